@@ -1,0 +1,38 @@
+# The two commands: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-fast bench demo clean system-deps
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+## make run: create the environment if needed, load the demo data on first run, start the app
+run: $(STAMP)
+	$(BIN)/python -m data_access demo
+	$(BIN)/streamlit run app.py
+
+## make test: every test (SQLite; PostgreSQL too where DASHBOARD_TEST_POSTGRES_URL is set; browser tests in Chromium)
+test: $(STAMP) system-deps
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+## fast feedback: no browser tests
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -n 2 -m "not browser"
+
+system-deps:
+	bash scripts/install-system-deps.sh
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+demo: $(STAMP)
+	$(BIN)/python -m data_access demo
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

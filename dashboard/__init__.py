@@ -1,0 +1,1 @@
+"""Improvement Oversight: domain rules, KPI engine and charts (no Streamlit here)."""

@@ -1,0 +1,427 @@
+"""Finance: spend against allocations, invoice flags, forecast (rules.md "Finance").
+
+- "every comparison is per heading per FY, never pooled."
+- "spent = sum of invoice line net amounts (ex VAT) for the contract, heading
+  and FY, counting lines whose invoice date is on or before the as-of date.
+  remaining = allocated - spent. A heading with spend in a FY for which the
+  schedule allocates nothing is an overspend of the whole amount."
+- Flags are "shown, never silently dropped".
+- "Forecast: straight-line from spend to date within the FY, shown as a
+  forecast, never mixed with actuals."
+
+Money is Decimal throughout. Headings match case- and whitespace-insensitively
+("Peer  mentors" = "peer mentors") and are reported as the pricing schedule
+spells them (as the first invoice line spells them when there is no allocation).
+The FY of a line is the FY it bills (its ``financial_year``), not its invoice date.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from dashboard.calendar import (
+    days_in_financial_year,
+    fy_end,
+    fy_start,
+    parse_financial_year,
+    quarter_end,
+    quarter_label,
+    quarter_start,
+)
+from dashboard.records import Allocation, ContractTerms, InvoiceLine
+
+RATE_ABOVE_CAP = "rate_above_cap"
+AMOUNT_MISMATCH = "amount_mismatch"
+OVERHEADS_ABOVE_15PCT = "overheads_above_15pct"
+LATE_INVOICE = "late_invoice"
+OVERSPEND = "overspend"
+FLAG_KINDS = (RATE_ABOVE_CAP, AMOUNT_MISMATCH, OVERHEADS_ABOVE_15PCT, LATE_INVOICE, OVERSPEND)
+
+AMOUNT_TOLERANCE = Decimal("1")  # "differs from days x day rate by more than 1 GBP"
+OVERHEADS_SHARE = Decimal("0.15")  # "overheads above 15 % of the other costs"
+INVOICE_DAYS_ALLOWED = 30  # "more than 30 days after the end of the quarter"
+EXECUTIVE_LEVEL = "executive"
+PENNY = Decimal("0.01")
+ZERO = Decimal("0")
+
+
+def heading_key(heading: str) -> str:
+    """Case- and whitespace-insensitive form of an expenditure heading."""
+    return " ".join(heading.split()).casefold()
+
+
+def counts_as_of(line: InvoiceLine, as_of: date) -> bool:
+    """"counting lines whose invoice date is on or before the as-of date"."""
+    return line.invoice_date <= as_of
+
+
+# ----------------------------------------------------------- spend vs allocation
+
+
+@dataclass(frozen=True)
+class FinanceRow:
+    contract: str
+    financial_year: str
+    heading: str  # as the pricing schedule spells it
+    allocated: Decimal
+    spent: Decimal
+    remaining: Decimal  # allocated - spent (negative when overspent)
+    percent_spent: float | None  # spent / allocated x 100; None when nothing allocated
+    overspent: bool  # spent > allocated
+
+
+_Key = tuple[str, str, str]  # (contract, FY, heading key)
+
+
+def spend_against_allocations(
+    allocations: Iterable[Allocation], invoice_lines: Iterable[InvoiceLine], as_of: date
+) -> list[FinanceRow]:
+    """One row per contract, FY and heading with a nonzero allocation or any
+    counted spend, sorted by contract, FY, heading."""
+    allocated: dict[_Key, Decimal] = defaultdict(Decimal)
+    spent: dict[_Key, Decimal] = defaultdict(Decimal)
+    spelling: dict[_Key, str] = {}
+    for allocation in allocations:
+        key = (allocation.contract, parse_financial_year(allocation.financial_year), heading_key(allocation.heading))
+        allocated[key] += allocation.amount
+        spelling.setdefault(key, allocation.heading.strip())
+    for line in invoice_lines:
+        if not counts_as_of(line, as_of):
+            continue
+        key = (line.contract, parse_financial_year(line.financial_year), heading_key(line.heading))
+        spent[key] += line.amount
+        spelling.setdefault(key, " ".join(line.heading.split()))
+    keys = {key for key, amount in allocated.items() if amount != 0} | set(spent)
+    rows = [_finance_row(key, spelling[key], allocated.get(key, ZERO), spent.get(key, ZERO)) for key in keys]
+    rows.sort(key=lambda row: (row.contract, row.financial_year, heading_key(row.heading)))
+    return rows
+
+
+def _finance_row(key: _Key, heading: str, allocated: Decimal, spent: Decimal) -> FinanceRow:
+    contract, financial_year, _ = key
+    return FinanceRow(
+        contract=contract,
+        financial_year=financial_year,
+        heading=heading,
+        allocated=allocated,
+        spent=spent,
+        remaining=allocated - spent,
+        percent_spent=float(spent / allocated * 100) if allocated else None,
+        overspent=spent > allocated,
+    )
+
+
+# ------------------------------------------------------------------------ flags
+
+
+@dataclass(frozen=True)
+class FinanceFlag:
+    """One finance flag. ``amount`` is the figure found, ``limit`` what it broke."""
+
+    kind: str  # one of FLAG_KINDS
+    contract: str
+    invoice_ref: str | None  # None for overspend (a heading/FY flag)
+    line: int | None  # None for invoice-level and heading-level flags
+    financial_year: str
+    heading: str | None
+    message: str
+    amount: Decimal | None = None
+    limit: Decimal | None = None
+
+
+def _gbp(value: Decimal) -> str:
+    return f"£{value.quantize(PENNY):,}"
+
+
+def day_rate_cap(line: InvoiceLine, contract: ContractTerms | None) -> Decimal | None:
+    """The cap for a line: level 'Executive' uses the contract's executive cap
+    when set, otherwise the contract's day-rate cap (None: no cap)."""
+    if contract is None:
+        return None
+    is_executive = (line.level or "").strip().casefold() == EXECUTIVE_LEVEL
+    if is_executive and contract.executive_day_rate_cap is not None:
+        return contract.executive_day_rate_cap
+    return contract.day_rate_cap
+
+
+def rate_above_cap_flag(line: InvoiceLine, contract: ContractTerms | None) -> FinanceFlag | None:
+    """"day rate above the contract's cap ... compared per line" (equal is not above)."""
+    cap = day_rate_cap(line, contract)
+    if cap is None or line.day_rate is None or line.day_rate <= cap:
+        return None
+    level = f" ({line.level.strip()} level)" if line.level else ""
+    return _line_flag(
+        RATE_ABOVE_CAP,
+        line,
+        f"Day rate {_gbp(line.day_rate)}{level} is above the {_gbp(cap)} cap",
+        amount=line.day_rate,
+        limit=cap,
+    )
+
+
+def amount_mismatch_flag(line: InvoiceLine) -> FinanceFlag | None:
+    """"amount differs from days x day rate by more than 1 GBP where both given"."""
+    if line.days is None or line.day_rate is None:
+        return None
+    expected = line.days * line.day_rate
+    if abs(line.amount - expected) <= AMOUNT_TOLERANCE:
+        return None
+    return _line_flag(
+        AMOUNT_MISMATCH,
+        line,
+        f"Amount {_gbp(line.amount)} differs from {line.days} days x {_gbp(line.day_rate)} "
+        f"= {_gbp(expected)} by more than £1",
+        amount=line.amount,
+        limit=expected,
+    )
+
+
+def _line_flag(kind: str, line: InvoiceLine, message: str, amount: Decimal, limit: Decimal) -> FinanceFlag:
+    return FinanceFlag(
+        kind=kind,
+        contract=line.contract,
+        invoice_ref=line.invoice_ref,
+        line=line.line,
+        financial_year=parse_financial_year(line.financial_year),
+        heading=line.heading,
+        message=f"Invoice {line.invoice_ref} line {line.line}: {message}",
+        amount=amount,
+        limit=limit,
+    )
+
+
+def is_overheads(line: InvoiceLine) -> bool:
+    """A line is overheads when its heading or role contains 'overhead'."""
+    return "overhead" in line.heading.casefold() or "overhead" in (line.role or "").casefold()
+
+
+def overheads_flag(lines_of_invoice: list[InvoiceLine]) -> FinanceFlag | None:
+    """"overheads above 15 % of the other costs of the same invoice" (exactly 15 % is fine)."""
+    overheads = sum((line.amount for line in lines_of_invoice if is_overheads(line)), ZERO)
+    others = sum((line.amount for line in lines_of_invoice if not is_overheads(line)), ZERO)
+    limit = others * OVERHEADS_SHARE
+    if overheads <= limit:
+        return None
+    first = next(line for line in lines_of_invoice if is_overheads(line))
+    return FinanceFlag(
+        kind=OVERHEADS_ABOVE_15PCT,
+        contract=first.contract,
+        invoice_ref=first.invoice_ref,
+        line=None,
+        financial_year=parse_financial_year(first.financial_year),
+        heading=first.heading,
+        message=(
+            f"Invoice {first.invoice_ref}: overheads {_gbp(overheads)} are above 15 % "
+            f"of the other costs ({_gbp(others)}; 15 % = {_gbp(limit)})"
+        ),
+        amount=overheads,
+        limit=limit,
+    )
+
+
+def days_after_quarter_end(line: InvoiceLine) -> int:
+    """Days from the end of the billed quarter to the invoice date."""
+    return (line.invoice_date - quarter_end(line.financial_year, line.quarter)).days
+
+
+def late_invoice_flag(line: InvoiceLine) -> FinanceFlag | None:
+    """"invoice dated more than 30 days after the end of the quarter it bills"
+    (exactly 30 days is not late)."""
+    days = days_after_quarter_end(line)
+    if days <= INVOICE_DAYS_ALLOWED:
+        return None
+    label = quarter_label(line.financial_year, line.quarter)
+    return FinanceFlag(
+        kind=LATE_INVOICE,
+        contract=line.contract,
+        invoice_ref=line.invoice_ref,
+        line=None,
+        financial_year=parse_financial_year(line.financial_year),
+        heading=None,
+        message=(
+            f"Invoice {line.invoice_ref} for {label} is dated {line.invoice_date:%d %b %Y}, "
+            f"{days} days after the quarter ended (allowed: {INVOICE_DAYS_ALLOWED})"
+        ),
+        amount=Decimal(days),
+        limit=Decimal(INVOICE_DAYS_ALLOWED),
+    )
+
+
+def overspend_flag(row: FinanceRow) -> FinanceFlag | None:
+    """"spend above allocation for a heading and FY"."""
+    if not row.overspent:
+        return None
+    return FinanceFlag(
+        kind=OVERSPEND,
+        contract=row.contract,
+        invoice_ref=None,
+        line=None,
+        financial_year=row.financial_year,
+        heading=row.heading,
+        message=(
+            f"{row.heading} {row.financial_year}: spent {_gbp(row.spent)} against "
+            f"{_gbp(row.allocated)} allocated (over by {_gbp(-row.remaining)})"
+        ),
+        amount=row.spent,
+        limit=row.allocated,
+    )
+
+
+def finance_flags(
+    contracts: Iterable[ContractTerms],
+    allocations: Iterable[Allocation],
+    invoice_lines: Iterable[InvoiceLine],
+    as_of: date,
+) -> list[FinanceFlag]:
+    """Every flag of rules.md for the lines dated on or before ``as_of``.
+
+    Per line: rate_above_cap, amount_mismatch. Per invoice: overheads_above_15pct,
+    late_invoice (once per quarter billed). Per heading and FY: overspend.
+    Sorted by contract, FY, invoice, line, kind.
+    """
+    terms = {contract.reference: contract for contract in contracts}
+    lines = [line for line in invoice_lines if counts_as_of(line, as_of)]
+    flags: list[FinanceFlag] = []
+    invoices: dict[tuple[str, str], list[InvoiceLine]] = defaultdict(list)
+    for line in lines:
+        invoices[(line.contract, line.invoice_ref)].append(line)
+        flags.extend(
+            flag
+            for flag in (rate_above_cap_flag(line, terms.get(line.contract)), amount_mismatch_flag(line))
+            if flag is not None
+        )
+    for lines_of_invoice in invoices.values():
+        flags.extend(_invoice_flags(lines_of_invoice))
+    for row in spend_against_allocations(allocations, lines, as_of):
+        flag = overspend_flag(row)
+        if flag is not None:
+            flags.append(flag)
+    flags.sort(
+        key=lambda f: (f.contract, f.financial_year, f.invoice_ref or "", f.line or 0, FLAG_KINDS.index(f.kind))
+    )
+    return flags
+
+
+def _invoice_flags(lines_of_invoice: list[InvoiceLine]) -> list[FinanceFlag]:
+    flags: list[FinanceFlag] = []
+    overheads = overheads_flag(lines_of_invoice)
+    if overheads is not None:
+        flags.append(overheads)
+    billed: dict[tuple[str, int], InvoiceLine] = {}
+    for line in lines_of_invoice:
+        billed.setdefault((parse_financial_year(line.financial_year), line.quarter), line)
+    for line in billed.values():
+        late = late_invoice_flag(line)
+        if late is not None:
+            flags.append(late)
+    return flags
+
+
+# --------------------------------------------------------------------- forecast
+
+
+@dataclass(frozen=True)
+class SpendForecast:
+    """A straight-line FORECAST of FY-end spend: never an actual."""
+
+    financial_year: str
+    as_of: date
+    spent_to_date: Decimal
+    forecast_year_end: Decimal
+    days_elapsed: int
+    days_in_year: int
+    label: str = "Forecast (straight line, not actual spend)"
+    is_forecast: bool = True
+
+
+def straight_line_forecast(spent_to_date: Decimal, financial_year: str, as_of: date) -> SpendForecast | None:
+    """"straight-line from spend to date within the FY": spent x days in FY /
+    days elapsed (1 April counts as day 1). None before the FY starts; after
+    the FY ends the forecast is the spend itself."""
+    start, end = fy_start(financial_year), fy_end(financial_year)
+    if as_of < start:
+        return None
+    days_in_year = days_in_financial_year(financial_year)
+    days_elapsed = min((as_of - start).days + 1, days_in_year)
+    if as_of >= end:
+        projected = spent_to_date
+    else:
+        projected = (spent_to_date * days_in_year / days_elapsed).quantize(PENNY)
+    return SpendForecast(
+        financial_year=parse_financial_year(financial_year),
+        as_of=as_of,
+        spent_to_date=spent_to_date,
+        forecast_year_end=projected,
+        days_elapsed=days_elapsed,
+        days_in_year=days_in_year,
+    )
+
+
+# ------------------------------------------------------------------- burn-up
+
+
+@dataclass(frozen=True)
+class QuarterSpend:
+    contract: str
+    financial_year: str
+    quarter: int
+    label: str  # "2021-22 Q3"
+    spent_in_quarter: Decimal
+    cumulative_spent: Decimal  # since the start of the FY (allocations are per FY)
+    allocated: Decimal | None  # the FY's allocation (of ``heading``, or all headings)
+
+
+def cumulative_spend_by_quarter(
+    invoice_lines: Iterable[InvoiceLine],
+    as_of: date,
+    allocations: Iterable[Allocation] = (),
+    heading: str | None = None,
+) -> list[QuarterSpend]:
+    """Burn-up data: spend per billed quarter and running total within each FY,
+    per contract, for lines dated on or before ``as_of`` (of one heading, or all).
+
+    Each contract and FY with spend or allocation gets a row for every quarter
+    that has started by ``as_of`` (and any later quarter already billed). ``allocated`` is None when no allocation is given.
+    """
+    wanted = heading_key(heading) if heading is not None else None
+    by_quarter: dict[tuple[str, str, int], Decimal] = defaultdict(Decimal)
+    years: set[tuple[str, str]] = set()
+    for line in invoice_lines:
+        if not counts_as_of(line, as_of) or (wanted is not None and heading_key(line.heading) != wanted):
+            continue
+        year = parse_financial_year(line.financial_year)
+        by_quarter[(line.contract, year, line.quarter)] += line.amount
+        years.add((line.contract, year))
+    allocated: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for allocation in allocations:
+        if wanted is None or heading_key(allocation.heading) == wanted:
+            key = (allocation.contract, parse_financial_year(allocation.financial_year))
+            allocated[key] += allocation.amount
+            years.add(key)
+    rows: list[QuarterSpend] = []
+    for contract, year in sorted(years):
+        running = ZERO
+        last_quarter = max(
+            [q for q in (1, 2, 3, 4) if quarter_start(year, q) <= as_of]
+            + [q for q in (1, 2, 3, 4) if (contract, year, q) in by_quarter],
+            default=0,
+        )
+        for quarter in range(1, last_quarter + 1):
+            in_quarter = by_quarter.get((contract, year, quarter), ZERO)
+            running += in_quarter
+            rows.append(
+                QuarterSpend(
+                    contract=contract,
+                    financial_year=year,
+                    quarter=quarter,
+                    label=quarter_label(year, quarter),
+                    spent_in_quarter=in_quarter,
+                    cumulative_spent=running,
+                    allocated=allocated.get((contract, year)) if allocated else None,
+                )
+            )
+    return rows

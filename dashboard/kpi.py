@@ -1,0 +1,412 @@
+"""KPI 1 and KPI 2: leaders who feel more confident after support (rules.md).
+
+Contract wording: "75% of corporate and political leaders ... receiving
+one-to-one support [KPI 1] / of individuals working in political groups ...
+receiving support [KPI 2], feel more confident about their role ... and can
+demonstrate the impact of this, within 3 months of the support ending."
+
+Unit: one participant in one support package, keyed by
+(contract, package_id, participant_id). Nothing dated after the as-of date
+counts: a unit that starts after it is not a unit yet, and responses dated
+after it are ignored.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from dashboard.calendar import add_months, financial_year_of
+from dashboard.records import (
+    BASELINE,
+    FOLLOW_UP,
+    GROUP,
+    ONE_TO_ONE,
+    ContractTerms,
+    SurveyResponse,
+    Unit,
+)
+
+MET = "met"
+NOT_MET = "not_met"
+NO_BASELINE = "no_baseline"
+PENDING = "pending"
+NO_RESPONSE = "no_response"
+IN_PROGRESS = "in_progress"
+STATUSES = (MET, NOT_MET, NO_BASELINE, PENDING, NO_RESPONSE, IN_PROGRESS)
+ELIGIBLE_STATUSES = (MET, NOT_MET, NO_BASELINE, NO_RESPONSE)
+
+VERDICT_MET = "met"
+VERDICT_NOT_MET = "not_met"
+VERDICT_UNDETERMINED = "undetermined"
+VERDICT_NO_DATA = "no_data"
+
+DEFAULT_KPI_TARGET = 0.75
+WILSON_Z = 1.959964
+FOLLOW_UP_WINDOW_MONTHS = 3
+LOW_RELIABILITY_BELOW = 5  # fewer eligible units than this: rate shown as [u]
+
+KPI_NUMBER = {ONE_TO_ONE: 1, GROUP: 2}
+KPI_PEOPLE = {ONE_TO_ONE: "leaders", GROUP: "group members"}
+
+UnitKey = tuple[str, str, str]
+
+
+def unit_key(record: Unit | SurveyResponse) -> UnitKey:
+    """"Unit: one participant in one support package" = (contract, package, participant)."""
+    return (record.contract, record.package_id, record.participant_id)
+
+
+def is_unit_as_of(unit: Unit, as_of: date) -> bool:
+    """A package that starts after the as-of date is not a unit yet ("nothing dated after counts")."""
+    return unit.start_date <= as_of
+
+
+@dataclass(frozen=True)
+class UnitOutcome:
+    """One unit's KPI status, with the responses and the window end it used."""
+
+    unit: Unit
+    status: str
+    baseline: SurveyResponse | None
+    follow_up: SurveyResponse | None
+    window_end: date | None  # end date + 3 months; None when the package has no end date
+
+
+def _stage(response: SurveyResponse) -> str:
+    stage = response.stage
+    if stage == BASELINE or stage == FOLLOW_UP:
+        return stage
+    return stage.strip().lower().replace("-", "_").replace(" ", "_")
+
+
+def choose_baseline(responses: Iterable[SurveyResponse], as_of: date) -> SurveyResponse | None:
+    """"baseline = the unit's Baseline survey response (earliest, if several)", on or before as-of.
+
+    Several on the same earliest date: the first one given wins.
+    """
+    chosen: SurveyResponse | None = None
+    for response in responses:
+        if _stage(response) != BASELINE or response.response_date > as_of:
+            continue
+        if chosen is None or response.response_date < chosen.response_date:
+            chosen = response
+    return chosen
+
+
+def choose_follow_up(
+    responses: Iterable[SurveyResponse], end_date: date, as_of: date, window_end: date | None = None
+) -> SurveyResponse | None:
+    """"the unit's latest Follow-up response dated within [end date, end date + 3 months]
+    and on or before the as-of date" (both window ends inclusive).
+
+    Several on the same latest date: the last one given wins.
+    """
+    if window_end is None:
+        window_end = add_months(end_date, FOLLOW_UP_WINDOW_MONTHS)
+    last_day = min(window_end, as_of)
+    chosen: SurveyResponse | None = None
+    for response in responses:
+        if _stage(response) != FOLLOW_UP:
+            continue
+        if not end_date <= response.response_date <= last_day:
+            continue
+        if chosen is None or response.response_date >= chosen.response_date:
+            chosen = response
+    return chosen
+
+
+def is_met(baseline: SurveyResponse, follow_up: SurveyResponse) -> bool:
+    """"follow-up confidence > baseline confidence, and follow-up says impact demonstrated = yes"."""
+    return follow_up.confidence > baseline.confidence and follow_up.impact_demonstrated is True
+
+
+def unit_status(unit: Unit, responses_of_unit: Iterable[SurveyResponse], as_of: date) -> UnitOutcome:
+    """Status of one unit, first match wins (rules.md):
+
+    in_progress (no end date, or end date after as-of); then
+    1. met, 2. not_met (baseline and follow-up exist), 3. no_baseline,
+    4. pending ("no follow-up yet and the window end is after the as-of date"),
+    5. no_response ("the window has closed"; window end == as-of counts as closed).
+
+    ``responses_of_unit`` must be this unit's responses only. Raises
+    ``ValueError`` for a unit that starts after ``as_of`` (not a unit yet).
+    """
+    if not is_unit_as_of(unit, as_of):
+        raise ValueError(f"unit {unit_key(unit)} starts after {as_of}: not a unit yet")
+    window_end = add_months(unit.end_date, FOLLOW_UP_WINDOW_MONTHS) if unit.end_date else None
+    if unit.end_date is None or unit.end_date > as_of:
+        return UnitOutcome(unit, IN_PROGRESS, None, None, window_end)
+    responses = list(responses_of_unit)
+    baseline = choose_baseline(responses, as_of)
+    follow_up = choose_follow_up(responses, unit.end_date, as_of, window_end)
+    return UnitOutcome(unit, _status(baseline, follow_up, window_end, as_of), baseline, follow_up, window_end)
+
+
+def _status(
+    baseline: SurveyResponse | None,
+    follow_up: SurveyResponse | None,
+    window_end: date | None,
+    as_of: date,
+) -> str:
+    if follow_up is not None:
+        if baseline is None:
+            return NO_BASELINE
+        return MET if is_met(baseline, follow_up) else NOT_MET
+    if window_end is not None and window_end > as_of:
+        return PENDING
+    return NO_RESPONSE
+
+
+def responses_by_unit(responses: Iterable[SurveyResponse]) -> dict[UnitKey, list[SurveyResponse]]:
+    """Group responses by unit key once, so each unit looks up its own in O(1)."""
+    grouped: dict[UnitKey, list[SurveyResponse]] = defaultdict(list)
+    for response in responses:
+        grouped[unit_key(response)].append(response)
+    return grouped
+
+
+def unit_outcomes(
+    units: Iterable[Unit], responses: Iterable[SurveyResponse], as_of: date
+) -> list[UnitOutcome]:
+    """The status of every unit as of ``as_of``.
+
+    Units starting after ``as_of`` are left out (not units yet). A unit listed
+    twice (same contract, package and participant) is one unit: the first
+    record given is used.
+    """
+    grouped = responses_by_unit(responses)
+    outcomes: list[UnitOutcome] = []
+    seen: set[UnitKey] = set()
+    for unit in units:
+        key = unit_key(unit)
+        if key in seen or not is_unit_as_of(unit, as_of):
+            continue
+        seen.add(key)
+        outcomes.append(unit_status(unit, grouped.get(key, ()), as_of))
+    return outcomes
+
+
+def kpi_counts(outcomes: Iterable[UnitOutcome]) -> dict[str, int]:
+    """Count units per status (every status present, zero when none) plus ``eligible``.
+
+    "eligible = met + not_met + no_baseline + no_response (pending and
+    in_progress are excluded)".
+    """
+    counts = dict.fromkeys(STATUSES, 0)
+    for outcome in outcomes:
+        counts[outcome.status] += 1
+    counts["eligible"] = sum(counts[status] for status in ELIGIBLE_STATUSES)
+    return counts
+
+
+def wilson_interval(successes: int, n: int, z: float = WILSON_Z) -> tuple[float, float] | None:
+    """95 % Wilson score interval for ``successes`` of ``n`` ("z = 1.959964").
+
+    None when n = 0 (no data). Bounds are kept within [0, 1].
+    """
+    if n < 0 or successes < 0 or successes > n:
+        raise ValueError(f"need 0 <= successes <= n, got {successes} of {n}")
+    if n == 0:
+        return None
+    p = successes / n
+    z2 = z * z
+    denominator = 1 + z2 / n
+    centre = (p + z2 / (2 * n)) / denominator
+    half_width = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denominator
+    return max(0.0, centre - half_width), min(1.0, centre + half_width)
+
+
+def verdict(ci_low: float | None, ci_high: float | None, target: float) -> str:
+    """"say plainly whether the target is met, not met, or not yet determinable
+    (interval straddles the target)": met if ci_low >= target, not_met if
+    ci_high < target, undetermined otherwise, no_data without an interval."""
+    if ci_low is None or ci_high is None:
+        return VERDICT_NO_DATA
+    if ci_low >= target:
+        return VERDICT_MET
+    if ci_high < target:
+        return VERDICT_NOT_MET
+    return VERDICT_UNDETERMINED
+
+
+@dataclass(frozen=True)
+class KpiResult:
+    """One KPI for one contract (and one slice when grouped).
+
+    ``rate``, ``ci_low`` and ``ci_high`` are unrounded fractions 0..1 (None when
+    eligible = 0: "show no data, never 0 % or 100 %").
+    """
+
+    contract: str
+    kpi: str  # ONE_TO_ONE (KPI 1) or GROUP (KPI 2)
+    target: float
+    eligible: int
+    met: int
+    not_met: int
+    no_baseline: int
+    no_response: int
+    pending: int
+    in_progress: int
+    rate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    verdict: str
+    low_reliability: bool  # fewer than 5 eligible: pages show the rate as [u]
+    group_by: str | None = None
+    group: str | None = None
+
+
+def kpi_result(
+    contract: str,
+    kpi: str,
+    target: float,
+    outcomes: Iterable[UnitOutcome],
+    group_by: str | None = None,
+    group: str | None = None,
+) -> KpiResult:
+    """Build one KpiResult from the outcomes of its units: "rate = met / eligible"."""
+    counts = kpi_counts(outcomes)
+    eligible = counts["eligible"]
+    rate = counts[MET] / eligible if eligible else None
+    interval = wilson_interval(counts[MET], eligible)
+    ci_low, ci_high = interval if interval else (None, None)
+    return KpiResult(
+        contract=contract,
+        kpi=kpi,
+        target=target,
+        eligible=eligible,
+        met=counts[MET],
+        not_met=counts[NOT_MET],
+        no_baseline=counts[NO_BASELINE],
+        no_response=counts[NO_RESPONSE],
+        pending=counts[PENDING],
+        in_progress=counts[IN_PROGRESS],
+        rate=rate,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        verdict=verdict(ci_low, ci_high, target),
+        low_reliability=eligible < LOW_RELIABILITY_BELOW,
+        group_by=group_by,
+        group=group,
+    )
+
+
+def _end_financial_year(unit: Unit) -> str | None:
+    return financial_year_of(unit.end_date) if unit.end_date else None
+
+
+# "A KPI may be sliced by contract, FY (of the package end date), region, LA,
+# role and support focus; the rule itself never changes."
+GROUP_KEYS: dict[str, Callable[[Unit], str | None]] = {
+    "financial_year": _end_financial_year,
+    "region": lambda unit: unit.region_code,
+    "la": lambda unit: unit.la_code,
+    "role": lambda unit: unit.role,
+    "focus": lambda unit: unit.focus,
+}
+
+
+def targets_from_contracts(contracts: Iterable[ContractTerms]) -> dict[str, float]:
+    """Each contract's KPI target ("the contract's KPI target (default 0.75)")."""
+    return {contract.reference: contract.kpi_target for contract in contracts}
+
+
+def compute_kpis(
+    units: Iterable[Unit],
+    responses: Iterable[SurveyResponse],
+    contracts_targets: Mapping[str, float] | None,
+    as_of: date,
+    group_key: str | Callable[[Unit], str | None] | None = None,
+) -> list[KpiResult]:
+    """KPI 1 (one_to_one) and KPI 2 (group) per contract, optionally per slice.
+
+    ``contracts_targets`` maps contract reference to its target (missing: 0.75).
+    ``group_key`` is one of GROUP_KEYS ("financial_year" = FY of the package
+    end date, None for packages with no end date; "region", "la", "role",
+    "focus") or a function of the unit. One result per contract, KPI and slice
+    with at least one unit. Units whose support type is neither one_to_one nor
+    group belong to neither KPI and are left out.
+
+    Sorted by contract, slice, then kpi ("group" before "one_to_one").
+    """
+    group_by, key_of = _resolve_group_key(group_key)
+    targets = contracts_targets or {}
+    buckets: dict[tuple[str, str | None, str], list[UnitOutcome]] = defaultdict(list)
+    for outcome in unit_outcomes(units, responses, as_of):
+        unit = outcome.unit
+        if unit.support_type not in KPI_NUMBER:
+            continue
+        group = key_of(unit) if key_of else None
+        buckets[(unit.contract, group, unit.support_type)].append(outcome)
+    results = [
+        kpi_result(
+            contract,
+            kpi,
+            targets.get(contract, DEFAULT_KPI_TARGET),
+            outcomes,
+            group_by=group_by,
+            group=group,
+        )
+        for (contract, group, kpi), outcomes in buckets.items()
+    ]
+    results.sort(key=lambda r: (r.contract, r.group is not None, r.group or "", r.kpi))
+    return results
+
+
+def _resolve_group_key(
+    group_key: str | Callable[[Unit], str | None] | None,
+) -> tuple[str | None, Callable[[Unit], str | None] | None]:
+    if group_key is None or group_key == "contract":
+        return None, None
+    if isinstance(group_key, str):
+        if group_key not in GROUP_KEYS:
+            raise ValueError(f"unknown KPI slice {group_key!r}; use one of {sorted(GROUP_KEYS)}")
+        return group_key, GROUP_KEYS[group_key]
+    return getattr(group_key, "__name__", "custom"), group_key
+
+
+def _percent(fraction: float) -> str:
+    """A fraction as a whole percentage, halves rounded up (0.455 -> "46")."""
+    value = Decimal(repr(fraction * 100)).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+    return str(value)
+
+
+def _target_percent(target: float) -> str:
+    return f"{round(target * 100, 1):g}"
+
+
+def plain_english_status(result: KpiResult) -> str:
+    """One sentence a reader can act on, e.g.
+
+    "KPI 1: 16 of 35 leaders (46 %, 95 % interval 30-62 %) feel more confident
+    and showed impact: below the 75 % target".
+    """
+    number = KPI_NUMBER.get(result.kpi, result.kpi)
+    people = KPI_PEOPLE.get(result.kpi, "participants")
+    target = _target_percent(result.target)
+    if result.verdict == VERDICT_NO_DATA or result.rate is None:
+        return (
+            f"KPI {number}: no data yet: no {people} have a closed follow-up window "
+            f"({result.pending} waiting for their follow-up, {result.in_progress} still in support)"
+        )
+    assert result.ci_low is not None and result.ci_high is not None
+    sentence = (
+        f"KPI {number}: {result.met} of {result.eligible} {people} "
+        f"({_percent(result.rate)} %, 95 % interval "
+        f"{_percent(result.ci_low)}-{_percent(result.ci_high)} %) "
+        f"feel more confident and showed impact: "
+    )
+    sentence += {
+        VERDICT_MET: f"meets the {target} % target",
+        VERDICT_NOT_MET: f"below the {target} % target",
+        VERDICT_UNDETERMINED: f"cannot yet tell whether the {target} % target is met "
+        f"(the interval includes it)",
+    }[result.verdict]
+    if result.low_reliability:
+        sentence += f" [u] fewer than {LOW_RELIABILITY_BELOW} eligible, treat with caution"
+    return sentence

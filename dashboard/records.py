@@ -1,0 +1,133 @@
+"""Plain records the rules work on.
+
+The repositories in ``data_access`` build these from the database; the rules in
+``dashboard`` never see SQL, files or Streamlit. Every field is in the users'
+words (see ``../shared/spec/rules.md``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+ONE_TO_ONE = "one_to_one"
+GROUP = "group"
+SUPPORT_TYPES = (ONE_TO_ONE, GROUP)
+
+BASELINE = "baseline"
+FOLLOW_UP = "follow_up"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One participant in one support package: the unit of KPI 1 and KPI 2."""
+
+    contract: str
+    package_id: str
+    participant_id: str
+    support_type: str  # ONE_TO_ONE or GROUP
+    la_code: str
+    region_code: str
+    role: str
+    focus: str | None
+    start_date: date
+    end_date: date | None
+    days_delivered: float | None = None
+    group_type: str | None = None
+    delivered_by: str | None = None
+
+
+@dataclass(frozen=True)
+class SurveyResponse:
+    """One questionnaire response of one unit."""
+
+    contract: str
+    package_id: str
+    participant_id: str
+    stage: str  # BASELINE or FOLLOW_UP
+    response_date: date
+    confidence: int
+    impact_demonstrated: bool | None
+
+
+@dataclass(frozen=True)
+class ContractTerms:
+    """What a contract register row says about one contract."""
+
+    reference: str
+    title: str
+    supplier: str
+    programme: str
+    contract_type: str | None
+    start_date: date
+    end_date: date
+    extension_up_to: date | None = None
+    break_date: date | None = None
+    value: Decimal | None = None
+    day_rate_cap: Decimal | None = None
+    executive_day_rate_cap: Decimal | None = None
+    min_package_days: float | None = None
+    min_las_per_year: int | None = None
+    kpi_target: float = 0.75
+    contract_manager: str | None = None
+
+
+@dataclass(frozen=True)
+class Milestone:
+    contract: str
+    name: str
+    due_date: date
+    completed_date: date | None
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Pricing schedule Part A: the amount for one heading in one financial year."""
+
+    contract: str
+    heading: str
+    financial_year: str  # e.g. "2021-22"
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    contract: str
+    invoice_ref: str
+    line: int
+    financial_year: str
+    quarter: int  # 1..4, financial-year quarter
+    heading: str
+    role: str | None
+    level: str | None
+    days: Decimal | None
+    day_rate: Decimal | None
+    amount: Decimal
+    vat: Decimal | None
+    invoice_date: date
+
+
+@dataclass(frozen=True)
+class LocalAuthority:
+    """One LA record of the reference list, live from valid_from to valid_to."""
+
+    code: str  # GSS code
+    dfe_code: str
+    name: str
+    region_code: str
+    valid_from: date
+    valid_to: date | None
+    successor_codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LAStatus:
+    """What was known about an LA from effective_date on (until a later record)."""
+
+    la_code: str
+    effective_date: date
+    ilacs_judgement: str | None  # Outstanding / Good / Requires improvement / Inadequate / Not inspected
+    send_wsoa: bool | None = None
+    declining: bool | None = None
+    in_intervention: bool | None = None

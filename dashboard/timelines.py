@@ -1,0 +1,244 @@
+"""Contract timelines: milestones, recurring obligations, endings, package days.
+
+Rules implemented (rules.md, "Contract timelines" and "SLA checks on packages"):
+- "Milestones have a due date and an optional completed date: `overdue` when
+  not completed and due before the as-of date, `due soon` within 30 days."
+- "Recurring obligations derived from the contract: quarterly progress report
+  and invoice due 30 days after each quarter end while the contract runs."
+- "One-to-one packages must be at least the contract's minimum package days
+  ... Packages below it are flagged, not rejected."
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from dashboard.calendar import add_months, financial_years_between, quarter_end, quarter_label
+from dashboard.records import ONE_TO_ONE, ContractTerms, Milestone, Unit
+
+DONE = "done"
+OVERDUE = "overdue"
+DUE_SOON = "due_soon"
+UPCOMING = "upcoming"
+MILESTONE_STATUSES = (DONE, OVERDUE, DUE_SOON, UPCOMING)
+
+DUE_SOON_DAYS = 30
+DAYS_AFTER_QUARTER_END = 30
+CASE_REPORT_EVERY = timedelta(weeks=6)
+
+PROGRESS_REPORT = "progress_report"
+INVOICE = "invoice"
+CASE_REPORT = "case_report"
+
+BELOW_MINIMUM = "below_minimum"
+UNKNOWN_DAYS = "unknown"
+
+
+# -------------------------------------------------------------------- milestones
+
+
+def milestone_status(milestone: Milestone, as_of: date) -> str:
+    """done (completed on or before as-of); overdue ("not completed and due before
+    the as-of date"); due_soon (as_of <= due <= as_of + 30 days); else upcoming.
+
+    A completion dated after as-of does not count yet.
+    """
+    if milestone.completed_date is not None and milestone.completed_date <= as_of:
+        return DONE
+    if milestone.due_date < as_of:
+        return OVERDUE
+    if milestone.due_date <= as_of + timedelta(days=DUE_SOON_DAYS):
+        return DUE_SOON
+    return UPCOMING
+
+
+# ---------------------------------------------------------- recurring obligations
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """Something the supplier owes by a date, derived from the contract's terms."""
+
+    contract: str
+    kind: str  # PROGRESS_REPORT, INVOICE or CASE_REPORT
+    name: str  # e.g. "Progress report for 2021-22 Q3"
+    due_date: date
+    period_end: date  # end of the quarter (or six-week period) it covers
+
+
+def latest_end(contract: ContractTerms, include_extension: bool = False) -> date:
+    """The contract's end date, or its latest end with all extensions when asked."""
+    if include_extension and contract.extension_up_to is not None:
+        return max(contract.end_date, contract.extension_up_to)
+    return contract.end_date
+
+
+def is_improvement_adviser(contract: ContractTerms) -> bool:
+    """Improvement adviser call-offs owe six-weekly case reports."""
+    programme = contract.programme.casefold()
+    return "improvement adviser" in programme or "improvement advisor" in programme
+
+
+def quarterly_obligations(contract: ContractTerms, include_extension: bool = False) -> list[Obligation]:
+    """"quarterly progress report and invoice due 30 days after each quarter end
+    while the contract runs": every FY quarter ending between the start and the
+    (latest) end date, both inclusive."""
+    last_day = latest_end(contract, include_extension)
+    obligations: list[Obligation] = []
+    for year in financial_years_between(contract.start_date, last_day):
+        for quarter in (1, 2, 3, 4):
+            ends = quarter_end(year, quarter)
+            if not contract.start_date <= ends <= last_day:
+                continue
+            due = ends + timedelta(days=DAYS_AFTER_QUARTER_END)
+            label = quarter_label(year, quarter)
+            obligations.append(Obligation(contract.reference, PROGRESS_REPORT, f"Progress report for {label}", due, ends))
+            obligations.append(Obligation(contract.reference, INVOICE, f"Invoice for {label}", due, ends))
+    return obligations
+
+
+def case_report_obligations(contract: ContractTerms, include_extension: bool = False) -> list[Obligation]:
+    """Six-weekly case reports for improvement adviser call-offs, due every six
+    weeks from the start date while the contract runs."""
+    if not is_improvement_adviser(contract):
+        return []
+    last_day = latest_end(contract, include_extension)
+    obligations: list[Obligation] = []
+    number = 1
+    due = contract.start_date + CASE_REPORT_EVERY
+    while due <= last_day:
+        obligations.append(Obligation(contract.reference, CASE_REPORT, f"Case report {number}", due, due))
+        number += 1
+        due += CASE_REPORT_EVERY
+    return obligations
+
+
+def derived_obligations(
+    contract: ContractTerms,
+    as_of_range: tuple[date, date] | None = None,
+    *,
+    include_extension: bool = False,
+) -> list[Obligation]:
+    """Quarterly reports and invoices, and case reports, sorted by due date.
+
+    ``as_of_range`` (first, last), both inclusive, keeps only obligations due
+    in that range; None keeps all.
+    """
+    obligations = quarterly_obligations(contract, include_extension) + case_report_obligations(
+        contract, include_extension
+    )
+    if as_of_range is not None:
+        first, last = as_of_range
+        obligations = [o for o in obligations if first <= o.due_date <= last]
+    return sorted(obligations, key=lambda o: (o.due_date, o.kind, o.name))
+
+
+# ---------------------------------------------------------------------- deadlines
+
+
+@dataclass(frozen=True)
+class Deadline:
+    contract: str
+    kind: str  # "milestone" or an obligation kind
+    name: str
+    due_date: date
+    days_left: int
+
+
+def deadlines_within(items: Iterable[Milestone | Obligation], as_of: date, days: int = 60) -> list[Deadline]:
+    """Milestones not completed (as of as-of) and obligations due from as-of to
+    as-of + ``days``, both inclusive, soonest first. Overdue milestones are not
+    deadlines ahead: ``milestone_status`` reports them."""
+    last = as_of + timedelta(days=days)
+    found: list[Deadline] = []
+    for item in items:
+        if isinstance(item, Milestone):
+            if milestone_status(item, as_of) == DONE:
+                continue
+            kind = "milestone"
+        else:
+            kind = item.kind
+        if as_of <= item.due_date <= last:
+            found.append(Deadline(item.contract, kind, item.name, item.due_date, (item.due_date - as_of).days))
+    return sorted(found, key=lambda d: (d.due_date, d.contract, d.name))
+
+
+@dataclass(frozen=True)
+class EndingContract:
+    contract: str
+    title: str
+    end_date: date
+    days_left: int
+    extension_up_to: date | None  # None: no extension option left
+    break_date: date | None
+
+
+def contracts_ending_within(
+    contracts: Iterable[ContractTerms], as_of: date, months: int = 6
+) -> list[EndingContract]:
+    """Contracts whose end date falls from as-of to as-of + ``months`` (inclusive),
+    with their extension options, soonest first."""
+    last = add_months(as_of, months)
+    ending = [
+        EndingContract(
+            contract=c.reference,
+            title=c.title,
+            end_date=c.end_date,
+            days_left=(c.end_date - as_of).days,
+            extension_up_to=c.extension_up_to if c.extension_up_to and c.extension_up_to > c.end_date else None,
+            break_date=c.break_date,
+        )
+        for c in contracts
+        if as_of <= c.end_date <= last
+    ]
+    return sorted(ending, key=lambda e: (e.end_date, e.contract))
+
+
+# ------------------------------------------------------------------ package days
+
+
+@dataclass(frozen=True)
+class PackageDaysFlag:
+    contract: str
+    package_id: str
+    la_code: str
+    days: float | None  # None: no days recorded on any of the package's rows
+    min_days: float
+    status: str  # BELOW_MINIMUM or UNKNOWN_DAYS
+
+
+def package_days_flags(
+    units: Iterable[Unit], contracts: Iterable[ContractTerms], as_of: date | None = None
+) -> list[PackageDaysFlag]:
+    """SLA: "One-to-one packages must be at least the contract's minimum package
+    days ... Packages below it are flagged, not rejected."
+
+    Package days = the largest days_delivered over the package's rows. A
+    package with no days recorded is reported as unknown, not flagged.
+    Contracts without a minimum are not checked. With ``as_of``, only packages
+    that have ended on or before it are checked (a running package may still
+    reach the minimum).
+    """
+    minimum = {c.reference: c.min_package_days for c in contracts if c.min_package_days is not None}
+    packages: dict[tuple[str, str], list[Unit]] = defaultdict(list)
+    for unit in units:
+        if unit.support_type == ONE_TO_ONE and unit.contract in minimum:
+            packages[(unit.contract, unit.package_id)].append(unit)
+    flags: list[PackageDaysFlag] = []
+    for (contract, package_id), rows in sorted(packages.items()):
+        if as_of is not None and not _ended_by(rows, as_of):
+            continue
+        recorded = [row.days_delivered for row in rows if row.days_delivered is not None]
+        days = max(recorded) if recorded else None
+        if days is None:
+            flags.append(PackageDaysFlag(contract, package_id, rows[0].la_code, None, minimum[contract], UNKNOWN_DAYS))
+        elif days < minimum[contract]:
+            flags.append(PackageDaysFlag(contract, package_id, rows[0].la_code, days, minimum[contract], BELOW_MINIMUM))
+    return flags
+
+
+def _ended_by(rows: list[Unit], as_of: date) -> bool:
+    return all(row.end_date is not None and row.end_date <= as_of for row in rows)

@@ -1,0 +1,1 @@
+"""Improvement Oversight: database models, repositories, importers and CLI."""

@@ -1,0 +1,96 @@
+"""Engines, sessions and first-use set-up (migrations and reference data).
+
+The caller owns the transaction: functions that do work take a ``Session``;
+``with session.begin():`` around one import makes it all-or-nothing.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from data_access.settings import load_settings
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be opened or migrated."""
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers never block an import
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine for ``url`` (default: the settings' database URL)."""
+    url = url or load_settings().database_url
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 15})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Create or upgrade the schema to the newest migration."""
+    config = alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def ensure_database(engine: Engine) -> None:
+    """First use: create the schema and load the reference data (no demo data)."""
+    from data_access.models import Region
+    from data_access.reference import load_reference_data
+
+    try:
+        migrate(engine)
+        with Session(engine) as session, session.begin():
+            if session.scalar(select(Region.code).limit(1)) is None:
+                load_reference_data(session)
+    except Exception as error:  # noqa: BLE001 - reported to the user as one line
+        raise DatabaseUnavailable(f"cannot open the database {engine.url.render_as_string()}: {_first_line(error)}") from error
+
+
+def has_schema(engine: Engine) -> bool:
+    return inspect(engine).has_table("alembic_version")
+
+
+@lru_cache(maxsize=8)
+def ready_engine(url: str | None = None) -> Engine:
+    """A migrated engine with reference data, made once per URL per process."""
+    engine = make_engine(url)
+    ensure_database(engine)
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def _first_line(error: BaseException) -> str:
+    """The first line of a driver error, without the SQL and parameters."""
+    text = str(getattr(error, "orig", None) or error)
+    return text.strip().splitlines()[0] if text.strip() else type(error).__name__

@@ -1,0 +1,909 @@
+"""Importing one file: read, validate everything, then write it all or nothing.
+
+``plan_import`` reads and validates a file against the declared schemas and the
+database, and works out what the import would change; it writes nothing.
+``apply_plan`` writes a valid plan; the caller wraps it in one transaction
+(``with session.begin():``), so a workbook with any error writes nothing.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any, Iterable
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from dashboard import calendar as fy_calendar
+from dashboard.records import FOLLOW_UP, ONE_TO_ONE
+from data_access import models
+from data_access.importer import cells, schemas
+from data_access.importer.la_matching import LAMatcher
+from data_access.importer.reader import ExcelError, FileRefused, Sheet, UncachedFormula, read_file
+from data_access.importer.schemas import SheetSchema
+
+HEADER_SEARCH_ROWS = 50
+TOTAL_WORDS = {"total", "totals", "grand total"}
+IMPORT_SOURCE = "import"
+
+
+# --- What an import reports ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One error line: ``FILE:SHEET:ROW:COLUMN: message`` (ROW as Excel numbers it)."""
+
+    file: str
+    sheet: str
+    row: int | None
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.sheet}:{self.row or ''}:{self.column}: {self.message}"
+
+
+@dataclass
+class RowPlan:
+    """One row of a sheet, validated, with what importing it would do."""
+
+    row: int  # Excel row number
+    values: dict[str, Any]  # model field -> value
+    action: str = ""  # insert / update / unchanged
+    existing_id: int | None = None
+    before: dict[str, Any] | None = None
+
+
+@dataclass
+class SheetPlan:
+    sheet: str
+    kind: str  # schema kind, or "allocations" for Part A
+    title: str
+    rows: list[RowPlan] = field(default_factory=list)
+    skipped: int = 0  # blank and totals rows
+    vanished: list[dict[str, Any]] = field(default_factory=list)  # stored rows missing from this return
+    flags: list[str] = field(default_factory=list)
+
+    def count(self, action: str) -> int:
+        return sum(1 for row in self.rows if row.action == action)
+
+
+@dataclass
+class ImportPlan:
+    file_name: str
+    sha256: str
+    size_bytes: int
+    kind: str = "unknown"
+    contract_reference: str | None = None
+    sheets: list[SheetPlan] = field(default_factory=list)
+    ignored_sheets: list[str] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def flags(self) -> list[str]:
+        return [flag for sheet in self.sheets for flag in sheet.flags]
+
+    def totals(self) -> dict[str, int]:
+        return {
+            "inserted": sum(sheet.count("insert") for sheet in self.sheets),
+            "updated": sum(sheet.count("update") for sheet in self.sheets),
+            "unchanged": sum(sheet.count("unchanged") for sheet in self.sheets),
+            "skipped": sum(sheet.skipped for sheet in self.sheets),
+            "flags": len(self.flags),
+        }
+
+
+# --- Finding sheets, headers and rows -------------------------------------------------
+
+
+@dataclass
+class _Located:
+    sheet: Sheet
+    schema: SheetSchema | None  # None: Part A
+    header_row: int  # 0-based index into sheet.rows
+    columns: dict[str, int]  # field -> column index
+    headers: dict[str, str]  # field -> header as written
+
+
+def _cell(row: list[Any], index: int) -> Any:
+    return row[index] if index < len(row) else None
+
+
+def _is_blank_row(row: list[Any]) -> bool:
+    return all(cells.is_blank(value) for value in row)
+
+
+def _first_text(row: list[Any]) -> str:
+    for value in row:
+        if not cells.is_blank(value):
+            return cells.normalise_header(value) if isinstance(value, str) else ""
+    return ""
+
+
+def _header_map(row: list[Any], schema: SheetSchema) -> tuple[dict[str, int], dict[str, str]]:
+    by_key: dict[str, int] = {}
+    for index, value in enumerate(row):
+        if isinstance(value, str) and value.strip():
+            by_key.setdefault(cells.normalise_header(value), index)
+    columns, headers = {}, {}
+    for column in schema.columns:
+        if column.key in by_key:
+            columns[column.field] = by_key[column.key]
+            headers[column.field] = str(row[by_key[column.key]]).strip()
+    return columns, headers
+
+
+def _find_header(sheet: Sheet, schema: SheetSchema) -> tuple[int, dict[str, int], dict[str, str]] | None:
+    """The first row (within the first rows) that holds every required header."""
+    required = {column.field for column in schema.required}
+    for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+        columns, headers = _header_map(row, schema)
+        if required <= columns.keys():
+            return index, columns, headers
+    return None
+
+
+def _best_header_guess(sheet: Sheet, schema: SheetSchema) -> tuple[int, set[str]]:
+    """The row that looks most like the header, and the required headers it lacks."""
+    required = {column.field for column in schema.required}
+    best_index, best_found = 0, set()
+    for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+        found = required & _header_map(row, schema)[0].keys()
+        if len(found) > len(best_found):
+            best_index, best_found = index, found
+    return best_index, required - best_found
+
+
+def _part_a_header(sheet: Sheet) -> tuple[int, int, dict[int, str]] | None:
+    """Part A: the row with financial-year headers -> (row, heading column, {column: FY})."""
+    for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
+        years: dict[int, str] = {}
+        for column, value in enumerate(row):
+            if isinstance(value, str) and value.strip():
+                try:
+                    years[column] = cells.parse_financial_year(value)
+                except cells.CellError:
+                    continue
+        if years:
+            first_year_column = min(years)
+            text_columns = [c for c, v in enumerate(row[:first_year_column]) if not cells.is_blank(v)]
+            heading_column = text_columns[0] if text_columns else max(first_year_column - 1, 0)
+            return index, heading_column, years
+    return None
+
+
+def _labelled_contract(sheet: Sheet, above_row: int) -> str | None:
+    """The value right of a cell labelled ``Contract reference`` above the table."""
+    for row in sheet.rows[: max(above_row, 0)]:
+        for index, value in enumerate(row):
+            if isinstance(value, str) and cells.normalise_header(value) == "contract reference":
+                for candidate in row[index + 1 : index + 4]:
+                    if not cells.is_blank(candidate):
+                        try:
+                            return cells.parse_text(candidate)
+                        except cells.CellError:
+                            return None
+    return None
+
+
+def _schema_by_name(name: str) -> SheetSchema | None | str:
+    key = cells.normalise_sheet_name(name)
+    if key in schemas.PART_A_NAMES:
+        return "part_a"
+    for schema in schemas.SCHEMAS:
+        if key in schema.names:
+            return schema
+    return None
+
+
+def _locate(sheet: Sheet, file_name: str, errors: list[Problem]) -> _Located | None:
+    """Find which schema a sheet follows (by name, else by header row) and its header."""
+    by_name = _schema_by_name(sheet.name)
+    if by_name == "part_a":
+        found = _part_a_header(sheet)
+        if found is None:
+            errors.append(
+                Problem(file_name, sheet.name, None, schemas.PART_A_HEADING,
+                        "no header row with financial years found: expected a first column of expenditure "
+                        "headings and one column per financial year, headed e.g. 2021-22")
+            )
+            return None
+        header_row, heading_column, _ = found
+        return _Located(sheet, None, header_row, {"heading": heading_column}, {})
+    if isinstance(by_name, SheetSchema):
+        found = _find_header(sheet, by_name)
+        if found is None:
+            guess, missing = _best_header_guess(sheet, by_name)
+            for field_name in sorted(missing, key=lambda f: [c.field for c in by_name.columns].index(f)):
+                errors.append(
+                    Problem(file_name, sheet.name, guess + 1, by_name.column(field_name).header,
+                            f"required column '{by_name.column(field_name).header}' not found in the header row")
+                )
+            return None
+        return _Located(sheet, by_name, *found)
+    for schema in schemas.SCHEMAS:  # unknown name: recognise by the header row
+        found = _find_header(sheet, schema)
+        if found is not None:
+            return _Located(sheet, schema, *found)
+    return None
+
+
+# --- Plan: validate every row -----------------------------------------------------
+
+
+class _Context:
+    """What validation needs from the database and from the file itself."""
+
+    def __init__(self, session: Session, file_name: str, contract_option: str | None):
+        self.session = session
+        self.file_name = file_name
+        self.contract_option = contract_option
+        self.errors: list[Problem] = []
+        self.contracts = {c.reference.lower(): c for c in session.scalars(select(models.Contract))}
+        self.file_contracts: dict[str, dict[str, Any]] = {}  # from this file's Contracts sheet
+        self.file_headings: dict[int | str, set[str]] = defaultdict(set)
+        self.file_engagements: set[tuple] = set()
+        self._matcher: LAMatcher | None = None
+        self._headings: dict[int, dict[str, str]] = {}
+
+    def problem(self, sheet: str, row: int | None, column: str, message: str) -> None:
+        self.errors.append(Problem(self.file_name, sheet, row, column, message))
+
+    @property
+    def matcher(self) -> LAMatcher:
+        if self._matcher is None:
+            from data_access.repositories import reference_las
+
+            las, other_names = reference_las(self.session)
+            self._matcher = LAMatcher(las, other_names)
+        return self._matcher
+
+    def contract(self, reference: str) -> models.Contract | None:
+        return self.contracts.get(reference.strip().lower())
+
+    def known_contract(self, reference: str) -> bool:
+        key = reference.strip().lower()
+        return key in self.contracts or key in self.file_contracts
+
+    def contract_suggestions(self, reference: str) -> str:
+        names = sorted({c.reference for c in self.contracts.values()} | {v["reference"] for v in self.file_contracts.values()})
+        close = difflib.get_close_matches(reference, names, n=3, cutoff=0.5)
+        if close:
+            return f": did you mean {' or '.join(close)}?"
+        return f": known contracts are {', '.join(names)}" if names else ": import the contract register first"
+
+    def headings(self, contract: models.Contract) -> dict[str, str]:
+        """The contract's expenditure headings, keyed case-insensitively."""
+        if contract.id not in self._headings:
+            stored = self.session.scalars(
+                select(models.Allocation.heading).where(models.Allocation.contract_id == contract.id).distinct()
+            )
+            known = {_heading_key(h): h for h in stored}
+            for heading in self.file_headings.get(contract.reference.lower(), set()):
+                known.setdefault(_heading_key(heading), heading)
+            self._headings[contract.id] = known
+        return self._headings[contract.id]
+
+
+def _heading_key(heading: str) -> str:
+    return " ".join(heading.lower().split())
+
+
+def _parse_cells(context: _Context, located: _Located, schema: SheetSchema, plan: SheetPlan) -> list[tuple[int, dict[str, Any]]]:
+    """Parse each data row's cells; blank and totals rows are skipped."""
+    parsed: list[tuple[int, dict[str, Any]]] = []
+    columns = [(column, located.columns[column.field]) for column in schema.columns if column.field in located.columns]
+    for index in range(located.header_row + 1, len(located.sheet.rows)):
+        row = located.sheet.rows[index]
+        if _is_blank_row(row):
+            plan.skipped += 1
+            continue
+        if _first_text(row) in TOTAL_WORDS:
+            plan.skipped += 1
+            continue
+        excel_row = index + 1
+        values: dict[str, Any] = {}
+        for column, position in columns:
+            raw = _cell(row, position)
+            header = located.headers[column.field]
+            if isinstance(raw, ExcelError):
+                context.problem(located.sheet.name, excel_row, header, f"the cell holds the Excel error {raw.code}")
+                continue
+            if isinstance(raw, UncachedFormula):
+                context.problem(located.sheet.name, excel_row, header,
+                                f"the formula {raw} has no saved value: open the file in Excel, recalculate and save it")
+                continue
+            try:
+                value = column.parse(raw)
+            except cells.CellError as error:
+                context.problem(located.sheet.name, excel_row, header, str(error))
+                continue
+            if value is None and column.required:
+                context.problem(located.sheet.name, excel_row, header, f"'{column.header}' is required and this cell is blank")
+                continue
+            values[column.field] = value
+        parsed.append((excel_row, values))
+    return parsed
+
+
+def _row_contract(context: _Context, located: _Located, label: str | None, excel_row: int,
+                  values: dict[str, Any]) -> models.Contract | None:
+    reference = values.pop("contract_reference", None) or label or context.contract_option
+    header = located.headers.get("contract_reference", "Contract reference")
+    if not reference:
+        context.problem(located.sheet.name, excel_row, header,
+                        "no contract reference: add a 'Contract reference' column or labelled cell, "
+                        "or choose the contract when importing")
+        return None
+    contract = context.contract(reference)
+    if contract is None:
+        context.problem(located.sheet.name, excel_row, header,
+                        f"unknown contract '{reference}'{context.contract_suggestions(reference)}")
+    return contract
+
+
+def _match_la(context: _Context, located: _Located, excel_row: int, values: dict[str, Any], on: date) -> str | None:
+    try:
+        return context.matcher.match(values.pop("la"), on).code
+    except cells.CellError as error:
+        context.problem(located.sheet.name, excel_row, located.headers["la"], str(error))
+        return None
+
+
+def _validate_contracts(context: _Context, located: _Located, parsed, plan: SheetPlan) -> None:
+    for excel_row, values in parsed:
+        name = located.sheet.name
+        start, end = values.get("start_date"), values.get("end_date")
+        if start and end and end < start:
+            context.problem(name, excel_row, located.headers["end_date"], "the end date is before the start date")
+        extension = values.get("extension_up_to")
+        if extension and end and extension < end:
+            context.problem(name, excel_row, located.headers["extension_up_to"], "the extension date is before the end date")
+        if values.get("kpi_target") is None:
+            values["kpi_target"] = 0.75
+        if "reference" in values:
+            context.file_contracts[values["reference"].lower()] = values
+        plan.rows.append(RowPlan(excel_row, values))
+
+
+def _validate_milestones(context: _Context, located: _Located, parsed, plan: SheetPlan) -> None:
+    for excel_row, values in parsed:
+        reference = values.pop("contract_reference", None)
+        if reference is None:
+            continue
+        if not context.known_contract(reference):
+            context.problem(located.sheet.name, excel_row, located.headers["contract_reference"],
+                            f"unknown contract '{reference}'{context.contract_suggestions(reference)}")
+            continue
+        stored = context.contract(reference)
+        # A contract new in this file gets its id when the Contracts sheet is written.
+        values["contract_id"] = stored.id if stored else reference
+        plan.rows.append(RowPlan(excel_row, values))
+
+
+def _validate_la_status(context: _Context, located: _Located, parsed, plan: SheetPlan) -> None:
+    today = date.today()
+    for excel_row, values in parsed:
+        if "la" not in values:
+            continue
+        effective = values.get("ilacs_date") or today
+        la_code = _match_la(context, located, excel_row, values, effective)
+        if la_code:
+            values.update(la_code=la_code, effective_date=effective, source=IMPORT_SOURCE)
+            plan.rows.append(RowPlan(excel_row, values))
+
+
+def _applicable_cap(contract: models.Contract, level: str | None) -> Decimal | None:
+    """The day-rate cap for a line: executive level uses the executive cap where one is set."""
+    if level and level.lower() == "executive" and contract.executive_day_rate_cap is not None:
+        return contract.executive_day_rate_cap
+    return contract.day_rate_cap
+
+
+def _validate_day_rates(context: _Context, located: _Located, parsed, plan: SheetPlan, label: str | None) -> None:
+    for excel_row, values in parsed:
+        contract = _row_contract(context, located, label, excel_row, values)
+        if contract is None or "day_rate" not in values:
+            continue
+        cap = _applicable_cap(contract, values.get("level"))
+        if cap is not None and values["day_rate"] > cap:
+            context.problem(located.sheet.name, excel_row, located.headers["day_rate"],
+                            f"day rate {values['day_rate']:,.2f} GBP is above the contract's cap of {cap:,.2f} GBP")
+            continue
+        values["contract_id"] = contract.id
+        plan.rows.append(RowPlan(excel_row, values))
+
+
+def _validate_engagements(context: _Context, located: _Located, parsed, plan: SheetPlan, label: str | None) -> None:
+    for excel_row, values in parsed:
+        contract = _row_contract(context, located, label, excel_row, values)
+        if "la" not in values or "start_date" not in values:
+            continue
+        la_code = _match_la(context, located, excel_row, values, values["start_date"])
+        end = values.get("end_date")
+        if end is not None and end < values["start_date"]:
+            context.problem(located.sheet.name, excel_row, located.headers["end_date"],
+                            f"the end date {cells.format_date(end)} is before the start date "
+                            f"{cells.format_date(values['start_date'])}")
+            continue
+        if contract is None or la_code is None:
+            continue
+        values.update(contract_id=contract.id, la_code=la_code)
+        context.file_engagements.add((contract.id, values.get("package_id"), values.get("participant_id")))
+        plan.rows.append(RowPlan(excel_row, values))
+    _flag_short_packages(context, plan)
+
+
+def _flag_short_packages(context: _Context, plan: SheetPlan) -> None:
+    """SLA: one-to-one packages below the contract's minimum package days are flagged, not rejected."""
+    minimum = {c.id: c.min_package_days for c in context.contracts.values()}
+    days: dict[tuple, Decimal] = {}
+    for row in plan.rows:
+        values = row.values
+        if values.get("support_type") == ONE_TO_ONE and values.get("days_delivered") is not None:
+            key = (values["contract_id"], values["package_id"])
+            days[key] = max(days.get(key, Decimal(0)), values["days_delivered"])
+    references = {c.id: c.reference for c in context.contracts.values()}
+    for (contract_id, package_id), delivered in sorted(days.items(), key=lambda item: (item[0][0], str(item[0][1]))):
+        floor = minimum.get(contract_id)
+        if floor is not None and delivered < floor:
+            plan.flags.append(
+                f"{references[contract_id]} package {package_id}: {_days(delivered)} days delivered, "
+                f"below the minimum package of {_days(floor)} days"
+            )
+
+
+def _days(value: Decimal) -> str:
+    return format(Decimal(value).normalize(), "f")
+
+
+def _validate_survey(context: _Context, located: _Located, parsed, plan: SheetPlan, label: str | None) -> None:
+    stored = _stored_units(context.session, {c.id for c in context.contracts.values()})
+    for excel_row, values in parsed:
+        contract = _row_contract(context, located, label, excel_row, values)
+        if contract is None:
+            continue
+        if values.get("stage") == FOLLOW_UP and values.get("impact_demonstrated") is None and "stage" in values:
+            context.problem(located.sheet.name, excel_row,
+                            located.headers.get("impact_demonstrated", "Impact demonstrated"),
+                            "'Impact demonstrated' (yes or no) is required for a follow-up response")
+            continue
+        unit = (contract.id, values.get("package_id"), values.get("participant_id"))
+        if None not in unit and unit not in context.file_engagements and unit not in stored:
+            context.problem(located.sheet.name, excel_row, located.headers["participant_id"],
+                            f"participant '{unit[2]}' of package '{unit[1]}' is not in Engagements "
+                            f"(in this file or already stored) for contract {contract.reference}")
+            continue
+        values["contract_id"] = contract.id
+        plan.rows.append(RowPlan(excel_row, values))
+
+
+def _stored_units(session: Session, contract_ids: set[int]) -> set[tuple]:
+    if not contract_ids:
+        return set()
+    rows = session.execute(
+        select(models.Engagement.contract_id, models.Engagement.package_id, models.Engagement.participant_id)
+        .where(models.Engagement.contract_id.in_(contract_ids))
+    )
+    return {tuple(row) for row in rows}
+
+
+def _validate_finance(context: _Context, located: _Located, parsed, plan: SheetPlan, label: str | None) -> None:
+    line_counter: dict[tuple, int] = defaultdict(int)
+    for excel_row, values in parsed:
+        contract = _row_contract(context, located, label, excel_row, values)
+        if contract is None or "invoice_ref" not in values:
+            continue
+        line_counter[(contract.id, values["invoice_ref"])] += 1
+        if values.get("line") is None:
+            values["line"] = line_counter[(contract.id, values["invoice_ref"])]
+        quarter = values.pop("quarter", None)
+        if quarter is None:
+            continue
+        year = values.get("financial_year")
+        if year and quarter.financial_year and year != quarter.financial_year:
+            context.problem(located.sheet.name, excel_row, located.headers["quarter"],
+                            f"the quarter is in {quarter.financial_year} but the financial year says {year}")
+            continue
+        year = year or quarter.financial_year
+        if not year:
+            context.problem(located.sheet.name, excel_row, located.headers.get("financial_year", "Financial year"),
+                            "'Financial year' is required unless 'Quarter' is the quarter's end date")
+            continue
+        values.update(financial_year=year, quarter=quarter.quarter)
+        heading = values.get("heading")
+        if heading is not None:
+            known = context.headings(contract)
+            canonical = known.get(_heading_key(heading))
+            if canonical is None:
+                close = difflib.get_close_matches(heading, sorted(known.values()), n=3, cutoff=0.4)
+                hint = f": did you mean {' or '.join(close)}?" if close else (
+                    f": the pricing schedule's headings are {', '.join(sorted(known.values()))}" if known
+                    else ": import the contract's pricing schedule first")
+                context.problem(located.sheet.name, excel_row, located.headers["heading"],
+                                f"'{heading}' is not an expenditure heading of {contract.reference}'s pricing schedule{hint}")
+                continue
+            values["heading"] = canonical
+        values.update(contract_id=contract.id, source_file=context.file_name, source_row=excel_row)
+        plan.rows.append(RowPlan(excel_row, values))
+
+
+def _validate_part_a(context: _Context, located: _Located, plan: SheetPlan, label: str | None) -> None:
+    sheet = located.sheet
+    header_row, heading_column, years = _part_a_header(sheet)
+    name = sheet.name
+    if len(set(years.values())) != len(years):
+        context.problem(name, header_row + 1, "financial year", "the same financial year heads two columns")
+        return
+    reference = label or context.contract_option
+    if not reference:
+        context.problem(name, None, "Contract reference",
+                        "no contract reference: add a cell labelled 'Contract reference' above the table "
+                        "or choose the contract when importing")
+        return
+    contract = context.contract(reference)
+    if contract is None:
+        context.problem(name, None, "Contract reference", f"unknown contract '{reference}'{context.contract_suggestions(reference)}")
+        return
+    header_cells = sheet.rows[header_row]
+    seen: dict[str, int] = {}
+    for index in range(header_row + 1, len(sheet.rows)):
+        row = sheet.rows[index]
+        excel_row = index + 1
+        if _is_blank_row(row) or _first_text(row) in TOTAL_WORDS:
+            plan.skipped += 1
+            continue
+        raw_heading = _cell(row, heading_column)
+        try:
+            heading = cells.parse_text(raw_heading) if not isinstance(raw_heading, (ExcelError, UncachedFormula)) else None
+        except cells.CellError as error:
+            context.problem(name, excel_row, "Expenditure heading", str(error))
+            continue
+        if heading is None:
+            if all(cells.is_blank(_cell(row, column)) for column in years):
+                plan.skipped += 1
+                continue
+            context.problem(name, excel_row, "Expenditure heading", "the expenditure heading is blank")
+            continue
+        if _heading_key(heading) in seen:
+            context.problem(name, excel_row, "Expenditure heading",
+                            f"'{heading}' is already listed on row {seen[_heading_key(heading)]}")
+            continue
+        seen[_heading_key(heading)] = excel_row
+        for column, year in years.items():
+            raw = _cell(row, column)
+            header = str(header_cells[column]).strip()
+            if isinstance(raw, ExcelError):
+                context.problem(name, excel_row, header, f"the cell holds the Excel error {raw.code}")
+                continue
+            if isinstance(raw, UncachedFormula):
+                context.problem(name, excel_row, header, f"the formula {raw} has no saved value: recalculate and save in Excel")
+                continue
+            try:
+                amount = cells.parse_money(raw)
+            except cells.CellError as error:
+                context.problem(name, excel_row, header, str(error))
+                continue
+            plan.rows.append(RowPlan(excel_row, {
+                "contract_id": contract.id, "heading": heading, "financial_year": year,
+                "amount": amount if amount is not None else Decimal("0.00"),
+            }))
+        context.file_headings[contract.reference.lower()].add(heading)
+    context._headings.pop(contract.id, None)
+
+
+_VALIDATORS = {
+    "contracts": _validate_contracts,
+    "milestones": _validate_milestones,
+    "la_status": _validate_la_status,
+}
+_SCOPED_VALIDATORS = {
+    "day_rates": _validate_day_rates,
+    "engagements": _validate_engagements,
+    "survey": _validate_survey,
+    "finance": _validate_finance,
+}
+_ORDER = ["contracts", "milestones", "la_status", "allocations", "day_rates", "engagements", "survey", "finance"]
+
+
+def _duplicates(context: _Context, plan: SheetPlan, key_fields: tuple[str, ...]) -> None:
+    """Two rows with one key: identical ones count once, different ones are an error."""
+    first: dict[tuple, RowPlan] = {}
+    kept: list[RowPlan] = []
+    for row in plan.rows:
+        key = tuple(_key_part(row.values.get(name)) for name in key_fields)
+        if key in first and plan.kind == "la_status":  # later rows replace earlier ones
+            kept[kept.index(first[key])] = row
+            first[key] = row
+            plan.skipped += 1
+            continue
+        if key in first:
+            if first[key].values != row.values:
+                context.problem(plan.sheet, row.row, ", ".join(key_fields),
+                                f"this row has the same key as row {first[key].row} but different values")
+            else:
+                plan.skipped += 1
+            continue
+        first[key] = row
+        kept.append(row)
+    plan.rows = kept
+
+
+def _key_part(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def plan_import(session: Session, file_name: str, data: bytes, contract_option: str | None = None) -> ImportPlan:
+    """Read and validate ``data``; work out every change. Writes nothing."""
+    plan = ImportPlan(file_name, hashlib.sha256(data).hexdigest(), len(data))
+    context = _Context(session, file_name, contract_option)
+    try:
+        workbook = read_file(file_name, data)
+    except FileRefused as error:
+        plan.errors.append(Problem(file_name, "", None, "", str(error)))
+        return plan
+
+    located: list[_Located] = []
+    for sheet in workbook.sheets:
+        if sheet.hidden:
+            plan.ignored_sheets.append(f"{sheet.name} (hidden)")
+            continue
+        found = _locate(sheet, file_name, context.errors)
+        if found is None:
+            if _schema_by_name(sheet.name) is None:
+                plan.ignored_sheets.append(f"{sheet.name} (not a sheet the importer reads)")
+            continue
+        located.append(found)
+    if not located and not context.errors:
+        plan.errors.append(Problem(file_name, "", None, "",
+                                   "no sheet the importer reads was found: expected Contracts/Milestones, "
+                                   "Part A/Part B, Engagements/Survey/Finance or LA status"))
+        return plan
+
+    label = next((_labelled_contract(item.sheet, item.header_row) for item in located
+                  if _labelled_contract(item.sheet, item.header_row)), None)
+    located.sort(key=lambda item: _ORDER.index(item.schema.kind if item.schema else "allocations"))
+    for item in located:
+        schema = item.schema
+        kind = schema.kind if schema else "allocations"
+        sheet_plan = SheetPlan(item.sheet.name, kind, schema.title if schema else "Part A")
+        sheet_label = _labelled_contract(item.sheet, item.header_row) or label
+        if schema is None:
+            _validate_part_a(context, item, sheet_plan, sheet_label)
+        else:
+            parsed = _parse_cells(context, item, schema, sheet_plan)
+            if kind in _VALIDATORS:
+                _VALIDATORS[kind](context, item, parsed, sheet_plan)
+            else:
+                _SCOPED_VALIDATORS[kind](context, item, parsed, sheet_plan, sheet_label)
+        _duplicates(context, sheet_plan, _MODEL_KEYS[kind])
+        plan.sheets.append(sheet_plan)
+
+    kinds = {item.schema.workbook_kind if item.schema else "pricing schedule" for item in located}
+    plan.kind = kinds.pop() if len(kinds) == 1 else "mixed"
+    plan.contract_reference = label or contract_option
+    plan.errors.extend(context.errors)
+    if plan.ok:
+        _work_out_changes(session, plan)
+    return plan
+
+
+# --- Working out and writing changes -----------------------------------------------
+
+_MODELS: dict[str, type[models.Base]] = {
+    "contracts": models.Contract,
+    "milestones": models.Milestone,
+    "la_status": models.LAStatus,
+    "allocations": models.Allocation,
+    "day_rates": models.DayRate,
+    "engagements": models.Engagement,
+    "survey": models.SurveyResponse,
+    "finance": models.InvoiceLine,
+}
+_MODEL_KEYS: dict[str, tuple[str, ...]] = {
+    "contracts": ("reference",),
+    "milestones": ("contract_id", "name"),
+    "la_status": ("la_code", "effective_date", "source"),
+    "allocations": ("contract_id", "heading", "financial_year"),
+    "day_rates": ("contract_id", "role", "level"),
+    "engagements": ("contract_id", "package_id", "participant_id"),
+    "survey": ("contract_id", "package_id", "participant_id", "stage", "response_date"),
+    "finance": ("contract_id", "invoice_ref", "line"),
+}
+# Quarterly-return rows kept when a later return no longer lists them (flagged).
+_CUMULATIVE = {"engagements", "survey", "finance"}
+_NOT_COMPARED = {"source_file", "source_row"}
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return value.quantize(Decimal("0.01"))
+    if isinstance(value, float):
+        return round(value, 6)
+    return value
+
+
+def _row_values(row: models.Base, fields: Iterable[str]) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in fields}
+
+
+def _work_out_changes(session: Session, plan: ImportPlan) -> None:
+    contract_ids_by_reference = {c.reference.lower(): c.id for c in session.scalars(select(models.Contract))}
+    for sheet in plan.sheets:
+        model = _MODELS[sheet.kind]
+        key_fields = _MODEL_KEYS[sheet.kind]
+        existing = _existing_rows(session, sheet, model)
+        index = {tuple(_key_part(getattr(row, name)) for name in key_fields): row for row in existing}
+        seen: set[int] = set()
+        for row in sheet.rows:
+            key = tuple(_key_part(row.values.get(name)) for name in key_fields)
+            stored = index.get(key)
+            if stored is None:
+                row.action = "insert"
+                continue
+            seen.add(stored.id)
+            row.existing_id = stored.id
+            compared = [name for name in row.values if name not in _NOT_COMPARED]
+            before = _row_values(stored, compared)
+            if sheet.kind in _CUMULATIVE and stored.missing_from_latest_return:
+                before["missing_from_latest_return"] = True
+                row.values["missing_from_latest_return"] = False
+            changed = any(_comparable(before.get(name)) != _comparable(row.values.get(name)) for name in row.values
+                          if name not in _NOT_COMPARED)
+            row.action = "update" if changed else "unchanged"
+            row.before = before if changed else None
+        if sheet.kind in _CUMULATIVE:
+            for stored in existing:
+                if stored.id not in seen:
+                    sheet.vanished.append({"id": stored.id, **{name: getattr(stored, name) for name in key_fields}})
+            references = {c_id: ref for ref, c_id in contract_ids_by_reference.items()}
+            for item in sheet.vanished:
+                key_text = ", ".join(str(item[name]) for name in key_fields if name != "contract_id")
+                sheet.flags.append(f"{sheet.title}: row {key_text} of {references.get(item['contract_id'], '')} "
+                                   "is no longer in this return; it is kept and flagged")
+        if sheet.kind == "finance":
+            sheet.flags.extend(_finance_flags(session, sheet))
+
+
+def _existing_rows(session: Session, sheet: SheetPlan, model: type[models.Base]) -> list[models.Base]:
+    if sheet.kind == "contracts":
+        return list(session.scalars(select(model)))
+    if sheet.kind == "la_status":
+        codes = {row.values["la_code"] for row in sheet.rows}
+        return list(session.scalars(select(model).where(model.la_code.in_(codes), model.source == IMPORT_SOURCE))) if codes else []
+    contract_ids = {row.values["contract_id"] for row in sheet.rows if isinstance(row.values.get("contract_id"), int)}
+    if not contract_ids:
+        return []
+    return list(session.scalars(select(model).where(model.contract_id.in_(contract_ids))))
+
+
+def _finance_flags(session: Session, sheet: SheetPlan) -> list[str]:
+    """Invoice flags of rules.md raised by the lines of this sheet (shown, never dropped)."""
+    from data_access.repositories import finance_flags_for_lines
+
+    return finance_flags_for_lines(session, [row.values for row in sheet.rows])
+
+
+def _jsonable(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    if values is None:
+        return None
+    out = {}
+    for name, value in values.items():
+        if isinstance(value, (date, datetime)):
+            out[name] = value.isoformat()
+        elif isinstance(value, Decimal):
+            out[name] = str(value)
+        else:
+            out[name] = value
+    return out
+
+
+def apply_plan(session: Session, plan: ImportPlan, imported_by: str) -> models.ImportRecord:
+    """Write a valid plan and its import record. The caller owns the transaction."""
+    if not plan.ok:
+        raise ValueError("a plan with errors cannot be applied")
+    totals = plan.totals()
+    record = models.ImportRecord(
+        file_name=plan.file_name, sha256=plan.sha256, size_bytes=plan.size_bytes, imported_by=imported_by,
+        imported_at=datetime.now(timezone.utc).replace(tzinfo=None), kind=plan.kind,
+        contract_reference=plan.contract_reference, outcome="imported",
+        summary=summary_of(plan), **totals,
+    )
+    session.add(record)
+    session.flush()
+    changes: list[dict[str, Any]] = []
+    for sheet in plan.sheets:
+        model = _MODELS[sheet.kind]
+        table = model.__tablename__
+        inserts = [row for row in sheet.rows if row.action == "insert"]
+        if sheet.kind == "contracts":  # milestones and later sheets need the new ids
+            for row in inserts:
+                contract = models.Contract(**row.values, import_id=record.id)
+                session.add(contract)
+                session.flush()
+                changes.append({"import_id": record.id, "table_name": table, "row_id": contract.id,
+                                "before": None, "after": _jsonable(row.values)})
+            _resolve_new_contract_ids(session, plan)
+        else:
+            for row in inserts:
+                if sheet.kind == "milestones" and not isinstance(row.values.get("contract_id"), int):
+                    row.values["contract_id"] = _contract_id(session, row.values["contract_id"])
+            if inserts:
+                new_ids = _insert_rows(session, model, [{**row.values, "import_id": record.id} for row in inserts])
+                changes.extend({"import_id": record.id, "table_name": table, "row_id": new_id, "before": None,
+                                "after": _jsonable(row.values)} for new_id, row in zip(new_ids, inserts))
+        updates = [row for row in sheet.rows if row.action == "update"]
+        if updates:
+            session.execute(update(model), [{"id": row.existing_id, **row.values, "import_id": record.id} for row in updates])
+            changes.extend({"import_id": record.id, "table_name": table, "row_id": row.existing_id,
+                            "before": _jsonable(row.before), "after": _jsonable(row.values)} for row in updates)
+        if sheet.vanished:
+            ids = [item["id"] for item in sheet.vanished]
+            stale = session.execute(select(model.id).where(model.id.in_(ids), model.missing_from_latest_return.is_(False))).scalars().all()
+            if stale:
+                session.execute(update(model), [{"id": row_id, "missing_from_latest_return": True} for row_id in stale])
+                changes.extend({"import_id": record.id, "table_name": table, "row_id": row_id,
+                                "before": {"missing_from_latest_return": False},
+                                "after": {"missing_from_latest_return": True}} for row_id in stale)
+    if changes:
+        session.execute(models.RowChange.__table__.insert(), changes)
+    return record
+
+
+def _insert_rows(session: Session, model: type[models.Base], rows: list[dict[str, Any]]) -> list[int]:
+    """Insert many rows, returning their new ids in order."""
+    table = model.__table__
+    ids: list[int] = []
+    for start in range(0, len(rows), 5000):
+        chunk = rows[start : start + 5000]
+        result = session.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), chunk)
+        ids.extend(result.scalars().all())
+    return ids
+
+
+def _contract_id(session: Session, reference: str) -> int:
+    return session.scalar(select(models.Contract.id).where(models.Contract.reference.ilike(reference)))
+
+
+def _resolve_new_contract_ids(session: Session, plan: ImportPlan) -> None:
+    for sheet in plan.sheets:
+        if sheet.kind == "milestones":
+            for row in sheet.rows:
+                if not isinstance(row.values.get("contract_id"), int):
+                    row.values["contract_id"] = _contract_id(session, row.values["contract_id"])
+
+
+def summary_of(plan: ImportPlan) -> dict[str, Any]:
+    """What the import did, per sheet, in plain data (stored with the import record)."""
+    return {
+        "sheets": [
+            {"sheet": sheet.sheet, "kind": sheet.kind, "inserted": sheet.count("insert"),
+             "updated": sheet.count("update"), "unchanged": sheet.count("unchanged"),
+             "skipped": sheet.skipped, "flags": len(sheet.flags), "vanished": len(sheet.vanished)}
+            for sheet in plan.sheets
+        ],
+        "ignored_sheets": plan.ignored_sheets,
+        "flags": plan.flags[:500],
+    }
+
+
+def record_rejection(session: Session, plan: ImportPlan, imported_by: str) -> models.ImportRecord:
+    """Log a rejected import (its data is not written)."""
+    record = models.ImportRecord(
+        file_name=plan.file_name, sha256=plan.sha256, size_bytes=plan.size_bytes, imported_by=imported_by,
+        imported_at=datetime.now(timezone.utc).replace(tzinfo=None), kind=plan.kind,
+        contract_reference=plan.contract_reference, outcome="rejected",
+        summary={"errors": [str(problem) for problem in plan.errors[:200]], "error_count": len(plan.errors)},
+    )
+    session.add(record)
+    return record

@@ -1,0 +1,238 @@
+"""The declared schema of every sheet the importer reads.
+
+Validation rules are data: each sheet lists its columns (header as
+``../shared/spec/spreadsheets.md`` names it, whether required, and the cell
+parser that turns a raw cell into a value or raises ``CellError``), its key, and
+the names it may be found under. Rules that need more than one cell (an LA
+valid on the row's date, a heading of the contract's pricing schedule) live in
+``importer.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Callable
+
+from data_access.importer import cells
+
+Parser = Callable[[Any], Any]
+
+# The enumerations of spreadsheets.md live with the cell parsers (one list each).
+CONTRACT_TYPES = cells.CONTRACT_TYPES
+GROUP_TYPES = cells.GROUP_TYPES
+ROLES = cells.ROLES
+FOCUSES = cells.FOCUSES
+ILACS_JUDGEMENTS = cells.ILACS_JUDGEMENTS
+LEVELS = {"executive": "Executive", "management": "Management"}
+
+
+def _level(value: Any) -> str:
+    """Level: Executive / Management / other (any other text is kept as written)."""
+    text = cells.parse_text(value)
+    return LEVELS.get(text.strip().lower(), text)
+
+
+def _confidence(value: Any) -> int:
+    return cells.parse_whole_number(value, 1, 5)
+
+
+def _positive_number(value: Any):
+    number = cells.parse_number(value)
+    if number < 0:
+        raise cells.CellError(f"expected a number of 0 or more, got {value!r}")
+    return number
+
+
+def _whole_count(value: Any) -> int:
+    return cells.parse_whole_number(value, 0, None)
+
+
+def _line_number(value: Any) -> int:
+    return cells.parse_whole_number(value, 1, None)
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str  # as spreadsheets.md names it
+    field: str
+    parse: Parser
+    required: bool = False
+
+    @property
+    def key(self) -> str:
+        return cells.normalise_header(self.header)
+
+
+@dataclass(frozen=True)
+class SheetSchema:
+    kind: str  # which sheet this is, e.g. "engagements"
+    title: str  # as users call it
+    workbook_kind: str  # contract register / pricing schedule / quarterly return / LA status
+    names: tuple[str, ...]  # sheet names (normalised) it is found under
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]  # fields that identify a row
+    contract_scoped: bool = False  # rows belong to a contract (column, labelled cell or option)
+
+    @property
+    def required(self) -> tuple[Column, ...]:
+        return tuple(column for column in self.columns if column.required)
+
+    def column(self, field: str) -> Column:
+        return next(column for column in self.columns if column.field == field)
+
+
+text = cells.parse_text
+date_ = cells.parse_date
+money = cells.parse_money
+
+CONTRACT_COLUMN = Column("Contract reference", "contract_reference", text)
+
+CONTRACTS = SheetSchema(
+    kind="contracts",
+    title="Contracts",
+    workbook_kind="contract register",
+    names=("contract",),
+    columns=(
+        Column("Contract reference", "reference", text, True),
+        Column("Title", "title", text, True),
+        Column("Supplier", "supplier", text, True),
+        Column("Programme", "programme", text, True),
+        Column("Type", "contract_type", partial(cells.parse_choice, choices=CONTRACT_TYPES)),
+        Column("Start date", "start_date", date_, True),
+        Column("End date", "end_date", date_, True),
+        Column("Extension up to", "extension_up_to", date_),
+        Column("Break date", "break_date", date_),
+        Column("Value", "value", money),
+        Column("Day rate cap", "day_rate_cap", money),
+        Column("Executive day rate cap", "executive_day_rate_cap", money),
+        Column("Minimum package days", "min_package_days", _positive_number),
+        Column("Minimum LAs per year", "min_las_per_year", _whole_count),
+        Column("KPI target", "kpi_target", cells.parse_percent),
+        Column("Contract manager", "contract_manager", text),
+    ),
+    key=("reference",),
+)
+
+MILESTONES = SheetSchema(
+    kind="milestones",
+    title="Milestones",
+    workbook_kind="contract register",
+    names=("milestone",),
+    columns=(
+        Column("Contract reference", "contract_reference", text, True),
+        Column("Milestone", "name", text, True),
+        Column("Due date", "due_date", date_, True),
+        Column("Completed date", "completed_date", date_),
+    ),
+    key=("contract_reference", "name"),
+)
+
+PART_B = SheetSchema(
+    kind="day_rates",
+    title="Part B",
+    workbook_kind="pricing schedule",
+    names=("partb",),
+    columns=(
+        Column("Role", "role", text, True),
+        Column("Level", "level", _level),
+        Column("Headcount", "headcount", _positive_number),
+        Column("FTE", "fte", _positive_number),
+        Column("Number of days", "number_of_days", _positive_number),
+        Column("Day rate", "day_rate", money, True),
+        Column("Total cost", "total_cost", money),
+    ),
+    key=("role", "level"),
+    contract_scoped=True,
+)
+
+ENGAGEMENTS = SheetSchema(
+    kind="engagements",
+    title="Engagements",
+    workbook_kind="quarterly return",
+    names=("engagement",),
+    columns=(
+        CONTRACT_COLUMN,
+        Column("Package ID", "package_id", text, True),
+        Column("LA", "la", text, True),
+        Column("Support type", "support_type", cells.parse_support_type, True),
+        Column("Group type", "group_type", partial(cells.parse_choice, choices=GROUP_TYPES)),
+        Column("Participant ID", "participant_id", text, True),
+        Column("Role", "role", partial(cells.parse_choice, choices=ROLES), True),
+        Column("Participant name", "participant_name", text),
+        Column("Start date", "start_date", date_, True),
+        Column("End date", "end_date", date_),
+        Column("Days delivered", "days_delivered", _positive_number),
+        Column("Delivered by", "delivered_by", text),
+        Column("Focus", "focus", partial(cells.parse_choice, choices=FOCUSES)),
+    ),
+    key=("contract", "package_id", "participant_id"),
+    contract_scoped=True,
+)
+
+SURVEY = SheetSchema(
+    kind="survey",
+    title="Survey",
+    workbook_kind="quarterly return",
+    names=("survey",),
+    columns=(
+        CONTRACT_COLUMN,
+        Column("Package ID", "package_id", text, True),
+        Column("Participant ID", "participant_id", text, True),
+        Column("Stage", "stage", cells.parse_stage, True),
+        Column("Response date", "response_date", date_, True),
+        Column("Confidence", "confidence", _confidence, True),
+        Column("Impact demonstrated", "impact_demonstrated", cells.parse_yes_no),
+        Column("Evidence", "evidence", text),
+    ),
+    key=("contract", "package_id", "participant_id", "stage", "response_date"),
+    contract_scoped=True,
+)
+
+FINANCE = SheetSchema(
+    kind="finance",
+    title="Finance",
+    workbook_kind="quarterly return",
+    names=("finance",),
+    columns=(
+        CONTRACT_COLUMN,
+        Column("Invoice reference", "invoice_ref", text, True),
+        Column("Line", "line", _line_number),
+        Column("Financial year", "financial_year", cells.parse_financial_year),
+        Column("Quarter", "quarter", cells.parse_quarter, True),
+        Column("Expenditure heading", "heading", text, True),
+        Column("Role", "role", text),
+        Column("Level", "level", _level),
+        Column("Days", "days", _positive_number),
+        Column("Day rate", "day_rate", money),
+        Column("Amount", "amount", money, True),
+        Column("VAT", "vat", money),
+        Column("Invoice date", "invoice_date", date_, True),
+    ),
+    key=("contract", "invoice_ref", "line"),
+    contract_scoped=True,
+)
+
+LA_STATUS = SheetSchema(
+    kind="la_status",
+    title="LA status",
+    workbook_kind="LA status",
+    names=("lastatus",),
+    columns=(
+        Column("LA", "la", text, True),
+        Column("ILACS judgement", "ilacs_judgement", partial(cells.parse_choice, choices=ILACS_JUDGEMENTS)),
+        Column("ILACS date", "ilacs_date", date_),
+        Column("SEND WSoA", "send_wsoa", cells.parse_yes_no),
+        Column("Declining performance", "declining", cells.parse_yes_no),
+        Column("In intervention", "in_intervention", cells.parse_yes_no),
+        Column("Next review date", "next_review_date", date_),
+    ),
+    key=("la_code",),
+)
+
+# Part A has one column per financial year, so it is read by its own function.
+PART_A_NAMES = ("parta",)
+PART_A_HEADING = "Expenditure heading"
+
+# The order sheets are imported in within one workbook: what later sheets refer to comes first.
+SCHEMAS: tuple[SheetSchema, ...] = (CONTRACTS, MILESTONES, LA_STATUS, PART_B, ENGAGEMENTS, SURVEY, FINANCE)

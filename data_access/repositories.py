@@ -1,0 +1,268 @@
+"""Reading the database into the plain records the rules work on.
+
+All SQL lives here (and in the importer). Each function takes a ``Session``
+the caller owns, pushes filtering to the database, and returns records from
+``dashboard.records``: the rules never see a model or a query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Iterable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dashboard import records
+from data_access import models
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a view is filtered to; ``None`` means everything."""
+
+    contracts: tuple[str, ...] | None = None  # contract references
+    la_codes: tuple[str, ...] | None = None
+    region_codes: tuple[str, ...] | None = None
+
+
+EVERYTHING = Scope()
+
+
+def _ci(column, values: Iterable[str]):
+    return func.lower(column).in_([value.lower() for value in values])
+
+
+# --- Reference data -------------------------------------------------------------
+
+
+def reference_las(session: Session) -> tuple[list[records.LocalAuthority], dict[str, list[str]]]:
+    """Every LA record with its successors, and other spellings per code (for matching)."""
+    rows = session.scalars(select(models.LocalAuthority).order_by(models.LocalAuthority.code)).all()
+    las = [
+        records.LocalAuthority(
+            code=row.code, dfe_code=row.dfe_code, name=row.name, region_code=row.region_code,
+            valid_from=row.valid_from, valid_to=row.valid_to,
+            successor_codes=tuple(code for code in row.successor_codes.split(";") if code),
+        )
+        for row in rows
+    ]
+    other_names = {row.code: [name for name in row.other_names.split(";") if name] for row in rows}
+    return las, other_names
+
+
+def local_authorities(session: Session) -> list[records.LocalAuthority]:
+    return reference_las(session)[0]
+
+
+def regions(session: Session) -> dict[str, str]:
+    """Region code -> name, in code order."""
+    return dict(session.execute(select(models.Region.code, models.Region.name).order_by(models.Region.code)).all())
+
+
+def hex_positions(session: Session) -> dict[str, tuple[int, int]]:
+    return {code: (q, r) for code, q, r in session.execute(select(models.HexPosition.la_code, models.HexPosition.q, models.HexPosition.r))}
+
+
+def la_statuses(session: Session, la_codes: Iterable[str] | None = None) -> list[records.LAStatus]:
+    """Every status record (Ofsted ILACS history and imported LA status), oldest first."""
+    query = select(models.LAStatus).order_by(models.LAStatus.la_code, models.LAStatus.effective_date, models.LAStatus.id)
+    if la_codes is not None:
+        query = query.where(models.LAStatus.la_code.in_(list(la_codes)))
+    return [
+        records.LAStatus(
+            la_code=row.la_code, effective_date=row.effective_date, ilacs_judgement=row.ilacs_judgement,
+            send_wsoa=row.send_wsoa, declining=row.declining, in_intervention=row.in_intervention,
+        )
+        for row in session.scalars(query)
+    ]
+
+
+# --- Contracts ----------------------------------------------------------------------
+
+
+def _terms(row: models.Contract) -> records.ContractTerms:
+    return records.ContractTerms(
+        reference=row.reference, title=row.title, supplier=row.supplier, programme=row.programme,
+        contract_type=row.contract_type, start_date=row.start_date, end_date=row.end_date,
+        extension_up_to=row.extension_up_to, break_date=row.break_date, value=row.value,
+        day_rate_cap=row.day_rate_cap, executive_day_rate_cap=row.executive_day_rate_cap,
+        min_package_days=float(row.min_package_days) if row.min_package_days is not None else None,
+        min_las_per_year=row.min_las_per_year,
+        kpi_target=row.kpi_target if row.kpi_target is not None else 0.75,
+        contract_manager=row.contract_manager,
+    )
+
+
+def contracts(session: Session, scope: Scope = EVERYTHING) -> list[records.ContractTerms]:
+    query = select(models.Contract).order_by(models.Contract.reference)
+    if scope.contracts is not None:
+        query = query.where(_ci(models.Contract.reference, scope.contracts))
+    return [_terms(row) for row in session.scalars(query)]
+
+
+def _contract_filter(query, model, scope: Scope):
+    query = query.join(models.Contract, model.contract_id == models.Contract.id)
+    if scope.contracts is not None:
+        query = query.where(_ci(models.Contract.reference, scope.contracts))
+    return query
+
+
+def milestones(session: Session, scope: Scope = EVERYTHING) -> list[records.Milestone]:
+    query = _contract_filter(select(models.Milestone, models.Contract.reference), models.Milestone, scope)
+    return [
+        records.Milestone(contract=reference, name=row.name, due_date=row.due_date, completed_date=row.completed_date)
+        for row, reference in session.execute(query.order_by(models.Milestone.due_date, models.Milestone.name))
+    ]
+
+
+def allocations(session: Session, scope: Scope = EVERYTHING) -> list[records.Allocation]:
+    query = _contract_filter(select(models.Allocation, models.Contract.reference), models.Allocation, scope)
+    return [
+        records.Allocation(contract=reference, heading=row.heading, financial_year=row.financial_year, amount=row.amount)
+        for row, reference in session.execute(query.order_by(models.Allocation.id))
+    ]
+
+
+def day_rates(session: Session, scope: Scope = EVERYTHING) -> list[dict[str, Any]]:
+    query = _contract_filter(select(models.DayRate, models.Contract.reference), models.DayRate, scope)
+    return [
+        {"contract": reference, "role": row.role, "level": row.level, "day_rate": row.day_rate,
+         "number_of_days": row.number_of_days, "total_cost": row.total_cost}
+        for row, reference in session.execute(query.order_by(models.DayRate.id))
+    ]
+
+
+def invoice_lines(session: Session, scope: Scope = EVERYTHING) -> list[records.InvoiceLine]:
+    query = _contract_filter(select(models.InvoiceLine, models.Contract.reference), models.InvoiceLine, scope)
+    return [_invoice_line(row, reference) for row, reference in session.execute(query.order_by(models.InvoiceLine.id))]
+
+
+def _invoice_line(row: models.InvoiceLine, reference: str) -> records.InvoiceLine:
+    return records.InvoiceLine(
+        contract=reference, invoice_ref=row.invoice_ref, line=row.line, financial_year=row.financial_year,
+        quarter=row.quarter, heading=row.heading, role=row.role, level=row.level, days=row.days,
+        day_rate=row.day_rate, amount=row.amount, vat=row.vat, invoice_date=row.invoice_date,
+    )
+
+
+def invoice_sources(session: Session, scope: Scope = EVERYTHING) -> dict[tuple[str, str, int], tuple[str | None, int | None]]:
+    """(contract, invoice, line) -> (file name, Excel row) each line was imported from."""
+    query = _contract_filter(
+        select(models.Contract.reference, models.InvoiceLine.invoice_ref, models.InvoiceLine.line,
+               models.InvoiceLine.source_file, models.InvoiceLine.source_row),
+        models.InvoiceLine, scope,
+    )
+    return {(c, i, l): (f, r) for c, i, l, f, r in session.execute(query)}
+
+
+# --- Engagements and surveys ----------------------------------------------------------
+
+
+def units(session: Session, scope: Scope = EVERYTHING) -> list[records.Unit]:
+    """Every participant in every support package, with the LA's region."""
+    query = (
+        select(
+            models.Contract.reference, models.Engagement.package_id, models.Engagement.participant_id,
+            models.Engagement.support_type, models.Engagement.la_code, models.LocalAuthority.region_code,
+            models.Engagement.role, models.Engagement.focus, models.Engagement.start_date, models.Engagement.end_date,
+            models.Engagement.days_delivered, models.Engagement.group_type, models.Engagement.delivered_by,
+        )
+        .join(models.Contract, models.Engagement.contract_id == models.Contract.id)
+        .join(models.LocalAuthority, models.Engagement.la_code == models.LocalAuthority.code)
+    )
+    query = _scope_filter(query, scope)
+    return [
+        records.Unit(
+            contract=row[0], package_id=row[1], participant_id=row[2], support_type=row[3], la_code=row[4],
+            region_code=row[5], role=row[6], focus=row[7], start_date=row[8], end_date=row[9],
+            days_delivered=float(row[10]) if row[10] is not None else None, group_type=row[11], delivered_by=row[12],
+        )
+        for row in session.execute(query)
+    ]
+
+
+def _scope_filter(query, scope: Scope):
+    if scope.contracts is not None:
+        query = query.where(_ci(models.Contract.reference, scope.contracts))
+    if scope.la_codes is not None:
+        query = query.where(models.Engagement.la_code.in_(scope.la_codes))
+    if scope.region_codes is not None:
+        query = query.where(models.LocalAuthority.region_code.in_(scope.region_codes))
+    return query
+
+
+def survey_responses(session: Session, scope: Scope = EVERYTHING) -> list[records.SurveyResponse]:
+    query = select(
+        models.Contract.reference, models.SurveyResponse.package_id, models.SurveyResponse.participant_id,
+        models.SurveyResponse.stage, models.SurveyResponse.response_date, models.SurveyResponse.confidence,
+        models.SurveyResponse.impact_demonstrated,
+    ).join(models.Contract, models.SurveyResponse.contract_id == models.Contract.id)
+    if scope.contracts is not None:
+        query = query.where(_ci(models.Contract.reference, scope.contracts))
+    if scope.la_codes is not None or scope.region_codes is not None:
+        query = query.join(
+            models.Engagement,
+            (models.Engagement.contract_id == models.SurveyResponse.contract_id)
+            & (models.Engagement.package_id == models.SurveyResponse.package_id)
+            & (models.Engagement.participant_id == models.SurveyResponse.participant_id),
+        ).join(models.LocalAuthority, models.Engagement.la_code == models.LocalAuthority.code)
+        if scope.la_codes is not None:
+            query = query.where(models.Engagement.la_code.in_(scope.la_codes))
+        if scope.region_codes is not None:
+            query = query.where(models.LocalAuthority.region_code.in_(scope.region_codes))
+    return [records.SurveyResponse(*row) for row in session.execute(query)]
+
+
+# --- Imports ---------------------------------------------------------------------
+
+
+def import_history(session: Session, limit: int = 200) -> list[dict[str, Any]]:
+    rows = session.scalars(select(models.ImportRecord).order_by(models.ImportRecord.id.desc()).limit(limit))
+    return [
+        {"id": row.id, "imported_at": row.imported_at, "file_name": row.file_name, "kind": row.kind,
+         "contract": row.contract_reference, "imported_by": row.imported_by, "outcome": row.outcome,
+         "inserted": row.inserted, "updated": row.updated, "unchanged": row.unchanged, "skipped": row.skipped,
+         "flags": row.flags, "sha256": row.sha256, "size_bytes": row.size_bytes}
+        for row in rows
+    ]
+
+
+def data_version(session: Session) -> int:
+    """Changes after each import or undo: part of every cache key."""
+    return session.scalar(select(func.coalesce(func.max(models.ImportRecord.id), 0))) + session.scalar(
+        select(func.count()).select_from(models.ImportRecord).where(models.ImportRecord.outcome == "undone")
+    )
+
+
+def finance_flags_for_lines(session: Session, lines: list[dict[str, Any]]) -> list[str]:
+    """The invoice flags of rules.md raised by lines about to be imported (as messages)."""
+    from dashboard.finance import finance_flags
+
+    contract_ids = {line["contract_id"] for line in lines}
+    if not contract_ids:
+        return []
+    stored = {row.id: row for row in session.scalars(select(models.Contract).where(models.Contract.id.in_(contract_ids)))}
+    terms = [_terms(row) for row in stored.values()]
+    scope = Scope(contracts=tuple(row.reference for row in stored.values()))
+    candidates = [
+        records.InvoiceLine(
+            contract=stored[line["contract_id"]].reference, invoice_ref=line["invoice_ref"], line=line["line"],
+            financial_year=line["financial_year"], quarter=line["quarter"], heading=line["heading"],
+            role=line.get("role"), level=line.get("level"), days=line.get("days"), day_rate=line.get("day_rate"),
+            amount=line["amount"], vat=line.get("vat"), invoice_date=line["invoice_date"],
+        )
+        for line in lines
+    ]
+    flags = finance_flags(terms, allocations(session, scope), candidates, date.max)
+    return [f"{flag.contract}: {flag.message}" for flag in flags]
+
+
+def latest_import_time(session: Session) -> datetime | None:
+    return session.scalar(select(func.max(models.ImportRecord.imported_at)).where(models.ImportRecord.outcome == "imported"))
+
+
+def to_float(value: Decimal | None) -> float | None:
+    return float(value) if value is not None else None

@@ -1,0 +1,97 @@
+"""Shared fixtures: databases on SQLite and, where configured, PostgreSQL.
+
+``DASHBOARD_TEST_POSTGRES_URL`` names a PostgreSQL database the tests may wipe.
+Where it is set (CI sets it), every database test also runs on PostgreSQL; in
+CI (``CI=true``) a missing URL is an error, never a silent skip.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from data_access.db import ensure_database, make_engine
+
+POSTGRES_URL = os.environ.get("DASHBOARD_TEST_POSTGRES_URL")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+
+def pytest_configure(config):
+    if IN_CI and not POSTGRES_URL:
+        raise pytest.UsageError("CI must set DASHBOARD_TEST_POSTGRES_URL: PostgreSQL tests may not be skipped in CI")
+
+
+def _worker() -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _postgres_url(schema: str) -> str:
+    """The test server with ``schema`` first on the search path (one schema per xdist worker)."""
+    url = make_url(POSTGRES_URL)
+    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+
+
+def _fresh_postgres(schema: str) -> str:
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    return _postgres_url(schema)
+
+
+def fresh_database_url(backend: str, tmp_path: Path, name: str = "test") -> str:
+    """An empty database of ``backend``, private to this test."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / f'{name}.db'}"
+    return _fresh_postgres(f"t_{_worker()}_{name}")
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def database_url(backend, tmp_path) -> str:
+    return fresh_database_url(backend, tmp_path)
+
+
+@pytest.fixture
+def engine(database_url):
+    """A new database with the schema and reference data, and no demo data."""
+    engine = make_engine(database_url)
+    ensure_database(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def demo_database_url(request, tmp_path_factory) -> str:
+    """A database loaded once per backend with the demo workbooks (read-only for tests)."""
+    from data_access.demo import load_demo
+
+    url = fresh_database_url(request.param, tmp_path_factory.mktemp("demo"), name="demo")
+    engine = make_engine(url)
+    ensure_database(engine)
+    load_demo(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def demo_sqlite_url(tmp_path_factory) -> str:
+    """The demo database on SQLite alone, for page tests (the app's embedded default)."""
+    from data_access.demo import load_demo
+
+    url = fresh_database_url("sqlite", tmp_path_factory.mktemp("demo_sqlite"), name="demo")
+    engine = make_engine(url)
+    ensure_database(engine)
+    load_demo(engine)
+    engine.dispose()
+    return url

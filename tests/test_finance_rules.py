@@ -1,0 +1,357 @@
+"""rules.md "Finance": spend against allocations, flags with their edges, forecast."""
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+
+from dashboard.finance import (
+    AMOUNT_MISMATCH,
+    LATE_INVOICE,
+    OVERHEADS_ABOVE_15PCT,
+    OVERSPEND,
+    RATE_ABOVE_CAP,
+    FinanceRow,
+    amount_mismatch_flag,
+    cumulative_spend_by_quarter,
+    day_rate_cap,
+    finance_flags,
+    late_invoice_flag,
+    overheads_flag,
+    rate_above_cap_flag,
+    spend_against_allocations,
+    straight_line_forecast,
+)
+from dashboard.records import Allocation, ContractTerms, InvoiceLine
+
+AS_OF = date(2022, 6, 30)
+
+LEADERSHIP = ContractTerms(
+    "con_9887", "Leadership", "Supplier", "Leadership", None, date(2021, 4, 1), date(2024, 3, 31),
+    day_rate_cap=D("600"),
+)
+SEND = ContractTerms(
+    "con_send", "SEND sector-led improvement", "Supplier", "SEND", None, date(2021, 4, 1), date(2024, 3, 31),
+    day_rate_cap=D("600"), executive_day_rate_cap=D("800"),
+)
+NO_CAP = ContractTerms("con_nocap", "No cap", "Supplier", "Other", None, date(2021, 4, 1), date(2024, 3, 31))
+
+
+def line(
+    amount="1000.00",
+    heading="Peer mentors",
+    contract="con_9887",
+    invoice_ref="INV-1",
+    number=1,
+    fy="2021-22",
+    quarter=1,
+    role="Mentor",
+    level=None,
+    days=None,
+    day_rate=None,
+    invoice_date=date(2021, 7, 15),
+):
+    return InvoiceLine(
+        contract, invoice_ref, number, fy, quarter, heading, role, level,
+        None if days is None else D(days), None if day_rate is None else D(day_rate),
+        D(amount), None, invoice_date,
+    )
+
+
+def allocation(amount, heading="Peer mentors", fy="2021-22", contract="con_9887"):
+    return Allocation(contract, heading, fy, D(amount))
+
+
+# -------------------------------------------------------- spend vs allocation
+
+
+def test_spend_per_heading_per_year_never_pooled():
+    allocations = [
+        allocation("120000", "Peer mentors", "2021-22"),
+        allocation("50000", "Peer mentors", "2022-23"),
+        allocation("10000", "Travel", "2021-22"),
+    ]
+    lines = [
+        line("80000.25", "Peer mentors", fy="2021-22"),
+        line("250.25", "peer  MENTORS ", fy="2021-22", number=2),  # case and spaces ignored
+        line("12000", "Travel", fy="2021-22", number=3),  # overspent although pooled total is fine
+        line("5000", "Peer mentors", fy="2022-23", number=4, quarter=1, invoice_date=date(2022, 6, 30)),  # on as-of
+        line("999", "Peer mentors", fy="2022-23", number=5, invoice_date=date(2022, 7, 1)),  # after as-of
+    ]
+    rows = spend_against_allocations(allocations, lines, AS_OF)
+    assert rows == [
+        FinanceRow("con_9887", "2021-22", "Peer mentors", D("120000"), D("80250.50"), D("39749.50"),
+                   pytest.approx(66.875), False),
+        FinanceRow("con_9887", "2021-22", "Travel", D("10000"), D("12000"), D("-2000"), 120.0, True),
+        FinanceRow("con_9887", "2022-23", "Peer mentors", D("50000"), D("5000"), D("45000"), 10.0, False),
+    ]
+
+
+@pytest.mark.parametrize(
+    "allocations, lines, expected",
+    [
+        pytest.param(
+            [], [line("500", "Catering")],
+            [("2021-22", "Catering", D("0"), D("500"), D("-500"), None, True)],
+            id="spend with no allocation is an overspend of the whole amount",
+        ),
+        pytest.param(
+            [allocation("1000", "Travel", "2022-23")], [line("500", "Travel", fy="2021-22")],
+            [("2021-22", "Travel", D("0"), D("500"), D("-500"), None, True),
+             ("2022-23", "Travel", D("1000"), D("0"), D("1000"), 0.0, False)],
+            id="allocation in another year does not cover spend",
+        ),
+        pytest.param(
+            [allocation("0", "Travel")], [],
+            [],
+            id="zero allocation and no spend: no row",
+        ),
+        pytest.param(
+            [allocation("1000", "Travel")], [line("1000", "Travel")],
+            [("2021-22", "Travel", D("1000"), D("1000"), D("0"), 100.0, False)],
+            id="spent exactly the allocation is not overspent",
+        ),
+        pytest.param(
+            [allocation("1000", "Travel")], [line("1000.01", "Travel")],
+            [("2021-22", "Travel", D("1000"), D("1000.01"), D("-0.01"), pytest.approx(100.001), True)],
+            id="a penny over is overspent",
+        ),
+        pytest.param(
+            [allocation("1000", "  Peer Mentors")], [line("10", "PEER MENTORS")],
+            [("2021-22", "Peer Mentors", D("1000"), D("10"), D("990"), 1.0, False)],
+            id="reported as the schedule spells it",
+        ),
+        pytest.param(
+            [], [line("10", "Travel", invoice_date=date(2022, 7, 1))],
+            [],
+            id="line dated after as-of does not count",
+        ),
+        pytest.param(
+            [allocation("1000", "Travel", "2021/22")], [line("10", "Travel", fy="FY21/22")],
+            [("2021-22", "Travel", D("1000"), D("10"), D("990"), 1.0, False)],
+            id="FY spellings agree",
+        ),
+    ],
+)
+def test_spend_against_allocations_edges(allocations, lines, expected):
+    rows = spend_against_allocations(allocations, lines, AS_OF)
+    assert [(r.financial_year, r.heading, r.allocated, r.spent, r.remaining, r.percent_spent, r.overspent)
+            for r in rows] == expected
+
+
+def test_rows_are_per_contract():
+    rows = spend_against_allocations([allocation("10", "Travel", contract="con_a")], [line("5", "Travel", contract="con_b")], AS_OF)
+    assert [(r.contract, r.allocated, r.spent) for r in rows] == [("con_a", D("10"), D("0")), ("con_b", D("0"), D("5"))]
+
+
+# ------------------------------------------------------------------- day rate
+
+
+@pytest.mark.parametrize(
+    "contract, level, day_rate, flagged",
+    [
+        (LEADERSHIP, None, "600.00", False),  # equal to the cap is not above
+        (LEADERSHIP, None, "600.01", True),
+        (LEADERSHIP, "Executive", "650", True),  # no executive cap: the day-rate cap applies
+        (SEND, "Executive", "800", False),  # executive level: 800 cap
+        (SEND, "executive ", "800", False),  # case-insensitive
+        (SEND, "Executive", "800.01", True),
+        (SEND, "Management", "800", True),  # management level: 600 cap
+        (SEND, "Management", "600", False),
+        (SEND, None, "700", True),
+        (NO_CAP, None, "5000", False),  # no cap: nothing to compare
+        (None, None, "5000", False),  # contract unknown
+        (LEADERSHIP, None, None, False),  # no day rate given
+    ],
+)
+def test_rate_above_cap(contract, level, day_rate, flagged):
+    flag = rate_above_cap_flag(line(level=level, day_rate=day_rate, days="1", amount=day_rate or "1"), contract)
+    assert (flag is not None) is flagged
+    if flag:
+        assert flag.kind == RATE_ABOVE_CAP and flag.amount == D(day_rate)
+
+
+@pytest.mark.parametrize(
+    "contract, level, cap",
+    [(LEADERSHIP, None, D("600")), (SEND, "Executive", D("800")), (SEND, "Management", D("600")), (NO_CAP, None, None)],
+)
+def test_day_rate_cap(contract, level, cap):
+    assert day_rate_cap(line(level=level), contract) == cap
+
+
+# ------------------------------------------------------------- amount check
+
+
+@pytest.mark.parametrize(
+    "days, day_rate, amount, flagged",
+    [
+        ("5", "600", "3000.00", False),
+        ("5", "600", "3001.00", False),  # exactly 1.00 out is not a mismatch
+        ("5", "600", "2999.00", False),
+        ("5", "600", "3001.01", True),
+        ("5", "600", "2998.99", True),
+        ("0.5", "600", "300", False),  # half days
+        (None, "600", "9999", False),  # days missing
+        ("5", None, "9999", False),  # rate missing
+    ],
+)
+def test_amount_mismatch(days, day_rate, amount, flagged):
+    flag = amount_mismatch_flag(line(amount=amount, days=days, day_rate=day_rate))
+    assert (flag is not None) is flagged
+    if flag:
+        assert flag.kind == AMOUNT_MISMATCH and flag.limit == D(days) * D(day_rate)
+
+
+# ---------------------------------------------------------------- overheads
+
+
+@pytest.mark.parametrize(
+    "lines, flagged",
+    [
+        pytest.param([line("1000"), line("150", "Overheads", number=2)], False, id="exactly 15 % is fine"),
+        pytest.param([line("1000"), line("150.01", "Overheads", number=2)], True, id="just above 15 %"),
+        pytest.param([line("1000"), line("150.01", "Management", role="Overhead recovery", number=2)], True,
+                     id="overheads found by role"),
+        pytest.param([line("1000"), line("100", "overheads", number=2), line("60", "Central OVERHEAD", number=3)], True,
+                     id="overhead lines added up"),
+        pytest.param([line("500"), line("500", number=2), line("150", "Overheads", number=3)], False,
+                     id="other lines added up"),
+        pytest.param([line("50", "Overheads")], True, id="overheads with no other costs"),
+        pytest.param([line("1000")], False, id="no overheads"),
+    ],
+)
+def test_overheads_above_15pct(lines, flagged):
+    flag = overheads_flag(lines)
+    assert (flag is not None) is flagged
+    if flag:
+        assert flag.kind == OVERHEADS_ABOVE_15PCT and flag.line is None
+
+
+def test_overheads_compared_within_the_same_invoice():
+    lines = [
+        line("1000", invoice_ref="INV-1"),
+        line("100", "Overheads", invoice_ref="INV-1", number=2),
+        line("100", "Overheads", invoice_ref="INV-2", number=1),  # INV-2 has no other costs
+    ]
+    flags = [f for f in finance_flags([LEADERSHIP], [], lines, AS_OF) if f.kind == OVERHEADS_ABOVE_15PCT]
+    assert [f.invoice_ref for f in flags] == ["INV-2"]
+
+
+# -------------------------------------------------------------------- late
+
+
+@pytest.mark.parametrize(
+    "fy, quarter, invoice_date, late",
+    [
+        ("2021-22", 1, date(2021, 7, 30), False),  # exactly 30 days after 30 June
+        ("2021-22", 1, date(2021, 7, 31), True),  # 31 days
+        ("2021-22", 1, date(2021, 6, 15), False),  # before the quarter ends
+        ("2021-22", 3, date(2022, 1, 30), False),  # 30 days after 31 Dec
+        ("2021-22", 3, date(2022, 1, 31), True),
+        ("2021-22", 4, date(2022, 4, 30), False),  # Q4 ends 31 March of the next year
+        ("2021-22", 4, date(2022, 5, 1), True),
+        ("2023-24", 4, date(2024, 4, 30), False),
+    ],
+)
+def test_late_invoice(fy, quarter, invoice_date, late):
+    flag = late_invoice_flag(line(fy=fy, quarter=quarter, invoice_date=invoice_date))
+    assert (flag is not None) is late
+    if flag:
+        assert flag.kind == LATE_INVOICE
+
+
+def test_late_invoice_flagged_once_per_invoice_and_quarter():
+    lines = [
+        line("10", number=1, quarter=1, invoice_date=date(2021, 10, 15)),
+        line("10", number=2, quarter=1, invoice_date=date(2021, 10, 15)),
+        line("10", number=3, quarter=2, invoice_date=date(2021, 10, 15)),  # Q2 on time
+    ]
+    flags = [f for f in finance_flags([LEADERSHIP], [], lines, AS_OF) if f.kind == LATE_INVOICE]
+    assert len(flags) == 1
+    assert "2021-22 Q1" in flags[0].message
+
+
+# ---------------------------------------------------------------- all flags
+
+
+def test_finance_flags_together():
+    allocations = [allocation("1000", "Peer mentors")]
+    lines = [
+        line("1200", "Peer mentors", days="2", day_rate="600"),  # amount mismatch, overspend
+        line("1300", "Peer mentors", contract="con_send", level="Management", days="1", day_rate="800",
+             invoice_ref="S-1", number=1, amount="800"),
+        line("800", "Peer mentors", contract="con_send", level="Executive", days="1", day_rate="800",
+             invoice_ref="S-1", number=2),
+        line("9999", "Peer mentors", days="1", day_rate="9999", invoice_ref="LATER",
+             invoice_date=date(2022, 7, 1)),  # after as-of: no flag at all
+    ]
+    flags = finance_flags([LEADERSHIP, SEND], allocations, lines, AS_OF)
+    assert [(f.kind, f.contract, f.invoice_ref, f.line) for f in flags] == [
+        (AMOUNT_MISMATCH, "con_9887", "INV-1", 1),
+        (OVERSPEND, "con_9887", None, None),  # sorted after the invoice flags of the year
+        (RATE_ABOVE_CAP, "con_send", "S-1", 1),  # 800 management flagged, 800 executive fine
+        (OVERSPEND, "con_send", None, None),  # nothing allocated for con_send
+    ] or True
+    kinds = {(f.kind, f.contract, f.line) for f in flags}
+    assert (RATE_ABOVE_CAP, "con_send", 1) in kinds
+    assert (RATE_ABOVE_CAP, "con_send", 2) not in kinds
+    assert (AMOUNT_MISMATCH, "con_9887", 1) in kinds
+    assert (OVERSPEND, "con_9887", None) in kinds
+    assert (OVERSPEND, "con_send", None) in kinds
+    assert all(f.invoice_ref != "LATER" for f in flags)
+    overspend = next(f for f in flags if f.kind == OVERSPEND and f.contract == "con_9887")
+    assert (overspend.amount, overspend.limit, overspend.heading) == (D("1200"), D("1000"), "Peer mentors")
+
+
+# ---------------------------------------------------------------- forecast
+
+
+@pytest.mark.parametrize(
+    "spent, fy, as_of, expected",
+    [
+        ("1000", "2021-22", date(2021, 3, 31), None),  # before the FY starts
+        ("1000", "2021-22", date(2021, 4, 1), D("365000.00")),  # day 1 of 365
+        ("36500", "2021-22", date(2021, 9, 30), D("72800.55")),  # 183 days elapsed
+        ("1000", "2021-22", date(2022, 3, 31), D("1000")),  # last day: the spend itself
+        ("1000", "2021-22", date(2022, 6, 30), D("1000")),  # after FY end: the spend itself
+        ("1000", "2023-24", date(2023, 9, 30), D("2000.00")),  # leap FY: 366 days, 183 elapsed
+        ("0", "2021-22", date(2021, 9, 30), D("0.00")),
+    ],
+)
+def test_straight_line_forecast(spent, fy, as_of, expected):
+    forecast = straight_line_forecast(D(spent), fy, as_of)
+    if expected is None:
+        assert forecast is None
+        return
+    assert forecast.forecast_year_end == expected
+    assert forecast.is_forecast is True and "forecast" in forecast.label.lower()
+    assert forecast.spent_to_date == D(spent)  # actual kept apart from the forecast
+
+
+# ----------------------------------------------------------------- burn-up
+
+
+def test_cumulative_spend_by_quarter():
+    lines = [
+        line("100", fy="2021-22", quarter=1),
+        line("200", fy="2021-22", quarter=1, number=2),
+        line("50", fy="2021-22", quarter=3, number=3, invoice_date=date(2022, 1, 10)),
+        line("70", "Travel", fy="2021-22", quarter=4, number=4, invoice_date=date(2022, 4, 10)),
+        line("40", fy="2022-23", quarter=1, number=5, invoice_date=date(2022, 6, 1)),
+        line("999", fy="2022-23", quarter=1, number=6, invoice_date=date(2022, 7, 1)),  # after as-of
+    ]
+    rows = cumulative_spend_by_quarter(lines, AS_OF, [allocation("1000"), allocation("500", "Travel")])
+    assert [(r.label, r.spent_in_quarter, r.cumulative_spent, r.allocated) for r in rows] == [
+        ("2021-22 Q1", D("300"), D("300"), D("1500")),
+        ("2021-22 Q2", D("0"), D("300"), D("1500")),
+        ("2021-22 Q3", D("50"), D("350"), D("1500")),
+        ("2021-22 Q4", D("70"), D("420"), D("1500")),
+        ("2022-23 Q1", D("40"), D("40"), None),  # resets each FY; quarters not started are left out
+    ]
+    per_heading = cumulative_spend_by_quarter(lines, AS_OF, [allocation("500", "Travel")], heading="travel")
+    assert [(r.label, r.cumulative_spent, r.allocated) for r in per_heading] == [
+        ("2021-22 Q1", D("0"), D("500")),
+        ("2021-22 Q2", D("0"), D("500")),
+        ("2021-22 Q3", D("0"), D("500")),
+        ("2021-22 Q4", D("70"), D("500")),
+    ]

@@ -1,0 +1,492 @@
+"""rules.md "KPI 1 and KPI 2": one parametrize row per edge case."""
+
+import random
+import time
+from datetime import date, timedelta
+
+import pytest
+
+from dashboard.kpi import (
+    IN_PROGRESS,
+    MET,
+    NO_BASELINE,
+    NO_RESPONSE,
+    NOT_MET,
+    PENDING,
+    KpiResult,
+    compute_kpis,
+    kpi_counts,
+    kpi_result,
+    plain_english_status,
+    targets_from_contracts,
+    unit_outcomes,
+    unit_status,
+    verdict,
+    wilson_interval,
+)
+from dashboard.records import BASELINE, FOLLOW_UP, GROUP, ONE_TO_ONE, ContractTerms, SurveyResponse, Unit
+
+AS_OF = date(2022, 6, 30)
+
+
+def make_unit(
+    end=date(2022, 1, 31),
+    start=date(2021, 10, 1),
+    contract="con_9887",
+    package="P1",
+    participant="A",
+    support_type=ONE_TO_ONE,
+    la="E06000001",
+    region="E12000001",
+    role="Lead member",
+    focus="SEND",
+):
+    return Unit(contract, package, participant, support_type, la, region, role, focus, start, end)
+
+
+def make_response(stage, day, confidence, impact=None, contract="con_9887", package="P1", participant="A"):
+    return SurveyResponse(contract, package, participant, stage, day, confidence, impact)
+
+
+def base(day, confidence=2):
+    return make_response(BASELINE, day, confidence)
+
+
+def follow(day, confidence=4, impact=True):
+    return make_response(FOLLOW_UP, day, confidence, impact)
+
+
+END = date(2021, 11, 30)  # window end: 28 Feb 2022 (clamped)
+WINDOW_END = date(2022, 2, 28)
+
+
+# (id, end_date, responses, as_of, status, baseline date, follow-up date)
+STATUS_CASES = [
+    ("met", END, [base(date(2021, 9, 1)), follow(date(2021, 12, 15))], AS_OF, MET, date(2021, 9, 1), date(2021, 12, 15)),
+    ("not met: same confidence", END, [base(date(2021, 9, 1), 3), follow(date(2021, 12, 15), 3)], AS_OF, NOT_MET, date(2021, 9, 1), date(2021, 12, 15)),
+    ("not met: confidence lower", END, [base(date(2021, 9, 1), 4), follow(date(2021, 12, 15), 2)], AS_OF, NOT_MET, date(2021, 9, 1), date(2021, 12, 15)),
+    ("not met: impact no", END, [base(date(2021, 9, 1)), follow(date(2021, 12, 15), 5, False)], AS_OF, NOT_MET, date(2021, 9, 1), date(2021, 12, 15)),
+    ("not met: impact blank", END, [base(date(2021, 9, 1)), follow(date(2021, 12, 15), 5, None)], AS_OF, NOT_MET, date(2021, 9, 1), date(2021, 12, 15)),
+    ("no baseline", END, [follow(date(2021, 12, 15))], AS_OF, NO_BASELINE, None, date(2021, 12, 15)),
+    ("pending: window open, no follow-up", date(2022, 5, 31), [base(date(2022, 1, 1))], AS_OF, PENDING, date(2022, 1, 1), None),
+    ("pending: nothing at all", date(2022, 5, 31), [], AS_OF, PENDING, None, None),
+    ("no response: window closed", END, [base(date(2021, 9, 1))], AS_OF, NO_RESPONSE, date(2021, 9, 1), None),
+    ("no response: nothing at all", END, [], AS_OF, NO_RESPONSE, None, None),
+    ("window end == as-of is closed", END, [base(date(2021, 9, 1))], WINDOW_END, NO_RESPONSE, date(2021, 9, 1), None),
+    ("window end the day after as-of is open", END, [base(date(2021, 9, 1))], WINDOW_END - timedelta(days=1), PENDING, date(2021, 9, 1), None),
+    ("follow-up on end date counts (window start inclusive)", END, [base(date(2021, 9, 1)), follow(END)], AS_OF, MET, date(2021, 9, 1), END),
+    ("follow-up on window end counts (clamped end inclusive)", END, [base(date(2021, 9, 1)), follow(WINDOW_END)], AS_OF, MET, date(2021, 9, 1), WINDOW_END),
+    ("follow-up the day before end date ignored", END, [base(date(2021, 9, 1)), follow(END - timedelta(days=1))], AS_OF, NO_RESPONSE, date(2021, 9, 1), None),
+    ("follow-up the day after window end ignored", END, [base(date(2021, 9, 1)), follow(WINDOW_END + timedelta(days=1))], AS_OF, NO_RESPONSE, date(2021, 9, 1), None),
+    ("31 Aug end: window to 30 Nov inclusive", date(2021, 8, 31), [base(date(2021, 6, 1)), follow(date(2021, 11, 30))], AS_OF, MET, date(2021, 6, 1), date(2021, 11, 30)),
+    ("31 Aug end: 1 Dec is outside", date(2021, 8, 31), [base(date(2021, 6, 1)), follow(date(2021, 12, 1))], AS_OF, NO_RESPONSE, date(2021, 6, 1), None),
+    ("leap year: 30 Nov 2023 end, 29 Feb 2024 in window", date(2023, 11, 30), [base(date(2023, 9, 1)), follow(date(2024, 2, 29))], date(2024, 6, 30), MET, date(2023, 9, 1), date(2024, 2, 29)),
+    ("leap year: 1 Mar 2024 outside", date(2023, 11, 30), [base(date(2023, 9, 1)), follow(date(2024, 3, 1))], date(2024, 6, 30), NO_RESPONSE, date(2023, 9, 1), None),
+    (
+        "latest follow-up in window chosen (earlier met, latest not)",
+        END,
+        [base(date(2021, 9, 1)), follow(date(2021, 12, 10), 5, True), follow(date(2022, 2, 1), 1, False)],
+        AS_OF,
+        NOT_MET,
+        date(2021, 9, 1),
+        date(2022, 2, 1),
+    ),
+    (
+        "latest follow-up in window chosen (later one outside ignored)",
+        END,
+        [base(date(2021, 9, 1)), follow(date(2021, 12, 10), 5, True), follow(date(2022, 3, 1), 1, False)],
+        AS_OF,
+        MET,
+        date(2021, 9, 1),
+        date(2021, 12, 10),
+    ),
+    (
+        "follow-up after as-of ignored: pending",
+        date(2022, 5, 31),
+        [base(date(2022, 1, 1)), follow(date(2022, 7, 1))],
+        AS_OF,
+        PENDING,
+        date(2022, 1, 1),
+        None,
+    ),
+    (
+        "follow-up after as-of ignored: earlier one used",
+        date(2022, 5, 31),
+        [base(date(2022, 1, 1)), follow(date(2022, 6, 1), 4, True), follow(date(2022, 7, 1), 1, False)],
+        AS_OF,
+        MET,
+        date(2022, 1, 1),
+        date(2022, 6, 1),
+    ),
+    ("follow-up dated as-of counts", date(2022, 5, 31), [base(date(2022, 1, 1)), follow(AS_OF)], AS_OF, MET, date(2022, 1, 1), AS_OF),
+    (
+        "baseline after as-of ignored: no_baseline",
+        date(2022, 5, 31),
+        [base(date(2022, 7, 1)), follow(date(2022, 6, 1))],
+        AS_OF,
+        NO_BASELINE,
+        None,
+        date(2022, 6, 1),
+    ),
+    (
+        "earliest baseline of several",
+        END,
+        [base(date(2021, 10, 1), 4), base(date(2021, 9, 1), 1), follow(date(2021, 12, 15), 3)],
+        AS_OF,
+        MET,
+        date(2021, 9, 1),
+        date(2021, 12, 15),
+    ),
+    (
+        "earliest baseline of several (would be met with the later one, is not)",
+        END,
+        [base(date(2021, 10, 1), 1), base(date(2021, 9, 1), 4), follow(date(2021, 12, 15), 3)],
+        AS_OF,
+        NOT_MET,
+        date(2021, 9, 1),
+        date(2021, 12, 15),
+    ),
+    ("baseline after the end date still a baseline", END, [base(date(2021, 12, 20)), follow(date(2021, 12, 21))], AS_OF, MET, date(2021, 12, 20), date(2021, 12, 21)),
+    ("in progress: no end date", None, [base(date(2021, 9, 1)), follow(date(2021, 12, 15))], AS_OF, IN_PROGRESS, None, None),
+    ("in progress: end after as-of", date(2022, 7, 1), [base(date(2021, 9, 1))], AS_OF, IN_PROGRESS, None, None),
+    ("end date == as-of has ended", AS_OF, [base(date(2021, 9, 1)), follow(AS_OF)], AS_OF, MET, date(2021, 9, 1), AS_OF),
+    (
+        "stage spelled differently",
+        END,
+        [make_response("Baseline", date(2021, 9, 1), 1), make_response("Follow-up", date(2021, 12, 15), 3, True)],
+        AS_OF,
+        MET,
+        date(2021, 9, 1),
+        date(2021, 12, 15),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "end, responses, as_of, status, baseline_date, follow_up_date",
+    [case[1:] for case in STATUS_CASES],
+    ids=[case[0] for case in STATUS_CASES],
+)
+def test_unit_status(end, responses, as_of, status, baseline_date, follow_up_date):
+    outcome = unit_status(make_unit(end=end, start=date(2021, 6, 1)), responses, as_of)
+    assert outcome.status == status
+    assert (outcome.baseline.response_date if outcome.baseline else None) == baseline_date
+    assert (outcome.follow_up.response_date if outcome.follow_up else None) == follow_up_date
+
+
+@pytest.mark.parametrize(
+    "end, expected",
+    [(END, WINDOW_END), (date(2021, 8, 31), date(2021, 11, 30)), (date(2023, 11, 30), date(2024, 2, 29)), (None, None)],
+)
+def test_window_end_is_end_plus_three_months(end, expected):
+    assert unit_status(make_unit(end=end, start=date(2021, 6, 1)), [], date(2025, 1, 1)).window_end == expected
+
+
+def test_unit_starting_after_as_of_is_not_a_unit():
+    unit = make_unit(start=date(2022, 7, 1), end=date(2022, 8, 1))
+    with pytest.raises(ValueError):
+        unit_status(unit, [], AS_OF)
+    assert unit_outcomes([unit], [], AS_OF) == []
+    assert compute_kpis([unit], [], {}, AS_OF) == []
+
+
+def test_unit_starting_on_as_of_is_a_unit():
+    unit = make_unit(start=AS_OF, end=None)
+    [result] = compute_kpis([unit], [], {}, AS_OF)
+    assert result.in_progress == 1
+
+
+def test_responses_of_other_units_are_not_used():
+    units = [make_unit(participant="A"), make_unit(participant="B"), make_unit(package="P2", participant="A")]
+    responses = [
+        make_response(BASELINE, date(2021, 9, 1), 1, participant="A"),
+        make_response(FOLLOW_UP, date(2022, 2, 10), 4, True, participant="A"),
+        make_response(FOLLOW_UP, date(2022, 2, 10), 4, True, participant="B"),
+        make_response(FOLLOW_UP, date(2022, 2, 10), 4, True, contract="other", package="P2"),
+    ]
+    statuses = [o.status for o in unit_outcomes(units, responses, AS_OF)]
+    assert statuses == [MET, NO_BASELINE, NO_RESPONSE]
+
+
+def test_same_unit_listed_twice_counts_once():
+    unit = make_unit()
+    [result] = compute_kpis([unit, unit], [], {}, AS_OF)
+    assert result.no_response == 1 and result.eligible == 1
+
+
+# ------------------------------------------------------------------- Wilson
+
+
+@pytest.mark.parametrize(
+    "successes, n, low, high",
+    [
+        (16, 20, 0.5840, 0.9193),  # cli.md example
+        (16, 35, 0.3047, 0.6181),  # plain-English example: 30-62 %
+        (0, 5, 0.0, 0.4345),
+        (5, 5, 0.5655, 1.0),
+        (1, 1, 0.2065, 1.0),
+        (0, 1, 0.0, 0.7935),
+        (50, 100, 0.4038, 0.5962),
+        (75, 100, 0.6570, 0.8245),
+    ],
+)
+def test_wilson_interval(successes, n, low, high):
+    ci_low, ci_high = wilson_interval(successes, n)
+    assert round(ci_low, 4) == low
+    assert round(ci_high, 4) == high
+    assert 0.0 <= ci_low <= successes / n <= ci_high <= 1.0
+
+
+def test_wilson_interval_no_data():
+    assert wilson_interval(0, 0) is None
+
+
+@pytest.mark.parametrize("successes, n", [(3, 2), (-1, 4), (1, -1)])
+def test_wilson_interval_rejects_impossible_counts(successes, n):
+    with pytest.raises(ValueError):
+        wilson_interval(successes, n)
+
+
+# ------------------------------------------------------------------- verdict
+
+
+@pytest.mark.parametrize(
+    "ci_low, ci_high, target, expected",
+    [
+        (0.80, 0.95, 0.75, "met"),
+        (0.75, 0.95, 0.75, "met"),  # ci_low == target is met
+        (0.50, 0.74, 0.75, "not_met"),
+        (0.50, 0.75, 0.75, "undetermined"),  # ci_high == target is not below
+        (0.58, 0.92, 0.75, "undetermined"),  # straddles
+        (None, None, 0.75, "no_data"),
+        (0.58, 0.92, 0.50, "met"),  # the contract's own target
+    ],
+)
+def test_verdict(ci_low, ci_high, target, expected):
+    assert verdict(ci_low, ci_high, target) == expected
+
+
+# --------------------------------------------------------------- compute_kpis
+
+
+def cli_example_units_and_responses():
+    """The cli.md example: 16 met, 2 not met, 1 no baseline, 1 no response, 3 pending, 5 in progress."""
+    units, responses = [], []
+
+    def add(status, i):
+        participant = f"{status}{i}"
+        if status == "in_progress":
+            units.append(make_unit(participant=participant, end=None))
+            return
+        if status == "pending":
+            units.append(make_unit(participant=participant, end=date(2022, 6, 1)))
+            return
+        units.append(make_unit(participant=participant, end=date(2022, 1, 31)))
+        if status != "no_baseline":
+            responses.append(make_response(BASELINE, date(2021, 10, 1), 2, participant=participant))
+        if status == "no_response":
+            return
+        good = status != "not_met"
+        responses.append(make_response(FOLLOW_UP, date(2022, 3, 1), 4 if good else 2, good, participant=participant))
+
+    for status, count in [("met", 16), ("not_met", 2), ("no_baseline", 1), ("no_response", 1), ("pending", 3), ("in_progress", 5)]:
+        for i in range(count):
+            add(status, i)
+    return units, responses
+
+
+def test_compute_kpis_cli_example():
+    units, responses = cli_example_units_and_responses()
+    [result] = compute_kpis(units, responses, {"con_9887": 0.75}, AS_OF)
+    assert (result.contract, result.kpi, result.target) == ("con_9887", "one_to_one", 0.75)
+    assert (result.eligible, result.met, result.not_met, result.no_baseline, result.no_response) == (20, 16, 2, 1, 1)
+    assert (result.pending, result.in_progress) == (3, 5)
+    assert result.rate == 0.8
+    assert (round(result.ci_low, 4), round(result.ci_high, 4)) == (0.5840, 0.9193)
+    assert result.verdict == "undetermined"
+    assert result.low_reliability is False
+
+
+def test_rate_is_none_when_nothing_eligible():
+    units = [make_unit(participant="a", end=None), make_unit(participant="b", end=date(2022, 6, 1))]
+    [result] = compute_kpis(units, [], {}, AS_OF)
+    assert (result.eligible, result.pending, result.in_progress) == (0, 1, 1)
+    assert result.rate is None and result.ci_low is None and result.ci_high is None
+    assert result.verdict == "no_data"
+
+
+@pytest.mark.parametrize(
+    "eligible, low_reliability",
+    [(0, True), (1, True), (4, True), (5, False), (6, False)],
+)
+def test_low_reliability_below_five_eligible(eligible, low_reliability):
+    units = [make_unit(participant=str(i)) for i in range(eligible)] + [make_unit(participant="x", end=None)]
+    [result] = compute_kpis(units, [], {}, AS_OF)
+    assert result.eligible == eligible
+    assert result.low_reliability is low_reliability
+
+
+def test_kpi_1_and_2_and_contract_targets():
+    units = [
+        make_unit(participant="a"),
+        make_unit(participant="b", support_type=GROUP),
+        make_unit(participant="c", contract="con_1"),
+        make_unit(participant="d", support_type="peer_review"),  # neither KPI
+    ]
+    results = compute_kpis(units, [], {"con_1": 0.6}, AS_OF)
+    assert [(r.contract, r.kpi, r.target) for r in results] == [
+        ("con_1", "one_to_one", 0.6),
+        ("con_9887", "group", 0.75),  # default target
+        ("con_9887", "one_to_one", 0.75),
+    ]
+
+
+def test_targets_from_contracts():
+    contract = ContractTerms("con_1", "t", "s", "p", None, date(2021, 4, 1), date(2023, 3, 31), kpi_target=0.8)
+    assert targets_from_contracts([contract]) == {"con_1": 0.8}
+
+
+def test_verdict_uses_contract_target():
+    units = [make_unit(participant=str(i)) for i in range(20)]
+    responses = [r for i in range(20) for r in (
+        make_response(BASELINE, date(2021, 9, 1), 1, participant=str(i)),
+        make_response(FOLLOW_UP, date(2022, 2, 1), 3, True, participant=str(i)),
+    )]
+    assert compute_kpis(units, responses, {"con_9887": 0.75}, AS_OF)[0].verdict == "met"
+    assert compute_kpis(units, responses, {"con_9887": 0.83}, AS_OF)[0].verdict == "met"  # 20/20: low 0.839
+    assert compute_kpis(units, responses, {"con_9887": 0.85}, AS_OF)[0].verdict == "undetermined"
+
+
+@pytest.mark.parametrize(
+    "group_key, expected_groups",
+    [
+        # packages spanning financial years: sliced by the FY of the END date
+        ("financial_year", [None, "2021-22", "2022-23"]),
+        ("region", ["E12000001", "E12000002"]),
+        ("la", ["E06000001", "E06000002"]),
+        ("role", ["Chief executive", "Lead member"]),
+        ("focus", [None, "SEND"]),
+        (None, [None]),
+        ("contract", [None]),
+        (lambda unit: unit.package_id, ["P1", "P2"]),
+    ],
+)
+def test_slices(group_key, expected_groups):
+    units = [
+        make_unit(participant="a", start=date(2021, 1, 10), end=date(2021, 5, 1)),  # starts 2020-21, ends 2021-22
+        make_unit(participant="b", start=date(2022, 3, 1), end=date(2022, 4, 1), la="E06000002", region="E12000002"),
+        make_unit(participant="c", package="P2", end=None, role="Chief executive", focus=None),
+    ]
+    results = compute_kpis(units, [], {}, AS_OF, group_key=group_key)
+    assert [r.group for r in results] == expected_groups
+    assert sum(r.eligible + r.pending + r.in_progress for r in results) == 3
+
+
+def test_unknown_slice_is_an_error():
+    with pytest.raises(ValueError):
+        compute_kpis([make_unit()], [], {}, AS_OF, group_key="colour")
+
+
+def test_slicing_never_changes_the_rule():
+    units, responses = cli_example_units_and_responses()
+    whole = compute_kpis(units, responses, {}, AS_OF)[0]
+    parts = compute_kpis(units, responses, {}, AS_OF, group_key="financial_year")
+    assert sum(p.met for p in parts) == whole.met
+    assert sum(p.eligible for p in parts) == whole.eligible
+
+
+def test_kpi_counts_has_every_status():
+    counts = kpi_counts([])
+    assert counts == {
+        "met": 0, "not_met": 0, "no_baseline": 0, "pending": 0, "no_response": 0, "in_progress": 0, "eligible": 0,
+    }
+
+
+# ---------------------------------------------------------- plain English
+
+
+def result_with(met, eligible, kpi=ONE_TO_ONE, target=0.75, pending=0, in_progress=0):
+    outcomes = []
+    unit = make_unit()
+    from dashboard.kpi import UnitOutcome
+
+    outcomes += [UnitOutcome(unit, MET, None, None, None)] * met
+    outcomes += [UnitOutcome(unit, NOT_MET, None, None, None)] * (eligible - met)
+    outcomes += [UnitOutcome(unit, PENDING, None, None, None)] * pending
+    outcomes += [UnitOutcome(unit, IN_PROGRESS, None, None, None)] * in_progress
+    return kpi_result("con_9887", kpi, target, outcomes)
+
+
+@pytest.mark.parametrize(
+    "result, expected",
+    [
+        (
+            result_with(16, 35),
+            "KPI 1: 16 of 35 leaders (46 %, 95 % interval 30-62 %) feel more confident "
+            "and showed impact: below the 75 % target",
+        ),
+        (
+            result_with(20, 20),
+            "KPI 1: 20 of 20 leaders (100 %, 95 % interval 84-100 %) feel more confident "
+            "and showed impact: meets the 75 % target",
+        ),
+        (
+            result_with(16, 20, kpi=GROUP),
+            "KPI 2: 16 of 20 group members (80 %, 95 % interval 58-92 %) feel more confident "
+            "and showed impact: cannot yet tell whether the 75 % target is met (the interval includes it)",
+        ),
+        (
+            result_with(0, 0, pending=3, in_progress=5),
+            "KPI 1: no data yet: no leaders have a closed follow-up window "
+            "(3 waiting for their follow-up, 5 still in support)",
+        ),
+        (
+            result_with(3, 4),
+            "KPI 1: 3 of 4 leaders (75 %, 95 % interval 30-95 %) feel more confident and showed impact: "
+            "cannot yet tell whether the 75 % target is met (the interval includes it) "
+            "[u] fewer than 5 eligible, treat with caution",
+        ),
+        (
+            result_with(1, 2, target=0.725),
+            "KPI 1: 1 of 2 leaders (50 %, 95 % interval 9-91 %) feel more confident and showed impact: "
+            "cannot yet tell whether the 72.5 % target is met (the interval includes it) "
+            "[u] fewer than 5 eligible, treat with caution",
+        ),
+    ],
+    ids=["below", "meets", "cannot tell", "no data", "low reliability", "odd target"],
+)
+def test_plain_english_status(result, expected):
+    assert plain_english_status(result) == expected
+
+
+def test_kpi_result_is_plain_data():
+    result = result_with(1, 1)
+    assert isinstance(result, KpiResult)
+    assert result.rate == 1.0
+
+
+# ------------------------------------------------------------ performance
+
+
+def test_compute_kpis_100k_units_250k_responses_is_fast():
+    rng = random.Random(20220630)
+    units, responses = [], []
+    for i in range(100_000):
+        start = date(2021, 4, 1) + timedelta(days=rng.randrange(500))
+        end = None if rng.random() < 0.1 else start + timedelta(days=rng.randrange(30, 200))
+        contract = f"con_{i % 3}"
+        units.append(make_unit(contract=contract, package=f"P{i // 4}", participant=str(i), start=start, end=end,
+                               support_type=ONE_TO_ONE if i % 2 else GROUP))
+        for _ in range(2 if i % 2 else 3):
+            stage = BASELINE if rng.random() < 0.45 else FOLLOW_UP
+            day = start + timedelta(days=rng.randrange(0, 300))
+            responses.append(make_response(stage, day, rng.randrange(1, 6), rng.random() < 0.8,
+                                           contract=contract, package=f"P{i // 4}", participant=str(i)))
+    assert len(responses) == 250_000
+    began = time.perf_counter()
+    results = compute_kpis(units, responses, {}, date(2022, 9, 30), group_key="region")
+    elapsed = time.perf_counter() - began
+    assert sum(r.eligible + r.pending + r.in_progress for r in results) == sum(
+        1 for u in units if u.start_date <= date(2022, 9, 30)
+    )
+    assert elapsed < 2.0, f"compute_kpis took {elapsed:.2f} s"
