@@ -1,0 +1,64 @@
+"""The machine-readable summary of ``../shared/spec/cli.md``: KPIs, coverage, finance.
+
+Pure: records in, a JSON-ready dict out. Numbers are JSON numbers, money in
+GBP with at most two decimals, rates as fractions rounded to 4 places; lists
+sorted by contract, then financial year, then kpi / support type / heading.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Iterable, Sequence
+
+from dashboard.coverage import coverage_by_year
+from dashboard.finance import heading_key, spend_against_allocations
+from dashboard.kpi import compute_kpis, targets_from_contracts
+from dashboard.records import Allocation, ContractTerms, InvoiceLine, LocalAuthority, SurveyResponse, Unit
+
+
+def rounded_rate(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def money(value: Decimal) -> float:
+    return float(Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def build_summary(
+    as_of: date,
+    contracts: Sequence[ContractTerms],
+    units: Iterable[Unit],
+    responses: Iterable[SurveyResponse],
+    allocations: Iterable[Allocation],
+    invoice_lines: Iterable[InvoiceLine],
+    las: Sequence[LocalAuthority],
+) -> dict[str, Any]:
+    """Every KPI, coverage and finance figure of the summary, as of ``as_of``."""
+    units = list(units)
+    minimum_las = {contract.reference: contract.min_las_per_year for contract in contracts}
+    kpis = [
+        {
+            "contract": result.contract, "kpi": result.kpi, "target": result.target,
+            "eligible": result.eligible, "met": result.met, "not_met": result.not_met,
+            "no_baseline": result.no_baseline, "no_response": result.no_response,
+            "pending": result.pending, "in_progress": result.in_progress,
+            "rate": rounded_rate(result.rate), "ci_low": rounded_rate(result.ci_low),
+            "ci_high": rounded_rate(result.ci_high),
+        }
+        for result in compute_kpis(units, responses, targets_from_contracts(contracts), as_of)
+    ]
+    coverage = [
+        {"contract": row.contract, "financial_year": row.financial_year, "support_type": row.support_type,
+         "las_supported": row.las_supported, "target": minimum_las.get(row.contract)}
+        for row in coverage_by_year(units, as_of, las)
+    ]
+    finance = [
+        {"contract": row.contract, "financial_year": row.financial_year, "heading": row.heading,
+         "allocated": money(row.allocated), "spent": money(row.spent), "remaining": money(row.remaining)}
+        for row in spend_against_allocations(allocations, invoice_lines, as_of)
+    ]
+    kpis.sort(key=lambda item: (item["contract"], item["kpi"]))
+    coverage.sort(key=lambda item: (item["contract"], item["financial_year"], item["support_type"]))
+    finance.sort(key=lambda item: (item["contract"], item["financial_year"], heading_key(item["heading"])))
+    return {"as_of": as_of.isoformat(), "kpis": kpis, "coverage": coverage, "finance": finance}

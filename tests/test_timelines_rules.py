@@ -1,0 +1,222 @@
+"""rules.md "Contract timelines" and "SLA checks on packages"."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, Milestone, Unit
+from dashboard.timelines import (
+    BELOW_MINIMUM,
+    CASE_REPORT,
+    DONE,
+    DUE_SOON,
+    INVOICE,
+    OVERDUE,
+    PROGRESS_REPORT,
+    UNKNOWN_DAYS,
+    UPCOMING,
+    contracts_ending_within,
+    deadlines_within,
+    derived_obligations,
+    milestone_status,
+    package_days_flags,
+)
+
+AS_OF = date(2022, 6, 30)
+
+
+def contract(
+    reference="con_9887",
+    start=date(2021, 4, 1),
+    end=date(2022, 3, 31),
+    extension=None,
+    programme="Leadership",
+    min_days=None,
+    break_date=None,
+):
+    return ContractTerms(
+        reference, f"Contract {reference}", "Supplier", programme, None, start, end,
+        extension_up_to=extension, break_date=break_date, min_package_days=min_days,
+    )
+
+
+# ---------------------------------------------------------------- milestones
+
+
+@pytest.mark.parametrize(
+    "due, completed, expected",
+    [
+        (date(2022, 6, 1), date(2022, 5, 30), DONE),
+        (date(2022, 6, 1), date(2022, 6, 10), DONE),  # completed late is still done
+        (date(2022, 6, 1), AS_OF, DONE),  # completed on as-of
+        (date(2022, 6, 1), date(2022, 7, 1), OVERDUE),  # completion after as-of does not count yet
+        (date(2022, 6, 29), None, OVERDUE),  # due the day before as-of
+        (AS_OF, None, DUE_SOON),  # due on as-of is not overdue
+        (AS_OF + timedelta(days=30), None, DUE_SOON),  # 30 days: due soon (inclusive)
+        (AS_OF + timedelta(days=31), None, UPCOMING),
+        (date(2023, 1, 1), None, UPCOMING),
+    ],
+)
+def test_milestone_status(due, completed, expected):
+    assert milestone_status(Milestone("con_9887", "M", due, completed), AS_OF) == expected
+
+
+# ------------------------------------------------------------- obligations
+
+
+def test_quarterly_report_and_invoice_30_days_after_each_quarter_end():
+    obligations = derived_obligations(contract())
+    reports = [(o.name, o.due_date) for o in obligations if o.kind == PROGRESS_REPORT]
+    assert reports == [
+        ("Progress report for 2021-22 Q1", date(2021, 7, 30)),
+        ("Progress report for 2021-22 Q2", date(2021, 10, 30)),
+        ("Progress report for 2021-22 Q3", date(2022, 1, 30)),
+        ("Progress report for 2021-22 Q4", date(2022, 4, 30)),
+    ]
+    invoices = [o.due_date for o in obligations if o.kind == INVOICE]
+    assert invoices == [d for _, d in reports]
+    assert not [o for o in obligations if o.kind == CASE_REPORT]
+
+
+@pytest.mark.parametrize(
+    "start, end, extension, include_extension, quarter_ends",
+    [
+        pytest.param(date(2021, 5, 15), date(2021, 12, 31), None, False,
+                     [date(2021, 6, 30), date(2021, 9, 30), date(2021, 12, 31)],
+                     id="mid-quarter start: first quarter end after start counts; end on a quarter end counts"),
+        pytest.param(date(2021, 6, 30), date(2021, 11, 15), None, False,
+                     [date(2021, 6, 30), date(2021, 9, 30)],
+                     id="start on a quarter end counts; quarter ending after the end does not"),
+        pytest.param(date(2021, 4, 1), date(2021, 9, 30), date(2022, 3, 31), False,
+                     [date(2021, 6, 30), date(2021, 9, 30)],
+                     id="extension ignored unless asked"),
+        pytest.param(date(2021, 4, 1), date(2021, 9, 30), date(2022, 3, 31), True,
+                     [date(2021, 6, 30), date(2021, 9, 30), date(2021, 12, 31), date(2022, 3, 31)],
+                     id="extension included when asked"),
+        pytest.param(date(2021, 4, 1), date(2021, 9, 30), None, True,
+                     [date(2021, 6, 30), date(2021, 9, 30)],
+                     id="no extension to include"),
+        pytest.param(date(2021, 7, 1), date(2021, 9, 29), None, False, [], id="no quarter ends while running"),
+    ],
+)
+def test_quarters_while_the_contract_runs(start, end, extension, include_extension, quarter_ends):
+    obligations = derived_obligations(contract(start=start, end=end, extension=extension),
+                                      include_extension=include_extension)
+    reports = [o for o in obligations if o.kind == PROGRESS_REPORT]
+    assert [o.period_end for o in reports] == quarter_ends
+    assert all(o.due_date == o.period_end + timedelta(days=30) for o in reports)
+
+
+@pytest.mark.parametrize(
+    "programme, count",
+    [("Improvement adviser", 6), ("improvement ADVISER call-off", 6), ("Improvement advisor", 6), ("Leadership", 0)],
+)
+def test_six_weekly_case_reports_for_improvement_advisers(programme, count):
+    c = contract(start=date(2021, 4, 1), end=date(2021, 12, 31), programme=programme)
+    case_reports = [o for o in derived_obligations(c) if o.kind == CASE_REPORT]
+    assert len(case_reports) == count
+    if count:
+        assert case_reports[0].due_date == date(2021, 5, 13)  # start + 6 weeks
+        assert case_reports[-1].due_date == date(2021, 4, 1) + timedelta(weeks=36)
+        assert all(o.due_date <= c.end_date for o in case_reports)
+
+
+def test_case_report_due_on_the_end_date_counts():
+    c = contract(start=date(2021, 4, 1), end=date(2021, 4, 1) + timedelta(weeks=12), programme="Improvement adviser")
+    assert [o.name for o in derived_obligations(c) if o.kind == CASE_REPORT] == ["Case report 1", "Case report 2"]
+
+
+def test_obligations_in_a_date_range():
+    obligations = derived_obligations(contract(), (date(2021, 10, 30), date(2022, 1, 29)))
+    assert [(o.kind, o.due_date) for o in obligations] == [
+        (INVOICE, date(2021, 10, 30)),
+        (PROGRESS_REPORT, date(2021, 10, 30)),
+    ]
+
+
+# ---------------------------------------------------------------- deadlines
+
+
+def test_deadlines_within_60_days():
+    items = [
+        Milestone("con_9887", "Overdue", date(2022, 6, 1), None),  # overdue: not ahead
+        Milestone("con_9887", "Done", date(2022, 7, 10), date(2022, 6, 1)),
+        Milestone("con_9887", "Today", AS_OF, None),
+        Milestone("con_9887", "Day 60", AS_OF + timedelta(days=60), None),
+        Milestone("con_9887", "Day 61", AS_OF + timedelta(days=61), None),
+        Milestone("con_9887", "Completed after as-of", date(2022, 7, 5), date(2022, 7, 6)),
+        *derived_obligations(contract(end=date(2023, 3, 31))),
+    ]
+    found = deadlines_within(items, AS_OF)
+    assert [(d.name, d.due_date, d.days_left) for d in found] == [
+        ("Today", AS_OF, 0),
+        ("Completed after as-of", date(2022, 7, 5), 5),
+        ("Invoice for 2022-23 Q1", date(2022, 7, 30), 30),
+        ("Progress report for 2022-23 Q1", date(2022, 7, 30), 30),
+        ("Day 60", date(2022, 8, 29), 60),
+    ]
+    assert [d.name for d in deadlines_within(items, AS_OF, days=0)] == ["Today"]
+
+
+# ----------------------------------------------------------- contract ends
+
+
+def test_contracts_ending_within_six_months():
+    contracts = [
+        contract("ended", end=date(2022, 6, 29)),
+        contract("today", end=AS_OF, extension=date(2023, 6, 30)),
+        contract("six months", end=date(2022, 12, 30), break_date=date(2022, 9, 30)),
+        contract("later", end=date(2022, 12, 31)),
+        contract("extension used", end=date(2022, 9, 30), extension=date(2022, 9, 30)),
+    ]
+    ending = contracts_ending_within(contracts, AS_OF)
+    assert [(e.contract, e.days_left, e.extension_up_to, e.break_date) for e in ending] == [
+        ("today", 0, date(2023, 6, 30), None),
+        ("extension used", 92, None, None),  # no further extension left
+        ("six months", 183, None, date(2022, 9, 30)),
+    ]
+
+
+def test_contracts_ending_within_clamps_months():
+    ending = contracts_ending_within([contract(end=date(2022, 2, 28))], date(2021, 11, 30), months=3)
+    assert len(ending) == 1  # 30 Nov + 3 months = 28 Feb (inclusive)
+
+
+# ------------------------------------------------------------- package days
+
+
+def unit(package, days, participant="A", support_type=ONE_TO_ONE, contract_ref="con_9887", end=date(2022, 3, 1)):
+    return Unit(contract_ref, package, participant, support_type, "E06000001", "E12000001", "Lead member", None,
+                date(2021, 10, 1), end, days_delivered=days)
+
+
+@pytest.mark.parametrize(
+    "rows, expected",
+    [
+        pytest.param([unit("P1", 5.0)], [], id="exactly the minimum is fine"),
+        pytest.param([unit("P1", 4.5)], [("P1", 4.5, BELOW_MINIMUM)], id="below the minimum is flagged"),
+        pytest.param([unit("P1", 3.0), unit("P1", 6.0, "B")], [], id="package days = max over its rows"),
+        pytest.param([unit("P1", None), unit("P1", 4.0, "B")], [("P1", 4.0, BELOW_MINIMUM)],
+                     id="missing days on some rows ignored"),
+        pytest.param([unit("P1", None)], [("P1", None, UNKNOWN_DAYS)], id="no days at all: unknown, not flagged"),
+        pytest.param([unit("P1", 1.0, support_type=GROUP)], [], id="group packages not checked"),
+        pytest.param([unit("P1", 1.0, contract_ref="con_nomin")], [], id="contract without a minimum"),
+        pytest.param([unit("P1", 1.0, contract_ref="con_unknown")], [], id="contract not in the register"),
+    ],
+)
+def test_package_days_flags(rows, expected):
+    contracts = [contract("con_9887", min_days=5.0), contract("con_nomin")]
+    flags = package_days_flags(rows, contracts)
+    assert [(f.package_id, f.days, f.status) for f in flags] == expected
+
+
+def test_package_days_send_guide_of_40_days():
+    flags = package_days_flags([unit("S1", 39.5, contract_ref="con_send")], [contract("con_send", min_days=40.0)])
+    assert [(f.package_id, f.min_days) for f in flags] == [("S1", 40.0)]
+
+
+def test_package_days_with_as_of_skips_running_packages():
+    rows = [unit("P1", 2.0, end=None), unit("P2", 2.0, end=date(2022, 7, 1)), unit("P3", 2.0, end=AS_OF)]
+    flags = package_days_flags(rows, [contract(min_days=5.0)], as_of=AS_OF)
+    assert [f.package_id for f in flags] == ["P3"]
+    assert len(package_days_flags(rows, [contract(min_days=5.0)])) == 3
