@@ -54,6 +54,11 @@ def heading_key(heading: str) -> str:
     return " ".join(heading.split()).casefold()
 
 
+def as_decimal(value: Decimal | float | int | str) -> Decimal:
+    """Money and day counts as Decimal (floats via their shortest repr, so 0.1 stays 0.1)."""
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
 def counts_as_of(line: InvoiceLine, as_of: date) -> bool:
     """"counting lines whose invoice date is on or before the as-of date"."""
     return line.invoice_date <= as_of
@@ -87,13 +92,13 @@ def spend_against_allocations(
     spelling: dict[_Key, str] = {}
     for allocation in allocations:
         key = (allocation.contract, parse_financial_year(allocation.financial_year), heading_key(allocation.heading))
-        allocated[key] += allocation.amount
+        allocated[key] += as_decimal(allocation.amount)
         spelling.setdefault(key, allocation.heading.strip())
     for line in invoice_lines:
         if not counts_as_of(line, as_of):
             continue
         key = (line.contract, parse_financial_year(line.financial_year), heading_key(line.heading))
-        spent[key] += line.amount
+        spent[key] += as_decimal(line.amount)
         spelling.setdefault(key, " ".join(line.heading.split()))
     keys = {key for key, amount in allocated.items() if amount != 0} | set(spent)
     rows = [_finance_row(key, spelling[key], allocated.get(key, ZERO), spent.get(key, ZERO)) for key in keys]
@@ -151,14 +156,17 @@ def day_rate_cap(line: InvoiceLine, contract: ContractTerms | None) -> Decimal |
 def rate_above_cap_flag(line: InvoiceLine, contract: ContractTerms | None) -> FinanceFlag | None:
     """"day rate above the contract's cap ... compared per line" (equal is not above)."""
     cap = day_rate_cap(line, contract)
-    if cap is None or line.day_rate is None or line.day_rate <= cap:
+    if cap is None or line.day_rate is None:
+        return None
+    day_rate, cap = as_decimal(line.day_rate), as_decimal(cap)
+    if day_rate <= cap:
         return None
     level = f" ({line.level.strip()} level)" if line.level else ""
     return _line_flag(
         RATE_ABOVE_CAP,
         line,
-        f"Day rate {_gbp(line.day_rate)}{level} is above the {_gbp(cap)} cap",
-        amount=line.day_rate,
+        f"Day rate {_gbp(day_rate)}{level} is above the {_gbp(cap)} cap",
+        amount=day_rate,
         limit=cap,
     )
 
@@ -167,15 +175,15 @@ def amount_mismatch_flag(line: InvoiceLine) -> FinanceFlag | None:
     """"amount differs from days x day rate by more than 1 GBP where both given"."""
     if line.days is None or line.day_rate is None:
         return None
-    expected = line.days * line.day_rate
-    if abs(line.amount - expected) <= AMOUNT_TOLERANCE:
+    amount, days, day_rate = as_decimal(line.amount), as_decimal(line.days), as_decimal(line.day_rate)
+    expected = days * day_rate
+    if abs(amount - expected) <= AMOUNT_TOLERANCE:
         return None
     return _line_flag(
         AMOUNT_MISMATCH,
         line,
-        f"Amount {_gbp(line.amount)} differs from {line.days} days x {_gbp(line.day_rate)} "
-        f"= {_gbp(expected)} by more than £1",
-        amount=line.amount,
+        f"Amount {_gbp(amount)} differs from {days} days x {_gbp(day_rate)} = {_gbp(expected)} by more than £1",
+        amount=amount,
         limit=expected,
     )
 
@@ -201,8 +209,8 @@ def is_overheads(line: InvoiceLine) -> bool:
 
 def overheads_flag(lines_of_invoice: list[InvoiceLine]) -> FinanceFlag | None:
     """"overheads above 15 % of the other costs of the same invoice" (exactly 15 % is fine)."""
-    overheads = sum((line.amount for line in lines_of_invoice if is_overheads(line)), ZERO)
-    others = sum((line.amount for line in lines_of_invoice if not is_overheads(line)), ZERO)
+    overheads = sum((as_decimal(line.amount) for line in lines_of_invoice if is_overheads(line)), ZERO)
+    others = sum((as_decimal(line.amount) for line in lines_of_invoice if not is_overheads(line)), ZERO)
     limit = others * OVERHEADS_SHARE
     if overheads <= limit:
         return None
@@ -385,7 +393,8 @@ def cumulative_spend_by_quarter(
     per contract, for lines dated on or before ``as_of`` (of one heading, or all).
 
     Each contract and FY with spend or allocation gets a row for every quarter
-    that has started by ``as_of`` (and any later quarter already billed). ``allocated`` is None when no allocation is given.
+    that has started by ``as_of`` (and any later quarter already billed).
+    ``allocated`` is None when no allocation is given for that contract and FY.
     """
     wanted = heading_key(heading) if heading is not None else None
     by_quarter: dict[tuple[str, str, int], Decimal] = defaultdict(Decimal)
@@ -394,13 +403,13 @@ def cumulative_spend_by_quarter(
         if not counts_as_of(line, as_of) or (wanted is not None and heading_key(line.heading) != wanted):
             continue
         year = parse_financial_year(line.financial_year)
-        by_quarter[(line.contract, year, line.quarter)] += line.amount
+        by_quarter[(line.contract, year, line.quarter)] += as_decimal(line.amount)
         years.add((line.contract, year))
     allocated: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for allocation in allocations:
         if wanted is None or heading_key(allocation.heading) == wanted:
             key = (allocation.contract, parse_financial_year(allocation.financial_year))
-            allocated[key] += allocation.amount
+            allocated[key] += as_decimal(allocation.amount)
             years.add(key)
     rows: list[QuarterSpend] = []
     for contract, year in sorted(years):

@@ -95,8 +95,9 @@ def quarterly_obligations(contract: ContractTerms, include_extension: bool = Fal
                 continue
             due = ends + timedelta(days=DAYS_AFTER_QUARTER_END)
             label = quarter_label(year, quarter)
-            obligations.append(Obligation(contract.reference, PROGRESS_REPORT, f"Progress report for {label}", due, ends))
-            obligations.append(Obligation(contract.reference, INVOICE, f"Invoice for {label}", due, ends))
+            reference = contract.reference
+            obligations.append(Obligation(reference, PROGRESS_REPORT, f"Progress report for {label}", due, ends))
+            obligations.append(Obligation(reference, INVOICE, f"Invoice for {label}", due, ends))
     return obligations
 
 

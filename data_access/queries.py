@@ -50,3 +50,15 @@ def summary(engine: Engine, as_of: date, contract: str | None = None) -> dict[st
     scope = Scope(contracts=(contract,)) if contract else repositories.EVERYTHING
     data = load(engine, scope)
     return build_summary(as_of, data.contracts, data.units, data.responses, data.allocations, data.invoice_lines, data.las)
+
+
+def current_data_version(engine: Engine) -> int:
+    """A number that changes with every import or undo (part of every cache key)."""
+    with Session(engine) as session:
+        return repositories.data_version(session)
+
+
+def home_tables(engine: Engine) -> tuple[list[records.ContractTerms], list[dict[str, Any]]]:
+    """Contracts with their dates, and the import history (newest first)."""
+    with Session(engine) as session:
+        return repositories.contracts(session), repositories.import_history(session)

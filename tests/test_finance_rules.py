@@ -355,3 +355,12 @@ def test_cumulative_spend_by_quarter():
         ("2021-22 Q3", D("0"), D("500")),
         ("2021-22 Q4", D("70"), D("500")),
     ]
+
+
+def test_float_inputs_are_read_as_decimal():
+    floaty = InvoiceLine("con_9887", "F-1", 1, "2021-22", 1, "Peer mentors", None, None, 0.5, 600.0, 300.0, None,
+                         date(2021, 7, 1))
+    assert amount_mismatch_flag(floaty) is None  # type: ignore[arg-type]
+    assert rate_above_cap_flag(floaty, LEADERSHIP) is None  # type: ignore[arg-type]
+    [row] = spend_against_allocations([], [floaty], AS_OF)  # type: ignore[list-item]
+    assert row.spent == D("300.0")

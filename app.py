@@ -1,0 +1,65 @@
+"""Improvement Oversight: the Streamlit entry point (navigation, sign-in, role)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.access import ADMIN, BOARD, CASE_LEAD, CONTRACT_MANAGER, ROLE_NAMES
+from ui import context
+
+st.set_page_config(page_title="Improvement Oversight", page_icon=":material/monitoring:", layout="wide")
+
+PAGES = {
+    "overview": st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    "kpis": st.Page("pages/kpis.py", title="KPIs", icon=":material/target:"),
+    "coverage": st.Page("pages/coverage.py", title="Coverage", icon=":material/map:"),
+    "finance": st.Page("pages/finance.py", title="Finance", icon=":material/payments:"),
+    "timelines": st.Page("pages/timelines.py", title="Timelines", icon=":material/event:"),
+    "la_profile": st.Page("pages/la_profile.py", title="LA profile", icon=":material/location_city:"),
+    "upload": st.Page("pages/upload.py", title="Upload data", icon=":material/upload_file:"),
+    "import_history": st.Page("pages/import_history.py", title="Import history", icon=":material/history:"),
+    "admin": st.Page("pages/admin.py", title="Users and audit", icon=":material/admin_panel_settings:"),
+    "methodology": st.Page("pages/methodology.py", title="Methodology", icon=":material/menu_book:"),
+    "accessibility": st.Page("pages/accessibility.py", title="Accessibility statement", icon=":material/accessibility:"),
+}
+
+# Which pages each role sees in the menu (the data layer enforces the same limits).
+ROLE_PAGES = {
+    BOARD: {"Programmes": ["overview", "kpis", "coverage", "finance", "timelines"]},
+    CONTRACT_MANAGER: {
+        "Programmes": ["overview", "kpis", "coverage", "finance", "timelines", "la_profile"],
+        "Data": ["upload", "import_history"],
+    },
+    CASE_LEAD: {"Programmes": ["overview", "kpis", "coverage", "finance", "timelines", "la_profile"]},
+    ADMIN: {
+        "Programmes": ["overview", "kpis", "coverage", "finance", "timelines", "la_profile"],
+        "Data": ["upload", "import_history", "admin"],
+    },
+}
+ABOUT = ["methodology", "accessibility"]
+
+
+def main() -> None:
+    if context.auth_configured():
+        if not getattr(st.user, "is_logged_in", False):
+            st.title("Improvement Oversight")
+            st.write("Sign in with your organisation account to see the dashboard.")
+            st.button("Sign in", on_click=st.login, type="primary")
+            st.stop()
+        viewer = context.current_viewer()
+        if not viewer.role:
+            st.error(f"{viewer.email} has no role in this service yet. Ask an administrator to add you.")
+            st.button("Sign out", on_click=st.logout)
+            st.stop()
+        st.sidebar.caption(f"Signed in as {viewer.email} ({viewer.role_name})")
+        st.sidebar.button("Sign out", on_click=st.logout)
+    else:
+        context.role_switcher()
+        viewer = context.current_viewer()
+    sections = {name: [PAGES[key] for key in keys] for name, keys in ROLE_PAGES[viewer.role].items()}
+    sections["About"] = [PAGES[key] for key in ABOUT]
+    st.session_state["viewer"] = viewer
+    st.navigation(sections).run()
+
+
+main()

@@ -1,0 +1,44 @@
+"""Tables made safe to open in Excel, as CSV or as a workbook.
+
+A cell starting with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return)
+would run as a formula when opened in Excel; it is written with a leading
+apostrophe instead, so it shows as the text it is.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any, Mapping
+
+import pandas as pd
+
+DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """Text that Excel would read as a formula gets a leading apostrophe; numbers are kept."""
+    if isinstance(value, str) and value.startswith(DANGEROUS_STARTS):
+        return "'" + value
+    return value
+
+
+def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(neutralise)
+    safe.columns = [neutralise(str(column)) for column in safe.columns]
+    return safe
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    return safe_frame(frame).to_csv(index=False).encode("utf-8-sig")
+
+
+def excel_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
+    """One sheet per table; sheet names cut to Excel's 31 characters."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
+        for name, frame in sheets.items():
+            safe_frame(frame).to_excel(writer, sheet_name=name[:31], index=False)
+    return buffer.getvalue()

@@ -1,0 +1,91 @@
+"""The app's database, the signed-in viewer and cached data, for every page."""
+
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from dashboard.access import ADMIN, ROLE_NAMES, ROLES, Viewer
+from data_access import queries
+from data_access.db import DatabaseUnavailable, ready_engine
+from data_access.repositories import Scope
+from data_access.settings import load_settings
+
+LOCAL_USER = "local.user@localhost"
+
+
+def database_url() -> str:
+    return os.environ.get("DASHBOARD_DATABASE_URL") or load_settings().database_url
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(url: str):
+    return ready_engine(url)
+
+
+def engine():
+    """The migrated engine; a clear message (never a stack trace) when it cannot open."""
+    try:
+        return _engine(database_url())
+    except DatabaseUnavailable as error:
+        st.error(f"The database cannot be opened. {error}")
+        st.stop()
+
+
+def auth_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # noqa: BLE001 - no secrets file at all
+        return False
+
+
+def current_viewer() -> Viewer:
+    """The signed-in user's viewer; in local mode, an administrator who may switch role."""
+    if auth_configured():
+        from data_access.users import viewer_for_email
+
+        user = st.user
+        if not getattr(user, "is_logged_in", False):
+            return Viewer(email="", role="")
+        return viewer_for_email(engine(), user.get("email", ""))
+    role = st.session_state.get("local_role", ADMIN)
+    return local_viewer(role)
+
+
+def local_viewer(role: str) -> Viewer:
+    """Local mode: one person trying each role (case leads and managers see the demo assignments)."""
+    from data_access.users import demo_assignments
+
+    contracts, la_codes, region_codes = demo_assignments(engine(), role)
+    return Viewer(email=LOCAL_USER, role=role, contracts=contracts, la_codes=la_codes, region_codes=region_codes)
+
+
+def role_switcher() -> None:
+    """Local mode only: a banner and a switch to see each role's view."""
+    st.sidebar.warning("Local mode: no sign-in is configured. You are a single administrator on this machine.")
+    st.sidebar.selectbox(
+        "View the dashboard as",
+        ROLES,
+        format_func=ROLE_NAMES.get,
+        key="local_role",
+        help="Local mode only: see what each role sees.",
+    )
+
+
+@st.cache_data(show_spinner="Loading figures…", max_entries=32, ttl=600)
+def _load(url: str, scope: Scope, version: int) -> queries.OversightData:
+    """Cached by database, scope and data version: a new import or undo changes the key."""
+    return queries.load(_engine(url), scope)
+
+
+def oversight_data(scope: Scope) -> queries.OversightData:
+    """Records for a scope. The scope already carries the viewer's limits, so cache
+    entries never pass one role's data to another."""
+    return _load(database_url(), scope, data_version())
+
+
+def data_version() -> int:
+    from data_access.queries import current_data_version
+
+    return current_data_version(engine())

@@ -1,0 +1,143 @@
+"""Filters shared by every page: contract, financial year, region, LA and as-of date.
+
+They live in the URL (``st.query_params``) so any view can be bookmarked and
+sent, and in ``st.session_state`` so they survive page switches (Streamlit drops
+query parameters when the navigation menu changes page).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+import streamlit as st
+
+from dashboard.access import Viewer, visible_contracts
+from data_access.repositories import Scope
+
+PARAMS = ("contract", "fy", "region", "la", "as_of")
+ALL = ""
+
+
+@dataclass(frozen=True)
+class Filters:
+    contract: str | None = None
+    financial_year: str | None = None
+    region: str | None = None  # E12 code
+    la: str | None = None  # GSS code
+    as_of: date | None = None
+
+    @property
+    def as_of_date(self) -> date:
+        return self.as_of or date.today()
+
+    def scope(self, viewer: Viewer) -> Scope:
+        """The database scope for these filters within what the viewer may see."""
+        allowed = visible_contracts(viewer)
+        if self.contract:
+            contracts = (self.contract,) if allowed is None or self.contract in allowed else ()
+        else:
+            contracts = allowed
+        return Scope(
+            contracts=contracts,
+            la_codes=(self.la,) if self.la else None,
+            region_codes=(self.region,) if self.region else None,
+        )
+
+
+def _from_params() -> dict[str, str]:
+    params = {key: st.query_params.get(key, "") for key in PARAMS}
+    if not any(params.values()):  # page switch: restore what this session had
+        params = dict(st.session_state.get("filters_params", params))
+        for key, value in params.items():
+            if value:
+                st.query_params[key] = value
+    return params
+
+
+def _parse_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        st.warning(f"The as-of date '{text}' in the address is not a date (YYYY-MM-DD); today is used.")
+        return None
+
+
+def current_filters() -> Filters:
+    """The filters as the URL (or this session) holds them, without drawing widgets."""
+    params = _from_params()
+    return Filters(
+        contract=params["contract"] or None,
+        financial_year=params["fy"] or None,
+        region=params["region"] or None,
+        la=params["la"] or None,
+        as_of=_parse_date(params["as_of"]),
+    )
+
+
+def _store(key: str, value: str) -> None:
+    if value:
+        st.query_params[key] = value
+    elif key in st.query_params:
+        del st.query_params[key]
+    stored = dict(st.session_state.get("filters_params", {}))
+    stored[key] = value
+    st.session_state["filters_params"] = stored
+
+
+def filter_sidebar(
+    contracts: list[str],
+    financial_years: list[str],
+    regions: dict[str, str],
+    las: dict[str, str],
+    show: tuple[str, ...] = PARAMS,
+) -> Filters:
+    """Draw the shared filters in the sidebar and return the chosen values."""
+    current = current_filters()
+    st.sidebar.subheader("Filters")
+    contract = current.contract
+    if "contract" in show:
+        options = [ALL, *contracts]
+        contract = st.sidebar.selectbox(
+            "Contract", options, index=options.index(contract) if contract in options else 0,
+            format_func=lambda value: value or "All contracts", key="filter_contract",
+        ) or None
+    year = current.financial_year
+    if "fy" in show:
+        options = [ALL, *financial_years]
+        year = st.sidebar.selectbox(
+            "Financial year", options, index=options.index(year) if year in options else 0,
+            format_func=lambda value: value or "All years", key="filter_fy",
+        ) or None
+    region = current.region
+    if "region" in show:
+        options = [ALL, *regions]
+        region = st.sidebar.selectbox(
+            "Region", options, index=options.index(region) if region in options else 0,
+            format_func=lambda code: regions.get(code, "All regions"), key="filter_region",
+        ) or None
+    la = current.la
+    if "la" in show:
+        shown_las = {code: name for code, name in las.items()}
+        options = [ALL, *sorted(shown_las, key=shown_las.get)]
+        la = st.sidebar.selectbox(
+            "Local authority", options, index=options.index(la) if la in options else 0,
+            format_func=lambda code: f"{las[code]} ({code})" if code else "All local authorities",
+            key="filter_la",
+        ) or None
+    as_of = current.as_of
+    if "as_of" in show:
+        as_of = st.sidebar.date_input(
+            "Figures as of", value=current.as_of_date, format="DD/MM/YYYY", key="filter_as_of",
+            help="Nothing dated after this date counts.",
+        )
+        if as_of == date.today():
+            as_of = None
+    chosen = Filters(contract, year, region, la, as_of)
+    for key, value in zip(PARAMS, (contract, year, region, la, as_of.isoformat() if as_of else None)):
+        _store(key, value or "")
+    return chosen
+
+
+def without(filters: Filters, **changes) -> Filters:
+    return replace(filters, **changes)
