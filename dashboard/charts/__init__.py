@@ -1,0 +1,44 @@
+"""Altair charts, built from plain data; pages only render them.
+
+Colours are the Okabe-Ito palette (safe for the common colour-vision
+deficiencies), and no chart relies on colour alone: statuses also differ by
+shape, pattern or label, and every chart is shown with a table and a sentence.
+"""
+
+from __future__ import annotations
+
+# Okabe & Ito (2008), "Color Universal Design".
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+    "grey": "#6F777B",
+}
+
+# One colour and one shape per meaning, used by every chart.
+STATUS_COLOURS = {
+    "met": OKABE_ITO["bluish_green"],
+    "not_met": OKABE_ITO["vermillion"],
+    "no_baseline": OKABE_ITO["reddish_purple"],
+    "no_response": OKABE_ITO["orange"],
+    "pending": OKABE_ITO["sky_blue"],
+    "in_progress": OKABE_ITO["grey"],
+}
+STATUS_LABELS = {
+    "met": "Met",
+    "not_met": "Not met",
+    "no_baseline": "No baseline",
+    "no_response": "No response",
+    "pending": "Pending",
+    "in_progress": "In progress",
+}
+TARGET_COLOUR = OKABE_ITO["black"]
+ACTUAL_COLOUR = OKABE_ITO["blue"]
+FORECAST_COLOUR = OKABE_ITO["orange"]
+ALLOCATION_COLOUR = OKABE_ITO["black"]
+FONT = "Arial, Helvetica, sans-serif"

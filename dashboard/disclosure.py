@@ -1,0 +1,29 @@
+"""Small numbers on Board-facing views, with the GSS symbols.
+
+- ``[u]`` low reliability: a rate on fewer than 5 eligible units is shown with
+  its counts but the rate is marked ``[u]``.
+- ``[c]`` confidential: a count of 1 to 4 participants that could identify a
+  person in one LA is not shown on Board-facing views.
+"""
+
+from __future__ import annotations
+
+LOW_RELIABILITY = "[u]"
+SUPPRESSED = "[c]"
+SMALL_COUNT_MAX = 4
+RELIABLE_FROM = 5
+
+
+def rate_text(rate: float | None, eligible: int) -> str:
+    """A percentage, ``[u]`` appended below 5 eligible units, "no data" when none."""
+    if rate is None or eligible == 0:
+        return "no data"
+    text = f"{rate * 100:.0f} %"
+    return f"{text} {LOW_RELIABILITY}" if eligible < RELIABLE_FROM else text
+
+
+def count_text(count: int, aggregate_only: bool, identifies_la: bool) -> str:
+    """A participant count, or ``[c]`` when 1-4 people in one LA would be shown to the Board."""
+    if aggregate_only and identifies_la and 1 <= count <= SMALL_COUNT_MAX:
+        return SUPPRESSED
+    return str(count)
