@@ -51,8 +51,11 @@ def run_kpis(arguments: argparse.Namespace) -> int:
 
     engine = ready_engine(arguments.db)
     result = summary(engine, arguments.as_of or date.today(), arguments.contract)
-    json.dump(result, sys.stdout, indent=2)
-    sys.stdout.write("\n")
+    try:
+        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:  # e.g. piped into `head`
+        sys.stderr.close()
     return 0
 
 

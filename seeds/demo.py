@@ -797,7 +797,7 @@ class DemoData:
             else:
                 done = due + timedelta(days=rng.choice((-6, -3, -2, 0, 1, 4, 9)))
             m.append((LD, f"Q{q} {fy} progress report", due, done, "Written progress report"))
-        m.append((LD, "Final programme report", date(2024, 3, 31), None, "Due soon at the demo as-of"))
+        m.append((LD, "Final programme report", date(2024, 3, 31), None, "Final report on the extended programme"))
         due = date(2021, 8, 11)
         n = 0
         while due <= date(2022, 6, 29):

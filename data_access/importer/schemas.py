@@ -30,6 +30,8 @@ LEVELS = {"executive": "Executive", "management": "Management"}
 def _level(value: Any) -> str:
     """Level: Executive / Management / other (any other text is kept as written)."""
     text = cells.parse_text(value)
+    if text is None:
+        return None
     return LEVELS.get(text.strip().lower(), text)
 
 
@@ -39,7 +41,7 @@ def _confidence(value: Any) -> int:
 
 def _positive_number(value: Any):
     number = cells.parse_number(value)
-    if number < 0:
+    if number is not None and number < 0:
         raise cells.CellError(f"expected a number of 0 or more, got {value!r}")
     return number
 
