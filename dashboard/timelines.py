@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from dashboard.calendar import add_months, financial_years_between, quarter_end, quarter_label
-from dashboard.records import ONE_TO_ONE, ContractTerms, Milestone, Unit
+from dashboard.records import ONE_TO_ONE, ContractTerms, LAStatus, Milestone, Unit
 
 DONE = "done"
 OVERDUE = "overdue"
@@ -243,3 +243,61 @@ def package_days_flags(
 
 def _ended_by(rows: list[Unit], as_of: date) -> bool:
     return all(row.end_date is not None and row.end_date <= as_of for row in rows)
+
+
+# ------------------------------------------------------- LAs in intervention
+
+INTERVENTION_REVIEW = "intervention_review"
+INTERVENTION_REVIEW_MONTHS = 6
+
+
+@dataclass(frozen=True)
+class InterventionReview:
+    """A six-monthly review of an LA in intervention (DfE's own obligation, not a contract's)."""
+
+    la_code: str
+    name: str  # e.g. "Six-monthly intervention review 2"
+    due_date: date
+    intervention_from: date  # the status date the reviews count from
+    kind: str = INTERVENTION_REVIEW
+    contract: str = ""  # not a contract's obligation: lets deadlines_within list it
+
+
+def intervention_reviews(statuses: Iterable[LAStatus], until: date) -> list[InterventionReview]:
+    """A review every 6 months from the status date of each LA in intervention,
+    due on or before ``until``, while the LA stays in intervention.
+
+    Per LA, status records are read oldest first. A record with
+    ``in_intervention=True`` after one that was not starts an intervention at
+    its date; a later record with ``in_intervention=False`` ends it (reviews
+    due on or after that date are not owed). A record that says nothing
+    (``None``, e.g. an Ofsted judgement alone) changes nothing. Consecutive
+    True records continue the same intervention: the schedule is not restarted.
+    Sorted by due date, then LA.
+    """
+    by_la: dict[str, list[LAStatus]] = defaultdict(list)
+    for status in statuses:
+        by_la[status.la_code].append(status)
+    reviews: list[InterventionReview] = []
+    for la_code, records in by_la.items():
+        records = sorted(records, key=lambda s: s.effective_date)
+        periods: list[tuple[date, date | None]] = []
+        started: date | None = None
+        for record in records:
+            if record.in_intervention is True and started is None:
+                started = record.effective_date
+            elif record.in_intervention is False and started is not None:
+                periods.append((started, record.effective_date))
+                started = None
+        if started is not None:
+            periods.append((started, None))
+        for first, ended in periods:
+            number = 1
+            due = add_months(first, INTERVENTION_REVIEW_MONTHS)
+            while due <= until and (ended is None or due < ended):
+                reviews.append(
+                    InterventionReview(la_code, f"Six-monthly intervention review {number}", due, first)
+                )
+                number += 1
+                due = add_months(first, INTERVENTION_REVIEW_MONTHS * number)
+    return sorted(reviews, key=lambda r: (r.due_date, r.la_code))

@@ -173,7 +173,7 @@ def units(session: Session, scope: Scope = EVERYTHING) -> list[records.Unit]:
         .join(models.Contract, models.Engagement.contract_id == models.Contract.id)
         .join(models.LocalAuthority, models.Engagement.la_code == models.LocalAuthority.code)
     )
-    query = _scope_filter(query, scope)
+    query = _scope_filter(query, scope).order_by(models.Engagement.id)
     return [
         records.Unit(
             contract=row[0], package_id=row[1], participant_id=row[2], support_type=row[3], la_code=row[4],
@@ -213,7 +213,7 @@ def survey_responses(session: Session, scope: Scope = EVERYTHING) -> list[record
             query = query.where(models.Engagement.la_code.in_(scope.la_codes))
         if scope.region_codes is not None:
             query = query.where(models.LocalAuthority.region_code.in_(scope.region_codes))
-    return [records.SurveyResponse(*row) for row in session.execute(query)]
+    return [records.SurveyResponse(*row) for row in session.execute(query.order_by(models.SurveyResponse.id))]
 
 
 # --- Imports ---------------------------------------------------------------------

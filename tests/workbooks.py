@@ -330,3 +330,62 @@ def csv_bytes(spec: SheetSpec, encoding: str = "utf-8") -> bytes:
     for row in spec.grid():
         writer.writerow([_csv_text(value) for value in row])
     return buffer.getvalue().encode(encoding)
+
+
+# --- Databases for the import tests ----------------------------------------------------
+
+STORED_PACKAGE, STORED_PARTICIPANT = "PKG-STORED", "P-STORED"
+DATA_TABLES = ("contracts", "milestones", "allocations", "day_rates", "engagements", "survey_responses",
+               "invoice_lines", "la_status", "row_changes")
+
+
+def run_import(engine, name: str, workbook: bytes | list, contract: str | None = None, dry_run: bool = False):
+    """Import through the service the CLI and pages use; returns the ImportOutcome."""
+    from data_access.services import import_file
+
+    data = workbook if isinstance(workbook, bytes) else xlsx(*workbook)
+    return import_file(engine, name, data, "tests", contract, dry_run)
+
+
+def import_ok(engine, name: str, workbook: bytes | list, contract: str | None = None, dry_run: bool = False):
+    outcome = run_import(engine, name, workbook, contract, dry_run)
+    assert outcome.plan.ok, "\n".join(str(problem) for problem in outcome.plan.errors)
+    return outcome.plan
+
+
+def seed(engine) -> None:
+    """Two contracts (CON-1: caps 600/800; CON-2: cap 600, no executive cap), CON-1's
+    pricing schedule, and one stored engagement (PKG-STORED / P-STORED) of CON-1."""
+    import_ok(engine, "register.xlsx", register([
+        contract_row(),
+        contract_row({"Contract reference": "CON-2", "Title": "SEND sector-led improvement",
+                      "Programme": "SEND sector-led improvement", "Executive day rate cap": None}),
+    ]))
+    import_ok(engine, "pricing.xlsx", pricing_schedule())
+    import_ok(engine, "stored.xlsx", quarterly_return(engagements=[
+        engagement_row({"Package ID": STORED_PACKAGE, "Participant ID": STORED_PARTICIPANT})]))
+
+
+def table_counts(engine) -> dict[str, int]:
+    from sqlalchemy import text
+
+    with engine.connect() as connection:
+        return {table: connection.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one() for table in DATA_TABLES}
+
+
+def shared_database(name: str):
+    """A module-scoped seeded database per backend, for tests that only dry-run."""
+    import pytest
+
+    from data_access.db import ensure_database, make_engine
+    from tests.conftest import BACKENDS, fresh_database_url
+
+    @pytest.fixture(scope="module", params=BACKENDS)
+    def fixture(request, tmp_path_factory):
+        engine = make_engine(fresh_database_url(request.param, tmp_path_factory.mktemp(name), name=name))
+        ensure_database(engine)
+        seed(engine)
+        yield engine
+        engine.dispose()
+
+    return fixture

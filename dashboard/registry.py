@@ -1,0 +1,473 @@
+"""Every KPI, status and flag the dashboard shows, documented for its users.
+
+One entry per measure, status or flag: what it means in plain English (the
+rule as ``rules.md`` states it), the contract's own wording where there is
+one, how small numbers are shown, and the caveats and assumptions behind it
+(the choices the contract leaves open). The Methodology page is generated
+from this registry, and ``tests/test_registry.py`` fails when a status or a
+flag kind in the rules has no entry here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dashboard import finance, kpi, timelines
+from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SMALL_COUNT_MAX, SUPPRESSED
+
+KIND_KPI = "kpi"
+KIND_KPI_STATUS = "kpi_status"
+KIND_VERDICT = "verdict"
+KIND_SLA = "sla"
+KIND_FINANCE_FLAG = "finance_flag"
+KIND_MILESTONE_STATUS = "milestone_status"
+KIND_DATA_FLAG = "data_flag"
+
+KIND_TITLES = {
+    KIND_KPI: "Key performance indicators",
+    KIND_KPI_STATUS: "KPI status of each participant",
+    KIND_VERDICT: "Is the target met?",
+    KIND_SLA: "Service levels (SLAs)",
+    KIND_FINANCE_FLAG: "Finance flags",
+    KIND_MILESTONE_STATUS: "Milestone statuses",
+    KIND_DATA_FLAG: "Data quality flags",
+}
+
+SMALL_RATES = (
+    f"A rate on fewer than {RELIABLE_FROM} eligible participants shows its counts, but the "
+    f"percentage is replaced by {LOW_RELIABILITY} (low reliability). On Board members' views, a count "
+    f"of 1 to {SMALL_COUNT_MAX} people within one local authority is shown as {SUPPRESSED} "
+    "(confidential), and so is any rate worked out from it."
+)
+SMALL_STATUS_COUNTS = (
+    f"Shown as a count. On Board members' views, a count of 1 to {SMALL_COUNT_MAX} people within "
+    f"one local authority is shown as {SUPPRESSED}."
+)
+NOT_PERSONAL = "Not about people: shown in full to every role."
+KPI_WORDING = (
+    '"75% of corporate and political leaders ... receiving one-to-one support [KPI 1] / of '
+    "individuals working in political groups ... receiving support [KPI 2], feel more confident "
+    "about their role in improving children's social care and SEND services and can demonstrate "
+    'the impact of this, within 3 months of the support ending."'
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One documented measure, status or flag."""
+
+    id: str
+    kind: str  # one of KIND_TITLES
+    name: str
+    definition: str  # plain English, the rule as rules.md states it
+    contract_wording: str | None
+    small_numbers: str
+    caveats: tuple[str, ...] = ()
+
+
+_KPI_CAVEATS = (
+    "A package that starts after the as-of date does not count at all (it is not a participant yet).",
+    "A package with no end date, or ending after the as-of date, is 'In progress' and left out of the rate.",
+    "A baseline dated after the package ended still counts as the baseline: the contract sets no "
+    "deadline for it. If there are several baselines, the earliest is used.",
+    "A missing baseline counts against the KPI: a participant with a follow-up but no baseline is "
+    "eligible but cannot have met it ('No baseline'), because no improvement can be shown.",
+    "Only follow-ups dated from the package end date to 3 months after it (both days included) count; "
+    "if there are several, the latest is used. Responses dated after the as-of date are ignored.",
+    "'3 months after' is the same day three calendar months later, or the month's last day when that "
+    "day does not exist (30 November + 3 months = 28 February).",
+    "When a financial year is chosen, the KPI covers packages that ended in that year.",
+    "A participant counted twice in a return (same package and participant) is one unit.",
+)
+
+ENTRIES: tuple[Entry, ...] = (
+    # ------------------------------------------------------------------ KPIs
+    Entry(
+        id="kpi1",
+        kind=KIND_KPI,
+        name="KPI 1: leaders more confident after one-to-one support",
+        definition=(
+            "Of the leaders whose one-to-one support package has ended and whose follow-up can be "
+            "counted, the share who rated their confidence higher at follow-up than at baseline and "
+            "said they can demonstrate the impact. Rate = met / eligible, where eligible = met + not "
+            "met + no baseline + no response (pending and in-progress participants are left out). "
+            "The rate is shown with its 95 % Wilson score interval against the contract's target "
+            "(75 % unless the contract register says otherwise)."
+        ),
+        contract_wording=KPI_WORDING,
+        small_numbers=SMALL_RATES + " With no eligible participants the rate is 'no data', never 0 % or 100 %.",
+        caveats=_KPI_CAVEATS,
+    ),
+    Entry(
+        id="kpi2",
+        kind=KIND_KPI,
+        name="KPI 2: group members more confident after group support",
+        definition=(
+            "The same rule as KPI 1 for each person in a group support package (e.g. a cabinet or a "
+            "scrutiny committee): one unit per participant per package. Rate = met / eligible with "
+            "its 95 % Wilson score interval against the contract's target (75 % by default)."
+        ),
+        contract_wording=KPI_WORDING,
+        small_numbers=SMALL_RATES + " With no eligible participants the rate is 'no data', never 0 % or 100 %.",
+        caveats=_KPI_CAVEATS,
+    ),
+    # --------------------------------------------------------- KPI statuses
+    Entry(
+        id=f"status:{kpi.MET}",
+        kind=KIND_KPI_STATUS,
+        name="Met",
+        definition=(
+            "Baseline and follow-up both exist, the follow-up confidence score (1 to 5) is higher than "
+            "the baseline score, and the follow-up says the impact was demonstrated ('yes')."
+        ),
+        contract_wording="\"feel more confident ... and can demonstrate the impact of this\"",
+        small_numbers=SMALL_STATUS_COUNTS,
+        caveats=("An equal score is not an improvement. An impact answer left blank is not 'yes'.",),
+    ),
+    Entry(
+        id=f"status:{kpi.NOT_MET}",
+        kind=KIND_KPI_STATUS,
+        name="Not met",
+        definition="Baseline and follow-up both exist, but confidence did not rise or the impact was not demonstrated.",
+        contract_wording=None,
+        small_numbers=SMALL_STATUS_COUNTS,
+        caveats=("Counts in the rate's denominator.",),
+    ),
+    Entry(
+        id=f"status:{kpi.NO_BASELINE}",
+        kind=KIND_KPI_STATUS,
+        name="No baseline",
+        definition="A follow-up exists but there is no baseline response, so no improvement can be shown.",
+        contract_wording=None,
+        small_numbers=SMALL_STATUS_COUNTS,
+        caveats=(
+            "Assumption the contract leaves open: a missing baseline counts against the KPI (eligible, not met) "
+            "rather than being left out, so missing baselines cannot flatter the rate.",
+        ),
+    ),
+    Entry(
+        id=f"status:{kpi.PENDING}",
+        kind=KIND_KPI_STATUS,
+        name="Pending",
+        definition=(
+            "The package has ended, there is no follow-up yet, and the 3-month follow-up window is still "
+            "open on the as-of date."
+        ),
+        contract_wording="\"within 3 months of the support ending\"",
+        small_numbers=SMALL_STATUS_COUNTS,
+        caveats=("Not in the rate until the window closes. The KPIs page lists windows closing within 30 days, for chasing.",),
+    ),
+    Entry(
+        id=f"status:{kpi.NO_RESPONSE}",
+        kind=KIND_KPI_STATUS,
+        name="No response",
+        definition="The package has ended, the follow-up window has closed and no follow-up was received in it.",
+        contract_wording=None,
+        small_numbers=SMALL_STATUS_COUNTS,
+        caveats=(
+            "Counts against the KPI (eligible, not met). A window ending on the as-of date counts as closed.",
+            "A follow-up dated outside the window (before the package ended, or more than 3 months after) is ignored.",
+        ),
+    ),
+    Entry(
+        id=f"status:{kpi.IN_PROGRESS}",
+        kind=KIND_KPI_STATUS,
+        name="In progress",
+        definition="The package has no end date, or ends after the as-of date: support is still going on.",
+        contract_wording=None,
+        small_numbers=SMALL_STATUS_COUNTS,
+        caveats=("Not part of the KPI. Packages starting after the as-of date are not counted at all.",),
+    ),
+    # ------------------------------------------------------------- verdicts
+    Entry(
+        id=f"verdict:{kpi.VERDICT_MET}",
+        kind=KIND_VERDICT,
+        name="Meets the target",
+        definition="The whole 95 % interval is at or above the target: the target is met.",
+        contract_wording=None,
+        small_numbers=SMALL_RATES,
+        caveats=("The interval reflects how many participants are counted: few participants give a wide interval.",),
+    ),
+    Entry(
+        id=f"verdict:{kpi.VERDICT_NOT_MET}",
+        kind=KIND_VERDICT,
+        name="Below the target",
+        definition="The whole 95 % interval is below the target: the target is not met.",
+        contract_wording=None,
+        small_numbers=SMALL_RATES,
+    ),
+    Entry(
+        id=f"verdict:{kpi.VERDICT_UNDETERMINED}",
+        kind=KIND_VERDICT,
+        name="Cannot yet tell",
+        definition=(
+            "The 95 % interval includes the target, so the data cannot yet say whether the target is met. "
+            "More follow-ups narrow the interval."
+        ),
+        contract_wording=None,
+        small_numbers=SMALL_RATES,
+    ),
+    Entry(
+        id=f"verdict:{kpi.VERDICT_NO_DATA}",
+        kind=KIND_VERDICT,
+        name="No data",
+        definition="No participant is eligible yet (none has a closed follow-up window or a follow-up), so there is no rate.",
+        contract_wording=None,
+        small_numbers="Shown as 'no data', never 0 % or 100 %.",
+    ),
+    # ------------------------------------------------------------------ SLAs
+    Entry(
+        id="sla:coverage",
+        kind=KIND_SLA,
+        name="Coverage: local authorities supported per year",
+        definition=(
+            "An LA is supported in a financial year (April to March) for a support type when at least one "
+            "package of that type in that LA was active in the year: it started on or before the as-of date "
+            "and by the year's end, and it had not ended before the year began. The count of distinct LAs is "
+            "compared with the contract's minimum (15 LAs per year per support type in the contracts). "
+            "Per region, supported LAs are shown against all the LAs that existed in the region that year."
+        ),
+        contract_wording=None,
+        small_numbers=NOT_PERSONAL,
+        caveats=(
+            "A year that begins after the as-of date has no coverage yet.",
+            "LA reorganisations 2019-2023 are followed so no LA is counted twice or dropped: a renamed or recoded "
+            "LA (e.g. North Yorkshire) counts once; an LA that was split (e.g. Cumbria in 2023) keeps its old code "
+            "for packages that started before the split.",
+            "The hex map uses the 2023 LA boundaries: support given to an LA that no longer exists (e.g. Cumbria) "
+            "is listed under the map, not drawn on it.",
+        ),
+    ),
+    Entry(
+        id="sla:targeting",
+        kind=KIND_SLA,
+        name="Targeting: share of supported LAs in greatest need",
+        definition=(
+            "Of the LAs supported, the share that, when their package started, were judged Inadequate or "
+            "Requires improvement by Ofsted (ILACS), had a SEND Written Statement of Action, or were flagged "
+            "as declining. The Coverage page also lists LAs judged Inadequate or with a Written Statement of "
+            "Action that received no support in the year."
+        ),
+        contract_wording=None,
+        small_numbers=NOT_PERSONAL,
+        caveats=(
+            "'At package start' means the latest Ofsted judgement or LA status record dated on or before the "
+            "package's start date. An LA with no record then is counted as not in priority and listed.",
+            "Ofsted ILACS judgements start in January 2018; an LA with no row before a date was not inspected "
+            "in this file, which is not the same as 'not inspected'.",
+            "'Requires improvement to be good' is shown as 'Requires improvement'.",
+        ),
+    ),
+    Entry(
+        id="sla:package_days",
+        kind=KIND_SLA,
+        name="Minimum days in a one-to-one package",
+        definition=(
+            "One-to-one packages must have at least the contract's minimum number of days (5 days for the "
+            "leadership contract; a 40-day guide for SEND sector-led improvement grants). Packages below it "
+            "are flagged, never rejected."
+        ),
+        contract_wording=None,
+        small_numbers=NOT_PERSONAL,
+        caveats=(
+            "A package's days are the largest 'Days delivered' on any of its rows.",
+            "A package with no days recorded is shown as 'days unknown', not as below the minimum.",
+            "Only packages that have ended by the as-of date are checked: a running package may still reach it.",
+        ),
+    ),
+    # ------------------------------------------------------- finance flags
+    Entry(
+        id=f"flag:{finance.RATE_ABOVE_CAP}",
+        kind=KIND_FINANCE_FLAG,
+        name="Day rate above the cap",
+        definition=(
+            "An invoice line's day rate is above the contract's cap (leadership contract: £600; SEND sector-led "
+            "improvement: £800 executive level, £600 management level; improvement adviser call-off: £600). "
+            "Each line is compared on its own."
+        ),
+        contract_wording=None,
+        small_numbers=NOT_PERSONAL,
+        caveats=("A rate equal to the cap is not above it. Lines at executive level use the executive cap where the contract has one.",),
+    ),
+    Entry(
+        id=f"flag:{finance.AMOUNT_MISMATCH}",
+        kind=KIND_FINANCE_FLAG,
+        name="Amount does not match days x day rate",
+        definition="A line's amount differs from its days multiplied by its day rate by more than £1 (checked only when both are given).",
+        contract_wording=None,
+        small_numbers=NOT_PERSONAL,
+        caveats=("Differences of £1 or less are treated as rounding.",),
+    ),
+    Entry(
+        id=f"flag:{finance.OVERHEADS_ABOVE_15PCT}",
+        kind=KIND_FINANCE_FLAG,
+        name="Overheads above 15 %",
+        definition="An invoice's overhead lines add up to more than 15 % of the other costs on the same invoice.",
+        contract_wording=None,
+        small_numbers=NOT_PERSONAL,
+        caveats=("A line is overheads when its heading or role contains the word 'overhead'. Exactly 15 % is allowed.",),
+    ),
+    Entry(
+        id=f"flag:{finance.LATE_INVOICE}",
+        kind=KIND_FINANCE_FLAG,
+        name="Late invoice",
+        definition="An invoice is dated more than 30 days after the end of the quarter it bills.",
+        contract_wording=None,
+        small_numbers=NOT_PERSONAL,
+        caveats=("Exactly 30 days is on time. An invoice billing several quarters is checked for each.",),
+    ),
+    Entry(
+        id=f"flag:{finance.OVERSPEND}",
+        kind=KIND_FINANCE_FLAG,
+        name="Spend above allocation",
+        definition=(
+            "Spend (invoice line amounts excluding VAT, dated on or before the as-of date) is above the pricing "
+            "schedule's allocation for that expenditure heading and financial year. Spend under a heading with "
+            "no allocation that year is an overspend of the whole amount."
+        ),
+        contract_wording=None,
+        small_numbers=NOT_PERSONAL,
+        caveats=(
+            "Compared per heading per year, never pooled: a total across headings can look fine while one heading is overspent.",
+            "The year of a line is the year it bills, not the year of its invoice date.",
+            "Forecasts are straight-line from spend to date and always labelled as forecasts.",
+        ),
+    ),
+    # --------------------------------------------------- milestone statuses
+    Entry(
+        id=f"milestone:{timelines.DONE}",
+        kind=KIND_MILESTONE_STATUS,
+        name="Done",
+        definition="The milestone has a completed date on or before the as-of date.",
+        contract_wording=None,
+        small_numbers=NOT_PERSONAL,
+        caveats=("A completed date after the as-of date does not count yet.",),
+    ),
+    Entry(
+        id=f"milestone:{timelines.OVERDUE}",
+        kind=KIND_MILESTONE_STATUS,
+        name="Overdue",
+        definition="Not completed, and the due date is before the as-of date.",
+        contract_wording=None,
+        small_numbers=NOT_PERSONAL,
+    ),
+    Entry(
+        id=f"milestone:{timelines.DUE_SOON}",
+        kind=KIND_MILESTONE_STATUS,
+        name="Due soon",
+        definition="Not completed, and due within the next 30 days (from the as-of date).",
+        contract_wording=None,
+        small_numbers=NOT_PERSONAL,
+        caveats=(
+            "Quarterly progress reports and invoices are also due 30 days after each quarter end while "
+            "the contract runs; they are listed with the milestones as deadlines.",
+        ),
+    ),
+    Entry(
+        id=f"milestone:{timelines.UPCOMING}",
+        kind=KIND_MILESTONE_STATUS,
+        name="Upcoming",
+        definition="Not completed, and due more than 30 days after the as-of date.",
+        contract_wording=None,
+        small_numbers=NOT_PERSONAL,
+    ),
+    # ---------------------------------------------------------- data flags
+    Entry(
+        id=f"package_days:{timelines.BELOW_MINIMUM}",
+        kind=KIND_DATA_FLAG,
+        name="Package below the minimum days",
+        definition="An ended one-to-one package whose days delivered are fewer than the contract's minimum.",
+        contract_wording=None,
+        small_numbers=NOT_PERSONAL,
+        caveats=("Flagged, never rejected: the package still counts for the KPIs and coverage.",),
+    ),
+    Entry(
+        id=f"package_days:{timelines.UNKNOWN_DAYS}",
+        kind=KIND_DATA_FLAG,
+        name="Package days unknown",
+        definition="An ended one-to-one package with no days delivered recorded on any of its rows.",
+        contract_wording=None,
+        small_numbers=NOT_PERSONAL,
+    ),
+    Entry(
+        id="data:missing_from_later_return",
+        kind=KIND_DATA_FLAG,
+        name="Row missing from a later return",
+        definition=(
+            "Quarterly returns are cumulative. A participant, survey response or invoice line that an earlier "
+            "return listed but a later return no longer lists is kept and flagged, never deleted."
+        ),
+        contract_wording=None,
+        small_numbers=NOT_PERSONAL,
+        caveats=(
+            "Flagged rows still count in every figure until the contract manager corrects the return: "
+            "the dashboard does not guess whether the row was withdrawn or left out by mistake.",
+            "The flag clears when a later return lists the row again.",
+        ),
+    ),
+)
+
+_BY_ID = {entry.id: entry for entry in ENTRIES}
+if len(_BY_ID) != len(ENTRIES):  # pragma: no cover - a typo in the table above
+    raise RuntimeError("duplicate registry ids")
+
+
+def entry(entry_id: str) -> Entry:
+    """The entry with this id (KeyError when there is none)."""
+    return _BY_ID[entry_id]
+
+
+def has_entry(entry_id: str) -> bool:
+    return entry_id in _BY_ID
+
+
+def kpi_status_id(status: str) -> str:
+    return f"status:{status}"
+
+
+def verdict_id(verdict: str) -> str:
+    return f"verdict:{verdict}"
+
+
+def finance_flag_id(kind: str) -> str:
+    return f"flag:{kind}"
+
+
+def milestone_status_id(status: str) -> str:
+    return f"milestone:{status}"
+
+
+def package_days_id(status: str) -> str:
+    return f"package_days:{status}"
+
+
+def required_ids() -> list[str]:
+    """Ids every status and flag kind of the rules needs (so a new one without documentation fails a test)."""
+    return (
+        ["kpi1", "kpi2", "sla:coverage", "sla:targeting", "sla:package_days", "data:missing_from_later_return"]
+        + [kpi_status_id(status) for status in kpi.STATUSES]
+        + [verdict_id(v) for v in (kpi.VERDICT_MET, kpi.VERDICT_NOT_MET, kpi.VERDICT_UNDETERMINED, kpi.VERDICT_NO_DATA)]
+        + [finance_flag_id(kind) for kind in finance.FLAG_KINDS]
+        + [milestone_status_id(status) for status in timelines.MILESTONE_STATUSES]
+        + [package_days_id(status) for status in (timelines.BELOW_MINIMUM, timelines.UNKNOWN_DAYS)]
+    )
+
+
+def missing_ids() -> list[str]:
+    return [entry_id for entry_id in required_ids() if entry_id not in _BY_ID]
+
+
+def sections() -> list[tuple[str, list[Entry]]]:
+    """(section title, entries) in the order the Methodology page shows them."""
+    return [(title, [e for e in ENTRIES if e.kind == kind]) for kind, title in KIND_TITLES.items()]
+
+
+def entry_markdown(item: Entry) -> str:
+    """The entry as the Methodology page shows it (Markdown)."""
+    parts = [item.definition]
+    if item.contract_wording:
+        parts.append(f"**Contract wording:** {item.contract_wording}")
+    parts.append(f"**Small numbers:** {item.small_numbers}")
+    if item.caveats:
+        parts.append("**Caveats and assumptions:**\n" + "\n".join(f"- {caveat}" for caveat in item.caveats))
+    return "\n\n".join(parts)
