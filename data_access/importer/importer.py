@@ -231,11 +231,18 @@ def _locate(sheet: Sheet, file_name: str, errors: list[Problem]) -> _Located | N
                 )
             return None
         return _Located(sheet, by_name, *found)
-    for schema in schemas.SCHEMAS:  # unknown name: recognise by the header row
+    # Unknown name: recognise by the header row. Several schemas can fit one header (an
+    # Engagements header holds LA status's one required column, LA; a Finance header holds
+    # Part B's Role and Day rate), so the schema that explains the most columns wins.
+    best: tuple[int, int, int] | None = None
+    located = None
+    for position, schema in enumerate(schemas.SCHEMAS):
         found = _find_header(sheet, schema)
         if found is not None:
-            return _Located(sheet, schema, *found)
-    return None
+            score = (-len(found[1]), -len(schema.required), position)
+            if best is None or score < best:
+                best, located = score, _Located(sheet, schema, *found)
+    return located
 
 
 # --- Plan: validate every row -----------------------------------------------------
@@ -654,6 +661,7 @@ def plan_import(session: Session, file_name: str, data: bytes, contract_option: 
         return plan
 
     located: list[_Located] = []
+    other_sheets: list[Sheet] = []  # visible sheets the importer does not read (e.g. a cover sheet)
     for sheet in workbook.sheets:
         if sheet.hidden:
             plan.ignored_sheets.append(f"{sheet.name} (hidden)")
@@ -662,6 +670,7 @@ def plan_import(session: Session, file_name: str, data: bytes, contract_option: 
         if found is None:
             if _schema_by_name(sheet.name) is None:
                 plan.ignored_sheets.append(f"{sheet.name} (not a sheet the importer reads)")
+                other_sheets.append(sheet)
             continue
         located.append(found)
     if not located and not context.errors:
@@ -670,8 +679,10 @@ def plan_import(session: Session, file_name: str, data: bytes, contract_option: 
                                    "Part A/Part B, Engagements/Survey/Finance or LA status"))
         return plan
 
-    label = next((_labelled_contract(item.sheet, item.header_row) for item in located
-                  if _labelled_contract(item.sheet, item.header_row)), None)
+    # "the workbook has it in a cell labelled Contract reference": above a table, or on another sheet
+    labels = [_labelled_contract(item.sheet, item.header_row) for item in located]
+    labels += [_labelled_contract(sheet, HEADER_SEARCH_ROWS) for sheet in other_sheets]
+    label = next((found for found in labels if found), None)
     located.sort(key=lambda item: _ORDER.index(item.schema.kind if item.schema else "allocations"))
     for item in located:
         schema = item.schema
