@@ -64,6 +64,7 @@ def local_viewer(role: str) -> Viewer:
 def role_switcher() -> None:
     """Local mode only: a banner and a switch to see each role's view."""
     st.sidebar.warning("Local mode: no sign-in is configured. You are a single administrator on this machine.")
+    st.session_state.setdefault("local_role", ADMIN)
     st.sidebar.selectbox(
         "View the dashboard as",
         ROLES,
