@@ -90,3 +90,17 @@ def data_version() -> int:
     from data_access.queries import current_data_version
 
     return current_data_version(engine())
+
+
+def page_viewer() -> Viewer:
+    """The viewer app.py chose for this run; every page starts with this.
+
+    Streamlit serves files in ``pages/`` on its own on the very first request after
+    a server start when that request is a deep link (before ``st.navigation`` has
+    run once). Such a run goes back through app.py, so sign-in and roles always
+    apply; the link's filters are kept.
+    """
+    viewer = st.session_state.get("viewer")
+    if viewer is None:
+        st.switch_page("app.py", query_params=dict(st.query_params))
+    return viewer
