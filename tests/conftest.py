@@ -27,7 +27,15 @@ def pytest_configure(config):
 
 
 def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    """A name private to this test process (several test runs may share one server)."""
+    return f'{os.environ.get("PYTEST_XDIST_WORKER", "main")}_{os.getpid()}'
+
+
+def _drop_postgres(schema: str) -> None:
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()
 
 
 def _postgres_url(schema: str) -> str:
@@ -69,6 +77,8 @@ def engine(database_url):
     ensure_database(engine)
     yield engine
     engine.dispose()
+    if engine.dialect.name == "postgresql":
+        _drop_postgres(f"t_{_worker()}_test")
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

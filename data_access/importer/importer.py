@@ -16,7 +16,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import Integer, Numeric, String, select, update
 from sqlalchemy.orm import Session
 
 from dashboard import calendar as fy_calendar
@@ -182,18 +182,26 @@ def _part_a_header(sheet: Sheet) -> tuple[int, int, dict[int, str]] | None:
     return None
 
 
-def _labelled_contract(sheet: Sheet, above_row: int) -> str | None:
-    """The value right of a cell labelled ``Contract reference`` above the table."""
-    for row in sheet.rows[: max(above_row, 0)]:
+def _contract_label_cell(sheet: Sheet, above_row: int) -> tuple[int, Any] | None:
+    """(Excel row, value) of the cell right of a cell labelled ``Contract reference`` above the table."""
+    for row_index, row in enumerate(sheet.rows[: max(above_row, 0)]):
         for index, value in enumerate(row):
             if isinstance(value, str) and cells.normalise_header(value) == "contract reference":
                 for candidate in row[index + 1 : index + 4]:
                     if not cells.is_blank(candidate):
-                        try:
-                            return cells.parse_text(candidate)
-                        except cells.CellError:
-                            return None
+                        return row_index + 1, candidate
     return None
+
+
+def _labelled_contract(sheet: Sheet, above_row: int) -> str | None:
+    """The value right of a cell labelled ``Contract reference`` above the table."""
+    found = _contract_label_cell(sheet, above_row)
+    if found is None:
+        return None
+    try:
+        return cells.parse_text(found[1])
+    except cells.CellError:
+        return None
 
 
 def _schema_by_name(name: str) -> SheetSchema | None | str:
@@ -231,7 +239,15 @@ def _locate(sheet: Sheet, file_name: str, errors: list[Problem]) -> _Located | N
                 )
             return None
         return _Located(sheet, by_name, *found)
-    # Unknown name: recognise by the header row. Several schemas can fit one header (an
+    # Unknown name: recognise by the header row. Part A: a heading column headed
+    # "Expenditure heading" beside financial-year columns.
+    part_a = _part_a_header(sheet)
+    if part_a is not None:
+        header_row, heading_column, _ = part_a
+        heading = sheet.rows[header_row][heading_column] if heading_column < len(sheet.rows[header_row]) else None
+        if isinstance(heading, str) and cells.normalise_header(heading) == cells.normalise_header(schemas.PART_A_HEADING):
+            return _Located(sheet, None, header_row, {"heading": heading_column}, {})
+    # Several schemas can fit one header (an
     # Engagements header holds LA status's one required column, LA; a Finance header holds
     # Part B's Role and Day rate), so the schema that explains the most columns wins.
     best: tuple[int, int, int] | None = None
@@ -259,7 +275,7 @@ class _Context:
         self.contracts = {c.reference.lower(): c for c in session.scalars(select(models.Contract))}
         self.file_contracts: dict[str, dict[str, Any]] = {}  # from this file's Contracts sheet
         self.file_headings: dict[int | str, set[str]] = defaultdict(set)
-        self.file_engagements: set[tuple] = set()
+        self.file_engagements: dict[tuple, tuple[str, str]] = {}  # unit key -> (package, participant) as spelt
         self._matcher: LAMatcher | None = None
         self._headings: dict[int, dict[str, str]] = {}
 
@@ -284,7 +300,8 @@ class _Context:
 
     def contract_suggestions(self, reference: str) -> str:
         names = sorted({c.reference for c in self.contracts.values()} | {v["reference"] for v in self.file_contracts.values()})
-        close = difflib.get_close_matches(reference, names, n=3, cutoff=0.5)
+        by_key = {name.lower(): name for name in names}  # references match case-insensitively
+        close = [by_key[key] for key in difflib.get_close_matches(reference.lower(), list(by_key), n=3, cutoff=0.5)]
         if close:
             return f": did you mean {' or '.join(close)}?"
         return f": known contracts are {', '.join(names)}" if names else ": import the contract register first"
@@ -446,7 +463,8 @@ def _validate_engagements(context: _Context, located: _Located, parsed, plan: Sh
         if contract is None or la_code is None:
             continue
         values.update(contract_id=contract.id, la_code=la_code)
-        context.file_engagements.add((contract.id, values.get("package_id"), values.get("participant_id")))
+        context.file_engagements[_unit_key(contract.id, values.get("package_id"), values.get("participant_id"))] = (
+            values.get("package_id"), values.get("participant_id"))
         plan.rows.append(RowPlan(excel_row, values))
     _flag_short_packages(context, plan)
 
@@ -458,7 +476,7 @@ def _flag_short_packages(context: _Context, plan: SheetPlan) -> None:
     for row in plan.rows:
         values = row.values
         if values.get("support_type") == ONE_TO_ONE and values.get("days_delivered") is not None:
-            key = (values["contract_id"], values["package_id"])
+            key = (values["contract_id"], values.get("package_id"))  # None: its cell had an error
             days[key] = max(days.get(key, Decimal(0)), values["days_delivered"])
     references = {c.id: c.reference for c in context.contracts.values()}
     for (contract_id, package_id), delivered in sorted(days.items(), key=lambda item: (item[0][0], str(item[0][1]))):
@@ -485,24 +503,35 @@ def _validate_survey(context: _Context, located: _Located, parsed, plan: SheetPl
                             located.headers.get("impact_demonstrated", "Impact demonstrated"),
                             "'Impact demonstrated' (yes or no) is required for a follow-up response")
             continue
-        unit = (contract.id, values.get("package_id"), values.get("participant_id"))
-        if None not in unit and unit not in context.file_engagements and unit not in stored:
+        package_id, participant_id = values.get("package_id"), values.get("participant_id")
+        if package_id is None or participant_id is None:
+            continue
+        key = _unit_key(contract.id, package_id, participant_id)
+        spelling = context.file_engagements.get(key) or stored.get(key)
+        if spelling is None:
             context.problem(located.sheet.name, excel_row, located.headers["participant_id"],
-                            f"participant '{unit[2]}' of package '{unit[1]}' is not in Engagements "
+                            f"participant '{participant_id}' of package '{package_id}' is not in Engagements "
                             f"(in this file or already stored) for contract {contract.reference}")
             continue
-        values["contract_id"] = contract.id
+        # IDs match ignoring case; the response is stored as Engagements spells them.
+        values.update(contract_id=contract.id, package_id=spelling[0], participant_id=spelling[1])
         plan.rows.append(RowPlan(excel_row, values))
 
 
-def _stored_units(session: Session, contract_ids: set[int]) -> set[tuple]:
+def _unit_key(contract_id: int, package_id: str | None, participant_id: str | None) -> tuple:
+    """A unit's key, ignoring case as every other import key does."""
+    return (contract_id, _key_part(package_id), _key_part(participant_id))
+
+
+def _stored_units(session: Session, contract_ids: set[int]) -> dict[tuple, tuple[str, str]]:
+    """Stored units of these contracts: key -> (package, participant) as spelt."""
     if not contract_ids:
-        return set()
+        return {}
     rows = session.execute(
         select(models.Engagement.contract_id, models.Engagement.package_id, models.Engagement.participant_id)
         .where(models.Engagement.contract_id.in_(contract_ids))
     )
-    return {tuple(row) for row in rows}
+    return {_unit_key(*row): (row[1], row[2]) for row in rows}
 
 
 def _validate_finance(context: _Context, located: _Located, parsed, plan: SheetPlan, label: str | None) -> None:
@@ -541,7 +570,7 @@ def _validate_finance(context: _Context, located: _Located, parsed, plan: SheetP
                                 f"'{heading}' is not an expenditure heading of {contract.reference}'s pricing schedule{hint}")
                 continue
             values["heading"] = canonical
-        values.update(contract_id=contract.id, source_file=context.file_name, source_row=excel_row)
+        values.update(contract_id=contract.id, source_file=context.file_name[:260], source_row=excel_row)
         plan.rows.append(RowPlan(excel_row, values))
 
 
@@ -553,14 +582,17 @@ def _validate_part_a(context: _Context, located: _Located, plan: SheetPlan, labe
         context.problem(name, header_row + 1, "financial year", "the same financial year heads two columns")
         return
     reference = label or context.contract_option
+    label_cell = _contract_label_cell(sheet, header_row)
+    row_of_reference = label_cell[0] if label_cell else header_row + 1  # the label's row, else the table's
     if not reference:
-        context.problem(name, None, "Contract reference",
+        context.problem(name, row_of_reference, "Contract reference",
                         "no contract reference: add a cell labelled 'Contract reference' above the table "
                         "or choose the contract when importing")
         return
     contract = context.contract(reference)
     if contract is None:
-        context.problem(name, None, "Contract reference", f"unknown contract '{reference}'{context.contract_suggestions(reference)}")
+        context.problem(name, row_of_reference, "Contract reference",
+                        f"unknown contract '{reference}'{context.contract_suggestions(reference)}")
         return
     header_cells = sheet.rows[header_row]
     seen: dict[str, int] = {}
@@ -621,6 +653,33 @@ _SCOPED_VALIDATORS = {
     "finance": _validate_finance,
 }
 _ORDER = ["contracts", "milestones", "la_status", "allocations", "day_rates", "engagements", "survey", "finance"]
+
+
+def _check_column_limits(context: _Context, located: _Located, plan: SheetPlan) -> None:
+    """Text longer, or a number larger, than its database column holds is a row error
+    (PostgreSQL would otherwise refuse the whole write with a database error)."""
+    table = _MODELS[plan.kind].__table__
+    for row in plan.rows:
+        for name, value in row.values.items():
+            column = table.columns.get(name)
+            if column is None or value is None or isinstance(value, bool):
+                continue
+            message = _limit_problem(column.type, value)
+            if message:
+                header = located.headers.get(name) or name.replace("_", " ").capitalize()
+                context.problem(plan.sheet, row.row, header, message)
+
+
+def _limit_problem(column_type: Any, value: Any) -> str | None:
+    if isinstance(column_type, String) and column_type.length and isinstance(value, str) and len(value) > column_type.length:
+        return f"the text is {len(value):,} characters long; at most {column_type.length:,} fit"
+    if isinstance(column_type, Numeric) and column_type.precision and isinstance(value, (int, float, Decimal)):
+        limit = Decimal(10) ** (column_type.precision - (column_type.scale or 0))
+        if abs(round(Decimal(str(value)), column_type.scale or 0)) >= limit:
+            return f"the number {value:,} is too large: it must be less than {limit:,}"
+    if isinstance(column_type, Integer) and isinstance(value, int) and abs(value) > 2**31 - 1:
+        return f"the number {value:,} is too large: it must be less than {2**31:,}"
+    return None
 
 
 def _duplicates(context: _Context, plan: SheetPlan, key_fields: tuple[str, ...]) -> None:
@@ -697,6 +756,7 @@ def plan_import(session: Session, file_name: str, data: bytes, contract_option: 
                 _VALIDATORS[kind](context, item, parsed, sheet_plan)
             else:
                 _SCOPED_VALIDATORS[kind](context, item, parsed, sheet_plan, sheet_label)
+        _check_column_limits(context, item, sheet_plan)
         _duplicates(context, sheet_plan, _MODEL_KEYS[kind])
         plan.sheets.append(sheet_plan)
 
@@ -749,11 +809,14 @@ def _row_values(row: models.Base, fields: Iterable[str]) -> dict[str, Any]:
 
 
 def _work_out_changes(session: Session, plan: ImportPlan) -> None:
-    contract_ids_by_reference = {c.reference.lower(): c.id for c in session.scalars(select(models.Contract))}
+    references = {c.id: c.reference for c in session.scalars(select(models.Contract))}
     for sheet in plan.sheets:
         model = _MODELS[sheet.kind]
         key_fields = _MODEL_KEYS[sheet.kind]
         existing = _existing_rows(session, sheet, model)
+        if sheet.kind == "la_status":
+            _la_status_changes(sheet, existing)
+            continue
         index = {tuple(_key_part(getattr(row, name)) for name in key_fields): row for row in existing}
         seen: set[int] = set()
         for row in sheet.rows:
@@ -777,13 +840,62 @@ def _work_out_changes(session: Session, plan: ImportPlan) -> None:
             for stored in existing:
                 if stored.id not in seen:
                     sheet.vanished.append({"id": stored.id, **{name: getattr(stored, name) for name in key_fields}})
-            references = {c_id: ref for ref, c_id in contract_ids_by_reference.items()}
             for item in sheet.vanished:
                 key_text = ", ".join(str(item[name]) for name in key_fields if name != "contract_id")
                 sheet.flags.append(f"{sheet.title}: row {key_text} of {references.get(item['contract_id'], '')} "
                                    "is no longer in this return; it is kept and flagged")
         if sheet.kind == "finance":
             sheet.flags.extend(_finance_flags(session, sheet))
+
+
+_STATUS_FIELDS = ("ilacs_judgement", "ilacs_date", "send_wsoa", "declining", "in_intervention", "next_review_date")
+
+
+def _same_status(before: dict[str, Any], values: dict[str, Any]) -> bool:
+    return all(_comparable(before.get(name)) == _comparable(values.get(name)) for name in _STATUS_FIELDS)
+
+
+def _la_status_changes(sheet: SheetPlan, existing: list[models.LAStatus]) -> None:
+    """LA status keeps its history: a changed status is a new record, never an overwrite.
+
+    An LA's last row in the file is its current status: unchanged if equal to the LA's
+    latest record; otherwise a new record from its ILACS date when that is after the latest
+    record, else from today (a second change on the same day corrects today's record).
+    The LA's earlier rows in the file are history, recorded on their own dates.
+    """
+    today = date.today()
+    by_key: dict[tuple[str, date], Any] = {(row.la_code, row.effective_date): row for row in existing}
+    latest: dict[str, tuple[date, dict[str, Any], int | None]] = {}  # la_code -> newest record, planned rows included
+    for stored in sorted(existing, key=lambda row: (row.effective_date, row.id)):
+        latest[stored.la_code] = (stored.effective_date, _row_values(stored, _STATUS_FIELDS), stored.id)
+    planned: dict[tuple[str, date], RowPlan] = {}
+    last = {row.values["la_code"]: position for position, row in enumerate(sheet.rows)}
+    for position, row in enumerate(sheet.rows):
+        la_code, effective = row.values["la_code"], row.values["effective_date"]
+        current = latest.get(la_code)
+        if last[la_code] == position and current is not None:
+            if _same_status(current[1], row.values):
+                row.action, row.existing_id = "unchanged", current[2]
+                row.values["effective_date"] = current[0]
+                continue
+            if effective <= current[0]:
+                effective = row.values["effective_date"] = max(today, current[0])
+        same = by_key.get((la_code, effective))
+        if (la_code, effective) in planned:  # an earlier row of this file: the later row replaces it
+            planned.pop((la_code, effective)).action = ""
+        if same is None:
+            row.action = "insert"
+        elif _same_status(_row_values(same, _STATUS_FIELDS), row.values):
+            row.action, row.existing_id = "unchanged", same.id
+        else:
+            compared = [name for name in row.values if name not in _NOT_COMPARED]
+            row.action, row.existing_id, row.before = "update", same.id, _row_values(same, compared)
+        planned[(la_code, effective)] = row
+        if current is None or effective >= current[0]:
+            latest[la_code] = (effective, {name: row.values.get(name) for name in _STATUS_FIELDS}, row.existing_id)
+    replaced = [row for row in sheet.rows if not row.action]
+    sheet.rows = [row for row in sheet.rows if row.action]
+    sheet.skipped += len(replaced)
 
 
 def _existing_rows(session: Session, sheet: SheetPlan, model: type[models.Base]) -> list[models.Base]:
@@ -825,9 +937,9 @@ def apply_plan(session: Session, plan: ImportPlan, imported_by: str) -> models.I
         raise ValueError("a plan with errors cannot be applied")
     totals = plan.totals()
     record = models.ImportRecord(
-        file_name=plan.file_name, sha256=plan.sha256, size_bytes=plan.size_bytes, imported_by=imported_by,
+        file_name=plan.file_name[:260], sha256=plan.sha256, size_bytes=plan.size_bytes, imported_by=imported_by,
         imported_at=datetime.now(timezone.utc).replace(tzinfo=None), kind=plan.kind,
-        contract_reference=plan.contract_reference, outcome="imported",
+        contract_reference=(plan.contract_reference or None) and plan.contract_reference[:60], outcome="imported",
         summary=summary_of(plan), **totals,
     )
     session.add(record)
@@ -911,9 +1023,9 @@ def summary_of(plan: ImportPlan) -> dict[str, Any]:
 def record_rejection(session: Session, plan: ImportPlan, imported_by: str) -> models.ImportRecord:
     """Log a rejected import (its data is not written)."""
     record = models.ImportRecord(
-        file_name=plan.file_name, sha256=plan.sha256, size_bytes=plan.size_bytes, imported_by=imported_by,
+        file_name=plan.file_name[:260], sha256=plan.sha256, size_bytes=plan.size_bytes, imported_by=imported_by,
         imported_at=datetime.now(timezone.utc).replace(tzinfo=None), kind=plan.kind,
-        contract_reference=plan.contract_reference, outcome="rejected",
+        contract_reference=(plan.contract_reference or None) and plan.contract_reference[:60], outcome="rejected",
         summary={"errors": [str(problem) for problem in plan.errors[:200]], "error_count": len(plan.errors)},
     )
     session.add(record)
