@@ -91,7 +91,9 @@ def demo_database_url(request, tmp_path_factory) -> str:
     ensure_database(engine)
     load_demo(engine)
     engine.dispose()
-    return url
+    yield url
+    if request.param == "postgresql":
+        _drop_postgres(f"t_{_worker()}_demo")
 
 
 @pytest.fixture(scope="session")
