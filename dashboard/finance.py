@@ -209,6 +209,8 @@ def is_overheads(line: InvoiceLine) -> bool:
 
 def overheads_flag(lines_of_invoice: list[InvoiceLine]) -> FinanceFlag | None:
     """"overheads above 15 % of the other costs of the same invoice" (exactly 15 % is fine)."""
+    if not any(is_overheads(line) for line in lines_of_invoice):
+        return None  # no overheads line: nothing to compare (even when credits make the other costs negative)
     overheads = sum((as_decimal(line.amount) for line in lines_of_invoice if is_overheads(line)), ZERO)
     others = sum((as_decimal(line.amount) for line in lines_of_invoice if not is_overheads(line)), ZERO)
     limit = others * OVERHEADS_SHARE

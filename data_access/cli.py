@@ -2,20 +2,31 @@
 
     python -m data_access import FILE [FILE ...] [--contract REF] [--dry-run] [--db URL]
     python -m data_access demo [--db URL]
+    python -m data_access add-user EMAIL ROLE [--contract REF ...] [--la CODE ...] [--region CODE ...] [--db URL]
+    python -m data_access erase-personal-data --contract REF [--db URL]
+    python -m data_access export-participant PARTICIPANT_ID [--out FILE] [--db URL]
 
-Exit codes: 0 imported (or valid, with --dry-run); 1 a file is invalid (every
-error printed as FILE:SHEET:ROW:COLUMN: message, nothing written for it);
-2 bad command line or unreadable database.
+Exit codes: 0 imported (or valid, with --dry-run), or done; 1 a file is invalid
+(every error printed as FILE:SHEET:ROW:COLUMN: message, nothing written for it),
+or the erasure / user change was refused (one line saying why); 2 bad command
+line or unreadable database.
+
+Whoever runs these commands can reach the database, so they act as an
+administrator, recorded in the audit log as ``cli:<login name>``.
 """
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import sys
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from dashboard.access import ADMIN, ROLE_NAMES, ROLES, Viewer
 
 from data_access.db import DatabaseUnavailable, ready_engine
 from data_access.importer import ImportPlan
@@ -40,7 +51,85 @@ def _parser() -> argparse.ArgumentParser:
     load.add_argument("--db", help="SQLAlchemy database URL (default: DASHBOARD_DATABASE_URL or the SQLite file)")
     demo = commands.add_parser("demo", help="load the demo workbooks into an empty database")
     demo.add_argument("--db", help="SQLAlchemy database URL")
+    user = commands.add_parser("add-user", help="add a user (or change their role) and assign contracts, LAs or regions")
+    user.add_argument("email", metavar="EMAIL")
+    user.add_argument("role", metavar="ROLE", choices=ROLES, help=f"one of {', '.join(ROLES)}")
+    user.add_argument("--contract", action="append", default=[], metavar="REF", help="a contract (contract managers)")
+    user.add_argument("--la", action="append", default=[], metavar="CODE", help="an LA's GSS code (case leads)")
+    user.add_argument("--region", action="append", default=[], metavar="CODE", help="a region's E12 code (case leads)")
+    user.add_argument("--db", help="SQLAlchemy database URL")
+    erase = commands.add_parser("erase-personal-data",
+                                help="erase participants' names and survey evidence of a contract past its retention period")
+    erase.add_argument("--contract", required=True, metavar="REF")
+    erase.add_argument("--db", help="SQLAlchemy database URL")
+    export = commands.add_parser("export-participant", help="everything held about one participant ID, as JSON")
+    export.add_argument("participant_id", metavar="PARTICIPANT_ID")
+    export.add_argument("--out", metavar="FILE", help="write the JSON here (default: standard output)")
+    export.add_argument("--db", help="SQLAlchemy database URL")
     return parser
+
+
+def _operator() -> Viewer:
+    """The person at the command line: an administrator (they can reach the database)."""
+    return Viewer(email=f"cli:{getpass.getuser()}", role=ADMIN)
+
+
+def run_add_user(arguments: argparse.Namespace) -> int:
+    from data_access import access
+
+    engine = ready_engine(arguments.db)
+    operator = _operator()
+    try:
+        with Session(engine) as session, session.begin():
+            access.add_user(session, operator, arguments.email, arguments.role)
+            for scope, values in (("contract", arguments.contract), ("la", arguments.la), ("region", arguments.region)):
+                for value in values:
+                    access.assign(session, operator, arguments.email, scope, value)
+    except (ValueError, LookupError) as error:
+        print(f"error: {error}; nothing was changed", file=sys.stderr)
+        return 1
+    assigned = [f"{scope} {value}" for scope, values in (("contract", arguments.contract), ("LA", arguments.la),
+                                                         ("region", arguments.region)) for value in values]
+    print(f"{arguments.email.strip().lower()}: {ROLE_NAMES[arguments.role]}"
+          + (f", assigned {', '.join(assigned)}" if assigned else ""))
+    return 0
+
+
+def run_erase(arguments: argparse.Namespace) -> int:
+    from data_access.privacy import ErasureRefused, erase_personal_data
+
+    engine = ready_engine(arguments.db)
+    try:
+        with Session(engine) as session, session.begin():
+            result = erase_personal_data(session, arguments.contract, _operator())
+    except ErasureRefused as error:
+        print(f"error: {error}; nothing was erased", file=sys.stderr)
+        return 1
+    print(f"{result['contract']}: erased {result['names_erased']} participant name(s) and "
+          f"{result['evidence_erased']} survey evidence text(s); figures are unchanged")
+    return 0
+
+
+def run_export(arguments: argparse.Namespace) -> int:
+    from data_access.privacy import export_participant
+
+    engine = ready_engine(arguments.db)
+    with Session(engine) as session, session.begin():
+        result = export_participant(session, arguments.participant_id, _operator())
+    text = json.dumps(result, indent=2, ensure_ascii=False) + "\n"
+    if arguments.out:
+        try:
+            Path(arguments.out).write_text(text, encoding="utf-8")
+        except OSError as error:
+            print(f"error: cannot write {arguments.out}: {error.strerror or error}", file=sys.stderr)
+            return 1
+        print(f"wrote {arguments.out}: {len(result['engagements'])} engagement(s), "
+              f"{len(result['survey_responses'])} survey response(s)", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    if not result["engagements"] and not result["survey_responses"]:
+        print(f"note: nothing is held about participant '{arguments.participant_id}'", file=sys.stderr)
+    return 0
 
 
 def summary_lines(plan: ImportPlan, dry_run: bool = False) -> list[str]:
@@ -111,9 +200,9 @@ def run_demo(arguments: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     try:
-        if arguments.command == "import":
-            return run_import(arguments)
-        return run_demo(arguments)
+        commands = {"import": run_import, "demo": run_demo, "add-user": run_add_user,
+                    "erase-personal-data": run_erase, "export-participant": run_export}
+        return commands[arguments.command](arguments)
     except DatabaseUnavailable as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

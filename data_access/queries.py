@@ -62,3 +62,30 @@ def home_tables(engine: Engine) -> tuple[list[records.ContractTerms], list[dict[
     """Contracts with their dates, and the import history (newest first)."""
     with Session(engine) as session:
         return repositories.contracts(session), repositories.import_history(session)
+
+
+def hex_layout(engine: Engine) -> dict[str, tuple[int, int]]:
+    """LA code -> (q, r) of the England hex map (``odd-r`` layout, r grows northward)."""
+    with Session(engine) as session:
+        return repositories.hex_positions(session)
+
+
+def participant_names(engine: Engine, viewer, units: list[records.Unit]) -> dict[tuple[str, str, str], str]:
+    """Names of the given units' participants that ``viewer`` may see, by (contract, package, participant).
+
+    Read through ``data_access.access.participants``, which enforces ``may_see_personal_data``
+    (Board members: ``PermissionError``).
+    """
+    from data_access.access import participants
+
+    wanted = {(unit.contract.lower(), unit.package_id, unit.participant_id) for unit in units}
+    if not wanted:
+        return {}
+    scope = Scope(contracts=tuple(sorted({unit.contract for unit in units})))
+    with Session(engine) as session:
+        rows = participants(session, viewer, scope)
+    return {
+        (row["contract"], row["package_id"], row["participant_id"]): row["participant_name"]
+        for row in rows
+        if row["participant_name"] and (row["contract"].lower(), row["package_id"], row["participant_id"]) in wanted
+    }

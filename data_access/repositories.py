@@ -266,23 +266,3 @@ def latest_import_time(session: Session) -> datetime | None:
 
 def to_float(value: Decimal | None) -> float | None:
     return float(value) if value is not None else None
-
-
-def participant_names(session: Session, keys: Iterable[tuple[str, str, str]]) -> dict[tuple[str, str, str], str]:
-    """(contract, package, participant) -> participant name, for the keys given (personal data:
-    callers check ``dashboard.access.may_see_personal_data`` first; see ``queries.participant_names``)."""
-    wanted = {(c.lower(), p, i) for c, p, i in keys}
-    if not wanted:
-        return {}
-    query = (
-        select(models.Contract.reference, models.Engagement.package_id, models.Engagement.participant_id,
-               models.Engagement.participant_name)
-        .join(models.Contract, models.Engagement.contract_id == models.Contract.id)
-        .where(models.Engagement.participant_id.in_(sorted({i for _, _, i in wanted})))
-        .where(models.Engagement.participant_name.is_not(None))
-    )
-    return {
-        (reference, package, participant): name
-        for reference, package, participant, name in session.execute(query)
-        if (reference.lower(), package, participant) in wanted
-    }

@@ -1,4 +1,105 @@
+"""Coverage: LAs supported per year and support type against the minimum, per
+region, on a hex map of England; targeting of LAs in greatest need; priority
+LAs that received no support. Reads the widgets, calls ``dashboard.views``, renders."""
+
+from __future__ import annotations
+
+from datetime import date
+
 import streamlit as st
 
-st.title("coverage")
-st.info("This page is being built.")
+from dashboard import views
+from dashboard.charts import coverage as charts
+from data_access.queries import hex_layout
+from data_access.repositories import Scope
+from ui import context
+from ui.components import chart_with_table
+from ui.filters import Filters, filter_sidebar
+
+
+@st.cache_data(show_spinner=False, max_entries=64, ttl=600)
+def _options(_data, url: str, scope: Scope, version: int) -> views.FilterOptions:
+    return views.filter_options(_data.contracts, _data.las, _data.regions)
+
+
+@st.cache_data(show_spinner=False, ttl=3600)
+def _hex_layout(url: str) -> dict[str, tuple[int, int]]:
+    return hex_layout(context.engine())
+
+
+@st.cache_data(show_spinner="Working out coverage…", max_entries=64, ttl=600)
+def _page(_data, url: str, scope: Scope, version: int, as_of: date, fy: str | None, region: str | None,
+          la: str | None) -> views.CoveragePage:
+    """Keyed by database, scope (the viewer's limits and the filters), data version and every input."""
+    return views.coverage_page(_data.contracts, _data.units, _data.las, _data.statuses, _data.regions,
+                               _hex_layout(url), as_of, fy, region, la)
+
+
+viewer = st.session_state.get("viewer")
+if viewer is None:  # run without the app shell (a deep link before the app's first run): sign-in and roles first
+    st.switch_page("app.py")
+url, version = context.database_url(), context.data_version()
+base_scope = Filters().scope(viewer)
+options = _options(context.oversight_data(base_scope), url, base_scope, version)
+filters = filter_sidebar(options.contracts, options.financial_years, options.regions, options.las)
+scope = filters.scope(viewer)
+data = context.oversight_data(scope)
+as_of = filters.as_of_date
+
+st.title("Coverage: local authorities supported")
+st.caption(f"Figures as of {as_of:%d %B %Y}. An LA is supported in a financial year when a package of that "
+           "type was active in it. See the Methodology page for the rules.")
+if not data.contracts:
+    st.info("No contracts yet for these filters. Upload the contract register and quarterly returns on the "
+            "Upload data page.")
+    st.stop()
+
+page = _page(data, url, scope, version, as_of, filters.financial_year, filters.region, filters.la)
+if filters.region or filters.la:
+    st.caption("Only packages in the region or LA chosen count on this page.")
+
+st.header("LAs supported per year against the minimum")
+if page.by_year.empty:
+    st.info("No package has been active yet for these filters.")
+else:
+    st.markdown(page.by_year.summary)
+    for contract, frame in page.by_year.table.groupby("Contract", sort=True):
+        st.subheader(contract)
+        sentences = " ".join(views.coverage_sentence(row) + "." for row in frame.to_dict("records")[-2:])
+        chart_with_table(charts.coverage_year_chart(frame), frame.reset_index(drop=True), sentences,
+                         key=f"coverage_year_{contract}", file_stem=f"coverage_{contract}")
+
+st.header(f"Regions in {page.financial_year}")
+st.caption("Supported by any contract and support type in scope, against all the region's LAs that year.")
+chart_with_table(charts.region_chart(page.regions.chart_data), page.regions.table, page.regions.summary,
+                 key="coverage_regions", file_stem="coverage_by_region")
+if page.off_year_list:
+    st.caption(f"Supported but no longer in that year's LA list (e.g. after a reorganisation): "
+               f"{', '.join(page.off_year_list)}.")
+
+st.header(f"Map of support in {page.financial_year}")
+if page.hexes.empty:
+    st.info("The hex map layout is not loaded in this database.")
+else:
+    chart_with_table(charts.hex_map_chart(page.hexes.chart_data), page.hexes.table, page.hexes.summary,
+                     key="coverage_hexmap", file_stem="coverage_map")
+
+st.header(f"Targeting LAs in greatest need ({page.financial_year})")
+if page.targeting.empty:
+    st.info(page.targeting.summary)
+else:
+    chart_with_table(charts.targeting_chart(page.targeting.chart_data), page.targeting.table, page.targeting.summary,
+                     key="coverage_targeting", file_stem="targeting")
+    if not page.targeting_reasons.empty:
+        with st.expander("Supported LAs in greatest need, and why"):
+            st.dataframe(page.targeting_reasons, hide_index=True, width="stretch")
+
+st.header(f"Priority LAs with no support in {page.financial_year}")
+st.caption("LAs judged Inadequate by Ofsted or with a SEND Written Statement of Action (as known on the as-of "
+           "date) that had no package active in the year, for the contracts chosen.")
+if page.unsupported.empty:
+    st.info("Every LA judged Inadequate or with a Written Statement of Action received support.")
+else:
+    chart_with_table(None, page.unsupported,
+                     f"{len(page.unsupported)} priority LAs received no support in {page.financial_year}.",
+                     key="coverage_unsupported", file_stem="priority_las_without_support", table_expanded=True)

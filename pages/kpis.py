@@ -1,4 +1,110 @@
+"""KPIs: KPI 1 and KPI 2 per contract, their statuses, trend, slices and confidence;
+follow-ups to chase. Reads the widgets, calls ``dashboard.views``, renders."""
+
+from __future__ import annotations
+
+from datetime import date
+
 import streamlit as st
 
-st.title("kpis")
-st.info("This page is being built.")
+from dashboard import views
+from dashboard.access import aggregate_only, may_see_personal_data
+from dashboard.charts import kpis as charts
+from dashboard.disclosure import LOW_RELIABILITY, SUPPRESSED
+from data_access.queries import participant_names
+from data_access.repositories import Scope
+from ui import context
+from ui.components import chart_with_table
+from ui.filters import Filters, filter_sidebar
+
+
+@st.cache_data(show_spinner=False, max_entries=64, ttl=600)
+def _options(_data, url: str, scope: Scope, version: int) -> views.FilterOptions:
+    return views.filter_options(_data.contracts, _data.las, _data.regions)
+
+
+@st.cache_data(show_spinner="Working out the KPIs…", max_entries=64, ttl=600)
+def _page(_data, url: str, scope: Scope, version: int, as_of: date, fy: str | None, board: bool, la_level: bool,
+          detail: str | None) -> views.KpiPage:
+    """Keyed by database, scope (the viewer's limits and the filters), data version and every input."""
+    return views.kpi_page(_data.contracts, _data.units, _data.responses, _data.regions, as_of, fy,
+                          views.Disclosure(board, la_level), detail)
+
+
+viewer = st.session_state.get("viewer")
+if viewer is None:  # run without the app shell (a deep link before the app's first run): sign-in and roles first
+    st.switch_page("app.py")
+url, version = context.database_url(), context.data_version()
+base_scope = Filters().scope(viewer)
+options = _options(context.oversight_data(base_scope), url, base_scope, version)
+filters = filter_sidebar(options.contracts, options.financial_years, options.regions, options.las)
+scope = filters.scope(viewer)
+data = context.oversight_data(scope)
+board = aggregate_only(viewer)
+as_of = filters.as_of_date
+
+st.title("KPIs: leaders more confident after support")
+st.caption(
+    f"Figures as of {as_of:%d %B %Y}; packages ending in {views.fy_name(filters.financial_year)}. "
+    "KPI 1 = one-to-one support, KPI 2 = group support. See the Methodology page for the rules."
+)
+if not data.units:
+    st.info("No participants yet for these filters. Choose other filters, or upload a quarterly return "
+            "(Engagements and Survey sheets) on the Upload data page.")
+    st.stop()
+
+with_units = sorted({unit.contract for unit in data.units})
+detail = filters.contract or st.session_state.get("kpi_detail_contract")
+detail = detail if detail in with_units else None
+page = _page(data, url, scope, version, as_of, filters.financial_year, board, bool(filters.la), detail)
+if not page.headline:
+    st.info("No participant counts for the KPIs yet with these filters (for a financial year, only packages "
+            "ending in that year count).")
+    st.stop()
+
+st.header("Against the target")
+for display in page.headline:
+    st.markdown(f"**{display.result.contract}** · {display.sentence}")
+if any(d.rate in (LOW_RELIABILITY, SUPPRESSED) for d in page.headline):
+    st.caption(f"{LOW_RELIABILITY}: fewer than 5 eligible participants, too few for a reliable rate (counts shown). "
+               f"{SUPPRESSED}: figures about 1 to 4 people in one local authority are not shown on Board views.")
+chart_with_table(charts.rate_chart(page.rates.chart_data), page.rates.table, page.rates.summary,
+                 key="kpi_rates", file_stem="kpi_rates")
+
+st.header("Status of every participant")
+chart_with_table(charts.status_chart(page.statuses.chart_data), page.statuses.table, page.statuses.summary,
+                 key="kpi_statuses", file_stem="kpi_statuses")
+
+st.header("Details for one contract")
+if len(with_units) > 1 and filters.contract is None:
+    st.selectbox("Contract", with_units, index=with_units.index(page.detail_contract), key="kpi_detail_contract")
+st.caption(f"Contract {page.detail_contract}.")
+
+st.subheader("Trend by quarter the package ended")
+chart_with_table(charts.trend_chart(page.trend.chart_data), page.trend.table, page.trend.summary,
+                 key="kpi_trend", file_stem="kpi_trend")
+
+st.subheader("By region, role and focus")
+for tab, (name, section) in zip(st.tabs(list(page.slices)), page.slices.items()):
+    with tab:
+        chart_with_table(charts.slice_chart(section.chart_data, name), section.table, section.summary,
+                         key=f"kpi_slice_{name.lower()}", file_stem=f"kpi_by_{name.lower()}")
+
+st.subheader("Confidence before and after support")
+chart_with_table(charts.confidence_chart(page.confidence.chart_data), page.confidence.table, page.confidence.summary,
+                 key="kpi_confidence", file_stem="kpi_confidence")
+
+if not board:
+    st.header("Follow-ups to chase")
+    st.caption(f"Participants whose follow-up window closes within {views.CHASE_WITHIN_DAYS} days with no "
+               "follow-up yet. Participant IDs only; names where your role may see them.")
+    if not page.chase:
+        st.info(f"No follow-up window closes in the next {views.CHASE_WITHIN_DAYS} days without a follow-up.")
+    else:
+        units = [row.unit for row in page.chase]
+        allowed = any(may_see_personal_data(viewer, u.contract, u.la_code, u.region_code) for u in units)
+        names = participant_names(context.engine(), viewer, units) if allowed else None
+        table = views.chase_table(page.chase, options.las, names)
+        chart_with_table(None, table,
+                         f"{len(table)} participants to chase; the first window closes in {table['Days left'].min()} days.",
+                         key="kpi_chase", file_stem="follow_ups_to_chase", table_expanded=True)

@@ -1,4 +1,100 @@
+"""LA profile: one local authority's status, support received, KPI statuses and comparison."""
+
+from __future__ import annotations
+
 import streamlit as st
 
-st.title("la_profile")
-st.info("This page is being built.")
+from dashboard import la_profile as lp
+from dashboard.access import aggregate_only
+from dashboard.charts.timelines import adviser_days_chart
+from ui import context
+from ui.components import chart_with_table, download_buttons, empty_state
+from ui.filters import Filters, current_filters, filter_sidebar
+
+DATE = st.column_config.DateColumn(format="DD/MM/YYYY")
+MONTH = st.column_config.DateColumn(format="MMM YYYY")
+
+viewer = st.session_state.get("viewer")
+if viewer is None:  # opened before app.py chose the pages (first request after a restart)
+    st.switch_page("app.py")
+st.title("LA profile")
+if aggregate_only(viewer):
+    st.error("LA profiles are not part of the Board's view.")
+    st.stop()
+
+data = context.oversight_data(Filters().scope(viewer))
+filters = filter_sidebar([], [], data.regions, {}, show=("as_of",))
+as_of = filters.as_of_date
+options = lp.la_options(data.las, as_of)
+if not options:
+    empty_state("The LA reference list is empty.")
+    st.stop()
+
+codes = list(options)
+wanted = current_filters().la
+with_support = sorted({unit.la_code for unit in data.units}, key=lambda code: options.get(code, code))
+# The LA in the URL, else the viewer's own LA, else the first LA with support.
+candidates = [wanted, *viewer.la_codes, *with_support, codes[0]]
+default = next(code for code in candidates if code in options)
+la_code = st.selectbox(
+    "Local authority", codes, index=codes.index(default), format_func=options.get, key="la_profile_la",
+    help="Type a name, GSS code (E08000014) or DfE code (343) to search.",
+)
+if st.query_params.get("la") != la_code:
+    st.query_params["la"] = la_code  # the URL names the LA, so a profile can be bookmarked and sent
+
+facts = lp.facts(la_code, data.las, data.regions, data.statuses, as_of)
+st.header(facts.name)
+st.markdown(facts.sentence())
+left, middle, right = st.columns(3)
+left.metric("Region", facts.region)
+middle.metric("ILACS judgement", facts.status["ILACS judgement"].split(" (")[0])
+right.metric("In intervention", facts.status["In intervention"].split(" (")[0])
+st.caption(f"As of {as_of:%d %B %Y}.")
+
+
+def table(frame, key: str, file_stem: str, month_columns: tuple[str, ...] = ()) -> None:
+    config = {column: (MONTH if column in month_columns else DATE)
+              for column in frame.columns if str(frame[column].dtype).startswith("datetime")}
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=config, key=f"{key}_table")
+    if not frame.empty:
+        download_buttons({file_stem[:31]: frame}, file_stem, key=key)
+
+
+st.subheader("Ofsted ILACS and status history")
+history = lp.status_history(data.statuses, la_code, as_of)
+if history.empty:
+    empty_state("No Ofsted judgement or LA status recorded.")
+else:
+    st.markdown(f"{len(history)} status records, oldest first; \"not recorded\" means the record says nothing "
+                "about that item (an Ofsted judgement alone, for instance).")
+    table(history, "la_history", f"status_{la_code}")
+
+st.subheader("Packages of support")
+packages = lp.packages_table(data.units, la_code, as_of)
+st.markdown(lp.packages_sentence(packages, facts.name))
+if not packages.empty:
+    table(packages, "la_packages", f"packages_{la_code}")
+
+st.subheader("Participants' KPI status")
+participants = lp.participant_table(data.units, data.responses, la_code, as_of)
+st.markdown(lp.participant_sentence(participants))
+if not participants.empty:
+    st.caption("Participants are shown by their pseudonymous ID.")
+    table(participants, "la_participants", f"participants_{la_code}")
+
+st.subheader("Improvement adviser days per month")
+adviser = lp.adviser_days_by_month(data.contracts, data.units, data.invoice_lines, la_code, as_of)
+if adviser.empty:
+    st.markdown(lp.adviser_sentence(adviser))
+else:
+    st.caption(f"An improvement adviser call-off allows up to {lp.ADVISER_DAYS_PER_MONTH} days a month.")
+    chart_with_table(adviser_days_chart(adviser), adviser, lp.adviser_sentence(adviser), key="la_adviser",
+                     file_stem=f"adviser_days_{la_code}")
+
+st.subheader("Compared with the region and England")
+comparison = lp.comparison_table(data.units, data.responses, data.las, data.regions, la_code, as_of)
+st.markdown(lp.comparison_sentence(comparison))
+st.caption("All contracts together. Rates are met / eligible (rules.md); [u] marks a rate on fewer than 5 eligible "
+           "participants; packages per LA divides by the LAs that existed on the as-of date.")
+table(comparison, "la_comparison", f"comparison_{la_code}")

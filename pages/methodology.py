@@ -1,4 +1,31 @@
+"""Methodology: how every KPI, service level, status and flag is worked out, generated from the registry."""
+
+from __future__ import annotations
+
 import streamlit as st
 
-st.title("methodology")
-st.info("This page is being built.")
+from dashboard import registry
+from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SMALL_COUNT_MAX, SUPPRESSED
+
+st.title("Methodology")
+st.markdown(
+    "How every figure on this dashboard is worked out, in plain English. Every figure is computed *as of* a "
+    "date (the 'Figures as of' filter, today by default): nothing dated after it counts. Financial years run "
+    "1 April to 31 March (e.g. 2021-22); quarters are financial-year quarters (Q1 is April to June)."
+)
+st.markdown(
+    f"**Small numbers.** {LOW_RELIABILITY} = low reliability: a rate on fewer than {RELIABLE_FROM} eligible "
+    f"participants, shown with its counts but no percentage. {SUPPRESSED} = confidential: on Board members' views, "
+    f"a count of 1 to {SMALL_COUNT_MAX} people in one local authority is not shown."
+)
+contents = [f"- [{title}](#{title.lower().replace(' ', '-').replace('(', '').replace(')', '').replace('?', '')})"
+            for title, entries in registry.sections() if entries]
+st.markdown("**Contents**\n" + "\n".join(contents))
+
+for title, entries in registry.sections():
+    if not entries:
+        continue
+    st.header(title)
+    for item in entries:
+        st.subheader(item.name, anchor=item.id.replace(":", "-"))
+        st.markdown(registry.entry_markdown(item))

@@ -1,20 +1,129 @@
-"""Overview: every programme at a glance (built out by the KPI issue)."""
+"""Overview: every programme at a glance, aggregate figures only (the home page).
+
+Headline KPIs per contract in plain English, coverage against the minimum,
+spend against allocation totals and the next deadlines; then the contracts
+and the import history. Reads the widgets, calls ``dashboard.views``, renders.
+"""
+
+from __future__ import annotations
+
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
+from dashboard import views
+from dashboard.access import aggregate_only
+from dashboard.charts import kpis as kpi_charts
 from data_access.queries import home_tables
+from data_access.repositories import Scope
 from ui import context
+from ui.components import chart_with_table
+from ui.filters import PARAMS, Filters, filter_sidebar
+
+
+@st.cache_data(show_spinner=False, max_entries=64, ttl=600)
+def _options(_data, url: str, scope: Scope, version: int) -> views.FilterOptions:
+    return views.filter_options(_data.contracts, _data.las, _data.regions)
+
+
+@st.cache_data(show_spinner="Working out the figures…", max_entries=64, ttl=600)
+def _page(_data, url: str, scope: Scope, version: int, as_of: date, fy: str | None, board: bool,
+          la_level: bool) -> views.OverviewPage:
+    """Keyed by database, scope (the viewer's limits and the filters), data version and every input."""
+    return views.overview_page(_data.contracts, _data.units, _data.responses, _data.allocations, _data.invoice_lines,
+                               _data.milestones, _data.las, as_of, fy, views.Disclosure(board, la_level))
+
+
+def _link_params(filters: Filters, contract: str) -> dict[str, str]:
+    """The current filters, for the contract, so the KPIs page opens on the same view."""
+    values = dict(zip(PARAMS, (contract, filters.financial_year, filters.region, filters.la,
+                               filters.as_of.isoformat() if filters.as_of else None)))
+    return {key: value for key, value in values.items() if value}
+
+
+viewer = st.session_state.get("viewer")
+if viewer is None:  # run without the app shell (a deep link before the app's first run): sign-in and roles first
+    st.switch_page("app.py")
+url, version = context.database_url(), context.data_version()
+base_scope = Filters().scope(viewer)
+options = _options(context.oversight_data(base_scope), url, base_scope, version)
+filters = filter_sidebar(options.contracts, options.financial_years, options.regions, options.las)
+scope = filters.scope(viewer)
+data = context.oversight_data(scope)
+board = aggregate_only(viewer)
+as_of = filters.as_of_date
 
 st.title("Improvement Oversight")
+st.caption(f"Figures as of {as_of:%d %B %Y}. Aggregate figures only: no personal data on this page. "
+           "See the Methodology page for how each figure is worked out.")
+
+if not data.contracts:
+    st.info("No contracts yet for these filters. An administrator or contract manager can upload the contract "
+            "register on the Upload data page.")
+else:
+    page = _page(data, url, scope, version, as_of, filters.financial_year, board, bool(filters.la))
+    titles = {c.reference: c.title for c in data.contracts}
+
+    st.header("KPIs: leaders more confident after support")
+    if not page.kpis:
+        st.info("No participants yet for these filters, so there are no KPI figures.")
+    by_contract: dict[str, list[views.KpiDisplay]] = {}
+    for display in page.kpis:
+        by_contract.setdefault(display.result.contract, []).append(display)
+    for contract, displays in by_contract.items():
+        st.markdown(f"**{contract}**: {titles.get(contract, '')}")
+        for display in displays:
+            st.markdown(f"- {display.sentence}")
+        st.page_link("pages/kpis.py", label=f"KPI details for {contract}", icon=":material/target:",
+                     query_params=_link_params(filters, contract))
+    if page.kpis:
+        rates = views.rate_chart_frame(page.kpis, lambda r: r.contract)
+        chart_with_table(kpi_charts.rate_chart(rates), page.kpi_table,
+                         "Each KPI's rate with its 95 % interval against the target; the table lists every figure.",
+                         key="overview_kpis", file_stem="headline_kpis")
+
+    st.header(f"Coverage in {page.coverage_year}")
+    if page.coverage.empty:
+        st.info(f"No package was active in {page.coverage_year} for these filters.")
+    else:
+        for sentence in page.coverage_sentences:
+            st.markdown(f"- {sentence}")
+        chart_with_table(None, page.coverage, views.coverage_summary(page.coverage), key="overview_coverage",
+                         file_stem="coverage")
+        st.page_link("pages/coverage.py", label="Coverage details", icon=":material/map:",
+                     query_params={k: v for k, v in _link_params(filters, filters.contract or "").items()})
+
+    st.header(f"Spend against allocation{f' in {page.spend_year}' if page.spend_year else ''}")
+    if page.spend.empty:
+        st.info(page.spend_summary)
+    else:
+        chart_with_table(None, page.spend, page.spend_summary + " Allocations are compared per expenditure heading "
+                         "on the Finance page: totals here are for a glance only.", key="overview_spend",
+                         file_stem="spend_against_allocation")
+
+    st.header(f"Next deadlines (within {views.DEADLINE_DAYS} days)")
+    if page.deadlines.empty:
+        st.info(f"Nothing is due in the {views.DEADLINE_DAYS} days after {as_of:%d %B %Y}.")
+    else:
+        first = page.deadlines.iloc[0]
+        chart_with_table(None, page.deadlines,
+                         f"{len(page.deadlines)} deadlines in the next {views.DEADLINE_DAYS} days; the first is "
+                         f"{first['What']} ({first['Contract']}) on {first['Due']:%d %B %Y}.",
+                         key="overview_deadlines", file_stem="deadlines")
+
 contracts, imports = home_tables(context.engine())
+visible = {c.reference for c in data.contracts}
 st.subheader("Contracts")
 st.dataframe(
     pd.DataFrame(
         [{"Contract": c.reference, "Title": c.title, "Programme": c.programme, "Start": c.start_date,
-          "End": c.end_date, "Extension up to": c.extension_up_to} for c in contracts]
+          "End": c.end_date, "Extension up to": c.extension_up_to} for c in contracts if c.reference in visible]
     ),
     hide_index=True,
 )
 st.subheader("Import history")
-st.dataframe(pd.DataFrame(imports), hide_index=True)
+import_table = pd.DataFrame(imports)
+if board and "imported_by" in import_table.columns:
+    import_table = import_table.drop(columns=["imported_by"])
+st.dataframe(import_table, hide_index=True)

@@ -1,4 +1,70 @@
+"""Timelines: contracts on a Gantt chart, milestones, obligations, deadlines and contracts ending."""
+
+from __future__ import annotations
+
 import streamlit as st
 
-st.title("timelines")
-st.info("This page is being built.")
+from dashboard import timeline_views as tv
+from dashboard.charts.timelines import gantt_chart
+from ui import context
+from ui.components import chart_with_table, download_buttons, empty_state
+from ui.filters import Filters, filter_sidebar
+
+DATE = st.column_config.DateColumn(format="DD/MM/YYYY")
+
+viewer = st.session_state.get("viewer")
+if viewer is None:  # opened before app.py chose the pages (first request after a restart)
+    st.switch_page("app.py")
+data = context.oversight_data(Filters().scope(viewer))
+filters = filter_sidebar([c.reference for c in data.contracts], [], data.regions, {}, show=("contract", "as_of"))
+as_of = filters.as_of_date
+la_names = {la.code: la.name for la in data.las}
+
+st.title("Timelines")
+st.caption(f"As of {as_of:%d %B %Y}. Milestone status is written in words and shown by shape: "
+           "done (circle), due soon (triangle, within 30 days), overdue (cross), upcoming (diamond).")
+if not data.contracts:
+    empty_state("No contracts to show yet. Import a contract register first.")
+    st.stop()
+
+
+def table(frame, key: str, file_stem: str) -> None:
+    config = {column: DATE for column in frame.columns if str(frame[column].dtype).startswith("datetime")}
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=config, key=f"{key}_table")
+    if not frame.empty:
+        download_buttons({file_stem[:31]: frame}, file_stem, key=key)
+
+
+st.header("Contracts")
+contracts = tv.gantt_table(data.contracts, as_of, filters.contract)
+milestones = tv.milestone_table(data.milestones, as_of, filters.contract)
+chart_with_table(gantt_chart(contracts, milestones, as_of), contracts, tv.gantt_sentence(contracts, as_of),
+                 key="timelines_gantt", file_stem="contracts_timeline")
+
+st.header("Milestones")
+st.markdown(tv.milestone_sentence(milestones))
+table(milestones, "timelines_milestones", "milestones")
+
+st.header(f"Deadlines in the next {tv.DEADLINE_DAYS} days")
+deadlines = tv.deadline_table(data.contracts, data.milestones, data.statuses, la_names, as_of, filters.contract)
+st.markdown(tv.deadline_sentence(deadlines, as_of))
+table(deadlines, "timelines_deadlines", "deadlines")
+
+st.header(f"Contracts ending within {tv.ENDING_MONTHS} months")
+ending = tv.ending_table(data.contracts, as_of, filters.contract)
+st.markdown(tv.ending_sentence(ending, as_of))
+if not ending.empty:
+    table(ending, "timelines_ending", "contracts_ending")
+
+st.header("Recurring obligations")
+st.caption(
+    "Derived from the contracts: a quarterly progress report and invoice due 30 days after each quarter end; "
+    "six-weekly case reports for improvement adviser call-offs; and a review every six months for each LA in "
+    "intervention (from the date of its LA status record). Shown from 90 days before to a year after the as-of "
+    "date; periods after a contract's current end date are due only if it is extended."
+)
+obligations = tv.obligation_table(data.contracts, data.statuses, la_names, as_of, filters.contract)
+if obligations.empty:
+    empty_state("No obligations fall in this window.")
+else:
+    table(obligations, "timelines_obligations", "obligations")

@@ -78,6 +78,30 @@ def _finance(contract: str, invoice: str, number: int, **values) -> dict:
     return wb.finance_row(**{"Contract reference": contract, "Invoice reference": invoice, "Line": number, **values})
 
 
+def _ld_finance_rows() -> list[dict]:
+    return [
+        # 2021-22 Q2: fine.
+        _finance(LD, "LD-INV-1", 1, **{"Financial year": "2021-22", "Quarter": "Q2", "Expenditure heading": "Peer mentors",
+                 "Role": "Peer mentor", "Level": "Management", "Days": 10, "Day rate": 550, "Amount": 5500,
+                 "Invoice date": date(2021, 10, 15)}),
+        _finance(LD, "LD-INV-1", 2, **{"Financial year": "2021-22", "Quarter": "Q2", "Expenditure heading": "Overheads",
+                 "Amount": 500, "Invoice date": date(2021, 10, 15)}),
+        # 2021-22 Q3: rate above cap (650 > 600) and amount mismatch (4 x 650 = 2600, billed 2700).
+        _finance(LD, "LD-INV-2", 1, **{"Financial year": "2021-22", "Quarter": "Q3", "Expenditure heading": "Peer mentors",
+                 "Role": "Peer mentor", "Level": "Executive", "Days": 4, "Day rate": 650, "Amount": 2700,
+                 "Invoice date": date(2022, 1, 20)}),
+        # 2021-22 Q4: late (45 days after 31 Mar 2022) and overheads above 15 %.
+        _finance(LD, "LD-INV-3", 1, **{"Financial year": "2021-22", "Quarter": "Q4",
+                 "Expenditure heading": "Programme management", "Role": "Programme manager", "Level": "Management",
+                 "Days": 5, "Day rate": 450, "Amount": 2250.33, "Invoice date": date(2022, 5, 15)}),
+        _finance(LD, "LD-INV-3", 2, **{"Financial year": "2021-22", "Quarter": "Q4", "Expenditure heading": "Overheads",
+                 "Amount": 2600, "Invoice date": date(2022, 5, 15)}),
+        # 2022-23 Q1: dated after AS_OF (does not count at AS_OF).
+        _finance(LD, "LD-INV-4", 1, **{"Financial year": "2022-23", "Quarter": "Q1", "Expenditure heading": "Peer mentors",
+                 "Role": "Peer mentor", "Level": "Management", "Days": 20, "Day rate": 600, "Amount": 12000,
+                 "Invoice date": date(2022, 7, 12)}),
+    ]
+
 def quarterly_returns() -> dict[str, bytes]:
     ld_engagements = [
         wb.engagement_row(**{"Contract reference": LD, "Package ID": "LD-1", "LA": "Sefton",
@@ -109,28 +133,7 @@ def quarterly_returns() -> dict[str, bytes]:
                          "Stage": "Follow-up", "Response date": date(2022, 1, 20), "Confidence": 3,
                          "Impact demonstrated": "No"}),
     ]
-    ld_finance = [
-        # 2021-22 Q2: fine.
-        _finance(LD, "LD-INV-1", 1, **{"Financial year": "2021-22", "Quarter": "Q2", "Expenditure heading": "Peer mentors",
-                 "Role": "Peer mentor", "Level": "Management", "Days": 10, "Day rate": 550, "Amount": 5500,
-                 "Invoice date": date(2021, 10, 15)}),
-        _finance(LD, "LD-INV-1", 2, **{"Financial year": "2021-22", "Quarter": "Q2", "Expenditure heading": "Overheads",
-                 "Amount": 500, "Invoice date": date(2021, 10, 15)}),
-        # 2021-22 Q3: rate above cap (650 > 600) and amount mismatch (4 x 650 = 2600, billed 2700).
-        _finance(LD, "LD-INV-2", 1, **{"Financial year": "2021-22", "Quarter": "Q3", "Expenditure heading": "Peer mentors",
-                 "Role": "Peer mentor", "Level": "Executive", "Days": 4, "Day rate": 650, "Amount": 2700,
-                 "Invoice date": date(2022, 1, 20)}),
-        # 2021-22 Q4: late (45 days after 31 Mar 2022) and overheads above 15 %.
-        _finance(LD, "LD-INV-3", 1, **{"Financial year": "2021-22", "Quarter": "Q4",
-                 "Expenditure heading": "Programme management", "Role": "Programme manager", "Level": "Management",
-                 "Days": 5, "Day rate": 450, "Amount": 2250.33, "Invoice date": date(2022, 5, 15)}),
-        _finance(LD, "LD-INV-3", 2, **{"Financial year": "2021-22", "Quarter": "Q4", "Expenditure heading": "Overheads",
-                 "Amount": 2600, "Invoice date": date(2022, 5, 15)}),
-        # 2022-23 Q1: dated after AS_OF (does not count at AS_OF).
-        _finance(LD, "LD-INV-4", 1, **{"Financial year": "2022-23", "Quarter": "Q1", "Expenditure heading": "Peer mentors",
-                 "Role": "Peer mentor", "Level": "Management", "Days": 20, "Day rate": 600, "Amount": 12000,
-                 "Invoice date": date(2022, 7, 12)}),
-    ]
+    ld_finance = _ld_finance_rows()
     ia_engagements = [
         wb.engagement_row(**{"Contract reference": IA, "Package ID": "IA-1", "LA": "Sefton",
                              "Participant ID": "P-0010", "Participant name": PARTICIPANT_NAMES[3],
@@ -202,3 +205,48 @@ def build(url: str) -> str:
 
 def build_sqlite(folder: Path) -> str:
     return build(f"sqlite:///{folder / 'small.db'}")
+
+
+def finance_sheet_rows() -> dict[str, dict[tuple[str, int], int]]:
+    """file name -> (invoice, line) -> Excel row, worked out from the sheets themselves."""
+    from tests.workbooks import SheetSpec
+
+    found: dict[str, dict[tuple[str, int], int]] = {}
+    for name, rows in (("return_ld.xlsx", _ld_finance_rows()),):
+        spec = SheetSpec("Finance", rows)
+        found[name] = {(row["Invoice reference"], row["Line"]): spec.excel_row(i) for i, row in enumerate(rows)}
+    return found
+
+
+try:
+    import pytest
+
+    @pytest.fixture(scope="session")
+    def small_db_url(tmp_path_factory) -> str:
+        """The small database on SQLite (read-only for tests)."""
+        return build_sqlite(tmp_path_factory.mktemp("small_db"))
+except ImportError:  # pragma: no cover - used outside pytest
+    pass
+
+
+def open_page(monkeypatch, url: str, page: str, role: str = "admin", **params: str):
+    """An AppTest of app.py on ``page`` as ``role`` (local mode), with URL query parameters."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", url)
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.session_state["local_role"] = role  # before the first run: the role switcher starts on it
+    at.run()
+    assert not at.exception, at.exception
+    at.switch_page(page).run()
+    return at
+
+
+def frame_with(at, column: str):
+    """The first dataframe on the page that has ``column``."""
+    for element in at.dataframe:
+        if column in element.value.columns:
+            return element.value
+    raise AssertionError(f"no table with a '{column}' column")

@@ -218,6 +218,7 @@ def test_amount_mismatch(days, day_rate, amount, flagged):
                      id="other lines added up"),
         pytest.param([line("50", "Overheads")], True, id="overheads with no other costs"),
         pytest.param([line("1000")], False, id="no overheads"),
+        pytest.param([line("-12.00")], False, id="credit note alone: no overheads line, no flag"),
     ],
 )
 def test_overheads_above_15pct(lines, flagged):
@@ -364,3 +365,29 @@ def test_float_inputs_are_read_as_decimal():
     assert rate_above_cap_flag(floaty, LEADERSHIP) is None  # type: ignore[arg-type]
     [row] = spend_against_allocations([], [floaty], AS_OF)  # type: ignore[list-item]
     assert row.spent == D("300.0")
+
+
+# ------------------------------------------------------- overspend flag edges
+
+
+@pytest.mark.parametrize(
+    "lines, flagged",
+    [
+        pytest.param([line("1000.00")], False, id="spent exactly the allocation"),
+        pytest.param([line("1000.01")], True, id="one penny over"),
+        pytest.param([line("1200"), line("-200", number=2)], False, id="credit note brings spend back to allocation"),
+        pytest.param([line("600"), line("600", invoice_ref="INV-2", invoice_date=date(2022, 7, 1))], False,
+                     id="second invoice dated after as-of"),
+        pytest.param([line("600"), line("600", fy="2022-23", quarter=1, invoice_ref="INV-2",
+                                        invoice_date=date(2022, 6, 1))], False,
+                     id="spend in another year is not pooled"),
+        pytest.param([line("600"), line("600", "peer  MENTORS", number=2)], True,
+                     id="heading spelt differently is the same heading"),
+    ],
+)
+def test_overspend_flag_edges(lines, flagged):
+    allocations = [allocation("1000"), allocation("1000", fy="2022-23")]
+    flags = [f for f in finance_flags([LEADERSHIP], allocations, lines, AS_OF) if f.kind == OVERSPEND]
+    assert bool(flags) is flagged
+    if flags:
+        assert flags[0].heading == "Peer mentors" and flags[0].invoice_ref is None

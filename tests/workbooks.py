@@ -366,6 +366,28 @@ def seed(engine) -> None:
         engagement_row({"Package ID": STORED_PACKAGE, "Participant ID": STORED_PARTICIPANT})]))
 
 
+def stored_survey_row(overrides: dict[str, Any] | None = None, **keywords: Any) -> dict[str, Any]:
+    """A survey row of the participant ``seed`` stores."""
+    return survey_row({"Package ID": STORED_PACKAGE, "Participant ID": STORED_PARTICIPANT, **(overrides or {})}, **keywords)
+
+
+def one_row(kind: str, overrides: dict[str, Any]) -> list[SheetSpec]:
+    """A one-row workbook of ``kind`` with ``overrides`` (header -> value)."""
+    if kind == "engagements":
+        return quarterly_return(engagements=[engagement_row(overrides)])
+    if kind == "survey":
+        return quarterly_return(survey=[stored_survey_row(overrides)])
+    if kind == "finance":
+        return quarterly_return(finance=[finance_row(overrides)])
+    if kind == "la_status":
+        return la_status([la_status_row(overrides)])
+    if kind == "contracts":
+        return register([contract_row({"Contract reference": "CON-NEW", **overrides})])
+    if kind == "day_rates":
+        return [SheetSpec("Part B", [day_rate_row(overrides)], contract_label=CONTRACT)]
+    raise AssertionError(kind)
+
+
 def table_counts(engine) -> dict[str, int]:
     from sqlalchemy import text
 

@@ -17,6 +17,7 @@ import io
 import posixpath
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
@@ -86,7 +87,7 @@ def check_file(file_name: str, data: bytes) -> None:
 
 
 def _check_csv(data: bytes) -> None:
-    if data.startswith((b"PK\x03\x04", b"MZ", b"%PDF", b"\xd0\xcf\x11\xe0", b"\x7fELF")) or b"\x00" in data[:65536]:
+    if data.startswith((b"PK\x03\x04", b"MZ", b"%PDF", b"\xd0\xcf\x11\xe0", b"\x7fELF")) or b"\x00" in data:
         raise FileRefused("the file is not a CSV text file (it looks like a binary file)")
 
 
@@ -106,12 +107,35 @@ def _check_workbook(data: bytes, extension: str, max_unpacked: int) -> None:
                 )
             for member in members:
                 if member.filename.endswith((".xml", ".rels")):
-                    with package.open(member) as part:
-                        head = part.read(2048)
-                    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                        raise FileRefused(f"the workbook part {member.filename} declares XML entities, which are not allowed")
-    except zipfile.BadZipFile as error:
+                    _check_xml_part(package, member)
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
         raise FileRefused(f"the file is not a readable {extension} workbook (damaged zip: {error})") from error
+
+
+# A DOCTYPE may follow comments of any length, and UTF-16 parts spell it with NUL bytes.
+_FORBIDDEN_XML = tuple(
+    marker.encode(encoding) for marker in ("<!DOCTYPE", "<!ENTITY") for encoding in ("ascii", "utf-16-le", "utf-16-be")
+)
+_NUL_CELL = (b"_x0000_", b"\x00")
+
+
+def _check_xml_part(package: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
+    """Stream the whole part (never all in memory): no entity declarations anywhere, and no
+    NUL characters (``_x0000_``), which no spreadsheet cell holds and databases refuse."""
+    overlap = max(len(marker) for marker in _FORBIDDEN_XML) - 1
+    tail = b""
+    utf16 = None
+    with package.open(member) as part:
+        while chunk := part.read(1 << 20):
+            if utf16 is None:
+                utf16 = chunk.startswith((b"\xff\xfe", b"\xfe\xff")) or chunk[1:2] == b"\x00" or chunk[:1] == b"\x00"
+            window = tail + chunk
+            if (utf16 or b"<!" in window) and any(marker in window for marker in _FORBIDDEN_XML):
+                raise FileRefused(f"the workbook part {member.filename} declares XML entities, which are not allowed")
+            if not utf16 and any(marker in window for marker in _NUL_CELL):
+                raise FileRefused(f"the workbook part {member.filename} holds NUL characters (code 0), "
+                                  "which a spreadsheet cannot hold: the file is damaged or not made by Excel")
+            tail = window[-overlap:]
 
 
 def read_file(file_name: str, data: bytes) -> Workbook:
@@ -131,7 +155,11 @@ def _csv_rows(data: bytes) -> list[list[Any]]:
             continue
     else:  # pragma: no cover - cp1252 decodes almost anything
         raise FileRefused("the CSV file is not UTF-8 or Windows-1252 text")
-    return [list(row) for row in csv.reader(io.StringIO(text, newline=""))]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return [list(row) for row in reader]
+    except csv.Error as error:  # e.g. a field over 128 KB
+        raise FileRefused(f"the CSV file cannot be read at line {reader.line_num}: {error}") from error
 
 
 def _workbook_sheets(data: bytes) -> list[Sheet]:
@@ -140,6 +168,15 @@ def _workbook_sheets(data: bytes) -> list[Sheet]:
     except Exception as error:  # noqa: BLE001 - calamine raises several kinds
         raise FileRefused(f"the workbook cannot be read: {error}") from error
     problems = _problem_cells(data)
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        targets = _sheet_targets(package)
+        names = set(package.namelist())
+        visible = [m.name for m in workbook.sheets_metadata
+                   if m.typ == python_calamine.SheetTypeEnum.WorkSheet and m.visible == python_calamine.SheetVisibleEnum.Visible]
+        for name in visible:  # before calamine builds the sheet's grid
+            target = targets.get(name)
+            parts = [target] if target in names else [n for n in names if n not in targets.values()]
+            _check_used_range(package, name, parts)
     sheets = []
     for metadata in workbook.sheets_metadata:
         if metadata.typ != python_calamine.SheetTypeEnum.WorkSheet:
@@ -162,9 +199,101 @@ def _workbook_sheets(data: bytes) -> list[Sheet]:
     return sheets
 
 
+# --- Sheets whose used range is too big to read ---------------------------------------
+
+# Calamine builds a dense grid from A1 to the last cell holding a value, so one stray cell
+# at XFD1048576 asks for 17 billion cells (the process aborts). The used range is measured
+# by streaming the sheet XML first; 5 million cells is about 200k rows of 25 columns.
+MAX_SHEET_CELLS = 5_000_000
+_ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")
+_R_ATTRIBUTE = re.compile(rb'\br\s*=\s*["\']([A-Za-z]{0,3})(\d+)["\']')
+
+
+def _check_used_range(package: zipfile.ZipFile, sheet_name: str, parts: list[str]) -> None:
+    last_row = last_column = 0
+    for part_name in parts:
+        rows, columns = _used_range(package, part_name)
+        last_row, last_column = max(last_row, rows), max(last_column, columns)
+    if last_row * last_column > MAX_SHEET_CELLS:
+        raise FileRefused(
+            f"the sheet '{sheet_name}' uses cells as far as row {last_row:,} and column {_column_letters(last_column)} "
+            f"({last_row * last_column:,} cells; the limit is {MAX_SHEET_CELLS:,}): delete the rows and columns "
+            "beyond the table (Ctrl+End in Excel goes to the last used cell) and save the file again"
+        )
+
+
+_REFERENCED_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br\s*=\s*["\']([A-Za-z]{1,3})(\d+)["\'][^>]*(?<!/)>')
+_CELL_WITHOUT_REFERENCE = re.compile(rb"<(?:\w+:)?c(?:\s(?![^>]*\br\s*=)[^>]*)?>")
+
+
+def _used_range(package: zipfile.ZipFile, part_name: str) -> tuple[int, int]:
+    """(last row, last column), 1-based, of cells that may hold a value, streaming the part."""
+    fast = _used_range_of_referenced_cells(package, part_name)
+    return fast if fast is not None else _used_range_of_any_cells(package, part_name)
+
+
+def _windows(package: zipfile.ZipFile, part_name: str):
+    """The part in windows of about 1 MB that never split a tag."""
+    tail = b""
+    with package.open(part_name) as part:
+        while True:
+            chunk = part.read(1 << 20)
+            window = tail + chunk
+            cut = window.rfind(b"<") if chunk else len(window)
+            if cut == -1 or window.find(b">", cut) != -1:
+                cut = len(window)
+            yield window[:cut]
+            tail = window[cut:]
+            if not chunk:
+                return
+            if len(tail) > 1 << 24:
+                raise FileRefused(f"the workbook part {part_name} is not a readable worksheet (a tag longer than 16 MB)")
+
+
+def _used_range_of_referenced_cells(package: zipfile.ZipFile, part_name: str) -> tuple[int, int] | None:
+    """The used range when every cell names its position (``r="B7"``, as Excel writes); None otherwise."""
+    last_row = last_column = 0
+    for window in _windows(package, part_name):
+        if _CELL_WITHOUT_REFERENCE.search(window):
+            return None
+        found = _REFERENCED_CELL.findall(window)
+        if found:
+            letters, numbers = zip(*found)
+            last_row = max(last_row, max(map(int, set(numbers))))
+            widest = max({column.upper() for column in set(letters)}, key=lambda column: (len(column), column))
+            last_column = max(last_column, _column_index(widest) + 1)
+    return last_row, last_column
+
+
+def _used_range_of_any_cells(package: zipfile.ZipFile, part_name: str) -> tuple[int, int]:
+    """The used range cell by cell, for cells whose position follows from the ones before."""
+    last_row = last_column = row = column = 0
+    for window in _windows(package, part_name):
+        for match in _ROW_OR_CELL.finditer(window):
+            reference = _R_ATTRIBUTE.search(match.group(2))
+            if match.group(1) == b"row":
+                row, column = (int(reference.group(2)) if reference else row + 1), 0
+                continue
+            if reference and reference.group(1):
+                column, row = _column_index(reference.group(1).upper()) + 1, int(reference.group(2))
+            else:
+                column += 1
+            if not match.group(2).rstrip().endswith(b"/"):
+                last_row, last_column = max(last_row, row), max(last_column, column)
+    return last_row, last_column
+
+
+def _column_letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters or "A"
+
+
 # --- Excel errors and formulas without a cached value ------------------------------
 
-_SHEET_ENTRY = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?name="([^"]*)"[^>]*?(?:r:id|\w+:id)="([^"]*)"')
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\b[^>]*>")
 _RELATIONSHIP = re.compile(rb"<Relationship\b[^>]*>")
 _ATTRIBUTE = re.compile(rb'(\w+)="([^"]*)"')
 _CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
@@ -247,8 +376,10 @@ def _sheet_targets(package: zipfile.ZipFile) -> dict[str, str]:
             target = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
             relationships[attributes[b"Id"].decode()] = target
     targets = {}
-    for name, relationship_id in _SHEET_ENTRY.findall(workbook_xml):
-        target = relationships.get(relationship_id.decode())
-        if target:
+    for tag in _SHEET_TAG.finditer(workbook_xml):  # attributes in any order
+        attributes = dict(_ATTRIBUTE.findall(tag.group(0)))  # r:id is found as "id"
+        name, relationship_id = attributes.get(b"name"), attributes.get(b"id")
+        target = relationships.get(relationship_id.decode()) if relationship_id else None
+        if name is not None and target:
             targets[_xml_unescape(name.decode("utf-8"))] = target
     return targets

@@ -1,0 +1,390 @@
+"""The Board's quarterly pack: one Excel workbook as at a date.
+
+``build_board_pack(data, as_of, imports)`` turns the records (an
+``OversightData``-like object) into an .xlsx: a cover sheet (as-at date, data
+sources and import times, caveats), then KPIs, Coverage, Finance and
+Timelines sheets, each with its chart as an image.
+
+- The KPI, coverage and finance figures are those of
+  ``dashboard.summary.build_summary`` (the JSON of ``python -m dashboard kpis
+  --json``) for the same as-of date: one way of working out each figure.
+- GSS symbols: ``[u]`` marks a rate on fewer than 5 eligible participants;
+  ``[c]`` replaces a count of 1 to 4 participants in an LA-level row.
+- No personal data at all: no participant names, IDs, survey evidence, or the
+  names of the people who imported files.
+
+``write_board_pack_from_database(db_url, as_of, out)`` loads the records with
+``data_access.queries`` and writes the file (``python -m dashboard board-pack``).
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import altair as alt
+import pandas as pd
+
+from dashboard import finance_views as fv
+from dashboard import timeline_views as tv
+from dashboard.charts import FONT, OKABE_ITO, TARGET_COLOUR
+from dashboard.charts.finance import burn_up_chart
+from dashboard.charts.timelines import gantt_chart
+from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SUPPRESSED, count_text
+from dashboard.finance import finance_flags
+from dashboard.kpi import KPI_NUMBER
+from dashboard.calendar import financial_year_of
+from dashboard.records import (
+    Allocation,
+    ContractTerms,
+    InvoiceLine,
+    LAStatus,
+    LocalAuthority,
+    Milestone,
+    SurveyResponse,
+    Unit,
+)
+from dashboard.summary import build_summary
+
+KPI_NAMES = {"one_to_one": "KPI 1: one-to-one", "group": "KPI 2: group"}
+SUPPORT_NAMES = {"one_to_one": "One-to-one", "group": "Group"}
+CAVEATS = (
+    "Figures are worked out exactly as the dashboard and its summary command do (docs: how figures are worked "
+    "out); nothing dated after the as-at date counts.",
+    "KPI rates are met / eligible; participants still in support or waiting for their follow-up window to close "
+    "are not eligible. 95 % Wilson score intervals are shown.",
+    f"{LOW_RELIABILITY} low reliability: a rate on fewer than {RELIABLE_FROM} eligible participants; treat with "
+    "caution.",
+    f"{SUPPRESSED} confidential: a count of 1 to 4 participants in one LA is not shown, so no person can be "
+    "identified.",
+    "Finance is per contract, expenditure heading and financial year: funds cannot move between headings or "
+    "years, so totals are for reconciliation only. Money in GBP, ex VAT.",
+    "Spend forecasts on the dashboard are straight-line estimates, not actual spend; this pack shows actuals only.",
+    "This pack holds no personal data: no participant names or IDs, no survey evidence.",
+)
+
+
+class OversightRecords(Protocol):
+    contracts: Sequence[ContractTerms]
+    units: Sequence[Unit]
+    responses: Sequence[SurveyResponse]
+    allocations: Sequence[Allocation]
+    invoice_lines: Sequence[InvoiceLine]
+    milestones: Sequence[Milestone]
+    las: Sequence[LocalAuthority]
+    statuses: Sequence[LAStatus]
+    regions: Mapping[str, str]
+
+
+# ---------------------------------------------------------------- section tables
+
+
+def kpi_frame(summary: dict[str, Any]) -> pd.DataFrame:
+    rows = []
+    for item in summary["kpis"]:
+        low = item["eligible"] < RELIABLE_FROM and item["rate"] is not None
+        rows.append({
+            "Contract": item["contract"], "KPI": KPI_NAMES.get(item["kpi"], item["kpi"]), "Target": item["target"],
+            "Eligible": item["eligible"], "Met": item["met"], "Not met": item["not_met"],
+            "No baseline": item["no_baseline"], "No response": item["no_response"], "Pending": item["pending"],
+            "In progress": item["in_progress"],
+            "Rate": item["rate"] if item["rate"] is not None else "no data",
+            "95 % CI low": item["ci_low"] if item["ci_low"] is not None else "no data",
+            "95 % CI high": item["ci_high"] if item["ci_high"] is not None else "no data",
+            "Reliability": LOW_RELIABILITY if low else "",
+        })
+    return pd.DataFrame(rows, columns=["Contract", "KPI", "Target", "Eligible", "Met", "Not met", "No baseline",
+                                       "No response", "Pending", "In progress", "Rate", "95 % CI low",
+                                       "95 % CI high", "Reliability"])
+
+
+def coverage_frame(summary: dict[str, Any]) -> pd.DataFrame:
+    rows = [
+        {
+            "Contract": item["contract"], "Financial year": item["financial_year"],
+            "Support type": SUPPORT_NAMES.get(item["support_type"], item["support_type"]),
+            "LAs supported": item["las_supported"],
+            "Target (minimum LAs)": item["target"] if item["target"] is not None else "none",
+            "Target met": ("Yes" if item["las_supported"] >= item["target"] else "No")
+            if item["target"] is not None else "",
+        }
+        for item in summary["coverage"]
+    ]
+    return pd.DataFrame(rows, columns=["Contract", "Financial year", "Support type", "LAs supported",
+                                       "Target (minimum LAs)", "Target met"])
+
+
+def participants_by_la(units: Iterable[Unit], las: Iterable[LocalAuthority], regions: Mapping[str, str],
+                       as_of: date) -> pd.DataFrame:
+    """LA-level rows: participants supported per contract and LA, 1-4 shown as [c]."""
+    names = {la.code: la.name for la in las}
+    people: dict[tuple[str, str, str], set[tuple[str, str]]] = defaultdict(set)
+    for unit in units:
+        if unit.start_date <= as_of:
+            people[(unit.contract, unit.la_code, unit.region_code)].add((unit.package_id, unit.participant_id))
+    rows = [
+        {"Contract": contract, "Region": regions.get(region, region), "LA": names.get(code, code),
+         "LA code": code, "Participants supported": count_text(len(found), aggregate_only=True, identifies_la=True)}
+        for (contract, code, region), found in people.items()
+    ]
+    frame = pd.DataFrame(rows, columns=["Contract", "Region", "LA", "LA code", "Participants supported"])
+    return frame.sort_values(["Contract", "Region", "LA"], ignore_index=True)
+
+
+def finance_frame(summary: dict[str, Any]) -> pd.DataFrame:
+    rows = [
+        {
+            "Contract": item["contract"], "Financial year": item["financial_year"], "Expenditure heading": item["heading"],
+            "Allocated (£)": item["allocated"], "Spent (£)": item["spent"], "Remaining (£)": item["remaining"],
+            "Spent (%)": round(item["spent"] / item["allocated"], 4) if item["allocated"] else "nothing allocated",
+            "Overspent": "Yes" if item["remaining"] < 0 else "No",
+        }
+        for item in summary["finance"]
+    ]
+    return pd.DataFrame(rows, columns=["Contract", "Financial year", "Expenditure heading", "Allocated (£)",
+                                       "Spent (£)", "Remaining (£)", "Spent (%)", "Overspent"])
+
+
+def flag_counts(data: OversightRecords, as_of: date) -> pd.DataFrame:
+    counts = Counter(
+        (flag.contract, fv.FLAG_LABELS[flag.kind])
+        for flag in finance_flags(data.contracts, data.allocations, data.invoice_lines, as_of)
+    )
+    rows = [{"Contract": contract, "Flag": label, "Number": number} for (contract, label), number in sorted(counts.items())]
+    return pd.DataFrame(rows, columns=["Contract", "Flag", "Number"])
+
+
+# ------------------------------------------------------------------------- charts
+
+
+def _png(chart) -> bytes | None:
+    if chart is None:
+        return None
+    import vl_convert
+
+    return vl_convert.vegalite_to_png(chart.to_json(), scale=1.5)
+
+
+def kpi_chart(frame: pd.DataFrame):
+    """Rates with 95 % intervals against the target; [u] rates are hollow and labelled."""
+    shown = frame[frame["Rate"] != "no data"].copy()
+    if shown.empty:
+        return None
+    shown["Label"] = shown["Contract"] + " " + shown["KPI"].str.split(":").str[0]
+    shown["Mark"] = shown["Reliability"].map(lambda value: "Low reliability [u]" if value else "Rate")
+    for column in ("Rate", "95 % CI low", "95 % CI high", "Target"):
+        shown[column] = shown[column].astype(float)
+    y = alt.Y("Label:N", title=None, sort=None)
+    base = alt.Chart(shown)
+    interval = base.mark_rule(strokeWidth=2, color=OKABE_ITO["grey"]).encode(
+        x=alt.X("95 % CI low:Q", title="Rate (95 % interval)", scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%")), x2="95 % CI high:Q", y=y)
+    points = base.mark_point(size=120, filled=True).encode(
+        x="Rate:Q", y=y,
+        shape=alt.Shape("Mark:N", scale=alt.Scale(domain=["Rate", "Low reliability [u]"],
+                                                  range=["circle", "diamond"]), title=None),
+        color=alt.Color("Mark:N", scale=alt.Scale(domain=["Rate", "Low reliability [u]"],
+                                                  range=[OKABE_ITO["blue"], OKABE_ITO["orange"]]), title=None),
+    )
+    target = base.mark_tick(thickness=2, size=22, color=TARGET_COLOUR).encode(x="Target:Q", y=y)
+    return alt.layer(interval, target, points).properties(width=520, height=max(80, 40 * len(shown)),
+                                                          title="KPI rates against target (black tick)") \
+        .configure(font=FONT)
+
+
+def coverage_chart(frame: pd.DataFrame):
+    """LAs supported per FY and support type, with the minimum as a black tick."""
+    if frame.empty:
+        return None
+    data = frame.copy()
+    data["Label"] = data["Contract"] + " " + data["Financial year"]
+    data["Target"] = pd.to_numeric(data["Target (minimum LAs)"], errors="coerce")
+    y = alt.Y("Label:N", title=None, sort=None)
+    bars = alt.Chart(data).mark_bar().encode(
+        x=alt.X("LAs supported:Q", title="LAs supported"), y=y, yOffset="Support type:N",
+        color=alt.Color("Support type:N", scale=alt.Scale(domain=["One-to-one", "Group"],
+                                                         range=[OKABE_ITO["blue"], OKABE_ITO["orange"]])),
+    )
+    labels = alt.Chart(data).mark_text(align="left", dx=3).encode(
+        x="LAs supported:Q", y=y, yOffset="Support type:N", text="LAs supported:Q")
+    target = alt.Chart(data.dropna(subset=["Target"])).mark_tick(thickness=2, color=TARGET_COLOUR).encode(
+        x="Target:Q", y=y)
+    return alt.layer(bars, labels, target).properties(
+        width=520, height=max(80, 34 * data["Label"].nunique()), title="LAs supported (black tick: minimum)"
+    ).configure(font=FONT)
+
+
+# -------------------------------------------------------------------------- writer
+
+
+class _Writer:
+    def __init__(self, buffer: io.BytesIO):
+        import xlsxwriter
+
+        self.book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
+                                                 "strings_to_urls": False})
+        self.title = self.book.add_format({"bold": True, "font_size": 16})
+        self.subtitle = self.book.add_format({"bold": True, "font_size": 12})
+        self.header = self.book.add_format({"bold": True, "bg_color": "#DEE0E2", "border": 1, "text_wrap": True,
+                                            "valign": "top"})
+        self.formats = {
+            "money": self.book.add_format({"num_format": "£#,##0.00"}),
+            "rate": self.book.add_format({"num_format": "0.0%"}),
+            "date": self.book.add_format({"num_format": "dd/mm/yyyy"}),
+            "datetime": self.book.add_format({"num_format": "dd/mm/yyyy hh:mm"}),
+            "text": self.book.add_format({"text_wrap": False}),
+            "wrap": self.book.add_format({"text_wrap": True, "valign": "top"}),
+        }
+
+    def sheet(self, name: str, title: str, note: str):
+        sheet = self.book.add_worksheet(name)
+        sheet.write_string(0, 0, title, self.title)
+        sheet.write_string(1, 0, note)
+        return sheet
+
+    def table(self, sheet, row: int, subtitle: str, frame: pd.DataFrame, formats: Mapping[str, str] = ()) -> int:
+        """Write a subtitle, a header and the rows from ``row``; returns the next free row."""
+        formats = dict(formats)
+        sheet.write_string(row, 0, subtitle, self.subtitle)
+        row += 1
+        for column, name in enumerate(frame.columns):
+            sheet.write_string(row, column, str(name), self.header)
+            sheet.set_column(column, column, max(12, min(45, len(str(name)) + 4)))
+        if frame.empty:
+            sheet.write_string(row + 1, 0, "None")
+            return row + 3
+        for offset, values in enumerate(frame.itertuples(index=False), start=1):
+            for column, (name, value) in enumerate(zip(frame.columns, values)):
+                self._cell(sheet, row + offset, column, value, formats.get(name))
+        return row + len(frame) + 2
+
+    def _cell(self, sheet, row: int, column: int, value: Any, kind: str | None) -> None:
+        if value is None or value == "" or (not isinstance(value, str) and pd.isna(value)):
+            sheet.write_blank(row, column, None)
+        elif isinstance(value, (pd.Timestamp, datetime, date)):
+            moment = value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
+            if not isinstance(moment, datetime):
+                moment = datetime(moment.year, moment.month, moment.day)
+            timed = isinstance(value, datetime) and (moment.hour or moment.minute or moment.second)
+            sheet.write_datetime(row, column, moment, self.formats["datetime" if timed else "date"])
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            sheet.write_number(row, column, float(value), self.formats.get(kind) if kind else None)
+        else:
+            sheet.write_string(row, column, str(value))
+
+    def image(self, sheet, row: int, png: bytes | None, name: str) -> int:
+        if png is None:
+            return row
+        sheet.insert_image(row, 0, f"{name}.png", {"image_data": io.BytesIO(png), "x_scale": 0.67,
+                                                    "y_scale": 0.67, "object_position": 1})
+        return row + 2
+
+
+def build_board_pack(data: OversightRecords, as_of: date, imports: Iterable[Mapping[str, Any]] = ()) -> bytes:
+    """The Board pack as .xlsx bytes (see module docstring)."""
+    summary = build_summary(as_of, data.contracts, data.units, data.responses, data.allocations,
+                            data.invoice_lines, data.las)
+    buffer = io.BytesIO()
+    writer = _Writer(buffer)
+    _cover(writer, as_of, imports)
+
+    kpis = kpi_frame(summary)
+    sheet = writer.sheet("KPIs", f"KPIs as at {as_of:%d %B %Y}",
+                         "KPI 1 (one-to-one) and KPI 2 (group): participants more confident and showing impact "
+                         "within 3 months of support ending.")
+    row = writer.table(sheet, 3, "KPI results by contract", kpis,
+                       {"Target": "rate", "Rate": "rate", "95 % CI low": "rate", "95 % CI high": "rate"})
+    writer.image(sheet, row, _png(kpi_chart(kpis)), "kpis")
+
+    coverage = coverage_frame(summary)
+    sheet = writer.sheet("Coverage", f"Coverage as at {as_of:%d %B %Y}",
+                         "LAs supported per financial year and support type (SLA minimum per contract).")
+    row = writer.table(sheet, 3, "LAs supported", coverage)
+    row = writer.table(sheet, row, f"Participants supported by LA ({SUPPRESSED}: 1 to 4, not shown)",
+                       participants_by_la(data.units, data.las, data.regions, as_of))
+    writer.image(sheet, row, _png(coverage_chart(coverage)), "coverage")
+
+    finance = finance_frame(summary)
+    sheet = writer.sheet("Finance", f"Finance as at {as_of:%d %B %Y}",
+                         "Spend against allocation per contract, expenditure heading and financial year (GBP, ex VAT).")
+    money = {"Allocated (£)": "money", "Spent (£)": "money", "Remaining (£)": "money", "Spent (%)": "rate"}
+    row = writer.table(sheet, 3, "Spend against allocation", finance, money)
+    rows = fv.finance_rows(data.allocations, data.invoice_lines, as_of)
+    row = writer.table(sheet, row, "Totals (for reconciliation with the pricing schedules only)",
+                       fv.allocation_totals(rows), {"Allocated (£)": "money", "Spent (£)": "money"})
+    row = writer.table(sheet, row, "Finance flags", flag_counts(data, as_of))
+    current = financial_year_of(as_of)
+    for contract in sorted({r.contract for r in rows if r.financial_year == current}):
+        burn = fv.burn_up(data.allocations, data.invoice_lines, as_of, contract, current)
+        row = writer.image(sheet, row, _png(_titled(burn_up_chart(burn.actual, burn.allocation, burn.forecast),
+                                                    f"{contract} {current}: cumulative spend by quarter")),
+                           f"burn_up_{contract}")
+        row += 22
+
+    sheet = writer.sheet("Timelines", f"Contract timelines as at {as_of:%d %B %Y}",
+                         "Contracts, milestones, deadlines in the next 60 days, contracts ending within 6 months.")
+    la_names = {la.code: la.name for la in data.las}
+    contracts = tv.gantt_table(data.contracts, as_of)
+    milestones = tv.milestone_table(data.milestones, as_of)
+    row = writer.table(sheet, 3, "Contracts", contracts)
+    row = writer.table(sheet, row, "Milestones", milestones)
+    row = writer.table(sheet, row, f"Deadlines in the next {tv.DEADLINE_DAYS} days",
+                       tv.deadline_table(data.contracts, data.milestones, data.statuses, la_names, as_of))
+    row = writer.table(sheet, row, f"Contracts ending within {tv.ENDING_MONTHS} months",
+                       tv.ending_table(data.contracts, as_of))
+    writer.image(sheet, row, _png(gantt_chart(contracts, milestones, as_of)), "timelines")
+
+    writer.book.close()
+    return buffer.getvalue()
+
+
+def _titled(chart, title: str):
+    return None if chart is None else chart.properties(title=title)
+
+
+def _cover(writer: _Writer, as_of: date, imports: Iterable[Mapping[str, Any]]) -> None:
+    sheet = writer.sheet("Cover", "Improvement Oversight: Board pack",
+                         "Department for Education: improvement support for local authorities' children's services.")
+    sheet.set_column(0, 0, 28)
+    sheet.set_column(1, 4, 24)
+    sheet.write_string(3, 0, "Figures as at", writer.subtitle)
+    sheet.write_datetime(3, 1, datetime(as_of.year, as_of.month, as_of.day), writer.formats["date"])
+    sheet.write_string(4, 0, "Produced", writer.subtitle)
+    sheet.write_datetime(4, 1, datetime.now().replace(microsecond=0), writer.formats["datetime"])
+    sheet.write_string(5, 0, "Sheets", writer.subtitle)
+    sheet.write_string(5, 1, "KPIs, Coverage, Finance, Timelines")
+    sources = pd.DataFrame(
+        [
+            {"File": item.get("file_name"), "Kind": item.get("kind"), "Contract": item.get("contract") or "",
+             "Imported at": item.get("imported_at")}
+            for item in imports if item.get("outcome", "imported") == "imported"
+        ],
+        columns=["File", "Kind", "Contract", "Imported at"],
+    )
+    row = writer.table(sheet, 7, "Data sources (imported workbooks, newest first)", sources)
+    sheet.write_string(row, 0, "Reference data: LA list and boundary changes (ONS / DfE), Ofsted ILACS "
+                               "outcomes 2018-2025.")
+    row += 2
+    sheet.write_string(row, 0, "Caveats", writer.subtitle)
+    for offset, caveat in enumerate(CAVEATS, start=1):
+        sheet.write_string(row + offset, 0, f"- {caveat}")
+
+
+def write_board_pack_from_database(db_url: str | None, as_of: date, out_path: str | Path) -> Path:
+    """Load every contract's records from the database and write the pack to ``out_path``."""
+    from data_access import queries
+    from data_access.db import ready_engine
+
+    engine = ready_engine(db_url)
+    try:
+        data = queries.load(engine)
+        _, imports = queries.home_tables(engine)
+    finally:
+        engine.dispose()
+    path = Path(out_path)
+    path.write_bytes(build_board_pack(data, as_of, imports))
+    return path

@@ -1,0 +1,152 @@
+"""Coverage charts: LAs supported per FY against the minimum, regions, targeting
+and the hex map of England's LAs. Pure Altair builders over ``dashboard.views`` frames.
+
+The hex map uses the ``odd-r`` layout of ``seeds/reference/hexmap_utla_2023.csv``
+(odd rows shifted half a hex right, ``r`` growing northward): ``views.hex_frame``
+gives each hex x = q (+ 0.5 on odd rows) and y = r x sqrt(3)/2; the y scale
+runs upward, so north is at the top of the screen. Support is shown by
+colour, by a label on the hex (1, G, 1+G) and by the hex being filled or an
+outline (no support), never by colour alone.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from dashboard.charts import FONT, OKABE_ITO, TARGET_COLOUR
+
+SUPPORT_TYPE_DOMAIN = ["One-to-one", "Group"]
+SUPPORT_TYPE_COLOURS = [OKABE_ITO["blue"], OKABE_ITO["orange"]]
+HEX_SUPPORT_DOMAIN = ["One-to-one and group", "One-to-one only", "Group only", "No support"]
+HEX_SUPPORT_COLOURS = [OKABE_ITO["vermillion"], OKABE_ITO["blue"], OKABE_ITO["orange"], "#F3F2F1"]
+HEX_SUPPORT_TEXT = ["white", "white", "black", "black"]
+# A pointy-top hexagon in the [-1, 1] box Vega sizes custom shapes by.
+HEX_PATH = "M0,-1L0.866,-0.5L0.866,0.5L0,1L-0.866,0.5L-0.866,-0.5Z"
+HEX_UNIT_PX = 40  # screen pixels between neighbouring hex centres
+
+
+def _configured(chart):
+    return chart.configure(font=FONT).configure_axis(labelFontSize=12, titleFontSize=12, labelLimit=320).configure_legend(
+        labelFontSize=12, titleFontSize=12, orient="bottom"
+    )
+
+
+def coverage_year_chart(frame: pd.DataFrame) -> alt.Chart | None:
+    """LAs supported per FY and support type (bars with counts) against the contract's minimum (black line).
+
+    ``frame``: Financial year, Support type, LAs supported, Minimum (one contract).
+    """
+    if frame is None or frame.empty:
+        return None
+    base = alt.Chart(frame).encode(
+        x=alt.X("Financial year:O", title="Financial year", axis=alt.Axis(labelAngle=0)),
+        xOffset=alt.XOffset("Support type:N", sort=SUPPORT_TYPE_DOMAIN),
+    )
+    bars = base.mark_bar().encode(
+        y=alt.Y("LAs supported:Q", title="LAs supported"),
+        color=alt.Color("Support type:N", scale=alt.Scale(domain=SUPPORT_TYPE_DOMAIN, range=SUPPORT_TYPE_COLOURS)),
+        tooltip=["Contract:N", "Financial year:O", "Support type:N", "LAs supported:Q", "Minimum:Q", "Against minimum:N"],
+    )
+    labels = base.mark_text(dy=-7, fontSize=11).encode(
+        y="LAs supported:Q", text=alt.Text("Label:N"),
+    ).transform_calculate(Label="(datum['Support type'] == 'Group' ? 'G ' : '1:1 ') + datum['LAs supported']")
+    layers = [bars, labels]
+    minimum = frame["Minimum"].dropna()
+    if not minimum.empty:
+        rule = alt.Chart(pd.DataFrame({"Minimum": [float(minimum.max())]})).mark_rule(
+            color=TARGET_COLOUR, strokeDash=[6, 3], strokeWidth=2
+        ).encode(y="Minimum:Q", tooltip=[alt.Tooltip("Minimum:Q", title="Minimum LAs per year")])
+        note = alt.Chart(pd.DataFrame({"Minimum": [float(minimum.max())], "Text": [f"minimum {int(minimum.max())}"]})).mark_text(
+            align="left", dy=-7, x=4, fontSize=11, color=TARGET_COLOUR
+        ).encode(y="Minimum:Q", text="Text:N")
+        layers += [rule, note]
+    return _configured(alt.layer(*layers).properties(height=320))
+
+
+def region_chart(frame: pd.DataFrame) -> alt.Chart | None:
+    """Per region: all LAs (light bar) and supported LAs (dark bar), labelled "n of N".
+
+    ``frame``: Region, LAs supported, LAs in region, Share (%).
+    """
+    if frame is None or frame.empty:
+        return None
+    data = frame.copy()
+    data["Label"] = data["LAs supported"].astype(str) + " of " + data["LAs in region"].astype(str)
+    y = alt.Y("Region:N", title=None, sort=None)
+    tooltip = ["Region:N", "LAs supported:Q", "LAs in region:Q", "Share (%):Q"]
+    everyone = alt.Chart(data).mark_bar(color="#DEE0E2", stroke=OKABE_ITO["grey"]).encode(
+        y=y, x=alt.X("LAs in region:Q", title="Local authorities"), tooltip=tooltip
+    )
+    supported = alt.Chart(data).mark_bar(color=OKABE_ITO["blue"], height=12).encode(
+        y=y, x="LAs supported:Q", tooltip=tooltip
+    )
+    labels = alt.Chart(data).mark_text(align="left", dx=4, fontSize=11).encode(
+        y=y, x="LAs in region:Q", text="Label:N"
+    )
+    return _configured(alt.layer(everyone, supported, labels).properties(height=max(120, 30 * len(data))))
+
+
+def targeting_chart(frame: pd.DataFrame) -> alt.Chart | None:
+    """Per contract: supported LAs in greatest need at start vs others (stacked, labelled).
+
+    ``frame``: Contract, In greatest need at start, Other LAs.
+    """
+    if frame is None or frame.empty:
+        return None
+    data = frame.melt(id_vars=["Contract"], value_vars=["In greatest need at start", "Other LAs"],
+                      var_name="Group", value_name="LAs")
+    data = data[data["LAs"] > 0]
+    domain = ["In greatest need at start", "Other LAs"]
+    base = alt.Chart(data).encode(
+        y=alt.Y("Contract:N", title=None),
+        x=alt.X("LAs:Q", stack="zero", title="Supported LAs"),
+        order=alt.Order("Group:N"),
+    )
+    bars = base.mark_bar(stroke="white").encode(
+        color=alt.Color("Group:N", scale=alt.Scale(domain=domain, range=[OKABE_ITO["vermillion"], OKABE_ITO["sky_blue"]]),
+                        title=None),
+        tooltip=["Contract:N", "Group:N", "LAs:Q"],
+    )
+    labels = base.mark_text(align="right", dx=-4, fontSize=11).encode(
+        text=alt.Text("Label:N"),
+    ).transform_calculate(Label="(datum.Group == 'Other LAs' ? 'other ' : 'need ') + datum.LAs")
+    return _configured(alt.layer(bars, labels).properties(height=120 + 40 * data["Contract"].nunique()))
+
+
+def hex_map_chart(frame: pd.DataFrame) -> alt.HConcatChart | None:
+    """England's LAs as hexes, filled by the support received, labelled 1 / G / 1+G, Ofsted judgement in the tooltip.
+
+    ``frame``: x, y, Local authority, Region, Support, Mark, Ofsted judgement, SEND WSoA.
+    Drawn at a fixed size (wrapped in a one-chart concat, so a page cannot stretch it and distort the hexes).
+    """
+    if frame is None or frame.empty:
+        return None
+    x_min, x_max = frame["x"].min() - 0.7, frame["x"].max() + 0.7
+    y_min, y_max = frame["y"].min() - 0.7, frame["y"].max() + 0.7
+    width = int((x_max - x_min) * HEX_UNIT_PX)
+    height = int((y_max - y_min) * HEX_UNIT_PX)
+    # Vega sizes a custom shape so its [-1, 1] box is sqrt(size) pixels wide; a pointy-top hex is
+    # 0.866 of that box wide, so neighbouring hexes (1 unit apart) touch when sqrt(size) = unit / 0.866.
+    size = (HEX_UNIT_PX / 0.866 * 0.97) ** 2
+    x = alt.X("x:Q", scale=alt.Scale(domain=[x_min, x_max], nice=False, zero=False), axis=None)
+    y = alt.Y("y:Q", scale=alt.Scale(domain=[y_min, y_max], nice=False, zero=False), axis=None)  # north up
+    tooltip = ["Local authority:N", "Region:N", alt.Tooltip("Support:N", title="Support received"),
+               "Ofsted judgement:N", "SEND WSoA:N"]
+    hexes = alt.Chart(frame).mark_point(shape=HEX_PATH, filled=True, size=size, opacity=1, strokeWidth=1).encode(
+        x=x, y=y,
+        fill=alt.Fill("Support:N", scale=alt.Scale(domain=HEX_SUPPORT_DOMAIN, range=HEX_SUPPORT_COLOURS),
+                      title="Support received", legend=alt.Legend(orient="right", symbolType=HEX_PATH, symbolSize=300,
+                                                                    symbolStrokeColor=OKABE_ITO["grey"])),
+        stroke=alt.Stroke("Support:N", scale=alt.Scale(domain=HEX_SUPPORT_DOMAIN,
+                                                       range=["white", "white", "white", OKABE_ITO["grey"]]),
+                          legend=None),
+        tooltip=tooltip,
+    )
+    marks = alt.Chart(frame).mark_text(fontSize=11, fontWeight="bold").encode(
+        x=x, y=y, text="Mark:N",
+        color=alt.Color("Support:N", scale=alt.Scale(domain=HEX_SUPPORT_DOMAIN, range=HEX_SUPPORT_TEXT), legend=None),
+        tooltip=tooltip,
+    )
+    chart = alt.layer(hexes, marks).properties(width=width, height=height)
+    return _configured(alt.hconcat(chart).properties(title="Labels: 1 = one-to-one, G = group, 1+G = both; outline = no support"))

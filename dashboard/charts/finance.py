@@ -1,0 +1,128 @@
+"""Finance charts: burn-up against allocation with a forecast, and day rates against caps.
+
+Pure builders: DataFrames from ``dashboard.finance_views`` in, Altair charts
+out. Actual spend is a solid line with points; the straight-line forecast is a
+separate dashed layer labelled "forecast" (never joined to the actuals); the
+allocation is a black rule labelled "allocation".
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from dashboard.charts import ACTUAL_COLOUR, ALLOCATION_COLOUR, FONT, FORECAST_COLOUR, OKABE_ITO
+
+MONEY_FORMAT = ",.0f"
+MONEY_LABEL = "'£' + format(datum.value, ',.0f')"
+
+
+def _configured(chart):
+    return chart.configure(font=FONT).configure_axis(labelFontSize=12, titleFontSize=12).configure_header(
+        labelFontSize=13, labelFontWeight="bold", titleFontSize=13
+    )
+
+
+SERIES = ["Actual spend", "Forecast (straight line, not actual)", "Allocation"]
+
+
+def _heading_layers(actual: pd.DataFrame, allocation: pd.DataFrame, forecast: pd.DataFrame, title: str):
+    series = alt.Scale(domain=SERIES, range=[ACTUAL_COLOUR, FORECAST_COLOUR, ALLOCATION_COLOUR])
+    legend = alt.Legend(title=None, orient="top", symbolType="stroke", symbolStrokeWidth=3, symbolSize=400,
+                        labelLimit=0)
+    dash = alt.StrokeDash("Series:N", scale=alt.Scale(domain=SERIES, range=[[1, 0], [6, 4], [1, 0]]), legend=legend)
+    x = alt.X("Date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=-30))
+    layers = [
+        alt.Chart(allocation.assign(Series=SERIES[2])).mark_rule(strokeWidth=2).encode(
+            y=alt.Y("Allocated (£):Q", title="Cumulative spend (£)", axis=alt.Axis(labelExpr=MONEY_LABEL)),
+            color=alt.Color("Series:N", scale=series, legend=legend),
+            strokeDash=dash,
+            tooltip=["Heading", alt.Tooltip("Allocated (£):Q", format=MONEY_FORMAT)],
+        ),
+        alt.Chart(allocation).mark_text(align="left", x=4, dy=-7, color=ALLOCATION_COLOUR).encode(
+            y="Allocated (£):Q", text=alt.value("allocation"),
+        ),
+        alt.Chart(actual.assign(Series=SERIES[0])).mark_line(
+            point=alt.OverlayMarkDef(filled=True, size=50), strokeWidth=3
+        ).encode(
+            x=x,
+            y=alt.Y("Cumulative spend (£):Q"),
+            color=alt.Color("Series:N", scale=series, legend=legend),
+            strokeDash=dash,
+            tooltip=["Heading", "Quarter", alt.Tooltip("Spent in quarter (£):Q", format=MONEY_FORMAT),
+                     alt.Tooltip("Cumulative spend (£):Q", format=MONEY_FORMAT)],
+        ),
+    ]
+    if not forecast.empty:
+        layers += [
+            alt.Chart(forecast.assign(Series=SERIES[1])).mark_line(strokeWidth=2.5).encode(
+                x=x,
+                y=alt.Y("Forecast spend (£):Q"),
+                color=alt.Color("Series:N", scale=series, legend=legend),
+                strokeDash=dash,
+                tooltip=["Heading", alt.Tooltip("Date:T", format="%d %b %Y"),
+                         alt.Tooltip("Forecast spend (£):Q", title="Forecast (not actual)", format=MONEY_FORMAT)],
+            ),
+            alt.Chart(forecast[forecast["Date"] == forecast["Date"].max()]).mark_text(
+                align="right", dx=-4, dy=-9, fontStyle="italic", color=FORECAST_COLOUR,
+            ).encode(x=x, y="Forecast spend (£):Q", text="Label:N"),
+        ]
+    return alt.layer(*layers).properties(title=title, width=300, height=190)
+
+
+def burn_up_chart(actual: pd.DataFrame, allocation: pd.DataFrame, forecast: pd.DataFrame, columns: int = 2):
+    """One small burn-up per heading: cumulative spend (solid), allocation (rule), forecast (dashed).
+
+    Headings are never added together: each has its own panel and allocation.
+    """
+    if allocation.empty:
+        return None
+    charts = [
+        _heading_layers(
+            actual[actual["Heading"] == heading],
+            allocation[allocation["Heading"] == heading],
+            forecast[forecast["Heading"] == heading],
+            heading,
+        )
+        for heading in allocation["Heading"]
+    ]
+    rows = [alt.hconcat(*charts[i:i + columns]) for i in range(0, len(charts), columns)]
+    return _configured(alt.vconcat(*rows)).configure_title(fontSize=13, anchor="start")
+
+
+def day_rate_chart(table: pd.DataFrame):
+    """Invoice lines by day rate, one panel per cap rule, with the cap as a labelled dashed rule."""
+    if table.empty:
+        return None
+    counts = (
+        table.groupby(["Cap rule", "Day rate (£)", "Above cap"], as_index=False)
+        .agg(Lines=("Line", "count"), Days=("Days", "sum"))
+    )
+    caps = table.dropna(subset=["Cap (£)"]).groupby("Cap rule", as_index=False)["Cap (£)"].first()
+    above = alt.Scale(domain=["No", "Yes"], range=[OKABE_ITO["blue"], OKABE_ITO["vermillion"]])
+    bars = alt.Chart().mark_bar(size=14).encode(
+        x=alt.X("Day rate (£):Q", title="Day rate (£)", axis=alt.Axis(labelExpr=MONEY_LABEL),
+                scale=alt.Scale(zero=False, padding=20)),
+        y=alt.Y("Lines:Q", title="Invoice lines"),
+        color=alt.Color("Above cap:N", scale=above, title="Above cap"),
+        opacity=alt.Opacity("Above cap:N", scale=alt.Scale(domain=["No", "Yes"], range=[0.75, 1.0]), legend=None),
+        tooltip=["Cap rule", alt.Tooltip("Day rate (£):Q", format=",.2f"), "Lines", "Days", "Above cap"],
+    )
+    labels = alt.Chart().mark_text(dy=-6).encode(
+        x="Day rate (£):Q", y="Lines:Q",
+        text=alt.condition(alt.datum["Above cap"] == "Yes", alt.value("above cap"), alt.value("")),
+    )
+    layers = [bars, labels]
+    if not caps.empty:
+        counts = counts.merge(caps, on="Cap rule", how="left")
+        rule = alt.Chart().mark_rule(strokeDash=[4, 3], strokeWidth=2, color=ALLOCATION_COLOUR).encode(
+            x="Cap (£):Q"
+        )
+        rule_label = alt.Chart().mark_text(align="left", dx=4, y=8, color=ALLOCATION_COLOUR).encode(
+            x="Cap (£):Q", text=alt.value("cap")
+        )
+        layers += [rule, rule_label]
+    chart = alt.layer(*layers, data=counts).properties(width=320, height=180).facet(
+        column=alt.Column("Cap rule:N", title=None)
+    ).resolve_scale(x="independent")
+    return _configured(chart)

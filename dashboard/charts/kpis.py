@@ -1,0 +1,159 @@
+"""KPI charts: rates with 95 % Wilson intervals and the target, statuses, trend,
+slices and confidence before/after. Pure Altair builders over the frames of
+``dashboard.views`` (column names as the tables show them).
+
+No chart relies on colour alone: KPIs differ by shape as well as colour, the
+target is a labelled black tick, status segments carry their counts and names.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from dashboard.charts import FONT, OKABE_ITO, STATUS_COLOURS, STATUS_LABELS, TARGET_COLOUR
+
+KPI_DOMAIN = ["KPI 1 (one-to-one)", "KPI 2 (group)"]
+KPI_COLOURS = [OKABE_ITO["blue"], OKABE_ITO["orange"]]
+KPI_SHAPES = ["circle", "diamond"]
+STAGE_DOMAIN = ["Baseline", "Follow-up"]
+STAGE_COLOURS = [OKABE_ITO["grey"], OKABE_ITO["blue"]]
+FACET_WIDTH = 320
+
+
+def _configured(chart):
+    return chart.configure(font=FONT).configure_axis(labelFontSize=12, titleFontSize=12, labelLimit=320).configure_legend(
+        labelFontSize=12, titleFontSize=12, orient="bottom"
+    )
+
+
+def _kpi_colour(title: str | None = "KPI"):
+    return alt.Color("KPI:N", scale=alt.Scale(domain=KPI_DOMAIN, range=KPI_COLOURS), title=title)
+
+
+def _kpi_shape():
+    return alt.Shape("KPI:N", scale=alt.Scale(domain=KPI_DOMAIN, range=KPI_SHAPES), title="KPI")
+
+
+_RATE_TOOLTIP = [
+    alt.Tooltip("Label:N", title="For"),
+    alt.Tooltip("KPI:N"),
+    alt.Tooltip("Rate (%):Q", format=".0f"),
+    alt.Tooltip("Low (%):Q", title="95 % interval from", format=".0f"),
+    alt.Tooltip("High (%):Q", title="95 % interval to", format=".0f"),
+    alt.Tooltip("Target (%):Q", format=".0f"),
+    alt.Tooltip("Met:Q"),
+    alt.Tooltip("Eligible:Q"),
+    alt.Tooltip("Against target:N"),
+]
+
+
+def rate_chart(frame: pd.DataFrame, label_title: str = "Contract", horizontal: bool = True) -> alt.FacetChart | None:
+    """Rate (point) with its 95 % Wilson interval (error bar) and the target (black tick), one panel per KPI.
+
+    ``frame``: Label, KPI, Rate (%), Low (%), High (%), Target (%), Met, Eligible, Against target.
+    ``horizontal``: labels on the y axis (contracts, slices); otherwise on the x axis in order (quarters).
+    """
+    if frame is None or frame.empty:
+        return None
+    scale = alt.Scale(domain=[0, 100])
+    if horizontal:
+        label = alt.Y("Label:N", title=label_title, sort=None)
+        value, low, high = (alt.X("Rate (%):Q", scale=scale, title="Rate (%) with 95 % interval"),
+                            alt.X("Low (%):Q", scale=scale), alt.X2("High (%):Q"))
+        target = alt.X("Target (%):Q", scale=scale)
+        tick = alt.Chart().mark_tick(color=TARGET_COLOUR, thickness=3, size=22)
+        text = alt.Chart().mark_text(align="left", dx=8, dy=-10, fontSize=11)
+    else:
+        label = alt.X("Label:O", title=label_title, sort="ascending", axis=alt.Axis(labelAngle=-40))
+        value, low, high = (alt.Y("Rate (%):Q", scale=scale, title="Rate (%) with 95 % interval"),
+                            alt.Y("Low (%):Q", scale=scale), alt.Y2("High (%):Q"))
+        target = alt.Y("Target (%):Q", scale=scale)
+        tick = alt.Chart().mark_tick(color=TARGET_COLOUR, thickness=3, size=22, orient="horizontal")
+        text = alt.Chart().mark_text(align="left", dx=8, fontSize=11)
+    bars = alt.Chart().mark_rule(strokeWidth=2).encode(label, low, high, _kpi_colour(None), tooltip=_RATE_TOOLTIP)
+    points = alt.Chart().mark_point(filled=True, size=110, opacity=1).encode(
+        label, value, _kpi_colour(), _kpi_shape(), tooltip=_RATE_TOOLTIP
+    )
+    targets = tick.encode(label, target, tooltip=[alt.Tooltip("Target (%):Q", title="Target (%)")])
+    labels = text.encode(label, value, text=alt.Text("Rate (%):Q", format=".0f"))
+    height = max(60, 34 * frame["Label"].nunique()) if horizontal else 260
+    layered = alt.layer(bars, targets, points, labels, data=frame).properties(width=FACET_WIDTH, height=height)
+    chart = layered.facet(column=alt.Column("KPI:N", title=None, sort=KPI_DOMAIN, header=alt.Header(labelFontSize=13)))
+    return _configured(chart.properties(title="Black tick: the target. Line: 95 % interval."))
+
+
+def status_chart(frame: pd.DataFrame) -> alt.Chart | None:
+    """Stacked bars of units per status (one bar per contract and KPI), labelled with counts and names.
+
+    ``frame``: Label, KPI, Status, Status code, Order, Count, Share (%). Suppressed counts (None) are left out.
+    """
+    if frame is None or frame.empty:
+        return None
+    data = frame.dropna(subset=["Count"])
+    data = data[data["Count"] > 0].copy()
+    if data.empty:
+        return None
+    data["Bar"] = data["Label"] + " " + data["KPI"].str.split(" ").str[:2].str.join(" ")
+    data["Text"] = data.apply(
+        lambda row: f"{row['Status']} {int(row['Count'])}" if (row["Share (%)"] or 0) >= 18 else f"{int(row['Count'])}",
+        axis=1,
+    )
+    domain = list(STATUS_LABELS.values())
+    colours = [STATUS_COLOURS[code] for code in STATUS_LABELS]
+    base = alt.Chart(data).encode(
+        y=alt.Y("Bar:N", title=None, sort=None),
+        x=alt.X("Count:Q", stack="normalize", title="Share of participants", axis=alt.Axis(format="%")),
+        order=alt.Order("Order:Q"),
+    )
+    bars = base.mark_bar(stroke="white", strokeWidth=1).encode(
+        color=alt.Color("Status:N", scale=alt.Scale(domain=domain, range=colours), title="Status"),
+        tooltip=["Label:N", "KPI:N", "Status:N", alt.Tooltip("Count:Q", title="Participants"), "Share (%):Q"],
+    )
+    text = base.mark_text(align="right", dx=-4, color="black", fontSize=11).encode(
+        text="Text:N",
+    )  # black text reads at 4.5:1 or better on every status colour
+    # Streamlit fits the whole chart (axis and legend included) in this height when it stretches the width.
+    chart = alt.layer(bars, text).properties(height=130 + 36 * data["Bar"].nunique())
+    return _configured(chart)
+
+
+def trend_chart(frame: pd.DataFrame) -> alt.FacetChart | None:
+    """Rate by quarter of package end, with intervals and target, one panel per KPI."""
+    return rate_chart(frame, label_title="Quarter the package ended", horizontal=False)
+
+
+def slice_chart(frame: pd.DataFrame, title: str) -> alt.FacetChart | None:
+    """Rate per region, role or focus, with intervals and target, one panel per KPI."""
+    return rate_chart(frame, label_title=title)
+
+
+def confidence_chart(frame: pd.DataFrame) -> alt.FacetChart | None:
+    """Confidence scores (1-5) at baseline and at follow-up, bars labelled with counts, one panel per KPI.
+
+    ``frame``: KPI, Stage, Confidence score, Count (None when suppressed).
+    """
+    if frame is None or frame.empty:
+        return None
+    data = frame.dropna(subset=["Count"])
+    if data.empty or data["Count"].sum() == 0:
+        return None
+    base = alt.Chart().encode(
+        x=alt.X("Confidence score:O", title="Confidence score (1 low - 5 high)", axis=alt.Axis(labelAngle=0)),
+        xOffset=alt.XOffset("Stage:N", sort=STAGE_DOMAIN),
+        y=alt.Y("Count:Q", title="Participants"),
+    )
+    bars = base.mark_bar().encode(
+        color=alt.Color("Stage:N", scale=alt.Scale(domain=STAGE_DOMAIN, range=STAGE_COLOURS), title="Response"),
+        opacity=alt.Opacity("Stage:N", scale=alt.Scale(domain=STAGE_DOMAIN, range=[0.55, 1.0]), legend=None),
+        tooltip=["KPI:N", "Stage:N", "Confidence score:O", alt.Tooltip("Count:Q", title="Participants")],
+    )
+    labels = base.mark_text(dy=-6, fontSize=10).encode(
+        text=alt.Text("Label:N"),
+    ).transform_calculate(Label="(datum.Stage == 'Baseline' ? 'B ' : 'F ') + datum.Count")
+    chart = alt.layer(bars, labels, data=data).properties(width=FACET_WIDTH, height=220).facet(
+        column=alt.Column("KPI:N", title=None, sort=KPI_DOMAIN)
+    )
+    return _configured(chart.properties(title="B = baseline, F = follow-up"))
+
+

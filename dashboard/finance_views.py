@@ -1,0 +1,438 @@
+"""What the Finance page shows: tables and one-sentence summaries (pure).
+
+Every figure comes from ``dashboard.finance`` (rules.md "Finance"); this module
+only filters, labels and lays them out. Spend is compared per contract,
+expenditure heading and FY, never pooled: totals per FY and per contract show
+the allocated and spent sums for reconciliation with the pricing schedule, and
+count overspent headings, but never net one heading's underspend against
+another's overspend. The straight-line forecast is kept in its own frame.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+
+from dashboard.calendar import fy_end, fy_start, parse_financial_year, quarter_end
+from dashboard.finance import (
+    AMOUNT_MISMATCH,
+    EXECUTIVE_LEVEL,
+    LATE_INVOICE,
+    OVERHEADS_ABOVE_15PCT,
+    OVERSPEND,
+    RATE_ABOVE_CAP,
+    ZERO,
+    FinanceFlag,
+    FinanceRow,
+    as_decimal,
+    counts_as_of,
+    cumulative_spend_by_quarter,
+    day_rate_cap,
+    finance_flags,
+    heading_key,
+    is_overheads,
+    spend_against_allocations,
+    straight_line_forecast,
+)
+from dashboard.records import Allocation, ContractTerms, InvoiceLine
+from dashboard.summary import money
+
+FLAG_LABELS = {
+    RATE_ABOVE_CAP: "Day rate above cap",
+    AMOUNT_MISMATCH: "Amount differs from days x day rate",
+    OVERHEADS_ABOVE_15PCT: "Overheads above 15 %",
+    LATE_INVOICE: "Invoice more than 30 days late",
+    OVERSPEND: "Spend above allocation",
+}
+NO_CAP = "No cap"
+
+Sources = Mapping[tuple[str, str, int], tuple[str | None, int | None]]
+
+
+def gbp(value: Decimal | float, pence: bool = True) -> str:
+    """£1,234.50 (negative as -£12.00); whole pounds as £600 when ``pence`` is False."""
+    amount = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    if not pence and amount == amount.to_integral_value():
+        text = f"£{abs(amount.to_integral_value()):,}"
+    else:
+        text = f"£{abs(amount.quantize(Decimal('0.01'))):,}"
+    return f"-{text}" if amount < 0 else text
+
+
+def _same_contract(a: str, b: str | None) -> bool:
+    return b is None or a.lower() == b.lower()
+
+
+def _same_year(year: str, wanted: str | None) -> bool:
+    return wanted is None or parse_financial_year(year) == parse_financial_year(wanted)
+
+
+def select_allocations(
+    allocations: Iterable[Allocation], contract: str | None = None, financial_year: str | None = None
+) -> list[Allocation]:
+    return [
+        a for a in allocations
+        if _same_contract(a.contract, contract) and _same_year(a.financial_year, financial_year)
+    ]
+
+
+def select_lines(
+    invoice_lines: Iterable[InvoiceLine], contract: str | None = None, financial_year: str | None = None
+) -> list[InvoiceLine]:
+    return [
+        line for line in invoice_lines
+        if _same_contract(line.contract, contract) and _same_year(line.financial_year, financial_year)
+    ]
+
+
+def financial_years(allocations: Iterable[Allocation], invoice_lines: Iterable[InvoiceLine]) -> list[str]:
+    """Every FY with an allocation or a billed line, oldest first."""
+    years = {parse_financial_year(a.financial_year) for a in allocations}
+    years |= {parse_financial_year(line.financial_year) for line in invoice_lines}
+    return sorted(years)
+
+
+# ------------------------------------------------------- spend against allocations
+
+
+def finance_rows(
+    allocations: Iterable[Allocation],
+    invoice_lines: Iterable[InvoiceLine],
+    as_of: date,
+    contract: str | None = None,
+    financial_year: str | None = None,
+) -> list[FinanceRow]:
+    """rules.md rows (per contract, FY and heading) for the chosen contract and FY."""
+    return spend_against_allocations(
+        select_allocations(allocations, contract, financial_year),
+        select_lines(invoice_lines, contract, financial_year),
+        as_of,
+    )
+
+
+def _status(row: FinanceRow) -> str:
+    if row.allocated == 0:
+        return "Overspent: nothing allocated"
+    if row.overspent:
+        return "Overspent"
+    return "Within allocation"
+
+
+def spend_table(rows: Iterable[FinanceRow]) -> pd.DataFrame:
+    """One row per contract, FY and heading: allocated, spent, remaining, % spent, status."""
+    return pd.DataFrame(
+        [
+            {
+                "Contract": row.contract,
+                "Financial year": row.financial_year,
+                "Expenditure heading": row.heading,
+                "Allocated (£)": money(row.allocated),
+                "Spent (£)": money(row.spent),
+                "Remaining (£)": money(row.remaining),
+                "Spent (%)": None if row.percent_spent is None else round(row.percent_spent, 1),
+                "Status": _status(row),
+            }
+            for row in rows
+        ],
+        columns=["Contract", "Financial year", "Expenditure heading", "Allocated (£)", "Spent (£)",
+                 "Remaining (£)", "Spent (%)", "Status"],
+    )
+
+
+ALL_YEARS = "All years"
+
+
+def allocation_totals(rows: Iterable[FinanceRow]) -> pd.DataFrame:
+    """Allocated and spent totals per contract and FY, and per contract (``All years``).
+
+    Totals are for reconciliation with the pricing schedule only: no pooled
+    "remaining" is shown, because funds cannot move between headings or years.
+    """
+    allocated: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    spent: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    overspent: dict[tuple[str, str], int] = defaultdict(int)
+    for row in rows:
+        for key in ((row.contract, row.financial_year), (row.contract, ALL_YEARS)):
+            allocated[key] += row.allocated
+            spent[key] += row.spent
+            overspent[key] += int(row.overspent)
+    order = sorted(allocated, key=lambda key: (key[0], key[1] == ALL_YEARS, key[1]))
+    return pd.DataFrame(
+        [
+            {
+                "Contract": contract,
+                "Financial year": year,
+                "Allocated (£)": money(allocated[(contract, year)]),
+                "Spent (£)": money(spent[(contract, year)]),
+                "Headings overspent": overspent[(contract, year)],
+            }
+            for contract, year in order
+        ],
+        columns=["Contract", "Financial year", "Allocated (£)", "Spent (£)", "Headings overspent"],
+    )
+
+
+def schedule_total(
+    allocations: Iterable[Allocation], contract: str | None = None, financial_year: str | None = None
+) -> Decimal:
+    """The pricing schedule's own total (Part A amounts summed directly), for reconciliation."""
+    return sum((as_decimal(a.amount) for a in select_allocations(allocations, contract, financial_year)), ZERO)
+
+
+def reconciliation_sentence(rows: Iterable[FinanceRow], schedule: Decimal) -> str:
+    """Whether the allocations shown add up to the pricing schedule to the penny."""
+    shown = sum((row.allocated for row in rows), ZERO)
+    if shown.quantize(Decimal("0.01")) == schedule.quantize(Decimal("0.01")):
+        return f"Allocations shown total {gbp(shown)}, equal to the pricing schedule to the penny."
+    return (
+        f"Allocations shown total {gbp(shown)} but the pricing schedule totals {gbp(schedule)}: "
+        f"a difference of {gbp(schedule - shown)}. Check the pricing schedule import."
+    )
+
+
+def spend_sentence(rows: list[FinanceRow]) -> str:
+    """One sentence: how many headings, how much spent, which are overspent."""
+    if not rows:
+        return "No allocations or spend recorded for this selection."
+    spent = sum((row.spent for row in rows), ZERO)
+    allocated = sum((row.allocated for row in rows), ZERO)
+    over = [f"{row.heading} {row.financial_year}" for row in rows if row.overspent]
+    sentence = (
+        f"{len(rows)} heading-year allocations: {gbp(spent)} spent against {gbp(allocated)} allocated "
+        f"(each heading and year compared on its own). "
+    )
+    if over:
+        sentence += f"{len(over)} overspent: {', '.join(over)}."
+    else:
+        sentence += "None is overspent."
+    return sentence
+
+
+# ------------------------------------------------------------------- burn-up
+
+
+@dataclass(frozen=True)
+class BurnUp:
+    """Burn-up data for one contract and FY, per heading. ``forecast`` is never an actual."""
+
+    actual: pd.DataFrame  # Heading, Quarter, Date, Spent in quarter (£), Cumulative spend (£)
+    allocation: pd.DataFrame  # Heading, Allocated (£)
+    forecast: pd.DataFrame  # Heading, Date, Forecast spend (£), Label ("forecast")
+    table: pd.DataFrame  # the actuals with the heading's allocation, for the data table
+    forecast_table: pd.DataFrame  # Heading, Spent to date (£), Forecast at FY end (£)
+
+
+def burn_up(
+    allocations: Iterable[Allocation],
+    invoice_lines: Iterable[InvoiceLine],
+    as_of: date,
+    contract: str,
+    financial_year: str,
+) -> BurnUp:
+    """Cumulative spend by billed quarter per heading, the heading's allocation, and the
+    straight-line forecast to FY end (only while the FY is under way).
+
+    Each actual point sits at the quarter's end, or at the as-of date for the
+    quarter under way, so the forecast starts where the actuals stop.
+    """
+    year = parse_financial_year(financial_year)
+    allocations = select_allocations(allocations, contract, year)
+    lines = select_lines(invoice_lines, contract, year)
+    rows = spend_against_allocations(allocations, lines, as_of)
+    actual, allocation, forecast, forecast_table = [], [], [], []
+    start, end = fy_start(year), fy_end(year)
+    for row in rows:
+        allocation.append({"Heading": row.heading, "Allocated (£)": money(row.allocated)})
+        if start <= as_of:
+            actual.append({"Heading": row.heading, "Quarter": f"{year} start", "Date": start,
+                           "Spent in quarter (£)": 0.0, "Cumulative spend (£)": 0.0})
+        for quarter in cumulative_spend_by_quarter(lines, as_of, allocations, heading=row.heading):
+            actual.append({
+                "Heading": row.heading,
+                "Quarter": quarter.label,
+                "Date": min(quarter_end(year, quarter.quarter), max(as_of, start)),
+                "Spent in quarter (£)": money(quarter.spent_in_quarter),
+                "Cumulative spend (£)": money(quarter.cumulative_spent),
+            })
+        projection = straight_line_forecast(row.spent, year, as_of)
+        if projection is not None and as_of < end:
+            forecast.append({"Heading": row.heading, "Date": as_of,
+                             "Forecast spend (£)": money(row.spent), "Label": "forecast"})
+            forecast.append({"Heading": row.heading, "Date": end,
+                             "Forecast spend (£)": money(projection.forecast_year_end), "Label": "forecast"})
+            forecast_table.append({"Heading": row.heading, "Spent to date (£)": money(row.spent),
+                                   "Forecast at FY end (£)": money(projection.forecast_year_end),
+                                   "Allocated (£)": money(row.allocated)})
+    actual_frame = pd.DataFrame(actual, columns=["Heading", "Quarter", "Date", "Spent in quarter (£)",
+                                                 "Cumulative spend (£)"])
+    actual_frame["Date"] = pd.to_datetime(actual_frame["Date"])
+    forecast_frame = pd.DataFrame(forecast, columns=["Heading", "Date", "Forecast spend (£)", "Label"])
+    forecast_frame["Date"] = pd.to_datetime(forecast_frame["Date"])
+    allocation_frame = pd.DataFrame(allocation, columns=["Heading", "Allocated (£)"])
+    table = actual_frame[actual_frame["Quarter"] != f"{year} start"].merge(allocation_frame, on="Heading", how="left")
+    return BurnUp(
+        actual=actual_frame,
+        allocation=allocation_frame,
+        forecast=forecast_frame,
+        table=table.drop(columns=["Date"]),
+        forecast_table=pd.DataFrame(
+            forecast_table, columns=["Heading", "Spent to date (£)", "Forecast at FY end (£)", "Allocated (£)"]
+        ),
+    )
+
+
+def burn_up_sentence(data: BurnUp, contract: str, financial_year: str, as_of: date) -> str:
+    if data.allocation.empty:
+        return f"{contract} has no allocation or spend in {financial_year}."
+    if data.forecast_table.empty:
+        when = "has ended" if as_of >= fy_end(financial_year) else "has not started"
+        return (
+            f"Cumulative spend by quarter for each heading of {contract} in {financial_year} against its "
+            f"allocation; {financial_year} {when}, so no forecast is drawn."
+        )
+    over = data.forecast_table[data.forecast_table["Forecast at FY end (£)"] > data.forecast_table["Allocated (£)"]]
+    sentence = (
+        f"Cumulative spend by quarter for each heading of {contract} in {financial_year} against its allocation, "
+        f"with a straight-line forecast to 31 March (dashed, a forecast, not spend). "
+    )
+    if over.empty:
+        return sentence + "On the straight line, no heading would exceed its allocation."
+    return sentence + f"On the straight line, {', '.join(over['Heading'])} would exceed the allocation."
+
+
+# ----------------------------------------------------------------- day rates
+
+
+def cap_rule(line: InvoiceLine, contract: ContractTerms | None) -> str:
+    """The cap rule a line is compared with, in words."""
+    cap = day_rate_cap(line, contract)
+    if cap is None:
+        return NO_CAP
+    executive = (
+        contract is not None
+        and contract.executive_day_rate_cap is not None
+        and (line.level or "").strip().casefold() == EXECUTIVE_LEVEL
+    )
+    group = "Executive level" if executive else "Other levels"
+    return f"{group}: cap {gbp(cap, pence=False)}"
+
+
+def day_rate_table(
+    contracts: Iterable[ContractTerms],
+    invoice_lines: Iterable[InvoiceLine],
+    as_of: date,
+    contract: str | None = None,
+    financial_year: str | None = None,
+) -> pd.DataFrame:
+    """Every counted invoice line with a day rate, its cap and whether it is above it."""
+    terms = {c.reference: c for c in contracts}
+    rows = []
+    for line in select_lines(invoice_lines, contract, financial_year):
+        if line.day_rate is None or not counts_as_of(line, as_of):
+            continue
+        terms_of = terms.get(line.contract)
+        cap = day_rate_cap(line, terms_of)
+        rate = as_decimal(line.day_rate)
+        rows.append({
+            "Contract": line.contract,
+            "Invoice": line.invoice_ref,
+            "Line": line.line,
+            "Financial year": parse_financial_year(line.financial_year),
+            "Role": line.role or "",
+            "Level": line.level or "",
+            "Days": None if line.days is None else float(line.days),
+            "Day rate (£)": money(rate),
+            "Cap (£)": None if cap is None else money(cap),
+            "Cap rule": cap_rule(line, terms_of),
+            "Above cap": "Yes" if cap is not None and rate > as_decimal(cap) else "No",
+        })
+    return pd.DataFrame(rows, columns=["Contract", "Invoice", "Line", "Financial year", "Role", "Level", "Days",
+                                       "Day rate (£)", "Cap (£)", "Cap rule", "Above cap"])
+
+
+def day_rate_sentence(table: pd.DataFrame) -> str:
+    if table.empty:
+        return "No invoice line in this selection gives a day rate."
+    above = table[table["Above cap"] == "Yes"]
+    sentence = f"{len(table)} invoice lines give a day rate, from {gbp(min(table['Day rate (£)']))} to " \
+               f"{gbp(max(table['Day rate (£)']))}. "
+    if above.empty:
+        return sentence + "None is above its cap."
+    worst = above.sort_values("Day rate (£)").iloc[-1]
+    return sentence + (
+        f"{len(above)} above the cap (highest {gbp(worst['Day rate (£)'])} against {gbp(worst['Cap (£)'])}, "
+        f"invoice {worst['Invoice']} line {worst['Line']})."
+    )
+
+
+# --------------------------------------------------------------------- flags
+
+
+def _flag_lines(flag: FinanceFlag, lines: list[InvoiceLine]) -> list[InvoiceLine]:
+    """The invoice lines a flag is about (for the file and Excel rows)."""
+    if flag.invoice_ref is None:
+        return []
+    same_invoice = [
+        line for line in lines
+        if line.contract == flag.contract and line.invoice_ref == flag.invoice_ref
+    ]
+    if flag.line is not None:
+        return [line for line in same_invoice if line.line == flag.line]
+    if flag.kind == OVERHEADS_ABOVE_15PCT:
+        return [line for line in same_invoice if is_overheads(line)]
+    if flag.kind == LATE_INVOICE:
+        return [line for line in same_invoice if parse_financial_year(line.financial_year) == flag.financial_year]
+    return same_invoice
+
+
+def flag_table(
+    contracts: Iterable[ContractTerms],
+    allocations: Iterable[Allocation],
+    invoice_lines: Iterable[InvoiceLine],
+    as_of: date,
+    sources: Sources,
+    contract: str | None = None,
+    financial_year: str | None = None,
+) -> pd.DataFrame:
+    """Every finance flag of the selection with its invoice, line, file and Excel row(s).
+
+    Flags are raised on the contract's whole data (overheads and late
+    invoices are per invoice) and then filtered to the FY asked for.
+    """
+    allocations = select_allocations(allocations, contract)
+    lines = select_lines(invoice_lines, contract)
+    flags = finance_flags(contracts, allocations, lines, as_of)
+    rows = []
+    for flag in flags:
+        if not _same_year(flag.financial_year, financial_year) or not _same_contract(flag.contract, contract):
+            continue
+        found = _flag_lines(flag, lines)
+        places = [sources.get((line.contract, line.invoice_ref, line.line), (None, None)) for line in found]
+        files = sorted({name for name, _ in places if name})
+        excel_rows = sorted({row for _, row in places if row is not None})
+        rows.append({
+            "Flag": FLAG_LABELS[flag.kind],
+            "Contract": flag.contract,
+            "Financial year": flag.financial_year,
+            "Heading": flag.heading or "",
+            "Invoice": flag.invoice_ref or "",
+            "Line": "" if flag.line is None else str(flag.line),
+            "Details": flag.message,
+            "File": ", ".join(files) if files else ("" if flag.invoice_ref is None else "not recorded"),
+            "Excel row": ", ".join(str(row) for row in excel_rows),
+        })
+    return pd.DataFrame(rows, columns=["Flag", "Contract", "Financial year", "Heading", "Invoice", "Line",
+                                       "Details", "File", "Excel row"])
+
+
+def flag_sentence(table: pd.DataFrame) -> str:
+    if table.empty:
+        return "No finance flags for this selection."
+    counts = table["Flag"].value_counts()
+    parts = [f"{count} {label.lower()}" for label, count in counts.items()]
+    return f"{len(table)} finance flags: " + "; ".join(parts) + "."

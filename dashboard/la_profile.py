@@ -1,0 +1,351 @@
+"""What the LA profile page shows for one local authority (pure).
+
+Region, Ofsted ILACS history and WSoA / intervention status over time, every
+package of support under any contract, its participants' KPI statuses (by
+participant ID), improvement advisers' days per month against the call-off's
+4-days-a-month limit, and a comparison with the region and England.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from dashboard.calendar import add_months
+from dashboard.charts import STATUS_LABELS
+from dashboard.coverage import is_live_on, status_on
+from dashboard.disclosure import rate_text
+from dashboard.kpi import ELIGIBLE_STATUSES, KPI_NUMBER, MET, unit_outcomes
+from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, InvoiceLine, LAStatus, LocalAuthority, SurveyResponse, Unit
+from dashboard.timelines import is_improvement_adviser
+
+ADVISER_DAYS_PER_MONTH = 4  # improvement adviser call-off: up to 4 days a month
+SUPPORT_LABELS = {ONE_TO_ONE: "One-to-one", GROUP: "Group"}
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december")
+_MONTH_PATTERN = re.compile(r"\b(" + "|".join(MONTHS) + r")\s+(\d{4})\b", re.IGNORECASE)
+FROM_INVOICES = "Invoice lines (month named on the line)"
+FROM_ENGAGEMENTS = "Engagements (package days spread evenly over its months: an average, not a record)"
+
+
+# ----------------------------------------------------------------- choosing an LA
+
+
+def latest_records(las: Iterable[LocalAuthority]) -> dict[str, LocalAuthority]:
+    """One record per GSS code: the latest (an LA renamed or recoded keeps its history)."""
+    chosen: dict[str, LocalAuthority] = {}
+    for la in las:
+        if la.code not in chosen or la.valid_from > chosen[la.code].valid_from:
+            chosen[la.code] = la
+    return chosen
+
+
+def la_label(la: LocalAuthority, as_of: date | None = None) -> str:
+    """"Sefton (E08000014, DfE 343)": searchable by name, GSS code or DfE code."""
+    label = f"{la.name} ({la.code}, DfE {la.dfe_code})"
+    if as_of is not None and la.valid_to is not None and la.valid_to < as_of:
+        label += f", until {la.valid_to:%d %b %Y}"
+    return label
+
+
+def la_options(las: Iterable[LocalAuthority], as_of: date) -> dict[str, str]:
+    """GSS code -> label for every LA on the reference list, by name."""
+    records = latest_records(las)
+    return {code: la_label(la, as_of) for code, la in sorted(records.items(), key=lambda item: item[1].name)}
+
+
+# -------------------------------------------------------------------- status
+
+
+def _yes_no(value: bool | None) -> str:
+    return "not recorded" if value is None else ("Yes" if value else "No")
+
+
+def status_history(statuses: Iterable[LAStatus], la_code: str, as_of: date) -> pd.DataFrame:
+    """Every status record of the LA up to as-of, oldest first ("not recorded" where a record is silent)."""
+    rows = [
+        {
+            "From": pd.Timestamp(s.effective_date),
+            "ILACS judgement": s.ilacs_judgement or "not recorded",
+            "SEND WSoA": _yes_no(s.send_wsoa),
+            "Declining": _yes_no(s.declining),
+            "In intervention": _yes_no(s.in_intervention),
+        }
+        for s in sorted(statuses, key=lambda s: s.effective_date)
+        if s.la_code == la_code and s.effective_date <= as_of
+    ]
+    return pd.DataFrame(rows, columns=["From", "ILACS judgement", "SEND WSoA", "Declining", "In intervention"])
+
+
+def latest_known(statuses: Iterable[LAStatus], la_code: str, as_of: date) -> dict[str, str]:
+    """The latest recorded value of each status field on as-of (a silent record does not erase one)."""
+    known = {"ILACS judgement": "not recorded", "SEND WSoA": "not recorded", "Declining": "not recorded",
+             "In intervention": "not recorded"}
+    for s in sorted(statuses, key=lambda s: s.effective_date):
+        if s.la_code != la_code or s.effective_date > as_of:
+            continue
+        if s.ilacs_judgement:
+            known["ILACS judgement"] = f"{s.ilacs_judgement} (from {s.effective_date:%d %b %Y})"
+        for field, value in (("SEND WSoA", s.send_wsoa), ("Declining", s.declining),
+                             ("In intervention", s.in_intervention)):
+            if value is not None:
+                known[field] = f"{_yes_no(value)} (from {s.effective_date:%d %b %Y})"
+    return known
+
+
+@dataclass(frozen=True)
+class Facts:
+    code: str
+    name: str
+    dfe_code: str
+    region: str
+    status: dict[str, str]
+
+    def sentence(self) -> str:
+        return (
+            f"{self.name} ({self.code}, DfE {self.dfe_code}) is in {self.region}. "
+            f"ILACS: {self.status['ILACS judgement']}; SEND WSoA: {self.status['SEND WSoA']}; "
+            f"in intervention: {self.status['In intervention']}."
+        )
+
+
+def facts(la_code: str, las: Iterable[LocalAuthority], regions: Mapping[str, str],
+          statuses: Iterable[LAStatus], as_of: date) -> Facts:
+    la = latest_records(las)[la_code]
+    return Facts(la.code, la.name, la.dfe_code, regions.get(la.region_code, la.region_code),
+                 latest_known(statuses, la_code, as_of))
+
+
+# ------------------------------------------------------------------- packages
+
+
+def packages_table(units: Iterable[Unit], la_code: str, as_of: date) -> pd.DataFrame:
+    """Every package of support in the LA under any contract, started on or before as-of."""
+    packages: dict[tuple[str, str], list[Unit]] = defaultdict(list)
+    for unit in units:
+        if unit.la_code == la_code and unit.start_date <= as_of:
+            packages[(unit.contract, unit.package_id)].append(unit)
+    rows = []
+    for (contract, package_id), members in packages.items():
+        first = members[0]
+        days = [u.days_delivered for u in members if u.days_delivered is not None]
+        ends = [u.end_date for u in members]
+        end = None if any(e is None for e in ends) else max(ends)
+        rows.append({
+            "Contract": contract,
+            "Package": package_id,
+            "Support type": SUPPORT_LABELS.get(first.support_type, first.support_type),
+            "Group type": first.group_type or "",
+            "Focus": first.focus or "",
+            "Start": pd.Timestamp(min(u.start_date for u in members)),
+            "End": pd.NaT if end is None or end > as_of else pd.Timestamp(end),
+            "Status": "Running" if end is None or end > as_of else "Ended",
+            "Days delivered": max(days) if days else None,
+            "Delivered by": ", ".join(sorted({u.delivered_by for u in members if u.delivered_by})),
+            "Participants": len({u.participant_id for u in members}),
+        })
+    frame = pd.DataFrame(rows, columns=["Contract", "Package", "Support type", "Group type", "Focus", "Start", "End",
+                                        "Status", "Days delivered", "Delivered by", "Participants"])
+    return frame.sort_values(["Start", "Contract", "Package"], ignore_index=True)
+
+
+def packages_sentence(table: pd.DataFrame, name: str) -> str:
+    if table.empty:
+        return f"{name} has received no package of support recorded by any contract."
+    contracts = table["Contract"].nunique()
+    return (
+        f"{name} has received {len(table)} packages of support under {contracts} "
+        f"contract{'s' if contracts != 1 else ''} since {table['Start'].min():%B %Y}; "
+        f"{int((table['Status'] == 'Running').sum())} still running."
+    )
+
+
+def participant_table(
+    units: Iterable[Unit],
+    responses: Iterable[SurveyResponse],
+    la_code: str,
+    as_of: date,
+    names: Mapping[tuple[str, str, str], str] | None = None,
+) -> pd.DataFrame:
+    """Each participant's KPI status (rules.md), by participant ID; a Name column only when ``names`` is given."""
+    outcomes = unit_outcomes([u for u in units if u.la_code == la_code], responses, as_of)
+    rows = []
+    for outcome in outcomes:
+        unit = outcome.unit
+        row = {
+            "Contract": unit.contract,
+            "Package": unit.package_id,
+            "Participant ID": unit.participant_id,
+            "Role": unit.role,
+            "KPI": f"KPI {KPI_NUMBER[unit.support_type]}" if unit.support_type in KPI_NUMBER else "",
+            "Status": STATUS_LABELS.get(outcome.status, outcome.status),
+            "Follow-up window ends": pd.NaT if outcome.window_end is None else pd.Timestamp(outcome.window_end),
+        }
+        if names is not None:
+            row["Name"] = names.get((unit.contract, unit.package_id, unit.participant_id), "")
+        rows.append(row)
+    columns = ["Contract", "Package", "Participant ID"] + (["Name"] if names is not None else []) + [
+        "Role", "KPI", "Status", "Follow-up window ends"]
+    return pd.DataFrame(rows, columns=columns).sort_values(["Contract", "Package", "Participant ID"], ignore_index=True)
+
+
+def participant_sentence(table: pd.DataFrame) -> str:
+    if table.empty:
+        return "No participants yet."
+    counts = table["Status"].value_counts()
+    return f"{len(table)} participants: " + ", ".join(f"{count} {label.lower()}" for label, count in counts.items()) + "."
+
+
+# ------------------------------------------------------------- adviser days
+
+
+def month_named(text: str | None) -> date | None:
+    """The first day of a month named in text ("Improvement adviser (July 2021)"), or None."""
+    match = _MONTH_PATTERN.search(text or "")
+    if match is None:
+        return None
+    return date(int(match.group(2)), MONTHS.index(match.group(1).lower()) + 1, 1)
+
+
+def _months_spanned(start: date, end: date) -> list[date]:
+    months, current = [], date(start.year, start.month, 1)
+    while current <= end:
+        months.append(current)
+        current = add_months(current, 1)
+    return months
+
+
+def adviser_days_by_month(
+    contracts: Iterable[ContractTerms],
+    units: Iterable[Unit],
+    invoice_lines: Iterable[InvoiceLine],
+    la_code: str,
+    as_of: date,
+) -> pd.DataFrame:
+    """Days delivered per calendar month under improvement adviser call-offs in the LA, against 4 a month.
+
+    From the contract's invoice lines that name their month (when every package
+    of the call-off is in this LA, so its invoices are this LA's); otherwise from
+    engagements, spreading each package's days evenly over the months it ran
+    (shown as an average, not a record).
+    """
+    units = list(units)
+    rows = []
+    for contract in contracts:
+        if not is_improvement_adviser(contract):
+            continue
+        own = [u for u in units if u.contract == contract.reference and u.start_date <= as_of]
+        here = [u for u in own if u.la_code == la_code]
+        if not here:
+            continue
+        by_month: dict[date, float] = defaultdict(float)
+        source = FROM_ENGAGEMENTS
+        if all(u.la_code == la_code for u in own):
+            for line in invoice_lines:
+                month = month_named(line.role) or month_named(line.heading)
+                if line.contract == contract.reference and line.days is not None and month is not None \
+                        and line.invoice_date <= as_of:
+                    by_month[month] += float(line.days)
+            if by_month:
+                source = FROM_INVOICES
+        if not by_month:
+            packages = {(u.package_id): u for u in here}
+            for unit in packages.values():
+                if unit.days_delivered is None:
+                    continue
+                months = _months_spanned(unit.start_date, min(unit.end_date or as_of, as_of))
+                for month in months:
+                    by_month[month] += unit.days_delivered / len(months)
+        for month, days in sorted(by_month.items()):
+            rows.append({
+                "Contract": contract.reference,
+                "Month": pd.Timestamp(month),
+                "Days": round(days, 2),
+                "Limit": ADVISER_DAYS_PER_MONTH,
+                "Over the limit": "Yes" if days > ADVISER_DAYS_PER_MONTH + 1e-9 else "No",
+                "Source": source,
+            })
+    return pd.DataFrame(rows, columns=["Contract", "Month", "Days", "Limit", "Over the limit", "Source"])
+
+
+def adviser_sentence(table: pd.DataFrame) -> str:
+    if table.empty:
+        return "No improvement adviser call-off has supported this LA."
+    over = table[table["Over the limit"] == "Yes"]
+    sentence = (
+        f"Improvement adviser days in {len(table)} months, at most {table['Days'].max():g} in a month "
+        f"(limit {ADVISER_DAYS_PER_MONTH} a month). "
+    )
+    if over.empty:
+        return sentence + "No month is over the limit."
+    return sentence + "Over the limit in " + ", ".join(f"{m:%B %Y}" for m in over["Month"]) + "."
+
+
+# ---------------------------------------------------------------- comparison
+
+
+def _kpi_counts(outcomes) -> dict[str, tuple[int, int]]:
+    counts: dict[str, list[int]] = {ONE_TO_ONE: [0, 0], GROUP: [0, 0]}
+    for outcome in outcomes:
+        kind = outcome.unit.support_type
+        if kind in counts and outcome.status in ELIGIBLE_STATUSES:
+            counts[kind][1] += 1
+            counts[kind][0] += outcome.status == MET
+    return {kind: (met, eligible) for kind, (met, eligible) in counts.items()}
+
+
+def comparison_table(
+    units: Iterable[Unit],
+    responses: Iterable[SurveyResponse],
+    las: Iterable[LocalAuthority],
+    regions: Mapping[str, str],
+    la_code: str,
+    as_of: date,
+) -> pd.DataFrame:
+    """The LA against its region and England (all contracts): KPI rates and packages per LA.
+
+    Rates follow rules.md (met / eligible; "no data" when none eligible; [u]
+    below 5 eligible). Packages per LA = packages started on or before as-of /
+    LAs live on as-of in the area.
+    """
+    las = list(las)
+    records = latest_records(las)
+    region_code = records[la_code].region_code
+    live = list({la.code: la for la in las if is_live_on(la, as_of)}.values())
+    outcomes = unit_outcomes(units, responses, as_of)
+    region_of = {la.code: la.region_code for la in las}
+    areas = [
+        (records[la_code].name, lambda code: code == la_code, 1),
+        (regions.get(region_code, region_code), lambda code: region_of.get(code) == region_code,
+         sum(1 for la in live if la.region_code == region_code)),
+        ("England", lambda code: True, len(live)),
+    ]
+    units = list(units)
+    rows = []
+    for name, within, la_count in areas:
+        counts = _kpi_counts([o for o in outcomes if within(o.unit.la_code)])
+        packages = {(u.contract, u.package_id) for u in units if within(u.la_code) and u.start_date <= as_of}
+        row = {"Area": name}
+        for kind in (ONE_TO_ONE, GROUP):
+            met, eligible = counts[kind]
+            row[f"KPI {KPI_NUMBER[kind]} rate"] = rate_text(met / eligible if eligible else None, eligible)
+            row[f"KPI {KPI_NUMBER[kind]} met / eligible"] = f"{met} / {eligible}"
+        row["Packages"] = len(packages)
+        row["LAs"] = la_count
+        row["Packages per LA"] = round(len(packages) / la_count, 2) if la_count else None
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def comparison_sentence(table: pd.DataFrame) -> str:
+    la, region, england = (table.iloc[i] for i in range(3))
+    return (
+        f"{la['Area']} has had {la['Packages']} packages, against {region['Packages per LA']:g} per LA in "
+        f"{region['Area']} and {england['Packages per LA']:g} per LA in England; KPI 1 rate {la['KPI 1 rate']} "
+        f"(region {region['KPI 1 rate']}, England {england['KPI 1 rate']})."
+    )

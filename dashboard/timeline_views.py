@@ -1,0 +1,254 @@
+"""What the Timelines page shows: tables and one-sentence summaries (pure).
+
+Rules come from ``dashboard.timelines`` (rules.md "Contract timelines"); this
+module lays them out: a Gantt table of contracts, milestones with their status
+in words, derived obligations, the next 60 days' deadlines, contracts ending
+within 6 months with their extension options, and six-monthly reviews of LAs
+in intervention.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pandas as pd
+
+from dashboard.records import ContractTerms, LAStatus, Milestone
+from dashboard.timelines import (
+    CASE_REPORT,
+    DONE,
+    DUE_SOON,
+    INTERVENTION_REVIEW,
+    INVOICE,
+    OVERDUE,
+    PROGRESS_REPORT,
+    UPCOMING,
+    contracts_ending_within,
+    deadlines_within,
+    derived_obligations,
+    intervention_reviews,
+    latest_end,
+    milestone_status,
+)
+
+STATUS_LABELS = {DONE: "Done", DUE_SOON: "Due soon", OVERDUE: "Overdue", UPCOMING: "Upcoming"}
+KIND_LABELS = {
+    "milestone": "Milestone",
+    PROGRESS_REPORT: "Quarterly progress report",
+    INVOICE: "Quarterly invoice",
+    CASE_REPORT: "Six-weekly case report",
+    INTERVENTION_REVIEW: "Six-monthly intervention review",
+}
+DEADLINE_DAYS = 60
+ENDING_MONTHS = 6
+
+
+def _timestamp(value: date | None):
+    return pd.NaT if value is None else pd.Timestamp(value)
+
+
+def _select(contracts: Iterable[ContractTerms], contract: str | None) -> list[ContractTerms]:
+    return [c for c in contracts if contract is None or c.reference.lower() == contract.lower()]
+
+
+def contract_state(contract: ContractTerms, as_of: date) -> str:
+    if as_of < contract.start_date:
+        return "Not started"
+    if as_of > latest_end(contract, include_extension=True):
+        return "Ended"
+    if as_of > contract.end_date:
+        return "Past end date, within extension option"
+    return "Running"
+
+
+def gantt_table(contracts: Iterable[ContractTerms], as_of: date, contract: str | None = None) -> pd.DataFrame:
+    """One row per contract: start, end, latest end with extensions, break date, state."""
+    rows = [
+        {
+            "Contract": c.reference,
+            "Title": c.title,
+            "Programme": c.programme,
+            "Start": _timestamp(c.start_date),
+            "End": _timestamp(c.end_date),
+            "Latest end (with extensions)": _timestamp(latest_end(c, include_extension=True)),
+            "Break date": _timestamp(c.break_date),
+            "State": contract_state(c, as_of),
+        }
+        for c in sorted(_select(contracts, contract), key=lambda c: (c.start_date, c.reference))
+    ]
+    return pd.DataFrame(rows, columns=["Contract", "Title", "Programme", "Start", "End",
+                                       "Latest end (with extensions)", "Break date", "State"])
+
+
+def gantt_sentence(table: pd.DataFrame, as_of: date) -> str:
+    if table.empty:
+        return "No contracts to show."
+    running = int((table["State"] == "Running").sum())
+    extended = int((table["State"] == "Past end date, within extension option").sum())
+    breaks = int(table["Break date"].notna().sum())
+    return (
+        f"{len(table)} contracts from {table['Start'].min():%B %Y} to {table['Latest end (with extensions)'].max():%B %Y} "
+        f"(with extensions); on {as_of:%d %B %Y} {running} running within their term and {extended} past their end "
+        f"date but within an extension option; {breaks} with a break date (marked with a vertical tick)."
+    )
+
+
+def milestone_table(milestones: Iterable[Milestone], as_of: date, contract: str | None = None) -> pd.DataFrame:
+    """Every milestone with its status in words (done, due soon, overdue, upcoming)."""
+    rows = []
+    for m in milestones:
+        if contract is not None and m.contract.lower() != contract.lower():
+            continue
+        status = milestone_status(m, as_of)
+        rows.append({
+            "Contract": m.contract,
+            "Milestone": m.name,
+            "Due": _timestamp(m.due_date),
+            "Completed": _timestamp(m.completed_date if m.completed_date and m.completed_date <= as_of else None),
+            "Status": STATUS_LABELS[status],
+            "Days to due date": (m.due_date - as_of).days if status != DONE else None,
+        })
+    frame = pd.DataFrame(rows, columns=["Contract", "Milestone", "Due", "Completed", "Status", "Days to due date"])
+    return frame.sort_values(["Due", "Contract", "Milestone"], ignore_index=True)
+
+
+def milestone_sentence(table: pd.DataFrame) -> str:
+    if table.empty:
+        return "No milestones recorded."
+    counts = table["Status"].value_counts()
+    parts = [f"{counts.get(label, 0)} {label.lower()}" for label in ("Done", "Overdue", "Due soon", "Upcoming")]
+    sentence = f"{len(table)} milestones: " + ", ".join(parts) + "."
+    overdue = table[table["Status"] == "Overdue"]
+    if not overdue.empty:
+        sentence += " Overdue: " + "; ".join(f"{r.Contract} {r.Milestone}" for r in overdue.itertuples()) + "."
+    return sentence
+
+
+def obligation_table(
+    contracts: Iterable[ContractTerms],
+    statuses: Iterable[LAStatus],
+    la_names: Mapping[str, str],
+    as_of: date,
+    contract: str | None = None,
+    past_days: int = 90,
+    ahead_days: int = 365,
+) -> pd.DataFrame:
+    """Derived obligations due from ``past_days`` before to ``ahead_days`` after as-of.
+
+    Quarterly reports and invoices and six-weekly case reports run to the
+    latest end with extensions; those for periods after the current end date
+    are marked "Only if extended". LA intervention reviews are listed only when no
+    single contract is chosen.
+    """
+    first, last = as_of - timedelta(days=past_days), as_of + timedelta(days=ahead_days)
+    rows = []
+    for c in _select(contracts, contract):
+        for o in derived_obligations(c, (first, last), include_extension=True):
+            rows.append({"Due": _timestamp(o.due_date), "Obligation": KIND_LABELS[o.kind], "Contract": o.contract,
+                         "LA": "", "Details": o.name, "Due in (days)": (o.due_date - as_of).days,
+                         "Only if extended": "Yes" if o.period_end > c.end_date else "No"})
+    if contract is None:
+        for review in intervention_reviews(statuses, last):
+            if review.due_date >= first:
+                rows.append({"Due": _timestamp(review.due_date), "Obligation": KIND_LABELS[INTERVENTION_REVIEW],
+                             "Contract": "", "LA": la_names.get(review.la_code, review.la_code),
+                             "Details": f"{review.name} (in intervention from {review.intervention_from:%d %b %Y})",
+                             "Due in (days)": (review.due_date - as_of).days, "Only if extended": ""})
+    frame = pd.DataFrame(rows, columns=["Due", "Obligation", "Contract", "LA", "Details", "Due in (days)",
+                                        "Only if extended"])
+    return frame.sort_values(["Due", "Contract", "LA", "Details"], ignore_index=True)
+
+
+def deadline_table(
+    contracts: Iterable[ContractTerms],
+    milestones: Iterable[Milestone],
+    statuses: Iterable[LAStatus],
+    la_names: Mapping[str, str],
+    as_of: date,
+    contract: str | None = None,
+    days: int = DEADLINE_DAYS,
+) -> pd.DataFrame:
+    """Everything due from as-of to as-of + 60 days: open milestones, obligations, LA reviews."""
+    chosen = _select(contracts, contract)
+    items: list = [m for m in milestones if contract is None or m.contract.lower() == contract.lower()]
+    for c in chosen:
+        items += derived_obligations(c, include_extension=True)
+    if contract is None:
+        items += intervention_reviews(statuses, as_of + timedelta(days=days))
+    la_of = {id(item): getattr(item, "la_code", "") for item in items}
+    rows = []
+    for deadline, item in _deadlines_with_items(items, as_of, days):
+        la_code = la_of.get(id(item), "")
+        rows.append({
+            "Due": _timestamp(deadline.due_date),
+            "Days left": deadline.days_left,
+            "What": KIND_LABELS.get(deadline.kind, deadline.kind),
+            "Contract": deadline.contract,
+            "LA": la_names.get(la_code, la_code) if la_code else "",
+            "Details": deadline.name,
+        })
+    return pd.DataFrame(rows, columns=["Due", "Days left", "What", "Contract", "LA", "Details"])
+
+
+def _deadlines_with_items(items: list, as_of: date, days: int):
+    """Pairs (Deadline, item) in ``deadlines_within`` order."""
+    found = []
+    for item in items:
+        for deadline in deadlines_within([item], as_of, days):
+            found.append((deadline, item))
+    found.sort(key=lambda pair: (pair[0].due_date, pair[0].contract, pair[0].name))
+    return found
+
+
+def deadline_sentence(table: pd.DataFrame, as_of: date, days: int = DEADLINE_DAYS) -> str:
+    if table.empty:
+        return f"Nothing falls due in the {days} days from {as_of:%d %B %Y}."
+    first = table.iloc[0]
+    return (
+        f"{len(table)} deadlines in the {days} days from {as_of:%d %B %Y}; the first is "
+        f"{first['Details']} ({first['Contract'] or first['LA']}) on {first['Due']:%d %B %Y}."
+    )
+
+
+def ending_table(contracts: Iterable[ContractTerms], as_of: date, contract: str | None = None,
+                 months: int = ENDING_MONTHS) -> pd.DataFrame:
+    """Contracts whose end date falls within 6 months, with their extension options.
+
+    A contract already past its end date (running on its extension option, as
+    far as the register says) is listed when its latest end falls in the window.
+    """
+    chosen = _select(contracts, contract)
+    extended = {c.reference for c in chosen if as_of > c.end_date}
+    as_listed = [
+        replace(c, end_date=latest_end(c, include_extension=True), extension_up_to=None) if c.reference in extended
+        else c
+        for c in chosen
+    ]
+    rows = [
+        {
+            "Contract": e.contract,
+            "Title": e.title,
+            "End": _timestamp(e.end_date),
+            "Days left": e.days_left,
+            "Extension option up to": _timestamp(e.extension_up_to),
+            "Break date": _timestamp(e.break_date),
+            "Options": (f"May be extended to {e.extension_up_to:%d %B %Y}" if e.extension_up_to
+                        else "Latest end with extensions: no option left" if e.contract in extended
+                        else "No extension option left"),
+        }
+        for e in contracts_ending_within(as_listed, as_of, months)
+    ]
+    return pd.DataFrame(rows, columns=["Contract", "Title", "End", "Days left", "Extension option up to",
+                                       "Break date", "Options"])
+
+
+def ending_sentence(table: pd.DataFrame, as_of: date, months: int = ENDING_MONTHS) -> str:
+    if table.empty:
+        return f"No contract ends in the {months} months from {as_of:%d %B %Y}."
+    extendable = int(table["Extension option up to"].notna().sum())
+    return (
+        f"{len(table)} contracts end in the {months} months from {as_of:%d %B %Y}; "
+        f"{extendable} of them can still be extended."
+    )

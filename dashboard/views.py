@@ -1,0 +1,862 @@
+"""What the Overview, KPIs and Coverage pages show: tables with readable column
+names and one-sentence summaries, built from the records by the rules.
+
+Pure: records in, DataFrames and text out (no Streamlit, no SQL), so the pages
+stay thin and every figure here can be tested without a browser.
+
+Small numbers (``dashboard.disclosure``): a rate on fewer than 5 eligible
+units shows its counts but the rate as ``[u]``; on Board views
+(``aggregate_only``) a count of 1-4 people within one LA (``la_level``) is
+``[c]``, and so is any rate or interval worked out from it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pandas as pd
+
+from dashboard import kpi as kpi_rules
+from dashboard.calendar import financial_year_of, financial_years_between, fy_end, quarter_label, quarter_of
+from dashboard.coverage import (
+    LAIndex,
+    coverage_by_region,
+    coverage_by_year,
+    status_on,
+    statuses_by_la,
+    supported_units,
+    targeting_share,
+    unsupported_priority_las,
+)
+from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SMALL_COUNT_MAX, SUPPRESSED, count_text
+from dashboard.finance import spend_against_allocations
+from dashboard.kpi import (
+    KPI_NUMBER,
+    KPI_PEOPLE,
+    PENDING,
+    STATUSES,
+    KpiResult,
+    compute_kpis,
+    plain_english_status,
+    targets_from_contracts,
+    unit_outcomes,
+)
+from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, LocalAuthority, Unit
+from dashboard.registry import entry, verdict_id
+from dashboard.timelines import deadlines_within, derived_obligations
+
+SUPPORT_TYPE_NAMES = {ONE_TO_ONE: "One-to-one", GROUP: "Group"}
+KPI_NAMES = {ONE_TO_ONE: "KPI 1 (one-to-one)", GROUP: "KPI 2 (group)"}
+STATUS_NAMES = {
+    "met": "Met",
+    "not_met": "Not met",
+    "no_baseline": "No baseline",
+    "no_response": "No response",
+    "pending": "Pending",
+    "in_progress": "In progress",
+}
+DEFAULT_MINIMUM_LAS = 15
+CHASE_WITHIN_DAYS = 30
+DEADLINE_DAYS = 60
+HEX_MAP_YEAR = "2023-24"  # the hex map's LA geography (2023)
+NOT_RECORDED = "Not recorded"
+
+SUPPORT_BOTH = "One-to-one and group"
+SUPPORT_ONE = "One-to-one only"
+SUPPORT_GROUP = "Group only"
+SUPPORT_NONE = "No support"
+SUPPORT_CATEGORIES = (SUPPORT_BOTH, SUPPORT_ONE, SUPPORT_GROUP, SUPPORT_NONE)
+SUPPORT_MARKS = {SUPPORT_BOTH: "1+G", SUPPORT_ONE: "1", SUPPORT_GROUP: "G", SUPPORT_NONE: ""}
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """Who is looking and at what: decides ``[c]`` (Board, figures within one LA)."""
+
+    aggregate_only: bool = False
+    la_level: bool = False  # the figures are about one LA (LA filter or LA slice)
+
+    def count(self, value: int) -> str:
+        return count_text(value, self.aggregate_only, self.la_level)
+
+    def suppressed(self, *values: int) -> bool:
+        return any(self.count(value) == SUPPRESSED for value in values)
+
+
+def percent(fraction: float) -> str:
+    """A fraction as a whole percentage, halves rounded up, as the KPI sentences write it."""
+    return kpi_rules._percent(fraction)
+
+
+def fy_name(financial_year: str | None) -> str:
+    return financial_year or "all years"
+
+
+# ------------------------------------------------------------------ filters
+
+
+@dataclass(frozen=True)
+class FilterOptions:
+    contracts: list[str]
+    financial_years: list[str]
+    regions: dict[str, str]
+    las: dict[str, str]
+
+
+def filter_options(contracts: Sequence[ContractTerms], las: Sequence[LocalAuthority], regions: dict[str, str]) -> FilterOptions:
+    """The choices of the shared filters: contracts, FYs they run in, regions, LAs (latest names)."""
+    years: list[str] = []
+    if contracts:
+        first = min(c.start_date for c in contracts)
+        last = max(max(c.end_date, c.extension_up_to or c.end_date) for c in contracts)
+        years = financial_years_between(first, last)
+    names: dict[str, str] = {}
+    for la in sorted(las, key=lambda la: la.valid_from):
+        names[la.code] = la.name
+    return FilterOptions([c.reference for c in contracts], years, dict(regions), names)
+
+
+# ---------------------------------------------------------------------- KPIs
+
+
+def kpi_units(units: Iterable[Unit], financial_year: str | None) -> list[Unit]:
+    """Units counted when a FY is chosen: packages that end in that FY ("FY of the package end date")."""
+    units = list(units)
+    if not financial_year:
+        return units
+    return [u for u in units if u.end_date is not None and financial_year_of(u.end_date) == financial_year]
+
+
+def end_quarter(unit: Unit) -> str | None:
+    """"2021-22 Q3": the FY quarter in which the package ended."""
+    return quarter_label(*quarter_of(unit.end_date)) if unit.end_date else None
+
+
+@dataclass(frozen=True)
+class KpiDisplay:
+    """One KPI result as a reader sees it (texts already carry [u] / [c])."""
+
+    result: KpiResult
+    met: str
+    eligible: str
+    rate: str
+    interval: str
+    verdict: str
+    sentence: str
+    suppressed: bool
+    reliable: bool
+
+    @property
+    def chartable(self) -> bool:
+        """Drawn on a chart only when the rate is shown (not [u], [c] or no data)."""
+        return self.reliable and not self.suppressed and self.result.rate is not None
+
+
+def display_kpi(result: KpiResult, disclosure: Disclosure = Disclosure()) -> KpiDisplay:
+    number = KPI_NUMBER.get(result.kpi, result.kpi)
+    people = KPI_PEOPLE.get(result.kpi, "participants")
+    target = f"{round(result.target * 100, 1):g} %"
+    suppressed = disclosure.suppressed(result.met, result.eligible)
+    verdict_name = entry(verdict_id(result.verdict)).name
+    if result.eligible == 0 or result.rate is None:
+        pending, in_progress = disclosure.count(result.pending), disclosure.count(result.in_progress)
+        sentence = (
+            f"KPI {number}: no data yet: no {people} have a closed follow-up window "
+            f"({pending} waiting for their follow-up, {in_progress} still in support)"
+        )
+        return KpiDisplay(result, disclosure.count(result.met), "0", "no data", "no data", "No data",
+                          sentence, False, False)
+    if suppressed:
+        sentence = (
+            f"KPI {number}: figures not shown {SUPPRESSED}: fewer than {SMALL_COUNT_MAX + 1} {people} "
+            "in one local authority could identify someone"
+        )
+        return KpiDisplay(result, disclosure.count(result.met), disclosure.count(result.eligible), SUPPRESSED,
+                          SUPPRESSED, SUPPRESSED, sentence, True, not result.low_reliability)
+    if result.low_reliability:
+        sentence = (
+            f"KPI {number}: {result.met} of {result.eligible} {people} feel more confident and showed impact; "
+            f"rate not shown {LOW_RELIABILITY}: fewer than {RELIABLE_FROM} eligible is too few for a reliable "
+            f"rate (target {target})"
+        )
+        return KpiDisplay(result, str(result.met), str(result.eligible), LOW_RELIABILITY, LOW_RELIABILITY,
+                          f"{LOW_RELIABILITY} too few to judge", sentence, False, False)
+    assert result.ci_low is not None and result.ci_high is not None
+    return KpiDisplay(
+        result, str(result.met), str(result.eligible), f"{percent(result.rate)} %",
+        f"{percent(result.ci_low)}-{percent(result.ci_high)} %", verdict_name,
+        plain_english_status(result), False, True,
+    )
+
+
+def kpi_results(
+    units: Iterable[Unit], responses, contracts: Sequence[ContractTerms], as_of: date,
+    financial_year: str | None = None, group_key=None,
+) -> list[KpiResult]:
+    """KPI 1 and 2 per contract (optionally per slice) over the packages ending in the FY chosen."""
+    return compute_kpis(kpi_units(units, financial_year), responses, targets_from_contracts(contracts), as_of, group_key)
+
+
+def kpi_table(displays: Sequence[KpiDisplay], group_title: str | None = None,
+              titles: dict[str, str] | None = None) -> pd.DataFrame:
+    """The KPI figures with readable column names (one row per contract, KPI and slice)."""
+    rows = []
+    for d in displays:
+        r = d.result
+        row = {"Contract": r.contract}
+        if titles is not None:
+            row["Title"] = titles.get(r.contract, "")
+        if group_title:
+            row[group_title] = r.group if r.group is not None else NOT_RECORDED
+        row.update({
+            "KPI": KPI_NAMES.get(r.kpi, r.kpi),
+            "Met": d.met,
+            "Eligible": d.eligible,
+            "Rate": d.rate,
+            "95 % interval": d.interval,
+            "Target": f"{round(r.target * 100, 1):g} %",
+            "Against target": d.verdict,
+        })
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def rate_chart_frame(displays: Sequence[KpiDisplay], y_of) -> pd.DataFrame:
+    """Chart data for rates with intervals: only rates that are shown (not [u], [c] or no data)."""
+    rows = [
+        {
+            "Label": y_of(d.result),
+            "KPI": KPI_NAMES.get(d.result.kpi, d.result.kpi),
+            "Rate (%)": round(d.result.rate * 100, 1),
+            "Low (%)": round(d.result.ci_low * 100, 1),
+            "High (%)": round(d.result.ci_high * 100, 1),
+            "Target (%)": round(d.result.target * 100, 1),
+            "Met": d.result.met,
+            "Eligible": d.result.eligible,
+            "Against target": d.verdict,
+        }
+        for d in displays
+        if d.chartable
+    ]
+    return pd.DataFrame(rows, columns=["Label", "KPI", "Rate (%)", "Low (%)", "High (%)", "Target (%)", "Met",
+                                       "Eligible", "Against target"])
+
+
+def status_frame(displays: Sequence[KpiDisplay], disclosure: Disclosure, label_of) -> pd.DataFrame:
+    """Units per status for each KPI (all statuses, in the rules' order); [c] counts are left blank."""
+    rows = []
+    for d in displays:
+        r = d.result
+        total = sum(getattr(r, status) for status in STATUSES)
+        for order, status in enumerate(STATUSES):
+            count = getattr(r, status)
+            shown = disclosure.count(count)
+            rows.append({
+                "Label": label_of(r),
+                "KPI": KPI_NAMES.get(r.kpi, r.kpi),
+                "Status": STATUS_NAMES[status],
+                "Status code": status,
+                "Order": order,
+                "Participants": shown,
+                "Count": None if shown == SUPPRESSED else count,
+                "Share (%)": None if shown == SUPPRESSED or total == 0 else round(count / total * 100, 1),
+                "In the rate": "Yes" if status in kpi_rules.ELIGIBLE_STATUSES else "No",
+            })
+    return pd.DataFrame(rows, columns=["Label", "KPI", "Status", "Status code", "Order", "Participants", "Count",
+                                       "Share (%)", "In the rate"])
+
+
+@dataclass(frozen=True)
+class Section:
+    """A chart's data, its readable table and one sentence about it."""
+
+    chart_data: pd.DataFrame
+    table: pd.DataFrame
+    summary: str
+
+    @property
+    def empty(self) -> bool:
+        return self.table.empty
+
+
+@dataclass(frozen=True)
+class ChaseRow:
+    unit: Unit
+    window_end: date
+    days_left: int
+
+
+@dataclass(frozen=True)
+class KpiPage:
+    headline: list[KpiDisplay]
+    rates: Section
+    statuses: Section
+    detail_contract: str | None
+    trend: Section
+    slices: dict[str, Section]
+    confidence: Section
+    chase: list[ChaseRow] = field(default_factory=list)
+
+
+def _kpi_order(result: KpiResult) -> tuple:
+    """Contract, then KPI 1 before KPI 2."""
+    return (result.contract.casefold(), KPI_NUMBER.get(result.kpi, 9))
+
+
+def _contract_label(result: KpiResult) -> str:
+    return result.contract
+
+
+def kpi_page(
+    contracts: Sequence[ContractTerms], units: Sequence[Unit], responses, regions: dict[str, str], as_of: date,
+    financial_year: str | None, disclosure: Disclosure, detail_contract: str | None,
+) -> KpiPage:
+    """Everything the KPIs page draws, for the contracts in scope."""
+    results = sorted(kpi_results(units, responses, contracts, as_of, financial_year), key=_kpi_order)
+    headline = [display_kpi(r, disclosure) for r in results]
+    rates = Section(
+        rate_chart_frame(headline, _contract_label),
+        kpi_table(headline),
+        _rates_summary(headline, financial_year),
+    )
+    statuses = Section(
+        status_frame(headline, disclosure, _contract_label),
+        _status_table(headline, disclosure),
+        _status_summary(headline, disclosure),
+    )
+    detail = detail_contract if detail_contract in {r.contract for r in results} else default_detail_contract(results)
+    detail_units = [u for u in units if u.contract == detail]
+    detail_contracts = [c for c in contracts if c.reference == detail]
+    trend = _trend(detail_units, responses, detail_contracts, as_of, financial_year, disclosure)
+    slices = {
+        name: _slice(detail_units, responses, detail_contracts, as_of, financial_year, disclosure, key, title, labels)
+        for name, key, title, labels in (
+            ("Region", "region", "Region", regions),
+            ("Role", "role", "Role", None),
+            ("Focus", "focus", "Focus", None),
+        )
+    }
+    confidence = confidence_section(detail_units, responses, as_of, financial_year, disclosure)
+    chase = chase_list(units, responses, as_of)
+    return KpiPage(headline, rates, statuses, detail, trend, slices, confidence, chase)
+
+
+def default_detail_contract(results: Sequence[KpiResult]) -> str | None:
+    """The contract with the most eligible participants (then the most participants, then by reference)."""
+    totals: dict[str, tuple[int, int]] = {}
+    for r in results:
+        eligible, everyone = totals.get(r.contract, (0, 0))
+        totals[r.contract] = (eligible + r.eligible, everyone + sum(getattr(r, s) for s in STATUSES))
+    if not totals:
+        return None
+    return sorted(totals, key=lambda c: (-totals[c][0], -totals[c][1], c))[0]
+
+
+def _rates_summary(displays: Sequence[KpiDisplay], financial_year: str | None) -> str:
+    if not displays:
+        return "No participants yet for the contracts and filters chosen."
+    shown = [d for d in displays if d.chartable]
+    met = sum(1 for d in shown if d.result.verdict == kpi_rules.VERDICT_MET)
+    below = sum(1 for d in shown if d.result.verdict == kpi_rules.VERDICT_NOT_MET)
+    unsure = sum(1 for d in shown if d.result.verdict == kpi_rules.VERDICT_UNDETERMINED)
+    hidden = len(displays) - len(shown)
+    text = (
+        f"Of {len(displays)} KPI figures (packages ending in {fy_name(financial_year)}): meeting the target {met}, "
+        f"below it {below}, cannot yet tell {unsure}"
+    )
+    if hidden:
+        text += f"; {hidden} have no rate to show (no data, {LOW_RELIABILITY} or {SUPPRESSED})"
+    return text + "."
+
+
+def _status_table(displays: Sequence[KpiDisplay], disclosure: Disclosure) -> pd.DataFrame:
+    rows = []
+    for d in displays:
+        row = {"Contract": d.result.contract, "KPI": KPI_NAMES.get(d.result.kpi, d.result.kpi)}
+        for status in STATUSES:
+            row[STATUS_NAMES[status]] = disclosure.count(getattr(d.result, status))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _status_summary(displays: Sequence[KpiDisplay], disclosure: Disclosure) -> str:
+    if not displays:
+        return "No participants yet for the contracts and filters chosen."
+    totals = defaultdict(int)
+    for d in displays:
+        for status in STATUSES:
+            totals[status] += getattr(d.result, status)
+    everyone = sum(totals.values())
+    parts = ", ".join(f"{disclosure.count(totals[s])} {STATUS_NAMES[s].lower()}" for s in STATUSES)
+    return f"Of {disclosure.count(everyone)} participants in the KPIs: {parts}."
+
+
+def _trend(units, responses, contracts, as_of, financial_year, disclosure) -> Section:
+    results = kpi_results(units, responses, contracts, as_of, financial_year, end_quarter)
+    results = [r for r in results if r.group is not None]
+    displays = [display_kpi(r, disclosure) for r in results]
+    table = kpi_table(displays, "Quarter the package ended")
+    chart = rate_chart_frame(displays, lambda r: r.group)
+    if not displays:
+        return Section(chart, table, "No package has ended yet for this contract and these filters.")
+    shown = chart.sort_values("Label")
+    if shown.empty:
+        summary = f"No quarter has {RELIABLE_FROM} or more eligible participants yet, so no rate is drawn."
+    else:
+        last = shown.iloc[-1]
+        summary = (
+            f"{len(set(r.group for r in results))} quarters of package ends; the latest quarter with a reliable rate, "
+            f"{last['Label']}, shows {last['Rate (%)']:.0f} % for {last['KPI']} (target {last['Target (%)']:g} %)."
+        )
+    return Section(chart, table, summary)
+
+
+def _slice(units, responses, contracts, as_of, financial_year, disclosure, key, title, labels) -> Section:
+    results = kpi_results(units, responses, contracts, as_of, financial_year, key)
+    named = [replace(r, group=(labels or {}).get(r.group, r.group) if r.group else NOT_RECORDED) for r in results]
+    displays = [display_kpi(r, disclosure) for r in named]
+    table = kpi_table(displays, title)
+    chart = rate_chart_frame(displays, lambda r: r.group)
+    if not displays:
+        return Section(chart, table, "No participants yet for this contract and these filters.")
+    if chart.empty:
+        return Section(chart, table, f"No {title.lower()} has {RELIABLE_FROM} or more eligible participants, so no rate is drawn.")
+    best = chart.sort_values("Rate (%)", ascending=False).iloc[0]
+    worst = chart.sort_values("Rate (%)").iloc[0]
+    summary = (
+        f"By {title.lower()}: highest rate {best['Rate (%)']:.0f} % ({best['Label']}, {best['KPI']}), "
+        f"lowest {worst['Rate (%)']:.0f} % ({worst['Label']}, {worst['KPI']})."
+    )
+    return Section(chart, table, summary)
+
+
+def confidence_section(units, responses, as_of, financial_year, disclosure: Disclosure) -> Section:
+    """Baseline and follow-up confidence scores (1-5) of the participants who have both."""
+    outcomes = [
+        o for o in unit_outcomes(kpi_units(units, financial_year), responses, as_of)
+        if o.baseline is not None and o.follow_up is not None and o.unit.support_type in KPI_NAMES
+    ]
+    counts: dict[tuple[str, str, int], int] = defaultdict(int)
+    for o in outcomes:
+        counts[(o.unit.support_type, "Baseline", o.baseline.confidence)] += 1
+        counts[(o.unit.support_type, "Follow-up", o.follow_up.confidence)] += 1
+    rows = []
+    for support_type in sorted({o.unit.support_type for o in outcomes}, key=lambda s: KPI_NUMBER[s]):
+        for stage in ("Baseline", "Follow-up"):
+            for score in range(1, 6):
+                count = counts.get((support_type, stage, score), 0)
+                shown = disclosure.count(count)
+                rows.append({
+                    "KPI": KPI_NAMES[support_type], "Stage": stage, "Confidence score": score,
+                    "Participants": shown, "Count": None if shown == SUPPRESSED else count,
+                })
+    frame = pd.DataFrame(rows, columns=["KPI", "Stage", "Confidence score", "Participants", "Count"])
+    if not outcomes:
+        return Section(frame, frame.drop(columns="Count"), "No participant has both a baseline and a counted follow-up yet.")
+    higher = sum(1 for o in outcomes if o.follow_up.confidence > o.baseline.confidence)
+    base = sum(o.baseline.confidence for o in outcomes) / len(outcomes)
+    after = sum(o.follow_up.confidence for o in outcomes) / len(outcomes)
+    summary = (
+        f"Of {disclosure.count(len(outcomes))} participants with both responses, {disclosure.count(higher)} rated "
+        f"their confidence higher at follow-up; the average score went from {base:.1f} to {after:.1f} (of 5)."
+    )
+    if disclosure.suppressed(len(outcomes), higher):
+        summary = f"Confidence scores of fewer than {SMALL_COUNT_MAX + 1} people in one local authority are not shown {SUPPRESSED}."
+    return Section(frame, frame.drop(columns="Count"), summary)
+
+
+def chase_list(units: Iterable[Unit], responses, as_of: date, within_days: int = CHASE_WITHIN_DAYS) -> list[ChaseRow]:
+    """Pending units whose follow-up window closes within ``within_days`` of as-of (soonest first)."""
+    last = as_of + timedelta(days=within_days)
+    rows = [
+        ChaseRow(o.unit, o.window_end, (o.window_end - as_of).days)
+        for o in unit_outcomes(units, responses, as_of)
+        if o.status == PENDING and o.window_end is not None and o.window_end <= last
+    ]
+    return sorted(rows, key=lambda r: (r.window_end, r.unit.contract, r.unit.package_id, r.unit.participant_id))
+
+
+def chase_table(rows: Sequence[ChaseRow], la_names: dict[str, str],
+                names: dict[tuple[str, str, str], str] | None = None) -> pd.DataFrame:
+    """The chase list with readable columns; a name column only when names are given (allowed)."""
+    table = []
+    for row in rows:
+        u = row.unit
+        item = {
+            "Contract": u.contract, "Package ID": u.package_id, "Participant ID": u.participant_id,
+        }
+        if names is not None:
+            item["Participant name"] = names.get((u.contract, u.package_id, u.participant_id), "")
+        item.update({
+            "Local authority": la_names.get(u.la_code, u.la_code), "Role": u.role,
+            "Support type": SUPPORT_TYPE_NAMES.get(u.support_type, u.support_type),
+            "Package ended": u.end_date, "Follow-up window closes": row.window_end, "Days left": row.days_left,
+        })
+        table.append(item)
+    columns = ["Contract", "Package ID", "Participant ID"] + (["Participant name"] if names is not None else []) + [
+        "Local authority", "Role", "Support type", "Package ended", "Follow-up window closes", "Days left"]
+    return pd.DataFrame(table, columns=columns)
+
+
+# ------------------------------------------------------------------ coverage
+
+
+def minimum_las(contract: ContractTerms | None) -> int | None:
+    return contract.min_las_per_year if contract is not None else None
+
+
+def coverage_year(units: Iterable[Unit], as_of: date, financial_year: str | None) -> str:
+    """The FY the coverage views show: the one chosen, else the latest FY with coverage (else as-of's FY)."""
+    if financial_year:
+        return financial_year
+    years = {row.financial_year for row in coverage_by_year(units, as_of)}
+    return max(years) if years else financial_year_of(as_of)
+
+
+def coverage_frame(contracts: Sequence[ContractTerms], units: Sequence[Unit], as_of: date,
+                   las: Sequence[LocalAuthority] | LAIndex, financial_year: str | None = None) -> pd.DataFrame:
+    """LAs supported per contract, FY and support type against the contract's minimum.
+
+    Zero rows are added for every FY a contract ran in (up to as-of) and every
+    support type it delivers, so a year with no support shows as 0, not missing.
+    """
+    counts = {(r.contract, r.financial_year, r.support_type): r.las_supported for r in coverage_by_year(units, as_of, las)}
+    terms = {c.reference: c for c in contracts}
+    types: dict[str, set[str]] = defaultdict(set)
+    for u in units:
+        if u.support_type in SUPPORT_TYPE_NAMES:
+            types[u.contract].add(u.support_type)
+    keys = set(counts)
+    for reference, kinds in types.items():
+        contract = terms.get(reference)
+        if contract is None or contract.start_date > as_of:
+            continue
+        for year in financial_years_between(contract.start_date, min(contract.end_date, as_of)):
+            keys.update((reference, year, kind) for kind in kinds)
+    rows = []
+    for reference, year, kind in sorted(keys):
+        if financial_year and year != financial_year:
+            continue
+        minimum = minimum_las(terms.get(reference))
+        supported = counts.get((reference, year, kind), 0)
+        rows.append({
+            "Contract": reference, "Financial year": year, "Support type": SUPPORT_TYPE_NAMES.get(kind, kind),
+            "LAs supported": supported, "Minimum": minimum,
+            "Against minimum": "No minimum" if minimum is None else ("Meets" if supported >= minimum else "Below"),
+        })
+    frame = pd.DataFrame(rows, columns=["Contract", "Financial year", "Support type", "LAs supported", "Minimum",
+                                        "Against minimum"])
+    frame["Minimum"] = frame["Minimum"].astype("Int64")
+    return frame
+
+
+def coverage_sentence(row: dict) -> str:
+    minimum = row["Minimum"]
+    count = row["LAs supported"]
+    text = f"{row['Contract']} {row['Support type'].lower()}: {count} {'LA' if count == 1 else 'LAs'} supported in {row['Financial year']}"
+    if minimum is None or pd.isna(minimum):
+        return text + " (the contract sets no minimum)"
+    verdict = "meets the minimum" if row["LAs supported"] >= minimum else "below the minimum"
+    return text + f" against a minimum of {int(minimum)}: {verdict}"
+
+
+def coverage_summary(frame: pd.DataFrame) -> str:
+    if frame.empty:
+        return "No package has been active yet in the years and contracts chosen."
+    below = frame[frame["Against minimum"] == "Below"]
+    meets = frame[frame["Against minimum"] == "Meets"]
+    text = f"{len(meets)} of {len(frame)} contract, year and support type combinations meet their minimum"
+    if not below.empty:
+        worst = below.sort_values("LAs supported").iloc[0]
+        text += (f"; the furthest below is {worst['Contract']} {worst['Support type'].lower()} in "
+                 f"{worst['Financial year']} ({worst['LAs supported']} of {int(worst['Minimum'])})")
+    return text + "."
+
+
+def _pooled(units: Iterable[Unit]) -> list[Unit]:
+    """Units as one contract and one support type: any support in scope."""
+    return [replace(u, contract="all", support_type="any") for u in units]
+
+
+def region_frame(units: Sequence[Unit], as_of: date, las: Sequence[LocalAuthority], regions: dict[str, str],
+                 financial_year: str, region_filter: str | None = None) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """Per region: LAs with any support in scope in the FY / LAs of the region that year.
+
+    Also returns supported codes not in that year's list (e.g. Cumbria after its split).
+    """
+    rows = [r for r in coverage_by_region(_pooled(units), as_of, las) if r.financial_year == financial_year]
+    if not rows:  # no support that year: every region at 0
+        live = [la for la in las if la.valid_from <= fy_end(financial_year) and (la.valid_to is None or la.valid_to >= fy_end(financial_year))]
+        totals: dict[str, int] = defaultdict(int)
+        for la in live:
+            totals[la.region_code] += 1
+        table = [{"Region": regions.get(code, code), "Region code": code, "LAs supported": 0, "LAs in region": n,
+                  "Share (%)": 0.0} for code, n in sorted(totals.items())]
+        outside: tuple[str, ...] = ()
+    else:
+        table = [{"Region": regions.get(r.region_code, r.region_code), "Region code": r.region_code,
+                  "LAs supported": r.supported, "LAs in region": r.total,
+                  "Share (%)": round(r.share * 100, 1) if r.share is not None else None} for r in rows if r.total]
+        outside = tuple(code for r in rows for code in r.not_in_year_list)
+    frame = pd.DataFrame(table, columns=["Region", "Region code", "LAs supported", "LAs in region", "Share (%)"])
+    if region_filter:
+        frame = frame[frame["Region code"] == region_filter]
+    return frame.reset_index(drop=True), outside
+
+
+def region_summary(frame: pd.DataFrame, financial_year: str) -> str:
+    if frame.empty:
+        return "No regions to show."
+    supported, total = int(frame["LAs supported"].sum()), int(frame["LAs in region"].sum())
+    top = frame.sort_values(["Share (%)", "Region"], ascending=[False, True]).iloc[0]
+    return (f"In {financial_year}, {supported} of {total} LAs received support; the highest share is in "
+            f"{top['Region']} ({top['LAs supported']} of {top['LAs in region']}).")
+
+
+def support_category(types: set[str]) -> str:
+    if ONE_TO_ONE in types and GROUP in types:
+        return SUPPORT_BOTH
+    if ONE_TO_ONE in types:
+        return SUPPORT_ONE
+    if GROUP in types:
+        return SUPPORT_GROUP
+    return SUPPORT_NONE
+
+
+def hex_frame(units: Sequence[Unit], as_of: date, las: Sequence[LocalAuthority], statuses, regions: dict[str, str],
+              positions: dict[str, tuple[int, int]], financial_year: str) -> tuple[pd.DataFrame, list[str]]:
+    """One row per hex (2023 LAs): position, support received in the FY and the Ofsted judgement then.
+
+    Support is matched by LA identity, carried to the 2023 geography (e.g. North
+    Yorkshire's old code). Returns also the supported LAs that are not on the map.
+    """
+    index = LAIndex(las)
+    types: dict[str, set[str]] = defaultdict(set)
+    off_map: set[str] = set()
+    for u in supported_units(units, as_of, financial_year):
+        code = index.identity(index.identity(u.la_code, financial_year), HEX_MAP_YEAR)
+        if code in positions:
+            types[code].add(u.support_type)
+        else:
+            off_map.add(u.la_code)
+    grouped = statuses_by_la(statuses)
+    on_date = min(as_of, fy_end(financial_year))
+    names: dict[str, LocalAuthority] = {}
+    for la in sorted(las, key=lambda la: la.valid_from):
+        names[la.code] = la
+    rows = []
+    for code, (q, r) in sorted(positions.items()):
+        la = names.get(code)
+        status = status_on(code, grouped, on_date)
+        category = support_category(types.get(code, set()))
+        rows.append({
+            "LA code": code, "Local authority": la.name if la else code,
+            "Region": regions.get(la.region_code, la.region_code) if la else "",
+            "q": q, "r": r, "x": q + (0.5 if r % 2 else 0.0), "y": r * 0.8660254,
+            "Support": category, "Mark": SUPPORT_MARKS[category],
+            "Ofsted judgement": (status.ilacs_judgement if status and status.ilacs_judgement else "Not known"),
+            "SEND WSoA": "Yes" if status and status.send_wsoa else ("No" if status and status.send_wsoa is False else "Not known"),
+        })
+    frame = pd.DataFrame(rows, columns=["LA code", "Local authority", "Region", "q", "r", "x", "y", "Support", "Mark",
+                                        "Ofsted judgement", "SEND WSoA"])
+    off = sorted(f"{names[c].name if c in names else c} ({c})" for c in off_map)
+    return frame, off
+
+
+def hex_summary(frame: pd.DataFrame, financial_year: str, off_map: Sequence[str]) -> str:
+    if frame.empty:
+        return "The hex map layout is not loaded."
+    counts = frame["Support"].value_counts()
+    supported = len(frame) - int(counts.get(SUPPORT_NONE, 0))
+    text = (f"In {financial_year}, {supported} of the {len(frame)} LAs on the map received support: "
+            f"{int(counts.get(SUPPORT_BOTH, 0))} both types, {int(counts.get(SUPPORT_ONE, 0))} one-to-one only and "
+            f"{int(counts.get(SUPPORT_GROUP, 0))} group only.")
+    if off_map:
+        text += f" Not on the 2023 map: {', '.join(off_map)}."
+    return text
+
+
+def targeting_frames(contracts: Sequence[ContractTerms], units: Sequence[Unit], statuses, as_of: date,
+                     financial_year: str, la_names: dict[str, str], regions: dict[str, str],
+                     la_regions: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+    """Targeting SLA per contract for the FY, the priority LAs with their reasons, and a sentence."""
+    rows, reasons_rows = [], []
+    by_contract: dict[str, list[Unit]] = defaultdict(list)
+    for u in supported_units(units, as_of, financial_year):
+        by_contract[u.contract].append(u)
+    for reference in sorted(by_contract):
+        result = targeting_share(by_contract[reference], statuses, as_of)
+        rows.append({
+            "Contract": reference, "Financial year": financial_year, "LAs supported": result.supported_las,
+            "In greatest need at start": result.priority_las,
+            "Other LAs": result.supported_las - result.priority_las,
+            "Share (%)": round(result.share * 100, 1) if result.share is not None else None,
+            "No status known at start": len(result.no_status),
+        })
+        for code, reasons in result.reasons.items():
+            reasons_rows.append({
+                "Contract": reference, "Local authority": la_names.get(code, code),
+                "Region": regions.get(la_regions.get(code, ""), ""), "Why in greatest need": "; ".join(reasons),
+            })
+    table = pd.DataFrame(rows, columns=["Contract", "Financial year", "LAs supported", "In greatest need at start",
+                                        "Other LAs", "Share (%)", "No status known at start"])
+    reasons = pd.DataFrame(reasons_rows, columns=["Contract", "Local authority", "Region", "Why in greatest need"])
+    if table.empty:
+        return table, reasons, f"No LA was supported in {financial_year} for the contracts chosen."
+    parts = "; ".join(
+        f"{row['Contract']}: {row['In greatest need at start']} of {row['LAs supported']} "
+        f"({row['Share (%)']:.0f} %)" for _, row in table.iterrows()
+    )
+    return table, reasons, (
+        f"Supported LAs in {financial_year} that were in greatest need when support started "
+        f"(Inadequate or Requires improvement, a SEND Written Statement of Action, or declining): {parts}."
+    )
+
+
+def unsupported_priority_frame(units: Sequence[Unit], statuses, las: Sequence[LocalAuthority], as_of: date,
+                               financial_year: str, regions: dict[str, str], region_filter: str | None = None,
+                               la_filter: str | None = None) -> pd.DataFrame:
+    """LAs judged Inadequate or with a SEND WSoA that received no support (in scope) in the FY."""
+    found = unsupported_priority_las(units, statuses, las, as_of, financial_year)
+    rows = [
+        {"Local authority": p.name, "LA code": p.la_code, "Region": regions.get(p.region_code, p.region_code),
+         "Why a priority": "; ".join(p.reasons)}
+        for p in found
+        if (not region_filter or p.region_code == region_filter) and (not la_filter or p.la_code == la_filter)
+    ]
+    return pd.DataFrame(rows, columns=["Local authority", "LA code", "Region", "Why a priority"])
+
+
+@dataclass(frozen=True)
+class CoveragePage:
+    financial_year: str
+    by_year: Section
+    regions: Section
+    off_year_list: tuple[str, ...]
+    hexes: Section
+    targeting: Section
+    targeting_reasons: pd.DataFrame
+    unsupported: pd.DataFrame
+
+
+def coverage_page(
+    contracts: Sequence[ContractTerms], units: Sequence[Unit], las: Sequence[LocalAuthority], statuses,
+    regions: dict[str, str], positions: dict[str, tuple[int, int]], as_of: date, financial_year: str | None,
+    region_filter: str | None = None, la_filter: str | None = None,
+) -> CoveragePage:
+    """Everything the Coverage page draws."""
+    index = LAIndex(las)
+    year = coverage_year(units, as_of, financial_year)
+    by_year = coverage_frame(contracts, units, as_of, index, financial_year)
+    region_table, outside = region_frame(units, as_of, las, regions, year, region_filter)
+    hexes, off_map = hex_frame(units, as_of, las, statuses, regions, positions, year)
+    la_names = filter_options([], las, {}).las
+    la_regions = {la.code: la.region_code for la in las}
+    targeting, reasons, targeting_text = targeting_frames(contracts, units, statuses, as_of, year, la_names, regions, la_regions)
+    unsupported = unsupported_priority_frame(units, statuses, las, as_of, year, regions, region_filter, la_filter)
+    return CoveragePage(
+        financial_year=year,
+        by_year=Section(by_year, by_year, coverage_summary(by_year)),
+        regions=Section(region_table, region_table.drop(columns="Region code"), region_summary(region_table, year)),
+        off_year_list=outside,
+        hexes=Section(hexes, hexes.drop(columns=["q", "r", "x", "y", "Mark"]), hex_summary(hexes, year, off_map)),
+        targeting=Section(targeting, targeting, targeting_text),
+        targeting_reasons=reasons,
+        unsupported=unsupported,
+    )
+
+
+# ------------------------------------------------------------------ overview
+
+
+def spend_frame(allocations, invoice_lines, as_of: date, financial_year: str | None) -> tuple[pd.DataFrame, str | None]:
+    """Spend against allocation totals per contract for one FY, with the headings overspent.
+
+    The FY is the one chosen, else as-of's FY when it has an allocation or spend,
+    else the latest such FY before it. Totals are for a glance only: the rule
+    compares per heading (see the Finance page), so overspent headings are counted.
+    """
+    rows = spend_against_allocations(allocations, invoice_lines, as_of)
+    year = financial_year
+    if not year:
+        years = sorted({r.financial_year for r in rows if r.financial_year <= financial_year_of(as_of)})
+        year = years[-1] if years else None
+    totals: dict[str, dict] = {}
+    for row in rows:
+        if row.financial_year != year:
+            continue
+        item = totals.setdefault(row.contract, {"allocated": Decimal(0), "spent": Decimal(0), "overspent": 0})
+        item["allocated"] += row.allocated
+        item["spent"] += row.spent
+        item["overspent"] += int(row.overspent)
+    table = [
+        {"Contract": c, "Financial year": year, "Allocated (£)": float(t["allocated"]), "Spent (£)": float(t["spent"]),
+         "Remaining (£)": float(t["allocated"] - t["spent"]),
+         "Spent (%)": round(float(t["spent"] / t["allocated"] * 100), 1) if t["allocated"] else None,
+         "Headings overspent": t["overspent"]}
+        for c, t in sorted(totals.items())
+    ]
+    return pd.DataFrame(table, columns=["Contract", "Financial year", "Allocated (£)", "Spent (£)", "Remaining (£)",
+                                        "Spent (%)", "Headings overspent"]), year
+
+
+def deadlines_frame(contracts: Sequence[ContractTerms], milestones, as_of: date, days: int = DEADLINE_DAYS) -> pd.DataFrame:
+    """Milestones and contract obligations (reports, invoices) due within ``days`` of as-of."""
+    items = list(milestones)
+    for contract in contracts:
+        items.extend(derived_obligations(contract, (as_of, as_of + timedelta(days=days))))
+    kinds = {"milestone": "Milestone", "progress_report": "Progress report", "invoice": "Invoice",
+             "case_report": "Case report"}
+    rows = [
+        {"Contract": d.contract, "What": d.name, "Kind": kinds.get(d.kind, d.kind), "Due": d.due_date,
+         "Days left": d.days_left}
+        for d in deadlines_within(items, as_of, days)
+    ]
+    return pd.DataFrame(rows, columns=["Contract", "What", "Kind", "Due", "Days left"])
+
+
+@dataclass(frozen=True)
+class OverviewPage:
+    kpis: list[KpiDisplay]
+    kpi_table: pd.DataFrame
+    coverage_year: str
+    coverage: pd.DataFrame
+    coverage_sentences: list[str]
+    spend: pd.DataFrame
+    spend_year: str | None
+    spend_summary: str
+    deadlines: pd.DataFrame
+
+
+def overview_page(
+    contracts: Sequence[ContractTerms], units: Sequence[Unit], responses, allocations, invoice_lines, milestones,
+    las: Sequence[LocalAuthority], as_of: date, financial_year: str | None, disclosure: Disclosure,
+) -> OverviewPage:
+    results = sorted(kpi_results(units, responses, contracts, as_of, financial_year), key=_kpi_order)
+    displays = [display_kpi(r, disclosure) for r in results]
+    titles = {c.reference: c.title for c in contracts}
+    year = coverage_year(units, as_of, financial_year)
+    coverage = coverage_frame(contracts, units, as_of, LAIndex(las), year)
+    spend, spend_year = spend_frame(allocations, invoice_lines, as_of, financial_year)
+    if spend.empty:
+        spend_text = "No allocations or spend recorded yet for the contracts chosen."
+    else:
+        spent, allocated = spend["Spent (£)"].sum(), spend["Allocated (£)"].sum()
+        over = int(spend["Headings overspent"].sum())
+        spend_text = (f"In {spend_year}, £{spent:,.0f} spent of £{allocated:,.0f} allocated across "
+                      f"{len(spend)} contracts; {over} expenditure headings overspent.")
+    return OverviewPage(
+        kpis=displays,
+        kpi_table=kpi_table(displays, titles=titles),
+        coverage_year=year,
+        coverage=coverage,
+        coverage_sentences=[coverage_sentence(row) for row in coverage.to_dict("records")],
+        spend=spend,
+        spend_year=spend_year,
+        spend_summary=spend_text,
+        deadlines=deadlines_frame(contracts, milestones, as_of),
+    )

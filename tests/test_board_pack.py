@@ -1,0 +1,146 @@
+"""The Board pack workbook: same figures as the summary JSON, GSS symbols, no personal data, charts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from dashboard import cli
+from dashboard.board_pack import build_board_pack, write_board_pack_from_database
+from dashboard.disclosure import LOW_RELIABILITY, SUPPRESSED
+from tests.small_db import PARTICIPANT_NAMES, small_db_url  # noqa: F401
+
+AS_OF = date(2022, 6, 30)
+ROOT = Path(__file__).resolve().parent.parent
+PARTICIPANT_IDS = ("P-0001", "P-0002", "P-0003", "P-0004", "P-0010", "P-0020")
+EVIDENCE = "chaired the board"
+
+
+@pytest.fixture(scope="module")
+def pack(small_db_url, tmp_path_factory):  # noqa: F811
+    out = tmp_path_factory.mktemp("pack") / "board_pack.xlsx"
+    write_board_pack_from_database(small_db_url, AS_OF, out)
+    return openpyxl.load_workbook(out)
+
+
+@pytest.fixture(scope="module")
+def summary(small_db_url):  # noqa: F811
+    """What `python -m dashboard kpis --json` prints for the same date."""
+    import contextlib
+    import io
+
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        assert cli.main(["kpis", "--json", "--as-of", AS_OF.isoformat(), "--db", small_db_url]) == 0
+    return json.loads(buffer.getvalue())
+
+
+def table(sheet, subtitle: str) -> list[dict]:
+    """The rows of the table under ``subtitle`` (subtitle row, header row, rows until a blank row)."""
+    rows = list(sheet.iter_rows(values_only=True))
+    start = next(i for i, row in enumerate(rows) if row[0] == subtitle)
+    header = [value for value in rows[start + 1] if value is not None]
+    found = []
+    for row in rows[start + 2:]:
+        if all(value is None for value in row):
+            break
+        found.append(dict(zip(header, row[: len(header)])))
+    return found
+
+
+def test_sheets_and_cover(pack):
+    assert pack.sheetnames == ["Cover", "KPIs", "Coverage", "Finance", "Timelines"]
+    cover = pack["Cover"]
+    assert cover["B4"].value.date() == AS_OF
+    sources = table(cover, "Data sources (imported workbooks, newest first)")
+    assert {row["File"] for row in sources} >= {"register.xlsx", "pricing_ld.xlsx", "return_ld.xlsx"}
+    assert all(row["Imported at"] is not None for row in sources)
+    texts = [row[0] for row in cover.iter_rows(values_only=True) if row[0]]
+    assert "Caveats" in texts
+    assert any(SUPPRESSED in text for text in texts) and any(LOW_RELIABILITY in text for text in texts)
+
+
+def test_kpis_equal_the_summary(pack, summary):
+    rows = table(pack["KPIs"], "KPI results by contract")
+    assert len(rows) == len(summary["kpis"])
+    for row, item in zip(rows, summary["kpis"]):
+        assert row["Contract"] == item["contract"]
+        for column, key in (("Eligible", "eligible"), ("Met", "met"), ("Not met", "not_met"),
+                            ("No baseline", "no_baseline"), ("No response", "no_response"),
+                            ("Pending", "pending"), ("In progress", "in_progress"), ("Target", "target")):
+            assert row[column] == item[key], column
+        for column, key in (("Rate", "rate"), ("95 % CI low", "ci_low"), ("95 % CI high", "ci_high")):
+            assert row[column] == (item[key] if item[key] is not None else "no data"), column
+        assert row["Reliability"] == (LOW_RELIABILITY if item["rate"] is not None and item["eligible"] < 5 else None)
+    assert any(row["Reliability"] == LOW_RELIABILITY for row in rows)
+
+
+def test_coverage_equals_the_summary(pack, summary):
+    rows = table(pack["Coverage"], "LAs supported")
+    assert [(r["Contract"], r["Financial year"], r["LAs supported"]) for r in rows] == [
+        (i["contract"], i["financial_year"], i["las_supported"]) for i in summary["coverage"]]
+    assert [r["Target (minimum LAs)"] for r in rows] == [i["target"] if i["target"] is not None else "none"
+                                                         for i in summary["coverage"]]
+
+
+def test_la_level_counts_of_1_to_4_are_suppressed(pack):
+    rows = table(pack["Coverage"], f"Participants supported by LA ({SUPPRESSED}: 1 to 4, not shown)")
+    assert rows and all(row["Participants supported"] == SUPPRESSED for row in rows)  # every LA has 1-4 here
+
+
+def test_finance_equals_the_summary(pack, summary):
+    rows = table(pack["Finance"], "Spend against allocation")
+    assert [(r["Contract"], r["Financial year"], r["Expenditure heading"], r["Allocated (£)"], r["Spent (£)"],
+             r["Remaining (£)"]) for r in rows] == [
+        (i["contract"], i["financial_year"], i["heading"], i["allocated"], i["spent"], i["remaining"])
+        for i in summary["finance"]]
+    totals = table(pack["Finance"], "Totals (for reconciliation with the pricing schedules only)")
+    for contract in {i["contract"] for i in summary["finance"]}:
+        all_years = next(r for r in totals if r["Contract"] == contract and r["Financial year"] == "All years")
+        expected = sum(i["allocated"] for i in summary["finance"] if i["contract"] == contract)
+        assert all_years["Allocated (£)"] == pytest.approx(expected, abs=0.001)
+
+
+def test_timelines_sheet(pack):
+    milestones = table(pack["Timelines"], "Milestones")
+    assert {r["Milestone"]: r["Status"] for r in milestones}["Interim evaluation report"] == "Overdue"
+
+
+def test_charts_are_images(pack):
+    for name in ("KPIs", "Coverage", "Finance", "Timelines"):
+        assert pack[name]._images, name
+
+
+def test_no_personal_data_anywhere(pack):
+    cells = [str(value) for sheet in pack for row in sheet.iter_rows(values_only=True) for value in row
+             if value is not None]
+    text = "\n".join(cells)
+    for secret in (*PARTICIPANT_NAMES, *PARTICIPANT_IDS, EVIDENCE, "test loader"):
+        assert secret not in text, secret
+
+
+def test_build_needs_no_database():
+    class Empty:
+        contracts = units = responses = allocations = invoice_lines = milestones = las = statuses = []
+        regions: dict = {}
+
+    data = build_board_pack(Empty(), AS_OF, [])
+    book = openpyxl.load_workbook(__import__("io").BytesIO(data))
+    assert book.sheetnames[0] == "Cover"
+
+
+def test_command_line(small_db_url, tmp_path):  # noqa: F811
+    out = tmp_path / "pack.xlsx"
+    result = subprocess.run(
+        [sys.executable, "-m", "dashboard", "board-pack", "--as-of", AS_OF.isoformat(), "--out", str(out),
+         "--db", small_db_url],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert out.exists() and openpyxl.load_workbook(out)["Cover"]["B4"].value.date() == AS_OF

@@ -1,0 +1,147 @@
+"""The Finance page's tables and sentences (dashboard.finance_views), on records built by hand."""
+
+from datetime import date
+from decimal import Decimal as D
+
+import pandas as pd
+import pytest
+
+from dashboard import finance_views as fv
+from dashboard.records import Allocation, ContractTerms, InvoiceLine
+
+AS_OF = date(2022, 6, 30)
+SEND = ContractTerms("con_send", "SEND", "S", "SEND sector-led improvement", "Grant", date(2021, 4, 1),
+                     date(2024, 3, 31), day_rate_cap=D("600"), executive_day_rate_cap=D("800"))
+LEAD = ContractTerms("con_lead", "Leadership", "S", "Leadership development", "Contract", date(2021, 4, 1),
+                     date(2024, 3, 31), day_rate_cap=D("600"))
+ALLOCATIONS = [
+    Allocation("con_lead", "Peer mentors", "2021-22", D("1000.10")),
+    Allocation("con_lead", "Peer mentors", "2022-23", D("2000.00")),
+    Allocation("con_lead", "Overheads", "2021-22", D("150.55")),
+    Allocation("con_send", "Partners", "2021-22", D("5000.00")),
+]
+
+
+def line(contract="con_lead", invoice="INV-1", number=1, fy="2021-22", quarter=1, heading="Peer mentors",
+         amount="100", level=None, days=None, rate=None, invoice_date=date(2021, 7, 10), role=None):
+    return InvoiceLine(contract, invoice, number, fy, quarter, heading, role, level,
+                       None if days is None else D(days), None if rate is None else D(rate), D(amount), None,
+                       invoice_date)
+
+
+LINES = [
+    line(amount="600.00", days="1", rate="600"),
+    line(number=2, heading="Overheads", amount="200.00"),  # overheads 200 > 15 % of 600 and over allocation
+    line(invoice="INV-2", quarter=2, amount="1200.00", invoice_date=date(2022, 7, 5)),  # after as-of
+    line(contract="con_send", invoice="S-1", heading="Partners", level="Executive", days="2", rate="800",
+         amount="1600"),
+    line(contract="con_send", invoice="S-1", number=2, heading="Partners", level="Management", days="1",
+         rate="650", amount="650"),
+]
+
+
+def test_spend_is_per_heading_and_year_never_pooled():
+    rows = fv.finance_rows(ALLOCATIONS, LINES, AS_OF, contract="con_lead")
+    table = fv.spend_table(rows)
+    assert list(zip(table["Financial year"], table["Expenditure heading"], table["Allocated (£)"],
+                    table["Spent (£)"], table["Remaining (£)"], table["Status"])) == [
+        ("2021-22", "Overheads", 150.55, 200.0, -49.45, "Overspent"),
+        ("2021-22", "Peer mentors", 1000.10, 600.0, 400.10, "Within allocation"),
+        ("2022-23", "Peer mentors", 2000.0, 0.0, 2000.0, "Within allocation"),
+    ]
+    assert table["Spent (%)"].tolist() == [132.8, 60.0, 0.0]
+
+
+def test_financial_year_filter_accepts_other_spellings():
+    rows = fv.finance_rows(ALLOCATIONS, LINES, AS_OF, contract="CON_LEAD", financial_year="FY 2022/23")
+    assert [(r.financial_year, r.heading) for r in rows] == [("2022-23", "Peer mentors")]
+
+
+def test_totals_reconcile_to_the_schedule_to_the_penny():
+    rows = fv.finance_rows(ALLOCATIONS, LINES, AS_OF)
+    totals = fv.allocation_totals(rows)
+    all_years = totals[totals["Financial year"] == fv.ALL_YEARS].set_index("Contract")
+    assert all_years.loc["con_lead", "Allocated (£)"] == 3150.65
+    assert all_years.loc["con_lead", "Headings overspent"] == 1
+    assert "Remaining (£)" not in totals.columns  # never a pooled remaining
+    schedule = fv.schedule_total(ALLOCATIONS)
+    assert schedule == D("8150.65")
+    assert "to the penny" in fv.reconciliation_sentence(rows, schedule)
+    assert "difference of £0.01" in fv.reconciliation_sentence(rows, schedule + D("0.01"))
+
+
+def test_spend_without_allocation_is_an_overspend_of_the_whole_amount():
+    rows = fv.finance_rows(ALLOCATIONS, [line(heading="Travel", amount="75.25")], AS_OF, contract="con_lead")
+    travel = fv.spend_table(rows).set_index("Expenditure heading").loc["Travel"]
+    assert (travel["Allocated (£)"], travel["Remaining (£)"], travel["Status"]) == (0.0, -75.25,
+                                                                                   "Overspent: nothing allocated")
+    assert pd.isna(travel["Spent (%)"])
+
+
+def test_burn_up_keeps_the_forecast_apart_from_actuals():
+    burn = fv.burn_up(ALLOCATIONS, LINES, date(2021, 12, 31), "con_lead", "2021-22")
+    peer = burn.actual[burn.actual["Heading"] == "Peer mentors"]
+    assert peer["Cumulative spend (£)"].tolist() == [0.0, 600.0, 600.0, 600.0]  # FY start, Q1, Q2, Q3
+    assert peer["Date"].max() == pd.Timestamp("2021-12-31")
+    assert "Forecast spend (£)" not in burn.actual.columns
+    forecast = burn.forecast[burn.forecast["Heading"] == "Peer mentors"]
+    assert forecast["Label"].unique().tolist() == ["forecast"]
+    assert forecast["Date"].tolist() == [pd.Timestamp("2021-12-31"), pd.Timestamp("2022-03-31")]
+    # 600 x 365 / 275 days elapsed
+    assert forecast["Forecast spend (£)"].tolist() == [600.0, 796.36]
+    assert "forecast" in fv.burn_up_sentence(burn, "con_lead", "2021-22", date(2021, 12, 31))
+
+
+def test_no_forecast_once_the_year_has_ended():
+    burn = fv.burn_up(ALLOCATIONS, LINES, AS_OF, "con_lead", "2021-22")
+    assert burn.forecast.empty and burn.forecast_table.empty
+    assert "no forecast" in fv.burn_up_sentence(burn, "con_lead", "2021-22", AS_OF)
+
+
+@pytest.mark.parametrize("level, rate, cap, rule, above", [
+    ("Executive", "800", 800.0, "Executive level: cap £800", "No"),
+    ("executive ", "800.01", 800.0, "Executive level: cap £800", "Yes"),
+    ("Management", "650", 600.0, "Other levels: cap £600", "Yes"),
+    (None, "600", 600.0, "Other levels: cap £600", "No"),
+])
+def test_day_rates_against_their_cap(level, rate, cap, rule, above):
+    table = fv.day_rate_table([SEND], [line(contract="con_send", level=level, rate=rate, days="1", amount=rate)],
+                              AS_OF)
+    assert table.loc[0, ["Cap (£)", "Cap rule", "Above cap"]].tolist() == [cap, rule, above]
+
+
+def test_day_rates_without_a_cap_and_after_as_of():
+    no_cap = ContractTerms("x", "x", "s", "Evaluation", None, date(2021, 4, 1), date(2024, 3, 31))
+    table = fv.day_rate_table([no_cap], [line(contract="x", rate="900", days="1", amount="900"),
+                                         line(contract="x", rate="900", invoice_date=date(2022, 7, 1))], AS_OF)
+    assert len(table) == 1 and table.loc[0, "Cap rule"] == fv.NO_CAP and table.loc[0, "Above cap"] == "No"
+    assert "None is above" in fv.day_rate_sentence(table)
+
+
+def test_flag_table_names_file_and_excel_row():
+    sources = {("con_lead", "INV-1", 1): ("return.xlsx", 5), ("con_lead", "INV-1", 2): ("return.xlsx", 6),
+               ("con_send", "S-1", 2): ("send.xlsx", 9)}
+    table = fv.flag_table([LEAD, SEND], ALLOCATIONS, LINES, AS_OF, sources)
+    by_flag = {(r.Flag, r.Contract): r for r in table.itertuples()}
+    rate = by_flag[("Day rate above cap", "con_send")]
+    assert (rate.Invoice, rate.Line, rate.File, rate._9) == ("S-1", "2", "send.xlsx", "9")
+    overheads = by_flag[("Overheads above 15 %", "con_lead")]
+    assert (overheads.Line, overheads.File, overheads._9) == ("", "return.xlsx", "6")
+    overspend = by_flag[("Spend above allocation", "con_lead")]
+    assert (overspend.Invoice, overspend.File) == ("", "")
+    assert len(table) == 3  # nothing from the line dated after as-of
+    assert fv.flag_sentence(table).startswith("3 finance flags")
+
+
+def test_flag_table_filters_by_year_but_raises_flags_on_the_whole_contract():
+    late = line(invoice="L-1", fy="2021-22", quarter=4, invoice_date=date(2022, 5, 15))
+    table = fv.flag_table([LEAD], ALLOCATIONS, [late], AS_OF, {}, contract="con_lead", financial_year="2021-22")
+    assert table["Flag"].tolist() == ["Invoice more than 30 days late"]
+    assert table.loc[0, "File"] == "not recorded"
+    assert fv.flag_table([LEAD], ALLOCATIONS, [late], AS_OF, {}, financial_year="2022-23").empty
+
+
+def test_gbp():
+    assert fv.gbp(D("-12")) == "-£12.00"
+    assert fv.gbp(D("1234.5")) == "£1,234.50"
+    assert fv.gbp(D("600"), pence=False) == "£600"

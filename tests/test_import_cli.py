@@ -1,0 +1,159 @@
+"""cli.md, Import: ``python -m data_access import FILE... [--contract REF] [--dry-run] [--db URL]``.
+
+Run as a user would, in a subprocess: exit 0 with a summary line per file and sheet,
+exit 1 with every error and nothing written, exit 2 for a bad command line or an
+unreadable database.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.workbooks import (
+    OMIT,
+    SheetSpec,
+    engagement_row,
+    finance_row,
+    pricing_schedule,
+    quarterly_return,
+    register,
+    seed,
+    survey_row,
+    table_counts,
+    xlsx,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+ERROR_LINE = re.compile(r"^(?P<file>.+?):(?P<sheet>[^:]*):(?P<row>\d*):(?P<column>[^:]*): (?P<message>.+)$")
+SHEET_LINE = re.compile(r"^(?P<file>.+?):(?P<sheet>[^:]+): (?P<inserted>\d+) inserted, (?P<updated>\d+) updated, "
+                        r"(?P<unchanged>\d+) unchanged, (?P<skipped>\d+) skipped, (?P<flags>\d+) flags")
+
+
+def cli(*arguments: str, url: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "data_access", *arguments] + (["--db", url] if url else [])
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("DASHBOARD_")}
+    return subprocess.run(command, capture_output=True, text=True, cwd=cwd or PROJECT_ROOT, env=environment, timeout=120)
+
+
+@pytest.fixture
+def url(engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def write(folder: Path, name: str, *sheets) -> str:
+    path = folder / name
+    path.write_bytes(xlsx(*sheets))
+    return str(path)
+
+
+def sheet_lines(stdout: str) -> dict[tuple[str, str], tuple[int, ...]]:
+    found = {}
+    for line in stdout.splitlines():
+        match = SHEET_LINE.match(line)
+        if match:
+            found[(Path(match["file"]).name, match["sheet"])] = tuple(
+                int(match[name]) for name in ("inserted", "updated", "unchanged", "skipped", "flags"))
+    return found
+
+
+def test_import_files_in_order_exit_0_with_a_line_per_file_and_sheet(engine, url, tmp_path):
+    no_reference = {"Contract reference": OMIT}
+    files = [
+        write(tmp_path, "register.xlsx", register()),
+        write(tmp_path, "pricing.xlsx", pricing_schedule()),
+        write(tmp_path, "return.xlsx", quarterly_return(  # no contract reference: --contract gives it
+            engagements=[engagement_row(no_reference), ["Total"]], survey=[survey_row(no_reference)],
+            finance=[finance_row(no_reference)]), SheetSpec("Notes", [["free text"]], columns=["Guidance"])),
+    ]
+    result = cli("import", *files, "--contract", "CON-1", url=url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sheet_lines(result.stdout) == {
+        ("register.xlsx", "Contracts"): (1, 0, 0, 0, 0),
+        ("pricing.xlsx", "Part A"): (9, 0, 0, 1, 0),
+        ("pricing.xlsx", "Part B"): (2, 0, 0, 0, 0),
+        ("return.xlsx", "Engagements"): (1, 0, 0, 1, 0),
+        ("return.xlsx", "Survey"): (1, 0, 0, 0, 0),
+        ("return.xlsx", "Finance"): (1, 0, 0, 0, 0),
+    }
+    lines = result.stdout.splitlines()
+    for name, kind in (("register.xlsx", "contract register"), ("pricing.xlsx", "pricing schedule"),
+                       ("return.xlsx", "quarterly return")):
+        assert f"{tmp_path / name}: {kind}, imported" in lines
+    assert any("return.xlsx: ignored sheet Notes" in line for line in lines)
+    assert table_counts(engine)["engagements"] == 1
+
+    again = cli("import", *files, "--contract", "CON-1", url=url)  # the same files twice: nothing changes
+    assert again.returncode == 0
+    assert all(counts[0] == counts[1] == 0 for counts in sheet_lines(again.stdout).values())
+
+
+def test_invalid_files_exit_1_every_error_and_nothing_written(engine, url, tmp_path):
+    seed(engine)
+    before = table_counts(engine)
+    bad = write(tmp_path, "return.xlsx", quarterly_return(
+        engagements=[engagement_row({"Participant ID": "P-1"}), engagement_row({"Participant ID": "P-2", "LA": "Sefon"}),
+                     engagement_row({"Participant ID": "P-3", "End date": date(2020, 1, 1)})],
+        finance=[finance_row({"Amount": "#REF!"})]))
+    refused = tmp_path / "return.xls"
+    refused.write_bytes(xlsx(register()))
+    result = cli("import", bad, str(refused), url=url)
+    assert result.returncode == 1
+    errors = [line for line in result.stdout.splitlines() if ERROR_LINE.match(line)]
+    assert sorted((m["file"], m["sheet"], m["row"], m["column"]) for m in map(ERROR_LINE.match, errors)) == sorted([
+        (bad, "Engagements", "3", "LA"), (bad, "Engagements", "4", "End date"), (bad, "Finance", "2", "Amount"),
+        (str(refused), "", "", "")])
+    assert f"{bad}: rejected with 3 error(s); nothing was written" in result.stdout
+    assert f"{refused}:::: only .xlsx, .xlsm and .csv files are read, not '.xls'" in result.stdout
+    assert table_counts(engine) == before
+
+
+def test_dry_run_writes_nothing(engine, url, tmp_path):
+    before = table_counts(engine)
+    result = cli("import", "--dry-run", write(tmp_path, "register.xlsx", register()), url=url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "would import" in result.stdout
+    assert sheet_lines(result.stdout) == {("register.xlsx", "Contracts"): (1, 0, 0, 0, 0)}
+    assert table_counts(engine) == before
+
+
+@pytest.mark.parametrize("arguments", [
+    [],
+    ["import"],
+    ["import", "x.xlsx", "--no-such-option"],
+], ids=["no command", "no file", "unknown option"])
+def test_bad_command_line_exit_2(arguments, tmp_path):
+    result = cli(*arguments, cwd=PROJECT_ROOT)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "error:" in result.stderr and "Traceback" not in result.stderr
+
+
+def _unreadable_urls(tmp_path: Path) -> dict[str, str]:
+    not_a_database = tmp_path / "garbage.db"
+    not_a_database.write_bytes(b"this is not an SQLite database" * 100)
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    return {
+        "bogus scheme": "bogus://user:secret@host/db",
+        "not a URL": "not a database url",
+        "directory is a file": f"sqlite:///{a_file}/x.db",
+        "not an SQLite file": f"sqlite:///{not_a_database}",
+    }
+
+
+@pytest.mark.parametrize("case", ["bogus scheme", "not a URL", "directory is a file", "not an SQLite file"])
+def test_unreadable_database_exit_2(case, tmp_path):
+    workbook = tmp_path / "register.xlsx"
+    workbook.write_bytes(xlsx(register()))
+    result = cli("import", str(workbook), url=_unreadable_urls(tmp_path)[case])
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith("error: cannot open the database")
+    assert "Traceback" not in result.stderr and "secret" not in result.stderr
+    assert result.stdout == ""

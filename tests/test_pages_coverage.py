@@ -1,0 +1,134 @@
+"""The Coverage page, driven by AppTest on the demo database.
+
+Expected figures come from the same records through ``dashboard.coverage``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.coverage import coverage_by_region, coverage_by_year, targeting_share, supported_units, unsupported_priority_las
+from data_access.db import make_engine
+from data_access.queries import hex_layout, load
+
+AS_OF = date(2022, 6, 30)
+NAMES = {"one_to_one": "One-to-one", "group": "Group"}
+
+
+@pytest.fixture(scope="module")
+def records(demo_sqlite_url):
+    engine = make_engine(demo_sqlite_url)
+    data = load(engine)
+    positions = hex_layout(engine)
+    engine.dispose()
+    return data, positions
+
+
+@pytest.fixture
+def app(demo_sqlite_url, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", demo_sqlite_url)
+
+    def open_coverage(role: str = "admin", **params: str) -> AppTest:
+        at = AppTest.from_file("../app.py", default_timeout=60)
+        at.session_state["local_role"] = role
+        at.query_params["as_of"] = AS_OF.isoformat()
+        for key, value in params.items():
+            at.query_params[key] = value
+        at.run()
+        at.switch_page("pages/coverage.py").run()
+        assert not at.exception
+        return at
+
+    return open_coverage
+
+
+def _tables(at: AppTest, column: str):
+    return [frame.value for frame in at.dataframe if column in frame.value.columns]
+
+
+def test_las_supported_per_year_and_type_against_the_minimum(app, records):
+    data, _ = records
+    at = app()
+    shown = {}
+    for table in _tables(at, "Against minimum"):
+        for row in table.to_dict("records"):
+            shown[(row["Contract"], row["Financial year"], row["Support type"])] = row
+    minimum = {c.reference: c.min_las_per_year for c in data.contracts}
+    rows = coverage_by_year(data.units, AS_OF, data.las)
+    assert rows
+    for row in rows:
+        item = shown[(row.contract, row.financial_year, NAMES[row.support_type])]
+        assert item["LAs supported"] == row.las_supported
+        if minimum[row.contract] is None:
+            assert item["Against minimum"] == "No minimum"
+        else:
+            assert item["Against minimum"] == ("Meets" if row.las_supported >= minimum[row.contract] else "Below")
+
+
+def test_year_filter_regions_hex_map_and_targeting(app, records):
+    data, positions = records
+    year = "2021-22"
+    at = app(fy=year)
+    assert f"Regions in {year}" in [h.value for h in at.header]
+    pooled = [u.__class__(**{**u.__dict__, "contract": "all", "support_type": "any"}) for u in data.units]
+    by_region = {r.region_code: r for r in coverage_by_region(pooled, AS_OF, data.las) if r.financial_year == year}
+    regions = _tables(at, "LAs in region")[0]
+    for row in regions.to_dict("records"):
+        code = next(c for c, name in data.regions.items() if name == row["Region"])
+        assert row["LAs supported"] == by_region[code].supported
+        assert row["LAs in region"] == by_region[code].total
+
+    hexes = _tables(at, "Ofsted judgement")[0]
+    assert len(hexes) == len(positions)
+    supported = hexes[hexes["Support"] != "No support"]
+    assert 0 < len(supported) <= sum(r.supported for r in by_region.values()) + 1
+
+    targeting = _tables(at, "In greatest need at start")[0]
+    for contract in sorted({u.contract for u in data.units}):
+        units = [u for u in supported_units(data.units, AS_OF, year) if u.contract == contract]
+        if not units:
+            continue
+        result = targeting_share(units, data.statuses, AS_OF)
+        row = targeting[targeting["Contract"] == contract].iloc[0]
+        assert row["LAs supported"] == result.supported_las
+        assert row["In greatest need at start"] == result.priority_las
+
+
+def test_priority_las_without_support(app, records):
+    data, _ = records
+    at = app()
+    year = max(row.financial_year for row in coverage_by_year(data.units, AS_OF, data.las))
+    expected = unsupported_priority_las(data.units, data.statuses, data.las, AS_OF, year)
+    table = _tables(at, "Why a priority")[0]
+    assert list(table["LA code"]) == [p.la_code for p in expected]
+    assert all(reason in ("Inadequate", "SEND Written Statement of Action")
+               for reasons in table["Why a priority"] for reason in reasons.split("; "))
+
+
+def test_region_filter_keeps_one_region(app, records):
+    data, _ = records
+    region = sorted({u.region_code for u in data.units})[0]
+    at = app(region=region)
+    regions = _tables(at, "LAs in region")[0]
+    assert list(regions["Region"]) == [data.regions[region]]
+    unsupported = _tables(at, "Why a priority")
+    if unsupported:
+        assert set(unsupported[0]["Region"]) <= {data.regions[region]}
+
+
+def test_board_sees_coverage_too(app):
+    at = app("board")
+    assert "Map of support" in " ".join(h.value for h in at.header)
+    assert all("Participant ID" not in frame.value.columns for frame in at.dataframe)
+
+
+def test_an_empty_database_gives_a_helpful_message(tmp_path, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.run()
+    at.switch_page("pages/coverage.py").run()
+    assert not at.exception
+    assert any("No contracts yet" in info.value for info in at.info)

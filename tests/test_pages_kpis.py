@@ -1,0 +1,200 @@
+"""The KPIs page, driven by AppTest on the demo database.
+
+Expected figures are computed here from the same records with the rules
+(``dashboard.kpi``), never read back from the page's own helpers.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.calendar import financial_year_of
+from dashboard.kpi import PENDING, compute_kpis, plain_english_status, targets_from_contracts, unit_outcomes
+from data_access.db import make_engine
+from data_access.queries import load
+
+AS_OF = date(2022, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def records(demo_sqlite_url):
+    engine = make_engine(demo_sqlite_url)
+    data = load(engine)
+    engine.dispose()
+    return data
+
+
+@pytest.fixture
+def app(demo_sqlite_url, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", demo_sqlite_url)
+
+    def open_kpis(role: str = "admin", **params: str) -> AppTest:
+        at = AppTest.from_file("../app.py", default_timeout=60)
+        at.session_state["local_role"] = role
+        at.query_params["as_of"] = AS_OF.isoformat()
+        for key, value in params.items():
+            at.query_params[key] = value
+        at.run()
+        at.switch_page("pages/kpis.py").run()
+        assert not at.exception
+        return at
+
+    return open_kpis
+
+
+def _expected(records, as_of=AS_OF, units=None, contract=None):
+    units = records.units if units is None else units
+    if contract:
+        units = [u for u in units if u.contract == contract]
+    return compute_kpis(units, records.responses, targets_from_contracts(records.contracts), as_of)
+
+
+def _sentences(at: AppTest) -> list[str]:
+    return [m.value for m in at.markdown if " · KPI " in m.value]
+
+
+def _all_text(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info]
+    parts += [frame.value.to_csv() for frame in at.dataframe]
+    return "\n".join(parts)
+
+
+def _kpi_label(result) -> str:
+    return f"KPI {1 if result.kpi == 'one_to_one' else 2}:"
+
+
+def test_headline_sentences_show_the_rule_figures(app, records):
+    at = app()
+    sentences = _sentences(at)
+    expected = _expected(records)
+    assert expected and len(sentences) == len(expected)
+    for result in expected:
+        mine = [s for s in sentences if s.startswith(f"**{result.contract}** · {_kpi_label(result)}")]
+        assert len(mine) == 1, (result.contract, result.kpi)
+        if result.eligible >= 5:
+            assert mine[0].endswith(plain_english_status(result))
+            assert f"{result.met} of {result.eligible} " in mine[0]
+        elif result.eligible > 0:
+            assert f"{result.met} of {result.eligible} " in mine[0] and "[u]" in mine[0]
+            assert " %, 95 % interval" not in mine[0], "a rate on fewer than 5 eligible is never shown"
+        else:
+            assert "no data" in mine[0]
+
+
+def test_rates_table_and_status_table_match_the_rules(app, records):
+    at = app()
+    tables = [frame.value for frame in at.dataframe]
+    rates = next(t for t in tables if "95 % interval" in t.columns and "Quarter the package ended" not in t.columns
+                 and "Region" not in t.columns and "Role" not in t.columns and "Focus" not in t.columns)
+    statuses = next(t for t in tables if "Pending" in t.columns)
+    for result in _expected(records):
+        name = "KPI 1 (one-to-one)" if result.kpi == "one_to_one" else "KPI 2 (group)"
+        row = rates[(rates["Contract"] == result.contract) & (rates["KPI"] == name)].iloc[0]
+        assert row["Met"] == str(result.met) and row["Eligible"] == str(result.eligible)
+        status_row = statuses[(statuses["Contract"] == result.contract) & (statuses["KPI"] == name)].iloc[0]
+        assert status_row["Pending"] == str(result.pending)
+        assert status_row["In progress"] == str(result.in_progress)
+        assert status_row["No response"] == str(result.no_response)
+
+
+def test_contract_filter_limits_every_figure(app, records):
+    at = app()
+    contract = max({u.contract for u in records.units}, key=lambda c: sum(u.contract == c for u in records.units))
+    at.selectbox(key="filter_contract").set_value(contract).run()
+    assert not at.exception
+    sentences = _sentences(at)
+    assert sentences and all(s.startswith(f"**{contract}**") for s in sentences)
+    assert at.query_params["contract"] == [contract] or at.query_params["contract"] == contract
+    trend = next(frame.value for frame in at.dataframe if "Quarter the package ended" in frame.value.columns)
+    assert set(trend["Contract"]) == {contract}
+
+
+def test_financial_year_filter_counts_packages_ending_in_that_year(app, records):
+    year = "2021-22"
+    at = app(fy=year)
+    ending = [u for u in records.units if u.end_date and financial_year_of(u.end_date) == year]
+    expected = _expected(records, units=ending)
+    sentences = _sentences(at)
+    assert len(sentences) == len(expected)
+    for result in expected:
+        if result.eligible:
+            assert any(s.startswith(f"**{result.contract}** · {_kpi_label(result)} {result.met} of {result.eligible} ")
+                       for s in sentences), (result.contract, result.kpi)
+
+
+def test_query_params_open_the_page_on_one_contract(app, records):
+    contract = sorted({u.contract for u in records.units})[0]
+    at = app(contract=contract)
+    assert at.selectbox(key="filter_contract").value == contract
+    assert all(s.startswith(f"**{contract}**") for s in _sentences(at))
+
+
+def _chase_expected(records, as_of=AS_OF):
+    return {
+        o.unit.participant_id
+        for o in unit_outcomes(records.units, records.responses, as_of)
+        if o.status == PENDING and o.window_end <= as_of + timedelta(days=30)
+    }
+
+
+def test_chase_table_lists_follow_ups_due_within_30_days(app, records):
+    expected = _chase_expected(records)
+    assert expected, "the demo data has a follow-up to chase at AS_OF"
+    at = app("admin")
+    assert "Follow-ups to chase" in [h.value for h in at.header]
+    table = next(frame.value for frame in at.dataframe if "Participant ID" in frame.value.columns)
+    assert set(table["Participant ID"]) == expected
+    assert (table["Days left"] <= 30).all() and (table["Days left"] > 0).all()
+    assert "Participant name" in table.columns, "administrators may see names"
+
+
+def test_board_members_never_see_participants(app, records):
+    at = app("board")
+    assert "Follow-ups to chase" not in [h.value for h in at.header]
+    assert all("Participant ID" not in frame.value.columns for frame in at.dataframe)
+    assert all("Participant name" not in frame.value.columns for frame in at.dataframe)
+    text = _all_text(at)
+    for participant in _chase_expected(records):
+        assert participant not in text
+
+
+def _la_with_small_counts(records):
+    """An LA whose KPI figures include a count of 1 to 4 (could identify someone)."""
+    for code in sorted({u.la_code for u in records.units}):
+        results = _expected(records, units=[u for u in records.units if u.la_code == code])
+        for result in results:
+            if 1 <= result.met <= 4 or 1 <= result.eligible <= 4:
+                return code, result
+    raise AssertionError("the demo data has an LA with small counts")
+
+
+def test_board_la_level_small_counts_are_suppressed(app, records):
+    code, result = _la_with_small_counts(records)
+    at = app("board", la=code)
+    sentence = next(s for s in _sentences(at) if s.startswith(f"**{result.contract}** · {_kpi_label(result)}"))
+    assert "[c]" in sentence
+    assert f"{result.met} of {result.eligible}" not in sentence
+    rates = next(frame.value for frame in at.dataframe if "Against target" in frame.value.columns)
+    assert "[c]" in set(rates["Rate"])
+
+
+def test_other_roles_see_la_level_counts(app, records):
+    code, result = _la_with_small_counts(records)
+    at = app("admin", la=code)
+    sentence = next(s for s in _sentences(at) if s.startswith(f"**{result.contract}** · {_kpi_label(result)}"))
+    assert "[c]" not in sentence
+    if result.eligible:
+        assert f"{result.met} of {result.eligible}" in sentence
+
+
+def test_an_empty_database_gives_a_helpful_message(tmp_path, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.session_state["local_role"] = "admin"
+    at.run()
+    at.switch_page("pages/kpis.py").run()
+    assert not at.exception
+    assert any("No participants yet" in info.value for info in at.info)

@@ -1,0 +1,141 @@
+"""The LA profile page (AppTest) and its pure parts (dashboard.la_profile)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from dashboard import la_profile as lp
+from dashboard.records import ContractTerms, InvoiceLine, Unit
+from tests.small_db import (
+    IA,
+    KNOWSLEY,
+    LD,
+    PARTICIPANT_NAMES,
+    SEFTON,
+    frame_with,
+    open_page,
+    small_db_url,  # noqa: F401
+)
+
+AS_OF = "2022-06-30"
+PAGE = "pages/la_profile.py"
+
+
+@pytest.fixture
+def page(monkeypatch, small_db_url):  # noqa: F811
+    def open_(role="case_lead", **params):
+        return open_page(monkeypatch, small_db_url, PAGE, role=role, **{"as_of": AS_OF, **params})
+    return open_
+
+
+def shown_text(at) -> str:
+    parts = [m.value for m in at.markdown] + [str(e.value) for e in at.dataframe]
+    parts += [e.value.to_csv() for e in at.dataframe]
+    return "\n".join(parts)
+
+
+def test_la_from_the_url(page):
+    at = page(la=SEFTON)
+    assert not at.exception
+    assert at.selectbox(key="la_profile_la").value == SEFTON
+    assert at.header[0].value == "Sefton"
+    assert any("North West" in m.value and "Inadequate" in m.value for m in at.markdown)
+    history = frame_with(at, "In intervention")
+    assert history.iloc[0]["In intervention"] == "Yes"  # imported status, 1 May 2021
+    assert "Inadequate" in set(history["ILACS judgement"])
+
+
+def test_packages_participants_and_adviser_days(page):
+    at = page(la=SEFTON)
+    packages = frame_with(at, "Delivered by").set_index("Package")
+    assert sorted(packages.index) == ["IA-1", "LD-1", "LD-G1"]
+    assert packages.loc["LD-1", "Days delivered"] == 6 and packages.loc["LD-1", "Delivered by"] == "Mentor A"
+    assert packages.loc["IA-1", "Status"] == "Running"
+
+    participants = frame_with(at, "Participant ID").set_index("Participant ID")
+    assert participants.loc["P-0001", "Status"] == "Met"  # 2 -> 4 with impact, within 3 months
+    assert participants.loc["P-0004", "Status"] == "In progress"  # group with no end date
+    assert "Name" not in participants.columns
+    assert not any(name in shown_text(at) for name in PARTICIPANT_NAMES)
+
+    adviser = frame_with(at, "Over the limit")
+    months = dict(zip(adviser["Month"], zip(adviser["Days"], adviser["Over the limit"])))
+    assert months == {pd.Timestamp("2021-07-01"): (4.0, "No"), pd.Timestamp("2021-08-01"): (4.5, "Yes"),
+                      pd.Timestamp("2021-09-01"): (3.0, "No")}
+    assert set(adviser["Contract"]) == {IA}
+    assert set(adviser["Source"]) == {lp.FROM_INVOICES}
+
+
+def test_pick_another_la_by_key(page):
+    at = page(la=SEFTON)
+    at.selectbox(key="la_profile_la").set_value(KNOWSLEY).run()
+    assert not at.exception
+    assert at.header[0].value == "Knowsley"
+    assert at.query_params["la"] == [KNOWSLEY] or at.query_params["la"] == KNOWSLEY
+    packages = frame_with(at, "Delivered by")
+    assert sorted(packages["Package"]) == ["LD-2", "SLI-1"]
+    comparison = frame_with(at, "Packages per LA").set_index("Area")
+    assert list(comparison.index) == ["Knowsley", "North West", "England"]
+    assert comparison.loc["Knowsley", "Packages"] == 2
+    # LD-2 not met, SLI-1 no response: 0 of 2 eligible, low reliability
+    assert comparison.loc["Knowsley", "KPI 1 rate"] == "0 % [u]"
+    assert comparison.loc["Knowsley", "KPI 1 met / eligible"] == "0 / 2"
+    # North West: LD-1 met (Sefton) + LD-2 + SLI-1 = 1 of 3; Leeds is in Yorkshire
+    assert comparison.loc["North West", "KPI 1 met / eligible"] == "1 / 3"
+    assert comparison.loc["North West", "Packages"] == 5
+    assert any("No improvement adviser" in m.value for m in at.markdown)
+
+
+def test_labels_search_by_name_gss_and_dfe_code(page):
+    at = page(la=SEFTON)
+    options = at.selectbox(key="la_profile_la").options
+    assert "Sefton (E08000014, DfE 343)" in options
+
+
+def test_default_is_the_case_leads_own_la(page):
+    at = page()
+    assert at.selectbox(key="la_profile_la").value == SEFTON  # demo case lead: Sefton
+
+
+def test_board_members_cannot_open_it(monkeypatch, small_db_url):  # noqa: F811
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        open_page(monkeypatch, small_db_url, PAGE, role="board", as_of=AS_OF)
+
+
+def unit(package, la, start, end, days, contract="ADV"):
+    return Unit(contract, package, f"P-{package}", "one_to_one", la, "E12000002", "Lead Member", None, start, end,
+                days_delivered=days)
+
+
+ADVISER = ContractTerms("ADV", "Adviser", "S", "Improvement adviser", "Call-off", date(2021, 4, 1),
+                        date(2023, 3, 31))
+
+
+def test_adviser_days_from_engagements_when_the_call_off_spans_several_las():
+    units = [unit("A", SEFTON, date(2021, 7, 1), date(2021, 9, 30), 15),
+             unit("B", KNOWSLEY, date(2021, 7, 1), date(2021, 7, 31), 2)]
+    lines = [InvoiceLine("ADV", "I", 1, "2021-22", 2, "Adviser days", "Adviser (July 2021)", None, 10, 600, 6000,
+                         None, date(2021, 10, 1))]
+    table = lp.adviser_days_by_month([ADVISER], units, lines, SEFTON, date(2022, 6, 30))
+    assert table["Days"].tolist() == [5.0, 5.0, 5.0]  # 15 days over July-September: an average
+    assert set(table["Over the limit"]) == {"Yes"} and set(table["Source"]) == {lp.FROM_ENGAGEMENTS}
+
+
+@pytest.mark.parametrize("text, month", [
+    ("Improvement adviser (July 2021)", date(2021, 7, 1)),
+    ("days in SEPTEMBER 2022", date(2022, 9, 1)),
+    ("Travel", None),
+    (None, None),
+])
+def test_month_named(text, month):
+    assert lp.month_named(text) == month
+
+
+def test_participant_names_only_when_given():
+    units = [unit("A", SEFTON, date(2021, 7, 1), date(2021, 9, 30), 5)]
+    assert "Name" not in lp.participant_table(units, [], SEFTON, date(2022, 6, 30)).columns
+    named = lp.participant_table(units, [], SEFTON, date(2022, 6, 30), names={("ADV", "A", "P-A"): "X"})
+    assert named.loc[0, "Name"] == "X"

@@ -1,0 +1,145 @@
+"""The Overview (home) page, driven by AppTest on the demo database.
+
+Expected figures come from the same records through the rules
+(``dashboard.kpi``, ``dashboard.coverage``, ``dashboard.finance``, ``dashboard.timelines``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from urllib.parse import parse_qs
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.calendar import financial_year_of
+from dashboard.coverage import coverage_by_year
+from dashboard.finance import spend_against_allocations
+from dashboard.kpi import compute_kpis, plain_english_status, targets_from_contracts
+from dashboard.timelines import deadlines_within, derived_obligations
+from data_access.db import make_engine
+from data_access.queries import load
+
+AS_OF = date(2022, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def records(demo_sqlite_url):
+    engine = make_engine(demo_sqlite_url)
+    data = load(engine)
+    engine.dispose()
+    return data
+
+
+@pytest.fixture
+def app(demo_sqlite_url, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", demo_sqlite_url)
+
+    def open_overview(role: str = "admin", **params: str) -> AppTest:
+        at = AppTest.from_file("../app.py", default_timeout=60)
+        at.session_state["local_role"] = role
+        at.query_params["as_of"] = AS_OF.isoformat()
+        for key, value in params.items():
+            at.query_params[key] = value
+        at.run()
+        assert not at.exception
+        return at
+
+    return open_overview
+
+
+def _table(at: AppTest, column: str):
+    return next(frame.value for frame in at.dataframe if column in frame.value.columns)
+
+
+def test_headline_kpis_in_plain_english(app, records):
+    at = app("board")
+    bullets = [m.value for m in at.markdown if m.value.startswith("- KPI ")]
+    results = compute_kpis(records.units, records.responses, targets_from_contracts(records.contracts), AS_OF)
+    assert len(bullets) == len(results)
+    for result in results:
+        if result.eligible >= 5:
+            assert f"- {plain_english_status(result)}" in bullets
+        elif result.eligible:
+            assert any(f"{result.met} of {result.eligible} " in b and "[u]" in b for b in bullets)
+
+
+def test_each_contract_links_to_its_kpis_keeping_the_filters(app, records):
+    at = app("admin", fy="2021-22")
+    links = [link.proto for link in at.get("page_link") if link.proto.label.startswith("KPI details for")]
+    ending = [u for u in records.units if u.end_date and financial_year_of(u.end_date) == "2021-22"]
+    contracts = sorted({r.contract for r in compute_kpis(ending, records.responses, None, AS_OF)})
+    assert contracts
+    assert sorted(link.label.removeprefix("KPI details for ") for link in links) == contracts
+    for link in links:
+        params = parse_qs(link.query_string)
+        assert params["contract"] == [link.label.removeprefix("KPI details for ")]
+        assert params["fy"] == ["2021-22"] and params["as_of"] == [AS_OF.isoformat()]
+        assert link.page == "kpis"
+
+
+def test_coverage_against_the_minimum_for_the_latest_year(app, records):
+    at = app()
+    rows = coverage_by_year(records.units, AS_OF, records.las)
+    year = max(row.financial_year for row in rows)
+    assert f"Coverage in {year}" in [h.value for h in at.header]
+    table = _table(at, "Against minimum")
+    minimum = {c.reference: c.min_las_per_year for c in records.contracts}
+    names = {"one_to_one": "One-to-one", "group": "Group"}
+    for row in rows:
+        if row.financial_year != year:
+            continue
+        shown = table[(table["Contract"] == row.contract) & (table["Support type"] == names[row.support_type])].iloc[0]
+        assert shown["LAs supported"] == row.las_supported
+        if minimum[row.contract] is not None:
+            verdict = "meets" if row.las_supported >= minimum[row.contract] else "below"
+            sentence = f"- {row.contract} {names[row.support_type].lower()}: {row.las_supported} "
+            assert any(m.value.startswith(sentence) and verdict in m.value for m in at.markdown)
+
+
+def test_spend_against_allocation_totals_per_contract(app, records):
+    year = "2021-22"
+    at = app(fy=year)
+    table = _table(at, "Allocated (£)")
+    rows = [r for r in spend_against_allocations(records.allocations, records.invoice_lines, AS_OF)
+            if r.financial_year == year]
+    for contract in {r.contract for r in rows}:
+        mine = [r for r in rows if r.contract == contract]
+        shown = table[table["Contract"] == contract].iloc[0]
+        assert Decimal(str(shown["Spent (£)"])).quantize(Decimal("0.01")) == sum(r.spent for r in mine).quantize(Decimal("0.01"))
+        assert Decimal(str(shown["Allocated (£)"])).quantize(Decimal("0.01")) == sum(r.allocated for r in mine).quantize(Decimal("0.01"))
+        assert shown["Headings overspent"] == sum(r.overspent for r in mine)
+
+
+def test_next_deadlines(app, records):
+    at = app()
+    items = list(records.milestones)
+    for contract in records.contracts:
+        items += derived_obligations(contract, (AS_OF, AS_OF + timedelta(days=60)))
+    expected = deadlines_within(items, AS_OF, 60)
+    table = _table(at, "Days left")
+    assert len(table) == len(expected)
+    assert list(table["What"]) == [d.name for d in expected]
+
+
+def test_board_sees_no_personal_data_and_no_importer_names(app):
+    at = app("board")
+    imports = _table(at, "file_name")
+    assert "imported_by" not in imports.columns
+    assert all("Participant ID" not in frame.value.columns for frame in at.dataframe)
+    contracts = _table(at, "Programme")
+    assert len(contracts) >= 1
+
+
+def test_administrators_see_who_imported(app):
+    at = app("admin")
+    assert "imported_by" in _table(at, "file_name").columns
+
+
+def test_an_empty_database_gives_a_helpful_message(tmp_path, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.run()
+    assert not at.exception
+    assert any("No contracts yet" in info.value for info in at.info)

@@ -1,0 +1,124 @@
+"""The Timelines page (AppTest) and the six-monthly reviews of LAs in intervention (pure)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from dashboard.records import LAStatus
+from dashboard.timelines import INTERVENTION_REVIEW, deadlines_within, intervention_reviews
+from tests.small_db import IA, LD, SLI, frame_with, open_page, small_db_url  # noqa: F401
+
+AS_OF = "2022-06-30"
+PAGE = "pages/timelines.py"
+
+
+def status(on, in_intervention, code="E08000014", ilacs=None):
+    return LAStatus(code, on, ilacs, None, None, in_intervention)
+
+
+@pytest.mark.parametrize(
+    "statuses, until, expected",
+    [
+        pytest.param([status(date(2021, 5, 1), True)], date(2022, 11, 1),
+                     [date(2021, 11, 1), date(2022, 5, 1), date(2022, 11, 1)], id="every 6 months, until inclusive"),
+        pytest.param([status(date(2021, 8, 31), True)], date(2022, 3, 1), [date(2022, 2, 28)],
+                     id="clamped to the month's last day"),
+        pytest.param([status(date(2021, 5, 1), True), status(date(2022, 3, 1), None, ilacs="Good")],
+                     date(2022, 6, 1), [date(2021, 11, 1), date(2022, 5, 1)], id="a silent record changes nothing"),
+        pytest.param([status(date(2021, 5, 1), True), status(date(2022, 2, 1), True)], date(2022, 6, 1),
+                     [date(2021, 11, 1), date(2022, 5, 1)], id="a second True record does not restart"),
+        pytest.param([status(date(2021, 5, 1), True), status(date(2022, 5, 1), False)], date(2023, 1, 1),
+                     [date(2021, 11, 1)], id="left intervention on the review date: not owed"),
+        pytest.param([status(date(2021, 5, 1), True), status(date(2021, 9, 1), False),
+                      status(date(2022, 1, 10), True)], date(2022, 12, 31),
+                     [date(2022, 7, 10)], id="back in intervention: a new schedule"),
+        pytest.param([status(date(2021, 5, 1), False)], date(2023, 1, 1), [], id="never in intervention"),
+        pytest.param([status(date(2021, 5, 1), None)], date(2023, 1, 1), [], id="not recorded"),
+    ],
+)
+def test_intervention_reviews(statuses, until, expected):
+    reviews = intervention_reviews(statuses, until)
+    assert [r.due_date for r in reviews] == expected
+    assert all(r.kind == INTERVENTION_REVIEW and r.la_code == "E08000014" for r in reviews)
+
+
+def test_intervention_reviews_are_deadlines():
+    reviews = intervention_reviews([status(date(2021, 5, 1), True)], date(2022, 12, 31))
+    found = deadlines_within(reviews, date(2022, 4, 15), days=60)
+    assert [(d.kind, d.due_date, d.days_left) for d in found] == [(INTERVENTION_REVIEW, date(2022, 5, 1), 16)]
+
+
+@pytest.fixture
+def page(monkeypatch, small_db_url):  # noqa: F811
+    def open_(**params):
+        return open_page(monkeypatch, small_db_url, PAGE, **{"as_of": AS_OF, **params})
+    return open_
+
+
+def test_contracts_milestones_and_deadlines(page):
+    at = page()
+    assert not at.exception
+    contracts = frame_with(at, "Latest end (with extensions)").set_index("Contract")
+    assert contracts.loc[IA, "Break date"] == pd.Timestamp("2022-03-31")
+    assert contracts.loc[LD, "Latest end (with extensions)"] == pd.Timestamp("2024-03-31")
+    assert contracts.loc[SLI, "Latest end (with extensions)"] == pd.Timestamp("2023-03-31")
+
+    milestones = frame_with(at, "Milestone").set_index("Milestone")
+    assert milestones["Status"].to_dict() == {
+        "Mobilisation complete": "Done", "Interim evaluation report": "Overdue",
+        "Diagnostic report": "Due soon", "Final report": "Upcoming",
+    }
+
+    deadlines = frame_with(at, "What")
+    items = set(zip(deadlines["Contract"], deadlines["Details"], deadlines["Days left"]))
+    assert (IA, "Diagnostic report", 15) in items
+    assert (LD, "Invoice for 2022-23 Q1", 30) in items  # 30 days after 30 June
+    assert (LD, "Progress report for 2022-23 Q1", 30) in items
+    # improvement adviser call-off from 30 June 2021: case report 9 is 9 x 6 weeks later
+    assert (IA, "Case report 9", 13) in items
+    assert all(0 <= days <= 60 for days in deadlines["Days left"])
+    assert "Interim evaluation report" not in set(deadlines["Details"])  # overdue, not ahead
+
+
+def test_contracts_ending_with_extension_options(page):
+    at = page()
+    ending = frame_with(at, "Extension option up to").set_index("Contract")
+    assert sorted(ending.index) == [IA, LD]  # SLI ends 31 March 2023: more than 6 months away
+    assert ending.loc[LD, "Options"] == "May be extended to 31 March 2024"
+    assert ending.loc[LD, "Days left"] == 92
+
+
+def test_intervention_review_listed_for_sefton(page):
+    at = page()
+    obligations = frame_with(at, "Only if extended")
+    reviews = obligations[obligations["Obligation"] == "Six-monthly intervention review"]
+    assert set(reviews["LA"]) == {"Sefton"}
+    assert pd.Timestamp("2022-11-01") in set(reviews["Due"])  # status 1 May 2021, every 6 months
+
+
+def test_contract_filter(page):
+    at = page()
+    at.selectbox(key="filter_contract").set_value(SLI).run()
+    assert not at.exception
+    assert set(frame_with(at, "Milestone")["Contract"]) == {SLI}
+    assert any("No contract ends" in m.value for m in at.markdown)
+
+
+def test_board_members_see_timelines(monkeypatch, small_db_url):  # noqa: F811
+    at = open_page(monkeypatch, small_db_url, PAGE, role="board", as_of=AS_OF)
+    assert not at.exception and at.title[0].value == "Timelines"
+
+
+def test_a_contract_past_its_end_date_is_listed_by_its_latest_end():
+    from dashboard.records import ContractTerms
+    from dashboard.timeline_views import ending_table
+
+    extended = ContractTerms("X", "X", "S", "Leadership development", None, date(2021, 6, 11), date(2022, 3, 31),
+                             extension_up_to=date(2024, 3, 31))
+    table = ending_table([extended], date(2024, 3, 15))
+    assert table.loc[0, "End"] == pd.Timestamp("2024-03-31") and table.loc[0, "Days left"] == 16
+    assert table.loc[0, "Options"] == "Latest end with extensions: no option left"
+    assert ending_table([extended], date(2022, 1, 1)).loc[0, "Options"] == "May be extended to 31 March 2024"
