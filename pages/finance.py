@@ -20,9 +20,7 @@ def _sources(url: str, scope, version: int):
     return invoice_sources(context.engine(), scope)
 
 
-viewer = st.session_state.get("viewer")
-if viewer is None:  # opened before app.py chose the pages (first request after a restart)
-    st.switch_page("app.py")
+viewer = context.page_viewer()
 scope = Filters().scope(viewer)
 data = context.oversight_data(scope)
 years = fv.financial_years(data.allocations, data.invoice_lines)

@@ -31,9 +31,7 @@ def _page(_data, url: str, scope: Scope, version: int, as_of: date, fy: str | No
                           views.Disclosure(board, la_level), detail)
 
 
-viewer = st.session_state.get("viewer")
-if viewer is None:  # run without the app shell (a deep link before the app's first run): sign-in and roles first
-    st.switch_page("app.py")
+viewer = context.page_viewer()
 url, version = context.database_url(), context.data_version()
 base_scope = Filters().scope(viewer)
 options = _options(context.oversight_data(base_scope), url, base_scope, version)

@@ -14,9 +14,7 @@ from ui.filters import Filters, current_filters, filter_sidebar
 DATE = st.column_config.DateColumn(format="DD/MM/YYYY")
 MONTH = st.column_config.DateColumn(format="MMM YYYY")
 
-viewer = st.session_state.get("viewer")
-if viewer is None:  # opened before app.py chose the pages (first request after a restart)
-    st.switch_page("app.py")
+viewer = context.page_viewer()
 st.title("LA profile")
 if aggregate_only(viewer):
     st.error("LA profiles are not part of the Board's view.")

@@ -6,6 +6,9 @@ import streamlit as st
 
 from dashboard import registry
 from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SMALL_COUNT_MAX, SUPPRESSED
+from ui import context
+
+context.page_viewer()
 
 st.title("Methodology")
 st.markdown(

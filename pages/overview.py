@@ -42,9 +42,7 @@ def _link_params(filters: Filters, contract: str) -> dict[str, str]:
     return {key: value for key, value in values.items() if value}
 
 
-viewer = st.session_state.get("viewer")
-if viewer is None:  # run without the app shell (a deep link before the app's first run): sign-in and roles first
-    st.switch_page("app.py")
+viewer = context.page_viewer()
 url, version = context.database_url(), context.data_version()
 base_scope = Filters().scope(viewer)
 options = _options(context.oversight_data(base_scope), url, base_scope, version)

@@ -12,9 +12,7 @@ from ui.filters import Filters, filter_sidebar
 
 DATE = st.column_config.DateColumn(format="DD/MM/YYYY")
 
-viewer = st.session_state.get("viewer")
-if viewer is None:  # opened before app.py chose the pages (first request after a restart)
-    st.switch_page("app.py")
+viewer = context.page_viewer()
 data = context.oversight_data(Filters().scope(viewer))
 filters = filter_sidebar([c.reference for c in data.contracts], [], data.regions, {}, show=("contract", "as_of"))
 as_of = filters.as_of_date

@@ -40,9 +40,9 @@ def chart_with_table(
     """A chart, its text summary and its data table with downloads."""
     st.markdown(summary)
     if chart is not None and not table.empty:
-        st.altair_chart(chart, use_container_width=True)
+        st.altair_chart(chart, width="stretch")
     with st.expander("Data table", expanded=table_expanded or chart is None):
-        st.dataframe(table, hide_index=True, use_container_width=True)
+        st.dataframe(table, hide_index=True, width="stretch")
         if not table.empty:
             download_buttons({file_stem[:31]: table}, file_stem, key)
 
