@@ -59,7 +59,20 @@ def main() -> None:
     sections = {name: [PAGES[key] for key in keys] for name, keys in ROLE_PAGES[viewer.role].items()}
     sections["About"] = [PAGES[key] for key in ABOUT]
     st.session_state["viewer"] = viewer
-    st.navigation(sections).run()
+    current = st.navigation(sections)
+    _open_deep_link(sections)
+    current.run()
+
+
+def _open_deep_link(sections: dict) -> None:
+    """A deep link served before the navigation existed comes back here with ``next``."""
+    asked_for = st.query_params.get(context.NEXT_PAGE)
+    if not asked_for:
+        return
+    del st.query_params[context.NEXT_PAGE]
+    allowed = {page for pages in sections.values() for page in pages}
+    if asked_for in PAGES and PAGES[asked_for] in allowed:
+        st.switch_page(PAGES[asked_for], query_params=st.query_params.to_dict())
 
 
 main()

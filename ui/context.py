@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import os
+from pathlib import Path
 
 import streamlit as st
 
@@ -13,6 +15,7 @@ from data_access.repositories import Scope
 from data_access.settings import load_settings
 
 LOCAL_USER = "local.user@localhost"
+NEXT_PAGE = "next"  # query parameter: the page a deep link asked for
 
 
 def database_url() -> str:
@@ -98,9 +101,10 @@ def page_viewer() -> Viewer:
     Streamlit serves files in ``pages/`` on its own on the very first request after
     a server start when that request is a deep link (before ``st.navigation`` has
     run once). Such a run goes back through app.py, so sign-in and roles always
-    apply; the link's filters are kept.
+    apply, and app.py then opens the page asked for (``next``) with the link's filters.
     """
     viewer = st.session_state.get("viewer")
     if viewer is None:
-        st.switch_page("app.py", query_params=dict(st.query_params))
+        asked_for = Path(inspect.stack()[1].filename).stem
+        st.switch_page("app.py", query_params={**st.query_params.to_dict(), NEXT_PAGE: asked_for})
     return viewer
