@@ -44,7 +44,7 @@ def coverage_year_chart(frame: pd.DataFrame) -> alt.Chart | None:
         xOffset=alt.XOffset("Support type:N", sort=SUPPORT_TYPE_DOMAIN),
     )
     bars = base.mark_bar().encode(
-        y=alt.Y("LAs supported:Q", title="LAs supported"),
+        y=alt.Y("LAs supported:Q", title="LAs supported", axis=alt.Axis(tickMinStep=1, format="d")),
         color=alt.Color("Support type:N", scale=alt.Scale(domain=SUPPORT_TYPE_DOMAIN, range=SUPPORT_TYPE_COLOURS)),
         tooltip=["Contract:N", "Financial year:O", "Support type:N", "LAs supported:Q", "Minimum:Q", "Against minimum:N"],
     )
