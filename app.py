@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.access import ADMIN, BOARD, CASE_LEAD, CONTRACT_MANAGER, ROLE_NAMES
+from data_access.access import record_sign_in
 from ui import context
 
 st.set_page_config(page_title="Improvement Oversight", page_icon=":material/monitoring:", layout="wide")
@@ -51,6 +52,9 @@ def main() -> None:
             st.error(f"{viewer.email} has no role in this service yet. Ask an administrator to add you.")
             st.button("Sign out", on_click=st.logout)
             st.stop()
+        if st.session_state.get("signed_in_as") != viewer.email:  # audit each sign-in once per session
+            record_sign_in(context.engine(), viewer)
+            st.session_state["signed_in_as"] = viewer.email
         st.sidebar.caption(f"Signed in as {viewer.email} ({viewer.role_name})")
         st.sidebar.button("Sign out", on_click=st.logout)
     else:

@@ -32,7 +32,8 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    return safe_frame(frame).to_csv(index=False).encode("utf-8-sig")
+    # "\r\n" rows (as Excel writes them) make the writer quote any cell holding a line break.
+    return safe_frame(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def excel_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:

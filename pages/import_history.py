@@ -1,4 +1,93 @@
+"""Import history: every import with who, when, file, SHA-256, counts and outcome; undo."""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
 import streamlit as st
 
-st.title("import_history")
-st.info("This page is being built.")
+from dashboard.access import may_upload
+from data_access import access
+from data_access.undo import UndoRefused
+from ui import context
+from ui.components import download_buttons, empty_state
+
+log = logging.getLogger(__name__)
+
+viewer = context.page_viewer()
+st.title("Import history")
+if not may_upload(viewer):
+    st.error("Only contract managers and administrators see the import history.")
+    st.stop()
+engine = context.engine()
+
+message = st.session_state.pop("undo_message", None)
+if message:
+    st.success(message)
+
+try:
+    history = access.history_for(engine, viewer)
+except Exception:  # noqa: BLE001 - never a stack trace on screen
+    log.exception("import history")
+    st.error("The import history could not be read. Please try again.")
+    st.stop()
+
+if not history:
+    empty_state("No imports yet." if viewer.role == "admin" else "No imports of your contracts yet.")
+    st.stop()
+
+OUTCOMES = {"imported": "Imported", "rejected": "Rejected", "undone": "Undone"}
+table = pd.DataFrame([
+    {"Import": row["id"], "When (UTC)": row["imported_at"].strftime("%d/%m/%Y %H:%M"), "Who": row["imported_by"],
+     "File": row["file_name"], "Kind": row["kind"], "Contracts": ", ".join(row["contracts"]),
+     "Outcome": OUTCOMES.get(row["outcome"], row["outcome"]), "New": row["inserted"], "Updated": row["updated"],
+     "Unchanged": row["unchanged"], "Skipped": row["skipped"], "Flags": row["flags"], "SHA-256": row["sha256"]}
+    for row in history
+])
+shown = "every import" if viewer.role == "admin" else "imports of your contracts and your own"
+st.write(f"{len(table)} import(s), newest first ({shown}). Rejected files wrote nothing; undone imports were "
+         "reversed exactly.")
+st.dataframe(table, hide_index=True, width="stretch")
+download_buttons({"Imports": table}, "import-history", key="history")
+
+rejected = [row for row in history if row["outcome"] == "rejected" and row["errors"]]
+if rejected:
+    with st.expander("Why files were rejected"):
+        choice = st.selectbox("Rejected import", [row["id"] for row in rejected], key="rejected_choice",
+                              format_func=lambda i: next(f"{i}: {r['file_name']}" for r in rejected if r["id"] == i))
+        errors = next(row["errors"] for row in rejected if row["id"] == choice)
+        st.dataframe(pd.DataFrame({"Error": errors}), hide_index=True, width="stretch")
+
+st.subheader("Undo an import")
+undoable = [row for row in history if row["may_undo"]]
+if not undoable:
+    st.write("There is no import you may undo.")
+    st.stop()
+st.write("Undoing puts the data back exactly as it was before the import: rows it added are removed and rows it "
+         "changed get their earlier values. Later imports that changed the same rows must be undone first.")
+labels = {row["id"]: f"Import {row['id']}: {row['file_name']} ({row['imported_at']:%d/%m/%Y %H:%M}, {row['imported_by']})"
+          for row in undoable}
+chosen = st.selectbox("Import to undo", list(labels), format_func=labels.get, key="undo_choice")
+blocking = access.blocking_imports(engine, chosen)
+if blocking:
+    st.warning("This import cannot be undone yet: later imports changed the same rows or rely on them. "
+               "Undo these first, newest first.")
+    st.dataframe(pd.DataFrame([{"Import": b["id"], "File": b["file_name"], "Who": b["imported_by"],
+                                "When (UTC)": b["imported_at"].strftime("%d/%m/%Y %H:%M")} for b in blocking]),
+                 hide_index=True, width="stretch")
+confirm = st.checkbox("I understand this removes the import's changes", key="undo_confirm_box")
+if st.button("Undo import", type="primary", disabled=bool(blocking) or not confirm, key="undo_button"):
+    try:
+        result = access.undo_as(engine, viewer, chosen)
+    except UndoRefused as refusal:
+        st.error(str(refusal))
+    except PermissionError as refusal:
+        st.error(str(refusal))
+    except Exception:  # noqa: BLE001
+        log.exception("undo")
+        st.error("The import could not be undone; nothing was changed. Please try again.")
+    else:
+        st.session_state["undo_message"] = (f"Import {result.import_id} was undone: {result.deleted} row(s) removed, "
+                                            f"{result.restored} row(s) restored.")
+        st.rerun()

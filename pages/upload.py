@@ -1,4 +1,143 @@
+"""Upload data: blank templates, validation with every error, a preview, then Confirm.
+
+Nothing is written before Confirm: the uploaded bytes wait in ``st.session_state``;
+Confirm imports each file through ``data_access.services.import_file``, which
+validates again and writes the file in one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+
 import streamlit as st
 
-st.title("upload")
-st.info("This page is being built.")
+from dashboard.access import may_upload
+from data_access import access, templates
+from ui import context
+from ui import upload_flow
+from ui.components import download_buttons
+from ui.upload_flow import XLSX_MIME, Upload
+
+log = logging.getLogger(__name__)
+STATE = "upload_state"  # {"signature", "checks", "uploads", "contract"} of the files being checked
+RESULTS = "upload_results"
+ROUND = "upload_round"  # a new uploader (emptied) after each Confirm
+
+
+def _fail(message: str) -> None:
+    log.exception(message)
+    st.error(f"{message} Nothing was written. Please try again; if it happens again, tell an administrator.")
+
+
+viewer = context.page_viewer()
+st.title("Upload data")
+if not may_upload(viewer):
+    st.error("Only contract managers and administrators upload data.")
+    st.stop()
+engine = context.engine()
+contracts = access.upload_contracts(engine, viewer)
+
+with st.expander("Download a blank template", expanded=False):
+    st.write("Each template has the columns the importer reads (* marks the required ones), drop-down lists and an "
+             "Instructions sheet. Choose a contract to fill in its reference and its expenditure headings.")
+    left, middle, right = st.columns(3)
+    kind = left.selectbox("Template", templates.KINDS, format_func=str.capitalize, key="template_kind")
+    chosen = middle.selectbox("For contract", ["", *contracts], format_func=lambda ref: ref or "Any contract",
+                              key="template_contract")
+    try:
+        data = access.template_for(engine, viewer, kind, chosen or None)
+        right.download_button("Download template", data, file_name=templates.template_file_name(kind, chosen or None),
+                              mime=XLSX_MIME, key="template_download", type="secondary")
+    except Exception:  # noqa: BLE001 - never a stack trace on screen
+        _fail("The template could not be made.")
+
+results = st.session_state.get(RESULTS)
+if results:
+    for result in results:
+        if result.import_id is not None:
+            st.success(f"{upload_flow.summary_line(result.plan)}. Imported (import {result.import_id}).")
+        else:
+            st.error(f"{result.name} was not imported: {len(result.errors)} error(s).")
+            st.dataframe(upload_flow.error_table([upload_flow.FileCheck(Upload(result.name, b""), result.plan)]),
+                         hide_index=True, width="stretch")
+    st.page_link("pages/import_history.py", label="See the import history (and undo an import)", icon=":material/history:")
+
+st.subheader("Upload files")
+st.write("Upload one or more contract registers, pricing schedules, quarterly returns or LA status workbooks "
+         "(.xlsx, .xlsm or .csv, up to 25 MB). Files are checked and shown to you first; nothing is saved until "
+         "you confirm. Upload a new contract's register and pricing schedule, and confirm them, before its returns.")
+contract_option = st.selectbox(
+    "Contract for files that do not name one", ["", *contracts], format_func=lambda ref: ref or "None (the files name it)",
+    key="upload_contract")
+files = st.file_uploader("Workbooks to upload", type=["xlsx", "xlsm", "csv"], accept_multiple_files=True,
+                         key=f"upload_files_{st.session_state.get(ROUND, 0)}")
+uploads = [Upload(file.name, file.getvalue()) for file in files or []]
+
+if not uploads:
+    st.session_state.pop(STATE, None)
+    st.stop()
+st.session_state.pop(RESULTS, None)
+
+wanted = upload_flow.signature(uploads, contract_option)
+state = st.session_state.get(STATE)
+if not state or state["signature"] != wanted:
+    try:
+        with st.status(f"Checking {len(uploads)} file(s)…", expanded=False) as status:
+            checks = upload_flow.check_files(engine, viewer, uploads, contract_option or None)
+            status.update(label="Checked", state="complete")
+    except Exception:  # noqa: BLE001
+        _fail("The files could not be checked.")
+        st.stop()
+    state = {"signature": wanted, "checks": checks, "uploads": uploads, "contract": contract_option or None}
+    st.session_state[STATE] = state
+
+checks = state["checks"]
+bad = [check for check in checks if not check.ok]
+if bad:
+    table = upload_flow.error_table(bad)
+    st.error(f"{len(table)} error(s) in {len(bad)} of {len(checks)} file(s). Nothing can be imported until every "
+             "file is correct; nothing was written.")
+    st.dataframe(table, hide_index=True, width="stretch")
+    download_buttons({"Errors": table}, "upload-errors", key="errors")
+    for index, check in enumerate(bad):
+        st.download_button(
+            f"Download {check.upload.name} with the bad cells highlighted",
+            upload_flow.annotated_copy(check.upload.name, check.upload.data, check.plan.errors),
+            file_name=upload_flow.errors_file_name(check.upload.name), mime=XLSX_MIME, key=f"annotated_{index}")
+    st.stop()
+
+names = access.contract_names(engine)
+st.success(f"{len(checks)} file(s) checked: no errors. Check the changes below, then confirm.")
+for check in checks:
+    st.subheader(check.upload.name)
+    st.caption(f"{check.plan.kind.capitalize()} · SHA-256 {check.plan.sha256}")
+    if check.plan.ignored_sheets:
+        st.caption("Ignored sheets: " + "; ".join(check.plan.ignored_sheets))
+    for sheet in upload_flow.preview(check.plan, names):
+        counts = sheet.counts
+        st.markdown(f"**{sheet.sheet}**: " + ", ".join(f"{label.lower()} {number}" for label, number in counts.items()))
+        for flag in sheet.flags[:50]:
+            st.warning(flag, icon=":material/flag:")
+        if len(sheet.flags) > 50:
+            st.warning(f"… and {len(sheet.flags) - 50} more flags.")
+        if not sheet.inserted.empty:
+            with st.expander(f"New rows ({len(sheet.inserted)})"):
+                st.dataframe(sheet.inserted, hide_index=True, width="stretch")
+        if not sheet.updated.empty:
+            with st.expander(f"Updated rows ({counts['Updated rows']}): before and after", expanded=True):
+                st.dataframe(sheet.updated, hide_index=True, width="stretch")
+        if not sheet.vanished.empty:
+            with st.expander(f"No longer in this return ({len(sheet.vanished)}): kept and flagged"):
+                st.dataframe(sheet.vanished, hide_index=True, width="stretch")
+
+if st.button("Confirm and import", type="primary", key="upload_confirm"):
+    try:
+        with st.spinner("Importing…"):
+            results = upload_flow.confirm_files(engine, viewer, state["uploads"], state["contract"])
+    except Exception:  # noqa: BLE001
+        _fail("The import failed.")
+        st.stop()
+    st.session_state[RESULTS] = results
+    st.session_state.pop(STATE, None)
+    st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
+    st.rerun()

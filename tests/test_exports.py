@@ -1,0 +1,72 @@
+"""Downloads are safe to open in Excel: text that would run as a formula is neutralised."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from dashboard.exports import csv_bytes, excel_bytes, neutralise
+from data_access.importer import Problem
+from ui.upload_flow import annotated_copy
+
+DANGEROUS = ["=1+1", "+44 20 7946 0000", "-2+3", "@SUM(A1:A2)", "\t=cmd", "\r=cmd", '=HYPERLINK("http://x","y")']
+HARMLESS = ["Sefton", "", " =not first", "e-mail", "1-2", "Q1"]
+
+
+@pytest.mark.parametrize("text", DANGEROUS)
+def test_text_starting_like_a_formula_gets_an_apostrophe(text):
+    assert neutralise(text) == "'" + text
+
+
+@pytest.mark.parametrize("value", HARMLESS + [-12.5, 0, 3, None, True])
+def test_other_values_are_kept(value):
+    assert neutralise(value) == value
+
+
+def _frame() -> pd.DataFrame:
+    return pd.DataFrame({"Text": DANGEROUS + HARMLESS[:1], "Number": [-1.5] * (len(DANGEROUS) + 1),
+                         "=Header": ["x"] * (len(DANGEROUS) + 1)})
+
+
+def _one_line(texts: list[str]) -> list[str]:
+    return [text for text in texts if "\r" not in text and "\n" not in text]
+
+
+def test_csv_export_neutralises_cells_and_headers():
+    frame = _frame()
+    frame = frame[frame["Text"].isin(_one_line(list(frame["Text"])))]
+    rows = list(csv.reader(io.StringIO(csv_bytes(frame).decode("utf-8-sig"), newline="")))
+    assert rows[0] == ["Text", "Number", "'=Header"]
+    assert [row[0] for row in rows[1:]] == ["'" + text for text in _one_line(DANGEROUS)] + ["Sefton"]
+    assert {row[1] for row in rows[1:]} == {"-1.5"}  # numbers stay numbers
+
+
+def test_csv_export_keeps_a_cell_with_a_line_break_in_one_cell():
+    frame = pd.DataFrame({"Text": ["\r=cmd", "note\r=HYPERLINK(1)", "a\nb"]})
+    text = csv_bytes(frame).decode("utf-8-sig")
+    assert [row[0] for row in csv.reader(io.StringIO(text, newline=""))][1:] == ["'\r=cmd", "note\r=HYPERLINK(1)", "a\nb"]
+
+
+def test_excel_export_holds_no_formula():
+    book = openpyxl.load_workbook(io.BytesIO(excel_bytes({"A very long sheet name that Excel would refuse": _frame()})))
+    sheet = book.worksheets[0]
+    assert sheet.title == "A very long sheet name that Exc"
+    cells = [cell for row in sheet.iter_rows() for cell in row]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    shown = [cell.value.replace("_x000D_", "\r") for cell in sheet["A"][1:]]  # how xlsx stores a carriage return
+    assert shown == ["'" + text for text in DANGEROUS] + ["Sefton"]
+    assert {cell.value for cell in sheet["B"][1:]} == {-1.5}
+    assert sheet["C1"].value == "'=Header"
+
+
+def test_the_error_workbook_of_an_upload_holds_no_formula():
+    problem = Problem("x.csv", "x", 2, "LA", "unknown LA '=HYPERLINK(\"http://evil\")'")
+    data = annotated_copy("x.csv", b"LA,Days\n=1+2,-3\n", [problem])
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert not [cell.coordinate for sheet in book for row in sheet.iter_rows() for cell in row if cell.data_type == "f"]
+    assert book["Errors"]["E2"].value.startswith("unknown LA")
+    assert book["x"]["A2"].value == "'=1+2"

@@ -1,0 +1,175 @@
+"""Undoing an import puts every row back exactly; later imports must be undone first."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from dashboard.access import ADMIN, BOARD, CONTRACT_MANAGER, Viewer
+from data_access import models
+from data_access.queries import summary
+from data_access.services import import_file
+from data_access.undo import UndoRefused, imports_blocking_undo, undo_import
+from tests import workbooks as wb
+
+ADMIN_VIEWER = Viewer("admin@example.gov.uk", ADMIN)
+AS_OF = date(2024, 3, 31)
+DATA_TABLES = (models.Contract, models.Milestone, models.Allocation, models.DayRate, models.Engagement,
+               models.SurveyResponse, models.InvoiceLine, models.LAStatus)
+
+
+def snapshot(engine) -> dict[str, list[dict]]:
+    """Every stored value of every data table, by id."""
+    with Session(engine) as session:
+        return {
+            model.__tablename__: [
+                {column.name: getattr(row, column.name) for column in model.__table__.columns}
+                for row in session.scalars(select(model).order_by(model.id))
+            ]
+            for model in DATA_TABLES
+        }
+
+
+def load(engine, name: str, sheets) -> int:
+    outcome = import_file(engine, name, wb.xlsx(sheets), "loader@example.gov.uk")
+    assert outcome.plan.ok, [str(p) for p in outcome.plan.errors]
+    return outcome.import_id
+
+
+def undo(engine, import_id: int, viewer: Viewer = ADMIN_VIEWER):
+    with Session(engine) as session, session.begin():
+        return undo_import(session, import_id, viewer)
+
+
+def first_return():
+    return wb.quarterly_return(
+        engagements=[wb.engagement_row(), wb.engagement_row(**{"Package ID": "PKG-2", "Participant ID": "P-2",
+                                                                 "Participant name": "Ann Example"})],
+        survey=[wb.survey_row(), wb.survey_row(**{"Package ID": "PKG-2", "Participant ID": "P-2"})],
+        finance=[wb.finance_row(), wb.finance_row(**{"Invoice reference": "INV-2", "Amount": 500})],
+    )
+
+
+def second_return():
+    """Updates (days, amount), a new row, and a survey row no longer listed (kept, flagged)."""
+    return wb.quarterly_return(
+        engagements=[wb.engagement_row(**{"Days delivered": 8, "End date": date(2021, 12, 31)}),
+                     wb.engagement_row(**{"Package ID": "PKG-2", "Participant ID": "P-2", "Participant name": "Ann Example"}),
+                     wb.engagement_row(**{"Package ID": "PKG-3", "Participant ID": "P-3", "LA": "Knowsley"})],
+        survey=[wb.survey_row()],
+        finance=[wb.finance_row(**{"Amount": 1250}), wb.finance_row(**{"Invoice reference": "INV-2", "Amount": 500})],
+    )
+
+
+@pytest.fixture
+def contract_engine(engine):
+    load(engine, "register.xlsx", wb.register(milestones=[wb.milestone_row()]))
+    load(engine, "pricing.xlsx", wb.pricing_schedule())
+    return engine
+
+
+def test_undo_of_an_update_restores_every_value_and_the_figures(contract_engine):
+    engine = contract_engine
+    load(engine, "return-q1.xlsx", first_return())
+    before, figures = snapshot(engine), summary(engine, AS_OF)
+    second = load(engine, "return-q2.xlsx", second_return())
+    assert snapshot(engine) != before
+    result = undo(engine, second)
+    assert snapshot(engine) == before  # values, flags, import ids and invoice source files alike
+    assert summary(engine, AS_OF) == figures
+    assert result.deleted == 1 and result.restored >= 3
+    with Session(engine) as session:
+        record = session.get(models.ImportRecord, second)
+        assert record.outcome == "undone"
+        event = session.scalars(select(models.AuditEvent).where(models.AuditEvent.action == "undo")).one()
+        assert event.actor == ADMIN_VIEWER.email and event.detail["import_id"] == second
+
+
+def test_undo_of_inserts_removes_them(contract_engine):
+    before = snapshot(contract_engine)
+    first = load(contract_engine, "return-q1.xlsx", first_return())
+    undo(contract_engine, first)
+    assert snapshot(contract_engine) == before
+
+
+def test_a_later_import_of_the_same_rows_blocks_the_undo_until_it_is_undone(contract_engine):
+    engine = contract_engine
+    before = snapshot(engine)
+    first = load(engine, "return-q1.xlsx", first_return())
+    second = load(engine, "return-q2.xlsx", second_return())
+    with Session(engine) as session:
+        assert [b["id"] for b in imports_blocking_undo(session, first)] == [second]
+        assert imports_blocking_undo(session, second) == []
+    with pytest.raises(UndoRefused) as refusal:
+        undo(engine, first)
+    assert "return-q2.xlsx" in str(refusal.value) and f"import {second}" in str(refusal.value)
+    assert [b["id"] for b in refusal.value.blocking] == [second]
+    undo(engine, second)
+    undo(engine, first)
+    assert snapshot(engine) == before
+
+
+def test_rows_that_need_an_inserted_contract_block_undoing_the_register(contract_engine):
+    engine = contract_engine
+    with Session(engine) as session:
+        register_id = session.scalar(select(models.ImportRecord.id).where(models.ImportRecord.file_name == "register.xlsx"))
+        pricing_id = session.scalar(select(models.ImportRecord.id).where(models.ImportRecord.file_name == "pricing.xlsx"))
+        assert [b["id"] for b in imports_blocking_undo(session, register_id)] == [pricing_id]
+    with pytest.raises(UndoRefused):
+        undo(engine, register_id)
+    undo(engine, pricing_id)
+    undo(engine, register_id)
+    assert all(rows == [] for name, rows in snapshot(engine).items() if name != "la_status")
+
+
+def test_an_undone_import_cannot_be_undone_again_nor_a_rejected_one(contract_engine):
+    engine = contract_engine
+    first = load(engine, "return-q1.xlsx", first_return())
+    undo(engine, first)
+    with pytest.raises(UndoRefused, match="undone"):
+        undo(engine, first)
+    rejected = import_file(engine, "bad.xlsx", wb.xlsx(wb.quarterly_return(
+        engagements=[wb.engagement_row(LA="Atlantis")])), "loader@example.gov.uk")
+    with Session(engine) as session:
+        rejected_id = session.scalar(select(models.ImportRecord.id).where(models.ImportRecord.outcome == "rejected"))
+    assert rejected.import_id is None
+    with pytest.raises(UndoRefused, match="rejected"):
+        undo(engine, rejected_id)
+    with pytest.raises(UndoRefused, match="no import"):
+        undo(engine, 999_999)
+
+
+def test_after_an_undo_the_file_imports_again_as_new(contract_engine):
+    engine = contract_engine
+    first = load(engine, "return-q1.xlsx", first_return())
+    after_first = summary(engine, AS_OF)
+    undo(engine, first)
+    again = import_file(engine, "return-q1.xlsx", wb.xlsx(first_return()), "loader@example.gov.uk")
+    assert again.plan.totals()["inserted"] == 6
+    assert summary(engine, AS_OF) == after_first
+
+
+def test_undo_of_an_la_status_import(engine):
+    before = snapshot(engine)
+    first = load(engine, "status.xlsx", wb.la_status([wb.la_status_row()]))
+    second = load(engine, "status-2.xlsx", wb.la_status([wb.la_status_row(**{"In intervention": "Yes"})]))
+    undo(engine, second)
+    middle = snapshot(engine)["la_status"]
+    assert [row["in_intervention"] for row in middle if row["source"] == "import"] == [False]
+    undo(engine, first)
+    assert snapshot(engine) == before
+
+
+@pytest.mark.parametrize("viewer", [
+    Viewer("board@example.gov.uk", BOARD),
+    Viewer("other@example.gov.uk", CONTRACT_MANAGER, contracts=("CON-2",)),
+])
+def test_only_admins_and_the_contracts_managers_may_undo(contract_engine, viewer):
+    first = load(contract_engine, "return-q1.xlsx", first_return())
+    with pytest.raises(PermissionError):
+        undo(contract_engine, first, viewer)
+    own = Viewer("cm@example.gov.uk", CONTRACT_MANAGER, contracts=("con-1",))  # references match in any case
+    undo(contract_engine, first, own)

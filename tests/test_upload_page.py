@@ -1,0 +1,258 @@
+"""The upload page driven by AppTest with real workbook bytes, and its logic in ui/upload_flow."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
+
+from dashboard.access import BOARD, CASE_LEAD, CONTRACT_MANAGER, Viewer
+from data_access import models
+from data_access.db import ensure_database, make_engine
+from data_access.importer import Problem
+from data_access.queries import summary
+from data_access.services import import_file
+from tests import workbooks as wb
+from ui import upload_flow
+from ui.context import LOCAL_USER
+
+XLSX = upload_flow.XLSX_MIME
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+AS_OF = date(2024, 3, 31)
+
+
+@pytest.fixture
+def app_db(tmp_path, monkeypatch):
+    """A SQLite database with one contract and its pricing schedule; the app reads it."""
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    engine = make_engine(url)
+    ensure_database(engine)
+    for name, sheets in (("register.xlsx", wb.register()), ("pricing.xlsx", wb.pricing_schedule())):
+        assert import_file(engine, name, wb.xlsx(sheets), "loader").plan.ok
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", url)
+    yield engine
+    engine.dispose()
+
+
+def upload_page(role: str = "admin") -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["local_role"] = role
+    at.run()
+    at.switch_page("pages/upload.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def first_return() -> bytes:
+    return wb.xlsx(wb.quarterly_return(
+        engagements=[wb.engagement_row(), wb.engagement_row(**{"Package ID": "PKG-2", "Participant ID": "P-2"})],
+        survey=[wb.survey_row()],
+        finance=[wb.finance_row()]))
+
+
+def second_return() -> bytes:
+    return wb.xlsx(wb.quarterly_return(
+        engagements=[wb.engagement_row(**{"Days delivered": 9}),
+                     wb.engagement_row(**{"Package ID": "PKG-2", "Participant ID": "P-2"}),
+                     wb.engagement_row(**{"Package ID": "PKG-3", "Participant ID": "P-3", "LA": "Knowsley"})],
+        survey=[wb.survey_row(), wb.survey_row(**{"Stage": "Follow-up", "Response date": date(2021, 10, 1),
+                                                  "Confidence": 4, "Impact demonstrated": "Yes"})],
+        finance=[wb.finance_row(**{"Amount": 1500})]))
+
+
+def bad_return() -> bytes:
+    return wb.xlsx(wb.quarterly_return(engagements=[
+        wb.engagement_row(LA="Atlantis"),
+        wb.engagement_row(**{"Package ID": "PKG-2", "Participant ID": "P-2", "Support type": "Telepathy",
+                             "Start date": "31/02/2021"}),
+    ]))
+
+
+def counts(engine) -> dict[str, int]:
+    with Session(engine) as session:
+        return {
+            "engagements": session.scalar(select(func.count()).select_from(models.Engagement)),
+            "imported": session.scalar(select(func.count()).select_from(models.ImportRecord)
+                                       .where(models.ImportRecord.outcome == "imported")),
+        }
+
+
+def texts(elements) -> list[str]:
+    return [element.value for element in elements]
+
+
+def test_a_valid_file_shows_a_preview_and_writes_nothing_until_confirm(app_db):
+    at = upload_page()
+    uploader = at.file_uploader[0]
+    assert uploader.accept_multiple_files and set(uploader.allowed_type) == {".xlsx", ".xlsm", ".csv"}
+    before = counts(app_db)
+    uploader.set_value(("return-q1.xlsx", first_return(), XLSX)).run()
+    assert not at.exception, at.exception
+    assert texts(at.success) == ["1 file(s) checked: no errors. Check the changes below, then confirm."]
+    assert any("**Engagements**: new rows 2" in text for text in texts(at.markdown))
+    assert counts(app_db) == before  # nothing written by checking or previewing
+    at.run()  # a rerun (any widget) checks nothing again and writes nothing
+    assert counts(app_db) == before
+    at.button(key="upload_confirm").click().run()
+    assert not at.exception, at.exception
+    assert any("return-q1.xlsx: quarterly return; 4 new" in text for text in texts(at.success))
+    assert counts(app_db) == {"engagements": 2, "imported": before["imported"] + 1}
+    with Session(app_db) as session:
+        event = session.scalars(select(models.AuditEvent).where(models.AuditEvent.action == "import")).one()
+        assert event.actor == LOCAL_USER and event.detail["file_name"] == "return-q1.xlsx"
+    assert not at.file_uploader[0].value  # the uploader is emptied for the next files
+
+
+def test_an_update_is_previewed_with_before_and_after(app_db):
+    assert import_file(app_db, "return-q1.xlsx", first_return(), "loader").plan.ok
+    at = upload_page()
+    at.file_uploader[0].set_value(("return-q2.xlsx", second_return(), XLSX)).run()
+    tables = [frame.value for frame in at.dataframe]
+    changes = [table for table in tables if list(table.columns) == ["Row", "Key", "Column", "Before", "After"]]
+    rows = {(row.Column, row.Before, row.After) for table in changes for row in table.itertuples()}
+    assert ("Days delivered", 5.0, 9.0) in rows and ("Amount", 1000.0, 1500.0) in rows
+    assert any("**Engagements**: new rows 1, updated rows 1, unchanged 1" in text for text in texts(at.markdown))
+
+
+def test_an_invalid_file_shows_every_error_and_writes_nothing(app_db):
+    at = upload_page()
+    before = counts(app_db)
+    at.file_uploader[0].set_value(("bad.xlsx", bad_return(), XLSX)).run()
+    assert not at.exception, at.exception
+    expected = import_file(app_db, "bad.xlsx", bad_return(), "x", dry_run=True).plan.errors
+    assert len(expected) >= 3
+    shown = at.dataframe[0].value
+    assert list(shown.columns) == upload_flow.ERROR_COLUMNS
+    assert [tuple(row) for row in shown.astype(object).itertuples(index=False)] == [
+        (p.file, p.sheet, p.row, p.column, p.message) for p in upload_flow.sorted_problems(expected)]
+    assert list(shown["Row"]) == sorted(shown["Row"])
+    assert texts(at.error)[0].startswith(f"{len(expected)} error(s) in 1 of 1 file(s)")
+    assert not [button for button in at.button if button.key == "upload_confirm"]
+    assert counts(app_db) == before
+    with Session(app_db) as session:
+        event = session.scalars(select(models.AuditEvent).where(models.AuditEvent.action == "import_rejected")).one()
+        assert event.actor == LOCAL_USER and event.detail["errors"] == len(expected)
+        assert session.scalar(select(models.ImportRecord.outcome).where(models.ImportRecord.file_name == "bad.xlsx")) == "rejected"
+
+
+def test_several_files_are_checked_together(app_db):
+    at = upload_page()
+    status = wb.xlsx(wb.la_status([wb.la_status_row()]))
+    at.file_uploader[0].set_value([("return-q1.xlsx", first_return(), XLSX), ("status.xlsx", status, XLSX)]).run()
+    assert texts(at.success) == ["2 file(s) checked: no errors. Check the changes below, then confirm."]
+    at.button(key="upload_confirm").click().run()
+    assert len([text for text in texts(at.success) if "Imported (import" in text]) == 2
+
+
+def test_undo_from_the_history_page_restores_the_figures_exactly(app_db):
+    assert import_file(app_db, "return-q1.xlsx", first_return(), "loader").plan.ok
+    figures = summary(app_db, AS_OF)
+    at = upload_page()
+    at.file_uploader[0].set_value(("return-q2.xlsx", second_return(), XLSX)).run()
+    at.button(key="upload_confirm").click().run()
+    assert summary(app_db, AS_OF) != figures
+    with Session(app_db) as session:
+        latest = session.scalar(select(func.max(models.ImportRecord.id)))
+    at.switch_page("pages/import_history.py").run()
+    assert not at.exception, at.exception
+    at.selectbox(key="undo_choice").set_value(latest).run()
+    assert at.button(key="undo_button").disabled  # not before ticking the box
+    at.checkbox(key="undo_confirm_box").check().run()
+    at.button(key="undo_button").click().run()
+    assert not at.exception, at.exception
+    assert any(f"Import {latest} was undone" in text for text in texts(at.success))
+    assert summary(app_db, AS_OF) == figures
+
+
+def test_the_history_page_lists_what_blocks_an_undo(app_db):
+    assert import_file(app_db, "return-q1.xlsx", first_return(), "loader").plan.ok
+    assert import_file(app_db, "return-q2.xlsx", second_return(), "loader").plan.ok
+    with Session(app_db) as session:
+        first, second = session.scalars(select(models.ImportRecord.id).where(
+            models.ImportRecord.file_name.like("return-q%")).order_by(models.ImportRecord.id)).all()
+    at = upload_page()
+    at.switch_page("pages/import_history.py").run()
+    history = at.dataframe[0].value
+    assert {"Import", "When (UTC)", "Who", "File", "SHA-256", "Outcome", "New", "Updated"} <= set(history.columns)
+    at.selectbox(key="undo_choice").set_value(first).run()
+    assert texts(at.warning)[0].startswith("This import cannot be undone yet")
+    assert list(at.dataframe[-1].value["Import"]) == [second]
+    assert at.button(key="undo_button").disabled
+
+
+def test_the_admin_page_is_for_administrators(app_db):
+    at = upload_page()
+    at.switch_page("pages/admin.py").run()
+    assert not at.exception, at.exception
+    at.text_input(key="new_email").input("Someone@Example.gov.uk")
+    at.selectbox(key="new_role").set_value("case_lead")
+    next(button for button in at.button if button.label == "Save user").click().run()
+    assert not at.exception, at.exception
+    assert "someone@example.gov.uk is now Case lead." in texts(at.success)
+    users = at.dataframe[0].value
+    assert list(users["E-mail"]) == ["someone@example.gov.uk"] and list(users["Role"]) == ["Case lead"]
+
+
+ROOT = Path(APP).parent
+
+
+@pytest.mark.parametrize("page, role, message", [
+    ("upload", BOARD, "Only contract managers and administrators upload data."),
+    ("upload", CASE_LEAD, "Only contract managers and administrators upload data."),
+    ("import_history", BOARD, "Only contract managers and administrators see the import history."),
+    ("admin", CONTRACT_MANAGER, "Only administrators manage users and read the audit log."),
+    ("admin", CASE_LEAD, "Only administrators manage users and read the audit log."),
+])
+def test_pages_refuse_roles_that_may_not_use_them_even_when_opened_directly(app_db, page, role, message):
+    at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=60)
+    at.session_state["viewer"] = Viewer("someone@example.gov.uk", role, contracts=("CON-1",))
+    at.run()
+    assert not at.exception, at.exception
+    assert texts(at.error) == [message]
+    assert not at.file_uploader and not at.dataframe
+
+
+# --- The page's logic, without the page ------------------------------------------------------
+
+
+def test_the_annotated_copy_highlights_each_bad_cell_and_lists_every_error(app_db):
+    data = bad_return()
+    problems = import_file(app_db, "bad.xlsx", data, "x", dry_run=True).plan.errors
+    book = openpyxl.load_workbook(io.BytesIO(upload_flow.annotated_copy("bad.xlsx", data, problems)))
+    assert book.sheetnames[0] == "Errors"
+    listed = [tuple(cell.value for cell in row) for row in book["Errors"].iter_rows(min_row=2)]
+    assert listed == [(p.file, p.sheet, p.row, p.column, p.message) for p in upload_flow.sorted_problems(problems)]
+    sheet = book["Engagements"]
+    headers = {cell.value: cell.column_letter for cell in sheet[1]}
+    for problem in problems:
+        cell = sheet[f"{headers[problem.column]}{problem.row}"]
+        assert cell.fill.fgColor.rgb.endswith("FFFF00")
+        assert problem.message in cell.comment.text
+    highlighted = {cell.coordinate for row in sheet.iter_rows() for cell in row if cell.comment}
+    assert len(highlighted) == len({(p.row, p.column) for p in problems})
+
+
+def test_a_csv_and_a_refused_file_get_an_error_workbook_too():
+    problem = Problem("list.csv", "list", 2, "LA", "unknown LA 'Atlantis'")
+    book = openpyxl.load_workbook(io.BytesIO(upload_flow.annotated_copy(
+        "list.csv", b"Package ID,LA\nPKG-1,Atlantis\n", [problem])))
+    assert book["list"]["B2"].comment.text.startswith("LA: unknown LA")
+    refused = Problem("fake.xlsx", "", None, "", "the file is not an Excel workbook")
+    book = openpyxl.load_workbook(io.BytesIO(upload_flow.annotated_copy("fake.xlsx", b"not a zip", [refused])))
+    assert book.sheetnames == ["Errors"] and book["Errors"]["E2"].value == refused.message
+
+
+def test_the_preview_shows_vanished_rows_and_flags(app_db):
+    assert import_file(app_db, "return-q2.xlsx", second_return(), "loader").plan.ok
+    plan = import_file(app_db, "return-q1.xlsx", wb.xlsx(wb.quarterly_return(
+        engagements=[wb.engagement_row(**{"Days delivered": 1})])), "x", dry_run=True).plan
+    sheet = upload_flow.preview(plan, {1: "CON-1"})[0]
+    assert sheet.counts["No longer in this return (kept, flagged)"] == 2
+    assert set(sheet.vanished["Package ID"]) == {"PKG-2", "PKG-3"}
+    assert any("below the minimum package" in flag for flag in sheet.flags)

@@ -1,0 +1,287 @@
+"""The upload page's logic, without widgets: check files, show errors or a preview, confirm.
+
+Nothing is written before Confirm: ``check_files`` only validates (an invalid
+file is logged as rejected); ``confirm_files`` imports through
+``data_access.services.import_file``, which validates again and writes each file
+in one transaction. Access is enforced in ``data_access.access``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import PurePath
+from typing import Any, Iterable
+
+import pandas as pd
+
+from dashboard.access import Viewer
+from dashboard.exports import neutralise
+from data_access import access
+from data_access.importer import ImportPlan, Problem
+from data_access.importer import cells as cell_parsers
+from data_access.importer import schemas
+
+log = logging.getLogger(__name__)
+
+ERROR_COLUMNS = ["File", "Sheet", "Row", "Column", "Message"]
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_YELLOW = "FFFF00"
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One uploaded file, kept in ``st.session_state`` until Confirm."""
+
+    name: str
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass
+class FileCheck:
+    upload: Upload
+    plan: ImportPlan
+
+    @property
+    def ok(self) -> bool:
+        return self.plan.ok
+
+
+@dataclass
+class ConfirmResult:
+    name: str
+    import_id: int | None
+    plan: ImportPlan
+    errors: list[Problem] = field(default_factory=list)
+
+
+def signature(uploads: Iterable[Upload], contract: str | None) -> tuple:
+    """What identifies one set of uploads (to check each set once)."""
+    return tuple((upload.name, upload.sha256) for upload in uploads) + (contract or "",)
+
+
+def check_files(engine, viewer: Viewer, uploads: list[Upload], contract: str | None = None) -> list[FileCheck]:
+    """Validate each file (nothing written but the record of a rejected file)."""
+    return [FileCheck(upload, access.check_upload(engine, viewer, upload.name, upload.data, contract)) for upload in uploads]
+
+
+def confirm_files(engine, viewer: Viewer, uploads: list[Upload], contract: str | None = None) -> list[ConfirmResult]:
+    """Import each file in order, each in its own transaction (validated again)."""
+    results = []
+    for upload in uploads:
+        outcome = access.confirm_upload(engine, viewer, upload.name, upload.data, contract)
+        results.append(ConfirmResult(upload.name, outcome.import_id, outcome.plan, list(outcome.plan.errors)))
+    return results
+
+
+# --- Errors ---------------------------------------------------------------------------
+
+
+def sorted_problems(problems: Iterable[Problem]) -> list[Problem]:
+    """In reading order: file-level errors first, then by sheet (as the file orders them) and row."""
+    problems = list(problems)
+    sheets = list(dict.fromkeys(problem.sheet for problem in problems))
+    return sorted(problems, key=lambda p: (bool(p.sheet), sheets.index(p.sheet), p.row or 0))
+
+
+def error_rows(problems: Iterable[Problem]) -> list[dict[str, Any]]:
+    return [{"File": p.file, "Sheet": p.sheet, "Row": p.row, "Column": p.column, "Message": p.message} for p in problems]
+
+
+def error_table(checks: Iterable[FileCheck]) -> pd.DataFrame:
+    """Every error of every file: file, sheet, row (as Excel numbers it), column, message."""
+    rows = [row for check in checks for row in error_rows(sorted_problems(check.plan.errors))]
+    frame = pd.DataFrame(rows, columns=ERROR_COLUMNS)
+    frame["Row"] = frame["Row"].astype("Int64")
+    return frame
+
+
+def _header_column(sheet, column: str, row: int | None) -> int | None:
+    """1-based column whose header (above ``row``) matches ``column`` as the importer matches headers."""
+    wanted = cell_parsers.normalise_header(column) if column else ""
+    if not wanted:
+        return None
+    last = min((row or 51) - 1, 50)
+    found = None
+    for values in sheet.iter_rows(min_row=1, max_row=max(last, 1), values_only=False):
+        for cell in values:
+            if isinstance(cell.value, str) and cell_parsers.normalise_header(cell.value) == wanted:
+                found = cell.column
+    return found
+
+
+def _csv_workbook(name: str, data: bytes):
+    """A CSV as a one-sheet workbook named as the importer names it (the file's stem)."""
+    from openpyxl import Workbook
+
+    from data_access.importer.reader import read_file
+
+    book = Workbook()
+    sheet = book.active
+    read = read_file(name, data).sheets[0]
+    sheet.title = read.name[:31]
+    for row in read.rows:
+        sheet.append([neutralise(value) if isinstance(value, str) else value for value in row])
+    return book
+
+
+def annotated_copy(name: str, data: bytes, problems: list[Problem]) -> bytes:
+    """A copy of the uploaded file with every bad cell filled yellow and commented, plus an
+    ``Errors`` sheet listing every error. Files refused before reading get the list alone."""
+    from openpyxl import Workbook, load_workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+
+    from data_access.importer.reader import FileRefused, check_file
+
+    book = None
+    try:
+        check_file(name, data)
+        if PurePath(name).suffix.lower() == ".csv":
+            book = _csv_workbook(name, data)
+        else:
+            book = load_workbook(io.BytesIO(data), keep_vba=False, keep_links=False)
+    except FileRefused:
+        book = None
+    except Exception:  # noqa: BLE001 - a file openpyxl cannot open: the list alone
+        log.warning("could not copy %s for error highlighting", name, exc_info=True)
+        book = None
+    if book is None:
+        book = Workbook()
+        book.remove(book.active)
+    fill = PatternFill("solid", fgColor=_YELLOW)
+    notes: dict[tuple[str, int, int], list[str]] = {}
+    for problem in problems:
+        if book is None or problem.sheet not in book.sheetnames or not problem.row:
+            continue
+        sheet = book[problem.sheet]
+        column = _header_column(sheet, problem.column, problem.row) or 1
+        notes.setdefault((problem.sheet, problem.row, column), []).append(
+            (f"{problem.column}: " if problem.column else "") + problem.message)
+    for (sheet_name, row, column), messages in notes.items():
+        cell = book[sheet_name].cell(row, column)
+        cell.fill = fill
+        comment = Comment("\n".join(messages)[:30000], "Improvement Oversight")
+        comment.width, comment.height = 320, 120
+        cell.comment = comment
+    if "Errors" in book.sheetnames:
+        del book["Errors"]
+    errors = book.create_sheet("Errors", 0)
+    errors.append(ERROR_COLUMNS)
+    for cell in errors[1]:
+        cell.font = Font(bold=True)
+    for row in error_rows(sorted_problems(problems)):
+        errors.append([neutralise(value) if isinstance(value, str) else value for value in row.values()])
+    for letter, width in zip("ABCDE", (30, 18, 8, 24, 100)):
+        errors.column_dimensions[letter].width = width
+    book.active = 0
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def errors_file_name(name: str) -> str:
+    return f"{PurePath(name).stem}-errors.xlsx"
+
+
+# --- Preview ------------------------------------------------------------------------
+
+_EXTRA_LABELS = {
+    "contract_id": "Contract", "la_code": "LA", "effective_date": "Effective date", "source": "Source",
+    "financial_year": "Financial year", "quarter": "Quarter", "heading": "Expenditure heading",
+    "amount": "Amount", "missing_from_latest_return": "Missing from latest return",
+    "source_file": "Source file", "source_row": "Source row",
+}
+_HIDDEN = {"source", "source_file", "source_row"}
+
+
+def _labels(kind: str) -> dict[str, str]:
+    labels = dict(_EXTRA_LABELS)
+    for schema in schemas.SCHEMAS:
+        if schema.kind == kind:
+            labels.update({column.field: column.header for column in schema.columns})
+    if kind == "contracts":
+        labels["reference"] = "Contract reference"
+    return labels
+
+
+def _shown(value: Any, contracts: dict[int, str], name: str) -> Any:
+    if name == "contract_id" and isinstance(value, int):
+        return contracts.get(value, value)
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return value
+
+
+def _frame(rows: list[dict[str, Any]], labels: dict[str, str], contracts: dict[int, str]) -> pd.DataFrame:
+    shown = [{labels.get(name, name): _shown(value, contracts, name) for name, value in row.items() if name not in _HIDDEN}
+             for row in rows]
+    return pd.DataFrame(shown).astype(object) if shown else pd.DataFrame()
+
+
+@dataclass
+class SheetPreview:
+    sheet: str
+    title: str
+    inserted: pd.DataFrame
+    updated: pd.DataFrame  # one row per changed value: row, key, column, before, after
+    unchanged: int
+    skipped: int
+    vanished: pd.DataFrame
+    flags: list[str]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"New rows": len(self.inserted), "Updated rows": self.updated["Row"].nunique() if not self.updated.empty else 0,
+                "Unchanged": self.unchanged, "Skipped (blank or totals)": self.skipped,
+                "No longer in this return (kept, flagged)": len(self.vanished), "Flags": len(self.flags)}
+
+
+def _key_text(values: dict[str, Any], kind: str, contracts: dict[int, str]) -> str:
+    from data_access.importer.importer import _MODEL_KEYS
+
+    return ", ".join(str(_shown(values.get(name), contracts, name)) for name in _MODEL_KEYS.get(kind, ()))
+
+
+def preview(plan: ImportPlan, contracts: dict[int, str]) -> list[SheetPreview]:
+    """Per sheet: new rows, updated rows (before and after), unchanged, vanished rows, flags."""
+    previews = []
+    for sheet in plan.sheets:
+        labels = _labels(sheet.kind)
+        inserted = _frame([{"Row": row.row, **row.values} for row in sheet.rows if row.action == "insert"], labels, contracts)
+        changes = []
+        for row in sheet.rows:
+            if row.action != "update":
+                continue
+            for name, before in (row.before or {}).items():
+                after = row.values.get(name)
+                if name in _HIDDEN or _shown(before, contracts, name) == _shown(after, contracts, name):
+                    continue
+                changes.append({"Row": row.row, "Key": _key_text(row.values, sheet.kind, contracts),
+                                "Column": labels.get(name, name), "Before": _shown(before, contracts, name),
+                                "After": _shown(after, contracts, name)})
+        updated = pd.DataFrame(changes, columns=["Row", "Key", "Column", "Before", "After"]).astype(object)
+        vanished = _frame([{k: v for k, v in item.items() if k != "id"} for item in sheet.vanished], labels, contracts)
+        previews.append(SheetPreview(sheet.sheet, sheet.title, inserted, updated, sheet.count("unchanged"),
+                                     sheet.skipped, vanished, list(sheet.flags)))
+    return previews
+
+
+def summary_line(plan: ImportPlan) -> str:
+    totals = plan.totals()
+    return (f"{plan.file_name}: {plan.kind}; {totals['inserted']} new, {totals['updated']} updated, "
+            f"{totals['unchanged']} unchanged, {totals['skipped']} skipped, {totals['flags']} flags")
