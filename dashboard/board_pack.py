@@ -36,7 +36,6 @@ from dashboard.charts.finance import burn_up_chart
 from dashboard.charts.timelines import gantt_chart
 from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SUPPRESSED, count_text
 from dashboard.finance import finance_flags
-from dashboard.kpi import KPI_NUMBER
 from dashboard.calendar import financial_year_of
 from dashboard.records import (
     Allocation,

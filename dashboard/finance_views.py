@@ -34,7 +34,6 @@ from dashboard.finance import (
     cumulative_spend_by_quarter,
     day_rate_cap,
     finance_flags,
-    heading_key,
     is_overheads,
     spend_against_allocations,
     straight_line_forecast,

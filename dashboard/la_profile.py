@@ -18,7 +18,7 @@ import pandas as pd
 
 from dashboard.calendar import add_months
 from dashboard.charts import STATUS_LABELS
-from dashboard.coverage import is_live_on, status_on
+from dashboard.coverage import is_live_on
 from dashboard.disclosure import rate_text
 from dashboard.kpi import ELIGIBLE_STATUSES, KPI_NUMBER, MET, unit_outcomes
 from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, InvoiceLine, LAStatus, LocalAuthority, SurveyResponse, Unit

@@ -47,18 +47,12 @@ from dashboard.kpi import (
 )
 from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, LocalAuthority, Unit
 from dashboard.registry import entry, verdict_id
+from dashboard.charts import STATUS_LABELS
 from dashboard.timelines import deadlines_within, derived_obligations
 
 SUPPORT_TYPE_NAMES = {ONE_TO_ONE: "One-to-one", GROUP: "Group"}
 KPI_NAMES = {ONE_TO_ONE: "KPI 1 (one-to-one)", GROUP: "KPI 2 (group)"}
-STATUS_NAMES = {
-    "met": "Met",
-    "not_met": "Not met",
-    "no_baseline": "No baseline",
-    "no_response": "No response",
-    "pending": "Pending",
-    "in_progress": "In progress",
-}
+STATUS_NAMES = STATUS_LABELS  # one wording per status, shared with the charts
 DEFAULT_MINIMUM_LAS = 15
 CHASE_WITHIN_DAYS = 30
 DEADLINE_DAYS = 60

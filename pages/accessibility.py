@@ -1,4 +1,190 @@
+"""Accessibility statement, in the form GOV.UK services publish.
+
+Keep it true to what ``tests/browser/test_accessibility.py`` checks: the known
+problems listed here are the ones that test tolerates (and it fails when this
+page stops naming them).
+"""
+
+import os
+
 import streamlit as st
 
-st.title("accessibility")
-st.info("This page is being built.")
+PREPARED = "25 November 2026"
+REVIEWED = "25 November 2026"
+CONTACT = os.environ.get("DASHBOARD_ACCESSIBILITY_CONTACT", "").strip()
+
+st.title("Accessibility statement for Improvement Oversight")
+
+st.markdown(
+    """
+This accessibility statement applies to Improvement Oversight, the Department for
+Education's dashboard for overseeing the children's social care improvement
+programmes: their key performance indicators (KPIs), the local authorities they
+support, their finances and their timelines.
+
+It is used by Department for Education board members, contract managers and case
+leads, and by the administrators who manage its users and data.
+"""
+)
+
+st.header("Using this service")
+st.markdown(
+    """
+We want as many people as possible to be able to use this service. For example,
+that means you should be able to:
+
+- use the page menu, filters, file upload and buttons with a keyboard alone, and
+  see where the keyboard focus is
+- read the figures behind every chart as a table and in a one-sentence summary,
+  without needing to see the chart
+- download the figures of the tables as CSV or Excel, to read them in the tools
+  you prefer
+- choose the pages and filters you need from the sidebar, and bookmark or share
+  the address of what you are looking at: it keeps your filters
+
+We have also made the text as simple as we can to understand.
+"""
+)
+
+st.header("How accessible this service is")
+st.markdown(
+    """
+We know some parts of this service are not fully accessible:
+
+- charts are drawn as pictures, which screen readers cannot read; every chart has
+  a text summary and a data table with the same figures
+- the page menu is built by the framework the service uses (Streamlit) and groups
+  its links in a way screen readers may announce incorrectly
+- the "Figures as of" date box, drawn by Streamlit, has small day, month and year
+  parts close together
+- the data tables are drawn by Streamlit as pictures with a grid behind them for
+  screen readers; we have not yet tested them with screen readers, so the tables
+  under the charts can also be downloaded as CSV or Excel
+"""
+)
+
+st.header("Feedback and contact information")
+contact = (
+    f"email {CONTACT}"
+    if CONTACT
+    else "contact the Improvement Oversight team through your Department for Education contract manager"
+)
+st.markdown(
+    f"""
+If you need information in this service in a different format, such as accessible
+PDF, large print, easy read, audio recording or braille, {contact}.
+
+We'll consider your request and get back to you within 5 working days.
+"""
+)
+
+st.header("Reporting accessibility problems with this service")
+st.markdown(
+    f"""
+We're always looking to improve the accessibility of this service. If you find any
+problems not listed on this page or think we're not meeting accessibility
+requirements, {contact}. Please tell us the page, what you were trying to do and
+the browser and any assistive technology you were using.
+"""
+)
+
+st.header("Enforcement procedure")
+st.markdown(
+    """
+The Equality and Human Rights Commission (EHRC) is responsible for enforcing the
+Public Sector Bodies (Websites and Mobile Applications) (No. 2) Accessibility
+Regulations 2018 (the "accessibility regulations"). If you're not happy with how we
+respond to your complaint, [contact the Equality Advisory and Support Service
+(EASS)](https://www.equalityadvisoryservice.com/).
+"""
+)
+
+st.header("Technical information about this service's accessibility")
+st.markdown(
+    """
+The Department for Education is committed to making its websites and services
+accessible, in accordance with the Public Sector Bodies (Websites and Mobile
+Applications) (No. 2) Accessibility Regulations 2018.
+"""
+)
+
+st.subheader("Compliance status")
+st.markdown(
+    """
+This service is partially compliant with the [Web Content Accessibility Guidelines
+version 2.2](https://www.w3.org/TR/WCAG22/) AA standard, due to the non-compliances
+listed below.
+"""
+)
+
+st.subheader("Non-accessible content")
+st.markdown(
+    """
+The content listed below is non-accessible for the following reasons.
+
+**Non-compliance with the accessibility regulations**
+
+- Charts are images to screen readers: they have no text alternative of their own.
+  This fails WCAG 2.2 success criterion 1.1.1 (Non-text content). Every chart is
+  shown with a one-sentence summary of what it shows and a "Data table" with the
+  same figures, which can be downloaded as CSV or Excel, so no information is only
+  in a chart.
+- The page menu in the sidebar is built by Streamlit, the framework the service
+  uses. Its list of pages contains the section headings ("Programmes", "Data",
+  "About") as well as the links, so screen readers may announce the wrong number of
+  items in the list. This fails WCAG 2.2 success criterion 1.3.1 (Info and
+  relationships). The links themselves have clear names and work with a keyboard.
+  We cannot change this part of Streamlit; we will report it to its developers
+  and update the service when it is fixed.
+- The "Figures as of" date box is drawn by Streamlit. Its day, month and year parts
+  are small targets close together, which can be hard to press with a finger or an
+  unsteady pointer. This fails WCAG 2.2 success criterion 2.5.8 (Target size
+  (minimum)). You can type the date instead, or move between the parts with the
+  arrow keys and change them with the up and down arrows.
+
+**Disproportionate burden**
+
+We are not claiming that any accessibility problem would be a disproportionate
+burden to fix.
+
+**Content that's not within the scope of the accessibility regulations**
+
+Files that users upload (contract registers, pricing schedules and quarterly
+returns) are the suppliers' spreadsheets and are not published by this service.
+"""
+)
+
+st.header("What we're doing to improve accessibility")
+st.markdown(
+    """
+Every change to the service is checked by the automated tests described below
+before it is released, and a new automated finding stops the release until it is
+fixed. Problems that come from Streamlit itself are listed on this page until
+Streamlit fixes them.
+"""
+)
+
+st.header("Preparation of this accessibility statement")
+st.markdown(
+    f"""
+This statement was prepared on {PREPARED}. It was last reviewed on {REVIEWED}.
+
+This service was last tested on {REVIEWED}. The test was carried out by the
+service's development team, with automated and keyboard checks:
+
+- **Automated checks on every page.** Each page of the service (Overview, KPIs,
+  Coverage, Finance, Timelines, LA profile, Upload data, Import history, Users and
+  audit, Methodology and this statement) is opened in a headless Chromium browser
+  with the demonstration data, once its charts and tables have been drawn, and
+  checked with [axe-core](https://github.com/dequelabs/axe-core) against its WCAG
+  2.0, 2.1 and 2.2 level A and AA rules. Any serious or critical finding fails the
+  test suite, which runs before every release.
+- **Keyboard checks.** The upload of a quarterly return is completed with a
+  keyboard alone (Tab to the file selector and the buttons, Enter or Space to use
+  them), checking that the keyboard focus reaches each control and is visible.
+
+The service has not yet been audited by an accessibility specialist or tested with
+screen reader users. Automated checks find only some accessibility problems, so
+we will add such testing and update this statement.
+"""
+)

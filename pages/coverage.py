@@ -14,12 +14,6 @@ from data_access.queries import hex_layout
 from data_access.repositories import Scope
 from ui import context
 from ui.components import chart_with_table
-from ui.filters import Filters, filter_sidebar
-
-
-@st.cache_data(show_spinner=False, max_entries=64, ttl=600)
-def _options(_data, url: str, scope: Scope, version: int) -> views.FilterOptions:
-    return views.filter_options(_data.contracts, _data.las, _data.regions)
 
 
 @st.cache_data(show_spinner=False, ttl=3600)
@@ -35,13 +29,7 @@ def _page(_data, url: str, scope: Scope, version: int, as_of: date, fy: str | No
                                _hex_layout(url), as_of, fy, region, la)
 
 
-viewer = context.page_viewer()
-url, version = context.database_url(), context.data_version()
-base_scope = Filters().scope(viewer)
-options = _options(context.oversight_data(base_scope), url, base_scope, version)
-filters = filter_sidebar(options.contracts, options.financial_years, options.regions, options.las)
-scope = filters.scope(viewer)
-data = context.oversight_data(scope)
+viewer, url, version, filters, scope, data, options = context.filtered_page()
 as_of = filters.as_of_date
 
 st.title("Coverage: local authorities supported")

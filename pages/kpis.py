@@ -15,12 +15,6 @@ from data_access.queries import participant_names
 from data_access.repositories import Scope
 from ui import context
 from ui.components import chart_with_table
-from ui.filters import Filters, filter_sidebar
-
-
-@st.cache_data(show_spinner=False, max_entries=64, ttl=600)
-def _options(_data, url: str, scope: Scope, version: int) -> views.FilterOptions:
-    return views.filter_options(_data.contracts, _data.las, _data.regions)
 
 
 @st.cache_data(show_spinner="Working out the KPIs…", max_entries=64, ttl=600)
@@ -31,13 +25,7 @@ def _page(_data, url: str, scope: Scope, version: int, as_of: date, fy: str | No
                           views.Disclosure(board, la_level), detail)
 
 
-viewer = context.page_viewer()
-url, version = context.database_url(), context.data_version()
-base_scope = Filters().scope(viewer)
-options = _options(context.oversight_data(base_scope), url, base_scope, version)
-filters = filter_sidebar(options.contracts, options.financial_years, options.regions, options.las)
-scope = filters.scope(viewer)
-data = context.oversight_data(scope)
+viewer, url, version, filters, scope, data, options = context.filtered_page()
 board = aggregate_only(viewer)
 as_of = filters.as_of_date
 

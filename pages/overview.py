@@ -19,12 +19,7 @@ from data_access.queries import home_tables
 from data_access.repositories import Scope
 from ui import context
 from ui.components import chart_with_table
-from ui.filters import PARAMS, Filters, filter_sidebar
-
-
-@st.cache_data(show_spinner=False, max_entries=64, ttl=600)
-def _options(_data, url: str, scope: Scope, version: int) -> views.FilterOptions:
-    return views.filter_options(_data.contracts, _data.las, _data.regions)
+from ui.filters import PARAMS, Filters
 
 
 @st.cache_data(show_spinner="Working out the figures…", max_entries=64, ttl=600)
@@ -42,13 +37,7 @@ def _link_params(filters: Filters, contract: str) -> dict[str, str]:
     return {key: value for key, value in values.items() if value}
 
 
-viewer = context.page_viewer()
-url, version = context.database_url(), context.data_version()
-base_scope = Filters().scope(viewer)
-options = _options(context.oversight_data(base_scope), url, base_scope, version)
-filters = filter_sidebar(options.contracts, options.financial_years, options.regions, options.las)
-scope = filters.scope(viewer)
-data = context.oversight_data(scope)
+viewer, url, version, filters, scope, data, options = context.filtered_page()
 board = aggregate_only(viewer)
 as_of = filters.as_of_date
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 import inspect
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 import streamlit as st
 
 from dashboard.access import ADMIN, ROLE_NAMES, ROLES, Viewer
+from dashboard.views import FilterOptions, filter_options
 from data_access import queries
 from data_access.db import DatabaseUnavailable, ready_engine
 from data_access.repositories import Scope
 from data_access.settings import load_settings
+from ui.filters import Filters, filter_sidebar
 
 LOCAL_USER = "local.user@localhost"
 NEXT_PAGE = "next"  # query parameter: the page a deep link asked for
@@ -108,3 +111,31 @@ def page_viewer() -> Viewer:
         asked_for = Path(inspect.stack()[1].filename).stem
         st.switch_page("app.py", query_params={**st.query_params.to_dict(), NEXT_PAGE: asked_for})
     return viewer
+
+
+class FilteredPage(NamedTuple):
+    """What a page with the shared filters starts from."""
+
+    viewer: Viewer
+    url: str
+    version: int
+    filters: Filters
+    scope: Scope
+    data: queries.OversightData
+    options: FilterOptions  # contracts, years, regions and LAs to choose from
+
+
+@st.cache_data(show_spinner=False, max_entries=64, ttl=600)
+def _filter_options(_data, url: str, scope: Scope, version: int) -> FilterOptions:
+    return filter_options(_data.contracts, _data.las, _data.regions)
+
+
+def filtered_page() -> FilteredPage:
+    """The viewer, the shared filters drawn in the sidebar, and the data they select."""
+    viewer = page_viewer()
+    url, version = database_url(), data_version()
+    everything = Filters().scope(viewer)
+    options = _filter_options(oversight_data(everything), url, everything, version)
+    filters = filter_sidebar(options.contracts, options.financial_years, options.regions, options.las)
+    scope = filters.scope(viewer)
+    return FilteredPage(viewer, url, version, filters, scope, oversight_data(scope), options)

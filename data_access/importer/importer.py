@@ -19,7 +19,6 @@ from typing import Any, Iterable
 from sqlalchemy import Integer, Numeric, String, select, update
 from sqlalchemy.orm import Session
 
-from dashboard import calendar as fy_calendar
 from dashboard.records import FOLLOW_UP, ONE_TO_ONE
 from data_access import models
 from data_access.importer import cells, schemas
