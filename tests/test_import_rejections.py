@@ -22,8 +22,6 @@ from tests.workbooks import (
     day_rate_row,
     engagement_row,
     finance_row,
-    la_status,
-    la_status_row,
     one_row,
     part,
     part_a_sheet,

@@ -16,7 +16,6 @@ from tests.workbooks import (
     OMIT,
     Formula,
     SheetSpec,
-    contract_row,
     csv_bytes,
     day_rate_row,
     engagement_row,

@@ -12,7 +12,6 @@ from dashboard.records import ContractTerms, InvoiceLine, Unit
 from tests.small_db import (
     IA,
     KNOWSLEY,
-    LD,
     PARTICIPANT_NAMES,
     SEFTON,
     frame_with,
