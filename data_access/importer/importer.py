@@ -762,7 +762,9 @@ def plan_import(session: Session, file_name: str, data: bytes, contract_option: 
     kinds = {item.schema.workbook_kind if item.schema else "pricing schedule" for item in located}
     plan.kind = kinds.pop() if len(kinds) == 1 else "mixed"
     plan.contract_reference = label or contract_option
-    plan.errors.extend(context.errors)
+    # Errors in the order a person reads the workbook: sheet by sheet, row by row.
+    sheet_order = {sheet.name: position for position, sheet in enumerate(workbook.sheets)}
+    plan.errors.extend(sorted(context.errors, key=lambda problem: (sheet_order.get(problem.sheet, -1), problem.row or 0)))
     if plan.ok:
         _work_out_changes(session, plan)
     return plan
