@@ -6,6 +6,7 @@
 | `DASHBOARD_MAX_UPLOAD_MB` | largest file the importer reads | 25 |
 | `DASHBOARD_MAX_UNPACKED_MB` | largest unpacked size of a workbook | 200 |
 | `DASHBOARD_RETENTION_MONTHS` | months after a contract ends before its personal data may be erased | 24 |
+| `DASHBOARD_ACCESSIBILITY_CONTACT` | mailbox named on the accessibility statement | (the contract manager route) |
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class Settings:
     max_upload_bytes: int
     max_unpacked_bytes: int
     retention_months: int
+    accessibility_contact: str
 
 
 def load_settings() -> Settings:
@@ -38,4 +40,5 @@ def load_settings() -> Settings:
         max_upload_bytes=int(float(os.environ.get("DASHBOARD_MAX_UPLOAD_MB", "25")) * 1024 * 1024),
         max_unpacked_bytes=int(float(os.environ.get("DASHBOARD_MAX_UNPACKED_MB", "200")) * 1024 * 1024),
         retention_months=int(os.environ.get("DASHBOARD_RETENTION_MONTHS", "24")),
+        accessibility_contact=os.environ.get("DASHBOARD_ACCESSIBILITY_CONTACT", "").strip(),
     )

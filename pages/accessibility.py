@@ -5,13 +5,16 @@ problems listed here are the ones that test tolerates (and it fails when this
 page stops naming them).
 """
 
-import os
-
 import streamlit as st
+
+from data_access.settings import load_settings
+from ui import context
 
 PREPARED = "25 November 2026"
 REVIEWED = "25 November 2026"
-CONTACT = os.environ.get("DASHBOARD_ACCESSIBILITY_CONTACT", "").strip()
+CONTACT = load_settings().accessibility_contact
+
+context.page_viewer()  # through app.py first, as every page (sign-in, the app's menu)
 
 st.title("Accessibility statement for Improvement Oversight")
 
