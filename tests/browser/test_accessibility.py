@@ -186,7 +186,7 @@ def tab_to(page, wanted, limit: int = 150) -> dict:
 
 
 def test_upload_with_the_keyboard_alone(app, tmp_path):
-    """Tab to the uploader and open it with Enter; Tab to Confirm and press it with Space."""
+    """Tab to the uploader and open it with Space; Tab to Confirm and press it with Space."""
     from seeds.demo import write_demo_workbooks
 
     register = write_demo_workbooks(tmp_path)[0]  # already imported: every row unchanged
@@ -195,12 +195,13 @@ def test_upload_with_the_keyboard_alone(app, tmp_path):
     app.choose_role("Contract manager")
     app.go_to("Upload data")
     expect(app.main().get_by_role("heading", name="Upload data")).to_be_visible()
+    app.wait_rendered()  # no rerun may replace the focused button under the keyboard
     page.locator("body").focus()
 
     uploader = tab_to(page, lambda f: f["inUploader"] and f["tag"] == "button")
     assert uploader["focusVisible"] and uploader["indicator"], f"no visible focus on the uploader: {uploader}"
-    with page.expect_file_chooser() as chooser:
-        page.keyboard.press("Enter")
+    with page.expect_file_chooser(timeout=60000) as chooser:
+        page.keyboard.press("Space")
     with app.rerun():
         chooser.value.set_files(str(register))
     expect(app.main().get_by_text("1 file(s) checked: no errors")).to_be_visible()
