@@ -35,6 +35,7 @@ _FY_PATTERN = re.compile(
 )
 
 
+@lru_cache(maxsize=65536)
 def financial_year_of(d: date) -> str:
     """The FY containing ``d``: "Financial year (FY) runs 1 April to 31 March"."""
     first_year = d.year if d.month >= FY_START_MONTH else d.year - 1
@@ -97,6 +98,7 @@ def quarter_label(financial_year: str, quarter: int) -> str:
     return f"{parse_financial_year(financial_year)} Q{quarter}"
 
 
+@lru_cache(maxsize=65536)
 def add_months(d: date, months: int) -> date:
     """Same day ``months`` calendar months later, clamped to the month's last day.
 

@@ -334,10 +334,20 @@ def compute_kpis(
 
     Sorted by contract, slice, then kpi ("group" before "one_to_one").
     """
+    return kpis_from_outcomes(unit_outcomes(units, responses, as_of), contracts_targets, group_key)
+
+
+def kpis_from_outcomes(
+    outcomes: Iterable[UnitOutcome],
+    contracts_targets: Mapping[str, float] | None,
+    group_key: str | Callable[[Unit], str | None] | None = None,
+) -> list[KpiResult]:
+    """KPI results from unit outcomes already worked out (see ``compute_kpis``), so one
+    set of outcomes can be sliced several ways without working out each status again."""
     group_by, key_of = _resolve_group_key(group_key)
     targets = contracts_targets or {}
     buckets: dict[tuple[str, str | None, str], list[UnitOutcome]] = defaultdict(list)
-    for outcome in unit_outcomes(units, responses, as_of):
+    for outcome in outcomes:
         unit = outcome.unit
         if unit.support_type not in KPI_NUMBER:
             continue

@@ -40,7 +40,8 @@ from dashboard.kpi import (
     PENDING,
     STATUSES,
     KpiResult,
-    compute_kpis,
+    UnitOutcome,
+    kpis_from_outcomes,
     plain_english_status,
     targets_from_contracts,
     unit_outcomes,
@@ -187,12 +188,14 @@ def display_kpi(result: KpiResult, disclosure: Disclosure = Disclosure()) -> Kpi
     )
 
 
-def kpi_results(
-    units: Iterable[Unit], responses, contracts: Sequence[ContractTerms], as_of: date,
-    financial_year: str | None = None, group_key=None,
-) -> list[KpiResult]:
-    """KPI 1 and 2 per contract (optionally per slice) over the packages ending in the FY chosen."""
-    return compute_kpis(kpi_units(units, financial_year), responses, targets_from_contracts(contracts), as_of, group_key)
+def kpi_outcomes(units: Iterable[Unit], responses, as_of: date, financial_year: str | None = None) -> list[UnitOutcome]:
+    """Every unit's status, over the packages ending in the FY chosen (worked out once per page)."""
+    return unit_outcomes(kpi_units(units, financial_year), responses, as_of)
+
+
+def kpi_results(outcomes: Sequence[UnitOutcome], contracts: Sequence[ContractTerms], group_key=None) -> list[KpiResult]:
+    """KPI 1 and 2 per contract (optionally per slice) from the units' statuses."""
+    return kpis_from_outcomes(outcomes, targets_from_contracts(contracts), group_key)
 
 
 def kpi_table(displays: Sequence[KpiDisplay], group_title: str | None = None,
@@ -310,7 +313,8 @@ def kpi_page(
     financial_year: str | None, disclosure: Disclosure, detail_contract: str | None,
 ) -> KpiPage:
     """Everything the KPIs page draws, for the contracts in scope."""
-    results = sorted(kpi_results(units, responses, contracts, as_of, financial_year), key=_kpi_order)
+    outcomes = kpi_outcomes(units, responses, as_of, financial_year)
+    results = sorted(kpi_results(outcomes, contracts), key=_kpi_order)
     headline = [display_kpi(r, disclosure) for r in results]
     rates = Section(
         rate_chart_frame(headline, _contract_label),
@@ -323,19 +327,19 @@ def kpi_page(
         _status_summary(headline, disclosure),
     )
     detail = detail_contract if detail_contract in {r.contract for r in results} else default_detail_contract(results)
-    detail_units = [u for u in units if u.contract == detail]
+    detail_outcomes = [o for o in outcomes if o.unit.contract == detail]
     detail_contracts = [c for c in contracts if c.reference == detail]
-    trend = _trend(detail_units, responses, detail_contracts, as_of, financial_year, disclosure)
+    trend = _trend(detail_outcomes, detail_contracts, disclosure)
     slices = {
-        name: _slice(detail_units, responses, detail_contracts, as_of, financial_year, disclosure, key, title, labels)
+        name: _slice(detail_outcomes, detail_contracts, disclosure, key, title, labels)
         for name, key, title, labels in (
             ("Region", "region", "Region", regions),
             ("Role", "role", "Role", None),
             ("Focus", "focus", "Focus", None),
         )
     }
-    confidence = confidence_section(detail_units, responses, as_of, financial_year, disclosure)
-    chase = chase_list(units, responses, as_of)
+    confidence = confidence_section(detail_outcomes, disclosure)
+    chase = chase_list(outcomes if financial_year is None else unit_outcomes(units, responses, as_of), as_of)
     return KpiPage(headline, rates, statuses, detail, trend, slices, confidence, chase)
 
 
@@ -389,8 +393,8 @@ def _status_summary(displays: Sequence[KpiDisplay], disclosure: Disclosure) -> s
     return f"Of {disclosure.count(everyone)} participants in the KPIs: {parts}."
 
 
-def _trend(units, responses, contracts, as_of, financial_year, disclosure) -> Section:
-    results = kpi_results(units, responses, contracts, as_of, financial_year, end_quarter)
+def _trend(outcomes, contracts, disclosure) -> Section:
+    results = kpi_results(outcomes, contracts, end_quarter)
     results = [r for r in results if r.group is not None]
     displays = [display_kpi(r, disclosure) for r in results]
     table = kpi_table(displays, "Quarter the package ended")
@@ -409,8 +413,8 @@ def _trend(units, responses, contracts, as_of, financial_year, disclosure) -> Se
     return Section(chart, table, summary)
 
 
-def _slice(units, responses, contracts, as_of, financial_year, disclosure, key, title, labels) -> Section:
-    results = kpi_results(units, responses, contracts, as_of, financial_year, key)
+def _slice(outcomes, contracts, disclosure, key, title, labels) -> Section:
+    results = kpi_results(outcomes, contracts, key)
     named = [replace(r, group=(labels or {}).get(r.group, r.group) if r.group else NOT_RECORDED) for r in results]
     displays = [display_kpi(r, disclosure) for r in named]
     table = kpi_table(displays, title)
@@ -428,10 +432,10 @@ def _slice(units, responses, contracts, as_of, financial_year, disclosure, key, 
     return Section(chart, table, summary)
 
 
-def confidence_section(units, responses, as_of, financial_year, disclosure: Disclosure) -> Section:
+def confidence_section(outcomes: Sequence[UnitOutcome], disclosure: Disclosure) -> Section:
     """Baseline and follow-up confidence scores (1-5) of the participants who have both."""
     outcomes = [
-        o for o in unit_outcomes(kpi_units(units, financial_year), responses, as_of)
+        o for o in outcomes
         if o.baseline is not None and o.follow_up is not None and o.unit.support_type in KPI_NAMES
     ]
     counts: dict[tuple[str, str, int], int] = defaultdict(int)
@@ -463,12 +467,12 @@ def confidence_section(units, responses, as_of, financial_year, disclosure: Disc
     return Section(frame, frame.drop(columns="Count"), summary)
 
 
-def chase_list(units: Iterable[Unit], responses, as_of: date, within_days: int = CHASE_WITHIN_DAYS) -> list[ChaseRow]:
+def chase_list(outcomes: Iterable[UnitOutcome], as_of: date, within_days: int = CHASE_WITHIN_DAYS) -> list[ChaseRow]:
     """Pending units whose follow-up window closes within ``within_days`` of as-of (soonest first)."""
     last = as_of + timedelta(days=within_days)
     rows = [
         ChaseRow(o.unit, o.window_end, (o.window_end - as_of).days)
-        for o in unit_outcomes(units, responses, as_of)
+        for o in outcomes
         if o.status == PENDING and o.window_end is not None and o.window_end <= last
     ]
     return sorted(rows, key=lambda r: (r.window_end, r.unit.contract, r.unit.package_id, r.unit.participant_id))
@@ -830,7 +834,7 @@ def overview_page(
     contracts: Sequence[ContractTerms], units: Sequence[Unit], responses, allocations, invoice_lines, milestones,
     las: Sequence[LocalAuthority], as_of: date, financial_year: str | None, disclosure: Disclosure,
 ) -> OverviewPage:
-    results = sorted(kpi_results(units, responses, contracts, as_of, financial_year), key=_kpi_order)
+    results = sorted(kpi_results(kpi_outcomes(units, responses, as_of, financial_year), contracts), key=_kpi_order)
     displays = [display_kpi(r, disclosure) for r in results]
     titles = {c.reference: c.title for c in contracts}
     year = coverage_year(units, as_of, financial_year)
