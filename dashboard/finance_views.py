@@ -372,14 +372,12 @@ def day_rate_sentence(table: pd.DataFrame) -> str:
 # --------------------------------------------------------------------- flags
 
 
-def _flag_lines(flag: FinanceFlag, lines: list[InvoiceLine]) -> list[InvoiceLine]:
-    """The invoice lines a flag is about (for the file and Excel rows)."""
+def _flag_lines(flag: FinanceFlag, invoices: dict[tuple[str, str], list[InvoiceLine]]) -> list[InvoiceLine]:
+    """The invoice lines a flag is about (for the file and Excel rows); ``invoices`` maps
+    (contract, invoice reference) to the invoice's lines."""
     if flag.invoice_ref is None:
         return []
-    same_invoice = [
-        line for line in lines
-        if line.contract == flag.contract and line.invoice_ref == flag.invoice_ref
-    ]
+    same_invoice = invoices.get((flag.contract, flag.invoice_ref), [])
     if flag.line is not None:
         return [line for line in same_invoice if line.line == flag.line]
     if flag.kind == OVERHEADS_ABOVE_15PCT:
@@ -406,11 +404,14 @@ def flag_table(
     allocations = select_allocations(allocations, contract)
     lines = select_lines(invoice_lines, contract)
     flags = finance_flags(contracts, allocations, lines, as_of)
+    invoices: dict[tuple[str, str], list[InvoiceLine]] = defaultdict(list)
+    for line in lines:
+        invoices[(line.contract, line.invoice_ref)].append(line)
     rows = []
     for flag in flags:
         if not _same_year(flag.financial_year, financial_year) or not _same_contract(flag.contract, contract):
             continue
-        found = _flag_lines(flag, lines)
+        found = _flag_lines(flag, invoices)
         places = [sources.get((line.contract, line.invoice_ref, line.line), (None, None)) for line in found]
         files = sorted({name for name, _ in places if name})
         excel_rows = sorted({row for _, row in places if row is not None})
