@@ -107,3 +107,38 @@ def demo_sqlite_url(tmp_path_factory) -> str:
     load_demo(engine)
     engine.dispose()
     return url
+
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+
+
+@pytest.fixture(scope="session")
+def demo_records(demo_sqlite_url):
+    """The demo database's records, as the pages load them."""
+    from data_access.queries import load
+
+    engine = make_engine(demo_sqlite_url)
+    data = load(engine)
+    engine.dispose()
+    return data
+
+
+@pytest.fixture
+def open_page(demo_sqlite_url, monkeypatch):
+    """Open the app (AppTest) on the demo database: ``open_page(page, role, **query_params)``."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", demo_sqlite_url)
+
+    def open_(page: str | None = None, role: str = "admin", **params: str) -> AppTest:
+        at = AppTest.from_file(str(APP), default_timeout=60)
+        at.session_state["local_role"] = role
+        for key, value in params.items():
+            at.query_params[key] = value
+        at.run()
+        if page:
+            at.switch_page(page).run()
+        assert not at.exception
+        return at
+
+    return open_

@@ -5,12 +5,19 @@ Expected figures come from the same records through ``dashboard.coverage``.
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.coverage import coverage_by_region, coverage_by_year, targeting_share, supported_units, unsupported_priority_las
+from dashboard.coverage import (
+    coverage_by_region,
+    coverage_by_year,
+    supported_units,
+    targeting_share,
+    unsupported_priority_las,
+)
 from data_access.db import make_engine
 from data_access.queries import hex_layout, load
 
@@ -28,21 +35,8 @@ def records(demo_sqlite_url):
 
 
 @pytest.fixture
-def app(demo_sqlite_url, monkeypatch):
-    monkeypatch.setenv("DASHBOARD_DATABASE_URL", demo_sqlite_url)
-
-    def open_coverage(role: str = "admin", **params: str) -> AppTest:
-        at = AppTest.from_file("../app.py", default_timeout=60)
-        at.session_state["local_role"] = role
-        at.query_params["as_of"] = AS_OF.isoformat()
-        for key, value in params.items():
-            at.query_params[key] = value
-        at.run()
-        at.switch_page("pages/coverage.py").run()
-        assert not at.exception
-        return at
-
-    return open_coverage
+def app(open_page):
+    return functools.partial(open_page, "pages/coverage.py", as_of=AS_OF.isoformat())
 
 
 def _tables(at: AppTest, column: str):

@@ -6,43 +6,32 @@ Expected figures are computed here from the same records with the rules
 
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.calendar import financial_year_of
-from dashboard.kpi import PENDING, compute_kpis, plain_english_status, targets_from_contracts, unit_outcomes
-from data_access.db import make_engine
-from data_access.queries import load
+from dashboard.kpi import (
+    PENDING,
+    compute_kpis,
+    plain_english_status,
+    targets_from_contracts,
+    unit_outcomes,
+)
 
 AS_OF = date(2022, 6, 30)
 
 
 @pytest.fixture(scope="module")
-def records(demo_sqlite_url):
-    engine = make_engine(demo_sqlite_url)
-    data = load(engine)
-    engine.dispose()
-    return data
+def records(demo_records):
+    return demo_records
 
 
 @pytest.fixture
-def app(demo_sqlite_url, monkeypatch):
-    monkeypatch.setenv("DASHBOARD_DATABASE_URL", demo_sqlite_url)
-
-    def open_kpis(role: str = "admin", **params: str) -> AppTest:
-        at = AppTest.from_file("../app.py", default_timeout=60)
-        at.session_state["local_role"] = role
-        at.query_params["as_of"] = AS_OF.isoformat()
-        for key, value in params.items():
-            at.query_params[key] = value
-        at.run()
-        at.switch_page("pages/kpis.py").run()
-        assert not at.exception
-        return at
-
-    return open_kpis
+def app(open_page):
+    return functools.partial(open_page, "pages/kpis.py", as_of=AS_OF.isoformat())
 
 
 def _expected(records, as_of=AS_OF, units=None, contract=None):

@@ -6,6 +6,7 @@ Expected figures come from the same records through the rules
 
 from __future__ import annotations
 
+import functools
 from datetime import date, timedelta
 from decimal import Decimal
 from urllib.parse import parse_qs
@@ -18,35 +19,18 @@ from dashboard.coverage import coverage_by_year
 from dashboard.finance import spend_against_allocations
 from dashboard.kpi import compute_kpis, plain_english_status, targets_from_contracts
 from dashboard.timelines import deadlines_within, derived_obligations
-from data_access.db import make_engine
-from data_access.queries import load
 
 AS_OF = date(2022, 6, 30)
 
 
 @pytest.fixture(scope="module")
-def records(demo_sqlite_url):
-    engine = make_engine(demo_sqlite_url)
-    data = load(engine)
-    engine.dispose()
-    return data
+def records(demo_records):
+    return demo_records
 
 
 @pytest.fixture
-def app(demo_sqlite_url, monkeypatch):
-    monkeypatch.setenv("DASHBOARD_DATABASE_URL", demo_sqlite_url)
-
-    def open_overview(role: str = "admin", **params: str) -> AppTest:
-        at = AppTest.from_file("../app.py", default_timeout=60)
-        at.session_state["local_role"] = role
-        at.query_params["as_of"] = AS_OF.isoformat()
-        for key, value in params.items():
-            at.query_params[key] = value
-        at.run()
-        assert not at.exception
-        return at
-
-    return open_overview
+def app(open_page):
+    return functools.partial(open_page, None, as_of=AS_OF.isoformat())
 
 
 def _table(at: AppTest, column: str):
