@@ -65,6 +65,12 @@ def backend(request) -> str:
     return request.param
 
 
+# For tests about one backend only: they run there and are not collected for the
+# other (so nothing is skipped on PostgreSQL in CI).
+sqlite_only = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+postgres_only = pytest.mark.parametrize("backend", ["postgresql"] if POSTGRES_URL else [], indirect=True)
+
+
 @pytest.fixture
 def database_url(backend, tmp_path) -> str:
     return fresh_database_url(backend, tmp_path)

@@ -26,6 +26,7 @@ from sqlalchemy import text
 
 from data_access.services import RETRY_MESSAGE, import_file
 from tests import workbooks as wb
+from tests.conftest import postgres_only, sqlite_only
 
 pytestmark = pytest.mark.timeout(120)
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -36,11 +37,6 @@ ROLES = ["Leader", "Councillor", "Lead Member", "Cabinet Member"]
 def seeded(engine):
     wb.seed(engine)
     return engine
-
-
-def postgres_only(engine) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("concurrent writers are tested on PostgreSQL (SQLite serialises writers)")
 
 
 def return_file(participants: range, role: str, days: int) -> bytes:
@@ -92,9 +88,9 @@ def check_outcomes(outcomes) -> list[int]:
     return committed
 
 
+@postgres_only  # SQLite serialises writers
 @pytest.mark.parametrize("existing", [False, True], ids=["new-rows", "stored-rows"])
 def test_two_overlapping_imports_at_the_same_moment(seeded, existing):
-    postgres_only(seeded)
     first, second = range(0, 120), range(60, 180)  # 60 keys in both returns
     if existing:  # the overlapping rows are already stored: both imports update them
         wb.import_ok(seeded, "earlier.xlsx", return_file(range(0, 180), "Other", 1))
@@ -181,17 +177,15 @@ import_file(make_engine(sys.argv[1]), "big.xlsx", Path(sys.argv[2]).read_bytes()
     assert outcome.import_id is not None and outcome.plan.totals()["inserted"] == 600
 
 
+@sqlite_only
 def test_sqlite_is_in_wal_mode_with_a_busy_timeout(engine):
-    if engine.dialect.name != "sqlite":
-        pytest.skip("SQLite settings")
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
 
 
+@sqlite_only
 def test_a_long_read_transaction_never_blocks_an_import_on_sqlite(seeded):
-    if seeded.dialect.name != "sqlite":
-        pytest.skip("the WAL reader test is for SQLite")
     reader = seeded.connect()
     try:
         reader.exec_driver_sql("BEGIN")  # a read transaction held open, as a slow dashboard query would
