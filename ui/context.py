@@ -80,9 +80,12 @@ def role_switcher() -> None:
     )
 
 
-@st.cache_data(show_spinner="Loading figures…", max_entries=32, ttl=600)
+@st.cache_resource(show_spinner="Loading figures…", max_entries=16, ttl=600)
 def _load(url: str, scope: Scope, version: int) -> queries.OversightData:
-    """Cached by database, scope and data version: a new import or undo changes the key."""
+    """Cached by database, scope and data version: a new import or undo changes the key.
+
+    Shared, not copied, between runs (``cache_resource``): the records are frozen and
+    no page changes them, and copying 100,000 units on every rerun cost seconds."""
     return queries.load(_engine(url), scope)
 
 
