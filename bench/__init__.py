@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench``), the synthetic dataset generator and the DuckDB reference implementation."""

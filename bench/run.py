@@ -1,0 +1,576 @@
+"""The benchmarks of issue 6, side by side in one run (``make bench`` = ``python -m bench``).
+
+1. Import: ``data_access.services.import_file`` of a 100,000-row quarterly return
+   into a database with the contract registered, against the bare read of the
+   same workbook with python-calamine (goal: at most 2x).
+2. Figures: every Overview, KPI, Coverage and Finance figure at full scale
+   (``data_access.queries.load`` + ``build_summary``, ``compute_kpis`` by region,
+   role and focus, ``coverage_by_region``, ``finance_flags``) on SQLite and
+   PostgreSQL, against DuckDB computing the same figures from the same data
+   (goal: at most 3x DuckDB).
+3. Pages: first render and re-render after a filter change of Overview, KPIs,
+   Coverage and Finance through ``AppTest`` (goal: re-render under 0.3 s).
+4. Memory: peak RSS (VmHWM) of a ``streamlit run app.py`` server serving the
+   Overview to headless Chromium.
+
+Results go to ``bench/RESULTS.md``. Timed numbers are never asserted anywhere.
+
+    python -m bench [--scale 0.05] [--skip pages,memory,postgres] [--profile STEP]
+
+PostgreSQL: ``DASHBOARD_BENCH_POSTGRES_URL`` (or ``DASHBOARD_TEST_POSTGRES_URL``)
+names a server where the benchmark may create and drop the databases
+``oversight_bench`` and ``oversight_bench_import``; without either, PostgreSQL is
+skipped and the results say so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import platform
+import pstats
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Callable
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+RESULTS = ROOT / "bench" / "RESULTS.md"
+AS_OF = date(2024, 3, 15)
+PG_FIGURES_DB = "oversight_bench"
+PG_IMPORT_DB = "oversight_bench_import"
+
+
+@dataclass
+class Row:
+    step: str
+    measured: float | None  # seconds (or MB for memory)
+    against_label: str = ""
+    against: float | None = None
+    goal: str = ""
+    goal_ratio: float | None = None  # ratio goal (measured / against <= goal_ratio)
+    goal_abs: float | None = None  # absolute goal (measured <= goal_abs)
+    unit: str = "s"
+    note: str = ""
+    section: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.measured is None or not self.against:
+            return None
+        return self.measured / self.against
+
+    @property
+    def verdict(self) -> str:
+        if self.measured is None:
+            return "not run"
+        if self.goal_ratio is not None and self.ratio is not None:
+            return "met" if self.ratio <= self.goal_ratio else "MISSED"
+        if self.goal_abs is not None:
+            return "met" if self.measured <= self.goal_abs else "MISSED"
+        return ""
+
+
+@dataclass
+class Report:
+    scale: float
+    rows: list[Row] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    info: dict[str, Any] = field(default_factory=dict)
+
+    section: str = ""
+
+    def add(self, row: Row) -> None:
+        row.section = row.section or self.section
+        self.rows.append(row)
+        print(f"  {row.step}: {_fmt(row.measured, row.unit)}"
+              + (f" vs {row.against_label} {_fmt(row.against, row.unit)} = {row.ratio:.2f}x" if row.ratio else "")
+              + (f"  [{row.note}]" if row.note else ""), flush=True)
+
+
+def _fmt(value: float | None, unit: str = "s") -> str:
+    if value is None:
+        return "-"
+    if unit == "MB":
+        return f"{value:,.0f} MB"
+    return f"{value:.3f} s" if value < 10 else f"{value:.1f} s"
+
+
+def timed(fn: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:
+    """Best wall time of ``repeat`` runs, and the last result."""
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - started)
+    return best, result
+
+
+def log(message: str) -> None:
+    print(f"[{datetime.now():%H:%M:%S}] {message}", flush=True)
+
+
+# ------------------------------------------------------------------------- databases
+
+
+def postgres_base_url() -> str | None:
+    return os.environ.get("DASHBOARD_BENCH_POSTGRES_URL") or os.environ.get("DASHBOARD_TEST_POSTGRES_URL")
+
+
+def fresh_postgres_database(base_url: str, name: str) -> str:
+    """Drop and create database ``name`` on the server of ``base_url``; its URL."""
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = make_url(base_url).set(database=name, query={})
+    return url.render_as_string(hide_password=False)
+
+
+def fresh_sqlite(name: str) -> str:
+    path = OUT / name
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+# ---------------------------------------------------------------------------- import
+
+
+def bench_import(report: Report, scale: float, backends: dict[str, str | None], profile: bool = False) -> None:
+    import python_calamine
+
+    from bench.generate import register_contract, sizes, write_return_workbook
+    from data_access.db import ensure_database, make_engine
+    from data_access.services import import_file
+
+    rows = sizes(scale)["workbook_rows"]
+    path = OUT / "quarterly_return.xlsx"
+    log(f"writing the {rows:,}-row quarterly return")
+    seconds, _ = timed(lambda: write_return_workbook(path, scale))
+    data = path.read_bytes()
+    report.info["workbook"] = f"{rows:,} Engagements rows, {len(data) / 1048576:.1f} MB, written in {seconds:.1f} s"
+
+    def bare_read():
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return [workbook.get_sheet_by_name(name).to_python() for name in workbook.sheet_names]
+
+    calamine_s, sheets = timed(bare_read, repeat=3)
+    report.add(Row(f"Read the {rows:,}-row return, python-calamine alone", calamine_s, note="best of 3"))
+    for backend, url in backends.items():
+        if url is None:
+            continue
+        engine = make_engine(url)
+        ensure_database(engine)
+        register_contract(engine)
+        log(f"importing on {backend}")
+        seconds, outcome = timed(lambda: import_file(engine, path.name, data, "benchmark"))
+        ok = outcome.plan.ok
+        totals = outcome.plan.totals()
+        note = (f"{totals['inserted']:,} inserted, {totals['flags']:,} flags" if ok
+                else f"REJECTED: {outcome.plan.errors[:1]}")
+        report.add(Row(f"Import the return, import_file, {backend}", seconds, "calamine read", calamine_s,
+                       "<= 2x calamine", goal_ratio=2.0, note=note))
+        log(f"re-importing on {backend}")
+        seconds, outcome = timed(lambda: import_file(engine, path.name, data, "benchmark"))
+        totals = outcome.plan.totals()
+        report.add(Row(f"Re-import the same return (nothing changes), {backend}", seconds, "calamine read", calamine_s,
+                       "<= 2x calamine", goal_ratio=2.0, note=f"{totals['unchanged']:,} unchanged"))
+        engine.dispose()
+        if profile and backend == "SQLite":  # an extra, untimed run into a fresh database
+            log("profiling the import on SQLite")
+            engine = make_engine(fresh_sqlite("bench_import_profile.db"))
+            ensure_database(engine)
+            register_contract(engine)
+            profiler = cProfile.Profile()
+            profiler.runcall(import_file, engine, path.name, data, "benchmark")
+            _write_profile(profiler, "import_sqlite")
+            engine.dispose()
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def dashboard_figures(data, as_of: date) -> dict[str, Any]:
+    from dashboard.coverage import coverage_by_region
+    from dashboard.finance import finance_flags
+    from dashboard.kpi import compute_kpis, targets_from_contracts
+    from dashboard.summary import build_summary
+
+    targets = targets_from_contracts(data.contracts)
+    return {
+        "summary": build_summary(as_of, data.contracts, data.units, data.responses, data.allocations,
+                                 data.invoice_lines, data.las),
+        "kpi_by_region": compute_kpis(data.units, data.responses, targets, as_of, "region"),
+        "kpi_by_role": compute_kpis(data.units, data.responses, targets, as_of, "role"),
+        "kpi_by_focus": compute_kpis(data.units, data.responses, targets, as_of, "focus"),
+        "coverage_by_region": coverage_by_region(data.units, as_of, data.las),
+        "finance_flags": finance_flags(data.contracts, data.allocations, data.invoice_lines, as_of),
+    }
+
+
+def bench_figures(report: Report, backend: str, url: str, profile: bool = False) -> None:
+    from bench import duckdb_reference
+    from data_access.db import make_engine
+    from data_access.queries import load
+
+    engine = make_engine(url)
+    log(f"figures on {backend}: load")
+    load_s, data = timed(lambda: load(engine), repeat=2)
+    log(f"figures on {backend}: compute")
+    compute_s, figures = timed(lambda: dashboard_figures(data, AS_OF), repeat=2)
+    if profile:  # extra, untimed runs
+        profiler = cProfile.Profile()
+        profiler.runcall(load, engine)
+        _write_profile(profiler, f"load_{backend.lower()}")
+        profiler = cProfile.Profile()
+        profiler.runcall(dashboard_figures, data, AS_OF)
+        _write_profile(profiler, f"figures_{backend.lower()}")
+    log(f"figures on {backend}: DuckDB")
+    export_s, con = timed(lambda: duckdb_reference.export(engine))
+    duck_s, duck = timed(lambda: duckdb_reference.all_figures(con, AS_OF), repeat=3)
+    agree = figures["summary"] == duck["summary"]
+    flags = {}
+    for flag in figures["finance_flags"]:
+        flags[flag.kind] = flags.get(flag.kind, 0) + 1
+    flags_agree = {k: v for k, v in flags.items()} == {k: v for k, v in duck["finance_flags"].items() if v}
+    report.add(Row(f"Figures, {backend}: load + compute (what a cold page pays)", load_s + compute_s,
+                   "DuckDB compute", duck_s, "<= 3x DuckDB", goal_ratio=3.0))
+    report.add(Row(f"Figures, {backend}: load (queries.load)", load_s, "DuckDB compute", duck_s,
+                   note=f"{len(data.units):,} units, {len(data.responses):,} responses, "
+                        f"{len(data.invoice_lines):,} invoice lines"))
+    report.add(Row(f"Figures, {backend}: compute (dashboard rules, cached data)", compute_s, "DuckDB compute", duck_s,
+                   "<= 3x DuckDB", goal_ratio=3.0,
+                   note=f"summary {'equals' if agree else 'DIFFERS FROM'} DuckDB; flag counts "
+                        f"{'equal' if flags_agree else 'differ: ' + json.dumps(flags) + ' vs ' + json.dumps(duck['finance_flags'])}"))
+    report.add(Row(f"DuckDB: export the raw tables from {backend}", export_s, note="not part of the DuckDB compute time"))
+    report.info[f"duckdb_{backend}"] = duck_s
+    engine.dispose()
+
+
+# ----------------------------------------------------------------------------- pages
+
+
+def bench_pages(report: Report, url: str) -> None:
+    log("pages through AppTest")
+    env = {**os.environ, "DASHBOARD_DATABASE_URL": url}
+    completed = subprocess.run([sys.executable, "-m", "bench.pages", "--db", url], cwd=ROOT, env=env,
+                               capture_output=True, text=True, timeout=3600)
+    try:
+        results = json.loads(completed.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        report.notes.append(f"Pages: the AppTest run failed: {completed.stderr.strip()[-500:]}")
+        return
+    for result in results:
+        page = result["page"].removeprefix("pages/").removesuffix(".py").capitalize()
+        if "error" in result:
+            report.notes.append(f"Page {page}: skipped, it errors: {result['error']}")
+        report.add(Row(f"Page {page}: first render (cold cache), SQLite", result.get("first_render_s"),
+                       note="errors" if "error" in result else ""))
+        report.add(Row(f"Page {page}: re-render after a filter change", result.get("rerender_s"),
+                       goal="< 0.3 s", goal_abs=0.3,
+                       note="errors" if "error" in result else result.get("change", "")))
+
+
+# ---------------------------------------------------------------------------- memory
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _status_kb(pid: int, field_name: str) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field_name + ":"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def _cpu_ticks(pid: int) -> int | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _held_session(report: Report, chromium: str, port: int, pid: int) -> None:
+    """The Overview in a browser session that stays open until the script run has finished."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        report.notes.append("Memory: playwright is not installed; only the --dump-dom measurement was made.")
+        return
+    started = time.perf_counter()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            page.goto(f"http://localhost:{port}/", timeout=60_000)
+            # The first run hands over to app.py and reruns (ui.context.page_viewer), so "notRunning" shows
+            # briefly between runs: wait until it has held for 3 s with the server idle.
+            deadline, steady, last = time.time() + 900, 0, _cpu_ticks(pid)
+            while steady < 6 and time.time() < deadline:
+                time.sleep(0.5)
+                ticks = _cpu_ticks(pid)
+                idle = page.locator('[data-test-script-state="notRunning"]').count() > 0 and ticks == last
+                steady, last = (steady + 1 if idle else 0), ticks
+            shown = page.get_by_text("Figures as of", exact=False).count() > 0 and page.get_by_text(
+                "No contracts yet", exact=False).count() == 0
+            exceptions = page.locator('[data-testid="stException"]').count()
+        except Exception as error:  # noqa: BLE001 - reported, not raised
+            report.notes.append(f"Memory: the held Overview session failed: {type(error).__name__}: {str(error)[:200]}")
+            shown, exceptions = False, -1
+        finally:
+            rendered_s = time.perf_counter() - started
+            peak = _status_kb(pid, "VmHWM")
+            current = _status_kb(pid, "VmRSS")
+            browser.close()
+    report.add(Row("Server peak RSS (VmHWM), Overview rendered to the end in Chromium", peak / 1024 if peak else None,
+                   unit="MB", note=f"a fresh server, the page kept open until the server was idle; finished after {rendered_s:.0f} s; RSS then {current / 1024 if current else 0:,.0f} MB; "
+                                   f"content {'shown' if shown else 'NOT shown'}"
+                                   + (f"; {exceptions} exception box(es) on the page" if exceptions > 0 else "")))
+
+
+def _wait_healthy(port: int) -> None:
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read()
+            return
+        except OSError:
+            time.sleep(0.3)
+
+
+def bench_memory(report: Report, url: str) -> None:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        report.notes.append("Memory: chromium not found; peak RSS not measured.")
+        return
+    port = _free_port()
+    env = {**os.environ, "DASHBOARD_DATABASE_URL": url}
+    log(f"memory: streamlit run on port {port}")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_healthy(port)
+        idle = _status_kb(server.pid, "VmHWM")
+        started = time.perf_counter()
+        page = subprocess.run(
+            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--virtual-time-budget=20000", "--dump-dom", f"http://localhost:{port}/"],
+            capture_output=True, text=True, timeout=180,
+        )
+        served_s = time.perf_counter() - started
+        # Virtual time does not wait for the server: the script run goes on after the dump.
+        # Sample until the server has used no CPU for 3 s (at most 10 minutes).
+        quiet, last, deadline = 0, _cpu_ticks(server.pid), time.time() + 600
+        while quiet < 3 and time.time() < deadline:
+            time.sleep(1)
+            ticks = _cpu_ticks(server.pid)
+            quiet = quiet + 1 if ticks == last else 0
+            last = ticks
+        busy_s = time.perf_counter() - started - 3
+        peak = _status_kb(server.pid, "VmHWM")
+        state = re.search(r'data-test-script-state="(\w+)"', page.stdout)
+        rendered = "Import history" in page.stdout or "Contracts" in page.stdout
+        report.add(Row("Server peak RSS (VmHWM), `chromium --dump-dom` of the Overview", peak / 1024 if peak else None,
+                       unit="MB", note=f"{idle / 1024:,.0f} MB before the request; dump after {served_s:.1f} s "
+                                       f"(script state {state.group(1) if state else 'unknown'}, content "
+                                       f"{'in' if rendered else 'not yet in'} the DOM); server busy for {busy_s:.0f} s. "
+                                       "Virtual time does not wait for the server: the dump comes before the script "
+                                       "has loaded the data, so this undercounts (RSS sampled until the server is idle)"))
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_healthy(port)
+        _held_session(report, chromium, port, server.pid)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+# ------------------------------------------------------------------------- profiles
+
+
+def _write_profile(profiler: cProfile.Profile, name: str) -> None:
+    for order in ("cumulative", "tottime"):
+        stream = io.StringIO()
+        pstats.Stats(profiler, stream=stream).strip_dirs().sort_stats(order).print_stats(30)
+        (OUT / f"profile_{name}_{order}.txt").write_text(stream.getvalue())
+    log(f"profile written to bench/out/profile_{name}_*.txt")
+
+
+# --------------------------------------------------------------------------- results
+
+
+def _machine() -> dict[str, str]:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown")
+    mem_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                      if line.startswith("MemTotal")))
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                                check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        commit += " (with uncommitted changes in the tree)" if dirty else ""
+    except (OSError, subprocess.CalledProcessError):
+        commit = "unknown"
+    load = " / ".join(f"{value:.1f}" for value in os.getloadavg())
+    return {"load": load, "nproc": str(os.cpu_count()), "memory": f"{mem_kb / 1048576:.1f} GiB", "cpu": cpu, "commit": commit,
+            "python": platform.python_version()}
+
+
+LAST_RUN = OUT / "last_run.json"
+
+
+def carry_over(report: Report, skipped: set[str]) -> None:
+    """Rows of skipped sections from the previous run, marked as such (``--skip`` on a partial re-run)."""
+    if not LAST_RUN.exists():
+        return
+    previous = json.loads(LAST_RUN.read_text())
+    if previous.get("scale") != report.scale:
+        return
+    measured_now = {row.section for row in report.rows}
+    for row in previous["rows"]:
+        if row["section"] in skipped and row["section"] not in measured_now:
+            if not row["note"].startswith("from the run of"):
+                row["note"] = f"from the run of {previous['when']} (load {previous['load']}); " + row["note"]
+            report.rows.append(Row(**row))
+    report.notes.extend(note for note in previous.get("notes", []) if note.split(":")[0].split(" ")[0] in
+                        {"Page"} and "pages" in skipped)
+
+
+def save_run(report: Report) -> None:
+    rows = [row.__dict__ for row in report.rows]  # carried rows keep their "from the run of" mark
+    LAST_RUN.write_text(json.dumps({
+        "scale": report.scale, "when": f"{datetime.now():%Y-%m-%d %H:%M}",
+        "load": " / ".join(f"{value:.1f}" for value in os.getloadavg()), "rows": rows,
+        "notes": report.notes,
+    }, indent=1))
+
+
+def write_results(report: Report, reading: str) -> None:
+    machine = _machine()
+    lines = [
+        "# Benchmark results",
+        "",
+        f"- Date: {datetime.now():%Y-%m-%d %H:%M}",
+        f"- Commit: {machine['commit']}",
+        f"- Machine: {machine['nproc']} CPUs ({machine['cpu']}), {machine['memory']} memory, Python {machine['python']}",
+        f"- Load average when the results were written (1 / 5 / 15 min): {machine['load']} "
+        f"(other work on the machine inflates every time; ratios are steadier than absolute times)",
+        f"- Scale: {report.scale:g} (1 = 10 contracts, 6 FYs, 20,000 packages, 100,000 units, 250,000 responses, "
+        "100,000 invoice lines, 100,000-row return)",
+        f"- Figures as of {AS_OF.isoformat()}; command: `make bench` (`python -m bench --scale {report.scale:g}`)",
+    ]
+    lines += [f"- {key.capitalize()}: {value}" for key, value in report.info.items() if isinstance(value, str)]
+    lines += ["", "| Step | Measured | Against | Ratio | Goal | Verdict | Note |", "| --- | ---: | ---: | ---: | --- | --- | --- |"]
+    for row in report.rows:
+        against = f"{row.against_label} {_fmt(row.against, row.unit)}" if row.against is not None else ""
+        ratio = f"{row.ratio:.2f}x" if row.ratio is not None else ""
+        lines.append(f"| {row.step} | {_fmt(row.measured, row.unit)} | {against} | {ratio} | {row.goal} | "
+                     f"{row.verdict} | {row.note} |")
+    if report.notes:
+        lines += ["", "## Notes from the run", ""] + [f"- {note}" for note in report.notes]
+    lines += ["", "## Reading", "", reading.strip() or "(to be written after the run)", ""]
+    RESULTS.write_text("\n".join(lines))
+    log(f"results written to {RESULTS.relative_to(ROOT)}")
+
+
+def _existing_reading() -> str:
+    if RESULTS.exists():
+        text = RESULTS.read_text()
+        if "## Reading" in text:
+            return text.split("## Reading", 1)[1]
+    return ""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description="Benchmarks of issue 6")
+    parser.add_argument("--scale", type=float, default=1.0, help="dataset size (1 = full; 0.05 for a quick run)")
+    parser.add_argument("--skip", default="", help="comma list of: import, figures, pages, memory, postgres")
+    parser.add_argument("--profile", action="store_true", help="cProfile the import and the figures into bench/out/")
+    parser.add_argument("--keep-reading", action="store_true", help="keep the Reading section of RESULTS.md")
+    args = parser.parse_args(argv)
+    skip = {item.strip() for item in args.skip.split(",") if item.strip()}
+    OUT.mkdir(parents=True, exist_ok=True)
+    os.chdir(ROOT)
+    report = Report(args.scale)
+
+    from bench.generate import generate_database
+
+    pg_base = None if "postgres" in skip else postgres_base_url()
+    if pg_base is None and "postgres" not in skip:
+        report.notes.append("PostgreSQL: skipped (set DASHBOARD_BENCH_POSTGRES_URL or DASHBOARD_TEST_POSTGRES_URL).")
+    figure_urls: dict[str, str | None] = {"SQLite": fresh_sqlite("bench.db")}
+    import_urls: dict[str, str | None] = {"SQLite": fresh_sqlite("bench_import.db")}
+    if pg_base:
+        figure_urls["PostgreSQL"] = fresh_postgres_database(pg_base, PG_FIGURES_DB)
+        import_urls["PostgreSQL"] = fresh_postgres_database(pg_base, PG_IMPORT_DB)
+
+    if LAST_RUN.exists() and skip:  # keep the previous run's rows of the skipped sections
+        previous_rows = LAST_RUN.read_text()
+    else:
+        previous_rows = None
+    if "import" not in skip:
+        report.section = "import"
+        bench_import(report, args.scale, import_urls, profile=args.profile)
+    if not skip >= {"figures", "pages", "memory"}:
+        for backend, url in figure_urls.items():
+            log(f"generating the dataset on {backend} (scale {args.scale:g})")
+            seconds, engine = timed(lambda: generate_database(url, args.scale))
+            engine.dispose()
+            report.info[f"generate_{backend}"] = f"dataset generated and bulk-inserted in {seconds:.1f} s"
+            if "figures" not in skip:
+                report.section = "figures"
+                bench_figures(report, backend, url, profile=args.profile and backend == "SQLite")
+    if "pages" not in skip:
+        report.section = "pages"
+        bench_pages(report, figure_urls["SQLite"])
+    if "memory" not in skip:
+        report.section = "memory"
+        bench_memory(report, figure_urls["SQLite"])
+    if previous_rows is not None:
+        carry_over(report, skip)
+    save_run(report)
+    order = ["import", "figures", "pages", "memory"]
+    report.rows.sort(key=lambda row: order.index(row.section) if row.section in order else len(order))
+    write_results(report, _existing_reading() if args.keep_reading else "")
+    return 0
