@@ -326,6 +326,7 @@ def _parse_cells(context: _Context, located: _Located, schema: SheetSchema, plan
     """Parse each data row's cells; blank and totals rows are skipped."""
     parsed: list[tuple[int, dict[str, Any]]] = []
     columns = [(column, located.columns[column.field]) for column in schema.columns if column.field in located.columns]
+    memo: dict[tuple, tuple[bool, Any]] = {}
     for index in range(located.header_row + 1, len(located.sheet.rows)):
         row = located.sheet.rows[index]
         if _is_blank_row(row):
@@ -346,10 +347,9 @@ def _parse_cells(context: _Context, located: _Located, schema: SheetSchema, plan
                 context.problem(located.sheet.name, excel_row, header,
                                 f"the formula {raw} has no saved value: open the file in Excel, recalculate and save it")
                 continue
-            try:
-                value = column.parse(raw)
-            except cells.CellError as error:
-                context.problem(located.sheet.name, excel_row, header, str(error))
+            parsed_ok, value = _parse_once(column, raw, memo)
+            if not parsed_ok:
+                context.problem(located.sheet.name, excel_row, header, value)
                 continue
             if value is None and column.required:
                 context.problem(located.sheet.name, excel_row, header, f"'{column.header}' is required and this cell is blank")
@@ -357,6 +357,25 @@ def _parse_cells(context: _Context, located: _Located, schema: SheetSchema, plan
             values[column.field] = value
         parsed.append((excel_row, values))
     return parsed
+
+
+def _parse_once(column, raw: Any, memo: dict[tuple, tuple[bool, Any]]) -> tuple[bool, Any]:
+    """(True, value) or (False, error message) for a cell; each distinct value of a column
+    is parsed once per sheet (roles, dates and LA names repeat thousands of times)."""
+    key = (column.field, type(raw), raw)  # the type too: 1, 1.0 and True are equal keys
+    try:
+        return memo[key]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable cell value: parse it every time
+        key = None
+    try:
+        outcome = (True, column.parse(raw))
+    except cells.CellError as error:
+        outcome = (False, str(error))
+    if key is not None:
+        memo[key] = outcome
+    return outcome
 
 
 def _row_contract(context: _Context, located: _Located, label: str | None, excel_row: int,
