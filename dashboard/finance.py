@@ -142,15 +142,20 @@ def _gbp(value: Decimal) -> str:
     return f"£{value.quantize(PENNY):,}"
 
 
+def cap_for_level(level: str | None, day_rate_cap: Decimal | None,
+                  executive_day_rate_cap: Decimal | None) -> Decimal | None:
+    """The cap for a day rate at ``level``: 'Executive' uses the executive cap when one is
+    set, otherwise the day-rate cap (None: no cap). Used for invoice lines and pricing schedules."""
+    if (level or "").strip().casefold() == EXECUTIVE_LEVEL and executive_day_rate_cap is not None:
+        return executive_day_rate_cap
+    return day_rate_cap
+
+
 def day_rate_cap(line: InvoiceLine, contract: ContractTerms | None) -> Decimal | None:
-    """The cap for a line: level 'Executive' uses the contract's executive cap
-    when set, otherwise the contract's day-rate cap (None: no cap)."""
+    """The cap for a line (see ``cap_for_level``)."""
     if contract is None:
         return None
-    is_executive = (line.level or "").strip().casefold() == EXECUTIVE_LEVEL
-    if is_executive and contract.executive_day_rate_cap is not None:
-        return contract.executive_day_rate_cap
-    return contract.day_rate_cap
+    return cap_for_level(line.level, contract.day_rate_cap, contract.executive_day_rate_cap)
 
 
 def rate_above_cap_flag(line: InvoiceLine, contract: ContractTerms | None) -> FinanceFlag | None:

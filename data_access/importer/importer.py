@@ -19,6 +19,7 @@ from typing import Any, Iterable
 from sqlalchemy import Integer, Numeric, String, select, update
 from sqlalchemy.orm import Session
 
+from dashboard.finance import cap_for_level
 from dashboard.records import FOLLOW_UP, ONE_TO_ONE
 from data_access import models
 from data_access.importer import cells, schemas
@@ -445,19 +446,12 @@ def _validate_la_status(context: _Context, located: _Located, parsed, plan: Shee
             plan.rows.append(RowPlan(excel_row, values))
 
 
-def _applicable_cap(contract: models.Contract, level: str | None) -> Decimal | None:
-    """The day-rate cap for a line: executive level uses the executive cap where one is set."""
-    if level and level.lower() == "executive" and contract.executive_day_rate_cap is not None:
-        return contract.executive_day_rate_cap
-    return contract.day_rate_cap
-
-
 def _validate_day_rates(context: _Context, located: _Located, parsed, plan: SheetPlan, label: str | None) -> None:
     for excel_row, values in parsed:
         contract = _row_contract(context, located, label, excel_row, values)
         if contract is None or "day_rate" not in values:
             continue
-        cap = _applicable_cap(contract, values.get("level"))
+        cap = cap_for_level(values.get("level"), contract.day_rate_cap, contract.executive_day_rate_cap)
         if cap is not None and values["day_rate"] > cap:
             context.problem(located.sheet.name, excel_row, located.headers["day_rate"],
                             f"day rate {values['day_rate']:,.2f} GBP is above the contract's cap of {cap:,.2f} GBP")
