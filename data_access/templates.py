@@ -37,13 +37,9 @@ from sqlalchemy.orm import Session
 from dashboard.calendar import financial_year_of, financial_years_between
 from data_access import models
 from data_access.importer import cells, schemas
-from data_access.importer.schemas import Column, SheetSchema
-
-CONTRACT_REGISTER = "contract register"
-PRICING_SCHEDULE = "pricing schedule"
-QUARTERLY_RETURN = "quarterly return"
-LA_STATUS = "LA status"
-KINDS = (CONTRACT_REGISTER, PRICING_SCHEDULE, QUARTERLY_RETURN, LA_STATUS)
+from data_access.importer.schemas import CONTRACT_REGISTER, PRICING_SCHEDULE, QUARTERLY_RETURN, Column, SheetSchema
+from data_access.importer.schemas import LA_STATUS_KIND as LA_STATUS
+from data_access.importer.schemas import WORKBOOK_KINDS as KINDS
 
 TITLE_ROW = 1
 LABEL_ROW = 2  # "Contract reference" | value, on sheets whose rows belong to a contract

@@ -772,7 +772,7 @@ def plan_import(session: Session, file_name: str, data: bytes, contract_option: 
         _duplicates(context, sheet_plan, _MODEL_KEYS[kind])
         plan.sheets.append(sheet_plan)
 
-    kinds = {item.schema.workbook_kind if item.schema else "pricing schedule" for item in located}
+    kinds = {item.schema.workbook_kind if item.schema else schemas.PRICING_SCHEDULE for item in located}
     plan.kind = kinds.pop() if len(kinds) == 1 else "mixed"
     plan.contract_reference = label or contract_option
     # Errors in the order a person reads the workbook: sheet by sheet, row by row.

@@ -54,6 +54,14 @@ def _line_number(value: Any) -> int:
     return cells.parse_whole_number(value, 1, None)
 
 
+# The four kinds of workbook (spreadsheets.md); the import summary and templates use these names.
+CONTRACT_REGISTER = "contract register"
+PRICING_SCHEDULE = "pricing schedule"
+QUARTERLY_RETURN = "quarterly return"
+LA_STATUS_KIND = "LA status"
+WORKBOOK_KINDS = (CONTRACT_REGISTER, PRICING_SCHEDULE, QUARTERLY_RETURN, LA_STATUS_KIND)
+
+
 @dataclass(frozen=True)
 class Column:
     header: str  # as spreadsheets.md names it
@@ -93,7 +101,7 @@ CONTRACT_COLUMN = Column("Contract reference", "contract_reference", text)
 CONTRACTS = SheetSchema(
     kind="contracts",
     title="Contracts",
-    workbook_kind="contract register",
+    workbook_kind=CONTRACT_REGISTER,
     names=("contract",),
     columns=(
         Column("Contract reference", "reference", text, True),
@@ -119,7 +127,7 @@ CONTRACTS = SheetSchema(
 MILESTONES = SheetSchema(
     kind="milestones",
     title="Milestones",
-    workbook_kind="contract register",
+    workbook_kind=CONTRACT_REGISTER,
     names=("milestone",),
     columns=(
         Column("Contract reference", "contract_reference", text, True),
@@ -133,7 +141,7 @@ MILESTONES = SheetSchema(
 PART_B = SheetSchema(
     kind="day_rates",
     title="Part B",
-    workbook_kind="pricing schedule",
+    workbook_kind=PRICING_SCHEDULE,
     names=("partb",),
     columns=(
         Column("Role", "role", text, True),
@@ -151,7 +159,7 @@ PART_B = SheetSchema(
 ENGAGEMENTS = SheetSchema(
     kind="engagements",
     title="Engagements",
-    workbook_kind="quarterly return",
+    workbook_kind=QUARTERLY_RETURN,
     names=("engagement",),
     columns=(
         CONTRACT_COLUMN,
@@ -175,7 +183,7 @@ ENGAGEMENTS = SheetSchema(
 SURVEY = SheetSchema(
     kind="survey",
     title="Survey",
-    workbook_kind="quarterly return",
+    workbook_kind=QUARTERLY_RETURN,
     names=("survey",),
     columns=(
         CONTRACT_COLUMN,
@@ -194,7 +202,7 @@ SURVEY = SheetSchema(
 FINANCE = SheetSchema(
     kind="finance",
     title="Finance",
-    workbook_kind="quarterly return",
+    workbook_kind=QUARTERLY_RETURN,
     names=("finance",),
     columns=(
         CONTRACT_COLUMN,
@@ -218,7 +226,7 @@ FINANCE = SheetSchema(
 LA_STATUS = SheetSchema(
     kind="la_status",
     title="LA status",
-    workbook_kind="LA status",
+    workbook_kind=LA_STATUS_KIND,
     names=("lastatus",),
     columns=(
         Column("LA", "la", text, True),
