@@ -10,6 +10,7 @@ make sure each case completes.
 from __future__ import annotations
 
 import io
+import zipfile
 from datetime import date
 
 import openpyxl
@@ -18,6 +19,7 @@ import pytest
 from sqlalchemy import text
 
 from dashboard.exports import csv_bytes, excel_bytes
+from data_access.importer import reader
 from data_access.services import import_file
 from tests import hostile
 from tests import workbooks as wb
@@ -161,6 +163,27 @@ def test_a_cell_at_xfd1048576_does_not_abort_the_process(engine, tmp_path):
     data = hostile.package({"Engagements": sheet})
     assert "column XFD" in hostile.read_in_capped_process(tmp_path, "corner.xlsx", data, memory_mb=1024)["refused"]
     refused(engine, "corner.xlsx", data, "as far as row 1,048,576 and column XFD")
+
+
+@pytest.mark.parametrize("stray", [
+    '<row r="1048576"><c r="G1048576"><v>1</v></c></row>',  # below the declared range
+    '<row r="1000"><c r="XFD1000"><v>1</v></c></row>',  # right of it
+    '<row r="1048576"><c r="g1048576"><v>1</v></c></row>',  # a reference not written as Excel writes it
+    '<row r="1048576"><x:c xmlns:x="' + hostile.MAIN_NS + '" r="G1048576"><x:v>1</x:v></x:c></row>',  # a prefixed cell
+    '<row r="1048576"><c s="1" r="G1048576"><v>1</v></c></row>',  # r= not the first attribute
+])
+def test_a_dimension_that_understates_the_used_range_is_not_trusted(tmp_path, stray):
+    """The declared <dimension> is used only when no cell lies beyond it; here one does."""
+    rows = hostile.rows_xml([ENGAGEMENT_HEADER, engagement_values()])
+    data = hostile.package({"Engagements": hostile.sheet_xml(rows + stray, dimension="A1:G2")})
+    assert "refused" in hostile.read_in_capped_process(tmp_path, "understated.xlsx", data, memory_mb=1024)
+
+
+def test_an_honest_dimension_is_the_used_range():
+    rows = hostile.rows_xml([ENGAGEMENT_HEADER, engagement_values()])
+    data = hostile.package({"Engagements": hostile.sheet_xml(rows, dimension="A1:G2")})
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        assert reader._declared_range_if_true(package, "xl/worksheets/sheet1.xml") == (2, 7)
 
 
 def test_cells_without_references_are_counted_too(tmp_path):

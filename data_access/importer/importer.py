@@ -119,15 +119,20 @@ def _cell(row: list[Any], index: int) -> Any:
     return row[index] if index < len(row) else None
 
 
-def _is_blank_row(row: list[Any]) -> bool:
-    return all(cells.is_blank(value) for value in row)
-
-
-def _first_text(row: list[Any]) -> str:
+def _is_skipped_row(row: list[Any], totals_memo: dict[str, bool | None]) -> bool:
+    """"Blank rows and totals rows are skipped": no filled cell, or the first filled cell
+    reads Total, Totals or Grand total. ``totals_memo`` remembers each first text's answer."""
     for value in row:
-        if not cells.is_blank(value):
-            return cells.normalise_header(value) if isinstance(value, str) else ""
-    return ""
+        if value is None or value == "":
+            continue
+        if not isinstance(value, str):
+            return False
+        if value not in totals_memo:
+            totals_memo[value] = None if not value.strip() else cells.normalise_header(value) in TOTAL_WORDS
+        if totals_memo[value] is None:  # whitespace only: blank
+            continue
+        return totals_memo[value]
+    return True
 
 
 def _header_map(row: list[Any], schema: SheetSchema) -> tuple[dict[str, int], dict[str, str]]:
@@ -324,59 +329,54 @@ def _heading_key(heading: str) -> str:
 
 
 def _parse_cells(context: _Context, located: _Located, schema: SheetSchema, plan: SheetPlan) -> list[tuple[int, dict[str, Any]]]:
-    """Parse each data row's cells; blank and totals rows are skipped."""
+    """Parse each data row's cells; blank and totals rows are skipped.
+
+    Each distinct value of a column is parsed once per sheet (roles, support types,
+    dates and LA names repeat thousands of times in a quarterly return)."""
     parsed: list[tuple[int, dict[str, Any]]] = []
-    columns = [(column, located.columns[column.field]) for column in schema.columns if column.field in located.columns]
+    columns = [(column.field, position, column, located.headers[column.field])
+               for column in schema.columns if (position := located.columns.get(column.field)) is not None]
     memo: dict[tuple, tuple[bool, Any]] = {}
-    for index in range(located.header_row + 1, len(located.sheet.rows)):
-        row = located.sheet.rows[index]
-        if _is_blank_row(row):
-            plan.skipped += 1
-            continue
-        if _first_text(row) in TOTAL_WORDS:
+    totals_memo: dict[str, bool | None] = {}
+    sheet_name = located.sheet.name
+    rows = located.sheet.rows
+    for index in range(located.header_row + 1, len(rows)):
+        row = rows[index]
+        if _is_skipped_row(row, totals_memo):
             plan.skipped += 1
             continue
         excel_row = index + 1
+        width = len(row)
         values: dict[str, Any] = {}
-        for column, position in columns:
-            raw = _cell(row, position)
-            header = located.headers[column.field]
-            if isinstance(raw, ExcelError):
-                context.problem(located.sheet.name, excel_row, header, f"the cell holds the Excel error {raw.code}")
-                continue
-            if isinstance(raw, UncachedFormula):
-                context.problem(located.sheet.name, excel_row, header,
-                                f"the formula {raw} has no saved value: open the file in Excel, recalculate and save it")
-                continue
-            parsed_ok, value = _parse_once(column, raw, memo)
+        for field_name, position, column, header in columns:
+            raw = row[position] if position < width else None
+            key = (field_name, raw.__class__, raw)  # the type too: 1, 1.0 and True are equal keys
+            try:
+                parsed_ok, value = memo[key]
+            except KeyError:
+                parsed_ok, value = memo[key] = _parse_cell(column, raw)
+            except TypeError:  # an unhashable cell value: parse it every time
+                parsed_ok, value = _parse_cell(column, raw)
             if not parsed_ok:
-                context.problem(located.sheet.name, excel_row, header, value)
-                continue
-            if value is None and column.required:
-                context.problem(located.sheet.name, excel_row, header, f"'{column.header}' is required and this cell is blank")
-                continue
-            values[column.field] = value
+                context.problem(sheet_name, excel_row, header, value)
+            elif value is None and column.required:
+                context.problem(sheet_name, excel_row, header, f"'{column.header}' is required and this cell is blank")
+            else:
+                values[field_name] = value
         parsed.append((excel_row, values))
     return parsed
 
 
-def _parse_once(column, raw: Any, memo: dict[tuple, tuple[bool, Any]]) -> tuple[bool, Any]:
-    """(True, value) or (False, error message) for a cell; each distinct value of a column
-    is parsed once per sheet (roles, dates and LA names repeat thousands of times)."""
-    key = (column.field, type(raw), raw)  # the type too: 1, 1.0 and True are equal keys
+def _parse_cell(column, raw: Any) -> tuple[bool, Any]:
+    """(True, value) or (False, error message) for one cell."""
+    if isinstance(raw, ExcelError):
+        return False, f"the cell holds the Excel error {raw.code}"
+    if isinstance(raw, UncachedFormula):
+        return False, f"the formula {raw} has no saved value: open the file in Excel, recalculate and save it"
     try:
-        return memo[key]
-    except KeyError:
-        pass
-    except TypeError:  # an unhashable cell value: parse it every time
-        key = None
-    try:
-        outcome = (True, column.parse(raw))
+        return True, column.parse(raw)
     except cells.CellError as error:
-        outcome = (False, str(error))
-    if key is not None:
-        memo[key] = outcome
-    return outcome
+        return False, str(error)
 
 
 def _row_contract(context: _Context, located: _Located, label: str | None, excel_row: int,
@@ -608,10 +608,11 @@ def _validate_part_a(context: _Context, located: _Located, plan: SheetPlan, labe
         return
     header_cells = sheet.rows[header_row]
     seen: dict[str, int] = {}
+    totals_memo: dict[str, bool | None] = {}
     for index in range(header_row + 1, len(sheet.rows)):
         row = sheet.rows[index]
         excel_row = index + 1
-        if _is_blank_row(row) or _first_text(row) in TOTAL_WORDS:
+        if _is_skipped_row(row, totals_memo):
             plan.skipped += 1
             continue
         raw_heading = _cell(row, heading_column)
@@ -669,17 +670,39 @@ _ORDER = ["contracts", "milestones", "la_status", "allocations", "day_rates", "e
 
 def _check_column_limits(context: _Context, located: _Located, plan: SheetPlan) -> None:
     """Text longer, or a number larger, than its database column holds is a row error
-    (PostgreSQL would otherwise refuse the whole write with a database error)."""
+    (PostgreSQL would otherwise refuse the whole write with a database error).
+
+    A column's largest value is checked first; only a column over its limit is read row by row."""
     table = _MODELS[plan.kind].__table__
-    for row in plan.rows:
-        for name, value in row.values.items():
-            column = table.columns.get(name)
-            if column is None or value is None or isinstance(value, bool):
-                continue
-            message = _limit_problem(column.type, value)
+    fields = dict.fromkeys(name for row in plan.rows for name in row.values)
+    for name in fields:
+        column = table.columns.get(name)
+        if column is None or not _has_limit(column.type):
+            continue
+        filled = [value for row in plan.rows
+                  if (value := row.values.get(name)) is not None and not isinstance(value, bool)]
+        if not filled or _limit_problem(column.type, max(filled, key=_size)) is None:
+            continue
+        for row in plan.rows:
+            value = row.values.get(name)
+            message = None if value is None or isinstance(value, bool) else _limit_problem(column.type, value)
             if message:
                 header = located.headers.get(name) or name.replace("_", " ").capitalize()
                 context.problem(plan.sheet, row.row, header, message)
+
+
+def _has_limit(column_type: Any) -> bool:
+    return isinstance(column_type, Integer) or (isinstance(column_type, String) and bool(column_type.length)) or (
+        isinstance(column_type, Numeric) and bool(column_type.precision))
+
+
+def _size(value: Any) -> float:
+    """How far a value is from fitting: text by its length, numbers by their size."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, (int, float, Decimal)):
+        return abs(value)
+    return 0
 
 
 def _limit_problem(column_type: Any, value: Any) -> str | None:
@@ -976,7 +999,7 @@ def apply_plan(session: Session, plan: ImportPlan, imported_by: str) -> models.I
                 if sheet.kind == "milestones" and not isinstance(row.values.get("contract_id"), int):
                     row.values["contract_id"] = _contract_id(session, row.values["contract_id"])
             if inserts:
-                new_ids = _insert_rows(session, model, [{**row.values, "import_id": record.id} for row in inserts])
+                new_ids = _insert_rows(session, model, _MODEL_KEYS[sheet.kind], record.id, [row.values for row in inserts])
                 changes.extend({"import_id": record.id, "table_name": table, "row_id": new_id, "before": None,
                                 "after": _jsonable(row.values)} for new_id, row in zip(new_ids, inserts))
         updates = [row for row in sheet.rows if row.action == "update"]
@@ -997,15 +1020,18 @@ def apply_plan(session: Session, plan: ImportPlan, imported_by: str) -> models.I
     return record
 
 
-def _insert_rows(session: Session, model: type[models.Base], rows: list[dict[str, Any]]) -> list[int]:
-    """Insert many rows, returning their new ids in order."""
+def _insert_rows(session: Session, model: type[models.Base], key_fields: tuple[str, ...], import_id: int,
+                 rows: list[dict[str, Any]]) -> list[int]:
+    """Insert many rows, returning their new ids in order.
+
+    The rows go in as one batched statement (no RETURNING, which SQLite cannot batch when the
+    order matters); their ids are then read back by the key that identifies each row."""
     table = model.__table__
-    ids: list[int] = []
-    for start in range(0, len(rows), 5000):
-        chunk = rows[start : start + 5000]
-        result = session.execute(table.insert().returning(table.c.id, sort_by_parameter_order=True), chunk)
-        ids.extend(result.scalars().all())
-    return ids
+    session.execute(table.insert(), [{**values, "import_id": import_id} for values in rows])
+    written = session.execute(select(table.c.id, *(table.c[name] for name in key_fields))
+                              .where(table.c.import_id == import_id))
+    ids = {tuple(_key_part(part) for part in key): row_id for row_id, *key in written}
+    return [ids[tuple(_key_part(values.get(name)) for name in key_fields)] for values in rows]
 
 
 def _contract_id(session: Session, reference: str) -> int:

@@ -228,8 +228,56 @@ _CELL_WITHOUT_REFERENCE = re.compile(rb"<(?:\w+:)?c(?:\s(?![^>]*\br\s*=)[^>]*)?>
 
 def _used_range(package: zipfile.ZipFile, part_name: str) -> tuple[int, int]:
     """(last row, last column), 1-based, of cells that may hold a value, streaming the part."""
-    fast = _used_range_of_referenced_cells(package, part_name)
-    return fast if fast is not None else _used_range_of_any_cells(package, part_name)
+    for measure in (_declared_range_if_true, _used_range_of_referenced_cells):
+        found = measure(package, part_name)
+        if found is not None:
+            return found
+    return _used_range_of_any_cells(package, part_name)
+
+
+_DIMENSION = re.compile(rb'<dimension ref="(?:[A-Z]{1,3}\d+:)?([A-Z]{1,3})(\d+)"')
+_CELL_START = re.compile(rb"<(?:[\w.-]+:)?c[\s>/]")
+_PREFIXED_CELL = re.compile(rb":c[\s>/]")
+_EXCEL_CELL = b'<c r="'
+
+
+def _declared_range_if_true(package: zipfile.ZipFile, part_name: str) -> tuple[int, int] | None:
+    """The range the sheet's ``<dimension>`` declares, when it is within the limit, every cell
+    is written as Excel writes it (``<c r="B7"``) and none lies beyond that range; None otherwise.
+
+    A few searches of the whole part instead of one match per cell: a 100,000-row
+    return has over a million cells."""
+    declared = suspect = None
+    for window in _windows(package, part_name):
+        if suspect is None:
+            table_start = window.find(b"<sheetData")
+            match = _DIMENSION.search(window, 0, table_start) if table_start != -1 else None
+            if match is None:
+                return None
+            letters, digits = match.groups()
+            declared = (int(digits), _column_index(letters) + 1)
+            if declared[0] * declared[1] > MAX_SHEET_CELLS:  # it counts styled empty cells: measure the real range
+                return None
+            suspect = re.compile(  # a reference not written as A1, or beyond the declared range
+                rb'<c r="(?:(?![A-Z]{1,3}\d+")|(?:' + _greater(letters, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"[A-Z]")
+                + rb')\d|[A-Z]{1,3}(?:' + _greater(digits, b"0123456789", rb"\d") + rb')")')
+        cell_tags = window.count(_EXCEL_CELL)
+        if window.count(b"<c") != cell_tags and len(_CELL_START.findall(window)) != cell_tags:
+            return None  # a cell tag without r="..." first (or other tags starting <c: counted exactly)
+        if _PREFIXED_CELL.search(window) or suspect.search(window):
+            return None
+    return declared
+
+
+def _greater(text: bytes, alphabet: bytes, any_character: bytes) -> bytes:
+    """A regex alternation for strings of ``alphabet`` after ``text`` ("M" -> N to Z, or any two letters)."""
+    choices = [any_character + b"{%d,}" % (len(text) + 1)]
+    for position, character in enumerate(text):
+        after = alphabet[alphabet.index(character) + 1 :]
+        if after:
+            rest = any_character + b"{%d}" % (len(text) - position - 1)
+            choices.append(re.escape(text[:position]) + b"[" + after + b"]" + rest)
+    return b"|".join(choices)
 
 
 def _windows(package: zipfile.ZipFile, part_name: str):
