@@ -35,10 +35,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from data_access import models
+from data_access import bulk, models
 from data_access.db import ensure_database, make_engine
 from data_access.settings import REFERENCE_DIR
 
@@ -344,30 +344,10 @@ def insert_dataset(engine: Engine, data: Dataset) -> None:
         ids = dict(session.execute(select(models.Contract.reference, models.Contract.id)).all())
     for model, name in TABLES:
         rows = [{**row, "contract_id": ids[row["contract_id"]]} for row in getattr(data, name)]
-        if engine.dialect.name == "postgresql":
-            _copy(engine, model, rows)
-        else:
-            with engine.begin() as connection:
-                for start in range(0, len(rows), 20_000):
-                    connection.execute(insert(model.__table__), rows[start : start + 20_000])
-
-
-def _copy(engine: Engine, model, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    table = model.__table__
-    columns = list(rows[0]) + (["missing_from_latest_return"] if "missing_from_latest_return" in table.c else [])
-    raw = engine.raw_connection()
-    try:
-        with raw.cursor() as cursor:
-            with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row([row.get(column, False) for column in columns])
-        raw.commit()
-    finally:
-        raw.close()
-    with engine.begin() as connection:  # planner statistics, as after any large load
-        connection.exec_driver_sql(f"ANALYZE {table.name}")
+        with engine.begin() as connection:
+            bulk.insert_rows(connection, model.__table__, rows)
+            if engine.dialect.name == "postgresql":  # planner statistics, as after any large load
+                connection.exec_driver_sql(f"ANALYZE {model.__tablename__}")
 
 
 def generate_database(url: str, scale: float = 1.0, seed: int = SEED) -> Engine:

@@ -6,8 +6,12 @@ The caller owns the transaction: functions that do work take a ``Session``;
 
 from __future__ import annotations
 
+import json
+from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -22,6 +26,20 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 class DatabaseUnavailable(RuntimeError):
     """The database cannot be opened or migrated."""
+
+
+def json_text(value: Any) -> str:
+    """How JSON columns are written: dates as ISO text ("2024-03-15"), amounts and days
+    (``Decimal``) as their exact text ("1250.50"), so nothing is rounded through a float."""
+    return json.dumps(value, default=_json_value)
+
+
+def _json_value(value: Any) -> str:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(f"a {type(value).__name__} cannot be stored as JSON")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -39,10 +57,10 @@ def make_engine(url: str | None = None) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 15})
+        engine = create_engine(url, connect_args={"timeout": 15}, json_serializer=json_text)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, json_serializer=json_text)
 
 
 def alembic_config(engine: Engine) -> Config:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.finance import cap_for_level
 from dashboard.records import FOLLOW_UP, ONE_TO_ONE
-from data_access import models
+from data_access import bulk, models
 from data_access.importer import cells, schemas
 from data_access.importer.la_matching import LAMatcher
 from data_access.importer.reader import ExcelError, FileRefused, Sheet, UncachedFormula, read_file
@@ -841,7 +841,12 @@ def _comparable(value: Any) -> Any:
     return value
 
 
-def _row_values(row: models.Base, fields: Iterable[str]) -> dict[str, Any]:
+def _same(stored: Any, value: Any) -> bool:
+    """A stored value equals the file's, to the penny (money) or to 6 places (fractions)."""
+    return stored == value or _comparable(stored) == _comparable(value)
+
+
+def _row_values(row: Any, fields: Iterable[str]) -> dict[str, Any]:
     return {name: getattr(row, name) for name in fields}
 
 
@@ -865,14 +870,15 @@ def _work_out_changes(session: Session, plan: ImportPlan) -> None:
             seen.add(stored.id)
             row.existing_id = stored.id
             compared = [name for name in row.values if name not in _NOT_COMPARED]
-            before = _row_values(stored, compared)
-            if sheet.kind in _CUMULATIVE and stored.missing_from_latest_return:
-                before["missing_from_latest_return"] = True
+            flagged = sheet.kind in _CUMULATIVE and stored.missing_from_latest_return
+            if flagged:
                 row.values["missing_from_latest_return"] = False
-            changed = any(_comparable(before.get(name)) != _comparable(row.values.get(name)) for name in row.values
-                          if name not in _NOT_COMPARED)
-            row.action = "update" if changed else "unchanged"
-            row.before = before if changed else None
+            if flagged or any(not _same(getattr(stored, name), row.values[name]) for name in compared):
+                row.action, row.before = "update", _row_values(stored, compared)
+                if flagged:
+                    row.before["missing_from_latest_return"] = True
+            else:
+                row.action = "unchanged"
         if sheet.kind in _CUMULATIVE:
             for stored in existing:
                 if stored.id not in seen:
@@ -889,7 +895,7 @@ _STATUS_FIELDS = ("ilacs_judgement", "ilacs_date", "send_wsoa", "declining", "in
 
 
 def _same_status(before: dict[str, Any], values: dict[str, Any]) -> bool:
-    return all(_comparable(before.get(name)) == _comparable(values.get(name)) for name in _STATUS_FIELDS)
+    return all(_same(before.get(name), values.get(name)) for name in _STATUS_FIELDS)
 
 
 def _la_status_changes(sheet: SheetPlan, existing: list[models.LAStatus]) -> None:
@@ -935,16 +941,18 @@ def _la_status_changes(sheet: SheetPlan, existing: list[models.LAStatus]) -> Non
     sheet.skipped += len(replaced)
 
 
-def _existing_rows(session: Session, sheet: SheetPlan, model: type[models.Base]) -> list[models.Base]:
+def _existing_rows(session: Session, sheet: SheetPlan, model: type[models.Base]) -> list[Any]:
+    """The stored rows this sheet may match, as plain rows (columns by name), not entities."""
+    table = model.__table__
     if sheet.kind == "contracts":
-        return list(session.scalars(select(model)))
+        return list(session.execute(select(table)))
     if sheet.kind == "la_status":
         codes = {row.values["la_code"] for row in sheet.rows}
-        return list(session.scalars(select(model).where(model.la_code.in_(codes), model.source == IMPORT_SOURCE))) if codes else []
+        return list(session.execute(select(table).where(table.c.la_code.in_(codes), table.c.source == IMPORT_SOURCE))) if codes else []
     contract_ids = {row.values["contract_id"] for row in sheet.rows if isinstance(row.values.get("contract_id"), int)}
     if not contract_ids:
         return []
-    return list(session.scalars(select(model).where(model.contract_id.in_(contract_ids))))
+    return list(session.execute(select(table).where(table.c.contract_id.in_(contract_ids))))
 
 
 def _finance_flags(session: Session, sheet: SheetPlan) -> list[str]:
@@ -952,20 +960,6 @@ def _finance_flags(session: Session, sheet: SheetPlan) -> list[str]:
     from data_access.repositories import finance_flags_for_lines
 
     return finance_flags_for_lines(session, [row.values for row in sheet.rows])
-
-
-def _jsonable(values: dict[str, Any] | None) -> dict[str, Any] | None:
-    if values is None:
-        return None
-    out = {}
-    for name, value in values.items():
-        if isinstance(value, (date, datetime)):
-            out[name] = value.isoformat()
-        elif isinstance(value, Decimal):
-            out[name] = str(value)
-        else:
-            out[name] = value
-    return out
 
 
 def apply_plan(session: Session, plan: ImportPlan, imported_by: str) -> models.ImportRecord:
@@ -992,7 +986,7 @@ def apply_plan(session: Session, plan: ImportPlan, imported_by: str) -> models.I
                 session.add(contract)
                 session.flush()
                 changes.append({"import_id": record.id, "table_name": table, "row_id": contract.id,
-                                "before": None, "after": _jsonable(row.values)})
+                                "before": None, "after": dict(row.values)})
             _resolve_new_contract_ids(session, plan)
         else:
             for row in inserts:
@@ -1001,12 +995,12 @@ def apply_plan(session: Session, plan: ImportPlan, imported_by: str) -> models.I
             if inserts:
                 new_ids = _insert_rows(session, model, _MODEL_KEYS[sheet.kind], record.id, [row.values for row in inserts])
                 changes.extend({"import_id": record.id, "table_name": table, "row_id": new_id, "before": None,
-                                "after": _jsonable(row.values)} for new_id, row in zip(new_ids, inserts))
+                                "after": dict(row.values)} for new_id, row in zip(new_ids, inserts))
         updates = [row for row in sheet.rows if row.action == "update"]
         if updates:
             session.execute(update(model), [{"id": row.existing_id, **row.values, "import_id": record.id} for row in updates])
             changes.extend({"import_id": record.id, "table_name": table, "row_id": row.existing_id,
-                            "before": _jsonable(row.before), "after": _jsonable(row.values)} for row in updates)
+                            "before": row.before, "after": dict(row.values)} for row in updates)
         if sheet.vanished:
             ids = [item["id"] for item in sheet.vanished]
             stale = session.execute(select(model.id).where(model.id.in_(ids), model.missing_from_latest_return.is_(False))).scalars().all()
@@ -1015,8 +1009,7 @@ def apply_plan(session: Session, plan: ImportPlan, imported_by: str) -> models.I
                 changes.extend({"import_id": record.id, "table_name": table, "row_id": row_id,
                                 "before": {"missing_from_latest_return": False},
                                 "after": {"missing_from_latest_return": True}} for row_id in stale)
-    if changes:
-        session.execute(models.RowChange.__table__.insert(), changes)
+    bulk.insert_rows(session.connection(), models.RowChange.__table__, changes)
     return record
 
 
@@ -1024,10 +1017,10 @@ def _insert_rows(session: Session, model: type[models.Base], key_fields: tuple[s
                  rows: list[dict[str, Any]]) -> list[int]:
     """Insert many rows, returning their new ids in order.
 
-    The rows go in as one batched statement (no RETURNING, which SQLite cannot batch when the
-    order matters); their ids are then read back by the key that identifies each row."""
+    The rows go in all at once (``bulk.insert_rows``: no RETURNING, which SQLite cannot batch
+    when the order matters); their ids are then read back by the key that identifies each row."""
     table = model.__table__
-    session.execute(table.insert(), [{**values, "import_id": import_id} for values in rows])
+    bulk.insert_rows(session.connection(), table, [{**values, "import_id": import_id} for values in rows])
     written = session.execute(select(table.c.id, *(table.c[name] for name in key_fields))
                               .where(table.c.import_id == import_id))
     ids = {tuple(_key_part(part) for part in key): row_id for row_id, *key in written}
