@@ -14,7 +14,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Any, Iterable
+from functools import lru_cache
+from operator import attrgetter, itemgetter
+from typing import Any, Callable, Iterable
 
 from sqlalchemy import Integer, Numeric, String, select, update
 from sqlalchemy.orm import Session
@@ -338,6 +340,7 @@ def _parse_cells(context: _Context, located: _Located, schema: SheetSchema, plan
                for column in schema.columns if (position := located.columns.get(column.field)) is not None]
     memo: dict[tuple, tuple[bool, Any]] = {}
     totals_memo: dict[str, bool | None] = {}
+    limits = _column_limits(_MODELS[schema.kind])
     sheet_name = located.sheet.name
     rows = located.sheet.rows
     for index in range(located.header_row + 1, len(rows)):
@@ -354,9 +357,9 @@ def _parse_cells(context: _Context, located: _Located, schema: SheetSchema, plan
             try:
                 parsed_ok, value = memo[key]
             except KeyError:
-                parsed_ok, value = memo[key] = _parse_cell(column, raw)
+                parsed_ok, value = memo[key] = _parse_cell(column, raw, limits.get(field_name))
             except TypeError:  # an unhashable cell value: parse it every time
-                parsed_ok, value = _parse_cell(column, raw)
+                parsed_ok, value = _parse_cell(column, raw, limits.get(field_name))
             if not parsed_ok:
                 context.problem(sheet_name, excel_row, header, value)
             elif value is None and column.required:
@@ -367,16 +370,19 @@ def _parse_cells(context: _Context, located: _Located, schema: SheetSchema, plan
     return parsed
 
 
-def _parse_cell(column, raw: Any) -> tuple[bool, Any]:
-    """(True, value) or (False, error message) for one cell."""
+def _parse_cell(column, raw: Any, limit: Any = None) -> tuple[bool, Any]:
+    """(True, value) or (False, error message) for one cell; ``limit`` is the type of the
+    database column the value goes into (text too long or a number too large is an error)."""
     if isinstance(raw, ExcelError):
         return False, f"the cell holds the Excel error {raw.code}"
     if isinstance(raw, UncachedFormula):
         return False, f"the formula {raw} has no saved value: open the file in Excel, recalculate and save it"
     try:
-        return True, column.parse(raw)
+        value = column.parse(raw)
     except cells.CellError as error:
         return False, str(error)
+    too_big = None if limit is None or value is None or isinstance(value, bool) else _limit_problem(limit, value)
+    return (False, too_big) if too_big else (True, value)
 
 
 def _row_contract(context: _Context, located: _Located, label: str | None, excel_row: int,
@@ -668,41 +674,29 @@ _SCOPED_VALIDATORS = {
 _ORDER = ["contracts", "milestones", "la_status", "allocations", "day_rates", "engagements", "survey", "finance"]
 
 
-def _check_column_limits(context: _Context, located: _Located, plan: SheetPlan) -> None:
-    """Text longer, or a number larger, than its database column holds is a row error
-    (PostgreSQL would otherwise refuse the whole write with a database error).
+def _column_limits(model: type[models.Base]) -> dict[str, Any]:
+    """Column -> type, for the columns that limit what they hold: text longer, or a number
+    larger, than its database column holds is a row error (PostgreSQL would otherwise
+    refuse the whole write with a database error)."""
+    limits = {}
+    for column in model.__table__.columns:
+        kind = column.type
+        if isinstance(kind, Integer) or (isinstance(kind, String) and kind.length) or (
+                isinstance(kind, Numeric) and kind.precision):
+            limits[column.name] = kind
+    return limits
 
-    A column's largest value is checked first; only a column over its limit is read row by row."""
-    table = _MODELS[plan.kind].__table__
-    fields = dict.fromkeys(name for row in plan.rows for name in row.values)
-    for name in fields:
-        column = table.columns.get(name)
-        if column is None or not _has_limit(column.type):
-            continue
-        filled = [value for row in plan.rows
-                  if (value := row.values.get(name)) is not None and not isinstance(value, bool)]
-        if not filled or _limit_problem(column.type, max(filled, key=_size)) is None:
-            continue
-        for row in plan.rows:
-            value = row.values.get(name)
-            message = None if value is None or isinstance(value, bool) else _limit_problem(column.type, value)
+
+def _check_column_limits(context: _Context, located: _Located, plan: SheetPlan) -> None:
+    """The column limits for Part A's allocations (other sheets check them as each value is parsed)."""
+    limits = _column_limits(_MODELS[plan.kind])
+    for row in plan.rows:
+        for name, value in row.values.items():
+            message = None if name not in limits or value is None or isinstance(value, bool) else \
+                _limit_problem(limits[name], value)
             if message:
                 header = located.headers.get(name) or name.replace("_", " ").capitalize()
                 context.problem(plan.sheet, row.row, header, message)
-
-
-def _has_limit(column_type: Any) -> bool:
-    return isinstance(column_type, Integer) or (isinstance(column_type, String) and bool(column_type.length)) or (
-        isinstance(column_type, Numeric) and bool(column_type.precision))
-
-
-def _size(value: Any) -> float:
-    """How far a value is from fitting: text by its length, numbers by their size."""
-    if isinstance(value, str):
-        return len(value)
-    if isinstance(value, (int, float, Decimal)):
-        return abs(value)
-    return 0
 
 
 def _limit_problem(column_type: Any, value: Any) -> str | None:
@@ -785,13 +779,13 @@ def plan_import(session: Session, file_name: str, data: bytes, contract_option: 
         sheet_label = _labelled_contract(item.sheet, item.header_row) or label
         if schema is None:
             _validate_part_a(context, item, sheet_plan, sheet_label)
+            _check_column_limits(context, item, sheet_plan)
         else:
             parsed = _parse_cells(context, item, schema, sheet_plan)
             if kind in _VALIDATORS:
                 _VALIDATORS[kind](context, item, parsed, sheet_plan)
             else:
                 _SCOPED_VALIDATORS[kind](context, item, parsed, sheet_plan, sheet_label)
-        _check_column_limits(context, item, sheet_plan)
         _duplicates(context, sheet_plan, _MODEL_KEYS[kind])
         plan.sheets.append(sheet_plan)
 
@@ -841,6 +835,12 @@ def _comparable(value: Any) -> Any:
     return value
 
 
+@lru_cache(maxsize=64)
+def _getters(names: tuple[str, ...]) -> tuple[Callable[[Any], Any], Callable[[dict[str, Any]], Any]]:
+    """Read ``names`` off a stored row, and out of a file row's values, in one call each."""
+    return attrgetter(*names), itemgetter(*names)
+
+
 def _same(stored: Any, value: Any) -> bool:
     """A stored value equals the file's, to the penny (money) or to 6 places (fractions)."""
     return stored == value or _comparable(stored) == _comparable(value)
@@ -869,11 +869,13 @@ def _work_out_changes(session: Session, plan: ImportPlan) -> None:
                 continue
             seen.add(stored.id)
             row.existing_id = stored.id
-            compared = [name for name in row.values if name not in _NOT_COMPARED]
+            compared = tuple(name for name in row.values if name not in _NOT_COMPARED)
             flagged = sheet.kind in _CUMULATIVE and stored.missing_from_latest_return
             if flagged:
                 row.values["missing_from_latest_return"] = False
-            if flagged or any(not _same(getattr(stored, name), row.values[name]) for name in compared):
+            stored_values, file_values = _getters(compared)
+            if flagged or (stored_values(stored) != file_values(row.values)  # equal as stored: no field to check
+                           and any(not _same(getattr(stored, name), row.values[name]) for name in compared)):
                 row.action, row.before = "update", _row_values(stored, compared)
                 if flagged:
                     row.before["missing_from_latest_return"] = True
