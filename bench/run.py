@@ -207,18 +207,21 @@ def bench_import(report: Report, scale: float, backends: dict[str, str | None], 
 
 
 def dashboard_figures(data, as_of: date) -> dict[str, Any]:
+    """Every figure, as the pages work them out: each unit's KPI status once (as the KPIs page
+    does), shared by the summary and the region, role and focus slices."""
     from dashboard.coverage import coverage_by_region
     from dashboard.finance import finance_flags
-    from dashboard.kpi import compute_kpis, targets_from_contracts
+    from dashboard.kpi import kpis_from_outcomes, targets_from_contracts, unit_outcomes
     from dashboard.summary import build_summary
 
     targets = targets_from_contracts(data.contracts)
+    outcomes = unit_outcomes(data.units, data.responses, as_of)
     return {
         "summary": build_summary(as_of, data.contracts, data.units, data.responses, data.allocations,
-                                 data.invoice_lines, data.las),
-        "kpi_by_region": compute_kpis(data.units, data.responses, targets, as_of, "region"),
-        "kpi_by_role": compute_kpis(data.units, data.responses, targets, as_of, "role"),
-        "kpi_by_focus": compute_kpis(data.units, data.responses, targets, as_of, "focus"),
+                                 data.invoice_lines, data.las, outcomes=outcomes),
+        "kpi_by_region": kpis_from_outcomes(outcomes, targets, "region"),
+        "kpi_by_role": kpis_from_outcomes(outcomes, targets, "role"),
+        "kpi_by_focus": kpis_from_outcomes(outcomes, targets, "focus"),
         "coverage_by_region": coverage_by_region(data.units, as_of, data.las),
         "finance_flags": finance_flags(data.contracts, data.allocations, data.invoice_lines, as_of),
     }

@@ -38,10 +38,15 @@ _FY_PATTERN = re.compile(
 @lru_cache(maxsize=65536)
 def financial_year_of(d: date) -> str:
     """The FY containing ``d``: "Financial year (FY) runs 1 April to 31 March"."""
-    first_year = d.year if d.month >= FY_START_MONTH else d.year - 1
-    return _fy_text(first_year)
+    return _fy_text(_first_year_of_date(d))
 
 
+def _first_year_of_date(d: date) -> int:
+    """The calendar year in which the FY containing ``d`` starts."""
+    return d.year if d.month >= FY_START_MONTH else d.year - 1
+
+
+@lru_cache(maxsize=512)
 def _fy_text(first_year: int) -> str:
     return f"{first_year}-{(first_year + 1) % 100:02d}"
 
@@ -83,6 +88,7 @@ def quarter_start(financial_year: str, quarter: int) -> date:
     return add_months(fy_start(financial_year), 3 * (quarter - 1))
 
 
+@lru_cache(maxsize=4096)
 def quarter_end(financial_year: str, quarter: int) -> date:
     """Last calendar day of an FY quarter: "ends on its last calendar day"."""
     _check_quarter(quarter)
@@ -150,5 +156,5 @@ def financial_years_between(start: date | str, end: date | str) -> list[str]:
 
 def _as_first_year(value: date | str) -> int:
     if isinstance(value, date):
-        return int(financial_year_of(value)[:4])
+        return _first_year_of_date(value)
     return _first_year(value)

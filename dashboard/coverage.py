@@ -200,9 +200,15 @@ class CoverageRow(NamedTuple):
 def _supported_identities(
     units: Iterable[Unit], as_of: date, index: LAIndex | None
 ) -> dict[tuple[str, str, str], set[str]]:
-    """(contract, FY, support type) -> distinct LA identities supported."""
-    supported: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    """(contract, FY, support type) -> distinct LA identities supported.
+
+    Participants of one package share its contract, type, LA and dates: each such
+    package is worked out once (100,000 units are about 20,000 packages)."""
+    packages: dict[tuple, Unit] = {}
     for unit in units:
+        packages.setdefault((unit.contract, unit.support_type, unit.la_code, unit.start_date, unit.end_date), unit)
+    supported: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for unit in packages.values():
         for year in active_years(unit, as_of):
             identity = index.identity(unit.la_code, year) if index else unit.la_code
             supported[(unit.contract, year, unit.support_type)].add(identity)
@@ -252,6 +258,15 @@ class RegionCoverage:
     not_in_year_list: tuple[str, ...] = ()
 
 
+def _live_codes_by_region(las: Iterable[LocalAuthority], on_date: date) -> dict[str, set[str]]:
+    """Region code -> codes of the LA records live on ``on_date``."""
+    live: dict[str, set[str]] = defaultdict(set)
+    for la in las:
+        if is_live_on(la, on_date):
+            live[la.region_code].add(la.code)
+    return live
+
+
 def coverage_by_region(
     units: Iterable[Unit], as_of: date, las: Sequence[LocalAuthority]
 ) -> list[RegionCoverage]:
@@ -265,12 +280,12 @@ def coverage_by_region(
     supported = _supported_identities(units, as_of, index)
     region_given = {unit.la_code: unit.region_code for unit in units}
     rows: list[RegionCoverage] = []
+    live_by_year: dict[str, dict[str, set[str]]] = {}
     for (contract, year, support_type), identities in sorted(supported.items()):
         year_end = fy_end(year)
-        live_by_region: dict[str, set[str]] = defaultdict(set)
-        for la in las:
-            if is_live_on(la, year_end):
-                live_by_region[la.region_code].add(la.code)
+        if year not in live_by_year:
+            live_by_year[year] = _live_codes_by_region(las, year_end)
+        live_by_region = live_by_year[year]
         outside: dict[str, list[str]] = defaultdict(list)
         for code in identities:
             if index.live_record(code, year_end) is None:

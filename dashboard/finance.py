@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from dashboard.calendar import (
     days_in_financial_year,
@@ -49,6 +50,7 @@ PENNY = Decimal("0.01")
 ZERO = Decimal("0")
 
 
+@lru_cache(maxsize=4096)
 def heading_key(heading: str) -> str:
     """Case- and whitespace-insensitive form of an expenditure heading."""
     return " ".join(heading.split()).casefold()
@@ -99,7 +101,8 @@ def spend_against_allocations(
             continue
         key = (line.contract, parse_financial_year(line.financial_year), heading_key(line.heading))
         spent[key] += as_decimal(line.amount)
-        spelling.setdefault(key, " ".join(line.heading.split()))
+        if key not in spelling:
+            spelling[key] = " ".join(line.heading.split())
     keys = {key for key, amount in allocated.items() if amount != 0} | set(spent)
     rows = [_finance_row(key, spelling[key], allocated.get(key, ZERO), spent.get(key, ZERO)) for key in keys]
     rows.sort(key=lambda row: (row.contract, row.financial_year, heading_key(row.heading)))
@@ -160,8 +163,10 @@ def day_rate_cap(line: InvoiceLine, contract: ContractTerms | None) -> Decimal |
 
 def rate_above_cap_flag(line: InvoiceLine, contract: ContractTerms | None) -> FinanceFlag | None:
     """"day rate above the contract's cap ... compared per line" (equal is not above)."""
+    if line.day_rate is None:
+        return None
     cap = day_rate_cap(line, contract)
-    if cap is None or line.day_rate is None:
+    if cap is None:
         return None
     day_rate, cap = as_decimal(line.day_rate), as_decimal(cap)
     if day_rate <= cap:
@@ -214,14 +219,18 @@ def is_overheads(line: InvoiceLine) -> bool:
 
 def overheads_flag(lines_of_invoice: list[InvoiceLine]) -> FinanceFlag | None:
     """"overheads above 15 % of the other costs of the same invoice" (exactly 15 % is fine)."""
-    if not any(is_overheads(line) for line in lines_of_invoice):
+    overheads_lines: list[InvoiceLine] = []
+    other_lines: list[InvoiceLine] = []
+    for line in lines_of_invoice:
+        (overheads_lines if is_overheads(line) else other_lines).append(line)
+    if not overheads_lines:
         return None  # no overheads line: nothing to compare (even when credits make the other costs negative)
-    overheads = sum((as_decimal(line.amount) for line in lines_of_invoice if is_overheads(line)), ZERO)
-    others = sum((as_decimal(line.amount) for line in lines_of_invoice if not is_overheads(line)), ZERO)
+    overheads = sum((as_decimal(line.amount) for line in overheads_lines), ZERO)
+    others = sum((as_decimal(line.amount) for line in other_lines), ZERO)
     limit = others * OVERHEADS_SHARE
     if overheads <= limit:
         return None
-    first = next(line for line in lines_of_invoice if is_overheads(line))
+    first = overheads_lines[0]
     return FinanceFlag(
         kind=OVERHEADS_ABOVE_15PCT,
         contract=first.contract,
@@ -304,11 +313,9 @@ def finance_flags(
     invoices: dict[tuple[str, str], list[InvoiceLine]] = defaultdict(list)
     for line in lines:
         invoices[(line.contract, line.invoice_ref)].append(line)
-        flags.extend(
-            flag
-            for flag in (rate_above_cap_flag(line, terms.get(line.contract)), amount_mismatch_flag(line))
-            if flag is not None
-        )
+        for flag in (rate_above_cap_flag(line, terms.get(line.contract)), amount_mismatch_flag(line)):
+            if flag is not None:
+                flags.append(flag)
     for lines_of_invoice in invoices.values():
         flags.extend(_invoice_flags(lines_of_invoice))
     for row in spend_against_allocations(allocations, lines, as_of):

@@ -14,7 +14,6 @@ after it are ignored.
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -84,6 +83,31 @@ def _stage(response: SurveyResponse) -> str:
     return stage.strip().lower().replace("-", "_").replace(" ", "_")
 
 
+def is_better_baseline(response: SurveyResponse, chosen: SurveyResponse | None, as_of: date) -> bool:
+    """Whether ``response`` replaces ``chosen`` (None: none yet) as the unit's baseline:
+    "the unit's Baseline survey response (earliest, if several)", on or before as-of.
+    On the same earliest date the one chosen first stays."""
+    return (
+        _stage(response) == BASELINE
+        and response.response_date <= as_of
+        and (chosen is None or response.response_date < chosen.response_date)
+    )
+
+
+def is_better_follow_up(
+    response: SurveyResponse, chosen: SurveyResponse | None, end_date: date, last_day: date
+) -> bool:
+    """Whether ``response`` replaces ``chosen`` (None: none yet) as the unit's follow-up:
+    "the unit's latest Follow-up response dated within [end date, end date + 3 months]
+    and on or before the as-of date", with ``last_day`` = min(end date + 3 months, as-of).
+    On the same latest date the later one given wins."""
+    return (
+        _stage(response) == FOLLOW_UP
+        and end_date <= response.response_date <= last_day
+        and (chosen is None or response.response_date >= chosen.response_date)
+    )
+
+
 def choose_baseline(responses: Iterable[SurveyResponse], as_of: date) -> SurveyResponse | None:
     """"baseline = the unit's Baseline survey response (earliest, if several)", on or before as-of.
 
@@ -91,9 +115,7 @@ def choose_baseline(responses: Iterable[SurveyResponse], as_of: date) -> SurveyR
     """
     chosen: SurveyResponse | None = None
     for response in responses:
-        if _stage(response) != BASELINE or response.response_date > as_of:
-            continue
-        if chosen is None or response.response_date < chosen.response_date:
+        if is_better_baseline(response, chosen, as_of):
             chosen = response
     return chosen
 
@@ -111,11 +133,7 @@ def choose_follow_up(
     last_day = min(window_end, as_of)
     chosen: SurveyResponse | None = None
     for response in responses:
-        if _stage(response) != FOLLOW_UP:
-            continue
-        if not end_date <= response.response_date <= last_day:
-            continue
-        if chosen is None or response.response_date >= chosen.response_date:
+        if is_better_follow_up(response, chosen, end_date, last_day):
             chosen = response
     return chosen
 
@@ -123,6 +141,11 @@ def choose_follow_up(
 def is_met(baseline: SurveyResponse, follow_up: SurveyResponse) -> bool:
     """"follow-up confidence > baseline confidence, and follow-up says impact demonstrated = yes"."""
     return follow_up.confidence > baseline.confidence and follow_up.impact_demonstrated is True
+
+
+def has_ended(unit: Unit, as_of: date) -> bool:
+    """Support has ended by the as-of date (otherwise the unit is in_progress)."""
+    return unit.end_date is not None and unit.end_date <= as_of
 
 
 def unit_status(unit: Unit, responses_of_unit: Iterable[SurveyResponse], as_of: date) -> UnitOutcome:
@@ -138,12 +161,25 @@ def unit_status(unit: Unit, responses_of_unit: Iterable[SurveyResponse], as_of: 
     """
     if not is_unit_as_of(unit, as_of):
         raise ValueError(f"unit {unit_key(unit)} starts after {as_of}: not a unit yet")
-    window_end = add_months(unit.end_date, FOLLOW_UP_WINDOW_MONTHS) if unit.end_date else None
-    if unit.end_date is None or unit.end_date > as_of:
-        return UnitOutcome(unit, IN_PROGRESS, None, None, window_end)
+    if not has_ended(unit, as_of):
+        return _outcome(unit, None, None, as_of)
     responses = list(responses_of_unit)
     baseline = choose_baseline(responses, as_of)
-    follow_up = choose_follow_up(responses, unit.end_date, as_of, window_end)
+    follow_up = choose_follow_up(responses, unit.end_date, as_of, _window_end(unit))
+    return _outcome(unit, baseline, follow_up, as_of)
+
+
+def _window_end(unit: Unit) -> date | None:
+    return add_months(unit.end_date, FOLLOW_UP_WINDOW_MONTHS) if unit.end_date else None
+
+
+def _outcome(
+    unit: Unit, baseline: SurveyResponse | None, follow_up: SurveyResponse | None, as_of: date
+) -> UnitOutcome:
+    """The unit's outcome from the baseline and follow-up chosen for it (see ``unit_status``)."""
+    window_end = _window_end(unit)
+    if not has_ended(unit, as_of):
+        return UnitOutcome(unit, IN_PROGRESS, None, None, window_end)
     return UnitOutcome(unit, _status(baseline, follow_up, window_end, as_of), baseline, follow_up, window_end)
 
 
@@ -162,33 +198,38 @@ def _status(
     return NO_RESPONSE
 
 
-def responses_by_unit(responses: Iterable[SurveyResponse]) -> dict[UnitKey, list[SurveyResponse]]:
-    """Group responses by unit key once, so each unit looks up its own in O(1)."""
-    grouped: dict[UnitKey, list[SurveyResponse]] = defaultdict(list)
-    for response in responses:
-        grouped[unit_key(response)].append(response)
-    return grouped
-
-
 def unit_outcomes(
     units: Iterable[Unit], responses: Iterable[SurveyResponse], as_of: date
 ) -> list[UnitOutcome]:
-    """The status of every unit as of ``as_of``.
+    """The status of every unit as of ``as_of`` (the rules of ``unit_status``).
 
     Units starting after ``as_of`` are left out (not units yet). A unit listed
     twice (same contract, package and participant) is one unit: the first
     record given is used.
+
+    Each response is read once, in the order given, straight into its unit's
+    baseline and follow-up so far (no list of responses per unit: at 250,000
+    responses those lists cost more than the rules).
     """
-    grouped = responses_by_unit(responses)
-    outcomes: list[UnitOutcome] = []
-    seen: set[UnitKey] = set()
+    units_by_key: dict[UnitKey, Unit] = {}
     for unit in units:
-        key = unit_key(unit)
-        if key in seen or not is_unit_as_of(unit, as_of):
-            continue
-        seen.add(key)
-        outcomes.append(unit_status(unit, grouped.get(key, ()), as_of))
-    return outcomes
+        if is_unit_as_of(unit, as_of):
+            units_by_key.setdefault(unit_key(unit), unit)
+    last_days = {
+        key: min(_window_end(unit), as_of) for key, unit in units_by_key.items() if has_ended(unit, as_of)
+    }
+    baselines: dict[UnitKey, SurveyResponse] = {}
+    follow_ups: dict[UnitKey, SurveyResponse] = {}
+    for response in responses:
+        key = unit_key(response)
+        last_day = last_days.get(key)
+        if last_day is None:
+            continue  # not a unit, or still in support: its responses do not count yet
+        if is_better_baseline(response, baselines.get(key), as_of):
+            baselines[key] = response
+        elif is_better_follow_up(response, follow_ups.get(key), units_by_key[key].end_date, last_day):
+            follow_ups[key] = response
+    return [_outcome(unit, baselines.get(key), follow_ups.get(key), as_of) for key, unit in units_by_key.items()]
 
 
 def kpi_counts(outcomes: Iterable[UnitOutcome]) -> dict[str, int]:
@@ -200,6 +241,10 @@ def kpi_counts(outcomes: Iterable[UnitOutcome]) -> dict[str, int]:
     counts = dict.fromkeys(STATUSES, 0)
     for outcome in outcomes:
         counts[outcome.status] += 1
+    return _with_eligible(counts)
+
+
+def _with_eligible(counts: dict[str, int]) -> dict[str, int]:
     counts["eligible"] = sum(counts[status] for status in ELIGIBLE_STATUSES)
     return counts
 
@@ -270,7 +315,12 @@ def kpi_result(
     group: str | None = None,
 ) -> KpiResult:
     """Build one KpiResult from the outcomes of its units: "rate = met / eligible"."""
-    counts = kpi_counts(outcomes)
+    return _result_from_counts(contract, kpi, target, kpi_counts(outcomes), group_by, group)
+
+
+def _result_from_counts(
+    contract: str, kpi: str, target: float, counts: dict[str, int], group_by: str | None, group: str | None
+) -> KpiResult:
     eligible = counts["eligible"]
     rate = counts[MET] / eligible if eligible else None
     interval = wilson_interval(counts[MET], eligible)
@@ -346,23 +396,20 @@ def kpis_from_outcomes(
     set of outcomes can be sliced several ways without working out each status again."""
     group_by, key_of = _resolve_group_key(group_key)
     targets = contracts_targets or {}
-    buckets: dict[tuple[str, str | None, str], list[UnitOutcome]] = defaultdict(list)
+    counts: dict[tuple[str, str | None, str], dict[str, int]] = {}  # as kpi_counts, one per result
     for outcome in outcomes:
         unit = outcome.unit
         if unit.support_type not in KPI_NUMBER:
             continue
-        group = key_of(unit) if key_of else None
-        buckets[(unit.contract, group, unit.support_type)].append(outcome)
+        key = (unit.contract, key_of(unit) if key_of else None, unit.support_type)
+        if key not in counts:
+            counts[key] = dict.fromkeys(STATUSES, 0)
+        counts[key][outcome.status] += 1
     results = [
-        kpi_result(
-            contract,
-            kpi,
-            targets.get(contract, DEFAULT_KPI_TARGET),
-            outcomes,
-            group_by=group_by,
-            group=group,
+        _result_from_counts(
+            contract, kpi, targets.get(contract, DEFAULT_KPI_TARGET), _with_eligible(status_counts), group_by, group
         )
-        for (contract, group, kpi), outcomes in buckets.items()
+        for (contract, group, kpi), status_counts in counts.items()
     ]
     results.sort(key=lambda r: (r.contract, r.group is not None, r.group or "", r.kpi))
     return results

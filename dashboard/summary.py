@@ -13,7 +13,7 @@ from typing import Any, Iterable, Sequence
 
 from dashboard.coverage import coverage_by_year
 from dashboard.finance import heading_key, spend_against_allocations
-from dashboard.kpi import compute_kpis, targets_from_contracts
+from dashboard.kpi import UnitOutcome, kpis_from_outcomes, targets_from_contracts, unit_outcomes
 from dashboard.records import Allocation, ContractTerms, InvoiceLine, LocalAuthority, SurveyResponse, Unit
 
 
@@ -33,9 +33,16 @@ def build_summary(
     allocations: Iterable[Allocation],
     invoice_lines: Iterable[InvoiceLine],
     las: Sequence[LocalAuthority],
+    outcomes: Sequence[UnitOutcome] | None = None,
 ) -> dict[str, Any]:
-    """Every KPI, coverage and finance figure of the summary, as of ``as_of``."""
+    """Every KPI, coverage and finance figure of the summary, as of ``as_of``.
+
+    ``outcomes``: the units' KPI statuses as of ``as_of`` when the caller has already worked
+    them out (``kpi.unit_outcomes(units, responses, as_of)``), so they are not worked out twice.
+    """
     units = list(units)
+    if outcomes is None:
+        outcomes = unit_outcomes(units, responses, as_of)
     minimum_las = {contract.reference: contract.min_las_per_year for contract in contracts}
     kpis = [
         {
@@ -46,7 +53,7 @@ def build_summary(
             "rate": rounded_rate(result.rate), "ci_low": rounded_rate(result.ci_low),
             "ci_high": rounded_rate(result.ci_high),
         }
-        for result in compute_kpis(units, responses, targets_from_contracts(contracts), as_of)
+        for result in kpis_from_outcomes(outcomes, targets_from_contracts(contracts))
     ]
     coverage = [
         {"contract": row.contract, "financial_year": row.financial_year, "support_type": row.support_type,

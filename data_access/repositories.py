@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from dashboard import records
@@ -33,6 +33,13 @@ EVERYTHING = Scope()
 
 def _ci(column, values: Iterable[str]):
     return func.lower(column).in_([value.lower() for value in values])
+
+
+def _column_rows(session: Session, query) -> Sequence[Row]:
+    """Rows of a select of plain columns, run on the session's connection (the ORM's per-row
+    loading adds nothing for columns and costs a third of the time on 250,000 rows) and fetched
+    in one go (row by row, psycopg spends longer fetching than building the records)."""
+    return session.connection().execute(query).all()
 
 
 # --- Reference data -------------------------------------------------------------
@@ -111,19 +118,24 @@ def _contract_filter(query, model, scope: Scope):
 
 
 def milestones(session: Session, scope: Scope = EVERYTHING) -> list[records.Milestone]:
-    query = _contract_filter(select(models.Milestone, models.Contract.reference), models.Milestone, scope)
+    query = _contract_filter(
+        select(models.Contract.reference, models.Milestone.name, models.Milestone.due_date,
+               models.Milestone.completed_date),
+        models.Milestone, scope,
+    )
     return [
-        records.Milestone(contract=reference, name=row.name, due_date=row.due_date, completed_date=row.completed_date)
-        for row, reference in session.execute(query.order_by(models.Milestone.due_date, models.Milestone.name))
+        records.Milestone(*row)
+        for row in _column_rows(session, query.order_by(models.Milestone.due_date, models.Milestone.name))
     ]
 
 
 def allocations(session: Session, scope: Scope = EVERYTHING) -> list[records.Allocation]:
-    query = _contract_filter(select(models.Allocation, models.Contract.reference), models.Allocation, scope)
-    return [
-        records.Allocation(contract=reference, heading=row.heading, financial_year=row.financial_year, amount=row.amount)
-        for row, reference in session.execute(query.order_by(models.Allocation.id))
-    ]
+    query = _contract_filter(
+        select(models.Contract.reference, models.Allocation.heading, models.Allocation.financial_year,
+               models.Allocation.amount),
+        models.Allocation, scope,
+    )
+    return [records.Allocation(*row) for row in _column_rows(session, query.order_by(models.Allocation.id))]
 
 
 def day_rates(session: Session, scope: Scope = EVERYTHING) -> list[dict[str, Any]]:
@@ -136,16 +148,16 @@ def day_rates(session: Session, scope: Scope = EVERYTHING) -> list[dict[str, Any
 
 
 def invoice_lines(session: Session, scope: Scope = EVERYTHING) -> list[records.InvoiceLine]:
-    query = _contract_filter(select(models.InvoiceLine, models.Contract.reference), models.InvoiceLine, scope)
-    return [_invoice_line(row, reference) for row, reference in session.execute(query.order_by(models.InvoiceLine.id))]
-
-
-def _invoice_line(row: models.InvoiceLine, reference: str) -> records.InvoiceLine:
-    return records.InvoiceLine(
-        contract=reference, invoice_ref=row.invoice_ref, line=row.line, financial_year=row.financial_year,
-        quarter=row.quarter, heading=row.heading, role=row.role, level=row.level, days=row.days,
-        day_rate=row.day_rate, amount=row.amount, vat=row.vat, invoice_date=row.invoice_date,
+    """Every invoice line, selected as columns in ``records.InvoiceLine`` field order (no ORM entities:
+    100,000 lines load several times faster)."""
+    line = models.InvoiceLine
+    query = _contract_filter(
+        select(models.Contract.reference, line.invoice_ref, line.line, line.financial_year, line.quarter,
+               line.heading, line.role, line.level, line.days, line.day_rate, line.amount, line.vat,
+               line.invoice_date),
+        line, scope,
     )
+    return [records.InvoiceLine(*row) for row in _column_rows(session, query.order_by(line.id))]
 
 
 def invoice_sources(session: Session, scope: Scope = EVERYTHING) -> dict[tuple[str, str, int], tuple[str | None, int | None]]:
@@ -180,7 +192,7 @@ def units(session: Session, scope: Scope = EVERYTHING) -> list[records.Unit]:
             region_code=row[5], role=row[6], focus=row[7], start_date=row[8], end_date=row[9],
             days_delivered=float(row[10]) if row[10] is not None else None, group_type=row[11], delivered_by=row[12],
         )
-        for row in session.execute(query)
+        for row in _column_rows(session, query)
     ]
 
 
@@ -213,7 +225,7 @@ def survey_responses(session: Session, scope: Scope = EVERYTHING) -> list[record
             query = query.where(models.Engagement.la_code.in_(scope.la_codes))
         if scope.region_codes is not None:
             query = query.where(models.LocalAuthority.region_code.in_(scope.region_codes))
-    return [records.SurveyResponse(*row) for row in session.execute(query.order_by(models.SurveyResponse.id))]
+    return [records.SurveyResponse(*row) for row in _column_rows(session, query.order_by(models.SurveyResponse.id))]
 
 
 # --- Imports ---------------------------------------------------------------------
