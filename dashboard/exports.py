@@ -8,6 +8,7 @@ apostrophe instead, so it shows as the text it is.
 from __future__ import annotations
 
 import io
+import re
 from typing import Any, Mapping
 
 import pandas as pd
@@ -36,10 +37,27 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     return safe_frame(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
+SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_name(name: str) -> str:
+    """A name Excel accepts for a sheet: none of ``[ ] : * ? /`` or a backslash (a contract such as
+    ``2018/028`` gets ``2018-028``), no apostrophe at either end, at most 31 characters."""
+    return SHEET_NAME_FORBIDDEN.sub("-", name).strip("'")[:31] or "Sheet1"
+
+
+FILE_NAME_FORBIDDEN = re.compile(r'[\\/:*?"<>|]')
+
+
+def safe_file_stem(name: str) -> str:
+    """A download's file name without the characters file systems refuse (``2018/028`` -> ``2018-028``)."""
+    return FILE_NAME_FORBIDDEN.sub("-", name)
+
+
 def excel_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
-    """One sheet per table; sheet names cut to Excel's 31 characters."""
+    """One sheet per table, each named as Excel allows (``sheet_name``)."""
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
         for name, frame in sheets.items():
-            safe_frame(frame).to_excel(writer, sheet_name=name[:31], index=False)
+            safe_frame(frame).to_excel(writer, sheet_name=sheet_name(name), index=False)
     return buffer.getvalue()

@@ -102,6 +102,67 @@ class FilterOptions:
     las: dict[str, str]
 
 
+def narrowed(data, contracts: Sequence[str] | None = None, la_codes: Sequence[str] | None = None,
+             region_codes: Sequence[str] | None = None):
+    """The records a narrower scope selects, taken from the records of a wider one already loaded.
+
+    ``data`` is any frozen dataclass with the fields of ``data_access.queries.OversightData``;
+    the result selects what ``queries.load`` would for the narrower scope: contracts case-blind
+    (contracts, units, responses, allocations, invoice lines, milestones), LA and region on the
+    participants' packages (units, and the responses of those units); LAs, statuses and regions
+    whole. ``None`` keeps everything. Only ever narrows: the records a viewer may not see were
+    never loaded (the wider scope carries the viewer's limits).
+    """
+    if contracts is None and la_codes is None and region_codes is None:
+        return data
+    keep = None if contracts is None else {reference.lower() for reference in contracts}
+
+    def kept(reference: str) -> bool:
+        return keep is None or reference.lower() in keep
+
+    las = None if la_codes is None else set(la_codes)
+    regions = None if region_codes is None else set(region_codes)
+    units = [
+        u for u in data.units
+        if kept(u.contract) and (las is None or u.la_code in las) and (regions is None or u.region_code in regions)
+    ]
+    if las is None and regions is None:
+        responses = [r for r in data.responses if kept(r.contract)]
+    else:
+        packages = {(u.contract, u.package_id, u.participant_id) for u in units}
+        responses = [r for r in data.responses if (r.contract, r.package_id, r.participant_id) in packages]
+    return replace(
+        data,
+        contracts=[c for c in data.contracts if kept(c.reference)],
+        units=units,
+        responses=responses,
+        allocations=[a for a in data.allocations if kept(a.contract)],
+        invoice_lines=[line for line in data.invoice_lines if kept(line.contract)],
+        milestones=[m for m in data.milestones if kept(m.contract)],
+    )
+
+
+def by_contract(data) -> dict:
+    """Each contract's records, as ``narrowed(data, (reference,))`` selects them, split in one pass.
+
+    Keyed by the reference in lower case (references match case-blind)."""
+    fields = ("units", "responses", "allocations", "invoice_lines", "milestones")
+    parts: dict[str, dict[str, list]] = {}
+
+    def part(reference: str) -> dict[str, list]:
+        return parts.setdefault(reference.lower(), {name: [] for name in ("contracts", *fields)})
+
+    for contract in data.contracts:
+        part(contract.reference)["contracts"].append(contract)
+    for name in fields:
+        groups: dict[str, list] = defaultdict(list)
+        for item in getattr(data, name):
+            groups[item.contract].append(item)
+        for reference, items in groups.items():
+            part(reference)[name].extend(items)
+    return {key: replace(data, **lists) for key, lists in parts.items()}
+
+
 def filter_options(contracts: Sequence[ContractTerms], las: Sequence[LocalAuthority], regions: dict[str, str]) -> FilterOptions:
     """The choices of the shared filters: contracts, FYs they run in, regions, LAs (latest names)."""
     years: list[str] = []

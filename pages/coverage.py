@@ -13,7 +13,7 @@ from dashboard.charts import coverage as charts
 from data_access.queries import hex_layout
 from data_access.repositories import Scope
 from ui import context
-from ui.components import chart_with_table
+from ui.components import chart, chart_with_table
 
 
 @st.cache_data(show_spinner=False, ttl=3600)
@@ -52,12 +52,12 @@ else:
     for contract, frame in page.by_year.table.groupby("Contract", sort=True):
         st.subheader(contract)
         sentences = " ".join(views.coverage_sentence(row) + "." for row in frame.to_dict("records")[-2:])
-        chart_with_table(charts.coverage_year_chart(frame), frame.reset_index(drop=True), sentences,
+        chart_with_table(chart(charts.coverage_year_chart, frame), frame.reset_index(drop=True), sentences,
                          key=f"coverage_year_{contract}", file_stem=f"coverage_{contract}")
 
 st.header(f"Regions in {page.financial_year}")
 st.caption("Supported by any contract and support type in scope, against all the region's LAs that year.")
-chart_with_table(charts.region_chart(page.regions.chart_data), page.regions.table, page.regions.summary,
+chart_with_table(chart(charts.region_chart, page.regions.chart_data), page.regions.table, page.regions.summary,
                  key="coverage_regions", file_stem="coverage_by_region")
 if page.off_year_list:
     st.caption(f"Supported but no longer in that year's LA list (e.g. after a reorganisation): "
@@ -67,14 +67,14 @@ st.header(f"Map of support in {page.financial_year}")
 if page.hexes.empty:
     st.info("The hex map layout is not loaded in this database.")
 else:
-    chart_with_table(charts.hex_map_chart(page.hexes.chart_data), page.hexes.table, page.hexes.summary,
+    chart_with_table(chart(charts.hex_map_chart, page.hexes.chart_data), page.hexes.table, page.hexes.summary,
                      key="coverage_hexmap", file_stem="coverage_map")
 
 st.header(f"Targeting LAs in greatest need ({page.financial_year})")
 if page.targeting.empty:
     st.info(page.targeting.summary)
 else:
-    chart_with_table(charts.targeting_chart(page.targeting.chart_data), page.targeting.table, page.targeting.summary,
+    chart_with_table(chart(charts.targeting_chart, page.targeting.chart_data), page.targeting.table, page.targeting.summary,
                      key="coverage_targeting", file_stem="targeting")
     if not page.targeting_reasons.empty:
         with st.expander("Supported LAs in greatest need, and why"):

@@ -11,10 +11,9 @@ from dashboard import views
 from dashboard.access import aggregate_only, may_see_personal_data
 from dashboard.charts import kpis as charts
 from dashboard.disclosure import LOW_RELIABILITY, SUPPRESSED
-from data_access.queries import participant_names
 from data_access.repositories import Scope
 from ui import context
-from ui.components import chart_with_table
+from ui.components import chart, chart_with_table
 
 
 @st.cache_data(show_spinner="Working out the KPIs…", max_entries=64, ttl=600)
@@ -54,11 +53,11 @@ for display in page.headline:
 if any(d.rate in (LOW_RELIABILITY, SUPPRESSED) for d in page.headline):
     st.caption(f"{LOW_RELIABILITY}: fewer than 5 eligible participants, too few for a reliable rate (counts shown). "
                f"{SUPPRESSED}: figures about 1 to 4 people in one local authority are not shown on Board views.")
-chart_with_table(charts.rate_chart(page.rates.chart_data), page.rates.table, page.rates.summary,
+chart_with_table(chart(charts.rate_chart, page.rates.chart_data), page.rates.table, page.rates.summary,
                  key="kpi_rates", file_stem="kpi_rates")
 
 st.header("Status of every participant")
-chart_with_table(charts.status_chart(page.statuses.chart_data), page.statuses.table, page.statuses.summary,
+chart_with_table(chart(charts.status_chart, page.statuses.chart_data), page.statuses.table, page.statuses.summary,
                  key="kpi_statuses", file_stem="kpi_statuses")
 
 st.header("Details for one contract")
@@ -67,17 +66,17 @@ if len(with_units) > 1 and filters.contract is None:
 st.caption(f"Contract {page.detail_contract}.")
 
 st.subheader("Trend by quarter the package ended")
-chart_with_table(charts.trend_chart(page.trend.chart_data), page.trend.table, page.trend.summary,
+chart_with_table(chart(charts.trend_chart, page.trend.chart_data), page.trend.table, page.trend.summary,
                  key="kpi_trend", file_stem="kpi_trend")
 
 st.subheader("By region, role and focus")
 for tab, (name, section) in zip(st.tabs(list(page.slices)), page.slices.items()):
     with tab:
-        chart_with_table(charts.slice_chart(section.chart_data, name), section.table, section.summary,
+        chart_with_table(chart(charts.slice_chart, section.chart_data, name), section.table, section.summary,
                          key=f"kpi_slice_{name.lower()}", file_stem=f"kpi_by_{name.lower()}")
 
 st.subheader("Confidence before and after support")
-chart_with_table(charts.confidence_chart(page.confidence.chart_data), page.confidence.table, page.confidence.summary,
+chart_with_table(chart(charts.confidence_chart, page.confidence.chart_data), page.confidence.table, page.confidence.summary,
                  key="kpi_confidence", file_stem="kpi_confidence")
 
 if not board:
@@ -89,7 +88,7 @@ if not board:
     else:
         units = [row.unit for row in page.chase]
         allowed = any(may_see_personal_data(viewer, u.contract, u.la_code, u.region_code) for u in units)
-        names = participant_names(context.engine(), viewer, units) if allowed else None
+        names = context.participant_names(viewer, units) if allowed else None
         table = views.chase_table(page.chase, options.las, names)
         chart_with_table(None, table,
                          f"{len(table)} participants to chase; the first window closes in {table['Days left'].min()} days.",

@@ -8,7 +8,7 @@ from dashboard import la_profile as lp
 from dashboard.access import aggregate_only
 from dashboard.charts.timelines import adviser_days_chart
 from ui import context
-from ui.components import chart_with_table, download_buttons, empty_state
+from ui.components import chart, chart_with_table, download_buttons, empty_state
 from ui.filters import Filters, current_filters, filter_sidebar
 
 DATE = st.column_config.DateColumn(format="DD/MM/YYYY")
@@ -87,7 +87,7 @@ if adviser.empty:
     st.markdown(lp.adviser_sentence(adviser))
 else:
     st.caption(f"An improvement adviser call-off allows up to {lp.ADVISER_DAYS_PER_MONTH} days a month.")
-    chart_with_table(adviser_days_chart(adviser), adviser, lp.adviser_sentence(adviser), key="la_adviser",
+    chart_with_table(chart(adviser_days_chart, adviser), adviser, lp.adviser_sentence(adviser), key="la_adviser",
                      file_stem=f"adviser_days_{la_code}")
 
 st.subheader("Compared with the region and England")

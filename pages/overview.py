@@ -18,7 +18,7 @@ from dashboard.charts import kpis as kpi_charts
 from data_access.queries import home_tables
 from data_access.repositories import Scope
 from ui import context
-from ui.components import chart_with_table
+from ui.components import chart, chart_with_table
 from ui.filters import PARAMS, Filters
 
 
@@ -28,6 +28,12 @@ def _page(_data, url: str, scope: Scope, version: int, as_of: date, fy: str | No
     """Keyed by database, scope (the viewer's limits and the filters), data version and every input."""
     return views.overview_page(_data.contracts, _data.units, _data.responses, _data.allocations, _data.invoice_lines,
                                _data.milestones, _data.las, as_of, fy, views.Disclosure(board, la_level))
+
+
+@st.cache_data(show_spinner=False, max_entries=8, ttl=600)
+def _home_tables(url: str, version: int):
+    """Contracts and the import history, per database and data version (an import changes both)."""
+    return home_tables(context.engine())
 
 
 def _link_params(filters: Filters, contract: str) -> dict[str, str]:
@@ -66,7 +72,7 @@ else:
                      query_params=_link_params(filters, contract))
     if page.kpis:
         rates = views.rate_chart_frame(page.kpis, lambda r: r.contract)
-        chart_with_table(kpi_charts.rate_chart(rates), page.kpi_table,
+        chart_with_table(chart(kpi_charts.rate_chart, rates), page.kpi_table,
                          "Each KPI's rate with its 95 % interval against the target; the table lists every figure.",
                          key="overview_kpis", file_stem="headline_kpis")
 
@@ -99,7 +105,7 @@ else:
                          f"{first['What']} ({first['Contract']}) on {first['Due']:%d %B %Y}.",
                          key="overview_deadlines", file_stem="deadlines")
 
-contracts, imports = home_tables(context.engine())
+contracts, imports = _home_tables(url, version)
 visible = {c.reference for c in data.contracts}
 st.subheader("Contracts")
 st.dataframe(

@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import timeline_views as tv
 from dashboard.charts.timelines import gantt_chart
 from ui import context
-from ui.components import chart_with_table, download_buttons, empty_state
+from ui.components import chart, chart_with_table, download_buttons, empty_state
 from ui.filters import Filters, filter_sidebar
 
 DATE = st.column_config.DateColumn(format="DD/MM/YYYY")
@@ -36,7 +36,7 @@ def table(frame, key: str, file_stem: str) -> None:
 st.header("Contracts")
 contracts = tv.gantt_table(data.contracts, as_of, filters.contract)
 milestones = tv.milestone_table(data.milestones, as_of, filters.contract)
-chart_with_table(gantt_chart(contracts, milestones, as_of), contracts, tv.gantt_sentence(contracts, as_of),
+chart_with_table(chart(gantt_chart, contracts, milestones, as_of), contracts, tv.gantt_sentence(contracts, as_of),
                  key="timelines_gantt", file_stem="contracts_timeline")
 
 st.header("Milestones")

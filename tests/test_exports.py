@@ -9,7 +9,13 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from dashboard.exports import csv_bytes, excel_bytes, neutralise
+from dashboard.exports import (
+    csv_bytes,
+    excel_bytes,
+    neutralise,
+    safe_file_stem,
+    sheet_name,
+)
 from data_access.importer import Problem
 from ui.upload_flow import annotated_copy
 
@@ -70,3 +76,20 @@ def test_the_error_workbook_of_an_upload_holds_no_formula():
     assert not [cell.coordinate for sheet in book for row in sheet.iter_rows() for cell in row if cell.data_type == "f"]
     assert book["Errors"]["E2"].value.startswith("unknown LA")
     assert book["x"]["A2"].value == "'=1+2"
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("burn_up_2018/028_2019-20", "burn_up_2018-028_2019-20"),  # a contract reference with a slash
+    ("a[b]:c*d?e\\f", "a-b--c-d-e-f"),
+    ("'quoted'", "quoted"),
+    ("x" * 40, "x" * 31),
+])
+def test_sheet_names_are_ones_excel_accepts(name, expected):
+    assert sheet_name(name) == expected
+    workbook = openpyxl.load_workbook(io.BytesIO(excel_bytes({name: pd.DataFrame({"A": [1]})})))
+    assert workbook.sheetnames == [expected]
+
+
+def test_download_file_names_have_no_path_characters():
+    assert safe_file_stem("burn_up_2018/028_2019-20") == "burn_up_2018-028_2019-20"
+    assert safe_file_stem('a\\b:c*d?e"f<g>h|i') == "a-b-c-d-e-f-g-h-i"

@@ -125,3 +125,17 @@ def test_board_members_see_the_finance_page(monkeypatch, small_db_url):  # noqa:
     at = open_page(monkeypatch, small_db_url, PAGE, role="board", as_of=AS_OF)
     assert not at.exception
     assert at.title[0].value == "Finance"
+
+
+def test_download_files_are_written_only_when_a_button_is_pressed(page, monkeypatch):
+    """Writing an Excel file of a long table takes seconds: never on a page's every run."""
+    import ui.components
+
+    def not_now(*_args, **_kwargs):
+        raise AssertionError("a download file was written while drawing the page")
+
+    monkeypatch.setattr(ui.components, "excel_bytes", not_now)
+    monkeypatch.setattr(ui.components, "csv_bytes", not_now)
+    at = page()
+    assert not at.exception
+    assert len(at.get("download_button")) >= 4

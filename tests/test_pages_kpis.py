@@ -140,6 +140,24 @@ def test_chase_table_lists_follow_ups_due_within_30_days(app, records):
     assert "Participant name" in table.columns, "administrators may see names"
 
 
+def _chase_names(at: AppTest) -> dict[tuple[str, str], str]:
+    table = next(frame.value for frame in at.dataframe if "Participant ID" in frame.value.columns)
+    return {(row["Contract"], row["Participant ID"]): row.get("Participant name") for row in table.to_dict("records")}
+
+
+@pytest.mark.parametrize("role", ["admin", "case_lead"])
+def test_chase_names_after_a_filter_change_are_those_of_a_fresh_page(app, role):
+    at = app(role)
+    everyone = _chase_names(at)
+    contract = min(contract for contract, _ in everyone)
+    at.selectbox(key="filter_contract").set_value(contract).run()  # names kept from the page above
+    assert not at.exception
+    fresh = app(role, contract=contract)  # a new session reads them from the database
+    assert _chase_names(at) == _chase_names(fresh) == {key: name for key, name in everyone.items() if key[0] == contract}
+    if role == "admin":
+        assert any(_chase_names(fresh).values()), "administrators see names"
+
+
 def test_board_members_never_see_participants(app, records):
     at = app("board")
     assert "Follow-ups to chase" not in [h.value for h in at.header]

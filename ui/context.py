@@ -10,7 +10,7 @@ from typing import NamedTuple
 import streamlit as st
 
 from dashboard.access import ADMIN, ROLE_NAMES, ROLES, Viewer
-from dashboard.views import FilterOptions, filter_options
+from dashboard.views import FilterOptions, by_contract, filter_options, narrowed
 from data_access import queries
 from data_access.db import DatabaseUnavailable, ready_engine
 from data_access.repositories import Scope
@@ -89,10 +89,45 @@ def _load(url: str, scope: Scope, version: int) -> queries.OversightData:
     return queries.load(_engine(url), scope)
 
 
-def oversight_data(scope: Scope) -> queries.OversightData:
+@st.cache_resource(show_spinner=False, max_entries=16, ttl=600)
+def _by_contract(url: str, within: Scope, version: int) -> dict[str, queries.OversightData]:
+    return by_contract(_load(url, within, version))
+
+
+@st.cache_resource(show_spinner=False, max_entries=32, ttl=600)
+def _narrowed(url: str, within: Scope, scope: Scope, version: int) -> queries.OversightData:
+    """``scope``'s records picked from the records of ``within`` (loaded once from the database).
+
+    A contract filter (one contract) takes that contract's records, split once per ``within``."""
+    data = _load(url, within, version)
+    if scope.contracts is not None and len(scope.contracts) == 1:
+        one = _by_contract(url, within, version).get(scope.contracts[0].lower())
+        data = one if one is not None else narrowed(data, scope.contracts)
+        return narrowed(data, None, scope.la_codes, scope.region_codes)
+    return narrowed(data, scope.contracts, scope.la_codes, scope.region_codes)
+
+
+def _narrows(within: Scope, scope: Scope) -> bool:
+    """Whether ``scope`` selects part of what ``within`` selects (so it can be picked in memory)."""
+    if within.la_codes is not None or within.region_codes is not None:
+        return within == scope
+    if within.contracts is None:
+        return True
+    allowed = {reference.lower() for reference in within.contracts}
+    return scope.contracts is not None and all(reference.lower() in allowed for reference in scope.contracts)
+
+
+def oversight_data(scope: Scope, within: Scope | None = None) -> queries.OversightData:
     """Records for a scope. The scope already carries the viewer's limits, so cache
-    entries never pass one role's data to another."""
-    return _load(database_url(), scope, data_version())
+    entries never pass one role's data to another.
+
+    ``within``: the viewer's own scope (their limits, no filters). The repositories load
+    it once; a filter (contract, region, LA) inside it is then picked in memory instead
+    of reloading from the database. A scope outside ``within`` is loaded on its own."""
+    url, version = database_url(), data_version()
+    if within is None or within == scope or not _narrows(within, scope):
+        return _load(url, scope, version)
+    return _narrowed(url, within, scope, version)
 
 
 def data_version() -> int:
@@ -140,5 +175,32 @@ def filtered_page() -> FilteredPage:
     everything = Filters().scope(viewer)
     options = _filter_options(oversight_data(everything), url, everything, version)
     filters = filter_sidebar(options.contracts, options.financial_years, options.regions, options.las)
+    if len(options.contracts) > 1:  # split once, so that choosing a contract is quick
+        _by_contract(url, everything, version)
     scope = filters.scope(viewer)
-    return FilteredPage(viewer, url, version, filters, scope, oversight_data(scope), options)
+    return FilteredPage(viewer, url, version, filters, scope, oversight_data(scope, within=everything), options)
+
+
+NAMES_KEPT = 8  # participant lists whose names a session keeps
+
+
+def participant_names(viewer: Viewer, units) -> dict[tuple[str, str, str], str]:
+    """Participants' names for ``units`` that ``viewer`` may see (``queries.participant_names``).
+
+    Kept for this session only, for its last few lists of participants (personal data never
+    goes into a cache shared between users): going back to a filter, or narrowing one (a
+    contract's participants among all those already shown), does not read them again."""
+    asked = (database_url(), data_version(), viewer)
+    wanted = frozenset((unit.contract.lower(), unit.package_id, unit.participant_id) for unit in units)
+    kept: dict = st.session_state.setdefault("_participant_names", {})
+    found = next((key for key in kept if key[0] == asked and wanted <= key[1]), None)
+    if found is None:
+        found = (asked, wanted)
+        kept[found] = queries.participant_names(engine(), viewer, units)
+    kept[found] = kept.pop(found)  # most recently used last
+    while len(kept) > NAMES_KEPT:
+        del kept[next(iter(kept))]
+    names = kept[found]
+    if found[1] == wanted:
+        return names
+    return {key: name for key, name in names.items() if (key[0].lower(), key[1], key[2]) in wanted}

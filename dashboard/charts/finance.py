@@ -115,10 +115,12 @@ def day_rate_chart(table: pd.DataFrame):
     layers = [bars, labels]
     if not caps.empty:
         counts = counts.merge(caps, on="Cap rule", how="left")
-        rule = alt.Chart().mark_rule(strokeDash=[4, 3], strokeWidth=2, color=ALLOCATION_COLOUR).encode(
+        # The cap is written in each panel's title, so its rule is decoration (aria=False): a panel
+        # with no cap (lines without one) would otherwise leave an empty, unlabelled ARIA group.
+        rule = alt.Chart().mark_rule(strokeDash=[4, 3], strokeWidth=2, color=ALLOCATION_COLOUR, aria=False).encode(
             x="Cap (£):Q"
         )
-        rule_label = alt.Chart().mark_text(align="left", dx=4, y=8, color=ALLOCATION_COLOUR).encode(
+        rule_label = alt.Chart().mark_text(align="left", dx=4, y=8, color=ALLOCATION_COLOUR, aria=False).encode(
             x="Cap (£):Q", text=alt.value("cap")
         )
         layers += [rule, rule_label]

@@ -1,0 +1,86 @@
+"""Filters picked in memory from the viewer's records select what the database would.
+
+The pages load the viewer's own scope once (``ui.context.oversight_data``) and pick a
+contract, region or LA filter out of it with ``dashboard.views.narrowed``; these tests
+hold that to ``queries.load`` for the same scope, and keep a viewer's limits.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.views import narrowed
+from data_access import queries
+from data_access.db import make_engine
+from data_access.repositories import EVERYTHING, Scope
+from tests.small_db import IA, KNOWSLEY, LD, NORTH_WEST, SEFTON, SLI, small_db_url  # noqa: F401 - fixture
+
+SCOPES = [
+    Scope(contracts=(LD,)),
+    Scope(contracts=(IA.lower(),)),  # references match case-blind, as in the repositories
+    Scope(contracts=(LD, SLI)),
+    Scope(contracts=()),
+    Scope(contracts=("NO-SUCH",)),
+    Scope(la_codes=(SEFTON,)),
+    Scope(la_codes=(SEFTON, KNOWSLEY)),
+    Scope(region_codes=(NORTH_WEST,)),
+    Scope(region_codes=("E12000007",)),
+    Scope(contracts=(LD,), la_codes=(KNOWSLEY,)),
+    Scope(contracts=(LD,), region_codes=(NORTH_WEST,)),
+]
+
+
+@pytest.fixture(scope="module")
+def engine(small_db_url):  # noqa: F811
+    engine = make_engine(small_db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def everything(engine):
+    return queries.load(engine, EVERYTHING)
+
+
+@pytest.mark.parametrize("scope", SCOPES, ids=repr)
+def test_narrowed_records_equal_the_database_query(engine, everything, scope):
+    assert narrowed(everything, scope.contracts, scope.la_codes, scope.region_codes) == queries.load(engine, scope)
+
+
+def test_no_filter_is_the_same_records(everything):
+    assert narrowed(everything) is everything
+
+
+def test_narrowing_a_viewers_records_never_adds_another_contracts(engine):
+    own = queries.load(engine, Scope(contracts=(LD,)))
+    other = narrowed(own, (IA,))
+    assert other.contracts == [] and other.units == [] and other.invoice_lines == [] and other.responses == []
+
+
+def test_context_picks_filters_within_the_viewers_scope(small_db_url, monkeypatch):  # noqa: F811
+    from ui import context
+
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", small_db_url)
+    assert context._narrows(EVERYTHING, Scope(contracts=(LD,), region_codes=(NORTH_WEST,)))
+    assert context._narrows(Scope(contracts=(LD, IA)), Scope(contracts=(LD.lower(),)))
+    assert context._narrows(Scope(contracts=(LD,)), Scope(contracts=()))  # a manager asking for another contract
+    assert not context._narrows(Scope(contracts=(LD,)), Scope(contracts=(IA,)))
+    assert not context._narrows(Scope(contracts=(LD,)), EVERYTHING)
+    assert not context._narrows(Scope(la_codes=(SEFTON,)), Scope(la_codes=(KNOWSLEY,)))
+    engine = make_engine(small_db_url)
+    try:
+        for scope in SCOPES:
+            assert context.oversight_data(scope, within=EVERYTHING) == queries.load(engine, scope)
+        assert context.oversight_data(Scope(contracts=(IA,)), within=Scope(contracts=(LD,))) == queries.load(
+            engine, Scope(contracts=(IA,)))  # outside the viewer's scope: asked of the database, never picked
+    finally:
+        engine.dispose()
+
+
+def test_each_contracts_records_split_in_one_pass(everything):
+    from dashboard.views import by_contract
+
+    parts = by_contract(everything)
+    assert set(parts) == {c.reference.lower() for c in everything.contracts}
+    for key, part in parts.items():
+        assert part == narrowed(everything, (key,))
