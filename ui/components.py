@@ -71,20 +71,21 @@ def _fingerprint(value: Any) -> Hashable:
 @st.cache_resource(show_spinner=False, max_entries=512, ttl=3600)
 def _spec(_draw: Callable[..., Any], _args: tuple, key: Hashable) -> Spec | None:
     drawn = _draw(*_args)
-    return None if drawn is None else drawn.to_dict()
+    return None if drawn is None else drawn.to_dict(validate=False)
 
 
 def chart(draw: Callable[..., Any], *args: Any) -> Spec | None:
     """The Vega-Lite spec of ``draw(*args)`` (a ``dashboard.charts`` function), built once per data.
 
     Building and validating an Altair chart takes tens of milliseconds per chart on every
-    run; the spec (Altair's ``to_dict``, validated, data inline) is kept per function and
-    data (tables fingerprinted in full), so a rerun with the same figures only draws it."""
+    run; the spec (Altair's ``to_dict``, data inline) is kept per function and data (tables
+    fingerprinted in full), so a rerun with the same figures only draws it. Schema validation
+    is skipped here (a third of a re-render): tests/test_chart_specs.py validates every chart."""
     try:
         key = (draw.__module__, draw.__qualname__, hash(draw.__code__), _fingerprint(args))
     except TypeError:  # something unhashable: draw it afresh
         drawn = draw(*args)
-        return None if drawn is None else drawn.to_dict()
+        return None if drawn is None else drawn.to_dict(validate=False)
     return _spec(draw, args, key)
 
 

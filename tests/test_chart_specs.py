@@ -1,0 +1,40 @@
+"""Every chart the pages draw is a valid Vega-Lite spec.
+
+The app skips Altair's schema validation when it serves a chart (it costs about a
+third of a page's re-render); this test validates every chart of every page instead,
+on the demo data, for one contract and for all of them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date
+
+import pytest
+from altair.vegalite.v6.schema.core import Root
+
+from dashboard.la_profile import adviser_days_by_month
+
+AS_OF = date(2024, 3, 15)
+CHART_PAGES = ["pages/overview.py", "pages/kpis.py", "pages/coverage.py", "pages/finance.py",
+               "pages/timelines.py", "pages/la_profile.py"]
+
+
+def chart_specs(at) -> list[dict]:
+    return [json.loads(element.proto.spec) for element in at.get("vega_lite_chart")]
+
+
+@pytest.mark.parametrize("page", CHART_PAGES)
+@pytest.mark.parametrize("narrowed", [False, True], ids=["everything", "one-contract-and-LA"])
+def test_every_chart_is_valid_vega_lite(open_page, demo_records, page, narrowed):
+    busiest = Counter((unit.contract, unit.la_code) for unit in demo_records.units).most_common(1)[0][0]
+    filters = {"contract": busiest[0], "la": busiest[1]} if narrowed else {}
+    if page == "pages/la_profile.py":  # an LA with improvement adviser days, the profile's chart
+        filters["la"] = next(la for _, la in Counter((u.contract, u.la_code) for u in demo_records.units)
+                             if not adviser_days_by_month(demo_records.contracts, demo_records.units,
+                                                          demo_records.invoice_lines, la, AS_OF).empty)
+    specs = chart_specs(open_page(page, as_of=AS_OF.isoformat(), **filters))
+    assert specs, f"{page} draws no chart"
+    for spec in specs:
+        Root.validate(spec)
