@@ -269,11 +269,14 @@ def bench_figures(report: Report, backend: str, url: str, profile: bool = False)
 # ----------------------------------------------------------------------------- pages
 
 
+PAGE_FILTER_CHANGES = 3  # filter values never shown before, timed one after the other
+
+
 def bench_pages(report: Report, url: str) -> None:
     log("pages through AppTest")
     env = {**os.environ, "DASHBOARD_DATABASE_URL": url}
-    completed = subprocess.run([sys.executable, "-m", "bench.pages", "--db", url], cwd=ROOT, env=env,
-                               capture_output=True, text=True, timeout=3600)
+    completed = subprocess.run([sys.executable, "-m", "bench.pages", "--db", url, "--repeat", str(PAGE_FILTER_CHANGES)],
+                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600)
     try:
         results = json.loads(completed.stdout.strip().splitlines()[-1])
     except (IndexError, json.JSONDecodeError):
@@ -285,9 +288,16 @@ def bench_pages(report: Report, url: str) -> None:
             report.notes.append(f"Page {page}: skipped, it errors: {result['error']}")
         report.add(Row(f"Page {page}: first render (cold cache), SQLite", result.get("first_render_s"),
                        note="errors" if "error" in result else ""))
-        report.add(Row(f"Page {page}: re-render after a filter change", result.get("rerender_s"),
-                       goal="< 0.3 s", goal_abs=0.3,
-                       note="errors" if "error" in result else result.get("change", "")))
+        new = [result["rerender_s"]] + [item["s"] for item in result.get("more_rerenders", [])] \
+            if "rerender_s" in result else []
+        changes = [result.get("change", "")] + [item["change"] for item in result.get("more_rerenders", [])]
+        report.add(Row(f"Page {page}: re-render after a filter change to a value not shown before (slowest of "
+                       f"{len(new)})", max(new) if new else None, goal="< 0.3 s", goal_abs=0.3,
+                       note="errors" if "error" in result else
+                       "; ".join(f"{change}: {seconds:.2f} s" for change, seconds in zip(changes, new))))
+        report.add(Row(f"Page {page}: re-render after changing back to the first value shown",
+                       result.get("rerender_seen_s"), goal="< 0.3 s", goal_abs=0.3,
+                       note=result.get("change_seen", "")))
 
 
 # ---------------------------------------------------------------------------- memory
