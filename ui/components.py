@@ -70,8 +70,14 @@ def _fingerprint(value: Any) -> Hashable:
 
 @st.cache_resource(show_spinner=False, max_entries=512, ttl=3600)
 def _spec(_draw: Callable[..., Any], _args: tuple, key: Hashable) -> Spec | None:
-    drawn = _draw(*_args)
-    return None if drawn is None else drawn.to_dict(validate=False)
+    return _as_spec(_draw(*_args))
+
+
+def _as_spec(drawn: Any) -> Spec | None:
+    """A builder's chart as a Vega-Lite spec (some builders return the spec itself)."""
+    if drawn is None or isinstance(drawn, dict):
+        return drawn
+    return drawn.to_dict(validate=False)
 
 
 def chart(draw: Callable[..., Any], *args: Any) -> Spec | None:
@@ -84,8 +90,7 @@ def chart(draw: Callable[..., Any], *args: Any) -> Spec | None:
     try:
         key = (draw.__module__, draw.__qualname__, hash(draw.__code__), _fingerprint(args))
     except TypeError:  # something unhashable: draw it afresh
-        drawn = draw(*args)
-        return None if drawn is None else drawn.to_dict(validate=False)
+        return _as_spec(draw(*args))
     return _spec(draw, args, key)
 
 

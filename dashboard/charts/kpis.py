@@ -8,6 +8,9 @@ target is a labelled black tick, status segments carry their counts and names.
 
 from __future__ import annotations
 
+import copy
+from functools import lru_cache
+
 import altair as alt
 import pandas as pd
 
@@ -48,14 +51,27 @@ _RATE_TOOLTIP = [
 ]
 
 
-def rate_chart(frame: pd.DataFrame, label_title: str = "Contract", horizontal: bool = True) -> alt.FacetChart | None:
+RATES = "rates"  # the name the rate chart's data goes by in its spec
+
+
+def rate_chart(frame: pd.DataFrame, label_title: str = "Contract", horizontal: bool = True) -> dict | None:
     """Rate (point) with its 95 % Wilson interval (error bar) and the target (black tick), one panel per KPI.
 
     ``frame``: Label, KPI, Rate (%), Low (%), High (%), Target (%), Met, Eligible, Against target.
     ``horizontal``: labels on the y axis (contracts, slices); otherwise on the x axis in order (quarters).
+    Returns the Vega-Lite spec: the chart's layout is built once (``rate_chart_layout``), and each
+    call only puts its data in (the KPIs page draws five of these on every filter change).
     """
     if frame is None or frame.empty:
         return None
+    spec = copy.deepcopy(rate_chart_layout(label_title, horizontal))
+    spec["datasets"] = {RATES: frame}
+    return spec
+
+
+@lru_cache(maxsize=8)
+def rate_chart_layout(label_title: str, horizontal: bool) -> dict:
+    """The rate chart's Vega-Lite spec without its data (the named dataset ``RATES``), validated."""
     scale = alt.Scale(domain=[0, 100])
     if horizontal:
         label = alt.Y("Label:N", title=label_title, sort=None)
@@ -64,6 +80,7 @@ def rate_chart(frame: pd.DataFrame, label_title: str = "Contract", horizontal: b
         target = alt.X("Target (%):Q", scale=scale)
         tick = alt.Chart().mark_tick(color=TARGET_COLOUR, thickness=3, size=22)
         text = alt.Chart().mark_text(align="left", dx=8, dy=-10, fontSize=11)
+        height = alt.Step(34)  # 34 px per label
     else:
         label = alt.X("Label:O", title=label_title, sort="ascending", axis=alt.Axis(labelAngle=-40))
         value, low, high = (alt.Y("Rate (%):Q", scale=scale, title="Rate (%) with 95 % interval"),
@@ -71,16 +88,17 @@ def rate_chart(frame: pd.DataFrame, label_title: str = "Contract", horizontal: b
         target = alt.Y("Target (%):Q", scale=scale)
         tick = alt.Chart().mark_tick(color=TARGET_COLOUR, thickness=3, size=22, orient="horizontal")
         text = alt.Chart().mark_text(align="left", dx=8, fontSize=11)
+        height = 260
     bars = alt.Chart().mark_rule(strokeWidth=2).encode(label, low, high, _kpi_colour(None), tooltip=_RATE_TOOLTIP)
     points = alt.Chart().mark_point(filled=True, size=110, opacity=1).encode(
         label, value, _kpi_colour(), _kpi_shape(), tooltip=_RATE_TOOLTIP
     )
     targets = tick.encode(label, target, tooltip=[alt.Tooltip("Target (%):Q", title="Target (%)")])
     labels = text.encode(label, value, text=alt.Text("Rate (%):Q", format=".0f"))
-    height = max(60, 34 * frame["Label"].nunique()) if horizontal else 260
-    layered = alt.layer(bars, targets, points, labels, data=frame).properties(width=FACET_WIDTH, height=height)
+    layered = alt.layer(bars, targets, points, labels, data=alt.NamedData(RATES)).properties(
+        width=FACET_WIDTH, height=height)
     chart = layered.facet(column=alt.Column("KPI:N", title=None, sort=KPI_DOMAIN, header=alt.Header(labelFontSize=13)))
-    return _configured(chart.properties(title="Black tick: the target. Line: 95 % interval."))
+    return _configured(chart.properties(title="Black tick: the target. Line: 95 % interval.")).to_dict()
 
 
 def status_chart(frame: pd.DataFrame) -> alt.Chart | None:
@@ -118,12 +136,12 @@ def status_chart(frame: pd.DataFrame) -> alt.Chart | None:
     return _configured(chart)
 
 
-def trend_chart(frame: pd.DataFrame) -> alt.FacetChart | None:
+def trend_chart(frame: pd.DataFrame) -> dict | None:
     """Rate by quarter of package end, with intervals and target, one panel per KPI."""
     return rate_chart(frame, label_title="Quarter the package ended", horizontal=False)
 
 
-def slice_chart(frame: pd.DataFrame, title: str) -> alt.FacetChart | None:
+def slice_chart(frame: pd.DataFrame, title: str) -> dict | None:
     """Rate per region, role or focus, with intervals and target, one panel per KPI."""
     return rate_chart(frame, label_title=title)
 
