@@ -7,6 +7,11 @@ shape, pattern or label, and every chart is shown with a table and a sentence.
 
 from __future__ import annotations
 
+import copy
+from typing import Any
+
+import pandas as pd
+
 # Okabe & Ito (2008), "Color Universal Design".
 OKABE_ITO = {
     "black": "#000000",
@@ -42,3 +47,14 @@ ACTUAL_COLOUR = OKABE_ITO["blue"]
 FORECAST_COLOUR = OKABE_ITO["orange"]
 ALLOCATION_COLOUR = OKABE_ITO["black"]
 FONT = "Arial, Helvetica, sans-serif"
+
+
+def with_data(layout: dict[str, Any], name: str, frame: pd.DataFrame) -> dict[str, Any]:
+    """A chart's Vega-Lite spec: a copy of its ``layout`` (built once, over the named dataset
+    ``name``) with ``frame`` as that dataset.
+
+    Building a chart in Altair takes 30-100 ms, on every filter change; a layout that does
+    not depend on the data is built once (``functools.lru_cache``) and only the data changes."""
+    spec = copy.deepcopy(layout)
+    spec["datasets"] = {name: frame}
+    return spec

@@ -11,10 +11,12 @@ outline (no support), never by colour alone.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import altair as alt
 import pandas as pd
 
-from dashboard.charts import FONT, OKABE_ITO, TARGET_COLOUR
+from dashboard.charts import FONT, OKABE_ITO, TARGET_COLOUR, with_data
 
 SUPPORT_TYPE_DOMAIN = ["One-to-one", "Group"]
 SUPPORT_TYPE_COLOURS = [OKABE_ITO["blue"], OKABE_ITO["orange"]]
@@ -64,27 +66,37 @@ def coverage_year_chart(frame: pd.DataFrame) -> alt.Chart | None:
     return _configured(alt.layer(*layers).properties(height=320))
 
 
-def region_chart(frame: pd.DataFrame) -> alt.Chart | None:
+REGIONS, HEXES = "regions", "hexes"  # the names the region and hex charts' data go by
+
+
+def region_chart(frame: pd.DataFrame) -> dict | None:
     """Per region: all LAs (light bar) and supported LAs (dark bar), labelled "n of N".
 
-    ``frame``: Region, LAs supported, LAs in region, Share (%).
+    ``frame``: Region, LAs supported, LAs in region, Share (%). Returns the Vega-Lite spec
+    (the layout is built once per height, see ``with_data``).
     """
     if frame is None or frame.empty:
         return None
     data = frame.copy()
     data["Label"] = data["LAs supported"].astype(str) + " of " + data["LAs in region"].astype(str)
+    return with_data(_region_layout(max(120, 30 * len(data))), REGIONS, data)
+
+
+@lru_cache(maxsize=16)
+def _region_layout(height: int) -> dict:
     y = alt.Y("Region:N", title=None, sort=None)
     tooltip = ["Region:N", "LAs supported:Q", "LAs in region:Q", "Share (%):Q"]
-    everyone = alt.Chart(data).mark_bar(color="#DEE0E2", stroke=OKABE_ITO["grey"]).encode(
+    everyone = alt.Chart().mark_bar(color="#DEE0E2", stroke=OKABE_ITO["grey"]).encode(
         y=y, x=alt.X("LAs in region:Q", title="Local authorities"), tooltip=tooltip
     )
-    supported = alt.Chart(data).mark_bar(color=OKABE_ITO["blue"], height=12).encode(
+    supported = alt.Chart().mark_bar(color=OKABE_ITO["blue"], height=12).encode(
         y=y, x="LAs supported:Q", tooltip=tooltip
     )
-    labels = alt.Chart(data).mark_text(align="left", dx=4, fontSize=11).encode(
+    labels = alt.Chart().mark_text(align="left", dx=4, fontSize=11).encode(
         y=y, x="LAs in region:Q", text="Label:N"
     )
-    return _configured(alt.layer(everyone, supported, labels).properties(height=max(120, 30 * len(data))))
+    chart = alt.layer(everyone, supported, labels, data=alt.NamedData(REGIONS)).properties(height=height)
+    return _configured(chart).to_dict()
 
 
 def targeting_chart(frame: pd.DataFrame) -> alt.Chart | None:
@@ -114,16 +126,22 @@ def targeting_chart(frame: pd.DataFrame) -> alt.Chart | None:
     return _configured(alt.layer(bars, labels).properties(height=120 + 40 * data["Contract"].nunique()))
 
 
-def hex_map_chart(frame: pd.DataFrame) -> alt.HConcatChart | None:
+def hex_map_chart(frame: pd.DataFrame) -> dict | None:
     """England's LAs as hexes, filled by the support received, labelled 1 / G / 1+G, Ofsted judgement in the tooltip.
 
     ``frame``: x, y, Local authority, Region, Support, Mark, Ofsted judgement, SEND WSoA.
     Drawn at a fixed size (wrapped in a one-chart concat, so a page cannot stretch it and distort the hexes).
+    Returns the Vega-Lite spec (the layout is built once per map extent, see ``with_data``).
     """
     if frame is None or frame.empty:
         return None
-    x_min, x_max = frame["x"].min() - 0.7, frame["x"].max() + 0.7
-    y_min, y_max = frame["y"].min() - 0.7, frame["y"].max() + 0.7
+    extent = (float(frame["x"].min()) - 0.7, float(frame["x"].max()) + 0.7,
+              float(frame["y"].min()) - 0.7, float(frame["y"].max()) + 0.7)
+    return with_data(_hex_map_layout(*extent), HEXES, frame)
+
+
+@lru_cache(maxsize=16)
+def _hex_map_layout(x_min: float, x_max: float, y_min: float, y_max: float) -> dict:
     width = int((x_max - x_min) * HEX_UNIT_PX)
     height = int((y_max - y_min) * HEX_UNIT_PX)
     # Vega sizes a custom shape so its [-1, 1] box is sqrt(size) pixels wide; a pointy-top hex is
@@ -133,7 +151,7 @@ def hex_map_chart(frame: pd.DataFrame) -> alt.HConcatChart | None:
     y = alt.Y("y:Q", scale=alt.Scale(domain=[y_min, y_max], nice=False, zero=False), axis=None)  # north up
     tooltip = ["Local authority:N", "Region:N", alt.Tooltip("Support:N", title="Support received"),
                "Ofsted judgement:N", "SEND WSoA:N"]
-    hexes = alt.Chart(frame).mark_point(shape=HEX_PATH, filled=True, size=size, opacity=1, strokeWidth=1).encode(
+    hexes = alt.Chart().mark_point(shape=HEX_PATH, filled=True, size=size, opacity=1, strokeWidth=1).encode(
         x=x, y=y,
         fill=alt.Fill("Support:N", scale=alt.Scale(domain=HEX_SUPPORT_DOMAIN, range=HEX_SUPPORT_COLOURS),
                       title="Support received", legend=alt.Legend(orient="right", symbolType=HEX_PATH, symbolSize=300,
@@ -143,10 +161,11 @@ def hex_map_chart(frame: pd.DataFrame) -> alt.HConcatChart | None:
                           legend=None),
         tooltip=tooltip,
     )
-    marks = alt.Chart(frame).mark_text(fontSize=11, fontWeight="bold").encode(
+    marks = alt.Chart().mark_text(fontSize=11, fontWeight="bold").encode(
         x=x, y=y, text="Mark:N",
         color=alt.Color("Support:N", scale=alt.Scale(domain=HEX_SUPPORT_DOMAIN, range=HEX_SUPPORT_TEXT), legend=None),
         tooltip=tooltip,
     )
-    chart = alt.layer(hexes, marks).properties(width=width, height=height)
-    return _configured(alt.hconcat(chart).properties(title="Labels: 1 = one-to-one, G = group, 1+G = both; outline = no support"))
+    chart = alt.layer(hexes, marks, data=alt.NamedData(HEXES)).properties(width=width, height=height)
+    return _configured(alt.hconcat(chart).properties(
+        title="Labels: 1 = one-to-one, G = group, 1+G = both; outline = no support")).to_dict()

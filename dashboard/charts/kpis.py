@@ -8,13 +8,12 @@ target is a labelled black tick, status segments carry their counts and names.
 
 from __future__ import annotations
 
-import copy
 from functools import lru_cache
 
 import altair as alt
 import pandas as pd
 
-from dashboard.charts import FONT, OKABE_ITO, STATUS_COLOURS, STATUS_LABELS, TARGET_COLOUR
+from dashboard.charts import FONT, OKABE_ITO, STATUS_COLOURS, STATUS_LABELS, TARGET_COLOUR, with_data
 
 KPI_DOMAIN = ["KPI 1 (one-to-one)", "KPI 2 (group)"]
 KPI_COLOURS = [OKABE_ITO["blue"], OKABE_ITO["orange"]]
@@ -64,9 +63,7 @@ def rate_chart(frame: pd.DataFrame, label_title: str = "Contract", horizontal: b
     """
     if frame is None or frame.empty:
         return None
-    spec = copy.deepcopy(rate_chart_layout(label_title, horizontal))
-    spec["datasets"] = {RATES: frame}
-    return spec
+    return with_data(rate_chart_layout(label_title, horizontal), RATES, frame)
 
 
 @lru_cache(maxsize=8)
