@@ -8,10 +8,12 @@ allocation is a black rule labelled "allocation".
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import altair as alt
 import pandas as pd
 
-from dashboard.charts import ACTUAL_COLOUR, ALLOCATION_COLOUR, FONT, FORECAST_COLOUR, OKABE_ITO
+from dashboard.charts import ACTUAL_COLOUR, ALLOCATION_COLOUR, FONT, FORECAST_COLOUR, OKABE_ITO, with_data
 
 MONEY_FORMAT = ",.0f"
 MONEY_LABEL = "'£' + format(datum.value, ',.0f')"
@@ -90,8 +92,13 @@ def burn_up_chart(actual: pd.DataFrame, allocation: pd.DataFrame, forecast: pd.D
     return _configured(alt.vconcat(*rows)).configure_title(fontSize=13, anchor="start")
 
 
-def day_rate_chart(table: pd.DataFrame):
-    """Invoice lines by day rate, one panel per cap rule, with the cap as a labelled dashed rule."""
+DAY_RATES = "day_rates"  # the name the day-rate chart's data goes by
+
+
+def day_rate_chart(table: pd.DataFrame) -> dict | None:
+    """Invoice lines by day rate, one panel per cap rule, with the cap as a labelled dashed rule.
+
+    Returns the Vega-Lite spec (the layout is built once, see ``charts.with_data``)."""
     if table.empty:
         return None
     counts = (
@@ -99,6 +106,13 @@ def day_rate_chart(table: pd.DataFrame):
         .agg(Lines=("Line", "count"), Days=("Days", "sum"))
     )
     caps = table.dropna(subset=["Cap (£)"]).groupby("Cap rule", as_index=False)["Cap (£)"].first()
+    if not caps.empty:
+        counts = counts.merge(caps, on="Cap rule", how="left")
+    return with_data(_day_rate_layout(with_caps=not caps.empty), DAY_RATES, counts)
+
+
+@lru_cache(maxsize=2)
+def _day_rate_layout(with_caps: bool) -> dict:
     above = alt.Scale(domain=["No", "Yes"], range=[OKABE_ITO["blue"], OKABE_ITO["vermillion"]])
     bars = alt.Chart().mark_bar(size=14).encode(
         x=alt.X("Day rate (£):Q", title="Day rate (£)", axis=alt.Axis(labelExpr=MONEY_LABEL),
@@ -106,15 +120,14 @@ def day_rate_chart(table: pd.DataFrame):
         y=alt.Y("Lines:Q", title="Invoice lines"),
         color=alt.Color("Above cap:N", scale=above, title="Above cap"),
         opacity=alt.Opacity("Above cap:N", scale=alt.Scale(domain=["No", "Yes"], range=[0.75, 1.0]), legend=None),
-        tooltip=["Cap rule", alt.Tooltip("Day rate (£):Q", format=",.2f"), "Lines", "Days", "Above cap"],
+        tooltip=["Cap rule:N", alt.Tooltip("Day rate (£):Q", format=",.2f"), "Lines:Q", "Days:Q", "Above cap:N"],
     )
     labels = alt.Chart().mark_text(dy=-6).encode(
         x="Day rate (£):Q", y="Lines:Q",
         text=alt.condition(alt.datum["Above cap"] == "Yes", alt.value("above cap"), alt.value("")),
     )
     layers = [bars, labels]
-    if not caps.empty:
-        counts = counts.merge(caps, on="Cap rule", how="left")
+    if with_caps:
         # The cap is written in each panel's title, so its rule is decoration (aria=False): a panel
         # with no cap (lines without one) would otherwise leave an empty, unlabelled ARIA group.
         rule = alt.Chart().mark_rule(strokeDash=[4, 3], strokeWidth=2, color=ALLOCATION_COLOUR, aria=False).encode(
@@ -124,7 +137,7 @@ def day_rate_chart(table: pd.DataFrame):
             x="Cap (£):Q", text=alt.value("cap")
         )
         layers += [rule, rule_label]
-    chart = alt.layer(*layers, data=counts).properties(width=320, height=180).facet(
+    chart = alt.layer(*layers, data=alt.NamedData(DAY_RATES)).properties(width=320, height=180).facet(
         column=alt.Column("Cap rule:N", title=None)
     ).resolve_scale(x="independent")
-    return _configured(chart)
+    return _configured(chart).to_dict()
