@@ -31,7 +31,7 @@ import pandas as pd
 
 from dashboard import finance_views as fv
 from dashboard import timeline_views as tv
-from dashboard.charts import FONT, OKABE_ITO, TARGET_COLOUR
+from dashboard.charts import FONT, OKABE_ITO, TARGET_COLOUR, spec_json
 from dashboard.charts.finance import burn_up_chart
 from dashboard.charts.timelines import gantt_chart
 from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SUPPRESSED, count_text
@@ -165,7 +165,7 @@ def _png(chart) -> bytes | None:
         return None
     import vl_convert
 
-    return vl_convert.vegalite_to_png(chart.to_json(), scale=1.5)
+    return vl_convert.vegalite_to_png(spec_json(chart) if isinstance(chart, dict) else chart.to_json(), scale=1.5)
 
 
 def kpi_chart(frame: pd.DataFrame):
@@ -342,7 +342,9 @@ def build_board_pack(data: OversightRecords, as_of: date, imports: Iterable[Mapp
 
 
 def _titled(chart, title: str):
-    return None if chart is None else chart.properties(title=title)
+    if chart is None:
+        return None
+    return {**chart, "title": title} if isinstance(chart, dict) else chart.properties(title=title)
 
 
 def _cover(writer: _Writer, as_of: date, imports: Iterable[Mapping[str, Any]]) -> None:

@@ -8,6 +8,7 @@ shape, pattern or label, and every chart is shown with a table and a sentence.
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import pandas as pd
@@ -58,3 +59,11 @@ def with_data(layout: dict[str, Any], name: str, frame: pd.DataFrame) -> dict[st
     spec = copy.deepcopy(layout)
     spec["datasets"] = {name: frame}
     return spec
+
+
+def spec_json(spec: dict[str, Any]) -> str:
+    """A spec from ``with_data`` as Vega-Lite JSON, its tables as records (dates in ISO form),
+    for tools that take the JSON itself (vl-convert for the Board pack's images)."""
+    datasets = {name: json.loads(frame.to_json(orient="records", date_format="iso")) if isinstance(frame, pd.DataFrame)
+                else frame for name, frame in spec.get("datasets", {}).items()}
+    return json.dumps({**spec, "datasets": datasets})

@@ -26,70 +26,69 @@ def _configured(chart):
 
 
 SERIES = ["Actual spend", "Forecast (straight line, not actual)", "Allocation"]
+BURN_UP = "burn_up"  # the name the burn-up chart's data goes by
 
 
-def _heading_layers(actual: pd.DataFrame, allocation: pd.DataFrame, forecast: pd.DataFrame, title: str):
-    series = alt.Scale(domain=SERIES, range=[ACTUAL_COLOUR, FORECAST_COLOUR, ALLOCATION_COLOUR])
-    legend = alt.Legend(title=None, orient="top", symbolType="stroke", symbolStrokeWidth=3, symbolSize=400,
-                        labelLimit=0)
-    dash = alt.StrokeDash("Series:N", scale=alt.Scale(domain=SERIES, range=[[1, 0], [6, 4], [1, 0]]), legend=legend)
-    x = alt.X("Date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=-30))
-    layers = [
-        alt.Chart(allocation.assign(Series=SERIES[2])).mark_rule(strokeWidth=2).encode(
-            y=alt.Y("Allocated (£):Q", title="Cumulative spend (£)", axis=alt.Axis(labelExpr=MONEY_LABEL)),
-            color=alt.Color("Series:N", scale=series, legend=legend),
-            strokeDash=dash,
-            tooltip=["Heading", alt.Tooltip("Allocated (£):Q", format=MONEY_FORMAT)],
-        ),
-        alt.Chart(allocation).mark_text(align="left", x=4, dy=-7, color=ALLOCATION_COLOUR).encode(
-            y="Allocated (£):Q", text=alt.value("allocation"),
-        ),
-        alt.Chart(actual.assign(Series=SERIES[0])).mark_line(
-            point=alt.OverlayMarkDef(filled=True, size=50), strokeWidth=3
-        ).encode(
-            x=x,
-            y=alt.Y("Cumulative spend (£):Q"),
-            color=alt.Color("Series:N", scale=series, legend=legend),
-            strokeDash=dash,
-            tooltip=["Heading", "Quarter", alt.Tooltip("Spent in quarter (£):Q", format=MONEY_FORMAT),
-                     alt.Tooltip("Cumulative spend (£):Q", format=MONEY_FORMAT)],
-        ),
-    ]
-    if not forecast.empty:
-        layers += [
-            alt.Chart(forecast.assign(Series=SERIES[1])).mark_line(strokeWidth=2.5).encode(
-                x=x,
-                y=alt.Y("Forecast spend (£):Q"),
-                color=alt.Color("Series:N", scale=series, legend=legend),
-                strokeDash=dash,
-                tooltip=["Heading", alt.Tooltip("Date:T", format="%d %b %Y"),
-                         alt.Tooltip("Forecast spend (£):Q", title="Forecast (not actual)", format=MONEY_FORMAT)],
-            ),
-            alt.Chart(forecast[forecast["Date"] == forecast["Date"].max()]).mark_text(
-                align="right", dx=-4, dy=-9, fontStyle="italic", color=FORECAST_COLOUR,
-            ).encode(x=x, y="Forecast spend (£):Q", text="Label:N"),
-        ]
-    return alt.layer(*layers).properties(title=title, width=300, height=190)
-
-
-def burn_up_chart(actual: pd.DataFrame, allocation: pd.DataFrame, forecast: pd.DataFrame, columns: int = 2):
+def burn_up_chart(actual: pd.DataFrame, allocation: pd.DataFrame, forecast: pd.DataFrame, columns: int = 2) -> dict | None:
     """One small burn-up per heading: cumulative spend (solid), allocation (rule), forecast (dashed).
 
-    Headings are never added together: each has its own panel and allocation.
+    Headings are never added together: each has its own panel, scales and allocation. Returns the
+    Vega-Lite spec: one faceted chart whose layout is built once (see ``charts.with_data``); the
+    three series go in as one table, told apart by its ``Series`` column.
     """
     if allocation.empty:
         return None
-    charts = [
-        _heading_layers(
-            actual[actual["Heading"] == heading],
-            allocation[allocation["Heading"] == heading],
-            forecast[forecast["Heading"] == heading],
-            heading,
-        )
-        for heading in allocation["Heading"]
-    ]
-    rows = [alt.hconcat(*charts[i:i + columns]) for i in range(0, len(charts), columns)]
-    return _configured(alt.vconcat(*rows)).configure_title(fontSize=13, anchor="start")
+    rows = pd.concat([
+        allocation.assign(Series=SERIES[2]),
+        actual.assign(Series=SERIES[0]),
+        forecast.assign(Series=SERIES[1], Label=forecast["Label"].where(
+            forecast["Date"] == forecast.groupby("Heading")["Date"].transform("max"))),
+    ], ignore_index=True)
+    return with_data(_burn_up_layout(columns), BURN_UP, rows)
+
+
+@lru_cache(maxsize=4)
+def _burn_up_layout(columns: int) -> dict:
+    series = alt.Scale(domain=SERIES, range=[ACTUAL_COLOUR, FORECAST_COLOUR, ALLOCATION_COLOUR])
+    legend = alt.Legend(title=None, orient="top", symbolType="stroke", symbolStrokeWidth=3, symbolSize=400,
+                        labelLimit=0)
+    colour = alt.Color("Series:N", scale=series, legend=legend)
+    dash = alt.StrokeDash("Series:N", scale=alt.Scale(domain=SERIES, range=[[1, 0], [6, 4], [1, 0]]), legend=legend)
+    x = alt.X("Date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=-30))
+    money = alt.Axis(labelExpr=MONEY_LABEL)
+
+    def series(name: str) -> alt.Chart:
+        return alt.Chart().transform_filter(alt.datum.Series == name)
+
+    allocated = series(SERIES[2]).mark_rule(strokeWidth=2).encode(
+        y=alt.Y("Allocated (£):Q", title="Cumulative spend (£)", axis=money),
+        color=colour, strokeDash=dash,
+        tooltip=["Heading:N", alt.Tooltip("Allocated (£):Q", format=MONEY_FORMAT)],
+    )
+    allocated_label = series(SERIES[2]).mark_text(align="left", x=4, dy=-7, color=ALLOCATION_COLOUR).encode(
+        y="Allocated (£):Q", text=alt.value("allocation"),
+    )
+    spent = series(SERIES[0]).mark_line(point=alt.OverlayMarkDef(filled=True, size=50), strokeWidth=3).encode(
+        x=x, y=alt.Y("Cumulative spend (£):Q"), color=colour, strokeDash=dash,
+        tooltip=["Heading:N", "Quarter:N", alt.Tooltip("Spent in quarter (£):Q", format=MONEY_FORMAT),
+                 alt.Tooltip("Cumulative spend (£):Q", format=MONEY_FORMAT)],
+    )
+    forecast = series(SERIES[1]).mark_line(strokeWidth=2.5).encode(
+        x=x, y=alt.Y("Forecast spend (£):Q"), color=colour, strokeDash=dash,
+        tooltip=["Heading:N", alt.Tooltip("Date:T", format="%d %b %Y"),
+                 alt.Tooltip("Forecast spend (£):Q", title="Forecast (not actual)", format=MONEY_FORMAT)],
+    )
+    forecast_label = alt.Chart().transform_filter(alt.datum.Series == SERIES[1]).transform_filter(
+        "isValid(datum.Label)"
+    ).mark_text(align="right", dx=-4, dy=-9, fontStyle="italic", color=FORECAST_COLOUR).encode(
+        x=x, y="Forecast spend (£):Q", text="Label:N",
+    )
+    layered = alt.layer(allocated, allocated_label, spent, forecast, forecast_label).properties(width=300, height=190)
+    chart = layered.facet(
+        facet=alt.Facet("Heading:N", title=None, sort=None, header=alt.Header(labelAnchor="start")),
+        columns=columns, data=alt.NamedData(BURN_UP),
+    ).resolve_scale(x="independent", y="independent")
+    return _configured(chart).configure_title(fontSize=13, anchor="start").to_dict()
 
 
 DAY_RATES = "day_rates"  # the name the day-rate chart's data goes by
