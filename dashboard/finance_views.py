@@ -469,21 +469,57 @@ class FinancePage:
     flags_sentence: str
 
 
-def finance_page(
+@dataclass(frozen=True)
+class ScopeTables:
+    """The day-rate and flag tables of every contract and year in scope, worked out once: a
+    choice of contract or year picks its rows (``picked``) instead of working them out again
+    (flags are raised on each contract's whole data, so a contract's are the same either way)."""
+
+    rates: pd.DataFrame
+    flags: pd.DataFrame
+
+
+def scope_tables(
     contracts: Iterable[ContractTerms],
     allocations: Iterable[Allocation],
     invoice_lines: Iterable[InvoiceLine],
     as_of: date,
     sources: Sources,
+) -> ScopeTables:
+    contracts, invoice_lines = list(contracts), list(invoice_lines)
+    return ScopeTables(
+        rates=day_rate_table(contracts, invoice_lines, as_of),
+        flags=flag_table(contracts, allocations, invoice_lines, as_of, sources),
+    )
+
+
+def picked(table: pd.DataFrame, contract: str | None, financial_year: str | None) -> pd.DataFrame:
+    """The rows of ``table`` (with Contract and Financial year columns) for a contract (case-blind)
+    and FY (any spelling of it); ``None``: any. The order of the rows is kept."""
+    keep = pd.Series(True, index=table.index)
+    if contract is not None:
+        keep &= table["Contract"].str.lower() == contract.lower()
+    if financial_year is not None:
+        year = parse_financial_year(financial_year)
+        same = {label: parse_financial_year(label) == year for label in table["Financial year"].unique()}
+        keep &= table["Financial year"].map(same).astype(bool)
+    return table[keep].reset_index(drop=True)
+
+
+def finance_page(
+    allocations: Iterable[Allocation],
+    invoice_lines: Iterable[InvoiceLine],
+    as_of: date,
+    tables: ScopeTables,
     contract: str | None = None,
     financial_year: str | None = None,
 ) -> FinancePage:
-    """Spend against allocation, totals reconciled with the pricing schedule, day rates and flags."""
-    contracts = list(contracts)
+    """Spend against allocation, totals reconciled with the pricing schedule, day rates and flags,
+    for a contract and FY (``None``: all) of the scope ``tables`` were worked out for."""
     allocations, invoice_lines = select_allocations(allocations, contract), select_lines(invoice_lines, contract)
     rows = finance_rows(allocations, invoice_lines, as_of, contract, financial_year)
-    rates = day_rate_table(contracts, invoice_lines, as_of, contract, financial_year)
-    flags = flag_table(contracts, allocations, invoice_lines, as_of, sources, contract, financial_year)
+    rates = picked(tables.rates, contract, financial_year)
+    flags = picked(tables.flags, contract, financial_year)
     return FinancePage(
         rows=rows,
         spend=spend_table(rows),

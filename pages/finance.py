@@ -31,11 +31,17 @@ def _years(_data, url: str, scope: Scope, version: int) -> list[str]:
     return fv.financial_years(_data.allocations, _data.invoice_lines)
 
 
+@st.cache_resource(show_spinner="Working out the finance figures…", max_entries=16, ttl=600)
+def _tables(_data, url: str, scope: Scope, version: int, as_of: date) -> fv.ScopeTables:
+    return fv.scope_tables(_data.contracts, _data.allocations, _data.invoice_lines, as_of,
+                           _sources(url, scope, version))
+
+
 @st.cache_resource(show_spinner="Working out the finance figures…", max_entries=32, ttl=600)
 def _page(_data, url: str, scope: Scope, version: int, as_of: date, contract: str | None,
           fy: str | None) -> fv.FinancePage:
-    return fv.finance_page(_data.contracts, _data.allocations, _data.invoice_lines, as_of,
-                           _sources(url, scope, version), contract, fy)
+    return fv.finance_page(_data.allocations, _data.invoice_lines, as_of,
+                           _tables(_data, url, scope, version, as_of), contract, fy)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64, ttl=600)

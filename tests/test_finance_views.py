@@ -145,3 +145,27 @@ def test_gbp():
     assert fv.gbp(D("-12")) == "-£12.00"
     assert fv.gbp(D("1234.5")) == "£1,234.50"
     assert fv.gbp(D("600"), pence=False) == "£600"
+
+
+def test_a_contract_and_year_picked_from_the_scope_tables_equal_their_own_tables(demo_records):
+    """The Finance page works the day-rate and flag tables out once for the scope and picks a
+    contract's and year's rows from them: the same rows, in the same order, as working them out."""
+    data, as_of = demo_records, date(2024, 3, 15)
+    sources = {(line.contract, line.invoice_ref, line.line): ("return.xlsx", n) for n, line in enumerate(data.invoice_lines)}
+    tables = fv.scope_tables(data.contracts, data.allocations, data.invoice_lines, as_of, sources)
+    assert not tables.flags.empty and not tables.rates.empty
+    years = sorted({line.financial_year for line in data.invoice_lines})
+    for contract in [c.reference for c in data.contracts] + [data.contracts[0].reference.upper()]:
+        for year in [None, *years]:
+            expected_flags = fv.flag_table(data.contracts, data.allocations, data.invoice_lines, as_of, sources,
+                                           contract, year)
+            expected_rates = fv.day_rate_table(data.contracts, data.invoice_lines, as_of, contract, year)
+            for table, expected in ((tables.flags, expected_flags), (tables.rates, expected_rates)):
+                # The same rows and values; a column with no value at all may be typed differently
+                # (None in an untyped column on its own, NaN in a number column picked from the scope's).
+                pd.testing.assert_frame_equal(blank_as_none(fv.picked(table, contract, year)), blank_as_none(expected),
+                                              check_index_type=False)
+
+
+def blank_as_none(table: pd.DataFrame) -> pd.DataFrame:
+    return table.astype(object).where(table.notna(), None)
