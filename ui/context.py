@@ -146,9 +146,17 @@ def page_viewer() -> Viewer:
     """
     viewer = st.session_state.get("viewer")
     if viewer is None:
-        asked_for = Path(inspect.stack()[1].filename).stem
-        st.switch_page("app.py", query_params={**st.query_params.to_dict(), NEXT_PAGE: asked_for})
+        st.switch_page("app.py", query_params={**st.query_params.to_dict(), NEXT_PAGE: _page_script()})
     return viewer
+
+
+def _page_script() -> str:
+    """The name of the page script (in ``pages/``) this run is for, whichever helper asks."""
+    for frame in inspect.stack():
+        path = Path(frame.filename)
+        if path.parent.name == "pages":
+            return path.stem
+    return ""
 
 
 class FilteredPage(NamedTuple):

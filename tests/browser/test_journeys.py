@@ -213,3 +213,15 @@ def test_a_bookmarked_la_profile_opens_as_the_servers_first_visit(cold_app):
     assert app.query().get("la") == SEFTON
     assert f"As of {AS_OF:%d %B %Y}" in app.main_text()
     expect(app.nav_link("LA profile")).to_have_attribute("aria-current", "page")  # the app's own menu
+
+
+def test_a_bookmarked_kpis_link_for_one_contract_opens_as_the_servers_first_visit(cold_app):
+    """Pages that start with the shared filters (``ui.context.filtered_page``) reach their own
+    page from a cold deep link too, with the link's filters."""
+    app = cold_app
+    app.open(f"kpis?contract={CONTRACT}&as_of={AS_OF.isoformat()}")
+    expect(app.main().get_by_role("heading", name="KPIs: leaders more confident after support")).to_be_visible()
+    assert app.path() == "/kpis"
+    assert app.query().get("contract") == CONTRACT
+    expect(app.page.get_by_role("combobox", name="Contract", exact=True)).to_have_value(CONTRACT)
+    expect(app.nav_link("KPIs")).to_have_attribute("aria-current", "page")
