@@ -98,10 +98,14 @@ def rate_chart_layout(label_title: str, horizontal: bool) -> dict:
     return _configured(chart.properties(title="Black tick: the target. Line: 95 % interval.")).to_dict()
 
 
-def status_chart(frame: pd.DataFrame) -> alt.Chart | None:
+STATUSES, CONFIDENCE = "statuses", "confidence"  # the names these charts' data go by
+
+
+def status_chart(frame: pd.DataFrame) -> dict | None:
     """Stacked bars of units per status (one bar per contract and KPI), labelled with counts and names.
 
     ``frame``: Label, KPI, Status, Status code, Order, Count, Share (%). Suppressed counts (None) are left out.
+    Returns the Vega-Lite spec (the layout is built once per height, see ``charts.with_data``).
     """
     if frame is None or frame.empty:
         return None
@@ -114,9 +118,15 @@ def status_chart(frame: pd.DataFrame) -> alt.Chart | None:
         lambda row: f"{row['Status']} {int(row['Count'])}" if (row["Share (%)"] or 0) >= 18 else f"{int(row['Count'])}",
         axis=1,
     )
+    # Streamlit fits the whole chart (axis and legend included) in this height when it stretches the width.
+    return with_data(_status_layout(130 + 36 * data["Bar"].nunique()), STATUSES, data)
+
+
+@lru_cache(maxsize=16)
+def _status_layout(height: int) -> dict:
     domain = list(STATUS_LABELS.values())
     colours = [STATUS_COLOURS[code] for code in STATUS_LABELS]
-    base = alt.Chart(data).encode(
+    base = alt.Chart().encode(
         y=alt.Y("Bar:N", title=None, sort=None),
         x=alt.X("Count:Q", stack="normalize", title="Share of participants", axis=alt.Axis(format="%")),
         order=alt.Order("Order:Q"),
@@ -128,9 +138,8 @@ def status_chart(frame: pd.DataFrame) -> alt.Chart | None:
     text = base.mark_text(align="right", dx=-4, color="black", fontSize=11).encode(
         text="Text:N",
     )  # black text reads at 4.5:1 or better on every status colour
-    # Streamlit fits the whole chart (axis and legend included) in this height when it stretches the width.
-    chart = alt.layer(bars, text).properties(height=130 + 36 * data["Bar"].nunique())
-    return _configured(chart)
+    chart = alt.layer(bars, text, data=alt.NamedData(STATUSES)).properties(height=height)
+    return _configured(chart).to_dict()
 
 
 def trend_chart(frame: pd.DataFrame) -> dict | None:
@@ -143,16 +152,22 @@ def slice_chart(frame: pd.DataFrame, title: str) -> dict | None:
     return rate_chart(frame, label_title=title)
 
 
-def confidence_chart(frame: pd.DataFrame) -> alt.FacetChart | None:
+def confidence_chart(frame: pd.DataFrame) -> dict | None:
     """Confidence scores (1-5) at baseline and at follow-up, bars labelled with counts, one panel per KPI.
 
-    ``frame``: KPI, Stage, Confidence score, Count (None when suppressed).
+    ``frame``: KPI, Stage, Confidence score, Count (None when suppressed). Returns the Vega-Lite
+    spec (the layout is built once, see ``charts.with_data``).
     """
     if frame is None or frame.empty:
         return None
     data = frame.dropna(subset=["Count"])
     if data.empty or data["Count"].sum() == 0:
         return None
+    return with_data(_confidence_layout(), CONFIDENCE, data)
+
+
+@lru_cache(maxsize=1)
+def _confidence_layout() -> dict:
     base = alt.Chart().encode(
         x=alt.X("Confidence score:O", title="Confidence score (1 low - 5 high)", axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("Stage:N", sort=STAGE_DOMAIN),
@@ -166,9 +181,7 @@ def confidence_chart(frame: pd.DataFrame) -> alt.FacetChart | None:
     labels = base.mark_text(dy=-6, fontSize=10).encode(
         text=alt.Text("Label:N"),
     ).transform_calculate(Label="(datum.Stage == 'Baseline' ? 'B ' : 'F ') + datum.Count")
-    chart = alt.layer(bars, labels, data=data).properties(width=FACET_WIDTH, height=220).facet(
+    chart = alt.layer(bars, labels, data=alt.NamedData(CONFIDENCE)).properties(width=FACET_WIDTH, height=220).facet(
         column=alt.Column("KPI:N", title=None, sort=KPI_DOMAIN)
     )
-    return _configured(chart.properties(title="B = baseline, F = follow-up"))
-
-
+    return _configured(chart.properties(title="B = baseline, F = follow-up")).to_dict()
