@@ -88,11 +88,14 @@ def _load(url: str, scope: Scope, version: int) -> queries.OversightData:
     Shared, not copied, between runs (``cache_resource``): the records are frozen and
     no page changes them, and copying 100,000 units on every rerun cost seconds.
 
-    The loaded records are then set aside from Python's cycle collector (``gc.freeze``): they
-    hold no reference cycles, so reference counting still frees them when the cache drops
-    them, and a full collection no longer walks half a million records in the middle of a
-    rerun (0.2-0.5 s at full scale). Garbage is collected first, so none is set aside."""
+    The loaded records are then set aside from Python's cycle collector (``gc.freeze``), so a
+    full collection no longer walks half a million records in the middle of a rerun (0.2-0.5 s
+    at full scale). Records hold no reference cycles: reference counting still frees them when
+    the cache drops them. Everything else alive is set aside too, so each load first takes the
+    previous load's set back (``gc.unfreeze``) and collects: cyclic garbage is kept at most
+    until the next load (a new scope, an import, or the cache's 10 minutes)."""
     data = queries.load(_engine(url), scope)
+    gc.unfreeze()
     gc.collect()
     gc.freeze()
     return data
