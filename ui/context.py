@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import gc
 import inspect
 import os
@@ -99,6 +100,9 @@ def _load(url: str, scope: Scope, version: int) -> queries.OversightData:
     gc.collect()
     gc.freeze()
     return data
+
+
+atexit.register(gc.unfreeze)  # at exit everything is collected as usual (extension modules check for leaks)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16, ttl=600)
