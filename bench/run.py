@@ -26,6 +26,7 @@ skipped and the results say so.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import io
 import json
@@ -375,22 +376,35 @@ def _wait_healthy(port: int) -> None:
             time.sleep(0.3)
 
 
+@contextlib.contextmanager
+def _app_server(url: str):
+    """A fresh ``streamlit run app.py`` on ``url``'s database: yields (port, pid) once healthy."""
+    port = _free_port()
+    log(f"memory: streamlit run on port {port}")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env={**os.environ, "DASHBOARD_DATABASE_URL": url}, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_healthy(port)
+        yield port, server.pid
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
 def bench_memory(report: Report, url: str) -> None:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         report.notes.append("Memory: chromium not found; peak RSS not measured.")
         return
-    port = _free_port()
-    env = {**os.environ, "DASHBOARD_DATABASE_URL": url}
-    log(f"memory: streamlit run on port {port}")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_healthy(port)
-        idle = _status_kb(server.pid, "VmHWM")
+    with _app_server(url) as (port, pid):
+        idle = _status_kb(pid, "VmHWM")
         started = time.perf_counter()
         page = subprocess.run(
             [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -400,14 +414,14 @@ def bench_memory(report: Report, url: str) -> None:
         served_s = time.perf_counter() - started
         # Virtual time does not wait for the server: the script run goes on after the dump.
         # Sample until the server has used no CPU for 3 s (at most 10 minutes).
-        quiet, last, deadline = 0, _cpu_ticks(server.pid), time.time() + 600
+        quiet, last, deadline = 0, _cpu_ticks(pid), time.time() + 600
         while quiet < 3 and time.time() < deadline:
             time.sleep(1)
-            ticks = _cpu_ticks(server.pid)
+            ticks = _cpu_ticks(pid)
             quiet = quiet + 1 if ticks == last else 0
             last = ticks
         busy_s = time.perf_counter() - started - 3
-        peak = _status_kb(server.pid, "VmHWM")
+        peak = _status_kb(pid, "VmHWM")
         state = re.search(r'data-test-script-state="(\w+)"', page.stdout)
         rendered = "Import history" in page.stdout or "Contracts" in page.stdout
         report.add(Row("Server peak RSS (VmHWM), `chromium --dump-dom` of the Overview", peak / 1024 if peak else None,
@@ -416,27 +430,8 @@ def bench_memory(report: Report, url: str) -> None:
                                        f"{'in' if rendered else 'not yet in'} the DOM); server busy for {busy_s:.0f} s. "
                                        "Virtual time does not wait for the server: the dump comes before the script "
                                        "has loaded the data, so this undercounts (RSS sampled until the server is idle)"))
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        _wait_healthy(port)
-        _held_session(report, chromium, port, server.pid)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+    with _app_server(url) as (port, pid):
+        _held_session(report, chromium, port, pid)
 
 
 # ------------------------------------------------------------------------- profiles
