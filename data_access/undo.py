@@ -1,7 +1,8 @@
 """Undoing an import exactly, from the before and after values it recorded.
 
 Every row an import wrote has a ``RowChange``: ``before`` is ``None`` for a row it
-inserted, else the stored values it replaced. ``undo_import`` deletes the rows the
+inserted, else the stored values it replaced; ``after`` is what it wrote (for an inserted
+row only its key, contract and source file and row: the row itself holds the rest). ``undo_import`` deletes the rows the
 import inserted and puts the replaced values back, in one transaction the caller
 owns, then marks the import ``undone``.
 

@@ -84,12 +84,23 @@ def test_the_retention_period_runs_from_the_latest_end(with_people):
                                 today=date(2030, 1, 1))
 
 
+def test_undo_records_of_inserted_rows_copy_no_names_or_evidence(with_people):
+    with Session(with_people) as session:
+        inserted = session.scalars(select(models.RowChange).where(
+            models.RowChange.table_name.in_(("engagements", "survey_responses")), models.RowChange.before.is_(None))).all()
+        assert {change.table_name for change in inserted} == {"engagements", "survey_responses"}
+        for change in inserted:
+            assert "participant_name" not in change.after and "evidence" not in change.after
+            assert {"contract_id", "package_id", "participant_id"} <= set(change.after)  # the key: what undo needs
+
+
 def test_erasure_removes_names_and_evidence_everywhere_and_only_for_that_contract(with_people):
     engine = with_people
     assert _personal(engine, "CON-1") and _personal(engine, "CON-2")
     with Session(engine) as session, session.begin():
         result = erase_personal_data(session, "con-1", ADMIN_VIEWER, today=date(2027, 3, 31), retention_months=24)
-    assert result["names_erased"] == 1 and result["evidence_erased"] == 1 and result["history_rows_scrubbed"] >= 3
+    # the one undo record holding personal data: the second return's change of name (before and after)
+    assert result["names_erased"] == 1 and result["evidence_erased"] == 1 and result["history_rows_scrubbed"] == 1
     assert _personal(engine, "CON-1") == []
     assert _personal(engine, "CON-2")
     with Session(engine) as session:

@@ -18,7 +18,7 @@ from functools import lru_cache
 from operator import attrgetter, itemgetter
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import Integer, Numeric, String, select, update
+from sqlalchemy import Integer, Numeric, String, func, select, update
 from sqlalchemy.orm import Session
 
 from dashboard.finance import cap_for_level
@@ -824,7 +824,7 @@ _MODEL_KEYS: dict[str, tuple[str, ...]] = {
 }
 # Quarterly-return rows kept when a later return no longer lists them (flagged).
 _CUMULATIVE = {"engagements", "survey", "finance"}
-_NOT_COMPARED = {"source_file", "source_row"}
+_NOT_COMPARED = ("source_file", "source_row")
 
 
 def _comparable(value: Any) -> Any:
@@ -995,9 +995,13 @@ def apply_plan(session: Session, plan: ImportPlan, imported_by: str) -> models.I
                 if sheet.kind == "milestones" and not isinstance(row.values.get("contract_id"), int):
                     row.values["contract_id"] = _contract_id(session, row.values["contract_id"])
             if inserts:
-                new_ids = _insert_rows(session, model, _MODEL_KEYS[sheet.kind], record.id, [row.values for row in inserts])
+                new_ids = _insert_rows(session, model, record.id, [row.values for row in inserts])
+                # an inserted row's undo record keeps its key and source; the row itself holds the rest
+                # (so the record copies no names or evidence)
+                kept = tuple(name for name in (*_MODEL_KEYS[sheet.kind], *_NOT_COMPARED) if name in inserts[0].values)
                 changes.extend({"import_id": record.id, "table_name": table, "row_id": new_id, "before": None,
-                                "after": dict(row.values)} for new_id, row in zip(new_ids, inserts))
+                                "after": {name: row.values[name] for name in kept}}
+                               for new_id, row in zip(new_ids, inserts))
         updates = [row for row in sheet.rows if row.action == "update"]
         if updates:
             session.execute(update(model), [{"id": row.existing_id, **row.values, "import_id": record.id} for row in updates])
@@ -1015,18 +1019,21 @@ def apply_plan(session: Session, plan: ImportPlan, imported_by: str) -> models.I
     return record
 
 
-def _insert_rows(session: Session, model: type[models.Base], key_fields: tuple[str, ...], import_id: int,
-                 rows: list[dict[str, Any]]) -> list[int]:
+def _insert_rows(session: Session, model: type[models.Base], import_id: int, rows: list[dict[str, Any]]) -> list[int]:
     """Insert many rows, returning their new ids in order.
 
-    The rows go in all at once (``bulk.insert_rows``: no RETURNING, which SQLite cannot batch
-    when the order matters); their ids are then read back by the key that identifies each row."""
+    The rows go in all at once (``bulk.insert_rows``: no RETURNING, which SQLite cannot batch).
+    One statement hands out ids in ascending order of the rows it writes (SQLite: one more than the
+    largest; PostgreSQL: the id sequence, called row by row), so this import's new rows, read back
+    in id order, are the rows given, in order."""
     table = model.__table__
+    largest_before = session.scalar(select(func.max(table.c.id))) or 0
     bulk.insert_rows(session.connection(), table, [{**values, "import_id": import_id} for values in rows])
-    written = session.execute(select(table.c.id, *(table.c[name] for name in key_fields))
-                              .where(table.c.import_id == import_id))
-    ids = {tuple(_key_part(part) for part in key): row_id for row_id, *key in written}
-    return [ids[tuple(_key_part(values.get(name)) for name in key_fields)] for values in rows]
+    new_ids = list(session.scalars(select(table.c.id).where(table.c.import_id == import_id, table.c.id > largest_before)
+                                   .order_by(table.c.id)))
+    if len(new_ids) != len(rows):
+        raise RuntimeError(f"{len(rows):,} rows were written to {table.name} but {len(new_ids):,} read back")
+    return new_ids
 
 
 def _contract_id(session: Session, reference: str) -> int:
