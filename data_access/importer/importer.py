@@ -284,6 +284,7 @@ class _Context:
         self.file_headings: dict[int | str, set[str]] = defaultdict(set)
         self.file_engagements: dict[tuple, tuple[str, str]] = {}  # unit key -> (package, participant) as spelt
         self._matcher: LAMatcher | None = None
+        self._la_codes: dict[tuple, tuple[bool, str]] = {}  # (cell value, date) -> (matched, code or message)
         self._headings: dict[int, dict[str, str]] = {}
 
     def problem(self, sheet: str, row: int | None, column: str, message: str) -> None:
@@ -297,6 +298,24 @@ class _Context:
             las, other_names = reference_las(self.session)
             self._matcher = LAMatcher(las, other_names)
         return self._matcher
+
+    def la_code(self, value: Any, on: date | None) -> str:
+        """The GSS code of the LA ``value`` means on ``on`` (``LAMatcher.match``), once per value and date
+        (a group's rows share their LA and start date); raises ``CellError``."""
+        key = (value.__class__, value, on)
+        try:
+            matched, found = self._la_codes[key]
+        except KeyError:
+            try:
+                matched, found = True, self.matcher.match(value, on).code
+            except cells.CellError as error:
+                matched, found = False, str(error)
+            self._la_codes[key] = (matched, found)
+        except TypeError:  # an unhashable cell value
+            return self.matcher.match(value, on).code
+        if not matched:
+            raise cells.CellError(found)
+        return found
 
     def contract(self, reference: str) -> models.Contract | None:
         return self.contracts.get(reference.strip().lower())
@@ -403,7 +422,7 @@ def _row_contract(context: _Context, located: _Located, label: str | None, excel
 
 def _match_la(context: _Context, located: _Located, excel_row: int, values: dict[str, Any], on: date) -> str | None:
     try:
-        return context.matcher.match(values.pop("la"), on).code
+        return context.la_code(values.pop("la"), on)
     except cells.CellError as error:
         context.problem(located.sheet.name, excel_row, located.headers["la"], str(error))
         return None
