@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
 from dashboard.calendar import (
     days_in_financial_year,
@@ -41,6 +42,7 @@ OVERHEADS_ABOVE_15PCT = "overheads_above_15pct"
 LATE_INVOICE = "late_invoice"
 OVERSPEND = "overspend"
 FLAG_KINDS = (RATE_ABOVE_CAP, AMOUNT_MISMATCH, OVERHEADS_ABOVE_15PCT, LATE_INVOICE, OVERSPEND)
+_FLAG_ORDER = {kind: position for position, kind in enumerate(FLAG_KINDS)}
 
 AMOUNT_TOLERANCE = Decimal("1")  # "differs from days x day rate by more than 1 GBP"
 OVERHEADS_SHARE = Decimal("0.15")  # "overheads above 15 % of the other costs"
@@ -96,17 +98,27 @@ def spend_against_allocations(
         key = (allocation.contract, parse_financial_year(allocation.financial_year), heading_key(allocation.heading))
         allocated[key] += as_decimal(allocation.amount)
         spelling.setdefault(key, allocation.heading.strip())
-    for line in invoice_lines:
-        if not counts_as_of(line, as_of):
-            continue
-        key = (line.contract, parse_financial_year(line.financial_year), heading_key(line.heading))
-        spent[key] += as_decimal(line.amount)
+    for (contract, financial_year, heading), amount in _spent_as_written(invoice_lines, as_of).items():
+        key = (contract, parse_financial_year(financial_year), heading_key(heading))
+        spent[key] += amount
         if key not in spelling:
-            spelling[key] = " ".join(line.heading.split())
+            spelling[key] = " ".join(heading.split())
     keys = {key for key, amount in allocated.items() if amount != 0} | set(spent)
     rows = [_finance_row(key, spelling[key], allocated.get(key, ZERO), spent.get(key, ZERO)) for key in keys]
     rows.sort(key=lambda row: (row.contract, row.financial_year, heading_key(row.heading)))
     return rows
+
+
+def _spent_as_written(invoice_lines: Iterable[InvoiceLine], as_of: date) -> dict[tuple[str, str, str], Decimal]:
+    """Spend of the counted lines per contract, FY and heading as the lines write them, in the
+    order first seen: FY and heading are read (``2021/22``, "Peer  mentors") once per spelling,
+    not once per line. Sums of Decimals are exact, so adding up in two steps changes nothing."""
+    spent: dict[tuple[str, str, str], Decimal] = {}
+    for line in invoice_lines:
+        if counts_as_of(line, as_of):
+            key = (line.contract, line.financial_year, line.heading)
+            spent[key] = spent.get(key, ZERO) + as_decimal(line.amount)
+    return spent
 
 
 def _finance_row(key: _Key, heading: str, allocated: Decimal, spent: Decimal) -> FinanceRow:
@@ -126,9 +138,10 @@ def _finance_row(key: _Key, heading: str, allocated: Decimal, spent: Decimal) ->
 # ------------------------------------------------------------------------ flags
 
 
-@dataclass(frozen=True)
-class FinanceFlag:
-    """One finance flag. ``amount`` is the figure found, ``limit`` what it broke."""
+class FinanceFlag(NamedTuple):
+    """One finance flag. ``amount`` is the figure found, ``limit`` what it broke.
+
+    A named tuple (immutable, like the other records): an invoice run raises tens of thousands."""
 
     kind: str  # one of FLAG_KINDS
     contract: str
@@ -165,8 +178,12 @@ def rate_above_cap_flag(line: InvoiceLine, contract: ContractTerms | None) -> Fi
     """"day rate above the contract's cap ... compared per line" (equal is not above)."""
     if line.day_rate is None:
         return None
-    cap = day_rate_cap(line, contract)
-    if cap is None:
+    return _rate_above(line, day_rate_cap(line, contract))
+
+
+def _rate_above(line: InvoiceLine, cap: Decimal | None) -> FinanceFlag | None:
+    """``rate_above_cap_flag`` with the line's cap already looked up."""
+    if line.day_rate is None or cap is None:
         return None
     day_rate, cap = as_decimal(line.day_rate), as_decimal(cap)
     if day_rate <= cap:
@@ -227,10 +244,14 @@ def overheads_flag(lines_of_invoice: list[InvoiceLine]) -> FinanceFlag | None:
         return None  # no overheads line: nothing to compare (even when credits make the other costs negative)
     overheads = sum((as_decimal(line.amount) for line in overheads_lines), ZERO)
     others = sum((as_decimal(line.amount) for line in other_lines), ZERO)
+    return _overheads_above(overheads_lines[0], overheads, others)
+
+
+def _overheads_above(first: InvoiceLine, overheads: Decimal, others: Decimal) -> FinanceFlag | None:
+    """``overheads_flag`` from the invoice's totals; ``first`` is its first overheads line."""
     limit = others * OVERHEADS_SHARE
     if overheads <= limit:
         return None
-    first = overheads_lines[0]
     return FinanceFlag(
         kind=OVERHEADS_ABOVE_15PCT,
         contract=first.contract,
@@ -310,37 +331,62 @@ def finance_flags(
     terms = {contract.reference: contract for contract in contracts}
     lines = [line for line in invoice_lines if counts_as_of(line, as_of)]
     flags: list[FinanceFlag] = []
-    invoices: dict[tuple[str, str], list[InvoiceLine]] = defaultdict(list)
+    caps: dict[tuple[str, str | None], Decimal | None] = {}  # (contract, level) -> the cap of ``day_rate_cap``
+    invoices = _InvoiceTotals()
     for line in lines:
-        invoices[(line.contract, line.invoice_ref)].append(line)
-        for flag in (rate_above_cap_flag(line, terms.get(line.contract)), amount_mismatch_flag(line)):
+        invoices.add(line)
+        if line.day_rate is not None:
+            cap_key = (line.contract, line.level)
+            if cap_key not in caps:
+                caps[cap_key] = day_rate_cap(line, terms.get(line.contract))
+            flag = _rate_above(line, caps[cap_key])
             if flag is not None:
                 flags.append(flag)
-    for lines_of_invoice in invoices.values():
-        flags.extend(_invoice_flags(lines_of_invoice))
+        flag = amount_mismatch_flag(line)
+        if flag is not None:
+            flags.append(flag)
+    flags.extend(invoices.flags())
     for row in spend_against_allocations(allocations, lines, as_of):
         flag = overspend_flag(row)
         if flag is not None:
             flags.append(flag)
-    flags.sort(
-        key=lambda f: (f.contract, f.financial_year, f.invoice_ref or "", f.line or 0, FLAG_KINDS.index(f.kind))
-    )
+    flags.sort(key=lambda f: (f.contract, f.financial_year, f.invoice_ref or "", f.line or 0, _FLAG_ORDER[f.kind]))
     return flags
 
 
-def _invoice_flags(lines_of_invoice: list[InvoiceLine]) -> list[FinanceFlag]:
-    flags: list[FinanceFlag] = []
-    overheads = overheads_flag(lines_of_invoice)
-    if overheads is not None:
-        flags.append(overheads)
-    billed: dict[tuple[str, int], InvoiceLine] = {}
-    for line in lines_of_invoice:
-        billed.setdefault((parse_financial_year(line.financial_year), line.quarter), line)
-    for line in billed.values():
-        late = late_invoice_flag(line)
-        if late is not None:
-            flags.append(late)
-    return flags
+class _InvoiceTotals:
+    """What the invoice-level flags need, added up line by line (no list of lines per invoice):
+    overheads and other costs per invoice with its first overheads line, and the first line
+    of each quarter an invoice bills."""
+
+    def __init__(self) -> None:
+        self.overheads: dict[tuple[str, str], Decimal] = {}
+        self.others: dict[tuple[str, str], Decimal] = {}
+        self.first_overheads: dict[tuple[str, str], InvoiceLine] = {}
+        self.billed: dict[tuple[str, str, str, int], InvoiceLine] = {}
+
+    def add(self, line: InvoiceLine) -> None:
+        invoice = (line.contract, line.invoice_ref)
+        amount = as_decimal(line.amount)
+        if is_overheads(line):
+            self.overheads[invoice] = self.overheads.get(invoice, ZERO) + amount
+            self.first_overheads.setdefault(invoice, line)
+        else:
+            self.others[invoice] = self.others.get(invoice, ZERO) + amount
+        self.billed.setdefault((*invoice, parse_financial_year(line.financial_year), line.quarter), line)
+
+    def flags(self) -> list[FinanceFlag]:
+        """overheads_above_15pct once per invoice, late_invoice once per quarter billed."""
+        flags: list[FinanceFlag] = []
+        for invoice, first in self.first_overheads.items():
+            flag = _overheads_above(first, self.overheads[invoice], self.others.get(invoice, ZERO))
+            if flag is not None:
+                flags.append(flag)
+        for line in self.billed.values():
+            flag = late_invoice_flag(line)
+            if flag is not None:
+                flags.append(flag)
+        return flags
 
 
 # --------------------------------------------------------------------- forecast

@@ -14,10 +14,13 @@ after it are ignored.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from operator import attrgetter
+from typing import NamedTuple
 
 from dashboard.calendar import add_months, financial_year_of
 from dashboard.records import (
@@ -55,9 +58,9 @@ KPI_PEOPLE = {ONE_TO_ONE: "leaders", GROUP: "group members"}
 UnitKey = tuple[str, str, str]
 
 
-def unit_key(record: Unit | SurveyResponse) -> UnitKey:
-    """"Unit: one participant in one support package" = (contract, package, participant)."""
-    return (record.contract, record.package_id, record.participant_id)
+# "Unit: one participant in one support package" = (contract, package, participant) of a unit
+# or of a survey response (read in C: it runs once per unit and once per response).
+unit_key: Callable[[Unit | SurveyResponse], UnitKey] = attrgetter("contract", "package_id", "participant_id")
 
 
 def is_unit_as_of(unit: Unit, as_of: date) -> bool:
@@ -65,9 +68,10 @@ def is_unit_as_of(unit: Unit, as_of: date) -> bool:
     return unit.start_date <= as_of
 
 
-@dataclass(frozen=True)
-class UnitOutcome:
-    """One unit's KPI status, with the responses and the window end it used."""
+class UnitOutcome(NamedTuple):
+    """One unit's KPI status, with the responses and the window end it used.
+
+    A named tuple (immutable, like the records): one per unit, 100,000 at a time."""
 
     unit: Unit
     status: str
@@ -209,27 +213,57 @@ def unit_outcomes(
 
     Each response is read once, in the order given, straight into its unit's
     baseline and follow-up so far (no list of responses per unit: at 250,000
-    responses those lists cost more than the rules).
+    responses those lists cost more than the rules), and its stage read once.
+    "End date + 3 months" is worked out once per distinct end date.
     """
     units_by_key: dict[UnitKey, Unit] = {}
     for unit in units:
         if is_unit_as_of(unit, as_of):
             units_by_key.setdefault(unit_key(unit), unit)
-    last_days = {
-        key: min(_window_end(unit), as_of) for key, unit in units_by_key.items() if has_ended(unit, as_of)
+    window_ends = _window_ends(units_by_key.values())
+    # [end date, min(end date + 3 months, as-of)] of each unit whose support has ended
+    follow_up_windows = {
+        key: (unit.end_date, min(window_ends[unit.end_date], as_of))
+        for key, unit in units_by_key.items()
+        if has_ended(unit, as_of)
     }
     baselines: dict[UnitKey, SurveyResponse] = {}
     follow_ups: dict[UnitKey, SurveyResponse] = {}
     for response in responses:
         key = unit_key(response)
-        last_day = last_days.get(key)
-        if last_day is None:
+        window = follow_up_windows.get(key)
+        if window is None:
             continue  # not a unit, or still in support: its responses do not count yet
-        if is_better_baseline(response, baselines.get(key), as_of):
-            baselines[key] = response
-        elif is_better_follow_up(response, follow_ups.get(key), units_by_key[key].end_date, last_day):
-            follow_ups[key] = response
-    return [_outcome(unit, baselines.get(key), follow_ups.get(key), as_of) for key, unit in units_by_key.items()]
+        stage = _stage(response)
+        day = response.response_date
+        if stage == BASELINE:
+            # "earliest, if several", on or before as-of; on the same date the first given stays
+            chosen = baselines.get(key)
+            if day <= as_of and (chosen is None or day < chosen.response_date):
+                baselines[key] = response
+        elif stage == FOLLOW_UP:
+            # "latest ... within [end date, end date + 3 months] and on or before the as-of date";
+            # on the same date the last given wins
+            end_date, last_day = window
+            chosen = follow_ups.get(key)
+            if end_date <= day <= last_day and (chosen is None or day >= chosen.response_date):
+                follow_ups[key] = response
+    outcomes: list[UnitOutcome] = []
+    for key, unit in units_by_key.items():
+        window_end = window_ends[unit.end_date]
+        if key in follow_up_windows:
+            baseline, follow_up = baselines.get(key), follow_ups.get(key)
+            status = _status(baseline, follow_up, window_end, as_of)
+            outcomes.append(UnitOutcome(unit, status, baseline, follow_up, window_end))
+        else:
+            outcomes.append(UnitOutcome(unit, IN_PROGRESS, None, None, window_end))
+    return outcomes
+
+
+def _window_ends(units: Iterable[Unit]) -> dict[date | None, date | None]:
+    """End date -> "end date + 3 months", once per distinct end date (None -> None: no end date)."""
+    ends = {unit.end_date for unit in units if unit.end_date is not None}
+    return {None: None} | {end: add_months(end, FOLLOW_UP_WINDOW_MONTHS) for end in ends}
 
 
 def kpi_counts(outcomes: Iterable[UnitOutcome]) -> dict[str, int]:
@@ -352,12 +386,10 @@ def _end_financial_year(unit: Unit) -> str | None:
 
 # "A KPI may be sliced by contract, FY (of the package end date), region, LA,
 # role and support focus; the rule itself never changes."
+_SLICE_FIELDS = {"region": "region_code", "la": "la_code", "role": "role", "focus": "focus"}  # slice -> Unit field
 GROUP_KEYS: dict[str, Callable[[Unit], str | None]] = {
     "financial_year": _end_financial_year,
-    "region": lambda unit: unit.region_code,
-    "la": lambda unit: unit.la_code,
-    "role": lambda unit: unit.role,
-    "focus": lambda unit: unit.focus,
+    **{name: attrgetter(field) for name, field in _SLICE_FIELDS.items()},
 }
 
 
@@ -397,14 +429,13 @@ def kpis_from_outcomes(
     group_by, key_of = _resolve_group_key(group_key)
     targets = contracts_targets or {}
     counts: dict[tuple[str, str | None, str], dict[str, int]] = {}  # as kpi_counts, one per result
-    for outcome in outcomes:
-        unit = outcome.unit
-        if unit.support_type not in KPI_NUMBER:
-            continue
-        key = (unit.contract, key_of(unit) if key_of else None, unit.support_type)
+    for (contract, group, kpi, status), number in _tally(outcomes, group_key).items():
+        if kpi not in KPI_NUMBER:
+            continue  # neither one_to_one nor group: in neither KPI
+        key = (contract, group, kpi)
         if key not in counts:
             counts[key] = dict.fromkeys(STATUSES, 0)
-        counts[key][outcome.status] += 1
+        counts[key][status] += number
     results = [
         _result_from_counts(
             contract, kpi, targets.get(contract, DEFAULT_KPI_TARGET), _with_eligible(status_counts), group_by, group
@@ -413,6 +444,28 @@ def kpis_from_outcomes(
     ]
     results.sort(key=lambda r: (r.contract, r.group is not None, r.group or "", r.kpi))
     return results
+
+
+def _tally(
+    outcomes: Iterable[UnitOutcome], group_key: str | Callable[[Unit], str | None] | None
+) -> Mapping[tuple[str, str | None, str, str], int]:
+    """Number of units per (contract, slice, support type, status), in the order first seen.
+
+    Slices that are fields of the unit (and no slice) are read with ``attrgetter``, so the
+    count runs in C: the pages slice 100,000 outcomes several ways."""
+    if group_key is None or group_key == "contract":
+        tally = Counter(map(attrgetter("unit.contract", "unit.support_type", "status"), outcomes))
+        return {(contract, None, kpi, status): number for (contract, kpi, status), number in tally.items()}
+    if isinstance(group_key, str) and group_key in _SLICE_FIELDS:
+        field = _SLICE_FIELDS[group_key]
+        return Counter(map(attrgetter("unit.contract", f"unit.{field}", "unit.support_type", "status"), outcomes))
+    _, key_of = _resolve_group_key(group_key)
+    assert key_of is not None
+    return Counter(
+        (o.unit.contract, key_of(o.unit), o.unit.support_type, o.status)
+        for o in outcomes
+        if o.unit.support_type in KPI_NUMBER
+    )
 
 
 def _resolve_group_key(
