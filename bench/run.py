@@ -231,11 +231,12 @@ def dashboard_figures(data, as_of: date) -> dict[str, Any]:
 def bench_figures(report: Report, backend: str, url: str, profile: bool = False) -> None:
     from bench import duckdb_reference
     from data_access.db import make_engine
-    from data_access.queries import load
+    from data_access.queries import load, set_aside_from_collector
 
     engine = make_engine(url)
     log(f"figures on {backend}: load")
     load_s, data = timed(lambda: load(engine), repeat=2)
+    set_aside_from_collector()  # as the app does with what it loads (ui.context)
     log(f"figures on {backend}: compute")
     compute_s, figures = timed(lambda: dashboard_figures(data, AS_OF), repeat=2)
     if profile:  # extra, untimed runs

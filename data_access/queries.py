@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -28,6 +30,22 @@ class OversightData:
     las: list[records.LocalAuthority]
     statuses: list[records.LAStatus]
     regions: dict[str, str]
+
+
+def set_aside_from_collector() -> None:
+    """Set every object alive now, loaded records included, aside from Python's cycle collector
+    (``gc.freeze``), so a full collection no longer walks half a million records in the middle of
+    a page's run (0.2-0.6 s at full scale).
+
+    Records hold no reference cycles: reference counting still frees them when the cache drops
+    them. Each call first takes the previous set back (``gc.unfreeze``) and collects, so cyclic
+    garbage set aside is kept at most until the next load."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
+
+atexit.register(gc.unfreeze)  # at exit everything is collected as usual (extension modules check for leaks)
 
 
 def load(engine: Engine, scope: Scope = repositories.EVERYTHING) -> OversightData:

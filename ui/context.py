@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
-import gc
 import inspect
 import os
 from pathlib import Path
@@ -87,22 +85,11 @@ def _load(url: str, scope: Scope, version: int) -> queries.OversightData:
     """Cached by database, scope and data version: a new import or undo changes the key.
 
     Shared, not copied, between runs (``cache_resource``): the records are frozen and
-    no page changes them, and copying 100,000 units on every rerun cost seconds.
-
-    The loaded records are then set aside from Python's cycle collector (``gc.freeze``), so a
-    full collection no longer walks half a million records in the middle of a rerun (0.2-0.5 s
-    at full scale). Records hold no reference cycles: reference counting still frees them when
-    the cache drops them. Everything else alive is set aside too, so each load first takes the
-    previous load's set back (``gc.unfreeze``) and collects: cyclic garbage is kept at most
-    until the next load (a new scope, an import, or the cache's 10 minutes)."""
+    no page changes them, and copying 100,000 units on every rerun cost seconds. Once loaded
+    they are set aside from the cycle collector (``queries.set_aside_from_collector``)."""
     data = queries.load(_engine(url), scope)
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
+    queries.set_aside_from_collector()
     return data
-
-
-atexit.register(gc.unfreeze)  # at exit everything is collected as usual (extension modules check for leaks)
 
 
 @st.cache_resource(show_spinner=False, max_entries=16, ttl=600)
