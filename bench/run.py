@@ -231,7 +231,8 @@ def dashboard_figures(data, as_of: date) -> dict[str, Any]:
 def bench_figures(report: Report, backend: str, url: str, profile: bool = False) -> None:
     from bench import duckdb_reference
     from data_access.db import make_engine
-    from data_access.queries import load, set_aside_from_collector
+    from data_access.collector import set_aside_from_collector
+    from data_access.queries import load
 
     engine = make_engine(url)
     log(f"figures on {backend}: load")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
-import gc
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -13,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from dashboard import records
 from dashboard.summary import build_summary
-from data_access import repositories
+from data_access import collector, repositories
 from data_access.repositories import Scope
 
 
@@ -32,24 +30,9 @@ class OversightData:
     regions: dict[str, str]
 
 
-def set_aside_from_collector() -> None:
-    """Set every object alive now, loaded records included, aside from Python's cycle collector
-    (``gc.freeze``), so a full collection no longer walks half a million records in the middle of
-    a page's run (0.2-0.6 s at full scale).
-
-    Records hold no reference cycles: reference counting still frees them when the cache drops
-    them. Each call first takes the previous set back (``gc.unfreeze``) and collects, so cyclic
-    garbage set aside is kept at most until the next load."""
-    gc.unfreeze()
-    gc.collect()
-    gc.freeze()
-
-
-atexit.register(gc.unfreeze)  # at exit everything is collected as usual (extension modules check for leaks)
-
-
 def load(engine: Engine, scope: Scope = repositories.EVERYTHING) -> OversightData:
-    with Session(engine) as session:
+    """Every record of the scope, built with the cycle collector paused (``collector.paused``)."""
+    with collector.paused(), Session(engine) as session:
         return OversightData(
             contracts=repositories.contracts(session, scope),
             units=repositories.units(session, scope),

@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from data_access import collector
 from data_access.importer import ImportPlan, Problem, apply_plan, plan_import, record_rejection
 
 RETRY_MESSAGE = "another import changed the same rows at the same moment; nothing was written: please try again"
@@ -23,9 +24,10 @@ def import_file(engine: Engine, file_name: str, data: bytes, imported_by: str,
                 contract: str | None = None, dry_run: bool = False) -> ImportOutcome:
     """Validate a file and, when valid and not a dry run, write it in one transaction.
 
-    A file with any error writes no data; the rejection itself is logged.
+    A file with any error writes no data; the rejection itself is logged. The cycle collector
+    waits while the rows are read, checked and written (``collector.paused``).
     """
-    with Session(engine) as session:
+    with collector.paused(), Session(engine) as session:
         plan = plan_import(session, file_name, data, contract)
         if dry_run:
             session.rollback()

@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboard.access import ADMIN, ROLE_NAMES, ROLES, Viewer
 from dashboard.views import FilterOptions, by_contract, filter_options, narrowed
-from data_access import queries
+from data_access import collector, queries
 from data_access.db import DatabaseUnavailable, ready_engine
 from data_access.repositories import Scope
 from data_access.settings import load_settings
@@ -86,9 +86,9 @@ def _load(url: str, scope: Scope, version: int) -> queries.OversightData:
 
     Shared, not copied, between runs (``cache_resource``): the records are frozen and
     no page changes them, and copying 100,000 units on every rerun cost seconds. Once loaded
-    they are set aside from the cycle collector (``queries.set_aside_from_collector``)."""
+    they are set aside from the cycle collector (``collector.set_aside_from_collector``)."""
     data = queries.load(_engine(url), scope)
-    queries.set_aside_from_collector()
+    collector.set_aside_from_collector()
     return data
 
 
