@@ -50,14 +50,17 @@ ALLOCATION_COLOUR = OKABE_ITO["black"]
 FONT = "Arial, Helvetica, sans-serif"
 
 
-def with_data(layout: dict[str, Any], name: str, frame: pd.DataFrame) -> dict[str, Any]:
+def with_data(layout: dict[str, Any], name: str, frame: pd.DataFrame, height: int | None = None) -> dict[str, Any]:
     """A chart's Vega-Lite spec: a copy of its ``layout`` (built once, over the named dataset
-    ``name``) with ``frame`` as that dataset.
+    ``name``) with ``frame`` as that dataset, and ``height`` (pixels) when the chart's height
+    follows its number of bars.
 
     Building a chart in Altair takes 30-100 ms, on every filter change; a layout that does
     not depend on the data is built once (``functools.lru_cache``) and only the data changes."""
     spec = copy.deepcopy(layout)
     spec["datasets"] = {name: frame}
+    if height is not None:
+        spec["height"] = height
     return spec
 
 

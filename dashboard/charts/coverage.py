@@ -73,17 +73,17 @@ def region_chart(frame: pd.DataFrame) -> dict | None:
     """Per region: all LAs (light bar) and supported LAs (dark bar), labelled "n of N".
 
     ``frame``: Region, LAs supported, LAs in region, Share (%). Returns the Vega-Lite spec
-    (the layout is built once per height, see ``with_data``).
+    (the layout is built once, see ``with_data``).
     """
     if frame is None or frame.empty:
         return None
     data = frame.copy()
     data["Label"] = data["LAs supported"].astype(str) + " of " + data["LAs in region"].astype(str)
-    return with_data(_region_layout(max(120, 30 * len(data))), REGIONS, data)
+    return with_data(_region_layout(), REGIONS, data, height=max(120, 30 * len(data)))
 
 
-@lru_cache(maxsize=16)
-def _region_layout(height: int) -> dict:
+@lru_cache(maxsize=1)
+def _region_layout() -> dict:
     y = alt.Y("Region:N", title=None, sort=None)
     tooltip = ["Region:N", "LAs supported:Q", "LAs in region:Q", "Share (%):Q"]
     everyone = alt.Chart().mark_bar(color="#DEE0E2", stroke=OKABE_ITO["grey"]).encode(
@@ -95,7 +95,7 @@ def _region_layout(height: int) -> dict:
     labels = alt.Chart().mark_text(align="left", dx=4, fontSize=11).encode(
         y=y, x="LAs in region:Q", text="Label:N"
     )
-    chart = alt.layer(everyone, supported, labels, data=alt.NamedData(REGIONS)).properties(height=height)
+    chart = alt.layer(everyone, supported, labels, data=alt.NamedData(REGIONS))
     return _configured(chart).to_dict()
 
 

@@ -105,7 +105,7 @@ def status_chart(frame: pd.DataFrame) -> dict | None:
     """Stacked bars of units per status (one bar per contract and KPI), labelled with counts and names.
 
     ``frame``: Label, KPI, Status, Status code, Order, Count, Share (%). Suppressed counts (None) are left out.
-    Returns the Vega-Lite spec (the layout is built once per height, see ``charts.with_data``).
+    Returns the Vega-Lite spec (the layout is built once, see ``charts.with_data``).
     """
     if frame is None or frame.empty:
         return None
@@ -119,11 +119,11 @@ def status_chart(frame: pd.DataFrame) -> dict | None:
         axis=1,
     )
     # Streamlit fits the whole chart (axis and legend included) in this height when it stretches the width.
-    return with_data(_status_layout(130 + 36 * data["Bar"].nunique()), STATUSES, data)
+    return with_data(_status_layout(), STATUSES, data, height=130 + 36 * data["Bar"].nunique())
 
 
-@lru_cache(maxsize=16)
-def _status_layout(height: int) -> dict:
+@lru_cache(maxsize=1)
+def _status_layout() -> dict:
     domain = list(STATUS_LABELS.values())
     colours = [STATUS_COLOURS[code] for code in STATUS_LABELS]
     base = alt.Chart().encode(
@@ -138,7 +138,7 @@ def _status_layout(height: int) -> dict:
     text = base.mark_text(align="right", dx=-4, color="black", fontSize=11).encode(
         text="Text:N",
     )  # black text reads at 4.5:1 or better on every status colour
-    chart = alt.layer(bars, text, data=alt.NamedData(STATUSES)).properties(height=height)
+    chart = alt.layer(bars, text, data=alt.NamedData(STATUSES))
     return _configured(chart).to_dict()
 
 
