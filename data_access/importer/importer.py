@@ -887,8 +887,7 @@ def _work_out_changes(session: Session, plan: ImportPlan) -> None:
         index = {tuple(_key_part(row[at]) for at in key_at): row for row in existing}
         seen: set[int] = set()
         for row in sheet.rows:
-            key = tuple(_key_part(row.values.get(name)) for name in key_fields)
-            stored = index.get(key)
+            stored = index.get(tuple(_key_part(row.values.get(name)) for name in key_fields)) if index else None
             if stored is None:
                 row.action = "insert"
                 continue
