@@ -637,8 +637,12 @@ def coverage_summary(frame: pd.DataFrame) -> str:
 
 
 def _pooled(units: Iterable[Unit]) -> list[Unit]:
-    """Units as one contract and one support type: any support in scope."""
-    return [replace(u, contract="all", support_type="any") for u in units]
+    """Units as one contract and one support type: any support in scope. Coverage counts LAs,
+    so one unit per LA and dates stands for all its participants (packages have several)."""
+    one_per_package: dict[tuple, Unit] = {}
+    for unit in units:
+        one_per_package.setdefault((unit.la_code, unit.start_date, unit.end_date), unit)
+    return [replace(u, contract="all", support_type="any") for u in one_per_package.values()]
 
 
 def region_frame(units: Sequence[Unit], as_of: date, las: Sequence[LocalAuthority], regions: dict[str, str],
