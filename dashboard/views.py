@@ -572,8 +572,10 @@ def coverage_year(units: Iterable[Unit], as_of: date, financial_year: str | None
     """The FY the coverage views show: the one chosen, else the latest FY with coverage (else as-of's FY)."""
     if financial_year:
         return financial_year
-    years = {row.financial_year for row in coverage_by_year(units, as_of)}
-    return max(years) if years else financial_year_of(as_of)
+    # the latest FY with coverage is the FY of the latest day any package was active, up to as-of
+    last_days = [last_day for unit in units if unit.start_date <= as_of
+                 and (last_day := as_of if unit.end_date is None else min(unit.end_date, as_of)) >= unit.start_date]
+    return financial_year_of(max(last_days)) if last_days else financial_year_of(as_of)
 
 
 def coverage_frame(contracts: Sequence[ContractTerms], units: Sequence[Unit], as_of: date,

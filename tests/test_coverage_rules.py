@@ -385,3 +385,20 @@ def test_la_index_is_reusable():
     units = [unit("E10000023", date(2023, 1, 10), date(2023, 6, 30)), unit("E06000065", date(2023, 5, 1))]
     assert supported_las(units, AS_OF, "2023-24", ONE_TO_ONE, las=index) == {"E06000065"}
     assert coverage_by_year(units, AS_OF, index)[-1].las_supported == 1
+
+
+def test_the_coverage_year_is_the_latest_financial_year_with_coverage():
+    """The FY the coverage views open on, when none is chosen: the latest row of ``coverage_by_year``."""
+    from dashboard.views import coverage_year
+
+    units = [
+        unit("E08000011", date(2022, 5, 1), date(2023, 5, 31)),  # active into 2023-24
+        unit("E08000012", date(2021, 4, 1), None),  # open-ended: active up to as-of
+        unit("E08000013", date(2025, 1, 1), date(2025, 3, 1)),  # starts after as-of
+    ]
+    for as_of in (date(2022, 3, 31), date(2023, 4, 1), date(2024, 12, 1)):
+        rows = coverage_by_year(units, as_of)
+        assert coverage_year(units, as_of, None) == max(row.financial_year for row in rows)
+    assert coverage_year(units, date(2024, 12, 1), None) == "2024-25"
+    assert coverage_year(units[2:], date(2024, 12, 1), None) == "2024-25"  # no coverage yet: as-of's FY
+    assert coverage_year(units, date(2024, 12, 1), "2022-23") == "2022-23"
