@@ -464,7 +464,8 @@ def _machine() -> dict[str, str]:
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
                                 check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", ".", f":!{RESULTS.relative_to(ROOT)}"], cwd=ROOT,
+                               capture_output=True, text=True).stdout.strip()  # the results file itself aside
         commit += " (with uncommitted changes in the tree)" if dirty else ""
     except (OSError, subprocess.CalledProcessError):
         commit = "unknown"
