@@ -19,7 +19,7 @@ BASELINE = "baseline"
 FOLLOW_UP = "follow_up"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unit:
     """One participant in one support package: the unit of KPI 1 and KPI 2."""
 
@@ -38,7 +38,7 @@ class Unit:
     delivered_by: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SurveyResponse:
     """One questionnaire response of one unit."""
 
@@ -51,7 +51,7 @@ class SurveyResponse:
     impact_demonstrated: bool | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ContractTerms:
     """What a contract register row says about one contract."""
 
@@ -73,7 +73,7 @@ class ContractTerms:
     contract_manager: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Milestone:
     contract: str
     name: str
@@ -81,7 +81,7 @@ class Milestone:
     completed_date: date | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Allocation:
     """Pricing schedule Part A: the amount for one heading in one financial year."""
 
@@ -91,7 +91,7 @@ class Allocation:
     amount: Decimal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InvoiceLine:
     contract: str
     invoice_ref: str
@@ -108,7 +108,7 @@ class InvoiceLine:
     invoice_date: date
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LocalAuthority:
     """One LA record of the reference list, live from valid_from to valid_to."""
 
@@ -121,7 +121,7 @@ class LocalAuthority:
     successor_codes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LAStatus:
     """What was known about an LA from effective_date on (until a later record)."""
 

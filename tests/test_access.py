@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import subprocess
 import sys
@@ -259,5 +260,5 @@ def test_cached_data_is_keyed_by_the_viewers_scope(two_contracts, database_url, 
     assert Filters(contract="CON-2").scope(CM_ONE).contracts == ()
     assert context.oversight_data(Filters(contract="CON-2").scope(CM_ONE)).units == []
     # Cached records never carry personal data: names and evidence come from access.participants only.
-    fields = {name for record in (everything.units[0], everything.responses[0]) for name in vars(record)}
+    fields = {field.name for record in (everything.units[0], everything.responses[0]) for field in dataclasses.fields(record)}
     assert not fields & {"participant_name", "evidence"}

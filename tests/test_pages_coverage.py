@@ -5,6 +5,7 @@ Expected figures come from the same records through ``dashboard.coverage``.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from datetime import date
 
@@ -67,7 +68,7 @@ def test_year_filter_regions_hex_map_and_targeting(app, records):
     year = "2021-22"
     at = app(fy=year)
     assert f"Regions in {year}" in [h.value for h in at.header]
-    pooled = [u.__class__(**{**u.__dict__, "contract": "all", "support_type": "any"}) for u in data.units]
+    pooled = [dataclasses.replace(u, contract="all", support_type="any") for u in data.units]
     by_region = {r.region_code: r for r in coverage_by_region(pooled, AS_OF, data.las) if r.financial_year == year}
     regions = _tables(at, "LAs in region")[0]
     for row in regions.to_dict("records"):
