@@ -87,61 +87,6 @@ def _stage(response: SurveyResponse) -> str:
     return stage.strip().lower().replace("-", "_").replace(" ", "_")
 
 
-def is_better_baseline(response: SurveyResponse, chosen: SurveyResponse | None, as_of: date) -> bool:
-    """Whether ``response`` replaces ``chosen`` (None: none yet) as the unit's baseline:
-    "the unit's Baseline survey response (earliest, if several)", on or before as-of.
-    On the same earliest date the one chosen first stays."""
-    return (
-        _stage(response) == BASELINE
-        and response.response_date <= as_of
-        and (chosen is None or response.response_date < chosen.response_date)
-    )
-
-
-def is_better_follow_up(
-    response: SurveyResponse, chosen: SurveyResponse | None, end_date: date, last_day: date
-) -> bool:
-    """Whether ``response`` replaces ``chosen`` (None: none yet) as the unit's follow-up:
-    "the unit's latest Follow-up response dated within [end date, end date + 3 months]
-    and on or before the as-of date", with ``last_day`` = min(end date + 3 months, as-of).
-    On the same latest date the later one given wins."""
-    return (
-        _stage(response) == FOLLOW_UP
-        and end_date <= response.response_date <= last_day
-        and (chosen is None or response.response_date >= chosen.response_date)
-    )
-
-
-def choose_baseline(responses: Iterable[SurveyResponse], as_of: date) -> SurveyResponse | None:
-    """"baseline = the unit's Baseline survey response (earliest, if several)", on or before as-of.
-
-    Several on the same earliest date: the first one given wins.
-    """
-    chosen: SurveyResponse | None = None
-    for response in responses:
-        if is_better_baseline(response, chosen, as_of):
-            chosen = response
-    return chosen
-
-
-def choose_follow_up(
-    responses: Iterable[SurveyResponse], end_date: date, as_of: date, window_end: date | None = None
-) -> SurveyResponse | None:
-    """"the unit's latest Follow-up response dated within [end date, end date + 3 months]
-    and on or before the as-of date" (both window ends inclusive).
-
-    Several on the same latest date: the last one given wins.
-    """
-    if window_end is None:
-        window_end = add_months(end_date, FOLLOW_UP_WINDOW_MONTHS)
-    last_day = min(window_end, as_of)
-    chosen: SurveyResponse | None = None
-    for response in responses:
-        if is_better_follow_up(response, chosen, end_date, last_day):
-            chosen = response
-    return chosen
-
-
 def is_met(baseline: SurveyResponse, follow_up: SurveyResponse) -> bool:
     """"follow-up confidence > baseline confidence, and follow-up says impact demonstrated = yes"."""
     return follow_up.confidence > baseline.confidence and follow_up.impact_demonstrated is True
@@ -160,31 +105,12 @@ def unit_status(unit: Unit, responses_of_unit: Iterable[SurveyResponse], as_of: 
     4. pending ("no follow-up yet and the window end is after the as-of date"),
     5. no_response ("the window has closed"; window end == as-of counts as closed).
 
-    ``responses_of_unit`` must be this unit's responses only. Raises
-    ``ValueError`` for a unit that starts after ``as_of`` (not a unit yet).
+    ``responses_of_unit``: this unit's responses (others are ignored), in the order given.
+    Raises ``ValueError`` for a unit that starts after ``as_of`` (not a unit yet).
     """
     if not is_unit_as_of(unit, as_of):
         raise ValueError(f"unit {unit_key(unit)} starts after {as_of}: not a unit yet")
-    if not has_ended(unit, as_of):
-        return _outcome(unit, None, None, as_of)
-    responses = list(responses_of_unit)
-    baseline = choose_baseline(responses, as_of)
-    follow_up = choose_follow_up(responses, unit.end_date, as_of, _window_end(unit))
-    return _outcome(unit, baseline, follow_up, as_of)
-
-
-def _window_end(unit: Unit) -> date | None:
-    return add_months(unit.end_date, FOLLOW_UP_WINDOW_MONTHS) if unit.end_date else None
-
-
-def _outcome(
-    unit: Unit, baseline: SurveyResponse | None, follow_up: SurveyResponse | None, as_of: date
-) -> UnitOutcome:
-    """The unit's outcome from the baseline and follow-up chosen for it (see ``unit_status``)."""
-    window_end = _window_end(unit)
-    if not has_ended(unit, as_of):
-        return UnitOutcome(unit, IN_PROGRESS, None, None, window_end)
-    return UnitOutcome(unit, _status(baseline, follow_up, window_end, as_of), baseline, follow_up, window_end)
+    return unit_outcomes([unit], responses_of_unit, as_of)[0]
 
 
 def _status(
