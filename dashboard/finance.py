@@ -178,12 +178,8 @@ def rate_above_cap_flag(line: InvoiceLine, contract: ContractTerms | None) -> Fi
     """"day rate above the contract's cap ... compared per line" (equal is not above)."""
     if line.day_rate is None:
         return None
-    return _rate_above(line, day_rate_cap(line, contract))
-
-
-def _rate_above(line: InvoiceLine, cap: Decimal | None) -> FinanceFlag | None:
-    """``rate_above_cap_flag`` with the line's cap already looked up."""
-    if line.day_rate is None or cap is None:
+    cap = day_rate_cap(line, contract)
+    if cap is None:
         return None
     day_rate, cap = as_decimal(line.day_rate), as_decimal(cap)
     if day_rate <= cap:
@@ -235,20 +231,16 @@ def is_overheads(line: InvoiceLine) -> bool:
 
 
 def overheads_flag(lines_of_invoice: list[InvoiceLine]) -> FinanceFlag | None:
-    """"overheads above 15 % of the other costs of the same invoice" (exactly 15 % is fine)."""
-    overheads_lines: list[InvoiceLine] = []
-    other_lines: list[InvoiceLine] = []
+    """"overheads above 15 % of the other costs of the same invoice" (exactly 15 % is fine).
+    No overheads line: nothing to compare (even when credits make the other costs negative)."""
+    totals = _InvoiceTotals()
     for line in lines_of_invoice:
-        (overheads_lines if is_overheads(line) else other_lines).append(line)
-    if not overheads_lines:
-        return None  # no overheads line: nothing to compare (even when credits make the other costs negative)
-    overheads = sum((as_decimal(line.amount) for line in overheads_lines), ZERO)
-    others = sum((as_decimal(line.amount) for line in other_lines), ZERO)
-    return _overheads_above(overheads_lines[0], overheads, others)
+        totals.add(line)
+    return next(iter(totals.overheads_flags()), None)
 
 
 def _overheads_above(first: InvoiceLine, overheads: Decimal, others: Decimal) -> FinanceFlag | None:
-    """``overheads_flag`` from the invoice's totals; ``first`` is its first overheads line."""
+    """``overheads_flag`` from one invoice's totals; ``first`` is its first overheads line."""
     limit = others * OVERHEADS_SHARE
     if overheads <= limit:
         return None
@@ -331,21 +323,14 @@ def finance_flags(
     terms = {contract.reference: contract for contract in contracts}
     lines = [line for line in invoice_lines if counts_as_of(line, as_of)]
     flags: list[FinanceFlag] = []
-    caps: dict[tuple[str, str | None], Decimal | None] = {}  # (contract, level) -> the cap of ``day_rate_cap``
     invoices = _InvoiceTotals()
     for line in lines:
         invoices.add(line)
-        if line.day_rate is not None:
-            cap_key = (line.contract, line.level)
-            if cap_key not in caps:
-                caps[cap_key] = day_rate_cap(line, terms.get(line.contract))
-            flag = _rate_above(line, caps[cap_key])
+        for flag in (rate_above_cap_flag(line, terms.get(line.contract)), amount_mismatch_flag(line)):
             if flag is not None:
                 flags.append(flag)
-        flag = amount_mismatch_flag(line)
-        if flag is not None:
-            flags.append(flag)
-    flags.extend(invoices.flags())
+    flags.extend(invoices.overheads_flags())
+    flags.extend(invoices.late_flags())
     for row in spend_against_allocations(allocations, lines, as_of):
         flag = overspend_flag(row)
         if flag is not None:
@@ -375,18 +360,16 @@ class _InvoiceTotals:
             self.others[invoice] = self.others.get(invoice, ZERO) + amount
         self.billed.setdefault((*invoice, parse_financial_year(line.financial_year), line.quarter), line)
 
-    def flags(self) -> list[FinanceFlag]:
-        """overheads_above_15pct once per invoice, late_invoice once per quarter billed."""
-        flags: list[FinanceFlag] = []
-        for invoice, first in self.first_overheads.items():
-            flag = _overheads_above(first, self.overheads[invoice], self.others.get(invoice, ZERO))
-            if flag is not None:
-                flags.append(flag)
-        for line in self.billed.values():
-            flag = late_invoice_flag(line)
-            if flag is not None:
-                flags.append(flag)
-        return flags
+    def overheads_flags(self) -> list[FinanceFlag]:
+        """overheads_above_15pct, once per invoice with an overheads line."""
+        flags = (_overheads_above(first, self.overheads[invoice], self.others.get(invoice, ZERO))
+                 for invoice, first in self.first_overheads.items())
+        return [flag for flag in flags if flag is not None]
+
+    def late_flags(self) -> list[FinanceFlag]:
+        """late_invoice, once per quarter an invoice bills."""
+        flags = (late_invoice_flag(line) for line in self.billed.values())
+        return [flag for flag in flags if flag is not None]
 
 
 # --------------------------------------------------------------------- forecast
