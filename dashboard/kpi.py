@@ -139,7 +139,8 @@ def unit_outcomes(
 
     Each response is read once, in the order given, straight into its unit's
     baseline and follow-up so far (no list of responses per unit: at 250,000
-    responses those lists cost more than the rules), and its stage read once.
+    responses those lists cost more than the rules; one dict lookup per response),
+    and each spelling of a stage is read once.
     "End date + 3 months" is worked out once per distinct end date.
     """
     units_by_key: dict[UnitKey, Unit] = {}
@@ -147,43 +148,53 @@ def unit_outcomes(
         if is_unit_as_of(unit, as_of):
             units_by_key.setdefault(unit_key(unit), unit)
     window_ends = _window_ends(units_by_key.values())
-    # [end date, min(end date + 3 months, as-of)] of each unit whose support has ended
-    follow_up_windows = {
-        key: (unit.end_date, min(window_ends[unit.end_date], as_of))
+    chosen = {  # each unit whose support has ended
+        key: _Choice(unit.end_date, min(window_ends[unit.end_date], as_of))
         for key, unit in units_by_key.items()
         if has_ended(unit, as_of)
     }
-    baselines: dict[UnitKey, SurveyResponse] = {}
-    follow_ups: dict[UnitKey, SurveyResponse] = {}
+    stages: dict[str, str] = {}  # each spelling of a stage read once
     for response in responses:
-        key = unit_key(response)
-        window = follow_up_windows.get(key)
-        if window is None:
+        found = chosen.get(unit_key(response))
+        if found is None:
             continue  # not a unit, or still in support: its responses do not count yet
-        stage = _stage(response)
+        stage = stages.get(response.stage)
+        if stage is None:
+            stage = stages[response.stage] = _stage(response)
         day = response.response_date
         if stage == BASELINE:
             # "earliest, if several", on or before as-of; on the same date the first given stays
-            chosen = baselines.get(key)
-            if day <= as_of and (chosen is None or day < chosen.response_date):
-                baselines[key] = response
+            baseline = found.baseline
+            if day <= as_of and (baseline is None or day < baseline.response_date):
+                found.baseline = response
         elif stage == FOLLOW_UP:
             # "latest ... within [end date, end date + 3 months] and on or before the as-of date";
             # on the same date the last given wins
-            end_date, last_day = window
-            chosen = follow_ups.get(key)
-            if end_date <= day <= last_day and (chosen is None or day >= chosen.response_date):
-                follow_ups[key] = response
+            follow_up = found.follow_up
+            if found.end_date <= day <= found.last_day and (follow_up is None or day >= follow_up.response_date):
+                found.follow_up = response
     outcomes: list[UnitOutcome] = []
     for key, unit in units_by_key.items():
         window_end = window_ends[unit.end_date]
-        if key in follow_up_windows:
-            baseline, follow_up = baselines.get(key), follow_ups.get(key)
-            status = _status(baseline, follow_up, window_end, as_of)
-            outcomes.append(UnitOutcome(unit, status, baseline, follow_up, window_end))
-        else:
+        found = chosen.get(key)
+        if found is None:
             outcomes.append(UnitOutcome(unit, IN_PROGRESS, None, None, window_end))
+        else:
+            baseline, follow_up = found.baseline, found.follow_up
+            outcomes.append(UnitOutcome(unit, _status(baseline, follow_up, window_end, as_of), baseline, follow_up, window_end))
     return outcomes
+
+
+class _Choice:
+    """One ended unit's follow-up window [end date, min(end date + 3 months, as-of)] and the
+    baseline and follow-up chosen so far."""
+
+    __slots__ = ("end_date", "last_day", "baseline", "follow_up")
+
+    def __init__(self, end_date: date, last_day: date) -> None:
+        self.end_date, self.last_day = end_date, last_day
+        self.baseline: SurveyResponse | None = None
+        self.follow_up: SurveyResponse | None = None
 
 
 def _window_ends(units: Iterable[Unit]) -> dict[date | None, date | None]:
