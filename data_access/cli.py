@@ -23,7 +23,6 @@ import json
 import sys
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from dashboard.access import ADMIN, ROLE_NAMES, ROLES, Viewer
@@ -31,7 +30,6 @@ from dashboard.access import ADMIN, ROLE_NAMES, ROLES, Viewer
 from data_access.db import DatabaseUnavailable, ready_engine
 from data_access.importer import ImportPlan
 from data_access.services import import_file
-from data_access.settings import load_settings
 
 
 class _Parser(argparse.ArgumentParser):
@@ -149,26 +147,8 @@ def summary_lines(plan: ImportPlan, dry_run: bool = False) -> list[str]:
     return lines
 
 
-def _engine(url: str | None):
-    """The migrated engine for ``url``; a URL that cannot be used is an unreadable database (exit 2)."""
-    try:
-        return ready_engine(url)
-    except DatabaseUnavailable:
-        raise
-    except Exception as error:  # noqa: BLE001 - bad scheme, malformed URL, path that cannot be made
-        raise DatabaseUnavailable(f"cannot open the database {_shown_url(url)}: {error}") from error
-
-
-def _shown_url(url: str | None) -> str:
-    """The URL as messages show it, without a password."""
-    try:
-        return make_url(url or load_settings().database_url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - not a URL at all
-        return repr(url)
-
-
 def run_import(arguments: argparse.Namespace) -> int:
-    engine = _engine(arguments.db)
+    engine = ready_engine(arguments.db)
     status = 0
     for name in arguments.files:
         path = Path(name)
@@ -191,7 +171,7 @@ def run_import(arguments: argparse.Namespace) -> int:
 def run_demo(arguments: argparse.Namespace) -> int:
     from data_access.demo import load_demo
 
-    engine = _engine(arguments.db)
+    engine = ready_engine(arguments.db)
     loaded = load_demo(engine)
     print(f"demo data: {loaded} workbook(s) imported" if loaded else "demo data: the database already holds data; nothing loaded")
     return 0

@@ -99,10 +99,25 @@ def has_schema(engine: Engine) -> bool:
 
 @lru_cache(maxsize=8)
 def ready_engine(url: str | None = None) -> Engine:
-    """A migrated engine with reference data, made once per URL per process."""
-    engine = make_engine(url)
+    """A migrated engine with reference data.
+
+    Anything that stops the database opening is a ``DatabaseUnavailable`` with a one-line
+    message (the command lines exit 2 on it, the pages show it): a URL that is not a URL, an
+    unknown scheme, a path that cannot be made, a server that does not answer."""
+    try:
+        engine = make_engine(url)
+    except Exception as error:  # noqa: BLE001 - reported to the user as one line
+        raise DatabaseUnavailable(f"cannot open the database {shown_url(url)}: {_first_line(error)}") from error
     ensure_database(engine)
     return engine
+
+
+def shown_url(url: str | None) -> str:
+    """The URL as messages show it, without a password."""
+    try:
+        return make_url(url or load_settings().database_url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - not a URL at all
+        return repr(url)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

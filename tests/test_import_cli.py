@@ -148,11 +148,18 @@ def _unreadable_urls(tmp_path: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.parametrize("command", ["import", "kpis"])
 @pytest.mark.parametrize("case", ["bogus scheme", "not a URL", "directory is a file", "not an SQLite file"])
-def test_unreadable_database_exit_2(case, tmp_path):
-    workbook = tmp_path / "register.xlsx"
-    workbook.write_bytes(xlsx(register()))
-    result = cli("import", str(workbook), url=_unreadable_urls(tmp_path)[case])
+def test_unreadable_database_exit_2(case, command, tmp_path):
+    """Both commands of cli.md: "Exit 2: ... unreadable database", one line, no password."""
+    url = _unreadable_urls(tmp_path)[case]
+    if command == "import":
+        workbook = tmp_path / "register.xlsx"
+        workbook.write_bytes(xlsx(register()))
+        result = cli("import", str(workbook), url=url)
+    else:
+        result = subprocess.run([sys.executable, "-m", "dashboard", "kpis", "--json", "--db", url],
+                                capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120)
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stderr.startswith("error: cannot open the database")
     assert "Traceback" not in result.stderr and "secret" not in result.stderr
