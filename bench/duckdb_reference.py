@@ -369,7 +369,7 @@ rows AS (
 def finance(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str, Any]]:
     sql = _SPEND + """
 SELECT contract, financial_year, heading, allocated, spent, allocated - spent AS remaining
-FROM rows ORDER BY contract, financial_year, heading_key
+FROM rows ORDER BY contract, financial_year, heading
 """
     return _rows(con, sql, {"as_of": as_of})
 

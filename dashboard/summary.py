@@ -2,7 +2,9 @@
 
 Pure: records in, a JSON-ready dict out. Numbers are JSON numbers, money in
 GBP with at most two decimals, rates as fractions rounded to 4 places; lists
-sorted by contract, then financial year, then kpi / support type / heading.
+sorted by contract, then financial year, then kpi / support type / heading, each as
+the summary writes it (headings as the pricing schedule spells them, so "Travel"
+comes before "overheads", as a plain sort of the text would put them).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Iterable, Sequence
 
 from dashboard.coverage import coverage_by_year
-from dashboard.finance import heading_key, spend_against_allocations
+from dashboard.finance import spend_against_allocations
 from dashboard.kpi import UnitOutcome, kpis_from_outcomes, targets_from_contracts, unit_outcomes
 from dashboard.records import Allocation, ContractTerms, InvoiceLine, LocalAuthority, SurveyResponse, Unit
 
@@ -67,5 +69,5 @@ def build_summary(
     ]
     kpis.sort(key=lambda item: (item["contract"], item["kpi"]))
     coverage.sort(key=lambda item: (item["contract"], item["financial_year"], item["support_type"]))
-    finance.sort(key=lambda item: (item["contract"], item["financial_year"], heading_key(item["heading"])))
+    finance.sort(key=lambda item: (item["contract"], item["financial_year"], item["heading"]))
     return {"as_of": as_of.isoformat(), "kpis": kpis, "coverage": coverage, "finance": finance}

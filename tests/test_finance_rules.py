@@ -87,6 +87,19 @@ def test_spend_per_heading_per_year_never_pooled():
     ]
 
 
+def test_summary_finance_list_is_in_plain_order_of_the_headings_as_spelt():
+    """cli.md: "Lists are sorted by contract, then financial year, then ... heading", and
+    "Headings are reported as the pricing schedule spells them": a plain sort of that text."""
+    from dashboard.summary import build_summary
+
+    allocations = [allocation("100", "overheads"), allocation("100", "Travel"), allocation("100", "Peer mentors"),
+                   allocation("100", "Travel", "2020-21")]
+    summary = build_summary(AS_OF, [], [], [], allocations, [line("50", "travel")], [])
+    assert [(row["financial_year"], row["heading"]) for row in summary["finance"]] == [
+        ("2020-21", "Travel"), ("2021-22", "Peer mentors"), ("2021-22", "Travel"), ("2021-22", "overheads")]
+    assert summary["finance"][2]["spent"] == 50.0  # "travel" on an invoice is the schedule's "Travel"
+
+
 @pytest.mark.parametrize(
     "allocations, lines, expected",
     [
