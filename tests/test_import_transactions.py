@@ -175,6 +175,29 @@ def test_corrected_cumulative_return_updates_by_key_and_flags_vanished_rows(engi
     assert flagged["P-2"] is False and flagged["P-1"] is False
 
 
+def test_a_key_spelt_in_another_case_later_is_the_same_row_and_keeps_its_responses(engine):
+    """IDs match ignoring case: a later return writing PKG-1 as pkg-1 changes nothing, so the
+    unit keeps its survey responses (the KPI status is read by exact IDs)."""
+    from data_access.queries import summary
+
+    seed(engine)
+    as_of = date(2022, 6, 30)
+    follow_up = survey_row({"Stage": "Follow-up", "Response date": date(2021, 10, 15), "Confidence": 4,
+                            "Impact demonstrated": "Yes"})
+    import_ok(engine, "q1.xlsx", quarterly_return(engagements=[engagement_row()], survey=[survey_row(), follow_up]))
+    before, figures = snapshot(engine), summary(engine, as_of)
+    assert [kpi["met"] for kpi in figures["kpis"] if kpi["kpi"] == "one_to_one"] == [1]
+
+    respelt = {"Package ID": "pkg-1", "Participant ID": "p-1"}
+    plan = import_ok(engine, "q2.xlsx", quarterly_return(
+        engagements=[engagement_row(respelt)],
+        survey=[survey_row(respelt), survey_row({**respelt, "Stage": "Follow-up", "Response date": date(2021, 10, 15),
+                                                 "Confidence": 4, "Impact demonstrated": "Yes"})]))
+    assert plan.totals()["inserted"] == plan.totals()["updated"] == 0
+    assert snapshot(engine) == before
+    assert summary(engine, as_of) == figures
+
+
 # --- LA status history ---------------------------------------------------------------------------
 
 

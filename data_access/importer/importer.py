@@ -544,13 +544,14 @@ def _validate_survey(context: _Context, located: _Located, parsed, plan: SheetPl
         if package_id is None or participant_id is None:
             continue
         key = _unit_key(contract.id, package_id, participant_id)
-        spelling = context.file_engagements.get(key) or stored.get(key)
+        spelling = stored.get(key) or context.file_engagements.get(key)
         if spelling is None:
             context.problem(located.sheet.name, excel_row, located.headers["participant_id"],
                             f"participant '{participant_id}' of package '{package_id}' is not in Engagements "
                             f"(in this file or already stored) for contract {contract.reference}")
             continue
-        # IDs match ignoring case; the response is stored as Engagements spells them.
+        # IDs match ignoring case; the response is stored as Engagements spells them (as first
+        # stored: a later return that spells a stored key differently does not respell it).
         values.update(contract_id=contract.id, package_id=spelling[0], participant_id=spelling[1])
         plan.rows.append(RowPlan(excel_row, values))
 
@@ -893,6 +894,9 @@ def _work_out_changes(session: Session, plan: ImportPlan) -> None:
                 continue
             seen.add(stored[id_at])
             row.existing_id = stored[id_at]
+            for name, at in zip(key_fields, key_at):  # keys match ignoring case; the stored spelling stays
+                if isinstance(row.values.get(name), str):
+                    row.values[name] = stored[at]
             compared = tuple(name for name in row.values if name not in _NOT_COMPARED)
             flagged = missing_at is not None and stored[missing_at]
             if flagged:
