@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import NamedTuple
 
@@ -325,14 +325,28 @@ def statuses_by_la(statuses: Iterable[LAStatus]) -> dict[str, list[LAStatus]]:
 def status_on(
     la_code: str, statuses: Iterable[LAStatus] | dict[str, list[LAStatus]], on_date: date
 ) -> LAStatus | None:
-    """What was known about the LA on ``on_date``: the latest record with
-    effective_date <= on_date (same date: the last one given)."""
+    """What was known about the LA on ``on_date``: each field as the latest record with
+    effective_date <= on_date that states it (same date: the last one given).
+
+    A record that leaves a field blank says nothing about it, so it does not erase what an
+    earlier record said: an Ofsted inspection published after an LA status return gives the
+    judgement, and the return's SEND WSoA and declining flags still stand."""
     grouped = statuses if isinstance(statuses, dict) else statuses_by_la(statuses)
     known: LAStatus | None = None
     for status in grouped.get(la_code, ()):
-        if status.effective_date <= on_date:
-            known = status
+        if status.effective_date > on_date:
+            break  # oldest first
+        known = status if known is None else _stated_over(known, status)
     return known
+
+
+_STATED_FIELDS = ("ilacs_judgement", "send_wsoa", "declining", "in_intervention")
+
+
+def _stated_over(earlier: LAStatus, later: LAStatus) -> LAStatus:
+    """``later``, with each field it leaves blank as ``earlier`` stated it."""
+    blank = {name: getattr(earlier, name) for name in _STATED_FIELDS if getattr(later, name) is None}
+    return replace(later, **blank) if blank else later
 
 
 def _judgement(status: LAStatus) -> str:

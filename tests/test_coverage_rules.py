@@ -307,6 +307,24 @@ def test_status_on(code, on_date, judgement):
     assert (status.ilacs_judgement if status else None) == judgement
 
 
+def test_status_on_keeps_what_an_earlier_record_said_and_a_later_one_leaves_blank():
+    """An Ofsted inspection (judgement only) published after an LA status return does not
+    erase the return's WSoA and declining flags; a later record that states them does."""
+    statuses = [
+        LAStatus("E08000014", date(2021, 1, 10), "Inadequate", send_wsoa=True, declining=True),
+        LAStatus("E08000014", date(2021, 6, 1), "Good"),  # Ofsted: says nothing about WSoA
+        LAStatus("E08000014", date(2022, 6, 1), None, send_wsoa=False),
+    ]
+    on_2021 = status_on("E08000014", statuses, date(2021, 9, 1))
+    assert (on_2021.effective_date, on_2021.ilacs_judgement, on_2021.send_wsoa, on_2021.declining) == (
+        date(2021, 6, 1), "Good", True, True)
+    on_2022 = status_on("E08000014", statuses, date(2022, 9, 1))
+    assert (on_2022.ilacs_judgement, on_2022.send_wsoa, on_2022.declining) == ("Good", False, True)
+    result = targeting_share([unit("E08000014", date(2021, 9, 1))], statuses, AS_OF)
+    assert result.priority_las == 1
+    assert result.reasons["E08000014"] == ("SEND Written Statement of Action", "declining")
+
+
 @pytest.mark.parametrize(
     "status, reasons",
     [
