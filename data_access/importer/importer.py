@@ -1053,12 +1053,17 @@ def _insert_rows(session: Session, model: type[models.Base], import_id: int, row
     The rows go in all at once (``bulk.insert_rows``: no RETURNING, which SQLite cannot batch).
     One statement hands out ids in ascending order of the rows it writes (SQLite: one more than the
     largest; PostgreSQL: the id sequence, called row by row), so this import's new rows, read back
-    in id order, are the rows given, in order."""
+    in id order, are the rows given, in order. When their ids are one unbroken run (nothing else
+    took an id meanwhile) the run itself is that list."""
     table = model.__table__
     largest_before = session.scalar(select(func.max(table.c.id))) or 0
     bulk.insert_rows(session.connection(), table, [{**values, "import_id": import_id} for values in rows])
-    new_ids = list(session.scalars(select(table.c.id).where(table.c.import_id == import_id, table.c.id > largest_before)
-                                   .order_by(table.c.id)))
+    new_rows = (table.c.import_id == import_id) & (table.c.id > largest_before)
+    count, first, last = session.execute(select(func.count(), func.min(table.c.id), func.max(table.c.id))
+                                         .where(new_rows)).one()
+    if count == len(rows) and count and last - first + 1 == count:  # one unbroken run of ids: no need to read them
+        return list(range(first, last + 1))
+    new_ids = list(session.scalars(select(table.c.id).where(new_rows).order_by(table.c.id)))
     if len(new_ids) != len(rows):
         raise RuntimeError(f"{len(rows):,} rows were written to {table.name} but {len(new_ids):,} read back")
     return new_ids
