@@ -10,6 +10,7 @@ make sure each case completes.
 from __future__ import annotations
 
 import io
+import threading
 import zipfile
 from datetime import date
 
@@ -179,11 +180,58 @@ def test_a_dimension_that_understates_the_used_range_is_not_trusted(tmp_path, st
     assert "refused" in hostile.read_in_capped_process(tmp_path, "understated.xlsx", data, memory_mb=1024)
 
 
+@pytest.mark.parametrize("dimension", ["A1:G2", None], ids=["understated", "no-dimension"])
+@pytest.mark.parametrize("stray", [
+    '<row r="1000"><c a=">" r="XFD1000"><v>1</v></c></row>',  # a quoted ">" before r=
+    '<row r="3"><c r="A3" t="n" r="XFD1048576"><v>1</v></c></row>',  # a second r= (calamine takes the last)
+    '<row r="1048576"><c r="AAAA1048576"><v>1</v></c></row>',  # four column letters (calamine reads them)
+    '<row a=">" r="1048576">' + "<c><v>1</v></c>" * 20 + "</row>",  # a row number after a quoted ">"
+    '<row r="1048576"><c r="A1"><v>1</v></c>' + "<c><v>1</v></c>" * 20 + "</row>",  # after A1, in row 1,048,576
+], ids=["quoted-gt", "second-r", "four-letters", "row-after-quoted-gt", "row-kept-after-a-reference"])
+def test_cells_placed_as_calamine_places_them_are_measured(tmp_path, stray, dimension):
+    """Calamine reads tags as an XML parser does and places a cell without r= in its row, after the
+    cell before; the used range is measured the same way (these once aborted or passed the limit)."""
+    rows = hostile.rows_xml([ENGAGEMENT_HEADER, engagement_values()])
+    sheet = hostile.sheet_xml(rows + stray, dimension="A1:G2")
+    if dimension is None:
+        sheet = sheet.replace(b'<dimension ref="A1:G2"/>', b"")
+    data = hostile.package({"Engagements": sheet})
+    assert "refused" in hostile.read_in_capped_process(tmp_path, "hidden.xlsx", data, memory_mb=1024)
+
+
+def test_a_sheet_part_the_reader_cannot_find_is_looked_for_in_every_part(tmp_path):
+    """A relationship the reader does not follow (single quotes): every other part is measured."""
+    sheet = hostile.sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
+    with zipfile.ZipFile(io.BytesIO(hostile.package({"Engagements": sheet}))) as package:
+        parts = {name: package.read(name) for name in package.namelist()}
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b'Target="worksheets/sheet1.xml"', b"Target='worksheets/sheet1.xml'")
+    result = hostile.read_in_capped_process(tmp_path, "quoted.xlsx", hostile.write_zip(parts), memory_mb=1024)
+    assert "column XFD" in result["refused"]
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("body", [
+    '<row r="1"><c r="A1"' + ' r="A1"' * 100_000 + "/></row>",  # one cell tag, 100,000 attributes
+    '<row r="1">' + '<c r="A1" t="e">' * 100_000 + "</c></row>",  # error cells never closed
+    '<row r="1"><c r="A1">' + "<f" * 200_000 + "</c></row>",  # formula tags never closed
+], ids=["attributes", "unclosed-cells", "unclosed-formulas"])
+def test_small_hostile_sheets_take_no_time(body):
+    """Each took minutes (a regex backtracking, or a search rescanning the part for every cell)."""
+    before = threading.active_count()
+    data = hostile.package({"Engagements": hostile.sheet_xml(body).replace(b'<dimension ref="A1"/>', b"")})
+    try:
+        reader.read_file("slow.xlsx", data)
+    except reader.FileRefused:
+        pass
+    assert threading.active_count() == before  # the problem-cell worker is gone
+
+
 def test_an_honest_dimension_is_the_used_range():
     rows = hostile.rows_xml([ENGAGEMENT_HEADER, engagement_values()])
     data = hostile.package({"Engagements": hostile.sheet_xml(rows, dimension="A1:G2")})
     with zipfile.ZipFile(io.BytesIO(data)) as package:
-        assert reader._declared_range_if_true(package, "xl/worksheets/sheet1.xml") == (2, 7)
+        assert reader._range_of_excel_cells(package.read("xl/worksheets/sheet1.xml")) == (2, 7)
 
 
 def test_cells_without_references_are_counted_too(tmp_path):

@@ -1,26 +1,40 @@
 """Opening uploaded files safely and reading their sheets into plain rows.
 
-Only ``.xlsx``, ``.xlsm`` (macros never run) and ``.csv`` are read. Files over
-the size limits, zip bombs, XML with a DOCTYPE (entity expansion) and files that
-are not what their extension says are refused before any parsing.
+Only ``.xlsx``, ``.xlsm`` (macros never run) and ``.csv`` are read. Workbooks are
+read with python-calamine (a Rust reader, many times faster than openpyxl on large
+returns), and only after these checks, in this order:
 
-Workbooks are read with python-calamine (a Rust reader, many times faster than
-openpyxl on large returns). Calamine hands back an empty cell for an Excel
-error or a formula with no cached value, so the sheet XML is scanned for those
-cells and they are replaced by markers the cell parsers reject.
+1. The extension and the upload size; a CSV must not be a binary file.
+2. The zip package: a real workbook whose unpacked size, from the zip directory, is
+   within the limit (zip bombs).
+3. Every XML part: no DOCTYPE (entity expansion) and no NUL characters. Parts are
+   streamed, except the worksheets that will be read: each is decompressed once,
+   never past its declared size, and the same bytes serve steps 3 to 5.
+4. The used range of each worksheet: calamine builds a dense grid up to the last
+   cell, so one stray cell at XFD1048576 would abort the process.
+5. Calamine hands back an empty cell for an Excel error or a formula with no cached
+   value; those cells are found in a worker thread, which runs on while calamine
+   reads (calamine releases the GIL), and replaced by markers the cell parsers reject.
+
+Calamine then opens the workbook; the used-range limit is enforced for the sheets
+calamine lists as visible before it builds any grid.
 """
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import posixpath
 import re
 import zipfile
 import zlib
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
+from xml.parsers import expat
 
 import python_calamine
 
@@ -71,7 +85,11 @@ def extension_of(file_name: str) -> str:
 
 
 def check_file(file_name: str, data: bytes) -> None:
-    """Refuse what must not be parsed: wrong type, too big, zip bomb, XML entities."""
+    """Refuse what must not be parsed: wrong type, too big, zip bomb, XML entities, NUL characters."""
+    _check_file(file_name, data, on_sheet=None)
+
+
+def _check_file(file_name: str, data: bytes, on_sheet: Callable[[str, bytes], None] | None) -> None:
     settings = load_settings()
     extension = extension_of(file_name)
     if extension not in ALLOWED_EXTENSIONS:
@@ -83,7 +101,7 @@ def check_file(file_name: str, data: bytes) -> None:
     if extension == ".csv":
         _check_csv(data)
     else:
-        _check_workbook(data, extension, settings.max_unpacked_bytes)
+        _check_workbook(data, extension, settings.max_unpacked_bytes, on_sheet)
 
 
 def _check_csv(data: bytes) -> None:
@@ -91,7 +109,11 @@ def _check_csv(data: bytes) -> None:
         raise FileRefused("the file is not a CSV text file (it looks like a binary file)")
 
 
-def _check_workbook(data: bytes, extension: str, max_unpacked: int) -> None:
+def _check_workbook(data: bytes, extension: str, max_unpacked: int,
+                    on_sheet: Callable[[str, bytes], None] | None = None) -> None:
+    """Refuse a package that is not a workbook, unpacks past the limit, or holds XML entities or NUL
+    characters. With ``on_sheet``, the worksheets of the sheets not marked hidden are read whole,
+    after every other part, checked, and handed to ``on_sheet(part name, bytes)``."""
     if not data.startswith(b"PK\x03\x04"):
         raise FileRefused(f"the file is not a real {extension} workbook (an Excel workbook is a zip package)")
     try:
@@ -105,9 +127,15 @@ def _check_workbook(data: bytes, extension: str, max_unpacked: int) -> None:
                 raise FileRefused(
                     f"the workbook unpacks to {unpacked / 1048576:.0f} MB; the limit is {max_unpacked // 1048576} MB"
                 )
+            sheets = set(_sheet_targets(package, visible_only=True).values()) if on_sheet else set()
             for member in members:
-                if member.filename.endswith((".xml", ".rels")):
+                if member.filename not in sheets and member.filename.endswith((".xml", ".rels")):
                     _check_xml_part(package, member)
+            for member in members:
+                if member.filename in sheets:
+                    xml = _read_part(package, member)
+                    _check_xml(member.filename, xml, _looks_utf16(xml))
+                    on_sheet(member.filename, xml)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as error:
         raise FileRefused(f"the file is not a readable {extension} workbook (damaged zip: {error})") from error
 
@@ -116,34 +144,66 @@ def _check_workbook(data: bytes, extension: str, max_unpacked: int) -> None:
 _FORBIDDEN_XML = tuple(
     marker.encode(encoding) for marker in ("<!DOCTYPE", "<!ENTITY") for encoding in ("ascii", "utf-16-le", "utf-16-be")
 )
-_NUL_CELL = (b"_x0000_", b"\x00")
+_DECLARATION = re.compile(rb"<!")  # compiled regexes search a large part faster than ``in``
+_NUL_ESCAPE = re.compile(rb"_x0000_")
 
 
 def _check_xml_part(package: zipfile.ZipFile, member: zipfile.ZipInfo) -> None:
-    """Stream the whole part (never all in memory): no entity declarations anywhere, and no
-    NUL characters (``_x0000_``), which no spreadsheet cell holds and databases refuse."""
+    """Stream the whole part through ``_check_xml`` (never all in memory), in windows that overlap
+    by a marker's length."""
     overlap = max(len(marker) for marker in _FORBIDDEN_XML) - 1
     tail = b""
     utf16 = None
     with package.open(member) as part:
         while chunk := part.read(1 << 20):
             if utf16 is None:
-                utf16 = chunk.startswith((b"\xff\xfe", b"\xfe\xff")) or chunk[1:2] == b"\x00" or chunk[:1] == b"\x00"
+                utf16 = _looks_utf16(chunk)
             window = tail + chunk
-            if (utf16 or b"<!" in window) and any(marker in window for marker in _FORBIDDEN_XML):
-                raise FileRefused(f"the workbook part {member.filename} declares XML entities, which are not allowed")
-            if not utf16 and any(marker in window for marker in _NUL_CELL):
-                raise FileRefused(f"the workbook part {member.filename} holds NUL characters (code 0), "
-                                  "which a spreadsheet cannot hold: the file is damaged or not made by Excel")
+            _check_xml(member.filename, window, utf16)
             tail = window[-overlap:]
+
+
+def _looks_utf16(start: bytes) -> bool:
+    return start.startswith((b"\xff\xfe", b"\xfe\xff")) or start[1:2] == b"\x00" or start[:1] == b"\x00"
+
+
+def _check_xml(part_name: str, xml: bytes, utf16: bool) -> None:
+    """No entity declarations anywhere (entity expansion), and no NUL characters (``_x0000_``),
+    which no spreadsheet cell holds and databases refuse."""
+    if (utf16 or _DECLARATION.search(xml)) and any(marker in xml for marker in _FORBIDDEN_XML):
+        raise FileRefused(f"the workbook part {part_name} declares XML entities, which are not allowed")
+    if not utf16 and (b"\x00" in xml or _NUL_ESCAPE.search(xml)):
+        raise FileRefused(f"the workbook part {part_name} holds NUL characters (code 0), "
+                          "which a spreadsheet cannot hold: the file is damaged or not made by Excel")
+
+
+def _read_part(package: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
+    """The whole part. Its declared size is within the unpacked limit; reading stops one byte past
+    it, so a part that inflates to more than it declares is refused instead of being trusted."""
+    probe = copy.copy(member)
+    probe.file_size = member.file_size + 1  # zipfile alone would stop silently at the declared size
+    try:
+        with package.open(probe) as part:
+            xml = part.read(probe.file_size)
+    except zipfile.BadZipFile as error:  # the CRC of what was read does not match
+        raise FileRefused(f"the workbook part {member.filename} cannot be read: the file is damaged ({error})") from error
+    if len(xml) > member.file_size:
+        raise FileRefused(f"the workbook part {member.filename} cannot be read: it unpacks to more than its declared "
+                          "uncompressed size (the file is damaged or made to deceive)")
+    return xml
 
 
 def read_file(file_name: str, data: bytes) -> Workbook:
     """Check then read every sheet of the file into rows of raw cell values."""
-    check_file(file_name, data)
     if extension_of(file_name) == ".csv":
+        check_file(file_name, data)
         return Workbook(file_name, [Sheet(PurePath(file_name).stem, False, _csv_rows(data))])
-    return Workbook(file_name, _workbook_sheets(data))
+    scans = _SheetScans()
+    try:
+        _check_file(file_name, data, on_sheet=scans.add)
+        return Workbook(file_name, _workbook_sheets(data, scans))
+    finally:
+        scans.close()
 
 
 def _csv_rows(data: bytes) -> list[list[Any]]:
@@ -162,40 +222,86 @@ def _csv_rows(data: bytes) -> list[list[Any]]:
         raise FileRefused(f"the CSV file cannot be read at line {reader.line_num}: {error}") from error
 
 
-def _workbook_sheets(data: bytes) -> list[Sheet]:
+class _SheetScans:
+    """What the checks learn from each worksheet's bytes before calamine opens the workbook: its
+    used range, measured at once, and its problem cells, found by one worker thread. The last
+    sheet's scan waits for ``start()``, called as calamine starts reading: calamine needs the GIL
+    to open the file but not to parse a sheet, so the scan then runs alongside. At most one
+    sheet's bytes wait."""
+
+    def __init__(self) -> None:
+        self._used_ranges: dict[str, tuple[int, int]] = {}
+        self._problems: dict[str, list[Future]] = {}
+        self._waiting: tuple[str, bytes] | None = None
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="problem-cells")
+
+    def add(self, part_name: str, xml: bytes) -> None:
+        rows, columns = _used_range(part_name, xml)
+        before = self._used_ranges.get(part_name, (0, 0))  # a name twice in the zip: the larger range
+        self._used_ranges[part_name] = (max(rows, before[0]), max(columns, before[1]))
+        self.start()  # at most one sheet's bytes wait
+        self._waiting = (part_name, xml)
+
+    def start(self) -> None:
+        if self._waiting is not None:
+            part_name, xml = self._waiting
+            self._waiting = None
+            self._problems.setdefault(part_name, []).append(self._worker.submit(_problem_cells, xml))
+
+    def used_range(self, package: zipfile.ZipFile, part_name: str) -> tuple[int, int]:
+        if part_name not in self._used_ranges:  # a part the checks streamed (workbook.xml marks its
+            for member in package.infolist():   # sheet hidden, or it is not a known worksheet)
+                if member.filename == part_name:
+                    self.add(part_name, _read_part(package, member))
+        return self._used_ranges.get(part_name, (0, 0))
+
+    def problems(self, part_name: str | None) -> dict[tuple[int, int], Any]:
+        self.start()
+        found: dict[tuple[int, int], Any] = {}
+        for scan in self._problems.get(part_name, []):
+            found.update(scan.result())
+        return found
+
+    def close(self) -> None:
+        self._worker.shutdown(wait=True, cancel_futures=True)  # no thread outlives the read
+
+
+def _workbook_sheets(data: bytes, scans: _SheetScans) -> list[Sheet]:
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as error:  # noqa: BLE001 - calamine raises several kinds
         raise FileRefused(f"the workbook cannot be read: {error}") from error
-    problems = _problem_cells(data)
-    with zipfile.ZipFile(io.BytesIO(data)) as package:
-        targets = _sheet_targets(package)
-        names = set(package.namelist())
-        visible = [m.name for m in workbook.sheets_metadata
-                   if m.typ == python_calamine.SheetTypeEnum.WorkSheet and m.visible == python_calamine.SheetVisibleEnum.Visible]
-        for name in visible:  # before calamine builds the sheet's grid
-            target = targets.get(name)
-            parts = [target] if target in names else [n for n in names if n not in targets.values()]
-            _check_used_range(package, name, parts)
-    sheets = []
-    for metadata in workbook.sheets_metadata:
-        if metadata.typ != python_calamine.SheetTypeEnum.WorkSheet:
-            continue
-        hidden = metadata.visible != python_calamine.SheetVisibleEnum.Visible
-        rows: list[list[Any]] = []
-        if not hidden:
-            try:
-                rows = workbook.get_sheet_by_name(metadata.name).to_python(skip_empty_area=False)
-            except Exception as error:  # noqa: BLE001
-                raise FileRefused(f"the sheet '{metadata.name}' cannot be read: {error}") from error
-            for (row, column), marker in problems.get(metadata.name, {}).items():
-                while len(rows) <= row:
-                    rows.append([])
-                while len(rows[row]) <= column:
-                    rows[row].append("")
-                rows[row][column] = marker
-        sheets.append(Sheet(metadata.name, hidden, rows))
-    workbook.close()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            targets = _sheet_targets(package)
+            names = set(package.namelist())
+            visible = [m.name for m in workbook.sheets_metadata
+                       if m.typ == python_calamine.SheetTypeEnum.WorkSheet and m.visible == python_calamine.SheetVisibleEnum.Visible]
+            for name in visible:  # before calamine builds the sheet's grid
+                target = targets.get(name)
+                parts = [target] if target in names else [n for n in names if n not in targets.values()]
+                _check_used_range(name, [scans.used_range(package, part) for part in parts])
+        scans.start()
+        sheets = []
+        for metadata in workbook.sheets_metadata:
+            if metadata.typ != python_calamine.SheetTypeEnum.WorkSheet:
+                continue
+            hidden = metadata.visible != python_calamine.SheetVisibleEnum.Visible
+            rows: list[list[Any]] = []
+            if not hidden:
+                try:
+                    rows = workbook.get_sheet_by_name(metadata.name).to_python(skip_empty_area=False)
+                except Exception as error:  # noqa: BLE001
+                    raise FileRefused(f"the sheet '{metadata.name}' cannot be read: {error}") from error
+                for (row, column), marker in scans.problems(targets.get(metadata.name)).items():
+                    while len(rows) <= row:
+                        rows.append([])
+                    while len(rows[row]) <= column:
+                        rows[row].append("")
+                    rows[row][column] = marker
+            sheets.append(Sheet(metadata.name, hidden, rows))
+    finally:
+        workbook.close()
     return sheets
 
 
@@ -203,17 +309,13 @@ def _workbook_sheets(data: bytes) -> list[Sheet]:
 
 # Calamine builds a dense grid from A1 to the last cell holding a value, so one stray cell
 # at XFD1048576 asks for 17 billion cells (the process aborts). The used range is measured
-# by streaming the sheet XML first; 5 million cells is about 200k rows of 25 columns.
+# on the sheet XML first; 5 million cells is about 200k rows of 25 columns.
 MAX_SHEET_CELLS = 5_000_000
-_ROW_OR_CELL = re.compile(rb"<(?:\w+:)?(row|c)\b([^>]*)>")
-_R_ATTRIBUTE = re.compile(rb'\br\s*=\s*["\']([A-Za-z]{0,3})(\d+)["\']')
 
 
-def _check_used_range(package: zipfile.ZipFile, sheet_name: str, parts: list[str]) -> None:
-    last_row = last_column = 0
-    for part_name in parts:
-        rows, columns = _used_range(package, part_name)
-        last_row, last_column = max(last_row, rows), max(last_column, columns)
+def _check_used_range(sheet_name: str, used_ranges: list[tuple[int, int]]) -> None:
+    last_row = max((rows for rows, _ in used_ranges), default=0)
+    last_column = max((columns for _, columns in used_ranges), default=0)
     if last_row * last_column > MAX_SHEET_CELLS:
         raise FileRefused(
             f"the sheet '{sheet_name}' uses cells as far as row {last_row:,} and column {_column_letters(last_column)} "
@@ -222,113 +324,139 @@ def _check_used_range(package: zipfile.ZipFile, sheet_name: str, parts: list[str
         )
 
 
-_REFERENCED_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br\s*=\s*["\']([A-Za-z]{1,3})(\d+)["\'][^>]*(?<!/)>')
-_CELL_WITHOUT_REFERENCE = re.compile(rb"<(?:\w+:)?c(?:\s(?![^>]*\br\s*=)[^>]*)?>")
-
-
-def _used_range(package: zipfile.ZipFile, part_name: str) -> tuple[int, int]:
-    """(last row, last column), 1-based, of cells that may hold a value, streaming the part."""
-    for measure in (_declared_range_if_true, _used_range_of_referenced_cells):
-        found = measure(package, part_name)
-        if found is not None:
-            return found
-    return _used_range_of_any_cells(package, part_name)
+def _used_range(part_name: str, xml: bytes) -> tuple[int, int]:
+    """(last row, last column), 1-based, as far as calamine may place a cell holding a value."""
+    found = _range_of_excel_cells(xml)
+    return found if found is not None else _used_range_of_cells(part_name, xml)
 
 
 _DIMENSION = re.compile(rb'<dimension ref="(?:[A-Z]{1,3}\d+:)?([A-Z]{1,3})(\d+)"')
-_CELL_START = re.compile(rb"<(?:[\w.-]+:)?c[\s>/]")
 _PREFIXED_CELL = re.compile(rb":c[\s>/]")
-_EXCEL_CELL = b'<c r="'
+_EXCEL_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"')
+_LETTERS, _DIGITS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"0123456789"
 
 
-def _declared_range_if_true(package: zipfile.ZipFile, part_name: str) -> tuple[int, int] | None:
-    """The range the sheet's ``<dimension>`` declares, when it is within the limit, every cell
-    is written as Excel writes it (``<c r="B7"``) and none lies beyond that range; None otherwise.
+def _range_of_excel_cells(xml: bytes) -> tuple[int, int] | None:
+    """When every cell tag is written as Excel writes it (``<c r="B7" s="1" t="s">``: one ``r``,
+    first, then plain attributes), the range the sheet's ``<dimension>`` declares or, failing that,
+    the one its first and last cells reach, once a search shows no cell beyond it; None otherwise,
+    or when that range is over the limit (the cell-by-cell measure then finds the range to report).
 
-    A few searches of the whole part instead of one match per cell: a 100,000-row
-    return has over a million cells."""
-    declared = suspect = None
-    for window in _windows(package, part_name):
-        if suspect is None:
-            table_start = window.find(b"<sheetData")
-            match = _DIMENSION.search(window, 0, table_start) if table_start != -1 else None
-            if match is None:
-                return None
-            letters, digits = match.groups()
-            declared = (int(digits), _column_index(letters) + 1)
-            if declared[0] * declared[1] > MAX_SHEET_CELLS:  # it counts styled empty cells: measure the real range
-                return None
-            suspect = re.compile(  # a reference not written as A1, or beyond the declared range
-                rb'<c r="(?:(?![A-Z]{1,3}\d+")|(?:' + _greater(letters, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"[A-Z]")
-                + rb')\d|[A-Z]{1,3}(?:' + _greater(digits, b"0123456789", rb"\d") + rb')")')
-        cell_tags = window.count(_EXCEL_CELL)
-        if window.count(b"<c") != cell_tags and len(_CELL_START.findall(window)) != cell_tags:
-            return None  # a cell tag without r="..." first (or other tags starting <c: counted exactly)
-        if _PREFIXED_CELL.search(window) or suspect.search(window):
-            return None
-    return declared
+    A few regex searches of the whole part instead of one match per cell (a 100,000-row return
+    has over a million cells). Any other spelling of a cell (``<c s="1" r=..``, ``<x:c``, a
+    lowercase reference, a second ``r``, a quoted ``>``) leaves the sheet to the cell-by-cell measure."""
+    table_start = xml.find(b"<sheetData")
+    if table_start == -1 or _PREFIXED_CELL.search(xml):
+        return None
+    declared = _DIMENSION.search(xml, 0, table_start)
+    ends = _EXCEL_CELL.findall(xml, table_start, table_start + 65536) + _EXCEL_CELL.findall(xml, len(xml) - 65536)
+    candidates = [(int(declared.group(2)), _column_index(declared.group(1)) + 1)] if declared else []
+    if ends:
+        candidates.append((max(int(digits) for _, digits in ends), max(_column_index(letters) for letters, _ in ends) + 1))
+    for rows, columns in candidates:  # a dimension counts styled empty cells: over the limit, measure
+        if rows * columns <= MAX_SHEET_CELLS and _all_cells_within(xml, rows, columns):
+            return rows, columns
+    return None
 
 
-def _greater(text: bytes, alphabet: bytes, any_character: bytes) -> bytes:
-    """A regex alternation for strings of ``alphabet`` after ``text`` ("M" -> N to Z, or any two letters)."""
-    choices = [any_character + b"{%d,}" % (len(text) + 1)]
+def _all_cells_within(xml: bytes, rows: int, columns: int) -> bool:
+    """Whether every ``<c`` tag is in Excel's form with ``r`` inside A1 to (rows, columns)."""
+    other_cell = re.compile(  # a cell tag not in Excel's form, or beyond the range
+        rb'<c(?! r="' + _at_most(_column_letters(columns).encode(), _LETTERS, b"[A-Z]")
+        + _at_most(b"%d" % rows, _DIGITS, rb"\d") + rb'"(?: (?!r=)[\w:.-]++="[^"]*+")*+/?>)[\s>/]')
+    return other_cell.search(xml) is None
+
+
+def _at_most(text: bytes, alphabet: bytes, any_character: bytes) -> bytes:
+    """A regex for the strings of ``alphabet`` no later than ``text`` when shorter strings come first,
+    as column letters and row numbers sort ("M" -> A to M; "12" -> one digit, 0x, 10, 11 or 12)."""
+    choices = [any_character + b"{1,%d}" % (len(text) - 1)] if len(text) > 1 else []
     for position, character in enumerate(text):
-        after = alphabet[alphabet.index(character) + 1 :]
-        if after:
+        before = alphabet[: alphabet.index(character)]
+        if before:
             rest = any_character + b"{%d}" % (len(text) - position - 1)
-            choices.append(re.escape(text[:position]) + b"[" + after + b"]" + rest)
-    return b"|".join(choices)
+            choices.append(re.escape(text[:position]) + b"[" + before + b"]" + rest)
+    return b"(?:" + b"|".join([*choices, re.escape(text)]) + b")"
 
 
-def _windows(package: zipfile.ZipFile, part_name: str):
-    """The part in windows of about 1 MB that never split a tag."""
-    tail = b""
-    with package.open(part_name) as part:
-        while True:
-            chunk = part.read(1 << 20)
-            window = tail + chunk
-            cut = window.rfind(b"<") if chunk else len(window)
-            if cut == -1 or window.find(b">", cut) != -1:
-                cut = len(window)
-            yield window[:cut]
-            tail = window[cut:]
-            if not chunk:
-                return
-            if len(tail) > 1 << 24:
-                raise FileRefused(f"the workbook part {part_name} is not a readable worksheet (a tag longer than 16 MB)")
+# Row and cell tags (any prefix) as a conforming parser reads well-formed XML, a quoted value
+# holding ">" included: closing "/", name, attributes. Comments, CDATA and processing
+# instructions are matched only to be skipped.
+_MARKUP = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>"
+                     rb"""|<(/?)(?:[^\s>:<]*+:)*+(row|c)(?=[\s/>])((?:[^>"']++|"[^"]*+"|'[^']*+')*+)>""", re.DOTALL)
+_ATTRIBUTES = re.compile(rb"""([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_ROW_OR_CELL = re.compile(rb"<(?:[^\s>:<]*+:)*+(?:row|c)[\s/>]")
+_CELL_ADDRESS = re.compile(rb"([A-Za-z]+)(\d+)")
 
 
-def _used_range_of_referenced_cells(package: zipfile.ZipFile, part_name: str) -> tuple[int, int] | None:
-    """The used range when every cell names its position (``r="B7"``, as Excel writes); None otherwise."""
-    last_row = last_column = 0
-    for window in _windows(package, part_name):
-        if _CELL_WITHOUT_REFERENCE.search(window):
-            return None
-        found = _REFERENCED_CELL.findall(window)
-        if found:
-            letters, numbers = zip(*found)
-            last_row = max(last_row, max(map(int, set(numbers))))
-            widest = max({column.upper() for column in set(letters)}, key=lambda column: (len(column), column))
-            last_column = max(last_column, _column_index(widest) + 1)
+def _used_range_of_cells(part_name: str, xml: bytes) -> tuple[int, int]:
+    """The used range cell by cell, placing cells as calamine does: a cell at its ``r``, else after
+    the cell before it; a row at its ``r``, else after the row before; an empty cell (``<c/>``) only
+    moves the next one. The part must be well-formed XML with no row or cell inside a cell, so
+    that the tags read here are the ones calamine reads."""
+    if not _ROW_OR_CELL.search(xml):
+        return 0, 0
+    _check_well_formed(part_name, xml)
+    last_row = last_column = row = column = 0  # row, column: 0-based, where a cell without r= goes
+    in_cell = False
+    for match in _MARKUP.finditer(xml):
+        closing, name, attributes = match.groups()
+        if name is None:  # a comment, CDATA or processing instruction
+            continue
+        if closing and name == b"c":
+            in_cell = False
+            continue
+        if in_cell:  # calamine skips what a cell holds, and a cell never holds rows or cells
+            raise FileRefused(f"the workbook part {part_name} cannot be read: a row or cell inside a cell")
+        empty = attributes.endswith(b"/")
+        reference = None if closing else _r_attribute(attributes)
+        if name == b"row":
+            if reference is not None:
+                if not reference.isdigit():
+                    raise FileRefused(f"the workbook part {part_name} cannot be read: a row number is not a number")
+                row = int(reference) - 1
+            if closing or empty:
+                row, column = row + 1, 0
+            continue
+        if reference is not None:
+            address = _CELL_ADDRESS.fullmatch(reference)
+            if address is None:
+                raise FileRefused(f"the workbook part {part_name} cannot be read: a cell reference is not an address")
+            cell_row, column = int(address.group(2)) - 1, _column_index(address.group(1).upper())
+        else:
+            cell_row = row
+        if not empty:
+            last_row, last_column = max(last_row, cell_row + 1), max(last_column, column + 1)
+            in_cell = True
+        column += 1
     return last_row, last_column
 
 
-def _used_range_of_any_cells(package: zipfile.ZipFile, part_name: str) -> tuple[int, int]:
-    """The used range cell by cell, for cells whose position follows from the ones before."""
-    last_row = last_column = row = column = 0
-    for window in _windows(package, part_name):
-        for match in _ROW_OR_CELL.finditer(window):
-            reference = _R_ATTRIBUTE.search(match.group(2))
-            if match.group(1) == b"row":
-                row, column = (int(reference.group(2)) if reference else row + 1), 0
-                continue
-            if reference and reference.group(1):
-                column, row = _column_index(reference.group(1).upper()) + 1, int(reference.group(2))
-            else:
-                column += 1
-            if not match.group(2).rstrip().endswith(b"/"):
-                last_row, last_column = max(last_row, row), max(last_column, column)
-    return last_row, last_column
+def _r_attribute(attributes: bytes) -> bytes | None:
+    """The value of the ``r`` attribute among a tag's attributes (well-formed: at most one)."""
+    if attributes.startswith(b' r="'):  # as Excel writes it
+        return attributes[4 : attributes.index(b'"', 4)]
+    if b"r" in attributes:
+        for key, double, single in _ATTRIBUTES.findall(attributes):
+            if key == b"r":
+                return double or single
+    return None
+
+
+def _check_well_formed(part_name: str, xml: bytes) -> None:
+    """Refuse a worksheet that is not well-formed XML: calamine's parser is lenient, and a
+    cell-by-cell measure of broken XML could miss cells calamine reads."""
+    parser = expat.ParserCreate(encoding="iso-8859-1")  # structure only: any byte is a character
+
+    def refuse_doctype(*_: Any) -> None:
+        raise FileRefused(f"the workbook part {part_name} declares XML entities, which are not allowed")
+
+    parser.StartDoctypeDeclHandler = refuse_doctype
+    try:
+        parser.Parse(xml, True)
+    except expat.ExpatError as error:
+        raise FileRefused(f"the workbook part {part_name} cannot be read: it is damaged or not a worksheet "
+                          f"(not well-formed XML: {error})") from None
 
 
 def _column_letters(number: int) -> str:
@@ -346,7 +474,7 @@ _RELATIONSHIP = re.compile(rb"<Relationship\b[^>]*>")
 _ATTRIBUTE = re.compile(rb'(\w+)="([^"]*)"')
 _CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _VALUE = re.compile(rb"<v>([^<]*)</v>")
-_FORMULA = re.compile(rb"<f\b[^>]*?(?:/>|>([^<]*)</f>)")
+_FORMULA = re.compile(rb"<f\b[^<>]*?(?:/>|>([^<]*)</f>)")
 
 
 def _column_index(letters: bytes) -> int:
@@ -360,57 +488,64 @@ def _xml_unescape(text: str) -> str:
     return text.replace("&quot;", '"').replace("&apos;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def _problem_cells(data: bytes) -> dict[str, dict[tuple[int, int], Any]]:
-    """Cells holding Excel errors or formulas without cached values, per sheet name."""
-    found: dict[str, dict[tuple[int, int], Any]] = {}
-    with zipfile.ZipFile(io.BytesIO(data)) as package:
-        targets = _sheet_targets(package)
-        for sheet_name, target in targets.items():
-            try:
-                xml = package.read(target)
-            except KeyError:
-                continue
-            if b"<f" not in xml and b't="e"' not in xml:
-                continue
-            cells = found.setdefault(sheet_name, {})
-            for start in _cell_starts(xml):
-                end = xml.find(b"</c>", start)
-                tag_end = xml.find(b">", start)
-                if end == -1 or xml[tag_end - 1 : tag_end] == b"/":
-                    continue
-                cell = xml[start : end + 4]
-                reference = _CELL_REF.search(cell[: tag_end - start + 1])
-                if reference is None:
-                    continue
-                position = (int(reference.group(2)) - 1, _column_index(reference.group(1)))
-                value = _VALUE.search(cell)
-                opening = cell[: tag_end - start + 1]
-                if b't="e"' in opening and value is not None:
-                    cells[position] = ExcelError(value.group(1).decode("utf-8", "replace"))
-                elif b"<f" in cell and (value is None or value.group(1) == b""):
-                    if b't="str"' in opening and value is not None:
-                        continue  # a formula whose cached value is the empty string
-                    formula = _FORMULA.search(cell)
-                    text = (formula.group(1) or b"").decode("utf-8", "replace") if formula else ""
-                    cells[position] = UncachedFormula(_xml_unescape(text))
+def _problem_cells(xml: bytes) -> dict[tuple[int, int], Any]:
+    """Cells of one worksheet holding Excel errors or formulas without cached values, by 0-based
+    (row, column)."""
+    found: dict[tuple[int, int], Any] = {}
+    for start, end in _cells_with(xml, (b"<f", b't="e"')):
+        cell = xml[start : end + 4]
+        tag_end = cell.find(b">")
+        if tag_end == -1 or cell[tag_end - 1 : tag_end] == b"/":
+            continue
+        opening = cell[: tag_end + 1]
+        reference = _CELL_REF.search(opening)
+        if reference is None:
+            continue
+        position = (int(reference.group(2)) - 1, _column_index(reference.group(1)))
+        value = _VALUE.search(cell)
+        if b't="e"' in opening and value is not None:
+            found[position] = ExcelError(value.group(1).decode("utf-8", "replace"))
+        elif b"<f" in cell and (value is None or value.group(1) == b""):
+            if b't="str"' in opening and value is not None:
+                continue  # a formula whose cached value is the empty string
+            formula = _FORMULA.search(cell)
+            text = (formula.group(1) or b"").decode("utf-8", "replace") if formula else ""
+            found[position] = UncachedFormula(_xml_unescape(text))
     return found
 
 
-def _cell_starts(xml: bytes):
-    """Start offsets of ``<c`` elements that hold a formula or an error."""
-    seen: set[int] = set()
-    for marker in (b"<f", b't="e"'):
+def _cells_with(xml: bytes, markers: tuple[bytes, ...]):
+    """(start, end) of each ``<c ...>...</c>`` element holding one of ``markers``, ``end`` being
+    where its ``</c>`` starts. Each search starts where the one before it stopped, so the time is
+    linear in the part's size whatever it holds (a hostile part must not make it quadratic)."""
+    starts: set[int] = set()
+    for marker in markers:
+        previous = 0
         position = xml.find(marker)
         while position != -1:
-            start = xml.rfind(b"<c ", 0, position)
-            if start != -1 and start not in seen:
-                seen.add(start)
-                yield start
+            start = xml.rfind(b"<c ", previous, position)  # none: the same cell as the previous marker
+            if start != -1:
+                starts.add(start)
+            previous = position
             position = xml.find(marker, position + 2)
 
+    def first(what: bytes, start: int) -> int:
+        found = xml.find(what, start)
+        return len(xml) if found == -1 else found
 
-def _sheet_targets(package: zipfile.ZipFile) -> dict[str, str]:
-    """Map sheet names to the worksheet XML parts inside the package."""
+    close = following = -1  # the first "</c>" and the first "<c " after the current start
+    for start in sorted(starts):
+        if close < start:
+            close = first(b"</c>", start)
+        if following <= start:
+            following = first(b"<c ", start + 1)
+        if close < following:  # closed before the next cell starts
+            yield start, close
+
+
+def _sheet_targets(package: zipfile.ZipFile, visible_only: bool = False) -> dict[str, str]:
+    """Map sheet names to the worksheet XML parts inside the package; with ``visible_only``, leave
+    out the sheets workbook.xml marks hidden (a guess used to read parts early: calamine decides)."""
     try:
         workbook_xml = package.read("xl/workbook.xml")
         rels_xml = package.read("xl/_rels/workbook.xml.rels")
@@ -428,6 +563,8 @@ def _sheet_targets(package: zipfile.ZipFile) -> dict[str, str]:
         attributes = dict(_ATTRIBUTE.findall(tag.group(0)))  # r:id is found as "id"
         name, relationship_id = attributes.get(b"name"), attributes.get(b"id")
         target = relationships.get(relationship_id.decode()) if relationship_id else None
+        if visible_only and attributes.get(b"state") in (b"hidden", b"veryHidden"):
+            continue
         if name is not None and target:
             targets[_xml_unescape(name.decode("utf-8"))] = target
     return targets
