@@ -180,6 +180,18 @@ def test_blank_and_totals_rows_are_skipped(db, skipped, label):
     assert sheet.skipped == 2
 
 
+def test_a_row_filled_only_in_extra_columns_is_blank(db):
+    """"Extra columns are ignored" and "blank rows are skipped": a note, a row number or a formula
+    filled down beside the table does not make a row of data."""
+    columns = ["Row", *engagement_row(), "Gross (inc VAT)", "Notes"]
+    filled_down = [{"Row": 3, "Gross (inc VAT)": Formula("K3+L3", 0)}, {"Notes": "to follow"},
+                   {"Row": 5, "Gross (inc VAT)": 0, "Notes": " "}]
+    rows = [{**engagement_row(), "Row": 1, "Gross (inc VAT)": 1}, *filled_down]
+    plan = dry(db, [SheetSpec("Engagements", rows, columns=columns)])
+    assert [row["participant_id"] for row in rows_of(plan, "engagements")] == ["P-1"]
+    assert plan.sheets[0].skipped == 3
+
+
 def test_row_with_total_later_in_the_row_is_data(db):
     """Only a row whose *first* non-empty cell is Total is a totals row."""
     plan = dry(db, [SheetSpec("Engagements", [engagement_row({"Delivered by": "Total"})])])

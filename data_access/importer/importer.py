@@ -121,19 +121,24 @@ def _cell(row: list[Any], index: int) -> Any:
     return row[index] if index < len(row) else None
 
 
-def _is_skipped_row(row: list[Any], totals_memo: dict[str, bool | None]) -> bool:
-    """"Blank rows and totals rows are skipped": no filled cell, or the first filled cell
-    reads Total, Totals or Grand total. ``totals_memo`` remembers each first text's answer."""
-    for value in row:
+def _is_skipped_row(row: list[Any], totals_memo: dict[str, bool | None], read: frozenset[int]) -> bool:
+    """"Blank rows and totals rows are skipped": no filled cell in the columns the sheet reads
+    (``read``: "extra columns are ignored", so a note or a formula filled down beside the table
+    does not make a row), or the first filled cell reads Total, Totals or Grand total.
+    ``totals_memo`` remembers each first text's answer."""
+    for position, value in enumerate(row):
         if value is None or value == "":
             continue
-        if not isinstance(value, str):
+        if isinstance(value, str):
+            if value not in totals_memo:
+                totals_memo[value] = None if not value.strip() else cells.normalise_header(value) in TOTAL_WORDS
+            if totals_memo[value] is None:  # whitespace only: blank
+                continue
+            if totals_memo[value]:
+                return True
+        if position in read:
             return False
-        if value not in totals_memo:
-            totals_memo[value] = None if not value.strip() else cells.normalise_header(value) in TOTAL_WORDS
-        if totals_memo[value] is None:  # whitespace only: blank
-            continue
-        return totals_memo[value]
+        return all(cells.is_blank(row[at]) for at in read if position < at < len(row))
     return True
 
 
@@ -362,9 +367,10 @@ def _parse_cells(context: _Context, located: _Located, schema: SheetSchema, plan
     limits = _column_limits(_MODELS[schema.kind])
     sheet_name = located.sheet.name
     rows = located.sheet.rows
+    read = frozenset(position for _, position, _, _ in columns)
     for index in range(located.header_row + 1, len(rows)):
         row = rows[index]
-        if _is_skipped_row(row, totals_memo):
+        if _is_skipped_row(row, totals_memo, read):
             plan.skipped += 1
             continue
         excel_row = index + 1
@@ -635,10 +641,11 @@ def _validate_part_a(context: _Context, located: _Located, plan: SheetPlan, labe
     header_cells = sheet.rows[header_row]
     seen: dict[str, int] = {}
     totals_memo: dict[str, bool | None] = {}
+    read = frozenset((heading_column, *years))
     for index in range(header_row + 1, len(sheet.rows)):
         row = sheet.rows[index]
         excel_row = index + 1
-        if _is_skipped_row(row, totals_memo):
+        if _is_skipped_row(row, totals_memo, read):
             plan.skipped += 1
             continue
         raw_heading = _cell(row, heading_column)
