@@ -363,10 +363,11 @@ def test_blank_contract_cell_falls_back_to_option(db):
 FY_STYLES = [
     ("2021-22", "2022-23"), ("2021/22", "2022/23"), ("FY 2021-22", "FY 2022-23"),
     ("Year 1 (2021-22)", "Year 2 (2022-23)"), ("FY21/22", "FY22/23"),
+    ("2021-22", "2022-23 (£)"), ("2021-22*", "2022-23 (GBP) *"), ("Year 1 (2021-22) (£)", "FY 2022/23 [forecast]"),
 ]
 
 
-@pytest.mark.parametrize("years", FY_STYLES, ids=[years[0] for years in FY_STYLES])
+@pytest.mark.parametrize("years", FY_STYLES, ids=[" ".join(years) for years in FY_STYLES])
 def test_part_a_financial_year_headers(db, years):
     part_a = part_a_sheet({"Peer mentors": [1000, None], "Programme management": ["£2,500.50", 300]}, years,
                           contract="CON-2")
@@ -377,6 +378,15 @@ def test_part_a_financial_year_headers(db, years):
         ("Programme management", "2021-22"): D("2500.50"), ("Programme management", "2022-23"): D("300.00"),
     }
     assert plan.sheets[0].skipped == 1  # the totals row
+
+
+def test_part_a_header_is_the_row_with_the_most_years_not_a_note_above_it(db):
+    """"title rows, notes and blank rows above it are skipped", even a note naming a year."""
+    for above in ([["First financial year", "2021-22"]], [["Prices for", "2021-22", "and", "2022-23"]]):
+        part_a = part_a_sheet({"Peer mentors": [1000, 2000, 3000]}, contract="CON-2", above=above)
+        plan = dry(db, [part_a], name="pricing.xlsx")
+        got = {values["financial_year"]: values["amount"] for values in rows_of(plan, "allocations")}
+        assert got == {"2021-22": D("1000.00"), "2022-23": D("2000.00"), "2023-24": D("3000.00")}, above
 
 
 def test_part_a_contract_from_option_when_no_labelled_cell(db):

@@ -682,6 +682,11 @@ def parse_stage(value: Any) -> str | None:
 _BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 
 
+def without_brackets_and_markers(text: str) -> str:
+    """The header without words in brackets and ``*`` required markers ("2022-23 (£)*" -> "2022-23")."""
+    return _BRACKETED.sub(" ", text).replace("*", " ").strip()
+
+
 def normalise_header(text: Any) -> str:
     """Header key: lower-case, no `*`, no words in brackets, no punctuation.
 
@@ -695,7 +700,7 @@ def normalise_header(text: Any) -> str:
         return ""
     if not isinstance(text, str):
         text = shown(text).strip("'")
-    text = _BRACKETED.sub(" ", text.lower()).replace("*", " ")
+    text = without_brackets_and_markers(text.lower())
     text = re.sub(r"['\u2018\u2019`]", "", text)
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -177,20 +178,39 @@ def _best_header_guess(sheet: Sheet, schema: SheetSchema) -> tuple[int, set[str]
 
 
 def _part_a_header(sheet: Sheet) -> tuple[int, int, dict[int, str]] | None:
-    """Part A: the row with financial-year headers -> (row, heading column, {column: FY})."""
+    """Part A: the header row -> (row, heading column, {column: FY}).
+
+    The row with the most financial-year headers (a note above the table may name a year
+    too); on a tie, one whose heading column reads 'Expenditure heading', else the first."""
+    best: tuple[tuple[int, bool], tuple[int, int, dict[int, str]]] | None = None
     for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
-        years: dict[int, str] = {}
-        for column, value in enumerate(row):
-            if isinstance(value, str) and value.strip():
-                try:
-                    years[column] = cells.parse_financial_year(value)
-                except cells.CellError:
-                    continue
-        if years:
-            first_year_column = min(years)
-            text_columns = [c for c, v in enumerate(row[:first_year_column]) if not cells.is_blank(v)]
-            heading_column = text_columns[0] if text_columns else max(first_year_column - 1, 0)
-            return index, heading_column, years
+        years = {column: year for column, value in enumerate(row) if (year := _year_heading(value)) is not None}
+        if not years:
+            continue
+        first_year_column = min(years)
+        text_columns = [c for c, v in enumerate(row[:first_year_column]) if not cells.is_blank(v)]
+        heading_column = text_columns[0] if text_columns else max(first_year_column - 1, 0)
+        labelled = cells.normalise_header(_cell(row, heading_column)) == cells.normalise_header(schemas.PART_A_HEADING)
+        score = (len(years), labelled)
+        if best is None or score > best[0]:
+            best = (score, (index, heading_column, years))
+    return best[1] if best else None
+
+
+_WORDS_IN_BRACKETS = re.compile(r"\([^)\d]*\)|\[[^\]\d]*\]")  # no digits: "(£)", "[forecast]", not "(2021-22)"
+
+
+def _year_heading(value: Any) -> str | None:
+    """The FY a Part A column header names, or None. Like any header it may carry a required
+    marker or words in brackets ('2022-23 (£)', '2021-22*'); 'Year 1 (2021-22)' names its year
+    in the brackets."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    for text in (value, _WORDS_IN_BRACKETS.sub(" ", value).replace("*", " "), cells.without_brackets_and_markers(value)):
+        try:
+            return cells.parse_financial_year(text)
+        except cells.CellError:
+            continue
     return None
 
 
