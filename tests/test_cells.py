@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -336,13 +336,15 @@ def test_parse_yes_no_rejects(value):
         ("1-to-1", "one_to_one"), ("1 to 1", "one_to_one"), ("Individual", "one_to_one"),
         ("Group", "group"), ("group", "group"), ("Group facilitation", "group"),
         ("GROUP  FACILITATION", "group"), (" Group-facilitation ", "group"),
+        (time(1, 1), "one_to_one"), (timedelta(hours=1, minutes=1), "one_to_one"),  # 1:1 as Excel stores it
     ],
 )
 def test_parse_support_type(value, expected):
     assert parse_support_type(value) == expected
 
 
-@pytest.mark.parametrize("value", ["Team", "11", 11, "one", "groups of three", "1:2", True])
+@pytest.mark.parametrize("value", ["Team", "11", 11, "one", "groups of three", "1:2", True, time(1, 2),
+                                   datetime(2021, 1, 1, 1, 1)])
 def test_parse_support_type_rejects(value):
     _rejects(parse_support_type, value, "expected One-to-one")
 

@@ -631,6 +631,10 @@ _SUPPORT_TYPES = {
 }
 
 
+# 1:1 typed into an ordinary cell: Excel stores the time 01:01 (a duration with [h]:mm)
+_ONE_TO_ONE_AS_A_TIME = (time(1, 1), timedelta(hours=1, minutes=1))
+
+
 def parse_support_type(value: Any) -> str | None:
     """``'one_to_one'`` or ``'group'`` from the spellings of spreadsheets.md.
 
@@ -638,6 +642,8 @@ def parse_support_type(value: Any) -> str | None:
     ``Individual``. Group: ``Group``, ``Group facilitation``. Any case/spacing.
     """
     expected = "One-to-one (or 1:1, Individual) or Group (or Group facilitation)"
+    if value in _ONE_TO_ONE_AS_A_TIME:
+        return ONE_TO_ONE
     text = _enumeration_text(value, expected)
     if text is None:
         return None
