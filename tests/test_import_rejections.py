@@ -206,8 +206,15 @@ def test_same_key_twice_with_different_values(db):
     rows = [engagement_row(), engagement_row({"Days delivered": 7})]
     lines = errors_of(db, quarterly_return(engagements=rows))
     assert len(lines) == 1
-    assert parts_of(lines[0])[1:3] == ("Engagements", "3")
+    assert parts_of(lines[0])[1:4] == ("Engagements", "3", "Contract reference, Package ID, Participant ID")
     assert "same key as row 2" in lines[0]
+
+
+def test_same_key_twice_names_the_columns_as_the_sheet_heads_them(db):
+    rows = [day_rate_row(), day_rate_row({"Day rate": 450})]
+    spec = SheetSpec("Part B", rows, contract_label="CON-1", headers={"Role": "Role *", "Level": "level (grade)"})
+    (line,) = errors_of(db, [spec])
+    assert parts_of(line)[1:4] == ("Part B", "5", "Role *, level (grade)")
 
 
 def test_required_column_missing_named_at_the_header_row(db):

@@ -758,8 +758,10 @@ def _limit_problem(column_type: Any, value: Any) -> str | None:
     return None
 
 
-def _duplicates(context: _Context, plan: SheetPlan, key_fields: tuple[str, ...]) -> None:
-    """Two rows with one key: identical ones count once, different ones are an error."""
+def _duplicates(context: _Context, plan: SheetPlan, key_fields: tuple[str, ...], headers: dict[str, str]) -> None:
+    """Two rows with one key: identical ones count once, different ones are an error (naming the
+    key's columns as the sheet heads them)."""
+    key_columns = ", ".join(header for name in key_fields if (header := headers.get(_KEY_COLUMNS.get(name, name))))
     first: dict[tuple, RowPlan] = {}
     kept: list[RowPlan] = []
     for row in plan.rows:
@@ -771,7 +773,7 @@ def _duplicates(context: _Context, plan: SheetPlan, key_fields: tuple[str, ...])
             continue
         if key in first:
             if first[key].values != row.values:
-                context.problem(plan.sheet, row.row, ", ".join(key_fields),
+                context.problem(plan.sheet, row.row, key_columns,
                                 f"this row has the same key as row {first[key].row} but different values")
             else:
                 plan.skipped += 1
@@ -779,6 +781,9 @@ def _duplicates(context: _Context, plan: SheetPlan, key_fields: tuple[str, ...])
         first[key] = row
         kept.append(row)
     plan.rows = kept
+
+
+_KEY_COLUMNS = {"contract_id": "contract_reference", "la_code": "la"}  # key field -> the column it is read from
 
 
 def _key_part(value: Any) -> Any:
@@ -833,7 +838,7 @@ def plan_import(session: Session, file_name: str, data: bytes, contract_option: 
                 _VALIDATORS[kind](context, item, parsed, sheet_plan)
             else:
                 _SCOPED_VALIDATORS[kind](context, item, parsed, sheet_plan, sheet_label)
-        _duplicates(context, sheet_plan, _MODEL_KEYS[kind])
+        _duplicates(context, sheet_plan, _MODEL_KEYS[kind], item.headers)
         plan.sheets.append(sheet_plan)
 
     kinds = {item.schema.workbook_kind if item.schema else schemas.PRICING_SCHEDULE for item in located}
