@@ -105,11 +105,13 @@ def test_hidden_and_unknown_sheets_are_ignored_and_listed(db):
         SheetSpec("Old engagements", broken, hidden=True),
         SheetSpec("Survey", broken, hidden=True),
         SheetSpec("Lookups", [{"Colour": "Red"}]),
+        SheetSpec("Lists", [{"LA": la, "Support type": kind, "Role": role} for la, kind, role in [
+            ("Sefton", "One-to-one", "Chief Executive"), ("Knowsley", "Group", "Lead Member")]]),
     ])
     assert [sheet.sheet for sheet in plan.sheets] == ["Engagements"]
     assert plan.ignored_sheets == [
         "Notes (not a sheet the importer reads)", "Old engagements (hidden)", "Survey (hidden)",
-        "Lookups (not a sheet the importer reads)",
+        "Lookups (not a sheet the importer reads)", "Lists (not a sheet the importer reads)",
     ]
 
 

@@ -281,12 +281,13 @@ def _locate(sheet: Sheet, file_name: str, errors: list[Problem]) -> _Located | N
             return _Located(sheet, None, header_row, {"heading": heading_column}, {})
     # Several schemas can fit one header (an
     # Engagements header holds LA status's one required column, LA; a Finance header holds
-    # Part B's Role and Day rate), so the schema that explains the most columns wins.
+    # Part B's Role and Day rate), so the schema that explains the most columns wins. A header
+    # must hold two of a schema's columns: a list of LAs for drop-downs is not an LA status sheet.
     best: tuple[int, int, int] | None = None
     located = None
     for position, schema in enumerate(schemas.SCHEMAS):
         found = _find_header(sheet, schema)
-        if found is not None:
+        if found is not None and len(found[1]) >= 2:
             score = (-len(found[1]), -len(schema.required), position)
             if best is None or score < best:
                 best, located = score, _Located(sheet, schema, *found)
