@@ -342,6 +342,19 @@ def test_contract_from_labelled_cell(db, label):
     assert plan.contract_reference == "CON-2"
 
 
+@pytest.mark.parametrize("label_row, expected", [
+    (["Contract reference", None, "CON-2"], "CON-2"),  # the label spans merged cells: the value further right
+    (["Contract reference", None, "Supplier", "Example Consulting Ltd"], "CON-1"),  # blank: the option, not 'Supplier'
+    (["Contract reference", None, None, None, "CON-2"], "CON-1"),  # too far right to be its value
+], ids=["merged label", "blank then another label", "too far"])
+def test_labelled_cell_value_is_its_right_hand_neighbour(db, label_row, expected):
+    """"the value in the cell to its right), else the importer's contract option"."""
+    rows = [engagement_row({"Contract reference": OMIT})]
+    plan = dry(db, [SheetSpec("Engagements", rows, above=[label_row, []])], contract="CON-1")
+    assert len(rows_of(plan, "engagements")) == 1
+    assert plan.contract_reference == expected
+
+
 def test_labelled_cell_on_one_sheet_serves_the_workbook(db):
     sheets = quarterly_return(engagements=[engagement_row({"Contract reference": OMIT})],
                               survey=[stored_survey_row({"Contract reference": OMIT})])

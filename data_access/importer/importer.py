@@ -214,20 +214,26 @@ def _year_heading(value: Any) -> str | None:
     return None
 
 
-def _contract_label_cell(sheet: Sheet, above_row: int) -> tuple[int, Any] | None:
-    """(Excel row, value) of the cell right of a cell labelled ``Contract reference`` above the table."""
+def _contract_label_cell(sheet: Sheet, above_row: int, known: Callable[[str], bool]) -> tuple[int, Any] | None:
+    """(Excel row, value) of the cell right of a cell labelled ``Contract reference`` above the table.
+
+    "the value in the cell to its right": when that cell is blank (a label over merged cells), a
+    cell up to two further right that names a ``known`` contract; never the next label along."""
     for row_index, row in enumerate(sheet.rows[: max(above_row, 0)]):
         for index, value in enumerate(row):
             if isinstance(value, str) and cells.normalise_header(value) == "contract reference":
-                for candidate in row[index + 1 : index + 4]:
-                    if not cells.is_blank(candidate):
+                right = _cell(row, index + 1)
+                if not cells.is_blank(right):
+                    return row_index + 1, right
+                for candidate in row[index + 2 : index + 4]:
+                    if isinstance(candidate, str) and known(candidate.strip()):
                         return row_index + 1, candidate
     return None
 
 
-def _labelled_contract(sheet: Sheet, above_row: int) -> str | None:
+def _labelled_contract(sheet: Sheet, above_row: int, known: Callable[[str], bool]) -> str | None:
     """The value right of a cell labelled ``Contract reference`` above the table."""
-    found = _contract_label_cell(sheet, above_row)
+    found = _contract_label_cell(sheet, above_row, known)
     if found is None:
         return None
     try:
@@ -647,7 +653,7 @@ def _validate_part_a(context: _Context, located: _Located, plan: SheetPlan, labe
         context.problem(name, header_row + 1, "financial year", "the same financial year heads two columns")
         return
     reference = label or context.contract_option
-    label_cell = _contract_label_cell(sheet, header_row)
+    label_cell = _contract_label_cell(sheet, header_row, context.known_contract)
     row_of_reference = label_cell[0] if label_cell else header_row + 1  # the label's row, else the table's
     if not reference:
         context.problem(name, row_of_reference, "Contract reference",
@@ -821,15 +827,15 @@ def plan_import(session: Session, file_name: str, data: bytes, contract_option: 
         return plan
 
     # "the workbook has it in a cell labelled Contract reference": above a table, or on another sheet
-    labels = [_labelled_contract(item.sheet, item.header_row) for item in located]
-    labels += [_labelled_contract(sheet, HEADER_SEARCH_ROWS) for sheet in other_sheets]
+    labels = [_labelled_contract(item.sheet, item.header_row, context.known_contract) for item in located]
+    labels += [_labelled_contract(sheet, HEADER_SEARCH_ROWS, context.known_contract) for sheet in other_sheets]
     label = next((found for found in labels if found), None)
     located.sort(key=lambda item: _ORDER.index(item.schema.kind if item.schema else "allocations"))
     for item in located:
         schema = item.schema
         kind = schema.kind if schema else "allocations"
         sheet_plan = SheetPlan(item.sheet.name, kind, schema.title if schema else "Part A")
-        sheet_label = _labelled_contract(item.sheet, item.header_row) or label
+        sheet_label = _labelled_contract(item.sheet, item.header_row, context.known_contract) or label
         if schema is None:
             _validate_part_a(context, item, sheet_plan, sheet_label)
             _check_column_limits(context, item, sheet_plan)
