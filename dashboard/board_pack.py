@@ -34,7 +34,7 @@ from dashboard import timeline_views as tv
 from dashboard.charts import FONT, OKABE_ITO, TARGET_COLOUR, spec_json
 from dashboard.charts.finance import burn_up_chart
 from dashboard.charts.timelines import gantt_chart
-from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SUPPRESSED, count_text
+from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SUPPRESSED, count_text, one_la_contracts
 from dashboard.finance import finance_flags
 from dashboard.calendar import financial_year_of
 from dashboard.records import (
@@ -82,18 +82,26 @@ class OversightRecords(Protocol):
 # ---------------------------------------------------------------- section tables
 
 
-def kpi_frame(summary: dict[str, Any]) -> pd.DataFrame:
+_COUNTS = {"Eligible": "eligible", "Met": "met", "Not met": "not_met", "No baseline": "no_baseline",
+           "No response": "no_response", "Pending": "pending", "In progress": "in_progress"}
+
+
+def kpi_frame(summary: dict[str, Any], one_la_contracts: frozenset[str] = frozenset()) -> pd.DataFrame:
+    """The summary's KPIs for the Board. A contract whose participants all lie in one LA
+    (``one_la_contracts``) is about that LA: its counts of 1 to 4 are ``[c]``, and so is its rate
+    when its met or eligible count is."""
     rows = []
     for item in summary["kpis"]:
         low = item["eligible"] < RELIABLE_FROM and item["rate"] is not None
+        counts = {column: count_text(item[key], aggregate_only=True, identifies_la=item["contract"] in one_la_contracts)
+                  for column, key in _COUNTS.items()}
+        hidden = SUPPRESSED in (counts["Met"], counts["Eligible"])
         rows.append({
             "Contract": item["contract"], "KPI": KPI_NAMES.get(item["kpi"], item["kpi"]), "Target": item["target"],
-            "Eligible": item["eligible"], "Met": item["met"], "Not met": item["not_met"],
-            "No baseline": item["no_baseline"], "No response": item["no_response"], "Pending": item["pending"],
-            "In progress": item["in_progress"],
-            "Rate": item["rate"] if item["rate"] is not None else "no data",
-            "95 % CI low": item["ci_low"] if item["ci_low"] is not None else "no data",
-            "95 % CI high": item["ci_high"] if item["ci_high"] is not None else "no data",
+            **{column: count if count == SUPPRESSED else int(count) for column, count in counts.items()},
+            "Rate": SUPPRESSED if hidden else item["rate"] if item["rate"] is not None else "no data",
+            "95 % CI low": SUPPRESSED if hidden else item["ci_low"] if item["ci_low"] is not None else "no data",
+            "95 % CI high": SUPPRESSED if hidden else item["ci_high"] if item["ci_high"] is not None else "no data",
             "Reliability": LOW_RELIABILITY if low else "",
         })
     return pd.DataFrame(rows, columns=["Contract", "KPI", "Target", "Eligible", "Met", "Not met", "No baseline",
@@ -170,7 +178,7 @@ def _png(chart) -> bytes | None:
 
 def kpi_chart(frame: pd.DataFrame):
     """Rates with 95 % intervals against the target; [u] rates are hollow and labelled."""
-    shown = frame[frame["Rate"] != "no data"].copy()
+    shown = frame[~frame["Rate"].isin(["no data", SUPPRESSED])].copy()
     if shown.empty:
         return None
     shown["Label"] = shown["Contract"] + " " + shown["KPI"].str.split(":").str[0]
@@ -291,7 +299,7 @@ def build_board_pack(data: OversightRecords, as_of: date, imports: Iterable[Mapp
     writer = _Writer(buffer)
     _cover(writer, as_of, imports)
 
-    kpis = kpi_frame(summary)
+    kpis = kpi_frame(summary, one_la_contracts(data.units))
     sheet = writer.sheet("KPIs", f"KPIs as at {as_of:%d %B %Y}",
                          "KPI 1 (one-to-one) and KPI 2 (group): participants more confident and showing impact "
                          "within 3 months of support ending.")

@@ -8,6 +8,11 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
+
+from dashboard.records import Unit
+
 LOW_RELIABILITY = "[u]"
 SUPPRESSED = "[c]"
 SMALL_COUNT_MAX = 4
@@ -27,3 +32,17 @@ def count_text(count: int, aggregate_only: bool, identifies_la: bool) -> str:
     if aggregate_only and identifies_la and 1 <= count <= SMALL_COUNT_MAX:
         return SUPPRESSED
     return str(count)
+
+
+def las_by_contract(units: Iterable[Unit]) -> dict[str, set[str]]:
+    """Contract -> the LAs of its units."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for unit in units:
+        found[unit.contract].add(unit.la_code)
+    return found
+
+
+def one_la_contracts(units: Iterable[Unit]) -> frozenset[str]:
+    """Contracts whose units all lie in one LA: their figures are about that LA (an adviser
+    call-off for one council tells as much as an LA filter)."""
+    return frozenset(contract for contract, codes in las_by_contract(units).items() if len(codes) == 1)

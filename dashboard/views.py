@@ -32,6 +32,7 @@ from dashboard.coverage import (
     targeting_share,
     unsupported_priority_las,
 )
+from dashboard import disclosure as disclosure_rules
 from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SMALL_COUNT_MAX, SUPPRESSED, count_text
 from dashboard.finance import spend_against_allocations
 from dashboard.kpi import (
@@ -74,6 +75,21 @@ class Disclosure:
 
     aggregate_only: bool = False
     la_level: bool = False  # the figures are about one LA (LA filter or LA slice)
+    one_la_contracts: frozenset[str] = frozenset()  # contracts whose units in view all lie in one LA
+
+    def of_units(self, units: Iterable[Unit]) -> Disclosure:
+        """The same viewer, told which figures are about one LA: every figure when the units in
+        view lie in one LA, and a contract's figures when its units do (an adviser call-off for
+        one council tells as much as an LA filter)."""
+        if not self.aggregate_only:
+            return self
+        units = list(units)
+        return replace(self, la_level=self.la_level or len({unit.la_code for unit in units}) == 1,
+                       one_la_contracts=disclosure_rules.one_la_contracts(units))
+
+    def of_contract(self, contract: str) -> Disclosure:
+        """The disclosure for one contract's figures."""
+        return replace(self, la_level=True) if not self.la_level and contract in self.one_la_contracts else self
 
     def count(self, value: int) -> str:
         return count_text(value, self.aggregate_only, self.la_level)
@@ -213,6 +229,7 @@ class KpiDisplay:
 
 
 def display_kpi(result: KpiResult, disclosure: Disclosure = Disclosure()) -> KpiDisplay:
+    disclosure = disclosure.of_contract(result.contract)
     number = KPI_NUMBER.get(result.kpi, result.kpi)
     people = KPI_PEOPLE.get(result.kpi, "participants")
     target = f"{round(result.target * 100, 1):g} %"
@@ -312,7 +329,7 @@ def status_frame(displays: Sequence[KpiDisplay], disclosure: Disclosure, label_o
         total = sum(getattr(r, status) for status in STATUSES)
         for order, status in enumerate(STATUSES):
             count = getattr(r, status)
-            shown = disclosure.count(count)
+            shown = disclosure.of_contract(r.contract).count(count)
             rows.append({
                 "Label": label_of(r),
                 "KPI": KPI_NAMES.get(r.kpi, r.kpi),
@@ -374,6 +391,7 @@ def kpi_page(
     financial_year: str | None, disclosure: Disclosure, detail_contract: str | None,
 ) -> KpiPage:
     """Everything the KPIs page draws, for the contracts in scope."""
+    disclosure = disclosure.of_units(units)
     outcomes = kpi_outcomes(units, responses, as_of, financial_year)
     results = sorted(kpi_results(outcomes, contracts), key=_kpi_order)
     headline = [display_kpi(r, disclosure) for r in results]
@@ -390,6 +408,7 @@ def kpi_page(
     detail = detail_contract if detail_contract in {r.contract for r in results} else default_detail_contract(results)
     detail_outcomes = [o for o in outcomes if o.unit.contract == detail]
     detail_contracts = [c for c in contracts if c.reference == detail]
+    disclosure = disclosure.of_contract(detail) if detail else disclosure  # the detail is one contract's
     trend = _trend(detail_outcomes, detail_contracts, disclosure)
     slices = {
         name: _slice(detail_outcomes, detail_contracts, disclosure, key, title, labels)
@@ -437,7 +456,7 @@ def _status_table(displays: Sequence[KpiDisplay], disclosure: Disclosure) -> pd.
     for d in displays:
         row = {"Contract": d.result.contract, "KPI": KPI_NAMES.get(d.result.kpi, d.result.kpi)}
         for status in STATUSES:
-            row[STATUS_NAMES[status]] = disclosure.count(getattr(d.result, status))
+            row[STATUS_NAMES[status]] = disclosure.of_contract(d.result.contract).count(getattr(d.result, status))
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -901,6 +920,7 @@ def overview_page(
     contracts: Sequence[ContractTerms], units: Sequence[Unit], responses, allocations, invoice_lines, milestones,
     las: Sequence[LocalAuthority], as_of: date, financial_year: str | None, disclosure: Disclosure,
 ) -> OverviewPage:
+    disclosure = disclosure.of_units(units)
     results = sorted(kpi_results(kpi_outcomes(units, responses, as_of, financial_year), contracts), key=_kpi_order)
     displays = [display_kpi(r, disclosure) for r in results]
     titles = {c.reference: c.title for c in contracts}

@@ -13,7 +13,7 @@ import pytest
 
 from dashboard import cli
 from dashboard.board_pack import build_board_pack, write_board_pack_from_database
-from dashboard.disclosure import LOW_RELIABILITY, SUPPRESSED
+from dashboard.disclosure import LOW_RELIABILITY, SUPPRESSED, one_la_contracts
 from tests.small_db import PARTICIPANT_NAMES, small_db_url  # noqa: F401
 
 AS_OF = date(2022, 6, 30)
@@ -66,19 +66,32 @@ def test_sheets_and_cover(pack):
     assert any(SUPPRESSED in text for text in texts) and any(LOW_RELIABILITY in text for text in texts)
 
 
-def test_kpis_equal_the_summary(pack, summary):
+def test_kpis_equal_the_summary(pack, summary, small_db_url):  # noqa: F811
+    """The summary's figures, except that a contract whose participants all lie in one LA shows
+    its counts of 1 to 4 (and a rate resting on them) as [c], as the pages do for the Board."""
+    from data_access.db import make_engine
+    from data_access.queries import load
+
+    one_la = one_la_contracts(load(make_engine(small_db_url)).units)
     rows = table(pack["KPIs"], "KPI results by contract")
     assert len(rows) == len(summary["kpis"])
+    suppressed = 0
     for row, item in zip(rows, summary["kpis"]):
         assert row["Contract"] == item["contract"]
+        hidden = item["contract"] in one_la and (1 <= item["met"] <= 4 or 1 <= item["eligible"] <= 4)
+        suppressed += hidden
         for column, key in (("Eligible", "eligible"), ("Met", "met"), ("Not met", "not_met"),
                             ("No baseline", "no_baseline"), ("No response", "no_response"),
-                            ("Pending", "pending"), ("In progress", "in_progress"), ("Target", "target")):
-            assert row[column] == item[key], column
+                            ("Pending", "pending"), ("In progress", "in_progress")):
+            small = item["contract"] in one_la and 1 <= item[key] <= 4
+            assert row[column] == (SUPPRESSED if small else item[key]), column
+        assert row["Target"] == item["target"]
         for column, key in (("Rate", "rate"), ("95 % CI low", "ci_low"), ("95 % CI high", "ci_high")):
-            assert row[column] == (item[key] if item[key] is not None else "no data"), column
+            expected = SUPPRESSED if hidden else item[key] if item[key] is not None else "no data"
+            assert row[column] == expected, column
         assert row["Reliability"] == (LOW_RELIABILITY if item["rate"] is not None and item["eligible"] < 5 else None)
     assert any(row["Reliability"] == LOW_RELIABILITY for row in rows)
+    assert suppressed, "the small database's adviser call-off (Sefton only) has a KPI of 1 to 4 participants"
 
 
 def test_coverage_equals_the_summary(pack, summary):

@@ -188,6 +188,22 @@ def test_board_la_level_small_counts_are_suppressed(app, records):
     assert "[c]" in set(rates["Rate"])
 
 
+def test_board_small_counts_of_a_contract_in_one_la_are_suppressed_without_an_la_filter(app, records):
+    """A contract whose units all lie in one LA (an adviser call-off for one council) tells as
+    much as an LA filter: clearing the filter must not show its small counts to the Board."""
+    one_la = [contract for contract in sorted({u.contract for u in records.units})
+              if len({u.la_code for u in records.units if u.contract == contract}) == 1]
+    small = [r for r in _expected(records) if r.contract in one_la and (1 <= r.met <= 4 or 1 <= r.eligible <= 4)]
+    assert small, "the demo data has a one-LA contract with small counts"
+    board, admin = app("board"), app("admin")
+    for result in small:
+        label = f"**{result.contract}** · {_kpi_label(result)}"
+        assert "[c]" in next(s for s in _sentences(board) if s.startswith(label))
+        assert "[c]" not in next(s for s in _sentences(admin) if s.startswith(label))
+    shown = " ".join(" ".join(map(str, frame.value.astype(str).values.ravel())) for frame in board.dataframe)
+    assert "[c]" in shown
+
+
 def test_other_roles_see_la_level_counts(app, records):
     code, result = _la_with_small_counts(records)
     at = app("admin", la=code)

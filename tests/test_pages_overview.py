@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.calendar import financial_year_of
 from dashboard.coverage import coverage_by_year
+from dashboard.disclosure import one_la_contracts
 from dashboard.finance import spend_against_allocations
 from dashboard.kpi import compute_kpis, plain_english_status, targets_from_contracts
 from dashboard.timelines import deadlines_within, derived_obligations
@@ -42,11 +43,17 @@ def test_headline_kpis_in_plain_english(app, records):
     bullets = [m.value for m in at.markdown if m.value.startswith("- KPI ")]
     results = compute_kpis(records.units, records.responses, targets_from_contracts(records.contracts), AS_OF)
     assert len(bullets) == len(results)
+    one_la = one_la_contracts(records.units)
     for result in results:
-        if result.eligible >= 5:
+        if result.contract in one_la and (1 <= result.met <= 4 or 1 <= result.eligible <= 4):
+            # every participant in one LA: small counts are [c] for the Board, as with an LA filter
+            assert not any(f"{result.met} of {result.eligible} " in b for b in bullets)
+        elif result.eligible >= 5:
             assert f"- {plain_english_status(result)}" in bullets
         elif result.eligible:
             assert any(f"{result.met} of {result.eligible} " in b and "[u]" in b for b in bullets)
+    assert any("[c]" in b for b in bullets) == any(
+        r.contract in one_la and (1 <= r.met <= 4 or 1 <= r.eligible <= 4) for r in results)
 
 
 def test_each_contract_links_to_its_kpis_keeping_the_filters(app, records):
