@@ -473,6 +473,12 @@ def _status_summary(displays: Sequence[KpiDisplay], disclosure: Disclosure) -> s
     return f"Of {disclosure.count(everyone)} participants in the KPIs: {parts}."
 
 
+def _chart_percent(row: pd.Series) -> str:
+    """A charted rate as the sentences and labels write it (from met / eligible, not from the
+    frame's one-decimal rate: 6 of 11 is 54.5 there, and 55 %, not 54 %)."""
+    return percent(row["Met"] / row["Eligible"])
+
+
 def _trend(outcomes, contracts, disclosure) -> Section:
     results = kpi_results(outcomes, contracts, end_quarter)
     results = [r for r in results if r.group is not None]
@@ -488,7 +494,7 @@ def _trend(outcomes, contracts, disclosure) -> Section:
         last = shown.iloc[-1]
         summary = (
             f"{len(set(r.group for r in results))} quarters of package ends; the latest quarter with a reliable rate, "
-            f"{last['Label']}, shows {last['Rate (%)']:.0f} % for {last['KPI']} (target {last['Target (%)']:g} %)."
+            f"{last['Label']}, shows {_chart_percent(last)} % for {last['KPI']} (target {last['Target (%)']:g} %)."
         )
     return Section(chart, table, summary)
 
@@ -506,8 +512,8 @@ def _slice(outcomes, contracts, disclosure, key, title, labels) -> Section:
     best = chart.sort_values("Rate (%)", ascending=False).iloc[0]
     worst = chart.sort_values("Rate (%)").iloc[0]
     summary = (
-        f"By {title.lower()}: highest rate {best['Rate (%)']:.0f} % ({best['Label']}, {best['KPI']}), "
-        f"lowest {worst['Rate (%)']:.0f} % ({worst['Label']}, {worst['KPI']})."
+        f"By {title.lower()}: highest rate {_chart_percent(best)} % ({best['Label']}, {best['KPI']}), "
+        f"lowest {_chart_percent(worst)} % ({worst['Label']}, {worst['KPI']})."
     )
     return Section(chart, table, summary)
 

@@ -221,3 +221,14 @@ def test_an_empty_database_gives_a_helpful_message(tmp_path, monkeypatch):
     at.switch_page("pages/kpis.py").run()
     assert not at.exception
     assert any("No participants yet" in info.value for info in at.info)
+
+
+def test_chart_summaries_write_rates_as_the_sentences_do():
+    """The text alternative of a rate chart says what its labels say: 6 of 11 met is 55 %
+    (the chart frame keeps 54.5, which a plain format would write as 54 %)."""
+    import pandas as pd
+
+    from dashboard import views
+
+    row = pd.Series({"Met": 6, "Eligible": 11, "Rate (%)": 54.5})
+    assert views._chart_percent(row) == views.percent(6 / 11) == "55"
