@@ -476,7 +476,7 @@ def _status_summary(displays: Sequence[KpiDisplay], disclosure: Disclosure) -> s
 def _chart_percent(row: pd.Series) -> str:
     """A charted rate as the sentences and labels write it (from met / eligible, not from the
     frame's one-decimal rate: 6 of 11 is 54.5 there, and 55 %, not 54 %)."""
-    return percent(row["Met"] / row["Eligible"])
+    return percent(int(row["Met"]) / int(row["Eligible"]))
 
 
 def _trend(outcomes, contracts, disclosure) -> Section:
