@@ -125,8 +125,9 @@ if not burn.forecast_table.empty:
 
 # --- Day rates ------------------------------------------------------------------------------
 st.header("Day rates against the caps")
-st.caption("Each line's day rate is compared with its own cap: £800 at executive level where the contract sets an "
-           "executive cap (SEND sector-led improvement), otherwise the contract's cap (£600).")
+st.caption("Each line's day rate is compared with its own cap from the contract register: the executive cap for "
+           "executive-level lines where the contract sets one, otherwise the contract's day-rate cap. Lines of a "
+           "contract with no cap are shown in a panel of their own and never flagged.")
 chart_with_table(chart(day_rate_chart, page.rates), page.rates, page.rates_sentence, key="finance_rates",
                  file_stem="day_rates")
 

@@ -136,7 +136,9 @@ def _day_rate_layout(with_caps: bool) -> dict:
             x="Cap (£):Q", text=alt.value("cap")
         )
         layers += [rule, rule_label]
-    chart = alt.layer(*layers, data=alt.NamedData(DAY_RATES)).properties(width=320, height=180).facet(
-        column=alt.Column("Cap rule:N", title=None)
+    # Two panels a row: three (executive, other levels, no cap) side by side ran past the page's
+    # right edge and hid the bars above the cap.
+    chart = alt.layer(*layers, data=alt.NamedData(DAY_RATES)).properties(width=340, height=180).facet(
+        facet=alt.Facet("Cap rule:N", title=None), columns=2
     ).resolve_scale(x="independent")
     return _configured(chart).to_dict()
