@@ -116,10 +116,11 @@ for check in checks:
     for sheet in upload_flow.preview(check.plan, names):
         counts = sheet.counts
         st.markdown(f"**{sheet.sheet}**: " + ", ".join(f"{label.lower()} {number}" for label, number in counts.items()))
-        for flag in sheet.flags[:50]:
-            st.warning(flag, icon=":material/flag:")
-        if len(sheet.flags) > 50:
-            st.warning(f"… and {len(sheet.flags) - 50} more flags.")
+        if sheet.flags:  # one line and a table, so hundreds of flags never push Confirm out of reach
+            st.warning(f"{len(sheet.flags)} flag(s) on this sheet: for attention, not errors; the rows can still be "
+                       "imported.", icon=":material/flag:")
+            with st.expander(f"Flags ({len(sheet.flags)})", expanded=len(sheet.flags) <= 5):
+                st.dataframe(upload_flow.flag_table(sheet.flags), hide_index=True, width="stretch")
         if not sheet.inserted.empty:
             with st.expander(f"New rows ({len(sheet.inserted)})"):
                 st.dataframe(sheet.inserted, hide_index=True, width="stretch")

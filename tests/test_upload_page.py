@@ -256,3 +256,16 @@ def test_the_preview_shows_vanished_rows_and_flags(app_db):
     assert sheet.counts["No longer in this return (kept, flagged)"] == 2
     assert set(sheet.vanished["Package ID"]) == {"PKG-2", "PKG-3"}
     assert any("below the minimum package" in flag for flag in sheet.flags)
+    table = upload_flow.flag_table(sheet.flags)
+    assert list(table["Flag"]) == sheet.flags and list(table["No."]) == list(range(1, len(sheet.flags) + 1))
+
+
+def test_flags_are_one_line_and_a_table_so_confirm_stays_in_reach(app_db):
+    at = upload_page()
+    short = wb.xlsx(wb.quarterly_return(engagements=[wb.engagement_row(**{"Days delivered": 1})]))
+    at.file_uploader[0].set_value(("short.xlsx", short, XLSX)).run()
+    assert not at.exception, at.exception
+    assert texts(at.warning) == ["1 flag(s) on this sheet: for attention, not errors; the rows can still be imported."]
+    flags = next(frame.value for frame in at.dataframe if list(frame.value.columns) == ["No.", "Flag"])
+    assert len(flags) == 1 and "below the minimum package" in flags["Flag"][0]
+    assert [button for button in at.button if button.key == "upload_confirm"]

@@ -96,6 +96,12 @@ def error_rows(problems: Iterable[Problem]) -> list[dict[str, Any]]:
     return [{"File": p.file, "Sheet": p.sheet, "Row": p.row, "Column": p.column, "Message": p.message} for p in problems]
 
 
+def flag_table(flags: Iterable[str]) -> pd.DataFrame:
+    """A sheet's flags, one a row, numbered as listed."""
+    flags = list(flags)
+    return pd.DataFrame({"No.": range(1, len(flags) + 1), "Flag": flags})
+
+
 def error_table(checks: Iterable[FileCheck]) -> pd.DataFrame:
     """Every error of every file: file, sheet, row (as Excel numbers it), column, message."""
     rows = [row for check in checks for row in error_rows(sorted_problems(check.plan.errors))]
