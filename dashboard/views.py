@@ -33,6 +33,7 @@ from dashboard.coverage import (
     unsupported_priority_las,
 )
 from dashboard import disclosure as disclosure_rules
+from dashboard import timeline_views
 from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SMALL_COUNT_MAX, SUPPRESSED, count_text
 from dashboard.finance import spend_against_allocations
 from dashboard.kpi import (
@@ -47,17 +48,16 @@ from dashboard.kpi import (
     targets_from_contracts,
     unit_outcomes,
 )
-from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, LocalAuthority, Unit
+from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, LAStatus, LocalAuthority, Unit
 from dashboard.registry import entry, verdict_id
 from dashboard.charts import STATUS_LABELS
-from dashboard.timelines import deadlines_within, derived_obligations
 
 SUPPORT_TYPE_NAMES = {ONE_TO_ONE: "One-to-one", GROUP: "Group"}
 KPI_NAMES = {ONE_TO_ONE: "KPI 1 (one-to-one)", GROUP: "KPI 2 (group)"}
 STATUS_NAMES = STATUS_LABELS  # one wording per status, shared with the charts
 DEFAULT_MINIMUM_LAS = 15
 CHASE_WITHIN_DAYS = 30
-DEADLINE_DAYS = 60
+DEADLINE_DAYS = timeline_views.DEADLINE_DAYS
 HEX_MAP_YEAR = "2023-24"  # the hex map's LA geography (2023)
 NOT_RECORDED = "Not recorded"
 
@@ -894,21 +894,6 @@ def spend_frame(allocations, invoice_lines, as_of: date, financial_year: str | N
                                         "Spent (%)", "Headings overspent"]), year
 
 
-def deadlines_frame(contracts: Sequence[ContractTerms], milestones, as_of: date, days: int = DEADLINE_DAYS) -> pd.DataFrame:
-    """Milestones and contract obligations (reports, invoices) due within ``days`` of as-of."""
-    items = list(milestones)
-    for contract in contracts:
-        items.extend(derived_obligations(contract, (as_of, as_of + timedelta(days=days))))
-    kinds = {"milestone": "Milestone", "progress_report": "Progress report", "invoice": "Invoice",
-             "case_report": "Case report"}
-    rows = [
-        {"Contract": d.contract, "What": d.name, "Kind": kinds.get(d.kind, d.kind), "Due": d.due_date,
-         "Days left": d.days_left}
-        for d in deadlines_within(items, as_of, days)
-    ]
-    return pd.DataFrame(rows, columns=["Contract", "What", "Kind", "Due", "Days left"])
-
-
 @dataclass(frozen=True)
 class OverviewPage:
     kpis: list[KpiDisplay]
@@ -925,6 +910,7 @@ class OverviewPage:
 def overview_page(
     contracts: Sequence[ContractTerms], units: Sequence[Unit], responses, allocations, invoice_lines, milestones,
     las: Sequence[LocalAuthority], as_of: date, financial_year: str | None, disclosure: Disclosure,
+    statuses: Sequence[LAStatus] = (),
 ) -> OverviewPage:
     disclosure = disclosure.of_units(units)
     results = sorted(kpi_results(kpi_outcomes(units, responses, as_of, financial_year), contracts), key=_kpi_order)
@@ -949,5 +935,6 @@ def overview_page(
         spend=spend,
         spend_year=spend_year,
         spend_summary=spend_text,
-        deadlines=deadlines_frame(contracts, milestones, as_of),
+        # the Timelines page's deadlines, so both pages count the same ones
+        deadlines=timeline_views.deadline_table(contracts, milestones, statuses, {la.code: la.name for la in las}, as_of),
     )

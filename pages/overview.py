@@ -14,6 +14,7 @@ import streamlit as st
 
 from dashboard import views
 from dashboard.access import aggregate_only
+from dashboard.timeline_views import deadline_sentence
 from dashboard.charts import kpis as kpi_charts
 from data_access.queries import home_tables
 from data_access.repositories import Scope
@@ -27,7 +28,8 @@ def _page(_data, url: str, scope: Scope, version: int, as_of: date, fy: str | No
           la_level: bool) -> views.OverviewPage:
     """Keyed by database, scope (the viewer's limits and the filters), data version and every input."""
     return views.overview_page(_data.contracts, _data.units, _data.responses, _data.allocations, _data.invoice_lines,
-                               _data.milestones, _data.las, as_of, fy, views.Disclosure(board, la_level))
+                               _data.milestones, _data.las, as_of, fy, views.Disclosure(board, la_level),
+                               _data.statuses)
 
 
 @st.cache_data(show_spinner=False, max_entries=8, ttl=600)
@@ -99,10 +101,7 @@ else:
     if page.deadlines.empty:
         st.info(f"Nothing is due in the {views.DEADLINE_DAYS} days after {as_of:%d %B %Y}.")
     else:
-        first = page.deadlines.iloc[0]
-        chart_with_table(None, page.deadlines,
-                         f"{len(page.deadlines)} deadlines in the next {views.DEADLINE_DAYS} days; the first is "
-                         f"{first['What']} ({first['Contract']}) on {first['Due']:%d %B %Y}.",
+        chart_with_table(None, page.deadlines, deadline_sentence(page.deadlines, as_of),
                          key="overview_deadlines", file_stem="deadlines")
 
 contracts, imports = _home_tables(url, version)

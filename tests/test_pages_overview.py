@@ -19,7 +19,7 @@ from dashboard.coverage import coverage_by_year
 from dashboard.disclosure import one_la_contracts
 from dashboard.finance import spend_against_allocations
 from dashboard.kpi import compute_kpis, plain_english_status, targets_from_contracts
-from dashboard.timelines import deadlines_within, derived_obligations
+from dashboard.timelines import deadlines_within, derived_obligations, intervention_reviews
 
 AS_OF = date(2022, 6, 30)
 
@@ -103,15 +103,20 @@ def test_spend_against_allocation_totals_per_contract(app, records):
         assert shown["Headings overspent"] == sum(r.overspent for r in mine)
 
 
-def test_next_deadlines(app, records):
+def test_next_deadlines_are_the_timelines_pages(app, open_page, records):
+    """The Overview lists what the Timelines page lists for the next 60 days: milestones, reports,
+    invoices (those due only if a contract is extended marked so) and LA intervention reviews."""
     at = app()
     items = list(records.milestones)
     for contract in records.contracts:
-        items += derived_obligations(contract, (AS_OF, AS_OF + timedelta(days=60)))
+        items += derived_obligations(contract, include_extension=True)
+    items += intervention_reviews(records.statuses, AS_OF + timedelta(days=60))
     expected = deadlines_within(items, AS_OF, 60)
     table = _table(at, "Days left")
-    assert len(table) == len(expected)
-    assert list(table["What"]) == [d.name for d in expected]
+    assert len(table) == len(expected) > 0
+    assert sorted(table["Details"]) == sorted(d.name for d in expected)
+    timelines = open_page("pages/timelines.py", as_of=AS_OF.isoformat())
+    assert _table(timelines, "Days left").equals(table)
 
 
 def test_board_sees_no_personal_data_and_no_importer_names(app):
