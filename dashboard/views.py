@@ -655,9 +655,18 @@ def coverage_summary(frame: pd.DataFrame) -> str:
         return "No package has been active yet in the years and contracts chosen."
     below = frame[frame["Against minimum"] == "Below"]
     meets = frame[frame["Against minimum"] == "Meets"]
-    text = f"{len(meets)} of {len(frame)} contract, year and support type combinations meet their minimum"
+    with_minimum = len(below) + len(meets)
+    without = len(frame) - with_minimum
+    if not with_minimum:
+        return "No contract, year and support type combination here has a minimum to meet."
+    text = f"{len(meets)} of the {with_minimum} contract, year and support type combinations with a minimum meet it"
+    if without:
+        text += f" ({without} more {'has' if without == 1 else 'have'} no minimum)"
     if not below.empty:
-        worst = below.sort_values("LAs supported").iloc[0]
+        # the largest shortfall; of equal ones, the latest year
+        shortfall = below["Minimum"].astype(float) - below["LAs supported"]
+        worst = below.assign(_shortfall=shortfall).sort_values(
+            ["_shortfall", "Financial year", "Contract", "Support type"], ascending=[False, False, True, True]).iloc[0]
         text += (f"; the furthest below is {worst['Contract']} {worst['Support type'].lower()} in "
                  f"{worst['Financial year']} ({worst['LAs supported']} of {int(worst['Minimum'])})")
     return text + "."

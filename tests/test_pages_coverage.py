@@ -127,3 +127,20 @@ def test_an_empty_database_gives_a_helpful_message(tmp_path, monkeypatch):
     at.switch_page("pages/coverage.py").run()
     assert not at.exception
     assert any("No contracts yet" in info.value for info in at.info)
+
+
+def test_coverage_summary_counts_only_combinations_with_a_minimum():
+    """"4 of 14 meet their minimum" read as a failing service when only 6 had one."""
+    import pandas as pd
+
+    from dashboard.views import coverage_summary
+
+    rows = [("A", "2021-22", "Group", 12, 15, "Below"), ("A", "2023-24", "One-to-one", 12, 15, "Below"),
+            ("A", "2022-23", "Group", 16, 15, "Meets"), ("B", "2022-23", "Group", 3, None, "No minimum")]
+    frame = pd.DataFrame(rows, columns=["Contract", "Financial year", "Support type", "LAs supported", "Minimum",
+                                        "Against minimum"])
+    assert coverage_summary(frame) == (
+        "1 of the 3 contract, year and support type combinations with a minimum meet it (1 more has no minimum); "
+        "the furthest below is A one-to-one in 2023-24 (12 of 15).")
+    assert coverage_summary(frame[frame["Contract"] == "B"]) == (
+        "No contract, year and support type combination here has a minimum to meet.")
