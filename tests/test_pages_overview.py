@@ -139,3 +139,19 @@ def test_an_empty_database_gives_a_helpful_message(tmp_path, monkeypatch):
     at.run()
     assert not at.exception
     assert any("No contracts yet" in info.value for info in at.info)
+
+
+@pytest.mark.parametrize("param, value, words", [
+    ("contract", "NOPE-1", "contract 'NOPE-1'"), ("la", "E99999999", "local authority 'E99999999'"),
+    ("region", "E12999999", "region 'E12999999'"), ("fy", "1999-00", "financial year '1999-00'"),
+])
+def test_a_link_naming_something_unknown_says_so(open_page, param, value, words):
+    at = open_page(None, **{param: value, "as_of": AS_OF.isoformat()})
+    assert any(words in w.value and "is not one you can choose here" in w.value for w in at.warning)
+
+
+def test_a_link_with_a_contract_in_another_case_is_that_contract(open_page, records):
+    contract = records.contracts[0].reference
+    at = open_page(None, contract=contract.upper(), as_of=AS_OF.isoformat())
+    assert not [w for w in at.warning if "is not one you can choose here" in w.value]
+    assert at.selectbox(key="filter_contract").value == contract

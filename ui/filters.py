@@ -85,6 +85,14 @@ def _store(key: str, value: str) -> None:
     st.session_state["filters_params"] = stored
 
 
+def _say_if_unknown(what: str, value: str | None, known, instead: str) -> None:
+    """A bookmarked or typed link that names something not on the list here is said so, not
+    silently widened."""
+    if value and value not in known:
+        st.warning(f"The link asks for the {what} '{value}', which is not one you can choose here, so "
+                   f"{instead} are shown.", icon=":material/link_off:")
+
+
 def filter_sidebar(
     contracts: list[str],
     financial_years: list[str],
@@ -97,6 +105,8 @@ def filter_sidebar(
     st.sidebar.subheader("Filters")
     contract = current.contract
     if "contract" in show:
+        contract = next((known for known in contracts if contract and known.lower() == contract.lower()), contract)
+        _say_if_unknown("contract", contract, contracts, "all contracts")
         options = [ALL, *contracts]
         contract = st.sidebar.selectbox(
             "Contract", options, index=options.index(contract) if contract in options else 0,
@@ -104,6 +114,7 @@ def filter_sidebar(
         ) or None
     year = current.financial_year
     if "fy" in show:
+        _say_if_unknown("financial year", year, financial_years, "all years")
         options = [ALL, *financial_years]
         year = st.sidebar.selectbox(
             "Financial year", options, index=options.index(year) if year in options else 0,
@@ -111,6 +122,7 @@ def filter_sidebar(
         ) or None
     region = current.region
     if "region" in show:
+        _say_if_unknown("region", region, regions, "all regions")
         options = [ALL, *regions]
         region = st.sidebar.selectbox(
             "Region", options, index=options.index(region) if region in options else 0,
@@ -118,6 +130,7 @@ def filter_sidebar(
         ) or None
     la = current.la
     if "la" in show:
+        _say_if_unknown("local authority", la, las, "all local authorities")
         shown_las = {code: name for code, name in las.items()}
         options = [ALL, *sorted(shown_las, key=shown_las.get)]
         la = st.sidebar.selectbox(
