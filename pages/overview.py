@@ -90,6 +90,9 @@ else:
                      query_params={k: v for k, v in _link_params(filters, filters.contract or "").items()})
 
     st.header(f"Spend against allocation{f' in {page.spend_year}' if page.spend_year else ''}")
+    if filters.la or filters.region:
+        st.caption("Spend is for the whole of each contract shown: invoices are not split by local authority, "
+                   "so the LA and region filters do not narrow it.")
     if page.spend.empty:
         st.info(page.spend_summary)
     else:

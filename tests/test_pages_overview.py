@@ -155,3 +155,11 @@ def test_a_link_with_a_contract_in_another_case_is_that_contract(open_page, reco
     at = open_page(None, contract=contract.upper(), as_of=AS_OF.isoformat())
     assert not [w for w in at.warning if "is not one you can choose here" in w.value]
     assert at.selectbox(key="filter_contract").value == contract
+
+
+def test_spend_says_it_is_not_narrowed_by_an_la(open_page, records):
+    la = sorted({u.la_code for u in records.units})[0]
+    narrowed = open_page(None, la=la, as_of=AS_OF.isoformat())
+    assert any("invoices are not split by local authority" in c.value for c in narrowed.caption)
+    everything = open_page(None, as_of=AS_OF.isoformat())
+    assert not any("invoices are not split by local authority" in c.value for c in everything.caption)
