@@ -903,6 +903,23 @@ def spend_frame(allocations, invoice_lines, as_of: date, financial_year: str | N
                                         "Spent (%)", "Headings overspent"]), year
 
 
+IMPORT_OUTCOMES = {"imported": "Imported", "rejected": "Rejected", "undone": "Undone"}
+
+
+def latest_imports(imports: Sequence[dict], who: bool, limit: int = 10) -> pd.DataFrame:
+    """The newest imports in words (who made them only when ``who``: never for the Board)."""
+    rows = [
+        {"When (UTC)": row["imported_at"], "File": row["file_name"], "Kind": row["kind"],
+         "Contract": row["contract"] or "", **({"Who": row["imported_by"]} if who else {}),
+         "Outcome": IMPORT_OUTCOMES.get(row["outcome"], row["outcome"]), "New": row["inserted"],
+         "Updated": row["updated"], "Flags": row["flags"]}
+        for row in list(imports)[:limit]
+    ]
+    columns = ["When (UTC)", "File", "Kind", "Contract", *(["Who"] if who else []), "Outcome", "New", "Updated",
+               "Flags"]
+    return pd.DataFrame(rows, columns=columns)
+
+
 @dataclass(frozen=True)
 class OverviewPage:
     kpis: list[KpiDisplay]

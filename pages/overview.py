@@ -117,8 +117,5 @@ st.dataframe(
     ),
     hide_index=True,
 )
-st.subheader("Import history")
-import_table = pd.DataFrame(imports)
-if board and "imported_by" in import_table.columns:
-    import_table = import_table.drop(columns=["imported_by"])
-st.dataframe(import_table, hide_index=True)
+st.subheader("Latest imports")
+st.dataframe(views.latest_imports(imports, who=not board), hide_index=True)
