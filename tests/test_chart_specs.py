@@ -14,6 +14,7 @@ from datetime import date
 import pytest
 from altair.vegalite.v6.schema.core import Root
 
+from dashboard.charts import TEXT_COLOUR
 from dashboard.la_profile import adviser_days_by_month
 
 AS_OF = date(2024, 3, 15)
@@ -38,3 +39,5 @@ def test_every_chart_is_valid_vega_lite(open_page, demo_records, page, narrowed)
     assert specs, f"{page} draws no chart"
     for spec in specs:
         Root.validate(spec)
+        # text on charts at 4.5:1 or more (WCAG 1.4.3): never the theme's light grey
+        assert spec.get("config", {}).get("axis", {}).get("labelColor") == TEXT_COLOUR, spec.get("title")

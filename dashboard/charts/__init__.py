@@ -48,6 +48,10 @@ ACTUAL_COLOUR = OKABE_ITO["blue"]
 FORECAST_COLOUR = OKABE_ITO["orange"]
 ALLOCATION_COLOUR = OKABE_ITO["black"]
 FONT = "Arial, Helvetica, sans-serif"
+# Axis, legend and panel text in GOV.UK's text colour: the theme's grey (#808495) is 3.7:1 on
+# white, below WCAG's 4.5:1 for text this size.
+TEXT_COLOUR = "#0b0c0c"
+READABLE_TEXT = {"labelColor": TEXT_COLOUR, "titleColor": TEXT_COLOUR}
 
 
 def with_data(layout: dict[str, Any], name: str, frame: pd.DataFrame, height: int | None = None) -> dict[str, Any]:

@@ -16,22 +16,23 @@ from functools import lru_cache
 import altair as alt
 import pandas as pd
 
-from dashboard.charts import FONT, OKABE_ITO, TARGET_COLOUR, with_data
+from dashboard.charts import FONT, OKABE_ITO, READABLE_TEXT, TARGET_COLOUR, TEXT_COLOUR, with_data
 
 SUPPORT_TYPE_DOMAIN = ["One-to-one", "Group"]
 SUPPORT_TYPE_COLOURS = [OKABE_ITO["blue"], OKABE_ITO["orange"]]
 HEX_SUPPORT_DOMAIN = ["One-to-one and group", "One-to-one only", "Group only", "No support"]
 HEX_SUPPORT_COLOURS = [OKABE_ITO["vermillion"], OKABE_ITO["blue"], OKABE_ITO["orange"], "#F3F2F1"]
-HEX_SUPPORT_TEXT = ["white", "white", "black", "black"]
+HEX_SUPPORT_TEXT = ["black", "white", "black", "black"]  # 4.5:1 or more on each fill (white on vermillion is 3.9:1)
 # A pointy-top hexagon in the [-1, 1] box Vega sizes custom shapes by.
 HEX_PATH = "M0,-1L0.866,-0.5L0.866,0.5L0,1L-0.866,0.5L-0.866,-0.5Z"
 HEX_UNIT_PX = 40  # screen pixels between neighbouring hex centres
 
 
 def _configured(chart):
-    return chart.configure(font=FONT).configure_axis(labelFontSize=12, titleFontSize=12, labelLimit=320).configure_legend(
-        labelFontSize=12, titleFontSize=12, orient="bottom"
-    )
+    return chart.configure(font=FONT).configure_axis(labelFontSize=12, titleFontSize=12, labelLimit=320,
+                                                     **READABLE_TEXT).configure_legend(
+        labelFontSize=12, titleFontSize=12, orient="bottom", **READABLE_TEXT
+    ).configure_header(**READABLE_TEXT).configure_title(color=TEXT_COLOUR)
 
 
 def coverage_year_chart(frame: pd.DataFrame) -> alt.Chart | None:

@@ -13,16 +13,16 @@ from functools import lru_cache
 import altair as alt
 import pandas as pd
 
-from dashboard.charts import ACTUAL_COLOUR, ALLOCATION_COLOUR, FONT, FORECAST_COLOUR, OKABE_ITO, with_data
+from dashboard.charts import ACTUAL_COLOUR, ALLOCATION_COLOUR, FONT, FORECAST_COLOUR, OKABE_ITO, READABLE_TEXT, with_data
 
 MONEY_FORMAT = ",.0f"
 MONEY_LABEL = "'£' + format(datum.value, ',.0f')"
 
 
 def _configured(chart):
-    return chart.configure(font=FONT).configure_axis(labelFontSize=12, titleFontSize=12).configure_header(
-        labelFontSize=13, labelFontWeight="bold", titleFontSize=13
-    )
+    return chart.configure(font=FONT).configure_axis(labelFontSize=12, titleFontSize=12, **READABLE_TEXT).configure_header(
+        labelFontSize=13, labelFontWeight="bold", titleFontSize=13, **READABLE_TEXT
+    ).configure_legend(**READABLE_TEXT)
 
 
 SERIES = ["Actual spend", "Forecast (straight line, not actual)", "Allocation"]

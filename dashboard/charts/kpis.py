@@ -13,7 +13,7 @@ from functools import lru_cache
 import altair as alt
 import pandas as pd
 
-from dashboard.charts import FONT, OKABE_ITO, STATUS_COLOURS, STATUS_LABELS, TARGET_COLOUR, with_data
+from dashboard.charts import FONT, OKABE_ITO, READABLE_TEXT, STATUS_COLOURS, STATUS_LABELS, TARGET_COLOUR, with_data
 
 KPI_DOMAIN = ["KPI 1 (one-to-one)", "KPI 2 (group)"]
 KPI_COLOURS = [OKABE_ITO["blue"], OKABE_ITO["orange"]]
@@ -24,9 +24,10 @@ FACET_WIDTH = 320
 
 
 def _configured(chart):
-    return chart.configure(font=FONT).configure_axis(labelFontSize=12, titleFontSize=12, labelLimit=320).configure_legend(
-        labelFontSize=12, titleFontSize=12, orient="bottom"
-    )
+    return chart.configure(font=FONT).configure_axis(labelFontSize=12, titleFontSize=12, labelLimit=320,
+                                                     **READABLE_TEXT).configure_legend(
+        labelFontSize=12, titleFontSize=12, orient="bottom", **READABLE_TEXT
+    ).configure_header(**READABLE_TEXT)
 
 
 def _kpi_colour(title: str | None = "KPI"):

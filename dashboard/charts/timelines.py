@@ -14,7 +14,7 @@ from datetime import date
 import altair as alt
 import pandas as pd
 
-from dashboard.charts import FONT, OKABE_ITO
+from dashboard.charts import FONT, OKABE_ITO, READABLE_TEXT
 
 STATUS_ORDER = ["Done", "Due soon", "Overdue", "Upcoming"]
 STATUS_SHAPES = ["circle", "triangle-up", "cross", "diamond"]
@@ -89,7 +89,8 @@ def gantt_chart(contracts: pd.DataFrame, milestones: pd.DataFrame, as_of: date):
     height = max(140, 80 * len(order))
     return (
         alt.layer(*layers).properties(height=height).resolve_scale(color="independent", shape="independent")
-        .configure(font=FONT).configure_axis(labelFontSize=12).configure_legend(labelFontSize=12)
+        .configure(font=FONT).configure_axis(labelFontSize=12, **READABLE_TEXT)
+        .configure_legend(labelFontSize=12, **READABLE_TEXT)
     )
 
 
@@ -111,4 +112,5 @@ def adviser_days_chart(table: pd.DataFrame):
         y="Limit:Q")
     limit_label = alt.Chart(table.head(1)).mark_text(align="left", x=4, dy=-7).encode(
         y="Limit:Q", text=alt.value("limit: 4 days a month"))
-    return alt.layer(bars, labels, limit, limit_label).properties(height=220).configure(font=FONT)
+    return alt.layer(bars, labels, limit, limit_label).properties(height=220).configure(font=FONT).configure_axis(
+        **READABLE_TEXT)
