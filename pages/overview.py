@@ -19,6 +19,7 @@ from dashboard.charts import kpis as kpi_charts
 from data_access.queries import home_tables
 from data_access.repositories import Scope
 from ui import context
+from ui.board_pack_button import board_pack_button
 from ui.components import chart, chart_with_table
 from ui.filters import PARAMS, Filters
 
@@ -52,6 +53,7 @@ as_of = filters.as_of_date
 st.title("Improvement Oversight")
 st.caption(f"Figures as of {as_of:%d %B %Y}. Aggregate figures only: no personal data on this page. "
            "See the Methodology page for how each figure is worked out.")
+board_pack_button(context.engine(), as_of, viewer)
 
 if not data.contracts:
     st.info("No contracts yet for these filters. An administrator or contract manager can upload the contract "

@@ -164,3 +164,9 @@ def test_spend_says_it_is_not_narrowed_by_an_la(open_page, records):
     assert any("invoices are not split by local authority" in c.value for c in narrowed.caption)
     everything = open_page(None, as_of=AS_OF.isoformat())
     assert not any("invoices are not split by local authority" in c.value for c in everything.caption)
+
+
+def test_the_board_can_download_its_pack_from_the_overview(app):
+    at = app("board")
+    labels = [element.proto.label for element in at.get("download_button")]
+    assert "Download the Board pack (Excel)" in labels
