@@ -159,7 +159,7 @@ def packages_sentence(table: pd.DataFrame, name: str) -> str:
         return f"{name} has received no package of support recorded by any contract."
     contracts = table["Contract"].nunique()
     return (
-        f"{name} has received {len(table)} packages of support under {contracts} "
+        f"{name} has received {len(table)} package{'s' if len(table) != 1 else ''} of support under {contracts} "
         f"contract{'s' if contracts != 1 else ''} since {table['Start'].min():%B %Y}; "
         f"{int((table['Status'] == 'Running').sum())} still running."
     )
@@ -345,7 +345,7 @@ def comparison_table(
 def comparison_sentence(table: pd.DataFrame) -> str:
     la, region, england = (table.iloc[i] for i in range(3))
     return (
-        f"{la['Area']} has had {la['Packages']} packages, against {region['Packages per LA']:g} per LA in "
+        f"{la['Area']} has had {la['Packages']} package{'s' if la['Packages'] != 1 else ''}, against {region['Packages per LA']:g} per LA in "
         f"{region['Area']} and {england['Packages per LA']:g} per LA in England; KPI 1 rate {la['KPI 1 rate']} "
         f"(region {region['KPI 1 rate']}, England {england['KPI 1 rate']})."
     )

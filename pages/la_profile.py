@@ -93,6 +93,6 @@ else:
 st.subheader("Compared with the region and England")
 comparison = lp.comparison_table(data.units, data.responses, data.las, data.regions, la_code, as_of)
 st.markdown(lp.comparison_sentence(comparison))
-st.caption("All contracts together. Rates are met / eligible (rules.md); [u] marks a rate on fewer than 5 eligible "
+st.caption("All contracts together. Rates are met / eligible (see the Methodology page); [u] marks a rate on fewer than 5 eligible "
            "participants; packages per LA divides by the LAs that existed on the as-of date.")
 table(comparison, "la_comparison", f"comparison_{la_code}")
