@@ -29,6 +29,7 @@ from tests.workbooks import (
     run_import,
     shared_database,
     stored_survey_row,
+    survey_row,
     table_counts,
     with_parts,
     xlsx,
@@ -366,3 +367,17 @@ def test_only_hidden_known_sheets(db):
                            SheetSpec("Engagements", [engagement_row()], hidden=True)])
     assert len(lines) == 1 and "no sheet the importer reads was found" in lines[0]
 
+
+
+def test_a_row_with_a_bad_date_still_has_its_unknown_la_reported_and_its_responses_told_why(db):
+    """Every error of a row at once (an unknown LA is unknown on any date), and a survey response
+    of a rejected Engagements row says that row is the problem, not that it is missing."""
+    engagement = engagement_row({"Package ID": "PKG-9", "Participant ID": "P-9", "LA": "Atlantis",
+                                    "Start date": "31/02/2021"})
+    survey = survey_row({"Package ID": "PKG-9", "Participant ID": "P-9"})
+    lines = errors_of(db, quarterly_return(engagements=[engagement], survey=[survey]))
+    found = {(sheet, row, column): message for _, sheet, row, column, message in map(parts_of, lines)}
+    assert set(found) == {("Engagements", "2", "Start date"), ("Engagements", "2", "LA"), ("Survey", "2", "Participant ID")}
+    assert "Atlantis" in found[("Engagements", "2", "LA")]
+    assert found[("Survey", "2", "Participant ID")] == (
+        "participant 'P-9' of package 'PKG-9' is on Engagements row 2, which has errors: correct that row first")

@@ -315,6 +315,7 @@ class _Context:
         self.file_contracts: dict[str, dict[str, Any]] = {}  # from this file's Contracts sheet
         self.file_headings: dict[int | str, set[str]] = defaultdict(set)
         self.file_engagements: dict[tuple, tuple[str, str]] = {}  # unit key -> (package, participant) as spelt
+        self.engagement_rows: dict[tuple, int] = {}  # unit key -> its Engagements row in this file (errors or not)
         self._matcher: LAMatcher | None = None
         self._la_codes: dict[tuple, tuple[bool, str]] = {}  # (cell value, date) -> (matched, code or message)
         self._headings: dict[int, dict[str, str]] = {}
@@ -521,7 +522,12 @@ def _validate_day_rates(context: _Context, located: _Located, parsed, plan: Shee
 def _validate_engagements(context: _Context, located: _Located, parsed, plan: SheetPlan, label: str | None) -> None:
     for excel_row, values in parsed:
         contract = _row_contract(context, located, label, excel_row, values)
+        if contract is not None:  # so a survey response of a row with errors is told so (see _validate_survey)
+            context.engagement_rows[_unit_key(contract.id, values.get("package_id"), values.get("participant_id"))] = (
+                excel_row)
         if "la" not in values or "start_date" not in values:
+            if "la" in values:  # the start date has an error: still say whether the LA is known at all
+                _match_la(context, located, excel_row, values, None)
             continue
         la_code = _match_la(context, located, excel_row, values, values["start_date"])
         end = values.get("end_date")
@@ -578,6 +584,11 @@ def _validate_survey(context: _Context, located: _Located, parsed, plan: SheetPl
             continue
         key = _unit_key(contract.id, package_id, participant_id)
         spelling = stored.get(key) or context.file_engagements.get(key)
+        if spelling is None and key in context.engagement_rows:
+            context.problem(located.sheet.name, excel_row, located.headers["participant_id"],
+                            f"participant '{participant_id}' of package '{package_id}' is on Engagements row "
+                            f"{context.engagement_rows[key]}, which has errors: correct that row first")
+            continue
         if spelling is None:
             context.problem(located.sheet.name, excel_row, located.headers["participant_id"],
                             f"participant '{participant_id}' of package '{package_id}' is not in Engagements "
