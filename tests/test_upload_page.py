@@ -134,6 +134,8 @@ def test_an_invalid_file_shows_every_error_and_writes_nothing(app_db):
     assert list(shown["Row"]) == sorted(shown["Row"])
     assert texts(at.error)[0].startswith(f"{len(expected)} error(s) in 1 of 1 file(s)")
     assert not [button for button in at.button if button.key == "upload_confirm"]
+    labels = [element.proto.label for element in at.get("download_button")]
+    assert "Download bad.xlsx with the bad cells highlighted" in labels
     assert counts(app_db) == before
     with Session(app_db) as session:
         event = session.scalars(select(models.AuditEvent).where(models.AuditEvent.action == "import_rejected")).one()
@@ -269,3 +271,12 @@ def test_flags_are_one_line_and_a_table_so_confirm_stays_in_reach(app_db):
     flags = next(frame.value for frame in at.dataframe if list(frame.value.columns) == ["No.", "Flag"])
     assert len(flags) == 1 and "below the minimum package" in flags["Flag"][0]
     assert [button for button in at.button if button.key == "upload_confirm"]
+
+
+def test_a_file_refused_before_reading_offers_its_errors_not_highlighted_cells(app_db):
+    at = upload_page()
+    at.file_uploader[0].set_value(("notes.xlsx", b"just some text, not a workbook", XLSX)).run()
+    assert not at.exception, at.exception
+    labels = [element.proto.label for element in at.get("download_button")]
+    assert "Download the errors of notes.xlsx as a workbook" in labels
+    assert not [label for label in labels if "highlighted" in label]
