@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.access import may_upload
+from dashboard.views import IMPORT_OUTCOMES
 from data_access import access
 from data_access.undo import UndoRefused
 from ui import context
@@ -37,11 +38,10 @@ if not history:
     empty_state("No imports yet." if viewer.role == "admin" else "No imports of your contracts yet.")
     st.stop()
 
-OUTCOMES = {"imported": "Imported", "rejected": "Rejected", "undone": "Undone"}
 table = pd.DataFrame([
     {"Import": row["id"], "When (UTC)": row["imported_at"].strftime("%d/%m/%Y %H:%M"), "Who": row["imported_by"],
      "File": row["file_name"], "Kind": row["kind"], "Contracts": ", ".join(row["contracts"]),
-     "Outcome": OUTCOMES.get(row["outcome"], row["outcome"]), "New": row["inserted"], "Updated": row["updated"],
+     "Outcome": IMPORT_OUTCOMES.get(row["outcome"], row["outcome"]), "New": row["inserted"], "Updated": row["updated"],
      "Unchanged": row["unchanged"], "Skipped": row["skipped"], "Flags": row["flags"], "SHA-256": row["sha256"]}
     for row in history
 ])
