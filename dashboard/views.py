@@ -20,7 +20,9 @@ from decimal import Decimal
 
 import pandas as pd
 
+from dashboard import disclosure as disclosure_rules
 from dashboard import kpi as kpi_rules
+from dashboard import timeline_views
 from dashboard.calendar import financial_year_of, financial_years_between, fy_end, quarter_label, quarter_of
 from dashboard.coverage import (
     LAIndex,
@@ -32,8 +34,6 @@ from dashboard.coverage import (
     targeting_share,
     unsupported_priority_las,
 )
-from dashboard import disclosure as disclosure_rules
-from dashboard import timeline_views
 from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SMALL_COUNT_MAX, SUPPRESSED, count_text
 from dashboard.finance import spend_against_allocations
 from dashboard.kpi import (
