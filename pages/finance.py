@@ -38,9 +38,10 @@ def _tables(_data, url: str, scope: Scope, version: int, as_of: date) -> fv.Scop
 
 
 @st.cache_resource(show_spinner="Working out the finance figures…", max_entries=32, ttl=600)
-def _page(_data, url: str, scope: Scope, version: int, as_of: date, contract: str | None,
+def _page(_data, _chosen, url: str, scope: Scope, version: int, as_of: date, contract: str | None,
           fy: str | None) -> fv.FinancePage:
-    return fv.finance_page(_data.allocations, _data.invoice_lines, as_of,
+    """``_data``: the scope's records (its tables are cached per scope); ``_chosen``: the contract's."""
+    return fv.finance_page(_chosen.allocations, _chosen.invoice_lines, as_of,
                            _tables(_data, url, scope, version, as_of), contract, fy)
 
 
@@ -73,7 +74,7 @@ if not data.contracts:
     st.stop()
 
 chosen = context.oversight_data(Filters(contract=filters.contract).scope(viewer), within=scope)  # the contract's records
-page = _page(chosen, url, scope, version, as_of, filters.contract, filters.financial_year)
+page = _page(data, chosen, url, scope, version, as_of, filters.contract, filters.financial_year)
 column_money = {name: MONEY for name in ("Allocated (£)", "Spent (£)", "Remaining (£)")}
 
 # --- Spend against allocation -------------------------------------------------------------

@@ -121,6 +121,15 @@ def test_executive_cap_for_send(page):
     assert rates.loc["Management", "Cap (£)"] == 600.0 and rates.loc["Management", "Above cap"] == "Yes"
 
 
+def test_a_contract_chosen_after_another_gets_its_own_day_rates(page):
+    """The scope's day-rate table is cached per scope: it must be worked out from the scope's
+    records, not from the contract that happened to be chosen first (it once came out empty)."""
+    first = frame_with(page(contract="CON-LD"), "Cap rule")
+    assert set(first["Contract"]) == {"CON-LD"}
+    rates = frame_with(page(contract="CON-SLI"), "Cap rule")
+    assert set(rates["Contract"]) == {"CON-SLI"} and {"Executive", "Management"} <= set(rates["Level"])
+
+
 def test_board_members_see_the_finance_page(monkeypatch, small_db_url):  # noqa: F811
     at = open_page(monkeypatch, small_db_url, PAGE, role="board", as_of=AS_OF)
     assert not at.exception
