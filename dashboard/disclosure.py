@@ -34,15 +34,10 @@ def count_text(count: int, aggregate_only: bool, identifies_la: bool) -> str:
     return str(count)
 
 
-def las_by_contract(units: Iterable[Unit]) -> dict[str, set[str]]:
-    """Contract -> the LAs of its units."""
-    found: dict[str, set[str]] = defaultdict(set)
-    for unit in units:
-        found[unit.contract].add(unit.la_code)
-    return found
-
-
 def one_la_contracts(units: Iterable[Unit]) -> frozenset[str]:
     """Contracts whose units all lie in one LA: their figures are about that LA (an adviser
     call-off for one council tells as much as an LA filter)."""
-    return frozenset(contract for contract, codes in las_by_contract(units).items() if len(codes) == 1)
+    las_of: dict[str, set[str]] = defaultdict(set)
+    for unit in units:
+        las_of[unit.contract].add(unit.la_code)
+    return frozenset(contract for contract, codes in las_of.items() if len(codes) == 1)

@@ -14,8 +14,8 @@ import streamlit as st
 
 from dashboard import views
 from dashboard.access import aggregate_only
-from dashboard.timeline_views import deadline_sentence
 from dashboard.charts import kpis as kpi_charts
+from dashboard.timeline_views import deadline_sentence
 from data_access.queries import home_tables
 from data_access.repositories import Scope
 from ui import context
@@ -104,7 +104,7 @@ else:
 
     st.header(f"Next deadlines (within {views.DEADLINE_DAYS} days)")
     if page.deadlines.empty:
-        st.info(f"Nothing is due in the {views.DEADLINE_DAYS} days after {as_of:%d %B %Y}.")
+        st.info(deadline_sentence(page.deadlines, as_of))
     else:
         chart_with_table(None, page.deadlines, deadline_sentence(page.deadlines, as_of),
                          key="overview_deadlines", file_stem="deadlines")

@@ -100,10 +100,9 @@ if bad:
     st.dataframe(table, hide_index=True, width="stretch")
     download_buttons({"Errors": table}, "upload-errors", key="errors")
     for index, check in enumerate(bad):
-        refused = all(not problem.sheet for problem in check.plan.errors)  # not read: no cells to highlight
         st.download_button(
-            f"Download the errors of {check.upload.name} as a workbook" if refused
-            else f"Download {check.upload.name} with the bad cells highlighted",
+            f"Download {check.upload.name} with the bad cells highlighted"
+            if upload_flow.points_at_cells(check.plan.errors) else f"Download the errors of {check.upload.name} as a workbook",
             upload_flow.annotated_copy(check.upload.name, check.upload.data, check.plan.errors),
             file_name=upload_flow.errors_file_name(check.upload.name), mime=XLSX_MIME, key=f"annotated_{index}")
     st.stop()

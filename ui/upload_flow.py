@@ -139,6 +139,11 @@ def _csv_workbook(name: str, data: bytes):
     return book
 
 
+def points_at_cells(problems: Iterable[Problem]) -> bool:
+    """Whether any error names a sheet and row: the cells ``annotated_copy`` highlights."""
+    return any(problem.sheet and problem.row for problem in problems)
+
+
 def annotated_copy(name: str, data: bytes, problems: list[Problem]) -> bytes:
     """A copy of the uploaded file with every bad cell filled yellow and commented, plus an
     ``Errors`` sheet listing every error. Files refused before reading get the list alone."""
