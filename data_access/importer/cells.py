@@ -688,9 +688,14 @@ def parse_stage(value: Any) -> str | None:
 _BRACKETED = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 
 
-def without_brackets_and_markers(text: str) -> str:
-    """The header without words in brackets and ``*`` required markers ("2022-23 (£)*" -> "2022-23")."""
-    return _BRACKETED.sub(" ", text).replace("*", " ").strip()
+_UNNUMBERED_BRACKETS = re.compile(r"\([^)\d]*\)|\[[^\]\d]*\]")  # "(£)", "[forecast]"; not "(2021-22)"
+
+
+def without_brackets_and_markers(text: str, keep_numbered: bool = False) -> str:
+    """The header without words in brackets and ``*`` required markers ("2022-23 (£)*" -> "2022-23");
+    with ``keep_numbered``, brackets holding a number stay ("Year 1 (2021-22) (£)" -> "Year 1 (2021-22)")."""
+    brackets = _UNNUMBERED_BRACKETS if keep_numbered else _BRACKETED
+    return brackets.sub(" ", text).replace("*", " ").strip()
 
 
 def normalise_header(text: Any) -> str:

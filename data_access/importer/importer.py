@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -197,16 +196,14 @@ def _part_a_header(sheet: Sheet) -> tuple[int, int, dict[int, str]] | None:
     return best[1] if best else None
 
 
-_WORDS_IN_BRACKETS = re.compile(r"\([^)\d]*\)|\[[^\]\d]*\]")  # no digits: "(£)", "[forecast]", not "(2021-22)"
-
-
 def _year_heading(value: Any) -> str | None:
     """The FY a Part A column header names, or None. Like any header it may carry a required
     marker or words in brackets ('2022-23 (£)', '2021-22*'); 'Year 1 (2021-22)' names its year
     in the brackets."""
     if not isinstance(value, str) or not value.strip():
         return None
-    for text in (value, _WORDS_IN_BRACKETS.sub(" ", value).replace("*", " "), cells.without_brackets_and_markers(value)):
+    for text in (value, cells.without_brackets_and_markers(value, keep_numbered=True),
+                 cells.without_brackets_and_markers(value)):
         try:
             return cells.parse_financial_year(text)
         except cells.CellError:
