@@ -5,6 +5,11 @@
 | Board member | aggregate figures for every contract | never | no |
 | Contract manager | their contracts | their contracts' participants | their contracts |
 | Case lead | LA-level detail everywhere; their LAs and regions in full | participants in their LAs / regions only | no |
+
+Participants are personal data even when listed only by pseudonymous ID, role and
+status (pseudonymised data stays personal data under UK GDPR: a role and an LA can
+point to one person). So a page lists participants one by one only where the viewer
+may see personal data (``may_list_participant``); elsewhere it gives counts.
 | Administrator | everything | yes | yes, and manages users |
 
 The repositories in ``data_access`` enforce these rules on every query that
@@ -14,6 +19,7 @@ returns personal data; pages only decide what to draw.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 BOARD = "board"
 CONTRACT_MANAGER = "contract_manager"
@@ -77,3 +83,21 @@ def visible_contracts(viewer: Viewer) -> tuple[str, ...] | None:
     if viewer.role == CONTRACT_MANAGER:
         return viewer.contracts
     return None
+
+
+class _Placed(Protocol):
+    contract: str
+    la_code: str
+    region_code: str
+
+
+def may_list_participant(viewer: Viewer, unit: _Placed) -> bool:
+    """A participant is listed one by one (ID, role, status) only where their personal data may be seen."""
+    return may_see_personal_data(viewer, unit.contract, unit.la_code, unit.region_code)
+
+
+def unlisted_sentence(count: int) -> str:
+    """Says that ``count`` participants are counted above but, being outside the viewer's LAs, not listed."""
+    people = "participant is" if count == 1 else "participants are"
+    return (f"{count} {people} counted but not listed: you see participants one by one only in your own LAs "
+            "and regions, because even a pseudonymous ID with a role can identify someone.")

@@ -198,7 +198,8 @@ def participant_sentence(table: pd.DataFrame) -> str:
     if table.empty:
         return "No participants yet."
     counts = table["Status"].value_counts()
-    return f"{len(table)} participants: " + ", ".join(f"{count} {label.lower()}" for label, count in counts.items()) + "."
+    people = "participant" if len(table) == 1 else "participants"
+    return f"{len(table)} {people}: " + ", ".join(f"{count} {label.lower()}" for label, count in counts.items()) + "."
 
 
 # ------------------------------------------------------------- adviser days

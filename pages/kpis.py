@@ -8,7 +8,7 @@ from datetime import date
 import streamlit as st
 
 from dashboard import views
-from dashboard.access import aggregate_only, may_see_personal_data
+from dashboard.access import aggregate_only, may_list_participant, unlisted_sentence
 from dashboard.charts import kpis as charts
 from dashboard.disclosure import LOW_RELIABILITY, SUPPRESSED
 from data_access.repositories import Scope
@@ -82,14 +82,15 @@ chart_with_table(chart(charts.confidence_chart, page.confidence.chart_data), pag
 if not board:
     st.header("Follow-ups to chase")
     st.caption(f"Participants whose follow-up window closes within {views.CHASE_WITHIN_DAYS} days with no "
-               "follow-up yet. Participant IDs only; names where your role may see them.")
+               "follow-up yet, listed where your role may see the participants.")
+    listed = [row for row in page.chase if may_list_participant(viewer, row.unit)]
     if not page.chase:
         st.info(f"No follow-up window closes in the next {views.CHASE_WITHIN_DAYS} days without a follow-up.")
-    else:
-        units = [row.unit for row in page.chase]
-        allowed = any(may_see_personal_data(viewer, u.contract, u.la_code, u.region_code) for u in units)
-        names = context.participant_names(viewer, units) if allowed else None
-        table = views.chase_table(page.chase, options.las, names)
+    elif len(listed) < len(page.chase):
+        st.caption(unlisted_sentence(len(page.chase) - len(listed)))
+    if listed:
+        units = [row.unit for row in listed]
+        table = views.chase_table(listed, options.las, context.participant_names(viewer, units))
         chart_with_table(None, table,
                          f"{len(table)} participants to chase; the first window closes in {table['Days left'].min()} days.",
                          key="kpi_chase", file_stem="follow_ups_to_chase", table_expanded=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import la_profile as lp
-from dashboard.access import aggregate_only
+from dashboard.access import aggregate_only, may_list_participant, unlisted_sentence
 from dashboard.charts.timelines import adviser_days_chart
 from ui import context
 from ui.components import chart, chart_with_table, download_buttons, empty_state
@@ -75,8 +75,12 @@ if not packages.empty:
     table(packages, "la_packages", f"packages_{la_code}")
 
 st.subheader("Participants' KPI status")
-participants = lp.participant_table(data.units, data.responses, la_code, as_of)
-st.markdown(lp.participant_sentence(participants))
+everyone = lp.participant_table(data.units, data.responses, la_code, as_of)
+st.markdown(lp.participant_sentence(everyone))
+listed = [unit for unit in data.units if unit.la_code == la_code and may_list_participant(viewer, unit)]
+participants = lp.participant_table(listed, data.responses, la_code, as_of)
+if len(participants) < len(everyone):
+    st.caption(unlisted_sentence(len(everyone) - len(participants)))
 if not participants.empty:
     st.caption("Participants are shown by their pseudonymous ID.")
     table(participants, "la_participants", f"participants_{la_code}")

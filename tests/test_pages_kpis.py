@@ -145,17 +145,37 @@ def _chase_names(at: AppTest) -> dict[tuple[str, str], str]:
     return {(row["Contract"], row["Participant ID"]): row.get("Participant name") for row in table.to_dict("records")}
 
 
+CASE_LEAD_CHASES = date(2022, 1, 28)  # a demo follow-up to chase in the demo case lead's area, and three elsewhere
+
+
 @pytest.mark.parametrize("role", ["admin", "case_lead"])
 def test_chase_names_after_a_filter_change_are_those_of_a_fresh_page(app, role):
-    at = app(role)
+    at = app(role, as_of=CASE_LEAD_CHASES.isoformat())
     everyone = _chase_names(at)
     contract = min(contract for contract, _ in everyone)
     at.selectbox(key="filter_contract").set_value(contract).run()  # names kept from the page above
     assert not at.exception
-    fresh = app(role, contract=contract)  # a new session reads them from the database
+    fresh = app(role, contract=contract, as_of=CASE_LEAD_CHASES.isoformat())  # a new session reads them from the database
     assert _chase_names(at) == _chase_names(fresh) == {key: name for key, name in everyone.items() if key[0] == contract}
     if role == "admin":
         assert any(_chase_names(fresh).values()), "administrators see names"
+
+
+def test_case_leads_see_only_their_own_las_participants_to_chase(app, records):
+    """Pseudonymous IDs and roles are personal data: a case lead (demo: Sefton, North West) has
+    participants outside their LAs and regions counted, not listed."""
+    from data_access.users import DEMO_CASE_LEAD_LAS, DEMO_CASE_LEAD_REGIONS
+
+    due = [u for u in records.units if u.participant_id in _chase_expected(records, CASE_LEAD_CHASES)]
+    theirs = {u.participant_id for u in due if u.la_code in DEMO_CASE_LEAD_LAS or u.region_code in DEMO_CASE_LEAD_REGIONS}
+    elsewhere = {u.participant_id for u in due} - theirs
+    assert theirs and elsewhere, "the demo data has follow-ups to chase inside and outside the case lead's area"
+    at = app("case_lead", as_of=CASE_LEAD_CHASES.isoformat())
+    table = next(frame.value for frame in at.dataframe if "Participant ID" in frame.value.columns)
+    assert set(table["Participant ID"]) == theirs
+    hidden = sum(1 for u in due if u.participant_id in elsewhere)
+    assert any(c.value.startswith(f"{hidden} participants are counted but not listed") for c in at.caption)
+    assert not any(participant in _all_text(at) for participant in elsewhere)
 
 
 def test_board_members_never_see_participants(app, records):

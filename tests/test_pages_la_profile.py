@@ -12,6 +12,7 @@ from dashboard.records import ContractTerms, InvoiceLine, Unit
 from tests.small_db import (
     IA,
     KNOWSLEY,
+    LEEDS,
     PARTICIPANT_NAMES,
     SEFTON,
     frame_with,
@@ -66,6 +67,19 @@ def test_packages_participants_and_adviser_days(page):
                       pd.Timestamp("2021-09-01"): (3.0, "No")}
     assert set(adviser["Contract"]) == {IA}
     assert set(adviser["Source"]) == {lp.FROM_INVOICES}
+
+
+def test_case_lead_outside_their_area_sees_counts_not_participants(page):
+    """The demo case lead looks after Sefton and the North West; Leeds is elsewhere."""
+    at = page(la=LEEDS)
+    assert at.header[0].value == "Leeds"
+    assert any(m.value.startswith("1 participant:") for m in at.markdown)
+    assert all("Participant ID" not in frame.value.columns for frame in at.dataframe)
+    assert any(c.value.startswith("1 participant is counted but not listed") for c in at.caption)
+    assert "P-0003" not in shown_text(at)
+    admin = page("admin", la=LEEDS)
+    assert list(frame_with(admin, "Participant ID")["Participant ID"]) == ["P-0003"]
+    assert not any("counted but not listed" in c.value for c in admin.caption)
 
 
 def test_pick_another_la_by_key(page):
