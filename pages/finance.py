@@ -60,7 +60,9 @@ url, version = context.database_url(), context.data_version()
 scope = Filters().scope(viewer)
 data = context.oversight_data(scope)
 years = _years(data, url, scope, version)
-filters = filter_sidebar([c.reference for c in data.contracts], years, data.regions, {}, show=("contract", "fy", "as_of"))
+filters = filter_sidebar([c.reference for c in data.contracts], years, data.regions, {},
+                         show=("contract", "fy", "as_of"), not_narrowed_by=("region", "la"),
+                         because="invoices and allocations are per contract, not per LA")
 as_of = filters.as_of_date
 
 st.title("Finance")

@@ -21,7 +21,8 @@ if aggregate_only(viewer):
     st.stop()
 
 data = context.oversight_data(Filters().scope(viewer))
-filters = filter_sidebar([], [], data.regions, {}, show=("as_of",))
+filters = filter_sidebar([], [], data.regions, {}, show=("as_of",), not_narrowed_by=("contract", "fy", "region"),
+                         because="a profile shows the LA's whole history under every contract")
 as_of = filters.as_of_date
 options = lp.la_options(data.las, as_of)
 if not options:

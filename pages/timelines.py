@@ -14,7 +14,9 @@ DATE = st.column_config.DateColumn(format="DD/MM/YYYY")
 
 viewer = context.page_viewer()
 data = context.oversight_data(Filters().scope(viewer))
-filters = filter_sidebar([c.reference for c in data.contracts], [], data.regions, {}, show=("contract", "as_of"))
+filters = filter_sidebar([c.reference for c in data.contracts], [], data.regions, {}, show=("contract", "as_of"),
+                         not_narrowed_by=("fy", "region", "la"),
+                         because="it shows whole contracts' dates, and the reviews of every LA in intervention")
 as_of = filters.as_of_date
 la_names = {la.code: la.name for la in data.las}
 

@@ -122,3 +122,17 @@ def test_a_contract_past_its_end_date_is_listed_by_its_latest_end():
     assert table.loc[0, "End"] == pd.Timestamp("2024-03-31") and table.loc[0, "Days left"] == 16
     assert table.loc[0, "Options"] == "Latest end with extensions: no option left"
     assert ending_table([extended], date(2022, 1, 1)).loc[0, "Options"] == "May be extended to 31 March 2024"
+
+
+@pytest.mark.parametrize("page, params, named", [
+    ("pages/timelines.py", {"region": "E12000002", "la": "E08000014"}, "region or local authority"),
+    ("pages/finance.py", {"la": "E08000014"}, "local authority"),
+    ("pages/la_profile.py", {"contract": LD, "la": "E08000014"}, "contract"),
+])
+def test_pages_say_which_set_filters_they_ignore(monkeypatch, small_db_url, page, params, named):  # noqa: F811
+    """A region or LA chosen on the Overview stays set; a page whose figures are per contract says it ignores it."""
+    at = open_page(monkeypatch, small_db_url, page, as_of=AS_OF, **params)
+    notes = [i.value for i in at.sidebar.info if "is not narrowed by" in i.value]
+    assert len(notes) == 1 and f"not narrowed by {named}:" in notes[0]
+    plain = open_page(monkeypatch, small_db_url, page, as_of=AS_OF)
+    assert not [i.value for i in plain.sidebar.info if "is not narrowed by" in i.value]

@@ -16,7 +16,14 @@ from dashboard.access import Viewer, visible_contracts
 from data_access.repositories import Scope
 
 PARAMS = ("contract", "fy", "region", "la", "as_of")
+FILTER_NAMES = {"contract": "contract", "fy": "financial year", "region": "region", "la": "local authority",
+                "as_of": "as-of date"}
+_FIELDS = {"contract": "contract", "fy": "financial_year", "region": "region", "la": "la", "as_of": "as_of"}
 ALL = ""
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 @dataclass(frozen=True)
@@ -99,10 +106,19 @@ def filter_sidebar(
     regions: dict[str, str],
     las: dict[str, str],
     show: tuple[str, ...] = PARAMS,
+    not_narrowed_by: tuple[str, ...] = (),
+    because: str = "",
 ) -> Filters:
-    """Draw the shared filters in the sidebar and return the chosen values."""
+    """Draw the shared filters in the sidebar and return the chosen values.
+
+    ``not_narrowed_by``: filters this page's figures ignore (``because`` says why); when one is
+    set (it stays set for the other pages) the sidebar says so, so no one reads the page as filtered."""
     current = current_filters()
     st.sidebar.subheader("Filters")
+    ignored = [FILTER_NAMES[key] for key in PARAMS if key in not_narrowed_by and getattr(current, _FIELDS[key])]
+    if ignored:
+        st.sidebar.info(f"This page is not narrowed by {_listed(ignored)}: {because}. The filter stays set for "
+                        "the other pages.", icon=":material/filter_alt_off:")
     contract = current.contract
     if "contract" in show:
         contract = next((known for known in contracts if contract and known.lower() == contract.lower()), contract)
