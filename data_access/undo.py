@@ -28,6 +28,7 @@ from sqlalchemy import Date, DateTime, Numeric, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from dashboard.access import ADMIN, Viewer, may_upload
+from dashboard.finance import heading_key
 from data_access import audit, models
 
 IMPORTED = "imported"
@@ -98,13 +99,13 @@ def _dependants(session: Session, import_id: int, inserted: dict[str, list[int]]
     allocation_ids = inserted.get("allocations", [])
     if allocation_ids:
         A, L = models.Allocation, models.InvoiceLine
-        removed = {(c, h.lower()) for c, h in session.execute(select(A.contract_id, A.heading).where(A.id.in_(allocation_ids)))}
-        remaining = {(c, h.lower()) for c, h in session.execute(select(A.contract_id, A.heading).where(
+        removed = {(c, heading_key(h)) for c, h in session.execute(select(A.contract_id, A.heading).where(A.id.in_(allocation_ids)))}
+        remaining = {(c, heading_key(h)) for c, h in session.execute(select(A.contract_id, A.heading).where(
             A.contract_id.in_({c for c, _ in removed}), A.id.not_in(allocation_ids)))}
         gone = removed - remaining
         if gone:
             lines = [row_id for row_id, c, h in session.execute(select(L.id, L.contract_id, L.heading).where(
-                L.contract_id.in_({c for c, _ in gone}))) if (c, h.lower()) in gone]
+                L.contract_id.in_({c for c, _ in gone}))) if (c, heading_key(h)) in gone]
             found |= _importers_of_rows(session, "invoice_lines", lines)
     return found
 

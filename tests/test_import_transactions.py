@@ -23,6 +23,7 @@ from tests.workbooks import (
     import_ok,
     la_status,
     la_status_row,
+    part_a_sheet,
     pricing_schedule,
     quarterly_return,
     milestone_row,
@@ -196,6 +197,24 @@ def test_a_key_spelt_in_another_case_later_is_the_same_row_and_keeps_its_respons
     assert plan.totals()["inserted"] == plan.totals()["updated"] == 0
     assert snapshot(engine) == before
     assert summary(engine, as_of) == figures
+
+
+@pytest.mark.parametrize("respelt", ["Peer  mentors", "Peer\u00a0mentors", " PEER MENTORS "])
+def test_a_revised_schedule_spacing_a_heading_differently_replaces_its_allocation(engine, respelt):
+    """Keys match ignoring case and runs of spaces (a pasted non-breaking space too), as the
+    figures match headings: a revised allocation replaces the old one, never adds to it."""
+    from data_access.queries import summary
+
+    seed(engine)  # the first schedule allocates 100,000 to Peer mentors each year
+    plan = import_ok(engine, "pricing-v2.xlsx", pricing_schedule(part_a_sheet({respelt: [120_000, 100_000, 100_000]})))
+    assert plan.totals()["inserted"] == 0
+    with Session(engine) as session:
+        rows = session.execute(select(models.Allocation.heading, models.Allocation.amount).where(
+            models.Allocation.financial_year == "2021-22", models.Allocation.heading.ilike("%mentors%"))).all()
+    assert [(heading, float(amount)) for heading, amount in rows] == [("Peer mentors", 120_000.0)]
+    finance = [row for row in summary(engine, date(2022, 3, 31))["finance"] if row["heading"].lower().startswith("peer")]
+    assert [(row["financial_year"], row["allocated"]) for row in finance] == [
+        ("2021-22", 120_000.0), ("2022-23", 100_000.0), ("2023-24", 100_000.0)]
 
 
 # --- LA status history ---------------------------------------------------------------------------

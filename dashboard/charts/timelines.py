@@ -23,12 +23,56 @@ TERM_COLOUR = OKABE_ITO["blue"]
 EXTENSION_COLOUR = OKABE_ITO["sky_blue"]
 
 
+LABEL_GAP_SHARE = 1 / 12  # labels closer than this share of the time axis would overlap: they are merged
+ABOVE, BELOW = "above", "below"  # overdue and upcoming are labelled above the bar, due soon below
+
+
+def time_span(contracts: pd.DataFrame, milestones: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last date the chart must show: contract starts, ends, extensions, breaks and milestones."""
+    dates = pd.concat([contracts[column] for column in ("Start", "End", "Latest end (with extensions)", "Break date")]
+                      + ([milestones["Due"]] if not milestones.empty else [])).dropna()
+    return dates.min(), dates.max()
+
+
+def milestone_labels(milestones: pd.DataFrame, first: pd.Timestamp, last: pd.Timestamp) -> pd.DataFrame:
+    """One label per run of milestones too close to label apart on one contract's bar ("2 overdue",
+    "overdue, upcoming"), at the run's first milestone; done milestones are not labelled."""
+    gap = (last - first) * LABEL_GAP_SHARE
+    rows = []
+    for position, statuses in ((ABOVE, ("Overdue", "Upcoming")), (BELOW, ("Due soon",))):
+        shown = milestones[milestones["Status"].isin(statuses)].sort_values(["Contract", "Due"])
+        for contract, points in shown.groupby("Contract", sort=False):
+            runs: list[list] = []
+            for point in points.itertuples():
+                if runs and point.Due - runs[-1][-1].Due < gap:
+                    runs[-1].append(point)
+                else:
+                    runs.append([point])
+            for run in runs:
+                counts = pd.Series([p.Status.lower() for p in run]).value_counts(sort=False)
+                label = (f"{counts.iloc[0]} {counts.index[0]}" if len(counts) == 1 and len(run) > 1
+                         else ", ".join(counts.index))
+                rows.append({"Contract": contract, "Due": run[0].Due, "Label": label, "Position": position})
+    return pd.DataFrame(rows, columns=["Contract", "Due", "Label", "Position"])
+
+
 def gantt_chart(contracts: pd.DataFrame, milestones: pd.DataFrame, as_of: date):
-    """Contracts as bars (term, then extension option), break dates as ticks, milestones as shapes."""
+    """Contracts as bars (term, then extension option), break dates as ticks, milestones as shapes.
+
+    The time axis runs over the contracts' and milestones' dates; an as-of date outside them is
+    written at the edge it lies beyond instead of stretching the axis."""
     if contracts.empty:
         return None
     order = list(contracts["Contract"])
     y = alt.Y("Contract:N", sort=order, title=None, axis=alt.Axis(labelLimit=220))
+    first, last = time_span(contracts, milestones)
+    margin = (last - first) * 0.02
+    shown_from, shown_to = min(first - margin, pd.Timestamp(as_of)), max(last + margin, pd.Timestamp(as_of))
+    if pd.Timestamp(as_of) > last + (last - first) * 0.1:
+        shown_to = last + margin
+    if pd.Timestamp(as_of) < first - (last - first) * 0.1:
+        shown_from = first - margin
+    x_scale = alt.Scale(domain=[shown_from.isoformat(), shown_to.isoformat()])
     periods = pd.concat(
         [
             contracts.assign(From=contracts["Start"], To=contracts["End"], Period="Contract term"),
@@ -39,7 +83,7 @@ def gantt_chart(contracts: pd.DataFrame, milestones: pd.DataFrame, as_of: date):
         ignore_index=True,
     )
     bars = alt.Chart(periods).mark_bar(height=18, cornerRadius=2).encode(
-        x=alt.X("From:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, grid=True)),
+        x=alt.X("From:T", title=None, scale=x_scale, axis=alt.Axis(format="%b %Y", labelAngle=0, grid=True)),
         x2="To:T",
         y=y,
         color=alt.Color(
@@ -62,36 +106,51 @@ def gantt_chart(contracts: pd.DataFrame, milestones: pd.DataFrame, as_of: date):
             ),
         ]
     if not milestones.empty:
-        points = milestones.assign(Label=milestones["Status"].str.lower())
+        points = milestones
         shape = alt.Shape("Status:N", scale=alt.Scale(domain=STATUS_ORDER, range=STATUS_SHAPES),
                           legend=alt.Legend(title="Milestone", orient="top"))
         colour = alt.Color("Status:N", scale=alt.Scale(domain=STATUS_ORDER, range=STATUS_COLOURS),
                            legend=alt.Legend(title="Milestone", orient="top"))
+        labels = milestone_labels(milestones, first, last)
         layers += [
             alt.Chart(points).mark_point(size=140, filled=True, stroke="black", strokeWidth=1, yOffset=0).encode(
                 x="Due:T", y=y, shape=shape, color=colour,
                 tooltip=["Contract", "Milestone", "Status", alt.Tooltip("Due:T", format="%d %b %Y")],
             ),
-            alt.Chart(points[points["Status"].isin(["Overdue", "Upcoming"])]).mark_text(dy=-17, fontSize=11).encode(
+            alt.Chart(labels[labels["Position"] == ABOVE]).mark_text(dy=-17, fontSize=11).encode(
                 x="Due:T", y=y, text="Label:N",
             ),
-            alt.Chart(points[points["Status"] == "Due soon"]).mark_text(dy=19, fontSize=11).encode(
+            alt.Chart(labels[labels["Position"] == BELOW]).mark_text(dy=19, fontSize=11).encode(
                 x="Due:T", y=y, text="Label:N",
             ),
         ]
-    today = pd.DataFrame({"Date": [pd.Timestamp(as_of)], "Label": [f"as of {as_of:%d %b %Y}"]})
-    layers += [
-        alt.Chart(today).mark_rule(strokeDash=[4, 4], color=OKABE_ITO["grey"]).encode(x="Date:T"),
-        alt.Chart(today).mark_text(align="left", dx=4, y=4, baseline="top", color=OKABE_ITO["grey"]).encode(
-            x="Date:T", text="Label:N"
-        ),
-    ]
+    layers += _as_of_marker(as_of, shown_from, shown_to)
     height = max(140, 80 * len(order))
     return (
         alt.layer(*layers).properties(height=height).resolve_scale(color="independent", shape="independent")
         .configure(font=FONT).configure_axis(labelFontSize=12, **READABLE_TEXT)
         .configure_legend(labelFontSize=12, **READABLE_TEXT)
     )
+
+
+def _as_of_marker(as_of: date, shown_from: pd.Timestamp, shown_to: pd.Timestamp) -> list:
+    """A dashed rule at the as-of date, or, when it lies beyond the dates shown, a note at that edge."""
+    when = pd.Timestamp(as_of)
+    grey = OKABE_ITO["grey"]
+    if when > shown_to:
+        note = pd.DataFrame({"Date": [shown_to], "Label": [f"as of {as_of:%d %b %Y}, after every date shown →"]})
+        return [alt.Chart(note).mark_text(align="right", dx=-2, y=4, baseline="top", color=grey).encode(
+            x="Date:T", text="Label:N")]
+    if when < shown_from:
+        note = pd.DataFrame({"Date": [shown_from], "Label": [f"← as of {as_of:%d %b %Y}, before every date shown"]})
+        return [alt.Chart(note).mark_text(align="left", dx=2, y=4, baseline="top", color=grey).encode(
+            x="Date:T", text="Label:N")]
+    today = pd.DataFrame({"Date": [when], "Label": [f"as of {as_of:%d %b %Y}"]})
+    return [
+        alt.Chart(today).mark_rule(strokeDash=[4, 4], color=grey).encode(x="Date:T"),
+        alt.Chart(today).mark_text(align="left", dx=4, y=4, baseline="top", color=grey).encode(
+            x="Date:T", text="Label:N"),
+    ]
 
 
 def adviser_days_chart(table: pd.DataFrame):

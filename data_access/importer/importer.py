@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable
 from sqlalchemy import Integer, Numeric, String, Table, func, select, update
 from sqlalchemy.orm import Session
 
-from dashboard.finance import cap_for_level
+from dashboard.finance import cap_for_level, heading_key
 from dashboard.records import FOLLOW_UP, ONE_TO_ONE
 from data_access import bulk, models
 from data_access.importer import cells, schemas
@@ -368,15 +368,11 @@ class _Context:
             stored = self.session.scalars(
                 select(models.Allocation.heading).where(models.Allocation.contract_id == contract.id).distinct()
             )
-            known = {_heading_key(h): h for h in stored}
+            known = {heading_key(h): h for h in stored}
             for heading in self.file_headings.get(contract.reference.lower(), set()):
-                known.setdefault(_heading_key(heading), heading)
+                known.setdefault(heading_key(heading), heading)
             self._headings[contract.id] = known
         return self._headings[contract.id]
-
-
-def _heading_key(heading: str) -> str:
-    return " ".join(heading.lower().split())
 
 
 def _parse_cells(context: _Context, located: _Located, schema: SheetSchema, plan: SheetPlan) -> list[tuple[int, dict[str, Any]]]:
@@ -639,7 +635,7 @@ def _validate_finance(context: _Context, located: _Located, parsed, plan: SheetP
         heading = values.get("heading")
         if heading is not None:
             known = context.headings(contract)
-            canonical = known.get(_heading_key(heading))
+            canonical = known.get(heading_key(heading))
             if canonical is None:
                 close = difflib.get_close_matches(heading, sorted(known.values()), n=3, cutoff=0.4)
                 hint = f": did you mean {' or '.join(close)}?" if close else (
@@ -695,11 +691,11 @@ def _validate_part_a(context: _Context, located: _Located, plan: SheetPlan, labe
                 continue
             context.problem(name, excel_row, "Expenditure heading", "the expenditure heading is blank")
             continue
-        if _heading_key(heading) in seen:
+        if heading_key(heading) in seen:
             context.problem(name, excel_row, "Expenditure heading",
-                            f"'{heading}' is already listed on row {seen[_heading_key(heading)]}")
+                            f"'{heading}' is already listed on row {seen[heading_key(heading)]}")
             continue
-        seen[_heading_key(heading)] = excel_row
+        seen[heading_key(heading)] = excel_row
         for column, year in years.items():
             raw = _cell(row, column)
             header = str(header_cells[column]).strip()
@@ -802,7 +798,9 @@ _KEY_COLUMNS = {"contract_id": "contract_reference", "la_code": "la"}  # key fie
 
 
 def _key_part(value: Any) -> Any:
-    return value.strip().lower() if isinstance(value, str) else value
+    """Keys match ignoring case and runs of spaces (a pasted non-breaking space too), as headings
+    do in the figures: ``Peer  mentors`` in a revised schedule is the stored ``Peer mentors``."""
+    return heading_key(value) if isinstance(value, str) else value
 
 
 def plan_import(session: Session, file_name: str, data: bytes, contract_option: str | None = None) -> ImportPlan:
