@@ -90,8 +90,9 @@ def gantt_sentence(table: pd.DataFrame, as_of: date) -> str:
     breaks = int(table["Break date"].notna().sum())
     return (
         f"{len(table)} contracts from {table['Start'].min():%B %Y} to {table['Latest end (with extensions)'].max():%B %Y} "
-        f"(with extensions); on {as_of:%d %B %Y} {running} running within their term and {extended} past their end "
-        f"date but within an extension option; {breaks} with a break date (marked with a vertical tick)."
+        f"(with extensions); on {as_of:%d %B %Y}, {running or 'none'} running within their term and {extended or 'none'} "
+        f"past their end date but within an extension option; {breaks or 'none'} with a break date (marked with a "
+        "vertical tick)."
     )
 
 

@@ -220,3 +220,47 @@ def test_package_days_with_as_of_skips_running_packages():
     flags = package_days_flags(rows, [contract(min_days=5.0)], as_of=AS_OF)
     assert [f.package_id for f in flags] == ["P3"]
     assert len(package_days_flags(rows, [contract(min_days=5.0)])) == 3
+
+
+# --- the Gantt chart's labels and as-of marker (dashboard.charts.timelines) ----------------------
+
+def _gantt_inputs():
+    import pandas as pd
+
+    from dashboard.timeline_views import gantt_table, milestone_table
+
+    contract = ContractTerms(reference="C-1", title="T", supplier="S", programme="Leadership development",
+                             contract_type="Contract", start_date=date(2020, 1, 1), end_date=date(2024, 1, 1))
+    milestones = [Milestone("C-1", name, due, done) for name, due, done in (
+        ("Q1 report", date(2023, 10, 1), None), ("Q2 report", date(2023, 11, 1), None),
+        ("Final report", date(2023, 12, 20), None), ("Early review", date(2021, 1, 1), date(2021, 1, 1)))]
+    as_of = date(2023, 12, 1)
+    return pd, gantt_table([contract], as_of), milestone_table(milestones, as_of), as_of
+
+
+def test_milestones_too_close_to_label_apart_share_one_label():
+    from dashboard.charts.timelines import milestone_labels, time_span
+
+    pd, contracts, milestones, _ = _gantt_inputs()
+    labels = milestone_labels(milestones, *time_span(contracts, milestones))
+    # Q1 and Q2 (overdue, a month apart) and the final report (due soon) near them; the 2021
+    # review is done: not labelled.
+    assert labels.to_dict("records") == [
+        {"Contract": "C-1", "Due": pd.Timestamp(2023, 10, 1), "Label": "2 overdue", "Position": "above"},
+        {"Contract": "C-1", "Due": pd.Timestamp(2023, 12, 20), "Label": "due soon", "Position": "below"},
+    ]
+
+
+@pytest.mark.parametrize("as_of, words", [(date(2031, 3, 15), "after every date shown"),
+                                          (date(2012, 3, 15), "before every date shown"),
+                                          (date(2023, 12, 1), None)])
+def test_an_as_of_date_far_outside_the_contracts_does_not_stretch_the_axis(as_of, words):
+    from dashboard.charts.timelines import gantt_chart
+
+    _, contracts, milestones, _ = _gantt_inputs()
+    spec = gantt_chart(contracts, milestones, as_of).to_dict()
+    domain = spec["layer"][0]["encoding"]["x"]["scale"]["domain"]
+    assert domain[0] < "2020-01-01" and "2024-01-01" < domain[1] < "2024-04-01"
+    texts = [value for values in spec["datasets"].values() for value in values if "as of" in str(value.get("Label", ""))]
+    assert len(texts) == 1
+    assert (words in texts[0]["Label"]) if words else texts[0]["Label"] == f"as of {as_of:%d %b %Y}"
