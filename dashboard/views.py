@@ -462,15 +462,25 @@ def _status_table(displays: Sequence[KpiDisplay], disclosure: Disclosure) -> pd.
 
 
 def _status_summary(displays: Sequence[KpiDisplay], disclosure: Disclosure) -> str:
+    """Participants per status over every KPI shown. A total leaves out every contract with a
+    count withheld ([c]), and says so: adding it in would give the withheld count away by
+    subtracting the counts shown."""
     if not displays:
         return "No participants yet for the contracts and filters chosen."
+    withheld = sorted({d.result.contract for d in displays
+                       if disclosure.of_contract(d.result.contract).suppressed(*(getattr(d.result, s) for s in STATUSES))})
+    counted = [d for d in displays if d.result.contract not in withheld]
+    if not counted:
+        return (f"Totals not shown {SUPPRESSED}: fewer than {SMALL_COUNT_MAX + 1} participants in one local authority "
+                "could identify someone.")
     totals = defaultdict(int)
-    for d in displays:
+    for d in counted:
         for status in STATUSES:
             totals[status] += getattr(d.result, status)
     everyone = sum(totals.values())
     parts = ", ".join(f"{disclosure.count(totals[s])} {STATUS_NAMES[s].lower()}" for s in STATUSES)
-    return f"Of {disclosure.count(everyone)} participants in the KPIs: {parts}."
+    left_out = f" (leaving out {', '.join(withheld)}, whose counts are {SUPPRESSED})" if withheld else ""
+    return f"Of {disclosure.count(everyone)} participants in the KPIs{left_out}: {parts}."
 
 
 def _chart_percent(row: pd.Series) -> str:
