@@ -249,9 +249,11 @@ def data_version(session: Session) -> int:
     )
 
 
-def finance_flags_for_lines(session: Session, lines: list[dict[str, Any]]) -> list[str]:
-    """The invoice flags of rules.md raised by lines about to be imported (as messages)."""
-    from dashboard.finance import finance_flags
+def finance_flags_for_lines(session: Session, lines: list[dict[str, Any]],
+                            revised_allocations: list[dict[str, Any]] = ()) -> list[str]:
+    """The invoice flags of rules.md raised by lines about to be imported (as messages), against the
+    stored allocations as ``revised_allocations`` (the same file's Part A rows) will leave them."""
+    from dashboard.finance import finance_flags, heading_key
 
     contract_ids = {line["contract_id"] for line in lines}
     if not contract_ids:
@@ -268,7 +270,12 @@ def finance_flags_for_lines(session: Session, lines: list[dict[str, Any]]) -> li
         )
         for line in lines
     ]
-    flags = finance_flags(terms, allocations(session, scope), candidates, date.max)
+    revised = [records.Allocation(stored[row["contract_id"]].reference, row["heading"], row["financial_year"],
+                                  row["amount"]) for row in revised_allocations if row.get("contract_id") in stored]
+    replaced = {(a.contract.lower(), heading_key(a.heading), a.financial_year) for a in revised}
+    kept = [a for a in allocations(session, scope)
+            if (a.contract.lower(), heading_key(a.heading), a.financial_year) not in replaced]
+    flags = finance_flags(terms, kept + revised, candidates, date.max)
     return [f"{flag.contract}: {flag.message}" for flag in flags]
 
 

@@ -287,3 +287,17 @@ def test_rejected_import_is_logged_without_data(engine, name):
     with Session(engine) as session:
         outcomes = [r.outcome for r in session.scalars(select(models.ImportRecord).where(models.ImportRecord.file_name == name))]
     assert outcomes == ["rejected"]
+
+
+def test_finance_flags_weigh_spend_against_the_same_files_pricing_schedule(engine):
+    """A workbook with the pricing schedule and the invoices together: the spend is compared with
+    the allocation the file brings, not with what was stored before it (nothing, or an older one)."""
+    seed(engine)  # Peer mentors: 100,000 a year
+    spend = [finance_row({"Amount": 150_000, "VAT": 0})]
+    both = pricing_schedule(part_a_sheet({"Peer mentors": [200_000, 200_000, 200_000]})) + quarterly_return(finance=spend)
+    plan = import_ok(engine, "schedule-and-return.xlsx", both)
+    assert not [flag for flag in plan.flags if "allocated" in flag], plan.flags
+    cut = pricing_schedule(part_a_sheet({"Peer mentors": [50_000, 200_000, 200_000]})) + quarterly_return(finance=spend)
+    plan = import_ok(engine, "cut-schedule-and-return.xlsx", cut)
+    assert [flag for flag in plan.flags if "allocated" in flag] == [
+        "CON-1: Peer mentors 2021-22: spent £150,000.00 against £50,000.00 allocated (over by £100,000.00)"]

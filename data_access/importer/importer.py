@@ -963,7 +963,7 @@ def _work_out_changes(session: Session, plan: ImportPlan) -> None:
                 sheet.flags.append(f"{sheet.title}: row {key_text} of {references.get(item['contract_id'], '')} "
                                    "is no longer in this return; it is kept and flagged")
         if sheet.kind == "finance":
-            sheet.flags.extend(_finance_flags(session, sheet))
+            sheet.flags.extend(_finance_flags(session, sheet, plan))
 
 
 _STATUS_FIELDS = ("ilacs_judgement", "ilacs_date", "send_wsoa", "declining", "in_intervention", "next_review_date")
@@ -1030,11 +1030,13 @@ def _existing_rows(session: Session, sheet: SheetPlan, model: type[models.Base])
     return list(session.execute(select(table).where(table.c.contract_id.in_(contract_ids))))
 
 
-def _finance_flags(session: Session, sheet: SheetPlan) -> list[str]:
-    """Invoice flags of rules.md raised by the lines of this sheet (shown, never dropped)."""
+def _finance_flags(session: Session, sheet: SheetPlan, plan: ImportPlan) -> list[str]:
+    """Invoice flags of rules.md raised by the lines of this sheet (shown, never dropped),
+    against the allocations as they will be once this file is in (its own Part A included)."""
     from data_access.repositories import finance_flags_for_lines
 
-    return finance_flags_for_lines(session, [row.values for row in sheet.rows])
+    revised = [row.values for part_a in plan.sheets if part_a.kind == "allocations" for row in part_a.rows]
+    return finance_flags_for_lines(session, [row.values for row in sheet.rows], revised)
 
 
 def apply_plan(session: Session, plan: ImportPlan, imported_by: str) -> models.ImportRecord:
