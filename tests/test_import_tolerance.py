@@ -141,6 +141,8 @@ HEADER_SPELLINGS = [
     {"LA": "  la  ", "Support type": "SUPPORT TYPE", "Role": "role"},
     {"Support type": "Support-type", "Days delivered": "Days delivered:", "Package ID": "Package_ID"},
     {"Participant ID": "Participant ID (pseudonymous)*", "Start date": "START DATE* (dd/mm/yyyy)"},
+    {"LA": "L.A.", "Package ID": "Package I.D.", "Days delivered": "Days delivered."},  # punctuation inside words
+    {"Participant ID": "ParticipantID", "Start date": "StartDate", "Support type": "SupportType"},  # run together
 ]
 
 

@@ -704,7 +704,7 @@ def normalise_header(text: Any) -> str:
     spreadsheets.md: "Headers match case-insensitively, ignoring surrounding
     spaces, punctuation, `*` (required markers) and the words in brackets,
     e.g. `Start date (dd/mm/yyyy)`." So ``' Start date* (dd/mm/yyyy)'`` ->
-    ``'start date'``. Part A's FY headers such as ``Year 1 (2021-22)`` lose
+    ``'start date'`` and ``'Package I.D.'`` -> ``'package id'``. Part A's FY headers such as ``Year 1 (2021-22)`` lose
     their bracket here: read those with :func:`parse_financial_year`.
     """
     if text is None:
@@ -712,7 +712,7 @@ def normalise_header(text: Any) -> str:
     if not isinstance(text, str):
         text = shown(text).strip("'")
     text = without_brackets_and_markers(text.lower())
-    text = re.sub(r"['\u2018\u2019`]", "", text)
+    text = re.sub(r"['\u2018\u2019`.]", "", text)  # L.A. is LA, Participant's is participants
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
 

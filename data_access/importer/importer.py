@@ -143,15 +143,20 @@ def _is_skipped_row(row: list[Any], totals_memo: dict[str, bool | None], read: f
 
 
 def _header_map(row: list[Any], schema: SheetSchema) -> tuple[dict[str, int], dict[str, str]]:
+    """Schema field -> column of this row's header for it. Headers match as ``normalise_header``
+    says, and also run together (``ParticipantID``, ``StartDate``)."""
     by_key: dict[str, int] = {}
     for index, value in enumerate(row):
         if isinstance(value, str) and value.strip():
-            by_key.setdefault(cells.normalise_header(value), index)
+            key = cells.normalise_header(value)
+            by_key.setdefault(key, index)
+            by_key.setdefault(key.replace(" ", ""), index)
     columns, headers = {}, {}
     for column in schema.columns:
-        if column.key in by_key:
-            columns[column.field] = by_key[column.key]
-            headers[column.field] = str(row[by_key[column.key]]).strip()
+        index = by_key.get(column.key, by_key.get(column.key.replace(" ", "")))
+        if index is not None:
+            columns[column.field] = index
+            headers[column.field] = str(row[index]).strip()
     return columns, headers
 
 
