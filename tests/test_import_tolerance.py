@@ -406,6 +406,15 @@ def test_part_a_header_is_the_row_with_the_most_years_not_a_note_above_it(db):
         assert got == {"2021-22": D("1000.00"), "2022-23": D("2000.00"), "2023-24": D("3000.00")}, above
 
 
+def test_part_a_heading_column_is_the_one_headed_so_when_a_number_column_comes_first(db):
+    part_a = SheetSpec("Part A", [[1, "Peer mentors", 1000, 2000], [2, "Travel", 10, 20], [None, "Total", 1010, 2020]],
+                       contract_label="CON-2", columns=["No.", "Expenditure heading", "2021-22", "2022-23"])
+    plan = dry(db, [part_a], name="pricing.xlsx")
+    got = {(values["heading"], values["financial_year"]): values["amount"] for values in rows_of(plan, "allocations")}
+    assert got == {("Peer mentors", "2021-22"): D("1000.00"), ("Peer mentors", "2022-23"): D("2000.00"),
+                   ("Travel", "2021-22"): D("10.00"), ("Travel", "2022-23"): D("20.00")}
+
+
 def test_part_a_contract_from_option_when_no_labelled_cell(db):
     plan = dry(db, [part_a_sheet({"Peer mentors": [1, 2, 3]}, contract=None)], contract="CON-2")
     assert len(rows_of(plan, "allocations")) == 3

@@ -185,7 +185,10 @@ def _part_a_header(sheet: Sheet) -> tuple[int, int, dict[int, str]] | None:
     """Part A: the header row -> (row, heading column, {column: FY}).
 
     The row with the most financial-year headers (a note above the table may name a year
-    too); on a tie, one whose heading column reads 'Expenditure heading', else the first."""
+    too); on a tie, one whose heading column reads 'Expenditure heading', else the first.
+    The heading column is the one headed 'Expenditure heading' when there is one (a 'No.'
+    column may come first), else the first headed column before the years."""
+    heading_key = cells.normalise_header(schemas.PART_A_HEADING)
     best: tuple[tuple[int, bool], tuple[int, int, dict[int, str]]] | None = None
     for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
         years = {column: year for column, value in enumerate(row) if (year := _year_heading(value)) is not None}
@@ -193,8 +196,9 @@ def _part_a_header(sheet: Sheet) -> tuple[int, int, dict[int, str]] | None:
             continue
         first_year_column = min(years)
         text_columns = [c for c, v in enumerate(row[:first_year_column]) if not cells.is_blank(v)]
-        heading_column = text_columns[0] if text_columns else max(first_year_column - 1, 0)
-        labelled = cells.normalise_header(_cell(row, heading_column)) == cells.normalise_header(schemas.PART_A_HEADING)
+        named = [c for c in text_columns if cells.normalise_header(_cell(row, c)) == heading_key]
+        heading_column = (named or text_columns or [max(first_year_column - 1, 0)])[0]
+        labelled = bool(named)
         score = (len(years), labelled)
         if best is None or score > best[0]:
             best = (score, (index, heading_column, years))
