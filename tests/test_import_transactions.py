@@ -301,3 +301,35 @@ def test_finance_flags_weigh_spend_against_the_same_files_pricing_schedule(engin
     plan = import_ok(engine, "cut-schedule-and-return.xlsx", cut)
     assert [flag for flag in plan.flags if "allocated" in flag] == [
         "CON-1: Peer mentors 2021-22: spent £150,000.00 against £50,000.00 allocated (over by £100,000.00)"]
+
+
+def _split_return(group_overrides=None, one_to_one_rows=None):
+    """Engagements kept on two tabs, One-to-one and Group (found by their header rows)."""
+    one_to_one = one_to_one_rows or [engagement_row()]
+    group = [engagement_row({"Package ID": "PKG-G", "Participant ID": "P-G", "Support type": "Group",
+                             "Group type": "Cabinet", **(group_overrides or {})})]
+    return [SheetSpec("One-to-one", one_to_one), SheetSpec("Group", group)]
+
+
+def test_one_kind_split_over_two_tabs_imports_twice_with_no_change(engine):
+    """Each tab's rows are in the return: neither tab reports the other's as gone."""
+    seed(engine)
+    first = import_ok(engine, "split.xlsx", _split_return())
+    assert first.totals()["inserted"] == 2
+    before = snapshot(engine)
+    again = import_ok(engine, "split.xlsx", _split_return())
+    assert again.totals()["inserted"] == again.totals()["updated"] == 0
+    gone = [flag for flag in again.flags if "no longer in this return" in flag]
+    assert len(gone) == 1 and "PKG-STORED, P-STORED" in gone[0], gone  # the seed's row only, said once
+    assert snapshot(engine) == before
+
+
+def test_a_row_on_two_tabs_of_one_kind_counts_once_or_is_a_located_error(engine):
+    seed(engine)
+    same = import_ok(engine, "twice.xlsx", _split_return(one_to_one_rows=[
+        engagement_row({"Package ID": "PKG-G", "Participant ID": "P-G", "Support type": "Group", "Group type": "Cabinet"})]))
+    assert same.totals()["inserted"] == 1 and sum(sheet.skipped for sheet in same.sheets) == 1
+    outcome = run_import(engine, "clash.xlsx", _split_return(one_to_one_rows=[
+        engagement_row({"Package ID": "PKG-G", "Participant ID": "P-G", "Support type": "Group", "Group type": "Scrutiny committee"})]))
+    assert [(p.sheet, p.row, p.column) for p in outcome.plan.errors] == [("Group", 2, "Contract reference, Package ID, Participant ID")]
+    assert "same key as One-to-one row 2 but different values" in outcome.plan.errors[0].message

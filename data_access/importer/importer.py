@@ -778,9 +778,15 @@ def _limit_problem(column_type: Any, value: Any) -> str | None:
     return None
 
 
-def _duplicates(context: _Context, plan: SheetPlan, key_fields: tuple[str, ...], headers: dict[str, str]) -> None:
+def _compared(row: RowPlan) -> dict[str, Any]:
+    return {name: value for name, value in row.values.items() if name not in _NOT_COMPARED}
+
+
+def _duplicates(context: _Context, plan: SheetPlan, key_fields: tuple[str, ...], headers: dict[str, str],
+                earlier: dict[tuple, tuple[str, RowPlan]]) -> None:
     """Two rows with one key: identical ones count once, different ones are an error (naming the
-    key's columns as the sheet heads them)."""
+    key's columns as the sheet heads them). ``earlier``: the keys of the sheets of this kind
+    read before this one (one kind may be split over tabs, e.g. One-to-one and Group)."""
     key_columns = ", ".join(header for name in key_fields if (header := headers.get(_KEY_COLUMNS.get(name, name))))
     first: dict[tuple, RowPlan] = {}
     kept: list[RowPlan] = []
@@ -791,16 +797,20 @@ def _duplicates(context: _Context, plan: SheetPlan, key_fields: tuple[str, ...],
             first[key] = row
             plan.skipped += 1
             continue
-        if key in first:
-            if first[key].values != row.values:
+        where, other = (f"row {first[key].row}", first[key]) if key in first else (
+            (f"{earlier[key][0]} row {earlier[key][1].row}", earlier[key][1]) if key in earlier else (None, None))
+        if other is not None:
+            if _compared(other) != _compared(row):
                 context.problem(plan.sheet, row.row, key_columns,
-                                f"this row has the same key as row {first[key].row} but different values")
+                                f"this row has the same key as {where} but different values")
             else:
                 plan.skipped += 1
             continue
         first[key] = row
         kept.append(row)
     plan.rows = kept
+    if plan.kind != "la_status":
+        earlier.update((key, (plan.sheet, row)) for key, row in first.items())
 
 
 _KEY_COLUMNS = {"contract_id": "contract_reference", "la_code": "la"}  # key field -> the column it is read from
@@ -846,6 +856,7 @@ def plan_import(session: Session, file_name: str, data: bytes, contract_option: 
     labels += [_labelled_contract(sheet, HEADER_SEARCH_ROWS, context.known_contract) for sheet in other_sheets]
     label = next((found for found in labels if found), None)
     located.sort(key=lambda item: _ORDER.index(item.schema.kind if item.schema else "allocations"))
+    keys_of_kind: dict[str, dict[tuple, tuple[str, RowPlan]]] = defaultdict(dict)
     for item in located:
         schema = item.schema
         kind = schema.kind if schema else "allocations"
@@ -860,7 +871,7 @@ def plan_import(session: Session, file_name: str, data: bytes, contract_option: 
                 _VALIDATORS[kind](context, item, parsed, sheet_plan)
             else:
                 _SCOPED_VALIDATORS[kind](context, item, parsed, sheet_plan, sheet_label)
-        _duplicates(context, sheet_plan, _MODEL_KEYS[kind], item.headers)
+        _duplicates(context, sheet_plan, _MODEL_KEYS[kind], item.headers, keys_of_kind[kind])
         plan.sheets.append(sheet_plan)
 
     kinds = {item.schema.workbook_kind if item.schema else schemas.PRICING_SCHEDULE for item in located}
@@ -928,6 +939,9 @@ def _row_values(row: Any, fields: Iterable[str]) -> dict[str, Any]:
 
 def _work_out_changes(session: Session, plan: ImportPlan) -> None:
     references = {c.id: c.reference for c in session.scalars(select(models.Contract))}
+    # a stored row of a cumulative kind is missing from this return when no sheet of its kind has it
+    stored_of_kind: dict[str, dict[int, Any]] = defaultdict(dict)
+    seen: dict[str, set[int]] = defaultdict(set)
     for sheet in plan.sheets:
         model = _MODELS[sheet.kind]
         key_fields = _MODEL_KEYS[sheet.kind]
@@ -940,13 +954,14 @@ def _work_out_changes(session: Session, plan: ImportPlan) -> None:
         key_at, id_at = [columns.index(name) for name in key_fields], columns.index("id")
         missing_at = columns.index("missing_from_latest_return") if sheet.kind in _CUMULATIVE else None
         index = {tuple(_key_part(row[at]) for at in key_at): row for row in existing}
-        seen: set[int] = set()
+        if sheet.kind in _CUMULATIVE:
+            stored_of_kind[sheet.kind].update((row[id_at], row) for row in existing)
         for row in sheet.rows:
             stored = index.get(tuple(_key_part(row.values.get(name)) for name in key_fields)) if index else None
             if stored is None:
                 row.action = "insert"
                 continue
-            seen.add(stored[id_at])
+            seen[sheet.kind].add(stored[id_at])
             row.existing_id = stored[id_at]
             for name, at in zip(key_fields, key_at):  # keys match ignoring case; the stored spelling stays
                 if isinstance(row.values.get(name), str):
@@ -963,16 +978,18 @@ def _work_out_changes(session: Session, plan: ImportPlan) -> None:
                     row.before["missing_from_latest_return"] = True
             else:
                 row.action = "unchanged"
-        if sheet.kind in _CUMULATIVE:
-            for stored in existing:
-                if stored.id not in seen:
-                    sheet.vanished.append({"id": stored.id, **{name: getattr(stored, name) for name in key_fields}})
-            for item in sheet.vanished:
-                key_text = ", ".join(str(item[name]) for name in key_fields if name != "contract_id")
-                sheet.flags.append(f"{sheet.title}: row {key_text} of {references.get(item['contract_id'], '')} "
-                                   "is no longer in this return; it is kept and flagged")
         if sheet.kind == "finance":
             sheet.flags.extend(_finance_flags(session, sheet, plan))
+    last_of_kind = {sheet.kind: sheet for sheet in plan.sheets}
+    for kind, stored_rows in stored_of_kind.items():
+        sheet, key_fields = last_of_kind[kind], _MODEL_KEYS[kind]  # said once, on the kind's last sheet
+        for stored in stored_rows.values():
+            if stored.id not in seen[kind]:
+                sheet.vanished.append({"id": stored.id, **{name: getattr(stored, name) for name in key_fields}})
+        for item in sheet.vanished:
+            key_text = ", ".join(str(item[name]) for name in key_fields if name != "contract_id")
+            sheet.flags.append(f"{sheet.title}: row {key_text} of {references.get(item['contract_id'], '')} "
+                               "is no longer in this return; it is kept and flagged")
 
 
 _STATUS_FIELDS = ("ilacs_judgement", "ilacs_date", "send_wsoa", "declining", "in_intervention", "next_review_date")
