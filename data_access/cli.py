@@ -21,6 +21,8 @@ import argparse
 import getpass
 import json
 import sys
+from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -29,7 +31,7 @@ from dashboard.access import ADMIN, ROLE_NAMES, ROLES, Viewer
 
 from data_access.db import DatabaseUnavailable, ready_engine
 from data_access.importer import ImportPlan
-from data_access.services import import_file
+from data_access.services import ImportOutcome, checked_in_order, import_file
 
 
 class _Parser(argparse.ArgumentParser):
@@ -150,22 +152,32 @@ def summary_lines(plan: ImportPlan, dry_run: bool = False) -> list[str]:
 def run_import(arguments: argparse.Namespace) -> int:
     engine = ready_engine(arguments.db)
     status = 0
-    for name in arguments.files:
-        path = Path(name)
-        try:
-            data = path.read_bytes()
-        except OSError as error:
-            print(f"{name}:::: cannot read the file: {error.strerror or error}")
-            status = 1
-            continue
-        outcome = import_file(engine, name, data, f"cli:{getpass.getuser()}", arguments.contract, arguments.dry_run)
-        if outcome.plan.ok:
-            print("\n".join(summary_lines(outcome.plan, arguments.dry_run)))
+    imported_by = f"cli:{getpass.getuser()}"
+    with ExitStack() as stack:
+        if arguments.dry_run:  # each file checked as the files before it would leave the data
+            check = stack.enter_context(checked_in_order(engine, imported_by))
         else:
-            print("\n".join(str(problem) for problem in outcome.plan.errors))
-            print(f"{name}: rejected with {len(outcome.plan.errors)} error(s); nothing was written")
-            status = 1
+            def check(name: str, data: bytes, contract: str | None) -> ImportOutcome:
+                return import_file(engine, name, data, imported_by, contract)
+        for name in arguments.files:
+            status = max(status, _import_one(name, check, arguments))
     return status
+
+
+def _import_one(name: str, check: Callable[..., ImportOutcome], arguments: argparse.Namespace) -> int:
+    """Import (or dry-run) one file and print its summary or its errors; 1 when rejected."""
+    try:
+        data = Path(name).read_bytes()
+    except OSError as error:
+        print(f"{name}:::: cannot read the file: {error.strerror or error}")
+        return 1
+    outcome = check(name, data, arguments.contract)
+    if outcome.plan.ok:
+        print("\n".join(summary_lines(outcome.plan, arguments.dry_run)))
+        return 0
+    print("\n".join(str(problem) for problem in outcome.plan.errors))
+    print(f"{name}: rejected with {len(outcome.plan.errors)} error(s); nothing was written")
+    return 1
 
 
 def run_demo(arguments: argparse.Namespace) -> int:

@@ -123,6 +123,21 @@ def test_dry_run_writes_nothing(engine, url, tmp_path):
     assert table_counts(engine) == before
 
 
+def test_dry_run_of_dependent_files_reports_what_the_import_would_and_writes_nothing(engine, url, tmp_path):
+    """Files are taken in the order given: the return is checked against the register and
+    schedule before it, as the real import would check it, yet nothing is written."""
+    files = [write(tmp_path, "register.xlsx", register()), write(tmp_path, "pricing.xlsx", pricing_schedule()),
+             write(tmp_path, "return.xlsx", quarterly_return(engagements=[engagement_row()], finance=[finance_row()]))]
+    before = table_counts(engine)
+    dry = cli("import", "--dry-run", *files, url=url)
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert table_counts(engine) == before
+    real = cli("import", *files, url=url)
+    assert real.returncode == 0, real.stdout + real.stderr
+    assert sheet_lines(dry.stdout) == {(Path(file).name, sheet): counts for (file, sheet), counts
+                                       in sheet_lines(real.stdout).items()} != {}
+
+
 @pytest.mark.parametrize("arguments", [
     [],
     ["import"],
