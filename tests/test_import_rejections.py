@@ -226,6 +226,17 @@ def test_required_column_missing_named_at_the_header_row(db):
     ]
 
 
+def test_a_column_headed_twice_is_an_error_not_a_guess(db):
+    """'Amount (inc VAT)' and 'Amount (ex VAT)' both read as Amount (words in brackets are
+    ignored): the importer says so rather than reading the first."""
+    row = {**finance_row(), "Amount (inc VAT)": 1200}
+    spec = SheetSpec("Finance", [row], headers={"Amount": "Amount (ex VAT)"},
+                     columns=[*[c for c in row if c not in ("Amount", "Amount (inc VAT)")], "Amount (inc VAT)", "Amount"])
+    (line,) = errors_of(db, [spec])
+    assert parts_of(line)[1:4] == ("Finance", "1", "Amount")
+    assert "'Amount (inc VAT)' (column M) and 'Amount (ex VAT)' (column N) both read as 'Amount'" in line
+
+
 # --- Contract reference ----------------------------------------------------------------------
 
 

@@ -115,6 +115,13 @@ def test_hidden_and_unknown_sheets_are_ignored_and_listed(db):
     ]
 
 
+def test_an_empty_sheet_of_a_return_is_ignored_and_listed(db):
+    """A return may hold any subset of its sheets: an empty Finance tab is not a missing header."""
+    plan = dry(db, [SheetSpec("Engagements", [engagement_row()]), SheetSpec("Finance", [], columns=[])])
+    assert [sheet.sheet for sheet in plan.sheets] == ["Engagements"]
+    assert plan.ignored_sheets == ["Finance (empty)"]
+
+
 # --- Header row, headers, columns, blank and totals rows -------------------------------------
 
 ABOVE_HEADER = [

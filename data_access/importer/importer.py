@@ -160,6 +160,28 @@ def _header_map(row: list[Any], schema: SheetSchema) -> tuple[dict[str, int], di
     return columns, headers
 
 
+def _headed_twice(row: list[Any], schema: SheetSchema) -> list[tuple[str, list[int]]]:
+    """(header, columns) of each schema column the header row heads more than once
+    ('Amount (inc VAT)' and 'Amount (ex VAT)' both read as Amount): never guessed silently."""
+    found = []
+    for column in schema.columns:
+        keys = {column.key, column.key.replace(" ", "")}
+        at = [index for index, value in enumerate(row) if isinstance(value, str) and value.strip()
+              and ((key := cells.normalise_header(value)) in keys or key.replace(" ", "") in keys)]
+        if len(at) > 1:
+            found.append((column.header, at))
+    return found
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 def _find_header(sheet: Sheet, schema: SheetSchema) -> tuple[int, dict[str, int], dict[str, str]] | None:
     """The first row (within the first rows) that holds every required header."""
     required = {column.field for column in schema.required}
@@ -282,7 +304,7 @@ def _locate(sheet: Sheet, file_name: str, errors: list[Problem]) -> _Located | N
                             f"required column '{by_name.column(field_name).header}' not found in the header row")
                 )
             return None
-        return _Located(sheet, by_name, *found)
+        return _checked_header(_Located(sheet, by_name, *found), file_name, errors)
     # Unknown name: recognise by the header row. Part A: a heading column headed
     # "Expenditure heading" beside financial-year columns.
     part_a = _part_a_header(sheet)
@@ -303,7 +325,19 @@ def _locate(sheet: Sheet, file_name: str, errors: list[Problem]) -> _Located | N
             score = (-len(found[1]), -len(schema.required), position)
             if best is None or score < best:
                 best, located = score, _Located(sheet, schema, *found)
-    return located
+    return located and _checked_header(located, file_name, errors)
+
+
+def _checked_header(located: _Located, file_name: str, errors: list[Problem]) -> _Located | None:
+    """The sheet as located, or None (with an error) when its header heads one column twice."""
+    row = located.sheet.rows[located.header_row]
+    twice = _headed_twice(row, located.schema)
+    for header, at in twice:
+        shown = " and ".join(f"'{str(row[index]).strip()}' (column {_column_letter(index)})" for index in at)
+        errors.append(Problem(file_name, located.sheet.name, located.header_row + 1, header,
+                              f"{shown} both read as '{header}': keep one, or rename the other so the importer "
+                              "does not have to guess which to read"))
+    return None if twice else located
 
 
 # --- Plan: validate every row -----------------------------------------------------
@@ -837,6 +871,9 @@ def plan_import(session: Session, file_name: str, data: bytes, contract_option: 
     for sheet in workbook.sheets:
         if sheet.hidden:
             plan.ignored_sheets.append(f"{sheet.name} (hidden)")
+            continue
+        if all(cells.is_blank(value) for row in sheet.rows for value in row):  # a return may hold any subset
+            plan.ignored_sheets.append(f"{sheet.name} (empty)")
             continue
         found = _locate(sheet, file_name, context.errors)
         if found is None:
