@@ -216,12 +216,15 @@ class LAMatcher:
     def suggestions(self, text: str, limit: int = 3) -> list[str]:
         """Up to ``limit`` known LA names closest to ``text``.
 
-        Names containing ``text`` come first ('Hull' -> Kingston upon Hull),
-        then difflib's closest matches ('Sheffeld' -> Sheffield).
+        Names containing ``text`` come first ('Hull' -> Kingston upon Hull), then names
+        ``text`` contains, longest first ('Leeds City Council' -> Leeds), then difflib's
+        closest matches ('Sheffeld' -> Sheffield).
         """
         key = name_key(text)
         containing = [known for known in self._name_keys if len(key) >= 4 and key in known]
-        keys = containing + difflib.get_close_matches(key, self._name_keys, n=limit * 3, cutoff=0.6)
+        contained = sorted((known for known in self._name_keys if len(known) >= 4 and known in key and known != key),
+                           key=len, reverse=True)
+        keys = containing + contained + difflib.get_close_matches(key, self._name_keys, n=limit * 3, cutoff=0.6)
         names: list[str] = []
         for key in keys:
             name = self._shown_name[key]
