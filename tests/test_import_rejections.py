@@ -87,6 +87,10 @@ REJECTED = [
     ("survey", {"Confidence": "high"}, "Confidence", "expected a whole number from 1 to 5, got 'high'"),
     ("survey", {"Confidence": None}, "Confidence", "'Confidence' is required"),
     ("survey", {"Impact demonstrated": "maybe"}, "Impact demonstrated", "expected Yes or No"),
+    # an unreadable cell is one error, not also "required"
+    ("survey", {"Stage": "Follow-up", "Response date": date(2021, 10, 1), "Impact demonstrated": "maybe"},
+     "Impact demonstrated", "expected Yes or No"),
+    ("finance", {"Financial year": "2022-24"}, "Financial year", "2022-24"),
     ("la_status", {"SEND WSoA": "sometimes"}, "SEND WSoA", "expected Yes or No"),
     ("la_status", {"ILACS judgement": "Fine"}, "ILACS judgement", "expected one of Outstanding"),
     ("contracts", {"KPI target": "150%"}, "KPI target", "expected a percentage"),

@@ -351,6 +351,7 @@ class _Context:
         self.file_name = file_name
         self.contract_option = contract_option
         self.errors: list[Problem] = []
+        self.unreadable: set[tuple[str, int, str]] = set()  # (sheet, row, field) of cells already in error
         self.contracts = {c.reference.lower(): c for c in session.scalars(select(models.Contract))}
         self.file_contracts: dict[str, dict[str, Any]] = {}  # from this file's Contracts sheet
         self.file_headings: dict[int | str, set[str]] = defaultdict(set)
@@ -451,6 +452,7 @@ def _parse_cells(context: _Context, located: _Located, schema: SheetSchema, plan
                 parsed_ok, value = _parse_cell(column, raw, limits.get(field_name))
             if not parsed_ok:
                 context.problem(sheet_name, excel_row, header, value)
+                context.unreadable.add((sheet_name, excel_row, field_name))
             elif value is None and column.required:
                 context.problem(sheet_name, excel_row, header, f"'{column.header}' is required and this cell is blank")
             else:
@@ -610,7 +612,8 @@ def _validate_survey(context: _Context, located: _Located, parsed, plan: SheetPl
         contract = _row_contract(context, located, label, excel_row, values)
         if contract is None:
             continue
-        if values.get("stage") == FOLLOW_UP and values.get("impact_demonstrated") is None and "stage" in values:
+        if (values.get("stage") == FOLLOW_UP and values.get("impact_demonstrated") is None
+                and (located.sheet.name, excel_row, "impact_demonstrated") not in context.unreadable):
             context.problem(located.sheet.name, excel_row,
                             located.headers.get("impact_demonstrated", "Impact demonstrated"),
                             "'Impact demonstrated' (yes or no) is required for a follow-up response")
@@ -670,6 +673,8 @@ def _validate_finance(context: _Context, located: _Located, parsed, plan: SheetP
                             f"the quarter is in {quarter.financial_year} but the financial year says {year}")
             continue
         year = year or quarter.financial_year
+        if not year and (located.sheet.name, excel_row, "financial_year") in context.unreadable:
+            continue  # its error is said already
         if not year:
             context.problem(located.sheet.name, excel_row, located.headers.get("financial_year", "Financial year"),
                             "'Financial year' is required unless 'Quarter' is the quarter's end date")
