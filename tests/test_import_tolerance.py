@@ -129,10 +129,11 @@ ABOVE_HEADER = [
     [["Quarterly return"]],
     [["Quarterly return: Leadership development"], ["Notes: one row per participant per package"], [], []],
     [[None, None, "Prepared by the supplier"], [], [None, "Version 3"]],
+    [["Guidance"]] + [[f"Note {n}: how to fill in this return"] for n in range(1, 60)] + [[]],
 ]
 
 
-@pytest.mark.parametrize("above", ABOVE_HEADER, ids=["row 1", "title", "title notes blanks", "offset cells"])
+@pytest.mark.parametrize("above", ABOVE_HEADER, ids=["row 1", "title", "title notes blanks", "offset cells", "60 notes"])
 def test_header_row_need_not_be_row_1(db, above):
     spec = SheetSpec("Engagements", [engagement_row(), engagement_row({"Participant ID": "P-2"})], above=above)
     plan = dry(db, [spec])

@@ -29,7 +29,7 @@ from data_access.importer.la_matching import LAMatcher
 from data_access.importer.reader import ExcelError, FileRefused, Sheet, UncachedFormula, read_file
 from data_access.importer.schemas import SheetSchema
 
-HEADER_SEARCH_ROWS = 50
+HEADER_SEARCH_ROWS = 200  # title rows, notes and blank rows above a header: far more than any return has
 TOTAL_WORDS = {"total", "totals", "grand total"}
 IMPORT_SOURCE = "import"
 
@@ -298,10 +298,12 @@ def _locate(sheet: Sheet, file_name: str, errors: list[Problem]) -> _Located | N
         found = _find_header(sheet, by_name)
         if found is None:
             guess, missing = _best_header_guess(sheet, by_name)
+            where = ("the header row" if len(missing) < len(by_name.required)
+                     else f"any of the first {HEADER_SEARCH_ROWS} rows, so no header row was found")
             for field_name in sorted(missing, key=lambda f: [c.field for c in by_name.columns].index(f)):
                 errors.append(
                     Problem(file_name, sheet.name, guess + 1, by_name.column(field_name).header,
-                            f"required column '{by_name.column(field_name).header}' not found in the header row")
+                            f"required column '{by_name.column(field_name).header}' not found in {where}")
                 )
             return None
         return _checked_header(_Located(sheet, by_name, *found), file_name, errors)
