@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -233,13 +234,18 @@ def _year_heading(value: Any) -> str | None:
     in the brackets."""
     if not isinstance(value, str) or not value.strip():
         return None
+    found = _FY_IN_HEADER.findall(value) if "total" not in value.lower() else []
     for text in (value, cells.without_brackets_and_markers(value, keep_numbered=True),
-                 cells.without_brackets_and_markers(value)):
+                 cells.without_brackets_and_markers(value), *found[:1]):
         try:
             return cells.parse_financial_year(text)
         except cells.CellError:
             continue
     return None
+
+
+# A year written among other words ('2022-23 £', 'Yr 3 (2023/24)'): read, not dropped silently.
+_FY_IN_HEADER = re.compile(r"(?:fy\s*)?(?:19|20)?\d{2}\s*[-/]\s*(?:19|20)?\d{2}", re.IGNORECASE)
 
 
 def _contract_label_cell(sheet: Sheet, above_row: int, known: Callable[[str], bool]) -> tuple[int, Any] | None:
