@@ -406,6 +406,17 @@ def test_part_a_financial_year_headers(db, years):
     assert plan.sheets[0].skipped == 1  # the totals row
 
 
+def test_part_a_with_every_amount_empty_is_flagged_not_refused(db):
+    """Empty cells are 0 (spreadsheets.md), so a blank template would set every allocation to 0:
+    it imports, and the flag asks whether that is meant."""
+    empty = dry(db, [part_a_sheet({"Peer mentors": [None, None, None], "Travel": [0, None, 0]}, contract="CON-2")],
+                name="pricing.xlsx")
+    assert [flag for flag in empty.flags if "blank template" in flag] == [
+        "Part A: every allocation of CON-2 is empty or 0, so importing it sets them all to 0: is this the blank template?"]
+    filled = dry(db, [part_a_sheet({"Peer mentors": [None, 5, None]}, contract="CON-2")], name="pricing.xlsx")
+    assert not [flag for flag in filled.flags if "blank template" in flag]
+
+
 def test_part_a_header_is_the_row_with_the_most_years_not_a_note_above_it(db):
     """"title rows, notes and blank rows above it are skipped", even a note naming a year."""
     for above in ([["First financial year", "2021-22"]], [["Prices for", "2021-22", "and", "2022-23"]]):

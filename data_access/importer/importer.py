@@ -772,6 +772,9 @@ def _validate_part_a(context: _Context, located: _Located, plan: SheetPlan, labe
             }))
         context.file_headings[contract.reference.lower()].add(heading)
     context._headings.pop(contract.id, None)
+    if plan.rows and all(row.values["amount"] == 0 for row in plan.rows):
+        plan.flags.append(f"{plan.title}: every allocation of {contract.reference} is empty or 0, so importing it "
+                          "sets them all to 0: is this the blank template?")
 
 
 _VALIDATORS = {
