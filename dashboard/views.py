@@ -244,12 +244,7 @@ def display_kpi(result: KpiResult, disclosure: Disclosure = Disclosure()) -> Kpi
         return KpiDisplay(result, disclosure.count(result.met), "0", "no data", "no data", "No data",
                           sentence, False, False)
     if suppressed:
-        sentence = (
-            f"KPI {number}: figures not shown {SUPPRESSED}: fewer than {SMALL_COUNT_MAX + 1} {people} "
-            "in one local authority could identify someone"
-        )
-        return KpiDisplay(result, disclosure.count(result.met), disclosure.count(result.eligible), SUPPRESSED,
-                          SUPPRESSED, SUPPRESSED, sentence, True, not result.low_reliability)
+        return _withheld(result, disclosure.count(result.met), disclosure.count(result.eligible))
     if result.low_reliability:
         sentence = (
             f"KPI {number}: {result.met} of {result.eligible} {people} feel more confident and showed impact; "
@@ -264,6 +259,30 @@ def display_kpi(result: KpiResult, disclosure: Disclosure = Disclosure()) -> Kpi
         f"{percent(result.ci_low)}-{percent(result.ci_high)} %", verdict_name,
         plain_english_status(result), False, True,
     )
+
+
+def _withheld(result: KpiResult, met: str = SUPPRESSED, eligible: str = SUPPRESSED) -> KpiDisplay:
+    """A KPI whose figures are not shown [c]."""
+    people = KPI_PEOPLE.get(result.kpi, "participants")
+    sentence = (
+        f"KPI {KPI_NUMBER.get(result.kpi, result.kpi)}: figures not shown {SUPPRESSED}: fewer than "
+        f"{SMALL_COUNT_MAX + 1} {people} in one local authority could identify someone"
+    )
+    return KpiDisplay(result, met, eligible, SUPPRESSED, SUPPRESSED, SUPPRESSED, sentence, True, not result.low_reliability)
+
+
+def without_lone_withheld(displays: Sequence[KpiDisplay]) -> list[KpiDisplay]:
+    """The rows of one breakdown (quarters, regions, roles ...) of a contract's KPI, whose totals the
+    headline shows: when one row of a KPI is withheld [c], a second is too, else the headline minus
+    the rows shown would give it away (``disclosure.second_to_withhold``)."""
+    rows = list(displays)
+    for kpi in {d.result.kpi for d in rows}:
+        at = [index for index, d in enumerate(rows) if d.result.kpi == kpi]
+        second = disclosure_rules.second_to_withhold([rows[i].result.eligible for i in at],
+                                                     [rows[i].suppressed for i in at])
+        if second is not None:
+            rows[at[second]] = _withheld(rows[at[second]].result)
+    return rows
 
 
 def kpi_outcomes(units: Iterable[Unit], responses, as_of: date, financial_year: str | None = None) -> list[UnitOutcome]:
@@ -492,7 +511,7 @@ def _chart_percent(row: pd.Series) -> str:
 def _trend(outcomes, contracts, disclosure) -> Section:
     results = kpi_results(outcomes, contracts, end_quarter)
     results = [r for r in results if r.group is not None]
-    displays = [display_kpi(r, disclosure) for r in results]
+    displays = without_lone_withheld([display_kpi(r, disclosure) for r in results])
     table = kpi_table(displays, "Quarter the package ended")
     chart = rate_chart_frame(displays, lambda r: r.group)
     if not displays:
@@ -512,7 +531,7 @@ def _trend(outcomes, contracts, disclosure) -> Section:
 def _slice(outcomes, contracts, disclosure, key, title, labels) -> Section:
     results = kpi_results(outcomes, contracts, key)
     named = [replace(r, group=(labels or {}).get(r.group, r.group) if r.group else NOT_RECORDED) for r in results]
-    displays = [display_kpi(r, disclosure) for r in named]
+    displays = without_lone_withheld([display_kpi(r, disclosure) for r in named])
     table = kpi_table(displays, title)
     chart = rate_chart_frame(displays, lambda r: r.group)
     if not displays:

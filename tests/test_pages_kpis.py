@@ -208,6 +208,42 @@ def test_board_totals_never_give_a_withheld_count_away_by_subtraction(app, filte
         assert said == "[c]" or int(said) == sum(int(value) for value in counted[column]), (column, sentence)
 
 
+def test_second_to_withhold_picks_the_smallest_other_part():
+    from dashboard.disclosure import second_to_withhold
+
+    assert second_to_withhold([3, 9, 6, 0], [True, False, False, False]) == 2  # 6: the smallest with anyone in it
+    assert second_to_withhold([3, 2, 9], [True, True, False]) is None  # two withheld already
+    assert second_to_withhold([3, 0], [True, False]) is None  # nothing else to withhold
+    assert second_to_withhold([7, 9], [False, False]) is None
+
+
+def _busiest_las(records, count):
+    from collections import Counter
+
+    return [code for code, _ in Counter(unit.la_code for unit in records.units).most_common(count)]
+
+
+@pytest.mark.parametrize("rank", range(4))
+def test_board_breakdowns_never_withhold_a_lone_row(app, records, rank):
+    """Filtered to one LA, a Board member's breakdowns (quarters, regions, roles, focus) of a
+    contract's KPI never withhold just one row: the headline minus the rows shown would give it."""
+    la = _busiest_las(records, 4)[rank]
+    at = app("board", la=la, as_of="2024-03-15")
+    lone = []
+    for frame in (element.value for element in at.dataframe):
+        if not {"KPI", "Rate", "Met", "Eligible"} <= set(frame.columns) or "Contract" not in frame.columns:
+            continue
+        breakdown = [column for column in frame.columns if column not in
+                     {"Contract", "Title", "KPI", "Met", "Eligible", "Rate", "95 % interval", "Target", "Against target"}]
+        if not breakdown:
+            continue  # the headline itself
+        for (contract, kpi), rows in frame.groupby(["Contract", "KPI"]):
+            withheld = int((rows["Rate"] == "[c]").sum())
+            if withheld == 1 and len(rows) > 1:
+                lone.append((breakdown[0], contract, kpi))
+    assert not lone, lone
+
+
 def _la_with_small_counts(records):
     """An LA whose KPI figures include a count of 1 to 4 (could identify someone)."""
     for code in sorted({u.la_code for u in records.units}):
