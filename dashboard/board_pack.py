@@ -34,7 +34,14 @@ from dashboard import timeline_views as tv
 from dashboard.charts import FONT, OKABE_ITO, TARGET_COLOUR, spec_json
 from dashboard.charts.finance import burn_up_chart
 from dashboard.charts.timelines import gantt_chart
-from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SUPPRESSED, count_text, one_la_contracts
+from dashboard.disclosure import (
+    LOW_RELIABILITY,
+    RELIABLE_FROM,
+    SUPPRESSED,
+    count_text,
+    one_la_contracts,
+    second_to_withhold,
+)
 from dashboard.finance import finance_flags
 from dashboard.calendar import financial_year_of
 from dashboard.records import (
@@ -127,16 +134,24 @@ def coverage_frame(summary: dict[str, Any]) -> pd.DataFrame:
 
 def participants_by_la(units: Iterable[Unit], las: Iterable[LocalAuthority], regions: Mapping[str, str],
                        as_of: date) -> pd.DataFrame:
-    """LA-level rows: participants supported per contract and LA, 1-4 shown as [c]."""
+    """LA-level rows: participants supported per contract and LA, 1-4 shown as [c]. A contract's
+    total is on the KPI sheet (its statuses add up to it), so when one LA of a contract is [c]
+    the next smallest is too (``second_to_withhold``)."""
     names = {la.code: la.name for la in las}
     people: dict[tuple[str, str, str], set[tuple[str, str]]] = defaultdict(set)
     for unit in units:
         if unit.start_date <= as_of:
             people[(unit.contract, unit.la_code, unit.region_code)].add((unit.package_id, unit.participant_id))
+    shown = {key: count_text(len(found), aggregate_only=True, identifies_la=True) for key, found in people.items()}
+    for contract in {key[0] for key in people}:
+        keys = [key for key in people if key[0] == contract]
+        second = second_to_withhold([len(people[key]) for key in keys], [shown[key] == SUPPRESSED for key in keys])
+        if second is not None:
+            shown[keys[second]] = SUPPRESSED
     rows = [
         {"Contract": contract, "Region": regions.get(region, region), "LA": names.get(code, code),
-         "LA code": code, "Participants supported": count_text(len(found), aggregate_only=True, identifies_la=True)}
-        for (contract, code, region), found in people.items()
+         "LA code": code, "Participants supported": shown[(contract, code, region)]}
+        for (contract, code, region) in people
     ]
     frame = pd.DataFrame(rows, columns=["Contract", "Region", "LA", "LA code", "Participants supported"])
     return frame.sort_values(["Contract", "Region", "LA"], ignore_index=True)

@@ -107,6 +107,20 @@ def test_la_level_counts_of_1_to_4_are_suppressed(pack):
     assert rows and all(row["Participants supported"] == SUPPRESSED for row in rows)  # every LA has 1-4 here
 
 
+def test_one_la_withheld_of_a_contract_takes_a_second_with_it():
+    """The KPI sheet's statuses add up to a contract's participants, so one [c] LA alone could be
+    worked out: the next smallest LA is withheld too."""
+    from dashboard.board_pack import participants_by_la
+    from dashboard.records import Unit
+
+    def units(la, count):
+        return [Unit("CON-1", f"P-{la}", f"{la}-{n}", "one_to_one", la, "E12000002", "Leader", None,
+                     date(2021, 1, 1), None) for n in range(count)]
+    people = units("E08000014", 3) + units("E08000011", 7) + units("E08000012", 9)
+    frame = participants_by_la(people, [], {}, date(2022, 1, 1)).set_index("LA code")["Participants supported"]
+    assert frame.to_dict() == {"E08000011": SUPPRESSED, "E08000012": "9", "E08000014": SUPPRESSED}
+
+
 def test_finance_equals_the_summary(pack, summary):
     rows = table(pack["Finance"], "Spend against allocation")
     assert [(r["Contract"], r["Financial year"], r["Expenditure heading"], r["Allocated (£)"], r["Spent (£)"],
