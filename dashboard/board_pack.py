@@ -40,6 +40,7 @@ from dashboard.disclosure import (
     SUPPRESSED,
     count_text,
     one_la_contracts,
+    row_texts,
     second_to_withhold,
 )
 from dashboard.finance import finance_flags
@@ -95,20 +96,23 @@ _COUNTS = {"Eligible": "eligible", "Met": "met", "Not met": "not_met", "No basel
 
 def kpi_frame(summary: dict[str, Any], one_la_contracts: frozenset[str] = frozenset()) -> pd.DataFrame:
     """The summary's KPIs for the Board. A contract whose participants all lie in one LA
-    (``one_la_contracts``) is about that LA: its counts of 1 to 4 are ``[c]``, and so is its rate
-    when its met or eligible count is."""
+    (``one_la_contracts``) is about that LA: when one of its counts is 1 to 4, every count of the
+    row but 0 is ``[c]`` (they add up to one another), and so is its rate."""
     rows = []
     for item in summary["kpis"]:
         low = item["eligible"] < RELIABLE_FROM and item["rate"] is not None
-        counts = {column: count_text(item[key], aggregate_only=True, identifies_la=item["contract"] in one_la_contracts)
-                  for column, key in _COUNTS.items()}
-        hidden = SUPPRESSED in (counts["Met"], counts["Eligible"])
+        statuses = [column for column in _COUNTS if column != "Eligible"]  # they add up to the row's participants
+        texts = row_texts([item[_COUNTS[column]] for column in statuses], aggregate_only=True,
+                          identifies_la=item["contract"] in one_la_contracts)
+        counts = dict(zip(statuses, texts))
+        eligible_text = count_text(item["eligible"], aggregate_only=True, identifies_la=item["contract"] in one_la_contracts)
+        hidden = SUPPRESSED in (*texts, eligible_text)
+        counts["Eligible"] = SUPPRESSED if hidden and item["eligible"] else eligible_text
         rows.append({
             "Contract": item["contract"], "KPI": KPI_NAMES.get(item["kpi"], item["kpi"]), "Target": item["target"],
             **{column: count if count == SUPPRESSED else int(count) for column, count in counts.items()},
-            "Rate": SUPPRESSED if hidden else item["rate"] if item["rate"] is not None else "no data",
-            "95 % CI low": SUPPRESSED if hidden else item["ci_low"] if item["ci_low"] is not None else "no data",
-            "95 % CI high": SUPPRESSED if hidden else item["ci_high"] if item["ci_high"] is not None else "no data",
+            **{column: "no data" if item[key] is None else SUPPRESSED if hidden else item[key]
+               for column, key in (("Rate", "rate"), ("95 % CI low", "ci_low"), ("95 % CI high", "ci_high"))},
             "Reliability": LOW_RELIABILITY if low else "",
         })
     return pd.DataFrame(rows, columns=["Contract", "KPI", "Target", "Eligible", "Met", "Not met", "No baseline",

@@ -36,6 +36,15 @@ def count_text(count: int, aggregate_only: bool, identifies_la: bool) -> str:
     return str(count)
 
 
+def row_texts(counts: Sequence[int], aggregate_only: bool, identifies_la: bool) -> list[str]:
+    """The counts of one row whose parts add up to a total shown elsewhere (a KPI's statuses): when
+    one is ``[c]``, every count but 0 is, or the others would give it away by subtraction."""
+    texts = [count_text(count, aggregate_only, identifies_la) for count in counts]
+    if SUPPRESSED in texts:
+        return [SUPPRESSED if count else "0" for count in counts]
+    return texts
+
+
 def one_la_contracts(units: Iterable[Unit]) -> frozenset[str]:
     """Contracts whose units all lie in one LA: their figures are about that LA (an adviser
     call-off for one council tells as much as an LA filter)."""

@@ -97,6 +97,10 @@ class Disclosure:
     def suppressed(self, *values: int) -> bool:
         return any(self.count(value) == SUPPRESSED for value in values)
 
+    def row(self, values: Sequence[int]) -> list[str]:
+        """Counts adding up to one total: all withheld (but 0) when one is (``disclosure.row_texts``)."""
+        return disclosure_rules.row_texts(values, self.aggregate_only, self.la_level)
+
 
 def percent(fraction: float) -> str:
     """A fraction as a whole percentage, halves rounded up, as the KPI sentences write it."""
@@ -233,7 +237,8 @@ def display_kpi(result: KpiResult, disclosure: Disclosure = Disclosure()) -> Kpi
     number = KPI_NUMBER.get(result.kpi, result.kpi)
     people = KPI_PEOPLE.get(result.kpi, "participants")
     target = f"{round(result.target * 100, 1):g} %"
-    suppressed = disclosure.suppressed(result.met, result.eligible)
+    # any status withheld withholds the row: the statuses add up to eligible and to every participant
+    suppressed = disclosure.suppressed(result.eligible, *(getattr(result, status) for status in STATUSES))
     verdict_name = entry(verdict_id(result.verdict)).name
     if result.eligible == 0 or result.rate is None:
         pending, in_progress = disclosure.count(result.pending), disclosure.count(result.in_progress)
@@ -243,8 +248,8 @@ def display_kpi(result: KpiResult, disclosure: Disclosure = Disclosure()) -> Kpi
         )
         return KpiDisplay(result, disclosure.count(result.met), "0", "no data", "no data", "No data",
                           sentence, False, False)
-    if suppressed:
-        return _withheld(result, disclosure.count(result.met), disclosure.count(result.eligible))
+    if suppressed:  # met and eligible both: eligible less the other statuses shown would give met
+        return _withheld(result)
     if result.low_reliability:
         sentence = (
             f"KPI {number}: {result.met} of {result.eligible} {people} feel more confident and showed impact; "
@@ -346,9 +351,9 @@ def status_frame(displays: Sequence[KpiDisplay], disclosure: Disclosure, label_o
     for d in displays:
         r = d.result
         total = sum(getattr(r, status) for status in STATUSES)
-        for order, status in enumerate(STATUSES):
+        texts = disclosure.of_contract(r.contract).row([getattr(r, status) for status in STATUSES])
+        for order, (status, shown) in enumerate(zip(STATUSES, texts)):
             count = getattr(r, status)
-            shown = disclosure.of_contract(r.contract).count(count)
             rows.append({
                 "Label": label_of(r),
                 "KPI": KPI_NAMES.get(r.kpi, r.kpi),
@@ -474,8 +479,8 @@ def _status_table(displays: Sequence[KpiDisplay], disclosure: Disclosure) -> pd.
     rows = []
     for d in displays:
         row = {"Contract": d.result.contract, "KPI": KPI_NAMES.get(d.result.kpi, d.result.kpi)}
-        for status in STATUSES:
-            row[STATUS_NAMES[status]] = disclosure.of_contract(d.result.contract).count(getattr(d.result, status))
+        texts = disclosure.of_contract(d.result.contract).row([getattr(d.result, status) for status in STATUSES])
+        row.update({STATUS_NAMES[status]: text for status, text in zip(STATUSES, texts)})
         rows.append(row)
     return pd.DataFrame(rows)
 
