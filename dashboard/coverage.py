@@ -121,6 +121,20 @@ class LAIndex:
         backward = self._single_recoded_predecessor(code, year_end)
         return backward if backward is not None else code
 
+    def area(self, code: str) -> str:
+        """The latest code of ``code``'s council where it was only recoded (one successor, whose
+        only predecessor it is: North Yorkshire E10000023 -> E06000065, Barnsley 2025): one LA,
+        whose status records run on from the old code to the new. Merged and split councils
+        are other LAs and keep their own codes."""
+        seen = {code}
+        current = code
+        while True:
+            successors = self.successors(current)
+            if len(successors) != 1 or successors[0] in seen or self.predecessors.get(successors[0]) != [current]:
+                return current
+            current = successors[0]
+            seen.add(current)
+
     def _follow_single_successors(self, code: str, year_end: date) -> str | None:
         seen = {code}
         current = code
@@ -312,11 +326,13 @@ def coverage_by_region(
 # -------------------------------------------------------------------- targeting
 
 
-def statuses_by_la(statuses: Iterable[LAStatus]) -> dict[str, list[LAStatus]]:
-    """Status records per LA code, oldest first."""
+def statuses_by_la(statuses: Iterable[LAStatus], index: LAIndex | None = None) -> dict[str, list[LAStatus]]:
+    """Status records per LA code, oldest first; with ``index``, per ``index.area`` of the code, so
+    an Ofsted judgement recorded under a recoded LA's new code is its status under the old one
+    too (look them up with ``index.area(code)``)."""
     grouped: dict[str, list[LAStatus]] = defaultdict(list)
     for status in statuses:
-        grouped[status.la_code].append(status)
+        grouped[index.area(status.la_code) if index else status.la_code].append(status)
     for records in grouped.values():
         records.sort(key=lambda s: s.effective_date)
     return grouped
@@ -383,27 +399,29 @@ class TargetingResult:
 
 
 def targeting_share(
-    supported: Iterable[Unit], statuses: Iterable[LAStatus], as_of: date
+    supported: Iterable[Unit], statuses: Iterable[LAStatus], as_of: date, index: LAIndex, financial_year: str,
 ) -> TargetingResult:
-    """Targeting SLA over the given (already supported) units.
+    """Targeting SLA over the given (already supported) units of ``financial_year``.
 
     An LA counts as a priority when, for at least one of its packages, the
     status known at package start (latest record with effective_date <= start,
     never after as-of) was Inadequate / Requires improvement, SEND WSoA, or
-    declining. Units starting after ``as_of`` are ignored.
+    declining. Units starting after ``as_of`` are ignored. LAs are counted as
+    Coverage counts them (``LAIndex.identity`` in the FY: a recoded LA once).
     """
-    grouped = statuses_by_la(statuses)
+    grouped = statuses_by_la(statuses, index)
     las: set[str] = set()
     reasons: dict[str, set[str]] = defaultdict(set)
     with_status: set[str] = set()
     for unit in supported:
         if unit.start_date > as_of:
             continue
-        las.add(unit.la_code)
-        status = status_on(unit.la_code, grouped, min(unit.start_date, as_of))
+        code = index.identity(unit.la_code, financial_year)
+        las.add(code)
+        status = status_on(index.area(unit.la_code), grouped, min(unit.start_date, as_of))
         if status is not None:
-            with_status.add(unit.la_code)
-        reasons[unit.la_code].update(priority_reasons(status))
+            with_status.add(code)
+        reasons[code].update(priority_reasons(status))
     priority = {code: tuple(sorted(r)) for code, r in reasons.items() if r}
     return TargetingResult(
         supported_las=len(las),
@@ -437,7 +455,7 @@ def unsupported_priority_las(
     is matched by LA identity in the FY, so a recoded LA is not missed.
     """
     index = LAIndex(las)
-    grouped = statuses_by_la(statuses)
+    grouped = statuses_by_la(statuses, index)
     supported = {
         index.identity(unit.la_code, financial_year)
         for unit in supported_units(units, as_of, financial_year, support_type)
@@ -447,7 +465,7 @@ def unsupported_priority_las(
     for la in las:
         if not is_live_on(la, on_date) or index.identity(la.code, financial_year) in supported:
             continue
-        status = status_on(la.code, grouped, as_of)
+        status = status_on(index.area(la.code), grouped, as_of)
         reasons = tuple(
             r for r in priority_reasons(status, include_requires_improvement=False) if r != REASON_DECLINING
         )

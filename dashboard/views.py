@@ -776,7 +776,7 @@ def hex_frame(units: Sequence[Unit], as_of: date, las: Sequence[LocalAuthority],
             types[code].add(u.support_type)
         else:
             off_map.add(u.la_code)
-    grouped = statuses_by_la(statuses)
+    grouped = statuses_by_la(statuses, index)
     on_date = min(as_of, fy_end(financial_year))
     names: dict[str, LocalAuthority] = {}
     for la in sorted(las, key=lambda la: la.valid_from):
@@ -784,7 +784,7 @@ def hex_frame(units: Sequence[Unit], as_of: date, las: Sequence[LocalAuthority],
     rows = []
     for code, (q, r) in sorted(positions.items()):
         la = names.get(code)
-        status = status_on(code, grouped, on_date)
+        status = status_on(index.area(code), grouped, on_date)
         category = support_category(types.get(code, set()))
         rows.append({
             "LA code": code, "Local authority": la.name if la else code,
@@ -815,14 +815,14 @@ def hex_summary(frame: pd.DataFrame, financial_year: str, off_map: Sequence[str]
 
 def targeting_frames(contracts: Sequence[ContractTerms], units: Sequence[Unit], statuses, as_of: date,
                      financial_year: str, la_names: dict[str, str], regions: dict[str, str],
-                     la_regions: dict[str, str]) -> tuple[pd.DataFrame, pd.DataFrame, str]:
+                     la_regions: dict[str, str], index: LAIndex) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """Targeting SLA per contract for the FY, the priority LAs with their reasons, and a sentence."""
     rows, reasons_rows = [], []
     by_contract: dict[str, list[Unit]] = defaultdict(list)
     for u in supported_units(units, as_of, financial_year):
         by_contract[u.contract].append(u)
     for reference in sorted(by_contract):
-        result = targeting_share(by_contract[reference], statuses, as_of)
+        result = targeting_share(by_contract[reference], statuses, as_of, index, financial_year)
         rows.append({
             "Contract": reference, "Financial year": financial_year, "LAs supported": result.supported_las,
             "In greatest need at start": result.priority_las,
@@ -889,7 +889,8 @@ def coverage_page(
     hexes, off_map = hex_frame(units, as_of, las, statuses, regions, positions, year)
     la_names = filter_options([], las, {}).las
     la_regions = {la.code: la.region_code for la in las}
-    targeting, reasons, targeting_text = targeting_frames(contracts, units, statuses, as_of, year, la_names, regions, la_regions)
+    targeting, reasons, targeting_text = targeting_frames(contracts, units, statuses, as_of, year, la_names, regions, la_regions,
+                                                          index)
     unsupported = unsupported_priority_frame(units, statuses, las, as_of, year, regions, region_filter, la_filter)
     return CoveragePage(
         financial_year=year,

@@ -320,7 +320,7 @@ def test_status_on_keeps_what_an_earlier_record_said_and_a_later_one_leaves_blan
         date(2021, 6, 1), "Good", True, True)
     on_2022 = status_on("E08000014", statuses, date(2022, 9, 1))
     assert (on_2022.ilacs_judgement, on_2022.send_wsoa, on_2022.declining) == ("Good", False, True)
-    result = targeting_share([unit("E08000014", date(2021, 9, 1))], statuses, AS_OF)
+    result = targeting_share([unit("E08000014", date(2021, 9, 1))], statuses, AS_OF, LAIndex(LAS), "2021-22")
     assert result.priority_las == 1
     assert result.reasons["E08000014"] == ("SEND Written Statement of Action", "declining")
 
@@ -353,7 +353,7 @@ def test_targeting_uses_status_at_package_start():
         unit("E06000065", date(2021, 5, 1)),  # nothing
         unit("E06000063", date(2021, 5, 1)),  # no status record
     ]
-    result = targeting_share(units, STATUSES, AS_OF)
+    result = targeting_share(units, STATUSES, AS_OF, LAIndex(LAS), "2021-22")
     assert (result.supported_las, result.priority_las) == (6, 3)
     assert result.share == 0.5
     assert set(result.reasons) == {"E06000002", "E06000014", "E08000001"}
@@ -362,20 +362,34 @@ def test_targeting_uses_status_at_package_start():
 
 def test_targeting_la_counts_once_when_any_package_started_as_priority():
     units = [unit("E06000001", date(2021, 5, 1)), unit("E06000001", date(2021, 6, 1), participant="B")]
-    result = targeting_share(units, STATUSES, AS_OF)
+    result = targeting_share(units, STATUSES, AS_OF, LAIndex(LAS), "2021-22")
     assert (result.supported_las, result.priority_las, result.share) == (1, 1, 1.0)
 
 
+def test_targeting_counts_a_recoded_la_once_and_reads_its_status_under_either_code():
+    """North Yorkshire E10000023 became E06000065 (same area) on 1 April 2023: packages under both
+    codes in 2023-24 are one LA, as Coverage counts it, and an Ofsted judgement recorded under
+    the new code is its status at a 2022 start under the old code."""
+    statuses = [LAStatus("E06000065", date(2018, 7, 1), "Requires improvement")]
+    units = [unit("E10000023", date(2022, 10, 3), date(2023, 9, 1)), unit("E06000065", date(2023, 6, 1), participant="B")]
+    result = targeting_share(units, statuses, AS_OF, LAIndex(LAS), "2023-24")
+    assert (result.supported_las, result.priority_las, result.no_status) == (1, 1, ())
+    assert result.reasons == {"E06000065": ("Requires improvement",)}
+    split = targeting_share([unit("E10000006", date(2022, 5, 1), date(2023, 9, 1))],
+                            [LAStatus("E06000063", date(2023, 5, 1), "Inadequate")], AS_OF, LAIndex(LAS), "2023-24")
+    assert split.priority_las == 0 and split.no_status == ("E10000006",)  # Cumbria's successors are other LAs
+
+
 def test_targeting_with_nothing_supported():
-    result = targeting_share([], STATUSES, AS_OF)
+    result = targeting_share([], STATUSES, AS_OF, LAIndex(LAS), "2021-22")
     assert result.share is None and result.supported_las == 0
 
 
 def test_targeting_ignores_status_after_as_of_and_units_after_as_of():
     units = [unit("E06000001", date(2021, 8, 1)), unit("E06000002", date(2024, 8, 1))]
-    result = targeting_share(units, STATUSES, date(2021, 5, 1))
+    result = targeting_share(units, STATUSES, date(2021, 5, 1), LAIndex(LAS), "2021-22")
     assert result.supported_las == 0  # both start after as-of
-    result = targeting_share(units[:1], STATUSES, date(2021, 9, 1))
+    result = targeting_share(units[:1], STATUSES, date(2021, 9, 1), LAIndex(LAS), "2021-22")
     assert result.priority_las == 1
 
 

@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dashboard.coverage import (
+    LAIndex,
     coverage_by_region,
     coverage_by_year,
     supported_units,
@@ -86,7 +87,7 @@ def test_year_filter_regions_hex_map_and_targeting(app, records):
         units = [u for u in supported_units(data.units, AS_OF, year) if u.contract == contract]
         if not units:
             continue
-        result = targeting_share(units, data.statuses, AS_OF)
+        result = targeting_share(units, data.statuses, AS_OF, LAIndex(data.las), year)
         row = targeting[targeting["Contract"] == contract].iloc[0]
         assert row["LAs supported"] == result.supported_las
         assert row["In greatest need at start"] == result.priority_las
