@@ -23,6 +23,7 @@ from dashboard.timelines import (
     INTERVENTION_REVIEW,
     INVOICE,
     OVERDUE,
+    Obligation,
     PROGRESS_REPORT,
     UPCOMING,
     contracts_ending_within,
@@ -151,7 +152,7 @@ def obligation_table(
                          "LA": "", "Details": o.name, "Due in (days)": (o.due_date - as_of).days,
                          "Only if extended": "Yes" if o.period_end > c.end_date else "No"})
     if contract is None:
-        for review in intervention_reviews(statuses, last):
+        for review in intervention_reviews(statuses, last, as_of):
             if review.due_date >= first:
                 rows.append({"Due": _timestamp(review.due_date), "Obligation": KIND_LABELS[INTERVENTION_REVIEW],
                              "Contract": "", "LA": la_names.get(review.la_code, review.la_code),
@@ -177,8 +178,11 @@ def deadline_table(
     for c in chosen:
         items += derived_obligations(c, include_extension=True)
     if contract is None:
-        items += intervention_reviews(statuses, as_of + timedelta(days=days))
+        items += intervention_reviews(statuses, as_of + timedelta(days=days), as_of)
     la_of = {id(item): getattr(item, "la_code", "") for item in items}
+    ends = {c.reference: c.end_date for c in chosen}
+    if_extended = {id(item) for item in items  # owed only if the contract is extended past its end date
+                   if isinstance(item, Obligation) and item.period_end > ends.get(item.contract, item.period_end)}
     rows = []
     for deadline, item in _deadlines_with_items(items, as_of, days):
         la_code = la_of.get(id(item), "")
@@ -188,7 +192,7 @@ def deadline_table(
             "What": KIND_LABELS.get(deadline.kind, deadline.kind),
             "Contract": deadline.contract,
             "LA": la_names.get(la_code, la_code) if la_code else "",
-            "Details": deadline.name,
+            "Details": deadline.name + (" (only if the contract is extended)" if id(item) in if_extended else ""),
         })
     return pd.DataFrame(rows, columns=["Due", "Days left", "What", "Contract", "LA", "Details"])
 

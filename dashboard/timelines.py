@@ -263,9 +263,11 @@ class InterventionReview:
     contract: str = ""  # not a contract's obligation: lets deadlines_within list it
 
 
-def intervention_reviews(statuses: Iterable[LAStatus], until: date) -> list[InterventionReview]:
+def intervention_reviews(statuses: Iterable[LAStatus], until: date, as_of: date) -> list[InterventionReview]:
     """A review every 6 months from the status date of each LA in intervention,
-    due on or before ``until``, while the LA stays in intervention.
+    due on or before ``until``, while the LA stays in intervention, as the status
+    records dated on or before ``as_of`` say (rules.md: nothing dated after the
+    as-of date counts, so a later record neither starts nor ends an intervention).
 
     Per LA, status records are read oldest first. A record with
     ``in_intervention=True`` after one that was not starts an intervention at
@@ -277,7 +279,8 @@ def intervention_reviews(statuses: Iterable[LAStatus], until: date) -> list[Inte
     """
     by_la: dict[str, list[LAStatus]] = defaultdict(list)
     for status in statuses:
-        by_la[status.la_code].append(status)
+        if status.effective_date <= as_of:
+            by_la[status.la_code].append(status)
     reviews: list[InterventionReview] = []
     for la_code, records in by_la.items():
         records = sorted(records, key=lambda s: s.effective_date)

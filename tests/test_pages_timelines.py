@@ -40,13 +40,22 @@ def status(on, in_intervention, code="E08000014", ilacs=None):
     ],
 )
 def test_intervention_reviews(statuses, until, expected):
-    reviews = intervention_reviews(statuses, until)
+    reviews = intervention_reviews(statuses, until, until)
     assert [r.due_date for r in reviews] == expected
     assert all(r.kind == INTERVENTION_REVIEW and r.la_code == "E08000014" for r in reviews)
 
 
+def test_intervention_reviews_ignore_status_records_dated_after_as_of():
+    """Nothing dated after the as-of date counts: a record after it neither ends an intervention
+    (Sefton's review stays owed) nor starts one (Knowsley's is not yet owed)."""
+    statuses = [status(date(2022, 1, 1), True), status(date(2022, 6, 20), False),
+                status(date(2022, 6, 20), True, code="E08000011")]
+    reviews = intervention_reviews(statuses, date(2022, 12, 31), as_of=date(2022, 6, 15))
+    assert [(r.la_code, r.due_date) for r in reviews] == [("E08000014", date(2022, 7, 1))]
+
+
 def test_intervention_reviews_are_deadlines():
-    reviews = intervention_reviews([status(date(2021, 5, 1), True)], date(2022, 12, 31))
+    reviews = intervention_reviews([status(date(2021, 5, 1), True)], date(2022, 12, 31), date(2022, 12, 31))
     found = deadlines_within(reviews, date(2022, 4, 15), days=60)
     assert [(d.kind, d.due_date, d.days_left) for d in found] == [(INTERVENTION_REVIEW, date(2022, 5, 1), 16)]
 
