@@ -34,8 +34,9 @@ KIND_TITLES = {
 }
 
 SMALL_RATES = (
-    f"A rate on fewer than {RELIABLE_FROM} eligible participants shows its counts, but the "
-    f"percentage is replaced by {LOW_RELIABILITY} (low reliability). On Board members' views, a count "
+    f"A rate on fewer than {RELIABLE_FROM} eligible participants is shown with its interval and verdict, "
+    f"marked {LOW_RELIABILITY} (low reliability: treat with caution), and is not drawn on charts. On Board "
+    f"members' views, a count "
     f"of 1 to {SMALL_COUNT_MAX} people within one local authority is shown as {SUPPRESSED} "
     "(confidential), and so is any rate worked out from it."
 )

@@ -236,7 +236,6 @@ def display_kpi(result: KpiResult, disclosure: Disclosure = Disclosure()) -> Kpi
     disclosure = disclosure.of_contract(result.contract)
     number = KPI_NUMBER.get(result.kpi, result.kpi)
     people = KPI_PEOPLE.get(result.kpi, "participants")
-    target = f"{round(result.target * 100, 1):g} %"
     # any status withheld withholds the row: the statuses add up to eligible and to every participant
     suppressed = disclosure.suppressed(result.eligible, *(getattr(result, status) for status in STATUSES))
     verdict_name = entry(verdict_id(result.verdict)).name
@@ -250,19 +249,14 @@ def display_kpi(result: KpiResult, disclosure: Disclosure = Disclosure()) -> Kpi
                           sentence, False, False)
     if suppressed:  # met and eligible both: eligible less the other statuses shown would give met
         return _withheld(result)
-    if result.low_reliability:
-        sentence = (
-            f"KPI {number}: {result.met} of {result.eligible} {people} feel more confident and showed impact; "
-            f"rate not shown {LOW_RELIABILITY}: fewer than {RELIABLE_FROM} eligible is too few for a reliable "
-            f"rate (target {target})"
-        )
-        return KpiDisplay(result, str(result.met), str(result.eligible), LOW_RELIABILITY, LOW_RELIABILITY,
-                          f"{LOW_RELIABILITY} too few to judge", sentence, False, False)
     assert result.ci_low is not None and result.ci_high is not None
+    # rules.md: the rate, its interval and the verdict are always said; fewer than 5 eligible
+    # marks them [u] (low reliability) and keeps them off the charts, it does not hide them
+    marker = f" {LOW_RELIABILITY}" if result.low_reliability else ""
     return KpiDisplay(
-        result, str(result.met), str(result.eligible), f"{percent(result.rate)} %",
-        f"{percent(result.ci_low)}-{percent(result.ci_high)} %", verdict_name,
-        plain_english_status(result), False, True,
+        result, str(result.met), str(result.eligible), f"{percent(result.rate)} %{marker}",
+        f"{percent(result.ci_low)}-{percent(result.ci_high)} %{marker}", verdict_name + marker,
+        plain_english_status(result), False, not result.low_reliability,
     )
 
 

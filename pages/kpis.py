@@ -50,8 +50,8 @@ if not page.headline:
 st.header("Against the target")
 for display in page.headline:
     st.markdown(f"**{display.result.contract}** · {display.sentence}")
-if any(d.rate in (LOW_RELIABILITY, SUPPRESSED) for d in page.headline):
-    st.caption(f"{LOW_RELIABILITY}: fewer than 5 eligible participants, too few for a reliable rate (counts shown). "
+if any(LOW_RELIABILITY in d.rate or d.rate == SUPPRESSED for d in page.headline):
+    st.caption(f"{LOW_RELIABILITY}: fewer than 5 eligible participants: treat the rate with caution (not charted). "
                f"{SUPPRESSED}: figures about 1 to 4 people in one local authority are not shown on Board views.")
 chart_with_table(chart(charts.rate_chart, page.rates.chart_data), page.rates.table, page.rates.summary,
                  key="kpi_rates", file_stem="kpi_rates")
