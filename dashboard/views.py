@@ -902,11 +902,12 @@ def coverage_page(
 
 
 def spend_frame(allocations, invoice_lines, as_of: date, financial_year: str | None) -> tuple[pd.DataFrame, str | None]:
-    """Spend against allocation totals per contract for one FY, with the headings overspent.
+    """Per contract for one FY: its headings, how many are overspent, and its totals.
 
     The FY is the one chosen, else as-of's FY when it has an allocation or spend,
-    else the latest such FY before it. Totals are for a glance only: the rule
-    compares per heading (see the Finance page), so overspent headings are counted.
+    else the latest such FY before it. rules.md: "every comparison is per heading
+    per FY, never pooled", so no pooled remaining or share spent is given: the
+    totals are for reconciliation, and the headings overspent are counted.
     """
     rows = spend_against_allocations(allocations, invoice_lines, as_of)
     year = financial_year
@@ -917,19 +918,19 @@ def spend_frame(allocations, invoice_lines, as_of: date, financial_year: str | N
     for row in rows:
         if row.financial_year != year:
             continue
-        item = totals.setdefault(row.contract, {"allocated": Decimal(0), "spent": Decimal(0), "overspent": 0})
+        item = totals.setdefault(row.contract, {"allocated": Decimal(0), "spent": Decimal(0), "headings": 0,
+                                                "overspent": 0})
         item["allocated"] += row.allocated
         item["spent"] += row.spent
+        item["headings"] += 1
         item["overspent"] += int(row.overspent)
     table = [
-        {"Contract": c, "Financial year": year, "Allocated (£)": float(t["allocated"]), "Spent (£)": float(t["spent"]),
-         "Remaining (£)": float(t["allocated"] - t["spent"]),
-         "Spent (%)": round(float(t["spent"] / t["allocated"] * 100), 1) if t["allocated"] else None,
-         "Headings overspent": t["overspent"]}
+        {"Contract": c, "Financial year": year, "Headings": t["headings"], "Headings overspent": t["overspent"],
+         "Allocated in all (£)": float(t["allocated"]), "Spent in all (£)": float(t["spent"])}
         for c, t in sorted(totals.items())
     ]
-    return pd.DataFrame(table, columns=["Contract", "Financial year", "Allocated (£)", "Spent (£)", "Remaining (£)",
-                                        "Spent (%)", "Headings overspent"]), year
+    return pd.DataFrame(table, columns=["Contract", "Financial year", "Headings", "Headings overspent",
+                                        "Allocated in all (£)", "Spent in all (£)"]), year
 
 
 IMPORT_OUTCOMES = {"imported": "Imported", "rejected": "Rejected", "undone": "Undone"}
@@ -977,10 +978,11 @@ def overview_page(
     if spend.empty:
         spend_text = "No allocations or spend recorded yet for the contracts chosen."
     else:
-        spent, allocated = spend["Spent (£)"].sum(), spend["Allocated (£)"].sum()
-        over = int(spend["Headings overspent"].sum())
-        spend_text = (f"In {spend_year}, £{spent:,.0f} spent of £{allocated:,.0f} allocated across "
-                      f"{len(spend)} contracts; {over} expenditure headings overspent.")
+        spent, allocated = spend["Spent in all (£)"].sum(), spend["Allocated in all (£)"].sum()
+        over, headings = int(spend["Headings overspent"].sum()), int(spend["Headings"].sum())
+        spend_text = (f"In {spend_year}, {over} of {headings} expenditure headings across {len(spend)} contracts "
+                      f"{'is' if over == 1 else 'are'} overspent (£{spent:,.0f} spent and £{allocated:,.0f} "
+                      "allocated in all).")
     return OverviewPage(
         kpis=displays,
         kpi_table=kpi_table(displays, titles=titles),

@@ -98,8 +98,9 @@ else:
     if page.spend.empty:
         st.info(page.spend_summary)
     else:
-        chart_with_table(None, page.spend, page.spend_summary + " Allocations are compared per expenditure heading "
-                         "on the Finance page: totals here are for a glance only.", key="overview_spend",
+        chart_with_table(None, page.spend, page.spend_summary + " Funds cannot move between headings, so each "
+                         "heading's spend is compared with its own allocation (see the Finance page); the totals "
+                         "are for reconciliation only.", key="overview_spend",
                          file_stem="spend_against_allocation")
 
     st.header(f"Next deadlines (within {views.DEADLINE_DAYS} days)")
