@@ -128,11 +128,11 @@ def finance_rows(
 
 
 def _status(row: FinanceRow) -> str:
-    if row.allocated == 0:
-        return "Overspent: nothing allocated"
+    """In words, as the overspend flag decides it (spend above allocation; with nothing allocated,
+    any spend is an overspend of the whole amount)."""
     if row.overspent:
-        return "Overspent"
-    return "Within allocation"
+        return "Overspent: nothing allocated" if row.allocated == 0 else "Overspent"
+    return "Nothing allocated, nothing spent" if row.allocated == 0 else "Within allocation"
 
 
 def spend_table(rows: Iterable[FinanceRow]) -> pd.DataFrame:

@@ -169,3 +169,12 @@ def test_a_contract_and_year_picked_from_the_scope_tables_equal_their_own_tables
 
 def blank_as_none(table: pd.DataFrame) -> pd.DataFrame:
     return table.astype(object).where(table.notna(), None)
+
+
+def test_a_credit_note_cancelling_spend_without_allocation_is_not_an_overspend():
+    """The status says what the overspend flag decides: +100 and -100 on a heading with nothing
+    allocated spends nothing."""
+    lines = [line(heading="Travel", amount="100.00"), line(heading="Travel", amount="-100.00", invoice="INV-CR")]
+    rows = fv.finance_rows(ALLOCATIONS, lines, AS_OF, contract="con_lead")
+    travel = fv.spend_table(rows).set_index("Expenditure heading").loc["Travel"]
+    assert (travel["Spent (£)"], travel["Status"]) == (0.0, "Nothing allocated, nothing spent")
