@@ -23,6 +23,7 @@ import pandas as pd
 from dashboard import disclosure as disclosure_rules
 from dashboard import kpi as kpi_rules
 from dashboard import timeline_views
+from dashboard import timelines as timelines_rules
 from dashboard.calendar import financial_year_of, financial_years_between, fy_end, quarter_label, quarter_of
 from dashboard.coverage import (
     LAIndex,
@@ -868,6 +869,7 @@ class CoveragePage:
     targeting: Section
     targeting_reasons: pd.DataFrame
     unsupported: pd.DataFrame
+    short_packages: Section
 
 
 def coverage_page(
@@ -895,7 +897,30 @@ def coverage_page(
         targeting=Section(targeting, targeting, targeting_text),
         targeting_reasons=reasons,
         unsupported=unsupported,
+        short_packages=short_packages_section(units, contracts, las, as_of),
     )
+
+
+def short_packages_section(units: Sequence[Unit], contracts: Sequence[ContractTerms],
+                           las: Sequence[LocalAuthority], as_of: date) -> Section:
+    """rules.md, SLA checks: one-to-one packages below the contract's minimum package days are
+    flagged, not rejected. Packages that have ended by as-of (``timelines.package_days_flags``)."""
+    names = filter_options([], las, {}).las
+    flags = timelines_rules.package_days_flags(units, contracts, as_of)
+    table = pd.DataFrame([
+        {"Contract": f.contract, "Package ID": f.package_id, "Local authority": names.get(f.la_code, f.la_code),
+         "Days delivered": f.days, "Minimum package days": f.min_days,
+         "Flag": "Below the minimum" if f.status == timelines_rules.BELOW_MINIMUM else "Days not recorded"}
+        for f in flags
+    ], columns=["Contract", "Package ID", "Local authority", "Days delivered", "Minimum package days", "Flag"])
+    checked = sorted(c.reference for c in contracts if c.min_package_days is not None)
+    if not checked:
+        return Section(table, table, "No contract in scope sets a minimum package length.")
+    below = int((table["Flag"] == "Below the minimum").sum())
+    unknown = len(table) - below
+    return Section(table, table, (
+        f"Of the ended one-to-one packages of {', '.join(checked)}, {below} {'is' if below == 1 else 'are'} below the "
+        f"contract's minimum package days and {unknown} {'has' if unknown == 1 else 'have'} no days recorded."))
 
 
 # ------------------------------------------------------------------ overview

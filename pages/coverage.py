@@ -89,3 +89,12 @@ else:
     chart_with_table(None, page.unsupported,
                      f"{len(page.unsupported)} priority LAs received no support in {page.financial_year}.",
                      key="coverage_unsupported", file_stem="priority_las_without_support", table_expanded=True)
+
+st.header("Packages shorter than the contract's minimum")
+st.caption("One-to-one packages that have ended by the as-of date are checked against the contract's minimum "
+           "package days (for example 5 days for leadership mentoring); packages below it are flagged, not rejected.")
+if page.short_packages.table.empty:
+    st.info(page.short_packages.summary)
+else:
+    chart_with_table(None, page.short_packages.table, page.short_packages.summary, key="coverage_short_packages",
+                     file_stem="packages_below_minimum_days", table_expanded=True)

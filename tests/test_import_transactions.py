@@ -333,3 +333,16 @@ def test_a_row_on_two_tabs_of_one_kind_counts_once_or_is_a_located_error(engine)
         engagement_row({"Package ID": "PKG-G", "Participant ID": "P-G", "Support type": "Group", "Group type": "Scrutiny committee"})]))
     assert [(p.sheet, p.row, p.column) for p in outcome.plan.errors] == [("Group", 2, "Contract reference, Package ID, Participant ID")]
     assert "same key as One-to-one row 2 but different values" in outcome.plan.errors[0].message
+
+
+def test_short_package_flag_only_for_packages_that_have_ended(engine):
+    """A running package may still reach the minimum: only ended packages are flagged."""
+    seed(engine)  # CON-1's minimum package is 3 days
+    plan = import_ok(engine, "q.xlsx", quarterly_return(engagements=[
+        engagement_row({"Package ID": "ENDED", "Days delivered": 2}),
+        engagement_row({"Package ID": "RUNNING", "Participant ID": "P-2", "Days delivered": 2, "End date": None}),
+        engagement_row({"Package ID": "LATER", "Participant ID": "P-3", "Days delivered": 2,
+                        "End date": date.today().replace(year=date.today().year + 1)}),
+    ]))
+    short = [flag for flag in plan.flags if "below the minimum package" in flag]
+    assert len(short) == 1 and "package ENDED:" in short[0], short

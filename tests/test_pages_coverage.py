@@ -104,6 +104,25 @@ def test_priority_las_without_support(app, records):
                for reasons in table["Why a priority"] for reason in reasons.split("; "))
 
 
+def test_packages_below_the_minimum_days_are_listed_as_of_the_date(app, records):
+    """rules.md: one-to-one packages below the contract's minimum package days are flagged, not
+    rejected: those ended by as-of, worked out here from the records with the rule itself."""
+    data, _ = records
+    minimum = {c.reference: c.min_package_days for c in data.contracts if c.min_package_days is not None}
+    days: dict[tuple[str, str], list] = {}
+    for unit in data.units:
+        if unit.support_type == "one_to_one" and unit.contract in minimum:
+            days.setdefault((unit.contract, unit.package_id), []).append(unit)
+    expected = {key for key, rows in days.items()
+                if all(r.end_date is not None and r.end_date <= AS_OF for r in rows)
+                and max((r.days_delivered for r in rows if r.days_delivered is not None), default=None) is not None
+                and max(r.days_delivered for r in rows if r.days_delivered is not None) < minimum[key[0]]}
+    assert expected, "the demo data has short packages ended by the as-of date"
+    table = _tables(app(), "Minimum package days")[0]
+    below = table[table["Flag"] == "Below the minimum"]
+    assert set(zip(below["Contract"], below["Package ID"])) == expected
+
+
 def test_region_filter_keeps_one_region(app, records):
     data, _ = records
     region = sorted({u.region_code for u in data.units})[0]

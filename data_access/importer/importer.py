@@ -592,18 +592,25 @@ def _validate_engagements(context: _Context, located: _Located, parsed, plan: Sh
 
 
 def _flag_short_packages(context: _Context, plan: SheetPlan) -> None:
-    """SLA: one-to-one packages below the contract's minimum package days are flagged, not rejected."""
+    """SLA: one-to-one packages below the contract's minimum package days are flagged, not rejected.
+    Only packages that have ended (every row has an end date, not after today): a running package
+    may still reach the minimum (the Coverage page checks them as of any date)."""
     minimum = {c.id: c.min_package_days for c in context.contracts.values()}
     days: dict[tuple, Decimal] = {}
+    ended: dict[tuple, bool] = {}
+    today = date.today()
     for row in plan.rows:
         values = row.values
-        if values.get("support_type") == ONE_TO_ONE and values.get("days_delivered") is not None:
+        if values.get("support_type") == ONE_TO_ONE:
             key = (values["contract_id"], values.get("package_id"))  # None: its cell had an error
-            days[key] = max(days.get(key, Decimal(0)), values["days_delivered"])
+            end = values.get("end_date")
+            ended[key] = ended.get(key, True) and end is not None and end <= today
+            if values.get("days_delivered") is not None:
+                days[key] = max(days.get(key, Decimal(0)), values["days_delivered"])
     references = {c.id: c.reference for c in context.contracts.values()}
     for (contract_id, package_id), delivered in sorted(days.items(), key=lambda item: (item[0][0], str(item[0][1]))):
         floor = minimum.get(contract_id)
-        if floor is not None and delivered < floor:
+        if floor is not None and delivered < floor and ended[(contract_id, package_id)]:
             plan.flags.append(
                 f"{references[contract_id]} package {package_id}: {_days(delivered)} days delivered, "
                 f"below the minimum package of {_days(floor)} days"
