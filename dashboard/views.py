@@ -121,6 +121,9 @@ class FilterOptions:
     financial_years: list[str]
     regions: dict[str, str]
     las: dict[str, str]
+    # code -> every code of the same council where it was only recoded (North Yorkshire
+    # E10000023 and E06000065): choosing either filters to both (``LAIndex.area``)
+    same_las: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def narrowed(data, contracts: Sequence[str] | None = None, la_codes: Sequence[str] | None = None,
@@ -194,7 +197,12 @@ def filter_options(contracts: Sequence[ContractTerms], las: Sequence[LocalAuthor
     names: dict[str, str] = {}
     for la in sorted(las, key=lambda la: la.valid_from):
         names[la.code] = la.name
-    return FilterOptions([c.reference for c in contracts], years, dict(regions), names)
+    index = LAIndex(las)
+    areas: dict[str, list[str]] = defaultdict(list)
+    for code in names:
+        areas[index.area(code)].append(code)
+    same = {code: tuple(sorted(codes)) for codes in areas.values() if len(codes) > 1 for code in codes}
+    return FilterOptions([c.reference for c in contracts], years, dict(regions), names, same)
 
 
 # ---------------------------------------------------------------------- KPIs

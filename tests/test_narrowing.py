@@ -84,3 +84,37 @@ def test_each_contracts_records_split_in_one_pass(everything):
     assert set(parts) == {c.reference.lower() for c in everything.contracts}
     for key, part in parts.items():
         assert part == narrowed(everything, (key,))
+
+
+def test_choosing_a_recoded_council_filters_to_both_its_codes(tmp_path, monkeypatch):
+    """North Yorkshire became a unitary with a new code (E10000023 -> E06000065) on 1 April 2023:
+    a package started before is under the old code, one after under the new. Either code in the
+    LA filter shows both; a split (Cumbria) or a merger (Bournemouth) is not one council."""
+    from datetime import date
+
+    from data_access.db import ensure_database
+    from data_access.services import import_file
+    from dashboard.views import filter_options
+    from tests import workbooks as wb
+    from tests.small_db import open_page
+
+    url = f"sqlite:///{tmp_path / 'ny.db'}"
+    engine = make_engine(url)
+    ensure_database(engine)
+    las = queries.load(engine, EVERYTHING).las
+    same = filter_options([], las, {}).same_las
+    assert same["E10000023"] == same["E06000065"] == ("E06000065", "E10000023")
+    assert "E10000006" not in same and "E06000028" not in same
+    for name, sheets in (("register.xlsx", wb.register()), ("pricing.xlsx", wb.pricing_schedule()),
+                         ("return.xlsx", wb.quarterly_return(engagements=[
+                             wb.engagement_row({"Package ID": "OLD", "LA": "North Yorkshire",
+                                                "Start date": date(2022, 6, 1), "End date": date(2022, 9, 30)}),
+                             wb.engagement_row({"Package ID": "NEW", "Participant ID": "P-2", "LA": "North Yorkshire",
+                                                "Start date": date(2023, 6, 1), "End date": date(2023, 9, 30)})]))):
+        assert import_file(engine, name, wb.xlsx(*sheets), "tests").plan.ok
+    assert {u.la_code for u in queries.load(engine, EVERYTHING).units} == {"E10000023", "E06000065"}
+    engine.dispose()
+    for code in ("E10000023", "E06000065"):
+        at = open_page(monkeypatch, url, "pages/kpis.py", la=code, as_of="2024-03-15")
+        sentence = next(m.value for m in at.markdown if "participants in the KPIs" in m.value)
+        assert sentence.startswith("Of 2 participants"), (code, sentence)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import inspect
 import os
 from pathlib import Path
@@ -189,6 +191,8 @@ def filtered_page() -> FilteredPage:
     if len(options.contracts) > 1:  # split once, so that choosing a contract is quick
         _by_contract(url, everything, version)
     scope = filters.scope(viewer)
+    if filters.la in options.same_las:  # a council recoded (North Yorkshire): both its codes
+        scope = replace(scope, la_codes=options.same_las[filters.la])
     return FilteredPage(viewer, url, version, filters, scope, oversight_data(scope, within=everything), options)
 
 
