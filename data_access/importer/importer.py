@@ -143,18 +143,27 @@ def _is_skipped_row(row: list[Any], totals_memo: dict[str, bool | None], read: f
     return True
 
 
+def _header_keys(value: Any) -> tuple[str, ...]:
+    """The keys a header cell matches a schema column by: as ``normalise_header`` reads it, and
+    with its words run together (``ParticipantID`` is ``Participant ID``)."""
+    return _text_header_keys(value) if isinstance(value, str) and value.strip() else ()
+
+
+@lru_cache(maxsize=4096)
+def _text_header_keys(text: str) -> tuple[str, ...]:
+    key = cells.normalise_header(text)
+    return (key, key.replace(" ", ""))
+
+
 def _header_map(row: list[Any], schema: SheetSchema) -> tuple[dict[str, int], dict[str, str]]:
-    """Schema field -> column of this row's header for it. Headers match as ``normalise_header``
-    says, and also run together (``ParticipantID``, ``StartDate``)."""
+    """Schema field -> column of this row's header for it (the first, when two match)."""
     by_key: dict[str, int] = {}
     for index, value in enumerate(row):
-        if isinstance(value, str) and value.strip():
-            key = cells.normalise_header(value)
+        for key in _header_keys(value):
             by_key.setdefault(key, index)
-            by_key.setdefault(key.replace(" ", ""), index)
     columns, headers = {}, {}
     for column in schema.columns:
-        index = by_key.get(column.key, by_key.get(column.key.replace(" ", "")))
+        index = next((by_key[key] for key in _header_keys(column.header) if key in by_key), None)
         if index is not None:
             columns[column.field] = index
             headers[column.field] = str(row[index]).strip()
@@ -166,9 +175,8 @@ def _headed_twice(row: list[Any], schema: SheetSchema) -> list[tuple[str, list[i
     ('Amount (inc VAT)' and 'Amount (ex VAT)' both read as Amount): never guessed silently."""
     found = []
     for column in schema.columns:
-        keys = {column.key, column.key.replace(" ", "")}
-        at = [index for index, value in enumerate(row) if isinstance(value, str) and value.strip()
-              and ((key := cells.normalise_header(value)) in keys or key.replace(" ", "") in keys)]
+        keys = set(_header_keys(column.header))
+        at = [index for index, value in enumerate(row) if keys & set(_header_keys(value))]
         if len(at) > 1:
             found.append((column.header, at))
     return found
