@@ -97,7 +97,7 @@ _COUNTS = {"Eligible": "eligible", "Met": "met", "Not met": "not_met", "No basel
 def kpi_frame(summary: dict[str, Any], one_la_contracts: frozenset[str] = frozenset()) -> pd.DataFrame:
     """The summary's KPIs for the Board. A contract whose participants all lie in one LA
     (``one_la_contracts``) is about that LA: when one of its counts is 1 to 4, every count of the
-    row but 0 is ``[c]`` (they add up to one another), and so is its rate."""
+    row is ``[c]`` (they add up to one another), and so is its rate."""
     rows = []
     for item in summary["kpis"]:
         low = item["eligible"] < RELIABLE_FROM and item["rate"] is not None
@@ -107,7 +107,7 @@ def kpi_frame(summary: dict[str, Any], one_la_contracts: frozenset[str] = frozen
         counts = dict(zip(statuses, texts))
         eligible_text = count_text(item["eligible"], aggregate_only=True, identifies_la=item["contract"] in one_la_contracts)
         hidden = SUPPRESSED in (*texts, eligible_text)
-        counts["Eligible"] = SUPPRESSED if hidden and item["eligible"] else eligible_text
+        counts["Eligible"] = SUPPRESSED if hidden else eligible_text
         rows.append({
             "Contract": item["contract"], "KPI": KPI_NAMES.get(item["kpi"], item["kpi"]), "Target": item["target"],
             **{column: count if count == SUPPRESSED else int(count) for column, count in counts.items()},

@@ -38,11 +38,10 @@ def count_text(count: int, aggregate_only: bool, identifies_la: bool) -> str:
 
 def row_texts(counts: Sequence[int], aggregate_only: bool, identifies_la: bool) -> list[str]:
     """The counts of one row whose parts add up to a total shown elsewhere (a KPI's statuses): when
-    one is ``[c]``, every count but 0 is, or the others would give it away by subtraction."""
+    one is ``[c]``, every count is, 0 included: the others would give it away by subtraction, and
+    a 0 beside it would say what everyone in the small group did ("Met [c], not met 0")."""
     texts = [count_text(count, aggregate_only, identifies_la) for count in counts]
-    if SUPPRESSED in texts:
-        return [SUPPRESSED if count else "0" for count in counts]
-    return texts
+    return [SUPPRESSED] * len(counts) if SUPPRESSED in texts else texts
 
 
 def one_la_contracts(units: Iterable[Unit]) -> frozenset[str]:

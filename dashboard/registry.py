@@ -42,7 +42,7 @@ SMALL_RATES = (
 )
 SMALL_STATUS_COUNTS = (
     f"Shown as a count. On Board members' views, a count of 1 to {SMALL_COUNT_MAX} people within "
-    f"one local authority is shown as {SUPPRESSED}."
+    f"one local authority is shown as {SUPPRESSED}, and so is every other count of its row, zeros included."
 )
 NOT_PERSONAL = "Not about people: shown in full to every role."
 KPI_WORDING = (

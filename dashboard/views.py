@@ -279,20 +279,6 @@ def _withheld(result: KpiResult, met: str = SUPPRESSED, eligible: str = SUPPRESS
     return KpiDisplay(result, met, eligible, SUPPRESSED, SUPPRESSED, SUPPRESSED, sentence, True, not result.low_reliability)
 
 
-def without_lone_withheld(displays: Sequence[KpiDisplay]) -> list[KpiDisplay]:
-    """The rows of one breakdown (quarters, regions, roles ...) of a contract's KPI, whose totals the
-    headline shows: when one row of a KPI is withheld [c], a second is too, else the headline minus
-    the rows shown would give it away (``disclosure.second_to_withhold``)."""
-    rows = list(displays)
-    for kpi in {d.result.kpi for d in rows}:
-        at = [index for index, d in enumerate(rows) if d.result.kpi == kpi]
-        second = disclosure_rules.second_to_withhold([rows[i].result.eligible for i in at],
-                                                     [rows[i].suppressed for i in at])
-        if second is not None:
-            rows[at[second]] = _withheld(rows[at[second]].result)
-    return rows
-
-
 def kpi_outcomes(units: Iterable[Unit], responses, as_of: date, financial_year: str | None = None) -> list[UnitOutcome]:
     """Every unit's status, over the packages ending in the FY chosen (worked out once per page)."""
     return unit_outcomes(kpi_units(units, financial_year), responses, as_of)
@@ -402,6 +388,8 @@ class KpiPage:
     slices: dict[str, Section]
     confidence: Section
     chase: list[ChaseRow] = field(default_factory=list)
+    # the Board's view of a contract whose participants all lie in one LA: its details are LA-level
+    detail_withheld: bool = False
 
 
 def _kpi_order(result: KpiResult) -> tuple:
@@ -447,7 +435,8 @@ def kpi_page(
     }
     confidence = confidence_section(detail_outcomes, disclosure)
     chase = chase_list(outcomes if financial_year is None else unit_outcomes(units, responses, as_of), as_of)
-    return KpiPage(headline, rates, statuses, detail, trend, slices, confidence, chase)
+    withheld = disclosure.aggregate_only and detail in disclosure.one_la_contracts
+    return KpiPage(headline, rates, statuses, detail, trend, slices, confidence, chase, withheld)
 
 
 def default_detail_contract(results: Sequence[KpiResult]) -> str | None:
@@ -519,7 +508,7 @@ def _chart_percent(row: pd.Series) -> str:
 def _trend(outcomes, contracts, disclosure) -> Section:
     results = kpi_results(outcomes, contracts, end_quarter)
     results = [r for r in results if r.group is not None]
-    displays = without_lone_withheld([display_kpi(r, disclosure) for r in results])
+    displays = [display_kpi(r, disclosure) for r in results]
     table = kpi_table(displays, "Quarter the package ended")
     chart = rate_chart_frame(displays, lambda r: r.group)
     if not displays:
@@ -539,7 +528,7 @@ def _trend(outcomes, contracts, disclosure) -> Section:
 def _slice(outcomes, contracts, disclosure, key, title, labels) -> Section:
     results = kpi_results(outcomes, contracts, key)
     named = [replace(r, group=(labels or {}).get(r.group, r.group) if r.group else NOT_RECORDED) for r in results]
-    displays = without_lone_withheld([display_kpi(r, disclosure) for r in named])
+    displays = [display_kpi(r, disclosure) for r in named]
     table = kpi_table(displays, title)
     chart = rate_chart_frame(displays, lambda r: r.group)
     if not displays:

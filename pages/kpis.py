@@ -64,6 +64,10 @@ st.header("Details for one contract")
 if len(with_units) > 1 and filters.contract is None:
     st.selectbox("Contract", with_units, index=with_units.index(page.detail_contract), key="kpi_detail_contract")
 st.caption(f"Contract {page.detail_contract}.")
+if page.detail_withheld:
+    st.info(f"All of {page.detail_contract}'s participants are in one local authority, so its details (by quarter, "
+            f"region, role and confidence score) are LA-level figures, which are not part of the Board's view.")
+    st.stop()
 
 st.subheader("Trend by quarter the package ended")
 chart_with_table(chart(charts.trend_chart, page.trend.chart_data), page.trend.table, page.trend.summary,

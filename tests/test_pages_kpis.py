@@ -187,7 +187,7 @@ def test_board_members_never_see_participants(app, records):
         assert participant not in text
 
 
-@pytest.mark.parametrize("filters", [{}, {"la": "E08000014"}], ids=["all-LAs", "Sefton"])
+@pytest.mark.parametrize("filters", [{}, {"region": "E12000002"}], ids=["England", "North West"])
 def test_board_totals_never_give_a_withheld_count_away_by_subtraction(app, filters):
     """Every total the Board reads adds up only counts it can also read: a withheld [c] count
     (the Sefton call-off's, whose participants all lie in one LA) is left out of the total, not
@@ -216,33 +216,6 @@ def test_second_to_withhold_picks_the_smallest_other_part():
     assert second_to_withhold([7, 9], [False, False]) is None
 
 
-def _busiest_las(records, count):
-    from collections import Counter
-
-    return [code for code, _ in Counter(unit.la_code for unit in records.units).most_common(count)]
-
-
-@pytest.mark.parametrize("rank", range(4))
-def test_board_breakdowns_never_withhold_a_lone_row(app, records, rank):
-    """Filtered to one LA, a Board member's breakdowns (quarters, regions, roles, focus) of a
-    contract's KPI never withhold just one row: the headline minus the rows shown would give it."""
-    la = _busiest_las(records, 4)[rank]
-    at = app("board", la=la, as_of="2024-03-15")
-    lone = []
-    for frame in (element.value for element in at.dataframe):
-        if not {"KPI", "Rate", "Met", "Eligible"} <= set(frame.columns) or "Contract" not in frame.columns:
-            continue
-        breakdown = [column for column in frame.columns if column not in
-                     {"Contract", "Title", "KPI", "Met", "Eligible", "Rate", "95 % interval", "Target", "Against target"}]
-        if not breakdown:
-            continue  # the headline itself
-        for (contract, kpi), rows in frame.groupby(["Contract", "KPI"]):
-            withheld = int((rows["Rate"] == "[c]").sum())
-            if withheld == 1 and len(rows) > 1:
-                lone.append((breakdown[0], contract, kpi))
-    assert not lone, lone
-
-
 def _la_with_small_counts(records):
     """An LA whose KPI figures include a count of 1 to 4 (could identify someone)."""
     for code in sorted({u.la_code for u in records.units}):
@@ -253,14 +226,25 @@ def _la_with_small_counts(records):
     raise AssertionError("the demo data has an LA with small counts")
 
 
-def test_board_la_level_small_counts_are_suppressed(app, records):
-    code, result = _la_with_small_counts(records)
-    at = app("board", la=code)
-    sentence = next(s for s in _sentences(at) if s.startswith(f"**{result.contract}** · {_kpi_label(result)}"))
-    assert "[c]" in sentence
-    assert f"{result.met} of {result.eligible}" not in sentence
-    rates = next(frame.value for frame in at.dataframe if "Against target" in frame.value.columns)
-    assert "[c]" in set(rates["Rate"])
+def test_the_board_has_no_la_filter(app, records):
+    """Aggregate figures only: figures for one LA (which a region total less the others would
+    give away) are not part of the Board's view. A link naming an LA says so and shows every LA."""
+    code, _ = _la_with_small_counts(records)
+    linked, plain = app("board", la=code), app("board")
+    assert any("not part of the Board's view" in i.value for i in linked.info)
+    assert not [box for box in linked.sidebar.selectbox if box.key == "filter_la"]
+    assert _sentences(linked) == _sentences(plain)
+    assert [box for box in app("case_lead").sidebar.selectbox if box.key == "filter_la"]
+
+
+def test_the_board_sees_no_details_of_a_contract_whose_participants_are_all_in_one_la(app, records):
+    one_la = [contract for contract in sorted({u.contract for u in records.units})
+              if len({u.la_code for u in records.units if u.contract == contract}) == 1]
+    assert one_la, "the demo data has a one-LA contract (the Sefton call-off)"
+    at = app("board", contract=one_la[0])
+    assert any("not part of the Board's view" in i.value for i in at.info)
+    assert "Trend by quarter the package ended" not in [h.value for h in at.subheader]
+    assert "Trend by quarter the package ended" in [h.value for h in app("admin", contract=one_la[0]).subheader]
 
 
 def test_board_small_counts_of_a_contract_in_one_la_are_suppressed_without_an_la_filter(app, records):

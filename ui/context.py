@@ -11,13 +11,13 @@ from typing import NamedTuple
 
 import streamlit as st
 
-from dashboard.access import ADMIN, ROLE_NAMES, ROLES, Viewer
+from dashboard.access import ADMIN, ROLE_NAMES, ROLES, Viewer, aggregate_only
 from dashboard.views import FilterOptions, by_contract, filter_options, narrowed
 from data_access import collector, queries
 from data_access.db import DatabaseUnavailable, ready_engine
 from data_access.repositories import Scope
 from data_access.settings import load_settings
-from ui.filters import Filters, filter_sidebar
+from ui.filters import PARAMS, Filters, filter_sidebar
 
 LOCAL_USER = "local.user@localhost"
 NEXT_PAGE = "next"  # query parameter: the page a deep link asked for
@@ -187,7 +187,13 @@ def filtered_page() -> FilteredPage:
     url, version = database_url(), data_version()
     everything = Filters().scope(viewer)
     options = _filter_options(oversight_data(everything), url, everything, version)
-    filters = filter_sidebar(options.contracts, options.financial_years, options.regions, options.las)
+    board = aggregate_only(viewer)  # aggregate figures only: no LA filter (LA-level figures are case leads')
+    filters = filter_sidebar(options.contracts, options.financial_years, options.regions, options.las,
+                             show=tuple(p for p in PARAMS if p != "la") if board else PARAMS)
+    if board and filters.la:
+        st.info("Figures for one local authority are not part of the Board's view, so every LA is shown.",
+                icon=":material/filter_alt_off:")
+        filters = replace(filters, la=None)
     if len(options.contracts) > 1:  # split once, so that choosing a contract is quick
         _by_contract(url, everything, version)
     scope = filters.scope(viewer)
