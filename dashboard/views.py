@@ -872,7 +872,7 @@ class CoveragePage:
 def coverage_page(
     contracts: Sequence[ContractTerms], units: Sequence[Unit], las: Sequence[LocalAuthority], statuses,
     regions: dict[str, str], positions: dict[str, tuple[int, int]], as_of: date, financial_year: str | None,
-    region_filter: str | None = None, la_filter: str | None = None,
+    region_filter: str | None = None, la_filter: str | None = None, aggregate: bool = False,
 ) -> CoveragePage:
     """Everything the Coverage page draws."""
     index = LAIndex(las)
@@ -894,14 +894,15 @@ def coverage_page(
         targeting=Section(targeting, targeting, targeting_text),
         targeting_reasons=reasons,
         unsupported=unsupported,
-        short_packages=short_packages_section(units, contracts, las, as_of),
+        short_packages=short_packages_section(units, contracts, las, as_of, aggregate),
     )
 
 
 def short_packages_section(units: Sequence[Unit], contracts: Sequence[ContractTerms],
-                           las: Sequence[LocalAuthority], as_of: date) -> Section:
+                           las: Sequence[LocalAuthority], as_of: date, aggregate: bool = False) -> Section:
     """rules.md, SLA checks: one-to-one packages below the contract's minimum package days are
-    flagged, not rejected. Packages that have ended by as-of (``timelines.package_days_flags``)."""
+    flagged, not rejected. Packages that have ended by as-of (``timelines.package_days_flags``);
+    ``aggregate`` (the Board): counted per contract, not listed by package and LA."""
     names = filter_options([], las, {}).las
     flags = timelines_rules.package_days_flags(units, contracts, as_of)
     table = pd.DataFrame([
@@ -913,8 +914,12 @@ def short_packages_section(units: Sequence[Unit], contracts: Sequence[ContractTe
     checked = sorted(c.reference for c in contracts if c.min_package_days is not None)
     if not checked:
         return Section(table, table, "No contract in scope sets a minimum package length.")
-    below = int((table["Flag"] == "Below the minimum").sum())
-    unknown = len(table) - below
+    if aggregate:  # the Board: how many per contract, not which package in which LA
+        table = (table.groupby(["Contract", "Flag"]).size().reset_index(name="Packages")
+                 if not table.empty else pd.DataFrame(columns=["Contract", "Flag", "Packages"]))
+    counted = table["Packages"] if aggregate else pd.Series(1, index=table.index)
+    below = int(counted[table["Flag"] == "Below the minimum"].sum())
+    unknown = int(counted.sum()) - below
     return Section(table, table, (
         f"Of the ended one-to-one packages of {', '.join(checked)}, {below} {'is' if below == 1 else 'are'} below the "
         f"contract's minimum package days and {unknown} {'has' if unknown == 1 else 'have'} no days recorded."))

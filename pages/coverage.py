@@ -9,6 +9,7 @@ from datetime import date
 import streamlit as st
 
 from dashboard import views
+from dashboard.access import aggregate_only
 from dashboard.charts import coverage as charts
 from data_access.queries import hex_layout
 from data_access.repositories import Scope
@@ -23,10 +24,10 @@ def _hex_layout(url: str) -> dict[str, tuple[int, int]]:
 
 @st.cache_data(show_spinner="Working out coverage…", max_entries=64, ttl=600)
 def _page(_data, url: str, scope: Scope, version: int, as_of: date, fy: str | None, region: str | None,
-          la: str | None) -> views.CoveragePage:
+          la: str | None, board: bool) -> views.CoveragePage:
     """Keyed by database, scope (the viewer's limits and the filters), data version and every input."""
     return views.coverage_page(_data.contracts, _data.units, _data.las, _data.statuses, _data.regions,
-                               _hex_layout(url), as_of, fy, region, la)
+                               _hex_layout(url), as_of, fy, region, la, board)
 
 
 viewer, url, version, filters, scope, data, options = context.filtered_page()
@@ -40,7 +41,8 @@ if not data.contracts:
             "Upload data page.")
     st.stop()
 
-page = _page(data, url, scope, version, as_of, filters.financial_year, filters.region, filters.la)
+page = _page(data, url, scope, version, as_of, filters.financial_year, filters.region, filters.la,
+             aggregate_only(viewer))
 if filters.region or filters.la:
     st.caption("Only packages in the region or LA chosen count on this page.")
 

@@ -121,6 +121,11 @@ def test_packages_below_the_minimum_days_are_listed_as_of_the_date(app, records)
     table = _tables(app(), "Minimum package days")[0]
     below = table[table["Flag"] == "Below the minimum"]
     assert set(zip(below["Contract"], below["Package ID"])) == expected
+    counted = _tables(app("board"), "Packages")  # the Board: how many per contract, not which LA
+    board = next(t for t in counted if "Flag" in t.columns)
+    assert "Package ID" not in board.columns
+    assert dict(zip(board[board["Flag"] == "Below the minimum"]["Contract"], board["Packages"])) == {
+        contract: sum(1 for c, _ in expected if c == contract) for contract, _ in expected}
 
 
 def test_region_filter_keeps_one_region(app, records):
