@@ -26,6 +26,9 @@ engine = context.engine()
 message = st.session_state.pop("undo_message", None)
 if message:
     st.success(message)
+    # disarmed after an undo: nothing chosen, the box unticked, so a second click undoes nothing
+    st.session_state["undo_choice"] = None
+    st.session_state["undo_confirm_box"] = False
 
 try:
     history = access.history_for(engine, viewer)
@@ -68,8 +71,9 @@ st.write("Undoing puts the data back exactly as it was before the import: rows i
          "changed get their earlier values. Later imports that changed the same rows must be undone first.")
 labels = {row["id"]: f"Import {row['id']}: {row['file_name']} ({row['imported_at']:%d/%m/%Y %H:%M}, {row['imported_by']})"
           for row in undoable}
-chosen = st.selectbox("Import to undo", list(labels), format_func=labels.get, key="undo_choice")
-blocking = access.blocking_imports(engine, chosen)
+chosen = st.selectbox("Import to undo", list(labels), format_func=labels.get, key="undo_choice", index=None,
+                      placeholder="Choose an import")
+blocking = access.blocking_imports(engine, chosen) if chosen is not None else []
 if blocking:
     st.warning("This import cannot be undone yet: later imports changed the same rows or rely on them. "
                "Undo these first, newest first.")
@@ -77,7 +81,7 @@ if blocking:
                                 "When (UTC)": b["imported_at"].strftime("%d/%m/%Y %H:%M")} for b in blocking]),
                  hide_index=True, width="stretch")
 confirm = st.checkbox("I understand this removes the import's changes", key="undo_confirm_box")
-if st.button("Undo import", type="primary", disabled=bool(blocking) or not confirm, key="undo_button"):
+if st.button("Undo import", type="primary", disabled=chosen is None or bool(blocking) or not confirm, key="undo_button"):
     try:
         result = access.undo_as(engine, viewer, chosen)
     except UndoRefused as refusal:

@@ -170,6 +170,9 @@ def test_undo_from_the_history_page_restores_the_figures_exactly(app_db):
     assert not at.exception, at.exception
     assert any(f"Import {latest} was undone" in text for text in texts(at.success))
     assert summary(app_db, AS_OF) == figures
+    # disarmed: no other import chosen in its place, the box unticked, the button off
+    assert at.selectbox(key="undo_choice").value is None and not at.checkbox(key="undo_confirm_box").value
+    assert at.button(key="undo_button").disabled
 
 
 def test_the_history_page_lists_what_blocks_an_undo(app_db):
