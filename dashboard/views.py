@@ -458,12 +458,14 @@ def _rates_summary(displays: Sequence[KpiDisplay], financial_year: str | None) -
     below = sum(1 for d in shown if d.result.verdict == kpi_rules.VERDICT_NOT_MET)
     unsure = sum(1 for d in shown if d.result.verdict == kpi_rules.VERDICT_UNDETERMINED)
     hidden = len(displays) - len(shown)
+    figures = "KPI figure" if len(displays) == 1 else "KPI figures"
     text = (
-        f"Of {len(displays)} KPI figures (packages ending in {fy_name(financial_year)}): meeting the target {met}, "
-        f"below it {below}, cannot yet tell {unsure}"
+        f"Of {len(displays)} {figures} (packages ending in {fy_name(financial_year)}) on the chart: meeting the "
+        f"target {met}, below it {below}, cannot yet tell {unsure}"
     )
     if hidden:
-        text += f"; {hidden} have no rate to show (no data, {LOW_RELIABILITY} or {SUPPRESSED})"
+        text += (f"; {hidden} {'is' if hidden == 1 else 'are'} not charted (no data, {LOW_RELIABILITY} or "
+                 f"{SUPPRESSED}: see the table)")
     return text + "."
 
 

@@ -20,7 +20,7 @@ from data_access.queries import home_tables
 from data_access.repositories import Scope
 from ui import context
 from ui.board_pack_button import board_pack_button
-from ui.components import chart, chart_with_table
+from ui.components import chart, chart_with_table, column_formats
 from ui.filters import PARAMS, Filters
 
 
@@ -113,12 +113,11 @@ else:
 contracts, imports = _home_tables(url, version)
 visible = {c.reference for c in data.contracts}
 st.subheader("Contracts")
-st.dataframe(
-    pd.DataFrame(
-        [{"Contract": c.reference, "Title": c.title, "Programme": c.programme, "Start": c.start_date,
-          "End": c.end_date, "Extension up to": c.extension_up_to} for c in contracts if c.reference in visible]
-    ),
-    hide_index=True,
+register = pd.DataFrame(
+    [{"Contract": c.reference, "Title": c.title, "Programme": c.programme, "Start": c.start_date,
+      "End": c.end_date, "Extension up to": c.extension_up_to} for c in contracts if c.reference in visible]
 )
+st.dataframe(register, hide_index=True, column_config=column_formats(register))
 st.subheader("Latest imports")
-st.dataframe(views.latest_imports(imports, who=not board), hide_index=True)
+latest = views.latest_imports(imports, who=not board)
+st.dataframe(latest, hide_index=True, column_config=column_formats(latest))

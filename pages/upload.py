@@ -97,7 +97,9 @@ if bad:
     table = upload_flow.error_table(bad)
     st.error(f"{len(table)} error(s) in {len(bad)} of {len(checks)} file(s). Nothing can be imported until every "
              "file is correct; nothing was written.")
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={"Message": st.column_config.TextColumn(width="large"),
+                                "File": st.column_config.TextColumn(width="small")})
     download_buttons({"Errors": table}, "upload-errors", key="errors")
     for index, check in enumerate(bad):
         st.download_button(

@@ -8,6 +8,7 @@ and every status is also written in words or marked by shape.
 from __future__ import annotations
 
 import copy
+from datetime import date
 import hashlib
 import weakref
 from collections.abc import Callable, Hashable, Mapping
@@ -94,6 +95,23 @@ def chart(draw: Callable[..., Any], *args: Any) -> Spec | None:
     return _spec(draw, args, key)
 
 
+def column_formats(table: pd.DataFrame) -> dict:
+    """One look for dates and money everywhere: dates as 31/03/2024 (with the time when there is
+    one), amounts in £ columns with thousands separators and pence (as the Finance page shows them)."""
+    formats = {}
+    for column in table.columns:
+        kind = str(table[column].dtype)
+        values = list(table[column]) if kind == "object" else []
+        if kind.startswith("datetime") and (table[column].dropna().dt.normalize() != table[column].dropna()).any():
+            formats[column] = st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm")  # a time of day
+        elif kind.startswith("datetime") or (any(isinstance(v, date) for v in values)
+                                             and all(isinstance(v, date) or v is None for v in values)):
+            formats[column] = st.column_config.DateColumn(format="DD/MM/YYYY")
+        elif "(£)" in str(column) and kind.startswith(("float", "int")):
+            formats[column] = st.column_config.NumberColumn(format="accounting")
+    return formats
+
+
 def chart_with_table(
     spec: Spec | None,
     table: pd.DataFrame,
@@ -107,7 +125,7 @@ def chart_with_table(
     if spec is not None and not table.empty:
         st.vega_lite_chart(spec=copy.deepcopy(spec), width="stretch")  # drawing changes the spec it is given
     with st.expander("Data table", expanded=table_expanded or spec is None):
-        st.dataframe(table, hide_index=True, width="stretch")
+        st.dataframe(table, hide_index=True, width="stretch", column_config=column_formats(table))
         if not table.empty:
             download_buttons({file_stem[:31]: table}, file_stem, key)
 

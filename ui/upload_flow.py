@@ -23,6 +23,7 @@ from dashboard.access import Viewer
 from dashboard.exports import neutralise
 from data_access import access
 from data_access.importer import ImportPlan, Problem
+from data_access.importer.importer import HEADER_SEARCH_ROWS
 from data_access.importer import cells as cell_parsers
 from data_access.importer import schemas
 
@@ -112,14 +113,14 @@ def error_table(checks: Iterable[FileCheck]) -> pd.DataFrame:
 
 def _header_column(sheet, column: str, row: int | None) -> int | None:
     """1-based column whose header (above ``row``) matches ``column`` as the importer matches headers."""
-    wanted = cell_parsers.normalise_header(column) if column else ""
+    wanted = set(cell_parsers.header_keys(column))
     if not wanted:
         return None
-    last = min((row or 51) - 1, 50)
+    last = min((row or HEADER_SEARCH_ROWS + 1) - 1, HEADER_SEARCH_ROWS)
     found = None
     for values in sheet.iter_rows(min_row=1, max_row=max(last, 1), values_only=False):
         for cell in values:
-            if isinstance(cell.value, str) and cell_parsers.normalise_header(cell.value) == wanted:
+            if wanted & set(cell_parsers.header_keys(cell.value)):
                 found = cell.column
     return found
 

@@ -36,7 +36,7 @@ __all__ = [
     "parse_date", "excel_serial_to_date", "parse_money", "parse_number", "parse_whole_number",
     "parse_percent", "parse_yes_no", "parse_support_type", "parse_stage", "parse_quarter",
     "parse_financial_year", "parse_text", "parse_choice",
-    "normalise_header", "normalise_sheet_name",
+    "header_keys", "normalise_header", "normalise_sheet_name",
     "LEVELS", "FOCUSES", "CONTRACT_TYPES", "GROUP_TYPES", "ROLES", "ILACS_JUDGEMENTS",
 ]
 
@@ -714,6 +714,19 @@ def normalise_header(text: Any) -> str:
     text = without_brackets_and_markers(text.lower())
     text = re.sub(r"['\u2018\u2019`.]", "", text)  # L.A. is LA, Participant's is participants
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+def header_keys(value: Any) -> tuple[str, ...]:
+    """The keys a header cell matches a column's header by: as ``normalise_header`` reads it, and
+    with its words run together (``ParticipantID`` is ``Participant ID``). Two headers match when
+    they share a key."""
+    return _text_header_keys(value) if isinstance(value, str) and value.strip() else ()
+
+
+@lru_cache(maxsize=4096)
+def _text_header_keys(text: str) -> tuple[str, ...]:
+    key = normalise_header(text)
+    return (key, key.replace(" ", ""))
 
 
 def normalise_sheet_name(text: str) -> str:

@@ -143,27 +143,15 @@ def _is_skipped_row(row: list[Any], totals_memo: dict[str, bool | None], read: f
     return True
 
 
-def _header_keys(value: Any) -> tuple[str, ...]:
-    """The keys a header cell matches a schema column by: as ``normalise_header`` reads it, and
-    with its words run together (``ParticipantID`` is ``Participant ID``)."""
-    return _text_header_keys(value) if isinstance(value, str) and value.strip() else ()
-
-
-@lru_cache(maxsize=4096)
-def _text_header_keys(text: str) -> tuple[str, ...]:
-    key = cells.normalise_header(text)
-    return (key, key.replace(" ", ""))
-
-
 def _header_map(row: list[Any], schema: SheetSchema) -> tuple[dict[str, int], dict[str, str]]:
     """Schema field -> column of this row's header for it (the first, when two match)."""
     by_key: dict[str, int] = {}
     for index, value in enumerate(row):
-        for key in _header_keys(value):
+        for key in cells.header_keys(value):
             by_key.setdefault(key, index)
     columns, headers = {}, {}
     for column in schema.columns:
-        index = next((by_key[key] for key in _header_keys(column.header) if key in by_key), None)
+        index = next((by_key[key] for key in cells.header_keys(column.header) if key in by_key), None)
         if index is not None:
             columns[column.field] = index
             headers[column.field] = str(row[index]).strip()
@@ -175,8 +163,8 @@ def _headed_twice(row: list[Any], schema: SheetSchema) -> list[tuple[str, list[i
     ('Amount (inc VAT)' and 'Amount (ex VAT)' both read as Amount): never guessed silently."""
     found = []
     for column in schema.columns:
-        keys = set(_header_keys(column.header))
-        at = [index for index, value in enumerate(row) if keys & set(_header_keys(value))]
+        keys = set(cells.header_keys(column.header))
+        at = [index for index, value in enumerate(row) if keys & set(cells.header_keys(value))]
         if len(at) > 1:
             found.append((column.header, at))
     return found
