@@ -93,3 +93,26 @@ def test_sheet_names_are_ones_excel_accepts(name, expected):
 def test_download_file_names_have_no_path_characters():
     assert safe_file_stem("burn_up_2018/028_2019-20") == "burn_up_2018-028_2019-20"
     assert safe_file_stem('a\\b:c*d?e"f<g>h|i') == "a-b-c-d-e-f-g-h-i"
+
+
+def test_tables_show_dates_and_money_one_way():
+    """Every chart's table: dates as 31/03/2024 (with the time only where there is one), £ columns
+    as money; other columns as they are."""
+    from datetime import date
+
+    from ui.components import column_formats
+
+    table = pd.DataFrame({
+        "Due": pd.to_datetime(["2024-03-31", "2024-04-30"]),
+        "When (UTC)": pd.to_datetime(["2024-03-31 09:15", "2024-04-30 00:00"]),
+        "Start": [date(2021, 6, 1), None],
+        "Spent (£)": [114112.5, 0.0],
+        "Days left": [16, 46],
+        "Contract": ["con_9887", "project_5369"],
+    })
+    formats = {column: {name: config["type_config"][name] for name in ("type", "format")}
+               for column, config in column_formats(table).items()}
+    assert formats == {"Due": {"type": "date", "format": "DD/MM/YYYY"},
+                       "When (UTC)": {"type": "datetime", "format": "DD/MM/YYYY HH:mm"},
+                       "Start": {"type": "date", "format": "DD/MM/YYYY"},
+                       "Spent (£)": {"type": "number", "format": "accounting"}}
