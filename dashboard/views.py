@@ -124,6 +124,7 @@ class FilterOptions:
     # code -> every code of the same council where it was only recoded (North Yorkshire
     # E10000023 and E06000065): choosing either filters to both (``LAIndex.area``)
     same_las: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    la_regions: dict[str, str] = field(default_factory=dict)  # code -> region (E12) code
 
 
 def narrowed(data, contracts: Sequence[str] | None = None, la_codes: Sequence[str] | None = None,
@@ -195,14 +196,16 @@ def filter_options(contracts: Sequence[ContractTerms], las: Sequence[LocalAuthor
         last = max(max(c.end_date, c.extension_up_to or c.end_date) for c in contracts)
         years = financial_years_between(first, last)
     names: dict[str, str] = {}
+    la_regions: dict[str, str] = {}
     for la in sorted(las, key=lambda la: la.valid_from):
         names[la.code] = la.name
+        la_regions[la.code] = la.region_code
     index = LAIndex(las)
     areas: dict[str, list[str]] = defaultdict(list)
     for code in names:
         areas[index.area(code)].append(code)
     same = {code: tuple(sorted(codes)) for codes in areas.values() if len(codes) > 1 for code in codes}
-    return FilterOptions([c.reference for c in contracts], years, dict(regions), names, same)
+    return FilterOptions([c.reference for c in contracts], years, dict(regions), names, same, la_regions)
 
 
 # ---------------------------------------------------------------------- KPIs

@@ -118,3 +118,21 @@ def test_choosing_a_recoded_council_filters_to_both_its_codes(tmp_path, monkeypa
         at = open_page(monkeypatch, url, "pages/kpis.py", la=code, as_of="2024-03-15")
         sentence = next(m.value for m in at.markdown if "participants in the KPIs" in m.value)
         assert sentence.startswith("Of 2 participants"), (code, sentence)
+
+
+def test_an_la_outside_the_region_chosen_is_cleared_and_said(small_db_url, monkeypatch):  # noqa: F811
+    """The LAs offered are the region's: an LA of another region (a link, or a region chosen after
+    the LA) is cleared with a warning, not left to empty every table."""
+    from tests.small_db import LEEDS, NORTH_WEST, SEFTON, open_page
+
+    at = open_page(monkeypatch, small_db_url, "pages/kpis.py", role="case_lead", region=NORTH_WEST, la=LEEDS,
+                   as_of="2022-06-30")
+    assert not at.selectbox(key="filter_la").value and "la" not in at.query_params
+    assert "Leeds (E08000035)" not in at.selectbox(key="filter_la").options
+    at = open_page(monkeypatch, small_db_url, "pages/kpis.py", role="case_lead", la=LEEDS, as_of="2022-06-30")
+    at.selectbox(key="filter_region").set_value(NORTH_WEST).run()
+    assert not at.exception
+    assert any("Leeds is not in North West" in w.value for w in at.sidebar.warning)
+    assert not at.selectbox(key="filter_la").value
+    at.selectbox(key="filter_la").set_value(SEFTON).run()
+    assert at.selectbox(key="filter_la").value == SEFTON and not at.sidebar.warning

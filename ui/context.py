@@ -189,7 +189,8 @@ def filtered_page() -> FilteredPage:
     options = _filter_options(oversight_data(everything), url, everything, version)
     board = aggregate_only(viewer)  # aggregate figures only: no LA filter (LA-level figures are case leads')
     filters = filter_sidebar(options.contracts, options.financial_years, options.regions, options.las,
-                             show=tuple(p for p in PARAMS if p != "la") if board else PARAMS)
+                             show=tuple(p for p in PARAMS if p != "la") if board else PARAMS,
+                             la_regions=options.la_regions)
     if board and filters.la:
         st.info("Figures for one local authority are not part of the Board's view, so every LA is shown.",
                 icon=":material/filter_alt_off:")

@@ -108,6 +108,7 @@ def filter_sidebar(
     show: tuple[str, ...] = PARAMS,
     not_narrowed_by: tuple[str, ...] = (),
     because: str = "",
+    la_regions: dict[str, str] | None = None,
 ) -> Filters:
     """Draw the shared filters in the sidebar and return the chosen values.
 
@@ -147,7 +148,12 @@ def filter_sidebar(
     la = current.la
     if "la" in show:
         _say_if_unknown("local authority", la, las, "all local authorities")
-        shown_las = {code: name for code, name in las.items()}
+        in_region = {code for code, name in las.items() if not region or (la_regions or {}).get(code, region) == region}
+        if la in las and la not in in_region:  # the LAs offered are the region's
+            st.sidebar.warning(f"{las[la]} is not in {regions.get(region, region)}, so the local authority filter "
+                               "is cleared.", icon=":material/filter_alt_off:")
+            la = None
+        shown_las = {code: name for code, name in las.items() if code in in_region}
         options = [ALL, *sorted(shown_las, key=shown_las.get)]
         la = st.sidebar.selectbox(
             "Local authority", options, index=options.index(la) if la in options else 0,
