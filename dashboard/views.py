@@ -634,12 +634,18 @@ def coverage_year(units: Iterable[Unit], as_of: date, financial_year: str | None
     return financial_year_of(max(last_days)) if last_days else financial_year_of(as_of)
 
 
+AREA_ONLY = "Not judged: region or LA chosen"
+
+
 def coverage_frame(contracts: Sequence[ContractTerms], units: Sequence[Unit], as_of: date,
-                   las: Sequence[LocalAuthority] | LAIndex, financial_year: str | None = None) -> pd.DataFrame:
+                   las: Sequence[LocalAuthority] | LAIndex, financial_year: str | None = None,
+                   area_only: bool = False) -> pd.DataFrame:
     """LAs supported per contract, FY and support type against the contract's minimum.
 
     Zero rows are added for every FY a contract ran in (up to as-of) and every
     support type it delivers, so a year with no support shows as 0, not missing.
+    ``area_only`` (a region or LA filter): the counts are the area's, and a minimum is the
+    whole contract's, so none is judged.
     """
     counts = {(r.contract, r.financial_year, r.support_type): r.las_supported for r in coverage_by_year(units, as_of, las)}
     terms = {c.reference: c for c in contracts}
@@ -663,7 +669,8 @@ def coverage_frame(contracts: Sequence[ContractTerms], units: Sequence[Unit], as
         rows.append({
             "Contract": reference, "Financial year": year, "Support type": SUPPORT_TYPE_NAMES.get(kind, kind),
             "LAs supported": supported, "Minimum": minimum,
-            "Against minimum": "No minimum" if minimum is None else ("Meets" if supported >= minimum else "Below"),
+            "Against minimum": "No minimum" if minimum is None else AREA_ONLY if area_only else (
+                "Meets" if supported >= minimum else "Below"),
         })
     frame = pd.DataFrame(rows, columns=["Contract", "Financial year", "Support type", "LAs supported", "Minimum",
                                         "Against minimum"])
@@ -677,6 +684,8 @@ def coverage_sentence(row: dict) -> str:
     text = f"{row['Contract']} {row['Support type'].lower()}: {count} {'LA' if count == 1 else 'LAs'} supported in {row['Financial year']}"
     if minimum is None or pd.isna(minimum):
         return text + " (the contract sets no minimum)"
+    if row["Against minimum"] == AREA_ONLY:
+        return text + f" in the region or LA chosen (its minimum of {int(minimum)} is for the whole contract)"
     verdict = "meets the minimum" if row["LAs supported"] >= minimum else "below the minimum"
     return text + f" against a minimum of {int(minimum)}: {verdict}"
 
@@ -688,6 +697,9 @@ def coverage_summary(frame: pd.DataFrame) -> str:
     meets = frame[frame["Against minimum"] == "Meets"]
     with_minimum = len(below) + len(meets)
     without = len(frame) - with_minimum
+    if (frame["Against minimum"] == AREA_ONLY).any():
+        return ("With a region or LA chosen these are the area's LAs: a contract's minimum is for the whole "
+                "contract, so it is not judged here (clear the filter to see it).")
     if not with_minimum:
         return "No contract, year and support type combination here has a minimum to meet."
     text = f"{len(meets)} of the {with_minimum} contract, year and support type combinations with a minimum meet it"
@@ -882,7 +894,7 @@ def coverage_page(
     """Everything the Coverage page draws."""
     index = LAIndex(las)
     year = coverage_year(units, as_of, financial_year)
-    by_year = coverage_frame(contracts, units, as_of, index, financial_year)
+    by_year = coverage_frame(contracts, units, as_of, index, financial_year, bool(region_filter or la_filter))
     region_table, outside = region_frame(units, as_of, las, regions, year, region_filter)
     hexes, off_map = hex_frame(units, as_of, las, statuses, regions, positions, year)
     la_names = filter_options([], las, {}).las
@@ -998,14 +1010,14 @@ class OverviewPage:
 def overview_page(
     contracts: Sequence[ContractTerms], units: Sequence[Unit], responses, allocations, invoice_lines, milestones,
     las: Sequence[LocalAuthority], as_of: date, financial_year: str | None, disclosure: Disclosure,
-    statuses: Sequence[LAStatus] = (),
+    statuses: Sequence[LAStatus] = (), area_only: bool = False,
 ) -> OverviewPage:
     disclosure = disclosure.of_units(units)
     results = sorted(kpi_results(kpi_outcomes(units, responses, as_of, financial_year), contracts), key=_kpi_order)
     displays = [display_kpi(r, disclosure) for r in results]
     titles = {c.reference: c.title for c in contracts}
     year = coverage_year(units, as_of, financial_year)
-    coverage = coverage_frame(contracts, units, as_of, LAIndex(las), year)
+    coverage = coverage_frame(contracts, units, as_of, LAIndex(las), year, area_only)
     spend, spend_year = spend_frame(allocations, invoice_lines, as_of, financial_year)
     if spend.empty:
         spend_text = "No allocations or spend recorded yet for the contracts chosen."

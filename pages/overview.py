@@ -26,11 +26,11 @@ from ui.filters import PARAMS, Filters
 
 @st.cache_data(show_spinner="Working out the figures…", max_entries=64, ttl=600)
 def _page(_data, url: str, scope: Scope, version: int, as_of: date, fy: str | None, board: bool,
-          la_level: bool) -> views.OverviewPage:
+          la_level: bool, area_only: bool) -> views.OverviewPage:
     """Keyed by database, scope (the viewer's limits and the filters), data version and every input."""
     return views.overview_page(_data.contracts, _data.units, _data.responses, _data.allocations, _data.invoice_lines,
                                _data.milestones, _data.las, as_of, fy, views.Disclosure(board, la_level),
-                               _data.statuses)
+                               _data.statuses, area_only)
 
 
 @st.cache_data(show_spinner=False, max_entries=8, ttl=600)
@@ -59,7 +59,8 @@ if not data.contracts:
     st.info("No contracts yet for these filters. An administrator or contract manager can upload the contract "
             "register on the Upload data page.")
 else:
-    page = _page(data, url, scope, version, as_of, filters.financial_year, board, bool(filters.la))
+    page = _page(data, url, scope, version, as_of, filters.financial_year, board, bool(filters.la),
+                 bool(filters.region or filters.la))
     titles = {c.reference: c.title for c in data.contracts}
 
     st.header("KPIs: leaders more confident after support")

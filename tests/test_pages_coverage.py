@@ -9,6 +9,7 @@ import dataclasses
 import functools
 from datetime import date
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -169,3 +170,16 @@ def test_coverage_summary_counts_only_combinations_with_a_minimum():
         "the furthest below is A one-to-one in 2023-24 (12 of 15).")
     assert coverage_summary(frame[frame["Contract"] == "B"]) == (
         "No contract, year and support type combination here has a minimum to meet.")
+
+
+def test_a_regions_count_is_not_judged_against_the_whole_contracts_minimum(app):
+    """The minimum (15 LAs a year) is for the whole contract: with a region chosen the page shows the
+    region's LAs and says the minimum is not judged there."""
+    national, regional = app(), app(region="E12000002")
+    judged = pd.concat(_tables(national, "Against minimum"))
+    assert judged["Against minimum"].isin(["Meets", "Below"]).any()
+    area = pd.concat(_tables(regional, "Against minimum"))
+    with_minimum = area[area["Minimum"].notna()]
+    assert not with_minimum.empty and (with_minimum["Against minimum"] == "Not judged: region or LA chosen").all()
+    assert any("not judged here" in m.value for m in regional.markdown)
+    assert not any("below the minimum" in m.value for m in regional.markdown)
