@@ -1005,6 +1005,18 @@ class OverviewPage:
     spend_year: str | None
     spend_summary: str
     deadlines: pd.DataFrame
+    overdue: str | None = None  # the milestones overdue, in words (None: none)
+
+
+def overdue_sentence(milestones: Sequence, as_of: date) -> str | None:
+    """The milestones overdue on as-of (not completed and due before it), as the Timelines page
+    lists them, or None."""
+    table = timeline_views.milestone_table(milestones, as_of)
+    overdue = table[table["Status"] == "Overdue"]
+    if overdue.empty:
+        return None
+    items = "; ".join(f"{row.Contract} {row.Milestone} (due {row.Due:%d/%m/%Y})" for row in overdue.itertuples())
+    return f"{len(overdue)} milestone{'s' if len(overdue) != 1 else ''} overdue: {items}."
 
 
 def overview_page(
@@ -1038,4 +1050,5 @@ def overview_page(
         spend_summary=spend_text,
         # the Timelines page's deadlines, so both pages count the same ones
         deadlines=timeline_views.deadline_table(contracts, milestones, statuses, {la.code: la.name for la in las}, as_of),
+        overdue=overdue_sentence(milestones, as_of),
     )

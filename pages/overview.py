@@ -105,6 +105,8 @@ else:
                          file_stem="spend_against_allocation")
 
     st.header(f"Next deadlines (within {views.DEADLINE_DAYS} days)")
+    if page.overdue:
+        st.warning(page.overdue, icon=":material/schedule:")
     if page.deadlines.empty:
         st.info(deadline_sentence(page.deadlines, as_of))
     else:

@@ -176,3 +176,15 @@ def test_the_board_can_download_its_pack_from_the_overview(app):
     at = app("board")
     labels = [element.proto.label for element in at.get("download_button")]
     assert "Download the Board pack (Excel)" in labels
+
+
+def test_overdue_milestones_are_said_on_the_overview(app, records):
+    """The glance page says what the Timelines page marks overdue, not only what falls due next."""
+    when = date(2024, 3, 15)
+    overdue = [m for m in records.milestones
+               if m.due_date < when and (m.completed_date is None or m.completed_date > when)]
+    assert overdue, "the demo data has a milestone overdue on 15 March 2024"
+    warnings = [w.value for w in app(as_of=when.isoformat()).warning if "overdue" in w.value]
+    assert len(warnings) == 1 and warnings[0].startswith(f"{len(overdue)} milestone")
+    assert all(m.name in warnings[0] for m in overdue)
+    assert not [w.value for w in app(as_of="2019-01-01").warning if "overdue" in w.value]
