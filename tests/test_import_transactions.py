@@ -346,3 +346,17 @@ def test_short_package_flag_only_for_packages_that_have_ended(engine):
     ]))
     short = [flag for flag in plan.flags if "below the minimum package" in flag]
     assert len(short) == 1 and "package ENDED:" in short[0], short
+
+
+def test_an_import_whose_rows_name_one_contract_is_recorded_for_it(engine):
+    """A return whose rows carry their Contract reference (no labelled cell, no option) is listed
+    under that contract in the import history, as a labelled one is."""
+    seed(engine)
+    plan = import_ok(engine, "rows.xlsx", quarterly_return(engagements=[engagement_row()]))
+    assert plan.contract_reference == "CON-1"
+    with Session(engine) as session:
+        record = session.scalars(select(models.ImportRecord).order_by(models.ImportRecord.id.desc())).first()
+    assert record.contract_reference == "CON-1"
+    two = import_ok(engine, "two.xlsx", quarterly_return(engagements=[
+        engagement_row(), engagement_row({"Contract reference": "CON-2", "Package ID": "PKG-9"})]))
+    assert two.contract_reference is None

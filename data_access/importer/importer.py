@@ -932,13 +932,23 @@ def plan_import(session: Session, file_name: str, data: bytes, contract_option: 
 
     kinds = {item.schema.workbook_kind if item.schema else schemas.PRICING_SCHEDULE for item in located}
     plan.kind = kinds.pop() if len(kinds) == 1 else "mixed"
-    plan.contract_reference = label or contract_option
+    plan.contract_reference = label or contract_option or _only_contract(context, plan)
     # Errors in the order a person reads the workbook: sheet by sheet, row by row.
     sheet_order = {sheet.name: position for position, sheet in enumerate(workbook.sheets)}
     plan.errors.extend(sorted(context.errors, key=lambda problem: (sheet_order.get(problem.sheet, -1), problem.row or 0)))
     if plan.ok:
         _work_out_changes(session, plan)
     return plan
+
+
+def _only_contract(context: _Context, plan: ImportPlan) -> str | None:
+    """The contract every row of the file is for, when they are all for one (rows that carry their
+    own Contract reference): the import history names it as it names a labelled one."""
+    ids = {row.values.get("contract_id") for sheet in plan.sheets for row in sheet.rows}
+    if len(ids) != 1:
+        return None
+    (only,) = ids
+    return next((c.reference for c in context.contracts.values() if c.id == only), None)
 
 
 # --- Working out and writing changes -----------------------------------------------
