@@ -39,8 +39,21 @@ ROLE_PAGES = {
 }
 ABOUT = ["methodology", "accessibility"]
 
+# WCAG 2.4.7 / 1.4.11: the keyboard focus is plain to see on every control, menu links included
+# (the theme's focus on the sidebar menu was a faint grey, like the current page's highlight).
+# The GOV.UK focus style: black outline on a yellow ring.
+FOCUS_STYLE = """<style>
+a:focus-visible, button:focus-visible, input:focus-visible, textarea:focus-visible, summary:focus-visible,
+[role="combobox"]:focus-visible, [role="tab"]:focus-visible, [tabindex]:focus-visible {
+  outline: 3px solid #0b0c0c !important;
+  outline-offset: 0 !important;
+  box-shadow: 0 0 0 6px #ffdd00 !important;
+}
+</style>"""
+
 
 def main() -> None:
+    st.html(FOCUS_STYLE)
     if context.auth_configured():
         if not getattr(st.user, "is_logged_in", False):
             st.title("Improvement Oversight")
