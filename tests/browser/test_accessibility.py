@@ -221,3 +221,17 @@ def test_upload_with_the_keyboard_alone(app, tmp_path):
     with app.rerun():
         page.keyboard.press("Space")
     expect(app.main().get_by_text(re.compile(r"Imported \(import \d+\)"))).to_be_visible()
+
+
+def test_the_keyboard_focus_on_the_menu_is_plain_to_see(app):
+    """WCAG 2.4.7 and 1.4.11: a menu link focused by the keyboard has the GOV.UK focus style (a
+    3 px near-black outline on a yellow ring), not only the faint tint of the current page."""
+    page = app.page
+    app.open("methodology")
+    app.wait_rendered()
+    page.locator("body").focus()
+    tab_to(page, lambda f: f["testid"] == "stSidebarNavLink" and f["text"].endswith("KPIs"))
+    style = page.evaluate("""() => { const s = getComputedStyle(document.activeElement);
+        return {width: s.outlineWidth, style: s.outlineStyle, colour: s.outlineColor, ring: s.boxShadow}; }""")
+    assert (style["width"], style["style"], style["colour"]) == ("3px", "solid", "rgb(11, 12, 12)"), style
+    assert "rgb(255, 221, 0)" in style["ring"], style
