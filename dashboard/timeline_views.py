@@ -219,12 +219,14 @@ def deadline_sentence(table: pd.DataFrame, as_of: date, days: int = DEADLINE_DAY
 
 def ending_table(contracts: Iterable[ContractTerms], as_of: date, contract: str | None = None,
                  months: int = ENDING_MONTHS) -> pd.DataFrame:
-    """Contracts whose end date falls within 6 months, with their extension options.
+    """Contracts ending within 6 months, with the register's dates as the register gives them.
 
-    A contract already past its end date (running on its extension option, as
-    far as the register says) is listed when its latest end falls in the window.
+    A contract already past its end date (running on its extension option, as far as the
+    register says) ends, for this list, on its latest end with extensions: "Ends" says
+    which date is meant and "Days left" counts to it.
     """
     chosen = _select(contracts, contract)
+    register = {c.reference: c for c in chosen}
     extended = {c.reference for c in chosen if as_of > c.end_date}
     as_listed = [
         replace(c, end_date=latest_end(c, include_extension=True), extension_up_to=None) if c.reference in extended
@@ -235,24 +237,25 @@ def ending_table(contracts: Iterable[ContractTerms], as_of: date, contract: str 
         {
             "Contract": e.contract,
             "Title": e.title,
-            "End": _timestamp(e.end_date),
-            "Days left": e.days_left,
-            "Extension option up to": _timestamp(e.extension_up_to),
+            "End date": _timestamp(register[e.contract].end_date),
+            "Extension option up to": _timestamp(register[e.contract].extension_up_to),
             "Break date": _timestamp(e.break_date),
+            "Ends": _timestamp(e.end_date),
+            "Days left": e.days_left,
             "Options": (f"May be extended to {e.extension_up_to:%d %B %Y}" if e.extension_up_to
-                        else "Latest end with extensions: no option left" if e.contract in extended
-                        else "No extension option left"),
+                        else "Past its end date, running on its extension option, which ends then"
+                        if e.contract in extended else "No extension option left"),
         }
         for e in contracts_ending_within(as_listed, as_of, months)
     ]
-    return pd.DataFrame(rows, columns=["Contract", "Title", "End", "Days left", "Extension option up to",
-                                       "Break date", "Options"])
+    return pd.DataFrame(rows, columns=["Contract", "Title", "End date", "Extension option up to", "Break date", "Ends",
+                                       "Days left", "Options"])
 
 
 def ending_sentence(table: pd.DataFrame, as_of: date, months: int = ENDING_MONTHS) -> str:
     if table.empty:
         return f"No contract ends in the {months} months from {as_of:%d %B %Y}."
-    extendable = int(table["Extension option up to"].notna().sum())
+    extendable = int(table["Options"].str.startswith("May be extended").sum())
     return (
         f"{len(table)} contracts end in the {months} months from {as_of:%d %B %Y}; "
         f"{extendable} of them can still be extended."

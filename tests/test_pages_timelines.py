@@ -128,8 +128,11 @@ def test_a_contract_past_its_end_date_is_listed_by_its_latest_end():
     extended = ContractTerms("X", "X", "S", "Leadership development", None, date(2021, 6, 11), date(2022, 3, 31),
                              extension_up_to=date(2024, 3, 31))
     table = ending_table([extended], date(2024, 3, 15))
-    assert table.loc[0, "End"] == pd.Timestamp("2024-03-31") and table.loc[0, "Days left"] == 16
-    assert table.loc[0, "Options"] == "Latest end with extensions: no option left"
+    assert table.loc[0, "Ends"] == pd.Timestamp("2024-03-31") and table.loc[0, "Days left"] == 16
+    # the register's own dates, as the Overview and the Board pack show them
+    assert (table.loc[0, "End date"], table.loc[0, "Extension option up to"]) == (
+        pd.Timestamp("2022-03-31"), pd.Timestamp("2024-03-31"))
+    assert table.loc[0, "Options"] == "Past its end date, running on its extension option, which ends then"
     assert ending_table([extended], date(2022, 1, 1)).loc[0, "Options"] == "May be extended to 31 March 2024"
 
 
