@@ -18,7 +18,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from dashboard.calendar import fy_end, fy_start, parse_financial_year, quarter_end
+from dashboard.calendar import financial_year_of, fy_end, fy_start, parse_financial_year, quarter_end
 from dashboard.finance import (
     AMOUNT_MISMATCH,
     EXECUTIVE_LEVEL,
@@ -531,6 +531,15 @@ def finance_page(
         flags=flags,
         flags_sentence=flag_sentence(flags),
     )
+
+
+def latest_contract(rows: Iterable[FinanceRow], as_of: date) -> str | None:
+    """The contract to open the burn-up on: the one with allocation or spend in the latest FY up
+    to as-of's (then the most spent in it, then the first by reference), so the page opens on the present,
+    not on a programme that ended years ago."""
+    current = financial_year_of(as_of)
+    candidates = sorted((row for row in rows if row.financial_year <= current), key=lambda row: row.contract)
+    return max(candidates, key=lambda row: (row.financial_year, row.spent)).contract if candidates else None
 
 
 def burn_up_years(

@@ -101,9 +101,9 @@ st.dataframe(page.totals, hide_index=True, width="stretch", key="finance_totals_
 st.header("Burn-up: cumulative spend by quarter")
 contracts = sorted({row.contract for row in page.rows}) or [c.reference for c in data.contracts]
 left, right = st.columns(2)
+opening = filters.contract if filters.contract in contracts else fv.latest_contract(page.rows, as_of)
 burn_contract = left.selectbox(
-    "Contract", contracts, index=contracts.index(filters.contract) if filters.contract in contracts else 0,
-    key="finance_burn_contract",
+    "Contract", contracts, index=contracts.index(opening) if opening in contracts else 0, key="finance_burn_contract",
 )
 burn_data = context.oversight_data(Filters(contract=burn_contract).scope(viewer), within=scope)
 contract_years = _burn_years(burn_data, url, scope, version, as_of, burn_contract) or years

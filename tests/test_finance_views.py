@@ -178,3 +178,13 @@ def test_a_credit_note_cancelling_spend_without_allocation_is_not_an_overspend()
     rows = fv.finance_rows(ALLOCATIONS, lines, AS_OF, contract="con_lead")
     travel = fv.spend_table(rows).set_index("Expenditure heading").loc["Travel"]
     assert (travel["Spent (£)"], travel["Status"]) == (0.0, "Nothing allocated, nothing spent")
+
+
+def test_the_burn_up_opens_on_the_contract_of_the_latest_year():
+    """Not on a programme that ended years ago: the contract with allocation or spend in the
+    latest FY up to as-of, then the most spent in it."""
+    old = [line(contract="old", fy="2019-20", amount="9000", invoice_date=date(2019, 7, 1))]
+    new = [line(contract="new", fy="2021-22", amount="10"), line(contract="big", fy="2021-22", amount="500")]
+    assert fv.latest_contract(fv.finance_rows([], old + new, AS_OF), AS_OF) == "big"
+    assert fv.latest_contract(fv.finance_rows([], old, AS_OF), AS_OF) == "old"
+    assert fv.latest_contract([], AS_OF) is None
