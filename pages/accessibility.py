@@ -145,9 +145,9 @@ The content listed below is non-accessible for the following reasons.
   (minimum)). You can type the date instead, or move between the parts with the
   arrow keys and change them with the up and down arrows.
 - Some charts are wider than a phone screen held upright (320 to 400 pixels) and
-  must be scrolled sideways. This fails WCAG 2.2 success criterion 1.4.10
-  (Reflow). Each chart's summary sentence and "Data table" reflow and hold the
-  same figures.
+  must be scrolled sideways, and on a phone the labels of a participant-status bar
+  can overlap. This fails WCAG 2.2 success criterion 1.4.10 (Reflow). Each chart's
+  summary sentence and "Data table" reflow and hold the same figures.
 - In the bar of every participant's status, a segment too narrow for its label
   shows its count only, and its status is told by its colour. This fails WCAG 2.2
   success criterion 1.4.1 (Use of colour). The "Data table" under the chart names
