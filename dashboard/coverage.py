@@ -95,6 +95,7 @@ class LAIndex:
             for successor in la.successor_codes:
                 self.predecessors[successor].append(la.code)
         self._cache: dict[tuple[str, str], str] = {}
+        self._areas: dict[str, str] = {}
 
     def live_record(self, code: str, on_date: date) -> LocalAuthority | None:
         return next((la for la in self.records.get(code, ()) if is_live_on(la, on_date)), None)
@@ -126,6 +127,11 @@ class LAIndex:
         only predecessor it is: North Yorkshire E10000023 -> E06000065, Barnsley 2025): one LA,
         whose status records run on from the old code to the new. Merged and split councils
         are other LAs and keep their own codes."""
+        if code not in self._areas:
+            self._areas[code] = self._area(code)
+        return self._areas[code]
+
+    def _area(self, code: str) -> str:
         seen = {code}
         current = code
         while True:
