@@ -73,6 +73,9 @@ else:
                      key="coverage_hexmap", file_stem="coverage_map")
 
 st.header(f"Targeting LAs in greatest need ({page.financial_year})")
+st.caption("In greatest need when support started: judged Inadequate or Requires improvement by Ofsted (ILACS, its "
+           "inspection of local authority children's services), with a SEND Written Statement of Action (WSoA, after "
+           "an area SEND inspection finds significant weaknesses), or flagged as declining performance.")
 if page.targeting.empty:
     st.info(page.targeting.summary)
 else:

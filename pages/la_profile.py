@@ -61,6 +61,9 @@ def table(frame, key: str, file_stem: str, month_columns: tuple[str, ...] = ()) 
 
 
 st.subheader("Ofsted ILACS and status history")
+st.caption("ILACS: Ofsted's inspection of local authority children's services. SEND WSoA: a Written Statement of "
+           "Action the LA must produce after an area SEND inspection finds significant weaknesses. Declining: "
+           "flagged by the Department as declining performance.")
 history = lp.status_history(data.statuses, la_code, as_of)
 if history.empty:
     empty_state("No Ofsted judgement or LA status recorded.")

@@ -113,7 +113,8 @@ names = access.contract_names(engine)
 st.success(f"{len(checks)} file(s) checked: no errors. Check the changes below, then confirm.")
 for check in checks:
     st.subheader(check.upload.name)
-    st.caption(f"{check.plan.kind.capitalize()} · SHA-256 {check.plan.sha256}")
+    st.caption(f"{check.plan.kind.capitalize()} · file fingerprint (SHA-256, to tell copies apart in the import "
+               f"history) {check.plan.sha256[:12]}…")
     if check.plan.ignored_sheets:
         st.caption("Ignored sheets: " + "; ".join(check.plan.ignored_sheets))
     for sheet in upload_flow.preview(check.plan, names):
