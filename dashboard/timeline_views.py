@@ -160,7 +160,17 @@ def obligation_table(
                              "Due in (days)": (review.due_date - as_of).days, "Only if extended": ""})
     frame = pd.DataFrame(rows, columns=["Due", "Obligation", "Contract", "LA", "Details", "Due in (days)",
                                         "Only if extended"])
+    # the service holds no record of reports and invoices received: a past date is said as past, not judged
+    frame.insert(6, "When", [_when(days) for days in frame["Due in (days)"]])
     return frame.sort_values(["Due", "Contract", "LA", "Details"], ignore_index=True)
+
+
+def _when(days: int) -> str:
+    """A due date in words from as-of: "in 20 days", "due today", "was due 45 days ago ..."."""
+    count = f"{abs(days)} day{'' if abs(days) == 1 else 's'}"
+    if days == 0:
+        return "due today"
+    return f"in {count}" if days > 0 else f"was due {count} ago (receipt not recorded here)"
 
 
 def deadline_table(

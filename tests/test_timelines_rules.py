@@ -264,3 +264,17 @@ def test_an_as_of_date_far_outside_the_contracts_does_not_stretch_the_axis(as_of
     texts = [value for values in spec["datasets"].values() for value in values if "as of" in str(value.get("Label", ""))]
     assert len(texts) == 1
     assert (words in texts[0]["Label"]) if words else texts[0]["Label"] == f"as of {as_of:%d %b %Y}"
+
+
+def test_obligations_say_when_in_words_and_do_not_judge_past_ones():
+    """The service holds no record of reports received: a past due date is said as past."""
+    from dashboard.timeline_views import obligation_table
+
+    contract = ContractTerms(reference="C-1", title="T", supplier="S", programme="Leadership development",
+                             contract_type="Contract", start_date=date(2021, 4, 1), end_date=date(2023, 3, 31))
+    when = dict(zip(*(lambda t: (t["Due"].dt.date, t["When"]))(obligation_table([contract], [], {}, date(2022, 1, 29)))))
+    assert when[date(2022, 1, 30)] == "in 1 day"  # 2021-22 Q3 ended 31 December: due 30 days after
+    when = dict(zip(*(lambda t: (t["Due"].dt.date, t["When"]))(obligation_table([contract], [], {}, date(2022, 1, 25)))))
+    assert when[date(2021, 10, 30)] == "was due 87 days ago (receipt not recorded here)"
+    assert when[date(2022, 4, 30)] == "in 95 days"
+    assert "due today" in set(obligation_table([contract], [], {}, date(2022, 1, 30))["When"])
