@@ -99,7 +99,7 @@ class Disclosure:
         return any(self.count(value) == SUPPRESSED for value in values)
 
     def row(self, values: Sequence[int]) -> list[str]:
-        """Counts adding up to one total: all withheld (but 0) when one is (``disclosure.row_texts``)."""
+        """Counts adding up to one total: all withheld, zeros too, when one is (``disclosure.row_texts``)."""
         return disclosure_rules.row_texts(values, self.aggregate_only, self.la_level)
 
 
@@ -272,14 +272,15 @@ def display_kpi(result: KpiResult, disclosure: Disclosure = Disclosure()) -> Kpi
     )
 
 
-def _withheld(result: KpiResult, met: str = SUPPRESSED, eligible: str = SUPPRESSED) -> KpiDisplay:
+def _withheld(result: KpiResult) -> KpiDisplay:
     """A KPI whose figures are not shown [c]."""
     people = KPI_PEOPLE.get(result.kpi, "participants")
     sentence = (
         f"KPI {KPI_NUMBER.get(result.kpi, result.kpi)}: figures not shown {SUPPRESSED}: fewer than "
         f"{SMALL_COUNT_MAX + 1} {people} in one local authority could identify someone"
     )
-    return KpiDisplay(result, met, eligible, SUPPRESSED, SUPPRESSED, SUPPRESSED, sentence, True, not result.low_reliability)
+    return KpiDisplay(result, SUPPRESSED, SUPPRESSED, SUPPRESSED, SUPPRESSED, SUPPRESSED, sentence, True,
+                      not result.low_reliability)
 
 
 def kpi_outcomes(units: Iterable[Unit], responses, as_of: date, financial_year: str | None = None) -> list[UnitOutcome]:
