@@ -410,7 +410,7 @@ def kpi_page(
     financial_year: str | None, disclosure: Disclosure, detail_contract: str | None,
 ) -> KpiPage:
     """Everything the KPIs page draws, for the contracts in scope."""
-    disclosure = disclosure.of_units(units)
+    disclosure = disclosure.of_units(kpi_units(units, financial_year))  # the units the figures count
     outcomes = kpi_outcomes(units, responses, as_of, financial_year)
     results = sorted(kpi_results(outcomes, contracts), key=_kpi_order)
     headline = [display_kpi(r, disclosure) for r in results]
@@ -1025,7 +1025,7 @@ def overview_page(
     las: Sequence[LocalAuthority], as_of: date, financial_year: str | None, disclosure: Disclosure,
     statuses: Sequence[LAStatus] = (), area_only: bool = False,
 ) -> OverviewPage:
-    disclosure = disclosure.of_units(units)
+    disclosure = disclosure.of_units(kpi_units(units, financial_year))  # the units the figures count
     results = sorted(kpi_results(kpi_outcomes(units, responses, as_of, financial_year), contracts), key=_kpi_order)
     displays = [display_kpi(r, disclosure) for r in results]
     titles = {c.reference: c.title for c in contracts}

@@ -20,6 +20,7 @@ from dashboard.kpi import (
     targets_from_contracts,
     unit_outcomes,
 )
+from tests.small_db import small_db_url  # noqa: F401 - fixture
 
 AS_OF = date(2022, 6, 30)
 
@@ -291,3 +292,18 @@ def test_chart_summaries_write_rates_as_the_sentences_do():
 
     row = pd.Series({"Met": 6, "Eligible": 11, "Rate (%)": 54.5})
     assert views._chart_percent(row) == views.percent(6 / 11) == "55"
+
+
+def test_a_financial_year_that_isolates_one_la_of_a_contract_is_withheld_from_the_board(monkeypatch, small_db_url):  # noqa: F811
+    """CON-LD supports Sefton, Knowsley and Leeds, but its only package ending in 2022-23 is in
+    Leeds: that year's figures are Leeds's, so the Board sees them as [c], as for one LA."""
+    from tests.small_db import LD, open_page
+
+    board = open_page(monkeypatch, small_db_url, "pages/kpis.py", role="board", fy="2022-23", contract=LD,
+                      as_of="2022-09-30")
+    table = next(frame.value for frame in board.dataframe if "No response" in frame.value.columns)
+    assert (table.drop(columns=["Contract", "KPI"]) == "[c]").all(axis=None), table
+    admin = open_page(monkeypatch, small_db_url, "pages/kpis.py", role="admin", fy="2022-23", contract=LD,
+                      as_of="2022-09-30")
+    shown = next(frame.value for frame in admin.dataframe if "No response" in frame.value.columns)
+    assert not (shown == "[c]").any(axis=None)
