@@ -41,7 +41,6 @@ from dashboard.disclosure import (
     count_text,
     one_la_contracts,
     row_texts,
-    second_to_withhold,
 )
 from dashboard.finance import finance_flags
 from dashboard.calendar import financial_year_of
@@ -111,9 +110,9 @@ def kpi_frame(summary: dict[str, Any], one_la_contracts: frozenset[str] = frozen
         rows.append({
             "Contract": item["contract"], "KPI": KPI_NAMES.get(item["kpi"], item["kpi"]), "Target": item["target"],
             **{column: count if count == SUPPRESSED else int(count) for column, count in counts.items()},
-            **{column: "no data" if item[key] is None else SUPPRESSED if hidden else item[key]
+            **{column: SUPPRESSED if hidden else "no data" if item[key] is None else item[key]
                for column, key in (("Rate", "rate"), ("95 % CI low", "ci_low"), ("95 % CI high", "ci_high"))},
-            "Reliability": LOW_RELIABILITY if low else "",
+            "Reliability": SUPPRESSED if hidden else LOW_RELIABILITY if low else "",
         })
     return pd.DataFrame(rows, columns=["Contract", "KPI", "Target", "Eligible", "Met", "Not met", "No baseline",
                                        "No response", "Pending", "In progress", "Rate", "95 % CI low",
@@ -136,29 +135,19 @@ def coverage_frame(summary: dict[str, Any]) -> pd.DataFrame:
                                        "Target (minimum LAs)", "Target met"])
 
 
-def participants_by_la(units: Iterable[Unit], las: Iterable[LocalAuthority], regions: Mapping[str, str],
-                       as_of: date) -> pd.DataFrame:
-    """LA-level rows: participants supported per contract and LA, 1-4 shown as [c]. A contract's
-    total is on the KPI sheet (its statuses add up to it), so when one LA of a contract is [c]
-    the next smallest is too (``second_to_withhold``)."""
-    names = {la.code: la.name for la in las}
-    people: dict[tuple[str, str, str], set[tuple[str, str]]] = defaultdict(set)
+def las_by_region(units: Iterable[Unit], regions: Mapping[str, str], as_of: date) -> pd.DataFrame:
+    """Per contract and region, how many LAs have had support (a package started by as-of).
+
+    LAs, not people: counts of participants per LA would be LA-level figures, which are not part
+    of the Board's view (the KPI sheet's totals less the LAs shown gave small ones away)."""
+    supported: dict[tuple[str, str], set[str]] = defaultdict(set)
     for unit in units:
         if unit.start_date <= as_of:
-            people[(unit.contract, unit.la_code, unit.region_code)].add((unit.package_id, unit.participant_id))
-    shown = {key: count_text(len(found), aggregate_only=True, identifies_la=True) for key, found in people.items()}
-    for contract in {key[0] for key in people}:
-        keys = [key for key in people if key[0] == contract]
-        second = second_to_withhold([len(people[key]) for key in keys], [shown[key] == SUPPRESSED for key in keys])
-        if second is not None:
-            shown[keys[second]] = SUPPRESSED
-    rows = [
-        {"Contract": contract, "Region": regions.get(region, region), "LA": names.get(code, code),
-         "LA code": code, "Participants supported": shown[(contract, code, region)]}
-        for (contract, code, region) in people
-    ]
-    frame = pd.DataFrame(rows, columns=["Contract", "Region", "LA", "LA code", "Participants supported"])
-    return frame.sort_values(["Contract", "Region", "LA"], ignore_index=True)
+            supported[(unit.contract, unit.region_code)].add(unit.la_code)
+    rows = [{"Contract": contract, "Region": regions.get(region, region), "LAs supported": len(codes)}
+            for (contract, region), codes in supported.items()]
+    frame = pd.DataFrame(rows, columns=["Contract", "Region", "LAs supported"])
+    return frame.sort_values(["Contract", "Region"], ignore_index=True)
 
 
 def finance_frame(summary: dict[str, Any]) -> pd.DataFrame:
@@ -330,8 +319,8 @@ def build_board_pack(data: OversightRecords, as_of: date, imports: Iterable[Mapp
     sheet = writer.sheet("Coverage", f"Coverage as at {as_of:%d %B %Y}",
                          "LAs supported per financial year and support type (SLA minimum per contract).")
     row = writer.table(sheet, 3, "LAs supported", coverage)
-    row = writer.table(sheet, row, f"Participants supported by LA ({SUPPRESSED}: 1 to 4, not shown)",
-                       participants_by_la(data.units, data.las, data.regions, as_of))
+    row = writer.table(sheet, row, "LAs supported by region (since each contract began)",
+                       las_by_region(data.units, data.regions, as_of))
     writer.image(sheet, row, _png(coverage_chart(coverage)), "coverage")
 
     finance = finance_frame(summary)

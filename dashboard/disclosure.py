@@ -3,9 +3,8 @@
 - ``[u]`` low reliability: a rate on fewer than 5 eligible units is shown with
   its counts but the rate is marked ``[u]``.
 - ``[c]`` confidential: a count of 1 to 4 participants that could identify a
-  person in one LA is not shown on Board-facing views; when it is the only one
-  withheld of the parts of a total shown elsewhere, a second part is withheld
-  too (secondary suppression), so it cannot be worked out by subtraction.
+  person in one LA is not shown on Board-facing views, nor are the other counts
+  of its row (``row_texts``), so it cannot be worked out by subtraction.
 """
 
 from __future__ import annotations
@@ -51,12 +50,3 @@ def one_la_contracts(units: Iterable[Unit]) -> frozenset[str]:
     for unit in units:
         las_of[unit.contract].add(unit.la_code)
     return frozenset(contract for contract, codes in las_of.items() if len(codes) == 1)
-
-
-def second_to_withhold(sizes: Sequence[int], withheld: Sequence[bool]) -> int | None:
-    """Secondary suppression: when exactly one of the parts of a total is withheld, the index of
-    the smallest other part with anyone in it (it is withheld too), else None."""
-    if sum(withheld) != 1:
-        return None
-    others = [(size, index) for index, (size, hidden) in enumerate(zip(sizes, withheld)) if not hidden and size > 0]
-    return min(others)[1] if others else None

@@ -14,7 +14,7 @@ after it are ignored.
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -403,6 +403,18 @@ def _tally(
         for o in outcomes
         if o.unit.support_type in KPI_NUMBER
     )
+
+
+def group_las(
+    outcomes: Iterable[UnitOutcome], group_key: str | Callable[[Unit], str | None] | None
+) -> dict[tuple[str, str | None, str], set[str]]:
+    """The LAs of each (contract, slice, support type) of ``kpis_from_outcomes``: a slice whose
+    units all lie in one LA is about that LA (``dashboard.disclosure``)."""
+    _, key_of = _resolve_group_key(group_key)
+    found: dict[tuple[str, str | None, str], set[str]] = defaultdict(set)
+    for o in outcomes:
+        found[(o.unit.contract, key_of(o.unit) if key_of else None, o.unit.support_type)].add(o.unit.la_code)
+    return found
 
 
 def _resolve_group_key(

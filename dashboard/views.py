@@ -251,6 +251,8 @@ def display_kpi(result: KpiResult, disclosure: Disclosure = Disclosure()) -> Kpi
     # any status withheld withholds the row: the statuses add up to eligible and to every participant
     suppressed = disclosure.suppressed(result.eligible, *(getattr(result, status) for status in STATUSES))
     verdict_name = entry(verdict_id(result.verdict)).name
+    if suppressed:  # before "no data": its zeros beside a [c] would say what everyone is doing
+        return _withheld(result)
     if result.eligible == 0 or result.rate is None:
         pending, in_progress = disclosure.count(result.pending), disclosure.count(result.in_progress)
         sentence = (
@@ -259,8 +261,6 @@ def display_kpi(result: KpiResult, disclosure: Disclosure = Disclosure()) -> Kpi
         )
         return KpiDisplay(result, disclosure.count(result.met), "0", "no data", "no data", "No data",
                           sentence, False, False)
-    if suppressed:  # met and eligible both: eligible less the other statuses shown would give met
-        return _withheld(result)
     assert result.ci_low is not None and result.ci_high is not None
     # rules.md: the rate, its interval and the verdict are always said; fewer than 5 eligible
     # marks them [u] (low reliability) and keeps them off the charts, it does not hide them
@@ -514,7 +514,7 @@ def _chart_percent(row: pd.Series) -> str:
 def _trend(outcomes, contracts, disclosure) -> Section:
     results = kpi_results(outcomes, contracts, end_quarter)
     results = [r for r in results if r.group is not None]
-    displays = [display_kpi(r, disclosure) for r in results]
+    displays = _breakdown_displays(results, outcomes, end_quarter, disclosure)
     table = kpi_table(displays, "Quarter the package ended")
     chart = rate_chart_frame(displays, lambda r: r.group)
     if not displays:
@@ -531,10 +531,22 @@ def _trend(outcomes, contracts, disclosure) -> Section:
     return Section(chart, table, summary)
 
 
+def _breakdown_displays(results: Sequence[KpiResult], outcomes, key, disclosure: Disclosure) -> list[KpiDisplay]:
+    """A breakdown's rows (by quarter, region, role, focus): a row whose participants all lie in
+    one LA is about that LA, so the Board's small counts there are [c] (a contract with one LA
+    in a region tells that LA's figures)."""
+    if not disclosure.aggregate_only:
+        return [display_kpi(r, disclosure) for r in results]
+    las = kpi_rules.group_las(outcomes, key)
+    return [display_kpi(r, replace(disclosure, la_level=True) if len(las.get((r.contract, r.group, r.kpi), ())) == 1
+                        else disclosure) for r in results]
+
+
 def _slice(outcomes, contracts, disclosure, key, title, labels) -> Section:
     results = kpi_results(outcomes, contracts, key)
-    named = [replace(r, group=(labels or {}).get(r.group, r.group) if r.group else NOT_RECORDED) for r in results]
-    displays = [display_kpi(r, disclosure) for r in named]
+    displays = [replace(d, result=replace(d.result, group=(labels or {}).get(d.result.group, d.result.group)
+                                          if d.result.group else NOT_RECORDED))
+                for d in _breakdown_displays(results, outcomes, key, disclosure)]
     table = kpi_table(displays, title)
     chart = rate_chart_frame(displays, lambda r: r.group)
     if not displays:
@@ -930,9 +942,17 @@ def short_packages_section(units: Sequence[Unit], contracts: Sequence[ContractTe
         for f in flags
     ], columns=["Contract", "Package ID", "Local authority", "Days delivered", "Minimum package days", "Flag"])
     checked = sorted(c.reference for c in contracts if c.min_package_days is not None)
+    one_la = disclosure_rules.one_la_contracts(units) if aggregate else frozenset()
+    withheld = [reference for reference in checked if reference in one_la]
+    checked = [reference for reference in checked if reference not in one_la]
+    note = (f" {', '.join(withheld)}: not shown, its packages here are all in one local authority."
+            if withheld else "")
     if not checked:
-        return Section(table, table, "No contract in scope sets a minimum package length.")
+        empty = table.iloc[0:0]
+        return Section(empty, empty, ("No contract in scope sets a minimum package length." if not withheld
+                                      else note.strip()))
     if aggregate:  # the Board: how many per contract, not which package in which LA
+        table = table[table["Contract"].isin(checked)]
         table = (table.groupby(["Contract", "Flag"]).size().reset_index(name="Packages")
                  if not table.empty else pd.DataFrame(columns=["Contract", "Flag", "Packages"]))
     counted = table["Packages"] if aggregate else pd.Series(1, index=table.index)
@@ -940,7 +960,7 @@ def short_packages_section(units: Sequence[Unit], contracts: Sequence[ContractTe
     unknown = int(counted.sum()) - below
     return Section(table, table, (
         f"Of the ended one-to-one packages of {', '.join(checked)}, {below} {'is' if below == 1 else 'are'} below the "
-        f"contract's minimum package days and {unknown} {'has' if unknown == 1 else 'have'} no days recorded."))
+        f"contract's minimum package days and {unknown} {'has' if unknown == 1 else 'have'} no days recorded.{note}"))
 
 
 # ------------------------------------------------------------------ overview

@@ -86,9 +86,10 @@ def test_kpis_equal_the_summary(pack, summary, small_db_url):  # noqa: F811
             assert row[column] == (SUPPRESSED if hidden else item[key]), column
         assert row["Target"] == item["target"]
         for column, key in (("Rate", "rate"), ("95 % CI low", "ci_low"), ("95 % CI high", "ci_high")):
-            expected = "no data" if item[key] is None else SUPPRESSED if hidden else item[key]
-            assert row[column] == expected, column
-        assert row["Reliability"] == (LOW_RELIABILITY if item["rate"] is not None and item["eligible"] < 5 else None)
+            expected = SUPPRESSED if hidden else "no data" if item[key] is None else item[key]
+            assert row[column] == expected, column  # "no data" beside [c] counts would say they are all 0
+        low = item["rate"] is not None and item["eligible"] < 5
+        assert row["Reliability"] == (SUPPRESSED if hidden else LOW_RELIABILITY if low else None)
     assert any(row["Reliability"] == LOW_RELIABILITY for row in rows)
     assert suppressed, "the small database's adviser call-off (Sefton only) has a KPI of 1 to 4 participants"
 
@@ -101,23 +102,21 @@ def test_coverage_equals_the_summary(pack, summary):
                                                          for i in summary["coverage"]]
 
 
-def test_la_level_counts_of_1_to_4_are_suppressed(pack):
-    rows = table(pack["Coverage"], f"Participants supported by LA ({SUPPRESSED}: 1 to 4, not shown)")
-    assert rows and all(row["Participants supported"] == SUPPRESSED for row in rows)  # every LA has 1-4 here
+def test_coverage_counts_las_by_region_never_people_per_la(pack, small_db_url):  # noqa: F811
+    """LA-level counts of people are not part of the Board's view: the pack counts LAs."""
+    from data_access.db import make_engine
+    from data_access.queries import load
 
-
-def test_one_la_withheld_of_a_contract_takes_a_second_with_it():
-    """The KPI sheet's statuses add up to a contract's participants, so one [c] LA alone could be
-    worked out: the next smallest LA is withheld too."""
-    from dashboard.board_pack import participants_by_la
-    from dashboard.records import Unit
-
-    def units(la, count):
-        return [Unit("CON-1", f"P-{la}", f"{la}-{n}", "one_to_one", la, "E12000002", "Leader", None,
-                     date(2021, 1, 1), None) for n in range(count)]
-    people = units("E08000014", 3) + units("E08000011", 7) + units("E08000012", 9)
-    frame = participants_by_la(people, [], {}, date(2022, 1, 1)).set_index("LA code")["Participants supported"]
-    assert frame.to_dict() == {"E08000011": SUPPRESSED, "E08000012": "9", "E08000014": SUPPRESSED}
+    data = load(make_engine(small_db_url))
+    expected: dict[tuple[str, str], set[str]] = {}
+    for unit in data.units:
+        if unit.start_date <= AS_OF:
+            expected.setdefault((unit.contract, data.regions[unit.region_code]), set()).add(unit.la_code)
+    rows = table(pack["Coverage"], "LAs supported by region (since each contract began)")
+    assert {(row["Contract"], row["Region"]): row["LAs supported"] for row in rows} == {
+        key: len(codes) for key, codes in expected.items()}
+    labels = [cell.value for sheet in pack.worksheets for line in sheet.iter_rows() for cell in line]
+    assert not any(isinstance(value, str) and "Participants supported" in value for value in labels)
 
 
 def test_finance_equals_the_summary(pack, summary):

@@ -183,3 +183,15 @@ def test_a_regions_count_is_not_judged_against_the_whole_contracts_minimum(app):
     assert not with_minimum.empty and (with_minimum["Against minimum"] == "Not judged: region or LA chosen").all()
     assert any("not judged here" in m.value for m in regional.markdown)
     assert not any("below the minimum" in m.value for m in regional.markdown)
+
+
+def test_the_board_sees_no_package_counts_of_a_contract_all_in_one_la(app, records):
+    """In the North East project_5369 supported Hartlepool alone: its short-package counts there
+    are Hartlepool's, so the Board is not shown them (an administrator is)."""
+    data, _ = records
+    assert {u.la_code for u in data.units if u.region_code == "E12000001" and u.contract == "project_5369"} == {
+        "E06000001"}, "the demo's project_5369 has one LA in the North East"
+    board = app("board", region="E12000001", contract="project_5369", as_of="2024-03-15")
+    assert any("project_5369: not shown" in i.value for i in board.info)
+    admin = app("admin", region="E12000001", contract="project_5369", as_of="2024-03-15")
+    assert not any("not shown" in i.value for i in admin.info)

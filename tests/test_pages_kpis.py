@@ -208,15 +208,6 @@ def test_board_totals_never_give_a_withheld_count_away_by_subtraction(app, filte
         assert said == "[c]" or int(said) == sum(int(value) for value in counted[column]), (column, sentence)
 
 
-def test_second_to_withhold_picks_the_smallest_other_part():
-    from dashboard.disclosure import second_to_withhold
-
-    assert second_to_withhold([3, 9, 6, 0], [True, False, False, False]) == 2  # 6: the smallest with anyone in it
-    assert second_to_withhold([3, 2, 9], [True, True, False]) is None  # two withheld already
-    assert second_to_withhold([3, 0], [True, False]) is None  # nothing else to withhold
-    assert second_to_withhold([7, 9], [False, False]) is None
-
-
 def _la_with_small_counts(records):
     """An LA whose KPI figures include a count of 1 to 4 (could identify someone)."""
     for code in sorted({u.la_code for u in records.units}):
@@ -307,3 +298,34 @@ def test_a_financial_year_that_isolates_one_la_of_a_contract_is_withheld_from_th
                       as_of="2022-09-30")
     shown = next(frame.value for frame in admin.dataframe if "No response" in frame.value.columns)
     assert not (shown == "[c]").any(axis=None)
+
+
+def test_a_breakdown_row_all_in_one_la_is_withheld_from_the_board(app, records):
+    """project_5369 has one LA in most regions: its 'By region' rows there are those LAs' figures,
+    so the Board sees [c] where they are small (the case lead sees the counts)."""
+    from dashboard.views import kpi_page, Disclosure
+
+    board = kpi_page(records.contracts, records.units, records.responses, records.regions, date(2024, 3, 15), None,
+                     Disclosure(True, False), "project_5369").slices["Region"].table
+    lead = kpi_page(records.contracts, records.units, records.responses, records.regions, date(2024, 3, 15), None,
+                    Disclosure(False, False), "project_5369").slices["Region"].table
+    one_la = {records.regions[region] for region in {u.region_code for u in records.units}
+              if len({u.la_code for u in records.units if u.contract == "project_5369" and u.region_code == region}) == 1}
+    small = lead[lead["Region"].isin(one_la) & (lead["Eligible"].astype(int) <= 4)]
+    assert not small.empty, "the demo data has small one-LA regions for project_5369"
+    shown = board.set_index(["Region", "KPI"])
+    for row in small.itertuples():
+        assert shown.loc[(row.Region, row.KPI), "Met"] == "[c]", (row.Region, row.KPI)
+
+
+def test_a_board_row_with_no_one_eligible_yet_hides_its_small_counts_too(monkeypatch, small_db_url):  # noqa: F811
+    """The Sefton call-off (all in one LA) with nobody eligible yet: 'no data' beside '[c] still in
+    support' and 'Met 0' told the Board where each person was; now the row is [c] throughout."""
+    from tests.small_db import IA, open_page
+
+    at = open_page(monkeypatch, small_db_url, "pages/kpis.py", role="board", as_of="2021-12-31")
+    sentence = next(s for s in _sentences(at) if s.startswith(f"**{IA}**"))
+    assert "figures not shown [c]" in sentence and "no data" not in sentence
+    rates = next(frame.value for frame in at.dataframe if "Against target" in frame.value.columns)
+    row = rates[rates["Contract"] == IA].iloc[0]
+    assert (row["Met"], row["Eligible"], row["Rate"]) == ("[c]", "[c]", "[c]")
