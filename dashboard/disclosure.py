@@ -50,3 +50,12 @@ def one_la_contracts(units: Iterable[Unit]) -> frozenset[str]:
     for unit in units:
         las_of[unit.contract].add(unit.la_code)
     return frozenset(contract for contract, codes in las_of.items() if len(codes) == 1)
+
+
+def one_la_kpis(units: Iterable[Unit]) -> frozenset[tuple[str, str]]:
+    """(contract, support type) pairs whose units all lie in one LA: a KPI of a contract in many
+    LAs can still be one LA's (its one-to-one packages in a region or a year, say)."""
+    las_of: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for unit in units:
+        las_of[(unit.contract, unit.support_type)].add(unit.la_code)
+    return frozenset(key for key, codes in las_of.items() if len(codes) == 1)

@@ -77,6 +77,7 @@ class Disclosure:
     aggregate_only: bool = False
     la_level: bool = False  # the figures are about one LA (LA filter or LA slice)
     one_la_contracts: frozenset[str] = frozenset()  # contracts whose units in view all lie in one LA
+    one_la_kpis: frozenset[tuple[str, str]] = frozenset()  # (contract, KPI) whose units in view do
 
     def of_units(self, units: Iterable[Unit]) -> Disclosure:
         """The same viewer, told which figures are about one LA: every figure when the units in
@@ -86,11 +87,19 @@ class Disclosure:
             return self
         units = list(units)
         return replace(self, la_level=self.la_level or len({unit.la_code for unit in units}) == 1,
-                       one_la_contracts=disclosure_rules.one_la_contracts(units))
+                       one_la_contracts=disclosure_rules.one_la_contracts(units),
+                       one_la_kpis=disclosure_rules.one_la_kpis(units))
 
     def of_contract(self, contract: str) -> Disclosure:
         """The disclosure for one contract's figures."""
         return replace(self, la_level=True) if not self.la_level and contract in self.one_la_contracts else self
+
+    def of_result(self, result: KpiResult) -> Disclosure:
+        """The disclosure for one contract's KPI: about one LA when the contract's, or the KPI's, units are."""
+        disclosure = self.of_contract(result.contract)
+        if not disclosure.la_level and (result.contract, result.kpi) in self.one_la_kpis:
+            return replace(disclosure, la_level=True)
+        return disclosure
 
     def count(self, value: int) -> str:
         return count_text(value, self.aggregate_only, self.la_level)
@@ -219,6 +228,12 @@ def kpi_units(units: Iterable[Unit], financial_year: str | None) -> list[Unit]:
     return [u for u in units if u.end_date is not None and financial_year_of(u.end_date) == financial_year]
 
 
+def counted_units(units: Iterable[Unit], as_of: date, financial_year: str | None) -> list[Unit]:
+    """The units the KPI figures count: started by as-of ("nothing dated after the as-of date
+    counts") and, for a FY, ending in it. Whether figures are about one LA is judged on these."""
+    return [u for u in kpi_units(units, financial_year) if u.start_date <= as_of]
+
+
 def end_quarter(unit: Unit) -> str | None:
     """"2021-22 Q3": the FY quarter in which the package ended."""
     return quarter_label(*quarter_of(unit.end_date)) if unit.end_date else None
@@ -245,7 +260,7 @@ class KpiDisplay:
 
 
 def display_kpi(result: KpiResult, disclosure: Disclosure = Disclosure()) -> KpiDisplay:
-    disclosure = disclosure.of_contract(result.contract)
+    disclosure = disclosure.of_result(result)
     number = KPI_NUMBER.get(result.kpi, result.kpi)
     people = KPI_PEOPLE.get(result.kpi, "participants")
     # any status withheld withholds the row: the statuses add up to eligible and to every participant
@@ -344,7 +359,7 @@ def status_frame(displays: Sequence[KpiDisplay], disclosure: Disclosure, label_o
     for d in displays:
         r = d.result
         total = sum(getattr(r, status) for status in STATUSES)
-        texts = disclosure.of_contract(r.contract).row([getattr(r, status) for status in STATUSES])
+        texts = disclosure.of_result(r).row([getattr(r, status) for status in STATUSES])
         for order, (status, shown) in enumerate(zip(STATUSES, texts)):
             count = getattr(r, status)
             rows.append({
@@ -410,7 +425,7 @@ def kpi_page(
     financial_year: str | None, disclosure: Disclosure, detail_contract: str | None,
 ) -> KpiPage:
     """Everything the KPIs page draws, for the contracts in scope."""
-    disclosure = disclosure.of_units(kpi_units(units, financial_year))  # the units the figures count
+    disclosure = disclosure.of_units(counted_units(units, as_of, financial_year))
     outcomes = kpi_outcomes(units, responses, as_of, financial_year)
     results = sorted(kpi_results(outcomes, contracts), key=_kpi_order)
     headline = [display_kpi(r, disclosure) for r in results]
@@ -477,7 +492,7 @@ def _status_table(displays: Sequence[KpiDisplay], disclosure: Disclosure) -> pd.
     rows = []
     for d in displays:
         row = {"Contract": d.result.contract, "KPI": KPI_NAMES.get(d.result.kpi, d.result.kpi)}
-        texts = disclosure.of_contract(d.result.contract).row([getattr(d.result, status) for status in STATUSES])
+        texts = disclosure.of_result(d.result).row([getattr(d.result, status) for status in STATUSES])
         row.update({STATUS_NAMES[status]: text for status, text in zip(STATUSES, texts)})
         rows.append(row)
     return pd.DataFrame(rows)
@@ -490,7 +505,7 @@ def _status_summary(displays: Sequence[KpiDisplay], disclosure: Disclosure) -> s
     if not displays:
         return "No participants yet for the contracts and filters chosen."
     withheld = sorted({d.result.contract for d in displays
-                       if disclosure.of_contract(d.result.contract).suppressed(*(getattr(d.result, s) for s in STATUSES))})
+                       if disclosure.of_result(d.result).suppressed(*(getattr(d.result, s) for s in STATUSES))})
     counted = [d for d in displays if d.result.contract not in withheld]
     if not counted:
         return (f"Totals not shown {SUPPRESSED}: fewer than {SMALL_COUNT_MAX + 1} participants in one local authority "
@@ -1045,7 +1060,7 @@ def overview_page(
     las: Sequence[LocalAuthority], as_of: date, financial_year: str | None, disclosure: Disclosure,
     statuses: Sequence[LAStatus] = (), area_only: bool = False,
 ) -> OverviewPage:
-    disclosure = disclosure.of_units(kpi_units(units, financial_year))  # the units the figures count
+    disclosure = disclosure.of_units(counted_units(units, as_of, financial_year))
     results = sorted(kpi_results(kpi_outcomes(units, responses, as_of, financial_year), contracts), key=_kpi_order)
     displays = [display_kpi(r, disclosure) for r in results]
     titles = {c.reference: c.title for c in contracts}

@@ -329,3 +329,23 @@ def test_a_board_row_with_no_one_eligible_yet_hides_its_small_counts_too(monkeyp
     rates = next(frame.value for frame in at.dataframe if "Against target" in frame.value.columns)
     row = rates[rates["Contract"] == IA].iloc[0]
     assert (row["Met"], row["Eligible"], row["Rate"]) == ("[c]", "[c]", "[c]")
+
+
+@pytest.mark.parametrize("as_of", [date(2022, 6, 30), date(2024, 3, 15)])
+def test_no_board_headline_is_about_1_to_4_people_in_one_la(records, as_of):
+    """Every region and financial year the Board can choose: a contract's KPI whose counted people
+    (started by as-of, ending in the year) are 1 to 4 in one LA is [c], whatever the other KPI does."""
+    from dashboard.views import Disclosure, counted_units, kpi_page, narrowed
+
+    leaks = []
+    for region in [None, *sorted(records.regions)]:
+        for fy in (None, "2021-22", "2022-23", "2023-24"):
+            scoped = narrowed(records, None, None, (region,) if region else None)
+            page = kpi_page(scoped.contracts, scoped.units, scoped.responses, scoped.regions, as_of, fy,
+                            Disclosure(True, False), None)
+            counted = counted_units(scoped.units, as_of, fy)
+            for d in page.headline:
+                people = [u for u in counted if u.contract == d.result.contract and u.support_type == d.result.kpi]
+                if len({u.la_code for u in people}) == 1 and 1 <= len(people) <= 4 and d.rate != "[c]":
+                    leaks.append((region, fy, d.result.contract, d.result.kpi, d.met, d.eligible, d.rate))
+    assert not leaks, leaks
