@@ -499,14 +499,14 @@ def _status_table(displays: Sequence[KpiDisplay], disclosure: Disclosure) -> pd.
 
 
 def _status_summary(displays: Sequence[KpiDisplay], disclosure: Disclosure) -> str:
-    """Participants per status over every KPI shown. A total leaves out every contract with a
-    count withheld ([c]), and says so: adding it in would give the withheld count away by
+    """Participants per status over every KPI shown. A total leaves out every contract's KPI with
+    a count withheld ([c]), and says so: adding it in would give the withheld count away by
     subtracting the counts shown."""
     if not displays:
         return "No participants yet for the contracts and filters chosen."
-    withheld = sorted({d.result.contract for d in displays
-                       if disclosure.of_result(d.result).suppressed(*(getattr(d.result, s) for s in STATUSES))})
-    counted = [d for d in displays if d.result.contract not in withheld]
+    hidden = [d for d in displays if disclosure.of_result(d.result).suppressed(*(getattr(d.result, s) for s in STATUSES))]
+    withheld = [f"{d.result.contract} {KPI_NAMES.get(d.result.kpi, d.result.kpi).split(' (')[0]}" for d in hidden]
+    counted = [d for d in displays if d not in hidden]
     if not counted:
         return (f"Totals not shown {SUPPRESSED}: fewer than {SMALL_COUNT_MAX + 1} participants in one local authority "
                 "could identify someone.")
