@@ -39,7 +39,7 @@ from dashboard.disclosure import (
     RELIABLE_FROM,
     SUPPRESSED,
     count_text,
-    one_la_contracts,
+    one_la_kpis,
     row_texts,
 )
 from dashboard.finance import finance_flags
@@ -55,6 +55,7 @@ from dashboard.records import (
     Unit,
 )
 from dashboard.summary import build_summary
+from dashboard.views import counted_units
 
 KPI_NAMES = {"one_to_one": "KPI 1: one-to-one", "group": "KPI 2: group"}
 SUPPORT_NAMES = {"one_to_one": "One-to-one", "group": "Group"}
@@ -93,18 +94,20 @@ _COUNTS = {"Eligible": "eligible", "Met": "met", "Not met": "not_met", "No basel
            "No response": "no_response", "Pending": "pending", "In progress": "in_progress"}
 
 
-def kpi_frame(summary: dict[str, Any], one_la_contracts: frozenset[str] = frozenset()) -> pd.DataFrame:
-    """The summary's KPIs for the Board. A contract whose participants all lie in one LA
-    (``one_la_contracts``) is about that LA: when one of its counts is 1 to 4, every count of the
-    row is ``[c]`` (they add up to one another), and so is its rate."""
+def kpi_frame(summary: dict[str, Any], one_la: frozenset[tuple[str, str]] = frozenset()) -> pd.DataFrame:
+    """The summary's KPIs for the Board. A contract's KPI whose participants all lie in one LA
+    (``one_la``: (contract, KPI) pairs, ``disclosure.one_la_kpis``) is about that LA: when one of
+    its counts is 1 to 4, every count of the row is ``[c]`` (they add up to one another), and so
+    is its rate."""
     rows = []
     for item in summary["kpis"]:
         low = item["eligible"] < RELIABLE_FROM and item["rate"] is not None
+        about_one_la = (item["contract"], item["kpi"]) in one_la
         statuses = [column for column in _COUNTS if column != "Eligible"]  # they add up to the row's participants
         texts = row_texts([item[_COUNTS[column]] for column in statuses], aggregate_only=True,
-                          identifies_la=item["contract"] in one_la_contracts)
+                          identifies_la=about_one_la)
         counts = dict(zip(statuses, texts))
-        eligible_text = count_text(item["eligible"], aggregate_only=True, identifies_la=item["contract"] in one_la_contracts)
+        eligible_text = count_text(item["eligible"], aggregate_only=True, identifies_la=about_one_la)
         hidden = SUPPRESSED in (*texts, eligible_text)
         counts["Eligible"] = SUPPRESSED if hidden else eligible_text
         rows.append({
@@ -307,7 +310,7 @@ def build_board_pack(data: OversightRecords, as_of: date, imports: Iterable[Mapp
     writer = _Writer(buffer)
     _cover(writer, as_of, imports)
 
-    kpis = kpi_frame(summary, one_la_contracts(data.units))
+    kpis = kpi_frame(summary, one_la_kpis(counted_units(data.units, as_of, None)))
     sheet = writer.sheet("KPIs", f"KPIs as at {as_of:%d %B %Y}",
                          "KPI 1 (one-to-one) and KPI 2 (group): participants more confident and showing impact "
                          "within 3 months of support ending.")

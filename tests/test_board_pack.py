@@ -13,7 +13,7 @@ import pytest
 
 from dashboard import cli
 from dashboard.board_pack import build_board_pack, write_board_pack_from_database
-from dashboard.disclosure import LOW_RELIABILITY, SUPPRESSED, one_la_contracts
+from dashboard.disclosure import LOW_RELIABILITY, SUPPRESSED
 from tests.small_db import PARTICIPANT_NAMES, small_db_url  # noqa: F401
 
 AS_OF = date(2022, 6, 30)
@@ -67,12 +67,15 @@ def test_sheets_and_cover(pack):
 
 
 def test_kpis_equal_the_summary(pack, summary, small_db_url):  # noqa: F811
-    """The summary's figures, except that a contract whose participants all lie in one LA shows
-    a row with a count of 1 to 4 as [c] (every count, and its rate), as the pages do for the Board."""
+    """The summary's figures, except that a contract's KPI whose participants (counted as of the
+    pack's date) all lie in one LA shows a row with a count of 1 to 4 as [c] (every count, and its
+    rate), as the pages do for the Board."""
+    from dashboard.disclosure import one_la_kpis
+    from dashboard.views import counted_units
     from data_access.db import make_engine
     from data_access.queries import load
 
-    one_la = one_la_contracts(load(make_engine(small_db_url)).units)
+    one_la = one_la_kpis(counted_units(load(make_engine(small_db_url)).units, AS_OF, None))
     rows = table(pack["KPIs"], "KPI results by contract")
     assert len(rows) == len(summary["kpis"])
     suppressed = 0
@@ -80,7 +83,7 @@ def test_kpis_equal_the_summary(pack, summary, small_db_url):  # noqa: F811
         assert row["Contract"] == item["contract"]
         counts = (("Eligible", "eligible"), ("Met", "met"), ("Not met", "not_met"), ("No baseline", "no_baseline"),
                   ("No response", "no_response"), ("Pending", "pending"), ("In progress", "in_progress"))
-        hidden = item["contract"] in one_la and any(1 <= item[key] <= 4 for _, key in counts)
+        hidden = (item["contract"], item["kpi"]) in one_la and any(1 <= item[key] <= 4 for _, key in counts)
         suppressed += hidden
         for column, key in counts:
             assert row[column] == (SUPPRESSED if hidden else item[key]), column
