@@ -21,8 +21,8 @@ st.markdown(
     f"participants, shown with its interval and verdict but not drawn on charts: treat it with caution. "
     f"{SUPPRESSED} = confidential: on Board members' views, "
     f"a count of 1 to {SMALL_COUNT_MAX} people in one local authority is not shown, nor are the other counts of "
-    "its row (zeros included), and a total across contracts leaves out any contract with a count not shown (it "
-    "could be worked out by subtraction). The Board has no LA filter: figures for one LA are not part of its view."
+    "its row (zeros included), and a total across contracts leaves out any contract's KPI with a count not shown "
+    "(it could be worked out by subtraction). The Board has no LA filter: figures for one LA are not part of its view."
 )
 contents = [f"- [{title}](#{title.lower().replace(' ', '-').replace('(', '').replace(')', '').replace('?', '')})"
             for title, entries in registry.sections() if entries]
