@@ -11,14 +11,14 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import pandas as pd
 
 from dashboard.calendar import add_months
 from dashboard.charts import STATUS_LABELS
-from dashboard.coverage import is_live_on
+from dashboard.coverage import LAIndex, is_live_on
 from dashboard.disclosure import rate_text
 from dashboard.kpi import ELIGIBLE_STATUSES, KPI_NUMBER, MET, unit_outcomes
 from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, InvoiceLine, LAStatus, LocalAuthority, SurveyResponse, Unit
@@ -60,6 +60,20 @@ def la_options(las: Iterable[LocalAuthority], as_of: date) -> dict[str, str]:
 
 
 # -------------------------------------------------------------------- status
+
+
+def as_one_council(units: Iterable[Unit], statuses: Iterable[LAStatus], la_code: str,
+                   las: Iterable[LocalAuthority]) -> tuple[list[Unit], list[LAStatus]]:
+    """The records with every code of ``la_code``'s council (where it was only recoded: North
+    Yorkshire E10000023 before April 2023, E06000065 after) written as ``la_code``, so the
+    profile shows the council's whole history of support and status (``LAIndex.area``)."""
+    index = LAIndex(las)
+    area = index.area(la_code)
+    same = {code for code in {u.la_code for u in units} | {s.la_code for s in statuses} if index.area(code) == area}
+    if same <= {la_code}:
+        return list(units), list(statuses)
+    return ([replace(u, la_code=la_code) if u.la_code in same else u for u in units],
+            [replace(s, la_code=la_code) if s.la_code in same else s for s in statuses])
 
 
 def _yes_no(value: bool | None) -> str:

@@ -41,8 +41,9 @@ la_code = st.selectbox(
 )
 if st.query_params.get("la") != la_code:
     st.query_params["la"] = la_code  # the URL names the LA, so a profile can be bookmarked and sent
+units, statuses = lp.as_one_council(data.units, data.statuses, la_code, data.las)  # a recoded council's history
 
-facts = lp.facts(la_code, data.las, data.regions, data.statuses, as_of)
+facts = lp.facts(la_code, data.las, data.regions, statuses, as_of)
 st.header(facts.name)
 st.markdown(facts.sentence())
 left, middle, right = st.columns(3)
@@ -64,7 +65,7 @@ st.subheader("Ofsted ILACS and status history")
 st.caption("ILACS: Ofsted's inspection of local authority children's services. SEND WSoA: a Written Statement of "
            "Action the LA must produce after an area SEND inspection finds significant weaknesses. Declining: "
            "flagged by the Department as declining performance.")
-history = lp.status_history(data.statuses, la_code, as_of)
+history = lp.status_history(statuses, la_code, as_of)
 if history.empty:
     empty_state("No Ofsted judgement or LA status recorded.")
 else:
@@ -73,15 +74,15 @@ else:
     table(history, "la_history", f"status_{la_code}")
 
 st.subheader("Packages of support")
-packages = lp.packages_table(data.units, la_code, as_of)
+packages = lp.packages_table(units, la_code, as_of)
 st.markdown(lp.packages_sentence(packages, facts.name))
 if not packages.empty:
     table(packages, "la_packages", f"packages_{la_code}")
 
 st.subheader("Participants' KPI status")
-everyone = lp.participant_table(data.units, data.responses, la_code, as_of)
+everyone = lp.participant_table(units, data.responses, la_code, as_of)
 st.markdown(lp.participant_sentence(everyone))
-listed = [unit for unit in data.units if unit.la_code == la_code and may_list_participant(viewer, unit)]
+listed = [unit for unit in units if unit.la_code == la_code and may_list_participant(viewer, unit)]
 participants = lp.participant_table(listed, data.responses, la_code, as_of)
 if len(participants) < len(everyone):
     st.caption(unlisted_sentence(len(everyone) - len(participants)))
@@ -90,7 +91,7 @@ if not participants.empty:
     table(participants, "la_participants", f"participants_{la_code}")
 
 st.subheader("Improvement adviser days per month")
-adviser = lp.adviser_days_by_month(data.contracts, data.units, data.invoice_lines, la_code, as_of)
+adviser = lp.adviser_days_by_month(data.contracts, units, data.invoice_lines, la_code, as_of)
 if adviser.empty:
     st.markdown(lp.adviser_sentence(adviser))
 else:
@@ -99,7 +100,7 @@ else:
                      file_stem=f"adviser_days_{la_code}")
 
 st.subheader("Compared with the region and England")
-comparison = lp.comparison_table(data.units, data.responses, data.las, data.regions, la_code, as_of)
+comparison = lp.comparison_table(units, data.responses, data.las, data.regions, la_code, as_of)
 st.markdown(lp.comparison_sentence(comparison))
 st.caption("All contracts together. Rates are met / eligible (see the Methodology page); [u] marks a rate on fewer than 5 eligible "
            "participants; packages per LA divides by the LAs that existed on the as-of date.")

@@ -152,3 +152,30 @@ def test_participant_names_only_when_given():
     assert "Name" not in lp.participant_table(units, [], SEFTON, date(2022, 6, 30)).columns
     named = lp.participant_table(units, [], SEFTON, date(2022, 6, 30), names={("ADV", "A", "P-A"): "X"})
     assert named.loc[0, "Name"] == "X"
+
+
+def test_a_recoded_councils_profile_shows_its_whole_history():
+    """North Yorkshire E10000023 became E06000065 (same council, new code) on 1 April 2023: its
+    profile under the new code lists the packages and statuses filed under the old one too; a
+    split council's successor (Cumberland, from Cumbria) does not take Cumbria's."""
+    from dashboard.records import LAStatus, LocalAuthority
+
+    las = [LocalAuthority("E10000023", "815", "North Yorkshire", "E12000003", date(2009, 4, 1), date(2023, 3, 31),
+                          ("E06000065",)),
+           LocalAuthority("E06000065", "815", "North Yorkshire", "E12000003", date(2023, 4, 1), None, ()),
+           LocalAuthority("E10000006", "909", "Cumbria", "E12000002", date(2009, 4, 1), date(2023, 3, 31),
+                          ("E06000063", "E06000064")),
+           LocalAuthority("E06000063", "942", "Cumberland", "E12000002", date(2023, 4, 1), None, ())]
+
+    def unit(package, la, start):
+        return Unit("CON", package, "P", "one_to_one", la, "E12000003", "Leader", None, start, None)
+
+    units = [unit("OLD", "E10000023", date(2022, 6, 1)), unit("NEW", "E06000065", date(2023, 6, 1)),
+             unit("CUMBRIA", "E10000006", date(2022, 6, 1)), unit("CUMBERLAND", "E06000063", date(2023, 6, 1))]
+    statuses = [LAStatus("E10000023", date(2022, 1, 1), "Requires improvement")]
+    mine, known = lp.as_one_council(units, statuses, "E06000065", las)
+    packages = lp.packages_table(mine, "E06000065", date(2024, 3, 15))
+    assert sorted(packages["Package"]) == ["NEW", "OLD"]
+    assert list(lp.status_history(known, "E06000065", date(2024, 3, 15))["ILACS judgement"]) == ["Requires improvement"]
+    split, _ = lp.as_one_council(units, statuses, "E06000063", las)
+    assert sorted(lp.packages_table(split, "E06000063", date(2024, 3, 15))["Package"]) == ["CUMBERLAND"]
