@@ -939,19 +939,18 @@ def coverage_page(
         targeting=Section(targeting, targeting, targeting_text),
         targeting_reasons=reasons,
         unsupported=unsupported,
-        short_packages=short_packages_section(units, contracts, las, as_of, aggregate),
+        short_packages=short_packages_section(units, contracts, la_names, as_of, aggregate),
     )
 
 
 def short_packages_section(units: Sequence[Unit], contracts: Sequence[ContractTerms],
-                           las: Sequence[LocalAuthority], as_of: date, aggregate: bool = False) -> Section:
+                           la_names: dict[str, str], as_of: date, aggregate: bool = False) -> Section:
     """rules.md, SLA checks: one-to-one packages below the contract's minimum package days are
     flagged, not rejected. Packages that have ended by as-of (``timelines.package_days_flags``);
     ``aggregate`` (the Board): counted per contract, not listed by package and LA."""
-    names = filter_options([], las, {}).las
     flags = timelines_rules.package_days_flags(units, contracts, as_of)
     table = pd.DataFrame([
-        {"Contract": f.contract, "Package ID": f.package_id, "Local authority": names.get(f.la_code, f.la_code),
+        {"Contract": f.contract, "Package ID": f.package_id, "Local authority": la_names.get(f.la_code, f.la_code),
          "Days delivered": f.days, "Minimum package days": f.min_days,
          "Flag": "Below the minimum" if f.status == timelines_rules.BELOW_MINIMUM else "Days not recorded"}
         for f in flags

@@ -65,7 +65,9 @@ def checked_in_order(engine: Engine, imported_by: str) -> Iterator[Callable[...,
                 try:
                     apply_plan(session, pending.pop(), imported_by)
                     session.flush()
-                except (IntegrityError, OperationalError):  # as the real import would: nothing of it kept
+                except (IntegrityError, OperationalError):
+                    # as the real import, nothing of this file is kept; the one transaction is lost with
+                    # it, so later files are checked against the data as it was before the run
                     session.rollback()
             plan = plan_import(session, file_name, data, contract)
             if plan.ok:
