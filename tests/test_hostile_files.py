@@ -371,6 +371,10 @@ def test_a_windows_1252_csv_is_decoded(seeded):
     ("engagements", {"Days delivered": 10**9}, "Days delivered"),
     ("finance", {"Amount": 10**13}, "Amount"),
     ("finance", {"Line": 10**10}, "Line"),
+    # past the 28 digits of Decimal's default precision: pence and the limit check must not crash
+    ("finance", {"Amount": 1e26}, "Amount"),
+    ("engagements", {"Days delivered": 1e300}, "Days delivered"),
+    ("finance", {"Amount": "£" + "9" * 40}, "Amount"),
 ])
 def test_values_too_big_for_their_column_are_row_errors_on_every_backend(seeded, kind, override, column):
     message = refused(seeded, "big.xlsx", wb.xlsx(wb.one_row(kind, override)))

@@ -23,7 +23,7 @@ import calendar
 import math
 import re
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any, Mapping, NamedTuple
 
@@ -264,7 +264,10 @@ def parse_money(value: Any) -> Decimal | None:
         amount = None
     if amount is None:
         raise _fail(_MONEY_EXAMPLE, value)
-    return amount.quantize(PENNY, rounding=ROUND_HALF_UP)
+    # in as many digits as the amount has (Decimal's default 28 would fail on 1e26); the
+    # importer then says an amount too large for its column is too large
+    digits = Context(prec=max(28, amount.adjusted() + 4))
+    return amount.quantize(PENNY, rounding=ROUND_HALF_UP, context=digits)
 
 
 # --------------------------------------------------------------------------

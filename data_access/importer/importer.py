@@ -824,7 +824,8 @@ def _limit_problem(column_type: Any, value: Any) -> str | None:
         return f"the text is {len(value):,} characters long; at most {column_type.length:,} fit"
     if isinstance(column_type, Numeric) and column_type.precision and isinstance(value, (int, float, Decimal)):
         limit = Decimal(10) ** (column_type.precision - (column_type.scale or 0))
-        if abs(round(Decimal(str(value)), column_type.scale or 0)) >= limit:
+        number = abs(Decimal(str(value)))  # too large as it is, or once rounded to the column's places
+        if number >= limit or round(number, column_type.scale or 0) >= limit:
             return f"the number {value:,} is too large: it must be less than {limit:,}"
     if isinstance(column_type, Integer) and isinstance(value, int) and abs(value) > 2**31 - 1:
         return f"the number {value:,} is too large: it must be less than {2**31:,}"
