@@ -4,46 +4,69 @@ PostgreSQL takes them through ``COPY ... FROM STDIN`` (psycopg's copy protocol, 
 times faster than row-by-row or batched INSERTs over the network); other databases
 (SQLite) through one ``executemany`` INSERT of plain tuples, each value converted once
 by its column type's own bind processor (what SQLAlchemy would do per row, without
-building a parameter dict per row). Either way nothing is committed here: the caller's
+building a parameter dict per row), a value the same for every row only once. Either way nothing is committed here: the caller's
 transaction still decides whether the rows are kept.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from operator import itemgetter
 from typing import Any, Callable, Iterator
 
 from sqlalchemy import JSON, Connection, Table
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DBAPIError
 
 from data_access.db import json_text
 
 
-def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` (dicts of column -> value, all with the same keys) into ``table``.
+def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]],
+                same: dict[str, Any] | None = None) -> None:
+    """Insert ``rows`` (dicts of column -> value, all with the same keys) into ``table``; ``same``
+    gives columns whose value is the same for every row (e.g. the import that wrote them).
 
-    Columns a row leaves out take their scalar default (e.g. ``missing_from_latest_return``)."""
+    Columns the rows leave out take their scalar default (e.g. ``missing_from_latest_return``)."""
     if not rows:
         return
-    defaults = {column.name: column.default.arg for column in table.columns
-                if column.name not in rows[0] and column.default is not None and column.default.is_scalar}
-    complete = [{**defaults, **row} for row in rows] if defaults else rows
+    same = dict(same or {})
+    for column in table.columns:
+        if column.name not in rows[0] and column.name not in same and column.default is not None \
+                and column.default.is_scalar:
+            same[column.name] = column.default.arg
+    names = [*rows[0], *same]
     dialect = connection.dialect
     if dialect.name == "postgresql":
-        names = list(complete[0])
-        as_json = {name: json_text for name in names if isinstance(table.c[name].type, JSON)}
-        _copy(connection, table, names, _tuples(complete, names, as_json))
+        converters = {name: json_text for name in names if isinstance(table.c[name].type, JSON)}
+        constants = tuple(_converted(same, converters).values())
+        _copy(connection, table, names, _tuples(rows, list(rows[0]), converters, constants))
         return
-    compiled = table.insert().compile(dialect=dialect, column_keys=list(complete[0]))
-    names = list(compiled.positiontup)  # the statement's parameters, in the order it takes them
-    processors = {name: processor for name in names
-                  if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) is not None}
-    connection.exec_driver_sql(str(compiled), list(_tuples(complete, names, processors)))
+    quote = dialect.identifier_preparer.quote
+    statement = (f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, names))}) "
+                 f"VALUES ({', '.join('?' * len(names))})")  # SQLite's parameter style
+    converters = {name: converter for name in names if (converter := _bind_converter(table.c[name].type, dialect))}
+    constants = _converted(same, converters)
+    connection.exec_driver_sql(statement, list(_tuples(rows, list(rows[0]), converters, tuple(constants.values()))))
 
 
-def _tuples(rows: list[dict[str, Any]], names: list[str],
-            converters: dict[str, Callable[[Any], Any]]) -> Iterator[tuple[Any, ...]]:
-    """Each row's values in ``names`` order, converted where a column says (``None`` stays ``NULL``)."""
+def _bind_converter(column_type: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    """What SQLAlchemy does to a value before the driver gets it. A date on SQLite is its ISO text,
+    as SQLAlchemy's default storage format writes it, by the date's own (C) method."""
+    implementation = column_type.dialect_impl(dialect)
+    if isinstance(implementation, sqlite.DATE) and implementation._storage_format == sqlite.DATE._storage_format:
+        return date.isoformat
+    return implementation.bind_processor(dialect)
+
+
+def _converted(same: dict[str, Any], converters: dict[str, Callable[[Any], Any]]) -> dict[str, Any]:
+    return {name: converters[name](value) if name in converters and value is not None else value
+            for name, value in same.items()}
+
+
+def _tuples(rows: list[dict[str, Any]], names: list[str], converters: dict[str, Callable[[Any], Any]],
+            constants: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Each row's values in ``names`` order, converted where a column says (``None`` stays ``NULL``),
+    followed by ``constants``."""
     values_of = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
     converting = [(position, converters[name]) for position, name in enumerate(names) if name in converters]
     for row in rows:
@@ -54,7 +77,7 @@ def _tuples(rows: list[dict[str, Any]], names: list[str],
                 if values[position] is not None:
                     values[position] = convert(values[position])
             values = tuple(values)
-        yield values
+        yield values + constants if constants else values
 
 
 def _copy(connection: Connection, table: Table, names: list[str], rows: Iterator[Any]) -> None:

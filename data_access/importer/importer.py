@@ -1197,7 +1197,7 @@ def _insert_rows(session: Session, model: type[models.Base], import_id: int, row
     took an id meanwhile) the run itself is that list."""
     table = model.__table__
     largest_before = session.scalar(select(func.max(table.c.id))) or 0
-    bulk.insert_rows(session.connection(), table, [{**values, "import_id": import_id} for values in rows])
+    bulk.insert_rows(session.connection(), table, rows, same={"import_id": import_id})
     new_rows = (table.c.import_id == import_id) & (table.c.id > largest_before)
     count, first, last = session.execute(select(func.count(), func.min(table.c.id), func.max(table.c.id))
                                          .where(new_rows)).one()
