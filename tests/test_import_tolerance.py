@@ -286,6 +286,22 @@ def test_cell_values(db, kind, header, raw, field, expected):
     assert type(values[field]) is type(expected)
 
 
+@pytest.mark.parametrize("kind, header, raw, field, expected", [
+    ("engagements", "Start date", 42886, "start_date", date(2021, 6, 1)),  # 44348 in the 1900 system
+    ("engagements", "Start date", date(2021, 6, 1), "start_date", date(2021, 6, 1)),  # a formatted date
+    ("finance", "Invoice date", 0, "invoice_date", date(1904, 1, 1)),
+    ("finance", "Quarter", 42915, "quarter", 1),  # 30/06/2021, a quarter's end date
+    ("finance", "Quarter", 3, "quarter", 3),  # still a quarter number, not a date
+])
+def test_a_workbook_of_the_1904_date_system_reads_date_numbers_from_1904(db, kind, header, raw, field, expected):
+    """Older Mac Excel counted dates from 1 January 1904: a plain number in a date column of such a
+    workbook is a day from then (spreadsheets.md: "A number that is an Excel serial date is accepted")."""
+    plan = dry(db, xlsx(one_row(kind, {header: raw}), date_1904=True))
+    assert plan.ok, [str(problem) for problem in plan.errors]
+    (values,) = rows_of(plan, kind)
+    assert values[field] == expected
+
+
 # --- LAs -----------------------------------------------------------------------------------
 
 LA_CELLS = [

@@ -26,6 +26,7 @@ from typing import Any
 
 import openpyxl
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 OMIT = object()  # an override that leaves the column out of the row
 
@@ -227,11 +228,15 @@ def la_status(rows: list[dict[str, Any]]) -> list[SheetSpec]:
 _ERROR_CODES = {"#REF!", "#N/A", "#DIV/0!", "#VALUE!", "#NAME?", "#NUM!", "#NULL!"}
 
 
-def xlsx(*sheets: SheetSpec | list[SheetSpec], extra_parts: dict[str, bytes] | None = None) -> bytes:
-    """An .xlsx workbook of ``sheets`` (lists of sheets are flattened), in that order."""
+def xlsx(*sheets: SheetSpec | list[SheetSpec], extra_parts: dict[str, bytes] | None = None,
+         date_1904: bool = False) -> bytes:
+    """An .xlsx workbook of ``sheets`` (lists of sheets are flattened), in that order; ``date_1904``:
+    in the 1904 date system of older Mac Excel (dates are stored as days since 1 January 1904)."""
     flat = [item for entry in sheets for item in (entry if isinstance(entry, list) else [entry])]
     book = openpyxl.Workbook()
     book.remove(book.active)
+    if date_1904:
+        book.epoch = CALENDAR_MAC_1904
     cached: dict[int, dict[str, Any]] = {}  # sheet position -> cell ref -> cached value
     for position, spec in enumerate(flat):
         worksheet = book.create_sheet(spec.name)

@@ -359,9 +359,19 @@ _EXCEL_EPOCH = date(1899, 12, 30)  # valid for serials from 61 on
 _DATE_EXAMPLE = "a date such as 31/03/2022"
 
 
-def excel_serial_to_date(serial: int | float | Decimal) -> date:
-    """Excel 1900-system serial -> date (44348 -> 2021-06-01); a time fraction is dropped."""
+_EXCEL_EPOCH_1904 = date(1904, 1, 1)  # the 1904 date system (older Mac Excel): serial 0 is 1 January 1904
+EXCEL_SERIAL_MAX_1904 = EXCEL_SERIAL_MAX - 1462
+
+
+def excel_serial_to_date(serial: int | float | Decimal, date_1904: bool = False) -> date:
+    """Excel serial -> date (44348 -> 2021-06-01); a time fraction is dropped. ``date_1904``: the
+    workbook counts days from 1 January 1904, as Excel for Mac once did (42886 -> 2021-06-01)."""
     whole = int(serial)
+    if date_1904:
+        if not 0 <= whole <= EXCEL_SERIAL_MAX_1904:
+            raise _fail(_DATE_EXAMPLE, serial, f"an Excel date number must be from 0 to {EXCEL_SERIAL_MAX_1904} "
+                                               "(this workbook uses the 1904 date system)")
+        return _EXCEL_EPOCH_1904 + timedelta(days=whole)
     if not EXCEL_SERIAL_MIN <= whole <= EXCEL_SERIAL_MAX:
         raise _fail(_DATE_EXAMPLE, serial, f"an Excel date number must be from {EXCEL_SERIAL_MIN} to {EXCEL_SERIAL_MAX}")
     if whole == 60:
@@ -408,7 +418,7 @@ def _date_from_text(text: str) -> date | None:
     return None
 
 
-def parse_date(value: Any) -> date | None:
+def parse_date(value: Any, date_1904: bool = False) -> date | None:
     """A date, day-first (UK).
 
     spreadsheets.md: "Dates: real Excel dates, or text `dd/mm/yyyy`, `d/m/yy`,
@@ -419,7 +429,8 @@ def parse_date(value: Any) -> date | None:
     a trailing `` 00:00:00``. A datetime keeps only its date. Numbers (and
     numeric text) are Excel serial dates from 1 to 2958465 (44348 ->
     01/06/2021); a time fraction is dropped. Two-digit years are 2000 + yy.
-    Impossible dates such as 31/02/2022 are rejected.
+    Impossible dates such as 31/02/2022 are rejected. ``date_1904``: the
+    workbook's serials count from 1904 (``excel_serial_to_date``).
     """
     value = _start(value)
     if value is None:
@@ -437,12 +448,12 @@ def parse_date(value: Any) -> date | None:
         serial = _decimal_from_text(value) if "," not in value else None
         if serial is None:
             raise _fail(_DATE_EXAMPLE, value)
-        return excel_serial_to_date(serial)
+        return excel_serial_to_date(serial, date_1904)
     if _is_number(value):
         serial = _decimal_from_number(value)
         if serial is None:
             raise _fail(_DATE_EXAMPLE, value)
-        return excel_serial_to_date(serial)
+        return excel_serial_to_date(serial, date_1904)
     raise _fail(_DATE_EXAMPLE, value)
 
 
@@ -505,7 +516,7 @@ def _quarter_from_end_date(original: Any, d: date) -> Quarter:
     return Quarter(financial_year, quarter)
 
 
-def parse_quarter(value: Any) -> Quarter | None:
+def parse_quarter(value: Any, date_1904: bool = False) -> Quarter | None:
     """A quarter: ``Quarter(financial_year or None, quarter 1..4)``.
 
     spreadsheets.md: "`Quarter`* (`Q1`..`Q4`, or the quarter's end date)".
@@ -526,7 +537,7 @@ def parse_quarter(value: Any) -> Quarter | None:
         if value in ("1", "2", "3", "4"):
             return Quarter(None, int(value))
     try:
-        end = parse_date(value)
+        end = parse_date(value, date_1904)
     except CellError:
         raise _fail(_QUARTER_EXAMPLE, value) from None
     return _quarter_from_end_date(value, end)

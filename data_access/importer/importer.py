@@ -429,14 +429,15 @@ def _parse_cells(context: _Context, located: _Located, schema: SheetSchema, plan
     Each distinct value of a column is parsed once per sheet (roles, support types,
     dates and LA names repeat thousands of times in a quarterly return)."""
     parsed: list[tuple[int, dict[str, Any]]] = []
-    columns = [(column.field, position, column, located.headers[column.field])
+    date_1904 = located.sheet.date_1904
+    columns = [(column.field, position, column.parser(date_1904), located.headers[column.field], column)
                for column in schema.columns if (position := located.columns.get(column.field)) is not None]
     memo: dict[tuple, tuple[bool, Any]] = {}
     totals_memo: dict[str, bool | None] = {}
     limits = _column_limits(_MODELS[schema.kind])
     sheet_name = located.sheet.name
     rows = located.sheet.rows
-    read = frozenset(position for _, position, _, _ in columns)
+    read = frozenset(position for _, position, _, _, _ in columns)
     for index in range(located.header_row + 1, len(rows)):
         row = rows[index]
         if _is_skipped_row(row, totals_memo, read):
@@ -445,15 +446,15 @@ def _parse_cells(context: _Context, located: _Located, schema: SheetSchema, plan
         excel_row = index + 1
         width = len(row)
         values: dict[str, Any] = {}
-        for field_name, position, column, header in columns:
+        for field_name, position, parse, header, column in columns:
             raw = row[position] if position < width else None
             key = (field_name, raw.__class__, raw)  # the type too: 1, 1.0 and True are equal keys
             try:
                 parsed_ok, value = memo[key]
             except KeyError:
-                parsed_ok, value = memo[key] = _parse_cell(column, raw, limits.get(field_name))
+                parsed_ok, value = memo[key] = _parse_cell(parse, raw, limits.get(field_name))
             except TypeError:  # an unhashable cell value: parse it every time
-                parsed_ok, value = _parse_cell(column, raw, limits.get(field_name))
+                parsed_ok, value = _parse_cell(parse, raw, limits.get(field_name))
             if not parsed_ok:
                 context.problem(sheet_name, excel_row, header, value)
                 context.unreadable.add((sheet_name, excel_row, field_name))
@@ -465,7 +466,7 @@ def _parse_cells(context: _Context, located: _Located, schema: SheetSchema, plan
     return parsed
 
 
-def _parse_cell(column, raw: Any, limit: Any = None) -> tuple[bool, Any]:
+def _parse_cell(parse: Callable[[Any], Any], raw: Any, limit: Any = None) -> tuple[bool, Any]:
     """(True, value) or (False, error message) for one cell; ``limit`` is the type of the
     database column the value goes into (text too long or a number too large is an error)."""
     if isinstance(raw, ExcelError):
@@ -473,7 +474,7 @@ def _parse_cell(column, raw: Any, limit: Any = None) -> tuple[bool, Any]:
     if isinstance(raw, UncachedFormula):
         return False, f"the formula {raw} has no saved value: open the file in Excel, recalculate and save it"
     try:
-        value = column.parse(raw)
+        value = parse(raw)
     except cells.CellError as error:
         return False, str(error)
     too_big = None if limit is None or value is None or isinstance(value, bool) else _limit_problem(limit, value)

@@ -72,6 +72,7 @@ class Sheet:
     name: str
     hidden: bool
     rows: list[list[Any]] = field(default_factory=list)  # rows[0] is Excel row 1
+    date_1904: bool = False  # the workbook counts Excel date numbers from 1904 (older Mac Excel)
 
 
 @dataclass
@@ -274,6 +275,7 @@ def _workbook_sheets(data: bytes, scans: _SheetScans) -> list[Sheet]:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             targets = _sheet_targets(package)
+            date_1904 = _uses_1904_dates(package)
             names = set(package.namelist())
             visible = [m.name for m in workbook.sheets_metadata
                        if m.typ == python_calamine.SheetTypeEnum.WorkSheet and m.visible == python_calamine.SheetVisibleEnum.Visible]
@@ -299,7 +301,7 @@ def _workbook_sheets(data: bytes, scans: _SheetScans) -> list[Sheet]:
                     while len(rows[row]) <= column:
                         rows[row].append("")
                     rows[row][column] = marker
-            sheets.append(Sheet(metadata.name, hidden, rows))
+            sheets.append(Sheet(metadata.name, hidden, rows, date_1904))
     finally:
         workbook.close()
     return sheets
@@ -541,6 +543,18 @@ def _cells_with(xml: bytes, markers: tuple[bytes, ...]):
             following = first(b"<c ", start + 1)
         if close < following:  # closed before the next cell starts
             yield start, close
+
+
+_DATE_1904 = re.compile(rb"""<(?:\w+:)?workbookPr\b[^>]*?\bdate1904\s*=\s*["'](?:1|true)["']""")
+
+
+def _uses_1904_dates(package: zipfile.ZipFile) -> bool:
+    """Whether workbook.xml sets the 1904 date system (``<workbookPr date1904="1"/>``). Calamine reads
+    cells formatted as dates by it; a plain number in a date column needs it too."""
+    try:
+        return _DATE_1904.search(package.read("xl/workbook.xml")) is not None
+    except KeyError:
+        return False
 
 
 def _sheet_targets(package: zipfile.ZipFile, visible_only: bool = False) -> dict[str, str]:

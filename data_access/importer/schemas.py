@@ -73,6 +73,13 @@ class Column:
     def key(self) -> str:
         return cells.normalise_header(self.header)
 
+    def parser(self, date_1904: bool = False) -> Parser:
+        """The cell parser; in a workbook of the 1904 date system, a date column reads Excel date
+        numbers from 1904."""
+        if date_1904 and self.parse in (cells.parse_date, cells.parse_quarter):
+            return partial(self.parse, date_1904=True)
+        return self.parse
+
 
 @dataclass(frozen=True)
 class SheetSchema:
