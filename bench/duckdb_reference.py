@@ -361,7 +361,6 @@ rows AS (
            coalesce(a.heading_key, s.heading_key) AS heading_key, coalesce(a.spelling, s.spelling) AS heading,
            coalesce(a.allocated, 0)::DECIMAL(18, 2) AS allocated, coalesce(s.spent, 0)::DECIMAL(18, 2) AS spent
     FROM allocated a FULL JOIN spent s USING (contract, fy, heading_key)
-    WHERE coalesce(a.allocated, 0) <> 0 OR s.heading_key IS NOT NULL
 )
 """
 

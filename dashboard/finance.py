@@ -89,8 +89,10 @@ _Key = tuple[str, str, str]  # (contract, FY, heading key)
 def spend_against_allocations(
     allocations: Iterable[Allocation], invoice_lines: Iterable[InvoiceLine], as_of: date
 ) -> list[FinanceRow]:
-    """One row per contract, FY and heading with a nonzero allocation or any
-    counted spend, sorted by contract, FY, heading."""
+    """One row per contract, FY and heading that has an allocation or counted spend
+    (cli.md), sorted by contract, FY, heading. An allocation of 0 is an allocation: the
+    pricing schedule's empty cells are 0 (spreadsheets.md), so a heading with nothing
+    allocated in a year of the schedule is still listed, with 0."""
     allocated: dict[_Key, Decimal] = defaultdict(Decimal)
     spent: dict[_Key, Decimal] = defaultdict(Decimal)
     spelling: dict[_Key, str] = {}
@@ -103,7 +105,7 @@ def spend_against_allocations(
         spent[key] += amount
         if key not in spelling:
             spelling[key] = " ".join(heading.split())
-    keys = {key for key, amount in allocated.items() if amount != 0} | set(spent)
+    keys = set(allocated) | set(spent)
     rows = [_finance_row(key, spelling[key], allocated.get(key, ZERO), spent.get(key, ZERO)) for key in keys]
     rows.sort(key=lambda row: (row.contract, row.financial_year, heading_key(row.heading)))
     return rows

@@ -116,8 +116,8 @@ def test_summary_finance_list_is_in_plain_order_of_the_headings_as_spelt():
         ),
         pytest.param(
             [allocation("0", "Travel")], [],
-            [],
-            id="zero allocation and no spend: no row",
+            [("2021-22", "Travel", D("0"), D("0"), D("0"), None, False)],
+            id="zero allocation (an empty cell of the schedule) and no spend: listed with 0",
         ),
         pytest.param(
             [allocation("1000", "Travel")], [line("1000", "Travel")],
