@@ -207,6 +207,22 @@ def test_every_error_of_a_workbook_is_reported(db):
     ]
 
 
+def test_every_error_of_one_row_is_reported(db):
+    """cli.md: "prints every error": one row with two errors of the row rules gives two lines."""
+    sheets = [
+        SheetSpec("Survey", [stored_survey_row({"Participant ID": "P-GHOST", "Stage": "Follow-up",
+                                                "Impact demonstrated": None})]),
+        SheetSpec("Finance", [finance_row({"Quarter": "2022-23 Q1", "Expenditure heading": "Catering"})]),
+    ]
+    lines = errors_of(db, sheets)
+    assert sorted(parts_of(line)[1:4] for line in lines) == [
+        ("Finance", "2", "Expenditure heading"),
+        ("Finance", "2", "Quarter"),
+        ("Survey", "2", "Impact demonstrated"),
+        ("Survey", "2", "Participant ID"),
+    ], lines
+
+
 def test_same_key_twice_with_different_values(db):
     rows = [engagement_row(), engagement_row({"Days delivered": 7})]
     lines = errors_of(db, quarterly_return(engagements=rows))

@@ -619,19 +619,20 @@ def _days(value: Decimal) -> str:
 
 
 def _validate_survey(context: _Context, located: _Located, parsed, plan: SheetPlan, label: str | None) -> None:
+    """Every error of a row is said (cli.md: "prints every error"): a follow-up without its impact
+    answer and a participant missing from Engagements are two errors of one row."""
     stored = _stored_units(context.session, {c.id for c in context.contracts.values()})
     for excel_row, values in parsed:
         contract = _row_contract(context, located, label, excel_row, values)
-        if contract is None:
-            continue
+        ok = contract is not None
         if (values.get("stage") == FOLLOW_UP and values.get("impact_demonstrated") is None
                 and (located.sheet.name, excel_row, "impact_demonstrated") not in context.unreadable):
             context.problem(located.sheet.name, excel_row,
                             located.headers.get("impact_demonstrated", "Impact demonstrated"),
                             "'Impact demonstrated' (yes or no) is required for a follow-up response")
-            continue
+            ok = False
         package_id, participant_id = values.get("package_id"), values.get("participant_id")
-        if package_id is None or participant_id is None:
+        if contract is None or package_id is None or participant_id is None:
             continue
         key = _unit_key(contract.id, package_id, participant_id)
         spelling = stored.get(key) or context.file_engagements.get(key)
@@ -639,16 +640,15 @@ def _validate_survey(context: _Context, located: _Located, parsed, plan: SheetPl
             context.problem(located.sheet.name, excel_row, located.headers["participant_id"],
                             f"participant '{participant_id}' of package '{package_id}' is on Engagements row "
                             f"{context.engagement_rows[key]}, which has errors: correct that row first")
-            continue
-        if spelling is None:
+        elif spelling is None:
             context.problem(located.sheet.name, excel_row, located.headers["participant_id"],
                             f"participant '{participant_id}' of package '{package_id}' is not in Engagements "
                             f"(in this file or already stored) for contract {contract.reference}")
-            continue
-        # IDs match ignoring case; the response is stored as Engagements spells them (as first
-        # stored: a later return that spells a stored key differently does not respell it).
-        values.update(contract_id=contract.id, package_id=spelling[0], participant_id=spelling[1])
-        plan.rows.append(RowPlan(excel_row, values))
+        elif ok:
+            # IDs match ignoring case; the response is stored as Engagements spells them (as first
+            # stored: a later return that spells a stored key differently does not respell it).
+            values.update(contract_id=contract.id, package_id=spelling[0], participant_id=spelling[1])
+            plan.rows.append(RowPlan(excel_row, values))
 
 
 def _unit_key(contract_id: int, package_id: str | None, participant_id: str | None) -> tuple:
@@ -668,32 +668,32 @@ def _stored_units(session: Session, contract_ids: set[int]) -> dict[tuple, tuple
 
 
 def _validate_finance(context: _Context, located: _Located, parsed, plan: SheetPlan, label: str | None) -> None:
+    """Every error of a row is said: a quarter in another year than the financial year and a heading
+    not in the pricing schedule are two errors of one row."""
     line_counter: dict[tuple, int] = defaultdict(int)
+    name = located.sheet.name
     for excel_row, values in parsed:
         contract = _row_contract(context, located, label, excel_row, values)
-        if contract is None or "invoice_ref" not in values:
-            continue
-        line_counter[(contract.id, values["invoice_ref"])] += 1
-        if values.get("line") is None:
-            values["line"] = line_counter[(contract.id, values["invoice_ref"])]
-        quarter = values.pop("quarter", None)
-        if quarter is None:
-            continue
+        ok = contract is not None and "invoice_ref" in values  # a blank invoice reference is said already
+        if ok:
+            line_counter[(contract.id, values["invoice_ref"])] += 1
+            if values.get("line") is None:
+                values["line"] = line_counter[(contract.id, values["invoice_ref"])]
+        quarter = values.pop("quarter", None)  # None: blank or unreadable, said already
         year = values.get("financial_year")
-        if year and quarter.financial_year and year != quarter.financial_year:
-            context.problem(located.sheet.name, excel_row, located.headers["quarter"],
+        if quarter is None:
+            ok = False
+        elif year and quarter.financial_year and year != quarter.financial_year:
+            context.problem(name, excel_row, located.headers["quarter"],
                             f"the quarter is in {quarter.financial_year} but the financial year says {year}")
-            continue
-        year = year or quarter.financial_year
-        if not year and (located.sheet.name, excel_row, "financial_year") in context.unreadable:
-            continue  # its error is said already
-        if not year:
-            context.problem(located.sheet.name, excel_row, located.headers.get("financial_year", "Financial year"),
-                            "'Financial year' is required unless 'Quarter' is the quarter's end date")
-            continue
-        values.update(financial_year=year, quarter=quarter.quarter)
+            ok = False
+        elif not (year or quarter.financial_year):
+            if (name, excel_row, "financial_year") not in context.unreadable:  # else its error is said already
+                context.problem(name, excel_row, located.headers.get("financial_year", "Financial year"),
+                                "'Financial year' is required unless 'Quarter' is the quarter's end date")
+            ok = False
         heading = values.get("heading")
-        if heading is not None:
+        if contract is not None and heading is not None:
             known = context.headings(contract)
             canonical = known.get(heading_key(heading))
             if canonical is None:
@@ -701,12 +701,15 @@ def _validate_finance(context: _Context, located: _Located, parsed, plan: SheetP
                 hint = f": did you mean {' or '.join(close)}?" if close else (
                     f": the pricing schedule's headings are {', '.join(sorted(known.values()))}" if known
                     else ": import the contract's pricing schedule first")
-                context.problem(located.sheet.name, excel_row, located.headers["heading"],
+                context.problem(name, excel_row, located.headers["heading"],
                                 f"'{heading}' is not an expenditure heading of {contract.reference}'s pricing schedule{hint}")
-                continue
-            values["heading"] = canonical
-        values.update(contract_id=contract.id, source_file=context.file_name[:260], source_row=excel_row)
-        plan.rows.append(RowPlan(excel_row, values))
+                ok = False
+            else:
+                values["heading"] = canonical
+        if ok:
+            values.update(financial_year=year or quarter.financial_year, quarter=quarter.quarter,
+                          contract_id=contract.id, source_file=context.file_name[:260], source_row=excel_row)
+            plan.rows.append(RowPlan(excel_row, values))
 
 
 def _validate_part_a(context: _Context, located: _Located, plan: SheetPlan, label: str | None) -> None:
