@@ -88,12 +88,14 @@ ENTRIES: tuple[Entry, ...] = (
         kind=KIND_KPI,
         name="KPI 1: leaders more confident after one-to-one support",
         definition=(
-            "Of the leaders whose one-to-one support package has ended and whose follow-up can be "
-            "counted, the share who rated their confidence higher at follow-up than at baseline and "
-            "said they can demonstrate the impact. Rate = met / eligible, where eligible = met + not "
-            "met + no baseline + no response (pending and in-progress participants are left out). "
-            "The rate is shown with its 95 % Wilson score interval against the contract's target "
-            "(75 % unless the contract register says otherwise)."
+            "Of the leaders whose one-to-one support package has ended and whose three-month follow-up "
+            "window has closed or who have already answered the follow-up, the share who rated their "
+            "confidence higher at follow-up than at baseline and said they can demonstrate the impact. "
+            "A leader whose window closed with no follow-up counts as not meeting it ('No response'). "
+            "Rate = met / eligible, where eligible = met + not met + no baseline + no response (pending "
+            "and in-progress participants are left out). "
+            "The rate is shown with its 95 % Wilson score interval against the contract's target: the "
+            "'KPI target' of the contract register, or 75 % when that is blank."
         ),
         contract_wording=KPI_WORDING,
         small_numbers=SMALL_RATES + " With no eligible participants the rate is 'no data', never 0 % or 100 %.",
@@ -106,7 +108,8 @@ ENTRIES: tuple[Entry, ...] = (
         definition=(
             "The same rule as KPI 1 for each person in a group support package (e.g. a cabinet or a "
             "scrutiny committee): one unit per participant per package. Rate = met / eligible with "
-            "its 95 % Wilson score interval against the contract's target (75 % by default)."
+            "its 95 % Wilson score interval against the contract's target (the contract register's "
+            "'KPI target', or 75 % when that is blank)."
         ),
         contract_wording=KPI_WORDING,
         small_numbers=SMALL_RATES + " With no eligible participants the rate is 'no data', never 0 % or 100 %.",
@@ -225,7 +228,8 @@ ENTRIES: tuple[Entry, ...] = (
             "An LA is supported in a financial year (April to March) for a support type when at least one "
             "package of that type in that LA was active in the year: it started on or before the as-of date "
             "and by the year's end, and it had not ended before the year began. The count of distinct LAs is "
-            "compared with the contract's minimum (15 LAs per year per support type in the contracts). "
+            "compared with the contract's own minimum, its 'Minimum LAs per year' in the contract register "
+            "(15 for the leadership contract); a contract with none there has no minimum. "
             "Per region, supported LAs are shown against all the LAs that existed in the region that year."
         ),
         contract_wording=None,
@@ -254,8 +258,8 @@ ENTRIES: tuple[Entry, ...] = (
         caveats=(
             "'At package start' means the latest Ofsted judgement or LA status record dated on or before the "
             "package's start date. An LA with no record then is counted as not in priority and listed.",
-            "Ofsted ILACS judgements start in January 2018; an LA with no row before a date was not inspected "
-            "in this file, which is not the same as 'not inspected'.",
+            "Ofsted ILACS judgements start in January 2018. An LA with no judgement on record before a date "
+            "has no known judgement then, shown as 'Not known' (which is not Ofsted's 'Not inspected').",
             "'Requires improvement to be good' is shown as 'Requires improvement'.",
         ),
     ),

@@ -160,8 +160,10 @@ burden to fix.
 
 **Content that's not within the scope of the accessibility regulations**
 
-Files that users upload (contract registers, pricing schedules and quarterly
-returns) are the suppliers' spreadsheets and are not published by this service.
+Files that users upload (contract registers, pricing schedules, quarterly
+returns and LA status workbooks) are not published by this service. Quarterly
+returns come from suppliers; the other workbooks are kept by the Department's
+own contract managers.
 """
 )
 
