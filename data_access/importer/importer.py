@@ -565,9 +565,9 @@ def _validate_day_rates(context: _Context, located: _Located, parsed, plan: Shee
 def _validate_engagements(context: _Context, located: _Located, parsed, plan: SheetPlan, label: str | None) -> None:
     for excel_row, values in parsed:
         contract = _row_contract(context, located, label, excel_row, values)
-        if contract is not None:  # so a survey response of a row with errors is told so (see _validate_survey)
-            context.engagement_rows[_unit_key(contract.id, values.get("package_id"), values.get("participant_id"))] = (
-                excel_row)
+        unit = None if contract is None else _unit_key(contract.id, values.get("package_id"), values.get("participant_id"))
+        if unit is not None:  # so a survey response of a row with errors is told so (see _validate_survey)
+            context.engagement_rows[unit] = excel_row
         if "la" not in values or "start_date" not in values:
             if "la" in values:  # the start date has an error: still say whether the LA is known at all
                 _match_la(context, located, excel_row, values, None)
@@ -582,8 +582,7 @@ def _validate_engagements(context: _Context, located: _Located, parsed, plan: Sh
         if contract is None or la_code is None:
             continue
         values.update(contract_id=contract.id, la_code=la_code)
-        context.file_engagements[_unit_key(contract.id, values.get("package_id"), values.get("participant_id"))] = (
-            values.get("package_id"), values.get("participant_id"))
+        context.file_engagements[unit] = (values.get("package_id"), values.get("participant_id"))
         plan.rows.append(RowPlan(excel_row, values))
     _flag_short_packages(context, plan)
 
