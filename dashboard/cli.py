@@ -3,7 +3,7 @@
     python -m dashboard kpis --json [--as-of YYYY-MM-DD] [--contract REF] [--db URL]
     python -m dashboard board-pack --as-of YYYY-MM-DD --out FILE.xlsx [--db URL]
 
-Exit codes: 0 done; 2 bad command line or unreadable database.
+Exit codes: 0 done; 2 bad command line (an unknown ``--contract`` too) or unreadable database.
 """
 
 from __future__ import annotations
@@ -47,10 +47,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def run_kpis(arguments: argparse.Namespace) -> int:
     from data_access.db import ready_engine
-    from data_access.queries import summary
+    from data_access.queries import UnknownContract, summary
 
     engine = ready_engine(arguments.db)
-    result = summary(engine, arguments.as_of or date.today(), arguments.contract)
+    try:
+        result = summary(engine, arguments.as_of or date.today(), arguments.contract)
+    except UnknownContract as error:  # a bad command line: exit 2, as a mistyped option does
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     try:
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
         sys.stdout.flush()

@@ -46,10 +46,20 @@ def load(engine: Engine, scope: Scope = repositories.EVERYTHING) -> OversightDat
         )
 
 
+class UnknownContract(LookupError):
+    """The contract asked for is not in the register; the message names the known ones."""
+
+
 def summary(engine: Engine, as_of: date, contract: str | None = None) -> dict[str, Any]:
-    """The JSON summary of cli.md for every contract, or one."""
+    """The JSON summary of cli.md for every contract, or one (its reference in any case);
+    raises ``UnknownContract`` for a reference the register does not hold."""
     scope = Scope(contracts=(contract,)) if contract else repositories.EVERYTHING
     data = load(engine, scope)
+    if contract and not data.contracts:
+        with Session(engine) as session:
+            known = sorted(terms.reference for terms in repositories.contracts(session))
+        raise UnknownContract(f"unknown contract '{contract}': "
+                              + (f"known contracts are {', '.join(known)}" if known else "no contract is registered yet"))
     return build_summary(as_of, data.contracts, data.units, data.responses, data.allocations, data.invoice_lines, data.las)
 
 

@@ -7,6 +7,7 @@ unreadable database.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -148,6 +149,21 @@ def test_bad_command_line_exit_2(arguments, tmp_path):
     assert result.returncode == 2
     assert result.stdout == ""
     assert "error:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_kpis_for_an_unknown_contract_exit_2_naming_the_known_ones(engine, url, tmp_path):
+    """A mistyped --contract is a bad command line, not an empty summary; any case of a known one works."""
+    assert cli("import", write(tmp_path, "register.xlsx", register()), url=url).returncode == 0
+
+    def kpis(contract: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "dashboard", "kpis", "--json", "--contract", contract, "--db", url],
+                              capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120)
+
+    mistyped = kpis("CON-9")
+    assert mistyped.returncode == 2 and mistyped.stdout == ""
+    assert mistyped.stderr.startswith("error: unknown contract 'CON-9': known contracts are CON-1")
+    known = kpis("con-1")
+    assert known.returncode == 0 and json.loads(known.stdout)["as_of"], known.stderr
 
 
 def _unreadable_urls(tmp_path: Path) -> dict[str, str]:
