@@ -17,6 +17,22 @@ from functools import lru_cache
 
 FY_START_MONTH = 4  # April
 
+# The dates the dashboard reads and works with: far wider than any contract, and far enough from
+# the end of Python's calendar (year 9999) that a window's "+3 months", a FY's end and a quarter's
+# deadline always exist. A date outside them in a file is an error, not a crash.
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2199, 12, 31)
+
+
+def within_range(d: date) -> bool:
+    """Whether ``d`` is a date the dashboard works with (``EARLIEST`` to ``LATEST``)."""
+    return EARLIEST <= d <= LATEST
+
+
+def range_text() -> str:
+    """The dates the dashboard works with, as messages say them."""
+    return f"from {EARLIEST:%d/%m/%Y} to {LATEST:%d/%m/%Y}"
+
 # Accepted spellings (case-insensitive, surrounding spaces ignored):
 #   2021-22, 2021/22, 2021-2022, FY 2021-22, FY21/22, FY2021/22,
 #   Financial year 2021-22, Year 1 (2021-22), 2021 to 2022, 2021–22 (dashes).
@@ -141,6 +157,8 @@ def parse_financial_year(text: str) -> str:
         raise ValueError(
             f"not a financial year: {text!r} (the second year must follow the first)"
         )
+    if not EARLIEST.year <= first_year <= LATEST.year:
+        raise ValueError(f"not a financial year: {text!r} (financial years {range_text()})")
     return _fy_text(first_year)
 
 

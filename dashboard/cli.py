@@ -13,6 +13,7 @@ import json
 import sys
 from datetime import date
 
+from dashboard import calendar
 from data_access.db import DatabaseUnavailable
 
 
@@ -25,9 +26,12 @@ class _Parser(argparse.ArgumentParser):
 
 def _as_of(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        found = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got '{text}'") from None
+    if not calendar.within_range(found):
+        raise argparse.ArgumentTypeError(f"expected a date {calendar.range_text()}, got '{text}'")
+    return found
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -66,7 +70,11 @@ def run_kpis(arguments: argparse.Namespace) -> int:
 def run_board_pack(arguments: argparse.Namespace) -> int:
     from dashboard.board_pack import write_board_pack_from_database
 
-    write_board_pack_from_database(arguments.db, arguments.as_of or date.today(), arguments.out)
+    try:
+        write_board_pack_from_database(arguments.db, arguments.as_of or date.today(), arguments.out)
+    except OSError as error:  # e.g. a folder that does not exist, or --out naming a folder
+        print(f"error: cannot write {arguments.out}: {error.strerror or error}", file=sys.stderr)
+        return 2
     print(f"wrote {arguments.out}")
     return 0
 

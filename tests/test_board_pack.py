@@ -172,3 +172,21 @@ def test_command_line(small_db_url, tmp_path):  # noqa: F811
     )
     assert result.returncode == 0, result.stderr
     assert out.exists() and openpyxl.load_workbook(out)["Cover"]["B4"].value.date() == AS_OF
+
+
+@pytest.mark.parametrize("where", ["no-such-folder/pack.xlsx", "."])
+def test_command_line_cannot_write_there_exit_2_not_a_traceback(small_db_url, tmp_path, where):  # noqa: F811
+    out = tmp_path / where
+    result = subprocess.run([sys.executable, "-m", "dashboard", "board-pack", "--out", str(out), "--db", small_db_url],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"error: cannot write {out}: ")
+
+
+@pytest.mark.parametrize("as_of", ["9999-12-31", "0001-01-01"])
+def test_command_line_as_of_outside_the_dashboards_dates_exit_2(small_db_url, tmp_path, as_of):  # noqa: F811
+    for command in (["kpis", "--json"], ["board-pack", "--out", str(tmp_path / "pack.xlsx")]):
+        result = subprocess.run([sys.executable, "-m", "dashboard", *command, "--as-of", as_of, "--db", small_db_url],
+                                cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 2 and "expected a date from 01/01/1900 to 31/12/2199" in result.stderr
+

@@ -128,7 +128,7 @@ def test_check_excel_error_passes_ordinary_values():
         (1, date(1900, 1, 1)),
         (59, date(1900, 2, 28)),
         (61, date(1900, 3, 1)),
-        (2958465, date(9999, 12, 31)),
+        (109574, date(2199, 12, 31)),  # the last date the dashboard works with
     ],
 )
 def test_parse_date(value, expected):
@@ -159,6 +159,8 @@ def test_parse_date(value, expected):
         (0.5, "an Excel date number must be from 1 to 2958465"),
         ("0", "an Excel date number must be from 1 to 2958465"),
         (2958466, "an Excel date number must be from 1 to 2958465"),
+        (2958465, "dates must be from 01/01/1900 to 31/12/2199"),  # 31/12/9999: Excel's, not the dashboard's
+        (109575, "dates must be from 01/01/1900 to 31/12/2199"),
         (60, "29/02/1900, which did not exist"),
         (True, "expected a date such as 31/03/2022, got TRUE"),
         (False, "expected a date"),

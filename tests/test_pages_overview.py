@@ -196,3 +196,13 @@ def test_overdue_milestones_are_said_on_the_overview(app, records):
     assert len(warnings) == 1 and warnings[0].startswith(f"{len(overdue)} milestone")
     assert all(m.name in warnings[0] for m in overdue)
     assert not [w.value for w in app(as_of="2019-01-01").warning if "overdue" in w.value]
+
+
+@pytest.mark.parametrize("as_of", ["9999-12-31", "0001-01-01"])
+def test_an_as_of_date_the_dashboard_cannot_work_with_is_said_not_a_crash(open_page, as_of):
+    """A bookmarked link with a date at the ends of the calendar: today is used, and the page says so."""
+    at = open_page(None, as_of=as_of)
+    assert not at.exception
+    assert any(f"The as-of date '{as_of}' in the address is not one the dashboard works with" in w.value
+               for w in at.warning)
+

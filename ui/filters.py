@@ -12,6 +12,7 @@ from datetime import date
 
 import streamlit as st
 
+from dashboard import calendar
 from dashboard.access import Viewer, visible_contracts
 from data_access.repositories import Scope
 
@@ -64,10 +65,15 @@ def _from_params() -> dict[str, str]:
 
 def _parse_date(text: str) -> date | None:
     try:
-        return date.fromisoformat(text) if text else None
+        found = date.fromisoformat(text) if text else None
     except ValueError:
         st.warning(f"The as-of date '{text}' in the address is not a date (YYYY-MM-DD); today is used.")
         return None
+    if found is not None and not calendar.within_range(found):
+        st.warning(f"The as-of date '{text}' in the address is not one the dashboard works with (dates "
+                   f"{calendar.range_text()}); today is used.")
+        return None
+    return found
 
 
 def current_filters() -> Filters:
@@ -164,6 +170,7 @@ def filter_sidebar(
     if "as_of" in show:
         as_of = st.sidebar.date_input(
             "Figures as of", value=current.as_of_date, format="DD/MM/YYYY", key="filter_as_of",
+            min_value=calendar.EARLIEST, max_value=calendar.LATEST,
             help="Nothing dated after this date counts.",
         )
         if as_of == date.today():

@@ -393,6 +393,8 @@ def _month(text: str) -> int | None:
 
 
 def _real_date(original: str, year: int, month: int, day: int) -> date:
+    if not fy_calendar.EARLIEST.year <= year <= fy_calendar.LATEST.year:
+        raise _fail(_DATE_EXAMPLE, original, f"dates must be {fy_calendar.range_text()}")
     if not 1 <= month <= 12:
         raise _fail(f"a real date such as 31/03/{year}", original, f"there is no month {month}")
     last_day = calendar.monthrange(year, month)[1]
@@ -435,6 +437,14 @@ def parse_date(value: Any, date_1904: bool = False) -> date | None:
     value = _start(value)
     if value is None:
         return None
+    found = _date_of(value, date_1904)
+    if not fy_calendar.within_range(found):
+        raise _fail(_DATE_EXAMPLE, value, f"dates must be {fy_calendar.range_text()}")
+    return found
+
+
+def _date_of(value: Any, date_1904: bool) -> date:
+    """The date a non-blank cell holds, in any of ``parse_date``'s forms."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
