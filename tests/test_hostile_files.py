@@ -381,6 +381,55 @@ def test_values_too_big_for_their_column_are_row_errors_on_every_backend(seeded,
     assert f"big.xlsx:{kind.capitalize()}:2:{column}: " in message and ("too large" in message or "characters long" in message)
 
 
+@pytest.mark.parametrize("kind, override, column", [
+    ("engagements", {"Start date": "01/01/0000"}, "Start date"),  # year 0: no such date in Python
+    ("engagements", {"End date": date(9999, 12, 31)}, "End date"),  # its "+3 months" would not exist
+    ("engagements", {"End date": 2958465}, "End date"),  # 31/12/9999 as an Excel date number
+    ("contracts", {"Extension up to": "1 Apr 9999"}, "Extension up to"),  # its deadlines would not exist
+    ("finance", {"Invoice date": "31/12/1899"}, "Invoice date"),
+])
+def test_dates_outside_the_dashboards_range_are_row_errors_not_crashes(seeded, kind, override, column):
+    """Dates from 01/01/1900 to 31/12/2199: a date nearer the end of the calendar made the figures
+    crash once it was stored (the window's end, the FY's end or a deadline past year 9999)."""
+    message = refused(seeded, "far.xlsx", wb.xlsx(wb.one_row(kind, override)))
+    assert f"far.xlsx:{kind.capitalize()}:" in message and f":{column}: " in message
+    assert "dates must be from 01/01/1900 to 31/12/2199" in message
+
+
+@pytest.mark.parametrize("year", ["0000-01", "0999-00", "2200-01"])
+def test_financial_years_outside_the_dashboards_range_are_row_errors(seeded, year):
+    message = refused(seeded, "fy.xlsx", wb.xlsx(wb.one_row("finance", {"Financial year": year})))
+    assert ":Financial year: expected a financial year" in message
+
+
+@pytest.mark.parametrize("file_name, contract, stored", [
+    ("reg\udcff.xlsx", None, "reg?.xlsx"),  # an undecodable byte of a command-line file name
+    ("reg\x00.xlsx", None, "reg.xlsx"),  # PostgreSQL text cannot hold NUL
+    ("return.xlsx", "CON-1\x00", "return.xlsx"),
+])
+def test_file_names_and_contract_options_the_database_cannot_hold_are_made_storable(seeded, file_name, contract,
+                                                                                    stored):
+    outcome = import_file(seeded, file_name, wb.xlsx(wb.quarterly_return(engagements=[wb.engagement_row()])),
+                          "hostile", contract=contract)
+    assert outcome.plan.ok and outcome.import_id, [str(problem) for problem in outcome.plan.errors]
+    with seeded.connect() as connection:
+        assert connection.execute(text("SELECT file_name FROM imports WHERE id = :i"),
+                                  {"i": outcome.import_id}).scalar() == stored
+
+
+def test_an_la_on_two_la_status_tabs_is_one_history_not_a_clash(seeded):
+    """Two LA status tabs naming Sefton were checked apart, then clashed in the database ("try again")."""
+    data = wb.xlsx(wb.SheetSpec("LA status", [wb.la_status_row()]),
+                   wb.SheetSpec("LA status March", [wb.la_status_row({"ILACS judgement": "Inadequate"})]))
+    outcome = import_file(seeded, "status.xlsx", data, "hostile")
+    assert outcome.plan.ok and outcome.import_id, [str(problem) for problem in outcome.plan.errors]
+    with seeded.connect() as connection:
+        latest = connection.execute(text(
+            "SELECT ilacs_judgement FROM la_status WHERE la_code = 'E08000014' AND source = 'import' "
+            "ORDER BY effective_date DESC, id DESC")).scalars().first()
+    assert latest == "Inadequate"  # the last tab's row is the LA's current status
+
+
 def test_an_overlong_file_name_and_contract_label_are_still_logged(engine):
     name = "r" * 300 + ".xlsx"
     data = wb.xlsx([wb.part_a_sheet(contract="C" * 100)])

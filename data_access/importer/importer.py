@@ -881,6 +881,7 @@ def _key_part(value: Any) -> Any:
 
 def plan_import(session: Session, file_name: str, data: bytes, contract_option: str | None = None) -> ImportPlan:
     """Read and validate ``data``; work out every change. Writes nothing."""
+    file_name, contract_option = _storable(file_name), _storable(contract_option)
     plan = ImportPlan(file_name, hashlib.sha256(data).hexdigest(), len(data))
     context = _Context(session, file_name, contract_option)
     try:
@@ -943,6 +944,15 @@ def plan_import(session: Session, file_name: str, data: bytes, contract_option: 
     if plan.ok:
         _work_out_changes(session, plan)
     return plan
+
+
+def _storable(text: str | None) -> str | None:
+    """Text a database column can hold, as the import history keeps file names and contract options:
+    a NUL (which PostgreSQL refuses) is dropped, and what is not Unicode (an undecodable byte of a
+    file name on the command line) becomes '?'."""
+    if text is None:
+        return None
+    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
 
 
 def _only_contract(context: _Context, plan: ImportPlan) -> str | None:
@@ -1012,13 +1022,16 @@ def _work_out_changes(session: Session, plan: ImportPlan) -> None:
     # a stored row of a cumulative kind is missing from this return when no sheet of its kind has it
     stored_of_kind: dict[str, dict[int, Any]] = defaultdict(dict)
     seen: dict[str, set[int]] = defaultdict(set)
+    status_sheets = [sheet for sheet in plan.sheets if sheet.kind == "la_status"]
+    if status_sheets:  # one history: an LA on two LA status tabs is one LA
+        together = SheetPlan("", "la_status", "", rows=[row for sheet in status_sheets for row in sheet.rows])
+        _la_status_changes(status_sheets, _existing_rows(session, together, models.LAStatus))
     for sheet in plan.sheets:
+        if sheet.kind == "la_status":
+            continue
         model = _MODELS[sheet.kind]
         key_fields = _MODEL_KEYS[sheet.kind]
         existing = _existing_rows(session, sheet, model)
-        if sheet.kind == "la_status":
-            _la_status_changes(sheet, existing)
-            continue
         table = model.__table__
         columns = list(table.columns.keys())  # stored rows are read by position (see _getters)
         key_at, id_at = [columns.index(name) for name in key_fields], columns.index("id")
@@ -1069,13 +1082,13 @@ def _same_status(before: dict[str, Any], values: dict[str, Any]) -> bool:
     return all(_same(before.get(name), values.get(name)) for name in _STATUS_FIELDS)
 
 
-def _la_status_changes(sheet: SheetPlan, existing: list[models.LAStatus]) -> None:
+def _la_status_changes(sheets: list[SheetPlan], existing: list[models.LAStatus]) -> None:
     """LA status keeps its history: a changed status is a new record, never an overwrite.
 
-    An LA's last row in the file is its current status: unchanged if equal to the LA's
-    latest record; otherwise a new record from its ILACS date when that is after the latest
-    record, else from today (a second change on the same day corrects today's record).
-    The LA's earlier rows in the file are history, recorded on their own dates.
+    An LA's last row in the file (its LA status sheets in order) is its current status: unchanged
+    if equal to the LA's latest record; otherwise a new record from its ILACS date when that is
+    after the latest record, else from today (a second change on the same day corrects today's
+    record). The LA's earlier rows in the file are history, recorded on their own dates.
     """
     today = date.today()
     by_key: dict[tuple[str, date], Any] = {(row.la_code, row.effective_date): row for row in existing}
@@ -1083,8 +1096,9 @@ def _la_status_changes(sheet: SheetPlan, existing: list[models.LAStatus]) -> Non
     for stored in sorted(existing, key=lambda row: (row.effective_date, row.id)):
         latest[stored.la_code] = (stored.effective_date, _row_values(stored, _STATUS_FIELDS), stored.id)
     planned: dict[tuple[str, date], RowPlan] = {}
-    last = {row.values["la_code"]: position for position, row in enumerate(sheet.rows)}
-    for position, row in enumerate(sheet.rows):
+    rows = [row for sheet in sheets for row in sheet.rows]
+    last = {row.values["la_code"]: position for position, row in enumerate(rows)}
+    for position, row in enumerate(rows):
         la_code, effective = row.values["la_code"], row.values["effective_date"]
         current = latest.get(la_code)
         if last[la_code] == position and current is not None:
@@ -1107,9 +1121,9 @@ def _la_status_changes(sheet: SheetPlan, existing: list[models.LAStatus]) -> Non
         planned[(la_code, effective)] = row
         if current is None or effective >= current[0]:
             latest[la_code] = (effective, {name: row.values.get(name) for name in _STATUS_FIELDS}, row.existing_id)
-    replaced = [row for row in sheet.rows if not row.action]
-    sheet.rows = [row for row in sheet.rows if row.action]
-    sheet.skipped += len(replaced)
+    for sheet in sheets:  # rows a later row of the file replaced
+        sheet.skipped += sum(1 for row in sheet.rows if not row.action)
+        sheet.rows = [row for row in sheet.rows if row.action]
 
 
 def _existing_rows(session: Session, sheet: SheetPlan, model: type[models.Base]) -> list[Any]:
