@@ -141,6 +141,7 @@ def summary_lines(plan: ImportPlan, dry_run: bool = False) -> list[str]:
             f"{plan.file_name}:{sheet.sheet}: {sheet.count('insert')} inserted, {sheet.count('update')} updated, "
             f"{sheet.count('unchanged')} unchanged, {sheet.skipped} skipped, {len(sheet.flags)} flags"
             + (f", {len(sheet.vanished)} no longer in this return (kept, flagged)" if sheet.vanished else "")
+            + (f", {len(sheet.removed)} removed (no longer in the pricing schedule)" if sheet.removed else "")
         )
     for flag in plan.flags:
         lines.append(f"{plan.file_name}: flag: {flag}")

@@ -2,9 +2,10 @@
 
 Every row an import wrote has a ``RowChange``: ``before`` is ``None`` for a row it
 inserted, else the stored values it replaced; ``after`` is what it wrote (for an inserted
-row only its key, contract and source file and row: the row itself holds the rest). ``undo_import`` deletes the rows the
-import inserted and puts the replaced values back, in one transaction the caller
-owns, then marks the import ``undone``.
+row only its key, contract and source file and row: the row itself holds the rest), or
+``None`` for a row it removed (an allocation a revised pricing schedule no longer has).
+``undo_import`` deletes the rows the import inserted, puts back the rows it removed and the
+values it replaced, in one transaction the caller owns, then marks the import ``undone``.
 
 An import can only be undone while no later, not-undone import depends on it:
 one that changed the same rows, or wrote rows that need a row this import
@@ -24,7 +25,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Numeric, delete, func, select, update
+from sqlalchemy import Date, DateTime, Numeric, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from dashboard.access import ADMIN, Viewer, may_upload
@@ -96,6 +97,7 @@ def _dependants(session: Session, import_id: int, inserted: dict[str, list[int]]
         rows = list(session.scalars(select(S.id).join(E, (E.contract_id == S.contract_id) & (E.package_id == S.package_id)
                                                       & (E.participant_id == S.participant_id)).where(E.id.in_(chunk))))
         found |= _importers_of_rows(session, "survey_responses", rows)
+    found |= _readders(session, import_id)
     allocation_ids = inserted.get("allocations", [])
     if allocation_ids:
         A, L = models.Allocation, models.InvoiceLine
@@ -108,6 +110,22 @@ def _dependants(session: Session, import_id: int, inserted: dict[str, list[int]]
                 L.contract_id.in_({c for c, _ in gone}))) if (c, heading_key(h)) in gone]
             found |= _importers_of_rows(session, "invoice_lines", lines)
     return found
+
+
+def _readders(session: Session, import_id: int) -> set[int]:
+    """Later imports that wrote an allocation again after this import removed it, or took its id
+    (SQLite hands out the largest id again): putting the removed row back would clash."""
+    A = models.Allocation
+    removed = {change.row_id: change.before for change in _changes(session, import_id)
+               if change.table_name == "allocations" and change.after is None and change.before}
+    if not removed:
+        return set()
+    keys = {(item["contract_id"], heading_key(item["heading"]), item["financial_year"]) for item in removed.values()}
+    again = [row_id for row_id, contract_id, heading, year in session.execute(select(
+        A.id, A.contract_id, A.heading, A.financial_year).where(
+        A.contract_id.in_({key[0] for key in keys}) | A.id.in_(list(removed))))
+        if row_id in removed or (contract_id, heading_key(heading), year) in keys]
+    return {writer for writer in _importers_of_rows(session, "allocations", again) if writer > import_id}
 
 
 def _describe(session: Session, ids: set[int]) -> list[dict[str, Any]]:
@@ -142,7 +160,7 @@ def contracts_of_import(session: Session, import_id: int) -> set[str]:
         if change.table_name == "contracts":
             ids.add(change.row_id)
             continue
-        values = change.after or {}
+        values = change.after or change.before or {}
         if isinstance(values.get("contract_id"), int):
             ids.add(values["contract_id"])
         elif change.table_name in _CONTRACT_TABLES:
@@ -237,6 +255,10 @@ def undo_import(session: Session, import_id: int, actor: Viewer) -> UndoResult:
         if change.before is None:
             session.execute(delete(model).where(model.id == change.row_id))
             deleted += 1
+            continue
+        if change.after is None:  # a row the import removed: back as it was
+            session.execute(insert(model).values(id=change.row_id, **_from_json(model, change.before)))
+            restored += 1
             continue
         values = _from_json(model, change.before)
         if set(change.before) - _FLAG_ONLY:  # the import rewrote the row: give back its earlier writer

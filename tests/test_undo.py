@@ -125,6 +125,51 @@ def test_rows_that_need_an_inserted_contract_block_undoing_the_register(contract
     assert all(rows == [] for name, rows in snapshot(engine).items() if name != "la_status")
 
 
+def revised_schedule():
+    """The pricing schedule with 'Travel and subsistence' and the 2023-24 column taken out."""
+    years = ("2021-22", "2022-23")
+    return wb.pricing_schedule(wb.part_a_sheet({"Peer mentors": [100_000, 100_000],
+                                                "Programme management": [200_000, 250_000]}, years))
+
+
+def finance_keys(engine) -> list[tuple]:
+    return [(item["financial_year"], item["heading"], item["allocated"]) for item in summary(engine, AS_OF)["finance"]]
+
+
+def test_a_revised_schedule_removes_the_allocations_it_no_longer_has_and_says_so(contract_engine):
+    """Allocations come from the contract's pricing schedule: after a revision, the figures are the
+    revised schedule's alone, as if it had been the only one imported; the removal is flagged."""
+    engine = contract_engine
+    outcome = import_file(engine, "pricing-v2.xlsx", wb.xlsx(revised_schedule()), "loader@example.gov.uk")
+    assert outcome.plan.ok, [str(p) for p in outcome.plan.errors]
+    (part_a,) = [sheet for sheet in outcome.plan.sheets if sheet.kind == "allocations"]
+    assert len(part_a.removed) == 5  # Travel in three years, and the other two headings' 2023-24
+    assert "Part A: Travel and subsistence 2021-22 of CON-1 is no longer in the pricing schedule; its allocation " \
+           "of £300,000.00 is removed" in part_a.flags
+    assert finance_keys(engine) == [
+        ("2021-22", "Peer mentors", 100000.0), ("2021-22", "Programme management", 200000.0),
+        ("2022-23", "Peer mentors", 100000.0), ("2022-23", "Programme management", 250000.0)]
+
+
+def test_undoing_a_revised_schedule_puts_the_removed_allocations_back(contract_engine):
+    engine = contract_engine
+    before, figures = snapshot(engine), summary(engine, AS_OF)
+    revision = load(engine, "pricing-v2.xlsx", revised_schedule())
+    assert snapshot(engine) != before
+    undo(engine, revision)
+    assert snapshot(engine) == before and summary(engine, AS_OF) == figures  # ids and import ids too
+
+
+def test_an_allocation_written_again_after_its_removal_blocks_undoing_the_removal(contract_engine):
+    engine = contract_engine
+    revision = load(engine, "pricing-v2.xlsx", revised_schedule())
+    again = load(engine, "pricing-v3.xlsx", wb.pricing_schedule())  # the first schedule once more
+    with Session(engine) as session:
+        assert [b["id"] for b in imports_blocking_undo(session, revision)] == [again]
+    undo(engine, again)
+    undo(engine, revision)
+
+
 def test_an_undone_import_cannot_be_undone_again_nor_a_rejected_one(contract_engine):
     engine = contract_engine
     first = load(engine, "return-q1.xlsx", first_return())

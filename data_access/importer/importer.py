@@ -19,7 +19,7 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import Integer, Numeric, String, Table, func, select, update
+from sqlalchemy import Integer, Numeric, String, Table, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from dashboard.finance import cap_for_level, heading_key
@@ -71,6 +71,7 @@ class SheetPlan:
     rows: list[RowPlan] = field(default_factory=list)
     skipped: int = 0  # blank and totals rows
     vanished: list[dict[str, Any]] = field(default_factory=list)  # stored rows missing from this return
+    removed: list[dict[str, Any]] = field(default_factory=list)  # stored allocations a revised schedule drops
     flags: list[str] = field(default_factory=list)
 
     def count(self, action: str) -> int:
@@ -989,6 +990,9 @@ _MODEL_KEYS: dict[str, tuple[str, ...]] = {
 }
 # Quarterly-return rows kept when a later return no longer lists them (flagged).
 _CUMULATIVE = {"engagements", "survey", "finance"}
+# A pricing schedule's Part A is the contract's whole schedule: a stored allocation of its contract that
+# a revised schedule no longer has (a heading or a year taken out) is removed, and flagged.
+_REPLACED = {"allocations"}
 _NOT_COMPARED = ("source_file", "source_row")
 
 
@@ -1037,7 +1041,7 @@ def _work_out_changes(session: Session, plan: ImportPlan) -> None:
         key_at, id_at = [columns.index(name) for name in key_fields], columns.index("id")
         missing_at = columns.index("missing_from_latest_return") if sheet.kind in _CUMULATIVE else None
         index = {tuple(_key_part(row[at]) for at in key_at): row for row in existing}
-        if sheet.kind in _CUMULATIVE:
+        if sheet.kind in _CUMULATIVE or sheet.kind in _REPLACED:
             stored_of_kind[sheet.kind].update((row[id_at], row) for row in existing)
         for row in sheet.rows:
             stored = index.get(tuple(_key_part(row.values.get(name)) for name in key_fields)) if index else None
@@ -1067,7 +1071,14 @@ def _work_out_changes(session: Session, plan: ImportPlan) -> None:
     for kind, stored_rows in stored_of_kind.items():
         sheet, key_fields = last_of_kind[kind], _MODEL_KEYS[kind]  # said once, on the kind's last sheet
         for stored in stored_rows.values():
-            if stored.id not in seen[kind]:
+            if stored.id in seen[kind]:
+                continue
+            if kind in _REPLACED:
+                sheet.removed.append(stored._asdict())
+                sheet.flags.append(
+                    f"{sheet.title}: {stored.heading} {stored.financial_year} of {references.get(stored.contract_id, '')} "
+                    f"is no longer in the pricing schedule; its allocation of £{stored.amount:,.2f} is removed")
+            else:
                 sheet.vanished.append({"id": stored.id, **{name: getattr(stored, name) for name in key_fields}})
         for item in sheet.vanished:
             key_text = ", ".join(str(item[name]) for name in key_fields if name != "contract_id")
@@ -1192,6 +1203,11 @@ def apply_plan(session: Session, plan: ImportPlan, imported_by: str) -> models.I
             session.execute(update(model), [{"id": row.existing_id, **row.values, "import_id": record.id} for row in updates])
             changes.extend({"import_id": record.id, "table_name": table, "row_id": row.existing_id,
                             "before": row.before, "after": dict(row.values)} for row in updates)
+        if sheet.removed:  # undo puts each back as it was, id and all
+            session.execute(delete(model).where(model.id.in_([item["id"] for item in sheet.removed])))
+            changes.extend({"import_id": record.id, "table_name": table, "row_id": item["id"],
+                            "before": {name: value for name, value in item.items() if name != "id"}, "after": None}
+                           for item in sheet.removed)
         if sheet.vanished:
             ids = [item["id"] for item in sheet.vanished]
             stale = session.execute(select(model.id).where(model.id.in_(ids), model.missing_from_latest_return.is_(False))).scalars().all()
@@ -1244,7 +1260,8 @@ def summary_of(plan: ImportPlan) -> dict[str, Any]:
         "sheets": [
             {"sheet": sheet.sheet, "kind": sheet.kind, "inserted": sheet.count("insert"),
              "updated": sheet.count("update"), "unchanged": sheet.count("unchanged"),
-             "skipped": sheet.skipped, "flags": len(sheet.flags), "vanished": len(sheet.vanished)}
+             "skipped": sheet.skipped, "flags": len(sheet.flags), "vanished": len(sheet.vanished),
+             "removed": len(sheet.removed)}
             for sheet in plan.sheets
         ],
         "ignored_sheets": plan.ignored_sheets,
