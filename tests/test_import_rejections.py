@@ -267,6 +267,18 @@ def test_unknown_contract_in_labelled_cell(db):
     assert re.search(r"unknown contract 'CON-12': did you mean (CON-1 or CON-2|CON-2 or CON-1)\?$", lines[0])
 
 
+@pytest.mark.parametrize("option, flagged", [("CON-2", True), ("con-1", False), (None, False)])
+def test_a_contract_option_the_file_overrides_is_flagged(db, option, flagged):
+    """The file's labelled cell wins over the contract chosen when importing; when the chosen one is
+    not used at all, the import says so instead of passing in silence."""
+    outcome = run_import(db, "return.xlsx", xlsx(quarterly_return(engagements=[engagement_row()], contract_label="CON-1")),
+                         contract=option, dry_run=True)
+    assert outcome.plan.ok, [str(p) for p in outcome.plan.errors]
+    said = [flag for flag in outcome.plan.flags if "was not used" in flag]
+    assert said == (["The contract chosen when importing, CON-2, was not used: the file names its own (CON-1)"]
+                    if flagged else [])
+
+
 def test_unknown_contract_option(db):
     lines = errors_of(db, quarterly_return(engagements=[engagement_row({"Contract reference": OMIT})]), contract="CON-3")
     assert len(lines) == 1 and "unknown contract 'CON-3': did you mean" in lines[0]

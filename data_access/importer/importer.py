@@ -939,12 +939,27 @@ def plan_import(session: Session, file_name: str, data: bytes, contract_option: 
     kinds = {item.schema.workbook_kind if item.schema else schemas.PRICING_SCHEDULE for item in located}
     plan.kind = kinds.pop() if len(kinds) == 1 else "mixed"
     plan.contract_reference = label or contract_option or _only_contract(context, plan)
+    _flag_contract_option_not_used(context, plan)
     # Errors in the order a person reads the workbook: sheet by sheet, row by row.
     sheet_order = {sheet.name: position for position, sheet in enumerate(workbook.sheets)}
     plan.errors.extend(sorted(context.errors, key=lambda problem: (sheet_order.get(problem.sheet, -1), problem.row or 0)))
     if plan.ok:
         _work_out_changes(session, plan)
     return plan
+
+
+def _flag_contract_option_not_used(context: _Context, plan: ImportPlan) -> None:
+    """The contract chosen when importing is only a default: a file that names its own contract (a
+    labelled cell or a Contract reference column) is read as it says. When no row took the chosen
+    contract, say so, so that a wrong file or a wrong choice does not pass unnoticed."""
+    chosen = context.contract(context.contract_option) if context.contract_option else None
+    used = {row.values.get("contract_id") for sheet in plan.sheets for row in sheet.rows
+            if isinstance(row.values.get("contract_id"), int)}  # a contract new in this file has no id yet
+    if chosen is None or not used or chosen.id in used:
+        return
+    names = sorted(c.reference for c in context.contracts.values() if c.id in used)
+    plan.sheets[0].flags.append(f"The contract chosen when importing, {chosen.reference}, was not used: the file "
+                                f"names its own ({', '.join(names)})")
 
 
 def _storable(text: str | None) -> str | None:
