@@ -157,8 +157,9 @@ def parse_financial_year(text: str) -> str:
         raise ValueError(
             f"not a financial year: {text!r} (the second year must follow the first)"
         )
-    if not EARLIEST.year <= first_year <= LATEST.year:
-        raise ValueError(f"not a financial year: {text!r} (financial years {range_text()})")
+    if not _first_year_of_date(EARLIEST) <= first_year <= _first_year_of_date(LATEST):
+        raise ValueError(f"not a financial year: {text!r} (financial years "
+                         f"{financial_year_of(EARLIEST)} to {financial_year_of(LATEST)})")
     return _fy_text(first_year)
 
 

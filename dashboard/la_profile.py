@@ -16,7 +16,7 @@ from datetime import date
 
 import pandas as pd
 
-from dashboard.calendar import add_months
+from dashboard.calendar import EARLIEST, LATEST, add_months
 from dashboard.charts import STATUS_LABELS
 from dashboard.coverage import LAIndex, is_live_on
 from dashboard.disclosure import rate_text
@@ -224,7 +224,10 @@ def month_named(text: str | None) -> date | None:
     match = _MONTH_PATTERN.search(text or "")
     if match is None:
         return None
-    return date(int(match.group(2)), MONTHS.index(match.group(1).lower()) + 1, 1)
+    year = int(match.group(2))
+    if not EARLIEST.year <= year <= LATEST.year:  # free text: "July 0000" names no month
+        return None
+    return date(year, MONTHS.index(match.group(1).lower()) + 1, 1)
 
 
 def _months_spanned(start: date, end: date) -> list[date]:

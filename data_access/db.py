@@ -45,12 +45,19 @@ def _json_value(value: Any) -> str:
     raise TypeError(f"a {type(value).__name__} cannot be stored as JSON")
 
 
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")  # readers never block an import
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    # SQLite's own lower() changes ASCII letters only, so 'ÉCOLE-1' and 'école-1' differed there
+    # and matched on PostgreSQL: references and codes match ignoring case the same way on both.
+    dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
 
 
 def make_engine(url: str | None = None) -> Engine:

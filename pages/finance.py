@@ -107,24 +107,28 @@ burn_contract = left.selectbox(
 )
 burn_data = context.oversight_data(Filters(contract=burn_contract).scope(viewer), within=scope)
 contract_years = _burn_years(burn_data, url, scope, version, as_of, burn_contract) or years
-default_year = filters.financial_year if filters.financial_year in contract_years else None
-if default_year is None:
-    started = [year for year in contract_years if year <= financial_year_of(as_of)]
-    default_year = started[-1] if started else contract_years[0]
-burn_year = right.selectbox("Financial year", contract_years, index=contract_years.index(default_year),
-                            key="finance_burn_fy")
-burn = _burn(burn_data, url, scope, version, as_of, burn_contract, burn_year)
-chart_with_table(
-    chart(burn_up_chart, burn.actual, burn.allocation, burn.forecast),
-    burn.table,
-    fv.burn_up_sentence(burn, burn_contract, burn_year, as_of),
-    key="finance_burn",
-    file_stem=f"burn_up_{burn_contract}_{burn_year}",
-)
-if not burn.forecast_table.empty:
-    with st.expander("Forecast table (a forecast, not actual spend)"):
-        st.dataframe(burn.forecast_table, hide_index=True, width="stretch",
-                     column_config={name: MONEY for name in burn.forecast_table.columns if "£" in name})
+if not contract_years:  # e.g. a contract register imported before its pricing schedule
+    empty_state(f"{burn_contract} has no allocation or spend yet, so there is no burn-up to draw: import its "
+                "pricing schedule.")
+else:
+    default_year = filters.financial_year if filters.financial_year in contract_years else None
+    if default_year is None:
+        started = [year for year in contract_years if year <= financial_year_of(as_of)]
+        default_year = started[-1] if started else contract_years[0]
+    burn_year = right.selectbox("Financial year", contract_years, index=contract_years.index(default_year),
+                                key="finance_burn_fy")
+    burn = _burn(burn_data, url, scope, version, as_of, burn_contract, burn_year)
+    chart_with_table(
+        chart(burn_up_chart, burn.actual, burn.allocation, burn.forecast),
+        burn.table,
+        fv.burn_up_sentence(burn, burn_contract, burn_year, as_of),
+        key="finance_burn",
+        file_stem=f"burn_up_{burn_contract}_{burn_year}",
+    )
+    if not burn.forecast_table.empty:
+        with st.expander("Forecast table (a forecast, not actual spend)"):
+            st.dataframe(burn.forecast_table, hide_index=True, width="stretch",
+                         column_config={name: MONEY for name in burn.forecast_table.columns if "£" in name})
 
 # --- Day rates ------------------------------------------------------------------------------
 st.header("Day rates against the caps")

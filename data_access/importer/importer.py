@@ -1258,7 +1258,7 @@ def _insert_rows(session: Session, model: type[models.Base], import_id: int, row
 
 
 def _contract_id(session: Session, reference: str) -> int:
-    return session.scalar(select(models.Contract.id).where(models.Contract.reference.ilike(reference)))
+    return session.scalar(select(models.Contract.id).where(func.lower(models.Contract.reference) == reference.lower()))
 
 
 def _resolve_new_contract_ids(session: Session, plan: ImportPlan) -> None:
