@@ -1,7 +1,7 @@
 """``python -m dashboard``: the dashboard's figures without a browser.
 
     python -m dashboard kpis --json [--as-of YYYY-MM-DD] [--contract REF] [--db URL]
-    python -m dashboard board-pack --as-of YYYY-MM-DD --out FILE.xlsx [--db URL]
+    python -m dashboard board-pack [--as-of YYYY-MM-DD] --out FILE.xlsx [--db URL]
 
 Exit codes: 0 done; 2 bad command line (an unknown ``--contract`` too) or unreadable database.
 """

@@ -97,7 +97,7 @@ def _dependants(session: Session, import_id: int, inserted: dict[str, list[int]]
         rows = list(session.scalars(select(S.id).join(E, (E.contract_id == S.contract_id) & (E.package_id == S.package_id)
                                                       & (E.participant_id == S.participant_id)).where(E.id.in_(chunk))))
         found |= _importers_of_rows(session, "survey_responses", rows)
-    found |= _readders(session, import_id)
+    found |= _writers_after_removal(session, import_id)
     allocation_ids = inserted.get("allocations", [])
     if allocation_ids:
         A, L = models.Allocation, models.InvoiceLine
@@ -112,7 +112,7 @@ def _dependants(session: Session, import_id: int, inserted: dict[str, list[int]]
     return found
 
 
-def _readders(session: Session, import_id: int) -> set[int]:
+def _writers_after_removal(session: Session, import_id: int) -> set[int]:
     """Later imports that wrote an allocation again after this import removed it, or took its id
     (SQLite hands out the largest id again): putting the removed row back would clash."""
     A = models.Allocation
