@@ -27,7 +27,7 @@ error per contract. ``undo_as`` undoes an import for a viewer (see
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.orm import Session
@@ -46,15 +46,13 @@ from dashboard.access import (
 )
 from data_access import audit, models
 from data_access.importer import ImportPlan, Problem, record_rejection
-from data_access.repositories import EVERYTHING, Scope
+from data_access.repositories import EVERYTHING, Scope, matches_ignoring_case
 from data_access.services import ImportOutcome, import_file
 from data_access.undo import UndoResult, undo_import
 
 ASSIGNMENT_SCOPES = ("contract", "la", "region")
 
 
-def _ci(column, values: Iterable[str]):
-    return func.lower(column).in_([value.lower() for value in values])
 
 
 # --- Personal data ------------------------------------------------------------------
@@ -77,13 +75,13 @@ def participants(session: Session, viewer: Viewer, scope: Scope = EVERYTHING) ->
     if viewer.role == CONTRACT_MANAGER:
         if not viewer.contracts:
             return []
-        query = query.where(_ci(C.reference, viewer.contracts))
+        query = query.where(matches_ignoring_case(C.reference, viewer.contracts))
     elif viewer.role == CASE_LEAD:
         if not viewer.la_codes and not viewer.region_codes:
             return []
         query = query.where(or_(E.la_code.in_(viewer.la_codes), L.region_code.in_(viewer.region_codes)))
     if scope.contracts is not None:
-        query = query.where(_ci(C.reference, scope.contracts))
+        query = query.where(matches_ignoring_case(C.reference, scope.contracts))
     if scope.la_codes is not None:
         query = query.where(E.la_code.in_(scope.la_codes))
     if scope.region_codes is not None:

@@ -31,8 +31,12 @@ class Scope:
 EVERYTHING = Scope()
 
 
-def _ci(column, values: Iterable[str]):
-    return func.lower(column).in_([value.lower() for value in values])
+def matches_ignoring_case(column, values: Iterable[str]):
+    """``column`` is one of ``values``, ignoring case. lower() (on SQLite the Unicode one that
+    ``db`` installs) runs once over the column's own table in an uncorrelated subquery, not once
+    for every row a query joins to it."""
+    matching = select(column).where(func.lower(column).in_([value.lower() for value in values]))
+    return column.in_(matching.correlate(None))
 
 
 def _column_rows(session: Session, query) -> Sequence[Row]:
@@ -106,14 +110,14 @@ def _terms(row: models.Contract) -> records.ContractTerms:
 def contracts(session: Session, scope: Scope = EVERYTHING) -> list[records.ContractTerms]:
     query = select(models.Contract).order_by(models.Contract.reference)
     if scope.contracts is not None:
-        query = query.where(_ci(models.Contract.reference, scope.contracts))
+        query = query.where(matches_ignoring_case(models.Contract.reference, scope.contracts))
     return [_terms(row) for row in session.scalars(query)]
 
 
 def _contract_filter(query, model, scope: Scope):
     query = query.join(models.Contract, model.contract_id == models.Contract.id)
     if scope.contracts is not None:
-        query = query.where(_ci(models.Contract.reference, scope.contracts))
+        query = query.where(matches_ignoring_case(models.Contract.reference, scope.contracts))
     return query
 
 
@@ -198,7 +202,7 @@ def units(session: Session, scope: Scope = EVERYTHING) -> list[records.Unit]:
 
 def _scope_filter(query, scope: Scope):
     if scope.contracts is not None:
-        query = query.where(_ci(models.Contract.reference, scope.contracts))
+        query = query.where(matches_ignoring_case(models.Contract.reference, scope.contracts))
     if scope.la_codes is not None:
         query = query.where(models.Engagement.la_code.in_(scope.la_codes))
     if scope.region_codes is not None:
@@ -213,7 +217,7 @@ def survey_responses(session: Session, scope: Scope = EVERYTHING) -> list[record
         models.SurveyResponse.impact_demonstrated,
     ).join(models.Contract, models.SurveyResponse.contract_id == models.Contract.id)
     if scope.contracts is not None:
-        query = query.where(_ci(models.Contract.reference, scope.contracts))
+        query = query.where(matches_ignoring_case(models.Contract.reference, scope.contracts))
     if scope.la_codes is not None or scope.region_codes is not None:
         query = query.join(
             models.Engagement,
