@@ -229,6 +229,11 @@ def _earlier_state(session: Session, change: models.RowChange) -> dict[str, Any]
     return {"import_id": None}
 
 
+# Row by row, without matching each statement against every object the session holds (which made
+# undoing a 4,000-row import take 8 s, growing with the square of its size): undo loads no rows it writes.
+_UNSYNCED = {"synchronize_session": False}
+
+
 def undo_import(session: Session, import_id: int, actor: Viewer) -> UndoResult:
     """Put the data back exactly as it was before ``import_id``; the caller commits.
 
@@ -253,7 +258,7 @@ def undo_import(session: Session, import_id: int, actor: Viewer) -> UndoResult:
     for change in reversed(_changes(session, import_id)):
         model = tables[change.table_name]
         if change.before is None:
-            session.execute(delete(model).where(model.id == change.row_id))
+            session.execute(delete(model).where(model.id == change.row_id), execution_options=_UNSYNCED)
             deleted += 1
             continue
         if change.after is None:  # a row the import removed: back as it was
@@ -263,7 +268,7 @@ def undo_import(session: Session, import_id: int, actor: Viewer) -> UndoResult:
         values = _from_json(model, change.before)
         if set(change.before) - _FLAG_ONLY:  # the import rewrote the row: give back its earlier writer
             values = {**_from_json(model, _earlier_state(session, change)), **values}
-        session.execute(update(model).where(model.id == change.row_id).values(**values))
+        session.execute(update(model).where(model.id == change.row_id).values(**values), execution_options=_UNSYNCED)
         restored += 1
     record.outcome = UNDONE
     record.summary = {**(record.summary or {}), "undone_by": actor.email,
