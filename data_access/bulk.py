@@ -4,7 +4,8 @@ PostgreSQL takes them through ``COPY ... FROM STDIN`` (psycopg's copy protocol, 
 times faster than row-by-row or batched INSERTs over the network); other databases
 (SQLite) through one ``executemany`` INSERT of plain tuples, each value converted once
 by its column type's own bind processor (what SQLAlchemy would do per row, without
-building a parameter dict per row), a value the same for every row only once. Either way nothing is committed here: the caller's
+building a parameter dict per row), a value the same for every row only once. Either
+way nothing is committed here: the caller's
 transaction still decides whether the rows are kept.
 """
 
