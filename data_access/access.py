@@ -16,9 +16,10 @@ User management (``list_users``, ``add_user``, ``set_role``, ``set_active``,
 otherwise); every change is written to the audit log as ``role_change`` in the
 same transaction.
 
-Uploads: ``check_upload`` validates a file for a viewer (nothing written but the
-rejection record of an invalid file), ``confirm_upload`` re-checks and imports it
-through ``data_access.services.import_file``. Contract managers upload only for
+Uploads: ``check_uploads`` validates a batch of files in order for a viewer (nothing
+written but the rejection record of each invalid file), ``confirm_uploads`` re-checks
+the batch and imports it all or nothing through ``data_access.services.import_together``.
+Contract managers upload only for
 their own contracts: a file with rows for another contract is refused with one
 error per contract. ``undo_as`` undoes an import for a viewer (see
 ``data_access.undo``).
@@ -26,6 +27,7 @@ error per contract. ``undo_as`` undoes an import for a viewer (see
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,7 +49,7 @@ from dashboard.access import (
 from data_access import audit, models
 from data_access.importer import ImportPlan, Problem, record_rejection
 from data_access.repositories import EVERYTHING, Scope, matches_ignoring_case
-from data_access.services import ImportOutcome, import_file
+from data_access.services import ImportOutcome, Vet, checked_in_order, import_together
 from data_access.undo import UndoResult, undo_import
 
 ASSIGNMENT_SCOPES = ("contract", "la", "region")
@@ -291,44 +293,45 @@ def _require_upload(viewer: Viewer) -> None:
         raise PermissionError("only contract managers and administrators upload data")
 
 
-def check_upload(engine: Engine, viewer: Viewer, file_name: str, data: bytes,
-                 contract: str | None = None) -> ImportPlan:
-    """Validate a file for a viewer; writes no data. An invalid file is logged as rejected."""
+def check_uploads(engine: Engine, viewer: Viewer, files: Sequence[tuple[str, bytes]],
+                  contract: str | None = None) -> list[ImportPlan]:
+    """Validate a batch of files for a viewer, in order (``services.checked_in_order``): a register
+    counts for the pricing schedule after it. Writes no data; each invalid file is logged as rejected."""
     _require_upload(viewer)
-    plan = import_file(engine, file_name, data, viewer.email, contract, dry_run=True).plan
-    if plan.ok:
-        with Session(engine) as session:
-            plan.errors.extend(_permission_problems(session, viewer, plan))
-    if not plan.ok:
+    with checked_in_order(engine, viewer.email, _vet_for(viewer)) as check:
+        plans = [check(file_name, data, contract).plan for file_name, data in files]
+    rejected = [plan for plan in plans if not plan.ok]
+    if rejected:
         with Session(engine) as session, session.begin():
-            record = record_rejection(session, plan, viewer.email)
-            session.flush()
-            audit.record_event(session, viewer, audit.IMPORT_REJECTED, {
-                "import_id": record.id, "file_name": file_name, "sha256": plan.sha256, "errors": len(plan.errors)})
-    return plan
+            for plan in rejected:
+                record = record_rejection(session, plan, viewer.email)
+                session.flush()
+                audit.record_event(session, viewer, audit.IMPORT_REJECTED, {
+                    "import_id": record.id, "file_name": plan.file_name, "sha256": plan.sha256,
+                    "errors": len(plan.errors)})
+    return plans
 
 
-def confirm_upload(engine: Engine, viewer: Viewer, file_name: str, data: bytes,
-                   contract: str | None = None) -> ImportOutcome:
-    """Re-validate and import a file in one transaction (``services.import_file``), then audit it."""
+def confirm_uploads(engine: Engine, viewer: Viewer, files: Sequence[tuple[str, bytes]],
+                    contract: str | None = None) -> list[ImportOutcome]:
+    """Re-validate a batch and import it all or nothing (``services.import_together``), then audit it."""
     _require_upload(viewer)
-    dry = import_file(engine, file_name, data, viewer.email, contract, dry_run=True)
-    if dry.plan.ok:
-        with Session(engine) as session:
-            refused = _permission_problems(session, viewer, dry.plan)
-        if refused:
-            dry.plan.errors.extend(refused)
-            return ImportOutcome(dry.plan, None)
-    outcome = import_file(engine, file_name, data, viewer.email, contract)
+    outcomes = import_together(engine, files, viewer.email, contract, _vet_for(viewer))
     with Session(engine) as session, session.begin():
-        if outcome.import_id is not None:
-            audit.record_event(session, viewer, audit.IMPORT, {
-                "import_id": outcome.import_id, "file_name": file_name, "sha256": outcome.plan.sha256,
-                **outcome.plan.totals()})
-        else:
-            audit.record_event(session, viewer, audit.IMPORT_REJECTED, {
-                "file_name": file_name, "sha256": outcome.plan.sha256, "errors": len(outcome.plan.errors)})
-    return outcome
+        for outcome in outcomes:
+            plan = outcome.plan
+            if outcome.import_id is not None:
+                audit.record_event(session, viewer, audit.IMPORT, {
+                    "import_id": outcome.import_id, "file_name": plan.file_name, "sha256": plan.sha256,
+                    **plan.totals()})
+            elif not plan.ok:
+                audit.record_event(session, viewer, audit.IMPORT_REJECTED, {
+                    "file_name": plan.file_name, "sha256": plan.sha256, "errors": len(plan.errors)})
+    return outcomes
+
+
+def _vet_for(viewer: Viewer) -> Vet:
+    return lambda session, plan: _permission_problems(session, viewer, plan)
 
 
 def _contracts_by_import(session: Session, import_ids: list[int]) -> dict[int, set[str]]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import hashlib
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -14,6 +15,9 @@ from data_access import collector
 from data_access.importer import ImportPlan, Problem, apply_plan, plan_import, record_rejection
 
 RETRY_MESSAGE = "another import changed the same rows at the same moment; nothing was written: please try again"
+
+# More checks on a valid plan, made inside the import's transaction (e.g. the uploader's permissions)
+Vet = Callable[[Session, ImportPlan], list[Problem]]
 
 
 @dataclass
@@ -50,7 +54,7 @@ def import_file(engine: Engine, file_name: str, data: bytes, imported_by: str,
 
 
 @contextmanager
-def checked_in_order(engine: Engine, imported_by: str) -> Iterator[Callable[..., ImportOutcome]]:
+def checked_in_order(engine: Engine, imported_by: str, vet: Vet | None = None) -> Iterator[Callable[..., ImportOutcome]]:
     """A dry run of files taken in order (cli.md: "files are imported in the order given"): each
     file is checked against the data as the valid files before it would leave them (a contract
     register, then its pricing schedule, then a return), and nothing is ever committed.
@@ -69,7 +73,7 @@ def checked_in_order(engine: Engine, imported_by: str) -> Iterator[Callable[...,
                     # as the real import, nothing of this file is kept; the one transaction is lost with
                     # it, so later files are checked against the data as it was before the run
                     session.rollback()
-            plan = plan_import(session, file_name, data, contract)
+            plan = _vetted_plan(session, file_name, data, contract, vet)
             if plan.ok:
                 pending.append(plan)
             return ImportOutcome(plan, None)
@@ -78,3 +82,53 @@ def checked_in_order(engine: Engine, imported_by: str) -> Iterator[Callable[...,
             yield check
         finally:
             session.rollback()
+
+
+def import_together(engine: Engine, files: Sequence[tuple[str, bytes]], imported_by: str,
+                    contract: str | None = None, vet: Vet | None = None) -> list[ImportOutcome]:
+    """A batch of files imported all or nothing (the upload page's Confirm): each file is checked
+    in order against the data as the files before it leave them, as ``checked_in_order`` does, and
+    only when every file is valid are they all written, in one transaction.
+
+    Otherwise nothing is written: each invalid file's rejection is logged, and a file that was
+    valid comes back with no errors and no import id. After a clash with another import, the
+    files not yet checked come back the same way."""
+    with collector.paused(), Session(engine) as session:
+        outcomes: list[ImportOutcome] = []
+        for file_name, data in files:
+            plan = _vetted_plan(session, file_name, data, contract, vet)
+            outcomes.append(ImportOutcome(plan, None))
+            if not plan.ok:
+                continue
+            try:
+                record = apply_plan(session, plan, imported_by)
+                session.flush()
+            except (IntegrityError, OperationalError):
+                session.rollback()
+                plan.errors.append(Problem(file_name, "", None, "", RETRY_MESSAGE))
+                for outcome in outcomes:
+                    outcome.import_id = None
+                return outcomes + [ImportOutcome(_unchecked(name, data), None) for name, data in files[len(outcomes):]]
+            outcomes[-1].import_id = record.id
+        if all(outcome.plan.ok for outcome in outcomes):
+            session.commit()
+            return outcomes
+        session.rollback()
+        for outcome in outcomes:
+            outcome.import_id = None
+            if not outcome.plan.ok:
+                record_rejection(session, outcome.plan, imported_by)
+        session.commit()
+        return outcomes
+
+
+def _vetted_plan(session: Session, file_name: str, data: bytes, contract: str | None, vet: Vet | None) -> ImportPlan:
+    plan = plan_import(session, file_name, data, contract)
+    if plan.ok and vet is not None:
+        plan.errors.extend(vet(session, plan))
+    return plan
+
+
+def _unchecked(file_name: str, data: bytes) -> ImportPlan:
+    """A file of a batch left unchecked (the batch stopped before it)."""
+    return ImportPlan(file_name, hashlib.sha256(data).hexdigest(), len(data))

@@ -1,8 +1,8 @@
 """Upload data: blank templates, validation with every error, a preview, then Confirm.
 
 Nothing is written before Confirm: the uploaded bytes wait in ``st.session_state``;
-Confirm imports each file through ``data_access.services.import_file``, which
-validates again and writes the file in one transaction.
+Confirm imports the files through ``data_access.services.import_together``, which
+validates them again, in order, and writes every file or none, in one transaction.
 """
 
 from __future__ import annotations
@@ -53,25 +53,32 @@ with st.expander("Download a blank template", expanded=False):
 
 results = st.session_state.get(RESULTS)
 if results:
+    if any(result.import_id is None for result in results) and len(results) > 1:
+        st.error("Nothing was imported: the files are imported together or not at all, and one of them could not be.")
     for result in results:
         if result.import_id is not None:
             st.success(f"{upload_flow.summary_line(result.plan)}. Imported (import {result.import_id}).")
-        else:
+        elif result.errors:
             st.error(f"{result.name} was not imported: {len(result.errors)} error(s).")
             st.dataframe(upload_flow.error_table([upload_flow.FileCheck(Upload(result.name, b""), result.plan)]),
                          hide_index=True, width="stretch")
+        else:
+            st.info(f"{result.name} was not imported, with the rest of its batch; it had no errors.")
     st.page_link("pages/import_history.py", label="See the import history (and undo an import)", icon=":material/history:")
 
 st.subheader("Upload files")
 st.write("Upload one or more contract registers, pricing schedules, quarterly returns or LA status workbooks "
          "(.xlsx, .xlsm or .csv, up to 25 MB). Files are checked and shown to you first; nothing is saved until "
-         "you confirm. Upload a new contract's register and pricing schedule, and confirm them, before its returns.")
+         "you confirm, and then every file is imported or none is. They are taken in this order: registers, "
+         "LA status, pricing schedules, then returns, so a new contract's register, schedule and first return "
+         "can come together.")
 contract_option = st.selectbox(
     "Contract for files that do not name one", ["", *contracts], format_func=lambda ref: ref or "None (the files name it)",
     key="upload_contract")
 files = st.file_uploader("Workbooks to upload", type=["xlsx", "xlsm", "csv"], accept_multiple_files=True,
                          key=f"upload_files_{st.session_state.get(ROUND, 0)}")
-uploads = [Upload(file.name, file.getvalue()) for file in files or []]
+chosen = [Upload(file.name, file.getvalue()) for file in files or []]
+uploads = upload_flow.in_import_order(chosen)
 
 if not uploads:
     st.session_state.pop(STATE, None)
@@ -92,6 +99,9 @@ if not state or state["signature"] != wanted:
     st.session_state[STATE] = state
 
 checks = state["checks"]
+if len(uploads) < len(chosen):
+    st.info(f"{len(chosen) - len(uploads)} file(s) were chosen twice (same name and contents); each is checked and "
+            "imported once.")
 bad = [check for check in checks if not check.ok]
 if bad:
     table = upload_flow.error_table(bad)
@@ -110,7 +120,8 @@ if bad:
     st.stop()
 
 names = access.contract_names(engine)
-st.success(f"{len(checks)} file(s) checked: no errors. Check the changes below, then confirm.")
+st.success(f"{len(checks)} file(s) checked: no errors. Check the changes below, then confirm."
+           + (" They will be imported in the order shown." if len(checks) > 1 else ""))
 for check in checks:
     st.subheader(check.upload.name)
     st.caption(f"{check.plan.kind.capitalize()} · file fingerprint (SHA-256, to tell copies apart in the import "

@@ -194,18 +194,18 @@ def test_add_user_command(engine, database_url):
 def test_contract_managers_upload_only_for_their_contracts(two_contracts):
     engine = two_contracts
     data = wb.xlsx(_return("CON-1", "Sefton", "NEW"))
-    plan = access.check_upload(engine, CM_TWO, "con-1-return.xlsx", data)
+    [plan] = access.check_uploads(engine, CM_TWO, [("con-1-return.xlsx", data)])
     assert not plan.ok
     assert [p.message for p in plan.errors] == [
         "you may upload data only for your own contracts (CON-2); this file has rows for CON-1"]
-    outcome = access.confirm_upload(engine, CM_TWO, "con-1-return.xlsx", data)
+    [outcome] = access.confirm_uploads(engine, CM_TWO, [("con-1-return.xlsx", data)])
     assert outcome.import_id is None
     with Session(engine) as session:
         assert session.scalar(select(models.Engagement).where(models.Engagement.participant_id == "NEW-P")) is None
         rejected = session.scalars(select(models.AuditEvent).where(models.AuditEvent.action == "import_rejected")).all()
         assert rejected and all(event.actor == CM_TWO.email for event in rejected)
-    assert access.check_upload(engine, CM_ONE, "con-1-return.xlsx", data).ok
-    assert access.confirm_upload(engine, CM_ONE, "con-1-return.xlsx", data).import_id is not None
+    assert access.check_uploads(engine, CM_ONE, [("con-1-return.xlsx", data)])[0].ok
+    assert access.confirm_uploads(engine, CM_ONE, [("con-1-return.xlsx", data)])[0].import_id is not None
     with Session(engine) as session:
         imported = session.scalars(select(models.AuditEvent).where(models.AuditEvent.action == "import")).one()
         assert imported.actor == CM_ONE.email
@@ -215,9 +215,9 @@ def test_contract_managers_upload_only_for_their_contracts(two_contracts):
 def test_roles_that_do_not_upload_cannot_upload_undo_or_see_imports(two_contracts, viewer):
     data = wb.xlsx(_return("CON-1", "Sefton", "NEW"))
     with pytest.raises(PermissionError):
-        access.check_upload(two_contracts, viewer, "x.xlsx", data)
+        access.check_uploads(two_contracts, viewer, [("x.xlsx", data)])
     with pytest.raises(PermissionError):
-        access.confirm_upload(two_contracts, viewer, "x.xlsx", data)
+        access.confirm_uploads(two_contracts, viewer, [("x.xlsx", data)])
     with pytest.raises(PermissionError):
         access.history_for(two_contracts, viewer)
     with pytest.raises(PermissionError):

@@ -147,7 +147,8 @@ def test_several_files_are_checked_together(app_db):
     at = upload_page()
     status = wb.xlsx(wb.la_status([wb.la_status_row()]))
     at.file_uploader[0].set_value([("return-q1.xlsx", first_return(), XLSX), ("status.xlsx", status, XLSX)]).run()
-    assert texts(at.success) == ["2 file(s) checked: no errors. Check the changes below, then confirm."]
+    assert texts(at.success) == ["2 file(s) checked: no errors. Check the changes below, then confirm. "
+                                 "They will be imported in the order shown."]
     at.button(key="upload_confirm").click().run()
     assert len([text for text in texts(at.success) if "Imported (import" in text]) == 2
 
@@ -283,3 +284,46 @@ def test_a_file_refused_before_reading_offers_its_errors_not_highlighted_cells(a
     labels = [element.proto.label for element in at.get("download_button")]
     assert "Download the errors of notes.xlsx as a workbook" in labels
     assert not [label for label in labels if "highlighted" in label]
+
+
+def test_a_new_contracts_files_chosen_in_any_order_are_checked_and_imported_in_order(app_db):
+    """A register, its pricing schedule and its first return come together: the return and the
+    schedule are checked after the register they need, whatever order they were chosen in."""
+    other = "CON-3"
+    chosen = [
+        ("return-3.xlsx", wb.xlsx(wb.quarterly_return(engagements=[wb.engagement_row({"Contract reference": other})]))),
+        ("pricing-3.xlsx", wb.xlsx(wb.pricing_schedule(contract=other))),
+        ("register-3.xlsx", wb.xlsx(wb.register([wb.contract_row({"Contract reference": other})]))),
+    ]
+    at = upload_page()
+    at.file_uploader[0].set_value([(name, data, XLSX) for name, data in chosen]).run()
+    assert not at.exception and not at.error, texts(at.error)
+    assert [header.value for header in at.subheader][-3:] == ["register-3.xlsx", "pricing-3.xlsx", "return-3.xlsx"]
+    at.button(key="upload_confirm").click().run()
+    imported = [text for text in texts(at.success) if "Imported (import" in text]
+    assert [text.split(":")[0] for text in imported] == ["register-3.xlsx", "pricing-3.xlsx", "return-3.xlsx"]
+
+
+def test_a_return_billing_a_heading_the_revised_schedule_drops_is_refused_before_confirm(app_db):
+    before = counts(app_db)
+    revised = wb.pricing_schedule(wb.part_a_sheet({"Peer mentors": [100_000] * 3,
+                                                   "Programme management": [200_000] * 3}))
+    billing = wb.quarterly_return(finance=[wb.finance_row({"Expenditure heading": "Travel and subsistence"})])
+    at = upload_page()
+    at.file_uploader[0].set_value([("return.xlsx", wb.xlsx(billing), XLSX),
+                                   ("pricing-v2.xlsx", wb.xlsx(revised), XLSX)]).run()
+    assert texts(at.error)[0].startswith("1 error(s) in 1 of 2 file(s)")
+    [row] = at.dataframe[0].value.itertuples()
+    assert (row.File, row.Sheet, row.Column) == ("return.xlsx", "Finance", "Expenditure heading")
+    assert not [button for button in at.button if button.key == "upload_confirm"]
+    assert counts(app_db)["imported"] == before["imported"]
+
+
+def test_a_file_chosen_twice_is_checked_and_imported_once(app_db):
+    at = upload_page()
+    twice = ("return-q1.xlsx", first_return(), XLSX)
+    at.file_uploader[0].set_value([twice, twice]).run()
+    assert texts(at.info) == ["1 file(s) were chosen twice (same name and contents); each is checked and imported once."]
+    assert [header.value for header in at.subheader].count("return-q1.xlsx") == 1
+    at.button(key="upload_confirm").click().run()
+    assert len([text for text in texts(at.success) if "Imported (import" in text]) == 1

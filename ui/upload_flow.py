@@ -1,9 +1,10 @@
 """The upload page's logic, without widgets: check files, show errors or a preview, confirm.
 
-Nothing is written before Confirm: ``check_files`` only validates (an invalid
-file is logged as rejected); ``confirm_files`` imports through
-``data_access.services.import_file``, which validates again and writes each file
-in one transaction. Access is enforced in ``data_access.access``.
+Nothing is written before Confirm: ``check_files`` only validates the files in
+order (an invalid file is logged as rejected); ``confirm_files`` imports them
+through ``data_access.services.import_together``, which validates again and
+writes every file or none, in one transaction. Access is enforced in
+``data_access.access``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import pandas as pd
 from dashboard.access import Viewer
 from dashboard.exports import neutralise
 from data_access import access
-from data_access.importer import ImportPlan, Problem
+from data_access.importer import ImportPlan, Problem, import_order
 from data_access.importer.importer import HEADER_SEARCH_ROWS
 from data_access.importer import cells as cell_parsers
 from data_access.importer import schemas
@@ -69,18 +70,29 @@ def signature(uploads: Iterable[Upload], contract: str | None) -> tuple:
     return tuple((upload.name, upload.sha256) for upload in uploads) + (contract or "",)
 
 
+def in_import_order(uploads: list[Upload]) -> list[Upload]:
+    """The files to check and import, each once (a file chosen twice, same name and bytes, is
+    taken once), in the order what later files refer to comes first: registers, LA status,
+    pricing schedules, then returns (``importer.import_order``)."""
+    once: dict[tuple[str, str], Upload] = {}
+    for upload in uploads:
+        once.setdefault((upload.name, upload.sha256), upload)
+    distinct = list(once.values())
+    return [distinct[index] for index in import_order([(upload.name, upload.data) for upload in distinct])]
+
+
 def check_files(engine, viewer: Viewer, uploads: list[Upload], contract: str | None = None) -> list[FileCheck]:
-    """Validate each file (nothing written but the record of a rejected file)."""
-    return [FileCheck(upload, access.check_upload(engine, viewer, upload.name, upload.data, contract)) for upload in uploads]
+    """Validate the files in order, each against the data as the files before it would leave it
+    (nothing written but the record of a rejected file)."""
+    plans = access.check_uploads(engine, viewer, [(upload.name, upload.data) for upload in uploads], contract)
+    return [FileCheck(upload, plan) for upload, plan in zip(uploads, plans)]
 
 
 def confirm_files(engine, viewer: Viewer, uploads: list[Upload], contract: str | None = None) -> list[ConfirmResult]:
-    """Import each file in order, each in its own transaction (validated again)."""
-    results = []
-    for upload in uploads:
-        outcome = access.confirm_upload(engine, viewer, upload.name, upload.data, contract)
-        results.append(ConfirmResult(upload.name, outcome.import_id, outcome.plan, list(outcome.plan.errors)))
-    return results
+    """Import the files in order, all or nothing, in one transaction (validated again)."""
+    outcomes = access.confirm_uploads(engine, viewer, [(upload.name, upload.data) for upload in uploads], contract)
+    return [ConfirmResult(upload.name, outcome.import_id, outcome.plan, list(outcome.plan.errors))
+            for upload, outcome in zip(uploads, outcomes)]
 
 
 # --- Errors ---------------------------------------------------------------------------

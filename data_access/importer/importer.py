@@ -17,7 +17,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from functools import lru_cache
 from operator import itemgetter
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Sequence
 
 from sqlalchemy import Integer, Numeric, String, Table, delete, func, select, update
 from sqlalchemy.orm import Session
@@ -27,7 +27,7 @@ from dashboard.records import FOLLOW_UP, ONE_TO_ONE
 from data_access import bulk, models
 from data_access.importer import cells, schemas
 from data_access.importer.la_matching import LAMatcher
-from data_access.importer.reader import ExcelError, FileRefused, Sheet, UncachedFormula, read_file
+from data_access.importer.reader import ExcelError, FileRefused, Sheet, UncachedFormula, read_file, sheet_names
 from data_access.importer.schemas import SheetSchema
 
 HEADER_SEARCH_ROWS = 200  # title rows, notes and blank rows above a header: far more than any return has
@@ -878,6 +878,18 @@ def _key_part(value: Any) -> Any:
     """Keys match ignoring case and runs of spaces (a pasted non-breaking space too), as headings
     do in the figures: ``Peer  mentors`` in a revised schedule is the stored ``Peer mentors``."""
     return heading_key(value) if isinstance(value, str) else value
+
+
+def import_order(files: Sequence[tuple[str, bytes]]) -> list[int]:
+    """The order a batch of files is best imported in, as indexes into ``files``: what later files
+    refer to comes first (contract registers, LA status, pricing schedules, then returns), each
+    file placed by the first of its sheets, told by their names, in ``_ORDER``. Files of one kind
+    keep the order given; a file with no sheet named as the importer names them comes last."""
+    def rank(file: tuple[str, bytes]) -> int:
+        kinds = [_schema_by_name(name) for name in sheet_names(*file)]
+        return min((_ORDER.index("allocations" if kind == "part_a" else kind.kind) for kind in kinds if kind),
+                   default=len(_ORDER))
+    return sorted(range(len(files)), key=lambda index: rank(files[index]))
 
 
 def plan_import(session: Session, file_name: str, data: bytes, contract_option: str | None = None) -> ImportPlan:

@@ -207,6 +207,26 @@ def read_file(file_name: str, data: bytes) -> Workbook:
         scans.close()
 
 
+_SHEET_NAME = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?\bname=\"([^\"]*)\"")
+_WORKBOOK_PART_LIMIT = 1 << 20
+
+
+def sheet_names(file_name: str, data: bytes) -> list[str]:
+    """The sheet names a file declares, read from its workbook part alone (a CSV's is its stem);
+    none for a file that cannot be opened, which ``read_file`` then refuses with its reason."""
+    if extension_of(file_name) == ".csv":
+        return [PurePath(file_name).stem]
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            member = package.getinfo("xl/workbook.xml")
+            if member.file_size > _WORKBOOK_PART_LIMIT:
+                return []
+            xml = _read_part(package, member)
+    except (zipfile.BadZipFile, KeyError, FileRefused, OSError, ValueError, zlib.error):
+        return []
+    return [_xml_unescape(name.decode("utf-8", "replace")) for name in _SHEET_NAME.findall(xml)]
+
+
 def _csv_rows(data: bytes) -> list[list[Any]]:
     for encoding in ("utf-8-sig", "cp1252"):
         try:
