@@ -100,8 +100,8 @@ if not state or state["signature"] != wanted:
 
 checks = state["checks"]
 if len(uploads) < len(chosen):
-    st.info(f"{len(chosen) - len(uploads)} file(s) were chosen twice (same name and contents); each is checked and "
-            "imported once.")
+    twice = sorted({upload.name for upload in chosen if chosen.count(upload) > 1})
+    st.info("Chosen more than once (same name and contents), so checked and imported once: " + ", ".join(twice) + ".")
 bad = [check for check in checks if not check.ok]
 if bad:
     table = upload_flow.error_table(bad)

@@ -323,7 +323,8 @@ def test_a_file_chosen_twice_is_checked_and_imported_once(app_db):
     at = upload_page()
     twice = ("return-q1.xlsx", first_return(), XLSX)
     at.file_uploader[0].set_value([twice, twice]).run()
-    assert texts(at.info) == ["1 file(s) were chosen twice (same name and contents); each is checked and imported once."]
+    assert texts(at.info) == ["Chosen more than once (same name and contents), so checked and imported once: "
+                              "return-q1.xlsx."]
     assert [header.value for header in at.subheader].count("return-q1.xlsx") == 1
     at.button(key="upload_confirm").click().run()
     assert len([text for text in texts(at.success) if "Imported (import" in text]) == 1
