@@ -19,7 +19,7 @@ Choices where rules.md leaves room, made the way the spec reads:
 - The FY of an invoice line is the FY it bills (its Financial year column).
 - Headings match ignoring case and runs of spaces; a heading is reported as
   the pricing schedule spells it (first allocation row), else as the first
-  counted invoice line spells it. A zero allocation with no spend is no row.
+  counted invoice line spells it. A zero allocation is a row, with 0 allocated.
 - LA identity in a FY (coverage): a code not live at the FY end with exactly
   one successor is followed, successor by successor, to the code live at the
   FY end; failing that, a code whose single predecessor had only this
