@@ -3,11 +3,20 @@ or nothing. Each test has a fresh database (``engine``, both backends)."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from data_access import models, services
+from dashboard.access import ADMIN as ADMIN_ROLE
+from dashboard.access import Viewer
+from data_access import access, models, services
+from data_access.db import ensure_database, make_engine
 from data_access.importer import import_order
 from data_access.services import RETRY_MESSAGE, import_together
 from tests.workbooks import (
@@ -24,6 +33,8 @@ from tests.workbooks import (
     table_counts,
     xlsx,
 )
+
+ADMIN = Viewer("admin@example.gov.uk", ADMIN_ROLE)
 
 
 def outcomes_of(engine, files: list[tuple[str, bytes]]):
@@ -129,3 +140,67 @@ def test_a_second_contracts_files_follow_its_register_in_one_batch(engine):
     assert [outcome.plan.file_name for outcome in outcomes] == ["register-3.xlsx", "pricing-3.xlsx", "return-3.xlsx"]
     with Session(engine) as session:
         assert session.scalar(select(models.Contract.reference).where(models.Contract.reference == other)) == other
+
+
+# --- Any batch, in any order: the check says what Confirm does -------------------------------
+
+BATCH_FILES = {
+    "register-3.xlsx": xlsx(register([contract_row({"Contract reference": "CON-3"})])),
+    "pricing-3.xlsx": xlsx(pricing_schedule(contract="CON-3")),
+    "return-3.xlsx": xlsx(quarterly_return(engagements=[engagement_row({"Contract reference": "CON-3"})],
+                                           finance=[finance_row({"Contract reference": "CON-3"})])),
+    "pricing-1-v2.xlsx": xlsx(pricing_schedule(part_a_sheet({"Peer mentors": [100_000] * 3,
+                                                             "Programme management": [200_000] * 3}))),
+    "return-1-travel.xlsx": xlsx(quarterly_return(finance=[finance_row({"Expenditure heading": "Travel and subsistence"})])),
+    "return-1.xlsx": xlsx(quarterly_return(engagements=[engagement_row({"Package ID": "PKG-9", "Participant ID": "P-9"})])),
+    "status.xlsx": xlsx(la_status([la_status_row()])),
+    "bad.xlsx": xlsx(quarterly_return(engagements=[engagement_row(LA="Atlantis")])),
+}
+
+
+def expected_valid(name: str, batch: set[str]) -> bool:
+    """Worked out from what each file needs: CON-3's schedule and return need its register (the
+    return bills CON-3's schedule too); a return billing Travel needs the schedule that has it."""
+    return {
+        "pricing-3.xlsx": "register-3.xlsx" in batch,
+        "return-3.xlsx": {"register-3.xlsx", "pricing-3.xlsx"} <= batch,
+        "return-1-travel.xlsx": "pricing-1-v2.xlsx" not in batch,
+        "bad.xlsx": False,
+    }.get(name, True)
+
+
+@pytest.fixture(scope="module")
+def seeded_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("batches") / "seeded.db"
+    engine = make_engine(f"sqlite:///{path}")
+    ensure_database(engine)
+    seed(engine)
+    engine.dispose()
+    return path
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(chosen=st.lists(st.sampled_from(sorted(BATCH_FILES)), min_size=1, max_size=5))
+@example(chosen=["return-1-travel.xlsx", "status.xlsx", "pricing-1-v2.xlsx"])
+@example(chosen=["return-3.xlsx", "pricing-3.xlsx", "register-3.xlsx", "return-1.xlsx"])
+@example(chosen=["return-3.xlsx", "register-3.xlsx", "return-3.xlsx"])
+def test_any_batch_in_any_order_is_checked_as_confirm_imports_it_all_or_nothing(seeded_file, tmp_path_factory, chosen):
+    path = tmp_path_factory.mktemp("batch") / "batch.db"
+    shutil.copy(seeded_file, path)
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        files = [(name, BATCH_FILES[name]) for name in chosen]
+        files = [files[index] for index in import_order(files)]
+        plans = access.check_uploads(engine, ADMIN, files)
+        assert [plan.ok for plan in plans] == [expected_valid(name, set(chosen)) for name, _ in files]
+        before = table_counts(engine)
+        outcomes = access.confirm_uploads(engine, ADMIN, files)
+        assert [[str(problem) for problem in outcome.plan.errors] for outcome in outcomes] == [
+            [str(problem) for problem in plan.errors] for plan in plans]
+        if all(plan.ok for plan in plans):
+            assert all(outcome.import_id is not None for outcome in outcomes)
+        else:
+            assert all(outcome.import_id is None for outcome in outcomes) and table_counts(engine) == before
+    finally:
+        engine.dispose()
