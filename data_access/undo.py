@@ -3,7 +3,7 @@
 Every row an import wrote has a ``RowChange``: ``before`` is ``None`` for a row it
 inserted, else the stored values it replaced; ``after`` is what it wrote (for an inserted
 row only its key, contract and source file and row: the row itself holds the rest), or
-``None`` for a row it removed (an allocation a revised pricing schedule no longer has).
+``None`` for a row it removed (an allocation or a day rate a revised pricing schedule no longer has).
 ``undo_import`` deletes the rows the import inserted, puts back the rows it removed and the
 values it replaced, in one transaction the caller owns, then marks the import ``undone``.
 
@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from dashboard.access import ADMIN, Viewer, may_upload
 from dashboard.finance import heading_key
 from data_access import audit, models
+from data_access.importer.importer import MODEL_KEYS, key_part
 
 IMPORTED = "imported"
 UNDONE = "undone"
@@ -113,19 +114,24 @@ def _dependants(session: Session, import_id: int, inserted: dict[str, list[int]]
 
 
 def _writers_after_removal(session: Session, import_id: int) -> set[int]:
-    """Later imports that wrote an allocation again after this import removed it, or took its id
-    (SQLite hands out the largest id again): putting the removed row back would clash."""
-    A = models.Allocation
-    removed = {change.row_id: change.before for change in _changes(session, import_id)
-               if change.table_name == "allocations" and change.after is None and change.before}
-    if not removed:
-        return set()
-    keys = {(item["contract_id"], heading_key(item["heading"]), item["financial_year"]) for item in removed.values()}
-    again = [row_id for row_id, contract_id, heading, year in session.execute(select(
-        A.id, A.contract_id, A.heading, A.financial_year).where(
-        A.contract_id.in_({key[0] for key in keys}) | A.id.in_(list(removed))))
-        if row_id in removed or (contract_id, heading_key(heading), year) in keys]
-    return {writer for writer in _importers_of_rows(session, "allocations", again) if writer > import_id}
+    """Later imports that wrote a row again after this import removed it (an allocation or a day rate
+    a revised pricing schedule no longer had; keys matched as the importer matches them), or took its
+    id (SQLite hands out the largest id again): putting the removed row back would clash."""
+    removed: dict[str, dict[int, dict[str, Any]]] = {}
+    for change in _changes(session, import_id):
+        if change.after is None and change.before:
+            removed.setdefault(change.table_name, {})[change.row_id] = change.before
+    found: set[int] = set()
+    tables = _models_by_table()
+    for table, rows in removed.items():
+        model, names = tables[table], MODEL_KEYS[table]  # the kinds a schedule replaces are named as their tables
+        keys = {tuple(key_part(item[name]) for name in names) for item in rows.values()}
+        stored = session.execute(select(model.id, *(model.__table__.c[name] for name in names)).where(
+            model.contract_id.in_({item["contract_id"] for item in rows.values()}) | model.id.in_(list(rows))))
+        again = [row_id for row_id, *key in stored
+                 if row_id in rows or tuple(key_part(value) for value in key) in keys]
+        found |= {writer for writer in _importers_of_rows(session, table, again) if writer > import_id}
+    return found
 
 
 def _describe(session: Session, ids: set[int]) -> list[dict[str, Any]]:

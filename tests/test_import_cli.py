@@ -20,8 +20,10 @@ import pytest
 from tests.workbooks import (
     OMIT,
     SheetSpec,
+    day_rate_row,
     engagement_row,
     finance_row,
+    part_a_sheet,
     pricing_schedule,
     quarterly_return,
     register,
@@ -137,6 +139,25 @@ def test_dry_run_of_dependent_files_reports_what_the_import_would_and_writes_not
     assert real.returncode == 0, real.stdout + real.stderr
     assert sheet_lines(dry.stdout) == {(Path(file).name, sheet): counts for (file, sheet), counts
                                        in sheet_lines(real.stdout).items()} != {}
+
+
+def test_a_revised_pricing_schedule_counts_the_rows_it_removes(engine, url, tmp_path):
+    """A revised schedule is the contract's whole schedule: Part A's headings and Part B's roles it no
+    longer has are removed, each sheet's line says how many, and each is flagged."""
+    seed(engine)
+    revised = write(tmp_path, "pricing-v2.xlsx", pricing_schedule(
+        part_a_sheet({"Peer mentors": [100_000] * 3, "Programme management": [200_000] * 3}),
+        day_rates=[day_rate_row()]))
+    result = cli("import", revised, url=url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert f"{revised}:Part A: 0 inserted, 0 updated, 6 unchanged, 1 skipped, 3 flags, " \
+           "3 removed (no longer in the pricing schedule)" in lines
+    assert f"{revised}:Part B: 0 inserted, 0 updated, 1 unchanged, 0 skipped, 1 flags, " \
+           "1 removed (no longer in the pricing schedule)" in lines
+    assert f"{revised}: flag: Part B: Programme director (Executive) of CON-1 is no longer in the pricing schedule; " \
+           "its day rate of £750.00 is removed" in lines
+    assert table_counts(engine)["day_rates"] == 1
 
 
 @pytest.mark.parametrize("arguments", [

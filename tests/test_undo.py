@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard.access import ADMIN, BOARD, CONTRACT_MANAGER, Viewer
-from data_access import models
+from dashboard.finance import finance_flags
+from data_access import models, queries
 from data_access.queries import summary
 from data_access.services import import_file
 from data_access.undo import UndoRefused, imports_blocking_undo, undo_import
@@ -168,6 +170,76 @@ def test_an_allocation_written_again_after_its_removal_blocks_undoing_the_remova
         assert [b["id"] for b in imports_blocking_undo(session, revision)] == [again]
     undo(engine, again)
     undo(engine, revision)
+
+
+def revised_day_rates():
+    """The pricing schedule with the 'Programme director' role taken out of Part B, and 'Peer mentor'
+    spelt differently (still the same role)."""
+    return wb.pricing_schedule(day_rates=[wb.day_rate_row(Role="peer  MENTOR")])
+
+
+def day_rates(engine) -> list[tuple]:
+    with Session(engine) as session:
+        return [(rate.role, rate.level, rate.day_rate)
+                for rate in session.scalars(select(models.DayRate).order_by(models.DayRate.id))]
+
+
+def invoice_flags(engine) -> list[str]:
+    data = queries.load(engine)
+    return [flag.message for flag in finance_flags(data.contracts, data.allocations, data.invoice_lines, AS_OF)]
+
+
+def billed_above_the_cap():
+    """An invoice line billed at the Programme director's rate, above the contract's executive cap."""
+    return wb.quarterly_return(finance=[wb.finance_row(
+        **{"Role": "Programme director", "Level": "Executive", "Days": 2, "Day rate": 900, "Amount": 1800})])
+
+
+def test_a_revised_schedule_removes_the_day_rates_it_no_longer_has_and_says_so(contract_engine):
+    """Part B as Part A: a role taken out of a revised schedule is removed and flagged. Invoice lines
+    billed at its rate keep their flags: the cap they are checked against is the contract's."""
+    engine = contract_engine
+    load(engine, "return-q1.xlsx", billed_above_the_cap())
+    flags = invoice_flags(engine)
+    assert ["above the £800.00 cap" in flag for flag in flags] == [True]
+    outcome = import_file(engine, "pricing-v2.xlsx", wb.xlsx(revised_day_rates()), "loader@example.gov.uk")
+    assert outcome.plan.ok, [str(p) for p in outcome.plan.errors]
+    part_a, part_b = outcome.plan.sheets
+    assert part_a.removed == [] and part_b.count("unchanged") == 1
+    assert [(item["role"], item["level"]) for item in part_b.removed] == [("Programme director", "Executive")]
+    assert part_b.flags == [("Part B: Programme director (Executive) of CON-1 is no longer in the pricing schedule; "
+                             "its day rate of £750.00 is removed")]
+    assert day_rates(engine) == [("Peer mentor", "Management", Decimal("550.00"))]
+    assert invoice_flags(engine) == flags
+
+
+def test_undoing_a_revised_schedule_puts_the_removed_day_rates_back(contract_engine):
+    engine = contract_engine
+    load(engine, "return-q1.xlsx", billed_above_the_cap())
+    before, flags = snapshot(engine), invoice_flags(engine)
+    revision = load(engine, "pricing-v2.xlsx", revised_day_rates())
+    assert snapshot(engine) != before
+    result = undo(engine, revision)
+    assert (result.deleted, result.restored) == (0, 1)
+    assert snapshot(engine) == before and invoice_flags(engine) == flags  # ids and import ids too
+
+
+def test_a_day_rate_written_again_after_its_removal_blocks_undoing_the_removal(contract_engine):
+    """Written again under another spelling of its role, and another id (the removed row's is not the
+    largest, so SQLite does not hand it out again), is written again: keys match as the importer's."""
+    engine = contract_engine
+    before = snapshot(engine)
+    director = wb.day_rate_row(Role="Programme director", Level="Executive", **{"Day rate": 750})
+    revision = load(engine, "pricing-v2.xlsx", wb.pricing_schedule(day_rates=[director]))  # Peer mentor taken out
+    respelt = wb.day_rate_row(Role="PEER  mentor")
+    again = load(engine, "pricing-v3.xlsx", wb.pricing_schedule(day_rates=[director, respelt]))
+    with Session(engine) as session:
+        assert [b["id"] for b in imports_blocking_undo(session, revision)] == [again]
+    with pytest.raises(UndoRefused, match="pricing-v3.xlsx"):
+        undo(engine, revision)
+    undo(engine, again)
+    undo(engine, revision)
+    assert snapshot(engine) == before
 
 
 def test_an_undone_import_cannot_be_undone_again_nor_a_rejected_one(contract_engine):

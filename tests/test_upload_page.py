@@ -328,3 +328,27 @@ def test_a_file_chosen_twice_is_checked_and_imported_once(app_db):
     assert [header.value for header in at.subheader].count("return-q1.xlsx") == 1
     at.button(key="upload_confirm").click().run()
     assert len([text for text in texts(at.success) if "Imported (import" in text]) == 1
+
+
+def test_the_preview_flags_the_day_rates_a_revised_schedule_removes(app_db):
+    """A role taken out of a revised pricing schedule is flagged before confirming, as a removed
+    allocation is, and removed only on confirm."""
+    at = upload_page()
+    revised = wb.xlsx(wb.pricing_schedule(day_rates=[wb.day_rate_row()]))
+    at.file_uploader[0].set_value(("pricing-v2.xlsx", revised, XLSX)).run()
+    assert not at.exception, at.exception
+    assert any(text.startswith("**Part B**: new rows 0, updated rows 0, unchanged 1") and text.endswith("flags 1")
+               for text in texts(at.markdown))
+    flags = [frame.value for frame in at.dataframe if list(frame.value.columns) == ["No.", "Flag"]]
+    assert [list(table["Flag"]) for table in flags] == [[
+        ("Part B: Programme director (Executive) of CON-1 is no longer in the pricing schedule; its day rate of "
+         "£750.00 is removed")]]
+
+    def roles() -> list[str]:
+        with Session(app_db) as session:
+            return list(session.scalars(select(models.DayRate.role).order_by(models.DayRate.id)))
+
+    assert roles() == ["Peer mentor", "Programme director"]
+    at.button(key="upload_confirm").click().run()
+    assert not at.exception, at.exception
+    assert roles() == ["Peer mentor"]

@@ -276,9 +276,9 @@ class SheetPreview:
 
 
 def _key_text(values: dict[str, Any], kind: str, contracts: dict[int, str]) -> str:
-    from data_access.importer.importer import _MODEL_KEYS
+    from data_access.importer.importer import MODEL_KEYS
 
-    return ", ".join(str(_shown(values.get(name), contracts, name)) for name in _MODEL_KEYS.get(kind, ()))
+    return ", ".join(str(_shown(values.get(name), contracts, name)) for name in MODEL_KEYS.get(kind, ()))
 
 
 def preview(plan: ImportPlan, contracts: dict[int, str]) -> list[SheetPreview]:

@@ -71,7 +71,7 @@ class SheetPlan:
     rows: list[RowPlan] = field(default_factory=list)
     skipped: int = 0  # blank and totals rows
     vanished: list[dict[str, Any]] = field(default_factory=list)  # stored rows missing from this return
-    removed: list[dict[str, Any]] = field(default_factory=list)  # stored allocations a revised schedule drops
+    removed: list[dict[str, Any]] = field(default_factory=list)  # stored rows a revised pricing schedule drops
     flags: list[str] = field(default_factory=list)
 
     def count(self, action: str) -> int:
@@ -653,7 +653,7 @@ def _validate_survey(context: _Context, located: _Located, parsed, plan: SheetPl
 
 def _unit_key(contract_id: int, package_id: str | None, participant_id: str | None) -> tuple:
     """A unit's key, ignoring case as every other import key does."""
-    return (contract_id, _key_part(package_id), _key_part(participant_id))
+    return (contract_id, key_part(package_id), key_part(participant_id))
 
 
 def _stored_units(session: Session, contract_ids: set[int]) -> dict[tuple, tuple[str, str]]:
@@ -849,7 +849,7 @@ def _duplicates(context: _Context, plan: SheetPlan, key_fields: tuple[str, ...],
     first: dict[tuple, RowPlan] = {}
     kept: list[RowPlan] = []
     for row in plan.rows:
-        key = tuple(_key_part(row.values.get(name)) for name in key_fields)
+        key = tuple(key_part(row.values.get(name)) for name in key_fields)
         if key in first and plan.kind == "la_status":  # later rows replace earlier ones
             kept[kept.index(first[key])] = row
             first[key] = row
@@ -874,7 +874,7 @@ def _duplicates(context: _Context, plan: SheetPlan, key_fields: tuple[str, ...],
 _KEY_COLUMNS = {"contract_id": "contract_reference", "la_code": "la"}  # key field -> the column it is read from
 
 
-def _key_part(value: Any) -> Any:
+def key_part(value: Any) -> Any:
     """Keys match ignoring case and runs of spaces (a pasted non-breaking space too), as headings
     do in the figures: ``Peer  mentors`` in a revised schedule is the stored ``Peer mentors``."""
     return heading_key(value) if isinstance(value, str) else value
@@ -945,7 +945,7 @@ def plan_import(session: Session, file_name: str, data: bytes, contract_option: 
                 _VALIDATORS[kind](context, item, parsed, sheet_plan)
             else:
                 _SCOPED_VALIDATORS[kind](context, item, parsed, sheet_plan, sheet_label)
-        _duplicates(context, sheet_plan, _MODEL_KEYS[kind], item.headers, keys_of_kind[kind])
+        _duplicates(context, sheet_plan, MODEL_KEYS[kind], item.headers, keys_of_kind[kind])
         plan.sheets.append(sheet_plan)
 
     kinds = {item.schema.workbook_kind if item.schema else schemas.PRICING_SCHEDULE for item in located}
@@ -1005,7 +1005,7 @@ _MODELS: dict[str, type[models.Base]] = {
     "survey": models.SurveyResponse,
     "finance": models.InvoiceLine,
 }
-_MODEL_KEYS: dict[str, tuple[str, ...]] = {
+MODEL_KEYS: dict[str, tuple[str, ...]] = {
     "contracts": ("reference",),
     "milestones": ("contract_id", "name"),
     "la_status": ("la_code", "effective_date", "source"),
@@ -1017,9 +1017,9 @@ _MODEL_KEYS: dict[str, tuple[str, ...]] = {
 }
 # Quarterly-return rows kept when a later return no longer lists them (flagged).
 _CUMULATIVE = {"engagements", "survey", "finance"}
-# A pricing schedule's Part A is the contract's whole schedule: a stored allocation of its contract that
-# a revised schedule no longer has (a heading or a year taken out) is removed, and flagged.
-_REPLACED = {"allocations"}
+# A pricing schedule is the contract's whole schedule: a stored row of its contract that a revised
+# schedule no longer has (Part A: a heading or a year taken out; Part B: a role) is removed, and flagged.
+_REPLACED = {"allocations", "day_rates"}
 _NOT_COMPARED = ("source_file", "source_row")
 
 
@@ -1061,17 +1061,17 @@ def _work_out_changes(session: Session, plan: ImportPlan) -> None:
         if sheet.kind == "la_status":
             continue
         model = _MODELS[sheet.kind]
-        key_fields = _MODEL_KEYS[sheet.kind]
+        key_fields = MODEL_KEYS[sheet.kind]
         existing = _existing_rows(session, sheet, model)
         table = model.__table__
         columns = list(table.columns.keys())  # stored rows are read by position (see _getters)
         key_at, id_at = [columns.index(name) for name in key_fields], columns.index("id")
         missing_at = columns.index("missing_from_latest_return") if sheet.kind in _CUMULATIVE else None
-        index = {tuple(_key_part(row[at]) for at in key_at): row for row in existing}
+        index = {tuple(key_part(row[at]) for at in key_at): row for row in existing}
         if sheet.kind in _CUMULATIVE or sheet.kind in _REPLACED:
             stored_of_kind[sheet.kind].update((row[id_at], row) for row in existing)
         for row in sheet.rows:
-            stored = index.get(tuple(_key_part(row.values.get(name)) for name in key_fields)) if index else None
+            stored = index.get(tuple(key_part(row.values.get(name)) for name in key_fields)) if index else None
             if stored is None:
                 row.action = "insert"
                 continue
@@ -1096,21 +1096,30 @@ def _work_out_changes(session: Session, plan: ImportPlan) -> None:
             sheet.flags.extend(_finance_flags(session, sheet, plan))
     last_of_kind = {sheet.kind: sheet for sheet in plan.sheets}
     for kind, stored_rows in stored_of_kind.items():
-        sheet, key_fields = last_of_kind[kind], _MODEL_KEYS[kind]  # said once, on the kind's last sheet
+        sheet, key_fields = last_of_kind[kind], MODEL_KEYS[kind]  # said once, on the kind's last sheet
         for stored in stored_rows.values():
             if stored.id in seen[kind]:
                 continue
             if kind in _REPLACED:
                 sheet.removed.append(stored._asdict())
-                sheet.flags.append(
-                    f"{sheet.title}: {stored.heading} {stored.financial_year} of {references.get(stored.contract_id, '')} "
-                    f"is no longer in the pricing schedule; its allocation of £{stored.amount:,.2f} is removed")
+                sheet.flags.append(_removal_flag(sheet, stored, references.get(stored.contract_id, "")))
             else:
                 sheet.vanished.append({"id": stored.id, **{name: getattr(stored, name) for name in key_fields}})
         for item in sheet.vanished:
             key_text = ", ".join(str(item[name]) for name in key_fields if name != "contract_id")
             sheet.flags.append(f"{sheet.title}: row {key_text} of {references.get(item['contract_id'], '')} "
                                "is no longer in this return; it is kept and flagged")
+
+
+def _removal_flag(sheet: SheetPlan, stored: Any, reference: str) -> str:
+    """The flag of a stored allocation or day rate a revised pricing schedule no longer has:
+    "a heading, year or role taken out of a revised schedule is removed"."""
+    if sheet.kind == "day_rates":
+        what = f"{stored.role} ({stored.level})" if stored.level else stored.role
+        value = f"its day rate of £{stored.day_rate:,.2f}"
+    else:
+        what, value = f"{stored.heading} {stored.financial_year}", f"its allocation of £{stored.amount:,.2f}"
+    return f"{sheet.title}: {what} of {reference} is no longer in the pricing schedule; {value} is removed"
 
 
 _STATUS_FIELDS = ("ilacs_judgement", "ilacs_date", "send_wsoa", "declining", "in_intervention", "next_review_date")
@@ -1221,7 +1230,7 @@ def apply_plan(session: Session, plan: ImportPlan, imported_by: str) -> models.I
                 new_ids = _insert_rows(session, model, record.id, [row.values for row in inserts])
                 # an inserted row's undo record keeps its key and source; the row itself holds the rest
                 # (so the record copies no names or evidence)
-                kept = tuple(name for name in (*_MODEL_KEYS[sheet.kind], *_NOT_COMPARED) if name in inserts[0].values)
+                kept = tuple(name for name in (*MODEL_KEYS[sheet.kind], *_NOT_COMPARED) if name in inserts[0].values)
                 changes.extend({"import_id": record.id, "table_name": table, "row_id": new_id, "before": None,
                                 "after": {name: row.values[name] for name in kept}}
                                for new_id, row in zip(new_ids, inserts))
