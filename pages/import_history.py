@@ -67,8 +67,9 @@ undoable = [row for row in history if row["may_undo"]]
 if not undoable:
     st.write("There is no import you may undo.")
     st.stop()
-st.write("Undoing puts the data back exactly as it was before the import: rows it added are removed and rows it "
-         "changed get their earlier values. Later imports that changed the same rows must be undone first.")
+st.write("Undoing puts the data back exactly as it was before the import: rows it added are removed, rows it "
+         "changed get their earlier values, and rows it removed (no longer in a revised pricing schedule) are put "
+         "back. Later imports that changed the same rows must be undone first.")
 labels = {row["id"]: f"Import {row['id']}: {row['file_name']} ({row['imported_at']:%d/%m/%Y %H:%M}, {row['imported_by']})"
           for row in undoable}
 chosen = st.selectbox("Import to undo", list(labels), format_func=labels.get, key="undo_choice", index=None,

@@ -145,6 +145,9 @@ for check in checks:
         if not sheet.vanished.empty:
             with st.expander(f"No longer in this return ({len(sheet.vanished)}): kept and flagged"):
                 st.dataframe(sheet.vanished, hide_index=True, width="stretch")
+        if not sheet.removed.empty:
+            with st.expander(f"No longer in the pricing schedule ({len(sheet.removed)}): removed", expanded=True):
+                st.dataframe(sheet.removed, hide_index=True, width="stretch")
 
 if st.button("Confirm and import", type="primary", key="upload_confirm"):
     try:

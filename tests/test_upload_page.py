@@ -343,6 +343,10 @@ def test_the_preview_flags_the_day_rates_a_revised_schedule_removes(app_db):
     assert [list(table["Flag"]) for table in flags] == [[
         ("Part B: Programme director (Executive) of CON-1 is no longer in the pricing schedule; its day rate of "
          "£750.00 is removed")]]
+    assert any(text.endswith("removed (no longer in the pricing schedule) 1, flags 1") for text in texts(at.markdown))
+    [removed] = [frame.value for frame in at.dataframe if "Day rate" in frame.value.columns and "Row" not in frame.value.columns]
+    assert removed[["Contract", "Role", "Level", "Day rate"]].values.tolist() == [["CON-1", "Programme director", "Executive", 750.0]]
+    assert "import_id" not in removed.columns
 
     def roles() -> list[str]:
         with Session(app_db) as session:
@@ -352,3 +356,5 @@ def test_the_preview_flags_the_day_rates_a_revised_schedule_removes(app_db):
     at.button(key="upload_confirm").click().run()
     assert not at.exception, at.exception
     assert roles() == ["Peer mentor"]
+    assert any(text.endswith("1 removed (no longer in the pricing schedule). Imported (import 3).")
+               for text in texts(at.success)), texts(at.success)

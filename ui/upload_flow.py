@@ -24,7 +24,7 @@ from dashboard.access import Viewer
 from dashboard.exports import neutralise
 from data_access import access
 from data_access.importer import ImportPlan, Problem, import_order
-from data_access.importer.importer import HEADER_SEARCH_ROWS
+from data_access.importer.importer import CUMULATIVE, HEADER_SEARCH_ROWS, REPLACED
 from data_access.importer import cells as cell_parsers
 from data_access.importer import schemas
 
@@ -224,7 +224,7 @@ _EXTRA_LABELS = {
     "amount": "Amount", "missing_from_latest_return": "Missing from latest return",
     "source_file": "Source file", "source_row": "Source row",
 }
-_HIDDEN = {"source", "source_file", "source_row"}
+_HIDDEN = {"source", "source_file", "source_row", "import_id"}
 
 
 def _labels(kind: str) -> dict[str, str]:
@@ -266,13 +266,21 @@ class SheetPreview:
     unchanged: int
     skipped: int
     vanished: pd.DataFrame
+    removed: pd.DataFrame
     flags: list[str]
+    kind: str
 
     @property
     def counts(self) -> dict[str, int]:
-        return {"New rows": len(self.inserted), "Updated rows": self.updated["Row"].nunique() if not self.updated.empty else 0,
-                "Unchanged": self.unchanged, "Skipped (blank or totals)": self.skipped,
-                "No longer in this return (kept, flagged)": len(self.vanished), "Flags": len(self.flags)}
+        """What the sheet does, in numbers: rows missing from a return are kept, rows missing from a
+        revised pricing schedule are removed; each count is shown for the sheets it can happen to."""
+        counts = {"New rows": len(self.inserted), "Updated rows": self.updated["Row"].nunique() if not self.updated.empty else 0,
+                  "Unchanged": self.unchanged, "Skipped (blank or totals)": self.skipped}
+        if self.kind in CUMULATIVE:
+            counts["No longer in this return (kept, flagged)"] = len(self.vanished)
+        if self.kind in REPLACED:
+            counts["Removed (no longer in the pricing schedule)"] = len(self.removed)
+        return counts | {"Flags": len(self.flags)}
 
 
 def _key_text(values: dict[str, Any], kind: str, contracts: dict[int, str]) -> str:
@@ -282,7 +290,7 @@ def _key_text(values: dict[str, Any], kind: str, contracts: dict[int, str]) -> s
 
 
 def preview(plan: ImportPlan, contracts: dict[int, str]) -> list[SheetPreview]:
-    """Per sheet: new rows, updated rows (before and after), unchanged, vanished rows, flags."""
+    """Per sheet: new rows, updated rows (before and after), unchanged, vanished and removed rows, flags."""
     previews = []
     for sheet in plan.sheets:
         labels = _labels(sheet.kind)
@@ -300,12 +308,14 @@ def preview(plan: ImportPlan, contracts: dict[int, str]) -> list[SheetPreview]:
                                 "After": _shown(after, contracts, name)})
         updated = pd.DataFrame(changes, columns=["Row", "Key", "Column", "Before", "After"]).astype(object)
         vanished = _frame([{k: v for k, v in item.items() if k != "id"} for item in sheet.vanished], labels, contracts)
+        removed = _frame([{k: v for k, v in item.items() if k != "id"} for item in sheet.removed], labels, contracts)
         previews.append(SheetPreview(sheet.sheet, sheet.title, inserted, updated, sheet.count("unchanged"),
-                                     sheet.skipped, vanished, list(sheet.flags)))
+                                     sheet.skipped, vanished, removed, list(sheet.flags), sheet.kind))
     return previews
 
 
 def summary_line(plan: ImportPlan) -> str:
-    totals = plan.totals()
+    totals, removed = plan.totals(), sum(len(sheet.removed) for sheet in plan.sheets)
     return (f"{plan.file_name}: {plan.kind}; {totals['inserted']} new, {totals['updated']} updated, "
-            f"{totals['unchanged']} unchanged, {totals['skipped']} skipped, {totals['flags']} flags")
+            f"{totals['unchanged']} unchanged, {totals['skipped']} skipped, {totals['flags']} flags"
+            + (f", {removed} removed (no longer in the pricing schedule)" if removed else ""))

@@ -1016,10 +1016,10 @@ MODEL_KEYS: dict[str, tuple[str, ...]] = {
     "finance": ("contract_id", "invoice_ref", "line"),
 }
 # Quarterly-return rows kept when a later return no longer lists them (flagged).
-_CUMULATIVE = {"engagements", "survey", "finance"}
+CUMULATIVE = {"engagements", "survey", "finance"}
 # A pricing schedule is the contract's whole schedule: a stored row of its contract that a revised
 # schedule no longer has (Part A: a heading or a year taken out; Part B: a role) is removed, and flagged.
-_REPLACED = {"allocations", "day_rates"}
+REPLACED = {"allocations", "day_rates"}
 _NOT_COMPARED = ("source_file", "source_row")
 
 
@@ -1066,9 +1066,9 @@ def _work_out_changes(session: Session, plan: ImportPlan) -> None:
         table = model.__table__
         columns = list(table.columns.keys())  # stored rows are read by position (see _getters)
         key_at, id_at = [columns.index(name) for name in key_fields], columns.index("id")
-        missing_at = columns.index("missing_from_latest_return") if sheet.kind in _CUMULATIVE else None
+        missing_at = columns.index("missing_from_latest_return") if sheet.kind in CUMULATIVE else None
         index = {tuple(key_part(row[at]) for at in key_at): row for row in existing}
-        if sheet.kind in _CUMULATIVE or sheet.kind in _REPLACED:
+        if sheet.kind in CUMULATIVE or sheet.kind in REPLACED:
             stored_of_kind[sheet.kind].update((row[id_at], row) for row in existing)
         for row in sheet.rows:
             stored = index.get(tuple(key_part(row.values.get(name)) for name in key_fields)) if index else None
@@ -1100,7 +1100,7 @@ def _work_out_changes(session: Session, plan: ImportPlan) -> None:
         for stored in stored_rows.values():
             if stored.id in seen[kind]:
                 continue
-            if kind in _REPLACED:
+            if kind in REPLACED:
                 sheet.removed.append(stored._asdict())
                 sheet.flags.append(_removal_flag(sheet, stored, references.get(stored.contract_id, "")))
             else:
