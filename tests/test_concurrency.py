@@ -3,7 +3,8 @@
 PostgreSQL: two contract managers import overlapping quarterly returns at once
 (two threads released together by a barrier). Each import either commits or
 is told to try again; no row is lost or duplicated and every row holds the
-values of the import that last wrote it. An import killed with SIGKILL while it
+values of the import that last wrote it. Two upload batches registering the same
+new contract at once: each is written whole or not at all. An import killed with SIGKILL while it
 is writing leaves nothing behind (both backends).
 
 SQLite: the database is in WAL mode with a busy timeout, so a reader holding a
@@ -201,3 +202,48 @@ def test_a_long_read_transaction_never_blocks_an_import_on_sqlite(seeded):
         assert reader.execute(text("SELECT COUNT(*) FROM engagements")).scalar_one() == count_before + 50
     finally:
         reader.close()
+
+
+@postgres_only
+def test_two_batches_registering_the_same_new_contract_at_the_same_moment(engine):
+    """Two managers each upload a new contract's register and a return for it, together, at the same
+    moment: each batch is written whole or, told to try again, not at all; the contract is stored once."""
+    from data_access.services import import_together as import_batch
+
+    register = wb.xlsx(wb.register([wb.contract_row({"Contract reference": "CON-5"})]))
+    batches = [[("register.xlsx", register),
+                (f"return-{side}.xlsx", wb.xlsx(wb.quarterly_return(engagements=[
+                    wb.engagement_row({"Contract reference": "CON-5", "Package ID": "PKG-B",
+                                       "Participant ID": f"P-{n:04d}", "Role": role}) for n in keys])))]
+               for side, keys, role in (("a", range(0, 40), "Leader"), ("b", range(20, 60), "Councillor"))]
+    barrier = threading.Barrier(2)
+    outcomes: list = [None, None]
+
+    def run(index: int) -> None:
+        barrier.wait()
+        outcomes[index] = import_batch(engine, batches[index], f"manager-{index}")
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(90)
+    committed = []
+    for index, batch in enumerate(outcomes):
+        ids = [outcome.import_id for outcome in batch]
+        if all(ids):
+            committed.append(index)
+        else:
+            assert ids == [None, None]
+            assert [problem.message for outcome in batch for problem in outcome.plan.errors] == [RETRY_MESSAGE]
+    assert committed
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT COUNT(*) FROM contracts WHERE reference = 'CON-5'")).scalar_one() == 1
+        stored = dict(connection.execute(text(
+            "SELECT participant_id, role FROM engagements WHERE package_id = 'PKG-B'")).all())
+    expected = {}
+    for index in committed:  # in commit order, the later batch's values win the overlap
+        side_keys, side_role = (range(0, 40), "Leader") if index == 0 else (range(20, 60), "Councillor")
+        expected |= {f"P-{n:04d}": side_role for n in side_keys}
+    assert set(stored) == set(expected)
+    assert all(role in ("Leader", "Councillor") for role in stored.values())
