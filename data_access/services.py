@@ -104,14 +104,14 @@ def import_together(engine: Engine, files: Sequence[tuple[str, bytes]], imported
                 record = apply_plan(session, plan, imported_by)
                 session.flush()
             except (IntegrityError, OperationalError):
-                session.rollback()
-                plan.errors.append(Problem(file_name, "", None, "", RETRY_MESSAGE))
-                for outcome in outcomes:
-                    outcome.import_id = None
+                _clashed(session, outcomes)
                 return outcomes + [ImportOutcome(_unchecked(name, data), None) for name, data in files[len(outcomes):]]
             outcomes[-1].import_id = record.id
         if all(outcome.plan.ok for outcome in outcomes):
-            session.commit()
+            try:
+                session.commit()
+            except (IntegrityError, OperationalError):
+                _clashed(session, outcomes)
             return outcomes
         session.rollback()
         for outcome in outcomes:
@@ -120,6 +120,15 @@ def import_together(engine: Engine, files: Sequence[tuple[str, bytes]], imported
                 record_rejection(session, outcome.plan, imported_by)
         session.commit()
         return outcomes
+
+
+def _clashed(session: Session, outcomes: list[ImportOutcome]) -> None:
+    """Another import wrote the same rows at the same moment: nothing of the batch is kept, and
+    the file being written when it was found is told to try again."""
+    session.rollback()
+    for outcome in outcomes:
+        outcome.import_id = None
+    outcomes[-1].plan.errors.append(Problem(outcomes[-1].plan.file_name, "", None, "", RETRY_MESSAGE))
 
 
 def _vetted_plan(session: Session, file_name: str, data: bytes, contract: str | None, vet: Vet | None) -> ImportPlan:
