@@ -11,7 +11,7 @@ from data_access.settings import load_settings
 from ui import context
 
 PREPARED = "25 November 2026"
-REVIEWED = "25 November 2026"
+REVIEWED = "26 November 2026"
 CONTACT = load_settings().accessibility_contact
 
 context.page_viewer()  # through app.py first, as every page (sign-in, the app's menu)
@@ -54,8 +54,8 @@ st.markdown(
     """
 We know some parts of this service are not fully accessible:
 
-- charts are drawn as pictures, which screen readers cannot read; every chart has
-  a text summary and a data table with the same figures
+- charts are drawn as pictures: a screen reader reads out each chart's one-sentence
+  summary as its label, and the figures themselves are in the data table under it
 - the page menu is built by the framework the service uses (Streamlit) and groups
   its links in a way screen readers may announce incorrectly
 - the "Figures as of" date box, drawn by Streamlit, has small day, month and year
@@ -127,11 +127,6 @@ The content listed below is non-accessible for the following reasons.
 
 **Non-compliance with the accessibility regulations**
 
-- Charts are images to screen readers: they have no text alternative of their own.
-  This fails WCAG 2.2 success criterion 1.1.1 (Non-text content). Every chart is
-  shown with a one-sentence summary of what it shows and a "Data table" with the
-  same figures, which can be downloaded as CSV or Excel, so no information is only
-  in a chart.
 - The page menu in the sidebar is built by Streamlit, the framework the service
   uses. Its list of pages contains the section headings ("Programmes", "Data",
   "About") as well as the links, so screen readers may announce the wrong number of

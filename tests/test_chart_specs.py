@@ -16,6 +16,7 @@ from altair.vegalite.v6.schema.core import Root
 
 from dashboard.charts import TEXT_COLOUR
 from dashboard.la_profile import adviser_days_by_month
+from ui.components import plain_text
 
 AS_OF = date(2024, 3, 15)
 CHART_PAGES = ["pages/overview.py", "pages/kpis.py", "pages/coverage.py", "pages/finance.py",
@@ -35,9 +36,13 @@ def test_every_chart_is_valid_vega_lite(open_page, demo_records, page, narrowed)
         filters["la"] = next(la for _, la in Counter((u.contract, u.la_code) for u in demo_records.units)
                              if not adviser_days_by_month(demo_records.contracts, demo_records.units,
                                                           demo_records.invoice_lines, la, AS_OF).empty)
-    specs = chart_specs(open_page(page, as_of=AS_OF.isoformat(), **filters))
+    at = open_page(page, as_of=AS_OF.isoformat(), **filters)
+    specs = chart_specs(at)
     assert specs, f"{page} draws no chart"
+    summaries = {plain_text(element.value) for element in at.markdown}
     for spec in specs:
         Root.validate(spec)
+        # a screen reader reads the chart's summary sentence as its label (WCAG 1.1.1)
+        assert spec.get("description") in summaries, spec.get("description")
         # text on charts at 4.5:1 or more (WCAG 1.4.3): never the theme's light grey
         assert spec.get("config", {}).get("axis", {}).get("labelColor") == TEXT_COLOUR, spec.get("title")

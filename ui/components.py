@@ -8,6 +8,7 @@ and every status is also written in words or marked by shape.
 from __future__ import annotations
 
 import copy
+import re
 from datetime import date
 import hashlib
 import weakref
@@ -112,6 +113,11 @@ def column_formats(table: pd.DataFrame) -> dict:
     return formats
 
 
+def plain_text(markdown: str) -> str:
+    """Markdown as plain text for a label: no emphasis marks, links as their words."""
+    return re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", markdown).replace("**", "").replace("`", "").strip()
+
+
 def chart_with_table(
     spec: Spec | None,
     table: pd.DataFrame,
@@ -123,7 +129,9 @@ def chart_with_table(
     """A chart (a spec from ``chart``), its text summary and its data table with downloads."""
     st.markdown(summary)
     if spec is not None and not table.empty:
-        st.vega_lite_chart(spec=copy.deepcopy(spec), width="stretch")  # drawing changes the spec it is given
+        drawn = copy.deepcopy(spec)  # drawing changes the spec it is given
+        drawn["description"] = plain_text(summary)  # read out by screen readers as the chart's label
+        st.vega_lite_chart(spec=drawn, width="stretch")
     with st.expander("Data table", expanded=table_expanded or spec is None):
         st.dataframe(table, hide_index=True, width="stretch", column_config=column_formats(table))
         if not table.empty:
