@@ -153,6 +153,28 @@ def test_a_revised_schedule_removes_the_allocations_it_no_longer_has_and_says_so
         ("2022-23", "Peer mentors", 100000.0), ("2022-23", "Programme management", 250000.0)]
 
 
+def test_removing_an_allocation_already_invoiced_against_says_the_spend_becomes_an_overspend(contract_engine):
+    """Spend in a year the schedule allocates nothing to is an overspend of the whole amount
+    (rules.md): the flag on the removal says how much is already invoiced, before it is confirmed."""
+    engine = contract_engine
+    load(engine, "return-q1.xlsx", wb.quarterly_return(finance=[
+        wb.finance_row({"Expenditure heading": "travel  and SUBSISTENCE", "Amount": 1500}),
+        wb.finance_row({"Expenditure heading": "Travel and subsistence", "Line": 2, "Amount": 1000.5}),
+        wb.finance_row({"Expenditure heading": "Travel and subsistence", "Invoice reference": "INV-2",
+                        "Financial year": "2022-23", "Quarter": "Q1", "Invoice date": date(2022, 7, 15),
+                        "Amount": 0})]))
+    outcome = import_file(engine, "pricing-v2.xlsx", wb.xlsx(revised_schedule()), "loader", dry_run=True)
+    (part_a,) = [sheet for sheet in outcome.plan.sheets if sheet.kind == "allocations"]
+    travel = sorted(flag for flag in part_a.flags if "Travel" in flag)
+    assert travel == [
+        "Part A: Travel and subsistence 2021-22 of CON-1 is no longer in the pricing schedule; its allocation of "
+        "£300,000.00 is removed: the £2,500.50 already invoiced against it will show as overspent",
+        "Part A: Travel and subsistence 2022-23 of CON-1 is no longer in the pricing schedule; its allocation of "
+        "£300,000.00 is removed",
+        "Part A: Travel and subsistence 2023-24 of CON-1 is no longer in the pricing schedule; its allocation of "
+        "£300,000.00 is removed"]
+
+
 def test_undoing_a_revised_schedule_puts_the_removed_allocations_back(contract_engine):
     engine = contract_engine
     before, figures = snapshot(engine), summary(engine, AS_OF)

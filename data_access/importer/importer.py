@@ -1097,12 +1097,12 @@ def _work_out_changes(session: Session, plan: ImportPlan) -> None:
     last_of_kind = {sheet.kind: sheet for sheet in plan.sheets}
     for kind, stored_rows in stored_of_kind.items():
         sheet, key_fields = last_of_kind[kind], MODEL_KEYS[kind]  # said once, on the kind's last sheet
-        for stored in stored_rows.values():
-            if stored.id in seen[kind]:
-                continue
+        gone = [stored for stored in stored_rows.values() if stored.id not in seen[kind]]
+        invoiced = _invoiced(session, gone) if kind == "allocations" else {}
+        for stored in gone:
             if kind in REPLACED:
                 sheet.removed.append(stored._asdict())
-                sheet.flags.append(_removal_flag(sheet, stored, references.get(stored.contract_id, "")))
+                sheet.flags.append(_removal_flag(sheet, stored, references.get(stored.contract_id, ""), invoiced))
             else:
                 sheet.vanished.append({"id": stored.id, **{name: getattr(stored, name) for name in key_fields}})
         for item in sheet.vanished:
@@ -1111,15 +1111,37 @@ def _work_out_changes(session: Session, plan: ImportPlan) -> None:
                                "is no longer in this return; it is kept and flagged")
 
 
-def _removal_flag(sheet: SheetPlan, stored: Any, reference: str) -> str:
+def _invoiced(session: Session, allocations: list[Any]) -> dict[tuple[int, str, str], Decimal]:
+    """Net spend already invoiced per (contract id, heading key, FY) of the given allocations."""
+    if not allocations:
+        return {}
+    L = models.InvoiceLine
+    wanted = {(item.contract_id, heading_key(item.heading), item.financial_year) for item in allocations}
+    spent: dict[tuple[int, str, str], Decimal] = defaultdict(Decimal)
+    for contract_id, heading, year, amount in session.execute(
+            select(L.contract_id, L.heading, L.financial_year, func.sum(L.amount))
+            .where(L.contract_id.in_({key[0] for key in wanted}))
+            .group_by(L.contract_id, L.heading, L.financial_year)):
+        if (key := (contract_id, heading_key(heading), year)) in wanted:
+            spent[key] += Decimal(amount or 0)
+    return spent
+
+
+def _removal_flag(sheet: SheetPlan, stored: Any, reference: str,
+                  invoiced: dict[tuple[int, str, str], Decimal]) -> str:
     """The flag of a stored allocation or day rate a revised pricing schedule no longer has:
-    "a heading, year or role taken out of a revised schedule is removed"."""
+    "a heading, year or role taken out of a revised schedule is removed". Spend already invoiced
+    against a removed allocation becomes an overspend ("spend in a FY for which the schedule
+    allocates nothing is an overspend of the whole amount"), so the flag says so."""
+    spent = None
     if sheet.kind == "day_rates":
         what = f"{stored.role} ({stored.level})" if stored.level else stored.role
         value = f"its day rate of £{stored.day_rate:,.2f}"
     else:
         what, value = f"{stored.heading} {stored.financial_year}", f"its allocation of £{stored.amount:,.2f}"
-    return f"{sheet.title}: {what} of {reference} is no longer in the pricing schedule; {value} is removed"
+        spent = invoiced.get((stored.contract_id, heading_key(stored.heading), stored.financial_year))
+    return (f"{sheet.title}: {what} of {reference} is no longer in the pricing schedule; {value} is removed"
+            + (f": the £{spent:,.2f} already invoiced against it will show as overspent" if spent else ""))
 
 
 _STATUS_FIELDS = ("ilacs_judgement", "ilacs_date", "send_wsoa", "declining", "in_intervention", "next_review_date")
