@@ -105,6 +105,9 @@ else:
                          file_stem="spend_against_allocation")
 
     st.header(f"Next deadlines (within {views.DEADLINE_DAYS} days)")
+    if filters.la or filters.region:
+        st.caption("Deadlines are whole contracts' milestones, reports and invoices, and the reviews of every LA "
+                   "in intervention, as on the Timelines page: the LA and region filters do not narrow them.")
     if page.overdue:
         st.warning(page.overdue, icon=":material/schedule:")
     if page.deadlines.empty:
