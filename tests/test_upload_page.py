@@ -244,6 +244,16 @@ def test_the_annotated_copy_highlights_each_bad_cell_and_lists_every_error(app_d
     assert len(highlighted) == len({(p.row, p.column) for p in problems})
 
 
+def test_a_misspelt_header_is_the_cell_highlighted_for_its_missing_column(app_db):
+    misspelt = {("Confidance *" if header == "Confidence" else header): value for header, value in wb.survey_row().items()}
+    data = wb.xlsx(wb.quarterly_return(engagements=[wb.engagement_row()], survey=[misspelt]))
+    problems = import_file(app_db, "return.xlsx", data, "x", dry_run=True).plan.errors
+    assert [(p.sheet, p.row, p.column) for p in problems] == [("Survey", 1, "Confidence")]
+    sheet = openpyxl.load_workbook(io.BytesIO(upload_flow.annotated_copy("return.xlsx", data, problems)))["Survey"]
+    [marked] = [cell for row in sheet.iter_rows() for cell in row if cell.comment]
+    assert marked.value == "Confidance *" and "required column 'Confidence' not found" in marked.comment.text
+
+
 def test_a_csv_and_a_refused_file_get_an_error_workbook_too():
     problem = Problem("list.csv", "list", 2, "LA", "unknown LA 'Atlantis'")
     book = openpyxl.load_workbook(io.BytesIO(upload_flow.annotated_copy(

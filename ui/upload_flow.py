@@ -9,6 +9,7 @@ writes every file or none, in one transaction. Access is enforced in
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import io
 import logging
@@ -137,6 +138,17 @@ def _header_column(sheet, column: str, row: int | None) -> int | None:
     return found
 
 
+def _closest_cell(sheet, column: str, row: int) -> int:
+    """For an error on a row with no header of that name above it (a required column missing from
+    the header row): the 1-based column of the cell in that row nearest in spelling to the header
+    expected (``Confidance`` for ``Confidence``), else the row's first cell."""
+    wanted = cell_parsers.header_keys(column)
+    keyed = {key: cell.column for cell in next(sheet.iter_rows(min_row=row, max_row=row), ())
+             for key in cell_parsers.header_keys(cell.value)}
+    close = difflib.get_close_matches(wanted[0], list(keyed), n=1, cutoff=0.75) if wanted else []
+    return keyed[close[0]] if close else 1
+
+
 def _csv_workbook(name: str, data: bytes):
     """A CSV as a one-sheet workbook named as the importer names it (the file's stem)."""
     from openpyxl import Workbook
@@ -187,7 +199,7 @@ def annotated_copy(name: str, data: bytes, problems: list[Problem]) -> bytes:
         if book is None or problem.sheet not in book.sheetnames or not problem.row:
             continue
         sheet = book[problem.sheet]
-        column = _header_column(sheet, problem.column, problem.row) or 1
+        column = _header_column(sheet, problem.column, problem.row) or _closest_cell(sheet, problem.column, problem.row)
         notes.setdefault((problem.sheet, problem.row, column), []).append(
             (f"{problem.column}: " if problem.column else "") + problem.message)
     for (sheet_name, row, column), messages in notes.items():
