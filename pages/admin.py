@@ -11,7 +11,7 @@ import streamlit as st
 from dashboard.access import ROLE_NAMES, ROLES, may_manage_users
 from data_access import access
 from ui import context
-from ui.components import download_buttons, empty_state
+from ui.components import data_table, download_buttons, empty_state
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ with users_tab:
         table = pd.DataFrame([{"E-mail": u["email"], "Role": u["role_name"], "Active": "Yes" if u["active"] else "No",
                                "Contracts": ", ".join(u["contracts"]), "LAs": ", ".join(u["la_codes"]),
                                "Regions": ", ".join(u["region_codes"])} for u in users])
-        st.dataframe(table, hide_index=True, width="stretch")
+        data_table(table, "Users")
     else:
         empty_state("No users yet: add the first one below.")
     emails = [u["email"] for u in users]
@@ -98,5 +98,5 @@ with audit_tab:
                                   for e in events])
         st.write(f"The newest {len(log_table)} events. The log is append-only: nothing in the service changes or "
                  "deletes an event.")
-        st.dataframe(log_table, hide_index=True, width="stretch")
+        data_table(log_table, "Audit log, newest first")
         download_buttons({"Audit log": log_table}, "audit-log", key="audit")

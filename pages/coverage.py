@@ -14,7 +14,7 @@ from dashboard.charts import coverage as charts
 from data_access.queries import hex_layout
 from data_access.repositories import Scope
 from ui import context
-from ui.components import chart, chart_with_table
+from ui.components import chart, chart_with_table, data_table
 
 
 @st.cache_data(show_spinner=False, ttl=3600)
@@ -83,7 +83,7 @@ else:
                      key="coverage_targeting", file_stem="targeting")
     if not page.targeting_reasons.empty:
         with st.expander("Supported LAs in greatest need, and why"):
-            st.dataframe(page.targeting_reasons, hide_index=True, width="stretch")
+            data_table(page.targeting_reasons, "Supported LAs in greatest need, and why", wrap=True)
 
 st.header(f"Priority LAs with no support in {page.financial_year}")
 st.caption("LAs judged Inadequate by Ofsted or with a SEND Written Statement of Action (as known on the as-of "

@@ -12,7 +12,7 @@ from dashboard.charts.finance import burn_up_chart, day_rate_chart
 from data_access.finance_sources import invoice_sources
 from data_access.repositories import Scope
 from ui import context
-from ui.components import chart, chart_with_table, download_buttons, empty_state
+from ui.components import chart, chart_with_table, data_table, download_buttons, empty_state
 from ui.filters import Filters, filter_sidebar
 
 MONEY = st.column_config.NumberColumn(format="accounting")
@@ -85,17 +85,15 @@ st.markdown(page.spend_sentence)
 if page.spend.empty:
     empty_state("No allocation or spend for this contract and year.")
 else:
-    st.dataframe(
-        page.spend, hide_index=True, width="stretch", key="finance_spend_table",
-        column_config={**column_money, "Spent (%)": st.column_config.NumberColumn(format="%.1f %%")},
-    )
+    data_table(page.spend, "Spend against allocation per heading and financial year", key="finance_spend_table",
+               column_config={**column_money, "Spent (%)": st.column_config.NumberColumn(format="%.1f %%")})
     download_buttons({"Spend against allocation": page.spend}, "spend_against_allocation", key="finance_spend")
 
 st.subheader("Totals, reconciled with the pricing schedule")
 (st.success if "to the penny" in page.reconciliation else st.error)(page.reconciliation)
 st.caption("Totals are for reconciliation only: an underspend in one heading or year cannot cover an overspend in another.")
-st.dataframe(page.totals, hide_index=True, width="stretch", key="finance_totals_table",
-             column_config=column_money)
+data_table(page.totals, "Totals, reconciled with the pricing schedule", key="finance_totals_table",
+           column_config=column_money)
 
 # --- Burn-up --------------------------------------------------------------------------------
 st.header("Burn-up: cumulative spend by quarter")
@@ -127,8 +125,8 @@ else:
     )
     if not burn.forecast_table.empty:
         with st.expander("Forecast table (a forecast, not actual spend)"):
-            st.dataframe(burn.forecast_table, hide_index=True, width="stretch",
-                         column_config={name: MONEY for name in burn.forecast_table.columns if "£" in name})
+            data_table(burn.forecast_table, "Forecast spend (a forecast, not actual spend)",
+                       column_config={name: MONEY for name in burn.forecast_table.columns if "£" in name})
 
 # --- Day rates ------------------------------------------------------------------------------
 st.header("Day rates against the caps")
@@ -144,5 +142,5 @@ st.markdown(page.flags_sentence)
 if not page.flags.empty:
     st.caption("Each flag names the invoice and line, and the file and Excel row it was imported from. "
                "Flags are shown, never dropped: check them with the supplier.")
-    st.dataframe(page.flags, hide_index=True, width="stretch", key="finance_flags_table")
+    data_table(page.flags, "Finance flags", key="finance_flags_table", wrap=True)
     download_buttons({"Finance flags": page.flags}, "finance_flags", key="finance_flags")

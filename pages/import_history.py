@@ -12,7 +12,7 @@ from dashboard.views import IMPORT_OUTCOMES
 from data_access import access
 from data_access.undo import UndoRefused
 from ui import context
-from ui.components import download_buttons, empty_state
+from ui.components import data_table, download_buttons, empty_state
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ table = pd.DataFrame([
 shown = "every import" if viewer.role == "admin" else "imports of your contracts and your own"
 st.write(f"{len(table)} import(s), newest first ({shown}). Rejected files wrote nothing; undone imports were "
          "reversed exactly.")
-st.dataframe(table, hide_index=True, width="stretch")
+data_table(table, "Imports, newest first")
 download_buttons({"Imports": table}, "import-history", key="history")
 
 rejected = [row for row in history if row["outcome"] == "rejected" and row["errors"]]
@@ -60,7 +60,7 @@ if rejected:
         choice = st.selectbox("Rejected import", [row["id"] for row in rejected], key="rejected_choice",
                               format_func=lambda i: next(f"{i}: {r['file_name']}" for r in rejected if r["id"] == i))
         errors = next(row["errors"] for row in rejected if row["id"] == choice)
-        st.dataframe(pd.DataFrame({"Error": errors}), hide_index=True, width="stretch")
+        data_table(pd.DataFrame({"Error": errors}), "Errors of the rejected import", wrap=True)
 
 st.subheader("Undo an import")
 undoable = [row for row in history if row["may_undo"]]
@@ -78,9 +78,9 @@ blocking = access.blocking_imports(engine, chosen) if chosen is not None else []
 if blocking:
     st.warning("This import cannot be undone yet: later imports changed the same rows or rely on them. "
                "Undo these first, newest first.")
-    st.dataframe(pd.DataFrame([{"Import": b["id"], "File": b["file_name"], "Who": b["imported_by"],
-                                "When (UTC)": b["imported_at"].strftime("%d/%m/%Y %H:%M")} for b in blocking]),
-                 hide_index=True, width="stretch")
+    data_table(pd.DataFrame([{"Import": b["id"], "File": b["file_name"], "Who": b["imported_by"],
+                              "When (UTC)": b["imported_at"].strftime("%d/%m/%Y %H:%M")} for b in blocking]),
+               "Imports to undo first")
 confirm = st.checkbox("I understand this removes the import's changes", key="undo_confirm_box")
 if st.button("Undo import", type="primary", disabled=chosen is None or bool(blocking) or not confirm, key="undo_button"):
     try:

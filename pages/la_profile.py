@@ -8,11 +8,9 @@ from dashboard import la_profile as lp
 from dashboard.access import aggregate_only, may_list_participant, unlisted_sentence
 from dashboard.charts.timelines import adviser_days_chart
 from ui import context
-from ui.components import chart, chart_with_table, download_buttons, empty_state
+from ui.components import chart, chart_with_table, data_table, download_buttons, empty_state
 from ui.filters import Filters, current_filters, filter_sidebar
 
-DATE = st.column_config.DateColumn(format="DD/MM/YYYY")
-MONTH = st.column_config.DateColumn(format="MMM YYYY")
 
 viewer = context.page_viewer()
 st.title("LA profile")
@@ -53,10 +51,8 @@ right.metric("In intervention", facts.status["In intervention"].split(" (")[0])
 st.caption(f"As of {as_of:%d %B %Y}.")
 
 
-def table(frame, key: str, file_stem: str, month_columns: tuple[str, ...] = ()) -> None:
-    config = {column: (MONTH if column in month_columns else DATE)
-              for column in frame.columns if str(frame[column].dtype).startswith("datetime")}
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=config, key=f"{key}_table")
+def table(frame, alt: str, key: str, file_stem: str) -> None:
+    data_table(frame, alt, key=f"{key}_table")
     if not frame.empty:
         download_buttons({file_stem[:31]: frame}, file_stem, key=key)
 
@@ -71,13 +67,13 @@ if history.empty:
 else:
     st.markdown(f"{len(history)} status records, oldest first; \"not recorded\" means the record says nothing "
                 "about that item (an Ofsted judgement alone, for instance).")
-    table(history, "la_history", f"status_{la_code}")
+    table(history, f"Ofsted ILACS and status history of {facts.name}", "la_history", f"status_{la_code}")
 
 st.subheader("Packages of support")
 packages = lp.packages_table(units, la_code, as_of)
 st.markdown(lp.packages_sentence(packages, facts.name))
 if not packages.empty:
-    table(packages, "la_packages", f"packages_{la_code}")
+    table(packages, f"Packages of support in {facts.name}", "la_packages", f"packages_{la_code}")
 
 st.subheader("Participants' KPI status")
 everyone = lp.participant_table(units, data.responses, la_code, as_of)
@@ -88,7 +84,7 @@ if len(participants) < len(everyone):
     st.caption(unlisted_sentence(len(everyone) - len(participants)))
 if not participants.empty:
     st.caption("Participants are shown by their pseudonymous ID.")
-    table(participants, "la_participants", f"participants_{la_code}")
+    table(participants, f"Participants' KPI status in {facts.name}", "la_participants", f"participants_{la_code}")
 
 st.subheader("Improvement adviser days per month")
 adviser = lp.adviser_days_by_month(data.contracts, units, data.invoice_lines, la_code, as_of)
@@ -104,4 +100,4 @@ comparison = lp.comparison_table(units, data.responses, data.las, data.regions, 
 st.markdown(lp.comparison_sentence(comparison))
 st.caption("All contracts together. Rates are met / eligible (see the Methodology page); [u] marks a rate on fewer than 5 eligible "
            "participants; packages per LA divides by the LAs that existed on the as-of date.")
-table(comparison, "la_comparison", f"comparison_{la_code}")
+table(comparison, f"{facts.name} compared with the region and England", "la_comparison", f"comparison_{la_code}")

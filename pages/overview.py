@@ -20,7 +20,7 @@ from data_access.queries import home_tables
 from data_access.repositories import Scope
 from ui import context
 from ui.board_pack_button import board_pack_button
-from ui.components import chart, chart_with_table, column_formats
+from ui.components import chart, chart_with_table, data_table
 from ui.filters import PARAMS, Filters
 
 
@@ -123,7 +123,7 @@ register = pd.DataFrame(
     [{"Contract": c.reference, "Title": c.title, "Programme": c.programme, "Start": c.start_date,
       "End": c.end_date, "Extension up to": c.extension_up_to} for c in contracts if c.reference in visible]
 )
-st.dataframe(register, hide_index=True, column_config=column_formats(register))
+data_table(register, "Contracts")
 st.subheader("Latest imports")
 latest = views.latest_imports(imports, who=not board)
-st.dataframe(latest, hide_index=True, column_config=column_formats(latest))
+data_table(latest, "Latest imports")

@@ -7,10 +7,9 @@ import streamlit as st
 from dashboard import timeline_views as tv
 from dashboard.charts.timelines import gantt_chart
 from ui import context
-from ui.components import chart, chart_with_table, download_buttons, empty_state
+from ui.components import chart, chart_with_table, data_table, download_buttons, empty_state
 from ui.filters import Filters, filter_sidebar
 
-DATE = st.column_config.DateColumn(format="DD/MM/YYYY")
 
 viewer = context.page_viewer()
 data = context.oversight_data(Filters().scope(viewer))
@@ -28,9 +27,8 @@ if not data.contracts:
     st.stop()
 
 
-def table(frame, key: str, file_stem: str) -> None:
-    config = {column: DATE for column in frame.columns if str(frame[column].dtype).startswith("datetime")}
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=config, key=f"{key}_table")
+def table(frame, alt: str, key: str, file_stem: str) -> None:
+    data_table(frame, alt, key=f"{key}_table")
     if not frame.empty:
         download_buttons({file_stem[:31]: frame}, file_stem, key=key)
 
@@ -43,18 +41,18 @@ chart_with_table(chart(gantt_chart, contracts, milestones, as_of), contracts, tv
 
 st.header("Milestones")
 st.markdown(tv.milestone_sentence(milestones))
-table(milestones, "timelines_milestones", "milestones")
+table(milestones, "Milestones", "timelines_milestones", "milestones")
 
 st.header(f"Deadlines in the next {tv.DEADLINE_DAYS} days")
 deadlines = tv.deadline_table(data.contracts, data.milestones, data.statuses, la_names, as_of, filters.contract)
 st.markdown(tv.deadline_sentence(deadlines, as_of))
-table(deadlines, "timelines_deadlines", "deadlines")
+table(deadlines, f"Deadlines in the next {tv.DEADLINE_DAYS} days", "timelines_deadlines", "deadlines")
 
 st.header(f"Contracts ending within {tv.ENDING_MONTHS} months")
 ending = tv.ending_table(data.contracts, as_of, filters.contract)
 st.markdown(tv.ending_sentence(ending, as_of))
 if not ending.empty:
-    table(ending, "timelines_ending", "contracts_ending")
+    table(ending, f"Contracts ending within {tv.ENDING_MONTHS} months", "timelines_ending", "contracts_ending")
 
 st.header("Recurring obligations")
 st.caption(
@@ -67,4 +65,4 @@ obligations = tv.obligation_table(data.contracts, data.statuses, la_names, as_of
 if obligations.empty:
     empty_state("No obligations fall in this window.")
 else:
-    table(obligations, "timelines_obligations", "obligations")
+    table(obligations, "Recurring obligations", "timelines_obligations", "obligations")

@@ -15,12 +15,13 @@ from dashboard.access import may_upload
 from data_access import access, templates
 from ui import context
 from ui import upload_flow
-from ui.components import download_buttons
+from ui.components import data_table, download_buttons
 from ui.upload_flow import XLSX_MIME, Upload
 
 log = logging.getLogger(__name__)
 STATE = "upload_state"  # {"signature", "checks", "uploads", "contract"} of the files being checked
 RESULTS = "upload_results"
+ERROR_CONFIG = {"Message": st.column_config.TextColumn(width="large"), "File": st.column_config.TextColumn(width="small")}
 ROUND = "upload_round"  # a new uploader (emptied) after each Confirm
 
 
@@ -60,8 +61,8 @@ if results:
             st.success(f"{upload_flow.summary_line(result.plan)}. Imported (import {result.import_id}).")
         elif result.errors:
             st.error(f"{result.name} was not imported: {len(result.errors)} error(s).")
-            st.dataframe(upload_flow.error_table([upload_flow.FileCheck(Upload(result.name, b""), result.plan)]),
-                         hide_index=True, width="stretch")
+            data_table(upload_flow.error_table([upload_flow.FileCheck(Upload(result.name, b""), result.plan)]),
+                       f"Errors in {result.name}", column_config=ERROR_CONFIG, wrap=True)
         else:
             st.info(f"{result.name} was not imported, with the rest of its batch; it had no errors.")
     st.page_link("pages/import_history.py", label="See the import history (and undo an import)", icon=":material/history:")
@@ -107,9 +108,7 @@ if bad:
     table = upload_flow.error_table(bad)
     st.error(f"{len(table)} error(s) in {len(bad)} of {len(checks)} file(s). Nothing can be imported until every "
              "file is correct; nothing was written.")
-    st.dataframe(table, hide_index=True, width="stretch",
-                 column_config={"Message": st.column_config.TextColumn(width="large"),
-                                "File": st.column_config.TextColumn(width="small")})
+    data_table(table, "Errors in the uploaded files", column_config=ERROR_CONFIG, wrap=True)
     download_buttons({"Errors": table}, "upload-errors", key="errors")
     for index, check in enumerate(bad):
         st.download_button(
@@ -135,19 +134,19 @@ for check in checks:
             st.warning(f"{len(sheet.flags)} flag(s) on this sheet: for attention, not errors; the rows can still be "
                        "imported.", icon=":material/flag:")
             with st.expander(f"Flags ({len(sheet.flags)})", expanded=len(sheet.flags) <= 5):
-                st.dataframe(upload_flow.flag_table(sheet.flags), hide_index=True, width="stretch")
+                data_table(upload_flow.flag_table(sheet.flags), f"Flags on {sheet.sheet}", wrap=True)
         if not sheet.inserted.empty:
             with st.expander(f"New rows ({len(sheet.inserted)})"):
-                st.dataframe(sheet.inserted, hide_index=True, width="stretch")
+                data_table(sheet.inserted, f"New rows on {sheet.sheet}")
         if not sheet.updated.empty:
             with st.expander(f"Updated rows ({counts['Updated rows']}): before and after", expanded=True):
-                st.dataframe(sheet.updated, hide_index=True, width="stretch")
+                data_table(sheet.updated, f"Updated rows on {sheet.sheet}, before and after")
         if not sheet.vanished.empty:
             with st.expander(f"No longer in this return ({len(sheet.vanished)}): kept and flagged"):
-                st.dataframe(sheet.vanished, hide_index=True, width="stretch")
+                data_table(sheet.vanished, f"Rows no longer in this return on {sheet.sheet}")
         if not sheet.removed.empty:
             with st.expander(f"No longer in the pricing schedule ({len(sheet.removed)}): removed", expanded=True):
-                st.dataframe(sheet.removed, hide_index=True, width="stretch")
+                data_table(sheet.removed, f"Rows no longer in the pricing schedule on {sheet.sheet}")
 
 if st.button("Confirm and import", type="primary", key="upload_confirm"):
     try:

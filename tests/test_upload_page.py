@@ -132,6 +132,7 @@ def test_an_invalid_file_shows_every_error_and_writes_nothing(app_db):
     assert [tuple(row) for row in shown.astype(object).itertuples(index=False)] == [
         (p.file, p.sheet, p.row, p.column, p.message) for p in upload_flow.sorted_problems(expected)]
     assert list(shown["Row"]) == sorted(shown["Row"])
+    assert (at.dataframe[0].proto.alt, at.dataframe[0].proto.placeholder) == ("Errors in the uploaded files", "")
     assert texts(at.error)[0].startswith(f"{len(expected)} error(s) in 1 of 1 file(s)")
     assert not [button for button in at.button if button.key == "upload_confirm"]
     labels = [element.proto.label for element in at.get("download_button")]

@@ -118,6 +118,19 @@ def plain_text(markdown: str) -> str:
     return re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", markdown).replace("**", "").replace("`", "").strip()
 
 
+WRAPPED_ROW_HEIGHT = 70  # three lines of text
+
+
+def data_table(table: pd.DataFrame, alt: str, *, key: str | None = None, column_config: Mapping | None = None,
+               wrap: bool = False) -> None:
+    """Every table drawn one way: no index, the page's width, dates and money formatted
+    (``column_formats``), a blank for a missing value (not Streamlit's grey "None") and a name
+    for screen readers (``alt``). ``wrap``: long text wraps over three lines, not cut off."""
+    st.dataframe(table, hide_index=True, width="stretch", key=key, placeholder="", alt=alt,
+                 column_config={**column_formats(table), **(column_config or {})},
+                 row_height=WRAPPED_ROW_HEIGHT if wrap else None)
+
+
 def chart_with_table(
     spec: Spec | None,
     table: pd.DataFrame,
@@ -133,7 +146,7 @@ def chart_with_table(
         drawn["description"] = plain_text(summary)  # read out by screen readers as the chart's label
         st.vega_lite_chart(spec=drawn, width="stretch")
     with st.expander("Data table", expanded=table_expanded or spec is None):
-        st.dataframe(table, hide_index=True, width="stretch", column_config=column_formats(table))
+        data_table(table, f"Data table: {plain_text(summary)}"[:200])
         if not table.empty:
             download_buttons({file_stem[:31]: table}, file_stem, key)
 
