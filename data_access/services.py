@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from data_access import collector
 from data_access.importer import ImportPlan, Problem, apply_plan, plan_import, record_rejection
+from data_access.importer.importer import registered
 
 RETRY_MESSAGE = "another import changed the same rows at the same moment; nothing was written: please try again"
 
@@ -63,6 +64,7 @@ def checked_in_order(engine: Engine, imported_by: str, vet: Vet | None = None) -
     inside the one open transaction only when another file comes to be checked after it."""
     with collector.paused(), Session(engine) as session:
         pending: list[ImportPlan] = []
+        refused: dict[str, str] = {}
 
         def check(file_name: str, data: bytes, contract: str | None = None) -> ImportOutcome:
             while pending:
@@ -73,7 +75,7 @@ def checked_in_order(engine: Engine, imported_by: str, vet: Vet | None = None) -
                     # as the real import, nothing of this file is kept; the one transaction is lost with
                     # it, so later files are checked against the data as it was before the run
                     session.rollback()
-            plan = _vetted_plan(session, file_name, data, contract, vet)
+            plan = _vetted_plan(session, file_name, data, contract, vet, refused)
             if plan.ok:
                 pending.append(plan)
             return ImportOutcome(plan, None)
@@ -95,8 +97,9 @@ def import_together(engine: Engine, files: Sequence[tuple[str, bytes]], imported
     files not yet checked come back the same way."""
     with collector.paused(), Session(engine) as session:
         outcomes: list[ImportOutcome] = []
+        refused: dict[str, str] = {}
         for file_name, data in files:
-            plan = _vetted_plan(session, file_name, data, contract, vet)
+            plan = _vetted_plan(session, file_name, data, contract, vet, refused)
             outcomes.append(ImportOutcome(plan, None))
             if not plan.ok:
                 continue
@@ -131,10 +134,15 @@ def _clashed(session: Session, outcomes: list[ImportOutcome]) -> None:
     outcomes[-1].plan.errors.append(Problem(outcomes[-1].plan.file_name, "", None, "", RETRY_MESSAGE))
 
 
-def _vetted_plan(session: Session, file_name: str, data: bytes, contract: str | None, vet: Vet | None) -> ImportPlan:
-    plan = plan_import(session, file_name, data, contract)
+def _vetted_plan(session: Session, file_name: str, data: bytes, contract: str | None, vet: Vet | None,
+                 refused: dict[str, str]) -> ImportPlan:
+    """A file of a batch checked (and vetted); a refused register's contracts are noted in
+    ``refused``, so that the files after it that need them say which file to fix."""
+    plan = plan_import(session, file_name, data, contract, refused)
     if plan.ok and vet is not None:
         plan.errors.extend(vet(session, plan))
+    if not plan.ok:
+        refused.update(registered(plan))
     return plan
 
 

@@ -204,3 +204,14 @@ def test_any_batch_in_any_order_is_checked_as_confirm_imports_it_all_or_nothing(
             assert all(outcome.import_id is None for outcome in outcomes) and table_counts(engine) == before
     finally:
         engine.dispose()
+
+
+def test_a_file_needing_a_refused_register_of_its_batch_says_which_file_to_fix(engine):
+    seed(engine)
+    register_3 = xlsx(register([contract_row({"Contract reference": "CON-3", "Start date": "31/02/2021"})]))
+    pricing_3 = xlsx(pricing_schedule(contract="CON-3"))
+    outcomes = outcomes_of(engine, [("register-3.xlsx", register_3), ("pricing-3.xlsx", pricing_3)])
+    assert [problem.column for problem in outcomes[0].plan.errors] == ["Start date"]
+    messages = {problem.message for problem in outcomes[1].plan.errors}
+    assert messages == {"unknown contract 'CON-3': it is in register-3.xlsx, which cannot be imported until its "
+                        "errors are fixed"}

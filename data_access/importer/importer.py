@@ -17,7 +17,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from functools import lru_cache
 from operator import itemgetter
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from sqlalchemy import Integer, Numeric, String, Table, delete, func, select, update
 from sqlalchemy.orm import Session
@@ -351,10 +351,13 @@ def _checked_header(located: _Located, file_name: str, errors: list[Problem]) ->
 class _Context:
     """What validation needs from the database and from the file itself."""
 
-    def __init__(self, session: Session, file_name: str, contract_option: str | None):
+    def __init__(self, session: Session, file_name: str, contract_option: str | None,
+                 refused_registers: Mapping[str, str] | None = None):
         self.session = session
         self.file_name = file_name
         self.contract_option = contract_option
+        # contracts of a batch's earlier register that was refused (reference, lower case -> its file)
+        self.refused_registers = {key.lower(): name for key, name in (refused_registers or {}).items()}
         self.errors: list[Problem] = []
         self.unreadable: set[tuple[str, int, str]] = set()  # (sheet, row, field) of cells already in error
         self.contracts = {c.reference.lower(): c for c in session.scalars(select(models.Contract))}
@@ -404,6 +407,8 @@ class _Context:
         return key in self.contracts or key in self.file_contracts
 
     def contract_suggestions(self, reference: str) -> str:
+        if (register := self.refused_registers.get(reference.lower())) is not None:
+            return f": it is in {register}, which cannot be imported until its errors are fixed"
         names = sorted({c.reference for c in self.contracts.values()} | {v["reference"] for v in self.file_contracts.values()})
         by_key = {name.lower(): name for name in names}  # references match case-insensitively
         close = [by_key[key] for key in difflib.get_close_matches(reference.lower(), list(by_key), n=3, cutoff=0.5)]
@@ -880,6 +885,12 @@ def key_part(value: Any) -> Any:
     return heading_key(value) if isinstance(value, str) else value
 
 
+def registered(plan: ImportPlan) -> dict[str, str]:
+    """The contracts a plan's Contracts sheets register, each with the plan's file name."""
+    return {row.values["reference"]: plan.file_name for sheet in plan.sheets if sheet.kind == "contracts"
+            for row in sheet.rows if isinstance(row.values.get("reference"), str)}
+
+
 def import_order(files: Sequence[tuple[str, bytes]]) -> list[int]:
     """The order a batch of files is best imported in, as indexes into ``files``: what later files
     refer to comes first (contract registers, LA status, pricing schedules, then returns), each
@@ -892,11 +903,14 @@ def import_order(files: Sequence[tuple[str, bytes]]) -> list[int]:
     return sorted(range(len(files)), key=lambda index: rank(files[index]))
 
 
-def plan_import(session: Session, file_name: str, data: bytes, contract_option: str | None = None) -> ImportPlan:
-    """Read and validate ``data``; work out every change. Writes nothing."""
+def plan_import(session: Session, file_name: str, data: bytes, contract_option: str | None = None,
+                refused_registers: Mapping[str, str] | None = None) -> ImportPlan:
+    """Read and validate ``data``; work out every change. Writes nothing. ``refused_registers``:
+    the contracts of registers refused earlier in the same batch, so that a file needing one
+    is told which file to fix, not that its contract is unknown."""
     file_name, contract_option = _storable(file_name), _storable(contract_option)
     plan = ImportPlan(file_name, hashlib.sha256(data).hexdigest(), len(data))
-    context = _Context(session, file_name, contract_option)
+    context = _Context(session, file_name, contract_option, refused_registers)
     try:
         workbook = read_file(file_name, data)
     except FileRefused as error:
