@@ -19,6 +19,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = PROJECT_ROOT / "data"
 SEEDS_DIR = PROJECT_ROOT / "seeds"
 REFERENCE_DIR = SEEDS_DIR / "reference"
+MB = 1_000_000  # a megabyte as Streamlit's upload limit counts it, so the two limits agree
 
 
 def default_database_url() -> str:
@@ -37,8 +38,8 @@ class Settings:
 def load_settings() -> Settings:
     return Settings(
         database_url=os.environ.get("DASHBOARD_DATABASE_URL") or default_database_url(),
-        max_upload_bytes=int(float(os.environ.get("DASHBOARD_MAX_UPLOAD_MB", "25")) * 1024 * 1024),
-        max_unpacked_bytes=int(float(os.environ.get("DASHBOARD_MAX_UNPACKED_MB", "200")) * 1024 * 1024),
+        max_upload_bytes=int(float(os.environ.get("DASHBOARD_MAX_UPLOAD_MB", "25")) * MB),
+        max_unpacked_bytes=int(float(os.environ.get("DASHBOARD_MAX_UNPACKED_MB", "200")) * MB),
         retention_months=int(os.environ.get("DASHBOARD_RETENTION_MONTHS", "24")),
         accessibility_contact=os.environ.get("DASHBOARD_ACCESSIBILITY_CONTACT", "").strip(),
     )

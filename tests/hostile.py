@@ -155,7 +155,7 @@ def zeros(total_bytes: int, chunk: int = 1 << 20) -> Iterable[bytes]:
 def zip_bomb(unpacked_mb: int = 300) -> bytes:
     """A real workbook plus one member that inflates to ``unpacked_mb`` MB of zeros (~0.3 MB packed)."""
     return package({"Engagements": simple_sheet([engagements_header()])},
-                   extra_parts={"xl/media/padding.bin": zeros(unpacked_mb << 20)}, compresslevel=1)
+                   extra_parts={"xl/media/padding.bin": zeros(unpacked_mb * 1_000_000)}, compresslevel=1)
 
 
 def lying_sizes(data: bytes, member: str, declared: int) -> bytes:

@@ -94,9 +94,9 @@ def test_a_truncated_zip_is_refused(engine):
 
 def test_a_file_over_the_upload_limit_is_refused_before_parsing(engine, monkeypatch):
     monkeypatch.setenv("DASHBOARD_MAX_UPLOAD_MB", "1")
-    data = b"Package ID,LA\n" + b"PKG-1,Sefton\n" * 120_000  # 1.5 MB (MiB)
+    data = b"Package ID,LA\n" + b"PKG-1,Sefton\n" * 120_000  # 1.6 MB
     message = refused(engine, "return.csv", data, "the limit is 1 MB")
-    assert "the file is 1.5 MB" in message
+    assert "the file is 1.6 MB" in message
 
 
 @pytest.mark.slow

@@ -379,7 +379,7 @@ def test_zip_bomb_refused_by_declared_unpacked_size(db, no_parsing, monkeypatch)
 
 def test_file_over_the_size_limit_refused(db, no_parsing, monkeypatch):
     data = _valid()
-    monkeypatch.setenv("DASHBOARD_MAX_UPLOAD_MB", str(len(data) / 2 / 1048576))
+    monkeypatch.setenv("DASHBOARD_MAX_UPLOAD_MB", str(len(data) / 2 / 1_000_000))
     lines = errors_of(db, data)
     assert len(lines) == 1 and lines[0].startswith("return.xlsx:::: the file is ") and "the limit is" in lines[0]
 

@@ -38,7 +38,7 @@ from xml.parsers import expat
 
 import python_calamine
 
-from data_access.settings import load_settings
+from data_access.settings import MB, load_settings
 
 ALLOWED_EXTENSIONS = (".xlsx", ".xlsm", ".csv")
 
@@ -97,7 +97,7 @@ def _check_file(file_name: str, data: bytes, on_sheet: Callable[[str, bytes], No
         raise FileRefused(f"only .xlsx, .xlsm and .csv files are read, not '{extension or 'no extension'}'")
     if len(data) > settings.max_upload_bytes:
         raise FileRefused(
-            f"the file is {len(data) / 1048576:.1f} MB; the limit is {settings.max_upload_bytes // 1048576} MB"
+            f"the file is {len(data) / MB:.1f} MB; the limit is {settings.max_upload_bytes / MB:g} MB"
         )
     if extension == ".csv":
         _check_csv(data)
@@ -126,7 +126,7 @@ def _check_workbook(data: bytes, extension: str, max_unpacked: int,
             unpacked = sum(member.file_size for member in members)
             if unpacked > max_unpacked:
                 raise FileRefused(
-                    f"the workbook unpacks to {unpacked / 1048576:.0f} MB; the limit is {max_unpacked // 1048576} MB"
+                    f"the workbook unpacks to {unpacked / MB:.0f} MB; the limit is {max_unpacked / MB:g} MB"
                 )
             sheets = set(_sheet_targets(package, visible_only=True).values()) if on_sheet else set()
             for member in members:
