@@ -69,7 +69,7 @@ if results:
 
 st.subheader("Upload files")
 st.write("Upload one or more contract registers, pricing schedules, quarterly returns or LA status workbooks "
-         "(.xlsx, .xlsm or .csv, up to 25 MB). Files are checked and shown to you first; nothing is saved until "
+         "(.xlsx, .xlsm or .csv, up to 25 MB each: a larger file is marked in red and not uploaded). Files are checked and shown to you first; nothing is saved until "
          "you confirm, and then every file is imported or none is. They are taken in this order: registers, "
          "LA status, pricing schedules, then returns, so a new contract's register, schedule and first return "
          "can come together.")
