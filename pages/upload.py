@@ -13,6 +13,7 @@ import streamlit as st
 
 from dashboard.access import may_upload
 from data_access import access, templates
+from data_access.settings import MB, load_settings
 from ui import context
 from ui import upload_flow
 from ui.components import data_table, download_buttons
@@ -68,11 +69,12 @@ if results:
     st.page_link("pages/import_history.py", label="See the import history (and undo an import)", icon=":material/history:")
 
 st.subheader("Upload files")
+limit_mb = min(load_settings().max_upload_bytes / MB, st.get_option("server.maxUploadSize"))  # the lower of the two
 st.write("Upload one or more contract registers, pricing schedules, quarterly returns or LA status workbooks "
-         "(.xlsx, .xlsm or .csv, up to 25 MB each: a larger file is marked in red and not uploaded). Files are checked and shown to you first; nothing is saved until "
-         "you confirm, and then every file is imported or none is. They are taken in this order: registers, "
-         "LA status, pricing schedules, then returns, so a new contract's register, schedule and first return "
-         "can come together.")
+         f"(.xlsx, .xlsm or .csv, up to {limit_mb:g} MB each: a larger file is marked in red and not uploaded). "
+         "Files are checked and shown to you first; nothing is saved until you confirm, and then every file is "
+         "imported or none is. They are taken in this order: registers, LA status, pricing schedules, then "
+         "returns, so a new contract's register, schedule and first return can come together.")
 contract_option = st.selectbox(
     "Contract for files that do not name one", ["", *contracts], format_func=lambda ref: ref or "None (the files name it)",
     key="upload_contract")
