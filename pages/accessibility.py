@@ -138,7 +138,8 @@ The content listed below is non-accessible for the following reasons.
   are small targets close together, which can be hard to press with a finger or an
   unsteady pointer. This fails WCAG 2.2 success criterion 2.5.8 (Target size
   (minimum)). You can type the date instead, or move between the parts with the
-  arrow keys and change them with the up and down arrows.
+  arrow keys and change them with the up and down arrows. A typed date takes
+  effect when you leave the box (with Tab), not when you press Enter.
 - Some charts are wider than a phone screen held upright (320 to 400 pixels) and
   must be scrolled sideways, and on a phone the labels of a participant-status bar
   can overlap. This fails WCAG 2.2 success criterion 1.4.10 (Reflow). Each chart's
