@@ -10,6 +10,7 @@ make sure each case completes.
 from __future__ import annotations
 
 import io
+import re
 import threading
 import zipfile
 from datetime import date
@@ -20,7 +21,7 @@ import pytest
 from sqlalchemy import text
 
 from dashboard.exports import csv_bytes, excel_bytes
-from data_access.importer import reader
+from data_access.importer import import_order, reader
 from data_access.services import import_file
 from tests import hostile
 from tests import workbooks as wb
@@ -82,6 +83,31 @@ def test_other_extensions_are_refused(engine, file_name):
 def test_a_workbook_without_a_workbook_part_is_refused(engine):
     data = hostile.write_zip({"[Content_Types].xml": b"<Types/>", "readme.txt": b"hello"})
     refused(engine, "return.xlsx", data, "no workbook part inside")
+
+
+def zip_flags_patched(data: bytes, *, encrypted: bool = False, method: int | None = None) -> bytes:
+    """``data`` with every zip entry marked encrypted, or its compression method replaced, in both the
+    local and the central headers (as a password-zipping tool or a damaged file leaves them)."""
+    patched = bytearray(data)
+    for signature, flags_at, method_at in ((b"PK\x03\x04", 6, 8), (b"PK\x01\x02", 8, 10)):
+        for found in re.finditer(re.escape(signature), data):
+            start = found.start()
+            if encrypted:
+                patched[start + flags_at] |= 1
+            if method is not None:
+                patched[start + method_at:start + method_at + 2] = method.to_bytes(2, "little")
+    return bytes(patched)
+
+
+@pytest.mark.parametrize("how, words", [
+    ({"encrypted": True}, ("zipped with a password", "without one")),
+    ({"method": 12}, ("not a readable .xlsx workbook", "damaged zip")),  # bzip2 that does not decompress
+    ({"method": 99}, ("not a readable .xlsx workbook", "damaged zip")),  # a method no reader knows
+], ids=["password", "bad-bzip2", "unknown-method"])
+def test_a_zip_with_a_password_or_a_broken_compression_is_refused(engine, how, words):
+    data = wb.xlsx(wb.quarterly_return(engagements=[wb.engagement_row()]))
+    refused(engine, "return.xlsx", zip_flags_patched(data, **how), *words)
+    assert import_order([("return.xlsx", zip_flags_patched(data, **how))]) == [0]  # the batch order never fails
 
 
 def test_a_truncated_zip_is_refused(engine):
