@@ -140,8 +140,11 @@ def _check_workbook(data: bytes, extension: str, max_unpacked: int,
                     xml = _read_part(package, member)
                     _check_xml(member.filename, xml, _looks_utf16(xml))
                     on_sheet(member.filename, xml)
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError, RuntimeError) as error:
-        # OSError: a bzip2 part that does not decompress; RuntimeError: what zipfile raises for encryption
+    except FileRefused:
+        raise
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError, RuntimeError, ValueError) as error:
+        # what zipfile raises for a damaged package: OSError (a bzip2 part that does not decompress),
+        # RuntimeError (encryption), ValueError (an offset pointing before the file's start)
         raise FileRefused(f"the file is not a readable {extension} workbook (damaged zip: {error})") from error
 
 
