@@ -19,10 +19,9 @@ same transaction.
 Uploads: ``check_uploads`` validates a batch of files in order for a viewer (nothing
 written but the rejection record of each invalid file), ``confirm_uploads`` re-checks
 the batch and imports it all or nothing through ``data_access.services.import_together``.
-Contract managers upload only for
-their own contracts: a file with rows for another contract is refused with one
-error per contract. ``undo_as`` undoes an import for a viewer (see
-``data_access.undo``).
+Contract managers upload only for their own contracts: a file with rows for another
+contract is refused with one error per contract. ``undo_as`` undoes an import for a
+viewer (see ``data_access.undo``).
 """
 
 from __future__ import annotations
