@@ -553,8 +553,29 @@ def _breakdown_displays(results: Sequence[KpiResult], outcomes, key, disclosure:
     if not disclosure.aggregate_only:
         return [display_kpi(r, disclosure) for r in results]
     las = kpi_rules.group_las(outcomes, key)
-    return [display_kpi(r, replace(disclosure, la_level=True) if len(las.get((r.contract, r.group, r.kpi), ())) == 1
-                        else disclosure) for r in results]
+    return _complements_withheld([
+        display_kpi(r, replace(disclosure, la_level=True) if len(las.get((r.contract, r.group, r.kpi), ())) == 1
+                    else disclosure) for r in results])
+
+
+def _complements_withheld(displays: list[KpiDisplay]) -> list[KpiDisplay]:
+    """A breakdown's rows add up to their contract's KPI, shown above them: when one row of a
+    contract's KPI is withheld [c], the others would give it away by subtraction, so the smallest
+    other row of that KPI is withheld too ("so it cannot be worked out by subtraction")."""
+    rows_of: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for index, display in enumerate(displays):
+        rows_of[(display.result.contract, display.result.kpi)].append(index)
+    displays = list(displays)
+    for indexes in rows_of.values():
+        shown = [index for index in indexes if not displays[index].suppressed]
+        if len(indexes) - len(shown) == 1 and shown:
+            smallest = min(shown, key=lambda index: _units_of(displays[index].result))
+            displays[smallest] = _withheld(displays[smallest].result)
+    return displays
+
+
+def _units_of(result: KpiResult) -> int:
+    return result.eligible + result.pending + result.in_progress
 
 
 def _slice(outcomes, contracts, disclosure, key, title, labels) -> Section:

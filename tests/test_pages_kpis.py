@@ -208,6 +208,17 @@ def test_board_totals_never_give_a_withheld_count_away_by_subtraction(app, filte
         assert said == "[c]" or int(said) == sum(int(value) for value in counted[column]), (column, sentence)
 
 
+def test_a_breakdown_never_withholds_a_single_row_the_others_would_give_away(open_page):
+    """A breakdown's rows (by quarter, region, role, focus) add up to their contract's KPI: one
+    [c] row among rows shown would be worked out by subtraction, so a second row is withheld."""
+    at = open_page("pages/kpis.py", "board", as_of="2024-03-15", contract="con_9887")
+    breakdowns = [frame.value for frame in at.dataframe if "Against target" in frame.value.columns
+                  and frame.value.columns[1] != "KPI"]  # a grouping column besides the contract and KPI
+    withheld = [(table == "[c]").any(axis=1).groupby([table["Contract"], table["KPI"]]).sum() for table in breakdowns]
+    assert any(count.sum() for count in withheld), "the demo data withholds a row from the Board here"
+    assert all(rows != 1 for count in withheld for rows in count), withheld
+
+
 def _la_with_small_counts(records):
     """An LA whose KPI figures include a count of 1 to 4 (could identify someone)."""
     for code in sorted({u.la_code for u in records.units}):
