@@ -43,7 +43,7 @@ from dashboard.disclosure import (
     row_texts,
 )
 from dashboard.finance import finance_flags
-from dashboard.calendar import financial_year_of
+from dashboard.calendar import financial_year_of, fy_end
 from dashboard.records import (
     Allocation,
     ContractTerms,
@@ -129,13 +129,21 @@ def coverage_frame(summary: dict[str, Any]) -> pd.DataFrame:
             "Support type": SUPPORT_NAMES.get(item["support_type"], item["support_type"]),
             "LAs supported": item["las_supported"],
             "Target (minimum LAs)": item["target"] if item["target"] is not None else "none",
-            "Target met": ("Yes" if item["las_supported"] >= item["target"] else "No")
-            if item["target"] is not None else "",
+            "Target met": _target_met(item["las_supported"], item["target"], item["financial_year"], summary["as_of"]),
         }
         for item in summary["coverage"]
     ]
     return pd.DataFrame(rows, columns=["Contract", "Financial year", "Support type", "LAs supported",
                                        "Target (minimum LAs)", "Target met"])
+
+
+def _target_met(supported: int, target: int | None, financial_year: str, as_of: str) -> str:
+    """Yes, No, or not yet: "at least 15 LAs a year" is judged when the year is over."""
+    if target is None:
+        return ""
+    if supported >= target:
+        return "Yes"
+    return "Not yet: year not over" if fy_end(financial_year) > date.fromisoformat(as_of) else "No"
 
 
 def las_by_region(units: Iterable[Unit], regions: Mapping[str, str], as_of: date) -> pd.DataFrame:

@@ -38,6 +38,8 @@ REASON_INADEQUATE = "Inadequate"
 REASON_REQUIRES_IMPROVEMENT = "Requires improvement"
 REASON_WSOA = "SEND Written Statement of Action"
 REASON_DECLINING = "declining"
+# "at least 15 LAs a year": a year still running is not judged against its minimum until it ends
+SO_FAR = "Below so far: year not over"
 
 
 # ---------------------------------------------------------------- active units

@@ -26,6 +26,7 @@ from dashboard import timeline_views
 from dashboard import timelines as timelines_rules
 from dashboard.calendar import financial_year_of, financial_years_between, fy_end, quarter_label, quarter_of
 from dashboard.coverage import (
+    SO_FAR,
     LAIndex,
     coverage_by_region,
     coverage_by_year,
@@ -719,7 +720,7 @@ def coverage_frame(contracts: Sequence[ContractTerms], units: Sequence[Unit], as
             "Contract": reference, "Financial year": year, "Support type": SUPPORT_TYPE_NAMES.get(kind, kind),
             "LAs supported": supported, "Minimum": minimum,
             "Against minimum": "No minimum" if minimum is None else AREA_ONLY if area_only else (
-                "Meets" if supported >= minimum else "Below"),
+                "Meets" if supported >= minimum else SO_FAR if fy_end(year) > as_of else "Below"),
         })
     frame = pd.DataFrame(rows, columns=["Contract", "Financial year", "Support type", "LAs supported", "Minimum",
                                         "Against minimum"])
@@ -735,6 +736,9 @@ def coverage_sentence(row: dict) -> str:
         return text + " (the contract sets no minimum)"
     if row["Against minimum"] == AREA_ONLY:
         return text + f" in the region or LA chosen (its minimum of {int(minimum)} is for the whole contract)"
+    if row["Against minimum"] == SO_FAR:
+        return text + (f" so far, against a minimum of {int(minimum)} for the year, which ends on "
+                       f"{fy_end(row['Financial year']):%d %B %Y}")
     verdict = "meets the minimum" if row["LAs supported"] >= minimum else "below the minimum"
     return text + f" against a minimum of {int(minimum)}: {verdict}"
 
@@ -744,14 +748,18 @@ def coverage_summary(frame: pd.DataFrame) -> str:
         return "No package has been active yet in the years and contracts chosen."
     below = frame[frame["Against minimum"] == "Below"]
     meets = frame[frame["Against minimum"] == "Meets"]
+    running = int((frame["Against minimum"] == SO_FAR).sum())
     with_minimum = len(below) + len(meets)
-    without = len(frame) - with_minimum
+    without = len(frame) - with_minimum - running
     if (frame["Against minimum"] == AREA_ONLY).any():
         return ("With a region or LA chosen these are the area's LAs: a contract's minimum is for the whole "
                 "contract, so it is not judged here (clear the filter to see it).")
-    if not with_minimum:
+    if not with_minimum and not running:
         return "No contract, year and support type combination here has a minimum to meet."
     text = f"{len(meets)} of the {with_minimum} contract, year and support type combinations with a minimum meet it"
+    if running:
+        text += (f"; {running} more {'is' if running == 1 else 'are'} below it so far in a year not yet over, "
+                 "not judged until the year ends")
     if without:
         text += f" ({without} more {'has' if without == 1 else 'have'} no minimum)"
     if not below.empty:

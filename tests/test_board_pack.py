@@ -190,3 +190,13 @@ def test_command_line_as_of_outside_the_dashboards_dates_exit_2(small_db_url, tm
                                 cwd=ROOT, capture_output=True, text=True, timeout=300)
         assert result.returncode == 2 and "expected a date from 01/01/1900 to 31/12/2199" in result.stderr
 
+
+
+def test_a_year_not_over_is_not_yet_judged_against_its_minimum():
+    """"At least 15 LAs a year": below the minimum in a year still running is "not yet", not "No"."""
+    from dashboard.board_pack import coverage_frame
+
+    summary = {"as_of": "2022-06-30", "coverage": [
+        {"contract": "A", "financial_year": year, "support_type": "group", "las_supported": supported, "target": target}
+        for year, supported, target in (("2021-22", 12, 15), ("2022-23", 6, 15), ("2022-23", 16, 15), ("2022-23", 3, None))]}
+    assert list(coverage_frame(summary)["Target met"]) == ["No", "Not yet: year not over", "Yes", ""]

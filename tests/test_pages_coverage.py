@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.calendar import fy_end
 from dashboard.coverage import (
     LAIndex,
     coverage_by_region,
@@ -62,7 +63,10 @@ def test_las_supported_per_year_and_type_against_the_minimum(app, records):
         if minimum[row.contract] is None:
             assert item["Against minimum"] == "No minimum"
         else:
-            assert item["Against minimum"] == ("Meets" if row.las_supported >= minimum[row.contract] else "Below")
+            # "at least 15 LAs a year": a year not over yet is not judged below its minimum
+            assert item["Against minimum"] == ("Meets" if row.las_supported >= minimum[row.contract] else
+                                               "Below so far: year not over" if fy_end(row.financial_year) > AS_OF
+                                               else "Below")
 
 
 def test_year_filter_regions_hex_map_and_targeting(app, records):

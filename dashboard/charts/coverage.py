@@ -17,6 +17,7 @@ import altair as alt
 import pandas as pd
 
 from dashboard.charts import FONT, OKABE_ITO, READABLE_TEXT, TARGET_COLOUR, TEXT_COLOUR, with_data
+from dashboard.coverage import SO_FAR
 
 SUPPORT_TYPE_DOMAIN = ["One-to-one", "Group"]
 SUPPORT_TYPE_COLOURS = [OKABE_ITO["blue"], OKABE_ITO["orange"]]
@@ -56,7 +57,7 @@ def coverage_year_chart(frame: pd.DataFrame) -> alt.Chart | None:
     ).transform_calculate(Label="(datum['Support type'] == 'Group' ? 'G ' : '1:1 ') + datum['LAs supported']")
     layers = [bars, labels]
     minimum = frame["Minimum"].dropna()
-    if not minimum.empty and frame["Against minimum"].isin(["Meets", "Below"]).any():  # judged (not an area's counts)
+    if not minimum.empty and frame["Against minimum"].isin(["Meets", "Below", SO_FAR]).any():  # not an area's counts
         rule = alt.Chart(pd.DataFrame({"Minimum": [float(minimum.max())]})).mark_rule(
             color=TARGET_COLOUR, strokeDash=[6, 3], strokeWidth=2
         ).encode(y="Minimum:Q", tooltip=[alt.Tooltip("Minimum:Q", title="Minimum LAs per year")])
