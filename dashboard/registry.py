@@ -236,6 +236,7 @@ ENTRIES: tuple[Entry, ...] = (
         small_numbers=NOT_PERSONAL,
         caveats=(
             "A year that begins after the as-of date has no coverage yet.",
+            "A year not over on the as-of date is not judged below its minimum: it shows the LAs supported so far.",
             "LA reorganisations 2019-2023 are followed so no LA is counted twice or dropped: a renamed or recoded "
             "LA (e.g. North Yorkshire) counts once; an LA that was split (e.g. Cumbria in 2023) keeps its old code "
             "for packages that started before the split.",
