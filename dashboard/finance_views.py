@@ -208,21 +208,17 @@ def reconciliation_sentence(rows: Iterable[FinanceRow], schedule: Decimal) -> st
 
 
 def spend_sentence(rows: list[FinanceRow]) -> str:
-    """One sentence: how many headings, how much spent, which are overspent."""
+    """One sentence: how many heading-year allocations, and which are overspent, each named with its
+    contract and by how much ("every comparison is per heading per FY, never pooled": no total of
+    spend against a total of allocations, which would invite reading the two as one budget)."""
     if not rows:
         return "No allocations or spend recorded for this selection."
-    spent = sum((row.spent for row in rows), ZERO)
-    allocated = sum((row.allocated for row in rows), ZERO)
-    over = [f"{row.heading} {row.financial_year}" for row in rows if row.overspent]
-    sentence = (
-        f"{len(rows)} heading-year allocations: {gbp(spent)} spent against {gbp(allocated)} allocated "
-        f"(each heading and year compared on its own). "
-    )
+    over = [f"{row.contract} {row.heading} {row.financial_year} (over by {gbp(-row.remaining)})"
+            for row in rows if row.overspent]
+    sentence = f"{len(rows)} heading-year allocation{'' if len(rows) == 1 else 's'}, each compared with its own spend: "
     if over:
-        sentence += f"{len(over)} overspent: {', '.join(over)}."
-    else:
-        sentence += "None is overspent."
-    return sentence
+        return sentence + f"{len(rows) - len(over)} within their allocation, {len(over)} overspent: {'; '.join(over)}."
+    return sentence + "none is overspent."
 
 
 # ------------------------------------------------------------------- burn-up

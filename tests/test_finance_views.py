@@ -188,3 +188,20 @@ def test_the_burn_up_opens_on_the_contract_of_the_latest_year():
     assert fv.latest_contract(fv.finance_rows([], old + new, AS_OF), AS_OF) == "big"
     assert fv.latest_contract(fv.finance_rows([], old, AS_OF), AS_OF) == "old"
     assert fv.latest_contract([], AS_OF) is None
+
+
+def test_the_spend_sentence_names_each_overspend_with_its_contract_and_pools_nothing():
+    """Two contracts share a heading name in a year; only one is overspent: the sentence names it,
+    and gives no total of spend against a total of allocations ("never pooled")."""
+    from dashboard.finance import spend_against_allocations
+
+    allocations = [Allocation("con_a", "Programme management", "2022-23", D("39500")),
+                   Allocation("con_b", "Programme management", "2022-23", D("25000"))]
+    lines = [line(contract="con_a", heading="Programme management", fy="2022-23", amount="42600",
+                  invoice_date=date(2022, 7, 10)),
+             line(contract="con_b", heading="Programme management", fy="2022-23", amount="23900",
+                  invoice_date=date(2022, 7, 10))]
+    rows = spend_against_allocations(allocations, lines, date(2023, 3, 31))
+    assert fv.spend_sentence(rows) == ("2 heading-year allocations, each compared with its own spend: 1 within their "
+                                       "allocation, 1 overspent: con_a Programme management 2022-23 (over by £3,100.00).")
+    assert fv.spend_sentence(rows[1:]) == "1 heading-year allocation, each compared with its own spend: none is overspent."
