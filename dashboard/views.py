@@ -37,7 +37,7 @@ from dashboard.coverage import (
     unsupported_priority_las,
 )
 from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SMALL_COUNT_MAX, SUPPRESSED, count_text
-from dashboard.finance import spend_against_allocations
+from dashboard.finance import FinanceRow, spend_against_allocations
 from dashboard.kpi import (
     KPI_NUMBER,
     KPI_PEOPLE,
@@ -1009,7 +1009,7 @@ def short_packages_section(units: Sequence[Unit], contracts: Sequence[ContractTe
 # ------------------------------------------------------------------ overview
 
 
-def spend_frame(allocations, invoice_lines, as_of: date, financial_year: str | None) -> tuple[pd.DataFrame, str | None]:
+def spend_frame(rows: Sequence[FinanceRow], as_of: date, financial_year: str | None) -> tuple[pd.DataFrame, str | None]:
     """Per contract for one FY: its headings, how many are overspent, and its totals.
 
     The FY is the one chosen, else as-of's FY when it has an allocation or spend,
@@ -1017,7 +1017,6 @@ def spend_frame(allocations, invoice_lines, as_of: date, financial_year: str | N
     per FY, never pooled", so no pooled remaining or share spent is given: the
     totals are for reconciliation, and the headings overspent are counted.
     """
-    rows = spend_against_allocations(allocations, invoice_lines, as_of)
     year = financial_year
     if not year:
         years = sorted({r.financial_year for r in rows if r.financial_year <= financial_year_of(as_of)})
@@ -1094,15 +1093,18 @@ def overview_page(
     titles = {c.reference: c.title for c in contracts}
     year = coverage_year(units, as_of, financial_year)
     coverage = coverage_frame(contracts, units, as_of, LAIndex(las), year, area_only)
-    spend, spend_year = spend_frame(allocations, invoice_lines, as_of, financial_year)
+    finance_rows = spend_against_allocations(allocations, invoice_lines, as_of)
+    spend, spend_year = spend_frame(finance_rows, as_of, financial_year)
     if spend.empty:
         spend_text = "No allocations or spend recorded yet for the contracts chosen."
     else:
-        spent, allocated = spend["Spent in all (£)"].sum(), spend["Allocated in all (£)"].sum()
         over, headings = int(spend["Headings overspent"].sum()), int(spend["Headings"].sum())
         spend_text = (f"In {spend_year}, {over} of {headings} expenditure headings across {len(spend)} contracts "
-                      f"{'is' if over == 1 else 'are'} overspent (£{spent:,.0f} spent and £{allocated:,.0f} "
-                      "allocated in all).")
+                      f"{'is' if over == 1 else 'are'} overspent.")
+        earlier = [f"{row.contract} {row.heading} {row.financial_year} (over by £{-row.remaining:,.2f})"
+                   for row in finance_rows if row.overspent and spend_year and row.financial_year < spend_year]
+        if earlier and not financial_year:  # flags are shown, never dropped: an earlier year's overspend stays
+            spend_text += f" Still overspent from earlier years: {'; '.join(earlier)}."
     return OverviewPage(
         kpis=displays,
         kpi_table=kpi_table(displays, titles=titles),

@@ -98,6 +98,21 @@ def test_coverage_against_the_minimum_for_the_latest_year(app, records):
             assert any(m.value.startswith(sentence) and verdict in m.value for m in at.markdown)
 
 
+def test_an_overspend_of_an_earlier_year_stays_in_the_spend_sentence(open_page, records):
+    """The Overview shows the latest year's headings; an earlier year still overspent (Finance
+    flags it) is named too, so the Board's one glance does not miss it."""
+    as_of = date(2024, 3, 15)
+    rows = spend_against_allocations(records.allocations, records.invoice_lines, as_of)
+    latest = max(r.financial_year for r in rows if r.financial_year <= financial_year_of(as_of))
+    earlier = [r for r in rows if r.overspent and r.financial_year < latest]
+    assert earlier, "the demo data has an earlier year overspent here"
+    at = open_page(None, "board", as_of=as_of.isoformat())
+    sentence = next(m.value for m in at.markdown if m.value.startswith(f"In {latest}, "))
+    for row in earlier:
+        assert f"{row.contract} {row.heading} {row.financial_year} (over by £{-row.remaining:,.2f})" in sentence
+    assert "in all" not in sentence  # never pooled
+
+
 def test_spend_against_allocation_totals_per_contract(app, records):
     year = "2021-22"
     at = app(fy=year)
