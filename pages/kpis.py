@@ -86,7 +86,9 @@ chart_with_table(chart(charts.confidence_chart, page.confidence.chart_data), pag
 if not board:
     st.header("Follow-ups to chase")
     st.caption(f"Participants whose follow-up window closes within {views.CHASE_WITHIN_DAYS} days with no "
-               "follow-up yet, listed where your role may see the participants.")
+               "follow-up yet, listed where your role may see the participants"
+               + (", whatever the year their package ended: the financial year filter does not narrow this list."
+                  if filters.financial_year else "."))
     listed = [row for row in page.chase if may_list_participant(viewer, row.unit)]
     if not page.chase:
         st.info(f"No follow-up window closes in the next {views.CHASE_WITHIN_DAYS} days without a follow-up.")

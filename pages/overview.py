@@ -105,9 +105,10 @@ else:
                          file_stem="spend_against_allocation")
 
     st.header(f"Next deadlines (within {views.DEADLINE_DAYS} days)")
-    if filters.la or filters.region:
+    if filters.la or filters.region or filters.financial_year:
         st.caption("Deadlines are whole contracts' milestones, reports and invoices, and the reviews of every LA "
-                   "in intervention, as on the Timelines page: the LA and region filters do not narrow them.")
+                   f"in intervention, from {as_of:%d/%m/%Y}, as on the Timelines page: the year, LA and region "
+                   "filters do not narrow them.")
     if page.overdue:
         st.warning(page.overdue, icon=":material/schedule:")
     if page.deadlines.empty:

@@ -199,3 +199,13 @@ def test_the_board_sees_no_package_counts_of_a_contract_all_in_one_la(app, recor
     assert any("project_5369: not shown" in i.value for i in board.info)
     admin = app("admin", region="E12000001", contract="project_5369", as_of="2024-03-15")
     assert not any("not shown" in i.value for i in admin.info)
+
+
+@pytest.mark.parametrize("page", ["pages/kpis.py", "pages/coverage.py"])
+def test_lists_the_year_filter_does_not_narrow_say_so(open_page, page):
+    """The follow-ups to chase and the short packages are every year's: with a year chosen, the page says so."""
+    note = "the financial year filter does not narrow this list"
+    narrowed = open_page(page, as_of="2023-03-31", fy="2021-22")
+    assert any(note in caption.value for caption in narrowed.caption)
+    everything = open_page(page, as_of="2023-03-31")
+    assert not any(note in caption.value for caption in everything.caption)
