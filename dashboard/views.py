@@ -871,7 +871,8 @@ def hex_summary(frame: pd.DataFrame, financial_year: str, off_map: Sequence[str]
         return "The hex map layout is not loaded."
     counts = frame["Support"].value_counts()
     supported = len(frame) - int(counts.get(SUPPORT_NONE, 0))
-    text = (f"In {financial_year}, {supported} of the {len(frame)} LAs on the map received support: "
+    text = (f"In {financial_year}, {supported} of the {len(frame)} LAs on the map (2023 boundaries, not that "
+            f"year's LAs as the regions count them) received support: "
             f"{int(counts.get(SUPPORT_BOTH, 0))} both types, {int(counts.get(SUPPORT_ONE, 0))} one-to-one only and "
             f"{int(counts.get(SUPPORT_GROUP, 0))} group only.")
     if off_map:
