@@ -439,6 +439,18 @@ def _target_percent(target: float) -> str:
     return f"{round(target * 100, 1):g}"
 
 
+def interval_text(ci_low: float, ci_high: float, target: float) -> str:
+    """The 95 % interval as whole percentages ("30-62"); a bound that would round onto the target
+    without being it keeps one decimal (74.69 % is "74.7", not "75"), so the interval never seems
+    to clear the target when the verdict says it cannot yet tell."""
+    def bound(value: float) -> str:
+        whole = _percent(value)
+        if whole == _percent(target) and value != target:
+            return str(Decimal(repr(value * 100)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+        return whole
+    return f"{bound(ci_low)}-{bound(ci_high)}"
+
+
 def plain_english_status(result: KpiResult) -> str:
     """One sentence a reader can act on, e.g.
 
@@ -457,7 +469,7 @@ def plain_english_status(result: KpiResult) -> str:
     sentence = (
         f"KPI {number}: {result.met} of {result.eligible} {people} "
         f"({_percent(result.rate)} %, 95 % interval "
-        f"{_percent(result.ci_low)}-{_percent(result.ci_high)} %) "
+        f"{interval_text(result.ci_low, result.ci_high, result.target)} %) "
         f"feel more confident and showed impact: "
     )
     sentence += {

@@ -283,7 +283,7 @@ def display_kpi(result: KpiResult, disclosure: Disclosure = Disclosure()) -> Kpi
     marker = f" {LOW_RELIABILITY}" if result.low_reliability else ""
     return KpiDisplay(
         result, str(result.met), str(result.eligible), f"{percent(result.rate)} %{marker}",
-        f"{percent(result.ci_low)}-{percent(result.ci_high)} %{marker}", verdict_name + marker,
+        f"{kpi_rules.interval_text(result.ci_low, result.ci_high, result.target)} %{marker}", verdict_name + marker,
         plain_english_status(result), False, not result.low_reliability,
     )
 

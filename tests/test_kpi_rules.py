@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from dashboard.kpi import (
+    interval_text,
     IN_PROGRESS,
     MET,
     NO_BASELINE,
@@ -461,3 +462,13 @@ def test_kpi_result_is_plain_data():
     result = result_with(1, 1)
     assert isinstance(result, KpiResult)
     assert result.rate == 1.0
+
+
+@pytest.mark.parametrize("low, high, target, text", [
+    (0.7469, 0.9642, 0.75, "74.7-96"),  # 32 of 36: rounds onto the target without reaching it
+    (0.75, 0.9, 0.75, "75-90"),  # on the target: met, and written as it is
+    (0.5840, 0.9193, 0.75, "58-92"),
+    (0.6, 0.7504, 0.75, "60-75.0"),  # just above the target: still one decimal, so not read as reaching it
+])
+def test_an_interval_bound_never_rounds_onto_the_target(low, high, target, text):
+    assert interval_text(low, high, target) == text
