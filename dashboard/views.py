@@ -893,9 +893,9 @@ def targeting_frames(contracts: Sequence[ContractTerms], units: Sequence[Unit], 
         rows.append({
             "Contract": reference, "Financial year": financial_year, "LAs supported": result.supported_las,
             "In greatest need at start": result.priority_las,
-            "Other LAs": result.supported_las - result.priority_las,
-            "Share (%)": round(result.share * 100, 1) if result.share is not None else None,
+            "Not in greatest need": result.supported_las - result.priority_las - len(result.no_status),
             "No status known at start": len(result.no_status),
+            "Share (%)": round(result.share * 100, 1) if result.share is not None else None,
         })
         for code, reasons in result.reasons.items():
             reasons_rows.append({
@@ -903,18 +903,28 @@ def targeting_frames(contracts: Sequence[ContractTerms], units: Sequence[Unit], 
                 "Region": regions.get(la_regions.get(code, ""), ""), "Why in greatest need": "; ".join(reasons),
             })
     table = pd.DataFrame(rows, columns=["Contract", "Financial year", "LAs supported", "In greatest need at start",
-                                        "Other LAs", "Share (%)", "No status known at start"])
+                                        "Not in greatest need", "No status known at start", "Share (%)"])
     reasons = pd.DataFrame(reasons_rows, columns=["Contract", "Local authority", "Region", "Why in greatest need"])
     if table.empty:
         return table, reasons, f"No LA was supported in {financial_year} for the contracts chosen."
-    parts = "; ".join(
-        f"{row['Contract']}: {row['In greatest need at start']} of {row['LAs supported']} "
-        f"({row['Share (%)']:.0f} %)" for _, row in table.iterrows()
-    )
     return table, reasons, (
         f"Supported LAs in {financial_year} that were in greatest need when support started "
-        f"(Inadequate or Requires improvement, a SEND Written Statement of Action, or declining): {parts}."
+        f"(Inadequate or Requires improvement, a SEND Written Statement of Action, or declining): "
+        + "; ".join(_targeting_part(row) for row in table.to_dict("records")) + "."
     )
+
+
+def _targeting_part(row: dict) -> str:
+    """One contract's targeting share, saying how many LAs had no status known when support started:
+    the share counts them as not in greatest need, which the data cannot tell ("it never guesses
+    silently")."""
+    text = f"{row['Contract']}: {row['In greatest need at start']} of {row['LAs supported']} ({row['Share (%)']:.0f} %)"
+    unknown = row["No status known at start"]
+    if unknown == row["LAs supported"]:
+        return text + f", but no status was known for {'that LA' if unknown == 1 else f'any of the {unknown} LAs'} when support started"
+    if unknown:
+        return text + f", {unknown} of them with no status known when support started"
+    return text
 
 
 def unsupported_priority_frame(units: Sequence[Unit], statuses, las: Sequence[LocalAuthority], as_of: date,

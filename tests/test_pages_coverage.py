@@ -96,6 +96,27 @@ def test_year_filter_regions_hex_map_and_targeting(app, records):
         row = targeting[targeting["Contract"] == contract].iloc[0]
         assert row["LAs supported"] == result.supported_las
         assert row["In greatest need at start"] == result.priority_las
+        unknown = len(result.no_status)
+        assert (row["No status known at start"], row["Not in greatest need"]) == (
+            unknown, result.supported_las - result.priority_las - unknown)
+
+
+def test_the_targeting_sentence_says_when_no_status_was_known(open_page):
+    """An LA with no status record at package start is counted as not in greatest need by the share,
+    which the data cannot tell: the sentence says how many (rules.md: "never guesses silently")."""
+    at = open_page("pages/coverage.py", as_of="2023-03-31", fy="2021-22")
+    targeting = _tables(at, "No status known at start")[0]
+    assert targeting["No status known at start"].sum() > 0, "the demo data has LAs with no status known here"
+    sentence = next(m.value for m in at.markdown if m.value.startswith("Supported LAs in 2021-22 that were in greatest"))
+    for row in targeting.to_dict("records"):
+        unknown, supported = row["No status known at start"], row["LAs supported"]
+        part = sentence.split(f"{row['Contract']}: ", 1)[1].split(";")[0]
+        if unknown == supported:
+            assert "no status was known" in part, part
+        elif unknown:
+            assert f"{unknown} of them with no status known when support started" in part, part
+        else:
+            assert "status" not in part, part
 
 
 def test_priority_las_without_support(app, records):

@@ -101,30 +101,33 @@ def _region_layout() -> dict:
     return _configured(chart).to_dict()
 
 
-def targeting_chart(frame: pd.DataFrame) -> alt.Chart | None:
-    """Per contract: supported LAs in greatest need at start vs others (stacked, labelled).
+TARGETING_GROUPS = {"In greatest need at start": ("need ", OKABE_ITO["vermillion"]),
+                    "Not in greatest need": ("not ", OKABE_ITO["sky_blue"]),
+                    "No status known at start": ("unknown ", OKABE_ITO["yellow"])}
 
-    ``frame``: Contract, In greatest need at start, Other LAs.
+
+def targeting_chart(frame: pd.DataFrame) -> alt.Chart | None:
+    """Per contract: supported LAs in greatest need at start, not in it, and with no status known
+    (stacked, each labelled in words, so no group is told by its colour alone).
+
+    ``frame``: Contract and the three groups' counts.
     """
     if frame is None or frame.empty:
         return None
-    data = frame.melt(id_vars=["Contract"], value_vars=["In greatest need at start", "Other LAs"],
-                      var_name="Group", value_name="LAs")
-    data = data[data["LAs"] > 0]
-    domain = ["In greatest need at start", "Other LAs"]
+    domain = list(TARGETING_GROUPS)
+    data = frame.melt(id_vars=["Contract"], value_vars=domain, var_name="Group", value_name="LAs")
+    data = data[data["LAs"] > 0].assign(Label=lambda d: d["Group"].map(lambda g: TARGETING_GROUPS[g][0]) + d["LAs"].astype(str))
     base = alt.Chart(data).encode(
         y=alt.Y("Contract:N", title=None),
         x=alt.X("LAs:Q", stack="zero", title="Supported LAs"),
         order=alt.Order("Group:N"),
     )
     bars = base.mark_bar(stroke="white").encode(
-        color=alt.Color("Group:N", scale=alt.Scale(domain=domain, range=[OKABE_ITO["vermillion"], OKABE_ITO["sky_blue"]]),
+        color=alt.Color("Group:N", scale=alt.Scale(domain=domain, range=[colour for _, colour in TARGETING_GROUPS.values()]),
                         title=None),
         tooltip=["Contract:N", "Group:N", "LAs:Q"],
     )
-    labels = base.mark_text(align="right", dx=-4, fontSize=11).encode(
-        text=alt.Text("Label:N"),
-    ).transform_calculate(Label="(datum.Group == 'Other LAs' ? 'other ' : 'need ') + datum.LAs")
+    labels = base.mark_text(align="right", dx=-4, fontSize=11).encode(text=alt.Text("Label:N"))
     return _configured(alt.layer(bars, labels).properties(height=120 + 40 * data["Contract"].nunique()))
 
 
