@@ -590,13 +590,25 @@ def _slice(outcomes, contracts, disclosure, key, title, labels) -> Section:
         return Section(chart, table, "No participants yet for this contract and these filters.")
     if chart.empty:
         return Section(chart, table, f"No {title.lower()} has {RELIABLE_FROM} or more eligible participants, so no rate is drawn.")
-    best = chart.sort_values("Rate (%)", ascending=False).iloc[0]
-    worst = chart.sort_values("Rate (%)").iloc[0]
-    summary = (
-        f"By {title.lower()}: highest rate {_chart_percent(best)} % ({best['Label']}, {best['KPI']}), "
-        f"lowest {_chart_percent(worst)} % ({worst['Label']}, {worst['KPI']})."
-    )
-    return Section(chart, table, summary)
+    return Section(chart, table, breakdown_summary(chart, title))
+
+
+def breakdown_summary(chart: pd.DataFrame, title: str) -> str:
+    """The highest and lowest charted rates of a breakdown, naming every row that shares them, and
+    saying so when only one row has a reliable rate (the others are [u] or withheld)."""
+    rates = {index: _chart_percent(row) for index, row in chart.iterrows()}
+
+    def named(indexes: list) -> str:
+        return " and ".join(f"{chart.at[index, 'Label']}, {chart.at[index, 'KPI']}" for index in indexes)
+
+    if len(chart) == 1:
+        only = chart.index[0]
+        return (f"By {title.lower()}: only {named([only])} has {RELIABLE_FROM} or more eligible participants: "
+                f"{rates[only]} %.")
+    ordered = sorted(rates, key=lambda index: float(chart.at[index, "Met"]) / float(chart.at[index, "Eligible"]))
+    lowest, highest = rates[ordered[0]], rates[ordered[-1]]
+    return (f"By {title.lower()}: highest rate {highest} % ({named([i for i in ordered[::-1] if rates[i] == highest])}), "
+            f"lowest {lowest} % ({named([i for i in ordered if rates[i] == lowest])}).")
 
 
 def confidence_section(outcomes: Sequence[UnitOutcome], disclosure: Disclosure) -> Section:

@@ -360,3 +360,18 @@ def test_no_board_headline_is_about_1_to_4_people_in_one_la(records, as_of):
                 if len({u.la_code for u in people}) == 1 and 1 <= len(people) <= 4 and d.rate != "[c]":
                     leaks.append((region, fy, d.result.contract, d.result.kpi, d.met, d.eligible, d.rate))
     assert not leaks, leaks
+
+
+def test_a_breakdown_summary_names_every_row_sharing_the_highest_rate_and_says_when_one_row_is_reliable():
+    from dashboard.views import breakdown_summary
+    import pandas as pd
+
+    def chart(*rows):
+        return pd.DataFrame([{"Label": label, "KPI": "KPI 2 (group)", "Met": met, "Eligible": eligible}
+                             for label, met, eligible in rows])
+
+    assert breakdown_summary(chart(("North West", 20, 20), ("East of England", 9, 9), ("London", 5, 10)), "Region") == (
+        "By region: highest rate 100 % (East of England, KPI 2 (group) and North West, KPI 2 (group)), "
+        "lowest 50 % (London, KPI 2 (group)).")
+    assert breakdown_summary(chart(("Cabinet Member", 3, 11)), "Role") == (
+        "By role: only Cabinet Member, KPI 2 (group) has 5 or more eligible participants: 27 %.")
