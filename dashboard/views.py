@@ -755,6 +755,13 @@ def coverage_sentence(row: dict) -> str:
     return text + f" against a minimum of {int(minimum)}: {verdict}"
 
 
+def latest_year_sentences(frame: pd.DataFrame) -> str:
+    """One contract's coverage in its latest year, one sentence per support type (the table beside
+    it holds every year)."""
+    latest = frame[frame["Financial year"] == frame["Financial year"].max()]
+    return " ".join(coverage_sentence(row) + "." for row in latest.to_dict("records"))
+
+
 def coverage_summary(frame: pd.DataFrame) -> str:
     if frame.empty:
         return "No package has been active yet in the years and contracts chosen."

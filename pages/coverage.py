@@ -53,7 +53,7 @@ else:
     st.markdown(page.by_year.summary)
     for contract, frame in page.by_year.table.groupby("Contract", sort=True):
         st.subheader(contract)
-        sentences = " ".join(views.coverage_sentence(row) + "." for row in frame.to_dict("records")[-2:])
+        sentences = views.latest_year_sentences(frame)
         chart_with_table(chart(charts.coverage_year_chart, frame), frame.reset_index(drop=True), sentences,
                          key=f"coverage_year_{contract}", file_stem=f"coverage_{contract}")
 

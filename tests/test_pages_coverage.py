@@ -230,3 +230,15 @@ def test_lists_the_year_filter_does_not_narrow_say_so(open_page, page):
     assert any(note in caption.value for caption in narrowed.caption)
     everything = open_page(page, as_of="2023-03-31")
     assert not any(note in caption.value for caption in everything.caption)
+
+
+def test_each_contracts_sentence_is_its_latest_year_for_every_support_type(open_page):
+    import re
+
+    at = open_page("pages/coverage.py", as_of="2023-03-31")
+    years = pd.concat(_tables(at, "Against minimum"))
+    for contract, rows in years.groupby("Contract"):
+        latest = rows["Financial year"].max()
+        sentence = next(m.value for m in at.markdown if m.value.startswith(f"{contract} ") and "supported in" in m.value)
+        assert set(re.findall(r"supported in (\d{4}-\d{2})", sentence)) == {latest}, sentence
+        assert sentence.count("supported in") == len(rows[rows["Financial year"] == latest]), sentence
