@@ -101,9 +101,9 @@ def _region_layout() -> dict:
     return _configured(chart).to_dict()
 
 
-TARGETING_GROUPS = {"In greatest need at start": ("need ", OKABE_ITO["vermillion"]),
-                    "Not in greatest need": ("not ", OKABE_ITO["sky_blue"]),
-                    "No status known at start": ("unknown ", OKABE_ITO["yellow"])}
+TARGETING_GROUPS = {"In greatest need at start": ("in need ", OKABE_ITO["vermillion"]),
+                    "Not in greatest need": ("not in need ", OKABE_ITO["sky_blue"]),
+                    "No status known at start": ("status unknown ", OKABE_ITO["yellow"])}
 
 
 def targeting_chart(frame: pd.DataFrame) -> alt.Chart | None:
@@ -116,18 +116,24 @@ def targeting_chart(frame: pd.DataFrame) -> alt.Chart | None:
         return None
     domain = list(TARGETING_GROUPS)
     data = frame.melt(id_vars=["Contract"], value_vars=domain, var_name="Group", value_name="LAs")
-    data = data[data["LAs"] > 0].assign(Label=lambda d: d["Group"].map(lambda g: TARGETING_GROUPS[g][0]) + d["LAs"].astype(str))
-    base = alt.Chart(data).encode(
+    data = data[data["LAs"] > 0].assign(Rank=lambda d: d["Group"].map(domain.index))  # stacked as labelled
+    # one label a bar, after its end, naming every group's count in words (a narrow segment has no room)
+    totals = pd.DataFrame([
+        {"Contract": row["Contract"], "Total": sum(row[group] for group in domain),
+         "Label": " · ".join(f"{TARGETING_GROUPS[group][0]}{row[group]}" for group in domain if row[group])}
+        for row in frame.to_dict("records")])
+    longest = max(float(totals["Total"].max()), 1.0)
+    x_scale = alt.Scale(domain=[0, longest * 1.6])  # room for the labels after the longest bar
+    bars = alt.Chart(data).mark_bar(stroke="white").encode(
         y=alt.Y("Contract:N", title=None),
-        x=alt.X("LAs:Q", stack="zero", title="Supported LAs"),
-        order=alt.Order("Group:N"),
-    )
-    bars = base.mark_bar(stroke="white").encode(
+        x=alt.X("LAs:Q", stack="zero", title="Supported LAs", scale=x_scale),
+        order=alt.Order("Rank:Q"),
         color=alt.Color("Group:N", scale=alt.Scale(domain=domain, range=[colour for _, colour in TARGETING_GROUPS.values()]),
                         title=None),
         tooltip=["Contract:N", "Group:N", "LAs:Q"],
     )
-    labels = base.mark_text(align="right", dx=-4, fontSize=11).encode(text=alt.Text("Label:N"))
+    labels = alt.Chart(totals).mark_text(align="left", dx=4, fontSize=11).encode(
+        y=alt.Y("Contract:N", title=None), x=alt.X("Total:Q", scale=x_scale), text=alt.Text("Label:N"))
     return _configured(alt.layer(bars, labels).properties(height=120 + 40 * data["Contract"].nunique()))
 
 
