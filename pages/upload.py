@@ -81,16 +81,16 @@ contract_option = st.selectbox(
 files = st.file_uploader("Workbooks to upload", type=["xlsx", "xlsm", "csv"], accept_multiple_files=True,
                          key=f"upload_files_{st.session_state.get(ROUND, 0)}")
 chosen = [Upload(file.name, file.getvalue()) for file in files or []]
-uploads = upload_flow.in_import_order(chosen)
 
-if not uploads:
+if not chosen:
     st.session_state.pop(STATE, None)
     st.stop()
 st.session_state.pop(RESULTS, None)
 
-wanted = upload_flow.signature(uploads, contract_option)
+wanted = upload_flow.signature(chosen, contract_option)
 state = st.session_state.get(STATE)
-if not state or state["signature"] != wanted:
+if not state or state["signature"] != wanted:  # a new choice: put in order and checked once, not on every rerun
+    uploads = upload_flow.in_import_order(chosen)
     try:
         with st.status(f"Checking {len(uploads)} file(s)…", expanded=False) as status:
             checks = upload_flow.check_files(engine, viewer, uploads, contract_option or None)
@@ -101,7 +101,7 @@ if not state or state["signature"] != wanted:
     state = {"signature": wanted, "checks": checks, "uploads": uploads, "contract": contract_option or None}
     st.session_state[STATE] = state
 
-checks = state["checks"]
+checks, uploads = state["checks"], state["uploads"]
 if len(uploads) < len(chosen):
     twice = sorted({upload.name for upload in chosen if chosen.count(upload) > 1})
     st.info("Chosen more than once (same name and contents), so checked and imported once: " + ", ".join(twice) + ".")

@@ -14,6 +14,7 @@ import hashlib
 import io
 import logging
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import PurePath
@@ -43,7 +44,7 @@ class Upload:
     name: str
     data: bytes
 
-    @property
+    @cached_property
     def sha256(self) -> str:
         return hashlib.sha256(self.data).hexdigest()
 
