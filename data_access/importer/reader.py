@@ -29,7 +29,7 @@ import posixpath
 import re
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -214,7 +214,6 @@ def read_file(file_name: str, data: bytes) -> Workbook:
         scans.close()
 
 
-_SHEET_NAME = re.compile(rb"<(?:\w+:)?sheet\b[^>]*?\bname=\"([^\"]*)\"")
 _WORKBOOK_PART_LIMIT = 1 << 20
 
 
@@ -231,7 +230,8 @@ def sheet_names(file_name: str, data: bytes) -> list[str]:
             xml = _read_part(package, member)
     except Exception:  # noqa: BLE001 - only an ordering hint: read_file says what is wrong with the file
         return []
-    return [_xml_unescape(name.decode("utf-8", "replace")) for name in _SHEET_NAME.findall(xml)]
+    return [_xml_unescape(name.decode("utf-8", "replace")) for tag in _sheet_tags(xml)
+            if (name := tag.get(b"name")) is not None]
 
 
 def _csv_rows(data: bytes) -> list[list[Any]]:
@@ -584,6 +584,13 @@ def _uses_1904_dates(package: zipfile.ZipFile) -> bool:
         return False
 
 
+def _sheet_tags(workbook_xml: bytes) -> Iterator[dict[bytes, bytes]]:
+    """The attributes of each sheet workbook.xml declares, in order (in any order within a tag;
+    ``r:id`` is found as ``id``)."""
+    for tag in _SHEET_TAG.finditer(workbook_xml):
+        yield dict(_ATTRIBUTE.findall(tag.group(0)))
+
+
 def _sheet_targets(package: zipfile.ZipFile, visible_only: bool = False) -> dict[str, str]:
     """Map sheet names to the worksheet XML parts inside the package; with ``visible_only``, leave
     out the sheets workbook.xml marks hidden (a guess used to read parts early: calamine decides)."""
@@ -600,8 +607,7 @@ def _sheet_targets(package: zipfile.ZipFile, visible_only: bool = False) -> dict
             target = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
             relationships[attributes[b"Id"].decode()] = target
     targets = {}
-    for tag in _SHEET_TAG.finditer(workbook_xml):  # attributes in any order
-        attributes = dict(_ATTRIBUTE.findall(tag.group(0)))  # r:id is found as "id"
+    for attributes in _sheet_tags(workbook_xml):
         name, relationship_id = attributes.get(b"name"), attributes.get(b"id")
         target = relationships.get(relationship_id.decode()) if relationship_id else None
         if visible_only and attributes.get(b"state") in (b"hidden", b"veryHidden"):
