@@ -147,6 +147,8 @@ def summary_lines(plan: ImportPlan, dry_run: bool = False) -> list[str]:
         lines.append(f"{plan.file_name}: flag: {flag}")
     for ignored in plan.ignored_sheets:
         lines.append(f"{plan.file_name}: ignored sheet {ignored}")
+    if plan.has_no_data:
+        lines.append(f"{plan.file_name}: note: {plan.no_data_note()}")
     return lines
 
 

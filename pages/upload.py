@@ -129,6 +129,8 @@ for check in checks:
                f"history) {check.plan.sha256[:12]}…")
     if check.plan.ignored_sheets:
         st.caption("Ignored sheets: " + "; ".join(check.plan.ignored_sheets))
+    if check.plan.has_no_data:
+        st.warning(check.plan.no_data_note(), icon=":material/warning:")
     for sheet in upload_flow.preview(check.plan, names):
         counts = sheet.counts
         st.markdown(f"**{sheet.sheet}**: " + ", ".join(f"{label.lower()} {number}" for label, number in counts.items()))

@@ -16,7 +16,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session
 
+from data_access.templates import template_workbook
 from tests.workbooks import (
     OMIT,
     SheetSpec,
@@ -216,3 +218,20 @@ def test_unreadable_database_exit_2(case, command, tmp_path):
     assert result.stderr.startswith("error: cannot open the database")
     assert "Traceback" not in result.stderr and "secret" not in result.stderr
     assert result.stdout == ""
+
+
+def test_a_file_with_no_data_rows_says_so_and_changes_nothing(engine, url, tmp_path):
+    """A blank template (headers only) is valid, but the summary says it changes nothing, so the user
+    who chose the wrong file finds out; a file with a data row has no such note."""
+    seed(engine)
+    with Session(engine) as session:
+        (tmp_path / "blank.xlsx").write_bytes(template_workbook(session, "quarterly return"))
+    blank = str(tmp_path / "blank.xlsx")
+    filled = write(tmp_path, "filled.xlsx", quarterly_return(engagements=[engagement_row()]))
+    before = table_counts(engine)
+    result = cli("import", blank, filled, url=url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    notes = [line for line in result.stdout.splitlines() if ": note: " in line]
+    assert notes == [f"{blank}: note: No data rows under the headers of Engagements, Survey and Finance: importing "
+                     "this file changes nothing. Was the blank template chosen instead of the filled-in one?"]
+    assert table_counts(engine)["engagements"] == before["engagements"] + 1

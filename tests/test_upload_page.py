@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from dashboard.access import BOARD, CASE_LEAD, CONTRACT_MANAGER, Viewer
-from data_access import models
+from data_access import models, templates
 from data_access.db import ensure_database, make_engine
 from data_access.importer import Problem
 from data_access.queries import summary
@@ -369,3 +369,15 @@ def test_the_preview_flags_the_day_rates_a_revised_schedule_removes(app_db):
     assert roles() == ["Peer mentor"]
     assert any(text.endswith("1 removed (no longer in the pricing schedule). Imported (import 3).")
                for text in texts(at.success)), texts(at.success)
+
+
+def test_a_blank_template_is_said_to_change_nothing(app_db):
+    with Session(app_db) as session:
+        blank = templates.template_workbook(session, "quarterly return")
+    at = upload_page()
+    at.file_uploader[0].set_value(("return-q2.xlsx", blank, XLSX)).run()
+    assert not at.exception, at.exception
+    assert texts(at.warning) == ["No data rows under the headers of Engagements, Survey and Finance: importing this "
+                                 "file changes nothing. Was the blank template chosen instead of the filled-in one?"]
+    at.file_uploader[0].set_value(("return-q1.xlsx", first_return(), XLSX)).run()
+    assert not at.warning  # a file with data rows has no such warning

@@ -97,6 +97,19 @@ class ImportPlan:
     def flags(self) -> list[str]:
         return [flag for sheet in self.sheets for flag in sheet.flags]
 
+    @property
+    def has_no_data(self) -> bool:
+        """Valid, but no sheet has a data row under its headers (a blank template, say): importing it
+        changes nothing."""
+        return not any(sheet.rows or sheet.removed or sheet.vanished for sheet in self.sheets)
+
+    def no_data_note(self) -> str:
+        """What to tell a user whose file ``has_no_data``."""
+        names = [sheet.sheet for sheet in self.sheets]
+        where = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        return (f"No data rows under the headers of {where}: importing this file changes nothing. "
+                "Was the blank template chosen instead of the filled-in one?")
+
     def totals(self) -> dict[str, int]:
         return {
             "inserted": sum(sheet.count("insert") for sheet in self.sheets),
