@@ -300,7 +300,7 @@ def coverage_by_region(
     units = list(units)
     index = LAIndex(las)
     supported = _supported_identities(units, as_of, index)
-    region_given = {unit.la_code: unit.region_code for unit in units}
+    region_given: dict[str, str] | None = None  # the units' own region of a code: read only if needed
     rows: list[RegionCoverage] = []
     live_by_year: dict[str, dict[str, set[str]]] = {}
     for (contract, year, support_type), identities in sorted(supported.items()):
@@ -311,7 +311,11 @@ def coverage_by_region(
         outside: dict[str, list[str]] = defaultdict(list)
         for code in identities:
             if index.live_record(code, year_end) is None:
-                region = index.region_of(code, year) or region_given.get(code, "")
+                region = index.region_of(code, year)
+                if not region:  # a code the LA list does not hold: the region its units give
+                    if region_given is None:
+                        region_given = {unit.la_code: unit.region_code for unit in units}
+                    region = region_given.get(code, "")
                 outside[region].append(code)
         for region in sorted(set(live_by_region) | set(outside)):
             live = live_by_region.get(region, set())

@@ -141,22 +141,28 @@ def unit_outcomes(
     baseline and follow-up so far (no list of responses per unit: at 250,000
     responses those lists cost more than the rules; one dict lookup per response),
     and each spelling of a stage is read once.
-    "End date + 3 months" is worked out once per distinct end date.
+    "End date + 3 months" and the follow-up window are worked out once per distinct end date.
+    What is known of each unit is kept in lists by the unit's place (no object per unit).
     """
-    units_by_key: dict[UnitKey, Unit] = {}
+    place: dict[UnitKey, int] = {}  # each unit's place in the lists below
+    kept: list[Unit] = []
     for unit in units:
         if is_unit_as_of(unit, as_of):
-            units_by_key.setdefault(unit_key(unit), unit)
-    window_ends = _window_ends(units_by_key.values())
-    chosen = {  # each unit whose support has ended
-        key: _Choice(unit.end_date, min(window_ends[unit.end_date], as_of))
-        for key, unit in units_by_key.items()
-        if has_ended(unit, as_of)
-    }
+            key = unit_key(unit)
+            if key not in place:
+                place[key] = len(kept)
+                kept.append(unit)
+    window_ends = _window_ends(kept)
+    # [end date, min(end date + 3 months, as-of)]: the days a follow-up counts on, once per end date
+    follow_up_days = {end: (end, min(window_end, as_of)) for end, window_end in window_ends.items() if end is not None}
+    windows = [follow_up_days[unit.end_date] if has_ended(unit, as_of) else None for unit in kept]  # None: in support
+    baselines: list[SurveyResponse | None] = [None] * len(kept)
+    follow_ups: list[SurveyResponse | None] = [None] * len(kept)
     stages: dict[str, str] = {}  # each spelling of a stage read once
     for response in responses:
-        found = chosen.get(unit_key(response))
-        if found is None:
+        unit_place = place.get(unit_key(response))
+        window = None if unit_place is None else windows[unit_place]
+        if window is None:
             continue  # not a unit, or still in support: its responses do not count yet
         stage = stages.get(response.stage)
         if stage is None:
@@ -164,37 +170,24 @@ def unit_outcomes(
         day = response.response_date
         if stage == BASELINE:
             # "earliest, if several", on or before as-of; on the same date the first given stays
-            baseline = found.baseline
+            baseline = baselines[unit_place]
             if day <= as_of and (baseline is None or day < baseline.response_date):
-                found.baseline = response
+                baselines[unit_place] = response
         elif stage == FOLLOW_UP:
             # "latest ... within [end date, end date + 3 months] and on or before the as-of date";
             # on the same date the last given wins
-            follow_up = found.follow_up
-            if found.end_date <= day <= found.last_day and (follow_up is None or day >= follow_up.response_date):
-                found.follow_up = response
+            first_day, last_day = window
+            follow_up = follow_ups[unit_place]
+            if first_day <= day <= last_day and (follow_up is None or day >= follow_up.response_date):
+                follow_ups[unit_place] = response
     outcomes: list[UnitOutcome] = []
-    for key, unit in units_by_key.items():
+    for unit, window, baseline, follow_up in zip(kept, windows, baselines, follow_ups):
         window_end = window_ends[unit.end_date]
-        found = chosen.get(key)
-        if found is None:
+        if window is None:
             outcomes.append(UnitOutcome(unit, IN_PROGRESS, None, None, window_end))
         else:
-            baseline, follow_up = found.baseline, found.follow_up
             outcomes.append(UnitOutcome(unit, _status(baseline, follow_up, window_end, as_of), baseline, follow_up, window_end))
     return outcomes
-
-
-class _Choice:
-    """One ended unit's follow-up window [end date, min(end date + 3 months, as-of)] and the
-    baseline and follow-up chosen so far."""
-
-    __slots__ = ("end_date", "last_day", "baseline", "follow_up")
-
-    def __init__(self, end_date: date, last_day: date) -> None:
-        self.end_date, self.last_day = end_date, last_day
-        self.baseline: SurveyResponse | None = None
-        self.follow_up: SurveyResponse | None = None
 
 
 def _window_ends(units: Iterable[Unit]) -> dict[date | None, date | None]:
