@@ -50,7 +50,7 @@ class Viewer:
 
 
 def aggregate_only(viewer: Viewer) -> bool:
-    """Board members see aggregate figures only: no personal data, small counts suppressed."""
+    """Board members see aggregate figures only: no personal data, no figure about the people of one LA."""
     return viewer.role == BOARD
 
 

@@ -9,7 +9,7 @@ Timelines sheets, each with its chart as an image.
   ``dashboard.summary.build_summary`` (the JSON of ``python -m dashboard kpis
   --json``) for the same as-of date: one way of working out each figure.
 - GSS symbols: ``[u]`` marks a rate on fewer than 5 eligible participants;
-  ``[c]`` replaces a count of 1 to 4 participants in an LA-level row.
+  ``[c]`` replaces every count of a row about the participants of one LA.
 - No personal data at all: no participant names, IDs, survey evidence, or the
   names of the people who imported files.
 
@@ -66,7 +66,7 @@ CAVEATS = (
     "are not eligible. 95 % Wilson score intervals are shown.",
     f"{LOW_RELIABILITY} low reliability: a rate on fewer than {RELIABLE_FROM} eligible participants; treat with "
     "caution.",
-    f"{SUPPRESSED} confidential: a count of 1 to 4 participants in one LA is not shown, so no person can be "
+    f"{SUPPRESSED} confidential: figures about the participants of one LA are not shown, so no person can be "
     "identified.",
     "Finance is per contract, expenditure heading and financial year: funds cannot move between headings or "
     "years, so totals are for reconciliation only. Money in GBP, ex VAT.",
@@ -96,9 +96,8 @@ _COUNTS = {"Eligible": "eligible", "Met": "met", "Not met": "not_met", "No basel
 
 def kpi_frame(summary: dict[str, Any], one_la: frozenset[tuple[str, str]] = frozenset()) -> pd.DataFrame:
     """The summary's KPIs for the Board. A contract's KPI whose participants all lie in one LA
-    (``one_la``: (contract, KPI) pairs, ``disclosure.one_la_kpis``) is about that LA: when one of
-    its counts is 1 to 4, every count of the row is ``[c]`` (they add up to one another), and so
-    is its rate."""
+    (``one_la``: (contract, KPI) pairs, ``disclosure.one_la_kpis``) is about that LA: every count
+    of its row is ``[c]``, and so is its rate."""
     rows = []
     for item in summary["kpis"]:
         low = item["eligible"] < RELIABLE_FROM and item["rate"] is not None

@@ -2,9 +2,11 @@
 
 - ``[u]`` low reliability: a rate on fewer than 5 eligible units is shown with
   its counts but the rate is marked ``[u]``.
-- ``[c]`` confidential: a count of 1 to 4 participants that could identify a
-  person in one LA is not shown on Board-facing views, nor are the other counts
-  of its row (``row_texts``), so it cannot be worked out by subtraction.
+- ``[c]`` confidential: Board members see aggregate figures only, so a count
+  about the people of one LA (an LA-level row, or a contract, region or quarter
+  whose participants all lie in one LA) is not shown on Board-facing views,
+  whatever its size: a large one tells as much about that LA's leaders as a
+  small one ("5 of 5 met"). Nor are the other counts of its row (``row_texts``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from dashboard.records import Unit
 
 LOW_RELIABILITY = "[u]"
 SUPPRESSED = "[c]"
-SMALL_COUNT_MAX = 4
 RELIABLE_FROM = 5
 
 
@@ -29,8 +30,8 @@ def rate_text(rate: float | None, eligible: int) -> str:
 
 
 def count_text(count: int, aggregate_only: bool, identifies_la: bool) -> str:
-    """A participant count, or ``[c]`` when 1-4 people in one LA would be shown to the Board."""
-    if aggregate_only and identifies_la and 1 <= count <= SMALL_COUNT_MAX:
+    """A participant count, or ``[c]`` when it is about the people of one LA and shown to the Board."""
+    if aggregate_only and identifies_la:
         return SUPPRESSED
     return str(count)
 

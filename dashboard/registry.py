@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dashboard import finance, kpi, timelines
-from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SMALL_COUNT_MAX, SUPPRESSED
+from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SUPPRESSED
 
 KIND_KPI = "kpi"
 KIND_KPI_STATUS = "kpi_status"
@@ -37,12 +37,12 @@ SMALL_RATES = (
     f"A rate on fewer than {RELIABLE_FROM} eligible participants is shown with its interval and verdict, "
     f"marked {LOW_RELIABILITY} (low reliability: treat with caution), and is not drawn on charts. On Board "
     f"members' views, a count "
-    f"of 1 to {SMALL_COUNT_MAX} people within one local authority is shown as {SUPPRESSED} "
+    f"about the people of one local authority is shown as {SUPPRESSED} "
     "(confidential), and so is any rate worked out from it."
 )
 SMALL_STATUS_COUNTS = (
-    f"Shown as a count. On Board members' views, a count of 1 to {SMALL_COUNT_MAX} people within "
-    f"one local authority is shown as {SUPPRESSED}, and so is every other count of its row, zeros included."
+    f"Shown as a count. On Board members' views, a count about the people of one local authority "
+    f"is shown as {SUPPRESSED}, and so is every other count of its row, zeros included."
 )
 NOT_PERSONAL = "Not about people: shown in full to every role."
 KPI_WORDING = (

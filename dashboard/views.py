@@ -6,7 +6,7 @@ stay thin and every figure here can be tested without a browser.
 
 Small numbers (``dashboard.disclosure``): a rate on fewer than 5 eligible
 units shows its counts but the rate as ``[u]``; on Board views
-(``aggregate_only``) a count of 1-4 people within one LA (``la_level``) is
+(``aggregate_only``) a count about the people of one LA (``la_level``) is
 ``[c]``, and so is any rate or interval worked out from it.
 """
 
@@ -36,7 +36,7 @@ from dashboard.coverage import (
     targeting_share,
     unsupported_priority_las,
 )
-from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SMALL_COUNT_MAX, SUPPRESSED, count_text
+from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SUPPRESSED, count_text
 from dashboard.finance import FinanceRow, spend_against_allocations
 from dashboard.kpi import (
     KPI_NUMBER,
@@ -292,8 +292,8 @@ def _withheld(result: KpiResult) -> KpiDisplay:
     """A KPI whose figures are not shown [c]."""
     people = KPI_PEOPLE.get(result.kpi, "participants")
     sentence = (
-        f"KPI {KPI_NUMBER.get(result.kpi, result.kpi)}: figures not shown {SUPPRESSED}: fewer than "
-        f"{SMALL_COUNT_MAX + 1} {people} in one local authority could identify someone"
+        f"KPI {KPI_NUMBER.get(result.kpi, result.kpi)}: figures not shown {SUPPRESSED}: they are about the "
+        f"{people} of one local authority, which Board views do not show"
     )
     return KpiDisplay(result, SUPPRESSED, SUPPRESSED, SUPPRESSED, SUPPRESSED, SUPPRESSED, sentence, True,
                       not result.low_reliability)
@@ -509,8 +509,8 @@ def _status_summary(displays: Sequence[KpiDisplay], disclosure: Disclosure) -> s
     withheld = [f"{d.result.contract} {KPI_NAMES.get(d.result.kpi, d.result.kpi).split(' (')[0]}" for d in hidden]
     counted = [d for d in displays if d not in hidden]
     if not counted:
-        return (f"Totals not shown {SUPPRESSED}: fewer than {SMALL_COUNT_MAX + 1} participants in one local authority "
-                "could identify someone.")
+        return (f"Totals not shown {SUPPRESSED}: they are about the participants of one local authority, which "
+                "Board views do not show.")
     totals = defaultdict(int)
     for d in counted:
         for status in STATUSES:
@@ -549,7 +549,7 @@ def _trend(outcomes, contracts, disclosure) -> Section:
 
 def _breakdown_displays(results: Sequence[KpiResult], outcomes, key, disclosure: Disclosure) -> list[KpiDisplay]:
     """A breakdown's rows (by quarter, region, role, focus): a row whose participants all lie in
-    one LA is about that LA, so the Board's small counts there are [c] (a contract with one LA
+    one LA is about that LA, so the Board sees its counts as [c] (a contract with one LA
     in a region tells that LA's figures)."""
     if not disclosure.aggregate_only:
         return [display_kpi(r, disclosure) for r in results]
@@ -642,7 +642,8 @@ def confidence_section(outcomes: Sequence[UnitOutcome], disclosure: Disclosure) 
         f"their confidence higher at follow-up; the average score went from {base:.1f} to {after:.1f} (of 5)."
     )
     if disclosure.suppressed(len(outcomes), higher):
-        summary = f"Confidence scores of fewer than {SMALL_COUNT_MAX + 1} people in one local authority are not shown {SUPPRESSED}."
+        summary = (f"Confidence scores not shown {SUPPRESSED}: they are about the people of one local authority, "
+                   "which Board views do not show.")
     return Section(frame, frame.drop(columns="Count"), summary)
 
 

@@ -52,7 +52,7 @@ for display in page.headline:
     st.markdown(f"**{display.result.contract}** · {display.sentence}")
 if any(LOW_RELIABILITY in d.rate or d.rate == SUPPRESSED for d in page.headline):
     st.caption(f"{LOW_RELIABILITY}: fewer than 5 eligible participants: treat the rate with caution (not charted). "
-               f"{SUPPRESSED}: figures about 1 to 4 people in one local authority are not shown on Board views.")
+               f"{SUPPRESSED}: figures about the people of one local authority are not shown on Board views.")
 chart_with_table(chart(charts.rate_chart, page.rates.chart_data), page.rates.table, page.rates.summary,
                  key="kpi_rates", file_stem="kpi_rates")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import registry
-from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SMALL_COUNT_MAX, SUPPRESSED
+from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SUPPRESSED
 from ui import context
 
 context.page_viewer()
@@ -20,9 +20,10 @@ st.markdown(
     f"**Small numbers.** {LOW_RELIABILITY} = low reliability: a rate on fewer than {RELIABLE_FROM} eligible "
     f"participants, shown with its interval and verdict but not drawn on charts: treat it with caution. "
     f"{SUPPRESSED} = confidential: on Board members' views, "
-    f"a count of 1 to {SMALL_COUNT_MAX} people in one local authority is not shown, nor are the other counts of "
-    "its row (zeros included), and a total across contracts leaves out any contract's KPI with a count not shown "
-    "(it could be worked out by subtraction). The Board has no LA filter: figures for one LA are not part of its view."
+    "a figure about the people of one local authority is not shown, whatever its size: a row of a breakdown, or a "
+    "contract, region or quarter whose participants are all in one LA. Nor are the other counts of its row (zeros "
+    "included), and a total across contracts leaves out any contract's KPI with a count not shown (it could be "
+    "worked out by subtraction). The Board has no LA filter: figures for one LA are not part of its view."
 )
 contents = [f"- [{title}](#{title.lower().replace(' ', '-').replace('(', '').replace(')', '').replace('?', '')})"
             for title, entries in registry.sections() if entries]
