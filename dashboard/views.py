@@ -537,7 +537,7 @@ def _trend(outcomes, contracts, disclosure) -> Section:
         return Section(chart, table, "No package has ended yet for this contract and these filters.")
     shown = chart.sort_values("Label")
     if shown.empty:
-        summary = f"No quarter has {RELIABLE_FROM} or more eligible participants yet, so no rate is drawn."
+        summary = _none_drawn("quarter", displays)
     else:
         last = shown.iloc[-1]
         summary = (
@@ -589,13 +589,21 @@ def _slice(outcomes, contracts, disclosure, key, title, labels) -> Section:
     if not displays:
         return Section(chart, table, "No participants yet for this contract and these filters.")
     if chart.empty:
-        return Section(chart, table, f"No {title.lower()} has {RELIABLE_FROM} or more eligible participants, so no rate is drawn.")
-    return Section(chart, table, breakdown_summary(chart, title))
+        return Section(chart, table, _none_drawn(title.lower(), displays))
+    return Section(chart, table, breakdown_summary(chart, title, any(d.suppressed for d in displays)))
 
 
-def breakdown_summary(chart: pd.DataFrame, title: str) -> str:
+def _none_drawn(row_name: str, displays: Sequence[KpiDisplay]) -> str:
+    """Why a breakdown draws no rate: too few eligible, or (on Board views) about one LA [c]."""
+    if any(d.suppressed for d in displays):
+        return (f"No {row_name} has a rate drawn: each has fewer than {RELIABLE_FROM} eligible participants or is "
+                f"about one local authority, not shown {SUPPRESSED}.")
+    return f"No {row_name} has {RELIABLE_FROM} or more eligible participants yet, so no rate is drawn."
+
+
+def breakdown_summary(chart: pd.DataFrame, title: str, withheld: bool = False) -> str:
     """The highest and lowest charted rates of a breakdown, naming every row that shares them, and
-    saying so when only one row has a reliable rate (the others are [u] or withheld)."""
+    saying so when only one row has a reliable rate (the others are [u], or ``withheld`` [c])."""
     rates = {index: _chart_percent(row) for index, row in chart.iterrows()}
 
     def named(indexes: list) -> str:
@@ -603,6 +611,10 @@ def breakdown_summary(chart: pd.DataFrame, title: str) -> str:
 
     if len(chart) == 1:
         only = chart.index[0]
+        if withheld:
+            return (f"By {title.lower()}: only {named([only])} has a rate shown: {rates[only]} % (the others have "
+                    f"fewer than {RELIABLE_FROM} eligible participants or are about one local authority, not "
+                    f"shown {SUPPRESSED}).")
         return (f"By {title.lower()}: only {named([only])} has {RELIABLE_FROM} or more eligible participants: "
                 f"{rates[only]} %.")
     ordered = sorted(rates, key=lambda index: float(chart.at[index, "Met"]) / float(chart.at[index, "Eligible"]))

@@ -317,8 +317,9 @@ def test_a_breakdown_row_all_in_one_la_is_withheld_from_the_board(app, records):
     answer); the case lead sees the counts."""
     from dashboard.views import kpi_page, Disclosure
 
-    board = kpi_page(records.contracts, records.units, records.responses, records.regions, date(2024, 3, 15), None,
-                     Disclosure(True, False), "project_5369").slices["Region"].table
+    board_slice = kpi_page(records.contracts, records.units, records.responses, records.regions, date(2024, 3, 15),
+                           None, Disclosure(True, False), "project_5369").slices["Region"]
+    board = board_slice.table
     lead = kpi_page(records.contracts, records.units, records.responses, records.regions, date(2024, 3, 15), None,
                     Disclosure(False, False), "project_5369").slices["Region"].table
     one_la = {records.regions[region] for region in {u.region_code for u in records.units}
@@ -328,6 +329,8 @@ def test_a_breakdown_row_all_in_one_la_is_withheld_from_the_board(app, records):
     shown = board.set_index(["Region", "KPI"])
     for row in about_one_la.itertuples():
         assert shown.loc[(row.Region, row.KPI), ["Met", "Eligible", "Rate"]].tolist() == ["[c]"] * 3, (row.Region, row.KPI)
+    # the summary does not call a withheld row of 5 or more too small
+    assert "about one local authority, not shown [c]" in board_slice.summary, board_slice.summary
 
 
 def test_a_board_row_with_no_one_eligible_yet_hides_its_small_counts_too(monkeypatch, small_db_url):  # noqa: F811
