@@ -9,7 +9,7 @@ from dashboard.access import aggregate_only, may_list_participant, unlisted_sent
 from dashboard.charts.timelines import adviser_days_chart
 from ui import context
 from ui.components import chart, chart_with_table, data_table, download_buttons, empty_state
-from ui.filters import Filters, current_filters, filter_sidebar
+from ui.filters import Filters, choose, current_filters, filter_sidebar
 
 
 viewer = context.page_viewer()
@@ -30,15 +30,18 @@ if not options:
 codes = list(options)
 wanted = current_filters().la
 with_support = sorted({unit.la_code for unit in data.units}, key=lambda code: options.get(code, code))
-# The LA in the URL, else the viewer's own LA, else the first LA with support.
+# The LA filter (the URL's LA), else the viewer's own LA, else the first LA with support.
 candidates = [wanted, *viewer.la_codes, *with_support, codes[0]]
 default = next(code for code in candidates if code in options)
 la_code = st.selectbox(
     "Local authority", codes, index=codes.index(default), format_func=options.get, key="la_profile_la",
-    help="Type a name, GSS code (E08000014) or DfE code (343) to search.",
+    help="Type a name, GSS code (E08000014) or DfE code (343) to search. The LA you pick is also the local "
+         "authority filter on the other pages.",
 )
-if st.query_params.get("la") != la_code:
-    st.query_params["la"] = la_code  # the URL names the LA, so a profile can be bookmarked and sent
+if la_code != default:
+    # Picked here: the LA filter, so the URL names it (a profile can be bookmarked and sent) and it
+    # stays. The LA the page starts on is not chosen for the user: it narrows no other page.
+    choose("la", la_code)
 units, statuses = lp.as_one_council(data.units, data.statuses, la_code, data.las)  # a recoded council's history
 
 facts = lp.facts(la_code, data.las, data.regions, statuses, as_of)

@@ -113,6 +113,35 @@ def test_default_is_the_case_leads_own_la(page):
     assert at.selectbox(key="la_profile_la").value == SEFTON  # demo case lead: Sefton
 
 
+def go_to(at, page):
+    """The menu's page switch: the browser drops the query string, the session keeps the filters."""
+    at.query_params.clear()
+    at.switch_page(page).run()
+    assert not at.exception
+    return at
+
+
+def test_the_la_the_profile_starts_on_is_not_made_a_filter_for_other_pages(page):
+    """With no LA filter the profile opens on a starting LA (the first with support for an
+    administrator) without choosing it for the user: the other pages stay unnarrowed."""
+    at = page("admin")
+    assert at.selectbox(key="la_profile_la").value == KNOWSLEY
+    at.run()  # the page run again (any widget used): the starting LA stays unchosen
+    go_to(at, "pages/kpis.py")
+    assert not at.selectbox(key="filter_la").value and "la" not in at.query_params
+
+
+def test_an_la_picked_on_the_profile_is_the_one_that_stays(page):
+    """Picking an LA on the profile chooses the LA filter: that LA (not the starting one) is what
+    the other pages and the profile show afterwards."""
+    at = page("admin")
+    at.selectbox(key="la_profile_la").set_value(SEFTON).run()
+    go_to(at, "pages/kpis.py")
+    assert at.selectbox(key="filter_la").value == SEFTON
+    go_to(at, PAGE)
+    assert at.selectbox(key="la_profile_la").value == SEFTON and at.header[0].value == "Sefton"
+
+
 def test_board_members_cannot_open_it(monkeypatch, small_db_url):  # noqa: F811
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         open_page(monkeypatch, small_db_url, PAGE, role="board", as_of=AS_OF)

@@ -98,6 +98,12 @@ def _store(key: str, value: str) -> None:
     st.session_state["filters_params"] = stored
 
 
+def choose(key: str, value: str | None) -> None:
+    """A filter chosen with a page's own control (the LA profile's LA), kept as the sidebar
+    keeps it: in the URL and for the other pages."""
+    _store(key, value or "")
+
+
 def _say_if_unknown(what: str, value: str | None, known, instead: str) -> None:
     """A bookmarked or typed link that names something not on the list here is said so, not
     silently widened."""
