@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from dashboard.calendar import add_months, financial_years_between, quarter_end, quarter_label
+from dashboard.calendar import LATEST, add_months, financial_years_between, quarter_end, quarter_label
 from dashboard.records import ONE_TO_ONE, ContractTerms, LAStatus, Milestone, Unit
 
 DONE = "done"
@@ -276,7 +276,12 @@ def intervention_reviews(statuses: Iterable[LAStatus], until: date, as_of: date)
     (``None``, e.g. an Ofsted judgement alone) changes nothing. Consecutive
     True records continue the same intervention: the schedule is not restarted.
     Sorted by due date, then LA.
+
+    A schedule is projected no further than the last date the dashboard works with
+    (``calendar.LATEST``, 31/12/2199): a review is never said to fall due on a date
+    the dashboard cannot show or be set to.
     """
+    until = min(until, LATEST)
     by_la: dict[str, list[LAStatus]] = defaultdict(list)
     for status in statuses:
         if status.effective_date <= as_of:

@@ -54,6 +54,18 @@ def test_intervention_reviews_ignore_status_records_dated_after_as_of():
     assert [(r.la_code, r.due_date) for r in reviews] == [("E08000014", date(2022, 7, 1))]
 
 
+def test_intervention_reviews_stop_at_the_last_date_the_dashboard_works_with():
+    """A 2020 status record, as of 31/12/2199: review 360 would fall due on 13 January 2200,
+    past the dates the dashboard works with, so it is not projected (nor said as next deadline)."""
+    from dashboard.calendar import LATEST
+    from dashboard.timeline_views import deadline_table
+
+    luton = [status(date(2020, 1, 13), True, code="E06000032")]
+    reviews = intervention_reviews(luton, date(2200, 12, 31), as_of=LATEST)
+    assert reviews[-1].due_date == date(2199, 7, 13) and reviews[-1].name == "Six-monthly intervention review 359"
+    assert deadline_table([], [], luton, {"E06000032": "Luton"}, LATEST).empty
+
+
 def test_intervention_reviews_are_deadlines():
     reviews = intervention_reviews([status(date(2021, 5, 1), True)], date(2022, 12, 31), date(2022, 12, 31))
     found = deadlines_within(reviews, date(2022, 4, 15), days=60)
@@ -106,6 +118,13 @@ def test_intervention_review_listed_for_sefton(page):
     reviews = obligations[obligations["Obligation"] == "Six-monthly intervention review"]
     assert set(reviews["LA"]) == {"Sefton"}
     assert pd.Timestamp("2022-11-01") in set(reviews["Due"])  # status 1 May 2021, every 6 months
+
+
+def test_no_review_is_listed_past_the_last_date_the_dashboard_works_with(page):
+    at = page(as_of="2199-12-31")
+    obligations = frame_with(at, "Only if extended")
+    reviews = obligations[obligations["Obligation"] == "Six-monthly intervention review"]
+    assert not reviews.empty and reviews["Due"].max() <= pd.Timestamp("2199-12-31")
 
 
 def test_contract_filter(page):
