@@ -152,6 +152,9 @@ for check in checks:
             with st.expander(f"No longer in the pricing schedule ({len(sheet.removed)}): removed", expanded=True):
                 data_table(sheet.removed, f"Rows no longer in the pricing schedule on {sheet.sheet}")
 
+for check in checks:  # just above Confirm: a partial return is most likely the wrong file
+    if warning := upload_flow.left_out_warning(check.plan):
+        st.warning(warning, icon=":material/warning:")
 if st.button("Confirm and import", type="primary", key="upload_confirm"):
     try:
         with st.spinner("Importing…"):

@@ -277,6 +277,40 @@ def test_the_preview_shows_vanished_rows_and_flags(app_db):
     assert list(table["Flag"]) == sheet.flags and list(table["No."]) == list(range(1, len(sheet.flags) + 1))
 
 
+def test_a_return_leaving_out_rows_is_said_per_sheet_with_why(app_db):
+    assert import_file(app_db, "return-q2.xlsx", second_return(), "loader").plan.ok
+    partial = import_file(app_db, "return-part.xlsx", wb.xlsx(wb.quarterly_return(
+        engagements=[wb.engagement_row(**{"Days delivered": 9})], survey=[wb.survey_row()],
+        finance=[wb.finance_row(**{"Invoice reference": "INV-2"})])), "x", dry_run=True).plan
+    assert upload_flow.left_out_warning(partial) == (
+        "return-part.xlsx leaves out rows earlier returns had: importing it marks 2 engagements, 1 survey response "
+        "and 1 invoice line as no longer in this return. Returns are cumulative (each holds every row so far), so "
+        "these rows are kept and flagged, not deleted. Check that this is the full return, not part of it, before "
+        "you confirm.")
+    full = import_file(app_db, "return-q2.xlsx", second_return(), "x", dry_run=True).plan
+    assert upload_flow.left_out_warning(full) is None
+
+
+def test_the_preview_warns_above_confirm_when_a_return_leaves_out_rows(app_db):
+    """A partial return (some of the earlier return's rows) is most likely the wrong file: said
+    prominently just above Confirm, not only in a collapsed expander."""
+    assert import_file(app_db, "return-q2.xlsx", second_return(), "loader").plan.ok
+    at = upload_page()
+    partial = wb.xlsx(wb.quarterly_return(engagements=[wb.engagement_row(**{"Days delivered": 9})], survey=[wb.survey_row()],
+                                          finance=[wb.finance_row(**{"Invoice reference": "INV-2"})]))
+    at.file_uploader[0].set_value(("partial.xlsx", partial, XLSX)).run()
+    assert not at.exception, at.exception
+    shown = list(at.main)
+    warning = next(i for i, element in enumerate(shown) if element.type == "warning"
+                   and element.value.startswith("partial.xlsx leaves out rows earlier returns had: importing it marks "
+                                                "2 engagements, 1 survey response and 1 invoice line as no longer"))
+    confirm = next(i for i, element in enumerate(shown) if getattr(element, "key", None) == "upload_confirm")
+    assert warning == confirm - 1
+    at = upload_page()  # the full return: no such warning
+    at.file_uploader[0].set_value(("full.xlsx", second_return(), XLSX)).run()
+    assert not [text for text in texts(at.warning) if "leaves out rows" in text]
+
+
 def test_flags_are_one_line_and_a_table_so_confirm_stays_in_reach(app_db):
     at = upload_page()
     short = wb.xlsx(wb.quarterly_return(engagements=[wb.engagement_row(**{"Days delivered": 1})]))

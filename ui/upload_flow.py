@@ -327,6 +327,27 @@ def preview(plan: ImportPlan, contracts: dict[int, str]) -> list[SheetPreview]:
     return previews
 
 
+_LEFT_OUT_NOUNS = {"engagements": ("engagement", "engagements"), "survey": ("survey response", "survey responses"),
+                   "finance": ("invoice line", "invoice lines")}
+
+
+def left_out_warning(plan: ImportPlan) -> str | None:
+    """What to tell a user whose return would mark rows "no longer in this return" (None when
+    none): "Quarterly returns are cumulative ... keeps, and flags, rows that have dropped out of
+    it" (docs/spreadsheets.md), so rows left out are more likely a partial file than a change."""
+    counts: dict[str, int] = {}
+    for sheet in plan.sheets:
+        if sheet.vanished:
+            counts[sheet.kind] = counts.get(sheet.kind, 0) + len(sheet.vanished)
+    if not counts:
+        return None
+    parts = [f"{number} {_LEFT_OUT_NOUNS.get(kind, (kind, kind))[number != 1]}" for kind, number in counts.items()]
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return (f"{plan.file_name} leaves out rows earlier returns had: importing it marks {listed} as no longer in "
+            "this return. Returns are cumulative (each holds every row so far), so these rows are kept and flagged, "
+            "not deleted. Check that this is the full return, not part of it, before you confirm.")
+
+
 def summary_line(plan: ImportPlan) -> str:
     totals, removed = plan.totals(), sum(len(sheet.removed) for sheet in plan.sheets)
     return (f"{plan.file_name}: {plan.kind}; {totals['inserted']} new, {totals['updated']} updated, "
