@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
+from dashboard.kpi import percent
 from dashboard.records import Unit
 
 LOW_RELIABILITY = "[u]"
@@ -22,10 +23,11 @@ RELIABLE_FROM = 5
 
 
 def rate_text(rate: float | None, eligible: int) -> str:
-    """A percentage, ``[u]`` appended below 5 eligible units, "no data" when none."""
+    """A whole percentage, halves rounded up as the KPI sentences write it (5 of 8 is "63 %"),
+    ``[u]`` appended below 5 eligible units, "no data" when none."""
     if rate is None or eligible == 0:
         return "no data"
-    text = f"{rate * 100:.0f} %"
+    text = f"{percent(rate)} %"
     return f"{text} {LOW_RELIABILITY}" if eligible < RELIABLE_FROM else text
 
 

@@ -207,7 +207,8 @@ def amount_mismatch_flag(line: InvoiceLine) -> FinanceFlag | None:
     return _line_flag(
         AMOUNT_MISMATCH,
         line,
-        f"Amount {_gbp(amount)} differs from {days} days x {_gbp(day_rate)} = {_gbp(expected)} by more than £1",
+        f"Amount {_gbp(amount)} differs from {days} day{'' if days == 1 else 's'} x {_gbp(day_rate)} = "
+        f"{_gbp(expected)} by more than £1",
         amount=amount,
         limit=expected,
     )

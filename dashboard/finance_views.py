@@ -367,7 +367,8 @@ def day_rate_sentence(table: pd.DataFrame) -> str:
     if table.empty:
         return "No invoice line in this selection gives a day rate."
     above = table[table["Above cap"] == "Yes"]
-    sentence = f"{len(table)} invoice lines give a day rate, from {gbp(min(table['Day rate (£)']))} to " \
+    sentence = f"{len(table)} invoice line{' gives' if len(table) == 1 else 's give'} a day rate, " \
+               f"from {gbp(min(table['Day rate (£)']))} to " \
                f"{gbp(max(table['Day rate (£)']))}. "
     if above.empty:
         return sentence + "None is above its cap."
@@ -444,7 +445,7 @@ def flag_sentence(table: pd.DataFrame) -> str:
         return "No finance flags for this selection."
     counts = table["Flag"].value_counts()
     parts = [f"{count} {label.lower()}" for label, count in counts.items()]
-    return f"{len(table)} finance flags: " + "; ".join(parts) + "."
+    return f"{len(table)} finance flag{'' if len(table) == 1 else 's'}: " + "; ".join(parts) + "."
 
 
 # ---------------------------------------------------------------------- page

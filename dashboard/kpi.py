@@ -422,8 +422,9 @@ def _resolve_group_key(
     return getattr(group_key, "__name__", "custom"), group_key
 
 
-def _percent(fraction: float) -> str:
-    """A fraction as a whole percentage, halves rounded up (0.455 -> "46")."""
+def percent(fraction: float) -> str:
+    """A fraction as a whole percentage, halves rounded up (0.455 -> "46"): how every rate is
+    written on screen, in sentences, tables and chart labels alike."""
     value = Decimal(repr(fraction * 100)).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
     return str(value)
 
@@ -437,8 +438,8 @@ def interval_text(ci_low: float, ci_high: float, target: float) -> str:
     without being it keeps one decimal (74.69 % is "74.7", not "75"), so the interval never seems
     to clear the target when the verdict says it cannot yet tell."""
     def bound(value: float) -> str:
-        whole = _percent(value)
-        if whole == _percent(target) and value != target:
+        whole = percent(value)
+        if whole == percent(target) and value != target:
             return str(Decimal(repr(value * 100)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
         return whole
     return f"{bound(ci_low)}-{bound(ci_high)}"
@@ -461,7 +462,7 @@ def plain_english_status(result: KpiResult) -> str:
     assert result.ci_low is not None and result.ci_high is not None
     sentence = (
         f"KPI {number}: {result.met} of {result.eligible} {people} "
-        f"({_percent(result.rate)} %, 95 % interval "
+        f"({percent(result.rate)} %, 95 % interval "
         f"{interval_text(result.ci_low, result.ci_high, result.target)} %) "
         f"feel more confident and showed impact: "
     )

@@ -296,7 +296,8 @@ def adviser_sentence(table: pd.DataFrame) -> str:
         return "No improvement adviser call-off has supported this LA."
     over = table[table["Over the limit"] == "Yes"]
     sentence = (
-        f"Improvement adviser days in {len(table)} months, at most {table['Days'].max():g} in a month "
+        f"Improvement adviser days in {len(table)} month{'' if len(table) == 1 else 's'}, "
+        f"at most {table['Days'].max():g} in a month "
         f"(limit {ADVISER_DAYS_PER_MONTH} a month). "
     )
     if over.empty:
@@ -361,9 +362,17 @@ def comparison_table(
 
 
 def comparison_sentence(table: pd.DataFrame) -> str:
+    """Packages per LA, and the rate of each KPI the LA has figures for (rate "no data" when none
+    eligible), against its region and England."""
     la, region, england = (table.iloc[i] for i in range(3))
+    rates = []
+    for kind in (ONE_TO_ONE, GROUP):
+        column = f"KPI {KPI_NUMBER[kind]} rate"
+        if la[column] != rate_text(None, 0):  # the LA has figures for this KPI
+            rates.append(f"KPI {KPI_NUMBER[kind]} rate {la[column]} (region {region[column]}, England {england[column]})")
     return (
         f"{la['Area']} has had {la['Packages']} package{'s' if la['Packages'] != 1 else ''}, against {region['Packages per LA']:g} per LA in "
-        f"{region['Area']} and {england['Packages per LA']:g} per LA in England; KPI 1 rate {la['KPI 1 rate']} "
-        f"(region {region['KPI 1 rate']}, England {england['KPI 1 rate']})."
+        f"{region['Area']} and {england['Packages per LA']:g} per LA in England; "
+        + ("; ".join(rates) if rates else f"no KPI rate for {la['Area']} yet (no participant there has had a "
+           "follow-up, or a follow-up window that has closed)") + "."
     )

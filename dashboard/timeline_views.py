@@ -90,7 +90,8 @@ def gantt_sentence(table: pd.DataFrame, as_of: date) -> str:
     extended = int((table["State"] == "Past end date, within extension option").sum())
     breaks = int(table["Break date"].notna().sum())
     return (
-        f"{len(table)} contracts from {table['Start'].min():%B %Y} to {table['Latest end (with extensions)'].max():%B %Y} "
+        f"{len(table)} contract{'' if len(table) == 1 else 's'} from {table['Start'].min():%B %Y} "
+        f"to {table['Latest end (with extensions)'].max():%B %Y} "
         f"(with extensions); on {as_of:%d %B %Y}, {running or 'none'} running within their term and {extended or 'none'} "
         f"past their end date but within an extension option; {breaks or 'none'} with a break date (marked with a "
         "vertical tick)."
@@ -121,7 +122,7 @@ def milestone_sentence(table: pd.DataFrame) -> str:
         return "No milestones recorded."
     counts = table["Status"].value_counts()
     parts = [f"{counts.get(label, 0)} {label.lower()}" for label in ("Done", "Overdue", "Due soon", "Upcoming")]
-    sentence = f"{len(table)} milestones: " + ", ".join(parts) + "."
+    sentence = f"{len(table)} milestone{'' if len(table) == 1 else 's'}: " + ", ".join(parts) + "."
     overdue = table[table["Status"] == "Overdue"]
     if not overdue.empty:
         sentence += " Overdue: " + "; ".join(f"{r.Contract} {r.Milestone}" for r in overdue.itertuples()) + "."
@@ -222,7 +223,7 @@ def deadline_sentence(table: pd.DataFrame, as_of: date, days: int = DEADLINE_DAY
         return f"Nothing falls due in the {days} days from {as_of:%d %B %Y}."
     first = table.iloc[0]
     return (
-        f"{len(table)} deadlines in the {days} days from {as_of:%d %B %Y}; the first is "
+        f"{len(table)} deadline{'' if len(table) == 1 else 's'} in the {days} days from {as_of:%d %B %Y}; the first is "
         f"{first['Details']} ({first['Contract'] or first['LA']}) on {first['Due']:%d %B %Y}."
     )
 
@@ -267,6 +268,6 @@ def ending_sentence(table: pd.DataFrame, as_of: date, months: int = ENDING_MONTH
         return f"No contract ends in the {months} months from {as_of:%d %B %Y}."
     extendable = int(table["Options"].str.startswith("May be extended").sum())
     return (
-        f"{len(table)} contracts end in the {months} months from {as_of:%d %B %Y}; "
+        f"{len(table)} contract{' ends' if len(table) == 1 else 's end'} in the {months} months from {as_of:%d %B %Y}; "
         f"{extendable} of them can still be extended."
     )

@@ -46,6 +46,7 @@ from dashboard.kpi import (
     KpiResult,
     UnitOutcome,
     kpis_from_outcomes,
+    percent,
     plain_english_status,
     targets_from_contracts,
     unit_outcomes,
@@ -111,11 +112,6 @@ class Disclosure:
     def row(self, values: Sequence[int]) -> list[str]:
         """Counts adding up to one total: all withheld, zeros too, when one is (``disclosure.row_texts``)."""
         return disclosure_rules.row_texts(values, self.aggregate_only, self.la_level)
-
-
-def percent(fraction: float) -> str:
-    """A fraction as a whole percentage, halves rounded up, as the KPI sentences write it."""
-    return kpi_rules._percent(fraction)
 
 
 def fy_name(financial_year: str | None) -> str:
@@ -334,11 +330,16 @@ def kpi_table(displays: Sequence[KpiDisplay], group_title: str | None = None,
 
 
 def rate_chart_frame(displays: Sequence[KpiDisplay], y_of) -> pd.DataFrame:
-    """Chart data for rates with intervals: only rates that are shown (not [u], [c] or no data)."""
+    """Chart data for rates with intervals: only rates that are shown (not [u], [c] or no data).
+    "Rate" and "95 % interval" are the table's texts, for the chart's labels and tooltips: the
+    one-decimal "Rate (%)" places the point, and written as a whole number it could differ from
+    the table (15 of 33 is 45.5 there, but 45 %)."""
     rows = [
         {
             "Label": y_of(d.result),
             "KPI": KPI_NAMES.get(d.result.kpi, d.result.kpi),
+            "Rate": d.rate,
+            "95 % interval": d.interval,
             "Rate (%)": round(d.result.rate * 100, 1),
             "Low (%)": round(d.result.ci_low * 100, 1),
             "High (%)": round(d.result.ci_high * 100, 1),
@@ -350,8 +351,8 @@ def rate_chart_frame(displays: Sequence[KpiDisplay], y_of) -> pd.DataFrame:
         for d in displays
         if d.chartable
     ]
-    return pd.DataFrame(rows, columns=["Label", "KPI", "Rate (%)", "Low (%)", "High (%)", "Target (%)", "Met",
-                                       "Eligible", "Against target"])
+    return pd.DataFrame(rows, columns=["Label", "KPI", "Rate", "95 % interval", "Rate (%)", "Low (%)", "High (%)",
+                                       "Target (%)", "Met", "Eligible", "Against target"])
 
 
 def status_frame(displays: Sequence[KpiDisplay], disclosure: Disclosure, label_of) -> pd.DataFrame:
@@ -479,14 +480,37 @@ def _rates_summary(displays: Sequence[KpiDisplay], financial_year: str | None) -
     unsure = sum(1 for d in shown if d.result.verdict == kpi_rules.VERDICT_UNDETERMINED)
     hidden = len(displays) - len(shown)
     figures = "KPI figure" if len(displays) == 1 else "KPI figures"
+    ending = f"(packages ending in {fy_name(financial_year)})"
+    if not shown:  # no "meeting 0, below 0, cannot yet tell 0" beside "not charted": say why none is drawn
+        subject = {1: f"The KPI figure {ending} is not charted", 2: f"Neither KPI figure {ending} is charted"}.get(
+            len(displays), f"None of the {len(displays)} KPI figures {ending} is charted")
+        return f"{subject}: {_why_not_charted([d for d in displays if not d.chartable])}; see the table."
     text = (
-        f"Of {len(displays)} {figures} (packages ending in {fy_name(financial_year)}) on the chart: meeting the "
+        f"Of {len(displays)} {figures} {ending} on the chart: meeting the "
         f"target {met}, below it {below}, cannot yet tell {unsure}"
     )
     if hidden:
-        text += (f"; {hidden} {'is' if hidden == 1 else 'are'} not charted (no data, {LOW_RELIABILITY} or "
-                 f"{SUPPRESSED}: see the table)")
+        text += (f"; {hidden} {'is' if hidden == 1 else 'are'} not charted: "
+                 f"{_why_not_charted([d for d in displays if not d.chartable])}; see the table")
     return text + "."
+
+
+def _why_not_charted(hidden: Sequence[KpiDisplay]) -> str:
+    """How many KPI figures are off the chart for each reason: withheld [c]; "no data" (rate
+    "undefined when eligible = 0"); [u] ("a rate on fewer than 5 eligible units")."""
+    reasons = [
+        (sum(1 for d in hidden if d.suppressed), "is", "are", f"withheld {SUPPRESSED}"),
+        (sum(1 for d in hidden if not d.suppressed and d.result.rate is None), "has", "have",
+         "no data yet (no participant eligible)"),
+        (sum(1 for d in hidden if not d.suppressed and d.result.rate is not None), "has", "have",
+         f"fewer than {RELIABLE_FROM} eligible participants {LOW_RELIABILITY}, too few for a reliable rate"),
+    ]
+    parts = []
+    for count, one, many, reason in reasons:
+        if count:
+            who = {1: "it", 2: "both"}.get(count, f"all {count}") if count == len(hidden) else str(count)
+            parts.append(f"{who} {one if who in ('it', '1') else many} {reason}")
+    return "; ".join(parts)
 
 
 def _status_table(displays: Sequence[KpiDisplay], disclosure: Disclosure) -> pd.DataFrame:
@@ -518,7 +542,8 @@ def _status_summary(displays: Sequence[KpiDisplay], disclosure: Disclosure) -> s
     everyone = sum(totals.values())
     parts = ", ".join(f"{disclosure.count(totals[s])} {STATUS_NAMES[s].lower()}" for s in STATUSES)
     left_out = f" (leaving out {', '.join(withheld)}, whose counts are {SUPPRESSED})" if withheld else ""
-    return f"Of {disclosure.count(everyone)} participants in the KPIs{left_out}: {parts}."
+    people = "participant" if disclosure.count(everyone) == "1" else "participants"  # never singular beside [c]
+    return f"Of {disclosure.count(everyone)} {people} in the KPIs{left_out}: {parts}."
 
 
 def _chart_percent(row: pd.Series) -> str:
@@ -539,9 +564,9 @@ def _trend(outcomes, contracts, disclosure) -> Section:
     if shown.empty:
         summary = _none_drawn("quarter", displays)
     else:
-        last = shown.iloc[-1]
+        last, quarters = shown.iloc[-1], len(set(r.group for r in results))
         summary = (
-            f"{len(set(r.group for r in results))} quarters of package ends; the latest quarter with a reliable rate, "
+            f"{quarters} quarter{'' if quarters == 1 else 's'} of package ends; the latest quarter with a reliable rate, "
             f"{last['Label']}, shows {_chart_percent(last)} % for {last['KPI']} (target {last['Target (%)']:g} %)."
         )
     return Section(chart, table, summary)
@@ -650,7 +675,8 @@ def confidence_section(outcomes: Sequence[UnitOutcome], disclosure: Disclosure) 
     base = sum(o.baseline.confidence for o in outcomes) / len(outcomes)
     after = sum(o.follow_up.confidence for o in outcomes) / len(outcomes)
     summary = (
-        f"Of {disclosure.count(len(outcomes))} participants with both responses, {disclosure.count(higher)} rated "
+        f"Of {disclosure.count(len(outcomes))} participant{'' if disclosure.count(len(outcomes)) == '1' else 's'} "
+        f"with both responses, {disclosure.count(higher)} rated "
         f"their confidence higher at follow-up; the average score went from {base:.1f} to {after:.1f} (of 5)."
     )
     if disclosure.suppressed(len(outcomes), higher):
@@ -788,7 +814,8 @@ def coverage_summary(frame: pd.DataFrame) -> str:
                 "contract, so it is not judged here (clear the filter to see it).")
     if not with_minimum and not running:
         return "No contract, year and support type combination here has a minimum to meet."
-    text = f"{len(meets)} of the {with_minimum} contract, year and support type combinations with a minimum meet it"
+    text = (f"{len(meets)} of the {with_minimum} contract, year and support type "
+            f"combination{'' if with_minimum == 1 else 's'} with a minimum meet it")
     if running:
         text += (f"; {running} more {'is' if running == 1 else 'are'} below it so far in a year not yet over, "
                  "not judged until the year ends")
@@ -950,7 +977,8 @@ def _targeting_part(row: dict) -> str:
     """One contract's targeting share, saying how many LAs had no status known when support started:
     the share counts them as not in greatest need, which the data cannot tell ("it never guesses
     silently")."""
-    text = f"{row['Contract']}: {row['In greatest need at start']} of {row['LAs supported']} ({row['Share (%)']:.0f} %)"
+    text = (f"{row['Contract']}: {row['In greatest need at start']} of {row['LAs supported']} "
+            f"({percent(row['In greatest need at start'] / row['LAs supported'])} %)")  # halves up, as every rate
     unknown = row["No status known at start"]
     if unknown == row["LAs supported"]:
         return text + f", but no status was known for {'that LA' if unknown == 1 else f'any of the {unknown} LAs'} when support started"
@@ -1142,7 +1170,8 @@ def overview_page(
         spend_text = "No allocations or spend recorded yet for the contracts chosen."
     else:
         over, headings = int(spend["Headings overspent"].sum()), int(spend["Headings"].sum())
-        spend_text = (f"In {spend_year}, {over} of {headings} expenditure headings across {len(spend)} contracts "
+        spend_text = (f"In {spend_year}, {over} of {headings} expenditure heading{'' if headings == 1 else 's'} across "
+                      f"{len(spend)} contract{'' if len(spend) == 1 else 's'} "
                       f"{'is' if over == 1 else 'are'} overspent.")
         earlier = [f"{row.contract} {row.heading} {row.financial_year} (over by £{-row.remaining:,.2f})"
                    for row in finance_rows if row.overspent and spend_year and row.financial_year < spend_year]

@@ -96,7 +96,8 @@ with audit_tab:
         log_table = pd.DataFrame([{"When (UTC)": e["at"].strftime("%d/%m/%Y %H:%M:%S"), "Who": e["actor"],
                                    "Action": e["action"], "Detail": json.dumps(e["detail"], default=str)}
                                   for e in events])
-        st.write(f"The newest {len(log_table)} events. The log is append-only: nothing in the service changes or "
+        st.write(f"The newest {len(log_table)} event{'' if len(log_table) == 1 else 's'}. "
+                 "The log is append-only: nothing in the service changes or "
                  "deletes an event.")
         data_table(log_table, "Audit log, newest first")
         download_buttons({"Audit log": log_table}, "audit-log", key="audit")

@@ -92,7 +92,8 @@ if page.unsupported.empty:
     st.info("Every LA judged Inadequate or with a Written Statement of Action received support.")
 else:
     chart_with_table(None, page.unsupported,
-                     f"{len(page.unsupported)} priority LAs received no support in {page.financial_year}.",
+                     f"{len(page.unsupported)} priority {'LA' if len(page.unsupported) == 1 else 'LAs'} received no "
+                     f"support in {page.financial_year}.",
                      key="coverage_unsupported", file_stem="priority_las_without_support", table_expanded=True)
 
 st.header("Packages shorter than the contract's minimum")

@@ -98,5 +98,6 @@ if not board:
         units = [row.unit for row in listed]
         table = views.chase_table(listed, options.las, context.participant_names(viewer, units))
         chart_with_table(None, table,
-                         f"{len(table)} participants to chase; the first window closes in {table['Days left'].min()} days.",
+                         f"{len(table)} participant{'' if len(table) == 1 else 's'} to chase; the first window closes "
+                         f"in {table['Days left'].min()} day{'' if table['Days left'].min() == 1 else 's'}.",
                          key="kpi_chase", file_stem="follow_ups_to_chase", table_expanded=True)

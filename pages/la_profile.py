@@ -68,7 +68,8 @@ history = lp.status_history(statuses, la_code, as_of)
 if history.empty:
     empty_state("No Ofsted judgement or LA status recorded.")
 else:
-    st.markdown(f"{len(history)} status records, oldest first; \"not recorded\" means the record says nothing "
+    st.markdown(f"{len(history)} status record{'' if len(history) == 1 else 's'}, oldest first; "
+                "\"not recorded\" means the record says nothing "
                 "about that item (an Ofsted judgement alone, for instance).")
     table(history, f"Ofsted ILACS and status history of {facts.name}", "la_history", f"status_{la_code}")
 

@@ -242,3 +242,12 @@ def test_each_contracts_sentence_is_its_latest_year_for_every_support_type(open_
         sentence = next(m.value for m in at.markdown if m.value.startswith(f"{contract} ") and "supported in" in m.value)
         assert set(re.findall(r"supported in (\d{4}-\d{2})", sentence)) == {latest}, sentence
         assert sentence.count("supported in") == len(rows[rows["Financial year"] == latest]), sentence
+
+
+def test_the_targeting_share_is_written_with_halves_rounded_up_as_every_rate():
+    """1 of 8 LAs is 12.5 %: "13 %", as the KPI sentences round halves (Python's own rounding says 12)."""
+    from dashboard import views
+
+    row = {"Contract": "C", "In greatest need at start": 1, "LAs supported": 8, "Not in greatest need": 7,
+           "No status known at start": 0, "Share (%)": 12.5}
+    assert views._targeting_part(row) == "C: 1 of 8 (13 %)"

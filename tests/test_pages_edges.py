@@ -64,3 +64,27 @@ def test_a_contract_reference_with_accented_capitals_matches_ignoring_case(tmp_p
     found = summary(engine, date(2022, 6, 30), "école-1")
     assert {item["contract"] for item in found["finance"]} == {"ÉCOLE-1"}
     engine.dispose()
+
+
+def test_a_count_of_one_is_said_in_the_singular():
+    """One row of a table is "1 milestone", not "1 milestones" (found on the pages as "1 participants to chase")."""
+    import pandas as pd
+
+    from dashboard import finance_views, la_profile, timeline_views
+
+    day = pd.Timestamp("2022-06-30")
+    said = [
+        timeline_views.milestone_sentence(pd.DataFrame([{"Contract": "C", "Milestone": "M", "Status": "Upcoming"}])),
+        timeline_views.deadline_sentence(pd.DataFrame([{"Details": "Report", "Contract": "C", "LA": "", "Due": day}]),
+                                         date(2022, 6, 1)),
+        timeline_views.ending_sentence(pd.DataFrame([{"Options": "None"}]), date(2022, 6, 1)),
+        timeline_views.gantt_sentence(pd.DataFrame([{"State": "Running", "Break date": None, "Start": day,
+                                                     "Latest end (with extensions)": day}]), date(2022, 6, 1)),
+        finance_views.flag_sentence(pd.DataFrame([{"Flag": "Late invoice"}])),
+        finance_views.day_rate_sentence(pd.DataFrame([{"Day rate (£)": 500, "Above cap": "No"}])),
+        la_profile.adviser_sentence(pd.DataFrame([{"Month": day, "Days": 2.0, "Over the limit": "No"}])),
+    ]
+    for sentence, start in zip(said, ["1 milestone:", "1 deadline in", "1 contract ends in", "1 contract from",
+                                      "1 finance flag:", "1 invoice line gives", "Improvement adviser days in 1 month,"],
+                              strict=True):
+        assert sentence.startswith(start), sentence

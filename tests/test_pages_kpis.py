@@ -383,3 +383,93 @@ def test_a_breakdown_summary_names_every_row_sharing_the_highest_rate_and_says_w
         "lowest 50 % (London, KPI 2 (group)).")
     assert breakdown_summary(chart(("Cabinet Member", 3, 11)), "Role") == (
         "By role: only Cabinet Member, KPI 2 (group) has 5 or more eligible participants: 27 %.")
+
+
+def _half_up(met: int, eligible: int) -> str:
+    """met / eligible as a whole percentage, halves rounded up, worked out here in exact decimals."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return str((Decimal(met * 100) / Decimal(eligible)).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
+def _drawn_labels(element) -> list[tuple[str, str, int, int, str]]:
+    """(label, KPI, met, eligible, text) for every rate label a rate chart draws, the text as the
+    browser writes it: a number with a d3 format (".0f" rounds the exact binary value, halves away
+    from zero) or a text field as it is. Streamlit sends the chart's data beside its spec, in Arrow."""
+    import json
+    from decimal import ROUND_HALF_UP, Decimal
+
+    import pyarrow as pa
+
+    spec = json.loads(element.proto.spec)
+    layers = spec["spec"]["layer"]
+    text = next(layer["encoding"]["text"] for layer in layers if layer["mark"]["type"] == "text")
+    (data,) = [pa.ipc.open_stream(d.data.data).read_pandas() for d in element.proto.datasets if d.name == "rates"]
+    drawn = []
+    for row in data.to_dict("records"):
+        value = row[text["field"]]
+        if text.get("format"):
+            assert text["format"] == ".0f", text
+            value = str(Decimal(value).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+        drawn.append((row["Label"], row["KPI"], row["Met"], row["Eligible"], str(value)))
+    return drawn
+
+
+def test_rate_chart_labels_say_what_the_tables_and_sentences_say(open_page):
+    """Board, KPI details for con_9887 by region: London's KPI 2 is 15 of 33 = 45.45 %, "45 %" in
+    the sentence and the table; the chart must not label it 46 (45.5 from the one-decimal chart
+    data, written as a whole number)."""
+    at = open_page("pages/kpis.py", "board", as_of="2025-03-31", contract="con_9887")
+    drawn = [label for element in at.get("vega_lite_chart") if [d.name for d in element.proto.datasets] == ["rates"]
+             for label in _drawn_labels(element)]
+    assert ("London", "KPI 2 (group)", 15, 33) in [row[:4] for row in drawn], "the demo data has London's 15 of 33"
+    tables = [frame.value for frame in at.dataframe if "Rate" in frame.value.columns]
+    for label, kpi, met, eligible, text in drawn:
+        assert text.removesuffix(" %") == _half_up(met, eligible), (label, kpi, met, eligible, text)
+        shown = [row["Rate"] for table in tables for row in table.to_dict("records")
+                 if row["KPI"] == kpi and label in row.values() and row["Eligible"] == str(eligible)]
+        assert shown and all(rate == f"{_half_up(met, eligible)} %" for rate in shown), (label, kpi, shown)
+
+
+def test_one_participant_to_chase_is_said_in_the_singular(app, records):
+    assert len(_chase_expected(records)) == 1, "the demo data has one follow-up to chase at AS_OF"
+    at = app("admin")
+    table = next(frame.value for frame in at.dataframe if "Participant ID" in frame.value.columns)
+    days = int(table["Days left"].min())
+    said = [m.value for m in at.markdown if "to chase;" in m.value]
+    assert said == [f"1 participant to chase; the first window closes in {days} day{'' if days == 1 else 's'}."]
+
+
+def test_with_no_rate_charted_the_summary_says_why_not_what_is_on_the_chart(open_page):
+    """The demo case lead's Sefton as of 26/11/2026: two KPI figures, both on fewer than 5
+    eligible participants [u]. The summary said "on the chart: meeting the target 0, below it 0,
+    cannot yet tell 0; 2 are not charted"; it says that neither is charted, and why."""
+    at = open_page("pages/kpis.py", "case_lead", as_of="2026-11-26", la="E08000014")
+    rates = _sentences(at)
+    assert len(rates) == 2 and all("[u]" in sentence for sentence in rates), rates
+    summary = next(m.value for m in at.markdown if "charted" in m.value)
+    assert "on the chart" not in summary and "meeting the target 0" not in summary, summary
+    assert summary == ("Neither KPI figure (packages ending in all years) is charted: both have fewer than 5 "
+                       "eligible participants [u], too few for a reliable rate; see the table.")
+
+
+def test_figures_off_the_chart_are_counted_by_reason():
+    """Each figure off the chart is counted under its own reason: [c], no data or [u]."""
+    from dashboard import views
+    from dashboard.kpi import KpiResult
+
+    def display(met, eligible, board=False):
+        result = KpiResult(contract="C", kpi="group", target=0.75, eligible=eligible, met=met,
+                           not_met=eligible - met, no_baseline=0, no_response=0, pending=1, in_progress=1,
+                           rate=met / eligible if eligible else None, ci_low=0.1 if eligible else None,
+                           ci_high=0.9 if eligible else None, verdict="undetermined" if eligible else "no_data",
+                           low_reliability=0 < eligible < 5)
+        return views.display_kpi(result, views.Disclosure(board, board))
+
+    assert views._rates_summary([display(0, 0)], None) == (
+        "The KPI figure (packages ending in all years) is not charted: it has no data yet (no participant "
+        "eligible); see the table.")
+    assert views._rates_summary([display(1, 2), display(0, 0), display(1, 3, board=True)], "2021-22") == (
+        "None of the 3 KPI figures (packages ending in 2021-22) is charted: 1 is withheld [c]; 1 has no data yet "
+        "(no participant eligible); 1 has fewer than 5 eligible participants [u], too few for a reliable rate; "
+        "see the table.")

@@ -208,3 +208,52 @@ def test_a_recoded_councils_profile_shows_its_whole_history():
     assert list(lp.status_history(known, "E06000065", date(2024, 3, 15))["ILACS judgement"]) == ["Requires improvement"]
     split, _ = lp.as_one_council(units, statuses, "E06000063", las)
     assert sorted(lp.packages_table(split, "E06000063", date(2024, 3, 15))["Package"]) == ["CUMBERLAND"]
+
+
+BCP = "E06000058"  # Bournemouth, Christchurch and Poole: in the demo data, group support only
+BCP_AS_OF = "2024-03-15"  # by then 5 of its 8 eligible group members met KPI 2 (62.5 %)
+
+
+def test_rate_text_rounds_halves_up_as_the_kpi_sentences_do():
+    from dashboard.disclosure import rate_text
+
+    assert rate_text(5 / 8, 8) == "63 %"  # 62.5: Python's own rounding says 62
+    assert rate_text(1 / 8, 8) == "13 %"
+    assert rate_text(1 / 2, 2) == "50 % [u]"
+    assert rate_text(None, 0) == "no data"
+
+
+def test_the_comparison_rate_is_the_kpis_pages_rate(monkeypatch, demo_sqlite_url):
+    """The same 5 of 8 must not read 62 % on the LA profile and 63 % on the KPIs page."""
+    profile = open_page(monkeypatch, demo_sqlite_url, PAGE, role="admin", la=BCP, as_of=BCP_AS_OF)
+    comparison = frame_with(profile, "Packages per LA").set_index("Area")
+    la = comparison.index[0]
+    met, eligible = (int(n) for n in comparison.loc[la, "KPI 2 met / eligible"].split(" / "))
+    assert (met, eligible) == (5, 8), "the demo data has BCP's 5 of 8"
+    kpis = open_page(monkeypatch, demo_sqlite_url, "pages/kpis.py", role="admin", la=BCP, as_of=BCP_AS_OF)
+    sentences = [m.value for m in kpis.markdown if f"KPI 2: {met} of {eligible} group members (" in m.value]
+    assert len(sentences) == 1, [m.value for m in kpis.markdown]
+    said = sentences[0].split(f"{met} of {eligible} group members (")[1].split(",")[0]
+    assert comparison.loc[la, "KPI 2 rate"] == said == "63 %"
+
+
+def test_the_comparison_sentence_speaks_of_the_kpis_the_la_has_figures_for(monkeypatch, demo_sqlite_url, page):
+    at = open_page(monkeypatch, demo_sqlite_url, PAGE, role="admin", la=BCP, as_of=BCP_AS_OF)
+    comparison = frame_with(at, "Packages per LA").set_index("Area")
+    la, region = comparison.index[:2]
+    assert comparison.loc[la, "KPI 1 rate"] == "no data" and comparison.loc[la, "KPI 2 rate"] != "no data"
+    sentence = next(m.value for m in at.markdown if m.value.startswith(f"{la} has had "))
+    rates = comparison["KPI 2 rate"]
+    assert sentence.endswith(f"; KPI 2 rate {rates[la]} (region {rates[region]}, England {rates['England']}).")
+    assert "KPI 1" not in sentence
+    # Leeds (small database): its one participant is still waiting for a follow-up, so no KPI has a rate
+    leeds = page(la=LEEDS)
+    sentence = next(m.value for m in leeds.markdown if m.value.startswith("Leeds has had "))
+    assert "KPI 1 rate" not in sentence and "KPI 2 rate" not in sentence and "no KPI rate for Leeds yet" in sentence
+
+
+def test_one_status_record_is_said_in_the_singular(page):
+    at = page(la=KNOWSLEY, as_of="2021-06-30")
+    assert len(frame_with(at, "ILACS judgement")) == 1, "Knowsley has one status record by 30/06/2021"
+    assert any(m.value.startswith("1 status record, oldest first;") for m in at.markdown)
+    assert not any("1 status records" in m.value for m in at.markdown)

@@ -41,10 +41,9 @@ def _kpi_shape():
 _RATE_TOOLTIP = [
     alt.Tooltip("Label:N", title="For"),
     alt.Tooltip("KPI:N"),
-    alt.Tooltip("Rate (%):Q", format=".0f"),
-    alt.Tooltip("Low (%):Q", title="95 % interval from", format=".0f"),
-    alt.Tooltip("High (%):Q", title="95 % interval to", format=".0f"),
-    alt.Tooltip("Target (%):Q", format=".0f"),
+    alt.Tooltip("Rate:N"),  # the table's texts: a number formatted here could round otherwise
+    alt.Tooltip("95 % interval:N"),
+    alt.Tooltip("Target (%):Q", format="~g"),
     alt.Tooltip("Met:Q"),
     alt.Tooltip("Eligible:Q"),
     alt.Tooltip("Against target:N"),
@@ -57,7 +56,8 @@ RATES = "rates"  # the name the rate chart's data goes by in its spec
 def rate_chart(frame: pd.DataFrame, label_title: str = "Contract", horizontal: bool = True) -> dict | None:
     """Rate (point) with its 95 % Wilson interval (error bar) and the target (black tick), one panel per KPI.
 
-    ``frame``: Label, KPI, Rate (%), Low (%), High (%), Target (%), Met, Eligible, Against target.
+    ``frame``: Label, KPI, Rate, 95 % interval, Rate (%), Low (%), High (%), Target (%), Met, Eligible,
+    Against target (``views.rate_chart_frame``); each point is labelled with its "Rate" as the table writes it.
     ``horizontal``: labels on the y axis (contracts, slices); otherwise on the x axis in order (quarters).
     Returns the Vega-Lite spec: the chart's layout is built once (``rate_chart_layout``), and each
     call only puts its data in (the KPIs page draws five of these on every filter change).
@@ -92,7 +92,7 @@ def rate_chart_layout(label_title: str, horizontal: bool) -> dict:
         label, value, _kpi_colour(), _kpi_shape(), tooltip=_RATE_TOOLTIP
     )
     targets = tick.encode(label, target, tooltip=[alt.Tooltip("Target (%):Q", title="Target (%)")])
-    labels = text.encode(label, value, text=alt.Text("Rate (%):Q", format=".0f"))
+    labels = text.encode(label, value, text=alt.Text("Rate:N"))
     layered = alt.layer(bars, targets, points, labels, data=alt.NamedData(RATES)).properties(
         width=FACET_WIDTH, height=height)
     chart = layered.facet(column=alt.Column("KPI:N", title=None, sort=KPI_DOMAIN, header=alt.Header(labelFontSize=13)))
