@@ -269,5 +269,6 @@ def ending_sentence(table: pd.DataFrame, as_of: date, months: int = ENDING_MONTH
     extendable = int(table["Options"].str.startswith("May be extended").sum())
     return (
         f"{len(table)} contract{' ends' if len(table) == 1 else 's end'} in the {months} months from {as_of:%d %B %Y}; "
-        f"{extendable} of them can still be extended."
+        + (f"it {'can still' if extendable else 'cannot'} be extended." if len(table) == 1
+           else f"{extendable} of them can still be extended.")
     )

@@ -740,15 +740,18 @@ AREA_ONLY = "Not judged: region or LA chosen"
 
 def coverage_frame(contracts: Sequence[ContractTerms], units: Sequence[Unit], as_of: date,
                    las: Sequence[LocalAuthority] | LAIndex, financial_year: str | None = None,
-                   area_only: bool = False) -> pd.DataFrame:
+                   area_only: bool = False, la_filter: str | None = None) -> pd.DataFrame:
     """LAs supported per contract, FY and support type against the contract's minimum.
 
     Zero rows are added for every FY a contract ran in (up to as-of) and every
-    support type it delivers, so a year with no support shows as 0, not missing.
+    support type it delivers, so a year with no support shows as 0, not missing;
+    with an LA chosen (``la_filter``), only for FYs the LA existed in ("LAs of the region
+    that existed in that FY": Cumberland, from April 2023, had no 2021-22 to be supported in).
     ``area_only`` (a region or LA filter): the counts are the area's, and a minimum is the
     whole contract's, so none is judged.
     """
-    counts = {(r.contract, r.financial_year, r.support_type): r.las_supported for r in coverage_by_year(units, as_of, las)}
+    index = las if isinstance(las, LAIndex) else LAIndex(las)
+    counts = {(r.contract, r.financial_year, r.support_type): r.las_supported for r in coverage_by_year(units, as_of, index)}
     terms = {c.reference: c for c in contracts}
     types: dict[str, set[str]] = defaultdict(set)
     for u in units:
@@ -760,6 +763,8 @@ def coverage_frame(contracts: Sequence[ContractTerms], units: Sequence[Unit], as
         if contract is None or contract.start_date > as_of:
             continue
         for year in financial_years_between(contract.start_date, min(contract.end_date, as_of)):
+            if la_filter in index.records and not index.live_record(index.identity(la_filter, year), fy_end(year)):
+                continue  # the LA chosen did not exist that year
             keys.update((reference, year, kind) for kind in kinds)
     rows = []
     for reference, year, kind in sorted(keys):
@@ -807,17 +812,17 @@ def coverage_summary(frame: pd.DataFrame) -> str:
     below = frame[frame["Against minimum"] == "Below"]
     meets = frame[frame["Against minimum"] == "Meets"]
     running = int((frame["Against minimum"] == SO_FAR).sum())
-    with_minimum = len(below) + len(meets)
-    without = len(frame) - with_minimum - running
+    with_minimum = len(below) + len(meets) + running
+    without = len(frame) - with_minimum
     if (frame["Against minimum"] == AREA_ONLY).any():
         return ("With a region or LA chosen these are the area's LAs: a contract's minimum is for the whole "
                 "contract, so it is not judged here (clear the filter to see it).")
-    if not with_minimum and not running:
+    if not with_minimum:
         return "No contract, year and support type combination here has a minimum to meet."
-    text = (f"{len(meets)} of the {with_minimum} contract, year and support type "
-            f"combination{'' if with_minimum == 1 else 's'} with a minimum meet it")
+    text = (f"{len(meets)} of the {with_minimum} contract, year and support type combination"
+            f"{'' if with_minimum == 1 else 's'} with a minimum {'meets' if len(meets) == 1 else 'meet'} it")
     if running:
-        text += (f"; {running} more {'is' if running == 1 else 'are'} below it so far in a year not yet over, "
+        text += (f"; {running} {'is' if running == 1 else 'are'} below it so far in a year not yet over, "
                  "not judged until the year ends")
     if without:
         text += f" ({without} more {'has' if without == 1 else 'have'} no minimum)"
@@ -870,9 +875,11 @@ def region_summary(frame: pd.DataFrame, financial_year: str) -> str:
     if frame.empty:
         return "No regions to show."
     supported, total = int(frame["LAs supported"].sum()), int(frame["LAs in region"].sum())
+    text = f"In {financial_year}, {supported} of {total} LAs received support"
+    if not supported or len(frame) == 1:  # no highest share among shares all 0, or of one region alone
+        return text + "."
     top = frame.sort_values(["Share (%)", "Region"], ascending=[False, True]).iloc[0]
-    return (f"In {financial_year}, {supported} of {total} LAs received support; the highest share is in "
-            f"{top['Region']} ({top['LAs supported']} of {top['LAs in region']}).")
+    return text + f"; the highest share is in {top['Region']} ({top['LAs supported']} of {top['LAs in region']})."
 
 
 def support_category(types: set[str]) -> str:
@@ -1001,6 +1008,22 @@ def unsupported_priority_frame(units: Sequence[Unit], statuses, las: Sequence[Lo
     return pd.DataFrame(rows, columns=["Local authority", "LA code", "Region", "Why a priority"])
 
 
+def unsupported_summary(unsupported: pd.DataFrame, priority_las: int, financial_year: str, as_of: date,
+                        area_only: bool = False) -> str:
+    """The priority LAs (judged Inadequate or with a SEND WSoA, as known on as-of) with no support in
+    the FY, out of ``priority_las`` in scope (``area_only``: a region or LA chosen); with none in
+    scope it says so, never that every one received support."""
+    if not unsupported.empty:
+        count = len(unsupported)
+        return f"{count} priority LA{'' if count == 1 else 's'} received no support in {financial_year}."
+    if not priority_las:
+        return (f"No LA{' in the region or LA chosen' if area_only else ''} was judged Inadequate or had a SEND "
+                f"Written Statement of Action as known on {as_of:%d %B %Y}, so there is no priority LA to check in "
+                f"{financial_year}.")
+    return (f"{'The' if priority_las == 1 else 'All'} {priority_las} LA{'' if priority_las == 1 else 's'} judged "
+            f"Inadequate or with a SEND Written Statement of Action received support in {financial_year}.")
+
+
 @dataclass(frozen=True)
 class CoveragePage:
     financial_year: str
@@ -1011,6 +1034,7 @@ class CoveragePage:
     targeting: Section
     targeting_reasons: pd.DataFrame
     unsupported: pd.DataFrame
+    unsupported_summary: str
     short_packages: Section
 
 
@@ -1022,7 +1046,7 @@ def coverage_page(
     """Everything the Coverage page draws."""
     index = LAIndex(las)
     year = coverage_year(units, as_of, financial_year)
-    by_year = coverage_frame(contracts, units, as_of, index, financial_year, bool(region_filter or la_filter))
+    by_year = coverage_frame(contracts, units, as_of, index, financial_year, bool(region_filter or la_filter), la_filter)
     region_table, outside = region_frame(units, as_of, las, regions, year, region_filter)
     hexes, off_map = hex_frame(units, as_of, las, statuses, regions, positions, year)
     la_names = filter_options([], las, {}).las
@@ -1030,6 +1054,8 @@ def coverage_page(
     targeting, reasons, targeting_text = targeting_frames(contracts, units, statuses, as_of, year, la_names, regions, la_regions,
                                                           index)
     unsupported = unsupported_priority_frame(units, statuses, las, as_of, year, regions, region_filter, la_filter)
+    # with no support counted, every priority LA in scope is listed: how many there are
+    priority_las = len(unsupported_priority_frame((), statuses, las, as_of, year, regions, region_filter, la_filter))
     return CoveragePage(
         financial_year=year,
         by_year=Section(by_year, by_year, coverage_summary(by_year)),
@@ -1039,6 +1065,7 @@ def coverage_page(
         targeting=Section(targeting, targeting, targeting_text),
         targeting_reasons=reasons,
         unsupported=unsupported,
+        unsupported_summary=unsupported_summary(unsupported, priority_las, year, as_of, bool(region_filter or la_filter)),
         short_packages=short_packages_section(units, contracts, la_names, as_of, aggregate),
     )
 
@@ -1084,14 +1111,16 @@ def spend_frame(rows: Sequence[FinanceRow], as_of: date, financial_year: str | N
     """Per contract for one FY: its headings, how many are overspent, and its totals.
 
     The FY is the one chosen, else as-of's FY when it has an allocation or spend,
-    else the latest such FY before it. rules.md: "every comparison is per heading
+    else the latest such FY before it, else (every allocation is for a later FY) the
+    first FY, as the Finance page's burn-up opens. rules.md: "every comparison is per heading
     per FY, never pooled", so no pooled remaining or share spent is given: the
     totals are for reconciliation, and the headings overspent are counted.
     """
     year = financial_year
     if not year:
-        years = sorted({r.financial_year for r in rows if r.financial_year <= financial_year_of(as_of)})
-        year = years[-1] if years else None
+        years = sorted({r.financial_year for r in rows})
+        started = [y for y in years if y <= financial_year_of(as_of)]
+        year = started[-1] if started else years[0] if years else None
     totals: dict[str, dict] = {}
     for row in rows:
         if row.financial_year != year:
@@ -1167,7 +1196,13 @@ def overview_page(
     finance_rows = spend_against_allocations(allocations, invoice_lines, as_of)
     spend, spend_year = spend_frame(finance_rows, as_of, financial_year)
     if spend.empty:
-        spend_text = "No allocations or spend recorded yet for the contracts chosen."
+        spend_text = ("No allocations or spend recorded yet for the contracts chosen." if not finance_rows else
+                      f"No allocation or spend recorded in {spend_year} for the contracts chosen.")
+    elif not financial_year and spend_year > financial_year_of(as_of) and not spend["Spent in all (£)"].any():
+        headings = int(spend["Headings"].sum())
+        spend_text = (f"Nothing is spent as of {as_of:%d %B %Y}: the first allocations are for {spend_year}, which "
+                      f"has not started ({headings} expenditure heading{'' if headings == 1 else 's'} across "
+                      f"{len(spend)} contract{'' if len(spend) == 1 else 's'}).")
     else:
         over, headings = int(spend["Headings overspent"].sum()), int(spend["Headings"].sum())
         spend_text = (f"In {spend_year}, {over} of {headings} expenditure heading{'' if headings == 1 else 's'} across "

@@ -200,7 +200,7 @@ def _header(sheet: Worksheet, headers: list[tuple[str, bool]]) -> None:
 def _data_sheet(book: Workbook, schema: SheetSchema, lists: _Lists, choices: dict[str, tuple[str, ...]],
                 contract: str | None, kind: str) -> Worksheet:
     sheet = book.create_sheet(schema.title)
-    _title(sheet, f"{kind.capitalize()}: {schema.title}. Columns marked * are required; see Instructions.")
+    _title(sheet, f"{kind_title(kind)}: {schema.title}. Columns marked * are required; see Instructions.")
     if schema.contract_scoped:
         _label(sheet, contract)
     _header(sheet, [(header_text(column), column.required) for column in schema.columns])
@@ -323,6 +323,12 @@ def template_workbook(session: Session, kind: str, contract: str | None = None) 
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def kind_title(kind: str) -> str:
+    """A workbook kind at the start of a label: its first letter capitalised, the rest as the kind
+    is named ("LA status", not "La status")."""
+    return kind[:1].upper() + kind[1:]
 
 
 def template_file_name(kind: str, contract: str | None = None) -> str:

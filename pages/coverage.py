@@ -89,11 +89,9 @@ st.header(f"Priority LAs with no support in {page.financial_year}")
 st.caption("LAs judged Inadequate by Ofsted or with a SEND Written Statement of Action (as known on the as-of "
            "date) that had no package active in the year, for the contracts chosen.")
 if page.unsupported.empty:
-    st.info("Every LA judged Inadequate or with a Written Statement of Action received support.")
+    st.info(page.unsupported_summary)
 else:
-    chart_with_table(None, page.unsupported,
-                     f"{len(page.unsupported)} priority {'LA' if len(page.unsupported) == 1 else 'LAs'} received no "
-                     f"support in {page.financial_year}.",
+    chart_with_table(None, page.unsupported, page.unsupported_summary,
                      key="coverage_unsupported", file_stem="priority_las_without_support", table_expanded=True)
 
 st.header("Packages shorter than the contract's minimum")

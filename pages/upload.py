@@ -43,7 +43,7 @@ with st.expander("Download a blank template", expanded=False):
     st.write("Each template has the columns the importer reads (* marks the required ones), drop-down lists and an "
              "Instructions sheet. Choose a contract to fill in its reference and its expenditure headings.")
     left, middle, right = st.columns(3)
-    kind = left.selectbox("Template", templates.KINDS, format_func=str.capitalize, key="template_kind")
+    kind = left.selectbox("Template", templates.KINDS, format_func=templates.kind_title, key="template_kind")
     chosen = middle.selectbox("For contract", ["", *contracts], format_func=lambda ref: ref or "Any contract",
                               key="template_contract")
     try:
@@ -125,7 +125,7 @@ st.success(f"{len(checks)} file(s) checked: no errors. Check the changes below, 
            + (" They will be imported in the order shown." if len(checks) > 1 else ""))
 for check in checks:
     st.subheader(check.upload.name)
-    st.caption(f"{check.plan.kind.capitalize()} · file fingerprint (SHA-256, to tell copies apart in the import "
+    st.caption(f"{templates.kind_title(check.plan.kind)} · file fingerprint (SHA-256, to tell copies apart in the import "
                f"history) {check.plan.sha256[:12]}…")
     if check.plan.ignored_sheets:
         st.caption("Ignored sheets: " + "; ".join(check.plan.ignored_sheets))

@@ -46,3 +46,47 @@ def test_every_chart_is_valid_vega_lite(open_page, demo_records, page, narrowed)
         assert spec.get("description") in summaries, spec.get("description")
         # text on charts at 4.5:1 or more (WCAG 1.4.3): never the theme's light grey
         assert spec.get("config", {}).get("axis", {}).get("labelColor") == TEXT_COLOUR, spec.get("title")
+
+
+
+COUNT_FIELDS = {"LAs supported", "LAs in region", "LAs", "Lines", "Count"}
+
+
+def _count_encodings(spec) -> dict[str, list[dict]]:
+    """Channel (x, y) -> its encodings of a count (LAs, invoice lines, participants) anywhere in a
+    spec, layers and facets too (layers share the channel's axis); a share of a stack normalised
+    to 100 % is not a count."""
+    found: dict[str, list[dict]] = {}
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            for channel in ("x", "y"):
+                encoding = (node.get("encoding") or {}).get(channel)
+                if (isinstance(encoding, dict) and encoding.get("field") in COUNT_FIELDS
+                        and encoding.get("type") == "quantitative" and encoding.get("stack") != "normalize"):
+                    found.setdefault(channel, []).append(encoding)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(spec)
+    return found
+
+
+@pytest.mark.parametrize("page, fields", [
+    ("pages/coverage.py", {"LAs supported", "LAs in region", "LAs"}),  # per year, per region, targeting
+    ("pages/finance.py", {"Lines"}),  # invoice lines per day rate
+    ("pages/kpis.py", {"Count"}),  # participants per confidence score
+])
+def test_counts_are_on_whole_number_axes(open_page, page, fields):
+    """A count of LAs (or lines, or participants) has no 0.1 or 1.6 on its axis: ticks are whole numbers."""
+    drawn: set[str] = set()
+    for spec in chart_specs(open_page(page, as_of=AS_OF.isoformat())):
+        for channel, encodings in _count_encodings(spec).items():
+            axes = [e["axis"] for e in encodings if e.get("axis")]
+            assert axes and all(a.get("tickMinStep") == 1 and a.get("format") == "d" for a in axes), (
+                spec.get("description"), channel, axes)
+            drawn |= {e["field"] for e in encodings}
+    assert fields <= drawn, f"{page} draws no chart of {fields - drawn}"

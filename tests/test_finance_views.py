@@ -205,3 +205,14 @@ def test_the_spend_sentence_names_each_overspend_with_its_contract_and_pools_not
     assert fv.spend_sentence(rows) == ("2 heading-year allocations, each compared with its own spend: 1 within their "
                                        "allocation, 1 overspent: con_a Programme management 2022-23 (over by £3,100.00).")
     assert fv.spend_sentence(rows[1:]) == "1 heading-year allocation, each compared with its own spend: none is overspent."
+
+
+def test_one_flag_and_one_rate_are_said_in_the_singular():
+    """"1 finance flags: 1 day rate above cap." on the Finance page as of 30 June 2022."""
+    rate = line(contract="con_send", invoice="S-1", heading="Partners", level="Management", days="1", rate="650",
+                amount="650")
+    flags = fv.flag_table([SEND], [Allocation("con_send", "Partners", "2021-22", D("5000"))], [rate], AS_OF, {})
+    assert fv.flag_sentence(flags) == "1 finance flag: 1 day rate above cap."
+    rates = fv.day_rate_table([SEND], [rate], AS_OF)
+    assert fv.day_rate_sentence(rates).startswith("1 invoice line gives a day rate, from £650.00 to £650.00. ")
+    assert fv.day_rate_sentence(fv.day_rate_table([SEND], [rate, rate], AS_OF)).startswith("2 invoice lines give")

@@ -191,7 +191,7 @@ def test_coverage_summary_counts_only_combinations_with_a_minimum():
     frame = pd.DataFrame(rows, columns=["Contract", "Financial year", "Support type", "LAs supported", "Minimum",
                                         "Against minimum"])
     assert coverage_summary(frame) == (
-        "1 of the 3 contract, year and support type combinations with a minimum meet it (1 more has no minimum); "
+        "1 of the 3 contract, year and support type combinations with a minimum meets it (1 more has no minimum); "
         "the furthest below is A one-to-one in 2023-24 (12 of 15).")
     assert coverage_summary(frame[frame["Contract"] == "B"]) == (
         "No contract, year and support type combination here has a minimum to meet.")
@@ -251,3 +251,82 @@ def test_the_targeting_share_is_written_with_halves_rounded_up_as_every_rate():
     row = {"Contract": "C", "In greatest need at start": 1, "LAs supported": 8, "Not in greatest need": 7,
            "No status known at start": 0, "Share (%)": 12.5}
     assert views._targeting_part(row) == "C: 1 of 8 (13 %)"
+
+
+def test_coverage_summary_agrees_in_number_and_counts_a_year_not_over():
+    from dashboard.coverage import SO_FAR
+    from dashboard.views import coverage_summary
+
+    rows = [("A", "2021-22", "Group", 16, 15, "Meets"), ("A", "2022-23", "Group", 3, 15, SO_FAR),
+            ("A", "2022-23", "One-to-one", 2, 15, SO_FAR)]
+    frame = pd.DataFrame(rows, columns=["Contract", "Financial year", "Support type", "LAs supported", "Minimum",
+                                        "Against minimum"])
+    assert coverage_summary(frame) == (
+        "1 of the 3 contract, year and support type combinations with a minimum meets it; 2 are below it so far "
+        "in a year not yet over, not judged until the year ends.")
+    assert coverage_summary(frame.iloc[1:2]).startswith(
+        "0 of the 1 contract, year and support type combination with a minimum meet it; 1 is below it so far")
+
+
+BOOKMARK = {"contract": "con_9887", "fy": "2022-23", "region": "E12000002", "la": "E06000008", "as_of": "2023-06-30"}
+
+
+@pytest.mark.parametrize("params", [{"as_of": "2018-01-01"}, BOOKMARK], ids=["before-any-judgement", "bookmark"])
+def test_no_priority_la_in_scope_is_said_not_that_every_one_was_supported(open_page, records, params):
+    """"Every LA judged Inadequate ... received support" is only true of none: with no priority LA in
+    scope the page says there is none to check."""
+    data, _ = records
+    as_of = date.fromisoformat(params["as_of"])
+    at = open_page("pages/coverage.py", **params)
+    year = next(h.value for h in at.header if h.value.startswith("Priority LAs with no support in ")).rsplit(" ", 1)[1]
+    priority = [p for p in unsupported_priority_las((), data.statuses, data.las, as_of, year)
+                if "la" not in params or p.la_code == params["la"]]
+    assert not priority, "no LA in scope is a priority here"
+    infos = [i.value for i in at.info]
+    assert not any("received support" in text for text in infos)
+    assert any("so there is no priority LA to check in " + year in text for text in infos)
+
+
+def test_every_priority_la_supported_is_counted():
+    from dashboard.views import unsupported_priority_frame, unsupported_summary
+
+    empty = unsupported_priority_frame((), (), (), AS_OF, "2022-23", {})
+    assert unsupported_summary(empty, 2, "2022-23", AS_OF) == (
+        "All 2 LAs judged Inadequate or with a SEND Written Statement of Action received support in 2022-23.")
+    listed = pd.DataFrame([{"Local authority": "X", "LA code": "E1", "Region": "R", "Why a priority": "Inadequate"}])
+    assert unsupported_summary(listed, 3, "2022-23", AS_OF) == "1 priority LA received no support in 2022-23."
+
+
+@pytest.mark.parametrize("params", [{"as_of": "2018-01-01"}, BOOKMARK], ids=["before-any-support", "bookmark"])
+def test_no_highest_share_is_named_when_every_share_is_0(open_page, params):
+    at = open_page("pages/coverage.py", **params)
+    regions = _tables(at, "LAs in region")[0]
+    assert regions["LAs supported"].sum() == 0, "no LA in scope was supported that year"
+    summary = next(m.value for m in at.markdown if "LAs received support" in m.value)
+    assert "highest share" not in summary
+    assert summary.endswith(f"0 of {regions['LAs in region'].sum()} LAs received support.")
+
+
+def test_region_summary_names_the_highest_share_among_several():
+    from dashboard.views import region_summary
+
+    frame = pd.DataFrame([("North East", 1, 12, 8.3), ("North West", 4, 23, 17.4)],
+                         columns=["Region", "LAs supported", "LAs in region", "Share (%)"])
+    assert region_summary(frame, "2022-23") == (
+        "In 2022-23, 5 of 35 LAs received support; the highest share is in North West (4 of 23).")
+    assert region_summary(frame.iloc[1:], "2022-23") == "In 2022-23, 4 of 23 LAs received support."
+
+
+def test_a_reorganised_la_shows_only_the_years_it_existed_in(open_page, records):
+    """Cumberland (E06000063) exists from April 2023: a 2021-22 bar of 0 for it was a year it could not
+    be supported in. Its years are those its LA profile lists packages for, and no year before it existed."""
+    data, _ = records
+    code = "E06000063"
+    born = next(la.valid_from for la in data.las if la.code == code)
+    at = open_page("pages/coverage.py", as_of="2026-11-26", la=code)
+    table = pd.concat(_tables(at, "Against minimum"))
+    mine = [u for u in data.units if u.la_code == code]
+    supported = {(r.contract, r.financial_year) for r in coverage_by_year(mine, date(2026, 11, 26), data.las)}
+    assert supported, "the demo data supports Cumberland"
+    assert all(fy_end(year) >= born for year in table["Financial year"])
+    assert supported <= set(zip(table["Contract"], table["Financial year"]))

@@ -223,3 +223,37 @@ def test_an_as_of_date_the_dashboard_cannot_work_with_is_said_not_a_crash(open_p
     assert any(f"The as-of date '{as_of}' in the address is not one the dashboard works with" in w.value
                for w in at.warning)
 
+
+
+def test_allocations_before_any_spend_are_shown_as_the_finance_page_shows_them(open_page, records):
+    """Before any year with an allocation has started, the pricing schedule's allocations are there
+    (Finance lists them) and nothing is spent: the Overview says that, not that nothing is recorded."""
+    as_of = date(2018, 1, 1)
+    rows = spend_against_allocations(records.allocations, records.invoice_lines, as_of)
+    assert rows and all(r.financial_year > financial_year_of(as_of) for r in rows), \
+        "the demo data allocates only for years after 2017-18"
+    first = min(r.financial_year for r in rows)
+    at = open_page(None, as_of=as_of.isoformat())
+    assert not any("No allocations or spend recorded" in info.value for info in at.info)
+    assert f"Spend against allocation in {first}" in [h.value for h in at.header]
+    table = _table(at, "Allocated in all (£)")
+    mine = [r for r in rows if r.financial_year == first]
+    assert set(table["Financial year"]) == {first}
+    assert Decimal(str(table["Allocated in all (£)"].sum())).quantize(Decimal("0.01")) == sum(r.allocated for r in mine)
+    assert table["Spent in all (£)"].sum() == 0 and table["Headings"].sum() == len(mine)
+    assert any(m.value.startswith(f"Nothing is spent as of {as_of:%d %B %Y}: the first allocations are for {first}")
+               for m in at.markdown)
+
+
+def test_the_coverage_sentence_counts_every_combination_with_a_minimum(app, records):
+    """A year not yet over still has a minimum: "1 of the 1 ... meet it; 1 more is below it so far"
+    beside a table of 2 with a minimum read as a miscount (and "1 ... meet" as a slip)."""
+    at = app()
+    table = _table(at, "Against minimum")
+    with_minimum = int(table["Minimum"].notna().sum())
+    meets = int((table["Against minimum"] == "Meets").sum())
+    running = int((table["Against minimum"] == "Below so far: year not over").sum())
+    assert running and meets == 1, "the demo data has one combination met and one running on 30 June 2022"
+    summary = next(m.value for m in at.markdown if "contract, year and support type combination" in m.value)
+    assert summary.startswith(f"1 of the {with_minimum} contract, year and support type combinations with a "
+                              f"minimum meets it; {running} is below it so far")

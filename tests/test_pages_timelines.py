@@ -167,3 +167,18 @@ def test_pages_say_which_set_filters_they_ignore(monkeypatch, small_db_url, page
     assert len(notes) == 1 and f"not narrowed by {named}:" in notes[0]
     plain = open_page(monkeypatch, small_db_url, page, as_of=AS_OF)
     assert not [i.value for i in plain.sidebar.info if "is not narrowed by" in i.value]
+
+
+def test_one_contract_milestone_and_deadline_are_said_in_the_singular():
+    from dashboard import timeline_views as tv
+    from dashboard.records import ContractTerms, Milestone
+
+    on = date(2022, 1, 10)
+    one = ContractTerms("X", "X", "S", "Leadership development", None, date(2021, 6, 11), date(2022, 3, 31))
+    due = [Milestone("X", "Final report", date(2022, 1, 31), None)]
+    assert tv.gantt_sentence(tv.gantt_table([one], on), on).startswith("1 contract from June 2021 to March 2022 ")
+    assert tv.milestone_sentence(tv.milestone_table(due, on)).startswith("1 milestone: ")
+    deadlines = tv.deadline_table([], due, [], {}, on)  # the milestone alone (no contract's reports)
+    assert tv.deadline_sentence(deadlines, on).startswith("1 deadline in the 60 days from 10 January 2022; ")
+    assert tv.ending_sentence(tv.ending_table([one], on), on) == (
+        "1 contract ends in the 6 months from 10 January 2022; it cannot be extended.")

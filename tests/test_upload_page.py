@@ -415,3 +415,19 @@ def test_a_blank_template_is_said_to_change_nothing(app_db):
                                  "file changes nothing. Was the blank template chosen instead of the filled-in one?"]
     at.file_uploader[0].set_value(("return-q1.xlsx", first_return(), XLSX)).run()
     assert not at.warning  # a file with data rows has no such warning
+
+
+def test_the_la_status_kind_keeps_its_capitals_in_every_label(app_db):
+    """"La status" in the template list and on the preview: the kind is "LA status", only its first
+    letter is raised at the start of a label."""
+    at = upload_page()
+    assert at.selectbox(key="template_kind").options == [
+        "Contract register", "Pricing schedule", "Quarterly return", "LA status"]
+    at.file_uploader[0].set_value(("status.xlsx", wb.xlsx(wb.la_status([wb.la_status_row()])), XLSX)).run()
+    assert not at.exception, at.exception
+    assert any(caption.startswith("LA status · file fingerprint") for caption in texts(at.caption)), texts(at.caption)
+    with Session(app_db) as session:
+        book = openpyxl.load_workbook(io.BytesIO(templates.template_workbook(session, "LA status")))
+    titles = [book[name].cell(templates.TITLE_ROW, 1).value for name in book.sheetnames
+              if name not in (templates.INSTRUCTIONS_SHEET, templates.LISTS_SHEET)]
+    assert titles and all(title.startswith("LA status: ") for title in titles), titles

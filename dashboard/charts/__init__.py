@@ -11,6 +11,7 @@ import copy
 import json
 from typing import Any
 
+import altair as alt
 import pandas as pd
 
 # Okabe & Ito (2008), "Color Universal Design".
@@ -52,6 +53,11 @@ FONT = "Arial, Helvetica, sans-serif"
 # white, below WCAG's 4.5:1 for text this size.
 TEXT_COLOUR = "#0b0c0c"
 READABLE_TEXT = {"labelColor": TEXT_COLOUR, "titleColor": TEXT_COLOUR}
+
+
+def count_axis() -> alt.Axis:
+    """The axis of a count (LAs, invoice lines, participants): whole-number ticks only, never 0.5 of an LA."""
+    return alt.Axis(tickMinStep=1, format="d")
 
 
 def with_data(layout: dict[str, Any], name: str, frame: pd.DataFrame, height: int | None = None) -> dict[str, Any]:

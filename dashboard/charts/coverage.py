@@ -16,7 +16,7 @@ from functools import lru_cache
 import altair as alt
 import pandas as pd
 
-from dashboard.charts import FONT, OKABE_ITO, READABLE_TEXT, TARGET_COLOUR, TEXT_COLOUR, with_data
+from dashboard.charts import FONT, OKABE_ITO, READABLE_TEXT, TARGET_COLOUR, TEXT_COLOUR, count_axis, with_data
 from dashboard.coverage import SO_FAR
 
 SUPPORT_TYPE_DOMAIN = ["One-to-one", "Group"]
@@ -48,7 +48,7 @@ def coverage_year_chart(frame: pd.DataFrame) -> alt.Chart | None:
         xOffset=alt.XOffset("Support type:N", sort=SUPPORT_TYPE_DOMAIN),
     )
     bars = base.mark_bar().encode(
-        y=alt.Y("LAs supported:Q", title="LAs supported", axis=alt.Axis(tickMinStep=1, format="d")),
+        y=alt.Y("LAs supported:Q", title="LAs supported", axis=count_axis()),
         color=alt.Color("Support type:N", scale=alt.Scale(domain=SUPPORT_TYPE_DOMAIN, range=SUPPORT_TYPE_COLOURS)),
         tooltip=["Contract:N", "Financial year:O", "Support type:N", "LAs supported:Q", "Minimum:Q", "Against minimum:N"],
     )
@@ -89,7 +89,7 @@ def _region_layout() -> dict:
     y = alt.Y("Region:N", title=None, sort=None)
     tooltip = ["Region:N", "LAs supported:Q", "LAs in region:Q", "Share (%):Q"]
     everyone = alt.Chart().mark_bar(color="#DEE0E2", stroke=OKABE_ITO["grey"]).encode(
-        y=y, x=alt.X("LAs in region:Q", title="Local authorities"), tooltip=tooltip
+        y=y, x=alt.X("LAs in region:Q", title="Local authorities", axis=count_axis()), tooltip=tooltip
     )
     supported = alt.Chart().mark_bar(color=OKABE_ITO["blue"], height=12).encode(
         y=y, x="LAs supported:Q", tooltip=tooltip
@@ -126,7 +126,7 @@ def targeting_chart(frame: pd.DataFrame) -> alt.Chart | None:
     x_scale = alt.Scale(domain=[0, longest * 1.6])  # room for the labels after the longest bar
     bars = alt.Chart(data).mark_bar(stroke="white").encode(
         y=alt.Y("Contract:N", title=None),
-        x=alt.X("LAs:Q", stack="zero", title="Supported LAs", scale=x_scale),
+        x=alt.X("LAs:Q", stack="zero", title="Supported LAs", scale=x_scale, axis=count_axis()),
         order=alt.Order("Rank:Q"),
         color=alt.Color("Group:N", scale=alt.Scale(domain=domain, range=[colour for _, colour in TARGETING_GROUPS.values()]),
                         title=None),

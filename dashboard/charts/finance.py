@@ -13,7 +13,7 @@ from functools import lru_cache
 import altair as alt
 import pandas as pd
 
-from dashboard.charts import ACTUAL_COLOUR, ALLOCATION_COLOUR, FONT, FORECAST_COLOUR, OKABE_ITO, READABLE_TEXT, with_data
+from dashboard.charts import ACTUAL_COLOUR, ALLOCATION_COLOUR, FONT, FORECAST_COLOUR, OKABE_ITO, READABLE_TEXT, count_axis, with_data
 
 MONEY_FORMAT = ",.0f"
 MONEY_LABEL = "'£' + format(datum.value, ',.0f')"
@@ -116,7 +116,7 @@ def _day_rate_layout(with_caps: bool) -> dict:
     bars = alt.Chart().mark_bar(size=14).encode(
         x=alt.X("Day rate (£):Q", title="Day rate (£)", axis=alt.Axis(labelExpr=MONEY_LABEL),
                 scale=alt.Scale(zero=False, padding=20)),
-        y=alt.Y("Lines:Q", title="Invoice lines"),
+        y=alt.Y("Lines:Q", title="Invoice lines", axis=count_axis()),
         color=alt.Color("Above cap:N", scale=above, title="Above cap"),
         opacity=alt.Opacity("Above cap:N", scale=alt.Scale(domain=["No", "Yes"], range=[0.75, 1.0]), legend=None),
         tooltip=["Cap rule:N", alt.Tooltip("Day rate (£):Q", format=",.2f"), "Lines:Q", "Days:Q", "Above cap:N"],

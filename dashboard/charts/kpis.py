@@ -13,7 +13,7 @@ from functools import lru_cache
 import altair as alt
 import pandas as pd
 
-from dashboard.charts import FONT, OKABE_ITO, READABLE_TEXT, STATUS_COLOURS, STATUS_LABELS, TARGET_COLOUR, with_data
+from dashboard.charts import FONT, OKABE_ITO, READABLE_TEXT, STATUS_COLOURS, STATUS_LABELS, TARGET_COLOUR, count_axis, with_data
 
 KPI_DOMAIN = ["KPI 1 (one-to-one)", "KPI 2 (group)"]
 KPI_COLOURS = [OKABE_ITO["blue"], OKABE_ITO["orange"]]
@@ -172,7 +172,7 @@ def _confidence_layout() -> dict:
     base = alt.Chart().encode(
         x=alt.X("Confidence score:O", title="Confidence score (1 low - 5 high)", axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("Stage:N", sort=STAGE_DOMAIN),
-        y=alt.Y("Count:Q", title="Participants"),
+        y=alt.Y("Count:Q", title="Participants", axis=count_axis()),
     )
     bars = base.mark_bar().encode(
         color=alt.Color("Stage:N", scale=alt.Scale(domain=STAGE_DOMAIN, range=STAGE_COLOURS), title="Response"),
