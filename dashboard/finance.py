@@ -35,6 +35,7 @@ from dashboard.calendar import (
     quarter_start,
 )
 from dashboard.records import Allocation, ContractTerms, InvoiceLine
+from dashboard.wording import counted
 
 RATE_ABOVE_CAP = "rate_above_cap"
 AMOUNT_MISMATCH = "amount_mismatch"
@@ -207,7 +208,7 @@ def amount_mismatch_flag(line: InvoiceLine) -> FinanceFlag | None:
     return _line_flag(
         AMOUNT_MISMATCH,
         line,
-        f"Amount {_gbp(amount)} differs from {days} day{'' if days == 1 else 's'} x {_gbp(day_rate)} = "
+        f"Amount {_gbp(amount)} differs from {counted(days, 'day')} x {_gbp(day_rate)} = "
         f"{_gbp(expected)} by more than £1",
         amount=amount,
         limit=expected,

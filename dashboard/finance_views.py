@@ -40,6 +40,7 @@ from dashboard.finance import (
 )
 from dashboard.records import Allocation, ContractTerms, InvoiceLine
 from dashboard.summary import money
+from dashboard.wording import counted
 
 FLAG_LABELS = {
     RATE_ABOVE_CAP: "Day rate above cap",
@@ -215,7 +216,7 @@ def spend_sentence(rows: list[FinanceRow]) -> str:
         return "No allocations or spend recorded for this selection."
     over = [f"{row.contract} {row.heading} {row.financial_year} (over by {gbp(-row.remaining)})"
             for row in rows if row.overspent]
-    sentence = f"{len(rows)} heading-year allocation{'' if len(rows) == 1 else 's'}, each compared with its own spend: "
+    sentence = f"{counted(len(rows), 'heading-year allocation')}, each compared with its own spend: "
     if over:
         return sentence + f"{len(rows) - len(over)} within their allocation, {len(over)} overspent: {'; '.join(over)}."
     return sentence + "none is overspent."
@@ -444,7 +445,7 @@ def flag_sentence(table: pd.DataFrame) -> str:
         return "No finance flags for this selection."
     counts = table["Flag"].value_counts()
     parts = [f"{count} {label.lower()}" for label, count in counts.items()]
-    return f"{len(table)} finance flag{'' if len(table) == 1 else 's'}: " + "; ".join(parts) + "."
+    return f"{counted(len(table), 'finance flag')}: " + "; ".join(parts) + "."
 
 
 # ---------------------------------------------------------------------- page

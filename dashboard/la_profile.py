@@ -23,6 +23,7 @@ from dashboard.disclosure import rate_text
 from dashboard.kpi import ELIGIBLE_STATUSES, KPI_NUMBER, MET, unit_outcomes
 from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, InvoiceLine, LAStatus, LocalAuthority, SurveyResponse, Unit
 from dashboard.timelines import is_improvement_adviser
+from dashboard.wording import counted
 
 ADVISER_DAYS_PER_MONTH = 4  # improvement adviser call-off: up to 4 days a month
 SUPPORT_LABELS = {ONE_TO_ONE: "One-to-one", GROUP: "Group"}
@@ -173,7 +174,7 @@ def packages_sentence(table: pd.DataFrame, name: str) -> str:
         return f"{name} has received no package of support recorded by any contract."
     contracts = table["Contract"].nunique()
     return (
-        f"{name} has received {len(table)} package{'s' if len(table) != 1 else ''} of support under {contracts} "
+        f"{name} has received {counted(len(table), 'package')} of support under {contracts} "
         f"contract{'s' if contracts != 1 else ''} since {table['Start'].min():%B %Y}; "
         f"{int((table['Status'] == 'Running').sum())} still running."
     )
@@ -296,7 +297,7 @@ def adviser_sentence(table: pd.DataFrame) -> str:
         return "No improvement adviser call-off has supported this LA."
     over = table[table["Over the limit"] == "Yes"]
     sentence = (
-        f"Improvement adviser days in {len(table)} month{'' if len(table) == 1 else 's'}, "
+        f"Improvement adviser days in {counted(len(table), 'month')}, "
         f"at most {table['Days'].max():g} in a month "
         f"(limit {ADVISER_DAYS_PER_MONTH} a month). "
     )
@@ -371,7 +372,7 @@ def comparison_sentence(table: pd.DataFrame) -> str:
         if la[column] != rate_text(None, 0):  # the LA has figures for this KPI
             rates.append(f"KPI {KPI_NUMBER[kind]} rate {la[column]} (region {region[column]}, England {england[column]})")
     return (
-        f"{la['Area']} has had {la['Packages']} package{'s' if la['Packages'] != 1 else ''}, against {region['Packages per LA']:g} per LA in "
+        f"{la['Area']} has had {counted(la['Packages'], 'package')}, against {region['Packages per LA']:g} per LA in "
         f"{region['Area']} and {england['Packages per LA']:g} per LA in England; "
         + ("; ".join(rates) if rates else f"no KPI rate for {la['Area']} yet (no participant there has had a "
            "follow-up, or a follow-up window that has closed)") + "."

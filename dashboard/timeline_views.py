@@ -33,6 +33,7 @@ from dashboard.timelines import (
     latest_end,
     milestone_status,
 )
+from dashboard.wording import counted
 
 STATUS_LABELS = {DONE: "Done", DUE_SOON: "Due soon", OVERDUE: "Overdue", UPCOMING: "Upcoming"}
 KIND_LABELS = {
@@ -90,7 +91,7 @@ def gantt_sentence(table: pd.DataFrame, as_of: date) -> str:
     extended = int((table["State"] == "Past end date, within extension option").sum())
     breaks = int(table["Break date"].notna().sum())
     return (
-        f"{len(table)} contract{'' if len(table) == 1 else 's'} from {table['Start'].min():%B %Y} "
+        f"{counted(len(table), 'contract')} from {table['Start'].min():%B %Y} "
         f"to {table['Latest end (with extensions)'].max():%B %Y} "
         f"(with extensions); on {as_of:%d %B %Y}, {running or 'none'} running within their term and {extended or 'none'} "
         f"past their end date but within an extension option; {breaks or 'none'} with a break date (marked with a "
@@ -122,7 +123,7 @@ def milestone_sentence(table: pd.DataFrame) -> str:
         return "No milestones recorded."
     counts = table["Status"].value_counts()
     parts = [f"{counts.get(label, 0)} {label.lower()}" for label in ("Done", "Overdue", "Due soon", "Upcoming")]
-    sentence = f"{len(table)} milestone{'' if len(table) == 1 else 's'}: " + ", ".join(parts) + "."
+    sentence = f"{counted(len(table), 'milestone')}: " + ", ".join(parts) + "."
     overdue = table[table["Status"] == "Overdue"]
     if not overdue.empty:
         sentence += " Overdue: " + "; ".join(f"{r.Contract} {r.Milestone}" for r in overdue.itertuples()) + "."
@@ -168,7 +169,7 @@ def obligation_table(
 
 def _when(days: int) -> str:
     """A due date in words from as-of: "in 20 days", "due today", "was due 45 days ago ..."."""
-    count = f"{abs(days)} day{'' if abs(days) == 1 else 's'}"
+    count = counted(abs(days), "day")
     if days == 0:
         return "due today"
     return f"in {count}" if days > 0 else f"was due {count} ago (receipt not recorded here)"
@@ -223,7 +224,7 @@ def deadline_sentence(table: pd.DataFrame, as_of: date, days: int = DEADLINE_DAY
         return f"Nothing falls due in the {days} days from {as_of:%d %B %Y}."
     first = table.iloc[0]
     return (
-        f"{len(table)} deadline{'' if len(table) == 1 else 's'} in the {days} days from {as_of:%d %B %Y}; the first is "
+        f"{counted(len(table), 'deadline')} in the {days} days from {as_of:%d %B %Y}; the first is "
         f"{first['Details']} ({first['Contract'] or first['LA']}) on {first['Due']:%d %B %Y}."
     )
 

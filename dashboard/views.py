@@ -54,6 +54,7 @@ from dashboard.kpi import (
 from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, LAStatus, LocalAuthority, Unit
 from dashboard.registry import entry, verdict_id
 from dashboard.charts import STATUS_LABELS
+from dashboard.wording import counted
 
 SUPPORT_TYPE_NAMES = {ONE_TO_ONE: "One-to-one", GROUP: "Group"}
 KPI_NAMES = {ONE_TO_ONE: "KPI 1 (one-to-one)", GROUP: "KPI 2 (group)"}
@@ -566,7 +567,7 @@ def _trend(outcomes, contracts, disclosure) -> Section:
     else:
         last, quarters = shown.iloc[-1], len(set(r.group for r in results))
         summary = (
-            f"{quarters} quarter{'' if quarters == 1 else 's'} of package ends; the latest quarter with a reliable rate, "
+            f"{counted(quarters, 'quarter')} of package ends; the latest quarter with a reliable rate, "
             f"{last['Label']}, shows {_chart_percent(last)} % for {last['KPI']} (target {last['Target (%)']:g} %)."
         )
     return Section(chart, table, summary)
@@ -1015,12 +1016,12 @@ def unsupported_summary(unsupported: pd.DataFrame, priority_las: int, financial_
     scope it says so, never that every one received support."""
     if not unsupported.empty:
         count = len(unsupported)
-        return f"{count} priority LA{'' if count == 1 else 's'} received no support in {financial_year}."
+        return f"{counted(count, 'priority LA')} received no support in {financial_year}."
     if not priority_las:
         return (f"No LA{' in the region or LA chosen' if area_only else ''} was judged Inadequate or had a SEND "
                 f"Written Statement of Action as known on {as_of:%d %B %Y}, so there is no priority LA to check in "
                 f"{financial_year}.")
-    return (f"{'The' if priority_las == 1 else 'All'} {priority_las} LA{'' if priority_las == 1 else 's'} judged "
+    return (f"{'The' if priority_las == 1 else 'All'} {counted(priority_las, 'LA')} judged "
             f"Inadequate or with a SEND Written Statement of Action received support in {financial_year}.")
 
 
@@ -1179,7 +1180,7 @@ def overdue_sentence(milestones: Sequence, as_of: date) -> str | None:
     if overdue.empty:
         return None
     items = "; ".join(f"{row.Contract} {row.Milestone} (due {row.Due:%d/%m/%Y})" for row in overdue.itertuples())
-    return f"{len(overdue)} milestone{'s' if len(overdue) != 1 else ''} overdue: {items}."
+    return f"{counted(len(overdue), 'milestone')} overdue: {items}."
 
 
 def overview_page(
@@ -1201,12 +1202,12 @@ def overview_page(
     elif not financial_year and spend_year > financial_year_of(as_of) and not spend["Spent in all (£)"].any():
         headings = int(spend["Headings"].sum())
         spend_text = (f"Nothing is spent as of {as_of:%d %B %Y}: the first allocations are for {spend_year}, which "
-                      f"has not started ({headings} expenditure heading{'' if headings == 1 else 's'} across "
-                      f"{len(spend)} contract{'' if len(spend) == 1 else 's'}).")
+                      f"has not started ({counted(headings, 'expenditure heading')} across "
+                      f"{counted(len(spend), 'contract')}).")
     else:
         over, headings = int(spend["Headings overspent"].sum()), int(spend["Headings"].sum())
-        spend_text = (f"In {spend_year}, {over} of {headings} expenditure heading{'' if headings == 1 else 's'} across "
-                      f"{len(spend)} contract{'' if len(spend) == 1 else 's'} "
+        spend_text = (f"In {spend_year}, {over} of {counted(headings, 'expenditure heading')} across "
+                      f"{counted(len(spend), 'contract')} "
                       f"{'is' if over == 1 else 'are'} overspent.")
         earlier = [f"{row.contract} {row.heading} {row.financial_year} (over by £{-row.remaining:,.2f})"
                    for row in finance_rows if row.overspent and spend_year and row.financial_year < spend_year]

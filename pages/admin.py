@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.access import ROLE_NAMES, ROLES, may_manage_users
+from dashboard.wording import counted
 from data_access import access
 from ui import context
 from ui.components import data_table, download_buttons, empty_state
@@ -96,7 +97,7 @@ with audit_tab:
         log_table = pd.DataFrame([{"When (UTC)": e["at"].strftime("%d/%m/%Y %H:%M:%S"), "Who": e["actor"],
                                    "Action": e["action"], "Detail": json.dumps(e["detail"], default=str)}
                                   for e in events])
-        st.write(f"The newest {len(log_table)} event{'' if len(log_table) == 1 else 's'}. "
+        st.write(f"The newest {counted(len(log_table), 'event')}. "
                  "The log is append-only: nothing in the service changes or "
                  "deletes an event.")
         data_table(log_table, "Audit log, newest first")

@@ -11,6 +11,7 @@ from dashboard import views
 from dashboard.access import aggregate_only, may_list_participant, unlisted_sentence
 from dashboard.charts import kpis as charts
 from dashboard.disclosure import LOW_RELIABILITY, SUPPRESSED
+from dashboard.wording import counted
 from data_access.repositories import Scope
 from ui import context
 from ui.components import chart, chart_with_table
@@ -98,6 +99,6 @@ if not board:
         units = [row.unit for row in listed]
         table = views.chase_table(listed, options.las, context.participant_names(viewer, units))
         chart_with_table(None, table,
-                         f"{len(table)} participant{'' if len(table) == 1 else 's'} to chase; the first window closes "
-                         f"in {table['Days left'].min()} day{'' if table['Days left'].min() == 1 else 's'}.",
+                         f"{counted(len(table), 'participant')} to chase; the first window closes "
+                         f"in {counted(table['Days left'].min(), 'day')}.",
                          key="kpi_chase", file_stem="follow_ups_to_chase", table_expanded=True)

@@ -7,6 +7,7 @@ import streamlit as st
 from dashboard import la_profile as lp
 from dashboard.access import aggregate_only, may_list_participant, unlisted_sentence
 from dashboard.charts.timelines import adviser_days_chart
+from dashboard.wording import counted
 from ui import context
 from ui.components import chart, chart_with_table, data_table, download_buttons, empty_state
 from ui.filters import Filters, choose, current_filters, filter_sidebar
@@ -68,7 +69,7 @@ history = lp.status_history(statuses, la_code, as_of)
 if history.empty:
     empty_state("No Ofsted judgement or LA status recorded.")
 else:
-    st.markdown(f"{len(history)} status record{'' if len(history) == 1 else 's'}, oldest first; "
+    st.markdown(f"{counted(len(history), 'status record')}, oldest first; "
                 "\"not recorded\" means the record says nothing "
                 "about that item (an Ofsted judgement alone, for instance).")
     table(history, f"Ofsted ILACS and status history of {facts.name}", "la_history", f"status_{la_code}")

@@ -88,3 +88,11 @@ def test_a_count_of_one_is_said_in_the_singular():
                                       "1 finance flag:", "1 invoice line gives", "Improvement adviser days in 1 month,"],
                               strict=True):
         assert sentence.startswith(start), sentence
+
+
+def test_counted_agrees_in_number():
+    from dashboard.wording import counted
+
+    assert [counted(n, "status record") for n in (0, 1, 2)] == ["0 status records", "1 status record", "2 status records"]
+    assert counted(1, "LA") == "1 LA" and counted(3, "LA") == "3 LAs"
+    assert counted(2, "person", "people") == "2 people"
