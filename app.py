@@ -49,6 +49,14 @@ a:focus-visible, button:focus-visible, input:focus-visible, textarea:focus-visib
   outline-offset: 0 !important;
   box-shadow: 0 0 0 6px #ffdd00 !important;
 }
+/* A checkbox's or radio's own input is hidden (1 px, clipped): its label, the box the user sees,
+   carries the focus. A select box's input is a narrow strip inside it: the whole box does. */
+label:has(input[type="checkbox"]:focus-visible), label:has(input[type="radio"]:focus-visible),
+[data-testid="stSelectbox"] div:has(> input:focus-visible) {
+  outline: 3px solid #0b0c0c !important;
+  outline-offset: 0 !important;
+  box-shadow: 0 0 0 6px #ffdd00 !important;
+}
 </style>"""
 
 

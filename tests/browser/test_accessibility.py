@@ -235,3 +235,25 @@ def test_the_keyboard_focus_on_the_menu_is_plain_to_see(app):
         return {width: s.outlineWidth, style: s.outlineStyle, colour: s.outlineColor, ring: s.boxShadow}; }""")
     assert (style["width"], style["style"], style["colour"]) == ("3px", "solid", "rgb(11, 12, 12)"), style
     assert "rgb(255, 221, 0)" in style["ring"], style
+
+
+_FOCUS_STYLE_OF = """(selector) => { const s = getComputedStyle(document.activeElement.closest(selector));
+    return {width: s.outlineWidth, style: s.outlineStyle, colour: s.outlineColor, ring: s.boxShadow}; }"""
+
+
+def test_the_focus_on_a_checkbox_and_a_select_box_is_on_the_box_the_user_sees(app):
+    """A checkbox's input is hidden (1 px, clipped), so its own outline cannot be seen: the label
+    around it carries the GOV.UK focus style; a select box's focus is on the whole box, not on the
+    narrow input strip inside it (WCAG 2.4.7, 1.4.11)."""
+    page = app.page
+    app.open("import_history")
+    app.wait_rendered()
+    page.locator("body").focus()
+    tab_to(page, lambda f: f["tag"] == "input" and "Import to undo" in (page.evaluate(
+        "() => document.activeElement.getAttribute('aria-label') || ''")))
+    select = page.evaluate(_FOCUS_STYLE_OF, '[data-testid="stSelectbox"] div:has(> input)')
+    assert (select["width"], select["style"], select["colour"]) == ("3px", "solid", "rgb(11, 12, 12)"), select
+    tab_to(page, lambda f: f["tag"] == "input" and page.evaluate("() => document.activeElement.type") == "checkbox")
+    box = page.evaluate(_FOCUS_STYLE_OF, "label")
+    assert (box["width"], box["style"], box["colour"]) == ("3px", "solid", "rgb(11, 12, 12)"), box
+    assert "rgb(255, 221, 0)" in box["ring"], box
