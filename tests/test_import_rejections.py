@@ -277,6 +277,19 @@ def test_a_contract_option_the_file_overrides_is_flagged(db, option, flagged):
     said = [flag for flag in outcome.plan.flags if "was not used" in flag]
     assert said == (["The contract chosen when importing, CON-2, was not used: the file names its own (CON-1)"]
                     if flagged else [])
+    assert outcome.plan.contract_reference == "CON-1"  # the import history names the file's own contract
+
+
+def test_a_mistyped_contract_option_the_file_does_not_need_is_flagged(db):
+    """A reference that is no contract at all, given when the file names its own, is said too, and
+    the import history names the file's contract, not the mistyped one."""
+    outcome = run_import(db, "return.xlsx", xlsx(quarterly_return(engagements=[engagement_row()])),
+                         contract="nope", dry_run=True)
+    assert outcome.plan.ok, [str(p) for p in outcome.plan.errors]
+    assert [flag for flag in outcome.plan.flags if "was not used" in flag] == [
+        "The contract chosen when importing, nope, which is not a known contract, was not used: the file names "
+        "its own (CON-1)"]
+    assert outcome.plan.contract_reference == "CON-1"
 
 
 def test_unknown_contract_option(db):

@@ -977,7 +977,8 @@ def plan_import(session: Session, file_name: str, data: bytes, contract_option: 
 
     kinds = {item.schema.workbook_kind if item.schema else schemas.PRICING_SCHEDULE for item in located}
     plan.kind = kinds.pop() if len(kinds) == 1 else "mixed"
-    plan.contract_reference = label or contract_option or _only_contract(context, plan)
+    # the import history names the file's contract: a chosen contract the rows did not take is not it
+    plan.contract_reference = label or _only_contract(context, plan) or contract_option
     _flag_contract_option_not_used(context, plan)
     # Errors in the order a person reads the workbook: sheet by sheet, row by row.
     sheet_order = {sheet.name: position for position, sheet in enumerate(workbook.sheets)}
@@ -990,14 +991,21 @@ def plan_import(session: Session, file_name: str, data: bytes, contract_option: 
 def _flag_contract_option_not_used(context: _Context, plan: ImportPlan) -> None:
     """The contract chosen when importing is only a default: a file that names its own contract (a
     labelled cell or a Contract reference column) is read as it says. When no row took the chosen
-    contract, say so, so that a wrong file or a wrong choice does not pass unnoticed."""
-    chosen = context.contract(context.contract_option) if context.contract_option else None
+    contract, say so, so that a wrong file or a wrong choice (a mistyped reference too) does not
+    pass unnoticed."""
+    option = context.contract_option
     used = {row.values.get("contract_id") for sheet in plan.sheets for row in sheet.rows
             if isinstance(row.values.get("contract_id"), int)}  # a contract new in this file has no id yet
-    if chosen is None or not used or chosen.id in used:
+    if not option or not used:
+        return
+    chosen = context.contract(option)
+    if chosen is not None and chosen.id in used:
+        return
+    if chosen is None and context.known_contract(option):  # registered in this file: not stored yet
         return
     names = sorted(c.reference for c in context.contracts.values() if c.id in used)
-    plan.sheets[0].flags.append(f"The contract chosen when importing, {chosen.reference}, was not used: the file "
+    what = f"{chosen.reference}," if chosen is not None else f"{option}, which is not a known contract,"
+    plan.sheets[0].flags.append(f"The contract chosen when importing, {what} was not used: the file "
                                 f"names its own ({', '.join(names)})")
 
 

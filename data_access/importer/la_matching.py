@@ -235,8 +235,8 @@ class LAMatcher:
     def _unknown_name_message(self, text: str) -> str:
         message = f"unknown LA {shown(text)}"
         names = self.suggestions(text)
-        if names:
-            return f"{message}: did you mean {_or(names)}?"
+        if names:  # a name with a comma in it ("Herefordshire, County of") is quoted, to be read as one
+            return f"{message}: did you mean {_or([f'{name!r}' if ',' in name else name for name in names])}?"
         return f"{message}: give its name, GSS code (e.g. E08000014) or DfE code (e.g. 343)"
 
     def _not_live_message(
