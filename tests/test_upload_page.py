@@ -117,6 +117,8 @@ def test_an_update_is_previewed_with_before_and_after(app_db):
     changes = [table for table in tables if list(table.columns) == ["Row", "Key", "Column", "Before", "After"]]
     rows = {(row.Column, row.Before, row.After) for table in changes for row in table.itertuples()}
     assert ("Days delivered", 5.0, 9.0) in rows and ("Amount", 1000.0, 1500.0) in rows
+    shown = {(row.Column, str(row.Before), str(row.After)) for table in changes for row in table.itertuples()}
+    assert ("Days delivered", "5", "9") in shown  # a whole number of days is not written "5.0"
     assert any("**Engagements**: new rows 1, updated rows 1, unchanged 1" in text for text in texts(at.markdown))
 
 

@@ -253,8 +253,8 @@ def _labels(kind: str) -> dict[str, str]:
 def _shown(value: Any, contracts: dict[int, str], name: str) -> Any:
     if name == "contract_id" and isinstance(value, int):
         return contracts.get(value, value)
-    if isinstance(value, Decimal):
-        return float(value)
+    if isinstance(value, Decimal):  # 6 days, not 6.0 beside a 7 from another row
+        return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, datetime):
         return value.strftime("%d/%m/%Y %H:%M")
     if isinstance(value, date):
