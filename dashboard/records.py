@@ -131,3 +131,4 @@ class LAStatus:
     send_wsoa: bool | None = None
     declining: bool | None = None
     in_intervention: bool | None = None
+    next_review_date: date | None = None  # the LA status return's "Next review date" of an LA in intervention

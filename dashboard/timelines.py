@@ -274,7 +274,10 @@ def intervention_reviews(statuses: Iterable[LAStatus], until: date, as_of: date)
     its date; a later record with ``in_intervention=False`` ends it (reviews
     due on or after that date are not owed). A record that says nothing
     (``None``, e.g. an Ofsted judgement alone) changes nothing. Consecutive
-    True records continue the same intervention: the schedule is not restarted.
+    True records continue the same intervention: the schedule is not restarted,
+    unless a record gives a ``Next review date``: from that record's date on,
+    the reviews fall due on the date it gives and every 6 months after it (the
+    Department has set the date; the reviews due before that record stand).
     Sorted by due date, then LA.
 
     A schedule is projected no further than the last date the dashboard works with
@@ -289,23 +292,34 @@ def intervention_reviews(statuses: Iterable[LAStatus], until: date, as_of: date)
     reviews: list[InterventionReview] = []
     for la_code, records in by_la.items():
         records = sorted(records, key=lambda s: s.effective_date)
-        periods: list[tuple[date, date | None]] = []
+        # each intervention: its start, its end (None: still in intervention), and its schedules, each
+        # (from the date of the record that set it, the first review it sets)
+        periods: list[tuple[date, date | None, list[tuple[date, date]]]] = []
         started: date | None = None
+        schedules: list[tuple[date, date]] = []
         for record in records:
             if record.in_intervention is True and started is None:
                 started = record.effective_date
+                schedules = [(started, add_months(started, INTERVENTION_REVIEW_MONTHS))]
             elif record.in_intervention is False and started is not None:
-                periods.append((started, record.effective_date))
+                periods.append((started, record.effective_date, schedules))
                 started = None
+                continue
+            if started is not None and record.next_review_date is not None:
+                schedules.append((record.effective_date, record.next_review_date))
         if started is not None:
-            periods.append((started, None))
-        for first, ended in periods:
+            periods.append((started, None, schedules))
+        for first, ended, schedules in periods:
             number = 1
-            due = add_months(first, INTERVENTION_REVIEW_MONTHS)
-            while due <= until and (ended is None or due < ended):
-                reviews.append(
-                    InterventionReview(la_code, f"Six-monthly intervention review {number}", due, first)
-                )
-                number += 1
-                due = add_months(first, INTERVENTION_REVIEW_MONTHS * number)
+            for index, (_, first_due) in enumerate(schedules):
+                replaced_on = schedules[index + 1][0] if index + 1 < len(schedules) else None
+                step, due = 0, first_due
+                while (due <= until and (ended is None or due < ended)
+                       and (replaced_on is None or due < replaced_on)):
+                    reviews.append(
+                        InterventionReview(la_code, f"Six-monthly intervention review {number}", due, first)
+                    )
+                    number += 1
+                    step += 1
+                    due = add_months(first_due, INTERVENTION_REVIEW_MONTHS * step)
     return sorted(reviews, key=lambda r: (r.due_date, r.la_code))

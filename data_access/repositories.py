@@ -86,6 +86,7 @@ def la_statuses(session: Session, la_codes: Iterable[str] | None = None) -> list
         records.LAStatus(
             la_code=row.la_code, effective_date=row.effective_date, ilacs_judgement=row.ilacs_judgement,
             send_wsoa=row.send_wsoa, declining=row.declining, in_intervention=row.in_intervention,
+            next_review_date=row.next_review_date,
         )
         for row in session.scalars(query)
     ]

@@ -15,8 +15,8 @@ AS_OF = "2022-06-30"
 PAGE = "pages/timelines.py"
 
 
-def status(on, in_intervention, code="E08000014", ilacs=None):
-    return LAStatus(code, on, ilacs, None, None, in_intervention)
+def status(on, in_intervention, code="E08000014", ilacs=None, next_review=None):
+    return LAStatus(code, on, ilacs, None, None, in_intervention, next_review)
 
 
 @pytest.mark.parametrize(
@@ -35,6 +35,13 @@ def status(on, in_intervention, code="E08000014", ilacs=None):
         pytest.param([status(date(2021, 5, 1), True), status(date(2021, 9, 1), False),
                       status(date(2022, 1, 10), True)], date(2022, 12, 31),
                      [date(2022, 7, 10)], id="back in intervention: a new schedule"),
+        pytest.param([status(date(2022, 4, 4), True, next_review=date(2022, 12, 30))], date(2023, 7, 1),
+                     [date(2022, 12, 30), date(2023, 6, 30)], id="the return's next review date sets the schedule"),
+        pytest.param([status(date(2021, 5, 1), True), status(date(2022, 2, 1), True, next_review=date(2022, 3, 15))],
+                     date(2022, 10, 1), [date(2021, 11, 1), date(2022, 3, 15), date(2022, 9, 15)],
+                     id="a later next review date moves the reviews after its record, not those before"),
+        pytest.param([status(date(2021, 5, 1), False, next_review=date(2021, 8, 1))], date(2023, 1, 1), [],
+                     id="a next review date outside an intervention sets none"),
         pytest.param([status(date(2021, 5, 1), False)], date(2023, 1, 1), [], id="never in intervention"),
         pytest.param([status(date(2021, 5, 1), None)], date(2023, 1, 1), [], id="not recorded"),
     ],
