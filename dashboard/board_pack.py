@@ -59,15 +59,18 @@ from dashboard.views import counted_units
 
 KPI_NAMES = {"one_to_one": "KPI 1: one-to-one", "group": "KPI 2: group"}
 SUPPORT_NAMES = {"one_to_one": "One-to-one", "group": "Group"}
+SYMBOLS = (
+    f"{LOW_RELIABILITY} low reliability: a rate on fewer than {RELIABLE_FROM} eligible participants; treat with "
+    "caution.",
+    f"{SUPPRESSED} confidential: figures about the participants of one LA are not shown, so no person can be "
+    "identified.",
+)
 CAVEATS = (
     "Figures are worked out exactly as the dashboard and its summary command do (docs: how figures are worked "
     "out); nothing dated after the as-at date counts.",
     "KPI rates are met / eligible; participants still in support or waiting for their follow-up window to close "
     "are not eligible. 95 % Wilson score intervals are shown.",
-    f"{LOW_RELIABILITY} low reliability: a rate on fewer than {RELIABLE_FROM} eligible participants; treat with "
-    "caution.",
-    f"{SUPPRESSED} confidential: figures about the participants of one LA are not shown, so no person can be "
-    "identified.",
+    *SYMBOLS,
     "Finance is per contract, expenditure heading and financial year: funds cannot move between headings or "
     "years, so totals are for reconciliation only. Money in GBP, ex VAT.",
     "Spend forecasts on the dashboard are straight-line estimates, not actual spend; this pack shows actuals only.",
@@ -320,7 +323,7 @@ def build_board_pack(data: OversightRecords, as_of: date, imports: Iterable[Mapp
     kpis = kpi_frame(summary, one_la_kpis(counted_units(data.units, as_of, None)))
     sheet = writer.sheet("KPIs", f"KPIs as at {as_of:%d %B %Y}",
                          "KPI 1 (one-to-one) and KPI 2 (group): participants more confident and showing impact "
-                         "within 3 months of support ending.")
+                         "within 3 months of support ending. " + " ".join(SYMBOLS))  # the sheet read on its own
     row = writer.table(sheet, 3, "KPI results by contract", kpis,
                        {"Target": "rate", "Rate": "rate", "95 % CI low": "rate", "95 % CI high": "rate"})
     writer.image(sheet, row, _png(kpi_chart(kpis)), "kpis")

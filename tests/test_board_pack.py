@@ -64,6 +64,8 @@ def test_sheets_and_cover(pack):
     texts = [row[0] for row in cover.iter_rows(values_only=True) if row[0]]
     assert "Caveats" in texts
     assert any(SUPPRESSED in text for text in texts) and any(LOW_RELIABILITY in text for text in texts)
+    kpi_note = pack["KPIs"]["A2"].value  # the KPIs sheet, read on its own, explains the symbols in it
+    assert f"{SUPPRESSED} confidential" in kpi_note and f"{LOW_RELIABILITY} low reliability" in kpi_note
 
 
 def test_kpis_equal_the_summary(pack, summary, small_db_url):  # noqa: F811
