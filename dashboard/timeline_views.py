@@ -87,16 +87,26 @@ def gantt_table(contracts: Iterable[ContractTerms], as_of: date, contract: str |
 def gantt_sentence(table: pd.DataFrame, as_of: date) -> str:
     if table.empty:
         return "No contracts to show."
-    running = int((table["State"] == "Running").sum())
-    extended = int((table["State"] == "Past end date, within extension option").sum())
+    states = table["State"].value_counts()
+    parts = [f"{count} {one if count == 1 else many}" for state, one, many in _STATE_WORDS
+             if (count := int(states.get(state, 0)))]  # every contract in one of them, so they add up
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     breaks = int(table["Break date"].notna().sum())
     return (
         f"{counted(len(table), 'contract')} from {table['Start'].min():%B %Y} "
         f"to {table['Latest end (with extensions)'].max():%B %Y} "
-        f"(with extensions); on {as_of:%d %B %Y}, {running or 'none'} running within their term and {extended or 'none'} "
-        f"past their end date but within an extension option; {breaks or 'none'} with a break date (marked with a "
+        f"(with extensions); on {as_of:%d %B %Y}, {listed}; {breaks or 'none'} with a break date (marked with a "
         "vertical tick)."
     )
+
+
+_STATE_WORDS = (  # contract_state -> words for one contract, for several
+    ("Running", "running within its term", "running within their term"),
+    ("Past end date, within extension option", "past its end date but within an extension option",
+     "past their end date but within an extension option"),
+    ("Not started", "not started yet", "not started yet"),
+    ("Ended", "ended", "ended"),
+)
 
 
 def milestone_table(milestones: Iterable[Milestone], as_of: date, contract: str | None = None) -> pd.DataFrame:

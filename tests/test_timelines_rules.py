@@ -278,3 +278,21 @@ def test_obligations_say_when_in_words_and_do_not_judge_past_ones():
     assert when[date(2021, 10, 30)] == "was due 87 days ago (receipt not recorded here)"
     assert when[date(2022, 4, 30)] == "in 95 days"
     assert "due today" in set(obligation_table([contract], [], {}, date(2022, 1, 30))["When"])
+
+
+def test_the_contracts_sentence_accounts_for_every_contract():
+    """Each contract is in one state on as-of, and the sentence names every state that has one, so
+    its counts add up (it said "1 running ... none past their end date" of 4 contracts, 3 ended)."""
+    from dashboard.timeline_views import gantt_sentence, gantt_table
+
+    def contract(reference, start, end, extension=None):
+        return ContractTerms(reference, "T", "S", "P", None, start, end, extension_up_to=extension)
+
+    contracts = [contract("A", date(2021, 4, 1), date(2022, 3, 31)), contract("B", date(2022, 4, 1), date(2024, 3, 31)),
+                 contract("C", date(2021, 4, 1), date(2023, 1, 31), date(2023, 12, 31)),
+                 contract("D", date(2020, 4, 1), date(2021, 3, 31))]
+    sentence = gantt_sentence(gantt_table(contracts, date(2023, 3, 31)), date(2023, 3, 31))
+    assert ("on 31 March 2023, 1 running within its term, 1 past its end date but within an extension option "
+            "and 2 ended;") in sentence
+    ended = gantt_sentence(gantt_table(contracts, date(2026, 1, 1)), date(2026, 1, 1))
+    assert "on 01 January 2026, 4 ended;" in ended
