@@ -327,7 +327,8 @@ def cap_rule(line: InvoiceLine, contract: ContractTerms | None) -> str:
         and contract.executive_day_rate_cap is not None
         and (line.level or "").strip().casefold() == EXECUTIVE_LEVEL
     )
-    group = "Executive level" if executive else "Other levels"
+    # a contract with no executive cap has one cap for every level, its executives' lines included
+    group = "Executive level" if executive else "Other levels" if contract.executive_day_rate_cap is not None else "All levels"
     return f"{group}: cap {gbp(cap, pence=False)}"
 
 

@@ -110,6 +110,14 @@ def test_day_rates_against_their_cap(level, rate, cap, rule, above):
     assert table.loc[0, ["Cap (£)", "Cap rule", "Above cap"]].tolist() == [cap, rule, above]
 
 
+def test_a_contract_with_one_cap_calls_it_the_cap_of_all_levels():
+    """LEAD has no executive cap: its executives' lines are held to its one cap, "All levels", not
+    "Other levels" (which read as if an executive cap applied elsewhere)."""
+    lines = [line(contract="con_lead", level=level, rate="650", days="1", amount="650") for level in ("Executive", None)]
+    table = fv.day_rate_table([LEAD], lines, AS_OF)
+    assert table["Cap rule"].tolist() == ["All levels: cap £600"] * 2 and table["Above cap"].tolist() == ["Yes"] * 2
+
+
 def test_day_rates_without_a_cap_and_after_as_of():
     no_cap = ContractTerms("x", "x", "s", "Evaluation", None, date(2021, 4, 1), date(2024, 3, 31))
     table = fv.day_rate_table([no_cap], [line(contract="x", rate="900", days="1", amount="900"),
