@@ -23,6 +23,7 @@ import io
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
+from numbers import Real
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -291,7 +292,7 @@ class _Writer:
         return row + len(frame) + 2
 
     def _cell(self, sheet, row: int, column: int, value: Any, kind: str | None) -> None:
-        if value is None or value == "" or (not isinstance(value, str) and pd.isna(value)):
+        if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "":  # pd.NA: blank
             sheet.write_blank(row, column, None)
         elif isinstance(value, (pd.Timestamp, datetime, date)):
             moment = value.to_pydatetime() if isinstance(value, pd.Timestamp) else value
@@ -299,7 +300,7 @@ class _Writer:
                 moment = datetime(moment.year, moment.month, moment.day)
             timed = isinstance(value, datetime) and (moment.hour or moment.minute or moment.second)
             sheet.write_datetime(row, column, moment, self.formats["datetime" if timed else "date"])
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        elif isinstance(value, Real) and not isinstance(value, bool):  # numpy's too (a whole-number column's)
             sheet.write_number(row, column, float(value), self.formats.get(kind) if kind else None)
         else:
             sheet.write_string(row, column, str(value))
@@ -361,7 +362,8 @@ def build_board_pack(data: OversightRecords, as_of: date, imports: Iterable[Mapp
     row = writer.table(sheet, 3, "Contracts", contracts)
     row = writer.table(sheet, row, "Milestones", milestones)
     row = writer.table(sheet, row, f"Deadlines in the next {tv.DEADLINE_DAYS} days",
-                       tv.deadline_table(data.contracts, data.milestones, data.statuses, la_names, as_of))
+                       tv.deadline_table(data.contracts, data.milestones, data.statuses, la_names, as_of,
+                                         invoice_lines=data.invoice_lines))
     row = writer.table(sheet, row, f"Contracts ending within {tv.ENDING_MONTHS} months",
                        tv.ending_table(data.contracts, as_of))
     writer.image(sheet, row, _png(gantt_chart(contracts, milestones, as_of)), "timelines")

@@ -432,13 +432,22 @@ def flag_table(
             "Financial year": flag.financial_year,
             "Heading": flag.heading or "",
             "Invoice": flag.invoice_ref or "",
-            "Line": "" if flag.line is None else str(flag.line),
+            "Line": flag.line,
             "Details": flag.message,
             "File": ", ".join(files) if files else ("" if flag.invoice_ref is None else "not recorded"),
-            "Excel row": ", ".join(str(row) for row in excel_rows),
+            "Excel row": _excel_rows(excel_rows),
         })
-    return pd.DataFrame(rows, columns=["Flag", "Contract", "Financial year", "Heading", "Invoice", "Line",
-                                       "Details", "File", "Excel row"])
+    frame = pd.DataFrame(rows, columns=["Flag", "Contract", "Financial year", "Heading", "Invoice", "Line",
+                                        "Details", "File", "Excel row"])
+    frame["Line"] = frame["Line"].astype("Int64")  # a number; blank for a flag on a whole invoice or heading
+    return frame
+
+
+def _excel_rows(rows: list[int]) -> int | str:
+    """The Excel row as a number; blank when none; several rows listed as text ("36, 37")."""
+    if len(rows) == 1:
+        return rows[0]
+    return ", ".join(str(row) for row in rows)
 
 
 def flag_sentence(table: pd.DataFrame) -> str:

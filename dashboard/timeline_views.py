@@ -15,7 +15,8 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from dashboard.records import ContractTerms, LAStatus, Milestone
+from dashboard.finance import days_after_quarter_end, late_invoice_flag
+from dashboard.records import ContractTerms, InvoiceLine, LAStatus, Milestone
 from dashboard.timelines import (
     CASE_REPORT,
     DONE,
@@ -29,7 +30,9 @@ from dashboard.timelines import (
     contracts_ending_within,
     deadlines_within,
     derived_obligations,
+    extension_in_use,
     intervention_reviews,
+    invoices_received,
     latest_end,
     milestone_status,
 )
@@ -125,6 +128,7 @@ def milestone_table(milestones: Iterable[Milestone], as_of: date, contract: str 
             "Days to due date": (m.due_date - as_of).days if status != DONE else None,
         })
     frame = pd.DataFrame(rows, columns=["Contract", "Milestone", "Due", "Completed", "Status", "Days to due date"])
+    frame["Days to due date"] = frame["Days to due date"].astype("Int64")  # whole days; blank when done
     return frame.sort_values(["Due", "Contract", "Milestone"], ignore_index=True)
 
 
@@ -148,41 +152,64 @@ def obligation_table(
     contract: str | None = None,
     past_days: int = 90,
     ahead_days: int = 365,
+    *,
+    milestones: Iterable[Milestone] = (),
+    invoice_lines: Iterable[InvoiceLine] = (),
 ) -> pd.DataFrame:
     """Derived obligations due from ``past_days`` before to ``ahead_days`` after as-of.
 
     Quarterly reports and invoices and six-weekly case reports run to the
     latest end with extensions; those for periods after the current end date
-    are marked "Only if extended". LA intervention reviews are listed only when no
-    single contract is chosen.
+    are marked "Only if extended", unless invoices or milestones after it show
+    the extension in use (``extension_in_use``). A report that is a register
+    milestone is left to the milestones (``derived_obligations``). An invoice
+    dated on or before as-of billing the quarter says when it was received.
+    LA intervention reviews are listed only when no single contract is chosen.
     """
+    milestones, invoice_lines = list(milestones), list(invoice_lines)
     first, last = as_of - timedelta(days=past_days), as_of + timedelta(days=ahead_days)
+    received = invoices_received(invoice_lines, as_of)
     rows = []
     for c in _select(contracts, contract):
-        for o in derived_obligations(c, (first, last), include_extension=True):
+        in_use = extension_in_use(c, milestones, invoice_lines, as_of)
+        for o in derived_obligations(c, (first, last), include_extension=True, milestones=milestones):
+            days = (o.due_date - as_of).days
+            invoice = received.get((o.contract.casefold(), o.period_end)) if o.kind == INVOICE else None
             rows.append({"Due": _timestamp(o.due_date), "Obligation": KIND_LABELS[o.kind], "Contract": o.contract,
-                         "LA": "", "Details": o.name, "Due in (days)": (o.due_date - as_of).days,
-                         "Only if extended": "Yes" if o.period_end > c.end_date else "No"})
+                         "LA": "", "Details": o.name, "Due in (days)": days, "When": _when(days, o.kind, invoice),
+                         "Only if extended": "Yes" if o.period_end > c.end_date and not in_use else "No"})
     if contract is None:
         for review in intervention_reviews(statuses, last, as_of):
             if review.due_date >= first:
+                days = (review.due_date - as_of).days
                 rows.append({"Due": _timestamp(review.due_date), "Obligation": KIND_LABELS[INTERVENTION_REVIEW],
                              "Contract": "", "LA": la_names.get(review.la_code, review.la_code),
                              "Details": f"{review.name} (in intervention from {review.intervention_from:%d %b %Y})",
-                             "Due in (days)": (review.due_date - as_of).days, "Only if extended": ""})
-    frame = pd.DataFrame(rows, columns=["Due", "Obligation", "Contract", "LA", "Details", "Due in (days)",
+                             "Due in (days)": days, "When": _when(days), "Only if extended": ""})
+    frame = pd.DataFrame(rows, columns=["Due", "Obligation", "Contract", "LA", "Details", "Due in (days)", "When",
                                         "Only if extended"])
-    # the service holds no record of reports and invoices received: a past date is said as past, not judged
-    frame.insert(6, "When", [_when(days) for days in frame["Due in (days)"]])
     return frame.sort_values(["Due", "Contract", "LA", "Details"], ignore_index=True)
 
 
-def _when(days: int) -> str:
-    """A due date in words from as-of: "in 20 days", "due today", "was due 45 days ago ..."."""
+def _when(days: int, kind: str = "", invoice: InvoiceLine | None = None) -> str:
+    """A due date in words from as-of: "in 20 days", "due today", "was due 45 days ago ...".
+
+    An invoice billing the quarter by as-of (``invoice``) meets an invoice obligation:
+    "received on 13/01/2023", late (as the finance flag counts it) when more than 30
+    days after the quarter end; with none, a past due date is "not received by as-of".
+    The service holds no record of reports received other than the register's
+    milestones: a past report's due date is said as past, not judged.
+    """
+    if invoice is not None:
+        late = late_invoice_flag(invoice) is not None
+        after = f" (late: {counted(days_after_quarter_end(invoice), 'day')} after the quarter ended)" if late else ""
+        return f"received on {invoice.invoice_date:%d/%m/%Y}{after}"
     count = counted(abs(days), "day")
     if days == 0:
         return "due today"
-    return f"in {count}" if days > 0 else f"was due {count} ago (receipt not recorded here)"
+    if days > 0:
+        return f"in {count}"
+    return f"was due {count} ago ({'not received by as-of' if kind == INVOICE else 'receipt not recorded here'})"
 
 
 def deadline_table(
@@ -193,16 +220,25 @@ def deadline_table(
     as_of: date,
     contract: str | None = None,
     days: int = DEADLINE_DAYS,
+    *,
+    invoice_lines: Iterable[InvoiceLine] = (),
 ) -> pd.DataFrame:
-    """Everything due from as-of to as-of + 60 days: open milestones, obligations, LA reviews."""
+    """Everything due from as-of to as-of + 60 days: open milestones, obligations, LA reviews.
+
+    A report that is a register milestone is listed once, as the milestone
+    (``derived_obligations``); one after a contract's end date is said to be owed
+    only if the contract is extended, unless ``extension_in_use``.
+    """
+    milestones, invoice_lines = list(milestones), list(invoice_lines)
     chosen = _select(contracts, contract)
     items: list = [m for m in milestones if contract is None or m.contract.lower() == contract.lower()]
     for c in chosen:
-        items += derived_obligations(c, include_extension=True)
+        items += derived_obligations(c, include_extension=True, milestones=milestones)
     if contract is None:
         items += intervention_reviews(statuses, as_of + timedelta(days=days), as_of)
     la_of = {id(item): getattr(item, "la_code", "") for item in items}
-    ends = {c.reference: c.end_date for c in chosen}
+    # the end dates of contracts not shown to be running on their extension
+    ends = {c.reference: c.end_date for c in chosen if not extension_in_use(c, milestones, invoice_lines, as_of)}
     if_extended = {id(item) for item in items  # owed only if the contract is extended past its end date
                    if isinstance(item, Obligation) and item.period_end > ends.get(item.contract, item.period_end)}
     rows = []

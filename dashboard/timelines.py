@@ -16,8 +16,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from dashboard.calendar import LATEST, add_months, financial_years_between, quarter_end, quarter_label
-from dashboard.records import ONE_TO_ONE, ContractTerms, LAStatus, Milestone, Unit
+from dashboard.calendar import (
+    LATEST,
+    add_months,
+    financial_years_between,
+    quarter_end,
+    quarter_label,
+    quarter_of,
+    quarter_start,
+)
+from dashboard.finance import counts_as_of
+from dashboard.records import ONE_TO_ONE, ContractTerms, InvoiceLine, LAStatus, Milestone, Unit
 
 DONE = "done"
 OVERDUE = "overdue"
@@ -32,6 +41,7 @@ CASE_REPORT_EVERY = timedelta(weeks=6)
 PROGRESS_REPORT = "progress_report"
 INVOICE = "invoice"
 CASE_REPORT = "case_report"
+REPORT_KINDS = (PROGRESS_REPORT, CASE_REPORT)
 
 BELOW_MINIMUM = "below_minimum"
 UNKNOWN_DAYS = "unknown"
@@ -122,19 +132,56 @@ def derived_obligations(
     as_of_range: tuple[date, date] | None = None,
     *,
     include_extension: bool = False,
+    milestones: Iterable[Milestone] = (),
 ) -> list[Obligation]:
     """Quarterly reports and invoices, and case reports, sorted by due date.
 
     ``as_of_range`` (first, last), both inclusive, keeps only obligations due
-    in that range; None keeps all.
+    in that range; None keeps all. A progress or case report gives way to a
+    register milestone of the same contract due on the same date: the
+    register's milestone, with its completed date, is the record of it.
     """
-    obligations = quarterly_obligations(contract, include_extension) + case_report_obligations(
-        contract, include_extension
-    )
+    on_register = {m.due_date for m in milestones if m.contract.casefold() == contract.reference.casefold()}
+    obligations = [
+        o for o in quarterly_obligations(contract, include_extension) + case_report_obligations(
+            contract, include_extension
+        )
+        if not (o.kind in REPORT_KINDS and o.due_date in on_register)
+    ]
     if as_of_range is not None:
         first, last = as_of_range
         obligations = [o for o in obligations if first <= o.due_date <= last]
     return sorted(obligations, key=lambda o: (o.due_date, o.kind, o.name))
+
+
+def invoices_received(invoice_lines: Iterable[InvoiceLine], as_of: date) -> dict[tuple[str, date], InvoiceLine]:
+    """An invoice obligation is met by an invoice line billing that contract, FY and
+    quarter dated on or before as-of: the earliest such line, keyed by (contract
+    casefolded, quarter end)."""
+    received: dict[tuple[str, date], InvoiceLine] = {}
+    for line in invoice_lines:
+        if not counts_as_of(line, as_of):
+            continue
+        key = (line.contract.casefold(), quarter_end(line.financial_year, line.quarter))
+        if key not in received or line.invoice_date < received[key].invoice_date:
+            received[key] = line
+    return received
+
+
+def extension_in_use(
+    contract: ContractTerms, milestones: Iterable[Milestone], invoice_lines: Iterable[InvoiceLine], as_of: date
+) -> bool:
+    """The register gives an extension option, not whether it was taken up. Invoices
+    (dated on or before as-of) billing a quarter that starts after the end date, or
+    register milestones due after the term's last quarterly report (30 days after the
+    end of the quarter the end date falls in), show the contract running on its extension."""
+    reference = contract.reference.casefold()
+    last_report = quarter_end(*quarter_of(contract.end_date)) + timedelta(days=DAYS_AFTER_QUARTER_END)
+    return any(m.contract.casefold() == reference and m.due_date > last_report for m in milestones) or any(
+        line.contract.casefold() == reference and counts_as_of(line, as_of)
+        and quarter_start(line.financial_year, line.quarter) > contract.end_date
+        for line in invoice_lines
+    )
 
 
 # ---------------------------------------------------------------------- deadlines

@@ -1223,6 +1223,7 @@ def overview_page(
         spend_year=spend_year,
         spend_summary=spend_text,
         # the Timelines page's deadlines, so both pages count the same ones
-        deadlines=timeline_views.deadline_table(contracts, milestones, statuses, {la.code: la.name for la in las}, as_of),
+        deadlines=timeline_views.deadline_table(contracts, milestones, statuses, {la.code: la.name for la in las}, as_of,
+                                                invoice_lines=invoice_lines),
         overdue=overdue_sentence(milestones, as_of),
     )

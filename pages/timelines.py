@@ -44,7 +44,8 @@ st.markdown(tv.milestone_sentence(milestones))
 table(milestones, "Milestones", "timelines_milestones", "milestones")
 
 st.header(f"Deadlines in the next {tv.DEADLINE_DAYS} days")
-deadlines = tv.deadline_table(data.contracts, data.milestones, data.statuses, la_names, as_of, filters.contract)
+deadlines = tv.deadline_table(data.contracts, data.milestones, data.statuses, la_names, as_of, filters.contract,
+                              invoice_lines=data.invoice_lines)
 st.markdown(tv.deadline_sentence(deadlines, as_of))
 table(deadlines, f"Deadlines in the next {tv.DEADLINE_DAYS} days", "timelines_deadlines", "deadlines")
 
@@ -59,9 +60,12 @@ st.caption(
     "Derived from the contracts: a quarterly progress report and invoice due 30 days after each quarter end; "
     "six-weekly case reports for improvement adviser call-offs; and a review every six months for each LA in "
     "intervention (from the date of its LA status record). Shown from 90 days before to a year after the as-of "
-    "date; periods after a contract's current end date are due only if it is extended."
+    "date; periods after a contract's current end date are due only if it is extended (unless invoices or "
+    "milestones after that date show it running on its extension). A report the register lists as a milestone "
+    "due the same day is shown under Milestones instead; an invoice says when one billing its quarter was received."
 )
-obligations = tv.obligation_table(data.contracts, data.statuses, la_names, as_of, filters.contract)
+obligations = tv.obligation_table(data.contracts, data.statuses, la_names, as_of, filters.contract,
+                                  milestones=data.milestones, invoice_lines=data.invoice_lines)
 if obligations.empty:
     empty_state("No obligations fall in this window.")
 else:

@@ -202,3 +202,19 @@ def test_a_year_not_over_is_not_yet_judged_against_its_minimum():
         {"contract": "A", "financial_year": year, "support_type": "group", "las_supported": supported, "target": target}
         for year, supported, target in (("2021-22", 12, 15), ("2022-23", 6, 15), ("2022-23", 16, 15), ("2022-23", 3, None))]}
     assert list(coverage_frame(summary)["Target met"]) == ["No", "Not yet: year not over", "Yes", ""]
+
+
+def test_timelines_sheet_lists_a_report_on_the_register_once(demo_records):
+    """The Board pack's deadlines are the Timelines page's: a report the register lists as a milestone
+    due the same day (Con_10575's case report 7, con_9887's Q4 progress report) is listed once."""
+    import io
+
+    book = openpyxl.load_workbook(io.BytesIO(build_board_pack(demo_records, date(2022, 3, 31))))
+    deadlines = table(book["Timelines"], "Deadlines in the next 60 days")
+    listed = [(r["Contract"], r["What"], r["Details"]) for r in deadlines]
+    assert ("Con_10575", "Milestone", "Case report 7") in listed
+    assert ("con_9887", "Milestone", "Q4 2021-22 progress report") in listed
+    assert not [r for r in listed if r[2] == "Case report 7" and r[1] != "Milestone"]
+    assert ("con_9887", "Quarterly progress report", "Progress report for 2021-22 Q4") not in listed
+    milestones = table(book["Timelines"], "Milestones")
+    assert {type(r["Days to due date"]) for r in milestones} <= {int, type(None)}

@@ -116,3 +116,52 @@ def test_tables_show_dates_and_money_one_way():
                        "When (UTC)": {"type": "datetime", "format": "DD/MM/YYYY HH:mm"},
                        "Start": {"type": "date", "format": "DD/MM/YYYY"},
                        "Spent (£)": {"type": "number", "format": "accounting"}}
+
+
+def test_milestone_days_to_due_date_are_whole_numbers_in_csv_and_excel():
+    """A count of days is written 30, not 30.0; a milestone done has none (a blank cell)."""
+    from datetime import date
+
+    from dashboard.records import Milestone
+    from dashboard.timeline_views import milestone_table
+
+    as_of = date(2022, 3, 31)
+    table = milestone_table([Milestone("C-1", "Done", date(2022, 3, 1), date(2022, 2, 27)),
+                             Milestone("C-1", "Soon", date(2022, 4, 30), None),
+                             Milestone("C-1", "Later", date(2022, 7, 30), None)], as_of)
+    rows = list(csv.DictReader(io.StringIO(csv_bytes(table).decode("utf-8-sig"))))
+    assert [row["Days to due date"] for row in rows] == ["", "30", "121"]
+    sheet = openpyxl.load_workbook(io.BytesIO(excel_bytes({"Milestones": table}))).worksheets[0]
+    days = [cell.value for cell in sheet["F"][1:]]
+    assert days == [None, 30, 121] and all(type(value) is int for value in days[1:])
+
+
+def test_finance_flags_line_and_excel_row_are_numbers_in_excel():
+    """The line and Excel row of a flag are numbers (blank for a flag on no one line); a flag on
+    several lines lists their rows."""
+    from datetime import date
+    from decimal import Decimal
+
+    from dashboard.finance_views import flag_table
+    from dashboard.records import Allocation, ContractTerms, InvoiceLine
+
+    terms = ContractTerms("C-1", "T", "S", "Leadership development", None, date(2021, 4, 1), date(2024, 3, 31),
+                          day_rate_cap=Decimal("600"))
+
+    def line(number, heading, amount, invoice="INV-1", days=None, rate=None, quarter=1, dated=date(2021, 7, 10)):
+        return InvoiceLine("C-1", invoice, number, "2021-22", quarter, heading, None, None, days, rate,
+                           Decimal(amount), None, dated)
+
+    lines = [line(1, "Delivery", "700", days=Decimal("1"), rate=Decimal("700")),  # above the cap
+             line(1, "Delivery", "100", invoice="INV-2", quarter=2, dated=date(2021, 11, 30)),  # late
+             line(2, "Delivery", "100", invoice="INV-2", quarter=2, dated=date(2021, 11, 30))]
+    sources = {("C-1", "INV-1", 1): ("return.xlsx", 12), ("C-1", "INV-2", 1): ("return.xlsx", 36),
+               ("C-1", "INV-2", 2): ("return.xlsx", 37)}
+    table = flag_table([terms], [Allocation("C-1", "Delivery", "2021-22", Decimal("5000"))], lines,
+                       date(2022, 3, 31), sources)
+    sheet = openpyxl.load_workbook(io.BytesIO(excel_bytes({"Finance flags": table}))).worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    found = {row[0]: (row[header.index("Line")], row[header.index("Excel row")])
+             for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert found == {"Day rate above cap": (1, 12), "Invoice more than 30 days late": (None, "36, 37")}
+    assert type(found["Day rate above cap"][0]) is int and type(found["Day rate above cap"][1]) is int

@@ -132,9 +132,9 @@ def test_flag_table_names_file_and_excel_row():
     table = fv.flag_table([LEAD, SEND], ALLOCATIONS, LINES, AS_OF, sources)
     by_flag = {(r.Flag, r.Contract): r for r in table.itertuples()}
     rate = by_flag[("Day rate above cap", "con_send")]
-    assert (rate.Invoice, rate.Line, rate.File, rate._9) == ("S-1", "2", "send.xlsx", "9")
+    assert (rate.Invoice, rate.Line, rate.File, rate._9) == ("S-1", 2, "send.xlsx", 9)
     overheads = by_flag[("Overheads above 15 %", "con_lead")]
-    assert (overheads.Line, overheads.File, overheads._9) == ("", "return.xlsx", "6")
+    assert pd.isna(overheads.Line) and (overheads.File, overheads._9) == ("return.xlsx", 6)
     overspend = by_flag[("Spend above allocation", "con_lead")]
     assert (overspend.Invoice, overspend.File) == ("", "")
     assert len(table) == 3  # nothing from the line dated after as-of

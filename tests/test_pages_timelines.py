@@ -189,3 +189,34 @@ def test_one_contract_milestone_and_deadline_are_said_in_the_singular():
     assert tv.deadline_sentence(deadlines, on).startswith("1 deadline in the 60 days from 10 January 2022; ")
     assert tv.ending_sentence(tv.ending_table([one], on), on) == (
         "1 contract ends in the 6 months from 10 January 2022; it cannot be extended.")
+
+
+def test_demo_obligations_say_invoices_received_and_reports_once(open_page):
+    """The demo data, as of 31/03/2023: con_9887's 2022-23 Q3 invoice (dated 13/01/2023) is received,
+    and the contract runs on its extension (invoices and milestones after its 31/03/2022 end), so its
+    obligations are owed outright; its progress reports are the register's milestones, not listed again."""
+    at = open_page("pages/timelines.py", as_of="2023-03-31")
+    obligations = frame_with(at, "Only if extended")
+    mine = obligations[obligations["Contract"] == "con_9887"]
+    when = dict(zip(mine["Details"], mine["When"]))
+    assert when["Invoice for 2022-23 Q3"] == "received on 13/01/2023"
+    assert set(mine["Only if extended"]) == {"No"}
+    assert set(mine["Obligation"]) == {"Quarterly invoice"}
+    deadlines = frame_with(at, "Days left")
+    assert not deadlines["Details"].str.contains("only if the contract is extended")[
+        deadlines["Contract"] == "con_9887"].any()
+
+
+def test_demo_deadlines_list_a_report_on_the_register_once(open_page):
+    """As of 31/03/2022, Con_10575's case report 7 and con_9887's Q4 progress report are register
+    milestones due on the day the contract's reports fall due: each is listed once, as the milestone."""
+    at = open_page("pages/timelines.py", as_of="2022-03-31")
+    deadlines = frame_with(at, "Days left")
+    due = deadlines[deadlines["Due"].isin([pd.Timestamp("2022-04-20"), pd.Timestamp("2022-04-30")])
+                    & deadlines["What"].isin(["Milestone", "Six-weekly case report", "Quarterly progress report"])
+                    & deadlines["Contract"].isin(["Con_10575", "con_9887"])]
+    assert sorted(zip(due["Contract"], due["What"], due["Details"])) == [
+        ("Con_10575", "Milestone", "Case report 7"),
+        ("Con_10575", "Quarterly progress report", "Progress report for 2021-22 Q4"),  # none on the register
+        ("con_9887", "Milestone", "Q4 2021-22 progress report"),
+    ]

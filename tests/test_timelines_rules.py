@@ -2,6 +2,7 @@
 
 from datetime import date, timedelta
 
+import pandas as pd
 import pytest
 
 from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, Milestone, Unit
@@ -296,3 +297,96 @@ def test_the_contracts_sentence_accounts_for_every_contract():
             "and 2 ended;") in sentence
     ended = gantt_sentence(gantt_table(contracts, date(2026, 1, 1)), date(2026, 1, 1))
     assert "on 01 January 2026, 4 ended;" in ended
+
+
+def invoice(contract, fy, quarter, invoice_date, ref="INV"):
+    from decimal import Decimal
+
+    from dashboard.records import InvoiceLine
+
+    return InvoiceLine(contract, ref, 1, fy, quarter, "Delivery", None, None, None, None, Decimal("100"), None,
+                       invoice_date)
+
+
+def test_an_invoice_obligation_is_met_by_an_invoice_billing_its_quarter_by_as_of():
+    """An invoice line for the contract, FY and quarter dated on or before as-of: "received on",
+    late (as the finance flag counts it) when more than 30 days after the quarter end."""
+    from dashboard.timeline_views import obligation_table
+
+    c = contract(start=date(2021, 6, 11), end=date(2023, 3, 31))
+    lines = [
+        invoice("con_9887", "2022-23", 3, date(2023, 1, 13)),  # 13 days after 31 December
+        invoice("con_9887", "2022/23", 2, date(2022, 11, 14)),  # 45 days after 30 September: late
+        invoice("con_9887", "2022-23", 1, date(2023, 4, 5)),  # dated after as-of: not yet received
+        invoice("con_other", "2022-23", 1, date(2022, 7, 10)),  # another contract's
+    ]
+    table = obligation_table([c], [], {}, date(2023, 3, 31), past_days=250, invoice_lines=lines)
+    when = dict(zip(table["Details"], table["When"]))
+    assert when["Invoice for 2022-23 Q3"] == "received on 13/01/2023"
+    assert when["Invoice for 2022-23 Q2"] == "received on 14/11/2022 (late: 45 days after the quarter ended)"
+    assert when["Invoice for 2022-23 Q1"] == "was due 244 days ago (not received by as-of)"
+    # an invoice is no record of a report
+    assert when["Progress report for 2022-23 Q3"] == "was due 60 days ago (receipt not recorded here)"
+
+
+def test_a_report_on_the_register_is_counted_once_as_its_milestone():
+    """A derived report gives way to a register milestone of the same contract due on the same
+    date (the register's milestone, with its completed date, is the record of it)."""
+    from dashboard.timeline_views import deadline_table, obligation_table
+
+    adviser = contract("Con_10575", start=date(2021, 6, 30), end=date(2022, 6, 29), programme="Improvement adviser")
+    leadership = contract(start=date(2021, 6, 11), end=date(2022, 3, 31))
+    milestones = [
+        Milestone("Con_10575", "Case report 7", date(2022, 4, 20), None),
+        Milestone("CON_9887", "Q4 progress report", date(2022, 4, 30), None),  # the register's spelling
+        Milestone("con_9887", "Steering group", date(2022, 5, 3), None),  # on no report's date
+        Milestone("Con_10575", "Q4 progress report", date(2022, 4, 29), None),  # a day early: not the same
+    ]
+    derived = derived_obligations(leadership, milestones=milestones)
+    assert "Progress report for 2021-22 Q4" not in {o.name for o in derived}
+    assert "Invoice for 2021-22 Q4" in {o.name for o in derived}  # an invoice is not a report
+    assert "Case report 7" not in {o.name for o in derived_obligations(adviser, milestones=milestones)}
+    assert "Case report 7" in {o.name for o in derived_obligations(adviser, milestones=milestones[1:])}
+
+    as_of = date(2022, 3, 31)
+    deadlines = deadline_table([adviser, leadership], milestones, [], {}, as_of)
+    listed = list(zip(deadlines["Contract"], deadlines["What"], deadlines["Details"]))
+    assert [d for d in listed if d[2] in ("Case report 7", "Q4 progress report")] == [
+        ("Con_10575", "Milestone", "Case report 7"), ("Con_10575", "Milestone", "Q4 progress report"),
+        ("CON_9887", "Milestone", "Q4 progress report")]
+    assert ("con_9887", "Quarterly progress report", "Progress report for 2021-22 Q4") not in listed
+    assert ("Con_10575", "Quarterly progress report", "Progress report for 2021-22 Q4") in listed
+    obligations = obligation_table([adviser, leadership], [], {}, as_of, milestones=milestones)
+    shown = set(zip(obligations["Contract"], obligations["Details"]))
+    assert ("Con_10575", "Case report 7") not in shown and ("con_9887", "Progress report for 2021-22 Q4") not in shown
+    assert ("Con_10575", "Progress report for 2021-22 Q4") in shown
+
+
+@pytest.mark.parametrize("milestones, lines, in_use", [
+    pytest.param([], [], False, id="nothing after the end date: the register cannot tell"),
+    pytest.param([], [invoice("con_9887", "2022-23", 1, date(2022, 7, 16))], True,
+                 id="an invoice billing a quarter after the end date"),
+    pytest.param([], [invoice("con_9887", "2022-23", 1, date(2023, 4, 1))], False,
+                 id="that invoice dated after as-of does not count yet"),
+    pytest.param([], [invoice("con_9887", "2021-22", 4, date(2022, 4, 7))], False,
+                 id="an invoice for the term's last quarter"),
+    pytest.param([Milestone("con_9887", "Q1 2022-23 progress report", date(2022, 7, 30), None)], [], True,
+                 id="a register milestone due after the end date"),
+    pytest.param([Milestone("con_9887", "Final report", date(2022, 4, 30), None)], [], False,
+                 id="a milestone for the term's last quarter, due within its 30 days"),
+    pytest.param([Milestone("con_other", "Q1 2022-23 progress report", date(2022, 7, 30), None)],
+                 [invoice("con_other", "2022-23", 1, date(2022, 7, 16))], False, id="another contract's records"),
+])
+def test_obligations_after_the_end_date_are_owed_when_the_records_show_the_extension_in_use(milestones, lines, in_use):
+    """Not "only if extended" where invoices or milestones after the end date show the extension in use."""
+    from dashboard.timeline_views import deadline_table, obligation_table
+
+    extendable = contract(start=date(2021, 6, 11), end=date(2022, 3, 31), extension=date(2024, 3, 31))
+    as_of = date(2023, 3, 31)
+    obligations = obligation_table([extendable], [], {}, as_of, milestones=milestones, invoice_lines=lines)
+    after_end = obligations[obligations["Due"] > pd.Timestamp("2022-04-30")]
+    assert not after_end.empty
+    assert set(after_end["Only if extended"]) == {"No" if in_use else "Yes"}
+    deadlines = deadline_table([extendable], milestones, [], {}, as_of, invoice_lines=lines)
+    invoice_q4 = deadlines[deadlines["What"] == "Quarterly invoice"]["Details"].tolist()
+    assert invoice_q4 == ["Invoice for 2022-23 Q4" + ("" if in_use else " (only if the contract is extended)")]
