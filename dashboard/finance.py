@@ -13,6 +13,8 @@ Money is Decimal throughout. Headings match case- and whitespace-insensitively
 ("Peer  mentors" = "peer mentors") and are reported as the pricing schedule
 spells them (as the first invoice line spells them when there is no allocation).
 The FY of a line is the FY it bills (its ``financial_year``), not its invoice date.
+So the forecast's straight line runs through the spend of the quarters billed so far,
+not the days elapsed: invoices for the quarter under way have not arrived yet.
 """
 
 from __future__ import annotations
@@ -27,7 +29,6 @@ from typing import NamedTuple
 
 from dashboard.calendar import (
     days_in_financial_year,
-    fy_end,
     fy_start,
     parse_financial_year,
     quarter_end,
@@ -384,34 +385,41 @@ class SpendForecast:
     """A straight-line FORECAST of FY-end spend: never an actual."""
 
     financial_year: str
-    as_of: date
-    spent_to_date: Decimal
+    spent_to_date: Decimal  # the spend of the quarters billed so far
     forecast_year_end: Decimal
-    days_elapsed: int
+    billed_through: date  # the end of the latest quarter billed
+    days_billed: int  # 1 April to ``billed_through``, both counted
     days_in_year: int
     label: str = "Forecast (straight line, not actual spend)"
     is_forecast: bool = True
 
 
-def straight_line_forecast(spent_to_date: Decimal, financial_year: str, as_of: date) -> SpendForecast | None:
-    """"straight-line from spend to date within the FY": spent x days in FY /
-    days elapsed (1 April counts as day 1). None before the FY starts; after
-    the FY ends the forecast is the spend itself."""
-    start, end = fy_start(financial_year), fy_end(financial_year)
-    if as_of < start:
+def quarters_billed(invoice_lines: Iterable[InvoiceLine], financial_year: str, as_of: date) -> tuple[int, ...]:
+    """The quarters of the FY that the lines (one contract's) bill, in order, counting lines
+    "whose invoice date is on or before the as-of date" as spent does."""
+    year = parse_financial_year(financial_year)
+    return tuple(sorted({line.quarter for line in invoice_lines
+                         if counts_as_of(line, as_of) and parse_financial_year(line.financial_year) == year}))
+
+
+def straight_line_forecast(
+    spent_to_date: Decimal, financial_year: str, latest_quarter_billed: int | None
+) -> SpendForecast | None:
+    """"straight-line from spend to date within the FY", spend counting by the quarter it bills:
+    spent x days in FY / days from 1 April to the end of the latest quarter billed (the quarter
+    under way, not invoiced yet, adds nothing to either). None when no quarter is billed yet;
+    with all four billed the forecast is the spend itself."""
+    if latest_quarter_billed is None:
         return None
+    start, billed_through = fy_start(financial_year), quarter_end(financial_year, latest_quarter_billed)
     days_in_year = days_in_financial_year(financial_year)
-    days_elapsed = min((as_of - start).days + 1, days_in_year)
-    if as_of >= end:
-        projected = spent_to_date
-    else:
-        projected = (spent_to_date * days_in_year / days_elapsed).quantize(PENNY)
+    days_billed = (billed_through - start).days + 1
     return SpendForecast(
         financial_year=parse_financial_year(financial_year),
-        as_of=as_of,
         spent_to_date=spent_to_date,
-        forecast_year_end=projected,
-        days_elapsed=days_elapsed,
+        forecast_year_end=(spent_to_date * days_in_year / days_billed).quantize(PENNY),
+        billed_through=billed_through,
+        days_billed=days_billed,
         days_in_year=days_in_year,
     )
 

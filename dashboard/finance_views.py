@@ -35,6 +35,7 @@ from dashboard.finance import (
     day_rate_cap,
     finance_flags,
     is_overheads,
+    quarters_billed,
     spend_against_allocations,
     straight_line_forecast,
 )
@@ -234,6 +235,7 @@ class BurnUp:
     forecast: pd.DataFrame  # Heading, Date, Forecast spend (£), Label ("forecast")
     table: pd.DataFrame  # the actuals with the heading's allocation, for the data table
     forecast_table: pd.DataFrame  # Heading, Spent to date (£), Forecast at FY end (£)
+    quarters_billed: tuple[int, ...] = ()  # the FY's quarters invoiced by the as-of date
 
 
 def burn_up(
@@ -244,10 +246,11 @@ def burn_up(
     financial_year: str,
 ) -> BurnUp:
     """Cumulative spend by billed quarter per heading, the heading's allocation, and the
-    straight-line forecast to FY end (only while the FY is under way).
+    straight-line forecast to FY end through the quarters invoiced so far (once the FY has
+    started, while a quarter is not invoiced yet; the FY may have ended).
 
-    Each actual point sits at the quarter's end, or at the as-of date for the
-    quarter under way, so the forecast starts where the actuals stop.
+    Each actual point sits at the quarter's end, or at the as-of date for the quarter
+    under way; the forecast starts at the end of the latest quarter invoiced, on its actual point.
     """
     year = parse_financial_year(financial_year)
     allocations = select_allocations(allocations, contract, year)
@@ -255,6 +258,8 @@ def burn_up(
     rows = spend_against_allocations(allocations, lines, as_of)
     actual, allocation, forecast, forecast_table = [], [], [], []
     start, end = fy_start(year), fy_end(year)
+    billed = quarters_billed(lines, year, as_of) if start <= as_of else ()
+    latest = max(billed, default=None)
     for row in rows:
         allocation.append({"Heading": row.heading, "Allocated (£)": money(row.allocated)})
         if start <= as_of:
@@ -268,9 +273,9 @@ def burn_up(
                 "Spent in quarter (£)": money(quarter.spent_in_quarter),
                 "Cumulative spend (£)": money(quarter.cumulative_spent),
             })
-        projection = straight_line_forecast(row.spent, year, as_of)
-        if projection is not None and as_of < end:
-            forecast.append({"Heading": row.heading, "Date": as_of,
+        projection = straight_line_forecast(row.spent, year, latest)
+        if projection is not None and projection.billed_through < end:
+            forecast.append({"Heading": row.heading, "Date": projection.billed_through,
                              "Forecast spend (£)": money(row.spent), "Label": "forecast"})
             forecast.append({"Heading": row.heading, "Date": end,
                              "Forecast spend (£)": money(projection.forecast_year_end), "Label": "forecast"})
@@ -292,23 +297,45 @@ def burn_up(
         forecast_table=pd.DataFrame(
             forecast_table, columns=["Heading", "Spent to date (£)", "Forecast at FY end (£)", "Allocated (£)"]
         ),
+        quarters_billed=billed,
     )
+
+
+def _quarters(quarters: Iterable[int]) -> str:
+    """Q1, "Q1 and Q2", "Q1, Q2 and Q3"."""
+    names = [f"Q{quarter}" for quarter in quarters]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def burn_up_sentence(data: BurnUp, contract: str, financial_year: str, as_of: date) -> str:
+    """The burn-up in words, saying what its forecast's straight line is based on: the quarters
+    invoiced so far ("shown as a forecast, never mixed with actuals"), and why none is drawn."""
     if data.allocation.empty:
         return f"{contract} has no allocation or spend in {financial_year}."
+    lead = f"Cumulative spend by quarter for each heading of {contract} in {financial_year} against its allocation"
+    billed = data.quarters_billed
     if data.forecast_table.empty:
-        when = "has ended" if as_of >= fy_end(financial_year) else "has not started"
-        return (
-            f"Cumulative spend by quarter for each heading of {contract} in {financial_year} against its "
-            f"allocation; {financial_year} {when}, so no forecast is drawn."
-        )
+        if as_of < fy_start(financial_year):
+            why = f"{financial_year} has not started"
+        elif not billed:
+            why = f"no quarter of {financial_year} is invoiced yet"
+        else:
+            why = f"Q4, the last quarter of {financial_year}, is invoiced"
+        return f"{lead}; {why}, so no forecast is drawn."
+    basis = (f"the {counted(len(billed), 'quarter')} invoiced so far ({_quarters(billed)}, to "
+             f"{quarter_end(financial_year, billed[-1]):%d %B %Y}; dashed, a forecast, not spend)")
+    if as_of > fy_end(financial_year):
+        to_come = range(billed[-1] + 1, 5)
+        sentence = (f"{lead}. {financial_year} has ended but {_quarters(to_come)} "
+                    f"{'is' if len(to_come) == 1 else 'are'} not invoiced yet, so the straight-line forecast to "
+                    f"31 March runs through {basis}. ")
+    else:
+        sentence = f"{lead}, with a straight-line forecast to 31 March through {basis}. "
+    gaps = [quarter for quarter in range(1, billed[-1]) if quarter not in billed]
+    if gaps:
+        sentence += (f"{_quarters(gaps)} {'has' if len(gaps) == 1 else 'have'} no invoice and "
+                     f"count{'s' if len(gaps) == 1 else ''} as nothing spent. ")
     over = data.forecast_table[data.forecast_table["Forecast at FY end (£)"] > data.forecast_table["Allocated (£)"]]
-    sentence = (
-        f"Cumulative spend by quarter for each heading of {contract} in {financial_year} against its allocation, "
-        f"with a straight-line forecast to 31 March (dashed, a forecast, not spend). "
-    )
     if over.empty:
         return sentence + "On the straight line, no heading would exceed its allocation."
     return sentence + f"On the straight line, {', '.join(over['Heading'])} would exceed the allocation."

@@ -336,7 +336,9 @@ ENTRIES: tuple[Entry, ...] = (
         caveats=(
             "Compared per heading per year, never pooled: a total across headings can look fine while one heading is overspent.",
             "The year of a line is the year it bills, not the year of its invoice date.",
-            "Forecasts are straight-line from spend to date and always labelled as forecasts.",
+            "Forecasts are straight-line through the spend of the quarters invoiced so far (spend to date over the "
+            "days to the end of the latest quarter invoiced, times the days in the year) and always labelled as "
+            "forecasts.",
         ),
     ),
     # --------------------------------------------------- milestone statuses

@@ -18,6 +18,7 @@ from dashboard.finance import (
     finance_flags,
     late_invoice_flag,
     overheads_flag,
+    quarters_billed,
     rate_above_cap_flag,
     spend_against_allocations,
     straight_line_forecast,
@@ -321,25 +322,63 @@ def test_finance_flags_together():
 
 
 @pytest.mark.parametrize(
-    "spent, fy, as_of, expected",
+    "spent, fy, latest_quarter_billed, expected",
     [
-        ("1000", "2021-22", date(2021, 3, 31), None),  # before the FY starts
-        ("1000", "2021-22", date(2021, 4, 1), D("365000.00")),  # day 1 of 365
-        ("36500", "2021-22", date(2021, 9, 30), D("72800.55")),  # 183 days elapsed
-        ("1000", "2021-22", date(2022, 3, 31), D("1000")),  # last day: the spend itself
-        ("1000", "2021-22", date(2022, 6, 30), D("1000")),  # after FY end: the spend itself
-        ("1000", "2023-24", date(2023, 9, 30), D("2000.00")),  # leap FY: 366 days, 183 elapsed
-        ("0", "2021-22", date(2021, 9, 30), D("0.00")),
+        ("1000", "2021-22", None, None),  # no quarter invoiced yet: no forecast
+        ("1000", "2021-22", 1, D("4010.99")),  # 1 April to 30 June: 91 of 365 days
+        ("36500", "2021-22", 2, D("72800.55")),  # to 30 September: 183 days
+        ("1000", "2021-22", 3, D("1327.27")),  # to 31 December: 275 days
+        ("1000", "2021-22", 4, D("1000.00")),  # the whole year invoiced: the spend itself
+        ("1000", "2023-24", 2, D("2000.00")),  # leap FY: 366 days, 183 to 30 September
+        ("0", "2021-22", 2, D("0.00")),
     ],
 )
-def test_straight_line_forecast(spent, fy, as_of, expected):
-    forecast = straight_line_forecast(D(spent), fy, as_of)
+def test_straight_line_forecast(spent, fy, latest_quarter_billed, expected):
+    forecast = straight_line_forecast(D(spent), fy, latest_quarter_billed)
     if expected is None:
         assert forecast is None
         return
     assert forecast.forecast_year_end == expected
     assert forecast.is_forecast is True and "forecast" in forecast.label.lower()
     assert forecast.spent_to_date == D(spent)  # actual kept apart from the forecast
+
+
+def programme_management(amount, quarter, invoice_date):
+    return line(amount, "Programme management", invoice_ref=f"INV-Q{quarter}", fy="2022-23", quarter=quarter,
+                invoice_date=invoice_date)
+
+
+# The reviewer's case: 2022-23, Q1 and Q2 invoiced, as of 15 November 2022 (Q3 under way, its invoice due
+# in January), 39,500 allocated to Programme management; the year ended at 42,600.
+REVIEWED_LINES = [
+    programme_management("10800", 1, date(2022, 7, 16)),
+    programme_management("9150", 2, date(2022, 11, 14)),
+    programme_management("11700", 3, date(2023, 1, 13)),
+    programme_management("10950", 4, date(2023, 4, 11)),
+    line("999", fy="2021-22", quarter=4, invoice_date=date(2022, 4, 7)),  # another FY
+]
+
+
+def test_quarters_billed_are_the_quarters_invoiced_by_the_as_of_date():
+    assert quarters_billed(REVIEWED_LINES, "2022-23", date(2022, 11, 15)) == (1, 2)
+    assert quarters_billed(REVIEWED_LINES, "FY 2022/23", date(2022, 11, 13)) == (1,)  # Q2 invoice the day after
+    assert quarters_billed(REVIEWED_LINES, "2022-23", date(2022, 7, 15)) == ()
+    assert quarters_billed(REVIEWED_LINES, "2022-23", date(2023, 4, 10)) == (1, 2, 3)  # year ended, Q4 to come
+    assert quarters_billed(REVIEWED_LINES[1:], "2022-23", date(2023, 1, 31)) == (2, 3)  # Q1 never invoiced
+
+
+def test_the_straight_line_runs_through_the_quarters_invoiced_not_the_days_elapsed():
+    """rules.md: "straight-line from spend to date within the FY"; spend counts by the quarter it
+    bills, so the quarter under way (not invoiced yet) must not pull the line down."""
+    as_of = date(2022, 11, 15)
+    rows = spend_against_allocations([allocation("39500", "Programme management", "2022-23")], REVIEWED_LINES, as_of)
+    row = next(row for row in rows if row.heading == "Programme management")
+    billed = quarters_billed(REVIEWED_LINES, "2022-23", as_of)
+    forecast = straight_line_forecast(row.spent, "2022-23", max(billed))
+    assert row.spent == D("19950")
+    assert (forecast.billed_through, forecast.days_billed, forecast.days_in_year) == (date(2022, 9, 30), 183, 365)
+    assert forecast.forecast_year_end == D("39790.98")  # 19,950 x 365 / 183, not x 365 / 229 days elapsed
+    assert forecast.forecast_year_end > row.allocated  # the year ended at 42,600: overspent
 
 
 # ----------------------------------------------------------------- burn-up

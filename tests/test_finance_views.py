@@ -7,9 +7,11 @@ import pandas as pd
 import pytest
 
 from dashboard import finance_views as fv
+from dashboard.charts.finance import SERIES, burn_up_chart
 from dashboard.records import Allocation, ContractTerms, InvoiceLine
 
 AS_OF = date(2022, 6, 30)
+FORECAST = SERIES[1]
 SEND = ContractTerms("con_send", "SEND", "S", "SEND sector-led improvement", "Grant", date(2021, 4, 1),
                      date(2024, 3, 31), day_rate_cap=D("600"), executive_day_rate_cap=D("800"))
 LEAD = ContractTerms("con_lead", "Leadership", "S", "Leadership development", "Contract", date(2021, 4, 1),
@@ -86,16 +88,100 @@ def test_burn_up_keeps_the_forecast_apart_from_actuals():
     assert "Forecast spend (£)" not in burn.actual.columns
     forecast = burn.forecast[burn.forecast["Heading"] == "Peer mentors"]
     assert forecast["Label"].unique().tolist() == ["forecast"]
-    assert forecast["Date"].tolist() == [pd.Timestamp("2021-12-31"), pd.Timestamp("2022-03-31")]
-    # 600 x 365 / 275 days elapsed
-    assert forecast["Forecast spend (£)"].tolist() == [600.0, 796.36]
-    assert "forecast" in fv.burn_up_sentence(burn, "con_lead", "2021-22", date(2021, 12, 31))
+    # only Q1 is invoiced by 31 December (the Q2 invoice is dated July 2022): the line starts at its end
+    assert burn.quarters_billed == (1,)
+    assert forecast["Date"].tolist() == [pd.Timestamp("2021-06-30"), pd.Timestamp("2022-03-31")]
+    # 600 x 365 / 91 days to 30 June
+    assert forecast["Forecast spend (£)"].tolist() == [600.0, 2406.59]
+    sentence = fv.burn_up_sentence(burn, "con_lead", "2021-22", date(2021, 12, 31))
+    assert "straight-line forecast to 31 March through the 1 quarter invoiced so far (Q1, to 30 June 2021" in sentence
+    assert "a forecast, not spend" in sentence
 
 
-def test_no_forecast_once_the_year_has_ended():
-    burn = fv.burn_up(ALLOCATIONS, LINES, AS_OF, "con_lead", "2021-22")
+# The reviewer's case (Finance, /finance?contract=con_9887&fy=2022-23&as_of=2022-11-15): Q1 and Q2 of
+# 2022-23 invoiced, Q3 under way; Programme management ended the year at 42,600 against 39,500.
+REVIEWED_ALLOCATIONS = [Allocation("con_9887", "Programme management", "2022-23", D("39500")),
+                        Allocation("con_9887", "Peer mentors", "2022-23", D("139500"))]
+REVIEWED_LINES = [
+    line("con_9887", f"INV-Q{quarter}", 1, "2022-23", quarter, "Programme management", amount, invoice_date=dated)
+    for quarter, amount, dated in [(1, "10800", date(2022, 7, 16)), (2, "9150", date(2022, 11, 14)),
+                                   (3, "11700", date(2023, 1, 13)), (4, "10950", date(2023, 4, 11))]
+] + [line("con_9887", "INV-Q1", 2, "2022-23", 1, "Peer mentors", "26950", invoice_date=date(2022, 7, 16)),
+     line("con_9887", "INV-Q2", 2, "2022-23", 2, "Peer mentors", "26950", invoice_date=date(2022, 11, 14))]
+
+
+def test_mid_quarter_the_forecast_runs_through_the_quarters_invoiced():
+    """Spend counts by the quarter it bills: mid-Q3 only Q1 and Q2 are invoiced, so the straight line
+    runs through their spend (to 30 September), not the days elapsed since 1 April."""
+    as_of = date(2022, 11, 15)
+    burn = fv.burn_up(REVIEWED_ALLOCATIONS, REVIEWED_LINES, as_of, "con_9887", "2022-23")
+    table = burn.forecast_table.set_index("Heading")
+    assert table.loc["Programme management", "Spent to date (£)"] == 19950.0
+    assert table.loc["Programme management", "Forecast at FY end (£)"] == 39790.98  # 19,950 x 365 / 183
+    programme = burn.forecast[burn.forecast["Heading"] == "Programme management"]
+    assert programme["Date"].tolist() == [pd.Timestamp("2022-09-30"), pd.Timestamp("2023-03-31")]
+    assert programme["Forecast spend (£)"].tolist() == [19950.0, 39790.98]
+    sentence = fv.burn_up_sentence(burn, "con_9887", "2022-23", as_of)
+    assert "through the 2 quarters invoiced so far (Q1 and Q2, to 30 September 2022; dashed, a forecast" in sentence
+    assert "On the straight line, Programme management would exceed the allocation." in sentence
+
+
+def test_once_the_year_has_ended_the_forecast_runs_through_the_quarters_invoiced_until_q4_is():
+    as_of = date(2023, 4, 5)  # 2022-23 over, its Q4 invoice dated 11 April
+    burn = fv.burn_up(REVIEWED_ALLOCATIONS, REVIEWED_LINES, as_of, "con_9887", "2022-23")
+    table = burn.forecast_table.set_index("Heading")
+    assert table.loc["Programme management", "Forecast at FY end (£)"] == 42008.18  # 31,650 x 365 / 275
+    sentence = fv.burn_up_sentence(burn, "con_9887", "2022-23", as_of)
+    assert ("2022-23 has ended but Q4 is not invoiced yet, so the straight-line forecast to 31 March runs through "
+            "the 3 quarters invoiced so far (Q1, Q2 and Q3, to 31 December 2022") in sentence
+    assert "Programme management would exceed the allocation" in sentence
+    burn = fv.burn_up(REVIEWED_ALLOCATIONS, REVIEWED_LINES, date(2023, 4, 11), "con_9887", "2022-23")
     assert burn.forecast.empty and burn.forecast_table.empty
-    assert "no forecast" in fv.burn_up_sentence(burn, "con_lead", "2021-22", AS_OF)
+    assert burn.actual.groupby("Heading")["Cumulative spend (£)"].max()["Programme management"] == 42600.0
+    assert "Q4, the last quarter of 2022-23, is invoiced, so no forecast is drawn." in fv.burn_up_sentence(
+        burn, "con_9887", "2022-23", date(2023, 4, 11))
+
+
+def test_no_forecast_before_a_quarter_is_invoiced_or_the_year_starts():
+    burn = fv.burn_up(ALLOCATIONS, LINES, AS_OF, "con_lead", "2022-23")  # under way, nothing invoiced
+    assert burn.forecast.empty and burn.forecast_table.empty and burn.quarters_billed == ()
+    assert "no quarter of 2022-23 is invoiced yet, so no forecast is drawn" in fv.burn_up_sentence(
+        burn, "con_lead", "2022-23", AS_OF)
+    burn = fv.burn_up(ALLOCATIONS, LINES, date(2021, 3, 1), "con_lead", "2021-22")
+    assert burn.forecast.empty
+    assert "2021-22 has not started, so no forecast is drawn" in fv.burn_up_sentence(
+        burn, "con_lead", "2021-22", date(2021, 3, 1))
+
+
+def test_a_quarter_before_the_latest_with_no_invoice_is_named():
+    lines = [line(quarter=2, amount="600", invoice_date=date(2021, 10, 10))]  # Q1 never invoiced
+    burn = fv.burn_up(ALLOCATIONS, lines, date(2021, 11, 1), "con_lead", "2021-22")
+    sentence = fv.burn_up_sentence(burn, "con_lead", "2021-22", date(2021, 11, 1))
+    assert "the 1 quarter invoiced so far (Q2, to 30 September 2021" in sentence
+    assert "Q1 has no invoice and counts as nothing spent." in sentence
+
+
+def test_the_legend_has_no_forecast_when_none_is_drawn():
+    def legend_series(spec) -> list:
+        return next(scale["domain"] for scale in _scales(spec) if "Actual spend" in scale.get("domain", []))
+
+    drawn = fv.burn_up(REVIEWED_ALLOCATIONS, REVIEWED_LINES, date(2022, 11, 15), "con_9887", "2022-23")
+    assert FORECAST in legend_series(burn_up_chart(drawn.actual, drawn.allocation, drawn.forecast))
+    none = fv.burn_up(REVIEWED_ALLOCATIONS, REVIEWED_LINES, date(2022, 7, 1), "con_9887", "2022-23")
+    assert none.forecast.empty
+    assert legend_series(burn_up_chart(none.actual, none.allocation, none.forecast)) == ["Actual spend", "Allocation"]
+
+
+def _scales(node):
+    """Every scale anywhere in a Vega-Lite spec."""
+    if isinstance(node, dict):
+        if isinstance(node.get("scale"), dict):
+            yield node["scale"]
+        for value in node.values():
+            yield from _scales(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _scales(value)
 
 
 @pytest.mark.parametrize("level, rate, cap, rule, above", [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from decimal import Decimal
 
@@ -107,11 +108,32 @@ def test_burn_up_and_day_rates(page):
     peer = burn[burn["Heading"] == "Peer mentors"]
     assert peer["Cumulative spend (£)"].tolist() == [0.0, 5500.0, 8200.0, 8200.0]
     forecast = frame_with(at, "Forecast at FY end (£)").set_index("Heading")
-    # straight line: 8200 x 365 days / 316 days elapsed on 10 Feb 2022
-    assert penny(forecast.loc["Peer mentors", "Forecast at FY end (£)"]) == penny(Decimal(8200) * 365 / 316)
-    assert any("forecast" in m.value for m in at.markdown)
+    # straight line through the quarters invoiced by 10 Feb 2022 (Q2 and Q3): 8200 x 365 days / 275 days to 31 Dec
+    assert penny(forecast.loc["Peer mentors", "Forecast at FY end (£)"]) == penny(Decimal(8200) * 365 / 275)
+    sentence = next(m.value for m in at.markdown if "straight-line forecast" in m.value)
+    assert "through the 2 quarters invoiced so far (Q2 and Q3, to 31 December 2021; dashed, a forecast" in sentence
+    assert "Q1 has no invoice and counts as nothing spent." in sentence
     rates = frame_with(at, "Cap rule")
     assert rates[rates["Above cap"] == "Yes"]["Day rate (£)"].tolist() == [650.0]
+
+
+def test_after_the_year_ends_the_forecast_runs_through_the_quarters_invoiced_until_q4_is(page):
+    """2021-22 has ended on 20 April 2022, but its Q4 invoice is dated 15 May: the page says so and draws the
+    forecast through the quarters invoiced so far; once Q4 is invoiced there is no forecast (and no legend for one)."""
+    at = page(contract=LD, fy="2021-22", as_of="2022-04-20")
+    assert not at.exception
+    sentence = next(m.value for m in at.markdown if "Cumulative spend by quarter" in m.value)
+    assert ("2021-22 has ended but Q4 is not invoiced yet, so the straight-line forecast to 31 March runs through "
+            "the 2 quarters invoiced so far (Q2 and Q3, to 31 December 2021") in sentence
+    assert not frame_with(at, "Forecast at FY end (£)").empty
+    at = page(contract=LD, fy="2021-22", as_of="2022-05-15")
+    sentence = next(m.value for m in at.markdown if "Cumulative spend by quarter" in m.value)
+    assert "Q4, the last quarter of 2021-22, is invoiced, so no forecast is drawn." in sentence
+    burn_up = next(spec for spec in map(json.loads, (c.proto.spec for c in at.get("vega_lite_chart")))
+                   if spec["description"] == sentence)
+    encoding = burn_up["spec"]["layer"][0]["encoding"]
+    assert encoding["color"]["scale"]["domain"] == encoding["strokeDash"]["scale"]["domain"] == ["Actual spend",
+                                                                                              "Allocation"]
 
 
 def test_executive_cap_for_send(page):

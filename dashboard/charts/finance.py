@@ -26,6 +26,8 @@ def _configured(chart):
 
 
 SERIES = ["Actual spend", "Forecast (straight line, not actual)", "Allocation"]
+COLOURS = dict(zip(SERIES, [ACTUAL_COLOUR, FORECAST_COLOUR, ALLOCATION_COLOUR]))
+DASHES = dict(zip(SERIES, [[1, 0], [6, 4], [1, 0]]))
 BURN_UP = "burn_up"  # the name the burn-up chart's data goes by
 
 
@@ -34,7 +36,8 @@ def burn_up_chart(actual: pd.DataFrame, allocation: pd.DataFrame, forecast: pd.D
 
     Headings are never added together: each has its own panel, scales and allocation. Returns the
     Vega-Lite spec: one faceted chart whose layout is built once (see ``charts.with_data``); the
-    three series go in as one table, told apart by its ``Series`` column.
+    three series go in as one table, told apart by its ``Series`` column. With no forecast drawn,
+    the legend has no forecast either.
     """
     if allocation.empty:
         return None
@@ -44,16 +47,17 @@ def burn_up_chart(actual: pd.DataFrame, allocation: pd.DataFrame, forecast: pd.D
         forecast.assign(Series=SERIES[1], Label=forecast["Label"].where(
             forecast["Date"] == forecast.groupby("Heading")["Date"].transform("max"))),
     ], ignore_index=True)
-    return with_data(_burn_up_layout(columns), BURN_UP, rows)
+    return with_data(_burn_up_layout(columns, with_forecast=not forecast.empty), BURN_UP, rows)
 
 
-@lru_cache(maxsize=4)
-def _burn_up_layout(columns: int) -> dict:
-    series = alt.Scale(domain=SERIES, range=[ACTUAL_COLOUR, FORECAST_COLOUR, ALLOCATION_COLOUR])
+@lru_cache(maxsize=8)
+def _burn_up_layout(columns: int, with_forecast: bool = True) -> dict:
+    drawn = SERIES if with_forecast else [SERIES[0], SERIES[2]]  # no "Forecast" in the legend when none is drawn
+    series = alt.Scale(domain=drawn, range=[COLOURS[name] for name in drawn])
     legend = alt.Legend(title=None, orient="top", symbolType="stroke", symbolStrokeWidth=3, symbolSize=400,
                         labelLimit=0)
     colour = alt.Color("Series:N", scale=series, legend=legend)
-    dash = alt.StrokeDash("Series:N", scale=alt.Scale(domain=SERIES, range=[[1, 0], [6, 4], [1, 0]]), legend=legend)
+    dash = alt.StrokeDash("Series:N", scale=alt.Scale(domain=drawn, range=[DASHES[name] for name in drawn]), legend=legend)
     x = alt.X("Date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=-30))
     money = alt.Axis(labelExpr=MONEY_LABEL)
 
