@@ -446,6 +446,12 @@ def contract_names(engine: Engine) -> dict[int, str]:
         return dict(session.execute(select(models.Contract.id, models.Contract.reference)).all())
 
 
+def la_names(engine: Engine) -> dict[str, str]:
+    """LA code -> name, every LA there has been (for showing a preview's rows by name)."""
+    with Session(engine) as session:
+        return dict(session.execute(select(models.LocalAuthority.code, models.LocalAuthority.name)).all())
+
+
 def upload_contracts(engine: Engine, viewer: Viewer) -> list[str]:
     """Contracts the viewer may upload for (administrators: every contract)."""
     with Session(engine) as session:

@@ -120,7 +120,7 @@ if bad:
             file_name=upload_flow.errors_file_name(check.upload.name), mime=XLSX_MIME, key=f"annotated_{index}")
     st.stop()
 
-names = access.contract_names(engine)
+names, la_names = access.contract_names(engine), access.la_names(engine)
 st.success(f"{len(checks)} file(s) checked: no errors. Check the changes below, then confirm."
            + (" They will be imported in the order shown." if len(checks) > 1 else ""))
 for check in checks:
@@ -131,7 +131,7 @@ for check in checks:
         st.caption("Ignored sheets: " + "; ".join(check.plan.ignored_sheets))
     if check.plan.has_no_data:
         st.warning(check.plan.no_data_note(), icon=":material/warning:")
-    for sheet in upload_flow.preview(check.plan, names):
+    for sheet in upload_flow.preview(check.plan, names, la_names):
         counts = sheet.counts
         st.markdown(f"**{sheet.sheet}**: " + ", ".join(f"{label.lower()} {number}" for label, number in counts.items()))
         if sheet.flags:  # one line and a table, so hundreds of flags never push Confirm out of reach

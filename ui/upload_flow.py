@@ -250,9 +250,11 @@ def _labels(kind: str) -> dict[str, str]:
     return labels
 
 
-def _shown(value: Any, contracts: dict[int, str], name: str) -> Any:
+def _shown(value: Any, contracts: dict[int, str], name: str, la_names: dict[str, str] | None = None) -> Any:
     if name == "contract_id" and isinstance(value, int):
         return contracts.get(value, value)
+    if name == "la_code" and la_names and value in la_names:  # "Dudley (E08000027)", not a bare code
+        return f"{la_names[value]} ({value})"
     if isinstance(value, Decimal):  # 6 days, not 6.0 beside a 7 from another row
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, datetime):
@@ -264,9 +266,10 @@ def _shown(value: Any, contracts: dict[int, str], name: str) -> Any:
     return value
 
 
-def _frame(rows: list[dict[str, Any]], labels: dict[str, str], contracts: dict[int, str]) -> pd.DataFrame:
-    shown = [{labels.get(name, name): _shown(value, contracts, name) for name, value in row.items() if name not in _HIDDEN}
-             for row in rows]
+def _frame(rows: list[dict[str, Any]], labels: dict[str, str], contracts: dict[int, str],
+           la_names: dict[str, str] | None = None) -> pd.DataFrame:
+    shown = [{labels.get(name, name): _shown(value, contracts, name, la_names) for name, value in row.items()
+              if name not in _HIDDEN} for row in rows]
     return pd.DataFrame(shown).astype(object) if shown else pd.DataFrame()
 
 
@@ -302,12 +305,13 @@ def _key_text(values: dict[str, Any], kind: str, contracts: dict[int, str]) -> s
     return ", ".join(str(_shown(values.get(name), contracts, name)) for name in MODEL_KEYS.get(kind, ()))
 
 
-def preview(plan: ImportPlan, contracts: dict[int, str]) -> list[SheetPreview]:
-    """Per sheet: new rows, updated rows (before and after), unchanged, vanished and removed rows, flags."""
+def preview(plan: ImportPlan, contracts: dict[int, str], la_names: dict[str, str] | None = None) -> list[SheetPreview]:
+    """Per sheet: new rows, updated rows (before and after), unchanged, vanished and removed rows, flags;
+    an LA shown by its name and code (``la_names``: code -> name)."""
     previews = []
     for sheet in plan.sheets:
         labels = _labels(sheet.kind)
-        inserted = _frame([{"Row": row.row, **row.values} for row in sheet.rows if row.action == "insert"], labels, contracts)
+        inserted = _frame([{"Row": row.row, **row.values} for row in sheet.rows if row.action == "insert"], labels, contracts, la_names)
         changes = []
         for row in sheet.rows:
             if row.action != "update":
@@ -317,11 +321,11 @@ def preview(plan: ImportPlan, contracts: dict[int, str]) -> list[SheetPreview]:
                 if name in _HIDDEN or _shown(before, contracts, name) == _shown(after, contracts, name):
                     continue
                 changes.append({"Row": row.row, "Key": _key_text(row.values, sheet.kind, contracts),
-                                "Column": labels.get(name, name), "Before": _shown(before, contracts, name),
-                                "After": _shown(after, contracts, name)})
+                                "Column": labels.get(name, name), "Before": _shown(before, contracts, name, la_names),
+                                "After": _shown(after, contracts, name, la_names)})
         updated = pd.DataFrame(changes, columns=["Row", "Key", "Column", "Before", "After"]).astype(object)
-        vanished = _frame([{k: v for k, v in item.items() if k != "id"} for item in sheet.vanished], labels, contracts)
-        removed = _frame([{k: v for k, v in item.items() if k != "id"} for item in sheet.removed], labels, contracts)
+        vanished = _frame([{k: v for k, v in item.items() if k != "id"} for item in sheet.vanished], labels, contracts, la_names)
+        removed = _frame([{k: v for k, v in item.items() if k != "id"} for item in sheet.removed], labels, contracts, la_names)
         previews.append(SheetPreview(sheet.sheet, sheet.title, inserted, updated, sheet.count("unchanged"),
                                      sheet.skipped, vanished, removed, list(sheet.flags), sheet.kind))
     return previews
