@@ -36,7 +36,7 @@ from dashboard.timelines import (
     latest_end,
     milestone_status,
 )
-from dashboard.wording import counted
+from dashboard.wording import counted, listed
 
 STATUS_LABELS = {DONE: "Done", DUE_SOON: "Due soon", OVERDUE: "Overdue", UPCOMING: "Upcoming"}
 KIND_LABELS = {
@@ -93,12 +93,11 @@ def gantt_sentence(table: pd.DataFrame, as_of: date) -> str:
     states = table["State"].value_counts()
     parts = [f"{count} {one if count == 1 else many}" for state, one, many in _STATE_WORDS
              if (count := int(states.get(state, 0)))]  # every contract in one of them, so they add up
-    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     breaks = int(table["Break date"].notna().sum())
     return (
         f"{counted(len(table), 'contract')} from {table['Start'].min():%B %Y} "
         f"to {table['Latest end (with extensions)'].max():%B %Y} "
-        f"(with extensions); on {as_of:%d %B %Y}, {listed}; {breaks or 'none'} with a break date (marked with a "
+        f"(with extensions); on {as_of:%d %B %Y}, {listed(parts)}; {breaks or 'none'} with a break date (marked with a "
         "vertical tick)."
     )
 

@@ -96,3 +96,9 @@ def test_counted_agrees_in_number():
     assert [counted(n, "status record") for n in (0, 1, 2)] == ["0 status records", "1 status record", "2 status records"]
     assert counted(1, "LA") == "1 LA" and counted(3, "LA") == "3 LAs"
     assert counted(2, "person", "people") == "2 people"
+
+
+def test_listed_joins_items_as_a_sentence_does():
+    from dashboard.wording import listed
+
+    assert listed(["A"]) == "A" and listed(["A", "B"]) == "A and B" and listed(["A", "B", "C"], "or") == "A, B or C"

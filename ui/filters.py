@@ -14,6 +14,7 @@ import streamlit as st
 
 from dashboard import calendar
 from dashboard.access import Viewer, visible_contracts
+from dashboard.wording import listed
 from data_access.repositories import Scope
 
 PARAMS = ("contract", "fy", "region", "la", "as_of")
@@ -21,10 +22,6 @@ FILTER_NAMES = {"contract": "contract", "fy": "financial year", "region": "regio
                 "as_of": "as-of date"}
 _FIELDS = {"contract": "contract", "fy": "financial_year", "region": "region", "la": "la", "as_of": "as_of"}
 ALL = ""
-
-
-def _listed(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 @dataclass(frozen=True)
@@ -130,7 +127,7 @@ def filter_sidebar(
     st.sidebar.subheader("Filters")
     ignored = [FILTER_NAMES[key] for key in PARAMS if key in not_narrowed_by and getattr(current, _FIELDS[key])]
     if ignored:
-        st.sidebar.info(f"This page is not narrowed by {_listed(ignored)}: {because}. The filter stays set for "
+        st.sidebar.info(f"This page is not narrowed by {listed(ignored, 'or')}: {because}. The filter stays set for "
                         "the other pages.", icon=":material/filter_alt_off:")
     contract = current.contract
     if "contract" in show:

@@ -24,6 +24,7 @@ import pandas as pd
 
 from dashboard.access import Viewer
 from dashboard.exports import neutralise
+from dashboard.wording import counted, listed
 from data_access import access
 from data_access.importer import ImportPlan, Problem, import_order
 from data_access.importer.importer import CUMULATIVE, HEADER_SEARCH_ROWS, REPLACED
@@ -331,8 +332,7 @@ def preview(plan: ImportPlan, contracts: dict[int, str], la_names: dict[str, str
     return previews
 
 
-_LEFT_OUT_NOUNS = {"engagements": ("engagement", "engagements"), "survey": ("survey response", "survey responses"),
-                   "finance": ("invoice line", "invoice lines")}
+_LEFT_OUT_NOUNS = {"engagements": "engagement", "survey": "survey response", "finance": "invoice line"}
 
 
 def left_out_warning(plan: ImportPlan) -> str | None:
@@ -345,9 +345,8 @@ def left_out_warning(plan: ImportPlan) -> str | None:
             counts[sheet.kind] = counts.get(sheet.kind, 0) + len(sheet.vanished)
     if not counts:
         return None
-    parts = [f"{number} {_LEFT_OUT_NOUNS.get(kind, (kind, kind))[number != 1]}" for kind, number in counts.items()]
-    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-    return (f"{plan.file_name} leaves out rows earlier returns had: importing it marks {listed} as no longer in "
+    parts = [counted(number, _LEFT_OUT_NOUNS.get(kind, kind)) for kind, number in counts.items()]
+    return (f"{plan.file_name} leaves out rows earlier returns had: importing it marks {listed(parts)} as no longer in "
             "this return. Returns are cumulative (each holds every row so far), so these rows are kept and flagged, "
             "not deleted. Check that this is the full return, not part of it, before you confirm.")
 

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.finance import cap_for_level, heading_key
 from dashboard.records import FOLLOW_UP, ONE_TO_ONE
+from dashboard.wording import listed
 from data_access import bulk, models
 from data_access.importer import cells, schemas
 from data_access.importer.la_matching import LAMatcher
@@ -105,10 +106,8 @@ class ImportPlan:
 
     def no_data_note(self) -> str:
         """What to tell a user whose file ``has_no_data``."""
-        names = [sheet.sheet for sheet in self.sheets]
-        where = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        return (f"No data rows under the headers of {where}: importing this file changes nothing. "
-                "Was the blank template chosen instead of the filled-in one?")
+        return (f"No data rows under the headers of {listed([sheet.sheet for sheet in self.sheets])}: importing this "
+                "file changes nothing. Was the blank template chosen instead of the filled-in one?")
 
     def totals(self) -> dict[str, int]:
         return {

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from dashboard.records import LocalAuthority
+from dashboard.wording import listed
 
 from .cells import CellError, check_excel_error, format_date, is_blank, shown
 
@@ -74,10 +75,6 @@ def _live(la: LocalAuthority, on_date: date) -> bool:
 
 def _label(la: LocalAuthority) -> str:
     return f"{la.name} ({la.code})"
-
-
-def _joined(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 class LAMatcher:
@@ -150,7 +147,7 @@ class LAMatcher:
             return live[0]
         if live:
             raise CellError(
-                f"{shown(value)} could mean {_joined([_label(la) for la in live])} "
+                f"{shown(value)} could mean {listed([_label(la) for la in live])} "
                 f"on {format_date(on_date)}: give the GSS code"
             )
         raise CellError(self._not_live_message(value, candidates, on_date, explicit_code))
@@ -236,7 +233,7 @@ class LAMatcher:
         message = f"unknown LA {shown(text)}"
         names = self.suggestions(text)
         if names:  # a name with a comma in it ("Herefordshire, County of") is quoted, to be read as one
-            return f"{message}: did you mean {_or([f'{name!r}' if ',' in name else name for name in names])}?"
+            return f"{message}: did you mean {listed([f'{name!r}' if ',' in name else name for name in names], 'or')}?"
         return f"{message}: give its name, GSS code (e.g. E08000014) or DfE code (e.g. 343)"
 
     def _not_live_message(
@@ -253,7 +250,7 @@ class LAMatcher:
         successors = [self._by_code[code.upper()] for code in la.successor_codes if code.upper() in self._by_code]
         change = format_date(la.valid_to + timedelta(days=1))
         if successors:
-            return f"it was replaced by {_joined([_label(s) for s in successors])} on {change}"
+            return f"it was replaced by {listed([_label(s) for s in successors])} on {change}"
         return f"it ended on {format_date(la.valid_to)}"
 
     def _before_start(self, la: LocalAuthority) -> str:
@@ -261,13 +258,9 @@ class LAMatcher:
         if predecessors:
             return (
                 f"it started on {format_date(la.valid_from)}, replacing "
-                f"{_joined([_label(p) for p in predecessors])}"
+                f"{listed([_label(p) for p in predecessors])}"
             )
         return f"the reference list has it only from {format_date(la.valid_from)}"
-
-
-def _or(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
 
 # ------------------------------------------------------------------- loading
