@@ -325,7 +325,7 @@ GROUP_KEYS: dict[str, Callable[[Unit], str | None]] = {
 
 def targets_from_contracts(contracts: Iterable[ContractTerms]) -> dict[str, float]:
     """Each contract's KPI target ("the contract's KPI target (default 0.75)")."""
-    return {contract.reference: contract.kpi_target for contract in contracts}
+    return {contract.reference: contract.kpi_target for contract in contracts if contract.kpi_target is not None}
 
 
 def compute_kpis(

@@ -8,7 +8,7 @@ words (see ``../shared/spec/rules.md``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 ONE_TO_ONE = "one_to_one"
@@ -69,7 +69,10 @@ class ContractTerms:
     executive_day_rate_cap: Decimal | None = None
     min_package_days: float | None = None
     min_las_per_year: int | None = None
-    kpi_target: float = 0.75
+    kpi_target: float | None = None  # None: the contract has no confidence KPI
+    overheads_cap: float | None = None  # a fraction of the same invoice's other costs
+    rates_include_expenses: bool | None = None
+    extension_notice_months: int | None = None
     contract_manager: str | None = None
 
 
@@ -132,3 +135,13 @@ class LAStatus:
     declining: bool | None = None
     in_intervention: bool | None = None
     next_review_date: date | None = None  # the LA status return's "Next review date" of an LA in intervention
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnImport:
+    """A quarterly return, imported and not undone, that states its reporting quarter: one
+    record for each contract its rows are for (data currency)."""
+
+    contract: str
+    quarter_end: date  # the last day of the quarter the return reports on
+    imported_at: datetime

@@ -171,6 +171,7 @@ def narrowed(data, contracts: Sequence[str] | None = None, la_codes: Sequence[st
         allocations=[a for a in data.allocations if kept(a.contract)],
         invoice_lines=[line for line in data.invoice_lines if kept(line.contract)],
         milestones=[m for m in data.milestones if kept(m.contract)],
+        returns=[r for r in data.returns if kept(r.contract)],
     )
 
 

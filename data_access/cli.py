@@ -1,6 +1,6 @@
 """``python -m data_access``: import workbooks and load demo data without a browser.
 
-    python -m data_access import FILE [FILE ...] [--contract REF] [--dry-run] [--db URL]
+    python -m data_access import FILE [FILE ...] [--contract REF] [--quarter 2023-24Q3] [--dry-run] [--db URL]
     python -m data_access demo [--db URL]
     python -m data_access add-user EMAIL ROLE [--contract REF ...] [--la CODE ...] [--region CODE ...] [--db URL]
     python -m data_access erase-personal-data --contract REF [--db URL]
@@ -28,9 +28,11 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from dashboard.access import ADMIN, ROLE_NAMES, ROLES, Viewer
+from dashboard.wording import listed
 
 from data_access.db import DatabaseUnavailable, ready_engine
-from data_access.importer import ImportPlan
+from data_access.importer import ImportPlan, cells
+from data_access.importer.importer import quarter_text
 from data_access.services import ImportOutcome, checked_in_order, import_file
 
 
@@ -47,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     load = commands.add_parser("import", help="import workbooks (contract register, pricing schedule, quarterly return, LA status)")
     load.add_argument("files", nargs="+", metavar="FILE")
     load.add_argument("--contract", help="contract reference for files that do not name one")
+    load.add_argument("--quarter", type=_reporting_quarter, metavar="QUARTER",
+                      help="reporting quarter (e.g. 2023-24Q3) of returns that do not state one")
     load.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
     load.add_argument("--db", help="SQLAlchemy database URL (default: DASHBOARD_DATABASE_URL or the SQLite file)")
     demo = commands.add_parser("demo", help="load the demo workbooks into an empty database")
@@ -135,7 +139,7 @@ def run_export(arguments: argparse.Namespace) -> int:
 def summary_lines(plan: ImportPlan, dry_run: bool = False) -> list[str]:
     """One line per file and sheet: inserted, updated, unchanged, skipped, flags."""
     verb = "would import" if dry_run else "imported"
-    lines = [f"{plan.file_name}: {plan.kind}, {verb}"]
+    lines = [f"{plan.file_name}: {plan.kind}, {verb}", *_quarter_note(plan)]
     for sheet in plan.sheets:
         lines.append(
             f"{plan.file_name}:{sheet.sheet}: {sheet.count('insert')} inserted, {sheet.count('update')} updated, "
@@ -152,6 +156,26 @@ def summary_lines(plan: ImportPlan, dry_run: bool = False) -> list[str]:
     return lines
 
 
+def _reporting_quarter(text: str) -> str:
+    """``--quarter``: checked when the command line is read (a bad one exits 2)."""
+    try:
+        cells.parse_reporting_quarter(text)
+    except cells.CellError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return text
+
+
+def _quarter_note(plan: ImportPlan) -> list[str]:
+    """A quarterly return's reporting quarter, or a note that it states none (data currency)."""
+    if plan.reporting_quarter_end is not None:
+        return [f"{plan.file_name}: reporting quarter {quarter_text(plan.reporting_quarter_end)}"]
+    if plan.return_contracts:
+        return [f"{plan.file_name}: note: no reporting quarter: the data currency of "
+                f"{listed(plan.return_contracts)} stays as it was (say which quarter with --quarter, "
+                "or a cell labelled 'Reporting quarter')"]
+    return []
+
+
 def run_import(arguments: argparse.Namespace) -> int:
     engine = ready_engine(arguments.db)
     status = 0
@@ -160,8 +184,8 @@ def run_import(arguments: argparse.Namespace) -> int:
         if arguments.dry_run:  # each file checked as the files before it would leave the data
             check = stack.enter_context(checked_in_order(engine, imported_by))
         else:
-            def check(name: str, data: bytes, contract: str | None) -> ImportOutcome:
-                return import_file(engine, name, data, imported_by, contract)
+            def check(name: str, data: bytes, contract: str | None, quarter: str | None) -> ImportOutcome:
+                return import_file(engine, name, data, imported_by, contract, quarter=quarter)
         for name in arguments.files:
             status = max(status, _import_one(name, check, arguments))
     return status
@@ -174,7 +198,7 @@ def _import_one(name: str, check: Callable[..., ImportOutcome], arguments: argpa
     except OSError as error:
         print(f"{name}:::: cannot read the file: {error.strerror or error}")
         return 1
-    outcome = check(name, data, arguments.contract)
+    outcome = check(name, data, arguments.contract, arguments.quarter)
     if outcome.plan.ok:
         print("\n".join(summary_lines(outcome.plan, arguments.dry_run)))
         return 0

@@ -119,7 +119,10 @@ class Contract(Base):
     executive_day_rate_cap: Mapped[Decimal | None] = mapped_column(Money)
     min_package_days: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
     min_las_per_year: Mapped[int | None] = mapped_column(Integer)
-    kpi_target: Mapped[float] = mapped_column(default=0.75)
+    kpi_target: Mapped[float | None] = mapped_column()  # blank: the contract has no confidence KPI
+    overheads_cap: Mapped[float | None] = mapped_column()  # a fraction of the invoice's other costs
+    rates_include_expenses: Mapped[bool | None] = mapped_column(Boolean)
+    extension_notice_months: Mapped[int | None] = mapped_column(Integer)
     contract_manager: Mapped[str | None] = mapped_column(String(120))
     import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
 
@@ -273,6 +276,8 @@ class ImportRecord(Base):
     skipped: Mapped[int] = mapped_column(Integer, default=0)
     flags: Mapped[int] = mapped_column(Integer, default=0)
     outcome: Mapped[str] = mapped_column(String(20))  # imported / rejected / undone
+    # a quarterly return's reporting quarter (its last day); None: the return states none
+    reporting_quarter_end: Mapped[date | None] = mapped_column(Date)
     summary: Mapped[dict] = mapped_column(JSON, default=dict)
 
 

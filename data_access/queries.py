@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -28,6 +28,7 @@ class OversightData:
     las: list[records.LocalAuthority]
     statuses: list[records.LAStatus]
     regions: dict[str, str]
+    returns: list[records.ReturnImport] = field(default_factory=list)  # data currency
 
 
 def load(engine: Engine, scope: Scope = repositories.EVERYTHING) -> OversightData:
@@ -43,6 +44,7 @@ def load(engine: Engine, scope: Scope = repositories.EVERYTHING) -> OversightDat
             las=repositories.local_authorities(session),
             statuses=repositories.la_statuses(session),
             regions=repositories.regions(session),
+            returns=repositories.return_imports(session, scope),
         )
 
 

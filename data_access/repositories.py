@@ -103,7 +103,8 @@ def _terms(row: models.Contract) -> records.ContractTerms:
         day_rate_cap=row.day_rate_cap, executive_day_rate_cap=row.executive_day_rate_cap,
         min_package_days=float(row.min_package_days) if row.min_package_days is not None else None,
         min_las_per_year=row.min_las_per_year,
-        kpi_target=row.kpi_target if row.kpi_target is not None else 0.75,
+        kpi_target=row.kpi_target, overheads_cap=row.overheads_cap,
+        rates_include_expenses=row.rates_include_expenses, extension_notice_months=row.extension_notice_months,
         contract_manager=row.contract_manager,
     )
 
@@ -245,6 +246,22 @@ def import_history(session: Session, limit: int = 200) -> list[dict[str, Any]]:
          "flags": row.flags, "sha256": row.sha256, "size_bytes": row.size_bytes}
         for row in rows
     ]
+
+
+def return_imports(session: Session, scope: Scope = EVERYTHING) -> list[records.ReturnImport]:
+    """Quarterly returns imported and not undone that state a reporting quarter, one record per
+    contract their rows are for (data currency), oldest import first."""
+    query = (select(models.ImportRecord.contract_reference, models.ImportRecord.reporting_quarter_end,
+                    models.ImportRecord.imported_at, models.ImportRecord.summary)
+             .where(models.ImportRecord.outcome == "imported", models.ImportRecord.reporting_quarter_end.is_not(None))
+             .order_by(models.ImportRecord.id))
+    wanted = None if scope.contracts is None else {reference.lower() for reference in scope.contracts}
+    found = []
+    for reference, quarter_end, imported_at, summary in session.execute(query):
+        for contract in (summary or {}).get("return_contracts") or ([reference] if reference else []):
+            if wanted is None or contract.lower() in wanted:
+                found.append(records.ReturnImport(contract, quarter_end, imported_at))
+    return found
 
 
 def data_version(session: Session) -> int:

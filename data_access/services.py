@@ -28,7 +28,7 @@ class ImportOutcome:
 
 
 def import_file(engine: Engine, file_name: str, data: bytes, imported_by: str,
-                contract: str | None = None, dry_run: bool = False) -> ImportOutcome:
+                contract: str | None = None, dry_run: bool = False, quarter: str | None = None) -> ImportOutcome:
     """Validate a file and, when valid and not a dry run, write it in one transaction.
 
     A file with any error writes no data; the rejection itself is logged. The cycle collector
@@ -36,9 +36,9 @@ def import_file(engine: Engine, file_name: str, data: bytes, imported_by: str,
     """
     if dry_run:
         with checked_in_order(engine, imported_by) as check:
-            return check(file_name, data, contract)
+            return check(file_name, data, contract, quarter)
     with collector.paused(), Session(engine) as session:
-        plan = plan_import(session, file_name, data, contract)
+        plan = plan_import(session, file_name, data, contract, quarter_option=quarter)
         if not plan.ok:
             session.rollback()
             record_rejection(session, plan, imported_by)
@@ -60,13 +60,13 @@ def checked_in_order(engine: Engine, imported_by: str, vet: Vet | None = None) -
     file is checked against the data as the valid files before it would leave them (a contract
     register, then its pricing schedule, then a return), and nothing is ever committed.
 
-    Yields ``check(file_name, data, contract=None) -> ImportOutcome``. A valid file is written
+    Yields ``check(file_name, data, contract=None, quarter=None) -> ImportOutcome``. A valid file is written
     inside the one open transaction only when another file comes to be checked after it."""
     with collector.paused(), Session(engine) as session:
         pending: list[ImportPlan] = []
         refused: dict[str, str] = {}
 
-        def check(file_name: str, data: bytes, contract: str | None = None) -> ImportOutcome:
+        def check(file_name: str, data: bytes, contract: str | None = None, quarter: str | None = None) -> ImportOutcome:
             while pending:
                 try:
                     apply_plan(session, pending.pop(), imported_by)
@@ -75,7 +75,7 @@ def checked_in_order(engine: Engine, imported_by: str, vet: Vet | None = None) -
                     # as the real import, nothing of this file is kept; the one transaction is lost with
                     # it, so later files are checked against the data as it was before the run
                     session.rollback()
-            plan = _vetted_plan(session, file_name, data, contract, vet, refused)
+            plan = _vetted_plan(session, file_name, data, contract, vet, refused, quarter)
             if plan.ok:
                 pending.append(plan)
             return ImportOutcome(plan, None)
@@ -87,7 +87,8 @@ def checked_in_order(engine: Engine, imported_by: str, vet: Vet | None = None) -
 
 
 def import_together(engine: Engine, files: Sequence[tuple[str, bytes]], imported_by: str,
-                    contract: str | None = None, vet: Vet | None = None) -> list[ImportOutcome]:
+                    contract: str | None = None, vet: Vet | None = None,
+                    quarter: str | None = None) -> list[ImportOutcome]:
     """A batch of files imported all or nothing (the upload page's Confirm): each file is checked
     in order against the data as the files before it leave them, as ``checked_in_order`` does, and
     only when every file is valid are they all written, in one transaction.
@@ -99,7 +100,7 @@ def import_together(engine: Engine, files: Sequence[tuple[str, bytes]], imported
         outcomes: list[ImportOutcome] = []
         refused: dict[str, str] = {}
         for file_name, data in files:
-            plan = _vetted_plan(session, file_name, data, contract, vet, refused)
+            plan = _vetted_plan(session, file_name, data, contract, vet, refused, quarter)
             outcomes.append(ImportOutcome(plan, None))
             if not plan.ok:
                 continue
@@ -135,10 +136,10 @@ def _clashed(session: Session, outcomes: list[ImportOutcome]) -> None:
 
 
 def _vetted_plan(session: Session, file_name: str, data: bytes, contract: str | None, vet: Vet | None,
-                 refused: dict[str, str]) -> ImportPlan:
+                 refused: dict[str, str], quarter: str | None = None) -> ImportPlan:
     """A file of a batch checked (and vetted); a refused register's contracts are noted in
     ``refused``, so that the files after it that need them say which file to fix."""
-    plan = plan_import(session, file_name, data, contract, refused)
+    plan = plan_import(session, file_name, data, contract, refused, quarter_option=quarter)
     if plan.ok and vet is not None:
         plan.errors.extend(vet(session, plan))
     if not plan.ok:

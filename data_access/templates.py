@@ -105,7 +105,11 @@ _HELP: dict[str, str] = {
     "financial_year": "e.g. 2021-22 (may be left blank when Quarter is the quarter's end date)",
     "quarter": "Q1 to Q4, or the quarter's end date",
     "amount": "pounds, excluding VAT",
-    "kpi_target": "a percentage (default 75%)",
+    "kpi_target": "a percentage, e.g. 75%; leave blank when the contract has no confidence KPI",
+    "overheads_cap": "a percentage of the invoice's other costs, e.g. 15%; blank: no cap",
+    "rates_include_expenses": "Yes when the contract's day rates include expenses; blank: not set",
+    "extension_notice_months": "months of notice needed to extend, e.g. 3; blank: not set",
+    "day_rate_cap": "pounds a day; blank: no cap",
     "end_date": "on or after the start date",
 }
 

@@ -250,7 +250,7 @@ CELLS = [
     ("day_rates", "Day rate", "£550.00", "day_rate", D("550.00")),
     # percentages
     *[("contracts", "KPI target", raw, "kpi_target", 0.75) for raw in ("75%", 0.75, 75, "75", "75 %")],
-    ("contracts", "KPI target", None, "kpi_target", 0.75),  # default
+    ("contracts", "KPI target", None, "kpi_target", None),  # blank: the contract has no confidence KPI
     ("contracts", "KPI target", "80%", "kpi_target", 0.8),
     # yes / no
     *[("la_status", "SEND WSoA", raw, "send_wsoa", True) for raw in (

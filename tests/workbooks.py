@@ -344,16 +344,18 @@ DATA_TABLES = ("contracts", "milestones", "allocations", "day_rates", "engagemen
                "invoice_lines", "la_status", "row_changes")
 
 
-def run_import(engine, name: str, workbook: bytes | list, contract: str | None = None, dry_run: bool = False):
+def run_import(engine, name: str, workbook: bytes | list, contract: str | None = None, dry_run: bool = False,
+               quarter: str | None = None):
     """Import through the service the CLI and pages use; returns the ImportOutcome."""
     from data_access.services import import_file
 
     data = workbook if isinstance(workbook, bytes) else xlsx(*workbook)
-    return import_file(engine, name, data, "tests", contract, dry_run)
+    return import_file(engine, name, data, "tests", contract, dry_run, quarter=quarter)
 
 
-def import_ok(engine, name: str, workbook: bytes | list, contract: str | None = None, dry_run: bool = False):
-    outcome = run_import(engine, name, workbook, contract, dry_run)
+def import_ok(engine, name: str, workbook: bytes | list, contract: str | None = None, dry_run: bool = False,
+              quarter: str | None = None):
+    outcome = run_import(engine, name, workbook, contract, dry_run, quarter)
     assert outcome.plan.ok, "\n".join(str(problem) for problem in outcome.plan.errors)
     return outcome.plan
 

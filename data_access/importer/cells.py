@@ -34,7 +34,7 @@ __all__ = [
     "CellError", "Quarter", "EXCEL_ERRORS", "PENNY",
     "is_blank", "check_excel_error", "format_date", "shown",
     "parse_date", "excel_serial_to_date", "parse_money", "parse_number", "parse_whole_number",
-    "parse_percent", "parse_yes_no", "parse_support_type", "parse_stage", "parse_quarter",
+    "parse_percent", "parse_yes_no", "parse_support_type", "parse_stage", "parse_quarter", "parse_reporting_quarter",
     "parse_financial_year", "parse_text", "parse_choice",
     "header_keys", "normalise_header", "normalise_sheet_name",
     "LEVELS", "FOCUSES", "CONTRACT_TYPES", "GROUP_TYPES", "ROLES", "ILACS_JUDGEMENTS",
@@ -551,6 +551,43 @@ def parse_quarter(value: Any, date_1904: bool = False) -> Quarter | None:
     except CellError:
         raise _fail(_QUARTER_EXAMPLE, value) from None
     return _quarter_from_end_date(value, end)
+
+
+_REPORTING_QUARTER_EXAMPLE = "a quarter such as 2023-24 Q3 or Q3 2023-24, its last day (31/12/2023) or its last month (December 2023)"
+_MONTH_YEAR = re.compile(r"^(?P<month>[a-z]+)\.?\s+(?P<year>\d{4})$", re.IGNORECASE)
+_GLUED_QUARTER = re.compile(r"(?<=\d)(?=[qQ][1-9])|(?<=[qQ][1-9])(?=\d)")
+
+
+def parse_reporting_quarter(value: Any, date_1904: bool = False) -> date | None:
+    """The last day of the quarter a quarterly return reports on.
+
+    spreadsheets.md: a cell labelled ``Reporting quarter`` (``Quarter ending``, ``Period``) holds
+    ``2023-24 Q3``, ``Q3 2023-24``, ``31/12/2023`` or ``December 2023``; the command line's
+    ``--quarter`` may be written ``2023-24Q3``. A date must be a quarter's last day and a month a
+    quarter's last month (March, June, September or December): a return for "November 2023" is
+    not guessed to be a quarter's.
+    """
+    value = _start(value)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = _GLUED_QUARTER.sub(" ", value.strip())
+        month_year = _MONTH_YEAR.match(text)
+        if month_year and (month := _MONTHS.get(month_year.group("month").lower())) is not None:
+            year = int(month_year.group("year"))
+            if month not in (3, 6, 9, 12):
+                raise _fail(_REPORTING_QUARTER_EXAMPLE, value,
+                            f"{calendar.month_name[month]} is not the last month of a quarter")
+            end = _real_date(value, year, month, calendar.monthrange(year, month)[1])
+            return fy_calendar.quarter_end(*fy_calendar.quarter_of(end))
+        value = text
+    try:
+        quarter = parse_quarter(value, date_1904)
+    except CellError:
+        raise _fail(_REPORTING_QUARTER_EXAMPLE, value) from None
+    if quarter is None or quarter.financial_year is None:
+        raise _fail(_REPORTING_QUARTER_EXAMPLE, value, "say which financial year, e.g. 2023-24 Q3")
+    return fy_calendar.quarter_end(quarter.financial_year, quarter.quarter)
 
 
 # --------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 from sqlalchemy import Integer, Numeric, String, Table, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from dashboard.calendar import quarter_label, quarter_of
 from dashboard.finance import cap_for_level, heading_key
 from dashboard.records import FOLLOW_UP, ONE_TO_ONE
 from dashboard.wording import listed
@@ -86,6 +87,8 @@ class ImportPlan:
     size_bytes: int
     kind: str = "unknown"
     contract_reference: str | None = None
+    reporting_quarter_end: date | None = None  # a quarterly return's reporting quarter (its last day)
+    return_contracts: list[str] = field(default_factory=list)  # the contracts a quarterly return's rows are for
     sheets: list[SheetPlan] = field(default_factory=list)
     ignored_sheets: list[str] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
@@ -283,6 +286,70 @@ def _labelled_contract(sheet: Sheet, above_row: int, known: Callable[[str], bool
         return cells.parse_text(found[1])
     except cells.CellError:
         return None
+
+
+REPORTING_QUARTER_LABELS = ("reporting quarter", "quarter ending", "period")
+
+
+def _reporting_quarter_cells(sheet: Sheet, above_row: int) -> list[tuple[int, str, Any]]:
+    """(Excel row, label as written, value) of each cell labelled ``Reporting quarter``, ``Quarter
+    ending`` or ``Period`` above the table, with the value in the cell to its right."""
+    found = []
+    for row_index, row in enumerate(sheet.rows[: max(above_row, 0)]):
+        for index, value in enumerate(row):
+            if isinstance(value, str) and cells.normalise_header(value) in REPORTING_QUARTER_LABELS:
+                right = _cell(row, index + 1)
+                if not cells.is_blank(right):
+                    found.append((row_index + 1, value.strip(), right))
+    return found
+
+
+def _reporting_quarter(context: _Context, places: list[tuple[Sheet, int]], option: str | None,
+                       plan: ImportPlan) -> date | None:
+    """The quarter a quarterly return reports on (its last day): from a labelled cell above the
+    tables or on another sheet, else the importer's quarter option (the command line's
+    ``--quarter``, the upload page's choice), else None: the return states no quarter.
+
+    A labelled cell that cannot be read is an error at the label's row and column; two labelled
+    cells that disagree are an error too. A quarter option the file's own cell overrules is
+    flagged, as a contract option the file overrules is."""
+    stated: list[tuple[date, str, int, str]] = []  # (quarter end, sheet, row, label)
+    for sheet, above_row in places:
+        for excel_row, label, value in _reporting_quarter_cells(sheet, above_row):
+            try:
+                end = cells.parse_reporting_quarter(value, sheet.date_1904)
+            except cells.CellError as error:
+                context.problem(sheet.name, excel_row, label, str(error))
+                continue
+            stated.append((end, sheet.name, excel_row, label))
+    ends = {end for end, *_ in stated}
+    if len(ends) > 1:
+        first_end, first_sheet, *_ = stated[0]
+        for end, sheet_name, excel_row, label in stated[1:]:
+            if end != first_end:
+                context.problem(sheet_name, excel_row, label,
+                                f"this says {quarter_text(end)} but sheet {first_sheet} says "
+                                f"{quarter_text(first_end)}: a return reports on one quarter")
+        return None
+    chosen = None
+    if option:
+        try:
+            chosen = cells.parse_reporting_quarter(option)
+        except cells.CellError as error:
+            context.problem("", None, "Reporting quarter", f"the reporting quarter chosen when importing: {error}")
+            return None
+    if ends:
+        (end,) = ends
+        if chosen is not None and chosen != end and plan.sheets:
+            plan.sheets[0].flags.append(f"The reporting quarter chosen when importing, {quarter_text(chosen)}, was "
+                                        f"not used: the file says {quarter_text(end)}")
+        return end
+    return chosen
+
+
+def quarter_text(end: date) -> str:
+    """A quarter as rules.md writes it, from its last day: 31/12/2023 -> '2023-24 Q3'."""
+    return quarter_label(*quarter_of(end))
 
 
 def _schema_by_name(name: str) -> SheetSchema | None | str:
@@ -532,8 +599,6 @@ def _validate_contracts(context: _Context, located: _Located, parsed, plan: Shee
         extension = values.get("extension_up_to")
         if extension and end and extension < end:
             context.problem(name, excel_row, located.headers["extension_up_to"], "the extension date is before the end date")
-        if values.get("kpi_target") is None:
-            values["kpi_target"] = 0.75
         if "reference" in values:
             context.file_contracts[values["reference"].lower()] = values
         plan.rows.append(RowPlan(excel_row, values))
@@ -916,10 +981,11 @@ def import_order(files: Sequence[tuple[str, bytes]]) -> list[int]:
 
 
 def plan_import(session: Session, file_name: str, data: bytes, contract_option: str | None = None,
-                refused_registers: Mapping[str, str] | None = None) -> ImportPlan:
+                refused_registers: Mapping[str, str] | None = None, quarter_option: str | None = None) -> ImportPlan:
     """Read and validate ``data``; work out every change. Writes nothing. ``refused_registers``:
     the contracts of registers refused earlier in the same batch, so that a file needing one
-    is told which file to fix, not that its contract is unknown."""
+    is told which file to fix, not that its contract is unknown. ``quarter_option``: the
+    reporting quarter of a return that states none (``--quarter``, the upload page's choice)."""
     file_name, contract_option = _storable(file_name), _storable(contract_option)
     plan = ImportPlan(file_name, hashlib.sha256(data).hexdigest(), len(data))
     context = _Context(session, file_name, contract_option, refused_registers)
@@ -976,6 +1042,13 @@ def plan_import(session: Session, file_name: str, data: bytes, contract_option: 
 
     kinds = {item.schema.workbook_kind if item.schema else schemas.PRICING_SCHEDULE for item in located}
     plan.kind = kinds.pop() if len(kinds) == 1 else "mixed"
+    returns = [(item.sheet, item.header_row) for item in located
+               if item.schema is not None and item.schema.workbook_kind == schemas.QUARTERLY_RETURN]
+    if returns:
+        places = returns + [(sheet, HEADER_SEARCH_ROWS) for sheet in other_sheets]
+        plan.reporting_quarter_end = _reporting_quarter(context, places, quarter_option, plan)
+        ids = {row.values.get("contract_id") for sheet in plan.sheets if sheet.kind in CUMULATIVE for row in sheet.rows}
+        plan.return_contracts = sorted(c.reference for c in context.contracts.values() if c.id in ids)
     # the import history names the file's contract: a chosen contract the rows did not take is not it
     plan.contract_reference = label or _only_contract(context, plan) or contract_option
     _flag_contract_option_not_used(context, plan)
@@ -1261,7 +1334,7 @@ def apply_plan(session: Session, plan: ImportPlan, imported_by: str) -> models.I
         file_name=plan.file_name[:260], sha256=plan.sha256, size_bytes=plan.size_bytes, imported_by=imported_by,
         imported_at=datetime.now(timezone.utc).replace(tzinfo=None), kind=plan.kind,
         contract_reference=(plan.contract_reference or None) and plan.contract_reference[:60], outcome="imported",
-        summary=summary_of(plan), **totals,
+        reporting_quarter_end=plan.reporting_quarter_end, summary=summary_of(plan), **totals,
     )
     session.add(record)
     session.flush()
@@ -1358,6 +1431,7 @@ def summary_of(plan: ImportPlan) -> dict[str, Any]:
         ],
         "ignored_sheets": plan.ignored_sheets,
         "flags": plan.flags[:500],
+        "return_contracts": plan.return_contracts,
     }
 
 
