@@ -22,7 +22,7 @@ import pandas as pd
 
 from dashboard import disclosure as disclosure_rules
 from dashboard import kpi as kpi_rules
-from dashboard import timeline_views
+from dashboard import status_grid, timeline_views
 from dashboard import timelines as timelines_rules
 from dashboard.calendar import financial_year_of, financial_years_between, fy_end, quarter_label, quarter_of
 from dashboard.coverage import (
@@ -1171,6 +1171,7 @@ class OverviewPage:
     spend_summary: str
     deadlines: pd.DataFrame
     overdue: str | None = None  # the milestones overdue, in words (None: none)
+    grid: list[status_grid.GridRow] = field(default_factory=list)  # where each contract stands, at a glance
 
 
 def overdue_sentence(milestones: Sequence, as_of: date) -> str | None:
@@ -1214,6 +1215,10 @@ def overview_page(
                    for row in finance_rows if row.overspent and spend_year and row.financial_year < spend_year]
         if earlier and not financial_year:  # flags are shown, never dropped: an earlier year's overspend stays
             spend_text += f" Still overspent from earlier years: {'; '.join(earlier)}."
+    deadlines = timeline_views.deadline_table(contracts, milestones, statuses, {la.code: la.name for la in las}, as_of,
+                                              invoice_lines=invoice_lines)
+    grid = status_grid.status_grid(contracts, displays, coverage, finance_rows, spend_year,
+                                   timeline_views.milestone_table(milestones, as_of), deadlines, as_of)
     return OverviewPage(
         kpis=displays,
         kpi_table=kpi_table(displays, titles=titles),
@@ -1224,7 +1229,7 @@ def overview_page(
         spend_year=spend_year,
         spend_summary=spend_text,
         # the Timelines page's deadlines, so both pages count the same ones
-        deadlines=timeline_views.deadline_table(contracts, milestones, statuses, {la.code: la.name for la in las}, as_of,
-                                                invoice_lines=invoice_lines),
+        deadlines=deadlines,
         overdue=overdue_sentence(milestones, as_of),
+        grid=grid,
     )

@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import views
+from dashboard import status_grid, views
 from dashboard.access import aggregate_only
 from dashboard.charts import kpis as kpi_charts
 from dashboard.timeline_views import deadline_sentence
@@ -20,7 +20,8 @@ from data_access.queries import home_tables
 from data_access.repositories import Scope
 from ui import context
 from ui.board_pack_button import board_pack_button
-from ui.components import chart, chart_with_table, data_table
+from ui.components import chart, chart_with_table, data_table, download_buttons
+from ui.status_grid import status_grid as grid_table
 from ui.filters import PARAMS, Filters
 
 
@@ -62,6 +63,11 @@ else:
     page = _page(data, url, scope, version, as_of, filters.financial_year, board, bool(filters.la),
                  bool(filters.region or filters.la))
     titles = {c.reference: c.title for c in data.contracts}
+
+    st.markdown(status_grid.grid_summary(page.grid))
+    grid_table(page.grid, f"Where each contract stands on {as_of:%d/%m/%Y}. Each status links to its page.",
+               {key: value for key, value in _link_params(filters, "").items() if key != "contract"})
+    download_buttons({"Status": status_grid.grid_frame(page.grid)}, "status_grid", key="overview_grid")
 
     st.header("KPIs: leaders more confident after support")
     if not page.kpis:

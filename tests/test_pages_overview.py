@@ -7,6 +7,7 @@ Expected figures come from the same records through the rules
 from __future__ import annotations
 
 import functools
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 from urllib.parse import parse_qs
@@ -259,3 +260,26 @@ def test_the_coverage_sentence_counts_every_combination_with_a_minimum(app, reco
     summary = next(m.value for m in at.markdown if "contract, year and support type combination" in m.value)
     assert summary.startswith(f"1 of the {with_minimum} contract, year and support type combinations with a "
                               f"minimum meets it; {running} is below it so far")
+
+
+@pytest.mark.parametrize("role", ["admin", "board"])
+def test_the_status_grid_comes_first_with_a_tag_in_words_for_every_question(open_page, records, role):
+    """"Which contracts are off track?" is answered before any other figure: one row per contract
+    in view, each of its six cells a status in words linking to its page."""
+    from dashboard.status_grid import COLUMNS
+
+    at = open_page(None, role, as_of="2024-03-15")
+    (grid,) = [element for element in at.get("html") if "io-grid" in element.proto.body]
+    html = grid.proto.body
+    rows = re.findall(r"<tr><th scope=\"row\">(.*?)</tr>", html)
+    assert sorted(re.match(r"[^<]+", row).group(0) for row in rows) == sorted(c.reference for c in records.contracts)
+    for row in rows:
+        tags = re.findall(r'<strong class="io-tag io-tag--(\w+)">([^<]+)</strong>', row)
+        assert len(tags) == len(COLUMNS) and all(text.strip() for _, text in tags)
+    # the answer first: the summary sentence and the grid come before the first header
+    body = [element for element in at.main if type(element).__name__ in ("Markdown", "Html", "Header")]
+    assert type(body[0]).__name__ == "Markdown" and "contract" in body[0].value
+    assert body.index(grid) < min(i for i, e in enumerate(body) if type(e).__name__ == "Header")
+    if role == "board":  # Con_10575 is one LA's (Sefton): its KPI figures are withheld from the Board
+        one_la = next(row for row in rows if row.startswith("Con_10575"))
+        assert "about one LA&#x27;s people [c]" in one_la and "%" not in one_la

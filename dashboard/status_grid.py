@@ -1,0 +1,199 @@
+"""Where each contract stands, at a glance: the Overview's status grid (and the Board pack's).
+
+One row per contract in view; one cell per question a Board member asks, each a status in
+words (a tag), a short detail and the page that explains it:
+
+- KPI 1 and KPI 2: the KPI's verdict against the contract's KPI target (met, below, cannot
+  tell yet), "No target" when the register sets none, "No data" with nobody eligible yet,
+  "Withheld" when the figures are about the people of one LA (Board views);
+- minimum LAs this year: the worst support type's LAs supported against the register's
+  minimum in the coverage year ("Not set" when the register has no minimum);
+- spend this year: "Overspent" when any heading's spend is above its allocation in the year,
+  else the heading with the largest share spent;
+- next deadline: "Overdue" when a milestone is overdue, "Due soon" within 30 days;
+- data currency: what the latest return covers (from ``dashboard.currency`` once it is known).
+
+Pure: the pages build the inputs with the same view functions their detail pages use, so the
+grid and the detail pages always agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from dashboard.coverage import SO_FAR
+from dashboard.finance import FinanceRow
+from dashboard.kpi import VERDICT_MET, VERDICT_NOT_MET, VERDICT_UNDETERMINED
+from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms
+from dashboard.wording import counted
+
+# GOV.UK tag colours; the words always say the status, the colour only repeats it
+GREEN, RED, YELLOW, GREY, BLUE = "green", "red", "yellow", "grey", "blue"
+
+KPI_1, KPI_2, MINIMUM_LAS, SPEND, DEADLINE, CURRENCY = (
+    "KPI 1", "KPI 2", "Minimum LAs this year", "Spend this year", "Next deadline", "Data currency")
+COLUMNS = (KPI_1, KPI_2, MINIMUM_LAS, SPEND, DEADLINE, CURRENCY)
+# the page that explains each column
+PAGES = {KPI_1: "kpis", KPI_2: "kpis", MINIMUM_LAS: "coverage", SPEND: "finance", DEADLINE: "timelines",
+         CURRENCY: "timelines"}
+SOON_DAYS = 30  # "due soon within 30 days" (docs: how figures are worked out, Contract timelines)
+
+MET, BELOW, CANNOT_TELL, NO_TARGET, NO_DATA, WITHHELD, NOT_SET = (
+    "Met", "Below", "Cannot tell yet", "No target", "No data", "Withheld", "Not set")
+BELOW_SO_FAR, NONE_DELIVERED, NO_PACKAGES = "Below so far", "None delivered", "No packages"
+OVERSPENT, WITHIN, NO_ALLOCATION = "Overspent", "Within allocation", "No allocation"
+OVERDUE, DUE_SOON, ON_TRACK, NOTHING_DUE = "Overdue", "Due soon", "On track", "Nothing due"
+UNKNOWN = "Unknown"
+RETURN_OVERDUE = "Return overdue"
+#: What each tag that means "look at this" says in the summary sentence, by column.
+OFF_TRACK = {
+    (KPI_1, BELOW): "KPI 1 below target", (KPI_2, BELOW): "KPI 2 below target",
+    (MINIMUM_LAS, BELOW): "too few LAs supported", (MINIMUM_LAS, BELOW_SO_FAR): "too few LAs supported so far",
+    (SPEND, OVERSPENT): "overspent", (DEADLINE, OVERDUE): "a milestone overdue",
+    (CURRENCY, RETURN_OVERDUE): "return overdue",
+}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One status: a tag in words, its colour, a short detail and the page that explains it."""
+
+    tag: str
+    colour: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class GridRow:
+    contract: str
+    title: str
+    cells: Mapping[str, Cell]
+
+
+_VERDICT_TAGS = {VERDICT_MET: (MET, GREEN), VERDICT_NOT_MET: (BELOW, RED),
+                 VERDICT_UNDETERMINED: (CANNOT_TELL, YELLOW)}
+
+
+def kpi_cell(display) -> Cell:
+    """A KPI's status from its display (``views.KpiDisplay``: texts already carry [u] and [c])."""
+    if display is None:
+        return Cell(NO_PACKAGES, GREY, "none of this type")
+    result = display.result
+    if display.suppressed:
+        return Cell(WITHHELD, GREY, "about one LA's people [c]")
+    if result.eligible == 0 or result.rate is None:
+        return Cell(NO_DATA, GREY, "nobody eligible yet")
+    detail = f"{display.rate} of {result.eligible}"
+    if result.target is None:
+        return Cell(NO_TARGET, GREY, f"{detail}; no KPI target in the contract register")
+    tag, colour = _VERDICT_TAGS.get(result.verdict, (NO_DATA, GREY))
+    return Cell(tag, colour, f"{detail} (target {round(result.target * 100):g} %)")
+
+
+def minimum_cell(coverage: pd.DataFrame, contract: ContractTerms) -> Cell:
+    """The worst support type of the coverage year against the register's minimum LAs a year
+    (coverage rows as ``views.coverage_frame`` gives them)."""
+    rows = coverage[coverage["Contract"] == contract.reference] if not coverage.empty else coverage
+    if contract.min_las_per_year is None:
+        return Cell(NOT_SET, GREY, "no minimum in the contract register")
+    if rows.empty:
+        return Cell(NONE_DELIVERED, GREY, "no package active in the year")
+    year = rows["Financial year"].iloc[0]
+    worst = rows.sort_values("LAs supported").iloc[0]
+    count, minimum = int(worst["LAs supported"]), int(contract.min_las_per_year)
+    kind = "" if len(rows) == 1 else f" ({str(worst['Support type']).lower()})"
+    detail = f"{count} of {minimum} in {year}{kind}"
+    against = str(worst["Against minimum"])
+    if against == "Meets":
+        return Cell(MET, GREEN, detail)
+    if against == "Below":
+        return Cell(BELOW, RED, detail)
+    if against == SO_FAR:
+        return Cell(BELOW_SO_FAR, YELLOW, detail + ", year not over")
+    return Cell(NOT_SET, GREY, against)
+
+
+def spend_cell(rows: Iterable[FinanceRow], contract: str, financial_year: str | None) -> Cell:
+    """Overspent when any heading of the year is over its allocation (funds cannot move between
+    headings), else the heading with the largest share of its allocation spent."""
+    year_rows = [row for row in rows if row.contract == contract and row.financial_year == financial_year]
+    if not year_rows:
+        return Cell(NO_ALLOCATION, GREY, f"nothing allocated or spent in {financial_year}" if financial_year
+                    else "no pricing schedule")
+    over = [row for row in year_rows if row.overspent]
+    if over:
+        worst = max(over, key=lambda row: -row.remaining)
+        more = f" and {len(over) - 1} more" if len(over) > 1 else ""
+        return Cell(OVERSPENT, RED, f"{worst.heading} over by £{-worst.remaining:,.0f}{more} in {financial_year}")
+    shares = [row for row in year_rows if row.percent_spent is not None]
+    if not shares:
+        return Cell(WITHIN, GREEN, f"nothing spent in {financial_year}")
+    top = max(shares, key=lambda row: row.percent_spent or 0.0)
+    return Cell(WITHIN, GREEN, f"highest: {top.heading} {round(top.percent_spent or 0):g} % spent in {financial_year}")
+
+
+def deadline_cell(milestones: pd.DataFrame, deadlines: pd.DataFrame, contract: str, as_of: date) -> Cell:
+    """Overdue milestones first (``timeline_views.milestone_table``), else the next deadline of the
+    contract (``timeline_views.deadline_table``)."""
+    overdue = milestones[(milestones["Contract"] == contract) & (milestones["Status"] == "Overdue")] \
+        if not milestones.empty else milestones
+    if not overdue.empty:
+        first = overdue.sort_values("Due").iloc[0]
+        more = f" and {len(overdue) - 1} more" if len(overdue) > 1 else ""
+        return Cell(OVERDUE, RED, f"{first['Milestone']} was due {first['Due']:%d/%m/%Y}{more}")
+    mine = deadlines[deadlines["Contract"] == contract] if not deadlines.empty else deadlines
+    if mine.empty:
+        return Cell(NOTHING_DUE, GREY, "nothing due in the next 60 days")
+    first = mine.sort_values("Due").iloc[0]
+    when = f"{first['Details']} on {first['Due']:%d/%m/%Y}"
+    if int(first["Days left"]) <= SOON_DAYS:
+        return Cell(DUE_SOON, YELLOW, when)
+    return Cell(ON_TRACK, BLUE, when)
+
+
+def status_grid(contracts: Sequence[ContractTerms], kpi_displays: Sequence, coverage: pd.DataFrame,
+                finance_rows: Sequence[FinanceRow], spend_year: str | None, milestones: pd.DataFrame,
+                deadlines: pd.DataFrame, as_of: date, currency: Mapping[str, Cell] | None = None) -> list[GridRow]:
+    """One row per contract in view, in the register's order."""
+    displays = {(display.result.contract, display.result.kpi): display for display in kpi_displays}
+    grid = []
+    for contract in contracts:
+        cells = {
+            KPI_1: kpi_cell(displays.get((contract.reference, ONE_TO_ONE))),
+            KPI_2: kpi_cell(displays.get((contract.reference, GROUP))),
+            MINIMUM_LAS: minimum_cell(coverage, contract),
+            SPEND: spend_cell(finance_rows, contract.reference, spend_year),
+            DEADLINE: deadline_cell(milestones, deadlines, contract.reference, as_of),
+            CURRENCY: (currency or {}).get(contract.reference, Cell(UNKNOWN, GREY, "no return states its quarter")),
+        }
+        grid.append(GridRow(contract.reference, contract.title, cells))
+    return grid
+
+
+def grid_frame(grid: Sequence[GridRow]) -> pd.DataFrame:
+    """The grid as a table (for downloads, the Board pack and screen readers): each cell "Tag: detail"."""
+    return pd.DataFrame(
+        [{"Contract": row.contract, **{column: f"{cell.tag}: {cell.detail}" if cell.detail else cell.tag
+                                        for column, cell in row.cells.items()}} for row in grid],
+        columns=["Contract", *COLUMNS],
+    )
+
+
+def grid_summary(grid: Sequence[GridRow]) -> str:
+    """One sentence answering "which contracts are off track?"."""
+    if not grid:
+        return "No contracts to show."
+    off = {}
+    for row in grid:
+        problems = [OFF_TRACK[column, cell.tag] for column, cell in row.cells.items() if (column, cell.tag) in OFF_TRACK]
+        if problems:
+            off[row.contract] = problems
+    if not off:
+        return "No contract is off track: none is below a target or minimum, overspent or overdue."
+    parts = [f"{contract} ({', '.join(problems)})" for contract, problems in off.items()]
+    return (f"{len(off)} of {counted(len(grid), 'contract')} {'needs' if len(off) == 1 else 'need'} attention: "
+            + "; ".join(parts) + ".")
