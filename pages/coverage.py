@@ -14,6 +14,7 @@ from dashboard.charts import coverage as charts
 from data_access.queries import hex_layout
 from data_access.repositories import Scope
 from ui import context
+from ui.filters import showing
 from ui.components import chart, chart_with_table, data_table
 
 
@@ -34,6 +35,7 @@ viewer, url, version, filters, scope, data, options = context.filtered_page()
 as_of = filters.as_of_date
 
 st.title("Coverage: local authorities supported")
+showing(filters, options.regions, options.las)
 st.caption(f"Figures as of {as_of:%d %B %Y}. An LA is supported in a financial year when a package of that "
            "type was active in it. See the Methodology page for the rules.")
 if not data.contracts:

@@ -13,7 +13,7 @@ from data_access.finance_sources import invoice_sources
 from data_access.repositories import Scope
 from ui import context
 from ui.components import chart, chart_with_table, data_table, download_buttons, empty_state
-from ui.filters import Filters, filter_sidebar
+from ui.filters import Filters, filter_sidebar, showing
 
 MONEY = st.column_config.NumberColumn(format="accounting")
 
@@ -66,6 +66,7 @@ filters = filter_sidebar([c.reference for c in data.contracts], years, data.regi
 as_of = filters.as_of_date
 
 st.title("Finance")
+showing(filters, data.regions, {}, narrowing=("contract", "fy", "as_of"))
 st.caption(
     f"Figures as of {as_of:%d %B %Y}: invoice lines dated after it do not count. Money in GBP, ex VAT. "
     "Funds cannot move between expenditure headings or years, so each heading is compared with its own "

@@ -14,6 +14,7 @@ from dashboard.disclosure import LOW_RELIABILITY, SUPPRESSED
 from dashboard.wording import counted
 from data_access.repositories import Scope
 from ui import context
+from ui.filters import showing
 from ui.components import chart, chart_with_table
 
 
@@ -30,6 +31,7 @@ board = aggregate_only(viewer)
 as_of = filters.as_of_date
 
 st.title("KPIs: leaders more confident after support")
+showing(filters, options.regions, options.las)
 st.caption(
     f"Figures as of {as_of:%d %B %Y}; packages ending in {views.fy_name(filters.financial_year)}. "
     "KPI 1 = one-to-one support, KPI 2 = group support. See the Methodology page for the rules."

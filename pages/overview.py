@@ -22,7 +22,7 @@ from ui import context
 from ui.board_pack_button import board_pack_button
 from ui.components import chart, chart_with_table, data_table, download_buttons
 from ui.status_grid import status_grid as grid_table
-from ui.filters import PARAMS, Filters
+from ui.filters import Filters, PARAMS, showing
 
 
 @st.cache_data(show_spinner="Working out the figures…", max_entries=64, ttl=600)
@@ -52,6 +52,7 @@ board = aggregate_only(viewer)
 as_of = filters.as_of_date
 
 st.title("Improvement Oversight")
+showing(filters, options.regions, options.las)
 st.caption(f"Figures as of {as_of:%d %B %Y}. Aggregate figures only: no personal data on this page. "
            "See the Methodology page for how each figure is worked out.")
 board_pack_button(context.engine(), as_of, viewer)

@@ -8,7 +8,7 @@ from dashboard import timeline_views as tv
 from dashboard.charts.timelines import gantt_chart
 from ui import context
 from ui.components import chart, chart_with_table, data_table, download_buttons, empty_state
-from ui.filters import Filters, filter_sidebar
+from ui.filters import Filters, filter_sidebar, showing
 
 
 viewer = context.page_viewer()
@@ -20,6 +20,7 @@ as_of = filters.as_of_date
 la_names = {la.code: la.name for la in data.las}
 
 st.title("Timelines")
+showing(filters, data.regions, {}, narrowing=("contract", "as_of"))
 st.caption(f"As of {as_of:%d %B %Y}. Milestone status is written in words and shown by shape: "
            "done (circle), due soon (triangle, within 30 days), overdue (cross), upcoming (diamond).")
 if not data.contracts:

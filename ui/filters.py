@@ -184,5 +184,39 @@ def filter_sidebar(
     return chosen
 
 
-def without(filters: Filters, **changes) -> Filters:
-    return replace(filters, **changes)
+_WIDGETS = {"contract": "filter_contract", "fy": "filter_fy", "region": "filter_region", "la": "filter_la",
+            "as_of": "filter_as_of"}
+
+
+def _clear(*keys: str) -> None:
+    """Take filters off (a "Showing" button's callback, run before the page is drawn again)."""
+    for key in keys:
+        st.session_state[_WIDGETS[key]] = date.today() if key == "as_of" else ALL
+        _store(key, "")
+
+
+def chosen_filters(filters: Filters, regions: dict[str, str], las: dict[str, str],
+                   narrowing: tuple[str, ...] = PARAMS) -> list[tuple[str, str]]:
+    """(parameter, "Name: value") of each filter that narrows the page (``narrowing``), as the
+    "Showing" line says them."""
+    values = {"contract": filters.contract, "fy": filters.financial_year,
+              "region": regions.get(filters.region or "", filters.region),
+              "la": las.get(filters.la or "", filters.la),
+              "as_of": f"{filters.as_of:%d/%m/%Y}" if filters.as_of else None}
+    return [(key, f"{FILTER_NAMES[key].capitalize()}: {value}") for key, value in values.items()
+            if value and key in narrowing]
+
+
+def showing(filters: Filters, regions: dict[str, str], las: dict[str, str], narrowing: tuple[str, ...] = PARAMS) -> None:
+    """The filters that narrow this page, above its figures, each with a button that takes it off,
+    and "Clear filters" (the MOJ filter pattern): a filter set on another page is never silent."""
+    chosen = chosen_filters(filters, regions, las, narrowing)
+    if not chosen:
+        return
+    row = st.container(horizontal=True, vertical_alignment="center", gap="small")
+    row.markdown("**Showing:**")
+    for key, text in chosen:
+        row.button(text, key=f"showing_{key}", icon=":material/close:", on_click=_clear, args=(key,),
+                   help=f"Remove this filter ({text})", type="tertiary")
+    if len(chosen) > 1:
+        row.button("Clear filters", key="showing_clear", on_click=_clear, args=tuple(key for key, _ in chosen))
