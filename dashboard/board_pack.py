@@ -55,8 +55,10 @@ from dashboard.records import (
     SurveyResponse,
     Unit,
 )
+from dashboard.changes import changes_frame, changes_summary, default_comparison_date
+from dashboard.status_grid import grid_frame, grid_summary
 from dashboard.summary import build_summary
-from dashboard.views import counted_units
+from dashboard.views import Disclosure, counted_units, overview_page
 
 KPI_NAMES = {"one_to_one": "KPI 1: one-to-one", "group": "KPI 2: group"}
 SUPPORT_NAMES = {"one_to_one": "One-to-one", "group": "Group"}
@@ -313,13 +315,25 @@ class _Writer:
         return row + 2
 
 
-def build_board_pack(data: OversightRecords, as_of: date, imports: Iterable[Mapping[str, Any]] = ()) -> bytes:
-    """The Board pack as .xlsx bytes (see module docstring)."""
+def build_board_pack(data: OversightRecords, as_of: date, imports: Iterable[Mapping[str, Any]] = (),
+                     compared_with: date | None = None) -> bytes:
+    """The Board pack as .xlsx bytes (see module docstring). ``compared_with``: the date the
+    Changes sheet compares with (default: 3 months before ``as_of``)."""
     summary = build_summary(as_of, data.contracts, data.units, data.responses, data.allocations,
                             data.invoice_lines, data.las)
     buffer = io.BytesIO()
     writer = _Writer(buffer)
     _cover(writer, as_of, imports)
+
+    grid = status_grid_of(data, as_of)
+    sheet = writer.sheet("Status", f"Where each contract stands on {as_of:%d %B %Y}", grid_summary(grid))
+    writer.table(sheet, 3, "Status of each contract", grid_frame(grid))
+
+    then = default_comparison_date(as_of, compared_with)
+    changes = changes_frame(summary_at(data, then), summary, withheld_kpis(data, then, as_of))
+    sheet = writer.sheet("Changes", f"What changed between {then:%d %B %Y} and {as_of:%d %B %Y}",
+                         changes_summary(changes, then, as_of))
+    writer.table(sheet, 3, "Headline figures on both dates", changes)
 
     kpis = kpi_frame(summary, one_la_kpis(counted_units(data.units, as_of, None)))
     sheet = writer.sheet("KPIs", f"KPIs as at {as_of:%d %B %Y}",
@@ -372,6 +386,25 @@ def build_board_pack(data: OversightRecords, as_of: date, imports: Iterable[Mapp
     return buffer.getvalue()
 
 
+def summary_at(data: OversightRecords, as_of: date) -> dict[str, Any]:
+    """The JSON summary of the records as of a date."""
+    return build_summary(as_of, data.contracts, data.units, data.responses, data.allocations, data.invoice_lines,
+                         data.las)
+
+
+def withheld_kpis(data: OversightRecords, *dates: date) -> frozenset[tuple[str, str]]:
+    """(contract, KPI) pairs about the people of one LA on any of ``dates``: withheld from the
+    Board on every date compared, so no difference between dates gives one away."""
+    return frozenset().union(*(one_la_kpis(counted_units(data.units, on, None)) for on in dates))
+
+
+def status_grid_of(data: OversightRecords, as_of: date) -> list:
+    """The Overview's status grid as the Board sees it (``views.overview_page``)."""
+    page = overview_page(data.contracts, data.units, data.responses, data.allocations, data.invoice_lines,
+                         data.milestones, data.las, as_of, None, Disclosure(aggregate_only=True), data.statuses)
+    return page.grid
+
+
 def _titled(chart, title: str):
     if chart is None:
         return None
@@ -388,7 +421,7 @@ def _cover(writer: _Writer, as_of: date, imports: Iterable[Mapping[str, Any]]) -
     sheet.write_string(4, 0, "Produced", writer.subtitle)
     sheet.write_datetime(4, 1, datetime.now().replace(microsecond=0), writer.formats["datetime"])
     sheet.write_string(5, 0, "Sheets", writer.subtitle)
-    sheet.write_string(5, 1, "KPIs, Coverage, Finance, Timelines")
+    sheet.write_string(5, 1, "Status, Changes, KPIs, Coverage, Finance, Timelines")
     sources = pd.DataFrame(
         [
             {"File": item.get("file_name"), "Kind": item.get("kind"), "Contract": item.get("contract") or "",
@@ -409,14 +442,17 @@ def _cover(writer: _Writer, as_of: date, imports: Iterable[Mapping[str, Any]]) -
 def write_board_pack_from_database(db_url: str | None, as_of: date, out_path: str | Path) -> Path:
     """Load every contract's records from the database and write the pack to ``out_path``."""
     from data_access import queries
+    from data_access.access import last_board_pack_date, record_board_pack
     from data_access.db import ready_engine
 
     engine = ready_engine(db_url)
     try:
         data = queries.load(engine)
         _, imports = queries.home_tables(engine)
+        last = last_board_pack_date(engine)
+        path = Path(out_path)
+        path.write_bytes(build_board_pack(data, as_of, imports, last))
+        record_board_pack(engine, "cli", as_of)
     finally:
         engine.dispose()
-    path = Path(out_path)
-    path.write_bytes(build_board_pack(data, as_of, imports))
     return path

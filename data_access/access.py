@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Engine, func, or_, select
@@ -256,6 +257,17 @@ def record_sign_in(engine: Engine, viewer: Viewer) -> None:
     """Audit a sign-in (call once per browser session)."""
     with Session(engine) as session, session.begin():
         audit.record_event(session, viewer, audit.SIGN_IN, {"role": viewer.role})
+
+
+def record_board_pack(engine: Engine, actor: Viewer | str, as_of: date) -> None:
+    """Audit a Board pack produced (its as-at date is where the next "what changed" starts)."""
+    with Session(engine) as session, session.begin():
+        audit.record_event(session, actor, audit.BOARD_PACK, {"as_of": as_of.isoformat()})
+
+
+def last_board_pack_date(engine: Engine) -> date | None:
+    with Session(engine) as session:
+        return audit.last_board_pack_date(session)
 
 
 # --- Uploads, import history and undo ---------------------------------------------------

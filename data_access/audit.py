@@ -12,6 +12,7 @@ what is recorded:
 | `export_personal_data` | everything held about a participant was exported |
 | `role_change` | a user was added, given a role or an assignment, or removed from one |
 | `erase` | a contract's personal data was erased after its retention period |
+| `board_pack` | a Board pack was produced (detail: its as-at date), so the next one can say what changed since |
 
 Append-only: this module offers ``record_event`` to add an event and
 ``audit_log`` to read events (administrators only). There is deliberately no
@@ -25,7 +26,7 @@ the change it records, or not at all.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import select
@@ -41,7 +42,8 @@ UNDO = "undo"
 EXPORT_PERSONAL_DATA = "export_personal_data"
 ROLE_CHANGE = "role_change"
 ERASE = "erase"
-ACTIONS = (SIGN_IN, IMPORT, IMPORT_REJECTED, UNDO, EXPORT_PERSONAL_DATA, ROLE_CHANGE, ERASE)
+BOARD_PACK = "board_pack"
+ACTIONS = (SIGN_IN, IMPORT, IMPORT_REJECTED, UNDO, EXPORT_PERSONAL_DATA, ROLE_CHANGE, ERASE, BOARD_PACK)
 
 
 def _now() -> datetime:
@@ -73,3 +75,14 @@ def audit_log(session: Session, viewer: Viewer, limit: int = 500, action: str | 
         {"id": event.id, "at": event.at, "actor": event.actor, "action": event.action, "detail": event.detail}
         for event in session.scalars(query)
     ]
+
+
+def last_board_pack_date(session: Session) -> date | None:
+    """The as-at date of the Board pack produced last (None: none yet), for "what changed since
+    the last Board"."""
+    event = session.scalars(select(models.AuditEvent).where(models.AuditEvent.action == BOARD_PACK)
+                            .order_by(models.AuditEvent.id.desc()).limit(1)).first()
+    try:
+        return date.fromisoformat(event.detail["as_of"]) if event is not None else None
+    except (KeyError, TypeError, ValueError):
+        return None

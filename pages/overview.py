@@ -12,10 +12,13 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import status_grid, views
+from dashboard import calendar, status_grid, views
+from dashboard.board_pack import summary_at, withheld_kpis
+from dashboard.changes import changes_frame, changes_summary, default_comparison_date
 from dashboard.access import aggregate_only
 from dashboard.charts import kpis as kpi_charts
 from dashboard.timeline_views import deadline_sentence
+from data_access.access import last_board_pack_date
 from data_access.queries import home_tables
 from data_access.repositories import Scope
 from ui import context
@@ -38,6 +41,18 @@ def _page(_data, url: str, scope: Scope, version: int, as_of: date, fy: str | No
 def _home_tables(url: str, version: int):
     """Contracts and the import history, per database and data version (an import changes both)."""
     return home_tables(context.engine())
+
+
+@st.cache_data(show_spinner="Comparing the figures…", max_entries=32, ttl=600)
+def _changes(_data, url: str, scope: Scope, version: int, then: date, now: date) -> pd.DataFrame:
+    """Each contract's headline figures on two dates, as the two dates' JSON gives them."""
+    return changes_frame(summary_at(_data, then), summary_at(_data, now), withheld_kpis(_data, then, now)
+                         if aggregate_only(st.session_state["viewer"]) else frozenset())
+
+
+def _comparison_default(as_of: date) -> date:
+    """Not cached: producing a Board pack changes it, and changes no data."""
+    return default_comparison_date(as_of, last_board_pack_date(context.engine()))
 
 
 def _link_params(filters: Filters, contract: str) -> dict[str, str]:
@@ -69,6 +84,16 @@ else:
     grid_table(page.grid, f"Where each contract stands on {as_of:%d/%m/%Y}. Each status links to its page.",
                {key: value for key, value in _link_params(filters, "").items() if key != "contract"})
     download_buttons({"Status": status_grid.grid_frame(page.grid)}, "status_grid", key="overview_grid")
+
+    st.header("What changed since the last Board")
+    compare = st.date_input(
+        "Compare with the figures as of", value=_comparison_default(as_of), format="DD/MM/YYYY",
+        min_value=calendar.EARLIEST, max_value=as_of, key="compare_with",
+        help="The date of the last Board pack produced, else 3 months earlier.")
+    changes = _changes(data, url, scope, version, compare, as_of)
+    st.markdown(changes_summary(changes, compare, as_of))
+    data_table(changes, "Each contract's headline figures then and now, with the change in words")
+    download_buttons({"Changes": changes}, "changes", key="overview_changes")
 
     st.header("KPIs: leaders more confident after support")
     if not page.kpis:

@@ -55,7 +55,7 @@ def table(sheet, subtitle: str) -> list[dict]:
 
 
 def test_sheets_and_cover(pack):
-    assert pack.sheetnames == ["Cover", "KPIs", "Coverage", "Finance", "Timelines"]
+    assert pack.sheetnames == ["Cover", "Status", "Changes", "KPIs", "Coverage", "Finance", "Timelines"]
     cover = pack["Cover"]
     assert cover["B4"].value.date() == AS_OF
     sources = table(cover, "Data sources (imported workbooks, newest first)")

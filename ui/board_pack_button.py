@@ -16,6 +16,7 @@ import streamlit as st
 from dashboard.access import Viewer, visible_contracts
 from dashboard.board_pack import build_board_pack
 from data_access import queries
+from data_access.access import last_board_pack_date, record_board_pack
 from data_access.repositories import EVERYTHING, Scope
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -27,7 +28,9 @@ def board_pack_bytes(engine, as_of: date, viewer: Viewer | None = None) -> bytes
     scope = EVERYTHING if allowed is None else Scope(contracts=allowed)
     data = queries.load(engine, scope)
     _, imports = queries.home_tables(engine)
-    return build_board_pack(data, as_of, imports)
+    pack = build_board_pack(data, as_of, imports, last_board_pack_date(engine))
+    record_board_pack(engine, viewer if viewer is not None else "local", as_of)
+    return pack
 
 
 def board_pack_button(engine, as_of: date, viewer: Viewer | None = None, key: str = "board_pack") -> None:

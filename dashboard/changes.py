@@ -1,0 +1,130 @@
+"""What changed since the last Board: each contract's headline figures on two dates, side by side.
+
+Built from two summaries (``dashboard.summary.build_summary``, the JSON of ``python -m dashboard
+kpis --json``) for the two as-of dates, so the changes view, its Board pack sheet and the two
+dates' JSON always give the same numbers:
+
+- each KPI's rate (whole percentages, as everywhere) and how many people are eligible;
+- LAs supported in the later date's financial year, per support type;
+- spend to date (every financial year) and the headings overspent.
+
+A KPI whose figures are about the people of one LA is withheld from the Board on both dates
+(``[c]``), as on the Board's other views.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+import pandas as pd
+
+from dashboard.calendar import add_months, financial_year_of
+from dashboard.disclosure import SUPPRESSED
+from dashboard.kpi import percent
+from dashboard.wording import counted
+
+KPI_LABELS = {"one_to_one": "KPI 1", "group": "KPI 2"}
+SUPPORT_LABELS = {"one_to_one": "one-to-one", "group": "group"}
+COLUMNS = ["Contract", "Figure", "Then", "Now", "Change"]
+MONTHS_BACK = 3  # with no Board pack produced yet, compare with 3 months earlier
+
+
+def default_comparison_date(as_of: date, last_board_pack: date | None) -> date:
+    """The date of the last Board pack produced (before ``as_of``), else 3 months earlier."""
+    if last_board_pack is not None and last_board_pack < as_of:
+        return last_board_pack
+    return add_months(as_of, -MONTHS_BACK)
+
+
+def _figures(summary: Mapping[str, Any], year: str) -> dict[str, dict[str, Any]]:
+    """Contract -> figure name -> value (a number, or None when there is none)."""
+    figures: dict[str, dict[str, Any]] = defaultdict(dict)
+    for item in summary["kpis"]:
+        label = KPI_LABELS.get(item["kpi"], item["kpi"])
+        figures[item["contract"]][f"{label} rate"] = item["rate"]
+        figures[item["contract"]][f"{label} eligible"] = item["eligible"]
+    for item in summary["coverage"]:
+        if item["financial_year"] == year:
+            kind = SUPPORT_LABELS.get(item["support_type"], item["support_type"])
+            figures[item["contract"]][f"LAs supported in {year} ({kind})"] = item["las_supported"]
+    spent: dict[str, float] = defaultdict(float)
+    overspent: dict[str, int] = defaultdict(int)
+    for item in summary["finance"]:
+        spent[item["contract"]] += item["spent"]
+        overspent[item["contract"]] += int(item["remaining"] < 0)
+    for contract in spent:
+        figures[contract]["Spent to date (£)"] = round(spent[contract], 2)
+        figures[contract]["Headings overspent"] = overspent[contract]
+    return figures
+
+
+def _shown(name: str, value: Any, withheld: bool) -> str:
+    if withheld:
+        return SUPPRESSED
+    if value is None:
+        return "no data" if name.endswith("rate") else "none"
+    if name.endswith("rate"):
+        return f"{percent(value)} %"
+    if name.endswith("(£)"):
+        return f"£{value:,.2f}"
+    return f"{value:,}"
+
+
+def _change(name: str, then: Any, now: Any, withheld: bool) -> str:
+    if withheld:
+        return SUPPRESSED
+    if then is None and now is None:
+        return "no change"
+    if then is None:
+        return "new"
+    if now is None:
+        return "no longer reported"
+    if name.endswith("rate"):
+        points = int(percent(now)) - int(percent(then))
+        return "no change" if points == 0 else f"{'up' if points > 0 else 'down'} {counted(abs(points), 'point')}"
+    difference = now - then
+    if not difference:
+        return "no change"
+    amount = f"£{abs(difference):,.2f}" if name.endswith("(£)") else f"{abs(difference):,}"
+    return f"{'up' if difference > 0 else 'down'} {amount}"
+
+
+def changes_frame(then: Mapping[str, Any], now: Mapping[str, Any],
+                  withheld: frozenset[tuple[str, str]] = frozenset()) -> pd.DataFrame:
+    """Each contract's headline figures on the two summaries' dates (``then`` earlier), with the
+    change in words. ``withheld``: (contract, KPI) pairs about the people of one LA, shown ``[c]``."""
+    year = financial_year_of(date.fromisoformat(now["as_of"]))
+    before, after = _figures(then, year), _figures(now, year)
+    hidden = {(contract, KPI_LABELS.get(kpi, kpi)) for contract, kpi in withheld}
+    rows = []
+    for contract in sorted(set(before) | set(after)):
+        names = list(dict.fromkeys([*after.get(contract, {}), *before.get(contract, {})]))
+        for name in sorted(names, key=_order):
+            was, is_ = before.get(contract, {}).get(name), after.get(contract, {}).get(name)
+            secret = name.startswith("KPI") and (contract, " ".join(name.split()[:2])) in hidden
+            rows.append({"Contract": contract, "Figure": name, "Then": _shown(name, was, secret),
+                         "Now": _shown(name, is_, secret), "Change": _change(name, was, is_, secret)})
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _order(name: str) -> tuple[int, bool, str]:
+    """KPI 1, KPI 2 (each rate before its count), coverage, then spend."""
+    position = next((at for at, start in enumerate(("KPI 1", "KPI 2", "LAs supported", "Spent", "Headings"))
+                     if name.startswith(start)), 9)
+    return position, not name.endswith("rate"), name
+
+
+def changes_summary(frame: pd.DataFrame, then: date, now: date) -> str:
+    """One sentence: how many figures moved, and which KPI rates went down."""
+    if frame.empty:
+        return f"No figures to compare between {then:%d/%m/%Y} and {now:%d/%m/%Y}."
+    moved = frame[~frame["Change"].isin(["no change", SUPPRESSED])]
+    falling = frame[frame["Figure"].str.endswith("rate") & frame["Change"].str.startswith("down")]
+    text = f"Between {then:%d/%m/%Y} and {now:%d/%m/%Y}, {len(moved)} of {counted(len(frame), 'figure')} changed."
+    if not falling.empty:
+        text += " KPI rates down: " + "; ".join(f"{row.Contract} {row.Figure.removesuffix(' rate')} ({row.Change})"
+                                                for row in falling.itertuples()) + "."
+    return text
