@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from numbers import Real
 from pathlib import Path
@@ -252,9 +253,42 @@ def coverage_chart(frame: pd.DataFrame):
 # -------------------------------------------------------------------------- writer
 
 
+@dataclass(frozen=True)
+class PackTable:
+    subtitle: str
+    frame: pd.DataFrame
+    formats: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class PackImage:
+    png: bytes
+    name: str
+
+
+@dataclass(frozen=True)
+class PackText:
+    lines: tuple[str, ...]
+    heading: str = ""
+
+
+@dataclass
+class PackSection:
+    """One sheet of the pack as written: the PDF pack draws the same sections from it."""
+
+    name: str
+    title: str
+    note: str
+    blocks: list[PackTable | PackImage | PackText] = field(default_factory=list)
+
+
 class _Writer:
+    """Writes the workbook, and keeps what each sheet holds (``sections``) for the PDF."""
+
     def __init__(self, buffer: io.BytesIO):
         import xlsxwriter
+
+        self.sections: list[PackSection] = []
 
         self.book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
                                                  "strings_to_urls": False})
@@ -272,6 +306,7 @@ class _Writer:
         }
 
     def sheet(self, name: str, title: str, note: str):
+        self.sections.append(PackSection(name, title, note))
         sheet = self.book.add_worksheet(name)
         sheet.write_string(0, 0, title, self.title)
         sheet.write_string(1, 0, note)
@@ -280,6 +315,7 @@ class _Writer:
     def table(self, sheet, row: int, subtitle: str, frame: pd.DataFrame, formats: Mapping[str, str] = ()) -> int:
         """Write a subtitle, a header and the rows from ``row``; returns the next free row."""
         formats = dict(formats)
+        self.sections[-1].blocks.append(PackTable(subtitle, frame, formats))
         sheet.write_string(row, 0, subtitle, self.subtitle)
         row += 1
         for column, name in enumerate(frame.columns):
@@ -307,9 +343,20 @@ class _Writer:
         else:
             sheet.write_string(row, column, str(value))
 
+    def lines(self, sheet, row: int, heading: str, lines: Sequence[str]) -> int:
+        """A heading and lines of text from ``row`` (heading skipped when blank); the next free row."""
+        self.sections[-1].blocks.append(PackText(tuple(lines), heading))
+        if heading:
+            sheet.write_string(row, 0, heading, self.subtitle)
+            row += 1
+        for offset, line in enumerate(lines):
+            sheet.write_string(row + offset, 0, line)
+        return row + len(lines) + 1
+
     def image(self, sheet, row: int, png: bytes | None, name: str) -> int:
         if png is None:
             return row
+        self.sections[-1].blocks.append(PackImage(png, name))
         sheet.insert_image(row, 0, f"{name}.png", {"image_data": io.BytesIO(png), "x_scale": 0.67,
                                                     "y_scale": 0.67, "object_position": 1})
         return row + 2
@@ -319,6 +366,12 @@ def build_board_pack(data: OversightRecords, as_of: date, imports: Iterable[Mapp
                      compared_with: date | None = None) -> bytes:
     """The Board pack as .xlsx bytes (see module docstring). ``compared_with``: the date the
     Changes sheet compares with (default: 3 months before ``as_of``)."""
+    return board_pack_sections(data, as_of, imports, compared_with)[0]
+
+
+def board_pack_sections(data: OversightRecords, as_of: date, imports: Iterable[Mapping[str, Any]] = (),
+                        compared_with: date | None = None) -> tuple[bytes, list[PackSection]]:
+    """The Board pack as .xlsx bytes, and what each of its sheets holds (for the PDF pack)."""
     summary = build_summary(as_of, data.contracts, data.units, data.responses, data.allocations,
                             data.invoice_lines, data.las)
     buffer = io.BytesIO()
@@ -383,7 +436,7 @@ def build_board_pack(data: OversightRecords, as_of: date, imports: Iterable[Mapp
     writer.image(sheet, row, _png(gantt_chart(contracts, milestones, as_of)), "timelines")
 
     writer.book.close()
-    return buffer.getvalue()
+    return buffer.getvalue(), writer.sections
 
 
 def summary_at(data: OversightRecords, as_of: date) -> dict[str, Any]:
@@ -430,17 +483,18 @@ def _cover(writer: _Writer, as_of: date, imports: Iterable[Mapping[str, Any]]) -
         ],
         columns=["File", "Kind", "Contract", "Imported at"],
     )
+    writer.sections[-1].blocks.append(PackText((f"Figures as at {as_of:%d/%m/%Y}",
+                                                f"Produced {datetime.now():%d/%m/%Y %H:%M}",
+                                                "Sheets: Status, Changes, KPIs, Coverage, Finance, Timelines")))
     row = writer.table(sheet, 7, "Data sources (imported workbooks, newest first)", sources)
-    sheet.write_string(row, 0, "Reference data: LA list and boundary changes (ONS / DfE), Ofsted ILACS "
-                               "outcomes 2018-2025.")
-    row += 2
-    sheet.write_string(row, 0, "Caveats", writer.subtitle)
-    for offset, caveat in enumerate(CAVEATS, start=1):
-        sheet.write_string(row + offset, 0, f"- {caveat}")
+    row = writer.lines(sheet, row, "", ["Reference data: LA list and boundary changes (ONS / DfE), Ofsted ILACS "
+                                        "outcomes 2018-2025."])
+    writer.lines(sheet, row, "Caveats", [f"- {caveat}" for caveat in CAVEATS])
 
 
 def write_board_pack_from_database(db_url: str | None, as_of: date, out_path: str | Path) -> Path:
-    """Load every contract's records from the database and write the pack to ``out_path``."""
+    """Load every contract's records from the database and write the pack to ``out_path``: a PDF
+    when its name ends in .pdf, else the Excel workbook."""
     from data_access import queries
     from data_access.access import last_board_pack_date, record_board_pack
     from data_access.db import ready_engine
@@ -449,9 +503,14 @@ def write_board_pack_from_database(db_url: str | None, as_of: date, out_path: st
     try:
         data = queries.load(engine)
         _, imports = queries.home_tables(engine)
-        last = last_board_pack_date(engine)
+        workbook, sections = board_pack_sections(data, as_of, imports, last_board_pack_date(engine))
         path = Path(out_path)
-        path.write_bytes(build_board_pack(data, as_of, imports, last))
+        if path.suffix.lower() == ".pdf":
+            from dashboard.board_pack_pdf import board_pack_pdf
+
+            path.write_bytes(board_pack_pdf(sections))
+        else:
+            path.write_bytes(workbook)
         record_board_pack(engine, "cli", as_of)
     finally:
         engine.dispose()

@@ -1,7 +1,7 @@
 """``python -m dashboard``: the dashboard's figures without a browser.
 
     python -m dashboard kpis --json [--as-of YYYY-MM-DD] [--contract REF] [--db URL]
-    python -m dashboard board-pack [--as-of YYYY-MM-DD] --out FILE.xlsx [--db URL]
+    python -m dashboard board-pack [--as-of YYYY-MM-DD] --out FILE.xlsx|FILE.pdf [--db URL]
 
 Exit codes: 0 done; 2 bad command line (an unknown ``--contract`` too) or unreadable database.
 """
@@ -44,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     kpis.add_argument("--db", help="SQLAlchemy database URL")
     pack = commands.add_parser("board-pack", help="the Board pack workbook as at a date")
     pack.add_argument("--as-of", type=_as_of, default=None, help="date of the figures (default: today)")
-    pack.add_argument("--out", required=True, help="the .xlsx file to write")
+    pack.add_argument("--out", required=True, help="the file to write: .xlsx (Excel) or .pdf")
     pack.add_argument("--db", help="SQLAlchemy database URL")
     return parser
 
