@@ -59,7 +59,6 @@ from dashboard.wording import counted
 SUPPORT_TYPE_NAMES = {ONE_TO_ONE: "One-to-one", GROUP: "Group"}
 KPI_NAMES = {ONE_TO_ONE: "KPI 1 (one-to-one)", GROUP: "KPI 2 (group)"}
 STATUS_NAMES = STATUS_LABELS  # one wording per status, shared with the charts
-DEFAULT_MINIMUM_LAS = 15
 CHASE_WITHIN_DAYS = 30
 DEADLINE_DAYS = timeline_views.DEADLINE_DAYS
 HEX_MAP_YEAR = "2023-24"  # the hex map's LA geography (2023)
@@ -69,7 +68,6 @@ SUPPORT_BOTH = "One-to-one and group"
 SUPPORT_ONE = "One-to-one only"
 SUPPORT_GROUP = "Group only"
 SUPPORT_NONE = "No support"
-SUPPORT_CATEGORIES = (SUPPORT_BOTH, SUPPORT_ONE, SUPPORT_GROUP, SUPPORT_NONE)
 SUPPORT_MARKS = {SUPPORT_BOTH: "1+G", SUPPORT_ONE: "1", SUPPORT_GROUP: "G", SUPPORT_NONE: ""}
 
 

@@ -15,9 +15,9 @@ from typing import Any
 import orjson
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect, select
+from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from data_access.settings import load_settings
 
@@ -103,10 +103,6 @@ def ensure_database(engine: Engine) -> None:
         raise DatabaseUnavailable(f"cannot open the database {engine.url.render_as_string()}: {_first_line(error)}") from error
 
 
-def has_schema(engine: Engine) -> bool:
-    return inspect(engine).has_table("alembic_version")
-
-
 @lru_cache(maxsize=8)
 def ready_engine(url: str | None = None) -> Engine:
     """A migrated engine with reference data.
@@ -128,10 +124,6 @@ def shown_url(url: str | None) -> str:
         return make_url(url or load_settings().database_url).render_as_string(hide_password=True)
     except Exception:  # noqa: BLE001 - not a URL at all
         return repr(url)
-
-
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
 
 
 def _first_line(error: BaseException) -> str:

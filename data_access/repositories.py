@@ -8,8 +8,7 @@ the caller owns, pushes filtering to the database, and returns records from
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 from typing import Any, Iterable, Sequence
 
 from sqlalchemy import Row, func, select
@@ -299,11 +298,3 @@ def finance_flags_for_lines(session: Session, lines: list[dict[str, Any]],
             if (a.contract.lower(), heading_key(a.heading), a.financial_year) not in replaced]
     flags = finance_flags(terms, kept + revised, candidates, date.max)
     return [f"{flag.contract}: {flag.message}" for flag in flags]
-
-
-def latest_import_time(session: Session) -> datetime | None:
-    return session.scalar(select(func.max(models.ImportRecord.imported_at)).where(models.ImportRecord.outcome == "imported"))
-
-
-def to_float(value: Decimal | None) -> float | None:
-    return float(value) if value is not None else None

@@ -25,7 +25,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Numeric, delete, func, insert, select, update
+from sqlalchemy import Date, DateTime, Numeric, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from dashboard.access import ADMIN, Viewer, may_upload
@@ -285,7 +285,3 @@ def undo_import(session: Session, import_id: int, actor: Viewer) -> UndoResult:
     })
     session.flush()
     return UndoResult(import_id, deleted, restored)
-
-
-def undone_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(models.ImportRecord).where(models.ImportRecord.outcome == UNDONE))
