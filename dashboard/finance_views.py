@@ -23,9 +23,11 @@ from dashboard.finance import (
     AMOUNT_MISMATCH,
     EXECUTIVE_LEVEL,
     LATE_INVOICE,
-    OVERHEADS_ABOVE_15PCT,
+    DAY_RATE_ABOVE_CAP,
+    EXPENSES_ON_INCLUSIVE_RATE,
+    OVERHEADS_ABOVE_CAP,
     OVERSPEND,
-    RATE_ABOVE_CAP,
+    SPEND_ABOVE_VALUE,
     ZERO,
     FinanceFlag,
     FinanceRow,
@@ -44,11 +46,13 @@ from dashboard.summary import money
 from dashboard.wording import counted
 
 FLAG_LABELS = {
-    RATE_ABOVE_CAP: "Day rate above cap",
+    DAY_RATE_ABOVE_CAP: "Day rate above cap",
     AMOUNT_MISMATCH: "Amount differs from days x day rate",
-    OVERHEADS_ABOVE_15PCT: "Overheads above 15 %",
+    OVERHEADS_ABOVE_CAP: "Overheads above the contract's cap",
     LATE_INVOICE: "Invoice more than 30 days late",
     OVERSPEND: "Spend above allocation",
+    EXPENSES_ON_INCLUSIVE_RATE: "Expenses billed although rates include them",
+    SPEND_ABOVE_VALUE: "Spend above the contract value",
 }
 NO_CAP = "No cap"
 
@@ -418,7 +422,7 @@ def _flag_lines(flag: FinanceFlag, invoices: dict[tuple[str, str], list[InvoiceL
     same_invoice = invoices.get((flag.contract, flag.invoice_ref), [])
     if flag.line is not None:
         return [line for line in same_invoice if line.line == flag.line]
-    if flag.kind == OVERHEADS_ABOVE_15PCT:
+    if flag.kind == OVERHEADS_ABOVE_CAP:
         return [line for line in same_invoice if is_overheads(line)]
     if flag.kind == LATE_INVOICE:
         return [line for line in same_invoice if parse_financial_year(line.financial_year) == flag.financial_year]

@@ -53,13 +53,14 @@ from dashboard.kpi import (
 )
 from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, LAStatus, LocalAuthority, Unit
 from dashboard.registry import entry, verdict_id
+from dashboard.terms import NOT_SET
 from dashboard.charts import STATUS_LABELS
 from dashboard.wording import counted
 
 SUPPORT_TYPE_NAMES = {ONE_TO_ONE: "One-to-one", GROUP: "Group"}
 KPI_NAMES = {ONE_TO_ONE: "KPI 1 (one-to-one)", GROUP: "KPI 2 (group)"}
 STATUS_NAMES = STATUS_LABELS  # one wording per status, shared with the charts
-DEFAULT_MINIMUM_LAS = 15
+NO_MINIMUM = f"No minimum ({NOT_SET})"
 CHASE_WITHIN_DAYS = 30
 DEADLINE_DAYS = timeline_views.DEADLINE_DAYS
 HEX_MAP_YEAR = "2023-24"  # the hex map's LA geography (2023)
@@ -324,7 +325,7 @@ def kpi_table(displays: Sequence[KpiDisplay], group_title: str | None = None,
             "Eligible": d.eligible,
             "Rate": d.rate,
             "95 % interval": d.interval,
-            "Target": f"{round(r.target * 100, 1):g} %",
+            "Target": NOT_SET if r.target is None else kpi_rules.target_text(r.target),
             "Against target": d.verdict,
         })
         rows.append(row)
@@ -345,7 +346,7 @@ def rate_chart_frame(displays: Sequence[KpiDisplay], y_of) -> pd.DataFrame:
             "Rate (%)": round(d.result.rate * 100, 1),
             "Low (%)": round(d.result.ci_low * 100, 1),
             "High (%)": round(d.result.ci_high * 100, 1),
-            "Target (%)": round(d.result.target * 100, 1),
+            "Target (%)": None if d.result.target is None else round(d.result.target * 100, 1),
             "Met": d.result.met,
             "Eligible": d.result.eligible,
             "Against target": d.verdict,
@@ -777,7 +778,7 @@ def coverage_frame(contracts: Sequence[ContractTerms], units: Sequence[Unit], as
         rows.append({
             "Contract": reference, "Financial year": year, "Support type": SUPPORT_TYPE_NAMES.get(kind, kind),
             "LAs supported": supported, "Minimum": minimum,
-            "Against minimum": "No minimum" if minimum is None else AREA_ONLY if area_only else (
+            "Against minimum": NO_MINIMUM if minimum is None else AREA_ONLY if area_only else (
                 "Meets" if supported >= minimum else SO_FAR if fy_end(year) > as_of else "Below"),
         })
     frame = pd.DataFrame(rows, columns=["Contract", "Financial year", "Support type", "LAs supported", "Minimum",
@@ -791,7 +792,7 @@ def coverage_sentence(row: dict) -> str:
     count = row["LAs supported"]
     text = f"{row['Contract']} {row['Support type'].lower()}: {count} {'LA' if count == 1 else 'LAs'} supported in {row['Financial year']}"
     if minimum is None or pd.isna(minimum):
-        return text + " (the contract sets no minimum)"
+        return text + f" (minimum LAs per year {NOT_SET})"
     if row["Against minimum"] == AREA_ONLY:
         return text + f" in the region or LA chosen (its minimum of {int(minimum)} is for the whole contract)"
     if row["Against minimum"] == SO_FAR:
