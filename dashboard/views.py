@@ -51,11 +51,11 @@ from dashboard.kpi import (
     targets_from_contracts,
     unit_outcomes,
 )
-from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, LAStatus, LocalAuthority, Unit
+from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, LAStatus, LocalAuthority, ReturnImport, Unit
 from dashboard.registry import entry, verdict_id
 from dashboard.terms import NOT_SET
 from dashboard.charts import STATUS_LABELS
-from dashboard.wording import counted
+from dashboard.wording import counted, listed
 
 SUPPORT_TYPE_NAMES = {ONE_TO_ONE: "One-to-one", GROUP: "Group"}
 KPI_NAMES = {ONE_TO_ONE: "KPI 1 (one-to-one)", GROUP: "KPI 2 (group)"}
@@ -481,6 +481,7 @@ def _rates_summary(displays: Sequence[KpiDisplay], financial_year: str | None) -
     met = sum(1 for d in shown if d.result.verdict == kpi_rules.VERDICT_MET)
     below = sum(1 for d in shown if d.result.verdict == kpi_rules.VERDICT_NOT_MET)
     unsure = sum(1 for d in shown if d.result.verdict == kpi_rules.VERDICT_UNDETERMINED)
+    no_target = sum(1 for d in shown if d.result.verdict == kpi_rules.VERDICT_NO_TARGET)
     hidden = len(displays) - len(shown)
     figures = "KPI figure" if len(displays) == 1 else "KPI figures"
     ending = f"(packages ending in {fy_name(financial_year)})"
@@ -491,6 +492,7 @@ def _rates_summary(displays: Sequence[KpiDisplay], financial_year: str | None) -
     text = (
         f"Of {len(displays)} {figures} {ending} on the chart: meeting the "
         f"target {met}, below it {below}, cannot yet tell {unsure}"
+        + (f", no target ({NOT_SET}) {no_target}" if no_target else "")
     )
     if hidden:
         text += (f"; {hidden} {'is' if hidden == 1 else 'are'} not charted: "
@@ -1086,15 +1088,19 @@ def short_packages_section(units: Sequence[Unit], contracts: Sequence[ContractTe
         for f in flags
     ], columns=["Contract", "Package ID", "Local authority", "Days delivered", "Minimum package days", "Flag"])
     checked = sorted(c.reference for c in contracts if c.min_package_days is not None)
+    unset = sorted(c.reference for c in contracts if c.min_package_days is None
+                   and any(u.contract == c.reference and u.support_type == ONE_TO_ONE for u in units))
+    not_set = (f" Minimum package days {NOT_SET} for {listed(unset)}: "
+               f"{'its' if len(unset) == 1 else 'their'} packages are not checked." if unset else "")
     one_la = disclosure_rules.one_la_contracts(units) if aggregate else frozenset()
     withheld = [reference for reference in checked if reference in one_la]
     checked = [reference for reference in checked if reference not in one_la]
     note = (f" {', '.join(withheld)}: not shown, its packages here are all in one local authority."
-            if withheld else "")
+            if withheld else "") + not_set
     if not checked:
         empty = table.iloc[0:0]
-        return Section(empty, empty, ("No contract in scope sets a minimum package length." if not withheld
-                                      else note.strip()))
+        return Section(empty, empty, ((f"No contract in scope sets a minimum package length (minimum package days "
+                                       f"{NOT_SET}).") if not withheld else note.strip()))
     if aggregate:  # the Board: how many per contract, not which package in which LA
         table = table[table["Contract"].isin(checked)]
         table = (table.groupby(["Contract", "Flag"]).size().reset_index(name="Packages")
@@ -1188,7 +1194,7 @@ def overdue_sentence(milestones: Sequence, as_of: date) -> str | None:
 def overview_page(
     contracts: Sequence[ContractTerms], units: Sequence[Unit], responses, allocations, invoice_lines, milestones,
     las: Sequence[LocalAuthority], as_of: date, financial_year: str | None, disclosure: Disclosure,
-    statuses: Sequence[LAStatus] = (), area_only: bool = False,
+    statuses: Sequence[LAStatus] = (), area_only: bool = False, returns: Sequence[ReturnImport] = (),
 ) -> OverviewPage:
     disclosure = disclosure.of_units(counted_units(units, as_of, financial_year))
     results = sorted(kpi_results(kpi_outcomes(units, responses, as_of, financial_year), contracts), key=_kpi_order)
@@ -1226,6 +1232,6 @@ def overview_page(
         spend_summary=spend_text,
         # the Timelines page's deadlines, so both pages count the same ones
         deadlines=timeline_views.deadline_table(contracts, milestones, statuses, {la.code: la.name for la in las}, as_of,
-                                                invoice_lines=invoice_lines),
+                                                invoice_lines=invoice_lines, returns=returns),
         overdue=overdue_sentence(milestones, as_of),
     )
