@@ -45,6 +45,11 @@ SMALL_STATUS_COUNTS = (
     f"is shown as {SUPPRESSED}, and so is every other count of its row, zeros included."
 )
 NOT_PERSONAL = "Not about people: shown in full to every role."
+TERMS_INTRODUCTION = (
+    "Every number that belongs to a contract comes from its row of the contract register, never from a default "
+    f"in the dashboard. A term the register leaves blank does not apply to that contract: nothing is flagged or "
+    f"judged against it, and the pages say it is '{terms.NOT_SET}'. The terms and what each is used for:"
+)
 KPI_WORDING = (
     '"75% of corporate and political leaders ... receiving one-to-one support [KPI 1] / of '
     "individuals working in political groups ... receiving support [KPI 2], feel more confident "
