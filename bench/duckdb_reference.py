@@ -46,7 +46,9 @@ WILSON_Z = 1.959964
 _EXPORTS = {
     "src_contracts": """
         SELECT id, reference, kpi_target, min_las_per_year, CAST(day_rate_cap AS VARCHAR(30)) AS day_rate_cap,
-               CAST(executive_day_rate_cap AS VARCHAR(30)) AS executive_day_rate_cap
+               CAST(executive_day_rate_cap AS VARCHAR(30)) AS executive_day_rate_cap,
+               CAST(overheads_cap AS VARCHAR(30)) AS overheads_cap, CAST(value AS VARCHAR(30)) AS value,
+               CASE WHEN rates_include_expenses THEN 1 WHEN NOT rates_include_expenses THEN 0 END AS inclusive
         FROM contracts""",
     "src_engagements": """
         SELECT contract_id, package_id, participant_id, la_code, support_type, role, focus,
@@ -71,9 +73,11 @@ _EXPORTS = {
 
 _TYPED = {
     "contracts": """
-        SELECT id::INTEGER AS id, reference, coalesce(kpi_target, 0.75)::DOUBLE AS kpi_target,
+        SELECT id::INTEGER AS id, reference, kpi_target::DOUBLE AS kpi_target,
                min_las_per_year::INTEGER AS min_las_per_year,
-               day_rate_cap::DECIMAL(14, 2) AS day_rate_cap, executive_day_rate_cap::DECIMAL(14, 2) AS executive_cap
+               day_rate_cap::DECIMAL(14, 2) AS day_rate_cap, executive_day_rate_cap::DECIMAL(14, 2) AS executive_cap,
+               overheads_cap::DECIMAL(9, 6) AS overheads_cap, value::DECIMAL(18, 2) AS value,
+               coalesce(inclusive::INTEGER = 1, FALSE) AS rates_include_expenses
         FROM src_contracts""",
     "engagements": """
         SELECT contract_id::INTEGER AS contract_id, package_id, participant_id, la_code, support_type, role, focus,
@@ -373,44 +377,70 @@ FROM rows ORDER BY contract, financial_year, heading
     return _rows(con, sql, {"as_of": as_of})
 
 
-def finance_flag_counts(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, int]:
-    """How many flags of each kind (rules.md "Finance: Flags") for lines dated on or before as-of."""
+def flag_counts(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str, Any]]:
+    """cli.md ``flags``: per contract and kind, counted as rules.md "Finance" says (late_invoice
+    and overheads_above_cap once per invoice, overspend once per heading and FY,
+    spend_above_value once per contract, every other kind once per line); each flag only where
+    the register sets its term."""
     sql = _SPEND + """,
 lines AS (
-    SELECT i.*, c.day_rate_cap, c.executive_cap,
+    SELECT i.*, c.reference AS contract, c.overheads_cap, c.rates_include_expenses,
            CASE WHEN lower(trim(coalesce(i.level, ''))) = 'executive' AND c.executive_cap IS NOT NULL
                 THEN c.executive_cap ELSE c.day_rate_cap END AS cap,
-           contains(lower(i.heading), 'overhead') OR contains(lower(coalesce(i.role, '')), 'overhead') AS is_overheads
+           contains(lower(i.heading), 'overhead') AS is_overheads,
+           regexp_matches(lower(i.heading || ' ' || coalesce(i.role, '')), 'expense|travel|subsistence') AS is_expenses
     FROM invoice_lines i JOIN contracts c ON c.id = i.contract_id
     WHERE i.invoice_date <= $as_of
 ),
 invoices AS (
-    SELECT contract_id, invoice_ref,
+    SELECT contract, invoice_ref, any_value(overheads_cap) AS overheads_cap,
            sum(amount) FILTER (WHERE is_overheads) AS overheads,
            coalesce(sum(amount) FILTER (WHERE NOT is_overheads), 0) AS others
     FROM lines GROUP BY ALL
 ),
 billed AS (
-    SELECT DISTINCT contract_id, invoice_ref, financial_year, quarter, invoice_date,
+    SELECT DISTINCT contract, invoice_ref, financial_year, quarter, invoice_date,
            last_day(make_date(CAST(left(financial_year, 4) AS INTEGER) + (quarter = 4)::INT,
                               ((quarter * 3 + 3 - 1) % 12) + 1, 1)) AS quarter_end
     FROM lines
+),
+totals AS (
+    SELECT c.reference AS contract, c.value, sum(l.amount) AS spent
+    FROM contracts c JOIN lines l ON l.contract_id = c.id GROUP BY ALL
+),
+flags AS (
+    SELECT contract, 'day_rate_above_cap' AS kind, count(*) AS n FROM lines
+    WHERE day_rate IS NOT NULL AND cap IS NOT NULL AND day_rate > cap GROUP BY ALL
+    UNION ALL
+    SELECT contract, 'amount_mismatch', count(*) FROM lines
+    WHERE days IS NOT NULL AND day_rate IS NOT NULL AND abs(amount - days * day_rate) > 1 GROUP BY ALL
+    UNION ALL
+    SELECT contract, 'expenses_on_inclusive_rate', count(*) FROM lines
+    WHERE rates_include_expenses AND is_expenses GROUP BY ALL
+    UNION ALL
+    SELECT contract, 'overheads_above_cap', count(*) FROM invoices
+    WHERE overheads_cap IS NOT NULL AND overheads IS NOT NULL AND overheads > others * overheads_cap GROUP BY ALL
+    UNION ALL
+    SELECT contract, 'late_invoice', count(DISTINCT invoice_ref) FROM billed
+    WHERE invoice_date - quarter_end > 30 GROUP BY ALL
+    UNION ALL
+    SELECT contract, 'overspend', count(*) FROM rows WHERE spent > allocated GROUP BY ALL
+    UNION ALL
+    SELECT contract, 'spend_above_value', 1 FROM totals WHERE value IS NOT NULL AND spent > value
 )
-SELECT 'rate_above_cap' AS kind, count(*) AS n FROM lines WHERE day_rate IS NOT NULL AND cap IS NOT NULL AND day_rate > cap
-UNION ALL
-SELECT 'amount_mismatch', count(*) FROM lines
-WHERE days IS NOT NULL AND day_rate IS NOT NULL AND abs(amount - days * day_rate) > 1
-UNION ALL
-SELECT 'overheads_above_15pct', count(*) FROM invoices WHERE overheads IS NOT NULL AND overheads > others * 0.15
-UNION ALL
-SELECT 'late_invoice', count(*) FROM (
-    SELECT DISTINCT contract_id, invoice_ref, financial_year, quarter FROM billed
-    WHERE invoice_date - quarter_end > 30
-)
-UNION ALL
-SELECT 'overspend', count(*) FROM rows WHERE spent > allocated
+SELECT contract, kind, n AS count FROM flags WHERE n > 0 ORDER BY contract, kind
 """
-    return {kind: n for kind, n in con.execute(sql, {"as_of": as_of}).fetchall()}
+    return [{"contract": row["contract"], "kind": row["kind"], "count": int(row["count"])}
+            for row in _rows(con, sql, {"as_of": as_of})]
+
+
+def finance_flag_counts(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, int]:
+    """How many flags of each kind (rules.md "Finance: Flags") for lines dated on or before as-of,
+    all contracts together."""
+    counts: dict[str, int] = {}
+    for row in flag_counts(con, as_of):
+        counts[row["kind"]] = counts.get(row["kind"], 0) + row["count"]
+    return counts
 
 
 # ---------------------------------------------------------------------------- summary
@@ -430,7 +460,9 @@ def reference_summary(con: duckdb.DuckDBPyConnection, as_of: date, contract: str
          "allocated": _money(row["allocated"]), "spent": _money(row["spent"]), "remaining": _money(row["remaining"])}
         for row in finance(con, as_of) if wanted(row)
     ]
-    return {"as_of": as_of.isoformat(), "kpis": kpi_rows, "coverage": coverage_rows, "finance": finance_rows}
+    flag_rows = [row for row in flag_counts(con, as_of) if wanted(row)]
+    return {"as_of": as_of.isoformat(), "kpis": kpi_rows, "coverage": coverage_rows, "finance": finance_rows,
+            "flags": flag_rows}
 
 
 def all_figures(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, Any]:

@@ -155,10 +155,15 @@ def _contracts(rng: random.Random) -> list[dict[str, Any]]:
             "reference": f"bench_c{number:02d}", "title": f"Benchmark programme {number}",
             "supplier": f"Benchmark supplier {number}", "programme": f"Benchmark programme {number}",
             "contract_type": ("Contract", "Grant", "Call-off")[number % 3], "start_date": start, "end_date": end,
-            "extension_up_to": None, "break_date": None, "value": Decimal("5000000.00"),
+            "extension_up_to": None, "break_date": None,
+            # every term present on some contracts and blank on others (a blank term does not apply)
+            "value": None if number == 5 else Decimal("150000.00") if number % 4 == 2 else Decimal("5000000.00"),
             "day_rate_cap": Decimal("600.00"), "executive_day_rate_cap": Decimal("800.00") if number % 3 == 1 else None,
             "min_package_days": Decimal("5.00"), "min_las_per_year": 15 if number % 5 else None,
-            "kpi_target": 0.8 if number == 7 else 0.75, "contract_manager": None,
+            "kpi_target": None if number == 9 else 0.8 if number == 7 else 0.75,
+            "overheads_cap": 0.15 if number % 2 else None,
+            "rates_include_expenses": True if number % 3 == 0 else False if number % 3 == 1 else None,
+            "contract_manager": None,
         })
     return contracts
 

@@ -20,7 +20,7 @@ Timelines sheets, each with its chart as an image.
 from __future__ import annotations
 
 import io
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -45,6 +45,8 @@ from dashboard.disclosure import (
     row_texts,
 )
 from dashboard.finance import finance_flags
+from dashboard.finance import flag_counts as count_flags
+from dashboard.terms import NOT_SET
 from dashboard.calendar import financial_year_of, fy_end
 from dashboard.records import (
     Allocation,
@@ -53,6 +55,7 @@ from dashboard.records import (
     LAStatus,
     LocalAuthority,
     Milestone,
+    ReturnImport,
     SurveyResponse,
     Unit,
 )
@@ -92,6 +95,7 @@ class OversightRecords(Protocol):
     las: Sequence[LocalAuthority]
     statuses: Sequence[LAStatus]
     regions: Mapping[str, str]
+    returns: Sequence[ReturnImport]
 
 
 # ---------------------------------------------------------------- section tables
@@ -99,6 +103,9 @@ class OversightRecords(Protocol):
 
 _COUNTS = {"Eligible": "eligible", "Met": "met", "Not met": "not_met", "No baseline": "no_baseline",
            "No response": "no_response", "Pending": "pending", "In progress": "in_progress"}
+
+
+NO_TARGET = f"no target ({NOT_SET})"
 
 
 def kpi_frame(summary: dict[str, Any], one_la: frozenset[tuple[str, str]] = frozenset()) -> pd.DataFrame:
@@ -117,7 +124,8 @@ def kpi_frame(summary: dict[str, Any], one_la: frozenset[tuple[str, str]] = froz
         hidden = SUPPRESSED in (*texts, eligible_text)
         counts["Eligible"] = SUPPRESSED if hidden else eligible_text
         rows.append({
-            "Contract": item["contract"], "KPI": KPI_NAMES.get(item["kpi"], item["kpi"]), "Target": item["target"],
+            "Contract": item["contract"], "KPI": KPI_NAMES.get(item["kpi"], item["kpi"]),
+            "Target": NO_TARGET if item["target"] is None else item["target"],
             **{column: count if count == SUPPRESSED else int(count) for column, count in counts.items()},
             **{column: SUPPRESSED if hidden else "no data" if item[key] is None else item[key]
                for column, key in (("Rate", "rate"), ("95 % CI low", "ci_low"), ("95 % CI high", "ci_high"))},
@@ -134,7 +142,7 @@ def coverage_frame(summary: dict[str, Any]) -> pd.DataFrame:
             "Contract": item["contract"], "Financial year": item["financial_year"],
             "Support type": SUPPORT_NAMES.get(item["support_type"], item["support_type"]),
             "LAs supported": item["las_supported"],
-            "Target (minimum LAs)": item["target"] if item["target"] is not None else "none",
+            "Target (minimum LAs)": item["target"] if item["target"] is not None else NOT_SET,
             "Target met": _target_met(item["las_supported"], item["target"], item["financial_year"], summary["as_of"]),
         }
         for item in summary["coverage"]
@@ -182,11 +190,10 @@ def finance_frame(summary: dict[str, Any]) -> pd.DataFrame:
 
 
 def flag_counts(data: OversightRecords, as_of: date) -> pd.DataFrame:
-    counts = Counter(
-        (flag.contract, fv.FLAG_LABELS[flag.kind])
-        for flag in finance_flags(data.contracts, data.allocations, data.invoice_lines, as_of)
-    )
-    rows = [{"Contract": contract, "Flag": label, "Number": number} for (contract, label), number in sorted(counts.items())]
+    """Finance flags per contract and kind, counted as the JSON ``flags`` counts them (rules.md "Finance")."""
+    counts = count_flags(finance_flags(data.contracts, data.allocations, data.invoice_lines, as_of))
+    rows = [{"Contract": contract, "Flag": fv.FLAG_LABELS[kind], "Number": number}
+            for (contract, kind), number in sorted(counts.items())]
     return pd.DataFrame(rows, columns=["Contract", "Flag", "Number"])
 
 
@@ -208,8 +215,9 @@ def kpi_chart(frame: pd.DataFrame):
         return None
     shown["Label"] = shown["Contract"] + " " + shown["KPI"].str.split(":").str[0]
     shown["Mark"] = shown["Reliability"].map(lambda value: "Low reliability [u]" if value else "Rate")
-    for column in ("Rate", "95 % CI low", "95 % CI high", "Target"):
+    for column in ("Rate", "95 % CI low", "95 % CI high"):
         shown[column] = shown[column].astype(float)
+    shown["Target"] = pd.to_numeric(shown["Target"], errors="coerce")  # no target: no tick
     y = alt.Y("Label:N", title=None, sort=None)
     base = alt.Chart(shown)
     interval = base.mark_rule(strokeWidth=2, color=OKABE_ITO["grey"]).encode(
@@ -222,7 +230,8 @@ def kpi_chart(frame: pd.DataFrame):
         color=alt.Color("Mark:N", scale=alt.Scale(domain=["Rate", "Low reliability [u]"],
                                                   range=[OKABE_ITO["blue"], OKABE_ITO["orange"]]), title=None),
     )
-    target = base.mark_tick(thickness=2, size=22, color=TARGET_COLOUR).encode(x="Target:Q", y=y)
+    target = alt.Chart(shown.dropna(subset=["Target"])).mark_tick(thickness=2, size=22, color=TARGET_COLOUR).encode(
+        x="Target:Q", y=y)
     return alt.layer(interval, target, points).properties(width=520, height=max(80, 40 * len(shown)),
                                                           title="KPI rates against target (black tick)") \
         .configure(font=FONT)
@@ -422,7 +431,7 @@ def board_pack_sections(data: OversightRecords, as_of: date, imports: Iterable[M
         row += 22
 
     sheet = writer.sheet("Timelines", f"Contract timelines as at {as_of:%d %B %Y}",
-                         "Contracts, milestones, deadlines in the next 60 days, contracts ending within 6 months.")
+                         "Contracts, milestones, deadlines in the next 60 days (extension and break decisions with them), contracts ending within 6 months.")
     la_names = {la.code: la.name for la in data.las}
     contracts = tv.gantt_table(data.contracts, as_of)
     milestones = tv.milestone_table(data.milestones, as_of)
@@ -430,7 +439,10 @@ def board_pack_sections(data: OversightRecords, as_of: date, imports: Iterable[M
     row = writer.table(sheet, row, "Milestones", milestones)
     row = writer.table(sheet, row, f"Deadlines in the next {tv.DEADLINE_DAYS} days",
                        tv.deadline_table(data.contracts, data.milestones, data.statuses, la_names, as_of,
-                                         invoice_lines=data.invoice_lines))
+                                         invoice_lines=data.invoice_lines, returns=data.returns))
+    row = writer.table(sheet, row, "Extension and break decisions",
+                       tv.decision_table(data.contracts, as_of, milestones=data.milestones,
+                                         invoice_lines=data.invoice_lines, returns=data.returns))
     row = writer.table(sheet, row, f"Contracts ending within {tv.ENDING_MONTHS} months",
                        tv.ending_table(data.contracts, as_of))
     writer.image(sheet, row, _png(gantt_chart(contracts, milestones, as_of)), "timelines")
@@ -454,7 +466,8 @@ def withheld_kpis(data: OversightRecords, *dates: date) -> frozenset[tuple[str, 
 def status_grid_of(data: OversightRecords, as_of: date) -> list:
     """The Overview's status grid as the Board sees it (``views.overview_page``)."""
     page = overview_page(data.contracts, data.units, data.responses, data.allocations, data.invoice_lines,
-                         data.milestones, data.las, as_of, None, Disclosure(aggregate_only=True), data.statuses)
+                         data.milestones, data.las, as_of, None, Disclosure(aggregate_only=True), data.statuses,
+                         returns=data.returns)
     return page.grid
 
 

@@ -20,7 +20,7 @@ not the days elapsed: invoices for the quarter under way have not arrived yet.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -38,17 +38,25 @@ from dashboard.calendar import (
 from dashboard.records import Allocation, ContractTerms, InvoiceLine
 from dashboard.wording import counted
 
-RATE_ABOVE_CAP = "rate_above_cap"
+DAY_RATE_ABOVE_CAP = "day_rate_above_cap"
 AMOUNT_MISMATCH = "amount_mismatch"
-OVERHEADS_ABOVE_15PCT = "overheads_above_15pct"
+OVERHEADS_ABOVE_CAP = "overheads_above_cap"
 LATE_INVOICE = "late_invoice"
 OVERSPEND = "overspend"
-FLAG_KINDS = (RATE_ABOVE_CAP, AMOUNT_MISMATCH, OVERHEADS_ABOVE_15PCT, LATE_INVOICE, OVERSPEND)
+EXPENSES_ON_INCLUSIVE_RATE = "expenses_on_inclusive_rate"
+SPEND_ABOVE_VALUE = "spend_above_value"
+FLAG_KINDS = (DAY_RATE_ABOVE_CAP, AMOUNT_MISMATCH, OVERHEADS_ABOVE_CAP, LATE_INVOICE, OVERSPEND,
+              EXPENSES_ON_INCLUSIVE_RATE, SPEND_ABOVE_VALUE)
 _FLAG_ORDER = {kind: position for position, kind in enumerate(FLAG_KINDS)}
+# Counting (the JSON ``flags``): "late_invoice and overheads_above_cap count once per invoice;
+# overspend once per heading and FY; spend_above_value once per contract; every other kind once per line."
+COUNTED_PER_INVOICE = frozenset({LATE_INVOICE, OVERHEADS_ABOVE_CAP})
 
 AMOUNT_TOLERANCE = Decimal("1")  # "differs from days x day rate by more than 1 GBP"
-OVERHEADS_SHARE = Decimal("0.15")  # "overheads above 15 % of the other costs"
 INVOICE_DAYS_ALLOWED = 30  # "more than 30 days after the end of the quarter"
+# "a line bills a heading or role whose name contains 'expense', 'travel' or 'subsistence'"
+EXPENSE_WORDS = ("expense", "travel", "subsistence")
+OVERHEADS_WORD = "overhead"  # "'overheads' are the lines whose heading contains 'overhead'"
 EXECUTIVE_LEVEL = "executive"
 PENNY = Decimal("0.01")
 ZERO = Decimal("0")
@@ -178,7 +186,7 @@ def day_rate_cap(line: InvoiceLine, contract: ContractTerms | None) -> Decimal |
     return cap_for_level(line.level, contract.day_rate_cap, contract.executive_day_rate_cap)
 
 
-def rate_above_cap_flag(line: InvoiceLine, contract: ContractTerms | None) -> FinanceFlag | None:
+def day_rate_above_cap_flag(line: InvoiceLine, contract: ContractTerms | None) -> FinanceFlag | None:
     """"day rate above the contract's cap ... compared per line" (equal is not above)."""
     if line.day_rate is None:
         return None
@@ -190,7 +198,7 @@ def rate_above_cap_flag(line: InvoiceLine, contract: ContractTerms | None) -> Fi
         return None
     level = f" ({line.level.strip()} level)" if line.level else ""
     return _line_flag(
-        RATE_ABOVE_CAP,
+        DAY_RATE_ABOVE_CAP,
         line,
         f"Day rate {_gbp(day_rate)}{level} is above the {_gbp(cap)} cap",
         amount=day_rate,
@@ -231,38 +239,124 @@ def _line_flag(kind: str, line: InvoiceLine, message: str, amount: Decimal, limi
 
 
 def is_overheads(line: InvoiceLine) -> bool:
-    """A line is overheads when its heading or role contains 'overhead'."""
-    return "overhead" in line.heading.casefold() or "overhead" in (line.role or "").casefold()
+    """"'overheads' are the lines whose heading contains 'overhead'" (any case)."""
+    return OVERHEADS_WORD in line.heading.casefold()
 
 
-def overheads_flag(lines_of_invoice: list[InvoiceLine]) -> FinanceFlag | None:
-    """"overheads above 15 % of the other costs of the same invoice" (exactly 15 % is fine).
-    No overheads line: nothing to compare (even when credits make the other costs negative)."""
+def is_expenses(line: InvoiceLine) -> bool:
+    """A line "bills a heading or role whose name contains 'expense', 'travel' or 'subsistence'"
+    (any case)."""
+    names = f"{line.heading} {line.role or ''}".casefold()
+    return any(word in names for word in EXPENSE_WORDS)
+
+
+def expenses_flag(line: InvoiceLine, contract: ContractTerms | None) -> FinanceFlag | None:
+    """expenses_on_inclusive_rate: "the contract's rates include expenses (`Rates include
+    expenses` = yes) and a line bills a heading or role whose name contains 'expense', 'travel'
+    or 'subsistence'". A register that does not say yes: no flag."""
+    if contract is None or contract.rates_include_expenses is not True or not is_expenses(line):
+        return None
+    amount = as_decimal(line.amount)
+    role = f" ({line.role.strip()})" if line.role and line.role.strip() else ""
+    return _line_flag(
+        EXPENSES_ON_INCLUSIVE_RATE,
+        line,
+        f"{_gbp(amount)} billed as {line.heading.strip()}{role}, but the contract's rates include expenses",
+        amount=amount,
+        limit=ZERO,
+    )
+
+
+def overheads_flag(lines_of_invoice: list[InvoiceLine], contract: ContractTerms | None) -> FinanceFlag | None:
+    """overheads_above_cap: "overheads above the contract's `Overheads cap` of the other costs of
+    the same invoice" (other costs = every other line of the invoice, expense lines included;
+    exactly at the cap is not above it). No cap in the register, or no overheads line: no flag."""
     totals = _InvoiceTotals()
     for line in lines_of_invoice:
         totals.add(line)
-    return next(iter(totals.overheads_flags()), None)
+    terms = {} if contract is None else {contract.reference: contract}
+    return next(iter(totals.overheads_flags(terms)), None)
 
 
-def _overheads_above(first: InvoiceLine, overheads: Decimal, others: Decimal) -> FinanceFlag | None:
+def percent_of(share: Decimal) -> str:
+    """A cap written as the register would: Decimal('0.175') -> '17.5 %'."""
+    return f"{(share * 100).normalize():f} %"
+
+
+def _overheads_above(first: InvoiceLine, overheads: Decimal, others: Decimal, cap: Decimal) -> FinanceFlag | None:
     """``overheads_flag`` from one invoice's totals; ``first`` is its first overheads line."""
-    limit = others * OVERHEADS_SHARE
+    limit = others * cap
     if overheads <= limit:
         return None
+    share = percent_of(cap)
     return FinanceFlag(
-        kind=OVERHEADS_ABOVE_15PCT,
+        kind=OVERHEADS_ABOVE_CAP,
         contract=first.contract,
         invoice_ref=first.invoice_ref,
         line=None,
         financial_year=parse_financial_year(first.financial_year),
         heading=first.heading,
         message=(
-            f"Invoice {first.invoice_ref}: overheads {_gbp(overheads)} are above 15 % "
-            f"of the other costs ({_gbp(others)}; 15 % = {_gbp(limit)})"
+            f"Invoice {first.invoice_ref}: overheads {_gbp(overheads)} are above the {share} cap "
+            f"of the other costs ({_gbp(others)}; {share} = {_gbp(limit)})"
         ),
         amount=overheads,
         limit=limit,
     )
+
+
+def overheads_cap(contract: ContractTerms | None) -> Decimal | None:
+    """The register's ``Overheads cap`` as a fraction (None: the contract has none)."""
+    if contract is None or contract.overheads_cap is None:
+        return None
+    return as_decimal(contract.overheads_cap)
+
+
+def spend_above_value_flag(
+    contract: ContractTerms | None, invoice_lines: Iterable[InvoiceLine], as_of: date,
+    spent_elsewhere: Decimal = ZERO,
+) -> FinanceFlag | None:
+    """spend_above_value: "the contract's spend to date (all years) is above its `Value`"
+    (equal is not above; no Value in the register: no flag). The flag is dated in the FY of the
+    line that took spend past the value. ``spent_elsewhere``: spend already recorded that is not
+    among ``invoice_lines`` (the importer's stored lines)."""
+    if contract is None or contract.value is None:
+        return None
+    value = as_decimal(contract.value)
+    wanted = contract.reference.lower()
+    lines = sorted((line for line in invoice_lines if line.contract.lower() == wanted and counts_as_of(line, as_of)),
+                   key=lambda line: (line.invoice_date, line.invoice_ref, line.line))
+    running, passed_in = spent_elsewhere, None
+    for line in lines:
+        running += as_decimal(line.amount)
+        if passed_in is None and running > value:
+            passed_in = line
+    if running <= value:
+        return None
+    financial_year = parse_financial_year(passed_in.financial_year) if passed_in else parse_financial_year(
+        lines[-1].financial_year) if lines else None
+    if financial_year is None:
+        return None
+    return FinanceFlag(
+        kind=SPEND_ABOVE_VALUE,
+        contract=contract.reference,
+        invoice_ref=None,
+        line=None,
+        financial_year=financial_year,
+        heading=None,
+        message=(f"Spend to date {_gbp(running)} (all years) is above the contract value {_gbp(value)} "
+                 f"(over by {_gbp(running - value)})"),
+        amount=running,
+        limit=value,
+    )
+
+
+def spent_to_date(contract: str, invoice_lines: Iterable[InvoiceLine], as_of: date) -> Decimal:
+    """The contract's spend to date, all years: the lines "whose invoice date is on or before
+    the as-of date"."""
+    wanted = contract.lower()
+    return sum((as_decimal(line.amount) for line in invoice_lines
+                if line.contract.lower() == wanted and counts_as_of(line, as_of)), ZERO)
 
 
 def days_after_quarter_end(line: InvoiceLine) -> int:
@@ -318,12 +412,15 @@ def finance_flags(
     allocations: Iterable[Allocation],
     invoice_lines: Iterable[InvoiceLine],
     as_of: date,
+    spent_elsewhere: Mapping[str, Decimal] | None = None,
 ) -> list[FinanceFlag]:
-    """Every flag of rules.md for the lines dated on or before ``as_of``.
+    """Every flag of rules.md for the lines dated on or before ``as_of``; each applies only where
+    the contract's register row sets the term (docs/how-figures-are-worked-out.md, "Contract terms").
 
-    Per line: rate_above_cap, amount_mismatch. Per invoice: overheads_above_15pct,
-    late_invoice (once per quarter billed). Per heading and FY: overspend.
-    Sorted by contract, FY, invoice, line, kind.
+    Per line: day_rate_above_cap, amount_mismatch, expenses_on_inclusive_rate. Per invoice:
+    overheads_above_cap, late_invoice (once per quarter billed). Per heading and FY: overspend.
+    Per contract: spend_above_value (``spent_elsewhere``: spend per contract already recorded
+    that is not among ``invoice_lines``). Sorted by contract, FY, invoice, line, kind.
     """
     terms = {contract.reference: contract for contract in contracts}
     lines = [line for line in invoice_lines if counts_as_of(line, as_of)]
@@ -331,17 +428,44 @@ def finance_flags(
     invoices = _InvoiceTotals()
     for line in lines:
         invoices.add(line)
-        for flag in (rate_above_cap_flag(line, terms.get(line.contract)), amount_mismatch_flag(line)):
+        contract = terms.get(line.contract)
+        for flag in (day_rate_above_cap_flag(line, contract), amount_mismatch_flag(line),
+                     expenses_flag(line, contract)):
             if flag is not None:
                 flags.append(flag)
-    flags.extend(invoices.overheads_flags())
+    flags.extend(invoices.overheads_flags(terms))
     flags.extend(invoices.late_flags())
     for row in spend_against_allocations(allocations, lines, as_of):
         flag = overspend_flag(row)
         if flag is not None:
             flags.append(flag)
+    elsewhere = {reference.lower(): amount for reference, amount in (spent_elsewhere or {}).items()}
+    billed = {line.contract for line in lines}
+    for reference, contract in terms.items():
+        if reference in billed or reference.lower() in elsewhere:
+            flag = spend_above_value_flag(contract, lines, as_of, elsewhere.get(reference.lower(), ZERO))
+            if flag is not None:
+                flags.append(flag)
     flags.sort(key=lambda f: (f.contract, f.financial_year, f.invoice_ref or "", f.line or 0, _FLAG_ORDER[f.kind]))
     return flags
+
+
+def flag_counts(flags: Iterable[FinanceFlag]) -> dict[tuple[str, str], int]:
+    """How many of each kind per contract, counted as rules.md says: "late_invoice and
+    overheads_above_cap count once per invoice; overspend once per heading and FY;
+    spend_above_value once per contract; every other kind once per line"."""
+    seen: dict[tuple[str, str], set] = defaultdict(set)
+    for flag in flags:
+        if flag.kind in COUNTED_PER_INVOICE:
+            one = flag.invoice_ref
+        elif flag.kind == OVERSPEND:
+            one = (heading_key(flag.heading or ""), flag.financial_year)
+        elif flag.kind == SPEND_ABOVE_VALUE:
+            one = None
+        else:
+            one = (flag.invoice_ref, flag.line)
+        seen[(flag.contract, flag.kind)].add(one)
+    return {key: len(ones) for key, ones in seen.items()}
 
 
 class _InvoiceTotals:
@@ -365,10 +489,14 @@ class _InvoiceTotals:
             self.others[invoice] = self.others.get(invoice, ZERO) + amount
         self.billed.setdefault((*invoice, parse_financial_year(line.financial_year), line.quarter), line)
 
-    def overheads_flags(self) -> list[FinanceFlag]:
-        """overheads_above_15pct, once per invoice with an overheads line."""
-        flags = (_overheads_above(first, self.overheads[invoice], self.others.get(invoice, ZERO))
-                 for invoice, first in self.first_overheads.items())
+    def overheads_flags(self, terms: Mapping[str, ContractTerms]) -> list[FinanceFlag]:
+        """overheads_above_cap, once per invoice with an overheads line, where the contract's
+        register row sets an ``Overheads cap``."""
+        flags = []
+        for invoice, first in self.first_overheads.items():
+            cap = overheads_cap(terms.get(invoice[0]))
+            if cap is not None:
+                flags.append(_overheads_above(first, self.overheads[invoice], self.others.get(invoice, ZERO), cap))
         return [flag for flag in flags if flag is not None]
 
     def late_flags(self) -> list[FinanceFlag]:

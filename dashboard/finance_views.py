@@ -23,9 +23,11 @@ from dashboard.finance import (
     AMOUNT_MISMATCH,
     EXECUTIVE_LEVEL,
     LATE_INVOICE,
-    OVERHEADS_ABOVE_15PCT,
+    DAY_RATE_ABOVE_CAP,
+    EXPENSES_ON_INCLUSIVE_RATE,
+    OVERHEADS_ABOVE_CAP,
     OVERSPEND,
-    RATE_ABOVE_CAP,
+    SPEND_ABOVE_VALUE,
     ZERO,
     FinanceFlag,
     FinanceRow,
@@ -41,16 +43,27 @@ from dashboard.finance import (
 )
 from dashboard.records import Allocation, ContractTerms, InvoiceLine
 from dashboard.summary import money
+from dashboard.terms import (
+    DAY_RATE_CAP,
+    EXECUTIVE_DAY_RATE_CAP,
+    NOT_SET,
+    OVERHEADS_CAP,
+    RATES_INCLUDE_EXPENSES,
+    term_text,
+)
 from dashboard.wording import counted
 
 FLAG_LABELS = {
-    RATE_ABOVE_CAP: "Day rate above cap",
+    DAY_RATE_ABOVE_CAP: "Day rate above cap",
     AMOUNT_MISMATCH: "Amount differs from days x day rate",
-    OVERHEADS_ABOVE_15PCT: "Overheads above 15 %",
+    OVERHEADS_ABOVE_CAP: "Overheads above the contract's cap",
     LATE_INVOICE: "Invoice more than 30 days late",
     OVERSPEND: "Spend above allocation",
+    EXPENSES_ON_INCLUSIVE_RATE: "Expenses billed although rates include them",
+    SPEND_ABOVE_VALUE: "Spend above the contract value",
 }
-NO_CAP = "No cap"
+NO_CAP = f"No cap: {NOT_SET}"
+FINANCE_TERMS = (DAY_RATE_CAP, EXECUTIVE_DAY_RATE_CAP, OVERHEADS_CAP, RATES_INCLUDE_EXPENSES)
 
 Sources = Mapping[tuple[str, str, int], tuple[str | None, int | None]]
 
@@ -407,6 +420,53 @@ def day_rate_sentence(table: pd.DataFrame) -> str:
     )
 
 
+# ----------------------------------------------------- spend against contract value
+
+
+def value_table(contracts: Iterable[ContractTerms], invoice_lines: Iterable[InvoiceLine], as_of: date,
+                contract: str | None = None) -> pd.DataFrame:
+    """Per contract: its total spend to date (all years, lines dated on or before as-of) against its
+    ``Value``, and the finance terms its register row sets, each "not set in the contract register"
+    when blank (docs/how-figures-are-worked-out.md, "Contract terms")."""
+    spent: dict[str, Decimal] = defaultdict(Decimal)
+    for line in invoice_lines:
+        if counts_as_of(line, as_of):
+            spent[line.contract.lower()] += as_decimal(line.amount)
+    rows = []
+    for c in sorted(contracts, key=lambda c: c.reference.lower()):
+        if not _same_contract(c.reference, contract):
+            continue
+        total = spent.get(c.reference.lower(), ZERO)
+        value = None if c.value is None else as_decimal(c.value)
+        rows.append({
+            "Contract": c.reference,
+            "Value": NOT_SET if value is None else gbp(value),
+            "Spent to date, all years (£)": money(total),
+            "Spent (% of value)": round(float(total / value * 100), 1) if value else None,
+            "Above the value": "" if value is None else "Yes" if total > value else "No",
+            **{term.column: term_text(c, term) for term in FINANCE_TERMS},
+        })
+    return pd.DataFrame(rows, columns=["Contract", "Value", "Spent to date, all years (£)", "Spent (% of value)",
+                                       "Above the value", *(term.column for term in FINANCE_TERMS)])
+
+
+def value_sentence(table: pd.DataFrame) -> str:
+    """"Con_10575 has spent £1,234.00 of its £2,000.00 value (62 %)"; a contract with no value: said so."""
+    if table.empty:
+        return "No contract in this selection."
+    parts = []
+    for row in table.to_dict("records"):
+        spent = gbp(row["Spent to date, all years (£)"])
+        if row["Value"] == NOT_SET:
+            parts.append(f"{row['Contract']} has spent {spent} to date; its value is {NOT_SET}")
+        else:
+            share = row["Spent (% of value)"]
+            over = ": above the contract value" if row["Above the value"] == "Yes" else ""
+            parts.append(f"{row['Contract']} has spent {spent} of its {row['Value']} value"
+                         f"{f' ({share:g} %)' if share is not None else ''}{over}")
+    return ". ".join(parts) + "."
+
+
 # --------------------------------------------------------------------- flags
 
 
@@ -418,7 +478,7 @@ def _flag_lines(flag: FinanceFlag, invoices: dict[tuple[str, str], list[InvoiceL
     same_invoice = invoices.get((flag.contract, flag.invoice_ref), [])
     if flag.line is not None:
         return [line for line in same_invoice if line.line == flag.line]
-    if flag.kind == OVERHEADS_ABOVE_15PCT:
+    if flag.kind == OVERHEADS_ABOVE_CAP:
         return [line for line in same_invoice if is_overheads(line)]
     if flag.kind == LATE_INVOICE:
         return [line for line in same_invoice if parse_financial_year(line.financial_year) == flag.financial_year]

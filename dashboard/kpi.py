@@ -32,6 +32,7 @@ from dashboard.records import (
     SurveyResponse,
     Unit,
 )
+from dashboard.terms import NOT_SET
 
 MET = "met"
 NOT_MET = "not_met"
@@ -46,8 +47,8 @@ VERDICT_MET = "met"
 VERDICT_NOT_MET = "not_met"
 VERDICT_UNDETERMINED = "undetermined"
 VERDICT_NO_DATA = "no_data"
+VERDICT_NO_TARGET = "no_target"  # "a contract whose register gives no KPI target ... never judged met or below"
 
-DEFAULT_KPI_TARGET = 0.75
 WILSON_Z = 1.959964
 FOLLOW_UP_WINDOW_MONTHS = 3
 LOW_RELIABILITY_BELOW = 5  # fewer eligible units than this: rate shown as [u]
@@ -230,10 +231,13 @@ def wilson_interval(successes: int, n: int, z: float = WILSON_Z) -> tuple[float,
     return max(0.0, centre - half_width), min(1.0, centre + half_width)
 
 
-def verdict(ci_low: float | None, ci_high: float | None, target: float) -> str:
+def verdict(ci_low: float | None, ci_high: float | None, target: float | None) -> str:
     """"say plainly whether the target is met, not met, or not yet determinable
     (interval straddles the target)": met if ci_low >= target, not_met if
-    ci_high < target, undetermined otherwise, no_data without an interval."""
+    ci_high < target, undetermined otherwise, no_data without an interval.
+    No target (the register gives none): no_target, never met or below."""
+    if target is None:
+        return VERDICT_NO_TARGET
     if ci_low is None or ci_high is None:
         return VERDICT_NO_DATA
     if ci_low >= target:
@@ -253,7 +257,7 @@ class KpiResult:
 
     contract: str
     kpi: str  # ONE_TO_ONE (KPI 1) or GROUP (KPI 2)
-    target: float
+    target: float | None  # the register's KPI target; None: the contract has no confidence KPI
     eligible: int
     met: int
     not_met: int
@@ -273,7 +277,7 @@ class KpiResult:
 def kpi_result(
     contract: str,
     kpi: str,
-    target: float,
+    target: float | None,
     outcomes: Iterable[UnitOutcome],
     group_by: str | None = None,
     group: str | None = None,
@@ -283,7 +287,7 @@ def kpi_result(
 
 
 def _result_from_counts(
-    contract: str, kpi: str, target: float, counts: dict[str, int], group_by: str | None, group: str | None
+    contract: str, kpi: str, target: float | None, counts: dict[str, int], group_by: str | None, group: str | None
 ) -> KpiResult:
     eligible = counts["eligible"]
     rate = counts[MET] / eligible if eligible else None
@@ -323,21 +327,23 @@ GROUP_KEYS: dict[str, Callable[[Unit], str | None]] = {
 }
 
 
-def targets_from_contracts(contracts: Iterable[ContractTerms]) -> dict[str, float]:
-    """Each contract's KPI target ("the contract's KPI target (default 0.75)")."""
-    return {contract.reference: contract.kpi_target for contract in contracts if contract.kpi_target is not None}
+def targets_from_contracts(contracts: Iterable[ContractTerms]) -> dict[str, float | None]:
+    """Each contract's KPI target: "the contract's `KPI target` from the register"; None when the
+    register gives none (the contract has no confidence KPI)."""
+    return {contract.reference: contract.kpi_target for contract in contracts}
 
 
 def compute_kpis(
     units: Iterable[Unit],
     responses: Iterable[SurveyResponse],
-    contracts_targets: Mapping[str, float] | None,
+    contracts_targets: Mapping[str, float | None] | None,
     as_of: date,
     group_key: str | Callable[[Unit], str | None] | None = None,
 ) -> list[KpiResult]:
     """KPI 1 (one_to_one) and KPI 2 (group) per contract, optionally per slice.
 
-    ``contracts_targets`` maps contract reference to its target (missing: 0.75).
+    ``contracts_targets`` maps contract reference to its register's KPI target (None or missing:
+    no target, so no verdict).
     ``group_key`` is one of GROUP_KEYS ("financial_year" = FY of the package
     end date, None for packages with no end date; "region", "la", "role",
     "focus") or a function of the unit. One result per contract, KPI and slice
@@ -351,7 +357,7 @@ def compute_kpis(
 
 def kpis_from_outcomes(
     outcomes: Iterable[UnitOutcome],
-    contracts_targets: Mapping[str, float] | None,
+    contracts_targets: Mapping[str, float | None] | None,
     group_key: str | Callable[[Unit], str | None] | None = None,
 ) -> list[KpiResult]:
     """KPI results from unit outcomes already worked out (see ``compute_kpis``), so one
@@ -368,7 +374,7 @@ def kpis_from_outcomes(
         counts[key][status] += number
     results = [
         _result_from_counts(
-            contract, kpi, targets.get(contract, DEFAULT_KPI_TARGET), _with_eligible(status_counts), group_by, group
+            contract, kpi, targets.get(contract), _with_eligible(status_counts), group_by, group
         )
         for (contract, group, kpi), status_counts in counts.items()
     ]
@@ -429,17 +435,22 @@ def percent(fraction: float) -> str:
     return str(value)
 
 
+def target_text(target: float | None) -> str:
+    """The target as the pages write it ("75 %"), or "no target" when the register gives none."""
+    return "no target" if target is None else f"{_target_percent(target)} %"
+
+
 def _target_percent(target: float) -> str:
     return f"{round(target * 100, 1):g}"
 
 
-def interval_text(ci_low: float, ci_high: float, target: float) -> str:
+def interval_text(ci_low: float, ci_high: float, target: float | None) -> str:
     """The 95 % interval as whole percentages ("30-62"); a bound that would round onto the target
     without being it keeps one decimal (74.69 % is "74.7", not "75"), so the interval never seems
     to clear the target when the verdict says it cannot yet tell."""
     def bound(value: float) -> str:
         whole = percent(value)
-        if whole == percent(target) and value != target:
+        if target is not None and whole == percent(target) and value != target:
             return str(Decimal(repr(value * 100)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
         return whole
     return f"{bound(ci_low)}-{bound(ci_high)}"
@@ -449,11 +460,12 @@ def plain_english_status(result: KpiResult) -> str:
     """One sentence a reader can act on, e.g.
 
     "KPI 1: 16 of 35 leaders (46 %, 95 % interval 30-62 %) feel more confident
-    and showed impact: below the 75 % target".
+    and showed impact: below the 75 % target" (the target as the register gives it; "no target
+    in the contract register" when it gives none).
     """
     number = KPI_NUMBER.get(result.kpi, result.kpi)
     people = KPI_PEOPLE.get(result.kpi, "participants")
-    target = _target_percent(result.target)
+    target = None if result.target is None else _target_percent(result.target)
     if result.verdict == VERDICT_NO_DATA or result.rate is None:
         return (
             f"KPI {number}: no data yet: no {people} have a closed follow-up window "
@@ -467,6 +479,7 @@ def plain_english_status(result: KpiResult) -> str:
         f"feel more confident and showed impact: "
     )
     sentence += {
+        VERDICT_NO_TARGET: f"no target (the KPI target is {NOT_SET})",
         VERDICT_MET: f"meets the {target} % target",
         VERDICT_NOT_MET: f"below the {target} % target",
         VERDICT_UNDETERMINED: f"cannot yet tell whether the {target} % target is met "

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dashboard import finance, kpi, timelines
+from dashboard import finance, kpi, terms, timelines
 from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SUPPRESSED
 
 KIND_KPI = "kpi"
@@ -45,6 +45,11 @@ SMALL_STATUS_COUNTS = (
     f"is shown as {SUPPRESSED}, and so is every other count of its row, zeros included."
 )
 NOT_PERSONAL = "Not about people: shown in full to every role."
+TERMS_INTRODUCTION = (
+    "Every number that belongs to a contract comes from its row of the contract register, never from a default "
+    f"in the dashboard. A term the register leaves blank does not apply to that contract: nothing is flagged or "
+    f"judged against it, and the pages say it is '{terms.NOT_SET}'. The terms and what each is used for:"
+)
 KPI_WORDING = (
     '"75% of corporate and political leaders ... receiving one-to-one support [KPI 1] / of '
     "individuals working in political groups ... receiving support [KPI 2], feel more confident "
@@ -94,8 +99,8 @@ ENTRIES: tuple[Entry, ...] = (
             "A leader whose window closed with no follow-up counts as not meeting it ('No response'). "
             "Rate = met / eligible, where eligible = met + not met + no baseline + no response (pending "
             "and in-progress participants are left out). "
-            "The rate is shown with its 95 % Wilson score interval against the contract's target: the "
-            "'KPI target' of the contract register, or 75 % when that is blank."
+            "The rate is shown with its 95 % Wilson score interval against the contract's target, its "
+            f"'{terms.KPI_TARGET.column}' in the contract register. {terms.NO_KPI_TARGET_SENTENCE}"
         ),
         contract_wording=KPI_WORDING,
         small_numbers=SMALL_RATES + " With no eligible participants the rate is 'no data', never 0 % or 100 %.",
@@ -109,7 +114,7 @@ ENTRIES: tuple[Entry, ...] = (
             "The same rule as KPI 1 for each person in a group support package (e.g. a cabinet or a "
             "scrutiny committee): one unit per participant per package. Rate = met / eligible with "
             "its 95 % Wilson score interval against the contract's target (the contract register's "
-            "'KPI target', or 75 % when that is blank)."
+            f"'{terms.KPI_TARGET.column}'). {terms.NO_KPI_TARGET_SENTENCE}"
         ),
         contract_wording=KPI_WORDING,
         small_numbers=SMALL_RATES + " With no eligible participants the rate is 'no data', never 0 % or 100 %.",
@@ -219,6 +224,17 @@ ENTRIES: tuple[Entry, ...] = (
         contract_wording=None,
         small_numbers="Shown as 'no data', never 0 % or 100 %.",
     ),
+    Entry(
+        id=f"verdict:{kpi.VERDICT_NO_TARGET}",
+        kind=KIND_VERDICT,
+        name="No target",
+        definition=(
+            f"The contract register gives this contract no '{terms.KPI_TARGET.column}': the contract has no "
+            "confidence KPI. Its rate and interval are still worked out and shown, but never judged met or below."
+        ),
+        contract_wording=None,
+        small_numbers=SMALL_RATES,
+    ),
     # ------------------------------------------------------------------ SLAs
     Entry(
         id="sla:coverage",
@@ -228,8 +244,8 @@ ENTRIES: tuple[Entry, ...] = (
             "An LA is supported in a financial year (April to March) for a support type when at least one "
             "package of that type in that LA was active in the year: it started on or before the as-of date "
             "and by the year's end, and it had not ended before the year began. The count of distinct LAs is "
-            "compared with the contract's own minimum, its 'Minimum LAs per year' in the contract register "
-            "(15 for the leadership contract); a contract with none there has no minimum. "
+            f"compared with the contract's own minimum, its '{terms.MIN_LAS.column}' in the contract register; "
+            "a contract with none there has no minimum and is not judged. "
             "Per region, supported LAs are shown against all the LAs that existed in the region that year."
         ),
         contract_wording=None,
@@ -269,9 +285,9 @@ ENTRIES: tuple[Entry, ...] = (
         kind=KIND_SLA,
         name="Minimum days in a one-to-one package",
         definition=(
-            "One-to-one packages must have at least the contract's minimum number of days (5 days for the "
-            "leadership contract; a 40-day guide for SEND sector-led improvement grants). Packages below it "
-            "are flagged, never rejected."
+            "One-to-one packages must have at least the contract's minimum number of days, its "
+            f"'{terms.MIN_PACKAGE_DAYS.column}' in the contract register. Packages below it "
+            "are flagged, never rejected. A contract with no minimum there has no package flagged."
         ),
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
@@ -283,17 +299,17 @@ ENTRIES: tuple[Entry, ...] = (
     ),
     # ------------------------------------------------------- finance flags
     Entry(
-        id=f"flag:{finance.RATE_ABOVE_CAP}",
+        id=f"flag:{finance.DAY_RATE_ABOVE_CAP}",
         kind=KIND_FINANCE_FLAG,
         name="Day rate above the cap",
         definition=(
-            "An invoice line's day rate is above the contract's cap (leadership contract: £600; SEND sector-led "
-            "improvement: £800 executive level, £600 management level; improvement adviser call-off: £600). "
-            "Each line is compared on its own."
+            f"An invoice line's day rate is above the contract's cap: its '{terms.DAY_RATE_CAP.column}' in the "
+            f"contract register, or its '{terms.EXECUTIVE_DAY_RATE_CAP.column}' for a line at executive level "
+            "where the register sets one. Each line is compared on its own."
         ),
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
-        caveats=("A rate equal to the cap is not above it. Lines at executive level use the executive cap where the contract has one.",),
+        caveats=("A rate equal to the cap is not above it. A contract with no cap in the register has no line flagged.",),
     ),
     Entry(
         id=f"flag:{finance.AMOUNT_MISMATCH}",
@@ -305,13 +321,20 @@ ENTRIES: tuple[Entry, ...] = (
         caveats=("Differences of £1 or less are treated as rounding.",),
     ),
     Entry(
-        id=f"flag:{finance.OVERHEADS_ABOVE_15PCT}",
+        id=f"flag:{finance.OVERHEADS_ABOVE_CAP}",
         kind=KIND_FINANCE_FLAG,
-        name="Overheads above 15 %",
-        definition="An invoice's overhead lines add up to more than 15 % of the other costs on the same invoice.",
+        name="Overheads above the contract's cap",
+        definition=(
+            "An invoice's overhead lines add up to more than the contract's "
+            f"'{terms.OVERHEADS_CAP.column}' (a percentage in the contract register) of the other costs on the "
+            "same invoice. Only contracts whose register sets a cap are checked."
+        ),
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
-        caveats=("A line is overheads when its heading or role contains the word 'overhead'. Exactly 15 % is allowed.",),
+        caveats=(
+            f"A line is overheads when its heading contains the word '{finance.OVERHEADS_WORD}'. Every other line "
+            "of the invoice is other costs, expense lines included. Exactly at the cap is allowed.",
+        ),
     ),
     Entry(
         id=f"flag:{finance.LATE_INVOICE}",
@@ -341,15 +364,58 @@ ENTRIES: tuple[Entry, ...] = (
             "forecasts.",
         ),
     ),
+    Entry(
+        id=f"flag:{finance.EXPENSES_ON_INCLUSIVE_RATE}",
+        kind=KIND_FINANCE_FLAG,
+        name="Expenses billed although rates include them",
+        definition=(
+            f"The contract register says '{terms.RATES_INCLUDE_EXPENSES.column}' = yes, and an invoice line "
+            "bills a heading or role whose name contains "
+            + " or ".join(f"'{word}'" for word in finance.EXPENSE_WORDS) + "."
+        ),
+        contract_wording=None,
+        small_numbers=NOT_PERSONAL,
+        caveats=(
+            "Words are matched in any case ('Travel and subsistence', 'EXPENSES'). Each line is flagged on its own.",
+            f"A contract whose register leaves '{terms.RATES_INCLUDE_EXPENSES.column}' blank or says no is not checked.",
+        ),
+    ),
+    Entry(
+        id=f"flag:{finance.SPEND_ABOVE_VALUE}",
+        kind=KIND_FINANCE_FLAG,
+        name="Spend above the contract value",
+        definition=(
+            "The contract's spend to date, all years and headings together (invoice line amounts excluding "
+            f"VAT, dated on or before the as-of date), is above its '{terms.VALUE.column}' in the contract register."
+        ),
+        contract_wording=None,
+        small_numbers=NOT_PERSONAL,
+        caveats=(
+            "Flagged once per contract, in the financial year of the line that took spend past the value.",
+            f"A contract with no '{terms.VALUE.column}' in the register is not checked.",
+        ),
+    ),
     # --------------------------------------------------- milestone statuses
     Entry(
         id=f"milestone:{timelines.DONE}",
         kind=KIND_MILESTONE_STATUS,
         name="Done",
-        definition="The milestone has a completed date on or before the as-of date.",
+        definition="The milestone was completed on or before its due date (and on or before the as-of date).",
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
         caveats=("A completed date after the as-of date does not count yet.",),
+    ),
+    Entry(
+        id=f"milestone:{timelines.DONE_LATE}",
+        kind=KIND_MILESTONE_STATUS,
+        name="Done late",
+        definition=(
+            "The milestone was completed, but after its due date: shown with the days late (completed date minus "
+            "due date), never as plain 'Done'."
+        ),
+        contract_wording=None,
+        small_numbers=NOT_PERSONAL,
+        caveats=("A completed date after the as-of date does not count yet: until then the milestone is overdue.",),
     ),
     Entry(
         id=f"milestone:{timelines.OVERDUE}",
@@ -454,7 +520,8 @@ def required_ids() -> list[str]:
     return (
         ["kpi1", "kpi2", "sla:coverage", "sla:targeting", "sla:package_days", "data:missing_from_later_return"]
         + [kpi_status_id(status) for status in kpi.STATUSES]
-        + [verdict_id(v) for v in (kpi.VERDICT_MET, kpi.VERDICT_NOT_MET, kpi.VERDICT_UNDETERMINED, kpi.VERDICT_NO_DATA)]
+        + [verdict_id(v) for v in (kpi.VERDICT_MET, kpi.VERDICT_NOT_MET, kpi.VERDICT_UNDETERMINED, kpi.VERDICT_NO_DATA,
+                                          kpi.VERDICT_NO_TARGET)]
         + [finance_flag_id(kind) for kind in finance.FLAG_KINDS]
         + [milestone_status_id(status) for status in timelines.MILESTONE_STATUSES]
         + [package_days_id(status) for status in (timelines.BELOW_MINIMUM, timelines.UNKNOWN_DAYS)]

@@ -14,9 +14,19 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Iterable, Sequence
 
 from dashboard.coverage import coverage_by_year
-from dashboard.finance import spend_against_allocations
+from dashboard.finance import finance_flags, flag_counts, spend_against_allocations, spent_to_date
 from dashboard.kpi import UnitOutcome, kpis_from_outcomes, targets_from_contracts, unit_outcomes
-from dashboard.records import Allocation, ContractTerms, InvoiceLine, LocalAuthority, SurveyResponse, Unit
+from dashboard.records import (
+    Allocation,
+    ContractTerms,
+    InvoiceLine,
+    LocalAuthority,
+    Milestone,
+    ReturnImport,
+    SurveyResponse,
+    Unit,
+)
+from dashboard.timelines import decisions
 
 
 def rounded_rate(value: float | None) -> float | None:
@@ -70,4 +80,36 @@ def build_summary(
     kpis.sort(key=lambda item: (item["contract"], item["kpi"]))
     coverage.sort(key=lambda item: (item["contract"], item["financial_year"], item["support_type"]))
     finance.sort(key=lambda item: (item["contract"], item["financial_year"], item["heading"]))
-    return {"as_of": as_of.isoformat(), "kpis": kpis, "coverage": coverage, "finance": finance}
+    return {"as_of": as_of.isoformat(), "kpis": kpis, "coverage": coverage, "finance": finance,
+            "flags": flags_summary(contracts, allocations, invoice_lines, as_of)}
+
+
+def flags_summary(
+    contracts: Sequence[ContractTerms], allocations: Iterable[Allocation], invoice_lines: Iterable[InvoiceLine],
+    as_of: date,
+) -> list[dict[str, Any]]:
+    """cli.md ``flags``: "one entry per contract and kind with at least one flag", counted as
+    rules.md "Finance" says (``finance.flag_counts``), sorted by contract then kind."""
+    counts = flag_counts(finance_flags(contracts, allocations, invoice_lines, as_of))
+    return [{"contract": contract, "kind": kind, "count": count}
+            for (contract, kind), count in sorted(counts.items())]
+
+
+def contract_terms_summary(
+    contract: ContractTerms,
+    as_of: date,
+    invoice_lines: Iterable[InvoiceLine],
+    milestones: Iterable[Milestone] = (),
+    returns: Iterable[ReturnImport] = (),
+) -> dict[str, Any]:
+    """The keys of one cli.md ``contracts`` entry that come from the contract's terms:
+    ``value`` (the register's Value, null when none), ``spent_to_date`` (all years, lines dated
+    on or before as-of) and ``decisions`` (``[{"kind": "extension" | "break", "date"}]``,
+    ``timelines.decisions``, soonest first)."""
+    invoice_lines = list(invoice_lines)
+    return {
+        "value": None if contract.value is None else money(contract.value),
+        "spent_to_date": money(spent_to_date(contract.reference, invoice_lines, as_of)),
+        "decisions": [{"kind": d.kind, "date": d.due_date.isoformat()}
+                      for d in decisions(contract, as_of, milestones, invoice_lines, returns)],
+    }

@@ -16,30 +16,46 @@ from datetime import date, timedelta
 import pandas as pd
 
 from dashboard.finance import days_after_quarter_end, late_invoice_flag
-from dashboard.records import ContractTerms, InvoiceLine, LAStatus, Milestone
+from dashboard.records import ContractTerms, InvoiceLine, LAStatus, Milestone, ReturnImport
+from dashboard.terms import EXTENSION_NOTICE, NOT_SET
 from dashboard.timelines import (
+    BREAK,
     CASE_REPORT,
+    COMPLETED_STATUSES,
     DONE,
+    DONE_LATE,
     DUE_SOON,
+    EXTENSION,
+    IN_USE,
     INTERVENTION_REVIEW,
     INVOICE,
     OVERDUE,
     Obligation,
     PROGRESS_REPORT,
     UPCOMING,
+    Decision,
     contracts_ending_within,
+    days_late,
     deadlines_within,
+    decisions,
     derived_obligations,
     extension_in_use,
     intervention_reviews,
     invoices_received,
     latest_end,
     milestone_status,
+    projection_end,
+    stale_interventions,
 )
 from dashboard.wording import counted, listed
 
-STATUS_LABELS = {DONE: "Done", DUE_SOON: "Due soon", OVERDUE: "Overdue", UPCOMING: "Upcoming"}
+STATUS_LABELS = {DONE: "Done", DONE_LATE: "Done late", DUE_SOON: "Due soon", OVERDUE: "Overdue",
+                 UPCOMING: "Upcoming"}
+DECISION_STATUS_LABELS = {OVERDUE: "Overdue", DUE_SOON: "Due soon", UPCOMING: "Upcoming",
+                          IN_USE: "Passed: extension in use"}
 KIND_LABELS = {
+    EXTENSION: "Extension decision",
+    BREAK: "Break decision",
     "milestone": "Milestone",
     PROGRESS_REPORT: "Quarterly progress report",
     INVOICE: "Quarterly invoice",
@@ -118,24 +134,29 @@ def milestone_table(milestones: Iterable[Milestone], as_of: date, contract: str 
         if contract is not None and m.contract.lower() != contract.lower():
             continue
         status = milestone_status(m, as_of)
+        late = days_late(m, as_of)
         rows.append({
             "Contract": m.contract,
             "Milestone": m.name,
             "Due": _timestamp(m.due_date),
             "Completed": _timestamp(m.completed_date if m.completed_date and m.completed_date <= as_of else None),
-            "Status": STATUS_LABELS[status],
-            "Days to due date": (m.due_date - as_of).days if status != DONE else None,
+            "Status": STATUS_LABELS[status] + (f" ({counted(late, 'day')} late)" if late else ""),
+            "Days to due date": (m.due_date - as_of).days if status not in COMPLETED_STATUSES else None,
+            "Days late": late,
         })
-    frame = pd.DataFrame(rows, columns=["Contract", "Milestone", "Due", "Completed", "Status", "Days to due date"])
+    frame = pd.DataFrame(rows, columns=["Contract", "Milestone", "Due", "Completed", "Status", "Days to due date",
+                                        "Days late"])
     frame["Days to due date"] = frame["Days to due date"].astype("Int64")  # whole days; blank when done
+    frame["Days late"] = frame["Days late"].astype("Int64")  # blank unless done late
     return frame.sort_values(["Due", "Contract", "Milestone"], ignore_index=True)
 
 
 def milestone_sentence(table: pd.DataFrame) -> str:
     if table.empty:
         return "No milestones recorded."
-    counts = table["Status"].value_counts()
-    parts = [f"{counts.get(label, 0)} {label.lower()}" for label in ("Done", "Overdue", "Due soon", "Upcoming")]
+    counts = table["Status"].str.replace(r" \(.*\)$", "", regex=True).value_counts()
+    parts = [f"{counts.get(label, 0)} {label.lower()}"
+             for label in ("Done", "Done late", "Overdue", "Due soon", "Upcoming")]
     sentence = f"{counted(len(table), 'milestone')}: " + ", ".join(parts) + "."
     overdue = table[table["Status"] == "Overdue"]
     if not overdue.empty:
@@ -221,14 +242,17 @@ def deadline_table(
     days: int = DEADLINE_DAYS,
     *,
     invoice_lines: Iterable[InvoiceLine] = (),
+    returns: Iterable[ReturnImport] = (),
 ) -> pd.DataFrame:
-    """Everything due from as-of to as-of + 60 days: open milestones, obligations, LA reviews.
+    """Everything due from as-of to as-of + 60 days: open milestones, obligations, LA reviews, and
+    the extension and break decisions; a decision already overdue is listed first while the contract
+    can still be extended (to its latest end with extensions), so it is not missed.
 
     A report that is a register milestone is listed once, as the milestone
     (``derived_obligations``); one after a contract's end date is said to be owed
     only if the contract is extended, unless ``extension_in_use``.
     """
-    milestones, invoice_lines = list(milestones), list(invoice_lines)
+    milestones, invoice_lines, returns = list(milestones), list(invoice_lines), list(returns)
     chosen = _select(contracts, contract)
     items: list = [m for m in milestones if contract is None or m.contract.lower() == contract.lower()]
     for c in chosen:
@@ -237,10 +261,26 @@ def deadline_table(
         items += intervention_reviews(statuses, as_of + timedelta(days=days), as_of)
     la_of = {id(item): getattr(item, "la_code", "") for item in items}
     # the end dates of contracts not shown to be running on their extension
-    ends = {c.reference: c.end_date for c in chosen if not extension_in_use(c, milestones, invoice_lines, as_of)}
+    ends = {c.reference: c.end_date for c in chosen
+            if not extension_in_use(c, milestones, invoice_lines, as_of, returns)}
     if_extended = {id(item) for item in items  # owed only if the contract is extended past its end date
                    if isinstance(item, Obligation) and item.period_end > ends.get(item.contract, item.period_end)}
-    rows = []
+    overdue: list[Decision] = []
+    for c in chosen:
+        for decision in decisions(c, as_of, milestones, invoice_lines, returns):
+            if decision.status == OVERDUE:
+                if as_of <= latest_end(c, include_extension=True):
+                    overdue.append(decision)
+            else:
+                items.append(decision)
+    rows = [{
+        "Due": _timestamp(d.due_date),
+        "Days left": (d.due_date - as_of).days,
+        "What": KIND_LABELS[d.kind],
+        "Contract": d.contract,
+        "LA": "",
+        "Details": f"{d.name} (overdue)",
+    } for d in sorted(overdue, key=lambda d: (d.due_date, d.contract))]
     for deadline, item in _deadlines_with_items(items, as_of, days):
         la_code = la_of.get(id(item), "")
         rows.append({
@@ -252,6 +292,58 @@ def deadline_table(
             "Details": deadline.name + (" (only if the contract is extended)" if id(item) in if_extended else ""),
         })
     return pd.DataFrame(rows, columns=["Due", "Days left", "What", "Contract", "LA", "Details"])
+
+
+def decision_table(
+    contracts: Iterable[ContractTerms],
+    as_of: date,
+    contract: str | None = None,
+    *,
+    milestones: Iterable[Milestone] = (),
+    invoice_lines: Iterable[InvoiceLine] = (),
+    returns: Iterable[ReturnImport] = (),
+) -> pd.DataFrame:
+    """Every extension and break decision of the contracts in view, with its status in words
+    (``timelines.decisions``); a contract with an extension option whose register gives no
+    ``Extension notice (months)`` is listed with no date: "not set in the contract register"."""
+    milestones, invoice_lines, returns = list(milestones), list(invoice_lines), list(returns)
+    rows = []
+    for c in sorted(_select(contracts, contract), key=lambda c: c.reference.lower()):
+        for d in decisions(c, as_of, milestones, invoice_lines, returns):
+            rows.append({"Contract": d.contract, "Decision": KIND_LABELS[d.kind], "Due": _timestamp(d.due_date),
+                         "Days left": (d.due_date - as_of).days, "Status": DECISION_STATUS_LABELS[d.status],
+                         "Details": d.name})
+        if (c.extension_up_to is not None and c.extension_up_to > c.end_date
+                and c.extension_notice_months is None):
+            rows.append({"Contract": c.reference, "Decision": KIND_LABELS[EXTENSION], "Due": pd.NaT,
+                         "Days left": None, "Status": "No date",
+                         "Details": f"May be extended to {c.extension_up_to:%d/%m/%Y}; the "
+                                    f"{EXTENSION_NOTICE.column.lower()} is {NOT_SET}, so no decision date is set"})
+    frame = pd.DataFrame(rows, columns=["Contract", "Decision", "Due", "Days left", "Status", "Details"])
+    frame["Days left"] = frame["Days left"].astype("Int64")
+    return frame
+
+
+def decision_sentence(table: pd.DataFrame) -> str:
+    if table.empty:
+        return "No extension or break decision: the contract register gives no extension option with a notice period, and no break date."
+    dated = table[table["Status"] != "No date"]
+    overdue = table[table["Status"] == DECISION_STATUS_LABELS[OVERDUE]]
+    sentence = f"{counted(len(dated), 'decision')} with a date"
+    if not overdue.empty:
+        sentence += "; overdue: " + "; ".join(f"{r.Contract} {r.Decision.lower()} (due {r.Due:%d/%m/%Y})"
+                                              for r in overdue.itertuples())
+    return sentence + "."
+
+
+def stale_intervention_sentences(statuses: Iterable[LAStatus], la_names: Mapping[str, str], as_of: date) -> list[str]:
+    """"after that the LA's status is shown as 'not updated since' that record's date, with no
+    reviews invented": one sentence per LA in intervention whose latest record is over 12 months old."""
+    return [
+        f"{la_names.get(s.la_code, s.la_code)}: in intervention (from {s.intervention_from:%d/%m/%Y}), status not "
+        f"updated since {s.latest_record:%d/%m/%Y}; no reviews are shown after {projection_end(s.latest_record):%d/%m/%Y}."
+        for s in stale_interventions(statuses, as_of)
+    ]
 
 
 def _deadlines_with_items(items: list, as_of: date, days: int):

@@ -5,6 +5,16 @@ Rules implemented (rules.md, "Contract timelines" and "SLA checks on packages"):
   not completed and due before the as-of date, `due soon` within 30 days."
 - "Recurring obligations derived from the contract: quarterly progress report
   and invoice due 30 days after each quarter end while the contract runs."
+- "A milestone completed after its due date is `done late` (with the days
+  late), never plain `done`."
+- "Decisions that fall due: where the register gives `Extension up to` later
+  than the end date and `Extension notice (months)`, the extension decision
+  is due on the end date minus that notice ...; a break date is a decision
+  date of its own. ... `overdue` once passed with no extension in use
+  (invoices, returns or milestones dated after the end date show it in use)."
+- "Reviews of an LA in intervention are projected from its latest LA status
+  record for at most 12 months; after that the LA's status is shown as 'not
+  updated since' that record's date, with no reviews invented."
 - "One-to-one packages must be at least the contract's minimum package days
   ... Packages below it are flagged, not rejected."
 """
@@ -26,13 +36,15 @@ from dashboard.calendar import (
     quarter_start,
 )
 from dashboard.finance import counts_as_of
-from dashboard.records import ONE_TO_ONE, ContractTerms, InvoiceLine, LAStatus, Milestone, Unit
+from dashboard.records import ONE_TO_ONE, ContractTerms, InvoiceLine, LAStatus, Milestone, ReturnImport, Unit
 
 DONE = "done"
+DONE_LATE = "done_late"
 OVERDUE = "overdue"
 DUE_SOON = "due_soon"
 UPCOMING = "upcoming"
-MILESTONE_STATUSES = (DONE, OVERDUE, DUE_SOON, UPCOMING)
+MILESTONE_STATUSES = (DONE, DONE_LATE, OVERDUE, DUE_SOON, UPCOMING)
+COMPLETED_STATUSES = (DONE, DONE_LATE)
 
 DUE_SOON_DAYS = 30
 DAYS_AFTER_QUARTER_END = 30
@@ -51,18 +63,27 @@ UNKNOWN_DAYS = "unknown"
 
 
 def milestone_status(milestone: Milestone, as_of: date) -> str:
-    """done (completed on or before as-of); overdue ("not completed and due before
-    the as-of date"); due_soon (as_of <= due <= as_of + 30 days); else upcoming.
+    """done (completed on or before as-of, by its due date); done_late ("completed after its
+    due date"); overdue ("not completed and due before the as-of date"); due_soon
+    (as_of <= due <= as_of + 30 days); else upcoming.
 
     A completion dated after as-of does not count yet.
     """
     if milestone.completed_date is not None and milestone.completed_date <= as_of:
-        return DONE
+        return DONE_LATE if milestone.completed_date > milestone.due_date else DONE
     if milestone.due_date < as_of:
         return OVERDUE
     if milestone.due_date <= as_of + timedelta(days=DUE_SOON_DAYS):
         return DUE_SOON
     return UPCOMING
+
+
+def days_late(milestone: Milestone, as_of: date) -> int | None:
+    """The days a milestone done late was completed after its due date (None: not done late)."""
+    if milestone_status(milestone, as_of) != DONE_LATE:
+        return None
+    assert milestone.completed_date is not None
+    return (milestone.completed_date - milestone.due_date).days
 
 
 # ---------------------------------------------------------- recurring obligations
@@ -169,19 +190,88 @@ def invoices_received(invoice_lines: Iterable[InvoiceLine], as_of: date) -> dict
 
 
 def extension_in_use(
-    contract: ContractTerms, milestones: Iterable[Milestone], invoice_lines: Iterable[InvoiceLine], as_of: date
+    contract: ContractTerms, milestones: Iterable[Milestone], invoice_lines: Iterable[InvoiceLine], as_of: date,
+    returns: Iterable[ReturnImport] = (),
 ) -> bool:
     """The register gives an extension option, not whether it was taken up. Invoices
-    (dated on or before as-of) billing a quarter that starts after the end date, or
+    (dated on or before as-of) billing a quarter that starts after the end date,
     register milestones due after the term's last quarterly report (30 days after the
-    end of the quarter the end date falls in), show the contract running on its extension."""
+    end of the quarter the end date falls in), or returns (imported by as-of) reporting on a
+    quarter that ends after the end date show the contract running on its extension."""
     reference = contract.reference.casefold()
     last_report = quarter_end(*quarter_of(contract.end_date)) + timedelta(days=DAYS_AFTER_QUARTER_END)
     return any(m.contract.casefold() == reference and m.due_date > last_report for m in milestones) or any(
         line.contract.casefold() == reference and counts_as_of(line, as_of)
         and quarter_start(line.financial_year, line.quarter) > contract.end_date
         for line in invoice_lines
+    ) or any(
+        r.contract.casefold() == reference and r.imported_at.date() <= as_of and r.quarter_end > contract.end_date
+        for r in returns
     )
+
+
+# ---------------------------------------------------------------------- decisions
+
+EXTENSION = "extension"
+BREAK = "break"
+DECISION_KINDS = (EXTENSION, BREAK)
+IN_USE = "extension_in_use"  # passed, and the records show the contract running on its extension
+DECISION_STATUSES = (OVERDUE, DUE_SOON, UPCOMING, IN_USE)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A decision the Department must take by a date: to extend the contract, or to break it."""
+
+    contract: str
+    kind: str  # EXTENSION or BREAK
+    due_date: date
+    status: str  # one of DECISION_STATUSES
+    name: str  # e.g. "Decide whether to extend beyond 31/03/2024 (up to 31/03/2025)"
+
+
+def decisions(
+    contract: ContractTerms,
+    as_of: date,
+    milestones: Iterable[Milestone] = (),
+    invoice_lines: Iterable[InvoiceLine] = (),
+    returns: Iterable[ReturnImport] = (),
+) -> list[Decision]:
+    """The contract's decisions, soonest first (docs/how-figures-are-worked-out.md, "Contract timelines"):
+
+    - extension: "where the register gives `Extension up to` later than the end date and
+      `Extension notice (months)`, the extension decision is due on the end date minus that
+      notice" (con_9887: 31 Dec 2023 for an extension beyond 31 Mar 2024);
+    - break: "a break date is a decision date of its own".
+
+    Each is ``overdue`` once passed (due before as-of) with no extension in use
+    (``extension_in_use``: invoices, returns or milestones dated after the end date), else
+    ``extension_in_use`` once passed; before it, ``due_soon`` within 30 days, else ``upcoming``.
+    """
+    found: list[tuple[str, date, str]] = []
+    if (contract.extension_up_to is not None and contract.extension_up_to > contract.end_date
+            and contract.extension_notice_months is not None):
+        due = add_months(contract.end_date, -contract.extension_notice_months)
+        found.append((EXTENSION, due, f"Decide whether to extend beyond {contract.end_date:%d/%m/%Y} "
+                                      f"(up to {contract.extension_up_to:%d/%m/%Y}; "
+                                      f"{contract.extension_notice_months} months' notice)"))
+    if contract.break_date is not None:
+        found.append((BREAK, contract.break_date, f"Decide whether to use the break on {contract.break_date:%d/%m/%Y}"))
+    if not found:
+        return []
+    in_use: bool | None = None
+    result: list[Decision] = []
+    for kind, due, name in found:
+        if due < as_of:
+            if in_use is None:
+                in_use = extension_in_use(contract, milestones, invoice_lines, as_of, returns)
+            status = IN_USE if in_use else OVERDUE
+        elif due <= as_of + timedelta(days=DUE_SOON_DAYS):
+            status = DUE_SOON
+        else:
+            status = UPCOMING
+        result.append(Decision(contract.reference, kind, due, status, name))
+    return sorted(result, key=lambda d: (d.due_date, d.kind))
 
 
 # ---------------------------------------------------------------------- deadlines
@@ -296,6 +386,48 @@ def _ended_by(rows: list[Unit], as_of: date) -> bool:
 
 INTERVENTION_REVIEW = "intervention_review"
 INTERVENTION_REVIEW_MONTHS = 6
+PROJECTED_MONTHS = 12  # "projected from its latest LA status record for at most 12 months"
+
+
+def projection_end(latest_record: date) -> date:
+    """The last day reviews are projected to from an LA's latest status record (12 months on)."""
+    return min(add_months(latest_record, PROJECTED_MONTHS), LATEST)
+
+
+def _records_by_la(statuses: Iterable[LAStatus], as_of: date) -> dict[str, list[LAStatus]]:
+    by_la: dict[str, list[LAStatus]] = defaultdict(list)
+    for status in statuses:
+        if status.effective_date <= as_of:
+            by_la[status.la_code].append(status)
+    return by_la
+
+
+@dataclass(frozen=True)
+class StaleIntervention:
+    """An LA in intervention whose latest status record is more than 12 months old: its reviews
+    are not projected past then, and its status is shown as "not updated since" that date."""
+
+    la_code: str
+    latest_record: date
+    intervention_from: date
+
+
+def stale_interventions(statuses: Iterable[LAStatus], as_of: date) -> list[StaleIntervention]:
+    """LAs in intervention (as their records dated on or before as-of say) whose latest status
+    record is dated more than 12 months before as-of, by LA code."""
+    found: list[StaleIntervention] = []
+    for la_code, records in sorted(_records_by_la(statuses, as_of).items()):
+        records.sort(key=lambda s: s.effective_date)
+        started: date | None = None
+        for record in records:
+            if record.in_intervention is True and started is None:
+                started = record.effective_date
+            elif record.in_intervention is False:
+                started = None
+        latest = records[-1].effective_date
+        if started is not None and projection_end(latest) < as_of:
+            found.append(StaleIntervention(la_code, latest, started))
+    return found
 
 
 @dataclass(frozen=True)
@@ -327,18 +459,18 @@ def intervention_reviews(statuses: Iterable[LAStatus], until: date, as_of: date)
     Department has set the date; the reviews due before that record stand).
     Sorted by due date, then LA.
 
-    A schedule is projected no further than the last date the dashboard works with
-    (``calendar.LATEST``, 31/12/2199): a review is never said to fall due on a date
-    the dashboard cannot show or be set to.
+    A schedule is projected no further than 12 months after the LA's latest status record
+    dated on or before as-of ("projected from its latest LA status record for at most 12
+    months"; ``stale_interventions`` lists the LAs past that), nor past the last date the
+    dashboard works with (``calendar.LATEST``, 31/12/2199).
     """
     until = min(until, LATEST)
-    by_la: dict[str, list[LAStatus]] = defaultdict(list)
-    for status in statuses:
-        if status.effective_date <= as_of:
-            by_la[status.la_code].append(status)
+    by_la = _records_by_la(statuses, as_of)
     reviews: list[InterventionReview] = []
     for la_code, records in by_la.items():
         records = sorted(records, key=lambda s: s.effective_date)
+        # "projected from its latest LA status record for at most 12 months"
+        la_until = min(until, projection_end(records[-1].effective_date))
         # each intervention: its start, its end (None: still in intervention), and its schedules, each
         # (from the date of the record that set it, the first review it sets)
         periods: list[tuple[date, date | None, list[tuple[date, date]]]] = []
@@ -361,7 +493,7 @@ def intervention_reviews(statuses: Iterable[LAStatus], until: date, as_of: date)
             for index, (_, first_due) in enumerate(schedules):
                 replaced_on = schedules[index + 1][0] if index + 1 < len(schedules) else None
                 step, due = 0, first_due
-                while (due <= until and (ended is None or due < ended)
+                while (due <= la_until and (ended is None or due < ended)
                        and (replaced_on is None or due < replaced_on)):
                     reviews.append(
                         InterventionReview(la_code, f"Six-monthly intervention review {number}", due, first)

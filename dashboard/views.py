@@ -51,14 +51,16 @@ from dashboard.kpi import (
     targets_from_contracts,
     unit_outcomes,
 )
-from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, LAStatus, LocalAuthority, Unit
+from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, LAStatus, LocalAuthority, ReturnImport, Unit
 from dashboard.registry import entry, verdict_id
+from dashboard.terms import NOT_SET
 from dashboard.charts import STATUS_LABELS
-from dashboard.wording import counted
+from dashboard.wording import counted, listed
 
 SUPPORT_TYPE_NAMES = {ONE_TO_ONE: "One-to-one", GROUP: "Group"}
 KPI_NAMES = {ONE_TO_ONE: "KPI 1 (one-to-one)", GROUP: "KPI 2 (group)"}
 STATUS_NAMES = STATUS_LABELS  # one wording per status, shared with the charts
+NO_MINIMUM = f"No minimum ({NOT_SET})"
 CHASE_WITHIN_DAYS = 30
 DEADLINE_DAYS = timeline_views.DEADLINE_DAYS
 HEX_MAP_YEAR = "2023-24"  # the hex map's LA geography (2023)
@@ -322,7 +324,7 @@ def kpi_table(displays: Sequence[KpiDisplay], group_title: str | None = None,
             "Eligible": d.eligible,
             "Rate": d.rate,
             "95 % interval": d.interval,
-            "Target": f"{round(r.target * 100, 1):g} %",
+            "Target": NOT_SET if r.target is None else kpi_rules.target_text(r.target),
             "Against target": d.verdict,
         })
         rows.append(row)
@@ -343,7 +345,7 @@ def rate_chart_frame(displays: Sequence[KpiDisplay], y_of) -> pd.DataFrame:
             "Rate (%)": round(d.result.rate * 100, 1),
             "Low (%)": round(d.result.ci_low * 100, 1),
             "High (%)": round(d.result.ci_high * 100, 1),
-            "Target (%)": round(d.result.target * 100, 1),
+            "Target (%)": None if d.result.target is None else round(d.result.target * 100, 1),
             "Met": d.result.met,
             "Eligible": d.result.eligible,
             "Against target": d.verdict,
@@ -478,6 +480,7 @@ def _rates_summary(displays: Sequence[KpiDisplay], financial_year: str | None) -
     met = sum(1 for d in shown if d.result.verdict == kpi_rules.VERDICT_MET)
     below = sum(1 for d in shown if d.result.verdict == kpi_rules.VERDICT_NOT_MET)
     unsure = sum(1 for d in shown if d.result.verdict == kpi_rules.VERDICT_UNDETERMINED)
+    no_target = sum(1 for d in shown if d.result.verdict == kpi_rules.VERDICT_NO_TARGET)
     hidden = len(displays) - len(shown)
     figures = "KPI figure" if len(displays) == 1 else "KPI figures"
     ending = f"(packages ending in {fy_name(financial_year)})"
@@ -488,6 +491,7 @@ def _rates_summary(displays: Sequence[KpiDisplay], financial_year: str | None) -
     text = (
         f"Of {len(displays)} {figures} {ending} on the chart: meeting the "
         f"target {met}, below it {below}, cannot yet tell {unsure}"
+        + (f", no target ({NOT_SET}) {no_target}" if no_target else "")
     )
     if hidden:
         text += (f"; {hidden} {'is' if hidden == 1 else 'are'} not charted: "
@@ -775,7 +779,7 @@ def coverage_frame(contracts: Sequence[ContractTerms], units: Sequence[Unit], as
         rows.append({
             "Contract": reference, "Financial year": year, "Support type": SUPPORT_TYPE_NAMES.get(kind, kind),
             "LAs supported": supported, "Minimum": minimum,
-            "Against minimum": "No minimum" if minimum is None else AREA_ONLY if area_only else (
+            "Against minimum": NO_MINIMUM if minimum is None else AREA_ONLY if area_only else (
                 "Meets" if supported >= minimum else SO_FAR if fy_end(year) > as_of else "Below"),
         })
     frame = pd.DataFrame(rows, columns=["Contract", "Financial year", "Support type", "LAs supported", "Minimum",
@@ -789,7 +793,7 @@ def coverage_sentence(row: dict) -> str:
     count = row["LAs supported"]
     text = f"{row['Contract']} {row['Support type'].lower()}: {count} {'LA' if count == 1 else 'LAs'} supported in {row['Financial year']}"
     if minimum is None or pd.isna(minimum):
-        return text + " (the contract sets no minimum)"
+        return text + f" (minimum LAs per year {NOT_SET})"
     if row["Against minimum"] == AREA_ONLY:
         return text + f" in the region or LA chosen (its minimum of {int(minimum)} is for the whole contract)"
     if row["Against minimum"] == SO_FAR:
@@ -1083,15 +1087,19 @@ def short_packages_section(units: Sequence[Unit], contracts: Sequence[ContractTe
         for f in flags
     ], columns=["Contract", "Package ID", "Local authority", "Days delivered", "Minimum package days", "Flag"])
     checked = sorted(c.reference for c in contracts if c.min_package_days is not None)
+    unset = sorted(c.reference for c in contracts if c.min_package_days is None
+                   and any(u.contract == c.reference and u.support_type == ONE_TO_ONE for u in units))
+    not_set = (f" Minimum package days {NOT_SET} for {listed(unset)}: "
+               f"{'its' if len(unset) == 1 else 'their'} packages are not checked." if unset else "")
     one_la = disclosure_rules.one_la_contracts(units) if aggregate else frozenset()
     withheld = [reference for reference in checked if reference in one_la]
     checked = [reference for reference in checked if reference not in one_la]
     note = (f" {', '.join(withheld)}: not shown, its packages here are all in one local authority."
-            if withheld else "")
+            if withheld else "") + not_set
     if not checked:
         empty = table.iloc[0:0]
-        return Section(empty, empty, ("No contract in scope sets a minimum package length." if not withheld
-                                      else note.strip()))
+        return Section(empty, empty, ((f"No contract in scope sets a minimum package length (minimum package days "
+                                       f"{NOT_SET}).") if not withheld else note.strip()))
     if aggregate:  # the Board: how many per contract, not which package in which LA
         table = table[table["Contract"].isin(checked)]
         table = (table.groupby(["Contract", "Flag"]).size().reset_index(name="Packages")
@@ -1186,7 +1194,7 @@ def overdue_sentence(milestones: Sequence, as_of: date) -> str | None:
 def overview_page(
     contracts: Sequence[ContractTerms], units: Sequence[Unit], responses, allocations, invoice_lines, milestones,
     las: Sequence[LocalAuthority], as_of: date, financial_year: str | None, disclosure: Disclosure,
-    statuses: Sequence[LAStatus] = (), area_only: bool = False,
+    statuses: Sequence[LAStatus] = (), area_only: bool = False, returns: Sequence[ReturnImport] = (),
 ) -> OverviewPage:
     disclosure = disclosure.of_units(counted_units(units, as_of, financial_year))
     results = sorted(kpi_results(kpi_outcomes(units, responses, as_of, financial_year), contracts), key=_kpi_order)
@@ -1214,7 +1222,7 @@ def overview_page(
         if earlier and not financial_year:  # flags are shown, never dropped: an earlier year's overspend stays
             spend_text += f" Still overspent from earlier years: {'; '.join(earlier)}."
     deadlines = timeline_views.deadline_table(contracts, milestones, statuses, {la.code: la.name for la in las}, as_of,
-                                              invoice_lines=invoice_lines)
+                                              invoice_lines=invoice_lines, returns=returns)
     grid = status_grid.status_grid(contracts, displays, coverage, finance_rows, spend_year,
                                    timeline_views.milestone_table(milestones, as_of), deadlines, as_of)
     return OverviewPage(

@@ -296,5 +296,14 @@ def finance_flags_for_lines(session: Session, lines: list[dict[str, Any]],
     replaced = {(a.contract.lower(), heading_key(a.heading), a.financial_year) for a in revised}
     kept = [a for a in allocations(session, scope)
             if (a.contract.lower(), heading_key(a.heading), a.financial_year) not in replaced]
-    flags = finance_flags(terms, kept + revised, candidates, date.max)
+    # spend_above_value weighs the contract's whole spend: the stored lines this file does not replace
+    replaced_lines = {(line["contract_id"], line["invoice_ref"], line["line"]) for line in lines}
+    elsewhere: dict[str, Decimal] = {}
+    query = select(models.InvoiceLine.contract_id, models.InvoiceLine.invoice_ref, models.InvoiceLine.line,
+                   models.InvoiceLine.amount).where(models.InvoiceLine.contract_id.in_(contract_ids))
+    for contract_id, invoice_ref, number, amount in session.execute(query):
+        if (contract_id, invoice_ref, number) not in replaced_lines:
+            reference = stored[contract_id].reference
+            elsewhere[reference] = elsewhere.get(reference, Decimal(0)) + Decimal(str(amount))
+    flags = finance_flags(terms, kept + revised, candidates, date.max, spent_elsewhere=elsewhere)
     return [f"{flag.contract}: {flag.message}" for flag in flags]

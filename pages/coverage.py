@@ -98,7 +98,8 @@ else:
 
 st.header("Packages shorter than the contract's minimum")
 st.caption("One-to-one packages that have ended by the as-of date are checked against the contract's minimum "
-           "package days (for example 5 days for leadership mentoring); packages below it are flagged, not rejected."
+           "package days, its 'Minimum package days' in the contract register; packages below it are flagged, not "
+           "rejected. A contract with no minimum set there is not checked."
            + (" Every year's packages are listed: the financial year filter does not narrow this list."
               if filters.financial_year else ""))
 if page.short_packages.table.empty:

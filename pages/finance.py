@@ -96,6 +96,17 @@ st.caption("Totals are for reconciliation only: an underspend in one heading or 
 data_table(page.totals, "Totals, reconciled with the pricing schedule", key="finance_totals_table",
            column_config=column_money)
 
+# --- Spend against contract value ---------------------------------------------------------
+st.header("Spend against contract value")
+values = fv.value_table(data.contracts, chosen.invoice_lines, as_of, filters.contract)
+st.markdown(fv.value_sentence(values))
+st.caption("All years and headings together, against the contract's Value in the contract register, with the "
+           "finance terms the register sets for it. A term not set in the contract register does not apply: "
+           "nothing is flagged against it.")
+data_table(values, "Spend against contract value, and the contract's finance terms", key="finance_value_table",
+           column_config={"Spent to date, all years (£)": MONEY,
+                          "Spent (% of value)": st.column_config.NumberColumn(format="%.1f %%")})
+
 # --- Burn-up --------------------------------------------------------------------------------
 st.header("Burn-up: cumulative spend by quarter")
 contracts = sorted({row.contract for row in page.rows}) or [c.reference for c in data.contracts]

@@ -1,14 +1,19 @@
-"""Methodology: how every KPI, service level, status and flag is worked out, generated from the registry."""
+"""Methodology: how every KPI, service level, status and flag is worked out, generated from the registry,
+and the contract terms each contract's register row sets (docs/how-figures-are-worked-out.md, "Contract terms")."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import registry
+import pandas as pd
+
+from dashboard import registry, terms
 from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SUPPRESSED
 from ui import context
+from ui.components import data_table
+from ui.filters import Filters
 
-context.page_viewer()
+viewer = context.page_viewer()
 
 st.title("Methodology")
 st.markdown(
@@ -26,7 +31,7 @@ st.markdown(
     "worked out by subtraction). The Board has no LA filter: figures for one LA are not part of its view."
 )
 contents = [f"- [{title}](#{title.lower().replace(' ', '-').replace('(', '').replace(')', '').replace('?', '')})"
-            for title, entries in registry.sections() if entries]
+            for title, entries in registry.sections() if entries] + ["- [Contract terms](#contract-terms)"]
 st.markdown("**Contents**\n" + "\n".join(contents))
 
 for title, entries in registry.sections():
@@ -36,3 +41,13 @@ for title, entries in registry.sections():
     for item in entries:
         st.subheader(item.name, anchor=item.id.replace(":", "-"))
         st.markdown(registry.entry_markdown(item))
+
+st.header("Contract terms")
+st.markdown(registry.TERMS_INTRODUCTION)
+st.markdown("\n".join(f"- **{term.column}**: {term.used_for}." for term in terms.TERMS))
+contracts = context.oversight_data(Filters().scope(viewer)).contracts
+if contracts:
+    data_table(pd.DataFrame(terms.terms_rows(contracts)), "Each contract's terms, as its register row gives them",
+               key="methodology_terms_table")
+else:
+    st.info("No contract register imported yet, so there are no contract terms to show.")

@@ -34,7 +34,7 @@ def _page(_data, url: str, scope: Scope, version: int, as_of: date, fy: str | No
     """Keyed by database, scope (the viewer's limits and the filters), data version and every input."""
     return views.overview_page(_data.contracts, _data.units, _data.responses, _data.allocations, _data.invoice_lines,
                                _data.milestones, _data.las, as_of, fy, views.Disclosure(board, la_level),
-                               _data.statuses, area_only)
+                               _data.statuses, area_only, returns=_data.returns)
 
 
 @st.cache_data(show_spinner=False, max_entries=8, ttl=600)

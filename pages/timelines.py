@@ -46,9 +46,21 @@ table(milestones, "Milestones", "timelines_milestones", "milestones")
 
 st.header(f"Deadlines in the next {tv.DEADLINE_DAYS} days")
 deadlines = tv.deadline_table(data.contracts, data.milestones, data.statuses, la_names, as_of, filters.contract,
-                              invoice_lines=data.invoice_lines)
+                              invoice_lines=data.invoice_lines, returns=data.returns)
 st.markdown(tv.deadline_sentence(deadlines, as_of))
 table(deadlines, f"Deadlines in the next {tv.DEADLINE_DAYS} days", "timelines_deadlines", "deadlines")
+
+st.header("Extension and break decisions")
+st.caption(
+    "An extension decision is due the contract register's extension notice before the end date, where the register "
+    "gives an extension option and a notice period; a break date is a decision of its own. A decision is overdue once "
+    "passed, unless invoices, returns or milestones after the end date show the extension in use."
+)
+decisions = tv.decision_table(data.contracts, as_of, filters.contract, milestones=data.milestones,
+                              invoice_lines=data.invoice_lines, returns=data.returns)
+st.markdown(tv.decision_sentence(decisions))
+if not decisions.empty:
+    table(decisions, "Extension and break decisions", "timelines_decisions", "decisions")
 
 st.header(f"Contracts ending within {tv.ENDING_MONTHS} months")
 ending = tv.ending_table(data.contracts, as_of, filters.contract)
@@ -60,11 +72,15 @@ st.header("Recurring obligations")
 st.caption(
     "Derived from the contracts: a quarterly progress report and invoice due 30 days after each quarter end; "
     "six-weekly case reports for improvement adviser call-offs; and a review every six months for each LA in "
-    "intervention (from the date of its LA status record). Shown from 90 days before to a year after the as-of "
+    "intervention (from the date of its LA status record, for at most 12 months after the LA's latest status "
+    "record). Shown from 90 days before to a year after the as-of "
     "date; periods after a contract's current end date are due only if it is extended (unless invoices or "
     "milestones after that date show it running on its extension). A report the register lists as a milestone "
     "due the same day is shown under Milestones instead; an invoice says when one billing its quarter was received."
 )
+if filters.contract is None:
+    for sentence in tv.stale_intervention_sentences(data.statuses, la_names, as_of):
+        st.markdown(sentence)
 obligations = tv.obligation_table(data.contracts, data.statuses, la_names, as_of, filters.contract,
                                   milestones=data.milestones, invoice_lines=data.invoice_lines)
 if obligations.empty:

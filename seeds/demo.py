@@ -221,8 +221,12 @@ class ContractInfo:
     min_days: float | None = None
     min_las: int | None = None
     kpi_target: object = None
+    overheads_cap: object = None  # "15%": the register's Overheads cap; None: the contract has none
+    rates_include_expenses: str | None = None  # "Yes" / "No"; None: the documents do not say
+    extension_notice: int | None = None  # months' notice of an extension
     manager: str | None = None
     slug: str = ""
+    illustrative: str = ""  # what the register row gives that no contract document states
     headings: tuple[str, ...] = ()
     part_b: tuple[tuple[str, str, int, float, float], ...] = ()  # role, level, headcount, FTE, rate
 
@@ -234,6 +238,7 @@ CONTRACTS: dict[str, ContractInfo] = {
         EVAL, "Evaluation of support to local authorities", "Demo Research and Evaluation Ltd",
         "Evaluation", "Contract", date(2018, 7, 1), date(2020, 3, 31),
         manager="Demo Contract Manager 4", slug="2018-028",
+        illustrative="dates, value and day rates",
         headings=("Research and fieldwork", "Reporting", "Project management"),
         part_b=(("Research director", "Executive", 1, 0.1, 600.0),
                 ("Senior researcher", "Management", 2, 0.4, 475.0),
@@ -243,9 +248,12 @@ CONTRACTS: dict[str, ContractInfo] = {
     LD: ContractInfo(
         LD, "Corporate and political leadership development, Lot 3 intensive support",
         "Improvement and Development Agency for Local Government", "Leadership development",
-        "Contract", date(2021, 6, 11), date(2022, 3, 31), extension=date(2024, 3, 31),
+        # "runs 1 June 2021 to 31 March 2024, extendable by up to 12 months on 3 months' notice"
+        # (clause 2.1-2.2 of the contract); KPI target 75 %, day rate cap £600, minimum package
+        # 5 days, minimum 15 LAs a year (the contract's KPIs and SLAs)
+        "Contract", date(2021, 6, 1), date(2024, 3, 31), extension=date(2025, 3, 31), extension_notice=3,
         cap=600.0, min_days=5, min_las=15, kpi_target=0.75, manager="Demo Contract Manager 1",
-        slug="con_9887",
+        slug="con_9887", illustrative="value",
         headings=("Peer mentors", "Facilitated group support", "Programme management", "Overheads"),
         part_b=(("Peer mentor (officer)", "Executive", 9, 1.2, 600.0),
                 ("Member peer", "Management", 12, 1.5, 550.0),
@@ -257,16 +265,22 @@ CONTRACTS: dict[str, ContractInfo] = {
     IA: ContractInfo(
         IA, "Improvement adviser call-off, Sefton", "Improvement adviser (named individual)",
         "Improvement adviser", "Call-off", date(2021, 6, 30), date(2022, 6, 29),
-        extension=date(2023, 6, 29), break_date=date(2022, 3, 31), cap=600.0,
+        # the order form: "£600 including expenses", and no confidence KPI (no KPI target)
+        extension=date(2023, 6, 29), break_date=date(2022, 3, 31), cap=600.0, rates_include_expenses="Yes",
         manager="Demo Contract Manager 2", slug="Con_10575",
+        illustrative="dates, extension, break date and value",
         headings=("Improvement adviser days", "Expenses"),
         part_b=(("Improvement adviser", "Management", 1, 0.2, 600.0),),
     ),
     SLI: ContractInfo(
         SLI, "SEND sector-led improvement partners grant", "Demo Sector-Led Improvement Partnership",
         "SEND sector-led improvement", "Grant", date(2022, 1, 1), date(2023, 3, 31),
+        # the grant: £800 executive / £600 other levels, overheads capped at 15 % of other costs,
+        # "travel time and travel expenses" included in the rates, a 40-day minimum package guide
         extension=date(2024, 3, 31), value=518000.0, cap=600.0, exec_cap=800.0, min_days=40,
+        overheads_cap="15%", rates_include_expenses="Yes",
         kpi_target="75%", manager="Demo Contract Manager 3", slug="project_5369",
+        illustrative="dates and extension",
         headings=("Sector-led improvement partners", "Programme management",
                   "Evaluation and dissemination"),
         part_b=(("Sector-led improvement partner", "Executive", 8, 1.4, 800.0),
@@ -600,7 +614,8 @@ class DemoData:
                 h, r, lv, d, rate, amt = items[i]
                 items[i] = (h, r, lv, d, rate, amt + 125)
             other = sum(_money(it[5]) for it in items)
-            share = 0.175 if (fy, q) == ("2023-24", 1) else 0.10  # flag: overheads above 15 %
+            # 17.5 % in 2023-24 Q1: not flagged, as con_9887's register sets no overheads cap
+            share = 0.175 if (fy, q) == ("2023-24", 1) else 0.10
             items.append(("Overheads", None, None, None, None, other * share))
             if (fy, q) == ("2022-23", 2):  # flag: invoiced 45 days after the quarter end
                 inv_date = qe + timedelta(days=45)
@@ -797,7 +812,7 @@ class DemoData:
             else:
                 done = due + timedelta(days=rng.choice((-6, -3, -2, 0, 1, 4, 9)))
             m.append((LD, f"Q{q} {fy} progress report", due, done, "Written progress report"))
-        m.append((LD, "Final programme report", date(2024, 3, 31), None, "Final report on the extended programme"))
+        m.append((LD, "Final programme report", date(2024, 3, 31), None, "Final report on the programme"))
         due = date(2021, 8, 11)
         n = 0
         while due <= date(2022, 6, 29):
@@ -957,13 +972,16 @@ def _write_register(data: DemoData, path: Path) -> None:
     headers = ["Contract reference*", "Title*", "Supplier*", "Programme*", "Type",
                "Start date (dd/mm/yyyy)*", "End date (dd/mm/yyyy)*", "Extension up to",
                "Break date", "Value (GBP)", "Day rate cap (GBP)", "Executive day rate cap (GBP)",
-               "Minimum package days", "Minimum LAs per year", "KPI target", "Contract manager"]
+               "Minimum package days", "Minimum LAs per year", "KPI target", "Contract manager",
+               "Overheads cap", "Rates include expenses", "Extension notice (months)", "Illustrative (demo)"]
     records = []
     for ref in CONTRACT_ORDER:
         c = CONTRACTS[ref]
         records.append([c.ref, c.title, c.supplier, c.programme, c.ctype, c.start, c.end,
                         c.extension, c.break_date, c.value, c.cap, c.exec_cap, c.min_days,
-                        c.min_las, c.kpi_target, c.manager])
+                        c.min_las, c.kpi_target, c.manager, c.overheads_cap, c.rates_include_expenses,
+                        c.extension_notice, f"Not stated in the contract documents: {c.illustrative}"
+                        if c.illustrative else None])
     _table(ws, row, headers, records, money_cols=(9, 10, 11))
     for i in range(len(records)):
         if isinstance(records[i][14], float):

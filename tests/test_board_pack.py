@@ -157,7 +157,7 @@ def test_no_personal_data_anywhere(pack):
 
 def test_build_needs_no_database():
     class Empty:
-        contracts = units = responses = allocations = invoice_lines = milestones = las = statuses = []
+        contracts = units = responses = allocations = invoice_lines = milestones = las = statuses = returns = []
         regions: dict = {}
 
     data = build_board_pack(Empty(), AS_OF, [])

@@ -8,9 +8,11 @@ import pytest
 from dashboard.finance import (
     AMOUNT_MISMATCH,
     LATE_INVOICE,
-    OVERHEADS_ABOVE_15PCT,
+    DAY_RATE_ABOVE_CAP,
+    EXPENSES_ON_INCLUSIVE_RATE,
+    OVERHEADS_ABOVE_CAP,
     OVERSPEND,
-    RATE_ABOVE_CAP,
+    SPEND_ABOVE_VALUE,
     FinanceRow,
     amount_mismatch_flag,
     cumulative_spend_by_quarter,
@@ -19,7 +21,10 @@ from dashboard.finance import (
     late_invoice_flag,
     overheads_flag,
     quarters_billed,
-    rate_above_cap_flag,
+    day_rate_above_cap_flag,
+    expenses_flag,
+    flag_counts,
+    spend_above_value_flag,
     spend_against_allocations,
     straight_line_forecast,
 )
@@ -178,11 +183,11 @@ def test_rows_are_per_contract():
         (LEADERSHIP, None, None, False),  # no day rate given
     ],
 )
-def test_rate_above_cap(contract, level, day_rate, flagged):
-    flag = rate_above_cap_flag(line(level=level, day_rate=day_rate, days="1", amount=day_rate or "1"), contract)
+def test_day_rate_above_cap(contract, level, day_rate, flagged):
+    flag = day_rate_above_cap_flag(line(level=level, day_rate=day_rate, days="1", amount=day_rate or "1"), contract)
     assert (flag is not None) is flagged
     if flag:
-        assert flag.kind == RATE_ABOVE_CAP and flag.amount == D(day_rate)
+        assert flag.kind == DAY_RATE_ABOVE_CAP and flag.amount == D(day_rate)
 
 
 @pytest.mark.parametrize(
@@ -218,28 +223,44 @@ def test_amount_mismatch(days, day_rate, amount, flagged):
 
 # ---------------------------------------------------------------- overheads
 
+# project_5369's register sets an Overheads cap of 15 %; con_9887's sets none
+OVERHEADS_15 = ContractTerms("con_9887", "Capped", "Supplier", "SEND", None, date(2021, 4, 1), date(2024, 3, 31),
+                             overheads_cap=0.15)
+OVERHEADS_20 = ContractTerms("con_9887", "Capped", "Supplier", "SEND", None, date(2021, 4, 1), date(2024, 3, 31),
+                             overheads_cap=0.2)
+
 
 @pytest.mark.parametrize(
-    "lines, flagged",
+    "contract, lines, flagged",
     [
-        pytest.param([line("1000"), line("150", "Overheads", number=2)], False, id="exactly 15 % is fine"),
-        pytest.param([line("1000"), line("150.01", "Overheads", number=2)], True, id="just above 15 %"),
-        pytest.param([line("1000"), line("150.01", "Management", role="Overhead recovery", number=2)], True,
-                     id="overheads found by role"),
-        pytest.param([line("1000"), line("100", "overheads", number=2), line("60", "Central OVERHEAD", number=3)], True,
-                     id="overhead lines added up"),
-        pytest.param([line("500"), line("500", number=2), line("150", "Overheads", number=3)], False,
+        pytest.param(OVERHEADS_15, [line("1000"), line("150", "Overheads", number=2)], False, id="exactly at the cap is fine"),
+        pytest.param(OVERHEADS_15, [line("1000"), line("150.01", "Overheads", number=2)], True, id="just above the cap"),
+        pytest.param(OVERHEADS_20, [line("1000"), line("175", "Overheads", number=2)], False,
+                     id="the register's own cap: 17.5 % is within 20 %"),
+        pytest.param(OVERHEADS_20, [line("1000"), line("200.01", "Overheads", number=2)], True, id="above a 20 % cap"),
+        pytest.param(LEADERSHIP, [line("1000"), line("175", "Overheads", number=2)], False,
+                     id="no Overheads cap in the register: no flag"),
+        pytest.param(None, [line("1000"), line("175", "Overheads", number=2)], False, id="contract unknown: no flag"),
+        pytest.param(OVERHEADS_15, [line("1000"), line("150.01", "Management", role="Overhead recovery", number=2)],
+                     False, id="overheads are found by heading, not role"),
+        pytest.param(OVERHEADS_15, [line("1000"), line("100", "overheads", number=2), line("60", "Central OVERHEAD", number=3)],
+                     True, id="overhead lines added up, any case"),
+        pytest.param(OVERHEADS_15, [line("500"), line("500", number=2), line("150", "Overheads", number=3)], False,
                      id="other lines added up"),
-        pytest.param([line("50", "Overheads")], True, id="overheads with no other costs"),
-        pytest.param([line("1000")], False, id="no overheads"),
-        pytest.param([line("-12.00")], False, id="credit note alone: no overheads line, no flag"),
+        pytest.param(OVERHEADS_15, [line("900"), line("100", "Travel expenses", number=2),
+                                    line("150", "Overheads", number=3)], False,
+                     id="expense lines are other costs too"),
+        pytest.param(OVERHEADS_15, [line("50", "Overheads")], True, id="overheads with no other costs"),
+        pytest.param(OVERHEADS_15, [line("1000")], False, id="no overheads"),
+        pytest.param(OVERHEADS_15, [line("-12.00")], False, id="credit note alone: no overheads line, no flag"),
     ],
 )
-def test_overheads_above_15pct(lines, flagged):
-    flag = overheads_flag(lines)
+def test_overheads_above_cap(contract, lines, flagged):
+    flag = overheads_flag(lines, contract)
     assert (flag is not None) is flagged
     if flag:
-        assert flag.kind == OVERHEADS_ABOVE_15PCT and flag.line is None
+        assert flag.kind == OVERHEADS_ABOVE_CAP and flag.line is None
+        assert flag.limit == sum(l.amount for l in lines if "overhead" not in l.heading.lower()) * D(str(contract.overheads_cap))
 
 
 def test_overheads_compared_within_the_same_invoice():
@@ -248,8 +269,94 @@ def test_overheads_compared_within_the_same_invoice():
         line("100", "Overheads", invoice_ref="INV-1", number=2),
         line("100", "Overheads", invoice_ref="INV-2", number=1),  # INV-2 has no other costs
     ]
-    flags = [f for f in finance_flags([LEADERSHIP], [], lines, AS_OF) if f.kind == OVERHEADS_ABOVE_15PCT]
+    flags = [f for f in finance_flags([OVERHEADS_15], [], lines, AS_OF) if f.kind == OVERHEADS_ABOVE_CAP]
     assert [f.invoice_ref for f in flags] == ["INV-2"]
+    assert not [f for f in finance_flags([LEADERSHIP], [], lines, AS_OF) if f.kind == OVERHEADS_ABOVE_CAP]
+
+
+# ------------------------------------------------------------------ expenses
+
+INCLUSIVE = ContractTerms("Con_10575", "Adviser", "Supplier", "Adviser", None, date(2021, 4, 1), date(2024, 3, 31),
+                          rates_include_expenses=True)
+NOT_INCLUSIVE = ContractTerms("Con_10575", "Adviser", "Supplier", "Adviser", None, date(2021, 4, 1),
+                              date(2024, 3, 31), rates_include_expenses=False)
+SILENT = ContractTerms("Con_10575", "Adviser", "Supplier", "Adviser", None, date(2021, 4, 1), date(2024, 3, 31))
+
+
+@pytest.mark.parametrize(
+    "contract, heading, role, flagged",
+    [
+        (INCLUSIVE, "Expenses", None, True),
+        (INCLUSIVE, "EXPENSES", "Adviser", True),  # any case
+        (INCLUSIVE, "Travel and subsistence", None, True),
+        (INCLUSIVE, "Adviser days", "Travel time", True),  # the role names travel
+        (INCLUSIVE, "Adviser days", "Subsistence claim", True),
+        (INCLUSIVE, "Adviser days", "Adviser", False),
+        (INCLUSIVE, "Overheads", None, False),
+        (NOT_INCLUSIVE, "Expenses", None, False),  # the register says no
+        (SILENT, "Expenses", None, False),  # the register is blank: the term does not apply
+        (None, "Expenses", None, False),
+    ],
+)
+def test_expenses_on_inclusive_rate(contract, heading, role, flagged):
+    flag = expenses_flag(line("120", heading, contract="Con_10575", role=role), contract)
+    assert (flag is not None) is flagged
+    if flag:
+        assert flag.kind == EXPENSES_ON_INCLUSIVE_RATE and flag.line == 1 and flag.amount == D("120")
+
+
+# ---------------------------------------------------------- spend above value
+
+def valued(value):
+    return ContractTerms("con_9887", "Leadership", "Supplier", "Leadership", None, date(2021, 4, 1),
+                         date(2024, 3, 31), value=None if value is None else D(value))
+
+
+@pytest.mark.parametrize(
+    "value, lines, flagged_in",
+    [
+        pytest.param("2000", [line("1000"), line("1000", fy="2022-23", invoice_date=date(2022, 5, 1), number=2)],
+                     None, id="exactly the value is not above it"),
+        pytest.param("2000", [line("1000"), line("1000.01", fy="2022-23", invoice_date=date(2022, 5, 1), number=2)],
+                     "2022-23", id="all years together; flagged in the year spend passed the value"),
+        pytest.param("2000", [line("1500"), line("1500", invoice_date=date(2022, 7, 1), number=2)], None,
+                     id="a line after the as-of date does not count"),
+        pytest.param(None, [line("9999999")], None, id="no Value in the register: no flag"),
+    ],
+)
+def test_spend_above_value(value, lines, flagged_in):
+    flag = spend_above_value_flag(valued(value), lines, AS_OF)
+    assert (flag.financial_year if flag else None) == flagged_in
+    flags = [f for f in finance_flags([valued(value)], [], lines, AS_OF) if f.kind == SPEND_ABOVE_VALUE]
+    assert len(flags) == (flagged_in is not None)
+    if flag:
+        assert flag.kind == SPEND_ABOVE_VALUE and flag.limit == D(value) and flag.invoice_ref is None
+
+
+def test_flag_counts_count_as_the_rules_say():
+    """"late_invoice and overheads_above_cap count once per invoice; overspend once per heading and
+    FY; spend_above_value once per contract; every other kind once per line"."""
+    contract = ContractTerms("con_9887", "All", "Supplier", "Leadership", None, date(2021, 4, 1), date(2024, 3, 31),
+                             day_rate_cap=D("600"), overheads_cap=0.15, rates_include_expenses=True, value=D("100"))
+    late = date(2021, 11, 1)  # Q1 and Q2 of 2021-22 billed more than 30 days after they ended
+    lines = [
+        line("700", number=1, quarter=1, days="1", day_rate="700", invoice_date=late),
+        line("700", number=2, quarter=2, days="1", day_rate="700", invoice_date=late),  # 2nd quarter, same invoice
+        line("500", "Overheads", number=3, quarter=1, invoice_date=late),
+        line("50", "Travel", number=4, quarter=1, invoice_date=late),
+        line("60", "Expenses", number=5, quarter=2, invoice_date=late),
+        line("10", "Peer mentors", invoice_ref="INV-2", number=1, quarter=3, fy="2021-22", invoice_date=date(2022, 1, 5)),
+    ]
+    allocations = [allocation("100", "Peer mentors"), allocation("10", "Travel")]
+    counts = flag_counts(finance_flags([contract], allocations, lines, AS_OF))
+    assert counts == {
+        ("con_9887", DAY_RATE_ABOVE_CAP): 2,  # once per line
+        ("con_9887", LATE_INVOICE): 1,  # INV-1 bills two late quarters: one invoice
+        ("con_9887", OVERHEADS_ABOVE_CAP): 1,
+        ("con_9887", EXPENSES_ON_INCLUSIVE_RATE): 2,  # Travel and Expenses lines
+        ("con_9887", OVERSPEND): 4,  # 2021-22: Peer mentors, Travel; Overheads and Expenses with nothing allocated
+        ("con_9887", SPEND_ABOVE_VALUE): 1,
+    }
 
 
 # -------------------------------------------------------------------- late
@@ -305,11 +412,11 @@ def test_finance_flags_together():
         (OVERSPEND, "con_9887", None, None),  # heading/FY flags first within a contract and year
         (AMOUNT_MISMATCH, "con_9887", "INV-1", 1),
         (OVERSPEND, "con_send", None, None),  # nothing allocated for con_send
-        (RATE_ABOVE_CAP, "con_send", "S-1", 1),  # 800 management flagged, 800 executive fine
+        (DAY_RATE_ABOVE_CAP, "con_send", "S-1", 1),  # 800 management flagged, 800 executive fine
     ]
     kinds = {(f.kind, f.contract, f.line) for f in flags}
-    assert (RATE_ABOVE_CAP, "con_send", 1) in kinds
-    assert (RATE_ABOVE_CAP, "con_send", 2) not in kinds
+    assert (DAY_RATE_ABOVE_CAP, "con_send", 1) in kinds
+    assert (DAY_RATE_ABOVE_CAP, "con_send", 2) not in kinds
     assert (AMOUNT_MISMATCH, "con_9887", 1) in kinds
     assert (OVERSPEND, "con_9887", None) in kinds
     assert (OVERSPEND, "con_send", None) in kinds
@@ -414,7 +521,7 @@ def test_float_inputs_are_read_as_decimal():
     floaty = InvoiceLine("con_9887", "F-1", 1, "2021-22", 1, "Peer mentors", None, None, 0.5, 600.0, 300.0, None,
                          date(2021, 7, 1))
     assert amount_mismatch_flag(floaty) is None  # type: ignore[arg-type]
-    assert rate_above_cap_flag(floaty, LEADERSHIP) is None  # type: ignore[arg-type]
+    assert day_rate_above_cap_flag(floaty, LEADERSHIP) is None  # type: ignore[arg-type]
     [row] = spend_against_allocations([], [floaty], AS_OF)  # type: ignore[list-item]
     assert row.spent == D("300.0")
 

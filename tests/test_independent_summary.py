@@ -19,6 +19,7 @@ import pytest
 from bench import duckdb_reference
 from bench.generate import build, insert_dataset
 from dashboard.coverage import coverage_by_region
+from dashboard.finance import FLAG_KINDS
 from dashboard.kpi import compute_kpis, targets_from_contracts
 from data_access.db import make_engine
 from data_access.queries import load, summary
@@ -45,7 +46,7 @@ def _assert_same_summary(engine, con, as_of: date) -> None:
     ours = summary(engine, as_of)
     theirs = duckdb_reference.reference_summary(con, as_of)
     assert ours["as_of"] == theirs["as_of"]
-    for part in ("kpis", "coverage", "finance"):
+    for part in ("kpis", "coverage", "finance", "flags"):
         assert ours[part] == theirs[part], f"{part} as of {as_of}:\n" + _explain(ours[part], theirs[part])
 
 
@@ -109,6 +110,13 @@ def test_randomised_data_reaches_the_edges(randomised):
         "WHERE l.valid_to IS NOT NULL AND l.valid_to < a.fy_end", {"as_of": date(2026, 11, 25)},
     ).fetchone()[0]
     assert reorganised > 0 or remapped > 0
+    # every flag kind is raised on some contract, and each term is blank on another (no flag there)
+    kinds = {row["kind"] for row in duckdb_reference.flag_counts(con, date(2026, 11, 25))}
+    assert kinds == set(FLAG_KINDS)
+    blank = con.execute(
+        "SELECT count_if(kpi_target IS NULL), count_if(overheads_cap IS NULL), count_if(NOT rates_include_expenses), "
+        "count_if(value IS NULL) FROM contracts").fetchone()
+    assert all(blank), blank
 
 
 @pytest.mark.parametrize("as_of", ["2022-06-30", "2024-03-15", "2026-11-25"])

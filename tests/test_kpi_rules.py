@@ -6,6 +6,7 @@ import pytest
 
 from dashboard.kpi import (
     interval_text,
+    plain_english_status,
     IN_PROGRESS,
     MET,
     NO_BASELINE,
@@ -308,7 +309,7 @@ def test_compute_kpis_cli_example():
 
 def test_rate_is_none_when_nothing_eligible():
     units = [make_unit(participant="a", end=None), make_unit(participant="b", end=date(2022, 6, 1))]
-    [result] = compute_kpis(units, [], {}, AS_OF)
+    [result] = compute_kpis(units, [], {"con_9887": 0.75}, AS_OF)
     assert (result.eligible, result.pending, result.in_progress) == (0, 1, 1)
     assert result.rate is None and result.ci_low is None and result.ci_high is None
     assert result.verdict == "no_data"
@@ -333,16 +334,40 @@ def test_kpi_1_and_2_and_contract_targets():
         make_unit(participant="d", support_type="peer_review"),  # neither KPI
     ]
     results = compute_kpis(units, [], {"con_1": 0.6}, AS_OF)
-    assert [(r.contract, r.kpi, r.target) for r in results] == [
-        ("con_1", "one_to_one", 0.6),
-        ("con_9887", "group", 0.75),  # default target
-        ("con_9887", "one_to_one", 0.75),
+    assert [(r.contract, r.kpi, r.target, r.verdict) for r in results] == [
+        ("con_1", "one_to_one", 0.6, "undetermined"),
+        ("con_9887", "group", None, "no_target"),  # no target given: no default, never judged
+        ("con_9887", "one_to_one", None, "no_target"),
     ]
+
+
+@pytest.mark.parametrize(
+    "kpi_target, target, verdict, sentence_ends",
+    [
+        pytest.param(0.75, 0.75, "not_met", "below the 75 % target", id="the register's target: a verdict"),
+        pytest.param(0.1, 0.1, "met", "meets the 10 % target", id="another target: judged against it"),
+        pytest.param(None, None, "no_target", "no target (the KPI target is not set in the contract register)",
+                     id="no KPI target in the register: no verdict, the rate still given"),
+    ],
+)
+def test_a_kpi_is_judged_only_against_the_registers_target(kpi_target, target, verdict, sentence_ends):
+    """rules.md: "A contract whose register gives no KPI target has no confidence KPI: its survey
+    figures may be shown as 'no target', and are never judged met or below." (Con_10575)"""
+    contract = ContractTerms("Con_10575", "t", "s", "p", None, date(2021, 4, 1), date(2023, 3, 31),
+                             kpi_target=kpi_target)
+    units = [make_unit(contract="Con_10575", participant=str(i)) for i in range(10)]
+    follow_ups = [SurveyResponse("Con_10575", "P1", str(i), "follow_up", date(2022, 2, 1), 4, True) for i in range(10)]
+    baselines = [SurveyResponse("Con_10575", "P1", str(i), "baseline", date(2021, 9, 1), 2, None) for i in range(3)]
+    [result] = compute_kpis(units, follow_ups + baselines, targets_from_contracts([contract]), AS_OF)
+    assert (result.target, result.verdict, result.met, result.eligible) == (target, verdict, 3, 10)
+    assert result.rate == 0.3 and result.ci_low is not None
+    assert plain_english_status(result).endswith(sentence_ends)
 
 
 def test_targets_from_contracts():
     contract = ContractTerms("con_1", "t", "s", "p", None, date(2021, 4, 1), date(2023, 3, 31), kpi_target=0.8)
-    assert targets_from_contracts([contract]) == {"con_1": 0.8}
+    blank = ContractTerms("Con_10575", "t", "s", "p", None, date(2021, 4, 1), date(2023, 3, 31))
+    assert targets_from_contracts([contract, blank]) == {"con_1": 0.8, "Con_10575": None}
 
 
 def test_verdict_uses_contract_target():

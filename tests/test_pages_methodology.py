@@ -42,4 +42,20 @@ def test_sections_follow_the_registry_order(tmp_path, monkeypatch):
     monkeypatch.setenv("DASHBOARD_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
     at = _methodology("board")
     headers = [element.value for element in at.header]
-    assert headers == [title for title, entries in registry.sections() if entries]
+    assert headers == [title for title, entries in registry.sections() if entries] + ["Contract terms"]
+
+
+def test_each_contracts_terms_come_from_its_register_row(demo_sqlite_url, monkeypatch):
+    """The Methodology lists every contract's terms as its register row gives them; a blank term
+    says "not set in the contract register" (Con_10575 has no KPI target, con_9887 no overheads cap)."""
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", demo_sqlite_url)
+    at = _methodology("board")
+    assert not at.exception
+    table = next(frame.value for frame in at.dataframe if "Term" in frame.value.columns)
+    said = {(row["Contract"], row["Term"]): row["In the register"] for row in table.to_dict("records")}
+    assert said[("con_9887", "KPI target")] == "75 %"
+    assert said[("Con_10575", "KPI target")] == "not set in the contract register"
+    assert said[("con_9887", "Overheads cap")] == "not set in the contract register"
+    assert said[("project_5369", "Overheads cap")] == "15 %"
+    assert said[("Con_10575", "Rates include expenses")] == "yes"
+    assert said[("con_9887", "Extension notice (months)")] == "3 months"

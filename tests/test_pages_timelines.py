@@ -22,8 +22,14 @@ def status(on, in_intervention, code="E08000014", ilacs=None, next_review=None):
 @pytest.mark.parametrize(
     "statuses, until, expected",
     [
+        pytest.param([status(date(2021, 5, 1), True)], date(2022, 5, 1),
+                     [date(2021, 11, 1), date(2022, 5, 1)], id="every 6 months, until inclusive"),
         pytest.param([status(date(2021, 5, 1), True)], date(2022, 11, 1),
-                     [date(2021, 11, 1), date(2022, 5, 1), date(2022, 11, 1)], id="every 6 months, until inclusive"),
+                     [date(2021, 11, 1), date(2022, 5, 1)],
+                     id="at most 12 months from the latest status record: none invented after"),
+        pytest.param([status(date(2021, 5, 1), True), status(date(2022, 1, 1), None, ilacs="Good")],
+                     date(2023, 6, 1), [date(2021, 11, 1), date(2022, 5, 1), date(2022, 11, 1)],
+                     id="12 months from the latest record of the LA, whatever it says"),
         pytest.param([status(date(2021, 8, 31), True)], date(2022, 3, 1), [date(2022, 2, 28)],
                      id="clamped to the month's last day"),
         pytest.param([status(date(2021, 5, 1), True), status(date(2022, 3, 1), None, ilacs="Good")],
@@ -36,7 +42,7 @@ def status(on, in_intervention, code="E08000014", ilacs=None, next_review=None):
                       status(date(2022, 1, 10), True)], date(2022, 12, 31),
                      [date(2022, 7, 10)], id="back in intervention: a new schedule"),
         pytest.param([status(date(2022, 4, 4), True, next_review=date(2022, 12, 30))], date(2023, 7, 1),
-                     [date(2022, 12, 30), date(2023, 6, 30)], id="the return's next review date sets the schedule"),
+                     [date(2022, 12, 30)], id="the return's next review date sets the schedule (to 12 months on)"),
         pytest.param([status(date(2021, 5, 1), True), status(date(2022, 2, 1), True, next_review=date(2022, 3, 15))],
                      date(2022, 10, 1), [date(2021, 11, 1), date(2022, 3, 15), date(2022, 9, 15)],
                      id="a later next review date moves the reviews after its record, not those before"),
@@ -62,15 +68,35 @@ def test_intervention_reviews_ignore_status_records_dated_after_as_of():
 
 
 def test_intervention_reviews_stop_at_the_last_date_the_dashboard_works_with():
-    """A 2020 status record, as of 31/12/2199: review 360 would fall due on 13 January 2200,
-    past the dates the dashboard works with, so it is not projected (nor said as next deadline)."""
+    """A status record of 2199, as of 31/12/2199: reviews are projected 12 months on, but never past
+    the dates the dashboard works with."""
     from dashboard.calendar import LATEST
-    from dashboard.timeline_views import deadline_table
 
-    luton = [status(date(2020, 1, 13), True, code="E06000032")]
+    luton = [status(date(2199, 6, 13), True, code="E06000032")]
     reviews = intervention_reviews(luton, date(2200, 12, 31), as_of=LATEST)
-    assert reviews[-1].due_date == date(2199, 7, 13) and reviews[-1].name == "Six-monthly intervention review 359"
-    assert deadline_table([], [], luton, {"E06000032": "Luton"}, LATEST).empty
+    assert [r.due_date for r in reviews] == [date(2199, 12, 13)]
+
+
+@pytest.mark.parametrize(
+    "statuses, as_of, expected",
+    [
+        pytest.param([status(date(2022, 6, 1), True)], date(2023, 6, 1), [], id="12 months on: still current"),
+        pytest.param([status(date(2022, 6, 1), True)], date(2023, 6, 2), [(date(2022, 6, 1), date(2022, 6, 1))],
+                     id="a day past 12 months: not updated since"),
+        pytest.param([status(date(2021, 1, 1), True), status(date(2022, 6, 1), None, ilacs="Good")], date(2023, 6, 2),
+                     [(date(2022, 6, 1), date(2021, 1, 1))], id="the latest record's date, the intervention's start"),
+        pytest.param([status(date(2021, 1, 1), True), status(date(2021, 6, 1), False)], date(2023, 6, 2), [],
+                     id="out of intervention: nothing to say"),
+        pytest.param([status(date(2022, 6, 1), True), status(date(2023, 7, 1), True)], date(2023, 6, 2),
+                     [(date(2022, 6, 1), date(2022, 6, 1))], id="a record after as-of does not count"),
+    ],
+)
+def test_stale_interventions(statuses, as_of, expected):
+    """Walsall's 2022 status record: no reviews invented in 2026, "not updated since" instead."""
+    from dashboard.timelines import stale_interventions
+
+    found = stale_interventions(statuses, as_of)
+    assert [(s.latest_record, s.intervention_from) for s in found] == expected
 
 
 def test_intervention_reviews_are_deadlines():
@@ -107,8 +133,16 @@ def test_contracts_milestones_and_deadlines(page):
     assert (LD, "Progress report for 2022-23 Q1", 30) in items
     # improvement adviser call-off from 30 June 2021: case report 9 is 9 x 6 weeks later
     assert (IA, "Case report 9", 13) in items
-    assert all(0 <= days <= 60 for days in deadlines["Days left"])
+    ahead = deadlines[~deadlines["Details"].str.endswith("(overdue)")]
+    assert all(0 <= days <= 60 for days in ahead["Days left"])
     assert "Interim evaluation report" not in set(deadlines["Details"])  # overdue, not ahead
+    # a decision overdue is listed with the deadlines while the contract runs (IA's break, 31/03/2022)
+    overdue = deadlines[deadlines["Details"].str.endswith("(overdue)")]
+    assert list(zip(overdue["Contract"], overdue["What"], overdue["Due"])) == [
+        (IA, "Break decision", pd.Timestamp("2022-03-31"))]
+    decisions = frame_with(at, "Decision")
+    assert (IA, "Break decision", "Overdue") in set(zip(decisions["Contract"], decisions["Decision"],
+                                                        decisions["Status"]))
 
 
 def test_contracts_ending_with_extension_options(page):
@@ -127,11 +161,14 @@ def test_intervention_review_listed_for_sefton(page):
     assert pd.Timestamp("2022-11-01") in set(reviews["Due"])  # status 1 May 2021, every 6 months
 
 
-def test_no_review_is_listed_past_the_last_date_the_dashboard_works_with(page):
+def test_no_review_is_invented_long_after_the_latest_status_record(page):
+    """"projected from its latest LA status record for at most 12 months; after that the LA's
+    status is shown as 'not updated since' that record's date, with no reviews invented"."""
     at = page(as_of="2199-12-31")
-    obligations = frame_with(at, "Only if extended")
-    reviews = obligations[obligations["Obligation"] == "Six-monthly intervention review"]
-    assert not reviews.empty and reviews["Due"].max() <= pd.Timestamp("2199-12-31")
+    assert not at.exception
+    assert not any(frame.value is not None and "Obligation" in frame.value.columns
+                   and (frame.value["Obligation"] == "Six-monthly intervention review").any() for frame in at.dataframe)
+    assert any("Sefton: in intervention" in m.value and "not updated since" in m.value for m in at.markdown)
 
 
 def test_contract_filter(page):

@@ -22,7 +22,10 @@ from tests.workbooks import (
     SheetSpec,
     contract_row,
     engagement_row,
+    finance_row,
     import_ok,
+    part_a_sheet,
+    pricing_schedule,
     quarterly_return,
     register,
     run_import,
@@ -148,3 +151,63 @@ def test_returns_that_count_for_data_currency(seeded):
         found = repositories.return_imports(session)
     assert [(r.contract, r.quarter_end) for r in found] == [(CONTRACT, date(2023, 9, 30))]
     assert kept.import_id is not None
+
+
+# --- The importer's own finance flags follow the register's terms (rules.md "Finance") ------------
+
+_TERM_CASES = [
+    # (register cells, invoice lines, flag message expected; None: no flag of that kind)
+    pytest.param({"Overheads cap": "15%"},
+                 [{"Amount": 1000}, {"Expenditure heading": "Overheads", "Amount": 175}], "above the 15 % cap",
+                 id="Overheads cap set: overheads above it flagged"),
+    pytest.param({"Overheads cap": None},
+                 [{"Amount": 1000}, {"Expenditure heading": "Overheads", "Amount": 175}], None,
+                 id="no Overheads cap: no overheads flag"),
+    pytest.param({"Rates include expenses": "Yes"}, [{"Expenditure heading": "Expenses", "Amount": 90}],
+                 "but the contract's rates include expenses", id="Rates include expenses = yes: expenses flagged"),
+    pytest.param({"Rates include expenses": None}, [{"Expenditure heading": "Expenses", "Amount": 90}], None,
+                 id="Rates include expenses blank: no flag"),
+    pytest.param({"Value": 1500}, [{"Amount": 1000}, {"Amount": 1000}], "above the contract value £1,500.00",
+                 id="Value set: spend above it flagged"),
+    pytest.param({"Value": None}, [{"Amount": 1000}, {"Amount": 1000}], None, id="no Value: no flag"),
+    pytest.param({"Day rate cap": 600}, [{"Days": 1, "Day rate": 650, "Amount": 650}], "above the £600.00 cap",
+                 id="Day rate cap set: a higher rate flagged"),
+    pytest.param({"Day rate cap": None, "Executive day rate cap": None},
+                 [{"Days": 1, "Day rate": 650, "Amount": 650}], None, id="no day rate cap: no flag"),
+]
+
+
+def _registered(engine, cells) -> None:
+    """CON-T with the register's ``cells``, and a pricing schedule allocating each heading used."""
+    import_ok(engine, "register.xlsx", register([contract_row({"Contract reference": "CON-T", **cells})]))
+    allocations = {heading: [100_000, 100_000, 100_000] for heading in ("Peer mentors", "Overheads", "Expenses")}
+    import_ok(engine, "pricing.xlsx", pricing_schedule(part_a_sheet(allocations, contract="CON-T"),
+                                                       contract="CON-T"))
+
+
+@pytest.mark.parametrize(("cells", "lines", "expected"), _TERM_CASES)
+def test_the_importers_finance_flags_apply_only_the_registers_terms(engine, cells, lines, expected):
+    _registered(engine, cells)
+    rows = [finance_row({"Contract reference": "CON-T", "Line": number, **line}) for number, line in
+            enumerate(lines, start=1)]
+    plan = import_ok(engine, "return.xlsx", quarterly_return(finance=rows, contract_label="CON-T"))
+    words = ("cap", "rates include expenses", "contract value")
+    found = [flag for flag in plan.flags if any(word in flag for word in words)]
+    if expected is None:
+        assert found == []
+    else:
+        assert any(expected in flag for flag in found), plan.flags
+
+
+def test_the_importer_weighs_the_contracts_stored_spend_against_its_value(engine):
+    """spend_above_value counts the spend already imported, not the new file's lines alone."""
+    _registered(engine, {"Value": 1500})
+    first = import_ok(engine, "q1.xlsx", quarterly_return(finance=[
+        finance_row({"Contract reference": "CON-T", "Invoice reference": "INV-1", "Line": 1, "Amount": 1000})],
+        contract_label="CON-T"))
+    assert not any("contract value" in flag for flag in first.flags)
+    second = import_ok(engine, "q2.xlsx", quarterly_return(finance=[
+        finance_row({"Contract reference": "CON-T", "Invoice reference": "INV-2", "Line": 1, "Amount": 600,
+                     "Quarter": "Q2", "Invoice date": date(2021, 10, 15)})], contract_label="CON-T"))
+    assert any("Spend to date £1,600.00 (all years) is above the contract value £1,500.00" in flag
+               for flag in second.flags), second.flags

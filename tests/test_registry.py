@@ -14,6 +14,7 @@ from dashboard.kpi import (
     STATUSES,
     VERDICT_MET,
     VERDICT_NO_DATA,
+    VERDICT_NO_TARGET,
     VERDICT_NOT_MET,
     VERDICT_UNDETERMINED,
 )
@@ -27,7 +28,7 @@ def test_every_kpi_status_is_documented(status):
     assert registry.has_entry(registry.kpi_status_id(status)), f"KPI status {status!r} has no registry entry"
 
 
-@pytest.mark.parametrize("verdict", [VERDICT_MET, VERDICT_NOT_MET, VERDICT_UNDETERMINED, VERDICT_NO_DATA])
+@pytest.mark.parametrize("verdict", [VERDICT_MET, VERDICT_NOT_MET, VERDICT_UNDETERMINED, VERDICT_NO_DATA, VERDICT_NO_TARGET])
 def test_every_verdict_is_documented(verdict):
     assert registry.has_entry(registry.verdict_id(verdict))
 
@@ -82,14 +83,29 @@ def test_kpi_entries_state_the_contract_wording_and_the_open_choices(entry_id):
     assert "baseline dated after the package ended still counts" in caveats
     assert "missing baseline counts against the kpi" in caveats
     assert "[u]" in item.small_numbers and "[c]" in item.small_numbers
-    assert "wilson" in item.definition.lower() and "75 %" in item.definition
+    assert "wilson" in item.definition.lower() and "'KPI target'" in item.definition
+    assert "no target" in item.definition and "75" not in item.definition  # the target is the register's, no default
 
 
-def test_finance_entries_state_the_thresholds():
-    assert "£600" in registry.entry("flag:rate_above_cap").definition
-    assert "£1" in registry.entry("flag:amount_mismatch").definition
-    assert "15 %" in registry.entry("flag:overheads_above_15pct").definition
-    assert "30 days" in registry.entry("flag:late_invoice").definition
+@pytest.mark.parametrize(
+    "entry_id, says",
+    [
+        ("flag:day_rate_above_cap", "'Day rate cap' in the contract register"),
+        ("flag:day_rate_above_cap", "'Executive day rate cap'"),
+        ("flag:amount_mismatch", "£1"),
+        ("flag:overheads_above_cap", "'Overheads cap'"),
+        ("flag:late_invoice", "30 days"),
+        ("flag:expenses_on_inclusive_rate", "'Rates include expenses' = yes"),
+        ("flag:spend_above_value", "'Value' in the contract register"),
+        ("sla:coverage", "'Minimum LAs per year' in the contract register"),
+        ("sla:package_days", "'Minimum package days' in the contract register"),
+    ],
+)
+def test_entries_name_the_register_term_they_judge_against(entry_id, says):
+    """The Methodology explains each contract term by its register column, never by a number in code."""
+    definition = registry.entry(entry_id).definition
+    assert says in definition
+    assert not any(number in definition for number in ("£600", "£800", "15 %", "75 %", "5 days", "15 LAs"))
 
 
 def test_the_methodology_page_shows_every_entry(tmp_path, monkeypatch):

@@ -1,15 +1,19 @@
 """rules.md "Contract timelines" and "SLA checks on packages"."""
 
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import pandas as pd
 import pytest
 
-from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, Milestone, Unit
+from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, InvoiceLine, Milestone, ReturnImport, Unit
+from dashboard.summary import contract_terms_summary
 from dashboard.timelines import (
     BELOW_MINIMUM,
     CASE_REPORT,
     DONE,
+    DONE_LATE,
     DUE_SOON,
     INVOICE,
     OVERDUE,
@@ -18,6 +22,8 @@ from dashboard.timelines import (
     UPCOMING,
     contracts_ending_within,
     deadlines_within,
+    days_late,
+    decisions,
     derived_obligations,
     milestone_status,
     package_days_flags,
@@ -48,8 +54,10 @@ def contract(
     "due, completed, expected",
     [
         (date(2022, 6, 1), date(2022, 5, 30), DONE),
-        (date(2022, 6, 1), date(2022, 6, 10), DONE),  # completed late is still done
-        (date(2022, 6, 1), AS_OF, DONE),  # completed on as-of
+        (date(2022, 6, 1), date(2022, 6, 1), DONE),  # completed on its due date: on time
+        (date(2022, 6, 1), date(2022, 6, 10), DONE_LATE),  # "completed after its due date is `done late`"
+        (date(2022, 6, 1), AS_OF, DONE_LATE),  # completed on as-of, after the due date
+        (AS_OF, AS_OF, DONE),  # due and completed on as-of
         (date(2022, 6, 1), date(2022, 7, 1), OVERDUE),  # completion after as-of does not count yet
         (date(2022, 6, 29), None, OVERDUE),  # due the day before as-of
         (AS_OF, None, DUE_SOON),  # due on as-of is not overdue
@@ -390,3 +398,89 @@ def test_obligations_after_the_end_date_are_owed_when_the_records_show_the_exten
     deadlines = deadline_table([extendable], milestones, [], {}, as_of, invoice_lines=lines)
     invoice_q4 = deadlines[deadlines["What"] == "Quarterly invoice"]["Details"].tolist()
     assert invoice_q4 == ["Invoice for 2022-23 Q4" + ("" if in_use else " (only if the contract is extended)")]
+
+
+@pytest.mark.parametrize(
+    "due, completed, late",
+    [
+        (date(2022, 6, 1), date(2022, 6, 10), 9),
+        (date(2022, 6, 1), date(2022, 6, 2), 1),
+        (date(2022, 6, 1), date(2022, 6, 1), None),  # on time
+        (date(2022, 6, 1), None, None),  # not done
+        (date(2022, 6, 1), date(2022, 7, 5), None),  # done after as-of: not yet
+    ],
+)
+def test_days_late(due, completed, late):
+    assert days_late(Milestone("con_9887", "Report", due, completed), AS_OF) == late
+
+
+# ------------------------------------------------------------------ decisions
+
+def con_9887(extension=date(2025, 3, 31), notice=3, break_date=None, end=date(2024, 3, 31)):
+    """con_9887 "runs 1 June 2021 to 31 March 2024, extendable by up to 12 months on 3 months'
+    notice (clause 2.1-2.2 of the contract)"."""
+    return ContractTerms("con_9887", "Leadership", "Supplier", "Leadership", None, date(2021, 6, 1), end,
+                         extension_up_to=extension, break_date=break_date, extension_notice_months=notice)
+
+
+LATER_INVOICE = InvoiceLine("con_9887", "INV-X", 1, "2024-25", 1, "Peer mentors", None, None, None, None,
+                            Decimal("100"), None, date(2024, 7, 20))  # bills 2024-25 Q1, after the end date
+
+
+@pytest.mark.parametrize(
+    "contract, as_of, lines, expected",
+    [
+        pytest.param(con_9887(), date(2023, 6, 30), [], [("extension", date(2023, 12, 31), "upcoming")],
+                     id="con_9887: extension beyond 31 Mar 2024 decided by 31 Dec 2023"),
+        pytest.param(con_9887(), date(2023, 12, 1), [], [("extension", date(2023, 12, 31), "due_soon")],
+                     id="within 30 days: due soon"),
+        pytest.param(con_9887(), date(2023, 12, 31), [], [("extension", date(2023, 12, 31), "due_soon")],
+                     id="due on as-of: not overdue yet"),
+        pytest.param(con_9887(), date(2024, 1, 1), [], [("extension", date(2023, 12, 31), "overdue")],
+                     id="passed with no extension in use: overdue"),
+        pytest.param(con_9887(), date(2024, 8, 1), [LATER_INVOICE],
+                     [("extension", date(2023, 12, 31), "extension_in_use")],
+                     id="passed, an invoice after the end date shows the extension in use"),
+        pytest.param(con_9887(notice=None), date(2023, 6, 30), [], [],
+                     id="no Extension notice in the register: no extension decision"),
+        pytest.param(con_9887(extension=None), date(2023, 6, 30), [], [], id="no extension option: none"),
+        pytest.param(con_9887(extension=date(2024, 3, 31)), date(2023, 6, 30), [], [],
+                     id="Extension up to not later than the end date: none"),
+        pytest.param(con_9887(notice=None, break_date=date(2023, 3, 31)), date(2023, 6, 30), [],
+                     [("break", date(2023, 3, 31), "overdue")], id="a break date is a decision of its own"),
+        pytest.param(con_9887(break_date=date(2023, 3, 31)), date(2022, 6, 30), [],
+                     [("break", date(2023, 3, 31), "upcoming"), ("extension", date(2023, 12, 31), "upcoming")],
+                     id="both, soonest first"),
+        pytest.param(con_9887(end=date(2024, 5, 31), notice=3), date(2023, 6, 30), [],
+                     [("extension", date(2024, 2, 29), "upcoming")], id="months back, clamped to the month's end"),
+    ],
+)
+def test_decisions(contract, as_of, lines, expected):
+    found = decisions(contract, as_of, [], lines)
+    assert [(d.kind, d.due_date, d.status) for d in found] == expected
+    assert all(d.contract == "con_9887" for d in found)
+
+
+def test_a_return_after_the_end_date_shows_the_extension_in_use():
+    later = ReturnImport("con_9887", date(2024, 6, 30), datetime(2024, 7, 10, 9, 0))
+    [decision] = decisions(con_9887(), date(2024, 8, 1), [], [], [later])
+    assert decision.status == "extension_in_use"
+    [decision] = decisions(con_9887(), date(2024, 7, 1), [], [], [later])  # imported after as-of
+    assert decision.status == "overdue"
+
+
+@pytest.mark.parametrize(
+    "contract, expected",
+    [
+        pytest.param(con_9887(), {"value": None, "spent_to_date": 100.0,
+                                  "decisions": [{"kind": "extension", "date": "2023-12-31"}]}, id="con_9887"),
+        pytest.param(replace(con_9887(notice=None, break_date=date(2023, 9, 30)), value=Decimal("1500000")),
+                     {"value": 1500000.0, "spent_to_date": 100.0, "decisions": [{"kind": "break", "date": "2023-09-30"}]},
+                     id="a value and a break"),
+    ],
+)
+def test_contract_terms_summary(contract, expected):
+    """cli.md ``contracts``: "value is null when the register has none"; spent_to_date all years."""
+    not_yet = replace(LATER_INVOICE, invoice_ref="INV-Y", invoice_date=date(2024, 9, 1))
+    other = replace(LATER_INVOICE, contract="Con_10575")
+    assert contract_terms_summary(contract, date(2024, 8, 1), [LATER_INVOICE, not_yet, other]) == expected
