@@ -10,7 +10,10 @@
    (goal: at most 3x DuckDB).
 3. Pages: first render and re-render after a filter change of Overview, KPIs,
    Coverage and Finance through ``AppTest`` (goal: re-render under 0.3 s).
-4. Memory: peak RSS (VmHWM) of a ``streamlit run app.py`` server serving the
+4. Browser: what a user feels in headless Chromium (``bench.browser``): a new session's first
+   content and fully drawn page, a page switch and a filter change, p50 and p95, on SQLite and
+   PostgreSQL (goals: first content under 1.5 s, filter change under 0.3 s).
+5. Memory: peak RSS (VmHWM) of a ``streamlit run app.py`` server serving the
    Overview to headless Chromium.
 
 Results go to ``bench/RESULTS.md``. Timed numbers are never asserted anywhere.
@@ -407,6 +410,33 @@ def _app_server(url: str):
             server.kill()
 
 
+BROWSER_RUNS = 5
+
+
+def bench_browser(report: Report, backend: str, url: str) -> None:
+    """What a user feels in Chromium (``bench.browser``): new session, page switch, filter change."""
+    if shutil.which("chromium") is None:
+        report.notes.append("Browser: chromium not found; browser-felt times not measured.")
+        return
+    from bench.browser import measure
+
+    with _app_server(url) as (port, _pid):
+        log(f"browser-felt times on {backend}")
+        results = measure(f"http://127.0.0.1:{port}", BROWSER_RUNS, "admin", f"?as_of={AS_OF.isoformat()}")
+    goals = {"new_session_first_content": ("new session, first content (title on screen)", 1.5),
+             "new_session_fully_drawn": ("new session, fully drawn", None),
+             "page_switch": ("page switch from the menu, fully drawn", None),
+             "filter_change": ("filter change to a new contract, fully drawn", 0.3)}
+    for page, measured in results.items():
+        for key, (label, goal) in goals.items():
+            stats = measured[key]
+            note = (f"p50 {stats['p50']:.2f} s over {stats['runs']} runs" if stats["p50"] is not None else "not measured")
+            if measured["errors"] and key == "filter_change":
+                note += "; " + "; ".join(measured["errors"])
+            report.add(Row(f"Browser {page}, {backend}: {label} (p95)", stats["p95"], goal=f"< {goal} s" if goal else "",
+                           goal_abs=goal, note=note))
+
+
 def bench_memory(report: Report, url: str) -> None:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
@@ -543,7 +573,7 @@ def _existing_reading() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description="Benchmarks of issue 6")
     parser.add_argument("--scale", type=float, default=1.0, help="dataset size (1 = full; 0.05 for a quick run)")
-    parser.add_argument("--skip", default="", help="comma list of: import, figures, pages, memory, postgres")
+    parser.add_argument("--skip", default="", help="comma list of: import, figures, pages, browser, memory, postgres")
     parser.add_argument("--profile", action="store_true", help="cProfile the import and the figures into bench/out/")
     parser.add_argument("--keep-reading", action="store_true", help="keep the Reading section of RESULTS.md")
     args = parser.parse_args(argv)
@@ -570,7 +600,7 @@ def main(argv: list[str] | None = None) -> int:
     if "import" not in skip:
         report.section = "import"
         bench_import(report, args.scale, import_urls, profile=args.profile)
-    if not skip >= {"figures", "pages", "memory"}:
+    if not skip >= {"figures", "pages", "browser", "memory"}:
         for backend, url in figure_urls.items():
             log(f"generating the dataset on {backend} (scale {args.scale:g})")
             seconds, engine = timed(lambda: generate_database(url, args.scale))
@@ -582,13 +612,17 @@ def main(argv: list[str] | None = None) -> int:
     if "pages" not in skip:
         report.section = "pages"
         bench_pages(report, figure_urls["SQLite"])
+    if "browser" not in skip:
+        report.section = "browser"
+        for backend, url in figure_urls.items():
+            bench_browser(report, backend, url)
     if "memory" not in skip:
         report.section = "memory"
         bench_memory(report, figure_urls["SQLite"])
     if previous_rows is not None:
         carry_over(report, skip)
     save_run(report)
-    order = ["import", "figures", "pages", "memory"]
+    order = ["import", "figures", "pages", "browser", "memory"]
     report.rows.sort(key=lambda row: order.index(row.section) if row.section in order else len(order))
     write_results(report, _existing_reading() if args.keep_reading else "")
     return 0

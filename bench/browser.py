@@ -1,0 +1,153 @@
+"""What a user feels in the browser (run by ``bench``, or alone):
+
+    python -m bench.browser --url http://127.0.0.1:8501 [--runs 5] [--role admin]
+
+Drives Debian's headless Chromium (Playwright, as the browser tests do) against a running
+server and times, for each figures page:
+
+- **new session**: a fresh browser context opens the page's address; *first content* is the
+  page's title (its ``h1``) on screen, *fully drawn* is the moment Streamlit says the run is
+  over (no "running" status, no skeleton placeholders left);
+- **page switch**: a click on the page's link in the sidebar menu, to fully drawn;
+- **filter change**: the sidebar's contract filter set to a value not chosen before, to fully
+  drawn.
+
+Each is repeated ``--runs`` times and reported as p50 and p95 (nearest rank). Prints one JSON
+object. Timed numbers are never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+PAGES = {"Overview": "", "KPIs": "kpis", "Coverage": "coverage", "Finance": "finance", "Timelines": "timelines"}
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+IDLE = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const running = app && app.getAttribute('data-test-script-state') === 'running';
+  const status = document.querySelector('[data-testid="stStatusWidget"]');
+  const skeleton = document.querySelector('[data-testid="stMain"] [data-testid="stSkeleton"]');
+  const title = document.querySelector('[data-testid="stMain"] h1');
+  return !running && !status && !skeleton && !!title;
+}"""
+TIMEOUT_MS = 180_000
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    """Nearest-rank percentile: p50 of [1, 2, 3, 4] is 2, p95 is 4."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def _settle(page) -> None:
+    """Wait for the run to be over and stay over (Streamlit may rerun once at a session's start)."""
+    page.wait_for_function(IDLE, timeout=TIMEOUT_MS)
+    page.wait_for_timeout(250)
+    page.wait_for_function(IDLE, timeout=TIMEOUT_MS)
+
+
+def _timed(action: Callable[[], Any], page) -> float:
+    started = time.perf_counter()
+    action()
+    _settle(page)
+    return time.perf_counter() - started - 0.25  # less the settling pause
+
+
+def new_session(browser, base: str, path: str, query: str) -> tuple[float, float]:
+    """(first content, fully drawn) of a new session opening ``path``."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    try:
+        started = time.perf_counter()
+        page.goto(f"{base}/{path}{query}", wait_until="commit")
+        page.wait_for_selector('[data-testid="stMain"] h1', timeout=TIMEOUT_MS)
+        first = time.perf_counter() - started
+        _settle(page)
+        return first, time.perf_counter() - started - 0.25
+    finally:
+        context.close()
+
+
+def _contract_options(page) -> list[str]:
+    page.get_by_label("Contract", exact=True).first.click()
+    options = [text.strip() for text in page.locator('[role="option"]').all_inner_texts()]
+    page.keyboard.press("Escape")
+    return [option for option in options if option and option != "All contracts"]
+
+
+def _choose_contract(page, name: str) -> None:
+    page.get_by_label("Contract", exact=True).first.click()
+    page.locator('[role="option"]', has_text=name).first.click()
+
+
+def measure(base: str, runs: int, role: str, query: str = "") -> dict[str, Any]:
+    from playwright.sync_api import sync_playwright
+
+    results: dict[str, Any] = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        # warm the server's caches once, as a user after another user would find it
+        new_session(browser, base, "", query)
+        for name, path in PAGES.items():
+            firsts, fulls = [], []
+            for _ in range(runs):
+                first, full = new_session(browser, base, path, query)
+                firsts.append(first)
+                fulls.append(full)
+            context = browser.new_context(viewport={"width": 1440, "height": 900})
+            page = context.new_page()
+            page.goto(f"{base}/{query}")
+            _settle(page)
+            switches, changes, errors = [], [], []
+            for _ in range(runs):
+                link = page.locator('[data-testid="stSidebarNav"] a', has_text=name).first
+                switches.append(_timed(link.click, page))
+                back = "KPIs" if name == "Overview" else "Overview"
+                page.locator('[data-testid="stSidebarNav"] a', has_text=back).first.click()
+                _settle(page)
+                page.locator('[data-testid="stSidebarNav"] a', has_text=name).first.click()
+                _settle(page)
+            try:
+                options = _contract_options(page)
+                for option in options[:runs]:
+                    changes.append(_timed(lambda option=option: _choose_contract(page, option), page))
+            except Exception as error:  # noqa: BLE001 - a page without the filter is reported, not fatal
+                errors.append(f"{type(error).__name__}: {str(error).splitlines()[0][:200]}")
+            context.close()
+            results[name] = {
+                "new_session_first_content": _stats(firsts), "new_session_fully_drawn": _stats(fulls),
+                "page_switch": _stats(switches), "filter_change": _stats(changes), "errors": errors,
+            }
+        browser.close()
+    return results
+
+
+def _stats(values: list[float]) -> dict[str, Any]:
+    return {"p50": percentile(values, 0.5), "p95": percentile(values, 0.95), "runs": len(values),
+            "mean": statistics.fmean(values) if values else None}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.browser", description=__doc__.splitlines()[0])
+    parser.add_argument("--url", required=True, help="the running app, e.g. http://127.0.0.1:8501")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--role", default="admin", help="local mode's role (the role switcher's default is admin)")
+    parser.add_argument("--as-of", default="", help="an as-of date for every page (YYYY-MM-DD)")
+    args = parser.parse_args(argv)
+    query = f"?as_of={args.as_of}" if args.as_of else ""
+    print(json.dumps(measure(args.url.rstrip("/"), args.runs, args.role, query), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
