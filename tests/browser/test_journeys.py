@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import expect
 
 from data_access.db import make_engine
-from data_access.queries import summary
+from data_access.queries import home_tables, summary
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -225,3 +225,30 @@ def test_a_bookmarked_kpis_link_for_one_contract_opens_as_the_servers_first_visi
     assert app.query().get("contract") == CONTRACT
     expect(app.page.get_by_role("combobox", name="Contract", exact=True)).to_have_value(CONTRACT)
     expect(app.nav_link("KPIs")).to_have_attribute("aria-current", "page")
+
+
+def test_a_board_member_sees_which_contracts_are_off_track_in_the_first_screen(app):
+    """Issue 17: "which contracts are off track?" is answered in the first screen of the Overview at
+    1440x900: the status grid is above the fold, every cell a tag in words."""
+    page = app.page
+    page.set_viewport_size({"width": 1440, "height": 900})
+    app.open(f"?as_of={AS_OF.isoformat()}")
+    app.choose_role("Board member")
+    grid = app.main().locator("table.io-grid")
+    expect(grid).to_be_visible()
+    box = grid.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 900, box
+    rows = grid.locator("tbody tr")
+    engine = make_engine(app.server.database_url)
+    try:
+        contracts = [terms.reference for terms in home_tables(engine)[0]]
+    finally:
+        engine.dispose()
+    assert [row.split("\n")[0] for row in rows.locator("th").all_inner_texts()] == contracts
+    for index in range(rows.count()):
+        tags = rows.nth(index).locator("strong.io-tag").all_inner_texts()
+        assert len(tags) == 6 and all(tag.strip() for tag in tags), tags
+    # each tag is a link to its page for that contract, keeping the as-of date
+    first = grid.locator("tbody tr").first.locator("a").first
+    href = first.get_attribute("href")
+    assert href.startswith("kpis?") and f"as_of={AS_OF.isoformat()}" in href and "contract=" in href
