@@ -811,33 +811,35 @@ def latest_year_sentences(frame: pd.DataFrame) -> str:
 
 
 def coverage_summary(frame: pd.DataFrame) -> str:
+    """The coverage table in words, answer first: how many yearly minimums (one per contract, year
+    and support type with a minimum in the register) are met, how many are behind in a year not
+    yet over, and the furthest below. Rows with no minimum are counted apart, never as failures."""
     if frame.empty:
         return "No package has been active yet in the years and contracts chosen."
-    below = frame[frame["Against minimum"] == "Below"]
-    meets = frame[frame["Against minimum"] == "Meets"]
-    running = int((frame["Against minimum"] == SO_FAR).sum())
-    with_minimum = len(below) + len(meets) + running
-    without = len(frame) - with_minimum
     if (frame["Against minimum"] == AREA_ONLY).any():
-        return ("With a region or LA chosen these are the area's LAs: a contract's minimum is for the whole "
-                "contract, so it is not judged here (clear the filter to see it).")
+        return ("These are the LAs of the region or LA chosen. A contract's minimum is for the whole contract, "
+                "so it is not judged here. Clear the filter to see it.")
+    below = frame[frame["Against minimum"] == "Below"]
+    meets = int((frame["Against minimum"] == "Meets").sum())
+    running = int((frame["Against minimum"] == SO_FAR).sum())
+    with_minimum = len(below) + meets + running
+    without = len(frame) - with_minimum
     if not with_minimum:
-        return "No contract, year and support type combination here has a minimum to meet."
-    text = (f"{len(meets)} of the {with_minimum} contract, year and support type combination"
-            f"{'' if with_minimum == 1 else 's'} with a minimum {'meets' if len(meets) == 1 else 'meet'} it")
-    if running:
-        text += (f"; {running} {'is' if running == 1 else 'are'} below it so far in a year not yet over, "
-                 "not judged until the year ends")
-    if without:
-        text += f" ({without} more {'has' if without == 1 else 'have'} no minimum)"
+        return "No minimum number of LAs is set in the contract register for these contracts and years."
+    sentences = [f"{meets} of {counted(with_minimum, 'yearly minimum')} met."]
     if not below.empty:
         # the largest shortfall; of equal ones, the latest year
         shortfall = below["Minimum"].astype(float) - below["LAs supported"]
         worst = below.assign(_shortfall=shortfall).sort_values(
             ["_shortfall", "Financial year", "Contract", "Support type"], ascending=[False, False, True, True]).iloc[0]
-        text += (f"; the furthest below is {worst['Contract']} {worst['Support type'].lower()} in "
-                 f"{worst['Financial year']} ({worst['LAs supported']} of {int(worst['Minimum'])})")
-    return text + "."
+        sentences.append(f"{len(below)} not met. Furthest below: {worst['Contract']} "
+                         f"{worst['Support type'].lower()} support in {worst['Financial year']}, "
+                         f"{worst['LAs supported']} of {int(worst['Minimum'])} LAs.")
+    if running:
+        sentences.append(f"{running} behind so far in a year not over yet.")
+    if without:
+        sentences.append(f"{counted(without, 'row')} with no minimum set in the contract register.")
+    return " ".join(sentences)
 
 
 def _pooled(units: Iterable[Unit]) -> list[Unit]:

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard import views
 from dashboard.calendar import fy_end
 from dashboard.coverage import (
     LAIndex,
@@ -191,10 +192,10 @@ def test_coverage_summary_counts_only_combinations_with_a_minimum():
     frame = pd.DataFrame(rows, columns=["Contract", "Financial year", "Support type", "LAs supported", "Minimum",
                                         "Against minimum"])
     assert coverage_summary(frame) == (
-        "1 of the 3 contract, year and support type combinations with a minimum meets it (1 more has no minimum); "
-        "the furthest below is A one-to-one in 2023-24 (12 of 15).")
+        "1 of 3 yearly minimums met. 2 not met. Furthest below: A one-to-one support in 2023-24, 12 of 15 LAs. "
+        "1 row with no minimum set in the contract register.")
     assert coverage_summary(frame[frame["Contract"] == "B"]) == (
-        "No contract, year and support type combination here has a minimum to meet.")
+        "No minimum number of LAs is set in the contract register for these contracts and years.")
 
 
 def test_a_regions_count_is_not_judged_against_the_whole_contracts_minimum(app):
@@ -261,11 +262,8 @@ def test_coverage_summary_agrees_in_number_and_counts_a_year_not_over():
             ("A", "2022-23", "One-to-one", 2, 15, SO_FAR)]
     frame = pd.DataFrame(rows, columns=["Contract", "Financial year", "Support type", "LAs supported", "Minimum",
                                         "Against minimum"])
-    assert coverage_summary(frame) == (
-        "1 of the 3 contract, year and support type combinations with a minimum meets it; 2 are below it so far "
-        "in a year not yet over, not judged until the year ends.")
-    assert coverage_summary(frame.iloc[1:2]).startswith(
-        "0 of the 1 contract, year and support type combination with a minimum meet it; 1 is below it so far")
+    assert coverage_summary(frame) == "1 of 3 yearly minimums met. 2 behind so far in a year not over yet."
+    assert coverage_summary(frame.iloc[1:2]) == "0 of 1 yearly minimum met. 1 behind so far in a year not over yet."
 
 
 BOOKMARK = {"contract": "con_9887", "fy": "2022-23", "region": "E12000002", "la": "E06000008", "as_of": "2023-06-30"}
