@@ -132,3 +132,13 @@ class LAStatus:
     declining: bool | None = None
     in_intervention: bool | None = None
     next_review_date: date | None = None  # the LA status return's "Next review date" of an LA in intervention
+
+
+@dataclass(frozen=True, slots=True)
+class IlacsJudgement:
+    """One published Ofsted ILACS overall effectiveness judgement (the reference history)."""
+
+    la_code: str
+    inspection_date: date | None
+    published: date
+    judgement: str  # Outstanding / Good / Requires improvement / Inadequate
