@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -28,6 +28,7 @@ class OversightData:
     las: list[records.LocalAuthority]
     statuses: list[records.LAStatus]
     regions: dict[str, str]
+    judgements: list[records.IlacsJudgement] = field(default_factory=list)  # Ofsted ILACS history
 
 
 def load(engine: Engine, scope: Scope = repositories.EVERYTHING) -> OversightData:
@@ -43,6 +44,7 @@ def load(engine: Engine, scope: Scope = repositories.EVERYTHING) -> OversightDat
             las=repositories.local_authorities(session),
             statuses=repositories.la_statuses(session),
             regions=repositories.regions(session),
+            judgements=repositories.ilacs_judgements(session),
         )
 
 
@@ -60,7 +62,8 @@ def summary(engine: Engine, as_of: date, contract: str | None = None) -> dict[st
             known = sorted(terms.reference for terms in repositories.contracts(session))
         raise UnknownContract(f"unknown contract '{contract}': "
                               + (f"known contracts are {', '.join(known)}" if known else "no contract is registered yet"))
-    return build_summary(as_of, data.contracts, data.units, data.responses, data.allocations, data.invoice_lines, data.las)
+    return build_summary(as_of, data.contracts, data.units, data.responses, data.allocations, data.invoice_lines, data.las,
+                         judgements=data.judgements)
 
 
 def current_data_version(engine: Engine) -> int:
