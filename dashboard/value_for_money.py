@@ -52,7 +52,7 @@ class ValueForMoney:
     met: int
     days: Decimal
     has_kpi_target: bool
-    one_la: bool  # every participant counted in the row lies in one LA (Board: ``[c]``)
+    one_la: bool  # the participants of the row (active, started or met in it) all lie in one LA (Board: ``[c]``)
 
     @property
     def cost_per_la(self) -> int | None:
@@ -177,7 +177,7 @@ def value_for_money_by_year(
             packages = [unit for unit in mine if financial_year_of(starts[(unit.contract, unit.package_id)]) == year]
             met_units = met.get((terms.reference, year), [])
             rows.append(_row(terms, year, spend.get((terms.reference, year), Decimal(0)), active, joined,
-                             len(met_units), packages, index, people=[*joined, *met_units]))
+                             len(met_units), packages, index, people=[*active, *joined, *met_units]))
     return rows
 
 
