@@ -37,6 +37,20 @@ DECLINED = "declined"
 CHANGES = (IMPROVED, SAME, DECLINED)
 CHANGE_LABELS = {IMPROVED: "Improved", SAME: "Stayed the same", DECLINED: "Declined"}
 
+# The figures' names and definitions (Methodology page, docs): key -> (name, definition).
+FIGURES: dict[str, tuple[str, str]] = {
+    "ofsted": ("Ofsted judgements before and after support", (
+        "For each contract, the supported LAs with an Ofsted ILACS overall effectiveness judgement published "
+        "before their first package under the contract started, and another published after their last "
+        "package ended and on or before the as-of date: how many improved, stayed the same or declined, "
+        "comparing the latest judgement before with the latest after (Inadequate < Requires improvement < "
+        "Good < Outstanding). An LA with a package not ended by the as-of date has no 'after'.")),
+    "ofsted_others": ("Ofsted judgements of LAs not supported", (
+        "For context: the same count for the LAs the contract did not support, with a judgement published "
+        "before its first package started and another after its last package ended. None while one of its "
+        "packages is still running.")),
+}
+
 # "Inadequate < Requires improvement < Good < Outstanding" ("Requires improvement to be good" too)
 GRADES = {"inadequate": 0, "requires improvement": 1, "requires improvement to be good": 1, "good": 2,
           "outstanding": 3}

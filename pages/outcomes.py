@@ -9,6 +9,8 @@ from datetime import date
 import streamlit as st
 
 from dashboard import outcome_views as ov
+from dashboard import outcomes as outcome_rules
+from dashboard import value_for_money as vfm_rules
 from dashboard.access import aggregate_only
 from dashboard.charts.outcomes import vfm_chart
 from data_access.repositories import Scope
@@ -69,3 +71,8 @@ if not page.la_changes.empty:
         chart_with_table(None, page.la_changes, "Each supported LA with an Ofsted judgement published before and "
                          "after its support.", key="ofsted_la_changes", file_stem="ofsted_changes_by_la",
                          table_expanded=True)
+
+with st.expander("How these figures are worked out"):
+    st.markdown("\n".join(f"- **{name}**: {definition}" for name, definition in
+                          [*vfm_rules.FIGURES.values(), *outcome_rules.FIGURES.values()])
+                + f"\n\n{vfm_rules.ROUNDING} The Methodology page gives every caveat.")
