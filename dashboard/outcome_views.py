@@ -153,10 +153,10 @@ def outcomes_summary(found: Sequence[OfstedOutcome]) -> str:
     judged = sum(item.las_reinspected for item in found)
     improved = sum(item.count(IMPROVED) for item in found)
     declined = sum(item.count(DECLINED) for item in found)
-    return (f"Across {counted(len(found), 'contract')}, {counted(judged, 'supported LA')} had an Ofsted judgement "
-            f"published before and after their support: {improved} improved, {judged - improved - declined} stayed "
-            f"the same and {declined} declined. This describes what happened; it does not show that the support "
-            f"caused it.")
+    return (f"Under {counted(len(found), 'contract')}, supported LAs had an Ofsted judgement published before "
+            f"and after their support {counted(judged, 'time')} (an LA supported under 2 contracts counts under "
+            f"each): {improved} improved, {judged - improved - declined} stayed the same and {declined} declined. "
+            f"This describes what happened; it does not show that the support caused it.")
 
 
 def la_changes_table(found: Iterable[OfstedOutcome], la_names: Mapping[str, str]) -> pd.DataFrame:

@@ -253,3 +253,40 @@ def test_counts_per_contract_and_the_comparison_with_las_not_supported():
     assert [(c.la_code, c.change) for c in one.others] == [(C, SAME)]
     # not supported by CON-2 over 1 May 2021 - 30 Sep 2021: Sefton improved, Knowsley declined
     assert sorted((c.la_code, c.change) for c in two.others) == [(B, DECLINED), (A, IMPROVED)]
+
+
+# ---------------------------------------------------------------------- page tables
+
+
+@pytest.mark.parametrize("board, one_la, expected_people", [
+    (True, True, ["[c]"] * 4),
+    (True, False, [6, 3, 500, 1000]),
+    (False, True, [6, 3, 500, 1000]),
+])
+def test_the_board_sees_c_for_people_of_one_la_only(board, one_la, expected_people):
+    from dashboard import outcome_views as ov
+
+    units, outcomes, lines = _worked_example()
+    [row] = value_for_money([terms()], units, outcomes, lines, AS_OF, LAS)
+    row = replace(row, one_la=one_la)
+    table = ov.vfm_table([row], [terms()], aggregate_only=board)
+    assert [table.loc[0, c] for c in ov.ABOUT_PEOPLE] == expected_people
+    assert (table.loc[0, ov.SPEND], table.loc[0, ov.PER_LA], table.loc[0, ov.PER_DAY]) == (3000.5, 1500, 273)
+    drawn = ov.vfm_chart_data(table)
+    assert set(drawn["Measure"]) == ({"Cost per LA", "Cost per day"} if expected_people[0] == "[c]" else
+                                     {"Cost per LA", "Cost per participant", "Cost per person who met the KPI",
+                                      "Cost per day"})
+
+
+@pytest.mark.parametrize("kpi_target, statuses, words", [
+    (None, [MET], "no KPI target"), (0.75, [NOT_MET], "none met yet"),
+])
+def test_a_cost_not_worked_out_says_why_and_the_column_is_text(kpi_target, statuses, words):
+    from dashboard import outcome_views as ov
+
+    units, _, lines = _worked_example()
+    rows = value_for_money([terms(kpi_target=kpi_target), terms("CON-2")], units + [unit("X", "x", contract="CON-2")],
+                           [outcome(units[0], statuses[0]), outcome(unit("X", "x", contract="CON-2"), MET)],
+                           lines + [line("3000", contract="CON-2")], AS_OF, LAS)
+    shown = ov.as_shown(ov.vfm_table(rows, [terms()], aggregate_only=False))
+    assert list(shown[ov.PER_MET]) == [words, "3,000"]
