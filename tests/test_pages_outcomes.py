@@ -115,3 +115,12 @@ def test_a_financial_year_narrows_the_year_rows_only(app):
     at = app(role="admin", fy="2022-23")
     assert set(_years(at)["Financial year"]) == {"2022-23"}
     assert set(_whole(at).index) == {"2018/028", "Con_10575", "con_9887", "project_5369"}
+
+
+def test_one_contract_chosen_keeps_its_ofsted_judgements(app, expected):
+    at = app(role="admin", contract="con_9887")
+    assert set(_whole(at).index) == {"con_9887"}
+    row = _table(at, "Improved").set_index("Contract").loc["con_9887"].map(_number)
+    item = next(i for i in expected["outcomes"] if i["contract"] == "con_9887")
+    assert (row["Judged before and after support"], row["Improved"]) == (item["las_reinspected"], item["improved"])
+    assert item["las_reinspected"] > 0
