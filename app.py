@@ -16,6 +16,7 @@ PAGES = {
     "coverage": st.Page("pages/coverage.py", title="Coverage", icon=":material/map:"),
     "finance": st.Page("pages/finance.py", title="Finance", icon=":material/payments:"),
     "timelines": st.Page("pages/timelines.py", title="Timelines", icon=":material/event:"),
+    "outcomes": st.Page("pages/outcomes.py", title="Outcomes and value for money", icon=":material/insights:"),
     "la_profile": st.Page("pages/la_profile.py", title="LA profile", icon=":material/location_city:"),
     "upload": st.Page("pages/upload.py", title="Upload data", icon=":material/upload_file:"),
     "import_history": st.Page("pages/import_history.py", title="Import history", icon=":material/history:"),
@@ -26,14 +27,14 @@ PAGES = {
 
 # Which pages each role sees in the menu (the data layer enforces the same limits).
 ROLE_PAGES = {
-    BOARD: {"Programmes": ["overview", "kpis", "coverage", "finance", "timelines"]},
+    BOARD: {"Programmes": ["overview", "kpis", "coverage", "finance", "timelines", "outcomes"]},
     CONTRACT_MANAGER: {
-        "Programmes": ["overview", "kpis", "coverage", "finance", "timelines", "la_profile"],
+        "Programmes": ["overview", "kpis", "coverage", "finance", "timelines", "outcomes", "la_profile"],
         "Data": ["upload", "import_history"],
     },
-    CASE_LEAD: {"Programmes": ["overview", "kpis", "coverage", "finance", "timelines", "la_profile"]},
+    CASE_LEAD: {"Programmes": ["overview", "kpis", "coverage", "finance", "timelines", "outcomes", "la_profile"]},
     ADMIN: {
-        "Programmes": ["overview", "kpis", "coverage", "finance", "timelines", "la_profile"],
+        "Programmes": ["overview", "kpis", "coverage", "finance", "timelines", "outcomes", "la_profile"],
         "Data": ["upload", "import_history", "admin"],
     },
 }

@@ -52,8 +52,11 @@ _EXPORTS = {
         FROM contracts""",
     "src_engagements": """
         SELECT contract_id, package_id, participant_id, la_code, support_type, role, focus,
-               CAST(start_date AS VARCHAR(10)) AS start_date, CAST(end_date AS VARCHAR(10)) AS end_date
+               CAST(start_date AS VARCHAR(10)) AS start_date, CAST(end_date AS VARCHAR(10)) AS end_date,
+               CAST(days_delivered AS VARCHAR(30)) AS days_delivered
         FROM engagements""",
+    "src_ilacs": """
+        SELECT la_code, CAST(effective_date AS VARCHAR(10)) AS published, ilacs_judgement, source FROM la_status""",
     "src_las": """
         SELECT code, region_code, CAST(valid_from AS VARCHAR(10)) AS valid_from,
                CAST(valid_to AS VARCHAR(10)) AS valid_to, successor_codes
@@ -81,8 +84,11 @@ _TYPED = {
         FROM src_contracts""",
     "engagements": """
         SELECT contract_id::INTEGER AS contract_id, package_id, participant_id, la_code, support_type, role, focus,
-               start_date::DATE AS start_date, end_date::DATE AS end_date
+               start_date::DATE AS start_date, end_date::DATE AS end_date,
+               days_delivered::DECIMAL(10, 2) AS days_delivered
         FROM src_engagements""",
+    "ilacs": """
+        SELECT la_code, published::DATE AS published, ilacs_judgement, source FROM src_ilacs""",
     "las": """
         SELECT code, region_code, valid_from::DATE AS valid_from, valid_to::DATE AS valid_to,
                list_filter(string_split(coalesce(successor_codes, ''), ';'), lambda s: s <> '') AS successors
@@ -443,6 +449,103 @@ def finance_flag_counts(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str
     return counts
 
 
+# ------------------------------------------------------------- value for money, outcomes
+
+# An LA's area (rules.md, "Outcomes"; coverage's "must not double count"): a code whose only
+# successor has it as its only predecessor (a recode, North Yorkshire 2023) is walked forward.
+_AREAS = """
+WITH RECURSIVE edges AS (
+    SELECT DISTINCT l.code AS old, t.successor AS new FROM las l, unnest(l.successors) AS t(successor)
+),
+recodes AS (
+    SELECT e.old, e.new FROM edges e
+    WHERE (SELECT count(*) FROM edges x WHERE x.old = e.old) = 1
+      AND (SELECT count(*) FROM edges y WHERE y.new = e.new) = 1
+),
+walk(code, area, depth) AS (
+    SELECT code, code, 0 FROM (SELECT DISTINCT code FROM las)
+    UNION ALL
+    SELECT w.code, r.new, w.depth + 1 FROM walk w JOIN recodes r ON r.old = w.area WHERE w.depth < 20
+),
+areas AS (SELECT code, arg_max(area, depth) AS area FROM walk GROUP BY code),
+started AS (
+    SELECT e.*, c.reference AS contract, coalesce(a.area, e.la_code) AS area
+    FROM engagements e JOIN contracts c ON c.id = e.contract_id LEFT JOIN areas a ON a.code = e.la_code
+    WHERE e.start_date <= $as_of
+)
+"""
+
+
+def value_for_money(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str, Any]]:
+    """rules.md "Value for money": one entry per contract; costs in whole pounds, halves up."""
+    sql = _AREAS + f""",
+statuses AS ({_UNIT_STATUS}),
+packages AS (SELECT contract, package_id, coalesce(max(days_delivered), 0) AS days FROM started GROUP BY ALL)
+SELECT c.reference AS contract,
+       (SELECT coalesce(sum(i.amount), 0) FROM invoice_lines i
+        WHERE i.contract_id = c.id AND i.invoice_date <= $as_of)::DECIMAL(18, 2) AS spend,
+       (SELECT count(DISTINCT s.area) FROM started s WHERE s.contract = c.reference) AS las_supported,
+       (SELECT count(*) FROM (SELECT DISTINCT package_id, participant_id FROM started s
+                              WHERE s.contract = c.reference)) AS participants,
+       (SELECT count(*) FROM statuses u WHERE u.contract = c.reference AND u.status = 'met') AS met,
+       (SELECT coalesce(sum(p.days), 0) FROM packages p WHERE p.contract = c.reference)::DECIMAL(18, 2) AS days,
+       (SELECT k.kpi_target IS NOT NULL FROM src_contracts k WHERE k.id = c.id) AS has_target
+FROM contracts c ORDER BY c.reference
+"""
+
+    def per(spend: Decimal, divisor) -> int | None:
+        return int((Decimal(spend) / Decimal(divisor)).quantize(Decimal(1), rounding=ROUND_HALF_UP)) if divisor else None
+
+    return [
+        {"contract": row["contract"], "spend": _money(row["spend"]), "las_supported": row["las_supported"],
+         "participants": row["participants"], "met": row["met"], "days": float(row["days"]),
+         "cost_per_la": per(row["spend"], row["las_supported"]),
+         "cost_per_participant": per(row["spend"], row["participants"]),
+         "cost_per_met": per(row["spend"], row["met"]) if row["has_target"] else None,
+         "cost_per_day": per(row["spend"], row["days"])}
+        for row in _rows(con, sql, {"as_of": as_of})
+    ]
+
+
+def outcomes(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str, Any]]:
+    """rules.md "Outcomes of supported LAs" (Ofsted): the latest judgement published strictly before
+    the LA's first package start and the latest strictly after its last package end (none while a
+    package has not ended by as-of), on or before as-of."""
+    sql = _AREAS + """,
+judgements AS (
+    SELECT coalesce(a.area, j.la_code) AS area, j.published,
+           CASE lower(trim(j.ilacs_judgement)) WHEN 'inadequate' THEN 0 WHEN 'requires improvement' THEN 1
+                WHEN 'requires improvement to be good' THEN 1 WHEN 'good' THEN 2 WHEN 'outstanding' THEN 3 END AS grade
+    FROM ilacs j LEFT JOIN areas a ON a.code = j.la_code
+    WHERE j.source = 'Ofsted ILACS' AND j.published <= $as_of
+),
+periods AS (
+    SELECT contract, area, min(start_date) AS first_start,
+           CASE WHEN bool_or(end_date IS NULL OR end_date > $as_of) THEN NULL ELSE max(end_date) END AS last_end
+    FROM started GROUP BY ALL
+),
+before AS (
+    SELECT p.contract, p.area, arg_max(j.grade, j.published) AS grade
+    FROM periods p JOIN judgements j ON j.area = p.area AND j.published < p.first_start
+    WHERE j.grade IS NOT NULL GROUP BY ALL
+),
+after AS (
+    SELECT p.contract, p.area, arg_max(j.grade, j.published) AS grade
+    FROM periods p JOIN judgements j ON j.area = p.area AND j.published > p.last_end
+    WHERE j.grade IS NOT NULL GROUP BY ALL
+)
+SELECT p.contract, count(a.grade) AS las_reinspected,
+       count(*) FILTER (WHERE a.grade > b.grade) AS improved,
+       count(*) FILTER (WHERE a.grade = b.grade) AS same,
+       count(*) FILTER (WHERE a.grade < b.grade) AS declined
+FROM periods p
+LEFT JOIN before b USING (contract, area)
+LEFT JOIN after a ON a.contract = p.contract AND a.area = p.area AND b.grade IS NOT NULL
+GROUP BY p.contract ORDER BY p.contract
+"""
+    return _rows(con, sql, {"as_of": as_of})
+
+
 # ---------------------------------------------------------------------------- summary
 
 
@@ -462,7 +565,9 @@ def reference_summary(con: duckdb.DuckDBPyConnection, as_of: date, contract: str
     ]
     flag_rows = [row for row in flag_counts(con, as_of) if wanted(row)]
     return {"as_of": as_of.isoformat(), "kpis": kpi_rows, "coverage": coverage_rows, "finance": finance_rows,
-            "flags": flag_rows}
+            "flags": flag_rows,
+            "value_for_money": [row for row in value_for_money(con, as_of) if wanted(row)],
+            "outcomes": [row for row in outcomes(con, as_of) if wanted(row)]}
 
 
 def all_figures(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, Any]:

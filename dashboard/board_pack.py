@@ -382,7 +382,7 @@ def board_pack_sections(data: OversightRecords, as_of: date, imports: Iterable[M
                         compared_with: date | None = None) -> tuple[bytes, list[PackSection]]:
     """The Board pack as .xlsx bytes, and what each of its sheets holds (for the PDF pack)."""
     summary = build_summary(as_of, data.contracts, data.units, data.responses, data.allocations,
-                            data.invoice_lines, data.las)
+                            data.invoice_lines, data.las, judgements=getattr(data, "judgements", ()))
     buffer = io.BytesIO()
     writer = _Writer(buffer)
     _cover(writer, as_of, imports)
@@ -447,6 +447,7 @@ def board_pack_sections(data: OversightRecords, as_of: date, imports: Iterable[M
                        tv.ending_table(data.contracts, as_of))
     writer.image(sheet, row, _png(gantt_chart(contracts, milestones, as_of)), "timelines")
 
+    _value_for_money_and_outcome_sheets(writer, data, as_of)
     writer.book.close()
     return buffer.getvalue(), writer.sections
 
@@ -471,6 +472,42 @@ def status_grid_of(data: OversightRecords, as_of: date) -> list:
     return page.grid
 
 
+def _value_for_money_and_outcome_sheets(writer: _Writer, data: OversightRecords, as_of: date) -> None:
+    """Value for money per contract and year, and Ofsted judgements before and after support:
+    the figures of the JSON's ``value_for_money`` and ``outcomes`` (docs: how figures are worked
+    out, "Value for money", "Outcomes"), as the Board sees them on the page: aggregate only,
+    ``[c]`` for the people of one LA, never ranked, caveats first."""
+    from dashboard import outcome_views as ov
+    from dashboard.charts.outcomes import vfm_chart
+
+    page = ov.outcomes_page(data, as_of, aggregate_only=True)
+    costs = {column: "money" for column in (ov.SPEND,)}
+    sheet = writer.sheet("Value for money", f"Value for money as at {as_of:%d %B %Y}",
+                         "Descriptive only: programmes have different aims, so they are not ranked on cost. "
+                         f"{SYMBOLS[1]}")
+    row = 3
+    for caveat in ov.CAVEATS[:3]:
+        sheet.write_string(row, 0, f"- {caveat}")
+        row += 1
+    table = page.value_for_money
+    row = writer.table(sheet, row + 1, "Per contract, from its start to the as-at date",
+                       table[table["Financial year"] == ov.WHOLE], costs)
+    row = writer.table(sheet, row, "Per contract and financial year", table[table["Financial year"] != ov.WHOLE],
+                       costs)
+    writer.image(sheet, row, _png(_titled(vfm_chart(page.chart_data), "Cost per unit by contract (not a ranking)")),
+                 "value_for_money")
+
+    sheet = writer.sheet("Outcomes", f"Ofsted judgements before and after support, as at {as_of:%d %B %Y}",
+                         "A description of what happened, not the effect of the support.")
+    row = 3
+    for caveat in (ov.CAVEATS[0], ov.CAVEATS[3]):
+        sheet.write_string(row, 0, f"- {caveat}")
+        row += 1
+    sheet.write_string(row + 1, 0, page.outcomes_summary)
+    writer.table(sheet, row + 3, "Supported LAs judged before and after support, and the LAs not supported",
+                 page.outcomes)
+
+
 def _titled(chart, title: str):
     if chart is None:
         return None
@@ -487,7 +524,7 @@ def _cover(writer: _Writer, as_of: date, imports: Iterable[Mapping[str, Any]]) -
     sheet.write_string(4, 0, "Produced", writer.subtitle)
     sheet.write_datetime(4, 1, datetime.now().replace(microsecond=0), writer.formats["datetime"])
     sheet.write_string(5, 0, "Sheets", writer.subtitle)
-    sheet.write_string(5, 1, "Status, Changes, KPIs, Coverage, Finance, Timelines")
+    sheet.write_string(5, 1, "Status, Changes, KPIs, Coverage, Finance, Timelines, Value for money, Outcomes")
     sources = pd.DataFrame(
         [
             {"File": item.get("file_name"), "Kind": item.get("kind"), "Contract": item.get("contract") or "",
@@ -498,7 +535,7 @@ def _cover(writer: _Writer, as_of: date, imports: Iterable[Mapping[str, Any]]) -
     )
     writer.sections[-1].blocks.append(PackText((f"Figures as at {as_of:%d/%m/%Y}",
                                                 f"Produced {datetime.now():%d/%m/%Y %H:%M}",
-                                                "Sheets: Status, Changes, KPIs, Coverage, Finance, Timelines")))
+                                                "Sheets: Status, Changes, KPIs, Coverage, Finance, Timelines, Value for money, Outcomes")))
     row = writer.table(sheet, 7, "Data sources (imported workbooks, newest first)", sources)
     row = writer.lines(sheet, row, "", ["Reference data: LA list and boundary changes (ONS / DfE), Ofsted ILACS "
                                         "outcomes 2018-2025."])

@@ -145,3 +145,13 @@ class ReturnImport:
     contract: str
     quarter_end: date  # the last day of the quarter the return reports on
     imported_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class IlacsJudgement:
+    """One published Ofsted ILACS overall effectiveness judgement (the reference history)."""
+
+    la_code: str
+    inspection_date: date | None
+    published: date
+    judgement: str  # Outstanding / Good / Requires improvement / Inadequate

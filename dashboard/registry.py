@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dashboard import finance, kpi, terms, timelines
+from dashboard import finance, kpi, outcomes, terms, timelines, value_for_money
 from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SUPPRESSED
 
 KIND_KPI = "kpi"
@@ -22,6 +22,8 @@ KIND_SLA = "sla"
 KIND_FINANCE_FLAG = "finance_flag"
 KIND_MILESTONE_STATUS = "milestone_status"
 KIND_DATA_FLAG = "data_flag"
+KIND_VALUE_FOR_MONEY = "value_for_money"
+KIND_OUTCOMES = "outcomes"
 
 KIND_TITLES = {
     KIND_KPI: "Key performance indicators",
@@ -31,6 +33,8 @@ KIND_TITLES = {
     KIND_FINANCE_FLAG: "Finance flags",
     KIND_MILESTONE_STATUS: "Milestone statuses",
     KIND_DATA_FLAG: "Data quality flags",
+    KIND_VALUE_FOR_MONEY: "Value for money",
+    KIND_OUTCOMES: "Outcomes of supported LAs",
 }
 
 SMALL_RATES = (
@@ -481,6 +485,53 @@ ENTRIES: tuple[Entry, ...] = (
     ),
 )
 
+# ------------------------------------------------- value for money and outcomes
+_DESCRIPTIVE = ("Descriptive only: programmes have different aims, so they are never ranked on cost alone, and "
+                "no figure here is the effect of the support.")
+_ABOUT_PEOPLE = (f"On Board members' views, a count about the people of one local authority (a contract, or a "
+                 f"year of it, whose participants are all in one LA) is shown as {SUPPRESSED}, and so is any cost "
+                 "worked out from it.")
+_VFM_PEOPLE = ("participants", "met", "cost_per_participant", "cost_per_met")
+ENTRIES += tuple(
+    Entry(
+        id=f"vfm:{key}",
+        kind=KIND_VALUE_FOR_MONEY,
+        name=name,
+        definition=definition,
+        contract_wording=None,
+        small_numbers=_ABOUT_PEOPLE if key in _VFM_PEOPLE else NOT_PERSONAL,
+        caveats=(
+            _DESCRIPTIVE,
+            *((value_for_money.ROUNDING,) if key.startswith("cost_") else ()),
+            "Per financial year (page and Board pack): spend billed in the year, LAs with a package active in "
+            "it, participants whose package started in it, people who met the KPI among packages that ended in "
+            "it, days of packages that started in it. Years do not add up to the whole.",
+        ),
+    )
+    for key, (name, definition) in value_for_money.FIGURES.items()
+) + tuple(
+    Entry(
+        id=f"outcomes:{key}",
+        kind=KIND_OUTCOMES,
+        name=name,
+        definition=definition,
+        contract_wording=None,
+        small_numbers="Counts of LAs from Ofsted's published judgements, not about people: shown to every role "
+                      "(the Board sees the counts per contract, not the LAs).",
+        caveats=(
+            "A description of what happened, never the effect of the support: LAs change for many reasons, "
+            "and supported LAs were often chosen because they needed help.",
+            "'Before' and 'after' are strict: a judgement published on the day the first package started is "
+            "not before it, and one published on the day the last package ended is not after it.",
+            "Judgements are Ofsted's published ILACS history (2018 to 2025) dated by publication. LA status "
+            "uploads are not used here: they give no publication date. 'Not inspected' is not a judgement.",
+            "A council only recoded (North Yorkshire in 2023) is one LA, its judgements under both codes; a "
+            "merged or split council (Cumbria in 2023) is another LA.",
+        ),
+    )
+    for key, (name, definition) in outcomes.FIGURES.items()
+)
+
 _BY_ID = {entry.id: entry for entry in ENTRIES}
 if len(_BY_ID) != len(ENTRIES):  # pragma: no cover - a typo in the table above
     raise RuntimeError("duplicate registry ids")
@@ -525,6 +576,8 @@ def required_ids() -> list[str]:
         + [finance_flag_id(kind) for kind in finance.FLAG_KINDS]
         + [milestone_status_id(status) for status in timelines.MILESTONE_STATUSES]
         + [package_days_id(status) for status in (timelines.BELOW_MINIMUM, timelines.UNKNOWN_DAYS)]
+        + [f"vfm:{key}" for key in value_for_money.FIGURES]
+        + [f"outcomes:{key}" for key in outcomes.FIGURES]
     )
 
 

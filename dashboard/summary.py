@@ -16,9 +16,11 @@ from typing import Any, Iterable, Sequence
 from dashboard.coverage import coverage_by_year
 from dashboard.finance import finance_flags, flag_counts, spend_against_allocations, spent_to_date
 from dashboard.kpi import UnitOutcome, kpis_from_outcomes, targets_from_contracts, unit_outcomes
+from dashboard.outcomes import DECLINED, IMPROVED, SAME, ofsted_outcomes
 from dashboard.records import (
     Allocation,
     ContractTerms,
+    IlacsJudgement,
     InvoiceLine,
     LocalAuthority,
     Milestone,
@@ -27,6 +29,7 @@ from dashboard.records import (
     Unit,
 )
 from dashboard.timelines import decisions
+from dashboard.value_for_money import value_for_money
 
 
 def rounded_rate(value: float | None) -> float | None:
@@ -46,11 +49,13 @@ def build_summary(
     invoice_lines: Iterable[InvoiceLine],
     las: Sequence[LocalAuthority],
     outcomes: Sequence[UnitOutcome] | None = None,
+    judgements: Iterable[IlacsJudgement] = (),
 ) -> dict[str, Any]:
     """Every KPI, coverage and finance figure of the summary, as of ``as_of``.
 
     ``outcomes``: the units' KPI statuses as of ``as_of`` when the caller has already worked
     them out (``kpi.unit_outcomes(units, responses, as_of)``), so they are not worked out twice.
+    ``judgements``: the Ofsted ILACS history (for ``outcomes``).
     """
     units = list(units)
     if outcomes is None:
@@ -81,7 +86,9 @@ def build_summary(
     coverage.sort(key=lambda item: (item["contract"], item["financial_year"], item["support_type"]))
     finance.sort(key=lambda item: (item["contract"], item["financial_year"], item["heading"]))
     return {"as_of": as_of.isoformat(), "kpis": kpis, "coverage": coverage, "finance": finance,
-            "flags": flags_summary(contracts, allocations, invoice_lines, as_of)}
+            "flags": flags_summary(contracts, allocations, invoice_lines, as_of),
+            "value_for_money": value_for_money_entries(as_of, contracts, units, outcomes, invoice_lines, las),
+            "outcomes": outcome_entries(as_of, units, judgements, las)}
 
 
 def flags_summary(
@@ -113,3 +120,29 @@ def contract_terms_summary(
         "decisions": [{"kind": d.kind, "date": d.due_date.isoformat()}
                       for d in decisions(contract, as_of, milestones, invoice_lines, returns)],
     }
+
+
+def value_for_money_entries(
+    as_of: date, contracts: Sequence[ContractTerms], units: Sequence[Unit], outcomes: Sequence[UnitOutcome],
+    invoice_lines: Iterable[InvoiceLine], las: Sequence[LocalAuthority],
+) -> list[dict[str, Any]]:
+    """cli.md ``value_for_money``: one entry per contract, sorted by contract; money with two
+    decimals, days as given (3120.5), costs in whole pounds (halves up) or null."""
+    return [
+        {"contract": row.contract, "spend": money(row.spend), "las_supported": row.las_supported,
+         "participants": row.participants, "met": row.met, "days": float(row.days),
+         "cost_per_la": row.cost_per_la, "cost_per_participant": row.cost_per_participant,
+         "cost_per_met": row.cost_per_met, "cost_per_day": row.cost_per_day}
+        for row in value_for_money(contracts, units, outcomes, invoice_lines, as_of, las)
+    ]
+
+
+def outcome_entries(
+    as_of: date, units: Sequence[Unit], judgements: Iterable[IlacsJudgement], las: Sequence[LocalAuthority],
+) -> list[dict[str, Any]]:
+    """cli.md ``outcomes``: one entry per contract with at least one supported LA, sorted by contract."""
+    return [
+        {"contract": row.contract, "las_reinspected": row.las_reinspected, "improved": row.count(IMPROVED),
+         "same": row.count(SAME), "declined": row.count(DECLINED)}
+        for row in ofsted_outcomes(units, judgements, las, as_of)
+    ]

@@ -29,6 +29,7 @@ class OversightData:
     statuses: list[records.LAStatus]
     regions: dict[str, str]
     returns: list[records.ReturnImport] = field(default_factory=list)  # data currency
+    judgements: list[records.IlacsJudgement] = field(default_factory=list)  # Ofsted ILACS history
 
 
 def load(engine: Engine, scope: Scope = repositories.EVERYTHING) -> OversightData:
@@ -45,6 +46,7 @@ def load(engine: Engine, scope: Scope = repositories.EVERYTHING) -> OversightDat
             statuses=repositories.la_statuses(session),
             regions=repositories.regions(session),
             returns=repositories.return_imports(session, scope),
+            judgements=repositories.ilacs_judgements(session),
         )
 
 
@@ -62,7 +64,8 @@ def summary(engine: Engine, as_of: date, contract: str | None = None) -> dict[st
             known = sorted(terms.reference for terms in repositories.contracts(session))
         raise UnknownContract(f"unknown contract '{contract}': "
                               + (f"known contracts are {', '.join(known)}" if known else "no contract is registered yet"))
-    return build_summary(as_of, data.contracts, data.units, data.responses, data.allocations, data.invoice_lines, data.las)
+    return build_summary(as_of, data.contracts, data.units, data.responses, data.allocations, data.invoice_lines, data.las,
+                         judgements=data.judgements)
 
 
 def current_data_version(engine: Engine) -> int:

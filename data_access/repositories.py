@@ -91,6 +91,19 @@ def la_statuses(session: Session, la_codes: Iterable[str] | None = None) -> list
     ]
 
 
+def ilacs_judgements(session: Session) -> list[records.IlacsJudgement]:
+    """Ofsted's published ILACS overall effectiveness judgements (the reference history, dated by
+    publication), oldest first. LA status uploads are not part of it: they give no publication date."""
+    from data_access.reference import OFSTED_SOURCE
+
+    query = (select(models.LAStatus.la_code, models.LAStatus.ilacs_date, models.LAStatus.effective_date,
+                    models.LAStatus.ilacs_judgement)
+             .where(models.LAStatus.source == OFSTED_SOURCE, models.LAStatus.ilacs_judgement.is_not(None))
+             .order_by(models.LAStatus.effective_date, models.LAStatus.la_code, models.LAStatus.id))
+    return [records.IlacsJudgement(la_code=code, inspection_date=inspected, published=published, judgement=judgement)
+            for code, inspected, published, judgement in _column_rows(session, query)]
+
+
 # --- Contracts ----------------------------------------------------------------------
 
 

@@ -182,8 +182,8 @@ This service was last tested on {REVIEWED}. The test was carried out by the
 service's development team, with automated and keyboard checks:
 
 - **Automated checks on every page.** Each page of the service (Overview, KPIs,
-  Coverage, Finance, Timelines, LA profile, Upload data, Import history, Users and
-  audit, Methodology and this statement) is opened in a headless Chromium browser
+  Coverage, Finance, Timelines, Outcomes and value for money, LA profile, Upload
+  data, Import history, Users and audit, Methodology and this statement) is opened in a headless Chromium browser
   with the demonstration data, once its charts and tables have been drawn, and
   checked with [axe-core](https://github.com/dequelabs/axe-core) against its WCAG
   2.0, 2.1 and 2.2 level A and AA rules. Any serious or critical finding fails the

@@ -55,7 +55,8 @@ def table(sheet, subtitle: str) -> list[dict]:
 
 
 def test_sheets_and_cover(pack):
-    assert pack.sheetnames == ["Cover", "Status", "Changes", "KPIs", "Coverage", "Finance", "Timelines"]
+    assert pack.sheetnames == ["Cover", "Status", "Changes", "KPIs", "Coverage", "Finance", "Timelines",
+                               "Value for money", "Outcomes"]
     cover = pack["Cover"]
     assert cover["B4"].value.date() == AS_OF
     sources = table(cover, "Data sources (imported workbooks, newest first)")
@@ -137,13 +138,43 @@ def test_finance_equals_the_summary(pack, summary):
         assert all_years["Allocated (£)"] == pytest.approx(expected, abs=0.001)
 
 
+def test_value_for_money_equals_the_summary_with_c_for_one_la(pack, summary):
+    rows = {r["Contract"]: r for r in table(pack["Value for money"], "Per contract, from its start to the as-at date")}
+    assert set(rows) == {i["contract"] for i in summary["value_for_money"]}
+    for item in summary["value_for_money"]:
+        row = rows[item["contract"]]
+        assert (row["Spend (£)"], row["LAs supported"], row["Days delivered"]) == (
+            item["spend"], item["las_supported"], item["days"])
+        assert row["Cost per LA (£)"] == item["cost_per_la"]
+        assert row["Cost per day (£)"] == (item["cost_per_day"] if item["cost_per_day"] is not None
+                                           else "no days recorded")
+        if item["contract"] in ("CON-IA", "CON-SLI"):  # all in Sefton, all in Knowsley: about that LA's people
+            assert [row[c] for c in ("Participants", "Met the KPI", "Cost per participant (£)",
+                                     "Cost per person who met the KPI (£)")] == [SUPPRESSED] * 4
+        else:
+            assert (row["Participants"], row["Met the KPI"]) == (item["participants"], item["met"])
+    years = table(pack["Value for money"], "Per contract and financial year")
+    assert {r["Financial year"] for r in years} == {"2021-22", "2022-23"}
+    assert all(r["Participants"] == SUPPRESSED for r in years if r["Contract"] in ("CON-IA", "CON-SLI"))
+    assert any(r["Participants"] != SUPPRESSED for r in years if r["Contract"] == "CON-LD")
+
+
+def test_outcomes_equal_the_summary(pack, summary):
+    rows = table(pack["Outcomes"], "Supported LAs judged before and after support, and the LAs not supported")
+    assert [(r["Contract"], r["Judged before and after support"], r["Improved"], r["Stayed the same"], r["Declined"])
+            for r in rows] == [(i["contract"], i["las_reinspected"], i["improved"], i["same"], i["declined"])
+                               for i in summary["outcomes"]]
+    texts = [r[0] for r in pack["Outcomes"].iter_rows(values_only=True) if r[0]]
+    assert any("not the effect of the support" in t for t in texts)
+
+
 def test_timelines_sheet(pack):
     milestones = table(pack["Timelines"], "Milestones")
     assert {r["Milestone"]: r["Status"] for r in milestones}["Interim evaluation report"] == "Overdue"
 
 
 def test_charts_are_images(pack):
-    for name in ("KPIs", "Coverage", "Finance", "Timelines"):
+    for name in ("KPIs", "Coverage", "Finance", "Timelines", "Value for money"):
         assert pack[name]._images, name
 
 

@@ -29,7 +29,7 @@ def _flat(text: str) -> str:
 def test_the_pdf_opens_with_the_excel_packs_sections_in_its_outline(packs):
     workbook, pdf = packs
     assert [item.title for item in pdf.outline] == workbook.sheetnames == [
-        "Cover", "Status", "Changes", "KPIs", "Coverage", "Finance", "Timelines"]
+        "Cover", "Status", "Changes", "KPIs", "Coverage", "Finance", "Timelines", "Value for money", "Outcomes"]
     assert pdf.metadata.title == "Improvement Oversight: Board pack"
     assert len(pdf.pages) >= len(workbook.sheetnames)
 
@@ -74,5 +74,5 @@ def test_the_command_line_writes_the_pdf_and_audits_it(demo_sqlite_url, tmp_path
     copy = f"sqlite:///{tmp_path / 'demo.db'}"
     shutil.copy(demo_sqlite_url.removeprefix("sqlite:///"), tmp_path / "demo.db")
     out = write_board_pack_from_database(copy, AS_OF, tmp_path / "pack.pdf")
-    assert out.read_bytes().startswith(b"%PDF") and len(PdfReader(out).outline) == 7
+    assert out.read_bytes().startswith(b"%PDF") and len(PdfReader(out).outline) == 9
     assert last_board_pack_date(ready_engine(copy)) == AS_OF  # the next pack's changes start here

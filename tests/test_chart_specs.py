@@ -20,7 +20,7 @@ from ui.components import plain_text
 
 AS_OF = date(2024, 3, 15)
 CHART_PAGES = ["pages/overview.py", "pages/kpis.py", "pages/coverage.py", "pages/finance.py",
-               "pages/timelines.py", "pages/la_profile.py"]
+               "pages/timelines.py", "pages/la_profile.py", "pages/outcomes.py"]
 
 
 def chart_specs(at) -> list[dict]:

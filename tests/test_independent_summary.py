@@ -46,7 +46,7 @@ def _assert_same_summary(engine, con, as_of: date) -> None:
     ours = summary(engine, as_of)
     theirs = duckdb_reference.reference_summary(con, as_of)
     assert ours["as_of"] == theirs["as_of"]
-    for part in ("kpis", "coverage", "finance", "flags"):
+    for part in ("kpis", "coverage", "finance", "flags", "value_for_money", "outcomes"):
         assert ours[part] == theirs[part], f"{part} as of {as_of}:\n" + _explain(ours[part], theirs[part])
 
 

@@ -37,6 +37,7 @@ PAGES = [
     ("Coverage", "/coverage"),
     ("Finance", "/finance"),
     ("Timelines", "/timelines"),
+    ("Outcomes and value for money", "/outcomes"),
     ("LA profile", "/la_profile"),
     ("Upload data", "/upload"),
     ("Import history", "/import_history"),
@@ -44,7 +45,7 @@ PAGES = [
     ("Methodology", "/methodology"),
     ("Accessibility statement", "/accessibility"),
 ]
-BOARD_PAGES = ["Overview", "KPIs", "Coverage", "Finance", "Timelines"]
+BOARD_PAGES = ["Overview", "KPIs", "Coverage", "Finance", "Timelines", "Outcomes and value for money"]
 
 # Findings in Streamlit's own chrome (Streamlit 1.67), which the app cannot fix.
 # Each is tolerated only for its rule and only on elements inside ``within``; the
