@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 # What Markdown (CommonMark with GitHub's extensions, as Streamlit draws it) would read as markup in
-# running text: links and images need '[', HTML and autolinks '<', emphasis '*' '~' and '_' at a
+# running text: links and images need '[...](' (a '[c]' on its own is text), HTML and autolinks '<', emphasis '*' '~' and '_' at a
 # word's edge, code '`', maths '$', headings and quotes '#' '>', entities '&', escapes '\\'. These
 # are escaped with a backslash.
-_MARKUP = re.compile(r"[\\`*\[\]<>#~$|&]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
+_MARKUP = re.compile(r"[\\`*<>#~$|&]|^\[|\[(?=[^\]]*\][(\[])|\](?=[(\[])|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
 # A bare address ('https://', 'www.'), an e-mail address ('@') and Streamlit's ':icon:' are found in
 # the text after escapes are read, so a backslash does not stop them: an invisible word joiner does.
 _AUTOLINK = re.compile(r"(:)(?=\S)|(?<=www)(\.)|(@)", re.IGNORECASE)

@@ -14,6 +14,7 @@ import streamlit as st
 
 from dashboard.access import ADMIN, ROLE_NAMES, ROLES, Viewer, aggregate_only
 from dashboard.views import FilterOptions, by_contract, filter_options, narrowed
+from dashboard.wording import as_text
 from data_access import collector, queries
 from data_access.db import DatabaseUnavailable, ready_engine
 from data_access.repositories import Scope
@@ -39,7 +40,7 @@ def engine():
     try:
         return _engine(database_url())
     except DatabaseUnavailable as error:
-        st.error(f"The database cannot be opened. {error}")
+        st.error(f"The database cannot be opened. {as_text(error)}")
         st.stop()
 
 
