@@ -13,9 +13,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import views
-from dashboard.access import aggregate_only
+from dashboard.access import aggregate_only, may_upload
 from dashboard.charts import kpis as kpi_charts
 from dashboard.timeline_views import deadline_sentence
+from dashboard.wording import as_text
+from data_access.access import latest_imports
 from data_access.queries import home_tables
 from data_access.repositories import Scope
 from ui import context
@@ -37,6 +39,12 @@ def _page(_data, url: str, scope: Scope, version: int, as_of: date, fy: str | No
 def _home_tables(url: str, version: int):
     """Contracts and the import history, per database and data version (an import changes both)."""
     return home_tables(context.engine())
+
+
+@st.cache_data(show_spinner=False, max_entries=16, ttl=600)
+def _latest_imports(url: str, version: int, viewer):
+    """The imports ``viewer`` may see (``access.latest_imports``), per database, data version and viewer."""
+    return latest_imports(context.engine(), viewer, limit=10)
 
 
 def _link_params(filters: Filters, contract: str) -> dict[str, str]:
@@ -70,10 +78,10 @@ else:
     for display in page.kpis:
         by_contract.setdefault(display.result.contract, []).append(display)
     for contract, displays in by_contract.items():
-        st.markdown(f"**{contract}**: {titles.get(contract, '')}")
+        st.markdown(f"**{as_text(contract)}**: {as_text(titles.get(contract, ''))}")
         for display in displays:
-            st.markdown(f"- {display.sentence}")
-        st.page_link("pages/kpis.py", label=f"KPI details for {contract}", icon=":material/target:",
+            st.markdown(f"- {as_text(display.sentence)}")
+        st.page_link("pages/kpis.py", label=f"KPI details for {as_text(contract)}", icon=":material/target:",
                      query_params=_link_params(filters, contract))
     if page.kpis:
         rates = views.rate_chart_frame(page.kpis, lambda r: r.contract)
@@ -86,7 +94,7 @@ else:
         st.info(f"No package was active in {page.coverage_year} for these filters.")
     else:
         for sentence in page.coverage_sentences:
-            st.markdown(f"- {sentence}")
+            st.markdown(f"- {as_text(sentence)}")
         chart_with_table(None, page.coverage, views.coverage_summary(page.coverage), key="overview_coverage",
                          file_stem="coverage")
         st.page_link("pages/coverage.py", label="Coverage details", icon=":material/map:",
@@ -97,7 +105,7 @@ else:
         st.caption("Spend is for the whole of each contract shown: invoices are not split by local authority, "
                    "so the LA and region filters do not narrow it.")
     if page.spend.empty:
-        st.info(page.spend_summary)
+        st.info(as_text(page.spend_summary))
     else:
         chart_with_table(None, page.spend, page.spend_summary + " Funds cannot move between headings, so each "
                          "heading's spend is compared with its own allocation (see the Finance page); the totals "
@@ -110,14 +118,14 @@ else:
                    f"in intervention, from {as_of:%d/%m/%Y}, as on the Timelines page: the year, LA and region "
                    "filters do not narrow them.")
     if page.overdue:
-        st.warning(page.overdue, icon=":material/schedule:")
+        st.warning(as_text(page.overdue), icon=":material/schedule:")
     if page.deadlines.empty:
-        st.info(deadline_sentence(page.deadlines, as_of))
+        st.info(as_text(deadline_sentence(page.deadlines, as_of)))
     else:
         chart_with_table(None, page.deadlines, deadline_sentence(page.deadlines, as_of),
                          key="overview_deadlines", file_stem="deadlines")
 
-contracts, imports = _home_tables(url, version)
+contracts, _ = _home_tables(url, version)
 visible = {c.reference for c in data.contracts}
 st.subheader("Contracts")
 register = pd.DataFrame(
@@ -126,5 +134,5 @@ register = pd.DataFrame(
 )
 data_table(register, "Contracts")
 st.subheader("Latest imports")
-latest = views.latest_imports(imports, who=not board)
+latest = views.latest_imports(_latest_imports(url, version, viewer), details=may_upload(viewer))
 data_table(latest, "Latest imports")

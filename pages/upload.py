@@ -11,7 +11,7 @@ import logging
 
 import streamlit as st
 
-from dashboard.access import may_upload
+from dashboard.access import may_import_la_status, may_upload
 from dashboard.wording import as_text
 from data_access import access, templates
 from data_access.settings import MB, load_settings
@@ -44,7 +44,8 @@ with st.expander("Download a blank template", expanded=False):
     st.write("Each template has the columns the importer reads (* marks the required ones), drop-down lists and an "
              "Instructions sheet. Choose a contract to fill in its reference and its expenditure headings.")
     left, middle, right = st.columns(3)
-    kind = left.selectbox("Template", templates.KINDS, format_func=templates.kind_title, key="template_kind")
+    kinds = [kind for kind in templates.KINDS if kind != templates.LA_STATUS or may_import_la_status(viewer)]
+    kind = left.selectbox("Template", kinds, format_func=templates.kind_title, key="template_kind")
     chosen = middle.selectbox("For contract", ["", *contracts], format_func=lambda ref: ref or "Any contract",
                               key="template_contract")
     try:
@@ -71,11 +72,15 @@ if results:
 
 st.subheader("Upload files")
 limit_mb = min(load_settings().max_upload_bytes / MB, st.get_option("server.maxUploadSize"))  # the lower of the two
-st.write("Upload one or more contract registers, pricing schedules, quarterly returns or LA status workbooks "
-         f"(.xlsx, .xlsm or .csv, up to {limit_mb:g} MB each: a larger file is marked in red and not uploaded). "
+st.write(("Upload one or more contract registers, pricing schedules, quarterly returns or LA status workbooks "
+          if may_import_la_status(viewer) else
+          "Upload one or more contract registers, pricing schedules or quarterly returns for your contracts ")
+         + f"(.xlsx, .xlsm or .csv, up to {limit_mb:g} MB each: a larger file is marked in red and not uploaded). "
          "Files are checked and shown to you first; nothing is saved until you confirm, and then every file is "
          "imported or none is. They are taken in this order: registers, LA status, pricing schedules, then "
-         "returns, so a new contract's register, schedule and first return can come together.")
+         "returns, so a new contract's register, schedule and first return can come together."
+         + ("" if may_import_la_status(viewer) else " An LA status workbook changes every LA's status for everyone, "
+            "so only administrators import one."))
 contract_option = st.selectbox(
     "Contract for files that do not name one", ["", *contracts], format_func=lambda ref: ref or "None (the files name it)",
     key="upload_contract")

@@ -16,6 +16,7 @@ import streamlit as st
 from dashboard.access import Viewer, visible_contracts
 from dashboard.board_pack import build_board_pack
 from data_access import queries
+from data_access.access import latest_imports
 from data_access.repositories import EVERYTHING, Scope
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -26,7 +27,7 @@ def board_pack_bytes(engine, as_of: date, viewer: Viewer | None = None) -> bytes
     allowed = visible_contracts(viewer) if viewer is not None else None
     scope = EVERYTHING if allowed is None else Scope(contracts=allowed)
     data = queries.load(engine, scope)
-    _, imports = queries.home_tables(engine)
+    imports = latest_imports(engine, viewer) if viewer is not None else queries.home_tables(engine)[1]
     return build_board_pack(data, as_of, imports)
 
 
