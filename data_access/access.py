@@ -325,14 +325,7 @@ def confirm_uploads(engine: Engine, viewer: Viewer, files: Sequence[tuple[str, b
     outcomes = import_together(engine, files, viewer.email, contract, _vet_for(viewer))
     with Session(engine) as session, session.begin():
         for outcome in outcomes:
-            plan = outcome.plan
-            if outcome.import_id is not None:
-                audit.record_event(session, viewer, audit.IMPORT, {
-                    "import_id": outcome.import_id, "file_name": plan.file_name, "kind": plan.kind,
-                    "sha256": plan.sha256, **plan.totals()})
-            elif not plan.ok:
-                audit.record_event(session, viewer, audit.IMPORT_REJECTED, {
-                    "file_name": plan.file_name, "sha256": plan.sha256, "errors": len(plan.errors)})
+            audit.record_import(session, viewer, outcome.plan, outcome.import_id)
     return outcomes
 
 
