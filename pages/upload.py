@@ -121,7 +121,7 @@ if bad:
     for index, check in enumerate(bad):
         st.download_button(
             f"Download {as_text(check.upload.name)} with the bad cells highlighted"
-            if upload_flow.points_at_cells(check.plan.errors) else f"Download the errors of {check.upload.name} as a workbook",
+            if upload_flow.points_at_cells(check.plan.errors) else f"Download the errors of {as_text(check.upload.name)} as a workbook",
             upload_flow.annotated_copy(check.upload.name, check.upload.data, check.plan.errors),
             file_name=upload_flow.errors_file_name(check.upload.name), mime=XLSX_MIME, key=f"annotated_{index}")
     st.stop()

@@ -117,3 +117,21 @@ def test_the_hostile_title_is_shown_as_text_on_the_overview(monkeypatch, hostile
     url, text = hostile_db
     at = open_page(monkeypatch, url, "pages/overview.py", role="board", as_of=AS_OF.isoformat())
     assert any(as_text(text) in value for value in rendered_texts(at))
+
+
+@pytest.mark.parametrize("valid", [True, False], ids=["preview", "errors"])
+def test_an_uploaded_file_name_is_shown_as_text(monkeypatch, tmp_path, valid):
+    """The Upload page names each file (headings, messages, download labels): as text."""
+    from ui.upload_flow import XLSX_MIME
+
+    url = small_db.build_sqlite(tmp_path)
+    at = open_page(monkeypatch, url, "pages/upload.py")
+    engagement = {"Contract reference": small_db.LD, "Package ID": "LD-9", "Participant ID": "P-0099",
+                  "LA": "Sefton" if valid else "Atlantis"}
+    name = f"{LINKS} {HTML}.xlsx"
+    data = wb.xlsx(wb.quarterly_return([wb.engagement_row(**engagement)], None, None))
+    at.file_uploader[0].set_value((name, data, XLSX_MIME)).run()
+    assert not at.exception, at.exception
+    texts = rendered_texts(at)
+    assert any(as_text(name) in value for value in texts)  # the name is shown, escaped
+    assert not [value for value in texts if live_markup(value)]
