@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard.access import ADMIN, BOARD, CASE_LEAD, CONTRACT_MANAGER
+from dashboard.wording import as_text
 from data_access.access import record_sign_in
 from ui import context
 
@@ -63,23 +64,33 @@ label:has(input[type="checkbox"]:focus-visible), label:has(input[type="radio"]:f
 
 def main() -> None:
     st.html(FOCUS_STYLE)
-    if context.auth_configured():
+    if _signed_in_mode():
         if not getattr(st.user, "is_logged_in", False):
             st.title("Improvement Oversight")
             st.write("Sign in with your organisation account to see the dashboard.")
             st.button("Sign in", on_click=st.login, type="primary")
             st.stop()
+        if not context.email_verified(st.user):
+            st.title("Improvement Oversight")
+            st.error(f"You cannot sign in: your organisation's sign-in service has not confirmed that "
+                     f"{as_text(st.user.get('email') or 'your e-mail address')} is yours. "
+                     "Ask your IT service desk to verify your e-mail address, then sign in again.")
+            st.button("Sign out", on_click=st.logout)
+            st.stop()
         viewer = context.current_viewer()
         if not viewer.role:
-            st.error(f"{viewer.email} has no role in this service yet. Ask an administrator to add you.")
+            st.error(f"{as_text(viewer.email)} has no role in this service yet. Ask an administrator to add you.")
             st.button("Sign out", on_click=st.logout)
             st.stop()
         if st.session_state.get("signed_in_as") != viewer.email:  # audit each sign-in once per session
             record_sign_in(context.engine(), viewer)
             st.session_state["signed_in_as"] = viewer.email
-        st.sidebar.caption(f"Signed in as {viewer.email} ({viewer.role_name})")
+        st.sidebar.caption(f"Signed in as {as_text(viewer.email)} ({viewer.role_name})")
         st.sidebar.button("Sign out", on_click=st.logout)
     else:
+        problem = context.local_mode_address_problem()
+        if problem:
+            _stop_closed(problem)
         context.role_switcher()
         viewer = context.current_viewer()
     sections = {name: [PAGES[key] for key in keys] for name, keys in ROLE_PAGES[viewer.role].items()}
@@ -93,6 +104,23 @@ def main() -> None:
         st.rerun()
     _open_deep_link(sections)
     current.run()
+
+
+def _signed_in_mode() -> bool:
+    """Whether sign-in is on; the app stops (no data, no local mode) when its settings are broken."""
+    try:
+        return context.auth_configured()
+    except context.SignInMisconfigured as error:
+        _stop_closed(f"{error} Fix .streamlit/secrets.toml (see docs/sign-in.md) and restart the app.")
+        return True  # not reached: st.stop()
+
+
+def _stop_closed(problem: str) -> None:
+    """The app will not open: say why, show nothing else."""
+    st.title("Improvement Oversight")
+    st.error(f"The dashboard is closed because its sign-in is not set up safely. {as_text(problem)}",
+             icon=":material/lock:")
+    st.stop()
 
 
 def _open_deep_link(sections: dict) -> None:

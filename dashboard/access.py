@@ -67,6 +67,24 @@ def may_manage_users(viewer: Viewer) -> bool:
     return viewer.role == ADMIN
 
 
+def may_import_la_status(viewer: Viewer) -> bool:
+    """An LA status workbook changes every LA's judgements and intervention status for every user
+    and contract, so only administrators import one (contract managers upload their contracts' files)."""
+    return viewer.role == ADMIN
+
+
+def may_see_import(viewer: Viewer, contracts: set[str] | frozenset[str], imported_by: str = "") -> bool:
+    """Whether an import's file name and importer are the viewer's to see: administrators all; a
+    contract manager the imports they made and those of their own contracts only. E-mail addresses
+    are personal data and file names may hold some, so nobody else sees either (the Board never)."""
+    if viewer.role == ADMIN:
+        return True
+    if viewer.role != CONTRACT_MANAGER:
+        return False
+    own = bool(imported_by) and imported_by.lower() == viewer.email.lower()
+    return own or (bool(contracts) and all(may_upload(viewer, reference) for reference in contracts))
+
+
 def may_see_personal_data(viewer: Viewer, contract: str, la_code: str, region_code: str) -> bool:
     """Participant names and survey evidence: only the roles that need them."""
     if viewer.role == ADMIN:

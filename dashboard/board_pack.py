@@ -525,13 +525,12 @@ def _cover(writer: _Writer, as_of: date, imports: Iterable[Mapping[str, Any]]) -
     sheet.write_datetime(4, 1, datetime.now().replace(microsecond=0), writer.formats["datetime"])
     sheet.write_string(5, 0, "Sheets", writer.subtitle)
     sheet.write_string(5, 1, "Status, Changes, KPIs, Coverage, Finance, Timelines, Value for money, Outcomes")
-    sources = pd.DataFrame(
+    sources = pd.DataFrame(  # no file names or importers: the pack is the Board's (no personal data)
         [
-            {"File": item.get("file_name"), "Kind": item.get("kind"), "Contract": item.get("contract") or "",
-             "Imported at": item.get("imported_at")}
+            {"Kind": item.get("kind"), "Contract": item.get("contract") or "", "Imported at": item.get("imported_at")}
             for item in imports if item.get("outcome", "imported") == "imported"
         ],
-        columns=["File", "Kind", "Contract", "Imported at"],
+        columns=["Kind", "Contract", "Imported at"],
     )
     writer.sections[-1].blocks.append(PackText((f"Figures as at {as_of:%d/%m/%Y}",
                                                 f"Produced {datetime.now():%d/%m/%Y %H:%M}",

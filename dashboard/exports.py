@@ -2,7 +2,8 @@
 
 A cell starting with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return)
 would run as a formula when opened in Excel; it is written with a leading
-apostrophe instead, so it shows as the text it is.
+apostrophe instead, so it shows as the text it is. In a workbook, a text that looks
+like an address (``https://...``) stays text, never a live hyperlink.
 """
 
 from __future__ import annotations
@@ -54,10 +55,14 @@ def safe_file_stem(name: str) -> str:
     return FILE_NAME_FORBIDDEN.sub("-", name)
 
 
+# Text is written as text: no address made a live hyperlink, no text read as a formula (as the Board pack).
+EXCEL_OPTIONS = {"strings_to_urls": False, "strings_to_formulas": False}
+
+
 def excel_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
-    """One sheet per table, each named as Excel allows (``sheet_name``)."""
+    """One sheet per table, each named as Excel allows (``sheet_name``); addresses stay text."""
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
+    with pd.ExcelWriter(buffer, engine="xlsxwriter", engine_kwargs={"options": EXCEL_OPTIONS}) as writer:
         for name, frame in sheets.items():
             safe_frame(frame).to_excel(writer, sheet_name=sheet_name(name), index=False)
     return buffer.getvalue()

@@ -1153,17 +1153,18 @@ def spend_frame(rows: Sequence[FinanceRow], as_of: date, financial_year: str | N
 IMPORT_OUTCOMES = {"imported": "Imported", "rejected": "Rejected", "undone": "Undone"}
 
 
-def latest_imports(imports: Sequence[dict], who: bool, limit: int = 10) -> pd.DataFrame:
-    """The newest imports in words (who made them only when ``who``: never for the Board)."""
+def latest_imports(imports: Sequence[dict], details: bool, limit: int = 10) -> pd.DataFrame:
+    """The newest imports in words; the file and who made it only with ``details`` (administrators and
+    contract managers, whose list holds only their contracts' imports: ``access.may_see_import``)."""
     rows = [
-        {"When (UTC)": row["imported_at"], "File": row["file_name"], "Kind": row["kind"],
-         "Contract": row["contract"] or "", **({"Who": row["imported_by"]} if who else {}),
+        {"When (UTC)": row["imported_at"], **({"File": row["file_name"]} if details else {}), "Kind": row["kind"],
+         "Contract": row["contract"] or "", **({"Who": row["imported_by"]} if details else {}),
          "Outcome": IMPORT_OUTCOMES.get(row["outcome"], row["outcome"]), "New": row["inserted"],
          "Updated": row["updated"], "Flags": row["flags"]}
         for row in list(imports)[:limit]
     ]
-    columns = ["When (UTC)", "File", "Kind", "Contract", *(["Who"] if who else []), "Outcome", "New", "Updated",
-               "Flags"]
+    columns = ["When (UTC)", *(["File"] if details else []), "Kind", "Contract", *(["Who"] if details else []),
+               "Outcome", "New", "Updated", "Flags"]
     return pd.DataFrame(rows, columns=columns)
 
 

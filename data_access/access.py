@@ -42,12 +42,15 @@ from dashboard.access import (
     ROLE_NAMES,
     ROLES,
     Viewer,
+    may_import_la_status,
     may_manage_users,
+    may_see_import,
     may_see_personal_data,
     may_upload,
 )
 from data_access import audit, models
 from data_access.importer import ImportPlan, Problem, record_rejection
+from data_access.importer.schemas import LA_STATUS_KIND
 from data_access.repositories import EVERYTHING, Scope, matches_ignoring_case
 from data_access.services import ImportOutcome, Vet, checked_in_order, import_together
 from data_access.undo import UndoResult, undo_import
@@ -292,6 +295,10 @@ def plan_contracts(session: Session, plan: ImportPlan) -> set[str]:
 
 
 def _permission_problems(session: Session, viewer: Viewer, plan: ImportPlan) -> list[Problem]:
+    if plan.kind == LA_STATUS_KIND and not may_import_la_status(viewer):
+        return [Problem(plan.file_name, "", None, "", "only administrators may import an LA status workbook: it "
+                        "changes every LA's Ofsted judgements and intervention status for every user. Send it to "
+                        "an administrator")]
     refused = sorted(reference for reference in plan_contracts(session, plan) if not may_upload(viewer, reference))
     own = ", ".join(viewer.contracts) or "none"
     return [Problem(plan.file_name, "", None, "Contract reference",
@@ -330,14 +337,7 @@ def confirm_uploads(engine: Engine, viewer: Viewer, files: Sequence[tuple[str, b
     outcomes = import_together(engine, files, viewer.email, contract, _vet_for(viewer))
     with Session(engine) as session, session.begin():
         for outcome in outcomes:
-            plan = outcome.plan
-            if outcome.import_id is not None:
-                audit.record_event(session, viewer, audit.IMPORT, {
-                    "import_id": outcome.import_id, "file_name": plan.file_name, "sha256": plan.sha256,
-                    **plan.totals()})
-            elif not plan.ok:
-                audit.record_event(session, viewer, audit.IMPORT_REJECTED, {
-                    "file_name": plan.file_name, "sha256": plan.sha256, "errors": len(plan.errors)})
+            audit.record_import(session, viewer, outcome.plan, outcome.import_id)
     return outcomes
 
 
@@ -379,8 +379,7 @@ def import_history(session: Session, viewer: Viewer, limit: int = 200) -> list[d
     for r in records:
         refs = contracts.get(r.id, set())
         own = r.imported_by.lower() == viewer.email.lower()
-        allowed = viewer.role == ADMIN or own or (bool(refs) and all(may_upload(viewer, ref) for ref in refs))
-        if not allowed:
+        if not may_see_import(viewer, refs, r.imported_by):
             continue
         undoable = r.outcome == "imported" and (
             viewer.role == ADMIN or (all(may_upload(viewer, ref) for ref in refs) if refs else own))
@@ -390,6 +389,32 @@ def import_history(session: Session, viewer: Viewer, limit: int = 200) -> list[d
             "inserted": r.inserted, "updated": r.updated, "unchanged": r.unchanged, "skipped": r.skipped,
             "flags": r.flags, "outcome": r.outcome, "may_undo": undoable,
             "errors": (r.summary or {}).get("errors", []) if r.outcome == "rejected" else [],
+        })
+    return shown
+
+
+def latest_imports(engine: Engine, viewer: Viewer, limit: int = 200) -> list[dict[str, Any]]:
+    """The import history as ``viewer`` may see it outside the Import history page (the Overview's
+    "Latest imports", the Board pack's sources), newest first.
+
+    A contract manager sees only the imports of their own contracts (and their own uploads);
+    the file name and the importer's e-mail are given only where ``may_see_import`` allows (never
+    to the Board or case leads: ``None``). Everyone else sees every import's date, kind, contract,
+    outcome and counts: how fresh the figures are."""
+    with Session(engine) as session:
+        records = list(session.scalars(select(models.ImportRecord).order_by(models.ImportRecord.id.desc()).limit(limit)))
+        contracts = _contracts_by_import(session, [r.id for r in records])
+    shown = []
+    for r in records:
+        refs = contracts.get(r.id, set())
+        details = may_see_import(viewer, refs, r.imported_by)
+        if viewer.role == CONTRACT_MANAGER and not details:
+            continue
+        shown.append({
+            "id": r.id, "imported_at": r.imported_at, "kind": r.kind, "contract": r.contract_reference,
+            "contracts": sorted(refs), "file_name": r.file_name if details else None,
+            "imported_by": r.imported_by if details else None, "outcome": r.outcome, "inserted": r.inserted,
+            "updated": r.updated, "unchanged": r.unchanged, "skipped": r.skipped, "flags": r.flags,
         })
     return shown
 

@@ -6,8 +6,8 @@ what is recorded:
 | action | when |
 | --- | --- |
 | `sign_in` | a person signs in (OIDC) |
-| `import` | a file was imported (detail: import id, file, SHA-256, counts) |
-| `import_rejected` | a file was refused (detail: file, SHA-256, number of errors) |
+| `import` | a file was imported, on the Upload page or the command line (detail: import id, file, kind, SHA-256, counts) |
+| `import_rejected` | a file was refused (detail: file, kind, SHA-256, number of errors) |
 | `undo` | an import was undone |
 | `export_personal_data` | everything held about a participant was exported |
 | `role_change` | a user was added, given a role or an assignment, or removed from one |
@@ -62,6 +62,18 @@ def record_event(session: Session, actor: Viewer | str, action: str, detail: dic
     session.add(event)
     session.flush()
     return event
+
+
+def record_import(session: Session, actor: Viewer | str, plan, import_id: int | None) -> models.AuditEvent | None:
+    """The event for one file of an import (``plan``: its ``ImportPlan``): ``import`` when it was
+    written (``import_id``), ``import_rejected`` when it had errors; None for a valid file left
+    unwritten (its batch was refused). Used by the Upload page and the command line alike."""
+    detail = {"file_name": plan.file_name, "kind": plan.kind, "sha256": plan.sha256}
+    if import_id is not None:
+        return record_event(session, actor, IMPORT, {"import_id": import_id, **detail, **plan.totals()})
+    if not plan.ok:
+        return record_event(session, actor, IMPORT_REJECTED, {**detail, "errors": len(plan.errors)})
+    return None
 
 
 def audit_log(session: Session, viewer: Viewer, limit: int = 500, action: str | None = None) -> list[dict[str, Any]]:

@@ -12,7 +12,10 @@ or the erasure / user change was refused (one line saying why); 2 bad command
 line or unreadable database.
 
 Whoever runs these commands can reach the database, so they act as an
-administrator, recorded in the audit log as ``cli:<login name>``.
+administrator, recorded in the audit log as ``cli:<login name>`` (the operating system's login
+name, which the machine vouches for; there is no option to name someone else): imports and
+rejected files (``import``, ``import_rejected``), user changes, erasures and exports. A dry run
+writes nothing and is not audited.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from sqlalchemy.orm import Session
 from dashboard.access import ADMIN, ROLE_NAMES, ROLES, Viewer
 from dashboard.wording import listed
 
+from data_access import audit
 from data_access.db import DatabaseUnavailable, ready_engine
 from data_access.importer import ImportPlan, cells
 from data_access.importer.importer import quarter_text
@@ -185,7 +189,10 @@ def run_import(arguments: argparse.Namespace) -> int:
             check = stack.enter_context(checked_in_order(engine, imported_by))
         else:
             def check(name: str, data: bytes, contract: str | None, quarter: str | None) -> ImportOutcome:
-                return import_file(engine, name, data, imported_by, contract, quarter=quarter)
+                outcome = import_file(engine, name, data, imported_by, contract, quarter=quarter)
+                with Session(engine) as session, session.begin():  # audited as the Upload page's imports
+                    audit.record_import(session, imported_by, outcome.plan, outcome.import_id)
+                return outcome
         for name in arguments.files:
             status = max(status, _import_one(name, check, arguments))
     return status

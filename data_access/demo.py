@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from data_access import models
+from data_access import audit, models
 from data_access.services import import_file
 
 DEMO_USER = "demo loader"
@@ -33,6 +33,8 @@ def load_demo(engine: Engine) -> int:
         paths = write_demo_workbooks(Path(folder))
         for path in paths:
             outcome = import_file(engine, path.name, path.read_bytes(), DEMO_USER)
+            with Session(engine) as session, session.begin():
+                audit.record_import(session, DEMO_USER, outcome.plan, outcome.import_id)
             if not outcome.plan.ok:
                 problems = "\n".join(str(problem) for problem in outcome.plan.errors[:20])
                 raise DemoLoadFailed(f"the demo workbook {path.name} was rejected:\n{problems}")

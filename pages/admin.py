@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.access import ROLE_NAMES, ROLES, may_manage_users
-from dashboard.wording import counted
+from dashboard.wording import as_text, counted
 from data_access import access
 from ui import context
 from ui.components import data_table, download_buttons, empty_state
@@ -25,14 +25,14 @@ engine = context.engine()
 
 done = st.session_state.pop("admin_message", None)
 if done:
-    st.success(done)
+    st.success(as_text(done))
 
 
 def apply(change: access.UserChange, message: str) -> None:
     try:
         access.apply_user_change(engine, viewer, change)
     except (ValueError, LookupError, PermissionError) as refusal:
-        st.error(f"{refusal}. Nothing was changed.")
+        st.error(f"{as_text(refusal)}. Nothing was changed.")
     except Exception:  # noqa: BLE001 - never a stack trace on screen
         log.exception("user change")
         st.error("The change could not be saved; nothing was changed. Please try again.")

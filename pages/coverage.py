@@ -11,6 +11,7 @@ import streamlit as st
 from dashboard import views
 from dashboard.access import aggregate_only
 from dashboard.charts import coverage as charts
+from dashboard.wording import as_text
 from data_access.queries import hex_layout
 from data_access.repositories import Scope
 from ui import context
@@ -52,9 +53,9 @@ st.header("LAs supported per year against the minimum")
 if page.by_year.empty:
     st.info("No package has been active yet for these filters.")
 else:
-    st.markdown(page.by_year.summary)
+    st.markdown(as_text(page.by_year.summary))
     for contract, frame in page.by_year.table.groupby("Contract", sort=True):
-        st.subheader(contract)
+        st.subheader(as_text(contract))
         sentences = views.latest_year_sentences(frame)
         chart_with_table(chart(charts.coverage_year_chart, frame), frame.reset_index(drop=True), sentences,
                          key=f"coverage_year_{contract}", file_stem=f"coverage_{contract}")
@@ -65,7 +66,7 @@ chart_with_table(chart(charts.region_chart, page.regions.chart_data), page.regio
                  key="coverage_regions", file_stem="coverage_by_region")
 if page.off_year_list:
     st.caption(f"Supported but no longer in that year's LA list (e.g. after a reorganisation): "
-               f"{', '.join(page.off_year_list)}.")
+               f"{as_text(', '.join(page.off_year_list))}.")
 
 st.header(f"Map of support in {page.financial_year}")
 if page.hexes.empty:
@@ -79,7 +80,7 @@ st.caption("In greatest need when support started: judged Inadequate or Requires
            "inspection of local authority children's services), with a SEND Written Statement of Action (WSoA, after "
            "an area SEND inspection finds significant weaknesses), or flagged as declining performance.")
 if page.targeting.empty:
-    st.info(page.targeting.summary)
+    st.info(as_text(page.targeting.summary))
 else:
     chart_with_table(chart(charts.targeting_chart, page.targeting.chart_data), page.targeting.table, page.targeting.summary,
                      key="coverage_targeting", file_stem="targeting")
@@ -91,7 +92,7 @@ st.header(f"Priority LAs with no support in {page.financial_year}")
 st.caption("LAs judged Inadequate by Ofsted or with a SEND Written Statement of Action (as known on the as-of "
            "date) that had no package active in the year, for the contracts chosen.")
 if page.unsupported.empty:
-    st.info(page.unsupported_summary)
+    st.info(as_text(page.unsupported_summary))
 else:
     chart_with_table(None, page.unsupported, page.unsupported_summary,
                      key="coverage_unsupported", file_stem="priority_las_without_support", table_expanded=True)
@@ -103,7 +104,7 @@ st.caption("One-to-one packages that have ended by the as-of date are checked ag
            + (" Every year's packages are listed: the financial year filter does not narrow this list."
               if filters.financial_year else ""))
 if page.short_packages.table.empty:
-    st.info(page.short_packages.summary)
+    st.info(as_text(page.short_packages.summary))
 else:
     chart_with_table(None, page.short_packages.table, page.short_packages.summary, key="coverage_short_packages",
                      file_stem="packages_below_minimum_days", table_expanded=True)

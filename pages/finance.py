@@ -9,6 +9,7 @@ import streamlit as st
 from dashboard import finance_views as fv
 from dashboard.calendar import financial_year_of
 from dashboard.charts.finance import burn_up_chart, day_rate_chart
+from dashboard.wording import as_text
 from data_access.finance_sources import invoice_sources
 from data_access.repositories import Scope
 from ui import context
@@ -82,7 +83,7 @@ column_money = {name: MONEY for name in ("Allocated (£)", "Spent (£)", "Remain
 
 # --- Spend against allocation -------------------------------------------------------------
 st.header("Spend against allocation")
-st.markdown(page.spend_sentence)
+st.markdown(as_text(page.spend_sentence))
 if page.spend.empty:
     empty_state("No allocation or spend for this contract and year.")
 else:
@@ -91,7 +92,7 @@ else:
     download_buttons({"Spend against allocation": page.spend}, "spend_against_allocation", key="finance_spend")
 
 st.subheader("Totals, reconciled with the pricing schedule")
-(st.success if "to the penny" in page.reconciliation else st.error)(page.reconciliation)
+(st.success if "to the penny" in page.reconciliation else st.error)(as_text(page.reconciliation))
 st.caption("Totals are for reconciliation only: an underspend in one heading or year cannot cover an overspend in another.")
 data_table(page.totals, "Totals, reconciled with the pricing schedule", key="finance_totals_table",
            column_config=column_money)
@@ -150,7 +151,7 @@ chart_with_table(chart(day_rate_chart, page.rates), page.rates, page.rates_sente
 
 # --- Flags ----------------------------------------------------------------------------------
 st.header("Finance flags")
-st.markdown(page.flags_sentence)
+st.markdown(as_text(page.flags_sentence))
 if not page.flags.empty:
     st.caption("Each flag names the invoice and line, and the file and Excel row it was imported from. "
                "Flags are shown, never dropped: check them with the supplier.")

@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard.access import may_upload
 from dashboard.views import IMPORT_OUTCOMES
+from dashboard.wording import as_text
 from data_access import access
 from data_access.undo import UndoRefused
 from ui import context
@@ -25,7 +26,7 @@ engine = context.engine()
 
 message = st.session_state.pop("undo_message", None)
 if message:
-    st.success(message)
+    st.success(as_text(message))
     # disarmed after an undo: nothing chosen, the box unticked, so a second click undoes nothing
     st.session_state["undo_choice"] = None
     st.session_state["undo_confirm_box"] = False
@@ -86,9 +87,9 @@ if st.button("Undo import", type="primary", disabled=chosen is None or bool(bloc
     try:
         result = access.undo_as(engine, viewer, chosen)
     except UndoRefused as refusal:
-        st.error(str(refusal))
+        st.error(as_text(refusal))
     except PermissionError as refusal:
-        st.error(str(refusal))
+        st.error(as_text(refusal))
     except Exception:  # noqa: BLE001
         log.exception("undo")
         st.error("The import could not be undone; nothing was changed. Please try again.")

@@ -11,7 +11,7 @@ from dashboard import views
 from dashboard.access import aggregate_only, may_list_participant, unlisted_sentence
 from dashboard.charts import kpis as charts
 from dashboard.disclosure import LOW_RELIABILITY, SUPPRESSED
-from dashboard.wording import counted
+from dashboard.wording import as_text, counted
 from data_access.repositories import Scope
 from ui import context
 from ui.filters import showing
@@ -52,7 +52,7 @@ if not page.headline:
 
 st.header("Against the target")
 for display in page.headline:
-    st.markdown(f"**{display.result.contract}** · {display.sentence}")
+    st.markdown(f"**{as_text(display.result.contract)}** · {as_text(display.sentence)}")
 if any(LOW_RELIABILITY in d.rate or d.rate == SUPPRESSED for d in page.headline):
     st.caption(f"{LOW_RELIABILITY}: fewer than 5 eligible participants: treat the rate with caution (not charted). "
                f"{SUPPRESSED}: figures about the people of one local authority are not shown on Board views.")
@@ -66,9 +66,9 @@ chart_with_table(chart(charts.status_chart, page.statuses.chart_data), page.stat
 st.header("Details for one contract")
 if len(with_units) > 1 and filters.contract is None:
     st.selectbox("Contract", with_units, index=with_units.index(page.detail_contract), key="kpi_detail_contract")
-st.caption(f"Contract {page.detail_contract}.")
+st.caption(f"Contract {as_text(page.detail_contract)}.")
 if page.detail_withheld:
-    st.info(f"All of {page.detail_contract}'s participants are in one local authority, so its details (by quarter, "
+    st.info(f"All of {as_text(page.detail_contract)}'s participants are in one local authority, so its details (by quarter, "
             f"region, role and confidence score) are LA-level figures, which are not part of the Board's view.")
     st.stop()
 
@@ -77,7 +77,7 @@ chart_with_table(chart(charts.trend_chart, page.trend.chart_data), page.trend.ta
                  key="kpi_trend", file_stem="kpi_trend")
 
 st.subheader("By region, role and focus")
-for tab, (name, section) in zip(st.tabs(list(page.slices)), page.slices.items()):
+for tab, (name, section) in zip(st.tabs([as_text(name) for name in page.slices]), page.slices.items()):
     with tab:
         chart_with_table(chart(charts.slice_chart, section.chart_data, name), section.table, section.summary,
                          key=f"kpi_slice_{name.lower()}", file_stem=f"kpi_by_{name.lower()}")

@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import la_profile as lp
 from dashboard.access import aggregate_only, may_list_participant, unlisted_sentence
 from dashboard.charts.timelines import adviser_days_chart
-from dashboard.wording import counted
+from dashboard.wording import as_text, counted
 from ui import context
 from ui.components import chart, chart_with_table, data_table, download_buttons, empty_state
 from ui.filters import Filters, choose, current_filters, filter_sidebar
@@ -46,8 +46,8 @@ if la_code != default:
 units, statuses = lp.as_one_council(data.units, data.statuses, la_code, data.las)  # a recoded council's history
 
 facts = lp.facts(la_code, data.las, data.regions, statuses, as_of)
-st.header(facts.name)
-st.markdown(facts.sentence())
+st.header(as_text(facts.name))
+st.markdown(as_text(facts.sentence()))
 left, middle, right = st.columns(3)
 left.metric("Region", facts.region)
 middle.metric("ILACS judgement", facts.status["ILACS judgement"].split(" (")[0])
@@ -76,13 +76,13 @@ else:
 
 st.subheader("Packages of support")
 packages = lp.packages_table(units, la_code, as_of)
-st.markdown(lp.packages_sentence(packages, facts.name))
+st.markdown(as_text(lp.packages_sentence(packages, facts.name)))
 if not packages.empty:
     table(packages, f"Packages of support in {facts.name}", "la_packages", f"packages_{la_code}")
 
 st.subheader("Participants' KPI status")
 everyone = lp.participant_table(units, data.responses, la_code, as_of)
-st.markdown(lp.participant_sentence(everyone))
+st.markdown(as_text(lp.participant_sentence(everyone)))
 listed = [unit for unit in units if unit.la_code == la_code and may_list_participant(viewer, unit)]
 participants = lp.participant_table(listed, data.responses, la_code, as_of)
 if len(participants) < len(everyone):
@@ -94,7 +94,7 @@ if not participants.empty:
 st.subheader("Improvement adviser days per month")
 adviser = lp.adviser_days_by_month(data.contracts, units, data.invoice_lines, la_code, as_of)
 if adviser.empty:
-    st.markdown(lp.adviser_sentence(adviser))
+    st.markdown(as_text(lp.adviser_sentence(adviser)))
 else:
     st.caption(f"An improvement adviser call-off allows up to {lp.ADVISER_DAYS_PER_MONTH} days a month.")
     chart_with_table(chart(adviser_days_chart, adviser), adviser, lp.adviser_sentence(adviser), key="la_adviser",
@@ -102,7 +102,7 @@ else:
 
 st.subheader("Compared with the region and England")
 comparison = lp.comparison_table(units, data.responses, data.las, data.regions, la_code, as_of)
-st.markdown(lp.comparison_sentence(comparison))
+st.markdown(as_text(lp.comparison_sentence(comparison)))
 st.caption("All contracts together. Rates are met / eligible (see the Methodology page); [u] marks a rate on fewer than 5 eligible "
            "participants; packages per LA divides by the LAs that existed on the as-of date.")
 table(comparison, f"{facts.name} compared with the region and England", "la_comparison", f"comparison_{la_code}")

@@ -13,12 +13,13 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import calendar, status_grid, views
+from dashboard.access import aggregate_only, may_upload
 from dashboard.board_pack import summary_at, withheld_kpis
 from dashboard.changes import changes_frame, changes_summary, default_comparison_date
-from dashboard.access import aggregate_only
 from dashboard.charts import kpis as kpi_charts
 from dashboard.timeline_views import deadline_sentence
-from data_access.access import last_board_pack_date
+from dashboard.wording import as_text
+from data_access.access import last_board_pack_date, latest_imports
 from data_access.queries import home_tables
 from data_access.repositories import Scope
 from ui import context
@@ -55,6 +56,12 @@ def _comparison_default(as_of: date) -> date:
     return default_comparison_date(as_of, last_board_pack_date(context.engine()))
 
 
+@st.cache_data(show_spinner=False, max_entries=16, ttl=600)
+def _latest_imports(url: str, version: int, viewer):
+    """The imports ``viewer`` may see (``access.latest_imports``), per database, data version and viewer."""
+    return latest_imports(context.engine(), viewer, limit=10)
+
+
 def _link_params(filters: Filters, contract: str) -> dict[str, str]:
     """The current filters, for the contract, so the KPIs page opens on the same view."""
     values = dict(zip(PARAMS, (contract, filters.financial_year, filters.region, filters.la,
@@ -80,7 +87,7 @@ else:
                  bool(filters.region or filters.la))
     titles = {c.reference: c.title for c in data.contracts}
 
-    st.markdown(status_grid.grid_summary(page.grid))
+    st.markdown(as_text(status_grid.grid_summary(page.grid)))
     grid_table(page.grid, f"Where each contract stands on {as_of:%d/%m/%Y}. Each status links to its page.",
                {key: value for key, value in _link_params(filters, "").items() if key != "contract"})
     download_buttons({"Status": status_grid.grid_frame(page.grid)}, "status_grid", key="overview_grid")
@@ -91,7 +98,7 @@ else:
         min_value=calendar.EARLIEST, max_value=as_of, key="compare_with",
         help="The date of the last Board pack produced, else 3 months earlier.")
     changes = _changes(data, url, scope, version, compare, as_of)
-    st.markdown(changes_summary(changes, compare, as_of))
+    st.markdown(as_text(changes_summary(changes, compare, as_of)))
     data_table(changes, "Each contract's headline figures then and now, with the change in words")
     download_buttons({"Changes": changes}, "changes", key="overview_changes")
 
@@ -102,10 +109,10 @@ else:
     for display in page.kpis:
         by_contract.setdefault(display.result.contract, []).append(display)
     for contract, displays in by_contract.items():
-        st.markdown(f"**{contract}**: {titles.get(contract, '')}")
+        st.markdown(f"**{as_text(contract)}**: {as_text(titles.get(contract, ''))}")
         for display in displays:
-            st.markdown(f"- {display.sentence}")
-        st.page_link("pages/kpis.py", label=f"KPI details for {contract}", icon=":material/target:",
+            st.markdown(f"- {as_text(display.sentence)}")
+        st.page_link("pages/kpis.py", label=f"KPI details for {as_text(contract)}", icon=":material/target:",
                      query_params=_link_params(filters, contract))
     if page.kpis:
         rates = views.rate_chart_frame(page.kpis, lambda r: r.contract)
@@ -118,7 +125,7 @@ else:
         st.info(f"No package was active in {page.coverage_year} for these filters.")
     else:
         for sentence in page.coverage_sentences:
-            st.markdown(f"- {sentence}")
+            st.markdown(f"- {as_text(sentence)}")
         chart_with_table(None, page.coverage, views.coverage_summary(page.coverage), key="overview_coverage",
                          file_stem="coverage")
         st.page_link("pages/coverage.py", label="Coverage details", icon=":material/map:",
@@ -129,7 +136,7 @@ else:
         st.caption("Spend is for the whole of each contract shown: invoices are not split by local authority, "
                    "so the LA and region filters do not narrow it.")
     if page.spend.empty:
-        st.info(page.spend_summary)
+        st.info(as_text(page.spend_summary))
     else:
         chart_with_table(None, page.spend, page.spend_summary + " Funds cannot move between headings, so each "
                          "heading's spend is compared with its own allocation (see the Finance page); the totals "
@@ -142,14 +149,14 @@ else:
                    f"in intervention, from {as_of:%d/%m/%Y}, as on the Timelines page: the year, LA and region "
                    "filters do not narrow them.")
     if page.overdue:
-        st.warning(page.overdue, icon=":material/schedule:")
+        st.warning(as_text(page.overdue), icon=":material/schedule:")
     if page.deadlines.empty:
-        st.info(deadline_sentence(page.deadlines, as_of))
+        st.info(as_text(deadline_sentence(page.deadlines, as_of)))
     else:
         chart_with_table(None, page.deadlines, deadline_sentence(page.deadlines, as_of),
                          key="overview_deadlines", file_stem="deadlines")
 
-contracts, imports = _home_tables(url, version)
+contracts, _ = _home_tables(url, version)
 visible = {c.reference for c in data.contracts}
 st.subheader("Contracts")
 register = pd.DataFrame(
@@ -158,5 +165,5 @@ register = pd.DataFrame(
 )
 data_table(register, "Contracts")
 st.subheader("Latest imports")
-latest = views.latest_imports(imports, who=not board)
+latest = views.latest_imports(_latest_imports(url, version, viewer), details=may_upload(viewer))
 data_table(latest, "Latest imports")

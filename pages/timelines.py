@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import timeline_views as tv
 from dashboard.charts.timelines import gantt_chart
+from dashboard.wording import as_text
 from ui import context
 from ui.components import chart, chart_with_table, data_table, download_buttons, empty_state
 from ui.filters import Filters, filter_sidebar, showing
@@ -41,13 +42,13 @@ chart_with_table(chart(gantt_chart, contracts, milestones, as_of), contracts, tv
                  key="timelines_gantt", file_stem="contracts_timeline")
 
 st.header("Milestones")
-st.markdown(tv.milestone_sentence(milestones))
+st.markdown(as_text(tv.milestone_sentence(milestones)))
 table(milestones, "Milestones", "timelines_milestones", "milestones")
 
 st.header(f"Deadlines in the next {tv.DEADLINE_DAYS} days")
 deadlines = tv.deadline_table(data.contracts, data.milestones, data.statuses, la_names, as_of, filters.contract,
                               invoice_lines=data.invoice_lines, returns=data.returns)
-st.markdown(tv.deadline_sentence(deadlines, as_of))
+st.markdown(as_text(tv.deadline_sentence(deadlines, as_of)))
 table(deadlines, f"Deadlines in the next {tv.DEADLINE_DAYS} days", "timelines_deadlines", "deadlines")
 
 st.header("Extension and break decisions")
@@ -64,7 +65,7 @@ if not decisions.empty:
 
 st.header(f"Contracts ending within {tv.ENDING_MONTHS} months")
 ending = tv.ending_table(data.contracts, as_of, filters.contract)
-st.markdown(tv.ending_sentence(ending, as_of))
+st.markdown(as_text(tv.ending_sentence(ending, as_of)))
 if not ending.empty:
     table(ending, f"Contracts ending within {tv.ENDING_MONTHS} months", "timelines_ending", "contracts_ending")
 

@@ -11,7 +11,8 @@ import logging
 
 import streamlit as st
 
-from dashboard.access import may_upload
+from dashboard.access import may_import_la_status, may_upload
+from dashboard.wording import as_text
 from data_access import access, templates
 from data_access.settings import MB, load_settings
 from ui import context
@@ -28,7 +29,7 @@ ROUND = "upload_round"  # a new uploader (emptied) after each Confirm
 
 def _fail(message: str) -> None:
     log.exception(message)
-    st.error(f"{message} Nothing was written. Please try again; if it happens again, tell an administrator.")
+    st.error(f"{as_text(message)} Nothing was written. Please try again; if it happens again, tell an administrator.")
 
 
 viewer = context.page_viewer()
@@ -43,7 +44,8 @@ with st.expander("Download a blank template", expanded=False):
     st.write("Each template has the columns the importer reads (* marks the required ones), drop-down lists and an "
              "Instructions sheet. Choose a contract to fill in its reference and its expenditure headings.")
     left, middle, right = st.columns(3)
-    kind = left.selectbox("Template", templates.KINDS, format_func=templates.kind_title, key="template_kind")
+    kinds = [kind for kind in templates.KINDS if kind != templates.LA_STATUS or may_import_la_status(viewer)]
+    kind = left.selectbox("Template", kinds, format_func=templates.kind_title, key="template_kind")
     chosen = middle.selectbox("For contract", ["", *contracts], format_func=lambda ref: ref or "Any contract",
                               key="template_contract")
     try:
@@ -59,22 +61,26 @@ if results:
         st.error("Nothing was imported: the files are imported together or not at all, and one of them could not be.")
     for result in results:
         if result.import_id is not None:
-            st.success(f"{upload_flow.summary_line(result.plan)}. Imported (import {result.import_id}).")
+            st.success(f"{as_text(upload_flow.summary_line(result.plan))}. Imported (import {result.import_id}).")
         elif result.errors:
-            st.error(f"{result.name} was not imported: {len(result.errors)} error(s).")
+            st.error(f"{as_text(result.name)} was not imported: {len(result.errors)} error(s).")
             data_table(upload_flow.error_table([upload_flow.FileCheck(Upload(result.name, b""), result.plan)]),
                        f"Errors in {result.name}", column_config=ERROR_CONFIG, wrap=True)
         else:
-            st.info(f"{result.name} was not imported, with the rest of its batch; it had no errors.")
+            st.info(f"{as_text(result.name)} was not imported, with the rest of its batch; it had no errors.")
     st.page_link("pages/import_history.py", label="See the import history (and undo an import)", icon=":material/history:")
 
 st.subheader("Upload files")
 limit_mb = min(load_settings().max_upload_bytes / MB, st.get_option("server.maxUploadSize"))  # the lower of the two
-st.write("Upload one or more contract registers, pricing schedules, quarterly returns or LA status workbooks "
-         f"(.xlsx, .xlsm or .csv, up to {limit_mb:g} MB each: a larger file is marked in red and not uploaded). "
+st.write(("Upload one or more contract registers, pricing schedules, quarterly returns or LA status workbooks "
+          if may_import_la_status(viewer) else
+          "Upload one or more contract registers, pricing schedules or quarterly returns for your contracts ")
+         + f"(.xlsx, .xlsm or .csv, up to {limit_mb:g} MB each: a larger file is marked in red and not uploaded). "
          "Files are checked and shown to you first; nothing is saved until you confirm, and then every file is "
          "imported or none is. They are taken in this order: registers, LA status, pricing schedules, then "
-         "returns, so a new contract's register, schedule and first return can come together.")
+         "returns, so a new contract's register, schedule and first return can come together."
+         + ("" if may_import_la_status(viewer) else " An LA status workbook changes every LA's status for everyone, "
+            "so only administrators import one."))
 contract_option = st.selectbox(
     "Contract for files that do not name one", ["", *contracts], format_func=lambda ref: ref or "None (the files name it)",
     key="upload_contract")
@@ -104,7 +110,7 @@ if not state or state["signature"] != wanted:  # a new choice: put in order and 
 checks, uploads = state["checks"], state["uploads"]
 if len(uploads) < len(chosen):
     twice = sorted({upload.name for upload in chosen if chosen.count(upload) > 1})
-    st.info("Chosen more than once (same name and contents), so checked and imported once: " + ", ".join(twice) + ".")
+    st.info("Chosen more than once (same name and contents), so checked and imported once: " + as_text(", ".join(twice)) + ".")
 bad = [check for check in checks if not check.ok]
 if bad:
     table = upload_flow.error_table(bad)
@@ -114,8 +120,8 @@ if bad:
     download_buttons({"Errors": table}, "upload-errors", key="errors")
     for index, check in enumerate(bad):
         st.download_button(
-            f"Download {check.upload.name} with the bad cells highlighted"
-            if upload_flow.points_at_cells(check.plan.errors) else f"Download the errors of {check.upload.name} as a workbook",
+            f"Download {as_text(check.upload.name)} with the bad cells highlighted"
+            if upload_flow.points_at_cells(check.plan.errors) else f"Download the errors of {as_text(check.upload.name)} as a workbook",
             upload_flow.annotated_copy(check.upload.name, check.upload.data, check.plan.errors),
             file_name=upload_flow.errors_file_name(check.upload.name), mime=XLSX_MIME, key=f"annotated_{index}")
     st.stop()
@@ -124,16 +130,16 @@ names, la_names = access.contract_names(engine), access.la_names(engine)
 st.success(f"{len(checks)} file(s) checked: no errors. Check the changes below, then confirm."
            + (" They will be imported in the order shown." if len(checks) > 1 else ""))
 for check in checks:
-    st.subheader(check.upload.name)
+    st.subheader(as_text(check.upload.name))
     st.caption(f"{templates.kind_title(check.plan.kind)} · file fingerprint (SHA-256, to tell copies apart in the import "
                f"history) {check.plan.sha256[:12]}…")
     if check.plan.ignored_sheets:
-        st.caption("Ignored sheets: " + "; ".join(check.plan.ignored_sheets))
+        st.caption("Ignored sheets: " + as_text("; ".join(check.plan.ignored_sheets)))
     if check.plan.has_no_data:
-        st.warning(check.plan.no_data_note(), icon=":material/warning:")
+        st.warning(as_text(check.plan.no_data_note()), icon=":material/warning:")
     for sheet in upload_flow.preview(check.plan, names, la_names):
         counts = sheet.counts
-        st.markdown(f"**{sheet.sheet}**: " + ", ".join(f"{label.lower()} {number}" for label, number in counts.items()))
+        st.markdown(f"**{as_text(sheet.sheet)}**: " + ", ".join(f"{label.lower()} {number}" for label, number in counts.items()))
         if sheet.flags:  # one line and a table, so hundreds of flags never push Confirm out of reach
             st.warning(f"{len(sheet.flags)} flag(s) on this sheet: for attention, not errors; the rows can still be "
                        "imported.", icon=":material/flag:")
@@ -154,7 +160,7 @@ for check in checks:
 
 for check in checks:  # just above Confirm: a partial return is most likely the wrong file
     if warning := upload_flow.left_out_warning(check.plan):
-        st.warning(warning, icon=":material/warning:")
+        st.warning(as_text(warning), icon=":material/warning:")
 if st.button("Confirm and import", type="primary", key="upload_confirm"):
     try:
         with st.spinner("Importing…"):

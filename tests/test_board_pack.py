@@ -60,7 +60,8 @@ def test_sheets_and_cover(pack):
     cover = pack["Cover"]
     assert cover["B4"].value.date() == AS_OF
     sources = table(cover, "Data sources (imported workbooks, newest first)")
-    assert {row["File"] for row in sources} >= {"register.xlsx", "pricing_ld.xlsx", "return_ld.xlsx"}
+    assert {(row["Kind"], row["Contract"]) for row in sources} >= {("quarterly return", "CON-LD"), ("LA status", None)}
+    assert all("File" not in row and "Who" not in row for row in sources)  # no file names, no e-mails
     assert all(row["Imported at"] is not None for row in sources)
     texts = [row[0] for row in cover.iter_rows(values_only=True) if row[0]]
     assert "Caveats" in texts

@@ -7,7 +7,8 @@ import pytest
 
 
 def _showing(at) -> list[str]:
-    return [button.label for button in at.button if button.key and button.key.startswith("showing_")]
+    # labels are Markdown: file texts in them are escaped (``wording.as_text``), shown as written
+    return [button.label.replace("\\", "") for button in at.button if button.key and button.key.startswith("showing_")]
 
 
 @pytest.mark.parametrize(("page", "params", "expected"), [

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from dashboard.access import BOARD, CASE_LEAD, CONTRACT_MANAGER, Viewer
+from dashboard.wording import as_text
 from data_access import models, templates
 from data_access.db import ensure_database, make_engine
 from data_access.importer import Problem
@@ -205,7 +206,7 @@ def test_the_admin_page_is_for_administrators(app_db):
     at.selectbox(key="new_role").set_value("case_lead")
     next(button for button in at.button if button.label == "Save user").click().run()
     assert not at.exception, at.exception
-    assert "someone@example.gov.uk is now Case lead." in texts(at.success)
+    assert as_text("someone@example.gov.uk is now Case lead.") in texts(at.success)  # an e-mail is not a link
     users = at.dataframe[0].value
     assert list(users["E-mail"]) == ["someone@example.gov.uk"] and list(users["Role"]) == ["Case lead"]
 

@@ -17,7 +17,7 @@ from dashboard.access import Viewer, visible_contracts
 from dashboard.board_pack import board_pack_sections
 from dashboard.board_pack_pdf import board_pack_pdf
 from data_access import queries
-from data_access.access import last_board_pack_date, record_board_pack
+from data_access.access import last_board_pack_date, latest_imports, record_board_pack
 from data_access.repositories import EVERYTHING, Scope
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -28,7 +28,7 @@ def board_pack_bytes(engine, as_of: date, viewer: Viewer | None = None, pdf: boo
     allowed = visible_contracts(viewer) if viewer is not None else None
     scope = EVERYTHING if allowed is None else Scope(contracts=allowed)
     data = queries.load(engine, scope)
-    _, imports = queries.home_tables(engine)
+    imports = latest_imports(engine, viewer) if viewer is not None else queries.home_tables(engine)[1]
     workbook, sections = board_pack_sections(data, as_of, imports, last_board_pack_date(engine))
     record_board_pack(engine, viewer if viewer is not None else "local", as_of)
     return board_pack_pdf(sections) if pdf else workbook

@@ -19,6 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.exports import csv_bytes, excel_bytes, safe_file_stem
+from dashboard.wording import as_text
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -140,7 +141,7 @@ def chart_with_table(
     table_expanded: bool = False,
 ) -> None:
     """A chart (a spec from ``chart``), its text summary and its data table with downloads."""
-    st.markdown(summary)
+    st.markdown(as_text(summary))
     if spec is not None and not table.empty:
         drawn = copy.deepcopy(spec)  # drawing changes the spec it is given
         drawn["description"] = plain_text(summary)  # read out by screen readers as the chart's label
@@ -152,4 +153,4 @@ def chart_with_table(
 
 
 def empty_state(message: str) -> None:
-    st.info(message)
+    st.info(as_text(message))

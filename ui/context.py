@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import inspect
+import logging
 import os
 from pathlib import Path
 from typing import NamedTuple
@@ -13,12 +14,14 @@ import streamlit as st
 
 from dashboard.access import ADMIN, ROLE_NAMES, ROLES, Viewer, aggregate_only
 from dashboard.views import FilterOptions, by_contract, filter_options, narrowed
+from dashboard.wording import as_text
 from data_access import collector, queries
 from data_access.db import DatabaseUnavailable, ready_engine
 from data_access.repositories import Scope
 from data_access.settings import load_settings
 from ui.filters import PARAMS, Filters, filter_sidebar
 
+log = logging.getLogger(__name__)
 LOCAL_USER = "local.user@localhost"
 NEXT_PAGE = "next"  # query parameter: the page a deep link asked for
 
@@ -37,15 +40,91 @@ def engine():
     try:
         return _engine(database_url())
     except DatabaseUnavailable as error:
-        st.error(f"The database cannot be opened. {error}")
+        st.error(f"The database cannot be opened. {as_text(error)}")
         st.stop()
 
 
+# What Streamlit's st.login needs in [auth] (the default provider's keys may sit in [auth] itself).
+SIGN_IN_KEYS = ("redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url")
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+class SignInMisconfigured(Exception):
+    """Sign-in settings are present but cannot be read or are incomplete: the app must not open."""
+
+
+def _secrets_sources() -> list[Path]:
+    """The secrets files or folders Streamlit reads (``secrets.files``) that exist on this machine."""
+    from streamlit import config
+
+    return [Path(path) for path in config.get_option("secrets.files") or () if Path(path).exists()]
+
+
+def sign_in_problem(secrets: dict) -> str:
+    """What is wrong with the sign-in settings in ``secrets`` ('' when none or complete).
+
+    Fail closed: a sign-in key outside ``[auth]`` (a misspelt section) or an ``[auth]``
+    section missing a key is a problem, never a reason to open the app without sign-in."""
+    auth = secrets.get("auth")
+    if auth is None:
+        stray = sorted(key for key, value in secrets.items() if key.lower() in (*SIGN_IN_KEYS, "auth")
+                       or (isinstance(value, dict) and any(name.lower() in SIGN_IN_KEYS for name in value)))
+        if stray:
+            return f"the sign-in settings ({', '.join(stray)}) are not in an [auth] section"
+        return ""
+    if not isinstance(auth, dict):
+        return "[auth] is not a section"
+    provider = auth.get("default") if isinstance(auth.get("default"), dict) else {}
+    missing = [key for key in SIGN_IN_KEYS if not str(auth.get(key) or provider.get(key) or "").strip()]
+    if missing:
+        return f"[auth] has no {', '.join(missing)}"
+    return ""
+
+
 def auth_configured() -> bool:
+    """Whether sign-in is on. Local mode only when no sign-in is configured at all.
+
+    Raises ``SignInMisconfigured`` when a secrets file is present but cannot be read, or
+    its sign-in settings are incomplete (a broken file never serves local administrator mode)."""
     try:
-        return "auth" in st.secrets
-    except Exception:  # noqa: BLE001 - no secrets file at all
-        return False
+        secrets = st.secrets.to_dict()
+    except FileNotFoundError as error:  # StreamlitSecretNotFoundError: none found, or unreadable
+        if not _secrets_sources():
+            return False
+        log.error("sign-in settings unreadable, the app is closed: %s", error)
+        raise SignInMisconfigured(f"The secrets file (.streamlit/secrets.toml) cannot be read: "
+                                  f"{error.__cause__ or error}.") from None
+    except Exception as error:  # noqa: BLE001 - any other failure to read the settings: closed
+        log.error("sign-in settings unreadable, the app is closed: %s", error)
+        raise SignInMisconfigured("The secrets file (.streamlit/secrets.toml) cannot be read.") from None
+    problem = sign_in_problem(secrets)
+    if problem:
+        raise SignInMisconfigured(f"The sign-in settings are incomplete: {problem}.")
+    return "auth" in secrets
+
+
+def local_mode_address_problem() -> str:
+    """Local mode serves this machine only: '' when the server listens on a loopback address."""
+    from streamlit import config
+
+    address = (config.get_option("server.address") or "").strip().strip("[]")
+    if address in LOOPBACK:
+        return ""
+    where = f"on {address}" if address else "on every network interface (server.address is not set)"
+    return (f"Local mode has no sign-in, so it only runs on this machine, but the server listens {where}. "
+            "Set server.address to 127.0.0.1, or turn on sign-in (docs/sign-in.md).")
+
+
+def email_verified(user) -> bool:
+    """Whether the identity provider vouches that the signed-in e-mail belongs to the person.
+
+    OpenID Connect's ``email_verified`` claim must be true; Microsoft Entra ID, which does not
+    send it, vouches with ``xms_edov`` (its optional claim 'e-mail domain owner verified')."""
+    for claim in ("email_verified", "xms_edov"):
+        value = user.get(claim) if hasattr(user, "get") else None
+        if value is not None:
+            return value is True or str(value).strip().lower() in ("true", "1")
+    return False
 
 
 def current_viewer() -> Viewer:

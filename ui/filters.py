@@ -14,7 +14,7 @@ import streamlit as st
 
 from dashboard import calendar
 from dashboard.access import Viewer, visible_contracts
-from dashboard.wording import listed
+from dashboard.wording import as_text, listed
 from data_access.repositories import Scope
 
 PARAMS = ("contract", "fy", "region", "la", "as_of")
@@ -64,10 +64,10 @@ def _parse_date(text: str) -> date | None:
     try:
         found = date.fromisoformat(text) if text else None
     except ValueError:
-        st.warning(f"The as-of date '{text}' in the address is not a date (YYYY-MM-DD); today is used.")
+        st.warning(f"The as-of date '{as_text(text)}' in the address is not a date (YYYY-MM-DD); today is used.")
         return None
     if found is not None and not calendar.within_range(found):
-        st.warning(f"The as-of date '{text}' in the address is not one the dashboard works with (dates "
+        st.warning(f"The as-of date '{as_text(text)}' in the address is not one the dashboard works with (dates "
                    f"{calendar.range_text()}); today is used.")
         return None
     return found
@@ -105,7 +105,7 @@ def _say_if_unknown(what: str, value: str | None, known, instead: str) -> None:
     """A bookmarked or typed link that names something not on the list here is said so, not
     silently widened."""
     if value and value not in known:
-        st.warning(f"The link asks for the {what} '{value}', which is not one you can choose here, so "
+        st.warning(f"The link asks for the {what} '{as_text(value)}', which is not one you can choose here, so "
                    f"{instead} are shown.", icon=":material/link_off:")
 
 
@@ -159,7 +159,7 @@ def filter_sidebar(
         _say_if_unknown("local authority", la, las, "all local authorities")
         in_region = {code for code, name in las.items() if not region or (la_regions or {}).get(code, region) == region}
         if la in las and la not in in_region:  # the LAs offered are the region's
-            st.sidebar.warning(f"{las[la]} is not in {regions.get(region, region)}, so the local authority filter "
+            st.sidebar.warning(f"{as_text(las[la])} is not in {as_text(regions.get(region, region))}, so the local authority filter "
                                "is cleared.", icon=":material/filter_alt_off:")
             la = None
         shown_las = {code: name for code, name in las.items() if code in in_region}
@@ -216,7 +216,7 @@ def showing(filters: Filters, regions: dict[str, str], las: dict[str, str], narr
     row = st.container(horizontal=True, vertical_alignment="center", gap="small")
     row.markdown("**Showing:**")
     for key, text in chosen:
-        row.button(text, key=f"showing_{key}", icon=":material/close:", on_click=_clear, args=(key,),
-                   help=f"Remove this filter ({text})", type="tertiary")
+        row.button(as_text(text), key=f"showing_{key}", icon=":material/close:", on_click=_clear, args=(key,),
+                   help=f"Remove this filter ({as_text(text)})", type="tertiary")
     if len(chosen) > 1:
         row.button("Clear filters", key="showing_clear", on_click=_clear, args=tuple(key for key, _ in chosen))
