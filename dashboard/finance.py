@@ -331,12 +331,9 @@ def spend_above_value_flag(
         running += as_decimal(line.amount)
         if passed_in is None and running > value:
             passed_in = line
-    if running <= value:
+    if running <= value or not lines:
         return None
-    financial_year = parse_financial_year(passed_in.financial_year) if passed_in else parse_financial_year(
-        lines[-1].financial_year) if lines else None
-    if financial_year is None:
-        return None
+    financial_year = parse_financial_year((passed_in or lines[-1]).financial_year)
     return FinanceFlag(
         kind=SPEND_ABOVE_VALUE,
         contract=contract.reference,
@@ -426,8 +423,10 @@ def finance_flags(
     lines = [line for line in invoice_lines if counts_as_of(line, as_of)]
     flags: list[FinanceFlag] = []
     invoices = _InvoiceTotals()
+    by_contract: dict[str, list[InvoiceLine]] = defaultdict(list)
     for line in lines:
         invoices.add(line)
+        by_contract[line.contract].append(line)
         contract = terms.get(line.contract)
         for flag in (day_rate_above_cap_flag(line, contract), amount_mismatch_flag(line),
                      expenses_flag(line, contract)):
@@ -440,12 +439,11 @@ def finance_flags(
         if flag is not None:
             flags.append(flag)
     elsewhere = {reference.lower(): amount for reference, amount in (spent_elsewhere or {}).items()}
-    billed = {line.contract for line in lines}
-    for reference, contract in terms.items():
-        if reference in billed or reference.lower() in elsewhere:
-            flag = spend_above_value_flag(contract, lines, as_of, elsewhere.get(reference.lower(), ZERO))
-            if flag is not None:
-                flags.append(flag)
+    for reference, contract_lines in by_contract.items():
+        flag = spend_above_value_flag(terms.get(reference), contract_lines, as_of,
+                                      elsewhere.get(reference.lower(), ZERO))
+        if flag is not None:
+            flags.append(flag)
     flags.sort(key=lambda f: (f.contract, f.financial_year, f.invoice_ref or "", f.line or 0, _FLAG_ORDER[f.kind]))
     return flags
 

@@ -49,6 +49,7 @@ from dashboard.terms import (
     NOT_SET,
     OVERHEADS_CAP,
     RATES_INCLUDE_EXPENSES,
+    VALUE,
     term_text,
 )
 from dashboard.wording import counted
@@ -69,7 +70,7 @@ Sources = Mapping[tuple[str, str, int], tuple[str | None, int | None]]
 
 
 def gbp(value: Decimal | float, pence: bool = True) -> str:
-    """£1,234.50 (negative as -£12.00); whole pounds as £600 when ``pence`` is False."""
+    """£1,234.50 (negative as -£12.00); whole pounds as £450 when ``pence`` is False."""
     amount = Decimal(str(value)) if not isinstance(value, Decimal) else value
     if not pence and amount == amount.to_integral_value():
         text = f"£{abs(amount.to_integral_value()):,}"
@@ -440,7 +441,7 @@ def value_table(contracts: Iterable[ContractTerms], invoice_lines: Iterable[Invo
         value = None if c.value is None else as_decimal(c.value)
         rows.append({
             "Contract": c.reference,
-            "Value": NOT_SET if value is None else gbp(value),
+            "Value": term_text(c, VALUE),
             "Spent to date, all years (£)": money(total),
             "Spent (% of value)": round(float(total / value * 100), 1) if value else None,
             "Above the value": "" if value is None else "Yes" if total > value else "No",

@@ -70,7 +70,7 @@ def _number(value: Any) -> str:
 
 
 def format_term(term: Term, value: Any) -> str:
-    """A term's value as the pages write it (``NOT_SET`` when blank): 75 %, £600, 5 days, yes."""
+    """A term's value as the pages write it (``NOT_SET`` when blank): 80 %, £450, 3 days, yes."""
     if value is None:
         return NOT_SET
     if term.kind == "percent":

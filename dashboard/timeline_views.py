@@ -140,7 +140,7 @@ def milestone_table(milestones: Iterable[Milestone], as_of: date, contract: str 
             "Milestone": m.name,
             "Due": _timestamp(m.due_date),
             "Completed": _timestamp(m.completed_date if m.completed_date and m.completed_date <= as_of else None),
-            "Status": STATUS_LABELS[status] + (f" ({counted(late, 'day')} late)" if late else ""),
+            "Status": STATUS_LABELS[status],
             "Days to due date": (m.due_date - as_of).days if status not in COMPLETED_STATUSES else None,
             "Days late": late,
         })
@@ -154,13 +154,17 @@ def milestone_table(milestones: Iterable[Milestone], as_of: date, contract: str 
 def milestone_sentence(table: pd.DataFrame) -> str:
     if table.empty:
         return "No milestones recorded."
-    counts = table["Status"].str.replace(r" \(.*\)$", "", regex=True).value_counts()
+    counts = table["Status"].value_counts()
     parts = [f"{counts.get(label, 0)} {label.lower()}"
              for label in ("Done", "Done late", "Overdue", "Due soon", "Upcoming")]
     sentence = f"{counted(len(table), 'milestone')}: " + ", ".join(parts) + "."
     overdue = table[table["Status"] == "Overdue"]
     if not overdue.empty:
         sentence += " Overdue: " + "; ".join(f"{r.Contract} {r.Milestone}" for r in overdue.itertuples()) + "."
+    late = table[table["Status"] == STATUS_LABELS[DONE_LATE]]
+    if not late.empty:
+        sentence += " Done late: " + "; ".join(f"{r['Contract']} {r['Milestone']} ({counted(r['Days late'], 'day')} late)"
+                                               for r in late.to_dict("records")) + "."
     return sentence
 
 

@@ -23,7 +23,8 @@ la_names = {la.code: la.name for la in data.las}
 st.title("Timelines")
 showing(filters, data.regions, {}, narrowing=("contract", "as_of"))
 st.caption(f"As of {as_of:%d %B %Y}. Milestone status is written in words and shown by shape: "
-           "done (circle), due soon (triangle, within 30 days), overdue (cross), upcoming (diamond).")
+           "done (circle), done late (square, with the days late), due soon (triangle, within 30 days), "
+           "overdue (cross), upcoming (diamond).")
 if not data.contracts:
     empty_state("No contracts to show yet. Import a contract register first.")
     st.stop()

@@ -38,7 +38,7 @@ def _contracts() -> list[dict]:
             "Contract reference": LD, "Title": "Leadership development", "Programme": "Leadership development",
             "Start date": date(2021, 6, 11), "End date": date(2022, 9, 30), "Extension up to": date(2024, 3, 31),
             "Day rate cap": 600, "Executive day rate cap": None, "Minimum package days": 5,
-            "Minimum LAs per year": 15,
+            "Minimum LAs per year": 15, "Overheads cap": "15%",
         }),
         wb.contract_row(**{
             "Contract reference": IA, "Title": "Improvement adviser call-off, Sefton",

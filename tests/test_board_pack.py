@@ -14,6 +14,7 @@ import pytest
 from dashboard import cli
 from dashboard.board_pack import build_board_pack, write_board_pack_from_database
 from dashboard.disclosure import LOW_RELIABILITY, SUPPRESSED
+from dashboard.terms import NOT_SET
 from tests.small_db import PARTICIPANT_NAMES, small_db_url  # noqa: F401
 
 AS_OF = date(2022, 6, 30)
@@ -105,7 +106,7 @@ def test_coverage_equals_the_summary(pack, summary):
     rows = table(pack["Coverage"], "LAs supported")
     assert [(r["Contract"], r["Financial year"], r["LAs supported"]) for r in rows] == [
         (i["contract"], i["financial_year"], i["las_supported"]) for i in summary["coverage"]]
-    assert [r["Target (minimum LAs)"] for r in rows] == [i["target"] if i["target"] is not None else "none"
+    assert [r["Target (minimum LAs)"] for r in rows] == [i["target"] if i["target"] is not None else NOT_SET
                                                          for i in summary["coverage"]]
 
 

@@ -15,7 +15,7 @@ FORECAST = SERIES[1]
 SEND = ContractTerms("con_send", "SEND", "S", "SEND sector-led improvement", "Grant", date(2021, 4, 1),
                      date(2024, 3, 31), day_rate_cap=D("600"), executive_day_rate_cap=D("800"))
 LEAD = ContractTerms("con_lead", "Leadership", "S", "Leadership development", "Contract", date(2021, 4, 1),
-                     date(2024, 3, 31), day_rate_cap=D("600"))
+                     date(2024, 3, 31), day_rate_cap=D("600"), overheads_cap=0.15)
 ALLOCATIONS = [
     Allocation("con_lead", "Peer mentors", "2021-22", D("1000.10")),
     Allocation("con_lead", "Peer mentors", "2022-23", D("2000.00")),
@@ -219,7 +219,7 @@ def test_flag_table_names_file_and_excel_row():
     by_flag = {(r.Flag, r.Contract): r for r in table.itertuples()}
     rate = by_flag[("Day rate above cap", "con_send")]
     assert (rate.Invoice, rate.Line, rate.File, rate._9) == ("S-1", 2, "send.xlsx", 9)
-    overheads = by_flag[("Overheads above 15 %", "con_lead")]
+    overheads = by_flag[("Overheads above the contract's cap", "con_lead")]
     assert pd.isna(overheads.Line) and (overheads.File, overheads._9) == ("return.xlsx", 6)
     overspend = by_flag[("Spend above allocation", "con_lead")]
     assert (overspend.Invoice, overspend.File) == ("", "")
@@ -310,3 +310,26 @@ def test_one_flag_and_one_rate_are_said_in_the_singular():
     rates = fv.day_rate_table([SEND], [rate], AS_OF)
     assert fv.day_rate_sentence(rates).startswith("1 invoice line gives a day rate, from £650.00 to £650.00. ")
     assert fv.day_rate_sentence(fv.day_rate_table([SEND], [rate, rate], AS_OF)).startswith("2 invoice lines give")
+
+
+@pytest.mark.parametrize(
+    "value, shown, share, above, sentence",
+    [
+        pytest.param(D("5000"), "£5,000", None, "No", "of its £5,000 value", id="below the value"),
+        pytest.param(D("100"), "£100", None, "Yes", "above the contract value", id="above the value"),
+        pytest.param(None, "not set in the contract register", None, "",
+                     "its value is not set in the contract register", id="no Value in the register"),
+    ],
+)
+def test_spend_against_contract_value(value, shown, share, above, sentence):
+    """The Finance page: total spend to date, all years, against the register's Value."""
+    from dataclasses import replace
+
+    contract = replace(LEAD, value=value)
+    table = fv.value_table([contract, SEND], LINES, AS_OF, "con_lead")
+    row = table.iloc[0]
+    spent = sum(l.amount for l in LINES if l.contract == "con_lead" and l.invoice_date <= AS_OF)
+    assert (row["Contract"], row["Value"], row["Spent to date, all years (£)"], row["Above the value"]) == (
+        "con_lead", shown, float(spent), above)
+    assert row["Overheads cap"] == "15 %" and row["Rates include expenses"] == "not set in the contract register"
+    assert sentence in fv.value_sentence(table)

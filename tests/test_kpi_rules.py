@@ -497,3 +497,17 @@ def test_kpi_result_is_plain_data():
 ])
 def test_an_interval_bound_never_rounds_onto_the_target(low, high, target, text):
     assert interval_text(low, high, target) == text
+
+
+@pytest.mark.parametrize("kpi_target, target", [(0.75, 0.75), (None, None)])
+def test_the_json_target_is_null_for_a_contract_with_none_and_the_rate_still_given(kpi_target, target):
+    """cli.md: "`target` is `null` for a contract with no KPI target; its `rate` is still given"."""
+    from dashboard.summary import build_summary
+
+    contract = ContractTerms("con_9887", "t", "s", "p", None, date(2021, 4, 1), date(2023, 3, 31),
+                             kpi_target=kpi_target)
+    units = [make_unit(participant=str(i)) for i in range(4)]
+    follow_ups = [SurveyResponse("con_9887", "P1", str(i), "follow_up", date(2022, 2, 1), 4, True) for i in range(4)]
+    baselines = [SurveyResponse("con_9887", "P1", str(i), "baseline", date(2021, 9, 1), 2, None) for i in range(4)]
+    [kpi] = build_summary(AS_OF, [contract], units, follow_ups + baselines, [], [], [])["kpis"]
+    assert (kpi["target"], kpi["rate"], kpi["eligible"]) == (target, 1.0, 4)

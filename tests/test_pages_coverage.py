@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import views
 from dashboard.calendar import fy_end
+from dashboard.views import NO_MINIMUM
 from dashboard.coverage import (
     LAIndex,
     coverage_by_region,
@@ -62,7 +63,7 @@ def test_las_supported_per_year_and_type_against_the_minimum(app, records):
         item = shown[(row.contract, row.financial_year, NAMES[row.support_type])]
         assert item["LAs supported"] == row.las_supported
         if minimum[row.contract] is None:
-            assert item["Against minimum"] == views.NO_MINIMUM
+            assert item["Against minimum"] == NO_MINIMUM
         else:
             # "at least 15 LAs a year": a year not over yet is not judged below its minimum
             assert item["Against minimum"] == ("Meets" if row.las_supported >= minimum[row.contract] else
@@ -188,7 +189,7 @@ def test_coverage_summary_counts_only_combinations_with_a_minimum():
     from dashboard.views import coverage_summary
 
     rows = [("A", "2021-22", "Group", 12, 15, "Below"), ("A", "2023-24", "One-to-one", 12, 15, "Below"),
-            ("A", "2022-23", "Group", 16, 15, "Meets"), ("B", "2022-23", "Group", 3, None, views.NO_MINIMUM)]
+            ("A", "2022-23", "Group", 16, 15, "Meets"), ("B", "2022-23", "Group", 3, None, NO_MINIMUM)]
     frame = pd.DataFrame(rows, columns=["Contract", "Financial year", "Support type", "LAs supported", "Minimum",
                                         "Against minimum"])
     assert coverage_summary(frame) == (

@@ -93,10 +93,10 @@ def test_flags_name_invoice_line_file_and_row(page):
     rate = flags[flags["Flag"] == "Day rate above cap"].iloc[0]
     assert (rate["Invoice"], rate["Line"], rate["File"], rate["Excel row"]) == (
         "LD-INV-2", 1, "return_ld.xlsx", str(rows[("LD-INV-2", 1)]))
-    overheads = flags[flags["Flag"] == "Overheads above 15 %"].iloc[0]
+    overheads = flags[flags["Flag"] == "Overheads above the contract's cap"].iloc[0]
     assert overheads["Excel row"] == str(rows[("LD-INV-3", 2)])
     assert set(flags["Flag"]) == {"Day rate above cap", "Amount differs from days x day rate",
-                                  "Overheads above 15 %", "Invoice more than 30 days late",
+                                  "Overheads above the contract's cap", "Invoice more than 30 days late",
                                   "Spend above allocation"}
 
 
@@ -170,3 +170,16 @@ def test_download_files_are_written_only_when_a_button_is_pressed(page, monkeypa
     at = page()
     assert not at.exception
     assert len(at.get("download_button")) >= 4
+
+
+def test_spend_against_the_contract_value_and_its_terms(page):
+    """Total spend to date (all years) against the register's Value, with the finance terms the
+    register sets; a blank term is "not set in the contract register"."""
+    at = page(contract=LD)
+    assert not at.exception
+    values = frame_with(at, "Spent to date, all years (£)")
+    assert values["Contract"].tolist() == [LD]
+    row = values.iloc[0]
+    assert (row["Value"], row["Overheads cap"], row["Day rate cap"]) == ("£1,000,000", "15 %", "£600")
+    assert row["Executive day rate cap"] == row["Rates include expenses"] == "not set in the contract register"
+    assert any(f"{LD} has spent" in m.value and "of its £1,000,000 value" in m.value for m in at.markdown)

@@ -473,3 +473,19 @@ def test_figures_off_the_chart_are_counted_by_reason():
         "None of the 3 KPI figures (packages ending in 2021-22) is charted: 1 is withheld [c]; 1 has no data yet "
         "(no participant eligible); 1 has fewer than 5 eligible participants [u], too few for a reliable rate; "
         "see the table.")
+
+
+def test_a_contract_with_no_kpi_target_is_shown_as_no_target_never_judged(app, records):
+    """Con_10575's order form has no confidence KPI (its register row gives no KPI target): its rate
+    is still worked out and shown, its target "not set in the contract register", never met or below."""
+    at = app()
+    assert not at.exception
+    adviser = [s for s in _sentences(at) if s.startswith("**Con_10575**")]
+    assert adviser and all("target is not set in the contract register" in s or "no data" in s for s in adviser)
+    assert not any("meets the" in s or "below the" in s for s in adviser)
+    rates = next(frame.value for frame in at.dataframe if "Against target" in frame.value.columns
+                 and "Target" in frame.value.columns)
+    mine = rates[rates["Contract"] == "Con_10575"]
+    assert not mine.empty and set(mine["Target"]) == {"not set in the contract register"}
+    leadership = rates[rates["Contract"] == "con_9887"]
+    assert set(leadership["Target"]) == {"75 %"}

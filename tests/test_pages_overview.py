@@ -20,7 +20,13 @@ from dashboard.coverage import coverage_by_year
 from dashboard.disclosure import one_la_contracts
 from dashboard.finance import spend_against_allocations
 from dashboard.kpi import compute_kpis, plain_english_status, targets_from_contracts
-from dashboard.timelines import deadlines_within, derived_obligations, extension_in_use, intervention_reviews
+from dashboard.timelines import (
+    decisions,
+    deadlines_within,
+    derived_obligations,
+    extension_in_use,
+    intervention_reviews,
+)
 
 AS_OF = date(2022, 6, 30)
 
@@ -138,6 +144,14 @@ def test_next_deadlines_are_the_timelines_pages(app, open_page, records):
     for contract in records.contracts:
         items += derived_obligations(contract, include_extension=True, milestones=records.milestones)
     items += intervention_reviews(records.statuses, AS_OF + timedelta(days=60), AS_OF)
+    # extension and break decisions: those ahead as deadlines, an overdue one while the contract can run
+    overdue = []
+    for contract in records.contracts:
+        for decision in decisions(contract, AS_OF, records.milestones, records.invoice_lines, records.returns):
+            if decision.status != "overdue":
+                items.append(decision)
+            elif AS_OF <= (contract.extension_up_to or contract.end_date):
+                overdue.append(decision.name + " (overdue)")
     expected = deadlines_within(items, AS_OF, 60)
     ends = {c.reference: c.end_date for c in records.contracts
             if not extension_in_use(c, records.milestones, records.invoice_lines, AS_OF)}
@@ -145,9 +159,9 @@ def test_next_deadlines_are_the_timelines_pages(app, open_page, records):
                         if hasattr(o, "period_end") and o.period_end > ends.get(o.contract, o.period_end)}
     suffix = " (only if the contract is extended)"
     table = _table(at, "Days left")
-    assert len(table) == len(expected) > 0
-    assert sorted(table["Details"]) == sorted(d.name + (suffix if (d.contract, d.name) in only_if_extended else "")
-                                              for d in expected)
+    assert len(table) == len(expected) + len(overdue) > 0
+    assert sorted(table["Details"]) == sorted([d.name + (suffix if (d.contract, d.name) in only_if_extended else "")
+                                               for d in expected] + overdue)
     timelines = open_page("pages/timelines.py", as_of=AS_OF.isoformat())
     assert _table(timelines, "Days left").equals(table)
 

@@ -257,3 +257,27 @@ def test_demo_deadlines_list_a_report_on_the_register_once(open_page):
         ("Con_10575", "Quarterly progress report", "Progress report for 2021-22 Q4"),  # none on the register
         ("con_9887", "Milestone", "Q4 2021-22 progress report"),
     ]
+
+
+@pytest.mark.parametrize(
+    "due, completed, status, days_late",
+    [
+        (date(2022, 5, 1), date(2022, 4, 30), "Done", None),
+        (date(2022, 5, 1), date(2022, 5, 1), "Done", None),
+        (date(2022, 5, 1), date(2022, 5, 13), "Done late", 12),
+        (date(2022, 5, 1), None, "Overdue", None),
+    ],
+)
+def test_a_milestone_done_after_its_due_date_is_done_late_with_the_days(due, completed, status, days_late):
+    """rules.md: "A milestone completed after its due date is `done late` (with the days late),
+    never plain `done`" - in the table, the sentence and the chart's legend."""
+    from dashboard.charts.timelines import STATUS_ORDER
+    from dashboard.records import Milestone
+    from dashboard import timeline_views as tv
+
+    table = tv.milestone_table([Milestone("con_9887", "Report", due, completed)], date(2022, 6, 30))
+    row = table.iloc[0]
+    assert row["Status"] == status and row["Status"] in STATUS_ORDER
+    assert (None if pd.isna(row["Days late"]) else int(row["Days late"])) == days_late
+    sentence = tv.milestone_sentence(table)
+    assert (f"Done late: con_9887 Report ({days_late} days late)." in sentence) is (days_late is not None)

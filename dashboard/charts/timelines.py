@@ -16,9 +16,10 @@ import pandas as pd
 
 from dashboard.charts import FONT, OKABE_ITO, READABLE_TEXT
 
-STATUS_ORDER = ["Done", "Due soon", "Overdue", "Upcoming"]
-STATUS_SHAPES = ["circle", "triangle-up", "cross", "diamond"]
-STATUS_COLOURS = [OKABE_ITO["bluish_green"], OKABE_ITO["orange"], OKABE_ITO["vermillion"], OKABE_ITO["blue"]]
+STATUS_ORDER = ["Done", "Done late", "Due soon", "Overdue", "Upcoming"]
+STATUS_SHAPES = ["circle", "square", "triangle-up", "cross", "diamond"]
+STATUS_COLOURS = [OKABE_ITO["bluish_green"], OKABE_ITO["reddish_purple"], OKABE_ITO["orange"], OKABE_ITO["vermillion"],
+                  OKABE_ITO["blue"]]
 TERM_COLOUR = OKABE_ITO["blue"]
 EXTENSION_COLOUR = OKABE_ITO["sky_blue"]
 
