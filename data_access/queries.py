@@ -62,7 +62,8 @@ def summary(engine: Engine, as_of: date, contract: str | None = None) -> dict[st
             known = sorted(terms.reference for terms in repositories.contracts(session))
         raise UnknownContract(f"unknown contract '{contract}': "
                               + (f"known contracts are {', '.join(known)}" if known else "no contract is registered yet"))
-    return build_summary(as_of, data.contracts, data.units, data.responses, data.allocations, data.invoice_lines, data.las)
+    return build_summary(as_of, data.contracts, data.units, data.responses, data.allocations, data.invoice_lines, data.las,
+                         returns=data.returns, milestones=data.milestones)
 
 
 def current_data_version(engine: Engine) -> int:

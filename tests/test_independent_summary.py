@@ -45,7 +45,7 @@ def _assert_same_summary(engine, con, as_of: date) -> None:
     ours = summary(engine, as_of)
     theirs = duckdb_reference.reference_summary(con, as_of)
     assert ours["as_of"] == theirs["as_of"]
-    for part in ("kpis", "coverage", "finance"):
+    for part in ("kpis", "coverage", "finance", "contracts"):
         assert ours[part] == theirs[part], f"{part} as of {as_of}:\n" + _explain(ours[part], theirs[part])
 
 
@@ -117,7 +117,8 @@ def test_kpi_slices_and_region_coverage_match_duckdb(randomised, as_of):
     as_of = date.fromisoformat(as_of)
     data = load(engine)
     targets = targets_from_contracts(data.contracts)
-    counts = ("eligible", "met", "not_met", "no_baseline", "no_response", "pending", "in_progress")
+    counts = ("eligible", "met", "not_met", "no_baseline", "no_response", "pending", "in_progress",
+              "awaiting_return", "late_baseline")
     for group_key, column in (("region", "region_code"), ("role", "role"), ("focus", "focus"),
                               ("financial_year", "financial_year"), ("la", "la_code")):
         ours = sorted(
