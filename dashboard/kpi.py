@@ -492,6 +492,12 @@ def plain_english_status(result: KpiResult) -> str:
     people = KPI_PEOPLE.get(result.kpi, "participants")
     target = _target_percent(result.target)
     if result.verdict == VERDICT_NO_DATA or result.rate is None:
+        if result.awaiting_return:
+            return (
+                f"KPI {number}: no data yet: no {people} counted in the rate ({result.pending} waiting for their "
+                f"follow-up, {result.awaiting_return} awaiting the quarterly return, {result.in_progress} still "
+                f"in support)"
+            )
         return (
             f"KPI {number}: no data yet: no {people} have a closed follow-up window "
             f"({result.pending} waiting for their follow-up, {result.in_progress} still in support)"
@@ -511,4 +517,7 @@ def plain_english_status(result: KpiResult) -> str:
     }[result.verdict]
     if result.low_reliability:
         sentence += f" [u] fewer than {LOW_RELIABILITY_BELOW} eligible, treat with caution"
+    if result.awaiting_return:
+        sentence += (f"; {result.awaiting_return} more awaiting the quarterly return that would hold their "
+                     f"follow-up, not in the rate")
     return sentence
