@@ -616,7 +616,7 @@ def _complements_withheld(displays: list[KpiDisplay]) -> list[KpiDisplay]:
 
 
 def _units_of(result: KpiResult) -> int:
-    return result.eligible + result.pending + result.in_progress
+    return result.eligible + result.pending + result.awaiting_return + result.in_progress
 
 
 def _slice(outcomes, contracts, disclosure, key, title, labels) -> Section:
