@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from bench import duckdb_reference
 from bench.generate import build, insert_dataset
 from dashboard.coverage import coverage_by_region
+from dashboard.currency import data_to_dates
 from dashboard.kpi import compute_kpis, targets_from_contracts
 from data_access import models
 from data_access.db import make_engine
@@ -155,7 +156,8 @@ def test_kpi_slices_and_region_coverage_match_duckdb(randomised, as_of):
                               ("financial_year", "financial_year"), ("la", "la_code")):
         ours = sorted(
             (r.contract, r.kpi, r.group or "", *(getattr(r, name) for name in counts))
-            for r in compute_kpis(data.units, data.responses, targets, as_of, group_key)
+            for r in compute_kpis(data.units, data.responses, targets, as_of, group_key,
+                                  data_to_dates(data.contracts, data.returns, as_of))
         )
         theirs = sorted(
             (r["contract"], r["kpi"], r[column] or "", *(r[name] for name in counts))
