@@ -25,6 +25,11 @@ Choices where rules.md leaves room, made the way the spec reads:
   FY end; failing that, a code whose single predecessor had only this
   successor is walked back to the code live then (a 1:1 recode); a split
   keeps the old code.
+- Data currency: a return is an import whose outcome is still `imported` and that
+  states a reporting quarter, for each contract its summary names (else the
+  import's contract). An extension is in use when an invoice dated by as-of bills
+  a quarter starting after the end date, or a milestone is due after the term's
+  last quarterly report (30 days after the end date's quarter).
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+
+import json
 
 import duckdb
 import pandas as pd
@@ -74,6 +81,19 @@ _EXPORTS = {
         FROM invoice_lines""",
 }
 
+# Data currency (rules.md "Data currency"): the contracts' dates and value, milestones and imports.
+_EXPORTS.update({
+    "src_contract_dates": """
+        SELECT id, reference, CAST(end_date AS VARCHAR(10)) AS end_date,
+               CAST(extension_up_to AS VARCHAR(10)) AS extension_up_to, CAST(value AS VARCHAR(30)) AS value
+        FROM contracts""",
+    "src_milestones": "SELECT contract_id, CAST(due_date AS VARCHAR(10)) AS due_date FROM milestones",
+    "src_imports": """
+        SELECT id, outcome, contract_reference, CAST(reporting_quarter_end AS VARCHAR(10)) AS quarter_end,
+               CAST(imported_at AS VARCHAR(40)) AS imported_at, CAST(summary AS TEXT) AS summary
+        FROM imports WHERE outcome = 'imported' AND reporting_quarter_end IS NOT NULL""",
+})
+
 _TYPED = {
     "contracts": """
         SELECT id::INTEGER AS id, reference, kpi_target::DOUBLE AS kpi_target,
@@ -108,6 +128,11 @@ _TYPED = {
                day_rate::DECIMAL(14, 2) AS day_rate, amount::DECIMAL(14, 2) AS amount,
                invoice_date::DATE AS invoice_date
         FROM src_invoice_lines""",
+    "contract_dates": """
+        SELECT id::INTEGER AS id, reference, end_date::DATE AS end_date, extension_up_to::DATE AS extension_up_to,
+               value::DECIMAL(14, 2) AS value
+        FROM src_contract_dates""",
+    "milestones": "SELECT contract_id::INTEGER AS contract_id, due_date::DATE AS due_date FROM src_milestones",
 }
 
 
@@ -131,6 +156,14 @@ def export(engine: Engine, con: duckdb.DuckDBPyConnection | None = None) -> duck
         con.unregister(f"{name}_df")
     for name, sql in _TYPED.items():
         con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
+    returns = [
+        (contract, quarter_end, imported_at[:10])
+        for _, _, reference, quarter_end, imported_at, summary in con.execute("SELECT * FROM src_imports").fetchall()
+        for contract in (json.loads(summary or "{}").get("return_contracts") or ([reference] if reference else []))
+    ]
+    con.execute("CREATE OR REPLACE TABLE returns (contract VARCHAR, quarter_end DATE, imported_on DATE)")
+    if returns:
+        con.executemany("INSERT INTO returns VALUES (?, ?, ?)", returns)
     return con
 
 
@@ -146,8 +179,12 @@ WITH units AS (
     WHERE e.start_date <= $as_of AND e.support_type IN ('one_to_one', 'group')
 ),
 ended AS (SELECT * FROM units WHERE end_date <= $as_of),
+data_to AS (  -- the end of the latest reporting quarter, ending by as-of, of the contract's returns
+    SELECT lower(contract) AS contract_key, max(quarter_end) AS data_to FROM returns
+    WHERE quarter_end <= $as_of GROUP BY 1
+),
 baseline AS (  -- the unit's Baseline response, earliest if several (nothing after as-of)
-    SELECT contract_id, package_id, participant_id, confidence
+    SELECT contract_id, package_id, participant_id, confidence, response_date AS baseline_date
     FROM (
         SELECT r.*, row_number() OVER (PARTITION BY r.contract_id, r.package_id, r.participant_id
                                        ORDER BY r.response_date) AS n
@@ -177,9 +214,12 @@ SELECT u.contract, u.support_type AS kpi, u.kpi_target, u.la_code, u.role, u.foc
            WHEN f.confidence IS NOT NULL AND b.confidence IS NOT NULL THEN 'not_met'
            WHEN f.confidence IS NOT NULL THEN 'no_baseline'
            WHEN u.window_end > $as_of THEN 'pending'
+           WHEN u.window_end > d.data_to THEN 'awaiting_return'  -- NULL (unknown) data-to: not awaiting
            ELSE 'no_response'
-       END AS status
+       END AS status,
+       coalesce(b.baseline_date > u.start_date, FALSE) AS late_baseline
 FROM units u
+LEFT JOIN data_to d ON d.contract_key = lower(u.contract)
 LEFT JOIN baseline b USING (contract_id, package_id, participant_id)
 LEFT JOIN follow_up f USING (contract_id, package_id, participant_id)
 LEFT JOIN las l ON l.code = u.la_code
@@ -194,7 +234,8 @@ counts AS (
     SELECT contract, kpi{group}, any_value(kpi_target) AS target,
            count_if(status = 'met') AS met, count_if(status = 'not_met') AS not_met,
            count_if(status = 'no_baseline') AS no_baseline, count_if(status = 'no_response') AS no_response,
-           count_if(status = 'pending') AS pending, count_if(status = 'in_progress') AS in_progress
+           count_if(status = 'pending') AS pending, count_if(status = 'in_progress') AS in_progress,
+           count_if(status = 'awaiting_return') AS awaiting_return, count_if(late_baseline) AS late_baseline
     FROM status GROUP BY contract, kpi{group}
 ),
 rates AS (
@@ -207,7 +248,7 @@ wilson AS (  -- 95 % Wilson score interval, z = 1.959964
     FROM rates
 )
 SELECT contract, kpi{group}, target, eligible, met, not_met, no_baseline, no_response, pending, in_progress,
-       p AS rate,
+       awaiting_return, late_baseline, p AS rate,
        CASE WHEN eligible > 0 THEN greatest(0.0, (p + z2 / (2 * eligible)) / (1 + z2 / eligible)
                      - {WILSON_Z} * sqrt(p * (1 - p) / eligible + z2 / (4 * eligible * eligible)) / (1 + z2 / eligible)) END
            AS ci_low,
@@ -238,6 +279,7 @@ def kpis(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str, Any]]:
             "no_baseline": row["no_baseline"], "no_response": row["no_response"], "pending": row["pending"],
             "in_progress": row["in_progress"], "rate": _r4(row["rate"]), "ci_low": _r4(row["ci_low"]),
             "ci_high": _r4(row["ci_high"]),
+            "awaiting_return": row["awaiting_return"], "late_baseline": row["late_baseline"],
         })
     return out
 
@@ -546,6 +588,65 @@ GROUP BY p.contract ORDER BY p.contract
     return _rows(con, sql, {"as_of": as_of})
 
 
+# ---------------------------------------------------------------------- data currency
+
+_CONTRACTS = """
+WITH latest AS (
+    SELECT lower(contract) AS contract_key, max(quarter_end) AS data_to FROM returns
+    WHERE quarter_end <= $as_of GROUP BY 1
+),
+imported AS (  -- the newest import of that quarter's return
+    SELECT l.contract_key, l.data_to, max(r.imported_on) AS imported_on
+    FROM latest l JOIN returns r ON lower(r.contract) = l.contract_key AND r.quarter_end = l.data_to GROUP BY 1, 2
+),
+spent AS (
+    SELECT contract_id, sum(amount) AS spent FROM invoice_lines WHERE invoice_date <= $as_of GROUP BY 1
+),
+in_use AS (  -- an extension in use: billed after the end date, or a milestone after the last report
+    SELECT c.id,
+           c.extension_up_to IS NOT NULL AND (
+               EXISTS (SELECT 1 FROM invoice_lines i WHERE i.contract_id = c.id AND i.invoice_date <= $as_of
+                       AND CAST(make_date(CAST(left(i.financial_year, 4) AS INTEGER), 4, 1)
+                                + to_months(3 * (i.quarter - 1)) AS DATE) > c.end_date)
+               OR EXISTS (SELECT 1 FROM milestones m WHERE m.contract_id = c.id
+                          AND m.due_date > CAST(date_trunc('quarter', c.end_date) + INTERVAL 3 MONTH
+                                                - INTERVAL 1 DAY + INTERVAL 30 DAY AS DATE))
+           ) AS in_use
+    FROM contract_dates c
+),
+runs AS (
+    SELECT c.*, CASE WHEN u.in_use THEN greatest(c.end_date, c.extension_up_to) ELSE c.end_date END AS run_end,
+           i.data_to, i.imported_on, coalesce(s.spent, 0) AS spent
+    FROM contract_dates c JOIN in_use u ON u.id = c.id
+    LEFT JOIN imported i ON i.contract_key = lower(c.reference)
+    LEFT JOIN spent s ON s.contract_id = c.id
+),
+due AS (  -- the quarter after data-to, owed while the contract runs and for one quarter after
+    SELECT *, CASE WHEN data_to + 1 <= CAST(run_end + INTERVAL 3 MONTH AS DATE)
+                   THEN CAST(date_trunc('quarter', data_to + 1) + INTERVAL 3 MONTH - INTERVAL 1 DAY
+                             + INTERVAL 30 DAY AS DATE) END AS next_due
+    FROM runs
+)
+SELECT reference AS contract, data_to, imported_on, next_due, coalesce($as_of > next_due, FALSE) AS overdue,
+       value, spent
+FROM due ORDER BY reference
+"""
+
+
+def contracts(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str, Any]]:
+    """cli.md's ``contracts``: each contract's data currency, value and spend to date."""
+    def iso(day):
+        return None if day is None else day.isoformat()
+
+    return [
+        {"contract": row["contract"], "data_to": iso(row["data_to"]), "latest_return_imported": iso(row["imported_on"]),
+         "next_return_due": iso(row["next_due"]), "return_overdue": bool(row["overdue"]),
+         "value": None if row["value"] is None else _money(row["value"]), "spent_to_date": _money(row["spent"]),
+         "decisions": []}
+        for row in _rows(con, _CONTRACTS, {"as_of": as_of})
+    ]
+
+
 # ---------------------------------------------------------------------------- summary
 
 
@@ -564,10 +665,12 @@ def reference_summary(con: duckdb.DuckDBPyConnection, as_of: date, contract: str
         for row in finance(con, as_of) if wanted(row)
     ]
     flag_rows = [row for row in flag_counts(con, as_of) if wanted(row)]
+    contract_rows = [row for row in contracts(con, as_of) if wanted(row)]
     return {"as_of": as_of.isoformat(), "kpis": kpi_rows, "coverage": coverage_rows, "finance": finance_rows,
             "flags": flag_rows,
             "value_for_money": [row for row in value_for_money(con, as_of) if wanted(row)],
-            "outcomes": [row for row in outcomes(con, as_of) if wanted(row)]}
+            "outcomes": [row for row in outcomes(con, as_of) if wanted(row)],
+            "contracts": contract_rows}
 
 
 def all_figures(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, Any]:

@@ -214,15 +214,17 @@ def dashboard_figures(data, as_of: date) -> dict[str, Any]:
     """Every figure, as the pages work them out: each unit's KPI status once (as the KPIs page
     does), shared by the summary and the region, role and focus slices."""
     from dashboard.coverage import coverage_by_region
+    from dashboard.currency import data_to_dates
     from dashboard.finance import finance_flags
     from dashboard.kpi import kpis_from_outcomes, targets_from_contracts, unit_outcomes
     from dashboard.summary import build_summary
 
     targets = targets_from_contracts(data.contracts)
-    outcomes = unit_outcomes(data.units, data.responses, as_of)
+    outcomes = unit_outcomes(data.units, data.responses, as_of, data_to_dates(data.contracts, data.returns, as_of))
     return {
         "summary": build_summary(as_of, data.contracts, data.units, data.responses, data.allocations,
-                                 data.invoice_lines, data.las, outcomes=outcomes),
+                                 data.invoice_lines, data.las, outcomes=outcomes, returns=data.returns,
+                                 milestones=data.milestones),
         "kpi_by_region": kpis_from_outcomes(outcomes, targets, "region"),
         "kpi_by_role": kpis_from_outcomes(outcomes, targets, "role"),
         "kpi_by_focus": kpis_from_outcomes(outcomes, targets, "focus"),

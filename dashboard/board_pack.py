@@ -1,8 +1,8 @@
 """The Board's quarterly pack: one Excel workbook as at a date.
 
 ``build_board_pack(data, as_of, imports)`` turns the records (an
-``OversightData``-like object) into an .xlsx: a cover sheet (as-at date, data
-sources and import times, caveats), then KPIs, Coverage, Finance and
+``OversightData``-like object) into an .xlsx: a cover sheet (as-at date, each
+contract's data currency, data sources and import times, caveats), then KPIs, Coverage, Finance and
 Timelines sheets, each with its chart as an image.
 
 - The KPI, coverage and finance figures are those of
@@ -36,6 +36,7 @@ from dashboard import timeline_views as tv
 from dashboard.charts import FONT, OKABE_ITO, TARGET_COLOUR, spec_json
 from dashboard.charts.finance import burn_up_chart
 from dashboard.charts.timelines import gantt_chart
+from dashboard.currency import currencies
 from dashboard.disclosure import (
     LOW_RELIABILITY,
     RELIABLE_FROM,
@@ -77,6 +78,9 @@ CAVEATS = (
     "out); nothing dated after the as-at date counts.",
     "KPI rates are met / eligible; participants still in support or waiting for their follow-up window to close "
     "are not eligible. 95 % Wilson score intervals are shown.",
+    "Data currency: a contract's figures run to its data-to date, the end of the latest quarter its returns report "
+    "on. A follow-up window that closed after it is 'awaiting return' (not eligible), never a failure, until the "
+    "return for that quarter arrives.",
     *SYMBOLS,
     "Finance is per contract, expenditure heading and financial year: funds cannot move between headings or "
     "years, so totals are for reconciliation only. Money in GBP, ex VAT.",
@@ -92,6 +96,7 @@ class OversightRecords(Protocol):
     allocations: Sequence[Allocation]
     invoice_lines: Sequence[InvoiceLine]
     milestones: Sequence[Milestone]
+    returns: Sequence[ReturnImport]  # quarterly returns stating their quarter (data currency)
     las: Sequence[LocalAuthority]
     statuses: Sequence[LAStatus]
     regions: Mapping[str, str]
@@ -102,7 +107,8 @@ class OversightRecords(Protocol):
 
 
 _COUNTS = {"Eligible": "eligible", "Met": "met", "Not met": "not_met", "No baseline": "no_baseline",
-           "No response": "no_response", "Pending": "pending", "In progress": "in_progress"}
+           "No response": "no_response", "Pending": "pending", "Awaiting return": "awaiting_return",
+           "In progress": "in_progress"}
 
 
 NO_TARGET = f"no target ({NOT_SET})"
@@ -123,17 +129,19 @@ def kpi_frame(summary: dict[str, Any], one_la: frozenset[tuple[str, str]] = froz
         eligible_text = count_text(item["eligible"], aggregate_only=True, identifies_la=about_one_la)
         hidden = SUPPRESSED in (*texts, eligible_text)
         counts["Eligible"] = SUPPRESSED if hidden else eligible_text
+        late = count_text(item["late_baseline"], aggregate_only=True, identifies_la=about_one_la)
         rows.append({
             "Contract": item["contract"], "KPI": KPI_NAMES.get(item["kpi"], item["kpi"]),
             "Target": NO_TARGET if item["target"] is None else item["target"],
             **{column: count if count == SUPPRESSED else int(count) for column, count in counts.items()},
+            "Late baselines": SUPPRESSED if hidden or late == SUPPRESSED else int(late),
             **{column: SUPPRESSED if hidden else "no data" if item[key] is None else item[key]
                for column, key in (("Rate", "rate"), ("95 % CI low", "ci_low"), ("95 % CI high", "ci_high"))},
             "Reliability": SUPPRESSED if hidden else LOW_RELIABILITY if low else "",
         })
     return pd.DataFrame(rows, columns=["Contract", "KPI", "Target", "Eligible", "Met", "Not met", "No baseline",
-                                       "No response", "Pending", "In progress", "Rate", "95 % CI low",
-                                       "95 % CI high", "Reliability"])
+                                       "No response", "Pending", "Awaiting return", "In progress",
+                                       "Late baselines", "Rate", "95 % CI low", "95 % CI high", "Reliability"])
 
 
 def coverage_frame(summary: dict[str, Any]) -> pd.DataFrame:
@@ -381,11 +389,10 @@ def build_board_pack(data: OversightRecords, as_of: date, imports: Iterable[Mapp
 def board_pack_sections(data: OversightRecords, as_of: date, imports: Iterable[Mapping[str, Any]] = (),
                         compared_with: date | None = None) -> tuple[bytes, list[PackSection]]:
     """The Board pack as .xlsx bytes, and what each of its sheets holds (for the PDF pack)."""
-    summary = build_summary(as_of, data.contracts, data.units, data.responses, data.allocations,
-                            data.invoice_lines, data.las, judgements=getattr(data, "judgements", ()))
+    summary = summary_at(data, as_of)
     buffer = io.BytesIO()
     writer = _Writer(buffer)
-    _cover(writer, as_of, imports)
+    _cover(writer, as_of, imports, currency_frame(data, as_of))
 
     grid = status_grid_of(data, as_of)
     sheet = writer.sheet("Status", f"Where each contract stands on {as_of:%d %B %Y}", grid_summary(grid))
@@ -453,9 +460,10 @@ def board_pack_sections(data: OversightRecords, as_of: date, imports: Iterable[M
 
 
 def summary_at(data: OversightRecords, as_of: date) -> dict[str, Any]:
-    """The JSON summary of the records as of a date."""
+    """The JSON summary of the records as of a date (``python -m dashboard kpis --json``)."""
     return build_summary(as_of, data.contracts, data.units, data.responses, data.allocations, data.invoice_lines,
-                         data.las)
+                         data.las, judgements=getattr(data, "judgements", ()), returns=getattr(data, "returns", ()),
+                         milestones=data.milestones)
 
 
 def withheld_kpis(data: OversightRecords, *dates: date) -> frozenset[tuple[str, str]]:
@@ -514,7 +522,20 @@ def _titled(chart, title: str):
     return {**chart, "title": title} if isinstance(chart, dict) else chart.properties(title=title)
 
 
-def _cover(writer: _Writer, as_of: date, imports: Iterable[Mapping[str, Any]]) -> None:
+def currency_frame(data: OversightRecords, as_of: date) -> pd.DataFrame:
+    """Each contract's data currency for the cover: data-to, its latest return's import, the next
+    return due, and the state in words (docs: how figures are worked out, "Data currency")."""
+    found = currencies(data.contracts, getattr(data, "returns", ()), as_of, data.milestones, data.invoice_lines)
+    return pd.DataFrame(
+        [{"Contract": c.contract, "Data to": c.data_to or "unknown",
+          "Latest return imported": c.latest_return_imported or "unknown",
+          "Next return due": c.next_return_due or ("none" if c.data_to else "unknown"), "Status": c.tag,
+          "Notice": c.notice} for c in found],
+        columns=["Contract", "Data to", "Latest return imported", "Next return due", "Status", "Notice"])
+
+
+def _cover(writer: _Writer, as_of: date, imports: Iterable[Mapping[str, Any]],
+           currency: pd.DataFrame | None = None) -> None:
     sheet = writer.sheet("Cover", "Improvement Oversight: Board pack",
                          "Department for Education: improvement support for local authorities' children's services.")
     sheet.set_column(0, 0, 28)
@@ -535,7 +556,10 @@ def _cover(writer: _Writer, as_of: date, imports: Iterable[Mapping[str, Any]]) -
     writer.sections[-1].blocks.append(PackText((f"Figures as at {as_of:%d/%m/%Y}",
                                                 f"Produced {datetime.now():%d/%m/%Y %H:%M}",
                                                 "Sheets: Status, Changes, KPIs, Coverage, Finance, Timelines, Value for money, Outcomes")))
-    row = writer.table(sheet, 7, "Data sources (imported workbooks, newest first)", sources)
+    row = 7
+    if currency is not None and not currency.empty:
+        row = writer.table(sheet, row, "How current the data is (each contract's data-to date)", currency) + 1
+    row = writer.table(sheet, row, "Data sources (imported workbooks, newest first)", sources)
     row = writer.lines(sheet, row, "", ["Reference data: LA list and boundary changes (ONS / DfE), Ofsted ILACS "
                                         "outcomes 2018-2025."])
     writer.lines(sheet, row, "Caveats", [f"- {caveat}" for caveat in CAVEATS])

@@ -38,9 +38,11 @@ MET = "met"
 NOT_MET = "not_met"
 NO_BASELINE = "no_baseline"
 PENDING = "pending"
+AWAITING_RETURN = "awaiting_return"
 NO_RESPONSE = "no_response"
 IN_PROGRESS = "in_progress"
-STATUSES = (MET, NOT_MET, NO_BASELINE, PENDING, NO_RESPONSE, IN_PROGRESS)
+STATUSES = (MET, NOT_MET, NO_BASELINE, PENDING, AWAITING_RETURN, NO_RESPONSE, IN_PROGRESS)
+LATE_BASELINE = "late_baseline"  # counted beside the statuses: "a baseline dated after the package's start date"
 ELIGIBLE_STATUSES = (MET, NOT_MET, NO_BASELINE, NO_RESPONSE)
 
 VERDICT_MET = "met"
@@ -79,6 +81,14 @@ class UnitOutcome(NamedTuple):
     baseline: SurveyResponse | None
     follow_up: SurveyResponse | None
     window_end: date | None  # end date + 3 months; None when the package has no end date
+    late_baseline: bool = False  # the baseline is dated after the package's start date
+
+
+def baseline_days_late(outcome: UnitOutcome) -> int | None:
+    """How many days after the package's start date a late baseline is dated (None: not late)."""
+    if not outcome.late_baseline or outcome.baseline is None:
+        return None
+    return (outcome.baseline.response_date - outcome.unit.start_date).days
 
 
 def _stage(response: SurveyResponse) -> str:
@@ -98,20 +108,27 @@ def has_ended(unit: Unit, as_of: date) -> bool:
     return unit.end_date is not None and unit.end_date <= as_of
 
 
-def unit_status(unit: Unit, responses_of_unit: Iterable[SurveyResponse], as_of: date) -> UnitOutcome:
+def unit_status(unit: Unit, responses_of_unit: Iterable[SurveyResponse], as_of: date,
+                data_to: Mapping[str, date] | None = None) -> UnitOutcome:
     """Status of one unit, first match wins (rules.md):
 
     in_progress (no end date, or end date after as-of); then
     1. met, 2. not_met (baseline and follow-up exist), 3. no_baseline,
     4. pending ("no follow-up yet and the window end is after the as-of date"),
-    5. no_response ("the window has closed"; window end == as-of counts as closed).
+    5. awaiting_return ("the window has closed, but it closed after the contract's data-to date":
+       the return that would hold the follow-up has not arrived yet),
+    6. no_response ("the window closed on or before the data-to date"; window end == as-of
+       counts as closed; with data-to unknown, on or before the as-of date).
+
+    ``data_to``: each contract's data-to date by reference (``dashboard.currency.data_to_dates``);
+    a contract not in it has its data currency unknown, and statuses fall back to the as-of date.
 
     ``responses_of_unit``: this unit's responses (others are ignored), in the order given.
     Raises ``ValueError`` for a unit that starts after ``as_of`` (not a unit yet).
     """
     if not is_unit_as_of(unit, as_of):
         raise ValueError(f"unit {unit_key(unit)} starts after {as_of}: not a unit yet")
-    return unit_outcomes([unit], responses_of_unit, as_of)[0]
+    return unit_outcomes([unit], responses_of_unit, as_of, data_to)[0]
 
 
 def _status(
@@ -130,9 +147,11 @@ def _status(
 
 
 def unit_outcomes(
-    units: Iterable[Unit], responses: Iterable[SurveyResponse], as_of: date
+    units: Iterable[Unit], responses: Iterable[SurveyResponse], as_of: date,
+    data_to: Mapping[str, date] | None = None,
 ) -> list[UnitOutcome]:
-    """The status of every unit as of ``as_of`` (the rules of ``unit_status``).
+    """The status of every unit as of ``as_of`` (the rules of ``unit_status``), each contract's
+    follow-up windows judged against its data-to date in ``data_to`` (by reference) when known.
 
     Units starting after ``as_of`` are left out (not units yet). A unit listed
     twice (same contract, package and participant) is one unit: the first
@@ -182,12 +201,20 @@ def unit_outcomes(
             if first_day <= day <= last_day and (follow_up is None or day >= follow_up.response_date):
                 follow_ups[unit_place] = response
     outcomes: list[UnitOutcome] = []
+    data_to = data_to or {}
     for unit, window, baseline, follow_up in zip(kept, windows, baselines, follow_ups):
         window_end = window_ends[unit.end_date]
         if window is None:
             outcomes.append(UnitOutcome(unit, IN_PROGRESS, None, None, window_end))
-        else:
-            outcomes.append(UnitOutcome(unit, _status(baseline, follow_up, window_end, as_of), baseline, follow_up, window_end))
+            continue
+        status = _status(baseline, follow_up, window_end, as_of)
+        if status is NO_RESPONSE and data_to:
+            # "the window has closed, but it closed after the contract's data-to date"
+            known = data_to.get(unit.contract)
+            if known is not None and window_end > known:
+                status = AWAITING_RETURN
+        late = baseline is not None and baseline.response_date > unit.start_date
+        outcomes.append(UnitOutcome(unit, status, baseline, follow_up, window_end, late))
     return outcomes
 
 
@@ -200,12 +227,14 @@ def _window_ends(units: Iterable[Unit]) -> dict[date | None, date | None]:
 def kpi_counts(outcomes: Iterable[UnitOutcome]) -> dict[str, int]:
     """Count units per status (every status present, zero when none) plus ``eligible``.
 
-    "eligible = met + not_met + no_baseline + no_response (pending and
-    in_progress are excluded)".
+    "eligible = met + not_met + no_baseline + no_response (pending,
+    awaiting_return and in_progress are excluded)"; and ``late_baseline``, the units whose
+    baseline is dated after their package's start date (they still count).
     """
-    counts = dict.fromkeys(STATUSES, 0)
+    counts = dict.fromkeys((*STATUSES, LATE_BASELINE), 0)
     for outcome in outcomes:
         counts[outcome.status] += 1
+        counts[LATE_BASELINE] += outcome.late_baseline
     return _with_eligible(counts)
 
 
@@ -272,6 +301,8 @@ class KpiResult:
     low_reliability: bool  # fewer than 5 eligible: pages show the rate as [u]
     group_by: str | None = None
     group: str | None = None
+    awaiting_return: int = 0  # window closed after the contract's data-to: not in the rate
+    late_baseline: int = 0  # units counted whose baseline is dated after their package's start
 
 
 def kpi_result(
@@ -311,6 +342,8 @@ def _result_from_counts(
         low_reliability=eligible < LOW_RELIABILITY_BELOW,
         group_by=group_by,
         group=group,
+        awaiting_return=counts[AWAITING_RETURN],
+        late_baseline=counts.get(LATE_BASELINE, 0),
     )
 
 
@@ -339,6 +372,7 @@ def compute_kpis(
     contracts_targets: Mapping[str, float | None] | None,
     as_of: date,
     group_key: str | Callable[[Unit], str | None] | None = None,
+    data_to: Mapping[str, date] | None = None,
 ) -> list[KpiResult]:
     """KPI 1 (one_to_one) and KPI 2 (group) per contract, optionally per slice.
 
@@ -352,7 +386,7 @@ def compute_kpis(
 
     Sorted by contract, slice, then kpi ("group" before "one_to_one").
     """
-    return kpis_from_outcomes(unit_outcomes(units, responses, as_of), contracts_targets, group_key)
+    return kpis_from_outcomes(unit_outcomes(units, responses, as_of, data_to), contracts_targets, group_key)
 
 
 def kpis_from_outcomes(
@@ -365,13 +399,15 @@ def kpis_from_outcomes(
     group_by, key_of = _resolve_group_key(group_key)
     targets = contracts_targets or {}
     counts: dict[tuple[str, str | None, str], dict[str, int]] = {}  # as kpi_counts, one per result
-    for (contract, group, kpi, status), number in _tally(outcomes, group_key).items():
+    for (contract, group, kpi, status, late), number in _tally(outcomes, group_key).items():
         if kpi not in KPI_NUMBER:
             continue  # neither one_to_one nor group: in neither KPI
         key = (contract, group, kpi)
         if key not in counts:
-            counts[key] = dict.fromkeys(STATUSES, 0)
+            counts[key] = dict.fromkeys((*STATUSES, LATE_BASELINE), 0)
         counts[key][status] += number
+        if late:
+            counts[key][LATE_BASELINE] += number
     results = [
         _result_from_counts(
             contract, kpi, targets.get(contract), _with_eligible(status_counts), group_by, group
@@ -384,21 +420,22 @@ def kpis_from_outcomes(
 
 def _tally(
     outcomes: Iterable[UnitOutcome], group_key: str | Callable[[Unit], str | None] | None
-) -> Mapping[tuple[str, str | None, str, str], int]:
-    """Number of units per (contract, slice, support type, status), in the order first seen.
+) -> Mapping[tuple[str, str | None, str, str, bool], int]:
+    """Number of units per (contract, slice, support type, status, late baseline), in the order first seen.
 
     Slices that are fields of the unit (and no slice) are read with ``attrgetter``, so the
     count runs in C: the pages slice 100,000 outcomes several ways."""
     if group_key is None or group_key == "contract":
-        tally = Counter(map(attrgetter("unit.contract", "unit.support_type", "status"), outcomes))
-        return {(contract, None, kpi, status): number for (contract, kpi, status), number in tally.items()}
+        tally = Counter(map(attrgetter("unit.contract", "unit.support_type", "status", "late_baseline"), outcomes))
+        return {(contract, None, kpi, status, late): number for (contract, kpi, status, late), number in tally.items()}
     if isinstance(group_key, str) and group_key in _SLICE_FIELDS:
         field = _SLICE_FIELDS[group_key]
-        return Counter(map(attrgetter("unit.contract", f"unit.{field}", "unit.support_type", "status"), outcomes))
+        return Counter(map(attrgetter("unit.contract", f"unit.{field}", "unit.support_type", "status",
+                                      "late_baseline"), outcomes))
     _, key_of = _resolve_group_key(group_key)
     assert key_of is not None
     return Counter(
-        (o.unit.contract, key_of(o.unit), o.unit.support_type, o.status)
+        (o.unit.contract, key_of(o.unit), o.unit.support_type, o.status, o.late_baseline)
         for o in outcomes
         if o.unit.support_type in KPI_NUMBER
     )
@@ -467,6 +504,12 @@ def plain_english_status(result: KpiResult) -> str:
     people = KPI_PEOPLE.get(result.kpi, "participants")
     target = None if result.target is None else _target_percent(result.target)
     if result.verdict == VERDICT_NO_DATA or result.rate is None:
+        if result.awaiting_return:
+            return (
+                f"KPI {number}: no data yet: no {people} counted in the rate ({result.pending} waiting for their "
+                f"follow-up, {result.awaiting_return} awaiting the quarterly return, {result.in_progress} still "
+                f"in support)"
+            )
         return (
             f"KPI {number}: no data yet: no {people} have a closed follow-up window "
             f"({result.pending} waiting for their follow-up, {result.in_progress} still in support)"
@@ -487,4 +530,7 @@ def plain_english_status(result: KpiResult) -> str:
     }[result.verdict]
     if result.low_reliability:
         sentence += f" [u] fewer than {LOW_RELIABILITY_BELOW} eligible, treat with caution"
+    if result.awaiting_return:
+        sentence += (f"; {result.awaiting_return} more awaiting the quarterly return that would hold their "
+                     f"follow-up, not in the rate")
     return sentence

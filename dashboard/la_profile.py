@@ -186,9 +186,11 @@ def participant_table(
     la_code: str,
     as_of: date,
     names: Mapping[tuple[str, str, str], str] | None = None,
+    data_to: Mapping[str, date] | None = None,
 ) -> pd.DataFrame:
-    """Each participant's KPI status (rules.md), by participant ID; a Name column only when ``names`` is given."""
-    outcomes = unit_outcomes([u for u in units if u.la_code == la_code], responses, as_of)
+    """Each participant's KPI status (rules.md), by participant ID; a Name column only when ``names`` is given.
+    ``data_to``: each contract's data-to date (a window closed after it awaits the return)."""
+    outcomes = unit_outcomes([u for u in units if u.la_code == la_code], responses, as_of, data_to)
     rows = []
     for outcome in outcomes:
         unit = outcome.unit
@@ -326,6 +328,7 @@ def comparison_table(
     regions: Mapping[str, str],
     la_code: str,
     as_of: date,
+    data_to: Mapping[str, date] | None = None,
 ) -> pd.DataFrame:
     """The LA against its region and England (all contracts): KPI rates and packages per LA.
 
@@ -337,7 +340,7 @@ def comparison_table(
     records = latest_records(las)
     region_code = records[la_code].region_code
     live = list({la.code: la for la in las if is_live_on(la, as_of)}.values())
-    outcomes = unit_outcomes(units, responses, as_of)
+    outcomes = unit_outcomes(units, responses, as_of, data_to)
     region_of = {la.code: la.region_code for la in las}
     areas = [
         (records[la_code].name, lambda code: code == la_code, 1),

@@ -171,10 +171,29 @@ ENTRIES: tuple[Entry, ...] = (
         caveats=("Not in the rate until the window closes. The KPIs page lists windows closing within 30 days, for chasing.",),
     ),
     Entry(
+        id=f"status:{kpi.AWAITING_RETURN}",
+        kind=KIND_KPI_STATUS,
+        name="Awaiting return",
+        definition=(
+            "The package has ended, there is no follow-up, and the 3-month follow-up window closed after the "
+            "contract's data-to date: the quarterly return that would hold the follow-up has not arrived yet."
+        ),
+        contract_wording=None,
+        small_numbers=SMALL_STATUS_COUNTS,
+        caveats=(
+            "Not in the rate, like pending: a quarter whose return has not arrived is never read as failure.",
+            "Only where the contract's returns state their reporting quarter; with data currency unknown, the "
+            "window is judged against the as-of date as before.",
+        ),
+    ),
+    Entry(
         id=f"status:{kpi.NO_RESPONSE}",
         kind=KIND_KPI_STATUS,
         name="No response",
-        definition="The package has ended, the follow-up window has closed and no follow-up was received in it.",
+        definition=(
+            "The package has ended, the follow-up window closed on or before the contract's data-to date (the "
+            "as-of date when data currency is unknown) and no follow-up was received in it."
+        ),
         contract_wording=None,
         small_numbers=SMALL_STATUS_COUNTS,
         caveats=(

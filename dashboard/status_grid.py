@@ -11,7 +11,7 @@ words (a tag), a short detail and the page that explains it:
 - spend this year: "Overspent" when any heading's spend is above its allocation in the year,
   else the heading with the largest share spent;
 - next deadline: "Overdue" when a milestone is overdue, "Due soon" within 30 days;
-- data currency: what the latest return covers (from ``dashboard.currency`` once it is known).
+- data currency: up to date, return overdue or unknown (``dashboard.currency``).
 
 Pure: the pages build the inputs with the same view functions their detail pages use, so the
 grid and the detail pages always agree.
@@ -26,6 +26,7 @@ from datetime import date
 import pandas as pd
 
 from dashboard.coverage import SO_FAR
+from dashboard.currency import STATE_NAMES, OVERDUE as RETURN_IS_OVERDUE, DataCurrency, quarter_name
 from dashboard.finance import FinanceRow
 from dashboard.kpi import VERDICT_MET, VERDICT_NOT_MET, VERDICT_UNDETERMINED
 from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms
@@ -47,8 +48,8 @@ MET, BELOW, CANNOT_TELL, NO_TARGET, NO_DATA, WITHHELD, NOT_SET = (
 BELOW_SO_FAR, NONE_DELIVERED, NO_PACKAGES = "Below so far", "None delivered", "No packages"
 OVERSPENT, WITHIN, NO_ALLOCATION = "Overspent", "Within allocation", "No allocation"
 OVERDUE, DUE_SOON, ON_TRACK, NOTHING_DUE = "Overdue", "Due soon", "On track", "Nothing due"
-UNKNOWN = "Unknown"
-RETURN_OVERDUE = "Return overdue"
+UNKNOWN, UP_TO_DATE = "Unknown", "Up to date"
+RETURN_OVERDUE = STATE_NAMES[RETURN_IS_OVERDUE]  # "Return overdue", as the data currency notices say
 #: What each tag that means "look at this" says in the summary sentence, by column.
 OFF_TRACK = {
     (KPI_1, BELOW): "KPI 1 below target", (KPI_2, BELOW): "KPI 2 below target",
@@ -155,11 +156,22 @@ def deadline_cell(milestones: pd.DataFrame, deadlines: pd.DataFrame, contract: s
     return Cell(ON_TRACK, BLUE, when)
 
 
+def currency_cell(currency: DataCurrency | None) -> Cell:
+    """How current the contract's data is (``dashboard.currency``): up to date, return overdue or unknown."""
+    if currency is None or currency.data_to is None:
+        return Cell(UNKNOWN, GREY, "no return states its quarter")
+    if currency.return_overdue and currency.next_return_due and currency.next_return_quarter:
+        return Cell(RETURN_OVERDUE, RED, f"{quarter_name(currency.next_return_quarter)} return was due "
+                                         f"{currency.next_return_due:%d/%m/%Y}; data to {currency.data_to:%d/%m/%Y}")
+    return Cell(UP_TO_DATE, GREEN, f"data to {currency.data_to:%d/%m/%Y}")
+
+
 def status_grid(contracts: Sequence[ContractTerms], kpi_displays: Sequence, coverage: pd.DataFrame,
                 finance_rows: Sequence[FinanceRow], spend_year: str | None, milestones: pd.DataFrame,
-                deadlines: pd.DataFrame, as_of: date, currency: Mapping[str, Cell] | None = None) -> list[GridRow]:
+                deadlines: pd.DataFrame, as_of: date, currency: Sequence[DataCurrency] = ()) -> list[GridRow]:
     """One row per contract in view, in the register's order."""
     displays = {(display.result.contract, display.result.kpi): display for display in kpi_displays}
+    currency_of = {item.contract: item for item in currency}
     grid = []
     for contract in contracts:
         cells = {
@@ -168,7 +180,7 @@ def status_grid(contracts: Sequence[ContractTerms], kpi_displays: Sequence, cove
             MINIMUM_LAS: minimum_cell(coverage, contract),
             SPEND: spend_cell(finance_rows, contract.reference, spend_year),
             DEADLINE: deadline_cell(milestones, deadlines, contract.reference, as_of),
-            CURRENCY: (currency or {}).get(contract.reference, Cell(UNKNOWN, GREY, "no return states its quarter")),
+            CURRENCY: currency_cell(currency_of.get(contract.reference)),
         }
         grid.append(GridRow(contract.reference, contract.title, cells))
     return grid

@@ -1,4 +1,4 @@
-"""The machine-readable summary of ``../shared/spec/cli.md``: KPIs, coverage, finance.
+"""The machine-readable summary of ``../shared/spec/cli.md``: KPIs, coverage, finance, contracts.
 
 Pure: records in, a JSON-ready dict out. Numbers are JSON numbers, money in
 GBP with at most two decimals, rates as fractions rounded to 4 places; lists
@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Iterable, Sequence
 
 from dashboard.coverage import coverage_by_year
+from dashboard.currency import DataCurrency, currencies, data_to_of_contracts
 from dashboard.finance import finance_flags, flag_counts, spend_against_allocations, spent_to_date
 from dashboard.kpi import UnitOutcome, kpis_from_outcomes, targets_from_contracts, unit_outcomes
 from dashboard.outcomes import DECLINED, IMPROVED, SAME, ofsted_outcomes
@@ -50,16 +51,22 @@ def build_summary(
     las: Sequence[LocalAuthority],
     outcomes: Sequence[UnitOutcome] | None = None,
     judgements: Iterable[IlacsJudgement] = (),
+    returns: Sequence[ReturnImport] = (),
+    milestones: Sequence[Milestone] = (),
 ) -> dict[str, Any]:
-    """Every KPI, coverage and finance figure of the summary, as of ``as_of``.
+    """Every KPI, coverage, finance and contract figure of the summary, as of ``as_of``.
 
-    ``outcomes``: the units' KPI statuses as of ``as_of`` when the caller has already worked
-    them out (``kpi.unit_outcomes(units, responses, as_of)``), so they are not worked out twice.
+    ``returns``: the quarterly returns that state their reporting quarter (data currency: each
+    contract's data-to date, which the KPI statuses are judged against). ``outcomes``: the units'
+    KPI statuses as of ``as_of`` when the caller has already worked them out
+    (``kpi.unit_outcomes(units, responses, as_of, data_to)``), so they are not worked out twice.
     ``judgements``: the Ofsted ILACS history (for ``outcomes``).
     """
     units = list(units)
+    invoice_lines = list(invoice_lines)
+    currency = currencies(contracts, returns, as_of, milestones, invoice_lines)
     if outcomes is None:
-        outcomes = unit_outcomes(units, responses, as_of)
+        outcomes = unit_outcomes(units, responses, as_of, data_to_of_contracts(currency))
     minimum_las = {contract.reference: contract.min_las_per_year for contract in contracts}
     kpis = [
         {
@@ -69,6 +76,7 @@ def build_summary(
             "pending": result.pending, "in_progress": result.in_progress,
             "rate": rounded_rate(result.rate), "ci_low": rounded_rate(result.ci_low),
             "ci_high": rounded_rate(result.ci_high),
+            "awaiting_return": result.awaiting_return, "late_baseline": result.late_baseline,
         }
         for result in kpis_from_outcomes(outcomes, targets_from_contracts(contracts))
     ]
@@ -88,7 +96,8 @@ def build_summary(
     return {"as_of": as_of.isoformat(), "kpis": kpis, "coverage": coverage, "finance": finance,
             "flags": flags_summary(contracts, allocations, invoice_lines, as_of),
             "value_for_money": value_for_money_entries(as_of, contracts, units, outcomes, invoice_lines, las),
-            "outcomes": outcome_entries(as_of, units, judgements, las)}
+            "outcomes": outcome_entries(as_of, units, judgements, las),
+            "contracts": contract_entries(contracts, currency, invoice_lines, as_of, milestones, returns)}
 
 
 def flags_summary(
@@ -146,3 +155,27 @@ def outcome_entries(
          "same": row.count(SAME), "declined": row.count(DECLINED)}
         for row in ofsted_outcomes(units, judgements, las, as_of)
     ]
+
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def contract_entries(contracts: Sequence[ContractTerms], currency: Sequence[DataCurrency],
+                     invoice_lines: Sequence[InvoiceLine], as_of: date, milestones: Sequence[Milestone] = (),
+                     returns: Sequence[ReturnImport] = ()) -> list[dict[str, Any]]:
+    """cli.md's ``contracts``: one entry per contract, sorted by contract: its data currency
+    ("data_to", "latest_return_imported", "next_return_due", "return_overdue"; dates as
+    YYYY-MM-DD, null when unknown) and its terms' figures."""
+    by_contract = {c.contract: c for c in currency}
+    entries = []
+    for contract in sorted(contracts, key=lambda c: c.reference):
+        known = by_contract[contract.reference]
+        entries.append({
+            "contract": contract.reference, "data_to": _iso(known.data_to),
+            "latest_return_imported": _iso(known.latest_return_imported),
+            "next_return_due": _iso(known.next_return_due), "return_overdue": known.return_overdue,
+            **contract_terms_summary(contract, as_of, invoice_lines, milestones, returns),
+        })
+    return entries

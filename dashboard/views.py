@@ -13,7 +13,7 @@ units shows its counts but the rate as ``[u]``; on Board views
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -36,6 +36,7 @@ from dashboard.coverage import (
     targeting_share,
     unsupported_priority_las,
 )
+from dashboard.currency import currencies, data_to_of_contracts
 from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SUPPRESSED, count_text
 from dashboard.finance import FinanceRow, spend_against_allocations
 from dashboard.kpi import (
@@ -179,7 +180,7 @@ def by_contract(data) -> dict:
     """Each contract's records, as ``narrowed(data, (reference,))`` selects them, split in one pass.
 
     Keyed by the reference in lower case (references match case-blind)."""
-    fields = ("units", "responses", "allocations", "invoice_lines", "milestones")
+    fields = ("units", "responses", "allocations", "invoice_lines", "milestones", "returns")
     parts: dict[str, dict[str, list]] = {}
 
     def part(reference: str) -> dict[str, list]:
@@ -269,10 +270,15 @@ def display_kpi(result: KpiResult, disclosure: Disclosure = Disclosure()) -> Kpi
         return _withheld(result)
     if result.eligible == 0 or result.rate is None:
         pending, in_progress = disclosure.count(result.pending), disclosure.count(result.in_progress)
+        awaiting = (f", {disclosure.count(result.awaiting_return)} awaiting the quarterly return"
+                    if result.awaiting_return else "")
         sentence = (
             f"KPI {number}: no data yet: no {people} have a closed follow-up window "
-            f"({pending} waiting for their follow-up, {in_progress} still in support)"
+            f"({pending} waiting for their follow-up{awaiting}, {in_progress} still in support)"
         )
+        if result.awaiting_return:
+            sentence = (f"KPI {number}: no data yet: no {people} counted in the rate ({pending} waiting for their "
+                        f"follow-up{awaiting}, {in_progress} still in support)")
         return KpiDisplay(result, disclosure.count(result.met), "0", "no data", "no data", "No data",
                           sentence, False, False)
     assert result.ci_low is not None and result.ci_high is not None
@@ -297,9 +303,11 @@ def _withheld(result: KpiResult) -> KpiDisplay:
                       not result.low_reliability)
 
 
-def kpi_outcomes(units: Iterable[Unit], responses, as_of: date, financial_year: str | None = None) -> list[UnitOutcome]:
-    """Every unit's status, over the packages ending in the FY chosen (worked out once per page)."""
-    return unit_outcomes(kpi_units(units, financial_year), responses, as_of)
+def kpi_outcomes(units: Iterable[Unit], responses, as_of: date, financial_year: str | None = None,
+                 data_to: Mapping[str, date] | None = None) -> list[UnitOutcome]:
+    """Every unit's status, over the packages ending in the FY chosen (worked out once per page);
+    ``data_to``: each contract's data-to date (``currency.data_to_dates``), None: unknown for all."""
+    return unit_outcomes(kpi_units(units, financial_year), responses, as_of, data_to)
 
 
 def kpi_results(outcomes: Sequence[UnitOutcome], contracts: Sequence[ContractTerms], group_key=None) -> list[KpiResult]:
@@ -413,6 +421,8 @@ class KpiPage:
     chase: list[ChaseRow] = field(default_factory=list)
     # the Board's view of a contract whose participants all lie in one LA: its details are LA-level
     detail_withheld: bool = False
+    late_baselines: list[LateBaseline] = field(default_factory=list)
+    late_baseline_summary: str = ""
 
 
 def _kpi_order(result: KpiResult) -> tuple:
@@ -427,10 +437,12 @@ def _contract_label(result: KpiResult) -> str:
 def kpi_page(
     contracts: Sequence[ContractTerms], units: Sequence[Unit], responses, regions: dict[str, str], as_of: date,
     financial_year: str | None, disclosure: Disclosure, detail_contract: str | None,
+    data_to: Mapping[str, date] | None = None,
 ) -> KpiPage:
-    """Everything the KPIs page draws, for the contracts in scope."""
+    """Everything the KPIs page draws, for the contracts in scope (``data_to``: each contract's
+    data-to date, so windows closed after it await the return)."""
     disclosure = disclosure.of_units(counted_units(units, as_of, financial_year))
-    outcomes = kpi_outcomes(units, responses, as_of, financial_year)
+    outcomes = kpi_outcomes(units, responses, as_of, financial_year, data_to)
     results = sorted(kpi_results(outcomes, contracts), key=_kpi_order)
     headline = [display_kpi(r, disclosure) for r in results]
     rates = Section(
@@ -457,9 +469,11 @@ def kpi_page(
         )
     }
     confidence = confidence_section(detail_outcomes, disclosure)
-    chase = chase_list(outcomes if financial_year is None else unit_outcomes(units, responses, as_of), as_of)
+    chase = chase_list(outcomes if financial_year is None else unit_outcomes(units, responses, as_of, data_to), as_of)
     withheld = disclosure.aggregate_only and detail in disclosure.one_la_contracts
-    return KpiPage(headline, rates, statuses, detail, trend, slices, confidence, chase, withheld)
+    late = late_baselines(outcomes)
+    return KpiPage(headline, rates, statuses, detail, trend, slices, confidence, chase, withheld, late,
+                   late_baseline_summary(results, disclosure))
 
 
 def default_detail_contract(results: Sequence[KpiResult]) -> str | None:
@@ -605,7 +619,7 @@ def _complements_withheld(displays: list[KpiDisplay]) -> list[KpiDisplay]:
 
 
 def _units_of(result: KpiResult) -> int:
-    return result.eligible + result.pending + result.in_progress
+    return result.eligible + result.pending + result.awaiting_return + result.in_progress
 
 
 def _slice(outcomes, contracts, disclosure, key, title, labels) -> Section:
@@ -687,6 +701,48 @@ def confidence_section(outcomes: Sequence[UnitOutcome], disclosure: Disclosure) 
         summary = (f"Confidence scores not shown {SUPPRESSED}: they are about the people of one local authority, "
                    "which Board views do not show.")
     return Section(frame, frame.drop(columns="Count"), summary)
+
+
+@dataclass(frozen=True)
+class LateBaseline:
+    """A unit whose baseline is dated after its package's start date (it still counts)."""
+
+    unit: Unit
+    baseline_date: date
+    days_after_start: int
+
+
+def late_baselines(outcomes: Iterable[UnitOutcome]) -> list[LateBaseline]:
+    """"A baseline dated after the package's start date is a `late baseline` ... listed per
+    contract": by contract, then the most days late first."""
+    rows = [LateBaseline(o.unit, o.baseline.response_date, kpi_rules.baseline_days_late(o))
+            for o in outcomes if o.late_baseline and o.baseline is not None]
+    return sorted(rows, key=lambda r: (r.unit.contract.casefold(), -r.days_after_start, r.unit.package_id,
+                                       r.unit.participant_id))
+
+
+def late_baseline_summary(results: Sequence[KpiResult], disclosure: Disclosure) -> str:
+    """The late baselines counted per contract and KPI (a count withheld [c] where it is about one LA)."""
+    counted_late = [r for r in results if r.late_baseline]
+    if not counted_late:
+        return "No late baselines: every baseline is dated on or before its package's start date."
+    parts = [f"{r.contract} {KPI_NAMES.get(r.kpi, r.kpi)}: {disclosure.of_result(r).count(r.late_baseline)}"
+             for r in counted_late]
+    return ("Late baselines (dated after the package started; the contract asks for them \"before any support "
+            "commences\"), still counted in the KPIs: " + "; ".join(parts) + ".")
+
+
+def late_baseline_table(rows: Sequence[LateBaseline], la_names: dict[str, str]) -> pd.DataFrame:
+    """Who has a late baseline, in which package, and how many days after the start."""
+    columns = ["Contract", "Package ID", "Participant ID", "Local authority", "Support type", "Package started",
+               "Baseline dated", "Days after the start"]
+    return pd.DataFrame([
+        {"Contract": r.unit.contract, "Package ID": r.unit.package_id, "Participant ID": r.unit.participant_id,
+         "Local authority": la_names.get(r.unit.la_code, r.unit.la_code),
+         "Support type": SUPPORT_TYPE_NAMES.get(r.unit.support_type, r.unit.support_type),
+         "Package started": r.unit.start_date, "Baseline dated": r.baseline_date,
+         "Days after the start": r.days_after_start}
+        for r in rows], columns=columns)
 
 
 def chase_list(outcomes: Iterable[UnitOutcome], as_of: date, within_days: int = CHASE_WITHIN_DAYS) -> list[ChaseRow]:
@@ -1198,9 +1254,14 @@ def overview_page(
     contracts: Sequence[ContractTerms], units: Sequence[Unit], responses, allocations, invoice_lines, milestones,
     las: Sequence[LocalAuthority], as_of: date, financial_year: str | None, disclosure: Disclosure,
     statuses: Sequence[LAStatus] = (), area_only: bool = False, returns: Sequence[ReturnImport] = (),
+    data_to: Mapping[str, date] | None = None,
 ) -> OverviewPage:
     disclosure = disclosure.of_units(counted_units(units, as_of, financial_year))
-    results = sorted(kpi_results(kpi_outcomes(units, responses, as_of, financial_year), contracts), key=_kpi_order)
+    currency = currencies(contracts, returns, as_of, milestones, invoice_lines)
+    if data_to is None:
+        data_to = data_to_of_contracts(currency)
+    outcomes = kpi_outcomes(units, responses, as_of, financial_year, data_to)
+    results = sorted(kpi_results(outcomes, contracts), key=_kpi_order)
     displays = [display_kpi(r, disclosure) for r in results]
     titles = {c.reference: c.title for c in contracts}
     year = coverage_year(units, as_of, financial_year)
@@ -1227,7 +1288,7 @@ def overview_page(
     deadlines = timeline_views.deadline_table(contracts, milestones, statuses, {la.code: la.name for la in las}, as_of,
                                               invoice_lines=invoice_lines, returns=returns)
     grid = status_grid.status_grid(contracts, displays, coverage, finance_rows, spend_year,
-                                   timeline_views.milestone_table(milestones, as_of), deadlines, as_of)
+                                   timeline_views.milestone_table(milestones, as_of), deadlines, as_of, currency)
     return OverviewPage(
         kpis=displays,
         kpi_table=kpi_table(displays, titles=titles),

@@ -312,12 +312,12 @@ def _require_upload(viewer: Viewer) -> None:
 
 
 def check_uploads(engine: Engine, viewer: Viewer, files: Sequence[tuple[str, bytes]],
-                  contract: str | None = None) -> list[ImportPlan]:
+                  contract: str | None = None, quarter: str | None = None) -> list[ImportPlan]:
     """Validate a batch of files for a viewer, in order (``services.checked_in_order``): a register
     counts for the pricing schedule after it. Writes no data; each invalid file is logged as rejected."""
     _require_upload(viewer)
     with checked_in_order(engine, viewer.email, _vet_for(viewer)) as check:
-        plans = [check(file_name, data, contract).plan for file_name, data in files]
+        plans = [check(file_name, data, contract, quarter).plan for file_name, data in files]
     rejected = [plan for plan in plans if not plan.ok]
     if rejected:
         with Session(engine) as session, session.begin():
@@ -331,10 +331,11 @@ def check_uploads(engine: Engine, viewer: Viewer, files: Sequence[tuple[str, byt
 
 
 def confirm_uploads(engine: Engine, viewer: Viewer, files: Sequence[tuple[str, bytes]],
-                    contract: str | None = None) -> list[ImportOutcome]:
-    """Re-validate a batch and import it all or nothing (``services.import_together``), then audit it."""
+                    contract: str | None = None, quarter: str | None = None) -> list[ImportOutcome]:
+    """Re-validate a batch and import it all or nothing (``services.import_together``), then audit it.
+    ``quarter``: the reporting quarter of returns that do not state one (the upload page's choice)."""
     _require_upload(viewer)
-    outcomes = import_together(engine, files, viewer.email, contract, _vet_for(viewer))
+    outcomes = import_together(engine, files, viewer.email, contract, _vet_for(viewer), quarter=quarter)
     with Session(engine) as session, session.begin():
         for outcome in outcomes:
             audit.record_import(session, viewer, outcome.plan, outcome.import_id)

@@ -65,7 +65,7 @@ def summary(engine: Engine, as_of: date, contract: str | None = None) -> dict[st
         raise UnknownContract(f"unknown contract '{contract}': "
                               + (f"known contracts are {', '.join(known)}" if known else "no contract is registered yet"))
     return build_summary(as_of, data.contracts, data.units, data.responses, data.allocations, data.invoice_lines, data.las,
-                         judgements=data.judgements)
+                         judgements=data.judgements, returns=data.returns, milestones=data.milestones)
 
 
 def current_data_version(engine: Engine) -> int:

@@ -17,6 +17,7 @@ from data_access.repositories import Scope
 from ui import context
 from ui.filters import showing
 from ui.components import chart, chart_with_table, data_table
+from ui.data_currency import data_currency_notice
 
 
 @st.cache_data(show_spinner=False, ttl=3600)
@@ -43,6 +44,7 @@ if not data.contracts:
     st.info("No contracts yet for these filters. Upload the contract register and quarterly returns on the "
             "Upload data page.")
     st.stop()
+data_currency_notice(data, as_of)
 
 page = _page(data, url, scope, version, as_of, filters.financial_year, filters.region, filters.la,
              aggregate_only(viewer))

@@ -14,6 +14,7 @@ from data_access.finance_sources import invoice_sources
 from data_access.repositories import Scope
 from ui import context
 from ui.components import chart, chart_with_table, data_table, download_buttons, empty_state
+from ui.data_currency import data_currency_notice
 from ui.filters import Filters, filter_sidebar, showing
 
 MONEY = st.column_config.NumberColumn(format="accounting")
@@ -78,6 +79,7 @@ if not data.contracts:
     st.stop()
 
 chosen = context.oversight_data(Filters(contract=filters.contract).scope(viewer), within=scope)  # the contract's records
+data_currency_notice(chosen, as_of)
 page = _page(data, chosen, url, scope, version, as_of, filters.contract, filters.financial_year)
 column_money = {name: MONEY for name in ("Allocated (£)", "Spent (£)", "Remaining (£)")}
 

@@ -8,6 +8,7 @@ from datetime import date
 import streamlit as st
 
 from dashboard import views
+from dashboard.currency import data_to_dates
 from dashboard.access import aggregate_only, may_list_participant, unlisted_sentence
 from dashboard.charts import kpis as charts
 from dashboard.disclosure import LOW_RELIABILITY, SUPPRESSED
@@ -16,6 +17,7 @@ from data_access.repositories import Scope
 from ui import context
 from ui.filters import showing
 from ui.components import chart, chart_with_table
+from ui.data_currency import data_currency_notice
 
 
 @st.cache_data(show_spinner="Working out the KPIs…", max_entries=64, ttl=600)
@@ -23,7 +25,8 @@ def _page(_data, url: str, scope: Scope, version: int, as_of: date, fy: str | No
           detail: str | None) -> views.KpiPage:
     """Keyed by database, scope (the viewer's limits and the filters), data version and every input."""
     return views.kpi_page(_data.contracts, _data.units, _data.responses, _data.regions, as_of, fy,
-                          views.Disclosure(board, la_level), detail)
+                          views.Disclosure(board, la_level), detail,
+                          data_to_dates(_data.contracts, _data.returns, as_of))
 
 
 viewer, url, version, filters, scope, data, options = context.filtered_page()
@@ -36,6 +39,7 @@ st.caption(
     f"Figures as of {as_of:%d %B %Y}; packages ending in {views.fy_name(filters.financial_year)}. "
     "KPI 1 = one-to-one support, KPI 2 = group support. See the Methodology page for the rules."
 )
+data_currency_notice(data, as_of)
 if not data.units:
     st.info("No participants yet for these filters. Choose other filters, or upload a quarterly return "
             "(Engagements and Survey sheets) on the Upload data page.")
@@ -62,6 +66,19 @@ chart_with_table(chart(charts.rate_chart, page.rates.chart_data), page.rates.tab
 st.header("Status of every participant")
 chart_with_table(chart(charts.status_chart, page.statuses.chart_data), page.statuses.table, page.statuses.summary,
                  key="kpi_statuses", file_stem="kpi_statuses")
+
+st.header("Late baselines")
+st.markdown(page.late_baseline_summary)
+if page.late_baselines and not board:  # who, for the roles that may see participants; the Board sees counts
+    late_listed = [row for row in page.late_baselines if may_list_participant(viewer, row.unit)]
+    if len(late_listed) < len(page.late_baselines):
+        st.caption(unlisted_sentence(len(page.late_baselines) - len(late_listed)))
+    if late_listed:
+        late_table = views.late_baseline_table(late_listed, options.las)
+        chart_with_table(None, late_table,
+                         f"{counted(len(late_table), 'participant')} with a late baseline, by participant ID; the "
+                         f"latest up to {counted(int(late_table['Days after the start'].max()), 'day')} after "
+                         "the package started.", key="kpi_late_baselines", file_stem="late_baselines")
 
 st.header("Details for one contract")
 if len(with_units) > 1 and filters.contract is None:

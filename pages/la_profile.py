@@ -5,11 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import la_profile as lp
+from dashboard.currency import data_to_dates
 from dashboard.access import aggregate_only, may_list_participant, unlisted_sentence
 from dashboard.charts.timelines import adviser_days_chart
 from dashboard.wording import as_text, counted
 from ui import context
 from ui.components import chart, chart_with_table, data_table, download_buttons, empty_state
+from ui.data_currency import data_currency_notice
 from ui.filters import Filters, choose, current_filters, filter_sidebar
 
 
@@ -53,6 +55,10 @@ left.metric("Region", facts.region)
 middle.metric("ILACS judgement", facts.status["ILACS judgement"].split(" (")[0])
 right.metric("In intervention", facts.status["In intervention"].split(" (")[0])
 st.caption(f"As of {as_of:%d %B %Y}.")
+in_view = sorted({unit.contract for unit in units if unit.la_code == la_code})
+if in_view:  # the contracts that supported this LA
+    data_currency_notice(data, as_of, in_view)
+data_to = data_to_dates(data.contracts, data.returns, as_of)
 
 
 def table(frame, alt: str, key: str, file_stem: str) -> None:
@@ -81,10 +87,10 @@ if not packages.empty:
     table(packages, f"Packages of support in {facts.name}", "la_packages", f"packages_{la_code}")
 
 st.subheader("Participants' KPI status")
-everyone = lp.participant_table(units, data.responses, la_code, as_of)
+everyone = lp.participant_table(units, data.responses, la_code, as_of, data_to=data_to)
 st.markdown(as_text(lp.participant_sentence(everyone)))
 listed = [unit for unit in units if unit.la_code == la_code and may_list_participant(viewer, unit)]
-participants = lp.participant_table(listed, data.responses, la_code, as_of)
+participants = lp.participant_table(listed, data.responses, la_code, as_of, data_to=data_to)
 if len(participants) < len(everyone):
     st.caption(unlisted_sentence(len(everyone) - len(participants)))
 if not participants.empty:
@@ -101,7 +107,7 @@ else:
                      file_stem=f"adviser_days_{la_code}")
 
 st.subheader("Compared with the region and England")
-comparison = lp.comparison_table(units, data.responses, data.las, data.regions, la_code, as_of)
+comparison = lp.comparison_table(units, data.responses, data.las, data.regions, la_code, as_of, data_to)
 st.markdown(as_text(lp.comparison_sentence(comparison)))
 st.caption("All contracts together. Rates are met / eligible (see the Methodology page); [u] marks a rate on fewer than 5 eligible "
            "participants; packages per LA divides by the LAs that existed on the as-of date.")

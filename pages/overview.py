@@ -16,6 +16,7 @@ from dashboard import calendar, status_grid, views
 from dashboard.access import aggregate_only, may_upload
 from dashboard.board_pack import summary_at, withheld_kpis
 from dashboard.changes import changes_frame, changes_summary, default_comparison_date
+from dashboard.currency import data_to_dates
 from dashboard.charts import kpis as kpi_charts
 from dashboard.timeline_views import deadline_sentence
 from dashboard.wording import as_text
@@ -25,8 +26,9 @@ from data_access.repositories import Scope
 from ui import context
 from ui.board_pack_button import board_pack_button
 from ui.components import chart, chart_with_table, data_table, download_buttons
+from ui.data_currency import data_currency_notice
+from ui.filters import PARAMS, Filters, showing
 from ui.status_grid import status_grid as grid_table
-from ui.filters import Filters, PARAMS, showing
 
 
 @st.cache_data(show_spinner="Working out the figures…", max_entries=64, ttl=600)
@@ -35,7 +37,8 @@ def _page(_data, url: str, scope: Scope, version: int, as_of: date, fy: str | No
     """Keyed by database, scope (the viewer's limits and the filters), data version and every input."""
     return views.overview_page(_data.contracts, _data.units, _data.responses, _data.allocations, _data.invoice_lines,
                                _data.milestones, _data.las, as_of, fy, views.Disclosure(board, la_level),
-                               _data.statuses, area_only, returns=_data.returns)
+                               _data.statuses, area_only, returns=_data.returns,
+                               data_to=data_to_dates(_data.contracts, _data.returns, as_of))
 
 
 @st.cache_data(show_spinner=False, max_entries=8, ttl=600)
@@ -83,6 +86,7 @@ if not data.contracts:
     st.info("No contracts yet for these filters. An administrator or contract manager can upload the contract "
             "register on the Upload data page.")
 else:
+    data_currency_notice(data, as_of)
     page = _page(data, url, scope, version, as_of, filters.financial_year, board, bool(filters.la),
                  bool(filters.region or filters.la))
     titles = {c.reference: c.title for c in data.contracts}

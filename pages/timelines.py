@@ -9,6 +9,7 @@ from dashboard.charts.timelines import gantt_chart
 from dashboard.wording import as_text
 from ui import context
 from ui.components import chart, chart_with_table, data_table, download_buttons, empty_state
+from ui.data_currency import data_currency_notice
 from ui.filters import Filters, filter_sidebar, showing
 
 
@@ -28,6 +29,7 @@ st.caption(f"As of {as_of:%d %B %Y}. Milestone status is written in words and sh
 if not data.contracts:
     empty_state("No contracts to show yet. Import a contract register first.")
     st.stop()
+data_currency_notice(data, as_of, [filters.contract] if filters.contract else None)
 
 
 def table(frame, alt: str, key: str, file_stem: str) -> None:

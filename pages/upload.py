@@ -8,11 +8,12 @@ validates them again, in order, and writes every file or none, in one transactio
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 import streamlit as st
 
 from dashboard.access import may_import_la_status, may_upload
-from dashboard.wording import as_text
+from dashboard.wording import as_text, listed
 from data_access import access, templates
 from data_access.settings import MB, load_settings
 from ui import context
@@ -129,6 +130,29 @@ if bad:
 names, la_names = access.contract_names(engine), access.la_names(engine)
 st.success(f"{len(checks)} file(s) checked: no errors. Check the changes below, then confirm."
            + (" They will be imported in the order shown." if len(checks) > 1 else ""))
+# A return's reporting quarter (data currency): its own labelled cell, else the quarter chosen here
+stated, without = upload_flow.stated_quarters(checks), upload_flow.returns_without_quarter(checks)
+quarter_option = None
+if stated or without:
+    st.subheader("Reporting quarter")
+    for name, quarter in stated.items():
+        st.markdown(f"{name} reports on **{quarter}**, as its own reporting quarter cell says.")
+    choices = upload_flow.quarter_choices(date.today(), [check.plan.reporting_quarter_end for check in checks
+                                                         if check.plan.reporting_quarter_end is not None])
+    prefill = next(iter(stated.values()), "")  # pre-filled from the file's labelled cell when it has one
+    chosen_quarter = st.selectbox(
+        f"Reporting quarter of {listed(without)}" if without else "Reporting quarter",
+        ["", *choices], index=(["", *choices]).index(prefill),
+        format_func=lambda quarter: quarter or "Not stated: its data currency stays unknown",
+        disabled=not without, key=f"upload_quarter_{st.session_state.get(ROUND, 0)}_{hash(state['signature'])}",
+        help="The quarter the return reports on: the figures of its contracts run to that quarter's end. A file "
+             "with a Reporting quarter (or Quarter ending, Period) cell above its tables keeps its own.")
+    if without:
+        quarter_option = chosen_quarter or None
+        if not quarter_option:
+            st.caption(f"{listed(without)} will be imported with no reporting quarter: pages will say its "
+                       "contracts' data currency is unknown.")
+
 for check in checks:
     st.subheader(as_text(check.upload.name))
     st.caption(f"{templates.kind_title(check.plan.kind)} · file fingerprint (SHA-256, to tell copies apart in the import "
@@ -164,7 +188,7 @@ for check in checks:  # just above Confirm: a partial return is most likely the 
 if st.button("Confirm and import", type="primary", key="upload_confirm"):
     try:
         with st.spinner("Importing…"):
-            results = upload_flow.confirm_files(engine, viewer, state["uploads"], state["contract"])
+            results = upload_flow.confirm_files(engine, viewer, state["uploads"], state["contract"], quarter_option)
     except Exception:  # noqa: BLE001
         _fail("The import failed.")
         st.stop()

@@ -1082,10 +1082,24 @@ class ReturnSpec:
     lists_sheet: bool = False
     guidance_sheet: bool = False
     totals: bool = True
+    # the return's reporting quarter, in a labelled cell above each table: the label, and the
+    # value written as "label" (2023-24 Q3), "label_first" (Q3 2023-24), "date" (its last day) or
+    # "month" (December 2023)
+    period_label: str = "Reporting quarter"
+    period_as: str = "label"
 
     @property
     def quarter_end(self) -> date:
         return quarter_bounds(self.fy, self.q)[1]
+
+    @property
+    def period(self) -> list[object]:
+        """The labelled cell stating the reporting quarter (spreadsheets.md)."""
+        value: object = {
+            "label": f"{self.fy} Q{self.q}", "label_first": f"Q{self.q} {self.fy}", "date": self.quarter_end,
+            "month": self.quarter_end.strftime("%B %Y"),
+        }[self.period_as]
+        return [self.period_label, value]
 
     @property
     def compiled(self) -> date:
@@ -1110,24 +1124,37 @@ IA_FIN = ("contract", "invoice", "line", "quarter", "heading", "role", "level", 
 EVAL_FIN = ("contract", "invoice", "line", "fy", "quarter", "heading", "role", "level", "days",
             "rate", "amount", "vat", "inv_date")
 
+#: Returns added after the others: written without drawing on the shared random numbers.
+ADDED_RETURNS = {(EVAL, "2020-21", 1)}
+
+# Every return states its reporting quarter (spreadsheets.md), each in one of the ways a return may.
+# The evaluation's closing return (2020-21 Q1, the quarter after it ended) is in: nothing more is due
+# from it. The other contracts' returns are yearly, so at the default as-of dates each has a return
+# overdue (the leadership contract's for 2023-24 Q1 as of 15/03/2024, for 2024-25 Q1 as of today),
+# and the follow-ups of windows closed since its data-to show as awaiting the return.
 RETURNS = (
     ReturnSpec(EVAL, "2019-20", 4, {"fin": "Finance"}, fin_cols=EVAL_FIN, title=True,
                money_text=True, style=Style(stars=False, hints=True)),
+    ReturnSpec(EVAL, "2020-21", 1, {"fin": "Finance"}, fin_cols=EVAL_FIN, title=True,
+               money_text=True, style=Style(stars=False, hints=True), period_label="Quarter ending",
+               period_as="date"),
     ReturnSpec(IA, "2021-22", 4, {"eng": "Engagements", "fin": "Finance"}, eng_cols=IA_ENG,
                fin_cols=IA_FIN, support=(("Individual",), ("Group",)), quarter_as_date=1.0,
-               text_dates=0.3, totals=False),
+               text_dates=0.3, totals=False, period_label="Quarter ending", period_as="date"),
     ReturnSpec(LD, "2021-22", 4, {"eng": "Engagements", "sur": "Survey", "fin": "Finance"},
                eng_cols=LD_ENG, sur_cols=LD_SUR, fin_cols=LD_FIN, title=True,
                style=Style(stars=True, hints=True), lists_sheet=True,
-               support=(("One-to-one", "1:1"), ("Group",)), impact=("Yes", "No", "yes", "no")),
+               support=(("One-to-one", "1:1"), ("Group",)), impact=("Yes", "No", "yes", "no"),
+               period_as="label_first"),
     ReturnSpec(SLI, "2021-22", 4, {"eng": "engagement_data", "sur": "Surveys", "fin": "Finance"},
                eng_cols=SLI_ENG, sur_cols=SLI_SUR, fin_cols=SLI_FIN, style=Style(case="lower"),
                guidance_sheet=True, support=(("1:1",), ("Group facilitation",)),
-               stages=("Before", "After"), impact=("Y", "N")),
+               stages=("Before", "After"), impact=("Y", "N"), period_label="Period", period_as="month"),
     ReturnSpec(IA, "2022-23", 1, {"eng": "Engagements", "sur": "Survey", "fin": "Finance"},
                eng_cols=IA_ENG, sur_cols=IA_SUR, fin_cols=IA_FIN,
                support=(("Individual",), ("Group",)), stages=("Baseline", "3 month follow-up"),
-               impact=("TRUE", "FALSE"), quarter_as_date=1.0, text_dates=0.3, totals=False),
+               impact=("TRUE", "FALSE"), quarter_as_date=1.0, text_dates=0.3, totals=False,
+               period_label="Quarter ending", period_as="date"),
     ReturnSpec(LD, "2022-23", 4, {"eng": "Engagement data", "sur": "Survey", "fin": "Finance data"},
                eng_cols=LD_ENG, sur_cols=LD_SUR, fin_cols=LD_FIN, title=True,
                style=Style(stars=True, hints=False), lists_sheet=True,
@@ -1136,16 +1163,18 @@ RETURNS = (
     ReturnSpec(SLI, "2022-23", 4, {"eng": "Engagements", "sur": "Survey", "fin": "FINANCE"},
                eng_cols=SLI_ENG, sur_cols=SLI_SUR, fin_cols=SLI_FIN, style=Style(case="lower"),
                guidance_sheet=True, support=(("1:1",), ("Group facilitation",)),
-               stages=("Before", "3 month follow-up"), impact=("Y", "N"), text_dates=0.1),
+               stages=("Before", "3 month follow-up"), impact=("Y", "N"), text_dates=0.1,
+               period_label="period", period_as="label_first"),
     ReturnSpec(LD, "2023-24", 4, {"eng": "ENGAGEMENTS", "sur": "Survey", "fin": "Finance"},
                eng_cols=LD_ENG, sur_cols=LD_SUR, fin_cols=LD_FIN, title=True,
                style=Style(stars=True, hints=True, case="upper"), lists_sheet=True,
                support=(("One-to-one", "1:1", "One to one"), ("Group", "Group facilitation")),
-               impact=(True, False), quarter_as_date=0.15),
+               impact=(True, False), quarter_as_date=0.15, period_label="REPORTING QUARTER"),
     ReturnSpec(SLI, "2023-24", 4, {"eng": "Engagements", "sur": "Survey", "fin": "Finance"},
                eng_cols=SLI_ENG, sur_cols=SLI_SUR, fin_cols=SLI_FIN, style=Style(case="lower"),
                guidance_sheet=True, support=(("1:1", "Individual"), ("Group facilitation",)),
-               stages=("Before", "After"), impact=("Y", "N", "Yes", "No"), quarter_as_date=0.2),
+               stages=("Before", "After"), impact=("Y", "N", "Yes", "No"), quarter_as_date=0.2,
+               period_label="Period", period_as="month"),
 )
 
 
@@ -1190,7 +1219,8 @@ def _write_return(data: DemoData, spec: ReturnSpec, path: Path) -> None:
         if spec.title:
             pre += [label, "Notes: required columns are marked *. Dates as dd/mm/yyyy.", None]
         if "contract" not in cols:
-            pre += [["Contract reference", c.ref], None]
+            pre += [["Contract reference", c.ref]]
+        pre += [spec.period, None]
         row = _preamble(ws, pre) if pre else 1
         headers = [spec.style.header(defs[k]) for k in cols]
         records: list[dict[str, object]] = []
@@ -1295,8 +1325,11 @@ def write_demo_workbooks(out_dir: Path) -> list[Path]:
                        totals_words[ref])
     _write_la_status(data, nxt("la_status"))
     for spec in sorted(RETURNS, key=lambda s: s.quarter_end):  # stable: same-quarter order kept
+        state = data.rng.getstate()
         _write_return(data, spec, nxt(
             f"quarterly_return_{CONTRACTS[spec.contract].slug}_{spec.fy}_Q{spec.q}"))
+        if (spec.contract, spec.fy, spec.q) in ADDED_RETURNS:  # the returns after it come out as before
+            data.rng.setstate(state)
     return paths
 
 

@@ -87,7 +87,8 @@ def test_kpis_equal_the_summary(pack, summary, small_db_url):  # noqa: F811
     for row, item in zip(rows, summary["kpis"]):
         assert row["Contract"] == item["contract"]
         counts = (("Eligible", "eligible"), ("Met", "met"), ("Not met", "not_met"), ("No baseline", "no_baseline"),
-                  ("No response", "no_response"), ("Pending", "pending"), ("In progress", "in_progress"))
+                  ("No response", "no_response"), ("Pending", "pending"), ("Awaiting return", "awaiting_return"),
+                  ("In progress", "in_progress"))
         hidden = (item["contract"], item["kpi"]) in one_la and any(1 <= item[key] <= 4 for _, key in counts)
         suppressed += hidden
         for column, key in counts:
@@ -251,3 +252,33 @@ def test_timelines_sheet_lists_a_report_on_the_register_once(demo_records):
     assert ("con_9887", "Quarterly progress report", "Progress report for 2021-22 Q4") not in listed
     milestones = table(book["Timelines"], "Milestones")
     assert {type(r["Days to due date"]) for r in milestones} <= {int, type(None)}
+
+
+def test_cover_says_each_contracts_data_currency_as_the_summary_does(demo_records):
+    """The cover states each contract's data-to and latest return import (docs: "Data currency"),
+    and the KPIs sheet counts the units awaiting the return, as the JSON does."""
+    import io
+
+    from dashboard.summary import build_summary
+
+    as_of = date(2024, 3, 15)
+    book = openpyxl.load_workbook(io.BytesIO(build_board_pack(demo_records, as_of)))
+    expected = build_summary(as_of, demo_records.contracts, demo_records.units, demo_records.responses,
+                             demo_records.allocations, demo_records.invoice_lines, demo_records.las,
+                             returns=demo_records.returns, milestones=demo_records.milestones)
+    rows = table(book["Cover"], "How current the data is (each contract's data-to date)")
+    assert [row["Contract"] for row in rows] == [entry["contract"] for entry in expected["contracts"]]
+    for row, entry in zip(rows, expected["contracts"]):
+        assert row["Data to"].date().isoformat() == entry["data_to"]
+        assert row["Latest return imported"].date().isoformat() == entry["latest_return_imported"]
+        assert row["Status"] == ("Return overdue" if entry["return_overdue"] else "Up to date")
+    kpis = table(book["KPIs"], "KPI results by contract")
+    awaiting = {(item["contract"], item["awaiting_return"]) for item in expected["kpis"]}
+    assert any(count for _, count in awaiting)
+    assert {(row["Contract"], row["Awaiting return"]) for row in kpis} <= awaiting | {
+        (row["Contract"], SUPPRESSED) for row in kpis}
+
+
+def test_old_imports_cover_says_data_currency_unknown(pack):
+    rows = table(pack["Cover"], "How current the data is (each contract's data-to date)")
+    assert rows and {(row["Data to"], row["Status"]) for row in rows} == {("unknown", "Currency unknown")}

@@ -12,15 +12,20 @@ PostgreSQL.
 
 from __future__ import annotations
 
-from datetime import date
+import random
+from datetime import date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bench import duckdb_reference
 from bench.generate import build, insert_dataset
 from dashboard.coverage import coverage_by_region
+from dashboard.currency import data_to_dates
 from dashboard.finance import FLAG_KINDS
 from dashboard.kpi import compute_kpis, targets_from_contracts
+from data_access import models
 from data_access.db import make_engine
 from data_access.queries import load, summary
 
@@ -46,7 +51,7 @@ def _assert_same_summary(engine, con, as_of: date) -> None:
     ours = summary(engine, as_of)
     theirs = duckdb_reference.reference_summary(con, as_of)
     assert ours["as_of"] == theirs["as_of"]
-    for part in ("kpis", "coverage", "finance", "flags", "value_for_money", "outcomes"):
+    for part in ("kpis", "coverage", "finance", "flags", "value_for_money", "outcomes", "contracts"):
         assert ours[part] == theirs[part], f"{part} as of {as_of}:\n" + _explain(ours[part], theirs[part])
 
 
@@ -73,9 +78,35 @@ def test_one_contract_summary_matches_duckdb(demo):
         assert ours["kpis"], "the leadership contract has KPI units by March 2024"
 
 
+def add_returns(engine, seed: int) -> None:
+    """Quarterly returns that state their reporting quarter (data currency), for all but one
+    contract: quarters in any order of import, corrections for earlier quarters imported later,
+    one undone, one rejected, a reference spelled in another case, and one return naming its
+    contracts only in the import's contract column."""
+    rng = random.Random(seed)
+    with Session(engine) as session, session.begin():
+        references = sorted(session.scalars(select(models.Contract.reference)))
+        quarter_ends = [date(2021, 6, 30), date(2021, 9, 30), date(2021, 12, 31), date(2022, 3, 31),
+                        date(2022, 12, 31), date(2023, 9, 30), date(2024, 3, 31), date(2025, 6, 30)]
+        number = 0
+        for reference in references[1:]:
+            for quarter_end in rng.sample(quarter_ends, rng.randint(1, 4)):
+                number += 1
+                outcome = "undone" if number == 3 else "rejected" if number == 5 else "imported"
+                spelled = reference.upper() if number % 4 == 0 else reference
+                summary = {} if number == 2 else {"return_contracts": [spelled]}
+                session.add(models.ImportRecord(
+                    file_name=f"return_{number}.xlsx", sha256=f"{number:064d}", size_bytes=1, imported_by="test",
+                    imported_at=datetime.combine(quarter_end + timedelta(days=rng.randint(-40, 400)),
+                                                 datetime.min.time()),
+                    kind="quarterly_return", contract_reference=spelled, outcome=outcome,
+                    reporting_quarter_end=quarter_end, summary=summary))
+
+
 @pytest.fixture(params=SEEDS, ids=[f"seed{seed}" for seed in SEEDS])
 def randomised(request, engine):
     insert_dataset(engine, build(SCALE, request.param))
+    add_returns(engine, request.param)
     return engine, duckdb_reference.export(engine)
 
 
@@ -90,7 +121,9 @@ def test_randomised_data_reaches_the_edges(randomised):
     _, con = randomised
     as_of = {"as_of": date(2024, 3, 15)}
     statuses = dict(con.execute(f"SELECT status, count(*) FROM ({duckdb_reference._UNIT_STATUS}) GROUP BY 1", as_of).fetchall())
-    assert set(statuses) == {"met", "not_met", "no_baseline", "pending", "no_response", "in_progress"}
+    assert set(statuses) == {"met", "not_met", "no_baseline", "pending", "awaiting_return", "no_response", "in_progress"}
+    late = con.execute(f"SELECT count(*) FROM ({duckdb_reference._UNIT_STATUS}) WHERE late_baseline", as_of).fetchone()[0]
+    assert late > 0
     clamped = con.execute(
         "SELECT count(*) FROM engagements WHERE day(end_date) > day(CAST(end_date + INTERVAL 3 MONTH AS DATE))"
     ).fetchone()[0]
@@ -125,12 +158,14 @@ def test_kpi_slices_and_region_coverage_match_duckdb(randomised, as_of):
     as_of = date.fromisoformat(as_of)
     data = load(engine)
     targets = targets_from_contracts(data.contracts)
-    counts = ("eligible", "met", "not_met", "no_baseline", "no_response", "pending", "in_progress")
+    counts = ("eligible", "met", "not_met", "no_baseline", "no_response", "pending", "in_progress",
+              "awaiting_return", "late_baseline")
     for group_key, column in (("region", "region_code"), ("role", "role"), ("focus", "focus"),
                               ("financial_year", "financial_year"), ("la", "la_code")):
         ours = sorted(
             (r.contract, r.kpi, r.group or "", *(getattr(r, name) for name in counts))
-            for r in compute_kpis(data.units, data.responses, targets, as_of, group_key)
+            for r in compute_kpis(data.units, data.responses, targets, as_of, group_key,
+                                  data_to_dates(data.contracts, data.returns, as_of))
         )
         theirs = sorted(
             (r["contract"], r["kpi"], r[column] or "", *(r[name] for name in counts))

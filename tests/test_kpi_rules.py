@@ -5,6 +5,9 @@ from datetime import date, timedelta
 import pytest
 
 from dashboard.kpi import (
+    AWAITING_RETURN,
+    baseline_days_late,
+    kpis_from_outcomes,
     interval_text,
     plain_english_status,
     IN_PROGRESS,
@@ -422,7 +425,8 @@ def test_slicing_never_changes_the_rule():
 def test_kpi_counts_has_every_status():
     counts = kpi_counts([])
     assert counts == {
-        "met": 0, "not_met": 0, "no_baseline": 0, "pending": 0, "no_response": 0, "in_progress": 0, "eligible": 0,
+        "met": 0, "not_met": 0, "no_baseline": 0, "pending": 0, "awaiting_return": 0, "no_response": 0,
+        "in_progress": 0, "eligible": 0, "late_baseline": 0,
     }
 
 
@@ -511,3 +515,72 @@ def test_the_json_target_is_null_for_a_contract_with_none_and_the_rate_still_giv
     baselines = [SurveyResponse("con_9887", "P1", str(i), "baseline", date(2021, 9, 1), 2, None) for i in range(4)]
     [kpi] = build_summary(AS_OF, [contract], units, follow_ups + baselines, [], [], [])["kpis"]
     assert (kpi["target"], kpi["rate"], kpi["eligible"]) == (target, 1.0, 4)
+
+
+# ------------------------------------------- awaiting the return (data currency)
+
+# END 30/11/2021: the window closes 28/02/2022. (id, responses, as_of, data-to of con_9887, status)
+AWAITING_CASES = [
+    ("data-to unknown: as today", [base(date(2021, 9, 1))], AS_OF, None, NO_RESPONSE),
+    ("window closed after data-to: awaiting the return", [base(date(2021, 9, 1))], AS_OF, date(2021, 12, 31),
+     AWAITING_RETURN),
+    ("window closed the day after data-to", [], AS_OF, WINDOW_END - timedelta(days=1), AWAITING_RETURN),
+    ("window closed on data-to: no response", [base(date(2021, 9, 1))], AS_OF, WINDOW_END, NO_RESPONSE),
+    ("window closed before data-to: no response", [], AS_OF, date(2022, 3, 31), NO_RESPONSE),
+    ("window still open: pending whatever data-to", [], WINDOW_END - timedelta(days=1), date(2021, 12, 31), PENDING),
+    ("a follow-up is a follow-up whatever data-to", [base(date(2021, 9, 1)), follow(date(2022, 2, 1))], AS_OF,
+     date(2021, 12, 31), MET),
+    ("no baseline whatever data-to", [follow(date(2022, 2, 1))], AS_OF, date(2021, 12, 31), NO_BASELINE),
+]
+
+
+@pytest.mark.parametrize("responses, as_of, data_to, status", [case[1:] for case in AWAITING_CASES],
+                         ids=[case[0] for case in AWAITING_CASES])
+def test_awaiting_return(responses, as_of, data_to, status):
+    data_to_dates = {} if data_to is None else {"con_9887": data_to}
+    [outcome] = unit_outcomes([make_unit(end=END, start=date(2021, 6, 1))], responses, as_of, data_to_dates)
+    assert outcome.status == status
+
+
+def test_awaiting_return_uses_each_contracts_own_data_to():
+    units = [make_unit(end=END, contract="con_9887"), make_unit(end=END, contract="con_1")]
+    outcomes = unit_outcomes(units, [], AS_OF, {"con_9887": date(2021, 12, 31)})
+    assert [o.status for o in outcomes] == [AWAITING_RETURN, NO_RESPONSE]
+
+
+def test_awaiting_return_is_not_eligible():
+    units = [make_unit(participant=str(i), end=END) for i in range(3)]
+    [result] = compute_kpis(units, [], {}, AS_OF, data_to={"con_9887": date(2021, 12, 31)})
+    assert (result.awaiting_return, result.no_response, result.eligible, result.rate) == (3, 0, 0, None)
+
+
+# ---------------------------------------------------------------- late baselines
+
+START = date(2021, 6, 1)
+
+
+# (id, baseline date, late?, days after the start)
+LATE_BASELINE_CASES = [
+    ("before the start", date(2021, 5, 31), False, None),
+    ("on the start date", START, False, None),
+    ("the day after the start: late", date(2021, 6, 2), True, 1),
+    ("after the end date: late", date(2021, 12, 20), True, 202),
+]
+
+
+@pytest.mark.parametrize("baseline_date, late, days", [case[1:] for case in LATE_BASELINE_CASES],
+                         ids=[case[0] for case in LATE_BASELINE_CASES])
+def test_late_baseline(baseline_date, late, days):
+    [outcome] = unit_outcomes([make_unit(end=END, start=START)], [base(baseline_date), follow(date(2022, 1, 5))], AS_OF)
+    assert (outcome.late_baseline, baseline_days_late(outcome)) == (late, days)
+    [result] = kpis_from_outcomes([outcome], {})
+    assert (result.late_baseline, result.eligible) == (int(late), 1)  # the unit still counts
+
+
+def test_late_baselines_counted_per_contract_and_kpi():
+    units = [make_unit(participant="a", start=START), make_unit(participant="b", start=START),
+             make_unit(participant="c", start=START, support_type=GROUP)]
+    responses = [make_response(BASELINE, date(2021, 7, 1), 2, participant=p) for p in "abc"]
+    responses[0] = make_response(BASELINE, date(2021, 5, 1), 2, participant="a")
+    results = compute_kpis(units, responses, {}, AS_OF)
+    assert [(r.kpi, r.late_baseline) for r in results] == [(GROUP, 1), (ONE_TO_ONE, 1)]

@@ -19,6 +19,7 @@ from dashboard.calendar import financial_year_of, fy_end
 from dashboard.coverage import coverage_by_year
 from dashboard.disclosure import one_la_contracts
 from dashboard.finance import spend_against_allocations
+from dashboard.currency import data_to_dates
 from dashboard.kpi import compute_kpis, plain_english_status, targets_from_contracts
 from dashboard.timelines import (
     decisions,
@@ -51,14 +52,16 @@ def test_headline_kpis_in_plain_english(app, records):
 
     at = app("board")
     bullets = [m.value for m in at.markdown if m.value.startswith("- KPI ")]
-    results = compute_kpis(records.units, records.responses, targets_from_contracts(records.contracts), AS_OF)
+    results = compute_kpis(records.units, records.responses, targets_from_contracts(records.contracts), AS_OF,
+                           data_to=data_to_dates(records.contracts, records.returns, AS_OF))
     assert len(bullets) == len(results)
     counted = counted_units(records.units, AS_OF, None)
     one_la, one_la_kpi = one_la_contracts(counted), one_la_kpis(counted)
 
     def withheld(r) -> bool:
         """People all in one LA (the contract's or the KPI's), and a count of 1 to 4 among them."""
-        counts = (r.eligible, r.met, r.not_met, r.no_baseline, r.no_response, r.pending, r.in_progress)
+        counts = (r.eligible, r.met, r.not_met, r.no_baseline, r.no_response, r.pending, r.awaiting_return,
+                  r.in_progress)
         return (r.contract in one_la or (r.contract, r.kpi) in one_la_kpi) and any(1 <= c <= 4 for c in counts)
 
     for result in results:

@@ -17,6 +17,7 @@ from dashboard.wording import as_text
 from data_access import models, templates
 from data_access.db import ensure_database, make_engine
 from data_access.importer import Problem
+from data_access.importer.cells import parse_reporting_quarter
 from data_access.queries import summary
 from data_access.services import import_file
 from tests import workbooks as wb
@@ -436,3 +437,47 @@ def test_the_la_status_kind_keeps_its_capitals_in_every_label(app_db):
     titles = [book[name].cell(templates.TITLE_ROW, 1).value for name in book.sheetnames
               if name not in (templates.INSTRUCTIONS_SHEET, templates.LISTS_SHEET)]
     assert titles and all(title.startswith("LA status: ") for title in titles), titles
+
+
+def _stored_quarter(engine) -> date | None:
+    with Session(engine) as session:
+        return session.scalars(select(models.ImportRecord.reporting_quarter_end)
+                               .where(models.ImportRecord.file_name == "return-q1.xlsx")).one()
+
+
+def _return_stating(quarter: str | None) -> bytes:
+    sheets = wb.quarterly_return(engagements=[wb.engagement_row()], survey=[wb.survey_row()])
+    if quarter:
+        sheets[0].above = [["Reporting quarter", quarter]]
+    return wb.xlsx(sheets)
+
+
+# (file's own cell, quarter chosen on the page, choice enabled, quarter stored)
+@pytest.mark.parametrize("stated, chosen, enabled, stored", [
+    pytest.param("2023-24 Q3", None, False, date(2023, 12, 31), id="the file's cell: pre-filled, kept"),
+    pytest.param(None, "last quarter", True, "last quarter", id="no cell: the quarter chosen"),
+    pytest.param(None, "", True, None, id="no cell, none chosen: imported with no quarter"),
+])
+def test_the_reporting_quarter_of_a_return_is_chosen_on_the_page(app_db, stated, chosen, enabled, stored):
+    at = upload_page()
+    at.file_uploader[0].set_value(("return-q1.xlsx", _return_stating(stated), XLSX)).run()
+    assert not at.exception, at.exception
+    (choice,) = [box for box in at.selectbox if box.label.startswith("Reporting quarter")]
+    assert choice.disabled is not enabled
+    assert choice.value == (stated or "")  # pre-filled from the file's labelled cell when it has one
+    if stated:
+        assert any(f"reports on **{stated}**" in text for text in texts(at.markdown))
+    if chosen == "last quarter":  # the choices run back from today's quarter
+        chosen = upload_flow.quarter_choices(date.today())[1]
+        stored = parse_reporting_quarter(chosen)
+    if chosen is not None:
+        choice.set_value(chosen).run()
+    at.button(key="upload_confirm").click().run()
+    assert not at.exception, at.exception
+    assert _stored_quarter(app_db) == stored
+
+
+def test_quarter_choices_offer_recent_quarters_and_any_a_file_states():
+    choices = upload_flow.quarter_choices(date(2024, 5, 2), [date(2019, 3, 31)])
+    assert choices[:3] == ["2024-25 Q1", "2023-24 Q4", "2023-24 Q3"]
+    assert choices[-1] == "2018-19 Q4" and len(choices) == 10

@@ -15,7 +15,7 @@ import io
 import logging
 from dataclasses import dataclass, field
 from functools import cached_property
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import PurePath
 from typing import Any, Iterable
@@ -23,11 +23,12 @@ from typing import Any, Iterable
 import pandas as pd
 
 from dashboard.access import Viewer
+from dashboard.calendar import quarter_end, quarter_of
 from dashboard.exports import neutralise
 from dashboard.wording import counted, listed
 from data_access import access
 from data_access.importer import ImportPlan, Problem, import_order
-from data_access.importer.importer import CUMULATIVE, HEADER_SEARCH_ROWS, REPLACED
+from data_access.importer.importer import CUMULATIVE, HEADER_SEARCH_ROWS, REPLACED, quarter_text
 from data_access.importer import cells as cell_parsers
 from data_access.importer import schemas
 
@@ -91,11 +92,52 @@ def check_files(engine, viewer: Viewer, uploads: list[Upload], contract: str | N
     return [FileCheck(upload, plan) for upload, plan in zip(uploads, plans)]
 
 
-def confirm_files(engine, viewer: Viewer, uploads: list[Upload], contract: str | None = None) -> list[ConfirmResult]:
-    """Import the files in order, all or nothing, in one transaction (validated again)."""
-    outcomes = access.confirm_uploads(engine, viewer, [(upload.name, upload.data) for upload in uploads], contract)
+def confirm_files(engine, viewer: Viewer, uploads: list[Upload], contract: str | None = None,
+                  quarter: str | None = None) -> list[ConfirmResult]:
+    """Import the files in order, all or nothing, in one transaction (validated again); ``quarter``
+    is the reporting quarter of the returns that do not state one."""
+    outcomes = access.confirm_uploads(engine, viewer, [(upload.name, upload.data) for upload in uploads], contract,
+                                      quarter)
     return [ConfirmResult(upload.name, outcome.import_id, outcome.plan, list(outcome.plan.errors))
             for upload, outcome in zip(uploads, outcomes)]
+
+
+# --- Reporting quarter ------------------------------------------------------------------
+
+QUARTERS_BACK = 8  # the quarter choice offers the quarters ended in the last two years, and the one under way
+
+
+def is_return(plan: ImportPlan) -> bool:
+    """A quarterly return: rows for Engagements, Survey or Finance (spreadsheets.md)."""
+    return bool(plan.return_contracts) or plan.reporting_quarter_end is not None or any(
+        sheet.kind in CUMULATIVE for sheet in plan.sheets)
+
+
+def quarter_choices(today: date, stated: Iterable[date] = ()) -> list[str]:
+    """The reporting quarters to choose from, newest first: the quarter under way, the quarters
+    ended in the last two years, and any a file states."""
+    ends = set(stated)
+    end = quarter_end_on(today)
+    for _ in range(QUARTERS_BACK + 1):
+        ends.add(end)
+        end = date(end.year, end.month - 2, 1) - timedelta(days=1)  # the quarter before: its first day, less one
+    return [quarter_text(end) for end in sorted(ends, reverse=True)]
+
+
+def quarter_end_on(day: date) -> date:
+    """The last day of the FY quarter ``day`` falls in."""
+    return quarter_end(*quarter_of(day))
+
+
+def stated_quarters(checks: Iterable[FileCheck]) -> dict[str, str]:
+    """Each return's reporting quarter as its labelled cell states it, by file name."""
+    return {check.upload.name: quarter_text(check.plan.reporting_quarter_end) for check in checks
+            if is_return(check.plan) and check.plan.reporting_quarter_end is not None}
+
+
+def returns_without_quarter(checks: Iterable[FileCheck]) -> list[str]:
+    """The returns whose file states no reporting quarter (the page's choice then applies)."""
+    return [check.upload.name for check in checks if is_return(check.plan) and check.plan.reporting_quarter_end is None]
 
 
 # --- Errors ---------------------------------------------------------------------------

@@ -34,6 +34,7 @@ STATUS_COLOURS = {
     "no_baseline": OKABE_ITO["reddish_purple"],
     "no_response": OKABE_ITO["orange"],
     "pending": OKABE_ITO["sky_blue"],
+    "awaiting_return": OKABE_ITO["yellow"],
     "in_progress": OKABE_ITO["grey"],
 }
 STATUS_LABELS = {
@@ -42,6 +43,7 @@ STATUS_LABELS = {
     "no_baseline": "No baseline",
     "no_response": "No response",
     "pending": "Pending",
+    "awaiting_return": "Awaiting return",
     "in_progress": "In progress",
 }
 TARGET_COLOUR = OKABE_ITO["black"]

@@ -65,6 +65,18 @@ def test_board_member_follows_a_kpi_from_the_overview_to_its_breakdown(app):
     for kpi, figures in expected.items():
         assert f"KPI {KPI_NUMBER[kpi]}: {figures['met']} of {figures['eligible']} " in overview
 
+    # Above the figures, the notice says how current each contract's data is, its state in words.
+    assert "Important: how current the data is" in overview
+    assert overview.index("Important: how current the data is") < overview.index("KPIs: leaders more confident")
+    for entry in cli_summary(app.server.database_url)["contracts"]:
+        data_to = date.fromisoformat(entry["data_to"])
+        if entry["return_overdue"]:
+            due = date.fromisoformat(entry["next_return_due"])
+            assert f"overdue since {due:%d/%m/%Y}: data to {data_to:%d/%m/%Y}" in overview, entry
+        else:
+            assert f"Data to {data_to:%d/%m/%Y}" in overview, entry
+    assert "Return overdue" in overview and "Up to date" in overview
+
     # ... and links to the KPI details of that contract, keeping the as-of date.
     with app.rerun():
         app.main().get_by_role("link", name=f"KPI details for {CONTRACT}").click()

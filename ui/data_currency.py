@@ -1,0 +1,40 @@
+"""The notice above every page's figures saying how current each contract's data is
+(docs/how-figures-are-worked-out.md, "Data currency"), in the manner of the GOV.UK notification
+banner: a titled box, one line per contract in view, its state in words (a tag), never colour alone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+import streamlit as st
+
+from dashboard.currency import OVERDUE, UNKNOWN, UP_TO_DATE, DataCurrency, currencies
+
+TITLE = "Important: how current the data is"
+_TAG_COLOURS = {UP_TO_DATE: "green", OVERDUE: "orange", UNKNOWN: "gray"}
+
+
+def notice_lines(found: Iterable[DataCurrency]) -> list[str]:
+    """One markdown line per contract: its reference, its state as a tag (words), the sentence."""
+    return [f"**{c.contract}** :{_TAG_COLOURS[c.state]}-badge[{c.tag}] {c.notice}." for c in found]
+
+
+def data_currency_notice(data, as_of: date, contracts: Iterable[str] | None = None) -> list[DataCurrency]:
+    """Draw the notice for the contracts in view (``contracts``: their references, default every
+    contract of ``data``, an ``OversightData``) and return their data currency."""
+    wanted = None if contracts is None else {reference.casefold() for reference in contracts}
+    shown = [c for c in data.contracts if wanted is None or c.reference.casefold() in wanted]
+    found = currencies(shown, data.returns, as_of, data.milestones, data.invoice_lines)
+    if not found:
+        return found
+    with st.container(border=True, key="data_currency_notice"):
+        st.markdown(f":material/info: **{TITLE}**")
+        st.markdown("\n".join(f"- {line}" for line in notice_lines(found)))
+        if any(c.state == UNKNOWN for c in found):
+            st.caption("Where the data currency is unknown, follow-ups are judged against the as-of date: a "
+                       "window that has closed with no follow-up counts as no response.")
+        elif any(c.data_to is not None and c.data_to < as_of for c in found):
+            st.caption("Follow-up windows that closed after a contract's data-to date are shown as awaiting "
+                       "the return, not as no response.")
+    return found
