@@ -85,7 +85,8 @@ _EXPORTS = {
 _EXPORTS.update({
     "src_contract_dates": """
         SELECT id, reference, CAST(end_date AS VARCHAR(10)) AS end_date,
-               CAST(extension_up_to AS VARCHAR(10)) AS extension_up_to, CAST(value AS VARCHAR(30)) AS value
+               CAST(extension_up_to AS VARCHAR(10)) AS extension_up_to, CAST(value AS VARCHAR(30)) AS value,
+               extension_notice_months, CAST(break_date AS VARCHAR(10)) AS break_date
         FROM contracts""",
     "src_milestones": "SELECT contract_id, CAST(due_date AS VARCHAR(10)) AS due_date FROM milestones",
     "src_imports": """
@@ -130,7 +131,8 @@ _TYPED = {
         FROM src_invoice_lines""",
     "contract_dates": """
         SELECT id::INTEGER AS id, reference, end_date::DATE AS end_date, extension_up_to::DATE AS extension_up_to,
-               value::DECIMAL(14, 2) AS value
+               value::DECIMAL(14, 2) AS value, extension_notice_months::INTEGER AS extension_notice_months,
+               break_date::DATE AS break_date
         FROM src_contract_dates""",
     "milestones": "SELECT contract_id::INTEGER AS contract_id, due_date::DATE AS due_date FROM src_milestones",
 }
@@ -633,16 +635,32 @@ FROM due ORDER BY reference
 """
 
 
+_DECISIONS = """
+-- rules.md: the extension decision is due on the end date less the notice, where the register gives
+-- an extension date later than the end date and a notice; a break date is a decision of its own
+SELECT reference AS contract, kind, due FROM (
+    SELECT reference, 'extension' AS kind,
+           CAST(end_date - to_months(extension_notice_months) AS DATE) AS due
+    FROM contract_dates WHERE extension_up_to > end_date AND extension_notice_months IS NOT NULL
+    UNION ALL
+    SELECT reference, 'break', break_date FROM contract_dates WHERE break_date IS NOT NULL
+) ORDER BY contract, due, kind
+"""
+
+
 def contracts(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str, Any]]:
-    """cli.md's ``contracts``: each contract's data currency, value and spend to date."""
+    """cli.md's ``contracts``: each contract's data currency, value, spend to date and decisions."""
     def iso(day):
         return None if day is None else day.isoformat()
 
+    decisions: dict[str, list[dict[str, str]]] = {}
+    for row in _rows(con, _DECISIONS, {}):
+        decisions.setdefault(row["contract"], []).append({"kind": row["kind"], "date": iso(row["due"])})
     return [
         {"contract": row["contract"], "data_to": iso(row["data_to"]), "latest_return_imported": iso(row["imported_on"]),
          "next_return_due": iso(row["next_due"]), "return_overdue": bool(row["overdue"]),
          "value": None if row["value"] is None else _money(row["value"]), "spent_to_date": _money(row["spent"]),
-         "decisions": []}
+         "decisions": decisions.get(row["contract"], [])}
         for row in _rows(con, _CONTRACTS, {"as_of": as_of})
     ]
 

@@ -136,12 +136,12 @@ quarter_option = None
 if stated or without:
     st.subheader("Reporting quarter")
     for name, quarter in stated.items():
-        st.markdown(f"{name} reports on **{quarter}**, as its own reporting quarter cell says.")
+        st.markdown(f"{as_text(name)} reports on **{quarter}**, as its own reporting quarter cell says.")
     choices = upload_flow.quarter_choices(date.today(), [check.plan.reporting_quarter_end for check in checks
                                                          if check.plan.reporting_quarter_end is not None])
     prefill = next(iter(stated.values()), "")  # pre-filled from the file's labelled cell when it has one
     chosen_quarter = st.selectbox(
-        f"Reporting quarter of {listed(without)}" if without else "Reporting quarter",
+        f"Reporting quarter of {as_text(listed(without))}" if without else "Reporting quarter",
         ["", *choices], index=(["", *choices]).index(prefill),
         format_func=lambda quarter: quarter or "Not stated: its data currency stays unknown",
         disabled=not without, key=f"upload_quarter_{st.session_state.get(ROUND, 0)}_{hash(state['signature'])}",
@@ -150,7 +150,7 @@ if stated or without:
     if without:
         quarter_option = chosen_quarter or None
         if not quarter_option:
-            st.caption(f"{listed(without)} will be imported with no reporting quarter: pages will say its "
+            st.caption(f"{as_text(listed(without))} will be imported with no reporting quarter: pages will say its "
                        "contracts' data currency is unknown.")
 
 for check in checks:

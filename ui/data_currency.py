@@ -10,6 +10,7 @@ from datetime import date
 import streamlit as st
 
 from dashboard.currency import OVERDUE, UNKNOWN, UP_TO_DATE, DataCurrency, currencies
+from dashboard.wording import as_text
 
 TITLE = "Important: how current the data is"
 _TAG_COLOURS = {UP_TO_DATE: "green", OVERDUE: "orange", UNKNOWN: "gray"}
@@ -17,7 +18,7 @@ _TAG_COLOURS = {UP_TO_DATE: "green", OVERDUE: "orange", UNKNOWN: "gray"}
 
 def notice_lines(found: Iterable[DataCurrency]) -> list[str]:
     """One markdown line per contract: its reference, its state as a tag (words), the sentence."""
-    return [f"**{c.contract}** :{_TAG_COLOURS[c.state]}-badge[{c.tag}] {c.notice}." for c in found]
+    return [f"**{as_text(c.contract)}** :{_TAG_COLOURS[c.state]}-badge[{c.tag}] {c.notice}." for c in found]
 
 
 def data_currency_notice(data, as_of: date, contracts: Iterable[str] | None = None) -> list[DataCurrency]:
