@@ -19,7 +19,7 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from sqlalchemy import Integer, Numeric, String, Table, delete, func, select, update
+from sqlalchemy import Integer, Numeric, String, Table, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from dashboard.finance import cap_for_level, heading_key
@@ -1082,8 +1082,35 @@ def _row_values(row: Any, fields: Iterable[str]) -> dict[str, Any]:
     return {name: getattr(row, name) for name in fields}
 
 
+def _import_lock_keys(plan: ImportPlan, references: Mapping[int, str]) -> list[int]:
+    """One lock key per contract the plan writes rows of (the LA status history has its own), in order."""
+    names: set[str] = set()
+    for sheet in plan.sheets:
+        if sheet.kind == "la_status":
+            names.add("la_status")
+        for row in sheet.rows:
+            contract = row.values.get("reference") if sheet.kind == "contracts" else row.values.get("contract_id")
+            contract = references.get(contract, "") if isinstance(contract, int) else contract
+            if isinstance(contract, str) and contract:
+                names.add(f"contract:{contract.lower()}")
+    return sorted(int.from_bytes(hashlib.sha256(f"import {name}".encode()).digest()[:8], "big", signed=True)
+                  for name in names)
+
+
+def lock_contracts(session: Session, plan: ImportPlan, references: Mapping[int, str]) -> None:
+    """PostgreSQL: imports of one contract one at a time. Held to the end of the transaction, taken
+    before any stored row is read: a return decides which rows are "no longer in this return" on the
+    committed rows of every earlier import, so two returns imported at once end as if one followed
+    the other. (SQLite lets one writer at a time in anyway.)"""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in _import_lock_keys(plan, references):  # always in the same order: no deadlock between imports
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
 def _work_out_changes(session: Session, plan: ImportPlan) -> None:
     references = {c.id: c.reference for c in session.scalars(select(models.Contract))}
+    lock_contracts(session, plan, references)
     # a stored row of a cumulative kind is missing from this return when no sheet of its kind has it
     stored_of_kind: dict[str, dict[int, Any]] = defaultdict(dict)
     seen: dict[str, set[int]] = defaultdict(set)
