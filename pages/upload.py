@@ -112,12 +112,12 @@ if bad:
              "file is correct; nothing was written.")
     data_table(table, "Errors in the uploaded files", column_config=ERROR_CONFIG, wrap=True)
     download_buttons({"Errors": table}, "upload-errors", key="errors")
-    for index, check in enumerate(bad):
+    for index, check in enumerate(bad):  # built only when its button is pressed, never on a rerun
+        upload, errors = check.upload, check.plan.errors
         st.download_button(
-            f"Download {check.upload.name} with the bad cells highlighted"
-            if upload_flow.points_at_cells(check.plan.errors) else f"Download the errors of {check.upload.name} as a workbook",
-            upload_flow.annotated_copy(check.upload.name, check.upload.data, check.plan.errors),
-            file_name=upload_flow.errors_file_name(check.upload.name), mime=XLSX_MIME, key=f"annotated_{index}")
+            upload_flow.error_workbook_label(upload.name, upload.data, errors),
+            lambda upload=upload, errors=errors: upload_flow.error_workbook(upload.name, upload.data, errors),
+            file_name=upload_flow.errors_file_name(upload.name), mime=XLSX_MIME, key=f"annotated_{index}")
     st.stop()
 
 names, la_names = access.contract_names(engine), access.la_names(engine)
