@@ -13,6 +13,7 @@ import streamlit as st
 
 from dashboard.access import may_upload
 from data_access import access, templates
+from data_access.db import DatabaseUnavailable
 from data_access.settings import MB, load_settings
 from ui import context
 from ui import upload_flow
@@ -26,7 +27,11 @@ ERROR_CONFIG = {"Message": st.column_config.TextColumn(width="large"), "File": s
 ROUND = "upload_round"  # a new uploader (emptied) after each Confirm
 
 
-def _fail(message: str) -> None:
+def _fail(message: str, error: Exception | None = None) -> None:
+    if isinstance(error, DatabaseUnavailable):  # read-only, disk full, connection lost: say which
+        log.warning("%s %s", message, error)
+        st.error(f"{message} The database could not be written: {error}. Tell an administrator.")
+        return
     log.exception(message)
     st.error(f"{message} Nothing was written. Please try again; if it happens again, tell an administrator.")
 
@@ -95,8 +100,8 @@ if not state or state["signature"] != wanted:  # a new choice: put in order and 
         with st.status(f"Checking {len(uploads)} file(s)…", expanded=False) as status:
             checks = upload_flow.check_files(engine, viewer, uploads, contract_option or None)
             status.update(label="Checked", state="complete")
-    except Exception:  # noqa: BLE001
-        _fail("The files could not be checked.")
+    except Exception as error:  # noqa: BLE001
+        _fail("The files could not be checked.", error)
         st.stop()
     state = {"signature": wanted, "checks": checks, "uploads": uploads, "contract": contract_option or None}
     st.session_state[STATE] = state
@@ -159,8 +164,8 @@ if st.button("Confirm and import", type="primary", key="upload_confirm"):
     try:
         with st.spinner("Importing…"):
             results = upload_flow.confirm_files(engine, viewer, state["uploads"], state["contract"])
-    except Exception:  # noqa: BLE001
-        _fail("The import failed.")
+    except Exception as error:  # noqa: BLE001
+        _fail("The import failed.", error)
         st.stop()
     st.session_state[RESULTS] = results
     st.session_state.pop(STATE, None)

@@ -470,3 +470,18 @@ def test_a_file_too_large_to_copy_gets_its_errors_alone(app_db, monkeypatch):
     labels = [element.proto.label for element in at.get("download_button")]
     assert any(label.startswith("Download the errors of bad.xlsx as a workbook") and "too large" in label
                for label in labels)
+
+
+@pytest.mark.parametrize("workbook", ["valid", "invalid"])
+def test_a_read_only_database_is_said_on_the_upload_page(app_db, monkeypatch, workbook):
+    """Not "another import changed the same rows... please try again": a retry cannot mend it."""
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", f"sqlite:///file:{app_db.url.database}?mode=ro&uri=true")
+    before = counts(app_db)
+    at = upload_page()
+    at.file_uploader[0].set_value(("return.xlsx", first_return() if workbook == "valid" else bad_return(), XLSX)).run()
+    if workbook == "valid":
+        at.button(key="upload_confirm").click().run()
+    assert not at.exception, at.exception
+    shown = " ".join(texts(at.error))
+    assert "read-only" in shown and "try again" not in shown
+    assert counts(app_db) == before
