@@ -448,7 +448,9 @@ def _parse_cells(context: _Context, located: _Located, schema: SheetSchema, plan
     dates and LA names repeat thousands of times in a quarterly return)."""
     parsed: list[tuple[int, dict[str, Any]]] = []
     date_1904 = located.sheet.date_1904
-    columns = [(column.field, position, column.parser(date_1904), located.headers[column.field], column)
+    keys = {*schema.key, "contract_reference"}  # a key's invisible characters never make a second row
+    columns = [(column.field, position, _plain_keyed(column.parser(date_1904)) if column.field in keys
+                else column.parser(date_1904), located.headers[column.field], column)
                for column in schema.columns if (position := located.columns.get(column.field)) is not None]
     memo: dict[tuple, tuple[bool, Any]] = {}
     totals_memo: dict[str, bool | None] = {}
@@ -482,6 +484,12 @@ def _parse_cells(context: _Context, located: _Located, schema: SheetSchema, plan
                 values[field_name] = value
         parsed.append((excel_row, values))
     return parsed
+
+
+def _plain_keyed(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def parse_key(raw: Any) -> Any:
+        return parse(cells.plain_key(raw) if isinstance(raw, str) else raw)
+    return parse_key
 
 
 def _parse_cell(parse: Callable[[Any], Any], raw: Any, limit: Any = None) -> tuple[bool, Any]:
@@ -972,6 +980,8 @@ def plan_import(session: Session, file_name: str, data: bytes, contract_option: 
             else:
                 _SCOPED_VALIDATORS[kind](context, item, parsed, sheet_plan, sheet_label)
         _duplicates(context, sheet_plan, MODEL_KEYS[kind], item.headers, keys_of_kind[kind])
+        if flag := _hidden_rows_flag(item, sheet_plan.title):
+            sheet_plan.flags.append(flag)
         plan.sheets.append(sheet_plan)
 
     kinds = {item.schema.workbook_kind if item.schema else schemas.PRICING_SCHEDULE for item in located}
@@ -985,6 +995,23 @@ def plan_import(session: Session, file_name: str, data: bytes, contract_option: 
     if plan.ok:
         _work_out_changes(session, plan)
     return plan
+
+
+def _hidden_rows_flag(item: _Located, title: str) -> str | None:
+    """Data in rows hidden in Excel is read like any other row, and said (docs/spreadsheets.md):
+    nobody should import rows they cannot see without being told."""
+    rows = item.sheet.rows
+    hidden = sorted(number for number in item.sheet.hidden_rows
+                    if number > item.header_row + 1 and number <= len(rows)
+                    and not all(cells.is_blank(value) for value in rows[number - 1]))
+    if not hidden:
+        return None
+    shown = [str(number) for number in hidden[:10]] + ([f"{len(hidden) - 10} more"] if len(hidden) > 10 else [])
+    if len(hidden) == 1:
+        return (f"{title}: row {hidden[0]} is hidden in the workbook; it was read and imported like the other rows "
+                "(unhide it in Excel to check it)")
+    return (f"{title}: rows {listed(shown)} are hidden in the workbook; they were read and imported like the other "
+            "rows (unhide them in Excel to check them)")
 
 
 def _flag_contract_option_not_used(context: _Context, plan: ImportPlan) -> None:
