@@ -25,7 +25,12 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 class DatabaseUnavailable(RuntimeError):
-    """The database cannot be opened or migrated."""
+    """The database cannot be opened or migrated, or cannot take a write (``reason``: what failed,
+    without the URL, as the pages show it)."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 def json_text(value: Any) -> str:

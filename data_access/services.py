@@ -35,7 +35,7 @@ def database_failures(engine: Engine) -> Iterator[None]:
         if (message := failure_message(error)) is None:
             raise
         raise DatabaseUnavailable(f"cannot write to the database {shown_url(engine.url.render_as_string())}: "
-                                  f"{message}") from error
+                                  f"{message}", message) from error
 
 # More checks on a valid plan, made inside the import's transaction (e.g. the uploader's permissions)
 Vet = Callable[[Session, ImportPlan], list[Problem]]

@@ -30,7 +30,8 @@ ROUND = "upload_round"  # a new uploader (emptied) after each Confirm
 def _fail(message: str, error: Exception | None = None) -> None:
     if isinstance(error, DatabaseUnavailable):  # read-only, disk full, connection lost: say which
         log.warning("%s %s", message, error)
-        st.error(f"{message} The database could not be written: {error}. Tell an administrator.")
+        st.error(f"{message} The database could not be written: {error.reason or 'it could not be opened'}. "
+                 "Tell an administrator.")
         return
     log.exception(message)
     st.error(f"{message} Nothing was written. Please try again; if it happens again, tell an administrator.")
