@@ -484,4 +484,5 @@ def test_a_read_only_database_is_said_on_the_upload_page(app_db, monkeypatch, wo
     assert not at.exception, at.exception
     shown = " ".join(texts(at.error))
     assert "read-only" in shown and "try again" not in shown
+    assert str(app_db.url.database) not in shown  # the database's address is not shown to users
     assert counts(app_db) == before
