@@ -52,7 +52,7 @@ from data_access import audit, models
 from data_access.importer import ImportPlan, Problem, record_rejection
 from data_access.importer.schemas import LA_STATUS_KIND
 from data_access.repositories import EVERYTHING, Scope, matches_ignoring_case
-from data_access.services import ImportOutcome, Vet, checked_in_order, import_together
+from data_access.services import ImportOutcome, Vet, checked_in_order, database_failures, import_together
 from data_access.undo import UndoResult, undo_import
 
 ASSIGNMENT_SCOPES = ("contract", "la", "region")
@@ -320,7 +320,7 @@ def check_uploads(engine: Engine, viewer: Viewer, files: Sequence[tuple[str, byt
         plans = [check(file_name, data, contract, quarter).plan for file_name, data in files]
     rejected = [plan for plan in plans if not plan.ok]
     if rejected:
-        with Session(engine) as session, session.begin():
+        with database_failures(engine), Session(engine) as session, session.begin():
             for plan in rejected:
                 record = record_rejection(session, plan, viewer.email)
                 session.flush()

@@ -9,7 +9,10 @@
 Exit codes: 0 imported (or valid, with --dry-run), or done; 1 a file is invalid
 (every error printed as FILE:SHEET:ROW:COLUMN: message, nothing written for it),
 or the erasure / user change was refused (one line saying why); 2 bad command
-line or unreadable database.
+line, or a database that cannot be opened or written (a folder that does not
+exist, read-only, a full disk, the connection lost): one line saying which, no
+traceback. Output piped into a command that stops reading (``| head``) is
+dropped quietly and every file is still imported.
 
 Whoever runs these commands can reach the database, so they act as an
 administrator, recorded in the audit log as ``cli:<login name>`` (the operating system's login
@@ -23,18 +26,20 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import os
 import sys
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from dashboard.access import ADMIN, ROLE_NAMES, ROLES, Viewer
 from dashboard.wording import listed
 
 from data_access import audit
-from data_access.db import DatabaseUnavailable, ready_engine
+from data_access.db import DatabaseUnavailable, failure_message, ready_engine
 from data_access.importer import ImportPlan, cells
 from data_access.importer.importer import quarter_text
 from data_access.services import ImportOutcome, checked_in_order, import_file
@@ -98,8 +103,8 @@ def run_add_user(arguments: argparse.Namespace) -> int:
         return 1
     assigned = [f"{scope} {value}" for scope, values in (("contract", arguments.contract), ("LA", arguments.la),
                                                          ("region", arguments.region)) for value in values]
-    print(f"{arguments.email.strip().lower()}: {ROLE_NAMES[arguments.role]}"
-          + (f", assigned {', '.join(assigned)}" if assigned else ""))
+    _say(f"{arguments.email.strip().lower()}: {ROLE_NAMES[arguments.role]}"
+         + (f", assigned {', '.join(assigned)}" if assigned else ""))
     return 0
 
 
@@ -113,8 +118,8 @@ def run_erase(arguments: argparse.Namespace) -> int:
     except ErasureRefused as error:
         print(f"error: {error}; nothing was erased", file=sys.stderr)
         return 1
-    print(f"{result['contract']}: erased {result['names_erased']} participant name(s) and "
-          f"{result['evidence_erased']} survey evidence text(s); figures are unchanged")
+    _say(f"{result['contract']}: erased {result['names_erased']} participant name(s) and "
+         f"{result['evidence_erased']} survey evidence text(s); figures are unchanged")
     return 0
 
 
@@ -134,7 +139,7 @@ def run_export(arguments: argparse.Namespace) -> int:
         print(f"wrote {arguments.out}: {len(result['engagements'])} engagement(s), "
               f"{len(result['survey_responses'])} survey response(s)", file=sys.stderr)
     else:
-        sys.stdout.write(text)
+        _say(text, end="")
     if not result["engagements"] and not result["survey_responses"]:
         print(f"note: nothing is held about participant '{arguments.participant_id}'", file=sys.stderr)
     return 0
@@ -203,14 +208,14 @@ def _import_one(name: str, check: Callable[..., ImportOutcome], arguments: argpa
     try:
         data = Path(name).read_bytes()
     except OSError as error:
-        print(f"{name}:::: cannot read the file: {error.strerror or error}")
+        _say(f"{name}:::: cannot read the file: {error.strerror or error}")
         return 1
     outcome = check(name, data, arguments.contract, arguments.quarter)
     if outcome.plan.ok:
-        print("\n".join(summary_lines(outcome.plan, arguments.dry_run)))
+        _say("\n".join(summary_lines(outcome.plan, arguments.dry_run)))
         return 0
-    print("\n".join(str(problem) for problem in outcome.plan.errors))
-    print(f"{name}: rejected with {len(outcome.plan.errors)} error(s); nothing was written")
+    _say("\n".join(str(problem) for problem in outcome.plan.errors))
+    _say(f"{name}: rejected with {len(outcome.plan.errors)} error(s); nothing was written")
     return 1
 
 
@@ -219,8 +224,22 @@ def run_demo(arguments: argparse.Namespace) -> int:
 
     engine = ready_engine(arguments.db)
     loaded = load_demo(engine)
-    print(f"demo data: {loaded} workbook(s) imported" if loaded else "demo data: the database already holds data; nothing loaded")
+    _say(f"demo data: {loaded} workbook(s) imported" if loaded else "demo data: the database already holds data; nothing loaded")
     return 0
+
+
+def _say(text: str, end: str = "\n") -> None:
+    """Print to standard output; when whoever reads it has stopped (``| head``), drop the rest quietly."""
+    try:
+        sys.stdout.write(text + end)
+    except BrokenPipeError:
+        _stdout_gone()
+
+
+def _stdout_gone() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -228,7 +247,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         commands = {"import": run_import, "demo": run_demo, "add-user": run_add_user,
                     "erase-personal-data": run_erase, "export-participant": run_export}
-        return commands[arguments.command](arguments)
+        status = commands[arguments.command](arguments)
     except DatabaseUnavailable as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
+        status = 2
+    except SQLAlchemyError as error:  # any other failure of the database: one line, never a traceback
+        said = failure_message(error) or str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        print(f"error: the database failed: {said}", file=sys.stderr)
+        status = 2
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _stdout_gone()
+    return status

@@ -16,16 +16,21 @@ import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, select
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session
 
-from data_access.settings import load_settings
+from data_access.settings import DATA_DIR, load_settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 class DatabaseUnavailable(RuntimeError):
-    """The database cannot be opened or migrated."""
+    """The database cannot be opened or migrated, or cannot take a write (``reason``: what failed,
+    without the URL, as the pages show it)."""
+
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 def json_text(value: Any) -> str:
@@ -66,11 +71,48 @@ def make_engine(url: str | None = None) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            _sqlite_folder(parsed)
         engine = create_engine(url, connect_args={"timeout": 15}, json_serializer=json_text)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, json_serializer=json_text)
+
+
+def _sqlite_folder(parsed: URL) -> None:
+    """The app's own ``data/`` folder is made on first use; any other folder must exist already
+    (a mistyped ``--db`` creates no folder and no empty database)."""
+    path = parsed.database
+    if parsed.query.get("uri") in ("true", "1") and path.startswith("file:"):
+        path = path.removeprefix("file:").split("?")[0]
+    folder = Path(path).parent
+    if folder.resolve() == DATA_DIR.resolve():
+        folder.mkdir(parents=True, exist_ok=True)
+    elif folder.exists() and not folder.is_dir():
+        raise DatabaseUnavailable(f"{folder} is a file, not a folder")
+    elif not folder.is_dir():
+        raise DatabaseUnavailable(f"the folder {folder} does not exist")
+
+
+# SQLSTATEs (PostgreSQL) and SQLite messages of failures a retry does not mend
+_READ_ONLY = ("25006",)
+_FULL = ("53100",)
+_CONNECTION = ("08", "57P")
+
+
+def failure_message(error: BaseException) -> str | None:
+    """What failed, in one line, when the database itself cannot take the write: read-only, a full
+    disk, the connection lost. ``None`` for anything else (e.g. a clash with another import)."""
+    original = getattr(error, "orig", None) or error
+    said = str(original).lower()
+    state = getattr(original, "sqlstate", None) or ""
+    if state in _READ_ONLY or "readonly database" in said or "read-only" in said:
+        return "the database is read-only, so nothing can be written to it; nothing was written"
+    if state in _FULL or "database or disk is full" in said or "no space left" in said:
+        return "the disk holding the database is full; nothing was written. Free some space and try again"
+    lost = state.startswith(_CONNECTION) or getattr(error, "connection_invalidated", False)
+    if lost or (type(original).__name__ == "OperationalError" and not state and original.__class__.__module__.startswith("psycopg")):
+        return "the connection to the database was lost while writing; nothing was written. Try again when it is back"
+    return None
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -84,9 +126,21 @@ def alembic_config(engine: Engine) -> Config:
 def migrate(engine: Engine) -> None:
     """Create or upgrade the schema to the newest migration."""
     config = alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:  # a table is rebuilt by copying it: references are checked once, before commit
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+                if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").first()):
+                    raise RuntimeError(f"the upgrade would leave a broken reference in {broken[0]}; nothing was changed")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 def ensure_database(engine: Engine) -> None:

@@ -28,6 +28,12 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 Money = Numeric(14, 2)
 
+# Undo records (``RowChange``) name rows by table and id, so an id must never be handed out twice:
+# on SQLite a plain INTEGER PRIMARY KEY takes one more than the largest id now stored, so the id of
+# a row an undo deleted came back for the next row inserted, with the deleted row's history (and its
+# participant's names) attached. AUTOINCREMENT never reuses an id; PostgreSQL's sequences never do.
+NEVER_REUSED = {"sqlite_autoincrement": True}
+
 
 class Base(DeclarativeBase):
     pass
@@ -95,7 +101,7 @@ class LAStatus(Base):
     source: Mapped[str] = mapped_column(String(40))  # "Ofsted ILACS" or "import"
     import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
 
-    __table_args__ = (UniqueConstraint("la_code", "effective_date", "source"),)
+    __table_args__ = (UniqueConstraint("la_code", "effective_date", "source"), NEVER_REUSED)
 
 
 # --- Contracts ----------------------------------------------------------------------
@@ -126,6 +132,8 @@ class Contract(Base):
     contract_manager: Mapped[str | None] = mapped_column(String(120))
     import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
 
+    __table_args__ = NEVER_REUSED
+
 
 class Milestone(Base):
     __tablename__ = "milestones"
@@ -137,7 +145,7 @@ class Milestone(Base):
     completed_date: Mapped[date | None] = mapped_column(Date)
     import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
 
-    __table_args__ = (UniqueConstraint("contract_id", "name"),)
+    __table_args__ = (UniqueConstraint("contract_id", "name"), NEVER_REUSED)
 
 
 class Allocation(Base):
@@ -152,7 +160,7 @@ class Allocation(Base):
     amount: Mapped[Decimal] = mapped_column(Money)
     import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
 
-    __table_args__ = (UniqueConstraint("contract_id", "heading", "financial_year"),)
+    __table_args__ = (UniqueConstraint("contract_id", "heading", "financial_year"), NEVER_REUSED)
 
 
 class DayRate(Base):
@@ -171,7 +179,7 @@ class DayRate(Base):
     total_cost: Mapped[Decimal | None] = mapped_column(Money)
     import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
 
-    __table_args__ = (UniqueConstraint("contract_id", "role", "level"),)
+    __table_args__ = (UniqueConstraint("contract_id", "role", "level"), NEVER_REUSED)
 
 
 # --- Quarterly returns ----------------------------------------------------------------
@@ -202,6 +210,7 @@ class Engagement(Base):
     __table_args__ = (
         UniqueConstraint("contract_id", "package_id", "participant_id"),
         Index("ix_engagements_contract_dates", "contract_id", "end_date"),
+        NEVER_REUSED,
     )
 
 
@@ -224,6 +233,7 @@ class SurveyResponse(Base):
 
     __table_args__ = (
         UniqueConstraint("contract_id", "package_id", "participant_id", "stage", "response_date"),
+        NEVER_REUSED,
     )
 
 
@@ -251,7 +261,7 @@ class InvoiceLine(Base):
     missing_from_latest_return: Mapped[bool] = mapped_column(Boolean, default=False)
     import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
 
-    __table_args__ = (UniqueConstraint("contract_id", "invoice_ref", "line"),)
+    __table_args__ = (UniqueConstraint("contract_id", "invoice_ref", "line"), NEVER_REUSED)
 
 
 # --- Imports, audit and access -------------------------------------------------------

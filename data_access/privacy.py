@@ -10,8 +10,17 @@ every figure (KPIs, coverage, finance) is the same after an erasure.
 the later of its ``End date`` and ``Extension up to``: an extension that may
 have been used keeps the data until the later date, so nothing is erased while
 delivery could still be going on. Names and evidence are set to empty (deleted,
-not replaced by a pseudonym) in the rows and in the before/after copies the
-import history keeps for undo, so they cannot come back by undoing an import.
+not replaced by a pseudonym) everywhere they can be:
+
+- in the rows, and in the before/after copies the import history keeps for undo
+  (of rows still stored and of rows an undo has since deleted), so they cannot
+  come back by undoing an import;
+- in the error messages of rejected imports of the contract (and of rejected
+  files that name no one contract, such as returns), which quote the cells they
+  refuse (``got 'A Name'``): each message keeps where it was and what was wrong,
+  with the quoted cells erased;
+- wherever else the erased names and evidence appear as text: file names and
+  summaries of imports, and audit event payloads (replaced by ``[erased]``).
 
 **Export** (``export_participant``): everything held about one participant ID,
 in every contract: engagements, survey responses and the history of changes
@@ -23,11 +32,12 @@ actor, never with the personal data itself.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from dashboard.access import ADMIN, Viewer
@@ -36,6 +46,8 @@ from data_access import audit, models
 from data_access.settings import load_settings
 
 PERSONAL_FIELDS = {"engagements": ("participant_name",), "survey_responses": ("evidence",)}
+ERASED = "[erased]"
+_QUOTED = re.compile(r"'.*'", re.DOTALL)  # a quoted cell, up to the last quote (a name may hold one: O'Brien)
 
 
 class ErasureRefused(Exception):
@@ -72,36 +84,111 @@ def erase_personal_data(session: Session, reference: str, actor: Viewer, today: 
             f"{contract.reference} ends on {contract_end(contract):%d/%m/%Y}; its personal data is kept until "
             f"{first_day:%d/%m/%Y} (DASHBOARD_RETENTION_MONTHS) and cannot be erased before then")
     E, S = models.Engagement, models.SurveyResponse
+    texts = _personal_texts(session, contract.id)
     names = session.execute(update(E).where(E.contract_id == contract.id, E.participant_name.is_not(None))
                             .values(participant_name=None)).rowcount
     evidence = session.execute(update(S).where(S.contract_id == contract.id, S.evidence.is_not(None))
                                .values(evidence=None)).rowcount
     history = _scrub_history(session, contract.id)
+    messages = _scrub_rejections(session, contract.reference) + _scrub_texts(session, texts)
     audit.record_event(session, actor, audit.ERASE, {
         "contract": contract.reference, "names_erased": names, "evidence_erased": evidence,
-        "history_rows_scrubbed": history, "retention_months": retention_months if retention_months is not None
+        "history_rows_scrubbed": history, "messages_scrubbed": messages, "retention_months": retention_months if retention_months is not None
         else load_settings().retention_months})
     session.flush()
     return {"contract": contract.reference, "names_erased": names, "evidence_erased": evidence,
             "history_rows_scrubbed": history}
 
 
+def _history_of(session: Session, contract_id: int) -> list[models.RowChange]:
+    """The undo records of the contract's engagements and survey responses, of rows still stored
+    and of rows since deleted (known by the contract id their records hold)."""
+    found = []
+    for table in PERSONAL_FIELDS:
+        model = models.Engagement if table == "engagements" else models.SurveyResponse
+        stored = set(session.scalars(select(model.id).where(model.contract_id == contract_id)))
+        changes = session.scalars(select(models.RowChange).where(models.RowChange.table_name == table)
+                                  .order_by(models.RowChange.id)).all()
+        ids = stored | {change.row_id for change in changes
+                        if contract_id in ((change.after or {}).get("contract_id"), (change.before or {}).get("contract_id"))}
+        found.extend(change for change in changes if change.row_id in ids)
+    return found
+
+
+def _personal_texts(session: Session, contract_id: int) -> set[str]:
+    """Every name and evidence text the contract's rows and their undo records hold."""
+    E, S = models.Engagement, models.SurveyResponse
+    texts = set(session.scalars(select(E.participant_name).where(E.contract_id == contract_id)))
+    texts |= set(session.scalars(select(S.evidence).where(S.contract_id == contract_id)))
+    for change in _history_of(session, contract_id):
+        for values in (change.before or {}, change.after or {}):
+            texts |= {values.get(name) for name in PERSONAL_FIELDS[change.table_name]}
+    return {text.strip() for text in texts if isinstance(text, str) and len(text.strip()) >= 3}
+
+
 def _scrub_history(session: Session, contract_id: int) -> int:
     """Blank names and evidence in the before/after copies kept for undo."""
     scrubbed = 0
-    for table, fields in PERSONAL_FIELDS.items():
-        model = models.Engagement if table == "engagements" else models.SurveyResponse
-        row_ids = select(model.id).where(model.contract_id == contract_id)
-        changes = session.scalars(select(models.RowChange).where(
-            models.RowChange.table_name == table, models.RowChange.row_id.in_(row_ids)))
-        for change in changes:
-            touched = False
-            for side in ("before", "after"):
-                values = getattr(change, side)
-                if values and any(values.get(name) is not None for name in fields):
-                    setattr(change, side, {**values, **{name: None for name in fields if name in values}})
-                    touched = True
-            scrubbed += touched
+    for change in _history_of(session, contract_id):
+        fields = PERSONAL_FIELDS[change.table_name]
+        touched = False
+        for side in ("before", "after"):
+            values = getattr(change, side)
+            if values and any(values.get(name) is not None for name in fields):
+                setattr(change, side, {**values, **{name: None for name in fields if name in values}})
+                touched = True
+        scrubbed += touched
+    session.flush()
+    return scrubbed
+
+
+def _scrub_rejections(session: Session, reference: str) -> int:
+    """Erase the cells the contract's rejected imports quote in their error messages; each message
+    keeps its place (file, sheet, row, column) and what was wrong. A rejected return names no one
+    contract (each row names its own), so rejections that name none are erased too."""
+    scrubbed = 0
+    for record in session.scalars(select(models.ImportRecord).where(
+            models.ImportRecord.outcome == "rejected",
+            or_(func.lower(models.ImportRecord.contract_reference) == reference.lower(),
+                models.ImportRecord.contract_reference.is_(None)))):
+        errors = (record.summary or {}).get("errors") or []
+        erased = [_QUOTED.sub(f"'{ERASED}'", error) for error in errors]
+        if erased != errors:
+            record.summary = {**record.summary, "errors": erased}
+            scrubbed += 1
+    session.flush()
+    return scrubbed
+
+
+def _without(value: Any, texts: list[str]) -> Any:
+    if isinstance(value, str):
+        for text in texts:
+            value = value.replace(text, ERASED)
+        return value
+    if isinstance(value, dict):
+        return {key: _without(item, texts) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without(item, texts) for item in value]
+    return value
+
+
+def _scrub_texts(session: Session, texts: set[str]) -> int:
+    """Replace the erased names and evidence wherever else they appear as text: import file names
+    and summaries, audit event payloads."""
+    if not texts:
+        return 0
+    longest_first = sorted(texts, key=len, reverse=True)
+    scrubbed = 0
+    for record in session.scalars(select(models.ImportRecord)):
+        file_name, summary = _without(record.file_name, longest_first), _without(record.summary, longest_first)
+        if (file_name, summary) != (record.file_name, record.summary):
+            record.file_name, record.summary = file_name, summary
+            scrubbed += 1
+    for event in session.scalars(select(models.AuditEvent)):
+        detail = _without(event.detail, longest_first)
+        if detail != event.detail:
+            event.detail = detail
+            scrubbed += 1
     session.flush()
     return scrubbed
 

@@ -8,14 +8,34 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from data_access import collector
+from data_access.db import DatabaseUnavailable, failure_message, shown_url
 from data_access.importer import ImportPlan, Problem, apply_plan, plan_import, record_rejection
 from data_access.importer.importer import registered
 
 RETRY_MESSAGE = "another import changed the same rows at the same moment; nothing was written: please try again"
+CLASH = (IntegrityError, OperationalError)  # another import at the same moment: a retry mends it
+
+
+def _clash(error: DBAPIError) -> bool:
+    """A clash with another import (retry), not a failure of the database itself (re-raised)."""
+    return failure_message(error) is None
+
+
+@contextmanager
+def database_failures(engine: Engine) -> Iterator[None]:
+    """A read-only database, a full disk or a lost connection becomes one ``DatabaseUnavailable``
+    line saying so (the command line exits 2 on it, the Upload page shows it)."""
+    try:
+        yield
+    except DBAPIError as error:
+        if (message := failure_message(error)) is None:
+            raise
+        raise DatabaseUnavailable(f"cannot write to the database {shown_url(engine.url.render_as_string())}: "
+                                  f"{message}", message) from error
 
 # More checks on a valid plan, made inside the import's transaction (e.g. the uploader's permissions)
 Vet = Callable[[Session, ImportPlan], list[Problem]]
@@ -37,7 +57,7 @@ def import_file(engine: Engine, file_name: str, data: bytes, imported_by: str,
     if dry_run:
         with checked_in_order(engine, imported_by) as check:
             return check(file_name, data, contract, quarter)
-    with collector.paused(), Session(engine) as session:
+    with database_failures(engine), collector.paused(), Session(engine) as session:
         plan = plan_import(session, file_name, data, contract, quarter_option=quarter)
         if not plan.ok:
             session.rollback()
@@ -47,7 +67,9 @@ def import_file(engine: Engine, file_name: str, data: bytes, imported_by: str,
         try:
             record = apply_plan(session, plan, imported_by)
             session.commit()
-        except (IntegrityError, OperationalError):
+        except CLASH as error:
+            if not _clash(error):
+                raise
             session.rollback()
             plan.errors.append(Problem(file_name, "", None, "", RETRY_MESSAGE))
             return ImportOutcome(plan, None)
@@ -62,7 +84,7 @@ def checked_in_order(engine: Engine, imported_by: str, vet: Vet | None = None) -
 
     Yields ``check(file_name, data, contract=None, quarter=None) -> ImportOutcome``. A valid file is written
     inside the one open transaction only when another file comes to be checked after it."""
-    with collector.paused(), Session(engine) as session:
+    with database_failures(engine), collector.paused(), Session(engine) as session:
         pending: list[ImportPlan] = []
         refused: dict[str, str] = {}
 
@@ -71,7 +93,9 @@ def checked_in_order(engine: Engine, imported_by: str, vet: Vet | None = None) -
                 try:
                     apply_plan(session, pending.pop(), imported_by)
                     session.flush()
-                except (IntegrityError, OperationalError):
+                except CLASH as error:
+                    if not _clash(error):
+                        raise
                     # as the real import, nothing of this file is kept; the one transaction is lost with
                     # it, so later files are checked against the data as it was before the run
                     session.rollback()
@@ -96,7 +120,7 @@ def import_together(engine: Engine, files: Sequence[tuple[str, bytes]], imported
     Otherwise nothing is written: each invalid file's rejection is logged, and a file that was
     valid comes back with no errors and no import id. After a clash with another import, the
     files not yet checked come back the same way."""
-    with collector.paused(), Session(engine) as session:
+    with database_failures(engine), collector.paused(), Session(engine) as session:
         outcomes: list[ImportOutcome] = []
         refused: dict[str, str] = {}
         for file_name, data in files:
@@ -107,14 +131,18 @@ def import_together(engine: Engine, files: Sequence[tuple[str, bytes]], imported
             try:
                 record = apply_plan(session, plan, imported_by)
                 session.flush()
-            except (IntegrityError, OperationalError):
+            except CLASH as error:
+                if not _clash(error):
+                    raise
                 _clashed(session, outcomes)
                 return outcomes + [ImportOutcome(_unchecked(name, data), None) for name, data in files[len(outcomes):]]
             outcomes[-1].import_id = record.id
         if all(outcome.plan.ok for outcome in outcomes):
             try:
                 session.commit()
-            except (IntegrityError, OperationalError):
+            except CLASH as error:
+                if not _clash(error):
+                    raise
                 _clashed(session, outcomes)
             return outcomes
         session.rollback()

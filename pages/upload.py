@@ -15,6 +15,7 @@ import streamlit as st
 from dashboard.access import may_import_la_status, may_upload
 from dashboard.wording import as_text, listed
 from data_access import access, templates
+from data_access.db import DatabaseUnavailable
 from data_access.settings import MB, load_settings
 from ui import context
 from ui import upload_flow
@@ -28,7 +29,12 @@ ERROR_CONFIG = {"Message": st.column_config.TextColumn(width="large"), "File": s
 ROUND = "upload_round"  # a new uploader (emptied) after each Confirm
 
 
-def _fail(message: str) -> None:
+def _fail(message: str, error: Exception | None = None) -> None:
+    if isinstance(error, DatabaseUnavailable):  # read-only, disk full, connection lost: say which
+        log.warning("%s %s", message, error)
+        st.error(f"{message} The database could not be written: {error.reason or 'it could not be opened'}. "
+                 "Tell an administrator.")
+        return
     log.exception(message)
     st.error(f"{as_text(message)} Nothing was written. Please try again; if it happens again, tell an administrator.")
 
@@ -102,8 +108,8 @@ if not state or state["signature"] != wanted:  # a new choice: put in order and 
         with st.status(f"Checking {len(uploads)} file(s)…", expanded=False) as status:
             checks = upload_flow.check_files(engine, viewer, uploads, contract_option or None)
             status.update(label="Checked", state="complete")
-    except Exception:  # noqa: BLE001
-        _fail("The files could not be checked.")
+    except Exception as error:  # noqa: BLE001
+        _fail("The files could not be checked.", error)
         st.stop()
     state = {"signature": wanted, "checks": checks, "uploads": uploads, "contract": contract_option or None}
     st.session_state[STATE] = state
@@ -119,12 +125,12 @@ if bad:
              "file is correct; nothing was written.")
     data_table(table, "Errors in the uploaded files", column_config=ERROR_CONFIG, wrap=True)
     download_buttons({"Errors": table}, "upload-errors", key="errors")
-    for index, check in enumerate(bad):
+    for index, check in enumerate(bad):  # built only when its button is pressed, never on a rerun
+        upload, errors = check.upload, check.plan.errors
         st.download_button(
-            f"Download {as_text(check.upload.name)} with the bad cells highlighted"
-            if upload_flow.points_at_cells(check.plan.errors) else f"Download the errors of {as_text(check.upload.name)} as a workbook",
-            upload_flow.annotated_copy(check.upload.name, check.upload.data, check.plan.errors),
-            file_name=upload_flow.errors_file_name(check.upload.name), mime=XLSX_MIME, key=f"annotated_{index}")
+            as_text(upload_flow.error_workbook_label(upload.name, upload.data, errors)),
+            lambda upload=upload, errors=errors: upload_flow.error_workbook(upload.name, upload.data, errors),
+            file_name=upload_flow.errors_file_name(upload.name), mime=XLSX_MIME, key=f"annotated_{index}")
     st.stop()
 
 names, la_names = access.contract_names(engine), access.la_names(engine)
@@ -189,8 +195,8 @@ if st.button("Confirm and import", type="primary", key="upload_confirm"):
     try:
         with st.spinner("Importing…"):
             results = upload_flow.confirm_files(engine, viewer, state["uploads"], state["contract"], quarter_option)
-    except Exception:  # noqa: BLE001
-        _fail("The import failed.")
+    except Exception as error:  # noqa: BLE001
+        _fail("The import failed.", error)
         st.stop()
     st.session_state[RESULTS] = results
     st.session_state.pop(STATE, None)

@@ -247,3 +247,52 @@ def test_two_batches_registering_the_same_new_contract_at_the_same_moment(engine
         expected |= {f"P-{n:04d}": side_role for n in side_keys}
     assert set(stored) == set(expected)
     assert all(role in ("Leader", "Councillor") for role in stored.values())
+
+
+@postgres_only  # SQLite serialises writers
+def test_two_returns_of_one_contract_at_once_end_as_if_imported_one_after_the_other(seeded, monkeypatch):
+    """Return A is written but not committed when return B (other participants, same contract) is
+    imported. B must decide what is "no longer in this return" on A's committed rows, so it waits for
+    A and then flags A's rows, as it would after A; before, B flagged nothing of A's and A nothing of B's."""
+    from data_access.importer import importer
+
+    first, second = range(0, 40), range(100, 140)
+    written, b_done = threading.Event(), threading.Event()
+    original = importer._insert_rows
+
+    def insert_then_wait(*arguments):
+        ids = original(*arguments)
+        if threading.current_thread().name == "import-a" and not written.is_set():
+            written.set()
+            deadline = time.monotonic() + 60
+            while not b_done.is_set() and time.monotonic() < deadline:  # until B waits for A, or B ends
+                with seeded.connect() as connection:
+                    if connection.execute(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                                               "AND NOT granted")).scalar_one():
+                        break
+                time.sleep(0.05)
+        return ids
+
+    monkeypatch.setattr(importer, "_insert_rows", insert_then_wait)
+    outcomes: dict[str, object] = {}
+
+    def run(name: str, keys: range) -> None:
+        try:
+            outcomes[name] = import_file(seeded, f"{name}.xlsx", return_file(keys, "Leader", 5), name, contract="CON-1")
+        finally:
+            if name == "b":
+                b_done.set()
+
+    a = threading.Thread(target=run, args=("a", first), name="import-a")
+    b = threading.Thread(target=run, args=("b", second), name="import-b")
+    a.start()
+    assert written.wait(60)
+    b.start()
+    a.join(90)
+    b.join(90)
+    assert outcomes["a"].import_id is not None and outcomes["b"].import_id is not None
+    with seeded.connect() as connection:
+        flagged = dict(connection.execute(text(
+            "SELECT participant_id, missing_from_latest_return FROM engagements WHERE package_id = 'PKG-C'")).all())
+    assert {key for key, missing in flagged.items() if missing} == {f"P-{n:04d}" for n in first}
+    assert len(outcomes["b"].plan.sheets[0].vanished) == len(first) + 1  # A's rows and the stored one

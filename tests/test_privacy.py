@@ -154,3 +154,28 @@ def test_export_needs_an_administrator(with_people):
     with Session(with_people) as session:
         with pytest.raises(PermissionError):
             export_participant(session, "P-1", Viewer("cm@x", CONTRACT_MANAGER, contracts=("CON-1",)))
+
+
+def _one_participant(participant: str, name: str) -> list:
+    return wb.quarterly_return(engagements=[wb.engagement_row(**{"Package ID": "PKG-R", "Participant ID": participant,
+                                                                  "Participant name": name})])
+
+
+def test_an_undone_row_s_history_never_passes_to_a_later_participant(engine):
+    """Undo records are keyed by row id; a deleted row's id is never handed out again
+    (SQLite AUTOINCREMENT, PostgreSQL sequences), so PE-2's export holds none of PE-1's names."""
+    from data_access.undo import undo_import
+
+    _load(engine, "register.xlsx", wb.register([wb.contract_row()]))
+    _load(engine, "pricing.xlsx", wb.pricing_schedule())
+    first = import_file(engine, "a.xlsx", wb.xlsx(_one_participant("PE-1", "Firstname Alpha")), "loader").import_id
+    second = import_file(engine, "b.xlsx", wb.xlsx(_one_participant("PE-1", "Renamed Bravo")), "loader").import_id
+    for import_id in (second, first):
+        with Session(engine) as session, session.begin():
+            undo_import(session, import_id, ADMIN_VIEWER)
+    _load(engine, "c.xlsx", _one_participant("PE-2", "Other Charlie"))
+    with Session(engine) as session, session.begin():
+        exported = json.dumps(export_participant(session, "PE-2", ADMIN_VIEWER))
+    assert "Other Charlie" in exported
+    assert "Firstname Alpha" not in exported and "Renamed Bravo" not in exported
+    assert "PE-1" not in exported

@@ -481,3 +481,54 @@ def test_quarter_choices_offer_recent_quarters_and_any_a_file_states():
     choices = upload_flow.quarter_choices(date(2024, 5, 2), [date(2019, 3, 31)])
     assert choices[:3] == ["2024-25 Q1", "2023-24 Q4", "2023-24 Q3"]
     assert choices[-1] == "2018-19 Q4" and len(choices) == 10
+
+
+def test_a_rerun_with_a_bad_file_never_builds_the_highlighted_copy(app_db, monkeypatch):
+    """The copy with the bad cells highlighted (openpyxl: seconds for a long return) is built only
+    when its download button is pressed, never while the page runs."""
+    built = []
+    original = upload_flow.annotated_copy
+    monkeypatch.setattr(upload_flow, "annotated_copy", lambda *a, **k: built.append(a[0]) or original(*a, **k))
+    at = upload_page()
+    at.file_uploader[0].set_value(("bad.xlsx", bad_return(), XLSX)).run()
+    at.run()
+    assert not at.exception, at.exception
+    labels = [element.proto.label for element in at.get("download_button")]
+    assert "Download bad.xlsx with the bad cells highlighted" in labels
+    assert built == []
+    errors = import_file(app_db, "bad.xlsx", bad_return(), "x", dry_run=True).plan.errors
+    copy = upload_flow.error_workbook("bad.xlsx", bad_return(), errors)  # what the button hands over when pressed
+    assert built == ["bad.xlsx"]
+    book = openpyxl.load_workbook(io.BytesIO(copy))
+    assert book.sheetnames[0] == "Errors" and "Engagements" in book.sheetnames
+
+
+def test_a_file_too_large_to_copy_gets_its_errors_alone(app_db, monkeypatch):
+    """Bounded in time and memory: beyond the limit the file is not opened at all, and the
+    button says that the workbook holds the errors alone."""
+    monkeypatch.setattr(upload_flow, "HIGHLIGHT_LIMIT_BYTES", len(bad_return()) - 1)
+    errors = import_file(app_db, "bad.xlsx", bad_return(), "x", dry_run=True).plan.errors
+    book = openpyxl.load_workbook(io.BytesIO(upload_flow.error_workbook("bad.xlsx", bad_return(), errors)))
+    assert book.sheetnames == ["Errors"] and book["Errors"].max_row == len(errors) + 1
+    assert "too large" in upload_flow.error_workbook_label("bad.xlsx", bad_return(), errors)
+    at = upload_page()
+    at.file_uploader[0].set_value(("bad.xlsx", bad_return(), XLSX)).run()
+    labels = [element.proto.label for element in at.get("download_button")]
+    assert any(label.startswith("Download the errors of bad.xlsx as a workbook") and "too large" in label
+               for label in labels)
+
+
+@pytest.mark.parametrize("workbook", ["valid", "invalid"])
+def test_a_read_only_database_is_said_on_the_upload_page(app_db, monkeypatch, workbook):
+    """Not "another import changed the same rows... please try again": a retry cannot mend it."""
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", f"sqlite:///file:{app_db.url.database}?mode=ro&uri=true")
+    before = counts(app_db)
+    at = upload_page()
+    at.file_uploader[0].set_value(("return.xlsx", first_return() if workbook == "valid" else bad_return(), XLSX)).run()
+    if workbook == "valid":
+        at.button(key="upload_confirm").click().run()
+    assert not at.exception, at.exception
+    shown = " ".join(texts(at.error))
+    assert "read-only" in shown and "try again" not in shown
+    assert str(app_db.url.database) not in shown  # the database's address is not shown to users
+    assert counts(app_db) == before

@@ -48,6 +48,7 @@ class SheetSpec:
     headers: dict[str, str] = field(default_factory=dict)  # header -> as written
     columns: list[str] | None = None  # column order (default: order of first appearance)
     hidden: bool = False
+    hidden_rows: tuple[int, ...] = ()  # data rows (indexes into ``rows``) hidden in Excel
 
     def grid(self) -> list[list[Any]]:
         """The sheet as rows of cells, Excel row 1 first."""
@@ -242,6 +243,8 @@ def xlsx(*sheets: SheetSpec | list[SheetSpec], extra_parts: dict[str, bytes] | N
         worksheet = book.create_sheet(spec.name)
         if spec.hidden:
             worksheet.sheet_state = "hidden"
+        for index in spec.hidden_rows:
+            worksheet.row_dimensions[spec.excel_row(index)].hidden = True
         for row_number, row in enumerate(spec.grid(), start=1):
             for column_number, value in enumerate(row, start=1):
                 if value is None:

@@ -213,9 +213,35 @@ def points_at_cells(problems: Iterable[Problem]) -> bool:
     return any(problem.sheet and problem.row for problem in problems)
 
 
-def annotated_copy(name: str, data: bytes, problems: list[Problem]) -> bytes:
+# openpyxl takes about 2 s and 50 times the file's size in memory per 100 KB of workbook: beyond this
+# the file is not copied (its errors come as a workbook of their own), so one download is bounded.
+HIGHLIGHT_LIMIT_BYTES = 250_000
+
+
+def _too_large_to_copy(data: bytes) -> bool:
+    return len(data) > HIGHLIGHT_LIMIT_BYTES
+
+
+def error_workbook_label(name: str, data: bytes, problems: list[Problem]) -> str:
+    """What the download of ``error_workbook`` is called: a copy with highlights, or the errors alone (and why)."""
+    if not points_at_cells(problems):
+        return f"Download the errors of {name} as a workbook"
+    if _too_large_to_copy(data):
+        return (f"Download the errors of {name} as a workbook (the file is too large, over "
+                f"{HIGHLIGHT_LIMIT_BYTES // 1000:,} KB, to copy with the bad cells highlighted)")
+    return f"Download {name} with the bad cells highlighted"
+
+
+def error_workbook(name: str, data: bytes, problems: list[Problem]) -> bytes:
+    """The workbook the upload page hands over when its button is pressed (never while the page runs):
+    ``annotated_copy``, with the file's cells copied only when it is within ``HIGHLIGHT_LIMIT_BYTES``."""
+    return annotated_copy(name, data, problems, copy_cells=not _too_large_to_copy(data))
+
+
+def annotated_copy(name: str, data: bytes, problems: list[Problem], copy_cells: bool = True) -> bytes:
     """A copy of the uploaded file with every bad cell filled yellow and commented, plus an
-    ``Errors`` sheet listing every error. Files refused before reading get the list alone."""
+    ``Errors`` sheet listing every error. Files refused before reading (or not copied:
+    ``copy_cells=False``) get the list alone."""
     from openpyxl import Workbook, load_workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
@@ -224,11 +250,12 @@ def annotated_copy(name: str, data: bytes, problems: list[Problem]) -> bytes:
 
     book = None
     try:
-        check_file(name, data)
-        if PurePath(name).suffix.lower() == ".csv":
-            book = _csv_workbook(name, data)
-        else:
-            book = load_workbook(io.BytesIO(data), keep_vba=False, keep_links=False)
+        if copy_cells:
+            check_file(name, data)
+            if PurePath(name).suffix.lower() == ".csv":
+                book = _csv_workbook(name, data)
+            else:
+                book = load_workbook(io.BytesIO(data), keep_vba=False, keep_links=False)
     except FileRefused:
         book = None
     except Exception:  # noqa: BLE001 - a file openpyxl cannot open: the list alone

@@ -22,6 +22,7 @@ from __future__ import annotations
 import calendar
 import math
 import re
+import unicodedata
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from functools import lru_cache
@@ -593,6 +594,20 @@ def parse_reporting_quarter(value: Any, date_1904: bool = False) -> date | None:
 # --------------------------------------------------------------------------
 # Text and enumerations
 # --------------------------------------------------------------------------
+
+
+def _is_invisible(character: str) -> bool:
+    return unicodedata.category(character) == "Cf"  # zero-width space and joiners, BOM, soft hyphen, marks
+
+
+def plain_key(text: str) -> str:
+    """A key (Participant ID, Package ID, a reference) as people see it: without invisible format
+    characters (a zero-width space pasted from a web page made a second participant) and with any
+    other space (a no-break space) as a plain one, then stripped."""
+    if text.isascii():
+        return text
+    return "".join(" " if character.isspace() else character for character in text
+                   if not _is_invisible(character)).strip()
 
 
 def parse_text(value: Any) -> str | None:

@@ -19,7 +19,7 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from sqlalchemy import Integer, Numeric, String, Table, delete, func, select, update
+from sqlalchemy import Integer, Numeric, String, Table, delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from dashboard.calendar import quarter_label, quarter_of
@@ -515,7 +515,9 @@ def _parse_cells(context: _Context, located: _Located, schema: SheetSchema, plan
     dates and LA names repeat thousands of times in a quarterly return)."""
     parsed: list[tuple[int, dict[str, Any]]] = []
     date_1904 = located.sheet.date_1904
-    columns = [(column.field, position, column.parser(date_1904), located.headers[column.field], column)
+    keys = {*schema.key, "contract_reference"}  # a key's invisible characters never make a second row
+    columns = [(column.field, position, _plain_keyed(column.parser(date_1904)) if column.field in keys
+                else column.parser(date_1904), located.headers[column.field], column)
                for column in schema.columns if (position := located.columns.get(column.field)) is not None]
     memo: dict[tuple, tuple[bool, Any]] = {}
     totals_memo: dict[str, bool | None] = {}
@@ -549,6 +551,12 @@ def _parse_cells(context: _Context, located: _Located, schema: SheetSchema, plan
                 values[field_name] = value
         parsed.append((excel_row, values))
     return parsed
+
+
+def _plain_keyed(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def parse_key(raw: Any) -> Any:
+        return parse(cells.plain_key(raw) if isinstance(raw, str) else raw)
+    return parse_key
 
 
 def _parse_cell(parse: Callable[[Any], Any], raw: Any, limit: Any = None) -> tuple[bool, Any]:
@@ -1038,6 +1046,8 @@ def plan_import(session: Session, file_name: str, data: bytes, contract_option: 
             else:
                 _SCOPED_VALIDATORS[kind](context, item, parsed, sheet_plan, sheet_label)
         _duplicates(context, sheet_plan, MODEL_KEYS[kind], item.headers, keys_of_kind[kind])
+        if flag := _hidden_rows_flag(item, sheet_plan.title):
+            sheet_plan.flags.append(flag)
         plan.sheets.append(sheet_plan)
 
     kinds = {item.schema.workbook_kind if item.schema else schemas.PRICING_SCHEDULE for item in located}
@@ -1058,6 +1068,23 @@ def plan_import(session: Session, file_name: str, data: bytes, contract_option: 
     if plan.ok:
         _work_out_changes(session, plan)
     return plan
+
+
+def _hidden_rows_flag(item: _Located, title: str) -> str | None:
+    """Data in rows hidden in Excel is read like any other row, and said (docs/spreadsheets.md):
+    nobody should import rows they cannot see without being told."""
+    rows = item.sheet.rows
+    hidden = sorted(number for number in item.sheet.hidden_rows
+                    if number > item.header_row + 1 and number <= len(rows)
+                    and not all(cells.is_blank(value) for value in rows[number - 1]))
+    if not hidden:
+        return None
+    shown = [str(number) for number in hidden[:10]] + ([f"{len(hidden) - 10} more"] if len(hidden) > 10 else [])
+    if len(hidden) == 1:
+        return (f"{title}: row {hidden[0]} is hidden in the workbook; it was read and imported like the other rows "
+                "(unhide it in Excel to check it)")
+    return (f"{title}: rows {listed(shown)} are hidden in the workbook; they were read and imported like the other "
+            "rows (unhide them in Excel to check them)")
 
 
 def _flag_contract_option_not_used(context: _Context, plan: ImportPlan) -> None:
@@ -1155,8 +1182,35 @@ def _row_values(row: Any, fields: Iterable[str]) -> dict[str, Any]:
     return {name: getattr(row, name) for name in fields}
 
 
+def _import_lock_keys(plan: ImportPlan, references: Mapping[int, str]) -> list[int]:
+    """One lock key per contract the plan writes rows of (the LA status history has its own), in order."""
+    names: set[str] = set()
+    for sheet in plan.sheets:
+        if sheet.kind == "la_status":
+            names.add("la_status")
+        for row in sheet.rows:
+            contract = row.values.get("reference") if sheet.kind == "contracts" else row.values.get("contract_id")
+            contract = references.get(contract, "") if isinstance(contract, int) else contract
+            if isinstance(contract, str) and contract:
+                names.add(f"contract:{contract.lower()}")
+    return sorted(int.from_bytes(hashlib.sha256(f"import {name}".encode()).digest()[:8], "big", signed=True)
+                  for name in names)
+
+
+def lock_contracts(session: Session, plan: ImportPlan, references: Mapping[int, str]) -> None:
+    """PostgreSQL: imports of one contract one at a time. Held to the end of the transaction, taken
+    before any stored row is read: a return decides which rows are "no longer in this return" on the
+    committed rows of every earlier import, so two returns imported at once end as if one followed
+    the other. (SQLite lets one writer at a time in anyway.)"""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in _import_lock_keys(plan, references):  # always in the same order: no deadlock between imports
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
 def _work_out_changes(session: Session, plan: ImportPlan) -> None:
     references = {c.id: c.reference for c in session.scalars(select(models.Contract))}
+    lock_contracts(session, plan, references)
     # a stored row of a cumulative kind is missing from this return when no sheet of its kind has it
     stored_of_kind: dict[str, dict[int, Any]] = defaultdict(dict)
     seen: dict[str, set[int]] = defaultdict(set)

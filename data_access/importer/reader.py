@@ -43,6 +43,10 @@ from data_access.settings import MB, load_settings
 ALLOWED_EXTENSIONS = (".xlsx", ".xlsm", ".csv")
 
 
+_OLE_COMPOUND = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the container of encrypted workbooks (and old .xls)
+PASSWORD_PROTECTED = "This workbook is password-protected: remove the password and upload it again"
+
+
 class FileRefused(ValueError):
     """The file is refused before parsing; the message says why."""
 
@@ -73,6 +77,7 @@ class Sheet:
     hidden: bool
     rows: list[list[Any]] = field(default_factory=list)  # rows[0] is Excel row 1
     date_1904: bool = False  # the workbook counts Excel date numbers from 1904 (older Mac Excel)
+    hidden_rows: frozenset[int] = frozenset()  # Excel row numbers hidden in the workbook
 
 
 @dataclass
@@ -115,6 +120,9 @@ def _check_workbook(data: bytes, extension: str, max_unpacked: int,
     """Refuse a package that is not a workbook, unpacks past the limit, or holds XML entities or NUL
     characters. With ``on_sheet``, the worksheets of the sheets not marked hidden are read whole,
     after every other part, checked, and handed to ``on_sheet(part name, bytes)``."""
+    if data.startswith(_OLE_COMPOUND) and "EncryptedPackage".encode("utf-16-le") in data:
+        # Excel saves a workbook with a password to open as an encrypted package inside an OLE file
+        raise FileRefused(PASSWORD_PROTECTED)
     if not data.startswith(b"PK\x03\x04"):
         raise FileRefused(f"the file is not a real {extension} workbook (an Excel workbook is a zip package)")
     try:
@@ -261,14 +269,19 @@ class _SheetScans:
         self._used_ranges: dict[str, tuple[int, int]] = {}
         self._problems: dict[str, list[Future]] = {}
         self._waiting: tuple[str, bytes] | None = None
+        self._hidden_rows: dict[str, frozenset[int]] = {}
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="problem-cells")
 
     def add(self, part_name: str, xml: bytes) -> None:
         rows, columns = _used_range(part_name, xml)
         before = self._used_ranges.get(part_name, (0, 0))  # a name twice in the zip: the larger range
         self._used_ranges[part_name] = (max(rows, before[0]), max(columns, before[1]))
+        self._hidden_rows[part_name] = self._hidden_rows.get(part_name, frozenset()) | _hidden_rows(xml)
         self.start()  # at most one sheet's bytes wait
         self._waiting = (part_name, xml)
+
+    def hidden_rows(self, part_name: str | None) -> frozenset[int]:
+        return self._hidden_rows.get(part_name, frozenset())
 
     def start(self) -> None:
         if self._waiting is not None:
@@ -328,7 +341,8 @@ def _workbook_sheets(data: bytes, scans: _SheetScans) -> list[Sheet]:
                     while len(rows[row]) <= column:
                         rows[row].append("")
                     rows[row][column] = marker
-            sheets.append(Sheet(metadata.name, hidden, rows, date_1904))
+            sheets.append(Sheet(metadata.name, hidden, rows, date_1904,
+                                scans.hidden_rows(targets.get(metadata.name)) if not hidden else frozenset()))
     finally:
         workbook.close()
     return sheets
@@ -515,6 +529,18 @@ def _column_index(letters: bytes) -> int:
 
 def _xml_unescape(text: str) -> str:
     return text.replace("&quot;", '"').replace("&apos;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+_HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\bhidden="(?:1|true)"[^>]*>')
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+
+
+def _hidden_rows(xml: bytes) -> frozenset[int]:
+    """Excel row numbers of the rows hidden in one worksheet (``<row r="5" hidden="1">``)."""
+    if b"hidden=" not in xml:
+        return frozenset()
+    return frozenset(int(number.group(1)) for row in _HIDDEN_ROW.finditer(xml)
+                     if (number := _ROW_NUMBER.search(row.group(0))))
 
 
 def _problem_cells(xml: bytes) -> dict[tuple[int, int], Any]:

@@ -46,6 +46,14 @@ def _positive_number(value: Any):
     return number
 
 
+def _day_rate(value: Any):
+    """A day rate is never below 0 (a credit note is a negative Amount, not a negative rate)."""
+    rate = cells.parse_money(value)
+    if rate is not None and rate < 0:
+        raise cells.CellError(f"expected a day rate of 0 or more, got {cells.shown(value)}")
+    return rate
+
+
 def _whole_count(value: Any) -> int:
     return cells.parse_whole_number(value, 0, None)
 
@@ -159,7 +167,7 @@ PART_B = SheetSchema(
         Column("Headcount", "headcount", _positive_number),
         Column("FTE", "fte", _positive_number),
         Column("Number of days", "number_of_days", _positive_number),
-        Column("Day rate", "day_rate", money, True),
+        Column("Day rate", "day_rate", _day_rate, True),
         Column("Total cost", "total_cost", money),
     ),
     key=("role", "level"),
@@ -224,7 +232,7 @@ FINANCE = SheetSchema(
         Column("Role", "role", text),
         Column("Level", "level", _level),
         Column("Days", "days", _positive_number),
-        Column("Day rate", "day_rate", money),
+        Column("Day rate", "day_rate", _day_rate),
         Column("Amount", "amount", money, True),
         Column("VAT", "vat", money),
         Column("Invoice date", "invoice_date", date_, True),

@@ -185,6 +185,33 @@ def test_contract_manager_uploads_a_return_and_sees_the_figures_change(writable_
     assert _coverage_shown(app) == after
 
 
+def test_a_bad_file_s_highlighted_copy_is_made_when_its_button_is_pressed(writable_app):
+    """The copy is built off the page's runs (a deferred download): pressing the button hands over
+    the workbook with the Errors sheet first and the bad cell filled."""
+    from tests import workbooks as wb
+
+    app = writable_app
+    data = wb.xlsx(wb.quarterly_return(engagements=[wb.engagement_row(**{"Contract reference": CONTRACT,
+                                                                          "LA": "Atlantis"})]))
+    app.open(f"?as_of={AS_OF.isoformat()}")
+    app.choose_role("Contract manager")
+    app.go_to("Upload data")
+    with app.rerun():
+        app.main().get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+            files=[{"name": "bad.xlsx", "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    "buffer": data}])
+    button = app.main().get_by_role("button", name="Download bad.xlsx with the bad cells highlighted")
+    expect(button).to_be_visible()
+    with app.page.expect_download(timeout=60000) as download:
+        button.click()
+    fetched = app.page.request.get(download.value.url)  # the browser contexts here save no downloads
+    assert fetched.ok, fetched.status
+    book = openpyxl.load_workbook(io.BytesIO(fetched.body()))
+    assert book.sheetnames == ["Errors", "Engagements"]
+    filled = [cell.coordinate for row in book["Engagements"].iter_rows() for cell in row if cell.comment]
+    assert len(filled) == 1 and "Atlantis" in book["Engagements"][filled[0]].value
+
+
 # --------------------------------------------------------------------------- case lead
 
 
