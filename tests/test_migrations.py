@@ -34,7 +34,7 @@ def test_undo_keys_upgrade_keeps_the_data_and_never_reuses_an_id(database_url):
     config = alembic_config(engine)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "0001")
+        command.upgrade(config, "0002")  # the schema before 0003 (whose models the seeding below uses)
     with Session(engine) as session, session.begin():
         load_reference_data(session)
     wb.seed(engine)
@@ -48,7 +48,8 @@ def test_undo_keys_upgrade_keeps_the_data_and_never_reuses_an_id(database_url):
         assert undone_row > connection.scalar(text("SELECT max(id) FROM engagements"))
 
     migrate(engine)
-    assert _contents(engine) == before
+    after = _contents(engine)
+    assert {table: after[table] for table in before} == before  # later migrations may add tables
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA foreign_key_check")).all() == []
         for table in UNDONE_TABLES:
