@@ -9,7 +9,9 @@ Timelines sheets, each with its chart as an image.
   ``dashboard.summary.build_summary`` (the JSON of ``python -m dashboard kpis
   --json``) for the same as-of date: one way of working out each figure.
 - GSS symbols: ``[u]`` marks a rate on fewer than 5 eligible participants;
-  ``[c]`` replaces every count of a row about the participants of one LA.
+  ``[c]`` replaces every count of a row about the participants of one LA, or
+  that the Board's plan withholds (``disclosure.board_plan``: the same groups
+  as on the dashboard's Board views for the same as-of date).
 - No personal data at all: no participant names, IDs, survey evidence, or the
   names of the people who imported files.
 
@@ -39,6 +41,7 @@ from dashboard.disclosure import (
     LOW_RELIABILITY,
     RELIABLE_FROM,
     SUPPRESSED,
+    board_plan,
     count_text,
     one_la_kpis,
     row_texts,
@@ -99,9 +102,10 @@ _COUNTS = {"Eligible": "eligible", "Met": "met", "Not met": "not_met", "No basel
 
 
 def kpi_frame(summary: dict[str, Any], one_la: frozenset[tuple[str, str]] = frozenset()) -> pd.DataFrame:
-    """The summary's KPIs for the Board. A contract's KPI whose participants all lie in one LA
-    (``one_la``: (contract, KPI) pairs, ``disclosure.one_la_kpis``) is about that LA: every count
-    of its row is ``[c]``, and so is its rate."""
+    """The summary's KPIs for the Board. A contract's KPI whose participants all lie in one LA, or
+    that the Board's plan withholds (``one_la``: (contract, KPI) pairs, ``disclosure.one_la_kpis``
+    and ``BoardPlan.withheld_kpis``) is not shown: every count of its row is ``[c]``, and so is its
+    rate."""
     rows = []
     for item in summary["kpis"]:
         low = item["eligible"] < RELIABLE_FROM and item["rate"] is not None
@@ -321,7 +325,8 @@ def build_board_pack(data: OversightRecords, as_of: date, imports: Iterable[Mapp
     writer = _Writer(buffer)
     _cover(writer, as_of, imports)
 
-    kpis = kpi_frame(summary, one_la_kpis(counted_units(data.units, as_of, None)))
+    withheld = one_la_kpis(counted_units(data.units, as_of, None)) | board_plan(data.units, as_of).withheld_kpis()
+    kpis = kpi_frame(summary, withheld)
     sheet = writer.sheet("KPIs", f"KPIs as at {as_of:%d %B %Y}",
                          "KPI 1 (one-to-one) and KPI 2 (group): participants more confident and showing impact "
                          "within 3 months of support ending. " + " ".join(SYMBOLS))  # the sheet read on its own

@@ -7,7 +7,9 @@ stay thin and every figure here can be tested without a browser.
 Small numbers (``dashboard.disclosure``): a rate on fewer than 5 eligible
 units shows its counts but the rate as ``[u]``; on Board views
 (``aggregate_only``) a count about the people of one LA (``la_level``) is
-``[c]``, and so is any rate or interval worked out from it.
+``[c]``, and so is any rate or interval worked out from it; and a group's
+figures are shown only if the Board's plan (``disclosure.board_plan``, decided
+once over all the data the Board reaches) shows that group, whatever the filters.
 """
 
 from __future__ import annotations
@@ -81,6 +83,23 @@ class Disclosure:
     la_level: bool = False  # the figures are about one LA (LA filter or LA slice)
     one_la_contracts: frozenset[str] = frozenset()  # contracts whose units in view all lie in one LA
     one_la_kpis: frozenset[tuple[str, str]] = frozenset()  # (contract, KPI) whose units in view do
+    # the groups the Board may be shown, decided over all the data it reaches (docs: "Figures the
+    # Board does not see"); pages pass it, worked out from every unit the viewer may see
+    plan: disclosure_rules.BoardPlan | None = None
+
+    def with_plan(self, units: Iterable[Unit], as_of: date) -> Disclosure:
+        """The Board's plan, worked out from ``units`` when none was given (then ``units`` must be
+        all the Board can reach, unfiltered, for the plan to hold across views)."""
+        if not self.aggregate_only or (self.plan is not None and self.plan.as_of == as_of):
+            return self
+        return replace(self, plan=disclosure_rules.board_plan(units, as_of))
+
+    def withholds(self, contract: str, kpi: str, members: frozenset | None) -> bool:
+        """A Board view shows a group's figures only if the plan shows that very group (fail closed:
+        no plan, or no group given, withholds)."""
+        if not self.aggregate_only:
+            return False
+        return self.plan is None or members is None or not self.plan.shows(contract, kpi, members)
 
     def of_units(self, units: Iterable[Unit]) -> Disclosure:
         """The same viewer, told which figures are about one LA: every figure when the units in
@@ -257,7 +276,10 @@ class KpiDisplay:
         return self.reliable and not self.suppressed and self.result.rate is not None
 
 
-def display_kpi(result: KpiResult, disclosure: Disclosure = Disclosure()) -> KpiDisplay:
+def display_kpi(result: KpiResult, disclosure: Disclosure = Disclosure(), members: frozenset | None = None) -> KpiDisplay:
+    """``members``: the unit keys the result counts, for the Board's plan (``Disclosure.withholds``)."""
+    if disclosure.withholds(result.contract, result.kpi, members):
+        return _withheld(result)
     disclosure = disclosure.of_result(result)
     number = KPI_NUMBER.get(result.kpi, result.kpi)
     people = KPI_PEOPLE.get(result.kpi, "participants")
@@ -362,7 +384,7 @@ def status_frame(displays: Sequence[KpiDisplay], disclosure: Disclosure, label_o
     for d in displays:
         r = d.result
         total = sum(getattr(r, status) for status in STATUSES)
-        texts = disclosure.of_result(r).row([getattr(r, status) for status in STATUSES])
+        texts = _status_texts(d, disclosure)
         for order, (status, shown) in enumerate(zip(STATUSES, texts)):
             count = getattr(r, status)
             rows.append({
@@ -428,10 +450,10 @@ def kpi_page(
     financial_year: str | None, disclosure: Disclosure, detail_contract: str | None,
 ) -> KpiPage:
     """Everything the KPIs page draws, for the contracts in scope."""
-    disclosure = disclosure.of_units(counted_units(units, as_of, financial_year))
+    disclosure = disclosure.with_plan(units, as_of).of_units(counted_units(units, as_of, financial_year))
     outcomes = kpi_outcomes(units, responses, as_of, financial_year)
     results = sorted(kpi_results(outcomes, contracts), key=_kpi_order)
-    headline = [display_kpi(r, disclosure) for r in results]
+    headline = _headline_displays(results, outcomes, disclosure)
     rates = Section(
         rate_chart_frame(headline, _contract_label),
         kpi_table(headline),
@@ -459,6 +481,13 @@ def kpi_page(
     chase = chase_list(outcomes if financial_year is None else unit_outcomes(units, responses, as_of), as_of)
     withheld = disclosure.aggregate_only and detail in disclosure.one_la_contracts
     return KpiPage(headline, rates, statuses, detail, trend, slices, confidence, chase, withheld)
+
+
+def _headline_displays(results: Sequence[KpiResult], outcomes, disclosure: Disclosure) -> list[KpiDisplay]:
+    """Each contract's KPIs over the participants in view (withheld where the Board's plan does not
+    show that group of participants)."""
+    members = disclosure_rules.group_members(outcomes) if disclosure.aggregate_only else {}
+    return [display_kpi(r, disclosure, members.get((r.contract, None, r.kpi))) for r in results]
 
 
 def default_detail_contract(results: Sequence[KpiResult]) -> str | None:
@@ -514,11 +543,19 @@ def _why_not_charted(hidden: Sequence[KpiDisplay]) -> str:
     return "; ".join(parts)
 
 
+def _status_texts(display: KpiDisplay, disclosure: Disclosure) -> list[str]:
+    """A KPI's counts per status: all [c] when its figures are withheld (by the Board's plan or as
+    about one LA), as its headline is."""
+    if display.suppressed:
+        return [SUPPRESSED] * len(STATUSES)
+    return disclosure.of_result(display.result).row([getattr(display.result, status) for status in STATUSES])
+
+
 def _status_table(displays: Sequence[KpiDisplay], disclosure: Disclosure) -> pd.DataFrame:
     rows = []
     for d in displays:
         row = {"Contract": d.result.contract, "KPI": KPI_NAMES.get(d.result.kpi, d.result.kpi)}
-        texts = disclosure.of_result(d.result).row([getattr(d.result, status) for status in STATUSES])
+        texts = _status_texts(d, disclosure)
         row.update({STATUS_NAMES[status]: text for status, text in zip(STATUSES, texts)})
         rows.append(row)
     return pd.DataFrame(rows)
@@ -530,7 +567,7 @@ def _status_summary(displays: Sequence[KpiDisplay], disclosure: Disclosure) -> s
     subtracting the counts shown."""
     if not displays:
         return "No participants yet for the contracts and filters chosen."
-    hidden = [d for d in displays if disclosure.of_result(d.result).suppressed(*(getattr(d.result, s) for s in STATUSES))]
+    hidden = [d for d in displays if SUPPRESSED in _status_texts(d, disclosure)]
     withheld = [f"{d.result.contract} {KPI_NAMES.get(d.result.kpi, d.result.kpi).split(' (')[0]}" for d in hidden]
     counted = [d for d in displays if d not in hidden]
     if not counted:
@@ -576,33 +613,16 @@ def _trend(outcomes, contracts, disclosure) -> Section:
 def _breakdown_displays(results: Sequence[KpiResult], outcomes, key, disclosure: Disclosure) -> list[KpiDisplay]:
     """A breakdown's rows (by quarter, region, role, focus): a row whose participants all lie in
     one LA is about that LA, so the Board sees its counts as [c] (a contract with one LA
-    in a region tells that LA's figures)."""
+    in a region tells that LA's figures); and a row is shown only if the Board's plan shows its
+    group, so that no row can be worked out by subtraction from figures shown in any view ("the
+    withheld rows do not depend on the filters")."""
     if not disclosure.aggregate_only:
         return [display_kpi(r, disclosure) for r in results]
     las = kpi_rules.group_las(outcomes, key)
-    return _complements_withheld([
-        display_kpi(r, replace(disclosure, la_level=True) if len(las.get((r.contract, r.group, r.kpi), ())) == 1
-                    else disclosure) for r in results])
-
-
-def _complements_withheld(displays: list[KpiDisplay]) -> list[KpiDisplay]:
-    """A breakdown's rows add up to their contract's KPI, shown above them: when one row of a
-    contract's KPI is withheld [c], the others would give it away by subtraction, so the smallest
-    other row of that KPI is withheld too ("so it cannot be worked out by subtraction")."""
-    rows_of: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for index, display in enumerate(displays):
-        rows_of[(display.result.contract, display.result.kpi)].append(index)
-    displays = list(displays)
-    for indexes in rows_of.values():
-        shown = [index for index in indexes if not displays[index].suppressed]
-        if len(indexes) - len(shown) == 1 and shown:
-            smallest = min(shown, key=lambda index: _units_of(displays[index].result))
-            displays[smallest] = _withheld(displays[smallest].result)
-    return displays
-
-
-def _units_of(result: KpiResult) -> int:
-    return result.eligible + result.pending + result.in_progress
+    members = disclosure_rules.group_members(outcomes, kpi_rules.GROUP_KEYS.get(key, key) if isinstance(key, str)
+                                             else key)
+    return [display_kpi(r, replace(disclosure, la_level=True) if len(las.get((r.contract, r.group, r.kpi), ())) == 1
+                        else disclosure, members.get((r.contract, r.group, r.kpi))) for r in results]
 
 
 def _slice(outcomes, contracts, disclosure, key, title, labels) -> Section:
@@ -650,7 +670,12 @@ def breakdown_summary(chart: pd.DataFrame, title: str, withheld: bool = False) -
 
 
 def confidence_section(outcomes: Sequence[UnitOutcome], disclosure: Disclosure) -> Section:
-    """Baseline and follow-up confidence scores (1-5) of the participants who have both."""
+    """Baseline and follow-up confidence scores (1-5) of the participants who have both. On Board
+    views a KPI's scores are [c] unless the Board's plan shows its group of participants (the
+    KPI's headline), and the sentence, which adds both KPIs up, is [c] when either is."""
+    members = disclosure_rules.group_members(outcomes) if disclosure.aggregate_only else {}
+    withheld_kpis = {kpi for (contract, _, kpi), group in members.items()
+                     if kpi in KPI_NAMES and disclosure.withholds(contract, kpi, group)}
     outcomes = [
         o for o in outcomes
         if o.baseline is not None and o.follow_up is not None and o.unit.support_type in KPI_NAMES
@@ -664,7 +689,7 @@ def confidence_section(outcomes: Sequence[UnitOutcome], disclosure: Disclosure) 
         for stage in ("Baseline", "Follow-up"):
             for score in range(1, 6):
                 count = counts.get((support_type, stage, score), 0)
-                shown = disclosure.count(count)
+                shown = SUPPRESSED if support_type in withheld_kpis else disclosure.count(count)
                 rows.append({
                     "KPI": KPI_NAMES[support_type], "Stage": stage, "Confidence score": score,
                     "Participants": shown, "Count": None if shown == SUPPRESSED else count,
@@ -680,7 +705,7 @@ def confidence_section(outcomes: Sequence[UnitOutcome], disclosure: Disclosure) 
         f"with both responses, {disclosure.count(higher)} rated "
         f"their confidence higher at follow-up; the average score went from {base:.1f} to {after:.1f} (of 5)."
     )
-    if disclosure.suppressed(len(outcomes), higher):
+    if withheld_kpis or disclosure.suppressed(len(outcomes), higher):
         summary = (f"Confidence scores not shown {SUPPRESSED}: they are about the people of one local authority, "
                    "which Board views do not show.")
     return Section(frame, frame.drop(columns="Count"), summary)
@@ -1188,9 +1213,10 @@ def overview_page(
     las: Sequence[LocalAuthority], as_of: date, financial_year: str | None, disclosure: Disclosure,
     statuses: Sequence[LAStatus] = (), area_only: bool = False,
 ) -> OverviewPage:
-    disclosure = disclosure.of_units(counted_units(units, as_of, financial_year))
-    results = sorted(kpi_results(kpi_outcomes(units, responses, as_of, financial_year), contracts), key=_kpi_order)
-    displays = [display_kpi(r, disclosure) for r in results]
+    disclosure = disclosure.with_plan(units, as_of).of_units(counted_units(units, as_of, financial_year))
+    outcomes = kpi_outcomes(units, responses, as_of, financial_year)
+    results = sorted(kpi_results(outcomes, contracts), key=_kpi_order)
+    displays = _headline_displays(results, outcomes, disclosure)
     titles = {c.reference: c.title for c in contracts}
     year = coverage_year(units, as_of, financial_year)
     coverage = coverage_frame(contracts, units, as_of, LAIndex(las), year, area_only)

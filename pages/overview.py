@@ -26,10 +26,11 @@ from ui.filters import PARAMS, Filters
 
 @st.cache_data(show_spinner="Working out the figures…", max_entries=64, ttl=600)
 def _page(_data, url: str, scope: Scope, version: int, as_of: date, fy: str | None, board: bool,
-          la_level: bool, area_only: bool) -> views.OverviewPage:
-    """Keyed by database, scope (the viewer's limits and the filters), data version and every input."""
+          la_level: bool, area_only: bool, _plan=None) -> views.OverviewPage:
+    """Keyed by database, scope (the viewer's limits and the filters), data version and every input
+    (the Board's plan follows from the database, version, viewer and as-of date)."""
     return views.overview_page(_data.contracts, _data.units, _data.responses, _data.allocations, _data.invoice_lines,
-                               _data.milestones, _data.las, as_of, fy, views.Disclosure(board, la_level),
+                               _data.milestones, _data.las, as_of, fy, views.Disclosure(board, la_level, plan=_plan),
                                _data.statuses, area_only)
 
 
@@ -60,7 +61,7 @@ if not data.contracts:
             "register on the Upload data page.")
 else:
     page = _page(data, url, scope, version, as_of, filters.financial_year, board, bool(filters.la),
-                 bool(filters.region or filters.la))
+                 bool(filters.region or filters.la), context.board_plan_for(viewer, as_of))
     titles = {c.reference: c.title for c in data.contracts}
 
     st.header("KPIs: leaders more confident after support")
