@@ -1068,8 +1068,9 @@ def coverage_page(
     contracts: Sequence[ContractTerms], units: Sequence[Unit], las: Sequence[LocalAuthority], statuses,
     regions: dict[str, str], positions: dict[str, tuple[int, int]], as_of: date, financial_year: str | None,
     region_filter: str | None = None, la_filter: str | None = None, aggregate: bool = False,
+    plan: disclosure_rules.BoardPlan | None = None,
 ) -> CoveragePage:
-    """Everything the Coverage page draws."""
+    """Everything the Coverage page draws (``plan``: the Board's, for the short-package counts)."""
     index = LAIndex(las)
     year = coverage_year(units, as_of, financial_year)
     by_year = coverage_frame(contracts, units, as_of, index, financial_year, bool(region_filter or la_filter), la_filter)
@@ -1092,15 +1093,30 @@ def coverage_page(
         targeting_reasons=reasons,
         unsupported=unsupported,
         unsupported_summary=unsupported_summary(unsupported, priority_las, year, as_of, bool(region_filter or la_filter)),
-        short_packages=short_packages_section(units, contracts, la_names, as_of, aggregate),
+        short_packages=short_packages_section(units, contracts, la_names, as_of, aggregate, plan),
     )
 
 
+def _plan_withholds_packages(units: Sequence[Unit], contract: str, as_of: date,
+                             plan: disclosure_rules.BoardPlan | None) -> bool:
+    """The Board's plan withholds the group of a contract's one-to-one participants in view (with no
+    plan given, one is worked out from ``units``); none in view: nothing to withhold."""
+    members = frozenset(kpi_rules.unit_key(u) for u in units if u.contract == contract
+                        and u.support_type == ONE_TO_ONE and kpi_rules.is_unit_as_of(u, as_of))
+    if not members:
+        return False
+    plan = plan if plan is not None and plan.as_of == as_of else disclosure_rules.board_plan(units, as_of)
+    return not plan.shows(contract, ONE_TO_ONE, members)
+
+
 def short_packages_section(units: Sequence[Unit], contracts: Sequence[ContractTerms],
-                           la_names: dict[str, str], as_of: date, aggregate: bool = False) -> Section:
+                           la_names: dict[str, str], as_of: date, aggregate: bool = False,
+                           plan: disclosure_rules.BoardPlan | None = None) -> Section:
     """rules.md, SLA checks: one-to-one packages below the contract's minimum package days are
     flagged, not rejected. Packages that have ended by as-of (``timelines.package_days_flags``);
-    ``aggregate`` (the Board): counted per contract, not listed by package and LA."""
+    ``aggregate`` (the Board): counted per contract, not listed by package and LA, and only where
+    the Board's plan shows the contract's one-to-one participants in view (the counts are sums over
+    them, as its KPI 1 is; docs: "Figures the Board does not see")."""
     flags = timelines_rules.package_days_flags(units, contracts, as_of)
     table = pd.DataFrame([
         {"Contract": f.contract, "Package ID": f.package_id, "Local authority": la_names.get(f.la_code, f.la_code),
@@ -1111,12 +1127,17 @@ def short_packages_section(units: Sequence[Unit], contracts: Sequence[ContractTe
     checked = sorted(c.reference for c in contracts if c.min_package_days is not None)
     one_la = disclosure_rules.one_la_contracts(units) if aggregate else frozenset()
     withheld = [reference for reference in checked if reference in one_la]
-    checked = [reference for reference in checked if reference not in one_la]
+    unplanned = [reference for reference in checked if reference not in one_la
+                 and _plan_withholds_packages(units, reference, as_of, plan)] if aggregate else []
+    checked = [reference for reference in checked if reference not in one_la and reference not in unplanned]
     note = (f" {', '.join(withheld)}: not shown, its packages here are all in one local authority."
             if withheld else "")
+    if unplanned:
+        note += (f" {', '.join(unplanned)}: not shown {SUPPRESSED}, as the KPI figures of these participants are "
+                 "not (with other Board views they would give one local authority's away).")
     if not checked:
         empty = table.iloc[0:0]
-        return Section(empty, empty, ("No contract in scope sets a minimum package length." if not withheld
+        return Section(empty, empty, ("No contract in scope sets a minimum package length." if not note
                                       else note.strip()))
     if aggregate:  # the Board: how many per contract, not which package in which LA
         table = table[table["Contract"].isin(checked)]

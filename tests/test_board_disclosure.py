@@ -255,3 +255,33 @@ def test_no_pair_of_board_views_gives_a_withheld_figure_away(units, first, secon
 ])
 def test_the_check_itself_finds_a_figure_given_away(rows, withheld, expected):
     assert given_away([frozenset(r) for r in rows], [frozenset(w) for w in withheld]) == [frozenset(e) for e in expected]
+
+
+# ------------------------------------------------------------------ Coverage: packages below the minimum
+
+
+def _packages(units, region, plan):
+    """The Board's short-package counts per contract for a region (or all): {contract: shown?}."""
+    in_view = [u for u in units if region is None or u.region_code == region]
+    section = views.short_packages_section(in_view, [SHORT], {}, date(2022, 12, 31), aggregate=True, plan=plan)
+    return set(section.table["Contract"]), section.summary
+
+
+SHORT = ContractTerms("C-1", "Test", "Supplier", "Programme", None, date(2021, 4, 1), date(2024, 3, 31),
+                      min_package_days=5)
+
+
+def test_short_package_counts_of_a_one_la_region_are_not_the_total_less_the_other_regions():
+    """North has one LA's packages, so the Board does not see its counts; nor then can the contract's
+    total and South's both be shown, or North's would be their difference."""
+    def unit(number, la, region, days):
+        return Unit("C-1", f"P{number}", f"X{number}", ONE_TO_ONE, la, region, "Director", None,
+                    date(2021, 4, 1), date(2021, 6, 30), days_delivered=days)
+
+    units = [unit(1, "E09000001", "R1", 2), unit(2, "E09000001", "R1", 3),
+             unit(3, "E09000002", "R2", 2), unit(4, "E09000003", "R2", 8), unit(5, "E09000003", "R2", 9)]
+    plan = board_plan(units, date(2022, 12, 31))
+    shown = {region: "C-1" in _packages(units, region, plan)[0] for region in (None, "R1", "R2")}
+    assert shown["R1"] is False
+    assert not (shown[None] and shown["R2"]), shown
+    assert SUPPRESSED in _packages(units, None if not shown[None] else "R2", plan)[1]
