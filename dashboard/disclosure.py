@@ -168,6 +168,9 @@ def board_plan(units: Iterable[Unit], as_of: date) -> BoardPlan:
     )
 
 
+WORK_LIMIT = 60_000_000  # rows x rows x columns of one reduction: about a second; beyond, narrower rows go
+
+
 def _shown_groups(units: Sequence[Unit]) -> frozenset[Group]:
     """The groups of one contract's KPI shown to the Board.
 
@@ -179,34 +182,43 @@ def _shown_groups(units: Sequence[Unit]) -> frozenset[Group]:
        that matters least, then the smallest. Each round withholds more, so it ends; when it does,
        no combination of the figures shown, from any views, gives such a figure away.
 
-    Participants alike in every way a view can split them (LA, region, quarter, role, focus) are
-    one column: no view tells them apart."""
+    Participants alike in every way a view can split them (region, quarter, role, focus) are one
+    column: no view tells them apart. A combination about one LA can only be nonzero on columns
+    whose participants are all in that LA. With very many groups and columns, the rows within a
+    chosen year and region (then the rows within one of them) are withheld first, so that the
+    work stays bounded; withheld is the safe side."""
     groups = board_groups(units)
-    cells: dict[tuple, int] = {}
-    cell_of: dict[UnitKey, int] = {}
-    la_of_cell: dict[int, str] = {}
+    columns: dict[tuple, int] = {}
+    column_of: dict[UnitKey, int] = {}
+    las_of_column: dict[int, set[str]] = defaultdict(set)
     for unit in units:
-        key = (unit.la_code, unit.region_code, _end_quarter(unit), unit.role, unit.focus)
-        cell_of[unit_key(unit)] = cells.setdefault(key, len(cells))
-        la_of_cell[cells[key]] = unit.la_code
-    cells_of_la: dict[str, list[int]] = defaultdict(list)
-    for cell, la in sorted(la_of_cell.items()):
-        cells_of_la[la].append(cell)
+        column = columns.setdefault((unit.region_code, _end_quarter(unit), unit.role, unit.focus), len(columns))
+        column_of[unit_key(unit)] = column
+        las_of_column[column].add(unit.la_code)
+    pure_columns: dict[str, list[int]] = defaultdict(list)  # an LA's columns with no one else in them
+    for column in range(len(columns)):
+        if len(las_of_column[column]) == 1:
+            pure_columns[next(iter(las_of_column[column]))].append(column)
+    la_of_key = {unit_key(unit): unit.la_code for unit in units}
 
     def vector(group: Group) -> np.ndarray:
-        row = np.zeros(len(cells), dtype=np.int64)
-        row[sorted({cell_of[key] for key in group})] = 1
+        row = np.zeros(len(columns), dtype=np.int64)
+        row[sorted({column_of[key] for key in group})] = 1
         return row
 
     order = sorted(groups, key=lambda g: (groups[g][0], -len(g), repr(groups[g][1])))
-    shown = [g for g in order if len({la_of_cell[cell_of[key]] for key in g}) > 1]
+    shown = [g for g in order if len({la_of_key[key] for key in g}) > 1]
+    top = max((groups[g][0] for g in shown), default=0)
+    while top > 0 and len(shown) ** 2 * len(columns) > WORK_LIMIT:
+        shown = [g for g in shown if groups[g][0] < top]
+        top -= 1
     kept = set(shown)
     withheld = [vector(g) for g in order if g not in kept]
     while shown:
         rows = np.array([vector(g) for g in shown])
         solver = _Span(rows)
-        leaks = [solver.one_la_combination(cells_of_la[la]) for la in sorted(cells_of_la)]
-        leaks = [leak for leak in leaks if leak is not None] + [g for g in withheld if solver.spans(g)]
+        leaks = [solver.one_la_combination(pure_columns[la]) for la in sorted(pure_columns)]
+        leaks = [leak for leak in leaks if leak is not None] + solver.spanned(withheld)
         if not leaks:
             break
         dropped: set[int] = set()
@@ -224,13 +236,13 @@ def _shown_groups(units: Sequence[Unit]) -> frozenset[Group]:
 PRIME = 2_147_483_647  # 2**31 - 1: products of two residues fit in 64 bits
 
 
-def _reduce(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[int]]:
+def _reduce(matrix: np.ndarray, with_transform: bool = True) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """Row reduction modulo PRIME: (R, T, pivots) with R = T @ matrix (mod PRIME) in reduced row
-    echelon form, its first ``len(pivots)`` rows nonzero with a 1 in column ``pivots[i]``. The first
-    row (in the given order) with a nonzero entry becomes each column's pivot row."""
+    echelon form, its first ``len(pivots)`` rows nonzero with a 1 in column ``pivots[i]`` and the
+    rest zero. The first row (in the given order) with a nonzero entry becomes each column's pivot row."""
     reduced = matrix.astype(np.int64) % PRIME
     height = reduced.shape[0]
-    transform = np.eye(height, dtype=np.int64)
+    transform = np.eye(height if with_transform else 0, dtype=np.int64)
     pivots: list[int] = []
     for column in range(reduced.shape[1]):
         rank = len(pivots)
@@ -240,77 +252,101 @@ def _reduce(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, list[int]]:
         pick = rank + int(nonzero[0])
         if pick != rank:
             reduced[[rank, pick]] = reduced[[pick, rank]]
-            transform[[rank, pick]] = transform[[pick, rank]]
+            if with_transform:
+                transform[[rank, pick]] = transform[[pick, rank]]
         inverse = pow(int(reduced[rank, column]), PRIME - 2, PRIME)
         reduced[rank] = reduced[rank] * inverse % PRIME
-        transform[rank] = transform[rank] * inverse % PRIME
+        if with_transform:
+            transform[rank] = transform[rank] * inverse % PRIME
         factors = reduced[:, column].copy()
         factors[rank] = 0
         others = np.flatnonzero(factors)
         if others.size:
             reduced[others] = (reduced[others] - factors[others, None] * reduced[rank]) % PRIME
-            transform[others] = (transform[others] - factors[others, None] * transform[rank]) % PRIME
+            if with_transform:
+                transform[others] = (transform[others] - factors[others, None] * transform[rank]) % PRIME
         pivots.append(column)
         if len(pivots) == height:
             break
     return reduced, transform, pivots
 
 
+def _times(factors: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """``factors @ matrix`` modulo PRIME, exactly: both split into 16-bit halves, each product of
+    halves is below 2**32 and a sum of up to 2**20 of them below 2**52, so floating point (fast)
+    holds it exactly."""
+    assert factors.shape[-1] < 2 ** 20
+    if factors.size * matrix.shape[-1] < 20_000_000:  # small: whole numbers (no threads to start)
+        high = (factors >> 16) @ matrix % PRIME
+        low = (factors & 0xFFFF) @ matrix % PRIME
+        return (high * 65536 + low) % PRIME
+
+    def product(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        return np.rint(left.astype(np.float64) @ right.astype(np.float64)).astype(np.int64) % PRIME
+
+    high_left, low_left = factors >> 16, factors & 0xFFFF
+    high_right, low_right = matrix >> 16, matrix & 0xFFFF
+    highs = product(high_left, high_right)
+    middles = (product(high_left, low_right) + product(low_left, high_right)) % PRIME
+    lows = product(low_left, low_right)
+    return (highs * (2 ** 32 % PRIME) % PRIME + middles * 65536 + lows) % PRIME
+
+
 class _Span:
-    """The sums and differences of some rows (groups shown, over cells), worked out exactly in
-    arithmetic modulo a large prime (no rounding; a combination of whole numbers with whole-number
-    results is found there too)."""
+    """The sums and differences of some rows (groups shown, over columns), worked out exactly in
+    arithmetic modulo a large prime: no rounding, and a combination that exists in fractions exists
+    there too (unless the prime divides one of its denominators, which are far smaller)."""
 
     def __init__(self, rows: np.ndarray):
         self.rows = rows
-        self.reduced, self.transform, self.pivots = _reduce(rows)
-        free = [column for column in range(rows.shape[1]) if column not in set(self.pivots)]
-        # the null space: for each free column f, x_f = 1 and x_pivot(i) = -R[i, f]
-        null = np.zeros((rows.shape[1], len(free)), dtype=np.int64)
-        for j, column in enumerate(free):
-            null[column, j] = 1
-            for i, pivot in enumerate(self.pivots):
-                null[pivot, j] = -self.reduced[i, column] % PRIME
-        self.null = null
+        reduced, self.transform, self.pivots = _reduce(rows)
+        self.basis = reduced[:len(self.pivots)]
+        self.row_of_pivot = {pivot: i for i, pivot in enumerate(self.pivots)}
+        self.free = np.array([c for c in range(rows.shape[1]) if c not in self.row_of_pivot], dtype=np.int64)
 
-    def spans(self, vector: np.ndarray) -> bool:
-        """Is ``vector`` a combination of the rows (orthogonal to their null space)?"""
-        return not ((vector.astype(np.int64) % PRIME) @ self.null % PRIME).any() if self.null.size else True
+    def spanned(self, vectors: list[np.ndarray]) -> list[np.ndarray]:
+        """Those of ``vectors`` that are combinations of the rows (each is its own reduction then)."""
+        if not vectors:
+            return []
+        stacked = np.array(vectors, dtype=np.int64) % PRIME
+        if self.pivots:
+            stacked = (stacked - _times(stacked[:, self.pivots], self.basis)) % PRIME
+        return [vectors[i] for i in np.flatnonzero(~stacked.any(axis=1))]
 
-    def one_la_combination(self, cells: list[int]) -> np.ndarray | None:
-        """A nonzero combination of the rows that is zero outside ``cells``, if there is one: a
-        vector on ``cells`` orthogonal to the null space."""
-        part = self.null[cells, :]  # x on cells is a combination iff x @ part == 0
-        if part.shape[1] == 0:
-            found = np.zeros(self.rows.shape[1], dtype=np.int64)
-            found[cells[0]] = 1
-            return found
-        reduced, _, pivots = _reduce(part.T)
-        free = [i for i in range(len(cells)) if i not in set(pivots)]
+    def one_la_combination(self, columns: list[int]) -> np.ndarray | None:
+        """A nonzero combination of the rows that is zero outside ``columns``, if there is one.
+
+        x on ``columns`` is a combination when it is its own reduction: on each free column f,
+        x_f = sum over pivot columns p in ``columns`` of x_p * R[row of p, f]. So the vectors of
+        the columns (a free one: its own unit vector over the free columns; a pivot one: minus its
+        row of R there) must have a dependency; its weights are x."""
+        if not columns:
+            return None
+        position = {c: j for j, c in enumerate(self.free.tolist())}
+        equations = np.zeros((len(self.free), len(columns)), dtype=np.int64)  # one column per LA column
+        for k, column in enumerate(columns):
+            if column in self.row_of_pivot:
+                equations[:, k] = -self.basis[self.row_of_pivot[column], self.free] % PRIME
+            else:
+                equations[position[column], k] = 1
+        reduced, _, pivots = _reduce(equations, with_transform=False)
+        free = [k for k in range(len(columns)) if k not in set(pivots)]
         if not free:
             return None
-        local = np.zeros(len(cells), dtype=np.int64)
-        local[free[0]] = 1
+        weights = np.zeros(len(columns), dtype=np.int64)  # equations @ weights == 0
+        weights[free[0]] = 1
         for i, pivot in enumerate(pivots):
-            local[pivot] = -reduced[i, free[0]] % PRIME
+            weights[pivot] = -reduced[i, free[0]] % PRIME
         found = np.zeros(self.rows.shape[1], dtype=np.int64)
-        found[cells] = local
+        found[columns] = weights
         return found
 
     def rows_combined(self, vector: np.ndarray) -> list[int]:
         """The rows one combination equal to ``vector`` (which the rows span) uses."""
-        rank = len(self.pivots)
-        if not rank:
+        if not self.pivots:
             return []
-        factors = vector[self.pivots].astype(np.int64) % PRIME
-        transform = self.transform[:rank]
-        # split into 16-bit halves so no sum of products passes 2**63
-        high = (factors >> 16) @ transform % PRIME
-        low = (factors & 0xFFFF) @ transform % PRIME
-        weights = (high * 65536 + low) % PRIME
+        weights = _times(vector[self.pivots].astype(np.int64) % PRIME, self.transform[:len(self.pivots)])
         return [int(i) for i in np.flatnonzero(weights)]
-
-
 def group_members(outcomes: Iterable, key_of: Callable[[Unit], str | None] | None = None
                   ) -> dict[tuple[str, str | None, str], Group]:
     """The unit keys of each (contract, row, support type) of ``kpi.kpis_from_outcomes``: the group

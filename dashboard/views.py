@@ -312,7 +312,8 @@ def _withheld(result: KpiResult) -> KpiDisplay:
     people = KPI_PEOPLE.get(result.kpi, "participants")
     sentence = (
         f"KPI {KPI_NUMBER.get(result.kpi, result.kpi)}: figures not shown {SUPPRESSED}: they are about the "
-        f"{people} of one local authority, which Board views do not show"
+        f"{people} of one local authority, which Board views do not show, or beside other Board views they "
+        "would give such figures away"
     )
     return KpiDisplay(result, SUPPRESSED, SUPPRESSED, SUPPRESSED, SUPPRESSED, SUPPRESSED, sentence, True,
                       not result.low_reliability)
@@ -643,7 +644,7 @@ def _none_drawn(row_name: str, displays: Sequence[KpiDisplay]) -> str:
     """Why a breakdown draws no rate: too few eligible, or (on Board views) about one LA [c]."""
     if any(d.suppressed for d in displays):
         return (f"No {row_name} has a rate drawn: each has fewer than {RELIABLE_FROM} eligible participants or is "
-                f"about one local authority, not shown {SUPPRESSED}.")
+                f"about one local authority, not shown {SUPPRESSED} (as is a row that would give one away).")
     return f"No {row_name} has {RELIABLE_FROM} or more eligible participants yet, so no rate is drawn."
 
 
@@ -660,7 +661,7 @@ def breakdown_summary(chart: pd.DataFrame, title: str, withheld: bool = False) -
         if withheld:
             return (f"By {title.lower()}: only {named([only])} has a rate shown: {rates[only]} % (the others have "
                     f"fewer than {RELIABLE_FROM} eligible participants or are about one local authority, not "
-                    f"shown {SUPPRESSED}).")
+                    f"shown {SUPPRESSED}, as is a row that would give one away).")
         return (f"By {title.lower()}: only {named([only])} has {RELIABLE_FROM} or more eligible participants: "
                 f"{rates[only]} %.")
     ordered = sorted(rates, key=lambda index: float(chart.at[index, "Met"]) / float(chart.at[index, "Eligible"]))
@@ -707,7 +708,7 @@ def confidence_section(outcomes: Sequence[UnitOutcome], disclosure: Disclosure) 
     )
     if withheld_kpis or disclosure.suppressed(len(outcomes), higher):
         summary = (f"Confidence scores not shown {SUPPRESSED}: they are about the people of one local authority, "
-                   "which Board views do not show.")
+                   "which Board views do not show, or beside other Board views they would give such figures away.")
     return Section(frame, frame.drop(columns="Count"), summary)
 
 
