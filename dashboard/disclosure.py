@@ -7,6 +7,9 @@
   whose participants all lie in one LA) is not shown on Board-facing views,
   whatever its size: a large one tells as much about that LA's leaders as a
   small one ("5 of 5 met"). Nor are the other counts of its row (``row_texts``).
+- Across views: ``board_plan`` decides once, over all the data the Board reaches as of a date,
+  which groups of participants its views may show, so that no sum or difference of figures from
+  any views (any filters) gives a withheld figure away.
 """
 
 from __future__ import annotations
@@ -82,7 +85,6 @@ def one_la_kpis(units: Iterable[Unit]) -> frozenset[tuple[str, str]]:
 
 Group = frozenset  # the unit keys (contract, package, participant) of one group of participants
 _NO_FILTER = None
-_TOLERANCE = 1e-7  # far above rounding (1e-13) and far below any real singular value of 0/1 rows
 
 
 @dataclass(frozen=True, eq=False)

@@ -1100,14 +1100,11 @@ def coverage_page(
 
 def _plan_withholds_packages(units: Sequence[Unit], contract: str, as_of: date,
                              plan: disclosure_rules.BoardPlan | None) -> bool:
-    """The Board's plan withholds the group of a contract's one-to-one participants in view (with no
-    plan given, one is worked out from ``units``); none in view: nothing to withhold."""
+    """The Board's plan withholds the group of a contract's one-to-one participants in view; none in
+    view: nothing to withhold."""
     members = frozenset(kpi_rules.unit_key(u) for u in units if u.contract == contract
                         and u.support_type == ONE_TO_ONE and kpi_rules.is_unit_as_of(u, as_of))
-    if not members:
-        return False
-    plan = plan if plan is not None and plan.as_of == as_of else disclosure_rules.board_plan(units, as_of)
-    return not plan.shows(contract, ONE_TO_ONE, members)
+    return bool(members) and (plan is None or not plan.shows(contract, ONE_TO_ONE, members))
 
 
 def short_packages_section(units: Sequence[Unit], contracts: Sequence[ContractTerms],
@@ -1127,6 +1124,8 @@ def short_packages_section(units: Sequence[Unit], contracts: Sequence[ContractTe
     ], columns=["Contract", "Package ID", "Local authority", "Days delivered", "Minimum package days", "Flag"])
     checked = sorted(c.reference for c in contracts if c.min_package_days is not None)
     one_la = disclosure_rules.one_la_contracts(units) if aggregate else frozenset()
+    if aggregate and (plan is None or plan.as_of != as_of):  # none given: worked out from the units here
+        plan = disclosure_rules.board_plan(units, as_of)
     withheld = [reference for reference in checked if reference in one_la]
     unplanned = [reference for reference in checked if reference not in one_la
                  and _plan_withholds_packages(units, reference, as_of, plan)] if aggregate else []
