@@ -285,3 +285,23 @@ def test_short_package_counts_of_a_one_la_region_are_not_the_total_less_the_othe
     assert shown["R1"] is False
     assert not (shown[None] and shown["R2"]), shown
     assert SUPPRESSED in _packages(units, None if not shown[None] else "R2", plan)[1]
+
+
+@pytest.mark.parametrize("year, region", [(None, None), ("2023-24", None), (None, "E12000002"),
+                                          ("2022-23", "E12000007")])
+def test_the_overview_withholds_what_the_kpis_page_withholds(demo_records, year, region):
+    """One decision for every Board view: the Overview's KPI table withholds the same contracts' KPIs
+    as the KPIs page's headline, for the same filters."""
+    records = demo_records
+    plan = board_plan(records.units, AS_OF)
+    units = [u for u in records.units if region is None or u.region_code == region]
+    disclosure = views.Disclosure(True, plan=plan)
+    kpis = views.kpi_page(records.contracts, units, records.responses, records.regions, AS_OF, year, disclosure, None)
+    overview = views.overview_page(records.contracts, units, records.responses, [], [], [], records.las, AS_OF, year,
+                                   disclosure)
+
+    def withheld(table):
+        return set(map(tuple, table.loc[table["Met"] == SUPPRESSED, ["Contract", "KPI"]].values))
+
+    assert withheld(kpis.rates.table) == withheld(overview.kpi_table)
+    assert len(kpis.rates.table) == len(overview.kpi_table)
