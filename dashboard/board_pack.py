@@ -9,7 +9,9 @@ Timelines sheets, each with its chart as an image.
   ``dashboard.summary.build_summary`` (the JSON of ``python -m dashboard kpis
   --json``) for the same as-of date: one way of working out each figure.
 - GSS symbols: ``[u]`` marks a rate on fewer than 5 eligible participants;
-  ``[c]`` replaces every count of a row about the participants of one LA.
+  ``[c]`` replaces every count of a row about the participants of one LA, or
+  that the Board's plan withholds (``disclosure.board_plan``: the same groups
+  as on the dashboard's Board views for the same as-of date).
 - No personal data at all: no participant names, IDs, survey evidence, or the
   names of the people who imported files.
 
@@ -41,6 +43,7 @@ from dashboard.disclosure import (
     LOW_RELIABILITY,
     RELIABLE_FROM,
     SUPPRESSED,
+    board_plan,
     count_text,
     one_la_kpis,
     row_texts,
@@ -115,9 +118,10 @@ NO_TARGET = f"no target ({NOT_SET})"
 
 
 def kpi_frame(summary: dict[str, Any], one_la: frozenset[tuple[str, str]] = frozenset()) -> pd.DataFrame:
-    """The summary's KPIs for the Board. A contract's KPI whose participants all lie in one LA
-    (``one_la``: (contract, KPI) pairs, ``disclosure.one_la_kpis``) is about that LA: every count
-    of its row is ``[c]``, and so is its rate."""
+    """The summary's KPIs for the Board. A contract's KPI whose participants all lie in one LA, or
+    that the Board's plan withholds (``one_la``: (contract, KPI) pairs, ``disclosure.one_la_kpis``
+    and ``BoardPlan.withheld_kpis``) is not shown: every count of its row is ``[c]``, and so is its
+    rate."""
     rows = []
     for item in summary["kpis"]:
         low = item["eligible"] < RELIABLE_FROM and item["rate"] is not None
@@ -404,7 +408,8 @@ def board_pack_sections(data: OversightRecords, as_of: date, imports: Iterable[M
                          changes_summary(changes, then, as_of))
     writer.table(sheet, 3, "Headline figures on both dates", changes)
 
-    kpis = kpi_frame(summary, one_la_kpis(counted_units(data.units, as_of, None)))
+    withheld = one_la_kpis(counted_units(data.units, as_of, None)) | board_plan(data.units, as_of).withheld_kpis()
+    kpis = kpi_frame(summary, withheld)
     sheet = writer.sheet("KPIs", f"KPIs as at {as_of:%d %B %Y}",
                          "KPI 1 (one-to-one) and KPI 2 (group): participants more confident and showing impact "
                          "within 3 months of support ending. " + " ".join(SYMBOLS))  # the sheet read on its own
@@ -467,9 +472,11 @@ def summary_at(data: OversightRecords, as_of: date) -> dict[str, Any]:
 
 
 def withheld_kpis(data: OversightRecords, *dates: date) -> frozenset[tuple[str, str]]:
-    """(contract, KPI) pairs about the people of one LA on any of ``dates``: withheld from the
-    Board on every date compared, so no difference between dates gives one away."""
-    return frozenset().union(*(one_la_kpis(counted_units(data.units, on, None)) for on in dates))
+    """(contract, KPI) pairs whose figures the Board's plan withholds (about the people of one LA,
+    or giving such figures away beside other views) on any of ``dates``: withheld on every date
+    compared, so no difference between dates gives one away."""
+    return frozenset().union(*(board_plan(data.units, on).withheld_kpis()
+                               | one_la_kpis(counted_units(data.units, on, None)) for on in dates))
 
 
 def status_grid_of(data: OversightRecords, as_of: date) -> list:

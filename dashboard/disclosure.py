@@ -7,14 +7,23 @@
   whose participants all lie in one LA) is not shown on Board-facing views,
   whatever its size: a large one tells as much about that LA's leaders as a
   small one ("5 of 5 met"). Nor are the other counts of its row (``row_texts``).
+- Across views: ``board_plan`` decides once, over all the data the Board reaches as of a date,
+  which groups of participants its views may show, so that no sum or difference of figures from
+  any views (any filters) gives a withheld figure away.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from operator import attrgetter
 
-from dashboard.kpi import percent
+import numpy as np
+
+from dashboard.calendar import financial_year_of, quarter_label, quarter_of
+from dashboard.kpi import UnitKey, is_unit_as_of, percent, unit_key
 from dashboard.records import Unit
 
 LOW_RELIABILITY = "[u]"
@@ -62,3 +71,290 @@ def one_la_kpis(units: Iterable[Unit]) -> frozenset[tuple[str, str]]:
     for unit in units:
         las_of[(unit.contract, unit.support_type)].add(unit.la_code)
     return frozenset(key for key, codes in las_of.items() if len(codes) == 1)
+
+
+# ------------------------------------------------------------------ the Board's plan
+#
+# docs/how-figures-are-worked-out.md, "Figures the Board does not see": which groups of
+# participants the Board may be shown is decided once, over all the data it can reach as of the
+# as-of date, for every view it can open (each contract's KPIs for every choice of financial year
+# and region, and their rows by quarter, region, role and focus). Each view then shows a group's
+# figures only if the plan shows that group, so no filter changes what is withheld, and no sum or
+# difference of figures from any views adds up to a figure about the people of one LA, nor to a
+# figure that is withheld.
+
+Group = frozenset  # the unit keys (contract, package, participant) of one group of participants
+_NO_FILTER = None
+
+
+@dataclass(frozen=True, eq=False)
+class BoardPlan:
+    """The groups of participants the Board may be shown, per (contract, KPI), as of one date."""
+
+    as_of: date
+    shown: Mapping[tuple[str, str], frozenset[Group]] = field(default_factory=dict)
+    whole: Mapping[tuple[str, str], Group] = field(default_factory=dict)  # every participant of the KPI
+
+    def shows(self, contract: str, kpi: str, members: Iterable[UnitKey]) -> bool:
+        """A group's figures are shown only if the plan shows that very group (fail closed: a group
+        the plan never considered is withheld)."""
+        return frozenset(members) in self.shown.get((contract, kpi), frozenset())
+
+    def withheld_kpis(self) -> frozenset[tuple[str, str]]:
+        """(contract, KPI) pairs whose figures over all their participants are withheld."""
+        return frozenset(key for key, everyone in self.whole.items() if everyone not in self.shown.get(key, ()))
+
+
+def _end_quarter(unit: Unit) -> str | None:
+    return quarter_label(*quarter_of(unit.end_date)) if unit.end_date else None
+
+
+def _end_year(unit: Unit) -> str | None:
+    return financial_year_of(unit.end_date) if unit.end_date else None
+
+
+# the rows a Board view breaks a contract's KPI into, and the unit field each reads
+BREAKDOWNS: dict[str, Callable[[Unit], str | None]] = {
+    "quarter": _end_quarter, "region": attrgetter("region_code"), "role": attrgetter("role"),
+    "focus": attrgetter("focus"),
+}
+
+
+def board_groups(units: Sequence[Unit]) -> dict[Group, tuple[int, tuple]]:
+    """Every group of one contract's KPI a Board view can show, with how much it matters (0 the
+    KPI over everyone; 1 one financial year or region; 2 both, or a row by quarter, region, role
+    or focus; 3-4 such a row within a year or region) and a name. A view shows: the KPI for the
+    financial year (of the package end) and region chosen, or all; its rows by quarter (packages
+    with no end date in none), region, role and focus, within the year and region chosen."""
+    years = [_NO_FILTER, *sorted({year for unit in units if (year := _end_year(unit))})]
+    regions = [_NO_FILTER, *sorted({unit.region_code for unit in units})]
+    groups: dict[Group, tuple[int, tuple]] = {}
+
+    def add(level: int, name: tuple, members: list[Unit]) -> None:
+        group = Group(unit_key(unit) for unit in members)
+        if group and (group not in groups or groups[group][0] > level):
+            groups[group] = (level, name)
+
+    for year in years:
+        for region in regions:
+            chosen = [u for u in units if (year is None or _end_year(u) == year)
+                      and (region is None or u.region_code == region)]
+            filters = (year is not None) + (region is not None)
+            add(filters, ("all", year, region), chosen)
+            for breakdown, key_of in BREAKDOWNS.items():
+                if breakdown == "quarter" and year is not None:
+                    continue  # a year's quarters are the same groups as with no year chosen
+                rows: dict[str | None, list[Unit]] = defaultdict(list)
+                for unit in chosen:
+                    rows[key_of(unit)].append(unit)
+                for value, members in rows.items():
+                    if breakdown != "quarter" or value is not None:
+                        add(2 + filters, (breakdown, year, region, value), members)
+    return groups
+
+
+def board_plan(units: Iterable[Unit], as_of: date) -> BoardPlan:
+    """The Board's plan over ``units`` (every participant the Board can reach), as of ``as_of``:
+    units started by then, each counted once (``kpi.unit_outcomes``)."""
+    counted: dict[UnitKey, Unit] = {}
+    for unit in units:
+        if is_unit_as_of(unit, as_of):
+            counted.setdefault(unit_key(unit), unit)
+    by_kpi: dict[tuple[str, str], list[Unit]] = defaultdict(list)
+    for unit in counted.values():
+        by_kpi[(unit.contract, unit.support_type)].append(unit)
+    return BoardPlan(
+        as_of,
+        {key: _shown_groups(members) for key, members in by_kpi.items()},
+        {key: Group(unit_key(unit) for unit in members) for key, members in by_kpi.items()},
+    )
+
+
+WORK_LIMIT = 60_000_000  # rows x rows x columns of one reduction: about a second; beyond, narrower rows go
+
+
+def _shown_groups(units: Sequence[Unit]) -> frozenset[Group]:
+    """The groups of one contract's KPI shown to the Board.
+
+    1. Primary: a group whose participants all lie in one LA is withheld, whatever its size.
+    2. Complementary: the groups shown are read as equations (a status count of a group = the sum
+       of that count over its participants). While some sum and difference of them adds up to a
+       figure about the people of one LA (a combination that is zero outside that LA), or to a
+       withheld group's figure, one more group taking part in it is withheld: of those, the one
+       that matters least, then the smallest. Each round withholds more, so it ends; when it does,
+       no combination of the figures shown, from any views, gives such a figure away.
+
+    Participants alike in every way a view can split them (region, quarter, role, focus) are one
+    column: no view tells them apart. A combination about one LA can only be nonzero on columns
+    whose participants are all in that LA. With very many groups and columns, the rows within a
+    chosen year and region (then the rows within one of them) are withheld first, so that the
+    work stays bounded; withheld is the safe side."""
+    groups = board_groups(units)
+    columns: dict[tuple, int] = {}
+    column_of: dict[UnitKey, int] = {}
+    las_of_column: dict[int, set[str]] = defaultdict(set)
+    for unit in units:
+        column = columns.setdefault((unit.region_code, _end_quarter(unit), unit.role, unit.focus), len(columns))
+        column_of[unit_key(unit)] = column
+        las_of_column[column].add(unit.la_code)
+    pure_columns: dict[str, list[int]] = defaultdict(list)  # an LA's columns with no one else in them
+    for column in range(len(columns)):
+        if len(las_of_column[column]) == 1:
+            pure_columns[next(iter(las_of_column[column]))].append(column)
+    la_of_key = {unit_key(unit): unit.la_code for unit in units}
+
+    def vector(group: Group) -> np.ndarray:
+        row = np.zeros(len(columns), dtype=np.int64)
+        row[sorted({column_of[key] for key in group})] = 1
+        return row
+
+    order = sorted(groups, key=lambda g: (groups[g][0], -len(g), repr(groups[g][1])))
+    shown = [g for g in order if len({la_of_key[key] for key in g}) > 1]
+    top = max((groups[g][0] for g in shown), default=0)
+    while top > 0 and len(shown) ** 2 * len(columns) > WORK_LIMIT:
+        shown = [g for g in shown if groups[g][0] < top]
+        top -= 1
+    kept = set(shown)
+    withheld = [vector(g) for g in order if g not in kept]
+    while shown:
+        rows = np.array([vector(g) for g in shown])
+        solver = _Span(rows)
+        leaks = [solver.one_la_combination(pure_columns[la]) for la in sorted(pure_columns)]
+        leaks = [leak for leak in leaks if leak is not None] + solver.spanned(withheld)
+        if not leaks:
+            break
+        dropped: set[int] = set()
+        for leak in leaks:
+            taking_part = solver.rows_combined(leak)
+            if taking_part and not dropped.intersection(taking_part):  # else: looked at again next round
+                dropped.add(max(taking_part))  # the least important, then the smallest (``order``)
+        if not dropped:  # cannot happen (a leak is made of groups shown); fail closed all the same
+            dropped = set(range(len(shown)))
+        withheld += [rows[i] for i in sorted(dropped)]
+        shown = [g for i, g in enumerate(shown) if i not in dropped]
+    return frozenset(shown)
+
+
+PRIME = 2_147_483_647  # 2**31 - 1: products of two residues fit in 64 bits
+
+
+def _reduce(matrix: np.ndarray, with_transform: bool = True) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Row reduction modulo PRIME: (R, T, pivots) with R = T @ matrix (mod PRIME) in reduced row
+    echelon form, its first ``len(pivots)`` rows nonzero with a 1 in column ``pivots[i]`` and the
+    rest zero. The first row (in the given order) with a nonzero entry becomes each column's pivot row."""
+    reduced = matrix.astype(np.int64) % PRIME
+    height = reduced.shape[0]
+    transform = np.eye(height if with_transform else 0, dtype=np.int64)
+    pivots: list[int] = []
+    for column in range(reduced.shape[1]):
+        rank = len(pivots)
+        nonzero = np.flatnonzero(reduced[rank:, column])
+        if nonzero.size == 0:
+            continue
+        pick = rank + int(nonzero[0])
+        if pick != rank:
+            reduced[[rank, pick]] = reduced[[pick, rank]]
+            if with_transform:
+                transform[[rank, pick]] = transform[[pick, rank]]
+        inverse = pow(int(reduced[rank, column]), PRIME - 2, PRIME)
+        reduced[rank] = reduced[rank] * inverse % PRIME
+        if with_transform:
+            transform[rank] = transform[rank] * inverse % PRIME
+        factors = reduced[:, column].copy()
+        factors[rank] = 0
+        others = np.flatnonzero(factors)
+        if others.size:
+            reduced[others] = (reduced[others] - factors[others, None] * reduced[rank]) % PRIME
+            if with_transform:
+                transform[others] = (transform[others] - factors[others, None] * transform[rank]) % PRIME
+        pivots.append(column)
+        if len(pivots) == height:
+            break
+    return reduced, transform, pivots
+
+
+def _times(factors: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """``factors @ matrix`` modulo PRIME, exactly: both split into 16-bit halves, each product of
+    halves is below 2**32 and a sum of up to 2**20 of them below 2**52, so floating point (fast)
+    holds it exactly."""
+    assert factors.shape[-1] < 2 ** 20
+    if factors.size * matrix.shape[-1] < 20_000_000:  # small: whole numbers (no threads to start)
+        high = (factors >> 16) @ matrix % PRIME
+        low = (factors & 0xFFFF) @ matrix % PRIME
+        return (high * 65536 + low) % PRIME
+
+    def product(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        return np.rint(left.astype(np.float64) @ right.astype(np.float64)).astype(np.int64) % PRIME
+
+    high_left, low_left = factors >> 16, factors & 0xFFFF
+    high_right, low_right = matrix >> 16, matrix & 0xFFFF
+    highs = product(high_left, high_right)
+    middles = (product(high_left, low_right) + product(low_left, high_right)) % PRIME
+    lows = product(low_left, low_right)
+    return (highs * (2 ** 32 % PRIME) % PRIME + middles * 65536 + lows) % PRIME
+
+
+class _Span:
+    """The sums and differences of some rows (groups shown, over columns), worked out exactly in
+    arithmetic modulo a large prime: no rounding, and a combination that exists in fractions exists
+    there too (unless the prime divides one of its denominators, which are far smaller)."""
+
+    def __init__(self, rows: np.ndarray):
+        self.rows = rows
+        reduced, self.transform, self.pivots = _reduce(rows)
+        self.basis = reduced[:len(self.pivots)]
+        self.row_of_pivot = {pivot: i for i, pivot in enumerate(self.pivots)}
+        self.free = np.array([c for c in range(rows.shape[1]) if c not in self.row_of_pivot], dtype=np.int64)
+
+    def spanned(self, vectors: list[np.ndarray]) -> list[np.ndarray]:
+        """Those of ``vectors`` that are combinations of the rows (each is its own reduction then)."""
+        if not vectors:
+            return []
+        stacked = np.array(vectors, dtype=np.int64) % PRIME
+        if self.pivots:
+            stacked = (stacked - _times(stacked[:, self.pivots], self.basis)) % PRIME
+        return [vectors[i] for i in np.flatnonzero(~stacked.any(axis=1))]
+
+    def one_la_combination(self, columns: list[int]) -> np.ndarray | None:
+        """A nonzero combination of the rows that is zero outside ``columns``, if there is one.
+
+        x on ``columns`` is a combination when it is its own reduction: on each free column f,
+        x_f = sum over pivot columns p in ``columns`` of x_p * R[row of p, f]. So the vectors of
+        the columns (a free one: its own unit vector over the free columns; a pivot one: minus its
+        row of R there) must have a dependency; its weights are x."""
+        if not columns:
+            return None
+        position = {c: j for j, c in enumerate(self.free.tolist())}
+        equations = np.zeros((len(self.free), len(columns)), dtype=np.int64)  # one column per LA column
+        for k, column in enumerate(columns):
+            if column in self.row_of_pivot:
+                equations[:, k] = -self.basis[self.row_of_pivot[column], self.free] % PRIME
+            else:
+                equations[position[column], k] = 1
+        reduced, _, pivots = _reduce(equations, with_transform=False)
+        free = [k for k in range(len(columns)) if k not in set(pivots)]
+        if not free:
+            return None
+        weights = np.zeros(len(columns), dtype=np.int64)  # equations @ weights == 0
+        weights[free[0]] = 1
+        for i, pivot in enumerate(pivots):
+            weights[pivot] = -reduced[i, free[0]] % PRIME
+        found = np.zeros(self.rows.shape[1], dtype=np.int64)
+        found[columns] = weights
+        return found
+
+    def rows_combined(self, vector: np.ndarray) -> list[int]:
+        """The rows one combination equal to ``vector`` (which the rows span) uses."""
+        if not self.pivots:
+            return []
+        weights = _times(vector[self.pivots].astype(np.int64) % PRIME, self.transform[:len(self.pivots)])
+        return [int(i) for i in np.flatnonzero(weights)]
+def group_members(outcomes: Iterable, key_of: Callable[[Unit], str | None] | None = None
+                  ) -> dict[tuple[str, str | None, str], Group]:
+    """The unit keys of each (contract, row, support type) of ``kpi.kpis_from_outcomes``: the group
+    a view's row is about, to look up in the Board's plan."""
+    found: dict[tuple[str, str | None, str], set[UnitKey]] = defaultdict(set)
+    for outcome in outcomes:
+        unit = outcome.unit
+        found[(unit.contract, key_of(unit) if key_of else None, unit.support_type)].add(unit_key(unit))
+    return {key: Group(members) for key, members in found.items()}

@@ -42,11 +42,13 @@ SMALL_RATES = (
     f"marked {LOW_RELIABILITY} (low reliability: treat with caution), and is not drawn on charts. On Board "
     f"members' views, a count "
     f"about the people of one local authority is shown as {SUPPRESSED} "
-    "(confidential), and so is any rate worked out from it."
+    "(confidential), and so is any rate worked out from it, and any figure that, added to or taken from figures "
+    "on other Board views, would give such a count away."
 )
 SMALL_STATUS_COUNTS = (
     f"Shown as a count. On Board members' views, a count about the people of one local authority "
-    f"is shown as {SUPPRESSED}, and so is every other count of its row, zeros included."
+    f"is shown as {SUPPRESSED}, and so is every other count of its row, zeros included, and any count that, "
+    "added to or taken from counts on other Board views, would give such a count away."
 )
 NOT_PERSONAL = "Not about people: shown in full to every role."
 TERMS_INTRODUCTION = (

@@ -7,7 +7,9 @@ stay thin and every figure here can be tested without a browser.
 Small numbers (``dashboard.disclosure``): a rate on fewer than 5 eligible
 units shows its counts but the rate as ``[u]``; on Board views
 (``aggregate_only``) a count about the people of one LA (``la_level``) is
-``[c]``, and so is any rate or interval worked out from it.
+``[c]``, and so is any rate or interval worked out from it; and a group's
+figures are shown only if the Board's plan (``disclosure.board_plan``, decided
+once over all the data the Board reaches) shows that group, whatever the filters.
 """
 
 from __future__ import annotations
@@ -82,6 +84,23 @@ class Disclosure:
     la_level: bool = False  # the figures are about one LA (LA filter or LA slice)
     one_la_contracts: frozenset[str] = frozenset()  # contracts whose units in view all lie in one LA
     one_la_kpis: frozenset[tuple[str, str]] = frozenset()  # (contract, KPI) whose units in view do
+    # the groups the Board may be shown, decided over all the data it reaches (docs: "Figures the
+    # Board does not see"); pages pass it, worked out from every unit the viewer may see
+    plan: disclosure_rules.BoardPlan | None = None
+
+    def with_plan(self, units: Iterable[Unit], as_of: date) -> Disclosure:
+        """The Board's plan, worked out from ``units`` when none was given (then ``units`` must be
+        all the Board can reach, unfiltered, for the plan to hold across views)."""
+        if not self.aggregate_only or (self.plan is not None and self.plan.as_of == as_of):
+            return self
+        return replace(self, plan=disclosure_rules.board_plan(units, as_of))
+
+    def withholds(self, contract: str, kpi: str, members: frozenset | None) -> bool:
+        """A Board view shows a group's figures only if the plan shows that very group (fail closed:
+        no plan, or no group given, withholds)."""
+        if not self.aggregate_only:
+            return False
+        return self.plan is None or members is None or not self.plan.shows(contract, kpi, members)
 
     def of_units(self, units: Iterable[Unit]) -> Disclosure:
         """The same viewer, told which figures are about one LA: every figure when the units in
@@ -259,7 +278,10 @@ class KpiDisplay:
         return self.reliable and not self.suppressed and self.result.rate is not None
 
 
-def display_kpi(result: KpiResult, disclosure: Disclosure = Disclosure()) -> KpiDisplay:
+def display_kpi(result: KpiResult, disclosure: Disclosure = Disclosure(), members: frozenset | None = None) -> KpiDisplay:
+    """``members``: the unit keys the result counts, for the Board's plan (``Disclosure.withholds``)."""
+    if disclosure.withholds(result.contract, result.kpi, members):
+        return _withheld(result)
     disclosure = disclosure.of_result(result)
     number = KPI_NUMBER.get(result.kpi, result.kpi)
     people = KPI_PEOPLE.get(result.kpi, "participants")
@@ -297,7 +319,8 @@ def _withheld(result: KpiResult) -> KpiDisplay:
     people = KPI_PEOPLE.get(result.kpi, "participants")
     sentence = (
         f"KPI {KPI_NUMBER.get(result.kpi, result.kpi)}: figures not shown {SUPPRESSED}: they are about the "
-        f"{people} of one local authority, which Board views do not show"
+        f"{people} of one local authority, which Board views do not show, or beside other Board views they "
+        "would give such figures away"
     )
     return KpiDisplay(result, SUPPRESSED, SUPPRESSED, SUPPRESSED, SUPPRESSED, SUPPRESSED, sentence, True,
                       not result.low_reliability)
@@ -371,7 +394,7 @@ def status_frame(displays: Sequence[KpiDisplay], disclosure: Disclosure, label_o
     for d in displays:
         r = d.result
         total = sum(getattr(r, status) for status in STATUSES)
-        texts = disclosure.of_result(r).row([getattr(r, status) for status in STATUSES])
+        texts = _status_texts(d, disclosure)
         for order, (status, shown) in enumerate(zip(STATUSES, texts)):
             count = getattr(r, status)
             rows.append({
@@ -441,10 +464,10 @@ def kpi_page(
 ) -> KpiPage:
     """Everything the KPIs page draws, for the contracts in scope (``data_to``: each contract's
     data-to date, so windows closed after it await the return)."""
-    disclosure = disclosure.of_units(counted_units(units, as_of, financial_year))
+    disclosure = disclosure.with_plan(units, as_of).of_units(counted_units(units, as_of, financial_year))
     outcomes = kpi_outcomes(units, responses, as_of, financial_year, data_to)
     results = sorted(kpi_results(outcomes, contracts), key=_kpi_order)
-    headline = [display_kpi(r, disclosure) for r in results]
+    headline = _headline_displays(results, outcomes, disclosure)
     rates = Section(
         rate_chart_frame(headline, _contract_label),
         kpi_table(headline),
@@ -474,6 +497,13 @@ def kpi_page(
     late = late_baselines(outcomes)
     return KpiPage(headline, rates, statuses, detail, trend, slices, confidence, chase, withheld, late,
                    late_baseline_summary(results, disclosure))
+
+
+def _headline_displays(results: Sequence[KpiResult], outcomes, disclosure: Disclosure) -> list[KpiDisplay]:
+    """Each contract's KPIs over the participants in view (withheld where the Board's plan does not
+    show that group of participants)."""
+    members = disclosure_rules.group_members(outcomes) if disclosure.aggregate_only else {}
+    return [display_kpi(r, disclosure, members.get((r.contract, None, r.kpi))) for r in results]
 
 
 def default_detail_contract(results: Sequence[KpiResult]) -> str | None:
@@ -531,11 +561,19 @@ def _why_not_charted(hidden: Sequence[KpiDisplay]) -> str:
     return "; ".join(parts)
 
 
+def _status_texts(display: KpiDisplay, disclosure: Disclosure) -> list[str]:
+    """A KPI's counts per status: all [c] when its figures are withheld (by the Board's plan or as
+    about one LA), as its headline is."""
+    if display.suppressed:
+        return [SUPPRESSED] * len(STATUSES)
+    return disclosure.of_result(display.result).row([getattr(display.result, status) for status in STATUSES])
+
+
 def _status_table(displays: Sequence[KpiDisplay], disclosure: Disclosure) -> pd.DataFrame:
     rows = []
     for d in displays:
         row = {"Contract": d.result.contract, "KPI": KPI_NAMES.get(d.result.kpi, d.result.kpi)}
-        texts = disclosure.of_result(d.result).row([getattr(d.result, status) for status in STATUSES])
+        texts = _status_texts(d, disclosure)
         row.update({STATUS_NAMES[status]: text for status, text in zip(STATUSES, texts)})
         rows.append(row)
     return pd.DataFrame(rows)
@@ -547,7 +585,7 @@ def _status_summary(displays: Sequence[KpiDisplay], disclosure: Disclosure) -> s
     subtracting the counts shown."""
     if not displays:
         return "No participants yet for the contracts and filters chosen."
-    hidden = [d for d in displays if disclosure.of_result(d.result).suppressed(*(getattr(d.result, s) for s in STATUSES))]
+    hidden = [d for d in displays if SUPPRESSED in _status_texts(d, disclosure)]
     withheld = [f"{d.result.contract} {KPI_NAMES.get(d.result.kpi, d.result.kpi).split(' (')[0]}" for d in hidden]
     counted = [d for d in displays if d not in hidden]
     if not counted:
@@ -593,33 +631,16 @@ def _trend(outcomes, contracts, disclosure) -> Section:
 def _breakdown_displays(results: Sequence[KpiResult], outcomes, key, disclosure: Disclosure) -> list[KpiDisplay]:
     """A breakdown's rows (by quarter, region, role, focus): a row whose participants all lie in
     one LA is about that LA, so the Board sees its counts as [c] (a contract with one LA
-    in a region tells that LA's figures)."""
+    in a region tells that LA's figures); and a row is shown only if the Board's plan shows its
+    group, so that no row can be worked out by subtraction from figures shown in any view ("the
+    withheld rows do not depend on the filters")."""
     if not disclosure.aggregate_only:
         return [display_kpi(r, disclosure) for r in results]
     las = kpi_rules.group_las(outcomes, key)
-    return _complements_withheld([
-        display_kpi(r, replace(disclosure, la_level=True) if len(las.get((r.contract, r.group, r.kpi), ())) == 1
-                    else disclosure) for r in results])
-
-
-def _complements_withheld(displays: list[KpiDisplay]) -> list[KpiDisplay]:
-    """A breakdown's rows add up to their contract's KPI, shown above them: when one row of a
-    contract's KPI is withheld [c], the others would give it away by subtraction, so the smallest
-    other row of that KPI is withheld too ("so it cannot be worked out by subtraction")."""
-    rows_of: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for index, display in enumerate(displays):
-        rows_of[(display.result.contract, display.result.kpi)].append(index)
-    displays = list(displays)
-    for indexes in rows_of.values():
-        shown = [index for index in indexes if not displays[index].suppressed]
-        if len(indexes) - len(shown) == 1 and shown:
-            smallest = min(shown, key=lambda index: _units_of(displays[index].result))
-            displays[smallest] = _withheld(displays[smallest].result)
-    return displays
-
-
-def _units_of(result: KpiResult) -> int:
-    return result.eligible + result.pending + result.awaiting_return + result.in_progress
+    members = disclosure_rules.group_members(outcomes, kpi_rules.GROUP_KEYS.get(key, key) if isinstance(key, str)
+                                             else key)
+    return [display_kpi(r, replace(disclosure, la_level=True) if len(las.get((r.contract, r.group, r.kpi), ())) == 1
+                        else disclosure, members.get((r.contract, r.group, r.kpi))) for r in results]
 
 
 def _slice(outcomes, contracts, disclosure, key, title, labels) -> Section:
@@ -640,7 +661,7 @@ def _none_drawn(row_name: str, displays: Sequence[KpiDisplay]) -> str:
     """Why a breakdown draws no rate: too few eligible, or (on Board views) about one LA [c]."""
     if any(d.suppressed for d in displays):
         return (f"No {row_name} has a rate drawn: each has fewer than {RELIABLE_FROM} eligible participants or is "
-                f"about one local authority, not shown {SUPPRESSED}.")
+                f"about one local authority, not shown {SUPPRESSED} (as is a row that would give one away).")
     return f"No {row_name} has {RELIABLE_FROM} or more eligible participants yet, so no rate is drawn."
 
 
@@ -657,7 +678,7 @@ def breakdown_summary(chart: pd.DataFrame, title: str, withheld: bool = False) -
         if withheld:
             return (f"By {title.lower()}: only {named([only])} has a rate shown: {rates[only]} % (the others have "
                     f"fewer than {RELIABLE_FROM} eligible participants or are about one local authority, not "
-                    f"shown {SUPPRESSED}).")
+                    f"shown {SUPPRESSED}, as is a row that would give one away).")
         return (f"By {title.lower()}: only {named([only])} has {RELIABLE_FROM} or more eligible participants: "
                 f"{rates[only]} %.")
     ordered = sorted(rates, key=lambda index: float(chart.at[index, "Met"]) / float(chart.at[index, "Eligible"]))
@@ -667,7 +688,12 @@ def breakdown_summary(chart: pd.DataFrame, title: str, withheld: bool = False) -
 
 
 def confidence_section(outcomes: Sequence[UnitOutcome], disclosure: Disclosure) -> Section:
-    """Baseline and follow-up confidence scores (1-5) of the participants who have both."""
+    """Baseline and follow-up confidence scores (1-5) of the participants who have both. On Board
+    views a KPI's scores are [c] unless the Board's plan shows its group of participants (the
+    KPI's headline), and the sentence, which adds both KPIs up, is [c] when either is."""
+    members = disclosure_rules.group_members(outcomes) if disclosure.aggregate_only else {}
+    withheld_kpis = {kpi for (contract, _, kpi), group in members.items()
+                     if kpi in KPI_NAMES and disclosure.withholds(contract, kpi, group)}
     outcomes = [
         o for o in outcomes
         if o.baseline is not None and o.follow_up is not None and o.unit.support_type in KPI_NAMES
@@ -681,7 +707,7 @@ def confidence_section(outcomes: Sequence[UnitOutcome], disclosure: Disclosure) 
         for stage in ("Baseline", "Follow-up"):
             for score in range(1, 6):
                 count = counts.get((support_type, stage, score), 0)
-                shown = disclosure.count(count)
+                shown = SUPPRESSED if support_type in withheld_kpis else disclosure.count(count)
                 rows.append({
                     "KPI": KPI_NAMES[support_type], "Stage": stage, "Confidence score": score,
                     "Participants": shown, "Count": None if shown == SUPPRESSED else count,
@@ -697,9 +723,9 @@ def confidence_section(outcomes: Sequence[UnitOutcome], disclosure: Disclosure) 
         f"with both responses, {disclosure.count(higher)} rated "
         f"their confidence higher at follow-up; the average score went from {base:.1f} to {after:.1f} (of 5)."
     )
-    if disclosure.suppressed(len(outcomes), higher):
+    if withheld_kpis or disclosure.suppressed(len(outcomes), higher):
         summary = (f"Confidence scores not shown {SUPPRESSED}: they are about the people of one local authority, "
-                   "which Board views do not show.")
+                   "which Board views do not show, or beside other Board views they would give such figures away.")
     return Section(frame, frame.drop(columns="Count"), summary)
 
 
@@ -1104,8 +1130,9 @@ def coverage_page(
     contracts: Sequence[ContractTerms], units: Sequence[Unit], las: Sequence[LocalAuthority], statuses,
     regions: dict[str, str], positions: dict[str, tuple[int, int]], as_of: date, financial_year: str | None,
     region_filter: str | None = None, la_filter: str | None = None, aggregate: bool = False,
+    plan: disclosure_rules.BoardPlan | None = None,
 ) -> CoveragePage:
-    """Everything the Coverage page draws."""
+    """Everything the Coverage page draws (``plan``: the Board's, for the short-package counts)."""
     index = LAIndex(las)
     year = coverage_year(units, as_of, financial_year)
     by_year = coverage_frame(contracts, units, as_of, index, financial_year, bool(region_filter or la_filter), la_filter)
@@ -1128,15 +1155,27 @@ def coverage_page(
         targeting_reasons=reasons,
         unsupported=unsupported,
         unsupported_summary=unsupported_summary(unsupported, priority_las, year, as_of, bool(region_filter or la_filter)),
-        short_packages=short_packages_section(units, contracts, la_names, as_of, aggregate),
+        short_packages=short_packages_section(units, contracts, la_names, as_of, aggregate, plan),
     )
 
 
+def _plan_withholds_packages(units: Sequence[Unit], contract: str, as_of: date,
+                             plan: disclosure_rules.BoardPlan | None) -> bool:
+    """The Board's plan withholds the group of a contract's one-to-one participants in view; none in
+    view: nothing to withhold."""
+    members = frozenset(kpi_rules.unit_key(u) for u in units if u.contract == contract
+                        and u.support_type == ONE_TO_ONE and kpi_rules.is_unit_as_of(u, as_of))
+    return bool(members) and (plan is None or not plan.shows(contract, ONE_TO_ONE, members))
+
+
 def short_packages_section(units: Sequence[Unit], contracts: Sequence[ContractTerms],
-                           la_names: dict[str, str], as_of: date, aggregate: bool = False) -> Section:
+                           la_names: dict[str, str], as_of: date, aggregate: bool = False,
+                           plan: disclosure_rules.BoardPlan | None = None) -> Section:
     """rules.md, SLA checks: one-to-one packages below the contract's minimum package days are
     flagged, not rejected. Packages that have ended by as-of (``timelines.package_days_flags``);
-    ``aggregate`` (the Board): counted per contract, not listed by package and LA."""
+    ``aggregate`` (the Board): counted per contract, not listed by package and LA, and only where
+    the Board's plan shows the contract's one-to-one participants in view (the counts are sums over
+    them, as its KPI 1 is; docs: "Figures the Board does not see")."""
     flags = timelines_rules.package_days_flags(units, contracts, as_of)
     table = pd.DataFrame([
         {"Contract": f.contract, "Package ID": f.package_id, "Local authority": la_names.get(f.la_code, f.la_code),
@@ -1150,14 +1189,22 @@ def short_packages_section(units: Sequence[Unit], contracts: Sequence[ContractTe
     not_set = (f" Minimum package days {NOT_SET} for {listed(unset)}: "
                f"{'its' if len(unset) == 1 else 'their'} packages are not checked." if unset else "")
     one_la = disclosure_rules.one_la_contracts(units) if aggregate else frozenset()
+    if aggregate and (plan is None or plan.as_of != as_of):  # none given: worked out from the units here
+        plan = disclosure_rules.board_plan(units, as_of)
     withheld = [reference for reference in checked if reference in one_la]
-    checked = [reference for reference in checked if reference not in one_la]
+    unplanned = [reference for reference in checked if reference not in one_la
+                 and _plan_withholds_packages(units, reference, as_of, plan)] if aggregate else []
+    checked = [reference for reference in checked if reference not in one_la and reference not in unplanned]
     note = (f" {', '.join(withheld)}: not shown, its packages here are all in one local authority."
-            if withheld else "") + not_set
+            if withheld else "")
+    if unplanned:
+        note += (f" {', '.join(unplanned)}: not shown {SUPPRESSED}, as the KPI figures of these participants are "
+                 "not (with other Board views they would give one local authority's away).")
+    note += not_set
     if not checked:
         empty = table.iloc[0:0]
-        return Section(empty, empty, ((f"No contract in scope sets a minimum package length (minimum package days "
-                                       f"{NOT_SET}).") if not withheld else note.strip()))
+        return Section(empty, empty, (f"No contract in scope sets a minimum package length (minimum package days "
+                                      f"{NOT_SET})." if not note else note.strip()))
     if aggregate:  # the Board: how many per contract, not which package in which LA
         table = table[table["Contract"].isin(checked)]
         table = (table.groupby(["Contract", "Flag"]).size().reset_index(name="Packages")
@@ -1256,13 +1303,13 @@ def overview_page(
     statuses: Sequence[LAStatus] = (), area_only: bool = False, returns: Sequence[ReturnImport] = (),
     data_to: Mapping[str, date] | None = None,
 ) -> OverviewPage:
-    disclosure = disclosure.of_units(counted_units(units, as_of, financial_year))
+    disclosure = disclosure.with_plan(units, as_of).of_units(counted_units(units, as_of, financial_year))
     currency = currencies(contracts, returns, as_of, milestones, invoice_lines)
     if data_to is None:
         data_to = data_to_of_contracts(currency)
     outcomes = kpi_outcomes(units, responses, as_of, financial_year, data_to)
     results = sorted(kpi_results(outcomes, contracts), key=_kpi_order)
-    displays = [display_kpi(r, disclosure) for r in results]
+    displays = _headline_displays(results, outcomes, disclosure)
     titles = {c.reference: c.title for c in contracts}
     year = coverage_year(units, as_of, financial_year)
     coverage = coverage_frame(contracts, units, as_of, LAIndex(las), year, area_only)

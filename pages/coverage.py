@@ -27,10 +27,11 @@ def _hex_layout(url: str) -> dict[str, tuple[int, int]]:
 
 @st.cache_data(show_spinner="Working out coverage…", max_entries=64, ttl=600)
 def _page(_data, url: str, scope: Scope, version: int, as_of: date, fy: str | None, region: str | None,
-          la: str | None, board: bool) -> views.CoveragePage:
-    """Keyed by database, scope (the viewer's limits and the filters), data version and every input."""
+          la: str | None, board: bool, _plan=None) -> views.CoveragePage:
+    """Keyed by database, scope (the viewer's limits and the filters), data version and every input
+    (the Board's plan follows from the database, version, viewer and as-of date)."""
     return views.coverage_page(_data.contracts, _data.units, _data.las, _data.statuses, _data.regions,
-                               _hex_layout(url), as_of, fy, region, la, board)
+                               _hex_layout(url), as_of, fy, region, la, board, _plan)
 
 
 viewer, url, version, filters, scope, data, options = context.filtered_page()
@@ -47,7 +48,7 @@ if not data.contracts:
 data_currency_notice(data, as_of)
 
 page = _page(data, url, scope, version, as_of, filters.financial_year, filters.region, filters.la,
-             aggregate_only(viewer))
+             aggregate_only(viewer), context.board_plan_for(viewer, as_of))
 if filters.region or filters.la:
     st.caption("Only packages in the region or LA chosen count on this page.")
 

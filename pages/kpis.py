@@ -22,10 +22,11 @@ from ui.data_currency import data_currency_notice
 
 @st.cache_data(show_spinner="Working out the KPIs…", max_entries=64, ttl=600)
 def _page(_data, url: str, scope: Scope, version: int, as_of: date, fy: str | None, board: bool, la_level: bool,
-          detail: str | None) -> views.KpiPage:
-    """Keyed by database, scope (the viewer's limits and the filters), data version and every input."""
+          detail: str | None, _plan=None) -> views.KpiPage:
+    """Keyed by database, scope (the viewer's limits and the filters), data version and every input
+    (the Board's plan follows from the database, version, viewer and as-of date)."""
     return views.kpi_page(_data.contracts, _data.units, _data.responses, _data.regions, as_of, fy,
-                          views.Disclosure(board, la_level), detail,
+                          views.Disclosure(board, la_level, plan=_plan), detail,
                           data_to_dates(_data.contracts, _data.returns, as_of))
 
 
@@ -48,7 +49,8 @@ if not data.units:
 with_units = sorted({unit.contract for unit in data.units})
 detail = filters.contract or st.session_state.get("kpi_detail_contract")
 detail = detail if detail in with_units else None
-page = _page(data, url, scope, version, as_of, filters.financial_year, board, bool(filters.la), detail)
+page = _page(data, url, scope, version, as_of, filters.financial_year, board, bool(filters.la), detail,
+             context.board_plan_for(viewer, as_of))
 if not page.headline:
     st.info("No participant counts for the KPIs yet with these filters (for a financial year, only packages "
             "ending in that year count).")

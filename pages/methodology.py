@@ -28,7 +28,9 @@ st.markdown(
     "a figure about the people of one local authority is not shown, whatever its size: a row of a breakdown, or a "
     "contract, region or quarter whose participants are all in one LA. Nor are the other counts of its row (zeros "
     "included), and a total across contracts leaves out any contract's KPI with a count not shown (it could be "
-    "worked out by subtraction). The Board has no LA filter: figures for one LA are not part of its view."
+    "worked out by subtraction). Which groups are not shown is decided once for all Board views and filters, so "
+    "no figure not shown can be worked out by adding or subtracting figures from several views. The Board has no "
+    "LA filter: figures for one LA are not part of its view."
 )
 contents = [f"- [{title}](#{title.lower().replace(' ', '-').replace('(', '').replace(')', '').replace('?', '')})"
             for title, entries in registry.sections() if entries] + ["- [Contract terms](#contract-terms)"]

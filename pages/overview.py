@@ -33,10 +33,11 @@ from ui.status_grid import status_grid as grid_table
 
 @st.cache_data(show_spinner="Working out the figures…", max_entries=64, ttl=600)
 def _page(_data, url: str, scope: Scope, version: int, as_of: date, fy: str | None, board: bool,
-          la_level: bool, area_only: bool) -> views.OverviewPage:
-    """Keyed by database, scope (the viewer's limits and the filters), data version and every input."""
+          la_level: bool, area_only: bool, _plan=None) -> views.OverviewPage:
+    """Keyed by database, scope (the viewer's limits and the filters), data version and every input
+    (the Board's plan follows from the database, version, viewer and as-of date)."""
     return views.overview_page(_data.contracts, _data.units, _data.responses, _data.allocations, _data.invoice_lines,
-                               _data.milestones, _data.las, as_of, fy, views.Disclosure(board, la_level),
+                               _data.milestones, _data.las, as_of, fy, views.Disclosure(board, la_level, plan=_plan),
                                _data.statuses, area_only, returns=_data.returns,
                                data_to=data_to_dates(_data.contracts, _data.returns, as_of))
 
@@ -88,7 +89,7 @@ if not data.contracts:
 else:
     data_currency_notice(data, as_of)
     page = _page(data, url, scope, version, as_of, filters.financial_year, board, bool(filters.la),
-                 bool(filters.region or filters.la))
+                 bool(filters.region or filters.la), context.board_plan_for(viewer, as_of))
     titles = {c.reference: c.title for c in data.contracts}
 
     st.markdown(as_text(status_grid.grid_summary(page.grid)))

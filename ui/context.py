@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 import inspect
 import logging
@@ -13,6 +14,7 @@ from typing import NamedTuple
 import streamlit as st
 
 from dashboard.access import ADMIN, ROLE_NAMES, ROLES, Viewer, aggregate_only
+from dashboard.disclosure import BoardPlan, board_plan
 from dashboard.views import FilterOptions, by_contract, filter_options, narrowed
 from dashboard.wording import as_text
 from data_access import collector, queries
@@ -280,6 +282,20 @@ def filtered_page() -> FilteredPage:
     if filters.la in options.same_las:  # a council recoded (North Yorkshire): both its codes
         scope = replace(scope, la_codes=options.same_las[filters.la])
     return FilteredPage(viewer, url, version, filters, scope, oversight_data(scope, within=everything), options)
+
+
+@st.cache_resource(show_spinner="Working out which figures the Board may see…", max_entries=16, ttl=600)
+def _board_plan(url: str, everything: Scope, version: int, as_of: date) -> BoardPlan:
+    return board_plan(oversight_data(everything).units, as_of)
+
+
+def board_plan_for(viewer: Viewer, as_of: date) -> BoardPlan | None:
+    """The Board's plan (``dashboard.disclosure.board_plan``) over every participant the viewer may
+    see, unfiltered, as of ``as_of``: the same groups are withheld whatever the filters (docs: "Figures
+    the Board does not see"). None for other roles, whose figures are not withheld."""
+    if not aggregate_only(viewer):
+        return None
+    return _board_plan(database_url(), Filters().scope(viewer), data_version(), as_of)
 
 
 NAMES_KEPT = 8  # participant lists whose names a session keeps
