@@ -12,6 +12,7 @@ what is recorded:
 | `export_personal_data` | everything held about a participant was exported |
 | `role_change` | a user was added, given a role or an assignment, or removed from one |
 | `erase` | a contract's personal data was erased after its retention period |
+| `reference_refresh` | the LAIT reference data was refreshed (detail: files, rows added, changed, removed) |
 
 Append-only: this module offers ``record_event`` to add an event and
 ``audit_log`` to read events (administrators only). There is deliberately no
@@ -41,7 +42,8 @@ UNDO = "undo"
 EXPORT_PERSONAL_DATA = "export_personal_data"
 ROLE_CHANGE = "role_change"
 ERASE = "erase"
-ACTIONS = (SIGN_IN, IMPORT, IMPORT_REJECTED, UNDO, EXPORT_PERSONAL_DATA, ROLE_CHANGE, ERASE)
+REFERENCE_REFRESH = "reference_refresh"
+ACTIONS = (SIGN_IN, IMPORT, IMPORT_REJECTED, UNDO, EXPORT_PERSONAL_DATA, ROLE_CHANGE, ERASE, REFERENCE_REFRESH)
 
 
 def _now() -> datetime:
