@@ -132,6 +132,7 @@ class LAStatus:
     declining: bool | None = None
     in_intervention: bool | None = None
     next_review_date: date | None = None  # the LA status return's "Next review date" of an LA in intervention
+    ilacs_date: date | None = None  # the inspection's date (effective_date is when Ofsted published it)
 
 
 @dataclass(frozen=True, slots=True)

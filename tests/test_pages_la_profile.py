@@ -50,7 +50,8 @@ def test_la_from_the_url(page):
 
 def test_packages_participants_and_adviser_days(page):
     at = page(la=SEFTON)
-    packages = frame_with(at, "Delivered by").set_index("Package")
+    timeline = frame_with(at, "Delivered by")
+    packages = timeline[timeline["What"] != lp.INTERVENTION_REVIEW_LABEL].set_index("Package")
     assert sorted(packages.index) == ["IA-1", "LD-1", "LD-G1"]
     assert packages.loc["LD-1", "Days delivered"] == 6 and packages.loc["LD-1", "Delivered by"] == "Mentor A"
     assert packages.loc["IA-1", "Status"] == "Running"
