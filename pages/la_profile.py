@@ -18,6 +18,16 @@ from ui.components import chart, chart_with_table, data_table, download_buttons,
 from ui.filters import Filters, choose, current_filters, filter_sidebar
 
 
+@st.cache_resource(show_spinner="Working out the outcome indicators…", max_entries=32, ttl=3600)
+def _outcomes(url: str, version: int, _indicators, number: str, name: str, region: str) -> dict:
+    """Per topic, each measure's table, chart lines and band and sentence for one LA; shared between
+    viewers (reference data, no people), kept per indicators index (a refresh makes a new one)."""
+    return {topic: [(measure, frame := oi.measure_table(_indicators, measure, number, name, region),
+                     *indicator_long(frame, name, f"{region} (region)"),
+                     oi.latest_sentence(_indicators, measure, number, name)) for measure in measures]
+            for topic, measures in _indicators.by_topic().items()}
+
+
 viewer = context.page_viewer()
 st.title("LA profile")
 if aggregate_only(viewer):
@@ -162,20 +172,17 @@ spans = pd.DataFrame(
          for row in timeline.to_dict("records") if row["What"] != lp.INTERVENTION_REVIEW_LABEL), as_of)],
     columns=["From", "To", "Label"])
 shown = 0
-for topic, measures in indicators.by_topic().items():
-    measures = oi.matching(measures, search)
-    if not measures:
+for topic, views in _outcomes(context.database_url(), context.reference_version(), indicators, number, facts.name, facts.region).items():
+    views = [view for view in views if view[0] in oi.matching([v[0] for v in views], search)]
+    if not views:
         continue
     st.markdown(f"### {topic}")
-    for measure in measures:
+    for measure, frame, lines, band, sentence in views:
         shown += 1
-        frame = oi.measure_table(indicators, measure, number, facts.name, facts.region)
         st.markdown(f"**{measure.name}**" + (f" ({measure.unit})" if measure.unit else "")
                     + {"High": ". Higher is better.", "Low": ". Lower is better."}.get(
                         measure.polarity, ". Neither higher nor lower is better."))
-        lines, band = indicator_long(frame, facts.name, f"{facts.region} (region)")
-        chart_with_table(chart(indicator_chart, lines, band, spans, facts.name, measure.unit), frame,
-                         oi.latest_sentence(indicators, measure, number, facts.name),
+        chart_with_table(indicator_chart(lines, band, spans, facts.name, measure.unit), frame, sentence,
                          key=f"la_measure_{measure.code}", file_stem=f"{measure.code}_{la_code}")
 if not shown:
     empty_state(f"No measure matches '{search}'.")

@@ -236,8 +236,12 @@ def _indicators(url: str, version: int):
     return Indicators(found.measures, found.values, found.neighbours)
 
 
+def reference_version() -> int:
+    """Changes with each refresh of the LAIT reference data (``queries.reference_version``)."""
+    return queries.reference_version(engine())
+
+
 def indicators():
     """The DfE LAIT outcome measures, values and statistical neighbours (reference data, the same for
-    every viewer), indexed once per refresh (``queries.reference_version``)."""
-    url = database_url()
-    return _indicators(url, queries.reference_version(engine()))
+    every viewer), indexed once per refresh."""
+    return _indicators(database_url(), reference_version())
