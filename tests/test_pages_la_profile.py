@@ -258,3 +258,100 @@ def test_one_status_record_is_said_in_the_singular(page):
     assert len(frame_with(at, "ILACS judgement")) == 1, "Knowsley has one status record by 30/06/2021"
     assert any(m.value.startswith("1 status record, oldest first;") for m in at.markdown)
     assert not any("1 status records" in m.value for m in at.markdown)
+
+
+# ------------------------------------------------------------ the LA's whole story (issue 18)
+
+
+def _lait_series(measure: str, la_number: str) -> dict[str, float | None]:
+    """The published values of one area, read from the shipped reference file itself."""
+    import csv
+
+    from data_access.settings import REFERENCE_DIR
+
+    with open(REFERENCE_DIR / "lait_indicators.csv", newline="", encoding="utf-8") as handle:
+        return {row["period"]: None if row["value"] == "-" else float(row["value"])
+                for row in csv.DictReader(handle) if row["measure"] == measure and row["la_number"] == la_number}
+
+
+def _sefton_neighbours() -> list[str]:
+    import csv
+
+    from data_access.settings import REFERENCE_DIR
+
+    with open(REFERENCE_DIR / "statistical_neighbours_2025.csv", newline="", encoding="utf-8") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["la_number"] == "343"]
+    return [row["neighbour_la_name"] for row in sorted(rows, key=lambda row: int(row["rank"]))]
+
+
+def _measure_frame(at, measure: str):
+    """The table whose Sefton column is the measure's published series (2016-2025)."""
+    published = _lait_series(measure, "343")
+    for element in at.dataframe:
+        frame = element.value
+        if "Sefton" in frame.columns and "Year" in frame.columns and set(frame["Year"]) == set(published):
+            if all((pd.isna(v) and published[y] is None) or v == published[y]
+                   for y, v in zip(frame["Year"], frame["Sefton"])):
+                return frame
+    raise AssertionError(f"no table of {measure} for Sefton")
+
+
+def test_done_when_a_case_lead_picks_sefton(page):
+    """Issue 18: a case lead who picks Sefton sees, on this page, every piece of support Sefton had,
+    its next review and case report, its ILACS history, and its social worker turnover and
+    re-referral rate against its 10 statistical neighbours (named), region and England, 2016-2025."""
+    at = page("case_lead", la=SEFTON)
+    assert not at.exception
+    assert at.header[0].value == "Sefton"
+
+    timeline = frame_with(at, "KPI outcome")
+    support = timeline[timeline["What"] != lp.INTERVENTION_REVIEW_LABEL]
+    assert sorted(support["Package"]) == ["IA-1", "LD-1", "LD-G1"]  # every package, under both contracts
+    assert set(support["Contract"]) == {IA, "CON-LD"}
+    assert support.set_index("Package").loc["LD-1", "Days delivered"] == 6
+    assert "1 met" in support.set_index("Package").loc["LD-1", "KPI outcome"]
+    assert support.set_index("Package").loc["IA-1", "What"] == lp.ADVISER_CALL_OFF
+    reviews = timeline[timeline["What"] == lp.INTERVENTION_REVIEW_LABEL]
+    assert list(reviews["Start"]) == [pd.Timestamp("2021-11-01"), pd.Timestamp("2022-05-01")]  # in intervention 1 May 2021
+
+    coming = frame_with(at, "Obligation")
+    assert set(coming["Obligation"]) == {"Six-monthly intervention review", "Six-weekly case report"}
+    assert (coming["Due"] >= pd.Timestamp(AS_OF)).all()
+    next_review = coming[coming["Obligation"] == "Six-monthly intervention review"]["Due"].min()
+    assert next_review == pd.Timestamp("2022-11-01")
+    sentence = next(m.value for m in at.markdown if m.value.startswith("For Sefton: next intervention review"))
+    assert "01 November 2022" in sentence and "next case report due" in sentence
+
+    ilacs = frame_with(at, "Inspected")
+    published = ilacs[ilacs["Published"].notna()].iloc[-1]
+    assert (published["Judgement"], published["Inspected"], published["Published"]) == (
+        "Inadequate", pd.Timestamp("2022-02-21"), pd.Timestamp("2022-05-09"))  # Ofsted's own dates
+    assert any(m.value.startswith("Latest: Inadequate (inspected 21 Feb 2022, published 09 May 2022)")
+               for m in at.markdown)
+    assert any("ILACS: Inadequate (inspected 21 Feb 2022, published 09 May 2022)" in m.value
+               for m in at.markdown)  # the headline sentence says it the same way
+
+    neighbours = _sefton_neighbours()
+    assert len(neighbours) == 10
+    for measure in ("Work_Force_TO_Rate", "ReReferral"):
+        frame = _measure_frame(at, measure)
+        assert list(frame["Year"]) == [str(year) for year in range(2016, 2026)]
+        assert list(frame.columns[-10:]) == neighbours  # each neighbour by name, closest first
+        for column in ("Neighbours' median", "Neighbours' lowest", "Neighbours' highest", "North West (region)",
+                       "England", "Quartile band", "Better than (neighbours)"):
+            assert column in frame.columns
+        assert list(frame["England"]) == [_lait_series(measure, "970")[str(y)] for y in range(2016, 2026)]
+        assert list(frame["North West (region)"]) == [_lait_series(measure, "981")[str(y)] for y in range(2016, 2026)]
+    links = frame_with(at, "Closeness")
+    assert list(links["Local authority"]) == neighbours
+    assert links["Profile"].iloc[0] == f"la_profile?la=E08000015&as_of={AS_OF}"  # Wirral's profile, same date
+
+
+def test_measures_can_be_searched(page):
+    at = page(la=SEFTON)
+    at.text_input(key="la_measure_search").input("turnover").run()
+    assert not at.exception
+    titles = [m.value for m in at.markdown if m.value.startswith("**")]
+    assert titles == ["**Percentage rate of social worker turnover** (Turnover rate). Lower is better."]
+    at.text_input(key="la_measure_search").input("no such measure").run()
+    assert any("No measure matches" in info.value for info in at.info)
