@@ -14,7 +14,8 @@ from dashboard.charts import coverage as charts
 from data_access.queries import hex_layout
 from data_access.repositories import Scope
 from ui import context
-from ui.components import chart, chart_with_table, data_table
+from ui.components import chart, chart_with_table, data_table, profile_column, with_profile_links
+from ui.filters import current_filters
 
 
 @st.cache_data(show_spinner=False, ttl=3600)
@@ -43,6 +44,13 @@ if not data.contracts:
 
 page = _page(data, url, scope, version, as_of, filters.financial_year, filters.region, filters.la,
              aggregate_only(viewer))
+links = not aggregate_only(viewer)  # LA profiles are not part of the Board's view
+
+
+def linked(table):
+    """The table with each LA's profile linked (case leads, contract managers, administrators)."""
+    return with_profile_links(table, as_of=current_filters().as_of) if links and not table.empty else table
+
 if filters.region or filters.la:
     st.caption("Only packages in the region or LA chosen count on this page.")
 
@@ -69,8 +77,8 @@ st.header(f"Map of support in {page.financial_year}")
 if page.hexes.empty:
     st.info("The hex map layout is not loaded in this database.")
 else:
-    chart_with_table(chart(charts.hex_map_chart, page.hexes.chart_data), page.hexes.table, page.hexes.summary,
-                     key="coverage_hexmap", file_stem="coverage_map")
+    chart_with_table(chart(charts.hex_map_chart, page.hexes.chart_data), linked(page.hexes.table), page.hexes.summary,
+                     key="coverage_hexmap", file_stem="coverage_map", column_config=profile_column() if links else None)
 
 st.header(f"Targeting LAs in greatest need ({page.financial_year})")
 st.caption("In greatest need when support started: judged Inadequate or Requires improvement by Ofsted (ILACS, its "
@@ -91,8 +99,9 @@ st.caption("LAs judged Inadequate by Ofsted or with a SEND Written Statement of 
 if page.unsupported.empty:
     st.info(page.unsupported_summary)
 else:
-    chart_with_table(None, page.unsupported, page.unsupported_summary,
-                     key="coverage_unsupported", file_stem="priority_las_without_support", table_expanded=True)
+    chart_with_table(None, linked(page.unsupported), page.unsupported_summary,
+                     key="coverage_unsupported", file_stem="priority_las_without_support", table_expanded=True,
+                     column_config=profile_column() if links else None)
 
 st.header("Packages shorter than the contract's minimum")
 st.caption("One-to-one packages that have ended by the as-of date are checked against the contract's minimum "

@@ -330,3 +330,18 @@ def test_a_reorganised_la_shows_only_the_years_it_existed_in(open_page, records)
     assert supported, "the demo data supports Cumberland"
     assert all(fy_end(year) >= born for year in table["Financial year"])
     assert supported <= set(zip(table["Contract"], table["Financial year"]))
+
+
+@pytest.mark.parametrize("role, linked", [("case_lead", True), ("contract_manager", True), ("admin", True),
+                                          ("board", False)])
+def test_each_la_in_the_map_and_priority_tables_links_to_its_profile(app, role, linked):
+    """Issue 18: every LA named in the hex map's table and the priority list opens its profile (the
+    LA filter the profile reads, same as-of date); the Board has no LA profiles, so no links."""
+    at = app(role)
+    assert _tables(at, "Support")  # the hex map's table is there to check
+    for column in ("Support", "Why a priority"):
+        for table in _tables(at, column):
+            if not linked:
+                assert "LA profile" not in table.columns
+                continue
+            assert list(table["LA profile"]) == [f"la_profile?la={code}&as_of={AS_OF}" for code in table["LA code"]]
