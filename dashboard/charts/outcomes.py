@@ -72,7 +72,7 @@ def indicator_chart(lines: pd.DataFrame, band: pd.DataFrame, spans: pd.DataFrame
                                 "tooltip": [{"field": "Area"}, {"field": "Year"}, {"field": "Value"}]}})
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "height": 240,
+        "height": 280,
         "layer": layers,
         "datasets": {"lines": ordered, "band": band, "spans": spans},
         "config": {"font": FONT, "axis": dict(READABLE_TEXT),
@@ -89,7 +89,7 @@ def timeline_chart(table: pd.DataFrame, as_of):
     frame["End"] = frame["End"].fillna(pd.Timestamp(as_of))  # still running: drawn to as-of
     bars = alt.Chart(frame[frame["Status"] != "Due (past)"]).mark_bar(height=12).encode(
         x=alt.X("Start:T", title=None), x2="End:T",
-        y=alt.Y("What:N", title=None),
+        y=alt.Y("What:N", title=None, axis=alt.Axis(labelLimit=260)),
         color=alt.Color("Contract:N", legend=alt.Legend(orient="top", title="Contract"),
                         scale=alt.Scale(range=[OKABE_ITO[c] for c in ("blue", "orange", "bluish_green", "vermillion",
                                                                        "reddish_purple", "sky_blue")])),
@@ -98,4 +98,5 @@ def timeline_chart(table: pd.DataFrame, as_of):
     reviews = alt.Chart(frame[frame["Status"] == "Due (past)"]).mark_point(shape="cross", size=90, filled=True,
                                                                           color=OKABE_ITO["black"]).encode(
         x="Start:T", y="What:N", tooltip=["What", "Package", alt.Tooltip("Start:T", format="%d/%m/%Y")])
-    return alt.layer(bars, reviews).properties(height=alt.Step(28)).configure(font=FONT).configure_axis(**READABLE_TEXT)
+    return alt.layer(bars, reviews).properties(height=alt.Step(28)).configure(font=FONT).configure_axis(
+        **READABLE_TEXT).configure_legend(labelColor=TEXT_COLOUR, titleColor=TEXT_COLOUR)
