@@ -352,3 +352,46 @@ def la_numbers(las: Iterable[LocalAuthority], codes: Iterable[str]) -> list[str]
     """DfE numbers of the LAs with these GSS codes (a recoded council keeps its number)."""
     number_of = {la.code: la.dfe_code for la in las}
     return sorted({number_of[code] for code in codes if code in number_of})
+
+
+BOARD_MEASURES = ("Work_Force_TO_Rate", "ReReferral")  # chosen first on the Board's section; any can be chosen
+
+
+def contract_changes(contracts: Iterable, units: Iterable, las: Iterable[LocalAuthority], indicators: Indicators,
+                     measures: Sequence[str], as_of: date) -> pd.DataFrame:
+    """For the Board (aggregate, no people): per contract and chosen measure, the median change of the
+    LAs it supported beside that of their statistical neighbours (``group_change``), over the latest
+    period before its first package started and the latest after its last package ended
+    (``periods_around``; the latest period of all while a package runs). Packages that start after
+    as-of do not count."""
+    units = [u for u in units if u.start_date <= as_of]
+    las = list(las)
+    rows = []
+    for contract in sorted(contracts, key=lambda c: c.reference.lower()):
+        own = [u for u in units if u.contract.lower() == contract.reference.lower()]
+        if not own:
+            continue
+        first = min(u.start_date for u in own)
+        ends = [u.end_date for u in own]
+        last = None if any(e is None or e > as_of for e in ends) else max(ends)
+        numbers = la_numbers(las, {u.la_code for u in own})
+        for code in measures:
+            if code not in indicators.measures:
+                continue
+            around = periods_around(indicators, code, first, last)
+            if around is None:
+                name = indicators.measures[code].name
+                rows.append({"Contract": contract.reference, "Measure": name, "From": "", "To": "",
+                             "Supported LAs with figures": 0, "Median change (supported LAs)": None,
+                             "Neighbours with figures": 0, "Median change (neighbours)": None,
+                             "In words": f"{name}: no published year before support started and after it ended."})
+                continue
+            change = group_change(indicators, code, numbers, *around)
+            rows.append({"Contract": contract.reference, "Measure": change.name, "From": change.from_period,
+                         "To": change.to_period, "Supported LAs with figures": change.supported,
+                         "Median change (supported LAs)": change.supported_change,
+                         "Neighbours with figures": change.neighbours,
+                         "Median change (neighbours)": change.neighbours_change, "In words": change.sentence()})
+    return pd.DataFrame(rows, columns=["Contract", "Measure", "From", "To", "Supported LAs with figures",
+                                       "Median change (supported LAs)", "Neighbours with figures",
+                                       "Median change (neighbours)", "In words"])

@@ -16,6 +16,7 @@ from data_access.repositories import Scope
 from ui import context
 from ui.components import chart, chart_with_table, data_table, profile_column, with_profile_links
 from ui.filters import current_filters
+from ui.outcomes_section import neighbour_change_section
 
 
 @st.cache_data(show_spinner=False, ttl=3600)
@@ -113,3 +114,5 @@ if page.short_packages.table.empty:
 else:
     chart_with_table(None, page.short_packages.table, page.short_packages.summary, key="coverage_short_packages",
                      file_stem="packages_below_minimum_days", table_expanded=True)
+
+neighbour_change_section(data, as_of)  # aggregate, for every role; may move to an Outcomes page

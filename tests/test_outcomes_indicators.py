@@ -169,3 +169,34 @@ def test_board_change_in_supported_las_beside_their_neighbours():
 ])
 def test_the_years_a_support_period_is_compared_over(start, end, expected):
     assert oi.periods_around(small_indicators(), "M_LOW", start, end) == expected
+
+
+def test_per_contract_for_the_board():
+    from dashboard.records import ContractTerms, LocalAuthority, Unit
+
+    las = [LocalAuthority("E08000014", "101", "Sefton", "E12000002", date(2009, 1, 1), None),
+           LocalAuthority("E08000035", "105", "Leeds", "E12000003", date(2009, 1, 1), None)]
+    contract = ContractTerms("CON-1", "Leadership", "Supplier", "Leadership", None, date(2020, 4, 1), date(2022, 3, 31))
+    other = ContractTerms("CON-2", "Later", "Supplier", "Leadership", None, date(2030, 4, 1), date(2031, 3, 31))
+
+    def unit(la, start, end, contract="CON-1", participant="P1"):
+        return Unit(contract, "PK-" + la, participant, "one_to_one", la, "E12000002", "Lead Member", None, start, end)
+
+    units = [unit("E08000014", date(2020, 6, 1), date(2021, 3, 31)),
+             unit("E08000014", date(2020, 6, 1), date(2021, 3, 31), participant="P2"),  # same LA: counted once
+             unit("E08000035", date(2021, 1, 1), date(2022, 2, 1)),
+             unit("E08000035", date(2031, 1, 1), None, contract="CON-2")]  # starts after as-of: not counted
+    table = oi.contract_changes([other, contract], units, las, small_indicators(), ["M_LOW", "M_HIGH", "UNKNOWN"],
+                                date(2023, 6, 30))
+    # CON-1: support from June 2020 to February 2022, so 2019 (before) to 2023 (after); 101 and 105 supported
+    # (-2 and -16: median -9); their neighbours not supported: 102 (+1), 103 (+3), 104 (no 2019): median +2
+    assert table.to_dict("records")[0] == {
+        "Contract": "CON-1", "Measure": "Re-referrals", "From": "2019", "To": "2023",
+        "Supported LAs with figures": 2, "Median change (supported LAs)": -9, "Neighbours with figures": 2,
+        "Median change (neighbours)": 2, "In words": oi.GroupChange(
+            "M_LOW", "Re-referrals", "Low", "2019", "2023", 2, -9, 2, 2).sentence()}
+    # M_HIGH has no values at all: said in words; an unknown measure is left out; CON-2 has no unit by as-of
+    assert list(table["Measure"]) == ["Re-referrals", "Care leavers in suitable accommodation"]
+    assert table["In words"].iloc[1] == ("Care leavers in suitable accommodation: no published year before support "
+                                         "started and after it ended.")
+    assert "Participant" not in " ".join(table.columns)  # aggregate: no people

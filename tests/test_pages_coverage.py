@@ -6,6 +6,7 @@ Expected figures come from the same records through ``dashboard.coverage``.
 from __future__ import annotations
 
 import dataclasses
+import os
 import functools
 from datetime import date
 
@@ -345,3 +346,27 @@ def test_each_la_in_the_map_and_priority_tables_links_to_its_profile(app, role, 
                 assert "LA profile" not in table.columns
                 continue
             assert list(table["LA profile"]) == [f"la_profile?la={code}&as_of={AS_OF}" for code in table["LA code"]]
+
+
+@pytest.mark.parametrize("role", ["board", "case_lead"])
+def test_supported_las_beside_their_neighbours_for_every_role(app, records, role):
+    """Issue 18, for the Board: aggregate figures only (no person, no participant), worded as description."""
+    from dashboard import outcomes_indicators as oi
+    from data_access.queries import indicator_records
+
+    at = app(role)
+    assert not at.exception
+    table = _tables(at, "Median change (neighbours)")[0]
+    assert set(table["Measure"]) == {"Percentage rate of social worker turnover",
+                                     "Percentage of re-referrals to children's social care within 12 months"}
+    assert all("does not show what the support caused" in words or words.endswith("after it ended.")
+               for words in table["In words"])
+    assert not any("Participant" in column for column in table.columns)
+    if role == "board":  # everything, as the pure rule works it out from the same records
+        data, _ = records
+        engine = make_engine(os.environ["DASHBOARD_DATABASE_URL"])
+        found = indicator_records(engine)
+        engine.dispose()
+        indicators = oi.Indicators(found.measures, found.values, found.neighbours)
+        expected = oi.contract_changes(data.contracts, data.units, data.las, indicators, oi.BOARD_MEASURES, AS_OF)
+        assert table.to_dict("records") == expected.to_dict("records")
