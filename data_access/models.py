@@ -123,13 +123,14 @@ class LaitValue(Base):
     __tablename__ = "lait_values"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    measure_code: Mapped[str] = mapped_column(ForeignKey("lait_measures.code"), index=True)
+    measure_code: Mapped[str] = mapped_column(ForeignKey("lait_measures.code"))
     period: Mapped[str] = mapped_column(String(20))  # as LAIT labels it, e.g. "2024"
-    area_number: Mapped[str] = mapped_column(String(3), index=True)  # DfE LA number; 970 and above: regions, England
+    area_number: Mapped[str] = mapped_column(String(3))  # DfE LA number; 970 and above: regions, England
     area_name: Mapped[str] = mapped_column(String(80))
     region: Mapped[str] = mapped_column(String(60), default="")  # LAIT's region label of an LA
     value: Mapped[float | None] = mapped_column(Float)  # None: "-" in the source (missing or suppressed)
 
+    # the one index (rows are read all at once; fewer indexes make the first-start insert quick)
     __table_args__ = (UniqueConstraint("measure_code", "period", "area_number"),)
 
 

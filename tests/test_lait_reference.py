@@ -118,6 +118,7 @@ def test_loading_the_shipped_files_again_changes_nothing(url, engine):
 def test_a_newer_release_reports_what_changed(engine, url, tmp_path, capsys):
     header, measures = rows_of(MEASURES)
     new_measure = {**measures[1], "measure": "ReReferral_new", "name": "Re-referrals (new series)"}
+    measures[1] = {**measures[1], "name": measures[1]["name"] + " (renamed)"}  # changed in place: its values stay
     measures_file = written(tmp_path, "measures.csv", header, [*measures, new_measure])
     header, values = rows_of(INDICATORS)
     values = [row for row in values if not (row["measure"] == "CIN" and row["period"] == "2016")]  # 170 removed
@@ -133,11 +134,13 @@ def test_a_newer_release_reports_what_changed(engine, url, tmp_path, capsys):
     assert status == 0, lines
     assert lines == [
         f"{measures_file}: LAIT measures, changed",
-        f"{measures_file}: LAIT measures: 1 added, 0 changed, 0 removed, 37 unchanged",
+        f"{measures_file}: LAIT measures: 1 added, 1 changed, 0 removed, 36 unchanged",
         f"{values_file}: LAIT indicator values, changed",
         f"{values_file}: LAIT indicator values: 1 added, 1 changed, 170 removed, 56609 unchanged",
     ]
     assert value(engine, "ReReferral", "2024", "343") == 24.1
+    with Session(engine) as session:
+        assert session.get(models.LaitMeasure, "ReReferral").name.endswith("(renamed)")
     assert counts(engine) == (38, 56611, 1580)
     status, lines = run(capsys, measures_file, values_file, "--db", url)
     assert status == 0 and all("nothing to change" in line for line in lines)

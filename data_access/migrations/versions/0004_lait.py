@@ -44,9 +44,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('measure_code', 'period', 'area_number')
     )
-    with op.batch_alter_table('lait_values', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_lait_values_area_number'), ['area_number'], unique=False)
-        batch_op.create_index(batch_op.f('ix_lait_values_measure_code'), ['measure_code'], unique=False)
     op.create_table('statistical_neighbours',
     sa.Column('la_number', sa.String(length=3), nullable=False),
     sa.Column('rank', sa.Integer(), nullable=False),
@@ -60,8 +57,5 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('statistical_neighbours')
-    with op.batch_alter_table('lait_values', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_lait_values_measure_code'))
-        batch_op.drop_index(batch_op.f('ix_lait_values_area_number'))
     op.drop_table('lait_values')
     op.drop_table('lait_measures')
