@@ -97,6 +97,7 @@ def timeline_chart(table: pd.DataFrame, as_of):
                  alt.Tooltip("End:T", format="%d/%m/%Y"), "Days delivered", "KPI outcome"])
     reviews = alt.Chart(frame[frame["Status"] == "Due (past)"]).mark_point(shape="cross", size=90, filled=True,
                                                                           color=OKABE_ITO["black"]).encode(
-        x="Start:T", y="What:N", tooltip=["What", "Package", alt.Tooltip("Start:T", format="%d/%m/%Y")])
+        x="Start:T", y=alt.Y("What:N", title=None, axis=alt.Axis(labelLimit=260)),
+        tooltip=["What", "Package", alt.Tooltip("Start:T", format="%d/%m/%Y")])
     return alt.layer(bars, reviews).properties(height=alt.Step(28)).configure(font=FONT).configure_axis(
         **READABLE_TEXT).configure_legend(labelColor=TEXT_COLOUR, titleColor=TEXT_COLOUR)
