@@ -150,10 +150,13 @@ class Indicators:
         self.measures = {m.code: m for m in measures}
         self._series: dict[tuple[str, str], dict[str, float | None]] = defaultdict(dict)
         self._periods: dict[str, set[str]] = defaultdict(set)
+        self._la_areas: dict[str, set[str]] = defaultdict(set)  # measure -> the LAs with a row of it
         self.area_names: dict[str, str] = {}
         for v in values:
             self._series[(v.measure, v.area_number)][v.period] = v.value
             self._periods[v.measure].add(v.period)
+            if is_la(v.area_number):
+                self._la_areas[v.measure].add(v.area_number)
             self.area_names.setdefault(v.area_number, v.area_name)
         self.neighbours: dict[str, list[Neighbour]] = defaultdict(list)
         for n in sorted(neighbours, key=lambda n: (n.la_number, n.rank)):
@@ -170,8 +173,8 @@ class Indicators:
         """Every LA's value of the measure in the period (regions and England left out)."""
         key = (measure, period)
         if key not in self._la_values:
-            self._la_values[key] = [series.get(period) for (code, area), series in self._series.items()
-                                    if code == measure and is_la(area)]
+            self._la_values[key] = [self._series[(measure, area)].get(period)
+                                    for area in sorted(self._la_areas.get(measure, ()))]
         return self._la_values[key]
 
     def region_area(self, region_name: str) -> str | None:
