@@ -355,3 +355,42 @@ def test_measures_can_be_searched(page):
     assert titles == ["**Percentage rate of social worker turnover** (Turnover rate). Lower is better."]
     at.text_input(key="la_measure_search").input("no such measure").run()
     assert any("No measure matches" in info.value for info in at.info)
+
+
+def test_ilacs_judgements_one_date_convention():
+    from dashboard.records import LAStatus, LocalAuthority
+
+    statuses = [
+        LAStatus(SEFTON, date(2019, 3, 4), "Requires improvement", ilacs_date=date(2019, 1, 14)),  # Ofsted: published
+        LAStatus(SEFTON, date(2021, 5, 1), "Inadequate", in_intervention=True, ilacs_date=date(2021, 5, 1)),  # import
+        LAStatus(SEFTON, date(2021, 6, 1), None, in_intervention=True),  # no judgement: not a row
+        LAStatus(SEFTON, date(2022, 5, 9), "Good", ilacs_date=date(2022, 2, 21)),  # published after as-of
+        LAStatus(KNOWSLEY, date(2020, 1, 1), "Good", ilacs_date=date(2019, 11, 1)),  # another LA
+    ]
+    table = lp.ilacs_judgements(statuses, SEFTON, date(2022, 5, 8))
+    assert table.to_dict("records") == [
+        {"Judgement": "Requires improvement", "Inspected": pd.Timestamp("2019-01-14"),
+         "Published": pd.Timestamp("2019-03-04"), "Counts from": pd.Timestamp("2019-03-04")},
+        {"Judgement": "Inadequate", "Inspected": pd.Timestamp("2021-05-01"), "Published": pd.NaT,
+         "Counts from": pd.Timestamp("2021-05-01")},
+    ]
+    assert lp.ilacs_headline(table) == "Inadequate (inspected 01 May 2021)"
+    assert lp.ilacs_headline(lp.ilacs_judgements(statuses, SEFTON, date(2022, 5, 9))) == (
+        "Good (inspected 21 Feb 2022, published 09 May 2022)")
+    las = [LocalAuthority(SEFTON, "343", "Sefton", "E12000002", date(2009, 1, 1), None)]
+    assert lp.facts(SEFTON, las, {"E12000002": "North West"}, statuses, date(2022, 5, 9)).status[
+        "ILACS judgement"] == "Good (inspected 21 Feb 2022, published 09 May 2022)"  # the headline says it so too
+
+
+def test_neighbour_links_use_the_current_record_of_a_recoded_number():
+    from dashboard.records import LocalAuthority
+
+    las = [LocalAuthority("E10000023", "815", "North Yorkshire", "E12000003", date(2009, 1, 1), date(2023, 3, 31)),
+           LocalAuthority("E06000065", "815", "North Yorkshire", "E12000003", date(2023, 4, 1), None)]
+    # Sefton (343) is left off the LA list given here: named, with no link
+    table = lp.neighbour_table([(1, "815", "North Yorkshire", "Extremely Close"), (2, "343", "Sefton", "Close")], las,
+                               date(2024, 3, 15))
+    assert table.iloc[0].to_dict() == {"Rank": 1, "Local authority": "North Yorkshire", "DfE number": "815",
+                                       "Closeness": "Extremely close",
+                                       "Profile": "la_profile?la=E06000065&as_of=2024-03-15"}
+    assert table.iloc[1]["Local authority"] == "Sefton" and pd.isna(table.iloc[1]["Profile"])
