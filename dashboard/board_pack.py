@@ -493,7 +493,7 @@ def _value_for_money_and_outcome_sheets(writer: _Writer, data: OversightRecords,
     out, "Value for money", "Outcomes"), as the Board sees them on the page: aggregate only,
     ``[c]`` for the people of one LA, never ranked, caveats first."""
     from dashboard import outcome_views as ov
-    from dashboard.charts.outcomes import vfm_chart
+    from dashboard.charts.value_for_money import vfm_chart
 
     page = ov.outcomes_page(data, as_of, aggregate_only=True)
     costs = {column: "money" for column in (ov.SPEND,)}

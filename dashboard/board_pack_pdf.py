@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.board_pack import PackImage, PackSection, PackTable, PackText
+from dashboard.board_pack import PackImage, PackSection, PackTable
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 PAGE_WIDTH = 277  # A4 landscape less 10 mm margins, in mm

@@ -132,8 +132,10 @@ class Facts:
 def facts(la_code: str, las: Iterable[LocalAuthority], regions: Mapping[str, str],
           statuses: Iterable[LAStatus], as_of: date) -> Facts:
     la = latest_records(las)[la_code]
-    return Facts(la.code, la.name, la.dfe_code, regions.get(la.region_code, la.region_code),
-                 latest_known(statuses, la_code, as_of))
+    statuses = list(statuses)
+    known = latest_known(statuses, la_code, as_of)
+    known["ILACS judgement"] = ilacs_headline(ilacs_judgements(statuses, la_code, as_of))  # as the history says it
+    return Facts(la.code, la.name, la.dfe_code, regions.get(la.region_code, la.region_code), known)
 
 
 # ------------------------------------------------------------------- packages
@@ -380,3 +382,154 @@ def comparison_sentence(table: pd.DataFrame) -> str:
         + ("; ".join(rates) if rates else f"no KPI rate for {la['Area']} yet (no participant there has had a "
            "follow-up, or a follow-up window that has closed)") + "."
     )
+
+
+# ------------------------------------------------------------------ the story
+
+
+INTERVENTION_REVIEW_LABEL = "Six-monthly intervention review"
+ADVISER_CALL_OFF = "Improvement adviser call-off"
+
+
+def support_timeline(contracts: Iterable[ContractTerms], units: Iterable[Unit], responses: Iterable[SurveyResponse],
+                     statuses: Iterable[LAStatus], la_code: str, as_of: date) -> pd.DataFrame:
+    """Every package of support (an improvement adviser call-off's packages named as such) and
+    every intervention review due on or before as-of, oldest first, across contracts: days
+    delivered (a package's largest ``Days delivered``) and its people's KPI statuses counted
+    (rules.md), never named."""
+    from dashboard.timelines import intervention_reviews
+
+    units = [u for u in units if u.la_code == la_code and u.start_date <= as_of]
+    adviser = {c.reference.lower() for c in contracts if is_improvement_adviser(c)}
+    outcomes: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for outcome in unit_outcomes(units, responses, as_of):
+        outcomes[(outcome.unit.contract, outcome.unit.package_id)].append(outcome.status)
+    packages = packages_table(units, la_code, as_of)
+    rows = []
+    for row in packages.to_dict("records"):
+        statuses_here = outcomes.get((row["Contract"], row["Package"]), [])
+        kind = ADVISER_CALL_OFF if row["Contract"].lower() in adviser else f"{row['Support type']} package"
+        counts = pd.Series(statuses_here).value_counts() if statuses_here else pd.Series(dtype=int)
+        rows.append({
+            "Start": row["Start"], "End": row["End"], "What": kind, "Contract": row["Contract"],
+            "Package": row["Package"], "Status": row["Status"], "Days delivered": row["Days delivered"],
+            "Delivered by": row["Delivered by"], "People": row["Participants"],
+            "KPI outcome": ", ".join(f"{count} {STATUS_LABELS.get(status, status).lower()}"
+                                     for status, count in counts.items()) or "no participants",
+        })
+    for review in intervention_reviews([s for s in statuses if s.la_code == la_code], as_of, as_of):
+        rows.append({"Start": pd.Timestamp(review.due_date), "End": pd.Timestamp(review.due_date),
+                     "What": INTERVENTION_REVIEW_LABEL, "Contract": "", "Package": review.name, "Status": "Due (past)",
+                     "Days delivered": None, "Delivered by": "", "People": None,
+                     "KPI outcome": f"in intervention from {review.intervention_from:%d/%m/%Y}"})
+    columns = ["Start", "End", "What", "Contract", "Package", "Status", "Days delivered", "Delivered by", "People",
+               "KPI outcome"]
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values(["Start", "Contract", "Package"], ignore_index=True)
+
+
+def timeline_sentence(table: pd.DataFrame, name: str) -> str:
+    if table.empty:
+        return f"{name} has had no package of support or intervention review recorded."
+    support = table[table["What"] != INTERVENTION_REVIEW_LABEL]
+    reviews = len(table) - len(support)
+    days = support["Days delivered"].dropna().sum()
+    parts = [f"{counted(len(support), 'package')} of support under "
+             f"{counted(support['Contract'].nunique(), 'contract')}" if not support.empty else "no package of support",
+             f"{days:g} days delivered" if not support.empty else "",
+             counted(reviews, "intervention review") + " due so far" if reviews else ""]
+    first = table["Start"].min()
+    return f"Since {first:%B %Y}, {name} has had " + ", ".join(p for p in parts if p) + "."
+
+
+def coming_up(contracts: Iterable[ContractTerms], units: Iterable[Unit], statuses: Iterable[LAStatus],
+              la_names: Mapping[str, str], la_code: str, as_of: date, *, milestones=(), invoice_lines=(),
+              ahead_days: int = 365) -> pd.DataFrame:
+    """What falls due for the LA in the next year, as the Timelines page works it out
+    (``timeline_views.obligation_table``): its six-monthly intervention reviews, and the
+    six-weekly case reports of the improvement adviser call-offs that supported it."""
+    from dashboard import timeline_views as tv
+
+    supported = {u.contract.lower() for u in units if u.la_code == la_code and u.start_date <= as_of}
+    adviser = [c for c in contracts if is_improvement_adviser(c) and c.reference.lower() in supported]
+    table = tv.obligation_table(adviser, [s for s in statuses if s.la_code == la_code], la_names, as_of,
+                                past_days=0, ahead_days=ahead_days, milestones=milestones, invoice_lines=invoice_lines)
+    wanted = {tv.KIND_LABELS[tv.CASE_REPORT], tv.KIND_LABELS[tv.INTERVENTION_REVIEW]}
+    table = table[table["Obligation"].isin(wanted) & (table["Due"] >= pd.Timestamp(as_of))]
+    return table.drop(columns=["LA"]).reset_index(drop=True)
+
+
+def coming_sentence(table: pd.DataFrame, name: str) -> str:
+    from dashboard import timeline_views as tv
+
+    if table.empty:
+        return f"Nothing falls due for {name} in the next 12 months: no intervention review or case report."
+    parts = []
+    for kind, words in ((tv.INTERVENTION_REVIEW, "intervention review"), (tv.CASE_REPORT, "case report")):
+        rows = table[table["Obligation"] == tv.KIND_LABELS[kind]]
+        if not rows.empty:
+            first = rows.iloc[0]
+            parts.append(f"next {words} due {first['Due']:%d %B %Y} ({first['When']})"
+                         + (f", {first['Contract']}" if first["Contract"] else ""))
+    return f"For {name}: " + "; ".join(parts) + "."
+
+
+def ilacs_judgements(statuses: Iterable[LAStatus], la_code: str, as_of: date) -> pd.DataFrame:
+    """Every ILACS judgement of the LA known on as-of, oldest first, with its inspection and
+    publication dates. One convention everywhere: a judgement counts from the date Ofsted
+    published it (its status record's date); where only the inspection date is known (an
+    imported status naming the ILACS date alone), from that date, and "Published" says so."""
+    rows, seen = [], set()
+    for s in sorted(statuses, key=lambda s: s.effective_date):
+        if s.la_code != la_code or s.effective_date > as_of or not s.ilacs_judgement:
+            continue
+        inspected = s.ilacs_date
+        published = s.effective_date if inspected is None or s.effective_date != inspected else None
+        key = (s.ilacs_judgement, inspected or s.effective_date)
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append({"Judgement": s.ilacs_judgement,
+                     "Inspected": pd.NaT if inspected is None else pd.Timestamp(inspected),
+                     "Published": pd.NaT if published is None else pd.Timestamp(published),
+                     "Counts from": pd.Timestamp(s.effective_date)})
+    return pd.DataFrame(rows, columns=["Judgement", "Inspected", "Published", "Counts from"])
+
+
+def ilacs_headline(table: pd.DataFrame) -> str:
+    """The latest judgement in the words the history table uses: "Inadequate (inspected 21 Feb
+    2022, published 9 May 2022)"."""
+    if table.empty:
+        return "not recorded"
+    row = table.iloc[-1]
+    dates = [f"inspected {row['Inspected']:%d %b %Y}" if pd.notna(row["Inspected"]) else "",
+             f"published {row['Published']:%d %b %Y}" if pd.notna(row["Published"]) else ""]
+    return f"{row['Judgement']} ({', '.join(d for d in dates if d)})"
+
+
+PAGE_PATH = "la_profile"  # the LA profile's address in the app
+
+
+def profile_link(la_code: str, as_of: date | None = None) -> str:
+    """The LA profile's address for an LA (the ``la`` filter the page reads), keeping the as-of date."""
+    return f"{PAGE_PATH}?la={la_code}" + (f"&as_of={as_of.isoformat()}" if as_of else "")
+
+
+def code_of_number(las: Iterable[LocalAuthority], dfe_number: str) -> str | None:
+    """The GSS code of the LA with this DfE number: the current record when the number has had two."""
+    found = [la for la in las if la.dfe_code == dfe_number]
+    if not found:
+        return None
+    return max(found, key=lambda la: (la.valid_to is None, la.valid_from)).code
+
+
+def neighbour_table(neighbours: list[tuple[int, str, str, str]], las: Iterable[LocalAuthority],
+                    as_of: date | None = None) -> pd.DataFrame:
+    """The LA's statistical neighbours, closest first, each with a link to its profile."""
+    las = list(las)
+    rows = []
+    for rank, number, name, closeness in neighbours:
+        code = code_of_number(las, number)
+        rows.append({"Rank": rank, "Local authority": name, "DfE number": number, "Closeness": closeness.capitalize(),
+                     "Profile": profile_link(code, as_of) if code else None})
+    return pd.DataFrame(rows, columns=["Rank", "Local authority", "DfE number", "Closeness", "Profile"])

@@ -135,6 +135,7 @@ class LAStatus:
     declining: bool | None = None
     in_intervention: bool | None = None
     next_review_date: date | None = None  # the LA status return's "Next review date" of an LA in intervention
+    ilacs_date: date | None = None  # the inspection's date (effective_date is when Ofsted published it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,3 +156,40 @@ class IlacsJudgement:
     inspection_date: date | None
     published: date
     judgement: str  # Outstanding / Good / Requires improvement / Inadequate
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    """One DfE LAIT outcome measure (reference data)."""
+
+    code: str  # LAIT's short code, e.g. "ReReferral"
+    topic: str
+    name: str
+    polarity: str  # "High" (higher is better), "Low" (lower is better) or "" (neither)
+    unit: str = ""
+    year_type: str = ""
+    description: str = ""
+    source: str = ""
+    decimal_places: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorValue:
+    """A published value of a measure for an area (LA, region or England) in one period."""
+
+    measure: str
+    period: str  # as LAIT labels it, e.g. "2024"
+    area_number: str  # DfE LA number; 970 and above are regions and England
+    area_name: str
+    value: float | None  # None: not available or suppressed in the source
+
+
+@dataclass(frozen=True, slots=True)
+class Neighbour:
+    """One of an LA's 10 DfE statistical neighbours (rank 1 is the closest)."""
+
+    la_number: str
+    rank: int
+    neighbour_number: str
+    neighbour_name: str
+    closeness: str = ""

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dashboard import finance, kpi, outcomes, terms, timelines, value_for_money
+from dashboard import outcomes_indicators as oi
 from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SUPPRESSED
 
 KIND_KPI = "kpi"
@@ -24,6 +25,7 @@ KIND_MILESTONE_STATUS = "milestone_status"
 KIND_DATA_FLAG = "data_flag"
 KIND_VALUE_FOR_MONEY = "value_for_money"
 KIND_OUTCOMES = "outcomes"
+KIND_INDICATOR = "outcome_indicator"
 
 KIND_TITLES = {
     KIND_KPI: "Key performance indicators",
@@ -35,6 +37,7 @@ KIND_TITLES = {
     KIND_DATA_FLAG: "Data quality flags",
     KIND_VALUE_FOR_MONEY: "Value for money",
     KIND_OUTCOMES: "Outcomes of supported LAs",
+    KIND_INDICATOR: "LA profile and outcome indicators",
 }
 
 SMALL_RATES = (
@@ -56,6 +59,10 @@ TERMS_INTRODUCTION = (
     f"in the dashboard. A term the register leaves blank does not apply to that contract: nothing is flagged or "
     f"judged against it, and the pages say it is '{terms.NOT_SET}'. The terms and what each is used for:"
 )
+PUBLISHED = ("Published DfE figures about a whole LA, not about people: shown in full. LA profiles are for case "
+             "leads, contract managers and administrators; the Board sees only aggregates.")
+DESCRIPTIVE = ("Descriptive, never causal: an LA's figures move for many reasons (its size, the year's "
+               "data collection, changes in recording, other support). Nothing here says a package caused a change.")
 KPI_WORDING = (
     '"75% of corporate and political leaders ... receiving one-to-one support [KPI 1] / of '
     "individuals working in political groups ... receiving support [KPI 2], feel more confident "
@@ -503,6 +510,110 @@ ENTRIES: tuple[Entry, ...] = (
             "the dashboard does not guess whether the row was withdrawn or left out by mistake.",
             "The flag clears when a later return lists the row again.",
         ),
+    ),    # ------------------------------------------------- LA profile and outcome indicators
+    Entry(
+        id="profile:support_timeline",
+        kind=KIND_INDICATOR,
+        name="Support received (LA profile timeline)",
+        definition=(
+            "Every package of support in the LA under any contract that started on or before the as-of date, oldest "
+            "first, with every six-monthly intervention review due by then. Days delivered: the largest 'Days "
+            "delivered' a package's rows give (a group package's days are not multiplied by its people). KPI "
+            "outcome: the KPI status of each of its participants, counted (the KPI rules above)."
+        ),
+        contract_wording=None,
+        small_numbers=("Counts of one LA's participants: shown to case leads, contract managers and administrators "
+                       "only; participants are listed only to those who may see them."),
+    ),
+    Entry(
+        id="profile:ilacs_dates",
+        kind=KIND_INDICATOR,
+        name="Ofsted ILACS judgement dates",
+        definition=(
+            "Each ILACS judgement is shown with the date of the inspection and the date Ofsted published it. One "
+            "convention everywhere: a judgement counts from its publication date (an imported LA status that "
+            "gives only the ILACS date counts from that date, and its publication date is left blank)."
+        ),
+        contract_wording=None,
+        small_numbers=NOT_PERSONAL,
+        caveats=("ILACS began in January 2018: no judgement before then is held.",),
+    ),
+    Entry(
+        id="indicator:neighbours",
+        kind=KIND_INDICATOR,
+        name="Statistical neighbours' median and range",
+        definition=(
+            "For each DfE LAIT measure and year: the median, lowest and highest value among the LA's 10 DfE "
+            "statistical neighbours (May 2025) that have a figure, beside the LA's own value, its region's and "
+            "England's for the same year. A value published as '-' (not available or suppressed) is left out, "
+            "never counted as 0; the table says how many neighbours had a figure."
+        ),
+        contract_wording=None,
+        small_numbers=PUBLISHED,
+        caveats=(DESCRIPTIVE,
+                 "The neighbours are DfE's 2025 set, used for every year: an earlier year's neighbours may have "
+                 "differed.",
+                 "A year is as LAIT labels it; what it covers (financial, academic, calendar year, or a count at 31 "
+                 "March or the end of September) depends on the measure."),
+    ),
+    Entry(
+        id="indicator:better_than",
+        kind=KIND_INDICATOR,
+        name="Better than N of its 10 statistical neighbours",
+        definition=(
+            "How many of the LA's neighbours with a figure for the year it is strictly better than, using the "
+            f"measure's polarity ('{oi.HIGH}': a higher value is better; '{oi.LOW}': a lower value is better). A "
+            "neighbour with the same value is not counted. A measure without polarity (for example a rate per "
+            "10,000) is never called better or worse: the sentence says how many neighbours it is higher than."
+        ),
+        contract_wording=None,
+        small_numbers=PUBLISHED,
+        caveats=(DESCRIPTIVE,),
+    ),
+    Entry(
+        id="indicator:quartile_band",
+        kind=KIND_INDICATOR,
+        name="Quartile band",
+        definition=(
+            "As DfE's LAIT bands an LA: the lowest, lower quartile, median, upper quartile and highest of every "
+            "LA's value that year (linear between the two nearest values, as R's quantile does by default), then, "
+            f"where lower is better, up to the lower quartile '{oi.BANDS[0]}', up to the median "
+            f"'{oi.BANDS[1]}', up to the upper quartile '{oi.BANDS[2]}', above it '{oi.BANDS[3]}'; where higher "
+            f"is better the other way round. '{oi.BANDS[0]}' is always the best quarter. A measure without "
+            f"polarity has no band ('{oi.NO_BAND}')."
+        ),
+        contract_wording=None,
+        small_numbers=PUBLISHED,
+        caveats=("Every LA LAIT lists with a figure that year counts, including councils that existed then and "
+                 "were later reorganised.",),
+    ),
+    Entry(
+        id="indicator:support_shading",
+        kind=KIND_INDICATOR,
+        name="Support periods on the indicator charts",
+        definition=(
+            "Grey bands on each chart run from each package's start to its end (to the as-of date while it runs), "
+            "overlapping packages merged, placed on the chart's years by the date within the calendar year."
+        ),
+        contract_wording=None,
+        small_numbers=PUBLISHED,
+        caveats=(DESCRIPTIVE,),
+    ),
+    Entry(
+        id="indicator:group_change",
+        kind=KIND_INDICATOR,
+        name="Change in supported LAs beside their neighbours",
+        definition=(
+            "For a measure and two years: the median change of the supported LAs with a figure in both years, "
+            "beside the median change of their statistical neighbours that were not themselves supported (each "
+            "counted once) with a figure in both years. The years are the latest before support started and the "
+            "latest after it ended. Aggregate: no person and no single LA is shown."
+        ),
+        contract_wording=None,
+        small_numbers=PUBLISHED,
+        caveats=(DESCRIPTIVE,
+                 "Neighbours are a comparison, not a control group: DfE chose them for similar characteristics, "
+                 "not for having had no support of any kind."),
     ),
 )
 
@@ -599,7 +710,12 @@ def required_ids() -> list[str]:
         + [package_days_id(status) for status in (timelines.BELOW_MINIMUM, timelines.UNKNOWN_DAYS)]
         + [f"vfm:{key}" for key in value_for_money.FIGURES]
         + [f"outcomes:{key}" for key in outcomes.FIGURES]
+        + list(INDICATOR_IDS)
     )
+
+
+INDICATOR_IDS = ("profile:support_timeline", "profile:ilacs_dates", "indicator:neighbours", "indicator:better_than",
+                 "indicator:quartile_band", "indicator:support_shading", "indicator:group_change")
 
 
 def missing_ids() -> list[str]:

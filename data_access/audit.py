@@ -13,6 +13,7 @@ what is recorded:
 | `role_change` | a user was added, given a role or an assignment, or removed from one |
 | `erase` | a contract's personal data was erased after its retention period |
 | `board_pack` | a Board pack was produced (detail: its as-at date), so the next one can say what changed since |
+| `reference_refresh` | the LAIT reference data was refreshed (detail: files, rows added, changed, removed) |
 
 Append-only: this module offers ``record_event`` to add an event and
 ``audit_log`` to read events (administrators only). There is deliberately no
@@ -43,7 +44,9 @@ EXPORT_PERSONAL_DATA = "export_personal_data"
 ROLE_CHANGE = "role_change"
 ERASE = "erase"
 BOARD_PACK = "board_pack"
-ACTIONS = (SIGN_IN, IMPORT, IMPORT_REJECTED, UNDO, EXPORT_PERSONAL_DATA, ROLE_CHANGE, ERASE, BOARD_PACK)
+REFERENCE_REFRESH = "reference_refresh"
+ACTIONS = (SIGN_IN, IMPORT, IMPORT_REJECTED, UNDO, EXPORT_PERSONAL_DATA, ROLE_CHANGE, ERASE, BOARD_PACK,
+           REFERENCE_REFRESH)
 
 
 def _now() -> datetime:

@@ -1,6 +1,7 @@
 """``python -m data_access``: import workbooks and load demo data without a browser.
 
     python -m data_access import FILE [FILE ...] [--contract REF] [--quarter 2023-24Q3] [--dry-run] [--db URL]
+    python -m data_access reference [FILE ...] [--dry-run] [--db URL]
     python -m data_access demo [--db URL]
     python -m data_access add-user EMAIL ROLE [--contract REF ...] [--la CODE ...] [--region CODE ...] [--db URL]
     python -m data_access erase-personal-data --contract REF [--db URL]
@@ -62,6 +63,12 @@ def _parser() -> argparse.ArgumentParser:
                       help="reporting quarter (e.g. 2023-24Q3) of returns that do not state one")
     load.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
     load.add_argument("--db", help="SQLAlchemy database URL (default: DASHBOARD_DATABASE_URL or the SQLite file)")
+    refresh = commands.add_parser(
+        "reference", help="refresh the LAIT outcome measures, values and statistical neighbours from files of the "
+                          "shipped shape (default: the shipped files)")
+    refresh.add_argument("files", nargs="*", metavar="FILE")
+    refresh.add_argument("--dry-run", action="store_true", help="check and report what would change, write nothing")
+    refresh.add_argument("--db", help="SQLAlchemy database URL")
     demo = commands.add_parser("demo", help="load the demo workbooks into an empty database")
     demo.add_argument("--db", help="SQLAlchemy database URL")
     user = commands.add_parser("add-user", help="add a user (or change their role) and assign contracts, LAs or regions")
@@ -219,6 +226,55 @@ def _import_one(name: str, check: Callable[..., ImportOutcome], arguments: argpa
     return 1
 
 
+def run_reference(arguments: argparse.Namespace) -> int:
+    """Refresh the LAIT reference data: each file replaces its kind (measures, then values, then
+    neighbours, whatever the order given); a file with an error is rejected whole."""
+    from data_access import lait
+    from data_access.audit import REFERENCE_REFRESH, record_event
+
+    engine = ready_engine(arguments.db)
+    names = arguments.files or [str(path) for path in lait.shipped_files()]
+    read: list[tuple[str, bytes]] = []
+    status = 0
+    for name in names:
+        try:
+            read.append((name, Path(name).read_bytes()))
+        except OSError as error:
+            print(f"{name}:::: cannot read the file: {error.strerror or error}")
+            status = 1
+    with Session(engine) as session:
+        known_las, measures = lait.la_numbers(session), lait.measure_codes(session)
+    parsed = sorted((lait.parse_file(name, data, known_las) for name, data in read),
+                    key=lambda item: lait.ORDER.index(item.kind) if item.kind else -1)
+    given = [item for item in parsed if item.kind == lait.MEASURES and item.ok]
+    if given:  # the values are checked against the measures they will sit beside
+        measures = set().union(*({key[0] for key in item.rows} for item in given))
+    for item in parsed:
+        if item.kind == lait.INDICATORS:
+            lait.check_measures(item, measures)
+        if not item.ok:
+            print("\n".join(str(problem) for problem in item.problems))
+            print(f"{item.file_name}: rejected with {len(item.problems)} error(s); nothing was written")
+            status = 1
+            continue
+        with Session(engine) as session, session.begin():
+            changes = lait.refresh(session, item, write=not arguments.dry_run)
+            if any(change.any for change in changes) and not arguments.dry_run:
+                record_event(session, _operator(), REFERENCE_REFRESH, {
+                    "file": Path(item.file_name).name, "kind": item.kind,
+                    **{f"{change.kind}_{what}": getattr(change, what) for change in changes
+                       for what in ("added", "changed", "removed")}})
+        verb = "would change" if arguments.dry_run else "changed"
+        if not any(change.any for change in changes):
+            print(f"{item.file_name}: {lait.KIND_NAMES[item.kind]}, unchanged ({changes[0].unchanged} rows): "
+                  "nothing to change")
+        else:
+            print(f"{item.file_name}: {lait.KIND_NAMES[item.kind]}, {verb}")
+            for change in changes:
+                print(f"{item.file_name}: {change.line()}")
+    return status
+
+
 def run_demo(arguments: argparse.Namespace) -> int:
     from data_access.demo import load_demo
 
@@ -245,7 +301,7 @@ def _stdout_gone() -> None:
 def main(argv: list[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     try:
-        commands = {"import": run_import, "demo": run_demo, "add-user": run_add_user,
+        commands = {"import": run_import, "reference": run_reference, "demo": run_demo, "add-user": run_add_user,
                     "erase-personal-data": run_erase, "export-participant": run_export}
         status = commands[arguments.command](arguments)
     except DatabaseUnavailable as error:

@@ -145,6 +145,7 @@ def migrate(engine: Engine) -> None:
 
 def ensure_database(engine: Engine) -> None:
     """First use: create the schema and load the reference data (no demo data)."""
+    from data_access import lait
     from data_access.models import Region
     from data_access.reference import load_reference_data
 
@@ -153,6 +154,8 @@ def ensure_database(engine: Engine) -> None:
         with Session(engine) as session, session.begin():
             if session.scalar(select(Region.code).limit(1)) is None:
                 load_reference_data(session)
+            elif not lait.has_lait(session):  # a database made before the LAIT tables (migration 0004)
+                lait.load_shipped(session)
     except Exception as error:  # noqa: BLE001 - reported to the user as one line
         raise DatabaseUnavailable(f"cannot open the database {engine.url.render_as_string()}: {_first_line(error)}") from error
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -102,6 +103,54 @@ class LAStatus(Base):
     import_id: Mapped[int | None] = mapped_column(ForeignKey("imports.id"))
 
     __table_args__ = (UniqueConstraint("la_code", "effective_date", "source"), NEVER_REUSED)
+
+
+class LaitMeasure(Base):
+    """One DfE LAIT outcome measure (``seeds/reference/lait_measures.csv``)."""
+
+    __tablename__ = "lait_measures"
+
+    code: Mapped[str] = mapped_column(String(80), primary_key=True)  # LAIT's short code, e.g. "ReReferral"
+    topic: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(300))
+    chart_title: Mapped[str] = mapped_column(String(300), default="")
+    polarity: Mapped[str] = mapped_column(String(10), default="")  # "High", "Low" or "" (neither)
+    unit: Mapped[str] = mapped_column(String(120), default="")
+    year_type: Mapped[str] = mapped_column(String(60), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[str] = mapped_column(Text, default="")
+    links: Mapped[str] = mapped_column(Text, default="")
+    decimal_places: Mapped[int | None] = mapped_column(Integer)
+
+
+class LaitValue(Base):
+    """One published value of a LAIT measure for an LA, a region or England in one period."""
+
+    __tablename__ = "lait_values"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    measure_code: Mapped[str] = mapped_column(ForeignKey("lait_measures.code"))
+    period: Mapped[str] = mapped_column(String(20))  # as LAIT labels it, e.g. "2024"
+    area_number: Mapped[str] = mapped_column(String(3))  # DfE LA number; 970 and above: regions, England
+    area_name: Mapped[str] = mapped_column(String(80))
+    region: Mapped[str] = mapped_column(String(60), default="")  # LAIT's region label of an LA
+    value: Mapped[float | None] = mapped_column(Float)  # None: "-" in the source (missing or suppressed)
+
+    # the one index (rows are read all at once; fewer indexes make the first-start insert quick)
+    __table_args__ = (UniqueConstraint("measure_code", "period", "area_number"),)
+
+
+class StatisticalNeighbour(Base):
+    """DfE children's services statistical neighbours: an LA's neighbour of a rank (1 = closest)."""
+
+    __tablename__ = "statistical_neighbours"
+
+    la_number: Mapped[str] = mapped_column(String(3), primary_key=True)  # DfE LA number
+    rank: Mapped[int] = mapped_column(Integer, primary_key=True)
+    la_name: Mapped[str] = mapped_column(String(80))
+    neighbour_la_number: Mapped[str] = mapped_column(String(3))
+    neighbour_la_name: Mapped[str] = mapped_column(String(80))
+    closeness: Mapped[str] = mapped_column(String(40), default="")
 
 
 # --- Contracts ----------------------------------------------------------------------

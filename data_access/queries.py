@@ -105,3 +105,26 @@ def participant_names(engine: Engine, viewer, units: list[records.Unit]) -> dict
         for row in rows
         if row["participant_name"] and (row["contract"].lower(), row["package_id"], row["participant_id"]) in wanted
     }
+
+
+@dataclass(frozen=True)
+class IndicatorRecords:
+    """The DfE LAIT reference data: measures, values and statistical neighbours."""
+
+    measures: list[records.Measure]
+    values: list[records.IndicatorValue]
+    neighbours: list[records.Neighbour]
+
+
+def indicator_records(engine: Engine) -> IndicatorRecords:
+    with Session(engine) as session:
+        return IndicatorRecords(repositories.lait_measures(session), repositories.lait_values(session),
+                                repositories.statistical_neighbours(session))
+
+
+def reference_version(engine: Engine) -> int:
+    """Changes with each refresh of the LAIT reference data (part of its cache key)."""
+    from data_access import lait
+
+    with Session(engine) as session:
+        return lait.version(session)

@@ -1,7 +1,8 @@
 """Loads the reference data in ``seeds/reference/`` into a new database.
 
 Regions, LAs with their valid dates and successors, boundary changes, the
-hex-map layout and the Ofsted ILACS history (see ``seeds/reference/PROVENANCE.md``).
+hex-map layout, the Ofsted ILACS history, and DfE's LAIT outcome measures, their
+values and statistical neighbours (``data_access.lait``; see ``seeds/reference/PROVENANCE.md``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from data_access import models
+from data_access import lait, models
 from data_access.settings import REFERENCE_DIR
 
 OFSTED_SOURCE = "Ofsted ILACS"
@@ -73,3 +74,5 @@ def load_reference_data(session: Session, folder: Path = REFERENCE_DIR) -> None:
         )
         for row in _rows("ofsted_ilacs_history_2018_2025.csv", folder)
     )
+    session.flush()
+    lait.load_shipped(session, folder)

@@ -86,7 +86,7 @@ def la_statuses(session: Session, la_codes: Iterable[str] | None = None) -> list
         records.LAStatus(
             la_code=row.la_code, effective_date=row.effective_date, ilacs_judgement=row.ilacs_judgement,
             send_wsoa=row.send_wsoa, declining=row.declining, in_intervention=row.in_intervention,
-            next_review_date=row.next_review_date,
+            next_review_date=row.next_review_date, ilacs_date=row.ilacs_date,
         )
         for row in session.scalars(query)
     ]
@@ -103,6 +103,28 @@ def ilacs_judgements(session: Session) -> list[records.IlacsJudgement]:
              .order_by(models.LAStatus.effective_date, models.LAStatus.la_code, models.LAStatus.id))
     return [records.IlacsJudgement(la_code=code, inspection_date=inspected, published=published, judgement=judgement)
             for code, inspected, published, judgement in _column_rows(session, query)]
+
+
+def lait_measures(session: Session) -> list[records.Measure]:
+    """The DfE LAIT outcome measures (reference data), by code."""
+    return [records.Measure(code=m.code, topic=m.topic, name=m.name, polarity=m.polarity, unit=m.unit,
+                            year_type=m.year_type, description=m.description, source=m.source,
+                            decimal_places=m.decimal_places)
+            for m in session.scalars(select(models.LaitMeasure).order_by(models.LaitMeasure.code))]
+
+
+def lait_values(session: Session) -> list[records.IndicatorValue]:
+    """Every LAIT value of every LA, region and England (about 57,000: read as plain rows)."""
+    table = models.LaitValue.__table__
+    query = select(table.c.measure_code, table.c.period, table.c.area_number, table.c.area_name, table.c.value)
+    return [records.IndicatorValue(*row) for row in session.execute(query)]
+
+
+def statistical_neighbours(session: Session) -> list[records.Neighbour]:
+    table = models.StatisticalNeighbour.__table__
+    query = select(table.c.la_number, table.c.rank, table.c.neighbour_la_number, table.c.neighbour_la_name,
+                   table.c.closeness).order_by(table.c.la_number, table.c.rank)
+    return [records.Neighbour(*row) for row in session.execute(query)]
 
 
 # --- Contracts ----------------------------------------------------------------------

@@ -15,9 +15,10 @@ from dashboard.wording import as_text
 from data_access.queries import hex_layout
 from data_access.repositories import Scope
 from ui import context
-from ui.filters import showing
-from ui.components import chart, chart_with_table, data_table
+from ui.components import chart, chart_with_table, data_table, profile_column, with_profile_links
 from ui.data_currency import data_currency_notice
+from ui.filters import current_filters, showing
+from ui.outcomes_section import neighbour_change_section
 
 
 @st.cache_data(show_spinner=False, ttl=3600)
@@ -49,6 +50,13 @@ data_currency_notice(data, as_of)
 
 page = _page(data, url, scope, version, as_of, filters.financial_year, filters.region, filters.la,
              aggregate_only(viewer), context.board_plan_for(viewer, as_of))
+links = not aggregate_only(viewer)  # LA profiles are not part of the Board's view
+
+
+def linked(table):
+    """The table with each LA's profile linked (case leads, contract managers, administrators)."""
+    return with_profile_links(table, as_of=current_filters().as_of) if links and not table.empty else table
+
 if filters.region or filters.la:
     st.caption("Only packages in the region or LA chosen count on this page.")
 
@@ -75,8 +83,8 @@ st.header(f"Map of support in {page.financial_year}")
 if page.hexes.empty:
     st.info("The hex map layout is not loaded in this database.")
 else:
-    chart_with_table(chart(charts.hex_map_chart, page.hexes.chart_data), page.hexes.table, page.hexes.summary,
-                     key="coverage_hexmap", file_stem="coverage_map")
+    chart_with_table(chart(charts.hex_map_chart, page.hexes.chart_data), linked(page.hexes.table), page.hexes.summary,
+                     key="coverage_hexmap", file_stem="coverage_map", column_config=profile_column() if links else None)
 
 st.header(f"Targeting LAs in greatest need ({page.financial_year})")
 st.caption("In greatest need when support started: judged Inadequate or Requires improvement by Ofsted (ILACS, its "
@@ -97,8 +105,9 @@ st.caption("LAs judged Inadequate by Ofsted or with a SEND Written Statement of 
 if page.unsupported.empty:
     st.info(as_text(page.unsupported_summary))
 else:
-    chart_with_table(None, page.unsupported, page.unsupported_summary,
-                     key="coverage_unsupported", file_stem="priority_las_without_support", table_expanded=True)
+    chart_with_table(None, linked(page.unsupported), page.unsupported_summary,
+                     key="coverage_unsupported", file_stem="priority_las_without_support", table_expanded=True,
+                     column_config=profile_column() if links else None)
 
 st.header("Packages shorter than the contract's minimum")
 st.caption("One-to-one packages that have ended by the as-of date are checked against the contract's minimum "
@@ -111,3 +120,5 @@ if page.short_packages.table.empty:
 else:
     chart_with_table(None, page.short_packages.table, page.short_packages.summary, key="coverage_short_packages",
                      file_stem="packages_below_minimum_days", table_expanded=True)
+
+neighbour_change_section(data, as_of)  # aggregate, for every role; may move to an Outcomes page

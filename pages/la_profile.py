@@ -1,10 +1,15 @@
-"""LA profile: one local authority's status, support received, KPI statuses and comparison."""
+"""LA profile: one local authority's whole story on one page: every piece of support it had, what is
+coming, its Ofsted judgements, its outcome indicators against its statistical neighbours, and the
+comparison of its participants' KPIs with the region and England."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import la_profile as lp
+from dashboard import outcomes_indicators as oi
+from dashboard.charts.outcomes import indicator_chart, indicator_long, timeline_chart
 from dashboard.currency import data_to_dates
 from dashboard.access import aggregate_only, may_list_participant, unlisted_sentence
 from dashboard.charts.timelines import adviser_days_chart
@@ -13,6 +18,16 @@ from ui import context
 from ui.components import chart, chart_with_table, data_table, download_buttons, empty_state
 from ui.data_currency import data_currency_notice
 from ui.filters import Filters, choose, current_filters, filter_sidebar
+
+
+@st.cache_resource(show_spinner="Working out the outcome indicators…", max_entries=32, ttl=3600)
+def _outcomes(url: str, version: int, _indicators, number: str, name: str, region: str) -> dict:
+    """Per topic, each measure's table, chart lines and band and sentence for one LA; shared between
+    viewers (reference data, no people), kept per indicators index (a refresh makes a new one)."""
+    return {topic: [(measure, frame := oi.measure_table(_indicators, measure, number, name, region),
+                     *indicator_long(frame, name, f"{region} (region)"),
+                     oi.latest_sentence(_indicators, measure, number, name)) for measure in measures]
+            for topic, measures in _indicators.by_topic().items()}
 
 
 viewer = context.page_viewer()
@@ -54,7 +69,7 @@ left, middle, right = st.columns(3)
 left.metric("Region", facts.region)
 middle.metric("ILACS judgement", facts.status["ILACS judgement"].split(" (")[0])
 right.metric("In intervention", facts.status["In intervention"].split(" (")[0])
-st.caption(f"As of {as_of:%d %B %Y}.")
+st.caption(f"As of {as_of:%d %B %Y}. An Ofsted judgement counts from the date Ofsted published it.")
 in_view = sorted({unit.contract for unit in units if unit.la_code == la_code})
 if in_view:  # the contracts that supported this LA
     data_currency_notice(data, as_of, in_view)
@@ -67,10 +82,37 @@ def table(frame, alt: str, key: str, file_stem: str) -> None:
         download_buttons({file_stem[:31]: frame}, file_stem, key=key)
 
 
-st.subheader("Ofsted ILACS and status history")
+la_names = {la.code: la.name for la in data.las}
+
+st.subheader("Support received")
+timeline = lp.support_timeline(data.contracts, units, data.responses, statuses, la_code, as_of)
+chart_with_table(chart(timeline_chart, timeline, as_of), timeline, lp.timeline_sentence(timeline, facts.name),
+                 key="la_timeline", file_stem=f"support_{la_code}", table_expanded=True)
+st.caption("Every package of support under any contract and every six-monthly intervention review due so far. "
+           "Days delivered: the largest value a package's rows give (a group's days are not multiplied by its "
+           "people). KPI outcome: its participants' statuses, counted (see the Methodology page).")
+
+st.subheader("What is coming")
+coming = lp.coming_up(data.contracts, units, statuses, la_names, la_code, as_of, milestones=data.milestones,
+                      invoice_lines=data.invoice_lines)
+st.markdown(lp.coming_sentence(coming, facts.name))
+if not coming.empty:
+    table(coming, f"What is coming for {facts.name}", "la_coming", f"coming_{la_code}")
+st.caption("As the Timelines page works them out: a six-monthly review for an LA in intervention, and six-weekly "
+           "case reports of the improvement adviser call-offs that supported it, in the next 12 months.")
+
+st.subheader("Ofsted ILACS judgements")
+judgements = lp.ilacs_judgements(statuses, la_code, as_of)
+if judgements.empty:
+    empty_state("No ILACS judgement recorded (ILACS began in January 2018).")
+else:
+    st.markdown(f"Latest: {lp.ilacs_headline(judgements)}. {counted(len(judgements), 'judgement')}, oldest first.")
+    table(judgements, f"Ofsted ILACS judgements of {facts.name}", "la_ilacs", f"ilacs_{la_code}")
+
+st.subheader("Status history")
 st.caption("ILACS: Ofsted's inspection of local authority children's services. SEND WSoA: a Written Statement of "
            "Action the LA must produce after an area SEND inspection finds significant weaknesses. Declining: "
-           "flagged by the Department as declining performance.")
+           "flagged by the Department as declining performance. From: the date the record counts from.")
 history = lp.status_history(statuses, la_code, as_of)
 if history.empty:
     empty_state("No Ofsted judgement or LA status recorded.")
@@ -79,12 +121,6 @@ else:
                 "\"not recorded\" means the record says nothing "
                 "about that item (an Ofsted judgement alone, for instance).")
     table(history, f"Ofsted ILACS and status history of {facts.name}", "la_history", f"status_{la_code}")
-
-st.subheader("Packages of support")
-packages = lp.packages_table(units, la_code, as_of)
-st.markdown(as_text(lp.packages_sentence(packages, facts.name)))
-if not packages.empty:
-    table(packages, f"Packages of support in {facts.name}", "la_packages", f"packages_{la_code}")
 
 st.subheader("Participants' KPI status")
 everyone = lp.participant_table(units, data.responses, la_code, as_of, data_to=data_to)
@@ -112,3 +148,47 @@ st.markdown(as_text(lp.comparison_sentence(comparison)))
 st.caption("All contracts together. Rates are met / eligible (see the Methodology page); [u] marks a rate on fewer than 5 eligible "
            "participants; packages per LA divides by the LAs that existed on the as-of date.")
 table(comparison, f"{facts.name} compared with the region and England", "la_comparison", f"comparison_{la_code}")
+
+# ------------------------------------------------------------------ outcomes
+indicators = context.indicators()
+number = facts.dfe_code
+neighbours = oi.neighbour_names(indicators, number)
+
+st.subheader("Statistical neighbours")
+if not neighbours:
+    empty_state(f"DfE publishes no statistical neighbours for {facts.name}.")
+else:
+    neighbour_frame = lp.neighbour_table(neighbours, data.las, current_filters().as_of)
+    st.markdown(f"DfE's 10 statistical neighbours of {facts.name} (May 2025), closest first: "
+                + ", ".join(f"[{row['Local authority']}]({row['Profile']})" if pd.notna(row["Profile"]) else row["Local authority"]
+                            for row in neighbour_frame.to_dict("records")) + ".")
+    data_table(neighbour_frame, f"Statistical neighbours of {facts.name}", key="la_neighbours_table",
+               column_config={"Profile": st.column_config.LinkColumn("Profile", display_text="Open profile")})
+
+st.subheader("Outcome indicators")
+st.markdown(f"DfE's published figures (LAIT) for {facts.name} against the median and range of its statistical "
+            f"neighbours, {facts.region} and England. Grey bands mark when {facts.name} had support. These describe "
+            "the LA; they do not show what any support caused (see the Methodology page).")
+search = st.text_input("Search the measures", key="la_measure_search",
+                       placeholder="for example: turnover, re-referral, care leavers",
+                       help="Filters the measures by words in their name, topic or description.")
+spans = pd.DataFrame(
+    [{"From": start, "To": end, "Label": "support"} for start, end in oi.support_spans(
+        ((row["Start"].date(), None if pd.isna(row["End"]) else row["End"].date())
+         for row in timeline.to_dict("records") if row["What"] != lp.INTERVENTION_REVIEW_LABEL), as_of)],
+    columns=["From", "To", "Label"])
+shown = 0
+for topic, views in _outcomes(context.database_url(), context.reference_version(), indicators, number, facts.name, facts.region).items():
+    views = [view for view in views if view[0] in oi.matching([v[0] for v in views], search)]
+    if not views:
+        continue
+    st.markdown(f"### {topic}")
+    for measure, frame, lines, band, sentence in views:
+        shown += 1
+        st.markdown(f"**{measure.name}**" + (f" ({measure.unit})" if measure.unit else "")
+                    + {"High": ". Higher is better.", "Low": ". Lower is better."}.get(
+                        measure.polarity, ". Neither higher nor lower is better."))
+        chart_with_table(indicator_chart(lines, band, spans, facts.name, measure.unit), frame, sentence,
+                         key=f"la_measure_{measure.code}", file_stem=f"{measure.code}_{la_code}")
+if not shown:
+    empty_state(f"No measure matches '{search}'.")

@@ -12,7 +12,7 @@ from dashboard import outcome_views as ov
 from dashboard import outcomes as outcome_rules
 from dashboard import value_for_money as vfm_rules
 from dashboard.access import aggregate_only
-from dashboard.charts.outcomes import vfm_chart
+from dashboard.charts.value_for_money import vfm_chart
 from data_access.repositories import Scope
 from ui import context
 from ui.components import chart, chart_with_table

@@ -6,6 +6,7 @@ Expected figures come from the same records through ``dashboard.coverage``.
 from __future__ import annotations
 
 import dataclasses
+import os
 import functools
 from datetime import date
 
@@ -329,3 +330,42 @@ def test_a_reorganised_la_shows_only_the_years_it_existed_in(open_page, records)
     assert supported, "the demo data supports Cumberland"
     assert all(fy_end(year) >= born for year in table["Financial year"])
     assert supported <= set(zip(table["Contract"], table["Financial year"]))
+
+
+@pytest.mark.parametrize("role, linked", [("case_lead", True), ("contract_manager", True), ("admin", True),
+                                          ("board", False)])
+def test_each_la_in_the_map_and_priority_tables_links_to_its_profile(app, role, linked):
+    """Issue 18: every LA named in the hex map's table and the priority list opens its profile (the
+    LA filter the profile reads, same as-of date); the Board has no LA profiles, so no links."""
+    at = app(role)
+    assert _tables(at, "Support")  # the hex map's table is there to check
+    for column in ("Support", "Why a priority"):
+        for table in _tables(at, column):
+            if not linked:
+                assert "LA profile" not in table.columns
+                continue
+            assert list(table["LA profile"]) == [f"la_profile?la={code}&as_of={AS_OF}" for code in table["LA code"]]
+
+
+@pytest.mark.parametrize("role", ["board", "case_lead"])
+def test_supported_las_beside_their_neighbours_for_every_role(app, records, role):
+    """Issue 18, for the Board: aggregate figures only (no person, no participant), worded as description."""
+    from dashboard import outcomes_indicators as oi
+    from data_access.queries import indicator_records
+
+    at = app(role)
+    assert not at.exception
+    table = _tables(at, "Median change (neighbours)")[0]
+    assert set(table["Measure"]) == {"Percentage rate of social worker turnover",
+                                     "Percentage of re-referrals to children's social care within 12 months"}
+    assert all("does not show what the support caused" in words or words.endswith("after it ended.")
+               for words in table["In words"])
+    assert not any("Participant" in column for column in table.columns)
+    if role == "board":  # everything, as the pure rule works it out from the same records
+        data, _ = records
+        engine = make_engine(os.environ["DASHBOARD_DATABASE_URL"])
+        found = indicator_records(engine)
+        engine.dispose()
+        indicators = oi.Indicators(found.measures, found.values, found.neighbours)
+        expected = oi.contract_changes(data.contracts, data.units, data.las, indicators, oi.BOARD_MEASURES, AS_OF)
+        assert table.to_dict("records") == expected.to_dict("records")

@@ -50,7 +50,8 @@ def test_la_from_the_url(page):
 
 def test_packages_participants_and_adviser_days(page):
     at = page(la=SEFTON)
-    packages = frame_with(at, "Delivered by").set_index("Package")
+    timeline = frame_with(at, "Delivered by")
+    packages = timeline[timeline["What"] != lp.INTERVENTION_REVIEW_LABEL].set_index("Package")
     assert sorted(packages.index) == ["IA-1", "LD-1", "LD-G1"]
     assert packages.loc["LD-1", "Days delivered"] == 6 and packages.loc["LD-1", "Delivered by"] == "Mentor A"
     assert packages.loc["IA-1", "Status"] == "Running"
@@ -257,3 +258,139 @@ def test_one_status_record_is_said_in_the_singular(page):
     assert len(frame_with(at, "ILACS judgement")) == 1, "Knowsley has one status record by 30/06/2021"
     assert any(m.value.startswith("1 status record, oldest first;") for m in at.markdown)
     assert not any("1 status records" in m.value for m in at.markdown)
+
+
+# ------------------------------------------------------------ the LA's whole story (issue 18)
+
+
+def _lait_series(measure: str, la_number: str) -> dict[str, float | None]:
+    """The published values of one area, read from the shipped reference file itself."""
+    import csv
+
+    from data_access.settings import REFERENCE_DIR
+
+    with open(REFERENCE_DIR / "lait_indicators.csv", newline="", encoding="utf-8") as handle:
+        return {row["period"]: None if row["value"] == "-" else float(row["value"])
+                for row in csv.DictReader(handle) if row["measure"] == measure and row["la_number"] == la_number}
+
+
+def _sefton_neighbours() -> list[str]:
+    import csv
+
+    from data_access.settings import REFERENCE_DIR
+
+    with open(REFERENCE_DIR / "statistical_neighbours_2025.csv", newline="", encoding="utf-8") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["la_number"] == "343"]
+    return [row["neighbour_la_name"] for row in sorted(rows, key=lambda row: int(row["rank"]))]
+
+
+def _measure_frame(at, measure: str):
+    """The table whose Sefton column is the measure's published series (2016-2025)."""
+    published = _lait_series(measure, "343")
+    for element in at.dataframe:
+        frame = element.value
+        if "Sefton" in frame.columns and "Year" in frame.columns and set(frame["Year"]) == set(published):
+            if all((pd.isna(v) and published[y] is None) or v == published[y]
+                   for y, v in zip(frame["Year"], frame["Sefton"])):
+                return frame
+    raise AssertionError(f"no table of {measure} for Sefton")
+
+
+def test_done_when_a_case_lead_picks_sefton(page):
+    """Issue 18: a case lead who picks Sefton sees, on this page, every piece of support Sefton had,
+    its next review and case report, its ILACS history, and its social worker turnover and
+    re-referral rate against its 10 statistical neighbours (named), region and England, 2016-2025."""
+    at = page("case_lead", la=SEFTON)
+    assert not at.exception
+    assert at.header[0].value == "Sefton"
+
+    timeline = frame_with(at, "KPI outcome")
+    support = timeline[timeline["What"] != lp.INTERVENTION_REVIEW_LABEL]
+    assert sorted(support["Package"]) == ["IA-1", "LD-1", "LD-G1"]  # every package, under both contracts
+    assert set(support["Contract"]) == {IA, "CON-LD"}
+    assert support.set_index("Package").loc["LD-1", "Days delivered"] == 6
+    assert "1 met" in support.set_index("Package").loc["LD-1", "KPI outcome"]
+    assert support.set_index("Package").loc["IA-1", "What"] == lp.ADVISER_CALL_OFF
+    reviews = timeline[timeline["What"] == lp.INTERVENTION_REVIEW_LABEL]
+    assert list(reviews["Start"]) == [pd.Timestamp("2021-11-01"), pd.Timestamp("2022-05-01")]  # in intervention 1 May 2021
+
+    coming = frame_with(at, "Obligation")
+    assert set(coming["Obligation"]) == {"Six-monthly intervention review", "Six-weekly case report"}
+    assert (coming["Due"] >= pd.Timestamp(AS_OF)).all()
+    next_review = coming[coming["Obligation"] == "Six-monthly intervention review"]["Due"].min()
+    assert next_review == pd.Timestamp("2022-11-01")
+    sentence = next(m.value for m in at.markdown if m.value.startswith("For Sefton: next intervention review"))
+    assert "01 November 2022" in sentence and "next case report due" in sentence
+
+    ilacs = frame_with(at, "Inspected")
+    published = ilacs[ilacs["Published"].notna()].iloc[-1]
+    assert (published["Judgement"], published["Inspected"], published["Published"]) == (
+        "Inadequate", pd.Timestamp("2022-02-21"), pd.Timestamp("2022-05-09"))  # Ofsted's own dates
+    assert any(m.value.startswith("Latest: Inadequate (inspected 21 Feb 2022, published 09 May 2022)")
+               for m in at.markdown)
+    assert any("ILACS: Inadequate (inspected 21 Feb 2022, published 09 May 2022)" in m.value
+               for m in at.markdown)  # the headline sentence says it the same way
+
+    neighbours = _sefton_neighbours()
+    assert len(neighbours) == 10
+    for measure in ("Work_Force_TO_Rate", "ReReferral"):
+        frame = _measure_frame(at, measure)
+        assert list(frame["Year"]) == [str(year) for year in range(2016, 2026)]
+        assert list(frame.columns[-10:]) == neighbours  # each neighbour by name, closest first
+        for column in ("Neighbours' median", "Neighbours' lowest", "Neighbours' highest", "North West (region)",
+                       "England", "Quartile band", "Better than (neighbours)"):
+            assert column in frame.columns
+        assert list(frame["England"]) == [_lait_series(measure, "970")[str(y)] for y in range(2016, 2026)]
+        assert list(frame["North West (region)"]) == [_lait_series(measure, "981")[str(y)] for y in range(2016, 2026)]
+    links = frame_with(at, "Closeness")
+    assert list(links["Local authority"]) == neighbours
+    assert links["Profile"].iloc[0] == f"la_profile?la=E08000015&as_of={AS_OF}"  # Wirral's profile, same date
+
+
+def test_measures_can_be_searched(page):
+    at = page(la=SEFTON)
+    at.text_input(key="la_measure_search").input("turnover").run()
+    assert not at.exception
+    titles = [m.value for m in at.markdown if m.value.startswith("**")]
+    assert titles == ["**Percentage rate of social worker turnover** (Turnover rate). Lower is better."]
+    at.text_input(key="la_measure_search").input("no such measure").run()
+    assert any("No measure matches" in info.value for info in at.info)
+
+
+def test_ilacs_judgements_one_date_convention():
+    from dashboard.records import LAStatus, LocalAuthority
+
+    statuses = [
+        LAStatus(SEFTON, date(2019, 3, 4), "Requires improvement", ilacs_date=date(2019, 1, 14)),  # Ofsted: published
+        LAStatus(SEFTON, date(2021, 5, 1), "Inadequate", in_intervention=True, ilacs_date=date(2021, 5, 1)),  # import
+        LAStatus(SEFTON, date(2021, 6, 1), None, in_intervention=True),  # no judgement: not a row
+        LAStatus(SEFTON, date(2022, 5, 9), "Good", ilacs_date=date(2022, 2, 21)),  # published after as-of
+        LAStatus(KNOWSLEY, date(2020, 1, 1), "Good", ilacs_date=date(2019, 11, 1)),  # another LA
+    ]
+    table = lp.ilacs_judgements(statuses, SEFTON, date(2022, 5, 8))
+    assert table.to_dict("records") == [
+        {"Judgement": "Requires improvement", "Inspected": pd.Timestamp("2019-01-14"),
+         "Published": pd.Timestamp("2019-03-04"), "Counts from": pd.Timestamp("2019-03-04")},
+        {"Judgement": "Inadequate", "Inspected": pd.Timestamp("2021-05-01"), "Published": pd.NaT,
+         "Counts from": pd.Timestamp("2021-05-01")},
+    ]
+    assert lp.ilacs_headline(table) == "Inadequate (inspected 01 May 2021)"
+    assert lp.ilacs_headline(lp.ilacs_judgements(statuses, SEFTON, date(2022, 5, 9))) == (
+        "Good (inspected 21 Feb 2022, published 09 May 2022)")
+    las = [LocalAuthority(SEFTON, "343", "Sefton", "E12000002", date(2009, 1, 1), None)]
+    assert lp.facts(SEFTON, las, {"E12000002": "North West"}, statuses, date(2022, 5, 9)).status[
+        "ILACS judgement"] == "Good (inspected 21 Feb 2022, published 09 May 2022)"  # the headline says it so too
+
+
+def test_neighbour_links_use_the_current_record_of_a_recoded_number():
+    from dashboard.records import LocalAuthority
+
+    las = [LocalAuthority("E10000023", "815", "North Yorkshire", "E12000003", date(2009, 1, 1), date(2023, 3, 31)),
+           LocalAuthority("E06000065", "815", "North Yorkshire", "E12000003", date(2023, 4, 1), None)]
+    # Sefton (343) is left off the LA list given here: named, with no link
+    table = lp.neighbour_table([(1, "815", "North Yorkshire", "Extremely Close"), (2, "343", "Sefton", "Close")], las,
+                               date(2024, 3, 15))
+    assert table.iloc[0].to_dict() == {"Rank": 1, "Local authority": "North Yorkshire", "DfE number": "815",
+                                       "Closeness": "Extremely close",
+                                       "Profile": "la_profile?la=E06000065&as_of=2024-03-15"}
+    assert table.iloc[1]["Local authority"] == "Sefton" and pd.isna(table.iloc[1]["Profile"])

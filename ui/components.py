@@ -139,17 +139,35 @@ def chart_with_table(
     key: str,
     file_stem: str,
     table_expanded: bool = False,
+    column_config: Mapping | None = None,
 ) -> None:
-    """A chart (a spec from ``chart``), its text summary and its data table with downloads."""
+    """A chart (a spec from ``chart``), its text summary and its data table with downloads
+    (``column_config``: as ``data_table`` takes it, e.g. a link column)."""
     st.markdown(as_text(summary))
     if spec is not None and not table.empty:
         drawn = copy.deepcopy(spec)  # drawing changes the spec it is given
         drawn["description"] = plain_text(summary)  # read out by screen readers as the chart's label
         st.vega_lite_chart(spec=drawn, width="stretch")
     with st.expander("Data table", expanded=table_expanded or spec is None):
-        data_table(table, f"Data table: {plain_text(summary)}"[:200])
+        data_table(table, f"Data table: {plain_text(summary)}"[:200], column_config=column_config)
         if not table.empty:
             download_buttons({file_stem[:31]: table}, file_stem, key)
+
+
+PROFILE = "LA profile"
+
+
+def with_profile_links(table: pd.DataFrame, code_column: str = "LA code", as_of: date | None = None) -> pd.DataFrame:
+    """The table with an "LA profile" column: each LA's profile address (``la_profile.profile_link``)."""
+    from dashboard.la_profile import profile_link
+
+    return table.assign(**{PROFILE: [profile_link(code, as_of) for code in table[code_column]]})
+
+
+def profile_column() -> dict:
+    """The column config that shows ``with_profile_links``' column as a link."""
+    return {PROFILE: st.column_config.LinkColumn(PROFILE, display_text="Open profile",
+                                                 help="The LA's whole story: support, Ofsted, outcome indicators")}
 
 
 def empty_state(message: str) -> None:

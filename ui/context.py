@@ -321,3 +321,22 @@ def participant_names(viewer: Viewer, units) -> dict[tuple[str, str, str], str]:
     if found[1] == wanted:
         return names
     return {key: name for key, name in names.items() if (key[0].lower(), key[1], key[2]) in wanted}
+
+
+@st.cache_resource(show_spinner="Loading outcome indicators…", max_entries=2, ttl=3600)
+def _indicators(url: str, version: int):
+    from dashboard.outcomes_indicators import Indicators
+
+    found = queries.indicator_records(_engine(url))
+    return Indicators(found.measures, found.values, found.neighbours)
+
+
+def reference_version() -> int:
+    """Changes with each refresh of the LAIT reference data (``queries.reference_version``)."""
+    return queries.reference_version(engine())
+
+
+def indicators():
+    """The DfE LAIT outcome measures, values and statistical neighbours (reference data, the same for
+    every viewer), indexed once per refresh."""
+    return _indicators(database_url(), reference_version())

@@ -7,7 +7,7 @@ query parameters when the navigation menu changes page).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 import streamlit as st
