@@ -215,6 +215,18 @@ def test_the_history_page_lists_what_blocks_an_undo(app_db):
     assert at.button(key="undo_button").disabled
 
 
+def test_the_history_page_filters_imports_by_outcome(app_db):
+    """A failed import is logged as rejected; the history page shows the outcomes chosen."""
+    assert import_file(app_db, "return-q1.xlsx", first_return(), "loader").plan.ok
+    assert not import_file(app_db, "bad.xlsx", bad_return(), "loader").plan.ok
+    at = upload_page()
+    at.switch_page("pages/import_history.py").run()
+    assert {"Imported", "Rejected"} <= set(at.dataframe[0].value["Outcome"])
+    at.multiselect(key="history_outcomes").set_value(["Rejected"]).run()
+    assert not at.exception, at.exception
+    assert list(at.dataframe[0].value["File"]) == ["bad.xlsx"]
+
+
 def test_the_admin_page_is_for_administrators(app_db):
     at = upload_page()
     at.switch_page("pages/admin.py").run()
