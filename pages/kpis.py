@@ -63,7 +63,7 @@ chart_with_table(chart(charts.status_chart, page.statuses.chart_data), page.stat
 
 st.header("Details for one contract")
 if len(with_units) > 1 and filters.contract is None:
-    st.selectbox("Contract", with_units, index=with_units.index(page.detail_contract), key="kpi_detail_contract")
+    st.selectbox("Contract for the details", with_units, index=with_units.index(page.detail_contract), key="kpi_detail_contract")
 st.caption(f"Contract {page.detail_contract}.")
 if page.detail_withheld:
     st.info(f"All of {page.detail_contract}'s participants are in one local authority, so its details (by quarter, "

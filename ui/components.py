@@ -26,19 +26,22 @@ from dashboard.wording import counted, listed
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def download_buttons(frames: Mapping[str, pd.DataFrame], file_stem: str, key: str) -> None:
-    """CSV (first table) and Excel (every table) downloads, safe to open in Excel.
+def download_buttons(frames: Mapping[str, pd.DataFrame], file_stem: str, key: str, name: str | None = None) -> None:
+    """CSV (first table) and Excel (every table) downloads, safe to open in Excel, each named
+    with its table (``name``, else the first table's sheet name): a screen reader lists buttons by
+    name, and a page of tables had a dozen called "Download CSV".
 
     The files are written only when a button is pressed (a callable ``data``), never on
     a page's every run: an Excel file of a long table takes seconds to write."""
     frames, file_stem = dict(frames), safe_file_stem(file_stem)
     first = next(iter(frames.values()))
+    name = name or next(iter(frames))
     left, right = st.columns(2)
     left.download_button(
-        "Download CSV", lambda: csv_bytes(first), file_name=f"{file_stem}.csv", mime="text/csv", key=f"{key}_csv",
+        f"Download CSV ({name})", lambda: csv_bytes(first), file_name=f"{file_stem}.csv", mime="text/csv", key=f"{key}_csv",
     )
     right.download_button(
-        "Download Excel", lambda: excel_bytes(frames), file_name=f"{file_stem}.xlsx", mime=XLSX, key=f"{key}_xlsx",
+        f"Download Excel ({name})", lambda: excel_bytes(frames), file_name=f"{file_stem}.xlsx", mime=XLSX, key=f"{key}_xlsx",
     )
 
 
@@ -341,9 +344,10 @@ def chart_with_table(
         drawn["description"] = plain_text(summary)  # read out by screen readers as the chart's label
         st.vega_lite_chart(spec=drawn, width="stretch")
     with st.expander("Data table", expanded=table_expanded or spec is None):
-        data_table(table, caption or f"Data table: {short_name(summary)}", key=f"{key}_table")
+        caption = caption or f"Data table: {short_name(summary)}"
+        data_table(table, caption, key=f"{key}_table")
         if not table.empty:
-            download_buttons({file_stem[:31]: table}, file_stem, key)
+            download_buttons({file_stem[:31]: table}, file_stem, key, name=caption)
 
 
 def empty_state(message: str) -> None:
