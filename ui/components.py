@@ -333,17 +333,19 @@ def chart_with_table(
     file_stem: str,
     table_expanded: bool = False,
     caption: str | None = None,
+    expander: str = "Data table",
 ) -> None:
     """A chart (a spec from ``chart``), its text summary and its data table with downloads.
 
     ``caption``: the table's short name (default: the summary's first sentence, cut short), never
-    the whole summary: screen readers read it out with each of the table's toolbar buttons."""
+    the whole summary: screen readers read it out with each of the table's toolbar buttons.
+    ``expander``: the label of the table's expander (say what is in it, e.g. the LAs on a map)."""
     st.markdown(summary)
     if spec is not None and not table.empty:
         drawn = copy.deepcopy(spec)  # drawing changes the spec it is given
         drawn["description"] = plain_text(summary)  # read out by screen readers as the chart's label
         st.vega_lite_chart(spec=drawn, width="stretch")
-    with st.expander("Data table", expanded=table_expanded or spec is None):
+    with st.expander(expander, expanded=table_expanded or spec is None):
         caption = caption or f"Data table: {short_name(summary)}"
         data_table(table, caption, key=f"{key}_table")
         if not table.empty:
