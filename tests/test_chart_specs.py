@@ -90,3 +90,54 @@ def test_counts_are_on_whole_number_axes(open_page, page, fields):
                 spec.get("description"), channel, axes)
             drawn |= {e["field"] for e in encodings}
     assert fields <= drawn, f"{page} draws no chart of {fields - drawn}"
+
+
+# --- The Board's chart fixes (issue 17): each checked on its spec -------------------------------
+
+def _rate_frame(kpis: list[str], rate: float = 70.0, target: float = 70.0) -> "pd.DataFrame":
+    import pandas as pd
+
+    return pd.DataFrame([{"Label": "con_1", "KPI": kpi, "Rate": f"{rate:.0f} %", "95 % interval": "60 % to 80 %",
+                          "Rate (%)": rate, "Low (%)": rate - 10, "High (%)": rate + 10, "Target (%)": target,
+                          "Met": 7, "Eligible": 10, "Against target": "Meets"} for kpi in kpis])
+
+
+def _layers(spec: dict) -> list[dict]:
+    return spec["spec"]["layer"]
+
+
+def _mark(layer: dict) -> dict:
+    return layer["mark"] if isinstance(layer["mark"], dict) else {"type": layer["mark"]}
+
+
+@pytest.mark.parametrize("horizontal", [True, False], ids=["contracts", "quarters"])
+def test_a_rate_label_never_sits_on_the_target_tick(horizontal):
+    """A rate equal to its target: the label is clear of the tick (beyond half its length)."""
+    from dashboard.charts.kpis import KPI_DOMAIN, rate_chart
+
+    spec = rate_chart(_rate_frame(KPI_DOMAIN), horizontal=horizontal)
+    tick = next(_mark(layer) for layer in _layers(spec) if _mark(layer)["type"] == "tick")
+    text = next(_mark(layer) for layer in _layers(spec) if _mark(layer)["type"] == "text")
+    if horizontal:  # the label above the point's row, its bottom edge above the tick's top end
+        assert text.get("baseline") == "bottom" and -text["dy"] > tick["size"] / 2
+    else:  # the label right of the point, starting beyond the tick's right end
+        assert text["align"] == "left" and text["dx"] > tick["size"] / 2
+
+
+def test_side_by_side_rate_panels_are_apart():
+    """Two KPI panels side by side: the first axis's '100' and the next one's '0' do not read '100 0'."""
+    from dashboard.charts.kpis import KPI_DOMAIN, rate_chart
+
+    spec = rate_chart(_rate_frame(KPI_DOMAIN))
+    assert spec.get("spacing", 20) >= 48
+
+
+@pytest.mark.parametrize("kpis", [["KPI 2 (group)"], ["KPI 1 (one-to-one)"],
+                                  ["KPI 1 (one-to-one)", "KPI 2 (group)"]])
+def test_the_legend_lists_only_the_kpis_drawn(kpis):
+    from dashboard.charts.kpis import rate_chart
+
+    spec = rate_chart(_rate_frame(kpis))
+    domains = [layer["encoding"][channel]["scale"]["domain"] for layer in _layers(spec)
+               for channel in ("color", "shape") if channel in layer.get("encoding", {})]
+    assert domains and all(domain == kpis for domain in domains)
