@@ -141,3 +141,23 @@ def test_the_legend_lists_only_the_kpis_drawn(kpis):
     domains = [layer["encoding"][channel]["scale"]["domain"] for layer in _layers(spec)
                for channel in ("color", "shape") if channel in layer.get("encoding", {})]
     assert domains and all(domain == kpis for domain in domains)
+
+
+def test_day_rate_panels_name_their_contract():
+    """Each day-rate panel is one contract's cap (two contracts with the same rule are two panels,
+    each titled with its contract and with its own cap)."""
+    import pandas as pd
+
+    from dashboard.charts.finance import day_rate_chart
+
+    table = pd.DataFrame([
+        {"Contract": contract, "Invoice": "INV-1", "Line": line, "Financial year": "2023-24", "Role": "Adviser",
+         "Level": "Other", "Days": 2.0, "Day rate (£)": rate, "Cap (£)": cap, "Cap rule": "Day-rate cap",
+         "Above cap": "Yes" if rate > cap else "No"}
+        for contract, cap, line, rate in [("con_1", 600.0, 1, 650.0), ("con_2", 800.0, 1, 700.0)]
+    ])
+    spec = day_rate_chart(table)
+    rows = spec["datasets"]["day_rates"].to_dict("records")
+    facet = spec["facet"]["field"]
+    assert sorted((row[facet], row["Cap (£)"]) for row in rows) == [
+        ("con_1: Day-rate cap", 600.0), ("con_2: Day-rate cap", 800.0)]

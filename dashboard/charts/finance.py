@@ -99,18 +99,20 @@ DAY_RATES = "day_rates"  # the name the day-rate chart's data goes by
 
 
 def day_rate_chart(table: pd.DataFrame) -> dict | None:
-    """Invoice lines by day rate, one panel per cap rule, with the cap as a labelled dashed rule.
+    """Invoice lines by day rate, one panel per contract and cap rule (titled with both: caps are
+    each contract's own), with the cap as a labelled dashed rule.
 
     Returns the Vega-Lite spec (the layout is built once, see ``charts.with_data``)."""
     if table.empty:
         return None
+    table = table.assign(Panel=table["Contract"].astype(str) + ": " + table["Cap rule"].astype(str))
     counts = (
-        table.groupby(["Cap rule", "Day rate (£)", "Above cap"], as_index=False)
+        table.groupby(["Panel", "Contract", "Cap rule", "Day rate (£)", "Above cap"], as_index=False)
         .agg(Lines=("Line", "count"), Days=("Days", "sum"))
     )
-    caps = table.dropna(subset=["Cap (£)"]).groupby("Cap rule", as_index=False)["Cap (£)"].first()
+    caps = table.dropna(subset=["Cap (£)"]).groupby("Panel", as_index=False)["Cap (£)"].first()
     if not caps.empty:
-        counts = counts.merge(caps, on="Cap rule", how="left")
+        counts = counts.merge(caps, on="Panel", how="left")
     return with_data(_day_rate_layout(with_caps=not caps.empty), DAY_RATES, counts)
 
 
@@ -123,7 +125,7 @@ def _day_rate_layout(with_caps: bool) -> dict:
         y=alt.Y("Lines:Q", title="Invoice lines", axis=count_axis()),
         color=alt.Color("Above cap:N", scale=above, title="Above cap"),
         opacity=alt.Opacity("Above cap:N", scale=alt.Scale(domain=["No", "Yes"], range=[0.75, 1.0]), legend=None),
-        tooltip=["Cap rule:N", alt.Tooltip("Day rate (£):Q", format=",.2f"), "Lines:Q", "Days:Q", "Above cap:N"],
+        tooltip=["Contract:N", "Cap rule:N", alt.Tooltip("Day rate (£):Q", format=",.2f"), "Lines:Q", "Days:Q", "Above cap:N"],
     )
     labels = alt.Chart().mark_text(dy=-6).encode(
         x="Day rate (£):Q", y="Lines:Q",
@@ -143,6 +145,6 @@ def _day_rate_layout(with_caps: bool) -> dict:
     # Two panels a row: three (executive, other levels, no cap) side by side ran past the page's
     # right edge and hid the bars above the cap.
     chart = alt.layer(*layers, data=alt.NamedData(DAY_RATES)).properties(width=340, height=180).facet(
-        facet=alt.Facet("Cap rule:N", title=None), columns=2
+        facet=alt.Facet("Panel:N", title=None), columns=2
     ).resolve_scale(x="independent")
     return _configured(chart).to_dict()
