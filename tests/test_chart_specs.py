@@ -161,3 +161,28 @@ def test_day_rate_panels_name_their_contract():
     facet = spec["facet"]["field"]
     assert sorted((row[facet], row["Cap (£)"]) for row in rows) == [
         ("con_1: Day-rate cap", 600.0), ("con_2: Day-rate cap", 800.0)]
+
+
+def test_the_forecast_label_stands_away_from_the_allocation_line():
+    """The forecast's label is written above its end when it ends over the allocation, below it
+    otherwise: never on the allocation line (a forecast ending just under it had its label there)."""
+    import pandas as pd
+
+    from dashboard.charts.finance import burn_up_chart
+
+    allocation = pd.DataFrame({"Heading": ["Travel"], "Allocated (£)": [1000.0]})
+    actual = pd.DataFrame({"Heading": ["Travel"], "Quarter": ["2023-24 Q1"], "Date": pd.to_datetime(["2023-06-30"]),
+                           "Spent in quarter (£)": [240.0], "Cumulative spend (£)": [240.0]})
+    forecast = pd.DataFrame({"Heading": ["Travel", "Travel"], "Date": pd.to_datetime(["2023-06-30", "2024-03-31"]),
+                             "Forecast spend (£)": [240.0, 960.0], "Label": ["forecast", "forecast"]})
+    spec = burn_up_chart(actual, allocation, forecast)
+    labels = [layer for layer in spec["spec"]["layer"]
+              if layer["mark"].get("type") == "text" and layer.get("encoding", {}).get("text", {}).get("field") == "Label"]
+    placed = {}
+    for layer in labels:
+        test = next(step["filter"] for step in layer["transform"] if "Allocated" in str(step.get("filter")))
+        placed[not test.startswith("!")] = (layer["mark"]["baseline"], layer["mark"]["dy"] > 0)
+    assert placed == {True: ("bottom", False), False: ("top", True)}
+    rows = spec["datasets"]["burn_up"]
+    ends = rows[rows["Label"].notna()]
+    assert list(ends["Allocated (£)"]) == [1000.0]  # each forecast end knows its heading's allocation

@@ -45,7 +45,8 @@ def burn_up_chart(actual: pd.DataFrame, allocation: pd.DataFrame, forecast: pd.D
         allocation.assign(Series=SERIES[2]),
         actual.assign(Series=SERIES[0]),
         forecast.assign(Series=SERIES[1], Label=forecast["Label"].where(
-            forecast["Date"] == forecast.groupby("Heading")["Date"].transform("max"))),
+            forecast["Date"] == forecast.groupby("Heading")["Date"].transform("max"))).merge(
+            allocation[["Heading", "Allocated (£)"]].drop_duplicates("Heading"), on="Heading", how="left"),
     ], ignore_index=True)
     return with_data(_burn_up_layout(columns, with_forecast=not forecast.empty), BURN_UP, rows)
 
@@ -82,12 +83,20 @@ def _burn_up_layout(columns: int, with_forecast: bool = True) -> dict:
         tooltip=["Heading:N", alt.Tooltip("Date:T", format="%d %b %Y"),
                  alt.Tooltip("Forecast spend (£):Q", title="Forecast (not actual)", format=MONEY_FORMAT)],
     )
-    forecast_label = alt.Chart().transform_filter(alt.datum.Series == SERIES[1]).transform_filter(
-        "isValid(datum.Label)"
-    ).mark_text(align="right", dx=-4, dy=-9, fontStyle="italic", color=FORECAST_COLOUR).encode(
-        x=x, y="Forecast spend (£):Q", text="Label:N",
-    )
-    layered = alt.layer(allocated, allocated_label, spent, forecast, forecast_label).properties(width=300, height=190)
+    def forecast_label(over: bool) -> alt.Chart:
+        """The forecast's label at its end: above it when it ends over the allocation, below it
+        otherwise, so never written on the allocation line."""
+        ends = "datum['Forecast spend (£)'] > datum['Allocated (£)']" if over else \
+            "!(datum['Forecast spend (£)'] > datum['Allocated (£)'])"
+        return alt.Chart().transform_filter(alt.datum.Series == SERIES[1]).transform_filter(
+            "isValid(datum.Label)"
+        ).transform_filter(ends).mark_text(
+            align="right", dx=-4, dy=-6 if over else 6, baseline="bottom" if over else "top", fontStyle="italic",
+            color=FORECAST_COLOUR,
+        ).encode(x=x, y="Forecast spend (£):Q", text="Label:N")
+
+    layered = alt.layer(allocated, allocated_label, spent, forecast, forecast_label(True),
+                        forecast_label(False)).properties(width=300, height=190)
     chart = layered.facet(
         facet=alt.Facet("Heading:N", title=None, sort=None, header=alt.Header(labelAnchor="start")),
         columns=columns, data=alt.NamedData(BURN_UP),
