@@ -186,3 +186,22 @@ def test_the_forecast_label_stands_away_from_the_allocation_line():
     rows = spec["datasets"]["burn_up"]
     ends = rows[rows["Label"].notna()]
     assert list(ends["Allocated (£)"]) == [1000.0]  # each forecast end knows its heading's allocation
+
+
+@pytest.mark.parametrize("as_of, said", [
+    (date(2024, 3, 15), "the latest quarter with a reliable rate that has ended, 2023-24 Q3, shows 60 % for KPI 1 "
+                        "(one-to-one) (target 70 %). 2023-24 Q4 is still under way: its rate may change."),
+    (date(2024, 4, 1), "the latest quarter with a reliable rate that has ended, 2023-24 Q4, shows 80 % for KPI 1 "
+                       "(one-to-one) (target 70 %)."),
+    (date(2023, 9, 1), "no quarter with a reliable rate has ended yet. 2023-24 Q4 is still under way: its rate "
+                        "may change."),
+])
+def test_the_trend_names_only_a_quarter_that_has_ended_as_the_latest(as_of, said):
+    """'The latest quarter with a reliable rate' is never a quarter still under way on the as-of date."""
+    import pandas as pd
+
+    from dashboard.views import trend_summary
+
+    chart = pd.DataFrame([{"Label": label, "KPI": "KPI 1 (one-to-one)", "Met": met, "Eligible": 10, "Target (%)": 70.0}
+                          for label, met in [("2023-24 Q2", 5), ("2023-24 Q3", 6), ("2023-24 Q4", 8)]])
+    assert trend_summary(chart, 3, as_of) == "3 quarters of package ends; " + said
