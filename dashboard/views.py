@@ -356,6 +356,17 @@ def rate_chart_frame(displays: Sequence[KpiDisplay], y_of) -> pd.DataFrame:
                                        "Target (%)", "Met", "Eligible", "Against target"])
 
 
+WITHHELD_MARK = f"{SUPPRESSED} withheld"
+
+
+def withheld_frame(displays: Sequence[KpiDisplay], y_of) -> pd.DataFrame:
+    """The rows a trend marks '[c] withheld' in place of a rate (figures about one LA's people,
+    not shown to the Board): the quarter keeps its place, with no number."""
+    rows = [{"Label": y_of(d.result), "KPI": KPI_NAMES.get(d.result.kpi, d.result.kpi), "Rate": WITHHELD_MARK}
+            for d in displays if d.suppressed]
+    return pd.DataFrame(rows, columns=rate_chart_frame([], y_of).columns)
+
+
 def status_frame(displays: Sequence[KpiDisplay], disclosure: Disclosure, label_of) -> pd.DataFrame:
     """Units per status for each KPI (all statuses, in the rules' order); [c] counts are left blank."""
     rows = []
@@ -558,7 +569,12 @@ def _trend(outcomes, contracts, disclosure, as_of: date) -> Section:
     results = [r for r in results if r.group is not None]
     displays = _breakdown_displays(results, outcomes, end_quarter, disclosure)
     table = kpi_table(displays, "Quarter the package ended")
-    chart = rate_chart_frame(displays, lambda r: r.group)
+    drawn = rate_chart_frame(displays, lambda r: r.group)
+    withheld = withheld_frame(displays, lambda r: r.group)
+    if not withheld.empty and not drawn.empty:
+        chart = pd.concat([drawn, withheld], ignore_index=True).astype({"Met": "Int64", "Eligible": "Int64"})
+    else:
+        chart = drawn
     if not displays:
         return Section(chart, table, "No package has ended yet for this contract and these filters.")
     if chart.empty:
@@ -571,7 +587,7 @@ def _trend(outcomes, contracts, disclosure, as_of: date) -> Section:
 def trend_summary(chart: pd.DataFrame, quarters: int, as_of: date) -> str:
     """The trend in words: the latest quarter with a reliable rate among the quarters that have
     ended by ``as_of`` (a quarter still under way is said to be so: its rate may change)."""
-    shown = chart.sort_values("Label")
+    shown = chart[chart["Rate"] != WITHHELD_MARK].sort_values("Label") if "Rate" in chart else chart.sort_values("Label")
     ended = shown[[quarter_end(*_quarter_parts(label)) <= as_of for label in shown["Label"]]]
     said = f"{counted(quarters, 'quarter')} of package ends; "
     if ended.empty:

@@ -205,3 +205,22 @@ def test_the_trend_names_only_a_quarter_that_has_ended_as_the_latest(as_of, said
     chart = pd.DataFrame([{"Label": label, "KPI": "KPI 1 (one-to-one)", "Met": met, "Eligible": 10, "Target (%)": 70.0}
                           for label, met in [("2023-24 Q2", 5), ("2023-24 Q3", 6), ("2023-24 Q4", 8)]])
     assert trend_summary(chart, 3, as_of) == "3 quarters of package ends; " + said
+
+
+def test_a_withheld_quarter_is_marked_on_the_trend():
+    """A quarter whose figures are withheld [c] keeps its place on the trend, marked '[c] withheld'
+    (it was dropped, so the trend seemed to skip a quarter)."""
+    import pandas as pd
+
+    from dashboard.charts.kpis import trend_chart
+    from dashboard.views import KPI_NAMES, rate_chart_frame, withheld_frame
+
+    frame = _rate_frame(["KPI 1 (one-to-one)"]).assign(Label="2023-24 Q2")
+    withheld = pd.DataFrame([{"Label": "2023-24 Q3", "KPI": "KPI 1 (one-to-one)", "Rate": "[c] withheld"}])
+    spec = trend_chart(pd.concat([frame, withheld], ignore_index=True))
+    marks = [layer for layer in _layers(spec) if _mark(layer)["type"] == "text"
+             and any("!isValid(datum['Rate (%)'])" in str(step.get("filter")) for step in layer.get("transform", []))]
+    assert [layer["encoding"]["text"]["field"] for layer in marks] == ["Rate"]
+    # the view model puts the withheld quarters in with the drawn ones
+    assert list(withheld_frame([], lambda r: r.group).columns) == list(rate_chart_frame([], lambda r: r.group).columns)
+    assert KPI_NAMES

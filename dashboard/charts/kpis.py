@@ -104,8 +104,16 @@ def rate_chart_layout(label_title: str, horizontal: bool, kpis: tuple[str, ...] 
         label, value, _kpi_colour(kpis=kpis), _kpi_shape(kpis), tooltip=_RATE_TOOLTIP
     )
     targets = tick.encode(label, target, tooltip=[alt.Tooltip("Target (%):Q", title="Target (%)")])
-    labels = text.encode(label, value, text=alt.Text("Rate:N"))
-    layered = alt.layer(bars, targets, points, labels, data=alt.NamedData(RATES)).properties(
+    labels = text.encode(label, value, text=alt.Text("Rate:N")).transform_filter("isValid(datum['Rate (%)'])")
+    # A row withheld [c] (no rate) keeps its place, marked "[c] withheld" along its band from the axis up.
+    if horizontal:
+        withheld = alt.Chart().mark_text(align="left", fontSize=11, fontStyle="italic").encode(
+            label, x=alt.value(4), text=alt.Text("Rate:N"))
+    else:
+        withheld = alt.Chart().mark_text(align="left", baseline="middle", angle=270, fontSize=11,
+                                         fontStyle="italic").encode(label, y=alt.value(height - 6), text=alt.Text("Rate:N"))
+    withheld = withheld.transform_filter("!isValid(datum['Rate (%)'])")
+    layered = alt.layer(bars, targets, points, labels, withheld, data=alt.NamedData(RATES)).properties(
         width=FACET_WIDTH, height=height)
     chart = layered.facet(column=alt.Column("KPI:N", title=None, sort=KPI_DOMAIN, header=alt.Header(labelFontSize=13)),
                           spacing=PANEL_SPACING)
