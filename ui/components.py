@@ -274,7 +274,10 @@ def table_layout(table: pd.DataFrame, width: int = TABLE_WIDTH_PX) -> Layout:
     wrapping = {c: natural[c] - needed[c] for c in columns if natural[c] > needed[c]}
     widths = {c: needed[c] + (int(spare * wrapping[c] / sum(wrapping.values())) if c in wrapping else 0)
               for c in columns}
-    return Layout(widths, lines, tuple(hidden))
+    # the lines the widest wrapped value needs in the width it was given (a tenth spare for ragged ends)
+    lines = max([1] + [-(-int((natural[c] - CELL_PAD_PX) * 1.1) // max(widths[c] - CELL_PAD_PX, 1))
+                       for c in columns if natural[c] > widths[c]])
+    return Layout(widths, min(lines, MAX_LINES), tuple(hidden))
 
 
 def _print_copy(table: pd.DataFrame, caption: str) -> str:
