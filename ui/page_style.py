@@ -31,6 +31,10 @@ PRINT_STYLE = """<style>
   [data-testid="stDateInput"], [data-testid="stTextInput"], [data-testid="stRadio"], [data-testid="stSlider"],
   [data-testid="stFileUploader"], [data-testid="stPageLink"], [data-testid="stFormSubmitButton"],
   .vega-embed details, .vega-actions { display: none !important; }
+  [data-testid="stElementContainer"]:has([data-testid="stDataFrame"]),
+  [data-testid="stElementContainer"]:has([data-testid="stCheckbox"]),
+  [data-testid="stElementContainer"]:has([data-testid="stDownloadButton"]),
+  [data-testid="stElementContainer"]:has([data-testid="stSelectbox"]) { display: none !important; }
   [data-testid="stElementContainer"]:has(.print-table) { display: block !important; }
   [data-testid="stAppViewContainer"], [data-testid="stMain"], [data-testid="stMainBlockContainer"] {
     padding: 0 !important; margin: 0 !important; max-width: none !important; overflow: visible !important;
