@@ -8,8 +8,9 @@ from dashboard.access import ADMIN, BOARD, CASE_LEAD, CONTRACT_MANAGER
 from dashboard.wording import as_text
 from data_access.access import record_sign_in
 from ui import context
+from ui.page_style import PAGE_ICON, PRINT_STYLE
 
-st.set_page_config(page_title="Improvement Oversight", page_icon=":material/monitoring:", layout="wide")
+st.set_page_config(page_title="Improvement Oversight", page_icon=PAGE_ICON, layout="wide")
 
 PAGES = {
     "overview": st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
@@ -63,7 +64,7 @@ label:has(input[type="checkbox"]:focus-visible), label:has(input[type="radio"]:f
 
 
 def main() -> None:
-    st.html(FOCUS_STYLE)
+    st.html(FOCUS_STYLE + PRINT_STYLE)
     if _signed_in_mode():
         if not getattr(st.user, "is_logged_in", False):
             st.title("Improvement Oversight")

@@ -26,7 +26,7 @@ from dashboard import disclosure as disclosure_rules
 from dashboard import kpi as kpi_rules
 from dashboard import status_grid, timeline_views
 from dashboard import timelines as timelines_rules
-from dashboard.calendar import financial_year_of, financial_years_between, fy_end, quarter_label, quarter_of
+from dashboard.calendar import financial_year_of, financial_years_between, fy_end, quarter_end, quarter_label, quarter_of
 from dashboard.coverage import (
     SO_FAR,
     LAIndex,
@@ -388,6 +388,17 @@ def rate_chart_frame(displays: Sequence[KpiDisplay], y_of) -> pd.DataFrame:
                                        "Target (%)", "Met", "Eligible", "Against target"])
 
 
+WITHHELD_MARK = f"{SUPPRESSED} withheld"
+
+
+def withheld_frame(displays: Sequence[KpiDisplay], y_of) -> pd.DataFrame:
+    """The rows a trend marks '[c] withheld' in place of a rate (figures about one LA's people,
+    not shown to the Board): the quarter keeps its place, with no number."""
+    rows = [{"Label": y_of(d.result), "KPI": KPI_NAMES.get(d.result.kpi, d.result.kpi), "Rate": WITHHELD_MARK}
+            for d in displays if d.suppressed]
+    return pd.DataFrame(rows, columns=rate_chart_frame([], y_of).columns)
+
+
 def status_frame(displays: Sequence[KpiDisplay], disclosure: Disclosure, label_of) -> pd.DataFrame:
     """Units per status for each KPI (all statuses, in the rules' order); [c] counts are left blank."""
     rows = []
@@ -482,7 +493,7 @@ def kpi_page(
     detail_outcomes = [o for o in outcomes if o.unit.contract == detail]
     detail_contracts = [c for c in contracts if c.reference == detail]
     disclosure = disclosure.of_contract(detail) if detail else disclosure  # the detail is one contract's
-    trend = _trend(detail_outcomes, detail_contracts, disclosure)
+    trend = _trend(detail_outcomes, detail_contracts, disclosure, as_of)
     slices = {
         name: _slice(detail_outcomes, detail_contracts, disclosure, key, title, labels)
         for name, key, title, labels in (
@@ -608,24 +619,48 @@ def _chart_percent(row: pd.Series) -> str:
     return percent(int(row["Met"]) / int(row["Eligible"]))
 
 
-def _trend(outcomes, contracts, disclosure) -> Section:
+def _trend(outcomes, contracts, disclosure, as_of: date) -> Section:
     results = kpi_results(outcomes, contracts, end_quarter)
     results = [r for r in results if r.group is not None]
     displays = _breakdown_displays(results, outcomes, end_quarter, disclosure)
     table = kpi_table(displays, "Quarter the package ended")
-    chart = rate_chart_frame(displays, lambda r: r.group)
+    drawn = rate_chart_frame(displays, lambda r: r.group)
+    withheld = withheld_frame(displays, lambda r: r.group)
+    if not withheld.empty and not drawn.empty:
+        chart = pd.concat([drawn, withheld], ignore_index=True).astype({"Met": "Int64", "Eligible": "Int64"})
+    else:
+        chart = drawn
     if not displays:
         return Section(chart, table, "No package has ended yet for this contract and these filters.")
-    shown = chart.sort_values("Label")
-    if shown.empty:
+    if chart.empty:
         summary = _none_drawn("quarter", displays)
     else:
-        last, quarters = shown.iloc[-1], len(set(r.group for r in results))
-        summary = (
-            f"{counted(quarters, 'quarter')} of package ends; the latest quarter with a reliable rate, "
-            f"{last['Label']}, shows {_chart_percent(last)} % for {last['KPI']} (target {last['Target (%)']:g} %)."
-        )
+        summary = trend_summary(chart, len(set(r.group for r in results)), as_of)
     return Section(chart, table, summary)
+
+
+def trend_summary(chart: pd.DataFrame, quarters: int, as_of: date) -> str:
+    """The trend in words: the latest quarter with a reliable rate among the quarters that have
+    ended by ``as_of`` (a quarter still under way is said to be so: its rate may change)."""
+    shown = chart[chart["Rate"] != WITHHELD_MARK].sort_values("Label") if "Rate" in chart else chart.sort_values("Label")
+    ended = shown[[quarter_end(*_quarter_parts(label)) <= as_of for label in shown["Label"]]]
+    said = f"{counted(quarters, 'quarter')} of package ends; "
+    if ended.empty:
+        said += "no quarter with a reliable rate has ended yet."
+    else:
+        last = ended.iloc[-1]
+        said += (f"the latest quarter with a reliable rate that has ended, {last['Label']}, shows "
+                 f"{_chart_percent(last)} % for {last['KPI']} (target {last['Target (%)']:g} %).")
+    under_way = shown["Label"].iloc[-1]
+    if quarter_end(*_quarter_parts(under_way)) > as_of:
+        said += f" {under_way} is still under way: its rate may change."
+    return said
+
+
+def _quarter_parts(label: str) -> tuple[str, int]:
+    """"2023-24 Q3" -> ("2023-24", 3)."""
+    year, quarter = label.rsplit(" Q", 1)
+    return year, int(quarter)
 
 
 def _breakdown_displays(results: Sequence[KpiResult], outcomes, key, disclosure: Disclosure) -> list[KpiDisplay]:

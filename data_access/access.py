@@ -49,7 +49,7 @@ from dashboard.access import (
     may_upload,
 )
 from data_access import audit, models
-from data_access.importer import ImportPlan, Problem, record_rejection
+from data_access.importer import ImportPlan, Problem
 from data_access.importer.schemas import LA_STATUS_KIND
 from data_access.repositories import EVERYTHING, Scope, matches_ignoring_case
 from data_access.services import ImportOutcome, Vet, checked_in_order, database_failures, import_together
@@ -314,7 +314,9 @@ def _require_upload(viewer: Viewer) -> None:
 def check_uploads(engine: Engine, viewer: Viewer, files: Sequence[tuple[str, bytes]],
                   contract: str | None = None, quarter: str | None = None) -> list[ImportPlan]:
     """Validate a batch of files for a viewer, in order (``services.checked_in_order``): a register
-    counts for the pricing schedule after it. Writes no data; each invalid file is logged as rejected."""
+    counts for the pricing schedule after it. Writes no data: a check is not an import, so it adds
+    no row to the import history (nor to the Overview's latest imports, however often one file is
+    checked); each invalid file checked is in the audit log (file, SHA-256, number of errors)."""
     _require_upload(viewer)
     with checked_in_order(engine, viewer.email, _vet_for(viewer)) as check:
         plans = [check(file_name, data, contract, quarter).plan for file_name, data in files]
@@ -322,11 +324,9 @@ def check_uploads(engine: Engine, viewer: Viewer, files: Sequence[tuple[str, byt
     if rejected:
         with database_failures(engine), Session(engine) as session, session.begin():
             for plan in rejected:
-                record = record_rejection(session, plan, viewer.email)
-                session.flush()
                 audit.record_event(session, viewer, audit.IMPORT_REJECTED, {
-                    "import_id": record.id, "file_name": plan.file_name, "sha256": plan.sha256,
-                    "errors": len(plan.errors)})
+                    "file_name": plan.file_name, "sha256": plan.sha256, "errors": len(plan.errors),
+                    "checked_only": True})
     return plans
 
 

@@ -42,6 +42,14 @@ that means you should be able to:
   without needing to see the chart
 - download the figures of the tables as CSV or Excel, to read them in the tools
   you prefer
+- read every table whole at 1280 pixels wide or more, without scrolling sideways:
+  each table has a caption saying what it holds and how many rows it has, shows up
+  to 25 rows (the rest with "Show all"), and sorts by any column heading
+- find the local authorities on the Coverage map in a table of their own ("LAs on
+  the map as a table"), with their region and support
+- tell every control apart by its name: no two boxes or buttons on a page share one
+- print a page: the sidebar, boxes and buttons are left out, every table is printed
+  whole and each section starts on a new page
 - choose the pages and filters you need from the sidebar, and bookmark or share
   the address of what you are looking at: it keeps your filters
 
@@ -62,7 +70,9 @@ We know some parts of this service are not fully accessible:
   parts close together
 - the data tables are drawn by Streamlit as pictures with a grid behind them for
   screen readers; we have not yet tested them with screen readers, so the tables
-  under the charts can also be downloaded as CSV or Excel
+  under the charts can also be downloaded as CSV or Excel. Each table's name is
+  short (its caption), so its toolbar buttons are read out briefly, but a table
+  still takes a few presses of Tab to pass
 """
 )
 
@@ -188,6 +198,11 @@ service's development team, with automated and keyboard checks:
   checked with [axe-core](https://github.com/dequelabs/axe-core) against its WCAG
   2.0, 2.1 and 2.2 level A and AA rules. Any serious or critical finding fails the
   test suite, which runs before every release.
+- **Tables and requests.** Every page is opened 1280 and 1440 pixels wide, as an
+  administrator and as a Board member, and each table's columns are measured
+  against its width: none may be cut off. Every request the browser makes must go
+  to the service itself (nothing is fetched from another site), and the server's
+  log must hold no error.
 - **Keyboard checks.** The upload of a quarterly return is completed with a
   keyboard alone (Tab to the file selector and the buttons, Enter or Space to use
   them), checking that the keyboard focus reaches each control and is visible.

@@ -84,7 +84,8 @@ if page.hexes.empty:
     st.info("The hex map layout is not loaded in this database.")
 else:
     chart_with_table(chart(charts.hex_map_chart, page.hexes.chart_data), linked(page.hexes.table), page.hexes.summary,
-                     key="coverage_hexmap", file_stem="coverage_map", column_config=profile_column() if links else None)
+                     key="coverage_hexmap", file_stem="coverage_map", column_config=profile_column() if links else None,
+                     caption="LAs on the map", expander="LAs on the map as a table")
 
 st.header(f"Targeting LAs in greatest need ({page.financial_year})")
 st.caption("In greatest need when support started: judged Inadequate or Requires improvement by Ofsted (ILACS, its "

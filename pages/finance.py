@@ -116,7 +116,7 @@ contracts = sorted({row.contract for row in page.rows}) or [c.reference for c in
 left, right = st.columns(2)
 opening = filters.contract if filters.contract in contracts else fv.latest_contract(page.rows, as_of)
 burn_contract = left.selectbox(
-    "Contract", contracts, index=contracts.index(opening) if opening in contracts else 0, key="finance_burn_contract",
+    "Contract for the burn-up", contracts, index=contracts.index(opening) if opening in contracts else 0, key="finance_burn_contract",
 )
 burn_data = context.oversight_data(Filters(contract=burn_contract).scope(viewer), within=scope)
 contract_years = _burn_years(burn_data, url, scope, version, as_of, burn_contract) or years
@@ -128,7 +128,7 @@ else:
     if default_year is None:
         started = [year for year in contract_years if year <= financial_year_of(as_of)]
         default_year = started[-1] if started else contract_years[0]
-    burn_year = right.selectbox("Financial year", contract_years, index=contract_years.index(default_year),
+    burn_year = right.selectbox("Financial year for the burn-up", contract_years, index=contract_years.index(default_year),
                                 key="finance_burn_fy")
     burn = _burn(burn_data, url, scope, version, as_of, burn_contract, burn_year)
     chart_with_table(

@@ -51,8 +51,11 @@ table = pd.DataFrame([
 ])
 shown = "every import" if viewer.role == "admin" else "imports of your contracts and your own"
 st.write(f"{len(table)} import(s), newest first ({shown}). Rejected files wrote nothing; undone imports were "
-         "reversed exactly.")
-data_table(table, "Imports, newest first")
+         "reversed exactly. Checking a file on the Upload page is not an import and is not listed.")
+outcomes = [name for name in IMPORT_OUTCOMES.values() if name in set(table["Outcome"])]
+chosen_outcomes = st.multiselect("Outcomes shown", outcomes, default=outcomes, key="history_outcomes")
+table = table[table["Outcome"].isin(chosen_outcomes)]
+data_table(table, "Imports, newest first", key="history_table")
 download_buttons({"Imports": table}, "import-history", key="history")
 
 rejected = [row for row in history if row["outcome"] == "rejected" and row["errors"]]

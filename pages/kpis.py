@@ -84,7 +84,7 @@ if page.late_baselines and not board:  # who, for the roles that may see partici
 
 st.header("Details for one contract")
 if len(with_units) > 1 and filters.contract is None:
-    st.selectbox("Contract", with_units, index=with_units.index(page.detail_contract), key="kpi_detail_contract")
+    st.selectbox("Contract for the details", with_units, index=with_units.index(page.detail_contract), key="kpi_detail_contract")
 st.caption(f"Contract {as_text(page.detail_contract)}.")
 if page.detail_withheld:
     st.info(f"All of {as_text(page.detail_contract)}'s participants are in one local authority, so its details (by quarter, "

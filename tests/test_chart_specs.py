@@ -90,3 +90,137 @@ def test_counts_are_on_whole_number_axes(open_page, page, fields):
                 spec.get("description"), channel, axes)
             drawn |= {e["field"] for e in encodings}
     assert fields <= drawn, f"{page} draws no chart of {fields - drawn}"
+
+
+# --- The Board's chart fixes (issue 17): each checked on its spec -------------------------------
+
+def _rate_frame(kpis: list[str], rate: float = 70.0, target: float = 70.0) -> "pd.DataFrame":
+    import pandas as pd
+
+    return pd.DataFrame([{"Label": "con_1", "KPI": kpi, "Rate": f"{rate:.0f} %", "95 % interval": "60 % to 80 %",
+                          "Rate (%)": rate, "Low (%)": rate - 10, "High (%)": rate + 10, "Target (%)": target,
+                          "Met": 7, "Eligible": 10, "Against target": "Meets"} for kpi in kpis])
+
+
+def _layers(spec: dict) -> list[dict]:
+    return spec["spec"]["layer"]
+
+
+def _mark(layer: dict) -> dict:
+    return layer["mark"] if isinstance(layer["mark"], dict) else {"type": layer["mark"]}
+
+
+@pytest.mark.parametrize("horizontal", [True, False], ids=["contracts", "quarters"])
+def test_a_rate_label_never_sits_on_the_target_tick(horizontal):
+    """A rate equal to its target: the label is clear of the tick (beyond half its length)."""
+    from dashboard.charts.kpis import KPI_DOMAIN, rate_chart
+
+    spec = rate_chart(_rate_frame(KPI_DOMAIN), horizontal=horizontal)
+    tick = next(_mark(layer) for layer in _layers(spec) if _mark(layer)["type"] == "tick")
+    text = next(_mark(layer) for layer in _layers(spec) if _mark(layer)["type"] == "text")
+    if horizontal:  # the label above the point's row, its bottom edge above the tick's top end
+        assert text.get("baseline") == "bottom" and -text["dy"] > tick["size"] / 2
+    else:  # the label right of the point, starting beyond the tick's right end
+        assert text["align"] == "left" and text["dx"] > tick["size"] / 2
+
+
+def test_side_by_side_rate_panels_are_apart():
+    """Two KPI panels side by side: the first axis's '100' and the next one's '0' do not read '100 0'."""
+    from dashboard.charts.kpis import KPI_DOMAIN, rate_chart
+
+    spec = rate_chart(_rate_frame(KPI_DOMAIN))
+    assert spec.get("spacing", 20) >= 48
+
+
+@pytest.mark.parametrize("kpis", [["KPI 2 (group)"], ["KPI 1 (one-to-one)"],
+                                  ["KPI 1 (one-to-one)", "KPI 2 (group)"]])
+def test_the_legend_lists_only_the_kpis_drawn(kpis):
+    from dashboard.charts.kpis import rate_chart
+
+    spec = rate_chart(_rate_frame(kpis))
+    domains = [layer["encoding"][channel]["scale"]["domain"] for layer in _layers(spec)
+               for channel in ("color", "shape") if channel in layer.get("encoding", {})]
+    assert domains and all(domain == kpis for domain in domains)
+
+
+def test_day_rate_panels_name_their_contract():
+    """Each day-rate panel is one contract's cap (two contracts with the same rule are two panels,
+    each titled with its contract and with its own cap)."""
+    import pandas as pd
+
+    from dashboard.charts.finance import day_rate_chart
+
+    table = pd.DataFrame([
+        {"Contract": contract, "Invoice": "INV-1", "Line": line, "Financial year": "2023-24", "Role": "Adviser",
+         "Level": "Other", "Days": 2.0, "Day rate (£)": rate, "Cap (£)": cap, "Cap rule": "Day-rate cap",
+         "Above cap": "Yes" if rate > cap else "No"}
+        for contract, cap, line, rate in [("con_1", 600.0, 1, 650.0), ("con_2", 800.0, 1, 700.0)]
+    ])
+    spec = day_rate_chart(table)
+    rows = spec["datasets"]["day_rates"].to_dict("records")
+    facet = spec["facet"]["field"]
+    assert sorted((row[facet], row["Cap (£)"]) for row in rows) == [
+        ("con_1: Day-rate cap", 600.0), ("con_2: Day-rate cap", 800.0)]
+
+
+def test_the_forecast_label_stands_away_from_the_allocation_line():
+    """The forecast's label is written above its end when it ends over the allocation, below it
+    otherwise: never on the allocation line (a forecast ending just under it had its label there)."""
+    import pandas as pd
+
+    from dashboard.charts.finance import burn_up_chart
+
+    allocation = pd.DataFrame({"Heading": ["Travel"], "Allocated (£)": [1000.0]})
+    actual = pd.DataFrame({"Heading": ["Travel"], "Quarter": ["2023-24 Q1"], "Date": pd.to_datetime(["2023-06-30"]),
+                           "Spent in quarter (£)": [240.0], "Cumulative spend (£)": [240.0]})
+    forecast = pd.DataFrame({"Heading": ["Travel", "Travel"], "Date": pd.to_datetime(["2023-06-30", "2024-03-31"]),
+                             "Forecast spend (£)": [240.0, 960.0], "Label": ["forecast", "forecast"]})
+    spec = burn_up_chart(actual, allocation, forecast)
+    labels = [layer for layer in spec["spec"]["layer"]
+              if layer["mark"].get("type") == "text" and layer.get("encoding", {}).get("text", {}).get("field") == "Label"]
+    placed = {}
+    for layer in labels:
+        test = next(step["filter"] for step in layer["transform"] if "Allocated" in str(step.get("filter")))
+        placed[not test.startswith("!")] = (layer["mark"]["baseline"], layer["mark"]["dy"] > 0)
+    assert placed == {True: ("bottom", False), False: ("top", True)}
+    rows = spec["datasets"]["burn_up"]
+    ends = rows[rows["Label"].notna()]
+    assert list(ends["Allocated (£)"]) == [1000.0]  # each forecast end knows its heading's allocation
+
+
+@pytest.mark.parametrize("as_of, said", [
+    (date(2024, 3, 15), "the latest quarter with a reliable rate that has ended, 2023-24 Q3, shows 60 % for KPI 1 "
+                        "(one-to-one) (target 70 %). 2023-24 Q4 is still under way: its rate may change."),
+    (date(2024, 4, 1), "the latest quarter with a reliable rate that has ended, 2023-24 Q4, shows 80 % for KPI 1 "
+                       "(one-to-one) (target 70 %)."),
+    (date(2023, 9, 1), "no quarter with a reliable rate has ended yet. 2023-24 Q4 is still under way: its rate "
+                        "may change."),
+])
+def test_the_trend_names_only_a_quarter_that_has_ended_as_the_latest(as_of, said):
+    """'The latest quarter with a reliable rate' is never a quarter still under way on the as-of date."""
+    import pandas as pd
+
+    from dashboard.views import trend_summary
+
+    chart = pd.DataFrame([{"Label": label, "KPI": "KPI 1 (one-to-one)", "Met": met, "Eligible": 10, "Target (%)": 70.0}
+                          for label, met in [("2023-24 Q2", 5), ("2023-24 Q3", 6), ("2023-24 Q4", 8)]])
+    assert trend_summary(chart, 3, as_of) == "3 quarters of package ends; " + said
+
+
+def test_a_withheld_quarter_is_marked_on_the_trend():
+    """A quarter whose figures are withheld [c] keeps its place on the trend, marked '[c] withheld'
+    (it was dropped, so the trend seemed to skip a quarter)."""
+    import pandas as pd
+
+    from dashboard.charts.kpis import trend_chart
+    from dashboard.views import KPI_NAMES, rate_chart_frame, withheld_frame
+
+    frame = _rate_frame(["KPI 1 (one-to-one)"]).assign(Label="2023-24 Q2")
+    withheld = pd.DataFrame([{"Label": "2023-24 Q3", "KPI": "KPI 1 (one-to-one)", "Rate": "[c] withheld"}])
+    spec = trend_chart(pd.concat([frame, withheld], ignore_index=True))
+    marks = [layer for layer in _layers(spec) if _mark(layer)["type"] == "text"
+             and any("!isValid(datum['Rate (%)'])" in str(step.get("filter")) for step in layer.get("transform", []))]
+    assert [layer["encoding"]["text"]["field"] for layer in marks] == ["Rate"]
+    # the view model puts the withheld quarters in with the drawn ones
+    assert list(withheld_frame([], lambda r: r.group).columns) == list(rate_chart_frame([], lambda r: r.group).columns)
+    assert KPI_NAMES

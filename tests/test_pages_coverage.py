@@ -87,6 +87,10 @@ def test_year_filter_regions_hex_map_and_targeting(app, records):
 
     hexes = _tables(at, "Ofsted judgement")[0]
     assert len(hexes) == len(positions)
+    # the map's LAs for keyboard and screen reader users: a table of its own, named as such
+    [on_map] = [e for e in at.expander if e.label == "LAs on the map as a table"]
+    assert {"Local authority", "Region", "Support"} <= set(on_map.dataframe[0].value.columns)
+    assert on_map.dataframe[0].proto.alt == "LAs on the map"
     supported = hexes[hexes["Support"] != "No support"]
     assert 0 < len(supported) <= sum(r.supported for r in by_region.values()) + 1
 

@@ -401,6 +401,7 @@ def _drawn_labels(element) -> list[tuple[str, str, int, int, str]]:
     import json
     from decimal import ROUND_HALF_UP, Decimal
 
+    import pandas as pd
     import pyarrow as pa
 
     spec = json.loads(element.proto.spec)
@@ -409,6 +410,9 @@ def _drawn_labels(element) -> list[tuple[str, str, int, int, str]]:
     (data,) = [pa.ipc.open_stream(d.data.data).read_pandas() for d in element.proto.datasets if d.name == "rates"]
     drawn = []
     for row in data.to_dict("records"):
+        if row["Rate"] == "[c] withheld":  # a quarter withheld [c] is marked, with no figures
+            assert pd.isna(row["Met"]) and pd.isna(row["Eligible"]) and pd.isna(row["Rate (%)"]), row
+            continue
         value = row[text["field"]]
         if text.get("format"):
             assert text["format"] == ".0f", text

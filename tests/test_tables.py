@@ -18,3 +18,41 @@ def test_every_table_has_a_name_and_blanks_for_missing_values(open_page, demo_re
     tables = at.dataframe
     assert tables, f"{page} draws no table"
     assert [(bool(table.proto.alt.strip()), table.proto.placeholder) for table in tables] == [(True, "")] * len(tables)
+
+
+def test_each_column_has_one_type_so_it_sorts_as_what_it_is():
+    """Numbers with blanks sort as numbers (Arrow no longer falls back, with a traceback in the
+    server log); numbers mixed with words are words; a column already typed is kept."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from ui.components import real_types
+
+    table = pd.DataFrame({"Excel row": [12, "", 15], "Share": [1.5, None, 2.0], "Rows": [3, "36, 37", ""],
+                          "Days": [1, 2, 3], "Name": ["a", "b", None]})
+    typed = real_types(table)
+    assert [str(typed[c].dtype) for c in typed][:2] + [str(typed["Days"].dtype)] == ["Int64", "float64", "int64"]
+    assert pd.api.types.is_string_dtype(typed["Rows"]) and pd.api.types.is_string_dtype(typed["Name"])
+    assert list(typed["Excel row"]) [::2] == [12, 15] and pd.isna(typed["Excel row"][1])
+    assert list(typed["Rows"])[:2] == ["3", "36, 37"] and pd.isna(typed["Rows"][2])
+    pa.Table.from_pandas(typed)  # converts as it is: no fallback
+
+
+@pytest.mark.parametrize("columns", [
+    {"Flag": "Overhead above 10 % of the invoice", "Contract": "con_9887", "Financial year": "2023-24",
+     "Heading": "Programme management", "Invoice": "LD-INV-2023-Q3", "Line": 2,
+     "Details": "Overheads are 14 % of invoice LD-INV-2023-Q3, above the 10 % the contract allows",
+     "File": "con_9887_quarterly_return_2023-24_Q3_final.xlsx", "Excel row": 36},
+    {"Due": "31/03/2024", "Days left": 16, "What": "Quarterly progress report", "Contract": "con_9887"},
+], ids=["finance flags", "deadlines"])
+def test_every_header_is_whole_and_the_columns_fit_the_page(columns):
+    """Every column at least as wide as its header (no "Days lef") and all of them within the main
+    area at 1280 px wide: long values wrap instead."""
+    import pandas as pd
+
+    from ui.components import CHAR_PX, HEADER_PAD_PX, TABLE_WIDTH_PX, table_layout
+
+    layout = table_layout(pd.DataFrame([columns] * 3))
+    assert layout.hidden == ()
+    assert sum(layout.widths.values()) <= TABLE_WIDTH_PX
+    assert all(width >= len(name) * CHAR_PX + HEADER_PAD_PX for name, width in layout.widths.items())

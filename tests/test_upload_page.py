@@ -147,7 +147,25 @@ def test_an_invalid_file_shows_every_error_and_writes_nothing(app_db):
     with Session(app_db) as session:
         event = session.scalars(select(models.AuditEvent).where(models.AuditEvent.action == "import_rejected")).one()
         assert event.actor == LOCAL_USER and event.detail["errors"] == len(expected)
-        assert session.scalar(select(models.ImportRecord.outcome).where(models.ImportRecord.file_name == "bad.xlsx")) == "rejected"
+        # a check is not an import: no "Rejected" row in the import history (nor the Overview's latest imports)
+        assert session.scalar(select(models.ImportRecord.outcome).where(models.ImportRecord.file_name == "bad.xlsx")) is None
+
+
+def test_checking_one_bad_file_again_and_again_adds_no_import_rows(app_db):
+    """Checking a file (the upload page's check) writes no import row however often it is done;
+    each check is in the audit log for administrators."""
+    at = upload_page()
+    with Session(app_db) as session:
+        before = session.scalar(select(func.count()).select_from(models.ImportRecord))
+    bad = bad_return()
+    for _ in range(3):
+        at.file_uploader[0].set_value(("bad.xlsx", bad, XLSX)).run()
+        at.file_uploader[0].set_value(None).run()
+    with Session(app_db) as session:
+        assert session.scalar(select(func.count()).select_from(models.ImportRecord)) == before
+        checks = session.scalars(select(models.AuditEvent).where(models.AuditEvent.action == "import_rejected")).all()
+        assert len(checks) == 3 and {event.detail["sha256"] for event in checks} == {
+            import_file(app_db, "bad.xlsx", bad, "x", dry_run=True).plan.sha256}
 
 
 def test_several_files_are_checked_together(app_db):
@@ -197,6 +215,18 @@ def test_the_history_page_lists_what_blocks_an_undo(app_db):
     assert texts(at.warning)[0].startswith("This import cannot be undone yet")
     assert list(at.dataframe[-1].value["Import"]) == [second]
     assert at.button(key="undo_button").disabled
+
+
+def test_the_history_page_filters_imports_by_outcome(app_db):
+    """A failed import is logged as rejected; the history page shows the outcomes chosen."""
+    assert import_file(app_db, "return-q1.xlsx", first_return(), "loader").plan.ok
+    assert not import_file(app_db, "bad.xlsx", bad_return(), "loader").plan.ok
+    at = upload_page()
+    at.switch_page("pages/import_history.py").run()
+    assert {"Imported", "Rejected"} <= set(at.dataframe[0].value["Outcome"])
+    at.multiselect(key="history_outcomes").set_value(["Rejected"]).run()
+    assert not at.exception, at.exception
+    assert list(at.dataframe[0].value["File"]) == ["bad.xlsx"]
 
 
 def test_the_admin_page_is_for_administrators(app_db):

@@ -8,7 +8,9 @@ and every status is also written in words or marked by shape.
 from __future__ import annotations
 
 import copy
+import html
 import re
+from dataclasses import dataclass
 from datetime import date
 import hashlib
 import weakref
@@ -19,24 +21,27 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.exports import csv_bytes, excel_bytes, safe_file_stem
-from dashboard.wording import as_text
+from dashboard.wording import as_text, counted, listed
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def download_buttons(frames: Mapping[str, pd.DataFrame], file_stem: str, key: str) -> None:
-    """CSV (first table) and Excel (every table) downloads, safe to open in Excel.
+def download_buttons(frames: Mapping[str, pd.DataFrame], file_stem: str, key: str, name: str | None = None) -> None:
+    """CSV (first table) and Excel (every table) downloads, safe to open in Excel, each named
+    with its table (``name``, else the first table's sheet name): a screen reader lists buttons by
+    name, and a page of tables had a dozen called "Download CSV".
 
     The files are written only when a button is pressed (a callable ``data``), never on
     a page's every run: an Excel file of a long table takes seconds to write."""
     frames, file_stem = dict(frames), safe_file_stem(file_stem)
     first = next(iter(frames.values()))
+    name = name or next(iter(frames))
     left, right = st.columns(2)
     left.download_button(
-        "Download CSV", lambda: csv_bytes(first), file_name=f"{file_stem}.csv", mime="text/csv", key=f"{key}_csv",
+        f"Download CSV ({name})", lambda: csv_bytes(first), file_name=f"{file_stem}.csv", mime="text/csv", key=f"{key}_csv",
     )
     right.download_button(
-        "Download Excel", lambda: excel_bytes(frames), file_name=f"{file_stem}.xlsx", mime=XLSX, key=f"{key}_xlsx",
+        f"Download Excel ({name})", lambda: excel_bytes(frames), file_name=f"{file_stem}.xlsx", mime=XLSX, key=f"{key}_xlsx",
     )
 
 
@@ -114,6 +119,17 @@ def column_formats(table: pd.DataFrame) -> dict:
     return formats
 
 
+def escape_markdown(text: str) -> str:
+    """Text shown as it is in markdown: no character read as emphasis, a link or HTML."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$])", r"\\\1", text)
+
+
+def short_name(summary: str, limit: int = 80) -> str:
+    """A short name from a chart's summary: its first sentence, cut at a word to ``limit`` characters."""
+    first = re.split(r"(?<=[.:;])\s", plain_text(summary), maxsplit=1)[0].rstrip(".:;")
+    return first if len(first) <= limit else first[:limit].rsplit(" ", 1)[0] + "…"
+
+
 def plain_text(markdown: str) -> str:
     """Markdown as plain text for a label: no emphasis marks, links as their words."""
     return re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", markdown).replace("**", "").replace("`", "").strip()
@@ -121,15 +137,195 @@ def plain_text(markdown: str) -> str:
 
 WRAPPED_ROW_HEIGHT = 70  # three lines of text
 
+# Column widths are worked out here, not left to the grid (which cut off long text and short
+# headers such as "Days lef"): every table fits the narrowest main area it is drawn in, the page
+# at 1280 px wide with the sidebar open (about 880 px inside an expander, ``ui.page_style``; 1440 px
+# gives more and the grid stretches its columns to fill it), with long text wrapped.
+TABLE_WIDTH_PX = 880
+CHAR_PX = 7.3  # Source Sans at 14 px, the grid's font: 7.2 px a character on average, a little spare
+CELL_PAD_PX = 18  # 8 px either side of a cell's text, and its border
+HEADER_PAD_PX = 18  # a header's padding
+LINE_PX, ROW_PAD_PX, ROW_PX, HEADER_PX = 21, 10, 35, 36
+MAX_LINES = 5
+ROWS_SHOWN = 25  # rows drawn before "Show all" (the grid scrolls within this height)
+PRINT_ROWS = 2_000  # rows of the printed copy of a table
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or (
+        isinstance(value, float) and value != value) or value is pd.NA or value is pd.NaT
+
+
+def real_types(table: pd.DataFrame) -> pd.DataFrame:
+    """Each column in one type, so it sorts as what it is and Arrow never falls back (with a
+    traceback in the server log): numbers with blanks as numbers (a blank is missing), numbers
+    mixed with words as words."""
+    fixed = {}
+    for column in table.columns:
+        values = table[column]
+        if str(values.dtype) != "object":
+            continue
+        present = [v for v in values if not _blank(v)]
+        numbers = [v for v in present if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        if present and len(numbers) == len(present):
+            if all(isinstance(v, int) or float(v).is_integer() for v in numbers):
+                fixed[column] = pd.array([None if _blank(v) else int(v) for v in values], dtype="Int64")
+            else:
+                fixed[column] = pd.to_numeric(pd.Series([None if _blank(v) else v for v in values],
+                                                        index=table.index, dtype="object"), errors="coerce")
+        elif numbers or any(isinstance(v, bool) for v in present) and len(present) != sum(
+                isinstance(v, bool) for v in present):
+            fixed[column] = [None if _blank(v) else str(v) for v in values]
+    if not fixed:
+        return table
+    table = table.copy()
+    for column, values in fixed.items():
+        table[column] = pd.Series(values, index=table.index) if not isinstance(values, pd.Series) else values
+    return table
+
+
+_ID_LIKE = re.compile(r"\b(row|import|year|id|code|ref|reference|number|no\.)\b", re.IGNORECASE)
+
+
+def number_formats(table: pd.DataFrame) -> dict:
+    """Numbers right-aligned and written one way: thousands separated (never in a row number,
+    import number or year), a share with its % sign; money as ``column_formats`` says."""
+    formats = {}
+    for column in table.columns:
+        kind = str(table[column].dtype).lower()
+        if kind.startswith("bool") or not kind.startswith(("int", "uint", "float")):
+            continue
+        name = str(column)
+        if "(£)" in name:
+            continue
+        if "%" in name:
+            number_format = "%.1f %%"
+        elif _ID_LIKE.search(name):
+            number_format = "%d" if kind.startswith(("int", "uint")) else "plain"
+        else:
+            number_format = "localized"
+        formats[column] = st.column_config.NumberColumn(format=number_format, alignment="right")
+    return formats
+
+
+def _shown_text(value: Any, column: str) -> str:
+    """A value as the grid (and the printed copy) writes it."""
+    if _blank(value):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%d/%m/%Y %H:%M" if value != value.normalize() else "%d/%m/%Y")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, (int, float)) and "(£)" in column:
+        return f"£{value:,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}" if not _ID_LIKE.search(column) else str(value)
+    if isinstance(value, float):
+        return f"{value:,.1f}" if "%" in column else f"{value:,}"
+    return str(value)
+
+
+def _px(characters: int) -> int:
+    return int(characters * CHAR_PX + 0.999)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a table is drawn: each column's width in pixels, the lines of text a row needs, and
+    the columns left out of the grid because even wrapped they would not fit (in the downloads,
+    and under the grid's "Show/hide columns")."""
+
+    widths: dict[str, int]
+    lines: int
+    hidden: tuple[str, ...] = ()
+
+
+def table_layout(table: pd.DataFrame, width: int = TABLE_WIDTH_PX) -> Layout:
+    """Widths that show every header whole and fit ``width``: each column as wide as its longest
+    value when they all fit; otherwise long values wrap (a long file name or hash breaks too), over
+    at most ``MAX_LINES`` lines. Columns that still do not fit are left out, the
+    last first."""
+    sample = table.head(PRINT_ROWS)
+    natural, narrowest = {}, {}
+    for column in table.columns:
+        name = str(column)
+        texts = [_shown_text(v, name) for v in sample[column]]
+        header = _px(len(name)) + HEADER_PAD_PX
+        longest = max((len(t) for t in texts), default=0)
+        natural[name] = max(header, _px(longest) + CELL_PAD_PX)
+        words = pd.api.types.is_string_dtype(table[column]) and any(" " in t or len(t) > 14 for t in texts)
+        # text wraps (a long word, a file name or a hash too); numbers, dates and codes never do
+        narrowest[name] = max(header, min(natural[name], 80)) if words else natural[name]
+    columns = list(natural)
+    hidden: list[str] = []
+    while len(columns) > 1 and sum(narrowest[c] for c in columns) > width:
+        hidden.insert(0, columns.pop())
+    for lines in range(1, MAX_LINES + 1):  # the fewest lines a row needs for every column to fit
+        # words wrap onto whole lines: a quarter spare for the ragged ends
+        needed = {c: natural[c] if lines == 1 or natural[c] == narrowest[c] else
+                  max(narrowest[c], int((natural[c] - CELL_PAD_PX) * 1.25 / lines) + CELL_PAD_PX) for c in columns}
+        if sum(needed.values()) <= width:
+            break
+    else:
+        needed = {c: narrowest[c] for c in columns}
+    spare = max(width - sum(needed.values()), 0)  # shared by the columns that wrap
+    wrapping = {c: natural[c] - needed[c] for c in columns if natural[c] > needed[c]}
+    widths = {c: needed[c] + (int(spare * wrapping[c] / sum(wrapping.values())) if c in wrapping else 0)
+              for c in columns}
+    # the lines the widest wrapped value needs in the width it was given (a tenth spare for ragged ends)
+    lines = max([1] + [-(-int((natural[c] - CELL_PAD_PX) * 1.1) // max(widths[c] - CELL_PAD_PX, 1))
+                       for c in columns if natural[c] > widths[c]])
+    return Layout(widths, min(lines, MAX_LINES), tuple(hidden))
+
+
+def _print_copy(table: pd.DataFrame, caption: str) -> str:
+    """The whole table as HTML, shown only when the page is printed (the grid prints one screen)."""
+    rows = table.head(PRINT_ROWS)
+    head = "".join(f"<th scope='col'>{html.escape(str(c))}</th>" for c in rows.columns)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(_shown_text(v, str(c)))}</td>" for c, v in zip(rows.columns, values))
+        + "</tr>" for values in rows.itertuples(index=False, name=None))
+    more = f"<p>First {PRINT_ROWS:,} of {len(table):,} rows: the rest are in the downloads.</p>" \
+        if len(table) > PRINT_ROWS else ""
+    return (f"<div class='print-table'><table><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr>"
+            f"</thead><tbody>{body}</tbody></table>{more}</div>")
+
 
 def data_table(table: pd.DataFrame, alt: str, *, key: str | None = None, column_config: Mapping | None = None,
                wrap: bool = False) -> None:
-    """Every table drawn one way: no index, the page's width, dates and money formatted
-    (``column_formats``), a blank for a missing value (not Streamlit's grey "None") and a name
-    for screen readers (``alt``). ``wrap``: long text wraps over three lines, not cut off."""
-    st.dataframe(table, hide_index=True, width="stretch", key=key, placeholder="", alt=alt,
-                 column_config={**column_formats(table), **(column_config or {})},
-                 row_height=WRAPPED_ROW_HEIGHT if wrap else None)
+    """Every table drawn one way: a caption (``alt``, short: also the grid's name for screen
+    readers and its toolbar buttons'), no index, every column whole at 1280 px wide
+    (``table_layout``; long text wraps), each column in one type so it sorts as what it is
+    (``real_types``), dates, money and numbers formatted (``column_formats``, ``number_formats``),
+    a blank for a missing value, up to ``ROWS_SHOWN`` rows with the rest behind "Show all", and
+    the whole table when the page is printed."""
+    caption = plain_text(alt)
+    table = real_types(table)
+    layout = table_layout(table)
+    shown = len(table) <= ROWS_SHOWN
+    rows_note = counted(len(table), "row")
+    st.markdown(f"**{escape_markdown(caption)}** ({rows_note}; select a column heading to sort)")
+    if layout.hidden:
+        st.caption(f"Not shown, to fit the page: {listed(list(layout.hidden))}. They are in the downloads, or "
+                   "choose them under the table's \"Show/hide columns\".")
+    if not shown:
+        shown = st.toggle(f"Show all {rows_note}: {caption}", key=f"show_all_{key or caption}")
+    lines = max(layout.lines, 3 if wrap else 1)
+    row_height = ROW_PX if lines == 1 else LINE_PX * lines + ROW_PAD_PX
+    visible_rows = len(table) if shown else ROWS_SHOWN
+    height = min(HEADER_PX + max(visible_rows, 1) * row_height + 3, 10_000)
+    config = {**number_formats(table), **column_formats(table), **(column_config or {})}
+    for column in table.columns:
+        name = str(column)
+        if name in layout.widths:
+            given = config.get(column) or {}
+            config[column] = {**given, "width": layout.widths[name]} if isinstance(given, dict) else given
+    st.dataframe(table, hide_index=True, width="stretch", height=height, key=key, placeholder="", alt=caption,
+                 column_config=config, row_height=row_height,
+                 column_order=[c for c in table.columns if str(c) not in layout.hidden])
+    st.html(_print_copy(table, caption))
 
 
 def chart_with_table(
@@ -140,18 +336,25 @@ def chart_with_table(
     file_stem: str,
     table_expanded: bool = False,
     column_config: Mapping | None = None,
+    caption: str | None = None,
+    expander: str = "Data table",
 ) -> None:
-    """A chart (a spec from ``chart``), its text summary and its data table with downloads
-    (``column_config``: as ``data_table`` takes it, e.g. a link column)."""
+    """A chart (a spec from ``chart``), its text summary and its data table with downloads.
+
+    ``column_config``: as ``data_table`` takes it (e.g. a link column). ``caption``: the table's
+    short name (default: the summary's first sentence, cut short), never the whole summary: screen
+    readers read it out with each of the table's toolbar buttons. ``expander``: the label of the
+    table's expander (say what is in it, e.g. the LAs on a map)."""
     st.markdown(as_text(summary))
     if spec is not None and not table.empty:
         drawn = copy.deepcopy(spec)  # drawing changes the spec it is given
         drawn["description"] = plain_text(summary)  # read out by screen readers as the chart's label
         st.vega_lite_chart(spec=drawn, width="stretch")
-    with st.expander("Data table", expanded=table_expanded or spec is None):
-        data_table(table, f"Data table: {plain_text(summary)}"[:200], column_config=column_config)
+    with st.expander(expander, expanded=table_expanded or spec is None):
+        caption = caption or f"Data table: {short_name(summary)}"
+        data_table(table, caption, key=f"{key}_table", column_config=column_config)
         if not table.empty:
-            download_buttons({file_stem[:31]: table}, file_stem, key)
+            download_buttons({file_stem[:31]: table}, file_stem, key, name=caption)
 
 
 PROFILE = "LA profile"

@@ -45,7 +45,8 @@ def burn_up_chart(actual: pd.DataFrame, allocation: pd.DataFrame, forecast: pd.D
         allocation.assign(Series=SERIES[2]),
         actual.assign(Series=SERIES[0]),
         forecast.assign(Series=SERIES[1], Label=forecast["Label"].where(
-            forecast["Date"] == forecast.groupby("Heading")["Date"].transform("max"))),
+            forecast["Date"] == forecast.groupby("Heading")["Date"].transform("max"))).merge(
+            allocation[["Heading", "Allocated (£)"]].drop_duplicates("Heading"), on="Heading", how="left"),
     ], ignore_index=True)
     return with_data(_burn_up_layout(columns, with_forecast=not forecast.empty), BURN_UP, rows)
 
@@ -82,12 +83,20 @@ def _burn_up_layout(columns: int, with_forecast: bool = True) -> dict:
         tooltip=["Heading:N", alt.Tooltip("Date:T", format="%d %b %Y"),
                  alt.Tooltip("Forecast spend (£):Q", title="Forecast (not actual)", format=MONEY_FORMAT)],
     )
-    forecast_label = alt.Chart().transform_filter(alt.datum.Series == SERIES[1]).transform_filter(
-        "isValid(datum.Label)"
-    ).mark_text(align="right", dx=-4, dy=-9, fontStyle="italic", color=FORECAST_COLOUR).encode(
-        x=x, y="Forecast spend (£):Q", text="Label:N",
-    )
-    layered = alt.layer(allocated, allocated_label, spent, forecast, forecast_label).properties(width=300, height=190)
+    def forecast_label(over: bool) -> alt.Chart:
+        """The forecast's label at its end: above it when it ends over the allocation, below it
+        otherwise, so never written on the allocation line."""
+        ends = "datum['Forecast spend (£)'] > datum['Allocated (£)']" if over else \
+            "!(datum['Forecast spend (£)'] > datum['Allocated (£)'])"
+        return alt.Chart().transform_filter(alt.datum.Series == SERIES[1]).transform_filter(
+            "isValid(datum.Label)"
+        ).transform_filter(ends).mark_text(
+            align="right", dx=-4, dy=-6 if over else 6, baseline="bottom" if over else "top", fontStyle="italic",
+            color=FORECAST_COLOUR,
+        ).encode(x=x, y="Forecast spend (£):Q", text="Label:N")
+
+    layered = alt.layer(allocated, allocated_label, spent, forecast, forecast_label(True),
+                        forecast_label(False)).properties(width=300, height=190)
     chart = layered.facet(
         facet=alt.Facet("Heading:N", title=None, sort=None, header=alt.Header(labelAnchor="start")),
         columns=columns, data=alt.NamedData(BURN_UP),
@@ -99,18 +108,20 @@ DAY_RATES = "day_rates"  # the name the day-rate chart's data goes by
 
 
 def day_rate_chart(table: pd.DataFrame) -> dict | None:
-    """Invoice lines by day rate, one panel per cap rule, with the cap as a labelled dashed rule.
+    """Invoice lines by day rate, one panel per contract and cap rule (titled with both: caps are
+    each contract's own), with the cap as a labelled dashed rule.
 
     Returns the Vega-Lite spec (the layout is built once, see ``charts.with_data``)."""
     if table.empty:
         return None
+    table = table.assign(Panel=table["Contract"].astype(str) + ": " + table["Cap rule"].astype(str))
     counts = (
-        table.groupby(["Cap rule", "Day rate (£)", "Above cap"], as_index=False)
+        table.groupby(["Panel", "Contract", "Cap rule", "Day rate (£)", "Above cap"], as_index=False)
         .agg(Lines=("Line", "count"), Days=("Days", "sum"))
     )
-    caps = table.dropna(subset=["Cap (£)"]).groupby("Cap rule", as_index=False)["Cap (£)"].first()
+    caps = table.dropna(subset=["Cap (£)"]).groupby("Panel", as_index=False)["Cap (£)"].first()
     if not caps.empty:
-        counts = counts.merge(caps, on="Cap rule", how="left")
+        counts = counts.merge(caps, on="Panel", how="left")
     return with_data(_day_rate_layout(with_caps=not caps.empty), DAY_RATES, counts)
 
 
@@ -123,7 +134,7 @@ def _day_rate_layout(with_caps: bool) -> dict:
         y=alt.Y("Lines:Q", title="Invoice lines", axis=count_axis()),
         color=alt.Color("Above cap:N", scale=above, title="Above cap"),
         opacity=alt.Opacity("Above cap:N", scale=alt.Scale(domain=["No", "Yes"], range=[0.75, 1.0]), legend=None),
-        tooltip=["Cap rule:N", alt.Tooltip("Day rate (£):Q", format=",.2f"), "Lines:Q", "Days:Q", "Above cap:N"],
+        tooltip=["Contract:N", "Cap rule:N", alt.Tooltip("Day rate (£):Q", format=",.2f"), "Lines:Q", "Days:Q", "Above cap:N"],
     )
     labels = alt.Chart().mark_text(dy=-6).encode(
         x="Day rate (£):Q", y="Lines:Q",
@@ -143,6 +154,6 @@ def _day_rate_layout(with_caps: bool) -> dict:
     # Two panels a row: three (executive, other levels, no cap) side by side ran past the page's
     # right edge and hid the bars above the cap.
     chart = alt.layer(*layers, data=alt.NamedData(DAY_RATES)).properties(width=340, height=180).facet(
-        facet=alt.Facet("Cap rule:N", title=None), columns=2
+        facet=alt.Facet("Panel:N", title=None), columns=2
     ).resolve_scale(x="independent")
     return _configured(chart).to_dict()

@@ -30,12 +30,15 @@ def _configured(chart):
     ).configure_header(**READABLE_TEXT)
 
 
-def _kpi_colour(title: str | None = "KPI"):
-    return alt.Color("KPI:N", scale=alt.Scale(domain=KPI_DOMAIN, range=KPI_COLOURS), title=title)
+def _kpi_colour(title: str | None = "KPI", kpis: tuple[str, ...] = tuple(KPI_DOMAIN)):
+    """Each KPI's colour; ``kpis``: the KPIs drawn (the legend lists only those)."""
+    colours = dict(zip(KPI_DOMAIN, KPI_COLOURS))
+    return alt.Color("KPI:N", scale=alt.Scale(domain=list(kpis), range=[colours[k] for k in kpis]), title=title)
 
 
-def _kpi_shape():
-    return alt.Shape("KPI:N", scale=alt.Scale(domain=KPI_DOMAIN, range=KPI_SHAPES), title="KPI")
+def _kpi_shape(kpis: tuple[str, ...] = tuple(KPI_DOMAIN)):
+    shapes = dict(zip(KPI_DOMAIN, KPI_SHAPES))
+    return alt.Shape("KPI:N", scale=alt.Scale(domain=list(kpis), range=[shapes[k] for k in kpis]), title="KPI")
 
 
 _RATE_TOOLTIP = [
@@ -64,38 +67,56 @@ def rate_chart(frame: pd.DataFrame, label_title: str = "Contract", horizontal: b
     """
     if frame is None or frame.empty:
         return None
-    return with_data(rate_chart_layout(label_title, horizontal), RATES, frame)
+    drawn = tuple(kpi for kpi in KPI_DOMAIN if kpi in set(frame["KPI"]))
+    return with_data(rate_chart_layout(label_title, horizontal, drawn), RATES, frame)
 
 
-@lru_cache(maxsize=8)
-def rate_chart_layout(label_title: str, horizontal: bool) -> dict:
-    """The rate chart's Vega-Lite spec without its data (the named dataset ``RATES``), validated."""
+TICK_SIZE = 16  # the target tick's length (px); each rate's label keeps clear of it
+PANEL_SPACING = 48  # between the KPI panels: one axis's "100" and the next one's "0" must not read "100 0"
+
+
+@lru_cache(maxsize=16)
+def rate_chart_layout(label_title: str, horizontal: bool, kpis: tuple[str, ...] = tuple(KPI_DOMAIN)) -> dict:
+    """The rate chart's Vega-Lite spec without its data (the named dataset ``RATES``), validated.
+
+    ``kpis``: the KPIs drawn (the legend lists only those). Each rate's label stands clear of the
+    target tick (above the row, or right of the point, beyond the tick's end), even when the rate
+    equals the target."""
     scale = alt.Scale(domain=[0, 100])
     if horizontal:
         label = alt.Y("Label:N", title=label_title, sort=None)
         value, low, high = (alt.X("Rate (%):Q", scale=scale, title="Rate (%) with 95 % interval"),
                             alt.X("Low (%):Q", scale=scale), alt.X2("High (%):Q"))
         target = alt.X("Target (%):Q", scale=scale)
-        tick = alt.Chart().mark_tick(color=TARGET_COLOUR, thickness=3, size=22)
-        text = alt.Chart().mark_text(align="left", dx=8, dy=-10, fontSize=11)
+        tick = alt.Chart().mark_tick(color=TARGET_COLOUR, thickness=3, size=TICK_SIZE)
+        text = alt.Chart().mark_text(align="left", baseline="bottom", dx=6, dy=-(TICK_SIZE // 2 + 2), fontSize=11)
         height = alt.Step(34)  # 34 px per label
     else:
         label = alt.X("Label:O", title=label_title, sort="ascending", axis=alt.Axis(labelAngle=-40))
         value, low, high = (alt.Y("Rate (%):Q", scale=scale, title="Rate (%) with 95 % interval"),
                             alt.Y("Low (%):Q", scale=scale), alt.Y2("High (%):Q"))
         target = alt.Y("Target (%):Q", scale=scale)
-        tick = alt.Chart().mark_tick(color=TARGET_COLOUR, thickness=3, size=22, orient="horizontal")
-        text = alt.Chart().mark_text(align="left", dx=8, fontSize=11)
+        tick = alt.Chart().mark_tick(color=TARGET_COLOUR, thickness=3, size=TICK_SIZE, orient="horizontal")
+        text = alt.Chart().mark_text(align="left", dx=TICK_SIZE // 2 + 4, fontSize=11)
         height = 260
-    bars = alt.Chart().mark_rule(strokeWidth=2).encode(label, low, high, _kpi_colour(None), tooltip=_RATE_TOOLTIP)
+    bars = alt.Chart().mark_rule(strokeWidth=2).encode(label, low, high, _kpi_colour(None, kpis), tooltip=_RATE_TOOLTIP)
     points = alt.Chart().mark_point(filled=True, size=110, opacity=1).encode(
-        label, value, _kpi_colour(), _kpi_shape(), tooltip=_RATE_TOOLTIP
+        label, value, _kpi_colour(kpis=kpis), _kpi_shape(kpis), tooltip=_RATE_TOOLTIP
     )
     targets = tick.encode(label, target, tooltip=[alt.Tooltip("Target (%):Q", title="Target (%)")])
-    labels = text.encode(label, value, text=alt.Text("Rate:N"))
-    layered = alt.layer(bars, targets, points, labels, data=alt.NamedData(RATES)).properties(
+    labels = text.encode(label, value, text=alt.Text("Rate:N")).transform_filter("isValid(datum['Rate (%)'])")
+    # A row withheld [c] (no rate) keeps its place, marked "[c] withheld" along its band from the axis up.
+    if horizontal:
+        withheld = alt.Chart().mark_text(align="left", fontSize=11, fontStyle="italic").encode(
+            label, x=alt.value(4), text=alt.Text("Rate:N"))
+    else:
+        withheld = alt.Chart().mark_text(align="left", baseline="middle", angle=270, fontSize=11,
+                                         fontStyle="italic").encode(label, y=alt.value(height - 6), text=alt.Text("Rate:N"))
+    withheld = withheld.transform_filter("!isValid(datum['Rate (%)'])")
+    layered = alt.layer(bars, targets, points, labels, withheld, data=alt.NamedData(RATES)).properties(
         width=FACET_WIDTH, height=height)
-    chart = layered.facet(column=alt.Column("KPI:N", title=None, sort=KPI_DOMAIN, header=alt.Header(labelFontSize=13)))
+    chart = layered.facet(column=alt.Column("KPI:N", title=None, sort=KPI_DOMAIN, header=alt.Header(labelFontSize=13)),
+                          spacing=PANEL_SPACING)
     return _configured(chart.properties(title="Black tick: the target. Line: 95 % interval.")).to_dict()
 
 
