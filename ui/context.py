@@ -152,8 +152,10 @@ def local_viewer(role: str) -> Viewer:
 
 def role_switcher() -> None:
     """Local mode only: a banner and a switch to see each role's view."""
-    st.sidebar.warning("Local mode: no sign-in is configured. You are a single administrator on this machine.")
     st.session_state.setdefault("local_role", ADMIN)
+    seen_as = ROLE_NAMES.get(st.session_state["local_role"], "an administrator").lower()
+    st.sidebar.warning(f"Local mode: no sign-in, on this machine only. You see the dashboard as "
+                       f"{'an' if seen_as[0] in 'aeiou' else 'a'} {seen_as} would.")
     st.sidebar.selectbox(
         "View the dashboard as",
         ROLES,
