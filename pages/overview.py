@@ -81,13 +81,12 @@ st.title("Improvement Oversight")
 showing(filters, options.regions, options.las)
 st.caption(f"Figures as of {as_of:%d %B %Y}. Aggregate figures only: no personal data on this page. "
            "See the Methodology page for how each figure is worked out.")
-board_pack_button(context.engine(), as_of, viewer)
 
 if not data.contracts:
     st.info("No contracts yet for these filters. An administrator or contract manager can upload the contract "
             "register on the Upload data page.")
+    board_pack_button(context.engine(), as_of, viewer)
 else:
-    data_currency_notice(data, as_of)
     page = _page(data, url, scope, version, as_of, filters.financial_year, board, bool(filters.la),
                  bool(filters.region or filters.la), context.board_plan_for(viewer, as_of))
     titles = {c.reference: c.title for c in data.contracts}
@@ -96,6 +95,9 @@ else:
     grid_table(page.grid, f"Where each contract stands on {as_of:%d/%m/%Y}. Each status links to its page.",
                {key: value for key, value in _link_params(filters, "").items() if key != "contract"})
     download_buttons({"Status": status_grid.grid_frame(page.grid)}, "status_grid", key="overview_grid")
+    # the grid's last column, in full: how current each contract's data is, above the figures below
+    data_currency_notice(data, as_of)
+    board_pack_button(context.engine(), as_of, viewer)
 
     st.header("What changed since the last Board")
     compare = st.date_input(
