@@ -41,7 +41,7 @@ COLUMNS = (KPI_1, KPI_2, MINIMUM_LAS, SPEND, DEADLINE, CURRENCY)
 # the page that explains each column
 PAGES = {KPI_1: "kpis", KPI_2: "kpis", MINIMUM_LAS: "coverage", SPEND: "finance", DEADLINE: "timelines",
          CURRENCY: "timelines"}
-SOON_DAYS = 30  # "due soon within 30 days" (docs: how figures are worked out, Contract timelines)
+SOON_DAYS = 30  # "due soon" within 30 days (docs: how figures are worked out, "Timelines")
 
 MET, BELOW, CANNOT_TELL, NO_TARGET, NO_DATA, WITHHELD, NOT_SET = (
     "Met", "Below", "Cannot tell yet", "No target", "No data", "Withheld", "Not set")
