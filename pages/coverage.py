@@ -18,7 +18,6 @@ from ui import context
 from ui.components import chart, chart_with_table, data_table, profile_column, with_profile_links
 from ui.data_currency import data_currency_notice
 from ui.filters import current_filters, showing
-from ui.outcomes_section import neighbour_change_section
 
 
 @st.cache_data(show_spinner=False, ttl=3600)
@@ -122,4 +121,3 @@ else:
     chart_with_table(None, page.short_packages.table, page.short_packages.summary, key="coverage_short_packages",
                      file_stem="packages_below_minimum_days", table_expanded=True)
 
-neighbour_change_section(data, as_of)  # aggregate, for every role; may move to an Outcomes page

@@ -15,6 +15,7 @@ from dashboard.access import aggregate_only
 from dashboard.charts.value_for_money import vfm_chart
 from data_access.repositories import Scope
 from ui import context
+from ui.outcomes_section import neighbour_change_section
 from ui.components import chart, chart_with_table
 from ui.filters import Filters
 
@@ -71,6 +72,8 @@ if not page.la_changes.empty:
         chart_with_table(None, page.la_changes, "Each supported LA with an Ofsted judgement published before and "
                          "after its support.", key="ofsted_la_changes", file_stem="ofsted_changes_by_la",
                          table_expanded=True)
+
+neighbour_change_section(data, as_of)
 
 with st.expander("How these figures are worked out"):
     st.markdown("\n".join(f"- **{name}**: {definition}" for name, definition in

@@ -352,12 +352,13 @@ def test_each_la_in_the_map_and_priority_tables_links_to_its_profile(app, role, 
 
 
 @pytest.mark.parametrize("role", ["board", "case_lead"])
-def test_supported_las_beside_their_neighbours_for_every_role(app, records, role):
-    """Issue 18, for the Board: aggregate figures only (no person, no participant), worded as description."""
+def test_supported_las_beside_their_neighbours_for_every_role(open_page, records, role):
+    """Issue 18, for the Board: aggregate figures only (no person, no participant), worded as description,
+    on the Outcomes and value for money page."""
     from dashboard import outcomes_indicators as oi
     from data_access.queries import indicator_records
 
-    at = app(role)
+    at = open_page("pages/outcomes.py", role, as_of=AS_OF.isoformat())
     assert not at.exception
     table = _tables(at, "Median change (neighbours)")[0]
     assert set(table["Measure"]) == {"Percentage rate of social worker turnover",

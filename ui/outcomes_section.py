@@ -1,7 +1,7 @@
 """The Board-visible section "Supported LAs beside their statistical neighbours" (aggregate, no people).
 
 One call, ``neighbour_change_section``, so the section can sit on whichever page shows outcomes
-(today at the end of Coverage). Figures from ``dashboard.outcomes_indicators.contract_changes``.
+(the Outcomes and value for money page). Figures from ``dashboard.outcomes_indicators.contract_changes``.
 """
 
 from __future__ import annotations
