@@ -12,6 +12,7 @@ from dashboard import outcome_views as ov
 from dashboard.disclosure import SUPPRESSED
 from data_access.db import make_engine
 from data_access.queries import summary
+from tests.small_db import frame_with
 
 AS_OF = date(2024, 3, 31)
 SEFTON_ONLY = "Con_10575"  # the improvement adviser call-off: every participant in Sefton
@@ -39,10 +40,7 @@ def _number(value):
 
 
 def _table(at, column: str):
-    for frame in at.dataframe:
-        if column in frame.value.columns:
-            return frame.value
-    raise AssertionError(f"no table with {column!r}")
+    return frame_with(at, column)
 
 
 def _whole(at):
@@ -63,7 +61,8 @@ def test_every_role_sees_the_page_with_its_caveats(app, role):
     text = " ".join(m.value for m in at.markdown)
     assert "do not show what the support caused" in text
     assert "not ranked" in text and "different aims" in text
-    assert [h.value for h in at.header] == ["Value for money", "Ofsted judgements before and after support"]
+    assert [h.value for h in at.header] == ["Value for money", "Ofsted judgements before and after support",
+                                            "Supported LAs beside their statistical neighbours"]
 
 
 def test_admin_sees_the_figures_of_the_summary(app, expected):
