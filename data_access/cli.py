@@ -233,6 +233,7 @@ def run_reference(arguments: argparse.Namespace) -> int:
     from data_access.audit import REFERENCE_REFRESH, record_event
 
     engine = ready_engine(arguments.db)
+    lait.ensure_loaded(engine)  # a refresh compares with what is loaded: the shipped data, at least
     names = arguments.files or [str(path) for path in lait.shipped_files()]
     read: list[tuple[str, bytes]] = []
     status = 0

@@ -145,7 +145,6 @@ def migrate(engine: Engine) -> None:
 
 def ensure_database(engine: Engine) -> None:
     """First use: create the schema and load the reference data (no demo data)."""
-    from data_access import lait
     from data_access.models import Region
     from data_access.reference import load_reference_data
 
@@ -153,9 +152,7 @@ def ensure_database(engine: Engine) -> None:
         migrate(engine)
         with Session(engine) as session, session.begin():
             if session.scalar(select(Region.code).limit(1)) is None:
-                load_reference_data(session)
-            elif not lait.has_lait(session):  # a database made before the LAIT tables (migration 0004)
-                lait.load_shipped(session)
+                load_reference_data(session)  # the LAIT data waits until it is read (lait.ensure_loaded)
     except Exception as error:  # noqa: BLE001 - reported to the user as one line
         raise DatabaseUnavailable(f"cannot open the database {engine.url.render_as_string()}: {_first_line(error)}") from error
 

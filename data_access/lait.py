@@ -23,7 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, tuple_, update
+from sqlalchemy import Engine, bindparam, delete, func, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from data_access import models
@@ -410,6 +411,22 @@ def _shipped_measure(row: dict[str, str]) -> dict[str, Any]:
 
 def has_lait(session: Session) -> bool:
     return session.scalar(select(models.LaitMeasure.code).limit(1)) is not None
+
+
+def ensure_loaded(engine: Engine) -> None:
+    """The shipped LAIT data, loaded the first time anything reads it (an LA profile, the outcomes
+    page, a refresh), not at every database's first start: its 57,000 rows take most of a second
+    to write, and most databases (every test's) never read them. Two servers loading at once: one
+    writes them, the other finds them there."""
+    with Session(engine) as session:
+        if has_lait(session):
+            return
+    try:
+        with Session(engine) as session, session.begin():
+            if not has_lait(session):
+                load_shipped(session)
+    except IntegrityError:
+        pass  # another process loaded them at the same moment
 
 
 def version(session: Session) -> int:

@@ -117,6 +117,10 @@ class IndicatorRecords:
 
 
 def indicator_records(engine: Engine) -> IndicatorRecords:
+    """The LAIT reference data (loaded from the shipped files the first time it is read)."""
+    from data_access import lait
+
+    lait.ensure_loaded(engine)
     with Session(engine) as session:
         return IndicatorRecords(repositories.lait_measures(session), repositories.lait_values(session),
                                 repositories.statistical_neighbours(session))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from data_access import lait, models
+from data_access import models
 from data_access.settings import REFERENCE_DIR
 
 OFSTED_SOURCE = "Ofsted ILACS"
@@ -75,4 +75,3 @@ def load_reference_data(session: Session, folder: Path = REFERENCE_DIR) -> None:
         for row in _rows("ofsted_ilacs_history_2018_2025.csv", folder)
     )
     session.flush()
-    lait.load_shipped(session, folder)
