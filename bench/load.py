@@ -375,15 +375,67 @@ async def crowd(bases: list[str], sessions: int, samples: list, ramp_s: float = 
 
 
 def prepare_database(url: str) -> None:
-    """The demo data, and the contract the manager's return belongs to (registered, no rows)."""
+    """The demo data, loaded as docs/deployment.md says (``python -m data_access demo --db URL``),
+    and the contract the manager's return belongs to (registered, no rows)."""
     from bench.generate import register_contract
-    from data_access.db import ready_engine
-    from data_access.demo import load_demo
+    from data_access.db import make_engine
 
-    engine = ready_engine(url)
-    load_demo(engine)
+    subprocess.run([sys.executable, "-m", "data_access", "demo", "--db", url], cwd=ROOT, check=True,
+                   capture_output=True, timeout=900)
+    engine = make_engine(url)
     register_contract(engine)
     engine.dispose()
+
+
+def libpq_url(url: str) -> str:
+    """The database URL as PostgreSQL's own tools take it (no SQLAlchemy driver name)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def backup_and_restore(url: str, restore_url: str) -> str:
+    """docs/deployment.md's backup and restore, run: ``pg_dump`` in PostgreSQL's custom format,
+    ``pg_restore --list``, ``pg_restore`` into an empty database; the data version and the
+    number of engagements must be the same in the copy."""
+    from sqlalchemy import text
+
+    from data_access.db import make_engine
+
+    folder = Path(tempfile.mkdtemp(prefix="oversight-backup-"))
+    dump = folder / "oversight.dump"
+    try:
+        started = time.perf_counter()
+        subprocess.run(["pg_dump", "--format=custom", f"--file={dump}", libpq_url(url)], check=True,
+                       capture_output=True, timeout=600)
+        dumped_s = time.perf_counter() - started
+        listed = subprocess.run(["pg_restore", "--list", str(dump)], check=True, capture_output=True, text=True,
+                                timeout=120).stdout
+        subprocess.run(["pg_restore", "--no-owner", f"--dbname={libpq_url(restore_url)}", str(dump)], check=True,
+                       capture_output=True, timeout=600)
+        counts = []
+        for each in (url, restore_url):
+            engine = make_engine(each)
+            with engine.connect() as connection:
+                counts.append((connection.execute(text("SELECT count(*) FROM engagements")).scalar_one()
+                               if "engagements" in listed else None,
+                               _data_version(engine)))
+            engine.dispose()
+        same = counts[0] == counts[1]
+        return (f"pg_dump {dump.stat().st_size / 1048576:.1f} MB in {dumped_s:.1f} s, "
+                f"{sum(1 for line in listed.splitlines() if ' TABLE DATA ' in line)} tables; restored copy "
+                f"{'matches' if same else 'DIFFERS'} (rows, data version: {counts[0]} vs {counts[1]})")
+    except (subprocess.CalledProcessError, OSError) as failure:
+        stderr = getattr(failure, "stderr", b"") or b""
+        return f"backup FAILED: {failure}; {stderr.decode(errors='replace')[-300:] if isinstance(stderr, bytes) else stderr}"
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _data_version(engine) -> int:
+    from data_access.queries import current_data_version
+
+    return current_data_version(engine)
 
 
 def return_workbook() -> tuple[str, bytes]:
@@ -444,6 +496,14 @@ def haproxy(servers: list[int]):
         except subprocess.TimeoutExpired:
             proxy.kill()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def health_check(base: str) -> str:
+    """docs/deployment.md's health check, run: ``curl -fsS BASE/_stcore/health`` (through the proxy)."""
+    if shutil.which("curl") is None:
+        return "curl not installed; not checked"
+    done = subprocess.run(["curl", "-fsS", f"{base}/_stcore/health"], capture_output=True, text=True, timeout=30)
+    return f"curl -fsS .../_stcore/health: exit {done.returncode}, {done.stdout.strip() or done.stderr.strip()}"
 
 
 def _peak_mb(pids: list[int]) -> list[float | None]:
@@ -525,6 +585,7 @@ def measure(url: str, sessions: int, single_runs: int = 3, two_servers: bool = F
         bases = [f"http://127.0.0.1:{port}" for port in ports]
         if two_servers:
             bases = [f"http://127.0.0.1:{stack.enter_context(haproxy(ports))}"]
+            result["health"] = health_check(bases[0])
         # warm every server's caches as the first user of the day would, untimed
         for _ in range(len(ports)):
             asyncio.run(single_user(bases[0], 1))

@@ -25,7 +25,7 @@ Results go to ``bench/RESULTS.md``. Timed numbers are never asserted anywhere.
 
 PostgreSQL: ``DASHBOARD_BENCH_POSTGRES_URL`` (or ``DASHBOARD_TEST_POSTGRES_URL``)
 names a server where the benchmark may create and drop the databases
-``oversight_bench``, ``oversight_bench_import`` and ``oversight_load``; without either, PostgreSQL is
+``oversight_bench``, ``oversight_bench_import``, ``oversight_load`` and ``oversight_load_restore``; without either, PostgreSQL is
 skipped and the results say so.
 """
 
@@ -514,6 +514,11 @@ def bench_load(report: Report, pg_base: str | None, sessions: int) -> None:
                        note="per server: " + ", ".join(f"{mb:,.0f} MB" for mb in result["peak_mb"] if mb)))
         if two_servers:
             report.notes.append(f"Load, an import seen on the other server: {result.get('cross_server')}")
+            report.notes.append(f"Load, health check through the proxy: {result.get('health')}")
+        else:
+            log("load: pg_dump, pg_restore")
+            report.notes.append("Load, backup and restore (docs/deployment.md): " + load.backup_and_restore(
+                url, fresh_postgres_database(pg_base, "oversight_load_restore")))
 
 
 # ------------------------------------------------------------------------- profiles
