@@ -1,6 +1,6 @@
 """Fifty people at once (run by ``bench`` as the ``load`` section, or alone):
 
-    python -m bench.load [--sessions 50] [--db URL] [--two-servers] [--json]
+    python -m bench.load [--sessions 50] [--db URL] [--two-servers] [--ramp 30] [--think 5 20]
 
 Starts ``streamlit run app.py`` on a PostgreSQL database holding the demo data and drives
 concurrent sessions through it with websocket clients that speak Streamlit's own protocol
@@ -11,6 +11,9 @@ receives: ``ForwardMsg`` protobufs), not browsers (the machine has 2 cores):
   of the contract filter, Finance;
 - a case lead's journey: Overview, as a case lead, Coverage with their region, their LA's
   profile;
+
+half of them each, arriving over 30 s and reading each page 5 to 20 s before the next click
+(``--ramp``, ``--think``; ``--think 0 0 --ramp 5`` is a stress test: everyone clicks on at once),
 
 while a contract manager imports a 1,000-row quarterly return into the same database
 (``data_access.services.import_file``, which bumps the data version, so every session after it
@@ -34,8 +37,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import contextvars
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -58,7 +63,8 @@ ROOT = Path(__file__).resolve().parents[1]
 AS_OF = "2024-03-15"  # the demo's as-of date (seeds/demo.py DEMO_AS_OF)
 STEP_TIMEOUT_S = 240.0  # one step's limit; a step over it is an error, never a hang
 SESSION_LIMIT_S = 900.0  # one whole journey's limit
-RAMP_S = 5.0  # sessions start spread over this many seconds, as people arriving
+RAMP_S = 30.0  # sessions start spread over this many seconds, as people arriving
+THINK_S = (5.0, 20.0)  # a person reads each page for this long (uniform, seeded per person) before the next click
 CASE_LEAD_REGION = "E12000002"  # the demo case lead's region (data_access.users)
 CASE_LEAD_LA = "E08000014"  # and LA
 RETURN_ROWS_SCALE = 0.01  # the contract manager's return: 1,000 rows (bench.generate)
@@ -290,6 +296,10 @@ def _check(run: Run, title: str) -> str:
     return ""
 
 
+THINKING: contextvars.ContextVar[tuple[random.Random, float, float] | None] = contextvars.ContextVar(
+    "thinking", default=None)  # set per person in a crowd; alone, no pause
+
+
 async def _step(samples: list, who: str, step: str, title: str, action, expect=None) -> Run | None:
     started = time.perf_counter()
     error, run = "", None
@@ -299,6 +309,9 @@ async def _step(samples: list, who: str, step: str, title: str, action, expect=N
     except Exception as failure:  # noqa: BLE001 - counted and reported, never raised
         error = f"{type(failure).__name__}: {str(failure)[:200]}"
     samples.append({"who": who, "step": step, "seconds": time.perf_counter() - started, "error": error})
+    if (thinking := THINKING.get()) is not None and not error:  # reading the page before the next click
+        rng, low, high = thinking
+        await asyncio.sleep(rng.uniform(low, high))
     return run if not error else None
 
 
@@ -357,10 +370,13 @@ async def case_lead_journey(base: str, who: str, samples: list) -> None:
 JOURNEYS = {"board": board_journey, "case_lead": case_lead_journey}
 
 
-async def crowd(bases: list[str], sessions: int, samples: list, ramp_s: float = RAMP_S) -> None:
-    """``sessions`` people at once (half Board, half case leads), arriving over ``ramp_s``; the
-    i-th goes to ``bases[i % len(bases)]``."""
+async def crowd(bases: list[str], sessions: int, samples: list, ramp_s: float = RAMP_S,
+                think_s: tuple[float, float] = THINK_S) -> None:
+    """``sessions`` people at once (half Board, half case leads), arriving over ``ramp_s`` and
+    reading each page for ``think_s`` seconds (``(0, 0)``: clicking on at once, a stress test);
+    the i-th goes to ``bases[i % len(bases)]``."""
     async def one(number: int) -> None:
+        THINKING.set((random.Random(number), *think_s) if think_s[1] > 0 else None)
         await asyncio.sleep(ramp_s * number / max(sessions, 1))
         journey = board_journey if number % 2 == 0 else case_lead_journey
         try:
@@ -574,12 +590,12 @@ async def cross_server_check(proxy_base: str, url: str) -> str:
 
 
 def measure(url: str, sessions: int, single_runs: int = 3, two_servers: bool = False,
-            import_delay_s: float = 8.0) -> dict[str, Any]:
+            import_delay_s: float = 20.0, ramp_s: float = RAMP_S, think_s: tuple[float, float] = THINK_S) -> dict[str, Any]:
     """Everything the ``load`` section reports, as a dict (see the module's docstring)."""
     from bench.run import _app_server
 
     workbook = return_workbook()
-    result: dict[str, Any] = {"sessions": sessions}
+    result: dict[str, Any] = {"sessions": sessions, "ramp_s": ramp_s, "think_s": think_s}
     with contextlib.ExitStack() as stack:
         servers = [stack.enter_context(_app_server(url)) for _ in range(2 if two_servers else 1)]
         ports, pids = [port for port, _ in servers], [pid for _, pid in servers]
@@ -595,7 +611,7 @@ def measure(url: str, sessions: int, single_runs: int = 3, two_servers: bool = F
         samples: list[dict] = []
         importer = import_in_background(url, workbook, import_delay_s, outcome)
         started = time.perf_counter()
-        asyncio.run(crowd(bases, sessions, samples))
+        asyncio.run(crowd(bases, sessions, samples, ramp_s, think_s))
         result["crowd_s"] = time.perf_counter() - started
         importer.join(300)
         result["import"] = outcome
@@ -616,6 +632,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", default="", help="a database URL to use as it is (default: a fresh PostgreSQL "
                                                  "database oversight_load with the demo data)")
     parser.add_argument("--two-servers", action="store_true")
+    parser.add_argument("--ramp", type=float, default=RAMP_S, help="seconds over which the sessions arrive")
+    parser.add_argument("--think", type=float, nargs=2, default=THINK_S, metavar=("LOW", "HIGH"),
+                        help="seconds each person reads a page before the next click (0 0: a stress test)")
     args = parser.parse_args(argv)
     url = args.db
     if not url:
@@ -626,7 +645,8 @@ def main(argv: list[str] | None = None) -> int:
         url = fresh_postgres_database(base, "oversight_load")
         prepare_database(url)
     os.chdir(ROOT)
-    print(json.dumps(measure(url, args.sessions, args.single_runs, args.two_servers), indent=1, default=str))
+    print(json.dumps(measure(url, args.sessions, args.single_runs, args.two_servers, ramp_s=args.ramp,
+                             think_s=tuple(args.think)), indent=1, default=str))
     return 0
 
 

@@ -497,6 +497,7 @@ def bench_load(report: Report, pg_base: str | None, sessions: int) -> None:
         url = fresh_postgres_database(pg_base, "oversight_load")
         load.prepare_database(url)
         log(f"load: {sessions} sessions, {where}")
+        where += f", arriving over {load.RAMP_S:.0f} s, reading {load.THINK_S[0]:.0f}-{load.THINK_S[1]:.0f} s a page"
         result = load.measure(url, sessions, two_servers=two_servers)
         for step, stats in result["crowd"].items():
             alone = result["single"].get(step, {})
