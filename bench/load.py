@@ -325,6 +325,11 @@ def _pick_contract(session: Session) -> str:
     return chosen[number % len(chosen)] if chosen else "All contracts"
 
 
+def board_view(run: Run) -> str:
+    """A Board member's page has no local authority filter (aggregate only: docs/sign-in.md)."""
+    return "the Board member's page offers a local authority filter" if "Local authority" in run.widgets else ""
+
+
 async def board_journey(base: str, who: str, samples: list) -> None:
     session = Session(base, who)
     try:
@@ -332,7 +337,7 @@ async def board_journey(base: str, who: str, samples: list) -> None:
                            lambda: session.open("", QUERY)):
             return
         if not await _step(samples, who, "Board: Overview as a Board member", "Improvement Oversight",
-                           lambda: session.choose("View the dashboard as", "Board member")):
+                           lambda: session.choose("View the dashboard as", "Board member"), board_view):
             return
         if not await _step(samples, who, "Board: KPIs", "KPIs", lambda: session.switch("kpis")):
             return

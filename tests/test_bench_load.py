@@ -173,3 +173,12 @@ def test_three_websocket_sessions_all_render_the_overview(demo_sqlite_url):
         samples = asyncio.run(three(f"http://127.0.0.1:{port}"))
     assert [(sample["step"], sample["error"]) for sample in sorted(samples, key=lambda s: s["step"])] == [
         ("filter", ""), ("open", ""), ("open", ""), ("open", "")]
+
+
+@pytest.mark.parametrize(("labels", "why"), [
+    (["View the dashboard as", "Contract", "Financial year", "Region"], ""),
+    (["Contract", "Local authority"], "the Board member's page offers a local authority filter"),
+])
+def test_the_board_step_counts_only_when_the_page_is_the_board_view(labels, why):
+    run = load.Run(widgets={label: load.Widget(f"id-{label}", label, []) for label in labels})
+    assert load.board_view(run) == why
