@@ -28,7 +28,9 @@ test-fast: $(STAMP)
 system-deps:
 	bash scripts/install-system-deps.sh
 
+## make bench: every benchmark (the load test's proxy, HAProxy, installed by scripts/install-bench-deps.sh)
 bench: $(STAMP)
+	bash scripts/install-bench-deps.sh
 	$(BIN)/python -m bench
 
 demo: $(STAMP)

@@ -15,14 +15,17 @@
    PostgreSQL (goals: first content under 1.5 s, filter change under 0.3 s).
 5. Memory: peak RSS (VmHWM) of a ``streamlit run app.py`` server serving the
    Overview to headless Chromium.
+6. Load: fifty people at once (``bench.load``): websocket sessions through the Board's and a
+   case lead's journeys on the demo data on PostgreSQL while a return is imported, on one
+   server and on two behind HAProxy (goal: every step's p95 within 2x a single user's, no error).
 
 Results go to ``bench/RESULTS.md``. Timed numbers are never asserted anywhere.
 
-    python -m bench [--scale 0.05] [--skip pages,memory,postgres] [--profile STEP]
+    python -m bench [--scale 0.05] [--skip pages,memory,postgres,load] [--profile STEP] [--load-sessions 50]
 
 PostgreSQL: ``DASHBOARD_BENCH_POSTGRES_URL`` (or ``DASHBOARD_TEST_POSTGRES_URL``)
 names a server where the benchmark may create and drop the databases
-``oversight_bench`` and ``oversight_bench_import``; without either, PostgreSQL is
+``oversight_bench``, ``oversight_bench_import``, ``oversight_load`` and ``oversight_load_restore``; without either, PostgreSQL is
 skipped and the results say so.
 """
 
@@ -111,6 +114,8 @@ def _fmt(value: float | None, unit: str = "s") -> str:
         return "-"
     if unit == "MB":
         return f"{value:,.0f} MB"
+    if unit == "n":
+        return f"{value:,.0f}"
     return f"{value:.3f} s" if value < 10 else f"{value:.1f} s"
 
 
@@ -475,6 +480,50 @@ def bench_memory(report: Report, url: str) -> None:
         _held_session(report, chromium, port, pid)
 
 
+# ------------------------------------------------------------------------------ load
+
+
+def bench_load(report: Report, pg_base: str | None, sessions: int) -> None:
+    """Fifty people at once (``bench.load``) on the demo data on PostgreSQL, one server then two
+    behind HAProxy."""
+    from bench import load
+
+    if pg_base is None:
+        report.notes.append("Load: skipped (it runs on PostgreSQL; set DASHBOARD_BENCH_POSTGRES_URL).")
+        return
+    for two_servers in (False, True):
+        where = "two servers behind HAProxy" if two_servers else "one server"
+        if two_servers and shutil.which("haproxy") is None:
+            report.notes.append("Load: haproxy not found (scripts/install-bench-deps.sh); two servers not measured.")
+            continue
+        url = fresh_postgres_database(pg_base, "oversight_load")
+        load.prepare_database(url)
+        log(f"load: {sessions} sessions, {where}")
+        where += f", arriving over {load.RAMP_S:.0f} s, reading {load.THINK_S[0]:.0f}-{load.THINK_S[1]:.0f} s a page"
+        result = load.measure(url, sessions, two_servers=two_servers)
+        for step, stats in result["crowd"].items():
+            alone = result["single"].get(step, {})
+            errors = stats["errors"]
+            note = (f"p50 {stats['p50'] or 0:.2f} s at once, {alone.get('p50') or 0:.2f} s alone; {stats['runs']} runs"
+                    + (f"; {len(errors)} ERRORS: {errors[0]}" if errors else ""))
+            report.add(Row(f"Load, {sessions} at once, {where}: {step} (p95)", stats["p95"], "one user's p95",
+                           alone.get("p95"), "<= 2x one user", goal_ratio=load.GOAL_RATIO, note=note))
+        errors = sum(len(stats["errors"]) for stats in result["crowd"].values())
+        report.add(Row(f"Load, {sessions} at once, {where}: errors", errors, unit="n", goal="0", goal_abs=0,
+                       note=f"all journeys over in {result['crowd_s']:.0f} s; the manager's import: "
+                            f"{result['import'].get('note')} in {result['import'].get('seconds', 0):.1f} s"))
+        report.add(Row(f"Load, {sessions} at once, {where}: server peak RSS (VmHWM)",
+                       max((mb for mb in result["peak_mb"] if mb), default=None), unit="MB",
+                       note="per server: " + ", ".join(f"{mb:,.0f} MB" for mb in result["peak_mb"] if mb)))
+        if two_servers:
+            report.notes.append(f"Load, an import seen on the other server: {result.get('cross_server')}")
+            report.notes.append(f"Load, health check through the proxy: {result.get('health')}")
+        else:
+            log("load: pg_dump, pg_restore")
+            report.notes.append("Load, backup and restore (docs/deployment.md): " + load.backup_and_restore(
+                url, fresh_postgres_database(pg_base, "oversight_load_restore")))
+
+
 # ------------------------------------------------------------------------- profiles
 
 
@@ -575,8 +624,9 @@ def _existing_reading() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description="Benchmarks of issue 6")
     parser.add_argument("--scale", type=float, default=1.0, help="dataset size (1 = full; 0.05 for a quick run)")
-    parser.add_argument("--skip", default="", help="comma list of: import, figures, pages, browser, memory, postgres")
+    parser.add_argument("--skip", default="", help="comma list of: import, figures, pages, browser, memory, load, postgres")
     parser.add_argument("--profile", action="store_true", help="cProfile the import and the figures into bench/out/")
+    parser.add_argument("--load-sessions", type=int, default=50, help="people at once in the load test")
     parser.add_argument("--keep-reading", action="store_true", help="keep the Reading section of RESULTS.md")
     args = parser.parse_args(argv)
     skip = {item.strip() for item in args.skip.split(",") if item.strip()}
@@ -621,10 +671,13 @@ def main(argv: list[str] | None = None) -> int:
     if "memory" not in skip:
         report.section = "memory"
         bench_memory(report, figure_urls["SQLite"])
+    if "load" not in skip:
+        report.section = "load"
+        bench_load(report, pg_base, args.load_sessions)
     if previous_rows is not None:
         carry_over(report, skip)
     save_run(report)
-    order = ["import", "figures", "pages", "browser", "memory"]
+    order = ["import", "figures", "pages", "browser", "memory", "load"]
     report.rows.sort(key=lambda row: order.index(row.section) if row.section in order else len(order))
     write_results(report, _existing_reading() if args.keep_reading else "")
     return 0
