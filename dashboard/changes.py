@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from dashboard.calendar import add_months, financial_year_of
+from dashboard.calendar import EARLIEST, add_months, financial_year_of
 from dashboard.disclosure import SUPPRESSED
 from dashboard.kpi import percent
 from dashboard.wording import counted
@@ -33,10 +33,11 @@ MONTHS_BACK = 3  # with no Board pack produced yet, compare with 3 months earlie
 
 
 def default_comparison_date(as_of: date, last_board_pack: date | None) -> date:
-    """The date of the last Board pack produced (before ``as_of``), else 3 months earlier."""
-    if last_board_pack is not None and last_board_pack < as_of:
+    """The date of the last Board pack produced (before ``as_of``), else 3 months earlier (never
+    before the first date the dashboard works with)."""
+    if last_board_pack is not None and EARLIEST <= last_board_pack < as_of:
         return last_board_pack
-    return add_months(as_of, -MONTHS_BACK)
+    return max(add_months(as_of, -MONTHS_BACK), EARLIEST) if as_of >= EARLIEST else as_of
 
 
 def _figures(summary: Mapping[str, Any], year: str) -> dict[str, dict[str, Any]]:

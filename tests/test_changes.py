@@ -63,6 +63,7 @@ def test_a_kpi_about_one_las_people_is_withheld_on_both_dates():
     (date(2024, 3, 15), None, date(2023, 12, 15)),  # none yet: 3 months earlier
     (date(2024, 3, 15), date(2024, 3, 15), date(2023, 12, 15)),  # a pack of the same date compares with nothing
     (date(2024, 5, 31), None, date(2024, 2, 29)),  # 3 months back, clamped to the month's end
+    (date(1900, 2, 1), None, date(1900, 1, 1)),  # never before the first date the dashboard works with
 ])
 def test_the_default_comparison_date(as_of, last_pack, expected):
     assert default_comparison_date(as_of, last_pack) == expected
