@@ -147,12 +147,13 @@ def contract_currency(contract: ContractTerms, returns: Iterable[ReturnImport], 
 def currencies(contracts: Sequence[ContractTerms], returns: Sequence[ReturnImport], as_of: date,
                milestones: Iterable[Milestone] = (), invoice_lines: Iterable[InvoiceLine] = ()) -> list[DataCurrency]:
     """Every contract's data currency, sorted by contract; an extension is in use as
-    ``timelines.extension_in_use`` says (invoices, returns or milestones after the end date)."""
+    ``timelines.extension_in_use`` says from invoices and milestones after the end date (not from
+    returns: the return for the quarter after the end date is owed whether or not it is extended)."""
     milestones, invoice_lines = list(milestones), list(invoice_lines)
     found = [
         contract_currency(contract, returns, as_of,
                           contract.extension_up_to is not None
-                          and extension_in_use(contract, milestones, invoice_lines, as_of, returns))
+                          and extension_in_use(contract, milestones, invoice_lines, as_of))
         for contract in contracts
     ]
     return sorted(found, key=lambda c: c.contract)

@@ -649,8 +649,10 @@ def trend_summary(chart: pd.DataFrame, quarters: int, as_of: date) -> str:
         said += "no quarter with a reliable rate has ended yet."
     else:
         last = ended.iloc[-1]
+        target = last["Target (%)"]
         said += (f"the latest quarter with a reliable rate that has ended, {last['Label']}, shows "
-                 f"{_chart_percent(last)} % for {last['KPI']} (target {last['Target (%)']:g} %).")
+                 f"{_chart_percent(last)} % for {last['KPI']} "
+                 + ("(no KPI target)." if target is None or pd.isna(target) else f"(target {target:g} %)."))
     under_way = shown["Label"].iloc[-1]
     if quarter_end(*_quarter_parts(under_way)) > as_of:
         said += f" {under_way} is still under way: its rate may change."
