@@ -72,8 +72,10 @@ def people(engine):
             undo_import(session, import_id, ADMIN_VIEWER)
     # a rejected return whose error quotes a cell holding a name
     bad = wb.engagement_row(**{"Package ID": "PKG-X", "Participant ID": "P-X", "Start date": ERASED["rejected cell"]})
-    plans = access.check_uploads(engine, ADMIN_VIEWER, [("rejected.xlsx", wb.xlsx(wb.quarterly_return(engagements=[bad])))])
-    assert any(ERASED["rejected cell"] in str(problem) for problem in plans[0].errors)
+    # (an import confirmed and refused: a check alone writes no import row, only an audit event)
+    outcomes = access.confirm_uploads(engine, ADMIN_VIEWER,
+                                      [("rejected.xlsx", wb.xlsx(wb.quarterly_return(engagements=[bad])))])
+    assert any(ERASED["rejected cell"] in str(problem) for problem in outcomes[0].plan.errors)
     return engine
 
 
