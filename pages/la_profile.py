@@ -159,8 +159,9 @@ if not neighbours:
     empty_state(f"DfE publishes no statistical neighbours for {facts.name}.")
 else:
     neighbour_frame = lp.neighbour_table(neighbours, data.las, current_filters().as_of)
-    st.markdown(f"DfE's 10 statistical neighbours of {facts.name} (May 2025), closest first: "
-                + ", ".join(f"[{row['Local authority']}]({row['Profile']})" if pd.notna(row["Profile"]) else row["Local authority"]
+    st.markdown(f"DfE's 10 statistical neighbours of {as_text(facts.name)} (May 2025), closest first: "
+                + ", ".join(f"[{as_text(row['Local authority'])}]({row['Profile']})" if pd.notna(row["Profile"])
+                            else as_text(row["Local authority"])
                             for row in neighbour_frame.to_dict("records")) + ".")
     data_table(neighbour_frame, f"Statistical neighbours of {facts.name}", key="la_neighbours_table",
                column_config={"Profile": st.column_config.LinkColumn("Profile", display_text="Open profile")})
