@@ -190,6 +190,7 @@ for topic, views in _outcomes(context.database_url(), context.reference_version(
                     + {"High": ". Higher is better.", "Low": ". Lower is better."}.get(
                         measure.polarity, ". Neither higher nor lower is better."))
         chart_with_table(indicator_chart(lines, band, spans, facts.name, measure.unit), frame, sentence,
-                         key=f"la_measure_{measure.code}", file_stem=f"{measure.code}_{la_code}")
+                         key=f"la_measure_{measure.code}", file_stem=f"{measure.code}_{la_code}",
+                         caption=f"{measure.name}: {facts.name} beside its neighbours, region and England")
 if not shown:
     empty_state(f"No measure matches '{search}'.")
