@@ -4,6 +4,7 @@ per-step percentiles and verdicts, the proxy's config. Nothing here is timed."""
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 import shutil
 import subprocess
 
@@ -170,7 +171,10 @@ def test_three_websocket_sessions_all_render_the_overview(demo_sqlite_url):
         return samples
 
     with _app_server(demo_sqlite_url) as (port, _pid):
-        samples = asyncio.run(three(f"http://127.0.0.1:{port}"))
+        # in a thread of its own: a test process that ran Playwright's browser tests before this one
+        # may still have an event loop running in this thread, where asyncio.run() refuses to start
+        with ThreadPoolExecutor(1) as pool:
+            samples = pool.submit(asyncio.run, three(f"http://127.0.0.1:{port}")).result(timeout=300)
     assert [(sample["step"], sample["error"]) for sample in sorted(samples, key=lambda s: s["step"])] == [
         ("filter", ""), ("open", ""), ("open", ""), ("open", "")]
 
