@@ -15,6 +15,7 @@ from dashboard import cli
 from dashboard.board_pack import build_board_pack, write_board_pack_from_database
 from dashboard.disclosure import LOW_RELIABILITY, SUPPRESSED
 from dashboard.terms import NOT_SET
+from tests.cli_runner import run_cli
 from tests.small_db import PARTICIPANT_NAMES, small_db_url  # noqa: F401
 
 AS_OF = date(2022, 6, 30)
@@ -200,6 +201,7 @@ def test_build_needs_no_database():
 
 
 def test_command_line(small_db_url, tmp_path):  # noqa: F811
+    """The smoke test: ``python -m dashboard board-pack`` as a shell starts it."""
     out = tmp_path / "pack.xlsx"
     result = subprocess.run(
         [sys.executable, "-m", "dashboard", "board-pack", "--as-of", AS_OF.isoformat(), "--out", str(out),
@@ -213,8 +215,7 @@ def test_command_line(small_db_url, tmp_path):  # noqa: F811
 @pytest.mark.parametrize("where", ["no-such-folder/pack.xlsx", "."])
 def test_command_line_cannot_write_there_exit_2_not_a_traceback(small_db_url, tmp_path, where):  # noqa: F811
     out = tmp_path / where
-    result = subprocess.run([sys.executable, "-m", "dashboard", "board-pack", "--out", str(out), "--db", small_db_url],
-                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    result = run_cli("dashboard", "board-pack", "--out", str(out), "--db", small_db_url)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.startswith(f"error: cannot write {out}: ")
 
@@ -222,8 +223,7 @@ def test_command_line_cannot_write_there_exit_2_not_a_traceback(small_db_url, tm
 @pytest.mark.parametrize("as_of", ["9999-12-31", "0001-01-01"])
 def test_command_line_as_of_outside_the_dashboards_dates_exit_2(small_db_url, tmp_path, as_of):  # noqa: F811
     for command in (["kpis", "--json"], ["board-pack", "--out", str(tmp_path / "pack.xlsx")]):
-        result = subprocess.run([sys.executable, "-m", "dashboard", *command, "--as-of", as_of, "--db", small_db_url],
-                                cwd=ROOT, capture_output=True, text=True, timeout=300)
+        result = run_cli("dashboard", *command, "--as-of", as_of, "--db", small_db_url)
         assert result.returncode == 2 and "expected a date from 01/01/1900 to 31/12/2199" in result.stderr
 
 
