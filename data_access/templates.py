@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from dashboard.calendar import financial_year_of, financial_years_between
 from data_access import models
 from data_access.importer import cells, schemas
+from data_access.importer.kinds import kind_of
 from data_access.importer.schemas import CONTRACT_REGISTER, PRICING_SCHEDULE, QUARTERLY_RETURN, Column, SheetSchema
 from data_access.importer.schemas import LA_STATUS_KIND as LA_STATUS
 from data_access.importer.schemas import WORKBOOK_KINDS as KINDS
@@ -270,7 +271,8 @@ def _instructions(book: Workbook, kind: str, sheets: tuple[SheetSchema | str, ..
             lines.append(("First column: the expenditure heading (required); then one column per financial "
                           "year headed like 2021-22, holding the amount allocated. Empty cells count as 0.", False))
             continue
-        lines.append((f"Sheet {item.title}" + (f": one row per key ({', '.join(item.key)})" if item.key else ""), True))
+        key = kind_of(item).key_headers
+        lines.append((f"Sheet {item.title}" + (f": one row per key ({', '.join(key)})" if key else ""), True))
         for column in item.columns:
             need = "required" if column.required else "optional"
             listed = _FIELD_LISTS.get(column.field)

@@ -28,9 +28,11 @@ from dashboard.exports import neutralise
 from dashboard.wording import counted, listed
 from data_access import access
 from data_access.importer import ImportPlan, Problem, import_order
-from data_access.importer.importer import CUMULATIVE, HEADER_SEARCH_ROWS, REPLACED, quarter_text
+from data_access.importer.importer import HEADER_SEARCH_ROWS
 from data_access.importer import cells as cell_parsers
-from data_access.importer import schemas
+from data_access.importer.kinds import CONTRACTS, MissingRows, SheetKind
+from data_access.importer.report import RowAction
+from data_access.importer.validate import quarter_text
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +112,7 @@ QUARTERS_BACK = 8  # the quarter choice offers the quarters ended in the last tw
 def is_return(plan: ImportPlan) -> bool:
     """A quarterly return: rows for Engagements, Survey or Finance (spreadsheets.md)."""
     return bool(plan.return_contracts) or plan.reporting_quarter_end is not None or any(
-        sheet.kind in CUMULATIVE for sheet in plan.sheets)
+        sheet.sheet_kind.missing is MissingRows.CUMULATIVE for sheet in plan.sheets)
 
 
 def quarter_choices(today: date, stated: Iterable[date] = ()) -> list[str]:
@@ -310,12 +312,11 @@ _EXTRA_LABELS = {
 _HIDDEN = {"source", "source_file", "source_row", "import_id"}
 
 
-def _labels(kind: str) -> dict[str, str]:
+def _labels(kind: SheetKind) -> dict[str, str]:
     labels = dict(_EXTRA_LABELS)
-    for schema in schemas.SCHEMAS:
-        if schema.kind == kind:
-            labels.update({column.field: column.header for column in schema.columns})
-    if kind == "contracts":
+    if kind.schema is not None:
+        labels.update({column.field: column.header for column in kind.schema.columns})
+    if kind is CONTRACTS:
         labels["reference"] = "Contract reference"
     return labels
 
@@ -354,7 +355,7 @@ class SheetPreview:
     vanished: pd.DataFrame
     removed: pd.DataFrame
     flags: list[str]
-    kind: str
+    kind: SheetKind
 
     @property
     def counts(self) -> dict[str, int]:
@@ -362,17 +363,15 @@ class SheetPreview:
         revised pricing schedule are removed; each count is shown for the sheets it can happen to."""
         counts = {"New rows": len(self.inserted), "Updated rows": self.updated["Row"].nunique() if not self.updated.empty else 0,
                   "Unchanged": self.unchanged, "Skipped (blank or totals)": self.skipped}
-        if self.kind in CUMULATIVE:
+        if self.kind.missing is MissingRows.CUMULATIVE:
             counts["No longer in this return (kept, flagged)"] = len(self.vanished)
-        if self.kind in REPLACED:
+        if self.kind.missing is MissingRows.REPLACED:
             counts["Removed (no longer in the pricing schedule)"] = len(self.removed)
         return counts | {"Flags": len(self.flags)}
 
 
-def _key_text(values: dict[str, Any], kind: str, contracts: dict[int, str]) -> str:
-    from data_access.importer.importer import MODEL_KEYS
-
-    return ", ".join(str(_shown(values.get(name), contracts, name)) for name in MODEL_KEYS.get(kind, ()))
+def _key_text(values: dict[str, Any], kind: SheetKind, contracts: dict[int, str]) -> str:
+    return ", ".join(str(_shown(values.get(name), contracts, name)) for name in kind.key)
 
 
 def preview(plan: ImportPlan, contracts: dict[int, str], la_names: dict[str, str] | None = None) -> list[SheetPreview]:
@@ -380,24 +379,25 @@ def preview(plan: ImportPlan, contracts: dict[int, str], la_names: dict[str, str
     an LA shown by its name and code (``la_names``: code -> name)."""
     previews = []
     for sheet in plan.sheets:
-        labels = _labels(sheet.kind)
-        inserted = _frame([{"Row": row.row, **row.values} for row in sheet.rows if row.action == "insert"], labels, contracts, la_names)
+        labels = _labels(sheet.sheet_kind)
+        inserted = _frame([{"Row": row.row, **row.values} for row in sheet.rows if row.action is RowAction.INSERT], labels,
+                          contracts, la_names)
         changes = []
         for row in sheet.rows:
-            if row.action != "update":
+            if row.action is not RowAction.UPDATE:
                 continue
             for name, before in (row.before or {}).items():
                 after = row.values.get(name)
                 if name in _HIDDEN or _shown(before, contracts, name) == _shown(after, contracts, name):
                     continue
-                changes.append({"Row": row.row, "Key": _key_text(row.values, sheet.kind, contracts),
+                changes.append({"Row": row.row, "Key": _key_text(row.values, sheet.sheet_kind, contracts),
                                 "Column": labels.get(name, name), "Before": _shown(before, contracts, name, la_names),
                                 "After": _shown(after, contracts, name, la_names)})
         updated = pd.DataFrame(changes, columns=["Row", "Key", "Column", "Before", "After"]).astype(object)
         vanished = _frame([{k: v for k, v in item.items() if k != "id"} for item in sheet.vanished], labels, contracts, la_names)
         removed = _frame([{k: v for k, v in item.items() if k != "id"} for item in sheet.removed], labels, contracts, la_names)
-        previews.append(SheetPreview(sheet.sheet, sheet.title, inserted, updated, sheet.count("unchanged"),
-                                     sheet.skipped, vanished, removed, list(sheet.flags), sheet.kind))
+        previews.append(SheetPreview(sheet.sheet, sheet.title, inserted, updated, sheet.count(RowAction.UNCHANGED),
+                                     sheet.skipped, vanished, removed, list(sheet.flags), sheet.sheet_kind))
     return previews
 
 

@@ -1,0 +1,111 @@
+"""The kinds of sheet the importer reads: one ``SheetKind`` each, in the order they are imported.
+
+A kind says everything the importer knows about its sheets: the columns it reads (its schema), the
+table its rows go into (its model), the key that identifies a row (the model's unique constraint),
+the validator that checks its rows, and what it means when a stored row is missing from a later file.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Callable
+
+from sqlalchemy import UniqueConstraint
+
+from data_access import models
+from data_access.importer import cells, schemas, validate
+from data_access.importer.report import SheetPlan
+from data_access.importer.schemas import SheetSchema
+
+Validator = Callable[[validate.Context, "validate.Located", SheetPlan, "str | None"], None]
+
+
+class MissingRows(enum.Enum):
+    """What a stored row of a contract means when a later file of its kind no longer has it."""
+
+    LEFT_AS_THEY_ARE = "left as they are"  # a register or an LA status file may hold only some rows
+    # A quarterly return is cumulative (each holds every row so far): the row is kept, and flagged.
+    CUMULATIVE = "cumulative"
+    # A pricing schedule is the contract's whole schedule: a heading, year or role taken out of a
+    # revised schedule is removed, and flagged.
+    REPLACED = "replaced"
+
+
+# key field -> the column of the sheet it is read from
+KEY_COLUMNS = {"contract_id": "contract_reference", "la_code": "la"}
+
+
+def unique_key(model: type[models.Base]) -> tuple[str, ...]:
+    """The fields that identify a stored row: those of the model's unique constraint."""
+    (constraint,) = (item for item in model.__table__.constraints if isinstance(item, UniqueConstraint))
+    return tuple(column.name for column in constraint.columns)
+
+
+@dataclass(frozen=True, eq=False)
+class SheetKind:
+    name: str  # as the import summary stores it, e.g. "engagements"
+    schema: SheetSchema | None  # None: Part A, one column per financial year (read by its validator)
+    model: type[models.Base]
+    validate: Validator
+    missing: MissingRows = MissingRows.LEFT_AS_THEY_ARE
+
+    @cached_property
+    def key(self) -> tuple[str, ...]:
+        return unique_key(self.model)
+
+    @property
+    def title(self) -> str:
+        """As users call the sheet."""
+        return self.schema.title if self.schema else "Part A"
+
+    @property
+    def workbook_kind(self) -> str:
+        return self.schema.workbook_kind if self.schema else schemas.PRICING_SCHEDULE
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Sheet names (normalised) it is found under."""
+        return self.schema.names if self.schema else schemas.PART_A_NAMES
+
+    @property
+    def order(self) -> int:
+        """Its place in the order of import: what later sheets refer to comes first."""
+        return KINDS.index(self)
+
+    @property
+    def key_headers(self) -> tuple[str, ...]:
+        """The headers of the sheet's columns that its key is read from."""
+        if self.schema is None:
+            return ()
+        fields = {column.field: column.header for column in self.schema.columns}
+        return tuple(fields[name] for field in self.key if (name := KEY_COLUMNS.get(field, field)) in fields)
+
+    def __repr__(self) -> str:
+        return f"SheetKind({self.name})"
+
+
+CONTRACTS = SheetKind("contracts", schemas.CONTRACTS, models.Contract, validate.validate_contracts)
+MILESTONES = SheetKind("milestones", schemas.MILESTONES, models.Milestone, validate.validate_milestones)
+LA_STATUS = SheetKind("la_status", schemas.LA_STATUS, models.LAStatus, validate.validate_la_status)
+ALLOCATIONS = SheetKind("allocations", None, models.Allocation, validate.validate_part_a, MissingRows.REPLACED)
+DAY_RATES = SheetKind("day_rates", schemas.PART_B, models.DayRate, validate.validate_day_rates, MissingRows.REPLACED)
+ENGAGEMENTS = SheetKind("engagements", schemas.ENGAGEMENTS, models.Engagement, validate.validate_engagements,
+                        MissingRows.CUMULATIVE)
+SURVEY = SheetKind("survey", schemas.SURVEY, models.SurveyResponse, validate.validate_survey, MissingRows.CUMULATIVE)
+FINANCE = SheetKind("finance", schemas.FINANCE, models.InvoiceLine, validate.validate_finance, MissingRows.CUMULATIVE)
+
+# The order sheets are imported in: what later sheets refer to comes first.
+KINDS: tuple[SheetKind, ...] = (CONTRACTS, MILESTONES, LA_STATUS, ALLOCATIONS, DAY_RATES, ENGAGEMENTS, SURVEY, FINANCE)
+COLUMNED: tuple[SheetKind, ...] = tuple(kind for kind in KINDS if kind.schema is not None)
+
+
+def kind_named(sheet_name: str) -> SheetKind | None:
+    """The kind whose sheets are called ``sheet_name`` (any case, spaces, plural), or None."""
+    key = cells.normalise_sheet_name(sheet_name)
+    return next((kind for kind in KINDS if key in kind.names), None)
+
+
+def kind_of(schema: SheetSchema) -> SheetKind:
+    return next(kind for kind in COLUMNED if kind.schema is schema)
