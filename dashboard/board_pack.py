@@ -33,8 +33,8 @@ from typing import Any, Protocol
 import altair as alt
 import pandas as pd
 
-from dashboard import finance_views as fv
-from dashboard import timeline_views as tv
+from dashboard.views import finance as fv
+from dashboard.views import timelines as tv
 from dashboard.charts import FONT, OKABE_ITO, TARGET_COLOUR, spec_json
 from dashboard.charts.finance import burn_up_chart
 from dashboard.charts.timelines import gantt_chart
@@ -66,7 +66,8 @@ from dashboard.records import (
 from dashboard.changes import changes_frame, changes_summary, default_comparison_date
 from dashboard.status_grid import grid_frame, grid_summary
 from dashboard.summary import build_summary
-from dashboard.views import Disclosure, counted_units, overview_page
+from dashboard.views.common import Disclosure, counted_units
+from dashboard.views.overview import overview_page
 
 KPI_NAMES = {"one_to_one": "KPI 1: one-to-one", "group": "KPI 2: group"}
 SUPPORT_NAMES = {"one_to_one": "One-to-one", "group": "Group"}
@@ -492,7 +493,7 @@ def _value_for_money_and_outcome_sheets(writer: _Writer, data: OversightRecords,
     the figures of the JSON's ``value_for_money`` and ``outcomes`` (docs: how figures are worked
     out, "Value for money", "Outcomes"), as the Board sees them on the page: aggregate only,
     ``[c]`` for the people of one LA, never ranked, caveats first."""
-    from dashboard import outcome_views as ov
+    from dashboard.views import outcomes as ov
     from dashboard.charts.value_for_money import vfm_chart
 
     page = ov.outcomes_page(data, as_of, aggregate_only=True)

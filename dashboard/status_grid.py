@@ -138,8 +138,8 @@ def spend_cell(rows: Iterable[FinanceRow], contract: str, financial_year: str | 
 
 
 def deadline_cell(milestones: pd.DataFrame, deadlines: pd.DataFrame, contract: str, as_of: date) -> Cell:
-    """Overdue milestones first (``timeline_views.milestone_table``), else the next deadline of the
-    contract (``timeline_views.deadline_table``)."""
+    """Overdue milestones first (``views.timelines.milestone_table``), else the next deadline of the
+    contract (``views.timelines.deadline_table``)."""
     overdue = milestones[(milestones["Contract"] == contract) & (milestones["Status"] == "Overdue")] \
         if not milestones.empty else milestones
     if not overdue.empty:

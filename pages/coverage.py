@@ -8,7 +8,7 @@ from datetime import date
 
 import streamlit as st
 
-from dashboard import views
+from dashboard.views import coverage as views
 from dashboard.access import aggregate_only
 from dashboard.charts import coverage as charts
 from dashboard.wording import as_text

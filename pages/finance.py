@@ -6,7 +6,7 @@ from datetime import date
 
 import streamlit as st
 
-from dashboard import finance_views as fv
+from dashboard.views import finance as fv
 from dashboard.calendar import financial_year_of
 from dashboard.charts.finance import burn_up_chart, day_rate_chart
 from dashboard.wording import as_text

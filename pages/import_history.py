@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard.access import may_upload
-from dashboard.views import IMPORT_OUTCOMES
+from dashboard.views.overview import IMPORT_OUTCOMES
 from dashboard.wording import as_text
 from data_access import access
 from data_access.undo import UndoRefused

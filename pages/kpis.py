@@ -7,7 +7,7 @@ from datetime import date
 
 import streamlit as st
 
-from dashboard import views
+from dashboard.views import kpis as views
 from dashboard.currency import data_to_dates
 from dashboard.access import aggregate_only, may_list_participant, unlisted_sentence
 from dashboard.charts import kpis as charts

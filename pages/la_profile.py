@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import la_profile as lp
+from dashboard.views import la_profile as lp
 from dashboard import outcomes_indicators as oi
 from dashboard.charts.outcomes import indicator_chart, indicator_long, timeline_chart
 from dashboard.currency import data_to_dates

@@ -1,6 +1,6 @@
 """Outcomes and value for money: per contract and year, spend, LAs, participants, people who met the
 KPI, days and each cost per unit; how supported LAs' Ofsted judgements changed. Descriptive only.
-Reads the widgets, calls ``dashboard.outcome_views``, renders."""
+Reads the widgets, calls ``dashboard.views.outcomes``, renders."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import date
 
 import streamlit as st
 
-from dashboard import outcome_views as ov
+from dashboard.views import outcomes as ov
 from dashboard import outcomes as outcome_rules
 from dashboard import value_for_money as vfm_rules
 from dashboard.access import aggregate_only

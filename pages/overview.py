@@ -12,13 +12,16 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from dashboard import calendar, status_grid, views
+from dashboard import calendar, status_grid
+from dashboard.views import overview as views
+from dashboard.views.common import rate_chart_frame
+from dashboard.views.coverage import coverage_summary
 from dashboard.access import aggregate_only, may_upload
 from dashboard.board_pack import summary_at, withheld_kpis
 from dashboard.changes import changes_frame, changes_summary, default_comparison_date
 from dashboard.currency import data_to_dates
 from dashboard.charts import kpis as kpi_charts
-from dashboard.timeline_views import deadline_sentence
+from dashboard.views.timelines import deadline_sentence
 from dashboard.wording import as_text
 from data_access.access import last_board_pack_date, latest_imports
 from data_access.queries import home_tables
@@ -122,7 +125,7 @@ else:
         st.page_link("pages/kpis.py", label=f"KPI details for {as_text(contract)}", icon=":material/target:",
                      query_params=_link_params(filters, contract))
     if page.kpis:
-        rates = views.rate_chart_frame(page.kpis, lambda r: r.contract)
+        rates = rate_chart_frame(page.kpis, lambda r: r.contract)
         chart_with_table(chart(kpi_charts.rate_chart, rates), page.kpi_table,
                          "Each KPI's rate with its 95 % interval against the target; the table lists every figure.",
                          key="overview_kpis", file_stem="headline_kpis")
@@ -133,7 +136,7 @@ else:
     else:
         for sentence in page.coverage_sentences:
             st.markdown(f"- {as_text(sentence)}")
-        chart_with_table(None, page.coverage, views.coverage_summary(page.coverage), key="overview_coverage",
+        chart_with_table(None, page.coverage, coverage_summary(page.coverage), key="overview_coverage",
                          file_stem="coverage")
         st.page_link("pages/coverage.py", label="Coverage details", icon=":material/map:",
                      query_params={k: v for k, v in _link_params(filters, filters.contract or "").items()})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import timeline_views as tv
+from dashboard.views import timelines as tv
 from dashboard.charts.timelines import gantt_chart
 from dashboard.wording import as_text
 from ui import context

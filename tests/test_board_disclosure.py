@@ -18,13 +18,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dashboard import views
 from dashboard.calendar import financial_year_of
 from dashboard.disclosure import SUPPRESSED, board_plan
 from dashboard.kpi import unit_key
 from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, Unit
+from dashboard.views.common import KPI_NAMES, NOT_RECORDED, Disclosure
+from dashboard.views.coverage import short_packages_section
+from dashboard.views.kpis import end_quarter, kpi_page
+from dashboard.views.overview import overview_page
 
-KPI_OF_NAME = {name: kpi for kpi, name in views.KPI_NAMES.items()}
+KPI_OF_NAME = {name: kpi for kpi, name in KPI_NAMES.items()}
 
 
 # ------------------------------------------------------------------ exact linear algebra
@@ -117,10 +120,10 @@ def board_view(contracts, units, regions, as_of, year, region, detail, plan):
     """The rows a Board member reads with these filters, each with the group it is about (worked
     out here from the participants, not by the app): {(contract, KPI): [(group, withheld)]}."""
     in_view = [u for u in units if region is None or u.region_code == region]
-    page = views.kpi_page(contracts, in_view, [], regions, as_of, year, views.Disclosure(True, plan=plan), detail)
+    page = kpi_page(contracts, in_view, [], regions, as_of, year, Disclosure(True, plan=plan), detail)
     people = [u for u in counted(in_view, as_of) if year is None or _year(u) == year]
-    names = {"Quarter the package ended": views.end_quarter, "Region": lambda u: regions.get(u.region_code),
-             "Role": lambda u: u.role, "Focus": lambda u: u.focus or views.NOT_RECORDED}
+    names = {"Quarter the package ended": end_quarter, "Region": lambda u: regions.get(u.region_code),
+             "Role": lambda u: u.role, "Focus": lambda u: u.focus or NOT_RECORDED}
     rows: dict = defaultdict(list)
     tables = [(page.rates.table, None)]
     if not page.detail_withheld:
@@ -166,7 +169,7 @@ def test_a_quarter_withheld_from_the_board_is_not_given_away_by_choosing_its_yea
     the same in both views, and never a single one beside its year's total."""
     plain = open_page("pages/kpis.py", "board", as_of="2024-03-15", contract="con_9887")
     by_year = open_page("pages/kpis.py", "board", as_of="2024-03-15", contract="con_9887", fy="2023-24")
-    group = views.KPI_NAMES[GROUP]
+    group = KPI_NAMES[GROUP]
 
     def withheld_quarters(at) -> set[str]:
         _, trend = _tables(at)
@@ -263,7 +266,7 @@ def test_the_check_itself_finds_a_figure_given_away(rows, withheld, expected):
 def _packages(units, region, plan):
     """The Board's short-package counts per contract for a region (or all): {contract: shown?}."""
     in_view = [u for u in units if region is None or u.region_code == region]
-    section = views.short_packages_section(in_view, [SHORT], {}, date(2022, 12, 31), aggregate=True, plan=plan)
+    section = short_packages_section(in_view, [SHORT], {}, date(2022, 12, 31), aggregate=True, plan=plan)
     return set(section.table["Contract"]), section.summary
 
 
@@ -295,9 +298,9 @@ def test_the_overview_withholds_what_the_kpis_page_withholds(demo_records, year,
     records = demo_records
     plan = board_plan(records.units, AS_OF)
     units = [u for u in records.units if region is None or u.region_code == region]
-    disclosure = views.Disclosure(True, plan=plan)
-    kpis = views.kpi_page(records.contracts, units, records.responses, records.regions, AS_OF, year, disclosure, None)
-    overview = views.overview_page(records.contracts, units, records.responses, [], [], [], records.las, AS_OF, year,
+    disclosure = Disclosure(True, plan=plan)
+    kpis = kpi_page(records.contracts, units, records.responses, records.regions, AS_OF, year, disclosure, None)
+    overview = overview_page(records.contracts, units, records.responses, [], [], [], records.las, AS_OF, year,
                                    disclosure)
 
     def withheld(table):

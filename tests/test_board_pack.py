@@ -77,7 +77,7 @@ def test_kpis_equal_the_summary(pack, summary, small_db_url):  # noqa: F811
     pack's date) all lie in one LA shows a row with a count of 1 to 4 as [c] (every count, and its
     rate), as the pages do for the Board."""
     from dashboard.disclosure import one_la_kpis
-    from dashboard.views import counted_units
+    from dashboard.views.common import counted_units
     from data_access.db import make_engine
     from data_access.queries import load
 

@@ -15,7 +15,7 @@ import pytest
 from altair.vegalite.v6.schema.core import Root
 
 from dashboard.charts import TEXT_COLOUR
-from dashboard.la_profile import adviser_days_by_month
+from dashboard.views.la_profile import adviser_days_by_month
 from ui.components import plain_text
 
 AS_OF = date(2024, 3, 15)
@@ -200,7 +200,7 @@ def test_the_trend_names_only_a_quarter_that_has_ended_as_the_latest(as_of, said
     """'The latest quarter with a reliable rate' is never a quarter still under way on the as-of date."""
     import pandas as pd
 
-    from dashboard.views import trend_summary
+    from dashboard.views.kpis import trend_summary
 
     chart = pd.DataFrame([{"Label": label, "KPI": "KPI 1 (one-to-one)", "Met": met, "Eligible": 10, "Target (%)": 70.0}
                           for label, met in [("2023-24 Q2", 5), ("2023-24 Q3", 6), ("2023-24 Q4", 8)]])
@@ -213,7 +213,8 @@ def test_a_withheld_quarter_is_marked_on_the_trend():
     import pandas as pd
 
     from dashboard.charts.kpis import trend_chart
-    from dashboard.views import KPI_NAMES, rate_chart_frame, withheld_frame
+    from dashboard.views.common import KPI_NAMES, rate_chart_frame
+    from dashboard.views.kpis import withheld_frame
 
     frame = _rate_frame(["KPI 1 (one-to-one)"]).assign(Label="2023-24 Q2")
     withheld = pd.DataFrame([{"Label": "2023-24 Q3", "KPI": "KPI 1 (one-to-one)", "Rate": "[c] withheld"}])

@@ -421,7 +421,7 @@ def test_la_index_is_reusable():
 
 def test_the_coverage_year_is_the_latest_financial_year_with_coverage():
     """The FY the coverage views open on, when none is chosen: the latest row of ``coverage_by_year``."""
-    from dashboard.views import coverage_year
+    from dashboard.views.coverage import coverage_year
 
     units = [
         unit("E08000011", date(2022, 5, 1), date(2023, 5, 31)),  # active into 2023-24

@@ -123,7 +123,7 @@ def test_milestone_days_to_due_date_are_whole_numbers_in_csv_and_excel():
     from datetime import date
 
     from dashboard.records import Milestone
-    from dashboard.timeline_views import milestone_table
+    from dashboard.views.timelines import milestone_table
 
     as_of = date(2022, 3, 31)
     table = milestone_table([Milestone("C-1", "Done", date(2022, 3, 1), date(2022, 2, 27)),
@@ -142,7 +142,7 @@ def test_finance_flags_line_and_excel_row_are_numbers_in_excel():
     from datetime import date
     from decimal import Decimal
 
-    from dashboard.finance_views import flag_table
+    from dashboard.views.finance import flag_table
     from dashboard.records import Allocation, ContractTerms, InvoiceLine
 
     terms = ContractTerms("C-1", "T", "S", "Leadership development", None, date(2021, 4, 1), date(2024, 3, 31),

@@ -1,4 +1,4 @@
-"""The Finance page's tables and sentences (dashboard.finance_views), on records built by hand."""
+"""The Finance page's tables and sentences (dashboard.views.finance), on records built by hand."""
 
 from datetime import date
 from decimal import Decimal as D
@@ -6,7 +6,7 @@ from decimal import Decimal as D
 import pandas as pd
 import pytest
 
-from dashboard import finance_views as fv
+from dashboard.views import finance as fv
 from dashboard.charts.finance import SERIES, burn_up_chart
 from dashboard.records import Allocation, ContractTerms, InvoiceLine
 

@@ -1,7 +1,7 @@
 """Filters picked in memory from the viewer's records select what the database would.
 
 The pages load the viewer's own scope once (``ui.context.oversight_data``) and pick a
-contract, region or LA filter out of it with ``dashboard.views.narrowed``; these tests
+contract, region or LA filter out of it with ``dashboard.views.common.narrowed``; these tests
 hold that to ``queries.load`` for the same scope, and keep a viewer's limits.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.views import narrowed
+from dashboard.views.common import narrowed
 from data_access import queries
 from data_access.db import make_engine
 from data_access.repositories import EVERYTHING, Scope
@@ -78,7 +78,7 @@ def test_context_picks_filters_within_the_viewers_scope(small_db_url, monkeypatc
 
 
 def test_each_contracts_records_split_in_one_pass(everything):
-    from dashboard.views import by_contract
+    from dashboard.views.common import by_contract
 
     parts = by_contract(everything)
     assert set(parts) == {c.reference.lower() for c in everything.contracts}
@@ -94,7 +94,7 @@ def test_choosing_a_recoded_council_filters_to_both_its_codes(tmp_path, monkeypa
 
     from data_access.db import ensure_database
     from data_access.services import import_file
-    from dashboard.views import filter_options
+    from dashboard.views.common import filter_options
     from tests import workbooks as wb
     from tests.small_db import open_page
 

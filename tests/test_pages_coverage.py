@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import views
 from dashboard.calendar import fy_end
-from dashboard.views import NO_MINIMUM
+from dashboard.views.coverage import NO_MINIMUM
 from dashboard.coverage import (
     LAIndex,
     coverage_by_region,
@@ -191,7 +191,7 @@ def test_coverage_summary_counts_only_combinations_with_a_minimum():
     """"4 of 14 meet their minimum" read as a failing service when only 6 had one."""
     import pandas as pd
 
-    from dashboard.views import coverage_summary
+    from dashboard.views.coverage import coverage_summary
 
     rows = [("A", "2021-22", "Group", 12, 15, "Below"), ("A", "2023-24", "One-to-one", 12, 15, "Below"),
             ("A", "2022-23", "Group", 16, 15, "Meets"), ("B", "2022-23", "Group", 3, None, NO_MINIMUM)]
@@ -253,7 +253,7 @@ def test_each_contracts_sentence_is_its_latest_year_for_every_support_type(open_
 
 def test_the_targeting_share_is_written_with_halves_rounded_up_as_every_rate():
     """1 of 8 LAs is 12.5 %: "13 %", as the KPI sentences round halves (Python's own rounding says 12)."""
-    from dashboard import views
+    from dashboard.views import coverage as views
 
     row = {"Contract": "C", "In greatest need at start": 1, "LAs supported": 8, "Not in greatest need": 7,
            "No status known at start": 0, "Share (%)": 12.5}
@@ -262,7 +262,7 @@ def test_the_targeting_share_is_written_with_halves_rounded_up_as_every_rate():
 
 def test_coverage_summary_agrees_in_number_and_counts_a_year_not_over():
     from dashboard.coverage import SO_FAR
-    from dashboard.views import coverage_summary
+    from dashboard.views.coverage import coverage_summary
 
     rows = [("A", "2021-22", "Group", 16, 15, "Meets"), ("A", "2022-23", "Group", 3, 15, SO_FAR),
             ("A", "2022-23", "One-to-one", 2, 15, SO_FAR)]
@@ -292,7 +292,7 @@ def test_no_priority_la_in_scope_is_said_not_that_every_one_was_supported(open_p
 
 
 def test_every_priority_la_supported_is_counted():
-    from dashboard.views import unsupported_priority_frame, unsupported_summary
+    from dashboard.views.coverage import unsupported_priority_frame, unsupported_summary
 
     empty = unsupported_priority_frame((), (), (), AS_OF, "2022-23", {})
     assert unsupported_summary(empty, 2, "2022-23", AS_OF) == (
@@ -312,7 +312,7 @@ def test_no_highest_share_is_named_when_every_share_is_0(open_page, params):
 
 
 def test_region_summary_names_the_highest_share_among_several():
-    from dashboard.views import region_summary
+    from dashboard.views.coverage import region_summary
 
     frame = pd.DataFrame([("North East", 1, 12, 8.3), ("North West", 4, 23, 17.4)],
                          columns=["Region", "LAs supported", "LAs in region", "Share (%)"])

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.la_profile import month_named
+from dashboard.views.la_profile import month_named
 from data_access.db import ensure_database, make_engine
 from data_access.queries import summary
 from tests import workbooks as wb
@@ -70,7 +70,7 @@ def test_a_count_of_one_is_said_in_the_singular():
     """One row of a table is "1 milestone", not "1 milestones" (found on the pages as "1 participants to chase")."""
     import pandas as pd
 
-    from dashboard import finance_views, la_profile, timeline_views
+    from dashboard.views import finance as finance_views, la_profile, timelines as timeline_views
 
     day = pd.Timestamp("2022-06-30")
     said = [

@@ -292,7 +292,7 @@ def test_chart_summaries_write_rates_as_the_sentences_do():
     (the chart frame keeps 54.5, which a plain format would write as 54 %)."""
     import pandas as pd
 
-    from dashboard import views
+    from dashboard.views import kpis as views
 
     row = pd.Series({"Met": 6, "Eligible": 11, "Rate (%)": 54.5})
     assert views._chart_percent(row) == views.percent(6 / 11) == "55"
@@ -317,7 +317,8 @@ def test_a_breakdown_row_all_in_one_la_is_withheld_from_the_board(app, records):
     """project_5369 has one LA in most regions: its 'By region' rows there are those LAs' figures,
     so the Board sees [c] whatever their size ("5 of 5 met" in North West was one Trafford group's
     answer); the case lead sees the counts."""
-    from dashboard.views import kpi_page, Disclosure
+    from dashboard.views.common import Disclosure
+    from dashboard.views.kpis import kpi_page
 
     board_slice = kpi_page(records.contracts, records.units, records.responses, records.regions, date(2024, 3, 15),
                            None, Disclosure(True, False), "project_5369").slices["Region"]
@@ -353,7 +354,8 @@ def test_no_board_headline_is_about_the_people_of_one_la(records, as_of):
     """Every region and financial year the Board can choose: a contract's KPI whose counted people
     (started by as-of, ending in the year) all lie in one LA is [c], however many they are and
     whatever the other KPI does."""
-    from dashboard.views import Disclosure, counted_units, kpi_page, narrowed
+    from dashboard.views.common import Disclosure, counted_units, narrowed
+    from dashboard.views.kpis import kpi_page
 
     leaks, withheld_of_five_or_more = [], 0
     for region in [None, *sorted(records.regions)]:
@@ -373,7 +375,7 @@ def test_no_board_headline_is_about_the_people_of_one_la(records, as_of):
 
 
 def test_a_breakdown_summary_names_every_row_sharing_the_highest_rate_and_says_when_one_row_is_reliable():
-    from dashboard.views import breakdown_summary
+    from dashboard.views.kpis import breakdown_summary
     import pandas as pd
 
     def chart(*rows):
@@ -461,7 +463,7 @@ def test_with_no_rate_charted_the_summary_says_why_not_what_is_on_the_chart(open
 
 def test_figures_off_the_chart_are_counted_by_reason():
     """Each figure off the chart is counted under its own reason: [c], no data or [u]."""
-    from dashboard import views
+    from dashboard.views import kpis as views
     from dashboard.kpi import KpiResult
 
     def display(met, eligible, board=False):

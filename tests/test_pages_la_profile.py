@@ -1,4 +1,4 @@
-"""The LA profile page (AppTest) and its pure parts (dashboard.la_profile)."""
+"""The LA profile page (AppTest) and its pure parts (dashboard.views.la_profile)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from dashboard import la_profile as lp
+from dashboard.views import la_profile as lp
 from dashboard.records import ContractTerms, InvoiceLine, Unit
 from tests.small_db import (
     IA,

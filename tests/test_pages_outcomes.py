@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from dashboard import outcome_views as ov
+from dashboard.views import outcomes as ov
 from dashboard.disclosure import SUPPRESSED
 from data_access.db import make_engine
 from data_access.queries import summary

@@ -48,7 +48,7 @@ def _table(at: AppTest, column: str):
 
 def test_headline_kpis_in_plain_english(app, records):
     from dashboard.disclosure import one_la_kpis
-    from dashboard.views import counted_units
+    from dashboard.views.common import counted_units
 
     at = app("board")
     bullets = [m.value for m in at.markdown if m.value.startswith("- KPI ")]

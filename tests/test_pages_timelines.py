@@ -186,7 +186,7 @@ def test_board_members_see_timelines(monkeypatch, small_db_url):  # noqa: F811
 
 def test_a_contract_past_its_end_date_is_listed_by_its_latest_end():
     from dashboard.records import ContractTerms
-    from dashboard.timeline_views import ending_table
+    from dashboard.views.timelines import ending_table
 
     extended = ContractTerms("X", "X", "S", "Leadership development", None, date(2021, 6, 11), date(2022, 3, 31),
                              extension_up_to=date(2024, 3, 31))
@@ -214,7 +214,7 @@ def test_pages_say_which_set_filters_they_ignore(monkeypatch, small_db_url, page
 
 
 def test_one_contract_milestone_and_deadline_are_said_in_the_singular():
-    from dashboard import timeline_views as tv
+    from dashboard.views import timelines as tv
     from dashboard.records import ContractTerms, Milestone
 
     on = date(2022, 1, 10)
@@ -273,7 +273,7 @@ def test_a_milestone_done_after_its_due_date_is_done_late_with_the_days(due, com
     never plain `done`" - in the table, the sentence and the chart's legend."""
     from dashboard.charts.timelines import STATUS_ORDER
     from dashboard.records import Milestone
-    from dashboard import timeline_views as tv
+    from dashboard.views import timelines as tv
 
     table = tv.milestone_table([Milestone("con_9887", "Report", due, completed)], date(2022, 6, 30))
     row = table.iloc[0]

@@ -18,7 +18,7 @@ from dashboard import status_grid as grid
 from dashboard.finance import FinanceRow
 from dashboard.kpi import KpiResult, verdict, wilson_interval
 from dashboard.records import ContractTerms
-from dashboard.views import Disclosure, display_kpi
+from dashboard.views.common import Disclosure, display_kpi
 
 AS_OF = date(2024, 3, 15)
 

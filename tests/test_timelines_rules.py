@@ -236,7 +236,7 @@ def test_package_days_with_as_of_skips_running_packages():
 def _gantt_inputs():
     import pandas as pd
 
-    from dashboard.timeline_views import gantt_table, milestone_table
+    from dashboard.views.timelines import gantt_table, milestone_table
 
     contract = ContractTerms(reference="C-1", title="T", supplier="S", programme="Leadership development",
                              contract_type="Contract", start_date=date(2020, 1, 1), end_date=date(2024, 1, 1))
@@ -277,7 +277,7 @@ def test_an_as_of_date_far_outside_the_contracts_does_not_stretch_the_axis(as_of
 
 def test_obligations_say_when_in_words_and_do_not_judge_past_ones():
     """The service holds no record of reports received: a past due date is said as past."""
-    from dashboard.timeline_views import obligation_table
+    from dashboard.views.timelines import obligation_table
 
     contract = ContractTerms(reference="C-1", title="T", supplier="S", programme="Leadership development",
                              contract_type="Contract", start_date=date(2021, 4, 1), end_date=date(2023, 3, 31))
@@ -292,7 +292,7 @@ def test_obligations_say_when_in_words_and_do_not_judge_past_ones():
 def test_the_contracts_sentence_accounts_for_every_contract():
     """Each contract is in one state on as-of, and the sentence names every state that has one, so
     its counts add up (it said "1 running ... none past their end date" of 4 contracts, 3 ended)."""
-    from dashboard.timeline_views import gantt_sentence, gantt_table
+    from dashboard.views.timelines import gantt_sentence, gantt_table
 
     def contract(reference, start, end, extension=None):
         return ContractTerms(reference, "T", "S", "P", None, start, end, extension_up_to=extension)
@@ -319,7 +319,7 @@ def invoice(contract, fy, quarter, invoice_date, ref="INV"):
 def test_an_invoice_obligation_is_met_by_an_invoice_billing_its_quarter_by_as_of():
     """An invoice line for the contract, FY and quarter dated on or before as-of: "received on",
     late (as the finance flag counts it) when more than 30 days after the quarter end."""
-    from dashboard.timeline_views import obligation_table
+    from dashboard.views.timelines import obligation_table
 
     c = contract(start=date(2021, 6, 11), end=date(2023, 3, 31))
     lines = [
@@ -340,7 +340,7 @@ def test_an_invoice_obligation_is_met_by_an_invoice_billing_its_quarter_by_as_of
 def test_a_report_on_the_register_is_counted_once_as_its_milestone():
     """A derived report gives way to a register milestone of the same contract due on the same
     date (the register's milestone, with its completed date, is the record of it)."""
-    from dashboard.timeline_views import deadline_table, obligation_table
+    from dashboard.views.timelines import deadline_table, obligation_table
 
     adviser = contract("Con_10575", start=date(2021, 6, 30), end=date(2022, 6, 29), programme="Improvement adviser")
     leadership = contract(start=date(2021, 6, 11), end=date(2022, 3, 31))
@@ -387,7 +387,7 @@ def test_a_report_on_the_register_is_counted_once_as_its_milestone():
 ])
 def test_obligations_after_the_end_date_are_owed_when_the_records_show_the_extension_in_use(milestones, lines, in_use):
     """Not "only if extended" where invoices or milestones after the end date show the extension in use."""
-    from dashboard.timeline_views import deadline_table, obligation_table
+    from dashboard.views.timelines import deadline_table, obligation_table
 
     extendable = contract(start=date(2021, 6, 11), end=date(2022, 3, 31), extension=date(2024, 3, 31))
     as_of = date(2023, 3, 31)

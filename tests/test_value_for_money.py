@@ -264,7 +264,7 @@ def test_counts_per_contract_and_the_comparison_with_las_not_supported():
     (False, True, [6, 3, 500, 1000]),
 ])
 def test_the_board_sees_c_for_people_of_one_la_only(board, one_la, expected_people):
-    from dashboard import outcome_views as ov
+    from dashboard.views import outcomes as ov
 
     units, outcomes, lines = _worked_example()
     [row] = value_for_money([terms()], units, outcomes, lines, AS_OF, LAS)
@@ -282,7 +282,7 @@ def test_the_board_sees_c_for_people_of_one_la_only(board, one_la, expected_peop
     (None, [MET], "no KPI target"), (0.75, [NOT_MET], "none met yet"),
 ])
 def test_a_cost_not_worked_out_says_why_and_the_column_is_text(kpi_target, statuses, words):
-    from dashboard import outcome_views as ov
+    from dashboard.views import outcomes as ov
 
     units, _, lines = _worked_example()
     rows = value_for_money([terms(kpi_target=kpi_target), terms("CON-2")], units + [unit("X", "x", contract="CON-2")],

@@ -362,7 +362,7 @@ PROFILE = "LA profile"
 
 def with_profile_links(table: pd.DataFrame, code_column: str = "LA code", as_of: date | None = None) -> pd.DataFrame:
     """The table with an "LA profile" column: each LA's profile address (``la_profile.profile_link``)."""
-    from dashboard.la_profile import profile_link
+    from dashboard.views.la_profile import profile_link
 
     return table.assign(**{PROFILE: [profile_link(code, as_of) for code in table[code_column]]})
 

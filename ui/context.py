@@ -15,7 +15,7 @@ import streamlit as st
 
 from dashboard.access import ADMIN, ROLE_NAMES, ROLES, Viewer, aggregate_only
 from dashboard.disclosure import BoardPlan, board_plan
-from dashboard.views import FilterOptions, by_contract, filter_options, narrowed
+from dashboard.views.common import FilterOptions, by_contract, filter_options, narrowed
 from dashboard.wording import as_text
 from data_access import collector, queries
 from data_access.db import DatabaseUnavailable, ready_engine

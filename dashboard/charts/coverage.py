@@ -1,5 +1,5 @@
 """Coverage charts: LAs supported per FY against the minimum, regions, targeting
-and the hex map of England's LAs. Pure Altair builders over ``dashboard.views`` frames.
+and the hex map of England's LAs. Pure Altair builders over ``dashboard.views.coverage`` frames.
 
 The hex map uses the ``odd-r`` layout of ``seeds/reference/hexmap_utla_2023.csv``
 (odd rows shifted half a hex right, ``r`` growing northward): ``views.hex_frame``

@@ -1,6 +1,6 @@
 """Finance charts: burn-up against allocation with a forecast, and day rates against caps.
 
-Pure builders: DataFrames from ``dashboard.finance_views`` in, Altair charts
+Pure builders: DataFrames from ``dashboard.views.finance`` in, Altair charts
 out. Actual spend is a solid line with points; the straight-line forecast is a
 separate dashed layer labelled "forecast" (never joined to the actuals); the
 allocation is a black rule labelled "allocation".

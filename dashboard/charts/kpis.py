@@ -1,6 +1,6 @@
 """KPI charts: rates with 95 % Wilson intervals and the target, statuses, trend,
 slices and confidence before/after. Pure Altair builders over the frames of
-``dashboard.views`` (column names as the tables show them).
+``dashboard.views.kpis`` (column names as the tables show them).
 
 No chart relies on colour alone: KPIs differ by shape as well as colour, the
 target is a labelled black tick, status segments carry their counts and names.

@@ -1,6 +1,6 @@
 """Value for money chart: each programme's cost per unit, one small panel per measure.
 
-Pure builder: the long table of ``outcome_views.vfm_chart_data`` in, a Vega-Lite spec out.
+Pure builder: the long table of ``views.outcomes.vfm_chart_data`` in, a Vega-Lite spec out.
 Contracts are in the same (alphabetical) order in every panel, never sorted by cost, and
 each panel has its own scale: programmes with different aims are set side by side, not ranked.
 Bars carry their value as a label, so nothing is read from colour or length alone.

@@ -446,9 +446,9 @@ def coming_up(contracts: Iterable[ContractTerms], units: Iterable[Unit], statuse
               la_names: Mapping[str, str], la_code: str, as_of: date, *, milestones=(), invoice_lines=(),
               ahead_days: int = 365) -> pd.DataFrame:
     """What falls due for the LA in the next year, as the Timelines page works it out
-    (``timeline_views.obligation_table``): its six-monthly intervention reviews, and the
+    (``views.timelines.obligation_table``): its six-monthly intervention reviews, and the
     six-weekly case reports of the improvement adviser call-offs that supported it."""
-    from dashboard import timeline_views as tv
+    from dashboard.views import timelines as tv
 
     supported = {u.contract.lower() for u in units if u.la_code == la_code and u.start_date <= as_of}
     adviser = [c for c in contracts if is_improvement_adviser(c) and c.reference.lower() in supported]
@@ -460,7 +460,7 @@ def coming_up(contracts: Iterable[ContractTerms], units: Iterable[Unit], statuse
 
 
 def coming_sentence(table: pd.DataFrame, name: str) -> str:
-    from dashboard import timeline_views as tv
+    from dashboard.views import timelines as tv
 
     if table.empty:
         return f"Nothing falls due for {name} in the next 12 months: no intervention review or case report."
