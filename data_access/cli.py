@@ -41,8 +41,7 @@ from dashboard.wording import listed
 
 from data_access import audit
 from data_access.db import DatabaseUnavailable, failure_message, ready_engine
-from data_access.importer import ImportPlan, cells
-from data_access.importer.importer import quarter_text
+from data_access.importer import CellError, ImportPlan, parse_reporting_quarter, quarter_text
 from data_access.services import ImportOutcome, checked_in_order, import_file
 
 
@@ -175,8 +174,8 @@ def summary_lines(plan: ImportPlan, dry_run: bool = False) -> list[str]:
 def _reporting_quarter(text: str) -> str:
     """``--quarter``: checked when the command line is read (a bad one exits 2)."""
     try:
-        cells.parse_reporting_quarter(text)
-    except cells.CellError as error:
+        parse_reporting_quarter(text)
+    except CellError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
     return text
 

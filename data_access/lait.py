@@ -29,8 +29,7 @@ from sqlalchemy.orm import Session
 
 from data_access import models
 from data_access.bulk import insert_rows
-from data_access.importer.importer import Problem
-from data_access.importer.reader import FileRefused, read_file
+from data_access.importer import FileRefused, Problem, read_file
 from data_access.settings import REFERENCE_DIR
 
 MEASURES = "measures"

@@ -133,17 +133,17 @@ def test_an_import_killed_while_writing_leaves_nothing(seeded, tmp_path):
 import sys, time
 from pathlib import Path
 from data_access.db import make_engine
-from data_access.importer import importer
+from data_access.importer import write
 from data_access.services import import_file
 
-original = importer._insert_rows
+original = write.insert_rows
 def insert_then_hold(*arguments):
     ids = original(*arguments)
     Path(sys.argv[3] + ".tmp").write_text(str(len(ids)))
     Path(sys.argv[3] + ".tmp").replace(sys.argv[3])  # appears with its content
     time.sleep(600)  # killed here, mid-transaction
     return ids
-importer._insert_rows = insert_then_hold
+write.insert_rows = insert_then_hold
 import_file(make_engine(sys.argv[1]), "big.xlsx", Path(sys.argv[2]).read_bytes(), "killed")
 """
     url = seeded.url.render_as_string(hide_password=False)
@@ -254,11 +254,11 @@ def test_two_returns_of_one_contract_at_once_end_as_if_imported_one_after_the_ot
     """Return A is written but not committed when return B (other participants, same contract) is
     imported. B must decide what is "no longer in this return" on A's committed rows, so it waits for
     A and then flags A's rows, as it would after A; before, B flagged nothing of A's and A nothing of B's."""
-    from data_access.importer import importer
+    from data_access.importer import write
 
     first, second = range(0, 40), range(100, 140)
     written, b_done = threading.Event(), threading.Event()
-    original = importer._insert_rows
+    original = write.insert_rows
 
     def insert_then_wait(*arguments):
         ids = original(*arguments)
@@ -273,7 +273,7 @@ def test_two_returns_of_one_contract_at_once_end_as_if_imported_one_after_the_ot
                 time.sleep(0.05)
         return ids
 
-    monkeypatch.setattr(importer, "_insert_rows", insert_then_wait)
+    monkeypatch.setattr(write, "insert_rows", insert_then_wait)
     outcomes: dict[str, object] = {}
 
     def run(name: str, keys: range) -> None:

@@ -27,12 +27,21 @@ from dashboard.calendar import quarter_end, quarter_of
 from dashboard.exports import neutralise
 from dashboard.wording import counted, listed
 from data_access import access
-from data_access.importer import ImportPlan, Problem, import_order
-from data_access.importer.importer import HEADER_SEARCH_ROWS
-from data_access.importer import cells as cell_parsers
-from data_access.importer.kinds import CONTRACTS, MissingRows, SheetKind
-from data_access.importer.report import RowAction
-from data_access.importer.validate import quarter_text
+from data_access.importer import (
+    CONTRACTS,
+    HEADER_SEARCH_ROWS,
+    FileRefused,
+    ImportPlan,
+    MissingRows,
+    Problem,
+    RowAction,
+    SheetKind,
+    check_file,
+    header_keys,
+    import_order,
+    quarter_text,
+    read_file,
+)
 
 log = logging.getLogger(__name__)
 
@@ -172,14 +181,14 @@ def error_table(checks: Iterable[FileCheck]) -> pd.DataFrame:
 
 def _header_column(sheet, column: str, row: int | None) -> int | None:
     """1-based column whose header (above ``row``) matches ``column`` as the importer matches headers."""
-    wanted = set(cell_parsers.header_keys(column))
+    wanted = set(header_keys(column))
     if not wanted:
         return None
     last = min((row or HEADER_SEARCH_ROWS + 1) - 1, HEADER_SEARCH_ROWS)
     found = None
     for values in sheet.iter_rows(min_row=1, max_row=max(last, 1), values_only=False):
         for cell in values:
-            if wanted & set(cell_parsers.header_keys(cell.value)):
+            if wanted & set(header_keys(cell.value)):
                 found = cell.column
     return found
 
@@ -188,9 +197,9 @@ def _closest_cell(sheet, column: str, row: int) -> int:
     """For an error on a row with no header of that name above it (a required column missing from
     the header row): the 1-based column of the cell in that row nearest in spelling to the header
     expected (``Confidance`` for ``Confidence``), else the row's first cell."""
-    wanted = cell_parsers.header_keys(column)
+    wanted = header_keys(column)
     keyed = {key: cell.column for cell in next(sheet.iter_rows(min_row=row, max_row=row), ())
-             for key in cell_parsers.header_keys(cell.value)}
+             for key in header_keys(cell.value)}
     close = difflib.get_close_matches(wanted[0], list(keyed), n=1, cutoff=0.75) if wanted else []
     return keyed[close[0]] if close else 1
 
@@ -198,8 +207,6 @@ def _closest_cell(sheet, column: str, row: int) -> int:
 def _csv_workbook(name: str, data: bytes):
     """A CSV as a one-sheet workbook named as the importer names it (the file's stem)."""
     from openpyxl import Workbook
-
-    from data_access.importer.reader import read_file
 
     book = Workbook()
     sheet = book.active
@@ -247,8 +254,6 @@ def annotated_copy(name: str, data: bytes, problems: list[Problem], copy_cells: 
     from openpyxl import Workbook, load_workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
-
-    from data_access.importer.reader import FileRefused, check_file
 
     book = None
     try:

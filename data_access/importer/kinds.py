@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from sqlalchemy import UniqueConstraint
 
@@ -19,7 +19,12 @@ from data_access.importer import cells, schemas, validate
 from data_access.importer.report import SheetPlan
 from data_access.importer.schemas import SheetSchema
 
-Validator = Callable[[validate.Context, "validate.Located", SheetPlan, "str | None"], None]
+if TYPE_CHECKING:
+    from data_access.importer.locate import Located
+
+# A validator checks a located sheet's rows against the database and the rest of the file (``Context``),
+# given the contract a labelled cell names (or None), and adds each valid row to the sheet's plan.
+Validator = Callable[[validate.Context, "Located", SheetPlan, "str | None"], None]
 
 
 class MissingRows(enum.Enum):

@@ -29,14 +29,13 @@ from data_access.importer.reader import ExcelError, Sheet, UncachedFormula
 from data_access.importer.report import ImportPlan, Problem, RowPlan, SheetPlan
 
 if TYPE_CHECKING:
-    from data_access.importer.importer import Located
+    from data_access.importer.locate import Located
 
 TOTAL_WORDS = {"total", "totals", "grand total"}
 IMPORT_SOURCE = "import"
 
 
 # --- Rows and labelled cells ------------------------------------------------------------
-
 
 
 def cell(row: list[Any], index: int) -> Any:
@@ -62,7 +61,6 @@ def is_skipped_row(row: list[Any], totals_memo: dict[str, bool | None], read: fr
             return False
         return all(cells.is_blank(row[at]) for at in read if position < at < len(row))
     return True
-
 
 
 def _contract_label_cell(sheet: Sheet, above_row: int, known: Callable[[str], bool]) -> tuple[int, Any] | None:
@@ -155,7 +153,6 @@ def reporting_quarter(context: Context, places: list[tuple[Sheet, int]], option:
 def quarter_text(end: date) -> str:
     """A quarter as rules.md writes it, from its last day: 31/12/2023 -> '2023-24 Q3'."""
     return quarter_label(*quarter_of(end))
-
 
 
 # --- What validation knows -----------------------------------------------------
@@ -609,7 +606,6 @@ def validate_part_a(context: Context, located: Located, plan: SheetPlan, label: 
         plan.flags.append(f"{plan.title}: every allocation of {contract.reference} is empty or 0, so importing it "
                           "sets them all to 0: is this the blank template?")
     _check_column_limits(context, located, plan)
-
 
 
 def _column_limits(model: type[models.Base]) -> dict[str, Any]:
