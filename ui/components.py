@@ -142,6 +142,7 @@ WRAPPED_ROW_HEIGHT = 70  # three lines of text
 # at 1280 px wide with the sidebar open (about 880 px inside an expander, ``ui.page_style``; 1440 px
 # gives more and the grid stretches its columns to fill it), with long text wrapped.
 TABLE_WIDTH_PX = 880
+PAGE_TABLE_WIDTH_PX = 910  # a table straight on the page (not in an expander): 916 px at 1280 px wide
 CHAR_PX = 7.3  # Source Sans at 14 px, the grid's font: 7.2 px a character on average, a little spare
 CELL_PAD_PX = 18  # 8 px either side of a cell's text, and its border
 HEADER_PAD_PX = 18  # a header's padding
@@ -294,16 +295,17 @@ def _print_copy(table: pd.DataFrame, caption: str) -> str:
 
 
 def data_table(table: pd.DataFrame, alt: str, *, key: str | None = None, column_config: Mapping | None = None,
-               wrap: bool = False) -> None:
+               wrap: bool = False, width: int = TABLE_WIDTH_PX) -> None:
     """Every table drawn one way: a caption (``alt``, short: also the grid's name for screen
     readers and its toolbar buttons'), no index, every column whole at 1280 px wide
     (``table_layout``; long text wraps), each column in one type so it sorts as what it is
     (``real_types``), dates, money and numbers formatted (``column_formats``, ``number_formats``),
     a blank for a missing value, up to ``ROWS_SHOWN`` rows with the rest behind "Show all", and
-    the whole table when the page is printed."""
+    the whole table when the page is printed. ``width``: the narrowest the table is drawn at
+    (``PAGE_TABLE_WIDTH_PX`` for a table straight on the page)."""
     caption = plain_text(alt)
     table = real_types(table)
-    layout = table_layout(table)
+    layout = table_layout(table, width)
     shown = len(table) <= ROWS_SHOWN
     rows_note = counted(len(table), "row")
     st.markdown(f"**{escape_markdown(caption)}** ({rows_note}; select a column heading to sort)")
