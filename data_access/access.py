@@ -372,7 +372,11 @@ def _contracts_by_import(session: Session, import_ids: list[int]) -> dict[int, s
 
 def import_history(session: Session, viewer: Viewer, limit: int = 200) -> list[dict[str, Any]]:
     """Imports the viewer may see (administrators: all; contract managers: their contracts'
-    and their own), newest first, with their contracts and whether the viewer may undo each."""
+    and their own), newest first, with their contracts and whether the viewer may undo each.
+
+    The same file rejected again and again (same SHA-256) is one row, the newest, with the number
+    of times (``times``) and the first time (``first_at``): a rejected file wrote nothing, and four
+    tries of one bad file made four rows."""
     _require_upload(viewer)
     records = list(session.scalars(select(models.ImportRecord).order_by(models.ImportRecord.id.desc()).limit(limit)))
     contracts = _contracts_by_import(session, [r.id for r in records])
@@ -390,8 +394,26 @@ def import_history(session: Session, viewer: Viewer, limit: int = 200) -> list[d
             "inserted": r.inserted, "updated": r.updated, "unchanged": r.unchanged, "skipped": r.skipped,
             "flags": r.flags, "outcome": r.outcome, "may_undo": undoable,
             "errors": (r.summary or {}).get("errors", []) if r.outcome == "rejected" else [],
+            "times": 1, "first_at": r.imported_at,
         })
-    return shown
+    return _repeats_collapsed(shown)
+
+
+def _repeats_collapsed(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rejected imports of one file (same SHA-256) as one row, the newest (``rows`` newest first)."""
+    kept: list[dict[str, Any]] = []
+    seen: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if row["outcome"] != "rejected" or not row["sha256"]:
+            kept.append(row)
+        elif row["sha256"] in seen:
+            newest = seen[row["sha256"]]
+            newest["times"] += 1
+            newest["first_at"] = row["imported_at"]
+        else:
+            seen[row["sha256"]] = row
+            kept.append(row)
+    return kept
 
 
 def latest_imports(engine: Engine, viewer: Viewer, limit: int = 200) -> list[dict[str, Any]]:
@@ -401,9 +423,11 @@ def latest_imports(engine: Engine, viewer: Viewer, limit: int = 200) -> list[dic
     A contract manager sees only the imports of their own contracts (and their own uploads);
     the file name and the importer's e-mail are given only where ``may_see_import`` allows (never
     to the Board or case leads: ``None``). Everyone else sees every import's date, kind, contract,
-    outcome and counts: how fresh the figures are."""
+    outcome and counts: how fresh the figures are. Rejected imports are left out: they wrote
+    nothing (the Import history page lists them)."""
     with Session(engine) as session:
-        records = list(session.scalars(select(models.ImportRecord).order_by(models.ImportRecord.id.desc()).limit(limit)))
+        records = list(session.scalars(select(models.ImportRecord).where(models.ImportRecord.outcome != "rejected")
+                                       .order_by(models.ImportRecord.id.desc()).limit(limit)))
         contracts = _contracts_by_import(session, [r.id for r in records])
     shown = []
     for r in records:

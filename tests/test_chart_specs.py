@@ -225,3 +225,35 @@ def test_a_withheld_quarter_is_marked_on_the_trend():
     # the view model puts the withheld quarters in with the drawn ones
     assert list(withheld_frame([], lambda r: r.group).columns) == list(rate_chart_frame([], lambda r: r.group).columns)
     assert KPI_NAMES
+
+
+def test_each_contract_s_bar_ends_at_its_own_end_date_on_the_timelines_page(open_page, demo_records):
+    """The Gantt as the Timelines page draws it (its data as sent to the browser): each contract's
+    term ends at the register's end date and its extension option at its latest end, on that
+    contract's row (the issue saw the end markers piled up at March 2024)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from dashboard.timelines import latest_end
+
+    at = open_page("pages/timelines.py", as_of=AS_OF.isoformat())
+    element = next(element for element in at.get("vega_lite_chart")
+                   if "Contract term" in json.dumps(json.loads(element.proto.spec)))
+    spec = json.loads(element.proto.spec)
+    bars = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "bar")
+    assert (bars["encoding"]["x"]["field"], bars["encoding"]["x2"]["field"], bars["encoding"]["y"]["field"]) == (
+        "From", "To", "Contract")
+    data = {dataset.name: pa.ipc.open_stream(dataset.data.data).read_all().to_pandas()
+            for dataset in element.proto.datasets}
+    periods = data[bars["data"]["name"]]
+    drawn = {(row.Contract, row.Period): (pd.Timestamp(row.From).date(), pd.Timestamp(row.To).date())
+             for row in periods.itertuples()}
+    expected = {}
+    for contract in demo_records.contracts:
+        expected[(contract.reference, "Contract term")] = (contract.start_date, contract.end_date)
+        if latest_end(contract, include_extension=True) > contract.end_date:
+            expected[(contract.reference, "Extension option")] = (contract.end_date,
+                                                                  latest_end(contract, include_extension=True))
+    assert drawn == expected
+    assert len({end for (_, period), (_, end) in drawn.items() if period == "Contract term"}) == len(
+        {c.end_date for c in demo_records.contracts}) > 1

@@ -218,9 +218,10 @@ def test_flag_table_names_file_and_excel_row():
     table = fv.flag_table([LEAD, SEND], ALLOCATIONS, LINES, AS_OF, sources)
     by_flag = {(r.Flag, r.Contract): r for r in table.itertuples()}
     rate = by_flag[("Day rate above cap", "con_send")]
-    assert (rate.Invoice, rate.Line, rate.File, rate._9) == ("S-1", 2, "send.xlsx", 9)
+    assert (rate.Invoice, rate.Line, rate.File, rate._9, rate._10) == ("S-1", 2, "send.xlsx", 9, "")
     overheads = by_flag[("Overheads above the contract's cap", "con_lead")]
     assert pd.isna(overheads.Line) and (overheads.File, overheads._9) == ("return.xlsx", 6)
+    assert str(table["Excel row"].dtype) == "Int64"  # a number column: it sorts as numbers
     overspend = by_flag[("Spend above allocation", "con_lead")]
     assert (overspend.Invoice, overspend.File) == ("", "")
     assert len(table) == 3  # nothing from the line dated after as-of

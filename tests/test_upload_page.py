@@ -217,16 +217,26 @@ def test_the_history_page_lists_what_blocks_an_undo(app_db):
     assert at.button(key="undo_button").disabled
 
 
-def test_the_history_page_filters_imports_by_outcome(app_db):
-    """A failed import is logged as rejected; the history page shows the outcomes chosen."""
+def test_the_history_page_hides_rejected_imports_until_asked_and_lists_a_file_rejected_again_once(app_db):
+    """A failed import is logged as rejected; the history page shows rejected imports only when asked,
+    the same file rejected three times as one row that says so; the Overview's latest imports never
+    list them (they wrote nothing)."""
     assert import_file(app_db, "return-q1.xlsx", first_return(), "loader").plan.ok
-    assert not import_file(app_db, "bad.xlsx", bad_return(), "loader").plan.ok
+    for _ in range(3):
+        assert not import_file(app_db, "bad.xlsx", bad_return(), "loader").plan.ok
     at = upload_page()
     at.switch_page("pages/import_history.py").run()
-    assert {"Imported", "Rejected"} <= set(at.dataframe[0].value["Outcome"])
-    at.multiselect(key="history_outcomes").set_value(["Rejected"]).run()
+    assert "Rejected" not in set(at.dataframe[0].value["Outcome"])
+    assert any("1 rejected file(s) not shown" in text for text in texts(at.markdown))
+    at.checkbox(key="history_rejected").check().run()
     assert not at.exception, at.exception
-    assert list(at.dataframe[0].value["File"]) == ["bad.xlsx"]
+    history = at.dataframe[0].value
+    rejected = history[history["Outcome"].str.startswith("Rejected")]
+    assert list(rejected["File"]) == ["bad.xlsx"]
+    assert rejected["Outcome"].iloc[0].startswith("Rejected (3 times, first ")
+    at.switch_page("pages/overview.py").run()
+    latest = next(frame.value for frame in at.dataframe if "Outcome" in frame.value.columns)
+    assert "Rejected" not in set(latest["Outcome"]) and "return-q1.xlsx" in set(latest["File"])
 
 
 def test_the_admin_page_is_for_administrators(app_db):

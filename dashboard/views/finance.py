@@ -495,7 +495,8 @@ def flag_table(
     contract: str | None = None,
     financial_year: str | None = None,
 ) -> pd.DataFrame:
-    """Every finance flag of the selection with its invoice, line, file and Excel row(s).
+    """Every finance flag of the selection with its invoice, line, file and Excel row(s): the first
+    row as a number (blank when none), any further rows of the flag listed in "Other Excel rows".
 
     Flags are raised on the contract's whole data (overheads and late
     invoices are per invoice) and then filtered to the FY asked for.
@@ -523,19 +524,14 @@ def flag_table(
             "Line": flag.line,
             "Details": flag.message,
             "File": ", ".join(files) if files else ("" if flag.invoice_ref is None else "not recorded"),
-            "Excel row": _excel_rows(excel_rows),
+            "Excel row": excel_rows[0] if excel_rows else None,
+            "Other Excel rows": ", ".join(str(row) for row in excel_rows[1:]),
         })
     frame = pd.DataFrame(rows, columns=["Flag", "Contract", "Financial year", "Heading", "Invoice", "Line",
-                                        "Details", "File", "Excel row"])
-    frame["Line"] = frame["Line"].astype("Int64")  # a number; blank for a flag on a whole invoice or heading
+                                        "Details", "File", "Excel row", "Other Excel rows"])
+    # numbers, so they sort as numbers: blank for a flag on no one line (a whole invoice or heading) or no row
+    frame[["Line", "Excel row"]] = frame[["Line", "Excel row"]].astype("Int64")
     return frame
-
-
-def _excel_rows(rows: list[int]) -> int | str:
-    """The Excel row as a number; blank when none; several rows listed as text ("36, 37")."""
-    if len(rows) == 1:
-        return rows[0]
-    return ", ".join(str(row) for row in rows)
 
 
 def flag_sentence(table: pd.DataFrame) -> str:
