@@ -7,8 +7,8 @@ import logging
 import pandas as pd
 import streamlit as st
 
-from dashboard.access import may_upload
-from dashboard.views.overview import IMPORT_OUTCOMES
+from dashboard.access import may_see_every_import, may_upload
+from dashboard.vocabulary import IMPORT_OUTCOMES
 from dashboard.wording import as_text
 from data_access import access
 from data_access.undo import UndoRefused
@@ -39,7 +39,7 @@ except Exception:  # noqa: BLE001 - never a stack trace on screen
     st.stop()
 
 if not history:
-    empty_state("No imports yet." if viewer.role == "admin" else "No imports of your contracts yet.")
+    empty_state("No imports yet." if may_see_every_import(viewer) else "No imports of your contracts yet.")
     st.stop()
 
 table = pd.DataFrame([
@@ -49,7 +49,7 @@ table = pd.DataFrame([
      "Unchanged": row["unchanged"], "Skipped": row["skipped"], "Flags": row["flags"], "SHA-256": row["sha256"]}
     for row in history
 ])
-shown = "every import" if viewer.role == "admin" else "imports of your contracts and your own"
+shown = "every import" if may_see_every_import(viewer) else "imports of your contracts and your own"
 st.write(f"{len(table)} import(s), newest first ({shown}). Rejected files wrote nothing; undone imports were "
          "reversed exactly. Checking a file on the Upload page is not an import and is not listed.")
 outcomes = [name for name in IMPORT_OUTCOMES.values() if name in set(table["Outcome"])]
