@@ -1,7 +1,7 @@
 """The Board's quarterly pack: one Excel workbook as at a date.
 
-``build_board_pack(data, as_of, imports)`` turns the records (an
-``OversightData``-like object) into an .xlsx: a cover sheet (as-at date, each
+``build_board_pack(data, as_of, imports)`` turns the records (a
+``records.Portfolio``) into an .xlsx: a cover sheet (as-at date, each
 contract's data currency, data sources and import times, caveats), then KPIs, Coverage, Finance and
 Timelines sheets, each with its chart as an image.
 
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from numbers import Real
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -52,25 +52,14 @@ from dashboard.finance import finance_flags
 from dashboard.finance import flag_counts as count_flags
 from dashboard.terms import NOT_SET
 from dashboard.calendar import financial_year_of, fy_end
-from dashboard.records import (
-    Allocation,
-    ContractTerms,
-    InvoiceLine,
-    LAStatus,
-    LocalAuthority,
-    Milestone,
-    ReturnImport,
-    SurveyResponse,
-    Unit,
-)
+from dashboard.records import Portfolio, Unit
 from dashboard.changes import changes_frame, changes_summary, default_comparison_date
 from dashboard.status_grid import grid_frame, grid_summary
 from dashboard.summary import build_summary
 from dashboard.views.common import Disclosure, counted_units
+from dashboard.vocabulary import KPI_SHEET_NAMES, SUPPORT_TYPE_NAMES
 from dashboard.views.overview import overview_page
 
-KPI_NAMES = {"one_to_one": "KPI 1: one-to-one", "group": "KPI 2: group"}
-SUPPORT_NAMES = {"one_to_one": "One-to-one", "group": "Group"}
 SYMBOLS = (
     f"{LOW_RELIABILITY} low reliability: a rate on fewer than {RELIABLE_FROM} eligible participants; treat with "
     "caution.",
@@ -91,20 +80,6 @@ CAVEATS = (
     "Spend forecasts on the dashboard are straight-line estimates, not actual spend; this pack shows actuals only.",
     "This pack holds no personal data: no participant names or IDs, no survey evidence.",
 )
-
-
-class OversightRecords(Protocol):
-    contracts: Sequence[ContractTerms]
-    units: Sequence[Unit]
-    responses: Sequence[SurveyResponse]
-    allocations: Sequence[Allocation]
-    invoice_lines: Sequence[InvoiceLine]
-    milestones: Sequence[Milestone]
-    returns: Sequence[ReturnImport]  # quarterly returns stating their quarter (data currency)
-    las: Sequence[LocalAuthority]
-    statuses: Sequence[LAStatus]
-    regions: Mapping[str, str]
-    returns: Sequence[ReturnImport]
 
 
 # ---------------------------------------------------------------- section tables
@@ -136,7 +111,7 @@ def kpi_frame(summary: dict[str, Any], one_la: frozenset[tuple[str, str]] = froz
         counts["Eligible"] = SUPPRESSED if hidden else eligible_text
         late = count_text(item["late_baseline"], aggregate_only=True, identifies_la=about_one_la)
         rows.append({
-            "Contract": item["contract"], "KPI": KPI_NAMES.get(item["kpi"], item["kpi"]),
+            "Contract": item["contract"], "KPI": KPI_SHEET_NAMES.get(item["kpi"], item["kpi"]),
             "Target": NO_TARGET if item["target"] is None else item["target"],
             **{column: count if count == SUPPRESSED else int(count) for column, count in counts.items()},
             "Late baselines": SUPPRESSED if hidden or late == SUPPRESSED else int(late),
@@ -153,7 +128,7 @@ def coverage_frame(summary: dict[str, Any]) -> pd.DataFrame:
     rows = [
         {
             "Contract": item["contract"], "Financial year": item["financial_year"],
-            "Support type": SUPPORT_NAMES.get(item["support_type"], item["support_type"]),
+            "Support type": SUPPORT_TYPE_NAMES.get(item["support_type"], item["support_type"]),
             "LAs supported": item["las_supported"],
             "Target (minimum LAs)": item["target"] if item["target"] is not None else NOT_SET,
             "Target met": _target_met(item["las_supported"], item["target"], item["financial_year"], summary["as_of"]),
@@ -202,7 +177,7 @@ def finance_frame(summary: dict[str, Any]) -> pd.DataFrame:
                                        "Spent (£)", "Remaining (£)", "Spent (%)", "Overspent"])
 
 
-def flag_counts(data: OversightRecords, as_of: date) -> pd.DataFrame:
+def flag_counts(data: Portfolio, as_of: date) -> pd.DataFrame:
     """Finance flags per contract and kind, counted as the JSON ``flags`` counts them (rules.md "Finance")."""
     counts = count_flags(finance_flags(data.contracts, data.allocations, data.invoice_lines, as_of))
     rows = [{"Contract": contract, "Flag": fv.FLAG_LABELS[kind], "Number": number}
@@ -384,14 +359,14 @@ class _Writer:
         return row + 2
 
 
-def build_board_pack(data: OversightRecords, as_of: date, imports: Iterable[Mapping[str, Any]] = (),
+def build_board_pack(data: Portfolio, as_of: date, imports: Iterable[Mapping[str, Any]] = (),
                      compared_with: date | None = None) -> bytes:
     """The Board pack as .xlsx bytes (see module docstring). ``compared_with``: the date the
     Changes sheet compares with (default: 3 months before ``as_of``)."""
     return board_pack_sections(data, as_of, imports, compared_with)[0]
 
 
-def board_pack_sections(data: OversightRecords, as_of: date, imports: Iterable[Mapping[str, Any]] = (),
+def board_pack_sections(data: Portfolio, as_of: date, imports: Iterable[Mapping[str, Any]] = (),
                         compared_with: date | None = None) -> tuple[bytes, list[PackSection]]:
     """The Board pack as .xlsx bytes, and what each of its sheets holds (for the PDF pack)."""
     summary = summary_at(data, as_of)
@@ -465,14 +440,14 @@ def board_pack_sections(data: OversightRecords, as_of: date, imports: Iterable[M
     return buffer.getvalue(), writer.sections
 
 
-def summary_at(data: OversightRecords, as_of: date) -> dict[str, Any]:
+def summary_at(data: Portfolio, as_of: date) -> dict[str, Any]:
     """The JSON summary of the records as of a date (``python -m dashboard kpis --json``)."""
     return build_summary(as_of, data.contracts, data.units, data.responses, data.allocations, data.invoice_lines,
-                         data.las, judgements=getattr(data, "judgements", ()), returns=getattr(data, "returns", ()),
+                         data.las, judgements=getattr(data, "judgements", ()), returns=data.returns,
                          milestones=data.milestones)
 
 
-def withheld_kpis(data: OversightRecords, *dates: date) -> frozenset[tuple[str, str]]:
+def withheld_kpis(data: Portfolio, *dates: date) -> frozenset[tuple[str, str]]:
     """(contract, KPI) pairs whose figures the Board's plan withholds (about the people of one LA,
     or giving such figures away beside other views) on any of ``dates``: withheld on every date
     compared, so no difference between dates gives one away."""
@@ -480,7 +455,7 @@ def withheld_kpis(data: OversightRecords, *dates: date) -> frozenset[tuple[str, 
                                | one_la_kpis(counted_units(data.units, on, None)) for on in dates))
 
 
-def status_grid_of(data: OversightRecords, as_of: date) -> list:
+def status_grid_of(data: Portfolio, as_of: date) -> list:
     """The Overview's status grid as the Board sees it (``views.overview_page``)."""
     page = overview_page(data.contracts, data.units, data.responses, data.allocations, data.invoice_lines,
                          data.milestones, data.las, as_of, None, Disclosure(aggregate_only=True), data.statuses,
@@ -488,7 +463,7 @@ def status_grid_of(data: OversightRecords, as_of: date) -> list:
     return page.grid
 
 
-def _value_for_money_and_outcome_sheets(writer: _Writer, data: OversightRecords, as_of: date) -> None:
+def _value_for_money_and_outcome_sheets(writer: _Writer, data: Portfolio, as_of: date) -> None:
     """Value for money per contract and year, and Ofsted judgements before and after support:
     the figures of the JSON's ``value_for_money`` and ``outcomes`` (docs: how figures are worked
     out, "Value for money", "Outcomes"), as the Board sees them on the page: aggregate only,
@@ -530,10 +505,10 @@ def _titled(chart, title: str):
     return {**chart, "title": title} if isinstance(chart, dict) else chart.properties(title=title)
 
 
-def currency_frame(data: OversightRecords, as_of: date) -> pd.DataFrame:
+def currency_frame(data: Portfolio, as_of: date) -> pd.DataFrame:
     """Each contract's data currency for the cover: data-to, its latest return's import, the next
     return due, and the state in words (docs: how figures are worked out, "Data currency")."""
-    found = currencies(data.contracts, getattr(data, "returns", ()), as_of, data.milestones, data.invoice_lines)
+    found = currencies(data.contracts, data.returns, as_of, data.milestones, data.invoice_lines)
     return pd.DataFrame(
         [{"Contract": c.contract, "Data to": c.data_to or "unknown",
           "Latest return imported": c.latest_return_imported or "unknown",

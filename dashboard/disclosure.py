@@ -25,10 +25,10 @@ import numpy as np
 from dashboard.calendar import financial_year_of, quarter_label, quarter_of
 from dashboard.kpi import UnitKey, is_unit_as_of, percent, unit_key
 from dashboard.records import Unit
+from dashboard.vocabulary import RELIABLE_FROM
 
 LOW_RELIABILITY = "[u]"
 SUPPRESSED = "[c]"
-RELIABLE_FROM = 5
 
 
 def rate_text(rate: float | None, eligible: int) -> str:

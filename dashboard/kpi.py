@@ -26,13 +26,12 @@ from dashboard.calendar import add_months, financial_year_of
 from dashboard.records import (
     BASELINE,
     FOLLOW_UP,
-    GROUP,
-    ONE_TO_ONE,
     ContractTerms,
     SurveyResponse,
     Unit,
 )
 from dashboard.terms import NOT_SET
+from dashboard.vocabulary import KPI_NUMBER, KPI_PEOPLE, RELIABLE_FROM
 
 MET = "met"
 NOT_MET = "not_met"
@@ -53,10 +52,6 @@ VERDICT_NO_TARGET = "no_target"  # "a contract whose register gives no KPI targe
 
 WILSON_Z = 1.959964
 FOLLOW_UP_WINDOW_MONTHS = 3
-LOW_RELIABILITY_BELOW = 5  # fewer eligible units than this: rate shown as [u]
-
-KPI_NUMBER = {ONE_TO_ONE: 1, GROUP: 2}
-KPI_PEOPLE = {ONE_TO_ONE: "leaders", GROUP: "group members"}
 
 UnitKey = tuple[str, str, str]
 
@@ -339,7 +334,7 @@ def _result_from_counts(
         ci_low=ci_low,
         ci_high=ci_high,
         verdict=verdict(ci_low, ci_high, target),
-        low_reliability=eligible < LOW_RELIABILITY_BELOW,
+        low_reliability=eligible < RELIABLE_FROM,
         group_by=group_by,
         group=group,
         awaiting_return=counts[AWAITING_RETURN],
@@ -529,7 +524,7 @@ def plain_english_status(result: KpiResult) -> str:
         f"(the interval includes it)",
     }[result.verdict]
     if result.low_reliability:
-        sentence += f" [u] fewer than {LOW_RELIABILITY_BELOW} eligible, treat with caution"
+        sentence += f" [u] fewer than {RELIABLE_FROM} eligible, treat with caution"
     if result.awaiting_return:
         sentence += (f"; {result.awaiting_return} more awaiting the quarterly return that would hold their "
                      f"follow-up, not in the rate")

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from dashboard import finance, kpi, outcomes, terms, timelines, value_for_money
 from dashboard import outcomes_indicators as oi
-from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SUPPRESSED
+from dashboard.disclosure import LOW_RELIABILITY, SUPPRESSED
+from dashboard.vocabulary import CHASE_WITHIN_DAYS, RELIABLE_FROM
 
 KIND_KPI = "kpi"
 KIND_KPI_STATUS = "kpi_status"
@@ -177,7 +178,8 @@ ENTRIES: tuple[Entry, ...] = (
         ),
         contract_wording="\"within 3 months of the support ending\"",
         small_numbers=SMALL_STATUS_COUNTS,
-        caveats=("Not in the rate until the window closes. The KPIs page lists windows closing within 30 days, for chasing.",),
+        caveats=("Not in the rate until the window closes. The KPIs page lists windows closing within "
+                 f"{CHASE_WITHIN_DAYS} days, for chasing.",),
     ),
     Entry(
         id=f"status:{kpi.AWAITING_RETURN}",
@@ -347,10 +349,11 @@ ENTRIES: tuple[Entry, ...] = (
         id=f"flag:{finance.AMOUNT_MISMATCH}",
         kind=KIND_FINANCE_FLAG,
         name="Amount does not match days x day rate",
-        definition="A line's amount differs from its days multiplied by its day rate by more than £1 (checked only when both are given).",
+        definition=(f"A line's amount differs from its days multiplied by its day rate by more than £{finance.AMOUNT_TOLERANCE} "
+                    "(checked only when both are given)."),
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
-        caveats=("Differences of £1 or less are treated as rounding.",),
+        caveats=(f"Differences of £{finance.AMOUNT_TOLERANCE} or less are treated as rounding.",),
     ),
     Entry(
         id=f"flag:{finance.OVERHEADS_ABOVE_CAP}",
@@ -372,10 +375,11 @@ ENTRIES: tuple[Entry, ...] = (
         id=f"flag:{finance.LATE_INVOICE}",
         kind=KIND_FINANCE_FLAG,
         name="Late invoice",
-        definition="An invoice is dated more than 30 days after the end of the quarter it bills.",
+        definition=f"An invoice is dated more than {finance.INVOICE_DAYS_ALLOWED} days after the end of the quarter it bills.",
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
-        caveats=("Exactly 30 days is on time. An invoice billing several quarters is checked for each.",),
+        caveats=(f"Exactly {finance.INVOICE_DAYS_ALLOWED} days is on time. An invoice billing several quarters is checked "
+                 "for each.",),
     ),
     Entry(
         id=f"flag:{finance.OVERSPEND}",
@@ -461,11 +465,12 @@ ENTRIES: tuple[Entry, ...] = (
         id=f"milestone:{timelines.DUE_SOON}",
         kind=KIND_MILESTONE_STATUS,
         name="Due soon",
-        definition="Not completed, and due within the next 30 days (from the as-of date).",
+        definition=f"Not completed, and due within the next {timelines.DUE_SOON_DAYS} days (from the as-of date).",
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
         caveats=(
-            "Quarterly progress reports and invoices are also due 30 days after each quarter end while "
+            f"Quarterly progress reports and invoices are also due {timelines.DAYS_AFTER_QUARTER_END} days after each "
+            "quarter end while "
             "the contract runs; they are listed with the milestones as deadlines.",
         ),
     ),
@@ -473,7 +478,7 @@ ENTRIES: tuple[Entry, ...] = (
         id=f"milestone:{timelines.UPCOMING}",
         kind=KIND_MILESTONE_STATUS,
         name="Upcoming",
-        definition="Not completed, and due more than 30 days after the as-of date.",
+        definition=f"Not completed, and due more than {timelines.DUE_SOON_DAYS} days after the as-of date.",
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
     ),

@@ -30,6 +30,7 @@ from dashboard.currency import STATE_NAMES, OVERDUE as RETURN_IS_OVERDUE, DataCu
 from dashboard.finance import FinanceRow
 from dashboard.kpi import VERDICT_MET, VERDICT_NOT_MET, VERDICT_UNDETERMINED
 from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms
+from dashboard.timelines import DUE_SOON_DAYS as SOON_DAYS  # "due soon" (docs: how figures are worked out, "Timelines")
 from dashboard.wording import counted
 
 # GOV.UK tag colours; the words always say the status, the colour only repeats it
@@ -41,7 +42,6 @@ COLUMNS = (KPI_1, KPI_2, MINIMUM_LAS, SPEND, DEADLINE, CURRENCY)
 # the page that explains each column
 PAGES = {KPI_1: "kpis", KPI_2: "kpis", MINIMUM_LAS: "coverage", SPEND: "finance", DEADLINE: "timelines",
          CURRENCY: "timelines"}
-SOON_DAYS = 30  # "due soon" within 30 days (docs: how figures are worked out, "Timelines")
 
 MET, BELOW, CANNOT_TELL, NO_TARGET, NO_DATA, WITHHELD, NOT_SET = (
     "Met", "Below", "Cannot tell yet", "No target", "No data", "Withheld", "Not set")

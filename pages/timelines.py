@@ -6,6 +6,14 @@ import streamlit as st
 
 from dashboard.views import timelines as tv
 from dashboard.charts.timelines import gantt_chart
+from dashboard.timelines import (
+    CASE_REPORT_EVERY,
+    DAYS_AFTER_QUARTER_END,
+    DUE_SOON_DAYS,
+    INTERVENTION_REVIEW_MONTHS,
+    PROJECTED_MONTHS,
+)
+from dashboard.vocabulary import in_words
 from dashboard.wording import as_text
 from ui import context
 from ui.components import chart, chart_with_table, data_table, download_buttons, empty_state
@@ -24,7 +32,7 @@ la_names = {la.code: la.name for la in data.las}
 st.title("Timelines")
 showing(filters, data.regions, {}, narrowing=("contract", "as_of"))
 st.caption(f"As of {as_of:%d %B %Y}. Milestone status is written in words and shown by shape: "
-           "done (circle), done late (square, with the days late), due soon (triangle, within 30 days), "
+           f"done (circle), done late (square, with the days late), due soon (triangle, within {DUE_SOON_DAYS} days), "
            "overdue (cross), upcoming (diamond).")
 if not data.contracts:
     empty_state("No contracts to show yet. Import a contract register first.")
@@ -74,9 +82,11 @@ if not ending.empty:
 
 st.header("Recurring obligations")
 st.caption(
-    "Derived from the contracts: a quarterly progress report and invoice due 30 days after each quarter end; "
-    "six-weekly case reports for improvement adviser call-offs; and a review every six months for each LA in "
-    "intervention (from the date of its LA status record, for at most 12 months after the LA's latest status "
+    f"Derived from the contracts: a quarterly progress report and invoice due {DAYS_AFTER_QUARTER_END} days after "
+    f"each quarter end; {in_words(CASE_REPORT_EVERY.days // 7)}-weekly case reports for improvement adviser "
+    f"call-offs; and a review every {in_words(INTERVENTION_REVIEW_MONTHS)} months for each LA in "
+    f"intervention (from the date of its LA status record, for at most {PROJECTED_MONTHS} months after the LA's "
+    "latest status "
     "record). Shown from 90 days before to a year after the as-of "
     "date; periods after a contract's current end date are due only if it is extended (unless invoices or "
     "milestones after that date show it running on its extension). A report the register lists as a milestone "

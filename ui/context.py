@@ -15,6 +15,7 @@ import streamlit as st
 
 from dashboard.access import ADMIN, ROLE_NAMES, ROLES, Viewer, aggregate_only
 from dashboard.disclosure import BoardPlan, board_plan
+from dashboard.records import Portfolio
 from dashboard.views.common import FilterOptions, by_contract, filter_options, narrowed
 from dashboard.wording import as_text
 from data_access import collector, queries
@@ -166,7 +167,7 @@ def role_switcher() -> None:
 
 
 @st.cache_resource(show_spinner="Loading figures…", max_entries=16, ttl=600)
-def _load(url: str, scope: Scope, version: int) -> queries.OversightData:
+def _load(url: str, scope: Scope, version: int) -> Portfolio:
     """Cached by database, scope and data version: a new import or undo changes the key.
 
     Shared, not copied, between runs (``cache_resource``): the records are frozen and
@@ -178,12 +179,12 @@ def _load(url: str, scope: Scope, version: int) -> queries.OversightData:
 
 
 @st.cache_resource(show_spinner=False, max_entries=16, ttl=600)
-def _by_contract(url: str, within: Scope, version: int) -> dict[str, queries.OversightData]:
+def _by_contract(url: str, within: Scope, version: int) -> dict[str, Portfolio]:
     return by_contract(_load(url, within, version))
 
 
 @st.cache_resource(show_spinner=False, max_entries=32, ttl=600)
-def _narrowed(url: str, within: Scope, scope: Scope, version: int) -> queries.OversightData:
+def _narrowed(url: str, within: Scope, scope: Scope, version: int) -> Portfolio:
     """``scope``'s records picked from the records of ``within`` (loaded once from the database).
 
     A contract filter (one contract) takes that contract's records, split once per ``within``."""
@@ -205,7 +206,7 @@ def _narrows(within: Scope, scope: Scope) -> bool:
     return scope.contracts is not None and all(reference.lower() in allowed for reference in scope.contracts)
 
 
-def oversight_data(scope: Scope, within: Scope | None = None) -> queries.OversightData:
+def oversight_data(scope: Scope, within: Scope | None = None) -> Portfolio:
     """Records for a scope. The scope already carries the viewer's limits, so cache
     entries never pass one role's data to another.
 
@@ -255,7 +256,7 @@ class FilteredPage(NamedTuple):
     version: int
     filters: Filters
     scope: Scope
-    data: queries.OversightData
+    data: Portfolio
     options: FilterOptions  # contracts, years, regions and LAs to choose from
 
 

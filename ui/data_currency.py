@@ -9,6 +9,7 @@ from datetime import date
 
 import streamlit as st
 
+from dashboard.records import Portfolio
 from dashboard.currency import OVERDUE, UNKNOWN, UP_TO_DATE, DataCurrency, currencies
 from dashboard.wording import as_text
 
@@ -21,9 +22,9 @@ def notice_lines(found: Iterable[DataCurrency]) -> list[str]:
     return [f"**{as_text(c.contract)}** :{_TAG_COLOURS[c.state]}-badge[{c.tag}] {c.notice}." for c in found]
 
 
-def data_currency_notice(data, as_of: date, contracts: Iterable[str] | None = None) -> list[DataCurrency]:
+def data_currency_notice(data: Portfolio, as_of: date, contracts: Iterable[str] | None = None) -> list[DataCurrency]:
     """Draw the notice for the contracts in view (``contracts``: their references, default every
-    contract of ``data``, an ``OversightData``) and return their data currency."""
+    contract of ``data``, a ``Portfolio``) and return their data currency."""
     wanted = None if contracts is None else {reference.casefold() for reference in contracts}
     shown = [c for c in data.contracts if wanted is None or c.reference.casefold() in wanted]
     found = currencies(shown, data.returns, as_of, data.milestones, data.invoice_lines)

@@ -14,8 +14,9 @@ import altair as alt
 import pandas as pd
 
 from dashboard.charts import FONT, OKABE_ITO, READABLE_TEXT, STATUS_COLOURS, STATUS_LABELS, TARGET_COLOUR, count_axis, with_data
+from dashboard.vocabulary import KPI_NAMES
 
-KPI_DOMAIN = ["KPI 1 (one-to-one)", "KPI 2 (group)"]
+KPI_DOMAIN = list(KPI_NAMES.values())
 KPI_COLOURS = [OKABE_ITO["blue"], OKABE_ITO["orange"]]
 KPI_SHAPES = ["circle", "diamond"]
 STAGE_DOMAIN = ["Baseline", "Follow-up"]

@@ -40,12 +40,11 @@ from dashboard.kpi import (
     targets_from_contracts,
     unit_outcomes,
 )
-from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, LocalAuthority, Unit
+from dashboard.records import ContractTerms, LocalAuthority, Portfolio, Unit
 from dashboard.registry import entry, verdict_id
 from dashboard.terms import NOT_SET
+from dashboard.vocabulary import KPI_NAMES
 
-SUPPORT_TYPE_NAMES = {ONE_TO_ONE: "One-to-one", GROUP: "Group"}
-KPI_NAMES = {ONE_TO_ONE: "KPI 1 (one-to-one)", GROUP: "KPI 2 (group)"}
 STATUS_NAMES = STATUS_LABELS  # one wording per status, shared with the charts
 NOT_RECORDED = "Not recorded"
 
@@ -128,12 +127,11 @@ class FilterOptions:
     la_regions: dict[str, str] = field(default_factory=dict)  # code -> region (E12) code
 
 
-def narrowed(data, contracts: Sequence[str] | None = None, la_codes: Sequence[str] | None = None,
-             region_codes: Sequence[str] | None = None):
+def narrowed(data: Portfolio, contracts: Sequence[str] | None = None, la_codes: Sequence[str] | None = None,
+             region_codes: Sequence[str] | None = None) -> Portfolio:
     """The records a narrower scope selects, taken from the records of a wider one already loaded.
 
-    ``data`` is any frozen dataclass with the fields of ``data_access.queries.OversightData``;
-    the result selects what ``queries.load`` would for the narrower scope: contracts case-blind
+    The result selects what ``queries.load`` would for the narrower scope: contracts case-blind
     (contracts, units, responses, allocations, invoice lines, milestones), LA and region on the
     participants' packages (units, and the responses of those units); LAs, statuses and regions
     whole. ``None`` keeps everything. Only ever narrows: the records a viewer may not see were
@@ -169,7 +167,7 @@ def narrowed(data, contracts: Sequence[str] | None = None, la_codes: Sequence[st
     )
 
 
-def by_contract(data) -> dict:
+def by_contract(data: Portfolio) -> dict[str, Portfolio]:
     """Each contract's records, as ``narrowed(data, (reference,))`` selects them, split in one pass.
 
     Keyed by the reference in lower case (references match case-blind)."""

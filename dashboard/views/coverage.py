@@ -33,7 +33,8 @@ from dashboard.disclosure import SUPPRESSED
 from dashboard.kpi import percent
 from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, LocalAuthority, Unit
 from dashboard.terms import NOT_SET
-from dashboard.views.common import SUPPORT_TYPE_NAMES, Section, filter_options
+from dashboard.views.common import Section, filter_options
+from dashboard.vocabulary import SUPPORT_TYPE_NAMES
 from dashboard.wording import counted, listed
 
 NO_MINIMUM = f"No minimum ({NOT_SET})"

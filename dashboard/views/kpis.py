@@ -22,10 +22,8 @@ from dashboard.kpi import KPI_NUMBER, PENDING, STATUSES, KpiResult, UnitOutcome,
 from dashboard.records import ContractTerms, Unit
 from dashboard.terms import NOT_SET
 from dashboard.views.common import (
-    KPI_NAMES,
     NOT_RECORDED,
     STATUS_NAMES,
-    SUPPORT_TYPE_NAMES,
     Disclosure,
     KpiDisplay,
     Section,
@@ -39,10 +37,8 @@ from dashboard.views.common import (
     kpi_table,
     rate_chart_frame,
 )
+from dashboard.vocabulary import CHASE_WITHIN_DAYS, KPI_NAMES, SUPPORT_TYPE_NAMES
 from dashboard.wording import counted
-
-CHASE_WITHIN_DAYS = 30
-
 
 def end_quarter(unit: Unit) -> str | None:
     """"2021-22 Q3": the FY quarter in which the package ended."""

@@ -23,10 +23,10 @@ from dashboard.disclosure import rate_text
 from dashboard.kpi import ELIGIBLE_STATUSES, KPI_NUMBER, MET, unit_outcomes
 from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, InvoiceLine, LAStatus, LocalAuthority, SurveyResponse, Unit
 from dashboard.timelines import is_improvement_adviser
+from dashboard.vocabulary import SUPPORT_TYPE_NAMES
 from dashboard.wording import counted
 
 ADVISER_DAYS_PER_MONTH = 4  # improvement adviser call-off: up to 4 days a month
-SUPPORT_LABELS = {ONE_TO_ONE: "One-to-one", GROUP: "Group"}
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december")
 _MONTH_PATTERN = re.compile(r"\b(" + "|".join(MONTHS) + r")\s+(\d{4})\b", re.IGNORECASE)
@@ -156,7 +156,7 @@ def packages_table(units: Iterable[Unit], la_code: str, as_of: date) -> pd.DataF
         rows.append({
             "Contract": contract,
             "Package": package_id,
-            "Support type": SUPPORT_LABELS.get(first.support_type, first.support_type),
+            "Support type": SUPPORT_TYPE_NAMES.get(first.support_type, first.support_type),
             "Group type": first.group_type or "",
             "Focus": first.focus or "",
             "Start": pd.Timestamp(min(u.start_date for u in members)),

@@ -20,7 +20,7 @@ import pandas as pd
 
 from dashboard.disclosure import SUPPRESSED
 from dashboard.outcomes import DECLINED, IMPROVED, SAME, OfstedOutcome
-from dashboard.records import ContractTerms
+from dashboard.records import ContractTerms, Portfolio
 from dashboard.value_for_money import ValueForMoney
 from dashboard.wording import counted
 
@@ -186,8 +186,8 @@ class OutcomesPage:
     la_changes: pd.DataFrame  # empty for the Board (aggregate only)
 
 
-def outcomes_page(data, as_of: date, aggregate_only: bool, financial_year: str | None = None) -> OutcomesPage:
-    """Everything the page shows, from an ``OversightData``-like ``data`` (contracts, units, responses,
+def outcomes_page(data: Portfolio, as_of: date, aggregate_only: bool, financial_year: str | None = None) -> OutcomesPage:
+    """Everything the page shows, from the records of ``data`` (contracts, units, responses,
     invoice lines, LAs, ILACS ``judgements``). ``financial_year``: the year rows of that year only."""
     from dashboard.coverage import LAIndex
     from dashboard.kpi import unit_outcomes

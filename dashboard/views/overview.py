@@ -31,6 +31,7 @@ from dashboard.views.common import (
     kpi_table,
 )
 from dashboard.views.coverage import coverage_frame, coverage_sentence, coverage_year
+from dashboard.vocabulary import IMPORT_OUTCOMES
 from dashboard.wording import counted
 
 DEADLINE_DAYS = timeline_views.DEADLINE_DAYS
@@ -67,9 +68,6 @@ def spend_frame(rows: Sequence[FinanceRow], as_of: date, financial_year: str | N
     ]
     return pd.DataFrame(table, columns=["Contract", "Financial year", "Headings", "Headings overspent",
                                         "Allocated in all (£)", "Spent in all (£)"]), year
-
-
-IMPORT_OUTCOMES = {"imported": "Imported", "rejected": "Rejected", "undone": "Undone"}
 
 
 def latest_imports(imports: Sequence[dict], details: bool, limit: int = 10) -> pd.DataFrame:
