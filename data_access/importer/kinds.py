@@ -50,11 +50,15 @@ def unique_key(model: type[models.Base]) -> tuple[str, ...]:
 
 @dataclass(frozen=True, eq=False)
 class SheetKind:
-    name: str  # as the import summary stores it, e.g. "engagements"
     schema: SheetSchema  # Part A's declares no columns: one column per financial year, read by its validator
     model: type[models.Base]
     validate: Validator
     missing: MissingRows = MissingRows.LEFT_AS_THEY_ARE
+
+    @property
+    def name(self) -> str:
+        """As the import summary stores it, e.g. "engagements"."""
+        return self.schema.kind
 
     @cached_property
     def key(self) -> tuple[str, ...]:
@@ -84,15 +88,14 @@ class SheetKind:
         return f"SheetKind({self.name})"
 
 
-CONTRACTS = SheetKind("contracts", schemas.CONTRACTS, models.Contract, validate.validate_contracts)
-MILESTONES = SheetKind("milestones", schemas.MILESTONES, models.Milestone, validate.validate_milestones)
-LA_STATUS = SheetKind("la_status", schemas.LA_STATUS, models.LAStatus, validate.validate_la_status)
-ALLOCATIONS = SheetKind("allocations", schemas.PART_A, models.Allocation, validate.validate_part_a, MissingRows.REPLACED)
-DAY_RATES = SheetKind("day_rates", schemas.PART_B, models.DayRate, validate.validate_day_rates, MissingRows.REPLACED)
-ENGAGEMENTS = SheetKind("engagements", schemas.ENGAGEMENTS, models.Engagement, validate.validate_engagements,
-                        MissingRows.CUMULATIVE)
-SURVEY = SheetKind("survey", schemas.SURVEY, models.SurveyResponse, validate.validate_survey, MissingRows.CUMULATIVE)
-FINANCE = SheetKind("finance", schemas.FINANCE, models.InvoiceLine, validate.validate_finance, MissingRows.CUMULATIVE)
+CONTRACTS = SheetKind(schemas.CONTRACTS, models.Contract, validate.validate_contracts)
+MILESTONES = SheetKind(schemas.MILESTONES, models.Milestone, validate.validate_milestones)
+LA_STATUS = SheetKind(schemas.LA_STATUS, models.LAStatus, validate.validate_la_status)
+ALLOCATIONS = SheetKind(schemas.PART_A, models.Allocation, validate.validate_part_a, MissingRows.REPLACED)
+DAY_RATES = SheetKind(schemas.PART_B, models.DayRate, validate.validate_day_rates, MissingRows.REPLACED)
+ENGAGEMENTS = SheetKind(schemas.ENGAGEMENTS, models.Engagement, validate.validate_engagements, MissingRows.CUMULATIVE)
+SURVEY = SheetKind(schemas.SURVEY, models.SurveyResponse, validate.validate_survey, MissingRows.CUMULATIVE)
+FINANCE = SheetKind(schemas.FINANCE, models.InvoiceLine, validate.validate_finance, MissingRows.CUMULATIVE)
 
 # The order sheets are imported in: what later sheets refer to comes first.
 KINDS: tuple[SheetKind, ...] = (CONTRACTS, MILESTONES, LA_STATUS, ALLOCATIONS, DAY_RATES, ENGAGEMENTS, SURVEY, FINANCE)
