@@ -319,8 +319,7 @@ _HIDDEN = {"source", "source_file", "source_row", "import_id"}
 
 def _labels(kind: SheetKind) -> dict[str, str]:
     labels = dict(_EXTRA_LABELS)
-    if kind.schema is not None:
-        labels.update({column.field: column.header for column in kind.schema.columns})
+    labels.update({column.field: column.header for column in kind.schema.columns})
     if kind is CONTRACTS:
         labels["reference"] = "Contract reference"
     return labels

@@ -148,7 +148,7 @@ def locate(sheet: Sheet, file_name: str, errors: list[Problem]) -> Located | Non
             return None
         header_row, heading_column, years = found
         return Located(sheet, kinds.ALLOCATIONS, header_row, {"heading": heading_column}, {}, years)
-    if by_name is not None and by_name.schema is not None:
+    if by_name is not None:
         schema = by_name.schema
         found = _find_header(sheet, schema)
         if found is None:
