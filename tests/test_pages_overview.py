@@ -310,4 +310,4 @@ def test_the_status_grid_comes_first_with_a_tag_in_words_for_every_question(open
     assert body.index(grid) == 1 < min(i for i, e in enumerate(body) if type(e).__name__ == "Header")
     if role == "board":  # Con_10575 is one LA's (Sefton): its KPI figures are withheld from the Board
         one_la = next(row for row in rows if row.startswith("Con_10575"))
-        assert "about one LA&#x27;s people [c]" in one_la and "%" not in one_la
+        assert "about people in 1 LA [c]" in one_la and "%" not in one_la
