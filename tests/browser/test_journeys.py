@@ -72,7 +72,7 @@ def test_board_member_follows_a_kpi_from_the_overview_to_its_breakdown(app):
         data_to = date.fromisoformat(entry["data_to"])
         if entry["return_overdue"]:
             due = date.fromisoformat(entry["next_return_due"])
-            assert f"overdue since {due:%d/%m/%Y}: data to {data_to:%d/%m/%Y}" in overview, entry
+            assert f"overdue since {due:%d/%m/%Y}. Data to {data_to:%d/%m/%Y}" in overview, entry
         else:
             assert f"Data to {data_to:%d/%m/%Y}" in overview, entry
     assert "Return overdue" in overview and "Up to date" in overview
