@@ -250,7 +250,7 @@ def test_an_as_of_date_the_dashboard_cannot_work_with_is_said_not_a_crash(open_p
     """A bookmarked link with a date at the ends of the calendar: today is used, and the page says so."""
     at = open_page(None, as_of=as_of)
     assert not at.exception
-    assert any(f"The as-of date '{as_of}' in the address is not one the dashboard works with" in w.value
+    assert any(f"The as-of date '{as_of}' in the web address is outside the dates the dashboard covers" in w.value
                for w in at.warning)
 
 
