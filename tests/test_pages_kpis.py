@@ -284,7 +284,7 @@ def test_an_empty_database_gives_a_helpful_message(tmp_path, monkeypatch):
     at.run()
     at.switch_page("pages/kpis.py").run()
     assert not at.exception
-    assert any("No participants yet" in info.value for info in at.info)
+    assert any("no participants for these filters yet" in info.value for info in at.info)
 
 
 def test_chart_summaries_write_rates_as_the_sentences_do():
@@ -444,8 +444,8 @@ def test_one_participant_to_chase_is_said_in_the_singular(app, records):
     at = app("admin")
     table = next(frame.value for frame in at.dataframe if "Days left" in frame.value.columns)
     days = int(table["Days left"].min())
-    said = [m.value for m in at.markdown if "to chase;" in m.value]
-    assert said == [f"1 participant to chase; the first window closes in {days} day{'' if days == 1 else 's'}."]
+    said = [m.value for m in at.markdown if "to chase." in m.value]
+    assert said == [f"1 participant to chase. The first window closes in {days} day{'' if days == 1 else 's'}."]
 
 
 def test_with_no_rate_charted_the_summary_says_why_not_what_is_on_the_chart(open_page):

@@ -199,7 +199,7 @@ def test_an_empty_database_gives_a_helpful_message(tmp_path, monkeypatch):
     at = AppTest.from_file("../app.py", default_timeout=60)
     at.run()
     assert not at.exception
-    assert any("No contracts yet" in info.value for info in at.info)
+    assert any("no contracts for these filters yet" in info.value for info in at.info)
 
 
 @pytest.mark.parametrize("param, value, words", [
@@ -220,7 +220,7 @@ def test_a_link_with_a_contract_in_another_case_is_that_contract(open_page, reco
 
 def test_spend_and_deadlines_say_they_are_not_narrowed_by_an_la(open_page, records):
     la = sorted({u.la_code for u in records.units})[0]
-    notes = ("invoices are not split by local authority", "the year, LA and region filters do not narrow them")
+    notes = ("Invoices are not split by local authority", "The year, LA and region filters do not narrow deadlines")
     narrowed = open_page(None, la=la, as_of=AS_OF.isoformat())
     assert [any(note in c.value for c in narrowed.caption) for note in notes] == [True, True]
     everything = open_page(None, as_of=AS_OF.isoformat())

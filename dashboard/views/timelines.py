@@ -151,6 +151,17 @@ def milestone_table(milestones: Iterable[Milestone], as_of: date, contract: str 
     return frame.sort_values(["Due", "Contract", "Milestone"], ignore_index=True)
 
 
+def overdue_answer(milestones: pd.DataFrame, decisions: pd.DataFrame) -> str:
+    """The Timelines page's opening sentence: how many milestones and decisions are overdue."""
+    overdue = [counted(int((frame["Status"] == "Overdue").sum()), noun)
+               for frame, noun in ((milestones, "milestone"), (decisions, "decision"))
+               if not frame.empty and (frame["Status"] == "Overdue").any()]
+    if not overdue:
+        return "Nothing is overdue: no milestone or decision is past its date."
+    total = sum(int(part.split()[0]) for part in overdue)
+    return f"{listed(overdue)} {'is' if total == 1 else 'are'} overdue."
+
+
 def milestone_sentence(table: pd.DataFrame) -> str:
     if table.empty:
         return "No milestones recorded."
