@@ -497,3 +497,23 @@ def test_a_contract_with_no_kpi_target_is_shown_as_no_target_never_judged(app, r
     assert not mine.empty and set(mine["Target"]) == {"not set in the contract register"}
     leadership = rates[rates["Contract"] == "con_9887"]
     assert set(leadership["Target"]) == {"75 %"}
+
+
+def test_the_page_opens_with_how_many_kpi_figures_meet_their_target(app, records):
+    """The answer first (issue 17): before any header, how many KPI figures meet their target, are
+    below it or cannot tell yet, counted from the rules' verdicts for the same date."""
+    from collections import Counter
+
+    from dashboard.kpi import VERDICT_MET, VERDICT_NOT_MET, VERDICT_UNDETERMINED
+
+    at = app("admin")
+    results = _expected(records)
+    verdicts = Counter(r.verdict for r in results)
+    body = [e for e in at.main if type(e).__name__ in ("Markdown", "Header") and not e.value.startswith("**Showing")]
+    answer = body[0].value
+    assert type(body[0]).__name__ == "Markdown" and answer.startswith(f"Of {len(results)} KPI figures, ")
+    met, below, unsure = (verdicts[v] for v in (VERDICT_MET, VERDICT_NOT_MET, VERDICT_UNDETERMINED))
+    assert met + below + unsure, "the demo has verdicts on this date"
+    for count, said in ((met, f"{met} meet"), (below, f"{below} {'is' if below == 1 else 'are'} below it"),
+                        (unsure, f"{unsure} cannot tell yet")):
+        assert (said in answer) == bool(count), answer

@@ -281,3 +281,16 @@ def test_a_milestone_done_after_its_due_date_is_done_late_with_the_days(due, com
     assert (None if pd.isna(row["Days late"]) else int(row["Days late"])) == days_late
     sentence = tv.milestone_sentence(table)
     assert (f"Done late: con_9887 Report ({days_late} days late)." in sentence) is (days_late is not None)
+
+
+@pytest.mark.parametrize(("milestones", "decisions", "answer"), [
+    (["Done", "Overdue", "Overdue"], ["Overdue"], "2 milestones and 1 decision are overdue."),
+    (["Overdue"], ["Upcoming"], "1 milestone is overdue."),
+    (["Done"], [], "Nothing is overdue: no milestone or decision is past its date."),
+])
+def test_the_page_opens_with_what_is_overdue(milestones, decisions, answer):
+    import pandas as pd
+
+    from dashboard.views.timelines import overdue_answer
+
+    assert overdue_answer(pd.DataFrame({"Status": milestones}), pd.DataFrame({"Status": decisions})) == answer
