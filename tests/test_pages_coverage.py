@@ -268,8 +268,8 @@ def test_coverage_summary_agrees_in_number_and_counts_a_year_not_over():
             ("A", "2022-23", "One-to-one", 2, 15, SO_FAR)]
     frame = pd.DataFrame(rows, columns=["Contract", "Financial year", "Support type", "LAs supported", "Minimum",
                                         "Against minimum"])
-    assert coverage_summary(frame) == "1 of 3 yearly minimums met. 2 behind so far in a year not over yet."
-    assert coverage_summary(frame.iloc[1:2]) == "0 of 1 yearly minimum met. 1 behind so far in a year not over yet."
+    assert coverage_summary(frame) == "1 of 3 yearly minimums met. 2 behind so far, in a year not over yet."
+    assert coverage_summary(frame.iloc[1:2]) == "0 of 1 yearly minimum met. 1 behind so far, in a year not over yet."
 
 
 BOOKMARK = {"contract": "con_9887", "fy": "2022-23", "region": "E12000002", "la": "E06000008", "as_of": "2023-06-30"}
@@ -308,7 +308,7 @@ def test_no_highest_share_is_named_when_every_share_is_0(open_page, params):
     assert regions["LAs supported"].sum() == 0, "no LA in scope was supported that year"
     summary = next(m.value for m in at.markdown if "LAs received support" in m.value)
     assert "highest share" not in summary
-    assert summary.endswith(f"0 of {regions['LAs in region'].sum()} LAs received support.")
+    assert summary.startswith(f"0 of {regions['LAs in region'].sum()} LAs received support in ")
 
 
 def test_region_summary_names_the_highest_share_among_several():
@@ -317,8 +317,8 @@ def test_region_summary_names_the_highest_share_among_several():
     frame = pd.DataFrame([("North East", 1, 12, 8.3), ("North West", 4, 23, 17.4)],
                          columns=["Region", "LAs supported", "LAs in region", "Share (%)"])
     assert region_summary(frame, "2022-23") == (
-        "In 2022-23, 5 of 35 LAs received support; the highest share is in North West (4 of 23).")
-    assert region_summary(frame.iloc[1:], "2022-23") == "In 2022-23, 4 of 23 LAs received support."
+        "5 of 35 LAs received support in 2022-23. The highest share is in North West (4 of 23).")
+    assert region_summary(frame.iloc[1:], "2022-23") == "4 of 23 LAs received support in 2022-23."
 
 
 def test_a_reorganised_la_shows_only_the_years_it_existed_in(open_page, records):

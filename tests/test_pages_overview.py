@@ -286,7 +286,7 @@ def test_the_coverage_sentence_counts_every_combination_with_a_minimum(app, reco
     assert running and meets == 1, "the demo data has one combination met and one running on 30 June 2022"
     summary = next(m.value for m in at.markdown if "yearly minimum" in m.value)
     assert summary.startswith(f"1 of {with_minimum} yearly minimums met.")
-    assert f"{running} behind so far in a year not over yet." in summary
+    assert f"{running} behind so far, in a year not over yet." in summary
 
 
 @pytest.mark.parametrize("role", ["admin", "board"])

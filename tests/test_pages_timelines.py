@@ -220,12 +220,14 @@ def test_one_contract_milestone_and_deadline_are_said_in_the_singular():
     on = date(2022, 1, 10)
     one = ContractTerms("X", "X", "S", "Leadership development", None, date(2021, 6, 11), date(2022, 3, 31))
     due = [Milestone("X", "Final report", date(2022, 1, 31), None)]
-    assert tv.gantt_sentence(tv.gantt_table([one], on), on).startswith("1 contract from June 2021 to March 2022 ")
+    assert tv.gantt_sentence(tv.gantt_table([one], on), on) == (
+        "On 10 January 2022, 1 running within its term. The contract runs from June 2021 to March 2022 (with "
+        "extensions). No contract has a break date.")
     assert tv.milestone_sentence(tv.milestone_table(due, on)).startswith("1 milestone: ")
     deadlines = tv.deadline_table([], due, [], {}, on)  # the milestone alone (no contract's reports)
-    assert tv.deadline_sentence(deadlines, on).startswith("1 deadline in the 60 days from 10 January 2022; ")
+    assert tv.deadline_sentence(deadlines, on).startswith("1 deadline in the 60 days from 10 January 2022. ")
     assert tv.ending_sentence(tv.ending_table([one], on), on) == (
-        "1 contract ends in the 6 months from 10 January 2022; it cannot be extended.")
+        "1 contract ends in the 6 months from 10 January 2022. It cannot be extended.")
 
 
 def test_demo_obligations_say_invoices_received_and_reports_once(open_page):
