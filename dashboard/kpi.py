@@ -476,24 +476,24 @@ def _target_percent(target: float) -> str:
     return f"{round(target * 100, 1):g}"
 
 
-def interval_text(ci_low: float, ci_high: float, target: float | None) -> str:
-    """The 95 % interval as whole percentages ("30-62"); a bound that would round onto the target
-    without being it keeps one decimal (74.69 % is "74.7", not "75"), so the interval never seems
-    to clear the target when the verdict says it cannot yet tell."""
+def interval_text(ci_low: float, ci_high: float, target: float | None, joiner: str = "-") -> str:
+    """The 95 % interval as whole percentages ("30-62"; in a sentence ``joiner`` " to ": "30 to 62");
+    a bound that would round onto the target without being it keeps one decimal (74.69 % is "74.7",
+    not "75"), so the interval never seems to clear the target when the verdict says it cannot yet tell."""
     def bound(value: float) -> str:
         whole = percent(value)
         if target is not None and whole == percent(target) and value != target:
             return str(Decimal(repr(value * 100)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
         return whole
-    return f"{bound(ci_low)}-{bound(ci_high)}"
+    return f"{bound(ci_low)}{joiner}{bound(ci_high)}"
 
 
 def plain_english_status(result: KpiResult) -> str:
-    """One sentence a reader can act on, e.g.
+    """One sentence a reader can act on, the verdict first, for example
 
-    "KPI 1: 16 of 35 leaders (46 %, 95 % interval 30-62 %) feel more confident
-    and showed impact: below the 75 % target" (the target as the register gives it; "no target
-    in the contract register" when it gives none).
+    "KPI 1 is below the 75 % target: 16 of 35 leaders (46 %) feel more confident and showed
+    impact (95 % interval 30 to 62 %)" (the target as the register gives it; "no target" when
+    it gives none).
     """
     number = KPI_NUMBER.get(result.kpi, result.kpi)
     people = KPI_PEOPLE.get(result.kpi, "participants")
@@ -501,31 +501,28 @@ def plain_english_status(result: KpiResult) -> str:
     if result.verdict == VERDICT_NO_DATA or result.rate is None:
         if result.awaiting_return:
             return (
-                f"KPI {number}: no data yet: no {people} counted in the rate ({result.pending} waiting for their "
-                f"follow-up, {result.awaiting_return} awaiting the quarterly return, {result.in_progress} still "
-                f"in support)"
+                f"KPI {number} has no data yet: no {people} are counted in the rate ({result.pending} waiting for "
+                f"their follow-up, {result.awaiting_return} awaiting the quarterly return, {result.in_progress} "
+                f"still in support)"
             )
         return (
-            f"KPI {number}: no data yet: no {people} have a closed follow-up window "
+            f"KPI {number} has no data yet: no {people} have a closed follow-up window "
             f"({result.pending} waiting for their follow-up, {result.in_progress} still in support)"
         )
     assert result.ci_low is not None and result.ci_high is not None
-    sentence = (
-        f"KPI {number}: {result.met} of {result.eligible} {people} "
-        f"({percent(result.rate)} %, 95 % interval "
-        f"{interval_text(result.ci_low, result.ci_high, result.target)} %) "
-        f"feel more confident and showed impact: "
-    )
-    sentence += {
-        VERDICT_NO_TARGET: f"no target (the KPI target is {NOT_SET})",
-        VERDICT_MET: f"meets the {target} % target",
-        VERDICT_NOT_MET: f"below the {target} % target",
-        VERDICT_UNDETERMINED: f"cannot yet tell whether the {target} % target is met "
-        f"(the interval includes it)",
+    interval = interval_text(result.ci_low, result.ci_high, result.target, " to ")
+    sentence = {
+        VERDICT_NO_TARGET: f"KPI {number} has no target (it is {NOT_SET})",
+        VERDICT_MET: f"KPI {number} meets the {target} % target",
+        VERDICT_NOT_MET: f"KPI {number} is below the {target} % target",
+        VERDICT_UNDETERMINED: f"KPI {number}: cannot tell yet if it meets the {target} % target",
     }[result.verdict]
+    sentence += (f": {result.met} of {result.eligible} {people} ({percent(result.rate)} %) feel more confident and "
+                 f"showed impact (95 % interval {interval} %"
+                 + (", which includes the target)" if result.verdict == VERDICT_UNDETERMINED else ")"))
     if result.low_reliability:
-        sentence += f" [u] fewer than {RELIABLE_FROM} eligible, treat with caution"
+        sentence += f" [u] fewer than {RELIABLE_FROM} eligible: treat with caution"
     if result.awaiting_return:
-        sentence += (f"; {result.awaiting_return} more awaiting the quarterly return that would hold their "
-                     f"follow-up, not in the rate")
+        sentence += (f"; {result.awaiting_return} more are awaiting the quarterly return that would hold their "
+                     f"follow-up, so are not in the rate")
     return sentence

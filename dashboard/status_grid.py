@@ -31,7 +31,7 @@ from dashboard.finance import FinanceRow
 from dashboard.kpi import VERDICT_MET, VERDICT_NOT_MET, VERDICT_UNDETERMINED
 from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms
 from dashboard.timelines import DUE_SOON_DAYS as SOON_DAYS  # "due soon" (docs: how figures are worked out, "Timelines")
-from dashboard.wording import counted
+from dashboard.wording import counted, listed
 
 # GOV.UK tag colours; the words always say the status, the colour only repeats it
 GREEN, RED, YELLOW, GREY, BLUE = "green", "red", "yellow", "grey", "blue"
@@ -55,7 +55,7 @@ OFF_TRACK = {
     (KPI_1, BELOW): "KPI 1 below target", (KPI_2, BELOW): "KPI 2 below target",
     (MINIMUM_LAS, BELOW): "too few LAs supported", (MINIMUM_LAS, BELOW_SO_FAR): "too few LAs supported so far",
     (SPEND, OVERSPENT): "overspent", (DEADLINE, OVERDUE): "a milestone overdue",
-    (CURRENCY, RETURN_OVERDUE): "return overdue",
+    (CURRENCY, RETURN_OVERDUE): "a return overdue",
 }
 
 
@@ -82,10 +82,10 @@ _VERDICT_TAGS = {VERDICT_MET: (MET, GREEN), VERDICT_NOT_MET: (BELOW, RED),
 def kpi_cell(display) -> Cell:
     """A KPI's status from its display (``views.KpiDisplay``: texts already carry [u] and [c])."""
     if display is None:
-        return Cell(NO_PACKAGES, GREY, "none of this type")
+        return Cell(NO_PACKAGES, GREY, "no package of this type")
     result = display.result
     if display.suppressed:
-        return Cell(WITHHELD, GREY, "about one LA's people [c]")
+        return Cell(WITHHELD, GREY, "about people in 1 LA [c]")
     if result.eligible == 0 or result.rate is None:
         return Cell(NO_DATA, GREY, "nobody eligible yet")
     detail = f"{display.rate} of {result.eligible}"
@@ -134,7 +134,7 @@ def spend_cell(rows: Iterable[FinanceRow], contract: str, financial_year: str | 
     if not shares:
         return Cell(WITHIN, GREEN, f"nothing spent in {financial_year}")
     top = max(shares, key=lambda row: row.percent_spent or 0.0)
-    return Cell(WITHIN, GREEN, f"highest: {top.heading} {round(top.percent_spent or 0):g} % spent in {financial_year}")
+    return Cell(WITHIN, GREEN, f"most spent: {top.heading}, {round(top.percent_spent or 0):g} % in {financial_year}")
 
 
 def deadline_cell(milestones: pd.DataFrame, deadlines: pd.DataFrame, contract: str, as_of: date) -> Cell:
@@ -196,7 +196,7 @@ def grid_frame(grid: Sequence[GridRow]) -> pd.DataFrame:
 
 
 def grid_summary(grid: Sequence[GridRow]) -> str:
-    """One sentence answering "which contracts are off track?"."""
+    """The answer to "which contracts are off track?": the count first, then what is wrong with each."""
     if not grid:
         return "No contracts to show."
     off = {}
@@ -205,7 +205,7 @@ def grid_summary(grid: Sequence[GridRow]) -> str:
         if problems:
             off[row.contract] = problems
     if not off:
-        return "No contract is off track: none is below a target or minimum, overspent or overdue."
-    parts = [f"{contract} ({', '.join(problems)})" for contract, problems in off.items()]
-    return (f"{len(off)} of {counted(len(grid), 'contract')} {'needs' if len(off) == 1 else 'need'} attention: "
-            + "; ".join(parts) + ".")
+        return (f"{'The contract is' if len(grid) == 1 else f'All {len(grid)} contracts are'} on track. "
+                "None is below a target or minimum, overspent or overdue.")
+    return (f"{len(off)} of {counted(len(grid), 'contract')} {'is' if len(off) == 1 else 'are'} off track. "
+            + " ".join(f"{contract}: {listed(problems)}." for contract, problems in off.items()))

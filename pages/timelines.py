@@ -13,7 +13,6 @@ from dashboard.timelines import (
     INTERVENTION_REVIEW_MONTHS,
     PROJECTED_MONTHS,
 )
-from dashboard.vocabulary import in_words
 from dashboard.wording import as_text
 from ui import context
 from ui.components import chart, chart_with_table, data_table, download_buttons, empty_state
@@ -31,11 +30,16 @@ la_names = {la.code: la.name for la in data.las}
 
 st.title("Timelines")
 showing(filters, data.regions, {}, narrowing=("contract", "as_of"))
-st.caption(f"As of {as_of:%d %B %Y}. Milestone status is written in words and shown by shape: "
+if data.contracts:  # the answer first
+    milestones = tv.milestone_table(data.milestones, as_of, filters.contract)
+    decisions = tv.decision_table(data.contracts, as_of, filters.contract, milestones=data.milestones,
+                                  invoice_lines=data.invoice_lines, returns=data.returns)
+    st.markdown(as_text(tv.overdue_answer(milestones, decisions)))
+st.caption(f"Figures as of {as_of:%d %B %Y}. Each milestone's status is in words and shown by a shape: "
            f"done (circle), done late (square, with the days late), due soon (triangle, within {DUE_SOON_DAYS} days), "
-           "overdue (cross), upcoming (diamond).")
+           "overdue (cross) and upcoming (diamond).")
 if not data.contracts:
-    empty_state("No contracts to show yet. Import a contract register first.")
+    empty_state("There are no contracts to show yet. Import a contract register first.")
     st.stop()
 data_currency_notice(data, as_of, [filters.contract] if filters.contract else None)
 
@@ -48,7 +52,6 @@ def table(frame, alt: str, key: str, file_stem: str) -> None:
 
 st.header("Contracts")
 contracts = tv.gantt_table(data.contracts, as_of, filters.contract)
-milestones = tv.milestone_table(data.milestones, as_of, filters.contract)
 chart_with_table(chart(gantt_chart, contracts, milestones, as_of), contracts, tv.gantt_sentence(contracts, as_of),
                  key="timelines_gantt", file_stem="contracts_timeline")
 
@@ -64,12 +67,10 @@ table(deadlines, f"Deadlines in the next {tv.DEADLINE_DAYS} days", "timelines_de
 
 st.header("Extension and break decisions")
 st.caption(
-    "An extension decision is due the contract register's extension notice before the end date, where the register "
-    "gives an extension option and a notice period; a break date is a decision of its own. A decision is overdue once "
+    "Where the contract register gives an extension option and a notice period, the extension decision is due that "
+    "notice before the end date. A break date is a decision of its own. A decision is overdue once its date has "
     "passed, unless invoices, returns or milestones after the end date show the extension in use."
 )
-decisions = tv.decision_table(data.contracts, as_of, filters.contract, milestones=data.milestones,
-                              invoice_lines=data.invoice_lines, returns=data.returns)
 st.markdown(tv.decision_sentence(decisions))
 if not decisions.empty:
     table(decisions, "Extension and break decisions", "timelines_decisions", "decisions")
@@ -82,15 +83,14 @@ if not ending.empty:
 
 st.header("Recurring obligations")
 st.caption(
-    f"Derived from the contracts: a quarterly progress report and invoice due {DAYS_AFTER_QUARTER_END} days after "
-    f"each quarter end; {in_words(CASE_REPORT_EVERY.days // 7)}-weekly case reports for improvement adviser "
-    f"call-offs; and a review every {in_words(INTERVENTION_REVIEW_MONTHS)} months for each LA in "
-    f"intervention (from the date of its LA status record, for at most {PROJECTED_MONTHS} months after the LA's "
-    "latest status "
-    "record). Shown from 90 days before to a year after the as-of "
-    "date; periods after a contract's current end date are due only if it is extended (unless invoices or "
-    "milestones after that date show it running on its extension). A report the register lists as a milestone "
-    "due the same day is shown under Milestones instead; an invoice says when one billing its quarter was received."
+    f"Worked out from the contracts. A quarterly progress report and invoice are due {DAYS_AFTER_QUARTER_END} days "
+    f"after the end of each quarter. Improvement adviser call-offs owe a case report every "
+    f"{CASE_REPORT_EVERY.days // 7} weeks. Each LA in intervention has a review every {INTERVENTION_REVIEW_MONTHS} "
+    f"months from the date of its LA status record, for at most {PROJECTED_MONTHS} months after its latest record. "
+    "The list runs from 90 days before to a year after the as-of date. Periods after a contract's current end "
+    "date are due only if it is extended, unless invoices or milestones after that date show it running on its "
+    "extension. A report the register lists as a milestone due the same day is shown under Milestones instead. "
+    "An invoice says when one billing its quarter was received."
 )
 if filters.contract is None:
     for sentence in tv.stale_intervention_sentences(data.statuses, la_names, as_of):
@@ -98,6 +98,6 @@ if filters.contract is None:
 obligations = tv.obligation_table(data.contracts, data.statuses, la_names, as_of, filters.contract,
                                   milestones=data.milestones, invoice_lines=data.invoice_lines)
 if obligations.empty:
-    empty_state("No obligations fall in this window.")
+    empty_state("No obligations fall due in this period.")
 else:
     table(obligations, "Recurring obligations", "timelines_obligations", "obligations")

@@ -266,7 +266,7 @@ def test_cover_says_each_contracts_data_currency_as_the_summary_does(demo_record
     expected = build_summary(as_of, demo_records.contracts, demo_records.units, demo_records.responses,
                              demo_records.allocations, demo_records.invoice_lines, demo_records.las,
                              returns=demo_records.returns, milestones=demo_records.milestones)
-    rows = table(book["Cover"], "How current the data is (each contract's data-to date)")
+    rows = table(book["Cover"], "How current the data is (each contract's 'data to' date)")
     assert [row["Contract"] for row in rows] == [entry["contract"] for entry in expected["contracts"]]
     for row, entry in zip(rows, expected["contracts"]):
         assert row["Data to"].date().isoformat() == entry["data_to"]
@@ -280,5 +280,5 @@ def test_cover_says_each_contracts_data_currency_as_the_summary_does(demo_record
 
 
 def test_old_imports_cover_says_data_currency_unknown(pack):
-    rows = table(pack["Cover"], "How current the data is (each contract's data-to date)")
+    rows = table(pack["Cover"], "How current the data is (each contract's 'data to' date)")
     assert rows and {(row["Data to"], row["Status"]) for row in rows} == {("unknown", "Currency unknown")}

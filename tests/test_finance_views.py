@@ -297,9 +297,11 @@ def test_the_spend_sentence_names_each_overspend_with_its_contract_and_pools_not
              line(contract="con_b", heading="Programme management", fy="2022-23", amount="23900",
                   invoice_date=date(2022, 7, 10))]
     rows = spend_against_allocations(allocations, lines, date(2023, 3, 31))
-    assert fv.spend_sentence(rows) == ("2 heading-year allocations, each compared with its own spend: 1 within their "
-                                       "allocation, 1 overspent: con_a Programme management 2022-23 (over by £3,100.00).")
-    assert fv.spend_sentence(rows[1:]) == "1 heading-year allocation, each compared with its own spend: none is overspent."
+    assert fv.spend_sentence(rows) == ("1 of 2 heading-year allocations is overspent: con_a Programme management "
+                                       "2022-23 (over by £3,100.00). Each is compared with its own spend. The other 1 "
+                                       "is within their allocation.")
+    assert fv.spend_sentence(rows[1:]) == ("No heading is overspent. Each of the 1 heading-year allocation is compared "
+                                           "with its own spend.")
 
 
 def test_one_flag_and_one_rate_are_said_in_the_singular():

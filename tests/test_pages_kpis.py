@@ -55,7 +55,7 @@ def _all_text(at: AppTest) -> str:
 
 
 def _kpi_label(result) -> str:
-    return f"KPI {1 if result.kpi == 'one_to_one' else 2}:"
+    return f"KPI {1 if result.kpi == 'one_to_one' else 2}"  # "KPI 1 meets ...", "KPI 1: cannot tell yet ..."
 
 
 def test_headline_sentences_show_the_rule_figures(app, records):
@@ -112,8 +112,8 @@ def test_financial_year_filter_counts_packages_ending_in_that_year(app, records)
     assert len(sentences) == len(expected)
     for result in expected:
         if result.eligible:
-            assert any(s.startswith(f"**{result.contract}** · {_kpi_label(result)} {result.met} of {result.eligible} ")
-                       for s in sentences), (result.contract, result.kpi)
+            assert any(s.startswith(f"**{result.contract}** · {_kpi_label(result)}")
+                       and f": {result.met} of {result.eligible} " in s for s in sentences), (result.contract, result.kpi)
 
 
 def test_query_params_open_the_page_on_one_contract(app, records):
@@ -284,7 +284,7 @@ def test_an_empty_database_gives_a_helpful_message(tmp_path, monkeypatch):
     at.run()
     at.switch_page("pages/kpis.py").run()
     assert not at.exception
-    assert any("No participants yet" in info.value for info in at.info)
+    assert any("no participants for these filters yet" in info.value for info in at.info)
 
 
 def test_chart_summaries_write_rates_as_the_sentences_do():
@@ -444,8 +444,8 @@ def test_one_participant_to_chase_is_said_in_the_singular(app, records):
     at = app("admin")
     table = next(frame.value for frame in at.dataframe if "Days left" in frame.value.columns)
     days = int(table["Days left"].min())
-    said = [m.value for m in at.markdown if "to chase;" in m.value]
-    assert said == [f"1 participant to chase; the first window closes in {days} day{'' if days == 1 else 's'}."]
+    said = [m.value for m in at.markdown if "to chase." in m.value]
+    assert said == [f"1 participant to chase. The first window closes in {days} day{'' if days == 1 else 's'}."]
 
 
 def test_with_no_rate_charted_the_summary_says_why_not_what_is_on_the_chart(open_page):
@@ -489,7 +489,7 @@ def test_a_contract_with_no_kpi_target_is_shown_as_no_target_never_judged(app, r
     at = app()
     assert not at.exception
     adviser = [s for s in _sentences(at) if s.startswith("**Con_10575**")]
-    assert adviser and all("target is not set in the contract register" in s or "no data" in s for s in adviser)
+    assert adviser and all("has no target (it is not set in the contract register)" in s or "no data" in s for s in adviser)
     assert not any("meets the" in s or "below the" in s for s in adviser)
     rates = next(frame.value for frame in at.dataframe if "Against target" in frame.value.columns
                  and "Target" in frame.value.columns)
@@ -497,3 +497,23 @@ def test_a_contract_with_no_kpi_target_is_shown_as_no_target_never_judged(app, r
     assert not mine.empty and set(mine["Target"]) == {"not set in the contract register"}
     leadership = rates[rates["Contract"] == "con_9887"]
     assert set(leadership["Target"]) == {"75 %"}
+
+
+def test_the_page_opens_with_how_many_kpi_figures_meet_their_target(app, records):
+    """The answer first (issue 17): before any header, how many KPI figures meet their target, are
+    below it or cannot tell yet, counted from the rules' verdicts for the same date."""
+    from collections import Counter
+
+    from dashboard.kpi import VERDICT_MET, VERDICT_NOT_MET, VERDICT_UNDETERMINED
+
+    at = app("admin")
+    results = _expected(records)
+    verdicts = Counter(r.verdict for r in results)
+    body = [e for e in at.main if type(e).__name__ in ("Markdown", "Header") and not e.value.startswith("**Showing")]
+    answer = body[0].value
+    assert type(body[0]).__name__ == "Markdown" and answer.startswith(f"Of {len(results)} KPI figures, ")
+    met, below, unsure = (verdicts[v] for v in (VERDICT_MET, VERDICT_NOT_MET, VERDICT_UNDETERMINED))
+    assert met + below + unsure, "the demo has verdicts on this date"
+    for count, said in ((met, f"{met} meet"), (below, f"{below} {'is' if below == 1 else 'are'} below it"),
+                        (unsure, f"{unsure} cannot tell yet")):
+        assert (said in answer) == bool(count), answer

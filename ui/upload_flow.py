@@ -419,9 +419,9 @@ def left_out_warning(plan: ImportPlan) -> str | None:
     if not counts:
         return None
     parts = [counted(number, _LEFT_OUT_NOUNS.get(kind, kind)) for kind, number in counts.items()]
-    return (f"{plan.file_name} leaves out rows earlier returns had: importing it marks {listed(parts)} as no longer in "
-            "this return. Returns are cumulative (each holds every row so far), so these rows are kept and flagged, "
-            "not deleted. Check that this is the full return, not part of it, before you confirm.")
+    return (f"Check that {plan.file_name} is the full return, not part of it, before you confirm. It leaves out "
+            f"rows earlier returns had: importing it marks {listed(parts)} as no longer in this return. Each return "
+            "holds every row so far, so these rows are kept and flagged, not deleted.")
 
 
 def summary_line(plan: ImportPlan) -> str:

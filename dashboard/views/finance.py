@@ -231,10 +231,13 @@ def spend_sentence(rows: list[FinanceRow]) -> str:
         return "No allocations or spend recorded for this selection."
     over = [f"{row.contract} {row.heading} {row.financial_year} (over by {gbp(-row.remaining)})"
             for row in rows if row.overspent]
-    sentence = f"{counted(len(rows), 'heading-year allocation')}, each compared with its own spend: "
     if over:
-        return sentence + f"{len(rows) - len(over)} within their allocation, {len(over)} overspent: {'; '.join(over)}."
-    return sentence + "none is overspent."
+        return (f"{len(over)} of {counted(len(rows), 'heading-year allocation')} "
+                f"{'is' if len(over) == 1 else 'are'} overspent: {'; '.join(over)}. "
+                f"Each is compared with its own spend. The other {len(rows) - len(over)} "
+                f"{'is' if len(rows) - len(over) == 1 else 'are'} within their allocation.")
+    return (f"No heading is overspent. Each of the {counted(len(rows), 'heading-year allocation')} is "
+            "compared with its own spend.")
 
 
 # ------------------------------------------------------------------- burn-up
@@ -416,8 +419,9 @@ def day_rate_sentence(table: pd.DataFrame) -> str:
         return sentence + "None is above its cap."
     worst = above.sort_values("Day rate (£)").iloc[-1]
     return sentence + (
-        f"{len(above)} above the cap (highest {gbp(worst['Day rate (£)'])} against {gbp(worst['Cap (£)'])}, "
-        f"invoice {worst['Invoice']} line {worst['Line']})."
+        f"{len(above)} {'is' if len(above) == 1 else 'are'} above the cap. The highest is "
+        f"{gbp(worst['Day rate (£)'])} against a cap of {gbp(worst['Cap (£)'])} (invoice {worst['Invoice']} "
+        f"line {worst['Line']})."
     )
 
 
