@@ -50,8 +50,8 @@ LA_STATUS_AS_AT = date(2022, 6, 30)
 #: A quarterly return is compiled this many days after its quarter ends.
 RETURN_LAG_DAYS = 20
 
-_REPO = Path(__file__).resolve().parent.parent
-_REFERENCE_DIRS = (_REPO / "seeds" / "reference", Path("/work/shared/reference"))
+#: The reference CSVs shipped with the project (sources in ``PROVENANCE.md`` there).
+REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 
 # --------------------------------------------------------------------------- calendar
 
@@ -118,11 +118,14 @@ class RefLA:
 
 
 def reference_path(filename: str) -> Path:
-    """``seeds/reference/<file>`` if the lead has copied it, else the shared copy."""
-    for folder in _REFERENCE_DIRS:
-        if (folder / filename).exists():
-            return folder / filename
-    raise FileNotFoundError(f"{filename} not found in " + " or ".join(map(str, _REFERENCE_DIRS)))
+    """``seeds/reference/<file>``; a clear error when the project's copy is missing."""
+    path = REFERENCE_DIR / filename
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"The demo data needs the reference file {path}, which is missing. "
+            f"Restore it from the project (see {REFERENCE_DIR / 'PROVENANCE.md'} for its source)."
+        )
+    return path
 
 
 def load_la_reference() -> list[RefLA]:
