@@ -34,11 +34,10 @@ Choices where rules.md leaves room, made the way the spec reads:
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-
-import json
 
 import duckdb
 import pandas as pd

@@ -46,10 +46,11 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -241,8 +242,8 @@ def dashboard_figures(data, as_of: date) -> dict[str, Any]:
 def bench_figures(report: Report, backend: str, url: str, profile: bool = False) -> None:
     from bench import duckdb_reference
     from dashboard.finance import flag_counts
-    from data_access.db import make_engine
     from data_access.collector import set_aside_from_collector
+    from data_access.db import make_engine
     from data_access.queries import load
 
     engine = make_engine(url)

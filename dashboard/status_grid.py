@@ -26,7 +26,8 @@ from datetime import date
 import pandas as pd
 
 from dashboard.coverage import SO_FAR
-from dashboard.currency import STATE_NAMES, OVERDUE as RETURN_IS_OVERDUE, DataCurrency, quarter_name
+from dashboard.currency import OVERDUE as RETURN_IS_OVERDUE
+from dashboard.currency import STATE_NAMES, DataCurrency, quarter_name
 from dashboard.finance import FinanceRow
 from dashboard.kpi import VERDICT_MET, VERDICT_NOT_MET, VERDICT_UNDETERMINED
 from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms

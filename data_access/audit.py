@@ -27,7 +27,7 @@ the change it records, or not at all.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -50,7 +50,7 @@ ACTIONS = (SIGN_IN, IMPORT, IMPORT_REJECTED, UNDO, EXPORT_PERSONAL_DATA, ROLE_CH
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _actor_text(actor: Viewer | str) -> str:

@@ -38,7 +38,6 @@ from sqlalchemy.orm import Session
 
 from dashboard.access import ADMIN, ROLE_NAMES, ROLES, Viewer
 from dashboard.wording import listed
-
 from data_access import audit
 from data_access.db import DatabaseUnavailable, failure_message, ready_engine
 from data_access.importer import CellError, ImportPlan, parse_reporting_quarter, quarter_text

@@ -153,7 +153,7 @@ def ensure_database(engine: Engine) -> None:
         with Session(engine) as session, session.begin():
             if session.scalar(select(Region.code).limit(1)) is None:
                 load_reference_data(session)  # the LAIT data waits until it is read (lait.ensure_loaded)
-    except Exception as error:  # noqa: BLE001 - reported to the user as one line
+    except Exception as error:
         raise DatabaseUnavailable(f"cannot open the database {engine.url.render_as_string()}: {_first_line(error)}") from error
 
 
@@ -166,7 +166,7 @@ def ready_engine(url: str | None = None) -> Engine:
     unknown scheme, a path that cannot be made, a server that does not answer."""
     try:
         engine = make_engine(url)
-    except Exception as error:  # noqa: BLE001 - reported to the user as one line
+    except Exception as error:
         raise DatabaseUnavailable(f"cannot open the database {shown_url(url)}: {_first_line(error)}") from error
     ensure_database(engine)
     return engine

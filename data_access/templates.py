@@ -23,8 +23,8 @@ follow.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from datetime import date
-from typing import Iterable
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill

@@ -17,8 +17,8 @@ import subprocess
 import sys
 import zipfile
 import zlib
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 from xml.sax.saxutils import escape
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -72,7 +72,7 @@ def rows_xml(rows: dict[int, list] | list[list], first_row: int = 1) -> str:
 def sheet_xml(body: str, dimension: str = "A1", prolog: str = "") -> bytes:
     """A worksheet part around ``body`` (``<row>`` elements); ``prolog`` goes before the root."""
     return (f'{XML_DECLARATION}{prolog}<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">'
-            f'<dimension ref="{dimension}"/><sheetData>{body}</sheetData></worksheet>').encode("utf-8")
+            f'<dimension ref="{dimension}"/><sheetData>{body}</sheetData></worksheet>').encode()
 
 
 # --- Packages ----------------------------------------------------------------------------

@@ -94,7 +94,7 @@ def test_counts_are_on_whole_number_axes(open_page, page, fields):
 
 # --- The Board's chart fixes (issue 17): each checked on its spec -------------------------------
 
-def _rate_frame(kpis: list[str], rate: float = 70.0, target: float = 70.0) -> "pd.DataFrame":
+def _rate_frame(kpis: list[str], rate: float = 70.0, target: float = 70.0) -> pd.DataFrame:
     import pandas as pd
 
     return pd.DataFrame([{"Label": "con_1", "KPI": kpi, "Rate": f"{rate:.0f} %", "95 % interval": "60 % to 80 %",

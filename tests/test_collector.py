@@ -19,10 +19,9 @@ def collector_enabled():
 
 
 def test_paused_while_the_block_runs_and_back_after_an_error():
-    with pytest.raises(RuntimeError):
-        with collector.paused():
-            assert not gc.isenabled()
-            raise RuntimeError("the work failed")
+    with pytest.raises(RuntimeError), collector.paused():
+        assert not gc.isenabled()
+        raise RuntimeError("the work failed")
     assert gc.isenabled()
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from types import SimpleNamespace
 from decimal import Decimal as D
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest

@@ -62,7 +62,7 @@ def second_return():
                      wb.engagement_row(**{"Package ID": "PKG-2", "Participant ID": "P-2", "Participant name": "Ann Example"}),
                      wb.engagement_row(**{"Package ID": "PKG-3", "Participant ID": "P-3", "LA": "Knowsley"})],
         survey=[wb.survey_row()],
-        finance=[wb.finance_row(**{"Amount": 1250}), wb.finance_row(**{"Invoice reference": "INV-2", "Amount": 500})],
+        finance=[wb.finance_row(Amount=1250), wb.finance_row(**{"Invoice reference": "INV-2", "Amount": 500})],
     )
 
 

@@ -65,7 +65,7 @@ def second_return() -> bytes:
                      wb.engagement_row(**{"Package ID": "PKG-3", "Participant ID": "P-3", "LA": "Knowsley"})],
         survey=[wb.survey_row(), wb.survey_row(**{"Stage": "Follow-up", "Response date": date(2021, 10, 1),
                                                   "Confidence": 4, "Impact demonstrated": "Yes"})],
-        finance=[wb.finance_row(**{"Amount": 1500})]))
+        finance=[wb.finance_row(Amount=1500)]))
 
 
 def bad_return() -> bytes:

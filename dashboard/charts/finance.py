@@ -13,7 +13,16 @@ from functools import lru_cache
 import altair as alt
 import pandas as pd
 
-from dashboard.charts import ACTUAL_COLOUR, ALLOCATION_COLOUR, FONT, FORECAST_COLOUR, OKABE_ITO, READABLE_TEXT, count_axis, with_data
+from dashboard.charts import (
+    ACTUAL_COLOUR,
+    ALLOCATION_COLOUR,
+    FONT,
+    FORECAST_COLOUR,
+    OKABE_ITO,
+    READABLE_TEXT,
+    count_axis,
+    with_data,
+)
 
 MONEY_FORMAT = ",.0f"
 MONEY_LABEL = "'£' + format(datum.value, ',.0f')"

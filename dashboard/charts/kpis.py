@@ -13,7 +13,16 @@ from functools import lru_cache
 import altair as alt
 import pandas as pd
 
-from dashboard.charts import FONT, OKABE_ITO, READABLE_TEXT, STATUS_COLOURS, STATUS_LABELS, TARGET_COLOUR, count_axis, with_data
+from dashboard.charts import (
+    FONT,
+    OKABE_ITO,
+    READABLE_TEXT,
+    STATUS_COLOURS,
+    STATUS_LABELS,
+    TARGET_COLOUR,
+    count_axis,
+    with_data,
+)
 
 KPI_DOMAIN = ["KPI 1 (one-to-one)", "KPI 2 (group)"]
 KPI_COLOURS = [OKABE_ITO["blue"], OKABE_ITO["orange"]]
