@@ -197,7 +197,7 @@ def many_rows_part(rows: int, text: str = "x" * 100) -> Iterable[bytes]:
 def billion_laughs(levels: int = 10) -> str:
     """A DOCTYPE whose entity ``lol{levels-1}`` expands to 10**levels copies of 'lol'."""
     entities = ['<!ENTITY lol0 "lol">'] + [
-        f'<!ENTITY lol{i} "{("&lol%d;" % (i - 1)) * 10}">' for i in range(1, levels)
+        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, levels)
     ]
     return f"<!DOCTYPE worksheet [{''.join(entities)}]>"
 

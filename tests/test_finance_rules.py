@@ -260,7 +260,7 @@ def test_overheads_above_cap(contract, lines, flagged):
     assert (flag is not None) is flagged
     if flag:
         assert flag.kind == OVERHEADS_ABOVE_CAP and flag.line is None
-        assert flag.limit == sum(l.amount for l in lines if "overhead" not in l.heading.lower()) * D(str(contract.overheads_cap))
+        assert flag.limit == sum(item.amount for item in lines if "overhead" not in item.heading.lower()) * D(str(contract.overheads_cap))
 
 
 def test_overheads_compared_within_the_same_invoice():

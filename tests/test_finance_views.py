@@ -328,7 +328,7 @@ def test_spend_against_contract_value(value, shown, share, above, sentence):
     contract = replace(LEAD, value=value)
     table = fv.value_table([contract, SEND], LINES, AS_OF, "con_lead")
     row = table.iloc[0]
-    spent = sum(l.amount for l in LINES if l.contract == "con_lead" and l.invoice_date <= AS_OF)
+    spent = sum(line.amount for line in LINES if line.contract == "con_lead" and line.invoice_date <= AS_OF)
     assert (row["Contract"], row["Value"], row["Spent to date, all years (£)"], row["Above the value"]) == (
         "con_lead", shown, float(spent), above)
     assert row["Overheads cap"] == "15 %" and row["Rates include expenses"] == "not set in the contract register"

@@ -62,8 +62,8 @@ def test_bad_last_row_of_a_big_file_writes_nothing(engine):
     counts_before = table_counts(engine)
     outcome = run_import(engine, "big.xlsx", big_return(True))
     assert [str(problem) for problem in outcome.plan.errors] == [
-        f"big.xlsx:Engagements:{BIG + 1}:LA: unknown LA 'Atlantis': give its name, GSS code (e.g. E08000014) "
-        "or DfE code (e.g. 343)"]
+        (f"big.xlsx:Engagements:{BIG + 1}:LA: unknown LA 'Atlantis': give its name, GSS code (e.g. E08000014) "
+        "or DfE code (e.g. 343)")]
     assert outcome.import_id is None
     assert snapshot(engine) == before
     assert table_counts(engine) == counts_before

@@ -449,35 +449,35 @@ def result_with(met, eligible, kpi=ONE_TO_ONE, target=0.75, pending=0, in_progre
     [
         (
             result_with(16, 35),
-            "KPI 1: 16 of 35 leaders (46 %, 95 % interval 30-62 %) feel more confident "
-            "and showed impact: below the 75 % target",
+            ("KPI 1: 16 of 35 leaders (46 %, 95 % interval 30-62 %) feel more confident "
+            "and showed impact: below the 75 % target"),
         ),
         (
             result_with(20, 20),
-            "KPI 1: 20 of 20 leaders (100 %, 95 % interval 84-100 %) feel more confident "
-            "and showed impact: meets the 75 % target",
+            ("KPI 1: 20 of 20 leaders (100 %, 95 % interval 84-100 %) feel more confident "
+            "and showed impact: meets the 75 % target"),
         ),
         (
             result_with(16, 20, kpi=GROUP),
-            "KPI 2: 16 of 20 group members (80 %, 95 % interval 58-92 %) feel more confident "
-            "and showed impact: cannot yet tell whether the 75 % target is met (the interval includes it)",
+            ("KPI 2: 16 of 20 group members (80 %, 95 % interval 58-92 %) feel more confident "
+            "and showed impact: cannot yet tell whether the 75 % target is met (the interval includes it)"),
         ),
         (
             result_with(0, 0, pending=3, in_progress=5),
-            "KPI 1: no data yet: no leaders have a closed follow-up window "
-            "(3 waiting for their follow-up, 5 still in support)",
+            ("KPI 1: no data yet: no leaders have a closed follow-up window "
+            "(3 waiting for their follow-up, 5 still in support)"),
         ),
         (
             result_with(3, 4),
-            "KPI 1: 3 of 4 leaders (75 %, 95 % interval 30-95 %) feel more confident and showed impact: "
+            ("KPI 1: 3 of 4 leaders (75 %, 95 % interval 30-95 %) feel more confident and showed impact: "
             "cannot yet tell whether the 75 % target is met (the interval includes it) "
-            "[u] fewer than 5 eligible, treat with caution",
+            "[u] fewer than 5 eligible, treat with caution"),
         ),
         (
             result_with(1, 2, target=0.725),
-            "KPI 1: 1 of 2 leaders (50 %, 95 % interval 9-91 %) feel more confident and showed impact: "
+            ("KPI 1: 1 of 2 leaders (50 %, 95 % interval 9-91 %) feel more confident and showed impact: "
             "cannot yet tell whether the 72.5 % target is met (the interval includes it) "
-            "[u] fewer than 5 eligible, treat with caution",
+            "[u] fewer than 5 eligible, treat with caution"),
         ),
     ],
     ids=["below", "meets", "cannot tell", "no data", "low reliability", "odd target"],

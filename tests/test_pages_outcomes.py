@@ -50,7 +50,7 @@ def _whole(at):
 
 
 def _years(at):
-    whole, years = [frame.value for frame in at.dataframe if ov.PER_DAY in frame.value.columns]
+    _whole, years = [frame.value for frame in at.dataframe if ov.PER_DAY in frame.value.columns]
     return years
 
 

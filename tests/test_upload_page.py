@@ -172,8 +172,8 @@ def test_several_files_are_checked_together(app_db):
     at = upload_page()
     status = wb.xlsx(wb.la_status([wb.la_status_row()]))
     at.file_uploader[0].set_value([("return-q1.xlsx", first_return(), XLSX), ("status.xlsx", status, XLSX)]).run()
-    assert texts(at.success) == ["2 file(s) checked: no errors. Check the changes below, then confirm. "
-                                 "They will be imported in the order shown."]
+    assert texts(at.success) == [("2 file(s) checked: no errors. Check the changes below, then confirm. "
+                                 "They will be imported in the order shown.")]
     at.button(key="upload_confirm").click().run()
     assert len([text for text in texts(at.success) if "Imported (import" in text]) == 2
 
@@ -404,8 +404,8 @@ def test_a_file_chosen_twice_is_checked_and_imported_once(app_db):
     at = upload_page()
     twice = ("return-q1.xlsx", first_return(), XLSX)
     at.file_uploader[0].set_value([twice, twice]).run()
-    assert texts(at.info) == ["Chosen more than once (same name and contents), so checked and imported once: "
-                              "return-q1.xlsx."]
+    assert texts(at.info) == [("Chosen more than once (same name and contents), so checked and imported once: "
+                              "return-q1.xlsx.")]
     assert [header.value for header in at.subheader].count("return-q1.xlsx") == 1
     at.button(key="upload_confirm").click().run()
     assert len([text for text in texts(at.success) if "Imported (import" in text]) == 1
@@ -447,8 +447,8 @@ def test_a_blank_template_is_said_to_change_nothing(app_db):
     at = upload_page()
     at.file_uploader[0].set_value(("return-q2.xlsx", blank, XLSX)).run()
     assert not at.exception, at.exception
-    assert texts(at.warning) == ["No data rows under the headers of Engagements, Survey and Finance: importing this "
-                                 "file changes nothing. Was the blank template chosen instead of the filled-in one?"]
+    assert texts(at.warning) == [("No data rows under the headers of Engagements, Survey and Finance: importing this "
+                                 "file changes nothing. Was the blank template chosen instead of the filled-in one?")]
     at.file_uploader[0].set_value(("return-q1.xlsx", first_return(), XLSX)).run()
     assert not at.warning  # a file with data rows has no such warning
 
