@@ -32,6 +32,7 @@ import sys
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
+from typing import NoReturn
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -45,7 +46,7 @@ from data_access.services import ImportOutcome, checked_in_order, import_file
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # exit code 2, one clear line
+    def error(self, message: str) -> NoReturn:  # exit code 2, one clear line
         self.print_usage(sys.stderr)
         print(f"error: {message}", file=sys.stderr)
         raise SystemExit(2)
@@ -184,9 +185,9 @@ def _quarter_note(plan: ImportPlan) -> list[str]:
     if plan.reporting_quarter_end is not None:
         return [f"{plan.file_name}: reporting quarter {quarter_text(plan.reporting_quarter_end)}"]
     if plan.return_contracts:
-        return [f"{plan.file_name}: note: no reporting quarter: the data currency of "
+        return [(f"{plan.file_name}: note: no reporting quarter: the data currency of "
                 f"{listed(plan.return_contracts)} stays as it was (say which quarter with --quarter, "
-                "or a cell labelled 'Reporting quarter')"]
+                "or a cell labelled 'Reporting quarter')")]
     return []
 
 
@@ -247,11 +248,11 @@ def run_reference(arguments: argparse.Namespace) -> int:
                     key=lambda item: lait.ORDER.index(item.kind) if item.kind else -1)
     given = [item for item in parsed if item.kind == lait.MEASURES and item.ok]
     if given:  # the values are checked against the measures they will sit beside
-        measures = set().union(*({key[0] for key in item.rows} for item in given))
+        measures = set().union(*({str(key[0]) for key in item.rows} for item in given))  # measure codes
     for item in parsed:
         if item.kind == lait.INDICATORS:
             lait.check_measures(item, measures)
-        if not item.ok:
+        if item.kind is None or not item.ok:  # (a file that is ok has a kind)
             print("\n".join(str(problem) for problem in item.problems))
             print(f"{item.file_name}: rejected with {len(item.problems)} error(s); nothing was written")
             status = 1

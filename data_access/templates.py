@@ -229,7 +229,7 @@ def _data_sheet(book: Workbook, schema: SheetSchema, lists: _Lists, choices: dic
     return sheet
 
 
-def _part_a_sheet(book: Workbook, lists: _Lists, choices: dict[str, tuple[str, ...]], contract: str | None) -> Worksheet:
+def _part_a_sheet(book: Workbook, choices: dict[str, tuple[str, ...]], contract: str | None) -> Worksheet:
     sheet = book.create_sheet("Part A")
     _title(sheet, "Pricing schedule: Part A, allocations (GBP, ex VAT). One row per expenditure heading, "
                   "one column per financial year; see Instructions.")
@@ -254,10 +254,10 @@ def _instructions(book: Workbook, kind: str, sheets: tuple[SheetSchema | str, ..
     sheet.column_dimensions["A"].width = 120
     lines: list[tuple[str, bool]] = [
         (f"Improvement Oversight: {kind} template", True),
-        ("Fill in one row per record from row 4 of each sheet. Columns marked * are required. Keep the "
-         "headers; you may add columns (they are ignored) or rows above the headers.", False),
-        ("Dates as dd/mm/yyyy (UK, day first). Money in pounds excluding VAT. Choose from the drop-down "
-         "lists where a column has one.", False),
+        (("Fill in one row per record from row 4 of each sheet. Columns marked * are required. Keep the "
+         "headers; you may add columns (they are ignored) or rows above the headers."), False),
+        (("Dates as dd/mm/yyyy (UK, day first). Money in pounds excluding VAT. Choose from the drop-down "
+         "lists where a column has one."), False),
         ("Upload the file on the Upload data page, or run: python -m data_access import FILE.", False),
     ]
     if any(isinstance(item, SheetSchema) and item.contract_scoped for item in sheets) or "part_a" in sheets:
@@ -268,8 +268,8 @@ def _instructions(book: Workbook, kind: str, sheets: tuple[SheetSchema | str, ..
         lines.append(("", False))
         if item == "part_a":
             lines.append(("Sheet Part A: allocations", True))
-            lines.append(("First column: the expenditure heading (required); then one column per financial "
-                          "year headed like 2021-22, holding the amount allocated. Empty cells count as 0.", False))
+            lines.append((("First column: the expenditure heading (required); then one column per financial "
+                          "year headed like 2021-22, holding the amount allocated. Empty cells count as 0."), False))
             continue
         key = kind_of(item).key_headers
         lines.append((f"Sheet {item.title}" + (f": one row per key ({', '.join(key)})" if key else ""), True))
@@ -320,7 +320,7 @@ def template_workbook(session: Session, kind: str, contract: str | None = None) 
     sheets = _SHEETS[kind]
     for item in sheets:
         if item == "part_a":
-            _part_a_sheet(book, lists, choices, contract)
+            _part_a_sheet(book, choices, contract)
         else:
             _data_sheet(book, item, lists, choices, contract, kind)
     _instructions(book, kind, sheets, contract)
