@@ -18,7 +18,7 @@ from datetime import date
 
 import pandas as pd
 
-from dashboard.records import IndicatorValue, LocalAuthority, Measure, Neighbour
+from dashboard.records import ContractTerms, IndicatorValue, LocalAuthority, Measure, Neighbour, Unit
 from dashboard.wording import counted
 
 HIGH, LOW = "High", "Low"  # higher is better / lower is better
@@ -363,7 +363,7 @@ def la_numbers(las: Iterable[LocalAuthority], codes: Iterable[str]) -> list[str]
 BOARD_MEASURES = ("Work_Force_TO_Rate", "ReReferral")  # chosen first on the Board's section; any can be chosen
 
 
-def contract_changes(contracts: Iterable, units: Iterable, las: Iterable[LocalAuthority], indicators: Indicators,
+def contract_changes(contracts: Iterable[ContractTerms], units: Iterable[Unit], las: Iterable[LocalAuthority], indicators: Indicators,
                      measures: Sequence[str], as_of: date) -> pd.DataFrame:
     """For the Board (aggregate, no people): per contract and chosen measure, the median change of the
     LAs it supported beside that of their statistical neighbours (``group_change``), over the latest
@@ -378,8 +378,8 @@ def contract_changes(contracts: Iterable, units: Iterable, las: Iterable[LocalAu
         if not own:
             continue
         first = min(u.start_date for u in own)
-        ends = [u.end_date for u in own]
-        last = None if any(e is None or e > as_of for e in ends) else max(ends)
+        ends = [u.end_date for u in own if u.end_date is not None and u.end_date <= as_of]
+        last = max(ends) if len(ends) == len(own) else None  # None: a package still runs
         numbers = la_numbers(las, {u.la_code for u in own})
         for code in measures:
             if code not in indicators.measures:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Protocol
 
 import pandas as pd
@@ -181,7 +180,7 @@ def currency_cell(currency: DataCurrency | None) -> Cell:
 
 def status_grid(contracts: Sequence[ContractTerms], kpi_displays: Sequence[ShownKpi], coverage: pd.DataFrame,
                 finance_rows: Sequence[FinanceRow], spend_year: str | None, milestones: pd.DataFrame,
-                deadlines: pd.DataFrame, as_of: date, currency: Sequence[DataCurrency] = ()) -> list[GridRow]:
+                deadlines: pd.DataFrame, currency: Sequence[DataCurrency] = ()) -> list[GridRow]:
     """One row per contract in view, in the register's order."""
     displays = {(display.result.contract, display.result.kpi): display for display in kpi_displays}
     currency_of = {item.contract: item for item in currency}

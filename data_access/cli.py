@@ -41,7 +41,7 @@ from dashboard.access import ADMIN, ROLE_NAMES, ROLES, Viewer
 from dashboard.wording import listed
 from data_access import audit
 from data_access.db import DatabaseUnavailable, failure_message, ready_engine
-from data_access.importer import CellError, ImportPlan, parse_reporting_quarter, quarter_text
+from data_access.importer import CellError, ImportPlan, RowAction, parse_reporting_quarter, quarter_text
 from data_access.services import ImportOutcome, checked_in_order, import_file
 
 
@@ -157,8 +157,8 @@ def summary_lines(plan: ImportPlan, dry_run: bool = False) -> list[str]:
     lines = [f"{plan.file_name}: {plan.kind}, {verb}", *_quarter_note(plan)]
     for sheet in plan.sheets:
         lines.append(
-            f"{plan.file_name}:{sheet.sheet}: {sheet.count('insert')} inserted, {sheet.count('update')} updated, "
-            f"{sheet.count('unchanged')} unchanged, {sheet.skipped} skipped, {len(sheet.flags)} flags"
+            f"{plan.file_name}:{sheet.sheet}: {sheet.count(RowAction.INSERT)} inserted, {sheet.count(RowAction.UPDATE)} updated, "
+            f"{sheet.count(RowAction.UNCHANGED)} unchanged, {sheet.skipped} skipped, {len(sheet.flags)} flags"
             + (f", {len(sheet.vanished)} no longer in this return (kept, flagged)" if sheet.vanished else "")
             + (f", {len(sheet.removed)} removed (no longer in the pricing schedule)" if sheet.removed else "")
         )

@@ -6,9 +6,9 @@ from decimal import Decimal as D
 import pandas as pd
 import pytest
 
-from dashboard.views import finance as fv
 from dashboard.charts.finance import SERIES, burn_up_chart
 from dashboard.records import Allocation, ContractTerms, InvoiceLine
+from dashboard.views import finance as fv
 
 AS_OF = date(2022, 6, 30)
 FORECAST = SERIES[1]

@@ -7,8 +7,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from dashboard.views import la_profile as lp
 from dashboard.records import ContractTerms, InvoiceLine, Unit
+from dashboard.views import la_profile as lp
 from tests.small_db import (
     IA,
     KNOWSLEY,

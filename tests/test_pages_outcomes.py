@@ -8,8 +8,8 @@ from datetime import date
 
 import pytest
 
-from dashboard.views import outcomes as ov
 from dashboard.disclosure import SUPPRESSED
+from dashboard.views import outcomes as ov
 from data_access.db import make_engine
 from data_access.queries import summary
 from tests.small_db import frame_with
