@@ -87,14 +87,14 @@ class Entry:
 _KPI_CAVEATS = (
     "A package that starts after the as-of date does not count at all (it is not a participant yet).",
     "A package with no end date, or ending after the as-of date, is 'In progress' and left out of the rate.",
-    ("A baseline dated after the package ended still counts as the baseline: the contract sets no "
-    "deadline for it. If there are several baselines, the earliest is used."),
-    ("A missing baseline counts against the KPI: a participant with a follow-up but no baseline is "
-    "eligible but cannot have met it ('No baseline'), because no improvement can be shown."),
-    ("Only follow-ups dated from the package end date to 3 months after it (both days included) count; "
-    "if there are several, the latest is used. Responses dated after the as-of date are ignored."),
-    ("'3 months after' is the same day three calendar months later, or the month's last day when that "
-    "day does not exist (30 November + 3 months = 28 February)."),
+    "A baseline dated after the package ended still counts as the baseline: the contract sets no "
+    "deadline for it. If there are several baselines, the earliest is used.",
+    "A missing baseline counts against the KPI: a participant with a follow-up but no baseline is "
+    "eligible but cannot have met it ('No baseline'), because no improvement can be shown.",
+    "Only follow-ups dated from the package end date to 3 months after it (both days included) count; "
+    "if there are several, the latest is used. Responses dated after the as-of date are ignored.",
+    "'3 months after' is the same day three calendar months later, or the month's last day when that "
+    "day does not exist (30 November + 3 months = 28 February).",
     "When a financial year is chosen, the KPI covers packages that ended in that year.",
     "A participant counted twice in a return (same package and participant) is one unit.",
 )
@@ -163,8 +163,8 @@ ENTRIES: tuple[Entry, ...] = (
         contract_wording=None,
         small_numbers=SMALL_STATUS_COUNTS,
         caveats=(
-            ("Assumption the contract leaves open: a missing baseline counts against the KPI (eligible, not met) "
-            "rather than being left out, so missing baselines cannot flatter the rate."),
+            "Assumption the contract leaves open: a missing baseline counts against the KPI (eligible, not met) "
+            "rather than being left out, so missing baselines cannot flatter the rate.",
         ),
     ),
     Entry(
@@ -191,8 +191,8 @@ ENTRIES: tuple[Entry, ...] = (
         small_numbers=SMALL_STATUS_COUNTS,
         caveats=(
             "Not in the rate, like pending: a quarter whose return has not arrived is never read as failure.",
-            ("Only where the contract's returns state their reporting quarter; with data currency unknown, the "
-            "window is judged against the as-of date as before."),
+            "Only where the contract's returns state their reporting quarter; with data currency unknown, the "
+            "window is judged against the as-of date as before.",
         ),
     ),
     Entry(
@@ -285,11 +285,11 @@ ENTRIES: tuple[Entry, ...] = (
         caveats=(
             "A year that begins after the as-of date has no coverage yet.",
             "A year not over on the as-of date is not judged below its minimum: it shows the LAs supported so far.",
-            ("LA reorganisations 2019-2023 are followed so no LA is counted twice or dropped: a renamed or recoded "
+            "LA reorganisations 2019-2023 are followed so no LA is counted twice or dropped: a renamed or recoded "
             "LA (e.g. North Yorkshire) counts once; an LA that was split (e.g. Cumbria in 2023) keeps its old code "
-            "for packages that started before the split."),
-            ("The hex map uses the 2023 LA boundaries: support given to an LA that no longer exists (e.g. Cumbria) "
-            "is listed under the map, not drawn on it."),
+            "for packages that started before the split.",
+            "The hex map uses the 2023 LA boundaries: support given to an LA that no longer exists (e.g. Cumbria) "
+            "is listed under the map, not drawn on it.",
         ),
     ),
     Entry(
@@ -305,10 +305,10 @@ ENTRIES: tuple[Entry, ...] = (
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
         caveats=(
-            ("'At package start' means the latest Ofsted judgement or LA status record dated on or before the "
-            "package's start date. An LA with no record then is counted as not in priority and listed."),
-            ("Ofsted ILACS judgements start in January 2018. An LA with no judgement on record before a date "
-            "has no known judgement then, shown as 'Not known' (which is not Ofsted's 'Not inspected')."),
+            "'At package start' means the latest Ofsted judgement or LA status record dated on or before the "
+            "package's start date. An LA with no record then is counted as not in priority and listed.",
+            "Ofsted ILACS judgements start in January 2018. An LA with no judgement on record before a date "
+            "has no known judgement then, shown as 'Not known' (which is not Ofsted's 'Not inspected').",
             "'Requires improvement to be good' is shown as 'Requires improvement'.",
         ),
     ),
@@ -364,8 +364,8 @@ ENTRIES: tuple[Entry, ...] = (
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
         caveats=(
-            (f"A line is overheads when its heading contains the word '{finance.OVERHEADS_WORD}'. Every other line "
-            "of the invoice is other costs, expense lines included. Exactly at the cap is allowed."),
+            f"A line is overheads when its heading contains the word '{finance.OVERHEADS_WORD}'. Every other line "
+            "of the invoice is other costs, expense lines included. Exactly at the cap is allowed.",
         ),
     ),
     Entry(
@@ -391,9 +391,9 @@ ENTRIES: tuple[Entry, ...] = (
         caveats=(
             "Compared per heading per year, never pooled: a total across headings can look fine while one heading is overspent.",
             "The year of a line is the year it bills, not the year of its invoice date.",
-            ("Forecasts are straight-line through the spend of the quarters invoiced so far (spend to date over the "
+            "Forecasts are straight-line through the spend of the quarters invoiced so far (spend to date over the "
             "days to the end of the latest quarter invoiced, times the days in the year) and always labelled as "
-            "forecasts."),
+            "forecasts.",
         ),
     ),
     Entry(
@@ -465,8 +465,8 @@ ENTRIES: tuple[Entry, ...] = (
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
         caveats=(
-            ("Quarterly progress reports and invoices are also due 30 days after each quarter end while "
-            "the contract runs; they are listed with the milestones as deadlines."),
+            "Quarterly progress reports and invoices are also due 30 days after each quarter end while "
+            "the contract runs; they are listed with the milestones as deadlines.",
         ),
     ),
     Entry(
@@ -506,8 +506,8 @@ ENTRIES: tuple[Entry, ...] = (
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
         caveats=(
-            ("Flagged rows still count in every figure until the contract manager corrects the return: "
-            "the dashboard does not guess whether the row was withdrawn or left out by mistake."),
+            "Flagged rows still count in every figure until the contract manager corrects the return: "
+            "the dashboard does not guess whether the row was withdrawn or left out by mistake.",
             "The flag clears when a later return lists the row again.",
         ),
     ),    # ------------------------------------------------- LA profile and outcome indicators
@@ -551,10 +551,10 @@ ENTRIES: tuple[Entry, ...] = (
         contract_wording=None,
         small_numbers=PUBLISHED,
         caveats=(DESCRIPTIVE,
-                 ("The neighbours are DfE's 2025 set, used for every year: an earlier year's neighbours may have "
-                 "differed."),
-                 ("A year is as LAIT labels it; what it covers (financial, academic, calendar year, or a count at 31 "
-                 "March or the end of September) depends on the measure.")),
+                 "The neighbours are DfE's 2025 set, used for every year: an earlier year's neighbours may have "
+                 "differed.",
+                 "A year is as LAIT labels it; what it covers (financial, academic, calendar year, or a count at 31 "
+                 "March or the end of September) depends on the measure."),
     ),
     Entry(
         id="indicator:better_than",
@@ -584,8 +584,8 @@ ENTRIES: tuple[Entry, ...] = (
         ),
         contract_wording=None,
         small_numbers=PUBLISHED,
-        caveats=(("Every LA LAIT lists with a figure that year counts, including councils that existed then and "
-                 "were later reorganised."),),
+        caveats=("Every LA LAIT lists with a figure that year counts, including councils that existed then and "
+                 "were later reorganised.",),
     ),
     Entry(
         id="indicator:support_shading",
@@ -612,8 +612,8 @@ ENTRIES: tuple[Entry, ...] = (
         contract_wording=None,
         small_numbers=PUBLISHED,
         caveats=(DESCRIPTIVE,
-                 ("Neighbours are a comparison, not a control group: DfE chose them for similar characteristics, "
-                 "not for having had no support of any kind.")),
+                 "Neighbours are a comparison, not a control group: DfE chose them for similar characteristics, "
+                 "not for having had no support of any kind."),
     ),
 )
 
@@ -635,9 +635,9 @@ ENTRIES += tuple(
         caveats=(
             _DESCRIPTIVE,
             *((value_for_money.ROUNDING,) if key.startswith("cost_") else ()),
-            ("Per financial year (page and Board pack): spend billed in the year, LAs with a package active in "
+            "Per financial year (page and Board pack): spend billed in the year, LAs with a package active in "
             "it, participants whose package started in it, people who met the KPI among packages that ended in "
-            "it, days of packages that started in it. Years do not add up to the whole."),
+            "it, days of packages that started in it. Years do not add up to the whole.",
         ),
     )
     for key, (name, definition) in value_for_money.FIGURES.items()
@@ -651,14 +651,14 @@ ENTRIES += tuple(
         small_numbers="Counts of LAs from Ofsted's published judgements, not about people: shown to every role "
                       "(the Board sees the counts per contract, not the LAs).",
         caveats=(
-            ("A description of what happened, never the effect of the support: LAs change for many reasons, "
-            "and supported LAs were often chosen because they needed help."),
-            ("'Before' and 'after' are strict: a judgement published on the day the first package started is "
-            "not before it, and one published on the day the last package ended is not after it."),
-            ("Judgements are Ofsted's published ILACS history (2018 to 2025) dated by publication. LA status "
-            "uploads are not used here: they give no publication date. 'Not inspected' is not a judgement."),
-            ("A council only recoded (North Yorkshire in 2023) is one LA, its judgements under both codes; a "
-            "merged or split council (Cumbria in 2023) is another LA."),
+            "A description of what happened, never the effect of the support: LAs change for many reasons, "
+            "and supported LAs were often chosen because they needed help.",
+            "'Before' and 'after' are strict: a judgement published on the day the first package started is "
+            "not before it, and one published on the day the last package ended is not after it.",
+            "Judgements are Ofsted's published ILACS history (2018 to 2025) dated by publication. LA status "
+            "uploads are not used here: they give no publication date. 'Not inspected' is not a judgement.",
+            "A council only recoded (North Yorkshire in 2023) is one LA, its judgements under both codes; a "
+            "merged or split council (Cumbria in 2023) is another LA.",
         ),
     )
     for key, (name, definition) in outcomes.FIGURES.items()
