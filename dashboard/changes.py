@@ -125,6 +125,7 @@ def changes_summary(frame: pd.DataFrame, then: date, now: date) -> str:
     falling = frame[frame["Figure"].str.endswith("rate") & frame["Change"].str.startswith("down")]
     text = f"{len(moved)} of {counted(len(frame), 'figure')} changed between {then:%d/%m/%Y} and {now:%d/%m/%Y}."
     if not falling.empty:
-        text += " KPI rates that went down: " + "; ".join(
-            f"{row.Contract} {row.Figure.removesuffix(' rate')} ({row.Change})" for row in falling.itertuples()) + "."
+        text += " KPI rates that went down: " + "; ".join(f"{contract} {str(figure).removesuffix(' rate')} ({change})"
+                                                for contract, figure, change in zip(
+                                                    falling["Contract"], falling["Figure"], falling["Change"])) + "."
     return text

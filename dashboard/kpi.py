@@ -88,7 +88,7 @@ def baseline_days_late(outcome: UnitOutcome) -> int | None:
 
 def _stage(response: SurveyResponse) -> str:
     stage = response.stage
-    if stage == BASELINE or stage == FOLLOW_UP:
+    if stage in (BASELINE, FOLLOW_UP):
         return stage
     return stage.strip().lower().replace("-", "_").replace(" ", "_")
 
@@ -169,16 +169,19 @@ def unit_outcomes(
                 kept.append(unit)
     window_ends = _window_ends(kept)
     # [end date, min(end date + 3 months, as-of)]: the days a follow-up counts on, once per end date
-    follow_up_days = {end: (end, min(window_end, as_of)) for end, window_end in window_ends.items() if end is not None}
+    follow_up_days: dict[date | None, tuple[date, date]] = {
+        end: (end, min(window_end, as_of)) for end, window_end in window_ends.items()}
     windows = [follow_up_days[unit.end_date] if has_ended(unit, as_of) else None for unit in kept]  # None: in support
     baselines: list[SurveyResponse | None] = [None] * len(kept)
     follow_ups: list[SurveyResponse | None] = [None] * len(kept)
     stages: dict[str, str] = {}  # each spelling of a stage read once
     for response in responses:
         unit_place = place.get(unit_key(response))
-        window = None if unit_place is None else windows[unit_place]
+        if unit_place is None:
+            continue  # not a unit
+        window = windows[unit_place]
         if window is None:
-            continue  # not a unit, or still in support: its responses do not count yet
+            continue  # still in support: its responses do not count yet
         stage = stages.get(response.stage)
         if stage is None:
             stage = stages[response.stage] = _stage(response)
@@ -198,8 +201,8 @@ def unit_outcomes(
     outcomes: list[UnitOutcome] = []
     data_to = data_to or {}
     for unit, window, baseline, follow_up in zip(kept, windows, baselines, follow_ups):
-        window_end = window_ends[unit.end_date]
-        if window is None:
+        window_end = None if unit.end_date is None else window_ends[unit.end_date]
+        if window is None or window_end is None:  # in support (an ended unit has a window end)
             outcomes.append(UnitOutcome(unit, IN_PROGRESS, None, None, window_end))
             continue
         status = _status(baseline, follow_up, window_end, as_of)
@@ -213,10 +216,10 @@ def unit_outcomes(
     return outcomes
 
 
-def _window_ends(units: Iterable[Unit]) -> dict[date | None, date | None]:
-    """End date -> "end date + 3 months", once per distinct end date (None -> None: no end date)."""
+def _window_ends(units: Iterable[Unit]) -> dict[date, date]:
+    """End date -> "end date + 3 months", once per distinct end date."""
     ends = {unit.end_date for unit in units if unit.end_date is not None}
-    return {None: None} | {end: add_months(end, FOLLOW_UP_WINDOW_MONTHS) for end in ends}
+    return {end: add_months(end, FOLLOW_UP_WINDOW_MONTHS) for end in ends}
 
 
 def kpi_counts(outcomes: Iterable[UnitOutcome]) -> dict[str, int]:
@@ -391,7 +394,7 @@ def kpis_from_outcomes(
 ) -> list[KpiResult]:
     """KPI results from unit outcomes already worked out (see ``compute_kpis``), so one
     set of outcomes can be sliced several ways without working out each status again."""
-    group_by, key_of = _resolve_group_key(group_key)
+    group_by, _ = _resolve_group_key(group_key)
     targets = contracts_targets or {}
     counts: dict[tuple[str, str | None, str], dict[str, int]] = {}  # as kpi_counts, one per result
     for (contract, group, kpi, status, late), number in _tally(outcomes, group_key).items():

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+from typing import ClassVar
 
 import openpyxl
 import pytest
@@ -192,8 +193,8 @@ def test_no_personal_data_anywhere(pack):
 
 def test_build_needs_no_database():
     class Empty:
-        contracts = units = responses = allocations = invoice_lines = milestones = las = statuses = returns = []
-        regions: dict = {}
+        contracts = units = responses = allocations = invoice_lines = milestones = las = statuses = returns = ()
+        regions: ClassVar[dict] = {}
 
     data = build_board_pack(Empty(), AS_OF, [])
     book = openpyxl.load_workbook(__import__("io").BytesIO(data))

@@ -6,9 +6,9 @@ from decimal import Decimal as D
 import pandas as pd
 import pytest
 
-from dashboard.views import finance as fv
 from dashboard.charts.finance import SERIES, burn_up_chart
 from dashboard.records import Allocation, ContractTerms, InvoiceLine
+from dashboard.views import finance as fv
 
 AS_OF = date(2022, 6, 30)
 FORECAST = SERIES[1]
@@ -331,7 +331,7 @@ def test_spend_against_contract_value(value, shown, share, above, sentence):
     contract = replace(LEAD, value=value)
     table = fv.value_table([contract, SEND], LINES, AS_OF, "con_lead")
     row = table.iloc[0]
-    spent = sum(l.amount for l in LINES if l.contract == "con_lead" and l.invoice_date <= AS_OF)
+    spent = sum(line.amount for line in LINES if line.contract == "con_lead" and line.invoice_date <= AS_OF)
     assert (row["Contract"], row["Value"], row["Spent to date, all years (£)"], row["Above the value"]) == (
         "con_lead", shown, float(spent), above)
     assert row["Overheads cap"] == "15 %" and row["Rates include expenses"] == "not set in the contract register"

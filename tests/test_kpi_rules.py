@@ -6,10 +6,6 @@ import pytest
 
 from dashboard.kpi import (
     AWAITING_RETURN,
-    baseline_days_late,
-    kpis_from_outcomes,
-    interval_text,
-    plain_english_status,
     IN_PROGRESS,
     MET,
     NO_BASELINE,
@@ -17,9 +13,12 @@ from dashboard.kpi import (
     NOT_MET,
     PENDING,
     KpiResult,
+    baseline_days_late,
     compute_kpis,
+    interval_text,
     kpi_counts,
     kpi_result,
+    kpis_from_outcomes,
     plain_english_status,
     targets_from_contracts,
     unit_outcomes,

@@ -6,17 +6,15 @@ Expected figures come from the same records through ``dashboard.coverage``.
 from __future__ import annotations
 
 import dataclasses
-import os
 import functools
+import os
 from datetime import date
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard import views
 from dashboard.calendar import fy_end
-from dashboard.views.coverage import NO_MINIMUM
 from dashboard.coverage import (
     LAIndex,
     coverage_by_region,
@@ -25,6 +23,7 @@ from dashboard.coverage import (
     targeting_share,
     unsupported_priority_las,
 )
+from dashboard.views.coverage import NO_MINIMUM
 from data_access.db import make_engine
 from data_access.queries import hex_layout, load
 

@@ -52,7 +52,7 @@ def test_the_la_profile_says_the_data_currency_of_the_contracts_that_supported_t
     assert "**con_9887**" in shown
 
 
-def test_old_imports_say_data_currency_unknown(small_db_url, monkeypatch):
+def test_old_imports_say_data_currency_unknown(small_db_url, monkeypatch):  # noqa: F811
     at = open_small_page(monkeypatch, small_db_url, "pages/overview.py")
     shown = "\n".join(_notice(at))
     assert "Currency unknown" in shown and "Not known: no return says which quarter it covers" in shown

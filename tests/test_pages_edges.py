@@ -70,7 +70,9 @@ def test_a_count_of_one_is_said_in_the_singular():
     """One row of a table is "1 milestone", not "1 milestones" (found on the pages as "1 participants to chase")."""
     import pandas as pd
 
-    from dashboard.views import finance as finance_views, la_profile, timelines as timeline_views
+    from dashboard.views import finance as finance_views
+    from dashboard.views import la_profile
+    from dashboard.views import timelines as timeline_views
 
     day = pd.Timestamp("2022-06-30")
     said = [

@@ -375,8 +375,9 @@ def test_no_board_headline_is_about_the_people_of_one_la(records, as_of):
 
 
 def test_a_breakdown_summary_names_every_row_sharing_the_highest_rate_and_says_when_one_row_is_reliable():
-    from dashboard.views.kpis import breakdown_summary
     import pandas as pd
+
+    from dashboard.views.kpis import breakdown_summary
 
     def chart(*rows):
         return pd.DataFrame([{"Label": label, "KPI": "KPI 2 (group)", "Met": met, "Eligible": eligible}
@@ -463,8 +464,8 @@ def test_with_no_rate_charted_the_summary_says_why_not_what_is_on_the_chart(open
 
 def test_figures_off_the_chart_are_counted_by_reason():
     """Each figure off the chart is counted under its own reason: [c], no data or [u]."""
-    from dashboard.views import kpis as views
     from dashboard.kpi import KpiResult
+    from dashboard.views import kpis as views
 
     def display(met, eligible, board=False):
         result = KpiResult(contract="C", kpi="group", target=0.75, eligible=eligible, met=met,

@@ -7,8 +7,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from dashboard.views import la_profile as lp
 from dashboard.records import ContractTerms, InvoiceLine, Unit
+from dashboard.views import la_profile as lp
 from tests.small_db import (
     IA,
     KNOWSLEY,
@@ -289,10 +289,10 @@ def _measure_frame(at, measure: str):
     published = _lait_series(measure, "343")
     for element in at.dataframe:
         frame = element.value
-        if "Sefton" in frame.columns and "Year" in frame.columns and set(frame["Year"]) == set(published):
-            if all((pd.isna(v) and published[y] is None) or v == published[y]
-                   for y, v in zip(frame["Year"], frame["Sefton"])):
-                return frame
+        if ("Sefton" in frame.columns and "Year" in frame.columns and set(frame["Year"]) == set(published)
+                and all((pd.isna(v) and published[y] is None) or v == published[y]
+                        for y, v in zip(frame["Year"], frame["Sefton"]))):
+            return frame
     raise AssertionError(f"no table of {measure} for Sefton")
 
 

@@ -17,13 +17,13 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.calendar import financial_year_of, fy_end
 from dashboard.coverage import coverage_by_year
+from dashboard.currency import data_to_dates
 from dashboard.disclosure import one_la_contracts
 from dashboard.finance import spend_against_allocations
-from dashboard.currency import data_to_dates
 from dashboard.kpi import compute_kpis, plain_english_status, targets_from_contracts
 from dashboard.timelines import (
-    decisions,
     deadlines_within,
+    decisions,
     derived_obligations,
     extension_in_use,
     intervention_reviews,
@@ -153,7 +153,7 @@ def test_next_deadlines_are_the_timelines_pages(app, open_page, records):
         for decision in decisions(contract, AS_OF, records.milestones, records.invoice_lines, records.returns):
             if decision.status != "overdue":
                 items.append(decision)
-            elif AS_OF <= (contract.extension_up_to or contract.end_date):
+            elif (contract.extension_up_to or contract.end_date) >= AS_OF:
                 overdue.append(decision.name + " (overdue)")
     expected = deadlines_within(items, AS_OF, 60)
     ends = {c.reference: c.end_date for c in records.contracts

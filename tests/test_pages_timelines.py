@@ -214,8 +214,8 @@ def test_pages_say_which_set_filters_they_ignore(monkeypatch, small_db_url, page
 
 
 def test_one_contract_milestone_and_deadline_are_said_in_the_singular():
-    from dashboard.views import timelines as tv
     from dashboard.records import ContractTerms, Milestone
+    from dashboard.views import timelines as tv
 
     on = date(2022, 1, 10)
     one = ContractTerms("X", "X", "S", "Leadership development", None, date(2021, 6, 11), date(2022, 3, 31))

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from types import SimpleNamespace
 from decimal import Decimal as D
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -114,7 +114,7 @@ def _deadlines(*rows) -> pd.DataFrame:
     (_milestones(), _deadlines(), "Nothing due", "nothing due in the next 60 days"),
 ])
 def test_deadline_cells(milestones, deadlines, tag, detail):
-    cell = grid.deadline_cell(milestones, deadlines, "CON-1", AS_OF)
+    cell = grid.deadline_cell(milestones, deadlines, "CON-1")
     assert (cell.tag, cell.detail) == (tag, detail)
 
 

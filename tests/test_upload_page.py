@@ -65,7 +65,7 @@ def second_return() -> bytes:
                      wb.engagement_row(**{"Package ID": "PKG-3", "Participant ID": "P-3", "LA": "Knowsley"})],
         survey=[wb.survey_row(), wb.survey_row(**{"Stage": "Follow-up", "Response date": date(2021, 10, 1),
                                                   "Confidence": 4, "Impact demonstrated": "Yes"})],
-        finance=[wb.finance_row(**{"Amount": 1500})]))
+        finance=[wb.finance_row(Amount=1500)]))
 
 
 def bad_return() -> bytes:
@@ -457,8 +457,8 @@ def test_a_blank_template_is_said_to_change_nothing(app_db):
     at = upload_page()
     at.file_uploader[0].set_value(("return-q2.xlsx", blank, XLSX)).run()
     assert not at.exception, at.exception
-    assert texts(at.warning) == ["No data rows under the headers of Engagements, Survey and Finance: importing this "
-                                 "file changes nothing. Was the blank template chosen instead of the filled-in one?"]
+    assert texts(at.warning) == [("No data rows under the headers of Engagements, Survey and Finance: importing this "
+                                 "file changes nothing. Was the blank template chosen instead of the filled-in one?")]
     at.file_uploader[0].set_value(("return-q1.xlsx", first_return(), XLSX)).run()
     assert not at.warning  # a file with data rows has no such warning
 
