@@ -1,10 +1,8 @@
 """Outcomes and value for money: per contract and year, spend, LAs, participants, people who met the
 KPI, days and each cost per unit; how supported LAs' Ofsted judgements changed. Descriptive only.
-Reads the widgets, calls ``dashboard.views.outcomes``, renders."""
+Reads the widgets, builds ``dashboard.views.outcomes`` once (cached), renders."""
 
 from __future__ import annotations
-
-from datetime import date
 
 import streamlit as st
 
@@ -14,16 +12,10 @@ from dashboard import value_for_money as vfm_rules
 from dashboard.access import aggregate_only
 from dashboard.charts.value_for_money import vfm_chart
 from data_access.repositories import Scope
-from ui import context
+from ui import cache, context
 from ui.outcomes_section import neighbour_change_section
 from ui.components import chart, chart_with_table
 from ui.filters import Filters
-
-
-@st.cache_resource(show_spinner="Working out value for money and outcomes…", max_entries=32, ttl=600)
-def _page(_data, url: str, scope: Scope, version: int, as_of: date, board: bool, fy: str | None) -> ov.OutcomesPage:
-    """Keyed by database, scope (the viewer's limits and the contract chosen), data version and every input."""
-    return ov.outcomes_page(_data, as_of, board, fy)
 
 
 viewer, url, version, filters, _, _, _ = context.filtered_page()
@@ -44,7 +36,8 @@ if not data.contracts:
             "Upload data page.")
     st.stop()
 
-page = _page(data, url, scope, version, as_of, board, filters.financial_year)
+page = cache.built(ov.build, data, ov.OutcomesInputs(as_of, filters.financial_year, board), cache.DataKey(url, scope, version),
+                   "Working out value for money and outcomes…")
 
 with st.expander("Read this first: what these figures can and cannot tell you", expanded=True):
     st.markdown("\n".join(f"- {caveat}" for caveat in ov.CAVEATS))
