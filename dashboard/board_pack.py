@@ -455,6 +455,22 @@ def withheld_kpis(data: Portfolio, *dates: date) -> frozenset[tuple[str, str]]:
                                | one_la_kpis(counted_units(data.units, on, None)) for on in dates))
 
 
+@dataclass(frozen=True)
+class ChangesInputs:
+    """The two dates compared (``then`` the earlier) and whether the Board is looking."""
+
+    then: date
+    now: date
+    board: bool = False  # aggregate figures only: the KPIs its plan withholds are [c]
+
+
+def changes(data: Portfolio, inputs: ChangesInputs) -> pd.DataFrame:
+    """Each contract's headline figures on two dates, as the two dates' JSON gives them (the
+    Overview's "What changed since the last Board")."""
+    withheld = withheld_kpis(data, inputs.then, inputs.now) if inputs.board else frozenset()
+    return changes_frame(summary_at(data, inputs.then), summary_at(data, inputs.now), withheld)
+
+
 def status_grid_of(data: Portfolio, as_of: date) -> list:
     """The Overview's status grid as the Board sees it (``views.overview_page``)."""
     page = overview_page(data.contracts, data.units, data.responses, data.allocations, data.invoice_lines,

@@ -1,10 +1,8 @@
 """Coverage: LAs supported per year and support type against the minimum, per
 region, on a hex map of England; targeting of LAs in greatest need; priority
-LAs that received no support. Reads the widgets, calls ``dashboard.views``, renders."""
+LAs that received no support. Reads the widgets, builds ``dashboard.views.coverage`` once (cached), renders."""
 
 from __future__ import annotations
-
-from datetime import date
 
 import streamlit as st
 
@@ -13,25 +11,10 @@ from dashboard.access import aggregate_only
 from dashboard.charts import coverage as charts
 from dashboard.wording import as_text
 from data_access.queries import hex_layout
-from data_access.repositories import Scope
-from ui import context
+from ui import cache, context
 from ui.components import chart, chart_with_table, data_table, profile_column, with_profile_links
 from ui.data_currency import data_currency_notice
 from ui.filters import current_filters, showing
-
-
-@st.cache_data(show_spinner=False, ttl=3600)
-def _hex_layout(url: str) -> dict[str, tuple[int, int]]:
-    return hex_layout(context.engine())
-
-
-@st.cache_data(show_spinner="Working out coverage…", max_entries=64, ttl=600)
-def _page(_data, url: str, scope: Scope, version: int, as_of: date, fy: str | None, region: str | None,
-          la: str | None, board: bool, _plan=None) -> views.CoveragePage:
-    """Keyed by database, scope (the viewer's limits and the filters), data version and every input
-    (the Board's plan follows from the database, version, viewer and as-of date)."""
-    return views.coverage_page(_data.contracts, _data.units, _data.las, _data.statuses, _data.regions,
-                               _hex_layout(url), as_of, fy, region, la, board, _plan)
 
 
 viewer, url, version, filters, scope, data, options = context.filtered_page()
@@ -41,8 +24,10 @@ st.title("Coverage: local authorities supported")
 showing(filters, options.regions, options.las)
 page = None
 if data.contracts:
-    page = _page(data, url, scope, version, as_of, filters.financial_year, filters.region, filters.la,
-                 aggregate_only(viewer), context.board_plan_for(viewer, as_of))
+    page = cache.built(views.build, data, views.CoverageInputs(
+        as_of, filters.financial_year, filters.region, filters.la, aggregate_only(viewer),
+        context.board_plan_for(viewer, as_of), cache.read(hex_layout, version=None)),
+        cache.DataKey(url, scope, version), "Working out coverage…")
     if not page.by_year.empty:  # the answer first
         st.markdown(as_text(page.by_year.summary))
 st.caption(f"Figures as of {as_of:%d %B %Y}. An LA is supported in a financial year when a package of that "

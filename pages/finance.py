@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
 from dashboard.views import finance as fv
@@ -11,57 +9,21 @@ from dashboard.calendar import financial_year_of
 from dashboard.charts.finance import burn_up_chart, day_rate_chart
 from dashboard.wording import as_text
 from data_access.finance_sources import invoice_sources
-from data_access.repositories import Scope
-from ui import context
+from ui import cache, context
 from ui.components import chart, chart_with_table, data_table, download_buttons, empty_state
 from ui.data_currency import data_currency_notice
 from ui.filters import Filters, filter_sidebar, showing
 
 MONEY = st.column_config.NumberColumn(format="accounting")
 
-# Figures are kept per database, scope (the viewer's limits), data version and every input,
-# shared between runs and sessions without copying (``cache_resource``): nothing here changes them.
-
-
-@st.cache_resource(show_spinner=False, max_entries=16, ttl=600)
-def _sources(url: str, scope: Scope, version: int):
-    return invoice_sources(context.engine(), scope)
-
-
-@st.cache_resource(show_spinner=False, max_entries=16, ttl=600)
-def _years(_data, url: str, scope: Scope, version: int) -> list[str]:
-    return fv.financial_years(_data.allocations, _data.invoice_lines)
-
-
-@st.cache_resource(show_spinner="Working out the finance figures…", max_entries=16, ttl=600)
-def _tables(_data, url: str, scope: Scope, version: int, as_of: date) -> fv.ScopeTables:
-    return fv.scope_tables(_data.contracts, _data.allocations, _data.invoice_lines, as_of,
-                           _sources(url, scope, version))
-
-
-@st.cache_resource(show_spinner="Working out the finance figures…", max_entries=32, ttl=600)
-def _page(_data, _chosen, url: str, scope: Scope, version: int, as_of: date, contract: str | None,
-          fy: str | None) -> fv.FinancePage:
-    """``_data``: the scope's records (its tables are cached per scope); ``_chosen``: the contract's."""
-    return fv.finance_page(_chosen.allocations, _chosen.invoice_lines, as_of,
-                           _tables(_data, url, scope, version, as_of), contract, fy)
-
-
-@st.cache_resource(show_spinner=False, max_entries=64, ttl=600)
-def _burn_years(_data, url: str, scope: Scope, version: int, as_of: date, contract: str) -> list[str]:
-    return fv.burn_up_years(_data.allocations, _data.invoice_lines, as_of, contract)
-
-
-@st.cache_resource(show_spinner=False, max_entries=64, ttl=600)
-def _burn(_data, url: str, scope: Scope, version: int, as_of: date, contract: str, year: str) -> fv.BurnUp:
-    return fv.burn_up(_data.allocations, _data.invoice_lines, as_of, contract, year)
-
+FIGURES = "Working out the finance figures…"
 
 viewer = context.page_viewer()
 url, version = context.database_url(), context.data_version()
 scope = Filters().scope(viewer)
 data = context.oversight_data(scope)
-years = _years(data, url, scope, version)
+data_key = cache.DataKey(url, scope, version)  # every figure here: the viewer's records, picked by the filters
+years = cache.built(fv.build_years, data, None, data_key, spinner=False)
 filters = filter_sidebar([c.reference for c in data.contracts], years, data.regions, {},
                          show=("contract", "fy", "as_of"), not_narrowed_by=("region", "la"),
                          because="invoices and allocations are per contract, not per LA")
@@ -71,7 +33,11 @@ st.title("Finance")
 showing(filters, data.regions, {}, narrowing=("contract", "fy", "as_of"))
 if data.contracts:  # the answer first
     chosen = context.oversight_data(Filters(contract=filters.contract).scope(viewer), within=scope)  # its records
-    page = _page(data, chosen, url, scope, version, as_of, filters.contract, filters.financial_year)
+    tables = cache.built(fv.build_scope_tables, data, fv.ScopeInputs(as_of, cache.read(invoice_sources, scope,
+                                                                                    version=version)),
+                         data_key, FIGURES)  # worked out once for the scope; a contract or year picks its rows
+    page = cache.built(fv.build, chosen, fv.FinanceInputs(as_of, tables, filters.contract, filters.financial_year),
+                       data_key, FIGURES)
     st.markdown(as_text(page.spend_sentence))
 st.caption(
     f"Figures as of {as_of:%d %B %Y}. Invoice lines dated after it do not count. Amounts are in pounds, excluding "
@@ -121,7 +87,8 @@ burn_contract = left.selectbox(
     "Contract for the burn-up", contracts, index=contracts.index(opening) if opening in contracts else 0, key="finance_burn_contract",
 )
 burn_data = context.oversight_data(Filters(contract=burn_contract).scope(viewer), within=scope)
-contract_years = _burn_years(burn_data, url, scope, version, as_of, burn_contract) or years
+contract_years = cache.built(fv.build_burn_up_years, burn_data, fv.BurnUpInputs(as_of, burn_contract), data_key,
+                             spinner=False) or years
 if not contract_years:  # e.g. a contract register imported before its pricing schedule
     empty_state(f"{burn_contract} has no allocation or spend yet, so there is no burn-up to draw. Import its "
                 "pricing schedule.")
@@ -132,7 +99,7 @@ else:
         default_year = started[-1] if started else contract_years[0]
     burn_year = right.selectbox("Financial year for the burn-up", contract_years, index=contract_years.index(default_year),
                                 key="finance_burn_fy")
-    burn = _burn(burn_data, url, scope, version, as_of, burn_contract, burn_year)
+    burn = cache.built(fv.build_burn_up, burn_data, fv.BurnUpInputs(as_of, burn_contract, burn_year), data_key, spinner=False)
     chart_with_table(
         chart(burn_up_chart, burn.actual, burn.allocation, burn.forecast),
         burn.table,

@@ -1,33 +1,19 @@
 """KPIs: KPI 1 and KPI 2 per contract, their statuses, trend, slices and confidence;
-follow-ups to chase. Reads the widgets, calls ``dashboard.views``, renders."""
+follow-ups to chase. Reads the widgets, builds ``dashboard.views.kpis`` once (cached), renders."""
 
 from __future__ import annotations
-
-from datetime import date
 
 import streamlit as st
 
 from dashboard.views import kpis as views
-from dashboard.currency import data_to_dates
 from dashboard.access import aggregate_only, may_list_participant, unlisted_sentence
 from dashboard.charts import kpis as charts
 from dashboard.disclosure import LOW_RELIABILITY, SUPPRESSED
 from dashboard.wording import as_text, counted
-from data_access.repositories import Scope
-from ui import context
+from ui import cache, context
 from ui.filters import showing
 from ui.components import chart, chart_with_table
 from ui.data_currency import data_currency_notice
-
-
-@st.cache_data(show_spinner="Working out the KPIs…", max_entries=64, ttl=600)
-def _page(_data, url: str, scope: Scope, version: int, as_of: date, fy: str | None, board: bool, la_level: bool,
-          detail: str | None, _plan=None) -> views.KpiPage:
-    """Keyed by database, scope (the viewer's limits and the filters), data version and every input
-    (the Board's plan follows from the database, version, viewer and as-of date)."""
-    return views.kpi_page(_data.contracts, _data.units, _data.responses, _data.regions, as_of, fy,
-                          views.Disclosure(board, la_level, plan=_plan), detail,
-                          data_to_dates(_data.contracts, _data.returns, as_of))
 
 
 viewer, url, version, filters, scope, data, options = context.filtered_page()
@@ -41,8 +27,9 @@ if data.units:
     with_units = sorted({unit.contract for unit in data.units})
     detail = filters.contract or st.session_state.get("kpi_detail_contract")
     detail = detail if detail in with_units else None
-    page = _page(data, url, scope, version, as_of, filters.financial_year, board, bool(filters.la), detail,
-                 context.board_plan_for(viewer, as_of))
+    page = cache.built(views.build, data, views.KpiInputs(as_of, filters.financial_year, filters.la, board, detail,
+                                                         context.board_plan_for(viewer, as_of)),
+                       cache.DataKey(url, scope, version), "Working out the KPIs…")
     if page.headline:  # the answer first
         st.markdown(as_text(views.kpi_answer(page.headline)))
 st.caption(

@@ -1,10 +1,8 @@
 """Outcomes and value for money: per contract and year, spend, LAs, participants, people who met the
 KPI, days and each cost per unit; how supported LAs' Ofsted judgements changed. Descriptive only.
-Reads the widgets, calls ``dashboard.views.outcomes``, renders."""
+Reads the widgets, builds ``dashboard.views.outcomes`` once (cached), renders."""
 
 from __future__ import annotations
-
-from datetime import date
 
 import streamlit as st
 
@@ -15,16 +13,10 @@ from dashboard.access import aggregate_only
 from dashboard.charts.value_for_money import vfm_chart
 from dashboard.wording import as_text
 from data_access.repositories import Scope
-from ui import context
+from ui import cache, context
 from ui.outcomes_section import neighbour_change_section
 from ui.components import chart, chart_with_table
 from ui.filters import Filters
-
-
-@st.cache_resource(show_spinner="Working out value for money and outcomes…", max_entries=32, ttl=600)
-def _page(_data, url: str, scope: Scope, version: int, as_of: date, board: bool, fy: str | None) -> ov.OutcomesPage:
-    """Keyed by database, scope (the viewer's limits and the contract chosen), data version and every input."""
-    return ov.outcomes_page(_data, as_of, board, fy)
 
 
 viewer, url, version, filters, _, _, _ = context.filtered_page()
@@ -37,7 +29,8 @@ data = context.oversight_data(scope, within=everything)
 st.title("Outcomes and value for money")
 page = None
 if data.contracts:  # the answer first
-    page = _page(data, url, scope, version, as_of, board, filters.financial_year)
+    page = cache.built(ov.build, data, ov.OutcomesInputs(as_of, filters.financial_year, board),
+                       cache.DataKey(url, scope, version), "Working out value for money and outcomes…")
     st.markdown(as_text(ov.spend_answer(page.value_for_money, as_of)))
 st.caption(f"Figures as of {as_of:%d %B %Y}. They describe what was spent, delivered and seen afterwards. They do "
            "not show what the support caused. The Methodology page gives the rules.")

@@ -8,8 +8,8 @@ Pure: records in, DataFrames and text out (no Streamlit, no SQL).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import pandas as pd
@@ -31,7 +31,7 @@ from dashboard.coverage import (
 )
 from dashboard.disclosure import SUPPRESSED
 from dashboard.kpi import percent
-from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, LocalAuthority, Unit
+from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, LocalAuthority, Portfolio, Unit
 from dashboard.terms import NOT_SET
 from dashboard.views.common import Section, filter_options
 from dashboard.vocabulary import SUPPORT_TYPE_NAMES
@@ -397,6 +397,28 @@ def coverage_page(
         unsupported_summary=unsupported_summary(unsupported, priority_las, year, as_of, bool(region_filter or la_filter)),
         short_packages=short_packages_section(units, contracts, la_names, as_of, aggregate, plan),
     )
+
+
+@dataclass(frozen=True)
+class CoverageInputs:
+    """What the Coverage page's figures are for: the filters chosen and who is looking."""
+
+    as_of: date
+    financial_year: str | None = None
+    region: str | None = None
+    la: str | None = None
+    board: bool = False  # aggregate figures only (``access.aggregate_only``)
+    # the Board's plan over all it may see (``disclosure.board_plan``): follows from the data and as-of
+    plan: disclosure_rules.BoardPlan | None = field(default=None, compare=False)
+    # LA code -> (q, r) on the hex map of England (``queries.hex_layout``): follows from the database
+    hex_positions: Mapping[str, tuple[int, int]] = field(default_factory=dict, compare=False)
+
+
+def build(portfolio: Portfolio, inputs: CoverageInputs) -> CoveragePage:
+    """Everything the Coverage page draws, from the records the filters select."""
+    return coverage_page(portfolio.contracts, portfolio.units, portfolio.las, portfolio.statuses, portfolio.regions,
+                         dict(inputs.hex_positions), inputs.as_of, inputs.financial_year, inputs.region, inputs.la,
+                         inputs.board, inputs.plan)
 
 
 def _plan_withholds_packages(units: Sequence[Unit], contract: str, as_of: date,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -41,7 +41,7 @@ from dashboard.finance import (
     spend_against_allocations,
     straight_line_forecast,
 )
-from dashboard.records import Allocation, ContractTerms, InvoiceLine
+from dashboard.records import Allocation, ContractTerms, InvoiceLine, Portfolio
 from dashboard.summary import money
 from dashboard.terms import (
     DAY_RATE_CAP,
@@ -642,3 +642,63 @@ def burn_up_years(
 ) -> list[str]:
     """The FYs in which a contract has an allocation or counted spend, oldest first (the burn-up's choices)."""
     return sorted({row.financial_year for row in finance_rows(allocations, invoice_lines, as_of, contract)})
+
+
+# ------------------------------------------------------------------- the page's builds
+
+
+def build_years(portfolio: Portfolio, inputs: None = None) -> list[str]:
+    """The financial years the page's filter offers: those with an allocation or spend in scope."""
+    return financial_years(portfolio.allocations, portfolio.invoice_lines)
+
+
+@dataclass(frozen=True)
+class ScopeInputs:
+    """What the scope's day-rate and flag tables are for."""
+
+    as_of: date
+    # (contract, invoice, line) -> (file, Excel row) (``finance_sources.invoice_sources``): follows from the data
+    sources: Sources = field(default_factory=dict, compare=False)
+
+
+def build_scope_tables(portfolio: Portfolio, inputs: ScopeInputs) -> ScopeTables:
+    """The day-rate and flag tables of every contract and year in scope (``scope_tables``)."""
+    return scope_tables(portfolio.contracts, portfolio.allocations, portfolio.invoice_lines, inputs.as_of,
+                        inputs.sources)
+
+
+@dataclass(frozen=True)
+class FinanceInputs:
+    """What the Finance page's figures are for: the as-of date and the contract and year chosen."""
+
+    as_of: date
+    # the scope's tables (``build_scope_tables``): follow from the data and the as-of date
+    tables: ScopeTables = field(compare=False)
+    contract: str | None = None
+    financial_year: str | None = None
+
+
+def build(portfolio: Portfolio, inputs: FinanceInputs) -> FinancePage:
+    """Everything the Finance page draws but the burn-up, from the records of the contract chosen
+    (or of the scope, with none chosen)."""
+    return finance_page(portfolio.allocations, portfolio.invoice_lines, inputs.as_of, inputs.tables, inputs.contract,
+                        inputs.financial_year)
+
+
+@dataclass(frozen=True)
+class BurnUpInputs:
+    """What a burn-up is drawn for: the as-of date, the contract and the year chosen for it."""
+
+    as_of: date
+    contract: str
+    financial_year: str = ""  # "": not chosen yet (``build_burn_up_years`` gives the choices)
+
+
+def build_burn_up_years(portfolio: Portfolio, inputs: BurnUpInputs) -> list[str]:
+    """The years the burn-up can be drawn for (``burn_up_years``)."""
+    return burn_up_years(portfolio.allocations, portfolio.invoice_lines, inputs.as_of, inputs.contract)
+
+
+def build_burn_up(portfolio: Portfolio, inputs: BurnUpInputs) -> BurnUp:
+    """The burn-up of the contract and year chosen (``burn_up``)."""
+    return burn_up(portfolio.allocations, portfolio.invoice_lines, inputs.as_of, inputs.contract, inputs.financial_year)

@@ -17,9 +17,10 @@ import pandas as pd
 from dashboard import disclosure as disclosure_rules
 from dashboard import kpi as kpi_rules
 from dashboard.calendar import quarter_end, quarter_label, quarter_of
-from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SUPPRESSED
+from dashboard.currency import data_to_dates
+from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SUPPRESSED, BoardPlan
 from dashboard.kpi import KPI_NUMBER, PENDING, STATUSES, KpiResult, UnitOutcome, percent, unit_outcomes
-from dashboard.records import ContractTerms, Unit
+from dashboard.records import ContractTerms, Portfolio, Unit
 from dashboard.terms import NOT_SET
 from dashboard.views.common import (
     NOT_RECORDED,
@@ -101,6 +102,27 @@ class KpiPage:
     detail_withheld: bool = False
     late_baselines: list[LateBaseline] = field(default_factory=list)
     late_baseline_summary: str = ""
+
+
+@dataclass(frozen=True)
+class KpiInputs:
+    """What the KPIs page's figures are for: the filters chosen, the contract for the details and
+    who is looking."""
+
+    as_of: date
+    financial_year: str | None = None
+    la: str | None = None
+    board: bool = False  # aggregate figures only (``access.aggregate_only``)
+    detail_contract: str | None = None
+    # the Board's plan over all it may see (``disclosure.board_plan``): follows from the data and as-of
+    plan: BoardPlan | None = field(default=None, compare=False)
+
+
+def build(portfolio: Portfolio, inputs: KpiInputs) -> KpiPage:
+    """Everything the KPIs page draws, from the records the filters select."""
+    return kpi_page(portfolio.contracts, portfolio.units, portfolio.responses, portfolio.regions, inputs.as_of,
+                    inputs.financial_year, Disclosure(inputs.board, bool(inputs.la), plan=inputs.plan),
+                    inputs.detail_contract, data_to_dates(portfolio.contracts, portfolio.returns, inputs.as_of))
 
 
 def _contract_label(result: KpiResult) -> str:

@@ -21,7 +21,18 @@ from dashboard.charts import STATUS_LABELS
 from dashboard.coverage import LAIndex, is_live_on
 from dashboard.disclosure import rate_text
 from dashboard.kpi import ELIGIBLE_STATUSES, KPI_NUMBER, MET, unit_outcomes
-from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, InvoiceLine, LAStatus, LocalAuthority, SurveyResponse, Unit
+from dashboard.currency import data_to_dates
+from dashboard.records import (
+    GROUP,
+    ONE_TO_ONE,
+    ContractTerms,
+    InvoiceLine,
+    LAStatus,
+    LocalAuthority,
+    Portfolio,
+    SurveyResponse,
+    Unit,
+)
 from dashboard.timelines import is_improvement_adviser
 from dashboard.vocabulary import SUPPORT_TYPE_NAMES
 from dashboard.wording import counted
@@ -533,3 +544,67 @@ def neighbour_table(neighbours: list[tuple[int, str, str, str]], las: Iterable[L
         rows.append({"Rank": rank, "Local authority": name, "DfE number": number, "Closeness": closeness.capitalize(),
                      "Profile": profile_link(code, as_of) if code else None})
     return pd.DataFrame(rows, columns=["Rank", "Local authority", "DfE number", "Closeness", "Profile"])
+
+
+# ------------------------------------------------------------------- the page
+
+
+@dataclass(frozen=True)
+class ProfileInputs:
+    """Whose profile, as of which date."""
+
+    la_code: str
+    as_of: date
+
+
+@dataclass(frozen=True)
+class ProfilePage:
+    """Everything the LA profile draws from the records (the outcome indicators come from LAIT)."""
+
+    facts: Facts
+    units: list[Unit]  # every package's participants in the LA, under every code of its council
+    data_to: dict[str, date]  # each contract's data-to date (``currency.data_to_dates``)
+    timeline: pd.DataFrame
+    timeline_sentence: str
+    coming: pd.DataFrame
+    coming_sentence: str
+    judgements: pd.DataFrame
+    history: pd.DataFrame
+    participants: pd.DataFrame  # every participant's KPI status (the page lists those the viewer may see)
+    participants_sentence: str
+    adviser: pd.DataFrame
+    adviser_sentence: str
+    comparison: pd.DataFrame
+    comparison_sentence: str
+
+
+def build(portfolio: Portfolio, inputs: ProfileInputs) -> ProfilePage:
+    """Everything the LA profile draws for one LA, from the viewer's records."""
+    la_code, as_of = inputs.la_code, inputs.as_of
+    units, statuses = as_one_council(portfolio.units, portfolio.statuses, la_code, portfolio.las)
+    about = facts(la_code, portfolio.las, portfolio.regions, statuses, as_of)
+    data_to = data_to_dates(portfolio.contracts, portfolio.returns, as_of)
+    la_names = {la.code: la.name for la in portfolio.las}
+    timeline = support_timeline(portfolio.contracts, units, portfolio.responses, statuses, la_code, as_of)
+    coming = coming_up(portfolio.contracts, units, statuses, la_names, la_code, as_of, milestones=portfolio.milestones,
+                       invoice_lines=portfolio.invoice_lines)
+    everyone = participant_table(units, portfolio.responses, la_code, as_of, data_to=data_to)
+    adviser = adviser_days_by_month(portfolio.contracts, units, portfolio.invoice_lines, la_code, as_of)
+    comparison = comparison_table(units, portfolio.responses, portfolio.las, portfolio.regions, la_code, as_of, data_to)
+    return ProfilePage(
+        facts=about,
+        units=units,
+        data_to=data_to,
+        timeline=timeline,
+        timeline_sentence=timeline_sentence(timeline, about.name),
+        coming=coming,
+        coming_sentence=coming_sentence(coming, about.name),
+        judgements=ilacs_judgements(statuses, la_code, as_of),
+        history=status_history(statuses, la_code, as_of),
+        participants=everyone,
+        participants_sentence=participant_sentence(everyone),
+        adviser=adviser,
+        adviser_sentence=adviser_sentence(adviser),
+        comparison=comparison,
+        comparison_sentence=comparison_sentence(comparison),
+    )

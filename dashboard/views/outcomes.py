@@ -213,3 +213,17 @@ def outcomes_page(data: Portfolio, as_of: date, aggregate_only: bool, financial_
         outcomes=outcomes_table(found), outcomes_summary=outcomes_summary(found),
         la_changes=la_changes_table([] if aggregate_only else found, names),
     )
+
+
+@dataclass(frozen=True)
+class OutcomesInputs:
+    """What the Outcomes page's figures are for: the as-of date, the year chosen and who is looking."""
+
+    as_of: date
+    financial_year: str | None = None
+    board: bool = False  # aggregate figures only (``access.aggregate_only``)
+
+
+def build(portfolio: Portfolio, inputs: OutcomesInputs) -> OutcomesPage:
+    """Everything the Outcomes page draws, from the records of the contracts chosen."""
+    return outcomes_page(portfolio, inputs.as_of, inputs.board, inputs.financial_year)

@@ -16,9 +16,10 @@ import pandas as pd
 from dashboard import status_grid
 from dashboard.calendar import financial_year_of
 from dashboard.coverage import LAIndex
-from dashboard.currency import currencies, data_to_of_contracts
+from dashboard.currency import currencies, data_to_dates, data_to_of_contracts
+from dashboard.disclosure import BoardPlan
 from dashboard.finance import FinanceRow, spend_against_allocations
-from dashboard.records import ContractTerms, LAStatus, LocalAuthority, ReturnImport, Unit
+from dashboard.records import ContractTerms, LAStatus, LocalAuthority, Portfolio, ReturnImport, Unit
 from dashboard.views import timelines as timeline_views
 from dashboard.views.common import (
     Disclosure,
@@ -163,4 +164,28 @@ def overview_page(
         deadlines=deadlines,
         overdue=overdue_sentence(milestones, as_of),
         grid=grid,
+    )
+
+
+@dataclass(frozen=True)
+class OverviewInputs:
+    """What the Overview's figures are for: the filters chosen and who is looking."""
+
+    as_of: date
+    financial_year: str | None = None
+    region: str | None = None
+    la: str | None = None
+    board: bool = False  # aggregate figures only (``access.aggregate_only``)
+    # the Board's plan over all it may see (``disclosure.board_plan``): follows from the data and as-of
+    plan: BoardPlan | None = field(default=None, compare=False)
+
+
+def build(portfolio: Portfolio, inputs: OverviewInputs) -> OverviewPage:
+    """Everything the Overview draws, from the records the filters select."""
+    return overview_page(
+        portfolio.contracts, portfolio.units, portfolio.responses, portfolio.allocations, portfolio.invoice_lines,
+        portfolio.milestones, portfolio.las, inputs.as_of, inputs.financial_year,
+        Disclosure(inputs.board, bool(inputs.la), plan=inputs.plan), portfolio.statuses,
+        area_only=bool(inputs.region or inputs.la), returns=portfolio.returns,
+        data_to=data_to_dates(portfolio.contracts, portfolio.returns, inputs.as_of),
     )

@@ -10,13 +10,13 @@ in intervention.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import pandas as pd
 
 from dashboard.finance import days_after_quarter_end, late_invoice_flag
-from dashboard.records import ContractTerms, InvoiceLine, LAStatus, Milestone, ReturnImport
+from dashboard.records import ContractTerms, InvoiceLine, LAStatus, Milestone, Portfolio, ReturnImport
 from dashboard.terms import EXTENSION_NOTICE, NOT_SET
 from dashboard.timelines import (
     BREAK,
@@ -425,4 +425,62 @@ def ending_sentence(table: pd.DataFrame, as_of: date, months: int = ENDING_MONTH
         f"{len(table)} contract{' ends' if len(table) == 1 else 's end'} in the {months} months from {as_of:%d %B %Y}. "
         + (f"It {'can still' if extendable else 'cannot'} be extended." if len(table) == 1
            else f"{extendable} of them can still be extended.")
+    )
+
+
+# ------------------------------------------------------------------- the page
+
+
+@dataclass(frozen=True)
+class TimelinesInputs:
+    """What the Timelines page shows: as of a date, for one contract or every one (``None``)."""
+
+    as_of: date
+    contract: str | None = None
+
+
+@dataclass(frozen=True)
+class TimelinesPage:
+    """Every table the Timelines page draws, each with its sentence."""
+
+    contracts: pd.DataFrame  # the Gantt chart's rows
+    contracts_sentence: str
+    milestones: pd.DataFrame
+    milestones_sentence: str
+    deadlines: pd.DataFrame
+    deadlines_sentence: str
+    decisions: pd.DataFrame
+    decisions_sentence: str
+    ending: pd.DataFrame
+    ending_sentence: str
+    stale_interventions: list[str]  # LAs in intervention whose status is out of date (every contract only)
+    obligations: pd.DataFrame
+
+
+def build(portfolio: Portfolio, inputs: TimelinesInputs) -> TimelinesPage:
+    """Everything the Timelines page draws, from the viewer's records (whole contracts: the year, LA
+    and region filters do not narrow them)."""
+    as_of, contract = inputs.as_of, inputs.contract
+    la_names = {la.code: la.name for la in portfolio.las}
+    contracts = gantt_table(portfolio.contracts, as_of, contract)
+    milestones = milestone_table(portfolio.milestones, as_of, contract)
+    deadlines = deadline_table(portfolio.contracts, portfolio.milestones, portfolio.statuses, la_names, as_of, contract,
+                               invoice_lines=portfolio.invoice_lines, returns=portfolio.returns)
+    decisions = decision_table(portfolio.contracts, as_of, contract, milestones=portfolio.milestones,
+                               invoice_lines=portfolio.invoice_lines, returns=portfolio.returns)
+    ending = ending_table(portfolio.contracts, as_of, contract)
+    return TimelinesPage(
+        contracts=contracts,
+        contracts_sentence=gantt_sentence(contracts, as_of),
+        milestones=milestones,
+        milestones_sentence=milestone_sentence(milestones),
+        deadlines=deadlines,
+        deadlines_sentence=deadline_sentence(deadlines, as_of),
+        decisions=decisions,
+        decisions_sentence=decision_sentence(decisions),
+        ending=ending,
+        ending_sentence=ending_sentence(ending, as_of),
+        stale_interventions=[] if contract else stale_intervention_sentences(portfolio.statuses, la_names, as_of),
+        obligations=obligation_table(portfolio.contracts, portfolio.statuses, la_names, as_of, contract,
+                                     milestones=portfolio.milestones, invoice_lines=portfolio.invoice_lines),
     )
