@@ -52,7 +52,7 @@ from dashboard.terms import (
     VALUE,
     term_text,
 )
-from dashboard.wording import counted
+from dashboard.wording import counted, listed
 
 FLAG_LABELS = {
     DAY_RATE_ABOVE_CAP: "Day rate above cap",
@@ -329,7 +329,8 @@ def burn_up_sentence(data: BurnUp, contract: str, financial_year: str, as_of: da
     invoiced so far ("shown as a forecast, never mixed with actuals"), and why none is drawn."""
     if data.allocation.empty:
         return f"{contract} has no allocation or spend in {financial_year}."
-    lead = f"Cumulative spend by quarter for each heading of {contract} in {financial_year} against its allocation"
+    lead = (f"The chart shows cumulative spend by quarter for each heading of {contract} in {financial_year} "
+            "against its allocation")
     billed = data.quarters_billed
     if data.forecast_table.empty:
         if as_of < fy_start(financial_year):
@@ -338,24 +339,26 @@ def burn_up_sentence(data: BurnUp, contract: str, financial_year: str, as_of: da
             why = f"no quarter of {financial_year} is invoiced yet"
         else:
             why = f"Q4, the last quarter of {financial_year}, is invoiced"
-        return f"{lead}; {why}, so no forecast is drawn."
+        return f"{lead}. {why[0].upper()}{why[1:]}, so no forecast is drawn."
+    over = data.forecast_table[data.forecast_table["Forecast at FY end (£)"] > data.forecast_table["Allocated (£)"]]
+    sentence = (f"On the straight-line forecast, no heading of {contract} would exceed its allocation in "
+                f"{financial_year}. " if over.empty else
+                f"On the straight-line forecast, {listed(list(over['Heading']))} would exceed the allocation in "
+                f"{financial_year}. ")
     basis = (f"the {counted(len(billed), 'quarter')} invoiced so far ({_quarters(billed)}, to "
              f"{quarter_end(financial_year, billed[-1]):%d %B %Y}; dashed, a forecast, not spend)")
     if as_of > fy_end(financial_year):
         to_come = range(billed[-1] + 1, 5)
-        sentence = (f"{lead}. {financial_year} has ended but {_quarters(to_come)} "
-                    f"{'is' if len(to_come) == 1 else 'are'} not invoiced yet, so the straight-line forecast to "
-                    f"31 March runs through {basis}. ")
+        sentence += (f"{lead}. {financial_year} has ended but {_quarters(to_come)} "
+                     f"{'is' if len(to_come) == 1 else 'are'} not invoiced yet, so the straight-line forecast to "
+                     f"31 March runs through {basis}.")
     else:
-        sentence = f"{lead}, with a straight-line forecast to 31 March through {basis}. "
+        sentence += f"{lead}. The forecast to 31 March runs through {basis}."
     gaps = [quarter for quarter in range(1, billed[-1]) if quarter not in billed]
     if gaps:
-        sentence += (f"{_quarters(gaps)} {'has' if len(gaps) == 1 else 'have'} no invoice and "
-                     f"count{'s' if len(gaps) == 1 else ''} as nothing spent. ")
-    over = data.forecast_table[data.forecast_table["Forecast at FY end (£)"] > data.forecast_table["Allocated (£)"]]
-    if over.empty:
-        return sentence + "On the straight line, no heading would exceed its allocation."
-    return sentence + f"On the straight line, {', '.join(over['Heading'])} would exceed the allocation."
+        sentence += (f" {_quarters(gaps)} {'has' if len(gaps) == 1 else 'have'} no invoice and "
+                     f"count{'s' if len(gaps) == 1 else ''} as nothing spent.")
+    return sentence
 
 
 # ----------------------------------------------------------------- day rates
