@@ -31,10 +31,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-## make format: format every file and apply ruff's safe fixes
+## make format: apply ruff's safe fixes, then format every file (what is left to fix by hand is listed)
 format: $(STAMP)
+	$(BIN)/ruff check --fix --exit-zero .
 	$(BIN)/ruff format .
-	$(BIN)/ruff check --fix .
 
 system-deps:
 	bash scripts/install-system-deps.sh
