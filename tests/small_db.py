@@ -225,6 +225,19 @@ try:
     def small_db_url(tmp_path_factory) -> str:
         """The small database on SQLite (read-only for tests)."""
         return build_sqlite(tmp_path_factory.mktemp("small_db"))
+
+    from tests.conftest import BACKENDS
+
+    @pytest.fixture(scope="session", params=BACKENDS)
+    def small_db_each(request, tmp_path_factory) -> str:
+        """The small database on each backend the tests run on (PostgreSQL where configured; read-only)."""
+        from tests.conftest import _drop_postgres, _worker, fresh_database_url
+
+        if request.param == "sqlite":
+            yield request.getfixturevalue("small_db_url")
+            return
+        yield build(fresh_database_url("postgresql", tmp_path_factory.mktemp("small_pg"), name="small"))
+        _drop_postgres(f"t_{_worker()}_small")
 except ImportError:  # pragma: no cover - used outside pytest
     pass
 
