@@ -221,10 +221,17 @@ def finance_sheet_rows() -> dict[str, dict[tuple[str, int], int]]:
 try:
     import pytest
 
+    _built: dict[str, str] = {}
+
+    def _sqlite_once(tmp_path_factory) -> str:
+        if "sqlite" not in _built:
+            _built["sqlite"] = build_sqlite(tmp_path_factory.mktemp("small_db"))
+        return _built["sqlite"]
+
     @pytest.fixture(scope="session")
     def small_db_url(tmp_path_factory) -> str:
         """The small database on SQLite (read-only for tests)."""
-        return build_sqlite(tmp_path_factory.mktemp("small_db"))
+        return _sqlite_once(tmp_path_factory)
 
     from tests.conftest import BACKENDS
 
@@ -234,7 +241,7 @@ try:
         from tests.conftest import _drop_postgres, _worker, fresh_database_url
 
         if request.param == "sqlite":
-            yield request.getfixturevalue("small_db_url")
+            yield _sqlite_once(tmp_path_factory)
             return
         yield build(fresh_database_url("postgresql", tmp_path_factory.mktemp("small_pg"), name="small"))
         _drop_postgres(f"t_{_worker()}_small")
