@@ -249,8 +249,8 @@ except ImportError:  # pragma: no cover - used outside pytest
     pass
 
 
-def open_page(monkeypatch, url: str, page: str, role: str = "admin", **params: str):
-    """An AppTest of app.py on ``page`` as ``role`` (local mode), with URL query parameters."""
+def open_page(monkeypatch, url: str, page: str | None, role: str = "admin", **params: str):
+    """An AppTest of app.py on ``page`` (None: the Overview) as ``role`` (local mode), with URL query parameters."""
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("DASHBOARD_DATABASE_URL", url)
@@ -260,7 +260,8 @@ def open_page(monkeypatch, url: str, page: str, role: str = "admin", **params: s
     at.session_state["local_role"] = role  # before the first run: the role switcher starts on it
     at.run()
     assert not at.exception, at.exception
-    at.switch_page(page).run()
+    if page:
+        at.switch_page(page).run()
     return at
 
 
