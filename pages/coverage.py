@@ -32,7 +32,7 @@ data_currency_notice(data, as_of)
 
 page = cache.built(views.build, data, views.CoverageInputs(
     as_of, filters.financial_year, filters.region, filters.la, aggregate_only(viewer),
-    context.board_plan_for(viewer, as_of), cache.read(hex_layout, version=None)),
+    context.board_plan_for(viewer, as_of), hex_positions=cache.read(hex_layout, version=None)),
     cache.DataKey(url, scope, version), "Working out coverage…")
 links = not aggregate_only(viewer)  # LA profiles are not part of the Board's view
 

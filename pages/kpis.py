@@ -35,8 +35,8 @@ if not data.units:
 with_units = sorted({unit.contract for unit in data.units})
 detail = filters.contract or st.session_state.get("kpi_detail_contract")
 detail = detail if detail in with_units else None
-page = cache.built(views.build, data, views.KpiInputs(as_of, filters.financial_year, filters.la, board, detail,
-                                                     context.board_plan_for(viewer, as_of)),
+page = cache.built(views.build, data, views.KpiInputs(as_of, filters.financial_year, filters.region, filters.la, board,
+                                                     context.board_plan_for(viewer, as_of), detail_contract=detail),
                    cache.DataKey(url, scope, version), "Working out the KPIs…")
 if not page.headline:
     st.info("No participant counts for the KPIs yet with these filters (for a financial year, only packages "

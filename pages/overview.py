@@ -14,7 +14,7 @@ import streamlit as st
 
 from dashboard import calendar, status_grid
 from dashboard.views import overview as views
-from dashboard.views.common import rate_chart_frame
+from dashboard.views.common import FilteredInputs, rate_chart_frame
 from dashboard.views.coverage import coverage_summary
 from dashboard.access import aggregate_only, may_upload
 from dashboard.board_pack import ChangesInputs, changes
@@ -59,7 +59,7 @@ if not data.contracts:
             "register on the Upload data page.")
     board_pack_button(context.engine(), as_of, viewer)
 else:
-    page = cache.built(views.build, data, views.OverviewInputs(
+    page = cache.built(views.build, data, FilteredInputs(
         as_of, filters.financial_year, filters.region, filters.la, board, context.board_plan_for(viewer, as_of)), data_key)
     titles = {c.reference: c.title for c in data.contracts}
 
