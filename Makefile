@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast bench demo clean system-deps
+.PHONY: run test test-fast lint format bench demo clean system-deps
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,17 @@ test: $(STAMP) system-deps
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -m "not browser"
 
+## make lint: ruff (lint and format check) and mypy, with the settings in pyproject.toml
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## make format: apply ruff's safe fixes, then format every file (what is left to fix by hand is listed)
+format: $(STAMP)
+	$(BIN)/ruff check --fix --exit-zero .
+	$(BIN)/ruff format .
+
 system-deps:
 	bash scripts/install-system-deps.sh
 
@@ -37,4 +48,4 @@ demo: $(STAMP)
 	$(BIN)/python -m data_access demo
 
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -1,6 +1,6 @@
 """What a user feels in the browser (run by ``bench``, or alone):
 
-    python -m bench.browser --url http://127.0.0.1:8501 [--runs 5] [--role admin]
+    python -m bench.browser --url http://127.0.0.1:8501 [--runs 5]
 
 Drives Debian's headless Chromium (Playwright, as the browser tests do) against a running
 server and times, for each figures page:
@@ -90,7 +90,7 @@ def _choose_contract(page, name: str) -> None:
     page.locator('[role="option"]', has_text=name).first.click()
 
 
-def measure(base: str, runs: int, role: str, query: str = "") -> dict[str, Any]:
+def measure(base: str, runs: int, query: str = "") -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     results: dict[str, Any] = {}
@@ -119,8 +119,8 @@ def measure(base: str, runs: int, role: str, query: str = "") -> dict[str, Any]:
                 _settle(page)
             try:
                 options = _contract_options(page)
-                for option in options[:runs]:
-                    changes.append(_timed(lambda option=option: _choose_contract(page, option), page))
+                changes.extend(_timed(lambda option=option, page=page: _choose_contract(page, option), page)
+                               for option in options[:runs])
             except Exception as error:  # noqa: BLE001 - a page without the filter is reported, not fatal
                 errors.append(f"{type(error).__name__}: {str(error).splitlines()[0][:200]}")
             context.close()
@@ -141,11 +141,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.browser", description=__doc__.splitlines()[0])
     parser.add_argument("--url", required=True, help="the running app, e.g. http://127.0.0.1:8501")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--role", default="admin", help="local mode's role (the role switcher's default is admin)")
     parser.add_argument("--as-of", default="", help="an as-of date for every page (YYYY-MM-DD)")
     args = parser.parse_args(argv)
     query = f"?as_of={args.as_of}" if args.as_of else ""
-    print(json.dumps(measure(args.url.rstrip("/"), args.runs, args.role, query), indent=2))
+    print(json.dumps(measure(args.url.rstrip("/"), args.runs, query), indent=2))
     return 0
 
 

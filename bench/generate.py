@@ -142,7 +142,7 @@ class Dataset:
 
 
 def sizes(scale: float) -> dict[str, int]:
-    return {name: max(int(round(count * scale)), 1) for name, count in FULL.items()}
+    return {name: max(round(count * scale), 1) for name, count in FULL.items()}
 
 
 def _contracts(rng: random.Random) -> list[dict[str, Any]]:
@@ -222,7 +222,7 @@ def _units_and_responses(rng: random.Random, data: Dataset, contracts, picker: L
         if support_type == "one_to_one":
             people = 1 + (rng.random() < 0.3)
         else:
-            people = max(1, int(round(rng.uniform(0.5, 1.5) * group_average)))
+            people = max(1, round(rng.uniform(0.5, 1.5) * group_average))
         group_type = rng.choice(GROUP_TYPES) if support_type == "group" else None
         focus = rng.choice(FOCUSES)
         days = Decimal(rng.choice((2, 3, 4, 5, 5, 6, 8, 10, 12, 40))) if support_type == "one_to_one" else None

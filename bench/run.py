@@ -46,10 +46,11 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -179,7 +180,7 @@ def bench_import(report: Report, scale: float, backends: dict[str, str | None], 
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         return [workbook.get_sheet_by_name(name).to_python() for name in workbook.sheet_names]
 
-    calamine_s, sheets = timed(bare_read, repeat=3)
+    calamine_s, _sheets = timed(bare_read, repeat=3)
     report.add(Row(f"Read the {rows:,}-row return, python-calamine alone", calamine_s, note="best of 3"))
     for backend, url in backends.items():
         if url is None:
@@ -188,7 +189,7 @@ def bench_import(report: Report, scale: float, backends: dict[str, str | None], 
         ensure_database(engine)
         register_contract(engine)
         log(f"importing on {backend}")
-        seconds, outcome = timed(lambda: import_file(engine, path.name, data, "benchmark"))
+        seconds, outcome = timed(lambda engine=engine: import_file(engine, path.name, data, "benchmark"))
         ok = outcome.plan.ok
         totals = outcome.plan.totals()
         note = (f"{totals['inserted']:,} inserted, {totals['flags']:,} flags" if ok
@@ -196,7 +197,7 @@ def bench_import(report: Report, scale: float, backends: dict[str, str | None], 
         report.add(Row(f"Import the return, import_file, {backend}", seconds, "calamine read", calamine_s,
                        "<= 2x calamine", goal_ratio=2.0, note=note))
         log(f"re-importing on {backend}")
-        seconds, outcome = timed(lambda: import_file(engine, path.name, data, "benchmark"))
+        seconds, outcome = timed(lambda engine=engine: import_file(engine, path.name, data, "benchmark"))
         totals = outcome.plan.totals()
         report.add(Row(f"Re-import the same return (nothing changes), {backend}", seconds, "calamine read", calamine_s,
                        "<= 2x calamine", goal_ratio=2.0, note=f"{totals['unchanged']:,} unchanged"))
@@ -241,8 +242,8 @@ def dashboard_figures(data, as_of: date) -> dict[str, Any]:
 def bench_figures(report: Report, backend: str, url: str, profile: bool = False) -> None:
     from bench import duckdb_reference
     from dashboard.finance import flag_counts
-    from data_access.db import make_engine
     from data_access.collector import set_aside_from_collector
+    from data_access.db import make_engine
     from data_access.queries import load
 
     engine = make_engine(url)
@@ -265,7 +266,7 @@ def bench_figures(report: Report, backend: str, url: str, profile: bool = False)
     flags = {}
     for (_, kind), count in flag_counts(figures["finance_flags"]).items():
         flags[kind] = flags.get(kind, 0) + count
-    flags_agree = {k: v for k, v in flags.items()} == {k: v for k, v in duck["finance_flags"].items() if v}
+    flags_agree = flags == {k: v for k, v in duck["finance_flags"].items() if v}
     report.add(Row(f"Figures, {backend}: load + compute (what a cold page pays)", load_s + compute_s,
                    "DuckDB compute", duck_s, "<= 3x DuckDB", goal_ratio=3.0))
     report.add(Row(f"Figures, {backend}: load (queries.load)", load_s, "DuckDB compute", duck_s,
@@ -429,7 +430,7 @@ def bench_browser(report: Report, backend: str, url: str) -> None:
 
     with _app_server(url) as (port, _pid):
         log(f"browser-felt times on {backend}")
-        results = measure(f"http://127.0.0.1:{port}", BROWSER_RUNS, "admin", f"?as_of={AS_OF.isoformat()}")
+        results = measure(f"http://127.0.0.1:{port}", BROWSER_RUNS, f"?as_of={AS_OF.isoformat()}")
     goals = {"new_session_first_content": ("new session, first content (title on screen)", 1.5),
              "new_session_fully_drawn": ("new session, fully drawn", None),
              "page_switch": ("page switch from the menu, fully drawn", None),
@@ -593,10 +594,10 @@ def write_results(report: Report, reading: str) -> None:
         f"- Date: {datetime.now():%Y-%m-%d %H:%M}",
         f"- Commit: {machine['commit']}",
         f"- Machine: {machine['nproc']} CPUs ({machine['cpu']}), {machine['memory']} memory, Python {machine['python']}",
-        f"- Load average when the results were written (1 / 5 / 15 min): {machine['load']} "
-        f"(other work on the machine inflates every time; ratios are steadier than absolute times)",
-        f"- Scale: {report.scale:g} (1 = 10 contracts, 6 FYs, 20,000 packages, 100,000 units, 250,000 responses, "
-        "100,000 invoice lines, 100,000-row return)",
+        (f"- Load average when the results were written (1 / 5 / 15 min): {machine['load']} "
+        f"(other work on the machine inflates every time; ratios are steadier than absolute times)"),
+        (f"- Scale: {report.scale:g} (1 = 10 contracts, 6 FYs, 20,000 packages, 100,000 units, 250,000 responses, "
+        "100,000 invoice lines, 100,000-row return)"),
         f"- Figures as of {AS_OF.isoformat()}; command: `make bench` (`python -m bench --scale {report.scale:g}`)",
     ]
     lines += [f"- {key.capitalize()}: {value}" for key, value in report.info.items() if isinstance(value, str)]
@@ -645,17 +646,15 @@ def main(argv: list[str] | None = None) -> int:
         figure_urls["PostgreSQL"] = fresh_postgres_database(pg_base, PG_FIGURES_DB)
         import_urls["PostgreSQL"] = fresh_postgres_database(pg_base, PG_IMPORT_DB)
 
-    if LAST_RUN.exists() and skip:  # keep the previous run's rows of the skipped sections
-        previous_rows = LAST_RUN.read_text()
-    else:
-        previous_rows = None
+    # keep the previous run's rows of the skipped sections
+    previous_rows = LAST_RUN.read_text() if LAST_RUN.exists() and skip else None
     if "import" not in skip:
         report.section = "import"
         bench_import(report, args.scale, import_urls, profile=args.profile)
     if not skip >= {"figures", "pages", "browser", "memory"}:
         for backend, url in figure_urls.items():
             log(f"generating the dataset on {backend} (scale {args.scale:g})")
-            seconds, engine = timed(lambda: generate_database(url, args.scale))
+            seconds, engine = timed(lambda url=url: generate_database(url, args.scale))
             engine.dispose()
             report.info[f"generate_{backend}"] = f"dataset generated and bulk-inserted in {seconds:.1f} s"
             if "figures" not in skip:

@@ -61,24 +61,23 @@ from dashboard.vocabulary import KPI_SHEET_NAMES, SUPPORT_TYPE_NAMES
 from dashboard.views.overview import overview_page
 
 SYMBOLS = (
-    f"{LOW_RELIABILITY} low reliability: a rate on fewer than {RELIABLE_FROM} eligible participants; treat with "
+    f"{LOW_RELIABILITY} low reliability: a rate on fewer than {RELIABLE_FROM} eligible participants. Treat it with "
     "caution.",
-    f"{SUPPRESSED} confidential: figures about the participants of one LA are not shown, so no person can be "
+    f"{SUPPRESSED} confidential: not shown because it is about the participants of 1 LA, so a person could be "
     "identified.",
 )
 CAVEATS = (
-    "Figures are worked out exactly as the dashboard and its summary command do (docs: how figures are worked "
-    "out); nothing dated after the as-at date counts.",
-    "KPI rates are met / eligible; participants still in support or waiting for their follow-up window to close "
-    "are not eligible. 95 % Wilson score intervals are shown.",
-    "Data currency: a contract's figures run to its data-to date, the end of the latest quarter its returns report "
-    "on. A follow-up window that closed after it is 'awaiting return' (not eligible), never a failure, until the "
-    "return for that quarter arrives.",
+    "The figures are the dashboard's, worked out the same way (see its Methodology page). Nothing dated after the "
+    "as-at date counts.",
+    "A KPI rate is the number who met it divided by the number eligible. People still in support, or whose "
+    "follow-up window is still open, are not eligible. Each rate has a 95 % interval (Wilson score).",
+    "Each contract's figures run to its 'data to' date: the end of the latest quarter its returns cover. A "
+    "follow-up window that closed after that date is 'awaiting return'. It is not counted as a failure.",
     *SYMBOLS,
-    "Finance is per contract, expenditure heading and financial year: funds cannot move between headings or "
-    "years, so totals are for reconciliation only. Money in GBP, ex VAT.",
-    "Spend forecasts on the dashboard are straight-line estimates, not actual spend; this pack shows actuals only.",
-    "This pack holds no personal data: no participant names or IDs, no survey evidence.",
+    "Finance is by contract, expenditure heading and financial year. Money cannot move between headings or years, "
+    "so totals are for reconciliation only. Amounts are in pounds, excluding VAT.",
+    "This pack shows actual spend only. The dashboard's spend forecasts are straight-line estimates.",
+    "This pack holds no personal data: no participant names or IDs and no survey evidence.",
 )
 
 
@@ -387,15 +386,15 @@ def board_pack_sections(data: Portfolio, as_of: date, imports: Iterable[Mapping[
     withheld = one_la_kpis(counted_units(data.units, as_of, None)) | board_plan(data.units, as_of).withheld_kpis()
     kpis = kpi_frame(summary, withheld)
     sheet = writer.sheet("KPIs", f"KPIs as at {as_of:%d %B %Y}",
-                         "KPI 1 (one-to-one) and KPI 2 (group): participants more confident and showing impact "
-                         "within 3 months of support ending. " + " ".join(SYMBOLS))  # the sheet read on its own
+                         "KPI 1 (one-to-one) and KPI 2 (group): the share of participants who feel more confident "
+                         "and can show impact within 3 months of their support ending. " + " ".join(SYMBOLS))  # the sheet read on its own
     row = writer.table(sheet, 3, "KPI results by contract", kpis,
                        {"Target": "rate", "Rate": "rate", "95 % CI low": "rate", "95 % CI high": "rate"})
     writer.image(sheet, row, _png(kpi_chart(kpis)), "kpis")
 
     coverage = coverage_frame(summary)
     sheet = writer.sheet("Coverage", f"Coverage as at {as_of:%d %B %Y}",
-                         "LAs supported per financial year and support type (SLA minimum per contract).")
+                         "LAs supported in each financial year, by support type, against each contract's minimum.")
     row = writer.table(sheet, 3, "LAs supported", coverage)
     row = writer.table(sheet, row, "LAs supported by region (since each contract began)",
                        las_by_region(data.units, data.regions, as_of))
@@ -403,7 +402,7 @@ def board_pack_sections(data: Portfolio, as_of: date, imports: Iterable[Mapping[
 
     finance = finance_frame(summary)
     sheet = writer.sheet("Finance", f"Finance as at {as_of:%d %B %Y}",
-                         "Spend against allocation per contract, expenditure heading and financial year (GBP, ex VAT).")
+                         "Spend against allocation, by contract, expenditure heading and financial year (pounds, excluding VAT).")
     money = {"Allocated (£)": "money", "Spent (£)": "money", "Remaining (£)": "money", "Spent (%)": "rate"}
     row = writer.table(sheet, 3, "Spend against allocation", finance, money)
     rows = fv.finance_rows(data.allocations, data.invoice_lines, as_of)
@@ -419,7 +418,8 @@ def board_pack_sections(data: Portfolio, as_of: date, imports: Iterable[Mapping[
         row += 22
 
     sheet = writer.sheet("Timelines", f"Contract timelines as at {as_of:%d %B %Y}",
-                         "Contracts, milestones, deadlines in the next 60 days (extension and break decisions with them), contracts ending within 6 months.")
+                         f"Contracts, milestones, deadlines in the next {tv.DEADLINE_DAYS} days (with extension and break decisions) "
+                         f"and contracts ending within {tv.ENDING_MONTHS} months.")
     la_names = {la.code: la.name for la in data.las}
     contracts = tv.gantt_table(data.contracts, as_of)
     milestones = tv.milestone_table(data.milestones, as_of)
@@ -490,7 +490,7 @@ def _value_for_money_and_outcome_sheets(writer: _Writer, data: Portfolio, as_of:
     page = ov.outcomes_page(data, as_of, aggregate_only=True)
     costs = {column: "money" for column in (ov.SPEND,)}
     sheet = writer.sheet("Value for money", f"Value for money as at {as_of:%d %B %Y}",
-                         "Descriptive only: programmes have different aims, so they are not ranked on cost. "
+                         "These figures describe costs only. Programmes have different aims, so they are not ranked. "
                          f"{SYMBOLS[1]}")
     row = 3
     for caveat in ov.CAVEATS[:3]:
@@ -505,7 +505,7 @@ def _value_for_money_and_outcome_sheets(writer: _Writer, data: Portfolio, as_of:
                  "value_for_money")
 
     sheet = writer.sheet("Outcomes", f"Ofsted judgements before and after support, as at {as_of:%d %B %Y}",
-                         "A description of what happened, not the effect of the support.")
+                         "This describes what happened. It is not the effect of the support.")
     row = 3
     for caveat in (ov.CAVEATS[0], ov.CAVEATS[3]):
         sheet.write_string(row, 0, f"- {caveat}")
@@ -536,7 +536,7 @@ def currency_frame(data: Portfolio, as_of: date) -> pd.DataFrame:
 def _cover(writer: _Writer, as_of: date, imports: Iterable[Mapping[str, Any]],
            currency: pd.DataFrame | None = None) -> None:
     sheet = writer.sheet("Cover", "Improvement Oversight: Board pack",
-                         "Department for Education: improvement support for local authorities' children's services.")
+                         "Department for Education: support to improve local authorities' children's services.")
     sheet.set_column(0, 0, 28)
     sheet.set_column(1, 4, 24)
     sheet.write_string(3, 0, "Figures as at", writer.subtitle)
@@ -557,7 +557,7 @@ def _cover(writer: _Writer, as_of: date, imports: Iterable[Mapping[str, Any]],
                                                 "Sheets: Status, Changes, KPIs, Coverage, Finance, Timelines, Value for money, Outcomes")))
     row = 7
     if currency is not None and not currency.empty:
-        row = writer.table(sheet, row, "How current the data is (each contract's data-to date)", currency) + 1
+        row = writer.table(sheet, row, "How current the data is (each contract's 'data to' date)", currency) + 1
     row = writer.table(sheet, row, "Data sources (imported workbooks, newest first)", sources)
     row = writer.lines(sheet, row, "", ["Reference data: LA list and boundary changes (ONS / DfE), Ofsted ILACS "
                                         "outcomes 2018-2025."])

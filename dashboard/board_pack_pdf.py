@@ -89,7 +89,7 @@ class _Pdf:
         self.heading(block.subtitle, 11)
         frame = block.frame
         if frame.empty:
-            self.paragraph("None")
+            self.paragraph("Nothing to show.")
             return
         rows = [[self.text(cell_text(value, block.formats.get(column))) for column, value in zip(frame.columns, values)]
                 for values in frame.itertuples(index=False)]

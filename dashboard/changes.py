@@ -118,13 +118,14 @@ def _order(name: str) -> tuple[int, bool, str]:
 
 
 def changes_summary(frame: pd.DataFrame, then: date, now: date) -> str:
-    """One sentence: how many figures moved, and which KPI rates went down."""
+    """The answer first: how many figures changed; then which KPI rates went down."""
     if frame.empty:
         return f"No figures to compare between {then:%d/%m/%Y} and {now:%d/%m/%Y}."
     moved = frame[~frame["Change"].isin(["no change", SUPPRESSED])]
     falling = frame[frame["Figure"].str.endswith("rate") & frame["Change"].str.startswith("down")]
-    text = f"Between {then:%d/%m/%Y} and {now:%d/%m/%Y}, {len(moved)} of {counted(len(frame), 'figure')} changed."
+    text = f"{len(moved)} of {counted(len(frame), 'figure')} changed between {then:%d/%m/%Y} and {now:%d/%m/%Y}."
     if not falling.empty:
-        text += " KPI rates down: " + "; ".join(f"{row.Contract} {row.Figure.removesuffix(' rate')} ({row.Change})"
-                                                for row in falling.itertuples()) + "."
+        text += " KPI rates that went down: " + "; ".join(f"{contract} {str(figure).removesuffix(' rate')} ({change})"
+                                                for contract, figure, change in zip(
+                                                    falling["Contract"], falling["Figure"], falling["Change"])) + "."
     return text

@@ -252,9 +252,9 @@ def decisions(
     if (contract.extension_up_to is not None and contract.extension_up_to > contract.end_date
             and contract.extension_notice_months is not None):
         due = add_months(contract.end_date, -contract.extension_notice_months)
-        found.append((EXTENSION, due, f"Decide whether to extend beyond {contract.end_date:%d/%m/%Y} "
+        found.append((EXTENSION, due, (f"Decide whether to extend beyond {contract.end_date:%d/%m/%Y} "
                                       f"(up to {contract.extension_up_to:%d/%m/%Y}; "
-                                      f"{contract.extension_notice_months} months' notice)"))
+                                      f"{contract.extension_notice_months} months' notice)")))
     if contract.break_date is not None:
         found.append((BREAK, contract.break_date, f"Decide whether to use the break on {contract.break_date:%d/%m/%Y}"))
     if not found:

@@ -106,11 +106,11 @@ def participants(session: Session, viewer: Viewer, scope: Scope = EVERYTHING) ->
     ]
 
 
-def _evidence(session: Session, contract_ids: set[int]) -> dict[tuple, list[dict[str, Any]]]:
+def _evidence(session: Session, contract_ids: set[int]) -> dict[tuple[int, str, str], list[dict[str, Any]]]:
     if not contract_ids:
         return {}
     S = models.SurveyResponse
-    found: dict[tuple, list[dict[str, Any]]] = {}
+    found: dict[tuple[int, str, str], list[dict[str, Any]]] = {}  # contract id, package, participant
     query = select(S).where(S.contract_id.in_(contract_ids), S.evidence.is_not(None)).order_by(S.response_date, S.id)
     for response in session.scalars(query):
         found.setdefault((response.contract_id, response.package_id, response.participant_id), []).append(
@@ -147,7 +147,7 @@ def _check_role(role: str) -> None:
 
 def _other_active_admins(session: Session, user: models.User) -> int:
     return session.scalar(select(func.count()).select_from(models.User).where(
-        models.User.role == ADMIN, models.User.active.is_(True), models.User.id != user.id))
+        models.User.role == ADMIN, models.User.active.is_(True), models.User.id != user.id)) or 0
 
 
 def list_users(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
@@ -361,7 +361,7 @@ def _contracts_by_import(session: Session, import_ids: list[int]) -> dict[int, s
     for import_id, row_id in session.execute(select(RC.import_id, RC.row_id).where(
             RC.table_name == "contracts", RC.import_id.in_(import_ids))):
         found[import_id].add(row_id)
-    names = dict(session.execute(select(models.Contract.id, models.Contract.reference)).all())
+    names = dict(session.execute(select(models.Contract.id, models.Contract.reference)).tuples().all())
     result = {i: {names[c] for c in ids if c in names} for i, ids in found.items()}
     for record_id, reference in session.execute(select(models.ImportRecord.id, models.ImportRecord.contract_reference)
                                                 .where(models.ImportRecord.id.in_(import_ids))):
@@ -372,7 +372,11 @@ def _contracts_by_import(session: Session, import_ids: list[int]) -> dict[int, s
 
 def import_history(session: Session, viewer: Viewer, limit: int = 200) -> list[dict[str, Any]]:
     """Imports the viewer may see (administrators: all; contract managers: their contracts'
-    and their own), newest first, with their contracts and whether the viewer may undo each."""
+    and their own), newest first, with their contracts and whether the viewer may undo each.
+
+    The same file rejected again and again (same SHA-256) is one row, the newest, with the number
+    of times (``times``) and the first time (``first_at``): a rejected file wrote nothing, and four
+    tries of one bad file made four rows."""
     _require_upload(viewer)
     records = list(session.scalars(select(models.ImportRecord).order_by(models.ImportRecord.id.desc()).limit(limit)))
     contracts = _contracts_by_import(session, [r.id for r in records])
@@ -390,8 +394,26 @@ def import_history(session: Session, viewer: Viewer, limit: int = 200) -> list[d
             "inserted": r.inserted, "updated": r.updated, "unchanged": r.unchanged, "skipped": r.skipped,
             "flags": r.flags, "outcome": r.outcome, "may_undo": undoable,
             "errors": (r.summary or {}).get("errors", []) if r.outcome == "rejected" else [],
+            "times": 1, "first_at": r.imported_at,
         })
-    return shown
+    return _repeats_collapsed(shown)
+
+
+def _repeats_collapsed(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rejected imports of one file (same SHA-256) as one row, the newest (``rows`` newest first)."""
+    kept: list[dict[str, Any]] = []
+    seen: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if row["outcome"] != "rejected" or not row["sha256"]:
+            kept.append(row)
+        elif row["sha256"] in seen:
+            newest = seen[row["sha256"]]
+            newest["times"] += 1
+            newest["first_at"] = row["imported_at"]
+        else:
+            seen[row["sha256"]] = row
+            kept.append(row)
+    return kept
 
 
 def latest_imports(engine: Engine, viewer: Viewer, limit: int = 200) -> list[dict[str, Any]]:
@@ -401,9 +423,11 @@ def latest_imports(engine: Engine, viewer: Viewer, limit: int = 200) -> list[dic
     A contract manager sees only the imports of their own contracts (and their own uploads);
     the file name and the importer's e-mail are given only where ``may_see_import`` allows (never
     to the Board or case leads: ``None``). Everyone else sees every import's date, kind, contract,
-    outcome and counts: how fresh the figures are."""
+    outcome and counts: how fresh the figures are. Rejected imports are left out: they wrote
+    nothing (the Import history page lists them)."""
     with Session(engine) as session:
-        records = list(session.scalars(select(models.ImportRecord).order_by(models.ImportRecord.id.desc()).limit(limit)))
+        records = list(session.scalars(select(models.ImportRecord).where(models.ImportRecord.outcome != "rejected")
+                                       .order_by(models.ImportRecord.id.desc()).limit(limit)))
         contracts = _contracts_by_import(session, [r.id for r in records])
     shown = []
     for r in records:
@@ -481,13 +505,13 @@ def history_for(engine: Engine, viewer: Viewer, limit: int = 200) -> list[dict[s
 def contract_names(engine: Engine) -> dict[int, str]:
     """Contract id -> reference (for showing a preview's rows)."""
     with Session(engine) as session:
-        return dict(session.execute(select(models.Contract.id, models.Contract.reference)).all())
+        return dict(session.execute(select(models.Contract.id, models.Contract.reference)).tuples().all())
 
 
 def la_names(engine: Engine) -> dict[str, str]:
     """LA code -> name, every LA there has been (for showing a preview's rows by name)."""
     with Session(engine) as session:
-        return dict(session.execute(select(models.LocalAuthority.code, models.LocalAuthority.name)).all())
+        return dict(session.execute(select(models.LocalAuthority.code, models.LocalAuthority.name)).tuples().all())
 
 
 def upload_contracts(engine: Engine, viewer: Viewer) -> list[str]:

@@ -35,9 +35,9 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from dashboard.access import ADMIN, Viewer
@@ -85,10 +85,13 @@ def erase_personal_data(session: Session, reference: str, actor: Viewer, today: 
             f"{first_day:%d/%m/%Y} (DASHBOARD_RETENTION_MONTHS) and cannot be erased before then")
     E, S = models.Engagement, models.SurveyResponse
     texts = _personal_texts(session, contract.id)
-    names = session.execute(update(E).where(E.contract_id == contract.id, E.participant_name.is_not(None))
-                            .values(participant_name=None)).rowcount
-    evidence = session.execute(update(S).where(S.contract_id == contract.id, S.evidence.is_not(None))
-                               .values(evidence=None)).rowcount
+    # an UPDATE's result is a CursorResult, which has the row count (typed as the general Result)
+    names = cast(CursorResult[Any], session.execute(
+        update(E).where(E.contract_id == contract.id, E.participant_name.is_not(None)).values(participant_name=None)
+    )).rowcount
+    evidence = cast(CursorResult[Any], session.execute(
+        update(S).where(S.contract_id == contract.id, S.evidence.is_not(None)).values(evidence=None)
+    )).rowcount
     history = _scrub_history(session, contract.id)
     messages = _scrub_rejections(session, contract.reference) + _scrub_texts(session, texts)
     audit.record_event(session, actor, audit.ERASE, {
@@ -103,7 +106,7 @@ def erase_personal_data(session: Session, reference: str, actor: Viewer, today: 
 def _history_of(session: Session, contract_id: int) -> list[models.RowChange]:
     """The undo records of the contract's engagements and survey responses, of rows still stored
     and of rows since deleted (known by the contract id their records hold)."""
-    found = []
+    found: list[models.RowChange] = []
     for table in PERSONAL_FIELDS:
         model = models.Engagement if table == "engagements" else models.SurveyResponse
         stored = set(session.scalars(select(model.id).where(model.contract_id == contract_id)))

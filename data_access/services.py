@@ -13,8 +13,7 @@ from sqlalchemy.orm import Session
 
 from data_access import collector
 from data_access.db import DatabaseUnavailable, failure_message, shown_url
-from data_access.importer import ImportPlan, Problem, apply_plan, plan_import, record_rejection
-from data_access.importer.importer import registered
+from data_access.importer import ImportPlan, Problem, apply_plan, plan_import, record_rejection, registered
 
 RETRY_MESSAGE = "another import changed the same rows at the same moment; nothing was written: please try again"
 CLASH = (IntegrityError, OperationalError)  # another import at the same moment: a retry mends it

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from dashboard.access import ADMIN, Viewer, may_upload
 from dashboard.finance import heading_key
 from data_access import audit, models
-from data_access.importer.importer import MODEL_KEYS, key_part
+from data_access.importer import key_part, unique_key
 
 IMPORTED = "imported"
 UNDONE = "undone"
@@ -124,7 +124,8 @@ def _writers_after_removal(session: Session, import_id: int) -> set[int]:
     found: set[int] = set()
     tables = _models_by_table()
     for table, rows in removed.items():
-        model, names = tables[table], MODEL_KEYS[table]  # the kinds a schedule replaces are named as their tables
+        model = tables[table]
+        names = unique_key(model)
         keys = {tuple(key_part(item[name]) for name in names) for item in rows.values()}
         stored = session.execute(select(model.id, *(model.__table__.c[name] for name in names)).where(
             model.contract_id.in_({item["contract_id"] for item in rows.values()}) | model.id.in_(list(rows))))

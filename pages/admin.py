@@ -35,7 +35,7 @@ def apply(change: access.UserChange, message: str) -> None:
         st.error(f"{as_text(refusal)}. Nothing was changed.")
     except Exception:  # noqa: BLE001 - never a stack trace on screen
         log.exception("user change")
-        st.error("The change could not be saved; nothing was changed. Please try again.")
+        st.error("The change could not be saved, so nothing was changed. Try again.")
     else:
         st.session_state["admin_message"] = message
         st.rerun()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.views import finance as fv
 from dashboard.calendar import financial_year_of
 from dashboard.charts.finance import burn_up_chart, day_rate_chart
+from dashboard.views import finance as fv
 from dashboard.wording import as_text
 from data_access.finance_sources import invoice_sources
 from ui import cache, context
@@ -31,25 +31,28 @@ as_of = filters.as_of_date
 
 st.title("Finance")
 showing(filters, data.regions, {}, narrowing=("contract", "fy", "as_of"))
+if data.contracts:  # the answer first
+    chosen = context.oversight_data(Filters(contract=filters.contract).scope(viewer), within=scope)  # its records
+    tables = cache.built(fv.build_scope_tables, data, fv.ScopeInputs(as_of, cache.read(invoice_sources, scope,
+                                                                                    version=version)),
+                         data_key, FIGURES)  # worked out once for the scope; a contract or year picks its rows
+    page = cache.built(fv.build, chosen, fv.FinanceInputs(as_of, tables, filters.contract, filters.financial_year),
+                       data_key, FIGURES)
+    st.markdown(as_text(page.spend_sentence))
 st.caption(
-    f"Figures as of {as_of:%d %B %Y}: invoice lines dated after it do not count. Money in GBP, ex VAT. "
-    "Funds cannot move between expenditure headings or years, so each heading is compared with its own "
+    f"Figures as of {as_of:%d %B %Y}. Invoice lines dated after it do not count. Amounts are in pounds, excluding "
+    "VAT. Money cannot move between expenditure headings or years, so each heading is compared with its own "
     "allocation for each financial year."
 )
 if not data.contracts:
-    empty_state("No contracts to show yet. Import a contract register and pricing schedules first.")
+    empty_state("There are no contracts to show yet. Import a contract register and pricing schedules first.")
     st.stop()
 
-chosen = context.oversight_data(Filters(contract=filters.contract).scope(viewer), within=scope)  # the contract's records
 data_currency_notice(chosen, as_of)
-tables = cache.built(fv.build_scope_tables, data, fv.ScopeInputs(as_of, cache.read(invoice_sources, scope, version=version)),
-                     data_key, FIGURES)  # worked out once for the scope; a contract or year picks its rows
-page = cache.built(fv.build, chosen, fv.FinanceInputs(as_of, tables, filters.contract, filters.financial_year), data_key, FIGURES)
 column_money = {name: MONEY for name in ("Allocated (£)", "Spent (£)", "Remaining (£)")}
 
 # --- Spend against allocation -------------------------------------------------------------
 st.header("Spend against allocation")
-st.markdown(as_text(page.spend_sentence))
 if page.spend.empty:
     empty_state("No allocation or spend for this contract and year.")
 else:
@@ -59,7 +62,8 @@ else:
 
 st.subheader("Totals, reconciled with the pricing schedule")
 (st.success if "to the penny" in page.reconciliation else st.error)(as_text(page.reconciliation))
-st.caption("Totals are for reconciliation only: an underspend in one heading or year cannot cover an overspend in another.")
+st.caption("Totals are for reconciliation only. An underspend in one heading or year cannot cover an overspend "
+           "in another.")
 data_table(page.totals, "Totals, reconciled with the pricing schedule", key="finance_totals_table",
            column_config=column_money)
 
@@ -67,8 +71,8 @@ data_table(page.totals, "Totals, reconciled with the pricing schedule", key="fin
 st.header("Spend against contract value")
 values = fv.value_table(data.contracts, chosen.invoice_lines, as_of, filters.contract)
 st.markdown(fv.value_sentence(values))
-st.caption("All years and headings together, against the contract's Value in the contract register, with the "
-           "finance terms the register sets for it. A term not set in the contract register does not apply: "
+st.caption("Spend for all years and headings together, against the contract's Value in the contract register, "
+           "with the finance terms the register sets. A term not set in the contract register does not apply, so "
            "nothing is flagged against it.")
 data_table(values, "Spend against contract value, and the contract's finance terms", key="finance_value_table",
            column_config={"Spent to date, all years (£)": MONEY,
@@ -86,7 +90,7 @@ burn_data = context.oversight_data(Filters(contract=burn_contract).scope(viewer)
 contract_years = cache.built(fv.build_burn_up_years, burn_data, fv.BurnUpInputs(as_of, burn_contract), data_key,
                              spinner=False) or years
 if not contract_years:  # e.g. a contract register imported before its pricing schedule
-    empty_state(f"{burn_contract} has no allocation or spend yet, so there is no burn-up to draw: import its "
+    empty_state(f"{burn_contract} has no allocation or spend yet, so there is no burn-up to draw. Import its "
                 "pricing schedule.")
 else:
     default_year = filters.financial_year if filters.financial_year in contract_years else None
@@ -110,9 +114,9 @@ else:
 
 # --- Day rates ------------------------------------------------------------------------------
 st.header("Day rates against the caps")
-st.caption("Each line's day rate is compared with its own cap from the contract register: the executive cap for "
-           "executive-level lines where the contract sets one, otherwise the contract's day-rate cap. Lines of a "
-           "contract with no cap are shown in a panel of their own and never flagged.")
+st.caption("Each line's day rate is compared with its own cap from the contract register. That is the executive "
+           "cap for executive-level lines where the contract sets one, or else the contract's day rate cap. Lines "
+           "of a contract with no cap are shown in a panel of their own and never flagged.")
 chart_with_table(chart(day_rate_chart, page.rates), page.rates, page.rates_sentence, key="finance_rates",
                  file_stem="day_rates")
 
@@ -120,7 +124,7 @@ chart_with_table(chart(day_rate_chart, page.rates), page.rates, page.rates_sente
 st.header("Finance flags")
 st.markdown(as_text(page.flags_sentence))
 if not page.flags.empty:
-    st.caption("Each flag names the invoice and line, and the file and Excel row it was imported from. "
-               "Flags are shown, never dropped: check them with the supplier.")
+    st.caption("Each flag names the invoice and line, and the file and Excel row it came from. Flags are never "
+               "dropped. Check them with the supplier.")
     data_table(page.flags, "Finance flags", key="finance_flags_table", wrap=True)
     download_buttons({"Finance flags": page.flags}, "finance_flags", key="finance_flags")

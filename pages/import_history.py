@@ -13,7 +13,7 @@ from dashboard.wording import as_text
 from data_access import access
 from data_access.undo import UndoRefused
 from ui import context
-from ui.components import data_table, download_buttons, empty_state
+from ui.components import PAGE_TABLE_WIDTH_PX, data_table, download_buttons, empty_state
 
 log = logging.getLogger(__name__)
 
@@ -42,23 +42,30 @@ if not history:
     empty_state("No imports yet." if may_see_every_import(viewer) else "No imports of your contracts yet.")
     st.stop()
 
+show_rejected = st.checkbox("Show rejected imports", key="history_rejected",
+                            help="Files that were refused wrote nothing. The same file refused again is one row.")
+listed_rows = [row for row in history if show_rejected or row["outcome"] != "rejected"]
 table = pd.DataFrame([
     {"Import": row["id"], "When (UTC)": row["imported_at"].strftime("%d/%m/%Y %H:%M"), "Who": row["imported_by"],
-     "File": row["file_name"], "Kind": row["kind"], "Contracts": ", ".join(row["contracts"]),
-     "Outcome": IMPORT_OUTCOMES.get(row["outcome"], row["outcome"]), "New": row["inserted"], "Updated": row["updated"],
-     "Unchanged": row["unchanged"], "Skipped": row["skipped"], "Flags": row["flags"], "SHA-256": row["sha256"]}
-    for row in history
-])
+     "File": row["file_name"], "SHA-256": row["sha256"], "Kind": row["kind"], "Contracts": ", ".join(row["contracts"]),
+     "Outcome": IMPORT_OUTCOMES.get(row["outcome"], row["outcome"])
+     + (f" ({row['times']} times, first {row['first_at']:%d/%m/%Y %H:%M})" if row["times"] > 1 else ""),
+     "New": row["inserted"], "Updated": row["updated"], "Skipped": row["skipped"], "Flags": row["flags"],
+     "Unchanged": row["unchanged"]}
+    for row in listed_rows
+], columns=["Import", "When (UTC)", "Who", "File", "SHA-256", "Kind", "Contracts", "Outcome", "New", "Updated",
+            "Skipped", "Flags", "Unchanged"])
 shown = "every import" if may_see_every_import(viewer) else "imports of your contracts and your own"
-st.write(f"{len(table)} import(s), newest first ({shown}). Rejected files wrote nothing; undone imports were "
-         "reversed exactly. Checking a file on the Upload page is not an import and is not listed.")
-outcomes = [name for name in IMPORT_OUTCOMES.values() if name in set(table["Outcome"])]
-chosen_outcomes = st.multiselect("Outcomes shown", outcomes, default=outcomes, key="history_outcomes")
-table = table[table["Outcome"].isin(chosen_outcomes)]
-data_table(table, "Imports, newest first", key="history_table")
+hidden = len(history) - len(listed_rows)
+st.write(f"{len(table)} import(s), newest first ({shown}). Undone imports were reversed exactly. "
+         + (f"{hidden} rejected file(s) not shown: they wrote nothing. " if hidden else "")
+         + "Checking a file on the Upload page is not an import and is not listed. The table gives the first "
+         "8 characters of each file's SHA-256; the downloads give it whole.")
+data_table(table.assign(**{"SHA-256": table["SHA-256"].str[:8] + "…"}), "Imports, newest first",
+           key="history_table", width=PAGE_TABLE_WIDTH_PX)
 download_buttons({"Imports": table}, "import-history", key="history")
 
-rejected = [row for row in history if row["outcome"] == "rejected" and row["errors"]]
+rejected = [row for row in listed_rows if row["outcome"] == "rejected" and row["errors"]]
 if rejected:
     with st.expander("Why files were rejected"):
         choice = st.selectbox("Rejected import", [row["id"] for row in rejected], key="rejected_choice",

@@ -7,11 +7,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.views import la_profile as lp
 from dashboard import outcomes_indicators as oi
-from dashboard.charts.outcomes import indicator_chart, indicator_long, timeline_chart
 from dashboard.access import aggregate_only, may_list_participant, unlisted_sentence
+from dashboard.charts.outcomes import indicator_chart, indicator_long, timeline_chart
 from dashboard.charts.timelines import adviser_days_chart
+from dashboard.views import la_profile as lp
 from dashboard.vocabulary import RELIABLE_FROM
 from dashboard.wording import as_text, counted
 from ui import cache, context
@@ -70,7 +70,7 @@ left, middle, right = st.columns(3)
 left.metric("Region", facts.region)
 middle.metric("ILACS judgement", facts.status["ILACS judgement"].split(" (")[0])
 right.metric("In intervention", facts.status["In intervention"].split(" (")[0])
-st.caption(f"As of {as_of:%d %B %Y}. An Ofsted judgement counts from the date Ofsted published it.")
+st.caption(f"Figures as of {as_of:%d %B %Y}. An Ofsted judgement counts from the date Ofsted published it.")
 in_view = sorted({unit.contract for unit in units if unit.la_code == la_code})
 if in_view:  # the contracts that supported this LA
     data_currency_notice(data, as_of, in_view)
@@ -86,36 +86,36 @@ st.subheader("Support received")
 timeline = page.timeline
 chart_with_table(chart(timeline_chart, timeline, as_of), timeline, page.timeline_sentence,
                  key="la_timeline", file_stem=f"support_{la_code}", table_expanded=True)
-st.caption("Every package of support under any contract and every six-monthly intervention review due so far. "
-           "Days delivered: the largest value a package's rows give (a group's days are not multiplied by its "
-           "people). KPI outcome: its participants' statuses, counted (see the Methodology page).")
+st.caption("Every package of support under any contract, and every 6-monthly intervention review due so far. "
+           "Days delivered is the largest value on a package's rows (a group's days are not multiplied by its "
+           "people). KPI outcome counts its participants' statuses (see the Methodology page).")
 
 st.subheader("What is coming")
 st.markdown(page.coming_sentence)
 if not page.coming.empty:
     table(page.coming, f"What is coming for {facts.name}", "la_coming", f"coming_{la_code}")
-st.caption("As the Timelines page works them out: a six-monthly review for an LA in intervention, and six-weekly "
-           "case reports of the improvement adviser call-offs that supported it, in the next 12 months.")
+st.caption("Worked out as on the Timelines page: a review every 6 months for an LA in intervention, and a case "
+           "report every 6 weeks from the improvement adviser call-offs that supported it, in the next 12 months.")
 
 st.subheader("Ofsted ILACS judgements")
 judgements = page.judgements
 if judgements.empty:
-    empty_state("No ILACS judgement recorded (ILACS began in January 2018).")
+    empty_state("No ILACS judgement is recorded. ILACS began in January 2018.")
 else:
     st.markdown(f"Latest: {lp.ilacs_headline(judgements)}. {counted(len(judgements), 'judgement')}, oldest first.")
     table(judgements, f"Ofsted ILACS judgements of {facts.name}", "la_ilacs", f"ilacs_{la_code}")
 
 st.subheader("Status history")
-st.caption("ILACS: Ofsted's inspection of local authority children's services. SEND WSoA: a Written Statement of "
-           "Action the LA must produce after an area SEND inspection finds significant weaknesses. Declining: "
-           "flagged by the Department as declining performance. From: the date the record counts from.")
+st.caption("ILACS is Ofsted's inspection of local authority children's services. A SEND WSoA is a Written "
+           "Statement of Action the LA must produce after an area SEND inspection finds significant weaknesses. "
+           "Declining means the Department flagged its performance as declining. From is the date the record "
+           "counts from.")
 history = page.history
 if history.empty:
-    empty_state("No Ofsted judgement or LA status recorded.")
+    empty_state("No Ofsted judgement or LA status is recorded.")
 else:
-    st.markdown(f"{counted(len(history), 'status record')}, oldest first; "
-                "\"not recorded\" means the record says nothing "
-                "about that item (an Ofsted judgement alone, for instance).")
+    st.markdown(f"{counted(len(history), 'status record')}, oldest first. \"Not recorded\" means the record says "
+                "nothing about that item (for example, a record of an Ofsted judgement alone).")
     table(history, f"Ofsted ILACS and status history of {facts.name}", "la_history", f"status_{la_code}")
 
 st.subheader("Participants' KPI status")
@@ -141,8 +141,9 @@ else:
 st.subheader("Compared with the region and England")
 comparison = page.comparison
 st.markdown(as_text(page.comparison_sentence))
-st.caption("All contracts together. Rates are met / eligible (see the Methodology page); [u] marks a rate on fewer than "
-           f"{RELIABLE_FROM} eligible participants; packages per LA divides by the LAs that existed on the as-of date.")
+st.caption("All contracts together. Rates are met / eligible (see the Methodology page). [u] marks a rate on "
+           f"fewer than {RELIABLE_FROM} eligible participants. Packages per LA divides by the LAs that existed on "
+           "the as-of date.")
 table(comparison, f"{facts.name} compared with the region and England", "la_comparison", f"comparison_{la_code}")
 
 # ------------------------------------------------------------------ outcomes
@@ -164,8 +165,8 @@ else:
 
 st.subheader("Outcome indicators")
 st.markdown(f"DfE's published figures (LAIT) for {facts.name} against the median and range of its statistical "
-            f"neighbours, {facts.region} and England. Grey bands mark when {facts.name} had support. These describe "
-            "the LA; they do not show what any support caused (see the Methodology page).")
+            f"neighbours, {facts.region} and England. Grey bands mark when {facts.name} had support. These figures "
+            "describe the LA. They do not show what any support caused (see the Methodology page).")
 search = st.text_input("Search the measures", key="la_measure_search",
                        placeholder="for example: turnover, re-referral, care leavers",
                        help="Filters the measures by words in their name, topic or description.")

@@ -13,13 +13,13 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import calendar, status_grid
-from dashboard.views import overview as views
-from dashboard.views.common import FilteredInputs, rate_chart_frame
-from dashboard.views.coverage import coverage_summary
 from dashboard.access import aggregate_only, may_upload
 from dashboard.board_pack import ChangesInputs, changes
 from dashboard.changes import changes_summary, default_comparison_date
 from dashboard.charts import kpis as kpi_charts
+from dashboard.views import overview as views
+from dashboard.views.common import FilteredInputs, rate_chart_frame
+from dashboard.views.coverage import coverage_summary
 from dashboard.views.timelines import deadline_sentence
 from dashboard.wording import as_text
 from data_access.access import last_board_pack_date, latest_imports
@@ -51,20 +51,23 @@ data_key = cache.DataKey(url, scope, version)
 
 st.title("Improvement Oversight")
 showing(filters, options.regions, options.las)
-st.caption(f"Figures as of {as_of:%d %B %Y}. Aggregate figures only: no personal data on this page. "
-           "See the Methodology page for how each figure is worked out.")
+page = None
+if data.contracts:  # the answer first: which contracts are off track
+    page = cache.built(views.build, data, FilteredInputs(
+        as_of, filters.financial_year, filters.region, filters.la, board, context.board_plan_for(viewer, as_of)),
+        data_key)
+    st.markdown(as_text(status_grid.grid_summary(page.grid)))
+st.caption(f"Figures as of {as_of:%d %B %Y}. This page shows totals only, with no personal data. "
+           "The Methodology page says how each figure is worked out.")
 
-if not data.contracts:
-    st.info("No contracts yet for these filters. An administrator or contract manager can upload the contract "
-            "register on the Upload data page.")
+if page is None:
+    st.info("There are no contracts for these filters yet. An administrator or contract manager can upload the "
+            "contract register on the Upload data page.")
     board_pack_button(context.engine(), as_of, viewer)
 else:
-    page = cache.built(views.build, data, FilteredInputs(
-        as_of, filters.financial_year, filters.region, filters.la, board, context.board_plan_for(viewer, as_of)), data_key)
     titles = {c.reference: c.title for c in data.contracts}
 
-    st.markdown(as_text(status_grid.grid_summary(page.grid)))
-    grid_table(page.grid, f"Where each contract stands on {as_of:%d/%m/%Y}. Each status links to its page.",
+    grid_table(page.grid, f"Where each contract stands on {as_of:%d %B %Y}. Select a status to see its page.",
                {key: value for key, value in _link_params(filters, "").items() if key != "contract"})
     download_buttons({"Status": status_grid.grid_frame(page.grid)}, "status_grid", key="overview_grid")
     # the grid's last column, in full: how current each contract's data is, above the figures below
@@ -75,15 +78,15 @@ else:
     compare = st.date_input(
         "Compare with the figures as of", value=_comparison_default(as_of), format="DD/MM/YYYY",
         min_value=calendar.EARLIEST, max_value=as_of, key="compare_with",
-        help="The date of the last Board pack produced, else 3 months earlier.")
+        help="The date of the last Board pack produced, or else 3 months earlier.")
     changed = cache.built(changes, data, ChangesInputs(compare, as_of, board), data_key, "Comparing the figures…")
     st.markdown(as_text(changes_summary(changed, compare, as_of)))
-    data_table(changed, "Each contract's headline figures then and now, with the change in words")
+    data_table(changed, "Each contract's headline figures then and now, and how they changed")
     download_buttons({"Changes": changed}, "changes", key="overview_changes")
 
     st.header("KPIs: leaders more confident after support")
     if not page.kpis:
-        st.info("No participants yet for these filters, so there are no KPI figures.")
+        st.info("There are no KPI figures, because there are no participants for these filters yet.")
     by_contract: dict[str, list[views.KpiDisplay]] = {}
     for display in page.kpis:
         by_contract.setdefault(display.result.contract, []).append(display)
@@ -96,7 +99,7 @@ else:
     if page.kpis:
         rates = rate_chart_frame(page.kpis, lambda r: r.contract)
         chart_with_table(chart(kpi_charts.rate_chart, rates), page.kpi_table,
-                         "Each KPI's rate with its 95 % interval against the target; the table lists every figure.",
+                         "Each KPI's rate and 95 % interval against its target. The table lists every figure.",
                          key="overview_kpis", file_stem="headline_kpis")
 
     st.header(f"Coverage in {page.coverage_year}")
@@ -112,21 +115,21 @@ else:
 
     st.header(f"Spend against allocation{f' in {page.spend_year}' if page.spend_year else ''}")
     if filters.la or filters.region:
-        st.caption("Spend is for the whole of each contract shown: invoices are not split by local authority, "
-                   "so the LA and region filters do not narrow it.")
+        st.caption("The LA and region filters do not narrow spend. Invoices are not split by local authority, "
+                   "so spend is for the whole of each contract shown.")
     if page.spend.empty:
         st.info(as_text(page.spend_summary))
     else:
-        chart_with_table(None, page.spend, page.spend_summary + " Funds cannot move between headings, so each "
-                         "heading's spend is compared with its own allocation (see the Finance page); the totals "
+        chart_with_table(None, page.spend, page.spend_summary + " Money cannot move between headings, so each "
+                         "heading's spend is compared with its own allocation (see the Finance page). The totals "
                          "are for reconciliation only.", key="overview_spend",
                          file_stem="spend_against_allocation")
 
     st.header(f"Next deadlines (within {views.DEADLINE_DAYS} days)")
     if filters.la or filters.region or filters.financial_year:
-        st.caption("Deadlines are whole contracts' milestones, reports and invoices, and the reviews of every LA "
-                   f"in intervention, from {as_of:%d/%m/%Y}, as on the Timelines page: the year, LA and region "
-                   "filters do not narrow them.")
+        st.caption("The year, LA and region filters do not narrow deadlines. They are whole contracts' "
+                   "milestones, reports and invoices, and the reviews of every LA in intervention, from "
+                   f"{as_of:%d %B %Y}, as on the Timelines page.")
     if page.overdue:
         st.warning(as_text(page.overdue), icon=":material/schedule:")
     if page.deadlines.empty:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.views import timelines as tv
 from dashboard.charts.timelines import gantt_chart
 from dashboard.timelines import (
     CASE_REPORT_EVERY,
@@ -13,13 +12,12 @@ from dashboard.timelines import (
     INTERVENTION_REVIEW_MONTHS,
     PROJECTED_MONTHS,
 )
-from dashboard.vocabulary import in_words
+from dashboard.views import timelines as tv
 from dashboard.wording import as_text
 from ui import cache, context
 from ui.components import chart, chart_with_table, data_table, download_buttons, empty_state
 from ui.data_currency import data_currency_notice
 from ui.filters import Filters, filter_sidebar, showing
-
 
 viewer = context.page_viewer()
 scope = Filters().scope(viewer)
@@ -31,11 +29,16 @@ as_of = filters.as_of_date
 
 st.title("Timelines")
 showing(filters, data.regions, {}, narrowing=("contract", "as_of"))
-st.caption(f"As of {as_of:%d %B %Y}. Milestone status is written in words and shown by shape: "
+page = None
+if data.contracts:  # the answer first
+    page = cache.built(tv.build, data, tv.TimelinesInputs(as_of, filters.contract),
+                       cache.DataKey(context.database_url(), scope, context.data_version()))
+    st.markdown(as_text(tv.overdue_answer(page.milestones, page.decisions)))
+st.caption(f"Figures as of {as_of:%d %B %Y}. Each milestone's status is in words and shown by a shape: "
            f"done (circle), done late (square, with the days late), due soon (triangle, within {DUE_SOON_DAYS} days), "
-           "overdue (cross), upcoming (diamond).")
-if not data.contracts:
-    empty_state("No contracts to show yet. Import a contract register first.")
+           "overdue (cross) and upcoming (diamond).")
+if page is None:
+    empty_state("There are no contracts to show yet. Import a contract register first.")
     st.stop()
 data_currency_notice(data, as_of, [filters.contract] if filters.contract else None)
 
@@ -45,9 +48,6 @@ def table(frame, alt: str, key: str, file_stem: str) -> None:
     if not frame.empty:
         download_buttons({file_stem[:31]: frame}, file_stem, key=key)
 
-
-page = cache.built(tv.build, data, tv.TimelinesInputs(as_of, filters.contract),
-                   cache.DataKey(context.database_url(), scope, context.data_version()))
 
 st.header("Contracts")
 chart_with_table(chart(gantt_chart, page.contracts, page.milestones, as_of), page.contracts, page.contracts_sentence,
@@ -63,11 +63,11 @@ table(page.deadlines, f"Deadlines in the next {tv.DEADLINE_DAYS} days", "timelin
 
 st.header("Extension and break decisions")
 st.caption(
-    "An extension decision is due the contract register's extension notice before the end date, where the register "
-    "gives an extension option and a notice period; a break date is a decision of its own. A decision is overdue once "
+    "Where the contract register gives an extension option and a notice period, the extension decision is due that "
+    "notice before the end date. A break date is a decision of its own. A decision is overdue once its date has "
     "passed, unless invoices, returns or milestones after the end date show the extension in use."
 )
-st.markdown(page.decisions_sentence)
+st.markdown(as_text(page.decisions_sentence))
 if not page.decisions.empty:
     table(page.decisions, "Extension and break decisions", "timelines_decisions", "decisions")
 
@@ -78,19 +78,18 @@ if not page.ending.empty:
 
 st.header("Recurring obligations")
 st.caption(
-    f"Derived from the contracts: a quarterly progress report and invoice due {DAYS_AFTER_QUARTER_END} days after "
-    f"each quarter end; {in_words(CASE_REPORT_EVERY.days // 7)}-weekly case reports for improvement adviser "
-    f"call-offs; and a review every {in_words(INTERVENTION_REVIEW_MONTHS)} months for each LA in "
-    f"intervention (from the date of its LA status record, for at most {PROJECTED_MONTHS} months after the LA's "
-    "latest status "
-    "record). Shown from 90 days before to a year after the as-of "
-    "date; periods after a contract's current end date are due only if it is extended (unless invoices or "
-    "milestones after that date show it running on its extension). A report the register lists as a milestone "
-    "due the same day is shown under Milestones instead; an invoice says when one billing its quarter was received."
+    f"Worked out from the contracts. A quarterly progress report and invoice are due {DAYS_AFTER_QUARTER_END} days "
+    f"after the end of each quarter. Improvement adviser call-offs owe a case report every "
+    f"{CASE_REPORT_EVERY.days // 7} weeks. Each LA in intervention has a review every {INTERVENTION_REVIEW_MONTHS} "
+    f"months from the date of its LA status record, for at most {PROJECTED_MONTHS} months after its latest record. "
+    "The list runs from 90 days before to a year after the as-of date. Periods after a contract's current end "
+    "date are due only if it is extended, unless invoices or milestones after that date show it running on its "
+    "extension. A report the register lists as a milestone due the same day is shown under Milestones instead. "
+    "An invoice says when one billing its quarter was received."
 )
 for sentence in page.stale_interventions:
-    st.markdown(sentence)
+    st.markdown(as_text(sentence))
 if page.obligations.empty:
-    empty_state("No obligations fall in this window.")
+    empty_state("No obligations fall due in this period.")
 else:
     table(page.obligations, "Recurring obligations", "timelines_obligations", "obligations")

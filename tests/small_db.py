@@ -221,16 +221,36 @@ def finance_sheet_rows() -> dict[str, dict[tuple[str, int], int]]:
 try:
     import pytest
 
+    _built: dict[str, str] = {}
+
+    def _sqlite_once(tmp_path_factory) -> str:
+        if "sqlite" not in _built:
+            _built["sqlite"] = build_sqlite(tmp_path_factory.mktemp("small_db"))
+        return _built["sqlite"]
+
     @pytest.fixture(scope="session")
     def small_db_url(tmp_path_factory) -> str:
         """The small database on SQLite (read-only for tests)."""
-        return build_sqlite(tmp_path_factory.mktemp("small_db"))
+        return _sqlite_once(tmp_path_factory)
+
+    from tests.conftest import BACKENDS
+
+    @pytest.fixture(scope="session", params=BACKENDS)
+    def small_db_each(request, tmp_path_factory) -> str:
+        """The small database on each backend the tests run on (PostgreSQL where configured; read-only)."""
+        from tests.conftest import _drop_postgres, _worker, fresh_database_url
+
+        if request.param == "sqlite":
+            yield _sqlite_once(tmp_path_factory)
+            return
+        yield build(fresh_database_url("postgresql", tmp_path_factory.mktemp("small_pg"), name="small"))
+        _drop_postgres(f"t_{_worker()}_small")
 except ImportError:  # pragma: no cover - used outside pytest
     pass
 
 
-def open_page(monkeypatch, url: str, page: str, role: str = "admin", **params: str):
-    """An AppTest of app.py on ``page`` as ``role`` (local mode), with URL query parameters."""
+def open_page(monkeypatch, url: str, page: str | None, role: str = "admin", **params: str):
+    """An AppTest of app.py on ``page`` (None: the Overview) as ``role`` (local mode), with URL query parameters."""
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("DASHBOARD_DATABASE_URL", url)
@@ -240,7 +260,8 @@ def open_page(monkeypatch, url: str, page: str, role: str = "admin", **params: s
     at.session_state["local_role"] = role  # before the first run: the role switcher starts on it
     at.run()
     assert not at.exception, at.exception
-    at.switch_page(page).run()
+    if page:
+        at.switch_page(page).run()
     return at
 
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +15,7 @@ from data_access import access, audit, models
 from data_access.repositories import Scope
 from data_access.services import import_file
 from tests import workbooks as wb
+from tests.cli_runner import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 SEFTON, CAMDEN = "E08000014", "E09000007"
@@ -58,9 +57,9 @@ def two_contracts(engine):
     return engine
 
 
-def participants_of(engine, viewer, scope=Scope()):
+def participants_of(engine, viewer, scope=None):
     with Session(engine) as session:
-        return access.participants(session, viewer, scope)
+        return access.participants(session, viewer, Scope() if scope is None else scope)
 
 
 def test_board_members_never_get_names_or_evidence(two_contracts):
@@ -176,13 +175,12 @@ def test_the_audit_log_has_no_way_to_change_or_delete_an_event():
 
 def test_add_user_command(engine, database_url):
     _load(engine, "register.xlsx", wb.register())
-    command = [sys.executable, "-m", "data_access", "add-user", "Lead@Example.gov.uk", CONTRACT_MANAGER,
-               "--contract", "CON-1", "--la", SEFTON, "--db", database_url]
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    command = ["add-user", "Lead@Example.gov.uk", CONTRACT_MANAGER, "--contract", "CON-1", "--la", SEFTON,
+               "--db", database_url]
+    done = run_cli("data_access", *command)
     assert done.returncode == 0, done.stderr
     assert "lead@example.gov.uk: Contract manager, assigned contract CON-1, LA E08000014" in done.stdout
-    refused = subprocess.run(command[:-4] + ["--contract", "CON-404", "--db", database_url], cwd=ROOT,
-                             capture_output=True, text=True, timeout=120)
+    refused = run_cli("data_access", *command[:-4], "--contract", "CON-404", "--db", database_url)
     assert refused.returncode == 1 and "no contract 'CON-404'" in refused.stderr
     with Session(engine) as session:
         events = session.scalars(select(models.AuditEvent).order_by(models.AuditEvent.id)).all()

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+from typing import ClassVar
 
 import openpyxl
 import pytest
@@ -15,6 +16,7 @@ from dashboard import cli
 from dashboard.board_pack import build_board_pack, write_board_pack_from_database
 from dashboard.disclosure import LOW_RELIABILITY, SUPPRESSED
 from dashboard.terms import NOT_SET
+from tests.cli_runner import run_cli
 from tests.small_db import PARTICIPANT_NAMES, small_db_url  # noqa: F401
 
 AS_OF = date(2022, 6, 30)
@@ -191,8 +193,8 @@ def test_no_personal_data_anywhere(pack):
 
 def test_build_needs_no_database():
     class Empty:
-        contracts = units = responses = allocations = invoice_lines = milestones = las = statuses = returns = []
-        regions: dict = {}
+        contracts = units = responses = allocations = invoice_lines = milestones = las = statuses = returns = ()
+        regions: ClassVar[dict] = {}
 
     data = build_board_pack(Empty(), AS_OF, [])
     book = openpyxl.load_workbook(__import__("io").BytesIO(data))
@@ -200,6 +202,7 @@ def test_build_needs_no_database():
 
 
 def test_command_line(small_db_url, tmp_path):  # noqa: F811
+    """The smoke test: ``python -m dashboard board-pack`` as a shell starts it."""
     out = tmp_path / "pack.xlsx"
     result = subprocess.run(
         [sys.executable, "-m", "dashboard", "board-pack", "--as-of", AS_OF.isoformat(), "--out", str(out),
@@ -213,8 +216,7 @@ def test_command_line(small_db_url, tmp_path):  # noqa: F811
 @pytest.mark.parametrize("where", ["no-such-folder/pack.xlsx", "."])
 def test_command_line_cannot_write_there_exit_2_not_a_traceback(small_db_url, tmp_path, where):  # noqa: F811
     out = tmp_path / where
-    result = subprocess.run([sys.executable, "-m", "dashboard", "board-pack", "--out", str(out), "--db", small_db_url],
-                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    result = run_cli("dashboard", "board-pack", "--out", str(out), "--db", small_db_url)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.startswith(f"error: cannot write {out}: ")
 
@@ -222,8 +224,7 @@ def test_command_line_cannot_write_there_exit_2_not_a_traceback(small_db_url, tm
 @pytest.mark.parametrize("as_of", ["9999-12-31", "0001-01-01"])
 def test_command_line_as_of_outside_the_dashboards_dates_exit_2(small_db_url, tmp_path, as_of):  # noqa: F811
     for command in (["kpis", "--json"], ["board-pack", "--out", str(tmp_path / "pack.xlsx")]):
-        result = subprocess.run([sys.executable, "-m", "dashboard", *command, "--as-of", as_of, "--db", small_db_url],
-                                cwd=ROOT, capture_output=True, text=True, timeout=300)
+        result = run_cli("dashboard", *command, "--as-of", as_of, "--db", small_db_url)
         assert result.returncode == 2 and "expected a date from 01/01/1900 to 31/12/2199" in result.stderr
 
 
@@ -266,7 +267,7 @@ def test_cover_says_each_contracts_data_currency_as_the_summary_does(demo_record
     expected = build_summary(as_of, demo_records.contracts, demo_records.units, demo_records.responses,
                              demo_records.allocations, demo_records.invoice_lines, demo_records.las,
                              returns=demo_records.returns, milestones=demo_records.milestones)
-    rows = table(book["Cover"], "How current the data is (each contract's data-to date)")
+    rows = table(book["Cover"], "How current the data is (each contract's 'data to' date)")
     assert [row["Contract"] for row in rows] == [entry["contract"] for entry in expected["contracts"]]
     for row, entry in zip(rows, expected["contracts"]):
         assert row["Data to"].date().isoformat() == entry["data_to"]
@@ -280,5 +281,5 @@ def test_cover_says_each_contracts_data_currency_as_the_summary_does(demo_record
 
 
 def test_old_imports_cover_says_data_currency_unknown(pack):
-    rows = table(pack["Cover"], "How current the data is (each contract's data-to date)")
+    rows = table(pack["Cover"], "How current the data is (each contract's 'data to' date)")
     assert rows and {(row["Data to"], row["Status"]) for row in rows} == {("unknown", "Currency unknown")}

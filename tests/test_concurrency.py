@@ -92,9 +92,9 @@ def check_outcomes(outcomes) -> list[int]:
 @postgres_only  # SQLite serialises writers
 @pytest.mark.parametrize("existing", [False, True], ids=["new-rows", "stored-rows"])
 def test_two_overlapping_imports_at_the_same_moment(seeded, existing):
-    first, second = range(0, 120), range(60, 180)  # 60 keys in both returns
+    first, second = range(120), range(60, 180)  # 60 keys in both returns
     if existing:  # the overlapping rows are already stored: both imports update them
-        wb.import_ok(seeded, "earlier.xlsx", return_file(range(0, 180), "Other", 1))
+        wb.import_ok(seeded, "earlier.xlsx", return_file(range(180), "Other", 1))
     for round_number in range(3):
         files = {f"a{round_number}.xlsx": (first, ROLES[round_number % 2], 10 + round_number),
                  f"b{round_number}.xlsx": (second, ROLES[2 + round_number % 2], 20 + round_number)}
@@ -125,7 +125,7 @@ def test_two_overlapping_imports_at_the_same_moment(seeded, existing):
 def test_an_import_killed_while_writing_leaves_nothing(seeded, tmp_path):
     """The child imports 600 rows; once they are written (uncommitted) it signals and holds,
     and is killed with SIGKILL: no row and no import record remain."""
-    data = return_file(range(0, 600), "Leader", 5)
+    data = return_file(range(600), "Leader", 5)
     path = tmp_path / "big.xlsx"
     path.write_bytes(data)
     marker = tmp_path / "writing"
@@ -133,17 +133,17 @@ def test_an_import_killed_while_writing_leaves_nothing(seeded, tmp_path):
 import sys, time
 from pathlib import Path
 from data_access.db import make_engine
-from data_access.importer import importer
+from data_access.importer import write
 from data_access.services import import_file
 
-original = importer._insert_rows
+original = write.insert_rows
 def insert_then_hold(*arguments):
     ids = original(*arguments)
     Path(sys.argv[3] + ".tmp").write_text(str(len(ids)))
     Path(sys.argv[3] + ".tmp").replace(sys.argv[3])  # appears with its content
     time.sleep(600)  # killed here, mid-transaction
     return ids
-importer._insert_rows = insert_then_hold
+write.insert_rows = insert_then_hold
 import_file(make_engine(sys.argv[1]), "big.xlsx", Path(sys.argv[2]).read_bytes(), "killed")
 """
     url = seeded.url.render_as_string(hide_password=False)
@@ -215,7 +215,7 @@ def test_two_batches_registering_the_same_new_contract_at_the_same_moment(engine
                 (f"return-{side}.xlsx", wb.xlsx(wb.quarterly_return(engagements=[
                     wb.engagement_row({"Contract reference": "CON-5", "Package ID": "PKG-B",
                                        "Participant ID": f"P-{n:04d}", "Role": role}) for n in keys])))]
-               for side, keys, role in (("a", range(0, 40), "Leader"), ("b", range(20, 60), "Councillor"))]
+               for side, keys, role in (("a", range(40), "Leader"), ("b", range(20, 60), "Councillor"))]
     barrier = threading.Barrier(2)
     outcomes: list = [None, None]
 
@@ -243,7 +243,7 @@ def test_two_batches_registering_the_same_new_contract_at_the_same_moment(engine
             "SELECT participant_id, role FROM engagements WHERE package_id = 'PKG-B'")).all())
     expected = {}
     for index in committed:  # in commit order, the later batch's values win the overlap
-        side_keys, side_role = (range(0, 40), "Leader") if index == 0 else (range(20, 60), "Councillor")
+        side_keys, side_role = (range(40), "Leader") if index == 0 else (range(20, 60), "Councillor")
         expected |= {f"P-{n:04d}": side_role for n in side_keys}
     assert set(stored) == set(expected)
     assert all(role in ("Leader", "Councillor") for role in stored.values())
@@ -254,11 +254,11 @@ def test_two_returns_of_one_contract_at_once_end_as_if_imported_one_after_the_ot
     """Return A is written but not committed when return B (other participants, same contract) is
     imported. B must decide what is "no longer in this return" on A's committed rows, so it waits for
     A and then flags A's rows, as it would after A; before, B flagged nothing of A's and A nothing of B's."""
-    from data_access.importer import importer
+    from data_access.importer import write
 
-    first, second = range(0, 40), range(100, 140)
+    first, second = range(40), range(100, 140)
     written, b_done = threading.Event(), threading.Event()
-    original = importer._insert_rows
+    original = write.insert_rows
 
     def insert_then_wait(*arguments):
         ids = original(*arguments)
@@ -273,7 +273,7 @@ def test_two_returns_of_one_contract_at_once_end_as_if_imported_one_after_the_ot
                 time.sleep(0.05)
         return ids
 
-    monkeypatch.setattr(importer, "_insert_rows", insert_then_wait)
+    monkeypatch.setattr(write, "insert_rows", insert_then_wait)
     outcomes: dict[str, object] = {}
 
     def run(name: str, keys: range) -> None:

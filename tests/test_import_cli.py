@@ -1,6 +1,7 @@
 """cli.md, Import: ``python -m data_access import FILE... [--contract REF] [--dry-run] [--db URL]``.
 
-Run as a user would, in a subprocess: exit 0 with a summary line per file and sheet,
+Run as a user would (in this process through ``main(argv)``; one smoke test starts the real
+process): exit 0 with a summary line per file and sheet,
 exit 1 with every error and nothing written, exit 2 for a bad command line or an
 unreadable database.
 """
@@ -19,6 +20,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from data_access.templates import template_workbook
+from tests.cli_runner import PROJECT_ROOT, CliResult, run_cli
 from tests.workbooks import (
     OMIT,
     SheetSpec,
@@ -35,16 +37,13 @@ from tests.workbooks import (
     xlsx,
 )
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ERROR_LINE = re.compile(r"^(?P<file>.+?):(?P<sheet>[^:]*):(?P<row>\d*):(?P<column>[^:]*): (?P<message>.+)$")
 SHEET_LINE = re.compile(r"^(?P<file>.+?):(?P<sheet>[^:]+): (?P<inserted>\d+) inserted, (?P<updated>\d+) updated, "
                         r"(?P<unchanged>\d+) unchanged, (?P<skipped>\d+) skipped, (?P<flags>\d+) flags")
 
 
-def cli(*arguments: str, url: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "data_access", *arguments] + (["--db", url] if url else [])
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("DASHBOARD_")}
-    return subprocess.run(command, capture_output=True, text=True, cwd=cwd or PROJECT_ROOT, env=environment, timeout=120)
+def cli(*arguments: str, url: str | None = None, cwd: Path | None = None) -> CliResult:
+    return run_cli("data_access", *arguments, *(["--db", url] if url else []), cwd=cwd)
 
 
 @pytest.fixture
@@ -153,12 +152,12 @@ def test_a_revised_pricing_schedule_counts_the_rows_it_removes(engine, url, tmp_
     result = cli("import", revised, url=url)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert f"{revised}:Part A: 0 inserted, 0 updated, 6 unchanged, 1 skipped, 3 flags, " \
-           "3 removed (no longer in the pricing schedule)" in lines
-    assert f"{revised}:Part B: 0 inserted, 0 updated, 1 unchanged, 0 skipped, 1 flags, " \
-           "1 removed (no longer in the pricing schedule)" in lines
-    assert f"{revised}: flag: Part B: Programme director (Executive) of CON-1 is no longer in the pricing schedule; " \
-           "its day rate of £750.00 is removed" in lines
+    assert (f"{revised}:Part A: 0 inserted, 0 updated, 6 unchanged, 1 skipped, 3 flags, "
+            "3 removed (no longer in the pricing schedule)") in lines
+    assert (f"{revised}:Part B: 0 inserted, 0 updated, 1 unchanged, 0 skipped, 1 flags, "
+            "1 removed (no longer in the pricing schedule)") in lines
+    assert (f"{revised}: flag: Part B: Programme director (Executive) of CON-1 is no longer in the pricing schedule; "
+            "its day rate of £750.00 is removed") in lines
     assert table_counts(engine)["day_rates"] == 1
 
 
@@ -178,9 +177,8 @@ def test_kpis_for_an_unknown_contract_exit_2_naming_the_known_ones(engine, url, 
     """A mistyped --contract is a bad command line, not an empty summary; any case of a known one works."""
     assert cli("import", write(tmp_path, "register.xlsx", register()), url=url).returncode == 0
 
-    def kpis(contract: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "dashboard", "kpis", "--json", "--contract", contract, "--db", url],
-                              capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120)
+    def kpis(contract: str) -> CliResult:
+        return run_cli("dashboard", "kpis", "--json", "--contract", contract, "--db", url)
 
     mistyped = kpis("CON-9")
     assert mistyped.returncode == 2 and mistyped.stdout == ""
@@ -212,8 +210,7 @@ def test_unreadable_database_exit_2(case, command, tmp_path):
         workbook.write_bytes(xlsx(register()))
         result = cli("import", str(workbook), url=url)
     else:
-        result = subprocess.run([sys.executable, "-m", "dashboard", "kpis", "--json", "--db", url],
-                                capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=120)
+        result = run_cli("dashboard", "kpis", "--json", "--db", url)
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stderr.startswith("error: cannot open the database")
     assert "Traceback" not in result.stderr and "secret" not in result.stderr
@@ -232,6 +229,20 @@ def test_a_file_with_no_data_rows_says_so_and_changes_nothing(engine, url, tmp_p
     result = cli("import", blank, filled, url=url)
     assert result.returncode == 0, result.stdout + result.stderr
     notes = [line for line in result.stdout.splitlines() if ": note: " in line and "reporting quarter" not in line]
-    assert notes == [f"{blank}: note: No data rows under the headers of Engagements, Survey and Finance: importing "
-                     "this file changes nothing. Was the blank template chosen instead of the filled-in one?"]
+    assert notes == [(f"{blank}: note: No data rows under the headers of Engagements, Survey and Finance: importing "
+                     "this file changes nothing. Was the blank template chosen instead of the filled-in one?")]
     assert table_counts(engine)["engagements"] == before["engagements"] + 1
+
+
+def test_smoke_the_real_processes_import_then_report(engine, url, tmp_path):
+    """The entry points as a shell starts them: ``python -m data_access import`` then ``python -m dashboard kpis``."""
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("DASHBOARD_")}
+    imported = subprocess.run([sys.executable, "-m", "data_access", "import", write(tmp_path, "register.xlsx", register()),
+                               "--db", url], capture_output=True, text=True, cwd=PROJECT_ROOT, env=environment,
+                              timeout=180)
+    assert imported.returncode == 0, imported.stderr
+    assert any(SHEET_LINE.match(line) for line in imported.stdout.splitlines()), imported.stdout
+    reported = subprocess.run([sys.executable, "-m", "dashboard", "kpis", "--json", "--db", url], capture_output=True,
+                              text=True, cwd=PROJECT_ROOT, env=environment, timeout=180)
+    assert reported.returncode == 0, reported.stderr
+    assert [entry["contract"] for entry in json.loads(reported.stdout)["contracts"]] == ["CON-1"]

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -15,9 +12,15 @@ from sqlalchemy.orm import Session
 
 from dashboard.access import ADMIN, CONTRACT_MANAGER, Viewer
 from data_access import models
-from data_access.privacy import ErasureRefused, erasable_from, erase_personal_data, export_participant
+from data_access.privacy import (
+    ErasureRefused,
+    erasable_from,
+    erase_personal_data,
+    export_participant,
+)
 from data_access.services import import_file
 from tests import workbooks as wb
+from tests.cli_runner import CliResult, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN_VIEWER = Viewer("admin@example.gov.uk", ADMIN)
@@ -108,9 +111,8 @@ def test_erasure_removes_names_and_evidence_everywhere_and_only_for_that_contrac
         assert event.detail["contract"] == "CON-1" and NAME not in json.dumps(event.detail)
 
 
-def _run(module: str, *arguments: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", module, *arguments], cwd=ROOT, capture_output=True, text=True,
-                          timeout=180, env={**os.environ, **(env or {})})
+def _run(module: str, *arguments: str, env: dict | None = None) -> CliResult:
+    return run_cli(module, *arguments, environment=env)
 
 
 def test_erase_command_keeps_every_figure(with_people, database_url):
@@ -151,9 +153,8 @@ def test_export_participant_command(with_people, database_url, tmp_path):
 
 
 def test_export_needs_an_administrator(with_people):
-    with Session(with_people) as session:
-        with pytest.raises(PermissionError):
-            export_participant(session, "P-1", Viewer("cm@x", CONTRACT_MANAGER, contracts=("CON-1",)))
+    with Session(with_people) as session, pytest.raises(PermissionError):
+        export_participant(session, "P-1", Viewer("cm@x", CONTRACT_MANAGER, contracts=("CON-1",)))
 
 
 def _one_participant(participant: str, name: str) -> list:

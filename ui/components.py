@@ -126,8 +126,12 @@ def escape_markdown(text: str) -> str:
 
 def short_name(summary: str, limit: int = 80) -> str:
     """A short name from a chart's summary: its first sentence, cut at a word to ``limit`` characters."""
-    first = re.split(r"(?<=[.:;])\s", plain_text(summary), maxsplit=1)[0].rstrip(".:;")
-    return first if len(first) <= limit else first[:limit].rsplit(" ", 1)[0] + "…"
+    return cut_at_word(re.split(r"(?<=[.:;])\s", plain_text(summary), maxsplit=1)[0].rstrip(".:;"), limit)
+
+
+def cut_at_word(text: str, limit: int) -> str:
+    """``text`` cut at a word to at most ``limit`` characters, with "…" when cut."""
+    return text if len(text) <= limit else text[:limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def plain_text(markdown: str) -> str:
@@ -142,6 +146,7 @@ WRAPPED_ROW_HEIGHT = 70  # three lines of text
 # at 1280 px wide with the sidebar open (about 880 px inside an expander, ``ui.page_style``; 1440 px
 # gives more and the grid stretches its columns to fill it), with long text wrapped.
 TABLE_WIDTH_PX = 880
+PAGE_TABLE_WIDTH_PX = 910  # a table straight on the page (not in an expander): 916 px at 1280 px wide
 CHAR_PX = 7.3  # Source Sans at 14 px, the grid's font: 7.2 px a character on average, a little spare
 CELL_PAD_PX = 18  # 8 px either side of a cell's text, and its border
 HEADER_PAD_PX = 18  # a header's padding
@@ -149,6 +154,7 @@ LINE_PX, ROW_PAD_PX, ROW_PX, HEADER_PX = 21, 10, 35, 36
 MAX_LINES = 5
 ROWS_SHOWN = 25  # rows drawn before "Show all" (the grid scrolls within this height)
 PRINT_ROWS = 2_000  # rows of the printed copy of a table
+GRID_NAME_CHARS = 60  # a grid's name for screen readers at most (its toolbar buttons repeat it)
 
 
 def _blank(value: Any) -> bool:
@@ -280,6 +286,34 @@ def table_layout(table: pd.DataFrame, width: int = TABLE_WIDTH_PX) -> Layout:
     return Layout(widths, min(lines, MAX_LINES), tuple(hidden))
 
 
+# The grid moves its cell cursor one column on each Tab (a grid of 9 columns took 9 presses to leave):
+# Tab and Shift+Tab leave the grid from its cells at once, as for any one control; the arrow keys move
+# between cells, and the grid's toolbar buttons before it stay in the Tab order. Installed once a page.
+GRID_KEYS = """<script>
+(() => {
+  if (window.__gridTabLeaves) return;
+  window.__gridTabLeaves = true;
+  const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), '
+    + 'textarea:not([disabled]), summary, [tabindex]:not([tabindex="-1"])';
+  document.addEventListener('keydown', event => {
+    if (event.key !== 'Tab' || event.altKey || event.ctrlKey || event.metaKey) return;
+    const grid = event.target.closest && event.target.closest('[data-testid="stDataFrame"]');
+    if (!grid || event.target.closest('button')) return;
+    const shown = [...document.querySelectorAll(FOCUSABLE)].filter(element =>
+      element.tabIndex >= 0 && (element.checkVisibility ? element.checkVisibility() : element.offsetParent !== null));
+    const next = event.shiftKey
+      ? shown.filter(e => grid.contains(e) && e.closest('button')).pop()
+        || shown.filter(e => !grid.contains(e) && (e.compareDocumentPosition(grid) & Node.DOCUMENT_POSITION_FOLLOWING)).pop()
+      : shown.find(e => !grid.contains(e) && (e.compareDocumentPosition(grid) & Node.DOCUMENT_POSITION_PRECEDING));
+    if (!next) return;
+    event.preventDefault();
+    event.stopPropagation();
+    next.focus();
+  }, true);
+})();
+</script>"""
+
+
 def _print_copy(table: pd.DataFrame, caption: str) -> str:
     """The whole table as HTML, shown only when the page is printed (the grid prints one screen)."""
     rows = table.head(PRINT_ROWS)
@@ -294,16 +328,17 @@ def _print_copy(table: pd.DataFrame, caption: str) -> str:
 
 
 def data_table(table: pd.DataFrame, alt: str, *, key: str | None = None, column_config: Mapping | None = None,
-               wrap: bool = False) -> None:
+               wrap: bool = False, width: int = TABLE_WIDTH_PX) -> None:
     """Every table drawn one way: a caption (``alt``, short: also the grid's name for screen
     readers and its toolbar buttons'), no index, every column whole at 1280 px wide
     (``table_layout``; long text wraps), each column in one type so it sorts as what it is
     (``real_types``), dates, money and numbers formatted (``column_formats``, ``number_formats``),
     a blank for a missing value, up to ``ROWS_SHOWN`` rows with the rest behind "Show all", and
-    the whole table when the page is printed."""
+    the whole table when the page is printed. ``width``: the narrowest the table is drawn at
+    (``PAGE_TABLE_WIDTH_PX`` for a table straight on the page)."""
     caption = plain_text(alt)
     table = real_types(table)
-    layout = table_layout(table)
+    layout = table_layout(table, width)
     shown = len(table) <= ROWS_SHOWN
     rows_note = counted(len(table), "row")
     st.markdown(f"**{escape_markdown(caption)}** ({rows_note}; select a column heading to sort)")
@@ -322,10 +357,12 @@ def data_table(table: pd.DataFrame, alt: str, *, key: str | None = None, column_
         if name in layout.widths:
             given = config.get(column) or {}
             config[column] = {**given, "width": layout.widths[name]} if isinstance(given, dict) else given
-    st.dataframe(table, hide_index=True, width="stretch", height=height, key=key, placeholder="", alt=caption,
+    # the grid's name, read out with each of its toolbar buttons: short
+    st.dataframe(table, hide_index=True, width="stretch", height=height, key=key, placeholder="",
+                 alt=cut_at_word(caption, GRID_NAME_CHARS),
                  column_config=config, row_height=row_height,
                  column_order=[c for c in table.columns if str(c) not in layout.hidden])
-    st.html(_print_copy(table, caption))
+    st.html(_print_copy(table, caption) + GRID_KEYS, unsafe_allow_javascript=True)
 
 
 def chart_with_table(
@@ -351,7 +388,7 @@ def chart_with_table(
         drawn["description"] = plain_text(summary)  # read out by screen readers as the chart's label
         st.vega_lite_chart(spec=drawn, width="stretch")
     with st.expander(expander, expanded=table_expanded or spec is None):
-        caption = caption or f"Data table: {short_name(summary)}"
+        caption = caption or f"Data table: {short_name(summary, 40)}"
         data_table(table, caption, key=f"{key}_table", column_config=column_config)
         if not table.empty:
             download_buttons({file_stem[:31]: table}, file_stem, key, name=caption)

@@ -27,10 +27,21 @@ from dashboard.calendar import quarter_end, quarter_of
 from dashboard.exports import neutralise
 from dashboard.wording import counted, listed
 from data_access import access
-from data_access.importer import ImportPlan, Problem, import_order
-from data_access.importer.importer import CUMULATIVE, HEADER_SEARCH_ROWS, REPLACED, quarter_text
-from data_access.importer import cells as cell_parsers
-from data_access.importer import schemas
+from data_access.importer import (
+    CONTRACTS,
+    HEADER_SEARCH_ROWS,
+    FileRefused,
+    ImportPlan,
+    MissingRows,
+    Problem,
+    RowAction,
+    SheetKind,
+    check_file,
+    header_keys,
+    import_order,
+    quarter_text,
+    read_file,
+)
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +121,7 @@ QUARTERS_BACK = 8  # the quarter choice offers the quarters ended in the last tw
 def is_return(plan: ImportPlan) -> bool:
     """A quarterly return: rows for Engagements, Survey or Finance (spreadsheets.md)."""
     return bool(plan.return_contracts) or plan.reporting_quarter_end is not None or any(
-        sheet.kind in CUMULATIVE for sheet in plan.sheets)
+        sheet.sheet_kind.missing is MissingRows.CUMULATIVE for sheet in plan.sheets)
 
 
 def quarter_choices(today: date, stated: Iterable[date] = ()) -> list[str]:
@@ -170,14 +181,14 @@ def error_table(checks: Iterable[FileCheck]) -> pd.DataFrame:
 
 def _header_column(sheet, column: str, row: int | None) -> int | None:
     """1-based column whose header (above ``row``) matches ``column`` as the importer matches headers."""
-    wanted = set(cell_parsers.header_keys(column))
+    wanted = set(header_keys(column))
     if not wanted:
         return None
     last = min((row or HEADER_SEARCH_ROWS + 1) - 1, HEADER_SEARCH_ROWS)
     found = None
     for values in sheet.iter_rows(min_row=1, max_row=max(last, 1), values_only=False):
         for cell in values:
-            if wanted & set(cell_parsers.header_keys(cell.value)):
+            if wanted & set(header_keys(cell.value)):
                 found = cell.column
     return found
 
@@ -186,9 +197,9 @@ def _closest_cell(sheet, column: str, row: int) -> int:
     """For an error on a row with no header of that name above it (a required column missing from
     the header row): the 1-based column of the cell in that row nearest in spelling to the header
     expected (``Confidance`` for ``Confidence``), else the row's first cell."""
-    wanted = cell_parsers.header_keys(column)
+    wanted = header_keys(column)
     keyed = {key: cell.column for cell in next(sheet.iter_rows(min_row=row, max_row=row), ())
-             for key in cell_parsers.header_keys(cell.value)}
+             for key in header_keys(cell.value)}
     close = difflib.get_close_matches(wanted[0], list(keyed), n=1, cutoff=0.75) if wanted else []
     return keyed[close[0]] if close else 1
 
@@ -196,8 +207,6 @@ def _closest_cell(sheet, column: str, row: int) -> int:
 def _csv_workbook(name: str, data: bytes):
     """A CSV as a one-sheet workbook named as the importer names it (the file's stem)."""
     from openpyxl import Workbook
-
-    from data_access.importer.reader import read_file
 
     book = Workbook()
     sheet = book.active
@@ -245,8 +254,6 @@ def annotated_copy(name: str, data: bytes, problems: list[Problem], copy_cells: 
     from openpyxl import Workbook, load_workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import Font, PatternFill
-
-    from data_access.importer.reader import FileRefused, check_file
 
     book = None
     try:
@@ -310,12 +317,10 @@ _EXTRA_LABELS = {
 _HIDDEN = {"source", "source_file", "source_row", "import_id"}
 
 
-def _labels(kind: str) -> dict[str, str]:
+def _labels(kind: SheetKind) -> dict[str, str]:
     labels = dict(_EXTRA_LABELS)
-    for schema in schemas.SCHEMAS:
-        if schema.kind == kind:
-            labels.update({column.field: column.header for column in schema.columns})
-    if kind == "contracts":
+    labels.update({column.field: column.header for column in kind.schema.columns})
+    if kind is CONTRACTS:
         labels["reference"] = "Contract reference"
     return labels
 
@@ -354,7 +359,7 @@ class SheetPreview:
     vanished: pd.DataFrame
     removed: pd.DataFrame
     flags: list[str]
-    kind: str
+    kind: SheetKind
 
     @property
     def counts(self) -> dict[str, int]:
@@ -362,17 +367,15 @@ class SheetPreview:
         revised pricing schedule are removed; each count is shown for the sheets it can happen to."""
         counts = {"New rows": len(self.inserted), "Updated rows": self.updated["Row"].nunique() if not self.updated.empty else 0,
                   "Unchanged": self.unchanged, "Skipped (blank or totals)": self.skipped}
-        if self.kind in CUMULATIVE:
+        if self.kind.missing is MissingRows.CUMULATIVE:
             counts["No longer in this return (kept, flagged)"] = len(self.vanished)
-        if self.kind in REPLACED:
+        if self.kind.missing is MissingRows.REPLACED:
             counts["Removed (no longer in the pricing schedule)"] = len(self.removed)
         return counts | {"Flags": len(self.flags)}
 
 
-def _key_text(values: dict[str, Any], kind: str, contracts: dict[int, str]) -> str:
-    from data_access.importer.importer import MODEL_KEYS
-
-    return ", ".join(str(_shown(values.get(name), contracts, name)) for name in MODEL_KEYS.get(kind, ()))
+def _key_text(values: dict[str, Any], kind: SheetKind, contracts: dict[int, str]) -> str:
+    return ", ".join(str(_shown(values.get(name), contracts, name)) for name in kind.key)
 
 
 def preview(plan: ImportPlan, contracts: dict[int, str], la_names: dict[str, str] | None = None) -> list[SheetPreview]:
@@ -380,24 +383,25 @@ def preview(plan: ImportPlan, contracts: dict[int, str], la_names: dict[str, str
     an LA shown by its name and code (``la_names``: code -> name)."""
     previews = []
     for sheet in plan.sheets:
-        labels = _labels(sheet.kind)
-        inserted = _frame([{"Row": row.row, **row.values} for row in sheet.rows if row.action == "insert"], labels, contracts, la_names)
+        labels = _labels(sheet.sheet_kind)
+        inserted = _frame([{"Row": row.row, **row.values} for row in sheet.rows if row.action is RowAction.INSERT], labels,
+                          contracts, la_names)
         changes = []
         for row in sheet.rows:
-            if row.action != "update":
+            if row.action is not RowAction.UPDATE:
                 continue
             for name, before in (row.before or {}).items():
                 after = row.values.get(name)
                 if name in _HIDDEN or _shown(before, contracts, name) == _shown(after, contracts, name):
                     continue
-                changes.append({"Row": row.row, "Key": _key_text(row.values, sheet.kind, contracts),
+                changes.append({"Row": row.row, "Key": _key_text(row.values, sheet.sheet_kind, contracts),
                                 "Column": labels.get(name, name), "Before": _shown(before, contracts, name, la_names),
                                 "After": _shown(after, contracts, name, la_names)})
         updated = pd.DataFrame(changes, columns=["Row", "Key", "Column", "Before", "After"]).astype(object)
         vanished = _frame([{k: v for k, v in item.items() if k != "id"} for item in sheet.vanished], labels, contracts, la_names)
         removed = _frame([{k: v for k, v in item.items() if k != "id"} for item in sheet.removed], labels, contracts, la_names)
-        previews.append(SheetPreview(sheet.sheet, sheet.title, inserted, updated, sheet.count("unchanged"),
-                                     sheet.skipped, vanished, removed, list(sheet.flags), sheet.kind))
+        previews.append(SheetPreview(sheet.sheet, sheet.title, inserted, updated, sheet.count(RowAction.UNCHANGED),
+                                     sheet.skipped, vanished, removed, list(sheet.flags), sheet.sheet_kind))
     return previews
 
 
@@ -415,9 +419,9 @@ def left_out_warning(plan: ImportPlan) -> str | None:
     if not counts:
         return None
     parts = [counted(number, _LEFT_OUT_NOUNS.get(kind, kind)) for kind, number in counts.items()]
-    return (f"{plan.file_name} leaves out rows earlier returns had: importing it marks {listed(parts)} as no longer in "
-            "this return. Returns are cumulative (each holds every row so far), so these rows are kept and flagged, "
-            "not deleted. Check that this is the full return, not part of it, before you confirm.")
+    return (f"Check that {plan.file_name} is the full return, not part of it, before you confirm. It leaves out "
+            f"rows earlier returns had: importing it marks {listed(parts)} as no longer in this return. Each return "
+            "holds every row so far, so these rows are kept and flagged, not deleted.")
 
 
 def summary_line(plan: ImportPlan) -> str:

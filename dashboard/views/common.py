@@ -276,13 +276,13 @@ def display_kpi(result: KpiResult, disclosure: Disclosure = Disclosure(), member
         pending, in_progress = disclosure.count(result.pending), disclosure.count(result.in_progress)
         awaiting = (f", {disclosure.count(result.awaiting_return)} awaiting the quarterly return"
                     if result.awaiting_return else "")
-        sentence = (
-            f"KPI {number}: no data yet: no {people} have a closed follow-up window "
+        sentence = (  # as kpi.plain_english_status says it, with the counts the viewer may see
+            f"KPI {number} has no data yet: no {people} have a closed follow-up window "
             f"({pending} waiting for their follow-up{awaiting}, {in_progress} still in support)"
         )
         if result.awaiting_return:
-            sentence = (f"KPI {number}: no data yet: no {people} counted in the rate ({pending} waiting for their "
-                        f"follow-up{awaiting}, {in_progress} still in support)")
+            sentence = (f"KPI {number} has no data yet: no {people} are counted in the rate ({pending} waiting for "
+                        f"their follow-up{awaiting}, {in_progress} still in support)")
         return KpiDisplay(result, disclosure.count(result.met), "0", "no data", "no data", "No data",
                           sentence, False, False)
     assert result.ci_low is not None and result.ci_high is not None
@@ -300,9 +300,9 @@ def _withheld(result: KpiResult) -> KpiDisplay:
     """A KPI whose figures are not shown [c]."""
     people = KPI_PEOPLE.get(result.kpi, "participants")
     sentence = (
-        f"KPI {KPI_NUMBER.get(result.kpi, result.kpi)}: figures not shown {SUPPRESSED}: they are about the "
-        f"{people} of one local authority, which Board views do not show, or beside other Board views they "
-        "would give such figures away"
+        f"KPI {KPI_NUMBER.get(result.kpi, result.kpi)}: figures not shown {SUPPRESSED}. They are about the "
+        f"{people} of 1 local authority, or would give such figures away beside other Board views. Board views "
+        "do not show either"
     )
     return KpiDisplay(result, SUPPRESSED, SUPPRESSED, SUPPRESSED, SUPPRESSED, SUPPRESSED, sentence, True,
                       not result.low_reliability)

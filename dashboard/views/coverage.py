@@ -158,7 +158,7 @@ def coverage_summary(frame: pd.DataFrame) -> str:
                          f"{worst['Support type'].lower()} support in {worst['Financial year']}, "
                          f"{worst['LAs supported']} of {int(worst['Minimum'])} LAs.")
     if running:
-        sentences.append(f"{running} behind so far in a year not over yet.")
+        sentences.append(f"{running} behind so far, in a year not over yet.")
     if without:
         sentences.append(f"{counted(without, 'row')} with no minimum set in the contract register.")
     return " ".join(sentences)
@@ -203,11 +203,11 @@ def region_summary(frame: pd.DataFrame, financial_year: str) -> str:
     if frame.empty:
         return "No regions to show."
     supported, total = int(frame["LAs supported"].sum()), int(frame["LAs in region"].sum())
-    text = f"In {financial_year}, {supported} of {total} LAs received support"
+    text = f"{supported} of {total} LAs received support in {financial_year}."
     if not supported or len(frame) == 1:  # no highest share among shares all 0, or of one region alone
-        return text + "."
+        return text
     top = frame.sort_values(["Share (%)", "Region"], ascending=[False, True]).iloc[0]
-    return text + f"; the highest share is in {top['Region']} ({top['LAs supported']} of {top['LAs in region']})."
+    return text + f" The highest share is in {top['Region']} ({top['LAs supported']} of {top['LAs in region']})."
 
 
 def support_category(types: set[str]) -> str:
@@ -265,10 +265,10 @@ def hex_summary(frame: pd.DataFrame, financial_year: str, off_map: Sequence[str]
         return "The hex map layout is not loaded."
     counts = frame["Support"].value_counts()
     supported = len(frame) - int(counts.get(SUPPORT_NONE, 0))
-    text = (f"In {financial_year}, {supported} of the {len(frame)} LAs on the map (2023 boundaries, not that "
-            f"year's LAs as the regions count them) received support: "
+    text = (f"{supported} of the {len(frame)} LAs on the map received support in {financial_year}: "
             f"{int(counts.get(SUPPORT_BOTH, 0))} both types, {int(counts.get(SUPPORT_ONE, 0))} one-to-one only and "
-            f"{int(counts.get(SUPPORT_GROUP, 0))} group only.")
+            f"{int(counts.get(SUPPORT_GROUP, 0))} group only. The map uses 2023 boundaries, not that year's LAs as "
+            "the regions count them.")
     if off_map:
         text += f" Not on the 2023 map: {', '.join(off_map)}."
     return text

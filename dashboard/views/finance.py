@@ -21,10 +21,10 @@ import pandas as pd
 from dashboard.calendar import financial_year_of, fy_end, fy_start, parse_financial_year, quarter_end
 from dashboard.finance import (
     AMOUNT_MISMATCH,
-    EXECUTIVE_LEVEL,
-    LATE_INVOICE,
     DAY_RATE_ABOVE_CAP,
+    EXECUTIVE_LEVEL,
     EXPENSES_ON_INCLUSIVE_RATE,
+    LATE_INVOICE,
     OVERHEADS_ABOVE_CAP,
     OVERSPEND,
     SPEND_ABOVE_VALUE,
@@ -52,7 +52,7 @@ from dashboard.terms import (
     VALUE,
     term_text,
 )
-from dashboard.wording import counted
+from dashboard.wording import counted, listed
 
 FLAG_LABELS = {
     DAY_RATE_ABOVE_CAP: "Day rate above cap",
@@ -231,10 +231,13 @@ def spend_sentence(rows: list[FinanceRow]) -> str:
         return "No allocations or spend recorded for this selection."
     over = [f"{row.contract} {row.heading} {row.financial_year} (over by {gbp(-row.remaining)})"
             for row in rows if row.overspent]
-    sentence = f"{counted(len(rows), 'heading-year allocation')}, each compared with its own spend: "
     if over:
-        return sentence + f"{len(rows) - len(over)} within their allocation, {len(over)} overspent: {'; '.join(over)}."
-    return sentence + "none is overspent."
+        return (f"{len(over)} of {counted(len(rows), 'heading-year allocation')} "
+                f"{'is' if len(over) == 1 else 'are'} overspent: {'; '.join(over)}. "
+                f"Each is compared with its own spend. The other {len(rows) - len(over)} "
+                f"{'is' if len(rows) - len(over) == 1 else 'are'} within their allocation.")
+    return (f"No heading is overspent. Each of the {counted(len(rows), 'heading-year allocation')} is "
+            "compared with its own spend.")
 
 
 # ------------------------------------------------------------------- burn-up
@@ -326,7 +329,8 @@ def burn_up_sentence(data: BurnUp, contract: str, financial_year: str, as_of: da
     invoiced so far ("shown as a forecast, never mixed with actuals"), and why none is drawn."""
     if data.allocation.empty:
         return f"{contract} has no allocation or spend in {financial_year}."
-    lead = f"Cumulative spend by quarter for each heading of {contract} in {financial_year} against its allocation"
+    lead = (f"The chart shows cumulative spend by quarter for each heading of {contract} in {financial_year} "
+            "against its allocation")
     billed = data.quarters_billed
     if data.forecast_table.empty:
         if as_of < fy_start(financial_year):
@@ -335,24 +339,26 @@ def burn_up_sentence(data: BurnUp, contract: str, financial_year: str, as_of: da
             why = f"no quarter of {financial_year} is invoiced yet"
         else:
             why = f"Q4, the last quarter of {financial_year}, is invoiced"
-        return f"{lead}; {why}, so no forecast is drawn."
+        return f"{lead}. {why[0].upper()}{why[1:]}, so no forecast is drawn."
+    over = data.forecast_table[data.forecast_table["Forecast at FY end (£)"] > data.forecast_table["Allocated (£)"]]
+    sentence = (f"On the straight-line forecast, no heading of {contract} would exceed its allocation in "
+                f"{financial_year}. " if over.empty else
+                f"On the straight-line forecast, {listed(list(over['Heading']))} would exceed the allocation in "
+                f"{financial_year}. ")
     basis = (f"the {counted(len(billed), 'quarter')} invoiced so far ({_quarters(billed)}, to "
              f"{quarter_end(financial_year, billed[-1]):%d %B %Y}; dashed, a forecast, not spend)")
     if as_of > fy_end(financial_year):
         to_come = range(billed[-1] + 1, 5)
-        sentence = (f"{lead}. {financial_year} has ended but {_quarters(to_come)} "
-                    f"{'is' if len(to_come) == 1 else 'are'} not invoiced yet, so the straight-line forecast to "
-                    f"31 March runs through {basis}. ")
+        sentence += (f"{lead}. {financial_year} has ended but {_quarters(to_come)} "
+                     f"{'is' if len(to_come) == 1 else 'are'} not invoiced yet, so the straight-line forecast to "
+                     f"31 March runs through {basis}.")
     else:
-        sentence = f"{lead}, with a straight-line forecast to 31 March through {basis}. "
+        sentence += f"{lead}. The forecast to 31 March runs through {basis}."
     gaps = [quarter for quarter in range(1, billed[-1]) if quarter not in billed]
     if gaps:
-        sentence += (f"{_quarters(gaps)} {'has' if len(gaps) == 1 else 'have'} no invoice and "
-                     f"count{'s' if len(gaps) == 1 else ''} as nothing spent. ")
-    over = data.forecast_table[data.forecast_table["Forecast at FY end (£)"] > data.forecast_table["Allocated (£)"]]
-    if over.empty:
-        return sentence + "On the straight line, no heading would exceed its allocation."
-    return sentence + f"On the straight line, {', '.join(over['Heading'])} would exceed the allocation."
+        sentence += (f" {_quarters(gaps)} {'has' if len(gaps) == 1 else 'have'} no invoice and "
+                     f"count{'s' if len(gaps) == 1 else ''} as nothing spent.")
+    return sentence
 
 
 # ----------------------------------------------------------------- day rates
@@ -416,8 +422,9 @@ def day_rate_sentence(table: pd.DataFrame) -> str:
         return sentence + "None is above its cap."
     worst = above.sort_values("Day rate (£)").iloc[-1]
     return sentence + (
-        f"{len(above)} above the cap (highest {gbp(worst['Day rate (£)'])} against {gbp(worst['Cap (£)'])}, "
-        f"invoice {worst['Invoice']} line {worst['Line']})."
+        f"{len(above)} {'is' if len(above) == 1 else 'are'} above the cap. The highest is "
+        f"{gbp(worst['Day rate (£)'])} against a cap of {gbp(worst['Cap (£)'])} (invoice {worst['Invoice']} "
+        f"line {worst['Line']})."
     )
 
 
@@ -495,7 +502,8 @@ def flag_table(
     contract: str | None = None,
     financial_year: str | None = None,
 ) -> pd.DataFrame:
-    """Every finance flag of the selection with its invoice, line, file and Excel row(s).
+    """Every finance flag of the selection with its invoice, line, file and Excel row(s): the first
+    row as a number (blank when none), any further rows of the flag listed in "Other Excel rows".
 
     Flags are raised on the contract's whole data (overheads and late
     invoices are per invoice) and then filtered to the FY asked for.
@@ -523,19 +531,14 @@ def flag_table(
             "Line": flag.line,
             "Details": flag.message,
             "File": ", ".join(files) if files else ("" if flag.invoice_ref is None else "not recorded"),
-            "Excel row": _excel_rows(excel_rows),
+            "Excel row": excel_rows[0] if excel_rows else None,
+            "Other Excel rows": ", ".join(str(row) for row in excel_rows[1:]),
         })
     frame = pd.DataFrame(rows, columns=["Flag", "Contract", "Financial year", "Heading", "Invoice", "Line",
-                                        "Details", "File", "Excel row"])
-    frame["Line"] = frame["Line"].astype("Int64")  # a number; blank for a flag on a whole invoice or heading
+                                        "Details", "File", "Excel row", "Other Excel rows"])
+    # numbers, so they sort as numbers: blank for a flag on no one line (a whole invoice or heading) or no row
+    frame[["Line", "Excel row"]] = frame[["Line", "Excel row"]].astype("Int64")
     return frame
-
-
-def _excel_rows(rows: list[int]) -> int | str:
-    """The Excel row as a number; blank when none; several rows listed as text ("36, 37")."""
-    if len(rows) == 1:
-        return rows[0]
-    return ", ".join(str(row) for row in rows)
 
 
 def flag_sentence(table: pd.DataFrame) -> str:
@@ -647,7 +650,7 @@ def burn_up_years(
 # ------------------------------------------------------------------- the page's builds
 
 
-def build_years(portfolio: Portfolio, inputs: None = None) -> list[str]:
+def build_years(portfolio: Portfolio, inputs: None = None) -> list[str]:  # noqa: ARG001 - a build's signature
     """The financial years the page's filter offers: those with an allocation or spend in scope."""
     return financial_years(portfolio.allocations, portfolio.invoice_lines)
 

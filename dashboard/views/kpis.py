@@ -40,7 +40,8 @@ from dashboard.views.common import (
     rate_chart_frame,
 )
 from dashboard.vocabulary import CHASE_WITHIN_DAYS, KPI_NAMES, SUPPORT_TYPE_NAMES
-from dashboard.wording import counted
+from dashboard.wording import counted, listed
+
 
 def end_quarter(unit: Unit) -> str | None:
     """"2021-22 Q3": the FY quarter in which the package ended."""
@@ -177,6 +178,25 @@ def default_detail_contract(results: Sequence[KpiResult]) -> str | None:
     return sorted(totals, key=lambda c: (-totals[c][0], -totals[c][1], c))[0]
 
 
+def kpi_answer(displays: Sequence[KpiDisplay]) -> str:
+    """The KPIs page's opening sentence: how many KPI figures meet their target, are below it,
+    cannot tell yet, have no target or no data, or are withheld ([c])."""
+    if not displays:
+        return "There are no KPI figures yet for these filters."
+    verdicts = [SUPPRESSED if d.suppressed else d.result.verdict for d in displays]
+    wording = (  # (verdict, said of 1, said of more)
+        (kpi_rules.VERDICT_MET, "meets the target", "meet the target"),
+        (kpi_rules.VERDICT_NOT_MET, "is below it", "are below it"),
+        (kpi_rules.VERDICT_UNDETERMINED, "cannot tell yet", "cannot tell yet"),
+        (kpi_rules.VERDICT_NO_TARGET, "has no target", "have no target"),
+        (kpi_rules.VERDICT_NO_DATA, "has no data yet", "have no data yet"),
+        (SUPPRESSED, f"is withheld {SUPPRESSED}", f"are withheld {SUPPRESSED}"),
+    )
+    parts = [f"{verdicts.count(verdict)} {one if verdicts.count(verdict) == 1 else many}"
+             for verdict, one, many in wording if verdicts.count(verdict)]
+    return f"Of {counted(len(displays), 'KPI figure')}, {listed(parts)}."
+
+
 def _rates_summary(displays: Sequence[KpiDisplay], financial_year: str | None) -> str:
     if not displays:
         return "No participants yet for the contracts and filters chosen."
@@ -193,9 +213,9 @@ def _rates_summary(displays: Sequence[KpiDisplay], financial_year: str | None) -
             len(displays), f"None of the {len(displays)} KPI figures {ending} is charted")
         return f"{subject}: {_why_not_charted([d for d in displays if not d.chartable])}; see the table."
     text = (
-        f"Of {len(displays)} {figures} {ending} on the chart: meeting the "
-        f"target {met}, below it {below}, cannot yet tell {unsure}"
-        + (f", no target ({NOT_SET}) {no_target}" if no_target else "")
+        f"Of {len(displays)} {figures} {ending} on the chart: {met} meeting the "
+        f"target, {below} below it, {unsure} cannot tell yet"
+        + (f", {no_target} with no target ({NOT_SET})" if no_target else "")
     )
     if hidden:
         text += (f"; {hidden} {'is' if hidden == 1 else 'are'} not charted: "

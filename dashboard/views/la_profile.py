@@ -19,9 +19,9 @@ import pandas as pd
 from dashboard.calendar import EARLIEST, LATEST, add_months
 from dashboard.charts import STATUS_LABELS
 from dashboard.coverage import LAIndex, is_live_on
+from dashboard.currency import data_to_dates
 from dashboard.disclosure import rate_text
 from dashboard.kpi import ELIGIBLE_STATUSES, KPI_NUMBER, MET, unit_outcomes
-from dashboard.currency import data_to_dates
 from dashboard.records import (
     GROUP,
     ONE_TO_ONE,
@@ -135,8 +135,8 @@ class Facts:
     def sentence(self) -> str:
         return (
             f"{self.name} ({self.code}, DfE {self.dfe_code}) is in {self.region}. "
-            f"ILACS: {self.status['ILACS judgement']}; SEND WSoA: {self.status['SEND WSoA']}; "
-            f"in intervention: {self.status['In intervention']}."
+            f"ILACS: {self.status['ILACS judgement']}. SEND WSoA: {self.status['SEND WSoA']}. "
+            f"In intervention: {self.status['In intervention']}."
         )
 
 
@@ -389,9 +389,9 @@ def comparison_sentence(table: pd.DataFrame) -> str:
             rates.append(f"KPI {KPI_NUMBER[kind]} rate {la[column]} (region {region[column]}, England {england[column]})")
     return (
         f"{la['Area']} has had {counted(la['Packages'], 'package')}, against {region['Packages per LA']:g} per LA in "
-        f"{region['Area']} and {england['Packages per LA']:g} per LA in England; "
-        + ("; ".join(rates) if rates else f"no KPI rate for {la['Area']} yet (no participant there has had a "
-           "follow-up, or a follow-up window that has closed)") + "."
+        f"{region['Area']} and {england['Packages per LA']:g} per LA in England. "
+        + ("; ".join(rates) if rates else f"There is no KPI rate for {la['Area']} yet: no participant there has had "
+           "a follow-up, or a follow-up window that has closed") + "."
     )
 
 

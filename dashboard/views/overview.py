@@ -150,7 +150,7 @@ def overview_page(
     deadlines = timeline_views.deadline_table(contracts, milestones, statuses, {la.code: la.name for la in las}, as_of,
                                               invoice_lines=invoice_lines, returns=returns)
     grid = status_grid.status_grid(contracts, displays, coverage, finance_rows, spend_year,
-                                   timeline_views.milestone_table(milestones, as_of), deadlines, as_of, currency)
+                                   timeline_views.milestone_table(milestones, as_of), deadlines, currency)
     return OverviewPage(
         kpis=displays,
         kpi_table=kpi_table(displays, titles=titles),

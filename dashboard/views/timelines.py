@@ -30,10 +30,10 @@ from dashboard.timelines import (
     INTERVENTION_REVIEW,
     INVOICE,
     OVERDUE,
-    Obligation,
     PROGRESS_REPORT,
     UPCOMING,
     Decision,
+    Obligation,
     contracts_ending_within,
     days_late,
     deadlines_within,
@@ -110,12 +110,12 @@ def gantt_sentence(table: pd.DataFrame, as_of: date) -> str:
     parts = [f"{count} {one if count == 1 else many}" for state, one, many in _STATE_WORDS
              if (count := int(states.get(state, 0)))]  # every contract in one of them, so they add up
     breaks = int(table["Break date"].notna().sum())
-    return (
-        f"{counted(len(table), 'contract')} from {table['Start'].min():%B %Y} "
-        f"to {table['Latest end (with extensions)'].max():%B %Y} "
-        f"(with extensions); on {as_of:%d %B %Y}, {listed(parts)}; {breaks or 'none'} with a break date (marked with a "
-        "vertical tick)."
-    )
+    runs = "The contract runs" if len(table) == 1 else f"The {len(table)} contracts run"
+    with_break = ("No contract has a break date." if not breaks else
+                  f"{counted(breaks, 'contract')} {'has' if breaks == 1 else 'have'} a break date (marked with a "
+                  "vertical tick).")
+    return (f"On {as_of:%d %B %Y}, {listed(parts)}. {runs} from {table['Start'].min():%B %Y} to "
+            f"{table['Latest end (with extensions)'].max():%B %Y} (with extensions). {with_break}")
 
 
 _STATE_WORDS = (  # contract_state -> words for one contract, for several
@@ -149,6 +149,17 @@ def milestone_table(milestones: Iterable[Milestone], as_of: date, contract: str 
     frame["Days to due date"] = frame["Days to due date"].astype("Int64")  # whole days; blank when done
     frame["Days late"] = frame["Days late"].astype("Int64")  # blank unless done late
     return frame.sort_values(["Due", "Contract", "Milestone"], ignore_index=True)
+
+
+def overdue_answer(milestones: pd.DataFrame, decisions: pd.DataFrame) -> str:
+    """The Timelines page's opening sentence: how many milestones and decisions are overdue."""
+    overdue = [counted(int((frame["Status"] == "Overdue").sum()), noun)
+               for frame, noun in ((milestones, "milestone"), (decisions, "decision"))
+               if not frame.empty and (frame["Status"] == "Overdue").any()]
+    if not overdue:
+        return "Nothing is overdue: no milestone or decision is past its date."
+    total = sum(int(part.split()[0]) for part in overdue)
+    return f"{listed(overdue)} {'is' if total == 1 else 'are'} overdue."
 
 
 def milestone_sentence(table: pd.DataFrame) -> str:
@@ -330,14 +341,15 @@ def decision_table(
 
 def decision_sentence(table: pd.DataFrame) -> str:
     if table.empty:
-        return "No extension or break decision: the contract register gives no extension option with a notice period, and no break date."
+        return ("There are no extension or break decisions. The contract register gives no extension option with "
+                "a notice period, and no break date.")
     dated = table[table["Status"] != "No date"]
     overdue = table[table["Status"] == DECISION_STATUS_LABELS[OVERDUE]]
-    sentence = f"{counted(len(dated), 'decision')} with a date"
+    sentence = f"{counted(len(dated), 'decision')} with a date."
     if not overdue.empty:
-        sentence += "; overdue: " + "; ".join(f"{r.Contract} {r.Decision.lower()} (due {r.Due:%d/%m/%Y})"
-                                              for r in overdue.itertuples())
-    return sentence + "."
+        sentence += f" {len(overdue)} {'is' if len(overdue) == 1 else 'are'} overdue: " + "; ".join(
+            f"{r.Contract} {r.Decision.lower()} (due {r.Due:%d/%m/%Y})" for r in overdue.itertuples()) + "."
+    return sentence
 
 
 def stale_intervention_sentences(statuses: Iterable[LAStatus], la_names: Mapping[str, str], as_of: date) -> list[str]:
@@ -345,7 +357,7 @@ def stale_intervention_sentences(statuses: Iterable[LAStatus], la_names: Mapping
     reviews invented": one sentence per LA in intervention whose latest record is over 12 months old."""
     return [
         f"{la_names.get(s.la_code, s.la_code)}: in intervention (from {s.intervention_from:%d/%m/%Y}), status not "
-        f"updated since {s.latest_record:%d/%m/%Y}; no reviews are shown after {projection_end(s.latest_record):%d/%m/%Y}."
+        f"updated since {s.latest_record:%d/%m/%Y}. No reviews are shown after {projection_end(s.latest_record):%d/%m/%Y}."
         for s in stale_interventions(statuses, as_of)
     ]
 
@@ -365,7 +377,7 @@ def deadline_sentence(table: pd.DataFrame, as_of: date, days: int = DEADLINE_DAY
         return f"Nothing falls due in the {days} days from {as_of:%d %B %Y}."
     first = table.iloc[0]
     return (
-        f"{counted(len(table), 'deadline')} in the {days} days from {as_of:%d %B %Y}; the first is "
+        f"{counted(len(table), 'deadline')} in the {days} days from {as_of:%d %B %Y}. The first is "
         f"{first['Details']} ({first['Contract'] or first['LA']}) on {first['Due']:%d %B %Y}."
     )
 
@@ -410,8 +422,8 @@ def ending_sentence(table: pd.DataFrame, as_of: date, months: int = ENDING_MONTH
         return f"No contract ends in the {months} months from {as_of:%d %B %Y}."
     extendable = int(table["Options"].str.startswith("May be extended").sum())
     return (
-        f"{len(table)} contract{' ends' if len(table) == 1 else 's end'} in the {months} months from {as_of:%d %B %Y}; "
-        + (f"it {'can still' if extendable else 'cannot'} be extended." if len(table) == 1
+        f"{len(table)} contract{' ends' if len(table) == 1 else 's end'} in the {months} months from {as_of:%d %B %Y}. "
+        + (f"It {'can still' if extendable else 'cannot'} be extended." if len(table) == 1
            else f"{extendable} of them can still be extended.")
     )
 

@@ -29,6 +29,7 @@ from functools import lru_cache
 from typing import Any, Mapping, NamedTuple
 
 from dashboard import calendar as fy_calendar
+from dashboard.finance import heading_key
 from dashboard.records import BASELINE, FOLLOW_UP, GROUP, ONE_TO_ONE
 
 __all__ = [
@@ -608,6 +609,12 @@ def plain_key(text: str) -> str:
         return text
     return "".join(" " if character.isspace() else character for character in text
                    if not _is_invisible(character)).strip()
+
+
+def key_part(value: Any) -> Any:
+    """Keys match ignoring case and runs of spaces (a pasted non-breaking space too), as headings
+    do in the figures: ``Peer  mentors`` in a revised schedule is the stored ``Peer mentors``."""
+    return heading_key(value) if isinstance(value, str) else value
 
 
 def parse_text(value: Any) -> str | None:

@@ -2,10 +2,11 @@
 
 Validation rules are data: each sheet lists its columns (header as
 ``../shared/spec/spreadsheets.md`` names it, whether required, and the cell
-parser that turns a raw cell into a value or raises ``CellError``), its key, and
-the names it may be found under. Rules that need more than one cell (an LA
-valid on the row's date, a heading of the contract's pricing schedule) live in
-``importer.py``.
+parser that turns a raw cell into a value or raises ``CellError``) and the names
+it may be found under. What a row's key is, the table its rows go into and the
+order of import belong to its kind (``kinds.py``); rules that need more than one
+cell (an LA valid on the row's date, a heading of the contract's pricing
+schedule) live in ``validate.py``.
 """
 
 from __future__ import annotations
@@ -96,7 +97,6 @@ class SheetSchema:
     workbook_kind: str  # contract register / pricing schedule / quarterly return / LA status
     names: tuple[str, ...]  # sheet names (normalised) it is found under
     columns: tuple[Column, ...]
-    key: tuple[str, ...]  # fields that identify a row
     contract_scoped: bool = False  # rows belong to a contract (column, labelled cell or option)
 
     @property
@@ -139,7 +139,6 @@ CONTRACTS = SheetSchema(
         Column("Extension notice", "extension_notice_months", _whole_count),
         Column("Contract manager", "contract_manager", text),
     ),
-    key=("reference",),
 )
 
 MILESTONES = SheetSchema(
@@ -153,7 +152,6 @@ MILESTONES = SheetSchema(
         Column("Due date", "due_date", date_, True),
         Column("Completed date", "completed_date", date_),
     ),
-    key=("contract_reference", "name"),
 )
 
 PART_B = SheetSchema(
@@ -170,7 +168,6 @@ PART_B = SheetSchema(
         Column("Day rate", "day_rate", _day_rate, True),
         Column("Total cost", "total_cost", money),
     ),
-    key=("role", "level"),
     contract_scoped=True,
 )
 
@@ -194,7 +191,6 @@ ENGAGEMENTS = SheetSchema(
         Column("Delivered by", "delivered_by", text),
         Column("Focus", "focus", partial(cells.parse_choice, choices=FOCUSES)),
     ),
-    key=("contract", "package_id", "participant_id"),
     contract_scoped=True,
 )
 
@@ -213,7 +209,6 @@ SURVEY = SheetSchema(
         Column("Impact demonstrated", "impact_demonstrated", cells.parse_yes_no),
         Column("Evidence", "evidence", text),
     ),
-    key=("contract", "package_id", "participant_id", "stage", "response_date"),
     contract_scoped=True,
 )
 
@@ -237,7 +232,6 @@ FINANCE = SheetSchema(
         Column("VAT", "vat", money),
         Column("Invoice date", "invoice_date", date_, True),
     ),
-    key=("contract", "invoice_ref", "line"),
     contract_scoped=True,
 )
 
@@ -255,12 +249,17 @@ LA_STATUS = SheetSchema(
         Column("In intervention", "in_intervention", cells.parse_yes_no),
         Column("Next review date", "next_review_date", date_),
     ),
-    key=("la_code",),
 )
 
-# Part A has one column per financial year, so it is read by its own function.
-PART_A_NAMES = ("parta",)
+# Part A has one column per financial year, so it declares no columns: its validator reads it.
 PART_A_HEADING = "Expenditure heading"
+PART_A = SheetSchema(
+    kind="allocations",
+    title="Part A",
+    workbook_kind=PRICING_SCHEDULE,
+    names=("parta",),
+    columns=(),
+)
 
-# The order sheets are imported in within one workbook: what later sheets refer to comes first.
+# Every sheet schema with declared columns (the order of import is the kinds', ``kinds.KINDS``).
 SCHEMAS: tuple[SheetSchema, ...] = (CONTRACTS, MILESTONES, LA_STATUS, PART_B, ENGAGEMENTS, SURVEY, FINANCE)

@@ -215,7 +215,7 @@ def test_upload_with_the_keyboard_alone(app, tmp_path):
     assert chooser is not None, "the keyboard never opened the file chooser from the focused uploader"
     with app.rerun():
         chooser.set_files(str(register))
-    expect(app.main().get_by_text("1 file(s) checked: no errors")).to_be_visible()
+    expect(app.main().get_by_text("1 file checked: no errors")).to_be_visible()
 
     confirm = tab_to(page, lambda f: f["tag"] == "button" and f["text"] == "Confirm and import")
     assert confirm["focusVisible"] and confirm["indicator"], f"no visible focus on Confirm: {confirm}"
@@ -258,3 +258,41 @@ def test_the_focus_on_a_checkbox_and_a_select_box_is_on_the_box_the_user_sees(ap
     box = page.evaluate(_FOCUS_STYLE_OF, "label")
     assert (box["width"], box["style"], box["colour"]) == ("3px", "solid", "rgb(11, 12, 12)"), box
     assert "rgb(255, 221, 0)" in box["ring"], box
+
+
+_FOCUS_IN_GRID = """() => {
+    const focused = document.activeElement;
+    const grid = focused && focused.closest('[data-testid="stDataFrame"]');
+    if (!grid) return null;
+    const names = [...grid.querySelectorAll('button[aria-label]')].map(button => button.getAttribute('aria-label'));
+    return {grid: names[0] || '?', names: names, toolbar: focused.tagName === 'BUTTON'};
+}"""
+
+
+def test_the_overview_s_deadlines_table_is_a_few_tab_presses_per_table_away(app):
+    """Keyboard users reach the Overview's deadlines table past every table before it: each grid
+    is its toolbar buttons (short names, not a summary read out four times) and one Tab stop for
+    its cells (the grid's cursor had moved one column a press: a table of 9 columns took 9)."""
+    page = app.page
+    app.open("?as_of=2024-03-15")
+    app.wait_rendered()
+    page.locator("body").focus()
+    presses, per_grid, names = 0, {}, set()
+    while presses < 200:
+        page.keyboard.press("Tab")
+        presses += 1
+        focused = page.evaluate(_FOCUS_IN_GRID)
+        if focused is None:
+            continue
+        per_grid[focused["grid"]] = per_grid.get(focused["grid"], 0) + 1
+        names.update(focused["names"])
+        if "deadlines" in focused["grid"] and not focused["toolbar"]:
+            break
+    else:
+        raise AssertionError(f"Tab never reached the deadlines table; grids passed: {per_grid}")
+    assert len(per_grid) >= 4, per_grid  # the changes, coverage and spend tables came first
+    toolbar_buttons = len({name.split(":")[0] for name in names})
+    assert all(count <= toolbar_buttons + 1 for count in per_grid.values()), per_grid
+    assert max(len(name.split(": ", 1)[-1]) for name in names) <= 60, max(names, key=len)
+    # everything else before it: the menu, the filters, the status grid's links, each section's controls
+    assert presses <= 110, (presses, per_grid)

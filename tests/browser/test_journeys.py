@@ -72,7 +72,7 @@ def test_board_member_follows_a_kpi_from_the_overview_to_its_breakdown(app):
         data_to = date.fromisoformat(entry["data_to"])
         if entry["return_overdue"]:
             due = date.fromisoformat(entry["next_return_due"])
-            assert f"overdue since {due:%d/%m/%Y}: data to {data_to:%d/%m/%Y}" in overview, entry
+            assert f"overdue since {due:%d/%m/%Y}. Data to {data_to:%d/%m/%Y}" in overview, entry
         else:
             assert f"Data to {data_to:%d/%m/%Y}" in overview, entry
     assert "Return overdue" in overview and "Up to date" in overview
@@ -166,7 +166,7 @@ def test_contract_manager_uploads_a_return_and_sees_the_figures_change(writable_
         app.main().get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
             files=[{"name": name, "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     "buffer": data}])
-    expect(app.main().get_by_text("1 file(s) checked: no errors")).to_be_visible()
+    expect(app.main().get_by_text("1 file checked: no errors")).to_be_visible()
     preview = app.main_text()
     assert re.search(r"ENGAGEMENTS: new rows 1, updated rows 0, unchanged \d+", preview, re.IGNORECASE), preview[:3000]
     app.expand("New rows (1)")

@@ -1,0 +1,288 @@
+"""Plan-changes stage: rows with one key in a file, and what importing each row would change.
+
+A row's key is its kind's (the model's unique constraint), matched ignoring case and runs of spaces
+(``key_part``). Two rows of a file with one key are one row or an error; a row whose key is stored
+updates that row, or leaves it unchanged; stored rows a file no longer has are flagged as its kind
+says (``MissingRows``). Nothing is written here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from operator import itemgetter
+from typing import Any, Callable, Iterable, Mapping
+
+from sqlalchemy import Table, func, select, text
+from sqlalchemy.orm import Session
+
+from dashboard.finance import heading_key
+from data_access import models
+from data_access.importer import kinds
+from data_access.importer.cells import key_part
+from data_access.importer.kinds import KEY_COLUMNS, MissingRows, SheetKind
+from data_access.importer.report import ImportPlan, RowAction, RowPlan, SheetPlan
+from data_access.importer.validate import IMPORT_SOURCE, Context
+
+NOT_COMPARED = ("source_file", "source_row")
+
+
+def _compared(row: RowPlan) -> dict[str, Any]:
+    return {name: value for name, value in row.values.items() if name not in NOT_COMPARED}
+
+
+def drop_duplicates(context: Context, plan: SheetPlan, headers: dict[str, str],
+                earlier: dict[tuple, tuple[str, RowPlan]]) -> None:
+    """Two rows with one key: identical ones count once, different ones are an error (naming the
+    key's columns as the sheet heads them). ``earlier``: the keys of the sheets of this kind
+    read before this one (one kind may be split over tabs, e.g. One-to-one and Group)."""
+    key_fields = plan.sheet_kind.key
+    key_columns = ", ".join(header for name in key_fields if (header := headers.get(KEY_COLUMNS.get(name, name))))
+    first: dict[tuple, RowPlan] = {}
+    kept: list[RowPlan] = []
+    for row in plan.rows:
+        key = tuple(key_part(row.values.get(name)) for name in key_fields)
+        if key in first and plan.sheet_kind is kinds.LA_STATUS:  # later rows replace earlier ones
+            kept[kept.index(first[key])] = row
+            first[key] = row
+            plan.skipped += 1
+            continue
+        where, other = (f"row {first[key].row}", first[key]) if key in first else (
+            (f"{earlier[key][0]} row {earlier[key][1].row}", earlier[key][1]) if key in earlier else (None, None))
+        if other is not None:
+            if _compared(other) != _compared(row):
+                context.problem(plan.sheet, row.row, key_columns,
+                                f"this row has the same key as {where} but different values")
+            else:
+                plan.skipped += 1
+            continue
+        first[key] = row
+        kept.append(row)
+    plan.rows = kept
+    if plan.sheet_kind is not kinds.LA_STATUS:
+        earlier.update((key, (plan.sheet, row)) for key, row in first.items())
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return value.quantize(Decimal("0.01"))
+    if isinstance(value, float):
+        return round(value, 6)
+    return value
+
+
+@lru_cache(maxsize=64)
+def _getters(table: Table, names: tuple[str, ...]) -> tuple[Callable[[Any], Any], Callable[[dict[str, Any]], Any]]:
+    """Read ``names`` off a stored row of ``table`` (``select(table)``: columns in table order, read
+    by position, ten times faster than by name), and out of a file row's values, in one call each."""
+    position = {column.name: index for index, column in enumerate(table.columns)}
+    return itemgetter(*(position[name] for name in names)), itemgetter(*names)
+
+
+def _same(stored: Any, value: Any) -> bool:
+    """A stored value equals the file's, to the penny (money) or to 6 places (fractions)."""
+    return stored == value or _comparable(stored) == _comparable(value)
+
+
+def _row_values(row: Any, fields: Iterable[str]) -> dict[str, Any]:
+    return {name: getattr(row, name) for name in fields}
+
+
+def _import_lock_keys(plan: ImportPlan, references: Mapping[int, str]) -> list[int]:
+    """One lock key per contract the plan writes rows of (the LA status history has its own), in order."""
+    names: set[str] = set()
+    for sheet in plan.sheets:
+        if sheet.sheet_kind is kinds.LA_STATUS:
+            names.add("la_status")
+        for row in sheet.rows:
+            contract = row.values.get("reference") if sheet.sheet_kind is kinds.CONTRACTS else row.values.get("contract_id")
+            contract = references.get(contract, "") if isinstance(contract, int) else contract
+            if isinstance(contract, str) and contract:
+                names.add(f"contract:{contract.lower()}")
+    return sorted(int.from_bytes(hashlib.sha256(f"import {name}".encode()).digest()[:8], "big", signed=True)
+                  for name in names)
+
+
+def lock_contracts(session: Session, plan: ImportPlan, references: Mapping[int, str]) -> None:
+    """PostgreSQL: imports of one contract one at a time. Held to the end of the transaction, taken
+    before any stored row is read: a return decides which rows are "no longer in this return" on the
+    committed rows of every earlier import, so two returns imported at once end as if one followed
+    the other. (SQLite lets one writer at a time in anyway.)"""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for key in _import_lock_keys(plan, references):  # always in the same order: no deadlock between imports
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def work_out_changes(session: Session, plan: ImportPlan) -> None:
+    references = {c.id: c.reference for c in session.scalars(select(models.Contract))}
+    lock_contracts(session, plan, references)
+    # a stored row of a cumulative kind is missing from this return when no sheet of its kind has it
+    stored_of_kind: dict[SheetKind, dict[int, Any]] = defaultdict(dict)
+    seen: dict[SheetKind, set[int]] = defaultdict(set)
+    status_sheets = [sheet for sheet in plan.sheets if sheet.sheet_kind is kinds.LA_STATUS]
+    if status_sheets:  # one history: an LA on two LA status tabs is one LA
+        together = SheetPlan("", kinds.LA_STATUS, rows=[row for sheet in status_sheets for row in sheet.rows])
+        _la_status_changes(status_sheets, _existing_rows(session, together))
+    for sheet in plan.sheets:
+        kind = sheet.sheet_kind
+        if kind is kinds.LA_STATUS:
+            continue
+        key_fields = kind.key
+        existing = _existing_rows(session, sheet)
+        table = kind.model.__table__
+        columns = list(table.columns.keys())  # stored rows are read by position (see _getters)
+        key_at, id_at = [columns.index(name) for name in key_fields], columns.index("id")
+        missing_at = columns.index("missing_from_latest_return") if kind.missing is MissingRows.CUMULATIVE else None
+        index = {tuple(key_part(row[at]) for at in key_at): row for row in existing}
+        if kind.missing is not MissingRows.LEFT_AS_THEY_ARE:
+            stored_of_kind[kind].update((row[id_at], row) for row in existing)
+        for row in sheet.rows:
+            stored = index.get(tuple(key_part(row.values.get(name)) for name in key_fields)) if index else None
+            if stored is None:
+                row.action = RowAction.INSERT
+                continue
+            seen[kind].add(stored[id_at])
+            row.existing_id = stored[id_at]
+            for name, at in zip(key_fields, key_at):  # keys match ignoring case; the stored spelling stays
+                if isinstance(row.values.get(name), str):
+                    row.values[name] = stored[at]
+            compared = tuple(name for name in row.values if name not in NOT_COMPARED)
+            flagged = missing_at is not None and stored[missing_at]
+            if flagged:
+                row.values["missing_from_latest_return"] = False
+            stored_values, file_values = _getters(table, compared)
+            if flagged or (stored_values(stored) != file_values(row.values)  # equal as stored: no field to check
+                           and any(not _same(getattr(stored, name), row.values[name]) for name in compared)):
+                row.action, row.before = RowAction.UPDATE, _row_values(stored, compared)
+                if flagged:
+                    row.before["missing_from_latest_return"] = True
+            else:
+                row.action = RowAction.UNCHANGED
+        if kind is kinds.FINANCE:
+            sheet.flags.extend(_finance_flags(session, sheet, plan))
+    last_of_kind = {sheet.sheet_kind: sheet for sheet in plan.sheets}
+    for kind, stored_rows in stored_of_kind.items():
+        sheet, key_fields = last_of_kind[kind], kind.key  # said once, on the kind's last sheet
+        gone = [stored for stored in stored_rows.values() if stored.id not in seen[kind]]
+        invoiced = _invoiced(session, gone) if kind is kinds.ALLOCATIONS else {}
+        for stored in gone:
+            if kind.missing is MissingRows.REPLACED:
+                sheet.removed.append(stored._asdict())
+                sheet.flags.append(_removal_flag(sheet, stored, references.get(stored.contract_id, ""), invoiced))
+            else:
+                sheet.vanished.append({"id": stored.id, **{name: getattr(stored, name) for name in key_fields}})
+        for item in sheet.vanished:
+            key_text = ", ".join(str(item[name]) for name in key_fields if name != "contract_id")
+            sheet.flags.append(f"{sheet.title}: row {key_text} of {references.get(item['contract_id'], '')} "
+                               "is no longer in this return; it is kept and flagged")
+
+
+def _invoiced(session: Session, allocations: list[Any]) -> dict[tuple[int, str, str], Decimal]:
+    """Net spend already invoiced per (contract id, heading key, FY) of the given allocations."""
+    if not allocations:
+        return {}
+    L = models.InvoiceLine
+    wanted = {(item.contract_id, heading_key(item.heading), item.financial_year) for item in allocations}
+    spent: dict[tuple[int, str, str], Decimal] = defaultdict(Decimal)
+    for contract_id, heading, year, amount in session.execute(
+            select(L.contract_id, L.heading, L.financial_year, func.sum(L.amount))
+            .where(L.contract_id.in_({key[0] for key in wanted}))
+            .group_by(L.contract_id, L.heading, L.financial_year)):
+        if (key := (contract_id, heading_key(heading), year)) in wanted:
+            spent[key] += Decimal(amount or 0)
+    return spent
+
+
+def _removal_flag(sheet: SheetPlan, stored: Any, reference: str,
+                  invoiced: dict[tuple[int, str, str], Decimal]) -> str:
+    """The flag of a stored allocation or day rate a revised pricing schedule no longer has:
+    "a heading, year or role taken out of a revised schedule is removed". Spend already invoiced
+    against a removed allocation becomes an overspend ("spend in a FY for which the schedule
+    allocates nothing is an overspend of the whole amount"), so the flag says so."""
+    spent = None
+    if sheet.sheet_kind is kinds.DAY_RATES:
+        what = f"{stored.role} ({stored.level})" if stored.level else stored.role
+        value = f"its day rate of £{stored.day_rate:,.2f}"
+    else:
+        what, value = f"{stored.heading} {stored.financial_year}", f"its allocation of £{stored.amount:,.2f}"
+        spent = invoiced.get((stored.contract_id, heading_key(stored.heading), stored.financial_year))
+    return (f"{sheet.title}: {what} of {reference} is no longer in the pricing schedule; {value} is removed"
+            + (f": the £{spent:,.2f} already invoiced against it will show as overspent" if spent else ""))
+
+
+_STATUS_FIELDS = ("ilacs_judgement", "ilacs_date", "send_wsoa", "declining", "in_intervention", "next_review_date")
+
+
+def _same_status(before: dict[str, Any], values: dict[str, Any]) -> bool:
+    return all(_same(before.get(name), values.get(name)) for name in _STATUS_FIELDS)
+
+
+def _la_status_changes(sheets: list[SheetPlan], existing: list[models.LAStatus]) -> None:
+    """LA status keeps its history: a changed status is a new record, never an overwrite.
+
+    An LA's last row in the file (its LA status sheets in order) is its current status: unchanged
+    if equal to the LA's latest record; otherwise a new record from its ILACS date when that is
+    after the latest record, else from today (a second change on the same day corrects today's
+    record). The LA's earlier rows in the file are history, recorded on their own dates.
+    """
+    today = date.today()
+    by_key: dict[tuple[str, date], Any] = {(row.la_code, row.effective_date): row for row in existing}
+    latest: dict[str, tuple[date, dict[str, Any], int | None]] = {}  # la_code -> newest record, planned rows included
+    for stored in sorted(existing, key=lambda row: (row.effective_date, row.id)):
+        latest[stored.la_code] = (stored.effective_date, _row_values(stored, _STATUS_FIELDS), stored.id)
+    planned: dict[tuple[str, date], RowPlan] = {}
+    rows = [row for sheet in sheets for row in sheet.rows]
+    last = {row.values["la_code"]: position for position, row in enumerate(rows)}
+    for position, row in enumerate(rows):
+        la_code, effective = row.values["la_code"], row.values["effective_date"]
+        current = latest.get(la_code)
+        if last[la_code] == position and current is not None:
+            if _same_status(current[1], row.values):
+                row.action, row.existing_id = RowAction.UNCHANGED, current[2]
+                row.values["effective_date"] = current[0]
+                continue
+            if effective <= current[0]:
+                effective = row.values["effective_date"] = max(today, current[0])
+        same = by_key.get((la_code, effective))
+        if (la_code, effective) in planned:  # an earlier row of this file: the later row replaces it
+            planned.pop((la_code, effective)).action = RowAction.SUPERSEDED
+        if same is None:
+            row.action = RowAction.INSERT
+        elif _same_status(_row_values(same, _STATUS_FIELDS), row.values):
+            row.action, row.existing_id = RowAction.UNCHANGED, same.id
+        else:
+            compared = [name for name in row.values if name not in NOT_COMPARED]
+            row.action, row.existing_id, row.before = RowAction.UPDATE, same.id, _row_values(same, compared)
+        planned[(la_code, effective)] = row
+        if current is None or effective >= current[0]:
+            latest[la_code] = (effective, {name: row.values.get(name) for name in _STATUS_FIELDS}, row.existing_id)
+    for sheet in sheets:  # rows a later row of the file replaced
+        sheet.skipped += sheet.count(RowAction.SUPERSEDED)
+        sheet.rows = [row for row in sheet.rows if row.action is not RowAction.SUPERSEDED]
+
+
+def _existing_rows(session: Session, sheet: SheetPlan) -> list[Any]:
+    """The stored rows this sheet may match, as plain rows (columns by name), not entities."""
+    table = sheet.sheet_kind.model.__table__
+    if sheet.sheet_kind is kinds.CONTRACTS:
+        return list(session.execute(select(table)))
+    if sheet.sheet_kind is kinds.LA_STATUS:
+        codes = {row.values["la_code"] for row in sheet.rows}
+        return list(session.execute(select(table).where(table.c.la_code.in_(codes), table.c.source == IMPORT_SOURCE))) if codes else []
+    contract_ids = {row.values["contract_id"] for row in sheet.rows if isinstance(row.values.get("contract_id"), int)}
+    if not contract_ids:
+        return []
+    return list(session.execute(select(table).where(table.c.contract_id.in_(contract_ids))))
+
+
+def _finance_flags(session: Session, sheet: SheetPlan, plan: ImportPlan) -> list[str]:
+    """Invoice flags of rules.md raised by the lines of this sheet (shown, never dropped),
+    against the allocations as they will be once this file is in (its own Part A included)."""
+    from data_access.repositories import finance_flags_for_lines
+
+    revised = [row.values for part_a in plan.sheets if part_a.sheet_kind is kinds.ALLOCATIONS for row in part_a.rows]
+    return finance_flags_for_lines(session, [row.values for row in sheet.rows], revised)
