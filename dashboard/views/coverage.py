@@ -33,7 +33,7 @@ from dashboard.disclosure import SUPPRESSED
 from dashboard.kpi import percent
 from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, LocalAuthority, Portfolio, Unit
 from dashboard.terms import NOT_SET
-from dashboard.views.common import Section, filter_options
+from dashboard.views.common import FilteredInputs, Section, filter_options
 from dashboard.vocabulary import SUPPORT_TYPE_NAMES
 from dashboard.wording import counted, listed
 
@@ -400,16 +400,9 @@ def coverage_page(
 
 
 @dataclass(frozen=True)
-class CoverageInputs:
-    """What the Coverage page's figures are for: the filters chosen and who is looking."""
+class CoverageInputs(FilteredInputs):
+    """What the Coverage page's figures are for: the filters, who is looking, and the map."""
 
-    as_of: date
-    financial_year: str | None = None
-    region: str | None = None
-    la: str | None = None
-    board: bool = False  # aggregate figures only (``access.aggregate_only``)
-    # the Board's plan over all it may see (``disclosure.board_plan``): follows from the data and as-of
-    plan: disclosure_rules.BoardPlan | None = field(default=None, compare=False)
     # LA code -> (q, r) on the hex map of England (``queries.hex_layout``): follows from the database
     hex_positions: Mapping[str, tuple[int, int]] = field(default_factory=dict, compare=False)
 

@@ -18,7 +18,7 @@ from dashboard import disclosure as disclosure_rules
 from dashboard import kpi as kpi_rules
 from dashboard.calendar import quarter_end, quarter_label, quarter_of
 from dashboard.currency import data_to_dates
-from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SUPPRESSED, BoardPlan
+from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SUPPRESSED
 from dashboard.kpi import KPI_NUMBER, PENDING, STATUSES, KpiResult, UnitOutcome, percent, unit_outcomes
 from dashboard.records import ContractTerms, Portfolio, Unit
 from dashboard.terms import NOT_SET
@@ -26,6 +26,7 @@ from dashboard.views.common import (
     NOT_RECORDED,
     STATUS_NAMES,
     Disclosure,
+    FilteredInputs,
     KpiDisplay,
     Section,
     counted_units,
@@ -40,6 +41,7 @@ from dashboard.views.common import (
 )
 from dashboard.vocabulary import CHASE_WITHIN_DAYS, KPI_NAMES, SUPPORT_TYPE_NAMES
 from dashboard.wording import counted, listed
+
 
 def end_quarter(unit: Unit) -> str | None:
     """"2021-22 Q3": the FY quarter in which the package ended."""
@@ -105,17 +107,11 @@ class KpiPage:
 
 
 @dataclass(frozen=True)
-class KpiInputs:
-    """What the KPIs page's figures are for: the filters chosen, the contract for the details and
-    who is looking."""
+class KpiInputs(FilteredInputs):
+    """What the KPIs page's figures are for: the filters, who is looking and the contract chosen
+    for the details."""
 
-    as_of: date
-    financial_year: str | None = None
-    la: str | None = None
-    board: bool = False  # aggregate figures only (``access.aggregate_only``)
     detail_contract: str | None = None
-    # the Board's plan over all it may see (``disclosure.board_plan``): follows from the data and as-of
-    plan: BoardPlan | None = field(default=None, compare=False)
 
 
 def build(portfolio: Portfolio, inputs: KpiInputs) -> KpiPage:
