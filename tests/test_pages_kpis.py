@@ -359,7 +359,7 @@ def test_a_breakdown_row_all_in_one_la_is_withheld_from_the_board(app, records):
     for row in about_one_la.itertuples():
         assert shown.loc[(row.Region, row.KPI), ["Met", "Eligible", "Rate"]].tolist() == ["[c]"] * 3, (row.Region, row.KPI)
     # the summary does not call a withheld row of 5 or more too small
-    assert "about one local authority, not shown [c]" in board_slice.summary, board_slice.summary
+    assert "about 1 local authority, not shown [c]" in board_slice.summary, board_slice.summary
 
 
 def test_a_board_row_with_no_one_eligible_yet_hides_its_small_counts_too(monkeypatch, small_db_url):  # noqa: F811
