@@ -1,0 +1,121 @@
+"""Parsing a table read into Arrow columns (``fast_read.ColumnarRows``) column by column.
+
+The same rules as the importer's row loop, with the same results: blank and totals rows are
+skipped ("Blank rows and totals rows are skipped"), each distinct value of a column is parsed
+once by the column's own cell parser (so the values and messages are the parser's), and each row
+gets its values and its errors, in row order and, within a row, in column order. Which rows are
+skipped and which values each row takes are worked out with NumPy over the whole column; only a
+row with an error is looked at on its own.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, NamedTuple
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from data_access.importer.fast_read import ColumnarRows, plain
+
+BLANK, FILLED, TOTAL = 0, 1, 2
+
+
+class ColumnToRead(NamedTuple):
+    field: str
+    position: int  # 0-based column in the sheet
+    parse: Callable[[Any], tuple[bool, Any]]  # raw cell -> (True, value) or (False, message)
+    header: str  # as the sheet heads it
+    required_header: str | None  # the schema's header when the column is required, else None
+
+
+class Parsed(NamedTuple):
+    rows: list[tuple[int, dict[str, Any]]]  # (Excel row, values) of each row read
+    skipped: int
+    problems: list[tuple[int, str, str, str | None]]  # (Excel row, header, message, field that could not be read)
+
+
+def _distinct(column: Any) -> tuple[list[Any], np.ndarray]:
+    """A column's distinct values (as calamine gives them) and each row's index into them."""
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if pa.types.is_null(array.type):
+        return [""], np.zeros(len(array), dtype=np.int32)
+    encoded = pc.dictionary_encode(array, null_encoding="encode")
+    return [plain(value) for value in encoded.dictionary.to_pylist()], encoded.indices.to_numpy(zero_copy_only=False)
+
+
+def _objects(values: list[Any]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def parse_table(rows: ColumnarRows, columns: list[ColumnToRead], is_total: Callable[[str], bool]) -> Parsed:
+    """Every row of the table below the header: skipped, or its values and errors."""
+    table = rows.table
+    count = table.num_rows
+    encoded = {position: _distinct(column) for position, column in zip(rows.positions, table.columns)}
+    order = sorted(encoded)
+    state = np.zeros((count, len(order)), dtype=np.int8)
+    for at, position in enumerate(order):
+        distinct, codes = encoded[position]
+        states = np.array([_state(value, is_total) for value in distinct], dtype=np.int8)
+        state[:, at] = states[codes]
+    filled = state != BLANK
+    read = [at for at, position in enumerate(order) if position in {column.position for column in columns}]
+    first = filled.argmax(axis=1)
+    skipped = ~filled.any(axis=1) | (state[np.arange(count), first] == TOTAL)
+    if read:
+        first_read = np.isin(first, read)
+        skipped |= ~first_read & ~filled[:, read].any(axis=1)
+    else:
+        skipped[:] = True
+    kept = np.flatnonzero(~skipped)
+    values: list[list[Any]] = []
+    bad = np.zeros(len(kept), dtype=bool)
+    column_bad: list[np.ndarray] = []
+    column_results: list[list[tuple[bool, Any]]] = []
+    column_codes: list[np.ndarray] = []
+    for column in columns:
+        if column.position in encoded:
+            distinct, codes = encoded[column.position]
+            codes = codes[kept]
+        else:  # a column the sheet heads but holds nothing in: '' within the sheet's width
+            distinct, codes = ["" if column.position < rows.width else None], np.zeros(len(kept), dtype=np.int32)
+        results = [column.parse(raw) for raw in distinct]
+        failed = np.array([not ok or (value is None and column.required_header is not None) for ok, value in results])
+        column_bad.append(failed[codes])
+        bad |= column_bad[-1]
+        values.append(_objects([value if ok else None for ok, value in results])[codes].tolist())
+        column_results.append(results)
+        column_codes.append(codes)
+    fields = [column.field for column in columns]
+    first_row = rows.start + 1  # Excel's number of the table's first row
+    parsed = [(first_row + int(index), dict(zip(fields, row)))
+              for index, row in zip(kept.tolist(), zip(*values))]
+    problems = []
+    for at in np.flatnonzero(bad).tolist():
+        excel_row, row_values = parsed[at]
+        for column, failed, results, codes in zip(columns, column_bad, column_results, column_codes):
+            if not failed[at]:
+                continue
+            del row_values[column.field]
+            ok, value = results[codes[at]]
+            if not ok:
+                problems.append((excel_row, column.header, value, column.field))
+            else:
+                problems.append((excel_row, column.header,
+                                 f"'{column.required_header}' is required and this cell is blank", None))
+    if not columns:  # no column read: every row is skipped (as the row loop finds them)
+        parsed = []
+    return Parsed(parsed, count - len(parsed), problems)
+
+
+def _state(value: Any, is_total: Callable[[str], bool]) -> int:
+    if value is None or value == "":
+        return BLANK
+    if isinstance(value, str):
+        if not value.strip():
+            return BLANK
+        return TOTAL if is_total(value) else FILLED
+    return FILLED
