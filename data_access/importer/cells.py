@@ -614,7 +614,11 @@ def plain_key(text: str) -> str:
 def key_part(value: Any) -> Any:
     """Keys match ignoring case and runs of spaces (a pasted non-breaking space too), as headings
     do in the figures: ``Peer  mentors`` in a revised schedule is the stored ``Peer mentors``."""
-    return heading_key(value) if isinstance(value, str) else value
+    return _key_of_text(value) if isinstance(value, str) else value
+
+
+# heading_key with room for a return's keys (100,000 participants), each worked out once per import
+_key_of_text = lru_cache(maxsize=1 << 18)(heading_key.__wrapped__)
 
 
 def parse_text(value: Any) -> str | None:

@@ -18,9 +18,6 @@ import pyarrow.compute as pc
 
 from data_access.importer.fast_read import ColumnarRows, plain
 
-BLANK, FILLED, TOTAL = 0, 1, 2
-
-
 class ColumnToRead(NamedTuple):
     field: str
     position: int  # 0-based column in the sheet
@@ -56,18 +53,23 @@ def parse_table(rows: ColumnarRows, columns: list[ColumnToRead], is_total: Calla
     count = table.num_rows
     encoded = {position: _distinct(column) for position, column in zip(rows.positions, table.columns)}
     order = sorted(encoded)
-    state = np.zeros((count, len(order)), dtype=np.int8)
+    filled = np.zeros((count, len(order)), dtype=bool)
     for at, position in enumerate(order):
         distinct, codes = encoded[position]
-        states = np.array([_state(value, is_total) for value in distinct], dtype=np.int8)
-        state[:, at] = states[codes]
-    filled = state != BLANK
-    read = [at for at, position in enumerate(order) if position in {column.position for column in columns}]
+        filled[:, at] = np.array([not _blank(value) for value in distinct], dtype=bool)[codes]
     first = filled.argmax(axis=1)
-    skipped = ~filled.any(axis=1) | (state[np.arange(count), first] == TOTAL)
+    skipped = ~filled.any(axis=1)
+    for at, position in enumerate(order):  # a totals row: its first filled cell reads Total (asked once a text)
+        distinct, codes = encoded[position]
+        starting = np.flatnonzero(~skipped & (first == at))
+        if len(starting):
+            texts = np.unique(codes[starting])
+            totals = [code for code in texts.tolist() if isinstance(distinct[code], str) and is_total(distinct[code])]
+            if totals:
+                skipped[starting[np.isin(codes[starting], totals)]] = True
+    read = [at for at, position in enumerate(order) if position in {column.position for column in columns}]
     if read:
-        first_read = np.isin(first, read)
-        skipped |= ~first_read & ~filled[:, read].any(axis=1)
+        skipped |= ~np.isin(first, read) & ~filled[:, read].any(axis=1)
     else:
         skipped[:] = True
     kept = np.flatnonzero(~skipped)
@@ -111,11 +113,5 @@ def parse_table(rows: ColumnarRows, columns: list[ColumnToRead], is_total: Calla
     return Parsed(parsed, count - len(parsed), problems)
 
 
-def _state(value: Any, is_total: Callable[[str], bool]) -> int:
-    if value is None or value == "":
-        return BLANK
-    if isinstance(value, str):
-        if not value.strip():
-            return BLANK
-        return TOTAL if is_total(value) else FILLED
-    return FILLED
+def _blank(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, str) and not value.strip())

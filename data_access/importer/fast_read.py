@@ -146,7 +146,8 @@ def _read(data: bytes, parts: dict[str, bytes], scans: Any, header_row: HeaderRo
         if reader._uses_1904_dates(package):
             raise _Unusual("1904 dates")
         targets = reader._sheet_targets(package)
-        long_parts = {name: cut for name, xml in parts.items() if (cut := _cut_after_head(xml)) is not None}
+        long_parts = {name: cut for name, xml in parts.items()
+                      if (cut := _cut_after_head(xml, scans.used_range(package, name)[0])) is not None}
         if not long_parts:
             return None  # every sheet is short: read_file reads it as fast
         head_package = _head_package(package, parts, long_parts)
@@ -182,13 +183,10 @@ def _read(data: bytes, parts: dict[str, bytes], scans: Any, header_row: HeaderRo
     return Workbook("", sheets)
 
 
-def _cut_after_head(xml: bytes) -> int | None:
+def _cut_after_head(xml: bytes, used_rows: int) -> int | None:
     """Where the worksheet's first ``HEAD_ROWS`` rows end (the start of the next row tag), for a
     sheet of at least ``MIN_ROWS`` rows written as Excel writes it; None otherwise."""
-    if b"<sheetData" not in xml or reader._PREFIXED_CELL.search(xml):
-        return None
-    used = reader._range_of_excel_cells(xml)
-    if used is None or used[0] < MIN_ROWS:
+    if used_rows < MIN_ROWS or b"<sheetData" not in xml or reader._PREFIXED_CELL.search(xml):
         return None
     position = 0
     for _ in range(HEAD_ROWS + 1):
