@@ -12,8 +12,8 @@ transaction still decides whether the rows are kept.
 from __future__ import annotations
 
 from datetime import date
-from operator import itemgetter
-from typing import Any, Callable, Iterator
+from itertools import repeat
+from typing import Any, Callable, Iterable
 
 from sqlalchemy import JSON, Connection, Table
 from sqlalchemy.dialects import sqlite
@@ -65,23 +65,21 @@ def _converted(same: dict[str, Any], converters: dict[str, Callable[[Any], Any]]
 
 
 def _tuples(rows: list[dict[str, Any]], names: list[str], converters: dict[str, Callable[[Any], Any]],
-            constants: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+            constants: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     """Each row's values in ``names`` order, converted where a column says (``None`` stays ``NULL``),
-    followed by ``constants``."""
-    values_of = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
-    converting = [(position, converters[name]) for position, name in enumerate(names) if name in converters]
-    for row in rows:
-        values = values_of(row)
-        if converting:
-            values = list(values)
-            for position, convert in converting:
-                if values[position] is not None:
-                    values[position] = convert(values[position])
-            values = tuple(values)
-        yield values + constants if constants else values
+    followed by ``constants``. Built column by column: one pass over the rows per column, each
+    conversion a list comprehension, then one ``zip``."""
+    columns: list[Any] = []
+    for name in names:
+        column = [row[name] for row in rows]
+        if name in converters:
+            convert = converters[name]
+            column = [None if value is None else convert(value) for value in column]
+        columns.append(column)
+    return list(zip(*columns, *(repeat(constant) for constant in constants)))
 
 
-def _copy(connection: Connection, table: Table, names: list[str], rows: Iterator[Any]) -> None:
+def _copy(connection: Connection, table: Table, names: list[str], rows: Iterable[Any]) -> None:
     quote = connection.dialect.identifier_preparer.quote
     statement = f"COPY {quote(table.name)} ({', '.join(quote(name) for name in names)}) FROM STDIN"
     driver = connection.dialect.loaded_dbapi

@@ -111,6 +111,9 @@ def _varied_engagements() -> list:
     rows[22] = {**{key: None for key in rows[22]}, "Contract reference": "Total", "Days delivered": 99}
     rows[23]["Focus"] = "  CSC  "
     rows[24]["Participant name"] = "Named Person"
+    rows[25]["Participant name"] = "  #1 padded\t"
+    rows[26]["Delivered by"] = "\tMentor B\n"
+    rows[27]["Package ID"] = "PKG-\u00e9t\u00e9 "  # not ASCII
     return rows
 
 

@@ -24,6 +24,11 @@ class ColumnToRead(NamedTuple):
     parse: Callable[[Any], tuple[bool, Any]]  # raw cell -> (True, value) or (False, message)
     header: str  # as the sheet heads it
     required_header: str | None  # the schema's header when the column is required, else None
+    text_up_to: int | None = None  # a plain text column (``cells.parse_text``): the longest text it holds
+
+
+# What str.strip() removes from ASCII text; the Excel error values all start with '#'
+_ASCII_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
 
 
 class Parsed(NamedTuple):
@@ -32,13 +37,29 @@ class Parsed(NamedTuple):
     problems: list[tuple[int, str, str, str | None]]  # (Excel row, header, message, field that could not be read)
 
 
-def _distinct(column: Any) -> tuple[list[Any], np.ndarray]:
-    """A column's distinct values (as calamine gives them) and each row's index into them."""
+def _distinct(column: Any) -> tuple[list[Any], np.ndarray, Any]:
+    """A column's distinct values (as calamine gives them), each row's index into them, and the
+    distinct values as Arrow holds them."""
     array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     if pa.types.is_null(array.type):
-        return [""], np.zeros(len(array), dtype=np.int32)
+        return [""], np.zeros(len(array), dtype=np.int32), None
     encoded = pc.dictionary_encode(array, null_encoding="encode")
-    return [plain(value) for value in encoded.dictionary.to_pylist()], encoded.indices.to_numpy(zero_copy_only=False)
+    return ([plain(value) for value in encoded.dictionary.to_pylist()], encoded.indices.to_numpy(zero_copy_only=False),
+            encoded.dictionary)
+
+
+def _parsed(column: ColumnToRead, distinct: list[Any], arrow: Any) -> list[tuple[bool, Any]]:
+    """Each distinct value parsed by the column's parser. Plain ASCII text in a text column (no
+    '#', not blank, short enough) reads as itself stripped: that is what ``parse_text`` returns
+    for it, worked out for the whole column at once."""
+    if column.text_up_to is None or arrow is None or not pa.types.is_string(arrow.type):
+        return [column.parse(raw) for raw in distinct]
+    stripped = pc.utf8_trim(arrow, characters=_ASCII_SPACE)
+    length = pc.utf8_length(stripped)
+    simple = pc.and_(pc.and_(pc.string_is_ascii(arrow), pc.invert(pc.match_substring(arrow, "#"))),
+                     pc.and_(pc.greater(length, 0), pc.less_equal(length, column.text_up_to)))
+    return [(True, text) if easy else column.parse(raw)
+            for raw, text, easy in zip(distinct, stripped.to_pylist(), pc.fill_null(simple, False).to_pylist())]
 
 
 def _objects(values: list[Any]) -> np.ndarray:
@@ -55,12 +76,12 @@ def parse_table(rows: ColumnarRows, columns: list[ColumnToRead], is_total: Calla
     order = sorted(encoded)
     filled = np.zeros((count, len(order)), dtype=bool)
     for at, position in enumerate(order):
-        distinct, codes = encoded[position]
+        distinct, codes, _ = encoded[position]
         filled[:, at] = np.array([not _blank(value) for value in distinct], dtype=bool)[codes]
     first = filled.argmax(axis=1)
     skipped = ~filled.any(axis=1)
     for at, position in enumerate(order):  # a totals row: its first filled cell reads Total (asked once a text)
-        distinct, codes = encoded[position]
+        distinct, codes, _ = encoded[position]
         starting = np.flatnonzero(~skipped & (first == at))
         if len(starting):
             texts = np.unique(codes[starting])
@@ -80,11 +101,11 @@ def parse_table(rows: ColumnarRows, columns: list[ColumnToRead], is_total: Calla
     column_codes: list[np.ndarray] = []
     for column in columns:
         if column.position in encoded:
-            distinct, codes = encoded[column.position]
+            distinct, codes, arrow = encoded[column.position]
             codes = codes[kept]
         else:  # a column the sheet heads but holds nothing in: '' within the sheet's width
-            distinct, codes = ["" if column.position < rows.width else None], np.zeros(len(kept), dtype=np.int32)
-        results = [column.parse(raw) for raw in distinct]
+            distinct, codes, arrow = ["" if column.position < rows.width else None], np.zeros(len(kept), dtype=np.int32), None
+        results = _parsed(column, distinct, arrow)
         failed = np.array([not ok or (value is None and column.required_header is not None) for ok, value in results])
         column_bad.append(failed[codes])
         bad |= column_bad[-1]

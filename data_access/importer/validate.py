@@ -295,7 +295,7 @@ def _parse_columns(context: Context, located: Located, columns: list[tuple], lim
     """``parse_rows`` of a table read into Arrow columns: the same rows, values and errors, each
     distinct value of a column parsed once (``columnar.parse_table``)."""
     to_read = [columnar.ColumnToRead(field_name, position, partial(_parse_cell, parse, limit=limits.get(field_name)),
-                                     header, column.header if column.required else None)
+                                     header, column.header if column.required else None, _text_up_to(column, limits))
                for field_name, position, parse, header, column in columns]
     found = columnar.parse_table(located.sheet.rows, to_read, _is_total)
     plan.skipped += found.skipped
@@ -304,6 +304,14 @@ def _parse_columns(context: Context, located: Located, columns: list[tuple], lim
         if field_name is not None:
             context.unreadable.add((located.sheet.name, excel_row, field_name))
     return found.rows
+
+
+def _text_up_to(column: Any, limits: dict[str, Any]) -> int | None:
+    """The longest text a plain text column holds (None: not a plain text column)."""
+    if column.parse is not cells.parse_text:
+        return None
+    limit = limits.get(column.field)
+    return getattr(limit, "length", None) or 1 << 30
 
 
 def _is_total(text: str) -> bool:
