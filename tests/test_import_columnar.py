@@ -38,14 +38,15 @@ def small_thresholds(monkeypatch):
     monkeypatch.setattr(fast_read, "MIN_ROWS", 1)
     monkeypatch.setattr(fast_read, "MIN_BYTES", 0)
     read = []
-    columnar = fast_read._columnar
+    original = fast_read.read_columnar
 
-    def counting(*args, **kwargs):
-        rows = columnar(*args, **kwargs)
-        read.append(args[1])
-        return rows
+    def recording(*args, **kwargs):
+        workbook = original(*args, **kwargs)
+        read.extend(sheet.name for sheet in (workbook.sheets if workbook else [])
+                    if isinstance(sheet.rows, fast_read.ColumnarRows))
+        return workbook
 
-    monkeypatch.setattr(fast_read, "_columnar", counting)
+    monkeypatch.setattr(fast_read, "read_columnar", recording)
     return read
 
 

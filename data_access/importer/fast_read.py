@@ -22,6 +22,7 @@ import logging
 import re
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, datetime, time
 from typing import Any
 
@@ -163,21 +164,33 @@ def _read(data: bytes, parts: dict[str, bytes], scans: Any, header_row: HeaderRo
                         raise _Unusual("a sheet whose part is not named in the workbook")
                     reader._check_used_range(metadata.name, [scans.used_range(package, target)])
         scans.start()
-        sheets = []
-        for metadata in workbook.sheets_metadata:
-            if metadata.typ != python_calamine.SheetTypeEnum.WorkSheet:
-                continue
-            hidden = metadata.visible != python_calamine.SheetVisibleEnum.Visible
-            target = targets.get(metadata.name)
-            if hidden:
-                sheets.append(Sheet(metadata.name, True, [], False, frozenset()))
-                continue
-            if scans.problems(target):
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fastexcel") as loader:
+            heads: list[tuple[str, bool, Any, list[list[Any]], Future | None]] = []
+            for metadata in workbook.sheets_metadata:
+                if metadata.typ != python_calamine.SheetTypeEnum.WorkSheet:
+                    continue
+                target = targets.get(metadata.name)
+                if metadata.visible != python_calamine.SheetVisibleEnum.Visible:
+                    heads.append((metadata.name, True, target, [], None))
+                    continue
+                rows = workbook.get_sheet_by_name(metadata.name).to_python(skip_empty_area=False)
+                table = None
+                if target in long_parts:  # fastexcel reads (without the GIL) while the problem cells are looked for
+                    top = header_row(metadata.name, rows)
+                    if top is None:
+                        raise _Unusual("a long sheet with no table the importer reads")
+                    table = loader.submit(_load_table, data, metadata.name, top)
+                heads.append((metadata.name, False, target, rows, table))
+            if any(scans.problems(target) for _, hidden, target, _, _ in heads if not hidden):
                 raise _Unusual("an Excel error or a formula with no saved value")
-            rows = workbook.get_sheet_by_name(metadata.name).to_python(skip_empty_area=False)
-            if target in long_parts:
-                rows = _columnar(data, metadata.name, rows, header_row)
-            sheets.append(Sheet(metadata.name, False, rows, False, scans.hidden_rows(target)))
+            sheets = []
+            for name, hidden, target, rows, table in heads:
+                if hidden:
+                    sheets.append(Sheet(name, True, [], False, frozenset()))
+                    continue
+                if table is not None:
+                    rows = _columnar(rows, *table.result())
+                sheets.append(Sheet(name, False, rows, False, scans.hidden_rows(target)))
     finally:
         workbook.close()
     return Workbook("", sheets)
@@ -211,28 +224,27 @@ def _head_package(package: zipfile.ZipFile, parts: dict[str, bytes], cuts: dict[
     return out.getvalue()
 
 
-def _columnar(data: bytes, name: str, head: list[list[Any]], header_row: HeaderRow) -> ColumnarRows:
-    """The sheet's rows with its table read into Arrow columns, after checking that the rows both
-    readers hold are the same."""
+def _load_table(data: bytes, name: str, top: int) -> tuple[int, Any, list[int]]:
+    """(header row, Arrow table, each column's place in the sheet) of the rows below ``top``."""
     import fastexcel
 
-    top = header_row(name, head)
-    if top is None:
-        raise _Unusual("a long sheet with no table the importer reads")
     logging.getLogger("fastexcel").setLevel(logging.ERROR)  # "could not determine dtype": an empty column
     try:
         sheet = fastexcel.read_excel(data).load_sheet(name, header_row=None, skip_rows=top + 1,
                                                       dtype_coercion="strict", schema_sample_rows=None)
-        table = sheet.to_arrow()
-        positions = [column.absolute_index for column in sheet.available_columns()]
+        return top, sheet.to_arrow(), [column.absolute_index for column in sheet.available_columns()]
     except Exception as error:  # noqa: BLE001 - a column of mixed kinds, or anything fastexcel cannot read
         raise _Unusual(str(error)) from error
+
+
+def _columnar(head: list[list[Any]], top: int, table: Any, positions: list[int]) -> ColumnarRows:
+    """The sheet's rows with its table as Arrow columns, after checking that the rows both readers
+    hold are the same."""
     if any(str(kind) not in _ALLOWED_TYPES for kind in table.schema.types):
         raise _Unusual("a column of times or durations")
     width = max([len(row) for row in head] + [position + 1 for position in positions])
     rows = ColumnarRows([_padded(row, width) for row in head[: top + 1]], table, positions, width)
-    overlap = range(top + 1, min(len(head), len(rows)))
-    for index in overlap:
+    for index in range(top + 1, min(len(head), len(rows))):
         if list(rows[index]) != _padded(head[index], width):
             raise _Unusual(f"row {index + 1} reads differently")
     if len(head) > len(rows):
