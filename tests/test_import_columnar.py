@@ -17,7 +17,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from data_access.importer import fast_read, importer, reader
+from data_access import importer
+from data_access.importer import fast_read, reader
+from data_access.importer.locate import table_header_row
 from data_access.undo import undo_import
 from tests import workbooks as wb
 from tests.test_undo import ADMIN_VIEWER
@@ -190,7 +192,7 @@ def test_the_rows_read_are_the_rows_calamine_reads(small_thresholds):
     spec = wb.SheetSpec("Engagements", rows, above=[[None, None, "Title in C1"]])
     spec.rows.append([None] * 15 + ["a note far to the right"])
     data = wb.xlsx(spec)
-    fast = fast_read.read_columnar("x.xlsx", data, importer._table_header_row)
+    fast = fast_read.read_columnar("x.xlsx", data, table_header_row)
     slow = reader.read_file("x.xlsx", data)
     assert small_thresholds == ["Engagements"]
     assert [list(sheet.rows) for sheet in fast.sheets] == [sheet.rows for sheet in slow.sheets]
