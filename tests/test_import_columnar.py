@@ -10,7 +10,7 @@ the columnar read is undone exactly.
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from unittest.mock import patch
 
 import pytest
@@ -165,7 +165,7 @@ def test_an_unknown_sheet_name_and_headers_as_people_write_them_plan_the_same(se
 
 
 @pytest.mark.parametrize("change", ["number in a text column", "excel error", "uncached formula", "1904 dates",
-                                    "text in a date column"])
+                                    "text in a date column", "a time of day", "a date before March 1900"])
 def test_what_the_columnar_read_does_not_take_is_read_as_before(seeded, small_thresholds, change):
     rows = _people(20)
     date_1904 = False
@@ -177,6 +177,10 @@ def test_what_the_columnar_read_does_not_take_is_read_as_before(seeded, small_th
         rows[12]["Days delivered"] = wb.Formula("1+1")
     elif change == "text in a date column":
         rows[12]["Start date"] = "1 June 2021"
+    elif change == "a time of day":
+        rows[12]["End date"] = time(12, 30)
+    elif change == "a date before March 1900":
+        rows[12]["End date"] = date(1900, 2, 1)
     else:
         date_1904 = True
     _assert_same(seeded, "unusual.xlsx", wb.xlsx(wb.quarterly_return(engagements=rows), date_1904=date_1904))

@@ -23,9 +23,11 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import date, datetime, time
+from datetime import datetime, time
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import python_calamine
 
 from data_access.importer import reader
@@ -100,9 +102,7 @@ def plain(value: Any) -> Any:
     ``date``."""
     if value is None:
         return ""
-    if value.__class__ is datetime:
-        if value < _EARLIEST:
-            raise _Unusual("a time or a date before March 1900")
+    if value.__class__ is datetime:  # never before March 1900: such a column is read by read_file
         return value.date() if value.time() == time() else value
     return value
 
@@ -242,6 +242,9 @@ def _columnar(head: list[list[Any]], top: int, table: Any, positions: list[int])
     hold are the same."""
     if any(str(kind) not in _ALLOWED_TYPES for kind in table.schema.types):
         raise _Unusual("a column of times or durations")
+    for column in table.columns:  # calamine gives a time of day, or Excel's day numbers of 1900's leap-year bug, otherwise
+        if pa.types.is_timestamp(column.type) and (earliest := pc.min(column).as_py()) is not None and earliest < _EARLIEST:
+            raise _Unusual("a time or a date before March 1900")
     width = max([len(row) for row in head] + [position + 1 for position in positions])
     rows = ColumnarRows([_padded(row, width) for row in head[: top + 1]], table, positions, width)
     for index in range(top + 1, min(len(head), len(rows))):
