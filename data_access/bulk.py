@@ -11,9 +11,10 @@ transaction still decides whether the rows are kept.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date
 from itertools import repeat
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from sqlalchemy import JSON, Connection, Table
 from sqlalchemy.dialects import sqlite
@@ -37,17 +38,43 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]
             same[column.name] = column.default.arg
     names = [*rows[0], *same]
     dialect = connection.dialect
+    converters = _converters(table, names, dialect)
     if dialect.name == "postgresql":
-        converters = {name: json_text for name in names if isinstance(table.c[name].type, JSON)}
         constants = tuple(_converted(same, converters).values())
         _copy(connection, table, names, _tuples(rows, list(rows[0]), converters, constants))
         return
     quote = dialect.identifier_preparer.quote
     statement = (f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, names))}) "
                  f"VALUES ({', '.join('?' * len(names))})")  # SQLite's parameter style
-    converters = {name: converter for name in names if (converter := _bind_converter(table.c[name].type, dialect))}
     constants = _converted(same, converters)
     connection.exec_driver_sql(statement, list(_tuples(rows, list(rows[0]), converters, tuple(constants.values()))))
+
+
+def update_rows(connection: Connection, table: Table, rows: list[dict[str, Any]],
+                same: dict[str, Any] | None = None) -> None:
+    """Update stored rows by id: ``rows`` are dicts of ``id`` and column -> value (all with the same
+    keys), ``same`` columns set alike on every row. One ``executemany`` of plain tuples, each value
+    converted as ``insert_rows`` converts it."""
+    if not rows:
+        return
+    names = [name for name in rows[0] if name != "id"]
+    same = dict(same or {})
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    assignments = ", ".join(f"{quote(name)} = {marker}" for name in [*names, *same])
+    statement = f"UPDATE {quote(table.name)} SET {assignments} WHERE {quote('id')} = {marker}"
+    converters = _converters(table, [*names, *same], dialect)
+    constants = tuple(_converted(same, converters).values())
+    values = _tuples(rows, names, converters, constants)
+    connection.exec_driver_sql(statement, [row + (item["id"],) for row, item in zip(values, rows)])
+
+
+def _converters(table: Table, names: list[str], dialect: Any) -> dict[str, Callable[[Any], Any]]:
+    """Column -> what to do to a value before the driver gets it (PostgreSQL: JSON to its text)."""
+    if dialect.name == "postgresql":
+        return {name: json_text for name in names if isinstance(table.c[name].type, JSON)}
+    return {name: converter for name in names if (converter := _bind_converter(table.c[name].type, dialect))}
 
 
 def _bind_converter(column_type: Any, dialect: Any) -> Callable[[Any], Any] | None:

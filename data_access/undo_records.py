@@ -16,7 +16,8 @@ gives them back as they were.
 from __future__ import annotations
 
 from bisect import bisect_left
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session

@@ -10,13 +10,15 @@ row with an error is looked at on its own.
 
 from __future__ import annotations
 
-from typing import Any, Callable, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from data_access.importer.fast_read import ColumnarRows, plain
+
 
 class ColumnToRead(NamedTuple):
     field: str

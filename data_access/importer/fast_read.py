@@ -138,7 +138,7 @@ def _has_long_sheet(data: bytes) -> bool:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             return any(member.filename.startswith("xl/worksheets/") and member.file_size >= MIN_BYTES
                        for member in package.infolist())
-    except Exception:  # noqa: BLE001 - read_file says what is wrong with the file
+    except Exception:
         return False
 
 
@@ -233,7 +233,7 @@ def _load_table(data: bytes, name: str, top: int) -> tuple[int, Any, list[int]]:
         sheet = fastexcel.read_excel(data).load_sheet(name, header_row=None, skip_rows=top + 1,
                                                       dtype_coercion="strict", schema_sample_rows=None)
         return top, sheet.to_arrow(), [column.absolute_index for column in sheet.available_columns()]
-    except Exception as error:  # noqa: BLE001 - a column of mixed kinds, or anything fastexcel cannot read
+    except Exception as error:
         raise _Unusual(str(error)) from error
 
 

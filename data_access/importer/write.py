@@ -14,10 +14,16 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from data_access import bulk, models
-from data_access.undo_records import inserted_runs, writers
 from data_access.importer import kinds
 from data_access.importer.changes import NOT_COMPARED
-from data_access.importer.report import ImportPlan, RowAction, SheetPlan, summary_of
+from data_access.importer.report import (
+    ImportPlan,
+    RowAction,
+    RowPlan,
+    SheetPlan,
+    summary_of,
+)
+from data_access.undo_records import inserted_runs, writers
 
 
 def apply_plan(session: Session, plan: ImportPlan, imported_by: str) -> models.ImportRecord:
@@ -78,10 +84,21 @@ def write_updates(session: Session, sheet: SheetPlan, import_id: int) -> list[di
     if not updates:
         return []
     before = writers(session, model, [row.existing_id for row in updates])  # the import that wrote each row
-    session.execute(update(model), [{"id": row.existing_id, **row.values, "import_id": import_id} for row in updates])
+    session.flush()
+    for rows in _by_fields(updates).values():  # one statement per set of fields the rows give
+        bulk.update_rows(session.connection(), model.__table__, [{"id": row.existing_id, **row.values} for row in rows],
+                         same={"import_id": import_id})
     return [_undo_record(import_id, model.__tablename__, row.existing_id, {**row.before, **before[row.existing_id]},
                          dict(row.values))
             for row in updates]
+
+
+def _by_fields(rows: list[RowPlan]) -> dict[tuple[str, ...], list[RowPlan]]:
+    """Rows grouped by the fields their values give (a sheet's rows usually all give the same)."""
+    groups: dict[tuple[str, ...], list[RowPlan]] = {}
+    for row in rows:
+        groups.setdefault(tuple(row.values), []).append(row)
+    return groups
 
 
 def write_removals(session: Session, sheet: SheetPlan, import_id: int) -> list[dict[str, Any]]:
