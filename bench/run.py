@@ -206,7 +206,7 @@ def bench_import(report: Report, scale: float, backends: dict[str, str | None], 
         report.add(Row(f"Re-import the same return (nothing changes), {backend}", seconds, "calamine read", calamine_s,
                        f"<= {goal:g}x calamine", goal_ratio=goal, note=f"{totals['unchanged']:,} unchanged"))
         log(f"importing a return that updates 10 % of the rows on {backend}")
-        seconds, outcome = timed(lambda: import_file(engine, revised_path.name, revised, "benchmark"))
+        seconds, outcome = timed(lambda engine=engine: import_file(engine, revised_path.name, revised, "benchmark"))
         totals = outcome.plan.totals()
         report.add(Row(f"Import a return updating 10 % of the rows, {backend}", seconds, "calamine read", calamine_s,
                        f"<= {goal:g}x calamine", goal_ratio=goal,

@@ -23,7 +23,7 @@ they made it themselves). ``dashboard.access.may_upload`` is the rule.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -286,7 +286,7 @@ def undo_import(session: Session, import_id: int, actor: Viewer) -> UndoResult:
         restored += 1
     record.outcome = UNDONE
     record.summary = {**(record.summary or {}), "undone_by": actor.email,
-                      "undone_at": datetime.now(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds")}
+                      "undone_at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")}
     audit.record_event(session, actor, audit.UNDO, {
         "import_id": import_id, "file_name": record.file_name, "sha256": record.sha256,
         "rows_deleted": deleted, "rows_restored": restored,

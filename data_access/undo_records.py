@@ -28,21 +28,26 @@ LAST_ROW = "last_row_id"
 WRITER_FIELDS = ("import_id", "source_file", "source_row")  # what an update rewrites besides the values
 
 
-def inserted_runs(import_id: int, table: str, new_ids: list[int], rows: list[dict[str, Any]],
-                  kept: tuple[str, ...]) -> list[dict[str, Any]]:
+def inserted_runs(
+    import_id: int, table: str, new_ids: list[int], rows: list[dict[str, Any]], kept: tuple[str, ...]
+) -> list[dict[str, Any]]:
     """The undo records of rows inserted with ``new_ids`` (in the order of ``rows``): one per run
     of ids following on with one contract, keeping the ``kept`` fields of the run's first row."""
     records: list[dict[str, Any]] = []
     start = 0
     for position in range(1, len(new_ids) + 1):
-        if position < len(new_ids) and new_ids[position] == new_ids[position - 1] + 1 and \
-                rows[position].get("contract_id") == rows[start].get("contract_id"):
+        if (
+            position < len(new_ids)
+            and new_ids[position] == new_ids[position - 1] + 1
+            and rows[position].get("contract_id") == rows[start].get("contract_id")
+        ):
             continue
         after = {name: rows[start][name] for name in kept}
         if position - 1 > start:
             after[LAST_ROW] = new_ids[position - 1]
-        records.append({"import_id": import_id, "table_name": table, "row_id": new_ids[start], "before": None,
-                        "after": after})
+        records.append(
+            {"import_id": import_id, "table_name": table, "row_id": new_ids[start], "before": None, "after": after}
+        )
         start = position
     return records
 

@@ -44,8 +44,11 @@ def small_thresholds(monkeypatch):
 
     def recording(*args, **kwargs):
         workbook = original(*args, **kwargs)
-        read.extend(sheet.name for sheet in (workbook.sheets if workbook else [])
-                    if isinstance(sheet.rows, fast_read.ColumnarRows))
+        read.extend(
+            sheet.name
+            for sheet in (workbook.sheets if workbook else [])
+            if isinstance(sheet.rows, fast_read.ColumnarRows)
+        )
         return workbook
 
     monkeypatch.setattr(fast_read, "read_columnar", recording)
@@ -55,11 +58,25 @@ def small_thresholds(monkeypatch):
 def _signature(plan: importer.ImportPlan) -> dict:
     return {
         "errors": [(p.file, p.sheet, p.row, p.column, p.message) for p in plan.errors],
-        "flags": plan.flags, "kind": plan.kind, "contract": plan.contract_reference,
-        "quarter": plan.reporting_quarter_end, "contracts": plan.return_contracts, "ignored": plan.ignored_sheets,
-        "sheets": [(sheet.sheet, sheet.kind, sheet.title, sheet.skipped, sheet.flags, sheet.vanished, sheet.removed,
-                    [(row.row, row.values, row.action, row.existing_id, row.before) for row in sheet.rows])
-                   for sheet in plan.sheets],
+        "flags": plan.flags,
+        "kind": plan.kind,
+        "contract": plan.contract_reference,
+        "quarter": plan.reporting_quarter_end,
+        "contracts": plan.return_contracts,
+        "ignored": plan.ignored_sheets,
+        "sheets": [
+            (
+                sheet.sheet,
+                sheet.kind,
+                sheet.title,
+                sheet.skipped,
+                sheet.flags,
+                sheet.vanished,
+                sheet.removed,
+                [(row.row, row.values, row.action, row.existing_id, row.before) for row in sheet.rows],
+            )
+            for sheet in plan.sheets
+        ],
     }
 
 
@@ -86,11 +103,19 @@ def _assert_same(engine, name: str, data: bytes, **options) -> dict:
 
 def _people(count: int, package: str = "PKG", **overrides) -> list[dict]:
     start = date(2021, 6, 1)
-    return [wb.engagement_row({"Package ID": f"{package}-{index // 3}", "Participant ID": f"P-{index}",
-                               "Start date": start + timedelta(days=index % 40),
-                               "End date": start + timedelta(days=60 + index % 40),
-                               "Days delivered": (index % 4) * 2 + 3, **overrides})
-            for index in range(count)]
+    return [
+        wb.engagement_row(
+            {
+                "Package ID": f"{package}-{index // 3}",
+                "Participant ID": f"P-{index}",
+                "Start date": start + timedelta(days=index % 40),
+                "End date": start + timedelta(days=60 + index % 40),
+                "Days delivered": (index % 4) * 2 + 3,
+                **overrides,
+            }
+        )
+        for index in range(count)
+    ]
 
 
 def _varied_engagements() -> list:
@@ -109,9 +134,9 @@ def _varied_engagements() -> list:
     rows[15]["Support type"] = "group"
     rows[16] = dict(rows[17])  # an identical row twice: counted once
     rows[18] = {**rows[19], "Role": "Director of Children's Services"}  # the same key, other values
-    rows[20] = {key: None for key in rows[20]}  # a blank row
-    rows[21] = {**{key: None for key in rows[21]}, "Package ID": "   "}  # spaces only
-    rows[22] = {**{key: None for key in rows[22]}, "Contract reference": "Total", "Days delivered": 99}
+    rows[20] = dict.fromkeys(rows[20])  # a blank row
+    rows[21] = {**dict.fromkeys(rows[21]), "Package ID": "   "}  # spaces only
+    rows[22] = {**dict.fromkeys(rows[22]), "Contract reference": "Total", "Days delivered": 99}
     rows[23]["Focus"] = "  CSC  "
     rows[24]["Participant name"] = "Named Person"
     rows[25]["Participant name"] = "  #1 padded\t"
@@ -121,11 +146,13 @@ def _varied_engagements() -> list:
 
 
 def test_a_varied_return_plans_the_same(seeded, small_thresholds):
-    sheets = wb.quarterly_return(engagements=_varied_engagements(),
-                                 survey=[wb.stored_survey_row({"Response date": date(2021, 7, 1) + timedelta(days=i)})
-                                         for i in range(12)] + [wb.survey_row({"Participant ID": "P-NONE"})],
-                                 finance=[wb.finance_row({"Invoice ref": f"INV-{i}", "Amount": 100 + i})
-                                          for i in range(12)] + [wb.finance_row({"Heading": "Not a heading"})])
+    sheets = wb.quarterly_return(
+        engagements=_varied_engagements(),
+        survey=[wb.stored_survey_row({"Response date": date(2021, 7, 1) + timedelta(days=i)}) for i in range(12)]
+        + [wb.survey_row({"Participant ID": "P-NONE"})],
+        finance=[wb.finance_row({"Invoice ref": f"INV-{i}", "Amount": 100 + i}) for i in range(12)]
+        + [wb.finance_row({"Heading": "Not a heading"})],
+    )
     signature = _assert_same(seeded, "varied.xlsx", wb.xlsx(sheets))
     assert set(small_thresholds) == {"Engagements", "Survey", "Finance"}
     assert len(signature["errors"]) >= 9 and signature["sheets"][0][3] >= 3  # errors said, rows skipped
@@ -151,21 +178,39 @@ def test_a_clean_return_plans_the_same_and_is_undone_exactly(seeded, small_thres
 
 
 def test_a_template_layout_plans_the_same(seeded, small_thresholds):
-    spec = wb.SheetSpec("Engagements", _people(30), above=[["Quarterly return"], ["Reporting quarter", "2021-22 Q2"]],
-                        contract_label="CON-1", hidden_rows=(2, 7))
+    spec = wb.SheetSpec(
+        "Engagements",
+        _people(30),
+        above=[["Quarterly return"], ["Reporting quarter", "2021-22 Q2"]],
+        contract_label="CON-1",
+        hidden_rows=(2, 7),
+    )
     _assert_same(seeded, "template.xlsx", wb.xlsx(spec))
     assert small_thresholds == ["Engagements"]
 
 
 def test_an_unknown_sheet_name_and_headers_as_people_write_them_plan_the_same(seeded, small_thresholds):
-    spec = wb.SheetSpec("Data 1", _people(20), headers={"Participant ID": "Participant ID*", "LA": "L.A.",
-                                                        "Start date": "Start date (dd/mm/yyyy)"})
+    spec = wb.SheetSpec(
+        "Data 1",
+        _people(20),
+        headers={"Participant ID": "Participant ID*", "LA": "L.A.", "Start date": "Start date (dd/mm/yyyy)"},
+    )
     _assert_same(seeded, "headers.xlsx", wb.xlsx(spec))
     assert small_thresholds == ["Data 1"]
 
 
-@pytest.mark.parametrize("change", ["number in a text column", "excel error", "uncached formula", "1904 dates",
-                                    "text in a date column", "a time of day", "a date before March 1900"])
+@pytest.mark.parametrize(
+    "change",
+    [
+        "number in a text column",
+        "excel error",
+        "uncached formula",
+        "1904 dates",
+        "text in a date column",
+        "a time of day",
+        "a date before March 1900",
+    ],
+)
 def test_what_the_columnar_read_does_not_take_is_read_as_before(seeded, small_thresholds, change):
     rows = _people(20)
     date_1904 = False
@@ -189,7 +234,7 @@ def test_what_the_columnar_read_does_not_take_is_read_as_before(seeded, small_th
 
 def test_the_rows_read_are_the_rows_calamine_reads(small_thresholds):
     rows = _people(30)
-    rows[4] = {key: None for key in rows[4]}
+    rows[4] = dict.fromkeys(rows[4])
     rows[6]["Start date"] = datetime(2021, 7, 1, 0, 0)
     rows[7]["Start date"] = datetime(2021, 7, 1, 9, 15)
     rows[8]["Days delivered"] = 2.5
@@ -207,18 +252,22 @@ def test_a_thousand_random_rows_plan_the_same(seeded, small_thresholds):
     rng = random.Random(20)
     las = ["Sefton", "E08000014", "Knowsley", "Wirral", "Nowhere", "Liverpool"]
     rows = []
-    for index in range(1000):
-        row = wb.engagement_row({
-            "Package ID": f"PKG-{rng.randint(1, 300)}", "Participant ID": f"P-{rng.randint(1, 900)}",
-            "LA": rng.choice(las), "Support type": rng.choice(["One-to-one", "Group", "one to one", "Other"]),
-            "Start date": date(2021, 4, 1) + timedelta(days=rng.randint(0, 700)),
-            "End date": rng.choice([None, date(2021, 4, 1) + timedelta(days=rng.randint(0, 900))]),
-            "Days delivered": rng.choice([None, 1, 3.5, 10, -1]),
-            "Contract reference": rng.choice(["CON-1", "CON-1", "CON-2", "con-1 ", "CON-7"]),
-            "Role": rng.choice(["Lead Member", "DCS", "Director of Children's Services", "Chef"]),
-        })
+    for _ in range(1000):
+        row = wb.engagement_row(
+            {
+                "Package ID": f"PKG-{rng.randint(1, 300)}",
+                "Participant ID": f"P-{rng.randint(1, 900)}",
+                "LA": rng.choice(las),
+                "Support type": rng.choice(["One-to-one", "Group", "one to one", "Other"]),
+                "Start date": date(2021, 4, 1) + timedelta(days=rng.randint(0, 700)),
+                "End date": rng.choice([None, date(2021, 4, 1) + timedelta(days=rng.randint(0, 900))]),
+                "Days delivered": rng.choice([None, 1, 3.5, 10, -1]),
+                "Contract reference": rng.choice(["CON-1", "CON-1", "CON-2", "con-1 ", "CON-7"]),
+                "Role": rng.choice(["Lead Member", "DCS", "Director of Children's Services", "Chef"]),
+            }
+        )
         if rng.random() < 0.02:
-            row = {key: None for key in row}
+            row = dict.fromkeys(row)
         rows.append(row)
     _assert_same(seeded, "random.xlsx", wb.xlsx(wb.quarterly_return(engagements=rows)))
     assert small_thresholds == ["Engagements"]
@@ -226,5 +275,8 @@ def test_a_thousand_random_rows_plan_the_same(seeded, small_thresholds):
 
 def _contents(engine) -> dict:
     with engine.connect() as connection:
-        return {table: sorted(map(tuple, connection.execute(text(f"SELECT * FROM {table}")).all()), key=repr)
-                for table in wb.DATA_TABLES if table != "row_changes"}
+        return {
+            table: sorted(map(tuple, connection.execute(text(f"SELECT * FROM {table}")).all()), key=repr)
+            for table in wb.DATA_TABLES
+            if table != "row_changes"
+        }

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from data_access.importer.fast_read import ColumnarRows, plain
 
@@ -46,8 +46,11 @@ def _distinct(column: Any) -> tuple[list[Any], np.ndarray, Any]:
     if pa.types.is_null(array.type):
         return [""], np.zeros(len(array), dtype=np.int32), None
     encoded = pc.dictionary_encode(array, null_encoding="encode")
-    return ([plain(value) for value in encoded.dictionary.to_pylist()], encoded.indices.to_numpy(zero_copy_only=False),
-            encoded.dictionary)
+    return (
+        [plain(value) for value in encoded.dictionary.to_pylist()],
+        encoded.indices.to_numpy(zero_copy_only=False),
+        encoded.dictionary,
+    )
 
 
 def _parsed(column: ColumnToRead, distinct: list[Any], arrow: Any) -> list[tuple[bool, Any]]:
@@ -58,10 +61,14 @@ def _parsed(column: ColumnToRead, distinct: list[Any], arrow: Any) -> list[tuple
         return [column.parse(raw) for raw in distinct]
     stripped = pc.utf8_trim(arrow, characters=_ASCII_SPACE)
     length = pc.utf8_length(stripped)
-    simple = pc.and_(pc.and_(pc.string_is_ascii(arrow), pc.invert(pc.match_substring(arrow, "#"))),
-                     pc.and_(pc.greater(length, 0), pc.less_equal(length, column.text_up_to)))
-    return [(True, text) if easy else column.parse(raw)
-            for raw, text, easy in zip(distinct, stripped.to_pylist(), pc.fill_null(simple, False).to_pylist())]
+    simple = pc.and_(
+        pc.and_(pc.string_is_ascii(arrow), pc.invert(pc.match_substring(arrow, "#"))),
+        pc.and_(pc.greater(length, 0), pc.less_equal(length, column.text_up_to)),
+    )
+    return [
+        (True, text) if easy else column.parse(raw)
+        for raw, text, easy in zip(distinct, stripped.to_pylist(), pc.fill_null(simple, False).to_pylist())
+    ]
 
 
 def _objects(values: list[Any]) -> np.ndarray:
@@ -81,7 +88,7 @@ def parse_table(rows: ColumnarRows, columns: list[ColumnToRead], is_total: Calla
         distinct, codes, _ = encoded[position]
         filled[:, at] = np.array([not _blank(value) for value in distinct], dtype=bool)[codes]
     first = filled.argmax(axis=1)
-    skipped = ~filled.any(axis=1)
+    skipped = np.logical_not(filled.any(axis=1))
     for at, position in enumerate(order):  # a totals row: its first filled cell reads Total (asked once a text)
         distinct, codes, _ = encoded[position]
         starting = np.flatnonzero(~skipped & (first == at))
@@ -106,7 +113,11 @@ def parse_table(rows: ColumnarRows, columns: list[ColumnToRead], is_total: Calla
             distinct, codes, arrow = encoded[column.position]
             codes = codes[kept]
         else:  # a column the sheet heads but holds nothing in: '' within the sheet's width
-            distinct, codes, arrow = ["" if column.position < rows.width else None], np.zeros(len(kept), dtype=np.int32), None
+            distinct, codes, arrow = (
+                ["" if column.position < rows.width else None],
+                np.zeros(len(kept), dtype=np.int32),
+                None,
+            )
         results = _parsed(column, distinct, arrow)
         failed = np.array([not ok or (value is None and column.required_header is not None) for ok, value in results])
         column_bad.append(failed[codes])
@@ -116,9 +127,8 @@ def parse_table(rows: ColumnarRows, columns: list[ColumnToRead], is_total: Calla
         column_codes.append(codes)
     fields = [column.field for column in columns]
     first_row = rows.start + 1  # Excel's number of the table's first row
-    parsed = [(first_row + int(index), dict(zip(fields, row)))
-              for index, row in zip(kept.tolist(), zip(*values))]
-    problems = []
+    parsed = [(first_row + int(index), dict(zip(fields, row))) for index, row in zip(kept.tolist(), zip(*values))]
+    problems: list[tuple[int, str, str, str | None]] = []
     for at in np.flatnonzero(bad).tolist():
         excel_row, row_values = parsed[at]
         for column, failed, results, codes in zip(columns, column_bad, column_results, column_codes):
@@ -129,8 +139,9 @@ def parse_table(rows: ColumnarRows, columns: list[ColumnToRead], is_total: Calla
             if not ok:
                 problems.append((excel_row, column.header, value, column.field))
             else:
-                problems.append((excel_row, column.header,
-                                 f"'{column.required_header}' is required and this cell is blank", None))
+                problems.append(
+                    (excel_row, column.header, f"'{column.required_header}' is required and this cell is blank", None)
+                )
     if not columns:  # no column read: every row is skipped (as the row loop finds them)
         parsed = []
     return Parsed(parsed, count - len(parsed), problems)

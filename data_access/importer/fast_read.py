@@ -26,8 +26,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, time
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 import python_calamine
 
 from data_access.importer import reader
@@ -47,7 +47,7 @@ class _Unusual(Exception):
     """Something this reader does not read exactly as ``read_file`` does: fall back."""
 
 
-class ColumnarRows(Sequence):
+class ColumnarRows(Sequence[list[Any]]):
     """A sheet's rows as ``read_file`` would give them (``rows[0]`` is Excel row 1, each row as
     wide as the sheet, a blank cell ``''``): the rows down to the header as lists, the table below
     it as Arrow columns (``table``, from row ``start``; ``positions``: each column's 0-based
@@ -61,7 +61,7 @@ class ColumnarRows(Sequence):
         self.width = width
 
     def __len__(self) -> int:
-        return self.start + self.table.num_rows
+        return self.start + int(self.table.num_rows)
 
     def _table_rows(self, first: int, stop: int) -> list[list[Any]]:
         if stop <= first:
@@ -136,9 +136,11 @@ def _has_long_sheet(data: bytes) -> bool:
     directory; the checks then measure it)."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
-            return any(member.filename.startswith("xl/worksheets/") and member.file_size >= MIN_BYTES
-                       for member in package.infolist())
-    except Exception:
+            return any(
+                member.filename.startswith("xl/worksheets/") and member.file_size >= MIN_BYTES
+                for member in package.infolist()
+            )
+    except Exception:  # noqa: BLE001 - read_file says what is wrong with the file
         return False
 
 
@@ -147,8 +149,11 @@ def _read(data: bytes, parts: dict[str, bytes], scans: Any, header_row: HeaderRo
         if reader._uses_1904_dates(package):
             raise _Unusual("1904 dates")
         targets = reader._sheet_targets(package)
-        long_parts = {name: cut for name, xml in parts.items()
-                      if (cut := _cut_after_head(xml, scans.used_range(package, name)[0])) is not None}
+        long_parts = {
+            name: cut
+            for name, xml in parts.items()
+            if (cut := _cut_after_head(xml, scans.used_range(package, name)[0])) is not None
+        }
         if not long_parts:
             return None  # every sheet is short: read_file reads it as fast
         head_package = _head_package(package, parts, long_parts)
@@ -157,15 +162,17 @@ def _read(data: bytes, parts: dict[str, bytes], scans: Any, header_row: HeaderRo
         names = set(targets.values())
         with zipfile.ZipFile(io.BytesIO(data)) as package:
             for metadata in workbook.sheets_metadata:  # as read_file: before any grid is built
-                if metadata.typ == python_calamine.SheetTypeEnum.WorkSheet and \
-                        metadata.visible == python_calamine.SheetVisibleEnum.Visible:
+                if (
+                    metadata.typ == python_calamine.SheetTypeEnum.WorkSheet
+                    and metadata.visible == python_calamine.SheetVisibleEnum.Visible
+                ):
                     target = targets.get(metadata.name)
                     if target not in names:
                         raise _Unusual("a sheet whose part is not named in the workbook")
                     reader._check_used_range(metadata.name, [scans.used_range(package, target)])
         scans.start()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fastexcel") as loader:
-            heads: list[tuple[str, bool, Any, list[list[Any]], Future | None]] = []
+            heads: list[tuple[str, bool, Any, list[list[Any]], Future[tuple[int, Any, list[int]]] | None]] = []
             for metadata in workbook.sheets_metadata:
                 if metadata.typ != python_calamine.SheetTypeEnum.WorkSheet:
                     continue
@@ -188,9 +195,8 @@ def _read(data: bytes, parts: dict[str, bytes], scans: Any, header_row: HeaderRo
                 if hidden:
                     sheets.append(Sheet(name, True, [], False, frozenset()))
                     continue
-                if table is not None:
-                    rows = _columnar(rows, *table.result())
-                sheets.append(Sheet(name, False, rows, False, scans.hidden_rows(target)))
+                read: Sequence[list[Any]] = rows if table is None else _columnar(rows, *table.result())
+                sheets.append(Sheet(name, False, read, False, scans.hidden_rows(target)))  # type: ignore[arg-type]
     finally:
         workbook.close()
     return Workbook("", sheets)
@@ -201,13 +207,13 @@ def _cut_after_head(xml: bytes, used_rows: int) -> int | None:
     sheet of at least ``MIN_ROWS`` rows written as Excel writes it; None otherwise."""
     if used_rows < MIN_ROWS or b"<sheetData" not in xml or reader._PREFIXED_CELL.search(xml):
         return None
-    position = 0
+    position = start = 0
     for _ in range(HEAD_ROWS + 1):
         found = _ROW_TAG.search(xml, position)
         if found is None:
             return None
-        position = found.end()
-    return found.start()
+        start, position = found.start(), found.end()
+    return start
 
 
 def _head_package(package: zipfile.ZipFile, parts: dict[str, bytes], cuts: dict[str, int]) -> bytes:
@@ -230,8 +236,9 @@ def _load_table(data: bytes, name: str, top: int) -> tuple[int, Any, list[int]]:
 
     logging.getLogger("fastexcel").setLevel(logging.ERROR)  # "could not determine dtype": an empty column
     try:
-        sheet = fastexcel.read_excel(data).load_sheet(name, header_row=None, skip_rows=top + 1,
-                                                      dtype_coercion="strict", schema_sample_rows=None)
+        sheet = fastexcel.read_excel(data).load_sheet(
+            name, header_row=None, skip_rows=top + 1, dtype_coercion="strict", schema_sample_rows=None
+        )
         return top, sheet.to_arrow(), [column.absolute_index for column in sheet.available_columns()]
     except Exception as error:
         raise _Unusual(str(error)) from error
@@ -242,8 +249,14 @@ def _columnar(head: list[list[Any]], top: int, table: Any, positions: list[int])
     hold are the same."""
     if any(str(kind) not in _ALLOWED_TYPES for kind in table.schema.types):
         raise _Unusual("a column of times or durations")
-    for column in table.columns:  # calamine gives a time of day, or Excel's day numbers of 1900's leap-year bug, otherwise
-        if pa.types.is_timestamp(column.type) and (earliest := pc.min(column).as_py()) is not None and earliest < _EARLIEST:
+    for (
+        column
+    ) in table.columns:  # calamine gives a time of day, or Excel's day numbers of 1900's leap-year bug, otherwise
+        if (
+            pa.types.is_timestamp(column.type)
+            and (earliest := pc.min(column).as_py()) is not None
+            and earliest < _EARLIEST
+        ):
             raise _Unusual("a time or a date before March 1900")
     width = max([len(row) for row in head] + [position + 1 for position in positions])
     rows = ColumnarRows([_padded(row, width) for row in head[: top + 1]], table, positions, width)
