@@ -14,7 +14,6 @@ from datetime import date, datetime, time, timedelta
 from unittest.mock import patch
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from data_access import importer
@@ -22,7 +21,7 @@ from data_access.importer import fast_read, reader
 from data_access.importer.locate import table_header_row
 from data_access.undo import undo_import
 from tests import workbooks as wb
-from tests.test_undo import ADMIN_VIEWER
+from tests.test_undo import ADMIN_VIEWER, snapshot
 
 HEAD = 6  # rows read by calamine above the Arrow columns: tables of the tests start below it
 
@@ -159,7 +158,7 @@ def test_a_varied_return_plans_the_same(seeded, small_thresholds):
 
 
 def test_a_clean_return_plans_the_same_and_is_undone_exactly(seeded, small_thresholds):
-    before = _contents(seeded)
+    before = snapshot(seeded)
     data = wb.xlsx(wb.quarterly_return(engagements=_people(50)))
     _assert_same(seeded, "clean.xlsx", data)
     outcome = wb.run_import(seeded, "clean.xlsx", data)
@@ -174,7 +173,7 @@ def test_a_clean_return_plans_the_same_and_is_undone_exactly(seeded, small_thres
     with Session(seeded) as session, session.begin():
         undo_import(session, revised.import_id, ADMIN_VIEWER)
         undo_import(session, outcome.import_id, ADMIN_VIEWER)
-    assert _contents(seeded) == before
+    assert snapshot(seeded) == before
 
 
 def test_a_template_layout_plans_the_same(seeded, small_thresholds):
@@ -271,12 +270,3 @@ def test_a_thousand_random_rows_plan_the_same(seeded, small_thresholds):
         rows.append(row)
     _assert_same(seeded, "random.xlsx", wb.xlsx(wb.quarterly_return(engagements=rows)))
     assert small_thresholds == ["Engagements"]
-
-
-def _contents(engine) -> dict:
-    with engine.connect() as connection:
-        return {
-            table: sorted(map(tuple, connection.execute(text(f"SELECT * FROM {table}")).all()), key=repr)
-            for table in wb.DATA_TABLES
-            if table != "row_changes"
-        }

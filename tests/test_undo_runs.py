@@ -11,7 +11,7 @@ from data_access import models, undo_records
 from data_access.privacy import export_participant
 from data_access.undo import UndoRefused, undo_import
 from tests import workbooks as wb
-from tests.test_undo import ADMIN_VIEWER
+from tests.test_undo import ADMIN_VIEWER, snapshot
 
 
 def _rows(count: int, days: int = 5) -> list[dict]:
@@ -21,18 +21,9 @@ def _rows(count: int, days: int = 5) -> list[dict]:
     ]
 
 
-def _contents(engine) -> dict:
-    with engine.connect() as connection:
-        return {
-            table: sorted(map(tuple, connection.execute(text(f"SELECT * FROM {table}")).all()), key=repr)
-            for table in wb.DATA_TABLES
-            if table != "row_changes"
-        }
-
-
 def test_one_record_per_run_and_an_exact_undo(engine):
     wb.seed(engine)
-    before = _contents(engine)
+    before = snapshot(engine)
     first = wb.run_import(engine, "first.xlsx", wb.quarterly_return(engagements=_rows(30)))
     with Session(engine) as session:
         records = session.scalars(
@@ -46,12 +37,12 @@ def test_one_record_per_run_and_an_exact_undo(engine):
         assert run.before is None and "participant_name" not in run.after
     with Session(engine) as session, session.begin():
         assert undo_import(session, first.import_id, ADMIN_VIEWER).deleted == 30
-    assert _contents(engine) == before
+    assert snapshot(engine) == before
 
 
 def test_a_later_import_of_a_row_inside_a_run_blocks_the_undo_and_both_undo_exactly(engine):
     wb.seed(engine)
-    before = _contents(engine)
+    before = snapshot(engine)
     first = wb.run_import(engine, "first.xlsx", wb.quarterly_return(engagements=_rows(30)))
     middle = _rows(30)
     middle[17]["Days delivered"] = 9  # a row well inside the first import's run
@@ -78,7 +69,7 @@ def test_a_later_import_of_a_row_inside_a_run_blocks_the_undo_and_both_undo_exac
         )
     with Session(engine) as session, session.begin():
         undo_import(session, first.import_id, ADMIN_VIEWER)
-    assert _contents(engine) == before
+    assert snapshot(engine) == before
 
 
 def test_a_participant_inside_a_run_is_told_which_import_wrote_their_row(engine):
