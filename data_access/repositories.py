@@ -39,11 +39,30 @@ def matches_ignoring_case(column, values: Iterable[str]):
     return column.in_(matching.correlate(None))
 
 
-def _column_rows(session: Session, query) -> Sequence[Row]:
-    """Rows of a select of plain columns, run on the session's connection (the ORM's per-row
-    loading adds nothing for columns and costs a third of the time on 250,000 rows) and fetched
-    in one go (row by row, psycopg spends longer fetching than building the records)."""
-    return session.connection().execute(query).all()
+def _rows(session: Session, query) -> Iterable[tuple]:
+    """The rows of a select of plain columns as the driver's own tuples: run through SQLAlchemy
+    (compiled, cached, parameters bound) and fetched in one go with the DBAPI cursor's
+    ``fetchall``, with no ``Row`` per row and no per-row type processing.
+
+    A column is converted only where the driver does not return the Python type itself (on SQLite:
+    dates stored as text, numbers as floats, booleans as integers; psycopg returns them ready), by
+    the column type's own result processor (``TypeEngine.result_processor``, what SQLAlchemy
+    applies row by row), once over the whole column. At full scale this reads 100,000 units in
+    about half the time of ``Result.all()`` with its processing."""
+    connection = session.connection()
+    dialect = connection.dialect
+    result = connection.execute(query)
+    try:
+        rows = result.cursor.fetchall()
+        processors = [column.type.dialect_impl(dialect).result_processor(dialect, description[1])
+                      for column, description in zip(query.selected_columns, result.cursor.description)]
+    finally:
+        result.close()
+    if not rows or not any(processors):
+        return rows
+    columns = [list(map(process, column)) if process else column
+               for process, column in zip(processors, zip(*rows))]
+    return zip(*columns)
 
 
 # --- Reference data -------------------------------------------------------------
@@ -102,7 +121,7 @@ def ilacs_judgements(session: Session) -> list[records.IlacsJudgement]:
              .where(models.LAStatus.source == OFSTED_SOURCE, models.LAStatus.ilacs_judgement.is_not(None))
              .order_by(models.LAStatus.effective_date, models.LAStatus.la_code, models.LAStatus.id))
     return [records.IlacsJudgement(la_code=code, inspection_date=inspected, published=published, judgement=judgement)
-            for code, inspected, published, judgement in _column_rows(session, query)]
+            for code, inspected, published, judgement in _rows(session, query)]
 
 
 def lait_measures(session: Session) -> list[records.Measure]:
@@ -117,14 +136,17 @@ def lait_values(session: Session) -> list[records.IndicatorValue]:
     """Every LAIT value of every LA, region and England (about 57,000: read as plain rows)."""
     table = models.LaitValue.__table__
     query = select(table.c.measure_code, table.c.period, table.c.area_number, table.c.area_name, table.c.value)
-    return [records.IndicatorValue(*row) for row in session.execute(query)]
+    return [records.IndicatorValue(measure=measure, period=period, area_number=number, area_name=name, value=value)
+            for measure, period, number, name, value in _rows(session, query)]
 
 
 def statistical_neighbours(session: Session) -> list[records.Neighbour]:
     table = models.StatisticalNeighbour.__table__
     query = select(table.c.la_number, table.c.rank, table.c.neighbour_la_number, table.c.neighbour_la_name,
                    table.c.closeness).order_by(table.c.la_number, table.c.rank)
-    return [records.Neighbour(*row) for row in session.execute(query)]
+    return [records.Neighbour(la_number=number, rank=rank, neighbour_number=neighbour, neighbour_name=name,
+                              closeness=closeness)
+            for number, rank, neighbour, name, closeness in _rows(session, query)]
 
 
 # --- Contracts ----------------------------------------------------------------------
@@ -165,8 +187,9 @@ def milestones(session: Session, scope: Scope = EVERYTHING) -> list[records.Mile
         models.Milestone, scope,
     )
     return [
-        records.Milestone(*row)
-        for row in _column_rows(session, query.order_by(models.Milestone.due_date, models.Milestone.name))
+        records.Milestone(contract=contract, name=name, due_date=due, completed_date=completed)
+        for contract, name, due, completed in _rows(session, query.order_by(models.Milestone.due_date,
+                                                                          models.Milestone.name))
     ]
 
 
@@ -176,7 +199,8 @@ def allocations(session: Session, scope: Scope = EVERYTHING) -> list[records.All
                models.Allocation.amount),
         models.Allocation, scope,
     )
-    return [records.Allocation(*row) for row in _column_rows(session, query.order_by(models.Allocation.id))]
+    return [records.Allocation(contract=contract, heading=heading, financial_year=year, amount=amount)
+            for contract, heading, year, amount in _rows(session, query.order_by(models.Allocation.id))]
 
 
 def day_rates(session: Session, scope: Scope = EVERYTHING) -> list[dict[str, Any]]:
@@ -189,8 +213,8 @@ def day_rates(session: Session, scope: Scope = EVERYTHING) -> list[dict[str, Any
 
 
 def invoice_lines(session: Session, scope: Scope = EVERYTHING) -> list[records.InvoiceLine]:
-    """Every invoice line, selected as columns in ``records.InvoiceLine`` field order (no ORM entities:
-    100,000 lines load several times faster)."""
+    """Every invoice line, read as the driver's tuples (``_rows``; no ORM entities: 100,000 lines
+    load several times faster)."""
     line = models.InvoiceLine
     query = _contract_filter(
         select(models.Contract.reference, line.invoice_ref, line.line, line.financial_year, line.quarter,
@@ -198,7 +222,13 @@ def invoice_lines(session: Session, scope: Scope = EVERYTHING) -> list[records.I
                line.invoice_date),
         line, scope,
     )
-    return [records.InvoiceLine(*row) for row in _column_rows(session, query.order_by(line.id))]
+    return [
+        records.InvoiceLine(contract=contract, invoice_ref=invoice_ref, line=number, financial_year=year,
+                            quarter=quarter, heading=heading, role=role, level=level, days=days, day_rate=day_rate,
+                            amount=amount, vat=vat, invoice_date=invoice_date)
+        for contract, invoice_ref, number, year, quarter, heading, role, level, days, day_rate, amount, vat,
+        invoice_date in _rows(session, query.order_by(line.id))
+    ]
 
 
 def invoice_sources(session: Session, scope: Scope = EVERYTHING) -> dict[tuple[str, str, int], tuple[str | None, int | None]]:
@@ -229,11 +259,13 @@ def units(session: Session, scope: Scope = EVERYTHING) -> list[records.Unit]:
     query = _scope_filter(query, scope).order_by(models.Engagement.id)
     return [
         records.Unit(
-            contract=row[0], package_id=row[1], participant_id=row[2], support_type=row[3], la_code=row[4],
-            region_code=row[5], role=row[6], focus=row[7], start_date=row[8], end_date=row[9],
-            days_delivered=float(row[10]) if row[10] is not None else None, group_type=row[11], delivered_by=row[12],
+            contract=contract, package_id=package_id, participant_id=participant_id, support_type=support_type,
+            la_code=la_code, region_code=region_code, role=role, focus=focus, start_date=start_date,
+            end_date=end_date, days_delivered=float(days) if days is not None else None, group_type=group_type,
+            delivered_by=delivered_by,
         )
-        for row in _column_rows(session, query)
+        for contract, package_id, participant_id, support_type, la_code, region_code, role, focus, start_date,
+        end_date, days, group_type, delivered_by in _rows(session, query)
     ]
 
 
@@ -266,7 +298,12 @@ def survey_responses(session: Session, scope: Scope = EVERYTHING) -> list[record
             query = query.where(models.Engagement.la_code.in_(scope.la_codes))
         if scope.region_codes is not None:
             query = query.where(models.LocalAuthority.region_code.in_(scope.region_codes))
-    return [records.SurveyResponse(*row) for row in _column_rows(session, query.order_by(models.SurveyResponse.id))]
+    return [
+        records.SurveyResponse(contract=contract, package_id=package_id, participant_id=participant_id, stage=stage,
+                               response_date=response_date, confidence=confidence, impact_demonstrated=impact)
+        for contract, package_id, participant_id, stage, response_date, confidence, impact
+        in _rows(session, query.order_by(models.SurveyResponse.id))
+    ]
 
 
 # --- Imports ---------------------------------------------------------------------
@@ -295,7 +332,7 @@ def return_imports(session: Session, scope: Scope = EVERYTHING) -> list[records.
     for reference, quarter_end, imported_at, summary in session.execute(query):
         for contract in (summary or {}).get("return_contracts") or ([reference] if reference else []):
             if wanted is None or contract.lower() in wanted:
-                found.append(records.ReturnImport(contract, quarter_end, imported_at))
+                found.append(records.ReturnImport(contract=contract, quarter_end=quarter_end, imported_at=imported_at))
     return found
 
 
@@ -327,8 +364,9 @@ def finance_flags_for_lines(session: Session, lines: list[dict[str, Any]],
         )
         for line in lines
     ]
-    revised = [records.Allocation(stored[row["contract_id"]].reference, row["heading"], row["financial_year"],
-                                  row["amount"]) for row in revised_allocations if row.get("contract_id") in stored]
+    revised = [records.Allocation(contract=stored[row["contract_id"]].reference, heading=row["heading"],
+                                  financial_year=row["financial_year"], amount=row["amount"])
+               for row in revised_allocations if row.get("contract_id") in stored]
     replaced = {(a.contract.lower(), heading_key(a.heading), a.financial_year) for a in revised}
     kept = [a for a in allocations(session, scope)
             if (a.contract.lower(), heading_key(a.heading), a.financial_year) not in replaced]
