@@ -8,17 +8,21 @@ the caller owns, pushes filtering to the database, and returns records from
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from itertools import starmap
-from typing import Any, Iterable, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Numeric, TypeDecorator, func, select, type_coerce
+from sqlalchemy import Dialect, Numeric, Select, TypeDecorator, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from dashboard import records
 from data_access import models
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,7 @@ def matches_ignoring_case(column, values: Iterable[str]):
     return column.in_(matching.correlate(None))
 
 
-def _rows(session: Session, query) -> Iterable[tuple]:
+def _rows(session: Session, query: Select[Any]) -> Iterable[tuple[Any, ...]]:
     """The rows of a select of plain columns as the driver's own tuples: run through SQLAlchemy
     (compiled, cached, parameters bound) and fetched in one go with the DBAPI cursor's
     ``fetchall``, with no ``Row`` per row and no per-row type processing.
@@ -66,10 +70,10 @@ def _rows(session: Session, query) -> Iterable[tuple]:
     return zip(*columns)
 
 
-Record = TypeVar("Record")
+Record = TypeVar("Record", bound="DataclassInstance")
 
 
-def _records(session: Session, record: type[Record], query) -> list[Record]:
+def _records(session: Session, record: type[Record], query: Select[Any]) -> list[Record]:
     """One ``record`` per row of ``query``, whose columns are named as the record's fields (a
     column of another name is labelled), all of them and in the record's order: checked here, so
     a column can only fill the field of its name.
@@ -84,14 +88,14 @@ def _records(session: Session, record: type[Record], query) -> list[Record]:
     return list(starmap(record, _rows(session, query)))
 
 
-class _Float(TypeDecorator):
+class _Float(TypeDecorator[float]):
     """A ``Numeric`` column read as a float: the driver's value made a ``Decimal`` by the column's
     own type (on SQLite rounded to the column's scale), then ``float``."""
 
     impl = Numeric
     cache_ok = True
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: Any, dialect: Dialect) -> float | None:  # noqa: ARG002 (the signature SQLAlchemy calls)
         return None if value is None else float(value)
 
 

@@ -1,12 +1,13 @@
-"""Warming the caches in the background, so that nobody meets a cold page after an import.
+"""Warming the caches in the background, so that nobody waits for the records after an import.
 
 Every import or undo changes the data version, and every cache key holds it: the first person to
 open a page after an import would wait for every record to be read again (2-3 s at full scale).
 One thread per app server watches the data version instead (every ``WATCH_SECONDS``; a change
-made by another server or by the command line counts too) and, when the server starts and after
-each change, reads the records of the whole portfolio, splits them by contract and works out the
+made by another server or by the command line counts too) and, from the server's first page run
+(Streamlit runs no script before someone connects) and after each change, reads the records of the whole portfolio, splits them by contract and works out the
 filter choices and the Board's plan, into the same caches the pages read (``ui.context``). A page
-opened while this runs waits for the same entry rather than reading it twice.
+opened while this runs waits for the same entry rather than reading it twice. What each page works
+out from the records (``ui.cache.built``) depends on its filters and is still worked out on first use.
 """
 
 from __future__ import annotations
