@@ -450,11 +450,11 @@ def short_packages_section(units: Sequence[Unit], contracts: Sequence[ContractTe
     unplanned = [reference for reference in checked if reference not in one_la
                  and _plan_withholds_packages(units, reference, as_of, plan)] if aggregate else []
     checked = [reference for reference in checked if reference not in one_la and reference not in unplanned]
-    note = (f" {', '.join(withheld)}: not shown, its packages here are all in one local authority."
+    note = (f" {', '.join(withheld)}: not shown, because its packages here are all in 1 local authority."
             if withheld else "")
     if unplanned:
-        note += (f" {', '.join(unplanned)}: not shown {SUPPRESSED}, as the KPI figures of these participants are "
-                 "not (with other Board views they would give one local authority's away).")
+        note += (f" {', '.join(unplanned)}: not shown {SUPPRESSED}, because the KPI figures of these participants "
+                 "are not. With other Board views they would give figures about 1 local authority away.")
     note += not_set
     if not checked:
         empty = table.iloc[0:0]

@@ -269,7 +269,7 @@ def _status_summary(displays: Sequence[KpiDisplay], disclosure: Disclosure) -> s
     withheld = [f"{d.result.contract} {KPI_NAMES.get(d.result.kpi, d.result.kpi).split(' (')[0]}" for d in hidden]
     counted = [d for d in displays if d not in hidden]
     if not counted:
-        return (f"Totals not shown {SUPPRESSED}: they are about the participants of one local authority, which "
+        return (f"Totals not shown {SUPPRESSED}. They are about the participants of 1 local authority, which "
                 "Board views do not show.")
     totals = defaultdict(int)
     for d in counted:
@@ -366,8 +366,8 @@ def _slice(outcomes, contracts, disclosure, key, title, labels) -> Section:
 def _none_drawn(row_name: str, displays: Sequence[KpiDisplay]) -> str:
     """Why a breakdown draws no rate: too few eligible, or (on Board views) about one LA [c]."""
     if any(d.suppressed for d in displays):
-        return (f"No {row_name} has a rate drawn: each has fewer than {RELIABLE_FROM} eligible participants or is "
-                f"about one local authority, not shown {SUPPRESSED} (as is a row that would give one away).")
+        return (f"No {row_name} has a rate drawn. Each has fewer than {RELIABLE_FROM} eligible participants, or is "
+                f"about 1 local authority, not shown {SUPPRESSED} (as is a row that would give one away).")
     return f"No {row_name} has {RELIABLE_FROM} or more eligible participants yet, so no rate is drawn."
 
 
@@ -383,7 +383,7 @@ def breakdown_summary(chart: pd.DataFrame, title: str, withheld: bool = False) -
         only = chart.index[0]
         if withheld:
             return (f"By {title.lower()}: only {named([only])} has a rate shown: {rates[only]} % (the others have "
-                    f"fewer than {RELIABLE_FROM} eligible participants or are about one local authority, not "
+                    f"fewer than {RELIABLE_FROM} eligible participants or are about 1 local authority, not "
                     f"shown {SUPPRESSED}, as is a row that would give one away).")
         return (f"By {title.lower()}: only {named([only])} has {RELIABLE_FROM} or more eligible participants: "
                 f"{rates[only]} %.")
@@ -430,8 +430,8 @@ def confidence_section(outcomes: Sequence[UnitOutcome], disclosure: Disclosure) 
         f"their confidence higher at follow-up; the average score went from {base:.1f} to {after:.1f} (of 5)."
     )
     if withheld_kpis or disclosure.suppressed(len(outcomes), higher):
-        summary = (f"Confidence scores not shown {SUPPRESSED}: they are about the people of one local authority, "
-                   "which Board views do not show, or beside other Board views they would give such figures away.")
+        summary = (f"Confidence scores not shown {SUPPRESSED}. They are about the people of 1 local authority, or "
+                   "would give such figures away beside other Board views. Board views do not show either.")
     return Section(frame, frame.drop(columns="Count"), summary)
 
 
