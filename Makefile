@@ -21,9 +21,9 @@ run: $(STAMP)
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-## fast feedback: no browser tests
+## make test-fast: feedback while you work: SQLite only, no browser tests, no tests marked slow (tests/conftest.py)
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -n 2 -m "not browser"
+	env -u DASHBOARD_TEST_POSTGRES_URL $(BIN)/python -m pytest -n 2 -m "not browser and not slow"
 
 ## make lint: ruff (lint and format check) and mypy, with the settings in pyproject.toml
 lint: $(STAMP)

@@ -6,16 +6,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.views import coverage as views
 from dashboard.access import aggregate_only
 from dashboard.charts import coverage as charts
+from dashboard.views import coverage as views
 from dashboard.wording import as_text
 from data_access.queries import hex_layout
 from ui import cache, context
 from ui.components import chart, chart_with_table, data_table, profile_column, with_profile_links
 from ui.data_currency import data_currency_notice
 from ui.filters import current_filters, showing
-
 
 viewer, url, version, filters, scope, data, options = context.filtered_page()
 as_of = filters.as_of_date
@@ -26,7 +25,7 @@ page = None
 if data.contracts:
     page = cache.built(views.build, data, views.CoverageInputs(
         as_of, filters.financial_year, filters.region, filters.la, aggregate_only(viewer),
-        context.board_plan_for(viewer, as_of), cache.read(hex_layout, version=None)),
+        context.board_plan_for(viewer, as_of), hex_positions=cache.read(hex_layout, version=None)),
         cache.DataKey(url, scope, version), "Working out coverage…")
     if not page.by_year.empty:  # the answer first
         st.markdown(as_text(page.by_year.summary))

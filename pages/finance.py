@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.views import finance as fv
 from dashboard.calendar import financial_year_of
 from dashboard.charts.finance import burn_up_chart, day_rate_chart
+from dashboard.views import finance as fv
 from dashboard.wording import as_text
 from data_access.finance_sources import invoice_sources
 from ui import cache, context

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.views import kpis as views
 from dashboard.access import aggregate_only, may_list_participant, unlisted_sentence
 from dashboard.charts import kpis as charts
 from dashboard.disclosure import LOW_RELIABILITY, SUPPRESSED
+from dashboard.views import kpis as views
 from dashboard.wording import as_text, counted
 from ui import cache, context
-from ui.filters import showing
 from ui.components import chart, chart_with_table
 from ui.data_currency import data_currency_notice
-
+from ui.filters import showing
 
 viewer, url, version, filters, scope, data, options = context.filtered_page()
 board = aggregate_only(viewer)
@@ -27,8 +26,9 @@ if data.units:
     with_units = sorted({unit.contract for unit in data.units})
     detail = filters.contract or st.session_state.get("kpi_detail_contract")
     detail = detail if detail in with_units else None
-    page = cache.built(views.build, data, views.KpiInputs(as_of, filters.financial_year, filters.la, board, detail,
-                                                         context.board_plan_for(viewer, as_of)),
+    page = cache.built(views.build, data, views.KpiInputs(as_of, filters.financial_year, filters.region, filters.la,
+                                                         board, context.board_plan_for(viewer, as_of),
+                                                         detail_contract=detail),
                        cache.DataKey(url, scope, version), "Working out the KPIs…")
     if page.headline:  # the answer first
         st.markdown(as_text(views.kpi_answer(page.headline)))

@@ -7,11 +7,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.views import la_profile as lp
 from dashboard import outcomes_indicators as oi
-from dashboard.charts.outcomes import indicator_chart, indicator_long, timeline_chart
 from dashboard.access import aggregate_only, may_list_participant, unlisted_sentence
+from dashboard.charts.outcomes import indicator_chart, indicator_long, timeline_chart
 from dashboard.charts.timelines import adviser_days_chart
+from dashboard.views import la_profile as lp
 from dashboard.vocabulary import RELIABLE_FROM
 from dashboard.wording import as_text, counted
 from ui import cache, context

@@ -6,18 +6,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.views import outcomes as ov
 from dashboard import outcomes as outcome_rules
 from dashboard import value_for_money as vfm_rules
 from dashboard.access import aggregate_only
 from dashboard.charts.value_for_money import vfm_chart
+from dashboard.views import outcomes as ov
 from dashboard.wording import as_text
 from data_access.repositories import Scope
 from ui import cache, context
-from ui.outcomes_section import neighbour_change_section
 from ui.components import chart, chart_with_table
 from ui.filters import Filters
-
+from ui.outcomes_section import neighbour_change_section
 
 viewer, url, version, filters, _, _, _ = context.filtered_page()
 as_of = filters.as_of_date

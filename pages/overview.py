@@ -13,13 +13,13 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import calendar, status_grid
-from dashboard.views import overview as views
-from dashboard.views.common import rate_chart_frame
-from dashboard.views.coverage import coverage_summary
 from dashboard.access import aggregate_only, may_upload
 from dashboard.board_pack import ChangesInputs, changes
 from dashboard.changes import changes_summary, default_comparison_date
 from dashboard.charts import kpis as kpi_charts
+from dashboard.views import overview as views
+from dashboard.views.common import FilteredInputs, rate_chart_frame
+from dashboard.views.coverage import coverage_summary
 from dashboard.views.timelines import deadline_sentence
 from dashboard.wording import as_text
 from data_access.access import last_board_pack_date, latest_imports
@@ -53,7 +53,7 @@ st.title("Improvement Oversight")
 showing(filters, options.regions, options.las)
 page = None
 if data.contracts:  # the answer first: which contracts are off track
-    page = cache.built(views.build, data, views.OverviewInputs(
+    page = cache.built(views.build, data, FilteredInputs(
         as_of, filters.financial_year, filters.region, filters.la, board, context.board_plan_for(viewer, as_of)),
         data_key)
     st.markdown(as_text(status_grid.grid_summary(page.grid)))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.views import timelines as tv
 from dashboard.charts.timelines import gantt_chart
 from dashboard.timelines import (
     CASE_REPORT_EVERY,
@@ -13,12 +12,12 @@ from dashboard.timelines import (
     INTERVENTION_REVIEW_MONTHS,
     PROJECTED_MONTHS,
 )
+from dashboard.views import timelines as tv
 from dashboard.wording import as_text
 from ui import cache, context
 from ui.components import chart, chart_with_table, data_table, download_buttons, empty_state
 from ui.data_currency import data_currency_notice
 from ui.filters import Filters, filter_sidebar, showing
-
 
 viewer = context.page_viewer()
 scope = Filters().scope(viewer)

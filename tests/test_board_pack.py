@@ -17,7 +17,7 @@ from dashboard.board_pack import build_board_pack, write_board_pack_from_databas
 from dashboard.disclosure import LOW_RELIABILITY, SUPPRESSED
 from dashboard.terms import NOT_SET
 from tests.cli_runner import run_cli
-from tests.small_db import PARTICIPANT_NAMES, small_db_url  # noqa: F401
+from tests.small_db import PARTICIPANT_NAMES, small_db_each, small_db_url  # noqa: F401
 
 AS_OF = date(2022, 6, 30)
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +57,63 @@ def table(sheet, subtitle: str) -> list[dict]:
     return found
 
 
+def test_worked_by_hand_on_the_small_database(small_db_each, tmp_path):  # noqa: F811
+    """The pack as at 30 June 2022, worked out by hand from tests/small_db.py (the arithmetic is written out in
+    test_pages_kpis.py, test_pages_coverage.py, test_pages_finance.py and test_pages_outcomes.py)."""
+    out = tmp_path / "board_pack.xlsx"
+    write_board_pack_from_database(small_db_each, AS_OF, out)
+    book = openpyxl.load_workbook(out)
+    status = {row["Contract"]: [row[c].split(":")[0] for c in ("KPI 1", "KPI 2", "Minimum LAs this year",
+                                                                "Spend this year", "Next deadline", "Data currency")]
+              for row in table(book["Status"], "Status of each contract")}
+    assert status == {
+        "CON-IA": ["Withheld", "No packages", "Not set", "Within allocation", "Due soon", "Unknown"],
+        "CON-LD": ["Cannot tell yet", "Withheld", "Below so far", "Within allocation", "Overdue", "Unknown"],
+        "CON-SLI": ["Withheld", "No packages", "Not set", "Within allocation", "Due soon", "Unknown"]}
+    kpis = {(r["Contract"], r["KPI"]): r for r in table(book["KPIs"], "KPI results by contract")}
+    assert set(kpis) == {("CON-IA", "KPI 1: one-to-one"), ("CON-LD", "KPI 1: one-to-one"), ("CON-LD", "KPI 2: group"),
+                         ("CON-SLI", "KPI 1: one-to-one")}
+    # LD-1 met, LD-2 not met (3 -> 3), LD-3 pending; both eligible baselines a day late; Wilson 1 of 2: 0.0945-0.9055
+    ld = kpis[("CON-LD", "KPI 1: one-to-one")]
+    assert [ld[c] for c in ("Target", "Eligible", "Met", "Not met", "No baseline", "No response", "Pending",
+                            "Awaiting return", "In progress", "Late baselines", "Rate", "95 % CI low", "95 % CI high",
+                            "Reliability")] == [0.75, 2, 1, 1, 0, 0, 1, 0, 0, 2, 0.5, 0.0945, 0.9055, LOW_RELIABILITY]
+    for key in (("CON-IA", "KPI 1: one-to-one"), ("CON-LD", "KPI 2: group"), ("CON-SLI", "KPI 1: one-to-one")):
+        assert {kpis[key][c] for c in ("Eligible", "Met", "Rate")} == {SUPPRESSED}, key
+    coverage = [(r["Contract"], r["Financial year"], r["Support type"], r["LAs supported"], r["Target met"])
+                for r in table(book["Coverage"], "LAs supported")]
+    assert coverage == [
+        ("CON-IA", "2021-22", "One-to-one", 1, None), ("CON-IA", "2022-23", "One-to-one", 1, None),
+        ("CON-LD", "2021-22", "Group", 1, "No"), ("CON-LD", "2021-22", "One-to-one", 3, "No"),
+        ("CON-LD", "2022-23", "Group", 1, "Not yet: year not over"),
+        ("CON-LD", "2022-23", "One-to-one", 1, "Not yet: year not over"),
+        ("CON-SLI", "2021-22", "One-to-one", 1, None)]  # CON-SLI supported no LA in 2022-23
+    totals = {(r["Contract"], r["Financial year"]): (r["Allocated (£)"], r["Spent (£)"]) for r in table(
+        book["Finance"], "Totals (for reconciliation with the pricing schedules only)")}
+    assert {key: tuple(round(value, 2) for value in pair) for key, pair in totals.items()
+            if key[1] == "All years"} == {
+        ("CON-IA", "All years"): (28500.00, 7520.40), ("CON-LD", "All years"): (87000.65, 13550.33),
+        ("CON-SLI", "All years"): (232000.00, 5400.00)}
+    value = [tuple(r[c] for c in ("Contract", "Spend (£)", "LAs supported", "Participants", "Met the KPI",
+                                  "Days delivered", "Cost per LA (£)", "Cost per participant (£)",
+                                  "Cost per person who met the KPI (£)", "Cost per day (£)"))
+             for r in table(book["Value for money"], "Per contract, from its start to the as-at date")]
+    assert value == [
+        ("CON-IA", 7520.40, 1, SUPPRESSED, SUPPRESSED, 15, 7520, SUPPRESSED, SUPPRESSED, 501),
+        ("CON-LD", 13550.33, 3, 4, 1, 16, 4517, 3388, 13550, 847),
+        ("CON-SLI", 5400, 1, SUPPRESSED, SUPPRESSED, 30, 5400, SUPPRESSED, SUPPRESSED, 180)]
+    outcomes = [tuple(r[c] for c in ("Contract", "Judged before and after support", "Other LAs judged before and after",
+                                     "Other LAs stayed the same"))
+                for r in table(book["Outcomes"], "Supported LAs judged before and after support, and the LAs not "
+                                                 "supported")]
+    assert outcomes == [("CON-IA", 0, "support not ended", "support not ended"),
+                        ("CON-LD", 0, "support not ended", "support not ended"), ("CON-SLI", 0, 1, 1)]
+    changes = {(r["Contract"], r["Figure"]): (r["Then"], r["Now"], r["Change"])
+               for r in table(book["Changes"], "Headline figures on both dates")}
+    assert changes[("CON-LD", "Spent to date (£)")] == ("£8,700.00", "£13,550.33", "up £4,850.33")
+    assert changes[("CON-SLI", "KPI 1 rate")] == (SUPPRESSED, SUPPRESSED, SUPPRESSED)
+
+
 def test_sheets_and_cover(pack):
     assert pack.sheetnames == ["Cover", "Status", "Changes", "KPIs", "Coverage", "Finance", "Timelines",
                                "Value for money", "Outcomes"]
@@ -73,16 +130,11 @@ def test_sheets_and_cover(pack):
     assert f"{SUPPRESSED} confidential" in kpi_note and f"{LOW_RELIABILITY} low reliability" in kpi_note
 
 
-def test_kpis_equal_the_summary(pack, summary, small_db_url):  # noqa: F811
+def test_kpis_equal_the_summary(pack, summary):
     """The summary's figures, except that a contract's KPI whose participants (counted as of the
-    pack's date) all lie in one LA shows a row with a count of 1 to 4 as [c] (every count, and its
-    rate), as the pages do for the Board."""
-    from dashboard.disclosure import one_la_kpis
-    from dashboard.views.common import counted_units
-    from data_access.db import make_engine
-    from data_access.queries import load
-
-    one_la = one_la_kpis(counted_units(load(make_engine(small_db_url)).units, AS_OF, None))
+    pack's date) all lie in one LA shows [c] for every count and its rate, as the pages do for the Board:
+    on the small database CON-IA's (Sefton), CON-SLI's (Knowsley) and CON-LD's KPI 2 (one person, Sefton)."""
+    one_la = {("CON-IA", "one_to_one"), ("CON-LD", "group"), ("CON-SLI", "one_to_one")}
     rows = table(pack["KPIs"], "KPI results by contract")
     assert len(rows) == len(summary["kpis"])
     suppressed = 0
@@ -113,19 +165,14 @@ def test_coverage_equals_the_summary(pack, summary):
                                                          for i in summary["coverage"]]
 
 
-def test_coverage_counts_las_by_region_never_people_per_la(pack, small_db_url):  # noqa: F811
-    """LA-level counts of people are not part of the Board's view: the pack counts LAs."""
-    from data_access.db import make_engine
-    from data_access.queries import load
-
-    data = load(make_engine(small_db_url))
-    expected: dict[tuple[str, str], set[str]] = {}
-    for unit in data.units:
-        if unit.start_date <= AS_OF:
-            expected.setdefault((unit.contract, data.regions[unit.region_code]), set()).add(unit.la_code)
+def test_coverage_counts_las_by_region_never_people_per_la(pack):
+    """LA-level counts of people are not part of the Board's view: the pack counts LAs. On the small
+    database: CON-LD supported Sefton and Knowsley in the North West and Leeds in Yorkshire and The Humber;
+    CON-IA Sefton; CON-SLI Knowsley."""
     rows = table(pack["Coverage"], "LAs supported by region (since each contract began)")
     assert {(row["Contract"], row["Region"]): row["LAs supported"] for row in rows} == {
-        key: len(codes) for key, codes in expected.items()}
+        ("CON-IA", "North West"): 1, ("CON-LD", "North West"): 2, ("CON-LD", "Yorkshire and The Humber"): 1,
+        ("CON-SLI", "North West"): 1}
     labels = [cell.value for sheet in pack.worksheets for line in sheet.iter_rows() for cell in line]
     assert not any(isinstance(value, str) and "Participants supported" in value for value in labels)
 

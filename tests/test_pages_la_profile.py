@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pandas as pd
@@ -17,6 +18,7 @@ from tests.small_db import (
     SEFTON,
     frame_with,
     open_page,
+    small_db_each,  # noqa: F401
     small_db_url,  # noqa: F401
 )
 
@@ -35,6 +37,44 @@ def shown_text(at) -> str:
     parts = [m.value for m in at.markdown] + [str(e.value) for e in at.dataframe]
     parts += [e.value.to_csv() for e in at.dataframe]
     return "\n".join(parts)
+
+
+def test_worked_by_hand_on_the_small_database(monkeypatch, small_db_each):  # noqa: F811
+    """Sefton as of 30 June 2022, worked out by hand from tests/small_db.py (docs/how-figures-are-worked-out.md,
+    "LA profile")."""
+    at = open_page(monkeypatch, small_db_each, PAGE, role="case_lead", as_of=AS_OF, la=SEFTON)
+    assert not at.exception
+    timeline = frame_with(at, "Delivered by")
+    # packages started by 30/06/2022, oldest first, with the reviews of Sefton's intervention (from 01/05/2021,
+    # every 6 months: 01/11/2021 and 01/05/2022 so far)
+    assert [(str(start.date()), package, status, None if pd.isna(days) else float(days)) for start, package, status, days
+            in timeline[["Start", "Package", "Status", "Days delivered"]].itertuples(index=False)] == [
+        ("2021-07-01", "IA-1", "Running", 15.0), ("2021-07-01", "LD-1", "Ended", 6.0),
+        ("2021-11-01", "Six-monthly intervention review 1", "Due (past)", None),
+        ("2022-02-01", "LD-G1", "Running", 2.0),
+        ("2022-05-01", "Six-monthly intervention review 2", "Due (past)", None)]
+    # 3 packages (IA-1, LD-1, LD-G1) under 2 contracts; 15 + 6 + 2 = 23 days; 2 reviews due so far
+    summary = next(m.value for m in at.markdown if "packages of support" in m.value)
+    assert re.search(r"\b3 packages\b.*\b2 contracts\b.*\b23 days\b.*\b2 intervention reviews\b", summary)
+    participants = frame_with(at, "Participant ID")
+    assert list(zip(participants["Participant ID"], participants["Status"])) == [
+        ("P-0010", "In progress"), ("P-0001", "Met"), ("P-0004", "In progress")]
+    # LD-1 ended 31/10/2021: its window ends three months later, 31/01/2022
+    assert str(participants.set_index("Participant ID").loc["P-0001", "Follow-up window ends"].date()) == "2022-01-31"
+    # KPI 1 met / eligible: Sefton LD-1 met = 1 / 1; North West adds Knowsley's LD-2 (not met) and SLI-1 (no
+    # response) = 1 / 3 (33 %); England adds Leeds's LD-3, pending, not eligible = 1 / 3. Packages: Sefton 3,
+    # North West 3 + LD-2 + SLI-1 = 5 of 23 LAs (0.22 each), England 5 + LD-3 = 6 of 152 LAs (0.04 each).
+    compared = frame_with(at, "Packages per LA")
+    assert [tuple(str(value) for value in row) for row in compared[
+        ["Area", "KPI 1 rate", "KPI 1 met / eligible", "Packages", "LAs", "Packages per LA"]].itertuples(index=False)] == [
+        ("Sefton", "100 % [u]", "1 / 1", "3", "1", "3.0"), ("North West", "33 % [u]", "1 / 3", "5", "23", "0.22"),
+        ("England", "33 % [u]", "1 / 3", "6", "152", "0.04")]
+    # What is coming: case report 9 of the call-off (30/06/2021 + 9 x 6 weeks = 13/07/2022, in 13 days) and the
+    # next review on 01/11/2022 (in 124 days)
+    coming = frame_with(at, "Due in (days)")
+    assert list(zip(coming["Details"], coming["Due in (days)"]))[:4] == [
+        ("Case report 9", 13), ("Case report 10", 55), ("Case report 11", 97),
+        ("Six-monthly intervention review 3 (in intervention from 01 May 2021)", 124)]
 
 
 def test_la_from_the_url(page):

@@ -1,9 +1,11 @@
-"""The Outcomes and value for money page, driven by AppTest on the demo database, as the Board and
-as an administrator. Expected figures come from the same records through the JSON summary."""
+"""The Outcomes and value for money page, driven by AppTest: figures worked out by hand on the small database
+(``tests/small_db.py``); on the demo database, the page agrees with the JSON summary, as the Board and as an
+administrator."""
 
 from __future__ import annotations
 
 import functools
+import re
 from datetime import date
 
 import pytest
@@ -12,7 +14,7 @@ from dashboard.disclosure import SUPPRESSED
 from dashboard.views import outcomes as ov
 from data_access.db import make_engine
 from data_access.queries import summary
-from tests.small_db import frame_with
+from tests.small_db import frame_with, small_db_each  # noqa: F401 - fixture
 
 AS_OF = date(2024, 3, 31)
 SEFTON_ONLY = "Con_10575"  # the improvement adviser call-off: every participant in Sefton
@@ -123,3 +125,60 @@ def test_one_contract_chosen_keeps_its_ofsted_judgements(app, expected):
     item = next(i for i in expected["outcomes"] if i["contract"] == "con_9887")
     assert (row["Judged before and after support"], row["Improved"]) == (item["las_reinspected"], item["improved"])
     assert item["las_reinspected"] > 0
+
+
+# Worked out by hand from tests/small_db.py (docs/how-figures-are-worked-out.md, "Value for money" and "Outcomes").
+# As of 30 June 2022 (LD-INV-4, dated 12/07/2022, is left out):
+#   CON-IA: spend (4 + 4.5 + 3) x 600 + 620.40 = 7,520.40; 1 LA (Sefton); 1 participant; 0 met; 15 days
+#     -> £7,520 per LA and per participant, 7,520.40 / 15 = 501.36 -> £501 a day
+#   CON-LD: spend 5,500 + 500 + 2,700 + 2,250.33 + 2,600 = 13,550.33; 3 LAs (Sefton, Knowsley, Leeds);
+#     4 participants (P-0001 to P-0004); 1 met (P-0001); days 6 + 3 + 5 + 2 = 16 (the group's 2 once)
+#     -> 13,550.33 / 3 = 4,516.78 -> £4,517; / 4 = 3,387.58 -> £3,388; / 1 -> £13,550; / 16 = 846.90 -> £847
+#   CON-SLI: spend 4,000 + 1,400 = 5,400; 1 LA (Knowsley); 1 participant; 0 met; 30 days -> £5,400, £180 a day
+HAND_VALUE = [  # Contract, Spend, LAs, Participants, Met, Days, per LA, per participant, per person met, per day
+    ("CON-IA", "7520.40", "1", "1", "0", "15.0", "7520", "7520", "none met yet", "501"),
+    ("CON-LD", "13550.33", "3", "4", "1", "16.0", "4517", "3388", "13,550", "847"),
+    ("CON-SLI", "5400.00", "1", "1", "0", "30.0", "5400", "5400", "none met yet", "180"),
+]
+VALUE_COLUMNS = ["Contract", "Spend (£)", "LAs supported", "Participants", "Met the KPI", "Days delivered",
+                 "Cost per LA (£)", "Cost per participant (£)", "Cost per person who met the KPI (£)", "Cost per day (£)"]
+OFSTED_COLUMNS = ["Contract", "LAs supported", "Judged before and after support", "Improved", "Stayed the same",
+                  "Declined", "Other LAs judged before and after", "Other LAs stayed the same"]
+
+
+def _literal_rows(frame, columns):
+    return [tuple(f"{value:.2f}" if column == "Spend (£)" else str(value) for column, value in zip(columns, row))
+            for row in frame[columns].itertuples(index=False)]
+
+
+def test_worked_by_hand_on_the_small_database(monkeypatch, small_db_each):  # noqa: F811
+    from tests.small_db import open_page as open_small
+
+    at = open_small(monkeypatch, small_db_each, "pages/outcomes.py", as_of="2022-06-30")
+    assert not at.exception
+    assert _literal_rows(_whole(at), VALUE_COLUMNS[1:]) == [row[1:] for row in HAND_VALUE]
+    # 7,520.40 + 13,550.33 + 5,400 = 26,470.73 -> £26,471
+    assert any(re.search(r"£26,471\b", m.value) for m in at.markdown)
+    # Ofsted: Sefton's and Leeds's CON-LD packages (LD-G1) and CON-IA's run on, so no "after" yet. CON-SLI supported
+    # Knowsley 01/02/2022 to 25/03/2022: judged before (published 03/12/2021) but not again by 30/06/2022 -> 0.
+    # Of the LAs CON-SLI did not support, Leeds alone was published before 01/02/2022 (Outstanding, 18/12/2018) and
+    # after 25/03/2022 (Outstanding, 09/05/2022) -> 1, stayed the same.
+    ofsted = _table(at, "Judged before and after support")
+    assert _literal_rows(ofsted, OFSTED_COLUMNS) == [
+        ("CON-IA", "1", "0", "0", "0", "0", "support not ended", "support not ended"),
+        ("CON-LD", "3", "0", "0", "0", "0", "support not ended", "support not ended"),
+        ("CON-SLI", "1", "0", "0", "0", "0", "1", "1")]
+    # By 30/06/2025 Ofsted has judged Knowsley again: Inadequate, published 20/01/2025, after Requires improvement
+    # -> CON-SLI's 1 LA declined.
+    later = open_small(monkeypatch, small_db_each, "pages/outcomes.py", as_of="2025-06-30")
+    sli = _table(later, "Judged before and after support").set_index("Contract").loc["CON-SLI"]
+    assert tuple(str(sli[c]) for c in OFSTED_COLUMNS[1:6]) == ("1", "1", "0", "0", "1")
+
+    # The Board: CON-IA's and CON-SLI's people are all in one LA (Sefton, Knowsley), so their participants, people
+    # who met the KPI and the two costs worked out from them are [c]; spend, LAs, days and their costs are shown.
+    board = open_small(monkeypatch, small_db_each, "pages/outcomes.py", role="board", as_of="2022-06-30")
+    withheld = [tuple(value.replace(",", "") for value in row) for row in _literal_rows(_whole(board).reset_index(), VALUE_COLUMNS)]
+    assert withheld == [
+        ("CON-IA", "7520.40", "1", "[c]", "[c]", "15.0", "7520", "[c]", "[c]", "501"),
+        tuple(value.replace(",", "") for value in HAND_VALUE[1]),
+        ("CON-SLI", "5400.00", "1", "[c]", "[c]", "30.0", "5400", "[c]", "[c]", "180")]

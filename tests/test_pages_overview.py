@@ -109,7 +109,7 @@ def test_worked_by_hand_on_the_small_database(monkeypatch, small_db_each, role):
     assert grid["CON-LD"][0][1] == "50 % [u] of 2 (target 75 %)"
     assert grid["CON-LD"][2][1] == "1 of 15 in 2022-23 (group), year not over"
     assert grid["CON-LD"][4][1] == "Interim evaluation report was due 01/06/2022"
-    assert all(re.search(r"\b0 % spent in 2022-23", cells[3][1]) for cells in grid.values())
+    assert all(re.search(r"\b0 % (spent )?in 2022-23", cells[3][1]) for cells in grid.values()), grid
     assert re.search(r"\b1 of 3 contracts\b.*CON-LD", at.markdown[1].value)
 
     coverage = _table(at, "Against minimum")

@@ -49,12 +49,19 @@ def inputs_key(inputs: object) -> tuple:
     return tuple((item.name, getattr(inputs, item.name)) for item in fields(inputs) if item.compare)
 
 
-def _build(_make: Callable, _portfolio: Portfolio, _inputs: object, build: str, key: DataKey, inputs: tuple) -> Any:
+def _build(
+    _make: Callable,
+    _portfolio: Portfolio,
+    _inputs: object,
+    build: str,  # noqa: ARG001 - the cache's key
+    key: DataKey,  # noqa: ARG001 - the cache's key
+    inputs: tuple,  # noqa: ARG001 - the cache's key
+) -> Any:
     """The cached call: the arguments without a leading underscore are the key."""
     return _make(_portfolio, _inputs)
 
 
-def _read(_query: Callable, query: str, url: str, version: int | None, args: tuple) -> Any:
+def _read(_query: Callable, query: str, url: str, version: int | None, args: tuple) -> Any:  # noqa: ARG001 - the key
     """The cached read: the arguments without a leading underscore are the key."""
     return _query(context.engine(), *args)
 
@@ -67,8 +74,9 @@ def _cached(function: Callable, spinner: str | bool) -> Callable:
     cache by the function, so every spinner's wrapper shares the same entries)."""
     found = _CACHED.get((function, spinner))
     if found is None:
-        found = _CACHED[(function, spinner)] = st.cache_resource(show_spinner=spinner, max_entries=ENTRIES,
-                                                                 ttl=TTL)(function)
+        found = _CACHED[(function, spinner)] = st.cache_resource(show_spinner=spinner, max_entries=ENTRIES, ttl=TTL)(
+            function
+        )
     return found
 
 
@@ -76,8 +84,13 @@ def _name(function: Callable) -> str:
     return f"{function.__module__}.{function.__qualname__}"
 
 
-def built(build: Callable[[Portfolio, Inputs], Page], portfolio: Portfolio, inputs: Inputs, key: DataKey,
-          spinner: str | bool = FIGURES) -> Page:
+def built(
+    build: Callable[[Portfolio, Inputs], Page],
+    portfolio: Portfolio,
+    inputs: Inputs,
+    key: DataKey,
+    spinner: str | bool = FIGURES,
+) -> Page:
     """``build(portfolio, inputs)``, worked out once per build, ``key`` and inputs (``portfolio``
     must be the records ``key`` names)."""
     return _cached(_build, spinner)(build, portfolio, inputs, _name(build), key, inputs_key(inputs))

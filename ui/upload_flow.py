@@ -13,12 +13,13 @@ import difflib
 import hashlib
 import io
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 from pathlib import PurePath
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
 

@@ -28,7 +28,7 @@ from dashboard import kpi as kpi_rules
 from dashboard.calendar import financial_year_of, financial_years_between
 from dashboard.charts import STATUS_LABELS
 from dashboard.coverage import LAIndex
-from dashboard.disclosure import LOW_RELIABILITY, SUPPRESSED, count_text
+from dashboard.disclosure import LOW_RELIABILITY, SUPPRESSED, BoardPlan, count_text
 from dashboard.kpi import (
     STATUSES,
     KpiResult,
@@ -106,6 +106,20 @@ class Disclosure:
     def row(self, values: Sequence[int]) -> list[str]:
         """Counts adding up to one total: all withheld, zeros too, when one is (``disclosure.row_texts``)."""
         return disclosure_rules.row_texts(values, self.aggregate_only, self.la_level)
+
+
+@dataclass(frozen=True)
+class FilteredInputs:
+    """What a page with the shared filters works its figures out for: the filters chosen and who
+    is looking (the inputs of the Overview's ``build``; other pages add their own choices)."""
+
+    as_of: date
+    financial_year: str | None = None
+    region: str | None = None
+    la: str | None = None
+    board: bool = False  # aggregate figures only (``access.aggregate_only``)
+    # the Board's plan over all it may see (``disclosure.board_plan``): follows from the data and as-of
+    plan: BoardPlan | None = field(default=None, compare=False)
 
 
 def fy_name(financial_year: str | None) -> str:

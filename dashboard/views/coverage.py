@@ -34,7 +34,7 @@ from dashboard.disclosure import SUPPRESSED
 from dashboard.kpi import percent
 from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, LAStatus, LocalAuthority, Portfolio, Unit
 from dashboard.terms import NOT_SET
-from dashboard.views.common import FrameRow, Section, filter_options
+from dashboard.views.common import FilteredInputs, FrameRow, Section, filter_options
 from dashboard.vocabulary import SUPPORT_TYPE_NAMES
 from dashboard.wording import counted, listed
 
@@ -400,16 +400,9 @@ def coverage_page(
 
 
 @dataclass(frozen=True)
-class CoverageInputs:
-    """What the Coverage page's figures are for: the filters chosen and who is looking."""
+class CoverageInputs(FilteredInputs):
+    """What the Coverage page's figures are for: the filters, who is looking, and the map."""
 
-    as_of: date
-    financial_year: str | None = None
-    region: str | None = None
-    la: str | None = None
-    board: bool = False  # aggregate figures only (``access.aggregate_only``)
-    # the Board's plan over all it may see (``disclosure.board_plan``): follows from the data and as-of
-    plan: disclosure_rules.BoardPlan | None = field(default=None, compare=False)
     # LA code -> (q, r) on the hex map of England (``queries.hex_layout``): follows from the database
     hex_positions: Mapping[str, tuple[int, int]] = field(default_factory=dict, compare=False)
 
@@ -457,11 +450,11 @@ def short_packages_section(units: Sequence[Unit], contracts: Sequence[ContractTe
     unplanned = [reference for reference in checked if reference not in one_la
                  and _plan_withholds_packages(units, reference, as_of, plan)] if aggregate else []
     checked = [reference for reference in checked if reference not in one_la and reference not in unplanned]
-    note = (f" {', '.join(withheld)}: not shown, its packages here are all in one local authority."
+    note = (f" {', '.join(withheld)}: not shown, because its packages here are all in 1 local authority."
             if withheld else "")
     if unplanned:
-        note += (f" {', '.join(unplanned)}: not shown {SUPPRESSED}, as the KPI figures of these participants are "
-                 "not (with other Board views they would give one local authority's away).")
+        note += (f" {', '.join(unplanned)}: not shown {SUPPRESSED}, because the KPI figures of these participants "
+                 "are not. With other Board views they would give figures about 1 local authority away.")
     note += not_set
     if not checked:
         empty = table.iloc[0:0]

@@ -22,10 +22,10 @@ import pandas as pd
 from dashboard.calendar import financial_year_of, fy_end, fy_start, parse_financial_year, quarter_end
 from dashboard.finance import (
     AMOUNT_MISMATCH,
-    EXECUTIVE_LEVEL,
-    LATE_INVOICE,
     DAY_RATE_ABOVE_CAP,
+    EXECUTIVE_LEVEL,
     EXPENSES_ON_INCLUSIVE_RATE,
+    LATE_INVOICE,
     OVERHEADS_ABOVE_CAP,
     OVERSPEND,
     SPEND_ABOVE_VALUE,
@@ -653,7 +653,7 @@ def burn_up_years(
 # ------------------------------------------------------------------- the page's builds
 
 
-def build_years(portfolio: Portfolio, inputs: None = None) -> list[str]:
+def build_years(portfolio: Portfolio, inputs: None = None) -> list[str]:  # noqa: ARG001 - a build's signature
     """The financial years the page's filter offers: those with an allocation or spend in scope."""
     return financial_years(portfolio.allocations, portfolio.invoice_lines)
 

@@ -18,7 +18,7 @@ from dashboard import disclosure as disclosure_rules
 from dashboard import kpi as kpi_rules
 from dashboard.calendar import quarter_end, quarter_label, quarter_of
 from dashboard.currency import data_to_dates
-from dashboard.disclosure import LOW_RELIABILITY, SUPPRESSED, BoardPlan
+from dashboard.disclosure import LOW_RELIABILITY, SUPPRESSED
 from dashboard.kpi import PENDING, STATUSES, KpiResult, UnitOutcome, percent, unit_outcomes
 from dashboard.records import ContractTerms, Portfolio, SurveyResponse, Unit
 from dashboard.terms import NOT_SET
@@ -26,6 +26,7 @@ from dashboard.views.common import (
     NOT_RECORDED,
     STATUS_NAMES,
     Disclosure,
+    FilteredInputs,
     KpiDisplay,
     Section,
     counted_units,
@@ -108,17 +109,11 @@ class KpiPage:
 
 
 @dataclass(frozen=True)
-class KpiInputs:
-    """What the KPIs page's figures are for: the filters chosen, the contract for the details and
-    who is looking."""
+class KpiInputs(FilteredInputs):
+    """What the KPIs page's figures are for: the filters, who is looking and the contract chosen
+    for the details."""
 
-    as_of: date
-    financial_year: str | None = None
-    la: str | None = None
-    board: bool = False  # aggregate figures only (``access.aggregate_only``)
     detail_contract: str | None = None
-    # the Board's plan over all it may see (``disclosure.board_plan``): follows from the data and as-of
-    plan: BoardPlan | None = field(default=None, compare=False)
 
 
 def build(portfolio: Portfolio, inputs: KpiInputs) -> KpiPage:
@@ -277,7 +272,7 @@ def _status_summary(displays: Sequence[KpiDisplay], disclosure: Disclosure) -> s
     withheld = [f"{d.result.contract} {KPI_NAMES.get(d.result.kpi, d.result.kpi).split(' (')[0]}" for d in hidden]
     counted = [d for d in displays if d not in hidden]
     if not counted:
-        return (f"Totals not shown {SUPPRESSED}: they are about the participants of one local authority, which "
+        return (f"Totals not shown {SUPPRESSED}. They are about the participants of 1 local authority, which "
                 "Board views do not show.")
     totals: dict[str, int] = defaultdict(int)
     for d in counted:
@@ -376,8 +371,8 @@ def _slice(outcomes: Sequence[UnitOutcome], contracts: Sequence[ContractTerms], 
 def _none_drawn(row_name: str, displays: Sequence[KpiDisplay]) -> str:
     """Why a breakdown draws no rate: too few eligible, or (on Board views) about one LA [c]."""
     if any(d.suppressed for d in displays):
-        return (f"No {row_name} has a rate drawn: each has fewer than {RELIABLE_FROM} eligible participants or is "
-                f"about one local authority, not shown {SUPPRESSED} (as is a row that would give one away).")
+        return (f"No {row_name} has a rate drawn. Each has fewer than {RELIABLE_FROM} eligible participants, or is "
+                f"about 1 local authority, not shown {SUPPRESSED} (as is a row that would give one away).")
     return f"No {row_name} has {RELIABLE_FROM} or more eligible participants yet, so no rate is drawn."
 
 
@@ -395,7 +390,7 @@ def breakdown_summary(chart: pd.DataFrame, title: str, withheld: bool = False) -
         only = chart.index[0]
         if withheld:
             return (f"By {title.lower()}: only {named([only])} has a rate shown: {rates[only]} % (the others have "
-                    f"fewer than {RELIABLE_FROM} eligible participants or are about one local authority, not "
+                    f"fewer than {RELIABLE_FROM} eligible participants or are about 1 local authority, not "
                     f"shown {SUPPRESSED}, as is a row that would give one away).")
         return (f"By {title.lower()}: only {named([only])} has {RELIABLE_FROM} or more eligible participants: "
                 f"{rates[only]} %.")
@@ -442,8 +437,8 @@ def confidence_section(outcomes: Sequence[UnitOutcome], disclosure: Disclosure) 
         f"their confidence higher at follow-up; the average score went from {base:.1f} to {after:.1f} (of 5)."
     )
     if withheld_kpis or disclosure.suppressed(len(both), higher):
-        summary = (f"Confidence scores not shown {SUPPRESSED}: they are about the people of one local authority, "
-                   "which Board views do not show, or beside other Board views they would give such figures away.")
+        summary = (f"Confidence scores not shown {SUPPRESSED}. They are about the people of 1 local authority, or "
+                   "would give such figures away beside other Board views. Board views do not show either.")
     return Section(frame, frame.drop(columns="Count"), summary)
 
 

@@ -19,9 +19,9 @@ import pandas as pd
 from dashboard.calendar import EARLIEST, LATEST, add_months
 from dashboard.charts import STATUS_LABELS
 from dashboard.coverage import LAIndex, is_live_on
+from dashboard.currency import data_to_dates
 from dashboard.disclosure import rate_text
 from dashboard.kpi import ELIGIBLE_STATUSES, MET, UnitOutcome, unit_outcomes
-from dashboard.currency import data_to_dates
 from dashboard.records import (
     GROUP,
     ONE_TO_ONE,

@@ -18,7 +18,6 @@ from dashboard import status_grid
 from dashboard.calendar import financial_year_of
 from dashboard.coverage import LAIndex
 from dashboard.currency import currencies, data_to_dates, data_to_of_contracts
-from dashboard.disclosure import BoardPlan
 from dashboard.finance import FinanceRow, spend_against_allocations
 from dashboard.records import (
     Allocation,
@@ -35,6 +34,7 @@ from dashboard.records import (
 from dashboard.views import timelines as timeline_views
 from dashboard.views.common import (
     Disclosure,
+    FilteredInputs,
     KpiDisplay,
     counted_units,
     headline_displays,
@@ -180,20 +180,7 @@ def overview_page(
     )
 
 
-@dataclass(frozen=True)
-class OverviewInputs:
-    """What the Overview's figures are for: the filters chosen and who is looking."""
-
-    as_of: date
-    financial_year: str | None = None
-    region: str | None = None
-    la: str | None = None
-    board: bool = False  # aggregate figures only (``access.aggregate_only``)
-    # the Board's plan over all it may see (``disclosure.board_plan``): follows from the data and as-of
-    plan: BoardPlan | None = field(default=None, compare=False)
-
-
-def build(portfolio: Portfolio, inputs: OverviewInputs) -> OverviewPage:
+def build(portfolio: Portfolio, inputs: FilteredInputs) -> OverviewPage:
     """Everything the Overview draws, from the records the filters select."""
     return overview_page(
         portfolio.contracts, portfolio.units, portfolio.responses, portfolio.allocations, portfolio.invoice_lines,

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from operator import itemgetter
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import Table, func, select, text
 from sqlalchemy.orm import Session

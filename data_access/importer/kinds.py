@@ -8,9 +8,10 @@ the validator that checks its rows, and what it means when a stored row is missi
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import UniqueConstraint
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Integer, Numeric, String, select
 from sqlalchemy.orm import Session
@@ -331,7 +332,7 @@ def _match_la(context: Context, located: Located, excel_row: int, values: dict[s
         return None
 
 
-def validate_contracts(context: Context, located: Located, plan: SheetPlan, label: str | None) -> None:
+def validate_contracts(context: Context, located: Located, plan: SheetPlan, _label: str | None) -> None:
     for excel_row, values in parse_rows(context, located, plan):
         name = located.sheet.name
         start, end = values.get("start_date"), values.get("end_date")
@@ -345,7 +346,7 @@ def validate_contracts(context: Context, located: Located, plan: SheetPlan, labe
         plan.rows.append(RowPlan(excel_row, values))
 
 
-def validate_milestones(context: Context, located: Located, plan: SheetPlan, label: str | None) -> None:
+def validate_milestones(context: Context, located: Located, plan: SheetPlan, _label: str | None) -> None:
     for excel_row, values in parse_rows(context, located, plan):
         reference = values.pop("contract_reference", None)
         if reference is None:
@@ -360,7 +361,7 @@ def validate_milestones(context: Context, located: Located, plan: SheetPlan, lab
         plan.rows.append(RowPlan(excel_row, values))
 
 
-def validate_la_status(context: Context, located: Located, plan: SheetPlan, label: str | None) -> None:
+def validate_la_status(context: Context, located: Located, plan: SheetPlan, _label: str | None) -> None:
     today = date.today()
     for excel_row, values in parse_rows(context, located, plan):
         if "la" not in values:

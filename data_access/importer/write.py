@@ -7,7 +7,7 @@ caller owns the transaction (``with session.begin():``), so a workbook is writte
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -155,7 +155,7 @@ def _import_record(plan: ImportPlan, imported_by: str, outcome: str, **details: 
     """The import history's record of a file, imported or rejected."""
     return models.ImportRecord(
         file_name=plan.file_name[:260], sha256=plan.sha256, size_bytes=plan.size_bytes, imported_by=imported_by,
-        imported_at=datetime.now(timezone.utc).replace(tzinfo=None), kind=plan.kind,
+        imported_at=datetime.now(UTC).replace(tzinfo=None), kind=plan.kind,
         contract_reference=(plan.contract_reference or None) and plan.contract_reference[:60], outcome=outcome,
         **details,
     )
