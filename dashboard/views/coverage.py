@@ -273,7 +273,7 @@ def hex_summary(frame: pd.DataFrame, financial_year: str, off_map: Sequence[str]
     return text
 
 
-def targeting_frames(contracts: Sequence[ContractTerms], units: Sequence[Unit], statuses: Sequence[LAStatus], as_of: date,
+def targeting_frames(units: Sequence[Unit], statuses: Sequence[LAStatus], as_of: date,
                      financial_year: str, la_names: dict[str, str], regions: dict[str, str],
                      la_regions: dict[str, str], index: LAIndex) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """Targeting SLA per contract for the FY, the priority LAs with their reasons, and a sentence."""
@@ -380,7 +380,7 @@ def coverage_page(
     hexes, off_map = hex_frame(units, as_of, las, statuses, regions, positions, year)
     la_names = filter_options([], las, {}).las
     la_regions = {la.code: la.region_code for la in las}
-    targeting, reasons, targeting_text = targeting_frames(contracts, units, statuses, as_of, year, la_names, regions, la_regions,
+    targeting, reasons, targeting_text = targeting_frames(units, statuses, as_of, year, la_names, regions, la_regions,
                                                           index)
     unsupported = unsupported_priority_frame(units, statuses, las, as_of, year, regions, region_filter, la_filter)
     # with no support counted, every priority LA in scope is listed: how many there are

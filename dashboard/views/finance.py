@@ -419,8 +419,8 @@ def day_rate_sentence(table: pd.DataFrame) -> str:
     if table.empty:
         return "No invoice line in this selection gives a day rate."
     above = table[table["Above cap"] == "Yes"]
-    sentence = f"{len(table)} invoice line{' gives' if len(table) == 1 else 's give'} a day rate, from " \
-               f"{gbp(min(table['Day rate (£)']))} to {gbp(max(table['Day rate (£)']))}. "
+    sentence = (f"{len(table)} invoice line{' gives' if len(table) == 1 else 's give'} a day rate, from "
+                f"{gbp(min(table['Day rate (£)']))} to {gbp(max(table['Day rate (£)']))}. ")
     if above.empty:
         return sentence + "None is above its cap."
     worst = above.sort_values("Day rate (£)").iloc[-1]

@@ -360,7 +360,7 @@ def comparison_table(
         (records[la_code].name, lambda code: code == la_code, 1),
         (regions.get(region_code, region_code), lambda code: region_of.get(code) == region_code,
          sum(1 for la in live if la.region_code == region_code)),
-        ("England", lambda code: True, len(live)),
+        ("England", lambda _code: True, len(live)),
     ]
     units = list(units)
     rows = []
