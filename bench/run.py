@@ -174,6 +174,9 @@ def bench_import(report: Report, scale: float, backends: dict[str, str | None], 
     log(f"writing the {rows:,}-row quarterly return")
     seconds, _ = timed(lambda: write_return_workbook(path, scale))
     data = path.read_bytes()
+    revised_path = OUT / "quarterly_return_revised.xlsx"
+    write_return_workbook(revised_path, scale, revised=True)
+    revised = revised_path.read_bytes()
     report.info["workbook"] = f"{rows:,} Engagements rows, {len(data) / 1048576:.1f} MB, written in {seconds:.1f} s"
 
     def bare_read():
@@ -194,13 +197,21 @@ def bench_import(report: Report, scale: float, backends: dict[str, str | None], 
         totals = outcome.plan.totals()
         note = (f"{totals['inserted']:,} inserted, {totals['flags']:,} flags" if ok
                 else f"REJECTED: {outcome.plan.errors[:1]}")
+        goal = 2.0 if backend == "SQLite" else 3.0  # PostgreSQL keeps every foreign key (issue 20)
         report.add(Row(f"Import the return, import_file, {backend}", seconds, "calamine read", calamine_s,
-                       "<= 2x calamine", goal_ratio=2.0, note=note))
+                       f"<= {goal:g}x calamine", goal_ratio=goal, note=note))
         log(f"re-importing on {backend}")
         seconds, outcome = timed(lambda engine=engine: import_file(engine, path.name, data, "benchmark"))
         totals = outcome.plan.totals()
         report.add(Row(f"Re-import the same return (nothing changes), {backend}", seconds, "calamine read", calamine_s,
-                       "<= 2x calamine", goal_ratio=2.0, note=f"{totals['unchanged']:,} unchanged"))
+                       f"<= {goal:g}x calamine", goal_ratio=goal, note=f"{totals['unchanged']:,} unchanged"))
+        log(f"importing a return that updates 10 % of the rows on {backend}")
+        seconds, outcome = timed(lambda engine=engine: import_file(engine, revised_path.name, revised, "benchmark"))
+        totals = outcome.plan.totals()
+        report.add(Row(f"Import a return updating 10 % of the rows, {backend}", seconds, "calamine read", calamine_s,
+                       f"<= {goal:g}x calamine", goal_ratio=goal,
+                       note=f"{totals['updated']:,} updated, {totals['unchanged']:,} unchanged" if outcome.plan.ok
+                       else f"REJECTED: {outcome.plan.errors[:1]}"))
         engine.dispose()
         if profile and backend == "SQLite":  # an extra, untimed run into a fresh database
             log("profiling the import on SQLite")

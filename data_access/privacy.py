@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.access import ADMIN, Viewer
 from dashboard.calendar import add_months
-from data_access import audit, models
+from data_access import audit, models, undo_records
 from data_access.settings import load_settings
 
 PERSONAL_FIELDS = {"engagements": ("participant_name",), "survey_responses": ("evidence",)}
@@ -231,6 +231,17 @@ def export_participant(session: Session, participant_id: str, actor: Viewer) -> 
             history.append({"table": table, "row_id": change.row_id, "import_id": record.id,
                             "file_name": record.file_name, "imported_at": _plain(record.imported_at),
                             "outcome": record.outcome, "before": change.before, "after": change.after})
+        # rows inserted in a run named by an earlier row: the run's record keeps that row's key, not
+        # this person's, so only its contract and source are said
+        for run in undo_records.runs_covering(session, table, ids):
+            record = session.get(models.ImportRecord, run.import_id)
+            covered = undo_records.row_ids(run)
+            for row_id in sorted(set(ids) & set(covered) - {covered.start}):
+                history.append({"table": table, "row_id": row_id, "import_id": record.id,
+                                "file_name": record.file_name, "imported_at": _plain(record.imported_at),
+                                "outcome": record.outcome, "before": None,
+                                "after": {name: value for name, value in run.after.items()
+                                          if name in ("contract_id", "source_file")}})
     result = {
         "participant_id": participant_id,
         "exported_at": _plain(datetime.now().replace(microsecond=0)),

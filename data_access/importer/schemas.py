@@ -11,9 +11,10 @@ schedule) live in ``validate.py``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Callable
+from typing import Any
 
 from data_access.importer import cells
 
