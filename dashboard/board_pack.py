@@ -28,20 +28,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from numbers import Real
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import altair as alt
 import pandas as pd
 
-from dashboard.views import finance as fv
-from dashboard.views import timelines as tv
-from dashboard.charts import FONT, OKABE_ITO, TARGET_COLOUR, spec_json
+from dashboard.calendar import financial_year_of, fy_end
+from dashboard.changes import changes_frame, changes_summary, default_comparison_date
+from dashboard.charts import FONT, OKABE_ITO, TARGET_COLOUR, Spec, spec_json
 from dashboard.charts.finance import burn_up_chart
 from dashboard.charts.timelines import gantt_chart
 from dashboard.currency import currencies
 from dashboard.disclosure import (
     LOW_RELIABILITY,
-    RELIABLE_FROM,
     SUPPRESSED,
     board_plan,
     count_text,
@@ -50,32 +49,35 @@ from dashboard.disclosure import (
 )
 from dashboard.finance import finance_flags
 from dashboard.finance import flag_counts as count_flags
-from dashboard.terms import NOT_SET
-from dashboard.calendar import financial_year_of, fy_end
 from dashboard.records import Portfolio, Unit
-from dashboard.changes import changes_frame, changes_summary, default_comparison_date
-from dashboard.status_grid import grid_frame, grid_summary
+from dashboard.status_grid import GridRow, grid_frame, grid_summary
 from dashboard.summary import build_summary
+from dashboard.terms import NOT_SET
+from dashboard.views import finance as fv
+from dashboard.views import timelines as tv
 from dashboard.views.common import Disclosure, counted_units
-from dashboard.vocabulary import KPI_SHEET_NAMES, SUPPORT_TYPE_NAMES
 from dashboard.views.overview import overview_page
+from dashboard.vocabulary import KPI_SHEET_NAMES, RELIABLE_FROM, SUPPORT_TYPE_NAMES
+
+if TYPE_CHECKING:  # XlsxWriter is imported when a pack is written
+    from xlsxwriter.worksheet import Worksheet
 
 SYMBOLS = (
-    f"{LOW_RELIABILITY} low reliability: a rate on fewer than {RELIABLE_FROM} eligible participants. Treat it with "
-    "caution.",
-    f"{SUPPRESSED} confidential: not shown because it is about the participants of 1 LA, so a person could be "
-    "identified.",
+    (f"{LOW_RELIABILITY} low reliability: a rate on fewer than {RELIABLE_FROM} eligible participants. Treat it with "
+    "caution."),
+    (f"{SUPPRESSED} confidential: not shown because it is about the participants of 1 LA, so a person could be "
+    "identified."),
 )
 CAVEATS = (
-    "The figures are the dashboard's, worked out the same way (see its Methodology page). Nothing dated after the "
-    "as-at date counts.",
-    "A KPI rate is the number who met it divided by the number eligible. People still in support, or whose "
-    "follow-up window is still open, are not eligible. Each rate has a 95 % interval (Wilson score).",
-    "Each contract's figures run to its 'data to' date: the end of the latest quarter its returns cover. A "
-    "follow-up window that closed after that date is 'awaiting return'. It is not counted as a failure.",
+    ("The figures are the dashboard's, worked out the same way (see its Methodology page). Nothing dated after the "
+    "as-at date counts."),
+    ("A KPI rate is the number who met it divided by the number eligible. People still in support, or whose "
+    "follow-up window is still open, are not eligible. Each rate has a 95 % interval (Wilson score)."),
+    ("Each contract's figures run to its 'data to' date: the end of the latest quarter its returns cover. A "
+    "follow-up window that closed after that date is 'awaiting return'. It is not counted as a failure."),
     *SYMBOLS,
-    "Finance is by contract, expenditure heading and financial year. Money cannot move between headings or years, "
-    "so totals are for reconciliation only. Amounts are in pounds, excluding VAT.",
+    ("Finance is by contract, expenditure heading and financial year. Money cannot move between headings or years, "
+    "so totals are for reconciliation only. Amounts are in pounds, excluding VAT."),
     "This pack shows actual spend only. The dashboard's spend forecasts are straight-line estimates.",
     "This pack holds no personal data: no participant names or IDs and no survey evidence.",
 )
@@ -187,7 +189,7 @@ def flag_counts(data: Portfolio, as_of: date) -> pd.DataFrame:
 # ------------------------------------------------------------------------- charts
 
 
-def _png(chart) -> bytes | None:
+def _png(chart: Spec | alt.TopLevelMixin | None) -> bytes | None:
     if chart is None:
         return None
     import vl_convert
@@ -195,7 +197,7 @@ def _png(chart) -> bytes | None:
     return vl_convert.vegalite_to_png(spec_json(chart) if isinstance(chart, dict) else chart.to_json(), scale=1.5)
 
 
-def kpi_chart(frame: pd.DataFrame):
+def kpi_chart(frame: pd.DataFrame) -> alt.LayerChart | None:
     """Rates with 95 % intervals against the target; [u] rates are hollow and labelled."""
     shown = frame[~frame["Rate"].isin(["no data", SUPPRESSED])].copy()
     if shown.empty:
@@ -219,12 +221,12 @@ def kpi_chart(frame: pd.DataFrame):
     )
     target = alt.Chart(shown.dropna(subset=["Target"])).mark_tick(thickness=2, size=22, color=TARGET_COLOUR).encode(
         x="Target:Q", y=y)
-    return alt.layer(interval, target, points).properties(width=520, height=max(80, 40 * len(shown)),
-                                                          title="KPI rates against target (black tick)") \
-        .configure(font=FONT)
+    chart: alt.LayerChart = alt.layer(interval, target, points).properties(
+        width=520, height=max(80, 40 * len(shown)), title="KPI rates against target (black tick)").configure(font=FONT)
+    return chart
 
 
-def coverage_chart(frame: pd.DataFrame):
+def coverage_chart(frame: pd.DataFrame) -> alt.LayerChart | None:
     """LAs supported per FY and support type, with the minimum as a black tick."""
     if frame.empty:
         return None
@@ -241,9 +243,10 @@ def coverage_chart(frame: pd.DataFrame):
         x="LAs supported:Q", y=y, yOffset="Support type:N", text="LAs supported:Q")
     target = alt.Chart(data.dropna(subset=["Target"])).mark_tick(thickness=2, color=TARGET_COLOUR).encode(
         x="Target:Q", y=y)
-    return alt.layer(bars, labels, target).properties(
+    chart: alt.LayerChart = alt.layer(bars, labels, target).properties(
         width=520, height=max(80, 34 * data["Label"].nunique()), title="LAs supported (black tick: minimum)"
     ).configure(font=FONT)
+    return chart
 
 
 # -------------------------------------------------------------------------- writer
@@ -278,6 +281,11 @@ class PackSection:
     blocks: list[PackTable | PackImage | PackText] = field(default_factory=list)
 
 
+def is_number(value: object) -> bool:
+    """A value written as a number: any real number, numpy's too (a whole-number column's), not a bool."""
+    return not isinstance(value, bool) and isinstance(value, Real)
+
+
 class _Writer:
     """Writes the workbook, and keeps what each sheet holds (``sections``) for the PDF."""
 
@@ -301,16 +309,17 @@ class _Writer:
             "wrap": self.book.add_format({"text_wrap": True, "valign": "top"}),
         }
 
-    def sheet(self, name: str, title: str, note: str):
+    def sheet(self, name: str, title: str, note: str) -> Worksheet:
         self.sections.append(PackSection(name, title, note))
         sheet = self.book.add_worksheet(name)
         sheet.write_string(0, 0, title, self.title)
         sheet.write_string(1, 0, note)
         return sheet
 
-    def table(self, sheet, row: int, subtitle: str, frame: pd.DataFrame, formats: Mapping[str, str] = ()) -> int:
+    def table(self, sheet: Worksheet, row: int, subtitle: str, frame: pd.DataFrame,
+              formats: Mapping[str, str] | None = None) -> int:
         """Write a subtitle, a header and the rows from ``row``; returns the next free row."""
-        formats = dict(formats)
+        formats = dict(formats or {})
         self.sections[-1].blocks.append(PackTable(subtitle, frame, formats))
         sheet.write_string(row, 0, subtitle, self.subtitle)
         row += 1
@@ -325,7 +334,7 @@ class _Writer:
                 self._cell(sheet, row + offset, column, value, formats.get(name))
         return row + len(frame) + 2
 
-    def _cell(self, sheet, row: int, column: int, value: Any, kind: str | None) -> None:
+    def _cell(self, sheet: Worksheet, row: int, column: int, value: Any, kind: str | None) -> None:
         if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "":  # pd.NA: blank
             sheet.write_blank(row, column, None)
         elif isinstance(value, (pd.Timestamp, datetime, date)):
@@ -334,12 +343,12 @@ class _Writer:
                 moment = datetime(moment.year, moment.month, moment.day)
             timed = isinstance(value, datetime) and (moment.hour or moment.minute or moment.second)
             sheet.write_datetime(row, column, moment, self.formats["datetime" if timed else "date"])
-        elif isinstance(value, Real) and not isinstance(value, bool):  # numpy's too (a whole-number column's)
+        elif is_number(value):
             sheet.write_number(row, column, float(value), self.formats.get(kind) if kind else None)
         else:
             sheet.write_string(row, column, str(value))
 
-    def lines(self, sheet, row: int, heading: str, lines: Sequence[str]) -> int:
+    def lines(self, sheet: Worksheet, row: int, heading: str, lines: Sequence[str]) -> int:
         """A heading and lines of text from ``row`` (heading skipped when blank); the next free row."""
         self.sections[-1].blocks.append(PackText(tuple(lines), heading))
         if heading:
@@ -349,7 +358,7 @@ class _Writer:
             sheet.write_string(row + offset, 0, line)
         return row + len(lines) + 1
 
-    def image(self, sheet, row: int, png: bytes | None, name: str) -> int:
+    def image(self, sheet: Worksheet, row: int, png: bytes | None, name: str) -> int:
         if png is None:
             return row
         self.sections[-1].blocks.append(PackImage(png, name))
@@ -471,7 +480,7 @@ def changes(data: Portfolio, inputs: ChangesInputs) -> pd.DataFrame:
     return changes_frame(summary_at(data, inputs.then), summary_at(data, inputs.now), withheld)
 
 
-def status_grid_of(data: Portfolio, as_of: date) -> list:
+def status_grid_of(data: Portfolio, as_of: date) -> list[GridRow]:
     """The Overview's status grid as the Board sees it (``views.overview_page``)."""
     page = overview_page(data.contracts, data.units, data.responses, data.allocations, data.invoice_lines,
                          data.milestones, data.las, as_of, None, Disclosure(aggregate_only=True), data.statuses,
@@ -484,11 +493,11 @@ def _value_for_money_and_outcome_sheets(writer: _Writer, data: Portfolio, as_of:
     the figures of the JSON's ``value_for_money`` and ``outcomes`` (docs: how figures are worked
     out, "Value for money", "Outcomes"), as the Board sees them on the page: aggregate only,
     ``[c]`` for the people of one LA, never ranked, caveats first."""
-    from dashboard.views import outcomes as ov
     from dashboard.charts.value_for_money import vfm_chart
+    from dashboard.views import outcomes as ov
 
     page = ov.outcomes_page(data, as_of, aggregate_only=True)
-    costs = {column: "money" for column in (ov.SPEND,)}
+    costs = dict.fromkeys((ov.SPEND,), "money")
     sheet = writer.sheet("Value for money", f"Value for money as at {as_of:%d %B %Y}",
                          "These figures describe costs only. Programmes have different aims, so they are not ranked. "
                          f"{SYMBOLS[1]}")
@@ -515,10 +524,8 @@ def _value_for_money_and_outcome_sheets(writer: _Writer, data: Portfolio, as_of:
                  page.outcomes)
 
 
-def _titled(chart, title: str):
-    if chart is None:
-        return None
-    return {**chart, "title": title} if isinstance(chart, dict) else chart.properties(title=title)
+def _titled(chart: Spec | None, title: str) -> Spec | None:
+    return None if chart is None else {**chart, "title": title}
 
 
 def currency_frame(data: Portfolio, as_of: date) -> pd.DataFrame:
@@ -559,8 +566,8 @@ def _cover(writer: _Writer, as_of: date, imports: Iterable[Mapping[str, Any]],
     if currency is not None and not currency.empty:
         row = writer.table(sheet, row, "How current the data is (each contract's 'data to' date)", currency) + 1
     row = writer.table(sheet, row, "Data sources (imported workbooks, newest first)", sources)
-    row = writer.lines(sheet, row, "", ["Reference data: LA list and boundary changes (ONS / DfE), Ofsted ILACS "
-                                        "outcomes 2018-2025."])
+    row = writer.lines(sheet, row, "", [("Reference data: LA list and boundary changes (ONS / DfE), Ofsted ILACS "
+                                        "outcomes 2018-2025.")])
     writer.lines(sheet, row, "Caveats", [f"- {caveat}" for caveat in CAVEATS])
 
 

@@ -286,7 +286,7 @@ class Deadline:
     days_left: int
 
 
-def deadlines_within(items: Iterable[Milestone | Obligation], as_of: date, days: int = 60) -> list[Deadline]:
+def deadlines_within(items: Iterable[Due], as_of: date, days: int = 60) -> list[Deadline]:
     """Milestones not completed (as of as-of) and obligations due from as-of to
     as-of + ``days``, both inclusive, soonest first. Overdue milestones are not
     deadlines ahead: ``milestone_status`` reports them."""
@@ -440,6 +440,9 @@ class InterventionReview:
     intervention_from: date  # the status date the reviews count from
     kind: str = INTERVENTION_REVIEW
     contract: str = ""  # not a contract's obligation: lets deadlines_within list it
+
+
+Due = Milestone | Obligation | Decision | InterventionReview  # what ``deadlines_within`` lists
 
 
 def intervention_reviews(statuses: Iterable[LAStatus], until: date, as_of: date) -> list[InterventionReview]:

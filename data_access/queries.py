@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from dashboard import records
+from dashboard.access import Viewer
 from dashboard.summary import build_summary
 from data_access import collector, repositories
 from data_access.repositories import Scope
@@ -69,7 +70,7 @@ def hex_layout(engine: Engine) -> dict[str, tuple[int, int]]:
         return repositories.hex_positions(session)
 
 
-def participant_names(engine: Engine, viewer, units: list[records.Unit]) -> dict[tuple[str, str, str], str]:
+def participant_names(engine: Engine, viewer: Viewer, units: list[records.Unit]) -> dict[tuple[str, str, str], str]:
     """Names of the given units' participants that ``viewer`` may see, by (contract, package, participant).
 
     Read through ``data_access.access.participants``, which enforces ``may_see_personal_data``

@@ -49,7 +49,7 @@ if not data.contracts:
     st.stop()
 
 data_currency_notice(chosen, as_of)
-column_money = {name: MONEY for name in ("Allocated (£)", "Spent (£)", "Remaining (£)")}
+column_money = dict.fromkeys(("Allocated (£)", "Spent (£)", "Remaining (£)"), MONEY)
 
 # --- Spend against allocation -------------------------------------------------------------
 st.header("Spend against allocation")

@@ -33,7 +33,7 @@ if message:
 
 try:
     history = access.history_for(engine, viewer)
-except Exception:  # noqa: BLE001 - never a stack trace on screen
+except Exception:  # never a stack trace on screen
     log.exception("import history")
     st.error("The import history could not be read. Please try again.")
     st.stop()
@@ -100,7 +100,7 @@ if st.button("Undo import", type="primary", disabled=chosen is None or bool(bloc
         st.error(as_text(refusal))
     except PermissionError as refusal:
         st.error(as_text(refusal))
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.exception("undo")
         st.error("The import could not be undone; nothing was changed. Please try again.")
     else:

@@ -21,7 +21,7 @@ from ui.filters import Filters, choose, current_filters, filter_sidebar
 
 
 @st.cache_resource(show_spinner="Working out the outcome indicators…", max_entries=32, ttl=3600)
-def _outcomes(url: str, version: int, _indicators, number: str, name: str, region: str) -> dict:
+def _outcomes(url: str, version: int, _indicators, number: str, name: str, region: str) -> dict:  # noqa: ARG001 - the cache's key
     """Per topic, each measure's table, chart lines and band and sentence for one LA; shared between
     viewers (reference data, no people), kept per indicators index (a refresh makes a new one)."""
     return {topic: [(measure, frame := oi.measure_table(_indicators, measure, number, name, region),

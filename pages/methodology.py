@@ -3,9 +3,8 @@ and the contract terms each contract's register row sets (docs/how-figures-are-w
 
 from __future__ import annotations
 
-import streamlit as st
-
 import pandas as pd
+import streamlit as st
 
 from dashboard import registry, terms
 from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SUPPRESSED

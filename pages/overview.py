@@ -111,7 +111,7 @@ else:
         chart_with_table(None, page.coverage, coverage_summary(page.coverage), key="overview_coverage",
                          file_stem="coverage")
         st.page_link("pages/coverage.py", label="Coverage details", icon=":material/map:",
-                     query_params={k: v for k, v in _link_params(filters, filters.contract or "").items()})
+                     query_params=dict(_link_params(filters, filters.contract or "")))
 
     st.header(f"Spend against allocation{f' in {page.spend_year}' if page.spend_year else ''}")
     if filters.la or filters.region:

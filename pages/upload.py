@@ -17,8 +17,7 @@ from dashboard.wording import as_text, counted, listed
 from data_access import access, templates
 from data_access.db import DatabaseUnavailable
 from data_access.settings import MB, load_settings
-from ui import context
-from ui import upload_flow
+from ui import context, upload_flow
 from ui.components import data_table, download_buttons
 from ui.upload_flow import XLSX_MIME, Upload
 
@@ -35,7 +34,7 @@ def _fail(message: str, error: Exception | None = None) -> None:
         st.error(f"{message} The database could not be written to: {error.reason or 'it could not be opened'}. "
                  "Tell an administrator.")
         return
-    log.exception(message)
+    log.exception(message)  # noqa: LOG004 - _fail is only called in except blocks
     st.error(f"{as_text(message)} Nothing was saved. Try again. If it happens again, tell an administrator.")
 
 

@@ -454,35 +454,35 @@ def result_with(met, eligible, kpi=ONE_TO_ONE, target=0.75, pending=0, in_progre
     [
         (
             result_with(16, 35),
-            "KPI 1 is below the 75 % target: 16 of 35 leaders (46 %) feel more confident "
-            "and showed impact (95 % interval 30 to 62 %)",
+            ("KPI 1 is below the 75 % target: 16 of 35 leaders (46 %) feel more confident "
+            "and showed impact (95 % interval 30 to 62 %)"),
         ),
         (
             result_with(20, 20),
-            "KPI 1 meets the 75 % target: 20 of 20 leaders (100 %) feel more confident "
-            "and showed impact (95 % interval 84 to 100 %)",
+            ("KPI 1 meets the 75 % target: 20 of 20 leaders (100 %) feel more confident "
+            "and showed impact (95 % interval 84 to 100 %)"),
         ),
         (
             result_with(16, 20, kpi=GROUP),
-            "KPI 2: cannot tell yet if it meets the 75 % target: 16 of 20 group members (80 %) feel more "
-            "confident and showed impact (95 % interval 58 to 92 %, which includes the target)",
+            ("KPI 2: cannot tell yet if it meets the 75 % target: 16 of 20 group members (80 %) feel more "
+            "confident and showed impact (95 % interval 58 to 92 %, which includes the target)"),
         ),
         (
             result_with(0, 0, pending=3, in_progress=5),
-            "KPI 1 has no data yet: no leaders have a closed follow-up window "
-            "(3 waiting for their follow-up, 5 still in support)",
+            ("KPI 1 has no data yet: no leaders have a closed follow-up window "
+            "(3 waiting for their follow-up, 5 still in support)"),
         ),
         (
             result_with(3, 4),
-            "KPI 1: cannot tell yet if it meets the 75 % target: 3 of 4 leaders (75 %) feel more confident and "
+            ("KPI 1: cannot tell yet if it meets the 75 % target: 3 of 4 leaders (75 %) feel more confident and "
             "showed impact (95 % interval 30 to 95 %, which includes the target) "
-            "[u] fewer than 5 eligible: treat with caution",
+            "[u] fewer than 5 eligible: treat with caution"),
         ),
         (
             result_with(1, 2, target=0.725),
-            "KPI 1: cannot tell yet if it meets the 72.5 % target: 1 of 2 leaders (50 %) feel more confident "
+            ("KPI 1: cannot tell yet if it meets the 72.5 % target: 1 of 2 leaders (50 %) feel more confident "
             "and showed impact (95 % interval 9 to 91 %, which includes the target) "
-            "[u] fewer than 5 eligible: treat with caution",
+            "[u] fewer than 5 eligible: treat with caution"),
         ),
     ],
     ids=["below", "meets", "cannot tell", "no data", "low reliability", "odd target"],

@@ -172,8 +172,8 @@ def test_several_files_are_checked_together(app_db):
     at = upload_page()
     status = wb.xlsx(wb.la_status([wb.la_status_row()]))
     at.file_uploader[0].set_value([("return-q1.xlsx", first_return(), XLSX), ("status.xlsx", status, XLSX)]).run()
-    assert texts(at.success) == ["2 files checked: no errors. Check the changes below, then confirm. "
-                                 "They will be imported in the order shown."]
+    assert texts(at.success) == [("2 files checked: no errors. Check the changes below, then confirm. "
+                                 "They will be imported in the order shown.")]
     at.button(key="upload_confirm").click().run()
     assert len([text for text in texts(at.success) if "Imported (import" in text]) == 2
 
@@ -414,8 +414,8 @@ def test_a_file_chosen_twice_is_checked_and_imported_once(app_db):
     at = upload_page()
     twice = ("return-q1.xlsx", first_return(), XLSX)
     at.file_uploader[0].set_value([twice, twice]).run()
-    assert texts(at.info) == ["return-q1.xlsx was chosen more than once (same name and contents), so each is "
-                              "checked and imported once."]
+    assert texts(at.info) == [("return-q1.xlsx was chosen more than once (same name and contents), so each is "
+                              "checked and imported once.")]
     assert [header.value for header in at.subheader].count("return-q1.xlsx") == 1
     at.button(key="upload_confirm").click().run()
     assert len([text for text in texts(at.success) if "Imported (import" in text]) == 1

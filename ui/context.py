@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import date
-
 import inspect
 import logging
 import os
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 
@@ -173,7 +172,7 @@ def role_switcher() -> None:
 
 
 @st.cache_resource(show_spinner="Loading figures…", max_entries=16, ttl=600)
-def _load(url: str, scope: Scope, version: int) -> Portfolio:
+def _load(url: str, scope: Scope, version: int) -> Portfolio:  # noqa: ARG001 - the cache's key
     """Cached by database, scope and data version: a new import or undo changes the key.
 
     Shared, not copied, between runs (``cache_resource``): the records are frozen and
@@ -267,7 +266,7 @@ class FilteredPage(NamedTuple):
 
 
 @st.cache_data(show_spinner=False, max_entries=64, ttl=600)
-def _filter_options(_data, url: str, scope: Scope, version: int) -> FilterOptions:
+def _filter_options(_data, url: str, scope: Scope, version: int) -> FilterOptions:  # noqa: ARG001 - the cache's key
     return filter_options(_data.contracts, _data.las, _data.regions)
 
 
@@ -294,7 +293,7 @@ def filtered_page() -> FilteredPage:
 
 
 @st.cache_resource(show_spinner="Working out which figures the Board may see…", max_entries=16, ttl=600)
-def _board_plan(url: str, everything: Scope, version: int, as_of: date) -> BoardPlan:
+def _board_plan(url: str, everything: Scope, version: int, as_of: date) -> BoardPlan:  # noqa: ARG001 - the cache's key
     return board_plan(oversight_data(everything).units, as_of)
 
 
@@ -333,7 +332,7 @@ def participant_names(viewer: Viewer, units) -> dict[tuple[str, str, str], str]:
 
 
 @st.cache_resource(show_spinner="Loading outcome indicators…", max_entries=2, ttl=3600)
-def _indicators(url: str, version: int):
+def _indicators(url: str, version: int):  # noqa: ARG001 - the cache's key
     from dashboard.outcomes_indicators import Indicators
 
     found = queries.indicator_records(_engine(url))

@@ -9,8 +9,8 @@ from datetime import date
 
 import streamlit as st
 
-from dashboard.records import Portfolio
 from dashboard.currency import OVERDUE, UNKNOWN, UP_TO_DATE, DataCurrency, currencies
+from dashboard.records import Portfolio
 from dashboard.wording import as_text
 
 TITLE = "Important: how current the data is"

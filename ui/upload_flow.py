@@ -266,7 +266,7 @@ def annotated_copy(name: str, data: bytes, problems: list[Problem], copy_cells: 
                 book = load_workbook(io.BytesIO(data), keep_vba=False, keep_links=False)
     except FileRefused:
         book = None
-    except Exception:  # noqa: BLE001 - a file openpyxl cannot open: the list alone
+    except Exception:  # a file openpyxl cannot open: the list alone
         log.warning("could not copy %s for error highlighting", name, exc_info=True)
         book = None
     if book is None:

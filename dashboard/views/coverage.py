@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 
 import pandas as pd
+from pandas.api.typing import NAType
 
 from dashboard import disclosure as disclosure_rules
 from dashboard import kpi as kpi_rules
@@ -31,9 +32,9 @@ from dashboard.coverage import (
 )
 from dashboard.disclosure import SUPPRESSED
 from dashboard.kpi import percent
-from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, LocalAuthority, Portfolio, Unit
+from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, LAStatus, LocalAuthority, Portfolio, Unit
 from dashboard.terms import NOT_SET
-from dashboard.views.common import FilteredInputs, Section, filter_options
+from dashboard.views.common import FilteredInputs, FrameRow, Section, filter_options
 from dashboard.vocabulary import SUPPORT_TYPE_NAMES
 from dashboard.wording import counted, listed
 
@@ -110,8 +111,8 @@ def coverage_frame(contracts: Sequence[ContractTerms], units: Sequence[Unit], as
     return frame
 
 
-def coverage_sentence(row: dict) -> str:
-    minimum = row["Minimum"]
+def coverage_sentence(row: FrameRow) -> str:
+    minimum: float | NAType | None = row["Minimum"]  # <NA> in the Int64 column: not set
     count = row["LAs supported"]
     text = f"{row['Contract']} {row['Support type'].lower()}: {count} {'LA' if count == 1 else 'LAs'} supported in {row['Financial year']}"
     if minimum is None or pd.isna(minimum):
@@ -167,7 +168,7 @@ def coverage_summary(frame: pd.DataFrame) -> str:
 def _pooled(units: Iterable[Unit]) -> list[Unit]:
     """Units as one contract and one support type: any support in scope. Coverage counts LAs,
     so one unit per LA and dates stands for all its participants (packages have several)."""
-    one_per_package: dict[tuple, Unit] = {}
+    one_per_package: dict[tuple[str, date, date | None], Unit] = {}
     for unit in units:
         one_per_package.setdefault((unit.la_code, unit.start_date, unit.end_date), unit)
     return [replace(u, contract="all", support_type="any") for u in one_per_package.values()]
@@ -220,7 +221,7 @@ def support_category(types: set[str]) -> str:
     return SUPPORT_NONE
 
 
-def hex_frame(units: Sequence[Unit], as_of: date, las: Sequence[LocalAuthority], statuses, regions: dict[str, str],
+def hex_frame(units: Sequence[Unit], as_of: date, las: Sequence[LocalAuthority], statuses: Iterable[LAStatus], regions: dict[str, str],
               positions: dict[str, tuple[int, int]], financial_year: str) -> tuple[pd.DataFrame, list[str]]:
     """One row per hex (2023 LAs): position, support received in the FY and the Ofsted judgement then.
 
@@ -238,9 +239,7 @@ def hex_frame(units: Sequence[Unit], as_of: date, las: Sequence[LocalAuthority],
             off_map.add(u.la_code)
     grouped = statuses_by_la(statuses, index)
     on_date = min(as_of, fy_end(financial_year))
-    names: dict[str, LocalAuthority] = {}
-    for la in sorted(las, key=lambda la: la.valid_from):
-        names[la.code] = la
+    names = {la.code: la for la in sorted(las, key=lambda la: la.valid_from)}  # latest record of each code
     rows = []
     for code, (q, r) in sorted(positions.items()):
         la = names.get(code)
@@ -274,7 +273,7 @@ def hex_summary(frame: pd.DataFrame, financial_year: str, off_map: Sequence[str]
     return text
 
 
-def targeting_frames(contracts: Sequence[ContractTerms], units: Sequence[Unit], statuses, as_of: date,
+def targeting_frames(units: Sequence[Unit], statuses: Sequence[LAStatus], as_of: date,
                      financial_year: str, la_names: dict[str, str], regions: dict[str, str],
                      la_regions: dict[str, str], index: LAIndex) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """Targeting SLA per contract for the FY, the priority LAs with their reasons, and a sentence."""
@@ -298,17 +297,17 @@ def targeting_frames(contracts: Sequence[ContractTerms], units: Sequence[Unit], 
             })
     table = pd.DataFrame(rows, columns=["Contract", "Financial year", "LAs supported", "In greatest need at start",
                                         "Not in greatest need", "No status known at start", "Share (%)"])
-    reasons = pd.DataFrame(reasons_rows, columns=["Contract", "Local authority", "Region", "Why in greatest need"])
+    reasons_table = pd.DataFrame(reasons_rows, columns=["Contract", "Local authority", "Region", "Why in greatest need"])
     if table.empty:
-        return table, reasons, f"No LA was supported in {financial_year} for the contracts chosen."
-    return table, reasons, (
+        return table, reasons_table, f"No LA was supported in {financial_year} for the contracts chosen."
+    return table, reasons_table, (
         f"Supported LAs in {financial_year} that were in greatest need when support started "
         f"(Inadequate or Requires improvement, a SEND Written Statement of Action, or declining): "
         + "; ".join(_targeting_part(row) for row in table.to_dict("records")) + "."
     )
 
 
-def _targeting_part(row: dict) -> str:
+def _targeting_part(row: FrameRow) -> str:
     """One contract's targeting share, saying how many LAs had no status known when support started:
     the share counts them as not in greatest need, which the data cannot tell ("it never guesses
     silently")."""
@@ -322,7 +321,7 @@ def _targeting_part(row: dict) -> str:
     return text
 
 
-def unsupported_priority_frame(units: Sequence[Unit], statuses, las: Sequence[LocalAuthority], as_of: date,
+def unsupported_priority_frame(units: Sequence[Unit], statuses: Iterable[LAStatus], las: Sequence[LocalAuthority], as_of: date,
                                financial_year: str, regions: dict[str, str], region_filter: str | None = None,
                                la_filter: str | None = None) -> pd.DataFrame:
     """LAs judged Inadequate or with a SEND WSoA that received no support (in scope) in the FY."""
@@ -367,7 +366,8 @@ class CoveragePage:
 
 
 def coverage_page(
-    contracts: Sequence[ContractTerms], units: Sequence[Unit], las: Sequence[LocalAuthority], statuses,
+    contracts: Sequence[ContractTerms], units: Sequence[Unit], las: Sequence[LocalAuthority],
+    statuses: Sequence[LAStatus],
     regions: dict[str, str], positions: dict[str, tuple[int, int]], as_of: date, financial_year: str | None,
     region_filter: str | None = None, la_filter: str | None = None, aggregate: bool = False,
     plan: disclosure_rules.BoardPlan | None = None,
@@ -380,7 +380,7 @@ def coverage_page(
     hexes, off_map = hex_frame(units, as_of, las, statuses, regions, positions, year)
     la_names = filter_options([], las, {}).las
     la_regions = {la.code: la.region_code for la in las}
-    targeting, reasons, targeting_text = targeting_frames(contracts, units, statuses, as_of, year, la_names, regions, la_regions,
+    targeting, reasons, targeting_text = targeting_frames(units, statuses, as_of, year, la_names, regions, la_regions,
                                                           index)
     unsupported = unsupported_priority_frame(units, statuses, las, as_of, year, regions, region_filter, la_filter)
     # with no support counted, every priority LA in scope is listed: how many there are

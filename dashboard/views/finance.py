@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
 import pandas as pd
 
@@ -87,7 +88,10 @@ def _same_year(year: str, wanted: str | None) -> bool:
     return wanted is None or parse_financial_year(year) == parse_financial_year(wanted)
 
 
-def _selected(items, contract: str | None, financial_year: str | None) -> list:
+Selected = TypeVar("Selected", Allocation, InvoiceLine)
+
+
+def _selected(items: Iterable[Selected], contract: str | None, financial_year: str | None) -> list[Selected]:
     """The items (allocations or invoice lines) of a contract (case-blind) and FY; ``None``: any.
 
     Same test as ``_same_contract`` and ``_same_year``, with the choice worked out once and
@@ -367,11 +371,10 @@ def burn_up_sentence(data: BurnUp, contract: str, financial_year: str, as_of: da
 def cap_rule(line: InvoiceLine, contract: ContractTerms | None) -> str:
     """The cap rule a line is compared with, in words."""
     cap = day_rate_cap(line, contract)
-    if cap is None:
+    if cap is None or contract is None:  # no contract: no cap
         return NO_CAP
     executive = (
-        contract is not None
-        and contract.executive_day_rate_cap is not None
+        contract.executive_day_rate_cap is not None
         and (line.level or "").strip().casefold() == EXECUTIVE_LEVEL
     )
     # a contract with no executive cap has one cap for every level, its executives' lines included
@@ -416,8 +419,8 @@ def day_rate_sentence(table: pd.DataFrame) -> str:
     if table.empty:
         return "No invoice line in this selection gives a day rate."
     above = table[table["Above cap"] == "Yes"]
-    sentence = f"{len(table)} invoice line{' gives' if len(table) == 1 else 's give'} a day rate, from " \
-               f"{gbp(min(table['Day rate (£)']))} to {gbp(max(table['Day rate (£)']))}. "
+    sentence = (f"{len(table)} invoice line{' gives' if len(table) == 1 else 's give'} a day rate, from "
+                f"{gbp(min(table['Day rate (£)']))} to {gbp(max(table['Day rate (£)']))}. ")
     if above.empty:
         return sentence + "None is above its cap."
     worst = above.sort_values("Day rate (£)").iloc[-1]
@@ -545,7 +548,7 @@ def flag_sentence(table: pd.DataFrame) -> str:
     if table.empty:
         return "No finance flags for this selection."
     counts = table["Flag"].value_counts()
-    parts = [f"{count} {label.lower()}" for label, count in counts.items()]
+    parts = [f"{count} {str(label).lower()}" for label, count in counts.items()]
     return f"{counted(len(table), 'finance flag')}: " + "; ".join(parts) + "."
 
 

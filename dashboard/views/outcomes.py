@@ -40,15 +40,15 @@ ABOUT_PEOPLE = (PARTICIPANTS, MET, PER_PARTICIPANT, PER_MET)
 COSTS = (PER_LA, PER_PARTICIPANT, PER_MET, PER_DAY)
 
 CAVEATS = (
-    "These figures describe what was spent and delivered. They do not show what the support caused: LAs "
-    "change for many reasons, and supported LAs were often chosen because they needed help.",
-    "Programmes have different aims, people and lengths of support, so a lower cost per unit is not better "
-    "value. Compare a programme with itself over time, not with others on cost alone.",
-    "Spend is every invoice line dated on or before the as-of date, excluding VAT. Spend in a year can pay for "
-    "support that started in an earlier year.",
-    "An Ofsted judgement is counted before support when published before the LA's first package started "
+    ("These figures describe what was spent and delivered. They do not show what the support caused: LAs "
+    "change for many reasons, and supported LAs were often chosen because they needed help."),
+    ("Programmes have different aims, people and lengths of support, so a lower cost per unit is not better "
+    "value. Compare a programme with itself over time, not with others on cost alone."),
+    ("Spend is every invoice line dated on or before the as-of date, excluding VAT. Spend in a year can pay for "
+    "support that started in an earlier year."),
+    ("An Ofsted judgement is counted before support when published before the LA's first package started "
     "under the contract, and after support when published after its last package ended. An LA with a "
-    "package still running has no 'after'.",
+    "package still running has no 'after'."),
 )
 
 
@@ -71,7 +71,7 @@ def vfm_table(rows: Iterable[ValueForMoney], contracts: Sequence[ContractTerms],
             PER_DAY: _cost_text(row.cost_per_day, "no days recorded"),
         }
         if aggregate_only and row.one_la:
-            record.update({column: SUPPRESSED for column in ABOUT_PEOPLE})
+            record.update(dict.fromkeys(ABOUT_PEOPLE, SUPPRESSED))
         records.append(record)
     return pd.DataFrame(records, columns=VFM_COLUMNS)
 

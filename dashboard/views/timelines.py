@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import pandas as pd
+from pandas.api.typing import NaTType
 
 from dashboard.finance import days_after_quarter_end, late_invoice_flag
 from dashboard.records import ContractTerms, InvoiceLine, LAStatus, Milestone, Portfolio, ReturnImport
@@ -32,7 +33,9 @@ from dashboard.timelines import (
     OVERDUE,
     PROGRESS_REPORT,
     UPCOMING,
+    Deadline,
     Decision,
+    Due,
     Obligation,
     contracts_ending_within,
     days_late,
@@ -66,7 +69,7 @@ DEADLINE_DAYS = 60
 ENDING_MONTHS = 6
 
 
-def _timestamp(value: date | None):
+def _timestamp(value: date | None) -> pd.Timestamp | NaTType:
     return pd.NaT if value is None else pd.Timestamp(value)
 
 
@@ -269,7 +272,7 @@ def deadline_table(
     """
     milestones, invoice_lines, returns = list(milestones), list(invoice_lines), list(returns)
     chosen = _select(contracts, contract)
-    items: list = [m for m in milestones if contract is None or m.contract.lower() == contract.lower()]
+    items: list[Due] = [m for m in milestones if contract is None or m.contract.lower() == contract.lower()]
     for c in chosen:
         items += derived_obligations(c, include_extension=True, milestones=milestones)
     if contract is None:
@@ -322,7 +325,7 @@ def decision_table(
     (``timelines.decisions``); a contract with an extension option whose register gives no
     ``Extension notice (months)`` is listed with no date: "not set in the contract register"."""
     milestones, invoice_lines, returns = list(milestones), list(invoice_lines), list(returns)
-    rows = []
+    rows: list[dict[str, str | int | pd.Timestamp | NaTType | None]] = []
     for c in sorted(_select(contracts, contract), key=lambda c: c.reference.lower()):
         for d in decisions(c, as_of, milestones, invoice_lines, returns):
             rows.append({"Contract": d.contract, "Decision": KIND_LABELS[d.kind], "Due": _timestamp(d.due_date),
@@ -348,7 +351,8 @@ def decision_sentence(table: pd.DataFrame) -> str:
     sentence = f"{counted(len(dated), 'decision')} with a date."
     if not overdue.empty:
         sentence += f" {len(overdue)} {'is' if len(overdue) == 1 else 'are'} overdue: " + "; ".join(
-            f"{r.Contract} {r.Decision.lower()} (due {r.Due:%d/%m/%Y})" for r in overdue.itertuples()) + "."
+            f"{contract} {decision.lower()} (due {due:%d/%m/%Y})"
+            for contract, decision, due in zip(overdue["Contract"], overdue["Decision"], overdue["Due"])) + "."
     return sentence
 
 
@@ -362,7 +366,7 @@ def stale_intervention_sentences(statuses: Iterable[LAStatus], la_names: Mapping
     ]
 
 
-def _deadlines_with_items(items: list, as_of: date, days: int):
+def _deadlines_with_items(items: list[Due], as_of: date, days: int) -> list[tuple[Deadline, Due]]:
     """Pairs (Deadline, item) in ``deadlines_within`` order."""
     found = []
     for item in items:
