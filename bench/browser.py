@@ -122,17 +122,28 @@ def new_tab(context, base: str, path: str, query: str) -> dict[str, Any]:
             "server_title": title - opened if title else None, "server_done": ends[-1] - opened if ends else None}
 
 
+def _open_contract_list(page):
+    """The sidebar's contract list, opened (the first click on a new page may only focus the box)."""
+    listed = page.get_by_role("listbox").get_by_role("option")
+    for _attempt in range(3):
+        page.get_by_role("combobox", name="Contract", exact=True).click()
+        try:
+            listed.first.wait_for(timeout=3_000)
+            return listed
+        except Exception:  # noqa: BLE001 - not open yet: try again
+            page.keyboard.press("Escape")
+    listed.first.wait_for(timeout=TIMEOUT_MS)
+    return listed
+
+
 def _contract_options(page) -> list[str]:
-    page.get_by_label("Contract", exact=True).first.click()
-    page.locator('[role="option"]').first.wait_for(timeout=TIMEOUT_MS)  # the list draws after the click
-    options = [text.strip() for text in page.locator('[role="option"]').all_inner_texts()]
+    options = [text.strip() for text in _open_contract_list(page).all_inner_texts()]
     page.keyboard.press("Escape")
     return [option for option in options if option and option != "All contracts"]
 
 
 def _choose_contract(page, name: str) -> None:
-    page.get_by_label("Contract", exact=True).first.click()
-    page.locator('[role="option"]', has_text=name).first.click()
+    _open_contract_list(page).filter(has_text=name).first.click()
 
 
 def measure(base: str, runs: int, role: str, query: str = "", pages: list[str] | None = None) -> dict[str, Any]:
