@@ -68,17 +68,22 @@ def _timed(action: Callable[[], Any], page) -> float:
     return time.perf_counter() - started - 0.25  # less the settling pause
 
 
+def _open(page, base: str, path: str, query: str) -> tuple[float, float, float]:
+    """(started, first content, fully drawn) of ``page`` opening ``path``: a new session."""
+    started = time.perf_counter()
+    page.goto(f"{base}/{path}{query}", wait_until="commit")
+    page.wait_for_selector('[data-testid="stMain"] h1', timeout=TIMEOUT_MS)
+    first = time.perf_counter() - started
+    _settle(page)
+    return started, first, time.perf_counter() - started - 0.25
+
+
 def new_session(browser, base: str, path: str, query: str) -> tuple[float, float]:
     """(first content, fully drawn) of a new session opening ``path``."""
     context = browser.new_context(viewport={"width": 1440, "height": 900})
-    page = context.new_page()
     try:
-        started = time.perf_counter()
-        page.goto(f"{base}/{path}{query}", wait_until="commit")
-        page.wait_for_selector('[data-testid="stMain"] h1', timeout=TIMEOUT_MS)
-        first = time.perf_counter() - started
-        _settle(page)
-        return first, time.perf_counter() - started - 0.25
+        _, first, full = _open(context.new_page(), base, path, query)
+        return first, full
     finally:
         context.close()
 
@@ -105,12 +110,7 @@ def new_tab(context, base: str, path: str, query: str) -> dict[str, Any]:
 
     page.on("websocket", lambda socket: socket.on("framereceived", on_frame))
     try:
-        started = time.perf_counter()
-        page.goto(f"{base}/{path}{query}", wait_until="commit")
-        page.wait_for_selector('[data-testid="stMain"] h1', timeout=TIMEOUT_MS)
-        first = time.perf_counter() - started
-        _settle(page)
-        full = time.perf_counter() - started - 0.25
+        started, first, full = _open(page, base, path, query)
     finally:
         page.close()
     sessions = [at for at, kind, _ in frames if kind == "new_session"]
