@@ -555,7 +555,7 @@ def test_a_file_too_large_to_copy_gets_its_errors_alone(app_db, monkeypatch):
     at.file_uploader[0].set_value(("bad.xlsx", bad_return(), XLSX)).run()
     labels = [element.proto.label for element in at.get("download_button")]
     assert any(label.startswith("Download the errors of bad.xlsx as a workbook") and "too large" in label
-               for label in labels)
+               for label in labels), labels
 
 
 @pytest.mark.parametrize("workbook", ["valid", "invalid"])
