@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-fast bench demo clean system-deps
+.PHONY: run test test-fast lint format bench demo clean system-deps
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,9 +21,20 @@ run: $(STAMP)
 test: $(STAMP) system-deps
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-## fast feedback: no browser tests
+## make test-fast: feedback while you work: SQLite only, no browser tests, no tests marked slow (tests/conftest.py)
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -n 2 -m "not browser"
+	env -u DASHBOARD_TEST_POSTGRES_URL $(BIN)/python -m pytest -n 2 -m "not browser and not slow"
+
+## make lint: ruff (lint and format check) and mypy, with the settings in pyproject.toml
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+## make format: apply ruff's safe fixes, then format every file (what is left to fix by hand is listed)
+format: $(STAMP)
+	$(BIN)/ruff check --fix --exit-zero .
+	$(BIN)/ruff format .
 
 system-deps:
 	bash scripts/install-system-deps.sh
@@ -37,4 +48,4 @@ demo: $(STAMP)
 	$(BIN)/python -m data_access demo
 
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

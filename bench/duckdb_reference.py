@@ -34,11 +34,10 @@ Choices where rules.md leaves room, made the way the spec reads:
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
-
-import json
 
 import duckdb
 import pandas as pd
@@ -273,17 +272,17 @@ def _r4(value: float | None) -> float | None:
 
 
 def kpis(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str, Any]]:
-    out = []
-    for row in _rows(con, _kpi_sql(None), {"as_of": as_of}):
-        out.append({
+    return [
+        {
             "contract": row["contract"], "kpi": row["kpi"], "target": row["target"],
             "eligible": row["eligible"], "met": row["met"], "not_met": row["not_met"],
             "no_baseline": row["no_baseline"], "no_response": row["no_response"], "pending": row["pending"],
             "in_progress": row["in_progress"], "rate": _r4(row["rate"]), "ci_low": _r4(row["ci_low"]),
             "ci_high": _r4(row["ci_high"]),
             "awaiting_return": row["awaiting_return"], "late_baseline": row["late_baseline"],
-        })
-    return out
+        }
+        for row in _rows(con, _kpi_sql(None), {"as_of": as_of})
+    ]
 
 
 def kpi_slices(con: duckdb.DuckDBPyConnection, as_of: date, slice_column: str) -> list[dict[str, Any]]:
@@ -674,7 +673,7 @@ def _money(value: Decimal) -> float:
 
 def reference_summary(con: duckdb.DuckDBPyConnection, as_of: date, contract: str | None = None) -> dict[str, Any]:
     """The JSON object of cli.md ("Summary"), computed in DuckDB."""
-    wanted = (lambda row: row["contract"].lower() == contract.lower()) if contract else (lambda row: True)
+    wanted = (lambda row: row["contract"].lower() == contract.lower()) if contract else (lambda _row: True)
     kpi_rows = [row for row in kpis(con, as_of) if wanted(row)]
     coverage_rows = [row for row in coverage(con, as_of) if wanted(row)]
     finance_rows = [

@@ -142,7 +142,7 @@ class Dataset:
 
 
 def sizes(scale: float) -> dict[str, int]:
-    return {name: max(int(round(count * scale)), 1) for name, count in FULL.items()}
+    return {name: max(round(count * scale), 1) for name, count in FULL.items()}
 
 
 def _contracts(rng: random.Random) -> list[dict[str, Any]]:
@@ -222,7 +222,7 @@ def _units_and_responses(rng: random.Random, data: Dataset, contracts, picker: L
         if support_type == "one_to_one":
             people = 1 + (rng.random() < 0.3)
         else:
-            people = max(1, int(round(rng.uniform(0.5, 1.5) * group_average)))
+            people = max(1, round(rng.uniform(0.5, 1.5) * group_average))
         group_type = rng.choice(GROUP_TYPES) if support_type == "group" else None
         focus = rng.choice(FOCUSES)
         days = Decimal(rng.choice((2, 3, 4, 5, 5, 6, 8, 10, 12, 40))) if support_type == "one_to_one" else None
@@ -371,9 +371,11 @@ ENGAGEMENT_HEADERS = ("Contract reference", "Package ID", "LA", "Support type", 
 WORKBOOK_CONTRACT = "bench_c01"
 
 
-def write_return_workbook(path: Path, scale: float = 1.0, seed: int = SEED, contract: str = WORKBOOK_CONTRACT) -> Path:
+def write_return_workbook(path: Path, scale: float = 1.0, seed: int = SEED, contract: str = WORKBOOK_CONTRACT,
+                          revised: bool = False) -> Path:
     """A quarterly return whose Engagements sheet has ``100,000 x scale`` rows, as a supplier fills it
-    (LA as a name, a GSS code or a DfE code; support type in the usual spellings)."""
+    (LA as a name, a GSS code or a DfE code; support type in the usual spellings). ``revised``: the
+    same return with every tenth row's 'Delivered by' changed (a return that updates 10 % of its rows)."""
     import xlsxwriter
 
     rng = random.Random(seed + 1)
@@ -413,7 +415,8 @@ def write_return_workbook(path: Path, scale: float = 1.0, seed: int = SEED, cont
                 sheet.write_datetime(row, 9, end, date_format)
             if support == "One-to-one":
                 sheet.write_number(row, 10, rng.choice((3, 5, 8, 10)))
-            sheet.write_string(row, 11, f"Bench mentor {rng.randint(1, 60):02d}")
+            mentor = f"Bench mentor {rng.randint(1, 60):02d}"
+            sheet.write_string(row, 11, f"{mentor} (revised)" if revised and row % 10 == 0 else mentor)
             if focus:
                 sheet.write_string(row, 12, focus)
             row += 1

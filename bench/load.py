@@ -387,7 +387,7 @@ async def crowd(bases: list[str], sessions: int, samples: list, ramp_s: float = 
         try:
             await asyncio.wait_for(journey(bases[number % len(bases)], f"user{number:02d}", samples),
                                    timeout=SESSION_LIMIT_S)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             samples.append({"who": f"user{number:02d}", "step": "journey", "seconds": SESSION_LIMIT_S,
                             "error": f"journey over {SESSION_LIMIT_S:.0f} s"})
     await asyncio.gather(*(one(number) for number in range(sessions)))

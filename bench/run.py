@@ -46,10 +46,11 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -173,13 +174,16 @@ def bench_import(report: Report, scale: float, backends: dict[str, str | None], 
     log(f"writing the {rows:,}-row quarterly return")
     seconds, _ = timed(lambda: write_return_workbook(path, scale))
     data = path.read_bytes()
+    revised_path = OUT / "quarterly_return_revised.xlsx"
+    write_return_workbook(revised_path, scale, revised=True)
+    revised = revised_path.read_bytes()
     report.info["workbook"] = f"{rows:,} Engagements rows, {len(data) / 1048576:.1f} MB, written in {seconds:.1f} s"
 
     def bare_read():
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
         return [workbook.get_sheet_by_name(name).to_python() for name in workbook.sheet_names]
 
-    calamine_s, sheets = timed(bare_read, repeat=3)
+    calamine_s, _sheets = timed(bare_read, repeat=3)
     report.add(Row(f"Read the {rows:,}-row return, python-calamine alone", calamine_s, note="best of 3"))
     for backend, url in backends.items():
         if url is None:
@@ -188,18 +192,26 @@ def bench_import(report: Report, scale: float, backends: dict[str, str | None], 
         ensure_database(engine)
         register_contract(engine)
         log(f"importing on {backend}")
-        seconds, outcome = timed(lambda: import_file(engine, path.name, data, "benchmark"))
+        seconds, outcome = timed(lambda engine=engine: import_file(engine, path.name, data, "benchmark"))
         ok = outcome.plan.ok
         totals = outcome.plan.totals()
         note = (f"{totals['inserted']:,} inserted, {totals['flags']:,} flags" if ok
                 else f"REJECTED: {outcome.plan.errors[:1]}")
+        goal = 2.0 if backend == "SQLite" else 3.0  # PostgreSQL keeps every foreign key (issue 20)
         report.add(Row(f"Import the return, import_file, {backend}", seconds, "calamine read", calamine_s,
-                       "<= 2x calamine", goal_ratio=2.0, note=note))
+                       f"<= {goal:g}x calamine", goal_ratio=goal, note=note))
         log(f"re-importing on {backend}")
-        seconds, outcome = timed(lambda: import_file(engine, path.name, data, "benchmark"))
+        seconds, outcome = timed(lambda engine=engine: import_file(engine, path.name, data, "benchmark"))
         totals = outcome.plan.totals()
         report.add(Row(f"Re-import the same return (nothing changes), {backend}", seconds, "calamine read", calamine_s,
-                       "<= 2x calamine", goal_ratio=2.0, note=f"{totals['unchanged']:,} unchanged"))
+                       f"<= {goal:g}x calamine", goal_ratio=goal, note=f"{totals['unchanged']:,} unchanged"))
+        log(f"importing a return that updates 10 % of the rows on {backend}")
+        seconds, outcome = timed(lambda engine=engine: import_file(engine, revised_path.name, revised, "benchmark"))
+        totals = outcome.plan.totals()
+        report.add(Row(f"Import a return updating 10 % of the rows, {backend}", seconds, "calamine read", calamine_s,
+                       f"<= {goal:g}x calamine", goal_ratio=goal,
+                       note=f"{totals['updated']:,} updated, {totals['unchanged']:,} unchanged" if outcome.plan.ok
+                       else f"REJECTED: {outcome.plan.errors[:1]}"))
         engine.dispose()
         if profile and backend == "SQLite":  # an extra, untimed run into a fresh database
             log("profiling the import on SQLite")
@@ -241,8 +253,8 @@ def dashboard_figures(data, as_of: date) -> dict[str, Any]:
 def bench_figures(report: Report, backend: str, url: str, profile: bool = False) -> None:
     from bench import duckdb_reference
     from dashboard.finance import flag_counts
-    from data_access.db import make_engine
     from data_access.collector import set_aside_from_collector
+    from data_access.db import make_engine
     from data_access.queries import load
 
     engine = make_engine(url)
@@ -265,7 +277,7 @@ def bench_figures(report: Report, backend: str, url: str, profile: bool = False)
     flags = {}
     for (_, kind), count in flag_counts(figures["finance_flags"]).items():
         flags[kind] = flags.get(kind, 0) + count
-    flags_agree = {k: v for k, v in flags.items()} == {k: v for k, v in duck["finance_flags"].items() if v}
+    flags_agree = flags == {k: v for k, v in duck["finance_flags"].items() if v}
     report.add(Row(f"Figures, {backend}: load + compute (what a cold page pays)", load_s + compute_s,
                    "DuckDB compute", duck_s, "<= 3x DuckDB", goal_ratio=3.0))
     report.add(Row(f"Figures, {backend}: load (queries.load)", load_s, "DuckDB compute", duck_s,
@@ -430,8 +442,12 @@ def bench_browser(report: Report, backend: str, url: str) -> None:
     with _app_server(url) as (port, _pid):
         log(f"browser-felt times on {backend}")
         results = measure(f"http://127.0.0.1:{port}", BROWSER_RUNS, "admin", f"?as_of={AS_OF.isoformat()}")
-    goals = {"new_session_first_content": ("new session, first content (title on screen)", 1.5),
-             "new_session_fully_drawn": ("new session, fully drawn", None),
+    goals = {"new_session_first_content": ("new session, first visit, first content (title on screen)", 1.5),
+             "new_session_fully_drawn": ("new session, first visit, fully drawn", None),
+             "new_tab_first_content": ("new session in a new tab (scripts cached), first content", 1.5),
+             "new_tab_fully_drawn": ("new session in a new tab, fully drawn", None),
+             "new_tab_server_title_sent": ("new tab: server's first message to the title sent", None),
+             "new_tab_server_run_over": ("new tab: server's first message to the run's end", None),
              "page_switch": ("page switch from the menu, fully drawn", None),
              "filter_change": ("filter change to a new contract, fully drawn", 0.3)}
     for page, measured in results.items():
@@ -440,6 +456,8 @@ def bench_browser(report: Report, backend: str, url: str) -> None:
             note = (f"p50 {stats['p50']:.2f} s over {stats['runs']} runs" if stats["p50"] is not None else "not measured")
             if measured["errors"] and key == "filter_change":
                 note += "; " + "; ".join(measured["errors"])
+            if key == "new_tab_server_run_over":
+                note += f"; {measured['new_tab_script_runs']} script run(s), {measured['elements_sent']} elements sent"
             report.add(Row(f"Browser {page}, {backend}: {label} (p95)", stats["p95"], goal=f"< {goal} s" if goal else "",
                            goal_abs=goal, note=note))
 
@@ -593,10 +611,10 @@ def write_results(report: Report, reading: str) -> None:
         f"- Date: {datetime.now():%Y-%m-%d %H:%M}",
         f"- Commit: {machine['commit']}",
         f"- Machine: {machine['nproc']} CPUs ({machine['cpu']}), {machine['memory']} memory, Python {machine['python']}",
-        f"- Load average when the results were written (1 / 5 / 15 min): {machine['load']} "
-        f"(other work on the machine inflates every time; ratios are steadier than absolute times)",
-        f"- Scale: {report.scale:g} (1 = 10 contracts, 6 FYs, 20,000 packages, 100,000 units, 250,000 responses, "
-        "100,000 invoice lines, 100,000-row return)",
+        (f"- Load average when the results were written (1 / 5 / 15 min): {machine['load']} "
+        f"(other work on the machine inflates every time; ratios are steadier than absolute times)"),
+        (f"- Scale: {report.scale:g} (1 = 10 contracts, 6 FYs, 20,000 packages, 100,000 units, 250,000 responses, "
+        "100,000 invoice lines, 100,000-row return)"),
         f"- Figures as of {AS_OF.isoformat()}; command: `make bench` (`python -m bench --scale {report.scale:g}`)",
     ]
     lines += [f"- {key.capitalize()}: {value}" for key, value in report.info.items() if isinstance(value, str)]
@@ -645,17 +663,15 @@ def main(argv: list[str] | None = None) -> int:
         figure_urls["PostgreSQL"] = fresh_postgres_database(pg_base, PG_FIGURES_DB)
         import_urls["PostgreSQL"] = fresh_postgres_database(pg_base, PG_IMPORT_DB)
 
-    if LAST_RUN.exists() and skip:  # keep the previous run's rows of the skipped sections
-        previous_rows = LAST_RUN.read_text()
-    else:
-        previous_rows = None
+    # keep the previous run's rows of the skipped sections
+    previous_rows = LAST_RUN.read_text() if LAST_RUN.exists() and skip else None
     if "import" not in skip:
         report.section = "import"
         bench_import(report, args.scale, import_urls, profile=args.profile)
     if not skip >= {"figures", "pages", "browser", "memory"}:
         for backend, url in figure_urls.items():
             log(f"generating the dataset on {backend} (scale {args.scale:g})")
-            seconds, engine = timed(lambda: generate_database(url, args.scale))
+            seconds, engine = timed(lambda url=url: generate_database(url, args.scale))
             engine.dispose()
             report.info[f"generate_{backend}"] = f"dataset generated and bulk-inserted in {seconds:.1f} s"
             if "figures" not in skip:

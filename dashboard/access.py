@@ -73,11 +73,16 @@ def may_import_la_status(viewer: Viewer) -> bool:
     return viewer.role == ADMIN
 
 
+def may_see_every_import(viewer: Viewer) -> bool:
+    """Administrators see every import; a contract manager those ``may_see_import`` allows."""
+    return viewer.role == ADMIN
+
+
 def may_see_import(viewer: Viewer, contracts: set[str] | frozenset[str], imported_by: str = "") -> bool:
     """Whether an import's file name and importer are the viewer's to see: administrators all; a
     contract manager the imports they made and those of their own contracts only. E-mail addresses
     are personal data and file names may hold some, so nobody else sees either (the Board never)."""
-    if viewer.role == ADMIN:
+    if may_see_every_import(viewer):
         return True
     if viewer.role != CONTRACT_MANAGER:
         return False

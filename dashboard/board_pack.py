@@ -1,7 +1,7 @@
 """The Board's quarterly pack: one Excel workbook as at a date.
 
-``build_board_pack(data, as_of, imports)`` turns the records (an
-``OversightData``-like object) into an .xlsx: a cover sheet (as-at date, each
+``build_board_pack(data, as_of, imports)`` turns the records (a
+``records.Portfolio``) into an .xlsx: a cover sheet (as-at date, each
 contract's data currency, data sources and import times, caveats), then KPIs, Coverage, Finance and
 Timelines sheets, each with its chart as an image.
 
@@ -28,20 +28,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from numbers import Real
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 import altair as alt
 import pandas as pd
 
-from dashboard.views import finance as fv
-from dashboard.views import timelines as tv
-from dashboard.charts import FONT, OKABE_ITO, TARGET_COLOUR, spec_json
+from dashboard.calendar import financial_year_of, fy_end
+from dashboard.changes import changes_frame, changes_summary, default_comparison_date
+from dashboard.charts import FONT, OKABE_ITO, TARGET_COLOUR, Spec, spec_json
 from dashboard.charts.finance import burn_up_chart
 from dashboard.charts.timelines import gantt_chart
 from dashboard.currency import currencies
 from dashboard.disclosure import (
     LOW_RELIABILITY,
-    RELIABLE_FROM,
     SUPPRESSED,
     board_plan,
     count_text,
@@ -50,61 +49,38 @@ from dashboard.disclosure import (
 )
 from dashboard.finance import finance_flags
 from dashboard.finance import flag_counts as count_flags
-from dashboard.terms import NOT_SET
-from dashboard.calendar import financial_year_of, fy_end
-from dashboard.records import (
-    Allocation,
-    ContractTerms,
-    InvoiceLine,
-    LAStatus,
-    LocalAuthority,
-    Milestone,
-    ReturnImport,
-    SurveyResponse,
-    Unit,
-)
-from dashboard.changes import changes_frame, changes_summary, default_comparison_date
-from dashboard.status_grid import grid_frame, grid_summary
+from dashboard.records import Portfolio, Unit
+from dashboard.status_grid import GridRow, grid_frame, grid_summary
 from dashboard.summary import build_summary
+from dashboard.terms import NOT_SET
+from dashboard.views import finance as fv
+from dashboard.views import timelines as tv
 from dashboard.views.common import Disclosure, counted_units
 from dashboard.views.overview import overview_page
+from dashboard.vocabulary import KPI_SHEET_NAMES, RELIABLE_FROM, SUPPORT_TYPE_NAMES
 
-KPI_NAMES = {"one_to_one": "KPI 1: one-to-one", "group": "KPI 2: group"}
-SUPPORT_NAMES = {"one_to_one": "One-to-one", "group": "Group"}
+if TYPE_CHECKING:  # XlsxWriter is imported when a pack is written
+    from xlsxwriter.worksheet import Worksheet
+
 SYMBOLS = (
-    f"{LOW_RELIABILITY} low reliability: a rate on fewer than {RELIABLE_FROM} eligible participants; treat with "
-    "caution.",
-    f"{SUPPRESSED} confidential: figures about the participants of one LA are not shown, so no person can be "
-    "identified.",
+    (f"{LOW_RELIABILITY} low reliability: a rate on fewer than {RELIABLE_FROM} eligible participants. Treat it with "
+    "caution."),
+    (f"{SUPPRESSED} confidential: not shown because it is about the participants of 1 LA, so a person could be "
+    "identified."),
 )
 CAVEATS = (
-    "Figures are worked out exactly as the dashboard and its summary command do (docs: how figures are worked "
-    "out); nothing dated after the as-at date counts.",
-    "KPI rates are met / eligible; participants still in support or waiting for their follow-up window to close "
-    "are not eligible. 95 % Wilson score intervals are shown.",
-    "Data currency: a contract's figures run to its data-to date, the end of the latest quarter its returns report "
-    "on. A follow-up window that closed after it is 'awaiting return' (not eligible), never a failure, until the "
-    "return for that quarter arrives.",
+    ("The figures are the dashboard's, worked out the same way (see its Methodology page). Nothing dated after the "
+    "as-at date counts."),
+    ("A KPI rate is the number who met it divided by the number eligible. People still in support, or whose "
+    "follow-up window is still open, are not eligible. Each rate has a 95 % interval (Wilson score)."),
+    ("Each contract's figures run to its 'data to' date: the end of the latest quarter its returns cover. A "
+    "follow-up window that closed after that date is 'awaiting return'. It is not counted as a failure."),
     *SYMBOLS,
-    "Finance is per contract, expenditure heading and financial year: funds cannot move between headings or "
-    "years, so totals are for reconciliation only. Money in GBP, ex VAT.",
-    "Spend forecasts on the dashboard are straight-line estimates, not actual spend; this pack shows actuals only.",
-    "This pack holds no personal data: no participant names or IDs, no survey evidence.",
+    ("Finance is by contract, expenditure heading and financial year. Money cannot move between headings or years, "
+    "so totals are for reconciliation only. Amounts are in pounds, excluding VAT."),
+    "This pack shows actual spend only. The dashboard's spend forecasts are straight-line estimates.",
+    "This pack holds no personal data: no participant names or IDs and no survey evidence.",
 )
-
-
-class OversightRecords(Protocol):
-    contracts: Sequence[ContractTerms]
-    units: Sequence[Unit]
-    responses: Sequence[SurveyResponse]
-    allocations: Sequence[Allocation]
-    invoice_lines: Sequence[InvoiceLine]
-    milestones: Sequence[Milestone]
-    returns: Sequence[ReturnImport]  # quarterly returns stating their quarter (data currency)
-    las: Sequence[LocalAuthority]
-    statuses: Sequence[LAStatus]
-    regions: Mapping[str, str]
-    returns: Sequence[ReturnImport]
 
 
 # ---------------------------------------------------------------- section tables
@@ -136,7 +112,7 @@ def kpi_frame(summary: dict[str, Any], one_la: frozenset[tuple[str, str]] = froz
         counts["Eligible"] = SUPPRESSED if hidden else eligible_text
         late = count_text(item["late_baseline"], aggregate_only=True, identifies_la=about_one_la)
         rows.append({
-            "Contract": item["contract"], "KPI": KPI_NAMES.get(item["kpi"], item["kpi"]),
+            "Contract": item["contract"], "KPI": KPI_SHEET_NAMES.get(item["kpi"], item["kpi"]),
             "Target": NO_TARGET if item["target"] is None else item["target"],
             **{column: count if count == SUPPRESSED else int(count) for column, count in counts.items()},
             "Late baselines": SUPPRESSED if hidden or late == SUPPRESSED else int(late),
@@ -153,7 +129,7 @@ def coverage_frame(summary: dict[str, Any]) -> pd.DataFrame:
     rows = [
         {
             "Contract": item["contract"], "Financial year": item["financial_year"],
-            "Support type": SUPPORT_NAMES.get(item["support_type"], item["support_type"]),
+            "Support type": SUPPORT_TYPE_NAMES.get(item["support_type"], item["support_type"]),
             "LAs supported": item["las_supported"],
             "Target (minimum LAs)": item["target"] if item["target"] is not None else NOT_SET,
             "Target met": _target_met(item["las_supported"], item["target"], item["financial_year"], summary["as_of"]),
@@ -202,7 +178,7 @@ def finance_frame(summary: dict[str, Any]) -> pd.DataFrame:
                                        "Spent (£)", "Remaining (£)", "Spent (%)", "Overspent"])
 
 
-def flag_counts(data: OversightRecords, as_of: date) -> pd.DataFrame:
+def flag_counts(data: Portfolio, as_of: date) -> pd.DataFrame:
     """Finance flags per contract and kind, counted as the JSON ``flags`` counts them (rules.md "Finance")."""
     counts = count_flags(finance_flags(data.contracts, data.allocations, data.invoice_lines, as_of))
     rows = [{"Contract": contract, "Flag": fv.FLAG_LABELS[kind], "Number": number}
@@ -213,7 +189,7 @@ def flag_counts(data: OversightRecords, as_of: date) -> pd.DataFrame:
 # ------------------------------------------------------------------------- charts
 
 
-def _png(chart) -> bytes | None:
+def _png(chart: Spec | alt.TopLevelMixin | None) -> bytes | None:
     if chart is None:
         return None
     import vl_convert
@@ -221,7 +197,7 @@ def _png(chart) -> bytes | None:
     return vl_convert.vegalite_to_png(spec_json(chart) if isinstance(chart, dict) else chart.to_json(), scale=1.5)
 
 
-def kpi_chart(frame: pd.DataFrame):
+def kpi_chart(frame: pd.DataFrame) -> alt.LayerChart | None:
     """Rates with 95 % intervals against the target; [u] rates are hollow and labelled."""
     shown = frame[~frame["Rate"].isin(["no data", SUPPRESSED])].copy()
     if shown.empty:
@@ -245,12 +221,12 @@ def kpi_chart(frame: pd.DataFrame):
     )
     target = alt.Chart(shown.dropna(subset=["Target"])).mark_tick(thickness=2, size=22, color=TARGET_COLOUR).encode(
         x="Target:Q", y=y)
-    return alt.layer(interval, target, points).properties(width=520, height=max(80, 40 * len(shown)),
-                                                          title="KPI rates against target (black tick)") \
-        .configure(font=FONT)
+    chart: alt.LayerChart = alt.layer(interval, target, points).properties(
+        width=520, height=max(80, 40 * len(shown)), title="KPI rates against target (black tick)").configure(font=FONT)
+    return chart
 
 
-def coverage_chart(frame: pd.DataFrame):
+def coverage_chart(frame: pd.DataFrame) -> alt.LayerChart | None:
     """LAs supported per FY and support type, with the minimum as a black tick."""
     if frame.empty:
         return None
@@ -267,9 +243,10 @@ def coverage_chart(frame: pd.DataFrame):
         x="LAs supported:Q", y=y, yOffset="Support type:N", text="LAs supported:Q")
     target = alt.Chart(data.dropna(subset=["Target"])).mark_tick(thickness=2, color=TARGET_COLOUR).encode(
         x="Target:Q", y=y)
-    return alt.layer(bars, labels, target).properties(
+    chart: alt.LayerChart = alt.layer(bars, labels, target).properties(
         width=520, height=max(80, 34 * data["Label"].nunique()), title="LAs supported (black tick: minimum)"
     ).configure(font=FONT)
+    return chart
 
 
 # -------------------------------------------------------------------------- writer
@@ -304,6 +281,11 @@ class PackSection:
     blocks: list[PackTable | PackImage | PackText] = field(default_factory=list)
 
 
+def is_number(value: object) -> bool:
+    """A value written as a number: any real number, numpy's too (a whole-number column's), not a bool."""
+    return not isinstance(value, bool) and isinstance(value, Real)
+
+
 class _Writer:
     """Writes the workbook, and keeps what each sheet holds (``sections``) for the PDF."""
 
@@ -327,16 +309,17 @@ class _Writer:
             "wrap": self.book.add_format({"text_wrap": True, "valign": "top"}),
         }
 
-    def sheet(self, name: str, title: str, note: str):
+    def sheet(self, name: str, title: str, note: str) -> Worksheet:
         self.sections.append(PackSection(name, title, note))
         sheet = self.book.add_worksheet(name)
         sheet.write_string(0, 0, title, self.title)
         sheet.write_string(1, 0, note)
         return sheet
 
-    def table(self, sheet, row: int, subtitle: str, frame: pd.DataFrame, formats: Mapping[str, str] = ()) -> int:
+    def table(self, sheet: Worksheet, row: int, subtitle: str, frame: pd.DataFrame,
+              formats: Mapping[str, str] | None = None) -> int:
         """Write a subtitle, a header and the rows from ``row``; returns the next free row."""
-        formats = dict(formats)
+        formats = dict(formats or {})
         self.sections[-1].blocks.append(PackTable(subtitle, frame, formats))
         sheet.write_string(row, 0, subtitle, self.subtitle)
         row += 1
@@ -351,7 +334,7 @@ class _Writer:
                 self._cell(sheet, row + offset, column, value, formats.get(name))
         return row + len(frame) + 2
 
-    def _cell(self, sheet, row: int, column: int, value: Any, kind: str | None) -> None:
+    def _cell(self, sheet: Worksheet, row: int, column: int, value: Any, kind: str | None) -> None:
         if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "":  # pd.NA: blank
             sheet.write_blank(row, column, None)
         elif isinstance(value, (pd.Timestamp, datetime, date)):
@@ -360,12 +343,12 @@ class _Writer:
                 moment = datetime(moment.year, moment.month, moment.day)
             timed = isinstance(value, datetime) and (moment.hour or moment.minute or moment.second)
             sheet.write_datetime(row, column, moment, self.formats["datetime" if timed else "date"])
-        elif isinstance(value, Real) and not isinstance(value, bool):  # numpy's too (a whole-number column's)
+        elif is_number(value):
             sheet.write_number(row, column, float(value), self.formats.get(kind) if kind else None)
         else:
             sheet.write_string(row, column, str(value))
 
-    def lines(self, sheet, row: int, heading: str, lines: Sequence[str]) -> int:
+    def lines(self, sheet: Worksheet, row: int, heading: str, lines: Sequence[str]) -> int:
         """A heading and lines of text from ``row`` (heading skipped when blank); the next free row."""
         self.sections[-1].blocks.append(PackText(tuple(lines), heading))
         if heading:
@@ -375,7 +358,7 @@ class _Writer:
             sheet.write_string(row + offset, 0, line)
         return row + len(lines) + 1
 
-    def image(self, sheet, row: int, png: bytes | None, name: str) -> int:
+    def image(self, sheet: Worksheet, row: int, png: bytes | None, name: str) -> int:
         if png is None:
             return row
         self.sections[-1].blocks.append(PackImage(png, name))
@@ -384,14 +367,14 @@ class _Writer:
         return row + 2
 
 
-def build_board_pack(data: OversightRecords, as_of: date, imports: Iterable[Mapping[str, Any]] = (),
+def build_board_pack(data: Portfolio, as_of: date, imports: Iterable[Mapping[str, Any]] = (),
                      compared_with: date | None = None) -> bytes:
     """The Board pack as .xlsx bytes (see module docstring). ``compared_with``: the date the
     Changes sheet compares with (default: 3 months before ``as_of``)."""
     return board_pack_sections(data, as_of, imports, compared_with)[0]
 
 
-def board_pack_sections(data: OversightRecords, as_of: date, imports: Iterable[Mapping[str, Any]] = (),
+def board_pack_sections(data: Portfolio, as_of: date, imports: Iterable[Mapping[str, Any]] = (),
                         compared_with: date | None = None) -> tuple[bytes, list[PackSection]]:
     """The Board pack as .xlsx bytes, and what each of its sheets holds (for the PDF pack)."""
     summary = summary_at(data, as_of)
@@ -412,15 +395,15 @@ def board_pack_sections(data: OversightRecords, as_of: date, imports: Iterable[M
     withheld = one_la_kpis(counted_units(data.units, as_of, None)) | board_plan(data.units, as_of).withheld_kpis()
     kpis = kpi_frame(summary, withheld)
     sheet = writer.sheet("KPIs", f"KPIs as at {as_of:%d %B %Y}",
-                         "KPI 1 (one-to-one) and KPI 2 (group): participants more confident and showing impact "
-                         "within 3 months of support ending. " + " ".join(SYMBOLS))  # the sheet read on its own
+                         "KPI 1 (one-to-one) and KPI 2 (group): the share of participants who feel more confident "
+                         "and can show impact within 3 months of their support ending. " + " ".join(SYMBOLS))  # the sheet read on its own
     row = writer.table(sheet, 3, "KPI results by contract", kpis,
                        {"Target": "rate", "Rate": "rate", "95 % CI low": "rate", "95 % CI high": "rate"})
     writer.image(sheet, row, _png(kpi_chart(kpis)), "kpis")
 
     coverage = coverage_frame(summary)
     sheet = writer.sheet("Coverage", f"Coverage as at {as_of:%d %B %Y}",
-                         "LAs supported per financial year and support type (SLA minimum per contract).")
+                         "LAs supported in each financial year, by support type, against each contract's minimum.")
     row = writer.table(sheet, 3, "LAs supported", coverage)
     row = writer.table(sheet, row, "LAs supported by region (since each contract began)",
                        las_by_region(data.units, data.regions, as_of))
@@ -428,7 +411,7 @@ def board_pack_sections(data: OversightRecords, as_of: date, imports: Iterable[M
 
     finance = finance_frame(summary)
     sheet = writer.sheet("Finance", f"Finance as at {as_of:%d %B %Y}",
-                         "Spend against allocation per contract, expenditure heading and financial year (GBP, ex VAT).")
+                         "Spend against allocation, by contract, expenditure heading and financial year (pounds, excluding VAT).")
     money = {"Allocated (£)": "money", "Spent (£)": "money", "Remaining (£)": "money", "Spent (%)": "rate"}
     row = writer.table(sheet, 3, "Spend against allocation", finance, money)
     rows = fv.finance_rows(data.allocations, data.invoice_lines, as_of)
@@ -444,7 +427,8 @@ def board_pack_sections(data: OversightRecords, as_of: date, imports: Iterable[M
         row += 22
 
     sheet = writer.sheet("Timelines", f"Contract timelines as at {as_of:%d %B %Y}",
-                         "Contracts, milestones, deadlines in the next 60 days (extension and break decisions with them), contracts ending within 6 months.")
+                         f"Contracts, milestones, deadlines in the next {tv.DEADLINE_DAYS} days (with extension and break decisions) "
+                         f"and contracts ending within {tv.ENDING_MONTHS} months.")
     la_names = {la.code: la.name for la in data.las}
     contracts = tv.gantt_table(data.contracts, as_of)
     milestones = tv.milestone_table(data.milestones, as_of)
@@ -465,14 +449,14 @@ def board_pack_sections(data: OversightRecords, as_of: date, imports: Iterable[M
     return buffer.getvalue(), writer.sections
 
 
-def summary_at(data: OversightRecords, as_of: date) -> dict[str, Any]:
+def summary_at(data: Portfolio, as_of: date) -> dict[str, Any]:
     """The JSON summary of the records as of a date (``python -m dashboard kpis --json``)."""
     return build_summary(as_of, data.contracts, data.units, data.responses, data.allocations, data.invoice_lines,
-                         data.las, judgements=getattr(data, "judgements", ()), returns=getattr(data, "returns", ()),
+                         data.las, judgements=getattr(data, "judgements", ()), returns=data.returns,
                          milestones=data.milestones)
 
 
-def withheld_kpis(data: OversightRecords, *dates: date) -> frozenset[tuple[str, str]]:
+def withheld_kpis(data: Portfolio, *dates: date) -> frozenset[tuple[str, str]]:
     """(contract, KPI) pairs whose figures the Board's plan withholds (about the people of one LA,
     or giving such figures away beside other views) on any of ``dates``: withheld on every date
     compared, so no difference between dates gives one away."""
@@ -480,7 +464,23 @@ def withheld_kpis(data: OversightRecords, *dates: date) -> frozenset[tuple[str, 
                                | one_la_kpis(counted_units(data.units, on, None)) for on in dates))
 
 
-def status_grid_of(data: OversightRecords, as_of: date) -> list:
+@dataclass(frozen=True)
+class ChangesInputs:
+    """The two dates compared (``then`` the earlier) and whether the Board is looking."""
+
+    then: date
+    now: date
+    board: bool = False  # aggregate figures only: the KPIs its plan withholds are [c]
+
+
+def changes(data: Portfolio, inputs: ChangesInputs) -> pd.DataFrame:
+    """Each contract's headline figures on two dates, as the two dates' JSON gives them (the
+    Overview's "What changed since the last Board")."""
+    withheld = withheld_kpis(data, inputs.then, inputs.now) if inputs.board else frozenset()
+    return changes_frame(summary_at(data, inputs.then), summary_at(data, inputs.now), withheld)
+
+
+def status_grid_of(data: Portfolio, as_of: date) -> list[GridRow]:
     """The Overview's status grid as the Board sees it (``views.overview_page``)."""
     page = overview_page(data.contracts, data.units, data.responses, data.allocations, data.invoice_lines,
                          data.milestones, data.las, as_of, None, Disclosure(aggregate_only=True), data.statuses,
@@ -488,18 +488,18 @@ def status_grid_of(data: OversightRecords, as_of: date) -> list:
     return page.grid
 
 
-def _value_for_money_and_outcome_sheets(writer: _Writer, data: OversightRecords, as_of: date) -> None:
+def _value_for_money_and_outcome_sheets(writer: _Writer, data: Portfolio, as_of: date) -> None:
     """Value for money per contract and year, and Ofsted judgements before and after support:
     the figures of the JSON's ``value_for_money`` and ``outcomes`` (docs: how figures are worked
     out, "Value for money", "Outcomes"), as the Board sees them on the page: aggregate only,
     ``[c]`` for the people of one LA, never ranked, caveats first."""
-    from dashboard.views import outcomes as ov
     from dashboard.charts.value_for_money import vfm_chart
+    from dashboard.views import outcomes as ov
 
     page = ov.outcomes_page(data, as_of, aggregate_only=True)
-    costs = {column: "money" for column in (ov.SPEND,)}
+    costs = dict.fromkeys((ov.SPEND,), "money")
     sheet = writer.sheet("Value for money", f"Value for money as at {as_of:%d %B %Y}",
-                         "Descriptive only: programmes have different aims, so they are not ranked on cost. "
+                         "These figures describe costs only. Programmes have different aims, so they are not ranked. "
                          f"{SYMBOLS[1]}")
     row = 3
     for caveat in ov.CAVEATS[:3]:
@@ -514,7 +514,7 @@ def _value_for_money_and_outcome_sheets(writer: _Writer, data: OversightRecords,
                  "value_for_money")
 
     sheet = writer.sheet("Outcomes", f"Ofsted judgements before and after support, as at {as_of:%d %B %Y}",
-                         "A description of what happened, not the effect of the support.")
+                         "This describes what happened. It is not the effect of the support.")
     row = 3
     for caveat in (ov.CAVEATS[0], ov.CAVEATS[3]):
         sheet.write_string(row, 0, f"- {caveat}")
@@ -524,16 +524,14 @@ def _value_for_money_and_outcome_sheets(writer: _Writer, data: OversightRecords,
                  page.outcomes)
 
 
-def _titled(chart, title: str):
-    if chart is None:
-        return None
-    return {**chart, "title": title} if isinstance(chart, dict) else chart.properties(title=title)
+def _titled(chart: Spec | None, title: str) -> Spec | None:
+    return None if chart is None else {**chart, "title": title}
 
 
-def currency_frame(data: OversightRecords, as_of: date) -> pd.DataFrame:
+def currency_frame(data: Portfolio, as_of: date) -> pd.DataFrame:
     """Each contract's data currency for the cover: data-to, its latest return's import, the next
     return due, and the state in words (docs: how figures are worked out, "Data currency")."""
-    found = currencies(data.contracts, getattr(data, "returns", ()), as_of, data.milestones, data.invoice_lines)
+    found = currencies(data.contracts, data.returns, as_of, data.milestones, data.invoice_lines)
     return pd.DataFrame(
         [{"Contract": c.contract, "Data to": c.data_to or "unknown",
           "Latest return imported": c.latest_return_imported or "unknown",
@@ -545,7 +543,7 @@ def currency_frame(data: OversightRecords, as_of: date) -> pd.DataFrame:
 def _cover(writer: _Writer, as_of: date, imports: Iterable[Mapping[str, Any]],
            currency: pd.DataFrame | None = None) -> None:
     sheet = writer.sheet("Cover", "Improvement Oversight: Board pack",
-                         "Department for Education: improvement support for local authorities' children's services.")
+                         "Department for Education: support to improve local authorities' children's services.")
     sheet.set_column(0, 0, 28)
     sheet.set_column(1, 4, 24)
     sheet.write_string(3, 0, "Figures as at", writer.subtitle)
@@ -566,10 +564,10 @@ def _cover(writer: _Writer, as_of: date, imports: Iterable[Mapping[str, Any]],
                                                 "Sheets: Status, Changes, KPIs, Coverage, Finance, Timelines, Value for money, Outcomes")))
     row = 7
     if currency is not None and not currency.empty:
-        row = writer.table(sheet, row, "How current the data is (each contract's data-to date)", currency) + 1
+        row = writer.table(sheet, row, "How current the data is (each contract's 'data to' date)", currency) + 1
     row = writer.table(sheet, row, "Data sources (imported workbooks, newest first)", sources)
-    row = writer.lines(sheet, row, "", ["Reference data: LA list and boundary changes (ONS / DfE), Ofsted ILACS "
-                                        "outcomes 2018-2025."])
+    row = writer.lines(sheet, row, "", [("Reference data: LA list and boundary changes (ONS / DfE), Ofsted ILACS "
+                                        "outcomes 2018-2025.")])
     writer.lines(sheet, row, "Caveats", [f"- {caveat}" for caveat in CAVEATS])
 
 

@@ -17,13 +17,12 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from datetime import date, datetime
-from numbers import Real
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from dashboard.board_pack import PackImage, PackSection, PackTable
+from dashboard.board_pack import PackImage, PackSection, PackTable, is_number
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 PAGE_WIDTH = 277  # A4 landscape less 10 mm margins, in mm
@@ -37,7 +36,7 @@ def cell_text(value: Any, kind: str | None = None) -> str:
     if isinstance(value, (pd.Timestamp, datetime, date)):
         timed = isinstance(value, datetime) and (value.hour or value.minute or value.second)
         return f"{value:%d/%m/%Y %H:%M}" if timed else f"{value:%d/%m/%Y}"
-    if isinstance(value, Real) and not isinstance(value, bool):
+    if is_number(value):
         if kind == "money":
             return f"£{float(value):,.2f}"
         if kind == "rate":
@@ -89,7 +88,7 @@ class _Pdf:
         self.heading(block.subtitle, 11)
         frame = block.frame
         if frame.empty:
-            self.paragraph("None")
+            self.paragraph("Nothing to show.")
             return
         rows = [[self.text(cell_text(value, block.formats.get(column))) for column, value in zip(frame.columns, values)]
                 for values in frame.itertuples(index=False)]

@@ -24,10 +24,9 @@ import pandas as pd
 from dashboard.calendar import EARLIEST, add_months, financial_year_of
 from dashboard.disclosure import SUPPRESSED
 from dashboard.kpi import percent
+from dashboard.vocabulary import KPI_SHORT_NAMES, SUPPORT_TYPE_NAMES
 from dashboard.wording import counted
 
-KPI_LABELS = {"one_to_one": "KPI 1", "group": "KPI 2"}
-SUPPORT_LABELS = {"one_to_one": "one-to-one", "group": "group"}
 COLUMNS = ["Contract", "Figure", "Then", "Now", "Change"]
 MONTHS_BACK = 3  # with no Board pack produced yet, compare with 3 months earlier
 
@@ -44,12 +43,12 @@ def _figures(summary: Mapping[str, Any], year: str) -> dict[str, dict[str, Any]]
     """Contract -> figure name -> value (a number, or None when there is none)."""
     figures: dict[str, dict[str, Any]] = defaultdict(dict)
     for item in summary["kpis"]:
-        label = KPI_LABELS.get(item["kpi"], item["kpi"])
+        label = KPI_SHORT_NAMES.get(item["kpi"], item["kpi"])
         figures[item["contract"]][f"{label} rate"] = item["rate"]
         figures[item["contract"]][f"{label} eligible"] = item["eligible"]
     for item in summary["coverage"]:
         if item["financial_year"] == year:
-            kind = SUPPORT_LABELS.get(item["support_type"], item["support_type"])
+            kind = SUPPORT_TYPE_NAMES.get(item["support_type"], item["support_type"]).lower()
             figures[item["contract"]][f"LAs supported in {year} ({kind})"] = item["las_supported"]
     spent: dict[str, float] = defaultdict(float)
     overspent: dict[str, int] = defaultdict(int)
@@ -99,7 +98,7 @@ def changes_frame(then: Mapping[str, Any], now: Mapping[str, Any],
     change in words. ``withheld``: (contract, KPI) pairs about the people of one LA, shown ``[c]``."""
     year = financial_year_of(date.fromisoformat(now["as_of"]))
     before, after = _figures(then, year), _figures(now, year)
-    hidden = {(contract, KPI_LABELS.get(kpi, kpi)) for contract, kpi in withheld}
+    hidden = {(contract, KPI_SHORT_NAMES.get(kpi, kpi)) for contract, kpi in withheld}
     rows = []
     for contract in sorted(set(before) | set(after)):
         names = list(dict.fromkeys([*after.get(contract, {}), *before.get(contract, {})]))
@@ -119,13 +118,14 @@ def _order(name: str) -> tuple[int, bool, str]:
 
 
 def changes_summary(frame: pd.DataFrame, then: date, now: date) -> str:
-    """One sentence: how many figures moved, and which KPI rates went down."""
+    """The answer first: how many figures changed; then which KPI rates went down."""
     if frame.empty:
         return f"No figures to compare between {then:%d/%m/%Y} and {now:%d/%m/%Y}."
     moved = frame[~frame["Change"].isin(["no change", SUPPRESSED])]
     falling = frame[frame["Figure"].str.endswith("rate") & frame["Change"].str.startswith("down")]
-    text = f"Between {then:%d/%m/%Y} and {now:%d/%m/%Y}, {len(moved)} of {counted(len(frame), 'figure')} changed."
+    text = f"{len(moved)} of {counted(len(frame), 'figure')} changed between {then:%d/%m/%Y} and {now:%d/%m/%Y}."
     if not falling.empty:
-        text += " KPI rates down: " + "; ".join(f"{row.Contract} {row.Figure.removesuffix(' rate')} ({row.Change})"
-                                                for row in falling.itertuples()) + "."
+        text += " KPI rates that went down: " + "; ".join(f"{contract} {str(figure).removesuffix(' rate')} ({change})"
+                                                for contract, figure, change in zip(
+                                                    falling["Contract"], falling["Figure"], falling["Change"])) + "."
     return text

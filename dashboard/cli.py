@@ -12,13 +12,14 @@ import argparse
 import json
 import sys
 from datetime import date
+from typing import NoReturn
 
 from dashboard import calendar
 from data_access.db import DatabaseUnavailable
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:
+    def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         print(f"error: {message}", file=sys.stderr)
         raise SystemExit(2)

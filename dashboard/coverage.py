@@ -226,7 +226,7 @@ def _supported_identities(
 
     Participants of one package share its contract, type, LA and dates: each such
     package is worked out once (100,000 units are about 20,000 packages)."""
-    packages: dict[tuple, Unit] = {}
+    packages: dict[tuple[str, str, str, date, date | None], Unit] = {}
     for unit in units:
         packages.setdefault((unit.contract, unit.support_type, unit.la_code, unit.start_date, unit.end_date), unit)
     supported: dict[tuple[str, str, str], set[str]] = defaultdict(set)

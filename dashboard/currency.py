@@ -69,19 +69,18 @@ class DataCurrency:
         """One short sentence for the notice above a page's figures."""
         if self.data_to is None:
             if self.any_return_stated:
-                return (f"Data currency unknown: no return states a reporting quarter ending by "
-                        f"{self.as_of:%d/%m/%Y}")
-            return "Data currency unknown: no return states its reporting quarter"
-        data_to = f"data to {self.data_to:%d/%m/%Y}"
+                return f"Not known: no return covers a quarter ending by {self.as_of:%d/%m/%Y}"
+            return "Not known: no return says which quarter it covers"
+        data_to = f"Data to {self.data_to:%d/%m/%Y}"
         if self.latest_return_imported is not None:
-            data_to += f" (return imported {self.latest_return_imported:%d/%m/%Y})"
+            data_to += f" (imported {self.latest_return_imported:%d/%m/%Y})"
         if self.return_overdue and self.next_return_due and self.next_return_quarter:
-            return (f"Return for {quarter_name(self.next_return_quarter)} overdue since "
-                    f"{self.next_return_due:%d/%m/%Y}: {data_to}")
-        text = data_to[0].upper() + data_to[1:]
+            return (f"{quarter_name(self.next_return_quarter)} return overdue since "
+                    f"{self.next_return_due:%d/%m/%Y}. {data_to}")
         if self.next_return_due and self.next_return_quarter:
-            return f"{text}. Next return, for {quarter_name(self.next_return_quarter)}, due {self.next_return_due:%d/%m/%Y}"
-        return f"{text}. No further return is due"
+            return (f"{data_to}. Next return: {quarter_name(self.next_return_quarter)}, "
+                    f"due {self.next_return_due:%d/%m/%Y}")
+        return f"{data_to}. No more returns due"
 
 
 def _returns_of(reference: str, returns: Iterable[ReturnImport]) -> list[ReturnImport]:

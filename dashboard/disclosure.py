@@ -23,12 +23,12 @@ from operator import attrgetter
 import numpy as np
 
 from dashboard.calendar import financial_year_of, quarter_label, quarter_of
-from dashboard.kpi import UnitKey, is_unit_as_of, percent, unit_key
+from dashboard.kpi import UnitKey, UnitOutcome, is_unit_as_of, percent, unit_key
 from dashboard.records import Unit
+from dashboard.vocabulary import RELIABLE_FROM
 
 LOW_RELIABILITY = "[u]"
 SUPPRESSED = "[c]"
-RELIABLE_FROM = 5
 
 
 def rate_text(rate: float | None, eligible: int) -> str:
@@ -83,7 +83,8 @@ def one_la_kpis(units: Iterable[Unit]) -> frozenset[tuple[str, str]]:
 # difference of figures from any views adds up to a figure about the people of one LA, nor to a
 # figure that is withheld.
 
-Group = frozenset  # the unit keys (contract, package, participant) of one group of participants
+Group = frozenset[UnitKey]  # the unit keys (contract, package, participant) of one group of participants
+GroupName = tuple[str | None, ...]  # ("all", year, region) or (breakdown, year, region, value)
 _NO_FILTER = None
 
 
@@ -120,7 +121,7 @@ BREAKDOWNS: dict[str, Callable[[Unit], str | None]] = {
 }
 
 
-def board_groups(units: Sequence[Unit]) -> dict[Group, tuple[int, tuple]]:
+def board_groups(units: Sequence[Unit]) -> dict[Group, tuple[int, GroupName]]:
     """Every group of one contract's KPI a Board view can show, with how much it matters (0 the
     KPI over everyone; 1 one financial year or region; 2 both, or a row by quarter, region, role
     or focus; 3-4 such a row within a year or region) and a name. A view shows: the KPI for the
@@ -128,9 +129,9 @@ def board_groups(units: Sequence[Unit]) -> dict[Group, tuple[int, tuple]]:
     with no end date in none), region, role and focus, within the year and region chosen."""
     years = [_NO_FILTER, *sorted({year for unit in units if (year := _end_year(unit))})]
     regions = [_NO_FILTER, *sorted({unit.region_code for unit in units})]
-    groups: dict[Group, tuple[int, tuple]] = {}
+    groups: dict[Group, tuple[int, GroupName]] = {}
 
-    def add(level: int, name: tuple, members: list[Unit]) -> None:
+    def add(level: int, name: GroupName, members: list[Unit]) -> None:
         group = Group(unit_key(unit) for unit in members)
         if group and (group not in groups or groups[group][0] > level):
             groups[group] = (level, name)
@@ -190,7 +191,7 @@ def _shown_groups(units: Sequence[Unit]) -> frozenset[Group]:
     chosen year and region (then the rows within one of them) are withheld first, so that the
     work stays bounded; withheld is the safe side."""
     groups = board_groups(units)
-    columns: dict[tuple, int] = {}
+    columns: dict[tuple[str, str | None, str, str | None], int] = {}  # region, quarter, role, focus
     column_of: dict[UnitKey, int] = {}
     las_of_column: dict[int, set[str]] = defaultdict(set)
     for unit in units:
@@ -219,8 +220,8 @@ def _shown_groups(units: Sequence[Unit]) -> frozenset[Group]:
     while shown:
         rows = np.array([vector(g) for g in shown])
         solver = _Span(rows)
-        leaks = [solver.one_la_combination(pure_columns[la]) for la in sorted(pure_columns)]
-        leaks = [leak for leak in leaks if leak is not None] + solver.spanned(withheld)
+        one_la = [solver.one_la_combination(pure_columns[la]) for la in sorted(pure_columns)]
+        leaks = [leak for leak in one_la if leak is not None] + solver.spanned(withheld)
         if not leaks:
             break
         dropped: set[int] = set()
@@ -281,7 +282,8 @@ def _times(factors: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     if factors.size * matrix.shape[-1] < 20_000_000:  # small: whole numbers (no threads to start)
         high = (factors >> 16) @ matrix % PRIME
         low = (factors & 0xFFFF) @ matrix % PRIME
-        return (high * 65536 + low) % PRIME
+        exact: np.ndarray = (high * 65536 + low) % PRIME
+        return exact
 
     def product(left: np.ndarray, right: np.ndarray) -> np.ndarray:
         return np.rint(left.astype(np.float64) @ right.astype(np.float64)).astype(np.int64) % PRIME
@@ -291,7 +293,8 @@ def _times(factors: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     highs = product(high_left, high_right)
     middles = (product(high_left, low_right) + product(low_left, high_right)) % PRIME
     lows = product(low_left, low_right)
-    return (highs * (2 ** 32 % PRIME) % PRIME + middles * 65536 + lows) % PRIME
+    result: np.ndarray = (highs * (2 ** 32 % PRIME) % PRIME + middles * 65536 + lows) % PRIME
+    return result
 
 
 class _Span:
@@ -349,7 +352,7 @@ class _Span:
             return []
         weights = _times(vector[self.pivots].astype(np.int64) % PRIME, self.transform[:len(self.pivots)])
         return [int(i) for i in np.flatnonzero(weights)]
-def group_members(outcomes: Iterable, key_of: Callable[[Unit], str | None] | None = None
+def group_members(outcomes: Iterable[UnitOutcome], key_of: Callable[[Unit], str | None] | None = None
                   ) -> dict[tuple[str, str | None, str], Group]:
     """The unit keys of each (contract, row, support type) of ``kpi.kpis_from_outcomes``: the group
     a view's row is about, to look up in the Board's plan."""

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 

@@ -20,7 +20,7 @@ not the days elapsed: invoices for the quarter under way have not arrived yet.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -452,8 +452,9 @@ def flag_counts(flags: Iterable[FinanceFlag]) -> dict[tuple[str, str], int]:
     """How many of each kind per contract, counted as rules.md says: "late_invoice and
     overheads_above_cap count once per invoice; overspend once per heading and FY;
     spend_above_value once per contract; every other kind once per line"."""
-    seen: dict[tuple[str, str], set] = defaultdict(set)
+    seen: dict[tuple[str, str], set[Hashable]] = defaultdict(set)
     for flag in flags:
+        one: Hashable
         if flag.kind in COUNTED_PER_INVOICE:
             one = flag.invoice_ref
         elif flag.kind == OVERSPEND:

@@ -26,13 +26,12 @@ from dashboard.calendar import add_months, financial_year_of
 from dashboard.records import (
     BASELINE,
     FOLLOW_UP,
-    GROUP,
-    ONE_TO_ONE,
     ContractTerms,
     SurveyResponse,
     Unit,
 )
 from dashboard.terms import NOT_SET
+from dashboard.vocabulary import KPI_NUMBER, KPI_PEOPLE, RELIABLE_FROM
 
 MET = "met"
 NOT_MET = "not_met"
@@ -53,10 +52,6 @@ VERDICT_NO_TARGET = "no_target"  # "a contract whose register gives no KPI targe
 
 WILSON_Z = 1.959964
 FOLLOW_UP_WINDOW_MONTHS = 3
-LOW_RELIABILITY_BELOW = 5  # fewer eligible units than this: rate shown as [u]
-
-KPI_NUMBER = {ONE_TO_ONE: 1, GROUP: 2}
-KPI_PEOPLE = {ONE_TO_ONE: "leaders", GROUP: "group members"}
 
 UnitKey = tuple[str, str, str]
 
@@ -93,7 +88,7 @@ def baseline_days_late(outcome: UnitOutcome) -> int | None:
 
 def _stage(response: SurveyResponse) -> str:
     stage = response.stage
-    if stage == BASELINE or stage == FOLLOW_UP:
+    if stage in (BASELINE, FOLLOW_UP):
         return stage
     return stage.strip().lower().replace("-", "_").replace(" ", "_")
 
@@ -174,16 +169,19 @@ def unit_outcomes(
                 kept.append(unit)
     window_ends = _window_ends(kept)
     # [end date, min(end date + 3 months, as-of)]: the days a follow-up counts on, once per end date
-    follow_up_days = {end: (end, min(window_end, as_of)) for end, window_end in window_ends.items() if end is not None}
+    follow_up_days: dict[date | None, tuple[date, date]] = {
+        end: (end, min(window_end, as_of)) for end, window_end in window_ends.items()}
     windows = [follow_up_days[unit.end_date] if has_ended(unit, as_of) else None for unit in kept]  # None: in support
     baselines: list[SurveyResponse | None] = [None] * len(kept)
     follow_ups: list[SurveyResponse | None] = [None] * len(kept)
     stages: dict[str, str] = {}  # each spelling of a stage read once
     for response in responses:
         unit_place = place.get(unit_key(response))
-        window = None if unit_place is None else windows[unit_place]
+        if unit_place is None:
+            continue  # not a unit
+        window = windows[unit_place]
         if window is None:
-            continue  # not a unit, or still in support: its responses do not count yet
+            continue  # still in support: its responses do not count yet
         stage = stages.get(response.stage)
         if stage is None:
             stage = stages[response.stage] = _stage(response)
@@ -203,8 +201,8 @@ def unit_outcomes(
     outcomes: list[UnitOutcome] = []
     data_to = data_to or {}
     for unit, window, baseline, follow_up in zip(kept, windows, baselines, follow_ups):
-        window_end = window_ends[unit.end_date]
-        if window is None:
+        window_end = None if unit.end_date is None else window_ends[unit.end_date]
+        if window is None or window_end is None:  # in support (an ended unit has a window end)
             outcomes.append(UnitOutcome(unit, IN_PROGRESS, None, None, window_end))
             continue
         status = _status(baseline, follow_up, window_end, as_of)
@@ -218,10 +216,10 @@ def unit_outcomes(
     return outcomes
 
 
-def _window_ends(units: Iterable[Unit]) -> dict[date | None, date | None]:
-    """End date -> "end date + 3 months", once per distinct end date (None -> None: no end date)."""
+def _window_ends(units: Iterable[Unit]) -> dict[date, date]:
+    """End date -> "end date + 3 months", once per distinct end date."""
     ends = {unit.end_date for unit in units if unit.end_date is not None}
-    return {None: None} | {end: add_months(end, FOLLOW_UP_WINDOW_MONTHS) for end in ends}
+    return {end: add_months(end, FOLLOW_UP_WINDOW_MONTHS) for end in ends}
 
 
 def kpi_counts(outcomes: Iterable[UnitOutcome]) -> dict[str, int]:
@@ -339,7 +337,7 @@ def _result_from_counts(
         ci_low=ci_low,
         ci_high=ci_high,
         verdict=verdict(ci_low, ci_high, target),
-        low_reliability=eligible < LOW_RELIABILITY_BELOW,
+        low_reliability=eligible < RELIABLE_FROM,
         group_by=group_by,
         group=group,
         awaiting_return=counts[AWAITING_RETURN],
@@ -396,7 +394,7 @@ def kpis_from_outcomes(
 ) -> list[KpiResult]:
     """KPI results from unit outcomes already worked out (see ``compute_kpis``), so one
     set of outcomes can be sliced several ways without working out each status again."""
-    group_by, key_of = _resolve_group_key(group_key)
+    group_by, _ = _resolve_group_key(group_key)
     targets = contracts_targets or {}
     counts: dict[tuple[str, str | None, str], dict[str, int]] = {}  # as kpi_counts, one per result
     for (contract, group, kpi, status, late), number in _tally(outcomes, group_key).items():
@@ -481,24 +479,24 @@ def _target_percent(target: float) -> str:
     return f"{round(target * 100, 1):g}"
 
 
-def interval_text(ci_low: float, ci_high: float, target: float | None) -> str:
-    """The 95 % interval as whole percentages ("30-62"); a bound that would round onto the target
-    without being it keeps one decimal (74.69 % is "74.7", not "75"), so the interval never seems
-    to clear the target when the verdict says it cannot yet tell."""
+def interval_text(ci_low: float, ci_high: float, target: float | None, joiner: str = "-") -> str:
+    """The 95 % interval as whole percentages ("30-62"; in a sentence ``joiner`` " to ": "30 to 62");
+    a bound that would round onto the target without being it keeps one decimal (74.69 % is "74.7",
+    not "75"), so the interval never seems to clear the target when the verdict says it cannot yet tell."""
     def bound(value: float) -> str:
         whole = percent(value)
         if target is not None and whole == percent(target) and value != target:
             return str(Decimal(repr(value * 100)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
         return whole
-    return f"{bound(ci_low)}-{bound(ci_high)}"
+    return f"{bound(ci_low)}{joiner}{bound(ci_high)}"
 
 
 def plain_english_status(result: KpiResult) -> str:
-    """One sentence a reader can act on, e.g.
+    """One sentence a reader can act on, the verdict first, for example
 
-    "KPI 1: 16 of 35 leaders (46 %, 95 % interval 30-62 %) feel more confident
-    and showed impact: below the 75 % target" (the target as the register gives it; "no target
-    in the contract register" when it gives none).
+    "KPI 1 is below the 75 % target: 16 of 35 leaders (46 %) feel more confident and showed
+    impact (95 % interval 30 to 62 %)" (the target as the register gives it; "no target" when
+    it gives none).
     """
     number = KPI_NUMBER.get(result.kpi, result.kpi)
     people = KPI_PEOPLE.get(result.kpi, "participants")
@@ -506,31 +504,28 @@ def plain_english_status(result: KpiResult) -> str:
     if result.verdict == VERDICT_NO_DATA or result.rate is None:
         if result.awaiting_return:
             return (
-                f"KPI {number}: no data yet: no {people} counted in the rate ({result.pending} waiting for their "
-                f"follow-up, {result.awaiting_return} awaiting the quarterly return, {result.in_progress} still "
-                f"in support)"
+                f"KPI {number} has no data yet: no {people} are counted in the rate ({result.pending} waiting for "
+                f"their follow-up, {result.awaiting_return} awaiting the quarterly return, {result.in_progress} "
+                f"still in support)"
             )
         return (
-            f"KPI {number}: no data yet: no {people} have a closed follow-up window "
+            f"KPI {number} has no data yet: no {people} have a closed follow-up window "
             f"({result.pending} waiting for their follow-up, {result.in_progress} still in support)"
         )
     assert result.ci_low is not None and result.ci_high is not None
-    sentence = (
-        f"KPI {number}: {result.met} of {result.eligible} {people} "
-        f"({percent(result.rate)} %, 95 % interval "
-        f"{interval_text(result.ci_low, result.ci_high, result.target)} %) "
-        f"feel more confident and showed impact: "
-    )
-    sentence += {
-        VERDICT_NO_TARGET: f"no target (the KPI target is {NOT_SET})",
-        VERDICT_MET: f"meets the {target} % target",
-        VERDICT_NOT_MET: f"below the {target} % target",
-        VERDICT_UNDETERMINED: f"cannot yet tell whether the {target} % target is met "
-        f"(the interval includes it)",
+    interval = interval_text(result.ci_low, result.ci_high, result.target, " to ")
+    sentence = {
+        VERDICT_NO_TARGET: f"KPI {number} has no target (it is {NOT_SET})",
+        VERDICT_MET: f"KPI {number} meets the {target} % target",
+        VERDICT_NOT_MET: f"KPI {number} is below the {target} % target",
+        VERDICT_UNDETERMINED: f"KPI {number}: cannot tell yet if it meets the {target} % target",
     }[result.verdict]
+    sentence += (f": {result.met} of {result.eligible} {people} ({percent(result.rate)} %) feel more confident and "
+                 f"showed impact (95 % interval {interval} %"
+                 + (", which includes the target)" if result.verdict == VERDICT_UNDETERMINED else ")"))
     if result.low_reliability:
-        sentence += f" [u] fewer than {LOW_RELIABILITY_BELOW} eligible, treat with caution"
+        sentence += f" [u] fewer than {RELIABLE_FROM} eligible: treat with caution"
     if result.awaiting_return:
-        sentence += (f"; {result.awaiting_return} more awaiting the quarterly return that would hold their "
-                     f"follow-up, not in the rate")
+        sentence += (f"; {result.awaiting_return} more are awaiting the quarterly return that would hold their "
+                     f"follow-up, so are not in the rate")
     return sentence

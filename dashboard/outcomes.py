@@ -147,8 +147,8 @@ def support_periods(units: Iterable[Unit], as_of: date, index: LAIndex | None = 
         end = unit.end_date if unit.end_date is not None and unit.end_date <= as_of else None
         if key not in ends:
             ends[key] = end
-        elif ends[key] is not None:
-            ends[key] = None if end is None else max(ends[key], end)
+        elif (latest := ends[key]) is not None:
+            ends[key] = None if end is None else max(latest, end)
     return [SupportPeriod(contract, code, starts[(contract, code)], ends[(contract, code)])
             for contract, code in sorted(starts)]
 

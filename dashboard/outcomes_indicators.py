@@ -18,7 +18,7 @@ from datetime import date
 
 import pandas as pd
 
-from dashboard.records import IndicatorValue, LocalAuthority, Measure, Neighbour
+from dashboard.records import ContractTerms, IndicatorValue, LocalAuthority, Measure, Neighbour, Unit
 from dashboard.wording import counted
 
 HIGH, LOW = "High", "Low"  # higher is better / lower is better
@@ -94,8 +94,8 @@ def standing(value: float | None, neighbour_values: Sequence[float | None], pola
     return Standing(above, below, len(known) - above - below, len(neighbour_values), better)
 
 
-def standing_sentence(result: Standing | None, polarity: str, period: str, name: str) -> str:
-    """"Better than 7 of its 10 statistical neighbours in 2024." (using polarity); for a measure
+def standing_sentence(result: Standing | None, period: str, name: str) -> str:
+    """"Better than 7 of its 10 statistical neighbours in 2024." (``Standing.better``); for a measure
     without polarity the figure is said to be higher, never better."""
     if result is None:
         return f"No figure for {name} in {period}."
@@ -249,7 +249,7 @@ def latest_sentence(indicators: Indicators, measure: Measure, la_number: str, la
     period = known[-1]
     theirs = [indicators.series(measure.code, n.neighbour_number).get(period)
               for n in indicators.neighbours.get(la_number, [])]
-    sentence = standing_sentence(standing(own[period], theirs, measure.polarity), measure.polarity, period, la_name)
+    sentence = standing_sentence(standing(own[period], theirs, measure.polarity), period, la_name)
     sentence = f"{la_name}: {sentence[0].lower()}{sentence[1:]}" if sentence.startswith(("Better", "Higher")) \
         else sentence
     band = quartile_band(own[period], quartile_points(indicators.la_values(measure.code, period)), measure.polarity)
@@ -334,7 +334,10 @@ def group_change(indicators: Indicators, measure: str, supported_numbers: Iterab
 
     places = info.decimal_places if info.decimal_places is not None else 2
     ours, theirs = changes(supported), changes(neighbours)
-    middle = (lambda values: round(statistics.median(values), places) if values else None)
+
+    def middle(values: list[float]) -> float | None:
+        return round(statistics.median(values), places) if values else None
+
     return GroupChange(measure, info.name, info.polarity, from_period, to_period, len(ours), middle(ours),
                        len(theirs), middle(theirs))
 
@@ -360,7 +363,7 @@ def la_numbers(las: Iterable[LocalAuthority], codes: Iterable[str]) -> list[str]
 BOARD_MEASURES = ("Work_Force_TO_Rate", "ReReferral")  # chosen first on the Board's section; any can be chosen
 
 
-def contract_changes(contracts: Iterable, units: Iterable, las: Iterable[LocalAuthority], indicators: Indicators,
+def contract_changes(contracts: Iterable[ContractTerms], units: Iterable[Unit], las: Iterable[LocalAuthority], indicators: Indicators,
                      measures: Sequence[str], as_of: date) -> pd.DataFrame:
     """For the Board (aggregate, no people): per contract and chosen measure, the median change of the
     LAs it supported beside that of their statistical neighbours (``group_change``), over the latest
@@ -375,8 +378,8 @@ def contract_changes(contracts: Iterable, units: Iterable, las: Iterable[LocalAu
         if not own:
             continue
         first = min(u.start_date for u in own)
-        ends = [u.end_date for u in own]
-        last = None if any(e is None or e > as_of for e in ends) else max(ends)
+        ends = [u.end_date for u in own if u.end_date is not None and u.end_date <= as_of]
+        last = max(ends) if len(ends) == len(own) else None  # None: a package still runs
         numbers = la_numbers(las, {u.la_code for u in own})
         for code in measures:
             if code not in indicators.measures:

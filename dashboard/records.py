@@ -7,7 +7,7 @@ words (see ``../shared/spec/rules.md``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -156,6 +156,25 @@ class IlacsJudgement:
     inspection_date: date | None
     published: date
     judgement: str  # Outstanding / Good / Requires improvement / Inadequate
+
+
+@dataclass(frozen=True, slots=True)
+class Portfolio:
+    """Every record the pages show, for one scope (contracts, LAs, regions, within a viewer's limits):
+    what ``data_access.queries.load`` returns and what every view takes whole. LAs, their statuses,
+    regions and ILACS judgements are whole (reference data); the rest is the scope's."""
+
+    contracts: list[ContractTerms] = field(default_factory=list)
+    units: list[Unit] = field(default_factory=list)
+    responses: list[SurveyResponse] = field(default_factory=list)
+    allocations: list[Allocation] = field(default_factory=list)
+    invoice_lines: list[InvoiceLine] = field(default_factory=list)
+    milestones: list[Milestone] = field(default_factory=list)
+    las: list[LocalAuthority] = field(default_factory=list)
+    statuses: list[LAStatus] = field(default_factory=list)
+    regions: dict[str, str] = field(default_factory=dict)  # E12 code -> region name
+    returns: list[ReturnImport] = field(default_factory=list)  # quarterly returns stating their quarter
+    judgements: list[IlacsJudgement] = field(default_factory=list)  # Ofsted ILACS history
 
 
 @dataclass(frozen=True, slots=True)

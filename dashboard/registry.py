@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from dashboard import finance, kpi, outcomes, terms, timelines, value_for_money
 from dashboard import outcomes_indicators as oi
-from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SUPPRESSED
+from dashboard.disclosure import LOW_RELIABILITY, SUPPRESSED
+from dashboard.vocabulary import CHASE_WITHIN_DAYS, RELIABLE_FROM
 
 KIND_KPI = "kpi"
 KIND_KPI_STATUS = "kpi_status"
@@ -41,28 +42,28 @@ KIND_TITLES = {
 }
 
 SMALL_RATES = (
-    f"A rate on fewer than {RELIABLE_FROM} eligible participants is shown with its interval and verdict, "
-    f"marked {LOW_RELIABILITY} (low reliability: treat with caution), and is not drawn on charts. On Board "
-    f"members' views, a count "
-    f"about the people of one local authority is shown as {SUPPRESSED} "
-    "(confidential), and so is any rate worked out from it, and any figure that, added to or taken from figures "
-    "on other Board views, would give such a count away."
+    f"A rate on fewer than {RELIABLE_FROM} eligible participants is marked {LOW_RELIABILITY} (low reliability: "
+    "treat it with caution). It is shown with its interval and verdict, but not drawn on charts. "
+    f"Board members see {SUPPRESSED} (confidential) in place of a count about the people of 1 local authority. "
+    "They also see it in place of any rate worked out from that count, and of any figure that would give the "
+    "count away when added to or taken from figures on other Board views."
 )
 SMALL_STATUS_COUNTS = (
-    f"Shown as a count. On Board members' views, a count about the people of one local authority "
-    f"is shown as {SUPPRESSED}, and so is every other count of its row, zeros included, and any count that, "
-    "added to or taken from counts on other Board views, would give such a count away."
+    f"Shown as a count. Board members see {SUPPRESSED} in place of a count about the people of 1 local "
+    "authority. Every other count in its row is withheld too, zeros included, and so is any count that would "
+    "give it away when added to or taken from counts on other Board views."
 )
-NOT_PERSONAL = "Not about people: shown in full to every role."
+NOT_PERSONAL = "Not about people, so every role sees it in full."
 TERMS_INTRODUCTION = (
-    "Every number that belongs to a contract comes from its row of the contract register, never from a default "
-    f"in the dashboard. A term the register leaves blank does not apply to that contract: nothing is flagged or "
-    f"judged against it, and the pages say it is '{terms.NOT_SET}'. The terms and what each is used for:"
+    "Every number that belongs to a contract comes from its row of the contract register. The dashboard never "
+    "uses a default. A term the register leaves blank does not apply to that contract: nothing is flagged or "
+    f"judged against it, and the pages say it is '{terms.NOT_SET}'. The terms, and what each is used for:"
 )
-PUBLISHED = ("Published DfE figures about a whole LA, not about people: shown in full. LA profiles are for case "
-             "leads, contract managers and administrators; the Board sees only aggregates.")
-DESCRIPTIVE = ("Descriptive, never causal: an LA's figures move for many reasons (its size, the year's "
-               "data collection, changes in recording, other support). Nothing here says a package caused a change.")
+PUBLISHED = ("Published DfE figures about a whole LA, not about people, so they are shown in full. LA profiles "
+             "are for case leads, contract managers and administrators. The Board sees only totals.")
+DESCRIPTIVE = ("This describes what happened. It does not show that support caused a change. An LA's figures "
+               "move for many reasons, such as its size, the year's data collection, changes in recording or "
+               "other support.")
 KPI_WORDING = (
     '"75% of corporate and political leaders ... receiving one-to-one support [KPI 1] / of '
     "individuals working in political groups ... receiving support [KPI 2], feel more confident "
@@ -86,15 +87,15 @@ class Entry:
 
 _KPI_CAVEATS = (
     "A package that starts after the as-of date does not count at all (it is not a participant yet).",
-    "A package with no end date, or ending after the as-of date, is 'In progress' and left out of the rate.",
-    "A baseline dated after the package ended still counts as the baseline: the contract sets no "
-    "deadline for it. If there are several baselines, the earliest is used.",
-    "A missing baseline counts against the KPI: a participant with a follow-up but no baseline is "
-    "eligible but cannot have met it ('No baseline'), because no improvement can be shown.",
-    "Only follow-ups dated from the package end date to 3 months after it (both days included) count; "
-    "if there are several, the latest is used. Responses dated after the as-of date are ignored.",
-    "'3 months after' is the same day three calendar months later, or the month's last day when that "
-    "day does not exist (30 November + 3 months = 28 February).",
+    "A package with no end date, or ending after the as-of date, is 'In progress'. It is left out of the rate.",
+    ("A baseline dated after the package ended still counts as the baseline: the contract sets no "
+    "deadline for it. If there are several baselines, the earliest is used."),
+    ("A missing baseline counts against the KPI. A participant with a follow-up but no baseline is "
+    "eligible, but cannot have met it ('No baseline'), because no improvement can be shown."),
+    ("Only follow-ups dated from the package end date to 3 months after it (both days included) count. "
+    "If there are several, the latest is used. Responses dated after the as-of date are ignored."),
+    ("'3 months after' is the same day three calendar months later, or the month's last day when that "
+    "day does not exist (30 November + 3 months = 28 February)."),
     "When a financial year is chosen, the KPI covers packages that ended in that year.",
     "A participant counted twice in a return (same package and participant) is one unit.",
 )
@@ -106,13 +107,13 @@ ENTRIES: tuple[Entry, ...] = (
         kind=KIND_KPI,
         name="KPI 1: leaders more confident after one-to-one support",
         definition=(
-            "Of the leaders whose one-to-one support package has ended and whose three-month follow-up "
-            "window has closed or who have already answered the follow-up, the share who rated their "
-            "confidence higher at follow-up than at baseline and said they can demonstrate the impact. "
-            "A leader whose window closed with no follow-up counts as not meeting it ('No response'). "
-            "Rate = met / eligible, where eligible = met + not met + no baseline + no response (pending "
-            "and in-progress participants are left out). "
-            "The rate is shown with its 95 % Wilson score interval against the contract's target, its "
+            "The share of leaders who rated their confidence higher at follow-up than at baseline, and said "
+            "they can show the impact. It counts leaders whose one-to-one support has ended, and whose "
+            "3-month follow-up window has closed or who have already answered the follow-up. "
+            "A leader whose window closed with no follow-up has not met it ('No response'). "
+            "Rate = met / eligible, where eligible = met + not met + no baseline + no response. Pending "
+            "and in-progress participants are left out. "
+            "The rate is shown with its 95 % interval (Wilson score) against the contract's target: its "
             f"'{terms.KPI_TARGET.column}' in the contract register. {terms.NO_KPI_TARGET_SENTENCE}"
         ),
         contract_wording=KPI_WORDING,
@@ -124,9 +125,9 @@ ENTRIES: tuple[Entry, ...] = (
         kind=KIND_KPI,
         name="KPI 2: group members more confident after group support",
         definition=(
-            "The same rule as KPI 1 for each person in a group support package (e.g. a cabinet or a "
-            "scrutiny committee): one unit per participant per package. Rate = met / eligible with "
-            "its 95 % Wilson score interval against the contract's target (the contract register's "
+            "The same rule as KPI 1, for each person in a group support package (for example a cabinet or a "
+            "scrutiny committee). Each participant counts once for each package. Rate = met / eligible, with "
+            "its 95 % interval (Wilson score) against the contract's target (the contract register's "
             f"'{terms.KPI_TARGET.column}'). {terms.NO_KPI_TARGET_SENTENCE}"
         ),
         contract_wording=KPI_WORDING,
@@ -139,8 +140,8 @@ ENTRIES: tuple[Entry, ...] = (
         kind=KIND_KPI_STATUS,
         name="Met",
         definition=(
-            "Baseline and follow-up both exist, the follow-up confidence score (1 to 5) is higher than "
-            "the baseline score, and the follow-up says the impact was demonstrated ('yes')."
+            "There is a baseline and a follow-up. The follow-up confidence score (1 to 5) is higher than "
+            "the baseline score, and the follow-up says the impact was shown ('yes')."
         ),
         contract_wording="\"feel more confident ... and can demonstrate the impact of this\"",
         small_numbers=SMALL_STATUS_COUNTS,
@@ -150,21 +151,21 @@ ENTRIES: tuple[Entry, ...] = (
         id=f"status:{kpi.NOT_MET}",
         kind=KIND_KPI_STATUS,
         name="Not met",
-        definition="Baseline and follow-up both exist, but confidence did not rise or the impact was not demonstrated.",
+        definition="There is a baseline and a follow-up, but confidence did not rise or the impact was not shown.",
         contract_wording=None,
         small_numbers=SMALL_STATUS_COUNTS,
-        caveats=("Counts in the rate's denominator.",),
+        caveats=("Counts among the eligible people the rate is worked out on.",),
     ),
     Entry(
         id=f"status:{kpi.NO_BASELINE}",
         kind=KIND_KPI_STATUS,
         name="No baseline",
-        definition="A follow-up exists but there is no baseline response, so no improvement can be shown.",
+        definition="There is a follow-up but no baseline, so no improvement can be shown.",
         contract_wording=None,
         small_numbers=SMALL_STATUS_COUNTS,
         caveats=(
-            "Assumption the contract leaves open: a missing baseline counts against the KPI (eligible, not met) "
-            "rather than being left out, so missing baselines cannot flatter the rate.",
+            ("The contract leaves this open. We count a missing baseline against the KPI (eligible, not met) "
+            "rather than leave it out, so missing baselines cannot make the rate look better."),
         ),
     ),
     Entry(
@@ -177,22 +178,23 @@ ENTRIES: tuple[Entry, ...] = (
         ),
         contract_wording="\"within 3 months of the support ending\"",
         small_numbers=SMALL_STATUS_COUNTS,
-        caveats=("Not in the rate until the window closes. The KPIs page lists windows closing within 30 days, for chasing.",),
+        caveats=(("Not in the rate until the window closes. The KPIs page lists windows closing within "
+                 f"{CHASE_WITHIN_DAYS} days, so you can chase them."),),
     ),
     Entry(
         id=f"status:{kpi.AWAITING_RETURN}",
         kind=KIND_KPI_STATUS,
         name="Awaiting return",
         definition=(
-            "The package has ended, there is no follow-up, and the 3-month follow-up window closed after the "
-            "contract's data-to date: the quarterly return that would hold the follow-up has not arrived yet."
+            "The package has ended and there is no follow-up. The 3-month follow-up window closed after the "
+            "contract's 'data to' date, so the quarterly return that would hold the follow-up has not arrived yet."
         ),
         contract_wording=None,
         small_numbers=SMALL_STATUS_COUNTS,
         caveats=(
-            "Not in the rate, like pending: a quarter whose return has not arrived is never read as failure.",
-            "Only where the contract's returns state their reporting quarter; with data currency unknown, the "
-            "window is judged against the as-of date as before.",
+            "Not in the rate, like pending. A quarter whose return has not arrived is never read as failure.",
+            ("Only where the contract's returns state their reporting quarter. When the data currency is not "
+            "known, the window is judged against the as-of date."),
         ),
     ),
     Entry(
@@ -200,21 +202,22 @@ ENTRIES: tuple[Entry, ...] = (
         kind=KIND_KPI_STATUS,
         name="No response",
         definition=(
-            "The package has ended, the follow-up window closed on or before the contract's data-to date (the "
-            "as-of date when data currency is unknown) and no follow-up was received in it."
+            "The package has ended and no follow-up came in its window. The window closed on or before the "
+            "contract's 'data to' date (or the as-of date, when the data currency is not known)."
         ),
         contract_wording=None,
         small_numbers=SMALL_STATUS_COUNTS,
         caveats=(
             "Counts against the KPI (eligible, not met). A window ending on the as-of date counts as closed.",
-            "A follow-up dated outside the window (before the package ended, or more than 3 months after) is ignored.",
+            ("A follow-up dated outside the window (before the package ended, or more than 3 months after) "
+            "is ignored."),
         ),
     ),
     Entry(
         id=f"status:{kpi.IN_PROGRESS}",
         kind=KIND_KPI_STATUS,
         name="In progress",
-        definition="The package has no end date, or ends after the as-of date: support is still going on.",
+        definition="Support is still going on: the package has no end date, or ends after the as-of date.",
         contract_wording=None,
         small_numbers=SMALL_STATUS_COUNTS,
         caveats=("Not part of the KPI. Packages starting after the as-of date are not counted at all.",),
@@ -224,16 +227,16 @@ ENTRIES: tuple[Entry, ...] = (
         id=f"verdict:{kpi.VERDICT_MET}",
         kind=KIND_VERDICT,
         name="Meets the target",
-        definition="The whole 95 % interval is at or above the target: the target is met.",
+        definition="The target is met: the whole 95 % interval is at or above it.",
         contract_wording=None,
         small_numbers=SMALL_RATES,
-        caveats=("The interval reflects how many participants are counted: few participants give a wide interval.",),
+        caveats=("The fewer participants counted, the wider the interval.",),
     ),
     Entry(
         id=f"verdict:{kpi.VERDICT_NOT_MET}",
         kind=KIND_VERDICT,
         name="Below the target",
-        definition="The whole 95 % interval is below the target: the target is not met.",
+        definition="The target is not met: the whole 95 % interval is below it.",
         contract_wording=None,
         small_numbers=SMALL_RATES,
     ),
@@ -242,8 +245,8 @@ ENTRIES: tuple[Entry, ...] = (
         kind=KIND_VERDICT,
         name="Cannot yet tell",
         definition=(
-            "The 95 % interval includes the target, so the data cannot yet say whether the target is met. "
-            "More follow-ups narrow the interval."
+            "We cannot tell yet whether the target is met, because the 95 % interval includes it. "
+            "More follow-ups will narrow the interval."
         ),
         contract_wording=None,
         small_numbers=SMALL_RATES,
@@ -252,7 +255,7 @@ ENTRIES: tuple[Entry, ...] = (
         id=f"verdict:{kpi.VERDICT_NO_DATA}",
         kind=KIND_VERDICT,
         name="No data",
-        definition="No participant is eligible yet (none has a closed follow-up window or a follow-up), so there is no rate.",
+        definition="There is no rate, because nobody is eligible yet: no one has a follow-up or a closed follow-up window.",
         contract_wording=None,
         small_numbers="Shown as 'no data', never 0 % or 100 %.",
     ),
@@ -261,8 +264,8 @@ ENTRIES: tuple[Entry, ...] = (
         kind=KIND_VERDICT,
         name="No target",
         definition=(
-            f"The contract register gives this contract no '{terms.KPI_TARGET.column}': the contract has no "
-            "confidence KPI. Its rate and interval are still worked out and shown, but never judged met or below."
+            f"The contract has no confidence KPI: the contract register gives it no '{terms.KPI_TARGET.column}'. "
+            "Its rate and interval are still worked out and shown, but never judged met or below."
         ),
         contract_wording=None,
         small_numbers=SMALL_RATES,
@@ -274,22 +277,22 @@ ENTRIES: tuple[Entry, ...] = (
         name="Coverage: local authorities supported per year",
         definition=(
             "An LA is supported in a financial year (April to March) for a support type when at least one "
-            "package of that type in that LA was active in the year: it started on or before the as-of date "
-            "and by the year's end, and it had not ended before the year began. The count of distinct LAs is "
-            f"compared with the contract's own minimum, its '{terms.MIN_LAS.column}' in the contract register; "
-            "a contract with none there has no minimum and is not judged. "
-            "Per region, supported LAs are shown against all the LAs that existed in the region that year."
+            "package of that type in that LA was active in the year. Active means it started on or before the "
+            "as-of date and by the year's end, and had not ended before the year began. The number of "
+            f"different LAs is compared with the contract's own minimum: its '{terms.MIN_LAS.column}' in the "
+            "contract register. A contract with no minimum there is not judged. "
+            "For each region, supported LAs are shown against all the LAs in the region that year."
         ),
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
         caveats=(
             "A year that begins after the as-of date has no coverage yet.",
-            "A year not over on the as-of date is not judged below its minimum: it shows the LAs supported so far.",
-            "LA reorganisations 2019-2023 are followed so no LA is counted twice or dropped: a renamed or recoded "
-            "LA (e.g. North Yorkshire) counts once; an LA that was split (e.g. Cumbria in 2023) keeps its old code "
-            "for packages that started before the split.",
-            "The hex map uses the 2023 LA boundaries: support given to an LA that no longer exists (e.g. Cumbria) "
-            "is listed under the map, not drawn on it.",
+            "A year not over on the as-of date is not judged below its minimum. It shows the LAs supported so far.",
+            ("Changes to LAs from 2019 to 2023 are followed, so no LA is counted twice or missed. A renamed or "
+            "recoded LA (for example North Yorkshire) counts once. An LA that was split (for example Cumbria in "
+            "2023) keeps its old code for packages that started before the split."),
+            ("The hex map uses the 2023 LA boundaries. Support given to an LA that no longer exists (for example "
+            "Cumbria) is listed under the map, not drawn on it."),
         ),
     ),
     Entry(
@@ -297,18 +300,18 @@ ENTRIES: tuple[Entry, ...] = (
         kind=KIND_SLA,
         name="Targeting: share of supported LAs in greatest need",
         definition=(
-            "Of the LAs supported, the share that, when their package started, were judged Inadequate or "
-            "Requires improvement by Ofsted (ILACS), had a SEND Written Statement of Action, or were flagged "
-            "as declining. The Coverage page also lists LAs judged Inadequate or with a Written Statement of "
-            "Action that received no support in the year."
+            "The share of supported LAs that were in greatest need when their package started. That means "
+            "judged Inadequate or Requires improvement by Ofsted (ILACS), with a SEND Written Statement of "
+            "Action, or flagged as declining. The Coverage page also lists LAs judged Inadequate, or with a "
+            "Written Statement of Action, that had no support in the year."
         ),
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
         caveats=(
-            "'At package start' means the latest Ofsted judgement or LA status record dated on or before the "
-            "package's start date. An LA with no record then is counted as not in priority and listed.",
-            "Ofsted ILACS judgements start in January 2018. An LA with no judgement on record before a date "
-            "has no known judgement then, shown as 'Not known' (which is not Ofsted's 'Not inspected').",
+            ("'When their package started' means the latest Ofsted judgement or LA status record dated on or "
+            "before the package's start date. An LA with no record then counts as not a priority, and is listed."),
+            ("Ofsted ILACS judgements start in January 2018. An LA with no judgement on record before a date "
+            "is shown as 'Not known' then. This is not Ofsted's 'Not inspected'."),
             "'Requires improvement to be good' is shown as 'Requires improvement'.",
         ),
     ),
@@ -317,7 +320,7 @@ ENTRIES: tuple[Entry, ...] = (
         kind=KIND_SLA,
         name="Minimum days in a one-to-one package",
         definition=(
-            "One-to-one packages must have at least the contract's minimum number of days, its "
+            "One-to-one packages must have at least the contract's minimum number of days: its "
             f"'{terms.MIN_PACKAGE_DAYS.column}' in the contract register. Packages below it "
             "are flagged, never rejected. A contract with no minimum there has no package flagged."
         ),
@@ -326,7 +329,7 @@ ENTRIES: tuple[Entry, ...] = (
         caveats=(
             "A package's days are the largest 'Days delivered' on any of its rows.",
             "A package with no days recorded is shown as 'days unknown', not as below the minimum.",
-            "Only packages that have ended by the as-of date are checked: a running package may still reach it.",
+            "Only packages that have ended by the as-of date are checked. A running package may still reach it.",
         ),
     ),
     # ------------------------------------------------------- finance flags
@@ -335,9 +338,9 @@ ENTRIES: tuple[Entry, ...] = (
         kind=KIND_FINANCE_FLAG,
         name="Day rate above the cap",
         definition=(
-            f"An invoice line's day rate is above the contract's cap: its '{terms.DAY_RATE_CAP.column}' in the "
-            f"contract register, or its '{terms.EXECUTIVE_DAY_RATE_CAP.column}' for a line at executive level "
-            "where the register sets one. Each line is compared on its own."
+            f"An invoice line's day rate is above the contract's cap. The cap is its '{terms.DAY_RATE_CAP.column}' "
+            f"in the contract register, or its '{terms.EXECUTIVE_DAY_RATE_CAP.column}' for a line at executive level "
+            "where the register sets one. Each line is checked on its own."
         ),
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
@@ -347,10 +350,11 @@ ENTRIES: tuple[Entry, ...] = (
         id=f"flag:{finance.AMOUNT_MISMATCH}",
         kind=KIND_FINANCE_FLAG,
         name="Amount does not match days x day rate",
-        definition="A line's amount differs from its days multiplied by its day rate by more than £1 (checked only when both are given).",
+        definition=(f"A line's amount is more than £{finance.AMOUNT_TOLERANCE} away from its days times its day "
+                    "rate. This is checked only when both are given."),
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
-        caveats=("Differences of £1 or less are treated as rounding.",),
+        caveats=(f"Differences of £{finance.AMOUNT_TOLERANCE} or less are treated as rounding.",),
     ),
     Entry(
         id=f"flag:{finance.OVERHEADS_ABOVE_CAP}",
@@ -364,36 +368,38 @@ ENTRIES: tuple[Entry, ...] = (
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
         caveats=(
-            f"A line is overheads when its heading contains the word '{finance.OVERHEADS_WORD}'. Every other line "
-            "of the invoice is other costs, expense lines included. Exactly at the cap is allowed.",
+            (f"A line is overheads when its heading contains the word '{finance.OVERHEADS_WORD}'. Every other line "
+            "of the invoice is other costs, including expenses. Exactly at the cap is allowed."),
         ),
     ),
     Entry(
         id=f"flag:{finance.LATE_INVOICE}",
         kind=KIND_FINANCE_FLAG,
         name="Late invoice",
-        definition="An invoice is dated more than 30 days after the end of the quarter it bills.",
+        definition=f"An invoice is dated more than {finance.INVOICE_DAYS_ALLOWED} days after the end of the quarter it bills.",
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
-        caveats=("Exactly 30 days is on time. An invoice billing several quarters is checked for each.",),
+        caveats=((f"Exactly {finance.INVOICE_DAYS_ALLOWED} days is on time. An invoice billing several quarters is checked "
+                 "for each."),),
     ),
     Entry(
         id=f"flag:{finance.OVERSPEND}",
         kind=KIND_FINANCE_FLAG,
         name="Spend above allocation",
         definition=(
-            "Spend (invoice line amounts excluding VAT, dated on or before the as-of date) is above the pricing "
-            "schedule's allocation for that expenditure heading and financial year. Spend under a heading with "
-            "no allocation that year is an overspend of the whole amount."
+            "Spend is above the pricing schedule's allocation for that expenditure heading and financial year. "
+            "Spend means invoice line amounts excluding VAT, dated on or before the as-of date. Spend under a "
+            "heading with no allocation that year is all overspend."
         ),
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
         caveats=(
-            "Compared per heading per year, never pooled: a total across headings can look fine while one heading is overspent.",
-            "The year of a line is the year it bills, not the year of its invoice date.",
-            "Forecasts are straight-line through the spend of the quarters invoiced so far (spend to date over the "
-            "days to the end of the latest quarter invoiced, times the days in the year) and always labelled as "
-            "forecasts.",
+            ("Each heading is compared for each year on its own, never added together. A total across headings "
+            "can look fine while one heading is overspent."),
+            "A line's year is the year it bills, not the year of its invoice date.",
+            ("Forecasts are a straight line through the spend of the quarters invoiced so far: spend to date, "
+            "divided by the days to the end of the latest quarter invoiced, times the days in the year. They are "
+            "always labelled as forecasts."),
         ),
     ),
     Entry(
@@ -401,14 +407,14 @@ ENTRIES: tuple[Entry, ...] = (
         kind=KIND_FINANCE_FLAG,
         name="Expenses billed although rates include them",
         definition=(
-            f"The contract register says '{terms.RATES_INCLUDE_EXPENSES.column}' = yes, and an invoice line "
+            f"The contract register says '{terms.RATES_INCLUDE_EXPENSES.column}' = yes, but an invoice line "
             "bills a heading or role whose name contains "
             + " or ".join(f"'{word}'" for word in finance.EXPENSE_WORDS) + "."
         ),
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
         caveats=(
-            "Words are matched in any case ('Travel and subsistence', 'EXPENSES'). Each line is flagged on its own.",
+            "Capital letters do not matter ('Travel and subsistence', 'EXPENSES'). Each line is flagged on its own.",
             f"A contract whose register leaves '{terms.RATES_INCLUDE_EXPENSES.column}' blank or says no is not checked.",
         ),
     ),
@@ -417,13 +423,14 @@ ENTRIES: tuple[Entry, ...] = (
         kind=KIND_FINANCE_FLAG,
         name="Spend above the contract value",
         definition=(
-            "The contract's spend to date, all years and headings together (invoice line amounts excluding "
-            f"VAT, dated on or before the as-of date), is above its '{terms.VALUE.column}' in the contract register."
+            f"The contract's spend to date is above its '{terms.VALUE.column}' in the contract register. Spend to "
+            "date is all years and headings together: invoice line amounts excluding VAT, dated on or before the "
+            "as-of date."
         ),
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
         caveats=(
-            "Flagged once per contract, in the financial year of the line that took spend past the value.",
+            "Flagged once for each contract, in the financial year of the line that took spend past the value.",
             f"A contract with no '{terms.VALUE.column}' in the register is not checked.",
         ),
     ),
@@ -442,12 +449,14 @@ ENTRIES: tuple[Entry, ...] = (
         kind=KIND_MILESTONE_STATUS,
         name="Done late",
         definition=(
-            "The milestone was completed, but after its due date: shown with the days late (completed date minus "
-            "due date), never as plain 'Done'."
+            "The milestone was completed after its due date. It is shown with the days late (completed date "
+            "minus due date), never as plain 'Done'."
         ),
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
-        caveats=("A completed date after the as-of date does not count yet: until then the milestone is overdue.",),
+        caveats=(
+            "A completed date after the as-of date does not count yet. Until then the milestone is overdue.",
+        ),
     ),
     Entry(
         id=f"milestone:{timelines.OVERDUE}",
@@ -461,19 +470,19 @@ ENTRIES: tuple[Entry, ...] = (
         id=f"milestone:{timelines.DUE_SOON}",
         kind=KIND_MILESTONE_STATUS,
         name="Due soon",
-        definition="Not completed, and due within the next 30 days (from the as-of date).",
+        definition=f"Not completed, and due within {timelines.DUE_SOON_DAYS} days of the as-of date.",
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
         caveats=(
-            "Quarterly progress reports and invoices are also due 30 days after each quarter end while "
-            "the contract runs; they are listed with the milestones as deadlines.",
+            (f"Quarterly progress reports and invoices are also due {timelines.DAYS_AFTER_QUARTER_END} days after the "
+            "end of each quarter while the contract runs. They are listed with the milestones as deadlines."),
         ),
     ),
     Entry(
         id=f"milestone:{timelines.UPCOMING}",
         kind=KIND_MILESTONE_STATUS,
         name="Upcoming",
-        definition="Not completed, and due more than 30 days after the as-of date.",
+        definition=f"Not completed, and due more than {timelines.DUE_SOON_DAYS} days after the as-of date.",
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
     ),
@@ -485,7 +494,9 @@ ENTRIES: tuple[Entry, ...] = (
         definition="An ended one-to-one package whose days delivered are fewer than the contract's minimum.",
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
-        caveats=("Flagged, never rejected: the package still counts for the KPIs and coverage.",),
+        caveats=(
+            "Flagged, never rejected. The package still counts for the KPIs and coverage.",
+        ),
     ),
     Entry(
         id=f"package_days:{timelines.UNKNOWN_DAYS}",
@@ -500,43 +511,44 @@ ENTRIES: tuple[Entry, ...] = (
         kind=KIND_DATA_FLAG,
         name="Row missing from a later return",
         definition=(
-            "Quarterly returns are cumulative. A participant, survey response or invoice line that an earlier "
-            "return listed but a later return no longer lists is kept and flagged, never deleted."
+            "Each quarterly return holds every row so far. A participant, survey response or invoice line that "
+            "an earlier return listed, but a later return does not, is kept and flagged. It is never deleted."
         ),
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
         caveats=(
-            "Flagged rows still count in every figure until the contract manager corrects the return: "
-            "the dashboard does not guess whether the row was withdrawn or left out by mistake.",
+            ("Flagged rows still count in every figure until the contract manager corrects the return. "
+            "The dashboard does not guess whether the row was withdrawn or left out by mistake."),
             "The flag clears when a later return lists the row again.",
         ),
-    ),    # ------------------------------------------------- LA profile and outcome indicators
+    ),
+    # ------------------------------------------------- LA profile and outcome indicators
     Entry(
         id="profile:support_timeline",
         kind=KIND_INDICATOR,
         name="Support received (LA profile timeline)",
         definition=(
-            "Every package of support in the LA under any contract that started on or before the as-of date, oldest "
-            "first, with every six-monthly intervention review due by then. Days delivered: the largest 'Days "
-            "delivered' a package's rows give (a group package's days are not multiplied by its people). KPI "
-            "outcome: the KPI status of each of its participants, counted (the KPI rules above)."
+            "Every package of support in the LA, under any contract, that started on or before the as-of date, "
+            "oldest first. It also shows every 6-monthly intervention review due by then. Days delivered: the "
+            "largest 'Days delivered' on a package's rows (a group package's days are not multiplied by its "
+            "people). KPI outcome: how many of its participants have each KPI status (the KPI rules above)."
         ),
         contract_wording=None,
-        small_numbers=("Counts of one LA's participants: shown to case leads, contract managers and administrators "
-                       "only; participants are listed only to those who may see them."),
+        small_numbers=("Counts of 1 LA's participants are shown only to case leads, contract managers and "
+                       "administrators. Participants are listed only to those who may see them."),
     ),
     Entry(
         id="profile:ilacs_dates",
         kind=KIND_INDICATOR,
         name="Ofsted ILACS judgement dates",
         definition=(
-            "Each ILACS judgement is shown with the date of the inspection and the date Ofsted published it. One "
-            "convention everywhere: a judgement counts from its publication date (an imported LA status that "
-            "gives only the ILACS date counts from that date, and its publication date is left blank)."
+            "Each ILACS judgement is shown with the date of the inspection and the date Ofsted published it. "
+            "Everywhere, a judgement counts from its publication date. An imported LA status that gives only "
+            "the ILACS date counts from that date, and its publication date is left blank."
         ),
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
-        caveats=("ILACS began in January 2018: no judgement before then is held.",),
+        caveats=("ILACS began in January 2018. No judgement before then is held.",),
     ),
     Entry(
         id="indicator:neighbours",
@@ -544,27 +556,27 @@ ENTRIES: tuple[Entry, ...] = (
         name="Statistical neighbours' median and range",
         definition=(
             "For each DfE LAIT measure and year: the median, lowest and highest value among the LA's 10 DfE "
-            "statistical neighbours (May 2025) that have a figure, beside the LA's own value, its region's and "
-            "England's for the same year. A value published as '-' (not available or suppressed) is left out, "
-            "never counted as 0; the table says how many neighbours had a figure."
+            "statistical neighbours (May 2025) that have a figure. They are shown beside the LA's own value, "
+            "its region's and England's for the same year. A value published as '-' (not available or "
+            "suppressed) is left out, never counted as 0. The table says how many neighbours had a figure."
         ),
         contract_wording=None,
         small_numbers=PUBLISHED,
         caveats=(DESCRIPTIVE,
-                 "The neighbours are DfE's 2025 set, used for every year: an earlier year's neighbours may have "
-                 "differed.",
-                 "A year is as LAIT labels it; what it covers (financial, academic, calendar year, or a count at 31 "
-                 "March or the end of September) depends on the measure."),
+                 ("The neighbours are DfE's 2025 set, used for every year. An earlier year's neighbours may have "
+                 "been different."),
+                 ("A year is as LAIT labels it. What it covers depends on the measure: a financial, academic or "
+                 "calendar year, or a count at 31 March or the end of September.")),
     ),
     Entry(
         id="indicator:better_than",
         kind=KIND_INDICATOR,
         name="Better than N of its 10 statistical neighbours",
         definition=(
-            "How many of the LA's neighbours with a figure for the year it is strictly better than, using the "
+            "How many of the LA's neighbours with a figure for the year it is strictly better than. This uses the "
             f"measure's polarity ('{oi.HIGH}': a higher value is better; '{oi.LOW}': a lower value is better). A "
             "neighbour with the same value is not counted. A measure without polarity (for example a rate per "
-            "10,000) is never called better or worse: the sentence says how many neighbours it is higher than."
+            "10,000) is never called better or worse. The sentence says how many neighbours it is higher than."
         ),
         contract_wording=None,
         small_numbers=PUBLISHED,
@@ -584,16 +596,17 @@ ENTRIES: tuple[Entry, ...] = (
         ),
         contract_wording=None,
         small_numbers=PUBLISHED,
-        caveats=("Every LA LAIT lists with a figure that year counts, including councils that existed then and "
-                 "were later reorganised.",),
+        caveats=(("Every LA LAIT lists with a figure that year counts, including councils that existed then and "
+                 "were later reorganised."),),
     ),
     Entry(
         id="indicator:support_shading",
         kind=KIND_INDICATOR,
         name="Support periods on the indicator charts",
         definition=(
-            "Grey bands on each chart run from each package's start to its end (to the as-of date while it runs), "
-            "overlapping packages merged, placed on the chart's years by the date within the calendar year."
+            "Grey bands on each chart run from each package's start to its end (to the as-of date while it runs). "
+            "Packages that overlap are merged. Bands are placed on the chart's years by the date within the "
+            "calendar year."
         ),
         contract_wording=None,
         small_numbers=PUBLISHED,
@@ -604,25 +617,25 @@ ENTRIES: tuple[Entry, ...] = (
         kind=KIND_INDICATOR,
         name="Change in supported LAs beside their neighbours",
         definition=(
-            "For a measure and two years: the median change of the supported LAs with a figure in both years, "
-            "beside the median change of their statistical neighbours that were not themselves supported (each "
-            "counted once) with a figure in both years. The years are the latest before support started and the "
-            "latest after it ended. Aggregate: no person and no single LA is shown."
+            "For a measure and 2 years: the median change of the supported LAs with a figure in both years. It "
+            "is shown beside the median change of their statistical neighbours that had no support themselves "
+            "(each counted once) and have a figure in both years. The years are the latest before support "
+            "started and the latest after it ended. Only totals: no person and no single LA is shown."
         ),
         contract_wording=None,
         small_numbers=PUBLISHED,
         caveats=(DESCRIPTIVE,
-                 "Neighbours are a comparison, not a control group: DfE chose them for similar characteristics, "
-                 "not for having had no support of any kind."),
+                 ("Neighbours are a comparison, not a control group. DfE chose them because they are alike, "
+                 "not because they had no support of any kind.")),
     ),
 )
 
 # ------------------------------------------------- value for money and outcomes
-_DESCRIPTIVE = ("Descriptive only: programmes have different aims, so they are never ranked on cost alone, and "
-                "no figure here is the effect of the support.")
-_ABOUT_PEOPLE = (f"On Board members' views, a count about the people of one local authority (a contract, or a "
-                 f"year of it, whose participants are all in one LA) is shown as {SUPPRESSED}, and so is any cost "
-                 "worked out from it.")
+_DESCRIPTIVE = ("These figures describe costs only. Programmes have different aims, so they are never ranked on "
+                "cost alone. No figure here is the effect of the support.")
+_ABOUT_PEOPLE = (f"Board members see {SUPPRESSED} in place of a count about the people of 1 local authority (a "
+                 "contract, or a year of it, whose participants are all in 1 LA), and of any cost worked out "
+                 "from it.")
 _VFM_PEOPLE = ("participants", "met", "cost_per_participant", "cost_per_met")
 ENTRIES += tuple(
     Entry(
@@ -635,9 +648,9 @@ ENTRIES += tuple(
         caveats=(
             _DESCRIPTIVE,
             *((value_for_money.ROUNDING,) if key.startswith("cost_") else ()),
-            "Per financial year (page and Board pack): spend billed in the year, LAs with a package active in "
-            "it, participants whose package started in it, people who met the KPI among packages that ended in "
-            "it, days of packages that started in it. Years do not add up to the whole.",
+            ("For each financial year (on the page and in the Board pack): spend billed in the year, LAs with a "
+            "package active in it, participants whose package started in it, people who met the KPI among "
+            "packages that ended in it, and days of packages that started in it. Years do not add up to the whole."),
         ),
     )
     for key, (name, definition) in value_for_money.FIGURES.items()
@@ -648,17 +661,17 @@ ENTRIES += tuple(
         name=name,
         definition=definition,
         contract_wording=None,
-        small_numbers="Counts of LAs from Ofsted's published judgements, not about people: shown to every role "
-                      "(the Board sees the counts per contract, not the LAs).",
+        small_numbers="Counts of LAs from Ofsted's published judgements, not about people, so every role sees "
+                      "them. The Board sees the counts for each contract, not the LAs.",
         caveats=(
-            "A description of what happened, never the effect of the support: LAs change for many reasons, "
-            "and supported LAs were often chosen because they needed help.",
-            "'Before' and 'after' are strict: a judgement published on the day the first package started is "
-            "not before it, and one published on the day the last package ended is not after it.",
-            "Judgements are Ofsted's published ILACS history (2018 to 2025) dated by publication. LA status "
-            "uploads are not used here: they give no publication date. 'Not inspected' is not a judgement.",
-            "A council only recoded (North Yorkshire in 2023) is one LA, its judgements under both codes; a "
-            "merged or split council (Cumbria in 2023) is another LA.",
+            ("This describes what happened. It is never the effect of the support. LAs change for many reasons, "
+            "and supported LAs were often chosen because they needed help."),
+            ("'Before' and 'after' are strict. A judgement published on the day the first package started is "
+            "not before it. One published on the day the last package ended is not after it."),
+            ("Judgements are Ofsted's published ILACS history (2018 to 2025), dated by publication. LA status "
+            "uploads are not used here, because they give no publication date. 'Not inspected' is not a judgement."),
+            ("A council that only changed its code (North Yorkshire in 2023) is 1 LA, with its judgements under "
+            "both codes. A merged or split council (Cumbria in 2023) is a different LA."),
         ),
     )
     for key, (name, definition) in outcomes.FIGURES.items()

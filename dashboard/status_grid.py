@@ -21,16 +21,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from typing import Protocol
 
 import pandas as pd
 
 from dashboard.coverage import SO_FAR
-from dashboard.currency import STATE_NAMES, OVERDUE as RETURN_IS_OVERDUE, DataCurrency, quarter_name
+from dashboard.currency import OVERDUE as RETURN_IS_OVERDUE
+from dashboard.currency import STATE_NAMES, DataCurrency, quarter_name
 from dashboard.finance import FinanceRow
-from dashboard.kpi import VERDICT_MET, VERDICT_NOT_MET, VERDICT_UNDETERMINED
+from dashboard.kpi import VERDICT_MET, VERDICT_NOT_MET, VERDICT_UNDETERMINED, KpiResult
 from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms
-from dashboard.wording import counted
+from dashboard.timelines import DUE_SOON_DAYS as SOON_DAYS  # "due soon" (docs: how figures are worked out, "Timelines")
+from dashboard.wording import counted, listed
 
 # GOV.UK tag colours; the words always say the status, the colour only repeats it
 GREEN, RED, YELLOW, GREY, BLUE = "green", "red", "yellow", "grey", "blue"
@@ -41,7 +43,6 @@ COLUMNS = (KPI_1, KPI_2, MINIMUM_LAS, SPEND, DEADLINE, CURRENCY)
 # the page that explains each column
 PAGES = {KPI_1: "kpis", KPI_2: "kpis", MINIMUM_LAS: "coverage", SPEND: "finance", DEADLINE: "timelines",
          CURRENCY: "timelines"}
-SOON_DAYS = 30  # "due soon" within 30 days (docs: how figures are worked out, "Timelines")
 
 MET, BELOW, CANNOT_TELL, NO_TARGET, NO_DATA, WITHHELD, NOT_SET = (
     "Met", "Below", "Cannot tell yet", "No target", "No data", "Withheld", "Not set")
@@ -55,7 +56,7 @@ OFF_TRACK = {
     (KPI_1, BELOW): "KPI 1 below target", (KPI_2, BELOW): "KPI 2 below target",
     (MINIMUM_LAS, BELOW): "too few LAs supported", (MINIMUM_LAS, BELOW_SO_FAR): "too few LAs supported so far",
     (SPEND, OVERSPENT): "overspent", (DEADLINE, OVERDUE): "a milestone overdue",
-    (CURRENCY, RETURN_OVERDUE): "return overdue",
+    (CURRENCY, RETURN_OVERDUE): "a return overdue",
 }
 
 
@@ -79,13 +80,24 @@ _VERDICT_TAGS = {VERDICT_MET: (MET, GREEN), VERDICT_NOT_MET: (BELOW, RED),
                  VERDICT_UNDETERMINED: (CANNOT_TELL, YELLOW)}
 
 
-def kpi_cell(display) -> Cell:
+class ShownKpi(Protocol):
+    """What a KPI's cell reads of a KPI as the pages show it (``views.KpiDisplay``)."""
+
+    @property
+    def result(self) -> KpiResult: ...
+    @property
+    def rate(self) -> str: ...
+    @property
+    def suppressed(self) -> bool: ...
+
+
+def kpi_cell(display: ShownKpi | None) -> Cell:
     """A KPI's status from its display (``views.KpiDisplay``: texts already carry [u] and [c])."""
     if display is None:
-        return Cell(NO_PACKAGES, GREY, "none of this type")
+        return Cell(NO_PACKAGES, GREY, "no package of this type")
     result = display.result
     if display.suppressed:
-        return Cell(WITHHELD, GREY, "about one LA's people [c]")
+        return Cell(WITHHELD, GREY, "about people in 1 LA [c]")
     if result.eligible == 0 or result.rate is None:
         return Cell(NO_DATA, GREY, "nobody eligible yet")
     detail = f"{display.rate} of {result.eligible}"
@@ -134,10 +146,10 @@ def spend_cell(rows: Iterable[FinanceRow], contract: str, financial_year: str | 
     if not shares:
         return Cell(WITHIN, GREEN, f"nothing spent in {financial_year}")
     top = max(shares, key=lambda row: row.percent_spent or 0.0)
-    return Cell(WITHIN, GREEN, f"highest: {top.heading} {round(top.percent_spent or 0):g} % spent in {financial_year}")
+    return Cell(WITHIN, GREEN, f"most spent: {top.heading}, {round(top.percent_spent or 0):g} % in {financial_year}")
 
 
-def deadline_cell(milestones: pd.DataFrame, deadlines: pd.DataFrame, contract: str, as_of: date) -> Cell:
+def deadline_cell(milestones: pd.DataFrame, deadlines: pd.DataFrame, contract: str) -> Cell:
     """Overdue milestones first (``views.timelines.milestone_table``), else the next deadline of the
     contract (``views.timelines.deadline_table``)."""
     overdue = milestones[(milestones["Contract"] == contract) & (milestones["Status"] == "Overdue")] \
@@ -166,9 +178,9 @@ def currency_cell(currency: DataCurrency | None) -> Cell:
     return Cell(UP_TO_DATE, GREEN, f"data to {currency.data_to:%d/%m/%Y}")
 
 
-def status_grid(contracts: Sequence[ContractTerms], kpi_displays: Sequence, coverage: pd.DataFrame,
+def status_grid(contracts: Sequence[ContractTerms], kpi_displays: Sequence[ShownKpi], coverage: pd.DataFrame,
                 finance_rows: Sequence[FinanceRow], spend_year: str | None, milestones: pd.DataFrame,
-                deadlines: pd.DataFrame, as_of: date, currency: Sequence[DataCurrency] = ()) -> list[GridRow]:
+                deadlines: pd.DataFrame, currency: Sequence[DataCurrency] = ()) -> list[GridRow]:
     """One row per contract in view, in the register's order."""
     displays = {(display.result.contract, display.result.kpi): display for display in kpi_displays}
     currency_of = {item.contract: item for item in currency}
@@ -179,7 +191,7 @@ def status_grid(contracts: Sequence[ContractTerms], kpi_displays: Sequence, cove
             KPI_2: kpi_cell(displays.get((contract.reference, GROUP))),
             MINIMUM_LAS: minimum_cell(coverage, contract),
             SPEND: spend_cell(finance_rows, contract.reference, spend_year),
-            DEADLINE: deadline_cell(milestones, deadlines, contract.reference, as_of),
+            DEADLINE: deadline_cell(milestones, deadlines, contract.reference),
             CURRENCY: currency_cell(currency_of.get(contract.reference)),
         }
         grid.append(GridRow(contract.reference, contract.title, cells))
@@ -196,7 +208,7 @@ def grid_frame(grid: Sequence[GridRow]) -> pd.DataFrame:
 
 
 def grid_summary(grid: Sequence[GridRow]) -> str:
-    """One sentence answering "which contracts are off track?"."""
+    """The answer to "which contracts are off track?": the count first, then what is wrong with each."""
     if not grid:
         return "No contracts to show."
     off = {}
@@ -205,7 +217,7 @@ def grid_summary(grid: Sequence[GridRow]) -> str:
         if problems:
             off[row.contract] = problems
     if not off:
-        return "No contract is off track: none is below a target or minimum, overspent or overdue."
-    parts = [f"{contract} ({', '.join(problems)})" for contract, problems in off.items()]
-    return (f"{len(off)} of {counted(len(grid), 'contract')} {'needs' if len(off) == 1 else 'need'} attention: "
-            + "; ".join(parts) + ".")
+        return (f"{'The contract is' if len(grid) == 1 else f'All {len(grid)} contracts are'} on track. "
+                "None is below a target or minimum, overspent or overdue.")
+    return (f"{len(off)} of {counted(len(grid), 'contract')} {'is' if len(off) == 1 else 'are'} off track. "
+            + " ".join(f"{contract}: {listed(problems)}." for contract, problems in off.items()))

@@ -9,9 +9,10 @@ comes before "overheads", as a plain sort of the text would put them).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from dashboard.coverage import coverage_by_year
 from dashboard.currency import DataCurrency, currencies, data_to_of_contracts

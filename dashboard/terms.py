@@ -59,8 +59,8 @@ TERMS: tuple[Term, ...] = (
 )
 
 NO_KPI_TARGET_SENTENCE = (
-    f"A contract whose register gives no '{KPI_TARGET.column}' has no confidence KPI: its rates are still "
-    "worked out and shown as 'no target', and never judged met or below."
+    f"A contract whose register gives no '{KPI_TARGET.column}' has no confidence KPI. Its rates are still "
+    "worked out and shown as 'no target', but never judged met or below."
 )
 
 

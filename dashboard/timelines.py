@@ -252,9 +252,9 @@ def decisions(
     if (contract.extension_up_to is not None and contract.extension_up_to > contract.end_date
             and contract.extension_notice_months is not None):
         due = add_months(contract.end_date, -contract.extension_notice_months)
-        found.append((EXTENSION, due, f"Decide whether to extend beyond {contract.end_date:%d/%m/%Y} "
+        found.append((EXTENSION, due, (f"Decide whether to extend beyond {contract.end_date:%d/%m/%Y} "
                                       f"(up to {contract.extension_up_to:%d/%m/%Y}; "
-                                      f"{contract.extension_notice_months} months' notice)"))
+                                      f"{contract.extension_notice_months} months' notice)")))
     if contract.break_date is not None:
         found.append((BREAK, contract.break_date, f"Decide whether to use the break on {contract.break_date:%d/%m/%Y}"))
     if not found:
@@ -286,7 +286,7 @@ class Deadline:
     days_left: int
 
 
-def deadlines_within(items: Iterable[Milestone | Obligation], as_of: date, days: int = 60) -> list[Deadline]:
+def deadlines_within(items: Iterable[Due], as_of: date, days: int = 60) -> list[Deadline]:
     """Milestones not completed (as of as-of) and obligations due from as-of to
     as-of + ``days``, both inclusive, soonest first. Overdue milestones are not
     deadlines ahead: ``milestone_status`` reports them."""
@@ -440,6 +440,9 @@ class InterventionReview:
     intervention_from: date  # the status date the reviews count from
     kind: str = INTERVENTION_REVIEW
     contract: str = ""  # not a contract's obligation: lets deadlines_within list it
+
+
+Due = Milestone | Obligation | Decision | InterventionReview  # what ``deadlines_within`` lists
 
 
 def intervention_reviews(statuses: Iterable[LAStatus], until: date, as_of: date) -> list[InterventionReview]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 # What Markdown (CommonMark with GitHub's extensions, as Streamlit draws it) would read as markup in
 # running text: links and images need '[...](' (a '[c]' on its own is text), HTML and autolinks '<', emphasis '*' '~' and '_' at a
@@ -16,7 +17,7 @@ WORD_JOINER = "\u2060"
 _LIST_START = re.compile(r"^([-+]|[0-9]+[.)])(?=\s|$)")
 
 
-def counted(count: int, noun: str, plural: str | None = None) -> str:
+def counted(count: float | Decimal, noun: str, plural: str | None = None) -> str:
     """A count with its noun agreeing in number: "1 contract", "2 contracts", "0 contracts"."""
     return f"{count} {noun if count == 1 else plural or noun + 's'}"
 

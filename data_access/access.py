@@ -106,11 +106,11 @@ def participants(session: Session, viewer: Viewer, scope: Scope = EVERYTHING) ->
     ]
 
 
-def _evidence(session: Session, contract_ids: set[int]) -> dict[tuple, list[dict[str, Any]]]:
+def _evidence(session: Session, contract_ids: set[int]) -> dict[tuple[int, str, str], list[dict[str, Any]]]:
     if not contract_ids:
         return {}
     S = models.SurveyResponse
-    found: dict[tuple, list[dict[str, Any]]] = {}
+    found: dict[tuple[int, str, str], list[dict[str, Any]]] = {}  # contract id, package, participant
     query = select(S).where(S.contract_id.in_(contract_ids), S.evidence.is_not(None)).order_by(S.response_date, S.id)
     for response in session.scalars(query):
         found.setdefault((response.contract_id, response.package_id, response.participant_id), []).append(
@@ -147,7 +147,7 @@ def _check_role(role: str) -> None:
 
 def _other_active_admins(session: Session, user: models.User) -> int:
     return session.scalar(select(func.count()).select_from(models.User).where(
-        models.User.role == ADMIN, models.User.active.is_(True), models.User.id != user.id))
+        models.User.role == ADMIN, models.User.active.is_(True), models.User.id != user.id)) or 0
 
 
 def list_users(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
@@ -361,7 +361,7 @@ def _contracts_by_import(session: Session, import_ids: list[int]) -> dict[int, s
     for import_id, row_id in session.execute(select(RC.import_id, RC.row_id).where(
             RC.table_name == "contracts", RC.import_id.in_(import_ids))):
         found[import_id].add(row_id)
-    names = dict(session.execute(select(models.Contract.id, models.Contract.reference)).all())
+    names = dict(session.execute(select(models.Contract.id, models.Contract.reference)).tuples().all())
     result = {i: {names[c] for c in ids if c in names} for i, ids in found.items()}
     for record_id, reference in session.execute(select(models.ImportRecord.id, models.ImportRecord.contract_reference)
                                                 .where(models.ImportRecord.id.in_(import_ids))):
@@ -505,13 +505,13 @@ def history_for(engine: Engine, viewer: Viewer, limit: int = 200) -> list[dict[s
 def contract_names(engine: Engine) -> dict[int, str]:
     """Contract id -> reference (for showing a preview's rows)."""
     with Session(engine) as session:
-        return dict(session.execute(select(models.Contract.id, models.Contract.reference)).all())
+        return dict(session.execute(select(models.Contract.id, models.Contract.reference)).tuples().all())
 
 
 def la_names(engine: Engine) -> dict[str, str]:
     """LA code -> name, every LA there has been (for showing a preview's rows by name)."""
     with Session(engine) as session:
-        return dict(session.execute(select(models.LocalAuthority.code, models.LocalAuthority.name)).all())
+        return dict(session.execute(select(models.LocalAuthority.code, models.LocalAuthority.name)).tuples().all())
 
 
 def upload_contracts(engine: Engine, viewer: Viewer) -> list[str]:

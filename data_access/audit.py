@@ -27,14 +27,17 @@ the change it records, or not at all.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from dashboard.access import Viewer, may_manage_users
 from data_access import models
+
+if TYPE_CHECKING:  # the importer imports this module
+    from data_access.importer import ImportPlan
 
 SIGN_IN = "sign_in"
 IMPORT = "import"
@@ -50,7 +53,7 @@ ACTIONS = (SIGN_IN, IMPORT, IMPORT_REJECTED, UNDO, EXPORT_PERSONAL_DATA, ROLE_CH
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _actor_text(actor: Viewer | str) -> str:
@@ -67,7 +70,7 @@ def record_event(session: Session, actor: Viewer | str, action: str, detail: dic
     return event
 
 
-def record_import(session: Session, actor: Viewer | str, plan, import_id: int | None) -> models.AuditEvent | None:
+def record_import(session: Session, actor: Viewer | str, plan: ImportPlan, import_id: int | None) -> models.AuditEvent | None:
     """The event for one file of an import (``plan``: its ``ImportPlan``): ``import`` when it was
     written (``import_id``), ``import_rejected`` when it had errors; None for a valid file left
     unwritten (its batch was refused). Used by the Upload page and the command line alike."""

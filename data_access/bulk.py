@@ -11,9 +11,10 @@ transaction still decides whether the rows are kept.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import date
-from operator import itemgetter
-from typing import Any, Callable, Iterator
+from itertools import repeat
+from typing import Any
 
 from sqlalchemy import JSON, Connection, Table
 from sqlalchemy.dialects import sqlite
@@ -37,17 +38,43 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]
             same[column.name] = column.default.arg
     names = [*rows[0], *same]
     dialect = connection.dialect
+    converters = _converters(table, names, dialect)
     if dialect.name == "postgresql":
-        converters = {name: json_text for name in names if isinstance(table.c[name].type, JSON)}
         constants = tuple(_converted(same, converters).values())
         _copy(connection, table, names, _tuples(rows, list(rows[0]), converters, constants))
         return
     quote = dialect.identifier_preparer.quote
     statement = (f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, names))}) "
                  f"VALUES ({', '.join('?' * len(names))})")  # SQLite's parameter style
-    converters = {name: converter for name in names if (converter := _bind_converter(table.c[name].type, dialect))}
     constants = _converted(same, converters)
     connection.exec_driver_sql(statement, list(_tuples(rows, list(rows[0]), converters, tuple(constants.values()))))
+
+
+def update_rows(connection: Connection, table: Table, rows: list[dict[str, Any]],
+                same: dict[str, Any] | None = None) -> None:
+    """Update stored rows by id: ``rows`` are dicts of ``id`` and column -> value (all with the same
+    keys), ``same`` columns set alike on every row. One ``executemany`` of plain tuples, each value
+    converted as ``insert_rows`` converts it."""
+    if not rows:
+        return
+    names = [name for name in rows[0] if name != "id"]
+    same = dict(same or {})
+    dialect = connection.dialect
+    quote = dialect.identifier_preparer.quote
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    assignments = ", ".join(f"{quote(name)} = {marker}" for name in [*names, *same])
+    statement = f"UPDATE {quote(table.name)} SET {assignments} WHERE {quote('id')} = {marker}"
+    converters = _converters(table, [*names, *same], dialect)
+    constants = tuple(_converted(same, converters).values())
+    values = _tuples(rows, names, converters, constants)
+    connection.exec_driver_sql(statement, [row + (item["id"],) for row, item in zip(values, rows)])
+
+
+def _converters(table: Table, names: list[str], dialect: Any) -> dict[str, Callable[[Any], Any]]:
+    """Column -> what to do to a value before the driver gets it (PostgreSQL: JSON to its text)."""
+    if dialect.name == "postgresql":
+        return {name: json_text for name in names if isinstance(table.c[name].type, JSON)}
+    return {name: converter for name in names if (converter := _bind_converter(table.c[name].type, dialect))}
 
 
 def _bind_converter(column_type: Any, dialect: Any) -> Callable[[Any], Any] | None:
@@ -65,23 +92,21 @@ def _converted(same: dict[str, Any], converters: dict[str, Callable[[Any], Any]]
 
 
 def _tuples(rows: list[dict[str, Any]], names: list[str], converters: dict[str, Callable[[Any], Any]],
-            constants: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+            constants: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     """Each row's values in ``names`` order, converted where a column says (``None`` stays ``NULL``),
-    followed by ``constants``."""
-    values_of = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
-    converting = [(position, converters[name]) for position, name in enumerate(names) if name in converters]
-    for row in rows:
-        values = values_of(row)
-        if converting:
-            values = list(values)
-            for position, convert in converting:
-                if values[position] is not None:
-                    values[position] = convert(values[position])
-            values = tuple(values)
-        yield values + constants if constants else values
+    followed by ``constants``. Built column by column: one pass over the rows per column, each
+    conversion a list comprehension, then one ``zip``."""
+    columns: list[Any] = []
+    for name in names:
+        column = [row[name] for row in rows]
+        if name in converters:
+            convert = converters[name]
+            column = [None if value is None else convert(value) for value in column]
+        columns.append(column)
+    return list(zip(*columns, *(repeat(constant) for constant in constants)))
 
 
-def _copy(connection: Connection, table: Table, names: list[str], rows: Iterator[Any]) -> None:
+def _copy(connection: Connection, table: Table, names: list[str], rows: Iterable[Any]) -> None:
     quote = connection.dialect.identifier_preparer.quote
     statement = f"COPY {quote(table.name)} ({', '.join(quote(name) for name in names)}) FROM STDIN"
     driver = connection.dialect.loaded_dbapi

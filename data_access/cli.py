@@ -32,21 +32,21 @@ import sys
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
+from typing import NoReturn
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from dashboard.access import ADMIN, ROLE_NAMES, ROLES, Viewer
 from dashboard.wording import listed
-
 from data_access import audit
 from data_access.db import DatabaseUnavailable, failure_message, ready_engine
-from data_access.importer import CellError, ImportPlan, parse_reporting_quarter, quarter_text
+from data_access.importer import CellError, ImportPlan, RowAction, parse_reporting_quarter, quarter_text
 from data_access.services import ImportOutcome, checked_in_order, import_file
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # exit code 2, one clear line
+    def error(self, message: str) -> NoReturn:  # exit code 2, one clear line
         self.print_usage(sys.stderr)
         print(f"error: {message}", file=sys.stderr)
         raise SystemExit(2)
@@ -157,8 +157,8 @@ def summary_lines(plan: ImportPlan, dry_run: bool = False) -> list[str]:
     lines = [f"{plan.file_name}: {plan.kind}, {verb}", *_quarter_note(plan)]
     for sheet in plan.sheets:
         lines.append(
-            f"{plan.file_name}:{sheet.sheet}: {sheet.count('insert')} inserted, {sheet.count('update')} updated, "
-            f"{sheet.count('unchanged')} unchanged, {sheet.skipped} skipped, {len(sheet.flags)} flags"
+            f"{plan.file_name}:{sheet.sheet}: {sheet.count(RowAction.INSERT)} inserted, {sheet.count(RowAction.UPDATE)} updated, "
+            f"{sheet.count(RowAction.UNCHANGED)} unchanged, {sheet.skipped} skipped, {len(sheet.flags)} flags"
             + (f", {len(sheet.vanished)} no longer in this return (kept, flagged)" if sheet.vanished else "")
             + (f", {len(sheet.removed)} removed (no longer in the pricing schedule)" if sheet.removed else "")
         )
@@ -185,9 +185,9 @@ def _quarter_note(plan: ImportPlan) -> list[str]:
     if plan.reporting_quarter_end is not None:
         return [f"{plan.file_name}: reporting quarter {quarter_text(plan.reporting_quarter_end)}"]
     if plan.return_contracts:
-        return [f"{plan.file_name}: note: no reporting quarter: the data currency of "
+        return [(f"{plan.file_name}: note: no reporting quarter: the data currency of "
                 f"{listed(plan.return_contracts)} stays as it was (say which quarter with --quarter, "
-                "or a cell labelled 'Reporting quarter')"]
+                "or a cell labelled 'Reporting quarter')")]
     return []
 
 
@@ -248,11 +248,11 @@ def run_reference(arguments: argparse.Namespace) -> int:
                     key=lambda item: lait.ORDER.index(item.kind) if item.kind else -1)
     given = [item for item in parsed if item.kind == lait.MEASURES and item.ok]
     if given:  # the values are checked against the measures they will sit beside
-        measures = set().union(*({key[0] for key in item.rows} for item in given))
+        measures = set().union(*({str(key[0]) for key in item.rows} for item in given))  # measure codes
     for item in parsed:
         if item.kind == lait.INDICATORS:
             lait.check_measures(item, measures)
-        if not item.ok:
+        if item.kind is None or not item.ok:  # (a file that is ok has a kind)
             print("\n".join(str(problem) for problem in item.problems))
             print(f"{item.file_name}: rejected with {len(item.problems)} error(s); nothing was written")
             status = 1

@@ -6,6 +6,7 @@ The caller owns the transaction: functions that do work take a ``Session``;
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -50,11 +51,11 @@ def _json_value(value: Any) -> str:
     raise TypeError(f"a {type(value).__name__} cannot be stored as JSON")
 
 
-def _unicode_lower(value):
+def _unicode_lower(value: str | bytes | int | float | None) -> str | bytes | int | float | None:
     return value.lower() if isinstance(value, str) else value
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")  # readers never block an import
     cursor.execute("PRAGMA busy_timeout=15000")
@@ -71,17 +72,16 @@ def make_engine(url: str | None = None) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            _sqlite_folder(parsed)
+            _sqlite_folder(parsed, parsed.database)
         engine = create_engine(url, connect_args={"timeout": 15}, json_serializer=json_text)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, json_serializer=json_text)
 
 
-def _sqlite_folder(parsed: URL) -> None:
+def _sqlite_folder(parsed: URL, path: str) -> None:
     """The app's own ``data/`` folder is made on first use; any other folder must exist already
-    (a mistyped ``--db`` creates no folder and no empty database)."""
-    path = parsed.database
+    (a mistyped ``--db`` creates no folder and no empty database). ``path``: the URL's database."""
     if parsed.query.get("uri") in ("true", "1") and path.startswith("file:"):
         path = path.removeprefix("file:").split("?")[0]
     folder = Path(path).parent
@@ -153,7 +153,7 @@ def ensure_database(engine: Engine) -> None:
         with Session(engine) as session, session.begin():
             if session.scalar(select(Region.code).limit(1)) is None:
                 load_reference_data(session)  # the LAIT data waits until it is read (lait.ensure_loaded)
-    except Exception as error:  # noqa: BLE001 - reported to the user as one line
+    except Exception as error:
         raise DatabaseUnavailable(f"cannot open the database {engine.url.render_as_string()}: {_first_line(error)}") from error
 
 
@@ -166,7 +166,7 @@ def ready_engine(url: str | None = None) -> Engine:
     unknown scheme, a path that cannot be made, a server that does not answer."""
     try:
         engine = make_engine(url)
-    except Exception as error:  # noqa: BLE001 - reported to the user as one line
+    except Exception as error:
         raise DatabaseUnavailable(f"cannot open the database {shown_url(url)}: {_first_line(error)}") from error
     ensure_database(engine)
     return engine

@@ -52,6 +52,7 @@ NOT_AVAILABLE = "-"  # LAIT's mark for a value not available or suppressed: neve
 POLARITIES = {"high": "High", "low": "Low", "-": "", "": ""}
 NEIGHBOURS_PER_LA = 10
 _PERIOD = re.compile(r"^\d{4}")
+Key = tuple[str | int, ...]  # a row's key as the database keys it (measure; measure, period, area; LA, rank)
 
 
 @dataclass
@@ -60,10 +61,10 @@ class ParsedFile:
 
     file_name: str
     kind: str | None = None
-    rows: dict[tuple, dict[str, Any]] = field(default_factory=dict)
+    rows: dict[Key, dict[str, Any]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     sheet: str = ""
-    row_numbers: dict[tuple, int] = field(default_factory=dict)  # key -> row as Excel numbers it
+    row_numbers: dict[Key, int] = field(default_factory=dict)  # key -> row as Excel numbers it
 
     @property
     def ok(self) -> bool:
@@ -146,20 +147,20 @@ def _key_words(kind: str) -> str:
     return {MEASURES: "measure", INDICATORS: "measure, period and area", NEIGHBOURS: "LA and rank"}[kind]
 
 
-def _key_text(key: tuple) -> str:
+def _key_text(key: Key) -> str:
     return "/".join(str(part) for part in key)
 
 
-def _la_number(text: str, column: str, problems: list, known: set[str], areas: bool = False) -> str:
+def _la_number(text: str, column: str, problems: list[tuple[str, str]], known: set[str], areas: bool = False) -> str:
     if len(text) != 3 or not text.isdigit():
         problems.append((column, f"'{text}' is not a 3-digit DfE LA number"))
-    elif int(text) < FIRST_AREA_NUMBER or not areas:
-        if text not in known:
-            problems.append((column, f"LA number {text} is not on the LA reference list"))
+    elif (int(text) < FIRST_AREA_NUMBER or not areas) and text not in known:
+        problems.append((column, f"LA number {text} is not on the LA reference list"))
     return text
 
 
-def _measure_row(values: dict[str, str], problems: list, known_las: set[str], known_measures: set[str]):
+def _measure_row(values: dict[str, str], problems: list[tuple[str, str]], _known_las: set[str],
+                 _known_measures: set[str] | None) -> tuple[Key, dict[str, Any]]:
     if not values["measure"]:
         problems.append(("measure", "the measure code is blank"))
     if not values["name"]:
@@ -184,7 +185,8 @@ def _measure_row(values: dict[str, str], problems: list, known_las: set[str], kn
     return (values["measure"],), row
 
 
-def _indicator_row(values: dict[str, str], problems: list, known_las: set[str], known_measures: set[str]):
+def _indicator_row(values: dict[str, str], problems: list[tuple[str, str]], known_las: set[str],
+                   known_measures: set[str] | None) -> tuple[Key, dict[str, Any]]:
     if not values["measure"]:
         problems.append(("measure", "the measure code is blank"))
     elif known_measures is not None and values["measure"] not in known_measures:
@@ -219,11 +221,13 @@ def check_measures(parsed: ParsedFile, measures: Iterable[str]) -> None:
     """An indicator file's measures must be among ``measures``; each row that is not is a problem."""
     known = set(measures)
     for key, number in parsed.row_numbers.items():
-        if key[0] not in known:
-            parsed.problems.append(Problem(parsed.file_name, parsed.sheet, number, "measure", _unknown_measure(key[0])))
+        code = str(key[0])  # an indicator's key starts with its measure code
+        if code not in known:
+            parsed.problems.append(Problem(parsed.file_name, parsed.sheet, number, "measure", _unknown_measure(code)))
 
 
-def _neighbour_row(values: dict[str, str], problems: list, known_las: set[str], known_measures: set[str]):
+def _neighbour_row(values: dict[str, str], problems: list[tuple[str, str]], known_las: set[str],
+                   _known_measures: set[str] | None) -> tuple[Key, dict[str, Any]]:
     la = _la_number(values["la_number"], "la_number", problems, known_las)
     neighbour = _la_number(values["neighbour_la_number"], "neighbour_la_number", problems, known_las)
     rank = 0
@@ -292,7 +296,7 @@ def measure_codes(session: Session) -> set[str]:
     return set(session.scalars(select(models.LaitMeasure.code)))
 
 
-def stored_rows(session: Session, kind: str) -> dict[tuple, dict[str, Any]]:
+def stored_rows(session: Session, kind: str) -> dict[Key, dict[str, Any]]:
     table = _TABLES[kind].__table__
     names = [column.name for column in table.columns if column.name != "id"]
     keys = _KEYS[kind]
@@ -433,4 +437,4 @@ def version(session: Session) -> int:
     from data_access.audit import REFERENCE_REFRESH
 
     return session.scalar(select(func.count()).select_from(models.AuditEvent)
-                          .where(models.AuditEvent.action == REFERENCE_REFRESH))
+                          .where(models.AuditEvent.action == REFERENCE_REFRESH)) or 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -22,6 +23,7 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -37,7 +39,8 @@ NEVER_REUSED = {"sqlite_autoincrement": True}
 
 
 class Base(DeclarativeBase):
-    pass
+    if TYPE_CHECKING:
+        __table__: ClassVar[Table]  # every model here maps one table (SQLAlchemy types it as a FromClause)
 
 
 # --- Reference data -----------------------------------------------------------------
@@ -337,7 +340,7 @@ class ImportRecord(Base):
     outcome: Mapped[str] = mapped_column(String(20))  # imported / rejected / undone
     # a quarterly return's reporting quarter (its last day); None: the return states none
     reporting_quarter_end: Mapped[date | None] = mapped_column(Date)
-    summary: Mapped[dict] = mapped_column(JSON, default=dict)
+    summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class RowChange(Base):
@@ -349,8 +352,8 @@ class RowChange(Base):
     import_id: Mapped[int] = mapped_column(ForeignKey("imports.id"), index=True)
     table_name: Mapped[str] = mapped_column(String(40))
     row_id: Mapped[int] = mapped_column(Integer)
-    before: Mapped[dict | None] = mapped_column(JSON)
-    after: Mapped[dict | None] = mapped_column(JSON)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     __table_args__ = (Index("ix_row_changes_row", "table_name", "row_id"),)
 
@@ -364,7 +367,7 @@ class AuditEvent(Base):
     at: Mapped[datetime] = mapped_column(DateTime)
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(40))
-    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class User(Base):

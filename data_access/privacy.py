@@ -35,14 +35,14 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from dashboard.access import ADMIN, Viewer
 from dashboard.calendar import add_months
-from data_access import audit, models
+from data_access import audit, models, undo_records
 from data_access.settings import load_settings
 
 PERSONAL_FIELDS = {"engagements": ("participant_name",), "survey_responses": ("evidence",)}
@@ -85,10 +85,13 @@ def erase_personal_data(session: Session, reference: str, actor: Viewer, today: 
             f"{first_day:%d/%m/%Y} (DASHBOARD_RETENTION_MONTHS) and cannot be erased before then")
     E, S = models.Engagement, models.SurveyResponse
     texts = _personal_texts(session, contract.id)
-    names = session.execute(update(E).where(E.contract_id == contract.id, E.participant_name.is_not(None))
-                            .values(participant_name=None)).rowcount
-    evidence = session.execute(update(S).where(S.contract_id == contract.id, S.evidence.is_not(None))
-                               .values(evidence=None)).rowcount
+    # an UPDATE's result is a CursorResult, which has the row count (typed as the general Result)
+    names = cast(CursorResult[Any], session.execute(
+        update(E).where(E.contract_id == contract.id, E.participant_name.is_not(None)).values(participant_name=None)
+    )).rowcount
+    evidence = cast(CursorResult[Any], session.execute(
+        update(S).where(S.contract_id == contract.id, S.evidence.is_not(None)).values(evidence=None)
+    )).rowcount
     history = _scrub_history(session, contract.id)
     messages = _scrub_rejections(session, contract.reference) + _scrub_texts(session, texts)
     audit.record_event(session, actor, audit.ERASE, {
@@ -103,7 +106,7 @@ def erase_personal_data(session: Session, reference: str, actor: Viewer, today: 
 def _history_of(session: Session, contract_id: int) -> list[models.RowChange]:
     """The undo records of the contract's engagements and survey responses, of rows still stored
     and of rows since deleted (known by the contract id their records hold)."""
-    found = []
+    found: list[models.RowChange] = []
     for table in PERSONAL_FIELDS:
         model = models.Engagement if table == "engagements" else models.SurveyResponse
         stored = set(session.scalars(select(model.id).where(model.contract_id == contract_id)))
@@ -228,6 +231,17 @@ def export_participant(session: Session, participant_id: str, actor: Viewer) -> 
             history.append({"table": table, "row_id": change.row_id, "import_id": record.id,
                             "file_name": record.file_name, "imported_at": _plain(record.imported_at),
                             "outcome": record.outcome, "before": change.before, "after": change.after})
+        # rows inserted in a run named by an earlier row: the run's record keeps that row's key, not
+        # this person's, so only its contract and source are said
+        for run in undo_records.runs_covering(session, table, ids):
+            record = session.get(models.ImportRecord, run.import_id)
+            covered = undo_records.row_ids(run)
+            for row_id in sorted(set(ids) & set(covered) - {covered.start}):
+                history.append({"table": table, "row_id": row_id, "import_id": record.id,
+                                "file_name": record.file_name, "imported_at": _plain(record.imported_at),
+                                "outcome": record.outcome, "before": None,
+                                "after": {name: value for name, value in run.after.items()
+                                          if name in ("contract_id", "source_file")}})
     result = {
         "participant_id": participant_id,
         "exported_at": _plain(datetime.now().replace(microsecond=0)),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -10,32 +10,16 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from dashboard import records
+from dashboard.access import Viewer
 from dashboard.summary import build_summary
 from data_access import collector, repositories
 from data_access.repositories import Scope
 
 
-@dataclass(frozen=True)
-class OversightData:
-    """The records behind every page, for one scope."""
-
-    contracts: list[records.ContractTerms]
-    units: list[records.Unit]
-    responses: list[records.SurveyResponse]
-    allocations: list[records.Allocation]
-    invoice_lines: list[records.InvoiceLine]
-    milestones: list[records.Milestone]
-    las: list[records.LocalAuthority]
-    statuses: list[records.LAStatus]
-    regions: dict[str, str]
-    returns: list[records.ReturnImport] = field(default_factory=list)  # data currency
-    judgements: list[records.IlacsJudgement] = field(default_factory=list)  # Ofsted ILACS history
-
-
-def load(engine: Engine, scope: Scope = repositories.EVERYTHING) -> OversightData:
+def load(engine: Engine, scope: Scope = repositories.EVERYTHING) -> records.Portfolio:
     """Every record of the scope, built with the cycle collector paused (``collector.paused``)."""
     with collector.paused(), Session(engine) as session:
-        return OversightData(
+        return records.Portfolio(
             contracts=repositories.contracts(session, scope),
             units=repositories.units(session, scope),
             responses=repositories.survey_responses(session, scope),
@@ -86,7 +70,7 @@ def hex_layout(engine: Engine) -> dict[str, tuple[int, int]]:
         return repositories.hex_positions(session)
 
 
-def participant_names(engine: Engine, viewer, units: list[records.Unit]) -> dict[tuple[str, str, str], str]:
+def participant_names(engine: Engine, viewer: Viewer, units: list[records.Unit]) -> dict[tuple[str, str, str], str]:
     """Names of the given units' participants that ``viewer`` may see, by (contract, package, participant).
 
     Read through ``data_access.access.participants``, which enforces ``may_see_personal_data``

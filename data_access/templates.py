@@ -23,8 +23,8 @@ follow.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from datetime import date
-from typing import Iterable
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -38,7 +38,14 @@ from dashboard.calendar import financial_year_of, financial_years_between
 from data_access import models
 from data_access.importer import cells, schemas
 from data_access.importer.kinds import kind_of
-from data_access.importer.schemas import CONTRACT_REGISTER, PRICING_SCHEDULE, QUARTERLY_RETURN, Column, SheetSchema
+from data_access.importer.schemas import (
+    CONTRACT_REGISTER,
+    PRICING_SCHEDULE,
+    QUARTERLY_RETURN,
+    Column,
+    Parser,
+    SheetSchema,
+)
 from data_access.importer.schemas import LA_STATUS_KIND as LA_STATUS
 from data_access.importer.schemas import WORKBOOK_KINDS as KINDS
 
@@ -115,7 +122,7 @@ _HELP: dict[str, str] = {
 }
 
 
-def _is(column: Column, parser) -> bool:
+def _is(column: Column, parser: Parser) -> bool:
     return column.parse is parser
 
 
@@ -199,12 +206,12 @@ def _header(sheet: Worksheet, headers: list[tuple[str, bool]]) -> None:
         cell.font = _REQUIRED_FONT if required else Font()
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         sheet.column_dimensions[get_column_letter(position)].width = max(12, min(len(text) + 4, 34))
-    sheet.freeze_panes = sheet.cell(FIRST_DATA_ROW, 1)
+    sheet.freeze_panes = f"A{FIRST_DATA_ROW}"
 
 
 def _data_sheet(book: Workbook, schema: SheetSchema, lists: _Lists, choices: dict[str, tuple[str, ...]],
                 contract: str | None, kind: str) -> Worksheet:
-    sheet = book.create_sheet(schema.title)
+    sheet: Worksheet = book.create_sheet(schema.title)
     _title(sheet, f"{kind_title(kind)}: {schema.title}. Columns marked * are required; see Instructions.")
     if schema.contract_scoped:
         _label(sheet, contract)
@@ -229,8 +236,8 @@ def _data_sheet(book: Workbook, schema: SheetSchema, lists: _Lists, choices: dic
     return sheet
 
 
-def _part_a_sheet(book: Workbook, lists: _Lists, choices: dict[str, tuple[str, ...]], contract: str | None) -> Worksheet:
-    sheet = book.create_sheet("Part A")
+def _part_a_sheet(book: Workbook, choices: dict[str, tuple[str, ...]], contract: str | None) -> Worksheet:
+    sheet: Worksheet = book.create_sheet("Part A")
     _title(sheet, "Pricing schedule: Part A, allocations (GBP, ex VAT). One row per expenditure heading, "
                   "one column per financial year; see Instructions.")
     _label(sheet, contract)
@@ -254,10 +261,10 @@ def _instructions(book: Workbook, kind: str, sheets: tuple[SheetSchema | str, ..
     sheet.column_dimensions["A"].width = 120
     lines: list[tuple[str, bool]] = [
         (f"Improvement Oversight: {kind} template", True),
-        ("Fill in one row per record from row 4 of each sheet. Columns marked * are required. Keep the "
-         "headers; you may add columns (they are ignored) or rows above the headers.", False),
-        ("Dates as dd/mm/yyyy (UK, day first). Money in pounds excluding VAT. Choose from the drop-down "
-         "lists where a column has one.", False),
+        (("Fill in one row per record from row 4 of each sheet. Columns marked * are required. Keep the "
+         "headers; you may add columns (they are ignored) or rows above the headers."), False),
+        (("Dates as dd/mm/yyyy (UK, day first). Money in pounds excluding VAT. Choose from the drop-down "
+         "lists where a column has one."), False),
         ("Upload the file on the Upload data page, or run: python -m data_access import FILE.", False),
     ]
     if any(isinstance(item, SheetSchema) and item.contract_scoped for item in sheets) or "part_a" in sheets:
@@ -266,10 +273,10 @@ def _instructions(book: Workbook, kind: str, sheets: tuple[SheetSchema | str, ..
                       "each sheet, or in a column of that name.", False))
     for item in sheets:
         lines.append(("", False))
-        if item == "part_a":
+        if isinstance(item, str):  # "part_a"
             lines.append(("Sheet Part A: allocations", True))
-            lines.append(("First column: the expenditure heading (required); then one column per financial "
-                          "year headed like 2021-22, holding the amount allocated. Empty cells count as 0.", False))
+            lines.append((("First column: the expenditure heading (required); then one column per financial "
+                          "year headed like 2021-22, holding the amount allocated. Empty cells count as 0."), False))
             continue
         key = kind_of(item).key_headers
         lines.append((f"Sheet {item.title}" + (f": one row per key ({', '.join(key)})" if key else ""), True))
@@ -313,14 +320,14 @@ def template_workbook(session: Session, kind: str, contract: str | None = None) 
     choices = _choices(session, contract)
     contract = choices.get("contract", (None,))[0]
     book = Workbook()
-    book.remove(book.active)
+    book.remove(book.worksheets[0])  # the empty sheet a new workbook starts with
     lists_sheet = book.create_sheet(LISTS_SHEET)
     lists_sheet.sheet_state = "hidden"
     lists = _Lists(lists_sheet)
     sheets = _SHEETS[kind]
     for item in sheets:
-        if item == "part_a":
-            _part_a_sheet(book, lists, choices, contract)
+        if isinstance(item, str):  # "part_a"
+            _part_a_sheet(book, choices, contract)
         else:
             _data_sheet(book, item, lists, choices, contract, kind)
     _instructions(book, kind, sheets, contract)
@@ -346,7 +353,7 @@ def headers_of(kind: str) -> dict[str, list[str]]:
     """Sheet -> headers as the template writes them (for tests and documentation)."""
     out: dict[str, list[str]] = {}
     for item in _SHEETS[kind]:
-        if item == "part_a":
+        if isinstance(item, str):  # "part_a"
             out["Part A"] = [schemas.PART_A_HEADING + REQUIRED_MARK]
         else:
             out[item.title] = [header_text(column) for column in item.columns]

@@ -1,9 +1,11 @@
 """Undoing an import exactly, from the before and after values it recorded.
 
-Every row an import wrote has a ``RowChange``: ``before`` is ``None`` for a row it
-inserted, else the stored values it replaced; ``after`` is what it wrote (for an inserted
-row only its key, contract and source file and row: the row itself holds the rest), or
-``None`` for a row it removed (an allocation or a day rate a revised pricing schedule no longer has).
+Every row an import wrote has a ``RowChange``: ``before`` is ``None`` for rows it
+inserted (one record per run of new ids, ``undo_records``), else the stored values it replaced
+and the import that had written them; ``after`` is what it wrote (for inserted rows only the
+first one's key, contract and source file and row, and the run's last id: the rows themselves
+hold the rest), or ``None`` for a row it removed (an allocation or a day rate a revised pricing
+schedule no longer has).
 ``undo_import`` deletes the rows the import inserted, puts back the rows it removed and the
 values it replaced, in one transaction the caller owns, then marks the import ``undone``.
 
@@ -21,7 +23,7 @@ they made it themselves). ``dashboard.access.may_upload`` is the rule.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -30,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from dashboard.access import ADMIN, Viewer, may_upload
 from dashboard.finance import heading_key
-from data_access import audit, models
+from data_access import audit, models, undo_records
 from data_access.importer import key_part, unique_key
 
 IMPORTED = "imported"
@@ -73,12 +75,14 @@ def _live_import_ids(session: Session, ids: set[int], exclude: int) -> set[int]:
 
 
 def _importers_of_rows(session: Session, table: str, row_ids: list[int]) -> set[int]:
+    """Imports with an undo record of any of these rows (one naming the row, or a run of
+    inserted rows holding it)."""
     found: set[int] = set()
     for start in range(0, len(row_ids), 1000):
         chunk = row_ids[start : start + 1000]
         found |= set(session.scalars(select(models.RowChange.import_id).where(
             models.RowChange.table_name == table, models.RowChange.row_id.in_(chunk)).distinct()))
-    return found
+    return found | {run.import_id for run in undo_records.runs_covering(session, table, row_ids)}
 
 
 def _dependants(session: Session, import_id: int, inserted: dict[str, list[int]]) -> set[int]:
@@ -148,9 +152,9 @@ def imports_blocking_undo(session: Session, import_id: int) -> list[dict[str, An
     by_table: dict[str, list[int]] = {}
     inserted: dict[str, list[int]] = {}
     for change in changes:
-        by_table.setdefault(change.table_name, []).append(change.row_id)
+        by_table.setdefault(change.table_name, []).extend(undo_records.row_ids(change))
         if change.before is None:
-            inserted.setdefault(change.table_name, []).append(change.row_id)
+            inserted.setdefault(change.table_name, []).extend(undo_records.row_ids(change))
     touching: set[int] = set()
     for table, row_ids in by_table.items():
         touching |= _importers_of_rows(session, table, row_ids)
@@ -265,21 +269,24 @@ def undo_import(session: Session, import_id: int, actor: Viewer) -> UndoResult:
     for change in reversed(_changes(session, import_id)):
         model = tables[change.table_name]
         if change.before is None:
-            session.execute(delete(model).where(model.id == change.row_id), execution_options=_UNSYNCED)
-            deleted += 1
+            ids = undo_records.row_ids(change)
+            session.execute(delete(model).where(model.id.between(ids.start, ids.stop - 1)), execution_options=_UNSYNCED)
+            deleted += len(ids)
             continue
         if change.after is None:  # a row the import removed: back as it was
             session.execute(insert(model).values(id=change.row_id, **_from_json(model, change.before)))
             restored += 1
             continue
         values = _from_json(model, change.before)
-        if set(change.before) - _FLAG_ONLY:  # the import rewrote the row: give back its earlier writer
+        if set(change.before) - _FLAG_ONLY and "import_id" not in change.before:
+            # the import rewrote the row, and its record (written before undo records kept the writer)
+            # does not say who wrote it before: give back its earlier writer
             values = {**_from_json(model, _earlier_state(session, change)), **values}
         session.execute(update(model).where(model.id == change.row_id).values(**values), execution_options=_UNSYNCED)
         restored += 1
     record.outcome = UNDONE
     record.summary = {**(record.summary or {}), "undone_by": actor.email,
-                      "undone_at": datetime.now(timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds")}
+                      "undone_at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")}
     audit.record_event(session, actor, audit.UNDO, {
         "import_id": import_id, "file_name": record.file_name, "sha256": record.sha256,
         "rows_deleted": deleted, "rows_restored": restored,

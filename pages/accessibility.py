@@ -11,7 +11,7 @@ from data_access.settings import load_settings
 from ui import context
 
 PREPARED = "25 November 2026"
-REVIEWED = "26 November 2026"
+REVIEWED = "7 December 2026"
 CONTACT = load_settings().accessibility_contact
 
 context.page_viewer()  # through app.py first, as every page (sign-in, the app's menu)
@@ -20,13 +20,13 @@ st.title("Accessibility statement for Improvement Oversight")
 
 st.markdown(
     """
-This accessibility statement applies to Improvement Oversight, the Department for
-Education's dashboard for overseeing the children's social care improvement
+This accessibility statement applies to Improvement Oversight. It is the Department
+for Education's dashboard for overseeing the children's social care improvement
 programmes: their key performance indicators (KPIs), the local authorities they
 support, their finances and their timelines.
 
-It is used by Department for Education board members, contract managers and case
-leads, and by the administrators who manage its users and data.
+Department for Education board members, contract managers and case leads use it.
+So do the administrators who manage its users and data.
 """
 )
 
@@ -38,10 +38,14 @@ that means you should be able to:
 
 - use the page menu, filters, file upload and buttons with a keyboard alone, and
   see where the keyboard focus is
+- see where each contract stands on the Overview in a table of statuses written
+  in words (such as "Met", "Below" and "Overdue"), never told by colour alone;
+  each status is a link to its page that you can reach with the Tab key, and a
+  screen reader reads it with its contract and column
 - read the figures behind every chart as a table and in a one-sentence summary,
   without needing to see the chart
 - download the figures of the tables as CSV or Excel, to read them in the tools
-  you prefer
+  you prefer, and the Board pack as Excel or PDF
 - read every table whole at 1280 pixels wide or more, without scrolling sideways:
   each table has a caption saying what it holds and how many rows it has, shows up
   to 25 rows (the rest with "Show all"), and sorts by any column heading
@@ -49,7 +53,9 @@ that means you should be able to:
   the map as a table"), with their region and support
 - tell every control apart by its name: no two boxes or buttons on a page share one
 - print a page: the sidebar, boxes and buttons are left out, every table is printed
-  whole and each section starts on a new page
+  whole with its headings, and each section starts on a new page
+- see what narrows a page in a "Showing" line at its top, and take each filter off
+  with its own button
 - choose the pages and filters you need from the sidebar, and bookmark or share
   the address of what you are looking at: it keeps your filters
 
@@ -73,6 +79,9 @@ We know some parts of this service are not fully accessible:
   under the charts can also be downloaded as CSV or Excel. Each table's name is
   short (its caption), so its toolbar buttons are read out briefly, but a table
   still takes a few presses of Tab to pass
+- the PDF Board pack is not fully tagged: its charts have text alternatives and
+  its sections are bookmarked, but a screen reader may not read its tables as
+  tables
 """
 )
 
@@ -158,6 +167,11 @@ The content listed below is non-accessible for the following reasons.
   shows its count only, and its status is told by its colour. This fails WCAG 2.2
   success criterion 1.4.1 (Use of colour). The "Data table" under the chart names
   the status of every count.
+- The PDF Board pack's text and tables are not tagged. Only its charts have text
+  alternatives (with its title, language and section bookmarks). A screen reader
+  may read a table's cells in the wrong order or not as a table. This fails WCAG
+  2.2 success criterion 1.3.1 (Info and relationships). The Excel Board pack holds
+  the same figures in real tables, and every figure is also on the dashboard.
 
 **Disproportionate burden**
 
@@ -177,9 +191,9 @@ st.header("What we're doing to improve accessibility")
 st.markdown(
     """
 Every change to the service is checked by the automated tests described below
-before it is released, and a new automated finding stops the release until it is
+before it is released. A new automated finding stops the release until it is
 fixed. Problems that come from Streamlit itself are listed on this page until
-Streamlit fixes them.
+Streamlit fixes them. We plan to make the PDF Board pack a fully tagged PDF.
 """
 )
 
@@ -206,6 +220,12 @@ service's development team, with automated and keyboard checks:
 - **Keyboard checks.** The upload of a quarterly return is completed with a
   keyboard alone (Tab to the file selector and the buttons, Enter or Space to use
   them), checking that the keyboard focus reaches each control and is visible.
+- **Overview status grid.** A test checks that the grid is in the first screen of
+  the Overview at 1440 by 900 pixels, and that every cell has a status in words.
+- **PDF Board pack.** A test checks that the PDF opens, has the Excel pack's
+  sections in its bookmarks, and gives the same figures. The print stylesheet has
+  been checked by hand, by printing the Overview from Chromium; no automated test
+  checks it yet.
 
 The service has not yet been audited by an accessibility specialist or tested with
 screen reader users. Automated checks find only some accessibility problems, so

@@ -33,9 +33,9 @@ def apply(change: access.UserChange, message: str) -> None:
         access.apply_user_change(engine, viewer, change)
     except (ValueError, LookupError, PermissionError) as refusal:
         st.error(f"{as_text(refusal)}. Nothing was changed.")
-    except Exception:  # noqa: BLE001 - never a stack trace on screen
+    except Exception:  # never a stack trace on screen
         log.exception("user change")
-        st.error("The change could not be saved; nothing was changed. Please try again.")
+        st.error("The change could not be saved, so nothing was changed. Try again.")
     else:
         st.session_state["admin_message"] = message
         st.rerun()

@@ -2,66 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
-from dashboard.views import finance as fv
 from dashboard.calendar import financial_year_of
 from dashboard.charts.finance import burn_up_chart, day_rate_chart
+from dashboard.views import finance as fv
 from dashboard.wording import as_text
 from data_access.finance_sources import invoice_sources
-from data_access.repositories import Scope
-from ui import context
+from ui import cache, context
 from ui.components import chart, chart_with_table, data_table, download_buttons, empty_state
 from ui.data_currency import data_currency_notice
 from ui.filters import Filters, filter_sidebar, showing
 
 MONEY = st.column_config.NumberColumn(format="accounting")
 
-# Figures are kept per database, scope (the viewer's limits), data version and every input,
-# shared between runs and sessions without copying (``cache_resource``): nothing here changes them.
-
-
-@st.cache_resource(show_spinner=False, max_entries=16, ttl=600)
-def _sources(url: str, scope: Scope, version: int):
-    return invoice_sources(context.engine(), scope)
-
-
-@st.cache_resource(show_spinner=False, max_entries=16, ttl=600)
-def _years(_data, url: str, scope: Scope, version: int) -> list[str]:
-    return fv.financial_years(_data.allocations, _data.invoice_lines)
-
-
-@st.cache_resource(show_spinner="Working out the finance figures…", max_entries=16, ttl=600)
-def _tables(_data, url: str, scope: Scope, version: int, as_of: date) -> fv.ScopeTables:
-    return fv.scope_tables(_data.contracts, _data.allocations, _data.invoice_lines, as_of,
-                           _sources(url, scope, version))
-
-
-@st.cache_resource(show_spinner="Working out the finance figures…", max_entries=32, ttl=600)
-def _page(_data, _chosen, url: str, scope: Scope, version: int, as_of: date, contract: str | None,
-          fy: str | None) -> fv.FinancePage:
-    """``_data``: the scope's records (its tables are cached per scope); ``_chosen``: the contract's."""
-    return fv.finance_page(_chosen.allocations, _chosen.invoice_lines, as_of,
-                           _tables(_data, url, scope, version, as_of), contract, fy)
-
-
-@st.cache_resource(show_spinner=False, max_entries=64, ttl=600)
-def _burn_years(_data, url: str, scope: Scope, version: int, as_of: date, contract: str) -> list[str]:
-    return fv.burn_up_years(_data.allocations, _data.invoice_lines, as_of, contract)
-
-
-@st.cache_resource(show_spinner=False, max_entries=64, ttl=600)
-def _burn(_data, url: str, scope: Scope, version: int, as_of: date, contract: str, year: str) -> fv.BurnUp:
-    return fv.burn_up(_data.allocations, _data.invoice_lines, as_of, contract, year)
-
+FIGURES = "Working out the finance figures…"
 
 viewer = context.page_viewer()
 url, version = context.database_url(), context.data_version()
 scope = Filters().scope(viewer)
 data = context.oversight_data(scope)
-years = _years(data, url, scope, version)
+data_key = cache.DataKey(url, scope, version)  # every figure here: the viewer's records, picked by the filters
+years = cache.built(fv.build_years, data, None, data_key, spinner=False)
 filters = filter_sidebar([c.reference for c in data.contracts], years, data.regions, {},
                          show=("contract", "fy", "as_of"), not_narrowed_by=("region", "la"),
                          because="invoices and allocations are per contract, not per LA")
@@ -69,23 +31,28 @@ as_of = filters.as_of_date
 
 st.title("Finance")
 showing(filters, data.regions, {}, narrowing=("contract", "fy", "as_of"))
+if data.contracts:  # the answer first
+    chosen = context.oversight_data(Filters(contract=filters.contract).scope(viewer), within=scope)  # its records
+    tables = cache.built(fv.build_scope_tables, data, fv.ScopeInputs(as_of, cache.read(invoice_sources, scope,
+                                                                                    version=version)),
+                         data_key, FIGURES)  # worked out once for the scope; a contract or year picks its rows
+    page = cache.built(fv.build, chosen, fv.FinanceInputs(as_of, tables, filters.contract, filters.financial_year),
+                       data_key, FIGURES)
+    st.markdown(as_text(page.spend_sentence))
 st.caption(
-    f"Figures as of {as_of:%d %B %Y}: invoice lines dated after it do not count. Money in GBP, ex VAT. "
-    "Funds cannot move between expenditure headings or years, so each heading is compared with its own "
+    f"Figures as of {as_of:%d %B %Y}. Invoice lines dated after it do not count. Amounts are in pounds, excluding "
+    "VAT. Money cannot move between expenditure headings or years, so each heading is compared with its own "
     "allocation for each financial year."
 )
 if not data.contracts:
-    empty_state("No contracts to show yet. Import a contract register and pricing schedules first.")
+    empty_state("There are no contracts to show yet. Import a contract register and pricing schedules first.")
     st.stop()
 
-chosen = context.oversight_data(Filters(contract=filters.contract).scope(viewer), within=scope)  # the contract's records
 data_currency_notice(chosen, as_of)
-page = _page(data, chosen, url, scope, version, as_of, filters.contract, filters.financial_year)
-column_money = {name: MONEY for name in ("Allocated (£)", "Spent (£)", "Remaining (£)")}
+column_money = dict.fromkeys(("Allocated (£)", "Spent (£)", "Remaining (£)"), MONEY)
 
 # --- Spend against allocation -------------------------------------------------------------
 st.header("Spend against allocation")
-st.markdown(as_text(page.spend_sentence))
 if page.spend.empty:
     empty_state("No allocation or spend for this contract and year.")
 else:
@@ -95,7 +62,8 @@ else:
 
 st.subheader("Totals, reconciled with the pricing schedule")
 (st.success if "to the penny" in page.reconciliation else st.error)(as_text(page.reconciliation))
-st.caption("Totals are for reconciliation only: an underspend in one heading or year cannot cover an overspend in another.")
+st.caption("Totals are for reconciliation only. An underspend in one heading or year cannot cover an overspend "
+           "in another.")
 data_table(page.totals, "Totals, reconciled with the pricing schedule", key="finance_totals_table",
            column_config=column_money)
 
@@ -103,8 +71,8 @@ data_table(page.totals, "Totals, reconciled with the pricing schedule", key="fin
 st.header("Spend against contract value")
 values = fv.value_table(data.contracts, chosen.invoice_lines, as_of, filters.contract)
 st.markdown(fv.value_sentence(values))
-st.caption("All years and headings together, against the contract's Value in the contract register, with the "
-           "finance terms the register sets for it. A term not set in the contract register does not apply: "
+st.caption("Spend for all years and headings together, against the contract's Value in the contract register, "
+           "with the finance terms the register sets. A term not set in the contract register does not apply, so "
            "nothing is flagged against it.")
 data_table(values, "Spend against contract value, and the contract's finance terms", key="finance_value_table",
            column_config={"Spent to date, all years (£)": MONEY,
@@ -119,9 +87,10 @@ burn_contract = left.selectbox(
     "Contract for the burn-up", contracts, index=contracts.index(opening) if opening in contracts else 0, key="finance_burn_contract",
 )
 burn_data = context.oversight_data(Filters(contract=burn_contract).scope(viewer), within=scope)
-contract_years = _burn_years(burn_data, url, scope, version, as_of, burn_contract) or years
+contract_years = cache.built(fv.build_burn_up_years, burn_data, fv.BurnUpInputs(as_of, burn_contract), data_key,
+                             spinner=False) or years
 if not contract_years:  # e.g. a contract register imported before its pricing schedule
-    empty_state(f"{burn_contract} has no allocation or spend yet, so there is no burn-up to draw: import its "
+    empty_state(f"{burn_contract} has no allocation or spend yet, so there is no burn-up to draw. Import its "
                 "pricing schedule.")
 else:
     default_year = filters.financial_year if filters.financial_year in contract_years else None
@@ -130,7 +99,7 @@ else:
         default_year = started[-1] if started else contract_years[0]
     burn_year = right.selectbox("Financial year for the burn-up", contract_years, index=contract_years.index(default_year),
                                 key="finance_burn_fy")
-    burn = _burn(burn_data, url, scope, version, as_of, burn_contract, burn_year)
+    burn = cache.built(fv.build_burn_up, burn_data, fv.BurnUpInputs(as_of, burn_contract, burn_year), data_key, spinner=False)
     chart_with_table(
         chart(burn_up_chart, burn.actual, burn.allocation, burn.forecast),
         burn.table,
@@ -145,9 +114,9 @@ else:
 
 # --- Day rates ------------------------------------------------------------------------------
 st.header("Day rates against the caps")
-st.caption("Each line's day rate is compared with its own cap from the contract register: the executive cap for "
-           "executive-level lines where the contract sets one, otherwise the contract's day-rate cap. Lines of a "
-           "contract with no cap are shown in a panel of their own and never flagged.")
+st.caption("Each line's day rate is compared with its own cap from the contract register. That is the executive "
+           "cap for executive-level lines where the contract sets one, or else the contract's day rate cap. Lines "
+           "of a contract with no cap are shown in a panel of their own and never flagged.")
 chart_with_table(chart(day_rate_chart, page.rates), page.rates, page.rates_sentence, key="finance_rates",
                  file_stem="day_rates")
 
@@ -155,7 +124,7 @@ chart_with_table(chart(day_rate_chart, page.rates), page.rates, page.rates_sente
 st.header("Finance flags")
 st.markdown(as_text(page.flags_sentence))
 if not page.flags.empty:
-    st.caption("Each flag names the invoice and line, and the file and Excel row it was imported from. "
-               "Flags are shown, never dropped: check them with the supplier.")
+    st.caption("Each flag names the invoice and line, and the file and Excel row it came from. Flags are never "
+               "dropped. Check them with the supplier.")
     data_table(page.flags, "Finance flags", key="finance_flags_table", wrap=True)
     download_buttons({"Finance flags": page.flags}, "finance_flags", key="finance_flags")

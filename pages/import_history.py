@@ -7,8 +7,8 @@ import logging
 import pandas as pd
 import streamlit as st
 
-from dashboard.access import may_upload
-from dashboard.views.overview import IMPORT_OUTCOMES
+from dashboard.access import may_see_every_import, may_upload
+from dashboard.vocabulary import IMPORT_OUTCOMES
 from dashboard.wording import as_text
 from data_access import access
 from data_access.undo import UndoRefused
@@ -33,13 +33,13 @@ if message:
 
 try:
     history = access.history_for(engine, viewer)
-except Exception:  # noqa: BLE001 - never a stack trace on screen
+except Exception:  # never a stack trace on screen
     log.exception("import history")
     st.error("The import history could not be read. Please try again.")
     st.stop()
 
 if not history:
-    empty_state("No imports yet." if viewer.role == "admin" else "No imports of your contracts yet.")
+    empty_state("No imports yet." if may_see_every_import(viewer) else "No imports of your contracts yet.")
     st.stop()
 
 show_rejected = st.checkbox("Show rejected imports", key="history_rejected",
@@ -55,7 +55,7 @@ table = pd.DataFrame([
     for row in listed_rows
 ], columns=["Import", "When (UTC)", "Who", "File", "SHA-256", "Kind", "Contracts", "Outcome", "New", "Updated",
             "Skipped", "Flags", "Unchanged"])
-shown = "every import" if viewer.role == "admin" else "imports of your contracts and your own"
+shown = "every import" if may_see_every_import(viewer) else "imports of your contracts and your own"
 hidden = len(history) - len(listed_rows)
 st.write(f"{len(table)} import(s), newest first ({shown}). Undone imports were reversed exactly. "
          + (f"{hidden} rejected file(s) not shown: they wrote nothing. " if hidden else "")
@@ -100,7 +100,7 @@ if st.button("Undo import", type="primary", disabled=chosen is None or bool(bloc
         st.error(as_text(refusal))
     except PermissionError as refusal:
         st.error(as_text(refusal))
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.exception("undo")
         st.error("The import could not be undone; nothing was changed. Please try again.")
     else:

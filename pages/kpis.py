@@ -1,34 +1,19 @@
 """KPIs: KPI 1 and KPI 2 per contract, their statuses, trend, slices and confidence;
-follow-ups to chase. Reads the widgets, calls ``dashboard.views``, renders."""
+follow-ups to chase. Reads the widgets, builds ``dashboard.views.kpis`` once (cached), renders."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
-from dashboard.views import kpis as views
-from dashboard.currency import data_to_dates
 from dashboard.access import aggregate_only, may_list_participant, unlisted_sentence
 from dashboard.charts import kpis as charts
 from dashboard.disclosure import LOW_RELIABILITY, SUPPRESSED
+from dashboard.views import kpis as views
 from dashboard.wording import as_text, counted
-from data_access.repositories import Scope
-from ui import context
-from ui.filters import showing
+from ui import cache, context
 from ui.components import chart, chart_with_table
 from ui.data_currency import data_currency_notice
-
-
-@st.cache_data(show_spinner="Working out the KPIs…", max_entries=64, ttl=600)
-def _page(_data, url: str, scope: Scope, version: int, as_of: date, fy: str | None, board: bool, la_level: bool,
-          detail: str | None, _plan=None) -> views.KpiPage:
-    """Keyed by database, scope (the viewer's limits and the filters), data version and every input
-    (the Board's plan follows from the database, version, viewer and as-of date)."""
-    return views.kpi_page(_data.contracts, _data.units, _data.responses, _data.regions, as_of, fy,
-                          views.Disclosure(board, la_level, plan=_plan), detail,
-                          data_to_dates(_data.contracts, _data.returns, as_of))
-
+from ui.filters import showing
 
 viewer, url, version, filters, scope, data, options = context.filtered_page()
 board = aggregate_only(viewer)
@@ -36,32 +21,37 @@ as_of = filters.as_of_date
 
 st.title("KPIs: leaders more confident after support")
 showing(filters, options.regions, options.las)
+page = None
+if data.units:
+    with_units = sorted({unit.contract for unit in data.units})
+    detail = filters.contract or st.session_state.get("kpi_detail_contract")
+    detail = detail if detail in with_units else None
+    page = cache.built(views.build, data, views.KpiInputs(as_of, filters.financial_year, filters.region, filters.la,
+                                                         board, context.board_plan_for(viewer, as_of),
+                                                         detail_contract=detail),
+                       cache.DataKey(url, scope, version), "Working out the KPIs…")
+    if page.headline:  # the answer first
+        st.markdown(as_text(views.kpi_answer(page.headline)))
 st.caption(
-    f"Figures as of {as_of:%d %B %Y}; packages ending in {views.fy_name(filters.financial_year)}. "
-    "KPI 1 = one-to-one support, KPI 2 = group support. See the Methodology page for the rules."
+    f"Figures as of {as_of:%d %B %Y}, for packages ending in {views.fy_name(filters.financial_year)}. "
+    "KPI 1 is for one-to-one support and KPI 2 for group support. The Methodology page gives the rules."
 )
 data_currency_notice(data, as_of)
-if not data.units:
-    st.info("No participants yet for these filters. Choose other filters, or upload a quarterly return "
+if page is None:
+    st.info("There are no participants for these filters yet. Choose other filters, or upload a quarterly return "
             "(Engagements and Survey sheets) on the Upload data page.")
     st.stop()
-
-with_units = sorted({unit.contract for unit in data.units})
-detail = filters.contract or st.session_state.get("kpi_detail_contract")
-detail = detail if detail in with_units else None
-page = _page(data, url, scope, version, as_of, filters.financial_year, board, bool(filters.la), detail,
-             context.board_plan_for(viewer, as_of))
 if not page.headline:
-    st.info("No participant counts for the KPIs yet with these filters (for a financial year, only packages "
-            "ending in that year count).")
+    st.info("There are no participant counts for the KPIs with these filters yet. For a financial year, only "
+            "packages ending in that year count.")
     st.stop()
 
 st.header("Against the target")
 for display in page.headline:
     st.markdown(f"**{as_text(display.result.contract)}** · {as_text(display.sentence)}")
 if any(LOW_RELIABILITY in d.rate or d.rate == SUPPRESSED for d in page.headline):
-    st.caption(f"{LOW_RELIABILITY}: fewer than 5 eligible participants: treat the rate with caution (not charted). "
-               f"{SUPPRESSED}: figures about the people of one local authority are not shown on Board views.")
+    st.caption(f"{LOW_RELIABILITY}: fewer than 5 eligible participants. Treat the rate with caution: it is not "
+               f"charted. {SUPPRESSED}: Board views do not show figures about the people of 1 local authority.")
 chart_with_table(chart(charts.rate_chart, page.rates.chart_data), page.rates.table, page.rates.summary,
                  key="kpi_rates", file_stem="kpi_rates")
 
@@ -78,8 +68,8 @@ if page.late_baselines and not board:  # who, for the roles that may see partici
     if late_listed:
         late_table = views.late_baseline_table(late_listed, options.las)
         chart_with_table(None, late_table,
-                         f"{counted(len(late_table), 'participant')} with a late baseline, by participant ID; the "
-                         f"latest up to {counted(int(late_table['Days after the start'].max()), 'day')} after "
+                         f"{counted(len(late_table), 'participant')} with a late baseline, by participant ID. The "
+                         f"latest is {counted(int(late_table['Days after the start'].max()), 'day')} after "
                          "the package started.", key="kpi_late_baselines", file_stem="late_baselines")
 
 st.header("Details for one contract")
@@ -87,8 +77,9 @@ if len(with_units) > 1 and filters.contract is None:
     st.selectbox("Contract for the details", with_units, index=with_units.index(page.detail_contract), key="kpi_detail_contract")
 st.caption(f"Contract {as_text(page.detail_contract)}.")
 if page.detail_withheld:
-    st.info(f"All of {as_text(page.detail_contract)}'s participants are in one local authority, so its details (by quarter, "
-            f"region, role and confidence score) are LA-level figures, which are not part of the Board's view.")
+    st.info(f"{as_text(page.detail_contract)}'s details are not part of the Board's view. All its participants "
+            "are in 1 local authority, so its details (by quarter, region, role and confidence score) are about "
+            "that LA.")
     st.stop()
 
 st.subheader("Trend by quarter the package ended")
@@ -107,10 +98,9 @@ chart_with_table(chart(charts.confidence_chart, page.confidence.chart_data), pag
 
 if not board:
     st.header("Follow-ups to chase")
-    st.caption(f"Participants whose follow-up window closes within {views.CHASE_WITHIN_DAYS} days with no "
-               "follow-up yet, listed where your role may see the participants"
-               + (", whatever the year their package ended: the financial year filter does not narrow this list."
-                  if filters.financial_year else "."))
+    st.caption(f"Participants with no follow-up yet whose follow-up window closes within "
+               f"{views.CHASE_WITHIN_DAYS} days. Only participants your role may see are listed."
+               + (" The financial year filter does not narrow this list." if filters.financial_year else ""))
     listed = [row for row in page.chase if may_list_participant(viewer, row.unit)]
     if not page.chase:
         st.info(f"No follow-up window closes in the next {views.CHASE_WITHIN_DAYS} days without a follow-up.")
@@ -120,6 +110,6 @@ if not board:
         units = [row.unit for row in listed]
         table = views.chase_table(listed, options.las, context.participant_names(viewer, units))
         chart_with_table(None, table,
-                         f"{counted(len(table), 'participant')} to chase; the first window closes "
+                         f"{counted(len(table), 'participant')} to chase. The first window closes "
                          f"in {counted(table['Days left'].min(), 'day')}.",
                          key="kpi_chase", file_stem="follow_ups_to_chase", table_expanded=True)

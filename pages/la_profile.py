@@ -7,21 +7,21 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard.views import la_profile as lp
 from dashboard import outcomes_indicators as oi
-from dashboard.charts.outcomes import indicator_chart, indicator_long, timeline_chart
-from dashboard.currency import data_to_dates
 from dashboard.access import aggregate_only, may_list_participant, unlisted_sentence
+from dashboard.charts.outcomes import indicator_chart, indicator_long, timeline_chart
 from dashboard.charts.timelines import adviser_days_chart
+from dashboard.views import la_profile as lp
+from dashboard.vocabulary import RELIABLE_FROM
 from dashboard.wording import as_text, counted
-from ui import context
+from ui import cache, context
 from ui.components import chart, chart_with_table, data_table, download_buttons, empty_state
 from ui.data_currency import data_currency_notice
 from ui.filters import Filters, choose, current_filters, filter_sidebar
 
 
 @st.cache_resource(show_spinner="Working out the outcome indicators…", max_entries=32, ttl=3600)
-def _outcomes(url: str, version: int, _indicators, number: str, name: str, region: str) -> dict:
+def _outcomes(url: str, version: int, _indicators, number: str, name: str, region: str) -> dict:  # noqa: ARG001 - the cache's key
     """Per topic, each measure's table, chart lines and band and sentence for one LA; shared between
     viewers (reference data, no people), kept per indicators index (a refresh makes a new one)."""
     return {topic: [(measure, frame := oi.measure_table(_indicators, measure, number, name, region),
@@ -36,7 +36,8 @@ if aggregate_only(viewer):
     st.error("LA profiles are not part of the Board's view.")
     st.stop()
 
-data = context.oversight_data(Filters().scope(viewer))
+scope = Filters().scope(viewer)
+data = context.oversight_data(scope)
 filters = filter_sidebar([], [], data.regions, {}, show=("as_of",), not_narrowed_by=("contract", "fy", "region"),
                          because="a profile shows the LA's whole history under every contract")
 as_of = filters.as_of_date
@@ -60,20 +61,19 @@ if la_code != default:
     # Picked here: the LA filter, so the URL names it (a profile can be bookmarked and sent) and it
     # stays. The LA the page starts on is not chosen for the user: it narrows no other page.
     choose("la", la_code)
-units, statuses = lp.as_one_council(data.units, data.statuses, la_code, data.las)  # a recoded council's history
-
-facts = lp.facts(la_code, data.las, data.regions, statuses, as_of)
+page = cache.built(lp.build, data, lp.ProfileInputs(la_code, as_of),
+                   cache.DataKey(context.database_url(), scope, context.data_version()), spinner=False)
+units, facts = page.units, page.facts  # a recoded council's whole history (``as_one_council``)
 st.header(as_text(facts.name))
 st.markdown(as_text(facts.sentence()))
 left, middle, right = st.columns(3)
 left.metric("Region", facts.region)
 middle.metric("ILACS judgement", facts.status["ILACS judgement"].split(" (")[0])
 right.metric("In intervention", facts.status["In intervention"].split(" (")[0])
-st.caption(f"As of {as_of:%d %B %Y}. An Ofsted judgement counts from the date Ofsted published it.")
+st.caption(f"Figures as of {as_of:%d %B %Y}. An Ofsted judgement counts from the date Ofsted published it.")
 in_view = sorted({unit.contract for unit in units if unit.la_code == la_code})
 if in_view:  # the contracts that supported this LA
     data_currency_notice(data, as_of, in_view)
-data_to = data_to_dates(data.contracts, data.returns, as_of)
 
 
 def table(frame, alt: str, key: str, file_stem: str) -> None:
@@ -82,51 +82,47 @@ def table(frame, alt: str, key: str, file_stem: str) -> None:
         download_buttons({file_stem[:31]: frame}, file_stem, key=key)
 
 
-la_names = {la.code: la.name for la in data.las}
-
 st.subheader("Support received")
-timeline = lp.support_timeline(data.contracts, units, data.responses, statuses, la_code, as_of)
-chart_with_table(chart(timeline_chart, timeline, as_of), timeline, lp.timeline_sentence(timeline, facts.name),
+timeline = page.timeline
+chart_with_table(chart(timeline_chart, timeline, as_of), timeline, page.timeline_sentence,
                  key="la_timeline", file_stem=f"support_{la_code}", table_expanded=True)
-st.caption("Every package of support under any contract and every six-monthly intervention review due so far. "
-           "Days delivered: the largest value a package's rows give (a group's days are not multiplied by its "
-           "people). KPI outcome: its participants' statuses, counted (see the Methodology page).")
+st.caption("Every package of support under any contract, and every 6-monthly intervention review due so far. "
+           "Days delivered is the largest value on a package's rows (a group's days are not multiplied by its "
+           "people). KPI outcome counts its participants' statuses (see the Methodology page).")
 
 st.subheader("What is coming")
-coming = lp.coming_up(data.contracts, units, statuses, la_names, la_code, as_of, milestones=data.milestones,
-                      invoice_lines=data.invoice_lines)
-st.markdown(lp.coming_sentence(coming, facts.name))
-if not coming.empty:
-    table(coming, f"What is coming for {facts.name}", "la_coming", f"coming_{la_code}")
-st.caption("As the Timelines page works them out: a six-monthly review for an LA in intervention, and six-weekly "
-           "case reports of the improvement adviser call-offs that supported it, in the next 12 months.")
+st.markdown(page.coming_sentence)
+if not page.coming.empty:
+    table(page.coming, f"What is coming for {facts.name}", "la_coming", f"coming_{la_code}")
+st.caption("Worked out as on the Timelines page: a review every 6 months for an LA in intervention, and a case "
+           "report every 6 weeks from the improvement adviser call-offs that supported it, in the next 12 months.")
 
 st.subheader("Ofsted ILACS judgements")
-judgements = lp.ilacs_judgements(statuses, la_code, as_of)
+judgements = page.judgements
 if judgements.empty:
-    empty_state("No ILACS judgement recorded (ILACS began in January 2018).")
+    empty_state("No ILACS judgement is recorded. ILACS began in January 2018.")
 else:
     st.markdown(f"Latest: {lp.ilacs_headline(judgements)}. {counted(len(judgements), 'judgement')}, oldest first.")
     table(judgements, f"Ofsted ILACS judgements of {facts.name}", "la_ilacs", f"ilacs_{la_code}")
 
 st.subheader("Status history")
-st.caption("ILACS: Ofsted's inspection of local authority children's services. SEND WSoA: a Written Statement of "
-           "Action the LA must produce after an area SEND inspection finds significant weaknesses. Declining: "
-           "flagged by the Department as declining performance. From: the date the record counts from.")
-history = lp.status_history(statuses, la_code, as_of)
+st.caption("ILACS is Ofsted's inspection of local authority children's services. A SEND WSoA is a Written "
+           "Statement of Action the LA must produce after an area SEND inspection finds significant weaknesses. "
+           "Declining means the Department flagged its performance as declining. From is the date the record "
+           "counts from.")
+history = page.history
 if history.empty:
-    empty_state("No Ofsted judgement or LA status recorded.")
+    empty_state("No Ofsted judgement or LA status is recorded.")
 else:
-    st.markdown(f"{counted(len(history), 'status record')}, oldest first; "
-                "\"not recorded\" means the record says nothing "
-                "about that item (an Ofsted judgement alone, for instance).")
+    st.markdown(f"{counted(len(history), 'status record')}, oldest first. \"Not recorded\" means the record says "
+                "nothing about that item (for example, a record of an Ofsted judgement alone).")
     table(history, f"Ofsted ILACS and status history of {facts.name}", "la_history", f"status_{la_code}")
 
 st.subheader("Participants' KPI status")
-everyone = lp.participant_table(units, data.responses, la_code, as_of, data_to=data_to)
-st.markdown(as_text(lp.participant_sentence(everyone)))
+everyone = page.participants
+st.markdown(as_text(page.participants_sentence))
 listed = [unit for unit in units if unit.la_code == la_code and may_list_participant(viewer, unit)]
-participants = lp.participant_table(listed, data.responses, la_code, as_of, data_to=data_to)
+participants = lp.participant_table(listed, data.responses, la_code, as_of, data_to=page.data_to)
 if len(participants) < len(everyone):
     st.caption(unlisted_sentence(len(everyone) - len(participants)))
 if not participants.empty:
@@ -134,19 +130,20 @@ if not participants.empty:
     table(participants, f"Participants' KPI status in {facts.name}", "la_participants", f"participants_{la_code}")
 
 st.subheader("Improvement adviser days per month")
-adviser = lp.adviser_days_by_month(data.contracts, units, data.invoice_lines, la_code, as_of)
+adviser = page.adviser
 if adviser.empty:
-    st.markdown(as_text(lp.adviser_sentence(adviser)))
+    st.markdown(as_text(page.adviser_sentence))
 else:
     st.caption(f"An improvement adviser call-off allows up to {lp.ADVISER_DAYS_PER_MONTH} days a month.")
-    chart_with_table(chart(adviser_days_chart, adviser), adviser, lp.adviser_sentence(adviser), key="la_adviser",
+    chart_with_table(chart(adviser_days_chart, adviser), adviser, page.adviser_sentence, key="la_adviser",
                      file_stem=f"adviser_days_{la_code}")
 
 st.subheader("Compared with the region and England")
-comparison = lp.comparison_table(units, data.responses, data.las, data.regions, la_code, as_of, data_to)
-st.markdown(as_text(lp.comparison_sentence(comparison)))
-st.caption("All contracts together. Rates are met / eligible (see the Methodology page); [u] marks a rate on fewer than 5 eligible "
-           "participants; packages per LA divides by the LAs that existed on the as-of date.")
+comparison = page.comparison
+st.markdown(as_text(page.comparison_sentence))
+st.caption("All contracts together. Rates are met / eligible (see the Methodology page). [u] marks a rate on "
+           f"fewer than {RELIABLE_FROM} eligible participants. Packages per LA divides by the LAs that existed on "
+           "the as-of date.")
 table(comparison, f"{facts.name} compared with the region and England", "la_comparison", f"comparison_{la_code}")
 
 # ------------------------------------------------------------------ outcomes
@@ -168,8 +165,8 @@ else:
 
 st.subheader("Outcome indicators")
 st.markdown(f"DfE's published figures (LAIT) for {facts.name} against the median and range of its statistical "
-            f"neighbours, {facts.region} and England. Grey bands mark when {facts.name} had support. These describe "
-            "the LA; they do not show what any support caused (see the Methodology page).")
+            f"neighbours, {facts.region} and England. Grey bands mark when {facts.name} had support. These figures "
+            "describe the LA. They do not show what any support caused (see the Methodology page).")
 search = st.text_input("Search the measures", key="la_measure_search",
                        placeholder="for example: turnover, re-referral, care leavers",
                        help="Filters the measures by words in their name, topic or description.")

@@ -3,9 +3,8 @@ and the contract terms each contract's register row sets (docs/how-figures-are-w
 
 from __future__ import annotations
 
-import streamlit as st
-
 import pandas as pd
+import streamlit as st
 
 from dashboard import registry, terms
 from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SUPPRESSED
@@ -17,20 +16,23 @@ viewer = context.page_viewer()
 
 st.title("Methodology")
 st.markdown(
-    "How every figure on this dashboard is worked out, in plain English. Every figure is computed *as of* a "
-    "date (the 'Figures as of' filter, today by default): nothing dated after it counts. Financial years run "
-    "1 April to 31 March (e.g. 2021-22); quarters are financial-year quarters (Q1 is April to June)."
+    "Every figure on this dashboard, its command line and its Board pack is worked out by the rules on this page. "
+    "Each figure is for an as-of date: the 'Figures as of' filter, today unless you choose another. Nothing dated "
+    "after it counts. Financial years run from 1 April to 31 March (for example 2021-22). Quarters are quarters of "
+    "the financial year: Q1 is April to June."
 )
 st.markdown(
     f"**Small numbers.** {LOW_RELIABILITY} = low reliability: a rate on fewer than {RELIABLE_FROM} eligible "
-    f"participants, shown with its interval and verdict but not drawn on charts: treat it with caution. "
-    f"{SUPPRESSED} = confidential: on Board members' views, "
-    "a figure about the people of one local authority is not shown, whatever its size: a row of a breakdown, or a "
-    "contract, region or quarter whose participants are all in one LA. Nor are the other counts of its row (zeros "
-    "included), and a total across contracts leaves out any contract's KPI with a count not shown (it could be "
-    "worked out by subtraction). Which groups are not shown is decided once for all Board views and filters, so "
-    "no figure not shown can be worked out by adding or subtracting figures from several views. The Board has no "
-    "LA filter: figures for one LA are not part of its view."
+    "participants. It is shown with its interval and verdict, but not drawn on charts. Treat it with caution."
+)
+st.markdown(
+    f"{SUPPRESSED} = confidential: Board members do not see a figure about the people of 1 local authority, "
+    "whatever its size. That can be a row of a breakdown, or a contract, region or quarter whose participants are "
+    "all in 1 LA. The other counts in its row are withheld too, zeros included. A total across contracts leaves "
+    "out any contract's KPI with a count withheld, because the count could be worked out by subtraction. Which "
+    "groups are withheld is decided once for all Board views and filters. So no withheld figure can be worked "
+    "out by adding or subtracting figures from several views. The Board has no LA filter: figures for 1 LA are "
+    "not part of its view."
 )
 contents = [f"- [{title}](#{title.lower().replace(' ', '-').replace('(', '').replace(')', '').replace('?', '')})"
             for title, entries in registry.sections() if entries] + ["- [Contract terms](#contract-terms)"]
@@ -52,4 +54,4 @@ if contracts:
     data_table(pd.DataFrame(terms.terms_rows(contracts)), "Each contract's terms, as its register row gives them",
                key="methodology_terms_table")
 else:
-    st.info("No contract register imported yet, so there are no contract terms to show.")
+    st.info("There are no contract terms to show, because no contract register has been imported yet.")

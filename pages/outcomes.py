@@ -1,30 +1,22 @@
 """Outcomes and value for money: per contract and year, spend, LAs, participants, people who met the
 KPI, days and each cost per unit; how supported LAs' Ofsted judgements changed. Descriptive only.
-Reads the widgets, calls ``dashboard.views.outcomes``, renders."""
+Reads the widgets, builds ``dashboard.views.outcomes`` once (cached), renders."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
-from dashboard.views import outcomes as ov
 from dashboard import outcomes as outcome_rules
 from dashboard import value_for_money as vfm_rules
 from dashboard.access import aggregate_only
 from dashboard.charts.value_for_money import vfm_chart
+from dashboard.views import outcomes as ov
+from dashboard.wording import as_text
 from data_access.repositories import Scope
-from ui import context
-from ui.outcomes_section import neighbour_change_section
+from ui import cache, context
 from ui.components import chart, chart_with_table
 from ui.filters import Filters
-
-
-@st.cache_resource(show_spinner="Working out value for money and outcomes…", max_entries=32, ttl=600)
-def _page(_data, url: str, scope: Scope, version: int, as_of: date, board: bool, fy: str | None) -> ov.OutcomesPage:
-    """Keyed by database, scope (the viewer's limits and the contract chosen), data version and every input."""
-    return ov.outcomes_page(_data, as_of, board, fy)
-
+from ui.outcomes_section import neighbour_change_section
 
 viewer, url, version, filters, _, _, _ = context.filtered_page()
 as_of = filters.as_of_date
@@ -34,17 +26,20 @@ scope = Scope(contracts=Filters(contract=filters.contract).scope(viewer).contrac
 data = context.oversight_data(scope, within=everything)
 
 st.title("Outcomes and value for money")
-st.caption(f"Figures as of {as_of:%d %B %Y}. They describe what was spent, delivered and seen afterwards; they do "
-           "not show what the support caused. See the Methodology page for the rules.")
+page = None
+if data.contracts:  # the answer first
+    page = cache.built(ov.build, data, ov.OutcomesInputs(as_of, filters.financial_year, board),
+                       cache.DataKey(url, scope, version), "Working out value for money and outcomes…")
+    st.markdown(as_text(ov.spend_answer(page.value_for_money, as_of)))
+st.caption(f"Figures as of {as_of:%d %B %Y}. They describe what was spent, delivered and seen afterwards. They do "
+           "not show what the support caused. The Methodology page gives the rules.")
 if filters.region or filters.la:
-    st.caption("The region and LA filters do not apply on this page: spend is invoiced per contract, so every "
+    st.caption("The region and LA filters do not apply on this page. Spend is invoiced for each contract, so every "
                "figure here is for whole contracts.")
-if not data.contracts:
-    st.info("No contracts yet for these filters. Upload the contract register and quarterly returns on the "
-            "Upload data page.")
+if page is None:
+    st.info("There are no contracts for these filters yet. Upload the contract register and quarterly returns on "
+            "the Upload data page.")
     st.stop()
-
-page = _page(data, url, scope, version, as_of, board, filters.financial_year)
 
 with st.expander("Read this first: what these figures can and cannot tell you", expanded=True):
     st.markdown("\n".join(f"- {caveat}" for caveat in ov.CAVEATS))
@@ -56,15 +51,16 @@ chart_with_table(chart(vfm_chart, page.chart_data), whole, page.vfm_summary, key
 st.subheader("Each financial year" + (f" ({filters.financial_year})" if filters.financial_year else ""))
 years = ov.as_shown(page.value_for_money[page.value_for_money["Financial year"] != ov.WHOLE].reset_index(drop=True))
 chart_with_table(None, years,
-                 "Spend billed in the year; LAs with a package active in it; participants whose package started in "
-                 "it; people who met the KPI among packages that ended in it; days of packages that started in it. "
-                 "An LA supported in two years counts in each, so years do not add up to the whole.",
+                 "Each year counts spend billed in the year, LAs with a package active in it, participants whose "
+                 "package started in it, people who met the KPI among packages that ended in it, and days of "
+                 "packages that started in it. An LA supported in 2 years counts in each, so years do not add up "
+                 "to the whole.",
                  key="vfm_years", file_stem="value_for_money_by_year", table_expanded=True)
 
 st.header("Ofsted judgements before and after support")
-st.caption("ILACS overall effectiveness, Inadequate < Requires improvement < Good < Outstanding. 'Other LAs' are "
-           "the LAs the contract did not support, judged before its first package started and after its last "
-           "ended: context, not a control group.")
+st.caption("Ofsted's ILACS overall effectiveness judgements, from worst to best: Inadequate, Requires "
+           "improvement, Good, Outstanding. 'Other LAs' are the LAs the contract did not support, judged before its "
+           "first package started and after its last ended. They give context: they are not a control group.")
 chart_with_table(None, ov.as_shown(page.outcomes), page.outcomes_summary, key="ofsted_changes", file_stem="ofsted_changes",
                  table_expanded=True)
 if not page.la_changes.empty:

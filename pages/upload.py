@@ -13,12 +13,11 @@ from datetime import date
 import streamlit as st
 
 from dashboard.access import may_import_la_status, may_upload
-from dashboard.wording import as_text, listed
+from dashboard.wording import as_text, counted, listed
 from data_access import access, templates
 from data_access.db import DatabaseUnavailable
 from data_access.settings import MB, load_settings
-from ui import context
-from ui import upload_flow
+from ui import context, upload_flow
 from ui.components import data_table, download_buttons
 from ui.upload_flow import XLSX_MIME, Upload
 
@@ -32,11 +31,11 @@ ROUND = "upload_round"  # a new uploader (emptied) after each Confirm
 def _fail(message: str, error: Exception | None = None) -> None:
     if isinstance(error, DatabaseUnavailable):  # read-only, disk full, connection lost: say which
         log.warning("%s %s", message, error)
-        st.error(f"{message} The database could not be written: {error.reason or 'it could not be opened'}. "
+        st.error(f"{message} The database could not be written to: {error.reason or 'it could not be opened'}. "
                  "Tell an administrator.")
         return
-    log.exception(message)
-    st.error(f"{as_text(message)} Nothing was written. Please try again; if it happens again, tell an administrator.")
+    log.exception(message)  # noqa: LOG004 - _fail is only called in except blocks
+    st.error(f"{as_text(message)} Nothing was saved. Try again. If it happens again, tell an administrator.")
 
 
 viewer = context.page_viewer()
@@ -48,8 +47,8 @@ engine = context.engine()
 contracts = access.upload_contracts(engine, viewer)
 
 with st.expander("Download a blank template", expanded=False):
-    st.write("Each template has the columns the importer reads (* marks the required ones), drop-down lists and an "
-             "Instructions sheet. Choose a contract to fill in its reference and its expenditure headings.")
+    st.write("Each template has the columns the dashboard reads (* marks the ones you must fill in), drop-down "
+             "lists and an Instructions sheet. Choose a contract to fill in its reference and expenditure headings.")
     left, middle, right = st.columns(3)
     kinds = [kind for kind in templates.KINDS if kind != templates.LA_STATUS or may_import_la_status(viewer)]
     kind = left.selectbox("Template", kinds, format_func=templates.kind_title, key="template_kind")
@@ -65,29 +64,31 @@ with st.expander("Download a blank template", expanded=False):
 results = st.session_state.get(RESULTS)
 if results:
     if any(result.import_id is None for result in results) and len(results) > 1:
-        st.error("Nothing was imported: the files are imported together or not at all, and one of them could not be.")
+        st.error("Nothing was imported. Files are imported together or not at all, and 1 of them could not be "
+                 "imported.")
     for result in results:
         if result.import_id is not None:
             st.success(f"{as_text(upload_flow.summary_line(result.plan))}. Imported (import {result.import_id}).")
         elif result.errors:
-            st.error(f"{as_text(result.name)} was not imported: {len(result.errors)} error(s).")
+            st.error(f"{as_text(result.name)} was not imported. It has {counted(len(result.errors), 'error')}.")
             data_table(upload_flow.error_table([upload_flow.FileCheck(Upload(result.name, b""), result.plan)]),
                        f"Errors in {result.name}", column_config=ERROR_CONFIG, wrap=True)
         else:
-            st.info(f"{as_text(result.name)} was not imported, with the rest of its batch; it had no errors.")
+            st.info(f"{as_text(result.name)} was not imported, because another file uploaded with it was not. "
+                    "It had no errors.")
     st.page_link("pages/import_history.py", label="See the import history (and undo an import)", icon=":material/history:")
 
 st.subheader("Upload files")
 limit_mb = min(load_settings().max_upload_bytes / MB, st.get_option("server.maxUploadSize"))  # the lower of the two
-st.write(("Upload one or more contract registers, pricing schedules, quarterly returns or LA status workbooks "
+st.write(("Upload contract registers, pricing schedules, quarterly returns or LA status workbooks "
           if may_import_la_status(viewer) else
-          "Upload one or more contract registers, pricing schedules or quarterly returns for your contracts ")
-         + f"(.xlsx, .xlsm or .csv, up to {limit_mb:g} MB each: a larger file is marked in red and not uploaded). "
-         "Files are checked and shown to you first; nothing is saved until you confirm, and then every file is "
-         "imported or none is. They are taken in this order: registers, LA status, pricing schedules, then "
-         "returns, so a new contract's register, schedule and first return can come together."
-         + ("" if may_import_la_status(viewer) else " An LA status workbook changes every LA's status for everyone, "
-            "so only administrators import one."))
+          "Upload contract registers, pricing schedules or quarterly returns for your contracts ")
+         + f"(.xlsx, .xlsm or .csv, up to {limit_mb:g} MB each). A larger file is marked in red and not uploaded.")
+st.write("Each file is checked and its changes shown to you first. Nothing is saved until you confirm. Then every "
+         "file is imported, or none is. Files are imported in this order: registers, LA status, pricing schedules, "
+         "then returns. So a new contract's register, schedule and first return can be uploaded together."
+         + ("" if may_import_la_status(viewer) else " Only administrators import LA status workbooks, because one "
+            "changes every LA's status for everyone."))
 contract_option = st.selectbox(
     "Contract for files that do not name one", ["", *contracts], format_func=lambda ref: ref or "None (the files name it)",
     key="upload_contract")
@@ -105,7 +106,7 @@ state = st.session_state.get(STATE)
 if not state or state["signature"] != wanted:  # a new choice: put in order and checked once, not on every rerun
     uploads = upload_flow.in_import_order(chosen)
     try:
-        with st.status(f"Checking {len(uploads)} file(s)…", expanded=False) as status:
+        with st.status(f"Checking {counted(len(uploads), 'file')}…", expanded=False) as status:
             checks = upload_flow.check_files(engine, viewer, uploads, contract_option or None)
             status.update(label="Checked", state="complete")
     except Exception as error:  # noqa: BLE001
@@ -117,12 +118,13 @@ if not state or state["signature"] != wanted:  # a new choice: put in order and 
 checks, uploads = state["checks"], state["uploads"]
 if len(uploads) < len(chosen):
     twice = sorted({upload.name for upload in chosen if chosen.count(upload) > 1})
-    st.info("Chosen more than once (same name and contents), so checked and imported once: " + as_text(", ".join(twice)) + ".")
+    st.info(f"{as_text(listed(twice))} {'was' if len(twice) == 1 else 'were'} chosen more than once (same name and "
+            "contents), so each is checked and imported once.")
 bad = [check for check in checks if not check.ok]
 if bad:
     table = upload_flow.error_table(bad)
-    st.error(f"{len(table)} error(s) in {len(bad)} of {len(checks)} file(s). Nothing can be imported until every "
-             "file is correct; nothing was written.")
+    st.error(f"{counted(len(table), 'error')} in {len(bad)} of {counted(len(checks), 'file')}. Nothing was saved. "
+             "Correct every error, then upload the files again.")
     data_table(table, "Errors in the uploaded files", column_config=ERROR_CONFIG, wrap=True)
     download_buttons({"Errors": table}, "upload-errors", key="errors")
     for index, check in enumerate(bad):  # built only when its button is pressed, never on a rerun
@@ -134,7 +136,7 @@ if bad:
     st.stop()
 
 names, la_names = access.contract_names(engine), access.la_names(engine)
-st.success(f"{len(checks)} file(s) checked: no errors. Check the changes below, then confirm."
+st.success(f"{counted(len(checks), 'file')} checked: no errors. Check the changes below, then confirm."
            + (" They will be imported in the order shown." if len(checks) > 1 else ""))
 # A return's reporting quarter (data currency): its own labelled cell, else the quarter chosen here
 stated, without = upload_flow.stated_quarters(checks), upload_flow.returns_without_quarter(checks)
@@ -142,7 +144,7 @@ quarter_option = None
 if stated or without:
     st.subheader("Reporting quarter")
     for name, quarter in stated.items():
-        st.markdown(f"{as_text(name)} reports on **{quarter}**, as its own reporting quarter cell says.")
+        st.markdown(f"{as_text(name)} reports on **{quarter}**, as its reporting quarter cell says.")
     choices = upload_flow.quarter_choices(date.today(), [check.plan.reporting_quarter_end for check in checks
                                                          if check.plan.reporting_quarter_end is not None])
     prefill = next(iter(stated.values()), "")  # pre-filled from the file's labelled cell when it has one
@@ -151,13 +153,13 @@ if stated or without:
         ["", *choices], index=(["", *choices]).index(prefill),
         format_func=lambda quarter: quarter or "Not stated: its data currency stays unknown",
         disabled=not without, key=f"upload_quarter_{st.session_state.get(ROUND, 0)}_{hash(state['signature'])}",
-        help="The quarter the return reports on: the figures of its contracts run to that quarter's end. A file "
-             "with a Reporting quarter (or Quarter ending, Period) cell above its tables keeps its own.")
+        help="The quarter the return reports on. Its contracts' figures run to the end of that quarter. A file "
+             "with a Reporting quarter (or Quarter ending, or Period) cell above its tables keeps its own.")
     if without:
         quarter_option = chosen_quarter or None
         if not quarter_option:
-            st.caption(f"{as_text(listed(without))} will be imported with no reporting quarter: pages will say its "
-                       "contracts' data currency is unknown.")
+            st.caption(f"{as_text(listed(without))} will be imported with no reporting quarter. Pages will say "
+                       "its contracts' data currency is not known.")
 
 for check in checks:
     st.subheader(as_text(check.upload.name))
@@ -171,8 +173,8 @@ for check in checks:
         counts = sheet.counts
         st.markdown(f"**{as_text(sheet.sheet)}**: " + ", ".join(f"{label.lower()} {number}" for label, number in counts.items()))
         if sheet.flags:  # one line and a table, so hundreds of flags never push Confirm out of reach
-            st.warning(f"{len(sheet.flags)} flag(s) on this sheet: for attention, not errors; the rows can still be "
-                       "imported.", icon=":material/flag:")
+            st.warning(f"{counted(len(sheet.flags), 'flag')} on this sheet. Flags are for attention, not errors: "
+                       "the rows can still be imported.", icon=":material/flag:")
             with st.expander(f"Flags ({len(sheet.flags)})", expanded=len(sheet.flags) <= 5):
                 data_table(upload_flow.flag_table(sheet.flags), f"Flags on {sheet.sheet}", wrap=True)
         if not sheet.inserted.empty:

@@ -50,8 +50,8 @@ LA_STATUS_AS_AT = date(2022, 6, 30)
 #: A quarterly return is compiled this many days after its quarter ends.
 RETURN_LAG_DAYS = 20
 
-_REPO = Path(__file__).resolve().parent.parent
-_REFERENCE_DIRS = (_REPO / "seeds" / "reference", Path("/work/shared/reference"))
+#: The reference CSVs shipped with the project (sources in ``PROVENANCE.md`` there).
+REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 
 # --------------------------------------------------------------------------- calendar
 
@@ -118,11 +118,14 @@ class RefLA:
 
 
 def reference_path(filename: str) -> Path:
-    """``seeds/reference/<file>`` if the lead has copied it, else the shared copy."""
-    for folder in _REFERENCE_DIRS:
-        if (folder / filename).exists():
-            return folder / filename
-    raise FileNotFoundError(f"{filename} not found in " + " or ".join(map(str, _REFERENCE_DIRS)))
+    """``seeds/reference/<file>``; a clear error when the project's copy is missing."""
+    path = REFERENCE_DIR / filename
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"The demo data needs the reference file {path}, which is missing. "
+            f"Restore it from the project (see {REFERENCE_DIR / 'PROVENANCE.md'} for its source)."
+        )
+    return path
 
 
 def load_la_reference() -> list[RefLA]:
@@ -617,10 +620,8 @@ class DemoData:
             # 17.5 % in 2023-24 Q1: not flagged, as con_9887's register sets no overheads cap
             share = 0.175 if (fy, q) == ("2023-24", 1) else 0.10
             items.append(("Overheads", None, None, None, None, other * share))
-            if (fy, q) == ("2022-23", 2):  # flag: invoiced 45 days after the quarter end
-                inv_date = qe + timedelta(days=45)
-            else:
-                inv_date = qe + timedelta(days=rng.randint(6, 18))
+            # flag in 2022-23 Q2: invoiced 45 days after the quarter end
+            inv_date = qe + timedelta(days=45 if (fy, q) == ("2022-23", 2) else rng.randint(6, 18))
             self._add_invoice(LD, f"IDEA-9887-{fy[2:4]}{fy[5:7]}-Q{q}", fy, q, inv_date, items)
 
     # ---- improvement adviser call-off (Con_10575)
@@ -837,9 +838,9 @@ class DemoData:
                 chosen.append(p.la)
         latest: dict[str, dict[str, str]] = {}
         for r in self.ilacs:
-            if date.fromisoformat(r["inspection_date"]) <= LA_STATUS_AS_AT:
-                if r["la_code"] not in latest or r["inspection_date"] > latest[r["la_code"]]["inspection_date"]:
-                    latest[r["la_code"]] = r
+            if date.fromisoformat(r["inspection_date"]) <= LA_STATUS_AS_AT and (
+                    r["la_code"] not in latest or r["inspection_date"] > latest[r["la_code"]]["inspection_date"]):
+                latest[r["la_code"]] = r
         extra_wsoa = set(rng.sample([la.code for la in chosen[12:]], 3))
         rows = []
         for la in sorted(chosen, key=lambda x: (x.region_code, x.name)):
@@ -1046,10 +1047,10 @@ def _write_la_status(data: DemoData, path: Path) -> None:
     wb = _new_workbook()
     ws = wb.create_sheet("LA status")
     row = _preamble(ws, [
-        f"LA status as at {LA_STATUS_AS_AT:%d/%m/%Y}. "
-        "Demo data: WSoA, declining and intervention flags are fictional",
-        "ILACS judgements: Ofsted, latest ILACS inspection on or before that date "
-        "(Open Government Licence v3.0).",
+        (f"LA status as at {LA_STATUS_AS_AT:%d/%m/%Y}. "
+        "Demo data: WSoA, declining and intervention flags are fictional"),
+        ("ILACS judgements: Ofsted, latest ILACS inspection on or before that date "
+        "(Open Government Licence v3.0)."),
         None])
     recs = []
     for r in data.la_status:

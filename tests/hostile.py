@@ -17,8 +17,8 @@ import subprocess
 import sys
 import zipfile
 import zlib
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 from xml.sax.saxutils import escape
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -72,7 +72,7 @@ def rows_xml(rows: dict[int, list] | list[list], first_row: int = 1) -> str:
 def sheet_xml(body: str, dimension: str = "A1", prolog: str = "") -> bytes:
     """A worksheet part around ``body`` (``<row>`` elements); ``prolog`` goes before the root."""
     return (f'{XML_DECLARATION}{prolog}<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">'
-            f'<dimension ref="{dimension}"/><sheetData>{body}</sheetData></worksheet>').encode("utf-8")
+            f'<dimension ref="{dimension}"/><sheetData>{body}</sheetData></worksheet>').encode()
 
 
 # --- Packages ----------------------------------------------------------------------------
@@ -197,7 +197,7 @@ def many_rows_part(rows: int, text: str = "x" * 100) -> Iterable[bytes]:
 def billion_laughs(levels: int = 10) -> str:
     """A DOCTYPE whose entity ``lol{levels-1}`` expands to 10**levels copies of 'lol'."""
     entities = ['<!ENTITY lol0 "lol">'] + [
-        f'<!ENTITY lol{i} "{("&lol%d;" % (i - 1)) * 10}">' for i in range(1, levels)
+        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, levels)
     ]
     return f"<!DOCTYPE worksheet [{''.join(entities)}]>"
 

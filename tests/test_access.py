@@ -57,9 +57,9 @@ def two_contracts(engine):
     return engine
 
 
-def participants_of(engine, viewer, scope=Scope()):
+def participants_of(engine, viewer, scope=None):
     with Session(engine) as session:
-        return access.participants(session, viewer, scope)
+        return access.participants(session, viewer, Scope() if scope is None else scope)
 
 
 def test_board_members_never_get_names_or_evidence(two_contracts):

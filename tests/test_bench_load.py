@@ -4,9 +4,9 @@ per-step percentiles and verdicts, the proxy's config. Nothing here is timed."""
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -170,11 +170,10 @@ def test_three_websocket_sessions_all_render_the_overview(demo_sqlite_url):
         await asyncio.gather(*(one(number) for number in range(3)))
         return samples
 
-    with _app_server(demo_sqlite_url) as (port, _pid):
-        # in a thread of its own: a test process that ran Playwright's browser tests before this one
-        # may still have an event loop running in this thread, where asyncio.run() refuses to start
-        with ThreadPoolExecutor(1) as pool:
-            samples = pool.submit(asyncio.run, three(f"http://127.0.0.1:{port}")).result(timeout=300)
+    # in a thread of its own: a test process that ran Playwright's browser tests before this one
+    # may still have an event loop running in this thread, where asyncio.run() refuses to start
+    with _app_server(demo_sqlite_url) as (port, _pid), ThreadPoolExecutor(1) as pool:
+        samples = pool.submit(asyncio.run, three(f"http://127.0.0.1:{port}")).result(timeout=300)
     assert [(sample["step"], sample["error"]) for sample in sorted(samples, key=lambda s: s["step"])] == [
         ("filter", ""), ("open", ""), ("open", ""), ("open", "")]
 

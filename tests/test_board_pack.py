@@ -7,6 +7,7 @@ import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+from typing import ClassVar
 
 import openpyxl
 import pytest
@@ -239,8 +240,8 @@ def test_no_personal_data_anywhere(pack):
 
 def test_build_needs_no_database():
     class Empty:
-        contracts = units = responses = allocations = invoice_lines = milestones = las = statuses = returns = []
-        regions: dict = {}
+        contracts = units = responses = allocations = invoice_lines = milestones = las = statuses = returns = ()
+        regions: ClassVar[dict] = {}
 
     data = build_board_pack(Empty(), AS_OF, [])
     book = openpyxl.load_workbook(__import__("io").BytesIO(data))
@@ -313,7 +314,7 @@ def test_cover_says_each_contracts_data_currency_as_the_summary_does(demo_record
     expected = build_summary(as_of, demo_records.contracts, demo_records.units, demo_records.responses,
                              demo_records.allocations, demo_records.invoice_lines, demo_records.las,
                              returns=demo_records.returns, milestones=demo_records.milestones)
-    rows = table(book["Cover"], "How current the data is (each contract's data-to date)")
+    rows = table(book["Cover"], "How current the data is (each contract's 'data to' date)")
     assert [row["Contract"] for row in rows] == [entry["contract"] for entry in expected["contracts"]]
     for row, entry in zip(rows, expected["contracts"]):
         assert row["Data to"].date().isoformat() == entry["data_to"]
@@ -327,5 +328,5 @@ def test_cover_says_each_contracts_data_currency_as_the_summary_does(demo_record
 
 
 def test_old_imports_cover_says_data_currency_unknown(pack):
-    rows = table(pack["Cover"], "How current the data is (each contract's data-to date)")
+    rows = table(pack["Cover"], "How current the data is (each contract's 'data to' date)")
     assert rows and {(row["Data to"], row["Status"]) for row in rows} == {("unknown", "Currency unknown")}

@@ -67,9 +67,9 @@ def test_every_figure_of_the_excel_packs_tables_is_in_the_pdf(packs, sheet, firs
 def test_the_command_line_writes_the_pdf_and_audits_it(demo_sqlite_url, tmp_path):
     import shutil
 
+    from dashboard.board_pack import write_board_pack_from_database
     from data_access.access import last_board_pack_date
     from data_access.db import ready_engine
-    from dashboard.board_pack import write_board_pack_from_database
 
     copy = f"sqlite:///{tmp_path / 'demo.db'}"
     shutil.copy(demo_sqlite_url.removeprefix("sqlite:///"), tmp_path / "demo.db")

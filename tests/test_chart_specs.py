@@ -11,6 +11,7 @@ import json
 from collections import Counter
 from datetime import date
 
+import pandas as pd
 import pytest
 from altair.vegalite.v6.schema.core import Root
 
@@ -94,8 +95,7 @@ def test_counts_are_on_whole_number_axes(open_page, page, fields):
 
 # --- The Board's chart fixes (issue 17): each checked on its spec -------------------------------
 
-def _rate_frame(kpis: list[str], rate: float = 70.0, target: float = 70.0) -> "pd.DataFrame":
-    import pandas as pd
+def _rate_frame(kpis: list[str], rate: float = 70.0, target: float = 70.0) -> pd.DataFrame:
 
     return pd.DataFrame([{"Label": "con_1", "KPI": kpi, "Rate": f"{rate:.0f} %", "95 % interval": "60 % to 80 %",
                           "Rate (%)": rate, "Low (%)": rate - 10, "High (%)": rate + 10, "Target (%)": target,
@@ -146,7 +146,6 @@ def test_the_legend_lists_only_the_kpis_drawn(kpis):
 def test_day_rate_panels_name_their_contract():
     """Each day-rate panel is one contract's cap (two contracts with the same rule are two panels,
     each titled with its contract and with its own cap)."""
-    import pandas as pd
 
     from dashboard.charts.finance import day_rate_chart
 
@@ -166,7 +165,6 @@ def test_day_rate_panels_name_their_contract():
 def test_the_forecast_label_stands_away_from_the_allocation_line():
     """The forecast's label is written above its end when it ends over the allocation, below it
     otherwise: never on the allocation line (a forecast ending just under it had its label there)."""
-    import pandas as pd
 
     from dashboard.charts.finance import burn_up_chart
 
@@ -189,16 +187,15 @@ def test_the_forecast_label_stands_away_from_the_allocation_line():
 
 
 @pytest.mark.parametrize("as_of, said", [
-    (date(2024, 3, 15), "the latest quarter with a reliable rate that has ended, 2023-24 Q3, shows 60 % for KPI 1 "
-                        "(one-to-one) (target 70 %). 2023-24 Q4 is still under way: its rate may change."),
-    (date(2024, 4, 1), "the latest quarter with a reliable rate that has ended, 2023-24 Q4, shows 80 % for KPI 1 "
-                       "(one-to-one) (target 70 %)."),
-    (date(2023, 9, 1), "no quarter with a reliable rate has ended yet. 2023-24 Q4 is still under way: its rate "
-                        "may change."),
+    (date(2024, 3, 15), ("the latest quarter with a reliable rate that has ended, 2023-24 Q3, shows 60 % for KPI 1 "
+                        "(one-to-one) (target 70 %). 2023-24 Q4 is still under way: its rate may change.")),
+    (date(2024, 4, 1), ("the latest quarter with a reliable rate that has ended, 2023-24 Q4, shows 80 % for KPI 1 "
+                       "(one-to-one) (target 70 %).")),
+    (date(2023, 9, 1), ("no quarter with a reliable rate has ended yet. 2023-24 Q4 is still under way: its rate "
+                        "may change.")),
 ])
 def test_the_trend_names_only_a_quarter_that_has_ended_as_the_latest(as_of, said):
     """'The latest quarter with a reliable rate' is never a quarter still under way on the as-of date."""
-    import pandas as pd
 
     from dashboard.views.kpis import trend_summary
 
@@ -210,7 +207,6 @@ def test_the_trend_names_only_a_quarter_that_has_ended_as_the_latest(as_of, said
 def test_a_withheld_quarter_is_marked_on_the_trend():
     """A quarter whose figures are withheld [c] keeps its place on the trend, marked '[c] withheld'
     (it was dropped, so the trend seemed to skip a quarter)."""
-    import pandas as pd
 
     from dashboard.charts.kpis import trend_chart
     from dashboard.views.common import KPI_NAMES, rate_chart_frame

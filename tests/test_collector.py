@@ -19,10 +19,13 @@ def collector_enabled():
 
 
 def test_paused_while_the_block_runs_and_back_after_an_error():
-    with pytest.raises(RuntimeError):
+    def failing_work():
         with collector.paused():
             assert not gc.isenabled()
             raise RuntimeError("the work failed")
+
+    with pytest.raises(RuntimeError, match="the work failed"):
+        failing_work()
     assert gc.isenabled()
 
 

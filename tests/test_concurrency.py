@@ -92,9 +92,9 @@ def check_outcomes(outcomes) -> list[int]:
 @postgres_only  # SQLite serialises writers
 @pytest.mark.parametrize("existing", [False, True], ids=["new-rows", "stored-rows"])
 def test_two_overlapping_imports_at_the_same_moment(seeded, existing):
-    first, second = range(0, 120), range(60, 180)  # 60 keys in both returns
+    first, second = range(120), range(60, 180)  # 60 keys in both returns
     if existing:  # the overlapping rows are already stored: both imports update them
-        wb.import_ok(seeded, "earlier.xlsx", return_file(range(0, 180), "Other", 1))
+        wb.import_ok(seeded, "earlier.xlsx", return_file(range(180), "Other", 1))
     for round_number in range(3):
         files = {f"a{round_number}.xlsx": (first, ROLES[round_number % 2], 10 + round_number),
                  f"b{round_number}.xlsx": (second, ROLES[2 + round_number % 2], 20 + round_number)}
@@ -125,7 +125,7 @@ def test_two_overlapping_imports_at_the_same_moment(seeded, existing):
 def test_an_import_killed_while_writing_leaves_nothing(seeded, tmp_path):
     """The child imports 600 rows; once they are written (uncommitted) it signals and holds,
     and is killed with SIGKILL: no row and no import record remain."""
-    data = return_file(range(0, 600), "Leader", 5)
+    data = return_file(range(600), "Leader", 5)
     path = tmp_path / "big.xlsx"
     path.write_bytes(data)
     marker = tmp_path / "writing"
@@ -215,7 +215,7 @@ def test_two_batches_registering_the_same_new_contract_at_the_same_moment(engine
                 (f"return-{side}.xlsx", wb.xlsx(wb.quarterly_return(engagements=[
                     wb.engagement_row({"Contract reference": "CON-5", "Package ID": "PKG-B",
                                        "Participant ID": f"P-{n:04d}", "Role": role}) for n in keys])))]
-               for side, keys, role in (("a", range(0, 40), "Leader"), ("b", range(20, 60), "Councillor"))]
+               for side, keys, role in (("a", range(40), "Leader"), ("b", range(20, 60), "Councillor"))]
     barrier = threading.Barrier(2)
     outcomes: list = [None, None]
 
@@ -243,7 +243,7 @@ def test_two_batches_registering_the_same_new_contract_at_the_same_moment(engine
             "SELECT participant_id, role FROM engagements WHERE package_id = 'PKG-B'")).all())
     expected = {}
     for index in committed:  # in commit order, the later batch's values win the overlap
-        side_keys, side_role = (range(0, 40), "Leader") if index == 0 else (range(20, 60), "Councillor")
+        side_keys, side_role = (range(40), "Leader") if index == 0 else (range(20, 60), "Councillor")
         expected |= {f"P-{n:04d}": side_role for n in side_keys}
     assert set(stored) == set(expected)
     assert all(role in ("Leader", "Councillor") for role in stored.values())
@@ -256,7 +256,7 @@ def test_two_returns_of_one_contract_at_once_end_as_if_imported_one_after_the_ot
     A and then flags A's rows, as it would after A; before, B flagged nothing of A's and A nothing of B's."""
     from data_access.importer import write
 
-    first, second = range(0, 40), range(100, 140)
+    first, second = range(40), range(100, 140)
     written, b_done = threading.Event(), threading.Event()
     original = write.insert_rows
 

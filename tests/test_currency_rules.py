@@ -78,17 +78,17 @@ def test_next_return_due(data_to, end, extension_up_to, extension_used, as_of, d
 
 @pytest.mark.parametrize("returns, as_of, state, notice", [
     pytest.param([ret(Q3, "2024-01-20T10:00")], date(2024, 2, 1), UP_TO_DATE,
-                 "Data to 31/12/2023 (return imported 20/01/2024). Next return, for 2023-24 Q4, due 30/04/2024",
+                 "Data to 31/12/2023 (imported 20/01/2024). Next return: 2023-24 Q4, due 30/04/2024",
                  id="up to date"),
     pytest.param([ret(Q3, "2024-01-20T10:00")], date(2024, 5, 2), OVERDUE,
-                 "Return for 2023-24 Q4 overdue since 30/04/2024: data to 31/12/2023 (return imported 20/01/2024)",
+                 "2023-24 Q4 return overdue since 30/04/2024. Data to 31/12/2023 (imported 20/01/2024)",
                  id="overdue"),
     pytest.param([ret(date(2024, 6, 30), "2024-07-20T10:00")], date(2025, 2, 1), UP_TO_DATE,
-                 "Data to 30/06/2024 (return imported 20/07/2024). No further return is due", id="final return in"),
-    pytest.param([], date(2024, 2, 1), UNKNOWN, "Data currency unknown: no return states its reporting quarter",
+                 "Data to 30/06/2024 (imported 20/07/2024). No more returns due", id="final return in"),
+    pytest.param([], date(2024, 2, 1), UNKNOWN, "Not known: no return says which quarter it covers",
                  id="unknown"),
     pytest.param([ret(Q3, "2024-01-20T10:00")], date(2023, 11, 1), UNKNOWN,
-                 "Data currency unknown: no return states a reporting quarter ending by 01/11/2023",
+                 "Not known: no return covers a quarter ending by 01/11/2023",
                  id="returns only for later quarters"),
 ])
 def test_state_and_notice(returns, as_of, state, notice):

@@ -83,7 +83,7 @@ def test_a_full_disk_says_so(seeded):
         pages = dbapi_connection.execute("PRAGMA page_count").fetchone()[0]
         dbapi_connection.execute(f"PRAGMA max_page_count = {pages + 2}")
 
-    with pytest.raises(DatabaseUnavailable, match="disk .*is full"):
+    with pytest.raises(DatabaseUnavailable, match=r"disk .*is full"):
         import_file(full, "return.xlsx", MANY, "tests")
     full.dispose()
 

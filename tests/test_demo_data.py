@@ -550,3 +550,10 @@ def test_delivery_falls_within_the_contract_dates(data):
         c = data.contracts[m["contract reference"]]
         latest = as_date(c.get("extension up to")) or as_date(c["end date"])
         assert as_date(m["due date"]) <= latest + timedelta(days=92), m
+
+
+def test_the_demo_reads_reference_data_from_the_project_and_says_when_a_file_is_missing(monkeypatch, tmp_path):
+    assert demo.reference_path("la_reference.csv") == Path(demo.__file__).resolve().parent / "reference" / "la_reference.csv"
+    monkeypatch.setattr(demo, "REFERENCE_DIR", tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"needs the reference file .*la_reference\.csv.*PROVENANCE\.md"):
+        demo.load_la_reference()

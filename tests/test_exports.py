@@ -142,8 +142,8 @@ def test_finance_flags_line_and_excel_row_are_numbers_in_excel():
     from datetime import date
     from decimal import Decimal
 
-    from dashboard.views.finance import flag_table
     from dashboard.records import Allocation, ContractTerms, InvoiceLine
+    from dashboard.views.finance import flag_table
 
     terms = ContractTerms("C-1", "T", "S", "Leadership development", None, date(2021, 4, 1), date(2024, 3, 31),
                           day_rate_cap=Decimal("600"))

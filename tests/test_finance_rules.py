@@ -7,23 +7,23 @@ import pytest
 
 from dashboard.finance import (
     AMOUNT_MISMATCH,
-    LATE_INVOICE,
     DAY_RATE_ABOVE_CAP,
     EXPENSES_ON_INCLUSIVE_RATE,
+    LATE_INVOICE,
     OVERHEADS_ABOVE_CAP,
     OVERSPEND,
     SPEND_ABOVE_VALUE,
     FinanceRow,
     amount_mismatch_flag,
     cumulative_spend_by_quarter,
+    day_rate_above_cap_flag,
     day_rate_cap,
+    expenses_flag,
     finance_flags,
+    flag_counts,
     late_invoice_flag,
     overheads_flag,
     quarters_billed,
-    day_rate_above_cap_flag,
-    expenses_flag,
-    flag_counts,
     spend_above_value_flag,
     spend_against_allocations,
     straight_line_forecast,
@@ -260,7 +260,7 @@ def test_overheads_above_cap(contract, lines, flagged):
     assert (flag is not None) is flagged
     if flag:
         assert flag.kind == OVERHEADS_ABOVE_CAP and flag.line is None
-        assert flag.limit == sum(l.amount for l in lines if "overhead" not in l.heading.lower()) * D(str(contract.overheads_cap))
+        assert flag.limit == sum(item.amount for item in lines if "overhead" not in item.heading.lower()) * D(str(contract.overheads_cap))
 
 
 def test_overheads_compared_within_the_same_invoice():

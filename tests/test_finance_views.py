@@ -6,9 +6,9 @@ from decimal import Decimal as D
 import pandas as pd
 import pytest
 
-from dashboard.views import finance as fv
 from dashboard.charts.finance import SERIES, burn_up_chart
 from dashboard.records import Allocation, ContractTerms, InvoiceLine
+from dashboard.views import finance as fv
 
 AS_OF = date(2022, 6, 30)
 FORECAST = SERIES[1]
@@ -94,7 +94,7 @@ def test_burn_up_keeps_the_forecast_apart_from_actuals():
     # 600 x 365 / 91 days to 30 June
     assert forecast["Forecast spend (£)"].tolist() == [600.0, 2406.59]
     sentence = fv.burn_up_sentence(burn, "con_lead", "2021-22", date(2021, 12, 31))
-    assert "straight-line forecast to 31 March through the 1 quarter invoiced so far (Q1, to 30 June 2021" in sentence
+    assert "The forecast to 31 March runs through the 1 quarter invoiced so far (Q1, to 30 June 2021" in sentence
     assert "a forecast, not spend" in sentence
 
 
@@ -123,7 +123,8 @@ def test_mid_quarter_the_forecast_runs_through_the_quarters_invoiced():
     assert programme["Forecast spend (£)"].tolist() == [19950.0, 39790.98]
     sentence = fv.burn_up_sentence(burn, "con_9887", "2022-23", as_of)
     assert "through the 2 quarters invoiced so far (Q1 and Q2, to 30 September 2022; dashed, a forecast" in sentence
-    assert "On the straight line, Programme management would exceed the allocation." in sentence
+    assert sentence.startswith("On the straight-line forecast, Programme management would exceed the allocation "
+                               "in 2022-23. ")
 
 
 def test_once_the_year_has_ended_the_forecast_runs_through_the_quarters_invoiced_until_q4_is():
@@ -145,7 +146,7 @@ def test_once_the_year_has_ended_the_forecast_runs_through_the_quarters_invoiced
 def test_no_forecast_before_a_quarter_is_invoiced_or_the_year_starts():
     burn = fv.burn_up(ALLOCATIONS, LINES, AS_OF, "con_lead", "2022-23")  # under way, nothing invoiced
     assert burn.forecast.empty and burn.forecast_table.empty and burn.quarters_billed == ()
-    assert "no quarter of 2022-23 is invoiced yet, so no forecast is drawn" in fv.burn_up_sentence(
+    assert "No quarter of 2022-23 is invoiced yet, so no forecast is drawn" in fv.burn_up_sentence(
         burn, "con_lead", "2022-23", AS_OF)
     burn = fv.burn_up(ALLOCATIONS, LINES, date(2021, 3, 1), "con_lead", "2021-22")
     assert burn.forecast.empty
@@ -297,9 +298,11 @@ def test_the_spend_sentence_names_each_overspend_with_its_contract_and_pools_not
              line(contract="con_b", heading="Programme management", fy="2022-23", amount="23900",
                   invoice_date=date(2022, 7, 10))]
     rows = spend_against_allocations(allocations, lines, date(2023, 3, 31))
-    assert fv.spend_sentence(rows) == ("2 heading-year allocations, each compared with its own spend: 1 within their "
-                                       "allocation, 1 overspent: con_a Programme management 2022-23 (over by £3,100.00).")
-    assert fv.spend_sentence(rows[1:]) == "1 heading-year allocation, each compared with its own spend: none is overspent."
+    assert fv.spend_sentence(rows) == ("1 of 2 heading-year allocations is overspent: con_a Programme management "
+                                       "2022-23 (over by £3,100.00). Each is compared with its own spend. The other 1 "
+                                       "is within their allocation.")
+    assert fv.spend_sentence(rows[1:]) == ("No heading is overspent (1 heading-year allocation, each compared with "
+                                           "its own spend).")
 
 
 def test_one_flag_and_one_rate_are_said_in_the_singular():
@@ -329,7 +332,7 @@ def test_spend_against_contract_value(value, shown, share, above, sentence):
     contract = replace(LEAD, value=value)
     table = fv.value_table([contract, SEND], LINES, AS_OF, "con_lead")
     row = table.iloc[0]
-    spent = sum(l.amount for l in LINES if l.contract == "con_lead" and l.invoice_date <= AS_OF)
+    spent = sum(line.amount for line in LINES if line.contract == "con_lead" and line.invoice_date <= AS_OF)
     assert (row["Contract"], row["Value"], row["Spent to date, all years (£)"], row["Above the value"]) == (
         "con_lead", shown, float(spent), above)
     assert row["Overheads cap"] == "15 %" and row["Rates include expenses"] == "not set in the contract register"

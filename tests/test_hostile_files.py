@@ -9,6 +9,7 @@ make sure each case completes.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 import threading
@@ -246,10 +247,8 @@ def test_small_hostile_sheets_take_no_time(body):
     """Each took minutes (a regex backtracking, or a search rescanning the part for every cell)."""
     before = threading.active_count()
     data = hostile.package({"Engagements": hostile.sheet_xml(body).replace(b'<dimension ref="A1"/>', b"")})
-    try:
+    with contextlib.suppress(reader.FileRefused):
         reader.read_file("slow.xlsx", data)
-    except reader.FileRefused:
-        pass
     assert threading.active_count() == before  # the problem-cell worker is gone
 
 

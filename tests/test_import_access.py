@@ -123,7 +123,7 @@ def test_the_upload_page_refuses_la_status_from_a_contract_manager(tmp_path, mon
     at.session_state["local_role"] = CONTRACT_MANAGER
     at.run()
     at.switch_page("pages/upload.py").run()
-    assert "LA status" not in [option for option in at.selectbox(key="template_kind").options]
+    assert "LA status" not in list(at.selectbox(key="template_kind").options)
     at.file_uploader[0].set_value(("la_status_2022.xlsx", la_status_workbook(), XLSX_MIME)).run()
     assert not at.exception, at.exception
     assert at.error and not [button for button in at.button if button.key == "upload_confirm"]

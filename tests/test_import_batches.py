@@ -213,5 +213,5 @@ def test_a_file_needing_a_refused_register_of_its_batch_says_which_file_to_fix(e
     outcomes = outcomes_of(engine, [("register-3.xlsx", register_3), ("pricing-3.xlsx", pricing_3)])
     assert [problem.column for problem in outcomes[0].plan.errors] == ["Start date"]
     messages = {problem.message for problem in outcomes[1].plan.errors}
-    assert messages == {"unknown contract 'CON-3': it is in register-3.xlsx, which cannot be imported until its "
-                        "errors are fixed"}
+    assert messages == {("unknown contract 'CON-3': it is in register-3.xlsx, which cannot be imported until its "
+                        "errors are fixed")}

@@ -152,12 +152,12 @@ def test_a_revised_pricing_schedule_counts_the_rows_it_removes(engine, url, tmp_
     result = cli("import", revised, url=url)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert f"{revised}:Part A: 0 inserted, 0 updated, 6 unchanged, 1 skipped, 3 flags, " \
-           "3 removed (no longer in the pricing schedule)" in lines
-    assert f"{revised}:Part B: 0 inserted, 0 updated, 1 unchanged, 0 skipped, 1 flags, " \
-           "1 removed (no longer in the pricing schedule)" in lines
-    assert f"{revised}: flag: Part B: Programme director (Executive) of CON-1 is no longer in the pricing schedule; " \
-           "its day rate of £750.00 is removed" in lines
+    assert (f"{revised}:Part A: 0 inserted, 0 updated, 6 unchanged, 1 skipped, 3 flags, "
+            "3 removed (no longer in the pricing schedule)") in lines
+    assert (f"{revised}:Part B: 0 inserted, 0 updated, 1 unchanged, 0 skipped, 1 flags, "
+            "1 removed (no longer in the pricing schedule)") in lines
+    assert (f"{revised}: flag: Part B: Programme director (Executive) of CON-1 is no longer in the pricing schedule; "
+            "its day rate of £750.00 is removed") in lines
     assert table_counts(engine)["day_rates"] == 1
 
 
@@ -229,8 +229,8 @@ def test_a_file_with_no_data_rows_says_so_and_changes_nothing(engine, url, tmp_p
     result = cli("import", blank, filled, url=url)
     assert result.returncode == 0, result.stdout + result.stderr
     notes = [line for line in result.stdout.splitlines() if ": note: " in line and "reporting quarter" not in line]
-    assert notes == [f"{blank}: note: No data rows under the headers of Engagements, Survey and Finance: importing "
-                     "this file changes nothing. Was the blank template chosen instead of the filled-in one?"]
+    assert notes == [(f"{blank}: note: No data rows under the headers of Engagements, Survey and Finance: importing "
+                     "this file changes nothing. Was the blank template chosen instead of the filled-in one?")]
     assert table_counts(engine)["engagements"] == before["engagements"] + 1
 
 

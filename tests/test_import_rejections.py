@@ -146,7 +146,7 @@ REJECTED = [
 
 
 @pytest.mark.parametrize("kind, overrides, column, message", REJECTED,
-                         ids=[f"{kind}|{column}|{list(o.values())[0]!r}" for kind, o, column, _ in REJECTED])
+                         ids=[f"{kind}|{column}|{next(iter(o.values()))!r}" for kind, o, column, _ in REJECTED])
 def test_rejected_with_file_sheet_row_column(db, kind, overrides, column, message):
     lines = errors_of(db, one_row(kind, overrides))
     assert len(lines) == 1, lines
@@ -287,8 +287,8 @@ def test_a_mistyped_contract_option_the_file_does_not_need_is_flagged(db):
                          contract="nope", dry_run=True)
     assert outcome.plan.ok, [str(p) for p in outcome.plan.errors]
     assert [flag for flag in outcome.plan.flags if "was not used" in flag] == [
-        "The contract chosen when importing, nope, which is not a known contract, was not used: the file names "
-        "its own (CON-1)"]
+        ("The contract chosen when importing, nope, which is not a known contract, was not used: the file names "
+        "its own (CON-1)")]
     assert outcome.plan.contract_reference == "CON-1"
 
 

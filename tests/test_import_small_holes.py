@@ -46,8 +46,8 @@ def test_data_in_hidden_rows_is_imported_and_said_in_the_summary(seeded):
     plan = wb.import_ok(seeded, "hidden.xlsx", [engagements])
     assert plan.totals()["inserted"] == 4
     hidden = [flag for sheet in plan.sheets for flag in sheet.flags if "hidden" in flag]
-    assert hidden == ["Engagements: rows 3 and 5 are hidden in the workbook; they were read and imported "
-                      "like the other rows (unhide them in Excel to check them)"]
+    assert hidden == [("Engagements: rows 3 and 5 are hidden in the workbook; they were read and imported "
+                      "like the other rows (unhide them in Excel to check them)")]
 
 
 INVISIBLE = {"zero-width space": "\u200b", "zero-width joiner": "\u200d", "word joiner": "\u2060",

@@ -6,7 +6,7 @@ These tests write, so each has a fresh database (``engine``, both backends).
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
+from functools import cache
 
 import pytest
 from sqlalchemy import select, text
@@ -23,10 +23,10 @@ from tests.workbooks import (
     import_ok,
     la_status,
     la_status_row,
+    milestone_row,
     part_a_sheet,
     pricing_schedule,
     quarterly_return,
-    milestone_row,
     register,
     run_import,
     seed,
@@ -45,7 +45,7 @@ def snapshot(engine) -> dict[str, list[tuple]]:
                 for table in DATA_TABLES}
 
 
-@lru_cache(maxsize=None)
+@cache
 def big_return(error_on_last_row: bool) -> bytes:
     las = ["Sefton", "Leeds", "E08000013", 343, "Bristol, City of"]
     optional = {"Group type": OMIT, "Participant name": OMIT, "Delivered by": OMIT, "Focus": OMIT, "End date": OMIT}
@@ -62,8 +62,8 @@ def test_bad_last_row_of_a_big_file_writes_nothing(engine):
     counts_before = table_counts(engine)
     outcome = run_import(engine, "big.xlsx", big_return(True))
     assert [str(problem) for problem in outcome.plan.errors] == [
-        f"big.xlsx:Engagements:{BIG + 1}:LA: unknown LA 'Atlantis': give its name, GSS code (e.g. E08000014) "
-        "or DfE code (e.g. 343)"]
+        (f"big.xlsx:Engagements:{BIG + 1}:LA: unknown LA 'Atlantis': give its name, GSS code (e.g. E08000014) "
+        "or DfE code (e.g. 343)")]
     assert outcome.import_id is None
     assert snapshot(engine) == before
     assert table_counts(engine) == counts_before

@@ -6,10 +6,6 @@ import pytest
 
 from dashboard.kpi import (
     AWAITING_RETURN,
-    baseline_days_late,
-    kpis_from_outcomes,
-    interval_text,
-    plain_english_status,
     IN_PROGRESS,
     MET,
     NO_BASELINE,
@@ -17,9 +13,12 @@ from dashboard.kpi import (
     NOT_MET,
     PENDING,
     KpiResult,
+    baseline_days_late,
     compute_kpis,
+    interval_text,
     kpi_counts,
     kpi_result,
+    kpis_from_outcomes,
     plain_english_status,
     targets_from_contracts,
     unit_outcomes,
@@ -347,10 +346,12 @@ def test_kpi_1_and_2_and_contract_targets():
 @pytest.mark.parametrize(
     "kpi_target, target, verdict, sentence_ends",
     [
-        pytest.param(0.75, 0.75, "not_met", "below the 75 % target", id="the register's target: a verdict"),
-        pytest.param(0.1, 0.1, "met", "meets the 10 % target", id="another target: judged against it"),
-        pytest.param(None, None, "no_target", "no target (the KPI target is not set in the contract register)",
-                     id="no KPI target in the register: no verdict, the rate still given"),
+        pytest.param(0.75, 0.75, "not_met", "3 of 10 leaders (30 %) feel more confident and showed impact "
+                     "(95 % interval 11 to 60 %)", id="the register's target: a verdict"),
+        pytest.param(0.1, 0.1, "met", "3 of 10 leaders (30 %) feel more confident and showed impact "
+                     "(95 % interval 11 to 60 %)", id="another target: judged against it"),
+        pytest.param(None, None, "no_target", "3 of 10 leaders (30 %) feel more confident and showed impact "
+                     "(95 % interval 11 to 60 %)", id="no KPI target in the register: no verdict, the rate still given"),
     ],
 )
 def test_a_kpi_is_judged_only_against_the_registers_target(kpi_target, target, verdict, sentence_ends):
@@ -365,6 +366,9 @@ def test_a_kpi_is_judged_only_against_the_registers_target(kpi_target, target, v
     assert (result.target, result.verdict, result.met, result.eligible) == (target, verdict, 3, 10)
     assert result.rate == 0.3 and result.ci_low is not None
     assert plain_english_status(result).endswith(sentence_ends)
+    assert plain_english_status(result).startswith(
+        "KPI 1 has no target (it is not set in the contract register): " if target is None
+        else f"KPI 1 {'meets' if verdict == 'met' else 'is below'} the {round(target * 100)} % target: ")
 
 
 def test_targets_from_contracts():
@@ -450,35 +454,35 @@ def result_with(met, eligible, kpi=ONE_TO_ONE, target=0.75, pending=0, in_progre
     [
         (
             result_with(16, 35),
-            "KPI 1: 16 of 35 leaders (46 %, 95 % interval 30-62 %) feel more confident "
-            "and showed impact: below the 75 % target",
+            ("KPI 1 is below the 75 % target: 16 of 35 leaders (46 %) feel more confident "
+            "and showed impact (95 % interval 30 to 62 %)"),
         ),
         (
             result_with(20, 20),
-            "KPI 1: 20 of 20 leaders (100 %, 95 % interval 84-100 %) feel more confident "
-            "and showed impact: meets the 75 % target",
+            ("KPI 1 meets the 75 % target: 20 of 20 leaders (100 %) feel more confident "
+            "and showed impact (95 % interval 84 to 100 %)"),
         ),
         (
             result_with(16, 20, kpi=GROUP),
-            "KPI 2: 16 of 20 group members (80 %, 95 % interval 58-92 %) feel more confident "
-            "and showed impact: cannot yet tell whether the 75 % target is met (the interval includes it)",
+            ("KPI 2: cannot tell yet if it meets the 75 % target: 16 of 20 group members (80 %) feel more "
+            "confident and showed impact (95 % interval 58 to 92 %, which includes the target)"),
         ),
         (
             result_with(0, 0, pending=3, in_progress=5),
-            "KPI 1: no data yet: no leaders have a closed follow-up window "
-            "(3 waiting for their follow-up, 5 still in support)",
+            ("KPI 1 has no data yet: no leaders have a closed follow-up window "
+            "(3 waiting for their follow-up, 5 still in support)"),
         ),
         (
             result_with(3, 4),
-            "KPI 1: 3 of 4 leaders (75 %, 95 % interval 30-95 %) feel more confident and showed impact: "
-            "cannot yet tell whether the 75 % target is met (the interval includes it) "
-            "[u] fewer than 5 eligible, treat with caution",
+            ("KPI 1: cannot tell yet if it meets the 75 % target: 3 of 4 leaders (75 %) feel more confident and "
+            "showed impact (95 % interval 30 to 95 %, which includes the target) "
+            "[u] fewer than 5 eligible: treat with caution"),
         ),
         (
             result_with(1, 2, target=0.725),
-            "KPI 1: 1 of 2 leaders (50 %, 95 % interval 9-91 %) feel more confident and showed impact: "
-            "cannot yet tell whether the 72.5 % target is met (the interval includes it) "
-            "[u] fewer than 5 eligible, treat with caution",
+            ("KPI 1: cannot tell yet if it meets the 72.5 % target: 1 of 2 leaders (50 %) feel more confident "
+            "and showed impact (95 % interval 9 to 91 %, which includes the target) "
+            "[u] fewer than 5 eligible: treat with caution"),
         ),
     ],
     ids=["below", "meets", "cannot tell", "no data", "low reliability", "odd target"],

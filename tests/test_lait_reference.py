@@ -165,8 +165,8 @@ def test_a_measure_no_longer_listed_goes_with_its_values(engine, url, tmp_path, 
 
     assert status == 0
     assert lines[1:] == [f"{measures_file}: LAIT measures: 0 added, 0 changed, 1 removed, 36 unchanged",
-                         f"{measures_file}: LAIT indicator values: 0 added, 0 changed, {cin_values} removed, "
-                         "0 unchanged"]
+                         (f"{measures_file}: LAIT indicator values: 0 added, 0 changed, {cin_values} removed, "
+                         "0 unchanged")]
     assert counts(engine) == (36, 56780 - cin_values, 1580)
 
 

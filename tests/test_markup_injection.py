@@ -106,7 +106,7 @@ PAGES = [
 
 @pytest.mark.parametrize("page, role", PAGES)
 def test_no_page_renders_markup_from_a_file(monkeypatch, hostile_db, page, role):
-    url, text = hostile_db
+    url, _text = hostile_db
     at = open_page(monkeypatch, url, page, role=role, as_of=AS_OF.isoformat())
     assert not at.exception
     texts = rendered_texts(at)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from unittest.mock import patch
 
-import pytest
 from alembic import command
 from sqlalchemy import inspect, text
 

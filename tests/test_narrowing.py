@@ -92,9 +92,9 @@ def test_choosing_a_recoded_council_filters_to_both_its_codes(tmp_path, monkeypa
     LA filter shows both; a split (Cumbria) or a merger (Bournemouth) is not one council."""
     from datetime import date
 
+    from dashboard.views.common import filter_options
     from data_access.db import ensure_database
     from data_access.services import import_file
-    from dashboard.views.common import filter_options
     from tests import workbooks as wb
     from tests.small_db import open_page
 

@@ -42,7 +42,7 @@ def test_the_notice_names_only_the_contract_chosen(open_page):
     at = open_page("pages/overview.py", "admin", as_of=DEMO_AS_OF.isoformat(), contract="con_9887")
     shown = "\n".join(_notice(at))
     assert "**con_9887**" in shown and "**2018/028**" not in shown
-    assert "Return for 2023-24 Q1 overdue since 30/07/2023: data to 31/03/2023" in shown
+    assert "2023-24 Q1 return overdue since 30/07/2023. Data to 31/03/2023" in shown
 
 
 def test_the_la_profile_says_the_data_currency_of_the_contracts_that_supported_the_la(open_page, demo_records):
@@ -52,10 +52,10 @@ def test_the_la_profile_says_the_data_currency_of_the_contracts_that_supported_t
     assert "**con_9887**" in shown
 
 
-def test_old_imports_say_data_currency_unknown(small_db_url, monkeypatch):
+def test_old_imports_say_data_currency_unknown(small_db_url, monkeypatch):  # noqa: F811
     at = open_small_page(monkeypatch, small_db_url, "pages/overview.py")
     shown = "\n".join(_notice(at))
-    assert "Currency unknown" in shown and "Data currency unknown: no return states its reporting quarter" in shown
+    assert "Currency unknown" in shown and "Not known: no return says which quarter it covers" in shown
 
 
 @pytest.mark.parametrize("role", ["admin", "board"])

@@ -70,7 +70,9 @@ def test_a_count_of_one_is_said_in_the_singular():
     """One row of a table is "1 milestone", not "1 milestones" (found on the pages as "1 participants to chase")."""
     import pandas as pd
 
-    from dashboard.views import finance as finance_views, la_profile, timelines as timeline_views
+    from dashboard.views import finance as finance_views
+    from dashboard.views import la_profile
+    from dashboard.views import timelines as timeline_views
 
     day = pd.Timestamp("2022-06-30")
     said = [
@@ -84,7 +86,8 @@ def test_a_count_of_one_is_said_in_the_singular():
         finance_views.day_rate_sentence(pd.DataFrame([{"Day rate (£)": 500, "Above cap": "No"}])),
         la_profile.adviser_sentence(pd.DataFrame([{"Month": day, "Days": 2.0, "Over the limit": "No"}])),
     ]
-    for sentence, start in zip(said, ["1 milestone:", "1 deadline in", "1 contract ends in", "1 contract from",
+    for sentence, start in zip(said, ["1 milestone:", "1 deadline in", "1 contract ends in",
+                                      "On 01 June 2022, 1 running within its term. The contract runs from",
                                       "1 finance flag:", "1 invoice line gives", "Improvement adviser days in 1 month,"],
                               strict=True):
         assert sentence.startswith(start), sentence

@@ -140,12 +140,12 @@ def test_after_the_year_ends_the_forecast_runs_through_the_quarters_invoiced_unt
     forecast through the quarters invoiced so far; once Q4 is invoiced there is no forecast (and no legend for one)."""
     at = page(contract=LD, fy="2021-22", as_of="2022-04-20")
     assert not at.exception
-    sentence = next(m.value for m in at.markdown if "Cumulative spend by quarter" in m.value)
+    sentence = next(m.value for m in at.markdown if "cumulative spend by quarter" in m.value)
     assert ("2021-22 has ended but Q4 is not invoiced yet, so the straight-line forecast to 31 March runs through "
             "the 2 quarters invoiced so far (Q2 and Q3, to 31 December 2021") in sentence
     assert not frame_with(at, "Forecast at FY end (£)").empty
     at = page(contract=LD, fy="2021-22", as_of="2022-05-15")
-    sentence = next(m.value for m in at.markdown if "Cumulative spend by quarter" in m.value)
+    sentence = next(m.value for m in at.markdown if "cumulative spend by quarter" in m.value)
     assert "Q4, the last quarter of 2021-22, is invoiced, so no forecast is drawn." in sentence
     burn_up = next(spec for spec in map(json.loads, (c.proto.spec for c in at.get("vega_lite_chart")))
                    if spec["description"] == sentence)

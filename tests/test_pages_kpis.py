@@ -51,7 +51,7 @@ def _all_text(at: AppTest) -> str:
 
 
 def _kpi_label(result) -> str:
-    return f"KPI {1 if result.kpi == 'one_to_one' else 2}:"
+    return f"KPI {1 if result.kpi == 'one_to_one' else 2}"  # "KPI 1 meets ...", "KPI 1: cannot tell yet ..."
 
 
 # Worked out by hand from tests/small_db.py as of 30 June 2022 (docs/how-figures-are-worked-out.md,
@@ -100,8 +100,8 @@ def test_worked_by_hand_on_the_small_database(monkeypatch, small_db_each):  # no
     assert _rows(at, "In progress", STATUS_COLUMNS) == HAND_STATUSES
     sentences = _sentences(at)
     assert [s.split(" · ")[0] for s in sentences] == ["**CON-IA**", "**CON-LD**", "**CON-LD**", "**CON-SLI**"]
-    assert re.search(r"\b1 of 2\b.*\b50 %.*\b9-91 %", sentences[1]) and "[u]" in sentences[1]
-    assert re.search(r"\b0 of 1\b.*\b0 %.*\b0-79 %", sentences[3]) and "[u]" in sentences[3]
+    assert re.search(r"\b1 of 2\b.*\b50 %.*\b9(-| to )91 %", sentences[1]) and "[u]" in sentences[1]
+    assert re.search(r"\b0 of 1\b.*\b0 %.*\b0(-| to )79 %", sentences[3]) and "[u]" in sentences[3]
     assert "no data" in sentences[0] and "no data" in sentences[2]
     # 6 participants: 1 met + 1 not met + 1 pending + 1 no response + 2 in progress
     summary = next(m.value for m in at.markdown if "participants in the KPIs" in m.value)
@@ -310,7 +310,7 @@ def test_an_empty_database_gives_a_helpful_message(tmp_path, monkeypatch):
     at.run()
     at.switch_page("pages/kpis.py").run()
     assert not at.exception
-    assert any("No participants yet" in info.value for info in at.info)
+    assert any("no participants for these filters yet" in info.value for info in at.info)
 
 
 def test_chart_summaries_write_rates_as_the_sentences_do():
@@ -359,7 +359,7 @@ def test_a_breakdown_row_all_in_one_la_is_withheld_from_the_board(app, records):
     for row in about_one_la.itertuples():
         assert shown.loc[(row.Region, row.KPI), ["Met", "Eligible", "Rate"]].tolist() == ["[c]"] * 3, (row.Region, row.KPI)
     # the summary does not call a withheld row of 5 or more too small
-    assert "about one local authority, not shown [c]" in board_slice.summary, board_slice.summary
+    assert "about 1 local authority, not shown [c]" in board_slice.summary, board_slice.summary
 
 
 def test_a_board_row_with_no_one_eligible_yet_hides_its_small_counts_too(monkeypatch, small_db_url):  # noqa: F811
@@ -401,8 +401,9 @@ def test_no_board_headline_is_about_the_people_of_one_la(records, as_of):
 
 
 def test_a_breakdown_summary_names_every_row_sharing_the_highest_rate_and_says_when_one_row_is_reliable():
-    from dashboard.views.kpis import breakdown_summary
     import pandas as pd
+
+    from dashboard.views.kpis import breakdown_summary
 
     def chart(*rows):
         return pd.DataFrame([{"Label": label, "KPI": "KPI 2 (group)", "Met": met, "Eligible": eligible}
@@ -470,8 +471,8 @@ def test_one_participant_to_chase_is_said_in_the_singular(app, records):
     at = app("admin")
     table = next(frame.value for frame in at.dataframe if "Days left" in frame.value.columns)
     days = int(table["Days left"].min())
-    said = [m.value for m in at.markdown if "to chase;" in m.value]
-    assert said == [f"1 participant to chase; the first window closes in {days} day{'' if days == 1 else 's'}."]
+    said = [m.value for m in at.markdown if "to chase." in m.value]
+    assert said == [f"1 participant to chase. The first window closes in {days} day{'' if days == 1 else 's'}."]
 
 
 def test_with_no_rate_charted_the_summary_says_why_not_what_is_on_the_chart(open_page):
@@ -489,8 +490,8 @@ def test_with_no_rate_charted_the_summary_says_why_not_what_is_on_the_chart(open
 
 def test_figures_off_the_chart_are_counted_by_reason():
     """Each figure off the chart is counted under its own reason: [c], no data or [u]."""
-    from dashboard.views import kpis as views
     from dashboard.kpi import KpiResult
+    from dashboard.views import kpis as views
 
     def display(met, eligible, board=False):
         result = KpiResult(contract="C", kpi="group", target=0.75, eligible=eligible, met=met,
@@ -515,7 +516,7 @@ def test_a_contract_with_no_kpi_target_is_shown_as_no_target_never_judged(app, r
     at = app()
     assert not at.exception
     adviser = [s for s in _sentences(at) if s.startswith("**Con_10575**")]
-    assert adviser and all("target is not set in the contract register" in s or "no data" in s for s in adviser)
+    assert adviser and all("has no target (it is not set in the contract register)" in s or "no data" in s for s in adviser)
     assert not any("meets the" in s or "below the" in s for s in adviser)
     rates = next(frame.value for frame in at.dataframe if "Against target" in frame.value.columns
                  and "Target" in frame.value.columns)
@@ -523,3 +524,23 @@ def test_a_contract_with_no_kpi_target_is_shown_as_no_target_never_judged(app, r
     assert not mine.empty and set(mine["Target"]) == {"not set in the contract register"}
     leadership = rates[rates["Contract"] == "con_9887"]
     assert set(leadership["Target"]) == {"75 %"}
+
+
+def test_the_page_opens_with_how_many_kpi_figures_meet_their_target(app, records):
+    """The answer first (issue 17): before any header, how many KPI figures meet their target, are
+    below it or cannot tell yet, counted from the rules' verdicts for the same date."""
+    from collections import Counter
+
+    from dashboard.kpi import VERDICT_MET, VERDICT_NOT_MET, VERDICT_UNDETERMINED
+
+    at = app("admin")
+    results = _expected(records)
+    verdicts = Counter(r.verdict for r in results)
+    body = [e for e in at.main if type(e).__name__ in ("Markdown", "Header") and not e.value.startswith("**Showing")]
+    answer = body[0].value
+    assert type(body[0]).__name__ == "Markdown" and answer.startswith(f"Of {len(results)} KPI figures, ")
+    met, below, unsure = (verdicts[v] for v in (VERDICT_MET, VERDICT_NOT_MET, VERDICT_UNDETERMINED))
+    assert met + below + unsure, "the demo has verdicts on this date"
+    for count, said in ((met, f"{met} meet"), (below, f"{below} {'is' if below == 1 else 'are'} below it"),
+                        (unsure, f"{unsure} cannot tell yet")):
+        assert (said in answer) == bool(count), answer

@@ -10,8 +10,8 @@ from datetime import date
 
 import pytest
 
-from dashboard.views import outcomes as ov
 from dashboard.disclosure import SUPPRESSED
+from dashboard.views import outcomes as ov
 from data_access.db import make_engine
 from data_access.queries import summary
 from tests.small_db import frame_with, small_db_each  # noqa: F401 - fixture
@@ -52,7 +52,7 @@ def _whole(at):
 
 
 def _years(at):
-    whole, years = [frame.value for frame in at.dataframe if ov.PER_DAY in frame.value.columns]
+    _whole, years = [frame.value for frame in at.dataframe if ov.PER_DAY in frame.value.columns]
     return years
 
 

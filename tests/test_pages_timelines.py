@@ -272,18 +272,20 @@ def test_pages_say_which_set_filters_they_ignore(monkeypatch, small_db_url, page
 
 
 def test_one_contract_milestone_and_deadline_are_said_in_the_singular():
-    from dashboard.views import timelines as tv
     from dashboard.records import ContractTerms, Milestone
+    from dashboard.views import timelines as tv
 
     on = date(2022, 1, 10)
     one = ContractTerms("X", "X", "S", "Leadership development", None, date(2021, 6, 11), date(2022, 3, 31))
     due = [Milestone("X", "Final report", date(2022, 1, 31), None)]
-    assert tv.gantt_sentence(tv.gantt_table([one], on), on).startswith("1 contract from June 2021 to March 2022 ")
+    assert tv.gantt_sentence(tv.gantt_table([one], on), on) == (
+        "On 10 January 2022, 1 running within its term. The contract runs from June 2021 to March 2022 (with "
+        "extensions). No contract has a break date.")
     assert tv.milestone_sentence(tv.milestone_table(due, on)).startswith("1 milestone: ")
     deadlines = tv.deadline_table([], due, [], {}, on)  # the milestone alone (no contract's reports)
-    assert tv.deadline_sentence(deadlines, on).startswith("1 deadline in the 60 days from 10 January 2022; ")
+    assert tv.deadline_sentence(deadlines, on).startswith("1 deadline in the 60 days from 10 January 2022. ")
     assert tv.ending_sentence(tv.ending_table([one], on), on) == (
-        "1 contract ends in the 6 months from 10 January 2022; it cannot be extended.")
+        "1 contract ends in the 6 months from 10 January 2022. It cannot be extended.")
 
 
 def test_demo_obligations_say_invoices_received_and_reports_once(open_page):
@@ -339,3 +341,16 @@ def test_a_milestone_done_after_its_due_date_is_done_late_with_the_days(due, com
     assert (None if pd.isna(row["Days late"]) else int(row["Days late"])) == days_late
     sentence = tv.milestone_sentence(table)
     assert (f"Done late: con_9887 Report ({days_late} days late)." in sentence) is (days_late is not None)
+
+
+@pytest.mark.parametrize(("milestones", "decisions", "answer"), [
+    (["Done", "Overdue", "Overdue"], ["Overdue"], "2 milestones and 1 decision are overdue."),
+    (["Overdue"], ["Upcoming"], "1 milestone is overdue."),
+    (["Done"], [], "Nothing is overdue: no milestone or decision is past its date."),
+])
+def test_the_page_opens_with_what_is_overdue(milestones, decisions, answer):
+    import pandas as pd
+
+    from dashboard.views.timelines import overdue_answer
+
+    assert overdue_answer(pd.DataFrame({"Status": milestones}), pd.DataFrame({"Status": decisions})) == answer

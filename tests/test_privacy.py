@@ -153,9 +153,8 @@ def test_export_participant_command(with_people, database_url, tmp_path):
 
 
 def test_export_needs_an_administrator(with_people):
-    with Session(with_people) as session:
-        with pytest.raises(PermissionError):
-            export_participant(session, "P-1", Viewer("cm@x", CONTRACT_MANAGER, contracts=("CON-1",)))
+    with Session(with_people) as session, pytest.raises(PermissionError):
+        export_participant(session, "P-1", Viewer("cm@x", CONTRACT_MANAGER, contracts=("CON-1",)))
 
 
 def _one_participant(participant: str, name: str) -> list:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import registry
+from dashboard import finance, registry
 from dashboard.finance import FLAG_KINDS
 from dashboard.kpi import (
     STATUSES,
@@ -92,9 +92,9 @@ def test_kpi_entries_state_the_contract_wording_and_the_open_choices(entry_id):
     [
         ("flag:day_rate_above_cap", "'Day rate cap' in the contract register"),
         ("flag:day_rate_above_cap", "'Executive day rate cap'"),
-        ("flag:amount_mismatch", "£1"),
+        ("flag:amount_mismatch", f"£{finance.AMOUNT_TOLERANCE}"),
         ("flag:overheads_above_cap", "'Overheads cap'"),
-        ("flag:late_invoice", "30 days"),
+        ("flag:late_invoice", f"{finance.INVOICE_DAYS_ALLOWED} days"),
         ("flag:expenses_on_inclusive_rate", "'Rates include expenses' = yes"),
         ("flag:spend_above_value", "'Value' in the contract register"),
         ("sla:coverage", "'Minimum LAs per year' in the contract register"),

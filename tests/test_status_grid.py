@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from types import SimpleNamespace
 from decimal import Decimal as D
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -41,7 +41,7 @@ def _result(met: int, eligible: int, target: float | None = 0.75) -> KpiResult:
     (7, 10, 0.75, False, "Cannot tell yet", "70 % of 10 (target 75 %)"),
     (0, 0, 0.75, False, "No data", "nobody eligible yet"),
     (7, 10, None, False, "No target", "70 % of 10; no KPI target in the contract register"),
-    (45, 50, 0.75, True, "Withheld", "about one LA's people [c]"),
+    (45, 50, 0.75, True, "Withheld", "about people in 1 LA [c]"),
 ])
 def test_kpi_cells(met, eligible, target, board_one_la, tag, detail):
     disclosure = Disclosure(aggregate_only=True, la_level=True) if board_one_la else Disclosure()
@@ -84,7 +84,7 @@ def _row(heading: str, allocated: int, spent: int, year: str = "2023-24") -> Fin
 
 @pytest.mark.parametrize(("rows", "tag", "detail"), [
     ([_row("Mentors", 100, 50), _row("Management", 100, 84)], "Within allocation",
-     "highest: Management 84 % spent in 2023-24"),
+     "most spent: Management, 84 % in 2023-24"),
     ([_row("Mentors", 100, 150), _row("Management", 100, 120)], "Overspent",
      "Mentors over by £50 and 1 more in 2023-24"),
     ([_row("Mentors", 0, 10)], "Overspent", "Mentors over by £10 in 2023-24"),  # spend with no allocation
@@ -114,7 +114,7 @@ def _deadlines(*rows) -> pd.DataFrame:
     (_milestones(), _deadlines(), "Nothing due", "nothing due in the next 60 days"),
 ])
 def test_deadline_cells(milestones, deadlines, tag, detail):
-    cell = grid.deadline_cell(milestones, deadlines, "CON-1", AS_OF)
+    cell = grid.deadline_cell(milestones, deadlines, "CON-1")
     assert (cell.tag, cell.detail) == (tag, detail)
 
 
@@ -122,9 +122,10 @@ def test_the_summary_names_every_contract_off_track():
     on_track = grid.GridRow("A", "a", {column: grid.Cell("Met", grid.GREEN) for column in grid.COLUMNS})
     off = grid.GridRow("B", "b", {**on_track.cells, grid.KPI_2: grid.Cell("Below", grid.RED),
                                   grid.SPEND: grid.Cell("Overspent", grid.RED)})
-    assert grid.grid_summary([on_track]) == ("No contract is off track: none is below a target or minimum, "
+    assert grid.grid_summary([on_track]) == ("The contract is on track. None is below a target or minimum, "
                                              "overspent or overdue.")
-    assert grid.grid_summary([on_track, off]) == "1 of 2 contracts needs attention: B (KPI 2 below target, overspent)."
+    assert grid.grid_summary([on_track, on_track]).startswith("All 2 contracts are on track.")
+    assert grid.grid_summary([on_track, off]) == "1 of 2 contracts is off track. B: KPI 2 below target and overspent."
 
 
 def test_the_html_escapes_file_texts_and_links_each_tag_to_its_page():

@@ -65,7 +65,7 @@ def second_return() -> bytes:
                      wb.engagement_row(**{"Package ID": "PKG-3", "Participant ID": "P-3", "LA": "Knowsley"})],
         survey=[wb.survey_row(), wb.survey_row(**{"Stage": "Follow-up", "Response date": date(2021, 10, 1),
                                                   "Confidence": 4, "Impact demonstrated": "Yes"})],
-        finance=[wb.finance_row(**{"Amount": 1500})]))
+        finance=[wb.finance_row(Amount=1500)]))
 
 
 def bad_return() -> bytes:
@@ -96,7 +96,7 @@ def test_a_valid_file_shows_a_preview_and_writes_nothing_until_confirm(app_db):
     before = counts(app_db)
     uploader.set_value(("return-q1.xlsx", first_return(), XLSX)).run()
     assert not at.exception, at.exception
-    assert texts(at.success) == ["1 file(s) checked: no errors. Check the changes below, then confirm."]
+    assert texts(at.success) == ["1 file checked: no errors. Check the changes below, then confirm."]
     assert any("**Engagements**: new rows 2" in text for text in texts(at.markdown))
     assert counts(app_db) == before  # nothing written by checking or previewing
     at.run()  # a rerun (any widget) checks nothing again and writes nothing
@@ -139,7 +139,7 @@ def test_an_invalid_file_shows_every_error_and_writes_nothing(app_db):
         (p.file, p.sheet, p.row, p.column, p.message) for p in upload_flow.sorted_problems(expected)]
     assert list(shown["Row"]) == sorted(shown["Row"])
     assert (at.dataframe[0].proto.alt, at.dataframe[0].proto.placeholder) == ("Errors in the uploaded files", "")
-    assert texts(at.error)[0].startswith(f"{len(expected)} error(s) in 1 of 1 file(s)")
+    assert texts(at.error)[0].startswith(f"{len(expected)} errors in 1 of 1 file.")
     assert not [button for button in at.button if button.key == "upload_confirm"]
     labels = [element.proto.label for element in at.get("download_button")]
     assert "Download bad.xlsx with the bad cells highlighted" in labels
@@ -172,8 +172,8 @@ def test_several_files_are_checked_together(app_db):
     at = upload_page()
     status = wb.xlsx(wb.la_status([wb.la_status_row()]))
     at.file_uploader[0].set_value([("return-q1.xlsx", first_return(), XLSX), ("status.xlsx", status, XLSX)]).run()
-    assert texts(at.success) == ["2 file(s) checked: no errors. Check the changes below, then confirm. "
-                                 "They will be imported in the order shown."]
+    assert texts(at.success) == [("2 files checked: no errors. Check the changes below, then confirm. "
+                                 "They will be imported in the order shown.")]
     at.button(key="upload_confirm").click().run()
     assert len([text for text in texts(at.success) if "Imported (import" in text]) == 2
 
@@ -329,10 +329,9 @@ def test_a_return_leaving_out_rows_is_said_per_sheet_with_why(app_db):
         engagements=[wb.engagement_row(**{"Days delivered": 9})], survey=[wb.survey_row()],
         finance=[wb.finance_row(**{"Invoice reference": "INV-2"})])), "x", dry_run=True).plan
     assert upload_flow.left_out_warning(partial) == (
-        "return-part.xlsx leaves out rows earlier returns had: importing it marks 2 engagements, 1 survey response "
-        "and 1 invoice line as no longer in this return. Returns are cumulative (each holds every row so far), so "
-        "these rows are kept and flagged, not deleted. Check that this is the full return, not part of it, before "
-        "you confirm.")
+        "Check that return-part.xlsx is the full return, not part of it, before you confirm. It leaves out rows "
+        "earlier returns had: importing it marks 2 engagements, 1 survey response and 1 invoice line as no longer "
+        "in this return. Each return holds every row so far, so these rows are kept and flagged, not deleted.")
     full = import_file(app_db, "return-q2.xlsx", second_return(), "x", dry_run=True).plan
     assert upload_flow.left_out_warning(full) is None
 
@@ -348,8 +347,9 @@ def test_the_preview_warns_above_confirm_when_a_return_leaves_out_rows(app_db):
     assert not at.exception, at.exception
     shown = list(at.main)
     warning = next(i for i, element in enumerate(shown) if element.type == "warning"
-                   and element.value.startswith("partial.xlsx leaves out rows earlier returns had: importing it marks "
-                                                "2 engagements, 1 survey response and 1 invoice line as no longer"))
+                   and element.value.startswith("Check that partial.xlsx is the full return")
+                   and "importing it marks 2 engagements, 1 survey response and 1 invoice line as no longer"
+                   in element.value)
     confirm = next(i for i, element in enumerate(shown) if getattr(element, "key", None) == "upload_confirm")
     assert warning == confirm - 1
     at = upload_page()  # the full return: no such warning
@@ -362,7 +362,7 @@ def test_flags_are_one_line_and_a_table_so_confirm_stays_in_reach(app_db):
     short = wb.xlsx(wb.quarterly_return(engagements=[wb.engagement_row(**{"Days delivered": 1})]))
     at.file_uploader[0].set_value(("short.xlsx", short, XLSX)).run()
     assert not at.exception, at.exception
-    assert texts(at.warning) == ["1 flag(s) on this sheet: for attention, not errors; the rows can still be imported."]
+    assert texts(at.warning) == ["1 flag on this sheet. Flags are for attention, not errors: the rows can still be imported."]
     flags = next(frame.value for frame in at.dataframe if list(frame.value.columns) == ["No.", "Flag"])
     assert len(flags) == 1 and "below the minimum package" in flags["Flag"][0]
     assert [button for button in at.button if button.key == "upload_confirm"]
@@ -403,7 +403,7 @@ def test_a_return_billing_a_heading_the_revised_schedule_drops_is_refused_before
     at = upload_page()
     at.file_uploader[0].set_value([("return.xlsx", wb.xlsx(billing), XLSX),
                                    ("pricing-v2.xlsx", wb.xlsx(revised), XLSX)]).run()
-    assert texts(at.error)[0].startswith("1 error(s) in 1 of 2 file(s)")
+    assert texts(at.error)[0].startswith("1 error in 1 of 2 files.")
     [row] = at.dataframe[0].value.itertuples()
     assert (row.File, row.Sheet, row.Column) == ("return.xlsx", "Finance", "Expenditure heading")
     assert not [button for button in at.button if button.key == "upload_confirm"]
@@ -414,8 +414,8 @@ def test_a_file_chosen_twice_is_checked_and_imported_once(app_db):
     at = upload_page()
     twice = ("return-q1.xlsx", first_return(), XLSX)
     at.file_uploader[0].set_value([twice, twice]).run()
-    assert texts(at.info) == ["Chosen more than once (same name and contents), so checked and imported once: "
-                              "return-q1.xlsx."]
+    assert texts(at.info) == [("return-q1.xlsx was chosen more than once (same name and contents), so each is "
+                              "checked and imported once.")]
     assert [header.value for header in at.subheader].count("return-q1.xlsx") == 1
     at.button(key="upload_confirm").click().run()
     assert len([text for text in texts(at.success) if "Imported (import" in text]) == 1
@@ -457,8 +457,8 @@ def test_a_blank_template_is_said_to_change_nothing(app_db):
     at = upload_page()
     at.file_uploader[0].set_value(("return-q2.xlsx", blank, XLSX)).run()
     assert not at.exception, at.exception
-    assert texts(at.warning) == ["No data rows under the headers of Engagements, Survey and Finance: importing this "
-                                 "file changes nothing. Was the blank template chosen instead of the filled-in one?"]
+    assert texts(at.warning) == [("No data rows under the headers of Engagements, Survey and Finance: importing this "
+                                 "file changes nothing. Was the blank template chosen instead of the filled-in one?")]
     at.file_uploader[0].set_value(("return-q1.xlsx", first_return(), XLSX)).run()
     assert not at.warning  # a file with data rows has no such warning
 

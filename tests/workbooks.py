@@ -291,7 +291,7 @@ def _with_cached_values(data: bytes, cached: dict[int, dict[str, Any]]) -> bytes
         name = f"xl/worksheets/sheet{position + 1}.xml"
         xml = parts[name].decode("utf-8")
         pattern = re.compile(r'<c r="([A-Z]+\d+)"([^>]*)><f>([^<]*)</f><v\s*/></c>')
-        xml = pattern.sub(lambda m: _cached_cell(m, values) if m.group(1) in values else m.group(0), xml)
+        xml = pattern.sub(lambda m, values=values: _cached_cell(m, values) if m.group(1) in values else m.group(0), xml)
         parts[name] = xml.encode("utf-8")
     return _zip(parts)
 

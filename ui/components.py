@@ -8,13 +8,13 @@ and every status is also written in words or marked by shape.
 from __future__ import annotations
 
 import copy
+import hashlib
 import html
 import re
-from dataclasses import dataclass
-from datetime import date
-import hashlib
 import weakref
 from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -77,7 +77,7 @@ def _fingerprint(value: Any) -> Hashable:
 
 
 @st.cache_resource(show_spinner=False, max_entries=512, ttl=3600)
-def _spec(_draw: Callable[..., Any], _args: tuple, key: Hashable) -> Spec | None:
+def _spec(_draw: Callable[..., Any], _args: tuple, key: Hashable) -> Spec | None:  # noqa: ARG001 - the cache's key
     return _as_spec(_draw(*_args))
 
 
@@ -179,8 +179,8 @@ def real_types(table: pd.DataFrame) -> pd.DataFrame:
             else:
                 fixed[column] = pd.to_numeric(pd.Series([None if _blank(v) else v for v in values],
                                                         index=table.index, dtype="object"), errors="coerce")
-        elif numbers or any(isinstance(v, bool) for v in present) and len(present) != sum(
-                isinstance(v, bool) for v in present):
+        elif numbers or (any(isinstance(v, bool) for v in present) and len(present) != sum(
+                isinstance(v, bool) for v in present)):
             fixed[column] = [None if _blank(v) else str(v) for v in values]
     if not fixed:
         return table

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import date
-
 import inspect
 import logging
 import os
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 
@@ -15,6 +14,7 @@ import streamlit as st
 
 from dashboard.access import ADMIN, ROLE_NAMES, ROLES, Viewer, aggregate_only
 from dashboard.disclosure import BoardPlan, board_plan
+from dashboard.records import Portfolio
 from dashboard.views.common import FilterOptions, by_contract, filter_options, narrowed
 from dashboard.wording import as_text
 from data_access import collector, queries
@@ -38,12 +38,18 @@ def _engine(url: str):
 
 
 def engine():
-    """The migrated engine; a clear message (never a stack trace) when it cannot open."""
+    """The migrated engine; a clear message (never a stack trace) when it cannot open. The caches
+    are kept warm for it from then on (``ui.warm``)."""
+    from ui import warm
+
+    url = database_url()
     try:
-        return _engine(database_url())
+        found = _engine(url)
     except DatabaseUnavailable as error:
         st.error(f"The database cannot be opened. {as_text(error)}")
         st.stop()
+    warm.keep_warm(url)
+    return found
 
 
 # What Streamlit's st.login needs in [auth] (the default provider's keys may sit in [auth] itself).
@@ -166,7 +172,7 @@ def role_switcher() -> None:
 
 
 @st.cache_resource(show_spinner="Loading figures…", max_entries=16, ttl=600)
-def _load(url: str, scope: Scope, version: int) -> queries.OversightData:
+def _load(url: str, scope: Scope, version: int) -> Portfolio:  # noqa: ARG001 - the cache's key
     """Cached by database, scope and data version: a new import or undo changes the key.
 
     Shared, not copied, between runs (``cache_resource``): the records are frozen and
@@ -178,12 +184,12 @@ def _load(url: str, scope: Scope, version: int) -> queries.OversightData:
 
 
 @st.cache_resource(show_spinner=False, max_entries=16, ttl=600)
-def _by_contract(url: str, within: Scope, version: int) -> dict[str, queries.OversightData]:
+def _by_contract(url: str, within: Scope, version: int) -> dict[str, Portfolio]:
     return by_contract(_load(url, within, version))
 
 
 @st.cache_resource(show_spinner=False, max_entries=32, ttl=600)
-def _narrowed(url: str, within: Scope, scope: Scope, version: int) -> queries.OversightData:
+def _narrowed(url: str, within: Scope, scope: Scope, version: int) -> Portfolio:
     """``scope``'s records picked from the records of ``within`` (loaded once from the database).
 
     A contract filter (one contract) takes that contract's records, split once per ``within``."""
@@ -205,7 +211,7 @@ def _narrows(within: Scope, scope: Scope) -> bool:
     return scope.contracts is not None and all(reference.lower() in allowed for reference in scope.contracts)
 
 
-def oversight_data(scope: Scope, within: Scope | None = None) -> queries.OversightData:
+def oversight_data(scope: Scope, within: Scope | None = None) -> Portfolio:
     """Records for a scope. The scope already carries the viewer's limits, so cache
     entries never pass one role's data to another.
 
@@ -255,12 +261,12 @@ class FilteredPage(NamedTuple):
     version: int
     filters: Filters
     scope: Scope
-    data: queries.OversightData
+    data: Portfolio
     options: FilterOptions  # contracts, years, regions and LAs to choose from
 
 
 @st.cache_data(show_spinner=False, max_entries=64, ttl=600)
-def _filter_options(_data, url: str, scope: Scope, version: int) -> FilterOptions:
+def _filter_options(_data, url: str, scope: Scope, version: int) -> FilterOptions:  # noqa: ARG001 - the cache's key
     return filter_options(_data.contracts, _data.las, _data.regions)
 
 
@@ -287,7 +293,7 @@ def filtered_page() -> FilteredPage:
 
 
 @st.cache_resource(show_spinner="Working out which figures the Board may see…", max_entries=16, ttl=600)
-def _board_plan(url: str, everything: Scope, version: int, as_of: date) -> BoardPlan:
+def _board_plan(url: str, everything: Scope, version: int, as_of: date) -> BoardPlan:  # noqa: ARG001 - the cache's key
     return board_plan(oversight_data(everything).units, as_of)
 
 
@@ -326,7 +332,7 @@ def participant_names(viewer: Viewer, units) -> dict[tuple[str, str, str], str]:
 
 
 @st.cache_resource(show_spinner="Loading outcome indicators…", max_entries=2, ttl=3600)
-def _indicators(url: str, version: int):
+def _indicators(url: str, version: int):  # noqa: ARG001 - the cache's key
     from dashboard.outcomes_indicators import Indicators
 
     found = queries.indicator_records(_engine(url))

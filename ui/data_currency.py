@@ -10,6 +10,7 @@ from datetime import date
 import streamlit as st
 
 from dashboard.currency import OVERDUE, UNKNOWN, UP_TO_DATE, DataCurrency, currencies
+from dashboard.records import Portfolio
 from dashboard.wording import as_text
 
 TITLE = "Important: how current the data is"
@@ -21,9 +22,9 @@ def notice_lines(found: Iterable[DataCurrency]) -> list[str]:
     return [f"**{as_text(c.contract)}** :{_TAG_COLOURS[c.state]}-badge[{c.tag}] {c.notice}." for c in found]
 
 
-def data_currency_notice(data, as_of: date, contracts: Iterable[str] | None = None) -> list[DataCurrency]:
+def data_currency_notice(data: Portfolio, as_of: date, contracts: Iterable[str] | None = None) -> list[DataCurrency]:
     """Draw the notice for the contracts in view (``contracts``: their references, default every
-    contract of ``data``, an ``OversightData``) and return their data currency."""
+    contract of ``data``, a ``Portfolio``) and return their data currency."""
     wanted = None if contracts is None else {reference.casefold() for reference in contracts}
     shown = [c for c in data.contracts if wanted is None or c.reference.casefold() in wanted]
     found = currencies(shown, data.returns, as_of, data.milestones, data.invoice_lines)
@@ -33,9 +34,9 @@ def data_currency_notice(data, as_of: date, contracts: Iterable[str] | None = No
         st.markdown(f":material/info: **{TITLE}**")
         st.markdown("\n".join(f"- {line}" for line in notice_lines(found)))
         if any(c.state == UNKNOWN for c in found):
-            st.caption("Where the data currency is unknown, follow-ups are judged against the as-of date: a "
-                       "window that has closed with no follow-up counts as no response.")
+            st.caption("Where the data currency is not known, a follow-up window that has closed with no "
+                       "follow-up counts as no response.")
         elif any(c.data_to is not None and c.data_to < as_of for c in found):
-            st.caption("Follow-up windows that closed after a contract's data-to date are shown as awaiting "
-                       "the return, not as no response.")
+            st.caption("A follow-up window that closed after a contract's 'data to' date shows as awaiting "
+                       "return, not as no response.")
     return found

@@ -64,11 +64,12 @@ def _parse_date(text: str) -> date | None:
     try:
         found = date.fromisoformat(text) if text else None
     except ValueError:
-        st.warning(f"The as-of date '{as_text(text)}' in the address is not a date (YYYY-MM-DD); today is used.")
+        st.warning(f"Showing figures for today. The as-of date '{as_text(text)}' in the web address is not a date "
+                   "in the form YYYY-MM-DD.")
         return None
     if found is not None and not calendar.within_range(found):
-        st.warning(f"The as-of date '{as_text(text)}' in the address is not one the dashboard works with (dates "
-                   f"{calendar.range_text()}); today is used.")
+        st.warning(f"Showing figures for today. The as-of date '{as_text(text)}' in the web address is outside "
+                   f"the dates the dashboard covers ({calendar.range_text()}).")
         return None
     return found
 
@@ -105,8 +106,8 @@ def _say_if_unknown(what: str, value: str | None, known, instead: str) -> None:
     """A bookmarked or typed link that names something not on the list here is said so, not
     silently widened."""
     if value and value not in known:
-        st.warning(f"The link asks for the {what} '{as_text(value)}', which is not one you can choose here, so "
-                   f"{instead} are shown.", icon=":material/link_off:")
+        st.warning(f"Showing {instead}. The link asks for the {what} '{as_text(value)}', which is not one you "
+                   "can choose here.", icon=":material/link_off:")
 
 
 def filter_sidebar(

@@ -11,11 +11,12 @@ from datetime import date
 import streamlit as st
 
 from dashboard import outcomes_indicators as oi
+from dashboard.records import Portfolio
 from ui import context
 from ui.components import chart_with_table
 
 
-def neighbour_change_section(data, as_of: date, key: str = "outcomes_neighbours") -> None:
+def neighbour_change_section(data: Portfolio, as_of: date, key: str = "outcomes_neighbours") -> None:
     """Per contract and chosen measure: the change in the LAs it supported beside the change in their
     statistical neighbours over the same years, worded as a description, never as an effect."""
     indicators = context.indicators()

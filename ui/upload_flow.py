@@ -13,12 +13,13 @@ import difflib
 import hashlib
 import io
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 from pathlib import PurePath
-from typing import Any, Iterable
+from typing import Any
 
 import pandas as pd
 
@@ -265,7 +266,7 @@ def annotated_copy(name: str, data: bytes, problems: list[Problem], copy_cells: 
                 book = load_workbook(io.BytesIO(data), keep_vba=False, keep_links=False)
     except FileRefused:
         book = None
-    except Exception:  # noqa: BLE001 - a file openpyxl cannot open: the list alone
+    except Exception:  # a file openpyxl cannot open: the list alone
         log.warning("could not copy %s for error highlighting", name, exc_info=True)
         book = None
     if book is None:
@@ -319,8 +320,7 @@ _HIDDEN = {"source", "source_file", "source_row", "import_id"}
 
 def _labels(kind: SheetKind) -> dict[str, str]:
     labels = dict(_EXTRA_LABELS)
-    if kind.schema is not None:
-        labels.update({column.field: column.header for column in kind.schema.columns})
+    labels.update({column.field: column.header for column in kind.schema.columns})
     if kind is CONTRACTS:
         labels["reference"] = "Contract reference"
     return labels
@@ -420,9 +420,9 @@ def left_out_warning(plan: ImportPlan) -> str | None:
     if not counts:
         return None
     parts = [counted(number, _LEFT_OUT_NOUNS.get(kind, kind)) for kind, number in counts.items()]
-    return (f"{plan.file_name} leaves out rows earlier returns had: importing it marks {listed(parts)} as no longer in "
-            "this return. Returns are cumulative (each holds every row so far), so these rows are kept and flagged, "
-            "not deleted. Check that this is the full return, not part of it, before you confirm.")
+    return (f"Check that {plan.file_name} is the full return, not part of it, before you confirm. It leaves out "
+            f"rows earlier returns had: importing it marks {listed(parts)} as no longer in this return. Each return "
+            "holds every row so far, so these rows are kept and flagged, not deleted.")
 
 
 def summary_line(plan: ImportPlan) -> str:

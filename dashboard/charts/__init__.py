@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 import altair as alt
 import pandas as pd
+
+#: A chart as a Vega-Lite spec: JSON, as Altair's ``to_dict`` gives it.
+Spec = dict[str, Any]
+#: Any kind of Altair chart; ``configure`` gives back the same kind.
+AnyChart = TypeVar("AnyChart", bound=alt.TopLevelMixin)
 
 # Okabe & Ito (2008), "Color Universal Design".
 OKABE_ITO = {

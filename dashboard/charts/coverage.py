@@ -16,7 +16,17 @@ from functools import lru_cache
 import altair as alt
 import pandas as pd
 
-from dashboard.charts import FONT, OKABE_ITO, READABLE_TEXT, TARGET_COLOUR, TEXT_COLOUR, count_axis, with_data
+from dashboard.charts import (
+    FONT,
+    OKABE_ITO,
+    READABLE_TEXT,
+    TARGET_COLOUR,
+    TEXT_COLOUR,
+    AnyChart,
+    Spec,
+    count_axis,
+    with_data,
+)
 from dashboard.coverage import SO_FAR
 
 SUPPORT_TYPE_DOMAIN = ["One-to-one", "Group"]
@@ -29,14 +39,16 @@ HEX_PATH = "M0,-1L0.866,-0.5L0.866,0.5L0,1L-0.866,0.5L-0.866,-0.5Z"
 HEX_UNIT_PX = 40  # screen pixels between neighbouring hex centres
 
 
-def _configured(chart):
-    return chart.configure(font=FONT).configure_axis(labelFontSize=12, titleFontSize=12, labelLimit=320,
+def _configured(chart: AnyChart) -> AnyChart:
+    """The chart in the app's font and readable text colours (Altair's ``configure`` is untyped)."""
+    configured: AnyChart = chart.configure(font=FONT).configure_axis(labelFontSize=12, titleFontSize=12, labelLimit=320,
                                                      **READABLE_TEXT).configure_legend(
         labelFontSize=12, titleFontSize=12, orient="bottom", **READABLE_TEXT
     ).configure_header(**READABLE_TEXT).configure_title(color=TEXT_COLOUR)
+    return configured
 
 
-def coverage_year_chart(frame: pd.DataFrame) -> alt.Chart | None:
+def coverage_year_chart(frame: pd.DataFrame | None) -> alt.LayerChart | alt.FacetChart | None:
     """LAs supported per FY and support type (bars with counts) against the contract's minimum (black line).
 
     ``frame``: Financial year, Support type, LAs supported, Minimum (one contract).
@@ -71,7 +83,7 @@ def coverage_year_chart(frame: pd.DataFrame) -> alt.Chart | None:
 REGIONS, HEXES = "regions", "hexes"  # the names the region and hex charts' data go by
 
 
-def region_chart(frame: pd.DataFrame) -> dict | None:
+def region_chart(frame: pd.DataFrame | None) -> Spec | None:
     """Per region: all LAs (light bar) and supported LAs (dark bar), labelled "n of N".
 
     ``frame``: Region, LAs supported, LAs in region, Share (%). Returns the Vega-Lite spec
@@ -85,7 +97,7 @@ def region_chart(frame: pd.DataFrame) -> dict | None:
 
 
 @lru_cache(maxsize=1)
-def _region_layout() -> dict:
+def _region_layout() -> Spec:
     y = alt.Y("Region:N", title=None, sort=None)
     tooltip = ["Region:N", "LAs supported:Q", "LAs in region:Q", "Share (%):Q"]
     everyone = alt.Chart().mark_bar(color="#DEE0E2", stroke=OKABE_ITO["grey"]).encode(
@@ -106,7 +118,7 @@ TARGETING_GROUPS = {"In greatest need at start": ("in need ", OKABE_ITO["vermill
                     "No status known at start": ("status unknown ", OKABE_ITO["yellow"])}
 
 
-def targeting_chart(frame: pd.DataFrame) -> alt.Chart | None:
+def targeting_chart(frame: pd.DataFrame | None) -> alt.LayerChart | alt.FacetChart | None:
     """Per contract: supported LAs in greatest need at start, not in it, and with no status known
     (stacked, each labelled in words, so no group is told by its colour alone).
 
@@ -137,7 +149,7 @@ def targeting_chart(frame: pd.DataFrame) -> alt.Chart | None:
     return _configured(alt.layer(bars, labels).properties(height=120 + 40 * data["Contract"].nunique()))
 
 
-def hex_map_chart(frame: pd.DataFrame) -> dict | None:
+def hex_map_chart(frame: pd.DataFrame | None) -> Spec | None:
     """England's LAs as hexes, filled by the support received, labelled 1 / G / 1+G, Ofsted judgement in the tooltip.
 
     ``frame``: x, y, Local authority, Region, Support, Mark, Ofsted judgement, SEND WSoA.
@@ -152,7 +164,7 @@ def hex_map_chart(frame: pd.DataFrame) -> dict | None:
 
 
 @lru_cache(maxsize=16)
-def _hex_map_layout(x_min: float, x_max: float, y_min: float, y_max: float) -> dict:
+def _hex_map_layout(x_min: float, x_max: float, y_min: float, y_max: float) -> Spec:
     width = int((x_max - x_min) * HEX_UNIT_PX)
     height = int((y_max - y_min) * HEX_UNIT_PX)
     # Vega sizes a custom shape so its [-1, 1] box is sqrt(size) pixels wide; a pointy-top hex is

@@ -13,16 +13,29 @@ from functools import lru_cache
 import altair as alt
 import pandas as pd
 
-from dashboard.charts import ACTUAL_COLOUR, ALLOCATION_COLOUR, FONT, FORECAST_COLOUR, OKABE_ITO, READABLE_TEXT, count_axis, with_data
+from dashboard.charts import (
+    ACTUAL_COLOUR,
+    ALLOCATION_COLOUR,
+    FONT,
+    FORECAST_COLOUR,
+    OKABE_ITO,
+    READABLE_TEXT,
+    AnyChart,
+    Spec,
+    count_axis,
+    with_data,
+)
 
 MONEY_FORMAT = ",.0f"
 MONEY_LABEL = "'£' + format(datum.value, ',.0f')"
 
 
-def _configured(chart):
-    return chart.configure(font=FONT).configure_axis(labelFontSize=12, titleFontSize=12, **READABLE_TEXT).configure_header(
+def _configured(chart: AnyChart) -> AnyChart:
+    """The chart in the app's font and readable text colours (Altair's ``configure`` is untyped)."""
+    configured: AnyChart = chart.configure(font=FONT).configure_axis(labelFontSize=12, titleFontSize=12, **READABLE_TEXT).configure_header(
         labelFontSize=13, labelFontWeight="bold", titleFontSize=13, **READABLE_TEXT
     ).configure_legend(**READABLE_TEXT)
+    return configured
 
 
 SERIES = ["Actual spend", "Forecast (straight line, not actual)", "Allocation"]
@@ -31,7 +44,7 @@ DASHES = dict(zip(SERIES, [[1, 0], [6, 4], [1, 0]]))
 BURN_UP = "burn_up"  # the name the burn-up chart's data goes by
 
 
-def burn_up_chart(actual: pd.DataFrame, allocation: pd.DataFrame, forecast: pd.DataFrame, columns: int = 2) -> dict | None:
+def burn_up_chart(actual: pd.DataFrame, allocation: pd.DataFrame, forecast: pd.DataFrame, columns: int = 2) -> Spec | None:
     """One small burn-up per heading: cumulative spend (solid), allocation (rule), forecast (dashed).
 
     Headings are never added together: each has its own panel, scales and allocation. Returns the
@@ -52,12 +65,12 @@ def burn_up_chart(actual: pd.DataFrame, allocation: pd.DataFrame, forecast: pd.D
 
 
 @lru_cache(maxsize=8)
-def _burn_up_layout(columns: int, with_forecast: bool = True) -> dict:
+def _burn_up_layout(columns: int, with_forecast: bool = True) -> Spec:
     drawn = SERIES if with_forecast else [SERIES[0], SERIES[2]]  # no "Forecast" in the legend when none is drawn
-    series = alt.Scale(domain=drawn, range=[COLOURS[name] for name in drawn])
+    series_colours = alt.Scale(domain=drawn, range=[COLOURS[name] for name in drawn])
     legend = alt.Legend(title=None, orient="top", symbolType="stroke", symbolStrokeWidth=3, symbolSize=400,
                         labelLimit=0)
-    colour = alt.Color("Series:N", scale=series, legend=legend)
+    colour = alt.Color("Series:N", scale=series_colours, legend=legend)
     dash = alt.StrokeDash("Series:N", scale=alt.Scale(domain=drawn, range=[DASHES[name] for name in drawn]), legend=legend)
     x = alt.X("Date:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=-30))
     money = alt.Axis(labelExpr=MONEY_LABEL)
@@ -88,26 +101,28 @@ def _burn_up_layout(columns: int, with_forecast: bool = True) -> dict:
         otherwise, so never written on the allocation line."""
         ends = "datum['Forecast spend (£)'] > datum['Allocated (£)']" if over else \
             "!(datum['Forecast spend (£)'] > datum['Allocated (£)'])"
-        return alt.Chart().transform_filter(alt.datum.Series == SERIES[1]).transform_filter(
+        label: alt.Chart = alt.Chart().transform_filter(alt.datum.Series == SERIES[1]).transform_filter(
             "isValid(datum.Label)"
         ).transform_filter(ends).mark_text(
             align="right", dx=-4, dy=-6 if over else 6, baseline="bottom" if over else "top", fontStyle="italic",
             color=FORECAST_COLOUR,
         ).encode(x=x, y="Forecast spend (£):Q", text="Label:N")
+        return label
 
     layered = alt.layer(allocated, allocated_label, spent, forecast, forecast_label(True),
                         forecast_label(False)).properties(width=300, height=190)
-    chart = layered.facet(
+    chart: alt.FacetChart = layered.facet(
         facet=alt.Facet("Heading:N", title=None, sort=None, header=alt.Header(labelAnchor="start")),
         columns=columns, data=alt.NamedData(BURN_UP),
     ).resolve_scale(x="independent", y="independent")
-    return _configured(chart).configure_title(fontSize=13, anchor="start").to_dict()
+    spec: Spec = _configured(chart).configure_title(fontSize=13, anchor="start").to_dict()
+    return spec
 
 
 DAY_RATES = "day_rates"  # the name the day-rate chart's data goes by
 
 
-def day_rate_chart(table: pd.DataFrame) -> dict | None:
+def day_rate_chart(table: pd.DataFrame) -> Spec | None:
     """Invoice lines by day rate, one panel per contract and cap rule (titled with both: caps are
     each contract's own), with the cap as a labelled dashed rule.
 
@@ -126,7 +141,7 @@ def day_rate_chart(table: pd.DataFrame) -> dict | None:
 
 
 @lru_cache(maxsize=2)
-def _day_rate_layout(with_caps: bool) -> dict:
+def _day_rate_layout(with_caps: bool) -> Spec:
     above = alt.Scale(domain=["No", "Yes"], range=[OKABE_ITO["blue"], OKABE_ITO["vermillion"]])
     bars = alt.Chart().mark_bar(size=14).encode(
         x=alt.X("Day rate (£):Q", title="Day rate (£)", axis=alt.Axis(labelExpr=MONEY_LABEL),
@@ -153,7 +168,7 @@ def _day_rate_layout(with_caps: bool) -> dict:
         layers += [rule, rule_label]
     # Two panels a row: three (executive, other levels, no cap) side by side ran past the page's
     # right edge and hid the bars above the cap.
-    chart = alt.layer(*layers, data=alt.NamedData(DAY_RATES)).properties(width=340, height=180).facet(
+    chart: alt.FacetChart = alt.layer(*layers, data=alt.NamedData(DAY_RATES)).properties(width=340, height=180).facet(
         facet=alt.Facet("Panel:N", title=None), columns=2
     ).resolve_scale(x="independent")
     return _configured(chart).to_dict()

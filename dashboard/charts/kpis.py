@@ -13,9 +13,21 @@ from functools import lru_cache
 import altair as alt
 import pandas as pd
 
-from dashboard.charts import FONT, OKABE_ITO, READABLE_TEXT, STATUS_COLOURS, STATUS_LABELS, TARGET_COLOUR, count_axis, with_data
+from dashboard.charts import (
+    FONT,
+    OKABE_ITO,
+    READABLE_TEXT,
+    STATUS_COLOURS,
+    STATUS_LABELS,
+    TARGET_COLOUR,
+    AnyChart,
+    Spec,
+    count_axis,
+    with_data,
+)
+from dashboard.vocabulary import KPI_NAMES
 
-KPI_DOMAIN = ["KPI 1 (one-to-one)", "KPI 2 (group)"]
+KPI_DOMAIN = list(KPI_NAMES.values())
 KPI_COLOURS = [OKABE_ITO["blue"], OKABE_ITO["orange"]]
 KPI_SHAPES = ["circle", "diamond"]
 STAGE_DOMAIN = ["Baseline", "Follow-up"]
@@ -23,20 +35,22 @@ STAGE_COLOURS = [OKABE_ITO["grey"], OKABE_ITO["blue"]]
 FACET_WIDTH = 320
 
 
-def _configured(chart):
-    return chart.configure(font=FONT).configure_axis(labelFontSize=12, titleFontSize=12, labelLimit=320,
+def _configured(chart: AnyChart) -> AnyChart:
+    """The chart in the app's font and readable text colours (Altair's ``configure`` is untyped)."""
+    configured: AnyChart = chart.configure(font=FONT).configure_axis(labelFontSize=12, titleFontSize=12, labelLimit=320,
                                                      **READABLE_TEXT).configure_legend(
         labelFontSize=12, titleFontSize=12, orient="bottom", **READABLE_TEXT
     ).configure_header(**READABLE_TEXT)
+    return configured
 
 
-def _kpi_colour(title: str | None = "KPI", kpis: tuple[str, ...] = tuple(KPI_DOMAIN)):
+def _kpi_colour(title: str | None = "KPI", kpis: tuple[str, ...] = tuple(KPI_DOMAIN)) -> alt.Color:
     """Each KPI's colour; ``kpis``: the KPIs drawn (the legend lists only those)."""
     colours = dict(zip(KPI_DOMAIN, KPI_COLOURS))
     return alt.Color("KPI:N", scale=alt.Scale(domain=list(kpis), range=[colours[k] for k in kpis]), title=title)
 
 
-def _kpi_shape(kpis: tuple[str, ...] = tuple(KPI_DOMAIN)):
+def _kpi_shape(kpis: tuple[str, ...] = tuple(KPI_DOMAIN)) -> alt.Shape:
     shapes = dict(zip(KPI_DOMAIN, KPI_SHAPES))
     return alt.Shape("KPI:N", scale=alt.Scale(domain=list(kpis), range=[shapes[k] for k in kpis]), title="KPI")
 
@@ -56,7 +70,7 @@ _RATE_TOOLTIP = [
 RATES = "rates"  # the name the rate chart's data goes by in its spec
 
 
-def rate_chart(frame: pd.DataFrame, label_title: str = "Contract", horizontal: bool = True) -> dict | None:
+def rate_chart(frame: pd.DataFrame | None, label_title: str = "Contract", horizontal: bool = True) -> Spec | None:
     """Rate (point) with its 95 % Wilson interval (error bar) and the target (black tick), one panel per KPI.
 
     ``frame``: Label, KPI, Rate, 95 % interval, Rate (%), Low (%), High (%), Target (%), Met, Eligible,
@@ -71,18 +85,25 @@ def rate_chart(frame: pd.DataFrame, label_title: str = "Contract", horizontal: b
     return with_data(rate_chart_layout(label_title, horizontal, drawn), RATES, frame)
 
 
+VERTICAL_HEIGHT = 260  # px, of a chart with its labels along the x axis (quarters)
 TICK_SIZE = 16  # the target tick's length (px); each rate's label keeps clear of it
 PANEL_SPACING = 48  # between the KPI panels: one axis's "100" and the next one's "0" must not read "100 0"
 
 
 @lru_cache(maxsize=16)
-def rate_chart_layout(label_title: str, horizontal: bool, kpis: tuple[str, ...] = tuple(KPI_DOMAIN)) -> dict:
+def rate_chart_layout(label_title: str, horizontal: bool, kpis: tuple[str, ...] = tuple(KPI_DOMAIN)) -> Spec:
     """The rate chart's Vega-Lite spec without its data (the named dataset ``RATES``), validated.
 
     ``kpis``: the KPIs drawn (the legend lists only those). Each rate's label stands clear of the
     target tick (above the row, or right of the point, beyond the tick's end), even when the rate
     equals the target."""
     scale = alt.Scale(domain=[0, 100])
+    label: alt.X | alt.Y
+    value: alt.X | alt.Y
+    low: alt.X | alt.Y
+    high: alt.X2 | alt.Y2
+    target: alt.X | alt.Y
+    height: alt.Step | int
     if horizontal:
         label = alt.Y("Label:N", title=label_title, sort=None)
         value, low, high = (alt.X("Rate (%):Q", scale=scale, title="Rate (%) with 95 % interval"),
@@ -98,7 +119,7 @@ def rate_chart_layout(label_title: str, horizontal: bool, kpis: tuple[str, ...] 
         target = alt.Y("Target (%):Q", scale=scale)
         tick = alt.Chart().mark_tick(color=TARGET_COLOUR, thickness=3, size=TICK_SIZE, orient="horizontal")
         text = alt.Chart().mark_text(align="left", dx=TICK_SIZE // 2 + 4, fontSize=11)
-        height = 260
+        height = VERTICAL_HEIGHT
     bars = alt.Chart().mark_rule(strokeWidth=2).encode(label, low, high, _kpi_colour(None, kpis), tooltip=_RATE_TOOLTIP)
     points = alt.Chart().mark_point(filled=True, size=110, opacity=1).encode(
         label, value, _kpi_colour(kpis=kpis), _kpi_shape(kpis), tooltip=_RATE_TOOLTIP
@@ -111,7 +132,7 @@ def rate_chart_layout(label_title: str, horizontal: bool, kpis: tuple[str, ...] 
             label, x=alt.value(4), text=alt.Text("Rate:N"))
     else:
         withheld = alt.Chart().mark_text(align="left", baseline="middle", angle=270, fontSize=11,
-                                         fontStyle="italic").encode(label, y=alt.value(height - 6), text=alt.Text("Rate:N"))
+                                         fontStyle="italic").encode(label, y=alt.value(VERTICAL_HEIGHT - 6), text=alt.Text("Rate:N"))
     withheld = withheld.transform_filter("!isValid(datum['Rate (%)'])")
     layered = alt.layer(bars, targets, points, labels, withheld, data=alt.NamedData(RATES)).properties(
         width=FACET_WIDTH, height=height)
@@ -123,7 +144,7 @@ def rate_chart_layout(label_title: str, horizontal: bool, kpis: tuple[str, ...] 
 STATUSES, CONFIDENCE = "statuses", "confidence"  # the names these charts' data go by
 
 
-def status_chart(frame: pd.DataFrame) -> dict | None:
+def status_chart(frame: pd.DataFrame | None) -> Spec | None:
     """Stacked bars of units per status (one bar per contract and KPI), labelled with counts and names.
 
     ``frame``: Label, KPI, Status, Status code, Order, Count, Share (%). Suppressed counts (None) are left out.
@@ -145,7 +166,7 @@ def status_chart(frame: pd.DataFrame) -> dict | None:
 
 
 @lru_cache(maxsize=1)
-def _status_layout() -> dict:
+def _status_layout() -> Spec:
     domain = list(STATUS_LABELS.values())
     colours = [STATUS_COLOURS[code] for code in STATUS_LABELS]
     base = alt.Chart().encode(
@@ -164,17 +185,17 @@ def _status_layout() -> dict:
     return _configured(chart).to_dict()
 
 
-def trend_chart(frame: pd.DataFrame) -> dict | None:
+def trend_chart(frame: pd.DataFrame) -> Spec | None:
     """Rate by quarter of package end, with intervals and target, one panel per KPI."""
     return rate_chart(frame, label_title="Quarter the package ended", horizontal=False)
 
 
-def slice_chart(frame: pd.DataFrame, title: str) -> dict | None:
+def slice_chart(frame: pd.DataFrame, title: str) -> Spec | None:
     """Rate per region, role or focus, with intervals and target, one panel per KPI."""
     return rate_chart(frame, label_title=title)
 
 
-def confidence_chart(frame: pd.DataFrame) -> dict | None:
+def confidence_chart(frame: pd.DataFrame | None) -> Spec | None:
     """Confidence scores (1-5) at baseline and at follow-up, bars labelled with counts, one panel per KPI.
 
     ``frame``: KPI, Stage, Confidence score, Count (None when suppressed). Returns the Vega-Lite
@@ -189,7 +210,7 @@ def confidence_chart(frame: pd.DataFrame) -> dict | None:
 
 
 @lru_cache(maxsize=1)
-def _confidence_layout() -> dict:
+def _confidence_layout() -> Spec:
     base = alt.Chart().encode(
         x=alt.X("Confidence score:O", title="Confidence score (1 low - 5 high)", axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("Stage:N", sort=STAGE_DOMAIN),

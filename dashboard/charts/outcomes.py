@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import altair as alt
 import pandas as pd
 
-from dashboard.charts import FONT, OKABE_ITO, READABLE_TEXT, TEXT_COLOUR
+from dashboard.charts import FONT, OKABE_ITO, READABLE_TEXT, TEXT_COLOUR, Spec
 
 SUPPORT_SHADE = "#d0d4d8"
 
@@ -28,7 +30,7 @@ def indicator_long(table: pd.DataFrame, la_name: str, region_column: str) -> tup
     return lines, band
 
 
-def indicator_chart(lines: pd.DataFrame, band: pd.DataFrame, spans: pd.DataFrame, la_name: str, unit: str) -> dict | None:
+def indicator_chart(lines: pd.DataFrame, band: pd.DataFrame, spans: pd.DataFrame, la_name: str, unit: str) -> Spec | None:
     """The LA's line (thick, circles) against its neighbours' median (dashed, diamonds) inside their
     range (grey band), its region (squares) and England (triangles); support periods shaded and
     labelled "support". Written as a Vega-Lite spec (no Altair objects: a profile draws 37 of these,
@@ -44,7 +46,7 @@ def indicator_chart(lines: pd.DataFrame, band: pd.DataFrame, spans: pd.DataFrame
     colour = {"field": "Area", "type": "nominal", "sort": sort, "legend": {"orient": "top", "title": None},
               "scale": {"range": [OKABE_ITO["blue"], OKABE_ITO["black"], OKABE_ITO["orange"],
                                   OKABE_ITO["reddish_purple"]]}}
-    layers: list[dict] = []
+    layers: list[Spec] = []
     if not spans.empty:
         layers.append({"data": {"name": "spans"}, "mark": {"type": "rect", "color": SUPPORT_SHADE, "opacity": 0.6},
                        "encoding": {"x": {"field": "From", "type": "quantitative"}, "x2": {"field": "To"},
@@ -80,7 +82,7 @@ def indicator_chart(lines: pd.DataFrame, band: pd.DataFrame, spans: pd.DataFrame
     }
 
 
-def timeline_chart(table: pd.DataFrame, as_of):
+def timeline_chart(table: pd.DataFrame, as_of: date) -> alt.LayerChart | None:
     """Support as bars from start to end (a package still running to as-of), intervention reviews as
     crosses, one row per kind of support."""
     if table.empty:
@@ -101,5 +103,6 @@ def timeline_chart(table: pd.DataFrame, as_of):
         layers.append(alt.Chart(due).mark_point(shape="cross", size=90, filled=True, color=OKABE_ITO["black"]).encode(
             x="Start:T", y=alt.Y("What:N", title=None, axis=alt.Axis(labelLimit=260)),
             tooltip=["What", "Package", alt.Tooltip("Start:T", format="%d/%m/%Y")]))
-    return alt.layer(*layers).properties(height=alt.Step(28)).configure(font=FONT).configure_axis(
+    chart: alt.LayerChart = alt.layer(*layers).properties(height=alt.Step(28)).configure(font=FONT).configure_axis(
         **READABLE_TEXT).configure_legend(labelColor=TEXT_COLOUR, titleColor=TEXT_COLOUR)
+    return chart

@@ -10,6 +10,7 @@ diamond). A dashed rule marks the as-of date.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -43,7 +44,7 @@ def milestone_labels(milestones: pd.DataFrame, first: pd.Timestamp, last: pd.Tim
     for position, statuses in ((ABOVE, ("Overdue", "Upcoming")), (BELOW, ("Due soon",))):
         shown = milestones[milestones["Status"].isin(statuses)].sort_values(["Contract", "Due"])
         for contract, points in shown.groupby("Contract", sort=False):
-            runs: list[list] = []
+            runs: list[list[Any]] = []  # rows of ``itertuples``
             for point in points.itertuples():
                 if runs and point.Due - runs[-1][-1].Due < gap:
                     runs[-1].append(point)
@@ -57,7 +58,7 @@ def milestone_labels(milestones: pd.DataFrame, first: pd.Timestamp, last: pd.Tim
     return pd.DataFrame(rows, columns=["Contract", "Due", "Label", "Position"])
 
 
-def gantt_chart(contracts: pd.DataFrame, milestones: pd.DataFrame, as_of: date):
+def gantt_chart(contracts: pd.DataFrame, milestones: pd.DataFrame, as_of: date) -> alt.LayerChart | None:
     """Contracts as bars (term, then extension option), break dates as ticks, milestones as shapes.
 
     The time axis runs over the contracts' and milestones' dates; an as-of date outside them is
@@ -127,14 +128,15 @@ def gantt_chart(contracts: pd.DataFrame, milestones: pd.DataFrame, as_of: date):
         ]
     layers += _as_of_marker(as_of, shown_from, shown_to)
     height = max(140, 80 * len(order))
-    return (
+    chart: alt.LayerChart = (
         alt.layer(*layers).properties(height=height).resolve_scale(color="independent", shape="independent")
         .configure(font=FONT).configure_axis(labelFontSize=12, **READABLE_TEXT)
         .configure_legend(labelFontSize=12, **READABLE_TEXT)
     )
+    return chart
 
 
-def _as_of_marker(as_of: date, shown_from: pd.Timestamp, shown_to: pd.Timestamp) -> list:
+def _as_of_marker(as_of: date, shown_from: pd.Timestamp, shown_to: pd.Timestamp) -> list[alt.Chart]:
     """A dashed rule at the as-of date, or, when it lies beyond the dates shown, a note at that edge."""
     when = pd.Timestamp(as_of)
     grey = OKABE_ITO["grey"]
@@ -154,7 +156,7 @@ def _as_of_marker(as_of: date, shown_from: pd.Timestamp, shown_to: pd.Timestamp)
     ]
 
 
-def adviser_days_chart(table: pd.DataFrame):
+def adviser_days_chart(table: pd.DataFrame) -> alt.LayerChart | None:
     """Improvement adviser days per month as bars against the 4-day limit (dashed rule, labelled)."""
     if table.empty:
         return None
@@ -172,5 +174,6 @@ def adviser_days_chart(table: pd.DataFrame):
         y="Limit:Q")
     limit_label = alt.Chart(table.head(1)).mark_text(align="left", x=4, dy=-7).encode(
         y="Limit:Q", text=alt.value("limit: 4 days a month"))
-    return alt.layer(bars, labels, limit, limit_label).properties(height=220).configure(font=FONT).configure_axis(
-        **READABLE_TEXT)
+    chart: alt.LayerChart = alt.layer(bars, labels, limit, limit_label).properties(height=220).configure(
+        font=FONT).configure_axis(**READABLE_TEXT)
+    return chart

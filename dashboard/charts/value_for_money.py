@@ -13,12 +13,12 @@ from functools import lru_cache
 import altair as alt
 import pandas as pd
 
-from dashboard.charts import ACTUAL_COLOUR, FONT, READABLE_TEXT, with_data
+from dashboard.charts import ACTUAL_COLOUR, FONT, READABLE_TEXT, Spec, with_data
 
 VFM = "value_for_money"
 
 
-def vfm_chart(data: pd.DataFrame) -> dict | None:
+def vfm_chart(data: pd.DataFrame) -> Spec | None:
     """Cost per LA, participant, person who met the KPI and day, per contract (None when nothing to draw)."""
     if data.empty:
         return None
@@ -26,14 +26,14 @@ def vfm_chart(data: pd.DataFrame) -> dict | None:
 
 
 @lru_cache(maxsize=1)
-def _layout() -> dict:
+def _layout() -> Spec:
     y = alt.Y("Contract:N", title=None, sort="ascending")
     x = alt.X("Cost (£):Q", title="Cost (£)", axis=alt.Axis(format=",.0f", tickCount=4))
     bars = alt.Chart().mark_bar(color=ACTUAL_COLOUR).encode(
         x=x, y=y, tooltip=["Contract:N", "Programme:N", "Measure:N", alt.Tooltip("Cost (£):Q", format=",.0f")])
     labels = alt.Chart().mark_text(align="left", dx=3, color="#0b0c0c").encode(
         x=x, y=y, text=alt.Text("Cost (£):Q", format=",.0f"))
-    chart = alt.layer(bars, labels, data=alt.NamedData(VFM)).properties(width=220, height=alt.Step(26)).facet(
+    chart: alt.FacetChart = alt.layer(bars, labels, data=alt.NamedData(VFM)).properties(width=220, height=alt.Step(26)).facet(
         facet=alt.Facet("Measure:N", title=None, sort=["Cost per LA", "Cost per participant",
                                                        "Cost per person who met the KPI", "Cost per day"]),
         columns=2,

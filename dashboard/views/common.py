@@ -16,9 +16,10 @@ once over all the data the Board reaches) shows that group, whatever the filters
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from typing import Any
 
 import pandas as pd
 
@@ -27,10 +28,8 @@ from dashboard import kpi as kpi_rules
 from dashboard.calendar import financial_year_of, financial_years_between
 from dashboard.charts import STATUS_LABELS
 from dashboard.coverage import LAIndex
-from dashboard.disclosure import LOW_RELIABILITY, SUPPRESSED, count_text
+from dashboard.disclosure import LOW_RELIABILITY, SUPPRESSED, BoardPlan, count_text
 from dashboard.kpi import (
-    KPI_NUMBER,
-    KPI_PEOPLE,
     STATUSES,
     KpiResult,
     UnitOutcome,
@@ -40,14 +39,14 @@ from dashboard.kpi import (
     targets_from_contracts,
     unit_outcomes,
 )
-from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, LocalAuthority, Unit
+from dashboard.records import ContractTerms, LocalAuthority, Portfolio, SurveyResponse, Unit
 from dashboard.registry import entry, verdict_id
 from dashboard.terms import NOT_SET
+from dashboard.vocabulary import KPI_NAMES, KPI_NUMBER, KPI_PEOPLE
 
-SUPPORT_TYPE_NAMES = {ONE_TO_ONE: "One-to-one", GROUP: "Group"}
-KPI_NAMES = {ONE_TO_ONE: "KPI 1 (one-to-one)", GROUP: "KPI 2 (group)"}
 STATUS_NAMES = STATUS_LABELS  # one wording per status, shared with the charts
 NOT_RECORDED = "Not recorded"
+FrameRow = Mapping[Hashable, Any]  # one row of ``DataFrame.to_dict("records")``, as pandas types it
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ class Disclosure:
             return self
         return replace(self, plan=disclosure_rules.board_plan(units, as_of))
 
-    def withholds(self, contract: str, kpi: str, members: frozenset | None) -> bool:
+    def withholds(self, contract: str, kpi: str, members: disclosure_rules.Group | None) -> bool:
         """A Board view shows a group's figures only if the plan shows that very group (fail closed:
         no plan, or no group given, withholds)."""
         if not self.aggregate_only:
@@ -109,6 +108,20 @@ class Disclosure:
         return disclosure_rules.row_texts(values, self.aggregate_only, self.la_level)
 
 
+@dataclass(frozen=True)
+class FilteredInputs:
+    """What a page with the shared filters works its figures out for: the filters chosen and who
+    is looking (the inputs of the Overview's ``build``; other pages add their own choices)."""
+
+    as_of: date
+    financial_year: str | None = None
+    region: str | None = None
+    la: str | None = None
+    board: bool = False  # aggregate figures only (``access.aggregate_only``)
+    # the Board's plan over all it may see (``disclosure.board_plan``): follows from the data and as-of
+    plan: BoardPlan | None = field(default=None, compare=False)
+
+
 def fy_name(financial_year: str | None) -> str:
     return financial_year or "all years"
 
@@ -128,12 +141,11 @@ class FilterOptions:
     la_regions: dict[str, str] = field(default_factory=dict)  # code -> region (E12) code
 
 
-def narrowed(data, contracts: Sequence[str] | None = None, la_codes: Sequence[str] | None = None,
-             region_codes: Sequence[str] | None = None):
+def narrowed(data: Portfolio, contracts: Sequence[str] | None = None, la_codes: Sequence[str] | None = None,
+             region_codes: Sequence[str] | None = None) -> Portfolio:
     """The records a narrower scope selects, taken from the records of a wider one already loaded.
 
-    ``data`` is any frozen dataclass with the fields of ``data_access.queries.OversightData``;
-    the result selects what ``queries.load`` would for the narrower scope: contracts case-blind
+    The result selects what ``queries.load`` would for the narrower scope: contracts case-blind
     (contracts, units, responses, allocations, invoice lines, milestones), LA and region on the
     participants' packages (units, and the responses of those units); LAs, statuses and regions
     whole. ``None`` keeps everything. Only ever narrows: the records a viewer may not see were
@@ -169,25 +181,29 @@ def narrowed(data, contracts: Sequence[str] | None = None, la_codes: Sequence[st
     )
 
 
-def by_contract(data) -> dict:
+def by_contract(data: Portfolio) -> dict[str, Portfolio]:
     """Each contract's records, as ``narrowed(data, (reference,))`` selects them, split in one pass.
 
     Keyed by the reference in lower case (references match case-blind)."""
     fields = ("units", "responses", "allocations", "invoice_lines", "milestones", "returns")
-    parts: dict[str, dict[str, list]] = {}
+    parts: dict[str, Portfolio] = {}
 
-    def part(reference: str) -> dict[str, list]:
-        return parts.setdefault(reference.lower(), {name: [] for name in ("contracts", *fields)})
+    def part(reference: str) -> Portfolio:
+        key = reference.lower()
+        if key not in parts:
+            parts[key] = replace(data, contracts=[], units=[], responses=[], allocations=[], invoice_lines=[],
+                                 milestones=[], returns=[])
+        return parts[key]
 
     for contract in data.contracts:
-        part(contract.reference)["contracts"].append(contract)
+        part(contract.reference).contracts.append(contract)
     for name in fields:
-        groups: dict[str, list] = defaultdict(list)
+        groups: dict[str, list[object]] = defaultdict(list)
         for item in getattr(data, name):
             groups[item.contract].append(item)
         for reference, items in groups.items():
-            part(reference)[name].extend(items)
-    return {key: replace(data, **lists) for key, lists in parts.items()}
+            getattr(part(reference), name).extend(items)
+    return parts
 
 
 def filter_options(contracts: Sequence[ContractTerms], las: Sequence[LocalAuthority], regions: dict[str, str]) -> FilterOptions:
@@ -248,7 +264,7 @@ class KpiDisplay:
         return self.reliable and not self.suppressed and self.result.rate is not None
 
 
-def display_kpi(result: KpiResult, disclosure: Disclosure = Disclosure(), members: frozenset | None = None) -> KpiDisplay:
+def display_kpi(result: KpiResult, disclosure: Disclosure = Disclosure(), members: disclosure_rules.Group | None = None) -> KpiDisplay:
     """``members``: the unit keys the result counts, for the Board's plan (``Disclosure.withholds``)."""
     if disclosure.withholds(result.contract, result.kpi, members):
         return _withheld(result)
@@ -264,13 +280,13 @@ def display_kpi(result: KpiResult, disclosure: Disclosure = Disclosure(), member
         pending, in_progress = disclosure.count(result.pending), disclosure.count(result.in_progress)
         awaiting = (f", {disclosure.count(result.awaiting_return)} awaiting the quarterly return"
                     if result.awaiting_return else "")
-        sentence = (
-            f"KPI {number}: no data yet: no {people} have a closed follow-up window "
+        sentence = (  # as kpi.plain_english_status says it, with the counts the viewer may see
+            f"KPI {number} has no data yet: no {people} have a closed follow-up window "
             f"({pending} waiting for their follow-up{awaiting}, {in_progress} still in support)"
         )
         if result.awaiting_return:
-            sentence = (f"KPI {number}: no data yet: no {people} counted in the rate ({pending} waiting for their "
-                        f"follow-up{awaiting}, {in_progress} still in support)")
+            sentence = (f"KPI {number} has no data yet: no {people} are counted in the rate ({pending} waiting for "
+                        f"their follow-up{awaiting}, {in_progress} still in support)")
         return KpiDisplay(result, disclosure.count(result.met), "0", "no data", "no data", "No data",
                           sentence, False, False)
     assert result.ci_low is not None and result.ci_high is not None
@@ -288,22 +304,23 @@ def _withheld(result: KpiResult) -> KpiDisplay:
     """A KPI whose figures are not shown [c]."""
     people = KPI_PEOPLE.get(result.kpi, "participants")
     sentence = (
-        f"KPI {KPI_NUMBER.get(result.kpi, result.kpi)}: figures not shown {SUPPRESSED}: they are about the "
-        f"{people} of one local authority, which Board views do not show, or beside other Board views they "
-        "would give such figures away"
+        f"KPI {KPI_NUMBER.get(result.kpi, result.kpi)}: figures not shown {SUPPRESSED}. They are about the "
+        f"{people} of 1 local authority, or would give such figures away beside other Board views. Board views "
+        "do not show either"
     )
     return KpiDisplay(result, SUPPRESSED, SUPPRESSED, SUPPRESSED, SUPPRESSED, SUPPRESSED, sentence, True,
                       not result.low_reliability)
 
 
-def kpi_outcomes(units: Iterable[Unit], responses, as_of: date, financial_year: str | None = None,
+def kpi_outcomes(units: Iterable[Unit], responses: Iterable[SurveyResponse], as_of: date, financial_year: str | None = None,
                  data_to: Mapping[str, date] | None = None) -> list[UnitOutcome]:
     """Every unit's status, over the packages ending in the FY chosen (worked out once per page);
     ``data_to``: each contract's data-to date (``currency.data_to_dates``), None: unknown for all."""
     return unit_outcomes(kpi_units(units, financial_year), responses, as_of, data_to)
 
 
-def kpi_results(outcomes: Sequence[UnitOutcome], contracts: Sequence[ContractTerms], group_key=None) -> list[KpiResult]:
+def kpi_results(outcomes: Sequence[UnitOutcome], contracts: Sequence[ContractTerms],
+                group_key: str | Callable[[Unit], str | None] | None = None) -> list[KpiResult]:
     """KPI 1 and 2 per contract (optionally per slice) from the units' statuses."""
     return kpis_from_outcomes(outcomes, targets_from_contracts(contracts), group_key)
 
@@ -332,28 +349,30 @@ def kpi_table(displays: Sequence[KpiDisplay], group_title: str | None = None,
     return pd.DataFrame(rows)
 
 
-def rate_chart_frame(displays: Sequence[KpiDisplay], y_of) -> pd.DataFrame:
+def rate_chart_frame(displays: Sequence[KpiDisplay], y_of: Callable[[KpiResult], str | None]) -> pd.DataFrame:
     """Chart data for rates with intervals: only rates that are shown (not [u], [c] or no data).
     "Rate" and "95 % interval" are the table's texts, for the chart's labels and tooltips: the
     one-decimal "Rate (%)" places the point, and written as a whole number it could differ from
     the table (15 of 33 is 45.5 there, but 45 %)."""
-    rows = [
-        {
-            "Label": y_of(d.result),
-            "KPI": KPI_NAMES.get(d.result.kpi, d.result.kpi),
+    rows = []
+    for d in displays:
+        if not d.chartable:
+            continue
+        r = d.result
+        assert r.rate is not None and r.ci_low is not None and r.ci_high is not None  # chartable: a rate is shown
+        rows.append({
+            "Label": y_of(r),
+            "KPI": KPI_NAMES.get(r.kpi, r.kpi),
             "Rate": d.rate,
             "95 % interval": d.interval,
-            "Rate (%)": round(d.result.rate * 100, 1),
-            "Low (%)": round(d.result.ci_low * 100, 1),
-            "High (%)": round(d.result.ci_high * 100, 1),
-            "Target (%)": None if d.result.target is None else round(d.result.target * 100, 1),
-            "Met": d.result.met,
-            "Eligible": d.result.eligible,
+            "Rate (%)": round(r.rate * 100, 1),
+            "Low (%)": round(r.ci_low * 100, 1),
+            "High (%)": round(r.ci_high * 100, 1),
+            "Target (%)": None if r.target is None else round(r.target * 100, 1),
+            "Met": r.met,
+            "Eligible": r.eligible,
             "Against target": d.verdict,
-        }
-        for d in displays
-        if d.chartable
-    ]
+        })
     return pd.DataFrame(rows, columns=["Label", "KPI", "Rate", "95 % interval", "Rate (%)", "Low (%)", "High (%)",
                                        "Target (%)", "Met", "Eligible", "Against target"])
 
@@ -371,12 +390,12 @@ class Section:
         return self.table.empty
 
 
-def kpi_order(result: KpiResult) -> tuple:
+def kpi_order(result: KpiResult) -> tuple[str, int]:
     """Contract, then KPI 1 before KPI 2."""
     return (result.contract.casefold(), KPI_NUMBER.get(result.kpi, 9))
 
 
-def headline_displays(results: Sequence[KpiResult], outcomes, disclosure: Disclosure) -> list[KpiDisplay]:
+def headline_displays(results: Sequence[KpiResult], outcomes: Iterable[UnitOutcome], disclosure: Disclosure) -> list[KpiDisplay]:
     """Each contract's KPIs over the participants in view (withheld where the Board's plan does not
     show that group of participants)."""
     members = disclosure_rules.group_members(outcomes) if disclosure.aggregate_only else {}

@@ -8,11 +8,12 @@ Pure: records in, DataFrames and text out (no Streamlit, no SQL).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import pandas as pd
+from pandas.api.typing import NAType
 
 from dashboard import disclosure as disclosure_rules
 from dashboard import kpi as kpi_rules
@@ -31,9 +32,10 @@ from dashboard.coverage import (
 )
 from dashboard.disclosure import SUPPRESSED
 from dashboard.kpi import percent
-from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, LocalAuthority, Unit
+from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, LAStatus, LocalAuthority, Portfolio, Unit
 from dashboard.terms import NOT_SET
-from dashboard.views.common import SUPPORT_TYPE_NAMES, Section, filter_options
+from dashboard.views.common import FilteredInputs, FrameRow, Section, filter_options
+from dashboard.vocabulary import SUPPORT_TYPE_NAMES
 from dashboard.wording import counted, listed
 
 NO_MINIMUM = f"No minimum ({NOT_SET})"
@@ -109,8 +111,8 @@ def coverage_frame(contracts: Sequence[ContractTerms], units: Sequence[Unit], as
     return frame
 
 
-def coverage_sentence(row: dict) -> str:
-    minimum = row["Minimum"]
+def coverage_sentence(row: FrameRow) -> str:
+    minimum: float | NAType | None = row["Minimum"]  # <NA> in the Int64 column: not set
     count = row["LAs supported"]
     text = f"{row['Contract']} {row['Support type'].lower()}: {count} {'LA' if count == 1 else 'LAs'} supported in {row['Financial year']}"
     if minimum is None or pd.isna(minimum):
@@ -157,7 +159,7 @@ def coverage_summary(frame: pd.DataFrame) -> str:
                          f"{worst['Support type'].lower()} support in {worst['Financial year']}, "
                          f"{worst['LAs supported']} of {int(worst['Minimum'])} LAs.")
     if running:
-        sentences.append(f"{running} behind so far in a year not over yet.")
+        sentences.append(f"{running} behind so far, in a year not over yet.")
     if without:
         sentences.append(f"{counted(without, 'row')} with no minimum set in the contract register.")
     return " ".join(sentences)
@@ -166,7 +168,7 @@ def coverage_summary(frame: pd.DataFrame) -> str:
 def _pooled(units: Iterable[Unit]) -> list[Unit]:
     """Units as one contract and one support type: any support in scope. Coverage counts LAs,
     so one unit per LA and dates stands for all its participants (packages have several)."""
-    one_per_package: dict[tuple, Unit] = {}
+    one_per_package: dict[tuple[str, date, date | None], Unit] = {}
     for unit in units:
         one_per_package.setdefault((unit.la_code, unit.start_date, unit.end_date), unit)
     return [replace(u, contract="all", support_type="any") for u in one_per_package.values()]
@@ -202,11 +204,11 @@ def region_summary(frame: pd.DataFrame, financial_year: str) -> str:
     if frame.empty:
         return "No regions to show."
     supported, total = int(frame["LAs supported"].sum()), int(frame["LAs in region"].sum())
-    text = f"In {financial_year}, {supported} of {total} LAs received support"
+    text = f"{supported} of {total} LAs received support in {financial_year}."
     if not supported or len(frame) == 1:  # no highest share among shares all 0, or of one region alone
-        return text + "."
+        return text
     top = frame.sort_values(["Share (%)", "Region"], ascending=[False, True]).iloc[0]
-    return text + f"; the highest share is in {top['Region']} ({top['LAs supported']} of {top['LAs in region']})."
+    return text + f" The highest share is in {top['Region']} ({top['LAs supported']} of {top['LAs in region']})."
 
 
 def support_category(types: set[str]) -> str:
@@ -219,7 +221,7 @@ def support_category(types: set[str]) -> str:
     return SUPPORT_NONE
 
 
-def hex_frame(units: Sequence[Unit], as_of: date, las: Sequence[LocalAuthority], statuses, regions: dict[str, str],
+def hex_frame(units: Sequence[Unit], as_of: date, las: Sequence[LocalAuthority], statuses: Iterable[LAStatus], regions: dict[str, str],
               positions: dict[str, tuple[int, int]], financial_year: str) -> tuple[pd.DataFrame, list[str]]:
     """One row per hex (2023 LAs): position, support received in the FY and the Ofsted judgement then.
 
@@ -237,9 +239,7 @@ def hex_frame(units: Sequence[Unit], as_of: date, las: Sequence[LocalAuthority],
             off_map.add(u.la_code)
     grouped = statuses_by_la(statuses, index)
     on_date = min(as_of, fy_end(financial_year))
-    names: dict[str, LocalAuthority] = {}
-    for la in sorted(las, key=lambda la: la.valid_from):
-        names[la.code] = la
+    names = {la.code: la for la in sorted(las, key=lambda la: la.valid_from)}  # latest record of each code
     rows = []
     for code, (q, r) in sorted(positions.items()):
         la = names.get(code)
@@ -264,16 +264,16 @@ def hex_summary(frame: pd.DataFrame, financial_year: str, off_map: Sequence[str]
         return "The hex map layout is not loaded."
     counts = frame["Support"].value_counts()
     supported = len(frame) - int(counts.get(SUPPORT_NONE, 0))
-    text = (f"In {financial_year}, {supported} of the {len(frame)} LAs on the map (2023 boundaries, not that "
-            f"year's LAs as the regions count them) received support: "
+    text = (f"{supported} of the {len(frame)} LAs on the map received support in {financial_year}: "
             f"{int(counts.get(SUPPORT_BOTH, 0))} both types, {int(counts.get(SUPPORT_ONE, 0))} one-to-one only and "
-            f"{int(counts.get(SUPPORT_GROUP, 0))} group only.")
+            f"{int(counts.get(SUPPORT_GROUP, 0))} group only. The map uses 2023 boundaries, not that year's LAs as "
+            "the regions count them.")
     if off_map:
         text += f" Not on the 2023 map: {', '.join(off_map)}."
     return text
 
 
-def targeting_frames(contracts: Sequence[ContractTerms], units: Sequence[Unit], statuses, as_of: date,
+def targeting_frames(units: Sequence[Unit], statuses: Sequence[LAStatus], as_of: date,
                      financial_year: str, la_names: dict[str, str], regions: dict[str, str],
                      la_regions: dict[str, str], index: LAIndex) -> tuple[pd.DataFrame, pd.DataFrame, str]:
     """Targeting SLA per contract for the FY, the priority LAs with their reasons, and a sentence."""
@@ -297,17 +297,17 @@ def targeting_frames(contracts: Sequence[ContractTerms], units: Sequence[Unit], 
             })
     table = pd.DataFrame(rows, columns=["Contract", "Financial year", "LAs supported", "In greatest need at start",
                                         "Not in greatest need", "No status known at start", "Share (%)"])
-    reasons = pd.DataFrame(reasons_rows, columns=["Contract", "Local authority", "Region", "Why in greatest need"])
+    reasons_table = pd.DataFrame(reasons_rows, columns=["Contract", "Local authority", "Region", "Why in greatest need"])
     if table.empty:
-        return table, reasons, f"No LA was supported in {financial_year} for the contracts chosen."
-    return table, reasons, (
+        return table, reasons_table, f"No LA was supported in {financial_year} for the contracts chosen."
+    return table, reasons_table, (
         f"Supported LAs in {financial_year} that were in greatest need when support started "
         f"(Inadequate or Requires improvement, a SEND Written Statement of Action, or declining): "
         + "; ".join(_targeting_part(row) for row in table.to_dict("records")) + "."
     )
 
 
-def _targeting_part(row: dict) -> str:
+def _targeting_part(row: FrameRow) -> str:
     """One contract's targeting share, saying how many LAs had no status known when support started:
     the share counts them as not in greatest need, which the data cannot tell ("it never guesses
     silently")."""
@@ -321,7 +321,7 @@ def _targeting_part(row: dict) -> str:
     return text
 
 
-def unsupported_priority_frame(units: Sequence[Unit], statuses, las: Sequence[LocalAuthority], as_of: date,
+def unsupported_priority_frame(units: Sequence[Unit], statuses: Iterable[LAStatus], las: Sequence[LocalAuthority], as_of: date,
                                financial_year: str, regions: dict[str, str], region_filter: str | None = None,
                                la_filter: str | None = None) -> pd.DataFrame:
     """LAs judged Inadequate or with a SEND WSoA that received no support (in scope) in the FY."""
@@ -366,7 +366,8 @@ class CoveragePage:
 
 
 def coverage_page(
-    contracts: Sequence[ContractTerms], units: Sequence[Unit], las: Sequence[LocalAuthority], statuses,
+    contracts: Sequence[ContractTerms], units: Sequence[Unit], las: Sequence[LocalAuthority],
+    statuses: Sequence[LAStatus],
     regions: dict[str, str], positions: dict[str, tuple[int, int]], as_of: date, financial_year: str | None,
     region_filter: str | None = None, la_filter: str | None = None, aggregate: bool = False,
     plan: disclosure_rules.BoardPlan | None = None,
@@ -379,7 +380,7 @@ def coverage_page(
     hexes, off_map = hex_frame(units, as_of, las, statuses, regions, positions, year)
     la_names = filter_options([], las, {}).las
     la_regions = {la.code: la.region_code for la in las}
-    targeting, reasons, targeting_text = targeting_frames(contracts, units, statuses, as_of, year, la_names, regions, la_regions,
+    targeting, reasons, targeting_text = targeting_frames(units, statuses, as_of, year, la_names, regions, la_regions,
                                                           index)
     unsupported = unsupported_priority_frame(units, statuses, las, as_of, year, regions, region_filter, la_filter)
     # with no support counted, every priority LA in scope is listed: how many there are
@@ -396,6 +397,21 @@ def coverage_page(
         unsupported_summary=unsupported_summary(unsupported, priority_las, year, as_of, bool(region_filter or la_filter)),
         short_packages=short_packages_section(units, contracts, la_names, as_of, aggregate, plan),
     )
+
+
+@dataclass(frozen=True)
+class CoverageInputs(FilteredInputs):
+    """What the Coverage page's figures are for: the filters, who is looking, and the map."""
+
+    # LA code -> (q, r) on the hex map of England (``queries.hex_layout``): follows from the database
+    hex_positions: Mapping[str, tuple[int, int]] = field(default_factory=dict, compare=False)
+
+
+def build(portfolio: Portfolio, inputs: CoverageInputs) -> CoveragePage:
+    """Everything the Coverage page draws, from the records the filters select."""
+    return coverage_page(portfolio.contracts, portfolio.units, portfolio.las, portfolio.statuses, portfolio.regions,
+                         dict(inputs.hex_positions), inputs.as_of, inputs.financial_year, inputs.region, inputs.la,
+                         inputs.board, inputs.plan)
 
 
 def _plan_withholds_packages(units: Sequence[Unit], contract: str, as_of: date,
@@ -434,11 +450,11 @@ def short_packages_section(units: Sequence[Unit], contracts: Sequence[ContractTe
     unplanned = [reference for reference in checked if reference not in one_la
                  and _plan_withholds_packages(units, reference, as_of, plan)] if aggregate else []
     checked = [reference for reference in checked if reference not in one_la and reference not in unplanned]
-    note = (f" {', '.join(withheld)}: not shown, its packages here are all in one local authority."
+    note = (f" {', '.join(withheld)}: not shown, because its packages here are all in 1 local authority."
             if withheld else "")
     if unplanned:
-        note += (f" {', '.join(unplanned)}: not shown {SUPPRESSED}, as the KPI figures of these participants are "
-                 "not (with other Board views they would give one local authority's away).")
+        note += (f" {', '.join(unplanned)}: not shown {SUPPRESSED}, because the KPI figures of these participants "
+                 "are not. With other Board views they would give figures about 1 local authority away.")
     note += not_set
     if not checked:
         empty = table.iloc[0:0]

@@ -12,19 +12,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import TypeVar
 
 import pandas as pd
 
 from dashboard.calendar import financial_year_of, fy_end, fy_start, parse_financial_year, quarter_end
 from dashboard.finance import (
     AMOUNT_MISMATCH,
-    EXECUTIVE_LEVEL,
-    LATE_INVOICE,
     DAY_RATE_ABOVE_CAP,
+    EXECUTIVE_LEVEL,
     EXPENSES_ON_INCLUSIVE_RATE,
+    LATE_INVOICE,
     OVERHEADS_ABOVE_CAP,
     OVERSPEND,
     SPEND_ABOVE_VALUE,
@@ -41,7 +42,7 @@ from dashboard.finance import (
     spend_against_allocations,
     straight_line_forecast,
 )
-from dashboard.records import Allocation, ContractTerms, InvoiceLine
+from dashboard.records import Allocation, ContractTerms, InvoiceLine, Portfolio
 from dashboard.summary import money
 from dashboard.terms import (
     DAY_RATE_CAP,
@@ -52,7 +53,7 @@ from dashboard.terms import (
     VALUE,
     term_text,
 )
-from dashboard.wording import counted
+from dashboard.wording import counted, listed
 
 FLAG_LABELS = {
     DAY_RATE_ABOVE_CAP: "Day rate above cap",
@@ -87,7 +88,10 @@ def _same_year(year: str, wanted: str | None) -> bool:
     return wanted is None or parse_financial_year(year) == parse_financial_year(wanted)
 
 
-def _selected(items, contract: str | None, financial_year: str | None) -> list:
+Selected = TypeVar("Selected", Allocation, InvoiceLine)
+
+
+def _selected(items: Iterable[Selected], contract: str | None, financial_year: str | None) -> list[Selected]:
     """The items (allocations or invoice lines) of a contract (case-blind) and FY; ``None``: any.
 
     Same test as ``_same_contract`` and ``_same_year``, with the choice worked out once and
@@ -231,10 +235,13 @@ def spend_sentence(rows: list[FinanceRow]) -> str:
         return "No allocations or spend recorded for this selection."
     over = [f"{row.contract} {row.heading} {row.financial_year} (over by {gbp(-row.remaining)})"
             for row in rows if row.overspent]
-    sentence = f"{counted(len(rows), 'heading-year allocation')}, each compared with its own spend: "
     if over:
-        return sentence + f"{len(rows) - len(over)} within their allocation, {len(over)} overspent: {'; '.join(over)}."
-    return sentence + "none is overspent."
+        return (f"{len(over)} of {counted(len(rows), 'heading-year allocation')} "
+                f"{'is' if len(over) == 1 else 'are'} overspent: {'; '.join(over)}. "
+                f"Each is compared with its own spend. The other {len(rows) - len(over)} "
+                f"{'is' if len(rows) - len(over) == 1 else 'are'} within their allocation.")
+    return (f"No heading is overspent ({counted(len(rows), 'heading-year allocation')}, each compared with its own "
+            "spend).")
 
 
 # ------------------------------------------------------------------- burn-up
@@ -326,7 +333,8 @@ def burn_up_sentence(data: BurnUp, contract: str, financial_year: str, as_of: da
     invoiced so far ("shown as a forecast, never mixed with actuals"), and why none is drawn."""
     if data.allocation.empty:
         return f"{contract} has no allocation or spend in {financial_year}."
-    lead = f"Cumulative spend by quarter for each heading of {contract} in {financial_year} against its allocation"
+    lead = (f"The chart shows cumulative spend by quarter for each heading of {contract} in {financial_year} "
+            "against its allocation")
     billed = data.quarters_billed
     if data.forecast_table.empty:
         if as_of < fy_start(financial_year):
@@ -335,24 +343,26 @@ def burn_up_sentence(data: BurnUp, contract: str, financial_year: str, as_of: da
             why = f"no quarter of {financial_year} is invoiced yet"
         else:
             why = f"Q4, the last quarter of {financial_year}, is invoiced"
-        return f"{lead}; {why}, so no forecast is drawn."
+        return f"{lead}. {why[0].upper()}{why[1:]}, so no forecast is drawn."
+    over = data.forecast_table[data.forecast_table["Forecast at FY end (£)"] > data.forecast_table["Allocated (£)"]]
+    sentence = (f"On the straight-line forecast, no heading of {contract} would exceed its allocation in "
+                f"{financial_year}. " if over.empty else
+                f"On the straight-line forecast, {listed(list(over['Heading']))} would exceed the allocation in "
+                f"{financial_year}. ")
     basis = (f"the {counted(len(billed), 'quarter')} invoiced so far ({_quarters(billed)}, to "
              f"{quarter_end(financial_year, billed[-1]):%d %B %Y}; dashed, a forecast, not spend)")
     if as_of > fy_end(financial_year):
         to_come = range(billed[-1] + 1, 5)
-        sentence = (f"{lead}. {financial_year} has ended but {_quarters(to_come)} "
-                    f"{'is' if len(to_come) == 1 else 'are'} not invoiced yet, so the straight-line forecast to "
-                    f"31 March runs through {basis}. ")
+        sentence += (f"{lead}. {financial_year} has ended but {_quarters(to_come)} "
+                     f"{'is' if len(to_come) == 1 else 'are'} not invoiced yet, so the straight-line forecast to "
+                     f"31 March runs through {basis}.")
     else:
-        sentence = f"{lead}, with a straight-line forecast to 31 March through {basis}. "
+        sentence += f"{lead}. The forecast to 31 March runs through {basis}."
     gaps = [quarter for quarter in range(1, billed[-1]) if quarter not in billed]
     if gaps:
-        sentence += (f"{_quarters(gaps)} {'has' if len(gaps) == 1 else 'have'} no invoice and "
-                     f"count{'s' if len(gaps) == 1 else ''} as nothing spent. ")
-    over = data.forecast_table[data.forecast_table["Forecast at FY end (£)"] > data.forecast_table["Allocated (£)"]]
-    if over.empty:
-        return sentence + "On the straight line, no heading would exceed its allocation."
-    return sentence + f"On the straight line, {', '.join(over['Heading'])} would exceed the allocation."
+        sentence += (f" {_quarters(gaps)} {'has' if len(gaps) == 1 else 'have'} no invoice and "
+                     f"count{'s' if len(gaps) == 1 else ''} as nothing spent.")
+    return sentence
 
 
 # ----------------------------------------------------------------- day rates
@@ -361,11 +371,10 @@ def burn_up_sentence(data: BurnUp, contract: str, financial_year: str, as_of: da
 def cap_rule(line: InvoiceLine, contract: ContractTerms | None) -> str:
     """The cap rule a line is compared with, in words."""
     cap = day_rate_cap(line, contract)
-    if cap is None:
+    if cap is None or contract is None:  # no contract: no cap
         return NO_CAP
     executive = (
-        contract is not None
-        and contract.executive_day_rate_cap is not None
+        contract.executive_day_rate_cap is not None
         and (line.level or "").strip().casefold() == EXECUTIVE_LEVEL
     )
     # a contract with no executive cap has one cap for every level, its executives' lines included
@@ -410,14 +419,15 @@ def day_rate_sentence(table: pd.DataFrame) -> str:
     if table.empty:
         return "No invoice line in this selection gives a day rate."
     above = table[table["Above cap"] == "Yes"]
-    sentence = f"{len(table)} invoice line{' gives' if len(table) == 1 else 's give'} a day rate, from " \
-               f"{gbp(min(table['Day rate (£)']))} to {gbp(max(table['Day rate (£)']))}. "
+    sentence = (f"{len(table)} invoice line{' gives' if len(table) == 1 else 's give'} a day rate, from "
+                f"{gbp(min(table['Day rate (£)']))} to {gbp(max(table['Day rate (£)']))}. ")
     if above.empty:
         return sentence + "None is above its cap."
     worst = above.sort_values("Day rate (£)").iloc[-1]
     return sentence + (
-        f"{len(above)} above the cap (highest {gbp(worst['Day rate (£)'])} against {gbp(worst['Cap (£)'])}, "
-        f"invoice {worst['Invoice']} line {worst['Line']})."
+        f"{len(above)} {'is' if len(above) == 1 else 'are'} above the cap. The highest is "
+        f"{gbp(worst['Day rate (£)'])} against a cap of {gbp(worst['Cap (£)'])} (invoice {worst['Invoice']} "
+        f"line {worst['Line']})."
     )
 
 
@@ -538,7 +548,7 @@ def flag_sentence(table: pd.DataFrame) -> str:
     if table.empty:
         return "No finance flags for this selection."
     counts = table["Flag"].value_counts()
-    parts = [f"{count} {label.lower()}" for label, count in counts.items()]
+    parts = [f"{count} {str(label).lower()}" for label, count in counts.items()]
     return f"{counted(len(table), 'finance flag')}: " + "; ".join(parts) + "."
 
 
@@ -638,3 +648,63 @@ def burn_up_years(
 ) -> list[str]:
     """The FYs in which a contract has an allocation or counted spend, oldest first (the burn-up's choices)."""
     return sorted({row.financial_year for row in finance_rows(allocations, invoice_lines, as_of, contract)})
+
+
+# ------------------------------------------------------------------- the page's builds
+
+
+def build_years(portfolio: Portfolio, inputs: None = None) -> list[str]:  # noqa: ARG001 - a build's signature
+    """The financial years the page's filter offers: those with an allocation or spend in scope."""
+    return financial_years(portfolio.allocations, portfolio.invoice_lines)
+
+
+@dataclass(frozen=True)
+class ScopeInputs:
+    """What the scope's day-rate and flag tables are for."""
+
+    as_of: date
+    # (contract, invoice, line) -> (file, Excel row) (``finance_sources.invoice_sources``): follows from the data
+    sources: Sources = field(default_factory=dict, compare=False)
+
+
+def build_scope_tables(portfolio: Portfolio, inputs: ScopeInputs) -> ScopeTables:
+    """The day-rate and flag tables of every contract and year in scope (``scope_tables``)."""
+    return scope_tables(portfolio.contracts, portfolio.allocations, portfolio.invoice_lines, inputs.as_of,
+                        inputs.sources)
+
+
+@dataclass(frozen=True)
+class FinanceInputs:
+    """What the Finance page's figures are for: the as-of date and the contract and year chosen."""
+
+    as_of: date
+    # the scope's tables (``build_scope_tables``): follow from the data and the as-of date
+    tables: ScopeTables = field(compare=False)
+    contract: str | None = None
+    financial_year: str | None = None
+
+
+def build(portfolio: Portfolio, inputs: FinanceInputs) -> FinancePage:
+    """Everything the Finance page draws but the burn-up, from the records of the contract chosen
+    (or of the scope, with none chosen)."""
+    return finance_page(portfolio.allocations, portfolio.invoice_lines, inputs.as_of, inputs.tables, inputs.contract,
+                        inputs.financial_year)
+
+
+@dataclass(frozen=True)
+class BurnUpInputs:
+    """What a burn-up is drawn for: the as-of date, the contract and the year chosen for it."""
+
+    as_of: date
+    contract: str
+    financial_year: str = ""  # "": not chosen yet (``build_burn_up_years`` gives the choices)
+
+
+def build_burn_up_years(portfolio: Portfolio, inputs: BurnUpInputs) -> list[str]:
+    """The years the burn-up can be drawn for (``burn_up_years``)."""
+    return burn_up_years(portfolio.allocations, portfolio.invoice_lines, inputs.as_of, inputs.contract)
+
+
+def build_burn_up(portfolio: Portfolio, inputs: BurnUpInputs) -> BurnUp:
+    """The burn-up of the contract and year chosen (``burn_up``)."""
+    return burn_up(portfolio.allocations, portfolio.invoice_lines, inputs.as_of, inputs.contract, inputs.financial_year)

@@ -8,7 +8,7 @@ Pure: records in, DataFrames and text out (no Streamlit, no SQL).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
@@ -17,16 +17,16 @@ import pandas as pd
 from dashboard import disclosure as disclosure_rules
 from dashboard import kpi as kpi_rules
 from dashboard.calendar import quarter_end, quarter_label, quarter_of
-from dashboard.disclosure import LOW_RELIABILITY, RELIABLE_FROM, SUPPRESSED
-from dashboard.kpi import KPI_NUMBER, PENDING, STATUSES, KpiResult, UnitOutcome, percent, unit_outcomes
-from dashboard.records import ContractTerms, Unit
+from dashboard.currency import data_to_dates
+from dashboard.disclosure import LOW_RELIABILITY, SUPPRESSED
+from dashboard.kpi import PENDING, STATUSES, KpiResult, UnitOutcome, percent, unit_outcomes
+from dashboard.records import ContractTerms, Portfolio, SurveyResponse, Unit
 from dashboard.terms import NOT_SET
 from dashboard.views.common import (
-    KPI_NAMES,
     NOT_RECORDED,
     STATUS_NAMES,
-    SUPPORT_TYPE_NAMES,
     Disclosure,
+    FilteredInputs,
     KpiDisplay,
     Section,
     counted_units,
@@ -39,9 +39,8 @@ from dashboard.views.common import (
     kpi_table,
     rate_chart_frame,
 )
-from dashboard.wording import counted
-
-CHASE_WITHIN_DAYS = 30
+from dashboard.vocabulary import CHASE_WITHIN_DAYS, KPI_NAMES, KPI_NUMBER, RELIABLE_FROM, SUPPORT_TYPE_NAMES
+from dashboard.wording import counted, listed
 
 
 def end_quarter(unit: Unit) -> str | None:
@@ -50,9 +49,10 @@ def end_quarter(unit: Unit) -> str | None:
 
 
 WITHHELD_MARK = f"{SUPPRESSED} withheld"
+SliceKey = str | Callable[[Unit], str | None]  # a breakdown: a name in ``kpi.GROUP_KEYS`` or a function of the unit
 
 
-def withheld_frame(displays: Sequence[KpiDisplay], y_of) -> pd.DataFrame:
+def withheld_frame(displays: Sequence[KpiDisplay], y_of: Callable[[KpiResult], str | None]) -> pd.DataFrame:
     """The rows a trend marks '[c] withheld' in place of a rate (figures about one LA's people,
     not shown to the Board): the quarter keeps its place, with no number."""
     rows = [{"Label": y_of(d.result), "KPI": KPI_NAMES.get(d.result.kpi, d.result.kpi), "Rate": WITHHELD_MARK}
@@ -60,7 +60,8 @@ def withheld_frame(displays: Sequence[KpiDisplay], y_of) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=rate_chart_frame([], y_of).columns)
 
 
-def status_frame(displays: Sequence[KpiDisplay], disclosure: Disclosure, label_of) -> pd.DataFrame:
+def status_frame(displays: Sequence[KpiDisplay], disclosure: Disclosure,
+                 label_of: Callable[[KpiResult], str | None]) -> pd.DataFrame:
     """Units per status for each KPI (all statuses, in the rules' order); [c] counts are left blank."""
     rows = []
     for d in displays:
@@ -107,12 +108,28 @@ class KpiPage:
     late_baseline_summary: str = ""
 
 
+@dataclass(frozen=True)
+class KpiInputs(FilteredInputs):
+    """What the KPIs page's figures are for: the filters, who is looking and the contract chosen
+    for the details."""
+
+    detail_contract: str | None = None
+
+
+def build(portfolio: Portfolio, inputs: KpiInputs) -> KpiPage:
+    """Everything the KPIs page draws, from the records the filters select."""
+    return kpi_page(portfolio.contracts, portfolio.units, portfolio.responses, portfolio.regions, inputs.as_of,
+                    inputs.financial_year, Disclosure(inputs.board, bool(inputs.la), plan=inputs.plan),
+                    inputs.detail_contract, data_to_dates(portfolio.contracts, portfolio.returns, inputs.as_of))
+
+
 def _contract_label(result: KpiResult) -> str:
     return result.contract
 
 
 def kpi_page(
-    contracts: Sequence[ContractTerms], units: Sequence[Unit], responses, regions: dict[str, str], as_of: date,
+    contracts: Sequence[ContractTerms], units: Sequence[Unit], responses: Sequence[SurveyResponse],
+    regions: dict[str, str], as_of: date,
     financial_year: str | None, disclosure: Disclosure, detail_contract: str | None,
     data_to: Mapping[str, date] | None = None,
 ) -> KpiPage:
@@ -164,6 +181,25 @@ def default_detail_contract(results: Sequence[KpiResult]) -> str | None:
     return sorted(totals, key=lambda c: (-totals[c][0], -totals[c][1], c))[0]
 
 
+def kpi_answer(displays: Sequence[KpiDisplay]) -> str:
+    """The KPIs page's opening sentence: how many KPI figures meet their target, are below it,
+    cannot tell yet, have no target or no data, or are withheld ([c])."""
+    if not displays:
+        return "There are no KPI figures yet for these filters."
+    verdicts = [SUPPRESSED if d.suppressed else d.result.verdict for d in displays]
+    wording = (  # (verdict, said of 1, said of more)
+        (kpi_rules.VERDICT_MET, "meets the target", "meet the target"),
+        (kpi_rules.VERDICT_NOT_MET, "is below it", "are below it"),
+        (kpi_rules.VERDICT_UNDETERMINED, "cannot tell yet", "cannot tell yet"),
+        (kpi_rules.VERDICT_NO_TARGET, "has no target", "have no target"),
+        (kpi_rules.VERDICT_NO_DATA, "has no data yet", "have no data yet"),
+        (SUPPRESSED, f"is withheld {SUPPRESSED}", f"are withheld {SUPPRESSED}"),
+    )
+    parts = [f"{verdicts.count(verdict)} {one if verdicts.count(verdict) == 1 else many}"
+             for verdict, one, many in wording if verdicts.count(verdict)]
+    return f"Of {counted(len(displays), 'KPI figure')}, {listed(parts)}."
+
+
 def _rates_summary(displays: Sequence[KpiDisplay], financial_year: str | None) -> str:
     if not displays:
         return "No participants yet for the contracts and filters chosen."
@@ -180,9 +216,9 @@ def _rates_summary(displays: Sequence[KpiDisplay], financial_year: str | None) -
             len(displays), f"None of the {len(displays)} KPI figures {ending} is charted")
         return f"{subject}: {_why_not_charted([d for d in displays if not d.chartable])}; see the table."
     text = (
-        f"Of {len(displays)} {figures} {ending} on the chart: meeting the "
-        f"target {met}, below it {below}, cannot yet tell {unsure}"
-        + (f", no target ({NOT_SET}) {no_target}" if no_target else "")
+        f"Of {len(displays)} {figures} {ending} on the chart: {met} meeting the "
+        f"target, {below} below it, {unsure} cannot tell yet"
+        + (f", {no_target} with no target ({NOT_SET})" if no_target else "")
     )
     if hidden:
         text += (f"; {hidden} {'is' if hidden == 1 else 'are'} not charted: "
@@ -236,9 +272,9 @@ def _status_summary(displays: Sequence[KpiDisplay], disclosure: Disclosure) -> s
     withheld = [f"{d.result.contract} {KPI_NAMES.get(d.result.kpi, d.result.kpi).split(' (')[0]}" for d in hidden]
     counted = [d for d in displays if d not in hidden]
     if not counted:
-        return (f"Totals not shown {SUPPRESSED}: they are about the participants of one local authority, which "
+        return (f"Totals not shown {SUPPRESSED}. They are about the participants of 1 local authority, which "
                 "Board views do not show.")
-    totals = defaultdict(int)
+    totals: dict[str, int] = defaultdict(int)
     for d in counted:
         for status in STATUSES:
             totals[status] += getattr(d.result, status)
@@ -255,7 +291,8 @@ def _chart_percent(row: pd.Series) -> str:
     return percent(int(row["Met"]) / int(row["Eligible"]))
 
 
-def _trend(outcomes, contracts, disclosure, as_of: date) -> Section:
+def _trend(outcomes: Sequence[UnitOutcome], contracts: Sequence[ContractTerms], disclosure: Disclosure,
+           as_of: date) -> Section:
     results = kpi_results(outcomes, contracts, end_quarter)
     results = [r for r in results if r.group is not None]
     displays = _breakdown_displays(results, outcomes, end_quarter, disclosure)
@@ -271,7 +308,7 @@ def _trend(outcomes, contracts, disclosure, as_of: date) -> Section:
     if chart.empty:
         summary = _none_drawn("quarter", displays)
     else:
-        summary = trend_summary(chart, len(set(r.group for r in results)), as_of)
+        summary = trend_summary(chart, len({r.group for r in results}), as_of)
     return Section(chart, table, summary)
 
 
@@ -301,7 +338,8 @@ def _quarter_parts(label: str) -> tuple[str, int]:
     return year, int(quarter)
 
 
-def _breakdown_displays(results: Sequence[KpiResult], outcomes, key, disclosure: Disclosure) -> list[KpiDisplay]:
+def _breakdown_displays(results: Sequence[KpiResult], outcomes: Sequence[UnitOutcome], key: SliceKey,
+                        disclosure: Disclosure) -> list[KpiDisplay]:
     """A breakdown's rows (by quarter, region, role, focus): a row whose participants all lie in
     one LA is about that LA, so the Board sees its counts as [c] (a contract with one LA
     in a region tells that LA's figures); and a row is shown only if the Board's plan shows its
@@ -310,13 +348,13 @@ def _breakdown_displays(results: Sequence[KpiResult], outcomes, key, disclosure:
     if not disclosure.aggregate_only:
         return [display_kpi(r, disclosure) for r in results]
     las = kpi_rules.group_las(outcomes, key)
-    members = disclosure_rules.group_members(outcomes, kpi_rules.GROUP_KEYS.get(key, key) if isinstance(key, str)
-                                             else key)
+    members = disclosure_rules.group_members(outcomes, kpi_rules.GROUP_KEYS[key] if isinstance(key, str) else key)
     return [display_kpi(r, replace(disclosure, la_level=True) if len(las.get((r.contract, r.group, r.kpi), ())) == 1
                         else disclosure, members.get((r.contract, r.group, r.kpi))) for r in results]
 
 
-def _slice(outcomes, contracts, disclosure, key, title, labels) -> Section:
+def _slice(outcomes: Sequence[UnitOutcome], contracts: Sequence[ContractTerms], disclosure: Disclosure,
+           key: SliceKey, title: str, labels: Mapping[str, str] | None) -> Section:
     results = kpi_results(outcomes, contracts, key)
     displays = [replace(d, result=replace(d.result, group=(labels or {}).get(d.result.group, d.result.group)
                                           if d.result.group else NOT_RECORDED))
@@ -333,8 +371,8 @@ def _slice(outcomes, contracts, disclosure, key, title, labels) -> Section:
 def _none_drawn(row_name: str, displays: Sequence[KpiDisplay]) -> str:
     """Why a breakdown draws no rate: too few eligible, or (on Board views) about one LA [c]."""
     if any(d.suppressed for d in displays):
-        return (f"No {row_name} has a rate drawn: each has fewer than {RELIABLE_FROM} eligible participants or is "
-                f"about one local authority, not shown {SUPPRESSED} (as is a row that would give one away).")
+        return (f"No {row_name} has a rate drawn. Each has fewer than {RELIABLE_FROM} eligible participants, or is "
+                f"about 1 local authority, not shown {SUPPRESSED} (as is a row that would give one away).")
     return f"No {row_name} has {RELIABLE_FROM} or more eligible participants yet, so no rate is drawn."
 
 
@@ -342,19 +380,21 @@ def breakdown_summary(chart: pd.DataFrame, title: str, withheld: bool = False) -
     """The highest and lowest charted rates of a breakdown, naming every row that shares them, and
     saying so when only one row has a reliable rate (the others are [u], or ``withheld`` [c])."""
     rates = {index: _chart_percent(row) for index, row in chart.iterrows()}
+    shares = {index: float(row["Met"]) / float(row["Eligible"]) for index, row in chart.iterrows()}
+    names = {index: f"{row['Label']}, {row['KPI']}" for index, row in chart.iterrows()}
 
-    def named(indexes: list) -> str:
-        return " and ".join(f"{chart.at[index, 'Label']}, {chart.at[index, 'KPI']}" for index in indexes)
+    def named(indexes: list[Hashable]) -> str:
+        return " and ".join(names[index] for index in indexes)
 
     if len(chart) == 1:
         only = chart.index[0]
         if withheld:
             return (f"By {title.lower()}: only {named([only])} has a rate shown: {rates[only]} % (the others have "
-                    f"fewer than {RELIABLE_FROM} eligible participants or are about one local authority, not "
+                    f"fewer than {RELIABLE_FROM} eligible participants or are about 1 local authority, not "
                     f"shown {SUPPRESSED}, as is a row that would give one away).")
         return (f"By {title.lower()}: only {named([only])} has {RELIABLE_FROM} or more eligible participants: "
                 f"{rates[only]} %.")
-    ordered = sorted(rates, key=lambda index: float(chart.at[index, "Met"]) / float(chart.at[index, "Eligible"]))
+    ordered = sorted(rates, key=lambda index: shares[index])
     lowest, highest = rates[ordered[0]], rates[ordered[-1]]
     return (f"By {title.lower()}: highest rate {highest} % ({named([i for i in ordered[::-1] if rates[i] == highest])}), "
             f"lowest {lowest} % ({named([i for i in ordered if rates[i] == lowest])}).")
@@ -367,16 +407,16 @@ def confidence_section(outcomes: Sequence[UnitOutcome], disclosure: Disclosure) 
     members = disclosure_rules.group_members(outcomes) if disclosure.aggregate_only else {}
     withheld_kpis = {kpi for (contract, _, kpi), group in members.items()
                      if kpi in KPI_NAMES and disclosure.withholds(contract, kpi, group)}
-    outcomes = [
-        o for o in outcomes
+    both: list[tuple[str, SurveyResponse, SurveyResponse]] = [  # support type, baseline, follow-up
+        (o.unit.support_type, o.baseline, o.follow_up) for o in outcomes
         if o.baseline is not None and o.follow_up is not None and o.unit.support_type in KPI_NAMES
     ]
     counts: dict[tuple[str, str, int], int] = defaultdict(int)
-    for o in outcomes:
-        counts[(o.unit.support_type, "Baseline", o.baseline.confidence)] += 1
-        counts[(o.unit.support_type, "Follow-up", o.follow_up.confidence)] += 1
+    for support_type, baseline, follow_up in both:
+        counts[(support_type, "Baseline", baseline.confidence)] += 1
+        counts[(support_type, "Follow-up", follow_up.confidence)] += 1
     rows = []
-    for support_type in sorted({o.unit.support_type for o in outcomes}, key=lambda s: KPI_NUMBER[s]):
+    for support_type in sorted({support_type for support_type, _, _ in both}, key=lambda s: KPI_NUMBER[s]):
         for stage in ("Baseline", "Follow-up"):
             for score in range(1, 6):
                 count = counts.get((support_type, stage, score), 0)
@@ -386,19 +426,19 @@ def confidence_section(outcomes: Sequence[UnitOutcome], disclosure: Disclosure) 
                     "Participants": shown, "Count": None if shown == SUPPRESSED else count,
                 })
     frame = pd.DataFrame(rows, columns=["KPI", "Stage", "Confidence score", "Participants", "Count"])
-    if not outcomes:
+    if not both:
         return Section(frame, frame.drop(columns="Count"), "No participant has both a baseline and a counted follow-up yet.")
-    higher = sum(1 for o in outcomes if o.follow_up.confidence > o.baseline.confidence)
-    base = sum(o.baseline.confidence for o in outcomes) / len(outcomes)
-    after = sum(o.follow_up.confidence for o in outcomes) / len(outcomes)
+    higher = sum(1 for _, baseline, follow_up in both if follow_up.confidence > baseline.confidence)
+    base = sum(baseline.confidence for _, baseline, _ in both) / len(both)
+    after = sum(follow_up.confidence for _, _, follow_up in both) / len(both)
     summary = (
-        f"Of {disclosure.count(len(outcomes))} participant{'' if disclosure.count(len(outcomes)) == '1' else 's'} "
+        f"Of {disclosure.count(len(both))} participant{'' if disclosure.count(len(both)) == '1' else 's'} "
         f"with both responses, {disclosure.count(higher)} rated "
         f"their confidence higher at follow-up; the average score went from {base:.1f} to {after:.1f} (of 5)."
     )
-    if withheld_kpis or disclosure.suppressed(len(outcomes), higher):
-        summary = (f"Confidence scores not shown {SUPPRESSED}: they are about the people of one local authority, "
-                   "which Board views do not show, or beside other Board views they would give such figures away.")
+    if withheld_kpis or disclosure.suppressed(len(both), higher):
+        summary = (f"Confidence scores not shown {SUPPRESSED}. They are about the people of 1 local authority, or "
+                   "would give such figures away beside other Board views. Board views do not show either.")
     return Section(frame, frame.drop(columns="Count"), summary)
 
 
@@ -414,8 +454,11 @@ class LateBaseline:
 def late_baselines(outcomes: Iterable[UnitOutcome]) -> list[LateBaseline]:
     """"A baseline dated after the package's start date is a `late baseline` ... listed per
     contract": by contract, then the most days late first."""
-    rows = [LateBaseline(o.unit, o.baseline.response_date, kpi_rules.baseline_days_late(o))
-            for o in outcomes if o.late_baseline and o.baseline is not None]
+    rows = []
+    for o in outcomes:
+        days = kpi_rules.baseline_days_late(o)  # None: not late
+        if days is not None and o.baseline is not None:
+            rows.append(LateBaseline(o.unit, o.baseline.response_date, days))
     return sorted(rows, key=lambda r: (r.unit.contract.casefold(), -r.days_after_start, r.unit.package_id,
                                        r.unit.participant_id))
 
@@ -461,7 +504,7 @@ def chase_table(rows: Sequence[ChaseRow], la_names: dict[str, str],
     table = []
     for row in rows:
         u = row.unit
-        item = {
+        item: dict[str, str | date | int | None] = {
             "Contract": u.contract, "Package ID": u.package_id, "Participant ID": u.participant_id,
         }
         if names is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -19,14 +19,26 @@ import pandas as pd
 from dashboard.calendar import EARLIEST, LATEST, add_months
 from dashboard.charts import STATUS_LABELS
 from dashboard.coverage import LAIndex, is_live_on
+from dashboard.currency import data_to_dates
 from dashboard.disclosure import rate_text
-from dashboard.kpi import ELIGIBLE_STATUSES, KPI_NUMBER, MET, unit_outcomes
-from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, InvoiceLine, LAStatus, LocalAuthority, SurveyResponse, Unit
-from dashboard.timelines import is_improvement_adviser
+from dashboard.kpi import ELIGIBLE_STATUSES, MET, UnitOutcome, unit_outcomes
+from dashboard.records import (
+    GROUP,
+    ONE_TO_ONE,
+    ContractTerms,
+    InvoiceLine,
+    LAStatus,
+    LocalAuthority,
+    Milestone,
+    Portfolio,
+    SurveyResponse,
+    Unit,
+)
+from dashboard.timelines import CASE_REPORT, INTERVENTION_REVIEW, is_improvement_adviser
+from dashboard.vocabulary import KPI_NUMBER, SUPPORT_TYPE_NAMES
 from dashboard.wording import counted
 
 ADVISER_DAYS_PER_MONTH = 4  # improvement adviser call-off: up to 4 days a month
-SUPPORT_LABELS = {ONE_TO_ONE: "One-to-one", GROUP: "Group"}
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december")
 _MONTH_PATTERN = re.compile(r"\b(" + "|".join(MONTHS) + r")\s+(\d{4})\b", re.IGNORECASE)
@@ -124,8 +136,8 @@ class Facts:
     def sentence(self) -> str:
         return (
             f"{self.name} ({self.code}, DfE {self.dfe_code}) is in {self.region}. "
-            f"ILACS: {self.status['ILACS judgement']}; SEND WSoA: {self.status['SEND WSoA']}; "
-            f"in intervention: {self.status['In intervention']}."
+            f"ILACS: {self.status['ILACS judgement']}. SEND WSoA: {self.status['SEND WSoA']}. "
+            f"In intervention: {self.status['In intervention']}."
         )
 
 
@@ -151,12 +163,12 @@ def packages_table(units: Iterable[Unit], la_code: str, as_of: date) -> pd.DataF
     for (contract, package_id), members in packages.items():
         first = members[0]
         days = [u.days_delivered for u in members if u.days_delivered is not None]
-        ends = [u.end_date for u in members]
-        end = None if any(e is None for e in ends) else max(ends)
+        ends = [u.end_date for u in members if u.end_date is not None]
+        end = max(ends) if len(ends) == len(members) else None  # None: a participant's end is not known
         rows.append({
             "Contract": contract,
             "Package": package_id,
-            "Support type": SUPPORT_LABELS.get(first.support_type, first.support_type),
+            "Support type": SUPPORT_TYPE_NAMES.get(first.support_type, first.support_type),
             "Group type": first.group_type or "",
             "Focus": first.focus or "",
             "Start": pd.Timestamp(min(u.start_date for u in members)),
@@ -218,7 +230,7 @@ def participant_sentence(table: pd.DataFrame) -> str:
         return "No participants yet."
     counts = table["Status"].value_counts()
     people = "participant" if len(table) == 1 else "participants"
-    return f"{len(table)} {people}: " + ", ".join(f"{count} {label.lower()}" for label, count in counts.items()) + "."
+    return f"{len(table)} {people}: " + ", ".join(f"{count} {str(label).lower()}" for label, count in counts.items()) + "."
 
 
 # ------------------------------------------------------------- adviser days
@@ -313,7 +325,7 @@ def adviser_sentence(table: pd.DataFrame) -> str:
 # ---------------------------------------------------------------- comparison
 
 
-def _kpi_counts(outcomes) -> dict[str, tuple[int, int]]:
+def _kpi_counts(outcomes: Iterable[UnitOutcome]) -> dict[str, tuple[int, int]]:
     counts: dict[str, list[int]] = {ONE_TO_ONE: [0, 0], GROUP: [0, 0]}
     for outcome in outcomes:
         kind = outcome.unit.support_type
@@ -344,18 +356,18 @@ def comparison_table(
     live = list({la.code: la for la in las if is_live_on(la, as_of)}.values())
     outcomes = unit_outcomes(units, responses, as_of, data_to)
     region_of = {la.code: la.region_code for la in las}
-    areas = [
+    areas: list[tuple[str, Callable[[str], bool], int]] = [
         (records[la_code].name, lambda code: code == la_code, 1),
         (regions.get(region_code, region_code), lambda code: region_of.get(code) == region_code,
          sum(1 for la in live if la.region_code == region_code)),
-        ("England", lambda code: True, len(live)),
+        ("England", lambda _code: True, len(live)),
     ]
     units = list(units)
     rows = []
     for name, within, la_count in areas:
         counts = _kpi_counts([o for o in outcomes if within(o.unit.la_code)])
         packages = {(u.contract, u.package_id) for u in units if within(u.la_code) and u.start_date <= as_of}
-        row = {"Area": name}
+        row: dict[str, str | int | float | None] = {"Area": name}
         for kind in (ONE_TO_ONE, GROUP):
             met, eligible = counts[kind]
             row[f"KPI {KPI_NUMBER[kind]} rate"] = rate_text(met / eligible if eligible else None, eligible)
@@ -378,9 +390,9 @@ def comparison_sentence(table: pd.DataFrame) -> str:
             rates.append(f"KPI {KPI_NUMBER[kind]} rate {la[column]} (region {region[column]}, England {england[column]})")
     return (
         f"{la['Area']} has had {counted(la['Packages'], 'package')}, against {region['Packages per LA']:g} per LA in "
-        f"{region['Area']} and {england['Packages per LA']:g} per LA in England; "
-        + ("; ".join(rates) if rates else f"no KPI rate for {la['Area']} yet (no participant there has had a "
-           "follow-up, or a follow-up window that has closed)") + "."
+        f"{region['Area']} and {england['Packages per LA']:g} per LA in England. "
+        + ("; ".join(rates) if rates else f"There is no KPI rate for {la['Area']} yet: no participant there has had "
+           "a follow-up, or a follow-up window that has closed") + "."
     )
 
 
@@ -414,7 +426,7 @@ def support_timeline(contracts: Iterable[ContractTerms], units: Iterable[Unit], 
             "Start": row["Start"], "End": row["End"], "What": kind, "Contract": row["Contract"],
             "Package": row["Package"], "Status": row["Status"], "Days delivered": row["Days delivered"],
             "Delivered by": row["Delivered by"], "People": row["Participants"],
-            "KPI outcome": ", ".join(f"{count} {STATUS_LABELS.get(status, status).lower()}"
+            "KPI outcome": ", ".join(f"{count} {STATUS_LABELS.get(str(status), str(status)).lower()}"
                                      for status, count in counts.items()) or "no participants",
         })
     for review in intervention_reviews([s for s in statuses if s.la_code == la_code], as_of, as_of):
@@ -443,7 +455,8 @@ def timeline_sentence(table: pd.DataFrame, name: str) -> str:
 
 
 def coming_up(contracts: Iterable[ContractTerms], units: Iterable[Unit], statuses: Iterable[LAStatus],
-              la_names: Mapping[str, str], la_code: str, as_of: date, *, milestones=(), invoice_lines=(),
+              la_names: Mapping[str, str], la_code: str, as_of: date, *, milestones: Iterable[Milestone] = (),
+              invoice_lines: Iterable[InvoiceLine] = (),
               ahead_days: int = 365) -> pd.DataFrame:
     """What falls due for the LA in the next year, as the Timelines page works it out
     (``views.timelines.obligation_table``): its six-monthly intervention reviews, and the
@@ -454,7 +467,7 @@ def coming_up(contracts: Iterable[ContractTerms], units: Iterable[Unit], statuse
     adviser = [c for c in contracts if is_improvement_adviser(c) and c.reference.lower() in supported]
     table = tv.obligation_table(adviser, [s for s in statuses if s.la_code == la_code], la_names, as_of,
                                 past_days=0, ahead_days=ahead_days, milestones=milestones, invoice_lines=invoice_lines)
-    wanted = {tv.KIND_LABELS[tv.CASE_REPORT], tv.KIND_LABELS[tv.INTERVENTION_REVIEW]}
+    wanted = {tv.KIND_LABELS[CASE_REPORT], tv.KIND_LABELS[INTERVENTION_REVIEW]}
     table = table[table["Obligation"].isin(wanted) & (table["Due"] >= pd.Timestamp(as_of))]
     return table.drop(columns=["LA"]).reset_index(drop=True)
 
@@ -465,7 +478,7 @@ def coming_sentence(table: pd.DataFrame, name: str) -> str:
     if table.empty:
         return f"Nothing falls due for {name} in the next 12 months: no intervention review or case report."
     parts = []
-    for kind, words in ((tv.INTERVENTION_REVIEW, "intervention review"), (tv.CASE_REPORT, "case report")):
+    for kind, words in ((INTERVENTION_REVIEW, "intervention review"), (CASE_REPORT, "case report")):
         rows = table[table["Obligation"] == tv.KIND_LABELS[kind]]
         if not rows.empty:
             first = rows.iloc[0]
@@ -533,3 +546,67 @@ def neighbour_table(neighbours: list[tuple[int, str, str, str]], las: Iterable[L
         rows.append({"Rank": rank, "Local authority": name, "DfE number": number, "Closeness": closeness.capitalize(),
                      "Profile": profile_link(code, as_of) if code else None})
     return pd.DataFrame(rows, columns=["Rank", "Local authority", "DfE number", "Closeness", "Profile"])
+
+
+# ------------------------------------------------------------------- the page
+
+
+@dataclass(frozen=True)
+class ProfileInputs:
+    """Whose profile, as of which date."""
+
+    la_code: str
+    as_of: date
+
+
+@dataclass(frozen=True)
+class ProfilePage:
+    """Everything the LA profile draws from the records (the outcome indicators come from LAIT)."""
+
+    facts: Facts
+    units: list[Unit]  # every package's participants in the LA, under every code of its council
+    data_to: dict[str, date]  # each contract's data-to date (``currency.data_to_dates``)
+    timeline: pd.DataFrame
+    timeline_sentence: str
+    coming: pd.DataFrame
+    coming_sentence: str
+    judgements: pd.DataFrame
+    history: pd.DataFrame
+    participants: pd.DataFrame  # every participant's KPI status (the page lists those the viewer may see)
+    participants_sentence: str
+    adviser: pd.DataFrame
+    adviser_sentence: str
+    comparison: pd.DataFrame
+    comparison_sentence: str
+
+
+def build(portfolio: Portfolio, inputs: ProfileInputs) -> ProfilePage:
+    """Everything the LA profile draws for one LA, from the viewer's records."""
+    la_code, as_of = inputs.la_code, inputs.as_of
+    units, statuses = as_one_council(portfolio.units, portfolio.statuses, la_code, portfolio.las)
+    about = facts(la_code, portfolio.las, portfolio.regions, statuses, as_of)
+    data_to = data_to_dates(portfolio.contracts, portfolio.returns, as_of)
+    la_names = {la.code: la.name for la in portfolio.las}
+    timeline = support_timeline(portfolio.contracts, units, portfolio.responses, statuses, la_code, as_of)
+    coming = coming_up(portfolio.contracts, units, statuses, la_names, la_code, as_of, milestones=portfolio.milestones,
+                       invoice_lines=portfolio.invoice_lines)
+    everyone = participant_table(units, portfolio.responses, la_code, as_of, data_to=data_to)
+    adviser = adviser_days_by_month(portfolio.contracts, units, portfolio.invoice_lines, la_code, as_of)
+    comparison = comparison_table(units, portfolio.responses, portfolio.las, portfolio.regions, la_code, as_of, data_to)
+    return ProfilePage(
+        facts=about,
+        units=units,
+        data_to=data_to,
+        timeline=timeline,
+        timeline_sentence=timeline_sentence(timeline, about.name),
+        coming=coming,
+        coming_sentence=coming_sentence(coming, about.name),
+        judgements=ilacs_judgements(statuses, la_code, as_of),
+        history=status_history(statuses, la_code, as_of),
+        participants=everyone,
+        participants_sentence=participant_sentence(everyone),
+        adviser=adviser,
+        adviser_sentence=adviser_sentence(adviser),
+        comparison=comparison,
+        comparison_sentence=comparison_sentence(comparison),
+    )

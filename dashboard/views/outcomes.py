@@ -20,7 +20,7 @@ import pandas as pd
 
 from dashboard.disclosure import SUPPRESSED
 from dashboard.outcomes import DECLINED, IMPROVED, SAME, OfstedOutcome
-from dashboard.records import ContractTerms
+from dashboard.records import ContractTerms, Portfolio
 from dashboard.value_for_money import ValueForMoney
 from dashboard.wording import counted
 
@@ -40,15 +40,15 @@ ABOUT_PEOPLE = (PARTICIPANTS, MET, PER_PARTICIPANT, PER_MET)
 COSTS = (PER_LA, PER_PARTICIPANT, PER_MET, PER_DAY)
 
 CAVEATS = (
-    "These figures describe what was spent and delivered. They do not show what the support caused: LAs "
-    "change for many reasons, and supported LAs were often chosen because they needed help.",
-    "Programmes have different aims, people and lengths of support, so a lower cost per unit is not better "
-    "value. Compare a programme with itself over time, not with others on cost alone.",
-    "Spend is every invoice line dated on or before the as-of date, ex VAT. Spend in a year can pay for "
-    "support that started in an earlier year.",
-    "An Ofsted judgement is counted before support when published before the LA's first package started "
+    ("These figures describe what was spent and delivered. They do not show what the support caused: LAs "
+    "change for many reasons, and supported LAs were often chosen because they needed help."),
+    ("Programmes have different aims, people and lengths of support, so a lower cost per unit is not better "
+    "value. Compare a programme with itself over time, not with others on cost alone."),
+    ("Spend is every invoice line dated on or before the as-of date, excluding VAT. Spend in a year can pay for "
+    "support that started in an earlier year."),
+    ("An Ofsted judgement is counted before support when published before the LA's first package started "
     "under the contract, and after support when published after its last package ended. An LA with a "
-    "package still running has no 'after'.",
+    "package still running has no 'after'."),
 )
 
 
@@ -71,7 +71,7 @@ def vfm_table(rows: Iterable[ValueForMoney], contracts: Sequence[ContractTerms],
             PER_DAY: _cost_text(row.cost_per_day, "no days recorded"),
         }
         if aggregate_only and row.one_la:
-            record.update({column: SUPPRESSED for column in ABOUT_PEOPLE})
+            record.update(dict.fromkeys(ABOUT_PEOPLE, SUPPRESSED))
         records.append(record)
     return pd.DataFrame(records, columns=VFM_COLUMNS)
 
@@ -99,16 +99,22 @@ def vfm_chart_data(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Contract", "Programme", "Measure", "Cost (£)"])
 
 
+def spend_answer(table: pd.DataFrame, as_of: date) -> str:
+    """The page's opening sentence: what the contracts in view spent in all to the as-of date."""
+    whole = table[table["Financial year"] == WHOLE]
+    if whole.empty:
+        return "No contract is registered yet."
+    return f"{counted(len(whole), 'contract')} spent £{whole[SPEND].sum():,.0f} in all up to {as_of:%d %B %Y}."
+
+
 def vfm_summary(table: pd.DataFrame, as_of: date) -> str:
     """The sentence before the table: answer first, then the caveat that aims differ."""
     whole = table[table["Financial year"] == WHOLE]
     if whole.empty:
-        return "No contract is registered yet."
-    spend = whole[SPEND].sum()
-    hidden = " Counts about the people of one LA are shown as [c]." if (whole == SUPPRESSED).any().any() else ""
-    return (f"{counted(len(whole), 'contract')} spent £{spend:,.0f} in all up to {as_of:%d %B %Y}. Costs per unit "
-            f"are shown in contract order, not ranked: programmes have different aims, so a lower cost is not "
-            f"better value.{hidden}")
+        return spend_answer(table, as_of)
+    hidden = " Counts about the people of 1 LA are shown as [c]." if (whole == SUPPRESSED).any().any() else ""
+    return (f"{spend_answer(table, as_of)} Costs per unit are shown in contract order, not ranked. Programmes "
+            f"have different aims, so a lower cost is not better value.{hidden}")
 
 
 # ------------------------------------------------------------------------- Ofsted
@@ -153,10 +159,10 @@ def outcomes_summary(found: Sequence[OfstedOutcome]) -> str:
     judged = sum(item.las_reinspected for item in found)
     improved = sum(item.count(IMPROVED) for item in found)
     declined = sum(item.count(DECLINED) for item in found)
-    return (f"Under {counted(len(found), 'contract')}, supported LAs had an Ofsted judgement published before "
-            f"and after their support {counted(judged, 'time')} (an LA supported under 2 contracts counts under "
-            f"each): {improved} improved, {judged - improved - declined} stayed the same and {declined} declined. "
-            f"This describes what happened; it does not show that the support caused it.")
+    return (f"{improved} improved, {judged - improved - declined} stayed the same and {declined} declined, of "
+            f"{counted(judged, 'Ofsted judgement')} of supported LAs published before and after their support, "
+            f"under {counted(len(found), 'contract')}. An LA supported under 2 contracts counts under each. "
+            f"This describes what happened. It does not show that the support caused it.")
 
 
 def la_changes_table(found: Iterable[OfstedOutcome], la_names: Mapping[str, str]) -> pd.DataFrame:
@@ -186,8 +192,8 @@ class OutcomesPage:
     la_changes: pd.DataFrame  # empty for the Board (aggregate only)
 
 
-def outcomes_page(data, as_of: date, aggregate_only: bool, financial_year: str | None = None) -> OutcomesPage:
-    """Everything the page shows, from an ``OversightData``-like ``data`` (contracts, units, responses,
+def outcomes_page(data: Portfolio, as_of: date, aggregate_only: bool, financial_year: str | None = None) -> OutcomesPage:
+    """Everything the page shows, from the records of ``data`` (contracts, units, responses,
     invoice lines, LAs, ILACS ``judgements``). ``financial_year``: the year rows of that year only."""
     from dashboard.coverage import LAIndex
     from dashboard.kpi import unit_outcomes
@@ -207,3 +213,17 @@ def outcomes_page(data, as_of: date, aggregate_only: bool, financial_year: str |
         outcomes=outcomes_table(found), outcomes_summary=outcomes_summary(found),
         la_changes=la_changes_table([] if aggregate_only else found, names),
     )
+
+
+@dataclass(frozen=True)
+class OutcomesInputs:
+    """What the Outcomes page's figures are for: the as-of date, the year chosen and who is looking."""
+
+    as_of: date
+    financial_year: str | None = None
+    board: bool = False  # aggregate figures only (``access.aggregate_only``)
+
+
+def build(portfolio: Portfolio, inputs: OutcomesInputs) -> OutcomesPage:
+    """Everything the Outcomes page draws, from the records of the contracts chosen."""
+    return outcomes_page(portfolio, inputs.as_of, inputs.board, inputs.financial_year)

@@ -10,18 +10,31 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pandas as pd
 
 from dashboard import status_grid
 from dashboard.calendar import financial_year_of
 from dashboard.coverage import LAIndex
-from dashboard.currency import currencies, data_to_of_contracts
+from dashboard.currency import currencies, data_to_dates, data_to_of_contracts
 from dashboard.finance import FinanceRow, spend_against_allocations
-from dashboard.records import ContractTerms, LAStatus, LocalAuthority, ReturnImport, Unit
+from dashboard.records import (
+    Allocation,
+    ContractTerms,
+    InvoiceLine,
+    LAStatus,
+    LocalAuthority,
+    Milestone,
+    Portfolio,
+    ReturnImport,
+    SurveyResponse,
+    Unit,
+)
 from dashboard.views import timelines as timeline_views
 from dashboard.views.common import (
     Disclosure,
+    FilteredInputs,
     KpiDisplay,
     counted_units,
     headline_displays,
@@ -31,6 +44,7 @@ from dashboard.views.common import (
     kpi_table,
 )
 from dashboard.views.coverage import coverage_frame, coverage_sentence, coverage_year
+from dashboard.vocabulary import IMPORT_OUTCOMES
 from dashboard.wording import counted
 
 DEADLINE_DAYS = timeline_views.DEADLINE_DAYS
@@ -50,7 +64,7 @@ def spend_frame(rows: Sequence[FinanceRow], as_of: date, financial_year: str | N
         years = sorted({r.financial_year for r in rows})
         started = [y for y in years if y <= financial_year_of(as_of)]
         year = started[-1] if started else years[0] if years else None
-    totals: dict[str, dict] = {}
+    totals: dict[str, dict[str, Decimal | int]] = {}
     for row in rows:
         if row.financial_year != year:
             continue
@@ -69,10 +83,7 @@ def spend_frame(rows: Sequence[FinanceRow], as_of: date, financial_year: str | N
                                         "Allocated in all (£)", "Spent in all (£)"]), year
 
 
-IMPORT_OUTCOMES = {"imported": "Imported", "rejected": "Rejected", "undone": "Undone"}
-
-
-def latest_imports(imports: Sequence[dict], details: bool, limit: int = 10) -> pd.DataFrame:
+def latest_imports(imports: Sequence[Mapping[str, Any]], details: bool, limit: int = 10) -> pd.DataFrame:
     """The newest imports in words; the file and who made it only with ``details`` (administrators and
     contract managers, whose list holds only their contracts' imports: ``access.may_see_import``)."""
     rows = [
@@ -102,7 +113,7 @@ class OverviewPage:
     grid: list[status_grid.GridRow] = field(default_factory=list)  # where each contract stands, at a glance
 
 
-def overdue_sentence(milestones: Sequence, as_of: date) -> str | None:
+def overdue_sentence(milestones: Sequence[Milestone], as_of: date) -> str | None:
     """The milestones overdue on as-of (not completed and due before it), as the Timelines page
     lists them, or None."""
     table = timeline_views.milestone_table(milestones, as_of)
@@ -114,7 +125,8 @@ def overdue_sentence(milestones: Sequence, as_of: date) -> str | None:
 
 
 def overview_page(
-    contracts: Sequence[ContractTerms], units: Sequence[Unit], responses, allocations, invoice_lines, milestones,
+    contracts: Sequence[ContractTerms], units: Sequence[Unit], responses: Sequence[SurveyResponse],
+    allocations: Sequence[Allocation], invoice_lines: Sequence[InvoiceLine], milestones: Sequence[Milestone],
     las: Sequence[LocalAuthority], as_of: date, financial_year: str | None, disclosure: Disclosure,
     statuses: Sequence[LAStatus] = (), area_only: bool = False, returns: Sequence[ReturnImport] = (),
     data_to: Mapping[str, date] | None = None,
@@ -134,7 +146,7 @@ def overview_page(
     if spend.empty:
         spend_text = ("No allocations or spend recorded yet for the contracts chosen." if not finance_rows else
                       f"No allocation or spend recorded in {spend_year} for the contracts chosen.")
-    elif not financial_year and spend_year > financial_year_of(as_of) and not spend["Spent in all (£)"].any():
+    elif not financial_year and spend_year is not None and spend_year > financial_year_of(as_of) and not spend["Spent in all (£)"].any():
         headings = int(spend["Headings"].sum())
         spend_text = (f"Nothing is spent as of {as_of:%d %B %Y}: the first allocations are for {spend_year}, which "
                       f"has not started ({counted(headings, 'expenditure heading')} across "
@@ -151,7 +163,7 @@ def overview_page(
     deadlines = timeline_views.deadline_table(contracts, milestones, statuses, {la.code: la.name for la in las}, as_of,
                                               invoice_lines=invoice_lines, returns=returns)
     grid = status_grid.status_grid(contracts, displays, coverage, finance_rows, spend_year,
-                                   timeline_views.milestone_table(milestones, as_of), deadlines, as_of, currency)
+                                   timeline_views.milestone_table(milestones, as_of), deadlines, currency)
     return OverviewPage(
         kpis=displays,
         kpi_table=kpi_table(displays, titles=titles),
@@ -165,4 +177,15 @@ def overview_page(
         deadlines=deadlines,
         overdue=overdue_sentence(milestones, as_of),
         grid=grid,
+    )
+
+
+def build(portfolio: Portfolio, inputs: FilteredInputs) -> OverviewPage:
+    """Everything the Overview draws, from the records the filters select."""
+    return overview_page(
+        portfolio.contracts, portfolio.units, portfolio.responses, portfolio.allocations, portfolio.invoice_lines,
+        portfolio.milestones, portfolio.las, inputs.as_of, inputs.financial_year,
+        Disclosure(inputs.board, bool(inputs.la), plan=inputs.plan), portfolio.statuses,
+        area_only=bool(inputs.region or inputs.la), returns=portfolio.returns,
+        data_to=data_to_dates(portfolio.contracts, portfolio.returns, inputs.as_of),
     )

@@ -10,13 +10,14 @@ in intervention.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import pandas as pd
+from pandas.api.typing import NaTType
 
 from dashboard.finance import days_after_quarter_end, late_invoice_flag
-from dashboard.records import ContractTerms, InvoiceLine, LAStatus, Milestone, ReturnImport
+from dashboard.records import ContractTerms, InvoiceLine, LAStatus, Milestone, Portfolio, ReturnImport
 from dashboard.terms import EXTENSION_NOTICE, NOT_SET
 from dashboard.timelines import (
     BREAK,
@@ -30,10 +31,12 @@ from dashboard.timelines import (
     INTERVENTION_REVIEW,
     INVOICE,
     OVERDUE,
-    Obligation,
     PROGRESS_REPORT,
     UPCOMING,
+    Deadline,
     Decision,
+    Due,
+    Obligation,
     contracts_ending_within,
     days_late,
     deadlines_within,
@@ -66,7 +69,7 @@ DEADLINE_DAYS = 60
 ENDING_MONTHS = 6
 
 
-def _timestamp(value: date | None):
+def _timestamp(value: date | None) -> pd.Timestamp | NaTType:
     return pd.NaT if value is None else pd.Timestamp(value)
 
 
@@ -110,12 +113,12 @@ def gantt_sentence(table: pd.DataFrame, as_of: date) -> str:
     parts = [f"{count} {one if count == 1 else many}" for state, one, many in _STATE_WORDS
              if (count := int(states.get(state, 0)))]  # every contract in one of them, so they add up
     breaks = int(table["Break date"].notna().sum())
-    return (
-        f"{counted(len(table), 'contract')} from {table['Start'].min():%B %Y} "
-        f"to {table['Latest end (with extensions)'].max():%B %Y} "
-        f"(with extensions); on {as_of:%d %B %Y}, {listed(parts)}; {breaks or 'none'} with a break date (marked with a "
-        "vertical tick)."
-    )
+    runs = "The contract runs" if len(table) == 1 else f"The {len(table)} contracts run"
+    with_break = ("No contract has a break date." if not breaks else
+                  f"{counted(breaks, 'contract')} {'has' if breaks == 1 else 'have'} a break date (marked with a "
+                  "vertical tick).")
+    return (f"On {as_of:%d %B %Y}, {listed(parts)}. {runs} from {table['Start'].min():%B %Y} to "
+            f"{table['Latest end (with extensions)'].max():%B %Y} (with extensions). {with_break}")
 
 
 _STATE_WORDS = (  # contract_state -> words for one contract, for several
@@ -149,6 +152,17 @@ def milestone_table(milestones: Iterable[Milestone], as_of: date, contract: str 
     frame["Days to due date"] = frame["Days to due date"].astype("Int64")  # whole days; blank when done
     frame["Days late"] = frame["Days late"].astype("Int64")  # blank unless done late
     return frame.sort_values(["Due", "Contract", "Milestone"], ignore_index=True)
+
+
+def overdue_answer(milestones: pd.DataFrame, decisions: pd.DataFrame) -> str:
+    """The Timelines page's opening sentence: how many milestones and decisions are overdue."""
+    overdue = [counted(int((frame["Status"] == "Overdue").sum()), noun)
+               for frame, noun in ((milestones, "milestone"), (decisions, "decision"))
+               if not frame.empty and (frame["Status"] == "Overdue").any()]
+    if not overdue:
+        return "Nothing is overdue: no milestone or decision is past its date."
+    total = sum(int(part.split()[0]) for part in overdue)
+    return f"{listed(overdue)} {'is' if total == 1 else 'are'} overdue."
 
 
 def milestone_sentence(table: pd.DataFrame) -> str:
@@ -258,7 +272,7 @@ def deadline_table(
     """
     milestones, invoice_lines, returns = list(milestones), list(invoice_lines), list(returns)
     chosen = _select(contracts, contract)
-    items: list = [m for m in milestones if contract is None or m.contract.lower() == contract.lower()]
+    items: list[Due] = [m for m in milestones if contract is None or m.contract.lower() == contract.lower()]
     for c in chosen:
         items += derived_obligations(c, include_extension=True, milestones=milestones)
     if contract is None:
@@ -311,7 +325,7 @@ def decision_table(
     (``timelines.decisions``); a contract with an extension option whose register gives no
     ``Extension notice (months)`` is listed with no date: "not set in the contract register"."""
     milestones, invoice_lines, returns = list(milestones), list(invoice_lines), list(returns)
-    rows = []
+    rows: list[dict[str, str | int | pd.Timestamp | NaTType | None]] = []
     for c in sorted(_select(contracts, contract), key=lambda c: c.reference.lower()):
         for d in decisions(c, as_of, milestones, invoice_lines, returns):
             rows.append({"Contract": d.contract, "Decision": KIND_LABELS[d.kind], "Due": _timestamp(d.due_date),
@@ -330,14 +344,16 @@ def decision_table(
 
 def decision_sentence(table: pd.DataFrame) -> str:
     if table.empty:
-        return "No extension or break decision: the contract register gives no extension option with a notice period, and no break date."
+        return ("There are no extension or break decisions. The contract register gives no extension option with "
+                "a notice period, and no break date.")
     dated = table[table["Status"] != "No date"]
     overdue = table[table["Status"] == DECISION_STATUS_LABELS[OVERDUE]]
-    sentence = f"{counted(len(dated), 'decision')} with a date"
+    sentence = f"{counted(len(dated), 'decision')} with a date."
     if not overdue.empty:
-        sentence += "; overdue: " + "; ".join(f"{r.Contract} {r.Decision.lower()} (due {r.Due:%d/%m/%Y})"
-                                              for r in overdue.itertuples())
-    return sentence + "."
+        sentence += f" {len(overdue)} {'is' if len(overdue) == 1 else 'are'} overdue: " + "; ".join(
+            f"{contract} {decision.lower()} (due {due:%d/%m/%Y})"
+            for contract, decision, due in zip(overdue["Contract"], overdue["Decision"], overdue["Due"])) + "."
+    return sentence
 
 
 def stale_intervention_sentences(statuses: Iterable[LAStatus], la_names: Mapping[str, str], as_of: date) -> list[str]:
@@ -345,12 +361,12 @@ def stale_intervention_sentences(statuses: Iterable[LAStatus], la_names: Mapping
     reviews invented": one sentence per LA in intervention whose latest record is over 12 months old."""
     return [
         f"{la_names.get(s.la_code, s.la_code)}: in intervention (from {s.intervention_from:%d/%m/%Y}), status not "
-        f"updated since {s.latest_record:%d/%m/%Y}; no reviews are shown after {projection_end(s.latest_record):%d/%m/%Y}."
+        f"updated since {s.latest_record:%d/%m/%Y}. No reviews are shown after {projection_end(s.latest_record):%d/%m/%Y}."
         for s in stale_interventions(statuses, as_of)
     ]
 
 
-def _deadlines_with_items(items: list, as_of: date, days: int):
+def _deadlines_with_items(items: list[Due], as_of: date, days: int) -> list[tuple[Deadline, Due]]:
     """Pairs (Deadline, item) in ``deadlines_within`` order."""
     found = []
     for item in items:
@@ -365,7 +381,7 @@ def deadline_sentence(table: pd.DataFrame, as_of: date, days: int = DEADLINE_DAY
         return f"Nothing falls due in the {days} days from {as_of:%d %B %Y}."
     first = table.iloc[0]
     return (
-        f"{counted(len(table), 'deadline')} in the {days} days from {as_of:%d %B %Y}; the first is "
+        f"{counted(len(table), 'deadline')} in the {days} days from {as_of:%d %B %Y}. The first is "
         f"{first['Details']} ({first['Contract'] or first['LA']}) on {first['Due']:%d %B %Y}."
     )
 
@@ -410,7 +426,65 @@ def ending_sentence(table: pd.DataFrame, as_of: date, months: int = ENDING_MONTH
         return f"No contract ends in the {months} months from {as_of:%d %B %Y}."
     extendable = int(table["Options"].str.startswith("May be extended").sum())
     return (
-        f"{len(table)} contract{' ends' if len(table) == 1 else 's end'} in the {months} months from {as_of:%d %B %Y}; "
-        + (f"it {'can still' if extendable else 'cannot'} be extended." if len(table) == 1
+        f"{len(table)} contract{' ends' if len(table) == 1 else 's end'} in the {months} months from {as_of:%d %B %Y}. "
+        + (f"It {'can still' if extendable else 'cannot'} be extended." if len(table) == 1
            else f"{extendable} of them can still be extended.")
+    )
+
+
+# ------------------------------------------------------------------- the page
+
+
+@dataclass(frozen=True)
+class TimelinesInputs:
+    """What the Timelines page shows: as of a date, for one contract or every one (``None``)."""
+
+    as_of: date
+    contract: str | None = None
+
+
+@dataclass(frozen=True)
+class TimelinesPage:
+    """Every table the Timelines page draws, each with its sentence."""
+
+    contracts: pd.DataFrame  # the Gantt chart's rows
+    contracts_sentence: str
+    milestones: pd.DataFrame
+    milestones_sentence: str
+    deadlines: pd.DataFrame
+    deadlines_sentence: str
+    decisions: pd.DataFrame
+    decisions_sentence: str
+    ending: pd.DataFrame
+    ending_sentence: str
+    stale_interventions: list[str]  # LAs in intervention whose status is out of date (every contract only)
+    obligations: pd.DataFrame
+
+
+def build(portfolio: Portfolio, inputs: TimelinesInputs) -> TimelinesPage:
+    """Everything the Timelines page draws, from the viewer's records (whole contracts: the year, LA
+    and region filters do not narrow them)."""
+    as_of, contract = inputs.as_of, inputs.contract
+    la_names = {la.code: la.name for la in portfolio.las}
+    contracts = gantt_table(portfolio.contracts, as_of, contract)
+    milestones = milestone_table(portfolio.milestones, as_of, contract)
+    deadlines = deadline_table(portfolio.contracts, portfolio.milestones, portfolio.statuses, la_names, as_of, contract,
+                               invoice_lines=portfolio.invoice_lines, returns=portfolio.returns)
+    decisions = decision_table(portfolio.contracts, as_of, contract, milestones=portfolio.milestones,
+                               invoice_lines=portfolio.invoice_lines, returns=portfolio.returns)
+    ending = ending_table(portfolio.contracts, as_of, contract)
+    return TimelinesPage(
+        contracts=contracts,
+        contracts_sentence=gantt_sentence(contracts, as_of),
+        milestones=milestones,
+        milestones_sentence=milestone_sentence(milestones),
+        deadlines=deadlines,
+        deadlines_sentence=deadline_sentence(deadlines, as_of),
+        decisions=decisions,
+        decisions_sentence=decision_sentence(decisions),
+        ending=ending,
+        ending_sentence=ending_sentence(ending, as_of),
+        stale_interventions=[] if contract else stale_intervention_sentences(portfolio.statuses, la_names, as_of),
+        obligations=obligation_table(portfolio.contracts, portfolio.statuses, la_names, as_of, contract,
+                                     milestones=portfolio.milestones, invoice_lines=portfolio.invoice_lines),
     )

@@ -23,23 +23,48 @@ import calendar
 import math
 import re
 import unicodedata
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Any, Mapping, NamedTuple
+from typing import Any, NamedTuple
 
 from dashboard import calendar as fy_calendar
 from dashboard.finance import heading_key
 from dashboard.records import BASELINE, FOLLOW_UP, GROUP, ONE_TO_ONE
 
 __all__ = [
-    "CellError", "Quarter", "EXCEL_ERRORS", "PENNY",
-    "is_blank", "check_excel_error", "format_date", "shown",
-    "parse_date", "excel_serial_to_date", "parse_money", "parse_number", "parse_whole_number",
-    "parse_percent", "parse_yes_no", "parse_support_type", "parse_stage", "parse_quarter", "parse_reporting_quarter",
-    "parse_financial_year", "parse_text", "parse_choice",
-    "header_keys", "normalise_header", "normalise_sheet_name",
-    "LEVELS", "FOCUSES", "CONTRACT_TYPES", "GROUP_TYPES", "ROLES", "ILACS_JUDGEMENTS",
+    "CONTRACT_TYPES",
+    "EXCEL_ERRORS",
+    "FOCUSES",
+    "GROUP_TYPES",
+    "ILACS_JUDGEMENTS",
+    "LEVELS",
+    "PENNY",
+    "ROLES",
+    "CellError",
+    "Quarter",
+    "check_excel_error",
+    "excel_serial_to_date",
+    "format_date",
+    "header_keys",
+    "is_blank",
+    "normalise_header",
+    "normalise_sheet_name",
+    "parse_choice",
+    "parse_date",
+    "parse_financial_year",
+    "parse_money",
+    "parse_number",
+    "parse_percent",
+    "parse_quarter",
+    "parse_reporting_quarter",
+    "parse_stage",
+    "parse_support_type",
+    "parse_text",
+    "parse_whole_number",
+    "parse_yes_no",
+    "shown",
 ]
 
 
@@ -614,7 +639,11 @@ def plain_key(text: str) -> str:
 def key_part(value: Any) -> Any:
     """Keys match ignoring case and runs of spaces (a pasted non-breaking space too), as headings
     do in the figures: ``Peer  mentors`` in a revised schedule is the stored ``Peer mentors``."""
-    return heading_key(value) if isinstance(value, str) else value
+    return _key_of_text(value) if isinstance(value, str) else value
+
+
+# heading_key with room for a return's keys (100,000 participants), each worked out once per import
+_key_of_text = lru_cache(maxsize=1 << 18)(heading_key.__wrapped__)
 
 
 def parse_text(value: Any) -> str | None:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from operator import itemgetter
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import Table, func, select, text
 from sqlalchemy.orm import Session
@@ -28,6 +29,7 @@ from data_access.importer.report import ImportPlan, RowAction, RowPlan, SheetPla
 from data_access.importer.validate import IMPORT_SOURCE, Context
 
 NOT_COMPARED = ("source_file", "source_row")
+RowKey = tuple[object, ...]  # a row's key columns, as ``key_part`` matches them
 
 
 def _compared(row: RowPlan) -> dict[str, Any]:
@@ -35,13 +37,13 @@ def _compared(row: RowPlan) -> dict[str, Any]:
 
 
 def drop_duplicates(context: Context, plan: SheetPlan, headers: dict[str, str],
-                earlier: dict[tuple, tuple[str, RowPlan]]) -> None:
+                earlier: dict[RowKey, tuple[str, RowPlan]]) -> None:
     """Two rows with one key: identical ones count once, different ones are an error (naming the
     key's columns as the sheet heads them). ``earlier``: the keys of the sheets of this kind
     read before this one (one kind may be split over tabs, e.g. One-to-one and Group)."""
     key_fields = plan.sheet_kind.key
     key_columns = ", ".join(header for name in key_fields if (header := headers.get(KEY_COLUMNS.get(name, name))))
-    first: dict[tuple, RowPlan] = {}
+    first: dict[RowKey, RowPlan] = {}
     kept: list[RowPlan] = []
     for row in plan.rows:
         key = tuple(key_part(row.values.get(name)) for name in key_fields)
@@ -66,7 +68,7 @@ def drop_duplicates(context: Context, plan: SheetPlan, headers: dict[str, str],
         earlier.update((key, (plan.sheet, row)) for key, row in first.items())
 
 
-def _comparable(value: Any) -> Any:
+def _comparable(value: object) -> object:
     if isinstance(value, Decimal):
         return value.quantize(Decimal("0.01"))
     if isinstance(value, float):
@@ -82,7 +84,7 @@ def _getters(table: Table, names: tuple[str, ...]) -> tuple[Callable[[Any], Any]
     return itemgetter(*(position[name] for name in names)), itemgetter(*names)
 
 
-def _same(stored: Any, value: Any) -> bool:
+def _same(stored: object, value: object) -> bool:
     """A stored value equals the file's, to the penny (money) or to 6 places (fractions)."""
     return stored == value or _comparable(stored) == _comparable(value)
 

@@ -8,9 +8,10 @@ the validator that checks its rows, and what it means when a stored row is missi
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import UniqueConstraint
 
@@ -50,11 +51,15 @@ def unique_key(model: type[models.Base]) -> tuple[str, ...]:
 
 @dataclass(frozen=True, eq=False)
 class SheetKind:
-    name: str  # as the import summary stores it, e.g. "engagements"
-    schema: SheetSchema | None  # None: Part A, one column per financial year (read by its validator)
+    schema: SheetSchema  # Part A's declares no columns: one column per financial year, read by its validator
     model: type[models.Base]
     validate: Validator
     missing: MissingRows = MissingRows.LEFT_AS_THEY_ARE
+
+    @property
+    def name(self) -> str:
+        """As the import summary stores it, e.g. "engagements"."""
+        return self.schema.kind
 
     @cached_property
     def key(self) -> tuple[str, ...]:
@@ -63,16 +68,11 @@ class SheetKind:
     @property
     def title(self) -> str:
         """As users call the sheet."""
-        return self.schema.title if self.schema else "Part A"
+        return self.schema.title
 
     @property
     def workbook_kind(self) -> str:
-        return self.schema.workbook_kind if self.schema else schemas.PRICING_SCHEDULE
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        """Sheet names (normalised) it is found under."""
-        return self.schema.names if self.schema else schemas.PART_A_NAMES
+        return self.schema.workbook_kind
 
     @property
     def order(self) -> int:
@@ -82,8 +82,6 @@ class SheetKind:
     @property
     def key_headers(self) -> tuple[str, ...]:
         """The headers of the sheet's columns that its key is read from."""
-        if self.schema is None:
-            return ()
         fields = {column.field: column.header for column in self.schema.columns}
         return tuple(fields[name] for field in self.key if (name := KEY_COLUMNS.get(field, field)) in fields)
 
@@ -91,25 +89,24 @@ class SheetKind:
         return f"SheetKind({self.name})"
 
 
-CONTRACTS = SheetKind("contracts", schemas.CONTRACTS, models.Contract, validate.validate_contracts)
-MILESTONES = SheetKind("milestones", schemas.MILESTONES, models.Milestone, validate.validate_milestones)
-LA_STATUS = SheetKind("la_status", schemas.LA_STATUS, models.LAStatus, validate.validate_la_status)
-ALLOCATIONS = SheetKind("allocations", None, models.Allocation, validate.validate_part_a, MissingRows.REPLACED)
-DAY_RATES = SheetKind("day_rates", schemas.PART_B, models.DayRate, validate.validate_day_rates, MissingRows.REPLACED)
-ENGAGEMENTS = SheetKind("engagements", schemas.ENGAGEMENTS, models.Engagement, validate.validate_engagements,
-                        MissingRows.CUMULATIVE)
-SURVEY = SheetKind("survey", schemas.SURVEY, models.SurveyResponse, validate.validate_survey, MissingRows.CUMULATIVE)
-FINANCE = SheetKind("finance", schemas.FINANCE, models.InvoiceLine, validate.validate_finance, MissingRows.CUMULATIVE)
+CONTRACTS = SheetKind(schemas.CONTRACTS, models.Contract, validate.validate_contracts)
+MILESTONES = SheetKind(schemas.MILESTONES, models.Milestone, validate.validate_milestones)
+LA_STATUS = SheetKind(schemas.LA_STATUS, models.LAStatus, validate.validate_la_status)
+ALLOCATIONS = SheetKind(schemas.PART_A, models.Allocation, validate.validate_part_a, MissingRows.REPLACED)
+DAY_RATES = SheetKind(schemas.PART_B, models.DayRate, validate.validate_day_rates, MissingRows.REPLACED)
+ENGAGEMENTS = SheetKind(schemas.ENGAGEMENTS, models.Engagement, validate.validate_engagements, MissingRows.CUMULATIVE)
+SURVEY = SheetKind(schemas.SURVEY, models.SurveyResponse, validate.validate_survey, MissingRows.CUMULATIVE)
+FINANCE = SheetKind(schemas.FINANCE, models.InvoiceLine, validate.validate_finance, MissingRows.CUMULATIVE)
 
 # The order sheets are imported in: what later sheets refer to comes first.
 KINDS: tuple[SheetKind, ...] = (CONTRACTS, MILESTONES, LA_STATUS, ALLOCATIONS, DAY_RATES, ENGAGEMENTS, SURVEY, FINANCE)
-COLUMNED: tuple[SheetKind, ...] = tuple(kind for kind in KINDS if kind.schema is not None)
+COLUMNED: tuple[SheetKind, ...] = tuple(kind for kind in KINDS if kind.schema.columns)  # all but Part A
 
 
 def kind_named(sheet_name: str) -> SheetKind | None:
     """The kind whose sheets are called ``sheet_name`` (any case, spaces, plural), or None."""
     key = cells.normalise_sheet_name(sheet_name)
-    return next((kind for kind in KINDS if key in kind.names), None)
+    return next((kind for kind in KINDS if key in kind.schema.names), None)
 
 
 def kind_of(schema: SheetSchema) -> SheetKind:

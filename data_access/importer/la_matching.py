@@ -18,9 +18,10 @@ import csv
 import difflib
 import re
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from dashboard.records import LocalAuthority
 from dashboard.wording import listed

@@ -148,7 +148,7 @@ def locate(sheet: Sheet, file_name: str, errors: list[Problem]) -> Located | Non
             return None
         header_row, heading_column, years = found
         return Located(sheet, kinds.ALLOCATIONS, header_row, {"heading": heading_column}, {}, years)
-    if by_name is not None and by_name.schema is not None:
+    if by_name is not None:
         schema = by_name.schema
         found = _find_header(sheet, schema)
         if found is None:
@@ -195,3 +195,11 @@ def _checked_header(located: Located, file_name: str, errors: list[Problem]) -> 
                               f"{shown} both read as '{header}': keep one, or rename the other so the importer "
                               "does not have to guess which to read"))
     return None if twice else located
+
+
+def table_header_row(sheet_name: str, head: list[list[Any]]) -> int | None:
+    """The 0-based row heading the table of a sheet of which ``head`` are the first rows, when it
+    is a table of declared columns (``fast_read.read_columnar`` reads the rows below it column by
+    column; Part A, a grid of headings and years, is read row by row)."""
+    located = locate(Sheet(sheet_name, False, head), "", [])
+    return located.header_row if located is not None and located.kind is not kinds.ALLOCATIONS else None

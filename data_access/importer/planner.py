@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy.orm import Session
 
 from dashboard.wording import listed
-from data_access.importer import cells, kinds, schemas
+from data_access.importer import cells, fast_read, kinds, schemas
 from data_access.importer.changes import drop_duplicates, work_out_changes
 from data_access.importer.kinds import MissingRows, SheetKind, kind_named
-from data_access.importer.locate import HEADER_SEARCH_ROWS, Located, locate
+from data_access.importer.locate import HEADER_SEARCH_ROWS, Located, locate, table_header_row
 from data_access.importer.reader import FileRefused, Sheet, read_file, sheet_names
 from data_access.importer.report import ImportPlan, Problem, RowPlan, SheetPlan
 from data_access.importer.validate import Context, labelled_contract, reporting_quarter
@@ -49,7 +49,7 @@ def plan_import(session: Session, file_name: str, data: bytes, contract_option: 
     plan = ImportPlan(file_name, hashlib.sha256(data).hexdigest(), len(data))
     context = Context(session, file_name, contract_option, refused_registers)
     try:
-        workbook = read_file(file_name, data)
+        workbook = fast_read.read_columnar(file_name, data, table_header_row) or read_file(file_name, data)
     except FileRefused as error:
         plan.errors.append(Problem(file_name, "", None, "", str(error)))
         return plan

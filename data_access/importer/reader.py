@@ -310,7 +310,7 @@ class _SheetScans:
 def _workbook_sheets(data: bytes, scans: _SheetScans) -> list[Sheet]:
     try:
         workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as error:  # noqa: BLE001 - calamine raises several kinds
+    except Exception as error:
         raise FileRefused(f"the workbook cannot be read: {error}") from error
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
@@ -333,7 +333,7 @@ def _workbook_sheets(data: bytes, scans: _SheetScans) -> list[Sheet]:
             if not hidden:
                 try:
                     rows = workbook.get_sheet_by_name(metadata.name).to_python(skip_empty_area=False)
-                except Exception as error:  # noqa: BLE001
+                except Exception as error:
                     raise FileRefused(f"the sheet '{metadata.name}' cannot be read: {error}") from error
                 for (row, column), marker in scans.problems(targets.get(metadata.name)).items():
                     while len(rows) <= row:

@@ -11,9 +11,10 @@ schedule) live in ``validate.py``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Callable
+from typing import Any
 
 from data_access.importer import cells
 
@@ -251,9 +252,15 @@ LA_STATUS = SheetSchema(
     ),
 )
 
-# Part A has one column per financial year, so it is read by its own function.
-PART_A_NAMES = ("parta",)
+# Part A has one column per financial year, so it declares no columns: its validator reads it.
 PART_A_HEADING = "Expenditure heading"
+PART_A = SheetSchema(
+    kind="allocations",
+    title="Part A",
+    workbook_kind=PRICING_SCHEDULE,
+    names=("parta",),
+    columns=(),
+)
 
-# Every sheet schema (the order of import is the kinds', ``kinds.KINDS``).
+# Every sheet schema with declared columns (the order of import is the kinds', ``kinds.KINDS``).
 SCHEMAS: tuple[SheetSchema, ...] = (CONTRACTS, MILESTONES, LA_STATUS, PART_B, ENGAGEMENTS, SURVEY, FINANCE)

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import difflib
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Integer, Numeric, String, select
 from sqlalchemy.orm import Session
@@ -22,7 +24,7 @@ from dashboard.calendar import quarter_label, quarter_of
 from dashboard.finance import cap_for_level, heading_key
 from dashboard.records import FOLLOW_UP, ONE_TO_ONE
 from data_access import models
-from data_access.importer import cells
+from data_access.importer import cells, columnar, fast_read
 from data_access.importer.cells import key_part
 from data_access.importer.la_matching import LAMatcher
 from data_access.importer.reader import ExcelError, Sheet, UncachedFormula
@@ -257,6 +259,8 @@ def parse_rows(context: Context, located: Located, plan: SheetPlan) -> list[tupl
     limits = _column_limits(kind.model)
     sheet_name = located.sheet.name
     rows = located.sheet.rows
+    if isinstance(rows, fast_read.ColumnarRows) and rows.start == located.header_row + 1:
+        return _parse_columns(context, located, columns, limits, plan)
     read = frozenset(position for _, position, _, _, _ in columns)
     for index in range(located.header_row + 1, len(rows)):
         row = rows[index]
@@ -284,6 +288,34 @@ def parse_rows(context: Context, located: Located, plan: SheetPlan) -> list[tupl
                 values[field_name] = value
         parsed.append((excel_row, values))
     return parsed
+
+
+def _parse_columns(context: Context, located: Located, columns: list[tuple], limits: dict[str, Any],
+                   plan: SheetPlan) -> list[tuple[int, dict[str, Any]]]:
+    """``parse_rows`` of a table read into Arrow columns: the same rows, values and errors, each
+    distinct value of a column parsed once (``columnar.parse_table``)."""
+    to_read = [columnar.ColumnToRead(field_name, position, partial(_parse_cell, parse, limit=limits.get(field_name)),
+                                     header, column.header if column.required else None, _text_up_to(column, limits))
+               for field_name, position, parse, header, column in columns]
+    found = columnar.parse_table(located.sheet.rows, to_read, _is_total)
+    plan.skipped += found.skipped
+    for excel_row, header, message, field_name in found.problems:
+        context.problem(located.sheet.name, excel_row, header, message)
+        if field_name is not None:
+            context.unreadable.add((located.sheet.name, excel_row, field_name))
+    return found.rows
+
+
+def _text_up_to(column: Any, limits: dict[str, Any]) -> int | None:
+    """The longest text a plain text column holds (None: not a plain text column)."""
+    if column.parse is not cells.parse_text:
+        return None
+    limit = limits.get(column.field)
+    return getattr(limit, "length", None) or 1 << 30
+
+
+def _is_total(text: str) -> bool:
+    return cells.normalise_header(text) in TOTAL_WORDS
 
 
 def _plain_keyed(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -331,7 +363,7 @@ def _match_la(context: Context, located: Located, excel_row: int, values: dict[s
         return None
 
 
-def validate_contracts(context: Context, located: Located, plan: SheetPlan, label: str | None) -> None:
+def validate_contracts(context: Context, located: Located, plan: SheetPlan, _label: str | None) -> None:
     for excel_row, values in parse_rows(context, located, plan):
         name = located.sheet.name
         start, end = values.get("start_date"), values.get("end_date")
@@ -345,7 +377,7 @@ def validate_contracts(context: Context, located: Located, plan: SheetPlan, labe
         plan.rows.append(RowPlan(excel_row, values))
 
 
-def validate_milestones(context: Context, located: Located, plan: SheetPlan, label: str | None) -> None:
+def validate_milestones(context: Context, located: Located, plan: SheetPlan, _label: str | None) -> None:
     for excel_row, values in parse_rows(context, located, plan):
         reference = values.pop("contract_reference", None)
         if reference is None:
@@ -360,7 +392,7 @@ def validate_milestones(context: Context, located: Located, plan: SheetPlan, lab
         plan.rows.append(RowPlan(excel_row, values))
 
 
-def validate_la_status(context: Context, located: Located, plan: SheetPlan, label: str | None) -> None:
+def validate_la_status(context: Context, located: Located, plan: SheetPlan, _label: str | None) -> None:
     today = date.today()
     for excel_row, values in parse_rows(context, located, plan):
         if "la" not in values:

@@ -7,7 +7,7 @@ caller owns the transaction (``with session.begin():``), so a workbook is writte
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 from data_access import bulk, models
 from data_access.importer import kinds
 from data_access.importer.changes import NOT_COMPARED
-from data_access.importer.report import ImportPlan, RowAction, SheetPlan, summary_of
+from data_access.importer.report import (
+    ImportPlan,
+    RowAction,
+    RowPlan,
+    SheetPlan,
+    summary_of,
+)
+from data_access.undo_records import inserted_runs, writers
 
 
 def apply_plan(session: Session, plan: ImportPlan, imported_by: str) -> models.ImportRecord:
@@ -64,11 +71,10 @@ def write_inserts(session: Session, sheet: SheetPlan, import_id: int) -> list[di
     if not inserts:
         return []
     new_ids = insert_rows(session, kind.model, import_id, [row.values for row in inserts])
-    # an inserted row's undo record keeps its key and source; the row itself holds the rest
-    # (so the record copies no names or evidence)
+    # one undo record per run of new ids, keeping its first row's key and source; the rows
+    # themselves hold the rest (so the record copies no names or evidence)
     kept = tuple(name for name in (*kind.key, *NOT_COMPARED) if name in inserts[0].values)
-    return [_undo_record(import_id, table, new_id, None, {name: row.values[name] for name in kept})
-            for new_id, row in zip(new_ids, inserts)]
+    return inserted_runs(import_id, table, new_ids, [row.values for row in inserts], kept)
 
 
 def write_updates(session: Session, sheet: SheetPlan, import_id: int) -> list[dict[str, Any]]:
@@ -77,9 +83,22 @@ def write_updates(session: Session, sheet: SheetPlan, import_id: int) -> list[di
     updates = [row for row in sheet.rows if row.action is RowAction.UPDATE]
     if not updates:
         return []
-    session.execute(update(model), [{"id": row.existing_id, **row.values, "import_id": import_id} for row in updates])
-    return [_undo_record(import_id, model.__tablename__, row.existing_id, row.before, dict(row.values))
+    before = writers(session, model, [row.existing_id for row in updates])  # the import that wrote each row
+    session.flush()
+    for rows in _by_fields(updates).values():  # one statement per set of fields the rows give
+        bulk.update_rows(session.connection(), model.__table__, [{"id": row.existing_id, **row.values} for row in rows],
+                         same={"import_id": import_id})
+    return [_undo_record(import_id, model.__tablename__, row.existing_id, {**row.before, **before[row.existing_id]},
+                         dict(row.values))
             for row in updates]
+
+
+def _by_fields(rows: list[RowPlan]) -> dict[tuple[str, ...], list[RowPlan]]:
+    """Rows grouped by the fields their values give (a sheet's rows usually all give the same)."""
+    groups: dict[tuple[str, ...], list[RowPlan]] = {}
+    for row in rows:
+        groups.setdefault(tuple(row.values), []).append(row)
+    return groups
 
 
 def write_removals(session: Session, sheet: SheetPlan, import_id: int) -> list[dict[str, Any]]:
@@ -155,7 +174,7 @@ def _import_record(plan: ImportPlan, imported_by: str, outcome: str, **details: 
     """The import history's record of a file, imported or rejected."""
     return models.ImportRecord(
         file_name=plan.file_name[:260], sha256=plan.sha256, size_bytes=plan.size_bytes, imported_by=imported_by,
-        imported_at=datetime.now(timezone.utc).replace(tzinfo=None), kind=plan.kind,
+        imported_at=datetime.now(UTC).replace(tzinfo=None), kind=plan.kind,
         contract_reference=(plan.contract_reference or None) and plan.contract_reference[:60], outcome=outcome,
         **details,
     )

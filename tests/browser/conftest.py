@@ -26,6 +26,7 @@ that run has begun (a MutationObserver counts runs started).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -310,12 +311,10 @@ class AppDriver:
         """
         before = self.runs_started()
         yield
-        try:
+        with contextlib.suppress(PlaywrightTimeoutError):
             self.page.wait_for_function(
                 "n => (window.__streamlitRunsStarted || 0) > n", arg=before, timeout=timeout_ms, polling=50,
             )
-        except PlaywrightTimeoutError:
-            pass
         self.wait()
 
     def wait_rendered(self) -> None:

@@ -215,7 +215,7 @@ def test_upload_with_the_keyboard_alone(app, tmp_path):
     assert chooser is not None, "the keyboard never opened the file chooser from the focused uploader"
     with app.rerun():
         chooser.set_files(str(register))
-    expect(app.main().get_by_text("1 file(s) checked: no errors")).to_be_visible()
+    expect(app.main().get_by_text("1 file checked: no errors")).to_be_visible()
 
     confirm = tab_to(page, lambda f: f["tag"] == "button" and f["text"] == "Confirm and import")
     assert confirm["focusVisible"] and confirm["indicator"], f"no visible focus on Confirm: {confirm}"

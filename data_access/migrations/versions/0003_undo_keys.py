@@ -14,9 +14,8 @@ off, and checks every reference before it commits). Each table's counter then
 starts above every id an undo record has ever named, so no id already used is
 handed out again. PostgreSQL's sequences never reuse a value: nothing to do.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0003'
 down_revision = '0002'

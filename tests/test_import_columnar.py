@@ -1,0 +1,272 @@
+"""The columnar read of large tables (``fast_read``, ``columnar``) against the row-by-row read.
+
+Each workbook is planned twice on the same database: with tables read into Arrow columns (the
+size thresholds lowered so that small test workbooks take that path) and with ``read_file``
+alone. The plans must be the same: every planned row and its values, action and before image,
+every error (sheet, row, column, message), every flag, the rows skipped; an import made through
+the columnar read is undone exactly.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, time, timedelta
+from unittest.mock import patch
+
+import pytest
+from sqlalchemy.orm import Session
+
+from data_access import importer
+from data_access.importer import fast_read, reader
+from data_access.importer.locate import table_header_row
+from data_access.undo import undo_import
+from tests import workbooks as wb
+from tests.test_undo import ADMIN_VIEWER, snapshot
+
+HEAD = 6  # rows read by calamine above the Arrow columns: tables of the tests start below it
+
+
+@pytest.fixture
+def seeded(engine):
+    wb.seed(engine)
+    return engine
+
+
+@pytest.fixture
+def small_thresholds(monkeypatch):
+    """Every table of more than ``HEAD`` rows is read into Arrow columns; counts the sheets that were."""
+    monkeypatch.setattr(fast_read, "HEAD_ROWS", HEAD)
+    monkeypatch.setattr(fast_read, "MIN_ROWS", 1)
+    monkeypatch.setattr(fast_read, "MIN_BYTES", 0)
+    read = []
+    original = fast_read.read_columnar
+
+    def recording(*args, **kwargs):
+        workbook = original(*args, **kwargs)
+        read.extend(
+            sheet.name
+            for sheet in (workbook.sheets if workbook else [])
+            if isinstance(sheet.rows, fast_read.ColumnarRows)
+        )
+        return workbook
+
+    monkeypatch.setattr(fast_read, "read_columnar", recording)
+    return read
+
+
+def _signature(plan: importer.ImportPlan) -> dict:
+    return {
+        "errors": [(p.file, p.sheet, p.row, p.column, p.message) for p in plan.errors],
+        "flags": plan.flags,
+        "kind": plan.kind,
+        "contract": plan.contract_reference,
+        "quarter": plan.reporting_quarter_end,
+        "contracts": plan.return_contracts,
+        "ignored": plan.ignored_sheets,
+        "sheets": [
+            (
+                sheet.sheet,
+                sheet.kind,
+                sheet.title,
+                sheet.skipped,
+                sheet.flags,
+                sheet.vanished,
+                sheet.removed,
+                [(row.row, row.values, row.action, row.existing_id, row.before) for row in sheet.rows],
+            )
+            for sheet in plan.sheets
+        ],
+    }
+
+
+def _plans(engine, name: str, data: bytes, **options) -> tuple[dict, dict]:
+    """(columnar plan, row-by-row plan) of one file, each in a transaction rolled back."""
+    found = []
+    for columnar in (True, False):
+        with Session(engine) as session:
+            if columnar:
+                plan = importer.plan_import(session, name, data, **options)
+            else:
+                with patch.object(fast_read, "read_columnar", lambda *args: None):
+                    plan = importer.plan_import(session, name, data, **options)
+            found.append(_signature(plan))
+            session.rollback()
+    return found[0], found[1]
+
+
+def _assert_same(engine, name: str, data: bytes, **options) -> dict:
+    fast, slow = _plans(engine, name, data, **options)
+    assert fast == slow
+    return fast
+
+
+def _people(count: int, package: str = "PKG", **overrides) -> list[dict]:
+    start = date(2021, 6, 1)
+    return [
+        wb.engagement_row(
+            {
+                "Package ID": f"{package}-{index // 3}",
+                "Participant ID": f"P-{index}",
+                "Start date": start + timedelta(days=index % 40),
+                "End date": start + timedelta(days=60 + index % 40),
+                "Days delivered": (index % 4) * 2 + 3,
+                **overrides,
+            }
+        )
+        for index in range(count)
+    ]
+
+
+def _varied_engagements() -> list:
+    rows = _people(40)
+    rows[3] = wb.engagement_row({"Package ID": "PKG-X", "Participant ID": "P-X", "LA": "Nowhere Borough"})
+    rows[5]["Start date"] = None  # required and blank (text in a date column: see below)
+    rows[6]["End date"] = date(2020, 1, 1)  # before the start
+    rows[7]["Package ID"] = None  # required and blank
+    rows[8]["Contract reference"] = "CON-9"  # unknown contract
+    rows[9]["Days delivered"] = -2
+    rows[10]["Group type"] = "Not a group type"
+    rows[11]["Start date"] = datetime(2021, 7, 1, 14, 30)  # a time of day
+    rows[12]["Participant ID"] = "P-\u200b12\u00a0"  # a zero-width and a no-break space
+    rows[13]["Delivered by"] = "x" * 400  # longer than the column holds
+    rows[14]["LA"] = "E08000014"  # Sefton by its code
+    rows[15]["Support type"] = "group"
+    rows[16] = dict(rows[17])  # an identical row twice: counted once
+    rows[18] = {**rows[19], "Role": "Director of Children's Services"}  # the same key, other values
+    rows[20] = dict.fromkeys(rows[20])  # a blank row
+    rows[21] = {**dict.fromkeys(rows[21]), "Package ID": "   "}  # spaces only
+    rows[22] = {**dict.fromkeys(rows[22]), "Contract reference": "Total", "Days delivered": 99}
+    rows[23]["Focus"] = "  CSC  "
+    rows[24]["Participant name"] = "Named Person"
+    rows[25]["Participant name"] = "  #1 padded\t"
+    rows[26]["Delivered by"] = "\tMentor B\n"
+    rows[27]["Package ID"] = "PKG-\u00e9t\u00e9 "  # not ASCII
+    return rows
+
+
+def test_a_varied_return_plans_the_same(seeded, small_thresholds):
+    sheets = wb.quarterly_return(
+        engagements=_varied_engagements(),
+        survey=[wb.stored_survey_row({"Response date": date(2021, 7, 1) + timedelta(days=i)}) for i in range(12)]
+        + [wb.survey_row({"Participant ID": "P-NONE"})],
+        finance=[wb.finance_row({"Invoice ref": f"INV-{i}", "Amount": 100 + i}) for i in range(12)]
+        + [wb.finance_row({"Heading": "Not a heading"})],
+    )
+    signature = _assert_same(seeded, "varied.xlsx", wb.xlsx(sheets))
+    assert set(small_thresholds) == {"Engagements", "Survey", "Finance"}
+    assert len(signature["errors"]) >= 9 and signature["sheets"][0][3] >= 3  # errors said, rows skipped
+
+
+def test_a_clean_return_plans_the_same_and_is_undone_exactly(seeded, small_thresholds):
+    before = snapshot(seeded)
+    data = wb.xlsx(wb.quarterly_return(engagements=_people(50)))
+    _assert_same(seeded, "clean.xlsx", data)
+    outcome = wb.run_import(seeded, "clean.xlsx", data)
+    assert outcome.plan.ok and outcome.plan.totals()["inserted"] == 50
+    assert small_thresholds == ["Engagements", "Engagements"]
+    changed = [dict(row) for row in _people(50)]  # a tenth of the rows change
+    for row in changed[::10]:
+        row["Days delivered"] = 12
+    _assert_same(seeded, "revised.xlsx", wb.xlsx(wb.quarterly_return(engagements=changed)))
+    revised = wb.run_import(seeded, "revised.xlsx", wb.xlsx(wb.quarterly_return(engagements=changed)))
+    assert revised.plan.totals()["updated"] == 5
+    with Session(seeded) as session, session.begin():
+        undo_import(session, revised.import_id, ADMIN_VIEWER)
+        undo_import(session, outcome.import_id, ADMIN_VIEWER)
+    assert snapshot(seeded) == before
+
+
+def test_a_template_layout_plans_the_same(seeded, small_thresholds):
+    spec = wb.SheetSpec(
+        "Engagements",
+        _people(30),
+        above=[["Quarterly return"], ["Reporting quarter", "2021-22 Q2"]],
+        contract_label="CON-1",
+        hidden_rows=(2, 7),
+    )
+    _assert_same(seeded, "template.xlsx", wb.xlsx(spec))
+    assert small_thresholds == ["Engagements"]
+
+
+def test_an_unknown_sheet_name_and_headers_as_people_write_them_plan_the_same(seeded, small_thresholds):
+    spec = wb.SheetSpec(
+        "Data 1",
+        _people(20),
+        headers={"Participant ID": "Participant ID*", "LA": "L.A.", "Start date": "Start date (dd/mm/yyyy)"},
+    )
+    _assert_same(seeded, "headers.xlsx", wb.xlsx(spec))
+    assert small_thresholds == ["Data 1"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "number in a text column",
+        "excel error",
+        "uncached formula",
+        "1904 dates",
+        "text in a date column",
+        "a time of day",
+        "a date before March 1900",
+    ],
+)
+def test_what_the_columnar_read_does_not_take_is_read_as_before(seeded, small_thresholds, change):
+    rows = _people(20)
+    date_1904 = False
+    if change == "number in a text column":
+        rows[12]["Participant ID"] = 1234
+    elif change == "excel error":
+        rows[12]["LA"] = "#REF!"
+    elif change == "uncached formula":
+        rows[12]["Days delivered"] = wb.Formula("1+1")
+    elif change == "text in a date column":
+        rows[12]["Start date"] = "1 June 2021"
+    elif change == "a time of day":
+        rows[12]["End date"] = time(12, 30)
+    elif change == "a date before March 1900":
+        rows[12]["End date"] = date(1900, 2, 1)
+    else:
+        date_1904 = True
+    _assert_same(seeded, "unusual.xlsx", wb.xlsx(wb.quarterly_return(engagements=rows), date_1904=date_1904))
+    assert small_thresholds == []  # read_file read it
+
+
+def test_the_rows_read_are_the_rows_calamine_reads(small_thresholds):
+    rows = _people(30)
+    rows[4] = dict.fromkeys(rows[4])
+    rows[6]["Start date"] = datetime(2021, 7, 1, 0, 0)
+    rows[7]["Start date"] = datetime(2021, 7, 1, 9, 15)
+    rows[8]["Days delivered"] = 2.5
+    spec = wb.SheetSpec("Engagements", rows, above=[[None, None, "Title in C1"]])
+    spec.rows.append([None] * 15 + ["a note far to the right"])
+    data = wb.xlsx(spec)
+    fast = fast_read.read_columnar("x.xlsx", data, table_header_row)
+    slow = reader.read_file("x.xlsx", data)
+    assert small_thresholds == ["Engagements"]
+    assert [list(sheet.rows) for sheet in fast.sheets] == [sheet.rows for sheet in slow.sheets]
+    assert [sheet.rows[: HEAD + 3] for sheet in fast.sheets] == [sheet.rows[: HEAD + 3] for sheet in slow.sheets]
+
+
+def test_a_thousand_random_rows_plan_the_same(seeded, small_thresholds):
+    rng = random.Random(20)
+    las = ["Sefton", "E08000014", "Knowsley", "Wirral", "Nowhere", "Liverpool"]
+    rows = []
+    for _ in range(1000):
+        row = wb.engagement_row(
+            {
+                "Package ID": f"PKG-{rng.randint(1, 300)}",
+                "Participant ID": f"P-{rng.randint(1, 900)}",
+                "LA": rng.choice(las),
+                "Support type": rng.choice(["One-to-one", "Group", "one to one", "Other"]),
+                "Start date": date(2021, 4, 1) + timedelta(days=rng.randint(0, 700)),
+                "End date": rng.choice([None, date(2021, 4, 1) + timedelta(days=rng.randint(0, 900))]),
+                "Days delivered": rng.choice([None, 1, 3.5, 10, -1]),
+                "Contract reference": rng.choice(["CON-1", "CON-1", "CON-2", "con-1 ", "CON-7"]),
+                "Role": rng.choice(["Lead Member", "DCS", "Director of Children's Services", "Chef"]),
+            }
+        )
+        if rng.random() < 0.02:
+            row = dict.fromkeys(row)
+        rows.append(row)
+    _assert_same(seeded, "random.xlsx", wb.xlsx(wb.quarterly_return(engagements=rows)))
+    assert small_thresholds == ["Engagements"]
