@@ -45,7 +45,8 @@ with st.expander("Read this first: what these figures can and cannot tell you", 
     st.markdown("\n".join(f"- {caveat}" for caveat in ov.CAVEATS))
 
 st.header("Value for money")
-whole = ov.as_shown(page.value_for_money[page.value_for_money["Financial year"] == ov.WHOLE].reset_index(drop=True))
+whole = ov.costs_first(ov.as_shown(
+    page.value_for_money[page.value_for_money["Financial year"] == ov.WHOLE].reset_index(drop=True)))
 chart_with_table(chart(vfm_chart, page.chart_data), whole, page.vfm_summary, key="vfm_contracts",
                  file_stem="value_for_money", table_expanded=True)
 st.subheader("Each financial year" + (f" ({filters.financial_year})" if filters.financial_year else ""))

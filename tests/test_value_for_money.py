@@ -290,3 +290,13 @@ def test_a_cost_not_worked_out_says_why_and_the_column_is_text(kpi_target, statu
                            lines + [line("3000", contract="CON-2")], AS_OF, LAS)
     shown = ov.as_shown(ov.vfm_table(rows, [terms()], aggregate_only=False))
     assert list(shown[ov.PER_MET]) == [words, "3,000"]
+
+
+def test_the_costs_charted_lead_their_table_so_they_are_never_left_out_to_fit_the_page():
+    """The table is the chart's text alternative (WCAG 1.1.1): its charted costs come right after the contract."""
+    import pandas as pd
+
+    from dashboard.views.outcomes import COSTS, costs_first
+
+    table = pd.DataFrame(columns=["Contract", "Programme", "Financial year", "Spend (£)", *COSTS, "Days"])
+    assert list(costs_first(table).columns) == ["Contract", *COSTS, "Programme", "Financial year", "Spend (£)", "Days"]

@@ -87,6 +87,13 @@ def as_shown(table: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
+def costs_first(table: pd.DataFrame) -> pd.DataFrame:
+    """The table beside the costs chart, its text alternative: the charted costs right after the
+    contract, so they are never among the columns left out to fit the page."""
+    leading = ["Contract", *COSTS]
+    return table[[c for c in leading if c in table.columns] + [c for c in table.columns if c not in leading]]
+
+
 def vfm_chart_data(table: pd.DataFrame) -> pd.DataFrame:
     """Long form of the whole-contract costs (numbers only: words and ``[c]`` are not drawn)."""
     whole = table[table["Financial year"] == WHOLE]
