@@ -112,8 +112,8 @@ def changes_frame(then: Mapping[str, Any], now: Mapping[str, Any],
 
 def _order(name: str) -> tuple[int, bool, str]:
     """KPI 1, KPI 2 (each rate before its count), coverage, then spend."""
-    position = next((at for at, start in enumerate(("KPI 1", "KPI 2", "LAs supported", "Spent", "Headings"))
-                     if name.startswith(start)), 9)
+    starts = (*(f"{name} " for name in KPI_SHORT_NAMES.values()), "LAs supported", "Spent", "Headings")
+    position = next((at for at, start in enumerate(starts) if name.startswith(start)), 9)
     return position, not name.endswith("rate"), name
 
 

@@ -13,7 +13,6 @@ from decimal import Decimal
 
 ONE_TO_ONE = "one_to_one"
 GROUP = "group"
-SUPPORT_TYPES = (ONE_TO_ONE, GROUP)
 
 BASELINE = "baseline"
 FOLLOW_UP = "follow_up"

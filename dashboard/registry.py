@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from dashboard import finance, kpi, outcomes, terms, timelines, value_for_money
 from dashboard import outcomes_indicators as oi
 from dashboard.disclosure import LOW_RELIABILITY, SUPPRESSED
-from dashboard.vocabulary import CHASE_WITHIN_DAYS, RELIABLE_FROM
+from dashboard.vocabulary import CHASE_WITHIN_DAYS, KPI_NUMBER, RELIABLE_FROM
 
 KIND_KPI = "kpi"
 KIND_KPI_STATUS = "kpi_status"
@@ -691,6 +691,11 @@ def has_entry(entry_id: str) -> bool:
     return entry_id in _BY_ID
 
 
+def kpi_id(kpi: str) -> str:
+    """"kpi1": the entry of KPI 1 (one-to-one)."""
+    return f"kpi{KPI_NUMBER[kpi]}"
+
+
 def kpi_status_id(status: str) -> str:
     return f"status:{status}"
 
@@ -714,7 +719,8 @@ def package_days_id(status: str) -> str:
 def required_ids() -> list[str]:
     """Ids every status and flag kind of the rules needs (so a new one without documentation fails a test)."""
     return (
-        ["kpi1", "kpi2", "sla:coverage", "sla:targeting", "sla:package_days", "data:missing_from_later_return"]
+        [kpi_id(kpi) for kpi in KPI_NUMBER]
+        + ["sla:coverage", "sla:targeting", "sla:package_days", "data:missing_from_later_return"]
         + [kpi_status_id(status) for status in kpi.STATUSES]
         + [verdict_id(v) for v in (kpi.VERDICT_MET, kpi.VERDICT_NOT_MET, kpi.VERDICT_UNDETERMINED, kpi.VERDICT_NO_DATA,
                                           kpi.VERDICT_NO_TARGET)]

@@ -3,7 +3,7 @@
 One row per contract in view; one cell per question a Board member asks, each a status in
 words (a tag), a short detail and the page that explains it:
 
-- KPI 1 and KPI 2: the KPI's verdict against the contract's KPI target (met, below, cannot
+- each KPI (KPI 1, KPI 2): its verdict against the contract's KPI target (met, below, cannot
   tell yet), "No target" when the register sets none, "No data" with nobody eligible yet,
   "Withheld" when the figures are about the people of one LA (Board views);
 - minimum LAs this year: the worst support type's LAs supported against the register's
@@ -30,19 +30,20 @@ from dashboard.currency import OVERDUE as RETURN_IS_OVERDUE
 from dashboard.currency import STATE_NAMES, DataCurrency, quarter_name
 from dashboard.finance import FinanceRow
 from dashboard.kpi import VERDICT_MET, VERDICT_NOT_MET, VERDICT_UNDETERMINED, KpiResult
-from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms
+from dashboard.records import ContractTerms
 from dashboard.timelines import DUE_SOON_DAYS as SOON_DAYS  # "due soon" (docs: how figures are worked out, "Timelines")
+from dashboard.vocabulary import KPI_SHORT_NAMES
 from dashboard.wording import counted, listed
 
 # GOV.UK tag colours; the words always say the status, the colour only repeats it
 GREEN, RED, YELLOW, GREY, BLUE = "green", "red", "yellow", "grey", "blue"
 
-KPI_1, KPI_2, MINIMUM_LAS, SPEND, DEADLINE, CURRENCY = (
-    "KPI 1", "KPI 2", "Minimum LAs this year", "Spend this year", "Next deadline", "Data currency")
-COLUMNS = (KPI_1, KPI_2, MINIMUM_LAS, SPEND, DEADLINE, CURRENCY)
+KPI_COLUMNS = dict(KPI_SHORT_NAMES)  # one column per KPI of the vocabulary: kpi -> "KPI 1"
+MINIMUM_LAS, SPEND, DEADLINE, CURRENCY = ("Minimum LAs this year", "Spend this year", "Next deadline", "Data currency")
+COLUMNS = (*KPI_COLUMNS.values(), MINIMUM_LAS, SPEND, DEADLINE, CURRENCY)
 # the page that explains each column
-PAGES = {KPI_1: "kpis", KPI_2: "kpis", MINIMUM_LAS: "coverage", SPEND: "finance", DEADLINE: "timelines",
-         CURRENCY: "timelines"}
+PAGES = {**dict.fromkeys(KPI_COLUMNS.values(), "kpis"), MINIMUM_LAS: "coverage", SPEND: "finance",
+         DEADLINE: "timelines", CURRENCY: "timelines"}
 
 MET, BELOW, CANNOT_TELL, NO_TARGET, NO_DATA, WITHHELD, NOT_SET = (
     "Met", "Below", "Cannot tell yet", "No target", "No data", "Withheld", "Not set")
@@ -53,7 +54,7 @@ UNKNOWN, UP_TO_DATE = "Unknown", "Up to date"
 RETURN_OVERDUE = STATE_NAMES[RETURN_IS_OVERDUE]  # "Return overdue", as the data currency notices say
 #: What each tag that means "look at this" says in the summary sentence, by column.
 OFF_TRACK = {
-    (KPI_1, BELOW): "KPI 1 below target", (KPI_2, BELOW): "KPI 2 below target",
+    **{(column, BELOW): f"{column} below target" for column in KPI_COLUMNS.values()},
     (MINIMUM_LAS, BELOW): "too few LAs supported", (MINIMUM_LAS, BELOW_SO_FAR): "too few LAs supported so far",
     (SPEND, OVERSPENT): "overspent", (DEADLINE, OVERDUE): "a milestone overdue",
     (CURRENCY, RETURN_OVERDUE): "a return overdue",
@@ -187,8 +188,7 @@ def status_grid(contracts: Sequence[ContractTerms], kpi_displays: Sequence[Shown
     grid = []
     for contract in contracts:
         cells = {
-            KPI_1: kpi_cell(displays.get((contract.reference, ONE_TO_ONE))),
-            KPI_2: kpi_cell(displays.get((contract.reference, GROUP))),
+            **{column: kpi_cell(displays.get((contract.reference, kpi))) for kpi, column in KPI_COLUMNS.items()},
             MINIMUM_LAS: minimum_cell(coverage, contract),
             SPEND: spend_cell(finance_rows, contract.reference, spend_year),
             DEADLINE: deadline_cell(milestones, deadlines, contract.reference),

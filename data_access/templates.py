@@ -35,6 +35,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dashboard.calendar import financial_year_of, financial_years_between
+from dashboard.vocabulary import SUPPORT_TYPE_NAMES
 from data_access import models
 from data_access.importer import cells, schemas
 from data_access.importer.kinds import kind_of
@@ -66,7 +67,7 @@ _SHEETS: dict[str, tuple[SheetSchema | str, ...]] = {
 }
 
 YES_NO = ("Yes", "No")
-SUPPORT_TYPES = ("One-to-one", "Group")
+SUPPORT_TYPES = tuple(SUPPORT_TYPE_NAMES.values())  # "One-to-one", "Group"
 STAGES = ("Baseline", "Follow-up")
 QUARTERS = ("Q1", "Q2", "Q3", "Q4")
 JUDGEMENTS = tuple(dict.fromkeys(cells.ILACS_JUDGEMENTS.values()))
@@ -104,7 +105,7 @@ _HELP: dict[str, str] = {
     "participant_id": "a pseudonymous ID for the person (never their name)",
     "participant_name": "personal data, optional: leave blank unless it is needed",
     "evidence": "personal data, optional: what the participant said",
-    "support_type": "One-to-one or Group",
+    "support_type": " or ".join(SUPPORT_TYPES),
     "stage": "Baseline or Follow-up",
     "confidence": "a whole number from 1 to 5",
     "impact_demonstrated": "Yes or No; required at follow-up",

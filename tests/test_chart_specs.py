@@ -124,6 +124,15 @@ def test_a_rate_label_never_sits_on_the_target_tick(horizontal):
         assert text["align"] == "left" and text["dx"] > tick["size"] / 2
 
 
+def test_every_kpi_has_a_colour_and_a_shape_of_its_own():
+    """A KPI added to the vocabulary is drawn in its own colour and point shape (set in charts/kpis.py)."""
+    from dashboard.charts.kpis import KPI_COLOURS, KPI_SHAPES
+    from dashboard.vocabulary import KPI_NUMBER
+
+    assert set(KPI_COLOURS) == set(KPI_SHAPES) == set(KPI_NUMBER)
+    assert len(set(KPI_COLOURS.values())) == len(set(KPI_SHAPES.values())) == len(KPI_NUMBER)
+
+
 def test_side_by_side_rate_panels_are_apart():
     """Two KPI panels side by side: the first axis's '100' and the next one's '0' do not read '100 0'."""
     from dashboard.charts.kpis import KPI_DOMAIN, rate_chart

@@ -17,7 +17,7 @@ import pytest
 from dashboard import status_grid as grid
 from dashboard.finance import FinanceRow
 from dashboard.kpi import KpiResult, verdict, wilson_interval
-from dashboard.records import ContractTerms
+from dashboard.records import GROUP, ContractTerms
 from dashboard.views.common import Disclosure, display_kpi
 
 AS_OF = date(2024, 3, 15)
@@ -120,7 +120,7 @@ def test_deadline_cells(milestones, deadlines, tag, detail):
 
 def test_the_summary_names_every_contract_off_track():
     on_track = grid.GridRow("A", "a", {column: grid.Cell("Met", grid.GREEN) for column in grid.COLUMNS})
-    off = grid.GridRow("B", "b", {**on_track.cells, grid.KPI_2: grid.Cell("Below", grid.RED),
+    off = grid.GridRow("B", "b", {**on_track.cells, grid.KPI_COLUMNS[GROUP]: grid.Cell("Below", grid.RED),
                                   grid.SPEND: grid.Cell("Overspent", grid.RED)})
     assert grid.grid_summary([on_track]) == ("The contract is on track. None is below a target or minimum, "
                                              "overspent or overdue.")

@@ -25,11 +25,13 @@ from dashboard.charts import (
     count_axis,
     with_data,
 )
+from dashboard.records import GROUP, ONE_TO_ONE
 from dashboard.vocabulary import KPI_NAMES
 
 KPI_DOMAIN = list(KPI_NAMES.values())
-KPI_COLOURS = [OKABE_ITO["blue"], OKABE_ITO["orange"]]
-KPI_SHAPES = ["circle", "diamond"]
+# each KPI's colour and point shape (tests/test_chart_specs.py: every KPI of the vocabulary has both)
+KPI_COLOURS = {ONE_TO_ONE: OKABE_ITO["blue"], GROUP: OKABE_ITO["orange"]}
+KPI_SHAPES = {ONE_TO_ONE: "circle", GROUP: "diamond"}
 STAGE_DOMAIN = ["Baseline", "Follow-up"]
 STAGE_COLOURS = [OKABE_ITO["grey"], OKABE_ITO["blue"]]
 FACET_WIDTH = 320
@@ -46,12 +48,12 @@ def _configured(chart: AnyChart) -> AnyChart:
 
 def _kpi_colour(title: str | None = "KPI", kpis: tuple[str, ...] = tuple(KPI_DOMAIN)) -> alt.Color:
     """Each KPI's colour; ``kpis``: the KPIs drawn (the legend lists only those)."""
-    colours = dict(zip(KPI_DOMAIN, KPI_COLOURS))
+    colours = {KPI_NAMES[kpi]: colour for kpi, colour in KPI_COLOURS.items()}
     return alt.Color("KPI:N", scale=alt.Scale(domain=list(kpis), range=[colours[k] for k in kpis]), title=title)
 
 
 def _kpi_shape(kpis: tuple[str, ...] = tuple(KPI_DOMAIN)) -> alt.Shape:
-    shapes = dict(zip(KPI_DOMAIN, KPI_SHAPES))
+    shapes = {KPI_NAMES[kpi]: shape for kpi, shape in KPI_SHAPES.items()}
     return alt.Shape("KPI:N", scale=alt.Scale(domain=list(kpis), range=[shapes[k] for k in kpis]), title="KPI")
 
 

@@ -23,8 +23,6 @@ from dashboard.currency import data_to_dates
 from dashboard.disclosure import rate_text
 from dashboard.kpi import ELIGIBLE_STATUSES, MET, UnitOutcome, unit_outcomes
 from dashboard.records import (
-    GROUP,
-    ONE_TO_ONE,
     ContractTerms,
     InvoiceLine,
     LAStatus,
@@ -326,7 +324,7 @@ def adviser_sentence(table: pd.DataFrame) -> str:
 
 
 def _kpi_counts(outcomes: Iterable[UnitOutcome]) -> dict[str, tuple[int, int]]:
-    counts: dict[str, list[int]] = {ONE_TO_ONE: [0, 0], GROUP: [0, 0]}
+    counts: dict[str, list[int]] = {kind: [0, 0] for kind in KPI_NUMBER}
     for outcome in outcomes:
         kind = outcome.unit.support_type
         if kind in counts and outcome.status in ELIGIBLE_STATUSES:
@@ -368,7 +366,7 @@ def comparison_table(
         counts = _kpi_counts([o for o in outcomes if within(o.unit.la_code)])
         packages = {(u.contract, u.package_id) for u in units if within(u.la_code) and u.start_date <= as_of}
         row: dict[str, str | int | float | None] = {"Area": name}
-        for kind in (ONE_TO_ONE, GROUP):
+        for kind in KPI_NUMBER:
             met, eligible = counts[kind]
             row[f"KPI {KPI_NUMBER[kind]} rate"] = rate_text(met / eligible if eligible else None, eligible)
             row[f"KPI {KPI_NUMBER[kind]} met / eligible"] = f"{met} / {eligible}"
@@ -384,7 +382,7 @@ def comparison_sentence(table: pd.DataFrame) -> str:
     eligible), against its region and England."""
     la, region, england = (table.iloc[i] for i in range(3))
     rates = []
-    for kind in (ONE_TO_ONE, GROUP):
+    for kind in KPI_NUMBER:
         column = f"KPI {KPI_NUMBER[kind]} rate"
         if la[column] != rate_text(None, 0):  # the LA has figures for this KPI
             rates.append(f"KPI {KPI_NUMBER[kind]} rate {la[column]} (region {region[column]}, England {england[column]})")
