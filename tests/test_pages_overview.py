@@ -44,9 +44,10 @@ def _table(at: AppTest, column: str):
 # Spend in 2022-23: the only 2022-23 invoice (LD-INV-4) is dated 12/07/2022, after the as-of date -> nothing spent;
 #   allocated CON-IA 8,000 + 0; CON-LD 40,000 + 6,000.55 + 3,000 = 49,000.55; CON-SLI 200,000 + 20,000 = 220,000.
 #   Overspent in 2021-22: CON-IA Expenses 620.40 - 500 = 120.40; CON-LD Overheads 500 + 2,600 - 3,000 = 100.00.
-# Deadlines: CON-LD's Interim evaluation report was due 01/06/2022, not done -> overdue.
+# Deadlines: CON-LD's Interim evaluation report was due 01/06/2022, not done -> overdue; CON-IA's break decision
+#   was due 31/03/2022, not taken -> overdue (it was shown "Due soon" before: a decision past its date is overdue).
 HAND_GRID = {  # contract -> its six tags: KPI 1, KPI 2, Minimum LAs this year, Spend this year, Next deadline, Data currency
-    "CON-IA": ["No data", "No packages", "Not set", "Within allocation", "Due soon", "Unknown"],
+    "CON-IA": ["No data", "No packages", "Not set", "Within allocation", "Overdue", "Unknown"],
     "CON-LD": ["Cannot tell yet", "No data", "Below so far", "Within allocation", "Overdue", "Unknown"],
     "CON-SLI": ["Cannot tell yet", "No packages", "Not set", "Within allocation", "Due soon", "Unknown"],
 }
@@ -106,11 +107,18 @@ def test_worked_by_hand_on_the_small_database(monkeypatch, small_db_each, role):
     if role == "board":  # about one LA's people: CON-IA (Sefton), CON-SLI (Knowsley), CON-LD's KPI 2 (Sefton)
         expected["CON-IA"][0] = expected["CON-SLI"][0] = expected["CON-LD"][1] = "Withheld"
     assert {contract: [tag for tag, _ in cells] for contract, cells in grid.items()} == expected
-    assert grid["CON-LD"][0][1] == "50 % [u] of 2 (target 75 %)"
+    # LD-1 and LD-2's baselines are dated 1 day after their packages started (the KPIs page lists them)
+    assert grid["CON-LD"][0][1] == "50 % [u] of 2 (target 75 %); 2 late baselines"
     assert grid["CON-LD"][2][1] == "1 of 15 in 2022-23 (group), year not over"
     assert grid["CON-LD"][4][1] == "Interim evaluation report was due 01/06/2022"
-    assert all(re.search(r"\b0 % (spent )?in 2022-23", cells[3][1]) for cells in grid.values()), grid
-    assert re.search(r"\b1 of 3 contracts\b.*CON-LD", at.markdown[1].value)
+    # nothing spent in 2022-23 (said in words, not "0 %"); the 2021-22 overspends stay in view
+    assert [cells[3][1] for cells in grid.values()] == [
+        "nothing spent in 2022-23; still overspent in 2021-22: Expenses by £120",
+        "nothing spent in 2022-23; still overspent in 2021-22: Overheads by £100", "nothing spent in 2022-23"]
+    assert grid["CON-IA"][4][1] == "Decide whether to use the break on 31/03/2022 (overdue) on 31/03/2022"
+    # none has ended on 30/06/2022; CON-IA's overdue break decision now counts as off track too
+    assert at.markdown[1].value == ("2 of 3 contracts are off track. CON-IA: a deadline overdue. "
+                                    "CON-LD: too few LAs supported so far and a deadline overdue.")
 
     coverage = _table(at, "Against minimum")
     assert _literal_rows(coverage, ["Contract", "Support type", "LAs supported", "Minimum", "Against minimum"]) == [
@@ -302,12 +310,13 @@ def test_the_status_grid_comes_first_with_a_tag_in_words_for_every_question(open
     rows = re.findall(r"<tr><th scope=\"row\">(.*?)</tr>", html)
     assert sorted(re.match(r"[^<]+", row).group(0) for row in rows) == sorted(c.reference for c in records.contracts)
     for row in rows:
-        tags = re.findall(r'<strong class="io-tag io-tag--(\w+)">([^<]+)</strong>', row)
+        # one linked tag per question (an ended contract's "Ended" tag, in its row header, links nowhere)
+        tags = re.findall(r'<strong class="io-tag io-tag--(\w+)">([^<]+)</strong></a>', row)
         assert len(tags) == len(COLUMNS) and all(text.strip() for _, text in tags)
     # the answer first: the summary sentence and the grid come before the first header
     body = [element for element in at.main if type(element).__name__ in ("Markdown", "Html", "Header")
             and not getattr(element, "value", "").startswith(("**Showing", ":material/info:", "- **"))]
-    assert type(body[0]).__name__ == "Markdown" and ("need attention" in body[0].value or "off track" in body[0].value)
+    assert type(body[0]).__name__ == "Markdown" and any(words in body[0].value for words in ("need attention", "off track", "on track", "ended"))
     assert body.index(grid) == 1 < min(i for i, e in enumerate(body) if type(e).__name__ == "Header")
     if role == "board":  # Con_10575 is one LA's (Sefton): its KPI figures are withheld from the Board
         one_la = next(row for row in rows if row.startswith("Con_10575"))

@@ -53,6 +53,17 @@ def test_kpi_cells(met, eligible, target, board_one_la, tag, detail):
     assert (cell.tag, cell.detail) == (tag, detail)
 
 
+def test_a_kpi_cell_counts_late_baselines():
+    """Late baselines (dated after the package started) are counted beside any verdict, never hidden by "Met"."""
+    from dataclasses import replace
+
+    result = replace(_result(45, 50), late_baseline=46)
+    cell = grid.kpi_cell(display_kpi(result, Disclosure()))
+    assert (cell.tag, cell.detail) == ("Met", "90 % of 50 (target 75 %); 46 late baselines")
+    assert grid.kpi_cell(display_kpi(replace(_result(45, 50), late_baseline=1), Disclosure())).detail.endswith(
+        "; 1 late baseline")
+
+
 def test_a_kpi_with_no_packages():
     assert grid.kpi_cell(None).tag == "No packages"
 
@@ -89,6 +100,12 @@ def _row(heading: str, allocated: int, spent: int, year: str = "2023-24") -> Fin
      "Mentors over by £50 and 1 more in 2023-24"),
     ([_row("Mentors", 0, 10)], "Overspent", "Mentors over by £10 in 2023-24"),  # spend with no allocation
     ([_row("Mentors", 100, 50, "2022-23")], "No allocation", "nothing allocated or spent in 2023-24"),
+    # nothing spent: no "0 %" share named as the "most spent"
+    ([_row("Mentors", 100, 0), _row("Management", 100, 0)], "Within allocation", "nothing spent in 2023-24"),
+    # an earlier year's overspend stays in view beside the year's green tag
+    ([_row("Mentors", 100, 50), _row("Programme management", 10_000, 13_100, "2022-23"),
+      _row("Overheads", 100, 90, "2022-23")], "Within allocation",
+     "most spent: Mentors, 50 % in 2023-24; still overspent in 2022-23: Programme management by £3,100"),
 ])
 def test_spend_cells(rows, tag, detail):
     cell = grid.spend_cell(rows, "CON-1", "2023-24")
@@ -112,6 +129,10 @@ def _deadlines(*rows) -> pd.DataFrame:
      "Due soon", "Q4 report on 10/04/2024"),
     (_milestones(), _deadlines(("Q4 report", date(2024, 4, 30))), "On track", "Q4 report on 30/04/2024"),
     (_milestones(), _deadlines(), "Nothing due", "nothing due in the next 60 days"),
+    # a break decision not taken by its date is overdue, not "due soon" (CON-IA in the small database)
+    (_milestones(), _deadlines(("Decide whether to use the break on 31/01/2024 (overdue)", date(2024, 1, 31)),
+                               ("Q4 report", date(2024, 4, 10))),
+     "Overdue", "Decide whether to use the break on 31/01/2024 (overdue) on 31/01/2024"),
 ])
 def test_deadline_cells(milestones, deadlines, tag, detail):
     cell = grid.deadline_cell(milestones, deadlines, "CON-1")
@@ -128,6 +149,42 @@ def test_the_summary_names_every_contract_off_track():
     assert grid.grid_summary([on_track, off]) == "1 of 2 contracts is off track. B: KPI 2 below target and overspent."
 
 
+def test_an_ended_contract_is_said_to_have_ended_never_off_track():
+    """A contract whose end date is before the as-of date has ended: the summary says so first."""
+    on_track = grid.GridRow("A", "a", {column: grid.Cell("Met", grid.GREEN) for column in grid.COLUMNS})
+    off = grid.GridRow("B", "b", {**on_track.cells, grid.KPI_COLUMNS[GROUP]: grid.Cell("Below", grid.RED)})
+    ended = grid.GridRow("C", "c", off.cells, date(2022, 6, 29))
+    assert grid.grid_summary([ended]) == "The contract has ended."
+    assert grid.grid_summary([ended, ended, ended, ended]) == "All 4 contracts have ended."
+    assert grid.grid_summary([on_track, off, ended]) == (
+        "1 of 2 running contracts is off track. 1 has ended. B: KPI 2 below target.")
+    assert grid.grid_summary([on_track, ended]).startswith("The running contract is on track. 1 has ended.")
+    assert grid.grid_frame([ended, on_track])["Running or ended"].tolist() == ["Ended 29/06/2022", "Running"]
+
+
+def test_the_grid_row_of_an_ended_contract():
+    """Ended on its end date, or on its latest end when an extension is in use; its overdue return is its final one."""
+    from dashboard.currency import DataCurrency
+
+    contract = _contract(extension_up_to=date(2026, 3, 31))  # ends 31/03/2025
+    as_of = date(2025, 9, 1)
+    currency = DataCurrency("CON-1", as_of, date(2024, 12, 31), date(2025, 1, 20), date(2025, 4, 30),
+                            date(2025, 3, 31), True, True)
+    args = ([contract], [], _coverage(), [], "2024-25", _milestones(), _deadlines(), [currency])
+    (row,) = grid.status_grid(*args, as_of=as_of)
+    assert row.ended == date(2025, 3, 31)
+    assert (row.cells[grid.CURRENCY].tag, row.cells[grid.CURRENCY].detail) == (
+        "Return overdue", "Final return missing since 30/04/2025; data to 31/12/2024")
+    (extended,) = grid.status_grid(*args, as_of=as_of, extended={"CON-1"})
+    assert extended.ended is None and extended.cells[grid.CURRENCY].detail.startswith("2024-25 Q4 return was due")
+
+
+def test_the_columns_name_the_year_they_are_about():
+    """The year columns show the latest year with data, never "this year" (it may be years ago)."""
+    assert not [column for column in grid.COLUMNS if "this year" in column]
+    assert "latest year with data" in grid.MINIMUM_LAS and "latest year with data" in grid.SPEND
+
+
 def test_the_html_escapes_file_texts_and_links_each_tag_to_its_page():
     from ui.status_grid import grid_html
 
@@ -138,3 +195,7 @@ def test_the_html_escapes_file_texts_and_links_each_tag_to_its_page():
     links = re.findall(r'href="([^"]+)"', html)
     assert links[0] == "kpis?as_of=2024-03-15&amp;contract=CON-%3C1%3E"
     assert [link.split("?")[0] for link in links] == ["kpis", "kpis", "coverage", "finance", "timelines", "timelines"]
+    assert "Ended" not in html
+    ended = grid_html([grid.GridRow("C", "c", row.cells, date(2022, 6, 29))], "Caption", {})
+    assert re.search(r'<th scope="row">C<span class="io-title">c</span><span class="io-detail"><strong '
+                     r'class="io-tag io-tag--grey">Ended</strong> 29/06/2022</span></th>', ended)

@@ -31,6 +31,7 @@ from dashboard.records import (
     SurveyResponse,
     Unit,
 )
+from dashboard.timelines import extension_in_use
 from dashboard.views import timelines as timeline_views
 from dashboard.views.common import (
     Disclosure,
@@ -163,7 +164,9 @@ def overview_page(
     deadlines = timeline_views.deadline_table(contracts, milestones, statuses, {la.code: la.name for la in las}, as_of,
                                               invoice_lines=invoice_lines, returns=returns)
     grid = status_grid.status_grid(contracts, displays, coverage, finance_rows, spend_year,
-                                   timeline_views.milestone_table(milestones, as_of), deadlines, currency)
+                                   timeline_views.milestone_table(milestones, as_of), deadlines, currency, as_of,
+                                   {c.reference for c in contracts if c.extension_up_to is not None
+                                    and extension_in_use(c, milestones, invoice_lines, as_of, returns)})
     return OverviewPage(
         kpis=displays,
         kpi_table=kpi_table(displays, titles=titles),
