@@ -64,11 +64,10 @@ st.caption("Ofsted's ILACS overall effectiveness judgements, from worst to best:
            "first package started and after its last ended. They give context: they are not a control group.")
 chart_with_table(None, ov.as_shown(page.outcomes), page.outcomes_summary, key="ofsted_changes", file_stem="ofsted_changes",
                  table_expanded=True)
-if not page.la_changes.empty:
-    with st.expander("Supported LAs judged before and after support"):
-        chart_with_table(None, page.la_changes, "Each supported LA with an Ofsted judgement published before and "
-                         "after its support.", key="ofsted_la_changes", file_stem="ofsted_changes_by_la",
-                         table_expanded=True)
+if not page.la_changes.empty:  # one level of expander, so the table has the page's width
+    st.subheader("Supported LAs judged before and after support")
+    chart_with_table(None, page.la_changes, "Each supported LA with an Ofsted judgement published before and "
+                     "after its support.", key="ofsted_la_changes", file_stem="ofsted_changes_by_la")
 
 neighbour_change_section(data, as_of)
 
