@@ -240,7 +240,8 @@ def dashboard_figures(data, as_of: date) -> dict[str, Any]:
     outcomes = unit_outcomes(data.units, data.responses, as_of, data_to_dates(data.contracts, data.returns, as_of))
     return {
         "summary": build_summary(as_of, data.contracts, data.units, data.responses, data.allocations,
-                                 data.invoice_lines, data.las, outcomes=outcomes, returns=data.returns,
+                                 data.invoice_lines, data.las, judgements=data.judgements, outcomes=outcomes,
+                                 returns=data.returns,
                                  milestones=data.milestones),
         "kpi_by_region": kpis_from_outcomes(outcomes, targets, "region"),
         "kpi_by_role": kpis_from_outcomes(outcomes, targets, "role"),

@@ -127,27 +127,38 @@ def board_groups(units: Sequence[Unit]) -> dict[Group, tuple[int, GroupName]]:
     or focus; 3-4 such a row within a year or region) and a name. A view shows: the KPI for the
     financial year (of the package end) and region chosen, or all; its rows by quarter (packages
     with no end date in none), region, role and focus, within the year and region chosen."""
-    years = [_NO_FILTER, *sorted({year for unit in units if (year := _end_year(unit))})]
-    regions = [_NO_FILTER, *sorted({unit.region_code for unit in units})]
+    # each unit read once: its key, the year and region a view filters on, its value in each breakdown
+    read = [(unit_key(unit), _end_year(unit), unit.region_code, [key_of(unit) for key_of in BREAKDOWNS.values()])
+            for unit in units]
+    years = [_NO_FILTER, *sorted({year for _, year, _, _ in read if year})]
+    regions = [_NO_FILTER, *sorted({region for _, _, region, _ in read})]
+    in_year: dict[str | None, list[int]] = defaultdict(list)  # positions in ``units``, in order
+    in_region: dict[str | None, list[int]] = defaultdict(list)
+    for position, (_, unit_year, unit_region, _) in enumerate(read):
+        in_year[unit_year].append(position)
+        in_region[unit_region].append(position)
     groups: dict[Group, tuple[int, GroupName]] = {}
 
-    def add(level: int, name: GroupName, members: list[Unit]) -> None:
-        group = Group(unit_key(unit) for unit in members)
+    def add(level: int, name: GroupName, members: list[UnitKey]) -> None:
+        group = Group(members)
         if group and (group not in groups or groups[group][0] > level):
             groups[group] = (level, name)
 
     for year in years:
         for region in regions:
-            chosen = [u for u in units if (year is None or _end_year(u) == year)
-                      and (region is None or u.region_code == region)]
+            if region is not None:
+                chosen = [(read[i][0], read[i][3]) for i in in_region[region] if year is None or read[i][1] == year]
+            else:
+                chosen = [(key, values) for key, unit_year, _, values in
+                          (read if year is None else [read[i] for i in in_year[year]])]
             filters = (year is not None) + (region is not None)
-            add(filters, ("all", year, region), chosen)
-            for breakdown, key_of in BREAKDOWNS.items():
+            add(filters, ("all", year, region), [key for key, _ in chosen])
+            for position, breakdown in enumerate(BREAKDOWNS):
                 if breakdown == "quarter" and year is not None:
                     continue  # a year's quarters are the same groups as with no year chosen
-                rows: dict[str | None, list[Unit]] = defaultdict(list)
-                for unit in chosen:
-                    rows[key_of(unit)].append(unit)
+                rows: dict[str | None, list[UnitKey]] = defaultdict(list)
+                for key, values in chosen:
+                    rows[values[position]].append(key)
                 for value, members in rows.items():
                     if breakdown != "quarter" or value is not None:
                         add(2 + filters, (breakdown, year, region, value), members)
@@ -206,11 +217,11 @@ def _shown_groups(units: Sequence[Unit]) -> frozenset[Group]:
 
     def vector(group: Group) -> np.ndarray:
         row = np.zeros(len(columns), dtype=np.int64)
-        row[sorted({column_of[key] for key in group})] = 1
+        row[list(map(column_of.__getitem__, group))] = 1
         return row
 
     order = sorted(groups, key=lambda g: (groups[g][0], -len(g), repr(groups[g][1])))
-    shown = [g for g in order if len({la_of_key[key] for key in g}) > 1]
+    shown = [g for g in order if len(set(map(la_of_key.__getitem__, g))) > 1]
     top = max((groups[g][0] for g in shown), default=0)
     while top > 0 and len(shown) ** 2 * len(columns) > WORK_LIMIT:
         shown = [g for g in shown if groups[g][0] < top]
@@ -308,6 +319,7 @@ class _Span:
         self.basis = reduced[:len(self.pivots)]
         self.row_of_pivot = {pivot: i for i, pivot in enumerate(self.pivots)}
         self.free = np.array([c for c in range(rows.shape[1]) if c not in self.row_of_pivot], dtype=np.int64)
+        self.position = {c: j for j, c in enumerate(self.free.tolist())}
 
     def spanned(self, vectors: list[np.ndarray]) -> list[np.ndarray]:
         """Those of ``vectors`` that are combinations of the rows (each is its own reduction then)."""
@@ -315,7 +327,14 @@ class _Span:
             return []
         stacked = np.array(vectors, dtype=np.int64) % PRIME
         if self.pivots:
-            stacked = (stacked - _times(stacked[:, self.pivots], self.basis)) % PRIME
+            # x is spanned when x less x[pivots] @ basis is zero; so is then its product with any
+            # vector z: the few vectors whose product is zero are checked in full (faster, same answer)
+            z = np.random.default_rng(0).integers(1, PRIME, size=(stacked.shape[1], 1), dtype=np.int64)
+            residue = (_times(stacked, z) - _times(stacked[:, self.pivots], _times(self.basis, z))) % PRIME
+            candidates = np.flatnonzero(residue[:, 0] == 0)
+            checked = stacked[candidates]
+            checked = (checked - _times(checked[:, self.pivots], self.basis)) % PRIME
+            return [vectors[i] for i in candidates[~checked.any(axis=1)]]
         return [vectors[i] for i in np.flatnonzero(~stacked.any(axis=1))]
 
     def one_la_combination(self, columns: list[int]) -> np.ndarray | None:
@@ -327,13 +346,13 @@ class _Span:
         row of R there) must have a dependency; its weights are x."""
         if not columns:
             return None
-        position = {c: j for j, c in enumerate(self.free.tolist())}
         equations = np.zeros((len(self.free), len(columns)), dtype=np.int64)  # one column per LA column
         for k, column in enumerate(columns):
             if column in self.row_of_pivot:
                 equations[:, k] = -self.basis[self.row_of_pivot[column], self.free] % PRIME
             else:
-                equations[position[column], k] = 1
+                equations[self.position[column], k] = 1
+        equations = equations[equations.any(axis=1)]  # rows of zeros change no reduction
         reduced, _, pivots = _reduce(equations, with_transform=False)
         free = [k for k in range(len(columns)) if k not in set(pivots)]
         if not free:

@@ -50,8 +50,9 @@ def build_summary(
     allocations: Iterable[Allocation],
     invoice_lines: Iterable[InvoiceLine],
     las: Sequence[LocalAuthority],
+    *,
+    judgements: Iterable[IlacsJudgement],
     outcomes: Sequence[UnitOutcome] | None = None,
-    judgements: Iterable[IlacsJudgement] = (),
     returns: Sequence[ReturnImport] = (),
     milestones: Sequence[Milestone] = (),
 ) -> dict[str, Any]:
@@ -61,7 +62,8 @@ def build_summary(
     contract's data-to date, which the KPI statuses are judged against). ``outcomes``: the units'
     KPI statuses as of ``as_of`` when the caller has already worked them out
     (``kpi.unit_outcomes(units, responses, as_of, data_to)``), so they are not worked out twice.
-    ``judgements``: the Ofsted ILACS history (for ``outcomes``).
+    ``judgements``: the Ofsted ILACS history (for ``outcomes``); no default, as without it every
+    contract's outcomes would read "0 reinspected" with no error.
     """
     units = list(units)
     invoice_lines = list(invoice_lines)

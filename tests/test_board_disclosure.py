@@ -308,3 +308,31 @@ def test_the_overview_withholds_what_the_kpis_page_withholds(demo_records, year,
 
     assert withheld(kpis.rates.table) == withheld(overview.kpi_table)
     assert len(kpis.rates.table) == len(overview.kpi_table)
+
+
+# ------------------------------------------------------------------ the app's arithmetic
+
+
+column_sets = st.lists(st.frozensets(st.integers(0, 7), min_size=1), max_size=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=column_sets, vectors=column_sets, sums=st.lists(st.lists(st.integers(0, 7), max_size=4), max_size=4))
+def test_the_apps_span_finds_exactly_the_groups_given_away(rows, vectors, sums):
+    """``disclosure._Span.spanned`` (modulo a prime, a quick test first) agrees with exact
+    fractions, on the rows themselves, their unions and any other vectors."""
+    import numpy as np
+
+    from dashboard.disclosure import _Span
+
+    def dense(columns):
+        row = np.zeros(8, dtype=np.int64)
+        row[sorted(columns)] = 1
+        return row
+
+    vectors = vectors + rows + [frozenset().union(*(rows[i % len(rows)] for i in picked))
+                                for picked in sums if rows and picked]  # rows (given away), unions of rows
+    vectors = [v for v in vectors if v]
+    found = _Span(np.array([dense(r) for r in rows]).reshape(len(rows), 8)).spanned([dense(v) for v in vectors])
+    expected = given_away(rows, vectors)
+    assert [frozenset(np.flatnonzero(v).tolist()) for v in found] == expected

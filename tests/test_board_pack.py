@@ -315,7 +315,7 @@ def test_cover_says_each_contracts_data_currency_as_the_summary_does(demo_record
     book = openpyxl.load_workbook(io.BytesIO(build_board_pack(demo_records, as_of)))
     expected = build_summary(as_of, demo_records.contracts, demo_records.units, demo_records.responses,
                              demo_records.allocations, demo_records.invoice_lines, demo_records.las,
-                             returns=demo_records.returns, milestones=demo_records.milestones)
+                             judgements=demo_records.judgements, returns=demo_records.returns, milestones=demo_records.milestones)
     rows = table(book["Cover"], "How current the data is (each contract's 'data to' date)")
     assert [row["Contract"] for row in rows] == [entry["contract"] for entry in expected["contracts"]]
     for row, entry in zip(rows, expected["contracts"]):

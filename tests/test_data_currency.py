@@ -91,5 +91,6 @@ def test_old_imports_keep_their_figures_and_say_currency_unknown(old_imports, as
             for e in found["contracts"]} == {(None, None, None, False)}
     assert all(k["awaiting_return"] == 0 for k in found["kpis"])
     as_before = build_summary(as_of, data.contracts, data.units, data.responses, data.allocations,
-                              data.invoice_lines, data.las, outcomes=unit_outcomes(data.units, data.responses, as_of))
+                              data.invoice_lines, data.las, judgements=data.judgements,
+                              outcomes=unit_outcomes(data.units, data.responses, as_of))
     assert found["kpis"] == as_before["kpis"]

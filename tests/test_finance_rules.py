@@ -100,7 +100,7 @@ def test_summary_finance_list_is_in_plain_order_of_the_headings_as_spelt():
 
     allocations = [allocation("100", "overheads"), allocation("100", "Travel"), allocation("100", "Peer mentors"),
                    allocation("100", "Travel", "2020-21")]
-    summary = build_summary(AS_OF, [], [], [], allocations, [line("50", "travel")], [])
+    summary = build_summary(AS_OF, [], [], [], allocations, [line("50", "travel")], [], judgements=[])
     assert [(row["financial_year"], row["heading"]) for row in summary["finance"]] == [
         ("2020-21", "Travel"), ("2021-22", "Peer mentors"), ("2021-22", "Travel"), ("2021-22", "overheads")]
     assert summary["finance"][2]["spent"] == 50.0  # "travel" on an invoice is the schedule's "Travel"

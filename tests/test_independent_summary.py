@@ -152,6 +152,22 @@ def test_randomised_data_reaches_the_edges(randomised):
     assert all(blank), blank
 
 
+def test_the_benchmarks_figures_match_duckdb(randomised):
+    """The benchmark times the figures as the pages work them out (``bench.run.dashboard_figures``)
+    and reports whether they equal DuckDB's: they must be the app's summary, Ofsted outcomes included."""
+    from bench.run import dashboard_figures
+
+    engine, con = randomised
+    data = load(engine)
+    for as_of in (date(2024, 3, 15), date(2026, 11, 25)):
+        ours = dashboard_figures(data, as_of)["summary"]
+        assert ours == summary(engine, as_of)
+        theirs = duckdb_reference.reference_summary(con, as_of)
+        assert any(row["las_reinspected"] for row in theirs["outcomes"]), "the data has LAs reinspected"
+        for part in ("kpis", "coverage", "finance", "flags", "value_for_money", "outcomes", "contracts"):
+            assert ours[part] == theirs[part], f"{part} as of {as_of}:\n" + _explain(ours[part], theirs[part])
+
+
 @pytest.mark.parametrize("as_of", ["2022-06-30", "2024-03-15", "2026-11-25"])
 def test_kpi_slices_and_region_coverage_match_duckdb(randomised, as_of):
     engine, con = randomised

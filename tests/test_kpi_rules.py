@@ -517,7 +517,7 @@ def test_the_json_target_is_null_for_a_contract_with_none_and_the_rate_still_giv
     units = [make_unit(participant=str(i)) for i in range(4)]
     follow_ups = [SurveyResponse("con_9887", "P1", str(i), "follow_up", date(2022, 2, 1), 4, True) for i in range(4)]
     baselines = [SurveyResponse("con_9887", "P1", str(i), "baseline", date(2021, 9, 1), 2, None) for i in range(4)]
-    [kpi] = build_summary(AS_OF, [contract], units, follow_ups + baselines, [], [], [])["kpis"]
+    [kpi] = build_summary(AS_OF, [contract], units, follow_ups + baselines, [], [], [], judgements=[])["kpis"]
     assert (kpi["target"], kpi["rate"], kpi["eligible"]) == (target, 1.0, 4)
 
 
