@@ -113,25 +113,9 @@ def test_every_page_of_each_roles_menu_is_visited(visits):
 # The Outcomes page's table of each supported LA judged before and after sits in a "Data table" expander
 # inside another expander, narrower than the width its columns are fitted to (at 1280 px: 846 px shown,
 # 877 px of columns).
-KNOWN_CLIPPED: set[tuple[str, str]] = set()
-
-
-def _known(clip) -> bool:
-    _width, _role, title, grid = clip
-    return any(title == page and grid["name"].startswith(name) for page, name in KNOWN_CLIPPED)
-
-
 def test_no_grid_has_a_column_cut_off_at_1280_or_1440_px(visits):
     assert visits["grids"] > 20  # the journeys did see the tables
-    assert [clip for clip in visits["clipped"] if not _known(clip)] == []
-
-
-@pytest.mark.xfail(strict=True, reason="the Outcomes page's table of supported LAs judged before and after is "
-                   "fitted to a wider box than its nested expander gives it")
-def test_the_grids_known_to_be_cut_off_are_whole(visits):
-    """Fails (as expected) while a known grid is cut off; passes, and so fails strict, once it is fixed:
-    then empty KNOWN_CLIPPED."""
-    assert [clip for clip in visits["clipped"] if _known(clip)] == []
+    assert visits["clipped"] == []
 
 
 def test_nothing_is_fetched_from_outside_the_server(visits, app_server):
