@@ -1,13 +1,18 @@
 """What a user feels in the browser (run by ``bench``, or alone):
 
-    python -m bench.browser --url http://127.0.0.1:8501 [--runs 5]
+    python -m bench.browser --url http://127.0.0.1:8501 [--runs 5] [--role admin]
 
 Drives Debian's headless Chromium (Playwright, as the browser tests do) against a running
 server and times, for each figures page:
 
-- **new session**: a fresh browser context opens the page's address; *first content* is the
-  page's title (its ``h1``) on screen, *fully drawn* is the moment Streamlit says the run is
-  over (no "running" status, no skeleton placeholders left);
+- **new session**: a fresh browser context (nothing cached: a first visit) opens the page's
+  address; *first content* is the page's title (its ``h1``) on screen, *fully drawn* is the
+  moment Streamlit says the run is over (no "running" status, no skeleton placeholders left);
+- **new tab**: the same in a new tab of a browser that has opened the app before (its
+  scripts cached, as for someone who uses the dashboard), with where the time went, read from
+  the websocket's messages: the server's *title sent* (first message to the title's element)
+  and *run over* (to the run's end), the script runs a new session makes and the elements it
+  sends; the rest of the time is the browser loading and drawing;
 - **page switch**: a click on the page's link in the sidebar menu, to fully drawn;
 - **filter change**: the sidebar's contract filter set to a value not chosen before, to fully
   drawn.
@@ -63,34 +68,85 @@ def _timed(action: Callable[[], Any], page) -> float:
     return time.perf_counter() - started - 0.25  # less the settling pause
 
 
+def _open(page, base: str, path: str, query: str) -> tuple[float, float, float]:
+    """(started, first content, fully drawn) of ``page`` opening ``path``: a new session."""
+    started = time.perf_counter()
+    page.goto(f"{base}/{path}{query}", wait_until="commit")
+    page.wait_for_selector('[data-testid="stMain"] h1', timeout=TIMEOUT_MS)
+    first = time.perf_counter() - started
+    _settle(page)
+    return started, first, time.perf_counter() - started - 0.25
+
+
 def new_session(browser, base: str, path: str, query: str) -> tuple[float, float]:
     """(first content, fully drawn) of a new session opening ``path``."""
     context = browser.new_context(viewport={"width": 1440, "height": 900})
-    page = context.new_page()
     try:
-        started = time.perf_counter()
-        page.goto(f"{base}/{path}{query}", wait_until="commit")
-        page.wait_for_selector('[data-testid="stMain"] h1', timeout=TIMEOUT_MS)
-        first = time.perf_counter() - started
-        _settle(page)
-        return first, time.perf_counter() - started - 0.25
+        _, first, full = _open(context.new_page(), base, path, query)
+        return first, full
     finally:
         context.close()
 
 
+def new_tab(context, base: str, path: str, query: str) -> dict[str, Any]:
+    """A new session in a new tab of ``context`` (scripts cached): times and the server's share."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    page = context.new_page()
+    frames: list[tuple[float, str, str]] = []
+
+    def on_frame(payload) -> None:
+        if isinstance(payload, str):
+            return
+        message = ForwardMsg()
+        message.ParseFromString(payload)
+        kind = message.WhichOneof("type")
+        element = ""
+        if kind == "delta" and message.delta.WhichOneof("type") == "new_element":
+            element = message.delta.new_element.WhichOneof("type")
+            if element == "heading" and message.delta.new_element.heading.tag == "h1":
+                element = "h1"
+        frames.append((time.perf_counter(), kind, element))
+
+    page.on("websocket", lambda socket: socket.on("framereceived", on_frame))
+    try:
+        started, first, full = _open(page, base, path, query)
+    finally:
+        page.close()
+    sessions = [at for at, kind, _ in frames if kind == "new_session"]
+    title = next((at for at, _, element in frames if element == "h1"), None)
+    ends = [at for at, kind, _ in frames if kind == "script_finished"]
+    opened = sessions[0] if sessions else started
+    return {"first": first, "full": full, "runs": len(sessions),
+            "elements": sum(1 for _, kind, element in frames if kind == "delta" and element),
+            "server_title": title - opened if title else None, "server_done": ends[-1] - opened if ends else None}
+
+
+def _open_contract_list(page):
+    """The sidebar's contract list, opened (the first click on a new page may only focus the box)."""
+    listed = page.get_by_role("listbox").get_by_role("option")
+    for _attempt in range(3):
+        page.get_by_role("combobox", name="Contract", exact=True).click()
+        try:
+            listed.first.wait_for(timeout=3_000)
+            return listed
+        except Exception:  # noqa: BLE001 - not open yet: try again
+            page.keyboard.press("Escape")
+    listed.first.wait_for(timeout=TIMEOUT_MS)
+    return listed
+
+
 def _contract_options(page) -> list[str]:
-    page.get_by_label("Contract", exact=True).first.click()
-    options = [text.strip() for text in page.locator('[role="option"]').all_inner_texts()]
+    options = [text.strip() for text in _open_contract_list(page).all_inner_texts()]
     page.keyboard.press("Escape")
     return [option for option in options if option and option != "All contracts"]
 
 
 def _choose_contract(page, name: str) -> None:
-    page.get_by_label("Contract", exact=True).first.click()
-    page.locator('[role="option"]', has_text=name).first.click()
+    _open_contract_list(page).filter(has_text=name).first.click()
 
 
-def measure(base: str, runs: int, query: str = "") -> dict[str, Any]:
+def measure(base: str, runs: int, role: str, query: str = "", pages: list[str] | None = None) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     results: dict[str, Any] = {}
@@ -98,12 +154,17 @@ def measure(base: str, runs: int, query: str = "") -> dict[str, Any]:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         # warm the server's caches once, as a user after another user would find it
         new_session(browser, base, "", query)
+        returning = browser.new_context(viewport={"width": 1440, "height": 900})
         for name, path in PAGES.items():
+            if pages and name not in pages:
+                continue
             firsts, fulls = [], []
             for _ in range(runs):
                 first, full = new_session(browser, base, path, query)
                 firsts.append(first)
                 fulls.append(full)
+            new_tab(returning, base, path, query)  # this page's scripts cached
+            tabs = [new_tab(returning, base, path, query) for _ in range(runs)]
             context = browser.new_context(viewport={"width": 1440, "height": 900})
             page = context.new_page()
             page.goto(f"{base}/{query}")
@@ -119,15 +180,21 @@ def measure(base: str, runs: int, query: str = "") -> dict[str, Any]:
                 _settle(page)
             try:
                 options = _contract_options(page)
-                changes.extend(_timed(lambda option=option, page=page: _choose_contract(page, option), page)
-                               for option in options[:runs])
+                for option in options[:runs]:
+                    changes.append(_timed(lambda option=option, page=page: _choose_contract(page, option), page))
             except Exception as error:  # noqa: BLE001 - a page without the filter is reported, not fatal
                 errors.append(f"{type(error).__name__}: {str(error).splitlines()[0][:200]}")
             context.close()
             results[name] = {
                 "new_session_first_content": _stats(firsts), "new_session_fully_drawn": _stats(fulls),
+                "new_tab_first_content": _stats([tab["first"] for tab in tabs]),
+                "new_tab_fully_drawn": _stats([tab["full"] for tab in tabs]),
+                "new_tab_server_title_sent": _stats([tab["server_title"] for tab in tabs if tab["server_title"] is not None]),
+                "new_tab_server_run_over": _stats([tab["server_done"] for tab in tabs if tab["server_done"] is not None]),
+                "new_tab_script_runs": max(tab["runs"] for tab in tabs), "elements_sent": max(tab["elements"] for tab in tabs),
                 "page_switch": _stats(switches), "filter_change": _stats(changes), "errors": errors,
             }
+        returning.close()
         browser.close()
     return results
 
@@ -141,10 +208,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.browser", description=__doc__.splitlines()[0])
     parser.add_argument("--url", required=True, help="the running app, e.g. http://127.0.0.1:8501")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--role", default="admin", help="local mode's role (the role switcher's default is admin)")
     parser.add_argument("--as-of", default="", help="an as-of date for every page (YYYY-MM-DD)")
+    parser.add_argument("--pages", default="", help=f"comma list of pages (default every one: {', '.join(PAGES)})")
     args = parser.parse_args(argv)
     query = f"?as_of={args.as_of}" if args.as_of else ""
-    print(json.dumps(measure(args.url.rstrip("/"), args.runs, query), indent=2))
+    pages = [name.strip() for name in args.pages.split(",") if name.strip()] or None
+    print(json.dumps(measure(args.url.rstrip("/"), args.runs, args.role, query, pages), indent=2))
     return 0
 
 

@@ -40,8 +40,8 @@ that means you should be able to:
   see where the keyboard focus is
 - see where each contract stands on the Overview in a table of statuses written
   in words (such as "Met", "Below" and "Overdue"), never told by colour alone;
-  each status is a link to its page, reached with 1 press of Tab, and a screen
-  reader reads it with its contract and column
+  each status is a link to its page that you can reach with the Tab key, and a
+  screen reader reads it with its contract and column
 - read the figures behind every chart as a table and in a one-sentence summary,
   without needing to see the chart
 - download the figures of the tables as CSV or Excel, to read them in the tools

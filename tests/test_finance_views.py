@@ -301,8 +301,8 @@ def test_the_spend_sentence_names_each_overspend_with_its_contract_and_pools_not
     assert fv.spend_sentence(rows) == ("1 of 2 heading-year allocations is overspent: con_a Programme management "
                                        "2022-23 (over by £3,100.00). Each is compared with its own spend. The other 1 "
                                        "is within their allocation.")
-    assert fv.spend_sentence(rows[1:]) == ("No heading is overspent. Each of the 1 heading-year allocation is compared "
-                                           "with its own spend.")
+    assert fv.spend_sentence(rows[1:]) == ("No heading is overspent (1 heading-year allocation, each compared with "
+                                           "its own spend).")
 
 
 def test_one_flag_and_one_rate_are_said_in_the_singular():

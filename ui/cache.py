@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import streamlit as st
 
@@ -42,7 +42,7 @@ class DataKey:
     version: int
 
 
-def inputs_key(inputs: object) -> tuple:
+def inputs_key(inputs: Any) -> tuple[tuple[str, Any], ...]:
     """The inputs' fields that decide the result (``compare=False`` ones follow from the key)."""
     if inputs is None:  # a build that needs nothing but the records
         return ()
@@ -50,26 +50,26 @@ def inputs_key(inputs: object) -> tuple:
 
 
 def _build(
-    _make: Callable,
+    _make: Callable[[Portfolio, Any], Any],
     _portfolio: Portfolio,
     _inputs: object,
     build: str,  # noqa: ARG001 - the cache's key
     key: DataKey,  # noqa: ARG001 - the cache's key
-    inputs: tuple,  # noqa: ARG001 - the cache's key
+    inputs: tuple[tuple[str, Any], ...],  # noqa: ARG001 - the cache's key
 ) -> Any:
     """The cached call: the arguments without a leading underscore are the key."""
     return _make(_portfolio, _inputs)
 
 
-def _read(_query: Callable, query: str, url: str, version: int | None, args: tuple) -> Any:  # noqa: ARG001 - the key
+def _read(_query: Callable[..., Any], query: str, url: str, version: int | None, args: tuple[Any, ...]) -> Any:  # noqa: ARG001 - the key
     """The cached read: the arguments without a leading underscore are the key."""
-    return _query(context.engine(), *args)
+    return _query(context.engine(), *args)  # type: ignore[no-untyped-call]
 
 
-_CACHED: dict[tuple[Callable, str | bool], Callable] = {}
+_CACHED: dict[tuple[Callable[..., Any], str | bool], Callable[..., Any]] = {}
 
 
-def _cached(function: Callable, spinner: str | bool) -> Callable:
+def _cached(function: Callable[..., Any], spinner: str | bool) -> Callable[..., Any]:
     """``function`` in the one shared cache, drawing ``spinner`` while it works (Streamlit keys a
     cache by the function, so every spinner's wrapper shares the same entries)."""
     found = _CACHED.get((function, spinner))
@@ -80,7 +80,7 @@ def _cached(function: Callable, spinner: str | bool) -> Callable:
     return found
 
 
-def _name(function: Callable) -> str:
+def _name(function: Callable[..., Any]) -> str:
     return f"{function.__module__}.{function.__qualname__}"
 
 
@@ -93,10 +93,10 @@ def built(
 ) -> Page:
     """``build(portfolio, inputs)``, worked out once per build, ``key`` and inputs (``portfolio``
     must be the records ``key`` names)."""
-    return _cached(_build, spinner)(build, portfolio, inputs, _name(build), key, inputs_key(inputs))
+    return cast(Page, _cached(_build, spinner)(build, portfolio, inputs, _name(build), key, inputs_key(inputs)))
 
 
 def read(query: Callable[..., Found], *args: Any, version: int | None, spinner: str | bool = False) -> Found:
     """``query(engine, *args)``, read once per query, database, data ``version`` (None: the
     same until the entry expires, for data no import changes) and arguments."""
-    return _cached(_read, spinner)(query, _name(query), context.database_url(), version, args)
+    return cast(Found, _cached(_read, spinner)(query, _name(query), context.database_url(), version, args))

@@ -38,12 +38,18 @@ def _engine(url: str):
 
 
 def engine():
-    """The migrated engine; a clear message (never a stack trace) when it cannot open."""
+    """The migrated engine; a clear message (never a stack trace) when it cannot open. The caches
+    are kept warm for it from then on (``ui.warm``)."""
+    from ui import warm
+
+    url = database_url()
     try:
-        return _engine(database_url())
+        found = _engine(url)
     except DatabaseUnavailable as error:
         st.error(f"The database cannot be opened. {as_text(error)}")
         st.stop()
+    warm.keep_warm(url)
+    return found
 
 
 # What Streamlit's st.login needs in [auth] (the default provider's keys may sit in [auth] itself).

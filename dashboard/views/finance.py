@@ -240,8 +240,8 @@ def spend_sentence(rows: list[FinanceRow]) -> str:
                 f"{'is' if len(over) == 1 else 'are'} overspent: {'; '.join(over)}. "
                 f"Each is compared with its own spend. The other {len(rows) - len(over)} "
                 f"{'is' if len(rows) - len(over) == 1 else 'are'} within their allocation.")
-    return (f"No heading is overspent. Each of the {counted(len(rows), 'heading-year allocation')} is "
-            "compared with its own spend.")
+    return (f"No heading is overspent ({counted(len(rows), 'heading-year allocation')}, each compared with its own "
+            "spend).")
 
 
 # ------------------------------------------------------------------- burn-up

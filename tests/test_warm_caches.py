@@ -1,0 +1,49 @@
+"""Warming the caches in the background (``ui.warm``): after an import, the records a page starts
+from are already loaded when someone opens it."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard.access import ADMIN, BOARD, Viewer
+from data_access import queries
+from data_access.db import make_engine
+from ui import context, warm
+from ui.filters import Filters
+
+
+def test_a_warmed_version_is_read_from_the_cache_not_the_database(demo_sqlite_url, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", demo_sqlite_url)
+    st.cache_resource.clear()
+    engine = make_engine(demo_sqlite_url)
+    version = queries.current_data_version(engine)
+    expected = queries.load(engine)
+    engine.dispose()
+
+    warm.warm(demo_sqlite_url, version)
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the records were read again")
+
+    monkeypatch.setattr(queries, "load", no_reading)
+    for role in (ADMIN, BOARD):  # both start from the whole portfolio
+        everything = Filters().scope(Viewer(email="someone@example.org", role=role))
+        assert context.oversight_data(everything) == expected
+    st.cache_resource.clear()
+
+
+def test_a_new_version_is_read_again(demo_sqlite_url, monkeypatch):
+    """The data version is part of the key: what was warmed for one version is not used for the next."""
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", demo_sqlite_url)
+    st.cache_resource.clear()
+    engine = make_engine(demo_sqlite_url)
+    version = queries.current_data_version(engine)
+    engine.dispose()
+    warm.warm(demo_sqlite_url, version)
+    read: list[int] = []
+    original = queries.load
+    monkeypatch.setattr(queries, "load", lambda *args: read.append(1) or original(*args))
+    everything = Filters().scope(Viewer(email="someone@example.org", role=ADMIN))
+    context._load(demo_sqlite_url, everything, version + 1)
+    assert read == [1]
+    st.cache_resource.clear()
