@@ -1,6 +1,6 @@
 """What a user feels in the browser (run by ``bench``, or alone):
 
-    python -m bench.browser --url http://127.0.0.1:8501 [--runs 5] [--role admin]
+    python -m bench.browser --url http://127.0.0.1:8501 [--runs 5]
 
 Drives Debian's headless Chromium (Playwright, as the browser tests do) against a running
 server and times, for each figures page:
@@ -146,7 +146,7 @@ def _choose_contract(page, name: str) -> None:
     _open_contract_list(page).filter(has_text=name).first.click()
 
 
-def measure(base: str, runs: int, role: str, query: str = "", pages: list[str] | None = None) -> dict[str, Any]:
+def measure(base: str, runs: int, query: str = "", pages: list[str] | None = None) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     results: dict[str, Any] = {}
@@ -208,13 +208,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.browser", description=__doc__.splitlines()[0])
     parser.add_argument("--url", required=True, help="the running app, e.g. http://127.0.0.1:8501")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--role", default="admin", help="local mode's role (the role switcher's default is admin)")
     parser.add_argument("--as-of", default="", help="an as-of date for every page (YYYY-MM-DD)")
     parser.add_argument("--pages", default="", help=f"comma list of pages (default every one: {', '.join(PAGES)})")
     args = parser.parse_args(argv)
     query = f"?as_of={args.as_of}" if args.as_of else ""
     pages = [name.strip() for name in args.pages.split(",") if name.strip()] or None
-    print(json.dumps(measure(args.url.rstrip("/"), args.runs, args.role, query, pages), indent=2))
+    print(json.dumps(measure(args.url.rstrip("/"), args.runs, query, pages), indent=2))
     return 0
 
 

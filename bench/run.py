@@ -442,7 +442,7 @@ def bench_browser(report: Report, backend: str, url: str) -> None:
 
     with _app_server(url) as (port, _pid):
         log(f"browser-felt times on {backend}")
-        results = measure(f"http://127.0.0.1:{port}", BROWSER_RUNS, "admin", f"?as_of={AS_OF.isoformat()}")
+        results = measure(f"http://127.0.0.1:{port}", BROWSER_RUNS, f"?as_of={AS_OF.isoformat()}")
     goals = {"new_session_first_content": ("new session, first visit, first content (title on screen)", 1.5),
              "new_session_fully_drawn": ("new session, first visit, fully drawn", None),
              "new_tab_first_content": ("new session in a new tab (scripts cached), first content", 1.5),

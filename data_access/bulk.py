@@ -16,7 +16,7 @@ from datetime import date
 from itertools import repeat
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table
+from sqlalchemy import JSON, ColumnDefault, Connection, Table
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DBAPIError
 
@@ -33,7 +33,7 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]
         return
     same = dict(same or {})
     for column in table.columns:
-        if column.name not in rows[0] and column.name not in same and column.default is not None \
+        if column.name not in rows[0] and column.name not in same and isinstance(column.default, ColumnDefault) \
                 and column.default.is_scalar:
             same[column.name] = column.default.arg
     names = [*rows[0], *same]
@@ -46,8 +46,8 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]
     quote = dialect.identifier_preparer.quote
     statement = (f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, names))}) "
                  f"VALUES ({', '.join('?' * len(names))})")  # SQLite's parameter style
-    constants = _converted(same, converters)
-    connection.exec_driver_sql(statement, list(_tuples(rows, list(rows[0]), converters, tuple(constants.values()))))
+    converted = _converted(same, converters)
+    connection.exec_driver_sql(statement, list(_tuples(rows, list(rows[0]), converters, tuple(converted.values()))))
 
 
 def update_rows(connection: Connection, table: Table, rows: list[dict[str, Any]],
@@ -83,7 +83,8 @@ def _bind_converter(column_type: Any, dialect: Any) -> Callable[[Any], Any] | No
     implementation = column_type.dialect_impl(dialect)
     if isinstance(implementation, sqlite.DATE) and implementation._storage_format == sqlite.DATE._storage_format:
         return date.isoformat
-    return implementation.bind_processor(dialect)
+    processor: Callable[[Any], Any] | None = implementation.bind_processor(dialect)
+    return processor
 
 
 def _converted(same: dict[str, Any], converters: dict[str, Callable[[Any], Any]]) -> dict[str, Any]:
@@ -110,8 +111,10 @@ def _copy(connection: Connection, table: Table, names: list[str], rows: Iterable
     quote = connection.dialect.identifier_preparer.quote
     statement = f"COPY {quote(table.name)} ({', '.join(quote(name) for name in names)}) FROM STDIN"
     driver = connection.dialect.loaded_dbapi
+    driver_connection = connection.connection.driver_connection
+    assert driver_connection is not None  # an open connection has its driver's
     try:
-        with connection.connection.driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
             for values in rows:
                 copy.write_row(values)
     except driver.Error as error:  # as SQLAlchemy reports it for any statement (IntegrityError, ...)

@@ -234,12 +234,13 @@ def export_participant(session: Session, participant_id: str, actor: Viewer) -> 
         # rows inserted in a run named by an earlier row: the run's record keeps that row's key, not
         # this person's, so only its contract and source are said
         for run in undo_records.runs_covering(session, table, ids):
-            record = session.get(models.ImportRecord, run.import_id)
+            run_record = session.get(models.ImportRecord, run.import_id)
+            assert run_record is not None and run.after is not None  # a run: an import's inserted rows
             covered = undo_records.row_ids(run)
             for row_id in sorted(set(ids) & set(covered) - {covered.start}):
-                history.append({"table": table, "row_id": row_id, "import_id": record.id,
-                                "file_name": record.file_name, "imported_at": _plain(record.imported_at),
-                                "outcome": record.outcome, "before": None,
+                history.append({"table": table, "row_id": row_id, "import_id": run_record.id,
+                                "file_name": run_record.file_name, "imported_at": _plain(run_record.imported_at),
+                                "outcome": run_record.outcome, "before": None,
                                 "after": {name: value for name, value in run.after.items()
                                           if name in ("contract_id", "source_file")}})
     result = {

@@ -8,15 +8,15 @@ the caller owns, pushes filtering to the database, and returns records from
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from itertools import starmap
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Dialect, Numeric, Select, TypeDecorator, func, select, type_coerce
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Dialect, Numeric, Select, TypeDecorator, func, select, type_coerce
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from dashboard import records
 from data_access import models
@@ -37,7 +37,7 @@ class Scope:
 EVERYTHING = Scope()
 
 
-def matches_ignoring_case(column, values: Iterable[str]):
+def matches_ignoring_case(column: InstrumentedAttribute[str], values: Iterable[str]) -> ColumnElement[bool]:
     """``column`` is one of ``values``, ignoring case. lower() (on SQLite the Unicode one that
     ``db`` installs) runs once over the column's own table in an uncorrelated subquery, not once
     for every row a query joins to it."""
@@ -123,7 +123,7 @@ def local_authorities(session: Session) -> list[records.LocalAuthority]:
 
 def regions(session: Session) -> dict[str, str]:
     """Region code -> name, in code order."""
-    return dict(session.execute(select(models.Region.code, models.Region.name).order_by(models.Region.code)).all())
+    return dict(session.execute(select(models.Region.code, models.Region.name).order_by(models.Region.code)).tuples().all())
 
 
 def hex_positions(session: Session) -> dict[str, tuple[int, int]]:
@@ -205,8 +205,8 @@ def contracts(session: Session, scope: Scope = EVERYTHING) -> list[records.Contr
     return [_terms(row) for row in session.scalars(query)]
 
 
-def _contract_filter(query, model, scope: Scope):
-    query = query.join(models.Contract, model.contract_id == models.Contract.id)
+def _contract_filter(query: Select[Any], model: type[models.Base], scope: Scope) -> Select[Any]:
+    query = query.join(models.Contract, model.__table__.c.contract_id == models.Contract.id)
     if scope.contracts is not None:
         query = query.where(matches_ignoring_case(models.Contract.reference, scope.contracts))
     return query
@@ -255,7 +255,7 @@ def invoice_sources(session: Session, scope: Scope = EVERYTHING) -> dict[tuple[s
                models.InvoiceLine.source_file, models.InvoiceLine.source_row),
         models.InvoiceLine, scope,
     )
-    return {(c, i, l): (f, r) for c, i, l, f, r in session.execute(query)}
+    return {(contract, invoice, line): (file, row) for contract, invoice, line, file, row in session.execute(query)}
 
 
 # --- Engagements and surveys ----------------------------------------------------------
@@ -277,7 +277,7 @@ def units(session: Session, scope: Scope = EVERYTHING) -> list[records.Unit]:
     return _records(session, records.Unit, _scope_filter(query, scope).order_by(models.Engagement.id))
 
 
-def _scope_filter(query, scope: Scope):
+def _scope_filter(query: Select[Any], scope: Scope) -> Select[Any]:
     if scope.contracts is not None:
         query = query.where(matches_ignoring_case(models.Contract.reference, scope.contracts))
     if scope.la_codes is not None:
@@ -341,13 +341,15 @@ def return_imports(session: Session, scope: Scope = EVERYTHING) -> list[records.
 
 def data_version(session: Session) -> int:
     """Changes after each import or undo: part of every cache key."""
-    return session.scalar(select(func.coalesce(func.max(models.ImportRecord.id), 0))) + session.scalar(
+    latest = session.scalar(select(func.coalesce(func.max(models.ImportRecord.id), 0))) or 0
+    undone = session.scalar(
         select(func.count()).select_from(models.ImportRecord).where(models.ImportRecord.outcome == "undone")
-    )
+    ) or 0
+    return latest + undone
 
 
 def finance_flags_for_lines(session: Session, lines: list[dict[str, Any]],
-                            revised_allocations: list[dict[str, Any]] = ()) -> list[str]:
+                            revised_allocations: Sequence[Mapping[str, Any]] = ()) -> list[str]:
     """The invoice flags of rules.md raised by lines about to be imported (as messages), against the
     stored allocations as ``revised_allocations`` (the same file's Part A rows) will leave them."""
     from dashboard.finance import finance_flags, heading_key

@@ -67,7 +67,7 @@ def _changes(session: Session, import_id: int) -> list[models.RowChange]:
 
 def _live_import_ids(session: Session, ids: set[int], exclude: int) -> set[int]:
     """Of ``ids``, the imports other than ``exclude`` that are still in force."""
-    ids = {i for i in ids if i is not None and i != exclude}
+    ids = {i for i in ids if i != exclude}
     if not ids:
         return set()
     return set(session.scalars(select(models.ImportRecord.id).where(
@@ -92,8 +92,8 @@ def _dependants(session: Session, import_id: int, inserted: dict[str, list[int]]
     contract_ids = inserted.get("contracts", [])
     if contract_ids:
         for table in _CONTRACT_TABLES:
-            model = tables[table]
-            rows = list(session.scalars(select(model.id).where(model.contract_id.in_(contract_ids))))
+            columns = tables[table].__table__.c
+            rows = list(session.scalars(select(columns.id).where(columns.contract_id.in_(contract_ids))))
             found |= _importers_of_rows(session, table, rows)
     engagement_ids = inserted.get("engagements", [])
     for start in range(0, len(engagement_ids), 500):
@@ -131,8 +131,9 @@ def _writers_after_removal(session: Session, import_id: int) -> set[int]:
         model = tables[table]
         names = unique_key(model)
         keys = {tuple(key_part(item[name]) for name in names) for item in rows.values()}
-        stored = session.execute(select(model.id, *(model.__table__.c[name] for name in names)).where(
-            model.contract_id.in_({item["contract_id"] for item in rows.values()}) | model.id.in_(list(rows))))
+        columns = model.__table__.c
+        stored = session.execute(select(columns.id, *(columns[name] for name in names)).where(
+            columns.contract_id.in_({item["contract_id"] for item in rows.values()}) | columns.id.in_(list(rows))))
         again = [row_id for row_id, *key in stored
                  if row_id in rows or tuple(key_part(value) for value in key) in keys]
         found |= {writer for writer in _importers_of_rows(session, table, again) if writer > import_id}
@@ -175,9 +176,10 @@ def contracts_of_import(session: Session, import_id: int) -> set[str]:
         if isinstance(values.get("contract_id"), int):
             ids.add(values["contract_id"])
         elif change.table_name in _CONTRACT_TABLES:
-            stored = session.get(tables[change.table_name], change.row_id)
+            columns = tables[change.table_name].__table__.c
+            stored = session.scalar(select(columns.contract_id).where(columns.id == change.row_id))
             if stored is not None:
-                ids.add(stored.contract_id)
+                ids.add(stored)
     references = set(session.scalars(select(models.Contract.reference).where(models.Contract.id.in_(ids)))) if ids else set()
     for change in _changes(session, import_id):  # contracts the import inserted (gone after an undo)
         if change.table_name == "contracts" and change.after and change.after.get("reference"):
@@ -270,7 +272,8 @@ def undo_import(session: Session, import_id: int, actor: Viewer) -> UndoResult:
         model = tables[change.table_name]
         if change.before is None:
             ids = undo_records.row_ids(change)
-            session.execute(delete(model).where(model.id.between(ids.start, ids.stop - 1)), execution_options=_UNSYNCED)
+            session.execute(delete(model).where(model.__table__.c.id.between(ids.start, ids.stop - 1)),
+                            execution_options=_UNSYNCED)
             deleted += len(ids)
             continue
         if change.after is None:  # a row the import removed: back as it was
@@ -282,7 +285,8 @@ def undo_import(session: Session, import_id: int, actor: Viewer) -> UndoResult:
             # the import rewrote the row, and its record (written before undo records kept the writer)
             # does not say who wrote it before: give back its earlier writer
             values = {**_from_json(model, _earlier_state(session, change)), **values}
-        session.execute(update(model).where(model.id == change.row_id).values(**values), execution_options=_UNSYNCED)
+        session.execute(update(model).where(model.__table__.c.id == change.row_id).values(**values),
+                        execution_options=_UNSYNCED)
         restored += 1
     record.outcome = UNDONE
     record.summary = {**(record.summary or {}), "undone_by": actor.email,

@@ -577,6 +577,7 @@ def parse_quarter(value: Any, date_1904: bool = False) -> Quarter | None:
         end = parse_date(value, date_1904)
     except CellError:
         raise _fail(_QUARTER_EXAMPLE, value) from None
+    assert end is not None  # not blank: parse_date gives a date or raises
     return _quarter_from_end_date(value, end)
 
 

@@ -104,12 +104,12 @@ class LAMatcher:
             for variant in _name_variants(la.name):
                 self._add_name(variant, la, shown_as=la.name)
         for code, names in (other_names or {}).items():
-            la = self._by_code.get(code.upper())
-            if la is None:
+            known = self._by_code.get(code.upper())
+            if known is None:
                 continue
             for name in names:
                 if name.strip():
-                    self._add_name(name, la, shown_as=la.name)
+                    self._add_name(name, known, shown_as=known.name)
         self._name_keys = list(self._by_name)
         self._resolved: dict[tuple[type, Any], tuple[tuple[LocalAuthority, ...], bool] | str] = {}
 
@@ -140,7 +140,7 @@ class LAMatcher:
         resolved = self._resolve(value)
         if isinstance(resolved, str):
             raise CellError(resolved)
-        candidates, explicit_code = resolved
+        candidates = resolved[0]  # the records it can mean (whether a GSS code was given is not needed)
         if on_date is None:
             return max(candidates, key=lambda la: la.valid_to or _LATEST)
         live = [la for la in candidates if _live(la, on_date)]
@@ -151,7 +151,7 @@ class LAMatcher:
                 f"{shown(value)} could mean {listed([_label(la) for la in live])} "
                 f"on {format_date(on_date)}: give the GSS code"
             )
-        raise CellError(self._not_live_message(value, candidates, on_date, explicit_code))
+        raise CellError(self._not_live_message(candidates, on_date))
 
     def _resolve(self, value: Any) -> tuple[tuple[LocalAuthority, ...], bool] | str:
         """The records a cell value can mean and whether it was a GSS code, or an error message."""
@@ -237,22 +237,21 @@ class LAMatcher:
             return f"{message}: did you mean {listed([f'{name!r}' if ',' in name else name for name in names], 'or')}?"
         return f"{message}: give its name, GSS code (e.g. E08000014) or DfE code (e.g. 343)"
 
-    def _not_live_message(
-        self, value: Any, candidates: tuple[LocalAuthority, ...], on_date: date, explicit_code: bool
-    ) -> str:
-        ended = [la for la in candidates if la.valid_to is not None and la.valid_to < on_date]
+    def _not_live_message(self, candidates: tuple[LocalAuthority, ...], on_date: date) -> str:
+        ended = [(la.valid_to, la) for la in candidates if la.valid_to is not None and la.valid_to < on_date]
         if ended:
-            la = max(ended, key=lambda la: la.valid_to)
-            return f"{_label(la)} did not exist on {format_date(on_date)}: {self._after_end(la)}"
+            valid_to, la = max(ended, key=lambda pair: pair[0])
+            return f"{_label(la)} did not exist on {format_date(on_date)}: {self._after_end(la, valid_to)}"
         la = min(candidates, key=lambda la: la.valid_from)
         return f"{_label(la)} did not exist on {format_date(on_date)}: {self._before_start(la)}"
 
-    def _after_end(self, la: LocalAuthority) -> str:
+    def _after_end(self, la: LocalAuthority, valid_to: date) -> str:
+        """Why ``la``, live up to ``valid_to``, is not live after it."""
         successors = [self._by_code[code.upper()] for code in la.successor_codes if code.upper() in self._by_code]
-        change = format_date(la.valid_to + timedelta(days=1))
+        change = format_date(valid_to + timedelta(days=1))
         if successors:
             return f"it was replaced by {listed([_label(s) for s in successors])} on {change}"
-        return f"it ended on {format_date(la.valid_to)}"
+        return f"it ended on {format_date(valid_to)}"
 
     def _before_start(self, la: LocalAuthority) -> str:
         predecessors = self._predecessors.get(la.code.upper(), [])
@@ -294,7 +293,7 @@ def load_reference_las(path: str | Path) -> tuple[list[LocalAuthority], dict[str
                     dfe_code=row["old_la_code"].strip(),
                     name=row["la_name"].strip(),
                     region_code=row["region_code"].strip(),
-                    valid_from=_iso_date(row["valid_from"]),
+                    valid_from=date.fromisoformat(row["valid_from"].strip()),
                     valid_to=_iso_date(row["valid_to"]),
                     successor_codes=tuple(_split(row.get("successor_codes"))),
                 )

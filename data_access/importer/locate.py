@@ -41,10 +41,10 @@ def _header_map(row: list[Any], schema: SheetSchema) -> tuple[dict[str, int], di
             by_key.setdefault(key, index)
     columns, headers = {}, {}
     for column in schema.columns:
-        index = next((by_key[key] for key in cells.header_keys(column.header) if key in by_key), None)
-        if index is not None:
-            columns[column.field] = index
-            headers[column.field] = str(row[index]).strip()
+        at = next((by_key[key] for key in cells.header_keys(column.header) if key in by_key), None)
+        if at is not None:
+            columns[column.field] = at
+            headers[column.field] = str(row[at]).strip()
     return columns, headers
 
 
@@ -82,7 +82,7 @@ def _find_header(sheet: Sheet, schema: SheetSchema) -> tuple[int, dict[str, int]
 def _best_header_guess(sheet: Sheet, schema: SheetSchema) -> tuple[int, set[str]]:
     """The row that looks most like the header, and the required headers it lacks."""
     required = {column.field for column in schema.required}
-    best_index, best_found = 0, set()
+    best_index, best_found = 0, set[str]()
     for index, row in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
         found = required & _header_map(row, schema)[0].keys()
         if len(found) > len(best_found):
@@ -150,8 +150,8 @@ def locate(sheet: Sheet, file_name: str, errors: list[Problem]) -> Located | Non
         return Located(sheet, kinds.ALLOCATIONS, header_row, {"heading": heading_column}, {}, years)
     if by_name is not None:
         schema = by_name.schema
-        found = _find_header(sheet, schema)
-        if found is None:
+        header = _find_header(sheet, schema)
+        if header is None:
             guess, missing = _best_header_guess(sheet, schema)
             where = ("the header row" if len(missing) < len(schema.required)
                      else f"any of the first {HEADER_SEARCH_ROWS} rows, so no header row was found")
@@ -161,7 +161,7 @@ def locate(sheet: Sheet, file_name: str, errors: list[Problem]) -> Located | Non
                             f"required column '{schema.column(field_name).header}' not found in {where}")
                 )
             return None
-        return _checked_header(Located(sheet, by_name, *found), file_name, errors)
+        return _checked_header(Located(sheet, by_name, *header), file_name, errors)
     # Unknown name: recognise by the header row. Part A: a heading column headed
     # "Expenditure heading" beside financial-year columns.
     part_a = _part_a_header(sheet)
@@ -177,11 +177,11 @@ def locate(sheet: Sheet, file_name: str, errors: list[Problem]) -> Located | Non
     best: tuple[int, int, int] | None = None
     located = None
     for kind in kinds.COLUMNED:
-        found = _find_header(sheet, kind.schema)
-        if found is not None and len(found[1]) >= 2:
-            score = (-len(found[1]), -len(kind.schema.required), kind.order)
+        header = _find_header(sheet, kind.schema)
+        if header is not None and len(header[1]) >= 2:
+            score = (-len(header[1]), -len(kind.schema.required), kind.order)
             if best is None or score < best:
-                best, located = score, Located(sheet, kind, *found)
+                best, located = score, Located(sheet, kind, *header)
     return located and _checked_header(located, file_name, errors)
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from typing import overload
 
 from sqlalchemy.orm import Session
 
 from dashboard.wording import listed
 from data_access.importer import cells, fast_read, kinds, schemas
-from data_access.importer.changes import drop_duplicates, work_out_changes
+from data_access.importer.changes import RowKey, drop_duplicates, work_out_changes
 from data_access.importer.kinds import MissingRows, SheetKind, kind_named
 from data_access.importer.locate import HEADER_SEARCH_ROWS, Located, locate, table_header_row
 from data_access.importer.reader import FileRefused, Sheet, read_file, sheet_names
@@ -81,7 +82,7 @@ def plan_import(session: Session, file_name: str, data: bytes, contract_option: 
     labels += [labelled_contract(sheet, HEADER_SEARCH_ROWS, context.known_contract) for sheet in other_sheets]
     label = next((found for found in labels if found), None)
     located.sort(key=lambda item: item.kind.order)
-    keys_of_kind: dict[SheetKind, dict[tuple, tuple[str, RowPlan]]] = defaultdict(dict)
+    keys_of_kind: dict[SheetKind, dict[RowKey, tuple[str, RowPlan]]] = defaultdict(dict)
     for item in located:
         sheet_plan = SheetPlan(item.sheet.name, item.kind)
         sheet_label = labelled_contract(item.sheet, item.header_row, context.known_contract) or label
@@ -149,6 +150,10 @@ def _flag_contract_option_not_used(context: Context, plan: ImportPlan) -> None:
                                 f"names its own ({', '.join(names)})")
 
 
+@overload
+def _storable(text: str) -> str: ...
+@overload
+def _storable(text: None) -> None: ...
 def _storable(text: str | None) -> str | None:
     """Text a database column can hold, as the import history keeps file names and contract options:
     a NUL (which PostgreSQL refuses) is dropped, and what is not Unicode (an undecodable byte of a

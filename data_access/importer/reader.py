@@ -144,7 +144,7 @@ def _check_workbook(data: bytes, extension: str, max_unpacked: int,
                 if member.filename not in sheets and member.filename.endswith((".xml", ".rels")):
                     _check_xml_part(package, member)
             for member in members:
-                if member.filename in sheets:
+                if on_sheet is not None and member.filename in sheets:
                     xml = _read_part(package, member)
                     _check_xml(member.filename, xml, _looks_utf16(xml))
                     on_sheet(member.filename, xml)
@@ -267,7 +267,7 @@ class _SheetScans:
 
     def __init__(self) -> None:
         self._used_ranges: dict[str, tuple[int, int]] = {}
-        self._problems: dict[str, list[Future]] = {}
+        self._problems: dict[str, list[Future[dict[tuple[int, int], Any]]]] = {}
         self._waiting: tuple[str, bytes] | None = None
         self._hidden_rows: dict[str, frozenset[int]] = {}
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="problem-cells")
@@ -281,7 +281,7 @@ class _SheetScans:
         self._waiting = (part_name, xml)
 
     def hidden_rows(self, part_name: str | None) -> frozenset[int]:
-        return self._hidden_rows.get(part_name, frozenset())
+        return frozenset() if part_name is None else self._hidden_rows.get(part_name, frozenset())
 
     def start(self) -> None:
         if self._waiting is not None:
@@ -299,7 +299,7 @@ class _SheetScans:
     def problems(self, part_name: str | None) -> dict[tuple[int, int], Any]:
         self.start()
         found: dict[tuple[int, int], Any] = {}
-        for scan in self._problems.get(part_name, []):
+        for scan in [] if part_name is None else self._problems.get(part_name, []):
             found.update(scan.result())
         return found
 
@@ -482,7 +482,8 @@ def _r_attribute(attributes: bytes) -> bytes | None:
     if b"r" in attributes:
         for key, double, single in _ATTRIBUTES.findall(attributes):
             if key == b"r":
-                return double or single
+                value: bytes = double or single
+                return value
     return None
 
 
@@ -569,7 +570,7 @@ def _problem_cells(xml: bytes) -> dict[tuple[int, int], Any]:
     return found
 
 
-def _cells_with(xml: bytes, markers: tuple[bytes, ...]):
+def _cells_with(xml: bytes, markers: tuple[bytes, ...]) -> Iterator[tuple[int, int]]:
     """(start, end) of each ``<c ...>...</c>`` element holding one of ``markers``, ``end`` being
     where its ``</c>`` starts. Each search starts where the one before it stopped, so the time is
     linear in the part's size whatever it holds (a hostile part must not make it quadratic)."""

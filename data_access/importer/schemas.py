@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -29,7 +30,7 @@ ILACS_JUDGEMENTS = cells.ILACS_JUDGEMENTS
 LEVELS = {"executive": "Executive", "management": "Management"}
 
 
-def _level(value: Any) -> str:
+def _level(value: Any) -> str | None:
     """Level: Executive / Management / other (any other text is kept as written)."""
     text = cells.parse_text(value)
     if text is None:
@@ -37,18 +38,18 @@ def _level(value: Any) -> str:
     return LEVELS.get(text.strip().lower(), text)
 
 
-def _confidence(value: Any) -> int:
+def _confidence(value: Any) -> int | None:
     return cells.parse_whole_number(value, 1, 5)
 
 
-def _positive_number(value: Any):
+def _positive_number(value: Any) -> Decimal | None:
     number = cells.parse_number(value)
     if number is not None and number < 0:
         raise cells.CellError(f"expected a number of 0 or more, got {value!r}")
     return number
 
 
-def _day_rate(value: Any):
+def _day_rate(value: Any) -> Decimal | None:
     """A day rate is never below 0 (a credit note is a negative Amount, not a negative rate)."""
     rate = cells.parse_money(value)
     if rate is not None and rate < 0:
@@ -56,11 +57,11 @@ def _day_rate(value: Any):
     return rate
 
 
-def _whole_count(value: Any) -> int:
+def _whole_count(value: Any) -> int | None:
     return cells.parse_whole_number(value, 0, None)
 
 
-def _line_number(value: Any) -> int:
+def _line_number(value: Any) -> int | None:
     return cells.parse_whole_number(value, 1, None)
 
 

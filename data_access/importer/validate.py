@@ -29,6 +29,7 @@ from data_access.importer.cells import key_part
 from data_access.importer.la_matching import LAMatcher
 from data_access.importer.reader import ExcelError, Sheet, UncachedFormula
 from data_access.importer.report import ImportPlan, Problem, RowPlan, SheetPlan
+from data_access.importer.schemas import Column
 
 if TYPE_CHECKING:
     from data_access.importer.locate import Located
@@ -42,6 +43,11 @@ IMPORT_SOURCE = "import"
 
 def cell(row: list[Any], index: int) -> Any:
     return row[index] if index < len(row) else None
+
+
+UnitKey = tuple[int, object, object]  # (contract id, package, participant) as key_part matches them
+# (field, column position, parser, header as written, the schema's column) of each column read
+ColumnParser = tuple[str, int, Callable[[Any], Any], str, Column]
 
 
 def is_skipped_row(row: list[Any], totals_memo: dict[str, bool | None], read: frozenset[int]) -> bool:
@@ -126,7 +132,8 @@ def reporting_quarter(context: Context, places: list[tuple[Sheet, int]], option:
             except cells.CellError as error:
                 context.problem(sheet.name, excel_row, label, str(error))
                 continue
-            stated.append((end, sheet.name, excel_row, label))
+            if end is not None:  # the cell is not blank
+                stated.append((end, sheet.name, excel_row, label))
     ends = {end for end, *_ in stated}
     if len(ends) > 1:
         first_end, first_sheet, *_ = stated[0]
@@ -175,10 +182,12 @@ class Context:
         self.contracts = {c.reference.lower(): c for c in session.scalars(select(models.Contract))}
         self.file_contracts: dict[str, dict[str, Any]] = {}  # from this file's Contracts sheet
         self.file_headings: dict[int | str, set[str]] = defaultdict(set)
-        self.file_engagements: dict[tuple, tuple[str, str]] = {}  # unit key -> (package, participant) as spelt
-        self.engagement_rows: dict[tuple, int] = {}  # unit key -> its Engagements row in this file (errors or not)
+        # unit key -> (package, participant) as spelt (None: its cell had an error)
+        self.file_engagements: dict[UnitKey, tuple[str | None, str | None]] = {}
+        self.engagement_rows: dict[UnitKey, int] = {}  # unit key -> its Engagements row in this file (errors or not)
         self._matcher: LAMatcher | None = None
-        self._la_codes: dict[tuple, tuple[bool, str]] = {}  # (cell value, date) -> (matched, code or message)
+        # (type of the cell value, the value, date) -> (matched, code or message)
+        self._la_codes: dict[tuple[type, object, date | None], tuple[bool, str]] = {}
         self._headings: dict[int, dict[str, str]] = {}
 
     def problem(self, sheet: str, row: int | None, column: str, message: str) -> None:
@@ -254,13 +263,13 @@ def parse_rows(context: Context, located: Located, plan: SheetPlan) -> list[tupl
     columns = [(column.field, position, _plain_keyed(column.parser(date_1904)) if column.field in keys
                 else column.parser(date_1904), located.headers[column.field], column)
                for column in schema.columns if (position := located.columns.get(column.field)) is not None]
-    memo: dict[tuple, tuple[bool, Any]] = {}
+    memo: dict[tuple[str, type, object], tuple[bool, Any]] = {}  # (field, type, cell value) -> parsed
     totals_memo: dict[str, bool | None] = {}
     limits = _column_limits(kind.model)
     sheet_name = located.sheet.name
     rows = located.sheet.rows
     if isinstance(rows, fast_read.ColumnarRows) and rows.start == located.header_row + 1:
-        return _parse_columns(context, located, columns, limits, plan)
+        return _parse_columns(context, located, rows, columns, limits, plan)
     read = frozenset(position for _, position, _, _, _ in columns)
     for index in range(located.header_row + 1, len(rows)):
         row = rows[index]
@@ -290,14 +299,15 @@ def parse_rows(context: Context, located: Located, plan: SheetPlan) -> list[tupl
     return parsed
 
 
-def _parse_columns(context: Context, located: Located, columns: list[tuple], limits: dict[str, Any],
+def _parse_columns(context: Context, located: Located, rows: fast_read.ColumnarRows, columns: list[ColumnParser],
+                   limits: dict[str, Any],
                    plan: SheetPlan) -> list[tuple[int, dict[str, Any]]]:
     """``parse_rows`` of a table read into Arrow columns: the same rows, values and errors, each
     distinct value of a column parsed once (``columnar.parse_table``)."""
     to_read = [columnar.ColumnToRead(field_name, position, partial(_parse_cell, parse, limit=limits.get(field_name)),
                                      header, column.header if column.required else None, _text_up_to(column, limits))
                for field_name, position, parse, header, column in columns]
-    found = columnar.parse_table(located.sheet.rows, to_read, _is_total)
+    found = columnar.parse_table(rows, to_read, _is_total)
     plan.skipped += found.skipped
     for excel_row, header, message, field_name in found.problems:
         context.problem(located.sheet.name, excel_row, header, message)
@@ -355,7 +365,7 @@ def _row_contract(context: Context, located: Located, label: str | None, excel_r
     return contract
 
 
-def _match_la(context: Context, located: Located, excel_row: int, values: dict[str, Any], on: date) -> str | None:
+def _match_la(context: Context, located: Located, excel_row: int, values: dict[str, Any], on: date | None) -> str | None:
     try:
         return context.la_code(values.pop("la"), on)
     except cells.CellError as error:
@@ -435,7 +445,7 @@ def validate_engagements(context: Context, located: Located, plan: SheetPlan, la
                             f"the end date {cells.format_date(end)} is before the start date "
                             f"{cells.format_date(values['start_date'])}")
             continue
-        if contract is None or la_code is None:
+        if contract is None or la_code is None or unit is None:  # unit is None when contract is
             continue
         values.update(contract_id=contract.id, la_code=la_code)
         context.file_engagements[unit] = (values.get("package_id"), values.get("participant_id"))
@@ -448,8 +458,8 @@ def _flag_short_packages(context: Context, plan: SheetPlan) -> None:
     Only packages that have ended (every row has an end date, not after today): a running package
     may still reach the minimum (the Coverage page checks them as of any date)."""
     minimum = {c.id: c.min_package_days for c in context.contracts.values()}
-    days: dict[tuple, Decimal] = {}
-    ended: dict[tuple, bool] = {}
+    days: dict[tuple[int, str | None], Decimal] = {}  # (contract id, package): None when its cell had an error
+    ended: dict[tuple[int, str | None], bool] = {}
     today = date.today()
     for row in plan.rows:
         values = row.values
@@ -506,12 +516,12 @@ def validate_survey(context: Context, located: Located, plan: SheetPlan, label: 
             plan.rows.append(RowPlan(excel_row, values))
 
 
-def _unit_key(contract_id: int, package_id: str | None, participant_id: str | None) -> tuple:
+def _unit_key(contract_id: int, package_id: str | None, participant_id: str | None) -> UnitKey:
     """A unit's key, ignoring case as every other import key does."""
     return (contract_id, key_part(package_id), key_part(participant_id))
 
 
-def _stored_units(session: Session, contract_ids: set[int]) -> dict[tuple, tuple[str, str]]:
+def _stored_units(session: Session, contract_ids: set[int]) -> dict[UnitKey, tuple[str, str]]:
     """Stored units of these contracts: key -> (package, participant) as spelt."""
     if not contract_ids:
         return {}
@@ -525,12 +535,12 @@ def _stored_units(session: Session, contract_ids: set[int]) -> dict[tuple, tuple
 def validate_finance(context: Context, located: Located, plan: SheetPlan, label: str | None) -> None:
     """Every error of a row is said: a quarter in another year than the financial year and a heading
     not in the pricing schedule are two errors of one row."""
-    line_counter: dict[tuple, int] = defaultdict(int)
+    line_counter: dict[tuple[int, str], int] = defaultdict(int)  # (contract id, invoice) -> lines
     name = located.sheet.name
     for excel_row, values in parse_rows(context, located, plan):
         contract = _row_contract(context, located, label, excel_row, values)
         ok = contract is not None and "invoice_ref" in values  # a blank invoice reference is said already
-        if ok:
+        if ok and contract is not None:
             line_counter[(contract.id, values["invoice_ref"])] += 1
             if values.get("line") is None:
                 values["line"] = line_counter[(contract.id, values["invoice_ref"])]
@@ -561,7 +571,7 @@ def validate_finance(context: Context, located: Located, plan: SheetPlan, label:
                 ok = False
             else:
                 values["heading"] = canonical
-        if ok:
+        if ok and contract is not None and quarter is not None:
             values.update(financial_year=year or quarter.financial_year, quarter=quarter.quarter,
                           contract_id=contract.id, source_file=context.file_name[:260], source_row=excel_row)
             plan.rows.append(RowPlan(excel_row, values))

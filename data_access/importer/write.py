@@ -83,14 +83,21 @@ def write_updates(session: Session, sheet: SheetPlan, import_id: int) -> list[di
     updates = [row for row in sheet.rows if row.action is RowAction.UPDATE]
     if not updates:
         return []
-    before = writers(session, model, [row.existing_id for row in updates])  # the import that wrote each row
+    stored = [_stored(row) for row in updates]
+    before = writers(session, model, [row_id for row_id, _ in stored])  # the import that wrote each row
     session.flush()
     for rows in _by_fields(updates).values():  # one statement per set of fields the rows give
         bulk.update_rows(session.connection(), model.__table__, [{"id": row.existing_id, **row.values} for row in rows],
                          same={"import_id": import_id})
-    return [_undo_record(import_id, model.__tablename__, row.existing_id, {**row.before, **before[row.existing_id]},
-                         dict(row.values))
-            for row in updates]
+    return [_undo_record(import_id, model.__tablename__, row_id, {**values, **before[row_id]}, dict(row.values))
+            for row, (row_id, values) in zip(updates, stored)]
+
+
+def _stored(row: RowPlan) -> tuple[int, dict[str, Any]]:
+    """The id and values before of the stored row an update rewrites (``work_out_changes`` gives both)."""
+    if row.existing_id is None or row.before is None:
+        raise ValueError(f"row {row.row} is planned as an update of no stored row")
+    return row.existing_id, row.before
 
 
 def _by_fields(rows: list[RowPlan]) -> dict[tuple[str, ...], list[RowPlan]]:
@@ -107,7 +114,7 @@ def write_removals(session: Session, sheet: SheetPlan, import_id: int) -> list[d
     if not sheet.removed:
         return []
     model = sheet.sheet_kind.model
-    session.execute(delete(model).where(model.id.in_([item["id"] for item in sheet.removed])))
+    session.execute(delete(model).where(model.__table__.c.id.in_([item["id"] for item in sheet.removed])))
     return [_undo_record(import_id, model.__tablename__, item["id"],
                          {name: value for name, value in item.items() if name != "id"}, None)
             for item in sheet.removed]
@@ -120,7 +127,8 @@ def flag_missing_rows(session: Session, sheet: SheetPlan, import_id: int) -> lis
         return []
     model = sheet.sheet_kind.model
     ids = [item["id"] for item in sheet.vanished]
-    stale = session.execute(select(model.id).where(model.id.in_(ids), model.missing_from_latest_return.is_(False))).scalars().all()
+    table = model.__table__
+    stale = session.execute(select(table.c.id).where(table.c.id.in_(ids), table.c.missing_from_latest_return.is_(False))).scalars().all()
     if not stale:
         return []
     session.execute(update(model), [{"id": row_id, "missing_from_latest_return": True} for row_id in stale])
@@ -151,7 +159,10 @@ def insert_rows(session: Session, model: type[models.Base], import_id: int, rows
 
 
 def _contract_id(session: Session, reference: str) -> int:
-    return session.scalar(select(models.Contract.id).where(func.lower(models.Contract.reference) == reference.lower()))
+    found = session.scalar(select(models.Contract.id).where(func.lower(models.Contract.reference) == reference.lower()))
+    if found is None:  # the plan registered it: written before the rows that name it
+        raise LookupError(f"contract {reference} is not stored")
+    return found
 
 
 def _resolve_new_contract_ids(session: Session, plan: ImportPlan) -> None:
