@@ -34,7 +34,7 @@ import altair as alt
 import pandas as pd
 
 from dashboard.calendar import financial_year_of, fy_end
-from dashboard.changes import changes_frame, changes_summary, default_comparison_date
+from dashboard.changes import changes_frame, changes_summary, default_comparison_date, figure_kind
 from dashboard.charts import FONT, OKABE_ITO, TARGET_COLOUR, Spec, spec_json
 from dashboard.charts.finance import burn_up_chart
 from dashboard.charts.timelines import gantt_chart
@@ -48,8 +48,11 @@ from dashboard.disclosure import (
     row_texts,
 )
 from dashboard.finance import finance_flags
+from dashboard.kpi import VERDICT_NO_DATA, wilson_interval
+from dashboard.kpi import verdict as kpi_verdict
 from dashboard.finance import flag_counts as count_flags
 from dashboard.records import Portfolio, Unit
+from dashboard.registry import entry, verdict_id
 from dashboard.status_grid import GridRow, grid_frame, grid_summary
 from dashboard.summary import build_summary
 from dashboard.terms import NOT_SET
@@ -119,10 +122,23 @@ def kpi_frame(summary: dict[str, Any], one_la: frozenset[tuple[str, str]] = froz
             **{column: SUPPRESSED if hidden else "no data" if item[key] is None else item[key]
                for column, key in (("Rate", "rate"), ("95 % CI low", "ci_low"), ("95 % CI high", "ci_high"))},
             "Reliability": SUPPRESSED if hidden else LOW_RELIABILITY if low else "",
+            "Against target": SUPPRESSED if hidden else against_target(item),
         })
     return pd.DataFrame(rows, columns=["Contract", "KPI", "Target", "Eligible", "Met", "Not met", "No baseline",
                                        "No response", "Pending", "Awaiting return", "In progress",
-                                       "Late baselines", "Rate", "95 % CI low", "95 % CI high", "Reliability"])
+                                       "Late baselines", "Rate", "95 % CI low", "95 % CI high", "Reliability",
+                                       "Against target"])
+
+
+def against_target(item: Mapping[str, Any]) -> str:
+    """The KPIs page's verdict in words ("Meets the target", "Below the target", "Cannot yet tell",
+    "No data", "No target"), marked [u] when the rate is of fewer than 5 eligible: worked out from the
+    unrounded interval of the summary's counts, as the page works it out."""
+    if not item["eligible"] or item["rate"] is None:
+        return entry(verdict_id(VERDICT_NO_DATA)).name
+    low, high = wilson_interval(item["met"], item["eligible"]) or (None, None)
+    marker = f" {LOW_RELIABILITY}" if item["eligible"] < RELIABLE_FROM else ""
+    return entry(verdict_id(kpi_verdict(low, high, item["target"]))).name + marker
 
 
 def coverage_frame(summary: dict[str, Any]) -> pd.DataFrame:
@@ -303,6 +319,8 @@ class _Writer:
         self.formats = {
             "money": self.book.add_format({"num_format": "£#,##0.00"}),
             "rate": self.book.add_format({"num_format": "0.0%"}),
+            "percent": self.book.add_format({"num_format": "0%"}),
+            "count": self.book.add_format({"num_format": "#,##0"}),
             "date": self.book.add_format({"num_format": "dd/mm/yyyy"}),
             "datetime": self.book.add_format({"num_format": "dd/mm/yyyy hh:mm"}),
             "text": self.book.add_format({"text_wrap": False}),
@@ -333,6 +351,13 @@ class _Writer:
             for column, (name, value) in enumerate(zip(frame.columns, values)):
                 self._cell(sheet, row + offset, column, value, formats.get(name))
         return row + len(frame) + 2
+
+    def numbers(self, sheet: Worksheet, row: int, frame: pd.DataFrame, columns: Sequence[str]) -> None:
+        """Write ``columns`` of a Changes frame from ``row`` again as numbers (a table already written
+        as text), each formatted as its figure: money, a percentage or a count."""
+        for offset, (name, *values) in enumerate(frame[["Figure", *columns]].itertuples(index=False)):
+            for column, value in zip(columns, values):
+                self._cell(sheet, row + offset, list(frame.columns).index(column), value, figure_kind(name))
 
     def _cell(self, sheet: Worksheet, row: int, column: int, value: Any, kind: str | None) -> None:
         if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "":  # pd.NA: blank
@@ -387,10 +412,12 @@ def board_pack_sections(data: Portfolio, as_of: date, imports: Iterable[Mapping[
     writer.table(sheet, 3, "Status of each contract", grid_frame(grid))
 
     then = default_comparison_date(as_of, compared_with)
-    changes = changes_frame(summary_at(data, then), summary, withheld_kpis(data, then, as_of))
+    before, hidden = summary_at(data, then), withheld_kpis(data, then, as_of)
+    changes = changes_frame(before, summary, hidden)
     sheet = writer.sheet("Changes", f"What changed between {then:%d %B %Y} and {as_of:%d %B %Y}",
                          changes_summary(changes, then, as_of))
-    writer.table(sheet, 3, "Headline figures on both dates", changes)
+    writer.table(sheet, 3, "Headline figures on both dates", changes)  # the PDF keeps the text
+    writer.numbers(sheet, 5, changes_frame(before, summary, hidden, numbers=True), ("Then", "Now"))
 
     withheld = one_la_kpis(counted_units(data.units, as_of, None)) | board_plan(data.units, as_of).withheld_kpis()
     kpis = kpi_frame(summary, withheld)
