@@ -279,6 +279,7 @@ class PackTable:
 class PackImage:
     png: bytes
     name: str
+    caption: str = ""  # what the chart shows, said above it when it starts a page of the PDF
 
 
 @dataclass(frozen=True)
@@ -321,6 +322,7 @@ class _Writer:
             "rate": self.book.add_format({"num_format": "0.0%"}),
             "percent": self.book.add_format({"num_format": "0%"}),
             "count": self.book.add_format({"num_format": "#,##0"}),
+            "days": self.book.add_format({"num_format": '#,##0;#,##0" days overdue";0'}),
             "date": self.book.add_format({"num_format": "dd/mm/yyyy"}),
             "datetime": self.book.add_format({"num_format": "dd/mm/yyyy hh:mm"}),
             "text": self.book.add_format({"text_wrap": False}),
@@ -383,10 +385,10 @@ class _Writer:
             sheet.write_string(row + offset, 0, line)
         return row + len(lines) + 1
 
-    def image(self, sheet: Worksheet, row: int, png: bytes | None, name: str) -> int:
+    def image(self, sheet: Worksheet, row: int, png: bytes | None, name: str, caption: str = "") -> int:
         if png is None:
             return row
-        self.sections[-1].blocks.append(PackImage(png, name))
+        self.sections[-1].blocks.append(PackImage(png, name, caption))
         sheet.insert_image(row, 0, f"{name}.png", {"image_data": io.BytesIO(png), "x_scale": 0.67,
                                                     "y_scale": 0.67, "object_position": 1})
         return row + 2
@@ -426,7 +428,7 @@ def board_pack_sections(data: Portfolio, as_of: date, imports: Iterable[Mapping[
                          "and can show impact within 3 months of their support ending. " + " ".join(SYMBOLS))  # the sheet read on its own
     row = writer.table(sheet, 3, "KPI results by contract", kpis,
                        {"Target": "rate", "Rate": "rate", "95 % CI low": "rate", "95 % CI high": "rate"})
-    writer.image(sheet, row, _png(kpi_chart(kpis)), "kpis")
+    writer.image(sheet, row, _png(kpi_chart(kpis)), "kpis", "KPI rates against target (black tick)")
 
     coverage = coverage_frame(summary)
     sheet = writer.sheet("Coverage", f"Coverage as at {as_of:%d %B %Y}",
@@ -434,7 +436,7 @@ def board_pack_sections(data: Portfolio, as_of: date, imports: Iterable[Mapping[
     row = writer.table(sheet, 3, "LAs supported", coverage)
     row = writer.table(sheet, row, "LAs supported by region (since each contract began)",
                        las_by_region(data.units, data.regions, as_of))
-    writer.image(sheet, row, _png(coverage_chart(coverage)), "coverage")
+    writer.image(sheet, row, _png(coverage_chart(coverage)), "coverage", "LAs supported (black tick: minimum)")
 
     finance = finance_frame(summary)
     sheet = writer.sheet("Finance", f"Finance as at {as_of:%d %B %Y}",
@@ -448,9 +450,9 @@ def board_pack_sections(data: Portfolio, as_of: date, imports: Iterable[Mapping[
     current = financial_year_of(as_of)
     for contract in sorted({r.contract for r in rows if r.financial_year == current}):
         burn = fv.burn_up(data.allocations, data.invoice_lines, as_of, contract, current)
+        title = f"{contract} {current}: cumulative spend by quarter"
         row = writer.image(sheet, row, _png(_titled(burn_up_chart(burn.actual, burn.allocation, burn.forecast),
-                                                    f"{contract} {current}: cumulative spend by quarter")),
-                           f"burn_up_{contract}")
+                                                    title)), f"burn_up_{contract}", title)
         row += 22
 
     sheet = writer.sheet("Timelines", f"Contract timelines as at {as_of:%d %B %Y}",
@@ -460,16 +462,18 @@ def board_pack_sections(data: Portfolio, as_of: date, imports: Iterable[Mapping[
     contracts = tv.gantt_table(data.contracts, as_of)
     milestones = tv.milestone_table(data.milestones, as_of)
     row = writer.table(sheet, 3, "Contracts", contracts)
-    row = writer.table(sheet, row, "Milestones", milestones)
+    days = {"Days to due date": "days", "Days left": "days"}  # a negative number of days is overdue
+    row = writer.table(sheet, row, "Milestones", milestones, days)
     row = writer.table(sheet, row, f"Deadlines in the next {tv.DEADLINE_DAYS} days",
                        tv.deadline_table(data.contracts, data.milestones, data.statuses, la_names, as_of,
-                                         invoice_lines=data.invoice_lines, returns=data.returns))
+                                         invoice_lines=data.invoice_lines, returns=data.returns), days)
     row = writer.table(sheet, row, "Extension and break decisions",
                        tv.decision_table(data.contracts, as_of, milestones=data.milestones,
-                                         invoice_lines=data.invoice_lines, returns=data.returns))
+                                         invoice_lines=data.invoice_lines, returns=data.returns), days)
     row = writer.table(sheet, row, f"Contracts ending within {tv.ENDING_MONTHS} months",
                        tv.ending_table(data.contracts, as_of))
-    writer.image(sheet, row, _png(gantt_chart(contracts, milestones, as_of)), "timelines")
+    writer.image(sheet, row, _png(gantt_chart(contracts, milestones, as_of)), "timelines",
+                 "Contracts and milestones")
 
     _value_for_money_and_outcome_sheets(writer, data, as_of)
     writer.book.close()
@@ -524,7 +528,7 @@ def _value_for_money_and_outcome_sheets(writer: _Writer, data: Portfolio, as_of:
     from dashboard.views import outcomes as ov
 
     page = ov.outcomes_page(data, as_of, aggregate_only=True)
-    costs = dict.fromkeys((ov.SPEND,), "money")
+    costs = {ov.SPEND: "money", **dict.fromkeys(ov.COSTS, "count")}  # costs in whole pounds
     sheet = writer.sheet("Value for money", f"Value for money as at {as_of:%d %B %Y}",
                          "These figures describe costs only. Programmes have different aims, so they are not ranked. "
                          f"{SYMBOLS[1]}")
@@ -537,8 +541,8 @@ def _value_for_money_and_outcome_sheets(writer: _Writer, data: Portfolio, as_of:
                        table[table["Financial year"] == ov.WHOLE], costs)
     row = writer.table(sheet, row, "Per contract and financial year", table[table["Financial year"] != ov.WHOLE],
                        costs)
-    writer.image(sheet, row, _png(_titled(vfm_chart(page.chart_data), "Cost per unit by contract (not a ranking)")),
-                 "value_for_money")
+    title = "Cost per unit by contract (not a ranking)"
+    writer.image(sheet, row, _png(_titled(vfm_chart(page.chart_data), title)), "value_for_money", title)
 
     sheet = writer.sheet("Outcomes", f"Ofsted judgements before and after support, as at {as_of:%d %B %Y}",
                          "This describes what happened. It is not the effect of the support.")
