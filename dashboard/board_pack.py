@@ -48,9 +48,9 @@ from dashboard.disclosure import (
     row_texts,
 )
 from dashboard.finance import finance_flags
+from dashboard.finance import flag_counts as count_flags
 from dashboard.kpi import VERDICT_NO_DATA, wilson_interval
 from dashboard.kpi import verdict as kpi_verdict
-from dashboard.finance import flag_counts as count_flags
 from dashboard.records import Portfolio, Unit
 from dashboard.registry import entry, verdict_id
 from dashboard.status_grid import GridRow, grid_frame, grid_summary
