@@ -34,7 +34,7 @@ import altair as alt
 import pandas as pd
 
 from dashboard.calendar import financial_year_of, fy_end
-from dashboard.changes import changes_frame, changes_summary, default_comparison_date
+from dashboard.changes import changes_frame, changes_summary, default_comparison_date, figure_kind
 from dashboard.charts import FONT, OKABE_ITO, TARGET_COLOUR, Spec, spec_json
 from dashboard.charts.finance import burn_up_chart
 from dashboard.charts.timelines import gantt_chart
@@ -49,7 +49,10 @@ from dashboard.disclosure import (
 )
 from dashboard.finance import finance_flags
 from dashboard.finance import flag_counts as count_flags
+from dashboard.kpi import VERDICT_NO_DATA, wilson_interval
+from dashboard.kpi import verdict as kpi_verdict
 from dashboard.records import Portfolio, Unit
+from dashboard.registry import entry, verdict_id
 from dashboard.status_grid import GridRow, grid_frame, grid_summary
 from dashboard.summary import build_summary
 from dashboard.terms import NOT_SET
@@ -119,10 +122,23 @@ def kpi_frame(summary: dict[str, Any], one_la: frozenset[tuple[str, str]] = froz
             **{column: SUPPRESSED if hidden else "no data" if item[key] is None else item[key]
                for column, key in (("Rate", "rate"), ("95 % CI low", "ci_low"), ("95 % CI high", "ci_high"))},
             "Reliability": SUPPRESSED if hidden else LOW_RELIABILITY if low else "",
+            "Against target": SUPPRESSED if hidden else against_target(item),
         })
     return pd.DataFrame(rows, columns=["Contract", "KPI", "Target", "Eligible", "Met", "Not met", "No baseline",
                                        "No response", "Pending", "Awaiting return", "In progress",
-                                       "Late baselines", "Rate", "95 % CI low", "95 % CI high", "Reliability"])
+                                       "Late baselines", "Rate", "95 % CI low", "95 % CI high", "Reliability",
+                                       "Against target"])
+
+
+def against_target(item: Mapping[str, Any]) -> str:
+    """The KPIs page's verdict in words ("Meets the target", "Below the target", "Cannot yet tell",
+    "No data", "No target"), marked [u] when the rate is of fewer than 5 eligible: worked out from the
+    unrounded interval of the summary's counts, as the page works it out."""
+    if not item["eligible"] or item["rate"] is None:
+        return entry(verdict_id(VERDICT_NO_DATA)).name
+    low, high = wilson_interval(item["met"], item["eligible"]) or (None, None)
+    marker = f" {LOW_RELIABILITY}" if item["eligible"] < RELIABLE_FROM else ""
+    return entry(verdict_id(kpi_verdict(low, high, item["target"]))).name + marker
 
 
 def coverage_frame(summary: dict[str, Any]) -> pd.DataFrame:
@@ -263,6 +279,7 @@ class PackTable:
 class PackImage:
     png: bytes
     name: str
+    caption: str = ""  # what the chart shows, said above it when it starts a page of the PDF
 
 
 @dataclass(frozen=True)
@@ -303,6 +320,9 @@ class _Writer:
         self.formats = {
             "money": self.book.add_format({"num_format": "£#,##0.00"}),
             "rate": self.book.add_format({"num_format": "0.0%"}),
+            "percent": self.book.add_format({"num_format": "0%"}),
+            "count": self.book.add_format({"num_format": "#,##0"}),
+            "days": self.book.add_format({"num_format": '#,##0;#,##0" days overdue";0'}),
             "date": self.book.add_format({"num_format": "dd/mm/yyyy"}),
             "datetime": self.book.add_format({"num_format": "dd/mm/yyyy hh:mm"}),
             "text": self.book.add_format({"text_wrap": False}),
@@ -334,6 +354,13 @@ class _Writer:
                 self._cell(sheet, row + offset, column, value, formats.get(name))
         return row + len(frame) + 2
 
+    def numbers(self, sheet: Worksheet, row: int, frame: pd.DataFrame, columns: Sequence[str]) -> None:
+        """Write ``columns`` of a Changes frame from ``row`` again as numbers (a table already written
+        as text), each formatted as its figure: money, a percentage or a count."""
+        for offset, (name, *values) in enumerate(frame[["Figure", *columns]].itertuples(index=False)):
+            for column, value in zip(columns, values):
+                self._cell(sheet, row + offset, list(frame.columns).index(column), value, figure_kind(name))
+
     def _cell(self, sheet: Worksheet, row: int, column: int, value: Any, kind: str | None) -> None:
         if value is None or (not isinstance(value, str) and pd.isna(value)) or value == "":  # pd.NA: blank
             sheet.write_blank(row, column, None)
@@ -358,10 +385,10 @@ class _Writer:
             sheet.write_string(row + offset, 0, line)
         return row + len(lines) + 1
 
-    def image(self, sheet: Worksheet, row: int, png: bytes | None, name: str) -> int:
+    def image(self, sheet: Worksheet, row: int, png: bytes | None, name: str, caption: str = "") -> int:
         if png is None:
             return row
-        self.sections[-1].blocks.append(PackImage(png, name))
+        self.sections[-1].blocks.append(PackImage(png, name, caption))
         sheet.insert_image(row, 0, f"{name}.png", {"image_data": io.BytesIO(png), "x_scale": 0.67,
                                                     "y_scale": 0.67, "object_position": 1})
         return row + 2
@@ -387,10 +414,12 @@ def board_pack_sections(data: Portfolio, as_of: date, imports: Iterable[Mapping[
     writer.table(sheet, 3, "Status of each contract", grid_frame(grid))
 
     then = default_comparison_date(as_of, compared_with)
-    changes = changes_frame(summary_at(data, then), summary, withheld_kpis(data, then, as_of))
+    before, hidden = summary_at(data, then), withheld_kpis(data, then, as_of)
+    changes = changes_frame(before, summary, hidden)
     sheet = writer.sheet("Changes", f"What changed between {then:%d %B %Y} and {as_of:%d %B %Y}",
                          changes_summary(changes, then, as_of))
-    writer.table(sheet, 3, "Headline figures on both dates", changes)
+    writer.table(sheet, 3, "Headline figures on both dates", changes)  # the PDF keeps the text
+    writer.numbers(sheet, 5, changes_frame(before, summary, hidden, numbers=True), ("Then", "Now"))
 
     withheld = one_la_kpis(counted_units(data.units, as_of, None)) | board_plan(data.units, as_of).withheld_kpis()
     kpis = kpi_frame(summary, withheld)
@@ -399,7 +428,7 @@ def board_pack_sections(data: Portfolio, as_of: date, imports: Iterable[Mapping[
                          "and can show impact within 3 months of their support ending. " + " ".join(SYMBOLS))  # the sheet read on its own
     row = writer.table(sheet, 3, "KPI results by contract", kpis,
                        {"Target": "rate", "Rate": "rate", "95 % CI low": "rate", "95 % CI high": "rate"})
-    writer.image(sheet, row, _png(kpi_chart(kpis)), "kpis")
+    writer.image(sheet, row, _png(kpi_chart(kpis)), "kpis", "KPI rates against target (black tick)")
 
     coverage = coverage_frame(summary)
     sheet = writer.sheet("Coverage", f"Coverage as at {as_of:%d %B %Y}",
@@ -407,7 +436,7 @@ def board_pack_sections(data: Portfolio, as_of: date, imports: Iterable[Mapping[
     row = writer.table(sheet, 3, "LAs supported", coverage)
     row = writer.table(sheet, row, "LAs supported by region (since each contract began)",
                        las_by_region(data.units, data.regions, as_of))
-    writer.image(sheet, row, _png(coverage_chart(coverage)), "coverage")
+    writer.image(sheet, row, _png(coverage_chart(coverage)), "coverage", "LAs supported (black tick: minimum)")
 
     finance = finance_frame(summary)
     sheet = writer.sheet("Finance", f"Finance as at {as_of:%d %B %Y}",
@@ -421,9 +450,9 @@ def board_pack_sections(data: Portfolio, as_of: date, imports: Iterable[Mapping[
     current = financial_year_of(as_of)
     for contract in sorted({r.contract for r in rows if r.financial_year == current}):
         burn = fv.burn_up(data.allocations, data.invoice_lines, as_of, contract, current)
+        title = f"{contract} {current}: cumulative spend by quarter"
         row = writer.image(sheet, row, _png(_titled(burn_up_chart(burn.actual, burn.allocation, burn.forecast),
-                                                    f"{contract} {current}: cumulative spend by quarter")),
-                           f"burn_up_{contract}")
+                                                    title)), f"burn_up_{contract}", title)
         row += 22
 
     sheet = writer.sheet("Timelines", f"Contract timelines as at {as_of:%d %B %Y}",
@@ -433,16 +462,18 @@ def board_pack_sections(data: Portfolio, as_of: date, imports: Iterable[Mapping[
     contracts = tv.gantt_table(data.contracts, as_of)
     milestones = tv.milestone_table(data.milestones, as_of)
     row = writer.table(sheet, 3, "Contracts", contracts)
-    row = writer.table(sheet, row, "Milestones", milestones)
+    days = {"Days to due date": "days", "Days left": "days"}  # a negative number of days is overdue
+    row = writer.table(sheet, row, "Milestones", milestones, days)
     row = writer.table(sheet, row, f"Deadlines in the next {tv.DEADLINE_DAYS} days",
                        tv.deadline_table(data.contracts, data.milestones, data.statuses, la_names, as_of,
-                                         invoice_lines=data.invoice_lines, returns=data.returns))
+                                         invoice_lines=data.invoice_lines, returns=data.returns), days)
     row = writer.table(sheet, row, "Extension and break decisions",
                        tv.decision_table(data.contracts, as_of, milestones=data.milestones,
-                                         invoice_lines=data.invoice_lines, returns=data.returns))
+                                         invoice_lines=data.invoice_lines, returns=data.returns), days)
     row = writer.table(sheet, row, f"Contracts ending within {tv.ENDING_MONTHS} months",
                        tv.ending_table(data.contracts, as_of))
-    writer.image(sheet, row, _png(gantt_chart(contracts, milestones, as_of)), "timelines")
+    writer.image(sheet, row, _png(gantt_chart(contracts, milestones, as_of)), "timelines",
+                 "Contracts and milestones")
 
     _value_for_money_and_outcome_sheets(writer, data, as_of)
     writer.book.close()
@@ -497,7 +528,7 @@ def _value_for_money_and_outcome_sheets(writer: _Writer, data: Portfolio, as_of:
     from dashboard.views import outcomes as ov
 
     page = ov.outcomes_page(data, as_of, aggregate_only=True)
-    costs = dict.fromkeys((ov.SPEND,), "money")
+    costs = {ov.SPEND: "money", **dict.fromkeys(ov.COSTS, "count")}  # costs in whole pounds
     sheet = writer.sheet("Value for money", f"Value for money as at {as_of:%d %B %Y}",
                          "These figures describe costs only. Programmes have different aims, so they are not ranked. "
                          f"{SYMBOLS[1]}")
@@ -510,8 +541,8 @@ def _value_for_money_and_outcome_sheets(writer: _Writer, data: Portfolio, as_of:
                        table[table["Financial year"] == ov.WHOLE], costs)
     row = writer.table(sheet, row, "Per contract and financial year", table[table["Financial year"] != ov.WHOLE],
                        costs)
-    writer.image(sheet, row, _png(_titled(vfm_chart(page.chart_data), "Cost per unit by contract (not a ranking)")),
-                 "value_for_money")
+    title = "Cost per unit by contract (not a ranking)"
+    writer.image(sheet, row, _png(_titled(vfm_chart(page.chart_data), title)), "value_for_money", title)
 
     sheet = writer.sheet("Outcomes", f"Ofsted judgements before and after support, as at {as_of:%d %B %Y}",
                          "This describes what happened. It is not the effect of the support.")

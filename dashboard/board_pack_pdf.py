@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from dashboard.board_pack import PackImage, PackSection, PackTable, is_number
+from dashboard.wording import counted
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 PAGE_WIDTH = 277  # A4 landscape less 10 mm margins, in mm
@@ -30,7 +31,8 @@ BODY, SMALL = 9, 7
 
 
 def cell_text(value: Any, kind: str | None = None) -> str:
-    """A cell as the Excel pack formats it: money "£1,234.50", rates "61.5%", dates "15/03/2024"."""
+    """A cell as the Excel pack formats it: money "£1,234.50", rates "61.5%", percentages "92 %",
+    days "1,042 days overdue" when negative, dates "15/03/2024", other numbers "26,517"."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
     if isinstance(value, (pd.Timestamp, datetime, date)):
@@ -41,7 +43,14 @@ def cell_text(value: Any, kind: str | None = None) -> str:
             return f"£{float(value):,.2f}"
         if kind == "rate":
             return f"{float(value) * 100:.1f}%"
-        return f"{value:g}" if isinstance(value, float) else str(value)
+        if kind == "percent":
+            return f"{round(float(value) * 100)} %"
+        if kind == "days" and value < 0:
+            late = -int(value)
+            return f"{late:,} {counted(late, 'day').split()[-1]} overdue"
+        if float(value).is_integer():
+            return f"{int(value):,}"
+        return f"{value:,g}"
     return str(value)
 
 
@@ -70,6 +79,7 @@ class _Pdf:
             self.family, self.unicode = "Body", True
         else:
             self.family, self.unicode = "Helvetica", False
+        self.title = ""  # the section being drawn
 
     def text(self, value: str) -> str:
         return value if self.unicode else value.encode("latin-1", "replace").decode("latin-1")
@@ -110,14 +120,21 @@ class _Pdf:
             width_px, height_px = picture.size
         width = min(PAGE_WIDTH, width_px * 0.2)
         height = width * height_px / width_px
-        if self.pdf.get_y() + height > self.pdf.h - 12:
+        if self.pdf.get_y() + height > self.pdf.h - 12:  # a page of its own: say what it is
             self.pdf.add_page()
+            self.heading(f"{self.title} (continued)", 16)
+            if block.caption:
+                self.paragraph(f"Chart: {block.caption}")
+            room = self.pdf.h - 13 - self.pdf.get_y()
+            if height > room:  # on the page with its heading, smaller
+                width, height = width * room / height, room
         self.pdf.image(io.BytesIO(block.png), w=width, h=height, alt_text=f"Chart: {block.name.replace('_', ' ')}")
         self.pdf.ln(3)
 
     def section(self, section: PackSection) -> None:
         self.pdf.add_page()
         self.pdf.start_section(self.text(section.name))
+        self.title = section.title
         self.heading(section.title, 16)
         if section.note:
             self.paragraph(section.note)

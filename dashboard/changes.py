@@ -73,6 +73,19 @@ def _shown(name: str, value: Any, withheld: bool) -> str:
     return f"{value:,}"
 
 
+def figure_value(name: str, value: Any, withheld: bool) -> Any:
+    """The figure as a number for a spreadsheet (a rate as the fraction of its whole percentage,
+    so it reads as the text does), or the text when there is no number (``[c]``, "no data", "none")."""
+    if withheld or value is None:
+        return _shown(name, value, withheld)
+    return int(percent(value)) / 100 if name.endswith("rate") else value
+
+
+def figure_kind(name: str) -> str:
+    """How a figure's number is formatted: "percent", "money" or "count"."""
+    return "percent" if name.endswith("rate") else "money" if name.endswith("(£)") else "count"
+
+
 def _change(name: str, then: Any, now: Any, withheld: bool) -> str:
     if withheld:
         return SUPPRESSED
@@ -93,9 +106,11 @@ def _change(name: str, then: Any, now: Any, withheld: bool) -> str:
 
 
 def changes_frame(then: Mapping[str, Any], now: Mapping[str, Any],
-                  withheld: frozenset[tuple[str, str]] = frozenset()) -> pd.DataFrame:
+                  withheld: frozenset[tuple[str, str]] = frozenset(), numbers: bool = False) -> pd.DataFrame:
     """Each contract's headline figures on the two summaries' dates (``then`` earlier), with the
-    change in words. ``withheld``: (contract, KPI) pairs about the people of one LA, shown ``[c]``."""
+    change in words. ``withheld``: (contract, KPI) pairs about the people of one LA, shown ``[c]``.
+    ``numbers``: "Then" and "Now" as numbers (``figure_value``), not text, for a spreadsheet."""
+    shown = figure_value if numbers else _shown
     year = financial_year_of(date.fromisoformat(now["as_of"]))
     before, after = _figures(then, year), _figures(now, year)
     hidden = {(contract, KPI_SHORT_NAMES.get(kpi, kpi)) for contract, kpi in withheld}
@@ -105,8 +120,8 @@ def changes_frame(then: Mapping[str, Any], now: Mapping[str, Any],
         for name in sorted(names, key=_order):
             was, is_ = before.get(contract, {}).get(name), after.get(contract, {}).get(name)
             secret = name.startswith("KPI") and (contract, " ".join(name.split()[:2])) in hidden
-            rows.append({"Contract": contract, "Figure": name, "Then": _shown(name, was, secret),
-                         "Now": _shown(name, is_, secret), "Change": _change(name, was, is_, secret)})
+            rows.append({"Contract": contract, "Figure": name, "Then": shown(name, was, secret),
+                         "Now": shown(name, is_, secret), "Change": _change(name, was, is_, secret)})
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

@@ -80,8 +80,9 @@ def test_worked_by_hand_on_the_small_database(small_db_each, tmp_path):  # noqa:
     assert [ld[c] for c in ("Target", "Eligible", "Met", "Not met", "No baseline", "No response", "Pending",
                             "Awaiting return", "In progress", "Late baselines", "Rate", "95 % CI low", "95 % CI high",
                             "Reliability")] == [0.75, 2, 1, 1, 0, 0, 1, 0, 0, 2, 0.5, 0.0945, 0.9055, LOW_RELIABILITY]
+    assert ld["Against target"] == "Cannot yet tell [u]"  # the KPIs page's words: 75 % lies in 9.45-90.55 %
     for key in (("CON-IA", "KPI 1: one-to-one"), ("CON-LD", "KPI 2: group"), ("CON-SLI", "KPI 1: one-to-one")):
-        assert {kpis[key][c] for c in ("Eligible", "Met", "Rate")} == {SUPPRESSED}, key
+        assert {kpis[key][c] for c in ("Eligible", "Met", "Rate", "Against target")} == {SUPPRESSED}, key
     coverage = [(r["Contract"], r["Financial year"], r["Support type"], r["LAs supported"], r["Target met"])
                 for r in table(book["Coverage"], "LAs supported")]
     assert coverage == [
@@ -112,8 +113,12 @@ def test_worked_by_hand_on_the_small_database(small_db_each, tmp_path):  # noqa:
                         ("CON-LD", 0, "support not ended", "support not ended"), ("CON-SLI", 0, 1, 1)]
     changes = {(r["Contract"], r["Figure"]): (r["Then"], r["Now"], r["Change"])
                for r in table(book["Changes"], "Headline figures on both dates")}
-    assert changes[("CON-LD", "Spent to date (£)")] == ("£8,700.00", "£13,550.33", "up £4,850.33")
+    assert changes[("CON-LD", "Spent to date (£)")] == (8700.00, 13550.33, "up £4,850.33")  # numbers: they sum
     assert changes[("CON-SLI", "KPI 1 rate")] == (SUPPRESSED, SUPPRESSED, SUPPRESSED)
+    cells = {row[1].value: row for row in book["Changes"].iter_rows(min_row=6) if row[0].value == "CON-LD"}
+    assert cells["Spent to date (£)"][3].number_format == "£#,##0.00"
+    assert cells["KPI 1 rate"][3].number_format == "0%" and isinstance(cells["KPI 1 rate"][3].value, float)
+    assert cells["KPI 1 eligible"][3].value == 2 and cells["KPI 1 eligible"][3].number_format == "#,##0"
 
 
 def test_sheets_and_cover(pack):

@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from dashboard.board_pack import board_pack_sections
 from dashboard.board_pack_pdf import board_pack_pdf, cell_text
+from dashboard.changes import figure_kind
 
 AS_OF = date(2024, 3, 15)
 
@@ -61,18 +62,36 @@ def test_every_figure_of_the_excel_packs_tables_is_in_the_pdf(packs, sheet, firs
     assert body
     for row in body:
         for column, value in zip(header, row):
-            assert _flat(cell_text(value, formats.get(column))) in text, (sheet, column, value)
+            kind = figure_kind(row[1]) if sheet == "Changes" and column in ("Then", "Now") else formats.get(column)
+            assert _flat(cell_text(value, kind)) in text, (sheet, column, value)
 
 
-def test_the_command_line_writes_the_pdf_and_audits_it(demo_sqlite_url, tmp_path):
-    import shutil
+def test_numbers_read_as_words_and_with_thousands_separators():
+    """Days before a due date that are negative say how overdue; whole numbers have separators;
+    a Changes rate reads as its whole percentage."""
+    assert cell_text(-1042, "days") == "1,042 days overdue"
+    assert cell_text(-1, "days") == "1 day overdue"
+    assert cell_text(12, "days") == "12"
+    assert cell_text(26517) == "26,517"
+    assert cell_text(0.92, "percent") == "92 %"
+    assert cell_text(0.0945) == "0.0945"
 
-    from dashboard.board_pack import write_board_pack_from_database
-    from data_access.access import last_board_pack_date
-    from data_access.db import ready_engine
 
-    copy = f"sqlite:///{tmp_path / 'demo.db'}"
-    shutil.copy(demo_sqlite_url.removeprefix("sqlite:///"), tmp_path / "demo.db")
-    out = write_board_pack_from_database(copy, AS_OF, tmp_path / "pack.pdf")
-    assert out.read_bytes().startswith(b"%PDF") and len(PdfReader(out).outline) == 9
-    assert last_board_pack_date(ready_engine(copy)) == AS_OF  # the next pack's changes start here
+def test_figures_in_the_pdf_are_written_for_reading(packs):
+    """No negative days and no costs without separators; a page that holds only a chart says whose it is."""
+    workbook, pdf = packs
+    pages = [page.extract_text() for page in pdf.pages]
+    text = "\n".join(pages)
+    start = next(at for at, page in enumerate(pages) if page.startswith("Contract timelines"))
+    end = next(at for at, page in enumerate(pages) if page.startswith("Value for money"))
+    assert not re.search(r"(^|\s)-\d", "\n".join(pages[start:end]), re.MULTILINE)  # days left, never negative
+    assert re.search(r"\d days? overdue", text)
+    costs = [value for row in workbook["Value for money"].iter_rows(values_only=True) for value in row
+             if isinstance(value, (int, float)) and value >= 1000]
+    assert costs and all(_flat(cell_text(value, "money")) in _flat(text) or f"{value:,}" in text for value in costs)
+    for page, text in zip(pdf.pages, pages):  # a chart on a page of its own says whose it is and what it shows
+        lines = text.strip().splitlines()
+        assert lines, "a page with nothing to read"
+        if page.images and len(lines) <= 3:
+            assert lines[0].endswith("(continued)") and lines[1].startswith("Chart: "), lines
+    assert sum(bool(page.images) and "(continued)" in text for page, text in zip(pdf.pages, pages)) >= 2

@@ -114,10 +114,10 @@ def page(monkeypatch, small_db_url):  # noqa: F811
 
 
 # Worked out by hand from tests/small_db.py as of 30 June 2022 (docs/how-figures-are-worked-out.md, "Timelines").
-HAND_MILESTONES = [  # Contract, Milestone, Status, Days to due date
-    (LD, "Mobilisation complete", "Done", None),  # completed 20/07/2021, before its due date 31/07/2021
+HAND_MILESTONES = [  # Contract, Milestone, Status, Days to due date: overdue first, then due soon, then by date
     (LD, "Interim evaluation report", "Overdue", -29),  # due 01/06/2022, not done: 29 days before 30/06
     (IA, "Diagnostic report", "Due soon", 15),  # due 15/07/2022: within 30 days
+    (LD, "Mobilisation complete", "Done", None),  # completed 20/07/2021, before its due date 31/07/2021
     (SLI, "Final report", "Upcoming", 274),  # due 31/03/2023: 31+31+30+31+30+31+31+28+31 days
 ]
 HAND_DECISIONS = [  # Contract, Decision, Days left, Status
@@ -341,3 +341,18 @@ def test_the_page_opens_with_what_is_overdue(milestones, decisions, answer):
     from dashboard.views.timelines import overdue_answer
 
     assert overdue_answer(pd.DataFrame({"Status": milestones}), pd.DataFrame({"Status": decisions})) == answer
+
+
+def test_the_milestones_table_puts_the_overdue_first_then_due_soon(demo_records):
+    """Overdue milestones at the top (then due soon, then the rest), each group by due date: on the demo
+    data as at 15 March 2024 the overdue ones were rows 29-32 behind "Show all" when sorted by date alone."""
+    from dashboard.views import timelines as tv
+
+    table = tv.milestone_table(demo_records.milestones, date(2024, 3, 15))
+    ranks = table["Status"].map({"Overdue": 0, "Due soon": 1}).fillna(2).tolist()
+    assert ranks == sorted(ranks) and ranks[0] == 0 and len(table) > 10
+    for rank in set(ranks):
+        due = table["Due"][[at for at, value in enumerate(ranks) if value == rank]].tolist()
+        assert due == sorted(due)
+    assert sorted(map(tuple, table[["Contract", "Milestone"]].values.tolist())) == sorted(
+        (m.contract, m.name) for m in demo_records.milestones)  # every milestone, once

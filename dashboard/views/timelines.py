@@ -131,7 +131,9 @@ _STATE_WORDS = (  # contract_state -> words for one contract, for several
 
 
 def milestone_table(milestones: Iterable[Milestone], as_of: date, contract: str | None = None) -> pd.DataFrame:
-    """Every milestone with its status in words (done, due soon, overdue, upcoming)."""
+    """Every milestone with its status in words (done, due soon, overdue, upcoming): the overdue
+    first, then those due soon, then the rest, each by due date (what needs acting on is at the top
+    of a long table, not behind "Show all")."""
     rows = []
     for m in milestones:
         if contract is not None and m.contract.lower() != contract.lower():
@@ -151,7 +153,8 @@ def milestone_table(milestones: Iterable[Milestone], as_of: date, contract: str 
                                         "Days late"])
     frame["Days to due date"] = frame["Days to due date"].astype("Int64")  # whole days; blank when done
     frame["Days late"] = frame["Days late"].astype("Int64")  # blank unless done late
-    return frame.sort_values(["Due", "Contract", "Milestone"], ignore_index=True)
+    frame["_first"] = frame["Status"].map({STATUS_LABELS[OVERDUE]: 0, STATUS_LABELS[DUE_SOON]: 1}).fillna(2)
+    return frame.sort_values(["_first", "Due", "Contract", "Milestone"], ignore_index=True).drop(columns="_first")
 
 
 def overdue_answer(milestones: pd.DataFrame, decisions: pd.DataFrame) -> str:
