@@ -17,8 +17,8 @@ run: $(STAMP)
 	$(BIN)/python -m data_access demo
 	$(BIN)/streamlit run app.py
 
-## make test: every test (SQLite; PostgreSQL too where DASHBOARD_TEST_POSTGRES_URL is set; browser tests in Chromium)
-test: $(STAMP) system-deps
+## make test: lint (ruff, ruff format --check, mypy), then every test (SQLite; PostgreSQL too where DASHBOARD_TEST_POSTGRES_URL is set; browser tests in Chromium)
+test: $(STAMP) system-deps lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 ## make test-fast: feedback while you work: SQLite only, no browser tests, no tests marked slow (tests/conftest.py)

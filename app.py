@@ -24,7 +24,9 @@ PAGES = {
     "import_history": st.Page("pages/import_history.py", title="Import history", icon=":material/history:"),
     "admin": st.Page("pages/admin.py", title="Users and audit", icon=":material/admin_panel_settings:"),
     "methodology": st.Page("pages/methodology.py", title="Methodology", icon=":material/menu_book:"),
-    "accessibility": st.Page("pages/accessibility.py", title="Accessibility statement", icon=":material/accessibility:"),
+    "accessibility": st.Page(
+        "pages/accessibility.py", title="Accessibility statement", icon=":material/accessibility:"
+    ),
 }
 
 # Which pages each role sees in the menu (the data layer enforces the same limits).
@@ -73,9 +75,11 @@ def main() -> None:
             st.stop()
         if not context.email_verified(st.user):
             st.title("Improvement Oversight")
-            st.error(f"You cannot sign in: your organisation's sign-in service has not confirmed that "
-                     f"{as_text(st.user.get('email') or 'your e-mail address')} is yours. "
-                     "Ask your IT service desk to verify your e-mail address, then sign in again.")
+            st.error(
+                f"You cannot sign in: your organisation's sign-in service has not confirmed that "
+                f"{as_text(st.user.get('email') or 'your e-mail address')} is yours. "
+                "Ask your IT service desk to verify your e-mail address, then sign in again."
+            )
             st.button("Sign out", on_click=st.logout)
             st.stop()
         viewer = context.current_viewer()
@@ -114,8 +118,9 @@ def _signed_in_mode() -> bool:
 def _stop_closed(problem: str) -> None:
     """The app will not open: say why, show nothing else."""
     st.title("Improvement Oversight")
-    st.error(f"The dashboard is closed because its sign-in is not set up safely. {as_text(problem)}",
-             icon=":material/lock:")
+    st.error(
+        f"The dashboard is closed because its sign-in is not set up safely. {as_text(problem)}", icon=":material/lock:"
+    )
     st.stop()
 
 

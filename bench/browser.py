@@ -33,8 +33,14 @@ from typing import Any
 
 PAGES = {"Overview": "", "KPIs": "kpis", "Coverage": "coverage", "Finance": "finance", "Timelines": "timelines"}
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 IDLE = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   const running = app && app.getAttribute('data-test-script-state') === 'running';
@@ -117,9 +123,14 @@ def new_tab(context, base: str, path: str, query: str) -> dict[str, Any]:
     title = next((at for at, _, element in frames if element == "h1"), None)
     ends = [at for at, kind, _ in frames if kind == "script_finished"]
     opened = sessions[0] if sessions else started
-    return {"first": first, "full": full, "runs": len(sessions),
-            "elements": sum(1 for _, kind, element in frames if kind == "delta" and element),
-            "server_title": title - opened if title else None, "server_done": ends[-1] - opened if ends else None}
+    return {
+        "first": first,
+        "full": full,
+        "runs": len(sessions),
+        "elements": sum(1 for _, kind, element in frames if kind == "delta" and element),
+        "server_title": title - opened if title else None,
+        "server_done": ends[-1] - opened if ends else None,
+    }
 
 
 def _open_contract_list(page):
@@ -186,13 +197,21 @@ def measure(base: str, runs: int, query: str = "", pages: list[str] | None = Non
                 errors.append(f"{type(error).__name__}: {str(error).splitlines()[0][:200]}")
             context.close()
             results[name] = {
-                "new_session_first_content": _stats(firsts), "new_session_fully_drawn": _stats(fulls),
+                "new_session_first_content": _stats(firsts),
+                "new_session_fully_drawn": _stats(fulls),
                 "new_tab_first_content": _stats([tab["first"] for tab in tabs]),
                 "new_tab_fully_drawn": _stats([tab["full"] for tab in tabs]),
-                "new_tab_server_title_sent": _stats([tab["server_title"] for tab in tabs if tab["server_title"] is not None]),
-                "new_tab_server_run_over": _stats([tab["server_done"] for tab in tabs if tab["server_done"] is not None]),
-                "new_tab_script_runs": max(tab["runs"] for tab in tabs), "elements_sent": max(tab["elements"] for tab in tabs),
-                "page_switch": _stats(switches), "filter_change": _stats(changes), "errors": errors,
+                "new_tab_server_title_sent": _stats(
+                    [tab["server_title"] for tab in tabs if tab["server_title"] is not None]
+                ),
+                "new_tab_server_run_over": _stats(
+                    [tab["server_done"] for tab in tabs if tab["server_done"] is not None]
+                ),
+                "new_tab_script_runs": max(tab["runs"] for tab in tabs),
+                "elements_sent": max(tab["elements"] for tab in tabs),
+                "page_switch": _stats(switches),
+                "filter_change": _stats(changes),
+                "errors": errors,
             }
         returning.close()
         browser.close()
@@ -200,8 +219,12 @@ def measure(base: str, runs: int, query: str = "", pages: list[str] | None = Non
 
 
 def _stats(values: list[float]) -> dict[str, Any]:
-    return {"p50": percentile(values, 0.5), "p95": percentile(values, 0.95), "runs": len(values),
-            "mean": statistics.fmean(values) if values else None}
+    return {
+        "p50": percentile(values, 0.5),
+        "p95": percentile(values, 0.95),
+        "runs": len(values),
+        "mean": statistics.fmean(values) if values else None,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -81,18 +81,20 @@ _EXPORTS = {
 }
 
 # Data currency (rules.md "Data currency"): the contracts' dates and value, milestones and imports.
-_EXPORTS.update({
-    "src_contract_dates": """
+_EXPORTS.update(
+    {
+        "src_contract_dates": """
         SELECT id, reference, CAST(end_date AS VARCHAR(10)) AS end_date,
                CAST(extension_up_to AS VARCHAR(10)) AS extension_up_to, CAST(value AS VARCHAR(30)) AS value,
                extension_notice_months, CAST(break_date AS VARCHAR(10)) AS break_date
         FROM contracts""",
-    "src_milestones": "SELECT contract_id, CAST(due_date AS VARCHAR(10)) AS due_date FROM milestones",
-    "src_imports": """
+        "src_milestones": "SELECT contract_id, CAST(due_date AS VARCHAR(10)) AS due_date FROM milestones",
+        "src_imports": """
         SELECT id, outcome, contract_reference, CAST(reporting_quarter_end AS VARCHAR(10)) AS quarter_end,
                CAST(imported_at AS VARCHAR(40)) AS imported_at, CAST(summary AS TEXT) AS summary
         FROM imports WHERE outcome = 'imported' AND reporting_quarter_end IS NOT NULL""",
-})
+    }
+)
 
 _TYPED = {
     "contracts": """
@@ -274,12 +276,21 @@ def _r4(value: float | None) -> float | None:
 def kpis(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str, Any]]:
     return [
         {
-            "contract": row["contract"], "kpi": row["kpi"], "target": row["target"],
-            "eligible": row["eligible"], "met": row["met"], "not_met": row["not_met"],
-            "no_baseline": row["no_baseline"], "no_response": row["no_response"], "pending": row["pending"],
-            "in_progress": row["in_progress"], "rate": _r4(row["rate"]), "ci_low": _r4(row["ci_low"]),
+            "contract": row["contract"],
+            "kpi": row["kpi"],
+            "target": row["target"],
+            "eligible": row["eligible"],
+            "met": row["met"],
+            "not_met": row["not_met"],
+            "no_baseline": row["no_baseline"],
+            "no_response": row["no_response"],
+            "pending": row["pending"],
+            "in_progress": row["in_progress"],
+            "rate": _r4(row["rate"]),
+            "ci_low": _r4(row["ci_low"]),
             "ci_high": _r4(row["ci_high"]),
-            "awaiting_return": row["awaiting_return"], "late_baseline": row["late_baseline"],
+            "awaiting_return": row["awaiting_return"],
+            "late_baseline": row["late_baseline"],
         }
         for row in _rows(con, _kpi_sql(None), {"as_of": as_of})
     ]
@@ -363,19 +374,24 @@ supported AS (
 
 
 def coverage(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str, Any]]:
-    sql = _COVERAGE + """
+    sql = (
+        _COVERAGE
+        + """
 SELECT s.contract, s.fy AS financial_year, s.support_type, count(DISTINCT s.identity) AS las_supported,
        any_value(c.min_las_per_year) AS target
 FROM supported s JOIN contracts c ON c.reference = s.contract
 GROUP BY s.contract, s.fy, s.support_type
 ORDER BY s.contract, s.fy, s.support_type
 """
+    )
     return _rows(con, sql, {"as_of": as_of})
 
 
 def coverage_by_region(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str, Any]]:
     """Supported LAs of each region / the region's LAs live at the FY end, per contract, FY, support type."""
-    sql = _COVERAGE + """,
+    sql = (
+        _COVERAGE
+        + """,
 combos AS (SELECT DISTINCT contract, fy, fy_end, support_type FROM supported),
 live AS (
     SELECT c.contract, c.fy, c.support_type, l.region_code, l.code
@@ -388,6 +404,7 @@ FROM live LEFT JOIN supported s
 GROUP BY ALL
 ORDER BY ALL
 """
+    )
     return _rows(con, sql, {"as_of": as_of})
 
 
@@ -397,13 +414,13 @@ _HEADING_KEY = "lower(regexp_replace(trim({0}), '\\s+', ' ', 'g'))"
 
 _SPEND = f"""
 WITH allocated AS (
-    SELECT c.reference AS contract, a.financial_year AS fy, {_HEADING_KEY.format('a.heading')} AS heading_key,
+    SELECT c.reference AS contract, a.financial_year AS fy, {_HEADING_KEY.format("a.heading")} AS heading_key,
            sum(a.amount) AS allocated, arg_min(trim(a.heading), a.id) AS spelling
     FROM allocations a JOIN contracts c ON c.id = a.contract_id
     GROUP BY ALL
 ),
 spent AS (
-    SELECT c.reference AS contract, i.financial_year AS fy, {_HEADING_KEY.format('i.heading')} AS heading_key,
+    SELECT c.reference AS contract, i.financial_year AS fy, {_HEADING_KEY.format("i.heading")} AS heading_key,
            sum(i.amount) AS spent, arg_min(regexp_replace(trim(i.heading), '\\s+', ' ', 'g'), i.id) AS spelling
     FROM invoice_lines i JOIN contracts c ON c.id = i.contract_id
     WHERE i.invoice_date <= $as_of
@@ -419,10 +436,13 @@ rows AS (
 
 
 def finance(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str, Any]]:
-    sql = _SPEND + """
+    sql = (
+        _SPEND
+        + """
 SELECT contract, financial_year, heading, allocated, spent, allocated - spent AS remaining
 FROM rows ORDER BY contract, financial_year, heading
 """
+    )
     return _rows(con, sql, {"as_of": as_of})
 
 
@@ -431,7 +451,9 @@ def flag_counts(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str, A
     and overheads_above_cap once per invoice, overspend once per heading and FY,
     spend_above_value once per contract, every other kind once per line); each flag only where
     the register sets its term."""
-    sql = _SPEND + """,
+    sql = (
+        _SPEND
+        + """,
 lines AS (
     SELECT i.*, c.reference AS contract, c.overheads_cap, c.rates_include_expenses,
            CASE WHEN lower(trim(coalesce(i.level, ''))) = 'executive' AND c.executive_cap IS NOT NULL
@@ -479,8 +501,11 @@ flags AS (
 )
 SELECT contract, kind, n AS count FROM flags WHERE n > 0 ORDER BY contract, kind
 """
-    return [{"contract": row["contract"], "kind": row["kind"], "count": int(row["count"])}
-            for row in _rows(con, sql, {"as_of": as_of})]
+    )
+    return [
+        {"contract": row["contract"], "kind": row["kind"], "count": int(row["count"])}
+        for row in _rows(con, sql, {"as_of": as_of})
+    ]
 
 
 def finance_flag_counts(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, int]:
@@ -521,7 +546,9 @@ started AS (
 
 def value_for_money(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str, Any]]:
     """rules.md "Value for money": one entry per contract; costs in whole pounds, halves up."""
-    sql = _AREAS + f""",
+    sql = (
+        _AREAS
+        + f""",
 statuses AS ({_UNIT_STATUS}),
 packages AS (SELECT contract, package_id, coalesce(max(days_delivered), 0) AS days FROM started GROUP BY ALL)
 SELECT c.reference AS contract,
@@ -535,17 +562,26 @@ SELECT c.reference AS contract,
        (SELECT k.kpi_target IS NOT NULL FROM src_contracts k WHERE k.id = c.id) AS has_target
 FROM contracts c ORDER BY c.reference
 """
+    )
 
     def per(spend: Decimal, divisor) -> int | None:
-        return int((Decimal(spend) / Decimal(divisor)).quantize(Decimal(1), rounding=ROUND_HALF_UP)) if divisor else None
+        return (
+            int((Decimal(spend) / Decimal(divisor)).quantize(Decimal(1), rounding=ROUND_HALF_UP)) if divisor else None
+        )
 
     return [
-        {"contract": row["contract"], "spend": _money(row["spend"]), "las_supported": row["las_supported"],
-         "participants": row["participants"], "met": row["met"], "days": float(row["days"]),
-         "cost_per_la": per(row["spend"], row["las_supported"]),
-         "cost_per_participant": per(row["spend"], row["participants"]),
-         "cost_per_met": per(row["spend"], row["met"]) if row["has_target"] else None,
-         "cost_per_day": per(row["spend"], row["days"])}
+        {
+            "contract": row["contract"],
+            "spend": _money(row["spend"]),
+            "las_supported": row["las_supported"],
+            "participants": row["participants"],
+            "met": row["met"],
+            "days": float(row["days"]),
+            "cost_per_la": per(row["spend"], row["las_supported"]),
+            "cost_per_participant": per(row["spend"], row["participants"]),
+            "cost_per_met": per(row["spend"], row["met"]) if row["has_target"] else None,
+            "cost_per_day": per(row["spend"], row["days"]),
+        }
         for row in _rows(con, sql, {"as_of": as_of})
     ]
 
@@ -554,7 +590,9 @@ def outcomes(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str, Any]
     """rules.md "Outcomes of supported LAs" (Ofsted): the latest judgement published strictly before
     the LA's first package start and the latest strictly after its last package end (none while a
     package has not ended by as-of), on or before as-of."""
-    sql = _AREAS + """,
+    sql = (
+        _AREAS
+        + """,
 judgements AS (
     SELECT coalesce(a.area, j.la_code) AS area, j.published,
            CASE lower(trim(j.ilacs_judgement)) WHEN 'inadequate' THEN 0 WHEN 'requires improvement' THEN 1
@@ -586,6 +624,7 @@ LEFT JOIN before b USING (contract, area)
 LEFT JOIN after a ON a.contract = p.contract AND a.area = p.area AND b.grade IS NOT NULL
 GROUP BY p.contract ORDER BY p.contract
 """
+    )
     return _rows(con, sql, {"as_of": as_of})
 
 
@@ -649,6 +688,7 @@ SELECT reference AS contract, kind, due FROM (
 
 def contracts(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str, Any]]:
     """cli.md's ``contracts``: each contract's data currency, value, spend to date and decisions."""
+
     def iso(day):
         return None if day is None else day.isoformat()
 
@@ -656,10 +696,16 @@ def contracts(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str, Any
     for row in _rows(con, _DECISIONS, {}):
         decisions.setdefault(row["contract"], []).append({"kind": row["kind"], "date": iso(row["due"])})
     return [
-        {"contract": row["contract"], "data_to": iso(row["data_to"]), "latest_return_imported": iso(row["imported_on"]),
-         "next_return_due": iso(row["next_due"]), "return_overdue": bool(row["overdue"]),
-         "value": None if row["value"] is None else _money(row["value"]), "spent_to_date": _money(row["spent"]),
-         "decisions": decisions.get(row["contract"], [])}
+        {
+            "contract": row["contract"],
+            "data_to": iso(row["data_to"]),
+            "latest_return_imported": iso(row["imported_on"]),
+            "next_return_due": iso(row["next_due"]),
+            "return_overdue": bool(row["overdue"]),
+            "value": None if row["value"] is None else _money(row["value"]),
+            "spent_to_date": _money(row["spent"]),
+            "decisions": decisions.get(row["contract"], []),
+        }
         for row in _rows(con, _CONTRACTS, {"as_of": as_of})
     ]
 
@@ -677,17 +723,29 @@ def reference_summary(con: duckdb.DuckDBPyConnection, as_of: date, contract: str
     kpi_rows = [row for row in kpis(con, as_of) if wanted(row)]
     coverage_rows = [row for row in coverage(con, as_of) if wanted(row)]
     finance_rows = [
-        {"contract": row["contract"], "financial_year": row["financial_year"], "heading": row["heading"],
-         "allocated": _money(row["allocated"]), "spent": _money(row["spent"]), "remaining": _money(row["remaining"])}
-        for row in finance(con, as_of) if wanted(row)
+        {
+            "contract": row["contract"],
+            "financial_year": row["financial_year"],
+            "heading": row["heading"],
+            "allocated": _money(row["allocated"]),
+            "spent": _money(row["spent"]),
+            "remaining": _money(row["remaining"]),
+        }
+        for row in finance(con, as_of)
+        if wanted(row)
     ]
     flag_rows = [row for row in flag_counts(con, as_of) if wanted(row)]
     contract_rows = [row for row in contracts(con, as_of) if wanted(row)]
-    return {"as_of": as_of.isoformat(), "kpis": kpi_rows, "coverage": coverage_rows, "finance": finance_rows,
-            "flags": flag_rows,
-            "value_for_money": [row for row in value_for_money(con, as_of) if wanted(row)],
-            "outcomes": [row for row in outcomes(con, as_of) if wanted(row)],
-            "contracts": contract_rows}
+    return {
+        "as_of": as_of.isoformat(),
+        "kpis": kpi_rows,
+        "coverage": coverage_rows,
+        "finance": finance_rows,
+        "flags": flag_rows,
+        "value_for_money": [row for row in value_for_money(con, as_of) if wanted(row)],
+        "outcomes": [row for row in outcomes(con, as_of) if wanted(row)],
+        "contracts": contract_rows,
+    }
 
 
 def all_figures(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, Any]:

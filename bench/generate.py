@@ -50,13 +50,35 @@ PERIOD_END = date(FIRST_FY + YEARS, 3, 31)
 
 FULL = {"packages": 20_000, "units": 100_000, "responses": 250_000, "invoice_lines": 100_000, "workbook_rows": 100_000}
 
-ROLES = ("Chief Executive", "Lead Member", "Leader", "Chair of Scrutiny", "Cabinet Member",
-         "Director of Children's Services", "Chief Finance Officer", "Councillor", "Other")
-GROUP_TYPES = ("Cabinet", "Scrutiny committee", "Corporate parenting board", "Full council",
-               "Leadership team", "Action learning set", "Other")
+ROLES = (
+    "Chief Executive",
+    "Lead Member",
+    "Leader",
+    "Chair of Scrutiny",
+    "Cabinet Member",
+    "Director of Children's Services",
+    "Chief Finance Officer",
+    "Councillor",
+    "Other",
+)
+GROUP_TYPES = (
+    "Cabinet",
+    "Scrutiny committee",
+    "Corporate parenting board",
+    "Full council",
+    "Leadership team",
+    "Action learning set",
+    "Other",
+)
 FOCUSES = ("CSC", "SEND", "Both", None)
-HEADINGS = ("Peer mentors", "Group facilitation", "Programme management", "Evaluation", "Travel and subsistence",
-            "Overheads")
+HEADINGS = (
+    "Peer mentors",
+    "Group facilitation",
+    "Programme management",
+    "Evaluation",
+    "Travel and subsistence",
+    "Overheads",
+)
 UNPLANNED = "Unplanned costs"  # never in a pricing schedule: spend is an overspend of the whole amount
 
 
@@ -105,9 +127,14 @@ class RefLA:
 def reference_las() -> list[RefLA]:
     with open(REFERENCE_DIR / "la_reference.csv", newline="", encoding="utf-8") as handle:
         return [
-            RefLA(row["la_code"], row["old_la_code"], row["la_name"], date.fromisoformat(row["valid_from"]),
-                  date.fromisoformat(row["valid_to"]) if row["valid_to"] else None,
-                  bool(row["valid_to"] or row["predecessor_codes"] or row["successor_codes"]))
+            RefLA(
+                row["la_code"],
+                row["old_la_code"],
+                row["la_name"],
+                date.fromisoformat(row["valid_from"]),
+                date.fromisoformat(row["valid_to"]) if row["valid_to"] else None,
+                bool(row["valid_to"] or row["predecessor_codes"] or row["successor_codes"]),
+            )
             for row in csv.DictReader(handle)
         ]
 
@@ -151,20 +178,29 @@ def _contracts(rng: random.Random) -> list[dict[str, Any]]:
         start = add_months(PERIOD_START, rng.choice((0, 0, 0, 3, 6, 12)))
         end = PERIOD_END if number % 4 else add_months(start, rng.choice((36, 48)))
         end = min(month_end(end), PERIOD_END)
-        contracts.append({
-            "reference": f"bench_c{number:02d}", "title": f"Benchmark programme {number}",
-            "supplier": f"Benchmark supplier {number}", "programme": f"Benchmark programme {number}",
-            "contract_type": ("Contract", "Grant", "Call-off")[number % 3], "start_date": start, "end_date": end,
-            "extension_up_to": None, "break_date": None,
-            # every term present on some contracts and blank on others (a blank term does not apply)
-            "value": None if number == 5 else Decimal("150000.00") if number % 4 == 2 else Decimal("5000000.00"),
-            "day_rate_cap": Decimal("600.00"), "executive_day_rate_cap": Decimal("800.00") if number % 3 == 1 else None,
-            "min_package_days": Decimal("5.00"), "min_las_per_year": 15 if number % 5 else None,
-            "kpi_target": None if number == 9 else 0.8 if number == 7 else 0.75,
-            "overheads_cap": 0.15 if number % 2 else None,
-            "rates_include_expenses": True if number % 3 == 0 else False if number % 3 == 1 else None,
-            "contract_manager": None,
-        })
+        contracts.append(
+            {
+                "reference": f"bench_c{number:02d}",
+                "title": f"Benchmark programme {number}",
+                "supplier": f"Benchmark supplier {number}",
+                "programme": f"Benchmark programme {number}",
+                "contract_type": ("Contract", "Grant", "Call-off")[number % 3],
+                "start_date": start,
+                "end_date": end,
+                "extension_up_to": None,
+                "break_date": None,
+                # every term present on some contracts and blank on others (a blank term does not apply)
+                "value": None if number == 5 else Decimal("150000.00") if number % 4 == 2 else Decimal("5000000.00"),
+                "day_rate_cap": Decimal("600.00"),
+                "executive_day_rate_cap": Decimal("800.00") if number % 3 == 1 else None,
+                "min_package_days": Decimal("5.00"),
+                "min_las_per_year": 15 if number % 5 else None,
+                "kpi_target": None if number == 9 else 0.8 if number == 7 else 0.75,
+                "overheads_cap": 0.15 if number % 2 else None,
+                "rates_include_expenses": True if number % 3 == 0 else False if number % 3 == 1 else None,
+                "contract_manager": None,
+            }
+        )
     return contracts
 
 
@@ -213,7 +249,9 @@ def _units_and_responses(rng: random.Random, data: Dataset, contracts, picker: L
         start = random_date(rng, contract["start_date"], min(contract["end_date"], PERIOD_END))
         end = _end_date(rng, start, support_type)
         la = picker.pick(rng, start)
-        ending = [la for la in picker.las if la.valid_to and contract["start_date"] < la.valid_to < contract["end_date"]]
+        ending = [
+            la for la in picker.las if la.valid_to and contract["start_date"] < la.valid_to < contract["end_date"]
+        ]
         if ending and rng.random() < 0.03:  # a package running across its LA's reorganisation
             la = rng.choice(ending)
             start = max(la.valid_to - timedelta(days=rng.randint(1, 300)), contract["start_date"], la.valid_from)
@@ -229,27 +267,47 @@ def _units_and_responses(rng: random.Random, data: Dataset, contracts, picker: L
         for _ in range(people):
             unit_number += 1
             participant = f"P{unit_number:07d}"
-            data.engagements.append({
-                "contract_id": contract["reference"], "package_id": package_id, "participant_id": participant,
-                "la_code": la.code, "support_type": support_type, "group_type": group_type,
-                "role": rng.choice(ROLES), "participant_name": None, "start_date": start, "end_date": end,
-                "days_delivered": days, "delivered_by": f"Bench mentor {rng.randint(1, 60):02d}", "focus": focus,
-            })
+            data.engagements.append(
+                {
+                    "contract_id": contract["reference"],
+                    "package_id": package_id,
+                    "participant_id": participant,
+                    "la_code": la.code,
+                    "support_type": support_type,
+                    "group_type": group_type,
+                    "role": rng.choice(ROLES),
+                    "participant_name": None,
+                    "start_date": start,
+                    "end_date": end,
+                    "days_delivered": days,
+                    "delivered_by": f"Bench mentor {rng.randint(1, 60):02d}",
+                    "focus": focus,
+                }
+            )
             _responses(rng, data, contract["reference"], package_id, participant, start, end)
 
 
-def _responses(rng: random.Random, data: Dataset, contract: str, package_id: str, participant: str,
-               start: date, end: date | None) -> None:
+def _responses(
+    rng: random.Random, data: Dataset, contract: str, package_id: str, participant: str, start: date, end: date | None
+) -> None:
     seen: set[tuple[str, date]] = set()
 
     def add(stage: str, when: date, confidence: int, impact: bool | None) -> None:
         if (stage, when) in seen:
             return
         seen.add((stage, when))
-        data.responses.append({
-            "contract_id": contract, "package_id": package_id, "participant_id": participant, "stage": stage,
-            "response_date": when, "confidence": confidence, "impact_demonstrated": impact, "evidence": None,
-        })
+        data.responses.append(
+            {
+                "contract_id": contract,
+                "package_id": package_id,
+                "participant_id": participant,
+                "stage": stage,
+                "response_date": when,
+                "confidence": confidence,
+                "impact_demonstrated": impact,
+                "evidence": None,
+            }
+        )
 
     baseline_confidence = rng.randint(1, 4)
     if rng.random() < 0.92:
@@ -275,8 +333,14 @@ def _finance(rng: random.Random, data: Dataset, contracts, n: dict[str, int]) ->
                 if roll < 0.08:
                     continue  # nothing allocated under this heading this year
                 amount = Decimal("0.00") if roll < 0.14 else Decimal(rng.randint(20, 400) * 1000) + Decimal("0.50")
-                data.allocations.append({"contract_id": contract["reference"], "heading": heading,
-                                         "financial_year": fy_text(first_year), "amount": amount})
+                data.allocations.append(
+                    {
+                        "contract_id": contract["reference"],
+                        "heading": heading,
+                        "financial_year": fy_text(first_year),
+                        "amount": amount,
+                    }
+                )
     lines_left = n["invoice_lines"]
     invoice = 0
     while lines_left > 0:
@@ -308,12 +372,23 @@ def _finance(rng: random.Random, data: Dataset, contracts, n: dict[str, int]) ->
                 amount = (days * rate).quantize(Decimal("0.01"))
                 if rng.random() < 0.05:
                     amount += Decimal(rng.choice(("0.75", "1.00", "1.01", "35.20")))
-            data.invoice_lines.append({
-                "contract_id": contract["reference"], "invoice_ref": reference, "line": line,
-                "financial_year": fy_text(first_year), "quarter": quarter, "heading": heading, "role": "Peer mentor",
-                "level": level, "days": days, "day_rate": rate, "amount": amount,
-                "vat": (amount * Decimal("0.2")).quantize(Decimal("0.01")), "invoice_date": invoice_date,
-            })
+            data.invoice_lines.append(
+                {
+                    "contract_id": contract["reference"],
+                    "invoice_ref": reference,
+                    "line": line,
+                    "financial_year": fy_text(first_year),
+                    "quarter": quarter,
+                    "heading": heading,
+                    "role": "Peer mentor",
+                    "level": level,
+                    "days": days,
+                    "day_rate": rate,
+                    "amount": amount,
+                    "vat": (amount * Decimal("0.2")).quantize(Decimal("0.01")),
+                    "invoice_date": invoice_date,
+                }
+            )
 
 
 def build(scale: float = 1.0, seed: int = SEED) -> Dataset:
@@ -366,13 +441,27 @@ def generate_database(url: str, scale: float = 1.0, seed: int = SEED) -> Engine:
 # ----------------------------------------------------------------------------- workbook
 
 
-ENGAGEMENT_HEADERS = ("Contract reference", "Package ID", "LA", "Support type", "Group type", "Participant ID",
-                      "Role", "Participant name", "Start date", "End date", "Days delivered", "Delivered by", "Focus")
+ENGAGEMENT_HEADERS = (
+    "Contract reference",
+    "Package ID",
+    "LA",
+    "Support type",
+    "Group type",
+    "Participant ID",
+    "Role",
+    "Participant name",
+    "Start date",
+    "End date",
+    "Days delivered",
+    "Delivered by",
+    "Focus",
+)
 WORKBOOK_CONTRACT = "bench_c01"
 
 
-def write_return_workbook(path: Path, scale: float = 1.0, seed: int = SEED, contract: str = WORKBOOK_CONTRACT,
-                          revised: bool = False) -> Path:
+def write_return_workbook(
+    path: Path, scale: float = 1.0, seed: int = SEED, contract: str = WORKBOOK_CONTRACT, revised: bool = False
+) -> Path:
     """A quarterly return whose Engagements sheet has ``100,000 x scale`` rows, as a supplier fills it
     (LA as a name, a GSS code or a DfE code; support type in the usual spellings). ``revised``: the
     same return with every tenth row's 'Delivered by' changed (a return that updates 10 % of its rows)."""

@@ -75,8 +75,9 @@ FINISHED = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_FRAGMENT_RUN_S
 # --------------------------------------------------------------------- pure helpers
 
 
-def rerun_message(query_string: str = "", page_script_hash: str = "", page_name: str = "",
-                  widgets: list[WidgetState] | None = None) -> bytes:
+def rerun_message(
+    query_string: str = "", page_script_hash: str = "", page_name: str = "", widgets: list[WidgetState] | None = None
+) -> bytes:
     """The ``BackMsg`` the front end sends to run the script: on opening a page (``page_name``
     is the address's path), on a menu click (``page_script_hash``) or a widget change
     (``widgets``: the changed widgets' states; the others keep their values on the server)."""
@@ -109,6 +110,7 @@ class Widget:
 @dataclass
 class Run:
     """What the server sent during one run of the script, as far as the checks need it."""
+
     texts: list[str] = field(default_factory=list)
     widgets: dict[str, Widget] = field(default_factory=dict)
     exceptions: list[str] = field(default_factory=list)
@@ -165,13 +167,20 @@ def summarise(samples: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             step["errors"].append(sample["error"])
         else:
             step["seconds"].append(sample["seconds"])
-    return {name: {"runs": len(step["seconds"]) + len(step["errors"]), "p50": percentile(step["seconds"], 0.5),
-                   "p95": percentile(step["seconds"], 0.95), "errors": step["errors"]}
-            for name, step in steps.items()}
+    return {
+        name: {
+            "runs": len(step["seconds"]) + len(step["errors"]),
+            "p50": percentile(step["seconds"], 0.5),
+            "p95": percentile(step["seconds"], 0.95),
+            "errors": step["errors"],
+        }
+        for name, step in steps.items()
+    }
 
 
-def verdicts(single: dict[str, dict[str, Any]], crowd: dict[str, dict[str, Any]],
-             ratio: float = GOAL_RATIO) -> dict[str, str]:
+def verdicts(
+    single: dict[str, dict[str, Any]], crowd: dict[str, dict[str, Any]], ratio: float = GOAL_RATIO
+) -> dict[str, str]:
     """Per step: 'met' when everyone-at-once's p95 is within ``ratio`` x one user's and no run
     errs; 'MISSED' (with why) otherwise; 'not run' without both p95s."""
     out = {}
@@ -209,8 +218,10 @@ def haproxy_config(listen_port: int, servers: list[int], cookie: str = "OVERSIGH
         f"    cookie {cookie} insert indirect nocache httponly",
         "    option httpchk GET /_stcore/health",
     ]
-    lines += [f"    server app{number} 127.0.0.1:{port} check cookie app{number}"
-              for number, port in enumerate(servers, start=1)]
+    lines += [
+        f"    server app{number} 127.0.0.1:{port} check cookie app{number}"
+        for number, port in enumerate(servers, start=1)
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -238,12 +249,19 @@ class Session:
             opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # 127.0.0.1 only
             with opener.open(f"{self.base}/{path}", timeout=30) as response:
                 return "; ".join(value.split(";", 1)[0] for value in response.headers.get_all("Set-Cookie") or [])
+
         self.cookie = self.cookie or await asyncio.to_thread(get)
         headers = {"Cookie": self.cookie} if self.cookie else {}
         uri = self.base.replace("http://", "ws://") + "/_stcore/stream"
-        self.socket = await websockets.connect(uri, subprotocols=["streamlit"], additional_headers=headers,
-                                               max_size=None, open_timeout=60, ping_interval=None,
-                                               proxy=None)
+        self.socket = await websockets.connect(
+            uri,
+            subprotocols=["streamlit"],
+            additional_headers=headers,
+            max_size=None,
+            open_timeout=60,
+            ping_interval=None,
+            proxy=None,
+        )
         return await self.send(rerun_message(query_string, page_name=path))
 
     async def send(self, message: bytes) -> Run:
@@ -269,15 +287,17 @@ class Session:
         page_hash = self.pages.get(url_pathname)
         if page_hash is None:
             raise LookupError(f"no page '{url_pathname}' in the menu")
-        return await self.send(rerun_message(self.query_string if query_string is None else query_string,
-                                             page_script_hash=page_hash))
+        return await self.send(
+            rerun_message(self.query_string if query_string is None else query_string, page_script_hash=page_hash)
+        )
 
     async def choose(self, label: str, value: str) -> Run:
         widget = self.widgets.get(label)
         if widget is None:
             raise LookupError(f"no '{label}' control on the page")
-        return await self.send(rerun_message(self.query_string, self.page_script_hash,
-                                             widgets=[string_widget(widget.id, value)]))
+        return await self.send(
+            rerun_message(self.query_string, self.page_script_hash, widgets=[string_widget(widget.id, value)])
+        )
 
     async def close(self) -> None:
         if self.socket is not None:
@@ -297,7 +317,8 @@ def _check(run: Run, title: str) -> str:
 
 
 THINKING: contextvars.ContextVar[tuple[random.Random, float, float] | None] = contextvars.ContextVar(
-    "thinking", default=None)  # set per person in a crowd; alone, no pause
+    "thinking", default=None
+)  # set per person in a crowd; alone, no pause
 
 
 async def _step(samples: list, who: str, step: str, title: str, action, expect=None) -> Run | None:
@@ -333,11 +354,22 @@ def board_view(run: Run) -> str:
 async def board_journey(base: str, who: str, samples: list) -> None:
     session = Session(base, who)
     try:
-        if not await _step(samples, who, "Board: open the Overview (new session)", "Improvement Oversight",
-                           lambda: session.open("", QUERY)):
+        if not await _step(
+            samples,
+            who,
+            "Board: open the Overview (new session)",
+            "Improvement Oversight",
+            lambda: session.open("", QUERY),
+        ):
             return
-        if not await _step(samples, who, "Board: Overview as a Board member", "Improvement Oversight",
-                           lambda: session.choose("View the dashboard as", "Board member"), board_view):
+        if not await _step(
+            samples,
+            who,
+            "Board: Overview as a Board member",
+            "Improvement Oversight",
+            lambda: session.choose("View the dashboard as", "Board member"),
+            board_view,
+        ):
             return
         if not await _step(samples, who, "Board: KPIs", "KPIs", lambda: session.switch("kpis")):
             return
@@ -345,9 +377,18 @@ async def board_journey(base: str, who: str, samples: list) -> None:
 
         def reached(run: Run) -> str:
             asked = urllib.parse.parse_qs(run.query_string or "").get("contract", [""])[0]
-            return "" if asked.lower() == contract.lower() else f"the contract filter did not reach the script ({asked!r})"
-        if not await _step(samples, who, "Board: KPIs, contract filter changed", "KPIs",
-                           lambda: session.choose("Contract", contract), reached):
+            return (
+                "" if asked.lower() == contract.lower() else f"the contract filter did not reach the script ({asked!r})"
+            )
+
+        if not await _step(
+            samples,
+            who,
+            "Board: KPIs, contract filter changed",
+            "KPIs",
+            lambda: session.choose("Contract", contract),
+            reached,
+        ):
             return
         await _step(samples, who, "Board: Finance", "Finance", lambda: session.switch("finance"))
     finally:
@@ -357,17 +398,37 @@ async def board_journey(base: str, who: str, samples: list) -> None:
 async def case_lead_journey(base: str, who: str, samples: list) -> None:
     session = Session(base, who)
     try:
-        if not await _step(samples, who, "Case lead: open the Overview (new session)", "Improvement Oversight",
-                           lambda: session.open("", QUERY)):
+        if not await _step(
+            samples,
+            who,
+            "Case lead: open the Overview (new session)",
+            "Improvement Oversight",
+            lambda: session.open("", QUERY),
+        ):
             return
-        if not await _step(samples, who, "Case lead: Overview as a case lead", "Improvement Oversight",
-                           lambda: session.choose("View the dashboard as", "Case lead")):
+        if not await _step(
+            samples,
+            who,
+            "Case lead: Overview as a case lead",
+            "Improvement Oversight",
+            lambda: session.choose("View the dashboard as", "Case lead"),
+        ):
             return
-        if not await _step(samples, who, "Case lead: Coverage of their region", "Coverage",
-                           lambda: session.switch("coverage", f"{QUERY}&region={CASE_LEAD_REGION}")):
+        if not await _step(
+            samples,
+            who,
+            "Case lead: Coverage of their region",
+            "Coverage",
+            lambda: session.switch("coverage", f"{QUERY}&region={CASE_LEAD_REGION}"),
+        ):
             return
-        await _step(samples, who, "Case lead: their LA's profile", "LA profile",
-                    lambda: session.switch("la_profile", f"{QUERY}&region={CASE_LEAD_REGION}&la={CASE_LEAD_LA}"))
+        await _step(
+            samples,
+            who,
+            "Case lead: their LA's profile",
+            "LA profile",
+            lambda: session.switch("la_profile", f"{QUERY}&region={CASE_LEAD_REGION}&la={CASE_LEAD_LA}"),
+        )
     finally:
         await session.close()
 
@@ -375,21 +436,31 @@ async def case_lead_journey(base: str, who: str, samples: list) -> None:
 JOURNEYS = {"board": board_journey, "case_lead": case_lead_journey}
 
 
-async def crowd(bases: list[str], sessions: int, samples: list, ramp_s: float = RAMP_S,
-                think_s: tuple[float, float] = THINK_S) -> None:
+async def crowd(
+    bases: list[str], sessions: int, samples: list, ramp_s: float = RAMP_S, think_s: tuple[float, float] = THINK_S
+) -> None:
     """``sessions`` people at once (half Board, half case leads), arriving over ``ramp_s`` and
     reading each page for ``think_s`` seconds (``(0, 0)``: clicking on at once, a stress test);
     the i-th goes to ``bases[i % len(bases)]``."""
+
     async def one(number: int) -> None:
         THINKING.set((random.Random(number), *think_s) if think_s[1] > 0 else None)
         await asyncio.sleep(ramp_s * number / max(sessions, 1))
         journey = board_journey if number % 2 == 0 else case_lead_journey
         try:
-            await asyncio.wait_for(journey(bases[number % len(bases)], f"user{number:02d}", samples),
-                                   timeout=SESSION_LIMIT_S)
+            await asyncio.wait_for(
+                journey(bases[number % len(bases)], f"user{number:02d}", samples), timeout=SESSION_LIMIT_S
+            )
         except TimeoutError:
-            samples.append({"who": f"user{number:02d}", "step": "journey", "seconds": SESSION_LIMIT_S,
-                            "error": f"journey over {SESSION_LIMIT_S:.0f} s"})
+            samples.append(
+                {
+                    "who": f"user{number:02d}",
+                    "step": "journey",
+                    "seconds": SESSION_LIMIT_S,
+                    "error": f"journey over {SESSION_LIMIT_S:.0f} s",
+                }
+            )
+
     await asyncio.gather(*(one(number) for number in range(sessions)))
 
 
@@ -402,8 +473,13 @@ def prepare_database(url: str) -> None:
     from bench.generate import register_contract
     from data_access.db import make_engine
 
-    subprocess.run([sys.executable, "-m", "data_access", "demo", "--db", url], cwd=ROOT, check=True,
-                   capture_output=True, timeout=900)
+    subprocess.run(
+        [sys.executable, "-m", "data_access", "demo", "--db", url],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=900,
+    )
     engine = make_engine(url)
     register_contract(engine)
     engine.dispose()
@@ -428,25 +504,41 @@ def backup_and_restore(url: str, restore_url: str) -> str:
     dump = folder / "oversight.dump"
     try:
         started = time.perf_counter()
-        subprocess.run(["pg_dump", "--format=custom", f"--file={dump}", libpq_url(url)], check=True,
-                       capture_output=True, timeout=600)
+        subprocess.run(
+            ["pg_dump", "--format=custom", f"--file={dump}", libpq_url(url)],
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
         dumped_s = time.perf_counter() - started
-        listed = subprocess.run(["pg_restore", "--list", str(dump)], check=True, capture_output=True, text=True,
-                                timeout=120).stdout
-        subprocess.run(["pg_restore", "--no-owner", f"--dbname={libpq_url(restore_url)}", str(dump)], check=True,
-                       capture_output=True, timeout=600)
+        listed = subprocess.run(
+            ["pg_restore", "--list", str(dump)], check=True, capture_output=True, text=True, timeout=120
+        ).stdout
+        subprocess.run(
+            ["pg_restore", "--no-owner", f"--dbname={libpq_url(restore_url)}", str(dump)],
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
         counts = []
         for each in (url, restore_url):
             engine = make_engine(each)
             with engine.connect() as connection:
-                counts.append((connection.execute(text("SELECT count(*) FROM engagements")).scalar_one()
-                               if "engagements" in listed else None,
-                               _data_version(engine)))
+                counts.append(
+                    (
+                        connection.execute(text("SELECT count(*) FROM engagements")).scalar_one()
+                        if "engagements" in listed
+                        else None,
+                        _data_version(engine),
+                    )
+                )
             engine.dispose()
         same = counts[0] == counts[1]
-        return (f"pg_dump {dump.stat().st_size / 1048576:.1f} MB in {dumped_s:.1f} s, "
-                f"{sum(1 for line in listed.splitlines() if ' TABLE DATA ' in line)} tables; restored copy "
-                f"{'matches' if same else 'DIFFERS'} (rows, data version: {counts[0]} vs {counts[1]})")
+        return (
+            f"pg_dump {dump.stat().st_size / 1048576:.1f} MB in {dumped_s:.1f} s, "
+            f"{sum(1 for line in listed.splitlines() if ' TABLE DATA ' in line)} tables; restored copy "
+            f"{'matches' if same else 'DIFFERS'} (rows, data version: {counts[0]} vs {counts[1]})"
+        )
     except (subprocess.CalledProcessError, OSError) as failure:
         stderr = getattr(failure, "stderr", b"") or b""
         return f"backup FAILED: {failure}; {stderr.decode(errors='replace')[-300:] if isinstance(stderr, bytes) else stderr}"
@@ -470,6 +562,7 @@ def return_workbook() -> tuple[str, bytes]:
 
 def import_in_background(url: str, workbook: tuple[str, bytes], delay_s: float, outcome: dict) -> threading.Thread:
     """The contract manager: ``import_file`` on the same database after ``delay_s``."""
+
     def work() -> None:
         from data_access.db import make_engine
         from data_access.services import import_file
@@ -480,12 +573,16 @@ def import_in_background(url: str, workbook: tuple[str, bytes], delay_s: float, 
         try:
             result = import_file(engine, workbook[0], workbook[1], "load-test contract manager")
             outcome["ok"] = result.plan.ok
-            outcome["note"] = (f"{result.plan.totals()['inserted']:,} rows inserted" if result.plan.ok
-                               else f"rejected: {result.plan.errors[:1]}")
+            outcome["note"] = (
+                f"{result.plan.totals()['inserted']:,} rows inserted"
+                if result.plan.ok
+                else f"rejected: {result.plan.errors[:1]}"
+            )
         except Exception as failure:  # noqa: BLE001 - reported
             outcome["ok"], outcome["note"] = False, f"{type(failure).__name__}: {failure}"
         outcome["seconds"] = time.perf_counter() - started
         engine.dispose()
+
     thread = threading.Thread(target=work, daemon=True)
     thread.start()
     return thread
@@ -585,17 +682,26 @@ async def cross_server_check(proxy_base: str, url: str) -> str:
         await asyncio.to_thread(lambda: import_in_background(url, (path.name, path.read_bytes()), 0, outcome).join(300))
         run = await second.send(rerun_message(second.query_string, second.page_script_hash))
         after = any(SECOND_CONTRACT in option for option in run.widgets["Contract"].options)
-        return (f"{SECOND_CONTRACT} registered without an import: {'shown (caches do not hold)' if before else 'not shown'} "
-                f"on {server_of(second.cookie)}; its return imported ({outcome.get('note')}) beside a session on "
-                f"{server_of(first.cookie)}: after one rerun {server_of(second.cookie)} "
-                f"{'SHOWS' if after else 'does NOT show'} it in the Contract filter")
+        return (
+            f"{SECOND_CONTRACT} registered without an import: {'shown (caches do not hold)' if before else 'not shown'} "
+            f"on {server_of(second.cookie)}; its return imported ({outcome.get('note')}) beside a session on "
+            f"{server_of(first.cookie)}: after one rerun {server_of(second.cookie)} "
+            f"{'SHOWS' if after else 'does NOT show'} it in the Contract filter"
+        )
     finally:
         await first.close()
         await second.close()
 
 
-def measure(url: str, sessions: int, single_runs: int = 3, two_servers: bool = False,
-            import_delay_s: float = 20.0, ramp_s: float = RAMP_S, think_s: tuple[float, float] = THINK_S) -> dict[str, Any]:
+def measure(
+    url: str,
+    sessions: int,
+    single_runs: int = 3,
+    two_servers: bool = False,
+    import_delay_s: float = 20.0,
+    ramp_s: float = RAMP_S,
+    think_s: tuple[float, float] = THINK_S,
+) -> dict[str, Any]:
     """Everything the ``load`` section reports, as a dict (see the module's docstring)."""
     from bench.run import _app_server
 
@@ -634,12 +740,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=50)
     parser.add_argument("--single-runs", type=int, default=3)
-    parser.add_argument("--db", default="", help="a database URL to use as it is (default: a fresh PostgreSQL "
-                                                 "database oversight_load with the demo data)")
+    parser.add_argument(
+        "--db",
+        default="",
+        help="a database URL to use as it is (default: a fresh PostgreSQL database oversight_load with the demo data)",
+    )
     parser.add_argument("--two-servers", action="store_true")
     parser.add_argument("--ramp", type=float, default=RAMP_S, help="seconds over which the sessions arrive")
-    parser.add_argument("--think", type=float, nargs=2, default=THINK_S, metavar=("LOW", "HIGH"),
-                        help="seconds each person reads a page before the next click (0 0: a stress test)")
+    parser.add_argument(
+        "--think",
+        type=float,
+        nargs=2,
+        default=THINK_S,
+        metavar=("LOW", "HIGH"),
+        help="seconds each person reads a page before the next click (0 0: a stress test)",
+    )
     args = parser.parse_args(argv)
     url = args.db
     if not url:
@@ -650,8 +765,15 @@ def main(argv: list[str] | None = None) -> int:
         url = fresh_postgres_database(base, "oversight_load")
         prepare_database(url)
     os.chdir(ROOT)
-    print(json.dumps(measure(url, args.sessions, args.single_runs, args.two_servers, ramp_s=args.ramp,
-                             think_s=tuple(args.think)), indent=1, default=str))
+    print(
+        json.dumps(
+            measure(
+                url, args.sessions, args.single_runs, args.two_servers, ramp_s=args.ramp, think_s=tuple(args.think)
+            ),
+            indent=1,
+            default=str,
+        )
+    )
     return 0
 
 

@@ -105,9 +105,12 @@ class Report:
     def add(self, row: Row) -> None:
         row.section = row.section or self.section
         self.rows.append(row)
-        print(f"  {row.step}: {_fmt(row.measured, row.unit)}"
-              + (f" vs {row.against_label} {_fmt(row.against, row.unit)} = {row.ratio:.2f}x" if row.ratio else "")
-              + (f"  [{row.note}]" if row.note else ""), flush=True)
+        print(
+            f"  {row.step}: {_fmt(row.measured, row.unit)}"
+            + (f" vs {row.against_label} {_fmt(row.against, row.unit)} = {row.ratio:.2f}x" if row.ratio else "")
+            + (f"  [{row.note}]" if row.note else ""),
+            flush=True,
+        )
 
 
 def _fmt(value: float | None, unit: str = "s") -> str:
@@ -195,23 +198,53 @@ def bench_import(report: Report, scale: float, backends: dict[str, str | None], 
         seconds, outcome = timed(lambda engine=engine: import_file(engine, path.name, data, "benchmark"))
         ok = outcome.plan.ok
         totals = outcome.plan.totals()
-        note = (f"{totals['inserted']:,} inserted, {totals['flags']:,} flags" if ok
-                else f"REJECTED: {outcome.plan.errors[:1]}")
+        note = (
+            f"{totals['inserted']:,} inserted, {totals['flags']:,} flags"
+            if ok
+            else f"REJECTED: {outcome.plan.errors[:1]}"
+        )
         goal = 2.0 if backend == "SQLite" else 3.0  # PostgreSQL keeps every foreign key (issue 20)
-        report.add(Row(f"Import the return, import_file, {backend}", seconds, "calamine read", calamine_s,
-                       f"<= {goal:g}x calamine", goal_ratio=goal, note=note))
+        report.add(
+            Row(
+                f"Import the return, import_file, {backend}",
+                seconds,
+                "calamine read",
+                calamine_s,
+                f"<= {goal:g}x calamine",
+                goal_ratio=goal,
+                note=note,
+            )
+        )
         log(f"re-importing on {backend}")
         seconds, outcome = timed(lambda engine=engine: import_file(engine, path.name, data, "benchmark"))
         totals = outcome.plan.totals()
-        report.add(Row(f"Re-import the same return (nothing changes), {backend}", seconds, "calamine read", calamine_s,
-                       f"<= {goal:g}x calamine", goal_ratio=goal, note=f"{totals['unchanged']:,} unchanged"))
+        report.add(
+            Row(
+                f"Re-import the same return (nothing changes), {backend}",
+                seconds,
+                "calamine read",
+                calamine_s,
+                f"<= {goal:g}x calamine",
+                goal_ratio=goal,
+                note=f"{totals['unchanged']:,} unchanged",
+            )
+        )
         log(f"importing a return that updates 10 % of the rows on {backend}")
         seconds, outcome = timed(lambda engine=engine: import_file(engine, revised_path.name, revised, "benchmark"))
         totals = outcome.plan.totals()
-        report.add(Row(f"Import a return updating 10 % of the rows, {backend}", seconds, "calamine read", calamine_s,
-                       f"<= {goal:g}x calamine", goal_ratio=goal,
-                       note=f"{totals['updated']:,} updated, {totals['unchanged']:,} unchanged" if outcome.plan.ok
-                       else f"REJECTED: {outcome.plan.errors[:1]}"))
+        report.add(
+            Row(
+                f"Import a return updating 10 % of the rows, {backend}",
+                seconds,
+                "calamine read",
+                calamine_s,
+                f"<= {goal:g}x calamine",
+                goal_ratio=goal,
+                note=f"{totals['updated']:,} updated, {totals['unchanged']:,} unchanged"
+                if outcome.plan.ok
+                else f"REJECTED: {outcome.plan.errors[:1]}",
+            )
+        )
         engine.dispose()
         if profile and backend == "SQLite":  # an extra, untimed run into a fresh database
             log("profiling the import on SQLite")
@@ -239,10 +272,19 @@ def dashboard_figures(data, as_of: date) -> dict[str, Any]:
     targets = targets_from_contracts(data.contracts)
     outcomes = unit_outcomes(data.units, data.responses, as_of, data_to_dates(data.contracts, data.returns, as_of))
     return {
-        "summary": build_summary(as_of, data.contracts, data.units, data.responses, data.allocations,
-                                 data.invoice_lines, data.las, judgements=data.judgements, outcomes=outcomes,
-                                 returns=data.returns,
-                                 milestones=data.milestones),
+        "summary": build_summary(
+            as_of,
+            data.contracts,
+            data.units,
+            data.responses,
+            data.allocations,
+            data.invoice_lines,
+            data.las,
+            judgements=data.judgements,
+            outcomes=outcomes,
+            returns=data.returns,
+            milestones=data.milestones,
+        ),
         "kpi_by_region": kpis_from_outcomes(outcomes, targets, "region"),
         "kpi_by_role": kpis_from_outcomes(outcomes, targets, "role"),
         "kpi_by_focus": kpis_from_outcomes(outcomes, targets, "focus"),
@@ -279,16 +321,41 @@ def bench_figures(report: Report, backend: str, url: str, profile: bool = False)
     for (_, kind), count in flag_counts(figures["finance_flags"]).items():
         flags[kind] = flags.get(kind, 0) + count
     flags_agree = flags == {k: v for k, v in duck["finance_flags"].items() if v}
-    report.add(Row(f"Figures, {backend}: load + compute (what a cold page pays)", load_s + compute_s,
-                   "DuckDB compute", duck_s, "<= 3x DuckDB", goal_ratio=3.0))
-    report.add(Row(f"Figures, {backend}: load (queries.load)", load_s, "DuckDB compute", duck_s,
-                   note=f"{len(data.units):,} units, {len(data.responses):,} responses, "
-                        f"{len(data.invoice_lines):,} invoice lines"))
-    report.add(Row(f"Figures, {backend}: compute (dashboard rules, cached data)", compute_s, "DuckDB compute", duck_s,
-                   "<= 3x DuckDB", goal_ratio=3.0,
-                   note=f"summary {'equals' if agree else 'DIFFERS FROM'} DuckDB; flag counts "
-                        f"{'equal' if flags_agree else 'differ: ' + json.dumps(flags) + ' vs ' + json.dumps(duck['finance_flags'])}"))
-    report.add(Row(f"DuckDB: export the raw tables from {backend}", export_s, note="not part of the DuckDB compute time"))
+    report.add(
+        Row(
+            f"Figures, {backend}: load + compute (what a cold page pays)",
+            load_s + compute_s,
+            "DuckDB compute",
+            duck_s,
+            "<= 3x DuckDB",
+            goal_ratio=3.0,
+        )
+    )
+    report.add(
+        Row(
+            f"Figures, {backend}: load (queries.load)",
+            load_s,
+            "DuckDB compute",
+            duck_s,
+            note=f"{len(data.units):,} units, {len(data.responses):,} responses, "
+            f"{len(data.invoice_lines):,} invoice lines",
+        )
+    )
+    report.add(
+        Row(
+            f"Figures, {backend}: compute (dashboard rules, cached data)",
+            compute_s,
+            "DuckDB compute",
+            duck_s,
+            "<= 3x DuckDB",
+            goal_ratio=3.0,
+            note=f"summary {'equals' if agree else 'DIFFERS FROM'} DuckDB; flag counts "
+            f"{'equal' if flags_agree else 'differ: ' + json.dumps(flags) + ' vs ' + json.dumps(duck['finance_flags'])}",
+        )
+    )
+    report.add(
+        Row(f"DuckDB: export the raw tables from {backend}", export_s, note="not part of the DuckDB compute time")
+    )
     report.info[f"duckdb_{backend}"] = duck_s
     engine.dispose()
 
@@ -302,8 +369,14 @@ PAGE_FILTER_CHANGES = 3  # filter values never shown before, timed one after the
 def bench_pages(report: Report, url: str) -> None:
     log("pages through AppTest")
     env = {**os.environ, "DASHBOARD_DATABASE_URL": url}
-    completed = subprocess.run([sys.executable, "-m", "bench.pages", "--db", url, "--repeat", str(PAGE_FILTER_CHANGES)],
-                               cwd=ROOT, env=env, capture_output=True, text=True, timeout=3600)
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench.pages", "--db", url, "--repeat", str(PAGE_FILTER_CHANGES)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     try:
         results = json.loads(completed.stdout.strip().splitlines()[-1])
     except (IndexError, json.JSONDecodeError):
@@ -313,18 +386,39 @@ def bench_pages(report: Report, url: str) -> None:
         page = result["page"].removeprefix("pages/").removesuffix(".py").capitalize()
         if "error" in result:
             report.notes.append(f"Page {page}: skipped, it errors: {result['error']}")
-        report.add(Row(f"Page {page}: first render (cold cache), SQLite", result.get("first_render_s"),
-                       note="errors" if "error" in result else ""))
-        new = [result["rerender_s"]] + [item["s"] for item in result.get("more_rerenders", [])] \
-            if "rerender_s" in result else []
+        report.add(
+            Row(
+                f"Page {page}: first render (cold cache), SQLite",
+                result.get("first_render_s"),
+                note="errors" if "error" in result else "",
+            )
+        )
+        new = (
+            [result["rerender_s"]] + [item["s"] for item in result.get("more_rerenders", [])]
+            if "rerender_s" in result
+            else []
+        )
         changes = [result.get("change", "")] + [item["change"] for item in result.get("more_rerenders", [])]
-        report.add(Row(f"Page {page}: re-render after a filter change to a value not shown before (slowest of "
-                       f"{len(new)})", max(new) if new else None, goal="< 0.3 s", goal_abs=0.3,
-                       note="errors" if "error" in result else
-                       "; ".join(f"{change}: {seconds:.2f} s" for change, seconds in zip(changes, new))))
-        report.add(Row(f"Page {page}: re-render after changing back to the first value shown",
-                       result.get("rerender_seen_s"), goal="< 0.3 s", goal_abs=0.3,
-                       note=result.get("change_seen", "")))
+        report.add(
+            Row(
+                f"Page {page}: re-render after a filter change to a value not shown before (slowest of {len(new)})",
+                max(new) if new else None,
+                goal="< 0.3 s",
+                goal_abs=0.3,
+                note="errors"
+                if "error" in result
+                else "; ".join(f"{change}: {seconds:.2f} s" for change, seconds in zip(changes, new)),
+            )
+        )
+        report.add(
+            Row(
+                f"Page {page}: re-render after changing back to the first value shown",
+                result.get("rerender_seen_s"),
+                goal="< 0.3 s",
+                goal_abs=0.3,
+                note=result.get("change_seen", ""),
+            )
+        )
 
 
 # ---------------------------------------------------------------------------- memory
@@ -381,8 +475,10 @@ def _held_session(report: Report, chromium: str, port: int, pid: int) -> None:
                 ticks = _cpu_ticks(pid)
                 idle = page.locator('[data-test-script-state="notRunning"]').count() > 0 and _idle(last, ticks)
                 steady, last = (steady + 1 if idle else 0), ticks
-            shown = page.get_by_text("Figures as of", exact=False).count() > 0 and page.get_by_text(
-                "No contracts yet", exact=False).count() == 0
+            shown = (
+                page.get_by_text("Figures as of", exact=False).count() > 0
+                and page.get_by_text("No contracts yet", exact=False).count() == 0
+            )
             exceptions = page.locator('[data-testid="stException"]').count()
         except Exception as error:  # noqa: BLE001 - reported, not raised
             report.notes.append(f"Memory: the held Overview session failed: {type(error).__name__}: {str(error)[:200]}")
@@ -392,10 +488,16 @@ def _held_session(report: Report, chromium: str, port: int, pid: int) -> None:
             peak = _status_kb(pid, "VmHWM")
             current = _status_kb(pid, "VmRSS")
             browser.close()
-    report.add(Row("Server peak RSS (VmHWM), Overview rendered to the end in Chromium", peak / 1024 if peak else None,
-                   unit="MB", note=f"a fresh server, the page kept open until the server was idle; finished after {rendered_s:.0f} s; RSS then {current / 1024 if current else 0:,.0f} MB; "
-                                   f"content {'shown' if shown else 'NOT shown'}"
-                                   + (f"; {exceptions} exception box(es) on the page" if exceptions > 0 else "")))
+    report.add(
+        Row(
+            "Server peak RSS (VmHWM), Overview rendered to the end in Chromium",
+            peak / 1024 if peak else None,
+            unit="MB",
+            note=f"a fresh server, the page kept open until the server was idle; finished after {rendered_s:.0f} s; RSS then {current / 1024 if current else 0:,.0f} MB; "
+            f"content {'shown' if shown else 'NOT shown'}"
+            + (f"; {exceptions} exception box(es) on the page" if exceptions > 0 else ""),
+        )
+    )
 
 
 def _wait_healthy(port: int) -> None:
@@ -414,9 +516,24 @@ def _app_server(url: str):
     port = _free_port()
     log(f"memory: streamlit run on port {port}")
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env={**os.environ, "DASHBOARD_DATABASE_URL": url}, stdout=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DASHBOARD_DATABASE_URL": url},
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
@@ -443,24 +560,33 @@ def bench_browser(report: Report, backend: str, url: str) -> None:
     with _app_server(url) as (port, _pid):
         log(f"browser-felt times on {backend}")
         results = measure(f"http://127.0.0.1:{port}", BROWSER_RUNS, f"?as_of={AS_OF.isoformat()}")
-    goals = {"new_session_first_content": ("new session, first visit, first content (title on screen)", 1.5),
-             "new_session_fully_drawn": ("new session, first visit, fully drawn", None),
-             "new_tab_first_content": ("new session in a new tab (scripts cached), first content", 1.5),
-             "new_tab_fully_drawn": ("new session in a new tab, fully drawn", None),
-             "new_tab_server_title_sent": ("new tab: server's first message to the title sent", None),
-             "new_tab_server_run_over": ("new tab: server's first message to the run's end", None),
-             "page_switch": ("page switch from the menu, fully drawn", None),
-             "filter_change": ("filter change to a new contract, fully drawn", 0.3)}
+    goals = {
+        "new_session_first_content": ("new session, first visit, first content (title on screen)", 1.5),
+        "new_session_fully_drawn": ("new session, first visit, fully drawn", None),
+        "new_tab_first_content": ("new session in a new tab (scripts cached), first content", 1.5),
+        "new_tab_fully_drawn": ("new session in a new tab, fully drawn", None),
+        "new_tab_server_title_sent": ("new tab: server's first message to the title sent", None),
+        "new_tab_server_run_over": ("new tab: server's first message to the run's end", None),
+        "page_switch": ("page switch from the menu, fully drawn", None),
+        "filter_change": ("filter change to a new contract, fully drawn", 0.3),
+    }
     for page, measured in results.items():
         for key, (label, goal) in goals.items():
             stats = measured[key]
-            note = (f"p50 {stats['p50']:.2f} s over {stats['runs']} runs" if stats["p50"] is not None else "not measured")
+            note = f"p50 {stats['p50']:.2f} s over {stats['runs']} runs" if stats["p50"] is not None else "not measured"
             if measured["errors"] and key == "filter_change":
                 note += "; " + "; ".join(measured["errors"])
             if key == "new_tab_server_run_over":
                 note += f"; {measured['new_tab_script_runs']} script run(s), {measured['elements_sent']} elements sent"
-            report.add(Row(f"Browser {page}, {backend}: {label} (p95)", stats["p95"], goal=f"< {goal} s" if goal else "",
-                           goal_abs=goal, note=note))
+            report.add(
+                Row(
+                    f"Browser {page}, {backend}: {label} (p95)",
+                    stats["p95"],
+                    goal=f"< {goal} s" if goal else "",
+                    goal_abs=goal,
+                    note=note,
+                )
+            )
 
 
 def bench_memory(report: Report, url: str) -> None:
@@ -472,9 +598,19 @@ def bench_memory(report: Report, url: str) -> None:
         idle = _status_kb(pid, "VmHWM")
         started = time.perf_counter()
         page = subprocess.run(
-            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--virtual-time-budget=20000", "--dump-dom", f"http://localhost:{port}/"],
-            capture_output=True, text=True, timeout=180,
+            [
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--virtual-time-budget=20000",
+                "--dump-dom",
+                f"http://localhost:{port}/",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=180,
         )
         served_s = time.perf_counter() - started
         # Virtual time does not wait for the server: the script run goes on after the dump.
@@ -489,12 +625,18 @@ def bench_memory(report: Report, url: str) -> None:
         peak = _status_kb(pid, "VmHWM")
         state = re.search(r'data-test-script-state="(\w+)"', page.stdout)
         rendered = "Import history" in page.stdout or "Contracts" in page.stdout
-        report.add(Row("Server peak RSS (VmHWM), `chromium --dump-dom` of the Overview", peak / 1024 if peak else None,
-                       unit="MB", note=f"{idle / 1024:,.0f} MB before the request; dump after {served_s:.1f} s "
-                                       f"(script state {state.group(1) if state else 'unknown'}, content "
-                                       f"{'in' if rendered else 'not yet in'} the DOM); server busy for {busy_s:.0f} s. "
-                                       "Virtual time does not wait for the server: the dump comes before the script "
-                                       "has loaded the data, so this undercounts (RSS sampled until the server is idle)"))
+        report.add(
+            Row(
+                "Server peak RSS (VmHWM), `chromium --dump-dom` of the Overview",
+                peak / 1024 if peak else None,
+                unit="MB",
+                note=f"{idle / 1024:,.0f} MB before the request; dump after {served_s:.1f} s "
+                f"(script state {state.group(1) if state else 'unknown'}, content "
+                f"{'in' if rendered else 'not yet in'} the DOM); server busy for {busy_s:.0f} s. "
+                "Virtual time does not wait for the server: the dump comes before the script "
+                "has loaded the data, so this undercounts (RSS sampled until the server is idle)",
+            )
+        )
     with _app_server(url) as (port, pid):
         _held_session(report, chromium, port, pid)
 
@@ -523,24 +665,50 @@ def bench_load(report: Report, pg_base: str | None, sessions: int) -> None:
         for step, stats in result["crowd"].items():
             alone = result["single"].get(step, {})
             errors = stats["errors"]
-            note = (f"p50 {stats['p50'] or 0:.2f} s at once, {alone.get('p50') or 0:.2f} s alone; {stats['runs']} runs"
-                    + (f"; {len(errors)} ERRORS: {errors[0]}" if errors else ""))
-            report.add(Row(f"Load, {sessions} at once, {where}: {step} (p95)", stats["p95"], "one user's p95",
-                           alone.get("p95"), "<= 2x one user", goal_ratio=load.GOAL_RATIO, note=note))
+            note = (
+                f"p50 {stats['p50'] or 0:.2f} s at once, {alone.get('p50') or 0:.2f} s alone; {stats['runs']} runs"
+                + (f"; {len(errors)} ERRORS: {errors[0]}" if errors else "")
+            )
+            report.add(
+                Row(
+                    f"Load, {sessions} at once, {where}: {step} (p95)",
+                    stats["p95"],
+                    "one user's p95",
+                    alone.get("p95"),
+                    "<= 2x one user",
+                    goal_ratio=load.GOAL_RATIO,
+                    note=note,
+                )
+            )
         errors = sum(len(stats["errors"]) for stats in result["crowd"].values())
-        report.add(Row(f"Load, {sessions} at once, {where}: errors", errors, unit="n", goal="0", goal_abs=0,
-                       note=f"all journeys over in {result['crowd_s']:.0f} s; the manager's import: "
-                            f"{result['import'].get('note')} in {result['import'].get('seconds', 0):.1f} s"))
-        report.add(Row(f"Load, {sessions} at once, {where}: server peak RSS (VmHWM)",
-                       max((mb for mb in result["peak_mb"] if mb), default=None), unit="MB",
-                       note="per server: " + ", ".join(f"{mb:,.0f} MB" for mb in result["peak_mb"] if mb)))
+        report.add(
+            Row(
+                f"Load, {sessions} at once, {where}: errors",
+                errors,
+                unit="n",
+                goal="0",
+                goal_abs=0,
+                note=f"all journeys over in {result['crowd_s']:.0f} s; the manager's import: "
+                f"{result['import'].get('note')} in {result['import'].get('seconds', 0):.1f} s",
+            )
+        )
+        report.add(
+            Row(
+                f"Load, {sessions} at once, {where}: server peak RSS (VmHWM)",
+                max((mb for mb in result["peak_mb"] if mb), default=None),
+                unit="MB",
+                note="per server: " + ", ".join(f"{mb:,.0f} MB" for mb in result["peak_mb"] if mb),
+            )
+        )
         if two_servers:
             report.notes.append(f"Load, an import seen on the other server: {result.get('cross_server')}")
             report.notes.append(f"Load, health check through the proxy: {result.get('health')}")
         else:
             log("load: pg_dump, pg_restore")
-            report.notes.append("Load, backup and restore (docs/deployment.md): " + load.backup_and_restore(
-                url, fresh_postgres_database(pg_base, "oversight_load_restore")))
+            report.notes.append(
+                "Load, backup and restore (docs/deployment.md): "
+                + load.backup_and_restore(url, fresh_postgres_database(pg_base, "oversight_load_restore"))
+            )
 
 
 # ------------------------------------------------------------------------- profiles
@@ -558,21 +726,39 @@ def _write_profile(profiler: cProfile.Profile, name: str) -> None:
 
 
 def _machine() -> dict[str, str]:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "unknown")
-    mem_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
-                      if line.startswith("MemTotal")))
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "unknown",
+    )
+    mem_kb = int(
+        next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+    )
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                                check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", ".", f":!{RESULTS.relative_to(ROOT)}"], cwd=ROOT,
-                               capture_output=True, text=True).stdout.strip()  # the results file itself aside
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", ".", f":!{RESULTS.relative_to(ROOT)}"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()  # the results file itself aside
         commit += " (with uncommitted changes in the tree)" if dirty else ""
     except (OSError, subprocess.CalledProcessError):
         commit = "unknown"
     load = " / ".join(f"{value:.1f}" for value in os.getloadavg())
-    return {"load": load, "nproc": str(os.cpu_count()), "memory": f"{mem_kb / 1048576:.1f} GiB", "cpu": cpu, "commit": commit,
-            "python": platform.python_version()}
+    return {
+        "load": load,
+        "nproc": str(os.cpu_count()),
+        "memory": f"{mem_kb / 1048576:.1f} GiB",
+        "cpu": cpu,
+        "commit": commit,
+        "python": platform.python_version(),
+    }
 
 
 LAST_RUN = OUT / "last_run.json"
@@ -591,17 +777,27 @@ def carry_over(report: Report, skipped: set[str]) -> None:
             if not row["note"].startswith("from the run of"):
                 row["note"] = f"from the run of {previous['when']} (load {previous['load']}); " + row["note"]
             report.rows.append(Row(**row))
-    report.notes.extend(note for note in previous.get("notes", []) if note.split(":")[0].split(" ")[0] in
-                        {"Page"} and "pages" in skipped)
+    report.notes.extend(
+        note
+        for note in previous.get("notes", [])
+        if note.split(":")[0].split(" ")[0] in {"Page"} and "pages" in skipped
+    )
 
 
 def save_run(report: Report) -> None:
     rows = [row.__dict__ for row in report.rows]  # carried rows keep their "from the run of" mark
-    LAST_RUN.write_text(json.dumps({
-        "scale": report.scale, "when": f"{datetime.now():%Y-%m-%d %H:%M}",
-        "load": " / ".join(f"{value:.1f}" for value in os.getloadavg()), "rows": rows,
-        "notes": report.notes,
-    }, indent=1))
+    LAST_RUN.write_text(
+        json.dumps(
+            {
+                "scale": report.scale,
+                "when": f"{datetime.now():%Y-%m-%d %H:%M}",
+                "load": " / ".join(f"{value:.1f}" for value in os.getloadavg()),
+                "rows": rows,
+                "notes": report.notes,
+            },
+            indent=1,
+        )
+    )
 
 
 def write_results(report: Report, reading: str) -> None:
@@ -612,19 +808,29 @@ def write_results(report: Report, reading: str) -> None:
         f"- Date: {datetime.now():%Y-%m-%d %H:%M}",
         f"- Commit: {machine['commit']}",
         f"- Machine: {machine['nproc']} CPUs ({machine['cpu']}), {machine['memory']} memory, Python {machine['python']}",
-        (f"- Load average when the results were written (1 / 5 / 15 min): {machine['load']} "
-        f"(other work on the machine inflates every time; ratios are steadier than absolute times)"),
-        (f"- Scale: {report.scale:g} (1 = 10 contracts, 6 FYs, 20,000 packages, 100,000 units, 250,000 responses, "
-        "100,000 invoice lines, 100,000-row return)"),
+        (
+            f"- Load average when the results were written (1 / 5 / 15 min): {machine['load']} "
+            f"(other work on the machine inflates every time; ratios are steadier than absolute times)"
+        ),
+        (
+            f"- Scale: {report.scale:g} (1 = 10 contracts, 6 FYs, 20,000 packages, 100,000 units, 250,000 responses, "
+            "100,000 invoice lines, 100,000-row return)"
+        ),
         f"- Figures as of {AS_OF.isoformat()}; command: `make bench` (`python -m bench --scale {report.scale:g}`)",
     ]
     lines += [f"- {key.capitalize()}: {value}" for key, value in report.info.items() if isinstance(value, str)]
-    lines += ["", "| Step | Measured | Against | Ratio | Goal | Verdict | Note |", "| --- | ---: | ---: | ---: | --- | --- | --- |"]
+    lines += [
+        "",
+        "| Step | Measured | Against | Ratio | Goal | Verdict | Note |",
+        "| --- | ---: | ---: | ---: | --- | --- | --- |",
+    ]
     for row in report.rows:
         against = f"{row.against_label} {_fmt(row.against, row.unit)}" if row.against is not None else ""
         ratio = f"{row.ratio:.2f}x" if row.ratio is not None else ""
-        lines.append(f"| {row.step} | {_fmt(row.measured, row.unit)} | {against} | {ratio} | {row.goal} | "
-                     f"{row.verdict} | {row.note} |")
+        lines.append(
+            f"| {row.step} | {_fmt(row.measured, row.unit)} | {against} | {ratio} | {row.goal} | "
+            f"{row.verdict} | {row.note} |"
+        )
     if report.notes:
         lines += ["", "## Notes from the run", ""] + [f"- {note}" for note in report.notes]
     lines += ["", "## Reading", "", reading.strip() or "(to be written after the run)", ""]
@@ -643,7 +849,9 @@ def _existing_reading() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description="Benchmarks of issue 6")
     parser.add_argument("--scale", type=float, default=1.0, help="dataset size (1 = full; 0.05 for a quick run)")
-    parser.add_argument("--skip", default="", help="comma list of: import, figures, pages, browser, memory, load, postgres")
+    parser.add_argument(
+        "--skip", default="", help="comma list of: import, figures, pages, browser, memory, load, postgres"
+    )
     parser.add_argument("--profile", action="store_true", help="cProfile the import and the figures into bench/out/")
     parser.add_argument("--load-sessions", type=int, default=50, help="people at once in the load test")
     parser.add_argument("--keep-reading", action="store_true", help="keep the Reading section of RESULTS.md")

@@ -122,5 +122,7 @@ def may_list_participant(viewer: Viewer, unit: _Placed) -> bool:
 def unlisted_sentence(count: int) -> str:
     """Says that ``count`` participants are counted above but, being outside the viewer's LAs, not listed."""
     people = "participant is" if count == 1 else "participants are"
-    return (f"{count} {people} counted but not listed: you see participants one by one only in your own LAs "
-            "and regions, because even a pseudonymous ID with a role can identify someone.")
+    return (
+        f"{count} {people} counted but not listed: you see participants one by one only in your own LAs "
+        "and regions, because even a pseudonymous ID with a role can identify someone."
+    )

@@ -66,21 +66,33 @@ if TYPE_CHECKING:  # XlsxWriter is imported when a pack is written
     from xlsxwriter.worksheet import Worksheet
 
 SYMBOLS = (
-    (f"{LOW_RELIABILITY} low reliability: a rate on fewer than {RELIABLE_FROM} eligible participants. Treat it with "
-    "caution."),
-    (f"{SUPPRESSED} confidential: not shown because it is about the participants of 1 LA, so a person could be "
-    "identified."),
+    (
+        f"{LOW_RELIABILITY} low reliability: a rate on fewer than {RELIABLE_FROM} eligible participants. Treat it with "
+        "caution."
+    ),
+    (
+        f"{SUPPRESSED} confidential: not shown because it is about the participants of 1 LA, so a person could be "
+        "identified."
+    ),
 )
 CAVEATS = (
-    ("The figures are the dashboard's, worked out the same way (see its Methodology page). Nothing dated after the "
-    "as-at date counts."),
-    ("A KPI rate is the number who met it divided by the number eligible. People still in support, or whose "
-    "follow-up window is still open, are not eligible. Each rate has a 95 % interval (Wilson score)."),
-    ("Each contract's figures run to its 'data to' date: the end of the latest quarter its returns cover. A "
-    "follow-up window that closed after that date is 'awaiting return'. It is not counted as a failure."),
+    (
+        "The figures are the dashboard's, worked out the same way (see its Methodology page). Nothing dated after the "
+        "as-at date counts."
+    ),
+    (
+        "A KPI rate is the number who met it divided by the number eligible. People still in support, or whose "
+        "follow-up window is still open, are not eligible. Each rate has a 95 % interval (Wilson score)."
+    ),
+    (
+        "Each contract's figures run to its 'data to' date: the end of the latest quarter its returns cover. A "
+        "follow-up window that closed after that date is 'awaiting return'. It is not counted as a failure."
+    ),
     *SYMBOLS,
-    ("Finance is by contract, expenditure heading and financial year. Money cannot move between headings or years, "
-    "so totals are for reconciliation only. Amounts are in pounds, excluding VAT."),
+    (
+        "Finance is by contract, expenditure heading and financial year. Money cannot move between headings or years, "
+        "so totals are for reconciliation only. Amounts are in pounds, excluding VAT."
+    ),
     "This pack shows actual spend only. The dashboard's spend forecasts are straight-line estimates.",
     "This pack holds no personal data: no participant names or IDs and no survey evidence.",
 )
@@ -89,9 +101,16 @@ CAVEATS = (
 # ---------------------------------------------------------------- section tables
 
 
-_COUNTS = {"Eligible": "eligible", "Met": "met", "Not met": "not_met", "No baseline": "no_baseline",
-           "No response": "no_response", "Pending": "pending", "Awaiting return": "awaiting_return",
-           "In progress": "in_progress"}
+_COUNTS = {
+    "Eligible": "eligible",
+    "Met": "met",
+    "Not met": "not_met",
+    "No baseline": "no_baseline",
+    "No response": "no_response",
+    "Pending": "pending",
+    "Awaiting return": "awaiting_return",
+    "In progress": "in_progress",
+}
 
 
 NO_TARGET = f"no target ({NOT_SET})"
@@ -107,27 +126,51 @@ def kpi_frame(summary: dict[str, Any], one_la: frozenset[tuple[str, str]] = froz
         low = item["eligible"] < RELIABLE_FROM and item["rate"] is not None
         about_one_la = (item["contract"], item["kpi"]) in one_la
         statuses = [column for column in _COUNTS if column != "Eligible"]  # they add up to the row's participants
-        texts = row_texts([item[_COUNTS[column]] for column in statuses], aggregate_only=True,
-                          identifies_la=about_one_la)
+        texts = row_texts(
+            [item[_COUNTS[column]] for column in statuses], aggregate_only=True, identifies_la=about_one_la
+        )
         counts = dict(zip(statuses, texts))
         eligible_text = count_text(item["eligible"], aggregate_only=True, identifies_la=about_one_la)
         hidden = SUPPRESSED in (*texts, eligible_text)
         counts["Eligible"] = SUPPRESSED if hidden else eligible_text
         late = count_text(item["late_baseline"], aggregate_only=True, identifies_la=about_one_la)
-        rows.append({
-            "Contract": item["contract"], "KPI": KPI_SHEET_NAMES.get(item["kpi"], item["kpi"]),
-            "Target": NO_TARGET if item["target"] is None else item["target"],
-            **{column: count if count == SUPPRESSED else int(count) for column, count in counts.items()},
-            "Late baselines": SUPPRESSED if hidden or late == SUPPRESSED else int(late),
-            **{column: SUPPRESSED if hidden else "no data" if item[key] is None else item[key]
-               for column, key in (("Rate", "rate"), ("95 % CI low", "ci_low"), ("95 % CI high", "ci_high"))},
-            "Reliability": SUPPRESSED if hidden else LOW_RELIABILITY if low else "",
-            "Against target": SUPPRESSED if hidden else against_target(item),
-        })
-    return pd.DataFrame(rows, columns=["Contract", "KPI", "Target", "Eligible", "Met", "Not met", "No baseline",
-                                       "No response", "Pending", "Awaiting return", "In progress",
-                                       "Late baselines", "Rate", "95 % CI low", "95 % CI high", "Reliability",
-                                       "Against target"])
+        rows.append(
+            {
+                "Contract": item["contract"],
+                "KPI": KPI_SHEET_NAMES.get(item["kpi"], item["kpi"]),
+                "Target": NO_TARGET if item["target"] is None else item["target"],
+                **{column: count if count == SUPPRESSED else int(count) for column, count in counts.items()},
+                "Late baselines": SUPPRESSED if hidden or late == SUPPRESSED else int(late),
+                **{
+                    column: SUPPRESSED if hidden else "no data" if item[key] is None else item[key]
+                    for column, key in (("Rate", "rate"), ("95 % CI low", "ci_low"), ("95 % CI high", "ci_high"))
+                },
+                "Reliability": SUPPRESSED if hidden else LOW_RELIABILITY if low else "",
+                "Against target": SUPPRESSED if hidden else against_target(item),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "Contract",
+            "KPI",
+            "Target",
+            "Eligible",
+            "Met",
+            "Not met",
+            "No baseline",
+            "No response",
+            "Pending",
+            "Awaiting return",
+            "In progress",
+            "Late baselines",
+            "Rate",
+            "95 % CI low",
+            "95 % CI high",
+            "Reliability",
+            "Against target",
+        ],
+    )
 
 
 def against_target(item: Mapping[str, Any]) -> str:
@@ -144,7 +187,8 @@ def against_target(item: Mapping[str, Any]) -> str:
 def coverage_frame(summary: dict[str, Any]) -> pd.DataFrame:
     rows = [
         {
-            "Contract": item["contract"], "Financial year": item["financial_year"],
+            "Contract": item["contract"],
+            "Financial year": item["financial_year"],
             "Support type": SUPPORT_TYPE_NAMES.get(item["support_type"], item["support_type"]),
             "LAs supported": item["las_supported"],
             "Target (minimum LAs)": item["target"] if item["target"] is not None else NOT_SET,
@@ -152,8 +196,10 @@ def coverage_frame(summary: dict[str, Any]) -> pd.DataFrame:
         }
         for item in summary["coverage"]
     ]
-    return pd.DataFrame(rows, columns=["Contract", "Financial year", "Support type", "LAs supported",
-                                       "Target (minimum LAs)", "Target met"])
+    return pd.DataFrame(
+        rows,
+        columns=["Contract", "Financial year", "Support type", "LAs supported", "Target (minimum LAs)", "Target met"],
+    )
 
 
 def _target_met(supported: int, target: int | None, financial_year: str, as_of: str) -> str:
@@ -174,8 +220,10 @@ def las_by_region(units: Iterable[Unit], regions: Mapping[str, str], as_of: date
     for unit in units:
         if unit.start_date <= as_of:
             supported[(unit.contract, unit.region_code)].add(unit.la_code)
-    rows = [{"Contract": contract, "Region": regions.get(region, region), "LAs supported": len(codes)}
-            for (contract, region), codes in supported.items()]
+    rows = [
+        {"Contract": contract, "Region": regions.get(region, region), "LAs supported": len(codes)}
+        for (contract, region), codes in supported.items()
+    ]
     frame = pd.DataFrame(rows, columns=["Contract", "Region", "LAs supported"])
     return frame.sort_values(["Contract", "Region"], ignore_index=True)
 
@@ -183,22 +231,39 @@ def las_by_region(units: Iterable[Unit], regions: Mapping[str, str], as_of: date
 def finance_frame(summary: dict[str, Any]) -> pd.DataFrame:
     rows = [
         {
-            "Contract": item["contract"], "Financial year": item["financial_year"], "Expenditure heading": item["heading"],
-            "Allocated (£)": item["allocated"], "Spent (£)": item["spent"], "Remaining (£)": item["remaining"],
+            "Contract": item["contract"],
+            "Financial year": item["financial_year"],
+            "Expenditure heading": item["heading"],
+            "Allocated (£)": item["allocated"],
+            "Spent (£)": item["spent"],
+            "Remaining (£)": item["remaining"],
             "Spent (%)": round(item["spent"] / item["allocated"], 4) if item["allocated"] else "nothing allocated",
             "Overspent": "Yes" if item["remaining"] < 0 else "No",
         }
         for item in summary["finance"]
     ]
-    return pd.DataFrame(rows, columns=["Contract", "Financial year", "Expenditure heading", "Allocated (£)",
-                                       "Spent (£)", "Remaining (£)", "Spent (%)", "Overspent"])
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "Contract",
+            "Financial year",
+            "Expenditure heading",
+            "Allocated (£)",
+            "Spent (£)",
+            "Remaining (£)",
+            "Spent (%)",
+            "Overspent",
+        ],
+    )
 
 
 def flag_counts(data: Portfolio, as_of: date) -> pd.DataFrame:
     """Finance flags per contract and kind, counted as the JSON ``flags`` counts them (rules.md "Finance")."""
     counts = count_flags(finance_flags(data.contracts, data.allocations, data.invoice_lines, as_of))
-    rows = [{"Contract": contract, "Flag": fv.FLAG_LABELS[kind], "Number": number}
-            for (contract, kind), number in sorted(counts.items())]
+    rows = [
+        {"Contract": contract, "Flag": fv.FLAG_LABELS[kind], "Number": number}
+        for (contract, kind), number in sorted(counts.items())
+    ]
     return pd.DataFrame(rows, columns=["Contract", "Flag", "Number"])
 
 
@@ -226,19 +291,34 @@ def kpi_chart(frame: pd.DataFrame) -> alt.LayerChart | None:
     y = alt.Y("Label:N", title=None, sort=None)
     base = alt.Chart(shown)
     interval = base.mark_rule(strokeWidth=2, color=OKABE_ITO["grey"]).encode(
-        x=alt.X("95 % CI low:Q", title="Rate (95 % interval)", scale=alt.Scale(domain=[0, 1]),
-                axis=alt.Axis(format="%")), x2="95 % CI high:Q", y=y)
-    points = base.mark_point(size=120, filled=True).encode(
-        x="Rate:Q", y=y,
-        shape=alt.Shape("Mark:N", scale=alt.Scale(domain=["Rate", "Low reliability [u]"],
-                                                  range=["circle", "diamond"]), title=None),
-        color=alt.Color("Mark:N", scale=alt.Scale(domain=["Rate", "Low reliability [u]"],
-                                                  range=[OKABE_ITO["blue"], OKABE_ITO["orange"]]), title=None),
+        x=alt.X(
+            "95 % CI low:Q", title="Rate (95 % interval)", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")
+        ),
+        x2="95 % CI high:Q",
+        y=y,
     )
-    target = alt.Chart(shown.dropna(subset=["Target"])).mark_tick(thickness=2, size=22, color=TARGET_COLOUR).encode(
-        x="Target:Q", y=y)
-    chart: alt.LayerChart = alt.layer(interval, target, points).properties(
-        width=520, height=max(80, 40 * len(shown)), title="KPI rates against target (black tick)").configure(font=FONT)
+    points = base.mark_point(size=120, filled=True).encode(
+        x="Rate:Q",
+        y=y,
+        shape=alt.Shape(
+            "Mark:N", scale=alt.Scale(domain=["Rate", "Low reliability [u]"], range=["circle", "diamond"]), title=None
+        ),
+        color=alt.Color(
+            "Mark:N",
+            scale=alt.Scale(domain=["Rate", "Low reliability [u]"], range=[OKABE_ITO["blue"], OKABE_ITO["orange"]]),
+            title=None,
+        ),
+    )
+    target = (
+        alt.Chart(shown.dropna(subset=["Target"]))
+        .mark_tick(thickness=2, size=22, color=TARGET_COLOUR)
+        .encode(x="Target:Q", y=y)
+    )
+    chart: alt.LayerChart = (
+        alt.layer(interval, target, points)
+        .properties(width=520, height=max(80, 40 * len(shown)), title="KPI rates against target (black tick)")
+        .configure(font=FONT)
+    )
     return chart
 
 
@@ -250,18 +330,34 @@ def coverage_chart(frame: pd.DataFrame) -> alt.LayerChart | None:
     data["Label"] = data["Contract"] + " " + data["Financial year"]
     data["Target"] = pd.to_numeric(data["Target (minimum LAs)"], errors="coerce")
     y = alt.Y("Label:N", title=None, sort=None)
-    bars = alt.Chart(data).mark_bar().encode(
-        x=alt.X("LAs supported:Q", title="LAs supported"), y=y, yOffset="Support type:N",
-        color=alt.Color("Support type:N", scale=alt.Scale(domain=["One-to-one", "Group"],
-                                                         range=[OKABE_ITO["blue"], OKABE_ITO["orange"]])),
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("LAs supported:Q", title="LAs supported"),
+            y=y,
+            yOffset="Support type:N",
+            color=alt.Color(
+                "Support type:N",
+                scale=alt.Scale(domain=["One-to-one", "Group"], range=[OKABE_ITO["blue"], OKABE_ITO["orange"]]),
+            ),
+        )
     )
-    labels = alt.Chart(data).mark_text(align="left", dx=3).encode(
-        x="LAs supported:Q", y=y, yOffset="Support type:N", text="LAs supported:Q")
-    target = alt.Chart(data.dropna(subset=["Target"])).mark_tick(thickness=2, color=TARGET_COLOUR).encode(
-        x="Target:Q", y=y)
-    chart: alt.LayerChart = alt.layer(bars, labels, target).properties(
-        width=520, height=max(80, 34 * data["Label"].nunique()), title="LAs supported (black tick: minimum)"
-    ).configure(font=FONT)
+    labels = (
+        alt.Chart(data)
+        .mark_text(align="left", dx=3)
+        .encode(x="LAs supported:Q", y=y, yOffset="Support type:N", text="LAs supported:Q")
+    )
+    target = (
+        alt.Chart(data.dropna(subset=["Target"])).mark_tick(thickness=2, color=TARGET_COLOUR).encode(x="Target:Q", y=y)
+    )
+    chart: alt.LayerChart = (
+        alt.layer(bars, labels, target)
+        .properties(
+            width=520, height=max(80, 34 * data["Label"].nunique()), title="LAs supported (black tick: minimum)"
+        )
+        .configure(font=FONT)
+    )
     return chart
 
 
@@ -311,12 +407,14 @@ class _Writer:
 
         self.sections: list[PackSection] = []
 
-        self.book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                                 "strings_to_urls": False})
+        self.book = xlsxwriter.Workbook(
+            buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+        )
         self.title = self.book.add_format({"bold": True, "font_size": 16})
         self.subtitle = self.book.add_format({"bold": True, "font_size": 12})
-        self.header = self.book.add_format({"bold": True, "bg_color": "#DEE0E2", "border": 1, "text_wrap": True,
-                                            "valign": "top"})
+        self.header = self.book.add_format(
+            {"bold": True, "bg_color": "#DEE0E2", "border": 1, "text_wrap": True, "valign": "top"}
+        )
         self.formats = {
             "money": self.book.add_format({"num_format": "£#,##0.00"}),
             "rate": self.book.add_format({"num_format": "0.0%"}),
@@ -336,8 +434,9 @@ class _Writer:
         sheet.write_string(1, 0, note)
         return sheet
 
-    def table(self, sheet: Worksheet, row: int, subtitle: str, frame: pd.DataFrame,
-              formats: Mapping[str, str] | None = None) -> int:
+    def table(
+        self, sheet: Worksheet, row: int, subtitle: str, frame: pd.DataFrame, formats: Mapping[str, str] | None = None
+    ) -> int:
         """Write a subtitle, a header and the rows from ``row``; returns the next free row."""
         formats = dict(formats or {})
         self.sections[-1].blocks.append(PackTable(subtitle, frame, formats))
@@ -389,20 +488,26 @@ class _Writer:
         if png is None:
             return row
         self.sections[-1].blocks.append(PackImage(png, name, caption))
-        sheet.insert_image(row, 0, f"{name}.png", {"image_data": io.BytesIO(png), "x_scale": 0.67,
-                                                    "y_scale": 0.67, "object_position": 1})
+        sheet.insert_image(
+            row,
+            0,
+            f"{name}.png",
+            {"image_data": io.BytesIO(png), "x_scale": 0.67, "y_scale": 0.67, "object_position": 1},
+        )
         return row + 2
 
 
-def build_board_pack(data: Portfolio, as_of: date, imports: Iterable[Mapping[str, Any]] = (),
-                     compared_with: date | None = None) -> bytes:
+def build_board_pack(
+    data: Portfolio, as_of: date, imports: Iterable[Mapping[str, Any]] = (), compared_with: date | None = None
+) -> bytes:
     """The Board pack as .xlsx bytes (see module docstring). ``compared_with``: the date the
     Changes sheet compares with (default: 3 months before ``as_of``)."""
     return board_pack_sections(data, as_of, imports, compared_with)[0]
 
 
-def board_pack_sections(data: Portfolio, as_of: date, imports: Iterable[Mapping[str, Any]] = (),
-                        compared_with: date | None = None) -> tuple[bytes, list[PackSection]]:
+def board_pack_sections(
+    data: Portfolio, as_of: date, imports: Iterable[Mapping[str, Any]] = (), compared_with: date | None = None
+) -> tuple[bytes, list[PackSection]]:
     """The Board pack as .xlsx bytes, and what each of its sheets holds (for the PDF pack)."""
     summary = summary_at(data, as_of)
     buffer = io.BytesIO()
@@ -416,64 +521,114 @@ def board_pack_sections(data: Portfolio, as_of: date, imports: Iterable[Mapping[
     then = default_comparison_date(as_of, compared_with)
     before, hidden = summary_at(data, then), withheld_kpis(data, then, as_of)
     changes = changes_frame(before, summary, hidden)
-    sheet = writer.sheet("Changes", f"What changed between {then:%d %B %Y} and {as_of:%d %B %Y}",
-                         changes_summary(changes, then, as_of))
+    sheet = writer.sheet(
+        "Changes", f"What changed between {then:%d %B %Y} and {as_of:%d %B %Y}", changes_summary(changes, then, as_of)
+    )
     writer.table(sheet, 3, "Headline figures on both dates", changes)  # the PDF keeps the text
     writer.numbers(sheet, 5, changes_frame(before, summary, hidden, numbers=True), ("Then", "Now"))
 
     withheld = one_la_kpis(counted_units(data.units, as_of, None)) | board_plan(data.units, as_of).withheld_kpis()
     kpis = kpi_frame(summary, withheld)
-    sheet = writer.sheet("KPIs", f"KPIs as at {as_of:%d %B %Y}",
-                         "KPI 1 (one-to-one) and KPI 2 (group): the share of participants who feel more confident "
-                         "and can show impact within 3 months of their support ending. " + " ".join(SYMBOLS))  # the sheet read on its own
-    row = writer.table(sheet, 3, "KPI results by contract", kpis,
-                       {"Target": "rate", "Rate": "rate", "95 % CI low": "rate", "95 % CI high": "rate"})
+    sheet = writer.sheet(
+        "KPIs",
+        f"KPIs as at {as_of:%d %B %Y}",
+        "KPI 1 (one-to-one) and KPI 2 (group): the share of participants who feel more confident "
+        "and can show impact within 3 months of their support ending. " + " ".join(SYMBOLS),
+    )  # the sheet read on its own
+    row = writer.table(
+        sheet,
+        3,
+        "KPI results by contract",
+        kpis,
+        {"Target": "rate", "Rate": "rate", "95 % CI low": "rate", "95 % CI high": "rate"},
+    )
     writer.image(sheet, row, _png(kpi_chart(kpis)), "kpis", "KPI rates against target (black tick)")
 
     coverage = coverage_frame(summary)
-    sheet = writer.sheet("Coverage", f"Coverage as at {as_of:%d %B %Y}",
-                         "LAs supported in each financial year, by support type, against each contract's minimum.")
+    sheet = writer.sheet(
+        "Coverage",
+        f"Coverage as at {as_of:%d %B %Y}",
+        "LAs supported in each financial year, by support type, against each contract's minimum.",
+    )
     row = writer.table(sheet, 3, "LAs supported", coverage)
-    row = writer.table(sheet, row, "LAs supported by region (since each contract began)",
-                       las_by_region(data.units, data.regions, as_of))
+    row = writer.table(
+        sheet,
+        row,
+        "LAs supported by region (since each contract began)",
+        las_by_region(data.units, data.regions, as_of),
+    )
     writer.image(sheet, row, _png(coverage_chart(coverage)), "coverage", "LAs supported (black tick: minimum)")
 
     finance = finance_frame(summary)
-    sheet = writer.sheet("Finance", f"Finance as at {as_of:%d %B %Y}",
-                         "Spend against allocation, by contract, expenditure heading and financial year (pounds, excluding VAT).")
+    sheet = writer.sheet(
+        "Finance",
+        f"Finance as at {as_of:%d %B %Y}",
+        "Spend against allocation, by contract, expenditure heading and financial year (pounds, excluding VAT).",
+    )
     money = {"Allocated (£)": "money", "Spent (£)": "money", "Remaining (£)": "money", "Spent (%)": "rate"}
     row = writer.table(sheet, 3, "Spend against allocation", finance, money)
     rows = fv.finance_rows(data.allocations, data.invoice_lines, as_of)
-    row = writer.table(sheet, row, "Totals (for reconciliation with the pricing schedules only)",
-                       fv.allocation_totals(rows), {"Allocated (£)": "money", "Spent (£)": "money"})
+    row = writer.table(
+        sheet,
+        row,
+        "Totals (for reconciliation with the pricing schedules only)",
+        fv.allocation_totals(rows),
+        {"Allocated (£)": "money", "Spent (£)": "money"},
+    )
     row = writer.table(sheet, row, "Finance flags", flag_counts(data, as_of))
     current = financial_year_of(as_of)
     for contract in sorted({r.contract for r in rows if r.financial_year == current}):
         burn = fv.burn_up(data.allocations, data.invoice_lines, as_of, contract, current)
         title = f"{contract} {current}: cumulative spend by quarter"
-        row = writer.image(sheet, row, _png(_titled(burn_up_chart(burn.actual, burn.allocation, burn.forecast),
-                                                    title)), f"burn_up_{contract}", title)
+        row = writer.image(
+            sheet,
+            row,
+            _png(_titled(burn_up_chart(burn.actual, burn.allocation, burn.forecast), title)),
+            f"burn_up_{contract}",
+            title,
+        )
         row += 22
 
-    sheet = writer.sheet("Timelines", f"Contract timelines as at {as_of:%d %B %Y}",
-                         f"Contracts, milestones, deadlines in the next {tv.DEADLINE_DAYS} days (with extension and break decisions) "
-                         f"and contracts ending within {tv.ENDING_MONTHS} months.")
+    sheet = writer.sheet(
+        "Timelines",
+        f"Contract timelines as at {as_of:%d %B %Y}",
+        f"Contracts, milestones, deadlines in the next {tv.DEADLINE_DAYS} days (with extension and break decisions) "
+        f"and contracts ending within {tv.ENDING_MONTHS} months.",
+    )
     la_names = {la.code: la.name for la in data.las}
     contracts = tv.gantt_table(data.contracts, as_of)
     milestones = tv.milestone_table(data.milestones, as_of)
     row = writer.table(sheet, 3, "Contracts", contracts)
     days = {"Days to due date": "days", "Days left": "days"}  # a negative number of days is overdue
     row = writer.table(sheet, row, "Milestones", milestones, days)
-    row = writer.table(sheet, row, f"Deadlines in the next {tv.DEADLINE_DAYS} days",
-                       tv.deadline_table(data.contracts, data.milestones, data.statuses, la_names, as_of,
-                                         invoice_lines=data.invoice_lines, returns=data.returns), days)
-    row = writer.table(sheet, row, "Extension and break decisions",
-                       tv.decision_table(data.contracts, as_of, milestones=data.milestones,
-                                         invoice_lines=data.invoice_lines, returns=data.returns), days)
-    row = writer.table(sheet, row, f"Contracts ending within {tv.ENDING_MONTHS} months",
-                       tv.ending_table(data.contracts, as_of))
-    writer.image(sheet, row, _png(gantt_chart(contracts, milestones, as_of)), "timelines",
-                 "Contracts and milestones")
+    row = writer.table(
+        sheet,
+        row,
+        f"Deadlines in the next {tv.DEADLINE_DAYS} days",
+        tv.deadline_table(
+            data.contracts,
+            data.milestones,
+            data.statuses,
+            la_names,
+            as_of,
+            invoice_lines=data.invoice_lines,
+            returns=data.returns,
+        ),
+        days,
+    )
+    row = writer.table(
+        sheet,
+        row,
+        "Extension and break decisions",
+        tv.decision_table(
+            data.contracts, as_of, milestones=data.milestones, invoice_lines=data.invoice_lines, returns=data.returns
+        ),
+        days,
+    )
+    row = writer.table(
+        sheet, row, f"Contracts ending within {tv.ENDING_MONTHS} months", tv.ending_table(data.contracts, as_of)
+    )
+    writer.image(sheet, row, _png(gantt_chart(contracts, milestones, as_of)), "timelines", "Contracts and milestones")
 
     _value_for_money_and_outcome_sheets(writer, data, as_of)
     writer.book.close()
@@ -482,17 +637,27 @@ def board_pack_sections(data: Portfolio, as_of: date, imports: Iterable[Mapping[
 
 def summary_at(data: Portfolio, as_of: date) -> dict[str, Any]:
     """The JSON summary of the records as of a date (``python -m dashboard kpis --json``)."""
-    return build_summary(as_of, data.contracts, data.units, data.responses, data.allocations, data.invoice_lines,
-                         data.las, judgements=getattr(data, "judgements", ()), returns=data.returns,
-                         milestones=data.milestones)
+    return build_summary(
+        as_of,
+        data.contracts,
+        data.units,
+        data.responses,
+        data.allocations,
+        data.invoice_lines,
+        data.las,
+        judgements=getattr(data, "judgements", ()),
+        returns=data.returns,
+        milestones=data.milestones,
+    )
 
 
 def withheld_kpis(data: Portfolio, *dates: date) -> frozenset[tuple[str, str]]:
     """(contract, KPI) pairs whose figures the Board's plan withholds (about the people of one LA,
     or giving such figures away beside other views) on any of ``dates``: withheld on every date
     compared, so no difference between dates gives one away."""
-    return frozenset().union(*(board_plan(data.units, on).withheld_kpis()
-                               | one_la_kpis(counted_units(data.units, on, None)) for on in dates))
+    return frozenset().union(
+        *(board_plan(data.units, on).withheld_kpis() | one_la_kpis(counted_units(data.units, on, None)) for on in dates)
+    )
 
 
 @dataclass(frozen=True)
@@ -513,9 +678,20 @@ def changes(data: Portfolio, inputs: ChangesInputs) -> pd.DataFrame:
 
 def status_grid_of(data: Portfolio, as_of: date) -> list[GridRow]:
     """The Overview's status grid as the Board sees it (``views.overview_page``)."""
-    page = overview_page(data.contracts, data.units, data.responses, data.allocations, data.invoice_lines,
-                         data.milestones, data.las, as_of, None, Disclosure(aggregate_only=True), data.statuses,
-                         returns=data.returns)
+    page = overview_page(
+        data.contracts,
+        data.units,
+        data.responses,
+        data.allocations,
+        data.invoice_lines,
+        data.milestones,
+        data.las,
+        as_of,
+        None,
+        Disclosure(aggregate_only=True),
+        data.statuses,
+        returns=data.returns,
+    )
     return page.grid
 
 
@@ -529,30 +705,40 @@ def _value_for_money_and_outcome_sheets(writer: _Writer, data: Portfolio, as_of:
 
     page = ov.outcomes_page(data, as_of, aggregate_only=True)
     costs = {ov.SPEND: "money", **dict.fromkeys(ov.COSTS, "count")}  # costs in whole pounds
-    sheet = writer.sheet("Value for money", f"Value for money as at {as_of:%d %B %Y}",
-                         "These figures describe costs only. Programmes have different aims, so they are not ranked. "
-                         f"{SYMBOLS[1]}")
+    sheet = writer.sheet(
+        "Value for money",
+        f"Value for money as at {as_of:%d %B %Y}",
+        f"These figures describe costs only. Programmes have different aims, so they are not ranked. {SYMBOLS[1]}",
+    )
     row = 3
     for caveat in ov.CAVEATS[:3]:
         sheet.write_string(row, 0, f"- {caveat}")
         row += 1
     table = page.value_for_money
-    row = writer.table(sheet, row + 1, "Per contract, from its start to the as-at date",
-                       table[table["Financial year"] == ov.WHOLE], costs)
-    row = writer.table(sheet, row, "Per contract and financial year", table[table["Financial year"] != ov.WHOLE],
-                       costs)
+    row = writer.table(
+        sheet,
+        row + 1,
+        "Per contract, from its start to the as-at date",
+        table[table["Financial year"] == ov.WHOLE],
+        costs,
+    )
+    row = writer.table(sheet, row, "Per contract and financial year", table[table["Financial year"] != ov.WHOLE], costs)
     title = "Cost per unit by contract (not a ranking)"
     writer.image(sheet, row, _png(_titled(vfm_chart(page.chart_data), title)), "value_for_money", title)
 
-    sheet = writer.sheet("Outcomes", f"Ofsted judgements before and after support, as at {as_of:%d %B %Y}",
-                         "This describes what happened. It is not the effect of the support.")
+    sheet = writer.sheet(
+        "Outcomes",
+        f"Ofsted judgements before and after support, as at {as_of:%d %B %Y}",
+        "This describes what happened. It is not the effect of the support.",
+    )
     row = 3
     for caveat in (ov.CAVEATS[0], ov.CAVEATS[3]):
         sheet.write_string(row, 0, f"- {caveat}")
         row += 1
     sheet.write_string(row + 1, 0, page.outcomes_summary)
-    writer.table(sheet, row + 3, "Supported LAs judged before and after support, and the LAs not supported",
-                 page.outcomes)
+    writer.table(
+        sheet, row + 3, "Supported LAs judged before and after support, and the LAs not supported", page.outcomes
+    )
 
 
 def _titled(chart: Spec | None, title: str) -> Spec | None:
@@ -564,17 +750,29 @@ def currency_frame(data: Portfolio, as_of: date) -> pd.DataFrame:
     return due, and the state in words (docs: how figures are worked out, "Data currency")."""
     found = currencies(data.contracts, data.returns, as_of, data.milestones, data.invoice_lines)
     return pd.DataFrame(
-        [{"Contract": c.contract, "Data to": c.data_to or "unknown",
-          "Latest return imported": c.latest_return_imported or "unknown",
-          "Next return due": c.next_return_due or ("none" if c.data_to else "unknown"), "Status": c.tag,
-          "Notice": c.notice} for c in found],
-        columns=["Contract", "Data to", "Latest return imported", "Next return due", "Status", "Notice"])
+        [
+            {
+                "Contract": c.contract,
+                "Data to": c.data_to or "unknown",
+                "Latest return imported": c.latest_return_imported or "unknown",
+                "Next return due": c.next_return_due or ("none" if c.data_to else "unknown"),
+                "Status": c.tag,
+                "Notice": c.notice,
+            }
+            for c in found
+        ],
+        columns=["Contract", "Data to", "Latest return imported", "Next return due", "Status", "Notice"],
+    )
 
 
-def _cover(writer: _Writer, as_of: date, imports: Iterable[Mapping[str, Any]],
-           currency: pd.DataFrame | None = None) -> None:
-    sheet = writer.sheet("Cover", "Improvement Oversight: Board pack",
-                         "Department for Education: support to improve local authorities' children's services.")
+def _cover(
+    writer: _Writer, as_of: date, imports: Iterable[Mapping[str, Any]], currency: pd.DataFrame | None = None
+) -> None:
+    sheet = writer.sheet(
+        "Cover",
+        "Improvement Oversight: Board pack",
+        "Department for Education: support to improve local authorities' children's services.",
+    )
     sheet.set_column(0, 0, 28)
     sheet.set_column(1, 4, 24)
     sheet.write_string(3, 0, "Figures as at", writer.subtitle)
@@ -586,19 +784,27 @@ def _cover(writer: _Writer, as_of: date, imports: Iterable[Mapping[str, Any]],
     sources = pd.DataFrame(  # no file names or importers: the pack is the Board's (no personal data)
         [
             {"Kind": item.get("kind"), "Contract": item.get("contract") or "", "Imported at": item.get("imported_at")}
-            for item in imports if item.get("outcome", "imported") == "imported"
+            for item in imports
+            if item.get("outcome", "imported") == "imported"
         ],
         columns=["Kind", "Contract", "Imported at"],
     )
-    writer.sections[-1].blocks.append(PackText((f"Figures as at {as_of:%d/%m/%Y}",
-                                                f"Produced {datetime.now():%d/%m/%Y %H:%M}",
-                                                "Sheets: Status, Changes, KPIs, Coverage, Finance, Timelines, Value for money, Outcomes")))
+    writer.sections[-1].blocks.append(
+        PackText(
+            (
+                f"Figures as at {as_of:%d/%m/%Y}",
+                f"Produced {datetime.now():%d/%m/%Y %H:%M}",
+                "Sheets: Status, Changes, KPIs, Coverage, Finance, Timelines, Value for money, Outcomes",
+            )
+        )
+    )
     row = 7
     if currency is not None and not currency.empty:
         row = writer.table(sheet, row, "How current the data is (each contract's 'data to' date)", currency) + 1
     row = writer.table(sheet, row, "Data sources (imported workbooks, newest first)", sources)
-    row = writer.lines(sheet, row, "", [("Reference data: LA list and boundary changes (ONS / DfE), Ofsted ILACS "
-                                        "outcomes 2018-2025.")])
+    row = writer.lines(
+        sheet, row, "", [("Reference data: LA list and boundary changes (ONS / DfE), Ofsted ILACS outcomes 2018-2025.")]
+    )
     writer.lines(sheet, row, "Caveats", [f"- {caveat}" for caveat in CAVEATS])
 
 

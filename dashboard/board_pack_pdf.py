@@ -71,7 +71,9 @@ class _Pdf:
         self.pdf.set_title("Improvement Oversight: Board pack")
         self.pdf.set_author("Department for Education")
         self.pdf.set_lang("en-GB")
-        regular = next((folder / "DejaVuSans.ttf" for folder in FONT_DIRS if (folder / "DejaVuSans.ttf").exists()), None)
+        regular = next(
+            (folder / "DejaVuSans.ttf" for folder in FONT_DIRS if (folder / "DejaVuSans.ttf").exists()), None
+        )
         bold = regular.with_name("DejaVuSans-Bold.ttf") if regular else None
         if regular and bold and bold.exists():
             self.pdf.add_font("Body", "", str(regular))
@@ -100,14 +102,22 @@ class _Pdf:
         if frame.empty:
             self.paragraph("Nothing to show.")
             return
-        rows = [[self.text(cell_text(value, block.formats.get(column))) for column, value in zip(frame.columns, values)]
-                for values in frame.itertuples(index=False)]
+        rows = [
+            [self.text(cell_text(value, block.formats.get(column))) for column, value in zip(frame.columns, values)]
+            for values in frame.itertuples(index=False)
+        ]
         header = [self.text(str(column)) for column in frame.columns]
         widths = [_column_weight(header[at], [row[at] for row in rows]) for at in range(len(header))]
         size = BODY if len(header) <= 7 else SMALL
         self.pdf.set_font(self.family, "", size)
-        with self.pdf.table(col_widths=widths, text_align="LEFT", repeat_headings=1, line_height=size * 0.55,
-                            first_row_as_headings=True, width=PAGE_WIDTH) as table:
+        with self.pdf.table(
+            col_widths=widths,
+            text_align="LEFT",
+            repeat_headings=1,
+            line_height=size * 0.55,
+            first_row_as_headings=True,
+            width=PAGE_WIDTH,
+        ) as table:
             table.row(header)
             for row in rows:
                 table.row(row)

@@ -33,6 +33,7 @@ def range_text() -> str:
     """The dates the dashboard works with, as messages say them."""
     return f"from {EARLIEST:%d/%m/%Y} to {LATEST:%d/%m/%Y}"
 
+
 # Accepted spellings (case-insensitive, surrounding spaces ignored):
 #   2021-22, 2021/22, 2021-2022, FY 2021-22, FY21/22, FY2021/22,
 #   Financial year 2021-22, Year 1 (2021-22), 2021 to 2022, 2021–22 (dashes).
@@ -115,7 +116,7 @@ def quarter_end(financial_year: str, quarter: int) -> date:
 
 
 def quarter_label(financial_year: str, quarter: int) -> str:
-    """"A quarter is written `2021-22 Q3`"."""
+    """ "A quarter is written `2021-22 Q3`"."""
     _check_quarter(quarter)
     return f"{parse_financial_year(financial_year)} Q{quarter}"
 
@@ -154,12 +155,12 @@ def parse_financial_year(text: str) -> str:
     second = int(second_text)
     expected_second = first_year + 1 if len(second_text) == 4 else (first_year + 1) % 100
     if second != expected_second:
-        raise ValueError(
-            f"not a financial year: {text!r} (the second year must follow the first)"
-        )
+        raise ValueError(f"not a financial year: {text!r} (the second year must follow the first)")
     if not _first_year_of_date(EARLIEST) <= first_year <= _first_year_of_date(LATEST):
-        raise ValueError(f"not a financial year: {text!r} (financial years "
-                         f"{financial_year_of(EARLIEST)} to {financial_year_of(LATEST)})")
+        raise ValueError(
+            f"not a financial year: {text!r} (financial years "
+            f"{financial_year_of(EARLIEST)} to {financial_year_of(LATEST)})"
+        )
     return _fy_text(first_year)
 
 

@@ -105,8 +105,12 @@ def _change(name: str, then: Any, now: Any, withheld: bool) -> str:
     return f"{'up' if difference > 0 else 'down'} {amount}"
 
 
-def changes_frame(then: Mapping[str, Any], now: Mapping[str, Any],
-                  withheld: frozenset[tuple[str, str]] = frozenset(), numbers: bool = False) -> pd.DataFrame:
+def changes_frame(
+    then: Mapping[str, Any],
+    now: Mapping[str, Any],
+    withheld: frozenset[tuple[str, str]] = frozenset(),
+    numbers: bool = False,
+) -> pd.DataFrame:
     """Each contract's headline figures on the two summaries' dates (``then`` earlier), with the
     change in words. ``withheld``: (contract, KPI) pairs about the people of one LA, shown ``[c]``.
     ``numbers``: "Then" and "Now" as numbers (``figure_value``), not text, for a spreadsheet."""
@@ -120,8 +124,15 @@ def changes_frame(then: Mapping[str, Any], now: Mapping[str, Any],
         for name in sorted(names, key=_order):
             was, is_ = before.get(contract, {}).get(name), after.get(contract, {}).get(name)
             secret = name.startswith("KPI") and (contract, " ".join(name.split()[:2])) in hidden
-            rows.append({"Contract": contract, "Figure": name, "Then": shown(name, was, secret),
-                         "Now": shown(name, is_, secret), "Change": _change(name, was, is_, secret)})
+            rows.append(
+                {
+                    "Contract": contract,
+                    "Figure": name,
+                    "Then": shown(name, was, secret),
+                    "Now": shown(name, is_, secret),
+                    "Change": _change(name, was, is_, secret),
+                }
+            )
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
@@ -140,7 +151,12 @@ def changes_summary(frame: pd.DataFrame, then: date, now: date) -> str:
     falling = frame[frame["Figure"].str.endswith("rate") & frame["Change"].str.startswith("down")]
     text = f"{len(moved)} of {counted(len(frame), 'figure')} changed between {then:%d/%m/%Y} and {now:%d/%m/%Y}."
     if not falling.empty:
-        text += " KPI rates that went down: " + "; ".join(f"{contract} {str(figure).removesuffix(' rate')} ({change})"
-                                                for contract, figure, change in zip(
-                                                    falling["Contract"], falling["Figure"], falling["Change"])) + "."
+        text += (
+            " KPI rates that went down: "
+            + "; ".join(
+                f"{contract} {str(figure).removesuffix(' rate')} ({change})"
+                for contract, figure, change in zip(falling["Contract"], falling["Figure"], falling["Change"])
+            )
+            + "."
+        )
     return text

@@ -46,7 +46,7 @@ SO_FAR = "Below so far: year not over"
 
 
 def is_active_in_year(unit: Unit, financial_year: str, as_of: date) -> bool:
-    """"started on or before the as-of date, start date <= FY end, and (end date
+    """ "started on or before the as-of date, start date <= FY end, and (end date
     missing or end date >= FY start)"; "a FY that begins after the as-of date
     has no coverage yet"."""
     start, end = fy_start(financial_year), fy_end(financial_year)
@@ -255,9 +255,7 @@ def coverage_by_year(
 # ---------------------------------------------------------------------- regions
 
 
-def las_in_region_in_year(
-    las: Iterable[LocalAuthority], region_code: str, financial_year: str
-) -> list[LocalAuthority]:
+def las_in_region_in_year(las: Iterable[LocalAuthority], region_code: str, financial_year: str) -> list[LocalAuthority]:
     """LA records of the region live at the FY end (valid_from <= FY end and
     (valid_to missing or valid_to >= FY end))."""
     year_end = fy_end(financial_year)
@@ -289,10 +287,8 @@ def _live_codes_by_region(las: Iterable[LocalAuthority], on_date: date) -> dict[
     return live
 
 
-def coverage_by_region(
-    units: Iterable[Unit], as_of: date, las: Sequence[LocalAuthority]
-) -> list[RegionCoverage]:
-    """"Coverage per region = supported LAs in the region / LAs of the region that
+def coverage_by_region(units: Iterable[Unit], as_of: date, las: Sequence[LocalAuthority]) -> list[RegionCoverage]:
+    """ "Coverage per region = supported LAs in the region / LAs of the region that
     existed in that FY", for every contract, FY and support type with coverage,
     and every region with LAs live at that FY end (zero supported included).
     """
@@ -350,9 +346,7 @@ def statuses_by_la(statuses: Iterable[LAStatus], index: LAIndex | None = None) -
     return grouped
 
 
-def status_on(
-    la_code: str, statuses: Iterable[LAStatus] | dict[str, list[LAStatus]], on_date: date
-) -> LAStatus | None:
+def status_on(la_code: str, statuses: Iterable[LAStatus] | dict[str, list[LAStatus]], on_date: date) -> LAStatus | None:
     """What was known about the LA on ``on_date``: each field as the latest record with
     effective_date <= on_date that states it (same date: the last one given).
 
@@ -411,7 +405,11 @@ class TargetingResult:
 
 
 def targeting_share(
-    supported: Iterable[Unit], statuses: Iterable[LAStatus], as_of: date, index: LAIndex, financial_year: str,
+    supported: Iterable[Unit],
+    statuses: Iterable[LAStatus],
+    as_of: date,
+    index: LAIndex,
+    financial_year: str,
 ) -> TargetingResult:
     """Targeting SLA over the given (already supported) units of ``financial_year``.
 
@@ -484,4 +482,3 @@ def unsupported_priority_las(
         if reasons:
             found.append(PriorityLA(la.code, la.name, la.region_code, reasons))
     return sorted(found, key=lambda p: (p.region_code, p.name))
-

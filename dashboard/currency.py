@@ -75,11 +75,14 @@ class DataCurrency:
         if self.latest_return_imported is not None:
             data_to += f" (imported {self.latest_return_imported:%d/%m/%Y})"
         if self.return_overdue and self.next_return_due and self.next_return_quarter:
-            return (f"{quarter_name(self.next_return_quarter)} return overdue since "
-                    f"{self.next_return_due:%d/%m/%Y}. {data_to}")
+            return (
+                f"{quarter_name(self.next_return_quarter)} return overdue since "
+                f"{self.next_return_due:%d/%m/%Y}. {data_to}"
+            )
         if self.next_return_due and self.next_return_quarter:
-            return (f"{data_to}. Next return: {quarter_name(self.next_return_quarter)}, "
-                    f"due {self.next_return_due:%d/%m/%Y}")
+            return (
+                f"{data_to}. Next return: {quarter_name(self.next_return_quarter)}, due {self.next_return_due:%d/%m/%Y}"
+            )
         return f"{data_to}. No more returns due"
 
 
@@ -89,7 +92,7 @@ def _returns_of(reference: str, returns: Iterable[ReturnImport]) -> list[ReturnI
 
 
 def data_to_of(returns: Iterable[ReturnImport], as_of: date) -> date | None:
-    """"the end of the latest reporting quarter among its ... returns that ends on or before the
+    """ "the end of the latest reporting quarter among its ... returns that ends on or before the
     as-of date" (``returns``: one contract's), None when none does."""
     ends = [r.quarter_end for r in returns if r.quarter_end <= as_of]
     return max(ends) if ends else None
@@ -113,7 +116,7 @@ def data_to_dates(contracts: Iterable[ContractTerms], returns: Iterable[ReturnIm
 
 
 def run_end(contract: ContractTerms, extension_used: bool) -> date:
-    """"to its end date, or to the latest end date when an extension is in use"."""
+    """ "to its end date, or to the latest end date when an extension is in use"."""
     if extension_used and contract.extension_up_to is not None:
         return max(contract.end_date, contract.extension_up_to)
     return contract.end_date
@@ -129,8 +132,9 @@ def next_return(data_to: date, contract: ContractTerms, extension_used: bool) ->
     return ends, ends + timedelta(days=DAYS_AFTER_QUARTER_END)
 
 
-def contract_currency(contract: ContractTerms, returns: Iterable[ReturnImport], as_of: date,
-                      extension_used: bool = False) -> DataCurrency:
+def contract_currency(
+    contract: ContractTerms, returns: Iterable[ReturnImport], as_of: date, extension_used: bool = False
+) -> DataCurrency:
     """One contract's data currency on ``as_of`` (``returns``: any contracts', matched case-blind)."""
     own = _returns_of(contract.reference, returns)
     data_to = data_to_of(own, as_of)
@@ -139,20 +143,29 @@ def contract_currency(contract: ContractTerms, returns: Iterable[ReturnImport], 
     imported = max(r.imported_at for r in own if r.quarter_end == data_to)
     following = next_return(data_to, contract, extension_used)
     quarter, due = following if following else (None, None)
-    return DataCurrency(contract.reference, as_of, data_to, imported.date(), due, quarter,
-                        due is not None and as_of > due, True)
+    return DataCurrency(
+        contract.reference, as_of, data_to, imported.date(), due, quarter, due is not None and as_of > due, True
+    )
 
 
-def currencies(contracts: Sequence[ContractTerms], returns: Sequence[ReturnImport], as_of: date,
-               milestones: Iterable[Milestone] = (), invoice_lines: Iterable[InvoiceLine] = ()) -> list[DataCurrency]:
+def currencies(
+    contracts: Sequence[ContractTerms],
+    returns: Sequence[ReturnImport],
+    as_of: date,
+    milestones: Iterable[Milestone] = (),
+    invoice_lines: Iterable[InvoiceLine] = (),
+) -> list[DataCurrency]:
     """Every contract's data currency, sorted by contract; an extension is in use as
     ``timelines.extension_in_use`` says from invoices and milestones after the end date (not from
     returns: the return for the quarter after the end date is owed whether or not it is extended)."""
     milestones, invoice_lines = list(milestones), list(invoice_lines)
     found = [
-        contract_currency(contract, returns, as_of,
-                          contract.extension_up_to is not None
-                          and extension_in_use(contract, milestones, invoice_lines, as_of))
+        contract_currency(
+            contract,
+            returns,
+            as_of,
+            contract.extension_up_to is not None and extension_in_use(contract, milestones, invoice_lines, as_of),
+        )
         for contract in contracts
     ]
     return sorted(found, key=lambda c: c.contract)

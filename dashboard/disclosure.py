@@ -116,7 +116,9 @@ def _end_year(unit: Unit) -> str | None:
 
 # the rows a Board view breaks a contract's KPI into, and the unit field each reads
 BREAKDOWNS: dict[str, Callable[[Unit], str | None]] = {
-    "quarter": _end_quarter, "region": attrgetter("region_code"), "role": attrgetter("role"),
+    "quarter": _end_quarter,
+    "region": attrgetter("region_code"),
+    "role": attrgetter("role"),
     "focus": attrgetter("focus"),
 }
 
@@ -128,8 +130,10 @@ def board_groups(units: Sequence[Unit]) -> dict[Group, tuple[int, GroupName]]:
     financial year (of the package end) and region chosen, or all; its rows by quarter (packages
     with no end date in none), region, role and focus, within the year and region chosen."""
     # each unit read once: its key, the year and region a view filters on, its value in each breakdown
-    read = [(unit_key(unit), _end_year(unit), unit.region_code, [key_of(unit) for key_of in BREAKDOWNS.values()])
-            for unit in units]
+    read = [
+        (unit_key(unit), _end_year(unit), unit.region_code, [key_of(unit) for key_of in BREAKDOWNS.values()])
+        for unit in units
+    ]
     years = [_NO_FILTER, *sorted({year for _, year, _, _ in read if year})]
     regions = [_NO_FILTER, *sorted({region for _, _, region, _ in read})]
     in_year: dict[str | None, list[int]] = defaultdict(list)  # positions in ``units``, in order
@@ -149,8 +153,10 @@ def board_groups(units: Sequence[Unit]) -> dict[Group, tuple[int, GroupName]]:
             if region is not None:
                 chosen = [(read[i][0], read[i][3]) for i in in_region[region] if year is None or read[i][1] == year]
             else:
-                chosen = [(key, values) for key, unit_year, _, values in
-                          (read if year is None else [read[i] for i in in_year[year]])]
+                chosen = [
+                    (key, values)
+                    for key, unit_year, _, values in (read if year is None else [read[i] for i in in_year[year]])
+                ]
             filters = (year is not None) + (region is not None)
             add(filters, ("all", year, region), [key for key, _ in chosen])
             for position, breakdown in enumerate(BREAKDOWNS):
@@ -289,7 +295,7 @@ def _times(factors: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     """``factors @ matrix`` modulo PRIME, exactly: both split into 16-bit halves, each product of
     halves is below 2**32 and a sum of up to 2**20 of them below 2**52, so floating point (fast)
     holds it exactly."""
-    assert factors.shape[-1] < 2 ** 20
+    assert factors.shape[-1] < 2**20
     if factors.size * matrix.shape[-1] < 20_000_000:  # small: whole numbers (no threads to start)
         high = (factors >> 16) @ matrix % PRIME
         low = (factors & 0xFFFF) @ matrix % PRIME
@@ -304,7 +310,7 @@ def _times(factors: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     highs = product(high_left, high_right)
     middles = (product(high_left, low_right) + product(low_left, high_right)) % PRIME
     lows = product(low_left, low_right)
-    result: np.ndarray = (highs * (2 ** 32 % PRIME) % PRIME + middles * 65536 + lows) % PRIME
+    result: np.ndarray = (highs * (2**32 % PRIME) % PRIME + middles * 65536 + lows) % PRIME
     return result
 
 
@@ -316,7 +322,7 @@ class _Span:
     def __init__(self, rows: np.ndarray):
         self.rows = rows
         reduced, self.transform, self.pivots = _reduce(rows)
-        self.basis = reduced[:len(self.pivots)]
+        self.basis = reduced[: len(self.pivots)]
         self.row_of_pivot = {pivot: i for i, pivot in enumerate(self.pivots)}
         self.free = np.array([c for c in range(rows.shape[1]) if c not in self.row_of_pivot], dtype=np.int64)
         self.position = {c: j for j, c in enumerate(self.free.tolist())}
@@ -369,10 +375,13 @@ class _Span:
         """The rows one combination equal to ``vector`` (which the rows span) uses."""
         if not self.pivots:
             return []
-        weights = _times(vector[self.pivots].astype(np.int64) % PRIME, self.transform[:len(self.pivots)])
+        weights = _times(vector[self.pivots].astype(np.int64) % PRIME, self.transform[: len(self.pivots)])
         return [int(i) for i in np.flatnonzero(weights)]
-def group_members(outcomes: Iterable[UnitOutcome], key_of: Callable[[Unit], str | None] | None = None
-                  ) -> dict[tuple[str, str | None, str], Group]:
+
+
+def group_members(
+    outcomes: Iterable[UnitOutcome], key_of: Callable[[Unit], str | None] | None = None
+) -> dict[tuple[str, str | None, str], Group]:
     """The unit keys of each (contract, row, support type) of ``kpi.kpis_from_outcomes``: the group
     a view's row is about, to look up in the Board's plan."""
     found: dict[tuple[str, str | None, str], set[UnitKey]] = defaultdict(set)

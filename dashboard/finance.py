@@ -45,8 +45,15 @@ LATE_INVOICE = "late_invoice"
 OVERSPEND = "overspend"
 EXPENSES_ON_INCLUSIVE_RATE = "expenses_on_inclusive_rate"
 SPEND_ABOVE_VALUE = "spend_above_value"
-FLAG_KINDS = (DAY_RATE_ABOVE_CAP, AMOUNT_MISMATCH, OVERHEADS_ABOVE_CAP, LATE_INVOICE, OVERSPEND,
-              EXPENSES_ON_INCLUSIVE_RATE, SPEND_ABOVE_VALUE)
+FLAG_KINDS = (
+    DAY_RATE_ABOVE_CAP,
+    AMOUNT_MISMATCH,
+    OVERHEADS_ABOVE_CAP,
+    LATE_INVOICE,
+    OVERSPEND,
+    EXPENSES_ON_INCLUSIVE_RATE,
+    SPEND_ABOVE_VALUE,
+)
 _FLAG_ORDER = {kind: position for position, kind in enumerate(FLAG_KINDS)}
 # Counting (the JSON ``flags``): "late_invoice and overheads_above_cap count once per invoice;
 # overspend once per heading and FY; spend_above_value once per contract; every other kind once per line."
@@ -74,7 +81,7 @@ def as_decimal(value: Decimal | float | int | str) -> Decimal:
 
 
 def counts_as_of(line: InvoiceLine, as_of: date) -> bool:
-    """"counting lines whose invoice date is on or before the as-of date"."""
+    """ "counting lines whose invoice date is on or before the as-of date"."""
     return line.invoice_date <= as_of
 
 
@@ -170,8 +177,9 @@ def _gbp(value: Decimal) -> str:
     return f"£{value.quantize(PENNY):,}"
 
 
-def cap_for_level(level: str | None, day_rate_cap: Decimal | None,
-                  executive_day_rate_cap: Decimal | None) -> Decimal | None:
+def cap_for_level(
+    level: str | None, day_rate_cap: Decimal | None, executive_day_rate_cap: Decimal | None
+) -> Decimal | None:
     """The cap for a day rate at ``level``: 'Executive' uses the executive cap when one is
     set, otherwise the day-rate cap (None: no cap). Used for invoice lines and pricing schedules."""
     if (level or "").strip().casefold() == EXECUTIVE_LEVEL and executive_day_rate_cap is not None:
@@ -187,7 +195,7 @@ def day_rate_cap(line: InvoiceLine, contract: ContractTerms | None) -> Decimal |
 
 
 def day_rate_above_cap_flag(line: InvoiceLine, contract: ContractTerms | None) -> FinanceFlag | None:
-    """"day rate above the contract's cap ... compared per line" (equal is not above)."""
+    """ "day rate above the contract's cap ... compared per line" (equal is not above)."""
     if line.day_rate is None:
         return None
     cap = day_rate_cap(line, contract)
@@ -207,7 +215,7 @@ def day_rate_above_cap_flag(line: InvoiceLine, contract: ContractTerms | None) -
 
 
 def amount_mismatch_flag(line: InvoiceLine) -> FinanceFlag | None:
-    """"amount differs from days x day rate by more than 1 GBP where both given"."""
+    """ "amount differs from days x day rate by more than 1 GBP where both given"."""
     if line.days is None or line.day_rate is None:
         return None
     amount, days, day_rate = as_decimal(line.amount), as_decimal(line.days), as_decimal(line.day_rate)
@@ -239,7 +247,7 @@ def _line_flag(kind: str, line: InvoiceLine, message: str, amount: Decimal, limi
 
 
 def is_overheads(line: InvoiceLine) -> bool:
-    """"'overheads' are the lines whose heading contains 'overhead'" (any case)."""
+    """ "'overheads' are the lines whose heading contains 'overhead'" (any case)."""
     return OVERHEADS_WORD in line.heading.casefold()
 
 
@@ -313,7 +321,9 @@ def overheads_cap(contract: ContractTerms | None) -> Decimal | None:
 
 
 def spend_above_value_flag(
-    contract: ContractTerms | None, invoice_lines: Iterable[InvoiceLine], as_of: date,
+    contract: ContractTerms | None,
+    invoice_lines: Iterable[InvoiceLine],
+    as_of: date,
     spent_elsewhere: Decimal = ZERO,
 ) -> FinanceFlag | None:
     """spend_above_value: "the contract's spend to date (all years) is above its `Value`"
@@ -324,8 +334,10 @@ def spend_above_value_flag(
         return None
     value = as_decimal(contract.value)
     wanted = contract.reference.lower()
-    lines = sorted((line for line in invoice_lines if line.contract.lower() == wanted and counts_as_of(line, as_of)),
-                   key=lambda line: (line.invoice_date, line.invoice_ref, line.line))
+    lines = sorted(
+        (line for line in invoice_lines if line.contract.lower() == wanted and counts_as_of(line, as_of)),
+        key=lambda line: (line.invoice_date, line.invoice_ref, line.line),
+    )
     running, passed_in = spent_elsewhere, None
     for line in lines:
         running += as_decimal(line.amount)
@@ -341,8 +353,10 @@ def spend_above_value_flag(
         line=None,
         financial_year=financial_year,
         heading=None,
-        message=(f"Spend to date {_gbp(running)} (all years) is above the contract value {_gbp(value)} "
-                 f"(over by {_gbp(running - value)})"),
+        message=(
+            f"Spend to date {_gbp(running)} (all years) is above the contract value {_gbp(value)} "
+            f"(over by {_gbp(running - value)})"
+        ),
         amount=running,
         limit=value,
     )
@@ -352,8 +366,14 @@ def spent_to_date(contract: str, invoice_lines: Iterable[InvoiceLine], as_of: da
     """The contract's spend to date, all years: the lines "whose invoice date is on or before
     the as-of date"."""
     wanted = contract.lower()
-    return sum((as_decimal(line.amount) for line in invoice_lines
-                if line.contract.lower() == wanted and counts_as_of(line, as_of)), ZERO)
+    return sum(
+        (
+            as_decimal(line.amount)
+            for line in invoice_lines
+            if line.contract.lower() == wanted and counts_as_of(line, as_of)
+        ),
+        ZERO,
+    )
 
 
 def days_after_quarter_end(line: InvoiceLine) -> int:
@@ -362,7 +382,7 @@ def days_after_quarter_end(line: InvoiceLine) -> int:
 
 
 def late_invoice_flag(line: InvoiceLine) -> FinanceFlag | None:
-    """"invoice dated more than 30 days after the end of the quarter it bills"
+    """ "invoice dated more than 30 days after the end of the quarter it bills"
     (exactly 30 days is not late)."""
     days = days_after_quarter_end(line)
     if days <= INVOICE_DAYS_ALLOWED:
@@ -385,7 +405,7 @@ def late_invoice_flag(line: InvoiceLine) -> FinanceFlag | None:
 
 
 def overspend_flag(row: FinanceRow) -> FinanceFlag | None:
-    """"spend above allocation for a heading and FY"."""
+    """ "spend above allocation for a heading and FY"."""
     if not row.overspent:
         return None
     return FinanceFlag(
@@ -428,8 +448,11 @@ def finance_flags(
         invoices.add(line)
         by_contract[line.contract].append(line)
         contract = terms.get(line.contract)
-        for flag in (day_rate_above_cap_flag(line, contract), amount_mismatch_flag(line),
-                     expenses_flag(line, contract)):
+        for flag in (
+            day_rate_above_cap_flag(line, contract),
+            amount_mismatch_flag(line),
+            expenses_flag(line, contract),
+        ):
             if flag is not None:
                 flags.append(flag)
     flags.extend(invoices.overheads_flags(terms))
@@ -440,8 +463,9 @@ def finance_flags(
             flags.append(flag)
     elsewhere = {reference.lower(): amount for reference, amount in (spent_elsewhere or {}).items()}
     for reference, contract_lines in by_contract.items():
-        flag = spend_above_value_flag(terms.get(reference), contract_lines, as_of,
-                                      elsewhere.get(reference.lower(), ZERO))
+        flag = spend_above_value_flag(
+            terms.get(reference), contract_lines, as_of, elsewhere.get(reference.lower(), ZERO)
+        )
         if flag is not None:
             flags.append(flag)
     flags.sort(key=lambda f: (f.contract, f.financial_year, f.invoice_ref or "", f.line or 0, _FLAG_ORDER[f.kind]))
@@ -525,14 +549,21 @@ def quarters_billed(invoice_lines: Iterable[InvoiceLine], financial_year: str, a
     """The quarters of the FY that the lines (one contract's) bill, in order, counting lines
     "whose invoice date is on or before the as-of date" as spent does."""
     year = parse_financial_year(financial_year)
-    return tuple(sorted({line.quarter for line in invoice_lines
-                         if counts_as_of(line, as_of) and parse_financial_year(line.financial_year) == year}))
+    return tuple(
+        sorted(
+            {
+                line.quarter
+                for line in invoice_lines
+                if counts_as_of(line, as_of) and parse_financial_year(line.financial_year) == year
+            }
+        )
+    )
 
 
 def straight_line_forecast(
     spent_to_date: Decimal, financial_year: str, latest_quarter_billed: int | None
 ) -> SpendForecast | None:
-    """"straight-line from spend to date within the FY", spend counting by the quarter it bills:
+    """ "straight-line from spend to date within the FY", spend counting by the quarter it bills:
     spent x days in FY / days from 1 April to the end of the latest quarter billed (the quarter
     under way, not invoiced yet, adds nothing to either). None when no quarter is billed yet;
     with all four billed the forecast is the spend itself."""

@@ -94,7 +94,7 @@ def _stage(response: SurveyResponse) -> str:
 
 
 def is_met(baseline: SurveyResponse, follow_up: SurveyResponse) -> bool:
-    """"follow-up confidence > baseline confidence, and follow-up says impact demonstrated = yes"."""
+    """ "follow-up confidence > baseline confidence, and follow-up says impact demonstrated = yes"."""
     return follow_up.confidence > baseline.confidence and follow_up.impact_demonstrated is True
 
 
@@ -103,8 +103,9 @@ def has_ended(unit: Unit, as_of: date) -> bool:
     return unit.end_date is not None and unit.end_date <= as_of
 
 
-def unit_status(unit: Unit, responses_of_unit: Iterable[SurveyResponse], as_of: date,
-                data_to: Mapping[str, date] | None = None) -> UnitOutcome:
+def unit_status(
+    unit: Unit, responses_of_unit: Iterable[SurveyResponse], as_of: date, data_to: Mapping[str, date] | None = None
+) -> UnitOutcome:
     """Status of one unit, first match wins (rules.md):
 
     in_progress (no end date, or end date after as-of); then
@@ -142,7 +143,9 @@ def _status(
 
 
 def unit_outcomes(
-    units: Iterable[Unit], responses: Iterable[SurveyResponse], as_of: date,
+    units: Iterable[Unit],
+    responses: Iterable[SurveyResponse],
+    as_of: date,
     data_to: Mapping[str, date] | None = None,
 ) -> list[UnitOutcome]:
     """The status of every unit as of ``as_of`` (the rules of ``unit_status``), each contract's
@@ -170,7 +173,8 @@ def unit_outcomes(
     window_ends = _window_ends(kept)
     # [end date, min(end date + 3 months, as-of)]: the days a follow-up counts on, once per end date
     follow_up_days: dict[date | None, tuple[date, date]] = {
-        end: (end, min(window_end, as_of)) for end, window_end in window_ends.items()}
+        end: (end, min(window_end, as_of)) for end, window_end in window_ends.items()
+    }
     windows = [follow_up_days[unit.end_date] if has_ended(unit, as_of) else None for unit in kept]  # None: in support
     baselines: list[SurveyResponse | None] = [None] * len(kept)
     follow_ups: list[SurveyResponse | None] = [None] * len(kept)
@@ -259,7 +263,7 @@ def wilson_interval(successes: int, n: int, z: float = WILSON_Z) -> tuple[float,
 
 
 def verdict(ci_low: float | None, ci_high: float | None, target: float | None) -> str:
-    """"say plainly whether the target is met, not met, or not yet determinable
+    """ "say plainly whether the target is met, not met, or not yet determinable
     (interval straddles the target)": met if ci_low >= target, not_met if
     ci_high < target, undetermined otherwise, no_data without an interval.
     No target (the register gives none): no_target, never met or below."""
@@ -407,9 +411,7 @@ def kpis_from_outcomes(
         if late:
             counts[key][LATE_BASELINE] += number
     results = [
-        _result_from_counts(
-            contract, kpi, targets.get(contract), _with_eligible(status_counts), group_by, group
-        )
+        _result_from_counts(contract, kpi, targets.get(contract), _with_eligible(status_counts), group_by, group)
         for (contract, group, kpi), status_counts in counts.items()
     ]
     results.sort(key=lambda r: (r.contract, r.group is not None, r.group or "", r.kpi))
@@ -428,8 +430,9 @@ def _tally(
         return {(contract, None, kpi, status, late): number for (contract, kpi, status, late), number in tally.items()}
     if isinstance(group_key, str) and group_key in _SLICE_FIELDS:
         field = _SLICE_FIELDS[group_key]
-        return Counter(map(attrgetter("unit.contract", f"unit.{field}", "unit.support_type", "status",
-                                      "late_baseline"), outcomes))
+        return Counter(
+            map(attrgetter("unit.contract", f"unit.{field}", "unit.support_type", "status", "late_baseline"), outcomes)
+        )
     _, key_of = _resolve_group_key(group_key)
     assert key_of is not None
     return Counter(
@@ -483,11 +486,13 @@ def interval_text(ci_low: float, ci_high: float, target: float | None, joiner: s
     """The 95 % interval as whole percentages ("30-62"; in a sentence ``joiner`` " to ": "30 to 62");
     a bound that would round onto the target without being it keeps one decimal (74.69 % is "74.7",
     not "75"), so the interval never seems to clear the target when the verdict says it cannot yet tell."""
+
     def bound(value: float) -> str:
         whole = percent(value)
         if target is not None and whole == percent(target) and value != target:
             return str(Decimal(repr(value * 100)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
         return whole
+
     return f"{bound(ci_low)}{joiner}{bound(ci_high)}"
 
 
@@ -520,12 +525,16 @@ def plain_english_status(result: KpiResult) -> str:
         VERDICT_NOT_MET: f"KPI {number} is below the {target} % target",
         VERDICT_UNDETERMINED: f"KPI {number}: cannot tell yet if it meets the {target} % target",
     }[result.verdict]
-    sentence += (f": {result.met} of {result.eligible} {people} ({percent(result.rate)} %) feel more confident and "
-                 f"showed impact (95 % interval {interval} %"
-                 + (", which includes the target)" if result.verdict == VERDICT_UNDETERMINED else ")"))
+    sentence += (
+        f": {result.met} of {result.eligible} {people} ({percent(result.rate)} %) feel more confident and "
+        f"showed impact (95 % interval {interval} %"
+        + (", which includes the target)" if result.verdict == VERDICT_UNDETERMINED else ")")
+    )
     if result.low_reliability:
         sentence += f" [u] fewer than {RELIABLE_FROM} eligible: treat with caution"
     if result.awaiting_return:
-        sentence += (f"; {result.awaiting_return} more are awaiting the quarterly return that would hold their "
-                     f"follow-up, so are not in the rate")
+        sentence += (
+            f"; {result.awaiting_return} more are awaiting the quarterly return that would hold their "
+            f"follow-up, so are not in the rate"
+        )
     return sentence

@@ -39,21 +39,28 @@ CHANGE_LABELS = {IMPROVED: "Improved", SAME: "Stayed the same", DECLINED: "Decli
 
 # The figures' names and definitions (Methodology page, docs): key -> (name, definition).
 FIGURES: dict[str, tuple[str, str]] = {
-    "ofsted": ("Ofsted judgements before and after support", (
-        "For each contract, the supported LAs with an Ofsted ILACS overall effectiveness judgement published "
-        "before their first package under the contract started, and another published after their last "
-        "package ended and on or before the as-of date: how many improved, stayed the same or declined, "
-        "comparing the latest judgement before with the latest after (Inadequate < Requires improvement < "
-        "Good < Outstanding). An LA with a package not ended by the as-of date has no 'after'.")),
-    "ofsted_others": ("Ofsted judgements of LAs not supported", (
-        "For context: the same count for the LAs the contract did not support, with a judgement published "
-        "before its first package started and another after its last package ended. None while one of its "
-        "packages is still running.")),
+    "ofsted": (
+        "Ofsted judgements before and after support",
+        (
+            "For each contract, the supported LAs with an Ofsted ILACS overall effectiveness judgement published "
+            "before their first package under the contract started, and another published after their last "
+            "package ended and on or before the as-of date: how many improved, stayed the same or declined, "
+            "comparing the latest judgement before with the latest after (Inadequate < Requires improvement < "
+            "Good < Outstanding). An LA with a package not ended by the as-of date has no 'after'."
+        ),
+    ),
+    "ofsted_others": (
+        "Ofsted judgements of LAs not supported",
+        (
+            "For context: the same count for the LAs the contract did not support, with a judgement published "
+            "before its first package started and another after its last package ended. None while one of its "
+            "packages is still running."
+        ),
+    ),
 }
 
 # "Inadequate < Requires improvement < Good < Outstanding" ("Requires improvement to be good" too)
-GRADES = {"inadequate": 0, "requires improvement": 1, "requires improvement to be good": 1, "good": 2,
-          "outstanding": 3}
+GRADES = {"inadequate": 0, "requires improvement": 1, "requires improvement to be good": 1, "good": 2, "outstanding": 3}
 
 
 def grade(judgement: str | None) -> int | None:
@@ -112,7 +119,9 @@ class OfstedOutcome:
         return sum(1 for item in self.others if item.change == kind)
 
 
-def judgements_by_la(judgements: Iterable[IlacsJudgement], index: LAIndex | None = None) -> dict[str, list[IlacsJudgement]]:
+def judgements_by_la(
+    judgements: Iterable[IlacsJudgement], index: LAIndex | None = None
+) -> dict[str, list[IlacsJudgement]]:
     """Graded judgements per LA (area code with ``index``), oldest published first."""
     grouped: dict[str, list[IlacsJudgement]] = defaultdict(list)
     for item in judgements:
@@ -123,8 +132,9 @@ def judgements_by_la(judgements: Iterable[IlacsJudgement], index: LAIndex | None
     return grouped
 
 
-def change_over(la_code: str, judgements: Sequence[IlacsJudgement], start: date, end: date | None,
-                as_of: date) -> LAChange | None:
+def change_over(
+    la_code: str, judgements: Sequence[IlacsJudgement], start: date, end: date | None, as_of: date
+) -> LAChange | None:
     """The latest judgement published before ``start`` and the latest published after ``end`` and
     on or before ``as_of`` (oldest first in ``judgements``); None without both."""
     before = [j for j in judgements if j.published < start and j.published <= as_of]
@@ -149,8 +159,10 @@ def support_periods(units: Iterable[Unit], as_of: date, index: LAIndex | None = 
             ends[key] = end
         elif (latest := ends[key]) is not None:
             ends[key] = None if end is None else max(latest, end)
-    return [SupportPeriod(contract, code, starts[(contract, code)], ends[(contract, code)])
-            for contract, code in sorted(starts)]
+    return [
+        SupportPeriod(contract, code, starts[(contract, code)], ends[(contract, code)])
+        for contract, code in sorted(starts)
+    ]
 
 
 def ofsted_outcomes(
@@ -172,18 +184,21 @@ def ofsted_outcomes(
         periods[period.contract].append(period)
     found = []
     for contract, supported in sorted(periods.items()):
-        changes = [change_over(p.la_code, grouped.get(p.la_code, []), p.first_start, p.last_end, as_of)
-                   for p in supported]
+        changes = [
+            change_over(p.la_code, grouped.get(p.la_code, []), p.first_start, p.last_end, as_of) for p in supported
+        ]
         start = min(p.first_start for p in supported)
         ends = [p.last_end for p in supported]
         end = None if any(e is None for e in ends) else max(ends)  # type: ignore[type-var]
         mine = {p.la_code for p in supported}
         others = [change_over(code, grouped.get(code, []), start, end, as_of) for code in sorted(candidates - mine)]
-        found.append(OfstedOutcome(
-            contract=contract,
-            las_supported=len(supported),
-            changes=tuple(item for item in changes if item is not None),
-            period=(start, end),
-            others=tuple(item for item in others if item is not None),
-        ))
+        found.append(
+            OfstedOutcome(
+                contract=contract,
+                las_supported=len(supported),
+                changes=tuple(item for item in changes if item is not None),
+                period=(start, end),
+                others=tuple(item for item in others if item is not None),
+            )
+        )
     return found

@@ -95,18 +95,20 @@ def standing(value: float | None, neighbour_values: Sequence[float | None], pola
 
 
 def standing_sentence(result: Standing | None, period: str, name: str) -> str:
-    """"Better than 7 of its 10 statistical neighbours in 2024." (``Standing.better``); for a measure
+    """ "Better than 7 of its 10 statistical neighbours in 2024." (``Standing.better``); for a measure
     without polarity the figure is said to be higher, never better."""
     if result is None:
         return f"No figure for {name} in {period}."
-    whom = (f"its {result.neighbours} statistical neighbours" if result.compared == result.neighbours
-            else f"the {result.compared} of its {result.neighbours} statistical neighbours with a figure")
+    whom = (
+        f"its {result.neighbours} statistical neighbours"
+        if result.compared == result.neighbours
+        else f"the {result.compared} of its {result.neighbours} statistical neighbours with a figure"
+    )
     if result.compared == 0:
         return f"None of {name}'s statistical neighbours has a figure for {period}."
     if result.better is not None:
         return f"Better than {result.better} of {whom} in {period}."
-    return (f"Higher than {result.above} of {whom} in {period} (for this measure neither higher nor lower is "
-            "better).")
+    return f"Higher than {result.above} of {whom} in {period} (for this measure neither higher nor lower is better)."
 
 
 def quartile_points(values: Iterable[float | None]) -> tuple[float, float, float, float, float] | None:
@@ -145,8 +147,7 @@ def quartile_band(value: float | None, points: Sequence[float] | None, polarity:
 class Indicators:
     """The LAIT values indexed by measure and area: ``series(measure, area)`` -> {period: value}."""
 
-    def __init__(self, measures: Iterable[Measure], values: Iterable[IndicatorValue],
-                 neighbours: Iterable[Neighbour]):
+    def __init__(self, measures: Iterable[Measure], values: Iterable[IndicatorValue], neighbours: Iterable[Neighbour]):
         self.measures = {m.code: m for m in measures}
         self._series: dict[tuple[str, str], dict[str, float | None]] = defaultdict(dict)
         self._periods: dict[str, set[str]] = defaultdict(set)
@@ -173,15 +174,17 @@ class Indicators:
         """Every LA's value of the measure in the period (regions and England left out)."""
         key = (measure, period)
         if key not in self._la_values:
-            self._la_values[key] = [self._series[(measure, area)].get(period)
-                                    for area in sorted(self._la_areas.get(measure, ()))]
+            self._la_values[key] = [
+                self._series[(measure, area)].get(period) for area in sorted(self._la_areas.get(measure, ()))
+            ]
         return self._la_values[key]
 
     def region_area(self, region_name: str) -> str | None:
         """LAIT's area number of a region, by name (capitals aside)."""
         wanted = region_name.casefold()
-        return next((area for area, name in self.area_names.items()
-                     if not is_la(area) and name.casefold() == wanted), None)
+        return next(
+            (area for area, name in self.area_names.items() if not is_la(area) and name.casefold() == wanted), None
+        )
 
     def by_topic(self) -> dict[str, list[Measure]]:
         topics: dict[str, list[Measure]] = defaultdict(list)
@@ -193,8 +196,9 @@ class Indicators:
 def matching(measures: Iterable[Measure], search: str) -> list[Measure]:
     """The measures whose name, topic, code or description holds every word searched (any case)."""
     words = search.casefold().split()
-    return [m for m in measures
-            if all(word in f"{m.name} {m.topic} {m.code} {m.description}".casefold() for word in words)]
+    return [
+        m for m in measures if all(word in f"{m.name} {m.topic} {m.code} {m.description}".casefold() for word in words)
+    ]
 
 
 # ---------------------------------------------------------------- one LA's view
@@ -202,11 +206,14 @@ def matching(measures: Iterable[Measure], search: str) -> list[Measure]:
 
 def neighbour_names(indicators: Indicators, la_number: str) -> list[tuple[int, str, str, str]]:
     """(rank, DfE number, name, closeness) of the LA's statistical neighbours, closest first."""
-    return [(n.rank, n.neighbour_number, n.neighbour_name, n.closeness) for n in indicators.neighbours.get(la_number, [])]
+    return [
+        (n.rank, n.neighbour_number, n.neighbour_name, n.closeness) for n in indicators.neighbours.get(la_number, [])
+    ]
 
 
-def measure_table(indicators: Indicators, measure: Measure, la_number: str, la_name: str,
-                  region_name: str) -> pd.DataFrame:
+def measure_table(
+    indicators: Indicators, measure: Measure, la_number: str, la_name: str, region_name: str
+) -> pd.DataFrame:
     """One row per period: the LA's value, its neighbours' median, lowest and highest, its region,
     England, its quartile band among all LAs and how many neighbours it is better than (or above,
     without polarity), then each neighbour's value by name."""
@@ -228,10 +235,12 @@ def measure_table(indicators: Indicators, measure: Measure, la_number: str, la_n
             "Neighbours with a figure": spread.count,
             f"{region_name} (region)": indicators.series(measure.code, region).get(period) if region else None,
             "England": indicators.series(measure.code, ENGLAND).get(period),
-            "Quartile band": quartile_band(value, quartile_points(indicators.la_values(measure.code, period)),
-                                           measure.polarity),
-            ("Better than (neighbours)" if measure.polarity in (HIGH, LOW) else "Higher than (neighbours)"):
-                None if result is None else (result.better if result.better is not None else result.above),
+            "Quartile band": quartile_band(
+                value, quartile_points(indicators.la_values(measure.code, period)), measure.polarity
+            ),
+            ("Better than (neighbours)" if measure.polarity in (HIGH, LOW) else "Higher than (neighbours)"): None
+            if result is None
+            else (result.better if result.better is not None else result.above),
         }
         for n in neighbours:
             row[n.neighbour_name] = indicators.series(measure.code, n.neighbour_number).get(period)
@@ -247,11 +256,14 @@ def latest_sentence(indicators: Indicators, measure: Measure, la_number: str, la
     if not known:
         return f"No figure for {la_name} on this measure."
     period = known[-1]
-    theirs = [indicators.series(measure.code, n.neighbour_number).get(period)
-              for n in indicators.neighbours.get(la_number, [])]
+    theirs = [
+        indicators.series(measure.code, n.neighbour_number).get(period)
+        for n in indicators.neighbours.get(la_number, [])
+    ]
     sentence = standing_sentence(standing(own[period], theirs, measure.polarity), period, la_name)
-    sentence = f"{la_name}: {sentence[0].lower()}{sentence[1:]}" if sentence.startswith(("Better", "Higher")) \
-        else sentence
+    sentence = (
+        f"{la_name}: {sentence[0].lower()}{sentence[1:]}" if sentence.startswith(("Better", "Higher")) else sentence
+    )
     band = quartile_band(own[period], quartile_points(indicators.la_values(measure.code, period)), measure.polarity)
     if band in BANDS:
         sentence += f" Quartile band {band} among all LAs in {period} (A is the best quarter, D the worst)."
@@ -261,12 +273,14 @@ def latest_sentence(indicators: Indicators, measure: Measure, la_number: str, la
 def support_spans(starts_and_ends: Iterable[tuple[date, date | None]], as_of: date) -> list[tuple[float, float]]:
     """Support periods as fractional years (1 July 2021 -> 2021.5), merged where they overlap;
     a package not ended runs to as-of. For shading the charts' years."""
+
     def fraction(day: date) -> float:
         start = date(day.year, 1, 1)
         return day.year + (day - start).days / (date(day.year + 1, 1, 1) - start).days
 
-    spans = sorted((fraction(start), fraction(min(end or as_of, as_of))) for start, end in starts_and_ends
-                   if start <= as_of)
+    spans = sorted(
+        (fraction(start), fraction(min(end or as_of, as_of))) for start, end in starts_and_ends if start <= as_of
+    )
     merged: list[tuple[float, float]] = []
     for start, end in spans:
         if merged and start <= merged[-1][1]:
@@ -297,31 +311,36 @@ class GroupChange:
     def sentence(self) -> str:
         """Description, never an effect: what changed in each group, side by side."""
         if self.supported == 0:
-            return (f"{self.name}: no supported LA has a figure for both {self.from_period} and "
-                    f"{self.to_period}.")
+            return f"{self.name}: no supported LA has a figure for both {self.from_period} and {self.to_period}."
+
         def moved(change: float | None) -> str:
             if change is None:
                 return "no figure"
             if change == 0:
                 return "no change"
             return f"{'up' if change > 0 else 'down'} {abs(change):g}"
+
         direction = {HIGH: " (higher is better)", LOW: " (lower is better)"}.get(self.polarity, "")
-        return (f"{self.name}{direction}, {self.from_period} to {self.to_period}: the median of the "
-                f"{counted(self.supported, 'supported LA')} moved {moved(self.supported_change)}; the median of their "
-                f"{counted(self.neighbours, 'statistical neighbour')} moved {moved(self.neighbours_change)}. This "
-                "describes both groups over the same years; it does not show what the support caused.")
+        return (
+            f"{self.name}{direction}, {self.from_period} to {self.to_period}: the median of the "
+            f"{counted(self.supported, 'supported LA')} moved {moved(self.supported_change)}; the median of their "
+            f"{counted(self.neighbours, 'statistical neighbour')} moved {moved(self.neighbours_change)}. This "
+            "describes both groups over the same years; it does not show what the support caused."
+        )
 
 
-def group_change(indicators: Indicators, measure: str, supported_numbers: Iterable[str], from_period: str,
-                 to_period: str) -> GroupChange:
+def group_change(
+    indicators: Indicators, measure: str, supported_numbers: Iterable[str], from_period: str, to_period: str
+) -> GroupChange:
     """Aggregate (no people): the median change from ``from_period`` to ``to_period`` of the
     supported LAs (DfE numbers) with a figure in both, and of their statistical neighbours that
     were not supported (each once), with a figure in both. Changes are rounded as the measure's
     figures are (its decimal places, else 2)."""
     info = indicators.measures[measure]
     supported = sorted(set(supported_numbers))
-    neighbours = sorted({n.neighbour_number for la in supported for n in indicators.neighbours.get(la, [])}
-                        - set(supported))
+    neighbours = sorted(
+        {n.neighbour_number for la in supported for n in indicators.neighbours.get(la, [])} - set(supported)
+    )
 
     def changes(areas: list[str]) -> list[float]:
         found = []
@@ -338,11 +357,14 @@ def group_change(indicators: Indicators, measure: str, supported_numbers: Iterab
     def middle(values: list[float]) -> float | None:
         return round(statistics.median(values), places) if values else None
 
-    return GroupChange(measure, info.name, info.polarity, from_period, to_period, len(ours), middle(ours),
-                       len(theirs), middle(theirs))
+    return GroupChange(
+        measure, info.name, info.polarity, from_period, to_period, len(ours), middle(ours), len(theirs), middle(theirs)
+    )
 
 
-def periods_around(indicators: Indicators, measure: str, first_start: date, last_end: date | None) -> tuple[str, str] | None:
+def periods_around(
+    indicators: Indicators, measure: str, first_start: date, last_end: date | None
+) -> tuple[str, str] | None:
     """The periods a support period is compared over: the latest period whose year is before the
     year support started, and the latest period whose year is after it ended (or the latest of all
     when support has not ended). None when either is missing."""
@@ -363,8 +385,14 @@ def la_numbers(las: Iterable[LocalAuthority], codes: Iterable[str]) -> list[str]
 BOARD_MEASURES = ("Work_Force_TO_Rate", "ReReferral")  # chosen first on the Board's section; any can be chosen
 
 
-def contract_changes(contracts: Iterable[ContractTerms], units: Iterable[Unit], las: Iterable[LocalAuthority], indicators: Indicators,
-                     measures: Sequence[str], as_of: date) -> pd.DataFrame:
+def contract_changes(
+    contracts: Iterable[ContractTerms],
+    units: Iterable[Unit],
+    las: Iterable[LocalAuthority],
+    indicators: Indicators,
+    measures: Sequence[str],
+    as_of: date,
+) -> pd.DataFrame:
     """For the Board (aggregate, no people): per contract and chosen measure, the median change of the
     LAs it supported beside that of their statistical neighbours (``group_change``), over the latest
     period before its first package started and the latest after its last package ended
@@ -387,17 +415,45 @@ def contract_changes(contracts: Iterable[ContractTerms], units: Iterable[Unit], 
             around = periods_around(indicators, code, first, last)
             if around is None:
                 name = indicators.measures[code].name
-                rows.append({"Contract": contract.reference, "Measure": name, "From": "", "To": "",
-                             "Supported LAs with figures": 0, "Median change (supported LAs)": None,
-                             "Neighbours with figures": 0, "Median change (neighbours)": None,
-                             "In words": f"{name}: no published year before support started and after it ended."})
+                rows.append(
+                    {
+                        "Contract": contract.reference,
+                        "Measure": name,
+                        "From": "",
+                        "To": "",
+                        "Supported LAs with figures": 0,
+                        "Median change (supported LAs)": None,
+                        "Neighbours with figures": 0,
+                        "Median change (neighbours)": None,
+                        "In words": f"{name}: no published year before support started and after it ended.",
+                    }
+                )
                 continue
             change = group_change(indicators, code, numbers, *around)
-            rows.append({"Contract": contract.reference, "Measure": change.name, "From": change.from_period,
-                         "To": change.to_period, "Supported LAs with figures": change.supported,
-                         "Median change (supported LAs)": change.supported_change,
-                         "Neighbours with figures": change.neighbours,
-                         "Median change (neighbours)": change.neighbours_change, "In words": change.sentence()})
-    return pd.DataFrame(rows, columns=["Contract", "Measure", "From", "To", "Supported LAs with figures",
-                                       "Median change (supported LAs)", "Neighbours with figures",
-                                       "Median change (neighbours)", "In words"])
+            rows.append(
+                {
+                    "Contract": contract.reference,
+                    "Measure": change.name,
+                    "From": change.from_period,
+                    "To": change.to_period,
+                    "Supported LAs with figures": change.supported,
+                    "Median change (supported LAs)": change.supported_change,
+                    "Neighbours with figures": change.neighbours,
+                    "Median change (neighbours)": change.neighbours_change,
+                    "In words": change.sentence(),
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "Contract",
+            "Measure",
+            "From",
+            "To",
+            "Supported LAs with figures",
+            "Median change (supported LAs)",
+            "Neighbours with figures",
+            "Median change (neighbours)",
+            "In words",
+        ],
+    )

@@ -59,11 +59,15 @@ TERMS_INTRODUCTION = (
     "uses a default. A term the register leaves blank does not apply to that contract: nothing is flagged or "
     f"judged against it, and the pages say it is '{terms.NOT_SET}'. The terms, and what each is used for:"
 )
-PUBLISHED = ("Published DfE figures about a whole LA, not about people, so they are shown in full. LA profiles "
-             "are for case leads, contract managers and administrators. The Board sees only totals.")
-DESCRIPTIVE = ("This describes what happened. It does not show that support caused a change. An LA's figures "
-               "move for many reasons, such as its size, the year's data collection, changes in recording or "
-               "other support.")
+PUBLISHED = (
+    "Published DfE figures about a whole LA, not about people, so they are shown in full. LA profiles "
+    "are for case leads, contract managers and administrators. The Board sees only totals."
+)
+DESCRIPTIVE = (
+    "This describes what happened. It does not show that support caused a change. An LA's figures "
+    "move for many reasons, such as its size, the year's data collection, changes in recording or "
+    "other support."
+)
 KPI_WORDING = (
     '"75% of corporate and political leaders ... receiving one-to-one support [KPI 1] / of '
     "individuals working in political groups ... receiving support [KPI 2], feel more confident "
@@ -88,14 +92,22 @@ class Entry:
 _KPI_CAVEATS = (
     "A package that starts after the as-of date does not count at all (it is not a participant yet).",
     "A package with no end date, or ending after the as-of date, is 'In progress'. It is left out of the rate.",
-    ("A baseline dated after the package ended still counts as the baseline: the contract sets no "
-    "deadline for it. If there are several baselines, the earliest is used."),
-    ("A missing baseline counts against the KPI. A participant with a follow-up but no baseline is "
-    "eligible, but cannot have met it ('No baseline'), because no improvement can be shown."),
-    ("Only follow-ups dated from the package end date to 3 months after it (both days included) count. "
-    "If there are several, the latest is used. Responses dated after the as-of date are ignored."),
-    ("'3 months after' is the same day three calendar months later, or the month's last day when that "
-    "day does not exist (30 November + 3 months = 28 February)."),
+    (
+        "A baseline dated after the package ended still counts as the baseline: the contract sets no "
+        "deadline for it. If there are several baselines, the earliest is used."
+    ),
+    (
+        "A missing baseline counts against the KPI. A participant with a follow-up but no baseline is "
+        "eligible, but cannot have met it ('No baseline'), because no improvement can be shown."
+    ),
+    (
+        "Only follow-ups dated from the package end date to 3 months after it (both days included) count. "
+        "If there are several, the latest is used. Responses dated after the as-of date are ignored."
+    ),
+    (
+        "'3 months after' is the same day three calendar months later, or the month's last day when that "
+        "day does not exist (30 November + 3 months = 28 February)."
+    ),
     "When a financial year is chosen, the KPI covers packages that ended in that year.",
     "A participant counted twice in a return (same package and participant) is one unit.",
 )
@@ -143,7 +155,7 @@ ENTRIES: tuple[Entry, ...] = (
             "There is a baseline and a follow-up. The follow-up confidence score (1 to 5) is higher than "
             "the baseline score, and the follow-up says the impact was shown ('yes')."
         ),
-        contract_wording="\"feel more confident ... and can demonstrate the impact of this\"",
+        contract_wording='"feel more confident ... and can demonstrate the impact of this"',
         small_numbers=SMALL_STATUS_COUNTS,
         caveats=("An equal score is not an improvement. An impact answer left blank is not 'yes'.",),
     ),
@@ -164,8 +176,10 @@ ENTRIES: tuple[Entry, ...] = (
         contract_wording=None,
         small_numbers=SMALL_STATUS_COUNTS,
         caveats=(
-            ("The contract leaves this open. We count a missing baseline against the KPI (eligible, not met) "
-            "rather than leave it out, so missing baselines cannot make the rate look better."),
+            (
+                "The contract leaves this open. We count a missing baseline against the KPI (eligible, not met) "
+                "rather than leave it out, so missing baselines cannot make the rate look better."
+            ),
         ),
     ),
     Entry(
@@ -176,10 +190,14 @@ ENTRIES: tuple[Entry, ...] = (
             "The package has ended, there is no follow-up yet, and the 3-month follow-up window is still "
             "open on the as-of date."
         ),
-        contract_wording="\"within 3 months of the support ending\"",
+        contract_wording='"within 3 months of the support ending"',
         small_numbers=SMALL_STATUS_COUNTS,
-        caveats=(("Not in the rate until the window closes. The KPIs page lists windows closing within "
-                 f"{CHASE_WITHIN_DAYS} days, so you can chase them."),),
+        caveats=(
+            (
+                "Not in the rate until the window closes. The KPIs page lists windows closing within "
+                f"{CHASE_WITHIN_DAYS} days, so you can chase them."
+            ),
+        ),
     ),
     Entry(
         id=f"status:{kpi.AWAITING_RETURN}",
@@ -193,8 +211,10 @@ ENTRIES: tuple[Entry, ...] = (
         small_numbers=SMALL_STATUS_COUNTS,
         caveats=(
             "Not in the rate, like pending. A quarter whose return has not arrived is never read as failure.",
-            ("Only where the contract's returns state their reporting quarter. When the data currency is not "
-            "known, the window is judged against the as-of date."),
+            (
+                "Only where the contract's returns state their reporting quarter. When the data currency is not "
+                "known, the window is judged against the as-of date."
+            ),
         ),
     ),
     Entry(
@@ -209,8 +229,10 @@ ENTRIES: tuple[Entry, ...] = (
         small_numbers=SMALL_STATUS_COUNTS,
         caveats=(
             "Counts against the KPI (eligible, not met). A window ending on the as-of date counts as closed.",
-            ("A follow-up dated outside the window (before the package ended, or more than 3 months after) "
-            "is ignored."),
+            (
+                "A follow-up dated outside the window (before the package ended, or more than 3 months after) "
+                "is ignored."
+            ),
         ),
     ),
     Entry(
@@ -288,11 +310,15 @@ ENTRIES: tuple[Entry, ...] = (
         caveats=(
             "A year that begins after the as-of date has no coverage yet.",
             "A year not over on the as-of date is not judged below its minimum. It shows the LAs supported so far.",
-            ("Changes to LAs from 2019 to 2023 are followed, so no LA is counted twice or missed. A renamed or "
-            "recoded LA (for example North Yorkshire) counts once. An LA that was split (for example Cumbria in "
-            "2023) keeps its old code for packages that started before the split."),
-            ("The hex map uses the 2023 LA boundaries. Support given to an LA that no longer exists (for example "
-            "Cumbria) is listed under the map, not drawn on it."),
+            (
+                "Changes to LAs from 2019 to 2023 are followed, so no LA is counted twice or missed. A renamed or "
+                "recoded LA (for example North Yorkshire) counts once. An LA that was split (for example Cumbria in "
+                "2023) keeps its old code for packages that started before the split."
+            ),
+            (
+                "The hex map uses the 2023 LA boundaries. Support given to an LA that no longer exists (for example "
+                "Cumbria) is listed under the map, not drawn on it."
+            ),
         ),
     ),
     Entry(
@@ -308,10 +334,14 @@ ENTRIES: tuple[Entry, ...] = (
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
         caveats=(
-            ("'When their package started' means the latest Ofsted judgement or LA status record dated on or "
-            "before the package's start date. An LA with no record then counts as not a priority, and is listed."),
-            ("Ofsted ILACS judgements start in January 2018. An LA with no judgement on record before a date "
-            "is shown as 'Not known' then. This is not Ofsted's 'Not inspected'."),
+            (
+                "'When their package started' means the latest Ofsted judgement or LA status record dated on or "
+                "before the package's start date. An LA with no record then counts as not a priority, and is listed."
+            ),
+            (
+                "Ofsted ILACS judgements start in January 2018. An LA with no judgement on record before a date "
+                "is shown as 'Not known' then. This is not Ofsted's 'Not inspected'."
+            ),
             "'Requires improvement to be good' is shown as 'Requires improvement'.",
         ),
     ),
@@ -344,14 +374,18 @@ ENTRIES: tuple[Entry, ...] = (
         ),
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
-        caveats=("A rate equal to the cap is not above it. A contract with no cap in the register has no line flagged.",),
+        caveats=(
+            "A rate equal to the cap is not above it. A contract with no cap in the register has no line flagged.",
+        ),
     ),
     Entry(
         id=f"flag:{finance.AMOUNT_MISMATCH}",
         kind=KIND_FINANCE_FLAG,
         name="Amount does not match days x day rate",
-        definition=(f"A line's amount is more than £{finance.AMOUNT_TOLERANCE} away from its days times its day "
-                    "rate. This is checked only when both are given."),
+        definition=(
+            f"A line's amount is more than £{finance.AMOUNT_TOLERANCE} away from its days times its day "
+            "rate. This is checked only when both are given."
+        ),
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
         caveats=(f"Differences of £{finance.AMOUNT_TOLERANCE} or less are treated as rounding.",),
@@ -368,8 +402,10 @@ ENTRIES: tuple[Entry, ...] = (
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
         caveats=(
-            (f"A line is overheads when its heading contains the word '{finance.OVERHEADS_WORD}'. Every other line "
-            "of the invoice is other costs, including expenses. Exactly at the cap is allowed."),
+            (
+                f"A line is overheads when its heading contains the word '{finance.OVERHEADS_WORD}'. Every other line "
+                "of the invoice is other costs, including expenses. Exactly at the cap is allowed."
+            ),
         ),
     ),
     Entry(
@@ -379,8 +415,12 @@ ENTRIES: tuple[Entry, ...] = (
         definition=f"An invoice is dated more than {finance.INVOICE_DAYS_ALLOWED} days after the end of the quarter it bills.",
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
-        caveats=((f"Exactly {finance.INVOICE_DAYS_ALLOWED} days is on time. An invoice billing several quarters is checked "
-                 "for each."),),
+        caveats=(
+            (
+                f"Exactly {finance.INVOICE_DAYS_ALLOWED} days is on time. An invoice billing several quarters is checked "
+                "for each."
+            ),
+        ),
     ),
     Entry(
         id=f"flag:{finance.OVERSPEND}",
@@ -394,12 +434,16 @@ ENTRIES: tuple[Entry, ...] = (
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
         caveats=(
-            ("Each heading is compared for each year on its own, never added together. A total across headings "
-            "can look fine while one heading is overspent."),
+            (
+                "Each heading is compared for each year on its own, never added together. A total across headings "
+                "can look fine while one heading is overspent."
+            ),
             "A line's year is the year it bills, not the year of its invoice date.",
-            ("Forecasts are a straight line through the spend of the quarters invoiced so far: spend to date, "
-            "divided by the days to the end of the latest quarter invoiced, times the days in the year. They are "
-            "always labelled as forecasts."),
+            (
+                "Forecasts are a straight line through the spend of the quarters invoiced so far: spend to date, "
+                "divided by the days to the end of the latest quarter invoiced, times the days in the year. They are "
+                "always labelled as forecasts."
+            ),
         ),
     ),
     Entry(
@@ -409,7 +453,8 @@ ENTRIES: tuple[Entry, ...] = (
         definition=(
             f"The contract register says '{terms.RATES_INCLUDE_EXPENSES.column}' = yes, but an invoice line "
             "bills a heading or role whose name contains "
-            + " or ".join(f"'{word}'" for word in finance.EXPENSE_WORDS) + "."
+            + " or ".join(f"'{word}'" for word in finance.EXPENSE_WORDS)
+            + "."
         ),
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
@@ -454,9 +499,7 @@ ENTRIES: tuple[Entry, ...] = (
         ),
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
-        caveats=(
-            "A completed date after the as-of date does not count yet. Until then the milestone is overdue.",
-        ),
+        caveats=("A completed date after the as-of date does not count yet. Until then the milestone is overdue.",),
     ),
     Entry(
         id=f"milestone:{timelines.OVERDUE}",
@@ -474,8 +517,10 @@ ENTRIES: tuple[Entry, ...] = (
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
         caveats=(
-            (f"Quarterly progress reports and invoices are also due {timelines.DAYS_AFTER_QUARTER_END} days after the "
-            "end of each quarter while the contract runs. They are listed with the milestones as deadlines."),
+            (
+                f"Quarterly progress reports and invoices are also due {timelines.DAYS_AFTER_QUARTER_END} days after the "
+                "end of each quarter while the contract runs. They are listed with the milestones as deadlines."
+            ),
         ),
     ),
     Entry(
@@ -494,9 +539,7 @@ ENTRIES: tuple[Entry, ...] = (
         definition="An ended one-to-one package whose days delivered are fewer than the contract's minimum.",
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
-        caveats=(
-            "Flagged, never rejected. The package still counts for the KPIs and coverage.",
-        ),
+        caveats=("Flagged, never rejected. The package still counts for the KPIs and coverage.",),
     ),
     Entry(
         id=f"package_days:{timelines.UNKNOWN_DAYS}",
@@ -517,8 +560,10 @@ ENTRIES: tuple[Entry, ...] = (
         contract_wording=None,
         small_numbers=NOT_PERSONAL,
         caveats=(
-            ("Flagged rows still count in every figure until the contract manager corrects the return. "
-            "The dashboard does not guess whether the row was withdrawn or left out by mistake."),
+            (
+                "Flagged rows still count in every figure until the contract manager corrects the return. "
+                "The dashboard does not guess whether the row was withdrawn or left out by mistake."
+            ),
             "The flag clears when a later return lists the row again.",
         ),
     ),
@@ -534,8 +579,10 @@ ENTRIES: tuple[Entry, ...] = (
             "people). KPI outcome: how many of its participants have each KPI status (the KPI rules above)."
         ),
         contract_wording=None,
-        small_numbers=("Counts of 1 LA's participants are shown only to case leads, contract managers and "
-                       "administrators. Participants are listed only to those who may see them."),
+        small_numbers=(
+            "Counts of 1 LA's participants are shown only to case leads, contract managers and "
+            "administrators. Participants are listed only to those who may see them."
+        ),
     ),
     Entry(
         id="profile:ilacs_dates",
@@ -562,11 +609,17 @@ ENTRIES: tuple[Entry, ...] = (
         ),
         contract_wording=None,
         small_numbers=PUBLISHED,
-        caveats=(DESCRIPTIVE,
-                 ("The neighbours are DfE's 2025 set, used for every year. An earlier year's neighbours may have "
-                 "been different."),
-                 ("A year is as LAIT labels it. What it covers depends on the measure: a financial, academic or "
-                 "calendar year, or a count at 31 March or the end of September.")),
+        caveats=(
+            DESCRIPTIVE,
+            (
+                "The neighbours are DfE's 2025 set, used for every year. An earlier year's neighbours may have "
+                "been different."
+            ),
+            (
+                "A year is as LAIT labels it. What it covers depends on the measure: a financial, academic or "
+                "calendar year, or a count at 31 March or the end of September."
+            ),
+        ),
     ),
     Entry(
         id="indicator:better_than",
@@ -596,8 +649,12 @@ ENTRIES: tuple[Entry, ...] = (
         ),
         contract_wording=None,
         small_numbers=PUBLISHED,
-        caveats=(("Every LA LAIT lists with a figure that year counts, including councils that existed then and "
-                 "were later reorganised."),),
+        caveats=(
+            (
+                "Every LA LAIT lists with a figure that year counts, including councils that existed then and "
+                "were later reorganised."
+            ),
+        ),
     ),
     Entry(
         id="indicator:support_shading",
@@ -624,18 +681,26 @@ ENTRIES: tuple[Entry, ...] = (
         ),
         contract_wording=None,
         small_numbers=PUBLISHED,
-        caveats=(DESCRIPTIVE,
-                 ("Neighbours are a comparison, not a control group. DfE chose them because they are alike, "
-                 "not because they had no support of any kind.")),
+        caveats=(
+            DESCRIPTIVE,
+            (
+                "Neighbours are a comparison, not a control group. DfE chose them because they are alike, "
+                "not because they had no support of any kind."
+            ),
+        ),
     ),
 )
 
 # ------------------------------------------------- value for money and outcomes
-_DESCRIPTIVE = ("These figures describe costs only. Programmes have different aims, so they are never ranked on "
-                "cost alone. No figure here is the effect of the support.")
-_ABOUT_PEOPLE = (f"Board members see {SUPPRESSED} in place of a count about the people of 1 local authority (a "
-                 "contract, or a year of it, whose participants are all in 1 LA), and of any cost worked out "
-                 "from it.")
+_DESCRIPTIVE = (
+    "These figures describe costs only. Programmes have different aims, so they are never ranked on "
+    "cost alone. No figure here is the effect of the support."
+)
+_ABOUT_PEOPLE = (
+    f"Board members see {SUPPRESSED} in place of a count about the people of 1 local authority (a "
+    "contract, or a year of it, whose participants are all in 1 LA), and of any cost worked out "
+    "from it."
+)
 _VFM_PEOPLE = ("participants", "met", "cost_per_participant", "cost_per_met")
 ENTRIES += tuple(
     Entry(
@@ -648,9 +713,11 @@ ENTRIES += tuple(
         caveats=(
             _DESCRIPTIVE,
             *((value_for_money.ROUNDING,) if key.startswith("cost_") else ()),
-            ("For each financial year (on the page and in the Board pack): spend billed in the year, LAs with a "
-            "package active in it, participants whose package started in it, people who met the KPI among "
-            "packages that ended in it, and days of packages that started in it. Years do not add up to the whole."),
+            (
+                "For each financial year (on the page and in the Board pack): spend billed in the year, LAs with a "
+                "package active in it, participants whose package started in it, people who met the KPI among "
+                "packages that ended in it, and days of packages that started in it. Years do not add up to the whole."
+            ),
         ),
     )
     for key, (name, definition) in value_for_money.FIGURES.items()
@@ -662,16 +729,24 @@ ENTRIES += tuple(
         definition=definition,
         contract_wording=None,
         small_numbers="Counts of LAs from Ofsted's published judgements, not about people, so every role sees "
-                      "them. The Board sees the counts for each contract, not the LAs.",
+        "them. The Board sees the counts for each contract, not the LAs.",
         caveats=(
-            ("This describes what happened. It is never the effect of the support. LAs change for many reasons, "
-            "and supported LAs were often chosen because they needed help."),
-            ("'Before' and 'after' are strict. A judgement published on the day the first package started is "
-            "not before it. One published on the day the last package ended is not after it."),
-            ("Judgements are Ofsted's published ILACS history (2018 to 2025), dated by publication. LA status "
-            "uploads are not used here, because they give no publication date. 'Not inspected' is not a judgement."),
-            ("A council that only changed its code (North Yorkshire in 2023) is 1 LA, with its judgements under "
-            "both codes. A merged or split council (Cumbria in 2023) is a different LA."),
+            (
+                "This describes what happened. It is never the effect of the support. LAs change for many reasons, "
+                "and supported LAs were often chosen because they needed help."
+            ),
+            (
+                "'Before' and 'after' are strict. A judgement published on the day the first package started is "
+                "not before it. One published on the day the last package ended is not after it."
+            ),
+            (
+                "Judgements are Ofsted's published ILACS history (2018 to 2025), dated by publication. LA status "
+                "uploads are not used here, because they give no publication date. 'Not inspected' is not a judgement."
+            ),
+            (
+                "A council that only changed its code (North Yorkshire in 2023) is 1 LA, with its judgements under "
+                "both codes. A merged or split council (Cumbria in 2023) is a different LA."
+            ),
         ),
     )
     for key, (name, definition) in outcomes.FIGURES.items()
@@ -692,7 +767,7 @@ def has_entry(entry_id: str) -> bool:
 
 
 def kpi_id(kpi: str) -> str:
-    """"kpi1": the entry of KPI 1 (one-to-one)."""
+    """ "kpi1": the entry of KPI 1 (one-to-one)."""
     return f"kpi{KPI_NUMBER[kpi]}"
 
 
@@ -722,8 +797,16 @@ def required_ids() -> list[str]:
         [kpi_id(kpi) for kpi in KPI_NUMBER]
         + ["sla:coverage", "sla:targeting", "sla:package_days", "data:missing_from_later_return"]
         + [kpi_status_id(status) for status in kpi.STATUSES]
-        + [verdict_id(v) for v in (kpi.VERDICT_MET, kpi.VERDICT_NOT_MET, kpi.VERDICT_UNDETERMINED, kpi.VERDICT_NO_DATA,
-                                          kpi.VERDICT_NO_TARGET)]
+        + [
+            verdict_id(v)
+            for v in (
+                kpi.VERDICT_MET,
+                kpi.VERDICT_NOT_MET,
+                kpi.VERDICT_UNDETERMINED,
+                kpi.VERDICT_NO_DATA,
+                kpi.VERDICT_NO_TARGET,
+            )
+        ]
         + [finance_flag_id(kind) for kind in finance.FLAG_KINDS]
         + [milestone_status_id(status) for status in timelines.MILESTONE_STATUSES]
         + [package_days_id(status) for status in (timelines.BELOW_MINIMUM, timelines.UNKNOWN_DAYS)]
@@ -733,8 +816,15 @@ def required_ids() -> list[str]:
     )
 
 
-INDICATOR_IDS = ("profile:support_timeline", "profile:ilacs_dates", "indicator:neighbours", "indicator:better_than",
-                 "indicator:quartile_band", "indicator:support_shading", "indicator:group_change")
+INDICATOR_IDS = (
+    "profile:support_timeline",
+    "profile:ilacs_dates",
+    "indicator:neighbours",
+    "indicator:better_than",
+    "indicator:quartile_band",
+    "indicator:support_shading",
+    "indicator:group_change",
+)
 
 
 def missing_ids() -> list[str]:

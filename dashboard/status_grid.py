@@ -45,14 +45,30 @@ GREEN, RED, YELLOW, GREY, BLUE = "green", "red", "yellow", "grey", "blue"
 
 KPI_COLUMNS = dict(KPI_SHORT_NAMES)  # one column per KPI of the vocabulary: kpi -> "KPI 1"
 MINIMUM_LAS, SPEND, DEADLINE, CURRENCY = (
-    "Minimum LAs (latest year with data)", "Spend (latest year with data)", "Next deadline", "Data currency")
+    "Minimum LAs (latest year with data)",
+    "Spend (latest year with data)",
+    "Next deadline",
+    "Data currency",
+)
 COLUMNS = (*KPI_COLUMNS.values(), MINIMUM_LAS, SPEND, DEADLINE, CURRENCY)
 # the page that explains each column
-PAGES = {**dict.fromkeys(KPI_COLUMNS.values(), "kpis"), MINIMUM_LAS: "coverage", SPEND: "finance",
-         DEADLINE: "timelines", CURRENCY: "timelines"}
+PAGES = {
+    **dict.fromkeys(KPI_COLUMNS.values(), "kpis"),
+    MINIMUM_LAS: "coverage",
+    SPEND: "finance",
+    DEADLINE: "timelines",
+    CURRENCY: "timelines",
+}
 
 MET, BELOW, CANNOT_TELL, NO_TARGET, NO_DATA, WITHHELD, NOT_SET = (
-    "Met", "Below", "Cannot tell yet", "No target", "No data", "Withheld", "Not set")
+    "Met",
+    "Below",
+    "Cannot tell yet",
+    "No target",
+    "No data",
+    "Withheld",
+    "Not set",
+)
 BELOW_SO_FAR, NONE_DELIVERED, NO_PACKAGES = "Below so far", "None delivered", "No packages"
 OVERSPENT, WITHIN, NO_ALLOCATION = "Overspent", "Within allocation", "No allocation"
 OVERDUE, DUE_SOON, ON_TRACK, NOTHING_DUE = "Overdue", "Due soon", "On track", "Nothing due"
@@ -62,8 +78,10 @@ RETURN_OVERDUE = STATE_NAMES[RETURN_IS_OVERDUE]  # "Return overdue", as the data
 #: What each tag that means "look at this" says in the summary sentence, by column.
 OFF_TRACK = {
     **{(column, BELOW): f"{column} below target" for column in KPI_COLUMNS.values()},
-    (MINIMUM_LAS, BELOW): "too few LAs supported", (MINIMUM_LAS, BELOW_SO_FAR): "too few LAs supported so far",
-    (SPEND, OVERSPENT): "overspent", (DEADLINE, OVERDUE): "a deadline overdue",
+    (MINIMUM_LAS, BELOW): "too few LAs supported",
+    (MINIMUM_LAS, BELOW_SO_FAR): "too few LAs supported so far",
+    (SPEND, OVERSPENT): "overspent",
+    (DEADLINE, OVERDUE): "a deadline overdue",
     (CURRENCY, RETURN_OVERDUE): "a return overdue",
 }
 
@@ -85,8 +103,7 @@ class GridRow:
     ended: date | None = None  # the day the contract ended, when before the as-of date
 
 
-_VERDICT_TAGS = {VERDICT_MET: (MET, GREEN), VERDICT_NOT_MET: (BELOW, RED),
-                 VERDICT_UNDETERMINED: (CANNOT_TELL, YELLOW)}
+_VERDICT_TAGS = {VERDICT_MET: (MET, GREEN), VERDICT_NOT_MET: (BELOW, RED), VERDICT_UNDETERMINED: (CANNOT_TELL, YELLOW)}
 
 
 class ShownKpi(Protocol):
@@ -146,16 +163,21 @@ def spend_cell(rows: Iterable[FinanceRow], contract: str, financial_year: str | 
     earlier year still overspent is named too (flags are shown, never dropped)."""
     rows = [row for row in rows if row.contract == contract]
     earlier = [row for row in rows if row.overspent and financial_year and row.financial_year < financial_year]
-    still = "".join(f"; still overspent in {row.financial_year}: {row.heading} by £{-row.remaining:,.0f}"
-                    for row in sorted(earlier, key=lambda row: (row.financial_year, row.heading)))
+    still = "".join(
+        f"; still overspent in {row.financial_year}: {row.heading} by £{-row.remaining:,.0f}"
+        for row in sorted(earlier, key=lambda row: (row.financial_year, row.heading))
+    )
     cell = _spend_in_year([row for row in rows if row.financial_year == financial_year], financial_year)
     return Cell(cell.tag, cell.colour, cell.detail + still)
 
 
 def _spend_in_year(year_rows: list[FinanceRow], financial_year: str | None) -> Cell:
     if not year_rows:
-        return Cell(NO_ALLOCATION, GREY, f"nothing allocated or spent in {financial_year}" if financial_year
-                    else "no pricing schedule")
+        return Cell(
+            NO_ALLOCATION,
+            GREY,
+            f"nothing allocated or spent in {financial_year}" if financial_year else "no pricing schedule",
+        )
     over = [row for row in year_rows if row.overspent]
     if over:
         worst = max(over, key=lambda row: -row.remaining)
@@ -171,8 +193,11 @@ def _spend_in_year(year_rows: list[FinanceRow], financial_year: str | None) -> C
 def deadline_cell(milestones: pd.DataFrame, deadlines: pd.DataFrame, contract: str) -> Cell:
     """Overdue milestones first (``views.timelines.milestone_table``), else the next deadline of the
     contract (``views.timelines.deadline_table``)."""
-    overdue = milestones[(milestones["Contract"] == contract) & (milestones["Status"] == "Overdue")] \
-        if not milestones.empty else milestones
+    overdue = (
+        milestones[(milestones["Contract"] == contract) & (milestones["Status"] == "Overdue")]
+        if not milestones.empty
+        else milestones
+    )
     if not overdue.empty:
         first = overdue.sort_values("Due").iloc[0]
         more = f" and {len(overdue) - 1} more" if len(overdue) > 1 else ""
@@ -196,17 +221,32 @@ def currency_cell(currency: DataCurrency | None, ended: date | None = None) -> C
         return Cell(UNKNOWN, GREY, "no return states its quarter")
     if currency.return_overdue and currency.next_return_due and currency.next_return_quarter:
         if ended is not None and currency.next_return_quarter >= ended:
-            return Cell(RETURN_OVERDUE, RED, f"Final return missing since {currency.next_return_due:%d/%m/%Y}; "
-                                             f"data to {currency.data_to:%d/%m/%Y}")
-        return Cell(RETURN_OVERDUE, RED, f"{quarter_name(currency.next_return_quarter)} return was due "
-                                         f"{currency.next_return_due:%d/%m/%Y}; data to {currency.data_to:%d/%m/%Y}")
+            return Cell(
+                RETURN_OVERDUE,
+                RED,
+                f"Final return missing since {currency.next_return_due:%d/%m/%Y}; data to {currency.data_to:%d/%m/%Y}",
+            )
+        return Cell(
+            RETURN_OVERDUE,
+            RED,
+            f"{quarter_name(currency.next_return_quarter)} return was due "
+            f"{currency.next_return_due:%d/%m/%Y}; data to {currency.data_to:%d/%m/%Y}",
+        )
     return Cell(UP_TO_DATE, GREEN, f"data to {currency.data_to:%d/%m/%Y}")
 
 
-def status_grid(contracts: Sequence[ContractTerms], kpi_displays: Sequence[ShownKpi], coverage: pd.DataFrame,
-                finance_rows: Sequence[FinanceRow], spend_year: str | None, milestones: pd.DataFrame,
-                deadlines: pd.DataFrame, currency: Sequence[DataCurrency] = (), as_of: date | None = None,
-                extended: Collection[str] = ()) -> list[GridRow]:
+def status_grid(
+    contracts: Sequence[ContractTerms],
+    kpi_displays: Sequence[ShownKpi],
+    coverage: pd.DataFrame,
+    finance_rows: Sequence[FinanceRow],
+    spend_year: str | None,
+    milestones: pd.DataFrame,
+    deadlines: pd.DataFrame,
+    currency: Sequence[DataCurrency] = (),
+    as_of: date | None = None,
+    extended: Collection[str] = (),
+) -> list[GridRow]:
     """One row per contract in view, in the register's order (``extended``: the contracts with an
     extension in use, ``timelines.extension_in_use``; their latest end date counts)."""
     displays = {(display.result.contract, display.result.kpi): display for display in kpi_displays}
@@ -237,8 +277,17 @@ def ended_text(row: GridRow) -> str:
 def grid_frame(grid: Sequence[GridRow]) -> pd.DataFrame:
     """The grid as a table (for downloads, the Board pack and screen readers): each cell "Tag: detail"."""
     return pd.DataFrame(
-        [{"Contract": row.contract, RUNNING: ended_text(row), **{column: f"{cell.tag}: {cell.detail}" if cell.detail else cell.tag
-                                        for column, cell in row.cells.items()}} for row in grid],
+        [
+            {
+                "Contract": row.contract,
+                RUNNING: ended_text(row),
+                **{
+                    column: f"{cell.tag}: {cell.detail}" if cell.detail else cell.tag
+                    for column, cell in row.cells.items()
+                },
+            }
+            for row in grid
+        ],
         columns=["Contract", RUNNING, *COLUMNS],
     )
 
@@ -256,11 +305,17 @@ def grid_summary(grid: Sequence[GridRow]) -> str:
     kind = "running contract" if ended else "contract"
     off = {}
     for row in running:
-        problems = [OFF_TRACK[column, cell.tag] for column, cell in row.cells.items() if (column, cell.tag) in OFF_TRACK]
+        problems = [
+            OFF_TRACK[column, cell.tag] for column, cell in row.cells.items() if (column, cell.tag) in OFF_TRACK
+        ]
         if problems:
             off[row.contract] = problems
     if not off:
-        return (f"{f'The {kind} is' if len(running) == 1 else f'All {len(running)} {kind}s are'} on track."
-                f"{has_ended} None {'running ' if ended else ''}is below a target or minimum, overspent or overdue.")
-    return (f"{len(off)} of {counted(len(running), kind)} {'is' if len(off) == 1 else 'are'} off track."
-            f"{has_ended} " + " ".join(f"{contract}: {listed(problems)}." for contract, problems in off.items()))
+        return (
+            f"{f'The {kind} is' if len(running) == 1 else f'All {len(running)} {kind}s are'} on track."
+            f"{has_ended} None {'running ' if ended else ''}is below a target or minimum, overspent or overdue."
+        )
+    return (
+        f"{len(off)} of {counted(len(running), kind)} {'is' if len(off) == 1 else 'are'} off track."
+        f"{has_ended} " + " ".join(f"{contract}: {listed(problems)}." for contract, problems in off.items())
+    )

@@ -73,45 +73,70 @@ def build_summary(
     minimum_las = {contract.reference: contract.min_las_per_year for contract in contracts}
     kpis = [
         {
-            "contract": result.contract, "kpi": result.kpi, "target": result.target,
-            "eligible": result.eligible, "met": result.met, "not_met": result.not_met,
-            "no_baseline": result.no_baseline, "no_response": result.no_response,
-            "pending": result.pending, "in_progress": result.in_progress,
-            "rate": rounded_rate(result.rate), "ci_low": rounded_rate(result.ci_low),
+            "contract": result.contract,
+            "kpi": result.kpi,
+            "target": result.target,
+            "eligible": result.eligible,
+            "met": result.met,
+            "not_met": result.not_met,
+            "no_baseline": result.no_baseline,
+            "no_response": result.no_response,
+            "pending": result.pending,
+            "in_progress": result.in_progress,
+            "rate": rounded_rate(result.rate),
+            "ci_low": rounded_rate(result.ci_low),
             "ci_high": rounded_rate(result.ci_high),
-            "awaiting_return": result.awaiting_return, "late_baseline": result.late_baseline,
+            "awaiting_return": result.awaiting_return,
+            "late_baseline": result.late_baseline,
         }
         for result in kpis_from_outcomes(outcomes, targets_from_contracts(contracts))
     ]
     coverage = [
-        {"contract": row.contract, "financial_year": row.financial_year, "support_type": row.support_type,
-         "las_supported": row.las_supported, "target": minimum_las.get(row.contract)}
+        {
+            "contract": row.contract,
+            "financial_year": row.financial_year,
+            "support_type": row.support_type,
+            "las_supported": row.las_supported,
+            "target": minimum_las.get(row.contract),
+        }
         for row in coverage_by_year(units, as_of, las)
     ]
     finance = [
-        {"contract": row.contract, "financial_year": row.financial_year, "heading": row.heading,
-         "allocated": money(row.allocated), "spent": money(row.spent), "remaining": money(row.remaining)}
+        {
+            "contract": row.contract,
+            "financial_year": row.financial_year,
+            "heading": row.heading,
+            "allocated": money(row.allocated),
+            "spent": money(row.spent),
+            "remaining": money(row.remaining),
+        }
         for row in spend_against_allocations(allocations, invoice_lines, as_of)
     ]
     kpis.sort(key=lambda item: (item["contract"], item["kpi"]))
     coverage.sort(key=lambda item: (item["contract"], item["financial_year"], item["support_type"]))
     finance.sort(key=lambda item: (item["contract"], item["financial_year"], item["heading"]))
-    return {"as_of": as_of.isoformat(), "kpis": kpis, "coverage": coverage, "finance": finance,
-            "flags": flags_summary(contracts, allocations, invoice_lines, as_of),
-            "value_for_money": value_for_money_entries(as_of, contracts, units, outcomes, invoice_lines, las),
-            "outcomes": outcome_entries(as_of, units, judgements, las),
-            "contracts": contract_entries(contracts, currency, invoice_lines, as_of, milestones, returns)}
+    return {
+        "as_of": as_of.isoformat(),
+        "kpis": kpis,
+        "coverage": coverage,
+        "finance": finance,
+        "flags": flags_summary(contracts, allocations, invoice_lines, as_of),
+        "value_for_money": value_for_money_entries(as_of, contracts, units, outcomes, invoice_lines, las),
+        "outcomes": outcome_entries(as_of, units, judgements, las),
+        "contracts": contract_entries(contracts, currency, invoice_lines, as_of, milestones, returns),
+    }
 
 
 def flags_summary(
-    contracts: Sequence[ContractTerms], allocations: Iterable[Allocation], invoice_lines: Iterable[InvoiceLine],
+    contracts: Sequence[ContractTerms],
+    allocations: Iterable[Allocation],
+    invoice_lines: Iterable[InvoiceLine],
     as_of: date,
 ) -> list[dict[str, Any]]:
     """cli.md ``flags``: "one entry per contract and kind with at least one flag", counted as
     rules.md "Finance" says (``finance.flag_counts``), sorted by contract then kind."""
     counts = flag_counts(finance_flags(contracts, allocations, invoice_lines, as_of))
-    return [{"contract": contract, "kind": kind, "count": count}
-            for (contract, kind), count in sorted(counts.items())]
+    return [{"contract": contract, "kind": kind, "count": count} for (contract, kind), count in sorted(counts.items())]
 
 
 def contract_terms_summary(
@@ -129,45 +154,71 @@ def contract_terms_summary(
     return {
         "value": None if contract.value is None else money(contract.value),
         "spent_to_date": money(spent_to_date(contract.reference, invoice_lines, as_of)),
-        "decisions": [{"kind": d.kind, "date": d.due_date.isoformat()}
-                      for d in decisions(contract, as_of, milestones, invoice_lines, returns)],
+        "decisions": [
+            {"kind": d.kind, "date": d.due_date.isoformat()}
+            for d in decisions(contract, as_of, milestones, invoice_lines, returns)
+        ],
     }
 
 
 def value_for_money_entries(
-    as_of: date, contracts: Sequence[ContractTerms], units: Sequence[Unit], outcomes: Sequence[UnitOutcome],
-    invoice_lines: Iterable[InvoiceLine], las: Sequence[LocalAuthority],
+    as_of: date,
+    contracts: Sequence[ContractTerms],
+    units: Sequence[Unit],
+    outcomes: Sequence[UnitOutcome],
+    invoice_lines: Iterable[InvoiceLine],
+    las: Sequence[LocalAuthority],
 ) -> list[dict[str, Any]]:
     """cli.md ``value_for_money``: one entry per contract, sorted by contract; money with two
     decimals, days as given (3120.5), costs in whole pounds (halves up) or null."""
     return [
-        {"contract": row.contract, "spend": money(row.spend), "las_supported": row.las_supported,
-         "participants": row.participants, "met": row.met, "days": float(row.days),
-         "cost_per_la": row.cost_per_la, "cost_per_participant": row.cost_per_participant,
-         "cost_per_met": row.cost_per_met, "cost_per_day": row.cost_per_day}
+        {
+            "contract": row.contract,
+            "spend": money(row.spend),
+            "las_supported": row.las_supported,
+            "participants": row.participants,
+            "met": row.met,
+            "days": float(row.days),
+            "cost_per_la": row.cost_per_la,
+            "cost_per_participant": row.cost_per_participant,
+            "cost_per_met": row.cost_per_met,
+            "cost_per_day": row.cost_per_day,
+        }
         for row in value_for_money(contracts, units, outcomes, invoice_lines, as_of, las)
     ]
 
 
 def outcome_entries(
-    as_of: date, units: Sequence[Unit], judgements: Iterable[IlacsJudgement], las: Sequence[LocalAuthority],
+    as_of: date,
+    units: Sequence[Unit],
+    judgements: Iterable[IlacsJudgement],
+    las: Sequence[LocalAuthority],
 ) -> list[dict[str, Any]]:
     """cli.md ``outcomes``: one entry per contract with at least one supported LA, sorted by contract."""
     return [
-        {"contract": row.contract, "las_reinspected": row.las_reinspected, "improved": row.count(IMPROVED),
-         "same": row.count(SAME), "declined": row.count(DECLINED)}
+        {
+            "contract": row.contract,
+            "las_reinspected": row.las_reinspected,
+            "improved": row.count(IMPROVED),
+            "same": row.count(SAME),
+            "declined": row.count(DECLINED),
+        }
         for row in ofsted_outcomes(units, judgements, las, as_of)
     ]
-
 
 
 def _iso(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
 
 
-def contract_entries(contracts: Sequence[ContractTerms], currency: Sequence[DataCurrency],
-                     invoice_lines: Sequence[InvoiceLine], as_of: date, milestones: Sequence[Milestone] = (),
-                     returns: Sequence[ReturnImport] = ()) -> list[dict[str, Any]]:
+def contract_entries(
+    contracts: Sequence[ContractTerms],
+    currency: Sequence[DataCurrency],
+    invoice_lines: Sequence[InvoiceLine],
+    as_of: date,
+    milestones: Sequence[Milestone] = (),
+    returns: Sequence[ReturnImport] = (),
+) -> list[dict[str, Any]]:
     """cli.md's ``contracts``: one entry per contract, sorted by contract: its data currency
     ("data_to", "latest_return_imported", "next_return_due", "return_overdue"; dates as
     YYYY-MM-DD, null when unknown) and its terms' figures."""
@@ -175,10 +226,14 @@ def contract_entries(contracts: Sequence[ContractTerms], currency: Sequence[Data
     entries = []
     for contract in sorted(contracts, key=lambda c: c.reference):
         known = by_contract[contract.reference]
-        entries.append({
-            "contract": contract.reference, "data_to": _iso(known.data_to),
-            "latest_return_imported": _iso(known.latest_return_imported),
-            "next_return_due": _iso(known.next_return_due), "return_overdue": known.return_overdue,
-            **contract_terms_summary(contract, as_of, invoice_lines, milestones, returns),
-        })
+        entries.append(
+            {
+                "contract": contract.reference,
+                "data_to": _iso(known.data_to),
+                "latest_return_imported": _iso(known.latest_return_imported),
+                "next_return_due": _iso(known.next_return_due),
+                "return_overdue": known.return_overdue,
+                **contract_terms_summary(contract, as_of, invoice_lines, milestones, returns),
+            }
+        )
     return entries

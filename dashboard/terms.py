@@ -34,28 +34,58 @@ class Term:
 
 
 KPI_TARGET = Term("KPI target", "kpi_target", "KPI 1 and KPI 2 are judged against it", "percent")
-MIN_LAS = Term("Minimum LAs per year", "min_las_per_year",
-               "coverage: LAs supported per year per support type are judged against it", "count")
-MIN_PACKAGE_DAYS = Term("Minimum package days", "min_package_days",
-                        "one-to-one packages with fewer days are flagged", "days")
+MIN_LAS = Term(
+    "Minimum LAs per year",
+    "min_las_per_year",
+    "coverage: LAs supported per year per support type are judged against it",
+    "count",
+)
+MIN_PACKAGE_DAYS = Term(
+    "Minimum package days", "min_package_days", "one-to-one packages with fewer days are flagged", "days"
+)
 DAY_RATE_CAP = Term("Day rate cap", "day_rate_cap", "invoice lines with a higher day rate are flagged", "money")
-EXECUTIVE_DAY_RATE_CAP = Term("Executive day rate cap", "executive_day_rate_cap",
-                              "invoice lines at executive level are compared with it instead of the day rate cap",
-                              "money")
-OVERHEADS_CAP = Term("Overheads cap", "overheads_cap",
-                     "invoices whose overheads are above this share of their other costs are flagged", "percent")
-RATES_INCLUDE_EXPENSES = Term("Rates include expenses", "rates_include_expenses",
-                              "when yes, invoice lines billing expenses, travel or subsistence are flagged", "yes_no")
+EXECUTIVE_DAY_RATE_CAP = Term(
+    "Executive day rate cap",
+    "executive_day_rate_cap",
+    "invoice lines at executive level are compared with it instead of the day rate cap",
+    "money",
+)
+OVERHEADS_CAP = Term(
+    "Overheads cap",
+    "overheads_cap",
+    "invoices whose overheads are above this share of their other costs are flagged",
+    "percent",
+)
+RATES_INCLUDE_EXPENSES = Term(
+    "Rates include expenses",
+    "rates_include_expenses",
+    "when yes, invoice lines billing expenses, travel or subsistence are flagged",
+    "yes_no",
+)
 VALUE = Term("Value", "value", "spend to date (all years) above it is flagged", "money")
-EXTENSION_UP_TO = Term("Extension up to", "extension_up_to",
-                       "with the extension notice, sets when the extension decision is due", "date")
-EXTENSION_NOTICE = Term("Extension notice (months)", "extension_notice_months",
-                        "the extension decision is due this many months before the end date", "months")
+EXTENSION_UP_TO = Term(
+    "Extension up to", "extension_up_to", "with the extension notice, sets when the extension decision is due", "date"
+)
+EXTENSION_NOTICE = Term(
+    "Extension notice (months)",
+    "extension_notice_months",
+    "the extension decision is due this many months before the end date",
+    "months",
+)
 BREAK_DATE = Term("Break date", "break_date", "a decision date of its own", "date")
 
 TERMS: tuple[Term, ...] = (
-    KPI_TARGET, MIN_LAS, MIN_PACKAGE_DAYS, DAY_RATE_CAP, EXECUTIVE_DAY_RATE_CAP, OVERHEADS_CAP,
-    RATES_INCLUDE_EXPENSES, VALUE, EXTENSION_UP_TO, EXTENSION_NOTICE, BREAK_DATE,
+    KPI_TARGET,
+    MIN_LAS,
+    MIN_PACKAGE_DAYS,
+    DAY_RATE_CAP,
+    EXECUTIVE_DAY_RATE_CAP,
+    OVERHEADS_CAP,
+    RATES_INCLUDE_EXPENSES,
+    VALUE,
+    EXTENSION_UP_TO,
+    EXTENSION_NOTICE,
+    BREAK_DATE,
 )
 
 NO_KPI_TARGET_SENTENCE = (
@@ -97,8 +127,12 @@ def term_text(contract: ContractTerms, term: Term) -> str:
 def terms_rows(contracts: list[ContractTerms]) -> list[dict[str, str]]:
     """One row per contract and term, for the Methodology page's table of each contract's terms."""
     return [
-        {"Contract": contract.reference, "Term": term.column, "In the register": term_text(contract, term),
-         "Used for": term.used_for}
+        {
+            "Contract": contract.reference,
+            "Term": term.column,
+            "In the register": term_text(contract, term),
+            "Used for": term.used_for,
+        }
         for contract in sorted(contracts, key=lambda c: c.reference.lower())
         for term in TERMS
     ]

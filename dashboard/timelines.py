@@ -114,7 +114,7 @@ def is_improvement_adviser(contract: ContractTerms) -> bool:
 
 
 def quarterly_obligations(contract: ContractTerms, include_extension: bool = False) -> list[Obligation]:
-    """"quarterly progress report and invoice due 30 days after each quarter end
+    """ "quarterly progress report and invoice due 30 days after each quarter end
     while the contract runs": every FY quarter ending between the start and the
     (latest) end date, both inclusive."""
     last_day = latest_end(contract, include_extension)
@@ -164,9 +164,9 @@ def derived_obligations(
     """
     on_register = {m.due_date for m in milestones if m.contract.casefold() == contract.reference.casefold()}
     obligations = [
-        o for o in quarterly_obligations(contract, include_extension) + case_report_obligations(
-            contract, include_extension
-        )
+        o
+        for o in quarterly_obligations(contract, include_extension)
+        + case_report_obligations(contract, include_extension)
         if not (o.kind in REPORT_KINDS and o.due_date in on_register)
     ]
     if as_of_range is not None:
@@ -190,7 +190,10 @@ def invoices_received(invoice_lines: Iterable[InvoiceLine], as_of: date) -> dict
 
 
 def extension_in_use(
-    contract: ContractTerms, milestones: Iterable[Milestone], invoice_lines: Iterable[InvoiceLine], as_of: date,
+    contract: ContractTerms,
+    milestones: Iterable[Milestone],
+    invoice_lines: Iterable[InvoiceLine],
+    as_of: date,
     returns: Iterable[ReturnImport] = (),
 ) -> bool:
     """The register gives an extension option, not whether it was taken up. Invoices
@@ -200,13 +203,18 @@ def extension_in_use(
     quarter that ends after the end date show the contract running on its extension."""
     reference = contract.reference.casefold()
     last_report = quarter_end(*quarter_of(contract.end_date)) + timedelta(days=DAYS_AFTER_QUARTER_END)
-    return any(m.contract.casefold() == reference and m.due_date > last_report for m in milestones) or any(
-        line.contract.casefold() == reference and counts_as_of(line, as_of)
-        and quarter_start(line.financial_year, line.quarter) > contract.end_date
-        for line in invoice_lines
-    ) or any(
-        r.contract.casefold() == reference and r.imported_at.date() <= as_of and r.quarter_end > contract.end_date
-        for r in returns
+    return (
+        any(m.contract.casefold() == reference and m.due_date > last_report for m in milestones)
+        or any(
+            line.contract.casefold() == reference
+            and counts_as_of(line, as_of)
+            and quarter_start(line.financial_year, line.quarter) > contract.end_date
+            for line in invoice_lines
+        )
+        or any(
+            r.contract.casefold() == reference and r.imported_at.date() <= as_of and r.quarter_end > contract.end_date
+            for r in returns
+        )
     )
 
 
@@ -249,12 +257,23 @@ def decisions(
     ``extension_in_use`` once passed; before it, ``due_soon`` within 30 days, else ``upcoming``.
     """
     found: list[tuple[str, date, str]] = []
-    if (contract.extension_up_to is not None and contract.extension_up_to > contract.end_date
-            and contract.extension_notice_months is not None):
+    if (
+        contract.extension_up_to is not None
+        and contract.extension_up_to > contract.end_date
+        and contract.extension_notice_months is not None
+    ):
         due = add_months(contract.end_date, -contract.extension_notice_months)
-        found.append((EXTENSION, due, (f"Decide whether to extend beyond {contract.end_date:%d/%m/%Y} "
-                                      f"(up to {contract.extension_up_to:%d/%m/%Y}; "
-                                      f"{contract.extension_notice_months} months' notice)")))
+        found.append(
+            (
+                EXTENSION,
+                due,
+                (
+                    f"Decide whether to extend beyond {contract.end_date:%d/%m/%Y} "
+                    f"(up to {contract.extension_up_to:%d/%m/%Y}; "
+                    f"{contract.extension_notice_months} months' notice)"
+                ),
+            )
+        )
     if contract.break_date is not None:
         found.append((BREAK, contract.break_date, f"Decide whether to use the break on {contract.break_date:%d/%m/%Y}"))
     if not found:
@@ -314,9 +333,7 @@ class EndingContract:
     break_date: date | None
 
 
-def contracts_ending_within(
-    contracts: Iterable[ContractTerms], as_of: date, months: int = 6
-) -> list[EndingContract]:
+def contracts_ending_within(contracts: Iterable[ContractTerms], as_of: date, months: int = 6) -> list[EndingContract]:
     """Contracts whose end date falls from as-of to as-of + ``months`` (inclusive),
     with their extension options, soonest first."""
     last = add_months(as_of, months)
@@ -496,11 +513,8 @@ def intervention_reviews(statuses: Iterable[LAStatus], until: date, as_of: date)
             for index, (_, first_due) in enumerate(schedules):
                 replaced_on = schedules[index + 1][0] if index + 1 < len(schedules) else None
                 step, due = 0, first_due
-                while (due <= la_until and (ended is None or due < ended)
-                       and (replaced_on is None or due < replaced_on)):
-                    reviews.append(
-                        InterventionReview(la_code, f"Six-monthly intervention review {number}", due, first)
-                    )
+                while due <= la_until and (ended is None or due < ended) and (replaced_on is None or due < replaced_on):
+                    reviews.append(InterventionReview(la_code, f"Six-monthly intervention review {number}", due, first))
                     number += 1
                     step += 1
                     due = add_months(first_due, INTERVENTION_REVIEW_MONTHS * step)

@@ -42,28 +42,66 @@ PackageKey = tuple[str, str]  # (contract, package ID)
 # Each figure's name and definition in plain words: the Methodology page (``registry``) and the
 # docs say the same. Key -> (name, definition).
 FIGURES: dict[str, tuple[str, str]] = {
-    "spend": ("Spend", ("Every invoice line of the contract dated on or before the as-of date, ex VAT, counted as "
-              "on the Finance page, from the contract's start: all years and headings together.")),
-    "las_supported": ("LAs supported", ("Distinct LAs with a package of the contract that started on or before "
-                      "the as-of date. A council only recoded (North Yorkshire in 2023) is one LA.")),
-    "participants": ("Participants", ("People supported: one per participant per package (the KPI's unit), "
-                     "counted once their package has started by the as-of date.")),
-    "met": ("People who met the KPI", ("Participants whose status is 'Met' on the as-of date: more confident at "
-            "follow-up than at baseline and able to show the impact, within 3 months of the support ending.")),
-    "days": ("Days delivered", ("The sum over the contract's packages of each package's days: the largest 'Days "
-             "delivered' given on its rows. A group package's days are not multiplied by its people.")),
-    "cost_per_la": ("Cost per LA supported", ("Spend divided by the number of LAs supported, in whole pounds; none "
-                    "while no LA has been supported.")),
-    "cost_per_participant": ("Cost per participant", ("Spend divided by the number of participants, in whole "
-                             "pounds; none while nobody has started.")),
-    "cost_per_met": ("Cost per person who met the KPI", ("Spend divided by the people who met the KPI, in whole "
-                     "pounds; none "
-                     "for a contract with no KPI target in the contract register, or while nobody has met it.")),
-    "cost_per_day": ("Cost per day delivered", ("Spend divided by the days delivered, in whole pounds; none while "
-                     "no days are recorded.")),
+    "spend": (
+        "Spend",
+        (
+            "Every invoice line of the contract dated on or before the as-of date, ex VAT, counted as "
+            "on the Finance page, from the contract's start: all years and headings together."
+        ),
+    ),
+    "las_supported": (
+        "LAs supported",
+        (
+            "Distinct LAs with a package of the contract that started on or before "
+            "the as-of date. A council only recoded (North Yorkshire in 2023) is one LA."
+        ),
+    ),
+    "participants": (
+        "Participants",
+        (
+            "People supported: one per participant per package (the KPI's unit), "
+            "counted once their package has started by the as-of date."
+        ),
+    ),
+    "met": (
+        "People who met the KPI",
+        (
+            "Participants whose status is 'Met' on the as-of date: more confident at "
+            "follow-up than at baseline and able to show the impact, within 3 months of the support ending."
+        ),
+    ),
+    "days": (
+        "Days delivered",
+        (
+            "The sum over the contract's packages of each package's days: the largest 'Days "
+            "delivered' given on its rows. A group package's days are not multiplied by its people."
+        ),
+    ),
+    "cost_per_la": (
+        "Cost per LA supported",
+        ("Spend divided by the number of LAs supported, in whole pounds; none while no LA has been supported."),
+    ),
+    "cost_per_participant": (
+        "Cost per participant",
+        ("Spend divided by the number of participants, in whole pounds; none while nobody has started."),
+    ),
+    "cost_per_met": (
+        "Cost per person who met the KPI",
+        (
+            "Spend divided by the people who met the KPI, in whole "
+            "pounds; none "
+            "for a contract with no KPI target in the contract register, or while nobody has met it."
+        ),
+    ),
+    "cost_per_day": (
+        "Cost per day delivered",
+        ("Spend divided by the days delivered, in whole pounds; none while no days are recorded."),
+    ),
 }
-ROUNDING = ("Costs are rounded to whole pounds, halves up (£2,997.50 is £2,998), as pence are rounded "
-            "elsewhere; a cost whose divisor is 0 is not worked out (shown in words, null in the JSON).")
+ROUNDING = (
+    "Costs are rounded to whole pounds, halves up (£2,997.50 is £2,998), as pence are rounded "
+    "elsewhere; a cost whose divisor is 0 is not worked out (shown in words, null in the JSON)."
+)
 
 
 @dataclass(frozen=True)
@@ -90,7 +128,7 @@ class ValueForMoney:
 
     @property
     def cost_per_met(self) -> int | None:
-        """"null with no KPI target or met = 0"."""
+        """ "null with no KPI target or met = 0"."""
         return cost_per(self.spend, self.met) if self.has_kpi_target else None
 
     @property
@@ -202,13 +240,33 @@ def value_for_money_by_year(
             joined = [unit for unit in mine if financial_year_of(unit.start_date) == year]
             packages = [unit for unit in mine if financial_year_of(starts[(unit.contract, unit.package_id)]) == year]
             met_units = met.get((terms.reference, year), [])
-            rows.append(_row(terms, year, spend.get((terms.reference, year), Decimal(0)), active, joined,
-                             len(met_units), packages, index, people=[*active, *joined, *met_units]))
+            rows.append(
+                _row(
+                    terms,
+                    year,
+                    spend.get((terms.reference, year), Decimal(0)),
+                    active,
+                    joined,
+                    len(met_units),
+                    packages,
+                    index,
+                    people=[*active, *joined, *met_units],
+                )
+            )
     return rows
 
 
-def _row(terms: ContractTerms, year: str | None, spend: Decimal, active: list[Unit], joined: list[Unit],
-         met: int, packages: list[Unit], index: LAIndex | None, people: list[Unit] | None = None) -> ValueForMoney:
+def _row(
+    terms: ContractTerms,
+    year: str | None,
+    spend: Decimal,
+    active: list[Unit],
+    joined: list[Unit],
+    met: int,
+    packages: list[Unit],
+    index: LAIndex | None,
+    people: list[Unit] | None = None,
+) -> ValueForMoney:
     area = index.area if index is not None else (lambda code: code)
     people = joined if people is None else people
     return ValueForMoney(

@@ -58,8 +58,6 @@ from data_access.undo import UndoResult, undo_import
 ASSIGNMENT_SCOPES = ("contract", "la", "region")
 
 
-
-
 # --- Personal data ------------------------------------------------------------------
 
 
@@ -98,10 +96,19 @@ def participants(session: Session, viewer: Viewer, scope: Scope = EVERYTHING) ->
     ]
     evidence = _evidence(session, {engagement.contract_id for engagement, _, _ in rows})
     return [
-        {"contract": reference, "package_id": e.package_id, "participant_id": e.participant_id,
-         "la_code": e.la_code, "region_code": region, "support_type": e.support_type, "role": e.role,
-         "participant_name": e.participant_name, "start_date": e.start_date, "end_date": e.end_date,
-         "evidence": evidence.get((e.contract_id, e.package_id, e.participant_id), [])}
+        {
+            "contract": reference,
+            "package_id": e.package_id,
+            "participant_id": e.participant_id,
+            "la_code": e.la_code,
+            "region_code": region,
+            "support_type": e.support_type,
+            "role": e.role,
+            "participant_name": e.participant_name,
+            "start_date": e.start_date,
+            "end_date": e.end_date,
+            "evidence": evidence.get((e.contract_id, e.package_id, e.participant_id), []),
+        }
         for e, reference, region in rows
     ]
 
@@ -114,7 +121,8 @@ def _evidence(session: Session, contract_ids: set[int]) -> dict[tuple[int, str, 
     query = select(S).where(S.contract_id.in_(contract_ids), S.evidence.is_not(None)).order_by(S.response_date, S.id)
     for response in session.scalars(query):
         found.setdefault((response.contract_id, response.package_id, response.participant_id), []).append(
-            {"stage": response.stage, "response_date": response.response_date, "evidence": response.evidence})
+            {"stage": response.stage, "response_date": response.response_date, "evidence": response.evidence}
+        )
     return found
 
 
@@ -146,8 +154,14 @@ def _check_role(role: str) -> None:
 
 
 def _other_active_admins(session: Session, user: models.User) -> int:
-    return session.scalar(select(func.count()).select_from(models.User).where(
-        models.User.role == ADMIN, models.User.active.is_(True), models.User.id != user.id)) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(models.User)
+            .where(models.User.role == ADMIN, models.User.active.is_(True), models.User.id != user.id)
+        )
+        or 0
+    )
 
 
 def list_users(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
@@ -157,11 +171,15 @@ def list_users(session: Session, viewer: Viewer) -> list[dict[str, Any]]:
     for item in session.scalars(select(models.Assignment).order_by(models.Assignment.scope, models.Assignment.value)):
         assignments.setdefault(item.user_id, []).append(item)
     return [
-        {"email": user.email, "role": user.role, "role_name": ROLE_NAMES.get(user.role, user.role),
-         "active": user.active,
-         "contracts": [a.value for a in assignments.get(user.id, []) if a.scope == "contract"],
-         "la_codes": [a.value for a in assignments.get(user.id, []) if a.scope == "la"],
-         "region_codes": [a.value for a in assignments.get(user.id, []) if a.scope == "region"]}
+        {
+            "email": user.email,
+            "role": user.role,
+            "role_name": ROLE_NAMES.get(user.role, user.role),
+            "active": user.active,
+            "contracts": [a.value for a in assignments.get(user.id, []) if a.scope == "contract"],
+            "la_codes": [a.value for a in assignments.get(user.id, []) if a.scope == "la"],
+            "region_codes": [a.value for a in assignments.get(user.id, []) if a.scope == "region"],
+        }
         for user in session.scalars(select(models.User).order_by(models.User.email))
     ]
 
@@ -193,8 +211,12 @@ def set_role(session: Session, viewer: Viewer, email: str, role: str, active: bo
     user.role, user.active = role, new_active
     session.flush()
     if before != {"role": role, "active": new_active}:
-        audit.record_event(session, viewer, audit.ROLE_CHANGE, {
-            "user": user.email, "change": "role", "before": before, "after": {"role": role, "active": new_active}})
+        audit.record_event(
+            session,
+            viewer,
+            audit.ROLE_CHANGE,
+            {"user": user.email, "change": "role", "before": before, "after": {"role": role, "active": new_active}},
+        )
     return user
 
 
@@ -208,7 +230,9 @@ def _check_assignment(session: Session, scope: str, value: str) -> str:
     """The value as stored (a contract's reference as the register spells it)."""
     value = (value or "").strip()
     if scope == "contract":
-        reference = session.scalar(select(models.Contract.reference).where(func.lower(models.Contract.reference) == value.lower()))
+        reference = session.scalar(
+            select(models.Contract.reference).where(func.lower(models.Contract.reference) == value.lower())
+        )
         if reference is None:
             raise ValueError(f"there is no contract '{value}': import the contract register first")
         return reference
@@ -228,15 +252,19 @@ def assign(session: Session, viewer: Viewer, email: str, scope: str, value: str)
     _require_admin(viewer)
     user = _user(session, email)
     value = _check_assignment(session, scope, value)
-    existing = session.scalar(select(models.Assignment).where(
-        models.Assignment.user_id == user.id, models.Assignment.scope == scope, models.Assignment.value == value))
+    existing = session.scalar(
+        select(models.Assignment).where(
+            models.Assignment.user_id == user.id, models.Assignment.scope == scope, models.Assignment.value == value
+        )
+    )
     if existing is not None:
         return existing
     item = models.Assignment(user_id=user.id, scope=scope, value=value)
     session.add(item)
     session.flush()
-    audit.record_event(session, viewer, audit.ROLE_CHANGE,
-                       {"user": user.email, "change": "assigned", "scope": scope, "value": value})
+    audit.record_event(
+        session, viewer, audit.ROLE_CHANGE, {"user": user.email, "change": "assigned", "scope": scope, "value": value}
+    )
     return item
 
 
@@ -244,15 +272,23 @@ def unassign(session: Session, viewer: Viewer, email: str, scope: str, value: st
     """Take a contract, LA or region away from a user. Administrators only."""
     _require_admin(viewer)
     user = _user(session, email)
-    item = session.scalar(select(models.Assignment).where(
-        models.Assignment.user_id == user.id, models.Assignment.scope == scope,
-        func.lower(models.Assignment.value) == (value or "").strip().lower()))
+    item = session.scalar(
+        select(models.Assignment).where(
+            models.Assignment.user_id == user.id,
+            models.Assignment.scope == scope,
+            func.lower(models.Assignment.value) == (value or "").strip().lower(),
+        )
+    )
     if item is None:
         return False
     session.delete(item)
     session.flush()
-    audit.record_event(session, viewer, audit.ROLE_CHANGE,
-                       {"user": user.email, "change": "unassigned", "scope": scope, "value": item.value})
+    audit.record_event(
+        session,
+        viewer,
+        audit.ROLE_CHANGE,
+        {"user": user.email, "change": "unassigned", "scope": scope, "value": item.value},
+    )
     return True
 
 
@@ -296,14 +332,29 @@ def plan_contracts(session: Session, plan: ImportPlan) -> set[str]:
 
 def _permission_problems(session: Session, viewer: Viewer, plan: ImportPlan) -> list[Problem]:
     if plan.kind == LA_STATUS_KIND and not may_import_la_status(viewer):
-        return [Problem(plan.file_name, "", None, "", "only administrators may import an LA status workbook: it "
-                        "changes every LA's Ofsted judgements and intervention status for every user. Send it to "
-                        "an administrator")]
+        return [
+            Problem(
+                plan.file_name,
+                "",
+                None,
+                "",
+                "only administrators may import an LA status workbook: it "
+                "changes every LA's Ofsted judgements and intervention status for every user. Send it to "
+                "an administrator",
+            )
+        ]
     refused = sorted(reference for reference in plan_contracts(session, plan) if not may_upload(viewer, reference))
     own = ", ".join(viewer.contracts) or "none"
-    return [Problem(plan.file_name, "", None, "Contract reference",
-                    f"you may upload data only for your own contracts ({own}); this file has rows for {reference}")
-            for reference in refused]
+    return [
+        Problem(
+            plan.file_name,
+            "",
+            None,
+            "Contract reference",
+            f"you may upload data only for your own contracts ({own}); this file has rows for {reference}",
+        )
+        for reference in refused
+    ]
 
 
 def _require_upload(viewer: Viewer) -> None:
@@ -311,8 +362,13 @@ def _require_upload(viewer: Viewer) -> None:
         raise PermissionError("only contract managers and administrators upload data")
 
 
-def check_uploads(engine: Engine, viewer: Viewer, files: Sequence[tuple[str, bytes]],
-                  contract: str | None = None, quarter: str | None = None) -> list[ImportPlan]:
+def check_uploads(
+    engine: Engine,
+    viewer: Viewer,
+    files: Sequence[tuple[str, bytes]],
+    contract: str | None = None,
+    quarter: str | None = None,
+) -> list[ImportPlan]:
     """Validate a batch of files for a viewer, in order (``services.checked_in_order``): a register
     counts for the pricing schedule after it. Writes no data: a check is not an import, so it adds
     no row to the import history (nor to the Overview's latest imports, however often one file is
@@ -324,14 +380,27 @@ def check_uploads(engine: Engine, viewer: Viewer, files: Sequence[tuple[str, byt
     if rejected:
         with database_failures(engine), Session(engine) as session, session.begin():
             for plan in rejected:
-                audit.record_event(session, viewer, audit.IMPORT_REJECTED, {
-                    "file_name": plan.file_name, "sha256": plan.sha256, "errors": len(plan.errors),
-                    "checked_only": True})
+                audit.record_event(
+                    session,
+                    viewer,
+                    audit.IMPORT_REJECTED,
+                    {
+                        "file_name": plan.file_name,
+                        "sha256": plan.sha256,
+                        "errors": len(plan.errors),
+                        "checked_only": True,
+                    },
+                )
     return plans
 
 
-def confirm_uploads(engine: Engine, viewer: Viewer, files: Sequence[tuple[str, bytes]],
-                    contract: str | None = None, quarter: str | None = None) -> list[ImportOutcome]:
+def confirm_uploads(
+    engine: Engine,
+    viewer: Viewer,
+    files: Sequence[tuple[str, bytes]],
+    contract: str | None = None,
+    quarter: str | None = None,
+) -> list[ImportOutcome]:
     """Re-validate a batch and import it all or nothing (``services.import_together``), then audit it.
     ``quarter``: the reporting quarter of returns that do not state one (the upload page's choice)."""
     _require_upload(viewer)
@@ -354,17 +423,25 @@ def _contracts_by_import(session: Session, import_ids: list[int]) -> dict[int, s
     RC = models.RowChange
     for table in ("milestones", "allocations", "day_rates", "engagements", "survey_responses", "invoice_lines"):
         model = next(m.class_ for m in models.Base.registry.mappers if m.class_.__tablename__ == table)
-        query = (select(RC.import_id, model.contract_id).join(model, model.id == RC.row_id)
-                 .where(RC.table_name == table, RC.import_id.in_(import_ids)).distinct())
+        query = (
+            select(RC.import_id, model.contract_id)
+            .join(model, model.id == RC.row_id)
+            .where(RC.table_name == table, RC.import_id.in_(import_ids))
+            .distinct()
+        )
         for import_id, contract_id in session.execute(query):
             found[import_id].add(contract_id)
-    for import_id, row_id in session.execute(select(RC.import_id, RC.row_id).where(
-            RC.table_name == "contracts", RC.import_id.in_(import_ids))):
+    for import_id, row_id in session.execute(
+        select(RC.import_id, RC.row_id).where(RC.table_name == "contracts", RC.import_id.in_(import_ids))
+    ):
         found[import_id].add(row_id)
     names = dict(session.execute(select(models.Contract.id, models.Contract.reference)).tuples().all())
     result = {i: {names[c] for c in ids if c in names} for i, ids in found.items()}
-    for record_id, reference in session.execute(select(models.ImportRecord.id, models.ImportRecord.contract_reference)
-                                                .where(models.ImportRecord.id.in_(import_ids))):
+    for record_id, reference in session.execute(
+        select(models.ImportRecord.id, models.ImportRecord.contract_reference).where(
+            models.ImportRecord.id.in_(import_ids)
+        )
+    ):
         if reference:
             result[record_id].add(reference)
     return result
@@ -387,15 +464,30 @@ def import_history(session: Session, viewer: Viewer, limit: int = 200) -> list[d
         if not may_see_import(viewer, refs, r.imported_by):
             continue
         undoable = r.outcome == "imported" and (
-            viewer.role == ADMIN or (all(may_upload(viewer, ref) for ref in refs) if refs else own))
-        shown.append({
-            "id": r.id, "imported_at": r.imported_at, "imported_by": r.imported_by, "file_name": r.file_name,
-            "sha256": r.sha256, "size_bytes": r.size_bytes, "kind": r.kind, "contracts": sorted(refs),
-            "inserted": r.inserted, "updated": r.updated, "unchanged": r.unchanged, "skipped": r.skipped,
-            "flags": r.flags, "outcome": r.outcome, "may_undo": undoable,
-            "errors": (r.summary or {}).get("errors", []) if r.outcome == "rejected" else [],
-            "times": 1, "first_at": r.imported_at,
-        })
+            viewer.role == ADMIN or (all(may_upload(viewer, ref) for ref in refs) if refs else own)
+        )
+        shown.append(
+            {
+                "id": r.id,
+                "imported_at": r.imported_at,
+                "imported_by": r.imported_by,
+                "file_name": r.file_name,
+                "sha256": r.sha256,
+                "size_bytes": r.size_bytes,
+                "kind": r.kind,
+                "contracts": sorted(refs),
+                "inserted": r.inserted,
+                "updated": r.updated,
+                "unchanged": r.unchanged,
+                "skipped": r.skipped,
+                "flags": r.flags,
+                "outcome": r.outcome,
+                "may_undo": undoable,
+                "errors": (r.summary or {}).get("errors", []) if r.outcome == "rejected" else [],
+                "times": 1,
+                "first_at": r.imported_at,
+            }
+        )
     return _repeats_collapsed(shown)
 
 
@@ -426,8 +518,14 @@ def latest_imports(engine: Engine, viewer: Viewer, limit: int = 200) -> list[dic
     outcome and counts: how fresh the figures are. Rejected imports are left out: they wrote
     nothing (the Import history page lists them)."""
     with Session(engine) as session:
-        records = list(session.scalars(select(models.ImportRecord).where(models.ImportRecord.outcome != "rejected")
-                                       .order_by(models.ImportRecord.id.desc()).limit(limit)))
+        records = list(
+            session.scalars(
+                select(models.ImportRecord)
+                .where(models.ImportRecord.outcome != "rejected")
+                .order_by(models.ImportRecord.id.desc())
+                .limit(limit)
+            )
+        )
         contracts = _contracts_by_import(session, [r.id for r in records])
     shown = []
     for r in records:
@@ -435,12 +533,23 @@ def latest_imports(engine: Engine, viewer: Viewer, limit: int = 200) -> list[dic
         details = may_see_import(viewer, refs, r.imported_by)
         if viewer.role == CONTRACT_MANAGER and not details:
             continue
-        shown.append({
-            "id": r.id, "imported_at": r.imported_at, "kind": r.kind, "contract": r.contract_reference,
-            "contracts": sorted(refs), "file_name": r.file_name if details else None,
-            "imported_by": r.imported_by if details else None, "outcome": r.outcome, "inserted": r.inserted,
-            "updated": r.updated, "unchanged": r.unchanged, "skipped": r.skipped, "flags": r.flags,
-        })
+        shown.append(
+            {
+                "id": r.id,
+                "imported_at": r.imported_at,
+                "kind": r.kind,
+                "contract": r.contract_reference,
+                "contracts": sorted(refs),
+                "file_name": r.file_name if details else None,
+                "imported_by": r.imported_by if details else None,
+                "outcome": r.outcome,
+                "inserted": r.inserted,
+                "updated": r.updated,
+                "unchanged": r.unchanged,
+                "skipped": r.skipped,
+                "flags": r.flags,
+            }
+        )
     return shown
 
 

@@ -48,8 +48,17 @@ ROLE_CHANGE = "role_change"
 ERASE = "erase"
 BOARD_PACK = "board_pack"
 REFERENCE_REFRESH = "reference_refresh"
-ACTIONS = (SIGN_IN, IMPORT, IMPORT_REJECTED, UNDO, EXPORT_PERSONAL_DATA, ROLE_CHANGE, ERASE, BOARD_PACK,
-           REFERENCE_REFRESH)
+ACTIONS = (
+    SIGN_IN,
+    IMPORT,
+    IMPORT_REJECTED,
+    UNDO,
+    EXPORT_PERSONAL_DATA,
+    ROLE_CHANGE,
+    ERASE,
+    BOARD_PACK,
+    REFERENCE_REFRESH,
+)
 
 
 def _now() -> datetime:
@@ -60,7 +69,9 @@ def _actor_text(actor: Viewer | str) -> str:
     return actor.email if isinstance(actor, Viewer) else str(actor)
 
 
-def record_event(session: Session, actor: Viewer | str, action: str, detail: dict[str, Any] | None = None) -> models.AuditEvent:
+def record_event(
+    session: Session, actor: Viewer | str, action: str, detail: dict[str, Any] | None = None
+) -> models.AuditEvent:
     """Append one event (``actor``: a viewer or an e-mail / ``cli:user``). Never holds personal data."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action '{action}': expected one of {', '.join(ACTIONS)}")
@@ -70,7 +81,9 @@ def record_event(session: Session, actor: Viewer | str, action: str, detail: dic
     return event
 
 
-def record_import(session: Session, actor: Viewer | str, plan: ImportPlan, import_id: int | None) -> models.AuditEvent | None:
+def record_import(
+    session: Session, actor: Viewer | str, plan: ImportPlan, import_id: int | None
+) -> models.AuditEvent | None:
     """The event for one file of an import (``plan``: its ``ImportPlan``): ``import`` when it was
     written (``import_id``), ``import_rejected`` when it had errors; None for a valid file left
     unwritten (its batch was refused). Used by the Upload page and the command line alike."""
@@ -98,8 +111,12 @@ def audit_log(session: Session, viewer: Viewer, limit: int = 500, action: str | 
 def last_board_pack_date(session: Session) -> date | None:
     """The as-at date of the Board pack produced last (None: none yet), for "what changed since
     the last Board"."""
-    event = session.scalars(select(models.AuditEvent).where(models.AuditEvent.action == BOARD_PACK)
-                            .order_by(models.AuditEvent.id.desc()).limit(1)).first()
+    event = session.scalars(
+        select(models.AuditEvent)
+        .where(models.AuditEvent.action == BOARD_PACK)
+        .order_by(models.AuditEvent.id.desc())
+        .limit(1)
+    ).first()
     try:
         return date.fromisoformat(event.detail["as_of"]) if event is not None else None
     except (KeyError, TypeError, ValueError):

@@ -23,8 +23,9 @@ from sqlalchemy.exc import DBAPIError
 from data_access.db import json_text
 
 
-def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]],
-                same: dict[str, Any] | None = None) -> None:
+def insert_rows(
+    connection: Connection, table: Table, rows: list[dict[str, Any]], same: dict[str, Any] | None = None
+) -> None:
     """Insert ``rows`` (dicts of column -> value, all with the same keys) into ``table``; ``same``
     gives columns whose value is the same for every row (e.g. the import that wrote them).
 
@@ -33,8 +34,12 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]
         return
     same = dict(same or {})
     for column in table.columns:
-        if column.name not in rows[0] and column.name not in same and isinstance(column.default, ColumnDefault) \
-                and column.default.is_scalar:
+        if (
+            column.name not in rows[0]
+            and column.name not in same
+            and isinstance(column.default, ColumnDefault)
+            and column.default.is_scalar
+        ):
             same[column.name] = column.default.arg
     names = [*rows[0], *same]
     dialect = connection.dialect
@@ -44,14 +49,17 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]
         _copy(connection, table, names, _tuples(rows, list(rows[0]), converters, constants))
         return
     quote = dialect.identifier_preparer.quote
-    statement = (f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, names))}) "
-                 f"VALUES ({', '.join('?' * len(names))})")  # SQLite's parameter style
+    statement = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(map(quote, names))}) "
+        f"VALUES ({', '.join('?' * len(names))})"
+    )  # SQLite's parameter style
     converted = _converted(same, converters)
     connection.exec_driver_sql(statement, list(_tuples(rows, list(rows[0]), converters, tuple(converted.values()))))
 
 
-def update_rows(connection: Connection, table: Table, rows: list[dict[str, Any]],
-                same: dict[str, Any] | None = None) -> None:
+def update_rows(
+    connection: Connection, table: Table, rows: list[dict[str, Any]], same: dict[str, Any] | None = None
+) -> None:
     """Update stored rows by id: ``rows`` are dicts of ``id`` and column -> value (all with the same
     keys), ``same`` columns set alike on every row. One ``executemany`` of plain tuples, each value
     converted as ``insert_rows`` converts it."""
@@ -88,12 +96,18 @@ def _bind_converter(column_type: Any, dialect: Any) -> Callable[[Any], Any] | No
 
 
 def _converted(same: dict[str, Any], converters: dict[str, Callable[[Any], Any]]) -> dict[str, Any]:
-    return {name: converters[name](value) if name in converters and value is not None else value
-            for name, value in same.items()}
+    return {
+        name: converters[name](value) if name in converters and value is not None else value
+        for name, value in same.items()
+    }
 
 
-def _tuples(rows: list[dict[str, Any]], names: list[str], converters: dict[str, Callable[[Any], Any]],
-            constants: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+def _tuples(
+    rows: list[dict[str, Any]],
+    names: list[str],
+    converters: dict[str, Callable[[Any], Any]],
+    constants: tuple[Any, ...] = (),
+) -> list[tuple[Any, ...]]:
     """Each row's values in ``names`` order, converted where a column says (``None`` stays ``NULL``),
     followed by ``constants``. Built column by column: one pass over the rows per column, each
     conversion a list comprehension, then one ``zip``."""

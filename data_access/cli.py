@@ -55,30 +55,42 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m data_access", description="Load spreadsheets into the oversight database.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    load = commands.add_parser("import", help="import workbooks (contract register, pricing schedule, quarterly return, LA status)")
+    load = commands.add_parser(
+        "import", help="import workbooks (contract register, pricing schedule, quarterly return, LA status)"
+    )
     load.add_argument("files", nargs="+", metavar="FILE")
     load.add_argument("--contract", help="contract reference for files that do not name one")
-    load.add_argument("--quarter", type=_reporting_quarter, metavar="QUARTER",
-                      help="reporting quarter (e.g. 2023-24Q3) of returns that do not state one")
+    load.add_argument(
+        "--quarter",
+        type=_reporting_quarter,
+        metavar="QUARTER",
+        help="reporting quarter (e.g. 2023-24Q3) of returns that do not state one",
+    )
     load.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
     load.add_argument("--db", help="SQLAlchemy database URL (default: DASHBOARD_DATABASE_URL or the SQLite file)")
     refresh = commands.add_parser(
-        "reference", help="refresh the LAIT outcome measures, values and statistical neighbours from files of the "
-                          "shipped shape (default: the shipped files)")
+        "reference",
+        help="refresh the LAIT outcome measures, values and statistical neighbours from files of the "
+        "shipped shape (default: the shipped files)",
+    )
     refresh.add_argument("files", nargs="*", metavar="FILE")
     refresh.add_argument("--dry-run", action="store_true", help="check and report what would change, write nothing")
     refresh.add_argument("--db", help="SQLAlchemy database URL")
     demo = commands.add_parser("demo", help="load the demo workbooks into an empty database")
     demo.add_argument("--db", help="SQLAlchemy database URL")
-    user = commands.add_parser("add-user", help="add a user (or change their role) and assign contracts, LAs or regions")
+    user = commands.add_parser(
+        "add-user", help="add a user (or change their role) and assign contracts, LAs or regions"
+    )
     user.add_argument("email", metavar="EMAIL")
     user.add_argument("role", metavar="ROLE", choices=ROLES, help=f"one of {', '.join(ROLES)}")
     user.add_argument("--contract", action="append", default=[], metavar="REF", help="a contract (contract managers)")
     user.add_argument("--la", action="append", default=[], metavar="CODE", help="an LA's GSS code (case leads)")
     user.add_argument("--region", action="append", default=[], metavar="CODE", help="a region's E12 code (case leads)")
     user.add_argument("--db", help="SQLAlchemy database URL")
-    erase = commands.add_parser("erase-personal-data",
-                                help="erase participants' names and survey evidence of a contract past its retention period")
+    erase = commands.add_parser(
+        "erase-personal-data",
+        help="erase participants' names and survey evidence of a contract past its retention period",
+    )
     erase.add_argument("--contract", required=True, metavar="REF")
     erase.add_argument("--db", help="SQLAlchemy database URL")
     export = commands.add_parser("export-participant", help="everything held about one participant ID, as JSON")
@@ -107,10 +119,15 @@ def run_add_user(arguments: argparse.Namespace) -> int:
     except (ValueError, LookupError) as error:
         print(f"error: {error}; nothing was changed", file=sys.stderr)
         return 1
-    assigned = [f"{scope} {value}" for scope, values in (("contract", arguments.contract), ("LA", arguments.la),
-                                                         ("region", arguments.region)) for value in values]
-    _say(f"{arguments.email.strip().lower()}: {ROLE_NAMES[arguments.role]}"
-         + (f", assigned {', '.join(assigned)}" if assigned else ""))
+    assigned = [
+        f"{scope} {value}"
+        for scope, values in (("contract", arguments.contract), ("LA", arguments.la), ("region", arguments.region))
+        for value in values
+    ]
+    _say(
+        f"{arguments.email.strip().lower()}: {ROLE_NAMES[arguments.role]}"
+        + (f", assigned {', '.join(assigned)}" if assigned else "")
+    )
     return 0
 
 
@@ -124,8 +141,10 @@ def run_erase(arguments: argparse.Namespace) -> int:
     except ErasureRefused as error:
         print(f"error: {error}; nothing was erased", file=sys.stderr)
         return 1
-    _say(f"{result['contract']}: erased {result['names_erased']} participant name(s) and "
-         f"{result['evidence_erased']} survey evidence text(s); figures are unchanged")
+    _say(
+        f"{result['contract']}: erased {result['names_erased']} participant name(s) and "
+        f"{result['evidence_erased']} survey evidence text(s); figures are unchanged"
+    )
     return 0
 
 
@@ -142,8 +161,11 @@ def run_export(arguments: argparse.Namespace) -> int:
         except OSError as error:
             print(f"error: cannot write {arguments.out}: {error.strerror or error}", file=sys.stderr)
             return 1
-        print(f"wrote {arguments.out}: {len(result['engagements'])} engagement(s), "
-              f"{len(result['survey_responses'])} survey response(s)", file=sys.stderr)
+        print(
+            f"wrote {arguments.out}: {len(result['engagements'])} engagement(s), "
+            f"{len(result['survey_responses'])} survey response(s)",
+            file=sys.stderr,
+        )
     else:
         _say(text, end="")
     if not result["engagements"] and not result["survey_responses"]:
@@ -185,9 +207,13 @@ def _quarter_note(plan: ImportPlan) -> list[str]:
     if plan.reporting_quarter_end is not None:
         return [f"{plan.file_name}: reporting quarter {quarter_text(plan.reporting_quarter_end)}"]
     if plan.return_contracts:
-        return [(f"{plan.file_name}: note: no reporting quarter: the data currency of "
+        return [
+            (
+                f"{plan.file_name}: note: no reporting quarter: the data currency of "
                 f"{listed(plan.return_contracts)} stays as it was (say which quarter with --quarter, "
-                "or a cell labelled 'Reporting quarter')")]
+                "or a cell labelled 'Reporting quarter')"
+            )
+        ]
     return []
 
 
@@ -199,11 +225,13 @@ def run_import(arguments: argparse.Namespace) -> int:
         if arguments.dry_run:  # each file checked as the files before it would leave the data
             check = stack.enter_context(checked_in_order(engine, imported_by))
         else:
+
             def check(name: str, data: bytes, contract: str | None, quarter: str | None) -> ImportOutcome:
                 outcome = import_file(engine, name, data, imported_by, contract, quarter=quarter)
                 with Session(engine) as session, session.begin():  # audited as the Upload page's imports
                     audit.record_import(session, imported_by, outcome.plan, outcome.import_id)
                 return outcome
+
         for name in arguments.files:
             status = max(status, _import_one(name, check, arguments))
     return status
@@ -244,8 +272,10 @@ def run_reference(arguments: argparse.Namespace) -> int:
             status = 1
     with Session(engine) as session:
         known_las, measures = lait.la_numbers(session), lait.measure_codes(session)
-    parsed = sorted((lait.parse_file(name, data, known_las) for name, data in read),
-                    key=lambda item: lait.ORDER.index(item.kind) if item.kind else -1)
+    parsed = sorted(
+        (lait.parse_file(name, data, known_las) for name, data in read),
+        key=lambda item: lait.ORDER.index(item.kind) if item.kind else -1,
+    )
     given = [item for item in parsed if item.kind == lait.MEASURES and item.ok]
     if given:  # the values are checked against the measures they will sit beside
         measures = set().union(*({str(key[0]) for key in item.rows} for item in given))  # measure codes
@@ -260,14 +290,26 @@ def run_reference(arguments: argparse.Namespace) -> int:
         with Session(engine) as session, session.begin():
             changes = lait.refresh(session, item, write=not arguments.dry_run)
             if any(change.any for change in changes) and not arguments.dry_run:
-                record_event(session, _operator(), REFERENCE_REFRESH, {
-                    "file": Path(item.file_name).name, "kind": item.kind,
-                    **{f"{change.kind}_{what}": getattr(change, what) for change in changes
-                       for what in ("added", "changed", "removed")}})
+                record_event(
+                    session,
+                    _operator(),
+                    REFERENCE_REFRESH,
+                    {
+                        "file": Path(item.file_name).name,
+                        "kind": item.kind,
+                        **{
+                            f"{change.kind}_{what}": getattr(change, what)
+                            for change in changes
+                            for what in ("added", "changed", "removed")
+                        },
+                    },
+                )
         verb = "would change" if arguments.dry_run else "changed"
         if not any(change.any for change in changes):
-            print(f"{item.file_name}: {lait.KIND_NAMES[item.kind]}, unchanged ({changes[0].unchanged} rows): "
-                  "nothing to change")
+            print(
+                f"{item.file_name}: {lait.KIND_NAMES[item.kind]}, unchanged ({changes[0].unchanged} rows): "
+                "nothing to change"
+            )
         else:
             print(f"{item.file_name}: {lait.KIND_NAMES[item.kind]}, {verb}")
             for change in changes:
@@ -280,7 +322,11 @@ def run_demo(arguments: argparse.Namespace) -> int:
 
     engine = ready_engine(arguments.db)
     loaded = load_demo(engine)
-    _say(f"demo data: {loaded} workbook(s) imported" if loaded else "demo data: the database already holds data; nothing loaded")
+    _say(
+        f"demo data: {loaded} workbook(s) imported"
+        if loaded
+        else "demo data: the database already holds data; nothing loaded"
+    )
     return 0
 
 
@@ -301,8 +347,14 @@ def _stdout_gone() -> None:
 def main(argv: list[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     try:
-        commands = {"import": run_import, "reference": run_reference, "demo": run_demo, "add-user": run_add_user,
-                    "erase-personal-data": run_erase, "export-participant": run_export}
+        commands = {
+            "import": run_import,
+            "reference": run_reference,
+            "demo": run_demo,
+            "add-user": run_add_user,
+            "erase-personal-data": run_erase,
+            "export-participant": run_export,
+        }
         status = commands[arguments.command](arguments)
     except DatabaseUnavailable as error:
         print(f"error: {error}", file=sys.stderr)

@@ -110,7 +110,11 @@ def failure_message(error: BaseException) -> str | None:
     if state in _FULL or "database or disk is full" in said or "no space left" in said:
         return "the disk holding the database is full; nothing was written. Free some space and try again"
     lost = state.startswith(_CONNECTION) or getattr(error, "connection_invalidated", False)
-    if lost or (type(original).__name__ == "OperationalError" and not state and original.__class__.__module__.startswith("psycopg")):
+    if lost or (
+        type(original).__name__ == "OperationalError"
+        and not state
+        and original.__class__.__module__.startswith("psycopg")
+    ):
         return "the connection to the database was lost while writing; nothing was written. Try again when it is back"
     return None
 
@@ -136,7 +140,9 @@ def migrate(engine: Engine) -> None:
                 config.attributes["connection"] = connection
                 command.upgrade(config, "head")
                 if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").first()):
-                    raise RuntimeError(f"the upgrade would leave a broken reference in {broken[0]}; nothing was changed")
+                    raise RuntimeError(
+                        f"the upgrade would leave a broken reference in {broken[0]}; nothing was changed"
+                    )
         finally:
             if sqlite:
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")
@@ -154,7 +160,9 @@ def ensure_database(engine: Engine) -> None:
             if session.scalar(select(Region.code).limit(1)) is None:
                 load_reference_data(session)  # the LAIT data waits until it is read (lait.ensure_loaded)
     except Exception as error:
-        raise DatabaseUnavailable(f"cannot open the database {engine.url.render_as_string()}: {_first_line(error)}") from error
+        raise DatabaseUnavailable(
+            f"cannot open the database {engine.url.render_as_string()}: {_first_line(error)}"
+        ) from error
 
 
 @lru_cache(maxsize=8)

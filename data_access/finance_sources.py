@@ -13,7 +13,9 @@ from data_access import repositories
 from data_access.repositories import Scope
 
 
-def invoice_sources(engine: Engine, scope: Scope = repositories.EVERYTHING) -> dict[tuple[str, str, int], tuple[str | None, int | None]]:
+def invoice_sources(
+    engine: Engine, scope: Scope = repositories.EVERYTHING
+) -> dict[tuple[str, str, int], tuple[str | None, int | None]]:
     """(contract, invoice, line) -> (file name, Excel row) for the scope."""
     with Session(engine) as session:
         return repositories.invoice_sources(session, scope)

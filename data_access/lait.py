@@ -39,13 +39,27 @@ KIND_NAMES = {MEASURES: "LAIT measures", INDICATORS: "LAIT indicator values", NE
 ORDER = (MEASURES, INDICATORS, NEIGHBOURS)  # a refresh applies measures before the values that use them
 
 COLUMNS = {
-    MEASURES: ("measure", "topic", "name", "chart_title", "polarity", "unit", "year_type", "description", "source",
-               "links", "decimal_places"),
+    MEASURES: (
+        "measure",
+        "topic",
+        "name",
+        "chart_title",
+        "polarity",
+        "unit",
+        "year_type",
+        "description",
+        "source",
+        "links",
+        "decimal_places",
+    ),
     INDICATORS: ("measure", "period", "area_name", "la_number", "region", "value"),
     NEIGHBOURS: ("la_number", "la_name", "rank", "neighbour_la_number", "closeness", "neighbour_la_name"),
 }
-SHIPPED = {MEASURES: "lait_measures.csv", INDICATORS: "lait_indicators.csv",
-           NEIGHBOURS: "statistical_neighbours_2025.csv"}
+SHIPPED = {
+    MEASURES: "lait_measures.csv",
+    INDICATORS: "lait_indicators.csv",
+    NEIGHBOURS: "statistical_neighbours_2025.csv",
+}
 
 FIRST_AREA_NUMBER = 970  # LAIT numbers regions and England from 970 (England); LAs have DfE's 3-digit numbers
 NOT_AVAILABLE = "-"  # LAIT's mark for a value not available or suppressed: never zero
@@ -89,8 +103,9 @@ def _kind_of(header: list[str]) -> str | None:
     return None
 
 
-def parse_file(file_name: str, data: bytes, la_numbers: Iterable[str],
-               measures: Iterable[str] | None = None) -> ParsedFile:
+def parse_file(
+    file_name: str, data: bytes, la_numbers: Iterable[str], measures: Iterable[str] | None = None
+) -> ParsedFile:
     """Read and check one file. ``la_numbers``: the DfE numbers of the LA reference list (an LA
     number not on it is refused, never guessed); ``measures``: the measure codes an indicator
     file may use (those in the database, or in a measures file of the same refresh); None: not
@@ -110,8 +125,9 @@ def parse_file(file_name: str, data: bytes, la_numbers: Iterable[str],
         if kind is None:
             continue
         if parsed.kind is not None:
-            parsed.problems.append(Problem(file_name, sheet.name, 1, "", f"a second sheet of {KIND_NAMES[kind]}: give "
-                                           "one sheet per file"))
+            parsed.problems.append(
+                Problem(file_name, sheet.name, 1, "", f"a second sheet of {KIND_NAMES[kind]}: give one sheet per file")
+            )
             return parsed
         parsed.kind, parsed.sheet = kind, sheet.name
         fields = [(name, header.index(name)) for name in COLUMNS[kind]]
@@ -127,8 +143,15 @@ def parse_file(file_name: str, data: bytes, la_numbers: Iterable[str],
             if problems:
                 continue
             if key in parsed.rows:
-                parsed.problems.append(Problem(file_name, sheet.name, number, COLUMNS[kind][0],
-                                               f"the same {_key_words(kind)} {_key_text(key)} is given twice"))
+                parsed.problems.append(
+                    Problem(
+                        file_name,
+                        sheet.name,
+                        number,
+                        COLUMNS[kind][0],
+                        f"the same {_key_words(kind)} {_key_text(key)} is given twice",
+                    )
+                )
                 continue
             parsed.rows[key] = row
             parsed.row_numbers[key] = number
@@ -138,8 +161,9 @@ def parse_file(file_name: str, data: bytes, la_numbers: Iterable[str],
             _check_neighbour_sets(parsed, sheet.name)
     if parsed.kind is None:
         names = "; ".join(f"{KIND_NAMES[kind]}: {', '.join(COLUMNS[kind])}" for kind in ORDER)
-        parsed.problems.append(Problem(file_name, "", 1, "", f"not a LAIT reference file: no sheet has the columns "
-                                       f"of one ({names})"))
+        parsed.problems.append(
+            Problem(file_name, "", 1, "", f"not a LAIT reference file: no sheet has the columns of one ({names})")
+        )
     return parsed
 
 
@@ -159,8 +183,9 @@ def _la_number(text: str, column: str, problems: list[tuple[str, str]], known: s
     return text
 
 
-def _measure_row(values: dict[str, str], problems: list[tuple[str, str]], _known_las: set[str],
-                 _known_measures: set[str] | None) -> tuple[Key, dict[str, Any]]:
+def _measure_row(
+    values: dict[str, str], problems: list[tuple[str, str]], _known_las: set[str], _known_measures: set[str] | None
+) -> tuple[Key, dict[str, Any]]:
     if not values["measure"]:
         problems.append(("measure", "the measure code is blank"))
     if not values["name"]:
@@ -178,15 +203,25 @@ def _measure_row(values: dict[str, str], problems: list[tuple[str, str]], _known
                 raise ValueError
         except ValueError:
             problems.append(("decimal_places", f"'{values['decimal_places']}' is not a whole number from 0 to 6"))
-    row = {"code": values["measure"], "topic": values["topic"], "name": values["name"],
-           "chart_title": values["chart_title"], "polarity": polarity or "", "unit": values["unit"],
-           "year_type": values["year_type"], "description": values["description"], "source": values["source"],
-           "links": values["links"], "decimal_places": places}
+    row = {
+        "code": values["measure"],
+        "topic": values["topic"],
+        "name": values["name"],
+        "chart_title": values["chart_title"],
+        "polarity": polarity or "",
+        "unit": values["unit"],
+        "year_type": values["year_type"],
+        "description": values["description"],
+        "source": values["source"],
+        "links": values["links"],
+        "decimal_places": places,
+    }
     return (values["measure"],), row
 
 
-def _indicator_row(values: dict[str, str], problems: list[tuple[str, str]], known_las: set[str],
-                   known_measures: set[str] | None) -> tuple[Key, dict[str, Any]]:
+def _indicator_row(
+    values: dict[str, str], problems: list[tuple[str, str]], known_las: set[str], known_measures: set[str] | None
+) -> tuple[Key, dict[str, Any]]:
     if not values["measure"]:
         problems.append(("measure", "the measure code is blank"))
     elif known_measures is not None and values["measure"] not in known_measures:
@@ -208,8 +243,14 @@ def _indicator_row(values: dict[str, str], problems: list[tuple[str, str]], know
             value = None
             problems.append(("value", f"'{values['value']}' is not a number (or '{NOT_AVAILABLE}' for not available)"))
     region = "" if values["region"] in ("NA", "-") else values["region"]
-    row = {"measure_code": values["measure"], "period": values["period"], "area_number": number,
-           "area_name": values["area_name"], "region": region, "value": value}
+    row = {
+        "measure_code": values["measure"],
+        "period": values["period"],
+        "area_number": number,
+        "area_name": values["area_name"],
+        "region": region,
+        "value": value,
+    }
     return (values["measure"], values["period"], number), row
 
 
@@ -226,8 +267,9 @@ def check_measures(parsed: ParsedFile, measures: Iterable[str]) -> None:
             parsed.problems.append(Problem(parsed.file_name, parsed.sheet, number, "measure", _unknown_measure(code)))
 
 
-def _neighbour_row(values: dict[str, str], problems: list[tuple[str, str]], known_las: set[str],
-                   _known_measures: set[str] | None) -> tuple[Key, dict[str, Any]]:
+def _neighbour_row(
+    values: dict[str, str], problems: list[tuple[str, str]], known_las: set[str], _known_measures: set[str] | None
+) -> tuple[Key, dict[str, Any]]:
     la = _la_number(values["la_number"], "la_number", problems, known_las)
     neighbour = _la_number(values["neighbour_la_number"], "neighbour_la_number", problems, known_las)
     rank = 0
@@ -242,8 +284,14 @@ def _neighbour_row(values: dict[str, str], problems: list[tuple[str, str]], know
     for column in ("la_name", "neighbour_la_name"):
         if not values[column]:
             problems.append((column, "the LA name is blank"))
-    row = {"la_number": la, "rank": rank, "la_name": values["la_name"], "neighbour_la_number": neighbour,
-           "neighbour_la_name": values["neighbour_la_name"], "closeness": values["closeness"]}
+    row = {
+        "la_number": la,
+        "rank": rank,
+        "la_name": values["la_name"],
+        "neighbour_la_number": neighbour,
+        "neighbour_la_name": values["neighbour_la_name"],
+        "closeness": values["closeness"],
+    }
     return (la, rank), row
 
 
@@ -256,11 +304,21 @@ def _check_neighbour_sets(parsed: ParsedFile, sheet: str) -> None:
         ranks = sorted(row["rank"] for row in rows)
         if ranks != list(range(1, NEIGHBOURS_PER_LA + 1)):
             missing = sorted(set(range(1, NEIGHBOURS_PER_LA + 1)) - set(ranks))
-            parsed.problems.append(Problem(parsed.file_name, sheet, None, "rank",
-                                           f"LA {la} has no neighbour of rank {', '.join(map(str, missing))}"))
+            parsed.problems.append(
+                Problem(
+                    parsed.file_name,
+                    sheet,
+                    None,
+                    "rank",
+                    f"LA {la} has no neighbour of rank {', '.join(map(str, missing))}",
+                )
+            )
         elif len({row["neighbour_la_number"] for row in rows}) != NEIGHBOURS_PER_LA:
-            parsed.problems.append(Problem(parsed.file_name, sheet, None, "neighbour_la_number",
-                                           f"LA {la} has the same neighbour at two ranks"))
+            parsed.problems.append(
+                Problem(
+                    parsed.file_name, sheet, None, "neighbour_la_number", f"LA {la} has the same neighbour at two ranks"
+                )
+            )
 
 
 # --------------------------------------------------------------------- database
@@ -284,8 +342,10 @@ class Change:
         return bool(self.added or self.changed or self.removed)
 
     def line(self) -> str:
-        return (f"{KIND_NAMES[self.kind]}: {self.added} added, {self.changed} changed, {self.removed} removed, "
-                f"{self.unchanged} unchanged")
+        return (
+            f"{KIND_NAMES[self.kind]}: {self.added} added, {self.changed} changed, {self.removed} removed, "
+            f"{self.unchanged} unchanged"
+        )
 
 
 def la_numbers(session: Session) -> set[str]:
@@ -350,13 +410,23 @@ def refresh(session: Session, parsed: ParsedFile, write: bool = True) -> list[Ch
     if kind == MEASURES and removed:
         session.execute(delete(models.LaitValue).where(models.LaitValue.measure_code.in_([k[0] for k in removed])))
     for start in range(0, len(removed), 500):
-        session.execute(delete(model).where(tuple_(*keys).in_(removed[start:start + 500])))
+        session.execute(delete(model).where(tuple_(*keys).in_(removed[start : start + 500])))
     if changed:  # updated in place: a measure's values keep pointing at it
-        statement = update(table).where(*(table.c[name] == bindparam(f"key_{name}") for name in _KEYS[kind])) \
+        statement = (
+            update(table)
+            .where(*(table.c[name] == bindparam(f"key_{name}") for name in _KEYS[kind]))
             .values({name: bindparam(f"new_{name}") for name in changed[0] if name not in _KEYS[kind]})
-        session.execute(statement, [{**{f"key_{name}": row[name] for name in _KEYS[kind]},
-                                     **{f"new_{name}": value for name, value in row.items() if name not in _KEYS[kind]}}
-                                    for row in changed])
+        )
+        session.execute(
+            statement,
+            [
+                {
+                    **{f"key_{name}": row[name] for name in _KEYS[kind]},
+                    **{f"new_{name}": value for name, value in row.items() if name not in _KEYS[kind]},
+                }
+                for row in changed
+            ],
+        )
     session.flush()
     insert_rows(session.connection(), table, added)
     return changes
@@ -381,13 +451,29 @@ def load_shipped(session: Session, folder: Path = REFERENCE_DIR) -> None:
     insert_rows(connection, models.LaitMeasure.__table__, measures)
     header, *rows = _csv_lists(folder / SHIPPED[INDICATORS])
     measure, period, name, number, region, value = (header.index(c) for c in COLUMNS[INDICATORS])
-    values = [{"measure_code": row[measure], "period": row[period], "area_number": row[number],
-               "area_name": row[name], "region": "" if row[region] in ("NA", "-") else row[region],
-               "value": None if row[value] == NOT_AVAILABLE else float(row[value])} for row in rows]
+    values = [
+        {
+            "measure_code": row[measure],
+            "period": row[period],
+            "area_number": row[number],
+            "area_name": row[name],
+            "region": "" if row[region] in ("NA", "-") else row[region],
+            "value": None if row[value] == NOT_AVAILABLE else float(row[value]),
+        }
+        for row in rows
+    ]
     insert_rows(connection, models.LaitValue.__table__, values)
-    neighbours = [{"la_number": row["la_number"], "rank": int(row["rank"]), "la_name": row["la_name"],
-                   "neighbour_la_number": row["neighbour_la_number"], "neighbour_la_name": row["neighbour_la_name"],
-                   "closeness": row["closeness"]} for row in _csv_rows(folder / SHIPPED[NEIGHBOURS])]
+    neighbours = [
+        {
+            "la_number": row["la_number"],
+            "rank": int(row["rank"]),
+            "la_name": row["la_name"],
+            "neighbour_la_number": row["neighbour_la_number"],
+            "neighbour_la_name": row["neighbour_la_name"],
+            "closeness": row["closeness"],
+        }
+        for row in _csv_rows(folder / SHIPPED[NEIGHBOURS])
+    ]
     insert_rows(connection, models.StatisticalNeighbour.__table__, neighbours)
 
 
@@ -406,10 +492,19 @@ def _csv_lists(path: Path) -> list[list[str]]:
 
 def _shipped_measure(row: dict[str, str]) -> dict[str, Any]:
     places = row["decimal_places"]
-    return {"code": row["measure"], "topic": row["topic"], "name": row["name"], "chart_title": row["chart_title"],
-            "polarity": POLARITIES[row["polarity"].lower()], "unit": row["unit"], "year_type": row["year_type"],
-            "description": row["description"], "source": row["source"], "links": row["links"],
-            "decimal_places": int(float(places)) if places else None}
+    return {
+        "code": row["measure"],
+        "topic": row["topic"],
+        "name": row["name"],
+        "chart_title": row["chart_title"],
+        "polarity": POLARITIES[row["polarity"].lower()],
+        "unit": row["unit"],
+        "year_type": row["year_type"],
+        "description": row["description"],
+        "source": row["source"],
+        "links": row["links"],
+        "decimal_places": int(float(places)) if places else None,
+    }
 
 
 def has_lait(session: Session) -> bool:
@@ -436,5 +531,9 @@ def version(session: Session) -> int:
     """Changes with every refresh that changed something (each is in the audit log): part of a cache key."""
     from data_access.audit import REFERENCE_REFRESH
 
-    return session.scalar(select(func.count()).select_from(models.AuditEvent)
-                          .where(models.AuditEvent.action == REFERENCE_REFRESH)) or 0
+    return (
+        session.scalar(
+            select(func.count()).select_from(models.AuditEvent).where(models.AuditEvent.action == REFERENCE_REFRESH)
+        )
+        or 0
+    )

@@ -70,37 +70,58 @@ def erasable_from(contract: models.Contract, retention_months: int | None = None
     return add_months(contract_end(contract), months)
 
 
-def erase_personal_data(session: Session, reference: str, actor: Viewer, today: date | None = None,
-                        retention_months: int | None = None) -> dict[str, Any]:
+def erase_personal_data(
+    session: Session, reference: str, actor: Viewer, today: date | None = None, retention_months: int | None = None
+) -> dict[str, Any]:
     """Delete the names and evidence of one contract whose retention has passed; the caller commits."""
     _require_admin(actor)
     today = today or date.today()
-    contract = session.scalar(select(models.Contract).where(func.lower(models.Contract.reference) == reference.strip().lower()))
+    contract = session.scalar(
+        select(models.Contract).where(func.lower(models.Contract.reference) == reference.strip().lower())
+    )
     if contract is None:
         raise ErasureRefused(f"there is no contract '{reference}'")
     first_day = erasable_from(contract, retention_months)
     if today < first_day:
         raise ErasureRefused(
             f"{contract.reference} ends on {contract_end(contract):%d/%m/%Y}; its personal data is kept until "
-            f"{first_day:%d/%m/%Y} (DASHBOARD_RETENTION_MONTHS) and cannot be erased before then")
+            f"{first_day:%d/%m/%Y} (DASHBOARD_RETENTION_MONTHS) and cannot be erased before then"
+        )
     E, S = models.Engagement, models.SurveyResponse
     texts = _personal_texts(session, contract.id)
     # an UPDATE's result is a CursorResult, which has the row count (typed as the general Result)
-    names = cast(CursorResult[Any], session.execute(
-        update(E).where(E.contract_id == contract.id, E.participant_name.is_not(None)).values(participant_name=None)
-    )).rowcount
-    evidence = cast(CursorResult[Any], session.execute(
-        update(S).where(S.contract_id == contract.id, S.evidence.is_not(None)).values(evidence=None)
-    )).rowcount
+    names = cast(
+        CursorResult[Any],
+        session.execute(
+            update(E).where(E.contract_id == contract.id, E.participant_name.is_not(None)).values(participant_name=None)
+        ),
+    ).rowcount
+    evidence = cast(
+        CursorResult[Any],
+        session.execute(update(S).where(S.contract_id == contract.id, S.evidence.is_not(None)).values(evidence=None)),
+    ).rowcount
     history = _scrub_history(session, contract.id)
     messages = _scrub_rejections(session, contract.reference) + _scrub_texts(session, texts)
-    audit.record_event(session, actor, audit.ERASE, {
-        "contract": contract.reference, "names_erased": names, "evidence_erased": evidence,
-        "history_rows_scrubbed": history, "messages_scrubbed": messages, "retention_months": retention_months if retention_months is not None
-        else load_settings().retention_months})
+    audit.record_event(
+        session,
+        actor,
+        audit.ERASE,
+        {
+            "contract": contract.reference,
+            "names_erased": names,
+            "evidence_erased": evidence,
+            "history_rows_scrubbed": history,
+            "messages_scrubbed": messages,
+            "retention_months": retention_months if retention_months is not None else load_settings().retention_months,
+        },
+    )
     session.flush()
-    return {"contract": contract.reference, "names_erased": names, "evidence_erased": evidence,
-            "history_rows_scrubbed": history}
+    return {
+        "contract": contract.reference,
+        "names_erased": names,
+        "evidence_erased": evidence,
+        "history_rows_scrubbed": history,
+    }
 
 
 def _history_of(session: Session, contract_id: int) -> list[models.RowChange]:
@@ -110,10 +131,14 @@ def _history_of(session: Session, contract_id: int) -> list[models.RowChange]:
     for table in PERSONAL_FIELDS:
         model = models.Engagement if table == "engagements" else models.SurveyResponse
         stored = set(session.scalars(select(model.id).where(model.contract_id == contract_id)))
-        changes = session.scalars(select(models.RowChange).where(models.RowChange.table_name == table)
-                                  .order_by(models.RowChange.id)).all()
-        ids = stored | {change.row_id for change in changes
-                        if contract_id in ((change.after or {}).get("contract_id"), (change.before or {}).get("contract_id"))}
+        changes = session.scalars(
+            select(models.RowChange).where(models.RowChange.table_name == table).order_by(models.RowChange.id)
+        ).all()
+        ids = stored | {
+            change.row_id
+            for change in changes
+            if contract_id in ((change.after or {}).get("contract_id"), (change.before or {}).get("contract_id"))
+        }
         found.extend(change for change in changes if change.row_id in ids)
     return found
 
@@ -150,10 +175,15 @@ def _scrub_rejections(session: Session, reference: str) -> int:
     keeps its place (file, sheet, row, column) and what was wrong. A rejected return names no one
     contract (each row names its own), so rejections that name none are erased too."""
     scrubbed = 0
-    for record in session.scalars(select(models.ImportRecord).where(
+    for record in session.scalars(
+        select(models.ImportRecord).where(
             models.ImportRecord.outcome == "rejected",
-            or_(func.lower(models.ImportRecord.contract_reference) == reference.lower(),
-                models.ImportRecord.contract_reference.is_(None)))):
+            or_(
+                func.lower(models.ImportRecord.contract_reference) == reference.lower(),
+                models.ImportRecord.contract_reference.is_(None),
+            ),
+        )
+    ):
         errors = (record.summary or {}).get("errors") or []
         erased = [_QUOTED.sub(f"'{ERASED}'", error) for error in errors]
         if erased != errors:
@@ -205,32 +235,53 @@ def _plain(value: Any) -> Any:
 
 
 def _row(model_row: models.Base, skip: tuple[str, ...] = ()) -> dict[str, Any]:
-    return {column.name: _plain(getattr(model_row, column.name)) for column in model_row.__table__.columns
-            if column.name not in skip}
+    return {
+        column.name: _plain(getattr(model_row, column.name))
+        for column in model_row.__table__.columns
+        if column.name not in skip
+    }
 
 
 def export_participant(session: Session, participant_id: str, actor: Viewer) -> dict[str, Any]:
     """Everything held about one participant ID (any contract), as JSON-ready data; audited."""
     _require_admin(actor)
     E, S, C = models.Engagement, models.SurveyResponse, models.Contract
-    engagements = session.execute(select(E, C.reference).join(C, E.contract_id == C.id)
-                                  .where(E.participant_id == participant_id).order_by(C.reference, E.package_id)).all()
-    responses = session.execute(select(S, C.reference).join(C, S.contract_id == C.id)
-                                .where(S.participant_id == participant_id)
-                                .order_by(C.reference, S.package_id, S.response_date, S.id)).all()
+    engagements = session.execute(
+        select(E, C.reference)
+        .join(C, E.contract_id == C.id)
+        .where(E.participant_id == participant_id)
+        .order_by(C.reference, E.package_id)
+    ).all()
+    responses = session.execute(
+        select(S, C.reference)
+        .join(C, S.contract_id == C.id)
+        .where(S.participant_id == participant_id)
+        .order_by(C.reference, S.package_id, S.response_date, S.id)
+    ).all()
     history = []
     for table, rows in (("engagements", engagements), ("survey_responses", responses)):
         ids = [row.id for row, _ in rows]
         if not ids:
             continue
-        query = (select(models.RowChange, models.ImportRecord)
-                 .join(models.ImportRecord, models.ImportRecord.id == models.RowChange.import_id)
-                 .where(models.RowChange.table_name == table, models.RowChange.row_id.in_(ids))
-                 .order_by(models.RowChange.id))
+        query = (
+            select(models.RowChange, models.ImportRecord)
+            .join(models.ImportRecord, models.ImportRecord.id == models.RowChange.import_id)
+            .where(models.RowChange.table_name == table, models.RowChange.row_id.in_(ids))
+            .order_by(models.RowChange.id)
+        )
         for change, record in session.execute(query):
-            history.append({"table": table, "row_id": change.row_id, "import_id": record.id,
-                            "file_name": record.file_name, "imported_at": _plain(record.imported_at),
-                            "outcome": record.outcome, "before": change.before, "after": change.after})
+            history.append(
+                {
+                    "table": table,
+                    "row_id": change.row_id,
+                    "import_id": record.id,
+                    "file_name": record.file_name,
+                    "imported_at": _plain(record.imported_at),
+                    "outcome": record.outcome,
+                    "before": change.before,
+                    "after": change.after,
+                }
+            )
         # rows inserted in a run named by an earlier row: the run's record keeps that row's key, not
         # this person's, so only its contract and source are said
         for run in undo_records.runs_covering(session, table, ids):
@@ -238,11 +289,20 @@ def export_participant(session: Session, participant_id: str, actor: Viewer) -> 
             assert run_record is not None and run.after is not None  # a run: an import's inserted rows
             covered = undo_records.row_ids(run)
             for row_id in sorted(set(ids) & set(covered) - {covered.start}):
-                history.append({"table": table, "row_id": row_id, "import_id": run_record.id,
-                                "file_name": run_record.file_name, "imported_at": _plain(run_record.imported_at),
-                                "outcome": run_record.outcome, "before": None,
-                                "after": {name: value for name, value in run.after.items()
-                                          if name in ("contract_id", "source_file")}})
+                history.append(
+                    {
+                        "table": table,
+                        "row_id": row_id,
+                        "import_id": run_record.id,
+                        "file_name": run_record.file_name,
+                        "imported_at": _plain(run_record.imported_at),
+                        "outcome": run_record.outcome,
+                        "before": None,
+                        "after": {
+                            name: value for name, value in run.after.items() if name in ("contract_id", "source_file")
+                        },
+                    }
+                )
     result = {
         "participant_id": participant_id,
         "exported_at": _plain(datetime.now().replace(microsecond=0)),
@@ -250,6 +310,10 @@ def export_participant(session: Session, participant_id: str, actor: Viewer) -> 
         "survey_responses": [{"contract": reference, **_row(row, ("contract_id",))} for row, reference in responses],
         "import_history": history,
     }
-    audit.record_event(session, actor, audit.EXPORT_PERSONAL_DATA, {
-        "participant_id": participant_id, "engagements": len(engagements), "survey_responses": len(responses)})
+    audit.record_event(
+        session,
+        actor,
+        audit.EXPORT_PERSONAL_DATA,
+        {"participant_id": participant_id, "engagements": len(engagements), "survey_responses": len(responses)},
+    )
     return result

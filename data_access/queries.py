@@ -46,10 +46,22 @@ def summary(engine: Engine, as_of: date, contract: str | None = None) -> dict[st
     if contract and not data.contracts:
         with Session(engine) as session:
             known = sorted(terms.reference for terms in repositories.contracts(session))
-        raise UnknownContract(f"unknown contract '{contract}': "
-                              + (f"known contracts are {', '.join(known)}" if known else "no contract is registered yet"))
-    return build_summary(as_of, data.contracts, data.units, data.responses, data.allocations, data.invoice_lines, data.las,
-                         judgements=data.judgements, returns=data.returns, milestones=data.milestones)
+        raise UnknownContract(
+            f"unknown contract '{contract}': "
+            + (f"known contracts are {', '.join(known)}" if known else "no contract is registered yet")
+        )
+    return build_summary(
+        as_of,
+        data.contracts,
+        data.units,
+        data.responses,
+        data.allocations,
+        data.invoice_lines,
+        data.las,
+        judgements=data.judgements,
+        returns=data.returns,
+        milestones=data.milestones,
+    )
 
 
 def current_data_version(engine: Engine) -> int:
@@ -106,8 +118,11 @@ def indicator_records(engine: Engine) -> IndicatorRecords:
 
     lait.ensure_loaded(engine)
     with Session(engine) as session:
-        return IndicatorRecords(repositories.lait_measures(session), repositories.lait_values(session),
-                                repositories.statistical_neighbours(session))
+        return IndicatorRecords(
+            repositories.lait_measures(session),
+            repositories.lait_values(session),
+            repositories.statistical_neighbours(session),
+        )
 
 
 def reference_version(engine: Engine) -> int:

@@ -33,7 +33,9 @@ def _date(text: str) -> date | None:
 
 def load_reference_data(session: Session, folder: Path = REFERENCE_DIR) -> None:
     """Insert every reference row; the caller owns the transaction."""
-    session.add_all(models.Region(code=row["region_code"], name=row["region_name"]) for row in _rows("regions.csv", folder))
+    session.add_all(
+        models.Region(code=row["region_code"], name=row["region_name"]) for row in _rows("regions.csv", folder)
+    )
     session.flush()
     session.add_all(
         models.LocalAuthority(

@@ -59,14 +59,15 @@ def _rows(session: Session, query: Select[Any]) -> Iterable[tuple[Any, ...]]:
     result = connection.execute(query)
     try:
         rows = result.cursor.fetchall()
-        processors = [column.type.dialect_impl(dialect).result_processor(dialect, description[1])
-                      for column, description in zip(query.selected_columns, result.cursor.description)]
+        processors = [
+            column.type.dialect_impl(dialect).result_processor(dialect, description[1])
+            for column, description in zip(query.selected_columns, result.cursor.description)
+        ]
     finally:
         result.close()
     if not rows or not any(processors):
         return rows
-    columns = [list(map(process, column)) if process else column
-               for process, column in zip(processors, zip(*rows))]
+    columns = [list(map(process, column)) if process else column for process, column in zip(processors, zip(*rows))]
     return zip(*columns)
 
 
@@ -107,8 +108,12 @@ def reference_las(session: Session) -> tuple[list[records.LocalAuthority], dict[
     rows = session.scalars(select(models.LocalAuthority).order_by(models.LocalAuthority.code)).all()
     las = [
         records.LocalAuthority(
-            code=row.code, dfe_code=row.dfe_code, name=row.name, region_code=row.region_code,
-            valid_from=row.valid_from, valid_to=row.valid_to,
+            code=row.code,
+            dfe_code=row.dfe_code,
+            name=row.name,
+            region_code=row.region_code,
+            valid_from=row.valid_from,
+            valid_to=row.valid_to,
             successor_codes=tuple(code for code in row.successor_codes.split(";") if code),
         )
         for row in rows
@@ -123,23 +128,37 @@ def local_authorities(session: Session) -> list[records.LocalAuthority]:
 
 def regions(session: Session) -> dict[str, str]:
     """Region code -> name, in code order."""
-    return dict(session.execute(select(models.Region.code, models.Region.name).order_by(models.Region.code)).tuples().all())
+    return dict(
+        session.execute(select(models.Region.code, models.Region.name).order_by(models.Region.code)).tuples().all()
+    )
 
 
 def hex_positions(session: Session) -> dict[str, tuple[int, int]]:
-    return {code: (q, r) for code, q, r in session.execute(select(models.HexPosition.la_code, models.HexPosition.q, models.HexPosition.r))}
+    return {
+        code: (q, r)
+        for code, q, r in session.execute(
+            select(models.HexPosition.la_code, models.HexPosition.q, models.HexPosition.r)
+        )
+    }
 
 
 def la_statuses(session: Session, la_codes: Iterable[str] | None = None) -> list[records.LAStatus]:
     """Every status record (Ofsted ILACS history and imported LA status), oldest first."""
-    query = select(models.LAStatus).order_by(models.LAStatus.la_code, models.LAStatus.effective_date, models.LAStatus.id)
+    query = select(models.LAStatus).order_by(
+        models.LAStatus.la_code, models.LAStatus.effective_date, models.LAStatus.id
+    )
     if la_codes is not None:
         query = query.where(models.LAStatus.la_code.in_(list(la_codes)))
     return [
         records.LAStatus(
-            la_code=row.la_code, effective_date=row.effective_date, ilacs_judgement=row.ilacs_judgement,
-            send_wsoa=row.send_wsoa, declining=row.declining, in_intervention=row.in_intervention,
-            next_review_date=row.next_review_date, ilacs_date=row.ilacs_date,
+            la_code=row.la_code,
+            effective_date=row.effective_date,
+            ilacs_judgement=row.ilacs_judgement,
+            send_wsoa=row.send_wsoa,
+            declining=row.declining,
+            in_intervention=row.in_intervention,
+            next_review_date=row.next_review_date,
+            ilacs_date=row.ilacs_date,
         )
         for row in session.scalars(query)
     ]
@@ -150,34 +169,55 @@ def ilacs_judgements(session: Session) -> list[records.IlacsJudgement]:
     publication), oldest first. LA status uploads are not part of it: they give no publication date."""
     from data_access.reference import OFSTED_SOURCE
 
-    query = (select(models.LAStatus.la_code, models.LAStatus.ilacs_date.label("inspection_date"),
-                    models.LAStatus.effective_date.label("published"), models.LAStatus.ilacs_judgement.label("judgement"))
-             .where(models.LAStatus.source == OFSTED_SOURCE, models.LAStatus.ilacs_judgement.is_not(None))
-             .order_by(models.LAStatus.effective_date, models.LAStatus.la_code, models.LAStatus.id))
+    query = (
+        select(
+            models.LAStatus.la_code,
+            models.LAStatus.ilacs_date.label("inspection_date"),
+            models.LAStatus.effective_date.label("published"),
+            models.LAStatus.ilacs_judgement.label("judgement"),
+        )
+        .where(models.LAStatus.source == OFSTED_SOURCE, models.LAStatus.ilacs_judgement.is_not(None))
+        .order_by(models.LAStatus.effective_date, models.LAStatus.la_code, models.LAStatus.id)
+    )
     return _records(session, records.IlacsJudgement, query)
 
 
 def lait_measures(session: Session) -> list[records.Measure]:
     """The DfE LAIT outcome measures (reference data), by code."""
-    return [records.Measure(code=m.code, topic=m.topic, name=m.name, polarity=m.polarity, unit=m.unit,
-                            year_type=m.year_type, description=m.description, source=m.source,
-                            decimal_places=m.decimal_places)
-            for m in session.scalars(select(models.LaitMeasure).order_by(models.LaitMeasure.code))]
+    return [
+        records.Measure(
+            code=m.code,
+            topic=m.topic,
+            name=m.name,
+            polarity=m.polarity,
+            unit=m.unit,
+            year_type=m.year_type,
+            description=m.description,
+            source=m.source,
+            decimal_places=m.decimal_places,
+        )
+        for m in session.scalars(select(models.LaitMeasure).order_by(models.LaitMeasure.code))
+    ]
 
 
 def lait_values(session: Session) -> list[records.IndicatorValue]:
     """Every LAIT value of every LA, region and England (about 57,000: read as plain rows)."""
     table = models.LaitValue.__table__
-    query = select(table.c.measure_code.label("measure"), table.c.period, table.c.area_number, table.c.area_name,
-                   table.c.value)
+    query = select(
+        table.c.measure_code.label("measure"), table.c.period, table.c.area_number, table.c.area_name, table.c.value
+    )
     return _records(session, records.IndicatorValue, query)
 
 
 def statistical_neighbours(session: Session) -> list[records.Neighbour]:
     table = models.StatisticalNeighbour.__table__
-    query = select(table.c.la_number, table.c.rank, table.c.neighbour_la_number.label("neighbour_number"),
-                   table.c.neighbour_la_name.label("neighbour_name"), table.c.closeness,
-                   ).order_by(table.c.la_number, table.c.rank)
+    query = select(
+        table.c.la_number,
+        table.c.rank,
+        table.c.neighbour_la_number.label("neighbour_number"),
+        table.c.neighbour_la_name.label("neighbour_name"),
+        table.c.closeness,
+    ).order_by(table.c.la_number, table.c.rank)
     return _records(session, records.Neighbour, query)
 
 
@@ -186,14 +226,24 @@ def statistical_neighbours(session: Session) -> list[records.Neighbour]:
 
 def _terms(row: models.Contract) -> records.ContractTerms:
     return records.ContractTerms(
-        reference=row.reference, title=row.title, supplier=row.supplier, programme=row.programme,
-        contract_type=row.contract_type, start_date=row.start_date, end_date=row.end_date,
-        extension_up_to=row.extension_up_to, break_date=row.break_date, value=row.value,
-        day_rate_cap=row.day_rate_cap, executive_day_rate_cap=row.executive_day_rate_cap,
+        reference=row.reference,
+        title=row.title,
+        supplier=row.supplier,
+        programme=row.programme,
+        contract_type=row.contract_type,
+        start_date=row.start_date,
+        end_date=row.end_date,
+        extension_up_to=row.extension_up_to,
+        break_date=row.break_date,
+        value=row.value,
+        day_rate_cap=row.day_rate_cap,
+        executive_day_rate_cap=row.executive_day_rate_cap,
         min_package_days=float(row.min_package_days) if row.min_package_days is not None else None,
         min_las_per_year=row.min_las_per_year,
-        kpi_target=row.kpi_target, overheads_cap=row.overheads_cap,
-        rates_include_expenses=row.rates_include_expenses, extension_notice_months=row.extension_notice_months,
+        kpi_target=row.kpi_target,
+        overheads_cap=row.overheads_cap,
+        rates_include_expenses=row.rates_include_expenses,
+        extension_notice_months=row.extension_notice_months,
         contract_manager=row.contract_manager,
     )
 
@@ -214,16 +264,28 @@ def _contract_filter(query: Select[Any], model: type[models.Base], scope: Scope)
 
 def milestones(session: Session, scope: Scope = EVERYTHING) -> list[records.Milestone]:
     query = _contract_filter(
-        select(models.Contract.reference.label("contract"), models.Milestone.name, models.Milestone.due_date, models.Milestone.completed_date),
-        models.Milestone, scope,
+        select(
+            models.Contract.reference.label("contract"),
+            models.Milestone.name,
+            models.Milestone.due_date,
+            models.Milestone.completed_date,
+        ),
+        models.Milestone,
+        scope,
     )
     return _records(session, records.Milestone, query.order_by(models.Milestone.due_date, models.Milestone.name))
 
 
 def allocations(session: Session, scope: Scope = EVERYTHING) -> list[records.Allocation]:
     query = _contract_filter(
-        select(models.Contract.reference.label("contract"), models.Allocation.heading, models.Allocation.financial_year, models.Allocation.amount),
-        models.Allocation, scope,
+        select(
+            models.Contract.reference.label("contract"),
+            models.Allocation.heading,
+            models.Allocation.financial_year,
+            models.Allocation.amount,
+        ),
+        models.Allocation,
+        scope,
     )
     return _records(session, records.Allocation, query.order_by(models.Allocation.id))
 
@@ -231,8 +293,14 @@ def allocations(session: Session, scope: Scope = EVERYTHING) -> list[records.All
 def day_rates(session: Session, scope: Scope = EVERYTHING) -> list[dict[str, Any]]:
     query = _contract_filter(select(models.DayRate, models.Contract.reference), models.DayRate, scope)
     return [
-        {"contract": reference, "role": row.role, "level": row.level, "day_rate": row.day_rate,
-         "number_of_days": row.number_of_days, "total_cost": row.total_cost}
+        {
+            "contract": reference,
+            "role": row.role,
+            "level": row.level,
+            "day_rate": row.day_rate,
+            "number_of_days": row.number_of_days,
+            "total_cost": row.total_cost,
+        }
         for row, reference in session.execute(query.order_by(models.DayRate.id))
     ]
 
@@ -241,19 +309,41 @@ def invoice_lines(session: Session, scope: Scope = EVERYTHING) -> list[records.I
     """Every invoice line."""
     line = models.InvoiceLine
     query = _contract_filter(
-        select(models.Contract.reference.label("contract"), line.invoice_ref, line.line, line.financial_year, line.quarter, line.heading, line.role,
-               line.level, line.days, line.day_rate, line.amount, line.vat, line.invoice_date),
-        line, scope,
+        select(
+            models.Contract.reference.label("contract"),
+            line.invoice_ref,
+            line.line,
+            line.financial_year,
+            line.quarter,
+            line.heading,
+            line.role,
+            line.level,
+            line.days,
+            line.day_rate,
+            line.amount,
+            line.vat,
+            line.invoice_date,
+        ),
+        line,
+        scope,
     )
     return _records(session, records.InvoiceLine, query.order_by(line.id))
 
 
-def invoice_sources(session: Session, scope: Scope = EVERYTHING) -> dict[tuple[str, str, int], tuple[str | None, int | None]]:
+def invoice_sources(
+    session: Session, scope: Scope = EVERYTHING
+) -> dict[tuple[str, str, int], tuple[str | None, int | None]]:
     """(contract, invoice, line) -> (file name, Excel row) each line was imported from."""
     query = _contract_filter(
-        select(models.Contract.reference, models.InvoiceLine.invoice_ref, models.InvoiceLine.line,
-               models.InvoiceLine.source_file, models.InvoiceLine.source_row),
-        models.InvoiceLine, scope,
+        select(
+            models.Contract.reference,
+            models.InvoiceLine.invoice_ref,
+            models.InvoiceLine.line,
+            models.InvoiceLine.source_file,
+            models.InvoiceLine.source_row,
+        ),
+        models.InvoiceLine,
+        scope,
     )
     return {(contract, invoice, line): (file, row) for contract, invoice, line, file, row in session.execute(query)}
 
@@ -265,11 +355,19 @@ def units(session: Session, scope: Scope = EVERYTHING) -> list[records.Unit]:
     """Every participant in every support package, with the LA's region."""
     query = (
         select(
-            models.Contract.reference.label("contract"), models.Engagement.package_id, models.Engagement.participant_id,
-            models.Engagement.support_type, models.Engagement.la_code, models.LocalAuthority.region_code,
-            models.Engagement.role, models.Engagement.focus, models.Engagement.start_date, models.Engagement.end_date,
+            models.Contract.reference.label("contract"),
+            models.Engagement.package_id,
+            models.Engagement.participant_id,
+            models.Engagement.support_type,
+            models.Engagement.la_code,
+            models.LocalAuthority.region_code,
+            models.Engagement.role,
+            models.Engagement.focus,
+            models.Engagement.start_date,
+            models.Engagement.end_date,
             type_coerce(models.Engagement.days_delivered, _Float(8, 2)).label("days_delivered"),
-            models.Engagement.group_type, models.Engagement.delivered_by,
+            models.Engagement.group_type,
+            models.Engagement.delivered_by,
         )
         .join(models.Contract, models.Engagement.contract_id == models.Contract.id)
         .join(models.LocalAuthority, models.Engagement.la_code == models.LocalAuthority.code)
@@ -289,8 +387,12 @@ def _scope_filter(query: Select[Any], scope: Scope) -> Select[Any]:
 
 def survey_responses(session: Session, scope: Scope = EVERYTHING) -> list[records.SurveyResponse]:
     query = select(
-        models.Contract.reference.label("contract"), models.SurveyResponse.package_id, models.SurveyResponse.participant_id,
-        models.SurveyResponse.stage, models.SurveyResponse.response_date, models.SurveyResponse.confidence,
+        models.Contract.reference.label("contract"),
+        models.SurveyResponse.package_id,
+        models.SurveyResponse.participant_id,
+        models.SurveyResponse.stage,
+        models.SurveyResponse.response_date,
+        models.SurveyResponse.confidence,
         models.SurveyResponse.impact_demonstrated,
     ).join(models.Contract, models.SurveyResponse.contract_id == models.Contract.id)
     if scope.contracts is not None:
@@ -315,10 +417,22 @@ def survey_responses(session: Session, scope: Scope = EVERYTHING) -> list[record
 def import_history(session: Session, limit: int = 200) -> list[dict[str, Any]]:
     rows = session.scalars(select(models.ImportRecord).order_by(models.ImportRecord.id.desc()).limit(limit))
     return [
-        {"id": row.id, "imported_at": row.imported_at, "file_name": row.file_name, "kind": row.kind,
-         "contract": row.contract_reference, "imported_by": row.imported_by, "outcome": row.outcome,
-         "inserted": row.inserted, "updated": row.updated, "unchanged": row.unchanged, "skipped": row.skipped,
-         "flags": row.flags, "sha256": row.sha256, "size_bytes": row.size_bytes}
+        {
+            "id": row.id,
+            "imported_at": row.imported_at,
+            "file_name": row.file_name,
+            "kind": row.kind,
+            "contract": row.contract_reference,
+            "imported_by": row.imported_by,
+            "outcome": row.outcome,
+            "inserted": row.inserted,
+            "updated": row.updated,
+            "unchanged": row.unchanged,
+            "skipped": row.skipped,
+            "flags": row.flags,
+            "sha256": row.sha256,
+            "size_bytes": row.size_bytes,
+        }
         for row in rows
     ]
 
@@ -326,10 +440,16 @@ def import_history(session: Session, limit: int = 200) -> list[dict[str, Any]]:
 def return_imports(session: Session, scope: Scope = EVERYTHING) -> list[records.ReturnImport]:
     """Quarterly returns imported and not undone that state a reporting quarter, one record per
     contract their rows are for (data currency), oldest import first."""
-    query = (select(models.ImportRecord.contract_reference, models.ImportRecord.reporting_quarter_end,
-                    models.ImportRecord.imported_at, models.ImportRecord.summary)
-             .where(models.ImportRecord.outcome == "imported", models.ImportRecord.reporting_quarter_end.is_not(None))
-             .order_by(models.ImportRecord.id))
+    query = (
+        select(
+            models.ImportRecord.contract_reference,
+            models.ImportRecord.reporting_quarter_end,
+            models.ImportRecord.imported_at,
+            models.ImportRecord.summary,
+        )
+        .where(models.ImportRecord.outcome == "imported", models.ImportRecord.reporting_quarter_end.is_not(None))
+        .order_by(models.ImportRecord.id)
+    )
     wanted = None if scope.contracts is None else {reference.lower() for reference in scope.contracts}
     found = []
     for reference, quarter_end, imported_at, summary in session.execute(query):
@@ -342,14 +462,18 @@ def return_imports(session: Session, scope: Scope = EVERYTHING) -> list[records.
 def data_version(session: Session) -> int:
     """Changes after each import or undo: part of every cache key."""
     latest = session.scalar(select(func.coalesce(func.max(models.ImportRecord.id), 0))) or 0
-    undone = session.scalar(
-        select(func.count()).select_from(models.ImportRecord).where(models.ImportRecord.outcome == "undone")
-    ) or 0
+    undone = (
+        session.scalar(
+            select(func.count()).select_from(models.ImportRecord).where(models.ImportRecord.outcome == "undone")
+        )
+        or 0
+    )
     return latest + undone
 
 
-def finance_flags_for_lines(session: Session, lines: list[dict[str, Any]],
-                            revised_allocations: Sequence[Mapping[str, Any]] = ()) -> list[str]:
+def finance_flags_for_lines(
+    session: Session, lines: list[dict[str, Any]], revised_allocations: Sequence[Mapping[str, Any]] = ()
+) -> list[str]:
     """The invoice flags of rules.md raised by lines about to be imported (as messages), against the
     stored allocations as ``revised_allocations`` (the same file's Part A rows) will leave them."""
     from dashboard.finance import finance_flags, heading_key
@@ -357,29 +481,54 @@ def finance_flags_for_lines(session: Session, lines: list[dict[str, Any]],
     contract_ids = {line["contract_id"] for line in lines}
     if not contract_ids:
         return []
-    stored = {row.id: row for row in session.scalars(select(models.Contract).where(models.Contract.id.in_(contract_ids)))}
+    stored = {
+        row.id: row for row in session.scalars(select(models.Contract).where(models.Contract.id.in_(contract_ids)))
+    }
     terms = [_terms(row) for row in stored.values()]
     scope = Scope(contracts=tuple(row.reference for row in stored.values()))
     candidates = [
         records.InvoiceLine(
-            contract=stored[line["contract_id"]].reference, invoice_ref=line["invoice_ref"], line=line["line"],
-            financial_year=line["financial_year"], quarter=line["quarter"], heading=line["heading"],
-            role=line.get("role"), level=line.get("level"), days=line.get("days"), day_rate=line.get("day_rate"),
-            amount=line["amount"], vat=line.get("vat"), invoice_date=line["invoice_date"],
+            contract=stored[line["contract_id"]].reference,
+            invoice_ref=line["invoice_ref"],
+            line=line["line"],
+            financial_year=line["financial_year"],
+            quarter=line["quarter"],
+            heading=line["heading"],
+            role=line.get("role"),
+            level=line.get("level"),
+            days=line.get("days"),
+            day_rate=line.get("day_rate"),
+            amount=line["amount"],
+            vat=line.get("vat"),
+            invoice_date=line["invoice_date"],
         )
         for line in lines
     ]
-    revised = [records.Allocation(contract=stored[row["contract_id"]].reference, heading=row["heading"],
-                                  financial_year=row["financial_year"], amount=row["amount"])
-               for row in revised_allocations if row.get("contract_id") in stored]
+    revised = [
+        records.Allocation(
+            contract=stored[row["contract_id"]].reference,
+            heading=row["heading"],
+            financial_year=row["financial_year"],
+            amount=row["amount"],
+        )
+        for row in revised_allocations
+        if row.get("contract_id") in stored
+    ]
     replaced = {(a.contract.lower(), heading_key(a.heading), a.financial_year) for a in revised}
-    kept = [a for a in allocations(session, scope)
-            if (a.contract.lower(), heading_key(a.heading), a.financial_year) not in replaced]
+    kept = [
+        a
+        for a in allocations(session, scope)
+        if (a.contract.lower(), heading_key(a.heading), a.financial_year) not in replaced
+    ]
     # spend_above_value weighs the contract's whole spend: the stored lines this file does not replace
     replaced_lines = {(line["contract_id"], line["invoice_ref"], line["line"]) for line in lines}
     elsewhere: dict[str, Decimal] = {}
-    query = select(models.InvoiceLine.contract_id, models.InvoiceLine.invoice_ref, models.InvoiceLine.line,
-                   models.InvoiceLine.amount).where(models.InvoiceLine.contract_id.in_(contract_ids))
+    query = select(
+        models.InvoiceLine.contract_id,
+        models.InvoiceLine.invoice_ref,
+        models.InvoiceLine.line,
+        models.InvoiceLine.amount,
+    ).where(models.InvoiceLine.contract_id.in_(contract_ids))
     for contract_id, invoice_ref, number, amount in session.execute(query):
         if (contract_id, invoice_ref, number) not in replaced_lines:
             reference = stored[contract_id].reference

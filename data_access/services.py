@@ -33,8 +33,10 @@ def database_failures(engine: Engine) -> Iterator[None]:
     except DBAPIError as error:
         if (message := failure_message(error)) is None:
             raise
-        raise DatabaseUnavailable(f"cannot write to the database {shown_url(engine.url.render_as_string())}: "
-                                  f"{message}", message) from error
+        raise DatabaseUnavailable(
+            f"cannot write to the database {shown_url(engine.url.render_as_string())}: {message}", message
+        ) from error
+
 
 # More checks on a valid plan, made inside the import's transaction (e.g. the uploader's permissions)
 Vet = Callable[[Session, ImportPlan], list[Problem]]
@@ -46,8 +48,15 @@ class ImportOutcome:
     import_id: int | None  # None: nothing written (errors, dry run or a clash)
 
 
-def import_file(engine: Engine, file_name: str, data: bytes, imported_by: str,
-                contract: str | None = None, dry_run: bool = False, quarter: str | None = None) -> ImportOutcome:
+def import_file(
+    engine: Engine,
+    file_name: str,
+    data: bytes,
+    imported_by: str,
+    contract: str | None = None,
+    dry_run: bool = False,
+    quarter: str | None = None,
+) -> ImportOutcome:
     """Validate a file and, when valid and not a dry run, write it in one transaction.
 
     A file with any error writes no data; the rejection itself is logged. The cycle collector
@@ -76,7 +85,9 @@ def import_file(engine: Engine, file_name: str, data: bytes, imported_by: str,
 
 
 @contextmanager
-def checked_in_order(engine: Engine, imported_by: str, vet: Vet | None = None) -> Iterator[Callable[..., ImportOutcome]]:
+def checked_in_order(
+    engine: Engine, imported_by: str, vet: Vet | None = None
+) -> Iterator[Callable[..., ImportOutcome]]:
     """A dry run of files taken in order (cli.md: "files are imported in the order given"): each
     file is checked against the data as the valid files before it would leave them (a contract
     register, then its pricing schedule, then a return), and nothing is ever committed.
@@ -87,7 +98,9 @@ def checked_in_order(engine: Engine, imported_by: str, vet: Vet | None = None) -
         pending: list[ImportPlan] = []
         refused: dict[str, str] = {}
 
-        def check(file_name: str, data: bytes, contract: str | None = None, quarter: str | None = None) -> ImportOutcome:
+        def check(
+            file_name: str, data: bytes, contract: str | None = None, quarter: str | None = None
+        ) -> ImportOutcome:
             while pending:
                 try:
                     apply_plan(session, pending.pop(), imported_by)
@@ -109,9 +122,14 @@ def checked_in_order(engine: Engine, imported_by: str, vet: Vet | None = None) -
             session.rollback()
 
 
-def import_together(engine: Engine, files: Sequence[tuple[str, bytes]], imported_by: str,
-                    contract: str | None = None, vet: Vet | None = None,
-                    quarter: str | None = None) -> list[ImportOutcome]:
+def import_together(
+    engine: Engine,
+    files: Sequence[tuple[str, bytes]],
+    imported_by: str,
+    contract: str | None = None,
+    vet: Vet | None = None,
+    quarter: str | None = None,
+) -> list[ImportOutcome]:
     """A batch of files imported all or nothing (the upload page's Confirm): each file is checked
     in order against the data as the files before it leave them, as ``checked_in_order`` does, and
     only when every file is valid are they all written, in one transaction.
@@ -134,7 +152,7 @@ def import_together(engine: Engine, files: Sequence[tuple[str, bytes]], imported
                 if not _clash(error):
                     raise
                 _clashed(session, outcomes)
-                return outcomes + [ImportOutcome(_unchecked(name, data), None) for name, data in files[len(outcomes):]]
+                return outcomes + [ImportOutcome(_unchecked(name, data), None) for name, data in files[len(outcomes) :]]
             outcomes[-1].import_id = record.id
         if all(outcome.plan.ok for outcome in outcomes):
             try:
@@ -162,8 +180,15 @@ def _clashed(session: Session, outcomes: list[ImportOutcome]) -> None:
     outcomes[-1].plan.errors.append(Problem(outcomes[-1].plan.file_name, "", None, "", RETRY_MESSAGE))
 
 
-def _vetted_plan(session: Session, file_name: str, data: bytes, contract: str | None, vet: Vet | None,
-                 refused: dict[str, str], quarter: str | None = None) -> ImportPlan:
+def _vetted_plan(
+    session: Session,
+    file_name: str,
+    data: bytes,
+    contract: str | None,
+    vet: Vet | None,
+    refused: dict[str, str],
+    quarter: str | None = None,
+) -> ImportPlan:
     """A file of a batch checked (and vetted); a refused register's contracts are noted in
     ``refused``, so that the files after it that need them say which file to fix."""
     plan = plan_import(session, file_name, data, contract, refused, quarter_option=quarter)

@@ -167,10 +167,18 @@ class _Lists:
 
 
 def _add_list(sheet: Worksheet, lists: _Lists, letter: str, name: str, values: Iterable[str], strict: bool) -> None:
-    validation = DataValidation(type="list", formula1=lists.range_for(name, values), allow_blank=True,
-                                showErrorMessage=True, errorStyle="stop" if strict else "warning",
-                                errorTitle=name, error=f"Choose a {name.lower()} from the list.",
-                                promptTitle=name, prompt="Choose from the list.", showInputMessage=True)
+    validation = DataValidation(
+        type="list",
+        formula1=lists.range_for(name, values),
+        allow_blank=True,
+        showErrorMessage=True,
+        errorStyle="stop" if strict else "warning",
+        errorTitle=name,
+        error=f"Choose a {name.lower()} from the list.",
+        promptTitle=name,
+        prompt="Choose from the list.",
+        showInputMessage=True,
+    )
     validation.add(f"{letter}{FIRST_DATA_ROW}:{letter}{FIRST_DATA_ROW + TEMPLATE_ROWS - 1}")
     sheet.add_data_validation(validation)
 
@@ -178,12 +186,28 @@ def _add_list(sheet: Worksheet, lists: _Lists, letter: str, name: str, values: I
 def _add_check(sheet: Worksheet, letter: str, column: Column) -> None:
     cells_range = f"{letter}{FIRST_DATA_ROW}:{letter}{FIRST_DATA_ROW + TEMPLATE_ROWS - 1}"
     if _is(column, cells.parse_date):
-        validation = DataValidation(type="date", operator="between", formula1="DATE(2000,1,1)",
-                                    formula2="DATE(2099,12,31)", allow_blank=True, showErrorMessage=True,
-                                    errorStyle="warning", errorTitle="Date", error="Enter a date as dd/mm/yyyy.")
+        validation = DataValidation(
+            type="date",
+            operator="between",
+            formula1="DATE(2000,1,1)",
+            formula2="DATE(2099,12,31)",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorStyle="warning",
+            errorTitle="Date",
+            error="Enter a date as dd/mm/yyyy.",
+        )
     elif column.field == "confidence":
-        validation = DataValidation(type="whole", operator="between", formula1="1", formula2="5", allow_blank=True,
-                                    showErrorMessage=True, errorTitle="Confidence", error="A whole number from 1 to 5.")
+        validation = DataValidation(
+            type="whole",
+            operator="between",
+            formula1="1",
+            formula2="5",
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="Confidence",
+            error="A whole number from 1 to 5.",
+        )
     else:
         return
     validation.add(cells_range)
@@ -210,8 +234,14 @@ def _header(sheet: Worksheet, headers: list[tuple[str, bool]]) -> None:
     sheet.freeze_panes = f"A{FIRST_DATA_ROW}"
 
 
-def _data_sheet(book: Workbook, schema: SheetSchema, lists: _Lists, choices: dict[str, tuple[str, ...]],
-                contract: str | None, kind: str) -> Worksheet:
+def _data_sheet(
+    book: Workbook,
+    schema: SheetSchema,
+    lists: _Lists,
+    choices: dict[str, tuple[str, ...]],
+    contract: str | None,
+    kind: str,
+) -> Worksheet:
     sheet: Worksheet = book.create_sheet(schema.title)
     _title(sheet, f"{kind_title(kind)}: {schema.title}. Columns marked * are required; see Instructions.")
     if schema.contract_scoped:
@@ -239,8 +269,11 @@ def _data_sheet(book: Workbook, schema: SheetSchema, lists: _Lists, choices: dic
 
 def _part_a_sheet(book: Workbook, choices: dict[str, tuple[str, ...]], contract: str | None) -> Worksheet:
     sheet: Worksheet = book.create_sheet("Part A")
-    _title(sheet, "Pricing schedule: Part A, allocations (GBP, ex VAT). One row per expenditure heading, "
-                  "one column per financial year; see Instructions.")
+    _title(
+        sheet,
+        "Pricing schedule: Part A, allocations (GBP, ex VAT). One row per expenditure heading, "
+        "one column per financial year; see Instructions.",
+    )
     _label(sheet, contract)
     years = choices.get("financial_year") or _default_years()
     _header(sheet, [(schemas.PART_A_HEADING + REQUIRED_MARK, True)] + [(year, True) for year in years])
@@ -262,22 +295,45 @@ def _instructions(book: Workbook, kind: str, sheets: tuple[SheetSchema | str, ..
     sheet.column_dimensions["A"].width = 120
     lines: list[tuple[str, bool]] = [
         (f"Improvement Oversight: {kind} template", True),
-        (("Fill in one row per record from row 4 of each sheet. Columns marked * are required. Keep the "
-         "headers; you may add columns (they are ignored) or rows above the headers."), False),
-        (("Dates as dd/mm/yyyy (UK, day first). Money in pounds excluding VAT. Choose from the drop-down "
-         "lists where a column has one."), False),
+        (
+            (
+                "Fill in one row per record from row 4 of each sheet. Columns marked * are required. Keep the "
+                "headers; you may add columns (they are ignored) or rows above the headers."
+            ),
+            False,
+        ),
+        (
+            (
+                "Dates as dd/mm/yyyy (UK, day first). Money in pounds excluding VAT. Choose from the drop-down "
+                "lists where a column has one."
+            ),
+            False,
+        ),
         ("Upload the file on the Upload data page, or run: python -m data_access import FILE.", False),
     ]
     if any(isinstance(item, SheetSchema) and item.contract_scoped for item in sheets) or "part_a" in sheets:
-        lines.append((f"This template is for contract {contract}." if contract else
-                      "Write the contract's reference in the cell to the right of the label in row 2 of "
-                      "each sheet, or in a column of that name.", False))
+        lines.append(
+            (
+                f"This template is for contract {contract}."
+                if contract
+                else "Write the contract's reference in the cell to the right of the label in row 2 of "
+                "each sheet, or in a column of that name.",
+                False,
+            )
+        )
     for item in sheets:
         lines.append(("", False))
         if isinstance(item, str):  # "part_a"
             lines.append(("Sheet Part A: allocations", True))
-            lines.append((("First column: the expenditure heading (required); then one column per financial "
-                          "year headed like 2021-22, holding the amount allocated. Empty cells count as 0."), False))
+            lines.append(
+                (
+                    (
+                        "First column: the expenditure heading (required); then one column per financial "
+                        "year headed like 2021-22, holding the amount allocated. Empty cells count as 0."
+                    ),
+                    False,
+                )
+            )
             continue
         key = kind_of(item).key_headers
         lines.append((f"Sheet {item.title}" + (f": one row per key ({', '.join(key)})" if key else ""), True))
@@ -288,8 +344,9 @@ def _instructions(book: Workbook, kind: str, sheets: tuple[SheetSchema | str, ..
             if column.field == "role" and item is schemas.ENGAGEMENTS:
                 accepted = f"; one of: {', '.join(_ROLE_LIST[1])}"
             help_text = _HELP.get(column.field, "")
-            lines.append((f"- Column '{column.header}' ({need}){': ' + help_text if help_text else ''}{accepted}.",
-                          False))
+            lines.append(
+                (f"- Column '{column.header}' ({need}){': ' + help_text if help_text else ''}{accepted}.", False)
+            )
     for row, (text, bold) in enumerate(lines, start=1):
         cell = sheet.cell(row, 1, text or None)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -302,11 +359,17 @@ def _choices(session: Session, contract: str | None) -> dict[str, tuple[str, ...
     names = session.scalars(select(models.LocalAuthority.name).distinct().order_by(models.LocalAuthority.name))
     found: dict[str, tuple[str, ...]] = {"la": tuple(names)}
     if contract:
-        record = session.scalar(select(models.Contract).where(func.lower(models.Contract.reference) == contract.strip().lower()))
+        record = session.scalar(
+            select(models.Contract).where(func.lower(models.Contract.reference) == contract.strip().lower())
+        )
         if record is None:
             raise LookupError(f"there is no contract '{contract}'")
-        headings = session.scalars(select(models.Allocation.heading).where(models.Allocation.contract_id == record.id)
-                                   .group_by(models.Allocation.heading).order_by(func.min(models.Allocation.id)))
+        headings = session.scalars(
+            select(models.Allocation.heading)
+            .where(models.Allocation.contract_id == record.id)
+            .group_by(models.Allocation.heading)
+            .order_by(func.min(models.Allocation.id))
+        )
         found["heading"] = tuple(headings)
         last = max(d for d in (record.end_date, record.extension_up_to) if d)
         found["financial_year"] = tuple(financial_years_between(record.start_date, last))

@@ -61,8 +61,11 @@ def _models_by_table() -> dict[str, type[models.Base]]:
 
 
 def _changes(session: Session, import_id: int) -> list[models.RowChange]:
-    return list(session.scalars(select(models.RowChange).where(models.RowChange.import_id == import_id)
-                                .order_by(models.RowChange.id)))
+    return list(
+        session.scalars(
+            select(models.RowChange).where(models.RowChange.import_id == import_id).order_by(models.RowChange.id)
+        )
+    )
 
 
 def _live_import_ids(session: Session, ids: set[int], exclude: int) -> set[int]:
@@ -70,8 +73,13 @@ def _live_import_ids(session: Session, ids: set[int], exclude: int) -> set[int]:
     ids = {i for i in ids if i != exclude}
     if not ids:
         return set()
-    return set(session.scalars(select(models.ImportRecord.id).where(
-        models.ImportRecord.id.in_(ids), models.ImportRecord.outcome == IMPORTED)))
+    return set(
+        session.scalars(
+            select(models.ImportRecord.id).where(
+                models.ImportRecord.id.in_(ids), models.ImportRecord.outcome == IMPORTED
+            )
+        )
+    )
 
 
 def _importers_of_rows(session: Session, table: str, row_ids: list[int]) -> set[int]:
@@ -80,8 +88,13 @@ def _importers_of_rows(session: Session, table: str, row_ids: list[int]) -> set[
     found: set[int] = set()
     for start in range(0, len(row_ids), 1000):
         chunk = row_ids[start : start + 1000]
-        found |= set(session.scalars(select(models.RowChange.import_id).where(
-            models.RowChange.table_name == table, models.RowChange.row_id.in_(chunk)).distinct()))
+        found |= set(
+            session.scalars(
+                select(models.RowChange.import_id)
+                .where(models.RowChange.table_name == table, models.RowChange.row_id.in_(chunk))
+                .distinct()
+            )
+        )
     return found | {run.import_id for run in undo_records.runs_covering(session, table, row_ids)}
 
 
@@ -99,20 +112,44 @@ def _dependants(session: Session, import_id: int, inserted: dict[str, list[int]]
     for start in range(0, len(engagement_ids), 500):
         chunk = engagement_ids[start : start + 500]
         E, S = models.Engagement, models.SurveyResponse
-        rows = list(session.scalars(select(S.id).join(E, (E.contract_id == S.contract_id) & (E.package_id == S.package_id)
-                                                      & (E.participant_id == S.participant_id)).where(E.id.in_(chunk))))
+        rows = list(
+            session.scalars(
+                select(S.id)
+                .join(
+                    E,
+                    (E.contract_id == S.contract_id)
+                    & (E.package_id == S.package_id)
+                    & (E.participant_id == S.participant_id),
+                )
+                .where(E.id.in_(chunk))
+            )
+        )
         found |= _importers_of_rows(session, "survey_responses", rows)
     found |= _writers_after_removal(session, import_id)
     allocation_ids = inserted.get("allocations", [])
     if allocation_ids:
         A, L = models.Allocation, models.InvoiceLine
-        removed = {(c, heading_key(h)) for c, h in session.execute(select(A.contract_id, A.heading).where(A.id.in_(allocation_ids)))}
-        remaining = {(c, heading_key(h)) for c, h in session.execute(select(A.contract_id, A.heading).where(
-            A.contract_id.in_({c for c, _ in removed}), A.id.not_in(allocation_ids)))}
+        removed = {
+            (c, heading_key(h))
+            for c, h in session.execute(select(A.contract_id, A.heading).where(A.id.in_(allocation_ids)))
+        }
+        remaining = {
+            (c, heading_key(h))
+            for c, h in session.execute(
+                select(A.contract_id, A.heading).where(
+                    A.contract_id.in_({c for c, _ in removed}), A.id.not_in(allocation_ids)
+                )
+            )
+        }
         gone = removed - remaining
         if gone:
-            lines = [row_id for row_id, c, h in session.execute(select(L.id, L.contract_id, L.heading).where(
-                L.contract_id.in_({c for c, _ in gone}))) if (c, heading_key(h)) in gone]
+            lines = [
+                row_id
+                for row_id, c, h in session.execute(
+                    select(L.id, L.contract_id, L.heading).where(L.contract_id.in_({c for c, _ in gone}))
+                )
+                if (c, heading_key(h)) in gone
+            ]
             found |= _importers_of_rows(session, "invoice_lines", lines)
     return found
 
@@ -132,19 +169,24 @@ def _writers_after_removal(session: Session, import_id: int) -> set[int]:
         names = unique_key(model)
         keys = {tuple(key_part(item[name]) for name in names) for item in rows.values()}
         columns = model.__table__.c
-        stored = session.execute(select(columns.id, *(columns[name] for name in names)).where(
-            columns.contract_id.in_({item["contract_id"] for item in rows.values()}) | columns.id.in_(list(rows))))
-        again = [row_id for row_id, *key in stored
-                 if row_id in rows or tuple(key_part(value) for value in key) in keys]
+        stored = session.execute(
+            select(columns.id, *(columns[name] for name in names)).where(
+                columns.contract_id.in_({item["contract_id"] for item in rows.values()}) | columns.id.in_(list(rows))
+            )
+        )
+        again = [row_id for row_id, *key in stored if row_id in rows or tuple(key_part(value) for value in key) in keys]
         found |= {writer for writer in _importers_of_rows(session, table, again) if writer > import_id}
     return found
 
 
 def _describe(session: Session, ids: set[int]) -> list[dict[str, Any]]:
-    records = session.scalars(select(models.ImportRecord).where(models.ImportRecord.id.in_(ids))
-                              .order_by(models.ImportRecord.id.desc()))
-    return [{"id": r.id, "file_name": r.file_name, "imported_by": r.imported_by, "imported_at": r.imported_at}
-            for r in records]
+    records = session.scalars(
+        select(models.ImportRecord).where(models.ImportRecord.id.in_(ids)).order_by(models.ImportRecord.id.desc())
+    )
+    return [
+        {"id": r.id, "file_name": r.file_name, "imported_by": r.imported_by, "imported_at": r.imported_at}
+        for r in records
+    ]
 
 
 def imports_blocking_undo(session: Session, import_id: int) -> list[dict[str, Any]]:
@@ -180,7 +222,9 @@ def contracts_of_import(session: Session, import_id: int) -> set[str]:
             stored = session.scalar(select(columns.contract_id).where(columns.id == change.row_id))
             if stored is not None:
                 ids.add(stored)
-    references = set(session.scalars(select(models.Contract.reference).where(models.Contract.id.in_(ids)))) if ids else set()
+    references = (
+        set(session.scalars(select(models.Contract.reference).where(models.Contract.id.in_(ids)))) if ids else set()
+    )
     for change in _changes(session, import_id):  # contracts the import inserted (gone after an undo)
         if change.table_name == "contracts" and change.after and change.after.get("reference"):
             references.add(change.after["reference"])
@@ -228,8 +272,12 @@ def _earlier_state(session: Session, change: models.RowChange) -> dict[str, Any]
     previous = session.execute(
         select(models.RowChange.import_id, models.RowChange.after)
         .join(models.ImportRecord, models.ImportRecord.id == models.RowChange.import_id)
-        .where(models.RowChange.table_name == change.table_name, models.RowChange.row_id == change.row_id,
-               models.RowChange.import_id < change.import_id, models.ImportRecord.outcome == IMPORTED)
+        .where(
+            models.RowChange.table_name == change.table_name,
+            models.RowChange.row_id == change.row_id,
+            models.RowChange.import_id < change.import_id,
+            models.ImportRecord.outcome == IMPORTED,
+        )
         .order_by(models.RowChange.id.desc())
     ).all()
     for writer, after in previous:
@@ -256,24 +304,32 @@ def undo_import(session: Session, import_id: int, actor: Viewer) -> UndoResult:
     if record is None:
         raise UndoRefused(f"there is no import {import_id}")
     if not may_undo(session, actor, import_id):
-        raise PermissionError(f"{actor.email or 'this user'} may not undo import {import_id}: "
-                              "contract managers undo imports of their own contracts only")
+        raise PermissionError(
+            f"{actor.email or 'this user'} may not undo import {import_id}: "
+            "contract managers undo imports of their own contracts only"
+        )
     if record.outcome != IMPORTED:
         raise UndoRefused(f"import {import_id} ({record.file_name}) was {record.outcome}: there is nothing to undo")
     blocking = imports_blocking_undo(session, import_id)
     if blocking:
-        listed = "; ".join(f"import {b['id']} ({b['file_name']}, {b['imported_by']}, {b['imported_at']:%d/%m/%Y %H:%M})"
-                           for b in blocking)
-        raise UndoRefused(f"import {import_id} ({record.file_name}) cannot be undone yet: later imports changed "
-                          f"the same rows or rely on them. Undo these first, newest first: {listed}", blocking)
+        listed = "; ".join(
+            f"import {b['id']} ({b['file_name']}, {b['imported_by']}, {b['imported_at']:%d/%m/%Y %H:%M})"
+            for b in blocking
+        )
+        raise UndoRefused(
+            f"import {import_id} ({record.file_name}) cannot be undone yet: later imports changed "
+            f"the same rows or rely on them. Undo these first, newest first: {listed}",
+            blocking,
+        )
     tables = _models_by_table()
     deleted = restored = 0
     for change in reversed(_changes(session, import_id)):
         model = tables[change.table_name]
         if change.before is None:
             ids = undo_records.row_ids(change)
-            session.execute(delete(model).where(model.__table__.c.id.between(ids.start, ids.stop - 1)),
-                            execution_options=_UNSYNCED)
+            session.execute(
+                delete(model).where(model.__table__.c.id.between(ids.start, ids.stop - 1)), execution_options=_UNSYNCED
+            )
             deleted += len(ids)
             continue
         if change.after is None:  # a row the import removed: back as it was
@@ -285,15 +341,27 @@ def undo_import(session: Session, import_id: int, actor: Viewer) -> UndoResult:
             # the import rewrote the row, and its record (written before undo records kept the writer)
             # does not say who wrote it before: give back its earlier writer
             values = {**_from_json(model, _earlier_state(session, change)), **values}
-        session.execute(update(model).where(model.__table__.c.id == change.row_id).values(**values),
-                        execution_options=_UNSYNCED)
+        session.execute(
+            update(model).where(model.__table__.c.id == change.row_id).values(**values), execution_options=_UNSYNCED
+        )
         restored += 1
     record.outcome = UNDONE
-    record.summary = {**(record.summary or {}), "undone_by": actor.email,
-                      "undone_at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds")}
-    audit.record_event(session, actor, audit.UNDO, {
-        "import_id": import_id, "file_name": record.file_name, "sha256": record.sha256,
-        "rows_deleted": deleted, "rows_restored": restored,
-    })
+    record.summary = {
+        **(record.summary or {}),
+        "undone_by": actor.email,
+        "undone_at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
+    }
+    audit.record_event(
+        session,
+        actor,
+        audit.UNDO,
+        {
+            "import_id": import_id,
+            "file_name": record.file_name,
+            "sha256": record.sha256,
+            "rows_deleted": deleted,
+            "rows_restored": restored,
+        },
+    )
     session.flush()
     return UndoResult(import_id, deleted, restored)

@@ -44,13 +44,25 @@ def apply(change: access.UserChange, message: str) -> None:
 users_tab, audit_tab = st.tabs(["Users and roles", "Audit log"])
 with users_tab:
     users = access.users_for(engine, viewer)
-    st.write("People sign in with their organisation e-mail; the role and assignments here decide what they see. "
-             "Contract managers see and upload for their contracts; case leads see participants in their LAs and "
-             "regions.")
+    st.write(
+        "People sign in with their organisation e-mail; the role and assignments here decide what they see. "
+        "Contract managers see and upload for their contracts; case leads see participants in their LAs and "
+        "regions."
+    )
     if users:
-        table = pd.DataFrame([{"E-mail": u["email"], "Role": u["role_name"], "Active": "Yes" if u["active"] else "No",
-                               "Contracts": ", ".join(u["contracts"]), "LAs": ", ".join(u["la_codes"]),
-                               "Regions": ", ".join(u["region_codes"])} for u in users])
+        table = pd.DataFrame(
+            [
+                {
+                    "E-mail": u["email"],
+                    "Role": u["role_name"],
+                    "Active": "Yes" if u["active"] else "No",
+                    "Contracts": ", ".join(u["contracts"]),
+                    "LAs": ", ".join(u["la_codes"]),
+                    "Regions": ", ".join(u["region_codes"]),
+                }
+                for u in users
+            ]
+        )
         data_table(table, "Users")
     else:
         empty_state("No users yet: add the first one below.")
@@ -63,23 +75,34 @@ with users_tab:
         role = right.selectbox("Role", ROLES, format_func=ROLE_NAMES.get, key="new_role")
         if st.form_submit_button("Save user"):
             known = email.strip().lower() in emails
-            apply(access.UserChange("role" if known else "add", email, role=role),
-                  f"{email.strip().lower()} is now {ROLE_NAMES[role]}.")
+            apply(
+                access.UserChange("role" if known else "add", email, role=role),
+                f"{email.strip().lower()} is now {ROLE_NAMES[role]}.",
+            )
 
     if emails:
         with st.form("assign", clear_on_submit=True):
             st.markdown("**Assign a contract, LA or region**")
             first, second, third = st.columns(3)
             who = first.selectbox("User", emails, key="assign_user")
-            scope = second.selectbox("What", access.ASSIGNMENT_SCOPES, key="assign_scope",
-                                     format_func={"contract": "Contract (reference)", "la": "LA (GSS code)",
-                                                  "region": "Region (E12 code)"}.get)
+            scope = second.selectbox(
+                "What",
+                access.ASSIGNMENT_SCOPES,
+                key="assign_scope",
+                format_func={
+                    "contract": "Contract (reference)",
+                    "la": "LA (GSS code)",
+                    "region": "Region (E12 code)",
+                }.get,
+            )
             value = third.text_input("Reference or code", key="assign_value")
             add, remove = st.columns(2)
             if add.form_submit_button("Assign"):
                 apply(access.UserChange("assign", who, scope=scope, value=value), f"Assigned {scope} {value} to {who}.")
             if remove.form_submit_button("Remove assignment"):
-                apply(access.UserChange("unassign", who, scope=scope, value=value), f"Removed {scope} {value} from {who}.")
+                apply(
+                    access.UserChange("unassign", who, scope=scope, value=value), f"Removed {scope} {value} from {who}."
+                )
 
         with st.form("active"):
             st.markdown("**Allow or stop sign-in**")
@@ -87,18 +110,30 @@ with users_tab:
             who = left.selectbox("User", emails, key="active_user")
             active = right.radio("Sign-in", ["Allowed", "Stopped"], horizontal=True, key="active_choice")
             if st.form_submit_button("Save"):
-                apply(access.UserChange("active", who, active=active == "Allowed"), f"Sign-in {active.lower()} for {who}.")
+                apply(
+                    access.UserChange("active", who, active=active == "Allowed"), f"Sign-in {active.lower()} for {who}."
+                )
 
 with audit_tab:
     events = access.audit_log_for(engine, viewer, limit=1000)
     if not events:
         empty_state("The audit log is empty.")
     else:
-        log_table = pd.DataFrame([{"When (UTC)": e["at"].strftime("%d/%m/%Y %H:%M:%S"), "Who": e["actor"],
-                                   "Action": e["action"], "Detail": json.dumps(e["detail"], default=str)}
-                                  for e in events])
-        st.write(f"The newest {counted(len(log_table), 'event')}. "
-                 "The log is append-only: nothing in the service changes or "
-                 "deletes an event.")
+        log_table = pd.DataFrame(
+            [
+                {
+                    "When (UTC)": e["at"].strftime("%d/%m/%Y %H:%M:%S"),
+                    "Who": e["actor"],
+                    "Action": e["action"],
+                    "Detail": json.dumps(e["detail"], default=str),
+                }
+                for e in events
+            ]
+        )
+        st.write(
+            f"The newest {counted(len(log_table), 'event')}. "
+            "The log is append-only: nothing in the service changes or "
+            "deletes an event."
+        )
         data_table(log_table, "Audit log, newest first")
         download_buttons({"Audit log": log_table}, "audit-log", key="audit")

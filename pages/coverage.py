@@ -23,17 +23,32 @@ st.title("Coverage: local authorities supported")
 showing(filters, options.regions, options.las)
 page = None
 if data.contracts:
-    page = cache.built(views.build, data, views.CoverageInputs(
-        as_of, filters.financial_year, filters.region, filters.la, aggregate_only(viewer),
-        context.board_plan_for(viewer, as_of), hex_positions=cache.read(hex_layout, version=None)),
-        cache.DataKey(url, scope, version), "Working out coverage…")
+    page = cache.built(
+        views.build,
+        data,
+        views.CoverageInputs(
+            as_of,
+            filters.financial_year,
+            filters.region,
+            filters.la,
+            aggregate_only(viewer),
+            context.board_plan_for(viewer, as_of),
+            hex_positions=cache.read(hex_layout, version=None),
+        ),
+        cache.DataKey(url, scope, version),
+        "Working out coverage…",
+    )
     if not page.by_year.empty:  # the answer first
         st.markdown(as_text(page.by_year.summary))
-st.caption(f"Figures as of {as_of:%d %B %Y}. An LA is supported in a financial year when a package of that "
-           "type was active in it. The Methodology page gives the rules.")
+st.caption(
+    f"Figures as of {as_of:%d %B %Y}. An LA is supported in a financial year when a package of that "
+    "type was active in it. The Methodology page gives the rules."
+)
 if page is None:
-    st.info("There are no contracts for these filters yet. Upload the contract register and quarterly returns on "
-            "the Upload data page.")
+    st.info(
+        "There are no contracts for these filters yet. Upload the contract register and quarterly returns on "
+        "the Upload data page."
+    )
     st.stop()
 data_currency_notice(data, as_of)
 links = not aggregate_only(viewer)  # LA profiles are not part of the Board's view
@@ -42,6 +57,7 @@ links = not aggregate_only(viewer)  # LA profiles are not part of the Board's vi
 def linked(table):
     """The table with each LA's profile linked (case leads, contract managers, administrators)."""
     return with_profile_links(table, as_of=current_filters().as_of) if links and not table.empty else table
+
 
 if filters.region or filters.la:
     st.caption("Only packages in the region or LA you chose count on this page.")
@@ -53,58 +69,102 @@ else:
     for contract, frame in page.by_year.table.groupby("Contract", sort=True):
         st.subheader(as_text(contract))
         sentences = views.latest_year_sentences(frame)
-        chart_with_table(chart(charts.coverage_year_chart, frame), frame.reset_index(drop=True), sentences,
-                         key=f"coverage_year_{contract}", file_stem=f"coverage_{contract}")
+        chart_with_table(
+            chart(charts.coverage_year_chart, frame),
+            frame.reset_index(drop=True),
+            sentences,
+            key=f"coverage_year_{contract}",
+            file_stem=f"coverage_{contract}",
+        )
 
 st.header(f"Regions in {page.financial_year}")
 st.caption("LAs supported by any contract and support type in view, against all the region's LAs that year.")
-chart_with_table(chart(charts.region_chart, page.regions.chart_data), page.regions.table, page.regions.summary,
-                 key="coverage_regions", file_stem="coverage_by_region")
+chart_with_table(
+    chart(charts.region_chart, page.regions.chart_data),
+    page.regions.table,
+    page.regions.summary,
+    key="coverage_regions",
+    file_stem="coverage_by_region",
+)
 if page.off_year_list:
-    st.caption(f"Supported, but no longer in that year's LA list (for example after a reorganisation): "
-               f"{as_text(', '.join(page.off_year_list))}.")
+    st.caption(
+        f"Supported, but no longer in that year's LA list (for example after a reorganisation): "
+        f"{as_text(', '.join(page.off_year_list))}."
+    )
 
 st.header(f"Map of support in {page.financial_year}")
 if page.hexes.empty:
     st.info("The hex map layout is not loaded in this database.")
 else:
-    chart_with_table(chart(charts.hex_map_chart, page.hexes.chart_data), linked(page.hexes.table), page.hexes.summary,
-                     key="coverage_hexmap", file_stem="coverage_map", column_config=profile_column() if links else None,
-                     caption="LAs on the map", expander="LAs on the map as a table")
+    chart_with_table(
+        chart(charts.hex_map_chart, page.hexes.chart_data),
+        linked(page.hexes.table),
+        page.hexes.summary,
+        key="coverage_hexmap",
+        file_stem="coverage_map",
+        column_config=profile_column() if links else None,
+        caption="LAs on the map",
+        expander="LAs on the map as a table",
+    )
 
 st.header(f"Targeting LAs in greatest need ({page.financial_year})")
-st.caption("An LA was in greatest need if, when its support started, it was judged Inadequate or Requires "
-           "improvement by Ofsted (ILACS, its inspection of local authority children's services), had a SEND "
-           "Written Statement of Action (after an area SEND inspection finds significant weaknesses), or was "
-           "flagged as declining.")
+st.caption(
+    "An LA was in greatest need if, when its support started, it was judged Inadequate or Requires "
+    "improvement by Ofsted (ILACS, its inspection of local authority children's services), had a SEND "
+    "Written Statement of Action (after an area SEND inspection finds significant weaknesses), or was "
+    "flagged as declining."
+)
 if page.targeting.empty:
     st.info(as_text(page.targeting.summary))
 else:
-    chart_with_table(chart(charts.targeting_chart, page.targeting.chart_data), page.targeting.table, page.targeting.summary,
-                     key="coverage_targeting", file_stem="targeting")
+    chart_with_table(
+        chart(charts.targeting_chart, page.targeting.chart_data),
+        page.targeting.table,
+        page.targeting.summary,
+        key="coverage_targeting",
+        file_stem="targeting",
+    )
     if not page.targeting_reasons.empty:
         with st.expander("Supported LAs in greatest need, and why"):
             data_table(page.targeting_reasons, "Supported LAs in greatest need, and why", wrap=True)
 
 st.header(f"Priority LAs with no support in {page.financial_year}")
-st.caption("LAs judged Inadequate by Ofsted, or with a SEND Written Statement of Action, on the as-of date, "
-           "that had no package active in the year under the contracts you chose.")
+st.caption(
+    "LAs judged Inadequate by Ofsted, or with a SEND Written Statement of Action, on the as-of date, "
+    "that had no package active in the year under the contracts you chose."
+)
 if page.unsupported.empty:
     st.info(as_text(page.unsupported_summary))
 else:
-    chart_with_table(None, linked(page.unsupported), page.unsupported_summary,
-                     key="coverage_unsupported", file_stem="priority_las_without_support", table_expanded=True,
-                     column_config=profile_column() if links else None)
+    chart_with_table(
+        None,
+        linked(page.unsupported),
+        page.unsupported_summary,
+        key="coverage_unsupported",
+        file_stem="priority_las_without_support",
+        table_expanded=True,
+        column_config=profile_column() if links else None,
+    )
 
 st.header("Packages shorter than the contract's minimum")
-st.caption("One-to-one packages that have ended by the as-of date are checked against the contract's "
-           "'Minimum package days' in the contract register. Packages below it are flagged, not rejected. A "
-           "contract with no minimum set there is not checked."
-           + (" Every year's packages are listed: the financial year filter does not narrow this list."
-              if filters.financial_year else ""))
+st.caption(
+    "One-to-one packages that have ended by the as-of date are checked against the contract's "
+    "'Minimum package days' in the contract register. Packages below it are flagged, not rejected. A "
+    "contract with no minimum set there is not checked."
+    + (
+        " Every year's packages are listed: the financial year filter does not narrow this list."
+        if filters.financial_year
+        else ""
+    )
+)
 if page.short_packages.table.empty:
     st.info(as_text(page.short_packages.summary))
 else:
-    chart_with_table(None, page.short_packages.table, page.short_packages.summary, key="coverage_short_packages",
-                     file_stem="packages_below_minimum_days", table_expanded=True)
-
+    chart_with_table(
+        None,
+        page.short_packages.table,
+        page.short_packages.summary,
+        key="coverage_short_packages",
+        file_stem="packages_below_minimum_days",
+        table_expanded=True,
+    )

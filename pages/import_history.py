@@ -42,34 +42,73 @@ if not history:
     empty_state("No imports yet." if may_see_every_import(viewer) else "No imports of your contracts yet.")
     st.stop()
 
-show_rejected = st.checkbox("Show rejected imports", key="history_rejected",
-                            help="Files that were refused wrote nothing. The same file refused again is one row.")
+show_rejected = st.checkbox(
+    "Show rejected imports",
+    key="history_rejected",
+    help="Files that were refused wrote nothing. The same file refused again is one row.",
+)
 listed_rows = [row for row in history if show_rejected or row["outcome"] != "rejected"]
-table = pd.DataFrame([
-    {"Import": row["id"], "When (UTC)": row["imported_at"].strftime("%d/%m/%Y %H:%M"), "Who": row["imported_by"],
-     "File": row["file_name"], "SHA-256": row["sha256"], "Kind": row["kind"], "Contracts": ", ".join(row["contracts"]),
-     "Outcome": IMPORT_OUTCOMES.get(row["outcome"], row["outcome"])
-     + (f" ({row['times']} times, first {row['first_at']:%d/%m/%Y %H:%M})" if row["times"] > 1 else ""),
-     "New": row["inserted"], "Updated": row["updated"], "Skipped": row["skipped"], "Flags": row["flags"],
-     "Unchanged": row["unchanged"]}
-    for row in listed_rows
-], columns=["Import", "When (UTC)", "Who", "File", "SHA-256", "Kind", "Contracts", "Outcome", "New", "Updated",
-            "Skipped", "Flags", "Unchanged"])
+table = pd.DataFrame(
+    [
+        {
+            "Import": row["id"],
+            "When (UTC)": row["imported_at"].strftime("%d/%m/%Y %H:%M"),
+            "Who": row["imported_by"],
+            "File": row["file_name"],
+            "SHA-256": row["sha256"],
+            "Kind": row["kind"],
+            "Contracts": ", ".join(row["contracts"]),
+            "Outcome": IMPORT_OUTCOMES.get(row["outcome"], row["outcome"])
+            + (f" ({row['times']} times, first {row['first_at']:%d/%m/%Y %H:%M})" if row["times"] > 1 else ""),
+            "New": row["inserted"],
+            "Updated": row["updated"],
+            "Skipped": row["skipped"],
+            "Flags": row["flags"],
+            "Unchanged": row["unchanged"],
+        }
+        for row in listed_rows
+    ],
+    columns=[
+        "Import",
+        "When (UTC)",
+        "Who",
+        "File",
+        "SHA-256",
+        "Kind",
+        "Contracts",
+        "Outcome",
+        "New",
+        "Updated",
+        "Skipped",
+        "Flags",
+        "Unchanged",
+    ],
+)
 shown = "every import" if may_see_every_import(viewer) else "imports of your contracts and your own"
 hidden = len(history) - len(listed_rows)
-st.write(f"{len(table)} import(s), newest first ({shown}). Undone imports were reversed exactly. "
-         + (f"{hidden} rejected file(s) not shown: they wrote nothing. " if hidden else "")
-         + "Checking a file on the Upload page is not an import and is not listed. The table gives the first "
-         "8 characters of each file's SHA-256; the downloads give it whole.")
-data_table(table.assign(**{"SHA-256": table["SHA-256"].str[:8] + "…"}), "Imports, newest first",
-           key="history_table", width=PAGE_TABLE_WIDTH_PX)
+st.write(
+    f"{len(table)} import(s), newest first ({shown}). Undone imports were reversed exactly. "
+    + (f"{hidden} rejected file(s) not shown: they wrote nothing. " if hidden else "")
+    + "Checking a file on the Upload page is not an import and is not listed. The table gives the first "
+    "8 characters of each file's SHA-256; the downloads give it whole."
+)
+data_table(
+    table.assign(**{"SHA-256": table["SHA-256"].str[:8] + "…"}),
+    "Imports, newest first",
+    key="history_table",
+    width=PAGE_TABLE_WIDTH_PX,
+)
 download_buttons({"Imports": table}, "import-history", key="history")
 
 rejected = [row for row in listed_rows if row["outcome"] == "rejected" and row["errors"]]
 if rejected:
     with st.expander("Why files were rejected"):
-        choice = st.selectbox("Rejected import", [row["id"] for row in rejected], key="rejected_choice",
-                              format_func=lambda i: next(f"{i}: {r['file_name']}" for r in rejected if r["id"] == i))
+        choice = st.selectbox(
+            "Rejected import",
+            [row["id"] for row in rejected],
+            key="rejected_choice",
+            format_func=lambda i: next(f"{i}: {r['file_name']}" for r in rejected if r["id"] == i),
+        )
         errors = next(row["errors"] for row in rejected if row["id"] == choice)
         data_table(pd.DataFrame({"Error": errors}), "Errors of the rejected import", wrap=True)
 
@@ -78,22 +117,47 @@ undoable = [row for row in history if row["may_undo"]]
 if not undoable:
     st.write("There is no import you may undo.")
     st.stop()
-st.write("Undoing puts the data back exactly as it was before the import: rows it added are removed, rows it "
-         "changed get their earlier values, and rows it removed (no longer in a revised pricing schedule) are put "
-         "back. Later imports that changed the same rows must be undone first.")
-labels = {row["id"]: f"Import {row['id']}: {row['file_name']} ({row['imported_at']:%d/%m/%Y %H:%M}, {row['imported_by']})"
-          for row in undoable}
-chosen = st.selectbox("Import to undo", list(labels), format_func=labels.get, key="undo_choice", index=None,
-                      placeholder="Choose an import")
+st.write(
+    "Undoing puts the data back exactly as it was before the import: rows it added are removed, rows it "
+    "changed get their earlier values, and rows it removed (no longer in a revised pricing schedule) are put "
+    "back. Later imports that changed the same rows must be undone first."
+)
+labels = {
+    row["id"]: f"Import {row['id']}: {row['file_name']} ({row['imported_at']:%d/%m/%Y %H:%M}, {row['imported_by']})"
+    for row in undoable
+}
+chosen = st.selectbox(
+    "Import to undo",
+    list(labels),
+    format_func=labels.get,
+    key="undo_choice",
+    index=None,
+    placeholder="Choose an import",
+)
 blocking = access.blocking_imports(engine, chosen) if chosen is not None else []
 if blocking:
-    st.warning("This import cannot be undone yet: later imports changed the same rows or rely on them. "
-               "Undo these first, newest first.")
-    data_table(pd.DataFrame([{"Import": b["id"], "File": b["file_name"], "Who": b["imported_by"],
-                              "When (UTC)": b["imported_at"].strftime("%d/%m/%Y %H:%M")} for b in blocking]),
-               "Imports to undo first")
+    st.warning(
+        "This import cannot be undone yet: later imports changed the same rows or rely on them. "
+        "Undo these first, newest first."
+    )
+    data_table(
+        pd.DataFrame(
+            [
+                {
+                    "Import": b["id"],
+                    "File": b["file_name"],
+                    "Who": b["imported_by"],
+                    "When (UTC)": b["imported_at"].strftime("%d/%m/%Y %H:%M"),
+                }
+                for b in blocking
+            ]
+        ),
+        "Imports to undo first",
+    )
 confirm = st.checkbox("I understand this removes the import's changes", key="undo_confirm_box")
-if st.button("Undo import", type="primary", disabled=chosen is None or bool(blocking) or not confirm, key="undo_button"):
+if st.button(
+    "Undo import", type="primary", disabled=chosen is None or bool(blocking) or not confirm, key="undo_button"
+):
     try:
         result = access.undo_as(engine, viewer, chosen)
     except UndoRefused as refusal:
@@ -104,6 +168,7 @@ if st.button("Undo import", type="primary", disabled=chosen is None or bool(bloc
         log.exception("undo")
         st.error("The import could not be undone; nothing was changed. Please try again.")
     else:
-        st.session_state["undo_message"] = (f"Import {result.import_id} was undone: {result.deleted} row(s) removed, "
-                                            f"{result.restored} row(s) restored.")
+        st.session_state["undo_message"] = (
+            f"Import {result.import_id} was undone: {result.deleted} row(s) removed, {result.restored} row(s) restored."
+        )
         st.rerun()

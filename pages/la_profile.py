@@ -24,10 +24,18 @@ from ui.filters import Filters, choose, current_filters, filter_sidebar
 def _outcomes(url: str, version: int, _indicators, number: str, name: str, region: str) -> dict:  # noqa: ARG001 - the cache's key
     """Per topic, each measure's table, chart lines and band and sentence for one LA; shared between
     viewers (reference data, no people), kept per indicators index (a refresh makes a new one)."""
-    return {topic: [(measure, frame := oi.measure_table(_indicators, measure, number, name, region),
-                     *indicator_long(frame, name, f"{region} (region)"),
-                     oi.latest_sentence(_indicators, measure, number, name)) for measure in measures]
-            for topic, measures in _indicators.by_topic().items()}
+    return {
+        topic: [
+            (
+                measure,
+                frame := oi.measure_table(_indicators, measure, number, name, region),
+                *indicator_long(frame, name, f"{region} (region)"),
+                oi.latest_sentence(_indicators, measure, number, name),
+            )
+            for measure in measures
+        ]
+        for topic, measures in _indicators.by_topic().items()
+    }
 
 
 viewer = context.page_viewer()
@@ -38,8 +46,15 @@ if aggregate_only(viewer):
 
 scope = Filters().scope(viewer)
 data = context.oversight_data(scope)
-filters = filter_sidebar([], [], data.regions, {}, show=("as_of",), not_narrowed_by=("contract", "fy", "region"),
-                         because="a profile shows the LA's whole history under every contract")
+filters = filter_sidebar(
+    [],
+    [],
+    data.regions,
+    {},
+    show=("as_of",),
+    not_narrowed_by=("contract", "fy", "region"),
+    because="a profile shows the LA's whole history under every contract",
+)
 as_of = filters.as_of_date
 options = lp.la_options(data.las, as_of)
 if not options:
@@ -53,16 +68,25 @@ with_support = sorted({unit.la_code for unit in data.units}, key=lambda code: op
 candidates = [wanted, *viewer.la_codes, *with_support, codes[0]]
 default = next(code for code in candidates if code in options)
 la_code = st.selectbox(
-    "Local authority", codes, index=codes.index(default), format_func=options.get, key="la_profile_la",
+    "Local authority",
+    codes,
+    index=codes.index(default),
+    format_func=options.get,
+    key="la_profile_la",
     help="Type a name, GSS code (E08000014) or DfE code (343) to search. The LA you pick is also the local "
-         "authority filter on the other pages.",
+    "authority filter on the other pages.",
 )
 if la_code != default:
     # Picked here: the LA filter, so the URL names it (a profile can be bookmarked and sent) and it
     # stays. The LA the page starts on is not chosen for the user: it narrows no other page.
     choose("la", la_code)
-page = cache.built(lp.build, data, lp.ProfileInputs(la_code, as_of),
-                   cache.DataKey(context.database_url(), scope, context.data_version()), spinner=False)
+page = cache.built(
+    lp.build,
+    data,
+    lp.ProfileInputs(la_code, as_of),
+    cache.DataKey(context.database_url(), scope, context.data_version()),
+    spinner=False,
+)
 units, facts = page.units, page.facts  # a recoded council's whole history (``as_one_council``)
 st.header(as_text(facts.name))
 st.markdown(as_text(facts.sentence()))
@@ -84,18 +108,28 @@ def table(frame, alt: str, key: str, file_stem: str) -> None:
 
 st.subheader("Support received")
 timeline = page.timeline
-chart_with_table(chart(timeline_chart, timeline, as_of), timeline, page.timeline_sentence,
-                 key="la_timeline", file_stem=f"support_{la_code}", table_expanded=True)
-st.caption("Every package of support under any contract, and every 6-monthly intervention review due so far. "
-           "Days delivered is the largest value on a package's rows (a group's days are not multiplied by its "
-           "people). KPI outcome counts its participants' statuses (see the Methodology page).")
+chart_with_table(
+    chart(timeline_chart, timeline, as_of),
+    timeline,
+    page.timeline_sentence,
+    key="la_timeline",
+    file_stem=f"support_{la_code}",
+    table_expanded=True,
+)
+st.caption(
+    "Every package of support under any contract, and every 6-monthly intervention review due so far. "
+    "Days delivered is the largest value on a package's rows (a group's days are not multiplied by its "
+    "people). KPI outcome counts its participants' statuses (see the Methodology page)."
+)
 
 st.subheader("What is coming")
 st.markdown(page.coming_sentence)
 if not page.coming.empty:
     table(page.coming, f"What is coming for {facts.name}", "la_coming", f"coming_{la_code}")
-st.caption("Worked out as on the Timelines page: a review every 6 months for an LA in intervention, and a case "
-           "report every 6 weeks from the improvement adviser call-offs that supported it, in the next 12 months.")
+st.caption(
+    "Worked out as on the Timelines page: a review every 6 months for an LA in intervention, and a case "
+    "report every 6 weeks from the improvement adviser call-offs that supported it, in the next 12 months."
+)
 
 st.subheader("Ofsted ILACS judgements")
 judgements = page.judgements
@@ -106,16 +140,20 @@ else:
     table(judgements, f"Ofsted ILACS judgements of {facts.name}", "la_ilacs", f"ilacs_{la_code}")
 
 st.subheader("Status history")
-st.caption("ILACS is Ofsted's inspection of local authority children's services. A SEND WSoA is a Written "
-           "Statement of Action the LA must produce after an area SEND inspection finds significant weaknesses. "
-           "Declining means the Department flagged its performance as declining. From is the date the record "
-           "counts from.")
+st.caption(
+    "ILACS is Ofsted's inspection of local authority children's services. A SEND WSoA is a Written "
+    "Statement of Action the LA must produce after an area SEND inspection finds significant weaknesses. "
+    "Declining means the Department flagged its performance as declining. From is the date the record "
+    "counts from."
+)
 history = page.history
 if history.empty:
     empty_state("No Ofsted judgement or LA status is recorded.")
 else:
-    st.markdown(f"{counted(len(history), 'status record')}, oldest first. \"Not recorded\" means the record says "
-                "nothing about that item (for example, a record of an Ofsted judgement alone).")
+    st.markdown(
+        f'{counted(len(history), "status record")}, oldest first. "Not recorded" means the record says '
+        "nothing about that item (for example, a record of an Ofsted judgement alone)."
+    )
     table(history, f"Ofsted ILACS and status history of {facts.name}", "la_history", f"status_{la_code}")
 
 st.subheader("Participants' KPI status")
@@ -135,15 +173,22 @@ if adviser.empty:
     st.markdown(as_text(page.adviser_sentence))
 else:
     st.caption(f"An improvement adviser call-off allows up to {lp.ADVISER_DAYS_PER_MONTH} days a month.")
-    chart_with_table(chart(adviser_days_chart, adviser), adviser, page.adviser_sentence, key="la_adviser",
-                     file_stem=f"adviser_days_{la_code}")
+    chart_with_table(
+        chart(adviser_days_chart, adviser),
+        adviser,
+        page.adviser_sentence,
+        key="la_adviser",
+        file_stem=f"adviser_days_{la_code}",
+    )
 
 st.subheader("Compared with the region and England")
 comparison = page.comparison
 st.markdown(as_text(page.comparison_sentence))
-st.caption("All contracts together. Rates are met / eligible (see the Methodology page). [u] marks a rate on "
-           f"fewer than {RELIABLE_FROM} eligible participants. Packages per LA divides by the LAs that existed on "
-           "the as-of date.")
+st.caption(
+    "All contracts together. Rates are met / eligible (see the Methodology page). [u] marks a rate on "
+    f"fewer than {RELIABLE_FROM} eligible participants. Packages per LA divides by the LAs that existed on "
+    "the as-of date."
+)
 table(comparison, f"{facts.name} compared with the region and England", "la_comparison", f"comparison_{la_code}")
 
 # ------------------------------------------------------------------ outcomes
@@ -156,38 +201,73 @@ if not neighbours:
     empty_state(f"DfE publishes no statistical neighbours for {facts.name}.")
 else:
     neighbour_frame = lp.neighbour_table(neighbours, data.las, current_filters().as_of)
-    st.markdown(f"DfE's 10 statistical neighbours of {as_text(facts.name)} (May 2025), closest first: "
-                + ", ".join(f"[{as_text(row['Local authority'])}]({row['Profile']})" if pd.notna(row["Profile"])
-                            else as_text(row["Local authority"])
-                            for row in neighbour_frame.to_dict("records")) + ".")
-    data_table(neighbour_frame, f"Statistical neighbours of {facts.name}", key="la_neighbours_table",
-               column_config={"Profile": st.column_config.LinkColumn("Profile", display_text="Open profile")})
+    st.markdown(
+        f"DfE's 10 statistical neighbours of {as_text(facts.name)} (May 2025), closest first: "
+        + ", ".join(
+            f"[{as_text(row['Local authority'])}]({row['Profile']})"
+            if pd.notna(row["Profile"])
+            else as_text(row["Local authority"])
+            for row in neighbour_frame.to_dict("records")
+        )
+        + "."
+    )
+    data_table(
+        neighbour_frame,
+        f"Statistical neighbours of {facts.name}",
+        key="la_neighbours_table",
+        column_config={"Profile": st.column_config.LinkColumn("Profile", display_text="Open profile")},
+    )
 
 st.subheader("Outcome indicators")
-st.markdown(f"DfE's published figures (LAIT) for {facts.name} against the median and range of its statistical "
-            f"neighbours, {facts.region} and England. Grey bands mark when {facts.name} had support. These figures "
-            "describe the LA. They do not show what any support caused (see the Methodology page).")
-search = st.text_input("Search the measures", key="la_measure_search",
-                       placeholder="for example: turnover, re-referral, care leavers",
-                       help="Filters the measures by words in their name, topic or description.")
+st.markdown(
+    f"DfE's published figures (LAIT) for {facts.name} against the median and range of its statistical "
+    f"neighbours, {facts.region} and England. Grey bands mark when {facts.name} had support. These figures "
+    "describe the LA. They do not show what any support caused (see the Methodology page)."
+)
+search = st.text_input(
+    "Search the measures",
+    key="la_measure_search",
+    placeholder="for example: turnover, re-referral, care leavers",
+    help="Filters the measures by words in their name, topic or description.",
+)
 spans = pd.DataFrame(
-    [{"From": start, "To": end, "Label": "support"} for start, end in oi.support_spans(
-        ((row["Start"].date(), None if pd.isna(row["End"]) else row["End"].date())
-         for row in timeline.to_dict("records") if row["What"] != lp.INTERVENTION_REVIEW_LABEL), as_of)],
-    columns=["From", "To", "Label"])
+    [
+        {"From": start, "To": end, "Label": "support"}
+        for start, end in oi.support_spans(
+            (
+                (row["Start"].date(), None if pd.isna(row["End"]) else row["End"].date())
+                for row in timeline.to_dict("records")
+                if row["What"] != lp.INTERVENTION_REVIEW_LABEL
+            ),
+            as_of,
+        )
+    ],
+    columns=["From", "To", "Label"],
+)
 shown = 0
-for topic, views in _outcomes(context.database_url(), context.reference_version(), indicators, number, facts.name, facts.region).items():
+for topic, views in _outcomes(
+    context.database_url(), context.reference_version(), indicators, number, facts.name, facts.region
+).items():
     views = [view for view in views if view[0] in oi.matching([v[0] for v in views], search)]
     if not views:
         continue
     st.markdown(f"### {topic}")
     for measure, frame, lines, band, sentence in views:
         shown += 1
-        st.markdown(f"**{measure.name}**" + (f" ({measure.unit})" if measure.unit else "")
-                    + {"High": ". Higher is better.", "Low": ". Lower is better."}.get(
-                        measure.polarity, ". Neither higher nor lower is better."))
-        chart_with_table(indicator_chart(lines, band, spans, facts.name, measure.unit), frame, sentence,
-                         key=f"la_measure_{measure.code}", file_stem=f"{measure.code}_{la_code}",
-                         caption=f"{measure.name}: {facts.name} beside its neighbours, region and England")
+        st.markdown(
+            f"**{measure.name}**"
+            + (f" ({measure.unit})" if measure.unit else "")
+            + {"High": ". Higher is better.", "Low": ". Lower is better."}.get(
+                measure.polarity, ". Neither higher nor lower is better."
+            )
+        )
+        chart_with_table(
+            indicator_chart(lines, band, spans, facts.name, measure.unit),
+            frame,
+            sentence,
+            key=f"la_measure_{measure.code}",
+            file_stem=f"{measure.code}_{la_code}",
+            caption=f"{measure.name}: {facts.name} beside its neighbours, region and England",
+        )
 if not shown:
     empty_state(f"No measure matches '{search}'.")

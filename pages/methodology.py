@@ -34,8 +34,11 @@ st.markdown(
     "out by adding or subtracting figures from several views. The Board has no LA filter: figures for 1 LA are "
     "not part of its view."
 )
-contents = [f"- [{title}](#{title.lower().replace(' ', '-').replace('(', '').replace(')', '').replace('?', '')})"
-            for title, entries in registry.sections() if entries] + ["- [Contract terms](#contract-terms)"]
+contents = [
+    f"- [{title}](#{title.lower().replace(' ', '-').replace('(', '').replace(')', '').replace('?', '')})"
+    for title, entries in registry.sections()
+    if entries
+] + ["- [Contract terms](#contract-terms)"]
 st.markdown("**Contents**\n" + "\n".join(contents))
 
 for title, entries in registry.sections():
@@ -51,7 +54,10 @@ st.markdown(registry.TERMS_INTRODUCTION)
 st.markdown("\n".join(f"- **{term.column}**: {term.used_for}." for term in terms.TERMS))
 contracts = context.oversight_data(Filters().scope(viewer)).contracts
 if contracts:
-    data_table(pd.DataFrame(terms.terms_rows(contracts)), "Each contract's terms, as its register row gives them",
-               key="methodology_terms_table")
+    data_table(
+        pd.DataFrame(terms.terms_rows(contracts)),
+        "Each contract's terms, as its register row gives them",
+        key="methodology_terms_table",
+    )
 else:
     st.info("There are no contract terms to show, because no contract register has been imported yet.")

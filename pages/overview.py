@@ -39,8 +39,18 @@ def _comparison_default(as_of: date) -> date:
 
 def _link_params(filters: Filters, contract: str) -> dict[str, str]:
     """The current filters, for the contract, so the KPIs page opens on the same view."""
-    values = dict(zip(PARAMS, (contract, filters.financial_year, filters.region, filters.la,
-                               filters.as_of.isoformat() if filters.as_of else None)))
+    values = dict(
+        zip(
+            PARAMS,
+            (
+                contract,
+                filters.financial_year,
+                filters.region,
+                filters.la,
+                filters.as_of.isoformat() if filters.as_of else None,
+            ),
+        )
+    )
     return {key: value for key, value in values.items() if value}
 
 
@@ -53,22 +63,34 @@ st.title("Improvement Oversight")
 showing(filters, options.regions, options.las)
 page = None
 if data.contracts:  # the answer first: which contracts are off track
-    page = cache.built(views.build, data, FilteredInputs(
-        as_of, filters.financial_year, filters.region, filters.la, board, context.board_plan_for(viewer, as_of)),
-        data_key)
+    page = cache.built(
+        views.build,
+        data,
+        FilteredInputs(
+            as_of, filters.financial_year, filters.region, filters.la, board, context.board_plan_for(viewer, as_of)
+        ),
+        data_key,
+    )
     st.markdown(as_text(status_grid.grid_summary(page.grid)))
-st.caption(f"Figures as of {as_of:%d %B %Y}. This page shows totals only, with no personal data. "
-           "The Methodology page says how each figure is worked out.")
+st.caption(
+    f"Figures as of {as_of:%d %B %Y}. This page shows totals only, with no personal data. "
+    "The Methodology page says how each figure is worked out."
+)
 
 if page is None:
-    st.info("There are no contracts for these filters yet. An administrator or contract manager can upload the "
-            "contract register on the Upload data page.")
+    st.info(
+        "There are no contracts for these filters yet. An administrator or contract manager can upload the "
+        "contract register on the Upload data page."
+    )
     board_pack_button(context.engine(), as_of, viewer)
 else:
     titles = {c.reference: c.title for c in data.contracts}
 
-    grid_table(page.grid, f"Where each contract stands on {as_of:%d %B %Y}. Select a status to see its page.",
-               {key: value for key, value in _link_params(filters, "").items() if key != "contract"})
+    grid_table(
+        page.grid,
+        f"Where each contract stands on {as_of:%d %B %Y}. Select a status to see its page.",
+        {key: value for key, value in _link_params(filters, "").items() if key != "contract"},
+    )
     download_buttons({"Status": status_grid.grid_frame(page.grid)}, "status_grid", key="overview_grid")
     # the grid's last column, in full: how current each contract's data is, above the figures below
     data_currency_notice(data, as_of)
@@ -76,9 +98,14 @@ else:
 
     st.header("What changed since the last Board")
     compare = st.date_input(
-        "Compare with the figures as of", value=_comparison_default(as_of), format="DD/MM/YYYY",
-        min_value=calendar.EARLIEST, max_value=as_of, key="compare_with",
-        help="The date of the last Board pack produced, or else 3 months earlier.")
+        "Compare with the figures as of",
+        value=_comparison_default(as_of),
+        format="DD/MM/YYYY",
+        min_value=calendar.EARLIEST,
+        max_value=as_of,
+        key="compare_with",
+        help="The date of the last Board pack produced, or else 3 months earlier.",
+    )
     changed = cache.built(changes, data, ChangesInputs(compare, as_of, board), data_key, "Comparing the figures…")
     st.markdown(as_text(changes_summary(changed, compare, as_of)))
     data_table(changed, "Each contract's headline figures then and now, and how they changed")
@@ -94,13 +121,21 @@ else:
         st.markdown(f"**{as_text(contract)}**: {as_text(titles.get(contract, ''))}")
         for display in displays:
             st.markdown(f"- {as_text(display.sentence)}")
-        st.page_link("pages/kpis.py", label=f"KPI details for {as_text(contract)}", icon=":material/target:",
-                     query_params=_link_params(filters, contract))
+        st.page_link(
+            "pages/kpis.py",
+            label=f"KPI details for {as_text(contract)}",
+            icon=":material/target:",
+            query_params=_link_params(filters, contract),
+        )
     if page.kpis:
         rates = rate_chart_frame(page.kpis, lambda r: r.contract)
-        chart_with_table(chart(kpi_charts.rate_chart, rates), page.kpi_table,
-                         "Each KPI's rate and 95 % interval against its target. The table lists every figure.",
-                         key="overview_kpis", file_stem="headline_kpis")
+        chart_with_table(
+            chart(kpi_charts.rate_chart, rates),
+            page.kpi_table,
+            "Each KPI's rate and 95 % interval against its target. The table lists every figure.",
+            key="overview_kpis",
+            file_stem="headline_kpis",
+        )
 
     st.header(f"Coverage in {page.coverage_year}")
     if page.coverage.empty:
@@ -108,42 +143,71 @@ else:
     else:
         for sentence in page.coverage_sentences:
             st.markdown(f"- {as_text(sentence)}")
-        chart_with_table(None, page.coverage, coverage_summary(page.coverage), key="overview_coverage",
-                         file_stem="coverage")
-        st.page_link("pages/coverage.py", label="Coverage details", icon=":material/map:",
-                     query_params=dict(_link_params(filters, filters.contract or "")))
+        chart_with_table(
+            None, page.coverage, coverage_summary(page.coverage), key="overview_coverage", file_stem="coverage"
+        )
+        st.page_link(
+            "pages/coverage.py",
+            label="Coverage details",
+            icon=":material/map:",
+            query_params=dict(_link_params(filters, filters.contract or "")),
+        )
 
     st.header(f"Spend against allocation{f' in {page.spend_year}' if page.spend_year else ''}")
     if filters.la or filters.region:
-        st.caption("The LA and region filters do not narrow spend. Invoices are not split by local authority, "
-                   "so spend is for the whole of each contract shown.")
+        st.caption(
+            "The LA and region filters do not narrow spend. Invoices are not split by local authority, "
+            "so spend is for the whole of each contract shown."
+        )
     if page.spend.empty:
         st.info(as_text(page.spend_summary))
     else:
-        chart_with_table(None, page.spend, page.spend_summary + " Money cannot move between headings, so each "
-                         "heading's spend is compared with its own allocation (see the Finance page). The totals "
-                         "are for reconciliation only.", key="overview_spend",
-                         file_stem="spend_against_allocation")
+        chart_with_table(
+            None,
+            page.spend,
+            page.spend_summary + " Money cannot move between headings, so each "
+            "heading's spend is compared with its own allocation (see the Finance page). The totals "
+            "are for reconciliation only.",
+            key="overview_spend",
+            file_stem="spend_against_allocation",
+        )
 
     st.header(f"Next deadlines (within {views.DEADLINE_DAYS} days)")
     if filters.la or filters.region or filters.financial_year:
-        st.caption("The year, LA and region filters do not narrow deadlines. They are whole contracts' "
-                   "milestones, reports and invoices, and the reviews of every LA in intervention, from "
-                   f"{as_of:%d %B %Y}, as on the Timelines page.")
+        st.caption(
+            "The year, LA and region filters do not narrow deadlines. They are whole contracts' "
+            "milestones, reports and invoices, and the reviews of every LA in intervention, from "
+            f"{as_of:%d %B %Y}, as on the Timelines page."
+        )
     if page.overdue:
         st.warning(as_text(page.overdue), icon=":material/schedule:")
     if page.deadlines.empty:
         st.info(as_text(deadline_sentence(page.deadlines, as_of)))
     else:
-        chart_with_table(None, page.deadlines, deadline_sentence(page.deadlines, as_of),
-                         key="overview_deadlines", file_stem="deadlines")
+        chart_with_table(
+            None,
+            page.deadlines,
+            deadline_sentence(page.deadlines, as_of),
+            key="overview_deadlines",
+            file_stem="deadlines",
+        )
 
 contracts, _ = cache.read(home_tables, version=version)
 visible = {c.reference for c in data.contracts}
 st.subheader("Contracts")
 register = pd.DataFrame(
-    [{"Contract": c.reference, "Title": c.title, "Programme": c.programme, "Start": c.start_date,
-      "End": c.end_date, "Extension up to": c.extension_up_to} for c in contracts if c.reference in visible]
+    [
+        {
+            "Contract": c.reference,
+            "Title": c.title,
+            "Programme": c.programme,
+            "Start": c.start_date,
+            "End": c.end_date,
+            "Extension up to": c.extension_up_to,
+        }
+        for c in contracts
+        if c.reference in visible
+    ]
 )
 data_table(register, "Contracts")
 st.subheader("Latest imports")

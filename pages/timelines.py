@@ -22,21 +22,33 @@ from ui.filters import Filters, filter_sidebar, showing
 viewer = context.page_viewer()
 scope = Filters().scope(viewer)
 data = context.oversight_data(scope)
-filters = filter_sidebar([c.reference for c in data.contracts], [], data.regions, {}, show=("contract", "as_of"),
-                         not_narrowed_by=("fy", "region", "la"),
-                         because="it shows whole contracts' dates, and the reviews of every LA in intervention")
+filters = filter_sidebar(
+    [c.reference for c in data.contracts],
+    [],
+    data.regions,
+    {},
+    show=("contract", "as_of"),
+    not_narrowed_by=("fy", "region", "la"),
+    because="it shows whole contracts' dates, and the reviews of every LA in intervention",
+)
 as_of = filters.as_of_date
 
 st.title("Timelines")
 showing(filters, data.regions, {}, narrowing=("contract", "as_of"))
 page = None
 if data.contracts:  # the answer first
-    page = cache.built(tv.build, data, tv.TimelinesInputs(as_of, filters.contract),
-                       cache.DataKey(context.database_url(), scope, context.data_version()))
+    page = cache.built(
+        tv.build,
+        data,
+        tv.TimelinesInputs(as_of, filters.contract),
+        cache.DataKey(context.database_url(), scope, context.data_version()),
+    )
     st.markdown(as_text(tv.overdue_answer(page.milestones, page.decisions)))
-st.caption(f"Figures as of {as_of:%d %B %Y}. Each milestone's status is in words and shown by a shape: "
-           f"done (circle), done late (square, with the days late), due soon (triangle, within {DUE_SOON_DAYS} days), "
-           "overdue (cross) and upcoming (diamond).")
+st.caption(
+    f"Figures as of {as_of:%d %B %Y}. Each milestone's status is in words and shown by a shape: "
+    f"done (circle), done late (square, with the days late), due soon (triangle, within {DUE_SOON_DAYS} days), "
+    "overdue (cross) and upcoming (diamond)."
+)
 if page is None:
     empty_state("There are no contracts to show yet. Import a contract register first.")
     st.stop()
@@ -50,8 +62,13 @@ def table(frame, alt: str, key: str, file_stem: str) -> None:
 
 
 st.header("Contracts")
-chart_with_table(chart(gantt_chart, page.contracts, page.milestones, as_of), page.contracts, page.contracts_sentence,
-                 key="timelines_gantt", file_stem="contracts_timeline")
+chart_with_table(
+    chart(gantt_chart, page.contracts, page.milestones, as_of),
+    page.contracts,
+    page.contracts_sentence,
+    key="timelines_gantt",
+    file_stem="contracts_timeline",
+)
 
 st.header("Milestones")
 st.markdown(as_text(page.milestones_sentence))

@@ -24,15 +24,20 @@ from ui.upload_flow import XLSX_MIME, Upload
 log = logging.getLogger(__name__)
 STATE = "upload_state"  # {"signature", "checks", "uploads", "contract"} of the files being checked
 RESULTS = "upload_results"
-ERROR_CONFIG = {"Message": st.column_config.TextColumn(width="large"), "File": st.column_config.TextColumn(width="small")}
+ERROR_CONFIG = {
+    "Message": st.column_config.TextColumn(width="large"),
+    "File": st.column_config.TextColumn(width="small"),
+}
 ROUND = "upload_round"  # a new uploader (emptied) after each Confirm
 
 
 def _fail(message: str, error: Exception | None = None) -> None:
     if isinstance(error, DatabaseUnavailable):  # read-only, disk full, connection lost: say which
         log.warning("%s %s", message, error)
-        st.error(f"{message} The database could not be written to: {error.reason or 'it could not be opened'}. "
-                 "Tell an administrator.")
+        st.error(
+            f"{message} The database could not be written to: {error.reason or 'it could not be opened'}. "
+            "Tell an administrator."
+        )
         return
     log.exception(message)  # noqa: LOG004 - _fail is only called in except blocks
     st.error(f"{as_text(message)} Nothing was saved. Try again. If it happens again, tell an administrator.")
@@ -47,53 +52,87 @@ engine = context.engine()
 contracts = access.upload_contracts(engine, viewer)
 
 with st.expander("Download a blank template", expanded=False):
-    st.write("Each template has the columns the dashboard reads (* marks the ones you must fill in), drop-down "
-             "lists and an Instructions sheet. Choose a contract to fill in its reference and expenditure headings.")
+    st.write(
+        "Each template has the columns the dashboard reads (* marks the ones you must fill in), drop-down "
+        "lists and an Instructions sheet. Choose a contract to fill in its reference and expenditure headings."
+    )
     left, middle, right = st.columns(3)
     kinds = [kind for kind in templates.KINDS if kind != templates.LA_STATUS or may_import_la_status(viewer)]
     kind = left.selectbox("Template", kinds, format_func=templates.kind_title, key="template_kind")
-    chosen = middle.selectbox("For contract", ["", *contracts], format_func=lambda ref: ref or "Any contract",
-                              key="template_contract")
+    chosen = middle.selectbox(
+        "For contract", ["", *contracts], format_func=lambda ref: ref or "Any contract", key="template_contract"
+    )
     try:
         data = access.template_for(engine, viewer, kind, chosen or None)
-        right.download_button("Download template", data, file_name=templates.template_file_name(kind, chosen or None),
-                              mime=XLSX_MIME, key="template_download", type="secondary")
+        right.download_button(
+            "Download template",
+            data,
+            file_name=templates.template_file_name(kind, chosen or None),
+            mime=XLSX_MIME,
+            key="template_download",
+            type="secondary",
+        )
     except Exception:  # noqa: BLE001 - never a stack trace on screen
         _fail("The template could not be made.")
 
 results = st.session_state.get(RESULTS)
 if results:
     if any(result.import_id is None for result in results) and len(results) > 1:
-        st.error("Nothing was imported. Files are imported together or not at all, and 1 of them could not be "
-                 "imported.")
+        st.error(
+            "Nothing was imported. Files are imported together or not at all, and 1 of them could not be imported."
+        )
     for result in results:
         if result.import_id is not None:
             st.success(f"{as_text(upload_flow.summary_line(result.plan))}. Imported (import {result.import_id}).")
         elif result.errors:
             st.error(f"{as_text(result.name)} was not imported. It has {counted(len(result.errors), 'error')}.")
-            data_table(upload_flow.error_table([upload_flow.FileCheck(Upload(result.name, b""), result.plan)]),
-                       f"Errors in {result.name}", column_config=ERROR_CONFIG, wrap=True)
+            data_table(
+                upload_flow.error_table([upload_flow.FileCheck(Upload(result.name, b""), result.plan)]),
+                f"Errors in {result.name}",
+                column_config=ERROR_CONFIG,
+                wrap=True,
+            )
         else:
-            st.info(f"{as_text(result.name)} was not imported, because another file uploaded with it was not. "
-                    "It had no errors.")
-    st.page_link("pages/import_history.py", label="See the import history (and undo an import)", icon=":material/history:")
+            st.info(
+                f"{as_text(result.name)} was not imported, because another file uploaded with it was not. "
+                "It had no errors."
+            )
+    st.page_link(
+        "pages/import_history.py", label="See the import history (and undo an import)", icon=":material/history:"
+    )
 
 st.subheader("Upload files")
 limit_mb = min(load_settings().max_upload_bytes / MB, st.get_option("server.maxUploadSize"))  # the lower of the two
-st.write(("Upload contract registers, pricing schedules, quarterly returns or LA status workbooks "
-          if may_import_la_status(viewer) else
-          "Upload contract registers, pricing schedules or quarterly returns for your contracts ")
-         + f"(.xlsx, .xlsm or .csv, up to {limit_mb:g} MB each). A larger file is marked in red and not uploaded.")
-st.write("Each file is checked and its changes shown to you first. Nothing is saved until you confirm. Then every "
-         "file is imported, or none is. Files are imported in this order: registers, LA status, pricing schedules, "
-         "then returns. So a new contract's register, schedule and first return can be uploaded together."
-         + ("" if may_import_la_status(viewer) else " Only administrators import LA status workbooks, because one "
-            "changes every LA's status for everyone."))
+st.write(
+    (
+        "Upload contract registers, pricing schedules, quarterly returns or LA status workbooks "
+        if may_import_la_status(viewer)
+        else "Upload contract registers, pricing schedules or quarterly returns for your contracts "
+    )
+    + f"(.xlsx, .xlsm or .csv, up to {limit_mb:g} MB each). A larger file is marked in red and not uploaded."
+)
+st.write(
+    "Each file is checked and its changes shown to you first. Nothing is saved until you confirm. Then every "
+    "file is imported, or none is. Files are imported in this order: registers, LA status, pricing schedules, "
+    "then returns. So a new contract's register, schedule and first return can be uploaded together."
+    + (
+        ""
+        if may_import_la_status(viewer)
+        else " Only administrators import LA status workbooks, because one changes every LA's status for everyone."
+    )
+)
 contract_option = st.selectbox(
-    "Contract for files that do not name one", ["", *contracts], format_func=lambda ref: ref or "None (the files name it)",
-    key="upload_contract")
-files = st.file_uploader("Workbooks to upload", type=["xlsx", "xlsm", "csv"], accept_multiple_files=True,
-                         key=f"upload_files_{st.session_state.get(ROUND, 0)}")
+    "Contract for files that do not name one",
+    ["", *contracts],
+    format_func=lambda ref: ref or "None (the files name it)",
+    key="upload_contract",
+)
+files = st.file_uploader(
+    "Workbooks to upload",
+    type=["xlsx", "xlsm", "csv"],
+    accept_multiple_files=True,
+    key=f"upload_files_{st.session_state.get(ROUND, 0)}",
+)
 chosen = [Upload(file.name, file.getvalue()) for file in files or []]
 
 if not chosen:
@@ -118,13 +157,17 @@ if not state or state["signature"] != wanted:  # a new choice: put in order and 
 checks, uploads = state["checks"], state["uploads"]
 if len(uploads) < len(chosen):
     twice = sorted({upload.name for upload in chosen if chosen.count(upload) > 1})
-    st.info(f"{as_text(listed(twice))} {'was' if len(twice) == 1 else 'were'} chosen more than once (same name and "
-            "contents), so each is checked and imported once.")
+    st.info(
+        f"{as_text(listed(twice))} {'was' if len(twice) == 1 else 'were'} chosen more than once (same name and "
+        "contents), so each is checked and imported once."
+    )
 bad = [check for check in checks if not check.ok]
 if bad:
     table = upload_flow.error_table(bad)
-    st.error(f"{counted(len(table), 'error')} in {len(bad)} of {counted(len(checks), 'file')}. Nothing was saved. "
-             "Correct every error, then upload the files again.")
+    st.error(
+        f"{counted(len(table), 'error')} in {len(bad)} of {counted(len(checks), 'file')}. Nothing was saved. "
+        "Correct every error, then upload the files again."
+    )
     data_table(table, "Errors in the uploaded files", column_config=ERROR_CONFIG, wrap=True)
     download_buttons({"Errors": table}, "upload-errors", key="errors")
     for index, check in enumerate(bad):  # built only when its button is pressed, never on a rerun
@@ -132,12 +175,17 @@ if bad:
         st.download_button(
             as_text(upload_flow.error_workbook_label(upload.name, upload.data, errors)),
             lambda upload=upload, errors=errors: upload_flow.error_workbook(upload.name, upload.data, errors),
-            file_name=upload_flow.errors_file_name(upload.name), mime=XLSX_MIME, key=f"annotated_{index}")
+            file_name=upload_flow.errors_file_name(upload.name),
+            mime=XLSX_MIME,
+            key=f"annotated_{index}",
+        )
     st.stop()
 
 names, la_names = access.contract_names(engine), access.la_names(engine)
-st.success(f"{counted(len(checks), 'file')} checked: no errors. Check the changes below, then confirm."
-           + (" They will be imported in the order shown." if len(checks) > 1 else ""))
+st.success(
+    f"{counted(len(checks), 'file')} checked: no errors. Check the changes below, then confirm."
+    + (" They will be imported in the order shown." if len(checks) > 1 else "")
+)
 # A return's reporting quarter (data currency): its own labelled cell, else the quarter chosen here
 stated, without = upload_flow.stated_quarters(checks), upload_flow.returns_without_quarter(checks)
 quarter_option = None
@@ -145,36 +193,50 @@ if stated or without:
     st.subheader("Reporting quarter")
     for name, quarter in stated.items():
         st.markdown(f"{as_text(name)} reports on **{quarter}**, as its reporting quarter cell says.")
-    choices = upload_flow.quarter_choices(date.today(), [check.plan.reporting_quarter_end for check in checks
-                                                         if check.plan.reporting_quarter_end is not None])
+    choices = upload_flow.quarter_choices(
+        date.today(),
+        [check.plan.reporting_quarter_end for check in checks if check.plan.reporting_quarter_end is not None],
+    )
     prefill = next(iter(stated.values()), "")  # pre-filled from the file's labelled cell when it has one
     chosen_quarter = st.selectbox(
         f"Reporting quarter of {as_text(listed(without))}" if without else "Reporting quarter",
-        ["", *choices], index=(["", *choices]).index(prefill),
+        ["", *choices],
+        index=(["", *choices]).index(prefill),
         format_func=lambda quarter: quarter or "Not stated: its data currency stays unknown",
-        disabled=not without, key=f"upload_quarter_{st.session_state.get(ROUND, 0)}_{hash(state['signature'])}",
+        disabled=not without,
+        key=f"upload_quarter_{st.session_state.get(ROUND, 0)}_{hash(state['signature'])}",
         help="The quarter the return reports on. Its contracts' figures run to the end of that quarter. A file "
-             "with a Reporting quarter (or Quarter ending, or Period) cell above its tables keeps its own.")
+        "with a Reporting quarter (or Quarter ending, or Period) cell above its tables keeps its own.",
+    )
     if without:
         quarter_option = chosen_quarter or None
         if not quarter_option:
-            st.caption(f"{as_text(listed(without))} will be imported with no reporting quarter. Pages will say "
-                       "its contracts' data currency is not known.")
+            st.caption(
+                f"{as_text(listed(without))} will be imported with no reporting quarter. Pages will say "
+                "its contracts' data currency is not known."
+            )
 
 for check in checks:
     st.subheader(as_text(check.upload.name))
-    st.caption(f"{templates.kind_title(check.plan.kind)} · file fingerprint (SHA-256, to tell copies apart in the import "
-               f"history) {check.plan.sha256[:12]}…")
+    st.caption(
+        f"{templates.kind_title(check.plan.kind)} · file fingerprint (SHA-256, to tell copies apart in the import "
+        f"history) {check.plan.sha256[:12]}…"
+    )
     if check.plan.ignored_sheets:
         st.caption("Ignored sheets: " + as_text("; ".join(check.plan.ignored_sheets)))
     if check.plan.has_no_data:
         st.warning(as_text(check.plan.no_data_note()), icon=":material/warning:")
     for sheet in upload_flow.preview(check.plan, names, la_names):
         counts = sheet.counts
-        st.markdown(f"**{as_text(sheet.sheet)}**: " + ", ".join(f"{label.lower()} {number}" for label, number in counts.items()))
+        st.markdown(
+            f"**{as_text(sheet.sheet)}**: " + ", ".join(f"{label.lower()} {number}" for label, number in counts.items())
+        )
         if sheet.flags:  # one line and a table, so hundreds of flags never push Confirm out of reach
-            st.warning(f"{counted(len(sheet.flags), 'flag')} on this sheet. Flags are for attention, not errors: "
-                       "the rows can still be imported.", icon=":material/flag:")
+            st.warning(
+                f"{counted(len(sheet.flags), 'flag')} on this sheet. Flags are for attention, not errors: "
+                "the rows can still be imported.",
+                icon=":material/flag:",
+            )
             with st.expander(f"Flags ({len(sheet.flags)})", expanded=len(sheet.flags) <= 5):
                 data_table(upload_flow.flag_table(sheet.flags), f"Flags on {sheet.sheet}", wrap=True)
         if not sheet.inserted.empty:

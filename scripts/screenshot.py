@@ -1,14 +1,20 @@
 """Screenshot app pages in Debian's headless Chromium, for looking at what users see.
 
-    python scripts/screenshot.py http://localhost:8501/ out.png [more URL OUT pairs]
+python scripts/screenshot.py http://localhost:8501/ out.png [more URL OUT pairs]
 """
 
 import sys
 
 from playwright.sync_api import sync_playwright
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def main(pairs: list[str]) -> None:
@@ -19,9 +25,7 @@ def main(pairs: list[str]) -> None:
             page.goto(url)
             page.wait_for_selector('[data-testid="stApp"]', timeout=30000)
             page.wait_for_timeout(1500)
-            page.wait_for_function(
-                "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60000
-            )
+            page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60000)
             page.wait_for_timeout(1500)
             page.screenshot(path=out, full_page=True)
             print(out)

@@ -22,8 +22,10 @@ import data_access.cli
 from data_access import db
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-MAINS: dict[str, Callable[[list[str] | None], int]] = {"data_access": data_access.cli.main,
-                                                       "dashboard": dashboard.cli.main}
+MAINS: dict[str, Callable[[list[str] | None], int]] = {
+    "data_access": data_access.cli.main,
+    "dashboard": dashboard.cli.main,
+}
 
 
 @dataclass(frozen=True)
@@ -51,12 +53,17 @@ def _environment(settings: dict[str, str] | None, cwd: Path) -> Iterator[None]:
         os.chdir(folder)
 
 
-def run_cli(module: str, *arguments: str, environment: dict[str, str] | None = None,
-            cwd: Path | None = None) -> CliResult:
+def run_cli(
+    module: str, *arguments: str, environment: dict[str, str] | None = None, cwd: Path | None = None
+) -> CliResult:
     """``python -m MODULE ARGUMENTS...`` run in this process (argparse's exit 2 kept as the status)."""
     out, err = io.StringIO(), io.StringIO()
-    with _own_engines(), _environment(environment, cwd or PROJECT_ROOT), contextlib.redirect_stdout(out), \
-            contextlib.redirect_stderr(err):
+    with (
+        _own_engines(),
+        _environment(environment, cwd or PROJECT_ROOT),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
         try:
             status = MAINS[module](list(arguments))
         except SystemExit as ended:  # argparse: a bad command line

@@ -24,16 +24,40 @@ BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 # Modules whose tests take seconds each; `make test-fast` leaves them out, `make test` runs them all.
 SLOW_MODULES = {
     # every page through Streamlit's AppTest
-    "test_pages_coverage", "test_pages_data_currency", "test_pages_edges", "test_pages_finance", "test_pages_kpis",
-    "test_pages_la_profile", "test_pages_methodology", "test_pages_outcomes", "test_pages_overview",
-    "test_pages_timelines", "test_upload_page", "test_import_access", "test_import_batches", "test_sign_in",
-    "test_control_labels", "test_showing_filters", "test_tables", "test_markup_injection", "test_narrowing",
-    "test_changes", "test_registry", "test_chart_specs",
+    "test_pages_coverage",
+    "test_pages_data_currency",
+    "test_pages_edges",
+    "test_pages_finance",
+    "test_pages_kpis",
+    "test_pages_la_profile",
+    "test_pages_methodology",
+    "test_pages_outcomes",
+    "test_pages_overview",
+    "test_pages_timelines",
+    "test_upload_page",
+    "test_import_access",
+    "test_import_batches",
+    "test_sign_in",
+    "test_control_labels",
+    "test_showing_filters",
+    "test_tables",
+    "test_markup_injection",
+    "test_narrowing",
+    "test_changes",
+    "test_registry",
+    "test_chart_specs",
     # property tests over many random cases, fuzzing and the independent DuckDB check
-    "test_board_disclosure", "test_import_properties", "test_hostile_files", "test_independent_summary",
+    "test_board_disclosure",
+    "test_import_properties",
+    "test_hostile_files",
+    "test_independent_summary",
     "test_register_terms_and_quarters",
     # whole Board packs, the demo database, the LAIT reference, the load test
-    "test_board_pack", "test_board_pack_pdf", "test_demo_data", "test_lait_reference", "test_bench_load",
+    "test_board_pack",
+    "test_board_pack_pdf",
+    "test_demo_data",
+    "test_lait_reference",
+    "test_bench_load",
 }
 
 
@@ -51,7 +75,7 @@ def pytest_collection_modifyitems(items):
 
 def _worker() -> str:
     """A name private to this test process (several test runs may share one server)."""
-    return f'{os.environ.get("PYTEST_XDIST_WORKER", "main")}_{os.getpid()}'
+    return f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
 
 
 def _drop_postgres(schema: str) -> None:

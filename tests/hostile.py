@@ -71,19 +71,28 @@ def rows_xml(rows: dict[int, list] | list[list], first_row: int = 1) -> str:
 
 def sheet_xml(body: str, dimension: str = "A1", prolog: str = "") -> bytes:
     """A worksheet part around ``body`` (``<row>`` elements); ``prolog`` goes before the root."""
-    return (f'{XML_DECLARATION}{prolog}<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">'
-            f'<dimension ref="{dimension}"/><sheetData>{body}</sheetData></worksheet>').encode()
+    return (
+        f'{XML_DECLARATION}{prolog}<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">'
+        f'<dimension ref="{dimension}"/><sheetData>{body}</sheetData></worksheet>'
+    ).encode()
 
 
 # --- Packages ----------------------------------------------------------------------------
 
 
-def package(sheets: dict[str, Part], *, macro: bool = False, extra_parts: dict[str, Part] | None = None,
-            extra_content_types: str = "", compresslevel: int = 6) -> bytes:
+def package(
+    sheets: dict[str, Part],
+    *,
+    macro: bool = False,
+    extra_parts: dict[str, Part] | None = None,
+    extra_content_types: str = "",
+    compresslevel: int = 6,
+) -> bytes:
     """A minimal workbook package: ``sheets`` maps sheet names to worksheet XML (bytes or chunks)."""
     names = list(sheets)
     overrides = "".join(
-        f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{WORKSHEET_CT}"/>' for i in range(1, len(names) + 1)
+        f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{WORKSHEET_CT}"/>'
+        for i in range(1, len(names) + 1)
     )
     content_types = (
         f'{XML_DECLARATION}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -92,16 +101,24 @@ def package(sheets: dict[str, Part], *, macro: bool = False, extra_parts: dict[s
         f'<Override PartName="/xl/workbook.xml" ContentType="{XLSM_MAIN if macro else XLSX_MAIN}"/>'
         f"{overrides}{extra_content_types}</Types>"
     )
-    root_rels = (f'{XML_DECLARATION}<Relationships xmlns="{PKG_REL_NS}"><Relationship Id="rId1" '
-                 f'Type="{REL_NS}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
-    entries = "".join(f'<sheet name="{escape(name, {chr(34): "&quot;"})}" sheetId="{i}" r:id="rId{i}"/>'
-                      for i, name in enumerate(names, start=1))
+    root_rels = (
+        f'{XML_DECLARATION}<Relationships xmlns="{PKG_REL_NS}"><Relationship Id="rId1" '
+        f'Type="{REL_NS}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+    )
+    entries = "".join(
+        f'<sheet name="{escape(name, {chr(34): "&quot;"})}" sheetId="{i}" r:id="rId{i}"/>'
+        for i, name in enumerate(names, start=1)
+    )
     workbook = f'{XML_DECLARATION}<workbook xmlns="{MAIN_NS}" xmlns:r="{REL_NS}"><sheets>{entries}</sheets></workbook>'
-    relationships = "".join(f'<Relationship Id="rId{i}" Type="{WORKSHEET_TYPE}" Target="worksheets/sheet{i}.xml"/>'
-                            for i in range(1, len(names) + 1))
+    relationships = "".join(
+        f'<Relationship Id="rId{i}" Type="{WORKSHEET_TYPE}" Target="worksheets/sheet{i}.xml"/>'
+        for i in range(1, len(names) + 1)
+    )
     if macro:
-        relationships += (f'<Relationship Id="rId{len(names) + 1}" '
-                          'Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" Target="vbaProject.bin"/>')
+        relationships += (
+            f'<Relationship Id="rId{len(names) + 1}" '
+            'Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" Target="vbaProject.bin"/>'
+        )
     workbook_rels = f'{XML_DECLARATION}<Relationships xmlns="{PKG_REL_NS}">{relationships}</Relationships>'
     parts: dict[str, Part] = {
         "[Content_Types].xml": content_types.encode(),
@@ -154,8 +171,11 @@ def zeros(total_bytes: int, chunk: int = 1 << 20) -> Iterable[bytes]:
 
 def zip_bomb(unpacked_mb: int = 300) -> bytes:
     """A real workbook plus one member that inflates to ``unpacked_mb`` MB of zeros (~0.3 MB packed)."""
-    return package({"Engagements": simple_sheet([engagements_header()])},
-                   extra_parts={"xl/media/padding.bin": zeros(unpacked_mb * 1_000_000)}, compresslevel=1)
+    return package(
+        {"Engagements": simple_sheet([engagements_header()])},
+        extra_parts={"xl/media/padding.bin": zeros(unpacked_mb * 1_000_000)},
+        compresslevel=1,
+    )
 
 
 def lying_sizes(data: bytes, member: str, declared: int) -> bytes:
@@ -196,9 +216,7 @@ def many_rows_part(rows: int, text: str = "x" * 100) -> Iterable[bytes]:
 
 def billion_laughs(levels: int = 10) -> str:
     """A DOCTYPE whose entity ``lol{levels-1}`` expands to 10**levels copies of 'lol'."""
-    entities = ['<!ENTITY lol0 "lol">'] + [
-        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, levels)
-    ]
+    entities = ['<!ENTITY lol0 "lol">'] + [f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, levels)]
     return f"<!DOCTYPE worksheet [{''.join(entities)}]>"
 
 
@@ -211,8 +229,10 @@ def entity_sheet(levels: int = 10, padding: int = 0) -> bytes:
 
 
 def entity_shared_strings(levels: int = 10) -> bytes:
-    return (f'{XML_DECLARATION}{billion_laughs(levels).replace("worksheet", "sst")}'
-            f'<sst xmlns="{MAIN_NS}" count="1" uniqueCount="1"><si><t>&lol{levels - 1};</t></si></sst>').encode()
+    return (
+        f"{XML_DECLARATION}{billion_laughs(levels).replace('worksheet', 'sst')}"
+        f'<sst xmlns="{MAIN_NS}" count="1" uniqueCount="1"><si><t>&lol{levels - 1};</t></si></sst>'
+    ).encode()
 
 
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 8 + b"\x02\x00\x3e\x00" + b"\x00" * 200
@@ -220,7 +240,9 @@ MZ = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 4
 PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 OLE_HEADER = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504  # what a vbaProject.bin starts with
 
-VBA_AUTO_OPEN = b"Attribute VB_Name = \"ThisWorkbook\"\r\nSub Workbook_Open()\r\n  Shell \"touch /tmp/pwned\"\r\nEnd Sub\r\n"
+VBA_AUTO_OPEN = (
+    b'Attribute VB_Name = "ThisWorkbook"\r\nSub Workbook_Open()\r\n  Shell "touch /tmp/pwned"\r\nEnd Sub\r\n'
+)
 
 
 def vba_project() -> bytes:
@@ -256,8 +278,14 @@ def read_in_capped_process(tmp_path: Path, file_name: str, data: bytes, memory_m
     path = tmp_path / file_name
     path.write_bytes(data)
     environment = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
-    result = subprocess.run([sys.executable, "-c", _CHILD, str(path), str(memory_mb), file_name],
-                            capture_output=True, text=True, env=environment, cwd=PROJECT_ROOT, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(path), str(memory_mb), file_name],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=PROJECT_ROOT,
+        timeout=300,
+    )
     if result.returncode != 0:
         raise AssertionError(f"the reader died (exit {result.returncode}): {result.stderr[-2000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])

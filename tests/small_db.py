@@ -34,38 +34,88 @@ YEARS = ("2021-22", "2022-23")
 
 def _contracts() -> list[dict]:
     return [
-        wb.contract_row(**{
-            "Contract reference": LD, "Title": "Leadership development", "Programme": "Leadership development",
-            "Start date": date(2021, 6, 11), "End date": date(2022, 9, 30), "Extension up to": date(2024, 3, 31),
-            "Day rate cap": 600, "Executive day rate cap": None, "Minimum package days": 5,
-            "Minimum LAs per year": 15, "Overheads cap": "15%",
-        }),
-        wb.contract_row(**{
-            "Contract reference": IA, "Title": "Improvement adviser call-off, Sefton",
-            "Programme": "Improvement adviser", "Type": "Call-off", "Start date": date(2021, 6, 30),
-            "End date": date(2022, 12, 29), "Extension up to": date(2023, 6, 29), "Break date": date(2022, 3, 31),
-            "Day rate cap": 600, "Executive day rate cap": None, "Minimum package days": None,
-            "Minimum LAs per year": None,
-        }),
-        wb.contract_row(**{
-            "Contract reference": SLI, "Title": "SEND sector-led improvement grant",
-            "Programme": "SEND sector-led improvement", "Type": "Grant", "Start date": date(2022, 1, 1),
-            "End date": date(2023, 3, 31), "Day rate cap": 600, "Executive day rate cap": 800,
-            "Minimum package days": 40, "Minimum LAs per year": None,
-        }),
+        wb.contract_row(
+            **{
+                "Contract reference": LD,
+                "Title": "Leadership development",
+                "Programme": "Leadership development",
+                "Start date": date(2021, 6, 11),
+                "End date": date(2022, 9, 30),
+                "Extension up to": date(2024, 3, 31),
+                "Day rate cap": 600,
+                "Executive day rate cap": None,
+                "Minimum package days": 5,
+                "Minimum LAs per year": 15,
+                "Overheads cap": "15%",
+            }
+        ),
+        wb.contract_row(
+            **{
+                "Contract reference": IA,
+                "Title": "Improvement adviser call-off, Sefton",
+                "Programme": "Improvement adviser",
+                "Type": "Call-off",
+                "Start date": date(2021, 6, 30),
+                "End date": date(2022, 12, 29),
+                "Extension up to": date(2023, 6, 29),
+                "Break date": date(2022, 3, 31),
+                "Day rate cap": 600,
+                "Executive day rate cap": None,
+                "Minimum package days": None,
+                "Minimum LAs per year": None,
+            }
+        ),
+        wb.contract_row(
+            **{
+                "Contract reference": SLI,
+                "Title": "SEND sector-led improvement grant",
+                "Programme": "SEND sector-led improvement",
+                "Type": "Grant",
+                "Start date": date(2022, 1, 1),
+                "End date": date(2023, 3, 31),
+                "Day rate cap": 600,
+                "Executive day rate cap": 800,
+                "Minimum package days": 40,
+                "Minimum LAs per year": None,
+            }
+        ),
     ]
 
 
 def _milestones() -> list[dict]:
     return [
-        wb.milestone_row(**{"Contract reference": LD, "Milestone": "Mobilisation complete",
-                            "Due date": date(2021, 7, 31), "Completed date": date(2021, 7, 20)}),
-        wb.milestone_row(**{"Contract reference": LD, "Milestone": "Interim evaluation report",
-                            "Due date": date(2022, 6, 1), "Completed date": None}),
-        wb.milestone_row(**{"Contract reference": IA, "Milestone": "Diagnostic report",
-                            "Due date": date(2022, 7, 15), "Completed date": None}),
-        wb.milestone_row(**{"Contract reference": SLI, "Milestone": "Final report",
-                            "Due date": date(2023, 3, 31), "Completed date": None}),
+        wb.milestone_row(
+            **{
+                "Contract reference": LD,
+                "Milestone": "Mobilisation complete",
+                "Due date": date(2021, 7, 31),
+                "Completed date": date(2021, 7, 20),
+            }
+        ),
+        wb.milestone_row(
+            **{
+                "Contract reference": LD,
+                "Milestone": "Interim evaluation report",
+                "Due date": date(2022, 6, 1),
+                "Completed date": None,
+            }
+        ),
+        wb.milestone_row(
+            **{
+                "Contract reference": IA,
+                "Milestone": "Diagnostic report",
+                "Due date": date(2022, 7, 15),
+                "Completed date": None,
+            }
+        ),
+        wb.milestone_row(
+            **{
+                "Contract reference": SLI,
+                "Milestone": "Final report",
+                "Due date": date(2023, 3, 31),
+                "Completed date": None,
+            }
+        ),
     ]
 
 
@@ -81,89 +131,307 @@ def _finance(contract: str, invoice: str, number: int, **values) -> dict:
 def _ld_finance_rows() -> list[dict]:
     return [
         # 2021-22 Q2: fine.
-        _finance(LD, "LD-INV-1", 1, **{"Financial year": "2021-22", "Quarter": "Q2", "Expenditure heading": "Peer mentors",
-                 "Role": "Peer mentor", "Level": "Management", "Days": 10, "Day rate": 550, "Amount": 5500,
-                 "Invoice date": date(2021, 10, 15)}),
-        _finance(LD, "LD-INV-1", 2, **{"Financial year": "2021-22", "Quarter": "Q2", "Expenditure heading": "Overheads",
-                 "Amount": 500, "Invoice date": date(2021, 10, 15)}),
+        _finance(
+            LD,
+            "LD-INV-1",
+            1,
+            **{
+                "Financial year": "2021-22",
+                "Quarter": "Q2",
+                "Expenditure heading": "Peer mentors",
+                "Role": "Peer mentor",
+                "Level": "Management",
+                "Days": 10,
+                "Day rate": 550,
+                "Amount": 5500,
+                "Invoice date": date(2021, 10, 15),
+            },
+        ),
+        _finance(
+            LD,
+            "LD-INV-1",
+            2,
+            **{
+                "Financial year": "2021-22",
+                "Quarter": "Q2",
+                "Expenditure heading": "Overheads",
+                "Amount": 500,
+                "Invoice date": date(2021, 10, 15),
+            },
+        ),
         # 2021-22 Q3: rate above cap (650 > 600) and amount mismatch (4 x 650 = 2600, billed 2700).
-        _finance(LD, "LD-INV-2", 1, **{"Financial year": "2021-22", "Quarter": "Q3", "Expenditure heading": "Peer mentors",
-                 "Role": "Peer mentor", "Level": "Executive", "Days": 4, "Day rate": 650, "Amount": 2700,
-                 "Invoice date": date(2022, 1, 20)}),
+        _finance(
+            LD,
+            "LD-INV-2",
+            1,
+            **{
+                "Financial year": "2021-22",
+                "Quarter": "Q3",
+                "Expenditure heading": "Peer mentors",
+                "Role": "Peer mentor",
+                "Level": "Executive",
+                "Days": 4,
+                "Day rate": 650,
+                "Amount": 2700,
+                "Invoice date": date(2022, 1, 20),
+            },
+        ),
         # 2021-22 Q4: late (45 days after 31 Mar 2022) and overheads above 15 %.
-        _finance(LD, "LD-INV-3", 1, **{"Financial year": "2021-22", "Quarter": "Q4",
-                 "Expenditure heading": "Programme management", "Role": "Programme manager", "Level": "Management",
-                 "Days": 5, "Day rate": 450, "Amount": 2250.33, "Invoice date": date(2022, 5, 15)}),
-        _finance(LD, "LD-INV-3", 2, **{"Financial year": "2021-22", "Quarter": "Q4", "Expenditure heading": "Overheads",
-                 "Amount": 2600, "Invoice date": date(2022, 5, 15)}),
+        _finance(
+            LD,
+            "LD-INV-3",
+            1,
+            **{
+                "Financial year": "2021-22",
+                "Quarter": "Q4",
+                "Expenditure heading": "Programme management",
+                "Role": "Programme manager",
+                "Level": "Management",
+                "Days": 5,
+                "Day rate": 450,
+                "Amount": 2250.33,
+                "Invoice date": date(2022, 5, 15),
+            },
+        ),
+        _finance(
+            LD,
+            "LD-INV-3",
+            2,
+            **{
+                "Financial year": "2021-22",
+                "Quarter": "Q4",
+                "Expenditure heading": "Overheads",
+                "Amount": 2600,
+                "Invoice date": date(2022, 5, 15),
+            },
+        ),
         # 2022-23 Q1: dated after AS_OF (does not count at AS_OF).
-        _finance(LD, "LD-INV-4", 1, **{"Financial year": "2022-23", "Quarter": "Q1", "Expenditure heading": "Peer mentors",
-                 "Role": "Peer mentor", "Level": "Management", "Days": 20, "Day rate": 600, "Amount": 12000,
-                 "Invoice date": date(2022, 7, 12)}),
+        _finance(
+            LD,
+            "LD-INV-4",
+            1,
+            **{
+                "Financial year": "2022-23",
+                "Quarter": "Q1",
+                "Expenditure heading": "Peer mentors",
+                "Role": "Peer mentor",
+                "Level": "Management",
+                "Days": 20,
+                "Day rate": 600,
+                "Amount": 12000,
+                "Invoice date": date(2022, 7, 12),
+            },
+        ),
     ]
+
 
 def quarterly_returns() -> dict[str, bytes]:
     ld_engagements = [
-        wb.engagement_row(**{"Contract reference": LD, "Package ID": "LD-1", "LA": "Sefton",
-                             "Participant ID": "P-0001", "Participant name": PARTICIPANT_NAMES[0],
-                             "Start date": date(2021, 7, 1), "End date": date(2021, 10, 31), "Days delivered": 6,
-                             "Delivered by": "Mentor A"}),
-        wb.engagement_row(**{"Contract reference": LD, "Package ID": "LD-2", "LA": "Knowsley",
-                             "Participant ID": "P-0002", "Participant name": PARTICIPANT_NAMES[1],
-                             "Role": "Chief Executive", "Start date": date(2021, 9, 1),
-                             "End date": date(2021, 12, 15), "Days delivered": 3, "Delivered by": "Mentor B"}),
-        wb.engagement_row(**{"Contract reference": LD, "Package ID": "LD-3", "LA": "Leeds",
-                             "Participant ID": "P-0003", "Participant name": PARTICIPANT_NAMES[2],
-                             "Start date": date(2022, 1, 10), "End date": date(2022, 5, 31), "Days delivered": 5,
-                             "Delivered by": "Mentor A"}),
-        wb.engagement_row(**{"Contract reference": LD, "Package ID": "LD-G1", "LA": "Sefton",
-                             "Support type": "Group", "Group type": "Cabinet", "Participant ID": "P-0004",
-                             "Role": "Councillor", "Start date": date(2022, 2, 1), "End date": None,
-                             "Days delivered": 2, "Delivered by": "Facilitator C"}),
+        wb.engagement_row(
+            **{
+                "Contract reference": LD,
+                "Package ID": "LD-1",
+                "LA": "Sefton",
+                "Participant ID": "P-0001",
+                "Participant name": PARTICIPANT_NAMES[0],
+                "Start date": date(2021, 7, 1),
+                "End date": date(2021, 10, 31),
+                "Days delivered": 6,
+                "Delivered by": "Mentor A",
+            }
+        ),
+        wb.engagement_row(
+            **{
+                "Contract reference": LD,
+                "Package ID": "LD-2",
+                "LA": "Knowsley",
+                "Participant ID": "P-0002",
+                "Participant name": PARTICIPANT_NAMES[1],
+                "Role": "Chief Executive",
+                "Start date": date(2021, 9, 1),
+                "End date": date(2021, 12, 15),
+                "Days delivered": 3,
+                "Delivered by": "Mentor B",
+            }
+        ),
+        wb.engagement_row(
+            **{
+                "Contract reference": LD,
+                "Package ID": "LD-3",
+                "LA": "Leeds",
+                "Participant ID": "P-0003",
+                "Participant name": PARTICIPANT_NAMES[2],
+                "Start date": date(2022, 1, 10),
+                "End date": date(2022, 5, 31),
+                "Days delivered": 5,
+                "Delivered by": "Mentor A",
+            }
+        ),
+        wb.engagement_row(
+            **{
+                "Contract reference": LD,
+                "Package ID": "LD-G1",
+                "LA": "Sefton",
+                "Support type": "Group",
+                "Group type": "Cabinet",
+                "Participant ID": "P-0004",
+                "Role": "Councillor",
+                "Start date": date(2022, 2, 1),
+                "End date": None,
+                "Days delivered": 2,
+                "Delivered by": "Facilitator C",
+            }
+        ),
     ]
     ld_survey = [
-        wb.survey_row(**{"Contract reference": LD, "Package ID": "LD-1", "Participant ID": "P-0001",
-                         "Stage": "Baseline", "Response date": date(2021, 7, 2), "Confidence": 2}),
-        wb.survey_row(**{"Contract reference": LD, "Package ID": "LD-1", "Participant ID": "P-0001",
-                         "Stage": "Follow-up", "Response date": date(2021, 12, 1), "Confidence": 4,
-                         "Impact demonstrated": "Yes", "Evidence": "Alice Testperson chaired the board"}),
-        wb.survey_row(**{"Contract reference": LD, "Package ID": "LD-2", "Participant ID": "P-0002",
-                         "Stage": "Baseline", "Response date": date(2021, 9, 2), "Confidence": 3}),
-        wb.survey_row(**{"Contract reference": LD, "Package ID": "LD-2", "Participant ID": "P-0002",
-                         "Stage": "Follow-up", "Response date": date(2022, 1, 20), "Confidence": 3,
-                         "Impact demonstrated": "No"}),
+        wb.survey_row(
+            **{
+                "Contract reference": LD,
+                "Package ID": "LD-1",
+                "Participant ID": "P-0001",
+                "Stage": "Baseline",
+                "Response date": date(2021, 7, 2),
+                "Confidence": 2,
+            }
+        ),
+        wb.survey_row(
+            **{
+                "Contract reference": LD,
+                "Package ID": "LD-1",
+                "Participant ID": "P-0001",
+                "Stage": "Follow-up",
+                "Response date": date(2021, 12, 1),
+                "Confidence": 4,
+                "Impact demonstrated": "Yes",
+                "Evidence": "Alice Testperson chaired the board",
+            }
+        ),
+        wb.survey_row(
+            **{
+                "Contract reference": LD,
+                "Package ID": "LD-2",
+                "Participant ID": "P-0002",
+                "Stage": "Baseline",
+                "Response date": date(2021, 9, 2),
+                "Confidence": 3,
+            }
+        ),
+        wb.survey_row(
+            **{
+                "Contract reference": LD,
+                "Package ID": "LD-2",
+                "Participant ID": "P-0002",
+                "Stage": "Follow-up",
+                "Response date": date(2022, 1, 20),
+                "Confidence": 3,
+                "Impact demonstrated": "No",
+            }
+        ),
     ]
     ld_finance = _ld_finance_rows()
     ia_engagements = [
-        wb.engagement_row(**{"Contract reference": IA, "Package ID": "IA-1", "LA": "Sefton",
-                             "Participant ID": "P-0010", "Participant name": PARTICIPANT_NAMES[3],
-                             "Role": "Director of Children's Services", "Start date": date(2021, 7, 1),
-                             "End date": None, "Days delivered": 15, "Delivered by": "Adviser D"}),
+        wb.engagement_row(
+            **{
+                "Contract reference": IA,
+                "Package ID": "IA-1",
+                "LA": "Sefton",
+                "Participant ID": "P-0010",
+                "Participant name": PARTICIPANT_NAMES[3],
+                "Role": "Director of Children's Services",
+                "Start date": date(2021, 7, 1),
+                "End date": None,
+                "Days delivered": 15,
+                "Delivered by": "Adviser D",
+            }
+        ),
     ]
     ia_finance = []
     for number, (month, days, rate) in enumerate(
-        ((date(2021, 7, 1), 4, 600), (date(2021, 8, 1), 4.5, 600), (date(2021, 9, 1), 3, 600)), start=1,
+        ((date(2021, 7, 1), 4, 600), (date(2021, 8, 1), 4.5, 600), (date(2021, 9, 1), 3, 600)),
+        start=1,
     ):
-        ia_finance.append(_finance(IA, "IA-INV-1", number, **{
-            "Financial year": "2021-22", "Quarter": "Q2", "Expenditure heading": "Improvement adviser days",
-            "Role": f"Improvement adviser ({month:%B %Y})", "Level": "Management", "Days": days, "Day rate": rate,
-            "Amount": days * rate, "Invoice date": date(2021, 10, 10)}))
-    ia_finance.append(_finance(IA, "IA-INV-1", 4, **{
-        "Financial year": "2021-22", "Quarter": "Q2", "Expenditure heading": "Expenses", "Role": "Travel",
-        "Amount": 620.40, "Invoice date": date(2021, 10, 10)}))  # overspend: 620.40 > 500 allocated
+        ia_finance.append(
+            _finance(
+                IA,
+                "IA-INV-1",
+                number,
+                **{
+                    "Financial year": "2021-22",
+                    "Quarter": "Q2",
+                    "Expenditure heading": "Improvement adviser days",
+                    "Role": f"Improvement adviser ({month:%B %Y})",
+                    "Level": "Management",
+                    "Days": days,
+                    "Day rate": rate,
+                    "Amount": days * rate,
+                    "Invoice date": date(2021, 10, 10),
+                },
+            )
+        )
+    ia_finance.append(
+        _finance(
+            IA,
+            "IA-INV-1",
+            4,
+            **{
+                "Financial year": "2021-22",
+                "Quarter": "Q2",
+                "Expenditure heading": "Expenses",
+                "Role": "Travel",
+                "Amount": 620.40,
+                "Invoice date": date(2021, 10, 10),
+            },
+        )
+    )  # overspend: 620.40 > 500 allocated
     sli_finance = [
-        _finance(SLI, "SLI-INV-1", 1, **{"Financial year": "2021-22", "Quarter": "Q4",
-                 "Expenditure heading": "Sector-led improvement partners", "Role": "Partner", "Level": "Executive",
-                 "Days": 5, "Day rate": 800, "Amount": 4000, "Invoice date": date(2022, 4, 20)}),
-        _finance(SLI, "SLI-INV-1", 2, **{"Financial year": "2021-22", "Quarter": "Q4",
-                 "Expenditure heading": "Sector-led improvement partners", "Role": "Adviser", "Level": "Management",
-                 "Days": 2, "Day rate": 700, "Amount": 1400, "Invoice date": date(2022, 4, 20)}),
+        _finance(
+            SLI,
+            "SLI-INV-1",
+            1,
+            **{
+                "Financial year": "2021-22",
+                "Quarter": "Q4",
+                "Expenditure heading": "Sector-led improvement partners",
+                "Role": "Partner",
+                "Level": "Executive",
+                "Days": 5,
+                "Day rate": 800,
+                "Amount": 4000,
+                "Invoice date": date(2022, 4, 20),
+            },
+        ),
+        _finance(
+            SLI,
+            "SLI-INV-1",
+            2,
+            **{
+                "Financial year": "2021-22",
+                "Quarter": "Q4",
+                "Expenditure heading": "Sector-led improvement partners",
+                "Role": "Adviser",
+                "Level": "Management",
+                "Days": 2,
+                "Day rate": 700,
+                "Amount": 1400,
+                "Invoice date": date(2022, 4, 20),
+            },
+        ),
     ]
     sli_engagements = [
-        wb.engagement_row(**{"Contract reference": SLI, "Package ID": "SLI-1", "LA": "Knowsley",
-                             "Participant ID": "P-0020", "Role": "Director of Children's Services",
-                             "Start date": date(2022, 2, 1), "End date": date(2022, 3, 25), "Days delivered": 30,
-                             "Delivered by": "Partner E", "Focus": "SEND"}),
+        wb.engagement_row(
+            **{
+                "Contract reference": SLI,
+                "Package ID": "SLI-1",
+                "LA": "Knowsley",
+                "Participant ID": "P-0020",
+                "Role": "Director of Children's Services",
+                "Start date": date(2022, 2, 1),
+                "End date": date(2022, 3, 25),
+                "Days delivered": 30,
+                "Delivered by": "Partner E",
+                "Focus": "SEND",
+            }
+        ),
     ]
     return {
         "return_ld.xlsx": wb.xlsx(wb.quarterly_return(ld_engagements, ld_survey, ld_finance)),
@@ -180,12 +448,32 @@ def workbooks() -> list[tuple[str, bytes]]:
         ("pricing_ld.xlsx", _pricing(LD, LD_ALLOCATIONS, rates)),
         ("pricing_ia.xlsx", _pricing(IA, IA_ALLOCATIONS, rates)),
         ("pricing_sli.xlsx", _pricing(SLI, SLI_ALLOCATIONS, rates)),
-        ("la_status.xlsx", wb.xlsx(wb.la_status([
-            wb.la_status_row(**{"LA": "Sefton", "ILACS judgement": "Inadequate", "ILACS date": date(2021, 5, 1),
-                                "In intervention": "Yes", "SEND WSoA": "Yes"}),
-            wb.la_status_row(**{"LA": "Knowsley", "ILACS judgement": "Requires improvement",
-                                "ILACS date": date(2021, 3, 1), "In intervention": "No"}),
-        ]))),
+        (
+            "la_status.xlsx",
+            wb.xlsx(
+                wb.la_status(
+                    [
+                        wb.la_status_row(
+                            **{
+                                "LA": "Sefton",
+                                "ILACS judgement": "Inadequate",
+                                "ILACS date": date(2021, 5, 1),
+                                "In intervention": "Yes",
+                                "SEND WSoA": "Yes",
+                            }
+                        ),
+                        wb.la_status_row(
+                            **{
+                                "LA": "Knowsley",
+                                "ILACS judgement": "Requires improvement",
+                                "ILACS date": date(2021, 3, 1),
+                                "In intervention": "No",
+                            }
+                        ),
+                    ]
+                )
+            ),
+        ),
     ]
     files += list(quarterly_returns().items())
     return files

@@ -38,10 +38,27 @@ def _load(engine, name, sheets):
 
 def _return(contract: str, la: str, prefix: str):
     return wb.quarterly_return(
-        engagements=[wb.engagement_row(**{"Contract reference": contract, "LA": la, "Package ID": f"{prefix}-PKG",
-                                          "Participant ID": f"{prefix}-P", "Participant name": f"Name {prefix}"})],
-        survey=[wb.survey_row(**{"Contract reference": contract, "Package ID": f"{prefix}-PKG",
-                                 "Participant ID": f"{prefix}-P", "Evidence": f"Evidence {prefix}"})],
+        engagements=[
+            wb.engagement_row(
+                **{
+                    "Contract reference": contract,
+                    "LA": la,
+                    "Package ID": f"{prefix}-PKG",
+                    "Participant ID": f"{prefix}-P",
+                    "Participant name": f"Name {prefix}",
+                }
+            )
+        ],
+        survey=[
+            wb.survey_row(
+                **{
+                    "Contract reference": contract,
+                    "Package ID": f"{prefix}-PKG",
+                    "Participant ID": f"{prefix}-P",
+                    "Evidence": f"Evidence {prefix}",
+                }
+            )
+        ],
     )
 
 
@@ -73,18 +90,23 @@ def test_administrators_see_every_participant_with_names_and_evidence(two_contra
     rows = participants_of(two_contracts, ADMIN_VIEWER)
     assert {row["participant_id"] for row in rows} == {"CON-1-S-P", "CON-1-C-P", "CON-2-S-P", "CON-2-C-P"}
     assert all(row["participant_name"] == f"Name {row['participant_id'][:-2]}" for row in rows)
-    assert all([item["evidence"] for item in row["evidence"]] == [f"Evidence {row['participant_id'][:-2]}"] for row in rows)
+    assert all(
+        [item["evidence"] for item in row["evidence"]] == [f"Evidence {row['participant_id'][:-2]}"] for row in rows
+    )
 
 
-@pytest.mark.parametrize("viewer, expected", [
-    (CM_ONE, {"CON-1-S-P", "CON-1-C-P"}),
-    (CM_TWO, {"CON-2-S-P", "CON-2-C-P"}),
-    (Viewer("cm@x", CONTRACT_MANAGER, contracts=()), set()),
-    (LEAD_SEFTON, {"CON-1-S-P", "CON-2-S-P"}),
-    (LEAD_LONDON, {"CON-1-C-P", "CON-2-C-P"}),
-    (Viewer("lead@x", CASE_LEAD, region_codes=(NORTH_WEST,)), {"CON-1-S-P", "CON-2-S-P"}),
-    (Viewer("lead@x", CASE_LEAD), set()),
-])
+@pytest.mark.parametrize(
+    "viewer, expected",
+    [
+        (CM_ONE, {"CON-1-S-P", "CON-1-C-P"}),
+        (CM_TWO, {"CON-2-S-P", "CON-2-C-P"}),
+        (Viewer("cm@x", CONTRACT_MANAGER, contracts=()), set()),
+        (LEAD_SEFTON, {"CON-1-S-P", "CON-2-S-P"}),
+        (LEAD_LONDON, {"CON-1-C-P", "CON-2-C-P"}),
+        (Viewer("lead@x", CASE_LEAD, region_codes=(NORTH_WEST,)), {"CON-1-S-P", "CON-2-S-P"}),
+        (Viewer("lead@x", CASE_LEAD), set()),
+    ],
+)
 def test_each_role_gets_only_its_participants(two_contracts, viewer, expected):
     rows = participants_of(two_contracts, viewer)
     assert {row["participant_id"] for row in rows} == expected
@@ -144,8 +166,9 @@ def test_administrators_manage_users_and_every_change_is_audited(two_contracts):
     assert viewer.role == CONTRACT_MANAGER and viewer.contracts == ("CON-1",)
 
 
-@pytest.mark.parametrize("scope, value", [("contract", "CON-9"), ("la", "E99999999"), ("region", "nowhere"),
-                                          ("team", "x")])
+@pytest.mark.parametrize(
+    "scope, value", [("contract", "CON-9"), ("la", "E99999999"), ("region", "nowhere"), ("team", "x")]
+)
 def test_assignments_must_name_something_that_exists(engine, scope, value):
     with Session(engine) as session:
         access.add_user(session, ADMIN_VIEWER, "cm@example.gov.uk", CONTRACT_MANAGER)
@@ -165,8 +188,11 @@ def test_the_last_administrator_cannot_be_demoted(engine):
 
 
 def test_the_audit_log_has_no_way_to_change_or_delete_an_event():
-    public = {name for name, value in inspect.getmembers(audit, inspect.isfunction)
-              if not name.startswith("_") and value.__module__ == audit.__name__}
+    public = {
+        name
+        for name, value in inspect.getmembers(audit, inspect.isfunction)
+        if not name.startswith("_") and value.__module__ == audit.__name__
+    }
     # record_import adds, through record_event; last_board_pack_date only reads
     assert public == {"record_event", "record_import", "audit_log", "last_board_pack_date"}
     with pytest.raises(ValueError):
@@ -175,8 +201,17 @@ def test_the_audit_log_has_no_way_to_change_or_delete_an_event():
 
 def test_add_user_command(engine, database_url):
     _load(engine, "register.xlsx", wb.register())
-    command = ["add-user", "Lead@Example.gov.uk", CONTRACT_MANAGER, "--contract", "CON-1", "--la", SEFTON,
-               "--db", database_url]
+    command = [
+        "add-user",
+        "Lead@Example.gov.uk",
+        CONTRACT_MANAGER,
+        "--contract",
+        "CON-1",
+        "--la",
+        SEFTON,
+        "--db",
+        database_url,
+    ]
     done = run_cli("data_access", *command)
     assert done.returncode == 0, done.stderr
     assert "lead@example.gov.uk: Contract manager, assigned contract CON-1, LA E08000014" in done.stdout
@@ -196,7 +231,8 @@ def test_contract_managers_upload_only_for_their_contracts(two_contracts):
     [plan] = access.check_uploads(engine, CM_TWO, [("con-1-return.xlsx", data)])
     assert not plan.ok
     assert [p.message for p in plan.errors] == [
-        "you may upload data only for your own contracts (CON-2); this file has rows for CON-1"]
+        "you may upload data only for your own contracts (CON-2); this file has rows for CON-1"
+    ]
     [outcome] = access.confirm_uploads(engine, CM_TWO, [("con-1-return.xlsx", data)])
     assert outcome.import_id is None
     with Session(engine) as session:
@@ -229,8 +265,9 @@ def test_contract_managers_see_and_undo_only_their_contracts_imports(two_contrac
     history = access.history_for(two_contracts, CM_ONE)
     assert {row["file_name"] for row in history} == {"pricing-1.xlsx", "CON-1-Sefton.xlsx", "CON-1-Camden.xlsx"}
     assert all(row["may_undo"] for row in history)
-    other = next(row["id"] for row in access.history_for(two_contracts, ADMIN_VIEWER)
-                 if row["file_name"] == "CON-2-Camden.xlsx")
+    other = next(
+        row["id"] for row in access.history_for(two_contracts, ADMIN_VIEWER) if row["file_name"] == "CON-2-Camden.xlsx"
+    )
     with pytest.raises(PermissionError):
         access.undo_as(two_contracts, CM_ONE, other)
     access.undo_as(two_contracts, CM_TWO, other)
@@ -259,5 +296,7 @@ def test_cached_data_is_keyed_by_the_viewers_scope(two_contracts, database_url, 
     assert Filters(contract="CON-2").scope(CM_ONE).contracts == ()
     assert context.oversight_data(Filters(contract="CON-2").scope(CM_ONE)).units == []
     # Cached records never carry personal data: names and evidence come from access.participants only.
-    fields = {field.name for record in (everything.units[0], everything.responses[0]) for field in dataclasses.fields(record)}
+    fields = {
+        field.name for record in (everything.units[0], everything.responses[0]) for field in dataclasses.fields(record)
+    }
     assert not fields & {"participant_name", "evidence"}

@@ -19,8 +19,10 @@ from tests.workbooks import engagement_row, quarterly_return, register, seed
 
 def events(engine) -> list[tuple[str, str, dict]]:
     with Session(engine) as session:
-        return [(event.actor, event.action, event.detail)
-                for event in session.scalars(select(models.AuditEvent).order_by(models.AuditEvent.id))]
+        return [
+            (event.actor, event.action, event.detail)
+            for event in session.scalars(select(models.AuditEvent).order_by(models.AuditEvent.id))
+        ]
 
 
 def test_command_line_imports_are_audited(engine, url, tmp_path):  # noqa: F811
@@ -30,7 +32,7 @@ def test_command_line_imports_are_audited(engine, url, tmp_path):  # noqa: F811
     bad = write(tmp_path, "return.xlsx", quarterly_return(engagements=[engagement_row({"LA": "Atlantis"})]))
     result = cli("import", good, bad, url=url)
     assert result.returncode == 1, result.stdout + result.stderr
-    new = events(engine)[len(before):]
+    new = events(engine)[len(before) :]
     actor = f"cli:{getpass.getuser()}"
     assert [(who, action) for who, action, _ in new] == [(actor, "import"), (actor, "import_rejected")]
     imported, rejected = new[0][2], new[1][2]

@@ -28,7 +28,8 @@ def test_a_widget_change_reruns_the_page_on_screen_with_the_new_value():
     state = message.rerun_script
     assert state.page_script_hash == "hash-of-kpis"
     assert [(w.id, w.WhichOneof("value"), w.string_value) for w in state.widget_states.widgets] == [
-        ("$$ID-abc-filter_contract", "string_value", "Con_10575")]
+        ("$$ID-abc-filter_contract", "string_value", "Con_10575")
+    ]
 
 
 def _element(kind: str, sidebar: bool = False, **fields) -> ForwardMsg:
@@ -64,7 +65,9 @@ def test_a_run_notes_texts_widgets_errors_and_pages():
     started = ForwardMsg()
     started.new_session.page_script_hash = "h-kpis"
     run, pages, ends = _read(
-        started, navigation, query,
+        started,
+        navigation,
+        query,
         _element("heading", body="KPIs: leaders more confident after support"),
         _element("selectbox", sidebar=True, id="side", label="Contract", options=["All contracts", "Con_10575"]),
         _element("selectbox", id="main", label="Contract", options=["Con_10575"]),  # the page's own, later
@@ -81,22 +84,28 @@ def test_a_run_notes_texts_widgets_errors_and_pages():
     assert run.exceptions == ["KeyError: 'contract'"]
 
 
-@pytest.mark.parametrize(("status", "ends"), [
-    (ForwardMsg.FINISHED_SUCCESSFULLY, True),
-    (ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY, True),
-    (ForwardMsg.FINISHED_EARLY_FOR_RERUN, False),  # st.rerun: the run that follows is the page
-    (ForwardMsg.FINISHED_WITH_COMPILE_ERROR, False),
-])
+@pytest.mark.parametrize(
+    ("status", "ends"),
+    [
+        (ForwardMsg.FINISHED_SUCCESSFULLY, True),
+        (ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY, True),
+        (ForwardMsg.FINISHED_EARLY_FOR_RERUN, False),  # st.rerun: the run that follows is the page
+        (ForwardMsg.FINISHED_WITH_COMPILE_ERROR, False),
+    ],
+)
 def test_only_a_finished_run_ends_a_step(status, ends):
     assert _read(_finished(status))[2] == [ends]
 
 
-@pytest.mark.parametrize(("run", "why"), [
-    (load.Run(texts=["Finance"]), ""),
-    (load.Run(texts=["Overview"]), "the page's title 'Finance' was not sent"),
-    (load.Run(texts=["Finance"], exceptions=["KeyError: 'x'"]), "exception on the page: KeyError: 'x'"),
-    (load.Run(texts=["Finance"], errors=["No data."]), "error box: No data."),
-])
+@pytest.mark.parametrize(
+    ("run", "why"),
+    [
+        (load.Run(texts=["Finance"]), ""),
+        (load.Run(texts=["Overview"]), "the page's title 'Finance' was not sent"),
+        (load.Run(texts=["Finance"], exceptions=["KeyError: 'x'"]), "exception on the page: KeyError: 'x'"),
+        (load.Run(texts=["Finance"], errors=["No data."]), "error box: No data."),
+    ],
+)
 def test_a_step_counts_only_when_the_page_was_drawn(run, why):
     assert load._check(run, "Finance") == why
 
@@ -110,12 +119,15 @@ def test_percentiles_per_step_leave_errors_out_and_count_them():
     assert summary["Finance"]["p95"] == 5.0
 
 
-@pytest.mark.parametrize(("alone", "crowd", "verdict"), [
-    ({"p95": 1.0}, {"p95": 2.0, "errors": []}, "met"),
-    ({"p95": 1.0}, {"p95": 2.5, "errors": []}, "MISSED (2.5x)"),
-    ({"p95": 1.0}, {"p95": 1.0, "errors": ["x", "y"]}, "MISSED (2 errors)"),
-    ({}, {"p95": 1.0, "errors": []}, "not run"),
-])
+@pytest.mark.parametrize(
+    ("alone", "crowd", "verdict"),
+    [
+        ({"p95": 1.0}, {"p95": 2.0, "errors": []}, "met"),
+        ({"p95": 1.0}, {"p95": 2.5, "errors": []}, "MISSED (2.5x)"),
+        ({"p95": 1.0}, {"p95": 1.0, "errors": ["x", "y"]}, "MISSED (2 errors)"),
+        ({}, {"p95": 1.0, "errors": []}, "not run"),
+    ],
+)
 def test_verdicts_p95_within_twice_one_user_and_no_error(alone, crowd, verdict):
     assert load.verdicts({"step": alone}, {"step": crowd}) == {"step": verdict}
 
@@ -138,11 +150,14 @@ def test_haproxy_accepts_the_config(tmp_path):
     assert checked.returncode == 0, checked.stderr
 
 
-@pytest.mark.parametrize(("cookie", "server"), [
-    ("OVERSIGHT_SERVER=app2; _streamlit_xsrf=abc", "app2"),
-    ("_streamlit_xsrf=abc", ""),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    ("cookie", "server"),
+    [
+        ("OVERSIGHT_SERVER=app2; _streamlit_xsrf=abc", "app2"),
+        ("_streamlit_xsrf=abc", ""),
+        ("", ""),
+    ],
+)
 def test_which_server_a_sticky_cookie_names(cookie, server):
     assert load.server_of(cookie) == server
 
@@ -159,14 +174,21 @@ def test_three_websocket_sessions_all_render_the_overview(demo_sqlite_url):
         async def one(number: int) -> None:
             session = load.Session(base, f"user{number}")
             try:
-                run = await load._step(samples, session.who, "open", "Improvement Oversight",
-                                       lambda: session.open("", load.QUERY))
+                run = await load._step(
+                    samples, session.who, "open", "Improvement Oversight", lambda: session.open("", load.QUERY)
+                )
                 if run is not None and number == 0:
-                    await load._step(samples, session.who, "filter", "Improvement Oversight",
-                                     lambda: session.choose("Contract", session.widgets["Contract"].options[1]),
-                                     lambda changed: "" if "contract=" in (changed.query_string or "") else "not set")
+                    await load._step(
+                        samples,
+                        session.who,
+                        "filter",
+                        "Improvement Oversight",
+                        lambda: session.choose("Contract", session.widgets["Contract"].options[1]),
+                        lambda changed: "" if "contract=" in (changed.query_string or "") else "not set",
+                    )
             finally:
                 await session.close()
+
         await asyncio.gather(*(one(number) for number in range(3)))
         return samples
 
@@ -175,13 +197,20 @@ def test_three_websocket_sessions_all_render_the_overview(demo_sqlite_url):
     with _app_server(demo_sqlite_url) as (port, _pid), ThreadPoolExecutor(1) as pool:
         samples = pool.submit(asyncio.run, three(f"http://127.0.0.1:{port}")).result(timeout=300)
     assert [(sample["step"], sample["error"]) for sample in sorted(samples, key=lambda s: s["step"])] == [
-        ("filter", ""), ("open", ""), ("open", ""), ("open", "")]
+        ("filter", ""),
+        ("open", ""),
+        ("open", ""),
+        ("open", ""),
+    ]
 
 
-@pytest.mark.parametrize(("labels", "why"), [
-    (["View the dashboard as", "Contract", "Financial year", "Region"], ""),
-    (["Contract", "Local authority"], "the Board member's page offers a local authority filter"),
-])
+@pytest.mark.parametrize(
+    ("labels", "why"),
+    [
+        (["View the dashboard as", "Contract", "Financial year", "Region"], ""),
+        (["Contract", "Local authority"], "the Board member's page offers a local authority filter"),
+    ],
+)
 def test_the_board_step_counts_only_when_the_page_is_the_board_view(labels, why):
     run = load.Run(widgets={label: load.Widget(f"id-{label}", label, []) for label in labels})
     assert load.board_view(run) == why

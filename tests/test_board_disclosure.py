@@ -122,8 +122,12 @@ def board_view(contracts, units, regions, as_of, year, region, detail, plan):
     in_view = [u for u in units if region is None or u.region_code == region]
     page = kpi_page(contracts, in_view, [], regions, as_of, year, Disclosure(True, plan=plan), detail)
     people = [u for u in counted(in_view, as_of) if year is None or _year(u) == year]
-    names = {"Quarter the package ended": end_quarter, "Region": lambda u: regions.get(u.region_code),
-             "Role": lambda u: u.role, "Focus": lambda u: u.focus or NOT_RECORDED}
+    names = {
+        "Quarter the package ended": end_quarter,
+        "Region": lambda u: regions.get(u.region_code),
+        "Role": lambda u: u.role,
+        "Focus": lambda u: u.focus or NOT_RECORDED,
+    }
     rows: dict = defaultdict(list)
     tables = [(page.rates.table, None)]
     if not page.detail_withheld:
@@ -132,8 +136,13 @@ def board_view(contracts, units, regions, as_of, year, region, detail, plan):
     for table, column in tables:
         for row in table.to_dict("records"):
             kpi = KPI_OF_NAME[row["KPI"]]
-            group = frozenset(unit_key(u) for u in people if u.contract == row["Contract"] and u.support_type == kpi
-                              and (column is None or names[column](u) == row[column]))
+            group = frozenset(
+                unit_key(u)
+                for u in people
+                if u.contract == row["Contract"]
+                and u.support_type == kpi
+                and (column is None or names[column](u) == row[column])
+            )
             assert group, (column, row)
             rows[(row["Contract"], kpi)].append((group, row["Met"] == SUPPRESSED))
     return rows
@@ -156,8 +165,11 @@ def check_views(views_rows: list[dict], la_of: dict) -> None:
 
 
 def _tables(at):
-    headline = next(frame.value for frame in at.dataframe if "Against target" in frame.value.columns
-                    and frame.value.columns[1] == "KPI")
+    headline = next(
+        frame.value
+        for frame in at.dataframe
+        if "Against target" in frame.value.columns and frame.value.columns[1] == "KPI"
+    )
     trend = next(frame.value for frame in at.dataframe if "Quarter the package ended" in frame.value.columns)
     return headline, trend
 
@@ -204,8 +216,9 @@ def test_no_board_view_of_the_demo_gives_a_withheld_figure_away(demo_records):
     for detail in sorted({u.contract for u in people}):
         for year in years:
             for region in regions:
-                found.append(board_view(records.contracts, records.units, records.regions, AS_OF, year, region,
-                                        detail, plan))
+                found.append(
+                    board_view(records.contracts, records.units, records.regions, AS_OF, year, region, detail, plan)
+                )
     withheld = sum(withheld for rows in found for groups in rows.values() for _, withheld in groups)
     assert withheld, "the demo data withholds figures from the Board"
     check_views(found, {unit_key(u): u.la_code for u in people})
@@ -227,12 +240,20 @@ def participants(draw) -> list[Unit]:
     units = []
     for number in range(count):
         la = draw(st.integers(min_value=0, max_value=len(las) - 1))
-        units.append(Unit(
-            contract="C-1", package_id=f"P{draw(st.integers(0, 5))}", participant_id=f"X{number}",
-            support_type=draw(st.sampled_from([ONE_TO_ONE, GROUP])), la_code=f"E0900000{la}", region_code=las[la],
-            role=draw(st.sampled_from(["Director", "Manager"])), focus=draw(st.sampled_from(["SEND", None])),
-            start_date=date(2021, 4, 1), end_date=draw(st.sampled_from(ENDS)),
-        ))
+        units.append(
+            Unit(
+                contract="C-1",
+                package_id=f"P{draw(st.integers(0, 5))}",
+                participant_id=f"X{number}",
+                support_type=draw(st.sampled_from([ONE_TO_ONE, GROUP])),
+                la_code=f"E0900000{la}",
+                region_code=las[la],
+                role=draw(st.sampled_from(["Director", "Manager"])),
+                focus=draw(st.sampled_from(["SEND", None])),
+                start_date=date(2021, 4, 1),
+                end_date=draw(st.sampled_from(ENDS)),
+            )
+        )
     return units
 
 
@@ -246,18 +267,25 @@ def test_no_pair_of_board_views_gives_a_withheld_figure_away(units, first, secon
     gives away no withheld group, and nothing about the people of one LA alone."""
     as_of = date(2022, 12, 31)
     plan = board_plan(units, as_of)
-    found = [board_view([CONTRACT], units, REGIONS, as_of, year, region, "C-1", plan)
-             for year, region in {(None, None), first, second}]
+    found = [
+        board_view([CONTRACT], units, REGIONS, as_of, year, region, "C-1", plan)
+        for year, region in {(None, None), first, second}
+    ]
     check_views(found, {unit_key(u): u.la_code for u in units})
 
 
-@pytest.mark.parametrize("rows, withheld, expected", [
-    ([{1, 2, 3}, {2}, {3}], [{1}], [{1}]),  # a total less the other rows
-    ([{1, 2, 3}, {2, 3}], [{1, 2}], []),  # two withheld rows: only their sum follows
-    ([{1, 2}, {2, 3}, {1, 3}], [{1}], [{1}]),  # (a+b) - (b+c) + (a+c) = 2a
-])
+@pytest.mark.parametrize(
+    "rows, withheld, expected",
+    [
+        ([{1, 2, 3}, {2}, {3}], [{1}], [{1}]),  # a total less the other rows
+        ([{1, 2, 3}, {2, 3}], [{1, 2}], []),  # two withheld rows: only their sum follows
+        ([{1, 2}, {2, 3}, {1, 3}], [{1}], [{1}]),  # (a+b) - (b+c) + (a+c) = 2a
+    ],
+)
 def test_the_check_itself_finds_a_figure_given_away(rows, withheld, expected):
-    assert given_away([frozenset(r) for r in rows], [frozenset(w) for w in withheld]) == [frozenset(e) for e in expected]
+    assert given_away([frozenset(r) for r in rows], [frozenset(w) for w in withheld]) == [
+        frozenset(e) for e in expected
+    ]
 
 
 # ------------------------------------------------------------------ Coverage: packages below the minimum
@@ -270,19 +298,37 @@ def _packages(units, region, plan):
     return set(section.table["Contract"]), section.summary
 
 
-SHORT = ContractTerms("C-1", "Test", "Supplier", "Programme", None, date(2021, 4, 1), date(2024, 3, 31),
-                      min_package_days=5)
+SHORT = ContractTerms(
+    "C-1", "Test", "Supplier", "Programme", None, date(2021, 4, 1), date(2024, 3, 31), min_package_days=5
+)
 
 
 def test_short_package_counts_of_a_one_la_region_are_not_the_total_less_the_other_regions():
     """North has one LA's packages, so the Board does not see its counts; nor then can the contract's
     total and South's both be shown, or North's would be their difference."""
-    def unit(number, la, region, days):
-        return Unit("C-1", f"P{number}", f"X{number}", ONE_TO_ONE, la, region, "Director", None,
-                    date(2021, 4, 1), date(2021, 6, 30), days_delivered=days)
 
-    units = [unit(1, "E09000001", "R1", 2), unit(2, "E09000001", "R1", 3),
-             unit(3, "E09000002", "R2", 2), unit(4, "E09000003", "R2", 8), unit(5, "E09000003", "R2", 9)]
+    def unit(number, la, region, days):
+        return Unit(
+            "C-1",
+            f"P{number}",
+            f"X{number}",
+            ONE_TO_ONE,
+            la,
+            region,
+            "Director",
+            None,
+            date(2021, 4, 1),
+            date(2021, 6, 30),
+            days_delivered=days,
+        )
+
+    units = [
+        unit(1, "E09000001", "R1", 2),
+        unit(2, "E09000001", "R1", 3),
+        unit(3, "E09000002", "R2", 2),
+        unit(4, "E09000003", "R2", 8),
+        unit(5, "E09000003", "R2", 9),
+    ]
     plan = board_plan(units, date(2022, 12, 31))
     shown = {region: "C-1" in _packages(units, region, plan)[0] for region in (None, "R1", "R2")}
     assert shown["R1"] is False
@@ -290,8 +336,9 @@ def test_short_package_counts_of_a_one_la_region_are_not_the_total_less_the_othe
     assert SUPPRESSED in _packages(units, None if not shown[None] else "R2", plan)[1]
 
 
-@pytest.mark.parametrize("year, region", [(None, None), ("2023-24", None), (None, "E12000002"),
-                                          ("2022-23", "E12000007")])
+@pytest.mark.parametrize(
+    "year, region", [(None, None), ("2023-24", None), (None, "E12000002"), ("2022-23", "E12000007")]
+)
 def test_the_overview_withholds_what_the_kpis_page_withholds(demo_records, year, region):
     """One decision for every Board view: the Overview's KPI table withholds the same contracts' KPIs
     as the KPIs page's headline, for the same filters."""
@@ -300,8 +347,9 @@ def test_the_overview_withholds_what_the_kpis_page_withholds(demo_records, year,
     units = [u for u in records.units if region is None or u.region_code == region]
     disclosure = Disclosure(True, plan=plan)
     kpis = kpi_page(records.contracts, units, records.responses, records.regions, AS_OF, year, disclosure, None)
-    overview = overview_page(records.contracts, units, records.responses, [], [], [], records.las, AS_OF, year,
-                                   disclosure)
+    overview = overview_page(
+        records.contracts, units, records.responses, [], [], [], records.las, AS_OF, year, disclosure
+    )
 
     def withheld(table):
         return set(map(tuple, table.loc[table["Met"] == SUPPRESSED, ["Contract", "KPI"]].values))
@@ -330,8 +378,11 @@ def test_the_apps_span_finds_exactly_the_groups_given_away(rows, vectors, sums):
         row[sorted(columns)] = 1
         return row
 
-    vectors = vectors + rows + [frozenset().union(*(rows[i % len(rows)] for i in picked))
-                                for picked in sums if rows and picked]  # rows (given away), unions of rows
+    vectors = (
+        vectors
+        + rows
+        + [frozenset().union(*(rows[i % len(rows)] for i in picked)) for picked in sums if rows and picked]
+    )  # rows (given away), unions of rows
     vectors = [v for v in vectors if v]
     found = _Span(np.array([dense(r) for r in rows]).reshape(len(rows), 8)).spanned([dense(v) for v in vectors])
     expected = given_away(rows, vectors)

@@ -50,7 +50,7 @@ def table(sheet, subtitle: str) -> list[dict]:
     start = next(i for i, row in enumerate(rows) if row[0] == subtitle)
     header = [value for value in rows[start + 1] if value is not None]
     found = []
-    for row in rows[start + 2:]:
+    for row in rows[start + 2 :]:
         if all(value is None for value in row):
             break
         found.append(dict(zip(header, row[: len(header)])))
@@ -63,56 +63,123 @@ def test_worked_by_hand_on_the_small_database(small_db_each, tmp_path):  # noqa:
     out = tmp_path / "board_pack.xlsx"
     write_board_pack_from_database(small_db_each, AS_OF, out)
     book = openpyxl.load_workbook(out)
-    status = {row["Contract"]: [row[c].split(":")[0] for c in ("KPI 1", "KPI 2", "Minimum LAs (latest year with data)",
-                                                                "Spend (latest year with data)", "Next deadline",
-                                                                "Data currency")]
-              for row in table(book["Status"], "Status of each contract")}
+    status = {
+        row["Contract"]: [
+            row[c].split(":")[0]
+            for c in (
+                "KPI 1",
+                "KPI 2",
+                "Minimum LAs (latest year with data)",
+                "Spend (latest year with data)",
+                "Next deadline",
+                "Data currency",
+            )
+        ]
+        for row in table(book["Status"], "Status of each contract")
+    }
     assert status == {
         # CON-IA's break decision was due 31/03/2022 and not taken: overdue, never "due soon"
         "CON-IA": ["Withheld", "No packages", "Not set", "Within allocation", "Overdue", "Unknown"],
         "CON-LD": ["Cannot tell yet", "Withheld", "Below so far", "Within allocation", "Overdue", "Unknown"],
-        "CON-SLI": ["Withheld", "No packages", "Not set", "Within allocation", "Due soon", "Unknown"]}
+        "CON-SLI": ["Withheld", "No packages", "Not set", "Within allocation", "Due soon", "Unknown"],
+    }
     kpis = {(r["Contract"], r["KPI"]): r for r in table(book["KPIs"], "KPI results by contract")}
-    assert set(kpis) == {("CON-IA", "KPI 1: one-to-one"), ("CON-LD", "KPI 1: one-to-one"), ("CON-LD", "KPI 2: group"),
-                         ("CON-SLI", "KPI 1: one-to-one")}
+    assert set(kpis) == {
+        ("CON-IA", "KPI 1: one-to-one"),
+        ("CON-LD", "KPI 1: one-to-one"),
+        ("CON-LD", "KPI 2: group"),
+        ("CON-SLI", "KPI 1: one-to-one"),
+    }
     # LD-1 met, LD-2 not met (3 -> 3), LD-3 pending; both eligible baselines a day late; Wilson 1 of 2: 0.0945-0.9055
     ld = kpis[("CON-LD", "KPI 1: one-to-one")]
-    assert [ld[c] for c in ("Target", "Eligible", "Met", "Not met", "No baseline", "No response", "Pending",
-                            "Awaiting return", "In progress", "Late baselines", "Rate", "95 % CI low", "95 % CI high",
-                            "Reliability")] == [0.75, 2, 1, 1, 0, 0, 1, 0, 0, 2, 0.5, 0.0945, 0.9055, LOW_RELIABILITY]
+    assert [
+        ld[c]
+        for c in (
+            "Target",
+            "Eligible",
+            "Met",
+            "Not met",
+            "No baseline",
+            "No response",
+            "Pending",
+            "Awaiting return",
+            "In progress",
+            "Late baselines",
+            "Rate",
+            "95 % CI low",
+            "95 % CI high",
+            "Reliability",
+        )
+    ] == [0.75, 2, 1, 1, 0, 0, 1, 0, 0, 2, 0.5, 0.0945, 0.9055, LOW_RELIABILITY]
     assert ld["Against target"] == "Cannot yet tell [u]"  # the KPIs page's words: 75 % lies in 9.45-90.55 %
     for key in (("CON-IA", "KPI 1: one-to-one"), ("CON-LD", "KPI 2: group"), ("CON-SLI", "KPI 1: one-to-one")):
         assert {kpis[key][c] for c in ("Eligible", "Met", "Rate", "Against target")} == {SUPPRESSED}, key
-    coverage = [(r["Contract"], r["Financial year"], r["Support type"], r["LAs supported"], r["Target met"])
-                for r in table(book["Coverage"], "LAs supported")]
+    coverage = [
+        (r["Contract"], r["Financial year"], r["Support type"], r["LAs supported"], r["Target met"])
+        for r in table(book["Coverage"], "LAs supported")
+    ]
     assert coverage == [
-        ("CON-IA", "2021-22", "One-to-one", 1, None), ("CON-IA", "2022-23", "One-to-one", 1, None),
-        ("CON-LD", "2021-22", "Group", 1, "No"), ("CON-LD", "2021-22", "One-to-one", 3, "No"),
+        ("CON-IA", "2021-22", "One-to-one", 1, None),
+        ("CON-IA", "2022-23", "One-to-one", 1, None),
+        ("CON-LD", "2021-22", "Group", 1, "No"),
+        ("CON-LD", "2021-22", "One-to-one", 3, "No"),
         ("CON-LD", "2022-23", "Group", 1, "Not yet: year not over"),
         ("CON-LD", "2022-23", "One-to-one", 1, "Not yet: year not over"),
-        ("CON-SLI", "2021-22", "One-to-one", 1, None)]  # CON-SLI supported no LA in 2022-23
-    totals = {(r["Contract"], r["Financial year"]): (r["Allocated (£)"], r["Spent (£)"]) for r in table(
-        book["Finance"], "Totals (for reconciliation with the pricing schedules only)")}
-    assert {key: tuple(round(value, 2) for value in pair) for key, pair in totals.items()
-            if key[1] == "All years"} == {
-        ("CON-IA", "All years"): (28500.00, 7520.40), ("CON-LD", "All years"): (87000.65, 13550.33),
-        ("CON-SLI", "All years"): (232000.00, 5400.00)}
-    value = [tuple(r[c] for c in ("Contract", "Spend (£)", "LAs supported", "Participants", "Met the KPI",
-                                  "Days delivered", "Cost per LA (£)", "Cost per participant (£)",
-                                  "Cost per person who met the KPI (£)", "Cost per day (£)"))
-             for r in table(book["Value for money"], "Per contract, from its start to the as-at date")]
+        ("CON-SLI", "2021-22", "One-to-one", 1, None),
+    ]  # CON-SLI supported no LA in 2022-23
+    totals = {
+        (r["Contract"], r["Financial year"]): (r["Allocated (£)"], r["Spent (£)"])
+        for r in table(book["Finance"], "Totals (for reconciliation with the pricing schedules only)")
+    }
+    assert {key: tuple(round(value, 2) for value in pair) for key, pair in totals.items() if key[1] == "All years"} == {
+        ("CON-IA", "All years"): (28500.00, 7520.40),
+        ("CON-LD", "All years"): (87000.65, 13550.33),
+        ("CON-SLI", "All years"): (232000.00, 5400.00),
+    }
+    value = [
+        tuple(
+            r[c]
+            for c in (
+                "Contract",
+                "Spend (£)",
+                "LAs supported",
+                "Participants",
+                "Met the KPI",
+                "Days delivered",
+                "Cost per LA (£)",
+                "Cost per participant (£)",
+                "Cost per person who met the KPI (£)",
+                "Cost per day (£)",
+            )
+        )
+        for r in table(book["Value for money"], "Per contract, from its start to the as-at date")
+    ]
     assert value == [
         ("CON-IA", 7520.40, 1, SUPPRESSED, SUPPRESSED, 15, 7520, SUPPRESSED, SUPPRESSED, 501),
         ("CON-LD", 13550.33, 3, 4, 1, 16, 4517, 3388, 13550, 847),
-        ("CON-SLI", 5400, 1, SUPPRESSED, SUPPRESSED, 30, 5400, SUPPRESSED, SUPPRESSED, 180)]
-    outcomes = [tuple(r[c] for c in ("Contract", "Judged before and after support", "Other LAs judged before and after",
-                                     "Other LAs stayed the same"))
-                for r in table(book["Outcomes"], "Supported LAs judged before and after support, and the LAs not "
-                                                 "supported")]
-    assert outcomes == [("CON-IA", 0, "support not ended", "support not ended"),
-                        ("CON-LD", 0, "support not ended", "support not ended"), ("CON-SLI", 0, 1, 1)]
-    changes = {(r["Contract"], r["Figure"]): (r["Then"], r["Now"], r["Change"])
-               for r in table(book["Changes"], "Headline figures on both dates")}
+        ("CON-SLI", 5400, 1, SUPPRESSED, SUPPRESSED, 30, 5400, SUPPRESSED, SUPPRESSED, 180),
+    ]
+    outcomes = [
+        tuple(
+            r[c]
+            for c in (
+                "Contract",
+                "Judged before and after support",
+                "Other LAs judged before and after",
+                "Other LAs stayed the same",
+            )
+        )
+        for r in table(book["Outcomes"], "Supported LAs judged before and after support, and the LAs not supported")
+    ]
+    assert outcomes == [
+        ("CON-IA", 0, "support not ended", "support not ended"),
+        ("CON-LD", 0, "support not ended", "support not ended"),
+        ("CON-SLI", 0, 1, 1),
+    ]
+    changes = {
+        (r["Contract"], r["Figure"]): (r["Then"], r["Now"], r["Change"])
+        for r in table(book["Changes"], "Headline figures on both dates")
+    }
     assert changes[("CON-LD", "Spent to date (£)")] == (8700.00, 13550.33, "up £4,850.33")  # numbers: they sum
     assert changes[("CON-SLI", "KPI 1 rate")] == (SUPPRESSED, SUPPRESSED, SUPPRESSED)
     cells = {row[1].value: row for row in book["Changes"].iter_rows(min_row=6) if row[0].value == "CON-LD"}
@@ -122,8 +189,17 @@ def test_worked_by_hand_on_the_small_database(small_db_each, tmp_path):  # noqa:
 
 
 def test_sheets_and_cover(pack):
-    assert pack.sheetnames == ["Cover", "Status", "Changes", "KPIs", "Coverage", "Finance", "Timelines",
-                               "Value for money", "Outcomes"]
+    assert pack.sheetnames == [
+        "Cover",
+        "Status",
+        "Changes",
+        "KPIs",
+        "Coverage",
+        "Finance",
+        "Timelines",
+        "Value for money",
+        "Outcomes",
+    ]
     cover = pack["Cover"]
     assert cover["B4"].value.date() == AS_OF
     sources = table(cover, "Data sources (imported workbooks, newest first)")
@@ -147,9 +223,16 @@ def test_kpis_equal_the_summary(pack, summary):
     suppressed = 0
     for row, item in zip(rows, summary["kpis"]):
         assert row["Contract"] == item["contract"]
-        counts = (("Eligible", "eligible"), ("Met", "met"), ("Not met", "not_met"), ("No baseline", "no_baseline"),
-                  ("No response", "no_response"), ("Pending", "pending"), ("Awaiting return", "awaiting_return"),
-                  ("In progress", "in_progress"))
+        counts = (
+            ("Eligible", "eligible"),
+            ("Met", "met"),
+            ("Not met", "not_met"),
+            ("No baseline", "no_baseline"),
+            ("No response", "no_response"),
+            ("Pending", "pending"),
+            ("Awaiting return", "awaiting_return"),
+            ("In progress", "in_progress"),
+        )
         hidden = (item["contract"], item["kpi"]) in one_la and any(1 <= item[key] <= 4 for _, key in counts)
         suppressed += hidden
         for column, key in counts:
@@ -167,9 +250,11 @@ def test_kpis_equal_the_summary(pack, summary):
 def test_coverage_equals_the_summary(pack, summary):
     rows = table(pack["Coverage"], "LAs supported")
     assert [(r["Contract"], r["Financial year"], r["LAs supported"]) for r in rows] == [
-        (i["contract"], i["financial_year"], i["las_supported"]) for i in summary["coverage"]]
-    assert [r["Target (minimum LAs)"] for r in rows] == [i["target"] if i["target"] is not None else NOT_SET
-                                                         for i in summary["coverage"]]
+        (i["contract"], i["financial_year"], i["las_supported"]) for i in summary["coverage"]
+    ]
+    assert [r["Target (minimum LAs)"] for r in rows] == [
+        i["target"] if i["target"] is not None else NOT_SET for i in summary["coverage"]
+    ]
 
 
 def test_coverage_counts_las_by_region_never_people_per_la(pack):
@@ -178,18 +263,31 @@ def test_coverage_counts_las_by_region_never_people_per_la(pack):
     CON-IA Sefton; CON-SLI Knowsley."""
     rows = table(pack["Coverage"], "LAs supported by region (since each contract began)")
     assert {(row["Contract"], row["Region"]): row["LAs supported"] for row in rows} == {
-        ("CON-IA", "North West"): 1, ("CON-LD", "North West"): 2, ("CON-LD", "Yorkshire and The Humber"): 1,
-        ("CON-SLI", "North West"): 1}
+        ("CON-IA", "North West"): 1,
+        ("CON-LD", "North West"): 2,
+        ("CON-LD", "Yorkshire and The Humber"): 1,
+        ("CON-SLI", "North West"): 1,
+    }
     labels = [cell.value for sheet in pack.worksheets for line in sheet.iter_rows() for cell in line]
     assert not any(isinstance(value, str) and "Participants supported" in value for value in labels)
 
 
 def test_finance_equals_the_summary(pack, summary):
     rows = table(pack["Finance"], "Spend against allocation")
-    assert [(r["Contract"], r["Financial year"], r["Expenditure heading"], r["Allocated (£)"], r["Spent (£)"],
-             r["Remaining (£)"]) for r in rows] == [
+    assert [
+        (
+            r["Contract"],
+            r["Financial year"],
+            r["Expenditure heading"],
+            r["Allocated (£)"],
+            r["Spent (£)"],
+            r["Remaining (£)"],
+        )
+        for r in rows
+    ] == [
         (i["contract"], i["financial_year"], i["heading"], i["allocated"], i["spent"], i["remaining"])
-        for i in summary["finance"]]
+        for i in summary["finance"]
+    ]
     totals = table(pack["Finance"], "Totals (for reconciliation with the pricing schedules only)")
     for contract in {i["contract"] for i in summary["finance"]}:
         all_years = next(r for r in totals if r["Contract"] == contract and r["Financial year"] == "All years")
@@ -203,13 +301,24 @@ def test_value_for_money_equals_the_summary_with_c_for_one_la(pack, summary):
     for item in summary["value_for_money"]:
         row = rows[item["contract"]]
         assert (row["Spend (£)"], row["LAs supported"], row["Days delivered"]) == (
-            item["spend"], item["las_supported"], item["days"])
+            item["spend"],
+            item["las_supported"],
+            item["days"],
+        )
         assert row["Cost per LA (£)"] == item["cost_per_la"]
-        assert row["Cost per day (£)"] == (item["cost_per_day"] if item["cost_per_day"] is not None
-                                           else "no days recorded")
+        assert row["Cost per day (£)"] == (
+            item["cost_per_day"] if item["cost_per_day"] is not None else "no days recorded"
+        )
         if item["contract"] in ("CON-IA", "CON-SLI"):  # all in Sefton, all in Knowsley: about that LA's people
-            assert [row[c] for c in ("Participants", "Met the KPI", "Cost per participant (£)",
-                                     "Cost per person who met the KPI (£)")] == [SUPPRESSED] * 4
+            assert [
+                row[c]
+                for c in (
+                    "Participants",
+                    "Met the KPI",
+                    "Cost per participant (£)",
+                    "Cost per person who met the KPI (£)",
+                )
+            ] == [SUPPRESSED] * 4
         else:
             assert (row["Participants"], row["Met the KPI"]) == (item["participants"], item["met"])
     years = table(pack["Value for money"], "Per contract and financial year")
@@ -220,9 +329,10 @@ def test_value_for_money_equals_the_summary_with_c_for_one_la(pack, summary):
 
 def test_outcomes_equal_the_summary(pack, summary):
     rows = table(pack["Outcomes"], "Supported LAs judged before and after support, and the LAs not supported")
-    assert [(r["Contract"], r["Judged before and after support"], r["Improved"], r["Stayed the same"], r["Declined"])
-            for r in rows] == [(i["contract"], i["las_reinspected"], i["improved"], i["same"], i["declined"])
-                               for i in summary["outcomes"]]
+    assert [
+        (r["Contract"], r["Judged before and after support"], r["Improved"], r["Stayed the same"], r["Declined"])
+        for r in rows
+    ] == [(i["contract"], i["las_reinspected"], i["improved"], i["same"], i["declined"]) for i in summary["outcomes"]]
     texts = [r[0] for r in pack["Outcomes"].iter_rows(values_only=True) if r[0]]
     assert any("not the effect of the support" in t for t in texts)
 
@@ -238,8 +348,9 @@ def test_charts_are_images(pack):
 
 
 def test_no_personal_data_anywhere(pack):
-    cells = [str(value) for sheet in pack for row in sheet.iter_rows(values_only=True) for value in row
-             if value is not None]
+    cells = [
+        str(value) for sheet in pack for row in sheet.iter_rows(values_only=True) for value in row if value is not None
+    ]
     text = "\n".join(cells)
     for secret in (*PARTICIPANT_NAMES, *PARTICIPANT_IDS, EVIDENCE, "test loader"):
         assert secret not in text, secret
@@ -259,9 +370,22 @@ def test_command_line(small_db_url, tmp_path):  # noqa: F811
     """The smoke test: ``python -m dashboard board-pack`` as a shell starts it."""
     out = tmp_path / "pack.xlsx"
     result = subprocess.run(
-        [sys.executable, "-m", "dashboard", "board-pack", "--as-of", AS_OF.isoformat(), "--out", str(out),
-         "--db", small_db_url],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "dashboard",
+            "board-pack",
+            "--as-of",
+            AS_OF.isoformat(),
+            "--out",
+            str(out),
+            "--db",
+            small_db_url,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert out.exists() and openpyxl.load_workbook(out)["Cover"]["B4"].value.date() == AS_OF
@@ -282,14 +406,28 @@ def test_command_line_as_of_outside_the_dashboards_dates_exit_2(small_db_url, tm
         assert result.returncode == 2 and "expected a date from 01/01/1900 to 31/12/2199" in result.stderr
 
 
-
 def test_a_year_not_over_is_not_yet_judged_against_its_minimum():
-    """"At least 15 LAs a year": below the minimum in a year still running is "not yet", not "No"."""
+    """ "At least 15 LAs a year": below the minimum in a year still running is "not yet", not "No"."""
     from dashboard.board_pack import coverage_frame
 
-    summary = {"as_of": "2022-06-30", "coverage": [
-        {"contract": "A", "financial_year": year, "support_type": "group", "las_supported": supported, "target": target}
-        for year, supported, target in (("2021-22", 12, 15), ("2022-23", 6, 15), ("2022-23", 16, 15), ("2022-23", 3, None))]}
+    summary = {
+        "as_of": "2022-06-30",
+        "coverage": [
+            {
+                "contract": "A",
+                "financial_year": year,
+                "support_type": "group",
+                "las_supported": supported,
+                "target": target,
+            }
+            for year, supported, target in (
+                ("2021-22", 12, 15),
+                ("2022-23", 6, 15),
+                ("2022-23", 16, 15),
+                ("2022-23", 3, None),
+            )
+        ],
+    }
     assert list(coverage_frame(summary)["Target met"]) == ["No", "Not yet: year not over", "Yes", ""]
 
 
@@ -318,9 +456,18 @@ def test_cover_says_each_contracts_data_currency_as_the_summary_does(demo_record
 
     as_of = date(2024, 3, 15)
     book = openpyxl.load_workbook(io.BytesIO(build_board_pack(demo_records, as_of)))
-    expected = build_summary(as_of, demo_records.contracts, demo_records.units, demo_records.responses,
-                             demo_records.allocations, demo_records.invoice_lines, demo_records.las,
-                             judgements=demo_records.judgements, returns=demo_records.returns, milestones=demo_records.milestones)
+    expected = build_summary(
+        as_of,
+        demo_records.contracts,
+        demo_records.units,
+        demo_records.responses,
+        demo_records.allocations,
+        demo_records.invoice_lines,
+        demo_records.las,
+        judgements=demo_records.judgements,
+        returns=demo_records.returns,
+        milestones=demo_records.milestones,
+    )
     rows = table(book["Cover"], "How current the data is (each contract's 'data to' date)")
     assert [row["Contract"] for row in rows] == [entry["contract"] for entry in expected["contracts"]]
     for row, entry in zip(rows, expected["contracts"]):
@@ -331,7 +478,8 @@ def test_cover_says_each_contracts_data_currency_as_the_summary_does(demo_record
     awaiting = {(item["contract"], item["awaiting_return"]) for item in expected["kpis"]}
     assert any(count for _, count in awaiting)
     assert {(row["Contract"], row["Awaiting return"]) for row in kpis} <= awaiting | {
-        (row["Contract"], SUPPRESSED) for row in kpis}
+        (row["Contract"], SUPPRESSED) for row in kpis
+    }
 
 
 def test_old_imports_cover_says_data_currency_unknown(pack):

@@ -29,8 +29,11 @@ def _flat(text: str) -> str:
 
 def test_the_pdf_opens_with_the_excel_packs_sections_in_its_outline(packs):
     workbook, pdf = packs
-    assert [item.title for item in pdf.outline] == workbook.sheetnames == [
-        "Cover", "Status", "Changes", "KPIs", "Coverage", "Finance", "Timelines", "Value for money", "Outcomes"]
+    assert (
+        [item.title for item in pdf.outline]
+        == workbook.sheetnames
+        == ["Cover", "Status", "Changes", "KPIs", "Coverage", "Finance", "Timelines", "Value for money", "Outcomes"]
+    )
     assert pdf.metadata.title == "Improvement Oversight: Board pack"
     assert len(pdf.pages) >= len(workbook.sheetnames)
 
@@ -40,19 +43,22 @@ def _table(sheet, first_header: str) -> tuple[list[str], list[tuple]]:
     start = next(at for at, row in enumerate(rows) if row[0] == first_header)
     header = [str(name) for name in rows[start] if name is not None]
     body = []
-    for row in rows[start + 1:]:
+    for row in rows[start + 1 :]:
         if row[0] is None:
             break
-        body.append(row[:len(header)])
+        body.append(row[: len(header)])
     return header, body
 
 
-@pytest.mark.parametrize(("sheet", "first_header", "formats"), [
-    ("Status", "Contract", {}),
-    ("Changes", "Contract", {}),
-    ("KPIs", "Contract", {"Target": "rate", "Rate": "rate", "95 % CI low": "rate", "95 % CI high": "rate"}),
-    ("Coverage", "Contract", {}),
-])
+@pytest.mark.parametrize(
+    ("sheet", "first_header", "formats"),
+    [
+        ("Status", "Contract", {}),
+        ("Changes", "Contract", {}),
+        ("KPIs", "Contract", {"Target": "rate", "Rate": "rate", "95 % CI low": "rate", "95 % CI high": "rate"}),
+        ("Coverage", "Contract", {}),
+    ],
+)
 def test_every_figure_of_the_excel_packs_tables_is_in_the_pdf(packs, sheet, first_header, formats):
     """Each cell of the sheet's first table, read back from the Excel pack and written as the pack
     formats it, is in the PDF (spaces aside: long texts wrap in the PDF's cells)."""
@@ -86,8 +92,12 @@ def test_figures_in_the_pdf_are_written_for_reading(packs):
     end = next(at for at, page in enumerate(pages) if page.startswith("Value for money"))
     assert not re.search(r"(^|\s)-\d", "\n".join(pages[start:end]), re.MULTILINE)  # days left, never negative
     assert re.search(r"\d days? overdue", text)
-    costs = [value for row in workbook["Value for money"].iter_rows(values_only=True) for value in row
-             if isinstance(value, (int, float)) and value >= 1000]
+    costs = [
+        value
+        for row in workbook["Value for money"].iter_rows(values_only=True)
+        for value in row
+        if isinstance(value, (int, float)) and value >= 1000
+    ]
     assert costs and all(_flat(cell_text(value, "money")) in _flat(text) or f"{value:,}" in text for value in costs)
     for page, text in zip(pdf.pages, pages):  # a chart on a page of its own says whose it is and what it shows
         lines = text.strip().splitlines()

@@ -215,8 +215,26 @@ def test_parse_money(value, expected):
 @pytest.mark.parametrize(
     "value",
     [
-        "twelve", True, False, "£", "GBP", "12 pounds", "$12", "€12", "1,23", "12,34.5", "1.234,50",
-        "(-12)", "--12", "-(12)", "12-", "£1,234.50p", "1 234", date(2021, 6, 1), float("nan"), "-",
+        "twelve",
+        True,
+        False,
+        "£",
+        "GBP",
+        "12 pounds",
+        "$12",
+        "€12",
+        "1,23",
+        "12,34.5",
+        "1.234,50",
+        "(-12)",
+        "--12",
+        "-(12)",
+        "12-",
+        "£1,234.50p",
+        "1 234",
+        date(2021, 6, 1),
+        float("nan"),
+        "-",
     ],
 )
 def test_parse_money_rejects(value):
@@ -312,10 +330,29 @@ def test_parse_percent_rejects(value):
 @pytest.mark.parametrize(
     "value, expected",
     [
-        ("Yes", True), ("yes", True), ("YES", True), (" y ", True), ("Y", True),
-        ("TRUE", True), ("True", True), ("true", True), ("1", True), (1, True), (1.0, True), (True, True),
-        ("No", False), ("no", False), ("NO", False), ("n", False), ("N", False),
-        ("FALSE", False), ("False", False), ("0", False), (0, False), (0.0, False), (False, False),
+        ("Yes", True),
+        ("yes", True),
+        ("YES", True),
+        (" y ", True),
+        ("Y", True),
+        ("TRUE", True),
+        ("True", True),
+        ("true", True),
+        ("1", True),
+        (1, True),
+        (1.0, True),
+        (True, True),
+        ("No", False),
+        ("no", False),
+        ("NO", False),
+        ("n", False),
+        ("N", False),
+        ("FALSE", False),
+        ("False", False),
+        ("0", False),
+        (0, False),
+        (0.0, False),
+        (False, False),
     ],
 )
 def test_parse_yes_no(value, expected):
@@ -333,20 +370,31 @@ def test_parse_yes_no_rejects(value):
 @pytest.mark.parametrize(
     "value, expected",
     [
-        ("One-to-one", "one_to_one"), ("one to one", "one_to_one"), ("ONE TO ONE", "one_to_one"),
-        ("One  to  one", "one_to_one"), ("1:1", "one_to_one"), ("1 : 1", "one_to_one"),
-        ("1-to-1", "one_to_one"), ("1 to 1", "one_to_one"), ("Individual", "one_to_one"),
-        ("Group", "group"), ("group", "group"), ("Group facilitation", "group"),
-        ("GROUP  FACILITATION", "group"), (" Group-facilitation ", "group"),
-        (time(1, 1), "one_to_one"), (timedelta(hours=1, minutes=1), "one_to_one"),  # 1:1 as Excel stores it
+        ("One-to-one", "one_to_one"),
+        ("one to one", "one_to_one"),
+        ("ONE TO ONE", "one_to_one"),
+        ("One  to  one", "one_to_one"),
+        ("1:1", "one_to_one"),
+        ("1 : 1", "one_to_one"),
+        ("1-to-1", "one_to_one"),
+        ("1 to 1", "one_to_one"),
+        ("Individual", "one_to_one"),
+        ("Group", "group"),
+        ("group", "group"),
+        ("Group facilitation", "group"),
+        ("GROUP  FACILITATION", "group"),
+        (" Group-facilitation ", "group"),
+        (time(1, 1), "one_to_one"),
+        (timedelta(hours=1, minutes=1), "one_to_one"),  # 1:1 as Excel stores it
     ],
 )
 def test_parse_support_type(value, expected):
     assert parse_support_type(value) == expected
 
 
-@pytest.mark.parametrize("value", ["Team", "11", 11, "one", "groups of three", "1:2", True, time(1, 2),
-                                   datetime(2021, 1, 1, 1, 1)])
+@pytest.mark.parametrize(
+    "value", ["Team", "11", 11, "one", "groups of three", "1:2", True, time(1, 2), datetime(2021, 1, 1, 1, 1)]
+)
 def test_parse_support_type_rejects(value):
     _rejects(parse_support_type, value, "expected One-to-one")
 
@@ -354,12 +402,21 @@ def test_parse_support_type_rejects(value):
 @pytest.mark.parametrize(
     "value, expected",
     [
-        ("Baseline", "baseline"), ("baseline", "baseline"), ("Pre", "baseline"), ("PRE", "baseline"),
+        ("Baseline", "baseline"),
+        ("baseline", "baseline"),
+        ("Pre", "baseline"),
+        ("PRE", "baseline"),
         ("Before", "baseline"),
-        ("Follow-up", "follow_up"), ("Follow up", "follow_up"), ("Followup", "follow_up"),
-        ("FOLLOW-UP", "follow_up"), ("Post", "follow_up"), ("After", "follow_up"),
-        ("3 month follow-up", "follow_up"), ("3-month follow up", "follow_up"),
-        ("3 months follow-up", "follow_up"), ("6 month followup", "follow_up"),
+        ("Follow-up", "follow_up"),
+        ("Follow up", "follow_up"),
+        ("Followup", "follow_up"),
+        ("FOLLOW-UP", "follow_up"),
+        ("Post", "follow_up"),
+        ("After", "follow_up"),
+        ("3 month follow-up", "follow_up"),
+        ("3-month follow up", "follow_up"),
+        ("3 months follow-up", "follow_up"),
+        ("6 month followup", "follow_up"),
     ],
 )
 def test_parse_stage(value, expected):
@@ -447,8 +504,17 @@ def test_parse_text_rejects(value, message):
 
 @pytest.mark.parametrize(
     "value",
-    ["2021-22", "2021/22", "FY 2021-22", "FY21/22", "fy21-22", "FY2021/22", "Year 1 (2021-22)",
-     "2021-2022", " 2021 - 22 "],
+    [
+        "2021-22",
+        "2021/22",
+        "FY 2021-22",
+        "FY21/22",
+        "fy21-22",
+        "FY2021/22",
+        "Year 1 (2021-22)",
+        "2021-2022",
+        " 2021 - 22 ",
+    ],
 )
 def test_parse_financial_year(value):
     assert parse_financial_year(value) == "2021-22"

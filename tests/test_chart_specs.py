@@ -20,8 +20,15 @@ from dashboard.views.la_profile import adviser_days_by_month
 from ui.components import plain_text
 
 AS_OF = date(2024, 3, 15)
-CHART_PAGES = ["pages/overview.py", "pages/kpis.py", "pages/coverage.py", "pages/finance.py",
-               "pages/timelines.py", "pages/la_profile.py", "pages/outcomes.py"]
+CHART_PAGES = [
+    "pages/overview.py",
+    "pages/kpis.py",
+    "pages/coverage.py",
+    "pages/finance.py",
+    "pages/timelines.py",
+    "pages/la_profile.py",
+    "pages/outcomes.py",
+]
 
 
 def chart_specs(at) -> list[dict]:
@@ -34,9 +41,13 @@ def test_every_chart_is_valid_vega_lite(open_page, demo_records, page, narrowed)
     busiest = Counter((unit.contract, unit.la_code) for unit in demo_records.units).most_common(1)[0][0]
     filters = {"contract": busiest[0], "la": busiest[1]} if narrowed else {}
     if page == "pages/la_profile.py":  # an LA with improvement adviser days, the profile's chart
-        filters["la"] = next(la for _, la in Counter((u.contract, u.la_code) for u in demo_records.units)
-                             if not adviser_days_by_month(demo_records.contracts, demo_records.units,
-                                                          demo_records.invoice_lines, la, AS_OF).empty)
+        filters["la"] = next(
+            la
+            for _, la in Counter((u.contract, u.la_code) for u in demo_records.units)
+            if not adviser_days_by_month(
+                demo_records.contracts, demo_records.units, demo_records.invoice_lines, la, AS_OF
+            ).empty
+        )
     at = open_page(page, as_of=AS_OF.isoformat(), **filters)
     specs = chart_specs(at)
     assert specs, f"{page} draws no chart"
@@ -47,7 +58,6 @@ def test_every_chart_is_valid_vega_lite(open_page, demo_records, page, narrowed)
         assert spec.get("description") in summaries, spec.get("description")
         # text on charts at 4.5:1 or more (WCAG 1.4.3): never the theme's light grey
         assert spec.get("config", {}).get("axis", {}).get("labelColor") == TEXT_COLOUR, spec.get("title")
-
 
 
 COUNT_FIELDS = {"LAs supported", "LAs in region", "LAs", "Lines", "Count"}
@@ -63,8 +73,12 @@ def _count_encodings(spec) -> dict[str, list[dict]]:
         if isinstance(node, dict):
             for channel in ("x", "y"):
                 encoding = (node.get("encoding") or {}).get(channel)
-                if (isinstance(encoding, dict) and encoding.get("field") in COUNT_FIELDS
-                        and encoding.get("type") == "quantitative" and encoding.get("stack") != "normalize"):
+                if (
+                    isinstance(encoding, dict)
+                    and encoding.get("field") in COUNT_FIELDS
+                    and encoding.get("type") == "quantitative"
+                    and encoding.get("stack") != "normalize"
+                ):
                     found.setdefault(channel, []).append(encoding)
             for value in node.values():
                 walk(value)
@@ -76,11 +90,14 @@ def _count_encodings(spec) -> dict[str, list[dict]]:
     return found
 
 
-@pytest.mark.parametrize("page, fields", [
-    ("pages/coverage.py", {"LAs supported", "LAs in region", "LAs"}),  # per year, per region, targeting
-    ("pages/finance.py", {"Lines"}),  # invoice lines per day rate
-    ("pages/kpis.py", {"Count"}),  # participants per confidence score
-])
+@pytest.mark.parametrize(
+    "page, fields",
+    [
+        ("pages/coverage.py", {"LAs supported", "LAs in region", "LAs"}),  # per year, per region, targeting
+        ("pages/finance.py", {"Lines"}),  # invoice lines per day rate
+        ("pages/kpis.py", {"Count"}),  # participants per confidence score
+    ],
+)
 def test_counts_are_on_whole_number_axes(open_page, page, fields):
     """A count of LAs (or lines, or participants) has no 0.1 or 1.6 on its axis: ticks are whole numbers."""
     drawn: set[str] = set()
@@ -88,18 +105,37 @@ def test_counts_are_on_whole_number_axes(open_page, page, fields):
         for channel, encodings in _count_encodings(spec).items():
             axes = [e["axis"] for e in encodings if e.get("axis")]
             assert axes and all(a.get("tickMinStep") == 1 and a.get("format") == "d" for a in axes), (
-                spec.get("description"), channel, axes)
+                spec.get("description"),
+                channel,
+                axes,
+            )
             drawn |= {e["field"] for e in encodings}
     assert fields <= drawn, f"{page} draws no chart of {fields - drawn}"
 
 
 # --- The Board's chart fixes (issue 17): each checked on its spec -------------------------------
 
+
 def _rate_frame(kpis: list[str], rate: float = 70.0, target: float = 70.0) -> pd.DataFrame:
 
-    return pd.DataFrame([{"Label": "con_1", "KPI": kpi, "Rate": f"{rate:.0f} %", "95 % interval": "60 % to 80 %",
-                          "Rate (%)": rate, "Low (%)": rate - 10, "High (%)": rate + 10, "Target (%)": target,
-                          "Met": 7, "Eligible": 10, "Against target": "Meets"} for kpi in kpis])
+    return pd.DataFrame(
+        [
+            {
+                "Label": "con_1",
+                "KPI": kpi,
+                "Rate": f"{rate:.0f} %",
+                "95 % interval": "60 % to 80 %",
+                "Rate (%)": rate,
+                "Low (%)": rate - 10,
+                "High (%)": rate + 10,
+                "Target (%)": target,
+                "Met": 7,
+                "Eligible": 10,
+                "Against target": "Meets",
+            }
+            for kpi in kpis
+        ]
+    )
 
 
 def _layers(spec: dict) -> list[dict]:
@@ -141,14 +177,17 @@ def test_side_by_side_rate_panels_are_apart():
     assert spec.get("spacing", 20) >= 48
 
 
-@pytest.mark.parametrize("kpis", [["KPI 2 (group)"], ["KPI 1 (one-to-one)"],
-                                  ["KPI 1 (one-to-one)", "KPI 2 (group)"]])
+@pytest.mark.parametrize("kpis", [["KPI 2 (group)"], ["KPI 1 (one-to-one)"], ["KPI 1 (one-to-one)", "KPI 2 (group)"]])
 def test_the_legend_lists_only_the_kpis_drawn(kpis):
     from dashboard.charts.kpis import rate_chart
 
     spec = rate_chart(_rate_frame(kpis))
-    domains = [layer["encoding"][channel]["scale"]["domain"] for layer in _layers(spec)
-               for channel in ("color", "shape") if channel in layer.get("encoding", {})]
+    domains = [
+        layer["encoding"][channel]["scale"]["domain"]
+        for layer in _layers(spec)
+        for channel in ("color", "shape")
+        if channel in layer.get("encoding", {})
+    ]
     assert domains and all(domain == kpis for domain in domains)
 
 
@@ -158,17 +197,31 @@ def test_day_rate_panels_name_their_contract():
 
     from dashboard.charts.finance import day_rate_chart
 
-    table = pd.DataFrame([
-        {"Contract": contract, "Invoice": "INV-1", "Line": line, "Financial year": "2023-24", "Role": "Adviser",
-         "Level": "Other", "Days": 2.0, "Day rate (£)": rate, "Cap (£)": cap, "Cap rule": "Day-rate cap",
-         "Above cap": "Yes" if rate > cap else "No"}
-        for contract, cap, line, rate in [("con_1", 600.0, 1, 650.0), ("con_2", 800.0, 1, 700.0)]
-    ])
+    table = pd.DataFrame(
+        [
+            {
+                "Contract": contract,
+                "Invoice": "INV-1",
+                "Line": line,
+                "Financial year": "2023-24",
+                "Role": "Adviser",
+                "Level": "Other",
+                "Days": 2.0,
+                "Day rate (£)": rate,
+                "Cap (£)": cap,
+                "Cap rule": "Day-rate cap",
+                "Above cap": "Yes" if rate > cap else "No",
+            }
+            for contract, cap, line, rate in [("con_1", 600.0, 1, 650.0), ("con_2", 800.0, 1, 700.0)]
+        ]
+    )
     spec = day_rate_chart(table)
     rows = spec["datasets"]["day_rates"].to_dict("records")
     facet = spec["facet"]["field"]
     assert sorted((row[facet], row["Cap (£)"]) for row in rows) == [
-        ("con_1: Day-rate cap", 600.0), ("con_2: Day-rate cap", 800.0)]
+        ("con_1: Day-rate cap", 600.0),
+        ("con_2: Day-rate cap", 800.0),
+    ]
 
 
 def test_the_forecast_label_stands_away_from_the_allocation_line():
@@ -178,13 +231,29 @@ def test_the_forecast_label_stands_away_from_the_allocation_line():
     from dashboard.charts.finance import burn_up_chart
 
     allocation = pd.DataFrame({"Heading": ["Travel"], "Allocated (£)": [1000.0]})
-    actual = pd.DataFrame({"Heading": ["Travel"], "Quarter": ["2023-24 Q1"], "Date": pd.to_datetime(["2023-06-30"]),
-                           "Spent in quarter (£)": [240.0], "Cumulative spend (£)": [240.0]})
-    forecast = pd.DataFrame({"Heading": ["Travel", "Travel"], "Date": pd.to_datetime(["2023-06-30", "2024-03-31"]),
-                             "Forecast spend (£)": [240.0, 960.0], "Label": ["forecast", "forecast"]})
+    actual = pd.DataFrame(
+        {
+            "Heading": ["Travel"],
+            "Quarter": ["2023-24 Q1"],
+            "Date": pd.to_datetime(["2023-06-30"]),
+            "Spent in quarter (£)": [240.0],
+            "Cumulative spend (£)": [240.0],
+        }
+    )
+    forecast = pd.DataFrame(
+        {
+            "Heading": ["Travel", "Travel"],
+            "Date": pd.to_datetime(["2023-06-30", "2024-03-31"]),
+            "Forecast spend (£)": [240.0, 960.0],
+            "Label": ["forecast", "forecast"],
+        }
+    )
     spec = burn_up_chart(actual, allocation, forecast)
-    labels = [layer for layer in spec["spec"]["layer"]
-              if layer["mark"].get("type") == "text" and layer.get("encoding", {}).get("text", {}).get("field") == "Label"]
+    labels = [
+        layer
+        for layer in spec["spec"]["layer"]
+        if layer["mark"].get("type") == "text" and layer.get("encoding", {}).get("text", {}).get("field") == "Label"
+    ]
     placed = {}
     for layer in labels:
         test = next(step["filter"] for step in layer["transform"] if "Allocated" in str(step.get("filter")))
@@ -195,21 +264,40 @@ def test_the_forecast_label_stands_away_from_the_allocation_line():
     assert list(ends["Allocated (£)"]) == [1000.0]  # each forecast end knows its heading's allocation
 
 
-@pytest.mark.parametrize("as_of, said", [
-    (date(2024, 3, 15), ("the latest quarter with a reliable rate that has ended, 2023-24 Q3, shows 60 % for KPI 1 "
-                        "(one-to-one) (target 70 %). 2023-24 Q4 is still under way: its rate may change.")),
-    (date(2024, 4, 1), ("the latest quarter with a reliable rate that has ended, 2023-24 Q4, shows 80 % for KPI 1 "
-                       "(one-to-one) (target 70 %).")),
-    (date(2023, 9, 1), ("no quarter with a reliable rate has ended yet. 2023-24 Q4 is still under way: its rate "
-                        "may change.")),
-])
+@pytest.mark.parametrize(
+    "as_of, said",
+    [
+        (
+            date(2024, 3, 15),
+            (
+                "the latest quarter with a reliable rate that has ended, 2023-24 Q3, shows 60 % for KPI 1 "
+                "(one-to-one) (target 70 %). 2023-24 Q4 is still under way: its rate may change."
+            ),
+        ),
+        (
+            date(2024, 4, 1),
+            (
+                "the latest quarter with a reliable rate that has ended, 2023-24 Q4, shows 80 % for KPI 1 "
+                "(one-to-one) (target 70 %)."
+            ),
+        ),
+        (
+            date(2023, 9, 1),
+            ("no quarter with a reliable rate has ended yet. 2023-24 Q4 is still under way: its rate may change."),
+        ),
+    ],
+)
 def test_the_trend_names_only_a_quarter_that_has_ended_as_the_latest(as_of, said):
     """'The latest quarter with a reliable rate' is never a quarter still under way on the as-of date."""
 
     from dashboard.views.kpis import trend_summary
 
-    chart = pd.DataFrame([{"Label": label, "KPI": "KPI 1 (one-to-one)", "Met": met, "Eligible": 10, "Target (%)": 70.0}
-                          for label, met in [("2023-24 Q2", 5), ("2023-24 Q3", 6), ("2023-24 Q4", 8)]])
+    chart = pd.DataFrame(
+        [
+            {"Label": label, "KPI": "KPI 1 (one-to-one)", "Met": met, "Eligible": 10, "Target (%)": 70.0}
+            for label, met in [("2023-24 Q2", 5), ("2023-24 Q3", 6), ("2023-24 Q4", 8)]
+        ]
+    )
     assert trend_summary(chart, 3, as_of) == "3 quarters of package ends; " + said
 
 
@@ -224,8 +312,12 @@ def test_a_withheld_quarter_is_marked_on_the_trend():
     frame = _rate_frame(["KPI 1 (one-to-one)"]).assign(Label="2023-24 Q2")
     withheld = pd.DataFrame([{"Label": "2023-24 Q3", "KPI": "KPI 1 (one-to-one)", "Rate": "[c] withheld"}])
     spec = trend_chart(pd.concat([frame, withheld], ignore_index=True))
-    marks = [layer for layer in _layers(spec) if _mark(layer)["type"] == "text"
-             and any("!isValid(datum['Rate (%)'])" in str(step.get("filter")) for step in layer.get("transform", []))]
+    marks = [
+        layer
+        for layer in _layers(spec)
+        if _mark(layer)["type"] == "text"
+        and any("!isValid(datum['Rate (%)'])" in str(step.get("filter")) for step in layer.get("transform", []))
+    ]
     assert [layer["encoding"]["text"]["field"] for layer in marks] == ["Rate"]
     # the view model puts the withheld quarters in with the drawn ones
     assert list(withheld_frame([], lambda r: r.group).columns) == list(rate_chart_frame([], lambda r: r.group).columns)
@@ -242,23 +334,37 @@ def test_each_contract_s_bar_ends_at_its_own_end_date_on_the_timelines_page(open
     from dashboard.timelines import latest_end
 
     at = open_page("pages/timelines.py", as_of=AS_OF.isoformat())
-    element = next(element for element in at.get("vega_lite_chart")
-                   if "Contract term" in json.dumps(json.loads(element.proto.spec)))
+    element = next(
+        element
+        for element in at.get("vega_lite_chart")
+        if "Contract term" in json.dumps(json.loads(element.proto.spec))
+    )
     spec = json.loads(element.proto.spec)
     bars = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "bar")
     assert (bars["encoding"]["x"]["field"], bars["encoding"]["x2"]["field"], bars["encoding"]["y"]["field"]) == (
-        "From", "To", "Contract")
-    data = {dataset.name: pa.ipc.open_stream(dataset.data.data).read_all().to_pandas()
-            for dataset in element.proto.datasets}
+        "From",
+        "To",
+        "Contract",
+    )
+    data = {
+        dataset.name: pa.ipc.open_stream(dataset.data.data).read_all().to_pandas() for dataset in element.proto.datasets
+    }
     periods = data[bars["data"]["name"]]
-    drawn = {(row.Contract, row.Period): (pd.Timestamp(row.From).date(), pd.Timestamp(row.To).date())
-             for row in periods.itertuples()}
+    drawn = {
+        (row.Contract, row.Period): (pd.Timestamp(row.From).date(), pd.Timestamp(row.To).date())
+        for row in periods.itertuples()
+    }
     expected = {}
     for contract in demo_records.contracts:
         expected[(contract.reference, "Contract term")] = (contract.start_date, contract.end_date)
         if latest_end(contract, include_extension=True) > contract.end_date:
-            expected[(contract.reference, "Extension option")] = (contract.end_date,
-                                                                  latest_end(contract, include_extension=True))
+            expected[(contract.reference, "Extension option")] = (
+                contract.end_date,
+                latest_end(contract, include_extension=True),
+            )
     assert drawn == expected
-    assert len({end for (_, period), (_, end) in drawn.items() if period == "Contract term"}) == len(
-        {c.end_date for c in demo_records.contracts}) > 1
+    assert (
+        len({end for (_, period), (_, end) in drawn.items() if period == "Contract term"})
+        == len({c.end_date for c in demo_records.contracts})
+        > 1
+    )

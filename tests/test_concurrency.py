@@ -41,15 +41,26 @@ def seeded(engine):
 
 
 def return_file(participants: range, role: str, days: int) -> bytes:
-    rows = [wb.engagement_row({"Package ID": "PKG-C", "Participant ID": f"P-{n:04d}", "Role": role,
-                               "Days delivered": days, "Support type": "Group"}) for n in participants]
+    rows = [
+        wb.engagement_row(
+            {
+                "Package ID": "PKG-C",
+                "Participant ID": f"P-{n:04d}",
+                "Role": role,
+                "Days delivered": days,
+                "Support type": "Group",
+            }
+        )
+        for n in participants
+    ]
     return wb.xlsx(wb.quarterly_return(engagements=rows))
 
 
 def stored_engagements(engine) -> dict[str, tuple]:
     with engine.connect() as connection:
-        rows = connection.execute(text(
-            "SELECT participant_id, role, days_delivered, import_id FROM engagements WHERE package_id = 'PKG-C'")).all()
+        rows = connection.execute(
+            text("SELECT participant_id, role, days_delivered, import_id FROM engagements WHERE package_id = 'PKG-C'")
+        ).all()
     keys = [row[0] for row in rows]
     assert len(keys) == len(set(keys)), "a row was duplicated"
     return {row[0]: (row[1], int(row[2]), row[3]) for row in rows}
@@ -96,15 +107,19 @@ def test_two_overlapping_imports_at_the_same_moment(seeded, existing):
     if existing:  # the overlapping rows are already stored: both imports update them
         wb.import_ok(seeded, "earlier.xlsx", return_file(range(180), "Other", 1))
     for round_number in range(3):
-        files = {f"a{round_number}.xlsx": (first, ROLES[round_number % 2], 10 + round_number),
-                 f"b{round_number}.xlsx": (second, ROLES[2 + round_number % 2], 20 + round_number)}
+        files = {
+            f"a{round_number}.xlsx": (first, ROLES[round_number % 2], 10 + round_number),
+            f"b{round_number}.xlsx": (second, ROLES[2 + round_number % 2], 20 + round_number),
+        }
         built = {name: return_file(keys, role, days) for name, (keys, role, days) in files.items()}
         before = stored_engagements(seeded)
         outcomes = import_together(seeded, list(built.items()))
         committed = check_outcomes(outcomes)
 
         with seeded.connect() as connection:
-            records = dict(connection.execute(text("SELECT id, file_name FROM imports WHERE outcome = 'imported'")).all())
+            records = dict(
+                connection.execute(text("SELECT id, file_name FROM imports WHERE outcome = 'imported'")).all()
+            )
         after = stored_engagements(seeded)
         expected_keys = set(before)
         for outcome in outcomes:
@@ -150,8 +165,12 @@ import_file(make_engine(sys.argv[1]), "big.xlsx", Path(sys.argv[2]).read_bytes()
     before = wb.table_counts(seeded)
     with seeded.connect() as connection:
         imports_before = connection.execute(text("SELECT COUNT(*) FROM imports")).scalar_one()
-    process = subprocess.Popen([sys.executable, "-c", child, url, str(path), str(marker)], cwd=PROJECT_ROOT,
-                               env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-c", child, url, str(path), str(marker)],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 90
         while not marker.exists():
@@ -191,9 +210,16 @@ def test_a_long_read_transaction_never_blocks_an_import_on_sqlite(seeded):
     try:
         reader.exec_driver_sql("BEGIN")  # a read transaction held open, as a slow dashboard query would
         count_before = reader.execute(text("SELECT COUNT(*) FROM engagements")).scalar_one()
-        data = wb.xlsx(wb.quarterly_return(engagements=[
-            wb.engagement_row({"Package ID": "PKG-W", "Participant ID": f"P-W{n}", "Start date": date(2021, 7, 1)})
-            for n in range(50)]))
+        data = wb.xlsx(
+            wb.quarterly_return(
+                engagements=[
+                    wb.engagement_row(
+                        {"Package ID": "PKG-W", "Participant ID": f"P-W{n}", "Start date": date(2021, 7, 1)}
+                    )
+                    for n in range(50)
+                ]
+            )
+        )
         outcome = import_file(seeded, "during-read.xlsx", data, "writer")  # completes while the reader holds on
         assert outcome.import_id is not None, [str(problem) for problem in outcome.plan.errors]
         # the reader keeps its snapshot until it ends its transaction
@@ -211,11 +237,30 @@ def test_two_batches_registering_the_same_new_contract_at_the_same_moment(engine
     from data_access.services import import_together as import_batch
 
     register = wb.xlsx(wb.register([wb.contract_row({"Contract reference": "CON-5"})]))
-    batches = [[("register.xlsx", register),
-                (f"return-{side}.xlsx", wb.xlsx(wb.quarterly_return(engagements=[
-                    wb.engagement_row({"Contract reference": "CON-5", "Package ID": "PKG-B",
-                                       "Participant ID": f"P-{n:04d}", "Role": role}) for n in keys])))]
-               for side, keys, role in (("a", range(40), "Leader"), ("b", range(20, 60), "Councillor"))]
+    batches = [
+        [
+            ("register.xlsx", register),
+            (
+                f"return-{side}.xlsx",
+                wb.xlsx(
+                    wb.quarterly_return(
+                        engagements=[
+                            wb.engagement_row(
+                                {
+                                    "Contract reference": "CON-5",
+                                    "Package ID": "PKG-B",
+                                    "Participant ID": f"P-{n:04d}",
+                                    "Role": role,
+                                }
+                            )
+                            for n in keys
+                        ]
+                    )
+                ),
+            ),
+        ]
+        for side, keys, role in (("a", range(40), "Leader"), ("b", range(20, 60), "Councillor"))
+    ]
     barrier = threading.Barrier(2)
     outcomes: list = [None, None]
 
@@ -239,8 +284,9 @@ def test_two_batches_registering_the_same_new_contract_at_the_same_moment(engine
     assert committed
     with engine.connect() as connection:
         assert connection.execute(text("SELECT COUNT(*) FROM contracts WHERE reference = 'CON-5'")).scalar_one() == 1
-        stored = dict(connection.execute(text(
-            "SELECT participant_id, role FROM engagements WHERE package_id = 'PKG-B'")).all())
+        stored = dict(
+            connection.execute(text("SELECT participant_id, role FROM engagements WHERE package_id = 'PKG-B'")).all()
+        )
     expected = {}
     for index in committed:  # in commit order, the later batch's values win the overlap
         side_keys, side_role = (range(40), "Leader") if index == 0 else (range(20, 60), "Councillor")
@@ -267,8 +313,9 @@ def test_two_returns_of_one_contract_at_once_end_as_if_imported_one_after_the_ot
             deadline = time.monotonic() + 60
             while not b_done.is_set() and time.monotonic() < deadline:  # until B waits for A, or B ends
                 with seeded.connect() as connection:
-                    if connection.execute(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
-                                               "AND NOT granted")).scalar_one():
+                    if connection.execute(
+                        text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+                    ).scalar_one():
                         break
                 time.sleep(0.05)
         return ids
@@ -292,7 +339,10 @@ def test_two_returns_of_one_contract_at_once_end_as_if_imported_one_after_the_ot
     b.join(90)
     assert outcomes["a"].import_id is not None and outcomes["b"].import_id is not None
     with seeded.connect() as connection:
-        flagged = dict(connection.execute(text(
-            "SELECT participant_id, missing_from_latest_return FROM engagements WHERE package_id = 'PKG-C'")).all())
+        flagged = dict(
+            connection.execute(
+                text("SELECT participant_id, missing_from_latest_return FROM engagements WHERE package_id = 'PKG-C'")
+            ).all()
+        )
     assert {key for key, missing in flagged.items() if missing} == {f"P-{n:04d}" for n in first}
     assert len(outcomes["b"].plan.sheets[0].vanished) == len(first) + 1  # A's rows and the stored one

@@ -8,10 +8,29 @@ from collections import Counter
 
 import pytest
 
-PAGES = ["pages/overview.py", "pages/kpis.py", "pages/coverage.py", "pages/finance.py", "pages/timelines.py",
-         "pages/la_profile.py", "pages/upload.py", "pages/import_history.py", "pages/admin.py"]
-CONTROLS = ["selectbox", "multiselect", "date_input", "text_input", "checkbox", "toggle", "radio", "number_input",
-            "button", "download_button"]
+PAGES = [
+    "pages/overview.py",
+    "pages/kpis.py",
+    "pages/coverage.py",
+    "pages/finance.py",
+    "pages/timelines.py",
+    "pages/la_profile.py",
+    "pages/upload.py",
+    "pages/import_history.py",
+    "pages/admin.py",
+]
+CONTROLS = [
+    "selectbox",
+    "multiselect",
+    "date_input",
+    "text_input",
+    "checkbox",
+    "toggle",
+    "radio",
+    "number_input",
+    "button",
+    "download_button",
+]
 
 
 @pytest.mark.parametrize("role", ["admin", "board"])

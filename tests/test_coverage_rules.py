@@ -148,45 +148,70 @@ def test_identity_survives_a_cycle_in_bad_data():
     [
         pytest.param(
             [unit("E10000023", date(2023, 1, 10), date(2023, 6, 30)), unit("E06000065", date(2023, 5, 1))],
-            "2023-24", ONE_TO_ONE, {"E06000065"},
+            "2023-24",
+            ONE_TO_ONE,
+            {"E06000065"},
             id="North Yorkshire old and new code in 2023-24 count once",
         ),
         pytest.param(
             [unit("E10000023", date(2023, 1, 10), date(2023, 6, 30)), unit("E06000065", date(2023, 5, 1))],
-            "2022-23", ONE_TO_ONE, {"E10000023"},
+            "2022-23",
+            ONE_TO_ONE,
+            {"E10000023"},
             id="North Yorkshire in 2022-23: only the old-code package is active",
         ),
         pytest.param(
             [unit("E10000027", date(2022, 6, 1), None), unit("E06000066", date(2022, 9, 1))],
-            "2022-23", ONE_TO_ONE, {"E10000027"},
+            "2022-23",
+            ONE_TO_ONE,
+            {"E10000027"},
             id="Somerset new code used before it went live counts once",
         ),
         pytest.param(
-            [unit("E10000006", date(2023, 1, 10), date(2023, 6, 30)), unit("E06000063", date(2023, 5, 1)),
-             unit("E06000064", date(2023, 5, 1))],
-            "2023-24", ONE_TO_ONE, {"E10000006", "E06000063", "E06000064"},
+            [
+                unit("E10000006", date(2023, 1, 10), date(2023, 6, 30)),
+                unit("E06000063", date(2023, 5, 1)),
+                unit("E06000064", date(2023, 5, 1)),
+            ],
+            "2023-24",
+            ONE_TO_ONE,
+            {"E10000006", "E06000063", "E06000064"},
             id="Cumbria split: old code kept, successors distinct",
         ),
         pytest.param(
-            [unit("E06000028", date(2019, 1, 1), date(2019, 6, 1)), unit("E06000029", date(2019, 2, 1), None),
-             unit("E06000058", date(2019, 5, 1))],
-            "2019-20", ONE_TO_ONE, {"E06000058"},
+            [
+                unit("E06000028", date(2019, 1, 1), date(2019, 6, 1)),
+                unit("E06000029", date(2019, 2, 1), None),
+                unit("E06000058", date(2019, 5, 1)),
+            ],
+            "2019-20",
+            ONE_TO_ONE,
+            {"E06000058"},
             id="Bournemouth and Poole merged into BCP count once",
         ),
         pytest.param(
             [unit("E06000028", date(2019, 1, 1), date(2019, 6, 1)), unit("E06000029", date(2019, 2, 1), None)],
-            "2018-19", ONE_TO_ONE, {"E06000028", "E06000029"},
+            "2018-19",
+            ONE_TO_ONE,
+            {"E06000028", "E06000029"},
             id="Bournemouth and Poole before the merger are two LAs",
         ),
         pytest.param(
-            [unit("E06000001", date(2021, 5, 1)), unit("E06000001", date(2021, 6, 1), participant="B"),
-             unit("E06000002", date(2021, 7, 1), support_type=GROUP)],
-            "2021-22", ONE_TO_ONE, {"E06000001"},
+            [
+                unit("E06000001", date(2021, 5, 1)),
+                unit("E06000001", date(2021, 6, 1), participant="B"),
+                unit("E06000002", date(2021, 7, 1), support_type=GROUP),
+            ],
+            "2021-22",
+            ONE_TO_ONE,
+            {"E06000001"},
             id="several packages in one LA count once; other support type not counted",
         ),
         pytest.param(
             [unit("E06000001", date(2025, 5, 1))],
-            "2025-26", ONE_TO_ONE, set(),
+            "2025-26",
+            ONE_TO_ONE,
+            set(),
             id="FY starting after as-of has no coverage",
         ),
     ],
@@ -201,7 +226,10 @@ def test_supported_las_without_reference_list_counts_codes_as_given():
 
 
 def test_supported_units_filters_type_and_year():
-    units = [unit("E06000001", date(2021, 5, 1), date(2021, 6, 1)), unit("E06000002", date(2021, 5, 1), support_type=GROUP)]
+    units = [
+        unit("E06000001", date(2021, 5, 1), date(2021, 6, 1)),
+        unit("E06000002", date(2021, 5, 1), support_type=GROUP),
+    ]
     assert len(supported_units(units, AS_OF, "2021-22")) == 2
     assert len(supported_units(units, AS_OF, "2021-22", GROUP)) == 1
     assert supported_units(units, AS_OF, "2022-23", ONE_TO_ONE) == []
@@ -265,7 +293,11 @@ def test_coverage_by_region():
         unit("E10000006", date(2023, 1, 10), date(2023, 6, 30)),  # Cumbria, split before 2023-24
         unit("E06000063", date(2023, 2, 1)),  # Cumberland's code used before it went live
     ]
-    rows = {(r.financial_year, r.region_code): r for r in coverage_by_region(units, AS_OF, LAS) if r.support_type == ONE_TO_ONE}
+    rows = {
+        (r.financial_year, r.region_code): r
+        for r in coverage_by_region(units, AS_OF, LAS)
+        if r.support_type == ONE_TO_ONE
+    }
     yh = rows[("2023-24", YH)]
     assert (yh.supported, yh.total, yh.share) == (1, 2, 0.5)
     nw = rows[("2023-24", NW)]
@@ -317,7 +349,11 @@ def test_status_on_keeps_what_an_earlier_record_said_and_a_later_one_leaves_blan
     ]
     on_2021 = status_on("E08000014", statuses, date(2021, 9, 1))
     assert (on_2021.effective_date, on_2021.ilacs_judgement, on_2021.send_wsoa, on_2021.declining) == (
-        date(2021, 6, 1), "Good", True, True)
+        date(2021, 6, 1),
+        "Good",
+        True,
+        True,
+    )
     on_2022 = status_on("E08000014", statuses, date(2022, 9, 1))
     assert (on_2022.ilacs_judgement, on_2022.send_wsoa, on_2022.declining) == ("Good", False, True)
     result = targeting_share([unit("E08000014", date(2021, 9, 1))], statuses, AS_OF, LAIndex(LAS), "2021-22")
@@ -336,8 +372,10 @@ def test_status_on_keeps_what_an_earlier_record_said_and_a_later_one_leaves_blan
         (LAStatus("X", OPEN, "Outstanding", send_wsoa=True), ("SEND Written Statement of Action",)),
         (LAStatus("X", OPEN, "Good", declining=True), ("declining",)),
         (LAStatus("X", OPEN, None, send_wsoa=None, declining=None), ()),
-        (LAStatus("X", OPEN, "Inadequate", send_wsoa=True, declining=True),
-         ("Inadequate", "SEND Written Statement of Action", "declining")),
+        (
+            LAStatus("X", OPEN, "Inadequate", send_wsoa=True, declining=True),
+            ("Inadequate", "SEND Written Statement of Action", "declining"),
+        ),
     ],
 )
 def test_priority_reasons(status, reasons):
@@ -371,12 +409,20 @@ def test_targeting_counts_a_recoded_la_once_and_reads_its_status_under_either_co
     codes in 2023-24 are one LA, as Coverage counts it, and an Ofsted judgement recorded under
     the new code is its status at a 2022 start under the old code."""
     statuses = [LAStatus("E06000065", date(2018, 7, 1), "Requires improvement")]
-    units = [unit("E10000023", date(2022, 10, 3), date(2023, 9, 1)), unit("E06000065", date(2023, 6, 1), participant="B")]
+    units = [
+        unit("E10000023", date(2022, 10, 3), date(2023, 9, 1)),
+        unit("E06000065", date(2023, 6, 1), participant="B"),
+    ]
     result = targeting_share(units, statuses, AS_OF, LAIndex(LAS), "2023-24")
     assert (result.supported_las, result.priority_las, result.no_status) == (1, 1, ())
     assert result.reasons == {"E06000065": ("Requires improvement",)}
-    split = targeting_share([unit("E10000006", date(2022, 5, 1), date(2023, 9, 1))],
-                            [LAStatus("E06000063", date(2023, 5, 1), "Inadequate")], AS_OF, LAIndex(LAS), "2023-24")
+    split = targeting_share(
+        [unit("E10000006", date(2022, 5, 1), date(2023, 9, 1))],
+        [LAStatus("E06000063", date(2023, 5, 1), "Inadequate")],
+        AS_OF,
+        LAIndex(LAS),
+        "2023-24",
+    )
     assert split.priority_las == 0 and split.no_status == ("E10000006",)  # Cumbria's successors are other LAs
 
 

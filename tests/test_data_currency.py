@@ -87,10 +87,20 @@ def test_old_imports_keep_their_figures_and_say_currency_unknown(old_imports, as
     data = load(old_imports)
     assert data.returns == []
     found = summary(old_imports, as_of)
-    assert {(e["data_to"], e["latest_return_imported"], e["next_return_due"], e["return_overdue"])
-            for e in found["contracts"]} == {(None, None, None, False)}
+    assert {
+        (e["data_to"], e["latest_return_imported"], e["next_return_due"], e["return_overdue"])
+        for e in found["contracts"]
+    } == {(None, None, None, False)}
     assert all(k["awaiting_return"] == 0 for k in found["kpis"])
-    as_before = build_summary(as_of, data.contracts, data.units, data.responses, data.allocations,
-                              data.invoice_lines, data.las, judgements=data.judgements,
-                              outcomes=unit_outcomes(data.units, data.responses, as_of))
+    as_before = build_summary(
+        as_of,
+        data.contracts,
+        data.units,
+        data.responses,
+        data.allocations,
+        data.invoice_lines,
+        data.las,
+        judgements=data.judgements,
+        outcomes=unit_outcomes(data.units, data.responses, as_of),
+    )
     assert found["kpis"] == as_before["kpis"]

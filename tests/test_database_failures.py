@@ -20,8 +20,11 @@ from tests.cli_runner import CliResult, run_cli
 from tests.conftest import postgres_only, sqlite_only
 
 ROOT = Path(__file__).resolve().parents[1]
-MANY = wb.xlsx(wb.quarterly_return(engagements=[
-    wb.engagement_row(**{"Package ID": "PKG-F", "Participant ID": f"P-F{n:04d}"}) for n in range(400)]))
+MANY = wb.xlsx(
+    wb.quarterly_return(
+        engagements=[wb.engagement_row(**{"Package ID": "PKG-F", "Participant ID": f"P-F{n:04d}"}) for n in range(400)]
+    )
+)
 
 
 def cli(*arguments: str, shell_tail: str = "") -> subprocess.CompletedProcess | CliResult:
@@ -30,8 +33,15 @@ def cli(*arguments: str, shell_tail: str = "") -> subprocess.CompletedProcess | 
         return run_cli("data_access", *arguments)
     environment = {key: value for key, value in os.environ.items() if not key.startswith("DASHBOARD_")}
     command = [sys.executable, "-m", "data_access", *arguments]
-    return subprocess.run(" ".join(f"'{part}'" for part in command) + shell_tail, shell=True, capture_output=True,
-                          text=True, cwd=ROOT, env=environment, timeout=180)
+    return subprocess.run(
+        " ".join(f"'{part}'" for part in command) + shell_tail,
+        shell=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=environment,
+        timeout=180,
+    )
 
 
 def _one_clean_line(result: subprocess.CompletedProcess | CliResult, *words: str) -> None:
@@ -65,8 +75,9 @@ def _read_only_url(engine) -> str:
 @pytest.mark.parametrize("workbook", ["valid", "invalid"])
 def test_a_read_only_database_says_so_and_exits_2(seeded, tmp_path, workbook):
     path = tmp_path / "return.xlsx"
-    path.write_bytes(MANY if workbook == "valid" else wb.xlsx(wb.quarterly_return(
-        engagements=[wb.engagement_row(LA="Atlantis")])))
+    path.write_bytes(
+        MANY if workbook == "valid" else wb.xlsx(wb.quarterly_return(engagements=[wb.engagement_row(LA="Atlantis")]))
+    )
     before = wb.table_counts(seeded)
     result = cli("import", str(path), "--db", _read_only_url(seeded))
     _one_clean_line(result, "read-only")
@@ -113,8 +124,14 @@ def test_a_connection_lost_mid_copy_says_so_and_exits_2(seeded, tmp_path):
     path.write_bytes(MANY)
     url = seeded.url.render_as_string(hide_password=False)
     before = wb.table_counts(seeded)
-    result = subprocess.run([sys.executable, "-c", CUT_MID_COPY, url, str(path)], capture_output=True, text=True,
-                            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=180)
+    result = subprocess.run(
+        [sys.executable, "-c", CUT_MID_COPY, url, str(path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=180,
+    )
     _one_clean_line(result, "connection", "lost")
     assert wb.table_counts(seeded) == before
 
@@ -124,11 +141,25 @@ def test_import_piped_to_head_ends_cleanly_and_imports_every_file(seeded, tmp_pa
     paths = []
     for number in range(6):
         path = tmp_path / f"return-{number}.xlsx"
-        path.write_bytes(wb.xlsx(wb.quarterly_return(engagements=[
-            wb.engagement_row(**{"Package ID": f"PKG-{number}", "Participant ID": f"P-{n}"}) for n in range(300)])))
+        path.write_bytes(
+            wb.xlsx(
+                wb.quarterly_return(
+                    engagements=[
+                        wb.engagement_row(**{"Package ID": f"PKG-{number}", "Participant ID": f"P-{n}"})
+                        for n in range(300)
+                    ]
+                )
+            )
+        )
         paths.append(str(path))
     result = cli("import", *paths, "--db", url, shell_tail=" | head -c 1")
-    assert result.returncode == 0 and "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, result.stderr
+    assert result.returncode == 0 and "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, (
+        result.stderr
+    )
     with seeded.connect() as connection:
-        assert connection.execute(text("SELECT count(*) FROM imports WHERE outcome = 'imported' "
-                                       "AND file_name LIKE '%return-%'")).scalar_one() == 6
+        assert (
+            connection.execute(
+                text("SELECT count(*) FROM imports WHERE outcome = 'imported' AND file_name LIKE '%return-%'")
+            ).scalar_one()
+            == 6
+        )

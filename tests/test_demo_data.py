@@ -85,12 +85,11 @@ def read_table(ws, required: set[str]) -> tuple[list[dict[str, object]], str | N
         headers = [norm_header(v) if v is not None else "" for v in row]
         if required <= set(headers):
             out = []
-            for raw in rows[i + 1:]:
+            for raw in rows[i + 1 :]:
                 values = [v for v in raw if v is not None and str(v).strip() != ""]
                 if not values:
                     continue
-                if isinstance(values[0], str) and values[0].strip().lower() in (
-                        "total", "totals", "grand total"):
+                if isinstance(values[0], str) and values[0].strip().lower() in ("total", "totals", "grand total"):
                     continue
                 out.append({h: v for h, v in zip(headers, raw) if h})
             return out, contract
@@ -200,7 +199,7 @@ class Demo:
                     if j and h and m:
                         y = int(m.group(1))
                         fy_cols[j] = f"{y if y > 1000 else 2000 + y}-{m.group(2)}"
-                for data in all_rows[i + 1:]:
+                for data in all_rows[i + 1 :]:
                     heading = data[0]
                     if heading is None or str(heading).lower() in ("total", "totals", "grand total"):
                         continue
@@ -225,8 +224,7 @@ class Demo:
             for r in rows:
                 ref = r.get("contract reference") or label
                 self.survey_rows.append((ref, r))
-                stage = "baseline" if str(r["stage"]).lower() in ("baseline", "pre", "before") \
-                    else "follow_up"
+                stage = "baseline" if str(r["stage"]).lower() in ("baseline", "pre", "before") else "follow_up"
                 key = (ref, r["package id"], r["participant id"], stage, as_date(r["response date"]))
                 self.responses[key] = dict(r, stage_norm=stage)
         ws = sheet(wb, "Finance")
@@ -260,8 +258,7 @@ def data(demo_paths) -> Demo:
 
 def cell_values(path: Path) -> list:
     wb = load_workbook(path, data_only=True)
-    return [(ws.title, ws.sheet_state, [list(r) for r in ws.iter_rows(values_only=True)])
-            for ws in wb.worksheets]
+    return [(ws.title, ws.sheet_state, [list(r) for r in ws.iter_rows(values_only=True)]) for ws in wb.worksheets]
 
 
 # --------------------------------------------------------------------------- tests
@@ -271,8 +268,9 @@ def test_two_runs_give_identical_cell_values(demo_paths, tmp_path):
     """A second run, in a fresh interpreter with another hash seed, writes the same cells."""
     out = tmp_path / "again"
     env = dict(os.environ, PYTHONHASHSEED="12345")
-    subprocess.run([sys.executable, str(ROOT / "seeds" / "demo.py"), str(out)], check=True,
-                   env=env, capture_output=True)
+    subprocess.run(
+        [sys.executable, str(ROOT / "seeds" / "demo.py"), str(out)], check=True, env=env, capture_output=True
+    )
     again = sorted(out.glob("*.xlsx"))
     assert [p.name for p in again] == [p.name for p in demo_paths]
     for first, second in zip(demo_paths, again):
@@ -302,14 +300,12 @@ def test_every_la_exists_in_the_reference_on_the_row_date(data):
     for r in data.la_status:
         hits = data.ref.resolve(r["la"], None)
         assert len(hits) == 1 and hits[0]["to"] is None, r["la"]
-        assert r["ilacs judgement"] in ("Outstanding", "Good", "Requires improvement",
-                                        "Inadequate", "Not inspected")
+        assert r["ilacs judgement"] in ("Outstanding", "Good", "Requires improvement", "Inadequate", "Not inspected")
 
 
 def test_la_status_judgements_come_from_ofsted(data):
     with demo.reference_path("ofsted_ilacs_history_2018_2025.csv").open(encoding="utf-8") as fh:
-        history = {(r["la_code"], r["inspection_date"]): r["overall_effectiveness"]
-                   for r in csv.DictReader(fh)}
+        history = {(r["la_code"], r["inspection_date"]): r["overall_effectiveness"] for r in csv.DictReader(fh)}
     for r in data.la_status:
         code = data.ref.resolve(r["la"], None)[0]["la_code"]
         published = history[(code, as_date(r["ilacs date"]).isoformat())]
@@ -370,13 +366,15 @@ def test_every_finance_flag_is_present(data):
     for (ref, _), lines in invoices.items():
         cap = _register_value(data.contracts[ref], "overheads cap")  # only where the register sets one
         over = sum(as_money(r["amount"]) for r in lines if "overhead" in str(r["expenditure heading"]).lower())
-        other = sum(as_money(r["amount"]) for r in lines
-                    if "overhead" not in str(r["expenditure heading"]).lower())
+        other = sum(as_money(r["amount"]) for r in lines if "overhead" not in str(r["expenditure heading"]).lower())
         overheads += cap is not None and over > cap * other
         if _register_value(data.contracts[ref], "rates include expenses"):
-            expenses += sum(bool(re.search("expense|travel|subsistence", f"{r['expenditure heading']} "
-                                                                         f"{r.get('role') or ''}".lower()))
-                            for r in lines)
+            expenses += sum(
+                bool(
+                    re.search("expense|travel|subsistence", f"{r['expenditure heading']} {r.get('role') or ''}".lower())
+                )
+                for r in lines
+            )
     overspent = [k for k, s in spend.items() if s > data.allocations.get(k, 0)]
     assert rate_above_cap >= 1
     assert mismatch >= 1
@@ -392,8 +390,7 @@ def test_packages_below_minimum_days_are_present(data):
     short = {"con_9887": 0, "project_5369": 0}
     minimum = {"con_9887": 5, "project_5369": 40}
     for (ref, _, _), u in data.units.items():
-        if ref in short and str(u["support type"]).lower() in ("one-to-one", "1:1", "one to one",
-                                                                 "individual"):
+        if ref in short and str(u["support type"]).lower() in ("one-to-one", "1:1", "one to one", "individual"):
             short[ref] += u["days delivered"] < minimum[ref]
     assert all(short.values()), short
 
@@ -405,15 +402,13 @@ def _kpi_statuses(data: Demo, contract: str, as_of: date) -> dict[str, dict[str,
             continue
         kind = "group" if str(u["support type"]).lower().startswith("group") else "one_to_one"
         end = as_date(u.get("end date"))
-        resp = [(k[4], r) for k, r in data.responses.items()
-                if k[:3] == (ref, package, pid) and k[4] <= as_of]
+        resp = [(k[4], r) for k, r in data.responses.items() if k[:3] == (ref, package, pid) and k[4] <= as_of]
         if end is None or end > as_of:
             status = "in_progress"
         else:
             window = add_months(end, 3)
             base = sorted((d, r) for d, r in resp if r["stage_norm"] == "baseline")
-            follow = sorted((d, r) for d, r in resp
-                            if r["stage_norm"] == "follow_up" and end <= d <= window)
+            follow = sorted((d, r) for d, r in resp if r["stage_norm"] == "follow_up" and end <= d <= window)
             if base and follow:
                 b, f = base[0][1], follow[-1][1]
                 met = f["confidence"] > b["confidence"] and as_bool(f["impact demonstrated"])
@@ -511,18 +506,22 @@ def _register_value(row: dict, column: str):
     return value
 
 
-@pytest.mark.parametrize("contract, column, expected", DOCUMENTED_TERMS,
-                         ids=[f"{c}: {col}" for c, col, _ in DOCUMENTED_TERMS])
+@pytest.mark.parametrize(
+    "contract, column, expected", DOCUMENTED_TERMS, ids=[f"{c}: {col}" for c, col, _ in DOCUMENTED_TERMS]
+)
 def test_the_demo_register_states_the_documents_terms(data, contract, column, expected):
     assert _register_value(data.contracts[contract], column) == expected
 
 
-@pytest.mark.parametrize("contract, column", [
-    ("con_9887", "overheads cap"),  # the leadership contract sets no overheads cap: its 17.5 % is not flagged
-    ("con_9887", "rates include expenses"),
-    ("Con_10575", "overheads cap"),
-    ("Con_10575", "minimum las per year"),
-])
+@pytest.mark.parametrize(
+    "contract, column",
+    [
+        ("con_9887", "overheads cap"),  # the leadership contract sets no overheads cap: its 17.5 % is not flagged
+        ("con_9887", "rates include expenses"),
+        ("Con_10575", "overheads cap"),
+        ("Con_10575", "minimum las per year"),
+    ],
+)
 def test_terms_no_document_states_are_left_blank(data, contract, column):
     assert data.contracts[contract].get(column) is None
 
@@ -553,7 +552,10 @@ def test_delivery_falls_within_the_contract_dates(data):
 
 
 def test_the_demo_reads_reference_data_from_the_project_and_says_when_a_file_is_missing(monkeypatch, tmp_path):
-    assert demo.reference_path("la_reference.csv") == Path(demo.__file__).resolve().parent / "reference" / "la_reference.csv"
+    assert (
+        demo.reference_path("la_reference.csv")
+        == Path(demo.__file__).resolve().parent / "reference" / "la_reference.csv"
+    )
     monkeypatch.setattr(demo, "REFERENCE_DIR", tmp_path)
     with pytest.raises(FileNotFoundError, match=r"needs the reference file .*la_reference\.csv.*PROVENANCE\.md"):
         demo.load_la_reference()

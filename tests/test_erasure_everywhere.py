@@ -38,14 +38,29 @@ def _ok(engine, name, sheets, viewer=ADMIN_VIEWER):
 
 
 def _engagement(contract, package, participant, name):
-    return wb.engagement_row(**{"Contract reference": contract, "Package ID": package, "Participant ID": participant,
-                                "Participant name": name})
+    return wb.engagement_row(
+        **{
+            "Contract reference": contract,
+            "Package ID": package,
+            "Participant ID": participant,
+            "Participant name": name,
+        }
+    )
 
 
 def _evidence(contract, package, participant, text):
-    return wb.survey_row(**{"Contract reference": contract, "Package ID": package, "Participant ID": participant,
-                            "Stage": "Follow-up", "Response date": date(2021, 10, 1), "Confidence": 4,
-                            "Impact demonstrated": "Yes", "Evidence": text})
+    return wb.survey_row(
+        **{
+            "Contract reference": contract,
+            "Package ID": package,
+            "Participant ID": participant,
+            "Stage": "Follow-up",
+            "Response date": date(2021, 10, 1),
+            "Confidence": 4,
+            "Impact demonstrated": "Yes",
+            "Evidence": text,
+        }
+    )
 
 
 @pytest.fixture
@@ -55,26 +70,48 @@ def people(engine):
     _ok(engine, "pricing-2.xlsx", wb.pricing_schedule(contract="CON-2"))
     _ok(engine, "con-2.xlsx", wb.quarterly_return(engagements=[_engagement("CON-2", "PKG-1", "P-1", KEPT_NAME)]))
     # a stored name (renamed once, so the undo record holds both) and evidence
-    _ok(engine, f"{ERASED['earlier name']} return.xlsx", wb.quarterly_return(
-        engagements=[_engagement("CON-1", "PKG-1", "P-1", ERASED["earlier name"])],
-        survey=[wb.survey_row(), _evidence("CON-1", "PKG-1", "P-1", ERASED["evidence"])]))
-    _ok(engine, "q2.xlsx", wb.quarterly_return(engagements=[_engagement("CON-1", "PKG-1", "P-1", ERASED["stored name"])]))
+    _ok(
+        engine,
+        f"{ERASED['earlier name']} return.xlsx",
+        wb.quarterly_return(
+            engagements=[_engagement("CON-1", "PKG-1", "P-1", ERASED["earlier name"])],
+            survey=[wb.survey_row(), _evidence("CON-1", "PKG-1", "P-1", ERASED["evidence"])],
+        ),
+    )
+    _ok(
+        engine,
+        "q2.xlsx",
+        wb.quarterly_return(engagements=[_engagement("CON-1", "PKG-1", "P-1", ERASED["stored name"])]),
+    )
     # rows imported, renamed, then both imports undone: the rows are gone, their undo records stay
-    first = _ok(engine, "a.xlsx", wb.quarterly_return(
-        engagements=[_engagement("CON-1", "PKG-U", "P-U", ERASED["undone name"])],
-        survey=[wb.survey_row(**{"Package ID": "PKG-U", "Participant ID": "P-U"}),
-                _evidence("CON-1", "PKG-U", "P-U", ERASED["undone evidence"])]))
-    second = _ok(engine, "b.xlsx", wb.quarterly_return(
-        engagements=[_engagement("CON-1", "PKG-U", "P-U", ERASED["undone rename"])],
-        survey=[_evidence("CON-1", "PKG-U", "P-U", ERASED["undone evidence"] + " revised")]))
+    first = _ok(
+        engine,
+        "a.xlsx",
+        wb.quarterly_return(
+            engagements=[_engagement("CON-1", "PKG-U", "P-U", ERASED["undone name"])],
+            survey=[
+                wb.survey_row(**{"Package ID": "PKG-U", "Participant ID": "P-U"}),
+                _evidence("CON-1", "PKG-U", "P-U", ERASED["undone evidence"]),
+            ],
+        ),
+    )
+    second = _ok(
+        engine,
+        "b.xlsx",
+        wb.quarterly_return(
+            engagements=[_engagement("CON-1", "PKG-U", "P-U", ERASED["undone rename"])],
+            survey=[_evidence("CON-1", "PKG-U", "P-U", ERASED["undone evidence"] + " revised")],
+        ),
+    )
     for import_id in (second, first):
         with Session(engine) as session, session.begin():
             undo_import(session, import_id, ADMIN_VIEWER)
     # a rejected return whose error quotes a cell holding a name
     bad = wb.engagement_row(**{"Package ID": "PKG-X", "Participant ID": "P-X", "Start date": ERASED["rejected cell"]})
     # (an import confirmed and refused: a check alone writes no import row, only an audit event)
-    outcomes = access.confirm_uploads(engine, ADMIN_VIEWER,
-                                      [("rejected.xlsx", wb.xlsx(wb.quarterly_return(engagements=[bad])))])
+    outcomes = access.confirm_uploads(
+        engine, ADMIN_VIEWER, [("rejected.xlsx", wb.xlsx(wb.quarterly_return(engagements=[bad])))]
+    )
     assert any(ERASED["rejected cell"] in str(problem) for problem in outcomes[0].plan.errors)
     return engine
 
@@ -102,9 +139,15 @@ def _holding(engine, texts) -> set[tuple[str, str, str]]:
 def test_erasure_leaves_no_name_or_evidence_in_any_column(people):
     before = {(table, column) for table, column, _ in _holding(people, ERASED.values())}
     # every place the probe found personal data is in the scenario
-    assert {("engagements", "participant_name"), ("survey_responses", "evidence"), ("row_changes", "before"),
-            ("row_changes", "after"), ("imports", "summary"), ("imports", "file_name"),
-            ("audit_events", "detail")} <= before
+    assert {
+        ("engagements", "participant_name"),
+        ("survey_responses", "evidence"),
+        ("row_changes", "before"),
+        ("row_changes", "after"),
+        ("imports", "summary"),
+        ("imports", "file_name"),
+        ("audit_events", "detail"),
+    } <= before
     with Session(people) as session, session.begin():
         erase_personal_data(session, "CON-1", ADMIN_VIEWER, today=date(2030, 1, 1), retention_months=24)
     assert _holding(people, ERASED.values()) == set()

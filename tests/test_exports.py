@@ -34,8 +34,13 @@ def test_other_values_are_kept(value):
 
 
 def _frame() -> pd.DataFrame:
-    return pd.DataFrame({"Text": DANGEROUS + HARMLESS[:1], "Number": [-1.5] * (len(DANGEROUS) + 1),
-                         "=Header": ["x"] * (len(DANGEROUS) + 1)})
+    return pd.DataFrame(
+        {
+            "Text": DANGEROUS + HARMLESS[:1],
+            "Number": [-1.5] * (len(DANGEROUS) + 1),
+            "=Header": ["x"] * (len(DANGEROUS) + 1),
+        }
+    )
 
 
 def _one_line(texts: list[str]) -> list[str]:
@@ -54,7 +59,11 @@ def test_csv_export_neutralises_cells_and_headers():
 def test_csv_export_keeps_a_cell_with_a_line_break_in_one_cell():
     frame = pd.DataFrame({"Text": ["\r=cmd", "note\r=HYPERLINK(1)", "a\nb"]})
     text = csv_bytes(frame).decode("utf-8-sig")
-    assert [row[0] for row in csv.reader(io.StringIO(text, newline=""))][1:] == ["'\r=cmd", "note\r=HYPERLINK(1)", "a\nb"]
+    assert [row[0] for row in csv.reader(io.StringIO(text, newline=""))][1:] == [
+        "'\r=cmd",
+        "note\r=HYPERLINK(1)",
+        "a\nb",
+    ]
 
 
 def test_excel_export_holds_no_formula():
@@ -78,12 +87,15 @@ def test_the_error_workbook_of_an_upload_holds_no_formula():
     assert book["x"]["A2"].value == "'=1+2"
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("burn_up_2018/028_2019-20", "burn_up_2018-028_2019-20"),  # a contract reference with a slash
-    ("a[b]:c*d?e\\f", "a-b--c-d-e-f"),
-    ("'quoted'", "quoted"),
-    ("x" * 40, "x" * 31),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("burn_up_2018/028_2019-20", "burn_up_2018-028_2019-20"),  # a contract reference with a slash
+        ("a[b]:c*d?e\\f", "a-b--c-d-e-f"),
+        ("'quoted'", "quoted"),
+        ("x" * 40, "x" * 31),
+    ],
+)
 def test_sheet_names_are_ones_excel_accepts(name, expected):
     assert sheet_name(name) == expected
     workbook = openpyxl.load_workbook(io.BytesIO(excel_bytes({name: pd.DataFrame({"A": [1]})})))
@@ -102,20 +114,26 @@ def test_tables_show_dates_and_money_one_way():
 
     from ui.components import column_formats
 
-    table = pd.DataFrame({
-        "Due": pd.to_datetime(["2024-03-31", "2024-04-30"]),
-        "When (UTC)": pd.to_datetime(["2024-03-31 09:15", "2024-04-30 00:00"]),
-        "Start": [date(2021, 6, 1), None],
-        "Spent (£)": [114112.5, 0.0],
-        "Days left": [16, 46],
-        "Contract": ["con_9887", "project_5369"],
-    })
-    formats = {column: {name: config["type_config"][name] for name in ("type", "format")}
-               for column, config in column_formats(table).items()}
-    assert formats == {"Due": {"type": "date", "format": "DD/MM/YYYY"},
-                       "When (UTC)": {"type": "datetime", "format": "DD/MM/YYYY HH:mm"},
-                       "Start": {"type": "date", "format": "DD/MM/YYYY"},
-                       "Spent (£)": {"type": "number", "format": "accounting"}}
+    table = pd.DataFrame(
+        {
+            "Due": pd.to_datetime(["2024-03-31", "2024-04-30"]),
+            "When (UTC)": pd.to_datetime(["2024-03-31 09:15", "2024-04-30 00:00"]),
+            "Start": [date(2021, 6, 1), None],
+            "Spent (£)": [114112.5, 0.0],
+            "Days left": [16, 46],
+            "Contract": ["con_9887", "project_5369"],
+        }
+    )
+    formats = {
+        column: {name: config["type_config"][name] for name in ("type", "format")}
+        for column, config in column_formats(table).items()
+    }
+    assert formats == {
+        "Due": {"type": "date", "format": "DD/MM/YYYY"},
+        "When (UTC)": {"type": "datetime", "format": "DD/MM/YYYY HH:mm"},
+        "Start": {"type": "date", "format": "DD/MM/YYYY"},
+        "Spent (£)": {"type": "number", "format": "accounting"},
+    }
 
 
 def test_milestone_days_to_due_date_are_whole_numbers_in_csv_and_excel():
@@ -126,9 +144,14 @@ def test_milestone_days_to_due_date_are_whole_numbers_in_csv_and_excel():
     from dashboard.views.timelines import milestone_table
 
     as_of = date(2022, 3, 31)
-    table = milestone_table([Milestone("C-1", "Done", date(2022, 3, 1), date(2022, 2, 27)),
-                             Milestone("C-1", "Soon", date(2022, 4, 30), None),
-                             Milestone("C-1", "Later", date(2022, 7, 30), None)], as_of)
+    table = milestone_table(
+        [
+            Milestone("C-1", "Done", date(2022, 3, 1), date(2022, 2, 27)),
+            Milestone("C-1", "Soon", date(2022, 4, 30), None),
+            Milestone("C-1", "Later", date(2022, 7, 30), None),
+        ],
+        as_of,
+    )
     rows = list(csv.DictReader(io.StringIO(csv_bytes(table).decode("utf-8-sig"))))
     assert [row["Days to due date"] for row in rows] == ["", "30", "121"]
     sheet = openpyxl.load_workbook(io.BytesIO(excel_bytes({"Milestones": table}))).worksheets[0]
@@ -145,23 +168,40 @@ def test_finance_flags_line_and_excel_row_are_numbers_in_excel():
     from dashboard.records import Allocation, ContractTerms, InvoiceLine
     from dashboard.views.finance import flag_table
 
-    terms = ContractTerms("C-1", "T", "S", "Leadership development", None, date(2021, 4, 1), date(2024, 3, 31),
-                          day_rate_cap=Decimal("600"))
+    terms = ContractTerms(
+        "C-1",
+        "T",
+        "S",
+        "Leadership development",
+        None,
+        date(2021, 4, 1),
+        date(2024, 3, 31),
+        day_rate_cap=Decimal("600"),
+    )
 
     def line(number, heading, amount, invoice="INV-1", days=None, rate=None, quarter=1, dated=date(2021, 7, 10)):
-        return InvoiceLine("C-1", invoice, number, "2021-22", quarter, heading, None, None, days, rate,
-                           Decimal(amount), None, dated)
+        return InvoiceLine(
+            "C-1", invoice, number, "2021-22", quarter, heading, None, None, days, rate, Decimal(amount), None, dated
+        )
 
-    lines = [line(1, "Delivery", "700", days=Decimal("1"), rate=Decimal("700")),  # above the cap
-             line(1, "Delivery", "100", invoice="INV-2", quarter=2, dated=date(2021, 11, 30)),  # late
-             line(2, "Delivery", "100", invoice="INV-2", quarter=2, dated=date(2021, 11, 30))]
-    sources = {("C-1", "INV-1", 1): ("return.xlsx", 12), ("C-1", "INV-2", 1): ("return.xlsx", 36),
-               ("C-1", "INV-2", 2): ("return.xlsx", 37)}
-    table = flag_table([terms], [Allocation("C-1", "Delivery", "2021-22", Decimal("5000"))], lines,
-                       date(2022, 3, 31), sources)
+    lines = [
+        line(1, "Delivery", "700", days=Decimal("1"), rate=Decimal("700")),  # above the cap
+        line(1, "Delivery", "100", invoice="INV-2", quarter=2, dated=date(2021, 11, 30)),  # late
+        line(2, "Delivery", "100", invoice="INV-2", quarter=2, dated=date(2021, 11, 30)),
+    ]
+    sources = {
+        ("C-1", "INV-1", 1): ("return.xlsx", 12),
+        ("C-1", "INV-2", 1): ("return.xlsx", 36),
+        ("C-1", "INV-2", 2): ("return.xlsx", 37),
+    }
+    table = flag_table(
+        [terms], [Allocation("C-1", "Delivery", "2021-22", Decimal("5000"))], lines, date(2022, 3, 31), sources
+    )
     sheet = openpyxl.load_workbook(io.BytesIO(excel_bytes({"Finance flags": table}))).worksheets[0]
     header = [cell.value for cell in sheet[1]]
-    found = {row[0]: (row[header.index("Line")], row[header.index("Excel row")], row[header.index("Other Excel rows")])
-             for row in sheet.iter_rows(min_row=2, values_only=True)}
+    found = {
+        row[0]: (row[header.index("Line")], row[header.index("Excel row")], row[header.index("Other Excel rows")])
+        for row in sheet.iter_rows(min_row=2, values_only=True)
+    }
     assert found == {"Day rate above cap": (1, 12, None), "Invoice more than 30 days late": (None, 36, "37")}
     assert {type(value) for flag in found.values() for value in flag[:2] if value is not None} == {int}

@@ -33,12 +33,25 @@ from dashboard.records import Allocation, ContractTerms, InvoiceLine
 AS_OF = date(2022, 6, 30)
 
 LEADERSHIP = ContractTerms(
-    "con_9887", "Leadership", "Supplier", "Leadership", None, date(2021, 4, 1), date(2024, 3, 31),
+    "con_9887",
+    "Leadership",
+    "Supplier",
+    "Leadership",
+    None,
+    date(2021, 4, 1),
+    date(2024, 3, 31),
     day_rate_cap=D("600"),
 )
 SEND = ContractTerms(
-    "con_send", "SEND sector-led improvement", "Supplier", "SEND", None, date(2021, 4, 1), date(2024, 3, 31),
-    day_rate_cap=D("600"), executive_day_rate_cap=D("800"),
+    "con_send",
+    "SEND sector-led improvement",
+    "Supplier",
+    "SEND",
+    None,
+    date(2021, 4, 1),
+    date(2024, 3, 31),
+    day_rate_cap=D("600"),
+    executive_day_rate_cap=D("800"),
 )
 NO_CAP = ContractTerms("con_nocap", "No cap", "Supplier", "Other", None, date(2021, 4, 1), date(2024, 3, 31))
 
@@ -58,9 +71,19 @@ def line(
     invoice_date=date(2021, 7, 15),
 ):
     return InvoiceLine(
-        contract, invoice_ref, number, fy, quarter, heading, role, level,
-        None if days is None else D(days), None if day_rate is None else D(day_rate),
-        D(amount), None, invoice_date,
+        contract,
+        invoice_ref,
+        number,
+        fy,
+        quarter,
+        heading,
+        role,
+        level,
+        None if days is None else D(days),
+        None if day_rate is None else D(day_rate),
+        D(amount),
+        None,
+        invoice_date,
     )
 
 
@@ -86,8 +109,16 @@ def test_spend_per_heading_per_year_never_pooled():
     ]
     rows = spend_against_allocations(allocations, lines, AS_OF)
     assert rows == [
-        FinanceRow("con_9887", "2021-22", "Peer mentors", D("120000"), D("80250.50"), D("39749.50"),
-                   pytest.approx(66.8754, abs=1e-4), False),
+        FinanceRow(
+            "con_9887",
+            "2021-22",
+            "Peer mentors",
+            D("120000"),
+            D("80250.50"),
+            D("39749.50"),
+            pytest.approx(66.8754, abs=1e-4),
+            False,
+        ),
         FinanceRow("con_9887", "2021-22", "Travel", D("10000"), D("12000"), D("-2000"), 120.0, True),
         FinanceRow("con_9887", "2022-23", "Peer mentors", D("50000"), D("5000"), D("45000"), 10.0, False),
     ]
@@ -98,11 +129,19 @@ def test_summary_finance_list_is_in_plain_order_of_the_headings_as_spelt():
     "Headings are reported as the pricing schedule spells them": a plain sort of that text."""
     from dashboard.summary import build_summary
 
-    allocations = [allocation("100", "overheads"), allocation("100", "Travel"), allocation("100", "Peer mentors"),
-                   allocation("100", "Travel", "2020-21")]
+    allocations = [
+        allocation("100", "overheads"),
+        allocation("100", "Travel"),
+        allocation("100", "Peer mentors"),
+        allocation("100", "Travel", "2020-21"),
+    ]
     summary = build_summary(AS_OF, [], [], [], allocations, [line("50", "travel")], [], judgements=[])
     assert [(row["financial_year"], row["heading"]) for row in summary["finance"]] == [
-        ("2020-21", "Travel"), ("2021-22", "Peer mentors"), ("2021-22", "Travel"), ("2021-22", "overheads")]
+        ("2020-21", "Travel"),
+        ("2021-22", "Peer mentors"),
+        ("2021-22", "Travel"),
+        ("2021-22", "overheads"),
+    ]
     assert summary["finance"][2]["spent"] == 50.0  # "travel" on an invoice is the schedule's "Travel"
 
 
@@ -110,43 +149,53 @@ def test_summary_finance_list_is_in_plain_order_of_the_headings_as_spelt():
     "allocations, lines, expected",
     [
         pytest.param(
-            [], [line("500", "Catering")],
+            [],
+            [line("500", "Catering")],
             [("2021-22", "Catering", D("0"), D("500"), D("-500"), None, True)],
             id="spend with no allocation is an overspend of the whole amount",
         ),
         pytest.param(
-            [allocation("1000", "Travel", "2022-23")], [line("500", "Travel", fy="2021-22")],
-            [("2021-22", "Travel", D("0"), D("500"), D("-500"), None, True),
-             ("2022-23", "Travel", D("1000"), D("0"), D("1000"), 0.0, False)],
+            [allocation("1000", "Travel", "2022-23")],
+            [line("500", "Travel", fy="2021-22")],
+            [
+                ("2021-22", "Travel", D("0"), D("500"), D("-500"), None, True),
+                ("2022-23", "Travel", D("1000"), D("0"), D("1000"), 0.0, False),
+            ],
             id="allocation in another year does not cover spend",
         ),
         pytest.param(
-            [allocation("0", "Travel")], [],
+            [allocation("0", "Travel")],
+            [],
             [("2021-22", "Travel", D("0"), D("0"), D("0"), None, False)],
             id="zero allocation (an empty cell of the schedule) and no spend: listed with 0",
         ),
         pytest.param(
-            [allocation("1000", "Travel")], [line("1000", "Travel")],
+            [allocation("1000", "Travel")],
+            [line("1000", "Travel")],
             [("2021-22", "Travel", D("1000"), D("1000"), D("0"), 100.0, False)],
             id="spent exactly the allocation is not overspent",
         ),
         pytest.param(
-            [allocation("1000", "Travel")], [line("1000.01", "Travel")],
+            [allocation("1000", "Travel")],
+            [line("1000.01", "Travel")],
             [("2021-22", "Travel", D("1000"), D("1000.01"), D("-0.01"), pytest.approx(100.001), True)],
             id="a penny over is overspent",
         ),
         pytest.param(
-            [allocation("1000", "  Peer Mentors")], [line("10", "PEER MENTORS")],
+            [allocation("1000", "  Peer Mentors")],
+            [line("10", "PEER MENTORS")],
             [("2021-22", "Peer Mentors", D("1000"), D("10"), D("990"), 1.0, False)],
             id="reported as the schedule spells it",
         ),
         pytest.param(
-            [], [line("10", "Travel", invoice_date=date(2022, 7, 1))],
+            [],
+            [line("10", "Travel", invoice_date=date(2022, 7, 1))],
             [],
             id="line dated after as-of does not count",
         ),
         pytest.param(
-            [allocation("1000", "Travel", "2021/22")], [line("10", "Travel", fy="FY21/22")],
+            [allocation("1000", "Travel", "2021/22")],
+            [line("10", "Travel", fy="FY21/22")],
             [("2021-22", "Travel", D("1000"), D("10"), D("990"), 1.0, False)],
             id="FY spellings agree",
         ),
@@ -154,12 +203,15 @@ def test_summary_finance_list_is_in_plain_order_of_the_headings_as_spelt():
 )
 def test_spend_against_allocations_edges(allocations, lines, expected):
     rows = spend_against_allocations(allocations, lines, AS_OF)
-    assert [(r.financial_year, r.heading, r.allocated, r.spent, r.remaining, r.percent_spent, r.overspent)
-            for r in rows] == expected
+    assert [
+        (r.financial_year, r.heading, r.allocated, r.spent, r.remaining, r.percent_spent, r.overspent) for r in rows
+    ] == expected
 
 
 def test_rows_are_per_contract():
-    rows = spend_against_allocations([allocation("10", "Travel", contract="con_a")], [line("5", "Travel", contract="con_b")], AS_OF)
+    rows = spend_against_allocations(
+        [allocation("10", "Travel", contract="con_a")], [line("5", "Travel", contract="con_b")], AS_OF
+    )
     assert [(r.contract, r.allocated, r.spent) for r in rows] == [("con_a", D("10"), D("0")), ("con_b", D("0"), D("5"))]
 
 
@@ -224,32 +276,61 @@ def test_amount_mismatch(days, day_rate, amount, flagged):
 # ---------------------------------------------------------------- overheads
 
 # project_5369's register sets an Overheads cap of 15 %; con_9887's sets none
-OVERHEADS_15 = ContractTerms("con_9887", "Capped", "Supplier", "SEND", None, date(2021, 4, 1), date(2024, 3, 31),
-                             overheads_cap=0.15)
-OVERHEADS_20 = ContractTerms("con_9887", "Capped", "Supplier", "SEND", None, date(2021, 4, 1), date(2024, 3, 31),
-                             overheads_cap=0.2)
+OVERHEADS_15 = ContractTerms(
+    "con_9887", "Capped", "Supplier", "SEND", None, date(2021, 4, 1), date(2024, 3, 31), overheads_cap=0.15
+)
+OVERHEADS_20 = ContractTerms(
+    "con_9887", "Capped", "Supplier", "SEND", None, date(2021, 4, 1), date(2024, 3, 31), overheads_cap=0.2
+)
 
 
 @pytest.mark.parametrize(
     "contract, lines, flagged",
     [
-        pytest.param(OVERHEADS_15, [line("1000"), line("150", "Overheads", number=2)], False, id="exactly at the cap is fine"),
-        pytest.param(OVERHEADS_15, [line("1000"), line("150.01", "Overheads", number=2)], True, id="just above the cap"),
-        pytest.param(OVERHEADS_20, [line("1000"), line("175", "Overheads", number=2)], False,
-                     id="the register's own cap: 17.5 % is within 20 %"),
+        pytest.param(
+            OVERHEADS_15, [line("1000"), line("150", "Overheads", number=2)], False, id="exactly at the cap is fine"
+        ),
+        pytest.param(
+            OVERHEADS_15, [line("1000"), line("150.01", "Overheads", number=2)], True, id="just above the cap"
+        ),
+        pytest.param(
+            OVERHEADS_20,
+            [line("1000"), line("175", "Overheads", number=2)],
+            False,
+            id="the register's own cap: 17.5 % is within 20 %",
+        ),
         pytest.param(OVERHEADS_20, [line("1000"), line("200.01", "Overheads", number=2)], True, id="above a 20 % cap"),
-        pytest.param(LEADERSHIP, [line("1000"), line("175", "Overheads", number=2)], False,
-                     id="no Overheads cap in the register: no flag"),
+        pytest.param(
+            LEADERSHIP,
+            [line("1000"), line("175", "Overheads", number=2)],
+            False,
+            id="no Overheads cap in the register: no flag",
+        ),
         pytest.param(None, [line("1000"), line("175", "Overheads", number=2)], False, id="contract unknown: no flag"),
-        pytest.param(OVERHEADS_15, [line("1000"), line("150.01", "Management", role="Overhead recovery", number=2)],
-                     False, id="overheads are found by heading, not role"),
-        pytest.param(OVERHEADS_15, [line("1000"), line("100", "overheads", number=2), line("60", "Central OVERHEAD", number=3)],
-                     True, id="overhead lines added up, any case"),
-        pytest.param(OVERHEADS_15, [line("500"), line("500", number=2), line("150", "Overheads", number=3)], False,
-                     id="other lines added up"),
-        pytest.param(OVERHEADS_15, [line("900"), line("100", "Travel expenses", number=2),
-                                    line("150", "Overheads", number=3)], False,
-                     id="expense lines are other costs too"),
+        pytest.param(
+            OVERHEADS_15,
+            [line("1000"), line("150.01", "Management", role="Overhead recovery", number=2)],
+            False,
+            id="overheads are found by heading, not role",
+        ),
+        pytest.param(
+            OVERHEADS_15,
+            [line("1000"), line("100", "overheads", number=2), line("60", "Central OVERHEAD", number=3)],
+            True,
+            id="overhead lines added up, any case",
+        ),
+        pytest.param(
+            OVERHEADS_15,
+            [line("500"), line("500", number=2), line("150", "Overheads", number=3)],
+            False,
+            id="other lines added up",
+        ),
+        pytest.param(
+            OVERHEADS_15,
+            [line("900"), line("100", "Travel expenses", number=2), line("150", "Overheads", number=3)],
+            False,
+            id="expense lines are other costs too",
+        ),
         pytest.param(OVERHEADS_15, [line("50", "Overheads")], True, id="overheads with no other costs"),
         pytest.param(OVERHEADS_15, [line("1000")], False, id="no overheads"),
         pytest.param(OVERHEADS_15, [line("-12.00")], False, id="credit note alone: no overheads line, no flag"),
@@ -260,7 +341,9 @@ def test_overheads_above_cap(contract, lines, flagged):
     assert (flag is not None) is flagged
     if flag:
         assert flag.kind == OVERHEADS_ABOVE_CAP and flag.line is None
-        assert flag.limit == sum(item.amount for item in lines if "overhead" not in item.heading.lower()) * D(str(contract.overheads_cap))
+        assert flag.limit == sum(item.amount for item in lines if "overhead" not in item.heading.lower()) * D(
+            str(contract.overheads_cap)
+        )
 
 
 def test_overheads_compared_within_the_same_invoice():
@@ -276,10 +359,26 @@ def test_overheads_compared_within_the_same_invoice():
 
 # ------------------------------------------------------------------ expenses
 
-INCLUSIVE = ContractTerms("Con_10575", "Adviser", "Supplier", "Adviser", None, date(2021, 4, 1), date(2024, 3, 31),
-                          rates_include_expenses=True)
-NOT_INCLUSIVE = ContractTerms("Con_10575", "Adviser", "Supplier", "Adviser", None, date(2021, 4, 1),
-                              date(2024, 3, 31), rates_include_expenses=False)
+INCLUSIVE = ContractTerms(
+    "Con_10575",
+    "Adviser",
+    "Supplier",
+    "Adviser",
+    None,
+    date(2021, 4, 1),
+    date(2024, 3, 31),
+    rates_include_expenses=True,
+)
+NOT_INCLUSIVE = ContractTerms(
+    "Con_10575",
+    "Adviser",
+    "Supplier",
+    "Adviser",
+    None,
+    date(2021, 4, 1),
+    date(2024, 3, 31),
+    rates_include_expenses=False,
+)
 SILENT = ContractTerms("Con_10575", "Adviser", "Supplier", "Adviser", None, date(2021, 4, 1), date(2024, 3, 31))
 
 
@@ -307,20 +406,41 @@ def test_expenses_on_inclusive_rate(contract, heading, role, flagged):
 
 # ---------------------------------------------------------- spend above value
 
+
 def valued(value):
-    return ContractTerms("con_9887", "Leadership", "Supplier", "Leadership", None, date(2021, 4, 1),
-                         date(2024, 3, 31), value=None if value is None else D(value))
+    return ContractTerms(
+        "con_9887",
+        "Leadership",
+        "Supplier",
+        "Leadership",
+        None,
+        date(2021, 4, 1),
+        date(2024, 3, 31),
+        value=None if value is None else D(value),
+    )
 
 
 @pytest.mark.parametrize(
     "value, lines, flagged_in",
     [
-        pytest.param("2000", [line("1000"), line("1000", fy="2022-23", invoice_date=date(2022, 5, 1), number=2)],
-                     None, id="exactly the value is not above it"),
-        pytest.param("2000", [line("1000"), line("1000.01", fy="2022-23", invoice_date=date(2022, 5, 1), number=2)],
-                     "2022-23", id="all years together; flagged in the year spend passed the value"),
-        pytest.param("2000", [line("1500"), line("1500", invoice_date=date(2022, 7, 1), number=2)], None,
-                     id="a line after the as-of date does not count"),
+        pytest.param(
+            "2000",
+            [line("1000"), line("1000", fy="2022-23", invoice_date=date(2022, 5, 1), number=2)],
+            None,
+            id="exactly the value is not above it",
+        ),
+        pytest.param(
+            "2000",
+            [line("1000"), line("1000.01", fy="2022-23", invoice_date=date(2022, 5, 1), number=2)],
+            "2022-23",
+            id="all years together; flagged in the year spend passed the value",
+        ),
+        pytest.param(
+            "2000",
+            [line("1500"), line("1500", invoice_date=date(2022, 7, 1), number=2)],
+            None,
+            id="a line after the as-of date does not count",
+        ),
         pytest.param(None, [line("9999999")], None, id="no Value in the register: no flag"),
     ],
 )
@@ -334,10 +454,21 @@ def test_spend_above_value(value, lines, flagged_in):
 
 
 def test_flag_counts_count_as_the_rules_say():
-    """"late_invoice and overheads_above_cap count once per invoice; overspend once per heading and
+    """ "late_invoice and overheads_above_cap count once per invoice; overspend once per heading and
     FY; spend_above_value once per contract; every other kind once per line"."""
-    contract = ContractTerms("con_9887", "All", "Supplier", "Leadership", None, date(2021, 4, 1), date(2024, 3, 31),
-                             day_rate_cap=D("600"), overheads_cap=0.15, rates_include_expenses=True, value=D("100"))
+    contract = ContractTerms(
+        "con_9887",
+        "All",
+        "Supplier",
+        "Leadership",
+        None,
+        date(2021, 4, 1),
+        date(2024, 3, 31),
+        day_rate_cap=D("600"),
+        overheads_cap=0.15,
+        rates_include_expenses=True,
+        value=D("100"),
+    )
     late = date(2021, 11, 1)  # Q1 and Q2 of 2021-22 billed more than 30 days after they ended
     lines = [
         line("700", number=1, quarter=1, days="1", day_rate="700", invoice_date=late),
@@ -345,7 +476,9 @@ def test_flag_counts_count_as_the_rules_say():
         line("500", "Overheads", number=3, quarter=1, invoice_date=late),
         line("50", "Travel", number=4, quarter=1, invoice_date=late),
         line("60", "Expenses", number=5, quarter=2, invoice_date=late),
-        line("10", "Peer mentors", invoice_ref="INV-2", number=1, quarter=3, fy="2021-22", invoice_date=date(2022, 1, 5)),
+        line(
+            "10", "Peer mentors", invoice_ref="INV-2", number=1, quarter=3, fy="2021-22", invoice_date=date(2022, 1, 5)
+        ),
     ]
     allocations = [allocation("100", "Peer mentors"), allocation("10", "Travel")]
     counts = flag_counts(finance_flags([contract], allocations, lines, AS_OF))
@@ -400,12 +533,29 @@ def test_finance_flags_together():
     allocations = [allocation("1000", "Peer mentors")]
     lines = [
         line("1200", "Peer mentors", days="2", day_rate="500"),  # amount mismatch, overspend
-        line("800", "Peer mentors", contract="con_send", level="Management", days="1", day_rate="800",
-             invoice_ref="S-1", number=1),
-        line("800", "Peer mentors", contract="con_send", level="Executive", days="1", day_rate="800",
-             invoice_ref="S-1", number=2),
-        line("9999", "Peer mentors", days="1", day_rate="9999", invoice_ref="LATER",
-             invoice_date=date(2022, 7, 1)),  # after as-of: no flag at all
+        line(
+            "800",
+            "Peer mentors",
+            contract="con_send",
+            level="Management",
+            days="1",
+            day_rate="800",
+            invoice_ref="S-1",
+            number=1,
+        ),
+        line(
+            "800",
+            "Peer mentors",
+            contract="con_send",
+            level="Executive",
+            days="1",
+            day_rate="800",
+            invoice_ref="S-1",
+            number=2,
+        ),
+        line(
+            "9999", "Peer mentors", days="1", day_rate="9999", invoice_ref="LATER", invoice_date=date(2022, 7, 1)
+        ),  # after as-of: no flag at all
     ]
     flags = finance_flags([LEADERSHIP, SEND], allocations, lines, AS_OF)
     assert [(f.kind, f.contract, f.invoice_ref, f.line) for f in flags] == [
@@ -451,8 +601,14 @@ def test_straight_line_forecast(spent, fy, latest_quarter_billed, expected):
 
 
 def programme_management(amount, quarter, invoice_date):
-    return line(amount, "Programme management", invoice_ref=f"INV-Q{quarter}", fy="2022-23", quarter=quarter,
-                invoice_date=invoice_date)
+    return line(
+        amount,
+        "Programme management",
+        invoice_ref=f"INV-Q{quarter}",
+        fy="2022-23",
+        quarter=quarter,
+        invoice_date=invoice_date,
+    )
 
 
 # The reviewer's case: 2022-23, Q1 and Q2 invoiced, as of 15 November 2022 (Q3 under way, its invoice due
@@ -518,8 +674,9 @@ def test_cumulative_spend_by_quarter():
 
 
 def test_float_inputs_are_read_as_decimal():
-    floaty = InvoiceLine("con_9887", "F-1", 1, "2021-22", 1, "Peer mentors", None, None, 0.5, 600.0, 300.0, None,
-                         date(2021, 7, 1))
+    floaty = InvoiceLine(
+        "con_9887", "F-1", 1, "2021-22", 1, "Peer mentors", None, None, 0.5, 600.0, 300.0, None, date(2021, 7, 1)
+    )
     assert amount_mismatch_flag(floaty) is None  # type: ignore[arg-type]
     assert day_rate_above_cap_flag(floaty, LEADERSHIP) is None  # type: ignore[arg-type]
     [row] = spend_against_allocations([], [floaty], AS_OF)  # type: ignore[list-item]
@@ -535,13 +692,21 @@ def test_float_inputs_are_read_as_decimal():
         pytest.param([line("1000.00")], False, id="spent exactly the allocation"),
         pytest.param([line("1000.01")], True, id="one penny over"),
         pytest.param([line("1200"), line("-200", number=2)], False, id="credit note brings spend back to allocation"),
-        pytest.param([line("600"), line("600", invoice_ref="INV-2", invoice_date=date(2022, 7, 1))], False,
-                     id="second invoice dated after as-of"),
-        pytest.param([line("600"), line("600", fy="2022-23", quarter=1, invoice_ref="INV-2",
-                                        invoice_date=date(2022, 6, 1))], False,
-                     id="spend in another year is not pooled"),
-        pytest.param([line("600"), line("600", "peer  MENTORS", number=2)], True,
-                     id="heading spelt differently is the same heading"),
+        pytest.param(
+            [line("600"), line("600", invoice_ref="INV-2", invoice_date=date(2022, 7, 1))],
+            False,
+            id="second invoice dated after as-of",
+        ),
+        pytest.param(
+            [line("600"), line("600", fy="2022-23", quarter=1, invoice_ref="INV-2", invoice_date=date(2022, 6, 1))],
+            False,
+            id="spend in another year is not pooled",
+        ),
+        pytest.param(
+            [line("600"), line("600", "peer  MENTORS", number=2)],
+            True,
+            id="heading spelt differently is the same heading",
+        ),
     ],
 )
 def test_overspend_flag_edges(lines, flagged):

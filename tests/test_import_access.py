@@ -40,13 +40,16 @@ def small(backend, tmp_path):
     engine.dispose()
 
 
-@pytest.mark.parametrize("viewer, contracts, details", [
-    (Viewer(email="a@example.gov.uk", role=ADMIN), {LD, IA, SLI, None}, True),
-    (MANAGER, {LD}, True),
-    (Viewer(email="m@example.gov.uk", role=CONTRACT_MANAGER, contracts=(IA, SLI)), {IA, SLI}, True),
-    (Viewer(email="b@example.gov.uk", role=BOARD), {LD, IA, SLI, None}, False),
-    (Viewer(email="c@example.gov.uk", role=CASE_LEAD, la_codes=(small_db.SEFTON,)), {LD, IA, SLI, None}, False),
-])
+@pytest.mark.parametrize(
+    "viewer, contracts, details",
+    [
+        (Viewer(email="a@example.gov.uk", role=ADMIN), {LD, IA, SLI, None}, True),
+        (MANAGER, {LD}, True),
+        (Viewer(email="m@example.gov.uk", role=CONTRACT_MANAGER, contracts=(IA, SLI)), {IA, SLI}, True),
+        (Viewer(email="b@example.gov.uk", role=BOARD), {LD, IA, SLI, None}, False),
+        (Viewer(email="c@example.gov.uk", role=CASE_LEAD, la_codes=(small_db.SEFTON,)), {LD, IA, SLI, None}, False),
+    ],
+)
 def test_latest_imports_as_each_role(small, viewer, contracts, details):
     shown = access.latest_imports(small, viewer)
     assert shown
@@ -68,27 +71,44 @@ def _sources(pack: bytes) -> list[tuple]:
     start = next(i for i, row in enumerate(rows) if row[0] == "Data sources (imported workbooks, newest first)")
     header = rows[start + 1]
     found = []
-    for row in rows[start + 2:]:
+    for row in rows[start + 2 :]:
         if all(value is None for value in row):
             break
         found.append(dict(zip(header, row)))
     return found
 
 
-@pytest.mark.parametrize("viewer, contracts", [
-    (MANAGER, {LD}),
-    (Viewer(email="b@example.gov.uk", role=BOARD), {LD, IA, SLI, None}),
-])
+@pytest.mark.parametrize(
+    "viewer, contracts",
+    [
+        (MANAGER, {LD}),
+        (Viewer(email="b@example.gov.uk", role=BOARD), {LD, IA, SLI, None}),
+    ],
+)
 def test_the_board_pack_cover_lists_the_viewers_imports_without_files_or_people(small, viewer, contracts):
     sources = _sources(board_pack_bytes(small, small_db.AS_OF, viewer))
     assert {row["Contract"] for row in sources} == contracts
-    assert all(set(row) == {"Kind", "Contract", "Imported at", None} or set(row) == {"Kind", "Contract", "Imported at"}
-               for row in sources)
+    assert all(
+        set(row) == {"Kind", "Contract", "Imported at", None} or set(row) == {"Kind", "Contract", "Imported at"}
+        for row in sources
+    )
 
 
 def la_status_workbook() -> bytes:
-    return wb.xlsx(wb.la_status([wb.la_status_row(**{"LA": "Leeds", "ILACS judgement": "Inadequate",
-                                                      "ILACS date": date(2022, 5, 1), "In intervention": "Yes"})]))
+    return wb.xlsx(
+        wb.la_status(
+            [
+                wb.la_status_row(
+                    **{
+                        "LA": "Leeds",
+                        "ILACS judgement": "Inadequate",
+                        "ILACS date": date(2022, 5, 1),
+                        "In intervention": "Yes",
+                    }
+                )
+            ]
+        )
+    )
 
 
 def _statuses(engine) -> int:
@@ -108,8 +128,9 @@ def test_only_administrators_import_la_status(small):
     outcomes = access.confirm_uploads(small, admin, files)
     assert outcomes[0].import_id is not None and _statuses(small) == before + 1
     with Session(small) as session:
-        event = session.scalars(select(models.AuditEvent).where(models.AuditEvent.action == "import")
-                                .order_by(models.AuditEvent.id.desc())).first()
+        event = session.scalars(
+            select(models.AuditEvent).where(models.AuditEvent.action == "import").order_by(models.AuditEvent.id.desc())
+        ).first()
     assert event.actor == admin.email and event.detail["kind"] == "LA status"
     assert event.detail["import_id"] == outcomes[0].import_id
 

@@ -43,8 +43,10 @@ def outcomes_of(engine, files: list[tuple[str, bytes]]):
 
 def import_outcomes(engine) -> list[tuple[str, str]]:
     with Session(engine) as session:
-        return [(record.file_name, record.outcome)
-                for record in session.scalars(select(models.ImportRecord).order_by(models.ImportRecord.id))]
+        return [
+            (record.file_name, record.outcome)
+            for record in session.scalars(select(models.ImportRecord).order_by(models.ImportRecord.id))
+        ]
 
 
 def new_contract_files() -> list[tuple[str, bytes]]:
@@ -62,8 +64,11 @@ def test_a_new_contracts_register_schedule_and_first_return_import_together(engi
     counts = table_counts(engine)
     assert counts["contracts"] == 1 and counts["allocations"] == 9 and counts["engagements"] == 1
     assert counts["invoice_lines"] == 1
-    assert import_outcomes(engine) == [("register.xlsx", "imported"), ("pricing.xlsx", "imported"),
-                                       ("return.xlsx", "imported")]
+    assert import_outcomes(engine) == [
+        ("register.xlsx", "imported"),
+        ("pricing.xlsx", "imported"),
+        ("return.xlsx", "imported"),
+    ]
 
 
 def test_one_bad_file_writes_nothing_of_the_batch_and_only_it_is_logged_as_rejected(engine):
@@ -88,7 +93,8 @@ def test_a_return_is_checked_against_the_revised_schedule_before_it(engine):
     outcomes = outcomes_of(engine, [("pricing-v2.xlsx", xlsx(revised)), ("return.xlsx", xlsx(billing))])
     assert outcomes[0].plan.ok and outcomes[0].import_id is None
     assert [(problem.sheet, problem.column) for problem in outcomes[1].plan.errors] == [
-        ("Finance", "Expenditure heading")]
+        ("Finance", "Expenditure heading")
+    ]
     assert "Travel and subsistence" in outcomes[1].plan.errors[0].message
     assert table_counts(engine) == before  # Travel and subsistence is still allocated
 
@@ -123,7 +129,13 @@ def test_files_are_put_in_the_order_what_later_files_refer_to_comes_first():
     names = ["notes.csv", "return.xlsx", "damaged.xlsx", "pricing.xlsx", "status.xlsx", "register.xlsx"]
     given = [(name, files[name]) for name in names]
     assert [names[index] for index in import_order(given)] == [
-        "register.xlsx", "status.xlsx", "pricing.xlsx", "return.xlsx", "notes.csv", "damaged.xlsx"]
+        "register.xlsx",
+        "status.xlsx",
+        "pricing.xlsx",
+        "return.xlsx",
+        "notes.csv",
+        "damaged.xlsx",
+    ]
 
 
 def test_a_second_contracts_files_follow_its_register_in_one_batch(engine):
@@ -147,12 +159,21 @@ def test_a_second_contracts_files_follow_its_register_in_one_batch(engine):
 BATCH_FILES = {
     "register-3.xlsx": xlsx(register([contract_row({"Contract reference": "CON-3"})])),
     "pricing-3.xlsx": xlsx(pricing_schedule(contract="CON-3")),
-    "return-3.xlsx": xlsx(quarterly_return(engagements=[engagement_row({"Contract reference": "CON-3"})],
-                                           finance=[finance_row({"Contract reference": "CON-3"})])),
-    "pricing-1-v2.xlsx": xlsx(pricing_schedule(part_a_sheet({"Peer mentors": [100_000] * 3,
-                                                             "Programme management": [200_000] * 3}))),
-    "return-1-travel.xlsx": xlsx(quarterly_return(finance=[finance_row({"Expenditure heading": "Travel and subsistence"})])),
-    "return-1.xlsx": xlsx(quarterly_return(engagements=[engagement_row({"Package ID": "PKG-9", "Participant ID": "P-9"})])),
+    "return-3.xlsx": xlsx(
+        quarterly_return(
+            engagements=[engagement_row({"Contract reference": "CON-3"})],
+            finance=[finance_row({"Contract reference": "CON-3"})],
+        )
+    ),
+    "pricing-1-v2.xlsx": xlsx(
+        pricing_schedule(part_a_sheet({"Peer mentors": [100_000] * 3, "Programme management": [200_000] * 3}))
+    ),
+    "return-1-travel.xlsx": xlsx(
+        quarterly_return(finance=[finance_row({"Expenditure heading": "Travel and subsistence"})])
+    ),
+    "return-1.xlsx": xlsx(
+        quarterly_return(engagements=[engagement_row({"Package ID": "PKG-9", "Participant ID": "P-9"})])
+    ),
     "status.xlsx": xlsx(la_status([la_status_row()])),
     "bad.xlsx": xlsx(quarterly_return(engagements=[engagement_row(LA="Atlantis")])),
 }
@@ -179,8 +200,13 @@ def seeded_file(tmp_path_factory) -> Path:
     return path
 
 
-@settings(max_examples=60, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(chosen=st.lists(st.sampled_from(sorted(BATCH_FILES)), min_size=1, max_size=5))
 @example(chosen=["return-1-travel.xlsx", "status.xlsx", "pricing-1-v2.xlsx"])
 @example(chosen=["return-3.xlsx", "pricing-3.xlsx", "register-3.xlsx", "return-1.xlsx"])
@@ -197,7 +223,8 @@ def test_any_batch_in_any_order_is_checked_as_confirm_imports_it_all_or_nothing(
         before = table_counts(engine)
         outcomes = access.confirm_uploads(engine, ADMIN, files)
         assert [[str(problem) for problem in outcome.plan.errors] for outcome in outcomes] == [
-            [str(problem) for problem in plan.errors] for plan in plans]
+            [str(problem) for problem in plan.errors] for plan in plans
+        ]
         if all(plan.ok for plan in plans):
             assert all(outcome.import_id is not None for outcome in outcomes)
         else:
@@ -213,5 +240,6 @@ def test_a_file_needing_a_refused_register_of_its_batch_says_which_file_to_fix(e
     outcomes = outcomes_of(engine, [("register-3.xlsx", register_3), ("pricing-3.xlsx", pricing_3)])
     assert [problem.column for problem in outcomes[0].plan.errors] == ["Start date"]
     messages = {problem.message for problem in outcomes[1].plan.errors}
-    assert messages == {("unknown contract 'CON-3': it is in register-3.xlsx, which cannot be imported until its "
-                        "errors are fixed")}
+    assert messages == {
+        ("unknown contract 'CON-3': it is in register-3.xlsx, which cannot be imported until its errors are fixed")
+    }

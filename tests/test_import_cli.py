@@ -38,8 +38,10 @@ from tests.workbooks import (
 )
 
 ERROR_LINE = re.compile(r"^(?P<file>.+?):(?P<sheet>[^:]*):(?P<row>\d*):(?P<column>[^:]*): (?P<message>.+)$")
-SHEET_LINE = re.compile(r"^(?P<file>.+?):(?P<sheet>[^:]+): (?P<inserted>\d+) inserted, (?P<updated>\d+) updated, "
-                        r"(?P<unchanged>\d+) unchanged, (?P<skipped>\d+) skipped, (?P<flags>\d+) flags")
+SHEET_LINE = re.compile(
+    r"^(?P<file>.+?):(?P<sheet>[^:]+): (?P<inserted>\d+) inserted, (?P<updated>\d+) updated, "
+    r"(?P<unchanged>\d+) unchanged, (?P<skipped>\d+) skipped, (?P<flags>\d+) flags"
+)
 
 
 def cli(*arguments: str, url: str | None = None, cwd: Path | None = None) -> CliResult:
@@ -63,7 +65,8 @@ def sheet_lines(stdout: str) -> dict[tuple[str, str], tuple[int, ...]]:
         match = SHEET_LINE.match(line)
         if match:
             found[(Path(match["file"]).name, match["sheet"])] = tuple(
-                int(match[name]) for name in ("inserted", "updated", "unchanged", "skipped", "flags"))
+                int(match[name]) for name in ("inserted", "updated", "unchanged", "skipped", "flags")
+            )
     return found
 
 
@@ -72,9 +75,16 @@ def test_import_files_in_order_exit_0_with_a_line_per_file_and_sheet(engine, url
     files = [
         write(tmp_path, "register.xlsx", register()),
         write(tmp_path, "pricing.xlsx", pricing_schedule()),
-        write(tmp_path, "return.xlsx", quarterly_return(  # no contract reference: --contract gives it
-            engagements=[engagement_row(no_reference), ["Total"]], survey=[survey_row(no_reference)],
-            finance=[finance_row(no_reference)]), SheetSpec("Notes", [["free text"]], columns=["Guidance"])),
+        write(
+            tmp_path,
+            "return.xlsx",
+            quarterly_return(  # no contract reference: --contract gives it
+                engagements=[engagement_row(no_reference), ["Total"]],
+                survey=[survey_row(no_reference)],
+                finance=[finance_row(no_reference)],
+            ),
+            SheetSpec("Notes", [["free text"]], columns=["Guidance"]),
+        ),
     ]
     result = cli("import", *files, "--contract", "CON-1", url=url)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -87,8 +97,11 @@ def test_import_files_in_order_exit_0_with_a_line_per_file_and_sheet(engine, url
         ("return.xlsx", "Finance"): (1, 0, 0, 0, 0),
     }
     lines = result.stdout.splitlines()
-    for name, kind in (("register.xlsx", "contract register"), ("pricing.xlsx", "pricing schedule"),
-                       ("return.xlsx", "quarterly return")):
+    for name, kind in (
+        ("register.xlsx", "contract register"),
+        ("pricing.xlsx", "pricing schedule"),
+        ("return.xlsx", "quarterly return"),
+    ):
         assert f"{tmp_path / name}: {kind}, imported" in lines
     assert any("return.xlsx: ignored sheet Notes" in line for line in lines)
     assert table_counts(engine)["engagements"] == 1
@@ -101,18 +114,31 @@ def test_import_files_in_order_exit_0_with_a_line_per_file_and_sheet(engine, url
 def test_invalid_files_exit_1_every_error_and_nothing_written(engine, url, tmp_path):
     seed(engine)
     before = table_counts(engine)
-    bad = write(tmp_path, "return.xlsx", quarterly_return(
-        engagements=[engagement_row({"Participant ID": "P-1"}), engagement_row({"Participant ID": "P-2", "LA": "Sefon"}),
-                     engagement_row({"Participant ID": "P-3", "End date": date(2020, 1, 1)})],
-        finance=[finance_row({"Amount": "#REF!"})]))
+    bad = write(
+        tmp_path,
+        "return.xlsx",
+        quarterly_return(
+            engagements=[
+                engagement_row({"Participant ID": "P-1"}),
+                engagement_row({"Participant ID": "P-2", "LA": "Sefon"}),
+                engagement_row({"Participant ID": "P-3", "End date": date(2020, 1, 1)}),
+            ],
+            finance=[finance_row({"Amount": "#REF!"})],
+        ),
+    )
     refused = tmp_path / "return.xls"
     refused.write_bytes(xlsx(register()))
     result = cli("import", bad, str(refused), url=url)
     assert result.returncode == 1
     errors = [line for line in result.stdout.splitlines() if ERROR_LINE.match(line)]
-    assert sorted((m["file"], m["sheet"], m["row"], m["column"]) for m in map(ERROR_LINE.match, errors)) == sorted([
-        (bad, "Engagements", "3", "LA"), (bad, "Engagements", "4", "End date"), (bad, "Finance", "2", "Amount"),
-        (str(refused), "", "", "")])
+    assert sorted((m["file"], m["sheet"], m["row"], m["column"]) for m in map(ERROR_LINE.match, errors)) == sorted(
+        [
+            (bad, "Engagements", "3", "LA"),
+            (bad, "Engagements", "4", "End date"),
+            (bad, "Finance", "2", "Amount"),
+            (str(refused), "", "", ""),
+        ]
+    )
     assert f"{bad}: rejected with 3 error(s); nothing was written" in result.stdout
     assert f"{refused}:::: only .xlsx, .xlsm and .csv files are read, not '.xls'" in result.stdout
     assert table_counts(engine) == before
@@ -130,42 +156,63 @@ def test_dry_run_writes_nothing(engine, url, tmp_path):
 def test_dry_run_of_dependent_files_reports_what_the_import_would_and_writes_nothing(engine, url, tmp_path):
     """Files are taken in the order given: the return is checked against the register and
     schedule before it, as the real import would check it, yet nothing is written."""
-    files = [write(tmp_path, "register.xlsx", register()), write(tmp_path, "pricing.xlsx", pricing_schedule()),
-             write(tmp_path, "return.xlsx", quarterly_return(engagements=[engagement_row()], finance=[finance_row()]))]
+    files = [
+        write(tmp_path, "register.xlsx", register()),
+        write(tmp_path, "pricing.xlsx", pricing_schedule()),
+        write(tmp_path, "return.xlsx", quarterly_return(engagements=[engagement_row()], finance=[finance_row()])),
+    ]
     before = table_counts(engine)
     dry = cli("import", "--dry-run", *files, url=url)
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert table_counts(engine) == before
     real = cli("import", *files, url=url)
     assert real.returncode == 0, real.stdout + real.stderr
-    assert sheet_lines(dry.stdout) == {(Path(file).name, sheet): counts for (file, sheet), counts
-                                       in sheet_lines(real.stdout).items()} != {}
+    assert (
+        sheet_lines(dry.stdout)
+        == {(Path(file).name, sheet): counts for (file, sheet), counts in sheet_lines(real.stdout).items()}
+        != {}
+    )
 
 
 def test_a_revised_pricing_schedule_counts_the_rows_it_removes(engine, url, tmp_path):
     """A revised schedule is the contract's whole schedule: Part A's headings and Part B's roles it no
     longer has are removed, each sheet's line says how many, and each is flagged."""
     seed(engine)
-    revised = write(tmp_path, "pricing-v2.xlsx", pricing_schedule(
-        part_a_sheet({"Peer mentors": [100_000] * 3, "Programme management": [200_000] * 3}),
-        day_rates=[day_rate_row()]))
+    revised = write(
+        tmp_path,
+        "pricing-v2.xlsx",
+        pricing_schedule(
+            part_a_sheet({"Peer mentors": [100_000] * 3, "Programme management": [200_000] * 3}),
+            day_rates=[day_rate_row()],
+        ),
+    )
     result = cli("import", revised, url=url)
     assert result.returncode == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
-    assert (f"{revised}:Part A: 0 inserted, 0 updated, 6 unchanged, 1 skipped, 3 flags, "
-            "3 removed (no longer in the pricing schedule)") in lines
-    assert (f"{revised}:Part B: 0 inserted, 0 updated, 1 unchanged, 0 skipped, 1 flags, "
-            "1 removed (no longer in the pricing schedule)") in lines
-    assert (f"{revised}: flag: Part B: Programme director (Executive) of CON-1 is no longer in the pricing schedule; "
-            "its day rate of £750.00 is removed") in lines
+    assert (
+        f"{revised}:Part A: 0 inserted, 0 updated, 6 unchanged, 1 skipped, 3 flags, "
+        "3 removed (no longer in the pricing schedule)"
+    ) in lines
+    assert (
+        f"{revised}:Part B: 0 inserted, 0 updated, 1 unchanged, 0 skipped, 1 flags, "
+        "1 removed (no longer in the pricing schedule)"
+    ) in lines
+    assert (
+        f"{revised}: flag: Part B: Programme director (Executive) of CON-1 is no longer in the pricing schedule; "
+        "its day rate of £750.00 is removed"
+    ) in lines
     assert table_counts(engine)["day_rates"] == 1
 
 
-@pytest.mark.parametrize("arguments", [
-    [],
-    ["import"],
-    ["import", "x.xlsx", "--no-such-option"],
-], ids=["no command", "no file", "unknown option"])
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        [],
+        ["import"],
+        ["import", "x.xlsx", "--no-such-option"],
+    ],
+    ids=["no command", "no file", "unknown option"],
+)
 def test_bad_command_line_exit_2(arguments, tmp_path):
     result = cli(*arguments, cwd=PROJECT_ROOT)
     assert result.returncode == 2
@@ -229,20 +276,35 @@ def test_a_file_with_no_data_rows_says_so_and_changes_nothing(engine, url, tmp_p
     result = cli("import", blank, filled, url=url)
     assert result.returncode == 0, result.stdout + result.stderr
     notes = [line for line in result.stdout.splitlines() if ": note: " in line and "reporting quarter" not in line]
-    assert notes == [(f"{blank}: note: No data rows under the headers of Engagements, Survey and Finance: importing "
-                     "this file changes nothing. Was the blank template chosen instead of the filled-in one?")]
+    assert notes == [
+        (
+            f"{blank}: note: No data rows under the headers of Engagements, Survey and Finance: importing "
+            "this file changes nothing. Was the blank template chosen instead of the filled-in one?"
+        )
+    ]
     assert table_counts(engine)["engagements"] == before["engagements"] + 1
 
 
 def test_smoke_the_real_processes_import_then_report(engine, url, tmp_path):
     """The entry points as a shell starts them: ``python -m data_access import`` then ``python -m dashboard kpis``."""
     environment = {key: value for key, value in os.environ.items() if not key.startswith("DASHBOARD_")}
-    imported = subprocess.run([sys.executable, "-m", "data_access", "import", write(tmp_path, "register.xlsx", register()),
-                               "--db", url], capture_output=True, text=True, cwd=PROJECT_ROOT, env=environment,
-                              timeout=180)
+    imported = subprocess.run(
+        [sys.executable, "-m", "data_access", "import", write(tmp_path, "register.xlsx", register()), "--db", url],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env=environment,
+        timeout=180,
+    )
     assert imported.returncode == 0, imported.stderr
     assert any(SHEET_LINE.match(line) for line in imported.stdout.splitlines()), imported.stdout
-    reported = subprocess.run([sys.executable, "-m", "dashboard", "kpis", "--json", "--db", url], capture_output=True,
-                              text=True, cwd=PROJECT_ROOT, env=environment, timeout=180)
+    reported = subprocess.run(
+        [sys.executable, "-m", "dashboard", "kpis", "--json", "--db", url],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env=environment,
+        timeout=180,
+    )
     assert reported.returncode == 0, reported.stderr
     assert [entry["contract"] for entry in json.loads(reported.stdout)["contracts"]] == ["CON-1"]

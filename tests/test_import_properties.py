@@ -25,13 +25,20 @@ from data_access.services import import_file
 from tests import workbooks as wb
 
 FILE_NAME = "return.xlsx"
-SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-                derandomize=True, database=None)
-PROBLEM_LINE = re.compile(r"^(?P<file>[^:]+):(?P<sheet>[^:]*):(?P<row>\d*):(?P<column>[^\n]*?): (?P<message>\S.*)$", re.S)
+SETTINGS = dict(
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    derandomize=True,
+    database=None,
+)
+PROBLEM_LINE = re.compile(
+    r"^(?P<file>[^:]+):(?P<sheet>[^:]*):(?P<row>\d*):(?P<column>[^\n]*?): (?P<message>\S.*)$", re.S
+)
 
 _counter = itertools.count(1)
-VALID_RETURN = wb.xlsx(wb.quarterly_return(engagements=[wb.engagement_row()], survey=[wb.survey_row()],
-                                           finance=[wb.finance_row()]))
+VALID_RETURN = wb.xlsx(
+    wb.quarterly_return(engagements=[wb.engagement_row()], survey=[wb.survey_row()], finance=[wb.finance_row()])
+)
 
 
 @pytest.fixture
@@ -43,20 +50,59 @@ def seeded(engine):
 # --- Random cells, headers and sheets -----------------------------------------------------
 
 SAFE_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=40)
-FORMULA_LIKE = st.sampled_from(["=SUM(A1:A3)", "=1/0", "+cmd|' /C calc'!A0", "-2+3", "@SUM(1,2)",
-                                '=HYPERLINK("http://example.com","x")', "=#REF!", "#REF!", "#DIV/0!", "#N/A"])
+FORMULA_LIKE = st.sampled_from(
+    [
+        "=SUM(A1:A3)",
+        "=1/0",
+        "+cmd|' /C calc'!A0",
+        "-2+3",
+        "@SUM(1,2)",
+        '=HYPERLINK("http://example.com","x")',
+        "=#REF!",
+        "#REF!",
+        "#DIV/0!",
+        "#N/A",
+    ]
+)
 CELL = st.one_of(
     st.none(),
     SAFE_TEXT,
-    st.integers(-10**15, 10**15),
+    st.integers(-(10**15), 10**15),
     st.floats(allow_nan=False, allow_infinity=False, width=64),
     st.booleans(),
     st.dates(date(1900, 3, 1), date(9999, 12, 31)),
     st.datetimes(datetime(1900, 3, 1), datetime(9999, 12, 31)),
     FORMULA_LIKE,
-    st.sampled_from(["Total", "Yes", "no", "Q3", "2021-22", "31/12/2021", "£1,234.50", "(12.00)", "75%",
-                     "Sefton", "E08000014", "343", "One-to-one", "Group", "Baseline", "Follow-up", "CON-1", "CON-2",
-                     "PKG-STORED", "P-STORED", "Peer mentors", "Executive", "Lead Member", " ", "ÄÖÜ✓𝔘", "x" * 300]),
+    st.sampled_from(
+        [
+            "Total",
+            "Yes",
+            "no",
+            "Q3",
+            "2021-22",
+            "31/12/2021",
+            "£1,234.50",
+            "(12.00)",
+            "75%",
+            "Sefton",
+            "E08000014",
+            "343",
+            "One-to-one",
+            "Group",
+            "Baseline",
+            "Follow-up",
+            "CON-1",
+            "CON-2",
+            "PKG-STORED",
+            "P-STORED",
+            "Peer mentors",
+            "Executive",
+            "Lead Member",
+            " ",
+            "ÄÖÜ✓𝔘",
+            "x" * 300,
+        ]
+    ),
 )
 SHEET_NAME_CHARS = string.ascii_letters + string.digits + " -_ÄéΩ"
 SHEET_NAMES = {
@@ -82,8 +128,13 @@ def random_sheet(draw, kind: str):
     """(name, grid) of a sheet of ``kind``: junk above a header at a random row, random cells below."""
     name = draw(st.one_of(st.sampled_from(SHEET_NAMES[kind]), st.text(SHEET_NAME_CHARS, min_size=1, max_size=31)))
     if kind == "allocations":
-        header = ["Expenditure heading"] + draw(st.lists(st.sampled_from(
-            ["2021-22", "2022/23", "FY 2023-24", "Year 1 (2021-22)", "FY24/25", "Total", "Notes"]), min_size=1, max_size=5))
+        header = ["Expenditure heading"] + draw(
+            st.lists(
+                st.sampled_from(["2021-22", "2022/23", "FY 2023-24", "Year 1 (2021-22)", "FY24/25", "Total", "Notes"]),
+                min_size=1,
+                max_size=5,
+            )
+        )
     else:
         columns = [column.header for column in SCHEMAS[kind].columns]
         chosen = draw(st.lists(st.sampled_from(columns), unique=True, min_size=1, max_size=len(columns)))
@@ -165,7 +216,9 @@ def test_random_csv_never_crashes(seeded, data):
     text = "\n".join(",".join('"' + str("" if v is None else v).replace('"', '""') + '"' for v in row) for row in grid)
     encoding = data.draw(st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "latin-1"]))
     raw = text.encode(encoding, errors="replace")
-    raw = data.draw(st.sampled_from([raw, raw[: max(len(raw) // 2, 1)], raw + b"\xff\xfe\x81", raw.replace(b",", b"\t")]))
+    raw = data.draw(
+        st.sampled_from([raw, raw[: max(len(raw) // 2, 1)], raw + b"\xff\xfe\x81", raw.replace(b",", b"\t")])
+    )
     before = wb.table_counts(seeded)
     outcome = import_file(seeded, "return.csv", raw, "property", contract="CON-1")
     if not outcome.plan.ok:
@@ -173,8 +226,15 @@ def test_random_csv_never_crashes(seeded, data):
         assert wb.table_counts(seeded) == before
 
 
-DAMAGE = st.lists(st.tuples(st.sampled_from(["change", "cut", "insert"]), st.floats(0, 1, exclude_max=True),
-                            st.binary(min_size=1, max_size=40)), min_size=1, max_size=8)
+DAMAGE = st.lists(
+    st.tuples(
+        st.sampled_from(["change", "cut", "insert"]),
+        st.floats(0, 1, exclude_max=True),
+        st.binary(min_size=1, max_size=40),
+    ),
+    min_size=1,
+    max_size=8,
+)
 
 
 def damaged(data: bytes, damage: list[tuple[str, float, bytes]]) -> bytes:
@@ -183,9 +243,9 @@ def damaged(data: bytes, damage: list[tuple[str, float, bytes]]) -> bytes:
     for how, where, noise in damage:
         at = int(where * len(result))
         if how == "change":
-            result[at:at + len(noise)] = noise[:len(result) - at]
+            result[at : at + len(noise)] = noise[: len(result) - at]
         elif how == "cut":
-            del result[at:at + len(noise)]
+            del result[at : at + len(noise)]
         else:
             result[at:at] = noise
     return bytes(result)
@@ -201,21 +261,39 @@ def test_a_damaged_workbook_is_an_error_line_never_a_traceback(seeded, damage):
     assert import_order([(FILE_NAME, content)]) == [0]
     outcome = import_file(seeded, FILE_NAME, content, "property", dry_run=True)  # never raises
     if not outcome.plan.ok:
-        _assert_problem_lines(outcome, FILE_NAME, {problem.sheet for problem in outcome.plan.errors})  # names may be damaged too
+        _assert_problem_lines(
+            outcome, FILE_NAME, {problem.sheet for problem in outcome.plan.errors}
+        )  # names may be damaged too
 
 
 # --- Valid rows ---------------------------------------------------------------------------
 
 LAS = ["Sefton", "E08000014", "343", "Manchester", "leeds", "KENT", "E08000035"]
 SUPPORT = ["One-to-one", "1:1", "One to one", "Individual", "Group", "Group facilitation"]
-ROLES = ["Chief Executive", "Lead Member", "Leader", "Chair of Scrutiny", "Cabinet Member",
-         "Director of Children's Services", "Chief Finance Officer", "Councillor", "Other"]
+ROLES = [
+    "Chief Executive",
+    "Lead Member",
+    "Leader",
+    "Chair of Scrutiny",
+    "Cabinet Member",
+    "Director of Children's Services",
+    "Chief Finance Officer",
+    "Councillor",
+    "Other",
+]
 TEXT_ID = st.text(string.ascii_uppercase + string.digits + "-/ é", min_size=1, max_size=12).map(str.strip).filter(bool)
 
 
 def date_cell(day: date):
-    return st.sampled_from([day, datetime(day.year, day.month, day.day), day.strftime("%d/%m/%Y"),
-                            day.isoformat(), f"{day.day} {day:%B %Y}"])
+    return st.sampled_from(
+        [
+            day,
+            datetime(day.year, day.month, day.day),
+            day.strftime("%d/%m/%Y"),
+            day.isoformat(),
+            f"{day.day} {day:%B %Y}",
+        ]
+    )
 
 
 @st.composite
@@ -224,15 +302,23 @@ def engagement_rows(draw, tag: str):
     for index in range(draw(st.integers(1, 6))):
         start = draw(st.dates(date(2021, 4, 1), date(2024, 3, 1)))
         end = draw(st.one_of(st.none(), st.dates(start, start + timedelta(days=400))))
-        rows.append({
-            "Contract reference": "CON-1", "Package ID": f"{tag}-PKG-{draw(TEXT_ID)}",
-            "LA": draw(st.sampled_from(LAS)), "Support type": draw(st.sampled_from(SUPPORT)),
-            "Participant ID": f"{tag}-P{index}", "Role": draw(st.sampled_from(ROLES)),
-            "Start date": draw(date_cell(start)), "End date": draw(date_cell(end)) if end else None,
-            "Days delivered": draw(st.one_of(st.none(), st.integers(0, 40), st.sampled_from(["2.5", 7.25]))),
-            "Focus": draw(st.sampled_from([None, "CSC", "SEND", "Both", "send"])),
-            "Participant name": draw(st.one_of(st.none(), SAFE_TEXT.filter(lambda t: not t.startswith(("=", "#"))))),
-        })
+        rows.append(
+            {
+                "Contract reference": "CON-1",
+                "Package ID": f"{tag}-PKG-{draw(TEXT_ID)}",
+                "LA": draw(st.sampled_from(LAS)),
+                "Support type": draw(st.sampled_from(SUPPORT)),
+                "Participant ID": f"{tag}-P{index}",
+                "Role": draw(st.sampled_from(ROLES)),
+                "Start date": draw(date_cell(start)),
+                "End date": draw(date_cell(end)) if end else None,
+                "Days delivered": draw(st.one_of(st.none(), st.integers(0, 40), st.sampled_from(["2.5", 7.25]))),
+                "Focus": draw(st.sampled_from([None, "CSC", "SEND", "Both", "send"])),
+                "Participant name": draw(
+                    st.one_of(st.none(), SAFE_TEXT.filter(lambda t: not t.startswith(("=", "#"))))
+                ),
+            }
+        )
     return rows
 
 
@@ -240,16 +326,23 @@ def engagement_rows(draw, tag: str):
 def survey_rows(draw, engagements):
     rows = []
     for engagement in engagements:
-        for stage in draw(st.lists(st.sampled_from(["Baseline", "Pre", "Follow-up", "Post", "3 month follow-up"]),
-                                   unique=True, max_size=2)):
+        for stage in draw(
+            st.lists(
+                st.sampled_from(["Baseline", "Pre", "Follow-up", "Post", "3 month follow-up"]), unique=True, max_size=2
+            )
+        ):
             follow_up = stage not in ("Baseline", "Pre")
-            rows.append({
-                "Contract reference": "CON-1", "Package ID": engagement["Package ID"],
-                "Participant ID": engagement["Participant ID"], "Stage": stage,
-                "Response date": draw(date_cell(draw(st.dates(date(2021, 5, 1), date(2024, 3, 1))))),
-                "Confidence": draw(st.sampled_from([1, 2, 3, 4, 5, "4", 3.0])),
-                "Impact demonstrated": draw(st.sampled_from(["Yes", "N", "TRUE", 0, True])) if follow_up else None,
-            })
+            rows.append(
+                {
+                    "Contract reference": "CON-1",
+                    "Package ID": engagement["Package ID"],
+                    "Participant ID": engagement["Participant ID"],
+                    "Stage": stage,
+                    "Response date": draw(date_cell(draw(st.dates(date(2021, 5, 1), date(2024, 3, 1))))),
+                    "Confidence": draw(st.sampled_from([1, 2, 3, 4, 5, "4", 3.0])),
+                    "Impact demonstrated": draw(st.sampled_from(["Yes", "N", "TRUE", 0, True])) if follow_up else None,
+                }
+            )
     return rows
 
 
@@ -258,14 +351,21 @@ def finance_rows(draw, tag: str):
     rows = []
     for index in range(draw(st.integers(1, 5))):
         year = draw(st.sampled_from([2021, 2022, 2023]))
-        rows.append({
-            "Contract reference": "CON-1", "Invoice reference": f"{tag}-INV-{index // 2}", "Line": index % 2 + 1,
-            "Financial year": f"{year}-{(year + 1) % 100:02d}", "Quarter": draw(st.sampled_from(["Q1", "Q2", "Q3", "Q4"])),
-            "Expenditure heading": draw(st.sampled_from(list(wb.HEADINGS) + ["peer MENTORS"])),
-            "Amount": draw(st.one_of(st.integers(0, 100_000), st.sampled_from(["£1,234.50", "(12.00)", "GBP 600"]))),
-            "VAT": draw(st.one_of(st.none(), st.integers(0, 20_000))),
-            "Invoice date": draw(date_cell(draw(st.dates(date(year, 4, 1), date(year + 1, 3, 31))))),
-        })
+        rows.append(
+            {
+                "Contract reference": "CON-1",
+                "Invoice reference": f"{tag}-INV-{index // 2}",
+                "Line": index % 2 + 1,
+                "Financial year": f"{year}-{(year + 1) % 100:02d}",
+                "Quarter": draw(st.sampled_from(["Q1", "Q2", "Q3", "Q4"])),
+                "Expenditure heading": draw(st.sampled_from(list(wb.HEADINGS) + ["peer MENTORS"])),
+                "Amount": draw(
+                    st.one_of(st.integers(0, 100_000), st.sampled_from(["£1,234.50", "(12.00)", "GBP 600"]))
+                ),
+                "VAT": draw(st.one_of(st.none(), st.integers(0, 20_000))),
+                "Invoice date": draw(date_cell(draw(st.dates(date(year, 4, 1), date(year + 1, 3, 31))))),
+            }
+        )
     return rows
 
 
@@ -278,8 +378,13 @@ def laid_out(draw, name: str, rows: list[dict]) -> wb.SheetSpec:
     above = draw(st.lists(st.sampled_from([["Quarterly return"], [], ["Notes:", "fill in every row"]]), max_size=4))
     headers = {column: _decorate(column, draw(st.integers(0, 4))) for column in columns}
     body = [{**row, **{extra: draw(SAFE_TEXT) for extra in extras}} for row in rows]
-    return wb.SheetSpec(draw(st.sampled_from([name, name.upper(), name.lower() + " data"])), body,
-                        above=above, headers=headers, columns=order)
+    return wb.SheetSpec(
+        draw(st.sampled_from([name, name.upper(), name.lower() + " data"])),
+        body,
+        above=above,
+        headers=headers,
+        columns=order,
+    )
 
 
 @settings(max_examples=20, **SETTINGS)
@@ -288,11 +393,16 @@ def test_valid_generated_rows_import_and_reimport_changes_nothing(seeded, data):
     tag = f"H{next(_counter)}"
     engagements = data.draw(engagement_rows(tag))
     # one row per key: the last generated row for a repeated package/participant is dropped
-    engagements = list({(row["Package ID"].lower(), row["Participant ID"].lower()): row for row in engagements}.values())
+    engagements = list(
+        {(row["Package ID"].lower(), row["Participant ID"].lower()): row for row in engagements}.values()
+    )
     survey = data.draw(survey_rows(engagements))
     finance = data.draw(finance_rows(tag))
-    sheets = [data.draw(laid_out("Engagements", engagements)), data.draw(laid_out("Survey", survey) if survey else st.none()),
-              data.draw(laid_out("Finance", finance))]
+    sheets = [
+        data.draw(laid_out("Engagements", engagements)),
+        data.draw(laid_out("Survey", survey) if survey else st.none()),
+        data.draw(laid_out("Finance", finance)),
+    ]
     content = wb.xlsx([sheet for sheet in sheets if sheet is not None])
     before = wb.table_counts(seeded)
 
@@ -318,19 +428,32 @@ def test_valid_register_pricing_and_la_status_import_and_reimport_changes_nothin
     tag = f"R{next(_counter)}"
     reference = f"CON-{tag}"
     start = data.draw(st.dates(date(2019, 1, 1), date(2024, 1, 1)))
-    contract = wb.contract_row({"Contract reference": reference, "Start date": data.draw(date_cell(start)),
-                                "End date": start + timedelta(days=data.draw(st.integers(30, 2000))),
-                                "Value": data.draw(st.sampled_from([None, 1000, "£2,500,000.00", 12.5])),
-                                "KPI target": data.draw(st.sampled_from([None, "75%", 0.8, 90]))})
-    milestones = [wb.milestone_row({"Contract reference": reference, "Milestone": f"M{i} {data.draw(TEXT_ID)}"})
-                  for i in range(data.draw(st.integers(0, 3)))]
+    contract = wb.contract_row(
+        {
+            "Contract reference": reference,
+            "Start date": data.draw(date_cell(start)),
+            "End date": start + timedelta(days=data.draw(st.integers(30, 2000))),
+            "Value": data.draw(st.sampled_from([None, 1000, "£2,500,000.00", 12.5])),
+            "KPI target": data.draw(st.sampled_from([None, "75%", 0.8, 90])),
+        }
+    )
+    milestones = [
+        wb.milestone_row({"Contract reference": reference, "Milestone": f"M{i} {data.draw(TEXT_ID)}"})
+        for i in range(data.draw(st.integers(0, 3)))
+    ]
     register = [data.draw(laid_out("Contracts", [contract]))]
     if milestones:
         register.append(data.draw(laid_out("Milestones", milestones)))
     roles = data.draw(st.lists(TEXT_ID, unique_by=str.lower, min_size=1, max_size=4))
     rates = [wb.day_rate_row({"Role": role, "Day rate": data.draw(st.integers(100, 600))}) for role in roles]
-    pricing = [wb.part_a_sheet(contract=reference), wb.with_options(data.draw(laid_out("Part B", rates)), contract_label=reference)]
-    statuses = [wb.la_status_row({"LA": la}) for la in data.draw(st.lists(st.sampled_from(["Sefton", "Kent", "Leeds"]), unique=True, min_size=1))]
+    pricing = [
+        wb.part_a_sheet(contract=reference),
+        wb.with_options(data.draw(laid_out("Part B", rates)), contract_label=reference),
+    ]
+    statuses = [
+        wb.la_status_row({"LA": la})
+        for la in data.draw(st.lists(st.sampled_from(["Sefton", "Kent", "Leeds"]), unique=True, min_size=1))
+    ]
     workbooks = [wb.xlsx(register), wb.xlsx(pricing), wb.xlsx(data.draw(laid_out("LA status", statuses)))]
 
     for content in workbooks:

@@ -52,7 +52,14 @@ def rows_of(plan, kind):
 
 # --- Finding sheets -------------------------------------------------------------------------
 
-ENGAGEMENT_NAMES = ["Engagements", "engagement data", "ENGAGEMENTS", "Engagement_Data", "engagements-data", " Engagement "]
+ENGAGEMENT_NAMES = [
+    "Engagements",
+    "engagement data",
+    "ENGAGEMENTS",
+    "Engagement_Data",
+    "engagements-data",
+    " Engagement ",
+]
 
 
 @pytest.mark.parametrize("name", ENGAGEMENT_NAMES)
@@ -90,8 +97,9 @@ RECOGNISED_BY_HEADER = [
 
 @pytest.mark.parametrize("kind, rows", RECOGNISED_BY_HEADER, ids=[kind for kind, _ in RECOGNISED_BY_HEADER])
 def test_sheet_with_unknown_name_found_by_header_row(db, kind, rows):
-    sheet = SheetSpec("Sheet1", rows, contract_label=CONTRACT if kind == "day_rates" else None,
-                      above=[["Return for Q1"], []])
+    sheet = SheetSpec(
+        "Sheet1", rows, contract_label=CONTRACT if kind == "day_rates" else None, above=[["Return for Q1"], []]
+    )
     plan = dry(db, [sheet])
     assert [(s.sheet, s.kind) for s in plan.sheets] == [("Sheet1", kind)]
     assert len(plan.sheets[0].rows) == 1
@@ -99,19 +107,33 @@ def test_sheet_with_unknown_name_found_by_header_row(db, kind, rows):
 
 def test_hidden_and_unknown_sheets_are_ignored_and_listed(db):
     broken = [engagement_row({"LA": "Nowhere", "Start date": "not a date"})]
-    plan = dry(db, [
-        SheetSpec("Notes", [["Fill in one row per participant"]], columns=["Guidance"]),
-        SheetSpec("Engagements", [engagement_row()]),
-        SheetSpec("Old engagements", broken, hidden=True),
-        SheetSpec("Survey", broken, hidden=True),
-        SheetSpec("Lookups", [{"Colour": "Red"}]),
-        SheetSpec("Lists", [{"LA": la, "Support type": kind, "Role": role} for la, kind, role in [
-            ("Sefton", "One-to-one", "Chief Executive"), ("Knowsley", "Group", "Lead Member")]]),
-    ])
+    plan = dry(
+        db,
+        [
+            SheetSpec("Notes", [["Fill in one row per participant"]], columns=["Guidance"]),
+            SheetSpec("Engagements", [engagement_row()]),
+            SheetSpec("Old engagements", broken, hidden=True),
+            SheetSpec("Survey", broken, hidden=True),
+            SheetSpec("Lookups", [{"Colour": "Red"}]),
+            SheetSpec(
+                "Lists",
+                [
+                    {"LA": la, "Support type": kind, "Role": role}
+                    for la, kind, role in [
+                        ("Sefton", "One-to-one", "Chief Executive"),
+                        ("Knowsley", "Group", "Lead Member"),
+                    ]
+                ],
+            ),
+        ],
+    )
     assert [sheet.sheet for sheet in plan.sheets] == ["Engagements"]
     assert plan.ignored_sheets == [
-        "Notes (not a sheet the importer reads)", "Old engagements (hidden)", "Survey (hidden)",
-        "Lookups (not a sheet the importer reads)", "Lists (not a sheet the importer reads)",
+        "Notes (not a sheet the importer reads)",
+        "Old engagements (hidden)",
+        "Survey (hidden)",
+        "Lookups (not a sheet the importer reads)",
+        "Lists (not a sheet the importer reads)",
     ]
 
 
@@ -133,13 +155,17 @@ ABOVE_HEADER = [
 ]
 
 
-@pytest.mark.parametrize("above", ABOVE_HEADER, ids=["row 1", "title", "title notes blanks", "offset cells", "60 notes"])
+@pytest.mark.parametrize(
+    "above", ABOVE_HEADER, ids=["row 1", "title", "title notes blanks", "offset cells", "60 notes"]
+)
 def test_header_row_need_not_be_row_1(db, above):
     spec = SheetSpec("Engagements", [engagement_row(), engagement_row({"Participant ID": "P-2"})], above=above)
     plan = dry(db, [spec])
     rows = plan.sheets[0].rows
     assert [(row.row, row.values["participant_id"]) for row in rows] == [
-        (spec.excel_row(0), "P-1"), (spec.excel_row(1), "P-2")]
+        (spec.excel_row(0), "P-1"),
+        (spec.excel_row(1), "P-2"),
+    ]
     assert spec.excel_row(0) == len(above) + 2
 
 
@@ -159,9 +185,16 @@ def test_header_spellings(db, spelling):
     plan = dry(db, [SheetSpec("Engagements", [engagement_row()], headers=spelling)])
     (values,) = rows_of(plan, "engagements")
     assert (values["package_id"], values["participant_id"], values["la_code"], values["support_type"]) == (
-        "PKG-1", "P-1", "E08000014", "one_to_one")
+        "PKG-1",
+        "P-1",
+        "E08000014",
+        "one_to_one",
+    )
     assert (values["start_date"], values["end_date"], values["days_delivered"]) == (
-        date(2021, 6, 1), date(2021, 9, 30), D(5))
+        date(2021, 6, 1),
+        date(2021, 9, 30),
+        D(5),
+    )
 
 
 def test_extra_columns_ignored_and_columns_in_any_order(db):
@@ -193,11 +226,14 @@ def test_blank_and_totals_rows_are_skipped(db, skipped, label):
 
 
 def test_a_row_filled_only_in_extra_columns_is_blank(db):
-    """"Extra columns are ignored" and "blank rows are skipped": a note, a row number or a formula
+    """ "Extra columns are ignored" and "blank rows are skipped": a note, a row number or a formula
     filled down beside the table does not make a row of data."""
     columns = ["Row", *engagement_row(), "Gross (inc VAT)", "Notes"]
-    filled_down = [{"Row": 3, "Gross (inc VAT)": Formula("K3+L3", 0)}, {"Notes": "to follow"},
-                   {"Row": 5, "Gross (inc VAT)": 0, "Notes": " "}]
+    filled_down = [
+        {"Row": 3, "Gross (inc VAT)": Formula("K3+L3", 0)},
+        {"Notes": "to follow"},
+        {"Row": 5, "Gross (inc VAT)": 0, "Notes": " "},
+    ]
     rows = [{**engagement_row(), "Row": 1, "Gross (inc VAT)": 1}, *filled_down]
     plan = dry(db, [SheetSpec("Engagements", rows, columns=columns)])
     assert [row["participant_id"] for row in rows_of(plan, "engagements")] == ["P-1"]
@@ -212,9 +248,15 @@ def test_row_with_total_later_in_the_row_is_data(db):
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
 def test_csv_one_sheet(db, encoding):
-    spec = SheetSpec("ignored", [finance_row(Amount="£1,234.50"), [], ["Total", None, None, None, None, None, None,
-                                                                   None, None, None, "£1,234.50"]],
-                     above=[["Finance return"]])
+    spec = SheetSpec(
+        "ignored",
+        [
+            finance_row(Amount="£1,234.50"),
+            [],
+            ["Total", None, None, None, None, None, None, None, None, None, "£1,234.50"],
+        ],
+        above=[["Finance return"]],
+    )
     plan = dry(db, csv_bytes(spec, encoding), name="finance.csv")
     assert [(sheet.sheet, sheet.kind, sheet.skipped) for sheet in plan.sheets] == [("finance", "finance", 2)]
     (values,) = rows_of(plan, "finance")
@@ -236,15 +278,36 @@ def test_xlsm_is_read(db):
 
 CELLS = [
     # dates: real, text forms, Excel serials, formula with a cached serial
-    *[("engagements", "Start date", raw, "start_date", date(2021, 6, 1)) for raw in (
-        date(2021, 6, 1), datetime(2021, 6, 1, 0, 0), "01/06/2021", "1/6/21", "2021-06-01", "1 June 2021",
-        "1-Jun-21", 44348, 44348.0, "44348", Formula("DATE(2021,6,1)", 44348))],
+    *[
+        ("engagements", "Start date", raw, "start_date", date(2021, 6, 1))
+        for raw in (
+            date(2021, 6, 1),
+            datetime(2021, 6, 1, 0, 0),
+            "01/06/2021",
+            "1/6/21",
+            "2021-06-01",
+            "1 June 2021",
+            "1-Jun-21",
+            44348,
+            44348.0,
+            "44348",
+            Formula("DATE(2021,6,1)", 44348),
+        )
+    ],
     ("survey", "Response date", "02/06/2021", "response_date", date(2021, 6, 2)),
     ("finance", "Invoice date", 44392, "invoice_date", date(2021, 7, 15)),
     # money
-    *[("finance", "Amount", raw, "amount", expected) for raw, expected in (
-        (1234.5, D("1234.50")), ("£1,234.50", D("1234.50")), ("1234.5", D("1234.50")), ("GBP 600", D("600.00")),
-        (Formula("1000+234.5", 1234.5), D("1234.50")), (Formula("TEXT(600,\"0\")", "£600"), D("600.00")))],
+    *[
+        ("finance", "Amount", raw, "amount", expected)
+        for raw, expected in (
+            (1234.5, D("1234.50")),
+            ("£1,234.50", D("1234.50")),
+            ("1234.5", D("1234.50")),
+            ("GBP 600", D("600.00")),
+            (Formula("1000+234.5", 1234.5), D("1234.50")),
+            (Formula('TEXT(600,"0")', "£600"), D("600.00")),
+        )
+    ],
     ("finance", "VAT", None, "vat", None),
     *[("finance", "VAT", raw, "vat", D("-12.00")) for raw in ("-12.00", "(12.00)", "(£12.00)", -12)],
     ("day_rates", "Day rate", "£550.00", "day_rate", D("550.00")),
@@ -253,17 +316,26 @@ CELLS = [
     ("contracts", "KPI target", None, "kpi_target", None),  # blank: the contract has no confidence KPI
     ("contracts", "KPI target", "80%", "kpi_target", 0.8),
     # yes / no
-    *[("la_status", "SEND WSoA", raw, "send_wsoa", True) for raw in (
-        "Yes", "YES", "y", "Y", "TRUE", "true", True, 1, "1", Formula("1=1", True))],
+    *[
+        ("la_status", "SEND WSoA", raw, "send_wsoa", True)
+        for raw in ("Yes", "YES", "y", "Y", "TRUE", "true", True, 1, "1", Formula("1=1", True))
+    ],
     *[("la_status", "SEND WSoA", raw, "send_wsoa", False) for raw in ("No", "no", "N", "n", "FALSE", False, 0, "0")],
     ("survey", "Impact demonstrated", "y", "impact_demonstrated", True),
     # text from formulas and numbers
     ("engagements", "Package ID", Formula('"PKG-"&"9"', "PKG-9"), "package_id", "PKG-9"),
     ("engagements", "Participant ID", 12345, "participant_id", "12345"),
     # enumerations
-    *[("engagements", "Support type", raw, "support_type", expected) for raw, expected in (
-        ("1:1", "one_to_one"), ("One to one", "one_to_one"), ("Individual", "one_to_one"),
-        ("group", "group"), ("Group facilitation", "group"))],
+    *[
+        ("engagements", "Support type", raw, "support_type", expected)
+        for raw, expected in (
+            ("1:1", "one_to_one"),
+            ("One to one", "one_to_one"),
+            ("Individual", "one_to_one"),
+            ("group", "group"),
+            ("Group facilitation", "group"),
+        )
+    ],
     *[("survey", "Stage", raw, "stage", "baseline") for raw in ("Baseline", "Pre", "before")],
     ("engagements", "Role", "director of childrens services", "role", "Director of Children's Services"),
     ("engagements", "Focus", "send", "focus", "SEND"),
@@ -277,8 +349,7 @@ CELLS = [
 ]
 
 
-@pytest.mark.parametrize("kind, header, raw, field, expected", CELLS,
-                         ids=[f"{c[0]}|{c[1]}|{c[2]!r}" for c in CELLS])
+@pytest.mark.parametrize("kind, header, raw, field, expected", CELLS, ids=[f"{c[0]}|{c[1]}|{c[2]!r}" for c in CELLS])
 def test_cell_values(db, kind, header, raw, field, expected):
     plan = dry(db, one_row(kind, {header: raw}))
     (values,) = rows_of(plan, kind)
@@ -286,13 +357,16 @@ def test_cell_values(db, kind, header, raw, field, expected):
     assert type(values[field]) is type(expected)
 
 
-@pytest.mark.parametrize("kind, header, raw, field, expected", [
-    ("engagements", "Start date", 42886, "start_date", date(2021, 6, 1)),  # 44348 in the 1900 system
-    ("engagements", "Start date", date(2021, 6, 1), "start_date", date(2021, 6, 1)),  # a formatted date
-    ("finance", "Invoice date", 0, "invoice_date", date(1904, 1, 1)),
-    ("finance", "Quarter", 42915, "quarter", 1),  # 30/06/2021, a quarter's end date
-    ("finance", "Quarter", 3, "quarter", 3),  # still a quarter number, not a date
-])
+@pytest.mark.parametrize(
+    "kind, header, raw, field, expected",
+    [
+        ("engagements", "Start date", 42886, "start_date", date(2021, 6, 1)),  # 44348 in the 1900 system
+        ("engagements", "Start date", date(2021, 6, 1), "start_date", date(2021, 6, 1)),  # a formatted date
+        ("finance", "Invoice date", 0, "invoice_date", date(1904, 1, 1)),
+        ("finance", "Quarter", 42915, "quarter", 1),  # 30/06/2021, a quarter's end date
+        ("finance", "Quarter", 3, "quarter", 3),  # still a quarter number, not a date
+    ],
+)
 def test_a_workbook_of_the_1904_date_system_reads_date_numbers_from_1904(db, kind, header, raw, field, expected):
     """Older Mac Excel counted dates from 1 January 1904: a plain number in a date column of such a
     workbook is a day from then (spreadsheets.md: "A number that is an Excel serial date is accepted")."""
@@ -334,15 +408,24 @@ def test_la_forms(db, la, start, code):
 
 
 def test_la_of_each_row_resolved_by_that_rows_date(db):
-    rows = [engagement_row({"Participant ID": f"P-{n}", "LA": "North Yorkshire", "Start date": start, "End date": None})
-            for n, start in enumerate([date(2022, 12, 1), date(2023, 4, 1), date(2023, 3, 31)])]
+    rows = [
+        engagement_row({"Participant ID": f"P-{n}", "LA": "North Yorkshire", "Start date": start, "End date": None})
+        for n, start in enumerate([date(2022, 12, 1), date(2023, 4, 1), date(2023, 3, 31)])
+    ]
     plan = dry(db, quarterly_return(engagements=rows))
     assert [values["la_code"] for values in rows_of(plan, "engagements")] == ["E10000023", "E06000065", "E10000023"]
 
 
 def test_la_status_north_yorkshire_resolved_by_ilacs_date(db):
-    plan = dry(db, la_status([la_status_row({"LA": "North Yorkshire", "ILACS date": date(2019, 5, 1)}),
-                              la_status_row({"LA": 815, "ILACS date": date(2024, 5, 1)})]))
+    plan = dry(
+        db,
+        la_status(
+            [
+                la_status_row({"LA": "North Yorkshire", "ILACS date": date(2019, 5, 1)}),
+                la_status_row({"LA": 815, "ILACS date": date(2024, 5, 1)}),
+            ]
+        ),
+    )
     assert [values["la_code"] for values in rows_of(plan, "la_status")] == ["E10000023", "E06000065"]
 
 
@@ -357,8 +440,10 @@ def test_contract_from_column_each_row(db):
     assert plan.contract_reference == "CON-1"
 
 
-@pytest.mark.parametrize("label", ["Contract reference", "Contract reference:", "CONTRACT REFERENCE*",
-                                   "Contract reference (as on the order form)"])
+@pytest.mark.parametrize(
+    "label",
+    ["Contract reference", "Contract reference:", "CONTRACT REFERENCE*", "Contract reference (as on the order form)"],
+)
 def test_contract_from_labelled_cell(db, label):
     rows = [engagement_row({"Contract reference": OMIT})]
     spec = SheetSpec("Engagements", rows, above=[["Quarterly return"], [label, "CON-2"], []])
@@ -368,13 +453,20 @@ def test_contract_from_labelled_cell(db, label):
     assert plan.contract_reference == "CON-2"
 
 
-@pytest.mark.parametrize("label_row, expected", [
-    (["Contract reference", None, "CON-2"], "CON-2"),  # the label spans merged cells: the value further right
-    (["Contract reference", None, "Supplier", "Example Consulting Ltd"], "CON-1"),  # blank: the option, not 'Supplier'
-    (["Contract reference", None, None, None, "CON-2"], "CON-1"),  # too far right to be its value
-], ids=["merged label", "blank then another label", "too far"])
+@pytest.mark.parametrize(
+    "label_row, expected",
+    [
+        (["Contract reference", None, "CON-2"], "CON-2"),  # the label spans merged cells: the value further right
+        (
+            ["Contract reference", None, "Supplier", "Example Consulting Ltd"],
+            "CON-1",
+        ),  # blank: the option, not 'Supplier'
+        (["Contract reference", None, None, None, "CON-2"], "CON-1"),  # too far right to be its value
+    ],
+    ids=["merged label", "blank then another label", "too far"],
+)
 def test_labelled_cell_value_is_its_right_hand_neighbour(db, label_row, expected):
-    """"the value in the cell to its right), else the importer's contract option"."""
+    """ "the value in the cell to its right), else the importer's contract option"."""
     rows = [engagement_row({"Contract reference": OMIT})]
     plan = dry(db, [SheetSpec("Engagements", rows, above=[label_row, []])], contract="CON-1")
     assert len(rows_of(plan, "engagements")) == 1
@@ -382,8 +474,10 @@ def test_labelled_cell_value_is_its_right_hand_neighbour(db, label_row, expected
 
 
 def test_labelled_cell_on_one_sheet_serves_the_workbook(db):
-    sheets = quarterly_return(engagements=[engagement_row({"Contract reference": OMIT})],
-                              survey=[stored_survey_row({"Contract reference": OMIT})])
+    sheets = quarterly_return(
+        engagements=[engagement_row({"Contract reference": OMIT})],
+        survey=[stored_survey_row({"Contract reference": OMIT})],
+    )
     sheets[0].contract_label = "CON-1"
     plan = dry(db, sheets)
     assert len(rows_of(plan, "survey")) == 1 and plan.contract_reference == "CON-1"
@@ -402,22 +496,31 @@ def test_blank_contract_cell_falls_back_to_option(db):
 # --- Pricing schedule --------------------------------------------------------------------------
 
 FY_STYLES = [
-    ("2021-22", "2022-23"), ("2021/22", "2022/23"), ("FY 2021-22", "FY 2022-23"),
-    ("Year 1 (2021-22)", "Year 2 (2022-23)"), ("FY21/22", "FY22/23"),
-    ("2021-22", "2022-23 (£)"), ("2021-22*", "2022-23 (GBP) *"), ("Year 1 (2021-22) (£)", "FY 2022/23 [forecast]"),
-    ("2021-22 £", "Yr 2 (2022/23)"), ("Allocation 2021-22", "FY2022-23 GBP"),
+    ("2021-22", "2022-23"),
+    ("2021/22", "2022/23"),
+    ("FY 2021-22", "FY 2022-23"),
+    ("Year 1 (2021-22)", "Year 2 (2022-23)"),
+    ("FY21/22", "FY22/23"),
+    ("2021-22", "2022-23 (£)"),
+    ("2021-22*", "2022-23 (GBP) *"),
+    ("Year 1 (2021-22) (£)", "FY 2022/23 [forecast]"),
+    ("2021-22 £", "Yr 2 (2022/23)"),
+    ("Allocation 2021-22", "FY2022-23 GBP"),
 ]
 
 
 @pytest.mark.parametrize("years", FY_STYLES, ids=[" ".join(years) for years in FY_STYLES])
 def test_part_a_financial_year_headers(db, years):
-    part_a = part_a_sheet({"Peer mentors": [1000, None], "Programme management": ["£2,500.50", 300]}, years,
-                          contract="CON-2")
+    part_a = part_a_sheet(
+        {"Peer mentors": [1000, None], "Programme management": ["£2,500.50", 300]}, years, contract="CON-2"
+    )
     plan = dry(db, [part_a], name="pricing.xlsx")
     got = {(values["heading"], values["financial_year"]): values["amount"] for values in rows_of(plan, "allocations")}
     assert got == {
-        ("Peer mentors", "2021-22"): D("1000.00"), ("Peer mentors", "2022-23"): D("0.00"),
-        ("Programme management", "2021-22"): D("2500.50"), ("Programme management", "2022-23"): D("300.00"),
+        ("Peer mentors", "2021-22"): D("1000.00"),
+        ("Peer mentors", "2022-23"): D("0.00"),
+        ("Programme management", "2021-22"): D("2500.50"),
+        ("Programme management", "2022-23"): D("300.00"),
     }
     assert plan.sheets[0].skipped == 1  # the totals row
 
@@ -425,16 +528,20 @@ def test_part_a_financial_year_headers(db, years):
 def test_part_a_with_every_amount_empty_is_flagged_not_refused(db):
     """Empty cells are 0 (spreadsheets.md), so a blank template would set every allocation to 0:
     it imports, and the flag asks whether that is meant."""
-    empty = dry(db, [part_a_sheet({"Peer mentors": [None, None, None], "Travel": [0, None, 0]}, contract="CON-2")],
-                name="pricing.xlsx")
+    empty = dry(
+        db,
+        [part_a_sheet({"Peer mentors": [None, None, None], "Travel": [0, None, 0]}, contract="CON-2")],
+        name="pricing.xlsx",
+    )
     assert [flag for flag in empty.flags if "blank template" in flag] == [
-        "Part A: every allocation of CON-2 is empty or 0, so importing it sets them all to 0: is this the blank template?"]
+        "Part A: every allocation of CON-2 is empty or 0, so importing it sets them all to 0: is this the blank template?"
+    ]
     filled = dry(db, [part_a_sheet({"Peer mentors": [None, 5, None]}, contract="CON-2")], name="pricing.xlsx")
     assert not [flag for flag in filled.flags if "blank template" in flag]
 
 
 def test_part_a_header_is_the_row_with_the_most_years_not_a_note_above_it(db):
-    """"title rows, notes and blank rows above it are skipped", even a note naming a year."""
+    """ "title rows, notes and blank rows above it are skipped", even a note naming a year."""
     for above in ([["First financial year", "2021-22"]], [["Prices for", "2021-22", "and", "2022-23"]]):
         part_a = part_a_sheet({"Peer mentors": [1000, 2000, 3000]}, contract="CON-2", above=above)
         plan = dry(db, [part_a], name="pricing.xlsx")
@@ -443,12 +550,20 @@ def test_part_a_header_is_the_row_with_the_most_years_not_a_note_above_it(db):
 
 
 def test_part_a_heading_column_is_the_one_headed_so_when_a_number_column_comes_first(db):
-    part_a = SheetSpec("Part A", [[1, "Peer mentors", 1000, 2000], [2, "Travel", 10, 20], [None, "Total", 1010, 2020]],
-                       contract_label="CON-2", columns=["No.", "Expenditure heading", "2021-22", "2022-23"])
+    part_a = SheetSpec(
+        "Part A",
+        [[1, "Peer mentors", 1000, 2000], [2, "Travel", 10, 20], [None, "Total", 1010, 2020]],
+        contract_label="CON-2",
+        columns=["No.", "Expenditure heading", "2021-22", "2022-23"],
+    )
     plan = dry(db, [part_a], name="pricing.xlsx")
     got = {(values["heading"], values["financial_year"]): values["amount"] for values in rows_of(plan, "allocations")}
-    assert got == {("Peer mentors", "2021-22"): D("1000.00"), ("Peer mentors", "2022-23"): D("2000.00"),
-                   ("Travel", "2021-22"): D("10.00"), ("Travel", "2022-23"): D("20.00")}
+    assert got == {
+        ("Peer mentors", "2021-22"): D("1000.00"),
+        ("Peer mentors", "2022-23"): D("2000.00"),
+        ("Travel", "2021-22"): D("10.00"),
+        ("Travel", "2022-23"): D("20.00"),
+    }
 
 
 def test_part_a_contract_from_option_when_no_labelled_cell(db):
@@ -491,10 +606,16 @@ def test_finance_year_derived_from_quarter_end_date(db, quarter, expected, year_
     assert (values["financial_year"], values["quarter"]) == expected
 
 
-@pytest.mark.parametrize("quarter, year, expected", [
-    ("Q1", "2021/22", ("2021-22", 1)), ("q4", "FY 2022-23", ("2022-23", 4)), ("Quarter 2", "2021-22", ("2021-22", 2)),
-    ("2022-23 Q3", None, ("2022-23", 3)), (date(2022, 3, 31), "2021-22", ("2021-22", 4)),
-])
+@pytest.mark.parametrize(
+    "quarter, year, expected",
+    [
+        ("Q1", "2021/22", ("2021-22", 1)),
+        ("q4", "FY 2022-23", ("2022-23", 4)),
+        ("Quarter 2", "2021-22", ("2021-22", 2)),
+        ("2022-23 Q3", None, ("2022-23", 3)),
+        (date(2022, 3, 31), "2021-22", ("2021-22", 4)),
+    ],
+)
 def test_finance_quarter_and_year(db, quarter, year, expected):
     plan = dry(db, one_row("finance", {"Quarter": quarter, "Financial year": year}))
     (values,) = rows_of(plan, "finance")
@@ -508,8 +629,10 @@ def test_finance_heading_matches_case_insensitively(db, written):
 
 
 def test_finance_heading_from_pricing_schedule_in_the_same_file(db):
-    sheets = [part_a_sheet({"Evaluation": [10, 10, 10]}, contract="CON-2"),
-              SheetSpec("Finance", [finance_row({"Contract reference": "CON-2", "Expenditure heading": "evaluation"})])]
+    sheets = [
+        part_a_sheet({"Evaluation": [10, 10, 10]}, contract="CON-2"),
+        SheetSpec("Finance", [finance_row({"Contract reference": "CON-2", "Expenditure heading": "evaluation"})]),
+    ]
     plan = dry(db, sheets)
     assert rows_of(plan, "finance")[0]["heading"] == "Evaluation"
 
@@ -519,7 +642,12 @@ def test_finance_default_line_is_row_order_within_invoice(db):
     rows = [finance_row({"Invoice reference": ref, "Amount": n}) for n, ref in enumerate(invoices, start=1)]
     plan = dry(db, quarterly_return(finance=rows))
     assert [(v["invoice_ref"], v["line"], v["amount"]) for v in rows_of(plan, "finance")] == [
-        ("INV-A", 1, D(1)), ("INV-B", 1, D(2)), ("INV-A", 2, D(3)), ("INV-A", 3, D(4)), ("INV-B", 2, D(5))]
+        ("INV-A", 1, D(1)),
+        ("INV-B", 1, D(2)),
+        ("INV-A", 2, D(3)),
+        ("INV-A", 3, D(4)),
+        ("INV-B", 2, D(5)),
+    ]
 
 
 @pytest.mark.parametrize("amount", ["-12.00", "(12.00)", "(£12.00)", "-£12", -12])
@@ -539,8 +667,13 @@ def test_finance_explicit_line_numbers_kept(db):
 
 
 def test_survey_participant_from_engagements_in_the_same_file(db):
-    plan = dry(db, quarterly_return(engagements=[engagement_row({"Package ID": "PKG-NEW", "Participant ID": "P-NEW"})],
-                                    survey=[survey_row({"Package ID": "PKG-NEW", "Participant ID": "P-NEW"})]))
+    plan = dry(
+        db,
+        quarterly_return(
+            engagements=[engagement_row({"Package ID": "PKG-NEW", "Participant ID": "P-NEW"})],
+            survey=[survey_row({"Package ID": "PKG-NEW", "Participant ID": "P-NEW"})],
+        ),
+    )
     assert len(rows_of(plan, "survey")) == 1
 
 

@@ -32,8 +32,16 @@ from data_access.queries import load, summary
 DEMO_DATES = ["2021-09-30", "2022-06-30", "2023-03-31", "2024-03-15", "2026-11-25"]
 # FY ends and starts, leap days, month ends (window ends of clamped "+3 months"), reorganisation dates.
 RANDOM_DATES = DEMO_DATES + [
-    "2020-06-30", "2021-03-31", "2021-04-01", "2022-02-28", "2023-04-01", "2024-02-29", "2025-04-30",
-    "2025-05-01", "2025-11-30", "2026-03-31",
+    "2020-06-30",
+    "2021-03-31",
+    "2021-04-01",
+    "2022-02-28",
+    "2023-04-01",
+    "2024-02-29",
+    "2025-04-30",
+    "2025-05-01",
+    "2025-11-30",
+    "2026-03-31",
 ]
 SEEDS = [11, 29]
 SCALE = 0.02  # 400 packages, about 2,000 units, 5,000 responses, 2,000 invoice lines
@@ -86,8 +94,16 @@ def add_returns(engine, seed: int) -> None:
     rng = random.Random(seed)
     with Session(engine) as session, session.begin():
         references = sorted(session.scalars(select(models.Contract.reference)))
-        quarter_ends = [date(2021, 6, 30), date(2021, 9, 30), date(2021, 12, 31), date(2022, 3, 31),
-                        date(2022, 12, 31), date(2023, 9, 30), date(2024, 3, 31), date(2025, 6, 30)]
+        quarter_ends = [
+            date(2021, 6, 30),
+            date(2021, 9, 30),
+            date(2021, 12, 31),
+            date(2022, 3, 31),
+            date(2022, 12, 31),
+            date(2023, 9, 30),
+            date(2024, 3, 31),
+            date(2025, 6, 30),
+        ]
         number = 0
         for reference in references[1:]:
             for quarter_end in rng.sample(quarter_ends, rng.randint(1, 4)):
@@ -95,12 +111,22 @@ def add_returns(engine, seed: int) -> None:
                 outcome = "undone" if number == 3 else "rejected" if number == 5 else "imported"
                 spelled = reference.upper() if number % 4 == 0 else reference
                 summary = {} if number == 2 else {"return_contracts": [spelled]}
-                session.add(models.ImportRecord(
-                    file_name=f"return_{number}.xlsx", sha256=f"{number:064d}", size_bytes=1, imported_by="test",
-                    imported_at=datetime.combine(quarter_end + timedelta(days=rng.randint(-40, 400)),
-                                                 datetime.min.time()),
-                    kind="quarterly_return", contract_reference=spelled, outcome=outcome,
-                    reporting_quarter_end=quarter_end, summary=summary))
+                session.add(
+                    models.ImportRecord(
+                        file_name=f"return_{number}.xlsx",
+                        sha256=f"{number:064d}",
+                        size_bytes=1,
+                        imported_by="test",
+                        imported_at=datetime.combine(
+                            quarter_end + timedelta(days=rng.randint(-40, 400)), datetime.min.time()
+                        ),
+                        kind="quarterly_return",
+                        contract_reference=spelled,
+                        outcome=outcome,
+                        reporting_quarter_end=quarter_end,
+                        summary=summary,
+                    )
+                )
 
 
 @pytest.fixture(params=SEEDS, ids=[f"seed{seed}" for seed in SEEDS])
@@ -120,9 +146,21 @@ def test_randomised_data_reaches_the_edges(randomised):
     """The comparison above is only worth something if the data hits the hard cases."""
     _, con = randomised
     as_of = {"as_of": date(2024, 3, 15)}
-    statuses = dict(con.execute(f"SELECT status, count(*) FROM ({duckdb_reference._UNIT_STATUS}) GROUP BY 1", as_of).fetchall())
-    assert set(statuses) == {"met", "not_met", "no_baseline", "pending", "awaiting_return", "no_response", "in_progress"}
-    late = con.execute(f"SELECT count(*) FROM ({duckdb_reference._UNIT_STATUS}) WHERE late_baseline", as_of).fetchone()[0]
+    statuses = dict(
+        con.execute(f"SELECT status, count(*) FROM ({duckdb_reference._UNIT_STATUS}) GROUP BY 1", as_of).fetchall()
+    )
+    assert set(statuses) == {
+        "met",
+        "not_met",
+        "no_baseline",
+        "pending",
+        "awaiting_return",
+        "no_response",
+        "in_progress",
+    }
+    late = con.execute(f"SELECT count(*) FROM ({duckdb_reference._UNIT_STATUS}) WHERE late_baseline", as_of).fetchone()[
+        0
+    ]
     assert late > 0
     clamped = con.execute(
         "SELECT count(*) FROM engagements WHERE day(end_date) > day(CAST(end_date + INTERVAL 3 MONTH AS DATE))"
@@ -140,7 +178,8 @@ def test_randomised_data_reaches_the_edges(randomised):
     ).fetchone()[0]
     reorganised = con.execute(
         duckdb_reference._COVERAGE + "SELECT count(*) FROM active a JOIN las l ON l.code = a.la_code "
-        "WHERE l.valid_to IS NOT NULL AND l.valid_to < a.fy_end", {"as_of": date(2026, 11, 25)},
+        "WHERE l.valid_to IS NOT NULL AND l.valid_to < a.fy_end",
+        {"as_of": date(2026, 11, 25)},
     ).fetchone()[0]
     assert reorganised > 0 or remapped > 0
     # every flag kind is raised on some contract, and each term is blank on another (no flag there)
@@ -148,7 +187,8 @@ def test_randomised_data_reaches_the_edges(randomised):
     assert kinds == set(FLAG_KINDS)
     blank = con.execute(
         "SELECT count_if(kpi_target IS NULL), count_if(overheads_cap IS NULL), count_if(NOT rates_include_expenses), "
-        "count_if(value IS NULL) FROM contracts").fetchone()
+        "count_if(value IS NULL) FROM contracts"
+    ).fetchone()
     assert all(blank), blank
 
 
@@ -174,14 +214,34 @@ def test_kpi_slices_and_region_coverage_match_duckdb(randomised, as_of):
     as_of = date.fromisoformat(as_of)
     data = load(engine)
     targets = targets_from_contracts(data.contracts)
-    counts = ("eligible", "met", "not_met", "no_baseline", "no_response", "pending", "in_progress",
-              "awaiting_return", "late_baseline")
-    for group_key, column in (("region", "region_code"), ("role", "role"), ("focus", "focus"),
-                              ("financial_year", "financial_year"), ("la", "la_code")):
+    counts = (
+        "eligible",
+        "met",
+        "not_met",
+        "no_baseline",
+        "no_response",
+        "pending",
+        "in_progress",
+        "awaiting_return",
+        "late_baseline",
+    )
+    for group_key, column in (
+        ("region", "region_code"),
+        ("role", "role"),
+        ("focus", "focus"),
+        ("financial_year", "financial_year"),
+        ("la", "la_code"),
+    ):
         ours = sorted(
             (r.contract, r.kpi, r.group or "", *(getattr(r, name) for name in counts))
-            for r in compute_kpis(data.units, data.responses, targets, as_of, group_key,
-                                  data_to_dates(data.contracts, data.returns, as_of))
+            for r in compute_kpis(
+                data.units,
+                data.responses,
+                targets,
+                as_of,
+                group_key,
+                data_to_dates(data.contracts, data.returns, as_of),
+            )
         )
         theirs = sorted(
             (r["contract"], r["kpi"], r[column] or "", *(r[name] for name in counts))

@@ -64,26 +64,146 @@ WINDOW_END = date(2022, 2, 28)
 
 # (id, end_date, responses, as_of, status, baseline date, follow-up date)
 STATUS_CASES = [
-    ("met", END, [base(date(2021, 9, 1)), follow(date(2021, 12, 15))], AS_OF, MET, date(2021, 9, 1), date(2021, 12, 15)),
-    ("not met: same confidence", END, [base(date(2021, 9, 1), 3), follow(date(2021, 12, 15), 3)], AS_OF, NOT_MET, date(2021, 9, 1), date(2021, 12, 15)),
-    ("not met: confidence lower", END, [base(date(2021, 9, 1), 4), follow(date(2021, 12, 15), 2)], AS_OF, NOT_MET, date(2021, 9, 1), date(2021, 12, 15)),
-    ("not met: impact no", END, [base(date(2021, 9, 1)), follow(date(2021, 12, 15), 5, False)], AS_OF, NOT_MET, date(2021, 9, 1), date(2021, 12, 15)),
-    ("not met: impact blank", END, [base(date(2021, 9, 1)), follow(date(2021, 12, 15), 5, None)], AS_OF, NOT_MET, date(2021, 9, 1), date(2021, 12, 15)),
+    (
+        "met",
+        END,
+        [base(date(2021, 9, 1)), follow(date(2021, 12, 15))],
+        AS_OF,
+        MET,
+        date(2021, 9, 1),
+        date(2021, 12, 15),
+    ),
+    (
+        "not met: same confidence",
+        END,
+        [base(date(2021, 9, 1), 3), follow(date(2021, 12, 15), 3)],
+        AS_OF,
+        NOT_MET,
+        date(2021, 9, 1),
+        date(2021, 12, 15),
+    ),
+    (
+        "not met: confidence lower",
+        END,
+        [base(date(2021, 9, 1), 4), follow(date(2021, 12, 15), 2)],
+        AS_OF,
+        NOT_MET,
+        date(2021, 9, 1),
+        date(2021, 12, 15),
+    ),
+    (
+        "not met: impact no",
+        END,
+        [base(date(2021, 9, 1)), follow(date(2021, 12, 15), 5, False)],
+        AS_OF,
+        NOT_MET,
+        date(2021, 9, 1),
+        date(2021, 12, 15),
+    ),
+    (
+        "not met: impact blank",
+        END,
+        [base(date(2021, 9, 1)), follow(date(2021, 12, 15), 5, None)],
+        AS_OF,
+        NOT_MET,
+        date(2021, 9, 1),
+        date(2021, 12, 15),
+    ),
     ("no baseline", END, [follow(date(2021, 12, 15))], AS_OF, NO_BASELINE, None, date(2021, 12, 15)),
-    ("pending: window open, no follow-up", date(2022, 5, 31), [base(date(2022, 1, 1))], AS_OF, PENDING, date(2022, 1, 1), None),
+    (
+        "pending: window open, no follow-up",
+        date(2022, 5, 31),
+        [base(date(2022, 1, 1))],
+        AS_OF,
+        PENDING,
+        date(2022, 1, 1),
+        None,
+    ),
     ("pending: nothing at all", date(2022, 5, 31), [], AS_OF, PENDING, None, None),
     ("no response: window closed", END, [base(date(2021, 9, 1))], AS_OF, NO_RESPONSE, date(2021, 9, 1), None),
     ("no response: nothing at all", END, [], AS_OF, NO_RESPONSE, None, None),
     ("window end == as-of is closed", END, [base(date(2021, 9, 1))], WINDOW_END, NO_RESPONSE, date(2021, 9, 1), None),
-    ("window end the day after as-of is open", END, [base(date(2021, 9, 1))], WINDOW_END - timedelta(days=1), PENDING, date(2021, 9, 1), None),
-    ("follow-up on end date counts (window start inclusive)", END, [base(date(2021, 9, 1)), follow(END)], AS_OF, MET, date(2021, 9, 1), END),
-    ("follow-up on window end counts (clamped end inclusive)", END, [base(date(2021, 9, 1)), follow(WINDOW_END)], AS_OF, MET, date(2021, 9, 1), WINDOW_END),
-    ("follow-up the day before end date ignored", END, [base(date(2021, 9, 1)), follow(END - timedelta(days=1))], AS_OF, NO_RESPONSE, date(2021, 9, 1), None),
-    ("follow-up the day after window end ignored", END, [base(date(2021, 9, 1)), follow(WINDOW_END + timedelta(days=1))], AS_OF, NO_RESPONSE, date(2021, 9, 1), None),
-    ("31 Aug end: window to 30 Nov inclusive", date(2021, 8, 31), [base(date(2021, 6, 1)), follow(date(2021, 11, 30))], AS_OF, MET, date(2021, 6, 1), date(2021, 11, 30)),
-    ("31 Aug end: 1 Dec is outside", date(2021, 8, 31), [base(date(2021, 6, 1)), follow(date(2021, 12, 1))], AS_OF, NO_RESPONSE, date(2021, 6, 1), None),
-    ("leap year: 30 Nov 2023 end, 29 Feb 2024 in window", date(2023, 11, 30), [base(date(2023, 9, 1)), follow(date(2024, 2, 29))], date(2024, 6, 30), MET, date(2023, 9, 1), date(2024, 2, 29)),
-    ("leap year: 1 Mar 2024 outside", date(2023, 11, 30), [base(date(2023, 9, 1)), follow(date(2024, 3, 1))], date(2024, 6, 30), NO_RESPONSE, date(2023, 9, 1), None),
+    (
+        "window end the day after as-of is open",
+        END,
+        [base(date(2021, 9, 1))],
+        WINDOW_END - timedelta(days=1),
+        PENDING,
+        date(2021, 9, 1),
+        None,
+    ),
+    (
+        "follow-up on end date counts (window start inclusive)",
+        END,
+        [base(date(2021, 9, 1)), follow(END)],
+        AS_OF,
+        MET,
+        date(2021, 9, 1),
+        END,
+    ),
+    (
+        "follow-up on window end counts (clamped end inclusive)",
+        END,
+        [base(date(2021, 9, 1)), follow(WINDOW_END)],
+        AS_OF,
+        MET,
+        date(2021, 9, 1),
+        WINDOW_END,
+    ),
+    (
+        "follow-up the day before end date ignored",
+        END,
+        [base(date(2021, 9, 1)), follow(END - timedelta(days=1))],
+        AS_OF,
+        NO_RESPONSE,
+        date(2021, 9, 1),
+        None,
+    ),
+    (
+        "follow-up the day after window end ignored",
+        END,
+        [base(date(2021, 9, 1)), follow(WINDOW_END + timedelta(days=1))],
+        AS_OF,
+        NO_RESPONSE,
+        date(2021, 9, 1),
+        None,
+    ),
+    (
+        "31 Aug end: window to 30 Nov inclusive",
+        date(2021, 8, 31),
+        [base(date(2021, 6, 1)), follow(date(2021, 11, 30))],
+        AS_OF,
+        MET,
+        date(2021, 6, 1),
+        date(2021, 11, 30),
+    ),
+    (
+        "31 Aug end: 1 Dec is outside",
+        date(2021, 8, 31),
+        [base(date(2021, 6, 1)), follow(date(2021, 12, 1))],
+        AS_OF,
+        NO_RESPONSE,
+        date(2021, 6, 1),
+        None,
+    ),
+    (
+        "leap year: 30 Nov 2023 end, 29 Feb 2024 in window",
+        date(2023, 11, 30),
+        [base(date(2023, 9, 1)), follow(date(2024, 2, 29))],
+        date(2024, 6, 30),
+        MET,
+        date(2023, 9, 1),
+        date(2024, 2, 29),
+    ),
+    (
+        "leap year: 1 Mar 2024 outside",
+        date(2023, 11, 30),
+        [base(date(2023, 9, 1)), follow(date(2024, 3, 1))],
+        date(2024, 6, 30),
+        NO_RESPONSE,
+        date(2023, 9, 1),
+        None,
+    ),
     (
         "latest follow-up in window chosen (earlier met, latest not)",
         END,
@@ -120,7 +240,15 @@ STATUS_CASES = [
         date(2022, 1, 1),
         date(2022, 6, 1),
     ),
-    ("follow-up dated as-of counts", date(2022, 5, 31), [base(date(2022, 1, 1)), follow(AS_OF)], AS_OF, MET, date(2022, 1, 1), AS_OF),
+    (
+        "follow-up dated as-of counts",
+        date(2022, 5, 31),
+        [base(date(2022, 1, 1)), follow(AS_OF)],
+        AS_OF,
+        MET,
+        date(2022, 1, 1),
+        AS_OF,
+    ),
     (
         "baseline after as-of ignored: no_baseline",
         date(2022, 5, 31),
@@ -148,10 +276,34 @@ STATUS_CASES = [
         date(2021, 9, 1),
         date(2021, 12, 15),
     ),
-    ("baseline after the end date still a baseline", END, [base(date(2021, 12, 20)), follow(date(2021, 12, 21))], AS_OF, MET, date(2021, 12, 20), date(2021, 12, 21)),
-    ("in progress: no end date", None, [base(date(2021, 9, 1)), follow(date(2021, 12, 15))], AS_OF, IN_PROGRESS, None, None),
+    (
+        "baseline after the end date still a baseline",
+        END,
+        [base(date(2021, 12, 20)), follow(date(2021, 12, 21))],
+        AS_OF,
+        MET,
+        date(2021, 12, 20),
+        date(2021, 12, 21),
+    ),
+    (
+        "in progress: no end date",
+        None,
+        [base(date(2021, 9, 1)), follow(date(2021, 12, 15))],
+        AS_OF,
+        IN_PROGRESS,
+        None,
+        None,
+    ),
     ("in progress: end after as-of", date(2022, 7, 1), [base(date(2021, 9, 1))], AS_OF, IN_PROGRESS, None, None),
-    ("end date == as-of has ended", AS_OF, [base(date(2021, 9, 1)), follow(AS_OF)], AS_OF, MET, date(2021, 9, 1), AS_OF),
+    (
+        "end date == as-of has ended",
+        AS_OF,
+        [base(date(2021, 9, 1)), follow(AS_OF)],
+        AS_OF,
+        MET,
+        date(2021, 9, 1),
+        AS_OF,
+    ),
     (
         "stage spelled differently",
         END,
@@ -291,7 +443,14 @@ def cli_example_units_and_responses():
         good = status != "not_met"
         responses.append(make_response(FOLLOW_UP, date(2022, 3, 1), 4 if good else 2, good, participant=participant))
 
-    for status, count in [("met", 16), ("not_met", 2), ("no_baseline", 1), ("no_response", 1), ("pending", 3), ("in_progress", 5)]:
+    for status, count in [
+        ("met", 16),
+        ("not_met", 2),
+        ("no_baseline", 1),
+        ("no_response", 1),
+        ("pending", 3),
+        ("in_progress", 5),
+    ]:
         for i in range(count):
             add(status, i)
     return units, responses
@@ -346,19 +505,35 @@ def test_kpi_1_and_2_and_contract_targets():
 @pytest.mark.parametrize(
     "kpi_target, target, verdict, sentence_ends",
     [
-        pytest.param(0.75, 0.75, "not_met", "3 of 10 leaders (30 %) feel more confident and showed impact "
-                     "(95 % interval 11 to 60 %)", id="the register's target: a verdict"),
-        pytest.param(0.1, 0.1, "met", "3 of 10 leaders (30 %) feel more confident and showed impact "
-                     "(95 % interval 11 to 60 %)", id="another target: judged against it"),
-        pytest.param(None, None, "no_target", "3 of 10 leaders (30 %) feel more confident and showed impact "
-                     "(95 % interval 11 to 60 %)", id="no KPI target in the register: no verdict, the rate still given"),
+        pytest.param(
+            0.75,
+            0.75,
+            "not_met",
+            "3 of 10 leaders (30 %) feel more confident and showed impact (95 % interval 11 to 60 %)",
+            id="the register's target: a verdict",
+        ),
+        pytest.param(
+            0.1,
+            0.1,
+            "met",
+            "3 of 10 leaders (30 %) feel more confident and showed impact (95 % interval 11 to 60 %)",
+            id="another target: judged against it",
+        ),
+        pytest.param(
+            None,
+            None,
+            "no_target",
+            "3 of 10 leaders (30 %) feel more confident and showed impact (95 % interval 11 to 60 %)",
+            id="no KPI target in the register: no verdict, the rate still given",
+        ),
     ],
 )
 def test_a_kpi_is_judged_only_against_the_registers_target(kpi_target, target, verdict, sentence_ends):
     """rules.md: "A contract whose register gives no KPI target has no confidence KPI: its survey
     figures may be shown as 'no target', and are never judged met or below." (Con_10575)"""
-    contract = ContractTerms("Con_10575", "t", "s", "p", None, date(2021, 4, 1), date(2023, 3, 31),
-                             kpi_target=kpi_target)
+    contract = ContractTerms(
+        "Con_10575", "t", "s", "p", None, date(2021, 4, 1), date(2023, 3, 31), kpi_target=kpi_target
+    )
     units = [make_unit(contract="Con_10575", participant=str(i)) for i in range(10)]
     follow_ups = [SurveyResponse("Con_10575", "P1", str(i), "follow_up", date(2022, 2, 1), 4, True) for i in range(10)]
     baselines = [SurveyResponse("Con_10575", "P1", str(i), "baseline", date(2021, 9, 1), 2, None) for i in range(3)]
@@ -367,8 +542,10 @@ def test_a_kpi_is_judged_only_against_the_registers_target(kpi_target, target, v
     assert result.rate == 0.3 and result.ci_low is not None
     assert plain_english_status(result).endswith(sentence_ends)
     assert plain_english_status(result).startswith(
-        "KPI 1 has no target (it is not set in the contract register): " if target is None
-        else f"KPI 1 {'meets' if verdict == 'met' else 'is below'} the {round(target * 100)} % target: ")
+        "KPI 1 has no target (it is not set in the contract register): "
+        if target is None
+        else f"KPI 1 {'meets' if verdict == 'met' else 'is below'} the {round(target * 100)} % target: "
+    )
 
 
 def test_targets_from_contracts():
@@ -379,10 +556,14 @@ def test_targets_from_contracts():
 
 def test_verdict_uses_contract_target():
     units = [make_unit(participant=str(i)) for i in range(20)]
-    responses = [r for i in range(20) for r in (
-        make_response(BASELINE, date(2021, 9, 1), 1, participant=str(i)),
-        make_response(FOLLOW_UP, date(2022, 2, 1), 3, True, participant=str(i)),
-    )]
+    responses = [
+        r
+        for i in range(20)
+        for r in (
+            make_response(BASELINE, date(2021, 9, 1), 1, participant=str(i)),
+            make_response(FOLLOW_UP, date(2022, 2, 1), 3, True, participant=str(i)),
+        )
+    ]
     assert compute_kpis(units, responses, {"con_9887": 0.75}, AS_OF)[0].verdict == "met"
     assert compute_kpis(units, responses, {"con_9887": 0.83}, AS_OF)[0].verdict == "met"  # 20/20: low 0.839
     assert compute_kpis(units, responses, {"con_9887": 0.85}, AS_OF)[0].verdict == "undetermined"
@@ -429,8 +610,15 @@ def test_slicing_never_changes_the_rule():
 def test_kpi_counts_has_every_status():
     counts = kpi_counts([])
     assert counts == {
-        "met": 0, "not_met": 0, "no_baseline": 0, "pending": 0, "awaiting_return": 0, "no_response": 0,
-        "in_progress": 0, "eligible": 0, "late_baseline": 0,
+        "met": 0,
+        "not_met": 0,
+        "no_baseline": 0,
+        "pending": 0,
+        "awaiting_return": 0,
+        "no_response": 0,
+        "in_progress": 0,
+        "eligible": 0,
+        "late_baseline": 0,
     }
 
 
@@ -454,35 +642,47 @@ def result_with(met, eligible, kpi=ONE_TO_ONE, target=0.75, pending=0, in_progre
     [
         (
             result_with(16, 35),
-            ("KPI 1 is below the 75 % target: 16 of 35 leaders (46 %) feel more confident "
-            "and showed impact (95 % interval 30 to 62 %)"),
+            (
+                "KPI 1 is below the 75 % target: 16 of 35 leaders (46 %) feel more confident "
+                "and showed impact (95 % interval 30 to 62 %)"
+            ),
         ),
         (
             result_with(20, 20),
-            ("KPI 1 meets the 75 % target: 20 of 20 leaders (100 %) feel more confident "
-            "and showed impact (95 % interval 84 to 100 %)"),
+            (
+                "KPI 1 meets the 75 % target: 20 of 20 leaders (100 %) feel more confident "
+                "and showed impact (95 % interval 84 to 100 %)"
+            ),
         ),
         (
             result_with(16, 20, kpi=GROUP),
-            ("KPI 2: cannot tell yet if it meets the 75 % target: 16 of 20 group members (80 %) feel more "
-            "confident and showed impact (95 % interval 58 to 92 %, which includes the target)"),
+            (
+                "KPI 2: cannot tell yet if it meets the 75 % target: 16 of 20 group members (80 %) feel more "
+                "confident and showed impact (95 % interval 58 to 92 %, which includes the target)"
+            ),
         ),
         (
             result_with(0, 0, pending=3, in_progress=5),
-            ("KPI 1 has no data yet: no leaders have a closed follow-up window "
-            "(3 waiting for their follow-up, 5 still in support)"),
+            (
+                "KPI 1 has no data yet: no leaders have a closed follow-up window "
+                "(3 waiting for their follow-up, 5 still in support)"
+            ),
         ),
         (
             result_with(3, 4),
-            ("KPI 1: cannot tell yet if it meets the 75 % target: 3 of 4 leaders (75 %) feel more confident and "
-            "showed impact (95 % interval 30 to 95 %, which includes the target) "
-            "[u] fewer than 5 eligible: treat with caution"),
+            (
+                "KPI 1: cannot tell yet if it meets the 75 % target: 3 of 4 leaders (75 %) feel more confident and "
+                "showed impact (95 % interval 30 to 95 %, which includes the target) "
+                "[u] fewer than 5 eligible: treat with caution"
+            ),
         ),
         (
             result_with(1, 2, target=0.725),
-            ("KPI 1: cannot tell yet if it meets the 72.5 % target: 1 of 2 leaders (50 %) feel more confident "
-            "and showed impact (95 % interval 9 to 91 %, which includes the target) "
-            "[u] fewer than 5 eligible: treat with caution"),
+            (
+                "KPI 1: cannot tell yet if it meets the 72.5 % target: 1 of 2 leaders (50 %) feel more confident "
+                "and showed impact (95 % interval 9 to 91 %, which includes the target) "
+                "[u] fewer than 5 eligible: treat with caution"
+            ),
         ),
     ],
     ids=["below", "meets", "cannot tell", "no data", "low reliability", "odd target"],
@@ -497,12 +697,15 @@ def test_kpi_result_is_plain_data():
     assert result.rate == 1.0
 
 
-@pytest.mark.parametrize("low, high, target, text", [
-    (0.7469, 0.9642, 0.75, "74.7-96"),  # 32 of 36: rounds onto the target without reaching it
-    (0.75, 0.9, 0.75, "75-90"),  # on the target: met, and written as it is
-    (0.5840, 0.9193, 0.75, "58-92"),
-    (0.6, 0.7504, 0.75, "60-75.0"),  # just above the target: still one decimal, so not read as reaching it
-])
+@pytest.mark.parametrize(
+    "low, high, target, text",
+    [
+        (0.7469, 0.9642, 0.75, "74.7-96"),  # 32 of 36: rounds onto the target without reaching it
+        (0.75, 0.9, 0.75, "75-90"),  # on the target: met, and written as it is
+        (0.5840, 0.9193, 0.75, "58-92"),
+        (0.6, 0.7504, 0.75, "60-75.0"),  # just above the target: still one decimal, so not read as reaching it
+    ],
+)
 def test_an_interval_bound_never_rounds_onto_the_target(low, high, target, text):
     assert interval_text(low, high, target) == text
 
@@ -512,8 +715,9 @@ def test_the_json_target_is_null_for_a_contract_with_none_and_the_rate_still_giv
     """cli.md: "`target` is `null` for a contract with no KPI target; its `rate` is still given"."""
     from dashboard.summary import build_summary
 
-    contract = ContractTerms("con_9887", "t", "s", "p", None, date(2021, 4, 1), date(2023, 3, 31),
-                             kpi_target=kpi_target)
+    contract = ContractTerms(
+        "con_9887", "t", "s", "p", None, date(2021, 4, 1), date(2023, 3, 31), kpi_target=kpi_target
+    )
     units = [make_unit(participant=str(i)) for i in range(4)]
     follow_ups = [SurveyResponse("con_9887", "P1", str(i), "follow_up", date(2022, 2, 1), 4, True) for i in range(4)]
     baselines = [SurveyResponse("con_9887", "P1", str(i), "baseline", date(2021, 9, 1), 2, None) for i in range(4)]
@@ -526,20 +730,31 @@ def test_the_json_target_is_null_for_a_contract_with_none_and_the_rate_still_giv
 # END 30/11/2021: the window closes 28/02/2022. (id, responses, as_of, data-to of con_9887, status)
 AWAITING_CASES = [
     ("data-to unknown: as today", [base(date(2021, 9, 1))], AS_OF, None, NO_RESPONSE),
-    ("window closed after data-to: awaiting the return", [base(date(2021, 9, 1))], AS_OF, date(2021, 12, 31),
-     AWAITING_RETURN),
+    (
+        "window closed after data-to: awaiting the return",
+        [base(date(2021, 9, 1))],
+        AS_OF,
+        date(2021, 12, 31),
+        AWAITING_RETURN,
+    ),
     ("window closed the day after data-to", [], AS_OF, WINDOW_END - timedelta(days=1), AWAITING_RETURN),
     ("window closed on data-to: no response", [base(date(2021, 9, 1))], AS_OF, WINDOW_END, NO_RESPONSE),
     ("window closed before data-to: no response", [], AS_OF, date(2022, 3, 31), NO_RESPONSE),
     ("window still open: pending whatever data-to", [], WINDOW_END - timedelta(days=1), date(2021, 12, 31), PENDING),
-    ("a follow-up is a follow-up whatever data-to", [base(date(2021, 9, 1)), follow(date(2022, 2, 1))], AS_OF,
-     date(2021, 12, 31), MET),
+    (
+        "a follow-up is a follow-up whatever data-to",
+        [base(date(2021, 9, 1)), follow(date(2022, 2, 1))],
+        AS_OF,
+        date(2021, 12, 31),
+        MET,
+    ),
     ("no baseline whatever data-to", [follow(date(2022, 2, 1))], AS_OF, date(2021, 12, 31), NO_BASELINE),
 ]
 
 
-@pytest.mark.parametrize("responses, as_of, data_to, status", [case[1:] for case in AWAITING_CASES],
-                         ids=[case[0] for case in AWAITING_CASES])
+@pytest.mark.parametrize(
+    "responses, as_of, data_to, status", [case[1:] for case in AWAITING_CASES], ids=[case[0] for case in AWAITING_CASES]
+)
 def test_awaiting_return(responses, as_of, data_to, status):
     data_to_dates = {} if data_to is None else {"con_9887": data_to}
     [outcome] = unit_outcomes([make_unit(end=END, start=date(2021, 6, 1))], responses, as_of, data_to_dates)
@@ -572,8 +787,11 @@ LATE_BASELINE_CASES = [
 ]
 
 
-@pytest.mark.parametrize("baseline_date, late, days", [case[1:] for case in LATE_BASELINE_CASES],
-                         ids=[case[0] for case in LATE_BASELINE_CASES])
+@pytest.mark.parametrize(
+    "baseline_date, late, days",
+    [case[1:] for case in LATE_BASELINE_CASES],
+    ids=[case[0] for case in LATE_BASELINE_CASES],
+)
 def test_late_baseline(baseline_date, late, days):
     [outcome] = unit_outcomes([make_unit(end=END, start=START)], [base(baseline_date), follow(date(2022, 1, 5))], AS_OF)
     assert (outcome.late_baseline, baseline_days_late(outcome)) == (late, days)
@@ -582,8 +800,11 @@ def test_late_baseline(baseline_date, late, days):
 
 
 def test_late_baselines_counted_per_contract_and_kpi():
-    units = [make_unit(participant="a", start=START), make_unit(participant="b", start=START),
-             make_unit(participant="c", start=START, support_type=GROUP)]
+    units = [
+        make_unit(participant="a", start=START),
+        make_unit(participant="b", start=START),
+        make_unit(participant="c", start=START, support_type=GROUP),
+    ]
     responses = [make_response(BASELINE, date(2021, 7, 1), 2, participant=p) for p in "abc"]
     responses[0] = make_response(BASELINE, date(2021, 5, 1), 2, participant="a")
     results = compute_kpis(units, responses, {}, AS_OF)

@@ -170,8 +170,10 @@ def test_no_date_takes_the_latest_record(matcher):
         (
             "Northamptonshire",
             date(2021, 6, 1),
-            ("Northamptonshire (E10000021) did not exist on 01/06/2021: it was replaced by "
-            "North Northamptonshire (E06000061) and West Northamptonshire (E06000062) on 01/04/2021"),
+            (
+                "Northamptonshire (E10000021) did not exist on 01/06/2021: it was replaced by "
+                "North Northamptonshire (E06000061) and West Northamptonshire (E06000062) on 01/04/2021"
+            ),
         ),
         (
             "928",
@@ -181,32 +183,42 @@ def test_no_date_takes_the_latest_record(matcher):
         (
             "E10000023",
             date(2023, 6, 1),
-            ("North Yorkshire (E10000023) did not exist on 01/06/2023: "
-            "it was replaced by North Yorkshire (E06000065) on 01/04/2023"),
+            (
+                "North Yorkshire (E10000023) did not exist on 01/06/2023: "
+                "it was replaced by North Yorkshire (E06000065) on 01/04/2023"
+            ),
         ),
         (
             "E06000065",
             date(2022, 6, 1),
-            ("North Yorkshire (E06000065) did not exist on 01/06/2022: "
-            "it started on 01/04/2023, replacing North Yorkshire (E10000023)"),
+            (
+                "North Yorkshire (E06000065) did not exist on 01/06/2022: "
+                "it started on 01/04/2023, replacing North Yorkshire (E10000023)"
+            ),
         ),
         (
             "Cumbria",
             date(2023, 6, 1),
-            ("Cumbria (E10000006) did not exist on 01/06/2023: it was replaced by "
-            "Cumberland (E06000063) and Westmorland and Furness (E06000064) on 01/04/2023"),
+            (
+                "Cumbria (E10000006) did not exist on 01/06/2023: it was replaced by "
+                "Cumberland (E06000063) and Westmorland and Furness (E06000064) on 01/04/2023"
+            ),
         ),
         (
             "Cumberland",
             date(2022, 6, 1),
-            ("Cumberland (E06000063) did not exist on 01/06/2022: it started on 01/04/2023, "
-            "replacing Cumbria (E10000006)"),
+            (
+                "Cumberland (E06000063) did not exist on 01/06/2022: it started on 01/04/2023, "
+                "replacing Cumbria (E10000006)"
+            ),
         ),
         (
             "835",
             date(2019, 6, 1),
-            ("Dorset (E10000009) did not exist on 01/06/2019: it was replaced by "
-            "Bournemouth, Christchurch and Poole (E06000058) and Dorset (E06000059) on 01/04/2019"),
+            (
+                "Dorset (E10000009) did not exist on 01/06/2019: it was replaced by "
+                "Bournemouth, Christchurch and Poole (E06000058) and Dorset (E06000059) on 01/04/2019"
+            ),
         ),
         ("Poole", date(2020, 1, 1), "it was replaced by Bournemouth, Christchurch and Poole (E06000058)"),
         ("E10000002", date(2021, 1, 1), "it was replaced by Buckinghamshire (E06000060) on 01/04/2020"),

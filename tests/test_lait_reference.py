@@ -49,15 +49,21 @@ def unchanged_engine(request, tmp_path_factory):
 
 def counts(engine) -> tuple[int, int, int]:
     with Session(engine) as session:
-        return tuple(session.scalar(select(func.count()).select_from(model))
-                     for model in (models.LaitMeasure, models.LaitValue, models.StatisticalNeighbour))
+        return tuple(
+            session.scalar(select(func.count()).select_from(model))
+            for model in (models.LaitMeasure, models.LaitValue, models.StatisticalNeighbour)
+        )
 
 
 def value(engine, measure: str, period: str, area: str):
     with Session(engine) as session:
-        return session.scalar(select(models.LaitValue.value).where(
-            models.LaitValue.measure_code == measure, models.LaitValue.period == period,
-            models.LaitValue.area_number == area))
+        return session.scalar(
+            select(models.LaitValue.value).where(
+                models.LaitValue.measure_code == measure,
+                models.LaitValue.period == period,
+                models.LaitValue.area_number == area,
+            )
+        )
 
 
 def rows_of(path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -93,13 +99,16 @@ def test_the_first_read_loads_the_shipped_files(engine):
     assert value(engine, "ReReferral", "2024", "343") == 23.4  # Sefton, as published
     assert value(engine, "ReReferral", "2024", "970") is not None  # England
     with Session(engine) as session:
-        missing = session.scalar(select(func.count()).select_from(models.LaitValue)
-                                 .where(models.LaitValue.value.is_(None)))
+        missing = session.scalar(
+            select(func.count()).select_from(models.LaitValue).where(models.LaitValue.value.is_(None))
+        )
         polarity = session.get(models.LaitMeasure, "ReReferral").polarity
         no_polarity = session.get(models.LaitMeasure, "CIN").polarity
-        sefton = session.scalars(select(models.StatisticalNeighbour.neighbour_la_name)
-                                 .where(models.StatisticalNeighbour.la_number == "343")
-                                 .order_by(models.StatisticalNeighbour.rank)).all()
+        sefton = session.scalars(
+            select(models.StatisticalNeighbour.neighbour_la_name)
+            .where(models.StatisticalNeighbour.la_number == "343")
+            .order_by(models.StatisticalNeighbour.rank)
+        ).all()
     assert missing == sum(1 for row in rows_of(INDICATORS)[1] if row["value"] == "-")  # '-' is missing, never 0
     assert (polarity, no_polarity) == ("Low", "")
     assert sefton[:3] == ["Wirral", "St. Helens", "Wigan"] and len(sefton) == 10
@@ -121,8 +130,14 @@ def test_loading_the_shipped_files_again_changes_nothing(url, engine):
     assert len(lines) == 3 and all("nothing to change" in line for line in lines)
     assert "unchanged (56780 rows)" in lines[1]
     with Session(engine) as session:
-        assert session.scalar(select(func.count()).select_from(models.AuditEvent)
-                              .where(models.AuditEvent.action == "reference_refresh")) == 0
+        assert (
+            session.scalar(
+                select(func.count())
+                .select_from(models.AuditEvent)
+                .where(models.AuditEvent.action == "reference_refresh")
+            )
+            == 0
+        )
 
 
 def test_a_newer_release_reports_what_changed(engine, url, tmp_path, capsys):
@@ -135,8 +150,16 @@ def test_a_newer_release_reports_what_changed(engine, url, tmp_path, capsys):
     for row in values:
         if row["measure"] == "ReReferral" and row["period"] == "2024" and row["la_number"] == "343":
             row["value"] = "24.1"  # changed
-    values.append({"measure": "ReReferral_new", "period": "2026", "area_name": "Sefton", "la_number": "343",
-                   "region": "North West", "value": "-"})  # added
+    values.append(
+        {
+            "measure": "ReReferral_new",
+            "period": "2026",
+            "area_name": "Sefton",
+            "la_number": "343",
+            "region": "North West",
+            "value": "-",
+        }
+    )  # added
     values_file = written(tmp_path, "values.csv", header, values)
 
     status, lines = run(capsys, values_file, measures_file, "--db", url)  # measures go first whatever the order
@@ -164,9 +187,10 @@ def test_a_measure_no_longer_listed_goes_with_its_values(engine, url, tmp_path, 
     status, lines = run(capsys, measures_file, "--db", url)
 
     assert status == 0
-    assert lines[1:] == [f"{measures_file}: LAIT measures: 0 added, 0 changed, 1 removed, 36 unchanged",
-                         (f"{measures_file}: LAIT indicator values: 0 added, 0 changed, {cin_values} removed, "
-                         "0 unchanged")]
+    assert lines[1:] == [
+        f"{measures_file}: LAIT measures: 0 added, 0 changed, 1 removed, 36 unchanged",
+        (f"{measures_file}: LAIT indicator values: 0 added, 0 changed, {cin_values} removed, 0 unchanged"),
+    ]
     assert counts(engine) == (36, 56780 - cin_values, 1580)
 
 
@@ -175,14 +199,17 @@ def test_dry_run_reports_and_writes_nothing(engine, url, tmp_path, capsys):
     for row in neighbours:
         if row["la_number"] == "343" and row["rank"] in ("1", "2"):
             row["neighbour_la_number"], row["neighbour_la_name"] = (
-                ("342", "St. Helens") if row["rank"] == "1" else ("344", "Wirral"))
+                ("342", "St. Helens") if row["rank"] == "1" else ("344", "Wirral")
+            )
     neighbours_file = written(tmp_path, "sn.csv", header, neighbours)
 
     status, lines = run(capsys, neighbours_file, "--dry-run", "--db", url)
 
     assert status == 0
-    assert lines == [f"{neighbours_file}: statistical neighbours, would change",
-                     f"{neighbours_file}: statistical neighbours: 0 added, 2 changed, 0 removed, 1578 unchanged"]
+    assert lines == [
+        f"{neighbours_file}: statistical neighbours, would change",
+        f"{neighbours_file}: statistical neighbours: 0 added, 2 changed, 0 removed, 1578 unchanged",
+    ]
     with Session(engine) as session:
         first = session.get(models.StatisticalNeighbour, ("343", 1))
     assert first.neighbour_la_name == "Wirral"
@@ -200,10 +227,18 @@ BAD = [
     ("values", {"period": "last year"}, "values:2:period", "not a period starting with its year"),
     ("values", {"measure": "Nonsense"}, "values:2:measure", "measure 'Nonsense' is not among the LAIT measures"),
     ("neighbours", {"rank": "11"}, "neighbours:2:rank", "'11' is not a rank from 1 to 10"),
-    ("neighbours", {"neighbour_la_number": "301"}, "neighbours:2:neighbour_la_number",
-     "LA 301 is given as its own neighbour"),
-    ("neighbours", {"neighbour_la_number": "000"}, "neighbours:2:neighbour_la_number",
-     "LA number 000 is not on the LA reference list"),
+    (
+        "neighbours",
+        {"neighbour_la_number": "301"},
+        "neighbours:2:neighbour_la_number",
+        "LA 301 is given as its own neighbour",
+    ),
+    (
+        "neighbours",
+        {"neighbour_la_number": "000"},
+        "neighbours:2:neighbour_la_number",
+        "LA number 000 is not on the LA reference list",
+    ),
 ]
 
 
@@ -224,8 +259,10 @@ def test_a_malformed_file_is_rejected_with_error_lines(unchanged_engine, tmp_pat
     errors = [ERROR_LINE.match(line) for line in lines[:-1]]
     assert all(errors), lines
     sheet, row, column = where.split(":")
-    assert any((e["file"], e["sheet"], e["row"], e["column"]) == (path, sheet, row, column)
-               and words in e["message"] for e in errors), lines
+    assert any(
+        (e["file"], e["sheet"], e["row"], e["column"]) == (path, sheet, row, column) and words in e["message"]
+        for e in errors
+    ), lines
     assert counts(engine) == before
 
 

@@ -23,24 +23,33 @@ HTML = "<img src=x onerror=alert(1)>"
 FILE_NAME = "[Session expired](https:evil.example) <img src=x onerror=alert(1)> register.xlsx"
 
 
-@pytest.mark.parametrize("text, shown", [
-    (LINKS, r"!\[p\](https:" + WORD_JOINER + r"//evil.example/p.png) \[Session expired\](https:" + WORD_JOINER
-     + "//evil.example/login)"),
-    ("[x][ref] and [y] (z)", r"\[x\][ref] and [y] (z)"),  # a reference link; '[y] (z)' is not a link
-    ("[ref]: https://evil.example", r"\[ref]: https:" + WORD_JOINER + "//evil.example"),  # a link definition
-    (HTML, r"\<img src=x onerror=alert(1)\>"),
-    ("see https://evil.example/x", "see https:" + WORD_JOINER + "//evil.example/x"),
-    ("www.evil.example", "www" + WORD_JOINER + ".evil.example"),
-    ("a@b.example", "a@" + WORD_JOINER + "b.example"),
-    (":material/home: :red[x]", ":" + WORD_JOINER + "material/home: :" + WORD_JOINER + "red[x]"),
-    ("*bold* _em_ `code` ~x~ $x$ # & |", r"\*bold\* \_em\_ \`code\` \~x\~ \$x\$ \# \& \|"),
-    ("- a list\nline two", r"\- a list line two"),
-    ("1. first", r"1\. first"),
-    # ordinary text stays as it is
-    ("Contract CON-LD: 49 of 81 (60.5%) met, con_9887", "Contract CON-LD: 49 of 81 (60.5%) met, con_9887"),
-    ("KPI 1: figures not shown [c]: they are", "KPI 1: figures not shown [c]: they are"),
-    ("Barking and Dagenham's packages", "Barking and Dagenham's packages"),
-])
+@pytest.mark.parametrize(
+    "text, shown",
+    [
+        (
+            LINKS,
+            r"!\[p\](https:"
+            + WORD_JOINER
+            + r"//evil.example/p.png) \[Session expired\](https:"
+            + WORD_JOINER
+            + "//evil.example/login)",
+        ),
+        ("[x][ref] and [y] (z)", r"\[x\][ref] and [y] (z)"),  # a reference link; '[y] (z)' is not a link
+        ("[ref]: https://evil.example", r"\[ref]: https:" + WORD_JOINER + "//evil.example"),  # a link definition
+        (HTML, r"\<img src=x onerror=alert(1)\>"),
+        ("see https://evil.example/x", "see https:" + WORD_JOINER + "//evil.example/x"),
+        ("www.evil.example", "www" + WORD_JOINER + ".evil.example"),
+        ("a@b.example", "a@" + WORD_JOINER + "b.example"),
+        (":material/home: :red[x]", ":" + WORD_JOINER + "material/home: :" + WORD_JOINER + "red[x]"),
+        ("*bold* _em_ `code` ~x~ $x$ # & |", r"\*bold\* \_em\_ \`code\` \~x\~ \$x\$ \# \& \|"),
+        ("- a list\nline two", r"\- a list line two"),
+        ("1. first", r"1\. first"),
+        # ordinary text stays as it is
+        ("Contract CON-LD: 49 of 81 (60.5%) met, con_9887", "Contract CON-LD: 49 of 81 (60.5%) met, con_9887"),
+        ("KPI 1: figures not shown [c]: they are", "KPI 1: figures not shown [c]: they are"),
+        ("Barking and Dagenham's packages", "Barking and Dagenham's packages"),
+    ],
+)
 def test_as_text_escapes_markup_only(text, shown):
     assert as_text(text) == shown
 
@@ -97,10 +106,17 @@ def rendered_texts(at) -> list[str]:
 
 
 PAGES = [
-    ("pages/overview.py", "admin"), ("pages/overview.py", "board"), ("pages/kpis.py", "admin"),
-    ("pages/kpis.py", "board"), ("pages/coverage.py", "admin"), ("pages/finance.py", "admin"),
-    ("pages/timelines.py", "admin"), ("pages/timelines.py", "board"), ("pages/la_profile.py", "admin"),
-    ("pages/import_history.py", "admin"), ("pages/upload.py", "admin"),
+    ("pages/overview.py", "admin"),
+    ("pages/overview.py", "board"),
+    ("pages/kpis.py", "admin"),
+    ("pages/kpis.py", "board"),
+    ("pages/coverage.py", "admin"),
+    ("pages/finance.py", "admin"),
+    ("pages/timelines.py", "admin"),
+    ("pages/timelines.py", "board"),
+    ("pages/la_profile.py", "admin"),
+    ("pages/import_history.py", "admin"),
+    ("pages/upload.py", "admin"),
 ]
 
 
@@ -133,8 +149,12 @@ def test_an_uploaded_file_name_is_shown_as_text(monkeypatch, tmp_path, valid):
 
     url = small_db.build_sqlite(tmp_path)
     at = open_page(monkeypatch, url, "pages/upload.py")
-    engagement = {"Contract reference": small_db.LD, "Package ID": "LD-9", "Participant ID": "P-0099",
-                  "LA": "Sefton" if valid else "Atlantis"}
+    engagement = {
+        "Contract reference": small_db.LD,
+        "Package ID": "LD-9",
+        "Participant ID": "P-0099",
+        "LA": "Sefton" if valid else "Atlantis",
+    }
     name = f"{LINKS} {HTML}.xlsx"
     data = wb.xlsx(wb.quarterly_return([wb.engagement_row(**engagement)], None, None))
     at.file_uploader[0].set_value((name, data, XLSX_MIME)).run()

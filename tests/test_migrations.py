@@ -12,14 +12,25 @@ from data_access.reference import load_reference_data
 from tests import workbooks as wb
 from tests.conftest import sqlite_only
 
-UNDONE_TABLES = ("contracts", "milestones", "allocations", "day_rates", "engagements", "survey_responses",
-                 "invoice_lines", "la_status")
+UNDONE_TABLES = (
+    "contracts",
+    "milestones",
+    "allocations",
+    "day_rates",
+    "engagements",
+    "survey_responses",
+    "invoice_lines",
+    "la_status",
+)
 
 
 def _contents(engine) -> dict[str, list[tuple]]:
     with engine.connect() as connection:
-        return {table: connection.execute(text(f'SELECT * FROM "{table}" ORDER BY 1')).all()
-                for table in inspect(engine).get_table_names() if table not in ("alembic_version", "sqlite_sequence")}
+        return {
+            table: connection.execute(text(f'SELECT * FROM "{table}" ORDER BY 1')).all()
+            for table in inspect(engine).get_table_names()
+            if table not in ("alembic_version", "sqlite_sequence")
+        }
 
 
 @sqlite_only
@@ -39,8 +50,15 @@ def test_undo_keys_upgrade_keeps_the_data_and_never_reuses_an_id(database_url):
     with Session(engine) as session, session.begin(), patch("data_access.lait.load_shipped"):
         load_reference_data(session)  # the LAIT tables come later, with 0004
     wb.seed(engine)
-    late = wb.run_import(engine, "late.xlsx", wb.quarterly_return(engagements=[
-        wb.engagement_row(**{"Package ID": "PKG-L", "Participant ID": "P-L", "Participant name": "Late Person"})]))
+    late = wb.run_import(
+        engine,
+        "late.xlsx",
+        wb.quarterly_return(
+            engagements=[
+                wb.engagement_row(**{"Package ID": "PKG-L", "Participant ID": "P-L", "Participant name": "Late Person"})
+            ]
+        ),
+    )
     with Session(engine) as session, session.begin():
         undo_import(session, late.import_id, ADMIN_VIEWER)  # the largest engagement id is now free again
     before = _contents(engine)
@@ -58,10 +76,12 @@ def test_undo_keys_upgrade_keeps_the_data_and_never_reuses_an_id(database_url):
             assert "AUTOINCREMENT" in sql, table
         indexes = {row[0] for row in connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'"))}
     assert {"ix_engagements_contract_dates", "ix_engagements_la_code"} <= indexes
-    wb.import_ok(engine, "next.xlsx", wb.quarterly_return(engagements=[
-        wb.engagement_row(**{"Package ID": "PKG-N", "Participant ID": "P-N"})]))
+    wb.import_ok(
+        engine,
+        "next.xlsx",
+        wb.quarterly_return(engagements=[wb.engagement_row(**{"Package ID": "PKG-N", "Participant ID": "P-N"})]),
+    )
     with engine.connect() as connection:
         new_id = connection.scalar(text("SELECT id FROM engagements WHERE participant_id = 'P-N'"))
     assert new_id > undone_row
     engine.dispose()
-

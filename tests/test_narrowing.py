@@ -72,7 +72,8 @@ def test_context_picks_filters_within_the_viewers_scope(small_db_url, monkeypatc
         for scope in SCOPES:
             assert context.oversight_data(scope, within=EVERYTHING) == queries.load(engine, scope)
         assert context.oversight_data(Scope(contracts=(IA,)), within=Scope(contracts=(LD,))) == queries.load(
-            engine, Scope(contracts=(IA,)))  # outside the viewer's scope: asked of the database, never picked
+            engine, Scope(contracts=(IA,))
+        )  # outside the viewer's scope: asked of the database, never picked
     finally:
         engine.dispose()
 
@@ -105,12 +106,34 @@ def test_choosing_a_recoded_council_filters_to_both_its_codes(tmp_path, monkeypa
     same = filter_options([], las, {}).same_las
     assert same["E10000023"] == same["E06000065"] == ("E06000065", "E10000023")
     assert "E10000006" not in same and "E06000028" not in same
-    for name, sheets in (("register.xlsx", wb.register()), ("pricing.xlsx", wb.pricing_schedule()),
-                         ("return.xlsx", wb.quarterly_return(engagements=[
-                             wb.engagement_row({"Package ID": "OLD", "LA": "North Yorkshire",
-                                                "Start date": date(2022, 6, 1), "End date": date(2022, 9, 30)}),
-                             wb.engagement_row({"Package ID": "NEW", "Participant ID": "P-2", "LA": "North Yorkshire",
-                                                "Start date": date(2023, 6, 1), "End date": date(2023, 9, 30)})]))):
+    for name, sheets in (
+        ("register.xlsx", wb.register()),
+        ("pricing.xlsx", wb.pricing_schedule()),
+        (
+            "return.xlsx",
+            wb.quarterly_return(
+                engagements=[
+                    wb.engagement_row(
+                        {
+                            "Package ID": "OLD",
+                            "LA": "North Yorkshire",
+                            "Start date": date(2022, 6, 1),
+                            "End date": date(2022, 9, 30),
+                        }
+                    ),
+                    wb.engagement_row(
+                        {
+                            "Package ID": "NEW",
+                            "Participant ID": "P-2",
+                            "LA": "North Yorkshire",
+                            "Start date": date(2023, 6, 1),
+                            "End date": date(2023, 9, 30),
+                        }
+                    ),
+                ]
+            ),
+        ),
+    ):
         assert import_file(engine, name, wb.xlsx(*sheets), "tests").plan.ok
     assert {u.la_code for u in queries.load(engine, EVERYTHING).units} == {"E10000023", "E06000065"}
     engine.dispose()
@@ -125,8 +148,9 @@ def test_an_la_outside_the_region_chosen_is_cleared_and_said(small_db_url, monke
     the LA) is cleared with a warning, not left to empty every table."""
     from tests.small_db import LEEDS, NORTH_WEST, SEFTON, open_page
 
-    at = open_page(monkeypatch, small_db_url, "pages/kpis.py", role="case_lead", region=NORTH_WEST, la=LEEDS,
-                   as_of="2022-06-30")
+    at = open_page(
+        monkeypatch, small_db_url, "pages/kpis.py", role="case_lead", region=NORTH_WEST, la=LEEDS, as_of="2022-06-30"
+    )
     assert not at.selectbox(key="filter_la").value and "la" not in at.query_params
     assert "Leeds (E08000035)" not in at.selectbox(key="filter_la").options
     at = open_page(monkeypatch, small_db_url, "pages/kpis.py", role="case_lead", la=LEEDS, as_of="2022-06-30")

@@ -77,8 +77,12 @@ def test_worked_by_hand_on_the_small_database(monkeypatch, small_db_each):  # no
 
     at = page()
     years = pd.concat(_tables(at, "Against minimum"))
-    assert _literal_rows(years, ["Contract", "Financial year", "Support type", "LAs supported", "Minimum",
-                                 "Against minimum"]) == HAND_COVERAGE
+    assert (
+        _literal_rows(
+            years, ["Contract", "Financial year", "Support type", "LAs supported", "Minimum", "Against minimum"]
+        )
+        == HAND_COVERAGE
+    )
 
     # Regions, all contracts pooled, each LA once. 2021-22: North West Sefton and Knowsley = 2 of its 23 LAs
     # (8.7 %), Yorkshire and The Humber Leeds = 1 of 15 (6.7 %); 3 of England's 152 LAs.
@@ -95,17 +99,30 @@ def test_worked_by_hand_on_the_small_database(monkeypatch, small_db_each):  # no
     # greatest need; Leeds (LD-3 from 10/01/2022) was last judged Outstanding by Ofsted (published 18/12/2018).
     # CON-LD: 2 of 3 (66.7 %); CON-IA: Sefton, 1 of 1; CON-SLI: Knowsley, 1 of 1.
     targeting = _tables(page(fy="2021-22"), "In greatest need at start")[0]
-    assert _literal_rows(targeting, ["Contract", "LAs supported", "In greatest need at start", "Not in greatest need",
-                                     "No status known at start", "Share (%)"]) == [
-        ("CON-IA", "1", "1", "0", "0", "100.0"), ("CON-LD", "3", "2", "1", "0", "66.7"),
-        ("CON-SLI", "1", "1", "0", "0", "100.0")]
+    assert _literal_rows(
+        targeting,
+        [
+            "Contract",
+            "LAs supported",
+            "In greatest need at start",
+            "Not in greatest need",
+            "No status known at start",
+            "Share (%)",
+        ],
+    ) == [
+        ("CON-IA", "1", "1", "0", "0", "100.0"),
+        ("CON-LD", "3", "2", "1", "0", "66.7"),
+        ("CON-SLI", "1", "1", "0", "0", "100.0"),
+    ]
 
     # Short packages, ended by 30 June 2022, a package's days its largest "Days delivered": CON-LD minimum 5:
     # LD-1 6 and LD-3 5 (equal is fine) pass, LD-2 3 is below; CON-SLI minimum 40: SLI-1 30 is below;
     # CON-IA has no minimum. The Board sees counts, and none for CON-SLI (its packages are all in Knowsley).
     short = _tables(at, "Minimum package days")[0]
     assert _literal_rows(short, ["Contract", "Package ID", "Days delivered", "Minimum package days", "Flag"]) == [
-        ("CON-LD", "LD-2", "3.0", "5.0", "Below the minimum"), ("CON-SLI", "SLI-1", "30.0", "40.0", "Below the minimum")]
+        ("CON-LD", "LD-2", "3.0", "5.0", "Below the minimum"),
+        ("CON-SLI", "SLI-1", "30.0", "40.0", "Below the minimum"),
+    ]
     board = next(t for t in _tables(page("board"), "Packages") if "Flag" in t.columns)
     assert _literal_rows(board, ["Contract", "Flag", "Packages"]) == [("CON-LD", "Below the minimum", "1")]
 
@@ -132,7 +149,9 @@ def test_the_targeting_sentence_says_when_no_status_was_known(open_page):
     at = open_page("pages/coverage.py", as_of="2023-03-31", fy="2021-22")
     targeting = _tables(at, "No status known at start")[0]
     assert targeting["No status known at start"].sum() > 0, "the demo data has LAs with no status known here"
-    sentence = next(m.value for m in at.markdown if m.value.startswith("Supported LAs in 2021-22 that were in greatest"))
+    sentence = next(
+        m.value for m in at.markdown if m.value.startswith("Supported LAs in 2021-22 that were in greatest")
+    )
     for row in targeting.to_dict("records"):
         unknown, supported = row["No status known at start"], row["LAs supported"]
         part = sentence.split(f"{row['Contract']}: ", 1)[1].split(";")[0]
@@ -151,8 +170,11 @@ def test_priority_las_without_support(app, records):
     expected = unsupported_priority_las(data.units, data.statuses, data.las, AS_OF, year)
     table = _tables(at, "Why a priority")[0]
     assert list(table["LA code"]) == [p.la_code for p in expected]
-    assert all(reason in ("Inadequate", "SEND Written Statement of Action")
-               for reasons in table["Why a priority"] for reason in reasons.split("; "))
+    assert all(
+        reason in ("Inadequate", "SEND Written Statement of Action")
+        for reasons in table["Why a priority"]
+        for reason in reasons.split("; ")
+    )
 
 
 def test_region_filter_keeps_one_region(app, records):
@@ -182,20 +204,27 @@ def test_an_empty_database_gives_a_helpful_message(tmp_path, monkeypatch):
 
 
 def test_coverage_summary_counts_only_combinations_with_a_minimum():
-    """"4 of 14 meet their minimum" read as a failing service when only 6 had one."""
+    """ "4 of 14 meet their minimum" read as a failing service when only 6 had one."""
     import pandas as pd
 
     from dashboard.views.coverage import coverage_summary
 
-    rows = [("A", "2021-22", "Group", 12, 15, "Below"), ("A", "2023-24", "One-to-one", 12, 15, "Below"),
-            ("A", "2022-23", "Group", 16, 15, "Meets"), ("B", "2022-23", "Group", 3, None, NO_MINIMUM)]
-    frame = pd.DataFrame(rows, columns=["Contract", "Financial year", "Support type", "LAs supported", "Minimum",
-                                        "Against minimum"])
+    rows = [
+        ("A", "2021-22", "Group", 12, 15, "Below"),
+        ("A", "2023-24", "One-to-one", 12, 15, "Below"),
+        ("A", "2022-23", "Group", 16, 15, "Meets"),
+        ("B", "2022-23", "Group", 3, None, NO_MINIMUM),
+    ]
+    frame = pd.DataFrame(
+        rows, columns=["Contract", "Financial year", "Support type", "LAs supported", "Minimum", "Against minimum"]
+    )
     assert coverage_summary(frame) == (
         "1 of 3 yearly minimums met. 2 not met. Furthest below: A one-to-one support in 2023-24, 12 of 15 LAs. "
-        "1 row with no minimum set in the contract register.")
+        "1 row with no minimum set in the contract register."
+    )
     assert coverage_summary(frame[frame["Contract"] == "B"]) == (
-        "No minimum number of LAs is set in the contract register for these contracts and years.")
+        "No minimum number of LAs is set in the contract register for these contracts and years."
+    )
 
 
 def test_a_regions_count_is_not_judged_against_the_whole_contracts_minimum(app):
@@ -216,7 +245,8 @@ def test_the_board_sees_no_package_counts_of_a_contract_all_in_one_la(app, recor
     are Hartlepool's, so the Board is not shown them (an administrator is)."""
     data, _ = records
     assert {u.la_code for u in data.units if u.region_code == "E12000001" and u.contract == "project_5369"} == {
-        "E06000001"}, "the demo's project_5369 has one LA in the North East"
+        "E06000001"
+    }, "the demo's project_5369 has one LA in the North East"
     board = app("board", region="E12000001", contract="project_5369", as_of="2024-03-15")
     assert any("project_5369: not shown" in i.value for i in board.info)
     admin = app("admin", region="E12000001", contract="project_5369", as_of="2024-03-15")
@@ -240,7 +270,9 @@ def test_each_contracts_sentence_is_its_latest_year_for_every_support_type(open_
     years = pd.concat(_tables(at, "Against minimum"))
     for contract, rows in years.groupby("Contract"):
         latest = rows["Financial year"].max()
-        sentence = next(m.value for m in at.markdown if m.value.startswith(f"{contract} ") and "supported in" in m.value)
+        sentence = next(
+            m.value for m in at.markdown if m.value.startswith(f"{contract} ") and "supported in" in m.value
+        )
         assert set(re.findall(r"supported in (\d{4}-\d{2})", sentence)) == {latest}, sentence
         assert sentence.count("supported in") == len(rows[rows["Financial year"] == latest]), sentence
 
@@ -249,8 +281,14 @@ def test_the_targeting_share_is_written_with_halves_rounded_up_as_every_rate():
     """1 of 8 LAs is 12.5 %: "13 %", as the KPI sentences round halves (Python's own rounding says 12)."""
     from dashboard.views import coverage as views
 
-    row = {"Contract": "C", "In greatest need at start": 1, "LAs supported": 8, "Not in greatest need": 7,
-           "No status known at start": 0, "Share (%)": 12.5}
+    row = {
+        "Contract": "C",
+        "In greatest need at start": 1,
+        "LAs supported": 8,
+        "Not in greatest need": 7,
+        "No status known at start": 0,
+        "Share (%)": 12.5,
+    }
     assert views._targeting_part(row) == "C: 1 of 8 (13 %)"
 
 
@@ -258,10 +296,14 @@ def test_coverage_summary_agrees_in_number_and_counts_a_year_not_over():
     from dashboard.coverage import SO_FAR
     from dashboard.views.coverage import coverage_summary
 
-    rows = [("A", "2021-22", "Group", 16, 15, "Meets"), ("A", "2022-23", "Group", 3, 15, SO_FAR),
-            ("A", "2022-23", "One-to-one", 2, 15, SO_FAR)]
-    frame = pd.DataFrame(rows, columns=["Contract", "Financial year", "Support type", "LAs supported", "Minimum",
-                                        "Against minimum"])
+    rows = [
+        ("A", "2021-22", "Group", 16, 15, "Meets"),
+        ("A", "2022-23", "Group", 3, 15, SO_FAR),
+        ("A", "2022-23", "One-to-one", 2, 15, SO_FAR),
+    ]
+    frame = pd.DataFrame(
+        rows, columns=["Contract", "Financial year", "Support type", "LAs supported", "Minimum", "Against minimum"]
+    )
     assert coverage_summary(frame) == "1 of 3 yearly minimums met. 2 behind so far, in a year not over yet."
     assert coverage_summary(frame.iloc[1:2]) == "0 of 1 yearly minimum met. 1 behind so far, in a year not over yet."
 
@@ -271,14 +313,17 @@ BOOKMARK = {"contract": "con_9887", "fy": "2022-23", "region": "E12000002", "la"
 
 @pytest.mark.parametrize("params", [{"as_of": "2018-01-01"}, BOOKMARK], ids=["before-any-judgement", "bookmark"])
 def test_no_priority_la_in_scope_is_said_not_that_every_one_was_supported(open_page, records, params):
-    """"Every LA judged Inadequate ... received support" is only true of none: with no priority LA in
+    """ "Every LA judged Inadequate ... received support" is only true of none: with no priority LA in
     scope the page says there is none to check."""
     data, _ = records
     as_of = date.fromisoformat(params["as_of"])
     at = open_page("pages/coverage.py", **params)
     year = next(h.value for h in at.header if h.value.startswith("Priority LAs with no support in ")).rsplit(" ", 1)[1]
-    priority = [p for p in unsupported_priority_las((), data.statuses, data.las, as_of, year)
-                if "la" not in params or p.la_code == params["la"]]
+    priority = [
+        p
+        for p in unsupported_priority_las((), data.statuses, data.las, as_of, year)
+        if "la" not in params or p.la_code == params["la"]
+    ]
     assert not priority, "no LA in scope is a priority here"
     infos = [i.value for i in at.info]
     assert not any("received support" in text for text in infos)
@@ -290,7 +335,8 @@ def test_every_priority_la_supported_is_counted():
 
     empty = unsupported_priority_frame((), (), (), AS_OF, "2022-23", {})
     assert unsupported_summary(empty, 2, "2022-23", AS_OF) == (
-        "All 2 LAs judged Inadequate or with a SEND Written Statement of Action received support in 2022-23.")
+        "All 2 LAs judged Inadequate or with a SEND Written Statement of Action received support in 2022-23."
+    )
     listed = pd.DataFrame([{"Local authority": "X", "LA code": "E1", "Region": "R", "Why a priority": "Inadequate"}])
     assert unsupported_summary(listed, 3, "2022-23", AS_OF) == "1 priority LA received no support in 2022-23."
 
@@ -308,10 +354,13 @@ def test_no_highest_share_is_named_when_every_share_is_0(open_page, params):
 def test_region_summary_names_the_highest_share_among_several():
     from dashboard.views.coverage import region_summary
 
-    frame = pd.DataFrame([("North East", 1, 12, 8.3), ("North West", 4, 23, 17.4)],
-                         columns=["Region", "LAs supported", "LAs in region", "Share (%)"])
+    frame = pd.DataFrame(
+        [("North East", 1, 12, 8.3), ("North West", 4, 23, 17.4)],
+        columns=["Region", "LAs supported", "LAs in region", "Share (%)"],
+    )
     assert region_summary(frame, "2022-23") == (
-        "5 of 35 LAs received support in 2022-23. The highest share is in North West (4 of 23).")
+        "5 of 35 LAs received support in 2022-23. The highest share is in North West (4 of 23)."
+    )
     assert region_summary(frame.iloc[1:], "2022-23") == "4 of 23 LAs received support in 2022-23."
 
 
@@ -330,8 +379,9 @@ def test_a_reorganised_la_shows_only_the_years_it_existed_in(open_page, records)
     assert supported <= set(zip(table["Contract"], table["Financial year"]))
 
 
-@pytest.mark.parametrize("role, linked", [("case_lead", True), ("contract_manager", True), ("admin", True),
-                                          ("board", False)])
+@pytest.mark.parametrize(
+    "role, linked", [("case_lead", True), ("contract_manager", True), ("admin", True), ("board", False)]
+)
 def test_each_la_in_the_map_and_priority_tables_links_to_its_profile(app, role, linked):
     """Issue 18: every LA named in the hex map's table and the priority list opens its profile (the
     LA filter the profile reads, same as-of date); the Board has no LA profiles, so no links."""
@@ -355,10 +405,14 @@ def test_supported_las_beside_their_neighbours_for_every_role(open_page, records
     at = open_page("pages/outcomes.py", role, as_of=AS_OF.isoformat())
     assert not at.exception
     table = _tables(at, "Median change (neighbours)")[0]
-    assert set(table["Measure"]) == {"Percentage rate of social worker turnover",
-                                     "Percentage of re-referrals to children's social care within 12 months"}
-    assert all("does not show what the support caused" in words or words.endswith("after it ended.")
-               for words in table["In words"])
+    assert set(table["Measure"]) == {
+        "Percentage rate of social worker turnover",
+        "Percentage of re-referrals to children's social care within 12 months",
+    }
+    assert all(
+        "does not show what the support caused" in words or words.endswith("after it ended.")
+        for words in table["In words"]
+    )
     assert not any("Participant" in column for column in table.columns)
     if role == "board":  # everything, as the pure rule works it out from the same records
         data, _ = records

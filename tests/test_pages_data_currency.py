@@ -16,8 +16,7 @@ from tests.small_db import small_db_url  # noqa: F401 - fixture
 from ui.data_currency import TITLE, notice_lines
 
 DEMO_AS_OF = date(2024, 3, 15)
-FIGURES_PAGES = ["pages/overview.py", "pages/kpis.py", "pages/coverage.py", "pages/finance.py",
-                 "pages/timelines.py"]
+FIGURES_PAGES = ["pages/overview.py", "pages/kpis.py", "pages/coverage.py", "pages/finance.py", "pages/timelines.py"]
 
 
 def _notice(at) -> list[str]:
@@ -30,8 +29,11 @@ def _notice(at) -> list[str]:
 @pytest.mark.parametrize("as_of", [DEMO_AS_OF, date.today()], ids=["demo as-of", "today"])
 def test_every_figures_page_says_each_contracts_data_currency(open_page, demo_records, page, as_of):
     at = open_page(page, "admin", as_of=as_of.isoformat())
-    expected = notice_lines(currencies(demo_records.contracts, demo_records.returns, as_of, demo_records.milestones,
-                                       demo_records.invoice_lines))
+    expected = notice_lines(
+        currencies(
+            demo_records.contracts, demo_records.returns, as_of, demo_records.milestones, demo_records.invoice_lines
+        )
+    )
     shown = "\n".join(_notice(at))
     for line in expected:
         assert line in shown
@@ -62,21 +64,29 @@ def test_old_imports_say_data_currency_unknown(small_db_url, monkeypatch):  # no
 def test_kpis_page_shows_units_awaiting_the_return_never_as_failures(open_page, demo_records, role):
     at = open_page("pages/kpis.py", role, as_of=DEMO_AS_OF.isoformat())
     data_to = data_to_dates(demo_records.contracts, demo_records.returns, DEMO_AS_OF)
-    results = compute_kpis(demo_records.units, demo_records.responses, targets_from_contracts(demo_records.contracts),
-                           DEMO_AS_OF, data_to=data_to)
+    results = compute_kpis(
+        demo_records.units,
+        demo_records.responses,
+        targets_from_contracts(demo_records.contracts),
+        DEMO_AS_OF,
+        data_to=data_to,
+    )
     awaiting = [r for r in results if r.awaiting_return]
     assert awaiting, "the demo has units awaiting the return at its as-of date"
     statuses = next(frame.value for frame in at.dataframe if "Awaiting return" in frame.value.columns)
     for result in awaiting:
-        row = statuses[(statuses["Contract"] == result.contract)
-                       & statuses["KPI"].str.startswith(f"KPI {1 if result.kpi == 'one_to_one' else 2}")]
+        row = statuses[
+            (statuses["Contract"] == result.contract)
+            & statuses["KPI"].str.startswith(f"KPI {1 if result.kpi == 'one_to_one' else 2}")
+        ]
         assert row["Awaiting return"].tolist() in ([str(result.awaiting_return)], ["[c]"])
         assert row["No response"].tolist() in ([str(result.no_response)], ["[c]"])
 
 
 @pytest.mark.parametrize("role, listed", [("admin", True), ("board", False)])
-def test_late_baselines_listed_for_roles_that_see_participants_a_count_for_the_board(open_page, demo_records,
-                                                                                      role, listed):
+def test_late_baselines_listed_for_roles_that_see_participants_a_count_for_the_board(
+    open_page, demo_records, role, listed
+):
     at = open_page("pages/kpis.py", role, as_of=DEMO_AS_OF.isoformat())
     data_to = data_to_dates(demo_records.contracts, demo_records.returns, DEMO_AS_OF)
     results = compute_kpis(demo_records.units, demo_records.responses, {}, DEMO_AS_OF, data_to=data_to)

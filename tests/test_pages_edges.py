@@ -33,8 +33,11 @@ def opened(monkeypatch, url: str, page: str, role: str = "admin", **params: str)
 @pytest.mark.parametrize("page", ["pages/overview.py", "pages/timelines.py"])
 def test_a_contract_at_the_first_dates_the_dashboard_works_with(engine, monkeypatch, page):
     """A contract from 01/01/1900: its quarters fall in the financial year 1899-00, which must be readable."""
-    wb.import_ok(engine, "register.xlsx", wb.register([wb.contract_row({"Start date": date(1900, 1, 1),
-                                                                        "End date": date(1900, 3, 31)})]))
+    wb.import_ok(
+        engine,
+        "register.xlsx",
+        wb.register([wb.contract_row({"Start date": date(1900, 1, 1), "End date": date(1900, 3, 31)})]),
+    )
     opened(monkeypatch, engine.url.render_as_string(hide_password=False), page, as_of="1900-02-01")
 
 
@@ -77,26 +80,42 @@ def test_a_count_of_one_is_said_in_the_singular():
     day = pd.Timestamp("2022-06-30")
     said = [
         timeline_views.milestone_sentence(pd.DataFrame([{"Contract": "C", "Milestone": "M", "Status": "Upcoming"}])),
-        timeline_views.deadline_sentence(pd.DataFrame([{"Details": "Report", "Contract": "C", "LA": "", "Due": day}]),
-                                         date(2022, 6, 1)),
+        timeline_views.deadline_sentence(
+            pd.DataFrame([{"Details": "Report", "Contract": "C", "LA": "", "Due": day}]), date(2022, 6, 1)
+        ),
         timeline_views.ending_sentence(pd.DataFrame([{"Options": "None"}]), date(2022, 6, 1)),
-        timeline_views.gantt_sentence(pd.DataFrame([{"State": "Running", "Break date": None, "Start": day,
-                                                     "Latest end (with extensions)": day}]), date(2022, 6, 1)),
+        timeline_views.gantt_sentence(
+            pd.DataFrame([{"State": "Running", "Break date": None, "Start": day, "Latest end (with extensions)": day}]),
+            date(2022, 6, 1),
+        ),
         finance_views.flag_sentence(pd.DataFrame([{"Flag": "Late invoice"}])),
         finance_views.day_rate_sentence(pd.DataFrame([{"Day rate (£)": 500, "Above cap": "No"}])),
         la_profile.adviser_sentence(pd.DataFrame([{"Month": day, "Days": 2.0, "Over the limit": "No"}])),
     ]
-    for sentence, start in zip(said, ["1 milestone:", "1 deadline in", "1 contract ends in",
-                                      "On 01 June 2022, 1 running within its term. The contract runs from",
-                                      "1 finance flag:", "1 invoice line gives", "Improvement adviser days in 1 month,"],
-                              strict=True):
+    for sentence, start in zip(
+        said,
+        [
+            "1 milestone:",
+            "1 deadline in",
+            "1 contract ends in",
+            "On 01 June 2022, 1 running within its term. The contract runs from",
+            "1 finance flag:",
+            "1 invoice line gives",
+            "Improvement adviser days in 1 month,",
+        ],
+        strict=True,
+    ):
         assert sentence.startswith(start), sentence
 
 
 def test_counted_agrees_in_number():
     from dashboard.wording import counted
 
-    assert [counted(n, "status record") for n in (0, 1, 2)] == ["0 status records", "1 status record", "2 status records"]
+    assert [counted(n, "status record") for n in (0, 1, 2)] == [
+        "0 status records",
+        "1 status record",
+        "2 status records",
+    ]
     assert counted(1, "LA") == "1 LA" and counted(3, "LA") == "3 LAs"
     assert counted(2, "person", "people") == "2 people"
 

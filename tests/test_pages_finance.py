@@ -30,6 +30,7 @@ def penny(value) -> Decimal:
 def page(monkeypatch, small_db_url):  # noqa: F811
     def open_(**params):
         return open_page(monkeypatch, small_db_url, PAGE, **{"as_of": AS_OF, **params})
+
     return open_
 
 
@@ -39,7 +40,13 @@ HAND_TOTALS = [  # Contract, Financial year, Allocated, Spent, Headings overspen
     ("CON-IA", "2021-22", "20500.00", "7520.40", 1),  # 20,000 + 500; (4 + 4.5 + 3) x 600 + 620.40 expenses
     ("CON-IA", "2022-23", "8000.00", "0.00", 0),  # 8,000 + 0
     ("CON-IA", "All years", "28500.00", "7520.40", 1),
-    ("CON-LD", "2021-22", "38000.10", "13550.33", 1),  # 30,000.10 + 5,000 + 3,000; 5,500 + 500 + 2,700 + 2,250.33 + 2,600
+    (
+        "CON-LD",
+        "2021-22",
+        "38000.10",
+        "13550.33",
+        1,
+    ),  # 30,000.10 + 5,000 + 3,000; 5,500 + 500 + 2,700 + 2,250.33 + 2,600
     ("CON-LD", "2022-23", "49000.55", "0.00", 0),  # 40,000 + 6,000.55 + 3,000
     ("CON-LD", "All years", "87000.65", "13550.33", 1),
     ("CON-SLI", "2021-22", "12000.00", "5400.00", 0),  # 10,000 + 2,000; 4,000 + 1,400
@@ -61,20 +68,27 @@ def test_worked_by_hand_on_the_small_database(monkeypatch, small_db_each):  # no
     at = open_page(monkeypatch, small_db_each, PAGE, as_of=AS_OF)
     assert not at.exception
     totals = frame_with(at, "Headings overspent")
-    assert [(contract, year, f"{penny(allocated)}", f"{penny(spent)}", int(over)) for contract, year, allocated, spent, over
-            in totals[["Contract", "Financial year", "Allocated (£)", "Spent (£)", "Headings overspent"]].itertuples(
-                index=False)] == HAND_TOTALS
+    assert [
+        (contract, year, f"{penny(allocated)}", f"{penny(spent)}", int(over))
+        for contract, year, allocated, spent, over in totals[
+            ["Contract", "Financial year", "Allocated (£)", "Spent (£)", "Headings overspent"]
+        ].itertuples(index=False)
+    ] == HAND_TOTALS
     # 28,500 + 87,000.65 + 232,000 = 347,500.65
     assert any(re.search(r"£347,500\.65\b", s.value) and "to the penny" in s.value for s in at.success)
     flags = frame_with(at, "Excel row")
-    assert [(flag, contract, None if pd.isna(invoice) or invoice == "" else invoice, None if pd.isna(line) else int(line))
-            for flag, contract, invoice, line in flags[["Flag", "Contract", "Invoice", "Line"]].itertuples(
-                index=False)] == HAND_FLAGS
+    assert [
+        (flag, contract, None if pd.isna(invoice) or invoice == "" else invoice, None if pd.isna(line) else int(line))
+        for flag, contract, invoice, line in flags[["Flag", "Contract", "Invoice", "Line"]].itertuples(index=False)
+    ] == HAND_FLAGS
     values = frame_with(at, "Spent to date, all years (£)")
     # spend to date against the register's £1,000,000: 7,520.40 is 0.8 %, 13,550.33 1.4 %, 5,400 0.5 %
-    assert [(contract, f"{penny(spent)}", float(share)) for contract, spent, share in values[
-        ["Contract", "Spent to date, all years (£)", "Spent (% of value)"]].itertuples(index=False)] == [
-        ("CON-IA", "7520.40", 0.8), ("CON-LD", "13550.33", 1.4), ("CON-SLI", "5400.00", 0.5)]
+    assert [
+        (contract, f"{penny(spent)}", float(share))
+        for contract, spent, share in values[
+            ["Contract", "Spent to date, all years (£)", "Spent (% of value)"]
+        ].itertuples(index=False)
+    ] == [("CON-IA", "7520.40", 0.8), ("CON-LD", "13550.33", 1.4), ("CON-SLI", "5400.00", 0.5)]
 
 
 def test_one_contract_per_heading_and_year(page):
@@ -109,13 +123,21 @@ def test_flags_name_invoice_line_file_and_row(page):
     rows = finance_sheet_rows()["return_ld.xlsx"]
     rate = flags[flags["Flag"] == "Day rate above cap"].iloc[0]
     assert (rate["Invoice"], rate["Line"], rate["File"], rate["Excel row"]) == (
-        "LD-INV-2", 1, "return_ld.xlsx", rows[("LD-INV-2", 1)])
+        "LD-INV-2",
+        1,
+        "return_ld.xlsx",
+        rows[("LD-INV-2", 1)],
+    )
     overheads = flags[flags["Flag"] == "Overheads above the contract's cap"].iloc[0]
     assert overheads["Excel row"] == rows[("LD-INV-3", 2)]
     assert str(flags["Excel row"].dtype) == "Int64"  # a number column, as Arrow sends it: sorts as numbers
-    assert set(flags["Flag"]) == {"Day rate above cap", "Amount differs from days x day rate",
-                                  "Overheads above the contract's cap", "Invoice more than 30 days late",
-                                  "Spend above allocation"}
+    assert set(flags["Flag"]) == {
+        "Day rate above cap",
+        "Amount differs from days x day rate",
+        "Overheads above the contract's cap",
+        "Invoice more than 30 days late",
+        "Spend above allocation",
+    }
 
 
 def test_burn_up_and_day_rates(page):
@@ -141,17 +163,25 @@ def test_after_the_year_ends_the_forecast_runs_through_the_quarters_invoiced_unt
     at = page(contract=LD, fy="2021-22", as_of="2022-04-20")
     assert not at.exception
     sentence = next(m.value for m in at.markdown if "cumulative spend by quarter" in m.value)
-    assert ("2021-22 has ended but Q4 is not invoiced yet, so the straight-line forecast to 31 March runs through "
-            "the 2 quarters invoiced so far (Q2 and Q3, to 31 December 2021") in sentence
+    assert (
+        "2021-22 has ended but Q4 is not invoiced yet, so the straight-line forecast to 31 March runs through "
+        "the 2 quarters invoiced so far (Q2 and Q3, to 31 December 2021"
+    ) in sentence
     assert not frame_with(at, "Forecast at FY end (£)").empty
     at = page(contract=LD, fy="2021-22", as_of="2022-05-15")
     sentence = next(m.value for m in at.markdown if "cumulative spend by quarter" in m.value)
     assert "Q4, the last quarter of 2021-22, is invoiced, so no forecast is drawn." in sentence
-    burn_up = next(spec for spec in map(json.loads, (c.proto.spec for c in at.get("vega_lite_chart")))
-                   if spec["description"] == sentence)
+    burn_up = next(
+        spec
+        for spec in map(json.loads, (c.proto.spec for c in at.get("vega_lite_chart")))
+        if spec["description"] == sentence
+    )
     encoding = burn_up["spec"]["layer"][0]["encoding"]
-    assert encoding["color"]["scale"]["domain"] == encoding["strokeDash"]["scale"]["domain"] == ["Actual spend",
-                                                                                              "Allocation"]
+    assert (
+        encoding["color"]["scale"]["domain"]
+        == encoding["strokeDash"]["scale"]["domain"]
+        == ["Actual spend", "Allocation"]
+    )
 
 
 def test_executive_cap_for_send(page):

@@ -36,8 +36,13 @@ def _expected(records, as_of=AS_OF, units=None, contract=None):
     units = records.units if units is None else units
     if contract:
         units = [u for u in units if u.contract == contract]
-    return compute_kpis(units, records.responses, targets_from_contracts(records.contracts), as_of,
-                        data_to=data_to_dates(records.contracts, records.returns, as_of))
+    return compute_kpis(
+        units,
+        records.responses,
+        targets_from_contracts(records.contracts),
+        as_of,
+        data_to=data_to_dates(records.contracts, records.returns, as_of),
+    )
 
 
 def _sentences(at: AppTest) -> list[str]:
@@ -88,8 +93,17 @@ def _rows(at: AppTest, column: str, columns: list[str]) -> list[tuple]:
 
 
 RATE_COLUMNS = ["Contract", "KPI", "Met", "Eligible", "Rate", "95 % interval", "Target", "Against target"]
-STATUS_COLUMNS = ["Contract", "KPI", "Met", "Not met", "No baseline", "Pending", "Awaiting return", "No response",
-                  "In progress"]
+STATUS_COLUMNS = [
+    "Contract",
+    "KPI",
+    "Met",
+    "Not met",
+    "No baseline",
+    "Pending",
+    "Awaiting return",
+    "No response",
+    "In progress",
+]
 
 
 def test_worked_by_hand_on_the_small_database(monkeypatch, small_db_each):  # noqa: F811
@@ -114,19 +128,24 @@ def test_worked_by_hand_on_the_small_database(monkeypatch, small_db_each):  # no
     # pending, so 2022-23 has nobody eligible.
     year = open_page(monkeypatch, small_db_each, "pages/kpis.py", as_of="2022-06-30", fy="2022-23")
     assert [row[:4] for row in _rows(year, "95 % interval", RATE_COLUMNS)] == [
-        ("CON-LD", "KPI 1 (one-to-one)", "0", "0")]
+        ("CON-LD", "KPI 1 (one-to-one)", "0", "0")
+    ]
     year = open_page(monkeypatch, small_db_each, "pages/kpis.py", as_of="2022-06-30", fy="2021-22")
     assert [row[:4] for row in _rows(year, "95 % interval", RATE_COLUMNS)] == [
-        ("CON-LD", "KPI 1 (one-to-one)", "1", "2"), ("CON-SLI", "KPI 1 (one-to-one)", "0", "1")]
+        ("CON-LD", "KPI 1 (one-to-one)", "1", "2"),
+        ("CON-SLI", "KPI 1 (one-to-one)", "0", "1"),
+    ]
 
     # The Board: CON-IA (all Sefton), CON-SLI (all Knowsley) and CON-LD's KPI 2 (one person, Sefton) are
     # each about one LA's people -> [c], every count of the row; CON-LD KPI 1 (Sefton and Knowsley) is shown.
     board = open_page(monkeypatch, small_db_each, "pages/kpis.py", role="board", as_of="2022-06-30")
     withheld = ("[c]",) * 4
     assert _rows(board, "95 % interval", RATE_COLUMNS) == [
-        ("CON-IA", "KPI 1 (one-to-one)") + withheld + ("75 %", "[c]"), HAND_RATES[1],
+        ("CON-IA", "KPI 1 (one-to-one)") + withheld + ("75 %", "[c]"),
+        HAND_RATES[1],
         ("CON-LD", "KPI 2 (group)") + withheld + ("75 %", "[c]"),
-        ("CON-SLI", "KPI 1 (one-to-one)") + withheld + ("75 %", "[c]")]
+        ("CON-SLI", "KPI 1 (one-to-one)") + withheld + ("75 %", "[c]"),
+    ]
     assert _rows(board, "In progress", STATUS_COLUMNS)[1] == HAND_STATUSES[1]
 
 
@@ -183,8 +202,12 @@ def test_chase_names_after_a_filter_change_are_those_of_a_fresh_page(app, role):
     contract = min(contract for contract, _ in everyone)
     at.selectbox(key="filter_contract").set_value(contract).run()  # names kept from the page above
     assert not at.exception
-    fresh = app(role, contract=contract, as_of=CASE_LEAD_CHASES.isoformat())  # a new session reads them from the database
-    assert _chase_names(at) == _chase_names(fresh) == {key: name for key, name in everyone.items() if key[0] == contract}
+    fresh = app(
+        role, contract=contract, as_of=CASE_LEAD_CHASES.isoformat()
+    )  # a new session reads them from the database
+    assert (
+        _chase_names(at) == _chase_names(fresh) == {key: name for key, name in everyone.items() if key[0] == contract}
+    )
     if role == "admin":
         assert any(_chase_names(fresh).values()), "administrators see names"
 
@@ -195,7 +218,9 @@ def test_case_leads_see_only_their_own_las_participants_to_chase(app, records):
     from data_access.users import DEMO_CASE_LEAD_LAS, DEMO_CASE_LEAD_REGIONS
 
     due = [u for u in records.units if u.participant_id in _chase_expected(records, CASE_LEAD_CHASES)]
-    theirs = {u.participant_id for u in due if u.la_code in DEMO_CASE_LEAD_LAS or u.region_code in DEMO_CASE_LEAD_REGIONS}
+    theirs = {
+        u.participant_id for u in due if u.la_code in DEMO_CASE_LEAD_LAS or u.region_code in DEMO_CASE_LEAD_REGIONS
+    }
     elsewhere = {u.participant_id for u in due} - theirs
     assert theirs and elsewhere, "the demo data has follow-ups to chase inside and outside the case lead's area"
     at = app("case_lead", as_of=CASE_LEAD_CHASES.isoformat())
@@ -224,8 +249,11 @@ def test_board_totals_never_give_a_withheld_count_away_by_subtraction(app, filte
     import re
 
     at = app("board", **filters)
-    table = next(frame.value for frame in at.dataframe if "No response" in frame.value.columns
-                 and "In progress" in frame.value.columns)
+    table = next(
+        frame.value
+        for frame in at.dataframe
+        if "No response" in frame.value.columns and "In progress" in frame.value.columns
+    )
     assert (table == "[c]").any().any(), "the demo data withholds a count from the Board here"
     sentence = next(m.value for m in at.markdown if "participants in the KPIs" in m.value or "Totals not" in m.value)
     if sentence.startswith("Totals not shown [c]"):  # every contract here has a count withheld
@@ -240,8 +268,11 @@ def test_a_breakdown_never_withholds_a_single_row_the_others_would_give_away(ope
     """A breakdown's rows (by quarter, region, role, focus) add up to their contract's KPI: one
     [c] row among rows shown would be worked out by subtraction, so a second row is withheld."""
     at = open_page("pages/kpis.py", "board", as_of="2024-03-15", contract="con_9887")
-    breakdowns = [frame.value for frame in at.dataframe if "Against target" in frame.value.columns
-                  and frame.value.columns[1] != "KPI"]  # a grouping column besides the contract and KPI
+    breakdowns = [
+        frame.value
+        for frame in at.dataframe
+        if "Against target" in frame.value.columns and frame.value.columns[1] != "KPI"
+    ]  # a grouping column besides the contract and KPI
     withheld = [(table == "[c]").any(axis=1).groupby([table["Contract"], table["KPI"]]).sum() for table in breakdowns]
     assert any(count.sum() for count in withheld), "the demo data withholds a row from the Board here"
     assert all(rows != 1 for count in withheld for rows in count), withheld
@@ -269,8 +300,11 @@ def test_the_board_has_no_la_filter(app, records):
 
 
 def test_the_board_sees_no_details_of_a_contract_whose_participants_are_all_in_one_la(app, records):
-    one_la = [contract for contract in sorted({u.contract for u in records.units})
-              if len({u.la_code for u in records.units if u.contract == contract}) == 1]
+    one_la = [
+        contract
+        for contract in sorted({u.contract for u in records.units})
+        if len({u.la_code for u in records.units if u.contract == contract}) == 1
+    ]
     assert one_la, "the demo data has a one-LA contract (the Sefton call-off)"
     at = app("board", contract=one_la[0])
     assert any("not part of the Board's view" in i.value for i in at.info)
@@ -281,8 +315,11 @@ def test_the_board_sees_no_details_of_a_contract_whose_participants_are_all_in_o
 def test_board_small_counts_of_a_contract_in_one_la_are_suppressed_without_an_la_filter(app, records):
     """A contract whose units all lie in one LA (an adviser call-off for one council) tells as
     much as an LA filter: clearing the filter must not show its small counts to the Board."""
-    one_la = [contract for contract in sorted({u.contract for u in records.units})
-              if len({u.la_code for u in records.units if u.contract == contract}) == 1]
+    one_la = [
+        contract
+        for contract in sorted({u.contract for u in records.units})
+        if len({u.la_code for u in records.units if u.contract == contract}) == 1
+    ]
     small = [r for r in _expected(records) if r.contract in one_la and (1 <= r.met <= 4 or 1 <= r.eligible <= 4)]
     assert small, "the demo data has a one-LA contract with small counts"
     board, admin = app("board"), app("admin")
@@ -329,12 +366,14 @@ def test_a_financial_year_that_isolates_one_la_of_a_contract_is_withheld_from_th
     Leeds: that year's figures are Leeds's, so the Board sees them as [c], as for one LA."""
     from tests.small_db import LD, open_page
 
-    board = open_page(monkeypatch, small_db_url, "pages/kpis.py", role="board", fy="2022-23", contract=LD,
-                      as_of="2022-09-30")
+    board = open_page(
+        monkeypatch, small_db_url, "pages/kpis.py", role="board", fy="2022-23", contract=LD, as_of="2022-09-30"
+    )
     table = next(frame.value for frame in board.dataframe if "No response" in frame.value.columns)
     assert (table.drop(columns=["Contract", "KPI"]) == "[c]").all(axis=None), table
-    admin = open_page(monkeypatch, small_db_url, "pages/kpis.py", role="admin", fy="2022-23", contract=LD,
-                      as_of="2022-09-30")
+    admin = open_page(
+        monkeypatch, small_db_url, "pages/kpis.py", role="admin", fy="2022-23", contract=LD, as_of="2022-09-30"
+    )
     shown = next(frame.value for frame in admin.dataframe if "No response" in frame.value.columns)
     assert not (shown == "[c]").any(axis=None)
 
@@ -346,18 +385,44 @@ def test_a_breakdown_row_all_in_one_la_is_withheld_from_the_board(app, records):
     from dashboard.views.common import Disclosure
     from dashboard.views.kpis import kpi_page
 
-    board_slice = kpi_page(records.contracts, records.units, records.responses, records.regions, date(2024, 3, 15),
-                           None, Disclosure(True, False), "project_5369").slices["Region"]
+    board_slice = kpi_page(
+        records.contracts,
+        records.units,
+        records.responses,
+        records.regions,
+        date(2024, 3, 15),
+        None,
+        Disclosure(True, False),
+        "project_5369",
+    ).slices["Region"]
     board = board_slice.table
-    lead = kpi_page(records.contracts, records.units, records.responses, records.regions, date(2024, 3, 15), None,
-                    Disclosure(False, False), "project_5369").slices["Region"].table
-    one_la = {records.regions[region] for region in {u.region_code for u in records.units}
-              if len({u.la_code for u in records.units if u.contract == "project_5369" and u.region_code == region}) == 1}
+    lead = (
+        kpi_page(
+            records.contracts,
+            records.units,
+            records.responses,
+            records.regions,
+            date(2024, 3, 15),
+            None,
+            Disclosure(False, False),
+            "project_5369",
+        )
+        .slices["Region"]
+        .table
+    )
+    one_la = {
+        records.regions[region]
+        for region in {u.region_code for u in records.units}
+        if len({u.la_code for u in records.units if u.contract == "project_5369" and u.region_code == region}) == 1
+    }
     about_one_la = lead[lead["Region"].isin(one_la)]
     assert (about_one_la["Eligible"].astype(int) >= 5).any(), "the demo data has a one-LA region of 5 or more people"
     shown = board.set_index(["Region", "KPI"])
     for row in about_one_la.itertuples():
-        assert shown.loc[(row.Region, row.KPI), ["Met", "Eligible", "Rate"]].tolist() == ["[c]"] * 3, (row.Region, row.KPI)
+        assert shown.loc[(row.Region, row.KPI), ["Met", "Eligible", "Rate"]].tolist() == ["[c]"] * 3, (
+            row.Region,
+            row.KPI,
+        )
     # the summary does not call a withheld row of 5 or more too small
     assert "about 1 local authority, not shown [c]" in board_slice.summary, board_slice.summary
 
@@ -387,8 +452,16 @@ def test_no_board_headline_is_about_the_people_of_one_la(records, as_of):
     for region in [None, *sorted(records.regions)]:
         for fy in (None, "2021-22", "2022-23", "2023-24"):
             scoped = narrowed(records, None, None, (region,) if region else None)
-            page = kpi_page(scoped.contracts, scoped.units, scoped.responses, scoped.regions, as_of, fy,
-                            Disclosure(True, False), None)
+            page = kpi_page(
+                scoped.contracts,
+                scoped.units,
+                scoped.responses,
+                scoped.regions,
+                as_of,
+                fy,
+                Disclosure(True, False),
+                None,
+            )
             counted = counted_units(scoped.units, as_of, fy)
             for d in page.headline:
                 people = [u for u in counted if u.contract == d.result.contract and u.support_type == d.result.kpi]
@@ -406,14 +479,20 @@ def test_a_breakdown_summary_names_every_row_sharing_the_highest_rate_and_says_w
     from dashboard.views.kpis import breakdown_summary
 
     def chart(*rows):
-        return pd.DataFrame([{"Label": label, "KPI": "KPI 2 (group)", "Met": met, "Eligible": eligible}
-                             for label, met, eligible in rows])
+        return pd.DataFrame(
+            [
+                {"Label": label, "KPI": "KPI 2 (group)", "Met": met, "Eligible": eligible}
+                for label, met, eligible in rows
+            ]
+        )
 
     assert breakdown_summary(chart(("North West", 20, 20), ("East of England", 9, 9), ("London", 5, 10)), "Region") == (
         "By region: highest rate 100 % (East of England, KPI 2 (group) and North West, KPI 2 (group)), "
-        "lowest 50 % (London, KPI 2 (group)).")
+        "lowest 50 % (London, KPI 2 (group))."
+    )
     assert breakdown_summary(chart(("Cabinet Member", 3, 11)), "Role") == (
-        "By role: only Cabinet Member, KPI 2 (group) has 5 or more eligible participants: 27 %.")
+        "By role: only Cabinet Member, KPI 2 (group) has 5 or more eligible participants: 27 %."
+    )
 
 
 def _half_up(met: int, eligible: int) -> str:
@@ -455,14 +534,22 @@ def test_rate_chart_labels_say_what_the_tables_and_sentences_say(open_page):
     the sentence and the table; the chart must not label it 46 (45.5 from the one-decimal chart
     data, written as a whole number)."""
     at = open_page("pages/kpis.py", "board", as_of="2022-10-28", contract="con_9887")
-    drawn = [label for element in at.get("vega_lite_chart") if [d.name for d in element.proto.datasets] == ["rates"]
-             for label in _drawn_labels(element)]
+    drawn = [
+        label
+        for element in at.get("vega_lite_chart")
+        if [d.name for d in element.proto.datasets] == ["rates"]
+        for label in _drawn_labels(element)
+    ]
     assert ("London", "KPI 2 (group)", 5, 11) in [row[:4] for row in drawn], "the demo data has London's 5 of 11"
     tables = [frame.value for frame in at.dataframe if "Rate" in frame.value.columns]
     for label, kpi, met, eligible, text in drawn:
         assert text.removesuffix(" %") == _half_up(met, eligible), (label, kpi, met, eligible, text)
-        shown = [row["Rate"] for table in tables for row in table.to_dict("records")
-                 if row["KPI"] == kpi and label in row.values() and row["Eligible"] == str(eligible)]
+        shown = [
+            row["Rate"]
+            for table in tables
+            for row in table.to_dict("records")
+            if row["KPI"] == kpi and label in row.values() and row["Eligible"] == str(eligible)
+        ]
         assert shown and all(rate == f"{_half_up(met, eligible)} %" for rate in shown), (label, kpi, shown)
 
 
@@ -484,8 +571,10 @@ def test_with_no_rate_charted_the_summary_says_why_not_what_is_on_the_chart(open
     assert len(rates) == 2 and all("[u]" in sentence for sentence in rates), rates
     summary = next(m.value for m in at.markdown if "charted" in m.value)
     assert "on the chart" not in summary and "meeting the target 0" not in summary, summary
-    assert summary == ("Neither KPI figure (packages ending in all years) is charted: both have fewer than 5 "
-                       "eligible participants [u], too few for a reliable rate; see the table.")
+    assert summary == (
+        "Neither KPI figure (packages ending in all years) is charted: both have fewer than 5 "
+        "eligible participants [u], too few for a reliable rate; see the table."
+    )
 
 
 def test_figures_off_the_chart_are_counted_by_reason():
@@ -494,20 +583,34 @@ def test_figures_off_the_chart_are_counted_by_reason():
     from dashboard.views import kpis as views
 
     def display(met, eligible, board=False):
-        result = KpiResult(contract="C", kpi="group", target=0.75, eligible=eligible, met=met,
-                           not_met=eligible - met, no_baseline=0, no_response=0, pending=1, in_progress=1,
-                           rate=met / eligible if eligible else None, ci_low=0.1 if eligible else None,
-                           ci_high=0.9 if eligible else None, verdict="undetermined" if eligible else "no_data",
-                           low_reliability=0 < eligible < 5)
+        result = KpiResult(
+            contract="C",
+            kpi="group",
+            target=0.75,
+            eligible=eligible,
+            met=met,
+            not_met=eligible - met,
+            no_baseline=0,
+            no_response=0,
+            pending=1,
+            in_progress=1,
+            rate=met / eligible if eligible else None,
+            ci_low=0.1 if eligible else None,
+            ci_high=0.9 if eligible else None,
+            verdict="undetermined" if eligible else "no_data",
+            low_reliability=0 < eligible < 5,
+        )
         return views.display_kpi(result, views.Disclosure(board, board))
 
     assert views._rates_summary([display(0, 0)], None) == (
         "The KPI figure (packages ending in all years) is not charted: it has no data yet (no participant "
-        "eligible); see the table.")
+        "eligible); see the table."
+    )
     assert views._rates_summary([display(1, 2), display(0, 0), display(1, 3, board=True)], "2021-22") == (
         "None of the 3 KPI figures (packages ending in 2021-22) is charted: 1 is withheld [c]; 1 has no data yet "
         "(no participant eligible); 1 has fewer than 5 eligible participants [u], too few for a reliable rate; "
-        "see the table.")
+        "see the table."
+    )
 
 
 def test_a_contract_with_no_kpi_target_is_shown_as_no_target_never_judged(app, records):
@@ -516,10 +619,15 @@ def test_a_contract_with_no_kpi_target_is_shown_as_no_target_never_judged(app, r
     at = app()
     assert not at.exception
     adviser = [s for s in _sentences(at) if s.startswith("**Con_10575**")]
-    assert adviser and all("has no target (it is not set in the contract register)" in s or "no data" in s for s in adviser)
+    assert adviser and all(
+        "has no target (it is not set in the contract register)" in s or "no data" in s for s in adviser
+    )
     assert not any("meets the" in s or "below the" in s for s in adviser)
-    rates = next(frame.value for frame in at.dataframe if "Against target" in frame.value.columns
-                 and "Target" in frame.value.columns)
+    rates = next(
+        frame.value
+        for frame in at.dataframe
+        if "Against target" in frame.value.columns and "Target" in frame.value.columns
+    )
     mine = rates[rates["Contract"] == "Con_10575"]
     assert not mine.empty and set(mine["Target"]) == {"not set in the contract register"}
     leadership = rates[rates["Contract"] == "con_9887"]
@@ -541,6 +649,9 @@ def test_the_page_opens_with_how_many_kpi_figures_meet_their_target(app, records
     assert type(body[0]).__name__ == "Markdown" and answer.startswith(f"Of {len(results)} KPI figures, ")
     met, below, unsure = (verdicts[v] for v in (VERDICT_MET, VERDICT_NOT_MET, VERDICT_UNDETERMINED))
     assert met + below + unsure, "the demo has verdicts on this date"
-    for count, said in ((met, f"{met} meet"), (below, f"{below} {'is' if below == 1 else 'are'} below it"),
-                        (unsure, f"{unsure} cannot tell yet")):
+    for count, said in (
+        (met, f"{met} meet"),
+        (below, f"{below} {'is' if below == 1 else 'are'} below it"),
+        (unsure, f"{unsure} cannot tell yet"),
+    ):
         assert (said in answer) == bool(count), answer

@@ -30,6 +30,7 @@ PAGE = "pages/la_profile.py"
 def page(monkeypatch, small_db_url):  # noqa: F811
     def open_(role="case_lead", **params):
         return open_page(monkeypatch, small_db_url, PAGE, role=role, **{"as_of": AS_OF, **params})
+
     return open_
 
 
@@ -47,34 +48,52 @@ def test_worked_by_hand_on_the_small_database(monkeypatch, small_db_each):  # no
     timeline = frame_with(at, "Delivered by")
     # packages started by 30/06/2022, oldest first, with the reviews of Sefton's intervention (from 01/05/2021,
     # every 6 months: 01/11/2021 and 01/05/2022 so far)
-    assert [(str(start.date()), package, status, None if pd.isna(days) else float(days)) for start, package, status, days
-            in timeline[["Start", "Package", "Status", "Days delivered"]].itertuples(index=False)] == [
-        ("2021-07-01", "IA-1", "Running", 15.0), ("2021-07-01", "LD-1", "Ended", 6.0),
+    assert [
+        (str(start.date()), package, status, None if pd.isna(days) else float(days))
+        for start, package, status, days in timeline[["Start", "Package", "Status", "Days delivered"]].itertuples(
+            index=False
+        )
+    ] == [
+        ("2021-07-01", "IA-1", "Running", 15.0),
+        ("2021-07-01", "LD-1", "Ended", 6.0),
         ("2021-11-01", "Six-monthly intervention review 1", "Due (past)", None),
         ("2022-02-01", "LD-G1", "Running", 2.0),
-        ("2022-05-01", "Six-monthly intervention review 2", "Due (past)", None)]
+        ("2022-05-01", "Six-monthly intervention review 2", "Due (past)", None),
+    ]
     # 3 packages (IA-1, LD-1, LD-G1) under 2 contracts; 15 + 6 + 2 = 23 days; 2 reviews due so far
     summary = next(m.value for m in at.markdown if "packages of support" in m.value)
     assert re.search(r"\b3 packages\b.*\b2 contracts\b.*\b23 days\b.*\b2 intervention reviews\b", summary)
     participants = frame_with(at, "Participant ID")
     assert list(zip(participants["Participant ID"], participants["Status"])) == [
-        ("P-0010", "In progress"), ("P-0001", "Met"), ("P-0004", "In progress")]
+        ("P-0010", "In progress"),
+        ("P-0001", "Met"),
+        ("P-0004", "In progress"),
+    ]
     # LD-1 ended 31/10/2021: its window ends three months later, 31/01/2022
     assert str(participants.set_index("Participant ID").loc["P-0001", "Follow-up window ends"].date()) == "2022-01-31"
     # KPI 1 met / eligible: Sefton LD-1 met = 1 / 1; North West adds Knowsley's LD-2 (not met) and SLI-1 (no
     # response) = 1 / 3 (33 %); England adds Leeds's LD-3, pending, not eligible = 1 / 3. Packages: Sefton 3,
     # North West 3 + LD-2 + SLI-1 = 5 of 23 LAs (0.22 each), England 5 + LD-3 = 6 of 152 LAs (0.04 each).
     compared = frame_with(at, "Packages per LA")
-    assert [tuple(str(value) for value in row) for row in compared[
-        ["Area", "KPI 1 rate", "KPI 1 met / eligible", "Packages", "LAs", "Packages per LA"]].itertuples(index=False)] == [
-        ("Sefton", "100 % [u]", "1 / 1", "3", "1", "3.0"), ("North West", "33 % [u]", "1 / 3", "5", "23", "0.22"),
-        ("England", "33 % [u]", "1 / 3", "6", "152", "0.04")]
+    assert [
+        tuple(str(value) for value in row)
+        for row in compared[
+            ["Area", "KPI 1 rate", "KPI 1 met / eligible", "Packages", "LAs", "Packages per LA"]
+        ].itertuples(index=False)
+    ] == [
+        ("Sefton", "100 % [u]", "1 / 1", "3", "1", "3.0"),
+        ("North West", "33 % [u]", "1 / 3", "5", "23", "0.22"),
+        ("England", "33 % [u]", "1 / 3", "6", "152", "0.04"),
+    ]
     # What is coming: case report 9 of the call-off (30/06/2021 + 9 x 6 weeks = 13/07/2022, in 13 days) and the
     # next review on 01/11/2022 (in 124 days)
     coming = frame_with(at, "Due in (days)")
     assert list(zip(coming["Details"], coming["Due in (days)"]))[:4] == [
-        ("Case report 9", 13), ("Case report 10", 55), ("Case report 11", 97),
-        ("Six-monthly intervention review 3 (in intervention from 01 May 2021)", 124)]
+        ("Case report 9", 13),
+        ("Case report 10", 55),
+        ("Case report 11", 97),
+        ("Six-monthly intervention review 3 (in intervention from 01 May 2021)", 124),
+    ]
 
 
 def test_la_from_the_url(page):
@@ -104,8 +123,11 @@ def test_packages_participants_and_adviser_days(page):
 
     adviser = frame_with(at, "Over the limit")
     months = dict(zip(adviser["Month"], zip(adviser["Days"], adviser["Over the limit"])))
-    assert months == {pd.Timestamp("2021-07-01"): (4.0, "No"), pd.Timestamp("2021-08-01"): (4.5, "Yes"),
-                      pd.Timestamp("2021-09-01"): (3.0, "No")}
+    assert months == {
+        pd.Timestamp("2021-07-01"): (4.0, "No"),
+        pd.Timestamp("2021-08-01"): (4.5, "Yes"),
+        pd.Timestamp("2021-09-01"): (3.0, "No"),
+    }
     assert set(adviser["Contract"]) == {IA}
     assert set(adviser["Source"]) == {lp.FROM_INVOICES}
 
@@ -189,30 +211,60 @@ def test_board_members_cannot_open_it(monkeypatch, small_db_url):  # noqa: F811
 
 
 def unit(package, la, start, end, days, contract="ADV"):
-    return Unit(contract, package, f"P-{package}", "one_to_one", la, "E12000002", "Lead Member", None, start, end,
-                days_delivered=days)
+    return Unit(
+        contract,
+        package,
+        f"P-{package}",
+        "one_to_one",
+        la,
+        "E12000002",
+        "Lead Member",
+        None,
+        start,
+        end,
+        days_delivered=days,
+    )
 
 
-ADVISER = ContractTerms("ADV", "Adviser", "S", "Improvement adviser", "Call-off", date(2021, 4, 1),
-                        date(2023, 3, 31))
+ADVISER = ContractTerms("ADV", "Adviser", "S", "Improvement adviser", "Call-off", date(2021, 4, 1), date(2023, 3, 31))
 
 
 def test_adviser_days_from_engagements_when_the_call_off_spans_several_las():
-    units = [unit("A", SEFTON, date(2021, 7, 1), date(2021, 9, 30), 15),
-             unit("B", KNOWSLEY, date(2021, 7, 1), date(2021, 7, 31), 2)]
-    lines = [InvoiceLine("ADV", "I", 1, "2021-22", 2, "Adviser days", "Adviser (July 2021)", None, 10, 600, 6000,
-                         None, date(2021, 10, 1))]
+    units = [
+        unit("A", SEFTON, date(2021, 7, 1), date(2021, 9, 30), 15),
+        unit("B", KNOWSLEY, date(2021, 7, 1), date(2021, 7, 31), 2),
+    ]
+    lines = [
+        InvoiceLine(
+            "ADV",
+            "I",
+            1,
+            "2021-22",
+            2,
+            "Adviser days",
+            "Adviser (July 2021)",
+            None,
+            10,
+            600,
+            6000,
+            None,
+            date(2021, 10, 1),
+        )
+    ]
     table = lp.adviser_days_by_month([ADVISER], units, lines, SEFTON, date(2022, 6, 30))
     assert table["Days"].tolist() == [5.0, 5.0, 5.0]  # 15 days over July-September: an average
     assert set(table["Over the limit"]) == {"Yes"} and set(table["Source"]) == {lp.FROM_ENGAGEMENTS}
 
 
-@pytest.mark.parametrize("text, month", [
-    ("Improvement adviser (July 2021)", date(2021, 7, 1)),
-    ("days in SEPTEMBER 2022", date(2022, 9, 1)),
-    ("Travel", None),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    "text, month",
+    [
+        ("Improvement adviser (July 2021)", date(2021, 7, 1)),
+        ("days in SEPTEMBER 2022", date(2022, 9, 1)),
+        ("Travel", None),
+        (None, None),
+    ],
+)
 def test_month_named(text, month):
     assert lp.month_named(text) == month
 
@@ -230,18 +282,26 @@ def test_a_recoded_councils_profile_shows_its_whole_history():
     split council's successor (Cumberland, from Cumbria) does not take Cumbria's."""
     from dashboard.records import LAStatus, LocalAuthority
 
-    las = [LocalAuthority("E10000023", "815", "North Yorkshire", "E12000003", date(2009, 4, 1), date(2023, 3, 31),
-                          ("E06000065",)),
-           LocalAuthority("E06000065", "815", "North Yorkshire", "E12000003", date(2023, 4, 1), None, ()),
-           LocalAuthority("E10000006", "909", "Cumbria", "E12000002", date(2009, 4, 1), date(2023, 3, 31),
-                          ("E06000063", "E06000064")),
-           LocalAuthority("E06000063", "942", "Cumberland", "E12000002", date(2023, 4, 1), None, ())]
+    las = [
+        LocalAuthority(
+            "E10000023", "815", "North Yorkshire", "E12000003", date(2009, 4, 1), date(2023, 3, 31), ("E06000065",)
+        ),
+        LocalAuthority("E06000065", "815", "North Yorkshire", "E12000003", date(2023, 4, 1), None, ()),
+        LocalAuthority(
+            "E10000006", "909", "Cumbria", "E12000002", date(2009, 4, 1), date(2023, 3, 31), ("E06000063", "E06000064")
+        ),
+        LocalAuthority("E06000063", "942", "Cumberland", "E12000002", date(2023, 4, 1), None, ()),
+    ]
 
     def unit(package, la, start):
         return Unit("CON", package, "P", "one_to_one", la, "E12000003", "Leader", None, start, None)
 
-    units = [unit("OLD", "E10000023", date(2022, 6, 1)), unit("NEW", "E06000065", date(2023, 6, 1)),
-             unit("CUMBRIA", "E10000006", date(2022, 6, 1)), unit("CUMBERLAND", "E06000063", date(2023, 6, 1))]
+    units = [
+        unit("OLD", "E10000023", date(2022, 6, 1)),
+        unit("NEW", "E06000065", date(2023, 6, 1)),
+        unit("CUMBRIA", "E10000006", date(2022, 6, 1)),
+        unit("CUMBERLAND", "E06000063", date(2023, 6, 1)),
+    ]
     statuses = [LAStatus("E10000023", date(2022, 1, 1), "Requires improvement")]
     mine, known = lp.as_one_council(units, statuses, "E06000065", las)
     packages = lp.packages_table(mine, "E06000065", date(2024, 3, 15))
@@ -272,8 +332,9 @@ def test_the_comparison_rate_is_the_kpis_pages_rate(monkeypatch, demo_sqlite_url
     met, eligible = (int(n) for n in comparison.loc[la, "KPI 2 met / eligible"].split(" / "))
     assert (met, eligible) == (5, 8), "the demo data has BCP's 5 of 8"
     kpis = open_page(monkeypatch, demo_sqlite_url, "pages/kpis.py", role="admin", la=BCP, as_of=BCP_AS_OF)
-    sentences = [m.value for m in kpis.markdown if " · KPI 2" in m.value and f": {met} of {eligible} group members ("
-                 in m.value]
+    sentences = [
+        m.value for m in kpis.markdown if " · KPI 2" in m.value and f": {met} of {eligible} group members (" in m.value
+    ]
     assert len(sentences) == 1, [m.value for m in kpis.markdown]
     said = sentences[0].split(f"{met} of {eligible} group members (")[1].split(")")[0]
     assert comparison.loc[la, "KPI 2 rate"] == said == "63 %"
@@ -311,8 +372,11 @@ def _lait_series(measure: str, la_number: str) -> dict[str, float | None]:
     from data_access.settings import REFERENCE_DIR
 
     with open(REFERENCE_DIR / "lait_indicators.csv", newline="", encoding="utf-8") as handle:
-        return {row["period"]: None if row["value"] == "-" else float(row["value"])
-                for row in csv.DictReader(handle) if row["measure"] == measure and row["la_number"] == la_number}
+        return {
+            row["period"]: None if row["value"] == "-" else float(row["value"])
+            for row in csv.DictReader(handle)
+            if row["measure"] == measure and row["la_number"] == la_number
+        }
 
 
 def _sefton_neighbours() -> list[str]:
@@ -330,9 +394,15 @@ def _measure_frame(at, measure: str):
     published = _lait_series(measure, "343")
     for element in at.dataframe:
         frame = element.value
-        if ("Sefton" in frame.columns and "Year" in frame.columns and set(frame["Year"]) == set(published)
-                and all((pd.isna(v) and published[y] is None) or v == published[y]
-                        for y, v in zip(frame["Year"], frame["Sefton"]))):
+        if (
+            "Sefton" in frame.columns
+            and "Year" in frame.columns
+            and set(frame["Year"]) == set(published)
+            and all(
+                (pd.isna(v) and published[y] is None) or v == published[y]
+                for y, v in zip(frame["Year"], frame["Sefton"])
+            )
+        ):
             return frame
     raise AssertionError(f"no table of {measure} for Sefton")
 
@@ -353,7 +423,10 @@ def test_done_when_a_case_lead_picks_sefton(page):
     assert "1 met" in support.set_index("Package").loc["LD-1", "KPI outcome"]
     assert support.set_index("Package").loc["IA-1", "What"] == lp.ADVISER_CALL_OFF
     reviews = timeline[timeline["What"] == lp.INTERVENTION_REVIEW_LABEL]
-    assert list(reviews["Start"]) == [pd.Timestamp("2021-11-01"), pd.Timestamp("2022-05-01")]  # in intervention 1 May 2021
+    assert list(reviews["Start"]) == [
+        pd.Timestamp("2021-11-01"),
+        pd.Timestamp("2022-05-01"),
+    ]  # in intervention 1 May 2021
 
     coming = frame_with(at, "Obligation")
     assert set(coming["Obligation"]) == {"Six-monthly intervention review", "Six-weekly case report"}
@@ -366,11 +439,16 @@ def test_done_when_a_case_lead_picks_sefton(page):
     ilacs = frame_with(at, "Inspected")
     published = ilacs[ilacs["Published"].notna()].iloc[-1]
     assert (published["Judgement"], published["Inspected"], published["Published"]) == (
-        "Inadequate", pd.Timestamp("2022-02-21"), pd.Timestamp("2022-05-09"))  # Ofsted's own dates
-    assert any(m.value.startswith("Latest: Inadequate (inspected 21 Feb 2022, published 09 May 2022)")
-               for m in at.markdown)
-    assert any("ILACS: Inadequate (inspected 21 Feb 2022, published 09 May 2022)" in m.value
-               for m in at.markdown)  # the headline sentence says it the same way
+        "Inadequate",
+        pd.Timestamp("2022-02-21"),
+        pd.Timestamp("2022-05-09"),
+    )  # Ofsted's own dates
+    assert any(
+        m.value.startswith("Latest: Inadequate (inspected 21 Feb 2022, published 09 May 2022)") for m in at.markdown
+    )
+    assert any(
+        "ILACS: Inadequate (inspected 21 Feb 2022, published 09 May 2022)" in m.value for m in at.markdown
+    )  # the headline sentence says it the same way
 
     neighbours = _sefton_neighbours()
     assert len(neighbours) == 10
@@ -378,8 +456,15 @@ def test_done_when_a_case_lead_picks_sefton(page):
         frame = _measure_frame(at, measure)
         assert list(frame["Year"]) == [str(year) for year in range(2016, 2026)]
         assert list(frame.columns[-10:]) == neighbours  # each neighbour by name, closest first
-        for column in ("Neighbours' median", "Neighbours' lowest", "Neighbours' highest", "North West (region)",
-                       "England", "Quartile band", "Better than (neighbours)"):
+        for column in (
+            "Neighbours' median",
+            "Neighbours' lowest",
+            "Neighbours' highest",
+            "North West (region)",
+            "England",
+            "Quartile band",
+            "Better than (neighbours)",
+        ):
             assert column in frame.columns
         assert list(frame["England"]) == [_lait_series(measure, "970")[str(y)] for y in range(2016, 2026)]
         assert list(frame["North West (region)"]) == [_lait_series(measure, "981")[str(y)] for y in range(2016, 2026)]
@@ -410,28 +495,46 @@ def test_ilacs_judgements_one_date_convention():
     ]
     table = lp.ilacs_judgements(statuses, SEFTON, date(2022, 5, 8))
     assert table.to_dict("records") == [
-        {"Judgement": "Requires improvement", "Inspected": pd.Timestamp("2019-01-14"),
-         "Published": pd.Timestamp("2019-03-04"), "Counts from": pd.Timestamp("2019-03-04")},
-        {"Judgement": "Inadequate", "Inspected": pd.Timestamp("2021-05-01"), "Published": pd.NaT,
-         "Counts from": pd.Timestamp("2021-05-01")},
+        {
+            "Judgement": "Requires improvement",
+            "Inspected": pd.Timestamp("2019-01-14"),
+            "Published": pd.Timestamp("2019-03-04"),
+            "Counts from": pd.Timestamp("2019-03-04"),
+        },
+        {
+            "Judgement": "Inadequate",
+            "Inspected": pd.Timestamp("2021-05-01"),
+            "Published": pd.NaT,
+            "Counts from": pd.Timestamp("2021-05-01"),
+        },
     ]
     assert lp.ilacs_headline(table) == "Inadequate (inspected 01 May 2021)"
     assert lp.ilacs_headline(lp.ilacs_judgements(statuses, SEFTON, date(2022, 5, 9))) == (
-        "Good (inspected 21 Feb 2022, published 09 May 2022)")
+        "Good (inspected 21 Feb 2022, published 09 May 2022)"
+    )
     las = [LocalAuthority(SEFTON, "343", "Sefton", "E12000002", date(2009, 1, 1), None)]
-    assert lp.facts(SEFTON, las, {"E12000002": "North West"}, statuses, date(2022, 5, 9)).status[
-        "ILACS judgement"] == "Good (inspected 21 Feb 2022, published 09 May 2022)"  # the headline says it so too
+    assert (
+        lp.facts(SEFTON, las, {"E12000002": "North West"}, statuses, date(2022, 5, 9)).status["ILACS judgement"]
+        == "Good (inspected 21 Feb 2022, published 09 May 2022)"
+    )  # the headline says it so too
 
 
 def test_neighbour_links_use_the_current_record_of_a_recoded_number():
     from dashboard.records import LocalAuthority
 
-    las = [LocalAuthority("E10000023", "815", "North Yorkshire", "E12000003", date(2009, 1, 1), date(2023, 3, 31)),
-           LocalAuthority("E06000065", "815", "North Yorkshire", "E12000003", date(2023, 4, 1), None)]
+    las = [
+        LocalAuthority("E10000023", "815", "North Yorkshire", "E12000003", date(2009, 1, 1), date(2023, 3, 31)),
+        LocalAuthority("E06000065", "815", "North Yorkshire", "E12000003", date(2023, 4, 1), None),
+    ]
     # Sefton (343) is left off the LA list given here: named, with no link
-    table = lp.neighbour_table([(1, "815", "North Yorkshire", "Extremely Close"), (2, "343", "Sefton", "Close")], las,
-                               date(2024, 3, 15))
-    assert table.iloc[0].to_dict() == {"Rank": 1, "Local authority": "North Yorkshire", "DfE number": "815",
-                                       "Closeness": "Extremely close",
-                                       "Profile": "la_profile?la=E06000065&as_of=2024-03-15"}
+    table = lp.neighbour_table(
+        [(1, "815", "North Yorkshire", "Extremely Close"), (2, "343", "Sefton", "Close")], las, date(2024, 3, 15)
+    )
+    assert table.iloc[0].to_dict() == {
+        "Rank": 1,
+        "Local authority": "North Yorkshire",
+        "DfE number": "815",
+        "Closeness": "Extremely close",
+        "Profile": "la_profile?la=E06000065&as_of=2024-03-15",
+    }
     assert table.iloc[1]["Local authority"] == "Sefton" and pd.isna(table.iloc[1]["Profile"])

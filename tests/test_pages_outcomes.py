@@ -63,8 +63,11 @@ def test_every_role_sees_the_page_with_its_caveats(app, role):
     text = " ".join(m.value for m in at.markdown)
     assert "do not show what the support caused" in text
     assert "not ranked" in text and "different aims" in text
-    assert [h.value for h in at.header] == ["Value for money", "Ofsted judgements before and after support",
-                                            "Supported LAs beside their statistical neighbours"]
+    assert [h.value for h in at.header] == [
+        "Value for money",
+        "Ofsted judgements before and after support",
+        "Supported LAs beside their statistical neighbours",
+    ]
 
 
 def test_admin_sees_the_figures_of_the_summary(app, expected):
@@ -73,10 +76,17 @@ def test_admin_sees_the_figures_of_the_summary(app, expected):
         row = table.loc[item["contract"]].map(_number)
         assert row[ov.SPEND] == item["spend"]
         assert (row[ov.LAS], row[ov.PARTICIPANTS], row[ov.MET]) == (
-            item["las_supported"], item["participants"], item["met"])
+            item["las_supported"],
+            item["participants"],
+            item["met"],
+        )
         assert row[ov.DAYS] == item["days"]
-        for column, key in ((ov.PER_LA, "cost_per_la"), (ov.PER_PARTICIPANT, "cost_per_participant"),
-                            (ov.PER_MET, "cost_per_met"), (ov.PER_DAY, "cost_per_day")):
+        for column, key in (
+            (ov.PER_LA, "cost_per_la"),
+            (ov.PER_PARTICIPANT, "cost_per_participant"),
+            (ov.PER_MET, "cost_per_met"),
+            (ov.PER_DAY, "cost_per_day"),
+        ):
             assert row[column] == item[key] if item[key] is not None else isinstance(row[column], str), column
     assert table.loc[SEFTON_ONLY, ov.PARTICIPANTS] != SUPPRESSED
 
@@ -88,7 +98,11 @@ def test_board_sees_c_for_the_people_of_one_la_and_everything_else(app, expected
     assert [sefton[c] for c in ov.ABOUT_PEOPLE] == [SUPPRESSED] * 4
     item = next(i for i in expected["value_for_money"] if i["contract"] == SEFTON_ONLY)
     assert (sefton[ov.SPEND], sefton[ov.LAS], sefton[ov.PER_LA], sefton[ov.PER_DAY]) == (
-        item["spend"], 1, item["cost_per_la"], item["cost_per_day"])
+        item["spend"],
+        1,
+        item["cost_per_la"],
+        item["cost_per_day"],
+    )
     many = table.loc["con_9887"]
     assert many[ov.PARTICIPANTS] != SUPPRESSED
     years = _years(at)
@@ -102,8 +116,12 @@ def test_ofsted_changes_match_the_summary(app, expected):
         table = _table(app(role=role), "Improved").set_index("Contract")
         for item in expected["outcomes"]:
             row = table.loc[item["contract"]].map(_number)
-            assert (row["Judged before and after support"], row["Improved"], row["Stayed the same"],
-                    row["Declined"]) == (item["las_reinspected"], item["improved"], item["same"], item["declined"])
+            assert (
+                row["Judged before and after support"],
+                row["Improved"],
+                row["Stayed the same"],
+                row["Declined"],
+            ) == (item["las_reinspected"], item["improved"], item["same"], item["declined"])
     assert any(i["las_reinspected"] for i in expected["outcomes"]), "the demo data has LAs judged before and after"
 
 
@@ -140,15 +158,35 @@ HAND_VALUE = [  # Contract, Spend, LAs, Participants, Met, Days, per LA, per par
     ("CON-LD", "13550.33", "3", "4", "1", "16.0", "4517", "3388", "13,550", "847"),
     ("CON-SLI", "5400.00", "1", "1", "0", "30.0", "5400", "5400", "none met yet", "180"),
 ]
-VALUE_COLUMNS = ["Contract", "Spend (£)", "LAs supported", "Participants", "Met the KPI", "Days delivered",
-                 "Cost per LA (£)", "Cost per participant (£)", "Cost per person who met the KPI (£)", "Cost per day (£)"]
-OFSTED_COLUMNS = ["Contract", "LAs supported", "Judged before and after support", "Improved", "Stayed the same",
-                  "Declined", "Other LAs judged before and after", "Other LAs stayed the same"]
+VALUE_COLUMNS = [
+    "Contract",
+    "Spend (£)",
+    "LAs supported",
+    "Participants",
+    "Met the KPI",
+    "Days delivered",
+    "Cost per LA (£)",
+    "Cost per participant (£)",
+    "Cost per person who met the KPI (£)",
+    "Cost per day (£)",
+]
+OFSTED_COLUMNS = [
+    "Contract",
+    "LAs supported",
+    "Judged before and after support",
+    "Improved",
+    "Stayed the same",
+    "Declined",
+    "Other LAs judged before and after",
+    "Other LAs stayed the same",
+]
 
 
 def _literal_rows(frame, columns):
-    return [tuple(f"{value:.2f}" if column == "Spend (£)" else str(value) for column, value in zip(columns, row))
-            for row in frame[columns].itertuples(index=False)]
+    return [
+        tuple(f"{value:.2f}" if column == "Spend (£)" else str(value) for column, value in zip(columns, row))
+        for row in frame[columns].itertuples(index=False)
+    ]
 
 
 def test_worked_by_hand_on_the_small_database(monkeypatch, small_db_each):  # noqa: F811
@@ -167,7 +205,8 @@ def test_worked_by_hand_on_the_small_database(monkeypatch, small_db_each):  # no
     assert _literal_rows(ofsted, OFSTED_COLUMNS) == [
         ("CON-IA", "1", "0", "0", "0", "0", "support not ended", "support not ended"),
         ("CON-LD", "3", "0", "0", "0", "0", "support not ended", "support not ended"),
-        ("CON-SLI", "1", "0", "0", "0", "0", "1", "1")]
+        ("CON-SLI", "1", "0", "0", "0", "0", "1", "1"),
+    ]
     # By 30/06/2025 Ofsted has judged Knowsley again: Inadequate, published 20/01/2025, after Requires improvement
     # -> CON-SLI's 1 LA declined.
     later = open_small(monkeypatch, small_db_each, "pages/outcomes.py", as_of="2025-06-30")
@@ -177,8 +216,12 @@ def test_worked_by_hand_on_the_small_database(monkeypatch, small_db_each):  # no
     # The Board: CON-IA's and CON-SLI's people are all in one LA (Sefton, Knowsley), so their participants, people
     # who met the KPI and the two costs worked out from them are [c]; spend, LAs, days and their costs are shown.
     board = open_small(monkeypatch, small_db_each, "pages/outcomes.py", role="board", as_of="2022-06-30")
-    withheld = [tuple(value.replace(",", "") for value in row) for row in _literal_rows(_whole(board).reset_index(), VALUE_COLUMNS)]
+    withheld = [
+        tuple(value.replace(",", "") for value in row)
+        for row in _literal_rows(_whole(board).reset_index(), VALUE_COLUMNS)
+    ]
     assert withheld == [
         ("CON-IA", "7520.40", "1", "[c]", "[c]", "15.0", "7520", "[c]", "[c]", "501"),
         tuple(value.replace(",", "") for value in HAND_VALUE[1]),
-        ("CON-SLI", "5400.00", "1", "[c]", "[c]", "30.0", "5400", "[c]", "[c]", "180")]
+        ("CON-SLI", "5400.00", "1", "[c]", "[c]", "30.0", "5400", "[c]", "[c]", "180"),
+    ]

@@ -89,8 +89,12 @@ def _grid(at: AppTest) -> dict[str, list[tuple[str, str]]]:
     """Contract -> its cells as (tag, detail) from the status grid's HTML."""
     (grid,) = [element for element in at.get("html") if "io-grid" in element.proto.body]
     rows = re.findall(r'<tr><th scope="row">(.*?)</tr>', grid.proto.body)
-    return {re.match(r"[^<]+", row).group(0): re.findall(
-        r'<strong class="io-tag io-tag--\w+">([^<]+)</strong></a><span class="io-detail">([^<]*)', row) for row in rows}
+    return {
+        re.match(r"[^<]+", row).group(0): re.findall(
+            r'<strong class="io-tag io-tag--\w+">([^<]+)</strong></a><span class="io-detail">([^<]*)', row
+        )
+        for row in rows
+    }
 
 
 def _literal_rows(frame, columns: list[str]) -> list[tuple]:
@@ -114,34 +118,45 @@ def test_worked_by_hand_on_the_small_database(monkeypatch, small_db_each, role):
     # nothing spent in 2022-23 (said in words, not "0 %"); the 2021-22 overspends stay in view
     assert [cells[3][1] for cells in grid.values()] == [
         "nothing spent in 2022-23; still overspent in 2021-22: Expenses by £120",
-        "nothing spent in 2022-23; still overspent in 2021-22: Overheads by £100", "nothing spent in 2022-23"]
+        "nothing spent in 2022-23; still overspent in 2021-22: Overheads by £100",
+        "nothing spent in 2022-23",
+    ]
     assert grid["CON-IA"][4][1] == "Decide whether to use the break on 31/03/2022 (overdue) on 31/03/2022"
     # none has ended on 30/06/2022; CON-IA's overdue break decision now counts as off track too
-    assert at.markdown[1].value == ("2 of 3 contracts are off track. CON-IA: a deadline overdue. "
-                                    "CON-LD: too few LAs supported so far and a deadline overdue.")
+    assert at.markdown[1].value == (
+        "2 of 3 contracts are off track. CON-IA: a deadline overdue. "
+        "CON-LD: too few LAs supported so far and a deadline overdue."
+    )
 
     coverage = _table(at, "Against minimum")
     assert _literal_rows(coverage, ["Contract", "Support type", "LAs supported", "Minimum", "Against minimum"]) == [
         ("CON-IA", "One-to-one", "1", "<NA>", "No minimum (not set in the contract register)"),
         ("CON-LD", "Group", "1", "15", "Below so far: year not over"),
         ("CON-LD", "One-to-one", "1", "15", "Below so far: year not over"),
-        ("CON-SLI", "One-to-one", "0", "<NA>", "No minimum (not set in the contract register)")]
+        ("CON-SLI", "One-to-one", "0", "<NA>", "No minimum (not set in the contract register)"),
+    ]
 
     spend = _table(at, "Allocated in all (£)")
-    assert [(contract, year, int(headings), int(over), round(float(allocated), 2), round(float(spent), 2))
-            for contract, year, headings, over, allocated, spent in spend[
-                ["Contract", "Financial year", "Headings", "Headings overspent", "Allocated in all (£)",
-                 "Spent in all (£)"]].itertuples(index=False)] == [
-        ("CON-IA", "2022-23", 2, 0, 8000.00, 0.0), ("CON-LD", "2022-23", 3, 0, 49000.55, 0.0),
-        ("CON-SLI", "2022-23", 2, 0, 220000.00, 0.0)]
+    assert [
+        (contract, year, int(headings), int(over), round(float(allocated), 2), round(float(spent), 2))
+        for contract, year, headings, over, allocated, spent in spend[
+            ["Contract", "Financial year", "Headings", "Headings overspent", "Allocated in all (£)", "Spent in all (£)"]
+        ].itertuples(index=False)
+    ] == [
+        ("CON-IA", "2022-23", 2, 0, 8000.00, 0.0),
+        ("CON-LD", "2022-23", 3, 0, 49000.55, 0.0),
+        ("CON-SLI", "2022-23", 2, 0, 220000.00, 0.0),
+    ]
     sentence = next(m.value for m in at.markdown if m.value.startswith("In 2022-23, "))
     assert re.search(r"\b0 of 7\b", sentence)
     assert "CON-IA Expenses 2021-22 (over by £120.40)" in sentence
     assert "CON-LD Overheads 2021-22 (over by £100.00)" in sentence
 
     deadlines = _table(at, "Days left")
-    assert [(str(due.date()), contract, details) for due, contract, details in
-            deadlines[["Due", "Contract", "Details"]].itertuples(index=False)] == HAND_DEADLINES
+    assert [
+        (str(due.date()), contract, details)
+        for due, contract, details in deadlines[["Due", "Contract", "Details"]].itertuples(index=False)
+    ] == HAND_DEADLINES
 
     if role == "admin":
         bullets = [m.value for m in at.markdown if m.value.startswith("- KPI ")]
@@ -178,8 +193,9 @@ def test_an_overspend_of_an_earlier_year_stays_in_the_spend_sentence(open_page, 
     assert "in all" not in sentence  # never pooled
 
 
-@pytest.mark.parametrize("role, details", [("board", False), ("case_lead", False), ("contract_manager", True),
-                                           ("admin", True)])
+@pytest.mark.parametrize(
+    "role, details", [("board", False), ("case_lead", False), ("contract_manager", True), ("admin", True)]
+)
 def test_only_those_who_upload_see_file_names_and_importers(app, role, details):
     """E-mail addresses are personal data and file names may hold some: the Board and case leads see
     when each import was made, of what kind and for which contract, never the file or who."""
@@ -211,10 +227,15 @@ def test_an_empty_database_gives_a_helpful_message(tmp_path, monkeypatch):
     assert any("no contracts for these filters yet" in info.value for info in at.info)
 
 
-@pytest.mark.parametrize("param, value, words", [
-    ("contract", "NOPE-1", "contract 'NOPE-1'"), ("la", "E99999999", "local authority 'E99999999'"),
-    ("region", "E12999999", "region 'E12999999'"), ("fy", "1999-00", "financial year '1999-00'"),
-])
+@pytest.mark.parametrize(
+    "param, value, words",
+    [
+        ("contract", "NOPE-1", "contract 'NOPE-1'"),
+        ("la", "E99999999", "local authority 'E99999999'"),
+        ("region", "E12999999", "region 'E12999999'"),
+        ("fy", "1999-00", "financial year '1999-00'"),
+    ],
+)
 def test_a_link_naming_something_unknown_says_so(open_page, param, value, words):
     at = open_page(None, **{param: value, "as_of": AS_OF.isoformat()})
     assert any(words in w.value and "is not one you can choose here" in w.value for w in at.warning)
@@ -245,8 +266,9 @@ def test_the_board_can_download_its_pack_from_the_overview(app):
 def test_overdue_milestones_are_said_on_the_overview(app, records):
     """The glance page says what the Timelines page marks overdue, not only what falls due next."""
     when = date(2024, 3, 15)
-    overdue = [m for m in records.milestones
-               if m.due_date < when and (m.completed_date is None or m.completed_date > when)]
+    overdue = [
+        m for m in records.milestones if m.due_date < when and (m.completed_date is None or m.completed_date > when)
+    ]
     assert overdue, "the demo data has a milestone overdue on 15 March 2024"
     warnings = [w.value for w in app(as_of=when.isoformat()).warning if "overdue" in w.value]
     assert len(warnings) == 1 and warnings[0].startswith(f"{len(overdue)} milestone")
@@ -259,9 +281,10 @@ def test_an_as_of_date_the_dashboard_cannot_work_with_is_said_not_a_crash(open_p
     """A bookmarked link with a date at the ends of the calendar: today is used, and the page says so."""
     at = open_page(None, as_of=as_of)
     assert not at.exception
-    assert any(f"The as-of date '{as_of}' in the web address is outside the dates the dashboard covers" in w.value
-               for w in at.warning)
-
+    assert any(
+        f"The as-of date '{as_of}' in the web address is outside the dates the dashboard covers" in w.value
+        for w in at.warning
+    )
 
 
 def test_allocations_before_any_spend_are_shown_as_the_finance_page_shows_them(open_page, records):
@@ -269,8 +292,9 @@ def test_allocations_before_any_spend_are_shown_as_the_finance_page_shows_them(o
     (Finance lists them) and nothing is spent: the Overview says that, not that nothing is recorded."""
     as_of = date(2018, 1, 1)
     rows = spend_against_allocations(records.allocations, records.invoice_lines, as_of)
-    assert rows and all(r.financial_year > financial_year_of(as_of) for r in rows), \
+    assert rows and all(r.financial_year > financial_year_of(as_of) for r in rows), (
         "the demo data allocates only for years after 2017-18"
+    )
     first = min(r.financial_year for r in rows)
     at = open_page(None, as_of=as_of.isoformat())
     assert not any("No allocations or spend recorded" in info.value for info in at.info)
@@ -280,8 +304,10 @@ def test_allocations_before_any_spend_are_shown_as_the_finance_page_shows_them(o
     assert set(table["Financial year"]) == {first}
     assert Decimal(str(table["Allocated in all (£)"].sum())).quantize(Decimal("0.01")) == sum(r.allocated for r in mine)
     assert table["Spent in all (£)"].sum() == 0 and table["Headings"].sum() == len(mine)
-    assert any(m.value.startswith(f"Nothing is spent as of {as_of:%d %B %Y}: the first allocations are for {first}")
-               for m in at.markdown)
+    assert any(
+        m.value.startswith(f"Nothing is spent as of {as_of:%d %B %Y}: the first allocations are for {first}")
+        for m in at.markdown
+    )
 
 
 def test_the_coverage_sentence_counts_every_combination_with_a_minimum(app, records):
@@ -300,7 +326,7 @@ def test_the_coverage_sentence_counts_every_combination_with_a_minimum(app, reco
 
 @pytest.mark.parametrize("role", ["admin", "board"])
 def test_the_status_grid_comes_first_with_a_tag_in_words_for_every_question(open_page, records, role):
-    """"Which contracts are off track?" is answered before any other figure: one row per contract
+    """ "Which contracts are off track?" is answered before any other figure: one row per contract
     in view, each of its six cells a status in words linking to its page."""
     from dashboard.status_grid import COLUMNS
 
@@ -314,9 +340,15 @@ def test_the_status_grid_comes_first_with_a_tag_in_words_for_every_question(open
         tags = re.findall(r'<strong class="io-tag io-tag--(\w+)">([^<]+)</strong></a>', row)
         assert len(tags) == len(COLUMNS) and all(text.strip() for _, text in tags)
     # the answer first: the summary sentence and the grid come before the first header
-    body = [element for element in at.main if type(element).__name__ in ("Markdown", "Html", "Header")
-            and not getattr(element, "value", "").startswith(("**Showing", ":material/info:", "- **"))]
-    assert type(body[0]).__name__ == "Markdown" and any(words in body[0].value for words in ("need attention", "off track", "on track", "ended"))
+    body = [
+        element
+        for element in at.main
+        if type(element).__name__ in ("Markdown", "Html", "Header")
+        and not getattr(element, "value", "").startswith(("**Showing", ":material/info:", "- **"))
+    ]
+    assert type(body[0]).__name__ == "Markdown" and any(
+        words in body[0].value for words in ("need attention", "off track", "on track", "ended")
+    )
     assert body.index(grid) == 1 < min(i for i, e in enumerate(body) if type(e).__name__ == "Header")
     if role == "board":  # Con_10575 is one LA's (Sefton): its KPI figures are withheld from the Board
         one_la = next(row for row in rows if row.startswith("Con_10575"))

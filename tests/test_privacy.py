@@ -35,36 +35,63 @@ def _load(engine, name, sheets):
 @pytest.fixture
 def with_people(engine):
     """CON-1 (ends 31/03/2024, extension to 31/03/2025) and CON-2 (ends 31/03/2024), one named participant each."""
-    _load(engine, "register.xlsx", wb.register([
-        wb.contract_row(**{"Extension up to": date(2025, 3, 31)}),
-        wb.contract_row(**{"Contract reference": "CON-2"})]))
+    _load(
+        engine,
+        "register.xlsx",
+        wb.register(
+            [
+                wb.contract_row(**{"Extension up to": date(2025, 3, 31)}),
+                wb.contract_row(**{"Contract reference": "CON-2"}),
+            ]
+        ),
+    )
     _load(engine, "pricing.xlsx", wb.pricing_schedule())
     _load(engine, "pricing-2.xlsx", wb.pricing_schedule(contract="CON-2"))
     for contract in ("CON-1", "CON-2"):
         engagement = {"Contract reference": contract, "Participant name": NAME}
-        follow_up = {"Contract reference": contract, "Stage": "Follow-up", "Response date": date(2021, 10, 1),
-                     "Confidence": 4, "Impact demonstrated": "Yes", "Evidence": EVIDENCE}
-        _load(engine, f"{contract}-q1.xlsx", wb.quarterly_return(
-            engagements=[wb.engagement_row(**engagement)],
-            survey=[wb.survey_row(**{"Contract reference": contract}), wb.survey_row(**follow_up)],
-            finance=[wb.finance_row(**{"Contract reference": contract})]))
+        follow_up = {
+            "Contract reference": contract,
+            "Stage": "Follow-up",
+            "Response date": date(2021, 10, 1),
+            "Confidence": 4,
+            "Impact demonstrated": "Yes",
+            "Evidence": EVIDENCE,
+        }
+        _load(
+            engine,
+            f"{contract}-q1.xlsx",
+            wb.quarterly_return(
+                engagements=[wb.engagement_row(**engagement)],
+                survey=[wb.survey_row(**{"Contract reference": contract}), wb.survey_row(**follow_up)],
+                finance=[wb.finance_row(**{"Contract reference": contract})],
+            ),
+        )
         # a second return changes the name, so the import history holds it twice
-        _load(engine, f"{contract}-q2.xlsx", wb.quarterly_return(
-            engagements=[wb.engagement_row(**{**engagement, "Participant name": NAME + " Jr"})]))
+        _load(
+            engine,
+            f"{contract}-q2.xlsx",
+            wb.quarterly_return(engagements=[wb.engagement_row(**{**engagement, "Participant name": NAME + " Jr"})]),
+        )
     return engine
 
 
 def _personal(engine, contract: str) -> list:
     with Session(engine) as session:
         C, E, S = models.Contract, models.Engagement, models.SurveyResponse
-        names = session.scalars(select(E.participant_name).join(C, C.id == E.contract_id).where(C.reference == contract)).all()
-        evidence = session.scalars(select(S.evidence).join(C, C.id == S.contract_id).where(C.reference == contract)).all()
+        names = session.scalars(
+            select(E.participant_name).join(C, C.id == E.contract_id).where(C.reference == contract)
+        ).all()
+        evidence = session.scalars(
+            select(S.evidence).join(C, C.id == S.contract_id).where(C.reference == contract)
+        ).all()
         history = session.scalars(select(models.RowChange)).all()
         return [v for v in names + evidence if v] + [
-            change.id for change in history
+            change.id
+            for change in history
             for side in (change.before or {}, change.after or {})
             if side.get("participant_name") or side.get("evidence")
-            if _contract_of(session, change) == contract]
+            if _contract_of(session, change) == contract
+        ]
 
 
 def _contract_of(session, change) -> str:
@@ -83,14 +110,18 @@ def test_the_retention_period_runs_from_the_latest_end(with_people):
         with pytest.raises(ErasureRefused, match="no contract"):
             erase_personal_data(session, "CON-404", ADMIN_VIEWER, today=date(2030, 1, 1))
         with pytest.raises(PermissionError):
-            erase_personal_data(session, "CON-1", Viewer("cm@x", CONTRACT_MANAGER, contracts=("CON-1",)),
-                                today=date(2030, 1, 1))
+            erase_personal_data(
+                session, "CON-1", Viewer("cm@x", CONTRACT_MANAGER, contracts=("CON-1",)), today=date(2030, 1, 1)
+            )
 
 
 def test_undo_records_of_inserted_rows_copy_no_names_or_evidence(with_people):
     with Session(with_people) as session:
-        inserted = session.scalars(select(models.RowChange).where(
-            models.RowChange.table_name.in_(("engagements", "survey_responses")), models.RowChange.before.is_(None))).all()
+        inserted = session.scalars(
+            select(models.RowChange).where(
+                models.RowChange.table_name.in_(("engagements", "survey_responses")), models.RowChange.before.is_(None)
+            )
+        ).all()
         assert {change.table_name for change in inserted} == {"engagements", "survey_responses"}
         for change in inserted:
             assert "participant_name" not in change.after and "evidence" not in change.after
@@ -119,12 +150,26 @@ def test_erase_command_keeps_every_figure(with_people, database_url):
     kpis = ["kpis", "--json", "--as-of", "2024-03-31", "--db", database_url]
     before = _run("dashboard", *kpis)
     assert before.returncode == 0, before.stderr
-    refused = _run("data_access", "erase-personal-data", "--contract", "CON-2", "--db", database_url,
-                   env={"DASHBOARD_RETENTION_MONTHS": "1200"})
+    refused = _run(
+        "data_access",
+        "erase-personal-data",
+        "--contract",
+        "CON-2",
+        "--db",
+        database_url,
+        env={"DASHBOARD_RETENTION_MONTHS": "1200"},
+    )
     assert refused.returncode == 1 and "cannot be erased before" in refused.stderr
     assert _personal(with_people, "CON-2")
-    done = _run("data_access", "erase-personal-data", "--contract", "CON-2", "--db", database_url,
-                env={"DASHBOARD_RETENTION_MONTHS": "0"})
+    done = _run(
+        "data_access",
+        "erase-personal-data",
+        "--contract",
+        "CON-2",
+        "--db",
+        database_url,
+        env={"DASHBOARD_RETENTION_MONTHS": "0"},
+    )
     assert done.returncode == 0, done.stderr
     assert "CON-2: erased 1 participant name(s) and 1 survey evidence text(s)" in done.stdout
     assert _personal(with_people, "CON-2") == []
@@ -140,14 +185,18 @@ def test_export_participant_command(with_people, database_url, tmp_path):
     exported = json.loads(out.read_text(encoding="utf-8"))
     assert exported["participant_id"] == "P-1"
     assert {(e["contract"], e["participant_name"]) for e in exported["engagements"]} == {
-        ("CON-1", NAME + " Jr"), ("CON-2", NAME + " Jr")}
+        ("CON-1", NAME + " Jr"),
+        ("CON-2", NAME + " Jr"),
+    }
     assert sorted(r["evidence"] for r in exported["survey_responses"] if r["evidence"]) == [EVIDENCE, EVIDENCE]
     assert any(h["before"] and h["before"].get("participant_name") == NAME for h in exported["import_history"])
     printed = _run("data_access", "export-participant", "P-404", "--db", database_url)
     assert printed.returncode == 0 and json.loads(printed.stdout)["engagements"] == []
     assert "nothing is held" in printed.stderr
     with Session(with_people) as session:
-        events = session.scalars(select(models.AuditEvent).where(models.AuditEvent.action == "export_personal_data")).all()
+        events = session.scalars(
+            select(models.AuditEvent).where(models.AuditEvent.action == "export_personal_data")
+        ).all()
         assert [e.detail["participant_id"] for e in events] == ["P-1", "P-404"]
         assert all(e.actor.startswith("cli:") for e in events)
 
@@ -158,8 +207,11 @@ def test_export_needs_an_administrator(with_people):
 
 
 def _one_participant(participant: str, name: str) -> list:
-    return wb.quarterly_return(engagements=[wb.engagement_row(**{"Package ID": "PKG-R", "Participant ID": participant,
-                                                                  "Participant name": name})])
+    return wb.quarterly_return(
+        engagements=[
+            wb.engagement_row(**{"Package ID": "PKG-R", "Participant ID": participant, "Participant name": name})
+        ]
+    )
 
 
 def test_an_undone_row_s_history_never_passes_to_a_later_participant(engine):

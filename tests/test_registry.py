@@ -28,7 +28,9 @@ def test_every_kpi_status_is_documented(status):
     assert registry.has_entry(registry.kpi_status_id(status)), f"KPI status {status!r} has no registry entry"
 
 
-@pytest.mark.parametrize("verdict", [VERDICT_MET, VERDICT_NOT_MET, VERDICT_UNDETERMINED, VERDICT_NO_DATA, VERDICT_NO_TARGET])
+@pytest.mark.parametrize(
+    "verdict", [VERDICT_MET, VERDICT_NOT_MET, VERDICT_UNDETERMINED, VERDICT_NO_DATA, VERDICT_NO_TARGET]
+)
 def test_every_verdict_is_documented(verdict):
     assert registry.has_entry(registry.verdict_id(verdict))
 

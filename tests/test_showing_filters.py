@@ -11,15 +11,21 @@ def _showing(at) -> list[str]:
     return [button.label.replace("\\", "") for button in at.button if button.key and button.key.startswith("showing_")]
 
 
-@pytest.mark.parametrize(("page", "params", "expected"), [
-    (None, {"contract": "con_9887", "as_of": "2024-03-15"},
-     ["Contract: con_9887", "As-of date: 15/03/2024", "Clear filters"]),
-    ("pages/kpis.py", {"fy": "2023-24"}, ["Financial year: 2023-24"]),
-    ("pages/coverage.py", {"region": "E12000002"}, ["Region: North West"]),
-    # Finance is not narrowed by a region: the line does not claim it is
-    ("pages/finance.py", {"region": "E12000002", "contract": "con_9887"}, ["Contract: con_9887"]),
-    ("pages/timelines.py", {}, []),
-])
+@pytest.mark.parametrize(
+    ("page", "params", "expected"),
+    [
+        (
+            None,
+            {"contract": "con_9887", "as_of": "2024-03-15"},
+            ["Contract: con_9887", "As-of date: 15/03/2024", "Clear filters"],
+        ),
+        ("pages/kpis.py", {"fy": "2023-24"}, ["Financial year: 2023-24"]),
+        ("pages/coverage.py", {"region": "E12000002"}, ["Region: North West"]),
+        # Finance is not narrowed by a region: the line does not claim it is
+        ("pages/finance.py", {"region": "E12000002", "contract": "con_9887"}, ["Contract: con_9887"]),
+        ("pages/timelines.py", {}, []),
+    ],
+)
 def test_each_filter_narrowing_the_page_is_shown(open_page, page, params, expected):
     at = open_page(page, "admin", **params)
     assert _showing(at) == expected

@@ -35,20 +35,30 @@ def without(key: str) -> dict:
     return {name: value for name, value in AUTH.items() if name != key}
 
 
-@pytest.mark.parametrize("secrets, problem", [
-    ({}, ""),  # no sign-in configured at all: local mode
-    ({"other": {"x": 1}}, ""),  # other secrets, nothing about sign-in
-    ({"auth": AUTH}, ""),
-    ({"auth": {**{k: AUTH[k] for k in ("redirect_uri", "cookie_secret")},
-               "default": {k: AUTH[k] for k in ("client_id", "client_secret", "server_metadata_url")}}}, ""),
-    ({"auth": without("cookie_secret")}, "[auth] has no cookie_secret"),
-    ({"auth": without("server_metadata_url")}, "[auth] has no server_metadata_url"),
-    ({"auth": {**AUTH, "client_secret": "  "}}, "[auth] has no client_secret"),
-    ({"auth": {}}, "[auth] has no redirect_uri, cookie_secret, client_id, client_secret, server_metadata_url"),
-    ({"Auth": AUTH}, "not in an [auth] section"),  # a misspelt section is not "no sign-in"
-    ({"client_id": "x", "client_secret": "y"}, "not in an [auth] section"),
-    ({"auth": "on"}, "[auth] is not a section"),
-])
+@pytest.mark.parametrize(
+    "secrets, problem",
+    [
+        ({}, ""),  # no sign-in configured at all: local mode
+        ({"other": {"x": 1}}, ""),  # other secrets, nothing about sign-in
+        ({"auth": AUTH}, ""),
+        (
+            {
+                "auth": {
+                    **{k: AUTH[k] for k in ("redirect_uri", "cookie_secret")},
+                    "default": {k: AUTH[k] for k in ("client_id", "client_secret", "server_metadata_url")},
+                }
+            },
+            "",
+        ),
+        ({"auth": without("cookie_secret")}, "[auth] has no cookie_secret"),
+        ({"auth": without("server_metadata_url")}, "[auth] has no server_metadata_url"),
+        ({"auth": {**AUTH, "client_secret": "  "}}, "[auth] has no client_secret"),
+        ({"auth": {}}, "[auth] has no redirect_uri, cookie_secret, client_id, client_secret, server_metadata_url"),
+        ({"Auth": AUTH}, "not in an [auth] section"),  # a misspelt section is not "no sign-in"
+        ({"client_id": "x", "client_secret": "y"}, "not in an [auth] section"),
+        ({"auth": "on"}, "[auth] is not a section"),
+    ],
+)
 def test_sign_in_settings_are_complete_or_absent(secrets, problem):
     found = sign_in_problem(secrets)
     assert (problem in found and found) if problem else found == ""
@@ -88,12 +98,15 @@ def closed(at: AppTest) -> str:
     return errors[0]
 
 
-@pytest.mark.parametrize("text, says", [
-    ('[auth]\nredirect_uri = "https://x.example/oauth2callback\ncookie_secret = "s"\n', "cannot be read"),
-    ("[auth\n", "cannot be read"),
-    ('[auth]\nredirect_uri = "https://x.example/oauth2callback"\n', "[auth] has no cookie_secret"),
-    ('[oauth]\nclient_id = "x"\n', "not in an [auth] section"),
-])
+@pytest.mark.parametrize(
+    "text, says",
+    [
+        ('[auth]\nredirect_uri = "https://x.example/oauth2callback\ncookie_secret = "s"\n', "cannot be read"),
+        ("[auth\n", "cannot be read"),
+        ('[auth]\nredirect_uri = "https://x.example/oauth2callback"\n', "[auth] has no cookie_secret"),
+        ('[oauth]\nclient_id = "x"\n', "not in an [auth] section"),
+    ],
+)
 def test_a_broken_secrets_file_stops_the_app(demo_sqlite_url, monkeypatch, tmp_path, text, says):
     secrets = tmp_path / "secrets.toml"
     secrets.write_text(text)
@@ -111,9 +124,17 @@ def test_an_empty_secrets_file_is_local_mode(demo_sqlite_url, monkeypatch, tmp_p
     assert "Local mode" in at.sidebar.warning[0].value and at.dataframe
 
 
-@pytest.mark.parametrize("address, opens", [
-    ("127.0.0.1", True), ("localhost", True), ("::1", True), ("0.0.0.0", False), ("", False), ("10.1.2.3", False),
-])
+@pytest.mark.parametrize(
+    "address, opens",
+    [
+        ("127.0.0.1", True),
+        ("localhost", True),
+        ("::1", True),
+        ("0.0.0.0", False),
+        ("", False),
+        ("10.1.2.3", False),
+    ],
+)
 def test_local_mode_runs_on_this_machine_only(demo_sqlite_url, monkeypatch, address, opens):
     with option("server.address", address or None):
         at = run_app(demo_sqlite_url, monkeypatch)
@@ -149,26 +170,35 @@ def signed_in_db(demo_sqlite_url, tmp_path) -> str:
     return url
 
 
-@pytest.mark.parametrize("claims, allowed", [
-    ({"email_verified": True}, True),
-    ({"email_verified": "true"}, True),
-    ({"xms_edov": True}, True),  # Microsoft Entra ID: 'e-mail domain owner verified'
-    ({"email_verified": False}, False),
-    ({"email_verified": "false", "xms_edov": True}, False),
-    ({}, False),  # nobody vouches for the address
-])
+@pytest.mark.parametrize(
+    "claims, allowed",
+    [
+        ({"email_verified": True}, True),
+        ({"email_verified": "true"}, True),
+        ({"xms_edov": True}, True),  # Microsoft Entra ID: 'e-mail domain owner verified'
+        ({"email_verified": False}, False),
+        ({"email_verified": "false", "xms_edov": True}, False),
+        ({}, False),  # nobody vouches for the address
+    ],
+)
 def test_the_identity_provider_must_vouch_for_the_email(signed_in_db, monkeypatch, claims, allowed):
     user = {"is_logged_in": True, "email": ADMIN_EMAIL, **claims}
     at = run_app(signed_in_db, monkeypatch, secrets={"auth": AUTH}, user=user)
     if allowed:
         assert not at.error and at.dataframe
-        assert any(ADMIN_EMAIL in caption.value.replace("\u2060", "").replace("\\", "") for caption in at.sidebar.caption)
+        assert any(
+            ADMIN_EMAIL in caption.value.replace("\u2060", "").replace("\\", "") for caption in at.sidebar.caption
+        )
     else:
         assert not at.dataframe
         assert "has not confirmed" in at.error[0].value and [b for b in at.button if b.label == "Sign out"]
 
 
 def test_incomplete_sign_in_settings_never_serve_local_mode(signed_in_db, monkeypatch):
-    at = run_app(signed_in_db, monkeypatch, secrets={"auth": without("client_secret")},
-                 user={"is_logged_in": True, "email": ADMIN_EMAIL, "email_verified": True})
+    at = run_app(
+        signed_in_db,
+        monkeypatch,
+        secrets={"auth": without("client_secret")},
+        user={"is_logged_in": True, "email": ADMIN_EMAIL, "email_verified": True},
+    )
     assert "[auth] has no client_secret" in closed(at).replace("\\", "")

@@ -7,8 +7,15 @@ from collections import Counter
 
 import pytest
 
-TABLE_PAGES = ["pages/overview.py", "pages/kpis.py", "pages/coverage.py", "pages/finance.py", "pages/timelines.py",
-               "pages/la_profile.py", "pages/import_history.py"]
+TABLE_PAGES = [
+    "pages/overview.py",
+    "pages/kpis.py",
+    "pages/coverage.py",
+    "pages/finance.py",
+    "pages/timelines.py",
+    "pages/la_profile.py",
+    "pages/import_history.py",
+]
 
 
 @pytest.mark.parametrize("page", TABLE_PAGES)
@@ -28,23 +35,41 @@ def test_each_column_has_one_type_so_it_sorts_as_what_it_is():
 
     from ui.components import real_types
 
-    table = pd.DataFrame({"Excel row": [12, "", 15], "Share": [1.5, None, 2.0], "Rows": [3, "36, 37", ""],
-                          "Days": [1, 2, 3], "Name": ["a", "b", None]})
+    table = pd.DataFrame(
+        {
+            "Excel row": [12, "", 15],
+            "Share": [1.5, None, 2.0],
+            "Rows": [3, "36, 37", ""],
+            "Days": [1, 2, 3],
+            "Name": ["a", "b", None],
+        }
+    )
     typed = real_types(table)
     assert [str(typed[c].dtype) for c in typed][:2] + [str(typed["Days"].dtype)] == ["Int64", "float64", "int64"]
     assert pd.api.types.is_string_dtype(typed["Rows"]) and pd.api.types.is_string_dtype(typed["Name"])
-    assert list(typed["Excel row"]) [::2] == [12, 15] and pd.isna(typed["Excel row"][1])
+    assert list(typed["Excel row"])[::2] == [12, 15] and pd.isna(typed["Excel row"][1])
     assert list(typed["Rows"])[:2] == ["3", "36, 37"] and pd.isna(typed["Rows"][2])
     pa.Table.from_pandas(typed)  # converts as it is: no fallback
 
 
-@pytest.mark.parametrize("columns", [
-    {"Flag": "Overhead above 10 % of the invoice", "Contract": "con_9887", "Financial year": "2023-24",
-     "Heading": "Programme management", "Invoice": "LD-INV-2023-Q3", "Line": 2,
-     "Details": "Overheads are 14 % of invoice LD-INV-2023-Q3, above the 10 % the contract allows",
-     "File": "con_9887_quarterly_return_2023-24_Q3_final.xlsx", "Excel row": 36},
-    {"Due": "31/03/2024", "Days left": 16, "What": "Quarterly progress report", "Contract": "con_9887"},
-], ids=["finance flags", "deadlines"])
+@pytest.mark.parametrize(
+    "columns",
+    [
+        {
+            "Flag": "Overhead above 10 % of the invoice",
+            "Contract": "con_9887",
+            "Financial year": "2023-24",
+            "Heading": "Programme management",
+            "Invoice": "LD-INV-2023-Q3",
+            "Line": 2,
+            "Details": "Overheads are 14 % of invoice LD-INV-2023-Q3, above the 10 % the contract allows",
+            "File": "con_9887_quarterly_return_2023-24_Q3_final.xlsx",
+            "Excel row": 36,
+        },
+        {"Due": "31/03/2024", "Days left": 16, "What": "Quarterly progress report", "Contract": "con_9887"},
+    ],
+    ids=["finance flags", "deadlines"],
+)
 def test_every_header_is_whole_and_the_columns_fit_the_page(columns):
     """Every column at least as wide as its header (no "Days lef") and all of them within the main
     area at 1280 px wide: long values wrap instead."""

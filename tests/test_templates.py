@@ -76,8 +76,10 @@ def test_quarterly_return_drop_downs_and_formats(engine):
     sheet = book["Engagements"]
     letters = templates.column_letters(schemas.ENGAGEMENTS)
     assert sheet.column_dimensions[letters["start_date"]].number_format == "dd/mm/yyyy"
-    assert book["Finance"].column_dimensions[templates.column_letters(schemas.FINANCE)["amount"]].number_format == \
-        templates.MONEY_FORMAT
+    assert (
+        book["Finance"].column_dimensions[templates.column_letters(schemas.FINANCE)["amount"]].number_format
+        == templates.MONEY_FORMAT
+    )
     checks = {v.type for v in book["Survey"].data_validations.dataValidation}
     assert {"list", "date", "whole"} <= checks
 
@@ -86,9 +88,17 @@ def test_other_drop_downs(engine):
     register, status = _template(engine, "contract register"), _template(engine, "LA status")
     assert _lists(register, "Contracts")["Type"] == ["Contract", "Grant", "Call-off"]
     assert _lists(status, "LA status")["ILACS judgement"] == [
-        "Outstanding", "Good", "Requires improvement", "Inadequate", "Not inspected"]
+        "Outstanding",
+        "Good",
+        "Requires improvement",
+        "Inadequate",
+        "Not inspected",
+    ]
     assert _lists(status, "LA status")["In intervention"] == ["Yes", "No"]
-    assert register["Contracts"].column_dimensions[templates.column_letters(schemas.CONTRACTS)["kpi_target"]].number_format == "0%"
+    assert (
+        register["Contracts"].column_dimensions[templates.column_letters(schemas.CONTRACTS)["kpi_target"]].number_format
+        == "0%"
+    )
 
 
 def test_a_chosen_contract_fills_its_reference_headings_and_years(engine):
@@ -111,20 +121,39 @@ def test_a_chosen_contract_fills_its_reference_headings_and_years(engine):
 
 def test_filled_in_templates_import(engine):
     register = _template(engine, "contract register")
-    _fill(register["Contracts"], schemas.CONTRACTS, [{
-        "reference": "CON-T", "title": "Template test", "supplier": "Example Ltd", "programme": "Leadership development",
-        "contract_type": "Contract", "start_date": date(2021, 4, 1), "end_date": date(2023, 3, 31),
-        "value": 250000, "day_rate_cap": 600, "kpi_target": 0.8, "min_las_per_year": 10}])
-    _fill(register["Milestones"], schemas.MILESTONES, [
-        {"contract_reference": "CON-T", "name": "Mobilised", "due_date": date(2021, 6, 30)}])
+    _fill(
+        register["Contracts"],
+        schemas.CONTRACTS,
+        [
+            {
+                "reference": "CON-T",
+                "title": "Template test",
+                "supplier": "Example Ltd",
+                "programme": "Leadership development",
+                "contract_type": "Contract",
+                "start_date": date(2021, 4, 1),
+                "end_date": date(2023, 3, 31),
+                "value": 250000,
+                "day_rate_cap": 600,
+                "kpi_target": 0.8,
+                "min_las_per_year": 10,
+            }
+        ],
+    )
+    _fill(
+        register["Milestones"],
+        schemas.MILESTONES,
+        [{"contract_reference": "CON-T", "name": "Mobilised", "due_date": date(2021, 6, 30)}],
+    )
     done = import_file(engine, "register.xlsx", _save(register), "t")
     assert done.plan.ok, [str(p) for p in done.plan.errors]
     assert done.plan.totals()["inserted"] == 2 and done.plan.totals()["skipped"] == 0
 
     pricing = _template(engine, "pricing schedule", "CON-T")
     part_a = pricing["Part A"]
-    for row, (heading, amounts) in enumerate({"Mentors": [1000, 2000], "Travel": [100, 200]}.items(),
-                                             start=templates.FIRST_DATA_ROW):
+    for row, (heading, amounts) in enumerate(
+        {"Mentors": [1000, 2000], "Travel": [100, 200]}.items(), start=templates.FIRST_DATA_ROW
+    ):
         part_a.cell(row, 1, heading)
         for column, amount in enumerate(amounts, start=2):
             part_a.cell(row, column, amount)
@@ -134,24 +163,69 @@ def test_filled_in_templates_import(engine):
     assert done.plan.totals()["inserted"] == 5  # 2 headings x 2 years + 1 rate
 
     quarterly = _template(engine, "quarterly return", "CON-T")
-    _fill(quarterly["Engagements"], schemas.ENGAGEMENTS, [{
-        "package_id": "PKG-1", "la": "Sefton", "support_type": "One-to-one", "participant_id": "P-1",
-        "role": "Lead Member", "start_date": date(2021, 6, 1), "days_delivered": 4, "focus": "CSC"}])
-    _fill(quarterly["Survey"], schemas.SURVEY, [{
-        "package_id": "PKG-1", "participant_id": "P-1", "stage": "Baseline", "response_date": date(2021, 6, 2),
-        "confidence": 2}])
-    _fill(quarterly["Finance"], schemas.FINANCE, [{
-        "invoice_ref": "INV-1", "financial_year": "2021-22", "quarter": "Q1", "heading": "Mentors", "amount": 900,
-        "invoice_date": date(2021, 7, 10)}])
+    _fill(
+        quarterly["Engagements"],
+        schemas.ENGAGEMENTS,
+        [
+            {
+                "package_id": "PKG-1",
+                "la": "Sefton",
+                "support_type": "One-to-one",
+                "participant_id": "P-1",
+                "role": "Lead Member",
+                "start_date": date(2021, 6, 1),
+                "days_delivered": 4,
+                "focus": "CSC",
+            }
+        ],
+    )
+    _fill(
+        quarterly["Survey"],
+        schemas.SURVEY,
+        [
+            {
+                "package_id": "PKG-1",
+                "participant_id": "P-1",
+                "stage": "Baseline",
+                "response_date": date(2021, 6, 2),
+                "confidence": 2,
+            }
+        ],
+    )
+    _fill(
+        quarterly["Finance"],
+        schemas.FINANCE,
+        [
+            {
+                "invoice_ref": "INV-1",
+                "financial_year": "2021-22",
+                "quarter": "Q1",
+                "heading": "Mentors",
+                "amount": 900,
+                "invoice_date": date(2021, 7, 10),
+            }
+        ],
+    )
     done = import_file(engine, "return.xlsx", _save(quarterly), "t")
     assert done.plan.ok, [str(p) for p in done.plan.errors]
     assert done.plan.totals()["inserted"] == 3
     assert set(done.plan.ignored_sheets) == {"Instructions (not a sheet the importer reads)", "Lists (hidden)"}
 
     status = _template(engine, "LA status")
-    _fill(status["LA status"], schemas.LA_STATUS, [{
-        "la": "Knowsley", "ilacs_judgement": "Good", "ilacs_date": date(2022, 1, 10), "send_wsoa": "No",
-        "declining": "No", "in_intervention": "Yes"}])
+    _fill(
+        status["LA status"],
+        schemas.LA_STATUS,
+        [
+            {
+                "la": "Knowsley",
+                "ilacs_judgement": "Good",
+                "ilacs_date": date(2022, 1, 10),
+                "send_wsoa": "No",
+                "declining": "No",
+                "in_intervention": "Yes",
+            }
+        ],
+    )
     done = import_file(engine, "status.xlsx", _save(status), "t")
     assert done.plan.ok, [str(p) for p in done.plan.errors]
     assert done.plan.totals()["inserted"] == 1

@@ -42,8 +42,16 @@ def contract(
     break_date=None,
 ):
     return ContractTerms(
-        reference, f"Contract {reference}", "Supplier", programme, None, start, end,
-        extension_up_to=extension, break_date=break_date, min_package_days=min_days,
+        reference,
+        f"Contract {reference}",
+        "Supplier",
+        programme,
+        None,
+        start,
+        end,
+        extension_up_to=extension,
+        break_date=break_date,
+        min_package_days=min_days,
     )
 
 
@@ -90,27 +98,53 @@ def test_quarterly_report_and_invoice_30_days_after_each_quarter_end():
 @pytest.mark.parametrize(
     "start, end, extension, include_extension, quarter_ends",
     [
-        pytest.param(date(2021, 5, 15), date(2021, 12, 31), None, False,
-                     [date(2021, 6, 30), date(2021, 9, 30), date(2021, 12, 31)],
-                     id="mid-quarter start: first quarter end after start counts; end on a quarter end counts"),
-        pytest.param(date(2021, 6, 30), date(2021, 11, 15), None, False,
-                     [date(2021, 6, 30), date(2021, 9, 30)],
-                     id="start on a quarter end counts; quarter ending after the end does not"),
-        pytest.param(date(2021, 4, 1), date(2021, 9, 30), date(2022, 3, 31), False,
-                     [date(2021, 6, 30), date(2021, 9, 30)],
-                     id="extension ignored unless asked"),
-        pytest.param(date(2021, 4, 1), date(2021, 9, 30), date(2022, 3, 31), True,
-                     [date(2021, 6, 30), date(2021, 9, 30), date(2021, 12, 31), date(2022, 3, 31)],
-                     id="extension included when asked"),
-        pytest.param(date(2021, 4, 1), date(2021, 9, 30), None, True,
-                     [date(2021, 6, 30), date(2021, 9, 30)],
-                     id="no extension to include"),
+        pytest.param(
+            date(2021, 5, 15),
+            date(2021, 12, 31),
+            None,
+            False,
+            [date(2021, 6, 30), date(2021, 9, 30), date(2021, 12, 31)],
+            id="mid-quarter start: first quarter end after start counts; end on a quarter end counts",
+        ),
+        pytest.param(
+            date(2021, 6, 30),
+            date(2021, 11, 15),
+            None,
+            False,
+            [date(2021, 6, 30), date(2021, 9, 30)],
+            id="start on a quarter end counts; quarter ending after the end does not",
+        ),
+        pytest.param(
+            date(2021, 4, 1),
+            date(2021, 9, 30),
+            date(2022, 3, 31),
+            False,
+            [date(2021, 6, 30), date(2021, 9, 30)],
+            id="extension ignored unless asked",
+        ),
+        pytest.param(
+            date(2021, 4, 1),
+            date(2021, 9, 30),
+            date(2022, 3, 31),
+            True,
+            [date(2021, 6, 30), date(2021, 9, 30), date(2021, 12, 31), date(2022, 3, 31)],
+            id="extension included when asked",
+        ),
+        pytest.param(
+            date(2021, 4, 1),
+            date(2021, 9, 30),
+            None,
+            True,
+            [date(2021, 6, 30), date(2021, 9, 30)],
+            id="no extension to include",
+        ),
         pytest.param(date(2021, 7, 1), date(2021, 9, 29), None, False, [], id="no quarter ends while running"),
     ],
 )
 def test_quarters_while_the_contract_runs(start, end, extension, include_extension, quarter_ends):
-    obligations = derived_obligations(contract(start=start, end=end, extension=extension),
-                                      include_extension=include_extension)
+    obligations = derived_obligations(
+        contract(start=start, end=end, extension=extension), include_extension=include_extension
+    )
     reports = [o for o in obligations if o.kind == PROGRESS_REPORT]
     assert [o.period_end for o in reports] == quarter_ends
     assert all(o.due_date == o.period_end + timedelta(days=30) for o in reports)
@@ -195,8 +229,19 @@ def test_contracts_ending_within_clamps_months():
 
 
 def unit(package, days, participant="A", support_type=ONE_TO_ONE, contract_ref="con_9887", end=date(2022, 3, 1)):
-    return Unit(contract_ref, package, participant, support_type, "E06000001", "E12000001", "Lead member", None,
-                date(2021, 10, 1), end, days_delivered=days)
+    return Unit(
+        contract_ref,
+        package,
+        participant,
+        support_type,
+        "E06000001",
+        "E12000001",
+        "Lead member",
+        None,
+        date(2021, 10, 1),
+        end,
+        days_delivered=days,
+    )
 
 
 @pytest.mark.parametrize(
@@ -205,8 +250,11 @@ def unit(package, days, participant="A", support_type=ONE_TO_ONE, contract_ref="
         pytest.param([unit("P1", 5.0)], [], id="exactly the minimum is fine"),
         pytest.param([unit("P1", 4.5)], [("P1", 4.5, BELOW_MINIMUM)], id="below the minimum is flagged"),
         pytest.param([unit("P1", 3.0), unit("P1", 6.0, "B")], [], id="package days = max over its rows"),
-        pytest.param([unit("P1", None), unit("P1", 4.0, "B")], [("P1", 4.0, BELOW_MINIMUM)],
-                     id="missing days on some rows ignored"),
+        pytest.param(
+            [unit("P1", None), unit("P1", 4.0, "B")],
+            [("P1", 4.0, BELOW_MINIMUM)],
+            id="missing days on some rows ignored",
+        ),
         pytest.param([unit("P1", None)], [("P1", None, UNKNOWN_DAYS)], id="no days at all: unknown, not flagged"),
         pytest.param([unit("P1", 1.0, support_type=GROUP)], [], id="group packages not checked"),
         pytest.param([unit("P1", 1.0, contract_ref="con_nomin")], [], id="contract without a minimum"),
@@ -233,16 +281,30 @@ def test_package_days_with_as_of_skips_running_packages():
 
 # --- the Gantt chart's labels and as-of marker (dashboard.charts.timelines) ----------------------
 
+
 def _gantt_inputs():
     import pandas as pd
 
     from dashboard.views.timelines import gantt_table, milestone_table
 
-    contract = ContractTerms(reference="C-1", title="T", supplier="S", programme="Leadership development",
-                             contract_type="Contract", start_date=date(2020, 1, 1), end_date=date(2024, 1, 1))
-    milestones = [Milestone("C-1", name, due, done) for name, due, done in (
-        ("Q1 report", date(2023, 10, 1), None), ("Q2 report", date(2023, 11, 1), None),
-        ("Final report", date(2023, 12, 20), None), ("Early review", date(2021, 1, 1), date(2021, 1, 1)))]
+    contract = ContractTerms(
+        reference="C-1",
+        title="T",
+        supplier="S",
+        programme="Leadership development",
+        contract_type="Contract",
+        start_date=date(2020, 1, 1),
+        end_date=date(2024, 1, 1),
+    )
+    milestones = [
+        Milestone("C-1", name, due, done)
+        for name, due, done in (
+            ("Q1 report", date(2023, 10, 1), None),
+            ("Q2 report", date(2023, 11, 1), None),
+            ("Final report", date(2023, 12, 20), None),
+            ("Early review", date(2021, 1, 1), date(2021, 1, 1)),
+        )
+    ]
     as_of = date(2023, 12, 1)
     return pd, gantt_table([contract], as_of), milestone_table(milestones, as_of), as_of
 
@@ -260,9 +322,14 @@ def test_milestones_too_close_to_label_apart_share_one_label():
     ]
 
 
-@pytest.mark.parametrize("as_of, words", [(date(2031, 3, 15), "after every date shown"),
-                                          (date(2012, 3, 15), "before every date shown"),
-                                          (date(2023, 12, 1), None)])
+@pytest.mark.parametrize(
+    "as_of, words",
+    [
+        (date(2031, 3, 15), "after every date shown"),
+        (date(2012, 3, 15), "before every date shown"),
+        (date(2023, 12, 1), None),
+    ],
+)
 def test_an_as_of_date_far_outside_the_contracts_does_not_stretch_the_axis(as_of, words):
     from dashboard.charts.timelines import gantt_chart
 
@@ -270,7 +337,9 @@ def test_an_as_of_date_far_outside_the_contracts_does_not_stretch_the_axis(as_of
     spec = gantt_chart(contracts, milestones, as_of).to_dict()
     domain = spec["layer"][0]["encoding"]["x"]["scale"]["domain"]
     assert domain[0] < "2020-01-01" and "2024-01-01" < domain[1] < "2024-04-01"
-    texts = [value for values in spec["datasets"].values() for value in values if "as of" in str(value.get("Label", ""))]
+    texts = [
+        value for values in spec["datasets"].values() for value in values if "as of" in str(value.get("Label", ""))
+    ]
     assert len(texts) == 1
     assert (words in texts[0]["Label"]) if words else texts[0]["Label"] == f"as of {as_of:%d %b %Y}"
 
@@ -279,11 +348,22 @@ def test_obligations_say_when_in_words_and_do_not_judge_past_ones():
     """The service holds no record of reports received: a past due date is said as past."""
     from dashboard.views.timelines import obligation_table
 
-    contract = ContractTerms(reference="C-1", title="T", supplier="S", programme="Leadership development",
-                             contract_type="Contract", start_date=date(2021, 4, 1), end_date=date(2023, 3, 31))
-    when = dict(zip(*(lambda t: (t["Due"].dt.date, t["When"]))(obligation_table([contract], [], {}, date(2022, 1, 29)))))
+    contract = ContractTerms(
+        reference="C-1",
+        title="T",
+        supplier="S",
+        programme="Leadership development",
+        contract_type="Contract",
+        start_date=date(2021, 4, 1),
+        end_date=date(2023, 3, 31),
+    )
+    when = dict(
+        zip(*(lambda t: (t["Due"].dt.date, t["When"]))(obligation_table([contract], [], {}, date(2022, 1, 29))))
+    )
     assert when[date(2022, 1, 30)] == "in 1 day"  # 2021-22 Q3 ended 31 December: due 30 days after
-    when = dict(zip(*(lambda t: (t["Due"].dt.date, t["When"]))(obligation_table([contract], [], {}, date(2022, 1, 25)))))
+    when = dict(
+        zip(*(lambda t: (t["Due"].dt.date, t["When"]))(obligation_table([contract], [], {}, date(2022, 1, 25))))
+    )
     assert when[date(2021, 10, 30)] == "was due 87 days ago (receipt not recorded here)"
     assert when[date(2022, 4, 30)] == "in 95 days"
     assert "due today" in set(obligation_table([contract], [], {}, date(2022, 1, 30))["When"])
@@ -297,12 +377,17 @@ def test_the_contracts_sentence_accounts_for_every_contract():
     def contract(reference, start, end, extension=None):
         return ContractTerms(reference, "T", "S", "P", None, start, end, extension_up_to=extension)
 
-    contracts = [contract("A", date(2021, 4, 1), date(2022, 3, 31)), contract("B", date(2022, 4, 1), date(2024, 3, 31)),
-                 contract("C", date(2021, 4, 1), date(2023, 1, 31), date(2023, 12, 31)),
-                 contract("D", date(2020, 4, 1), date(2021, 3, 31))]
+    contracts = [
+        contract("A", date(2021, 4, 1), date(2022, 3, 31)),
+        contract("B", date(2022, 4, 1), date(2024, 3, 31)),
+        contract("C", date(2021, 4, 1), date(2023, 1, 31), date(2023, 12, 31)),
+        contract("D", date(2020, 4, 1), date(2021, 3, 31)),
+    ]
     sentence = gantt_sentence(gantt_table(contracts, date(2023, 3, 31)), date(2023, 3, 31))
-    assert sentence.startswith("On 31 March 2023, 1 running within its term, 1 past its end date but within an "
-                               "extension option and 2 ended. The 4 contracts run from ")
+    assert sentence.startswith(
+        "On 31 March 2023, 1 running within its term, 1 past its end date but within an "
+        "extension option and 2 ended. The 4 contracts run from "
+    )
     ended = gantt_sentence(gantt_table(contracts, date(2026, 1, 1)), date(2026, 1, 1))
     assert ended.startswith("On 01 January 2026, 4 ended. ")
 
@@ -312,8 +397,9 @@ def invoice(contract, fy, quarter, invoice_date, ref="INV"):
 
     from dashboard.records import InvoiceLine
 
-    return InvoiceLine(contract, ref, 1, fy, quarter, "Delivery", None, None, None, None, Decimal("100"), None,
-                       invoice_date)
+    return InvoiceLine(
+        contract, ref, 1, fy, quarter, "Delivery", None, None, None, None, Decimal("100"), None, invoice_date
+    )
 
 
 def test_an_invoice_obligation_is_met_by_an_invoice_billing_its_quarter_by_as_of():
@@ -360,8 +446,10 @@ def test_a_report_on_the_register_is_counted_once_as_its_milestone():
     deadlines = deadline_table([adviser, leadership], milestones, [], {}, as_of)
     listed = list(zip(deadlines["Contract"], deadlines["What"], deadlines["Details"]))
     assert [d for d in listed if d[2] in ("Case report 7", "Q4 progress report")] == [
-        ("Con_10575", "Milestone", "Case report 7"), ("Con_10575", "Milestone", "Q4 progress report"),
-        ("CON_9887", "Milestone", "Q4 progress report")]
+        ("Con_10575", "Milestone", "Case report 7"),
+        ("Con_10575", "Milestone", "Q4 progress report"),
+        ("CON_9887", "Milestone", "Q4 progress report"),
+    ]
     assert ("con_9887", "Quarterly progress report", "Progress report for 2021-22 Q4") not in listed
     assert ("Con_10575", "Quarterly progress report", "Progress report for 2021-22 Q4") in listed
     obligations = obligation_table([adviser, leadership], [], {}, as_of, milestones=milestones)
@@ -370,21 +458,48 @@ def test_a_report_on_the_register_is_counted_once_as_its_milestone():
     assert ("Con_10575", "Progress report for 2021-22 Q4") in shown
 
 
-@pytest.mark.parametrize("milestones, lines, in_use", [
-    pytest.param([], [], False, id="nothing after the end date: the register cannot tell"),
-    pytest.param([], [invoice("con_9887", "2022-23", 1, date(2022, 7, 16))], True,
-                 id="an invoice billing a quarter after the end date"),
-    pytest.param([], [invoice("con_9887", "2022-23", 1, date(2023, 4, 1))], False,
-                 id="that invoice dated after as-of does not count yet"),
-    pytest.param([], [invoice("con_9887", "2021-22", 4, date(2022, 4, 7))], False,
-                 id="an invoice for the term's last quarter"),
-    pytest.param([Milestone("con_9887", "Q1 2022-23 progress report", date(2022, 7, 30), None)], [], True,
-                 id="a register milestone due after the end date"),
-    pytest.param([Milestone("con_9887", "Final report", date(2022, 4, 30), None)], [], False,
-                 id="a milestone for the term's last quarter, due within its 30 days"),
-    pytest.param([Milestone("con_other", "Q1 2022-23 progress report", date(2022, 7, 30), None)],
-                 [invoice("con_other", "2022-23", 1, date(2022, 7, 16))], False, id="another contract's records"),
-])
+@pytest.mark.parametrize(
+    "milestones, lines, in_use",
+    [
+        pytest.param([], [], False, id="nothing after the end date: the register cannot tell"),
+        pytest.param(
+            [],
+            [invoice("con_9887", "2022-23", 1, date(2022, 7, 16))],
+            True,
+            id="an invoice billing a quarter after the end date",
+        ),
+        pytest.param(
+            [],
+            [invoice("con_9887", "2022-23", 1, date(2023, 4, 1))],
+            False,
+            id="that invoice dated after as-of does not count yet",
+        ),
+        pytest.param(
+            [],
+            [invoice("con_9887", "2021-22", 4, date(2022, 4, 7))],
+            False,
+            id="an invoice for the term's last quarter",
+        ),
+        pytest.param(
+            [Milestone("con_9887", "Q1 2022-23 progress report", date(2022, 7, 30), None)],
+            [],
+            True,
+            id="a register milestone due after the end date",
+        ),
+        pytest.param(
+            [Milestone("con_9887", "Final report", date(2022, 4, 30), None)],
+            [],
+            False,
+            id="a milestone for the term's last quarter, due within its 30 days",
+        ),
+        pytest.param(
+            [Milestone("con_other", "Q1 2022-23 progress report", date(2022, 7, 30), None)],
+            [invoice("con_other", "2022-23", 1, date(2022, 7, 16))],
+            False,
+            id="another contract's records",
+        ),
+    ],
+)
 def test_obligations_after_the_end_date_are_owed_when_the_records_show_the_extension_in_use(milestones, lines, in_use):
     """Not "only if extended" where invoices or milestones after the end date show the extension in use."""
     from dashboard.views.timelines import deadline_table, obligation_table
@@ -416,43 +531,115 @@ def test_days_late(due, completed, late):
 
 # ------------------------------------------------------------------ decisions
 
+
 def con_9887(extension=date(2025, 3, 31), notice=3, break_date=None, end=date(2024, 3, 31)):
     """con_9887 "runs 1 June 2021 to 31 March 2024, extendable by up to 12 months on 3 months'
     notice (clause 2.1-2.2 of the contract)"."""
-    return ContractTerms("con_9887", "Leadership", "Supplier", "Leadership", None, date(2021, 6, 1), end,
-                         extension_up_to=extension, break_date=break_date, extension_notice_months=notice)
+    return ContractTerms(
+        "con_9887",
+        "Leadership",
+        "Supplier",
+        "Leadership",
+        None,
+        date(2021, 6, 1),
+        end,
+        extension_up_to=extension,
+        break_date=break_date,
+        extension_notice_months=notice,
+    )
 
 
-LATER_INVOICE = InvoiceLine("con_9887", "INV-X", 1, "2024-25", 1, "Peer mentors", None, None, None, None,
-                            Decimal("100"), None, date(2024, 7, 20))  # bills 2024-25 Q1, after the end date
+LATER_INVOICE = InvoiceLine(
+    "con_9887",
+    "INV-X",
+    1,
+    "2024-25",
+    1,
+    "Peer mentors",
+    None,
+    None,
+    None,
+    None,
+    Decimal("100"),
+    None,
+    date(2024, 7, 20),
+)  # bills 2024-25 Q1, after the end date
 
 
 @pytest.mark.parametrize(
     "contract, as_of, lines, expected",
     [
-        pytest.param(con_9887(), date(2023, 6, 30), [], [("extension", date(2023, 12, 31), "upcoming")],
-                     id="con_9887: extension beyond 31 Mar 2024 decided by 31 Dec 2023"),
-        pytest.param(con_9887(), date(2023, 12, 1), [], [("extension", date(2023, 12, 31), "due_soon")],
-                     id="within 30 days: due soon"),
-        pytest.param(con_9887(), date(2023, 12, 31), [], [("extension", date(2023, 12, 31), "due_soon")],
-                     id="due on as-of: not overdue yet"),
-        pytest.param(con_9887(), date(2024, 1, 1), [], [("extension", date(2023, 12, 31), "overdue")],
-                     id="passed with no extension in use: overdue"),
-        pytest.param(con_9887(), date(2024, 8, 1), [LATER_INVOICE],
-                     [("extension", date(2023, 12, 31), "extension_in_use")],
-                     id="passed, an invoice after the end date shows the extension in use"),
-        pytest.param(con_9887(notice=None), date(2023, 6, 30), [], [],
-                     id="no Extension notice in the register: no extension decision"),
+        pytest.param(
+            con_9887(),
+            date(2023, 6, 30),
+            [],
+            [("extension", date(2023, 12, 31), "upcoming")],
+            id="con_9887: extension beyond 31 Mar 2024 decided by 31 Dec 2023",
+        ),
+        pytest.param(
+            con_9887(),
+            date(2023, 12, 1),
+            [],
+            [("extension", date(2023, 12, 31), "due_soon")],
+            id="within 30 days: due soon",
+        ),
+        pytest.param(
+            con_9887(),
+            date(2023, 12, 31),
+            [],
+            [("extension", date(2023, 12, 31), "due_soon")],
+            id="due on as-of: not overdue yet",
+        ),
+        pytest.param(
+            con_9887(),
+            date(2024, 1, 1),
+            [],
+            [("extension", date(2023, 12, 31), "overdue")],
+            id="passed with no extension in use: overdue",
+        ),
+        pytest.param(
+            con_9887(),
+            date(2024, 8, 1),
+            [LATER_INVOICE],
+            [("extension", date(2023, 12, 31), "extension_in_use")],
+            id="passed, an invoice after the end date shows the extension in use",
+        ),
+        pytest.param(
+            con_9887(notice=None),
+            date(2023, 6, 30),
+            [],
+            [],
+            id="no Extension notice in the register: no extension decision",
+        ),
         pytest.param(con_9887(extension=None), date(2023, 6, 30), [], [], id="no extension option: none"),
-        pytest.param(con_9887(extension=date(2024, 3, 31)), date(2023, 6, 30), [], [],
-                     id="Extension up to not later than the end date: none"),
-        pytest.param(con_9887(notice=None, break_date=date(2023, 3, 31)), date(2023, 6, 30), [],
-                     [("break", date(2023, 3, 31), "overdue")], id="a break date is a decision of its own"),
-        pytest.param(con_9887(break_date=date(2023, 3, 31)), date(2022, 6, 30), [],
-                     [("break", date(2023, 3, 31), "upcoming"), ("extension", date(2023, 12, 31), "upcoming")],
-                     id="both, soonest first"),
-        pytest.param(con_9887(end=date(2024, 5, 31), notice=3), date(2023, 6, 30), [],
-                     [("extension", date(2024, 2, 29), "upcoming")], id="months back, clamped to the month's end"),
+        pytest.param(
+            con_9887(extension=date(2024, 3, 31)),
+            date(2023, 6, 30),
+            [],
+            [],
+            id="Extension up to not later than the end date: none",
+        ),
+        pytest.param(
+            con_9887(notice=None, break_date=date(2023, 3, 31)),
+            date(2023, 6, 30),
+            [],
+            [("break", date(2023, 3, 31), "overdue")],
+            id="a break date is a decision of its own",
+        ),
+        pytest.param(
+            con_9887(break_date=date(2023, 3, 31)),
+            date(2022, 6, 30),
+            [],
+            [("break", date(2023, 3, 31), "upcoming"), ("extension", date(2023, 12, 31), "upcoming")],
+            id="both, soonest first",
+        ),
+        pytest.param(
+            con_9887(end=date(2024, 5, 31), notice=3),
+            date(2023, 6, 30),
+            [],
+            [("extension", date(2024, 2, 29), "upcoming")],
+            id="months back, clamped to the month's end",
+        ),
     ],
 )
 def test_decisions(contract, as_of, lines, expected):
@@ -472,11 +659,16 @@ def test_a_return_after_the_end_date_shows_the_extension_in_use():
 @pytest.mark.parametrize(
     "contract, expected",
     [
-        pytest.param(con_9887(), {"value": None, "spent_to_date": 100.0,
-                                  "decisions": [{"kind": "extension", "date": "2023-12-31"}]}, id="con_9887"),
-        pytest.param(replace(con_9887(notice=None, break_date=date(2023, 9, 30)), value=Decimal("1500000")),
-                     {"value": 1500000.0, "spent_to_date": 100.0, "decisions": [{"kind": "break", "date": "2023-09-30"}]},
-                     id="a value and a break"),
+        pytest.param(
+            con_9887(),
+            {"value": None, "spent_to_date": 100.0, "decisions": [{"kind": "extension", "date": "2023-12-31"}]},
+            id="con_9887",
+        ),
+        pytest.param(
+            replace(con_9887(notice=None, break_date=date(2023, 9, 30)), value=Decimal("1500000")),
+            {"value": 1500000.0, "spent_to_date": 100.0, "decisions": [{"kind": "break", "date": "2023-09-30"}]},
+            id="a value and a break",
+        ),
     ],
 )
 def test_contract_terms_summary(contract, expected):

@@ -19,8 +19,16 @@ from tests import workbooks as wb
 
 ADMIN_VIEWER = Viewer("admin@example.gov.uk", ADMIN)
 AS_OF = date(2024, 3, 31)
-DATA_TABLES = (models.Contract, models.Milestone, models.Allocation, models.DayRate, models.Engagement,
-               models.SurveyResponse, models.InvoiceLine, models.LAStatus)
+DATA_TABLES = (
+    models.Contract,
+    models.Milestone,
+    models.Allocation,
+    models.DayRate,
+    models.Engagement,
+    models.SurveyResponse,
+    models.InvoiceLine,
+    models.LAStatus,
+)
 
 
 def snapshot(engine) -> dict[str, list[dict]]:
@@ -48,8 +56,10 @@ def undo(engine, import_id: int, viewer: Viewer = ADMIN_VIEWER):
 
 def first_return():
     return wb.quarterly_return(
-        engagements=[wb.engagement_row(), wb.engagement_row(**{"Package ID": "PKG-2", "Participant ID": "P-2",
-                                                                 "Participant name": "Ann Example"})],
+        engagements=[
+            wb.engagement_row(),
+            wb.engagement_row(**{"Package ID": "PKG-2", "Participant ID": "P-2", "Participant name": "Ann Example"}),
+        ],
         survey=[wb.survey_row(), wb.survey_row(**{"Package ID": "PKG-2", "Participant ID": "P-2"})],
         finance=[wb.finance_row(), wb.finance_row(**{"Invoice reference": "INV-2", "Amount": 500})],
     )
@@ -58,9 +68,11 @@ def first_return():
 def second_return():
     """Updates (days, amount), a new row, and a survey row no longer listed (kept, flagged)."""
     return wb.quarterly_return(
-        engagements=[wb.engagement_row(**{"Days delivered": 8, "End date": date(2021, 12, 31)}),
-                     wb.engagement_row(**{"Package ID": "PKG-2", "Participant ID": "P-2", "Participant name": "Ann Example"}),
-                     wb.engagement_row(**{"Package ID": "PKG-3", "Participant ID": "P-3", "LA": "Knowsley"})],
+        engagements=[
+            wb.engagement_row(**{"Days delivered": 8, "End date": date(2021, 12, 31)}),
+            wb.engagement_row(**{"Package ID": "PKG-2", "Participant ID": "P-2", "Participant name": "Ann Example"}),
+            wb.engagement_row(**{"Package ID": "PKG-3", "Participant ID": "P-3", "LA": "Knowsley"}),
+        ],
         survey=[wb.survey_row()],
         finance=[wb.finance_row(Amount=1250), wb.finance_row(**{"Invoice reference": "INV-2", "Amount": 500})],
     )
@@ -117,8 +129,12 @@ def test_a_later_import_of_the_same_rows_blocks_the_undo_until_it_is_undone(cont
 def test_rows_that_need_an_inserted_contract_block_undoing_the_register(contract_engine):
     engine = contract_engine
     with Session(engine) as session:
-        register_id = session.scalar(select(models.ImportRecord.id).where(models.ImportRecord.file_name == "register.xlsx"))
-        pricing_id = session.scalar(select(models.ImportRecord.id).where(models.ImportRecord.file_name == "pricing.xlsx"))
+        register_id = session.scalar(
+            select(models.ImportRecord.id).where(models.ImportRecord.file_name == "register.xlsx")
+        )
+        pricing_id = session.scalar(
+            select(models.ImportRecord.id).where(models.ImportRecord.file_name == "pricing.xlsx")
+        )
         assert [b["id"] for b in imports_blocking_undo(session, register_id)] == [pricing_id]
     with pytest.raises(UndoRefused):
         undo(engine, register_id)
@@ -130,8 +146,9 @@ def test_rows_that_need_an_inserted_contract_block_undoing_the_register(contract
 def revised_schedule():
     """The pricing schedule with 'Travel and subsistence' and the 2023-24 column taken out."""
     years = ("2021-22", "2022-23")
-    return wb.pricing_schedule(wb.part_a_sheet({"Peer mentors": [100_000, 100_000],
-                                                "Programme management": [200_000, 250_000]}, years))
+    return wb.pricing_schedule(
+        wb.part_a_sheet({"Peer mentors": [100_000, 100_000], "Programme management": [200_000, 250_000]}, years)
+    )
 
 
 def finance_keys(engine) -> list[tuple]:
@@ -146,33 +163,59 @@ def test_a_revised_schedule_removes_the_allocations_it_no_longer_has_and_says_so
     assert outcome.plan.ok, [str(p) for p in outcome.plan.errors]
     (part_a,) = [sheet for sheet in outcome.plan.sheets if sheet.kind == "allocations"]
     assert len(part_a.removed) == 5  # Travel in three years, and the other two headings' 2023-24
-    assert ("Part A: Travel and subsistence 2021-22 of CON-1 is no longer in the pricing schedule; its allocation "
-            "of £300,000.00 is removed") in part_a.flags
+    assert (
+        "Part A: Travel and subsistence 2021-22 of CON-1 is no longer in the pricing schedule; its allocation "
+        "of £300,000.00 is removed"
+    ) in part_a.flags
     assert finance_keys(engine) == [
-        ("2021-22", "Peer mentors", 100000.0), ("2021-22", "Programme management", 200000.0),
-        ("2022-23", "Peer mentors", 100000.0), ("2022-23", "Programme management", 250000.0)]
+        ("2021-22", "Peer mentors", 100000.0),
+        ("2021-22", "Programme management", 200000.0),
+        ("2022-23", "Peer mentors", 100000.0),
+        ("2022-23", "Programme management", 250000.0),
+    ]
 
 
 def test_removing_an_allocation_already_invoiced_against_says_the_spend_becomes_an_overspend(contract_engine):
     """Spend in a year the schedule allocates nothing to is an overspend of the whole amount
     (rules.md): the flag on the removal says how much is already invoiced, before it is confirmed."""
     engine = contract_engine
-    load(engine, "return-q1.xlsx", wb.quarterly_return(finance=[
-        wb.finance_row({"Expenditure heading": "travel  and SUBSISTENCE", "Amount": 1500}),
-        wb.finance_row({"Expenditure heading": "Travel and subsistence", "Line": 2, "Amount": 1000.5}),
-        wb.finance_row({"Expenditure heading": "Travel and subsistence", "Invoice reference": "INV-2",
-                        "Financial year": "2022-23", "Quarter": "Q1", "Invoice date": date(2022, 7, 15),
-                        "Amount": 0})]))
+    load(
+        engine,
+        "return-q1.xlsx",
+        wb.quarterly_return(
+            finance=[
+                wb.finance_row({"Expenditure heading": "travel  and SUBSISTENCE", "Amount": 1500}),
+                wb.finance_row({"Expenditure heading": "Travel and subsistence", "Line": 2, "Amount": 1000.5}),
+                wb.finance_row(
+                    {
+                        "Expenditure heading": "Travel and subsistence",
+                        "Invoice reference": "INV-2",
+                        "Financial year": "2022-23",
+                        "Quarter": "Q1",
+                        "Invoice date": date(2022, 7, 15),
+                        "Amount": 0,
+                    }
+                ),
+            ]
+        ),
+    )
     outcome = import_file(engine, "pricing-v2.xlsx", wb.xlsx(revised_schedule()), "loader", dry_run=True)
     (part_a,) = [sheet for sheet in outcome.plan.sheets if sheet.kind == "allocations"]
     travel = sorted(flag for flag in part_a.flags if "Travel" in flag)
     assert travel == [
-        ("Part A: Travel and subsistence 2021-22 of CON-1 is no longer in the pricing schedule; its allocation of "
-        "£300,000.00 is removed: the £2,500.50 already invoiced against it will show as overspent"),
-        ("Part A: Travel and subsistence 2022-23 of CON-1 is no longer in the pricing schedule; its allocation of "
-        "£300,000.00 is removed"),
-        ("Part A: Travel and subsistence 2023-24 of CON-1 is no longer in the pricing schedule; its allocation of "
-        "£300,000.00 is removed")]
+        (
+            "Part A: Travel and subsistence 2021-22 of CON-1 is no longer in the pricing schedule; its allocation of "
+            "£300,000.00 is removed: the £2,500.50 already invoiced against it will show as overspent"
+        ),
+        (
+            "Part A: Travel and subsistence 2022-23 of CON-1 is no longer in the pricing schedule; its allocation of "
+            "£300,000.00 is removed"
+        ),
+        (
+            "Part A: Travel and subsistence 2023-24 of CON-1 is no longer in the pricing schedule; its allocation of "
+            "£300,000.00 is removed"
+        ),
+    ]
 
 
 def test_undoing_a_revised_schedule_puts_the_removed_allocations_back(contract_engine):
@@ -202,8 +245,10 @@ def revised_day_rates():
 
 def day_rates(engine) -> list[tuple]:
     with Session(engine) as session:
-        return [(rate.role, rate.level, rate.day_rate)
-                for rate in session.scalars(select(models.DayRate).order_by(models.DayRate.id))]
+        return [
+            (rate.role, rate.level, rate.day_rate)
+            for rate in session.scalars(select(models.DayRate).order_by(models.DayRate.id))
+        ]
 
 
 def invoice_flags(engine) -> list[str]:
@@ -213,8 +258,13 @@ def invoice_flags(engine) -> list[str]:
 
 def billed_above_the_cap():
     """An invoice line billed at the Programme director's rate, above the contract's executive cap."""
-    return wb.quarterly_return(finance=[wb.finance_row(
-        **{"Role": "Programme director", "Level": "Executive", "Days": 2, "Day rate": 900, "Amount": 1800})])
+    return wb.quarterly_return(
+        finance=[
+            wb.finance_row(
+                **{"Role": "Programme director", "Level": "Executive", "Days": 2, "Day rate": 900, "Amount": 1800}
+            )
+        ]
+    )
 
 
 def test_a_revised_schedule_removes_the_day_rates_it_no_longer_has_and_says_so(contract_engine):
@@ -229,8 +279,12 @@ def test_a_revised_schedule_removes_the_day_rates_it_no_longer_has_and_says_so(c
     part_a, part_b = outcome.plan.sheets
     assert part_a.removed == [] and part_b.count("unchanged") == 1
     assert [(item["role"], item["level"]) for item in part_b.removed] == [("Programme director", "Executive")]
-    assert part_b.flags == [("Part B: Programme director (Executive) of CON-1 is no longer in the pricing schedule; "
-                             "its day rate of £750.00 is removed")]
+    assert part_b.flags == [
+        (
+            "Part B: Programme director (Executive) of CON-1 is no longer in the pricing schedule; "
+            "its day rate of £750.00 is removed"
+        )
+    ]
     assert day_rates(engine) == [("Peer mentor", "Management", Decimal("550.00"))]
     assert invoice_flags(engine) == flags
 
@@ -270,8 +324,12 @@ def test_an_undone_import_cannot_be_undone_again_nor_a_rejected_one(contract_eng
     undo(engine, first)
     with pytest.raises(UndoRefused, match="undone"):
         undo(engine, first)
-    rejected = import_file(engine, "bad.xlsx", wb.xlsx(wb.quarterly_return(
-        engagements=[wb.engagement_row(LA="Atlantis")])), "loader@example.gov.uk")
+    rejected = import_file(
+        engine,
+        "bad.xlsx",
+        wb.xlsx(wb.quarterly_return(engagements=[wb.engagement_row(LA="Atlantis")])),
+        "loader@example.gov.uk",
+    )
     with Session(engine) as session:
         rejected_id = session.scalar(select(models.ImportRecord.id).where(models.ImportRecord.outcome == "rejected"))
     assert rejected.import_id is None
@@ -302,10 +360,13 @@ def test_undo_of_an_la_status_import(engine):
     assert snapshot(engine) == before
 
 
-@pytest.mark.parametrize("viewer", [
-    Viewer("board@example.gov.uk", BOARD),
-    Viewer("other@example.gov.uk", CONTRACT_MANAGER, contracts=("CON-2",)),
-])
+@pytest.mark.parametrize(
+    "viewer",
+    [
+        Viewer("board@example.gov.uk", BOARD),
+        Viewer("other@example.gov.uk", CONTRACT_MANAGER, contracts=("CON-2",)),
+    ],
+)
 def test_only_admins_and_the_contracts_managers_may_undo(contract_engine, viewer):
     first = load(contract_engine, "return-q1.xlsx", first_return())
     with pytest.raises(PermissionError):

@@ -52,36 +52,64 @@ def upload_page(role: str = "admin") -> AppTest:
 
 
 def first_return() -> bytes:
-    return wb.xlsx(wb.quarterly_return(
-        engagements=[wb.engagement_row(), wb.engagement_row(**{"Package ID": "PKG-2", "Participant ID": "P-2"})],
-        survey=[wb.survey_row()],
-        finance=[wb.finance_row()]))
+    return wb.xlsx(
+        wb.quarterly_return(
+            engagements=[wb.engagement_row(), wb.engagement_row(**{"Package ID": "PKG-2", "Participant ID": "P-2"})],
+            survey=[wb.survey_row()],
+            finance=[wb.finance_row()],
+        )
+    )
 
 
 def second_return() -> bytes:
-    return wb.xlsx(wb.quarterly_return(
-        engagements=[wb.engagement_row(**{"Days delivered": 9}),
-                     wb.engagement_row(**{"Package ID": "PKG-2", "Participant ID": "P-2"}),
-                     wb.engagement_row(**{"Package ID": "PKG-3", "Participant ID": "P-3", "LA": "Knowsley"})],
-        survey=[wb.survey_row(), wb.survey_row(**{"Stage": "Follow-up", "Response date": date(2021, 10, 1),
-                                                  "Confidence": 4, "Impact demonstrated": "Yes"})],
-        finance=[wb.finance_row(Amount=1500)]))
+    return wb.xlsx(
+        wb.quarterly_return(
+            engagements=[
+                wb.engagement_row(**{"Days delivered": 9}),
+                wb.engagement_row(**{"Package ID": "PKG-2", "Participant ID": "P-2"}),
+                wb.engagement_row(**{"Package ID": "PKG-3", "Participant ID": "P-3", "LA": "Knowsley"}),
+            ],
+            survey=[
+                wb.survey_row(),
+                wb.survey_row(
+                    **{
+                        "Stage": "Follow-up",
+                        "Response date": date(2021, 10, 1),
+                        "Confidence": 4,
+                        "Impact demonstrated": "Yes",
+                    }
+                ),
+            ],
+            finance=[wb.finance_row(Amount=1500)],
+        )
+    )
 
 
 def bad_return() -> bytes:
-    return wb.xlsx(wb.quarterly_return(engagements=[
-        wb.engagement_row(LA="Atlantis"),
-        wb.engagement_row(**{"Package ID": "PKG-2", "Participant ID": "P-2", "Support type": "Telepathy",
-                             "Start date": "31/02/2021"}),
-    ]))
+    return wb.xlsx(
+        wb.quarterly_return(
+            engagements=[
+                wb.engagement_row(LA="Atlantis"),
+                wb.engagement_row(
+                    **{
+                        "Package ID": "PKG-2",
+                        "Participant ID": "P-2",
+                        "Support type": "Telepathy",
+                        "Start date": "31/02/2021",
+                    }
+                ),
+            ]
+        )
+    )
 
 
 def counts(engine) -> dict[str, int]:
     with Session(engine) as session:
         return {
             "engagements": session.scalar(select(func.count()).select_from(models.Engagement)),
-            "imported": session.scalar(select(func.count()).select_from(models.ImportRecord)
-                                       .where(models.ImportRecord.outcome == "imported")),
+            "imported": session.scalar(
+                select(func.count()).select_from(models.ImportRecord).where(models.ImportRecord.outcome == "imported")
+            ),
         }
 
 
@@ -136,7 +164,8 @@ def test_an_invalid_file_shows_every_error_and_writes_nothing(app_db):
     shown = at.dataframe[0].value
     assert list(shown.columns) == upload_flow.ERROR_COLUMNS
     assert [tuple(row) for row in shown.astype(object).itertuples(index=False)] == [
-        (p.file, p.sheet, p.row, p.column, p.message) for p in upload_flow.sorted_problems(expected)]
+        (p.file, p.sheet, p.row, p.column, p.message) for p in upload_flow.sorted_problems(expected)
+    ]
     assert list(shown["Row"]) == sorted(shown["Row"])
     assert (at.dataframe[0].proto.alt, at.dataframe[0].proto.placeholder) == ("Errors in the uploaded files", "")
     assert texts(at.error)[0].startswith(f"{len(expected)} errors in 1 of 1 file.")
@@ -148,7 +177,10 @@ def test_an_invalid_file_shows_every_error_and_writes_nothing(app_db):
         event = session.scalars(select(models.AuditEvent).where(models.AuditEvent.action == "import_rejected")).one()
         assert event.actor == LOCAL_USER and event.detail["errors"] == len(expected)
         # a check is not an import: no "Rejected" row in the import history (nor the Overview's latest imports)
-        assert session.scalar(select(models.ImportRecord.outcome).where(models.ImportRecord.file_name == "bad.xlsx")) is None
+        assert (
+            session.scalar(select(models.ImportRecord.outcome).where(models.ImportRecord.file_name == "bad.xlsx"))
+            is None
+        )
 
 
 def test_checking_one_bad_file_again_and_again_adds_no_import_rows(app_db):
@@ -165,15 +197,17 @@ def test_checking_one_bad_file_again_and_again_adds_no_import_rows(app_db):
         assert session.scalar(select(func.count()).select_from(models.ImportRecord)) == before
         checks = session.scalars(select(models.AuditEvent).where(models.AuditEvent.action == "import_rejected")).all()
         assert len(checks) == 3 and {event.detail["sha256"] for event in checks} == {
-            import_file(app_db, "bad.xlsx", bad, "x", dry_run=True).plan.sha256}
+            import_file(app_db, "bad.xlsx", bad, "x", dry_run=True).plan.sha256
+        }
 
 
 def test_several_files_are_checked_together(app_db):
     at = upload_page()
     status = wb.xlsx(wb.la_status([wb.la_status_row()]))
     at.file_uploader[0].set_value([("return-q1.xlsx", first_return(), XLSX), ("status.xlsx", status, XLSX)]).run()
-    assert texts(at.success) == [("2 files checked: no errors. Check the changes below, then confirm. "
-                                 "They will be imported in the order shown.")]
+    assert texts(at.success) == [
+        ("2 files checked: no errors. Check the changes below, then confirm. They will be imported in the order shown.")
+    ]
     at.button(key="upload_confirm").click().run()
     assert len([text for text in texts(at.success) if "Imported (import" in text]) == 2
 
@@ -205,8 +239,11 @@ def test_the_history_page_lists_what_blocks_an_undo(app_db):
     assert import_file(app_db, "return-q1.xlsx", first_return(), "loader").plan.ok
     assert import_file(app_db, "return-q2.xlsx", second_return(), "loader").plan.ok
     with Session(app_db) as session:
-        first, second = session.scalars(select(models.ImportRecord.id).where(
-            models.ImportRecord.file_name.like("return-q%")).order_by(models.ImportRecord.id)).all()
+        first, second = session.scalars(
+            select(models.ImportRecord.id)
+            .where(models.ImportRecord.file_name.like("return-q%"))
+            .order_by(models.ImportRecord.id)
+        ).all()
     at = upload_page()
     at.switch_page("pages/import_history.py").run()
     history = at.dataframe[0].value
@@ -255,13 +292,16 @@ def test_the_admin_page_is_for_administrators(app_db):
 ROOT = Path(APP).parent
 
 
-@pytest.mark.parametrize("page, role, message", [
-    ("upload", BOARD, "Only contract managers and administrators upload data."),
-    ("upload", CASE_LEAD, "Only contract managers and administrators upload data."),
-    ("import_history", BOARD, "Only contract managers and administrators see the import history."),
-    ("admin", CONTRACT_MANAGER, "Only administrators manage users and read the audit log."),
-    ("admin", CASE_LEAD, "Only administrators manage users and read the audit log."),
-])
+@pytest.mark.parametrize(
+    "page, role, message",
+    [
+        ("upload", BOARD, "Only contract managers and administrators upload data."),
+        ("upload", CASE_LEAD, "Only contract managers and administrators upload data."),
+        ("import_history", BOARD, "Only contract managers and administrators see the import history."),
+        ("admin", CONTRACT_MANAGER, "Only administrators manage users and read the audit log."),
+        ("admin", CASE_LEAD, "Only administrators manage users and read the audit log."),
+    ],
+)
 def test_pages_refuse_roles_that_may_not_use_them_even_when_opened_directly(app_db, page, role, message):
     at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=60)
     at.session_state["viewer"] = Viewer("someone@example.gov.uk", role, contracts=("CON-1",))
@@ -292,7 +332,9 @@ def test_the_annotated_copy_highlights_each_bad_cell_and_lists_every_error(app_d
 
 
 def test_a_misspelt_header_is_the_cell_highlighted_for_its_missing_column(app_db):
-    misspelt = {("Confidance *" if header == "Confidence" else header): value for header, value in wb.survey_row().items()}
+    misspelt = {
+        ("Confidance *" if header == "Confidence" else header): value for header, value in wb.survey_row().items()
+    }
     data = wb.xlsx(wb.quarterly_return(engagements=[wb.engagement_row()], survey=[misspelt]))
     problems = import_file(app_db, "return.xlsx", data, "x", dry_run=True).plan.errors
     assert [(p.sheet, p.row, p.column) for p in problems] == [("Survey", 1, "Confidence")]
@@ -303,8 +345,9 @@ def test_a_misspelt_header_is_the_cell_highlighted_for_its_missing_column(app_db
 
 def test_a_csv_and_a_refused_file_get_an_error_workbook_too():
     problem = Problem("list.csv", "list", 2, "LA", "unknown LA 'Atlantis'")
-    book = openpyxl.load_workbook(io.BytesIO(upload_flow.annotated_copy(
-        "list.csv", b"Package ID,LA\nPKG-1,Atlantis\n", [problem])))
+    book = openpyxl.load_workbook(
+        io.BytesIO(upload_flow.annotated_copy("list.csv", b"Package ID,LA\nPKG-1,Atlantis\n", [problem]))
+    )
     assert book["list"]["B2"].comment.text.startswith("LA: unknown LA")
     refused = Problem("fake.xlsx", "", None, "", "the file is not an Excel workbook")
     book = openpyxl.load_workbook(io.BytesIO(upload_flow.annotated_copy("fake.xlsx", b"not a zip", [refused])))
@@ -313,8 +356,13 @@ def test_a_csv_and_a_refused_file_get_an_error_workbook_too():
 
 def test_the_preview_shows_vanished_rows_and_flags(app_db):
     assert import_file(app_db, "return-q2.xlsx", second_return(), "loader").plan.ok
-    plan = import_file(app_db, "return-q1.xlsx", wb.xlsx(wb.quarterly_return(
-        engagements=[wb.engagement_row(**{"Days delivered": 1})])), "x", dry_run=True).plan
+    plan = import_file(
+        app_db,
+        "return-q1.xlsx",
+        wb.xlsx(wb.quarterly_return(engagements=[wb.engagement_row(**{"Days delivered": 1})])),
+        "x",
+        dry_run=True,
+    ).plan
     sheet = upload_flow.preview(plan, {1: "CON-1"})[0]
     assert sheet.counts["No longer in this return (kept, flagged)"] == 2
     assert set(sheet.vanished["Package ID"]) == {"PKG-2", "PKG-3"}
@@ -325,13 +373,24 @@ def test_the_preview_shows_vanished_rows_and_flags(app_db):
 
 def test_a_return_leaving_out_rows_is_said_per_sheet_with_why(app_db):
     assert import_file(app_db, "return-q2.xlsx", second_return(), "loader").plan.ok
-    partial = import_file(app_db, "return-part.xlsx", wb.xlsx(wb.quarterly_return(
-        engagements=[wb.engagement_row(**{"Days delivered": 9})], survey=[wb.survey_row()],
-        finance=[wb.finance_row(**{"Invoice reference": "INV-2"})])), "x", dry_run=True).plan
+    partial = import_file(
+        app_db,
+        "return-part.xlsx",
+        wb.xlsx(
+            wb.quarterly_return(
+                engagements=[wb.engagement_row(**{"Days delivered": 9})],
+                survey=[wb.survey_row()],
+                finance=[wb.finance_row(**{"Invoice reference": "INV-2"})],
+            )
+        ),
+        "x",
+        dry_run=True,
+    ).plan
     assert upload_flow.left_out_warning(partial) == (
         "Check that return-part.xlsx is the full return, not part of it, before you confirm. It leaves out rows "
         "earlier returns had: importing it marks 2 engagements, 1 survey response and 1 invoice line as no longer "
-        "in this return. Each return holds every row so far, so these rows are kept and flagged, not deleted.")
+        "in this return. Each return holds every row so far, so these rows are kept and flagged, not deleted."
+    )
     full = import_file(app_db, "return-q2.xlsx", second_return(), "x", dry_run=True).plan
     assert upload_flow.left_out_warning(full) is None
 
@@ -341,15 +400,23 @@ def test_the_preview_warns_above_confirm_when_a_return_leaves_out_rows(app_db):
     prominently just above Confirm, not only in a collapsed expander."""
     assert import_file(app_db, "return-q2.xlsx", second_return(), "loader").plan.ok
     at = upload_page()
-    partial = wb.xlsx(wb.quarterly_return(engagements=[wb.engagement_row(**{"Days delivered": 9})], survey=[wb.survey_row()],
-                                          finance=[wb.finance_row(**{"Invoice reference": "INV-2"})]))
+    partial = wb.xlsx(
+        wb.quarterly_return(
+            engagements=[wb.engagement_row(**{"Days delivered": 9})],
+            survey=[wb.survey_row()],
+            finance=[wb.finance_row(**{"Invoice reference": "INV-2"})],
+        )
+    )
     at.file_uploader[0].set_value(("partial.xlsx", partial, XLSX)).run()
     assert not at.exception, at.exception
     shown = list(at.main)
-    warning = next(i for i, element in enumerate(shown) if element.type == "warning"
-                   and element.value.startswith("Check that partial.xlsx is the full return")
-                   and "importing it marks 2 engagements, 1 survey response and 1 invoice line as no longer"
-                   in element.value)
+    warning = next(
+        i
+        for i, element in enumerate(shown)
+        if element.type == "warning"
+        and element.value.startswith("Check that partial.xlsx is the full return")
+        and "importing it marks 2 engagements, 1 survey response and 1 invoice line as no longer" in element.value
+    )
     confirm = next(i for i, element in enumerate(shown) if getattr(element, "key", None) == "upload_confirm")
     assert warning == confirm - 1
     at = upload_page()  # the full return: no such warning
@@ -362,7 +429,9 @@ def test_flags_are_one_line_and_a_table_so_confirm_stays_in_reach(app_db):
     short = wb.xlsx(wb.quarterly_return(engagements=[wb.engagement_row(**{"Days delivered": 1})]))
     at.file_uploader[0].set_value(("short.xlsx", short, XLSX)).run()
     assert not at.exception, at.exception
-    assert texts(at.warning) == ["1 flag on this sheet. Flags are for attention, not errors: the rows can still be imported."]
+    assert texts(at.warning) == [
+        "1 flag on this sheet. Flags are for attention, not errors: the rows can still be imported."
+    ]
     flags = next(frame.value for frame in at.dataframe if list(frame.value.columns) == ["No.", "Flag"])
     assert len(flags) == 1 and "below the minimum package" in flags["Flag"][0]
     assert [button for button in at.button if button.key == "upload_confirm"]
@@ -397,12 +466,14 @@ def test_a_new_contracts_files_chosen_in_any_order_are_checked_and_imported_in_o
 
 def test_a_return_billing_a_heading_the_revised_schedule_drops_is_refused_before_confirm(app_db):
     before = counts(app_db)
-    revised = wb.pricing_schedule(wb.part_a_sheet({"Peer mentors": [100_000] * 3,
-                                                   "Programme management": [200_000] * 3}))
+    revised = wb.pricing_schedule(
+        wb.part_a_sheet({"Peer mentors": [100_000] * 3, "Programme management": [200_000] * 3})
+    )
     billing = wb.quarterly_return(finance=[wb.finance_row({"Expenditure heading": "Travel and subsistence"})])
     at = upload_page()
-    at.file_uploader[0].set_value([("return.xlsx", wb.xlsx(billing), XLSX),
-                                   ("pricing-v2.xlsx", wb.xlsx(revised), XLSX)]).run()
+    at.file_uploader[0].set_value(
+        [("return.xlsx", wb.xlsx(billing), XLSX), ("pricing-v2.xlsx", wb.xlsx(revised), XLSX)]
+    ).run()
     assert texts(at.error)[0].startswith("1 error in 1 of 2 files.")
     [row] = at.dataframe[0].value.itertuples()
     assert (row.File, row.Sheet, row.Column) == ("return.xlsx", "Finance", "Expenditure heading")
@@ -414,8 +485,9 @@ def test_a_file_chosen_twice_is_checked_and_imported_once(app_db):
     at = upload_page()
     twice = ("return-q1.xlsx", first_return(), XLSX)
     at.file_uploader[0].set_value([twice, twice]).run()
-    assert texts(at.info) == [("return-q1.xlsx was chosen more than once (same name and contents), so each is "
-                              "checked and imported once.")]
+    assert texts(at.info) == [
+        ("return-q1.xlsx was chosen more than once (same name and contents), so each is checked and imported once.")
+    ]
     assert [header.value for header in at.subheader].count("return-q1.xlsx") == 1
     at.button(key="upload_confirm").click().run()
     assert len([text for text in texts(at.success) if "Imported (import" in text]) == 1
@@ -428,15 +500,26 @@ def test_the_preview_flags_the_day_rates_a_revised_schedule_removes(app_db):
     revised = wb.xlsx(wb.pricing_schedule(day_rates=[wb.day_rate_row()]))
     at.file_uploader[0].set_value(("pricing-v2.xlsx", revised, XLSX)).run()
     assert not at.exception, at.exception
-    assert any(text.startswith("**Part B**: new rows 0, updated rows 0, unchanged 1") and text.endswith("flags 1")
-               for text in texts(at.markdown))
+    assert any(
+        text.startswith("**Part B**: new rows 0, updated rows 0, unchanged 1") and text.endswith("flags 1")
+        for text in texts(at.markdown)
+    )
     flags = [frame.value for frame in at.dataframe if list(frame.value.columns) == ["No.", "Flag"]]
-    assert [list(table["Flag"]) for table in flags] == [[
-        ("Part B: Programme director (Executive) of CON-1 is no longer in the pricing schedule; its day rate of "
-         "£750.00 is removed")]]
+    assert [list(table["Flag"]) for table in flags] == [
+        [
+            (
+                "Part B: Programme director (Executive) of CON-1 is no longer in the pricing schedule; its day rate of "
+                "£750.00 is removed"
+            )
+        ]
+    ]
     assert any(text.endswith("removed (no longer in the pricing schedule) 1, flags 1") for text in texts(at.markdown))
-    [removed] = [frame.value for frame in at.dataframe if "Day rate" in frame.value.columns and "Row" not in frame.value.columns]
-    assert removed[["Contract", "Role", "Level", "Day rate"]].values.tolist() == [["CON-1", "Programme director", "Executive", 750.0]]
+    [removed] = [
+        frame.value for frame in at.dataframe if "Day rate" in frame.value.columns and "Row" not in frame.value.columns
+    ]
+    assert removed[["Contract", "Role", "Level", "Day rate"]].values.tolist() == [
+        ["CON-1", "Programme director", "Executive", 750.0]
+    ]
     assert "import_id" not in removed.columns
 
     def roles() -> list[str]:
@@ -447,8 +530,10 @@ def test_the_preview_flags_the_day_rates_a_revised_schedule_removes(app_db):
     at.button(key="upload_confirm").click().run()
     assert not at.exception, at.exception
     assert roles() == ["Peer mentor"]
-    assert any(text.endswith("1 removed (no longer in the pricing schedule). Imported (import 3).")
-               for text in texts(at.success)), texts(at.success)
+    assert any(
+        text.endswith("1 removed (no longer in the pricing schedule). Imported (import 3).")
+        for text in texts(at.success)
+    ), texts(at.success)
 
 
 def test_a_blank_template_is_said_to_change_nothing(app_db):
@@ -457,32 +542,44 @@ def test_a_blank_template_is_said_to_change_nothing(app_db):
     at = upload_page()
     at.file_uploader[0].set_value(("return-q2.xlsx", blank, XLSX)).run()
     assert not at.exception, at.exception
-    assert texts(at.warning) == [("No data rows under the headers of Engagements, Survey and Finance: importing this "
-                                 "file changes nothing. Was the blank template chosen instead of the filled-in one?")]
+    assert texts(at.warning) == [
+        (
+            "No data rows under the headers of Engagements, Survey and Finance: importing this "
+            "file changes nothing. Was the blank template chosen instead of the filled-in one?"
+        )
+    ]
     at.file_uploader[0].set_value(("return-q1.xlsx", first_return(), XLSX)).run()
     assert not at.warning  # a file with data rows has no such warning
 
 
 def test_the_la_status_kind_keeps_its_capitals_in_every_label(app_db):
-    """"La status" in the template list and on the preview: the kind is "LA status", only its first
+    """ "La status" in the template list and on the preview: the kind is "LA status", only its first
     letter is raised at the start of a label."""
     at = upload_page()
     assert at.selectbox(key="template_kind").options == [
-        "Contract register", "Pricing schedule", "Quarterly return", "LA status"]
+        "Contract register",
+        "Pricing schedule",
+        "Quarterly return",
+        "LA status",
+    ]
     at.file_uploader[0].set_value(("status.xlsx", wb.xlsx(wb.la_status([wb.la_status_row()])), XLSX)).run()
     assert not at.exception, at.exception
     assert any(caption.startswith("LA status · file fingerprint") for caption in texts(at.caption)), texts(at.caption)
     with Session(app_db) as session:
         book = openpyxl.load_workbook(io.BytesIO(templates.template_workbook(session, "LA status")))
-    titles = [book[name].cell(templates.TITLE_ROW, 1).value for name in book.sheetnames
-              if name not in (templates.INSTRUCTIONS_SHEET, templates.LISTS_SHEET)]
+    titles = [
+        book[name].cell(templates.TITLE_ROW, 1).value
+        for name in book.sheetnames
+        if name not in (templates.INSTRUCTIONS_SHEET, templates.LISTS_SHEET)
+    ]
     assert titles and all(title.startswith("LA status: ") for title in titles), titles
 
 
 def _stored_quarter(engine) -> date | None:
     with Session(engine) as session:
-        return session.scalars(select(models.ImportRecord.reporting_quarter_end)
-                               .where(models.ImportRecord.file_name == "return-q1.xlsx")).one()
+        return session.scalars(
+            select(models.ImportRecord.reporting_quarter_end).where(models.ImportRecord.file_name == "return-q1.xlsx")
+        ).one()
 
 
 def _return_stating(quarter: str | None) -> bytes:
@@ -493,11 +590,14 @@ def _return_stating(quarter: str | None) -> bytes:
 
 
 # (file's own cell, quarter chosen on the page, choice enabled, quarter stored)
-@pytest.mark.parametrize("stated, chosen, enabled, stored", [
-    pytest.param("2023-24 Q3", None, False, date(2023, 12, 31), id="the file's cell: pre-filled, kept"),
-    pytest.param(None, "last quarter", True, "last quarter", id="no cell: the quarter chosen"),
-    pytest.param(None, "", True, None, id="no cell, none chosen: imported with no quarter"),
-])
+@pytest.mark.parametrize(
+    "stated, chosen, enabled, stored",
+    [
+        pytest.param("2023-24 Q3", None, False, date(2023, 12, 31), id="the file's cell: pre-filled, kept"),
+        pytest.param(None, "last quarter", True, "last quarter", id="no cell: the quarter chosen"),
+        pytest.param(None, "", True, None, id="no cell, none chosen: imported with no quarter"),
+    ],
+)
 def test_the_reporting_quarter_of_a_return_is_chosen_on_the_page(app_db, stated, chosen, enabled, stored):
     at = upload_page()
     at.file_uploader[0].set_value(("return-q1.xlsx", _return_stating(stated), XLSX)).run()
@@ -554,8 +654,9 @@ def test_a_file_too_large_to_copy_gets_its_errors_alone(app_db, monkeypatch):
     at = upload_page()
     at.file_uploader[0].set_value(("bad.xlsx", bad_return(), XLSX)).run()
     labels = [element.proto.label for element in at.get("download_button")]
-    assert any(label.startswith("Download the errors of bad.xlsx as a workbook") and "too large" in label
-               for label in labels), labels
+    assert any(
+        label.startswith("Download the errors of bad.xlsx as a workbook") and "too large" in label for label in labels
+    ), labels
 
 
 @pytest.mark.parametrize("workbook", ["valid", "invalid"])

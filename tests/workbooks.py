@@ -107,54 +107,132 @@ CONTRACT_START = date(2021, 4, 1)
 
 
 def contract_row(overrides: dict[str, Any] | None = None, **keywords: Any) -> dict[str, Any]:
-    return _row({
-        "Contract reference": CONTRACT, "Title": "Leadership development for councils",
-        "Supplier": "Example Consulting Ltd", "Programme": "Leadership development", "Type": "Contract",
-        "Start date": CONTRACT_START, "End date": date(2024, 3, 31), "Value": 1_000_000,
-        "Day rate cap": 600, "Executive day rate cap": 800, "Minimum package days": 3,
-        "Minimum LAs per year": 15, "KPI target": "75%", "Contract manager": "A Manager",
-    }, overrides, keywords)
+    return _row(
+        {
+            "Contract reference": CONTRACT,
+            "Title": "Leadership development for councils",
+            "Supplier": "Example Consulting Ltd",
+            "Programme": "Leadership development",
+            "Type": "Contract",
+            "Start date": CONTRACT_START,
+            "End date": date(2024, 3, 31),
+            "Value": 1_000_000,
+            "Day rate cap": 600,
+            "Executive day rate cap": 800,
+            "Minimum package days": 3,
+            "Minimum LAs per year": 15,
+            "KPI target": "75%",
+            "Contract manager": "A Manager",
+        },
+        overrides,
+        keywords,
+    )
 
 
 def milestone_row(overrides: dict[str, Any] | None = None, **keywords: Any) -> dict[str, Any]:
-    return _row({"Contract reference": CONTRACT, "Milestone": "Mobilisation complete",
-                 "Due date": date(2021, 6, 30), "Completed date": None}, overrides, keywords)
+    return _row(
+        {
+            "Contract reference": CONTRACT,
+            "Milestone": "Mobilisation complete",
+            "Due date": date(2021, 6, 30),
+            "Completed date": None,
+        },
+        overrides,
+        keywords,
+    )
 
 
 def day_rate_row(overrides: dict[str, Any] | None = None, **keywords: Any) -> dict[str, Any]:
-    return _row({"Role": "Peer mentor", "Level": "Management", "Headcount": 10, "FTE": 2.5,
-                 "Number of days": 100, "Day rate": 550, "Total cost": 55_000}, overrides, keywords)
+    return _row(
+        {
+            "Role": "Peer mentor",
+            "Level": "Management",
+            "Headcount": 10,
+            "FTE": 2.5,
+            "Number of days": 100,
+            "Day rate": 550,
+            "Total cost": 55_000,
+        },
+        overrides,
+        keywords,
+    )
 
 
 def engagement_row(overrides: dict[str, Any] | None = None, **keywords: Any) -> dict[str, Any]:
-    return _row({
-        "Contract reference": CONTRACT, "Package ID": "PKG-1", "LA": "Sefton", "Support type": "One-to-one",
-        "Group type": None, "Participant ID": "P-1", "Role": "Lead Member", "Participant name": None,
-        "Start date": date(2021, 6, 1), "End date": date(2021, 9, 30), "Days delivered": 5,
-        "Delivered by": "Mentor A", "Focus": "CSC",
-    }, overrides, keywords)
+    return _row(
+        {
+            "Contract reference": CONTRACT,
+            "Package ID": "PKG-1",
+            "LA": "Sefton",
+            "Support type": "One-to-one",
+            "Group type": None,
+            "Participant ID": "P-1",
+            "Role": "Lead Member",
+            "Participant name": None,
+            "Start date": date(2021, 6, 1),
+            "End date": date(2021, 9, 30),
+            "Days delivered": 5,
+            "Delivered by": "Mentor A",
+            "Focus": "CSC",
+        },
+        overrides,
+        keywords,
+    )
 
 
 def survey_row(overrides: dict[str, Any] | None = None, **keywords: Any) -> dict[str, Any]:
-    return _row({
-        "Contract reference": CONTRACT, "Package ID": "PKG-1", "Participant ID": "P-1", "Stage": "Baseline",
-        "Response date": date(2021, 6, 2), "Confidence": 2, "Impact demonstrated": None, "Evidence": None,
-    }, overrides, keywords)
+    return _row(
+        {
+            "Contract reference": CONTRACT,
+            "Package ID": "PKG-1",
+            "Participant ID": "P-1",
+            "Stage": "Baseline",
+            "Response date": date(2021, 6, 2),
+            "Confidence": 2,
+            "Impact demonstrated": None,
+            "Evidence": None,
+        },
+        overrides,
+        keywords,
+    )
 
 
 def finance_row(overrides: dict[str, Any] | None = None, **keywords: Any) -> dict[str, Any]:
-    return _row({
-        "Contract reference": CONTRACT, "Invoice reference": "INV-1", "Line": None, "Financial year": "2021-22",
-        "Quarter": "Q1", "Expenditure heading": "Peer mentors", "Role": None, "Level": None, "Days": None,
-        "Day rate": None, "Amount": 1000, "VAT": 200, "Invoice date": date(2021, 7, 15),
-    }, overrides, keywords)
+    return _row(
+        {
+            "Contract reference": CONTRACT,
+            "Invoice reference": "INV-1",
+            "Line": None,
+            "Financial year": "2021-22",
+            "Quarter": "Q1",
+            "Expenditure heading": "Peer mentors",
+            "Role": None,
+            "Level": None,
+            "Days": None,
+            "Day rate": None,
+            "Amount": 1000,
+            "VAT": 200,
+            "Invoice date": date(2021, 7, 15),
+        },
+        overrides,
+        keywords,
+    )
 
 
 def la_status_row(overrides: dict[str, Any] | None = None, **keywords: Any) -> dict[str, Any]:
-    return _row({
-        "LA": "Sefton", "ILACS judgement": "Good", "ILACS date": date(2022, 1, 10), "SEND WSoA": "No",
-        "Declining performance": "No", "In intervention": "No", "Next review date": None,
-    }, overrides, keywords)
+    return _row(
+        {
+            "LA": "Sefton",
+            "ILACS judgement": "Good",
+            "ILACS date": date(2022, 1, 10),
+            "SEND WSoA": "No",
+            "Declining performance": "No",
+            "In intervention": "No",
+            "Next review date": None,
+        },
+        overrides,
+        keywords,
+    )
 
 
 # --- Sheets and workbooks --------------------------------------------------------------
@@ -174,17 +252,21 @@ def part_a_sheet(
     above: list[list[Any]] | None = None,
 ) -> SheetSpec:
     """Part A: heading column, one column per FY (as ``years`` spell them), Total column and row."""
-    allocations = allocations if allocations is not None else {
-        heading: [100_000 * (index + 1)] * len(years) for index, heading in enumerate(HEADINGS)
-    }
+    allocations = (
+        allocations
+        if allocations is not None
+        else {heading: [100_000 * (index + 1)] * len(years) for index, heading in enumerate(HEADINGS)}
+    )
     header = ["Expenditure heading", *years] + (["Total"] if total_column else [])
     rows: list[list[Any]] = []
     for heading, amounts in allocations.items():
         numbers = [a for a in amounts if isinstance(a, (int, float))]
         rows.append([heading, *amounts] + ([sum(numbers)] if total_column else []))
     if totals_row:
-        sums = [sum(a[i] for a in allocations.values() if i < len(a) and isinstance(a[i], (int, float)))
-                for i in range(len(years))]
+        sums = [
+            sum(a[i] for a in allocations.values() if i < len(a) and isinstance(a[i], (int, float)))
+            for i in range(len(years))
+        ]
         rows.append(["Total", *sums] + ([sum(sums)] if total_column else []))
     top = [["Pricing schedule Part A: allocations (GBP, ex VAT)"]] + (above or [])
     return SheetSpec(name, rows, above=top, contract_label=contract, columns=header)
@@ -194,19 +276,27 @@ def sheet(name: str, rows: list[dict[str, Any] | list[Any]], **options: Any) -> 
     return SheetSpec(name, rows, **options)
 
 
-def register(contracts: list[dict[str, Any]] | None = None, milestones: list[dict[str, Any]] | None = None) -> list[SheetSpec]:
+def register(
+    contracts: list[dict[str, Any]] | None = None, milestones: list[dict[str, Any]] | None = None
+) -> list[SheetSpec]:
     sheets = [SheetSpec("Contracts", contracts if contracts is not None else [contract_row()])]
     if milestones is not None:
         sheets.append(SheetSpec("Milestones", milestones))
     return sheets
 
 
-def pricing_schedule(part_a: SheetSpec | None = None, day_rates: list[dict[str, Any]] | None = None,
-                     contract: Any = CONTRACT) -> list[SheetSpec]:
+def pricing_schedule(
+    part_a: SheetSpec | None = None, day_rates: list[dict[str, Any]] | None = None, contract: Any = CONTRACT
+) -> list[SheetSpec]:
     sheets = [part_a or part_a_sheet(contract=contract)]
-    rates = day_rates if day_rates is not None else [
-        day_rate_row(), day_rate_row(Role="Programme director", Level="Executive", **{"Day rate": 750}),
-    ]
+    rates = (
+        day_rates
+        if day_rates is not None
+        else [
+            day_rate_row(),
+            day_rate_row(Role="Programme director", Level="Executive", **{"Day rate": 750}),
+        ]
+    )
     sheets.append(SheetSpec("Part B", rates, contract_label=contract))
     return sheets
 
@@ -229,8 +319,9 @@ def la_status(rows: list[dict[str, Any]]) -> list[SheetSpec]:
 _ERROR_CODES = {"#REF!", "#N/A", "#DIV/0!", "#VALUE!", "#NAME?", "#NUM!", "#NULL!"}
 
 
-def xlsx(*sheets: SheetSpec | list[SheetSpec], extra_parts: dict[str, bytes] | None = None,
-         date_1904: bool = False) -> bytes:
+def xlsx(
+    *sheets: SheetSpec | list[SheetSpec], extra_parts: dict[str, bytes] | None = None, date_1904: bool = False
+) -> bytes:
     """An .xlsx workbook of ``sheets`` (lists of sheets are flattened), in that order; ``date_1904``:
     in the 1904 date system of older Mac Excel (dates are stored as days since 1 January 1904)."""
     flat = [item for entry in sheets for item in (entry if isinstance(entry, list) else [entry])]
@@ -253,7 +344,9 @@ def xlsx(*sheets: SheetSpec | list[SheetSpec], extra_parts: dict[str, bytes] | N
                 if isinstance(value, Formula):
                     cell.value = f"={value.text}"
                     if value.cached is not None:
-                        cached.setdefault(position, {})[f"{get_column_letter(column_number)}{row_number}"] = value.cached
+                        cached.setdefault(position, {})[f"{get_column_letter(column_number)}{row_number}"] = (
+                            value.cached
+                        )
                 elif isinstance(value, str) and value in _ERROR_CODES:
                     cell.value = value  # openpyxl writes these as error cells (t="e")
                 else:
@@ -343,12 +436,27 @@ def csv_bytes(spec: SheetSpec, encoding: str = "utf-8") -> bytes:
 # --- Databases for the import tests ----------------------------------------------------
 
 STORED_PACKAGE, STORED_PARTICIPANT = "PKG-STORED", "P-STORED"
-DATA_TABLES = ("contracts", "milestones", "allocations", "day_rates", "engagements", "survey_responses",
-               "invoice_lines", "la_status", "row_changes")
+DATA_TABLES = (
+    "contracts",
+    "milestones",
+    "allocations",
+    "day_rates",
+    "engagements",
+    "survey_responses",
+    "invoice_lines",
+    "la_status",
+    "row_changes",
+)
 
 
-def run_import(engine, name: str, workbook: bytes | list, contract: str | None = None, dry_run: bool = False,
-               quarter: str | None = None):
+def run_import(
+    engine,
+    name: str,
+    workbook: bytes | list,
+    contract: str | None = None,
+    dry_run: bool = False,
+    quarter: str | None = None,
+):
     """Import through the service the CLI and pages use; returns the ImportOutcome."""
     from data_access.services import import_file
 
@@ -356,8 +464,14 @@ def run_import(engine, name: str, workbook: bytes | list, contract: str | None =
     return import_file(engine, name, data, "tests", contract, dry_run, quarter=quarter)
 
 
-def import_ok(engine, name: str, workbook: bytes | list, contract: str | None = None, dry_run: bool = False,
-              quarter: str | None = None):
+def import_ok(
+    engine,
+    name: str,
+    workbook: bytes | list,
+    contract: str | None = None,
+    dry_run: bool = False,
+    quarter: str | None = None,
+):
     outcome = run_import(engine, name, workbook, contract, dry_run, quarter)
     assert outcome.plan.ok, "\n".join(str(problem) for problem in outcome.plan.errors)
     return outcome.plan
@@ -366,19 +480,38 @@ def import_ok(engine, name: str, workbook: bytes | list, contract: str | None = 
 def seed(engine) -> None:
     """Two contracts (CON-1: caps 600/800; CON-2: cap 600, no executive cap), CON-1's
     pricing schedule, and one stored engagement (PKG-STORED / P-STORED) of CON-1."""
-    import_ok(engine, "register.xlsx", register([
-        contract_row(),
-        contract_row({"Contract reference": "CON-2", "Title": "SEND sector-led improvement",
-                      "Programme": "SEND sector-led improvement", "Executive day rate cap": None}),
-    ]))
+    import_ok(
+        engine,
+        "register.xlsx",
+        register(
+            [
+                contract_row(),
+                contract_row(
+                    {
+                        "Contract reference": "CON-2",
+                        "Title": "SEND sector-led improvement",
+                        "Programme": "SEND sector-led improvement",
+                        "Executive day rate cap": None,
+                    }
+                ),
+            ]
+        ),
+    )
     import_ok(engine, "pricing.xlsx", pricing_schedule())
-    import_ok(engine, "stored.xlsx", quarterly_return(engagements=[
-        engagement_row({"Package ID": STORED_PACKAGE, "Participant ID": STORED_PARTICIPANT})]))
+    import_ok(
+        engine,
+        "stored.xlsx",
+        quarterly_return(
+            engagements=[engagement_row({"Package ID": STORED_PACKAGE, "Participant ID": STORED_PARTICIPANT})]
+        ),
+    )
 
 
 def stored_survey_row(overrides: dict[str, Any] | None = None, **keywords: Any) -> dict[str, Any]:
     """A survey row of the participant ``seed`` stores."""
-    return survey_row({"Package ID": STORED_PACKAGE, "Participant ID": STORED_PARTICIPANT, **(overrides or {})}, **keywords)
+    return survey_row(
+        {"Package ID": STORED_PACKAGE, "Participant ID": STORED_PARTICIPANT, **(overrides or {})}, **keywords
+    )
 
 
 def one_row(kind: str, overrides: dict[str, Any]) -> list[SheetSpec]:

@@ -38,10 +38,18 @@ def download_buttons(frames: Mapping[str, pd.DataFrame], file_stem: str, key: st
     name = name or next(iter(frames))
     left, right = st.columns(2)
     left.download_button(
-        f"Download CSV ({name})", lambda: csv_bytes(first), file_name=f"{file_stem}.csv", mime="text/csv", key=f"{key}_csv",
+        f"Download CSV ({name})",
+        lambda: csv_bytes(first),
+        file_name=f"{file_stem}.csv",
+        mime="text/csv",
+        key=f"{key}_csv",
     )
     right.download_button(
-        f"Download Excel ({name})", lambda: excel_bytes(frames), file_name=f"{file_stem}.xlsx", mime=XLSX, key=f"{key}_xlsx",
+        f"Download Excel ({name})",
+        lambda: excel_bytes(frames),
+        file_name=f"{file_stem}.xlsx",
+        mime=XLSX,
+        key=f"{key}_xlsx",
     )
 
 
@@ -111,8 +119,9 @@ def column_formats(table: pd.DataFrame) -> dict:
         values = list(table[column]) if kind == "object" else []
         if kind.startswith("datetime") and (table[column].dropna().dt.normalize() != table[column].dropna()).any():
             formats[column] = st.column_config.DatetimeColumn(format="DD/MM/YYYY HH:mm")  # a time of day
-        elif kind.startswith("datetime") or (any(isinstance(v, date) for v in values)
-                                             and all(isinstance(v, date) or v is None for v in values)):
+        elif kind.startswith("datetime") or (
+            any(isinstance(v, date) for v in values) and all(isinstance(v, date) or v is None for v in values)
+        ):
             formats[column] = st.column_config.DateColumn(format="DD/MM/YYYY")
         elif "(£)" in str(column) and kind.startswith(("float", "int")):
             formats[column] = st.column_config.NumberColumn(format="accounting")
@@ -131,7 +140,7 @@ def short_name(summary: str, limit: int = 80) -> str:
 
 def cut_at_word(text: str, limit: int) -> str:
     """``text`` cut at a word to at most ``limit`` characters, with "…" when cut."""
-    return text if len(text) <= limit else text[:limit - 1].rsplit(" ", 1)[0] + "…"
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def plain_text(markdown: str) -> str:
@@ -158,8 +167,13 @@ GRID_NAME_CHARS = 60  # a grid's name for screen readers at most (its toolbar bu
 
 
 def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or (
-        isinstance(value, float) and value != value) or value is pd.NA or value is pd.NaT
+    return (
+        value is None
+        or (isinstance(value, str) and not value.strip())
+        or (isinstance(value, float) and value != value)
+        or value is pd.NA
+        or value is pd.NaT
+    )
 
 
 def real_types(table: pd.DataFrame) -> pd.DataFrame:
@@ -177,10 +191,13 @@ def real_types(table: pd.DataFrame) -> pd.DataFrame:
             if all(isinstance(v, int) or float(v).is_integer() for v in numbers):
                 fixed[column] = pd.array([None if _blank(v) else int(v) for v in values], dtype="Int64")
             else:
-                fixed[column] = pd.to_numeric(pd.Series([None if _blank(v) else v for v in values],
-                                                        index=table.index, dtype="object"), errors="coerce")
-        elif numbers or (any(isinstance(v, bool) for v in present) and len(present) != sum(
-                isinstance(v, bool) for v in present)):
+                fixed[column] = pd.to_numeric(
+                    pd.Series([None if _blank(v) else v for v in values], index=table.index, dtype="object"),
+                    errors="coerce",
+                )
+        elif numbers or (
+            any(isinstance(v, bool) for v in present) and len(present) != sum(isinstance(v, bool) for v in present)
+        ):
             fixed[column] = [None if _blank(v) else str(v) for v in values]
     if not fixed:
         return table
@@ -270,19 +287,30 @@ def table_layout(table: pd.DataFrame, width: int = TABLE_WIDTH_PX) -> Layout:
         hidden.insert(0, columns.pop())
     for lines in range(1, MAX_LINES + 1):  # the fewest lines a row needs for every column to fit
         # words wrap onto whole lines: a quarter spare for the ragged ends
-        needed = {c: natural[c] if lines == 1 or natural[c] == narrowest[c] else
-                  max(narrowest[c], int((natural[c] - CELL_PAD_PX) * 1.25 / lines) + CELL_PAD_PX) for c in columns}
+        needed = {
+            c: natural[c]
+            if lines == 1 or natural[c] == narrowest[c]
+            else max(narrowest[c], int((natural[c] - CELL_PAD_PX) * 1.25 / lines) + CELL_PAD_PX)
+            for c in columns
+        }
         if sum(needed.values()) <= width:
             break
     else:
         needed = {c: narrowest[c] for c in columns}
     spare = max(width - sum(needed.values()), 0)  # shared by the columns that wrap
     wrapping = {c: natural[c] - needed[c] for c in columns if natural[c] > needed[c]}
-    widths = {c: needed[c] + (int(spare * wrapping[c] / sum(wrapping.values())) if c in wrapping else 0)
-              for c in columns}
+    widths = {
+        c: needed[c] + (int(spare * wrapping[c] / sum(wrapping.values())) if c in wrapping else 0) for c in columns
+    }
     # the lines the widest wrapped value needs in the width it was given (a tenth spare for ragged ends)
-    lines = max([1] + [-(-int((natural[c] - CELL_PAD_PX) * 1.1) // max(widths[c] - CELL_PAD_PX, 1))
-                       for c in columns if natural[c] > widths[c]])
+    lines = max(
+        [1]
+        + [
+            -(-int((natural[c] - CELL_PAD_PX) * 1.1) // max(widths[c] - CELL_PAD_PX, 1))
+            for c in columns
+            if natural[c] > widths[c]
+        ]
+    )
     return Layout(widths, min(lines, MAX_LINES), tuple(hidden))
 
 
@@ -319,16 +347,31 @@ def _print_copy(table: pd.DataFrame, caption: str) -> str:
     rows = table.head(PRINT_ROWS)
     head = "".join(f"<th scope='col'>{html.escape(str(c))}</th>" for c in rows.columns)
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(_shown_text(v, str(c)))}</td>" for c, v in zip(rows.columns, values))
-        + "</tr>" for values in rows.itertuples(index=False, name=None))
-    more = f"<p>First {PRINT_ROWS:,} of {len(table):,} rows: the rest are in the downloads.</p>" \
-        if len(table) > PRINT_ROWS else ""
-    return (f"<div class='print-table'><table><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr>"
-            f"</thead><tbody>{body}</tbody></table>{more}</div>")
+        "<tr>"
+        + "".join(f"<td>{html.escape(_shown_text(v, str(c)))}</td>" for c, v in zip(rows.columns, values))
+        + "</tr>"
+        for values in rows.itertuples(index=False, name=None)
+    )
+    more = (
+        f"<p>First {PRINT_ROWS:,} of {len(table):,} rows: the rest are in the downloads.</p>"
+        if len(table) > PRINT_ROWS
+        else ""
+    )
+    return (
+        f"<div class='print-table'><table><caption>{html.escape(caption)}</caption><thead><tr>{head}</tr>"
+        f"</thead><tbody>{body}</tbody></table>{more}</div>"
+    )
 
 
-def data_table(table: pd.DataFrame, alt: str, *, key: str | None = None, column_config: Mapping | None = None,
-               wrap: bool = False, width: int = TABLE_WIDTH_PX) -> None:
+def data_table(
+    table: pd.DataFrame,
+    alt: str,
+    *,
+    key: str | None = None,
+    column_config: Mapping | None = None,
+    wrap: bool = False,
+    width: int = TABLE_WIDTH_PX,
+) -> None:
     """Every table drawn one way: a caption (``alt``, short: also the grid's name for screen
     readers and its toolbar buttons'), no index, every column whole at 1280 px wide
     (``table_layout``; long text wraps), each column in one type so it sorts as what it is
@@ -343,8 +386,10 @@ def data_table(table: pd.DataFrame, alt: str, *, key: str | None = None, column_
     rows_note = counted(len(table), "row")
     st.markdown(f"**{escape_markdown(caption)}** ({rows_note}; select a column heading to sort)")
     if layout.hidden:
-        st.caption(f"Not shown, to fit the page: {listed(list(layout.hidden))}. They are in the downloads, or "
-                   "choose them under the table's \"Show/hide columns\".")
+        st.caption(
+            f"Not shown, to fit the page: {listed(list(layout.hidden))}. They are in the downloads, or "
+            'choose them under the table\'s "Show/hide columns".'
+        )
     if not shown:
         shown = st.toggle(f"Show all {rows_note}: {caption}", key=f"show_all_{key or caption}")
     lines = max(layout.lines, 3 if wrap else 1)
@@ -358,10 +403,18 @@ def data_table(table: pd.DataFrame, alt: str, *, key: str | None = None, column_
             given = config.get(column) or {}
             config[column] = {**given, "width": layout.widths[name]} if isinstance(given, dict) else given
     # the grid's name, read out with each of its toolbar buttons: short
-    st.dataframe(table, hide_index=True, width="stretch", height=height, key=key, placeholder="",
-                 alt=cut_at_word(caption, GRID_NAME_CHARS),
-                 column_config=config, row_height=row_height,
-                 column_order=[c for c in table.columns if str(c) not in layout.hidden])
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        height=height,
+        key=key,
+        placeholder="",
+        alt=cut_at_word(caption, GRID_NAME_CHARS),
+        column_config=config,
+        row_height=row_height,
+        column_order=[c for c in table.columns if str(c) not in layout.hidden],
+    )
     st.html(_print_copy(table, caption) + GRID_KEYS, unsafe_allow_javascript=True)
 
 
@@ -406,8 +459,11 @@ def with_profile_links(table: pd.DataFrame, code_column: str = "LA code", as_of:
 
 def profile_column() -> dict:
     """The column config that shows ``with_profile_links``' column as a link."""
-    return {PROFILE: st.column_config.LinkColumn(PROFILE, display_text="Open profile",
-                                                 help="The LA's whole story: support, Ofsted, outcome indicators")}
+    return {
+        PROFILE: st.column_config.LinkColumn(
+            PROFILE, display_text="Open profile", help="The LA's whole story: support, Ofsted, outcome indicators"
+        )
+    }
 
 
 def empty_state(message: str) -> None:

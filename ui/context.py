@@ -75,8 +75,12 @@ def sign_in_problem(secrets: dict) -> str:
     section missing a key is a problem, never a reason to open the app without sign-in."""
     auth = secrets.get("auth")
     if auth is None:
-        stray = sorted(key for key, value in secrets.items() if key.lower() in (*SIGN_IN_KEYS, "auth")
-                       or (isinstance(value, dict) and any(name.lower() in SIGN_IN_KEYS for name in value)))
+        stray = sorted(
+            key
+            for key, value in secrets.items()
+            if key.lower() in (*SIGN_IN_KEYS, "auth")
+            or (isinstance(value, dict) and any(name.lower() in SIGN_IN_KEYS for name in value))
+        )
         if stray:
             return f"the sign-in settings ({', '.join(stray)}) are not in an [auth] section"
         return ""
@@ -100,8 +104,9 @@ def auth_configured() -> bool:
         if not _secrets_sources():
             return False
         log.error("sign-in settings unreadable, the app is closed: %s", error)
-        raise SignInMisconfigured(f"The secrets file (.streamlit/secrets.toml) cannot be read: "
-                                  f"{error.__cause__ or error}.") from None
+        raise SignInMisconfigured(
+            f"The secrets file (.streamlit/secrets.toml) cannot be read: {error.__cause__ or error}."
+        ) from None
     except Exception as error:  # noqa: BLE001 - any other failure to read the settings: closed
         log.error("sign-in settings unreadable, the app is closed: %s", error)
         raise SignInMisconfigured("The secrets file (.streamlit/secrets.toml) cannot be read.") from None
@@ -119,8 +124,10 @@ def local_mode_address_problem() -> str:
     if address in LOOPBACK:
         return ""
     where = f"on {address}" if address else "on every network interface (server.address is not set)"
-    return (f"Local mode has no sign-in, so it only runs on this machine, but the server listens {where}. "
-            "Set server.address to 127.0.0.1, or turn on sign-in (docs/sign-in.md).")
+    return (
+        f"Local mode has no sign-in, so it only runs on this machine, but the server listens {where}. "
+        "Set server.address to 127.0.0.1, or turn on sign-in (docs/sign-in.md)."
+    )
 
 
 def email_verified(user) -> bool:
@@ -160,8 +167,10 @@ def role_switcher() -> None:
     """Local mode only: a banner and a switch to see each role's view."""
     st.session_state.setdefault("local_role", ADMIN)
     seen_as = ROLE_NAMES.get(st.session_state["local_role"], "an administrator").lower()
-    st.sidebar.warning(f"Local mode: no sign-in, on this machine only. You see the dashboard as "
-                       f"{'an' if seen_as[0] in 'aeiou' else 'a'} {seen_as} would.")
+    st.sidebar.warning(
+        f"Local mode: no sign-in, on this machine only. You see the dashboard as "
+        f"{'an' if seen_as[0] in 'aeiou' else 'a'} {seen_as} would."
+    )
     st.sidebar.selectbox(
         "View the dashboard as",
         ROLES,
@@ -277,12 +286,19 @@ def filtered_page() -> FilteredPage:
     everything = Filters().scope(viewer)
     options = _filter_options(oversight_data(everything), url, everything, version)
     board = aggregate_only(viewer)  # aggregate figures only: no LA filter (LA-level figures are case leads')
-    filters = filter_sidebar(options.contracts, options.financial_years, options.regions, options.las,
-                             show=tuple(p for p in PARAMS if p != "la") if board else PARAMS,
-                             la_regions=options.la_regions)
+    filters = filter_sidebar(
+        options.contracts,
+        options.financial_years,
+        options.regions,
+        options.las,
+        show=tuple(p for p in PARAMS if p != "la") if board else PARAMS,
+        la_regions=options.la_regions,
+    )
     if board and filters.la:
-        st.info("Figures for one local authority are not part of the Board's view, so every LA is shown.",
-                icon=":material/filter_alt_off:")
+        st.info(
+            "Figures for one local authority are not part of the Board's view, so every LA is shown.",
+            icon=":material/filter_alt_off:",
+        )
         filters = replace(filters, la=None)
     if len(options.contracts) > 1:  # split once, so that choosing a contract is quick
         _by_contract(url, everything, version)

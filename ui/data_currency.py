@@ -34,9 +34,13 @@ def data_currency_notice(data: Portfolio, as_of: date, contracts: Iterable[str] 
         st.markdown(f":material/info: **{TITLE}**")
         st.markdown("\n".join(f"- {line}" for line in notice_lines(found)))
         if any(c.state == UNKNOWN for c in found):
-            st.caption("Where the data currency is not known, a follow-up window that has closed with no "
-                       "follow-up counts as no response.")
+            st.caption(
+                "Where the data currency is not known, a follow-up window that has closed with no "
+                "follow-up counts as no response."
+            )
         elif any(c.data_to is not None and c.data_to < as_of for c in found):
-            st.caption("A follow-up window that closed after a contract's 'data to' date shows as awaiting "
-                       "return, not as no response.")
+            st.caption(
+                "A follow-up window that closed after a contract's 'data to' date shows as awaiting "
+                "return, not as no response."
+            )
     return found

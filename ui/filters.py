@@ -18,8 +18,13 @@ from dashboard.wording import as_text, listed
 from data_access.repositories import Scope
 
 PARAMS = ("contract", "fy", "region", "la", "as_of")
-FILTER_NAMES = {"contract": "contract", "fy": "financial year", "region": "region", "la": "local authority",
-                "as_of": "as-of date"}
+FILTER_NAMES = {
+    "contract": "contract",
+    "fy": "financial year",
+    "region": "region",
+    "la": "local authority",
+    "as_of": "as-of date",
+}
 _FIELDS = {"contract": "contract", "fy": "financial_year", "region": "region", "la": "la", "as_of": "as_of"}
 ALL = ""
 
@@ -64,12 +69,16 @@ def _parse_date(text: str) -> date | None:
     try:
         found = date.fromisoformat(text) if text else None
     except ValueError:
-        st.warning(f"Showing figures for today. The as-of date '{as_text(text)}' in the web address is not a date "
-                   "in the form YYYY-MM-DD.")
+        st.warning(
+            f"Showing figures for today. The as-of date '{as_text(text)}' in the web address is not a date "
+            "in the form YYYY-MM-DD."
+        )
         return None
     if found is not None and not calendar.within_range(found):
-        st.warning(f"Showing figures for today. The as-of date '{as_text(text)}' in the web address is outside "
-                   f"the dates the dashboard covers ({calendar.range_text()}).")
+        st.warning(
+            f"Showing figures for today. The as-of date '{as_text(text)}' in the web address is outside "
+            f"the dates the dashboard covers ({calendar.range_text()})."
+        )
         return None
     return found
 
@@ -106,8 +115,11 @@ def _say_if_unknown(what: str, value: str | None, known, instead: str) -> None:
     """A bookmarked or typed link that names something not on the list here is said so, not
     silently widened."""
     if value and value not in known:
-        st.warning(f"Showing {instead}. The link asks for the {what} '{as_text(value)}', which is not one you "
-                   "can choose here.", icon=":material/link_off:")
+        st.warning(
+            f"Showing {instead}. The link asks for the {what} '{as_text(value)}', which is not one you "
+            "can choose here.",
+            icon=":material/link_off:",
+        )
 
 
 def filter_sidebar(
@@ -128,53 +140,86 @@ def filter_sidebar(
     st.sidebar.subheader("Filters")
     ignored = [FILTER_NAMES[key] for key in PARAMS if key in not_narrowed_by and getattr(current, _FIELDS[key])]
     if ignored:
-        st.sidebar.info(f"This page is not narrowed by {listed(ignored, 'or')}: {because}. The filter stays set for "
-                        "the other pages.", icon=":material/filter_alt_off:")
+        st.sidebar.info(
+            f"This page is not narrowed by {listed(ignored, 'or')}: {because}. The filter stays set for "
+            "the other pages.",
+            icon=":material/filter_alt_off:",
+        )
     contract = current.contract
     if "contract" in show:
         contract = next((known for known in contracts if contract and known.lower() == contract.lower()), contract)
         _say_if_unknown("contract", contract, contracts, "all contracts")
         options = [ALL, *contracts]
-        contract = st.sidebar.selectbox(
-            "Contract", options, index=options.index(contract) if contract in options else 0,
-            format_func=lambda value: value or "All contracts", key="filter_contract",
-        ) or None
+        contract = (
+            st.sidebar.selectbox(
+                "Contract",
+                options,
+                index=options.index(contract) if contract in options else 0,
+                format_func=lambda value: value or "All contracts",
+                key="filter_contract",
+            )
+            or None
+        )
     year = current.financial_year
     if "fy" in show:
         _say_if_unknown("financial year", year, financial_years, "all years")
         options = [ALL, *financial_years]
-        year = st.sidebar.selectbox(
-            "Financial year", options, index=options.index(year) if year in options else 0,
-            format_func=lambda value: value or "All years", key="filter_fy",
-        ) or None
+        year = (
+            st.sidebar.selectbox(
+                "Financial year",
+                options,
+                index=options.index(year) if year in options else 0,
+                format_func=lambda value: value or "All years",
+                key="filter_fy",
+            )
+            or None
+        )
     region = current.region
     if "region" in show:
         _say_if_unknown("region", region, regions, "all regions")
         options = [ALL, *regions]
-        region = st.sidebar.selectbox(
-            "Region", options, index=options.index(region) if region in options else 0,
-            format_func=lambda code: regions.get(code, "All regions"), key="filter_region",
-        ) or None
+        region = (
+            st.sidebar.selectbox(
+                "Region",
+                options,
+                index=options.index(region) if region in options else 0,
+                format_func=lambda code: regions.get(code, "All regions"),
+                key="filter_region",
+            )
+            or None
+        )
     la = current.la
     if "la" in show:
         _say_if_unknown("local authority", la, las, "all local authorities")
         in_region = {code for code, name in las.items() if not region or (la_regions or {}).get(code, region) == region}
         if la in las and la not in in_region:  # the LAs offered are the region's
-            st.sidebar.warning(f"{as_text(las[la])} is not in {as_text(regions.get(region, region))}, so the local authority filter "
-                               "is cleared.", icon=":material/filter_alt_off:")
+            st.sidebar.warning(
+                f"{as_text(las[la])} is not in {as_text(regions.get(region, region))}, so the local authority filter "
+                "is cleared.",
+                icon=":material/filter_alt_off:",
+            )
             la = None
         shown_las = {code: name for code, name in las.items() if code in in_region}
         options = [ALL, *sorted(shown_las, key=shown_las.get)]
-        la = st.sidebar.selectbox(
-            "Local authority", options, index=options.index(la) if la in options else 0,
-            format_func=lambda code: f"{las[code]} ({code})" if code else "All local authorities",
-            key="filter_la",
-        ) or None
+        la = (
+            st.sidebar.selectbox(
+                "Local authority",
+                options,
+                index=options.index(la) if la in options else 0,
+                format_func=lambda code: f"{las[code]} ({code})" if code else "All local authorities",
+                key="filter_la",
+            )
+            or None
+        )
     as_of = current.as_of
     if "as_of" in show:
         as_of = st.sidebar.date_input(
-            "Figures as of", value=current.as_of_date, format="DD/MM/YYYY", key="filter_as_of",
-            min_value=calendar.EARLIEST, max_value=calendar.LATEST,
+            "Figures as of",
+            value=current.as_of_date,
+            format="DD/MM/YYYY",
+            key="filter_as_of",
+            min_value=calendar.EARLIEST,
+            max_value=calendar.LATEST,
             help="Nothing dated after this date counts.",
         )
         if as_of == date.today():
@@ -185,8 +230,13 @@ def filter_sidebar(
     return chosen
 
 
-_WIDGETS = {"contract": "filter_contract", "fy": "filter_fy", "region": "filter_region", "la": "filter_la",
-            "as_of": "filter_as_of"}
+_WIDGETS = {
+    "contract": "filter_contract",
+    "fy": "filter_fy",
+    "region": "filter_region",
+    "la": "filter_la",
+    "as_of": "filter_as_of",
+}
 
 
 def _clear(*keys: str) -> None:
@@ -196,19 +246,28 @@ def _clear(*keys: str) -> None:
         _store(key, "")
 
 
-def chosen_filters(filters: Filters, regions: dict[str, str], las: dict[str, str],
-                   narrowing: tuple[str, ...] = PARAMS) -> list[tuple[str, str]]:
+def chosen_filters(
+    filters: Filters, regions: dict[str, str], las: dict[str, str], narrowing: tuple[str, ...] = PARAMS
+) -> list[tuple[str, str]]:
     """(parameter, "Name: value") of each filter that narrows the page (``narrowing``), as the
     "Showing" line says them."""
-    values = {"contract": filters.contract, "fy": filters.financial_year,
-              "region": regions.get(filters.region or "", filters.region),
-              "la": las.get(filters.la or "", filters.la),
-              "as_of": f"{filters.as_of:%d/%m/%Y}" if filters.as_of else None}
-    return [(key, f"{FILTER_NAMES[key].capitalize()}: {value}") for key, value in values.items()
-            if value and key in narrowing]
+    values = {
+        "contract": filters.contract,
+        "fy": filters.financial_year,
+        "region": regions.get(filters.region or "", filters.region),
+        "la": las.get(filters.la or "", filters.la),
+        "as_of": f"{filters.as_of:%d/%m/%Y}" if filters.as_of else None,
+    }
+    return [
+        (key, f"{FILTER_NAMES[key].capitalize()}: {value}")
+        for key, value in values.items()
+        if value and key in narrowing
+    ]
 
 
-def showing(filters: Filters, regions: dict[str, str], las: dict[str, str], narrowing: tuple[str, ...] = PARAMS) -> None:
+def showing(
+    filters: Filters, regions: dict[str, str], las: dict[str, str], narrowing: tuple[str, ...] = PARAMS
+) -> None:
     """The filters that narrow this page, above its figures, each with a button that takes it off,
     and "Clear filters" (the MOJ filter pattern): a filter set on another page is never silent."""
     chosen = chosen_filters(filters, regions, las, narrowing)
@@ -217,7 +276,14 @@ def showing(filters: Filters, regions: dict[str, str], las: dict[str, str], narr
     row = st.container(horizontal=True, vertical_alignment="center", gap="small")
     row.markdown("**Showing:**")
     for key, text in chosen:
-        row.button(as_text(text), key=f"showing_{key}", icon=":material/close:", on_click=_clear, args=(key,),
-                   help=f"Remove this filter ({as_text(text)})", type="tertiary")
+        row.button(
+            as_text(text),
+            key=f"showing_{key}",
+            icon=":material/close:",
+            on_click=_clear,
+            args=(key,),
+            help=f"Remove this filter ({as_text(text)})",
+            type="tertiary",
+        )
     if len(chosen) > 1:
         row.button("Clear filters", key="showing_clear", on_click=_clear, args=tuple(key for key, _ in chosen))

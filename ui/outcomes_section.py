@@ -21,20 +21,32 @@ def neighbour_change_section(data: Portfolio, as_of: date, key: str = "outcomes_
     statistical neighbours over the same years, worded as a description, never as an effect."""
     indicators = context.indicators()
     st.header("Supported LAs beside their statistical neighbours")
-    st.caption("DfE's published figures (LAIT). For each contract: the median change of the LAs it supported, from "
-               "the latest year before its support started to the latest year after it ended, beside the median "
-               "change of their DfE statistical neighbours that it did not support. This describes the two groups "
-               "over the same years. It does not show what the support caused: LAs' figures move for many "
-               "reasons, and the neighbours are a comparison, not a control group (see the Methodology page).")
+    st.caption(
+        "DfE's published figures (LAIT). For each contract: the median change of the LAs it supported, from "
+        "the latest year before its support started to the latest year after it ended, beside the median "
+        "change of their DfE statistical neighbours that it did not support. This describes the two groups "
+        "over the same years. It does not show what the support caused: LAs' figures move for many "
+        "reasons, and the neighbours are a comparison, not a control group (see the Methodology page)."
+    )
     options = sorted(indicators.measures, key=lambda code: indicators.measures[code].name)
-    chosen = st.multiselect("Measures", options, default=[c for c in oi.BOARD_MEASURES if c in options],
-                            format_func=lambda code: indicators.measures[code].name, key=f"{key}_measures",
-                            help="Any of DfE's LAIT measures; social worker turnover and re-referrals to start.")
+    chosen = st.multiselect(
+        "Measures",
+        options,
+        default=[c for c in oi.BOARD_MEASURES if c in options],
+        format_func=lambda code: indicators.measures[code].name,
+        key=f"{key}_measures",
+        help="Any of DfE's LAIT measures; social worker turnover and re-referrals to start.",
+    )
     table = oi.contract_changes(data.contracts, data.units, data.las, indicators, chosen, as_of)
     if table.empty:
         st.info("No contract has supported an LA by this date, or no measure is chosen.")
         return
     summary = " ".join(dict.fromkeys(table["In words"]))
-    chart_with_table(None, table, summary if len(table) <= 4 else
-                     f"{len(table)} rows: each contract and measure, in words in the last column.",
-                     key=key, file_stem="supported_las_beside_neighbours", table_expanded=True)
+    chart_with_table(
+        None,
+        table,
+        summary if len(table) <= 4 else f"{len(table)} rows: each contract and measure, in words in the last column.",
+        key=key,
+        file_stem="supported_las_beside_neighbours",
+        table_expanded=True,
+    )

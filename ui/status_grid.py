@@ -49,15 +49,23 @@ def grid_html(grid: Sequence[GridRow], caption: str, link_params: Mapping[str, s
         for column in COLUMNS:
             cell = row.cells[column]
             detail = f'<span class="io-detail">{escape(cell.detail)}</span>' if cell.detail else ""
-            cells.append(f'<td><a href="{PAGES[column]}?{escape(query)}" target="_self">'
-                         f'<strong class="io-tag io-tag--{cell.colour}">{escape(cell.tag)}</strong></a>{detail}</td>')
-        ended = (f'<span class="io-detail"><strong class="io-tag io-tag--grey">{ENDED}</strong> '
-                 f'{row.ended:%d/%m/%Y}</span>' if row.ended else "")
-        rows.append(f'<tr><th scope="row">{escape(row.contract)}<span class="io-title">{escape(row.title)}</span>'
-                    f'{ended}</th>'
-                    + "".join(cells) + "</tr>")
-    return (f'{STYLE}<table class="io-grid"><caption>{escape(caption)}</caption><thead><tr>'
-            f'<th scope="col">Contract</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+            cells.append(
+                f'<td><a href="{PAGES[column]}?{escape(query)}" target="_self">'
+                f'<strong class="io-tag io-tag--{cell.colour}">{escape(cell.tag)}</strong></a>{detail}</td>'
+            )
+        ended = (
+            f'<span class="io-detail"><strong class="io-tag io-tag--grey">{ENDED}</strong> {row.ended:%d/%m/%Y}</span>'
+            if row.ended
+            else ""
+        )
+        rows.append(
+            f'<tr><th scope="row">{escape(row.contract)}<span class="io-title">{escape(row.title)}</span>'
+            f"{ended}</th>" + "".join(cells) + "</tr>"
+        )
+    return (
+        f'{STYLE}<table class="io-grid"><caption>{escape(caption)}</caption><thead><tr>'
+        f'<th scope="col">Contract</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    )
 
 
 def status_grid(grid: Sequence[GridRow], caption: str, link_params: Mapping[str, str]) -> None:

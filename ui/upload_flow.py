@@ -104,14 +104,18 @@ def check_files(engine, viewer: Viewer, uploads: list[Upload], contract: str | N
     return [FileCheck(upload, plan) for upload, plan in zip(uploads, plans)]
 
 
-def confirm_files(engine, viewer: Viewer, uploads: list[Upload], contract: str | None = None,
-                  quarter: str | None = None) -> list[ConfirmResult]:
+def confirm_files(
+    engine, viewer: Viewer, uploads: list[Upload], contract: str | None = None, quarter: str | None = None
+) -> list[ConfirmResult]:
     """Import the files in order, all or nothing, in one transaction (validated again); ``quarter``
     is the reporting quarter of the returns that do not state one."""
-    outcomes = access.confirm_uploads(engine, viewer, [(upload.name, upload.data) for upload in uploads], contract,
-                                      quarter)
-    return [ConfirmResult(upload.name, outcome.import_id, outcome.plan, list(outcome.plan.errors))
-            for upload, outcome in zip(uploads, outcomes)]
+    outcomes = access.confirm_uploads(
+        engine, viewer, [(upload.name, upload.data) for upload in uploads], contract, quarter
+    )
+    return [
+        ConfirmResult(upload.name, outcome.import_id, outcome.plan, list(outcome.plan.errors))
+        for upload, outcome in zip(uploads, outcomes)
+    ]
 
 
 # --- Reporting quarter ------------------------------------------------------------------
@@ -121,8 +125,11 @@ QUARTERS_BACK = 8  # the quarter choice offers the quarters ended in the last tw
 
 def is_return(plan: ImportPlan) -> bool:
     """A quarterly return: rows for Engagements, Survey or Finance (spreadsheets.md)."""
-    return bool(plan.return_contracts) or plan.reporting_quarter_end is not None or any(
-        sheet.sheet_kind.missing is MissingRows.CUMULATIVE for sheet in plan.sheets)
+    return (
+        bool(plan.return_contracts)
+        or plan.reporting_quarter_end is not None
+        or any(sheet.sheet_kind.missing is MissingRows.CUMULATIVE for sheet in plan.sheets)
+    )
 
 
 def quarter_choices(today: date, stated: Iterable[date] = ()) -> list[str]:
@@ -143,8 +150,11 @@ def quarter_end_on(day: date) -> date:
 
 def stated_quarters(checks: Iterable[FileCheck]) -> dict[str, str]:
     """Each return's reporting quarter as its labelled cell states it, by file name."""
-    return {check.upload.name: quarter_text(check.plan.reporting_quarter_end) for check in checks
-            if is_return(check.plan) and check.plan.reporting_quarter_end is not None}
+    return {
+        check.upload.name: quarter_text(check.plan.reporting_quarter_end)
+        for check in checks
+        if is_return(check.plan) and check.plan.reporting_quarter_end is not None
+    }
 
 
 def returns_without_quarter(checks: Iterable[FileCheck]) -> list[str]:
@@ -163,7 +173,9 @@ def sorted_problems(problems: Iterable[Problem]) -> list[Problem]:
 
 
 def error_rows(problems: Iterable[Problem]) -> list[dict[str, Any]]:
-    return [{"File": p.file, "Sheet": p.sheet, "Row": p.row, "Column": p.column, "Message": p.message} for p in problems]
+    return [
+        {"File": p.file, "Sheet": p.sheet, "Row": p.row, "Column": p.column, "Message": p.message} for p in problems
+    ]
 
 
 def flag_table(flags: Iterable[str]) -> pd.DataFrame:
@@ -199,8 +211,11 @@ def _closest_cell(sheet, column: str, row: int) -> int:
     the header row): the 1-based column of the cell in that row nearest in spelling to the header
     expected (``Confidance`` for ``Confidence``), else the row's first cell."""
     wanted = header_keys(column)
-    keyed = {key: cell.column for cell in next(sheet.iter_rows(min_row=row, max_row=row), ())
-             for key in header_keys(cell.value)}
+    keyed = {
+        key: cell.column
+        for cell in next(sheet.iter_rows(min_row=row, max_row=row), ())
+        for key in header_keys(cell.value)
+    }
     close = difflib.get_close_matches(wanted[0], list(keyed), n=1, cutoff=0.75) if wanted else []
     return keyed[close[0]] if close else 1
 
@@ -237,8 +252,10 @@ def error_workbook_label(name: str, data: bytes, problems: list[Problem]) -> str
     if not points_at_cells(problems):
         return f"Download the errors of {name} as a workbook"
     if _too_large_to_copy(data):
-        return (f"Download the errors of {name} as a workbook (the file is too large, over "
-                f"{HIGHLIGHT_LIMIT_BYTES // 1000:,} KB, to copy with the bad cells highlighted)")
+        return (
+            f"Download the errors of {name} as a workbook (the file is too large, over "
+            f"{HIGHLIGHT_LIMIT_BYTES // 1000:,} KB, to copy with the bad cells highlighted)"
+        )
     return f"Download {name} with the bad cells highlighted"
 
 
@@ -280,7 +297,8 @@ def annotated_copy(name: str, data: bytes, problems: list[Problem], copy_cells: 
         sheet = book[problem.sheet]
         column = _header_column(sheet, problem.column, problem.row) or _closest_cell(sheet, problem.column, problem.row)
         notes.setdefault((problem.sheet, problem.row, column), []).append(
-            (f"{problem.column}: " if problem.column else "") + problem.message)
+            (f"{problem.column}: " if problem.column else "") + problem.message
+        )
     for (sheet_name, row, column), messages in notes.items():
         cell = book[sheet_name].cell(row, column)
         cell.fill = fill
@@ -310,10 +328,17 @@ def errors_file_name(name: str) -> str:
 # --- Preview ------------------------------------------------------------------------
 
 _EXTRA_LABELS = {
-    "contract_id": "Contract", "la_code": "LA", "effective_date": "Effective date", "source": "Source",
-    "financial_year": "Financial year", "quarter": "Quarter", "heading": "Expenditure heading",
-    "amount": "Amount", "missing_from_latest_return": "Missing from latest return",
-    "source_file": "Source file", "source_row": "Source row",
+    "contract_id": "Contract",
+    "la_code": "LA",
+    "effective_date": "Effective date",
+    "source": "Source",
+    "financial_year": "Financial year",
+    "quarter": "Quarter",
+    "heading": "Expenditure heading",
+    "amount": "Amount",
+    "missing_from_latest_return": "Missing from latest return",
+    "source_file": "Source file",
+    "source_row": "Source row",
 }
 _HIDDEN = {"source", "source_file", "source_row", "import_id"}
 
@@ -342,10 +367,20 @@ def _shown(value: Any, contracts: dict[int, str], name: str, la_names: dict[str,
     return value
 
 
-def _frame(rows: list[dict[str, Any]], labels: dict[str, str], contracts: dict[int, str],
-           la_names: dict[str, str] | None = None) -> pd.DataFrame:
-    shown = [{labels.get(name, name): _shown(value, contracts, name, la_names) for name, value in row.items()
-              if name not in _HIDDEN} for row in rows]
+def _frame(
+    rows: list[dict[str, Any]],
+    labels: dict[str, str],
+    contracts: dict[int, str],
+    la_names: dict[str, str] | None = None,
+) -> pd.DataFrame:
+    shown = [
+        {
+            labels.get(name, name): _shown(value, contracts, name, la_names)
+            for name, value in row.items()
+            if name not in _HIDDEN
+        }
+        for row in rows
+    ]
     return pd.DataFrame(shown).astype(object) if shown else pd.DataFrame()
 
 
@@ -366,8 +401,12 @@ class SheetPreview:
     def counts(self) -> dict[str, int]:
         """What the sheet does, in numbers: rows missing from a return are kept, rows missing from a
         revised pricing schedule are removed; each count is shown for the sheets it can happen to."""
-        counts = {"New rows": len(self.inserted), "Updated rows": self.updated["Row"].nunique() if not self.updated.empty else 0,
-                  "Unchanged": self.unchanged, "Skipped (blank or totals)": self.skipped}
+        counts = {
+            "New rows": len(self.inserted),
+            "Updated rows": self.updated["Row"].nunique() if not self.updated.empty else 0,
+            "Unchanged": self.unchanged,
+            "Skipped (blank or totals)": self.skipped,
+        }
         if self.kind.missing is MissingRows.CUMULATIVE:
             counts["No longer in this return (kept, flagged)"] = len(self.vanished)
         if self.kind.missing is MissingRows.REPLACED:
@@ -385,8 +424,12 @@ def preview(plan: ImportPlan, contracts: dict[int, str], la_names: dict[str, str
     previews = []
     for sheet in plan.sheets:
         labels = _labels(sheet.sheet_kind)
-        inserted = _frame([{"Row": row.row, **row.values} for row in sheet.rows if row.action is RowAction.INSERT], labels,
-                          contracts, la_names)
+        inserted = _frame(
+            [{"Row": row.row, **row.values} for row in sheet.rows if row.action is RowAction.INSERT],
+            labels,
+            contracts,
+            la_names,
+        )
         changes = []
         for row in sheet.rows:
             if row.action is not RowAction.UPDATE:
@@ -395,14 +438,36 @@ def preview(plan: ImportPlan, contracts: dict[int, str], la_names: dict[str, str
                 after = row.values.get(name)
                 if name in _HIDDEN or _shown(before, contracts, name) == _shown(after, contracts, name):
                     continue
-                changes.append({"Row": row.row, "Key": _key_text(row.values, sheet.sheet_kind, contracts),
-                                "Column": labels.get(name, name), "Before": _shown(before, contracts, name, la_names),
-                                "After": _shown(after, contracts, name, la_names)})
+                changes.append(
+                    {
+                        "Row": row.row,
+                        "Key": _key_text(row.values, sheet.sheet_kind, contracts),
+                        "Column": labels.get(name, name),
+                        "Before": _shown(before, contracts, name, la_names),
+                        "After": _shown(after, contracts, name, la_names),
+                    }
+                )
         updated = pd.DataFrame(changes, columns=["Row", "Key", "Column", "Before", "After"]).astype(object)
-        vanished = _frame([{k: v for k, v in item.items() if k != "id"} for item in sheet.vanished], labels, contracts, la_names)
-        removed = _frame([{k: v for k, v in item.items() if k != "id"} for item in sheet.removed], labels, contracts, la_names)
-        previews.append(SheetPreview(sheet.sheet, sheet.title, inserted, updated, sheet.count(RowAction.UNCHANGED),
-                                     sheet.skipped, vanished, removed, list(sheet.flags), sheet.sheet_kind))
+        vanished = _frame(
+            [{k: v for k, v in item.items() if k != "id"} for item in sheet.vanished], labels, contracts, la_names
+        )
+        removed = _frame(
+            [{k: v for k, v in item.items() if k != "id"} for item in sheet.removed], labels, contracts, la_names
+        )
+        previews.append(
+            SheetPreview(
+                sheet.sheet,
+                sheet.title,
+                inserted,
+                updated,
+                sheet.count(RowAction.UNCHANGED),
+                sheet.skipped,
+                vanished,
+                removed,
+                list(sheet.flags),
+                sheet.sheet_kind,
+            )
+        )
     return previews
 
 
@@ -420,13 +485,17 @@ def left_out_warning(plan: ImportPlan) -> str | None:
     if not counts:
         return None
     parts = [counted(number, _LEFT_OUT_NOUNS.get(kind, kind)) for kind, number in counts.items()]
-    return (f"Check that {plan.file_name} is the full return, not part of it, before you confirm. It leaves out "
-            f"rows earlier returns had: importing it marks {listed(parts)} as no longer in this return. Each return "
-            "holds every row so far, so these rows are kept and flagged, not deleted.")
+    return (
+        f"Check that {plan.file_name} is the full return, not part of it, before you confirm. It leaves out "
+        f"rows earlier returns had: importing it marks {listed(parts)} as no longer in this return. Each return "
+        "holds every row so far, so these rows are kept and flagged, not deleted."
+    )
 
 
 def summary_line(plan: ImportPlan) -> str:
     totals, removed = plan.totals(), sum(len(sheet.removed) for sheet in plan.sheets)
-    return (f"{plan.file_name}: {plan.kind}; {totals['inserted']} new, {totals['updated']} updated, "
-            f"{totals['unchanged']} unchanged, {totals['skipped']} skipped, {totals['flags']} flags"
-            + (f", {removed} removed (no longer in the pricing schedule)" if removed else ""))
+    return (
+        f"{plan.file_name}: {plan.kind}; {totals['inserted']} new, {totals['updated']} updated, "
+        f"{totals['unchanged']} unchanged, {totals['skipped']} skipped, {totals['flags']} flags"
+        + (f", {removed} removed (no longer in the pricing schedule)" if removed else "")
+    )

@@ -84,6 +84,10 @@ def with_data(layout: dict[str, Any], name: str, frame: pd.DataFrame, height: in
 def spec_json(spec: dict[str, Any]) -> str:
     """A spec from ``with_data`` as Vega-Lite JSON, its tables as records (dates in ISO form),
     for tools that take the JSON itself (vl-convert for the Board pack's images)."""
-    datasets = {name: json.loads(frame.to_json(orient="records", date_format="iso")) if isinstance(frame, pd.DataFrame)
-                else frame for name, frame in spec.get("datasets", {}).items()}
+    datasets = {
+        name: json.loads(frame.to_json(orient="records", date_format="iso"))
+        if isinstance(frame, pd.DataFrame)
+        else frame
+        for name, frame in spec.get("datasets", {}).items()
+    }
     return json.dumps({**spec, "datasets": datasets})

@@ -41,10 +41,13 @@ HEX_UNIT_PX = 40  # screen pixels between neighbouring hex centres
 
 def _configured(chart: AnyChart) -> AnyChart:
     """The chart in the app's font and readable text colours (Altair's ``configure`` is untyped)."""
-    configured: AnyChart = chart.configure(font=FONT).configure_axis(labelFontSize=12, titleFontSize=12, labelLimit=320,
-                                                     **READABLE_TEXT).configure_legend(
-        labelFontSize=12, titleFontSize=12, orient="bottom", **READABLE_TEXT
-    ).configure_header(**READABLE_TEXT).configure_title(color=TEXT_COLOUR)
+    configured: AnyChart = (
+        chart.configure(font=FONT)
+        .configure_axis(labelFontSize=12, titleFontSize=12, labelLimit=320, **READABLE_TEXT)
+        .configure_legend(labelFontSize=12, titleFontSize=12, orient="bottom", **READABLE_TEXT)
+        .configure_header(**READABLE_TEXT)
+        .configure_title(color=TEXT_COLOUR)
+    )
     return configured
 
 
@@ -62,20 +65,36 @@ def coverage_year_chart(frame: pd.DataFrame | None) -> alt.LayerChart | alt.Face
     bars = base.mark_bar().encode(
         y=alt.Y("LAs supported:Q", title="LAs supported", axis=count_axis()),
         color=alt.Color("Support type:N", scale=alt.Scale(domain=SUPPORT_TYPE_DOMAIN, range=SUPPORT_TYPE_COLOURS)),
-        tooltip=["Contract:N", "Financial year:O", "Support type:N", "LAs supported:Q", "Minimum:Q", "Against minimum:N"],
+        tooltip=[
+            "Contract:N",
+            "Financial year:O",
+            "Support type:N",
+            "LAs supported:Q",
+            "Minimum:Q",
+            "Against minimum:N",
+        ],
     )
-    labels = base.mark_text(dy=-7, fontSize=11).encode(
-        y="LAs supported:Q", text=alt.Text("Label:N"),
-    ).transform_calculate(Label="(datum['Support type'] == 'Group' ? 'G ' : '1:1 ') + datum['LAs supported']")
+    labels = (
+        base.mark_text(dy=-7, fontSize=11)
+        .encode(
+            y="LAs supported:Q",
+            text=alt.Text("Label:N"),
+        )
+        .transform_calculate(Label="(datum['Support type'] == 'Group' ? 'G ' : '1:1 ') + datum['LAs supported']")
+    )
     layers = [bars, labels]
     minimum = frame["Minimum"].dropna()
     if not minimum.empty and frame["Against minimum"].isin(["Meets", "Below", SO_FAR]).any():  # not an area's counts
-        rule = alt.Chart(pd.DataFrame({"Minimum": [float(minimum.max())]})).mark_rule(
-            color=TARGET_COLOUR, strokeDash=[6, 3], strokeWidth=2
-        ).encode(y="Minimum:Q", tooltip=[alt.Tooltip("Minimum:Q", title="Minimum LAs per year")])
-        note = alt.Chart(pd.DataFrame({"Minimum": [float(minimum.max())], "Text": [f"minimum {int(minimum.max())}"]})).mark_text(
-            align="left", dy=-7, x=4, fontSize=11, color=TARGET_COLOUR
-        ).encode(y="Minimum:Q", text="Text:N")
+        rule = (
+            alt.Chart(pd.DataFrame({"Minimum": [float(minimum.max())]}))
+            .mark_rule(color=TARGET_COLOUR, strokeDash=[6, 3], strokeWidth=2)
+            .encode(y="Minimum:Q", tooltip=[alt.Tooltip("Minimum:Q", title="Minimum LAs per year")])
+        )
+        note = (
+            alt.Chart(pd.DataFrame({"Minimum": [float(minimum.max())], "Text": [f"minimum {int(minimum.max())}"]}))
+            .mark_text(align="left", dy=-7, x=4, fontSize=11, color=TARGET_COLOUR)
+            .encode(y="Minimum:Q", text="Text:N")
+        )
         layers += [rule, note]
     return _configured(alt.layer(*layers).properties(height=320))
 
@@ -100,22 +119,24 @@ def region_chart(frame: pd.DataFrame | None) -> Spec | None:
 def _region_layout() -> Spec:
     y = alt.Y("Region:N", title=None, sort=None)
     tooltip = ["Region:N", "LAs supported:Q", "LAs in region:Q", "Share (%):Q"]
-    everyone = alt.Chart().mark_bar(color="#DEE0E2", stroke=OKABE_ITO["grey"]).encode(
-        y=y, x=alt.X("LAs in region:Q", title="Local authorities", axis=count_axis()), tooltip=tooltip
+    everyone = (
+        alt.Chart()
+        .mark_bar(color="#DEE0E2", stroke=OKABE_ITO["grey"])
+        .encode(y=y, x=alt.X("LAs in region:Q", title="Local authorities", axis=count_axis()), tooltip=tooltip)
     )
-    supported = alt.Chart().mark_bar(color=OKABE_ITO["blue"], height=12).encode(
-        y=y, x="LAs supported:Q", tooltip=tooltip
+    supported = (
+        alt.Chart().mark_bar(color=OKABE_ITO["blue"], height=12).encode(y=y, x="LAs supported:Q", tooltip=tooltip)
     )
-    labels = alt.Chart().mark_text(align="left", dx=4, fontSize=11).encode(
-        y=y, x="LAs in region:Q", text="Label:N"
-    )
+    labels = alt.Chart().mark_text(align="left", dx=4, fontSize=11).encode(y=y, x="LAs in region:Q", text="Label:N")
     chart = alt.layer(everyone, supported, labels, data=alt.NamedData(REGIONS))
     return _configured(chart).to_dict()
 
 
-TARGETING_GROUPS = {"In greatest need at start": ("in need ", OKABE_ITO["vermillion"]),
-                    "Not in greatest need": ("not in need ", OKABE_ITO["sky_blue"]),
-                    "No status known at start": ("status unknown ", OKABE_ITO["yellow"])}
+TARGETING_GROUPS = {
+    "In greatest need at start": ("in need ", OKABE_ITO["vermillion"]),
+    "Not in greatest need": ("not in need ", OKABE_ITO["sky_blue"]),
+    "No status known at start": ("status unknown ", OKABE_ITO["yellow"]),
+}
 
 
 def targeting_chart(frame: pd.DataFrame | None) -> alt.LayerChart | alt.FacetChart | None:
@@ -130,22 +151,38 @@ def targeting_chart(frame: pd.DataFrame | None) -> alt.LayerChart | alt.FacetCha
     data = frame.melt(id_vars=["Contract"], value_vars=domain, var_name="Group", value_name="LAs")
     data = data[data["LAs"] > 0].assign(Rank=lambda d: d["Group"].map(domain.index))  # stacked as labelled
     # one label a bar, after its end, naming every group's count in words (a narrow segment has no room)
-    totals = pd.DataFrame([
-        {"Contract": row["Contract"], "Total": sum(row[group] for group in domain),
-         "Label": " · ".join(f"{TARGETING_GROUPS[group][0]}{row[group]}" for group in domain if row[group])}
-        for row in frame.to_dict("records")])
+    totals = pd.DataFrame(
+        [
+            {
+                "Contract": row["Contract"],
+                "Total": sum(row[group] for group in domain),
+                "Label": " · ".join(f"{TARGETING_GROUPS[group][0]}{row[group]}" for group in domain if row[group]),
+            }
+            for row in frame.to_dict("records")
+        ]
+    )
     longest = max(float(totals["Total"].max()), 1.0)
     x_scale = alt.Scale(domain=[0, longest * 1.6])  # room for the labels after the longest bar
-    bars = alt.Chart(data).mark_bar(stroke="white").encode(
-        y=alt.Y("Contract:N", title=None),
-        x=alt.X("LAs:Q", stack="zero", title="Supported LAs", scale=x_scale, axis=count_axis()),
-        order=alt.Order("Rank:Q"),
-        color=alt.Color("Group:N", scale=alt.Scale(domain=domain, range=[colour for _, colour in TARGETING_GROUPS.values()]),
-                        title=None),
-        tooltip=["Contract:N", "Group:N", "LAs:Q"],
+    bars = (
+        alt.Chart(data)
+        .mark_bar(stroke="white")
+        .encode(
+            y=alt.Y("Contract:N", title=None),
+            x=alt.X("LAs:Q", stack="zero", title="Supported LAs", scale=x_scale, axis=count_axis()),
+            order=alt.Order("Rank:Q"),
+            color=alt.Color(
+                "Group:N",
+                scale=alt.Scale(domain=domain, range=[colour for _, colour in TARGETING_GROUPS.values()]),
+                title=None,
+            ),
+            tooltip=["Contract:N", "Group:N", "LAs:Q"],
+        )
     )
-    labels = alt.Chart(totals).mark_text(align="left", dx=4, fontSize=11).encode(
-        y=alt.Y("Contract:N", title=None), x=alt.X("Total:Q", scale=x_scale), text=alt.Text("Label:N"))
+    labels = (
+        alt.Chart(totals)
+        .mark_text(align="left", dx=4, fontSize=11)
+        .encode(y=alt.Y("Contract:N", title=None), x=alt.X("Total:Q", scale=x_scale), text=alt.Text("Label:N"))
+    )
     return _configured(alt.layer(bars, labels).properties(height=120 + 40 * data["Contract"].nunique()))
 
 
@@ -158,8 +195,12 @@ def hex_map_chart(frame: pd.DataFrame | None) -> Spec | None:
     """
     if frame is None or frame.empty:
         return None
-    extent = (float(frame["x"].min()) - 0.7, float(frame["x"].max()) + 0.7,
-              float(frame["y"].min()) - 0.7, float(frame["y"].max()) + 0.7)
+    extent = (
+        float(frame["x"].min()) - 0.7,
+        float(frame["x"].max()) + 0.7,
+        float(frame["y"].min()) - 0.7,
+        float(frame["y"].max()) + 0.7,
+    )
     return with_data(_hex_map_layout(*extent), HEXES, frame)
 
 
@@ -172,23 +213,49 @@ def _hex_map_layout(x_min: float, x_max: float, y_min: float, y_max: float) -> S
     size = (HEX_UNIT_PX / 0.866 * 0.97) ** 2
     x = alt.X("x:Q", scale=alt.Scale(domain=[x_min, x_max], nice=False, zero=False), axis=None)
     y = alt.Y("y:Q", scale=alt.Scale(domain=[y_min, y_max], nice=False, zero=False), axis=None)  # north up
-    tooltip = ["Local authority:N", "Region:N", alt.Tooltip("Support:N", title="Support received"),
-               "Ofsted judgement:N", "SEND WSoA:N"]
-    hexes = alt.Chart().mark_point(shape=HEX_PATH, filled=True, size=size, opacity=1, strokeWidth=1).encode(
-        x=x, y=y,
-        fill=alt.Fill("Support:N", scale=alt.Scale(domain=HEX_SUPPORT_DOMAIN, range=HEX_SUPPORT_COLOURS),
-                      title="Support received", legend=alt.Legend(orient="right", symbolType=HEX_PATH, symbolSize=300,
-                                                                    symbolStrokeColor=OKABE_ITO["grey"])),
-        stroke=alt.Stroke("Support:N", scale=alt.Scale(domain=HEX_SUPPORT_DOMAIN,
-                                                       range=["white", "white", "white", OKABE_ITO["grey"]]),
-                          legend=None),
-        tooltip=tooltip,
+    tooltip = [
+        "Local authority:N",
+        "Region:N",
+        alt.Tooltip("Support:N", title="Support received"),
+        "Ofsted judgement:N",
+        "SEND WSoA:N",
+    ]
+    hexes = (
+        alt.Chart()
+        .mark_point(shape=HEX_PATH, filled=True, size=size, opacity=1, strokeWidth=1)
+        .encode(
+            x=x,
+            y=y,
+            fill=alt.Fill(
+                "Support:N",
+                scale=alt.Scale(domain=HEX_SUPPORT_DOMAIN, range=HEX_SUPPORT_COLOURS),
+                title="Support received",
+                legend=alt.Legend(
+                    orient="right", symbolType=HEX_PATH, symbolSize=300, symbolStrokeColor=OKABE_ITO["grey"]
+                ),
+            ),
+            stroke=alt.Stroke(
+                "Support:N",
+                scale=alt.Scale(domain=HEX_SUPPORT_DOMAIN, range=["white", "white", "white", OKABE_ITO["grey"]]),
+                legend=None,
+            ),
+            tooltip=tooltip,
+        )
     )
-    marks = alt.Chart().mark_text(fontSize=11, fontWeight="bold").encode(
-        x=x, y=y, text="Mark:N",
-        color=alt.Color("Support:N", scale=alt.Scale(domain=HEX_SUPPORT_DOMAIN, range=HEX_SUPPORT_TEXT), legend=None),
-        tooltip=tooltip,
+    marks = (
+        alt.Chart()
+        .mark_text(fontSize=11, fontWeight="bold")
+        .encode(
+            x=x,
+            y=y,
+            text="Mark:N",
+            color=alt.Color(
+                "Support:N", scale=alt.Scale(domain=HEX_SUPPORT_DOMAIN, range=HEX_SUPPORT_TEXT), legend=None
+            ),
+            tooltip=tooltip,
+        )
     )
     chart = alt.layer(hexes, marks, data=alt.NamedData(HEXES)).properties(width=width, height=height)
-    return _configured(alt.hconcat(chart).properties(
-        title="Labels: 1 = one-to-one, G = group, 1+G = both; outline = no support")).to_dict()
+    return _configured(
+        alt.hconcat(chart).properties(title="Labels: 1 = one-to-one, G = group, 1+G = both; outline = no support")
+    ).to_dict()

@@ -39,10 +39,12 @@ FACET_WIDTH = 320
 
 def _configured(chart: AnyChart) -> AnyChart:
     """The chart in the app's font and readable text colours (Altair's ``configure`` is untyped)."""
-    configured: AnyChart = chart.configure(font=FONT).configure_axis(labelFontSize=12, titleFontSize=12, labelLimit=320,
-                                                     **READABLE_TEXT).configure_legend(
-        labelFontSize=12, titleFontSize=12, orient="bottom", **READABLE_TEXT
-    ).configure_header(**READABLE_TEXT)
+    configured: AnyChart = (
+        chart.configure(font=FONT)
+        .configure_axis(labelFontSize=12, titleFontSize=12, labelLimit=320, **READABLE_TEXT)
+        .configure_legend(labelFontSize=12, titleFontSize=12, orient="bottom", **READABLE_TEXT)
+        .configure_header(**READABLE_TEXT)
+    )
     return configured
 
 
@@ -108,38 +110,55 @@ def rate_chart_layout(label_title: str, horizontal: bool, kpis: tuple[str, ...] 
     height: alt.Step | int
     if horizontal:
         label = alt.Y("Label:N", title=label_title, sort=None)
-        value, low, high = (alt.X("Rate (%):Q", scale=scale, title="Rate (%) with 95 % interval"),
-                            alt.X("Low (%):Q", scale=scale), alt.X2("High (%):Q"))
+        value, low, high = (
+            alt.X("Rate (%):Q", scale=scale, title="Rate (%) with 95 % interval"),
+            alt.X("Low (%):Q", scale=scale),
+            alt.X2("High (%):Q"),
+        )
         target = alt.X("Target (%):Q", scale=scale)
         tick = alt.Chart().mark_tick(color=TARGET_COLOUR, thickness=3, size=TICK_SIZE)
         text = alt.Chart().mark_text(align="left", baseline="bottom", dx=6, dy=-(TICK_SIZE // 2 + 2), fontSize=11)
         height = alt.Step(34)  # 34 px per label
     else:
         label = alt.X("Label:O", title=label_title, sort="ascending", axis=alt.Axis(labelAngle=-40))
-        value, low, high = (alt.Y("Rate (%):Q", scale=scale, title="Rate (%) with 95 % interval"),
-                            alt.Y("Low (%):Q", scale=scale), alt.Y2("High (%):Q"))
+        value, low, high = (
+            alt.Y("Rate (%):Q", scale=scale, title="Rate (%) with 95 % interval"),
+            alt.Y("Low (%):Q", scale=scale),
+            alt.Y2("High (%):Q"),
+        )
         target = alt.Y("Target (%):Q", scale=scale)
         tick = alt.Chart().mark_tick(color=TARGET_COLOUR, thickness=3, size=TICK_SIZE, orient="horizontal")
         text = alt.Chart().mark_text(align="left", dx=TICK_SIZE // 2 + 4, fontSize=11)
         height = VERTICAL_HEIGHT
     bars = alt.Chart().mark_rule(strokeWidth=2).encode(label, low, high, _kpi_colour(None, kpis), tooltip=_RATE_TOOLTIP)
-    points = alt.Chart().mark_point(filled=True, size=110, opacity=1).encode(
-        label, value, _kpi_colour(kpis=kpis), _kpi_shape(kpis), tooltip=_RATE_TOOLTIP
+    points = (
+        alt.Chart()
+        .mark_point(filled=True, size=110, opacity=1)
+        .encode(label, value, _kpi_colour(kpis=kpis), _kpi_shape(kpis), tooltip=_RATE_TOOLTIP)
     )
     targets = tick.encode(label, target, tooltip=[alt.Tooltip("Target (%):Q", title="Target (%)")])
     labels = text.encode(label, value, text=alt.Text("Rate:N")).transform_filter("isValid(datum['Rate (%)'])")
     # A row withheld [c] (no rate) keeps its place, marked "[c] withheld" along its band from the axis up.
     if horizontal:
-        withheld = alt.Chart().mark_text(align="left", fontSize=11, fontStyle="italic").encode(
-            label, x=alt.value(4), text=alt.Text("Rate:N"))
+        withheld = (
+            alt.Chart()
+            .mark_text(align="left", fontSize=11, fontStyle="italic")
+            .encode(label, x=alt.value(4), text=alt.Text("Rate:N"))
+        )
     else:
-        withheld = alt.Chart().mark_text(align="left", baseline="middle", angle=270, fontSize=11,
-                                         fontStyle="italic").encode(label, y=alt.value(VERTICAL_HEIGHT - 6), text=alt.Text("Rate:N"))
+        withheld = (
+            alt.Chart()
+            .mark_text(align="left", baseline="middle", angle=270, fontSize=11, fontStyle="italic")
+            .encode(label, y=alt.value(VERTICAL_HEIGHT - 6), text=alt.Text("Rate:N"))
+        )
     withheld = withheld.transform_filter("!isValid(datum['Rate (%)'])")
     layered = alt.layer(bars, targets, points, labels, withheld, data=alt.NamedData(RATES)).properties(
-        width=FACET_WIDTH, height=height)
-    chart = layered.facet(column=alt.Column("KPI:N", title=None, sort=KPI_DOMAIN, header=alt.Header(labelFontSize=13)),
-                          spacing=PANEL_SPACING)
+        width=FACET_WIDTH, height=height
+    )
+    chart = layered.facet(
+        column=alt.Column("KPI:N", title=None, sort=KPI_DOMAIN, header=alt.Header(labelFontSize=13)),
+        spacing=PANEL_SPACING,
+    )
     return _configured(chart.properties(title="Black tick: the target. Line: 95 % interval.")).to_dict()
 
 
@@ -223,10 +242,16 @@ def _confidence_layout() -> Spec:
         opacity=alt.Opacity("Stage:N", scale=alt.Scale(domain=STAGE_DOMAIN, range=[0.55, 1.0]), legend=None),
         tooltip=["KPI:N", "Stage:N", "Confidence score:O", alt.Tooltip("Count:Q", title="Participants")],
     )
-    labels = base.mark_text(dy=-6, fontSize=10).encode(
-        text=alt.Text("Label:N"),
-    ).transform_calculate(Label="(datum.Stage == 'Baseline' ? 'B ' : 'F ') + datum.Count")
-    chart = alt.layer(bars, labels, data=alt.NamedData(CONFIDENCE)).properties(width=FACET_WIDTH, height=220).facet(
-        column=alt.Column("KPI:N", title=None, sort=KPI_DOMAIN)
+    labels = (
+        base.mark_text(dy=-6, fontSize=10)
+        .encode(
+            text=alt.Text("Label:N"),
+        )
+        .transform_calculate(Label="(datum.Stage == 'Baseline' ? 'B ' : 'F ') + datum.Count")
+    )
+    chart = (
+        alt.layer(bars, labels, data=alt.NamedData(CONFIDENCE))
+        .properties(width=FACET_WIDTH, height=220)
+        .facet(column=alt.Column("KPI:N", title=None, sort=KPI_DOMAIN))
     )
     return _configured(chart.properties(title="B = baseline, F = follow-up")).to_dict()

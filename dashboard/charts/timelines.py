@@ -19,8 +19,13 @@ from dashboard.charts import FONT, OKABE_ITO, READABLE_TEXT
 
 STATUS_ORDER = ["Done", "Done late", "Due soon", "Overdue", "Upcoming"]
 STATUS_SHAPES = ["circle", "square", "triangle-up", "cross", "diamond"]
-STATUS_COLOURS = [OKABE_ITO["bluish_green"], OKABE_ITO["reddish_purple"], OKABE_ITO["orange"], OKABE_ITO["vermillion"],
-                  OKABE_ITO["blue"]]
+STATUS_COLOURS = [
+    OKABE_ITO["bluish_green"],
+    OKABE_ITO["reddish_purple"],
+    OKABE_ITO["orange"],
+    OKABE_ITO["vermillion"],
+    OKABE_ITO["blue"],
+]
 TERM_COLOUR = OKABE_ITO["blue"]
 EXTENSION_COLOUR = OKABE_ITO["sky_blue"]
 
@@ -31,8 +36,10 @@ ABOVE, BELOW = "above", "below"  # overdue and upcoming are labelled above the b
 
 def time_span(contracts: pd.DataFrame, milestones: pd.DataFrame) -> tuple[pd.Timestamp, pd.Timestamp]:
     """First and last date the chart must show: contract starts, ends, extensions, breaks and milestones."""
-    dates = pd.concat([contracts[column] for column in ("Start", "End", "Latest end (with extensions)", "Break date")]
-                      + ([milestones["Due"]] if not milestones.empty else [])).dropna()
+    dates = pd.concat(
+        [contracts[column] for column in ("Start", "End", "Latest end (with extensions)", "Break date")]
+        + ([milestones["Due"]] if not milestones.empty else [])
+    ).dropna()
     return dates.min(), dates.max()
 
 
@@ -52,8 +59,11 @@ def milestone_labels(milestones: pd.DataFrame, first: pd.Timestamp, last: pd.Tim
                     runs.append([point])
             for run in runs:
                 counts = pd.Series([p.Status.lower() for p in run]).value_counts(sort=False)
-                label = (f"{counts.iloc[0]} {counts.index[0]}" if len(counts) == 1 and len(run) > 1
-                         else ", ".join(counts.index))
+                label = (
+                    f"{counts.iloc[0]} {counts.index[0]}"
+                    if len(counts) == 1 and len(run) > 1
+                    else ", ".join(counts.index)
+                )
                 rows.append({"Contract": contract, "Due": run[0].Due, "Label": label, "Position": position})
     return pd.DataFrame(rows, columns=["Contract", "Due", "Label", "Position"])
 
@@ -84,53 +94,92 @@ def gantt_chart(contracts: pd.DataFrame, milestones: pd.DataFrame, as_of: date) 
         ],
         ignore_index=True,
     )
-    bars = alt.Chart(periods).mark_bar(height=18, cornerRadius=2).encode(
-        x=alt.X("From:T", title=None, scale=x_scale, axis=alt.Axis(format="%b %Y", labelAngle=0, grid=True)),
-        x2="To:T",
-        y=y,
-        color=alt.Color(
-            "Period:N",
-            scale=alt.Scale(domain=["Contract term", "Extension option"], range=[TERM_COLOUR, EXTENSION_COLOUR]),
-            legend=alt.Legend(title=None, orient="top"),
-        ),
-        tooltip=["Contract", "Title", "Period", alt.Tooltip("From:T", format="%d %b %Y"),
-                 alt.Tooltip("To:T", format="%d %b %Y")],
+    bars = (
+        alt.Chart(periods)
+        .mark_bar(height=18, cornerRadius=2)
+        .encode(
+            x=alt.X("From:T", title=None, scale=x_scale, axis=alt.Axis(format="%b %Y", labelAngle=0, grid=True)),
+            x2="To:T",
+            y=y,
+            color=alt.Color(
+                "Period:N",
+                scale=alt.Scale(domain=["Contract term", "Extension option"], range=[TERM_COLOUR, EXTENSION_COLOUR]),
+                legend=alt.Legend(title=None, orient="top"),
+            ),
+            tooltip=[
+                "Contract",
+                "Title",
+                "Period",
+                alt.Tooltip("From:T", format="%d %b %Y"),
+                alt.Tooltip("To:T", format="%d %b %Y"),
+            ],
+        )
     )
     breaks = contracts.dropna(subset=["Break date"])
     layers = [bars]
     if not breaks.empty:
         layers += [
-            alt.Chart(breaks).mark_tick(thickness=3, size=30, color=OKABE_ITO["black"]).encode(
-                x="Break date:T", y=y, tooltip=["Contract", alt.Tooltip("Break date:T", format="%d %b %Y")],
+            alt.Chart(breaks)
+            .mark_tick(thickness=3, size=30, color=OKABE_ITO["black"])
+            .encode(
+                x="Break date:T",
+                y=y,
+                tooltip=["Contract", alt.Tooltip("Break date:T", format="%d %b %Y")],
             ),
-            alt.Chart(breaks).mark_text(dy=-19, fontSize=11, color=OKABE_ITO["black"]).encode(
-                x="Break date:T", y=y, text=alt.value("break"),
+            alt.Chart(breaks)
+            .mark_text(dy=-19, fontSize=11, color=OKABE_ITO["black"])
+            .encode(
+                x="Break date:T",
+                y=y,
+                text=alt.value("break"),
             ),
         ]
     if not milestones.empty:
         points = milestones
-        shape = alt.Shape("Status:N", scale=alt.Scale(domain=STATUS_ORDER, range=STATUS_SHAPES),
-                          legend=alt.Legend(title="Milestone", orient="top"))
-        colour = alt.Color("Status:N", scale=alt.Scale(domain=STATUS_ORDER, range=STATUS_COLOURS),
-                           legend=alt.Legend(title="Milestone", orient="top"))
+        shape = alt.Shape(
+            "Status:N",
+            scale=alt.Scale(domain=STATUS_ORDER, range=STATUS_SHAPES),
+            legend=alt.Legend(title="Milestone", orient="top"),
+        )
+        colour = alt.Color(
+            "Status:N",
+            scale=alt.Scale(domain=STATUS_ORDER, range=STATUS_COLOURS),
+            legend=alt.Legend(title="Milestone", orient="top"),
+        )
         labels = milestone_labels(milestones, first, last)
         layers += [
-            alt.Chart(points).mark_point(size=140, filled=True, stroke="black", strokeWidth=1, yOffset=0).encode(
-                x="Due:T", y=y, shape=shape, color=colour,
+            alt.Chart(points)
+            .mark_point(size=140, filled=True, stroke="black", strokeWidth=1, yOffset=0)
+            .encode(
+                x="Due:T",
+                y=y,
+                shape=shape,
+                color=colour,
                 tooltip=["Contract", "Milestone", "Status", alt.Tooltip("Due:T", format="%d %b %Y")],
             ),
-            alt.Chart(labels[labels["Position"] == ABOVE]).mark_text(dy=-17, fontSize=11).encode(
-                x="Due:T", y=y, text="Label:N",
+            alt.Chart(labels[labels["Position"] == ABOVE])
+            .mark_text(dy=-17, fontSize=11)
+            .encode(
+                x="Due:T",
+                y=y,
+                text="Label:N",
             ),
-            alt.Chart(labels[labels["Position"] == BELOW]).mark_text(dy=19, fontSize=11).encode(
-                x="Due:T", y=y, text="Label:N",
+            alt.Chart(labels[labels["Position"] == BELOW])
+            .mark_text(dy=19, fontSize=11)
+            .encode(
+                x="Due:T",
+                y=y,
+                text="Label:N",
             ),
         ]
     layers += _as_of_marker(as_of, shown_from, shown_to)
     height = max(140, 80 * len(order))
     chart: alt.LayerChart = (
-        alt.layer(*layers).properties(height=height).resolve_scale(color="independent", shape="independent")
-        .configure(font=FONT).configure_axis(labelFontSize=12, **READABLE_TEXT)
+        alt.layer(*layers)
+        .properties(height=height)
+        .resolve_scale(color="independent", shape="independent")
+        .configure(font=FONT)
+        .configure_axis(labelFontSize=12, **READABLE_TEXT)
         .configure_legend(labelFontSize=12, **READABLE_TEXT)
     )
     return chart
@@ -142,17 +191,24 @@ def _as_of_marker(as_of: date, shown_from: pd.Timestamp, shown_to: pd.Timestamp)
     grey = OKABE_ITO["grey"]
     if when > shown_to:
         note = pd.DataFrame({"Date": [shown_to], "Label": [f"as of {as_of:%d %b %Y}, after every date shown →"]})
-        return [alt.Chart(note).mark_text(align="right", dx=-2, y=4, baseline="top", color=grey).encode(
-            x="Date:T", text="Label:N")]
+        return [
+            alt.Chart(note)
+            .mark_text(align="right", dx=-2, y=4, baseline="top", color=grey)
+            .encode(x="Date:T", text="Label:N")
+        ]
     if when < shown_from:
         note = pd.DataFrame({"Date": [shown_from], "Label": [f"← as of {as_of:%d %b %Y}, before every date shown"]})
-        return [alt.Chart(note).mark_text(align="left", dx=2, y=4, baseline="top", color=grey).encode(
-            x="Date:T", text="Label:N")]
+        return [
+            alt.Chart(note)
+            .mark_text(align="left", dx=2, y=4, baseline="top", color=grey)
+            .encode(x="Date:T", text="Label:N")
+        ]
     today = pd.DataFrame({"Date": [when], "Label": [f"as of {as_of:%d %b %Y}"]})
     return [
         alt.Chart(today).mark_rule(strokeDash=[4, 4], color=grey).encode(x="Date:T"),
-        alt.Chart(today).mark_text(align="left", dx=4, y=4, baseline="top", color=grey).encode(
-            x="Date:T", text="Label:N"),
+        alt.Chart(today)
+        .mark_text(align="left", dx=4, y=4, baseline="top", color=grey)
+        .encode(x="Date:T", text="Label:N"),
     ]
 
 
@@ -161,19 +217,39 @@ def adviser_days_chart(table: pd.DataFrame) -> alt.LayerChart | None:
     if table.empty:
         return None
     over = alt.Scale(domain=["No", "Yes"], range=[OKABE_ITO["blue"], OKABE_ITO["vermillion"]])
-    bars = alt.Chart(table).mark_bar().encode(
-        x=alt.X("yearmonth(Month):O", title=None, axis=alt.Axis(format="%b %Y", labelAngle=-45)),
-        y=alt.Y("Days:Q", title="Days in the month"),
-        color=alt.Color("Over the limit:N", scale=over, legend=alt.Legend(orient="top")),
-        tooltip=["Contract", alt.Tooltip("Month:T", format="%B %Y"), "Days", "Over the limit", "Source"],
+    bars = (
+        alt.Chart(table)
+        .mark_bar()
+        .encode(
+            x=alt.X("yearmonth(Month):O", title=None, axis=alt.Axis(format="%b %Y", labelAngle=-45)),
+            y=alt.Y("Days:Q", title="Days in the month"),
+            color=alt.Color("Over the limit:N", scale=over, legend=alt.Legend(orient="top")),
+            tooltip=["Contract", alt.Tooltip("Month:T", format="%B %Y"), "Days", "Over the limit", "Source"],
+        )
     )
-    labels = alt.Chart(table[table["Over the limit"] == "Yes"]).mark_text(dy=-6).encode(
-        x="yearmonth(Month):O", y="Days:Q", text=alt.value("over"),
+    labels = (
+        alt.Chart(table[table["Over the limit"] == "Yes"])
+        .mark_text(dy=-6)
+        .encode(
+            x="yearmonth(Month):O",
+            y="Days:Q",
+            text=alt.value("over"),
+        )
     )
-    limit = alt.Chart(table.head(1)).mark_rule(strokeDash=[4, 3], strokeWidth=2, color=OKABE_ITO["black"]).encode(
-        y="Limit:Q")
-    limit_label = alt.Chart(table.head(1)).mark_text(align="left", x=4, dy=-7).encode(
-        y="Limit:Q", text=alt.value("limit: 4 days a month"))
-    chart: alt.LayerChart = alt.layer(bars, labels, limit, limit_label).properties(height=220).configure(
-        font=FONT).configure_axis(**READABLE_TEXT)
+    limit = (
+        alt.Chart(table.head(1))
+        .mark_rule(strokeDash=[4, 3], strokeWidth=2, color=OKABE_ITO["black"])
+        .encode(y="Limit:Q")
+    )
+    limit_label = (
+        alt.Chart(table.head(1))
+        .mark_text(align="left", x=4, dy=-7)
+        .encode(y="Limit:Q", text=alt.value("limit: 4 days a month"))
+    )
+    chart: alt.LayerChart = (
+        alt.layer(bars, labels, limit, limit_label)
+        .properties(height=220)
+        .configure(font=FONT)
+        .configure_axis(**READABLE_TEXT)
+    )
     return chart

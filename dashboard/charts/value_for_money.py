@@ -29,15 +29,30 @@ def vfm_chart(data: pd.DataFrame) -> Spec | None:
 def _layout() -> Spec:
     y = alt.Y("Contract:N", title=None, sort="ascending")
     x = alt.X("Cost (£):Q", title="Cost (£)", axis=alt.Axis(format=",.0f", tickCount=4))
-    bars = alt.Chart().mark_bar(color=ACTUAL_COLOUR).encode(
-        x=x, y=y, tooltip=["Contract:N", "Programme:N", "Measure:N", alt.Tooltip("Cost (£):Q", format=",.0f")])
-    labels = alt.Chart().mark_text(align="left", dx=3, color="#0b0c0c").encode(
-        x=x, y=y, text=alt.Text("Cost (£):Q", format=",.0f"))
-    chart: alt.FacetChart = alt.layer(bars, labels, data=alt.NamedData(VFM)).properties(width=220, height=alt.Step(26)).facet(
-        facet=alt.Facet("Measure:N", title=None, sort=["Cost per LA", "Cost per participant",
-                                                       "Cost per person who met the KPI", "Cost per day"]),
-        columns=2,
-    ).resolve_scale(x="independent").configure(font=FONT).configure_axis(
-        labelFontSize=12, titleFontSize=12, **READABLE_TEXT).configure_header(
-        labelFontSize=13, labelFontWeight="bold", **READABLE_TEXT)
+    bars = (
+        alt.Chart()
+        .mark_bar(color=ACTUAL_COLOUR)
+        .encode(x=x, y=y, tooltip=["Contract:N", "Programme:N", "Measure:N", alt.Tooltip("Cost (£):Q", format=",.0f")])
+    )
+    labels = (
+        alt.Chart()
+        .mark_text(align="left", dx=3, color="#0b0c0c")
+        .encode(x=x, y=y, text=alt.Text("Cost (£):Q", format=",.0f"))
+    )
+    chart: alt.FacetChart = (
+        alt.layer(bars, labels, data=alt.NamedData(VFM))
+        .properties(width=220, height=alt.Step(26))
+        .facet(
+            facet=alt.Facet(
+                "Measure:N",
+                title=None,
+                sort=["Cost per LA", "Cost per participant", "Cost per person who met the KPI", "Cost per day"],
+            ),
+            columns=2,
+        )
+        .resolve_scale(x="independent")
+        .configure(font=FONT)
+        .configure_axis(labelFontSize=12, titleFontSize=12, **READABLE_TEXT)
+        .configure_header(labelFontSize=13, labelFontWeight="bold", **READABLE_TEXT)
+    )
     return chart.to_dict(validate=False)

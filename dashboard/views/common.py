@@ -82,9 +82,12 @@ class Disclosure:
         if not self.aggregate_only:
             return self
         units = list(units)
-        return replace(self, la_level=self.la_level or len({unit.la_code for unit in units}) == 1,
-                       one_la_contracts=disclosure_rules.one_la_contracts(units),
-                       one_la_kpis=disclosure_rules.one_la_kpis(units))
+        return replace(
+            self,
+            la_level=self.la_level or len({unit.la_code for unit in units}) == 1,
+            one_la_contracts=disclosure_rules.one_la_contracts(units),
+            one_la_kpis=disclosure_rules.one_la_kpis(units),
+        )
 
     def of_contract(self, contract: str) -> Disclosure:
         """The disclosure for one contract's figures."""
@@ -141,8 +144,12 @@ class FilterOptions:
     la_regions: dict[str, str] = field(default_factory=dict)  # code -> region (E12) code
 
 
-def narrowed(data: Portfolio, contracts: Sequence[str] | None = None, la_codes: Sequence[str] | None = None,
-             region_codes: Sequence[str] | None = None) -> Portfolio:
+def narrowed(
+    data: Portfolio,
+    contracts: Sequence[str] | None = None,
+    la_codes: Sequence[str] | None = None,
+    region_codes: Sequence[str] | None = None,
+) -> Portfolio:
     """The records a narrower scope selects, taken from the records of a wider one already loaded.
 
     The result selects what ``queries.load`` would for the narrower scope: contracts case-blind
@@ -161,7 +168,8 @@ def narrowed(data: Portfolio, contracts: Sequence[str] | None = None, la_codes: 
     las = None if la_codes is None else set(la_codes)
     regions = None if region_codes is None else set(region_codes)
     units = [
-        u for u in data.units
+        u
+        for u in data.units
         if kept(u.contract) and (las is None or u.la_code in las) and (regions is None or u.region_code in regions)
     ]
     if las is None and regions is None:
@@ -191,8 +199,9 @@ def by_contract(data: Portfolio) -> dict[str, Portfolio]:
     def part(reference: str) -> Portfolio:
         key = reference.lower()
         if key not in parts:
-            parts[key] = replace(data, contracts=[], units=[], responses=[], allocations=[], invoice_lines=[],
-                                 milestones=[], returns=[])
+            parts[key] = replace(
+                data, contracts=[], units=[], responses=[], allocations=[], invoice_lines=[], milestones=[], returns=[]
+            )
         return parts[key]
 
     for contract in data.contracts:
@@ -206,7 +215,9 @@ def by_contract(data: Portfolio) -> dict[str, Portfolio]:
     return parts
 
 
-def filter_options(contracts: Sequence[ContractTerms], las: Sequence[LocalAuthority], regions: dict[str, str]) -> FilterOptions:
+def filter_options(
+    contracts: Sequence[ContractTerms], las: Sequence[LocalAuthority], regions: dict[str, str]
+) -> FilterOptions:
     """The choices of the shared filters: contracts, FYs they run in, regions, LAs (latest names)."""
     years: list[str] = []
     if contracts:
@@ -243,7 +254,6 @@ def counted_units(units: Iterable[Unit], as_of: date, financial_year: str | None
     return [u for u in kpi_units(units, financial_year) if u.start_date <= as_of]
 
 
-
 @dataclass(frozen=True)
 class KpiDisplay:
     """One KPI result as a reader sees it (texts already carry [u] / [c])."""
@@ -264,7 +274,9 @@ class KpiDisplay:
         return self.reliable and not self.suppressed and self.result.rate is not None
 
 
-def display_kpi(result: KpiResult, disclosure: Disclosure = Disclosure(), members: disclosure_rules.Group | None = None) -> KpiDisplay:
+def display_kpi(
+    result: KpiResult, disclosure: Disclosure = Disclosure(), members: disclosure_rules.Group | None = None
+) -> KpiDisplay:
     """``members``: the unit keys the result counts, for the Board's plan (``Disclosure.withholds``)."""
     if disclosure.withholds(result.contract, result.kpi, members):
         return _withheld(result)
@@ -278,25 +290,37 @@ def display_kpi(result: KpiResult, disclosure: Disclosure = Disclosure(), member
         return _withheld(result)
     if result.eligible == 0 or result.rate is None:
         pending, in_progress = disclosure.count(result.pending), disclosure.count(result.in_progress)
-        awaiting = (f", {disclosure.count(result.awaiting_return)} awaiting the quarterly return"
-                    if result.awaiting_return else "")
+        awaiting = (
+            f", {disclosure.count(result.awaiting_return)} awaiting the quarterly return"
+            if result.awaiting_return
+            else ""
+        )
         sentence = (  # as kpi.plain_english_status says it, with the counts the viewer may see
             f"KPI {number} has no data yet: no {people} have a closed follow-up window "
             f"({pending} waiting for their follow-up{awaiting}, {in_progress} still in support)"
         )
         if result.awaiting_return:
-            sentence = (f"KPI {number} has no data yet: no {people} are counted in the rate ({pending} waiting for "
-                        f"their follow-up{awaiting}, {in_progress} still in support)")
-        return KpiDisplay(result, disclosure.count(result.met), "0", "no data", "no data", "No data",
-                          sentence, False, False)
+            sentence = (
+                f"KPI {number} has no data yet: no {people} are counted in the rate ({pending} waiting for "
+                f"their follow-up{awaiting}, {in_progress} still in support)"
+            )
+        return KpiDisplay(
+            result, disclosure.count(result.met), "0", "no data", "no data", "No data", sentence, False, False
+        )
     assert result.ci_low is not None and result.ci_high is not None
     # rules.md: the rate, its interval and the verdict are always said; fewer than 5 eligible
     # marks them [u] (low reliability) and keeps them off the charts, it does not hide them
     marker = f" {LOW_RELIABILITY}" if result.low_reliability else ""
     return KpiDisplay(
-        result, str(result.met), str(result.eligible), f"{percent(result.rate)} %{marker}",
-        f"{kpi_rules.interval_text(result.ci_low, result.ci_high, result.target)} %{marker}", verdict_name + marker,
-        plain_english_status(result), False, not result.low_reliability,
+        result,
+        str(result.met),
+        str(result.eligible),
+        f"{percent(result.rate)} %{marker}",
+        f"{kpi_rules.interval_text(result.ci_low, result.ci_high, result.target)} %{marker}",
+        verdict_name + marker,
+        plain_english_status(result),
+        False,
+        not result.low_reliability,
     )
 
 
@@ -308,25 +332,35 @@ def _withheld(result: KpiResult) -> KpiDisplay:
         f"{people} of 1 local authority, or would give such figures away beside other Board views. Board views "
         "do not show either"
     )
-    return KpiDisplay(result, SUPPRESSED, SUPPRESSED, SUPPRESSED, SUPPRESSED, SUPPRESSED, sentence, True,
-                      not result.low_reliability)
+    return KpiDisplay(
+        result, SUPPRESSED, SUPPRESSED, SUPPRESSED, SUPPRESSED, SUPPRESSED, sentence, True, not result.low_reliability
+    )
 
 
-def kpi_outcomes(units: Iterable[Unit], responses: Iterable[SurveyResponse], as_of: date, financial_year: str | None = None,
-                 data_to: Mapping[str, date] | None = None) -> list[UnitOutcome]:
+def kpi_outcomes(
+    units: Iterable[Unit],
+    responses: Iterable[SurveyResponse],
+    as_of: date,
+    financial_year: str | None = None,
+    data_to: Mapping[str, date] | None = None,
+) -> list[UnitOutcome]:
     """Every unit's status, over the packages ending in the FY chosen (worked out once per page);
     ``data_to``: each contract's data-to date (``currency.data_to_dates``), None: unknown for all."""
     return unit_outcomes(kpi_units(units, financial_year), responses, as_of, data_to)
 
 
-def kpi_results(outcomes: Sequence[UnitOutcome], contracts: Sequence[ContractTerms],
-                group_key: str | Callable[[Unit], str | None] | None = None) -> list[KpiResult]:
+def kpi_results(
+    outcomes: Sequence[UnitOutcome],
+    contracts: Sequence[ContractTerms],
+    group_key: str | Callable[[Unit], str | None] | None = None,
+) -> list[KpiResult]:
     """KPI 1 and 2 per contract (optionally per slice) from the units' statuses."""
     return kpis_from_outcomes(outcomes, targets_from_contracts(contracts), group_key)
 
 
-def kpi_table(displays: Sequence[KpiDisplay], group_title: str | None = None,
-              titles: dict[str, str] | None = None) -> pd.DataFrame:
+def kpi_table(
+    displays: Sequence[KpiDisplay], group_title: str | None = None, titles: dict[str, str] | None = None
+) -> pd.DataFrame:
     """The KPI figures with readable column names (one row per contract, KPI and slice)."""
     rows = []
     for d in displays:
@@ -336,15 +370,17 @@ def kpi_table(displays: Sequence[KpiDisplay], group_title: str | None = None,
             row["Title"] = titles.get(r.contract, "")
         if group_title:
             row[group_title] = r.group if r.group is not None else NOT_RECORDED
-        row.update({
-            "KPI": KPI_NAMES.get(r.kpi, r.kpi),
-            "Met": d.met,
-            "Eligible": d.eligible,
-            "Rate": d.rate,
-            "95 % interval": d.interval,
-            "Target": NOT_SET if r.target is None else kpi_rules.target_text(r.target),
-            "Against target": d.verdict,
-        })
+        row.update(
+            {
+                "KPI": KPI_NAMES.get(r.kpi, r.kpi),
+                "Met": d.met,
+                "Eligible": d.eligible,
+                "Rate": d.rate,
+                "95 % interval": d.interval,
+                "Target": NOT_SET if r.target is None else kpi_rules.target_text(r.target),
+                "Against target": d.verdict,
+            }
+        )
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -360,21 +396,37 @@ def rate_chart_frame(displays: Sequence[KpiDisplay], y_of: Callable[[KpiResult],
             continue
         r = d.result
         assert r.rate is not None and r.ci_low is not None and r.ci_high is not None  # chartable: a rate is shown
-        rows.append({
-            "Label": y_of(r),
-            "KPI": KPI_NAMES.get(r.kpi, r.kpi),
-            "Rate": d.rate,
-            "95 % interval": d.interval,
-            "Rate (%)": round(r.rate * 100, 1),
-            "Low (%)": round(r.ci_low * 100, 1),
-            "High (%)": round(r.ci_high * 100, 1),
-            "Target (%)": None if r.target is None else round(r.target * 100, 1),
-            "Met": r.met,
-            "Eligible": r.eligible,
-            "Against target": d.verdict,
-        })
-    return pd.DataFrame(rows, columns=["Label", "KPI", "Rate", "95 % interval", "Rate (%)", "Low (%)", "High (%)",
-                                       "Target (%)", "Met", "Eligible", "Against target"])
+        rows.append(
+            {
+                "Label": y_of(r),
+                "KPI": KPI_NAMES.get(r.kpi, r.kpi),
+                "Rate": d.rate,
+                "95 % interval": d.interval,
+                "Rate (%)": round(r.rate * 100, 1),
+                "Low (%)": round(r.ci_low * 100, 1),
+                "High (%)": round(r.ci_high * 100, 1),
+                "Target (%)": None if r.target is None else round(r.target * 100, 1),
+                "Met": r.met,
+                "Eligible": r.eligible,
+                "Against target": d.verdict,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "Label",
+            "KPI",
+            "Rate",
+            "95 % interval",
+            "Rate (%)",
+            "Low (%)",
+            "High (%)",
+            "Target (%)",
+            "Met",
+            "Eligible",
+            "Against target",
+        ],
+    )
 
 
 @dataclass(frozen=True)
@@ -395,9 +447,10 @@ def kpi_order(result: KpiResult) -> tuple[str, int]:
     return (result.contract.casefold(), KPI_NUMBER.get(result.kpi, 9))
 
 
-def headline_displays(results: Sequence[KpiResult], outcomes: Iterable[UnitOutcome], disclosure: Disclosure) -> list[KpiDisplay]:
+def headline_displays(
+    results: Sequence[KpiResult], outcomes: Iterable[UnitOutcome], disclosure: Disclosure
+) -> list[KpiDisplay]:
     """Each contract's KPIs over the participants in view (withheld where the Board's plan does not
     show that group of participants)."""
     members = disclosure_rules.group_members(outcomes) if disclosure.aggregate_only else {}
     return [display_kpi(r, disclosure, members.get((r.contract, None, r.kpi))) for r in results]
-

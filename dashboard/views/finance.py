@@ -171,8 +171,16 @@ def spend_table(rows: Iterable[FinanceRow]) -> pd.DataFrame:
             }
             for row in rows
         ],
-        columns=["Contract", "Financial year", "Expenditure heading", "Allocated (£)", "Spent (£)",
-                 "Remaining (£)", "Spent (%)", "Status"],
+        columns=[
+            "Contract",
+            "Financial year",
+            "Expenditure heading",
+            "Allocated (£)",
+            "Spent (£)",
+            "Remaining (£)",
+            "Spent (%)",
+            "Status",
+        ],
     )
 
 
@@ -233,15 +241,21 @@ def spend_sentence(rows: list[FinanceRow]) -> str:
     spend against a total of allocations, which would invite reading the two as one budget)."""
     if not rows:
         return "No allocations or spend recorded for this selection."
-    over = [f"{row.contract} {row.heading} {row.financial_year} (over by {gbp(-row.remaining)})"
-            for row in rows if row.overspent]
+    over = [
+        f"{row.contract} {row.heading} {row.financial_year} (over by {gbp(-row.remaining)})"
+        for row in rows
+        if row.overspent
+    ]
     if over:
-        return (f"{len(over)} of {counted(len(rows), 'heading-year allocation')} "
-                f"{'is' if len(over) == 1 else 'are'} overspent: {'; '.join(over)}. "
-                f"Each is compared with its own spend. The other {len(rows) - len(over)} "
-                f"{'is' if len(rows) - len(over) == 1 else 'are'} within their allocation.")
-    return (f"No heading is overspent ({counted(len(rows), 'heading-year allocation')}, each compared with its own "
-            "spend).")
+        return (
+            f"{len(over)} of {counted(len(rows), 'heading-year allocation')} "
+            f"{'is' if len(over) == 1 else 'are'} overspent: {'; '.join(over)}. "
+            f"Each is compared with its own spend. The other {len(rows) - len(over)} "
+            f"{'is' if len(rows) - len(over) == 1 else 'are'} within their allocation."
+        )
+    return (
+        f"No heading is overspent ({counted(len(rows), 'heading-year allocation')}, each compared with its own spend)."
+    )
 
 
 # ------------------------------------------------------------------- burn-up
@@ -284,27 +298,54 @@ def burn_up(
     for row in rows:
         allocation.append({"Heading": row.heading, "Allocated (£)": money(row.allocated)})
         if start <= as_of:
-            actual.append({"Heading": row.heading, "Quarter": f"{year} start", "Date": start,
-                           "Spent in quarter (£)": 0.0, "Cumulative spend (£)": 0.0})
+            actual.append(
+                {
+                    "Heading": row.heading,
+                    "Quarter": f"{year} start",
+                    "Date": start,
+                    "Spent in quarter (£)": 0.0,
+                    "Cumulative spend (£)": 0.0,
+                }
+            )
         for quarter in cumulative_spend_by_quarter(lines, as_of, allocations, heading=row.heading):
-            actual.append({
-                "Heading": row.heading,
-                "Quarter": quarter.label,
-                "Date": min(quarter_end(year, quarter.quarter), max(as_of, start)),
-                "Spent in quarter (£)": money(quarter.spent_in_quarter),
-                "Cumulative spend (£)": money(quarter.cumulative_spent),
-            })
+            actual.append(
+                {
+                    "Heading": row.heading,
+                    "Quarter": quarter.label,
+                    "Date": min(quarter_end(year, quarter.quarter), max(as_of, start)),
+                    "Spent in quarter (£)": money(quarter.spent_in_quarter),
+                    "Cumulative spend (£)": money(quarter.cumulative_spent),
+                }
+            )
         projection = straight_line_forecast(row.spent, year, latest)
         if projection is not None and projection.billed_through < end:
-            forecast.append({"Heading": row.heading, "Date": projection.billed_through,
-                             "Forecast spend (£)": money(row.spent), "Label": "forecast"})
-            forecast.append({"Heading": row.heading, "Date": end,
-                             "Forecast spend (£)": money(projection.forecast_year_end), "Label": "forecast"})
-            forecast_table.append({"Heading": row.heading, "Spent to date (£)": money(row.spent),
-                                   "Forecast at FY end (£)": money(projection.forecast_year_end),
-                                   "Allocated (£)": money(row.allocated)})
-    actual_frame = pd.DataFrame(actual, columns=["Heading", "Quarter", "Date", "Spent in quarter (£)",
-                                                 "Cumulative spend (£)"])
+            forecast.append(
+                {
+                    "Heading": row.heading,
+                    "Date": projection.billed_through,
+                    "Forecast spend (£)": money(row.spent),
+                    "Label": "forecast",
+                }
+            )
+            forecast.append(
+                {
+                    "Heading": row.heading,
+                    "Date": end,
+                    "Forecast spend (£)": money(projection.forecast_year_end),
+                    "Label": "forecast",
+                }
+            )
+            forecast_table.append(
+                {
+                    "Heading": row.heading,
+                    "Spent to date (£)": money(row.spent),
+                    "Forecast at FY end (£)": money(projection.forecast_year_end),
+                    "Allocated (£)": money(row.allocated),
+                }
+            )
+    actual_frame = pd.DataFrame(
+        actual, columns=["Heading", "Quarter", "Date", "Spent in quarter (£)", "Cumulative spend (£)"]
+    )
     actual_frame["Date"] = pd.to_datetime(actual_frame["Date"])
     forecast_frame = pd.DataFrame(forecast, columns=["Heading", "Date", "Forecast spend (£)", "Label"])
     forecast_frame["Date"] = pd.to_datetime(forecast_frame["Date"])
@@ -333,8 +374,10 @@ def burn_up_sentence(data: BurnUp, contract: str, financial_year: str, as_of: da
     invoiced so far ("shown as a forecast, never mixed with actuals"), and why none is drawn."""
     if data.allocation.empty:
         return f"{contract} has no allocation or spend in {financial_year}."
-    lead = (f"The chart shows cumulative spend by quarter for each heading of {contract} in {financial_year} "
-            "against its allocation")
+    lead = (
+        f"The chart shows cumulative spend by quarter for each heading of {contract} in {financial_year} "
+        "against its allocation"
+    )
     billed = data.quarters_billed
     if data.forecast_table.empty:
         if as_of < fy_start(financial_year):
@@ -345,23 +388,31 @@ def burn_up_sentence(data: BurnUp, contract: str, financial_year: str, as_of: da
             why = f"Q4, the last quarter of {financial_year}, is invoiced"
         return f"{lead}. {why[0].upper()}{why[1:]}, so no forecast is drawn."
     over = data.forecast_table[data.forecast_table["Forecast at FY end (£)"] > data.forecast_table["Allocated (£)"]]
-    sentence = (f"On the straight-line forecast, no heading of {contract} would exceed its allocation in "
-                f"{financial_year}. " if over.empty else
-                f"On the straight-line forecast, {listed(list(over['Heading']))} would exceed the allocation in "
-                f"{financial_year}. ")
-    basis = (f"the {counted(len(billed), 'quarter')} invoiced so far ({_quarters(billed)}, to "
-             f"{quarter_end(financial_year, billed[-1]):%d %B %Y}; dashed, a forecast, not spend)")
+    sentence = (
+        f"On the straight-line forecast, no heading of {contract} would exceed its allocation in {financial_year}. "
+        if over.empty
+        else f"On the straight-line forecast, {listed(list(over['Heading']))} would exceed the allocation in "
+        f"{financial_year}. "
+    )
+    basis = (
+        f"the {counted(len(billed), 'quarter')} invoiced so far ({_quarters(billed)}, to "
+        f"{quarter_end(financial_year, billed[-1]):%d %B %Y}; dashed, a forecast, not spend)"
+    )
     if as_of > fy_end(financial_year):
         to_come = range(billed[-1] + 1, 5)
-        sentence += (f"{lead}. {financial_year} has ended but {_quarters(to_come)} "
-                     f"{'is' if len(to_come) == 1 else 'are'} not invoiced yet, so the straight-line forecast to "
-                     f"31 March runs through {basis}.")
+        sentence += (
+            f"{lead}. {financial_year} has ended but {_quarters(to_come)} "
+            f"{'is' if len(to_come) == 1 else 'are'} not invoiced yet, so the straight-line forecast to "
+            f"31 March runs through {basis}."
+        )
     else:
         sentence += f"{lead}. The forecast to 31 March runs through {basis}."
     gaps = [quarter for quarter in range(1, billed[-1]) if quarter not in billed]
     if gaps:
-        sentence += (f" {_quarters(gaps)} {'has' if len(gaps) == 1 else 'have'} no invoice and "
-                     f"count{'s' if len(gaps) == 1 else ''} as nothing spent.")
+        sentence += (
+            f" {_quarters(gaps)} {'has' if len(gaps) == 1 else 'have'} no invoice and "
+            f"count{'s' if len(gaps) == 1 else ''} as nothing spent."
+        )
     return sentence
 
 
@@ -373,12 +424,15 @@ def cap_rule(line: InvoiceLine, contract: ContractTerms | None) -> str:
     cap = day_rate_cap(line, contract)
     if cap is None or contract is None:  # no contract: no cap
         return NO_CAP
-    executive = (
-        contract.executive_day_rate_cap is not None
-        and (line.level or "").strip().casefold() == EXECUTIVE_LEVEL
-    )
+    executive = contract.executive_day_rate_cap is not None and (line.level or "").strip().casefold() == EXECUTIVE_LEVEL
     # a contract with no executive cap has one cap for every level, its executives' lines included
-    group = "Executive level" if executive else "Other levels" if contract.executive_day_rate_cap is not None else "All levels"
+    group = (
+        "Executive level"
+        if executive
+        else "Other levels"
+        if contract.executive_day_rate_cap is not None
+        else "All levels"
+    )
     return f"{group}: cap {gbp(cap, pence=False)}"
 
 
@@ -398,29 +452,47 @@ def day_rate_table(
         terms_of = terms.get(line.contract)
         cap = day_rate_cap(line, terms_of)
         rate = as_decimal(line.day_rate)
-        rows.append({
-            "Contract": line.contract,
-            "Invoice": line.invoice_ref,
-            "Line": line.line,
-            "Financial year": parse_financial_year(line.financial_year),
-            "Role": line.role or "",
-            "Level": line.level or "",
-            "Days": None if line.days is None else float(line.days),
-            "Day rate (£)": money(rate),
-            "Cap (£)": None if cap is None else money(cap),
-            "Cap rule": cap_rule(line, terms_of),
-            "Above cap": "Yes" if cap is not None and rate > as_decimal(cap) else "No",
-        })
-    return pd.DataFrame(rows, columns=["Contract", "Invoice", "Line", "Financial year", "Role", "Level", "Days",
-                                       "Day rate (£)", "Cap (£)", "Cap rule", "Above cap"])
+        rows.append(
+            {
+                "Contract": line.contract,
+                "Invoice": line.invoice_ref,
+                "Line": line.line,
+                "Financial year": parse_financial_year(line.financial_year),
+                "Role": line.role or "",
+                "Level": line.level or "",
+                "Days": None if line.days is None else float(line.days),
+                "Day rate (£)": money(rate),
+                "Cap (£)": None if cap is None else money(cap),
+                "Cap rule": cap_rule(line, terms_of),
+                "Above cap": "Yes" if cap is not None and rate > as_decimal(cap) else "No",
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "Contract",
+            "Invoice",
+            "Line",
+            "Financial year",
+            "Role",
+            "Level",
+            "Days",
+            "Day rate (£)",
+            "Cap (£)",
+            "Cap rule",
+            "Above cap",
+        ],
+    )
 
 
 def day_rate_sentence(table: pd.DataFrame) -> str:
     if table.empty:
         return "No invoice line in this selection gives a day rate."
     above = table[table["Above cap"] == "Yes"]
-    sentence = (f"{len(table)} invoice line{' gives' if len(table) == 1 else 's give'} a day rate, from "
-                f"{gbp(min(table['Day rate (£)']))} to {gbp(max(table['Day rate (£)']))}. ")
+    sentence = (
+        f"{len(table)} invoice line{' gives' if len(table) == 1 else 's give'} a day rate, from "
+        f"{gbp(min(table['Day rate (£)']))} to {gbp(max(table['Day rate (£)']))}. "
+    )
     if above.empty:
         return sentence + "None is above its cap."
     worst = above.sort_values("Day rate (£)").iloc[-1]
@@ -434,8 +506,9 @@ def day_rate_sentence(table: pd.DataFrame) -> str:
 # ----------------------------------------------------- spend against contract value
 
 
-def value_table(contracts: Iterable[ContractTerms], invoice_lines: Iterable[InvoiceLine], as_of: date,
-                contract: str | None = None) -> pd.DataFrame:
+def value_table(
+    contracts: Iterable[ContractTerms], invoice_lines: Iterable[InvoiceLine], as_of: date, contract: str | None = None
+) -> pd.DataFrame:
     """Per contract: its total spend to date (all years, lines dated on or before as-of) against its
     ``Value``, and the finance terms its register row sets, each "not set in the contract register"
     when blank (docs/how-figures-are-worked-out.md, "Contract terms")."""
@@ -449,20 +522,31 @@ def value_table(contracts: Iterable[ContractTerms], invoice_lines: Iterable[Invo
             continue
         total = spent.get(c.reference.lower(), ZERO)
         value = None if c.value is None else as_decimal(c.value)
-        rows.append({
-            "Contract": c.reference,
-            "Value": term_text(c, VALUE),
-            "Spent to date, all years (£)": money(total),
-            "Spent (% of value)": round(float(total / value * 100), 1) if value else None,
-            "Above the value": "" if value is None else "Yes" if total > value else "No",
-            **{term.column: term_text(c, term) for term in FINANCE_TERMS},
-        })
-    return pd.DataFrame(rows, columns=["Contract", "Value", "Spent to date, all years (£)", "Spent (% of value)",
-                                       "Above the value", *(term.column for term in FINANCE_TERMS)])
+        rows.append(
+            {
+                "Contract": c.reference,
+                "Value": term_text(c, VALUE),
+                "Spent to date, all years (£)": money(total),
+                "Spent (% of value)": round(float(total / value * 100), 1) if value else None,
+                "Above the value": "" if value is None else "Yes" if total > value else "No",
+                **{term.column: term_text(c, term) for term in FINANCE_TERMS},
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "Contract",
+            "Value",
+            "Spent to date, all years (£)",
+            "Spent (% of value)",
+            "Above the value",
+            *(term.column for term in FINANCE_TERMS),
+        ],
+    )
 
 
 def value_sentence(table: pd.DataFrame) -> str:
-    """"Con_10575 has spent £1,234.00 of its £2,000.00 value (62 %)"; a contract with no value: said so."""
+    """ "Con_10575 has spent £1,234.00 of its £2,000.00 value (62 %)"; a contract with no value: said so."""
     if table.empty:
         return "No contract in this selection."
     parts = []
@@ -473,8 +557,10 @@ def value_sentence(table: pd.DataFrame) -> str:
         else:
             share = row["Spent (% of value)"]
             over = ": above the contract value" if row["Above the value"] == "Yes" else ""
-            parts.append(f"{row['Contract']} has spent {spent} of its {row['Value']} value"
-                         f"{f' ({share:g} %)' if share is not None else ''}{over}")
+            parts.append(
+                f"{row['Contract']} has spent {spent} of its {row['Value']} value"
+                f"{f' ({share:g} %)' if share is not None else ''}{over}"
+            )
     return ". ".join(parts) + "."
 
 
@@ -525,20 +611,35 @@ def flag_table(
         places = [sources.get((line.contract, line.invoice_ref, line.line), (None, None)) for line in found]
         files = sorted({name for name, _ in places if name})
         excel_rows = sorted({row for _, row in places if row is not None})
-        rows.append({
-            "Flag": FLAG_LABELS[flag.kind],
-            "Contract": flag.contract,
-            "Financial year": flag.financial_year,
-            "Heading": flag.heading or "",
-            "Invoice": flag.invoice_ref or "",
-            "Line": flag.line,
-            "Details": flag.message,
-            "File": ", ".join(files) if files else ("" if flag.invoice_ref is None else "not recorded"),
-            "Excel row": excel_rows[0] if excel_rows else None,
-            "Other Excel rows": ", ".join(str(row) for row in excel_rows[1:]),
-        })
-    frame = pd.DataFrame(rows, columns=["Flag", "Contract", "Financial year", "Heading", "Invoice", "Line",
-                                        "Details", "File", "Excel row", "Other Excel rows"])
+        rows.append(
+            {
+                "Flag": FLAG_LABELS[flag.kind],
+                "Contract": flag.contract,
+                "Financial year": flag.financial_year,
+                "Heading": flag.heading or "",
+                "Invoice": flag.invoice_ref or "",
+                "Line": flag.line,
+                "Details": flag.message,
+                "File": ", ".join(files) if files else ("" if flag.invoice_ref is None else "not recorded"),
+                "Excel row": excel_rows[0] if excel_rows else None,
+                "Other Excel rows": ", ".join(str(row) for row in excel_rows[1:]),
+            }
+        )
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "Flag",
+            "Contract",
+            "Financial year",
+            "Heading",
+            "Invoice",
+            "Line",
+            "Details",
+            "File",
+            "Excel row",
+            "Other Excel rows",
+        ],
+    )
     # numbers, so they sort as numbers: blank for a flag on no one line (a whole invoice or heading) or no row
     frame[["Line", "Excel row"]] = frame[["Line", "Excel row"]].astype("Int64")
     return frame
@@ -669,8 +770,9 @@ class ScopeInputs:
 
 def build_scope_tables(portfolio: Portfolio, inputs: ScopeInputs) -> ScopeTables:
     """The day-rate and flag tables of every contract and year in scope (``scope_tables``)."""
-    return scope_tables(portfolio.contracts, portfolio.allocations, portfolio.invoice_lines, inputs.as_of,
-                        inputs.sources)
+    return scope_tables(
+        portfolio.contracts, portfolio.allocations, portfolio.invoice_lines, inputs.as_of, inputs.sources
+    )
 
 
 @dataclass(frozen=True)
@@ -687,8 +789,14 @@ class FinanceInputs:
 def build(portfolio: Portfolio, inputs: FinanceInputs) -> FinancePage:
     """Everything the Finance page draws but the burn-up, from the records of the contract chosen
     (or of the scope, with none chosen)."""
-    return finance_page(portfolio.allocations, portfolio.invoice_lines, inputs.as_of, inputs.tables, inputs.contract,
-                        inputs.financial_year)
+    return finance_page(
+        portfolio.allocations,
+        portfolio.invoice_lines,
+        inputs.as_of,
+        inputs.tables,
+        inputs.contract,
+        inputs.financial_year,
+    )
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ from dashboard.wording import counted, listed
 
 
 def end_quarter(unit: Unit) -> str | None:
-    """"2021-22 Q3": the FY quarter in which the package ended."""
+    """ "2021-22 Q3": the FY quarter in which the package ended."""
     return quarter_label(*quarter_of(unit.end_date)) if unit.end_date else None
 
 
@@ -55,13 +55,17 @@ SliceKey = str | Callable[[Unit], str | None]  # a breakdown: a name in ``kpi.GR
 def withheld_frame(displays: Sequence[KpiDisplay], y_of: Callable[[KpiResult], str | None]) -> pd.DataFrame:
     """The rows a trend marks '[c] withheld' in place of a rate (figures about one LA's people,
     not shown to the Board): the quarter keeps its place, with no number."""
-    rows = [{"Label": y_of(d.result), "KPI": KPI_NAMES.get(d.result.kpi, d.result.kpi), "Rate": WITHHELD_MARK}
-            for d in displays if d.suppressed]
+    rows = [
+        {"Label": y_of(d.result), "KPI": KPI_NAMES.get(d.result.kpi, d.result.kpi), "Rate": WITHHELD_MARK}
+        for d in displays
+        if d.suppressed
+    ]
     return pd.DataFrame(rows, columns=rate_chart_frame([], y_of).columns)
 
 
-def status_frame(displays: Sequence[KpiDisplay], disclosure: Disclosure,
-                 label_of: Callable[[KpiResult], str | None]) -> pd.DataFrame:
+def status_frame(
+    displays: Sequence[KpiDisplay], disclosure: Disclosure, label_of: Callable[[KpiResult], str | None]
+) -> pd.DataFrame:
     """Units per status for each KPI (all statuses, in the rules' order); [c] counts are left blank."""
     rows = []
     for d in displays:
@@ -70,19 +74,23 @@ def status_frame(displays: Sequence[KpiDisplay], disclosure: Disclosure,
         texts = _status_texts(d, disclosure)
         for order, (status, shown) in enumerate(zip(STATUSES, texts)):
             count = getattr(r, status)
-            rows.append({
-                "Label": label_of(r),
-                "KPI": KPI_NAMES.get(r.kpi, r.kpi),
-                "Status": STATUS_NAMES[status],
-                "Status code": status,
-                "Order": order,
-                "Participants": shown,
-                "Count": None if shown == SUPPRESSED else count,
-                "Share (%)": None if shown == SUPPRESSED or total == 0 else round(count / total * 100, 1),
-                "In the rate": "Yes" if status in kpi_rules.ELIGIBLE_STATUSES else "No",
-            })
-    return pd.DataFrame(rows, columns=["Label", "KPI", "Status", "Status code", "Order", "Participants", "Count",
-                                       "Share (%)", "In the rate"])
+            rows.append(
+                {
+                    "Label": label_of(r),
+                    "KPI": KPI_NAMES.get(r.kpi, r.kpi),
+                    "Status": STATUS_NAMES[status],
+                    "Status code": status,
+                    "Order": order,
+                    "Participants": shown,
+                    "Count": None if shown == SUPPRESSED else count,
+                    "Share (%)": None if shown == SUPPRESSED or total == 0 else round(count / total * 100, 1),
+                    "In the rate": "Yes" if status in kpi_rules.ELIGIBLE_STATUSES else "No",
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=["Label", "KPI", "Status", "Status code", "Order", "Participants", "Count", "Share (%)", "In the rate"],
+    )
 
 
 @dataclass(frozen=True)
@@ -118,9 +126,17 @@ class KpiInputs(FilteredInputs):
 
 def build(portfolio: Portfolio, inputs: KpiInputs) -> KpiPage:
     """Everything the KPIs page draws, from the records the filters select."""
-    return kpi_page(portfolio.contracts, portfolio.units, portfolio.responses, portfolio.regions, inputs.as_of,
-                    inputs.financial_year, Disclosure(inputs.board, bool(inputs.la), plan=inputs.plan),
-                    inputs.detail_contract, data_to_dates(portfolio.contracts, portfolio.returns, inputs.as_of))
+    return kpi_page(
+        portfolio.contracts,
+        portfolio.units,
+        portfolio.responses,
+        portfolio.regions,
+        inputs.as_of,
+        inputs.financial_year,
+        Disclosure(inputs.board, bool(inputs.la), plan=inputs.plan),
+        inputs.detail_contract,
+        data_to_dates(portfolio.contracts, portfolio.returns, inputs.as_of),
+    )
 
 
 def _contract_label(result: KpiResult) -> str:
@@ -128,9 +144,14 @@ def _contract_label(result: KpiResult) -> str:
 
 
 def kpi_page(
-    contracts: Sequence[ContractTerms], units: Sequence[Unit], responses: Sequence[SurveyResponse],
-    regions: dict[str, str], as_of: date,
-    financial_year: str | None, disclosure: Disclosure, detail_contract: str | None,
+    contracts: Sequence[ContractTerms],
+    units: Sequence[Unit],
+    responses: Sequence[SurveyResponse],
+    regions: dict[str, str],
+    as_of: date,
+    financial_year: str | None,
+    disclosure: Disclosure,
+    detail_contract: str | None,
     data_to: Mapping[str, date] | None = None,
 ) -> KpiPage:
     """Everything the KPIs page draws, for the contracts in scope (``data_to``: each contract's
@@ -166,8 +187,19 @@ def kpi_page(
     chase = chase_list(outcomes if financial_year is None else unit_outcomes(units, responses, as_of, data_to), as_of)
     withheld = disclosure.aggregate_only and detail in disclosure.one_la_contracts
     late = late_baselines(outcomes)
-    return KpiPage(headline, rates, statuses, detail, trend, slices, confidence, chase, withheld, late,
-                   late_baseline_summary(results, disclosure))
+    return KpiPage(
+        headline,
+        rates,
+        statuses,
+        detail,
+        trend,
+        slices,
+        confidence,
+        chase,
+        withheld,
+        late,
+        late_baseline_summary(results, disclosure),
+    )
 
 
 def default_detail_contract(results: Sequence[KpiResult]) -> str | None:
@@ -195,8 +227,11 @@ def kpi_answer(displays: Sequence[KpiDisplay]) -> str:
         (kpi_rules.VERDICT_NO_DATA, "has no data yet", "have no data yet"),
         (SUPPRESSED, f"is withheld {SUPPRESSED}", f"are withheld {SUPPRESSED}"),
     )
-    parts = [f"{verdicts.count(verdict)} {one if verdicts.count(verdict) == 1 else many}"
-             for verdict, one, many in wording if verdicts.count(verdict)]
+    parts = [
+        f"{verdicts.count(verdict)} {one if verdicts.count(verdict) == 1 else many}"
+        for verdict, one, many in wording
+        if verdicts.count(verdict)
+    ]
     return f"Of {counted(len(displays), 'KPI figure')}, {listed(parts)}."
 
 
@@ -213,7 +248,8 @@ def _rates_summary(displays: Sequence[KpiDisplay], financial_year: str | None) -
     ending = f"(packages ending in {fy_name(financial_year)})"
     if not shown:  # no "meeting 0, below 0, cannot yet tell 0" beside "not charted": say why none is drawn
         subject = {1: f"The KPI figure {ending} is not charted", 2: f"Neither KPI figure {ending} is charted"}.get(
-            len(displays), f"None of the {len(displays)} KPI figures {ending} is charted")
+            len(displays), f"None of the {len(displays)} KPI figures {ending} is charted"
+        )
         return f"{subject}: {_why_not_charted([d for d in displays if not d.chartable])}; see the table."
     text = (
         f"Of {len(displays)} {figures} {ending} on the chart: {met} meeting the "
@@ -221,8 +257,10 @@ def _rates_summary(displays: Sequence[KpiDisplay], financial_year: str | None) -
         + (f", {no_target} with no target ({NOT_SET})" if no_target else "")
     )
     if hidden:
-        text += (f"; {hidden} {'is' if hidden == 1 else 'are'} not charted: "
-                 f"{_why_not_charted([d for d in displays if not d.chartable])}; see the table")
+        text += (
+            f"; {hidden} {'is' if hidden == 1 else 'are'} not charted: "
+            f"{_why_not_charted([d for d in displays if not d.chartable])}; see the table"
+        )
     return text + "."
 
 
@@ -231,10 +269,18 @@ def _why_not_charted(hidden: Sequence[KpiDisplay]) -> str:
     "undefined when eligible = 0"); [u] ("a rate on fewer than 5 eligible units")."""
     reasons = [
         (sum(1 for d in hidden if d.suppressed), "is", "are", f"withheld {SUPPRESSED}"),
-        (sum(1 for d in hidden if not d.suppressed and d.result.rate is None), "has", "have",
-         "no data yet (no participant eligible)"),
-        (sum(1 for d in hidden if not d.suppressed and d.result.rate is not None), "has", "have",
-         f"fewer than {RELIABLE_FROM} eligible participants {LOW_RELIABILITY}, too few for a reliable rate"),
+        (
+            sum(1 for d in hidden if not d.suppressed and d.result.rate is None),
+            "has",
+            "have",
+            "no data yet (no participant eligible)",
+        ),
+        (
+            sum(1 for d in hidden if not d.suppressed and d.result.rate is not None),
+            "has",
+            "have",
+            f"fewer than {RELIABLE_FROM} eligible participants {LOW_RELIABILITY}, too few for a reliable rate",
+        ),
     ]
     parts = []
     for count, one, many, reason in reasons:
@@ -272,8 +318,10 @@ def _status_summary(displays: Sequence[KpiDisplay], disclosure: Disclosure) -> s
     withheld = [f"{d.result.contract} {KPI_NAMES.get(d.result.kpi, d.result.kpi).split(' (')[0]}" for d in hidden]
     counted = [d for d in displays if d not in hidden]
     if not counted:
-        return (f"Totals not shown {SUPPRESSED}. They are about the participants of 1 local authority, which "
-                "Board views do not show.")
+        return (
+            f"Totals not shown {SUPPRESSED}. They are about the participants of 1 local authority, which "
+            "Board views do not show."
+        )
     totals: dict[str, int] = defaultdict(int)
     for d in counted:
         for status in STATUSES:
@@ -291,8 +339,9 @@ def _chart_percent(row: pd.Series) -> str:
     return percent(int(row["Met"]) / int(row["Eligible"]))
 
 
-def _trend(outcomes: Sequence[UnitOutcome], contracts: Sequence[ContractTerms], disclosure: Disclosure,
-           as_of: date) -> Section:
+def _trend(
+    outcomes: Sequence[UnitOutcome], contracts: Sequence[ContractTerms], disclosure: Disclosure, as_of: date
+) -> Section:
     results = kpi_results(outcomes, contracts, end_quarter)
     results = [r for r in results if r.group is not None]
     displays = _breakdown_displays(results, outcomes, end_quarter, disclosure)
@@ -315,7 +364,9 @@ def _trend(outcomes: Sequence[UnitOutcome], contracts: Sequence[ContractTerms], 
 def trend_summary(chart: pd.DataFrame, quarters: int, as_of: date) -> str:
     """The trend in words: the latest quarter with a reliable rate among the quarters that have
     ended by ``as_of`` (a quarter still under way is said to be so: its rate may change)."""
-    shown = chart[chart["Rate"] != WITHHELD_MARK].sort_values("Label") if "Rate" in chart else chart.sort_values("Label")
+    shown = (
+        chart[chart["Rate"] != WITHHELD_MARK].sort_values("Label") if "Rate" in chart else chart.sort_values("Label")
+    )
     ended = shown[[quarter_end(*_quarter_parts(label)) <= as_of for label in shown["Label"]]]
     said = f"{counted(quarters, 'quarter')} of package ends; "
     if ended.empty:
@@ -323,9 +374,11 @@ def trend_summary(chart: pd.DataFrame, quarters: int, as_of: date) -> str:
     else:
         last = ended.iloc[-1]
         target = last["Target (%)"]
-        said += (f"the latest quarter with a reliable rate that has ended, {last['Label']}, shows "
-                 f"{_chart_percent(last)} % for {last['KPI']} "
-                 + ("(no KPI target)." if target is None or pd.isna(target) else f"(target {target:g} %)."))
+        said += (
+            f"the latest quarter with a reliable rate that has ended, {last['Label']}, shows "
+            f"{_chart_percent(last)} % for {last['KPI']} "
+            + ("(no KPI target)." if target is None or pd.isna(target) else f"(target {target:g} %).")
+        )
     under_way = shown["Label"].iloc[-1]
     if quarter_end(*_quarter_parts(under_way)) > as_of:
         said += f" {under_way} is still under way: its rate may change."
@@ -333,13 +386,14 @@ def trend_summary(chart: pd.DataFrame, quarters: int, as_of: date) -> str:
 
 
 def _quarter_parts(label: str) -> tuple[str, int]:
-    """"2023-24 Q3" -> ("2023-24", 3)."""
+    """ "2023-24 Q3" -> ("2023-24", 3)."""
     year, quarter = label.rsplit(" Q", 1)
     return year, int(quarter)
 
 
-def _breakdown_displays(results: Sequence[KpiResult], outcomes: Sequence[UnitOutcome], key: SliceKey,
-                        disclosure: Disclosure) -> list[KpiDisplay]:
+def _breakdown_displays(
+    results: Sequence[KpiResult], outcomes: Sequence[UnitOutcome], key: SliceKey, disclosure: Disclosure
+) -> list[KpiDisplay]:
     """A breakdown's rows (by quarter, region, role, focus): a row whose participants all lie in
     one LA is about that LA, so the Board sees its counts as [c] (a contract with one LA
     in a region tells that LA's figures); and a row is shown only if the Board's plan shows its
@@ -349,16 +403,34 @@ def _breakdown_displays(results: Sequence[KpiResult], outcomes: Sequence[UnitOut
         return [display_kpi(r, disclosure) for r in results]
     las = kpi_rules.group_las(outcomes, key)
     members = disclosure_rules.group_members(outcomes, kpi_rules.GROUP_KEYS[key] if isinstance(key, str) else key)
-    return [display_kpi(r, replace(disclosure, la_level=True) if len(las.get((r.contract, r.group, r.kpi), ())) == 1
-                        else disclosure, members.get((r.contract, r.group, r.kpi))) for r in results]
+    return [
+        display_kpi(
+            r,
+            replace(disclosure, la_level=True) if len(las.get((r.contract, r.group, r.kpi), ())) == 1 else disclosure,
+            members.get((r.contract, r.group, r.kpi)),
+        )
+        for r in results
+    ]
 
 
-def _slice(outcomes: Sequence[UnitOutcome], contracts: Sequence[ContractTerms], disclosure: Disclosure,
-           key: SliceKey, title: str, labels: Mapping[str, str] | None) -> Section:
+def _slice(
+    outcomes: Sequence[UnitOutcome],
+    contracts: Sequence[ContractTerms],
+    disclosure: Disclosure,
+    key: SliceKey,
+    title: str,
+    labels: Mapping[str, str] | None,
+) -> Section:
     results = kpi_results(outcomes, contracts, key)
-    displays = [replace(d, result=replace(d.result, group=(labels or {}).get(d.result.group, d.result.group)
-                                          if d.result.group else NOT_RECORDED))
-                for d in _breakdown_displays(results, outcomes, key, disclosure)]
+    displays = [
+        replace(
+            d,
+            result=replace(
+                d.result, group=(labels or {}).get(d.result.group, d.result.group) if d.result.group else NOT_RECORDED
+            ),
+        )
+        for d in _breakdown_displays(results, outcomes, key, disclosure)
+    ]
     table = kpi_table(displays, title)
     chart = rate_chart_frame(displays, lambda r: r.group)
     if not displays:
@@ -371,8 +443,10 @@ def _slice(outcomes: Sequence[UnitOutcome], contracts: Sequence[ContractTerms], 
 def _none_drawn(row_name: str, displays: Sequence[KpiDisplay]) -> str:
     """Why a breakdown draws no rate: too few eligible, or (on Board views) about one LA [c]."""
     if any(d.suppressed for d in displays):
-        return (f"No {row_name} has a rate drawn. Each has fewer than {RELIABLE_FROM} eligible participants, or is "
-                f"about 1 local authority, not shown {SUPPRESSED} (as is a row that would give one away).")
+        return (
+            f"No {row_name} has a rate drawn. Each has fewer than {RELIABLE_FROM} eligible participants, or is "
+            f"about 1 local authority, not shown {SUPPRESSED} (as is a row that would give one away)."
+        )
     return f"No {row_name} has {RELIABLE_FROM} or more eligible participants yet, so no rate is drawn."
 
 
@@ -389,15 +463,21 @@ def breakdown_summary(chart: pd.DataFrame, title: str, withheld: bool = False) -
     if len(chart) == 1:
         only = chart.index[0]
         if withheld:
-            return (f"By {title.lower()}: only {named([only])} has a rate shown: {rates[only]} % (the others have "
-                    f"fewer than {RELIABLE_FROM} eligible participants or are about 1 local authority, not "
-                    f"shown {SUPPRESSED}, as is a row that would give one away).")
-        return (f"By {title.lower()}: only {named([only])} has {RELIABLE_FROM} or more eligible participants: "
-                f"{rates[only]} %.")
+            return (
+                f"By {title.lower()}: only {named([only])} has a rate shown: {rates[only]} % (the others have "
+                f"fewer than {RELIABLE_FROM} eligible participants or are about 1 local authority, not "
+                f"shown {SUPPRESSED}, as is a row that would give one away)."
+            )
+        return (
+            f"By {title.lower()}: only {named([only])} has {RELIABLE_FROM} or more eligible participants: "
+            f"{rates[only]} %."
+        )
     ordered = sorted(rates, key=lambda index: shares[index])
     lowest, highest = rates[ordered[0]], rates[ordered[-1]]
-    return (f"By {title.lower()}: highest rate {highest} % ({named([i for i in ordered[::-1] if rates[i] == highest])}), "
-            f"lowest {lowest} % ({named([i for i in ordered if rates[i] == lowest])}).")
+    return (
+        f"By {title.lower()}: highest rate {highest} % ({named([i for i in ordered[::-1] if rates[i] == highest])}), "
+        f"lowest {lowest} % ({named([i for i in ordered if rates[i] == lowest])})."
+    )
 
 
 def confidence_section(outcomes: Sequence[UnitOutcome], disclosure: Disclosure) -> Section:
@@ -405,10 +485,14 @@ def confidence_section(outcomes: Sequence[UnitOutcome], disclosure: Disclosure) 
     views a KPI's scores are [c] unless the Board's plan shows its group of participants (the
     KPI's headline), and the sentence, which adds both KPIs up, is [c] when either is."""
     members = disclosure_rules.group_members(outcomes) if disclosure.aggregate_only else {}
-    withheld_kpis = {kpi for (contract, _, kpi), group in members.items()
-                     if kpi in KPI_NAMES and disclosure.withholds(contract, kpi, group)}
+    withheld_kpis = {
+        kpi
+        for (contract, _, kpi), group in members.items()
+        if kpi in KPI_NAMES and disclosure.withholds(contract, kpi, group)
+    }
     both: list[tuple[str, SurveyResponse, SurveyResponse]] = [  # support type, baseline, follow-up
-        (o.unit.support_type, o.baseline, o.follow_up) for o in outcomes
+        (o.unit.support_type, o.baseline, o.follow_up)
+        for o in outcomes
         if o.baseline is not None and o.follow_up is not None and o.unit.support_type in KPI_NAMES
     ]
     counts: dict[tuple[str, str, int], int] = defaultdict(int)
@@ -421,13 +505,20 @@ def confidence_section(outcomes: Sequence[UnitOutcome], disclosure: Disclosure) 
             for score in range(1, 6):
                 count = counts.get((support_type, stage, score), 0)
                 shown = SUPPRESSED if support_type in withheld_kpis else disclosure.count(count)
-                rows.append({
-                    "KPI": KPI_NAMES[support_type], "Stage": stage, "Confidence score": score,
-                    "Participants": shown, "Count": None if shown == SUPPRESSED else count,
-                })
+                rows.append(
+                    {
+                        "KPI": KPI_NAMES[support_type],
+                        "Stage": stage,
+                        "Confidence score": score,
+                        "Participants": shown,
+                        "Count": None if shown == SUPPRESSED else count,
+                    }
+                )
     frame = pd.DataFrame(rows, columns=["KPI", "Stage", "Confidence score", "Participants", "Count"])
     if not both:
-        return Section(frame, frame.drop(columns="Count"), "No participant has both a baseline and a counted follow-up yet.")
+        return Section(
+            frame, frame.drop(columns="Count"), "No participant has both a baseline and a counted follow-up yet."
+        )
     higher = sum(1 for _, baseline, follow_up in both if follow_up.confidence > baseline.confidence)
     base = sum(baseline.confidence for _, baseline, _ in both) / len(both)
     after = sum(follow_up.confidence for _, _, follow_up in both) / len(both)
@@ -437,8 +528,10 @@ def confidence_section(outcomes: Sequence[UnitOutcome], disclosure: Disclosure) 
         f"their confidence higher at follow-up; the average score went from {base:.1f} to {after:.1f} (of 5)."
     )
     if withheld_kpis or disclosure.suppressed(len(both), higher):
-        summary = (f"Confidence scores not shown {SUPPRESSED}. They are about the people of 1 local authority, or "
-                   "would give such figures away beside other Board views. Board views do not show either.")
+        summary = (
+            f"Confidence scores not shown {SUPPRESSED}. They are about the people of 1 local authority, or "
+            "would give such figures away beside other Board views. Board views do not show either."
+        )
     return Section(frame, frame.drop(columns="Count"), summary)
 
 
@@ -452,15 +545,16 @@ class LateBaseline:
 
 
 def late_baselines(outcomes: Iterable[UnitOutcome]) -> list[LateBaseline]:
-    """"A baseline dated after the package's start date is a `late baseline` ... listed per
+    """ "A baseline dated after the package's start date is a `late baseline` ... listed per
     contract": by contract, then the most days late first."""
     rows = []
     for o in outcomes:
         days = kpi_rules.baseline_days_late(o)  # None: not late
         if days is not None and o.baseline is not None:
             rows.append(LateBaseline(o.unit, o.baseline.response_date, days))
-    return sorted(rows, key=lambda r: (r.unit.contract.casefold(), -r.days_after_start, r.unit.package_id,
-                                       r.unit.participant_id))
+    return sorted(
+        rows, key=lambda r: (r.unit.contract.casefold(), -r.days_after_start, r.unit.package_id, r.unit.participant_id)
+    )
 
 
 def late_baseline_summary(results: Sequence[KpiResult], disclosure: Disclosure) -> str:
@@ -468,23 +562,44 @@ def late_baseline_summary(results: Sequence[KpiResult], disclosure: Disclosure) 
     counted_late = [r for r in results if r.late_baseline]
     if not counted_late:
         return "No late baselines: every baseline is dated on or before its package's start date."
-    parts = [f"{r.contract} {KPI_NAMES.get(r.kpi, r.kpi)}: {disclosure.of_result(r).count(r.late_baseline)}"
-             for r in counted_late]
-    return ("Late baselines (dated after the package started; the contract asks for them \"before any support "
-            "commences\"), still counted in the KPIs: " + "; ".join(parts) + ".")
+    parts = [
+        f"{r.contract} {KPI_NAMES.get(r.kpi, r.kpi)}: {disclosure.of_result(r).count(r.late_baseline)}"
+        for r in counted_late
+    ]
+    return (
+        'Late baselines (dated after the package started; the contract asks for them "before any support '
+        'commences"), still counted in the KPIs: ' + "; ".join(parts) + "."
+    )
 
 
 def late_baseline_table(rows: Sequence[LateBaseline], la_names: dict[str, str]) -> pd.DataFrame:
     """Who has a late baseline, in which package, and how many days after the start."""
-    columns = ["Contract", "Package ID", "Participant ID", "Local authority", "Support type", "Package started",
-               "Baseline dated", "Days after the start"]
-    return pd.DataFrame([
-        {"Contract": r.unit.contract, "Package ID": r.unit.package_id, "Participant ID": r.unit.participant_id,
-         "Local authority": la_names.get(r.unit.la_code, r.unit.la_code),
-         "Support type": SUPPORT_TYPE_NAMES.get(r.unit.support_type, r.unit.support_type),
-         "Package started": r.unit.start_date, "Baseline dated": r.baseline_date,
-         "Days after the start": r.days_after_start}
-        for r in rows], columns=columns)
+    columns = [
+        "Contract",
+        "Package ID",
+        "Participant ID",
+        "Local authority",
+        "Support type",
+        "Package started",
+        "Baseline dated",
+        "Days after the start",
+    ]
+    return pd.DataFrame(
+        [
+            {
+                "Contract": r.unit.contract,
+                "Package ID": r.unit.package_id,
+                "Participant ID": r.unit.participant_id,
+                "Local authority": la_names.get(r.unit.la_code, r.unit.la_code),
+                "Support type": SUPPORT_TYPE_NAMES.get(r.unit.support_type, r.unit.support_type),
+                "Package started": r.unit.start_date,
+                "Baseline dated": r.baseline_date,
+                "Days after the start": r.days_after_start,
+            }
+            for r in rows
+        ],
+        columns=columns,
+    )
 
 
 def chase_list(outcomes: Iterable[UnitOutcome], as_of: date, within_days: int = CHASE_WITHIN_DAYS) -> list[ChaseRow]:
@@ -498,23 +613,34 @@ def chase_list(outcomes: Iterable[UnitOutcome], as_of: date, within_days: int = 
     return sorted(rows, key=lambda r: (r.window_end, r.unit.contract, r.unit.package_id, r.unit.participant_id))
 
 
-def chase_table(rows: Sequence[ChaseRow], la_names: dict[str, str],
-                names: dict[tuple[str, str, str], str] | None = None) -> pd.DataFrame:
+def chase_table(
+    rows: Sequence[ChaseRow], la_names: dict[str, str], names: dict[tuple[str, str, str], str] | None = None
+) -> pd.DataFrame:
     """The chase list with readable columns; a name column only when names are given (allowed)."""
     table = []
     for row in rows:
         u = row.unit
         item: dict[str, str | date | int | None] = {
-            "Contract": u.contract, "Package ID": u.package_id, "Participant ID": u.participant_id,
+            "Contract": u.contract,
+            "Package ID": u.package_id,
+            "Participant ID": u.participant_id,
         }
         if names is not None:
             item["Participant name"] = names.get((u.contract, u.package_id, u.participant_id), "")
-        item.update({
-            "Local authority": la_names.get(u.la_code, u.la_code), "Role": u.role,
-            "Support type": SUPPORT_TYPE_NAMES.get(u.support_type, u.support_type),
-            "Package ended": u.end_date, "Follow-up window closes": row.window_end, "Days left": row.days_left,
-        })
+        item.update(
+            {
+                "Local authority": la_names.get(u.la_code, u.la_code),
+                "Role": u.role,
+                "Support type": SUPPORT_TYPE_NAMES.get(u.support_type, u.support_type),
+                "Package ended": u.end_date,
+                "Follow-up window closes": row.window_end,
+                "Days left": row.days_left,
+            }
+        )
         table.append(item)
-    columns = ["Contract", "Package ID", "Participant ID"] + (["Participant name"] if names is not None else []) + [
-        "Local authority", "Role", "Support type", "Package ended", "Follow-up window closes", "Days left"]
+    columns = (
+        ["Contract", "Package ID", "Participant ID"]
+        + (["Participant name"] if names is not None else [])
+        + ["Local authority", "Role", "Support type", "Package ended", "Follow-up window closes", "Days left"]
+    )
     return pd.DataFrame(table, columns=columns)

@@ -37,8 +37,20 @@ from dashboard.vocabulary import KPI_NUMBER, SUPPORT_TYPE_NAMES
 from dashboard.wording import counted
 
 ADVISER_DAYS_PER_MONTH = 4  # improvement adviser call-off: up to 4 days a month
-MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-          "november", "december")
+MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
 _MONTH_PATTERN = re.compile(r"\b(" + "|".join(MONTHS) + r")\s+(\d{4})\b", re.IGNORECASE)
 FROM_INVOICES = "Invoice lines (month named on the line)"
 FROM_ENGAGEMENTS = "Engagements (package days spread evenly over its months: an average, not a record)"
@@ -57,7 +69,7 @@ def latest_records(las: Iterable[LocalAuthority]) -> dict[str, LocalAuthority]:
 
 
 def la_label(la: LocalAuthority, as_of: date | None = None) -> str:
-    """"Sefton (E08000014, DfE 343)": searchable by name, GSS code or DfE code."""
+    """ "Sefton (E08000014, DfE 343)": searchable by name, GSS code or DfE code."""
     label = f"{la.name} ({la.code}, DfE {la.dfe_code})"
     if as_of is not None and la.valid_to is not None and la.valid_to < as_of:
         label += f", until {la.valid_to:%d %b %Y}"
@@ -73,8 +85,9 @@ def la_options(las: Iterable[LocalAuthority], as_of: date) -> dict[str, str]:
 # -------------------------------------------------------------------- status
 
 
-def as_one_council(units: Iterable[Unit], statuses: Iterable[LAStatus], la_code: str,
-                   las: Iterable[LocalAuthority]) -> tuple[list[Unit], list[LAStatus]]:
+def as_one_council(
+    units: Iterable[Unit], statuses: Iterable[LAStatus], la_code: str, las: Iterable[LocalAuthority]
+) -> tuple[list[Unit], list[LAStatus]]:
     """The records with every code of ``la_code``'s council (where it was only recoded: North
     Yorkshire E10000023 before April 2023, E06000065 after) written as ``la_code``, so the
     profile shows the council's whole history of support and status (``LAIndex.area``)."""
@@ -83,8 +96,10 @@ def as_one_council(units: Iterable[Unit], statuses: Iterable[LAStatus], la_code:
     same = {code for code in {u.la_code for u in units} | {s.la_code for s in statuses} if index.area(code) == area}
     if same <= {la_code}:
         return list(units), list(statuses)
-    return ([replace(u, la_code=la_code) if u.la_code in same else u for u in units],
-            [replace(s, la_code=la_code) if s.la_code in same else s for s in statuses])
+    return (
+        [replace(u, la_code=la_code) if u.la_code in same else u for u in units],
+        [replace(s, la_code=la_code) if s.la_code in same else s for s in statuses],
+    )
 
 
 def _yes_no(value: bool | None) -> str:
@@ -109,15 +124,22 @@ def status_history(statuses: Iterable[LAStatus], la_code: str, as_of: date) -> p
 
 def latest_known(statuses: Iterable[LAStatus], la_code: str, as_of: date) -> dict[str, str]:
     """The latest recorded value of each status field on as-of (a silent record does not erase one)."""
-    known = {"ILACS judgement": "not recorded", "SEND WSoA": "not recorded", "Declining": "not recorded",
-             "In intervention": "not recorded"}
+    known = {
+        "ILACS judgement": "not recorded",
+        "SEND WSoA": "not recorded",
+        "Declining": "not recorded",
+        "In intervention": "not recorded",
+    }
     for s in sorted(statuses, key=lambda s: s.effective_date):
         if s.la_code != la_code or s.effective_date > as_of:
             continue
         if s.ilacs_judgement:
             known["ILACS judgement"] = f"{s.ilacs_judgement} (from {s.effective_date:%d %b %Y})"
-        for field, value in (("SEND WSoA", s.send_wsoa), ("Declining", s.declining),
-                             ("In intervention", s.in_intervention)):
+        for field, value in (
+            ("SEND WSoA", s.send_wsoa),
+            ("Declining", s.declining),
+            ("In intervention", s.in_intervention),
+        ):
             if value is not None:
                 known[field] = f"{_yes_no(value)} (from {s.effective_date:%d %b %Y})"
     return known
@@ -139,8 +161,9 @@ class Facts:
         )
 
 
-def facts(la_code: str, las: Iterable[LocalAuthority], regions: Mapping[str, str],
-          statuses: Iterable[LAStatus], as_of: date) -> Facts:
+def facts(
+    la_code: str, las: Iterable[LocalAuthority], regions: Mapping[str, str], statuses: Iterable[LAStatus], as_of: date
+) -> Facts:
     la = latest_records(las)[la_code]
     statuses = list(statuses)
     known = latest_known(statuses, la_code, as_of)
@@ -163,21 +186,37 @@ def packages_table(units: Iterable[Unit], la_code: str, as_of: date) -> pd.DataF
         days = [u.days_delivered for u in members if u.days_delivered is not None]
         ends = [u.end_date for u in members if u.end_date is not None]
         end = max(ends) if len(ends) == len(members) else None  # None: a participant's end is not known
-        rows.append({
-            "Contract": contract,
-            "Package": package_id,
-            "Support type": SUPPORT_TYPE_NAMES.get(first.support_type, first.support_type),
-            "Group type": first.group_type or "",
-            "Focus": first.focus or "",
-            "Start": pd.Timestamp(min(u.start_date for u in members)),
-            "End": pd.NaT if end is None or end > as_of else pd.Timestamp(end),
-            "Status": "Running" if end is None or end > as_of else "Ended",
-            "Days delivered": max(days) if days else None,
-            "Delivered by": ", ".join(sorted({u.delivered_by for u in members if u.delivered_by})),
-            "Participants": len({u.participant_id for u in members}),
-        })
-    frame = pd.DataFrame(rows, columns=["Contract", "Package", "Support type", "Group type", "Focus", "Start", "End",
-                                        "Status", "Days delivered", "Delivered by", "Participants"])
+        rows.append(
+            {
+                "Contract": contract,
+                "Package": package_id,
+                "Support type": SUPPORT_TYPE_NAMES.get(first.support_type, first.support_type),
+                "Group type": first.group_type or "",
+                "Focus": first.focus or "",
+                "Start": pd.Timestamp(min(u.start_date for u in members)),
+                "End": pd.NaT if end is None or end > as_of else pd.Timestamp(end),
+                "Status": "Running" if end is None or end > as_of else "Ended",
+                "Days delivered": max(days) if days else None,
+                "Delivered by": ", ".join(sorted({u.delivered_by for u in members if u.delivered_by})),
+                "Participants": len({u.participant_id for u in members}),
+            }
+        )
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "Contract",
+            "Package",
+            "Support type",
+            "Group type",
+            "Focus",
+            "Start",
+            "End",
+            "Status",
+            "Days delivered",
+            "Delivered by",
+            "Participants",
+        ],
+    )
     return frame.sort_values(["Start", "Contract", "Package"], ignore_index=True)
 
 
@@ -218,8 +257,11 @@ def participant_table(
         if names is not None:
             row["Name"] = names.get((unit.contract, unit.package_id, unit.participant_id), "")
         rows.append(row)
-    columns = ["Contract", "Package", "Participant ID"] + (["Name"] if names is not None else []) + [
-        "Role", "KPI", "Status", "Follow-up window ends"]
+    columns = (
+        ["Contract", "Package", "Participant ID"]
+        + (["Name"] if names is not None else [])
+        + ["Role", "KPI", "Status", "Follow-up window ends"]
+    )
     return pd.DataFrame(rows, columns=columns).sort_values(["Contract", "Package", "Participant ID"], ignore_index=True)
 
 
@@ -228,7 +270,9 @@ def participant_sentence(table: pd.DataFrame) -> str:
         return "No participants yet."
     counts = table["Status"].value_counts()
     people = "participant" if len(table) == 1 else "participants"
-    return f"{len(table)} {people}: " + ", ".join(f"{count} {str(label).lower()}" for label, count in counts.items()) + "."
+    return (
+        f"{len(table)} {people}: " + ", ".join(f"{count} {str(label).lower()}" for label, count in counts.items()) + "."
+    )
 
 
 # ------------------------------------------------------------- adviser days
@@ -281,8 +325,12 @@ def adviser_days_by_month(
         if all(u.la_code == la_code for u in own):
             for line in invoice_lines:
                 month = month_named(line.role) or month_named(line.heading)
-                if line.contract == contract.reference and line.days is not None and month is not None \
-                        and line.invoice_date <= as_of:
+                if (
+                    line.contract == contract.reference
+                    and line.days is not None
+                    and month is not None
+                    and line.invoice_date <= as_of
+                ):
                     by_month[month] += float(line.days)
             if by_month:
                 source = FROM_INVOICES
@@ -295,14 +343,16 @@ def adviser_days_by_month(
                 for month in months:
                     by_month[month] += unit.days_delivered / len(months)
         for month, days in sorted(by_month.items()):
-            rows.append({
-                "Contract": contract.reference,
-                "Month": pd.Timestamp(month),
-                "Days": round(days, 2),
-                "Limit": ADVISER_DAYS_PER_MONTH,
-                "Over the limit": "Yes" if days > ADVISER_DAYS_PER_MONTH + 1e-9 else "No",
-                "Source": source,
-            })
+            rows.append(
+                {
+                    "Contract": contract.reference,
+                    "Month": pd.Timestamp(month),
+                    "Days": round(days, 2),
+                    "Limit": ADVISER_DAYS_PER_MONTH,
+                    "Over the limit": "Yes" if days > ADVISER_DAYS_PER_MONTH + 1e-9 else "No",
+                    "Source": source,
+                }
+            )
     return pd.DataFrame(rows, columns=["Contract", "Month", "Days", "Limit", "Over the limit", "Source"])
 
 
@@ -356,8 +406,11 @@ def comparison_table(
     region_of = {la.code: la.region_code for la in las}
     areas: list[tuple[str, Callable[[str], bool], int]] = [
         (records[la_code].name, lambda code: code == la_code, 1),
-        (regions.get(region_code, region_code), lambda code: region_of.get(code) == region_code,
-         sum(1 for la in live if la.region_code == region_code)),
+        (
+            regions.get(region_code, region_code),
+            lambda code: region_of.get(code) == region_code,
+            sum(1 for la in live if la.region_code == region_code),
+        ),
         ("England", lambda _code: True, len(live)),
     ]
     units = list(units)
@@ -385,12 +438,19 @@ def comparison_sentence(table: pd.DataFrame) -> str:
     for kind in KPI_NUMBER:
         column = f"KPI {KPI_NUMBER[kind]} rate"
         if la[column] != rate_text(None, 0):  # the LA has figures for this KPI
-            rates.append(f"KPI {KPI_NUMBER[kind]} rate {la[column]} (region {region[column]}, England {england[column]})")
+            rates.append(
+                f"KPI {KPI_NUMBER[kind]} rate {la[column]} (region {region[column]}, England {england[column]})"
+            )
     return (
         f"{la['Area']} has had {counted(la['Packages'], 'package')}, against {region['Packages per LA']:g} per LA in "
         f"{region['Area']} and {england['Packages per LA']:g} per LA in England. "
-        + ("; ".join(rates) if rates else f"There is no KPI rate for {la['Area']} yet: no participant there has had "
-           "a follow-up, or a follow-up window that has closed") + "."
+        + (
+            "; ".join(rates)
+            if rates
+            else f"There is no KPI rate for {la['Area']} yet: no participant there has had "
+            "a follow-up, or a follow-up window that has closed"
+        )
+        + "."
     )
 
 
@@ -401,8 +461,14 @@ INTERVENTION_REVIEW_LABEL = "Six-monthly intervention review"
 ADVISER_CALL_OFF = "Improvement adviser call-off"
 
 
-def support_timeline(contracts: Iterable[ContractTerms], units: Iterable[Unit], responses: Iterable[SurveyResponse],
-                     statuses: Iterable[LAStatus], la_code: str, as_of: date) -> pd.DataFrame:
+def support_timeline(
+    contracts: Iterable[ContractTerms],
+    units: Iterable[Unit],
+    responses: Iterable[SurveyResponse],
+    statuses: Iterable[LAStatus],
+    la_code: str,
+    as_of: date,
+) -> pd.DataFrame:
     """Every package of support (an improvement adviser call-off's packages named as such) and
     every intervention review due on or before as-of, oldest first, across contracts: days
     delivered (a package's largest ``Days delivered``) and its people's KPI statuses counted
@@ -420,20 +486,50 @@ def support_timeline(contracts: Iterable[ContractTerms], units: Iterable[Unit], 
         statuses_here = outcomes.get((row["Contract"], row["Package"]), [])
         kind = ADVISER_CALL_OFF if row["Contract"].lower() in adviser else f"{row['Support type']} package"
         counts = pd.Series(statuses_here).value_counts() if statuses_here else pd.Series(dtype=int)
-        rows.append({
-            "Start": row["Start"], "End": row["End"], "What": kind, "Contract": row["Contract"],
-            "Package": row["Package"], "Status": row["Status"], "Days delivered": row["Days delivered"],
-            "Delivered by": row["Delivered by"], "People": row["Participants"],
-            "KPI outcome": ", ".join(f"{count} {STATUS_LABELS.get(str(status), str(status)).lower()}"
-                                     for status, count in counts.items()) or "no participants",
-        })
+        rows.append(
+            {
+                "Start": row["Start"],
+                "End": row["End"],
+                "What": kind,
+                "Contract": row["Contract"],
+                "Package": row["Package"],
+                "Status": row["Status"],
+                "Days delivered": row["Days delivered"],
+                "Delivered by": row["Delivered by"],
+                "People": row["Participants"],
+                "KPI outcome": ", ".join(
+                    f"{count} {STATUS_LABELS.get(str(status), str(status)).lower()}" for status, count in counts.items()
+                )
+                or "no participants",
+            }
+        )
     for review in intervention_reviews([s for s in statuses if s.la_code == la_code], as_of, as_of):
-        rows.append({"Start": pd.Timestamp(review.due_date), "End": pd.Timestamp(review.due_date),
-                     "What": INTERVENTION_REVIEW_LABEL, "Contract": "", "Package": review.name, "Status": "Due (past)",
-                     "Days delivered": None, "Delivered by": "", "People": None,
-                     "KPI outcome": f"in intervention from {review.intervention_from:%d/%m/%Y}"})
-    columns = ["Start", "End", "What", "Contract", "Package", "Status", "Days delivered", "Delivered by", "People",
-               "KPI outcome"]
+        rows.append(
+            {
+                "Start": pd.Timestamp(review.due_date),
+                "End": pd.Timestamp(review.due_date),
+                "What": INTERVENTION_REVIEW_LABEL,
+                "Contract": "",
+                "Package": review.name,
+                "Status": "Due (past)",
+                "Days delivered": None,
+                "Delivered by": "",
+                "People": None,
+                "KPI outcome": f"in intervention from {review.intervention_from:%d/%m/%Y}",
+            }
+        )
+    columns = [
+        "Start",
+        "End",
+        "What",
+        "Contract",
+        "Package",
+        "Status",
+        "Days delivered",
+        "Delivered by",
+        "People",
+        "KPI outcome",
+    ]
     frame = pd.DataFrame(rows, columns=columns)
     return frame.sort_values(["Start", "Contract", "Package"], ignore_index=True)
 
@@ -444,18 +540,29 @@ def timeline_sentence(table: pd.DataFrame, name: str) -> str:
     support = table[table["What"] != INTERVENTION_REVIEW_LABEL]
     reviews = len(table) - len(support)
     days = support["Days delivered"].dropna().sum()
-    parts = [f"{counted(len(support), 'package')} of support under "
-             f"{counted(support['Contract'].nunique(), 'contract')}" if not support.empty else "no package of support",
-             f"{days:g} days delivered" if not support.empty else "",
-             counted(reviews, "intervention review") + " due so far" if reviews else ""]
+    parts = [
+        f"{counted(len(support), 'package')} of support under {counted(support['Contract'].nunique(), 'contract')}"
+        if not support.empty
+        else "no package of support",
+        f"{days:g} days delivered" if not support.empty else "",
+        counted(reviews, "intervention review") + " due so far" if reviews else "",
+    ]
     first = table["Start"].min()
     return f"Since {first:%B %Y}, {name} has had " + ", ".join(p for p in parts if p) + "."
 
 
-def coming_up(contracts: Iterable[ContractTerms], units: Iterable[Unit], statuses: Iterable[LAStatus],
-              la_names: Mapping[str, str], la_code: str, as_of: date, *, milestones: Iterable[Milestone] = (),
-              invoice_lines: Iterable[InvoiceLine] = (),
-              ahead_days: int = 365) -> pd.DataFrame:
+def coming_up(
+    contracts: Iterable[ContractTerms],
+    units: Iterable[Unit],
+    statuses: Iterable[LAStatus],
+    la_names: Mapping[str, str],
+    la_code: str,
+    as_of: date,
+    *,
+    milestones: Iterable[Milestone] = (),
+    invoice_lines: Iterable[InvoiceLine] = (),
+    ahead_days: int = 365,
+) -> pd.DataFrame:
     """What falls due for the LA in the next year, as the Timelines page works it out
     (``views.timelines.obligation_table``): its six-monthly intervention reviews, and the
     six-weekly case reports of the improvement adviser call-offs that supported it."""
@@ -463,8 +570,16 @@ def coming_up(contracts: Iterable[ContractTerms], units: Iterable[Unit], statuse
 
     supported = {u.contract.lower() for u in units if u.la_code == la_code and u.start_date <= as_of}
     adviser = [c for c in contracts if is_improvement_adviser(c) and c.reference.lower() in supported]
-    table = tv.obligation_table(adviser, [s for s in statuses if s.la_code == la_code], la_names, as_of,
-                                past_days=0, ahead_days=ahead_days, milestones=milestones, invoice_lines=invoice_lines)
+    table = tv.obligation_table(
+        adviser,
+        [s for s in statuses if s.la_code == la_code],
+        la_names,
+        as_of,
+        past_days=0,
+        ahead_days=ahead_days,
+        milestones=milestones,
+        invoice_lines=invoice_lines,
+    )
     wanted = {tv.KIND_LABELS[CASE_REPORT], tv.KIND_LABELS[INTERVENTION_REVIEW]}
     table = table[table["Obligation"].isin(wanted) & (table["Due"] >= pd.Timestamp(as_of))]
     return table.drop(columns=["LA"]).reset_index(drop=True)
@@ -480,8 +595,10 @@ def coming_sentence(table: pd.DataFrame, name: str) -> str:
         rows = table[table["Obligation"] == tv.KIND_LABELS[kind]]
         if not rows.empty:
             first = rows.iloc[0]
-            parts.append(f"next {words} due {first['Due']:%d %B %Y} ({first['When']})"
-                         + (f", {first['Contract']}" if first["Contract"] else ""))
+            parts.append(
+                f"next {words} due {first['Due']:%d %B %Y} ({first['When']})"
+                + (f", {first['Contract']}" if first["Contract"] else "")
+            )
     return f"For {name}: " + "; ".join(parts) + "."
 
 
@@ -500,10 +617,14 @@ def ilacs_judgements(statuses: Iterable[LAStatus], la_code: str, as_of: date) ->
         if key in seen:
             continue
         seen.add(key)
-        rows.append({"Judgement": s.ilacs_judgement,
-                     "Inspected": pd.NaT if inspected is None else pd.Timestamp(inspected),
-                     "Published": pd.NaT if published is None else pd.Timestamp(published),
-                     "Counts from": pd.Timestamp(s.effective_date)})
+        rows.append(
+            {
+                "Judgement": s.ilacs_judgement,
+                "Inspected": pd.NaT if inspected is None else pd.Timestamp(inspected),
+                "Published": pd.NaT if published is None else pd.Timestamp(published),
+                "Counts from": pd.Timestamp(s.effective_date),
+            }
+        )
     return pd.DataFrame(rows, columns=["Judgement", "Inspected", "Published", "Counts from"])
 
 
@@ -513,8 +634,10 @@ def ilacs_headline(table: pd.DataFrame) -> str:
     if table.empty:
         return "not recorded"
     row = table.iloc[-1]
-    dates = [f"inspected {row['Inspected']:%d %b %Y}" if pd.notna(row["Inspected"]) else "",
-             f"published {row['Published']:%d %b %Y}" if pd.notna(row["Published"]) else ""]
+    dates = [
+        f"inspected {row['Inspected']:%d %b %Y}" if pd.notna(row["Inspected"]) else "",
+        f"published {row['Published']:%d %b %Y}" if pd.notna(row["Published"]) else "",
+    ]
     return f"{row['Judgement']} ({', '.join(d for d in dates if d)})"
 
 
@@ -534,15 +657,23 @@ def code_of_number(las: Iterable[LocalAuthority], dfe_number: str) -> str | None
     return max(found, key=lambda la: (la.valid_to is None, la.valid_from)).code
 
 
-def neighbour_table(neighbours: list[tuple[int, str, str, str]], las: Iterable[LocalAuthority],
-                    as_of: date | None = None) -> pd.DataFrame:
+def neighbour_table(
+    neighbours: list[tuple[int, str, str, str]], las: Iterable[LocalAuthority], as_of: date | None = None
+) -> pd.DataFrame:
     """The LA's statistical neighbours, closest first, each with a link to its profile."""
     las = list(las)
     rows = []
     for rank, number, name, closeness in neighbours:
         code = code_of_number(las, number)
-        rows.append({"Rank": rank, "Local authority": name, "DfE number": number, "Closeness": closeness.capitalize(),
-                     "Profile": profile_link(code, as_of) if code else None})
+        rows.append(
+            {
+                "Rank": rank,
+                "Local authority": name,
+                "DfE number": number,
+                "Closeness": closeness.capitalize(),
+                "Profile": profile_link(code, as_of) if code else None,
+            }
+        )
     return pd.DataFrame(rows, columns=["Rank", "Local authority", "DfE number", "Closeness", "Profile"])
 
 
@@ -586,8 +717,16 @@ def build(portfolio: Portfolio, inputs: ProfileInputs) -> ProfilePage:
     data_to = data_to_dates(portfolio.contracts, portfolio.returns, as_of)
     la_names = {la.code: la.name for la in portfolio.las}
     timeline = support_timeline(portfolio.contracts, units, portfolio.responses, statuses, la_code, as_of)
-    coming = coming_up(portfolio.contracts, units, statuses, la_names, la_code, as_of, milestones=portfolio.milestones,
-                       invoice_lines=portfolio.invoice_lines)
+    coming = coming_up(
+        portfolio.contracts,
+        units,
+        statuses,
+        la_names,
+        la_code,
+        as_of,
+        milestones=portfolio.milestones,
+        invoice_lines=portfolio.invoice_lines,
+    )
     everyone = participant_table(units, portfolio.responses, la_code, as_of, data_to=data_to)
     adviser = adviser_days_by_month(portfolio.contracts, units, portfolio.invoice_lines, la_code, as_of)
     comparison = comparison_table(units, portfolio.responses, portfolio.las, portfolio.regions, la_code, as_of, data_to)

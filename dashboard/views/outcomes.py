@@ -34,21 +34,41 @@ PER_LA = "Cost per LA (£)"
 PER_PARTICIPANT = "Cost per participant (£)"
 PER_MET = "Cost per person who met the KPI (£)"
 PER_DAY = "Cost per day (£)"
-VFM_COLUMNS = ["Contract", "Programme", "Financial year", SPEND, LAS, PARTICIPANTS, MET, DAYS, PER_LA,
-               PER_PARTICIPANT, PER_MET, PER_DAY]
+VFM_COLUMNS = [
+    "Contract",
+    "Programme",
+    "Financial year",
+    SPEND,
+    LAS,
+    PARTICIPANTS,
+    MET,
+    DAYS,
+    PER_LA,
+    PER_PARTICIPANT,
+    PER_MET,
+    PER_DAY,
+]
 ABOUT_PEOPLE = (PARTICIPANTS, MET, PER_PARTICIPANT, PER_MET)
 COSTS = (PER_LA, PER_PARTICIPANT, PER_MET, PER_DAY)
 
 CAVEATS = (
-    ("These figures describe what was spent and delivered. They do not show what the support caused: LAs "
-    "change for many reasons, and supported LAs were often chosen because they needed help."),
-    ("Programmes have different aims, people and lengths of support, so a lower cost per unit is not better "
-    "value. Compare a programme with itself over time, not with others on cost alone."),
-    ("Spend is every invoice line dated on or before the as-of date, excluding VAT. Spend in a year can pay for "
-    "support that started in an earlier year."),
-    ("An Ofsted judgement is counted before support when published before the LA's first package started "
-    "under the contract, and after support when published after its last package ended. An LA with a "
-    "package still running has no 'after'."),
+    (
+        "These figures describe what was spent and delivered. They do not show what the support caused: LAs "
+        "change for many reasons, and supported LAs were often chosen because they needed help."
+    ),
+    (
+        "Programmes have different aims, people and lengths of support, so a lower cost per unit is not better "
+        "value. Compare a programme with itself over time, not with others on cost alone."
+    ),
+    (
+        "Spend is every invoice line dated on or before the as-of date, excluding VAT. Spend in a year can pay for "
+        "support that started in an earlier year."
+    ),
+    (
+        "An Ofsted judgement is counted before support when published before the LA's first package started "
+        "under the contract, and after support when published after its last package ended. An LA with a "
+        "package still running has no 'after'."
+    ),
 )
 
 
@@ -62,9 +82,14 @@ def vfm_table(rows: Iterable[ValueForMoney], contracts: Sequence[ContractTerms],
     records = []
     for row in rows:
         record = {
-            "Contract": row.contract, "Programme": programmes.get(row.contract, ""),
-            "Financial year": row.financial_year or WHOLE, SPEND: float(row.spend), LAS: row.las_supported,
-            PARTICIPANTS: row.participants, MET: row.met, DAYS: float(row.days),
+            "Contract": row.contract,
+            "Programme": programmes.get(row.contract, ""),
+            "Financial year": row.financial_year or WHOLE,
+            SPEND: float(row.spend),
+            LAS: row.las_supported,
+            PARTICIPANTS: row.participants,
+            MET: row.met,
+            DAYS: float(row.days),
             PER_LA: _cost_text(row.cost_per_la, "no LAs"),
             PER_PARTICIPANT: _cost_text(row.cost_per_participant, "no participants"),
             PER_MET: _cost_text(row.cost_per_met, "no KPI target" if not row.has_kpi_target else "none met yet"),
@@ -98,9 +123,14 @@ def vfm_chart_data(table: pd.DataFrame) -> pd.DataFrame:
     """Long form of the whole-contract costs (numbers only: words and ``[c]`` are not drawn)."""
     whole = table[table["Financial year"] == WHOLE]
     rows = [
-        {"Contract": item["Contract"], "Programme": item["Programme"], "Measure": column.removesuffix(" (£)"),
-         "Cost (£)": item[column]}
-        for _, item in whole.iterrows() for column in COSTS
+        {
+            "Contract": item["Contract"],
+            "Programme": item["Programme"],
+            "Measure": column.removesuffix(" (£)"),
+            "Cost (£)": item[column],
+        }
+        for _, item in whole.iterrows()
+        for column in COSTS
         if not isinstance(item[column], str)
     ]
     return pd.DataFrame(rows, columns=["Contract", "Programme", "Measure", "Cost (£)"])
@@ -120,16 +150,28 @@ def vfm_summary(table: pd.DataFrame, as_of: date) -> str:
     if whole.empty:
         return spend_answer(table, as_of)
     hidden = " Counts about the people of 1 LA are shown as [c]." if (whole == SUPPRESSED).any().any() else ""
-    return (f"{spend_answer(table, as_of)} Costs per unit are shown in contract order, not ranked. Programmes "
-            f"have different aims, so a lower cost is not better value.{hidden}")
+    return (
+        f"{spend_answer(table, as_of)} Costs per unit are shown in contract order, not ranked. Programmes "
+        f"have different aims, so a lower cost is not better value.{hidden}"
+    )
 
 
 # ------------------------------------------------------------------------- Ofsted
 
 
-OUTCOME_COLUMNS = ["Contract", "LAs supported", "Judged before and after support", "Improved", "Stayed the same",
-                   "Declined", "Support period", "Other LAs judged before and after", "Other LAs improved",
-                   "Other LAs stayed the same", "Other LAs declined"]
+OUTCOME_COLUMNS = [
+    "Contract",
+    "LAs supported",
+    "Judged before and after support",
+    "Improved",
+    "Stayed the same",
+    "Declined",
+    "Support period",
+    "Other LAs judged before and after",
+    "Other LAs improved",
+    "Other LAs stayed the same",
+    "Other LAs declined",
+]
 
 
 def _period_text(period: tuple[date, date | None]) -> str:
@@ -142,17 +184,27 @@ def outcomes_table(found: Iterable[OfstedOutcome]) -> pd.DataFrame:
     rows = []
     for item in found:
         ended = item.period[1] is not None
-        rows.append({
-            "Contract": item.contract, "LAs supported": item.las_supported,
-            "Judged before and after support": item.las_reinspected, "Improved": item.count(IMPROVED),
-            "Stayed the same": item.count(SAME), "Declined": item.count(DECLINED),
-            "Support period": _period_text(item.period),
-            **({"Other LAs judged before and after": len(item.others),
-                "Other LAs improved": item.others_count(IMPROVED),
-                "Other LAs stayed the same": item.others_count(SAME),
-                "Other LAs declined": item.others_count(DECLINED)} if ended else
-               dict.fromkeys(OUTCOME_COLUMNS[7:], "support not ended")),
-        })
+        rows.append(
+            {
+                "Contract": item.contract,
+                "LAs supported": item.las_supported,
+                "Judged before and after support": item.las_reinspected,
+                "Improved": item.count(IMPROVED),
+                "Stayed the same": item.count(SAME),
+                "Declined": item.count(DECLINED),
+                "Support period": _period_text(item.period),
+                **(
+                    {
+                        "Other LAs judged before and after": len(item.others),
+                        "Other LAs improved": item.others_count(IMPROVED),
+                        "Other LAs stayed the same": item.others_count(SAME),
+                        "Other LAs declined": item.others_count(DECLINED),
+                    }
+                    if ended
+                    else dict.fromkeys(OUTCOME_COLUMNS[7:], "support not ended")
+                ),
+            }
+        )
     frame = pd.DataFrame(rows, columns=OUTCOME_COLUMNS)
     if (frame["Support period"].str.endswith("not ended")).any():
         for column in OUTCOME_COLUMNS[7:]:
@@ -166,24 +218,42 @@ def outcomes_summary(found: Sequence[OfstedOutcome]) -> str:
     judged = sum(item.las_reinspected for item in found)
     improved = sum(item.count(IMPROVED) for item in found)
     declined = sum(item.count(DECLINED) for item in found)
-    return (f"{improved} improved, {judged - improved - declined} stayed the same and {declined} declined, of "
-            f"{counted(judged, 'Ofsted judgement')} of supported LAs published before and after their support, "
-            f"under {counted(len(found), 'contract')}. An LA supported under 2 contracts counts under each. "
-            f"This describes what happened. It does not show that the support caused it.")
+    return (
+        f"{improved} improved, {judged - improved - declined} stayed the same and {declined} declined, of "
+        f"{counted(judged, 'Ofsted judgement')} of supported LAs published before and after their support, "
+        f"under {counted(len(found), 'contract')}. An LA supported under 2 contracts counts under each. "
+        f"This describes what happened. It does not show that the support caused it."
+    )
 
 
 def la_changes_table(found: Iterable[OfstedOutcome], la_names: Mapping[str, str]) -> pd.DataFrame:
     """Each supported LA judged before and after (public Ofsted judgements; not for the Board's view,
     which is aggregate only)."""
     rows = [
-        {"Contract": item.contract, "LA": f"{la_names.get(change.la_code, change.la_code)} ({change.la_code})",
-         "Before support": change.before.judgement, "Published (before)": change.before.published,
-         "After support": change.after.judgement, "Published (after)": change.after.published,
-         "Change": {IMPROVED: "Improved", SAME: "Stayed the same", DECLINED: "Declined"}[change.change]}
-        for item in found for change in item.changes
+        {
+            "Contract": item.contract,
+            "LA": f"{la_names.get(change.la_code, change.la_code)} ({change.la_code})",
+            "Before support": change.before.judgement,
+            "Published (before)": change.before.published,
+            "After support": change.after.judgement,
+            "Published (after)": change.after.published,
+            "Change": {IMPROVED: "Improved", SAME: "Stayed the same", DECLINED: "Declined"}[change.change],
+        }
+        for item in found
+        for change in item.changes
     ]
-    return pd.DataFrame(rows, columns=["Contract", "LA", "Before support", "Published (before)", "After support",
-                                       "Published (after)", "Change"])
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "Contract",
+            "LA",
+            "Before support",
+            "Published (before)",
+            "After support",
+            "Published (after)",
+            "Change",
+        ],
+    )
 
 
 # --------------------------------------------------------------------------- page
@@ -199,7 +269,9 @@ class OutcomesPage:
     la_changes: pd.DataFrame  # empty for the Board (aggregate only)
 
 
-def outcomes_page(data: Portfolio, as_of: date, aggregate_only: bool, financial_year: str | None = None) -> OutcomesPage:
+def outcomes_page(
+    data: Portfolio, as_of: date, aggregate_only: bool, financial_year: str | None = None
+) -> OutcomesPage:
     """Everything the page shows, from the records of ``data`` (contracts, units, responses,
     invoice lines, LAs, ILACS ``judgements``). ``financial_year``: the year rows of that year only."""
     from dashboard.coverage import LAIndex
@@ -209,15 +281,24 @@ def outcomes_page(data: Portfolio, as_of: date, aggregate_only: bool, financial_
 
     index = LAIndex(data.las)
     statuses = unit_outcomes(data.units, data.responses, as_of)
-    years = [row for row in value_for_money_by_year(data.contracts, data.units, statuses, data.invoice_lines, as_of, index)
-             if financial_year is None or row.financial_year == financial_year]
-    table = vfm_table([*value_for_money(data.contracts, data.units, statuses, data.invoice_lines, as_of, index), *years],
-                      data.contracts, aggregate_only)
+    years = [
+        row
+        for row in value_for_money_by_year(data.contracts, data.units, statuses, data.invoice_lines, as_of, index)
+        if financial_year is None or row.financial_year == financial_year
+    ]
+    table = vfm_table(
+        [*value_for_money(data.contracts, data.units, statuses, data.invoice_lines, as_of, index), *years],
+        data.contracts,
+        aggregate_only,
+    )
     found = ofsted_outcomes(data.units, getattr(data, "judgements", ()), index, as_of)
     names = {la.code: la.name for la in data.las}
     return OutcomesPage(
-        value_for_money=table, chart_data=vfm_chart_data(table), vfm_summary=vfm_summary(table, as_of),
-        outcomes=outcomes_table(found), outcomes_summary=outcomes_summary(found),
+        value_for_money=table,
+        chart_data=vfm_chart_data(table),
+        vfm_summary=vfm_summary(table, as_of),
+        outcomes=outcomes_table(found),
+        outcomes_summary=outcomes_summary(found),
         la_changes=la_changes_table([] if aggregate_only else found, names),
     )
 

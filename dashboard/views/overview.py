@@ -69,33 +69,65 @@ def spend_frame(rows: Sequence[FinanceRow], as_of: date, financial_year: str | N
     for row in rows:
         if row.financial_year != year:
             continue
-        item = totals.setdefault(row.contract, {"allocated": Decimal(0), "spent": Decimal(0), "headings": 0,
-                                                "overspent": 0})
+        item = totals.setdefault(
+            row.contract, {"allocated": Decimal(0), "spent": Decimal(0), "headings": 0, "overspent": 0}
+        )
         item["allocated"] += row.allocated
         item["spent"] += row.spent
         item["headings"] += 1
         item["overspent"] += int(row.overspent)
     table = [
-        {"Contract": c, "Financial year": year, "Headings": t["headings"], "Headings overspent": t["overspent"],
-         "Allocated in all (£)": float(t["allocated"]), "Spent in all (£)": float(t["spent"])}
+        {
+            "Contract": c,
+            "Financial year": year,
+            "Headings": t["headings"],
+            "Headings overspent": t["overspent"],
+            "Allocated in all (£)": float(t["allocated"]),
+            "Spent in all (£)": float(t["spent"]),
+        }
         for c, t in sorted(totals.items())
     ]
-    return pd.DataFrame(table, columns=["Contract", "Financial year", "Headings", "Headings overspent",
-                                        "Allocated in all (£)", "Spent in all (£)"]), year
+    return pd.DataFrame(
+        table,
+        columns=[
+            "Contract",
+            "Financial year",
+            "Headings",
+            "Headings overspent",
+            "Allocated in all (£)",
+            "Spent in all (£)",
+        ],
+    ), year
 
 
 def latest_imports(imports: Sequence[Mapping[str, Any]], details: bool, limit: int = 10) -> pd.DataFrame:
     """The newest imports in words; the file and who made it only with ``details`` (administrators and
     contract managers, whose list holds only their contracts' imports: ``access.may_see_import``)."""
     rows = [
-        {"When (UTC)": row["imported_at"], **({"File": row["file_name"]} if details else {}), "Kind": row["kind"],
-         "Contract": row["contract"] or "", **({"Who": row["imported_by"]} if details else {}),
-         "Outcome": IMPORT_OUTCOMES.get(row["outcome"], row["outcome"]), "New": row["inserted"],
-         "Updated": row["updated"], "Flags": row["flags"]}
+        {
+            "When (UTC)": row["imported_at"],
+            **({"File": row["file_name"]} if details else {}),
+            "Kind": row["kind"],
+            "Contract": row["contract"] or "",
+            **({"Who": row["imported_by"]} if details else {}),
+            "Outcome": IMPORT_OUTCOMES.get(row["outcome"], row["outcome"]),
+            "New": row["inserted"],
+            "Updated": row["updated"],
+            "Flags": row["flags"],
+        }
         for row in list(imports)[:limit]
     ]
-    columns = ["When (UTC)", *(["File"] if details else []), "Kind", "Contract", *(["Who"] if details else []),
-               "Outcome", "New", "Updated", "Flags"]
+    columns = [
+        "When (UTC)",
+        *(["File"] if details else []),
+        "Kind",
+        "Contract",
+        *(["Who"] if details else []),
+        "Outcome",
+        "New",
+        "Updated",
+        "Flags",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -126,10 +158,19 @@ def overdue_sentence(milestones: Sequence[Milestone], as_of: date) -> str | None
 
 
 def overview_page(
-    contracts: Sequence[ContractTerms], units: Sequence[Unit], responses: Sequence[SurveyResponse],
-    allocations: Sequence[Allocation], invoice_lines: Sequence[InvoiceLine], milestones: Sequence[Milestone],
-    las: Sequence[LocalAuthority], as_of: date, financial_year: str | None, disclosure: Disclosure,
-    statuses: Sequence[LAStatus] = (), area_only: bool = False, returns: Sequence[ReturnImport] = (),
+    contracts: Sequence[ContractTerms],
+    units: Sequence[Unit],
+    responses: Sequence[SurveyResponse],
+    allocations: Sequence[Allocation],
+    invoice_lines: Sequence[InvoiceLine],
+    milestones: Sequence[Milestone],
+    las: Sequence[LocalAuthority],
+    as_of: date,
+    financial_year: str | None,
+    disclosure: Disclosure,
+    statuses: Sequence[LAStatus] = (),
+    area_only: bool = False,
+    returns: Sequence[ReturnImport] = (),
     data_to: Mapping[str, date] | None = None,
 ) -> OverviewPage:
     disclosure = disclosure.with_plan(units, as_of).of_units(counted_units(units, as_of, financial_year))
@@ -145,28 +186,62 @@ def overview_page(
     finance_rows = spend_against_allocations(allocations, invoice_lines, as_of)
     spend, spend_year = spend_frame(finance_rows, as_of, financial_year)
     if spend.empty:
-        spend_text = ("No allocations or spend recorded yet for the contracts chosen." if not finance_rows else
-                      f"No allocation or spend recorded in {spend_year} for the contracts chosen.")
-    elif not financial_year and spend_year is not None and spend_year > financial_year_of(as_of) and not spend["Spent in all (£)"].any():
+        spend_text = (
+            "No allocations or spend recorded yet for the contracts chosen."
+            if not finance_rows
+            else f"No allocation or spend recorded in {spend_year} for the contracts chosen."
+        )
+    elif (
+        not financial_year
+        and spend_year is not None
+        and spend_year > financial_year_of(as_of)
+        and not spend["Spent in all (£)"].any()
+    ):
         headings = int(spend["Headings"].sum())
-        spend_text = (f"Nothing is spent as of {as_of:%d %B %Y}: the first allocations are for {spend_year}, which "
-                      f"has not started ({counted(headings, 'expenditure heading')} across "
-                      f"{counted(len(spend), 'contract')}).")
+        spend_text = (
+            f"Nothing is spent as of {as_of:%d %B %Y}: the first allocations are for {spend_year}, which "
+            f"has not started ({counted(headings, 'expenditure heading')} across "
+            f"{counted(len(spend), 'contract')})."
+        )
     else:
         over, headings = int(spend["Headings overspent"].sum()), int(spend["Headings"].sum())
-        spend_text = (f"In {spend_year}, {over} of {counted(headings, 'expenditure heading')} across "
-                      f"{counted(len(spend), 'contract')} "
-                      f"{'is' if over == 1 else 'are'} overspent.")
-        earlier = [f"{row.contract} {row.heading} {row.financial_year} (over by £{-row.remaining:,.2f})"
-                   for row in finance_rows if row.overspent and spend_year and row.financial_year < spend_year]
+        spend_text = (
+            f"In {spend_year}, {over} of {counted(headings, 'expenditure heading')} across "
+            f"{counted(len(spend), 'contract')} "
+            f"{'is' if over == 1 else 'are'} overspent."
+        )
+        earlier = [
+            f"{row.contract} {row.heading} {row.financial_year} (over by £{-row.remaining:,.2f})"
+            for row in finance_rows
+            if row.overspent and spend_year and row.financial_year < spend_year
+        ]
         if earlier and not financial_year:  # flags are shown, never dropped: an earlier year's overspend stays
             spend_text += f" Still overspent from earlier years: {'; '.join(earlier)}."
-    deadlines = timeline_views.deadline_table(contracts, milestones, statuses, {la.code: la.name for la in las}, as_of,
-                                              invoice_lines=invoice_lines, returns=returns)
-    grid = status_grid.status_grid(contracts, displays, coverage, finance_rows, spend_year,
-                                   timeline_views.milestone_table(milestones, as_of), deadlines, currency, as_of,
-                                   {c.reference for c in contracts if c.extension_up_to is not None
-                                    and extension_in_use(c, milestones, invoice_lines, as_of, returns)})
+    deadlines = timeline_views.deadline_table(
+        contracts,
+        milestones,
+        statuses,
+        {la.code: la.name for la in las},
+        as_of,
+        invoice_lines=invoice_lines,
+        returns=returns,
+    )
+    grid = status_grid.status_grid(
+        contracts,
+        displays,
+        coverage,
+        finance_rows,
+        spend_year,
+        timeline_views.milestone_table(milestones, as_of),
+        deadlines,
+        currency,
+        as_of,
+        {
+            c.reference
+            for c in contracts
+            if c.extension_up_to is not None and extension_in_use(c, milestones, invoice_lines, as_of, returns)
+        },
+    )
     return OverviewPage(
         kpis=displays,
         kpi_table=kpi_table(displays, titles=titles),
@@ -186,9 +261,18 @@ def overview_page(
 def build(portfolio: Portfolio, inputs: FilteredInputs) -> OverviewPage:
     """Everything the Overview draws, from the records the filters select."""
     return overview_page(
-        portfolio.contracts, portfolio.units, portfolio.responses, portfolio.allocations, portfolio.invoice_lines,
-        portfolio.milestones, portfolio.las, inputs.as_of, inputs.financial_year,
-        Disclosure(inputs.board, bool(inputs.la), plan=inputs.plan), portfolio.statuses,
-        area_only=bool(inputs.region or inputs.la), returns=portfolio.returns,
+        portfolio.contracts,
+        portfolio.units,
+        portfolio.responses,
+        portfolio.allocations,
+        portfolio.invoice_lines,
+        portfolio.milestones,
+        portfolio.las,
+        inputs.as_of,
+        inputs.financial_year,
+        Disclosure(inputs.board, bool(inputs.la), plan=inputs.plan),
+        portfolio.statuses,
+        area_only=bool(inputs.region or inputs.la),
+        returns=portfolio.returns,
         data_to=data_to_dates(portfolio.contracts, portfolio.returns, inputs.as_of),
     )

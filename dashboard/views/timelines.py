@@ -52,10 +52,13 @@ from dashboard.timelines import (
 )
 from dashboard.wording import counted, listed
 
-STATUS_LABELS = {DONE: "Done", DONE_LATE: "Done late", DUE_SOON: "Due soon", OVERDUE: "Overdue",
-                 UPCOMING: "Upcoming"}
-DECISION_STATUS_LABELS = {OVERDUE: "Overdue", DUE_SOON: "Due soon", UPCOMING: "Upcoming",
-                          IN_USE: "Passed: extension in use"}
+STATUS_LABELS = {DONE: "Done", DONE_LATE: "Done late", DUE_SOON: "Due soon", OVERDUE: "Overdue", UPCOMING: "Upcoming"}
+DECISION_STATUS_LABELS = {
+    OVERDUE: "Overdue",
+    DUE_SOON: "Due soon",
+    UPCOMING: "Upcoming",
+    IN_USE: "Passed: extension in use",
+}
 KIND_LABELS = {
     EXTENSION: "Extension decision",
     BREAK: "Break decision",
@@ -102,29 +105,51 @@ def gantt_table(contracts: Iterable[ContractTerms], as_of: date, contract: str |
         }
         for c in sorted(_select(contracts, contract), key=lambda c: (c.start_date, c.reference))
     ]
-    return pd.DataFrame(rows, columns=["Contract", "Title", "Programme", "Start", "End",
-                                       "Latest end (with extensions)", "Break date", "State"])
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "Contract",
+            "Title",
+            "Programme",
+            "Start",
+            "End",
+            "Latest end (with extensions)",
+            "Break date",
+            "State",
+        ],
+    )
 
 
 def gantt_sentence(table: pd.DataFrame, as_of: date) -> str:
     if table.empty:
         return "No contracts to show."
     states = table["State"].value_counts()
-    parts = [f"{count} {one if count == 1 else many}" for state, one, many in _STATE_WORDS
-             if (count := int(states.get(state, 0)))]  # every contract in one of them, so they add up
+    parts = [
+        f"{count} {one if count == 1 else many}"
+        for state, one, many in _STATE_WORDS
+        if (count := int(states.get(state, 0)))
+    ]  # every contract in one of them, so they add up
     breaks = int(table["Break date"].notna().sum())
     runs = "The contract runs" if len(table) == 1 else f"The {len(table)} contracts run"
-    with_break = ("No contract has a break date." if not breaks else
-                  f"{counted(breaks, 'contract')} {'has' if breaks == 1 else 'have'} a break date (marked with a "
-                  "vertical tick).")
-    return (f"On {as_of:%d %B %Y}, {listed(parts)}. {runs} from {table['Start'].min():%B %Y} to "
-            f"{table['Latest end (with extensions)'].max():%B %Y} (with extensions). {with_break}")
+    with_break = (
+        "No contract has a break date."
+        if not breaks
+        else f"{counted(breaks, 'contract')} {'has' if breaks == 1 else 'have'} a break date (marked with a "
+        "vertical tick)."
+    )
+    return (
+        f"On {as_of:%d %B %Y}, {listed(parts)}. {runs} from {table['Start'].min():%B %Y} to "
+        f"{table['Latest end (with extensions)'].max():%B %Y} (with extensions). {with_break}"
+    )
 
 
 _STATE_WORDS = (  # contract_state -> words for one contract, for several
     ("Running", "running within its term", "running within their term"),
-    ("Past end date, within extension option", "past its end date but within an extension option",
-     "past their end date but within an extension option"),
+    (
+        "Past end date, within extension option",
+        "past its end date but within an extension option",
+        "past their end date but within an extension option",
+    ),
     ("Not started", "not started yet", "not started yet"),
     ("Ended", "ended", "ended"),
 )
@@ -140,17 +165,20 @@ def milestone_table(milestones: Iterable[Milestone], as_of: date, contract: str 
             continue
         status = milestone_status(m, as_of)
         late = days_late(m, as_of)
-        rows.append({
-            "Contract": m.contract,
-            "Milestone": m.name,
-            "Due": _timestamp(m.due_date),
-            "Completed": _timestamp(m.completed_date if m.completed_date and m.completed_date <= as_of else None),
-            "Status": STATUS_LABELS[status],
-            "Days to due date": (m.due_date - as_of).days if status not in COMPLETED_STATUSES else None,
-            "Days late": late,
-        })
-    frame = pd.DataFrame(rows, columns=["Contract", "Milestone", "Due", "Completed", "Status", "Days to due date",
-                                        "Days late"])
+        rows.append(
+            {
+                "Contract": m.contract,
+                "Milestone": m.name,
+                "Due": _timestamp(m.due_date),
+                "Completed": _timestamp(m.completed_date if m.completed_date and m.completed_date <= as_of else None),
+                "Status": STATUS_LABELS[status],
+                "Days to due date": (m.due_date - as_of).days if status not in COMPLETED_STATUSES else None,
+                "Days late": late,
+            }
+        )
+    frame = pd.DataFrame(
+        rows, columns=["Contract", "Milestone", "Due", "Completed", "Status", "Days to due date", "Days late"]
+    )
     frame["Days to due date"] = frame["Days to due date"].astype("Int64")  # whole days; blank when done
     frame["Days late"] = frame["Days late"].astype("Int64")  # blank unless done late
     frame["_first"] = frame["Status"].map({STATUS_LABELS[OVERDUE]: 0, STATUS_LABELS[DUE_SOON]: 1}).fillna(2)
@@ -159,9 +187,11 @@ def milestone_table(milestones: Iterable[Milestone], as_of: date, contract: str 
 
 def overdue_answer(milestones: pd.DataFrame, decisions: pd.DataFrame) -> str:
     """The Timelines page's opening sentence: how many milestones and decisions are overdue."""
-    overdue = [counted(int((frame["Status"] == "Overdue").sum()), noun)
-               for frame, noun in ((milestones, "milestone"), (decisions, "decision"))
-               if not frame.empty and (frame["Status"] == "Overdue").any()]
+    overdue = [
+        counted(int((frame["Status"] == "Overdue").sum()), noun)
+        for frame, noun in ((milestones, "milestone"), (decisions, "decision"))
+        if not frame.empty and (frame["Status"] == "Overdue").any()
+    ]
     if not overdue:
         return "Nothing is overdue: no milestone or decision is past its date."
     total = sum(int(part.split()[0]) for part in overdue)
@@ -172,16 +202,23 @@ def milestone_sentence(table: pd.DataFrame) -> str:
     if table.empty:
         return "No milestones recorded."
     counts = table["Status"].value_counts()
-    parts = [f"{counts.get(label, 0)} {label.lower()}"
-             for label in ("Done", "Done late", "Overdue", "Due soon", "Upcoming")]
+    parts = [
+        f"{counts.get(label, 0)} {label.lower()}" for label in ("Done", "Done late", "Overdue", "Due soon", "Upcoming")
+    ]
     sentence = f"{counted(len(table), 'milestone')}: " + ", ".join(parts) + "."
     overdue = table[table["Status"] == "Overdue"]
     if not overdue.empty:
         sentence += " Overdue: " + "; ".join(f"{r.Contract} {r.Milestone}" for r in overdue.itertuples()) + "."
     late = table[table["Status"] == STATUS_LABELS[DONE_LATE]]
     if not late.empty:
-        sentence += " Done late: " + "; ".join(f"{r['Contract']} {r['Milestone']} ({counted(r['Days late'], 'day')} late)"
-                                               for r in late.to_dict("records")) + "."
+        sentence += (
+            " Done late: "
+            + "; ".join(
+                f"{r['Contract']} {r['Milestone']} ({counted(r['Days late'], 'day')} late)"
+                for r in late.to_dict("records")
+            )
+            + "."
+        )
     return sentence
 
 
@@ -216,19 +253,37 @@ def obligation_table(
         for o in derived_obligations(c, (first, last), include_extension=True, milestones=milestones):
             days = (o.due_date - as_of).days
             invoice = received.get((o.contract.casefold(), o.period_end)) if o.kind == INVOICE else None
-            rows.append({"Due": _timestamp(o.due_date), "Obligation": KIND_LABELS[o.kind], "Contract": o.contract,
-                         "LA": "", "Details": o.name, "Due in (days)": days, "When": _when(days, o.kind, invoice),
-                         "Only if extended": "Yes" if o.period_end > c.end_date and not in_use else "No"})
+            rows.append(
+                {
+                    "Due": _timestamp(o.due_date),
+                    "Obligation": KIND_LABELS[o.kind],
+                    "Contract": o.contract,
+                    "LA": "",
+                    "Details": o.name,
+                    "Due in (days)": days,
+                    "When": _when(days, o.kind, invoice),
+                    "Only if extended": "Yes" if o.period_end > c.end_date and not in_use else "No",
+                }
+            )
     if contract is None:
         for review in intervention_reviews(statuses, last, as_of):
             if review.due_date >= first:
                 days = (review.due_date - as_of).days
-                rows.append({"Due": _timestamp(review.due_date), "Obligation": KIND_LABELS[INTERVENTION_REVIEW],
-                             "Contract": "", "LA": la_names.get(review.la_code, review.la_code),
-                             "Details": f"{review.name} (in intervention from {review.intervention_from:%d %b %Y})",
-                             "Due in (days)": days, "When": _when(days), "Only if extended": ""})
-    frame = pd.DataFrame(rows, columns=["Due", "Obligation", "Contract", "LA", "Details", "Due in (days)", "When",
-                                        "Only if extended"])
+                rows.append(
+                    {
+                        "Due": _timestamp(review.due_date),
+                        "Obligation": KIND_LABELS[INTERVENTION_REVIEW],
+                        "Contract": "",
+                        "LA": la_names.get(review.la_code, review.la_code),
+                        "Details": f"{review.name} (in intervention from {review.intervention_from:%d %b %Y})",
+                        "Due in (days)": days,
+                        "When": _when(days),
+                        "Only if extended": "",
+                    }
+                )
+    frame = pd.DataFrame(
+        rows, columns=["Due", "Obligation", "Contract", "LA", "Details", "Due in (days)", "When", "Only if extended"]
+    )
     return frame.sort_values(["Due", "Contract", "LA", "Details"], ignore_index=True)
 
 
@@ -282,10 +337,14 @@ def deadline_table(
         items += intervention_reviews(statuses, as_of + timedelta(days=days), as_of)
     la_of = {id(item): getattr(item, "la_code", "") for item in items}
     # the end dates of contracts not shown to be running on their extension
-    ends = {c.reference: c.end_date for c in chosen
-            if not extension_in_use(c, milestones, invoice_lines, as_of, returns)}
-    if_extended = {id(item) for item in items  # owed only if the contract is extended past its end date
-                   if isinstance(item, Obligation) and item.period_end > ends.get(item.contract, item.period_end)}
+    ends = {
+        c.reference: c.end_date for c in chosen if not extension_in_use(c, milestones, invoice_lines, as_of, returns)
+    }
+    if_extended = {
+        id(item)
+        for item in items  # owed only if the contract is extended past its end date
+        if isinstance(item, Obligation) and item.period_end > ends.get(item.contract, item.period_end)
+    }
     overdue: list[Decision] = []
     for c in chosen:
         for decision in decisions(c, as_of, milestones, invoice_lines, returns):
@@ -294,24 +353,29 @@ def deadline_table(
                     overdue.append(decision)
             else:
                 items.append(decision)
-    rows = [{
-        "Due": _timestamp(d.due_date),
-        "Days left": (d.due_date - as_of).days,
-        "What": KIND_LABELS[d.kind],
-        "Contract": d.contract,
-        "LA": "",
-        "Details": f"{d.name} (overdue)",
-    } for d in sorted(overdue, key=lambda d: (d.due_date, d.contract))]
+    rows = [
+        {
+            "Due": _timestamp(d.due_date),
+            "Days left": (d.due_date - as_of).days,
+            "What": KIND_LABELS[d.kind],
+            "Contract": d.contract,
+            "LA": "",
+            "Details": f"{d.name} (overdue)",
+        }
+        for d in sorted(overdue, key=lambda d: (d.due_date, d.contract))
+    ]
     for deadline, item in _deadlines_with_items(items, as_of, days):
         la_code = la_of.get(id(item), "")
-        rows.append({
-            "Due": _timestamp(deadline.due_date),
-            "Days left": deadline.days_left,
-            "What": KIND_LABELS.get(deadline.kind, deadline.kind),
-            "Contract": deadline.contract,
-            "LA": la_names.get(la_code, la_code) if la_code else "",
-            "Details": deadline.name + (" (only if the contract is extended)" if id(item) in if_extended else ""),
-        })
+        rows.append(
+            {
+                "Due": _timestamp(deadline.due_date),
+                "Days left": deadline.days_left,
+                "What": KIND_LABELS.get(deadline.kind, deadline.kind),
+                "Contract": deadline.contract,
+                "LA": la_names.get(la_code, la_code) if la_code else "",
+                "Details": deadline.name + (" (only if the contract is extended)" if id(item) in if_extended else ""),
+            }
+        )
     return pd.DataFrame(rows, columns=["Due", "Days left", "What", "Contract", "LA", "Details"])
 
 
@@ -331,15 +395,28 @@ def decision_table(
     rows: list[dict[str, str | int | pd.Timestamp | NaTType | None]] = []
     for c in sorted(_select(contracts, contract), key=lambda c: c.reference.lower()):
         for d in decisions(c, as_of, milestones, invoice_lines, returns):
-            rows.append({"Contract": d.contract, "Decision": KIND_LABELS[d.kind], "Due": _timestamp(d.due_date),
-                         "Days left": (d.due_date - as_of).days, "Status": DECISION_STATUS_LABELS[d.status],
-                         "Details": d.name})
-        if (c.extension_up_to is not None and c.extension_up_to > c.end_date
-                and c.extension_notice_months is None):
-            rows.append({"Contract": c.reference, "Decision": KIND_LABELS[EXTENSION], "Due": pd.NaT,
-                         "Days left": None, "Status": "No date",
-                         "Details": f"May be extended to {c.extension_up_to:%d/%m/%Y}; the "
-                                    f"{EXTENSION_NOTICE.column.lower()} is {NOT_SET}, so no decision date is set"})
+            rows.append(
+                {
+                    "Contract": d.contract,
+                    "Decision": KIND_LABELS[d.kind],
+                    "Due": _timestamp(d.due_date),
+                    "Days left": (d.due_date - as_of).days,
+                    "Status": DECISION_STATUS_LABELS[d.status],
+                    "Details": d.name,
+                }
+            )
+        if c.extension_up_to is not None and c.extension_up_to > c.end_date and c.extension_notice_months is None:
+            rows.append(
+                {
+                    "Contract": c.reference,
+                    "Decision": KIND_LABELS[EXTENSION],
+                    "Due": pd.NaT,
+                    "Days left": None,
+                    "Status": "No date",
+                    "Details": f"May be extended to {c.extension_up_to:%d/%m/%Y}; the "
+                    f"{EXTENSION_NOTICE.column.lower()} is {NOT_SET}, so no decision date is set",
+                }
+            )
     frame = pd.DataFrame(rows, columns=["Contract", "Decision", "Due", "Days left", "Status", "Details"])
     frame["Days left"] = frame["Days left"].astype("Int64")
     return frame
@@ -347,20 +424,27 @@ def decision_table(
 
 def decision_sentence(table: pd.DataFrame) -> str:
     if table.empty:
-        return ("There are no extension or break decisions. The contract register gives no extension option with "
-                "a notice period, and no break date.")
+        return (
+            "There are no extension or break decisions. The contract register gives no extension option with "
+            "a notice period, and no break date."
+        )
     dated = table[table["Status"] != "No date"]
     overdue = table[table["Status"] == DECISION_STATUS_LABELS[OVERDUE]]
     sentence = f"{counted(len(dated), 'decision')} with a date."
     if not overdue.empty:
-        sentence += f" {len(overdue)} {'is' if len(overdue) == 1 else 'are'} overdue: " + "; ".join(
-            f"{contract} {decision.lower()} (due {due:%d/%m/%Y})"
-            for contract, decision, due in zip(overdue["Contract"], overdue["Decision"], overdue["Due"])) + "."
+        sentence += (
+            f" {len(overdue)} {'is' if len(overdue) == 1 else 'are'} overdue: "
+            + "; ".join(
+                f"{contract} {decision.lower()} (due {due:%d/%m/%Y})"
+                for contract, decision, due in zip(overdue["Contract"], overdue["Decision"], overdue["Due"])
+            )
+            + "."
+        )
     return sentence
 
 
 def stale_intervention_sentences(statuses: Iterable[LAStatus], la_names: Mapping[str, str], as_of: date) -> list[str]:
-    """"after that the LA's status is shown as 'not updated since' that record's date, with no
+    """ "after that the LA's status is shown as 'not updated since' that record's date, with no
     reviews invented": one sentence per LA in intervention whose latest record is over 12 months old."""
     return [
         f"{la_names.get(s.la_code, s.la_code)}: in intervention (from {s.intervention_from:%d/%m/%Y}), status not "
@@ -389,8 +473,9 @@ def deadline_sentence(table: pd.DataFrame, as_of: date, days: int = DEADLINE_DAY
     )
 
 
-def ending_table(contracts: Iterable[ContractTerms], as_of: date, contract: str | None = None,
-                 months: int = ENDING_MONTHS) -> pd.DataFrame:
+def ending_table(
+    contracts: Iterable[ContractTerms], as_of: date, contract: str | None = None, months: int = ENDING_MONTHS
+) -> pd.DataFrame:
     """Contracts ending within 6 months, with the register's dates as the register gives them.
 
     A contract already past its end date (running on its extension option, as far as the
@@ -401,7 +486,8 @@ def ending_table(contracts: Iterable[ContractTerms], as_of: date, contract: str 
     register = {c.reference: c for c in chosen}
     extended = {c.reference for c in chosen if as_of > c.end_date}
     as_listed = [
-        replace(c, end_date=latest_end(c, include_extension=True), extension_up_to=None) if c.reference in extended
+        replace(c, end_date=latest_end(c, include_extension=True), extension_up_to=None)
+        if c.reference in extended
         else c
         for c in chosen
     ]
@@ -414,14 +500,29 @@ def ending_table(contracts: Iterable[ContractTerms], as_of: date, contract: str 
             "Break date": _timestamp(e.break_date),
             "Ends": _timestamp(e.end_date),
             "Days left": e.days_left,
-            "Options": (f"May be extended to {e.extension_up_to:%d %B %Y}" if e.extension_up_to
-                        else "Past its end date, running on its extension option, which ends then"
-                        if e.contract in extended else "No extension option left"),
+            "Options": (
+                f"May be extended to {e.extension_up_to:%d %B %Y}"
+                if e.extension_up_to
+                else "Past its end date, running on its extension option, which ends then"
+                if e.contract in extended
+                else "No extension option left"
+            ),
         }
         for e in contracts_ending_within(as_listed, as_of, months)
     ]
-    return pd.DataFrame(rows, columns=["Contract", "Title", "End date", "Extension option up to", "Break date", "Ends",
-                                       "Days left", "Options"])
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "Contract",
+            "Title",
+            "End date",
+            "Extension option up to",
+            "Break date",
+            "Ends",
+            "Days left",
+            "Options",
+        ],
+    )
 
 
 def ending_sentence(table: pd.DataFrame, as_of: date, months: int = ENDING_MONTHS) -> str:
@@ -430,8 +531,11 @@ def ending_sentence(table: pd.DataFrame, as_of: date, months: int = ENDING_MONTH
     extendable = int(table["Options"].str.startswith("May be extended").sum())
     return (
         f"{len(table)} contract{' ends' if len(table) == 1 else 's end'} in the {months} months from {as_of:%d %B %Y}. "
-        + (f"It {'can still' if extendable else 'cannot'} be extended." if len(table) == 1
-           else f"{extendable} of them can still be extended.")
+        + (
+            f"It {'can still' if extendable else 'cannot'} be extended."
+            if len(table) == 1
+            else f"{extendable} of them can still be extended."
+        )
     )
 
 
@@ -471,10 +575,24 @@ def build(portfolio: Portfolio, inputs: TimelinesInputs) -> TimelinesPage:
     la_names = {la.code: la.name for la in portfolio.las}
     contracts = gantt_table(portfolio.contracts, as_of, contract)
     milestones = milestone_table(portfolio.milestones, as_of, contract)
-    deadlines = deadline_table(portfolio.contracts, portfolio.milestones, portfolio.statuses, la_names, as_of, contract,
-                               invoice_lines=portfolio.invoice_lines, returns=portfolio.returns)
-    decisions = decision_table(portfolio.contracts, as_of, contract, milestones=portfolio.milestones,
-                               invoice_lines=portfolio.invoice_lines, returns=portfolio.returns)
+    deadlines = deadline_table(
+        portfolio.contracts,
+        portfolio.milestones,
+        portfolio.statuses,
+        la_names,
+        as_of,
+        contract,
+        invoice_lines=portfolio.invoice_lines,
+        returns=portfolio.returns,
+    )
+    decisions = decision_table(
+        portfolio.contracts,
+        as_of,
+        contract,
+        milestones=portfolio.milestones,
+        invoice_lines=portfolio.invoice_lines,
+        returns=portfolio.returns,
+    )
     ending = ending_table(portfolio.contracts, as_of, contract)
     return TimelinesPage(
         contracts=contracts,
@@ -488,6 +606,13 @@ def build(portfolio: Portfolio, inputs: TimelinesInputs) -> TimelinesPage:
         ending=ending,
         ending_sentence=ending_sentence(ending, as_of),
         stale_interventions=[] if contract else stale_intervention_sentences(portfolio.statuses, la_names, as_of),
-        obligations=obligation_table(portfolio.contracts, portfolio.statuses, la_names, as_of, contract,
-                                     milestones=portfolio.milestones, invoice_lines=portfolio.invoice_lines),
+        obligations=obligation_table(
+            portfolio.contracts,
+            portfolio.statuses,
+            la_names,
+            as_of,
+            contract,
+            milestones=portfolio.milestones,
+            invoice_lines=portfolio.invoice_lines,
+        ),
     )

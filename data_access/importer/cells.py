@@ -78,8 +78,19 @@ class CellError(ValueError):
 
 EXCEL_ERRORS = frozenset(
     {
-        "#REF!", "#N/A", "#DIV/0!", "#VALUE!", "#NAME?", "#NUM!", "#NULL!",
-        "#SPILL!", "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#UNKNOWN!",
+        "#REF!",
+        "#N/A",
+        "#DIV/0!",
+        "#VALUE!",
+        "#NAME?",
+        "#NUM!",
+        "#NULL!",
+        "#SPILL!",
+        "#CALC!",
+        "#GETTING_DATA",
+        "#FIELD!",
+        "#BLOCKED!",
+        "#UNKNOWN!",
     }
 )
 
@@ -335,8 +346,16 @@ def parse_percent(value: Any) -> float | None:
 # --------------------------------------------------------------------------
 
 _YES_NO = {
-    "yes": True, "y": True, "true": True, "1": True, "1.0": True,
-    "no": False, "n": False, "false": False, "0": False, "0.0": False,
+    "yes": True,
+    "y": True,
+    "true": True,
+    "1": True,
+    "1.0": True,
+    "no": False,
+    "n": False,
+    "false": False,
+    "0": False,
+    "0.0": False,
 }
 
 
@@ -375,7 +394,9 @@ _DATE_FORMS = (
     # 2022-03-31
     re.compile(r"^(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})$"),
     # 1 June 2021, 1 Jun 2021, 1-Jun-21, 01-Jun-2021
-    re.compile(r"^(?P<day>\d{1,2})(?P<sep>[ -])\s*(?P<month>[a-z]{3,9})(?P=sep)\s*(?P<year>\d{4}|\d{2})$", re.IGNORECASE),
+    re.compile(
+        r"^(?P<day>\d{1,2})(?P<sep>[ -])\s*(?P<month>[a-z]{3,9})(?P=sep)\s*(?P<year>\d{4}|\d{2})$", re.IGNORECASE
+    ),
 )
 
 # Excel's 1900 date system: serial 1 is 1 January 1900; serial 60 is the
@@ -396,11 +417,17 @@ def excel_serial_to_date(serial: int | float | Decimal, date_1904: bool = False)
     whole = int(serial)
     if date_1904:
         if not 0 <= whole <= EXCEL_SERIAL_MAX_1904:
-            raise _fail(_DATE_EXAMPLE, serial, f"an Excel date number must be from 0 to {EXCEL_SERIAL_MAX_1904} "
-                                               "(this workbook uses the 1904 date system)")
+            raise _fail(
+                _DATE_EXAMPLE,
+                serial,
+                f"an Excel date number must be from 0 to {EXCEL_SERIAL_MAX_1904} "
+                "(this workbook uses the 1904 date system)",
+            )
         return _EXCEL_EPOCH_1904 + timedelta(days=whole)
     if not EXCEL_SERIAL_MIN <= whole <= EXCEL_SERIAL_MAX:
-        raise _fail(_DATE_EXAMPLE, serial, f"an Excel date number must be from {EXCEL_SERIAL_MIN} to {EXCEL_SERIAL_MAX}")
+        raise _fail(
+            _DATE_EXAMPLE, serial, f"an Excel date number must be from {EXCEL_SERIAL_MIN} to {EXCEL_SERIAL_MAX}"
+        )
     if whole == 60:
         raise _fail(_DATE_EXAMPLE, serial, "Excel date number 60 is 29/02/1900, which did not exist")
     if whole < 60:
@@ -537,7 +564,7 @@ def _quarter_from_text(text: str) -> Quarter | None:
     match = _QUARTER_TOKEN.search(text)
     if not match:
         return None
-    rest = (text[: match.start()] + " " + text[match.end():]).strip(" ,;:-")
+    rest = (text[: match.start()] + " " + text[match.end() :]).strip(" ,;:-")
     if not rest:
         return Quarter(None, int(match.group("q")))
     try:
@@ -581,7 +608,9 @@ def parse_quarter(value: Any, date_1904: bool = False) -> Quarter | None:
     return _quarter_from_end_date(value, end)
 
 
-_REPORTING_QUARTER_EXAMPLE = "a quarter such as 2023-24 Q3 or Q3 2023-24, its last day (31/12/2023) or its last month (December 2023)"
+_REPORTING_QUARTER_EXAMPLE = (
+    "a quarter such as 2023-24 Q3 or Q3 2023-24, its last day (31/12/2023) or its last month (December 2023)"
+)
 _MONTH_YEAR = re.compile(r"^(?P<month>[a-z]+)\.?\s+(?P<year>\d{4})$", re.IGNORECASE)
 _GLUED_QUARTER = re.compile(r"(?<=\d)(?=[qQ][1-9])|(?<=[qQ][1-9])(?=\d)")
 
@@ -604,8 +633,11 @@ def parse_reporting_quarter(value: Any, date_1904: bool = False) -> date | None:
         if month_year and (month := _MONTHS.get(month_year.group("month").lower())) is not None:
             year = int(month_year.group("year"))
             if month not in (3, 6, 9, 12):
-                raise _fail(_REPORTING_QUARTER_EXAMPLE, value,
-                            f"{calendar.month_name[month]} is not the last month of a quarter")
+                raise _fail(
+                    _REPORTING_QUARTER_EXAMPLE,
+                    value,
+                    f"{calendar.month_name[month]} is not the last month of a quarter",
+                )
             end = _real_date(value, year, month, calendar.monthrange(year, month)[1])
             return fy_calendar.quarter_end(*fy_calendar.quarter_of(end))
         value = text
@@ -633,8 +665,9 @@ def plain_key(text: str) -> str:
     other space (a no-break space) as a plain one, then stripped."""
     if text.isascii():
         return text
-    return "".join(" " if character.isspace() else character for character in text
-                   if not _is_invisible(character)).strip()
+    return "".join(
+        " " if character.isspace() else character for character in text if not _is_invisible(character)
+    ).strip()
 
 
 def key_part(value: Any) -> Any:
@@ -719,12 +752,24 @@ LEVELS = _labels("Executive", "Management", "Other")
 FOCUSES = _labels("CSC", "SEND", "Both")
 CONTRACT_TYPES = _labels("Contract", "Grant", "Call-off")
 GROUP_TYPES = _labels(
-    "Cabinet", "Scrutiny committee", "Corporate parenting board", "Full council",
-    "Leadership team", "Action learning set", "Other",
+    "Cabinet",
+    "Scrutiny committee",
+    "Corporate parenting board",
+    "Full council",
+    "Leadership team",
+    "Action learning set",
+    "Other",
 )
 ROLES = _labels(
-    "Chief Executive", "Lead Member", "Leader", "Chair of Scrutiny", "Cabinet Member",
-    "Director of Children's Services", "Chief Finance Officer", "Councillor", "Other",
+    "Chief Executive",
+    "Lead Member",
+    "Leader",
+    "Chair of Scrutiny",
+    "Cabinet Member",
+    "Director of Children's Services",
+    "Chief Finance Officer",
+    "Councillor",
+    "Other",
 )
 # Ofsted publishes "Requires improvement to be good"; the dashboard stores "Requires improvement".
 ILACS_JUDGEMENTS = {
@@ -739,8 +784,12 @@ ILACS_JUDGEMENTS = {
 # spreadsheets.md: "`Support type`* (`One-to-one`, `1:1`, `One to one`,
 # `Individual` / `Group`, `Group facilitation`)"; keys as _key() writes them.
 _SUPPORT_TYPES = {
-    "one to one": ONE_TO_ONE, "1 1": ONE_TO_ONE, "1 to 1": ONE_TO_ONE, "individual": ONE_TO_ONE,
-    "group": GROUP, "group facilitation": GROUP,
+    "one to one": ONE_TO_ONE,
+    "1 1": ONE_TO_ONE,
+    "1 to 1": ONE_TO_ONE,
+    "individual": ONE_TO_ONE,
+    "group": GROUP,
+    "group facilitation": GROUP,
 }
 
 
@@ -769,8 +818,13 @@ def parse_support_type(value: Any) -> str | None:
 # spreadsheets.md: "`Stage`* (`Baseline`, `Pre`, `Before` / `Follow-up`,
 # `Post`, `After`, `3 month follow-up`)"; keys as _key() writes them.
 _STAGES = {
-    "baseline": BASELINE, "pre": BASELINE, "before": BASELINE,
-    "follow up": FOLLOW_UP, "followup": FOLLOW_UP, "post": FOLLOW_UP, "after": FOLLOW_UP,
+    "baseline": BASELINE,
+    "pre": BASELINE,
+    "before": BASELINE,
+    "follow up": FOLLOW_UP,
+    "followup": FOLLOW_UP,
+    "post": FOLLOW_UP,
+    "after": FOLLOW_UP,
 }
 _MONTHS_FOLLOW_UP = re.compile(r"^\d{1,2} months? follow ?up$")
 

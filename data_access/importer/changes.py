@@ -36,8 +36,9 @@ def _compared(row: RowPlan) -> dict[str, Any]:
     return {name: value for name, value in row.values.items() if name not in NOT_COMPARED}
 
 
-def drop_duplicates(context: Context, plan: SheetPlan, headers: dict[str, str],
-                earlier: dict[RowKey, tuple[str, RowPlan]]) -> None:
+def drop_duplicates(
+    context: Context, plan: SheetPlan, headers: dict[str, str], earlier: dict[RowKey, tuple[str, RowPlan]]
+) -> None:
     """Two rows with one key: identical ones count once, different ones are an error (naming the
     key's columns as the sheet heads them). ``earlier``: the keys of the sheets of this kind
     read before this one (one kind may be split over tabs, e.g. One-to-one and Group)."""
@@ -52,12 +53,16 @@ def drop_duplicates(context: Context, plan: SheetPlan, headers: dict[str, str],
             first[key] = row
             plan.skipped += 1
             continue
-        where, other = (f"row {first[key].row}", first[key]) if key in first else (
-            (f"{earlier[key][0]} row {earlier[key][1].row}", earlier[key][1]) if key in earlier else (None, None))
+        where, other = (
+            (f"row {first[key].row}", first[key])
+            if key in first
+            else ((f"{earlier[key][0]} row {earlier[key][1].row}", earlier[key][1]) if key in earlier else (None, None))
+        )
         if other is not None:
             if _compared(other) != _compared(row):
-                context.problem(plan.sheet, row.row, key_columns,
-                                f"this row has the same key as {where} but different values")
+                context.problem(
+                    plan.sheet, row.row, key_columns, f"this row has the same key as {where} but different values"
+                )
             else:
                 plan.skipped += 1
             continue
@@ -100,12 +105,15 @@ def _import_lock_keys(plan: ImportPlan, references: Mapping[int, str]) -> list[i
         if sheet.sheet_kind is kinds.LA_STATUS:
             names.add("la_status")
         for row in sheet.rows:
-            contract = row.values.get("reference") if sheet.sheet_kind is kinds.CONTRACTS else row.values.get("contract_id")
+            contract = (
+                row.values.get("reference") if sheet.sheet_kind is kinds.CONTRACTS else row.values.get("contract_id")
+            )
             contract = references.get(contract, "") if isinstance(contract, int) else contract
             if isinstance(contract, str) and contract:
                 names.add(f"contract:{contract.lower()}")
-    return sorted(int.from_bytes(hashlib.sha256(f"import {name}".encode()).digest()[:8], "big", signed=True)
-                  for name in names)
+    return sorted(
+        int.from_bytes(hashlib.sha256(f"import {name}".encode()).digest()[:8], "big", signed=True) for name in names
+    )
 
 
 def lock_contracts(session: Session, plan: ImportPlan, references: Mapping[int, str]) -> None:
@@ -157,8 +165,10 @@ def work_out_changes(session: Session, plan: ImportPlan) -> None:
             if flagged:
                 row.values["missing_from_latest_return"] = False
             stored_values, file_values = _getters(table, compared)
-            if flagged or (stored_values(stored) != file_values(row.values)  # equal as stored: no field to check
-                           and any(not _same(getattr(stored, name), row.values[name]) for name in compared)):
+            if flagged or (
+                stored_values(stored) != file_values(row.values)  # equal as stored: no field to check
+                and any(not _same(getattr(stored, name), row.values[name]) for name in compared)
+            ):
                 row.action, row.before = RowAction.UPDATE, _row_values(stored, compared)
                 if flagged:
                     row.before["missing_from_latest_return"] = True
@@ -179,8 +189,10 @@ def work_out_changes(session: Session, plan: ImportPlan) -> None:
                 sheet.vanished.append({"id": stored.id, **{name: getattr(stored, name) for name in key_fields}})
         for item in sheet.vanished:
             key_text = ", ".join(str(item[name]) for name in key_fields if name != "contract_id")
-            sheet.flags.append(f"{sheet.title}: row {key_text} of {references.get(item['contract_id'], '')} "
-                               "is no longer in this return; it is kept and flagged")
+            sheet.flags.append(
+                f"{sheet.title}: row {key_text} of {references.get(item['contract_id'], '')} "
+                "is no longer in this return; it is kept and flagged"
+            )
 
 
 def _invoiced(session: Session, allocations: list[Any]) -> dict[tuple[int, str, str], Decimal]:
@@ -191,16 +203,16 @@ def _invoiced(session: Session, allocations: list[Any]) -> dict[tuple[int, str, 
     wanted = {(item.contract_id, heading_key(item.heading), item.financial_year) for item in allocations}
     spent: dict[tuple[int, str, str], Decimal] = defaultdict(Decimal)
     for contract_id, heading, year, amount in session.execute(
-            select(L.contract_id, L.heading, L.financial_year, func.sum(L.amount))
-            .where(L.contract_id.in_({key[0] for key in wanted}))
-            .group_by(L.contract_id, L.heading, L.financial_year)):
+        select(L.contract_id, L.heading, L.financial_year, func.sum(L.amount))
+        .where(L.contract_id.in_({key[0] for key in wanted}))
+        .group_by(L.contract_id, L.heading, L.financial_year)
+    ):
         if (key := (contract_id, heading_key(heading), year)) in wanted:
             spent[key] += Decimal(amount or 0)
     return spent
 
 
-def _removal_flag(sheet: SheetPlan, stored: Any, reference: str,
-                  invoiced: dict[tuple[int, str, str], Decimal]) -> str:
+def _removal_flag(sheet: SheetPlan, stored: Any, reference: str, invoiced: dict[tuple[int, str, str], Decimal]) -> str:
     """The flag of a stored allocation or day rate a revised pricing schedule no longer has:
     "a heading, year or role taken out of a revised schedule is removed". Spend already invoiced
     against a removed allocation becomes an overspend ("spend in a FY for which the schedule
@@ -212,8 +224,9 @@ def _removal_flag(sheet: SheetPlan, stored: Any, reference: str,
     else:
         what, value = f"{stored.heading} {stored.financial_year}", f"its allocation of £{stored.amount:,.2f}"
         spent = invoiced.get((stored.contract_id, heading_key(stored.heading), stored.financial_year))
-    return (f"{sheet.title}: {what} of {reference} is no longer in the pricing schedule; {value} is removed"
-            + (f": the £{spent:,.2f} already invoiced against it will show as overspent" if spent else ""))
+    return f"{sheet.title}: {what} of {reference} is no longer in the pricing schedule; {value} is removed" + (
+        f": the £{spent:,.2f} already invoiced against it will show as overspent" if spent else ""
+    )
 
 
 _STATUS_FIELDS = ("ilacs_judgement", "ilacs_date", "send_wsoa", "declining", "in_intervention", "next_review_date")
@@ -274,7 +287,11 @@ def _existing_rows(session: Session, sheet: SheetPlan) -> list[Any]:
         return list(session.execute(select(table)))
     if sheet.sheet_kind is kinds.LA_STATUS:
         codes = {row.values["la_code"] for row in sheet.rows}
-        return list(session.execute(select(table).where(table.c.la_code.in_(codes), table.c.source == IMPORT_SOURCE))) if codes else []
+        return (
+            list(session.execute(select(table).where(table.c.la_code.in_(codes), table.c.source == IMPORT_SOURCE)))
+            if codes
+            else []
+        )
     contract_ids = {row.values["contract_id"] for row in sheet.rows if isinstance(row.values.get("contract_id"), int)}
     if not contract_ids:
         return []

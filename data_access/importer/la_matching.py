@@ -220,8 +220,11 @@ class LAMatcher:
         """
         key = name_key(text)
         containing = [known for known in self._name_keys if len(key) >= 4 and key in known]
-        contained = sorted((known for known in self._name_keys if len(known) >= 4 and known in key and known != key),
-                           key=len, reverse=True)
+        contained = sorted(
+            (known for known in self._name_keys if len(known) >= 4 and known in key and known != key),
+            key=len,
+            reverse=True,
+        )
         keys = containing + contained + difflib.get_close_matches(key, self._name_keys, n=limit * 3, cutoff=0.6)
         names: list[str] = []
         for key in keys:
@@ -256,10 +259,7 @@ class LAMatcher:
     def _before_start(self, la: LocalAuthority) -> str:
         predecessors = self._predecessors.get(la.code.upper(), [])
         if predecessors:
-            return (
-                f"it started on {format_date(la.valid_from)}, replacing "
-                f"{listed([_label(p) for p in predecessors])}"
-            )
+            return f"it started on {format_date(la.valid_from)}, replacing {listed([_label(p) for p in predecessors])}"
         return f"the reference list has it only from {format_date(la.valid_from)}"
 
 

@@ -121,8 +121,12 @@ def _year_heading(value: Any) -> str | None:
     if not isinstance(value, str) or not value.strip():
         return None
     found = _FY_IN_HEADER.findall(value) if "total" not in value.lower() else []
-    for text in (value, cells.without_brackets_and_markers(value, keep_numbered=True),
-                 cells.without_brackets_and_markers(value), *found[:1]):
+    for text in (
+        value,
+        cells.without_brackets_and_markers(value, keep_numbered=True),
+        cells.without_brackets_and_markers(value),
+        *found[:1],
+    ):
         try:
             return cells.parse_financial_year(text)
         except cells.CellError:
@@ -141,9 +145,14 @@ def locate(sheet: Sheet, file_name: str, errors: list[Problem]) -> Located | Non
         found = _part_a_header(sheet)
         if found is None:
             errors.append(
-                Problem(file_name, sheet.name, None, schemas.PART_A_HEADING,
-                        "no header row with financial years found: expected a first column of expenditure "
-                        "headings and one column per financial year, headed e.g. 2021-22")
+                Problem(
+                    file_name,
+                    sheet.name,
+                    None,
+                    schemas.PART_A_HEADING,
+                    "no header row with financial years found: expected a first column of expenditure "
+                    "headings and one column per financial year, headed e.g. 2021-22",
+                )
             )
             return None
         header_row, heading_column, years = found
@@ -153,12 +162,20 @@ def locate(sheet: Sheet, file_name: str, errors: list[Problem]) -> Located | Non
         header = _find_header(sheet, schema)
         if header is None:
             guess, missing = _best_header_guess(sheet, schema)
-            where = ("the header row" if len(missing) < len(schema.required)
-                     else f"any of the first {HEADER_SEARCH_ROWS} rows, so no header row was found")
+            where = (
+                "the header row"
+                if len(missing) < len(schema.required)
+                else f"any of the first {HEADER_SEARCH_ROWS} rows, so no header row was found"
+            )
             for field_name in sorted(missing, key=lambda f: [c.field for c in schema.columns].index(f)):
                 errors.append(
-                    Problem(file_name, sheet.name, guess + 1, schema.column(field_name).header,
-                            f"required column '{schema.column(field_name).header}' not found in {where}")
+                    Problem(
+                        file_name,
+                        sheet.name,
+                        guess + 1,
+                        schema.column(field_name).header,
+                        f"required column '{schema.column(field_name).header}' not found in {where}",
+                    )
                 )
             return None
         return _checked_header(Located(sheet, by_name, *header), file_name, errors)
@@ -168,7 +185,9 @@ def locate(sheet: Sheet, file_name: str, errors: list[Problem]) -> Located | Non
     if part_a is not None:
         header_row, heading_column, years = part_a
         heading = sheet.rows[header_row][heading_column] if heading_column < len(sheet.rows[header_row]) else None
-        if isinstance(heading, str) and cells.normalise_header(heading) == cells.normalise_header(schemas.PART_A_HEADING):
+        if isinstance(heading, str) and cells.normalise_header(heading) == cells.normalise_header(
+            schemas.PART_A_HEADING
+        ):
             return Located(sheet, kinds.ALLOCATIONS, header_row, {"heading": heading_column}, {}, years)
     # Several schemas can fit one header (an
     # Engagements header holds LA status's one required column, LA; a Finance header holds
@@ -191,9 +210,16 @@ def _checked_header(located: Located, file_name: str, errors: list[Problem]) -> 
     twice = _headed_twice(row, located.kind.schema)
     for header, at in twice:
         shown = " and ".join(f"'{str(row[index]).strip()}' (column {_column_letter(index)})" for index in at)
-        errors.append(Problem(file_name, located.sheet.name, located.header_row + 1, header,
-                              f"{shown} both read as '{header}': keep one, or rename the other so the importer "
-                              "does not have to guess which to read"))
+        errors.append(
+            Problem(
+                file_name,
+                located.sheet.name,
+                located.header_row + 1,
+                header,
+                f"{shown} both read as '{header}': keep one, or rename the other so the importer "
+                "does not have to guess which to read",
+            )
+        )
     return None if twice else located
 
 

@@ -25,8 +25,13 @@ from data_access.importer.validate import Context, labelled_contract, reporting_
 
 def registered(plan: ImportPlan) -> dict[str, str]:
     """The contracts a plan's Contracts sheets register, each with the plan's file name."""
-    return {row.values["reference"]: plan.file_name for sheet in plan.sheets if sheet.sheet_kind is kinds.CONTRACTS
-            for row in sheet.rows if isinstance(row.values.get("reference"), str)}
+    return {
+        row.values["reference"]: plan.file_name
+        for sheet in plan.sheets
+        if sheet.sheet_kind is kinds.CONTRACTS
+        for row in sheet.rows
+        if isinstance(row.values.get("reference"), str)
+    }
 
 
 def import_order(files: Sequence[tuple[str, bytes]]) -> list[int]:
@@ -34,14 +39,22 @@ def import_order(files: Sequence[tuple[str, bytes]]) -> list[int]:
     refer to comes first (contract registers, LA status, pricing schedules, then returns), each
     file placed by the first of its sheets, told by their names, in the kinds' order. Files of one
     kind keep the order given; a file with no sheet named as the importer names them comes last."""
+
     def rank(file: tuple[str, bytes]) -> int:
         named = [kind_named(name) for name in sheet_names(*file)]
         return min((kind.order for kind in named if kind), default=len(kinds.KINDS))
+
     return sorted(range(len(files)), key=lambda index: rank(files[index]))
 
 
-def plan_import(session: Session, file_name: str, data: bytes, contract_option: str | None = None,
-                refused_registers: Mapping[str, str] | None = None, quarter_option: str | None = None) -> ImportPlan:
+def plan_import(
+    session: Session,
+    file_name: str,
+    data: bytes,
+    contract_option: str | None = None,
+    refused_registers: Mapping[str, str] | None = None,
+    quarter_option: str | None = None,
+) -> ImportPlan:
     """Read and validate ``data``; work out every change. Writes nothing. ``refused_registers``:
     the contracts of registers refused earlier in the same batch, so that a file needing one
     is told which file to fix, not that its contract is unknown. ``quarter_option``: the
@@ -72,9 +85,16 @@ def plan_import(session: Session, file_name: str, data: bytes, contract_option: 
             continue
         located.append(found)
     if not located and not context.errors:
-        plan.errors.append(Problem(file_name, "", None, "",
-                                   "no sheet the importer reads was found: expected Contracts/Milestones, "
-                                   "Part A/Part B, Engagements/Survey/Finance or LA status"))
+        plan.errors.append(
+            Problem(
+                file_name,
+                "",
+                None,
+                "",
+                "no sheet the importer reads was found: expected Contracts/Milestones, "
+                "Part A/Part B, Engagements/Survey/Finance or LA status",
+            )
+        )
         return plan
 
     # "the workbook has it in a cell labelled Contract reference": above a table, or on another sheet
@@ -98,15 +118,21 @@ def plan_import(session: Session, file_name: str, data: bytes, contract_option: 
     if returns:
         places = returns + [(sheet, HEADER_SEARCH_ROWS) for sheet in other_sheets]
         plan.reporting_quarter_end = reporting_quarter(context, places, quarter_option, plan)
-        ids = {row.values.get("contract_id") for sheet in plan.sheets if sheet.sheet_kind.missing is MissingRows.CUMULATIVE
-               for row in sheet.rows}
+        ids = {
+            row.values.get("contract_id")
+            for sheet in plan.sheets
+            if sheet.sheet_kind.missing is MissingRows.CUMULATIVE
+            for row in sheet.rows
+        }
         plan.return_contracts = sorted(c.reference for c in context.contracts.values() if c.id in ids)
     # the import history names the file's contract: a chosen contract the rows did not take is not it
     plan.contract_reference = label or _only_contract(context, plan) or contract_option
     _flag_contract_option_not_used(context, plan)
     # Errors in the order a person reads the workbook: sheet by sheet, row by row.
     sheet_order = {sheet.name: position for position, sheet in enumerate(workbook.sheets)}
-    plan.errors.extend(sorted(context.errors, key=lambda problem: (sheet_order.get(problem.sheet, -1), problem.row or 0)))
+    plan.errors.extend(
+        sorted(context.errors, key=lambda problem: (sheet_order.get(problem.sheet, -1), problem.row or 0))
+    )
     if plan.ok:
         work_out_changes(session, plan)
     return plan
@@ -116,17 +142,25 @@ def _hidden_rows_flag(item: Located, title: str) -> str | None:
     """Data in rows hidden in Excel is read like any other row, and said (docs/spreadsheets.md):
     nobody should import rows they cannot see without being told."""
     rows = item.sheet.rows
-    hidden = sorted(number for number in item.sheet.hidden_rows
-                    if number > item.header_row + 1 and number <= len(rows)
-                    and not all(cells.is_blank(value) for value in rows[number - 1]))
+    hidden = sorted(
+        number
+        for number in item.sheet.hidden_rows
+        if number > item.header_row + 1
+        and number <= len(rows)
+        and not all(cells.is_blank(value) for value in rows[number - 1])
+    )
     if not hidden:
         return None
     shown = [str(number) for number in hidden[:10]] + ([f"{len(hidden) - 10} more"] if len(hidden) > 10 else [])
     if len(hidden) == 1:
-        return (f"{title}: row {hidden[0]} is hidden in the workbook; it was read and imported like the other rows "
-                "(unhide it in Excel to check it)")
-    return (f"{title}: rows {listed(shown)} are hidden in the workbook; they were read and imported like the other "
-            "rows (unhide them in Excel to check them)")
+        return (
+            f"{title}: row {hidden[0]} is hidden in the workbook; it was read and imported like the other rows "
+            "(unhide it in Excel to check it)"
+        )
+    return (
+        f"{title}: rows {listed(shown)} are hidden in the workbook; they were read and imported like the other "
+        "rows (unhide them in Excel to check them)"
+    )
 
 
 def _flag_contract_option_not_used(context: Context, plan: ImportPlan) -> None:
@@ -135,8 +169,12 @@ def _flag_contract_option_not_used(context: Context, plan: ImportPlan) -> None:
     contract, say so, so that a wrong file or a wrong choice (a mistyped reference too) does not
     pass unnoticed."""
     option = context.contract_option
-    used = {row.values.get("contract_id") for sheet in plan.sheets for row in sheet.rows
-            if isinstance(row.values.get("contract_id"), int)}  # a contract new in this file has no id yet
+    used = {
+        row.values.get("contract_id")
+        for sheet in plan.sheets
+        for row in sheet.rows
+        if isinstance(row.values.get("contract_id"), int)
+    }  # a contract new in this file has no id yet
     if not option or not used:
         return
     chosen = context.contract(option)
@@ -146,8 +184,9 @@ def _flag_contract_option_not_used(context: Context, plan: ImportPlan) -> None:
         return
     names = sorted(c.reference for c in context.contracts.values() if c.id in used)
     what = f"{chosen.reference}," if chosen is not None else f"{option}, which is not a known contract,"
-    plan.sheets[0].flags.append(f"The contract chosen when importing, {what} was not used: the file "
-                                f"names its own ({', '.join(names)})")
+    plan.sheets[0].flags.append(
+        f"The contract chosen when importing, {what} was not used: the file names its own ({', '.join(names)})"
+    )
 
 
 @overload

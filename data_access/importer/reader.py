@@ -101,9 +101,7 @@ def _check_file(file_name: str, data: bytes, on_sheet: Callable[[str, bytes], No
     if extension not in ALLOWED_EXTENSIONS:
         raise FileRefused(f"only .xlsx, .xlsm and .csv files are read, not '{extension or 'no extension'}'")
     if len(data) > settings.max_upload_bytes:
-        raise FileRefused(
-            f"the file is {len(data) / MB:.1f} MB; the limit is {settings.max_upload_bytes / MB:g} MB"
-        )
+        raise FileRefused(f"the file is {len(data) / MB:.1f} MB; the limit is {settings.max_upload_bytes / MB:g} MB")
     if extension == ".csv":
         _check_csv(data)
     else:
@@ -115,8 +113,9 @@ def _check_csv(data: bytes) -> None:
         raise FileRefused("the file is not a CSV text file (it looks like a binary file)")
 
 
-def _check_workbook(data: bytes, extension: str, max_unpacked: int,
-                    on_sheet: Callable[[str, bytes], None] | None = None) -> None:
+def _check_workbook(
+    data: bytes, extension: str, max_unpacked: int, on_sheet: Callable[[str, bytes], None] | None = None
+) -> None:
     """Refuse a package that is not a workbook, unpacks past the limit, or holds XML entities or NUL
     characters. With ``on_sheet``, the worksheets of the sheets not marked hidden are read whole,
     after every other part, checked, and handed to ``on_sheet(part name, bytes)``."""
@@ -132,8 +131,10 @@ def _check_workbook(data: bytes, extension: str, max_unpacked: int,
             if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
                 raise FileRefused(f"the file is not a real {extension} workbook (no workbook part inside)")
             if any(member.flag_bits & 0x1 for member in members):
-                raise FileRefused(f"the {extension} workbook is zipped with a password: save it from Excel without "
-                                  "one and upload it again")
+                raise FileRefused(
+                    f"the {extension} workbook is zipped with a password: save it from Excel without "
+                    "one and upload it again"
+                )
             unpacked = sum(member.file_size for member in members)
             if unpacked > max_unpacked:
                 raise FileRefused(
@@ -189,8 +190,10 @@ def _check_xml(part_name: str, xml: bytes, utf16: bool) -> None:
     if (utf16 or _DECLARATION.search(xml)) and any(marker in xml for marker in _FORBIDDEN_XML):
         raise FileRefused(f"the workbook part {part_name} declares XML entities, which are not allowed")
     if not utf16 and (b"\x00" in xml or _NUL_ESCAPE.search(xml)):
-        raise FileRefused(f"the workbook part {part_name} holds NUL characters (code 0), "
-                          "which a spreadsheet cannot hold: the file is damaged or not made by Excel")
+        raise FileRefused(
+            f"the workbook part {part_name} holds NUL characters (code 0), "
+            "which a spreadsheet cannot hold: the file is damaged or not made by Excel"
+        )
 
 
 def _read_part(package: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
@@ -202,10 +205,14 @@ def _read_part(package: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
         with package.open(probe) as part:
             xml = part.read(probe.file_size)
     except zipfile.BadZipFile as error:  # the CRC of what was read does not match
-        raise FileRefused(f"the workbook part {member.filename} cannot be read: the file is damaged ({error})") from error
+        raise FileRefused(
+            f"the workbook part {member.filename} cannot be read: the file is damaged ({error})"
+        ) from error
     if len(xml) > member.file_size:
-        raise FileRefused(f"the workbook part {member.filename} cannot be read: it unpacks to more than its declared "
-                          "uncompressed size (the file is damaged or made to deceive)")
+        raise FileRefused(
+            f"the workbook part {member.filename} cannot be read: it unpacks to more than its declared "
+            "uncompressed size (the file is damaged or made to deceive)"
+        )
     return xml
 
 
@@ -238,8 +245,11 @@ def sheet_names(file_name: str, data: bytes) -> list[str]:
             xml = _read_part(package, member)
     except Exception:  # noqa: BLE001 - only an ordering hint: read_file says what is wrong with the file
         return []
-    return [_xml_unescape(name.decode("utf-8", "replace")) for tag in _sheet_tags(xml)
-            if (name := tag.get(b"name")) is not None]
+    return [
+        _xml_unescape(name.decode("utf-8", "replace"))
+        for tag in _sheet_tags(xml)
+        if (name := tag.get(b"name")) is not None
+    ]
 
 
 def _csv_rows(data: bytes) -> list[list[Any]]:
@@ -291,7 +301,7 @@ class _SheetScans:
 
     def used_range(self, package: zipfile.ZipFile, part_name: str) -> tuple[int, int]:
         if part_name not in self._used_ranges:  # a part the checks streamed (workbook.xml marks its
-            for member in package.infolist():   # sheet hidden, or it is not a known worksheet)
+            for member in package.infolist():  # sheet hidden, or it is not a known worksheet)
                 if member.filename == part_name:
                     self.add(part_name, _read_part(package, member))
         return self._used_ranges.get(part_name, (0, 0))
@@ -317,8 +327,12 @@ def _workbook_sheets(data: bytes, scans: _SheetScans) -> list[Sheet]:
             targets = _sheet_targets(package)
             date_1904 = _uses_1904_dates(package)
             names = set(package.namelist())
-            visible = [m.name for m in workbook.sheets_metadata
-                       if m.typ == python_calamine.SheetTypeEnum.WorkSheet and m.visible == python_calamine.SheetVisibleEnum.Visible]
+            visible = [
+                m.name
+                for m in workbook.sheets_metadata
+                if m.typ == python_calamine.SheetTypeEnum.WorkSheet
+                and m.visible == python_calamine.SheetVisibleEnum.Visible
+            ]
             for name in visible:  # before calamine builds the sheet's grid
                 target = targets.get(name)
                 parts = [target] if target in names else [n for n in names if n not in targets.values()]
@@ -341,8 +355,15 @@ def _workbook_sheets(data: bytes, scans: _SheetScans) -> list[Sheet]:
                     while len(rows[row]) <= column:
                         rows[row].append("")
                     rows[row][column] = marker
-            sheets.append(Sheet(metadata.name, hidden, rows, date_1904,
-                                scans.hidden_rows(targets.get(metadata.name)) if not hidden else frozenset()))
+            sheets.append(
+                Sheet(
+                    metadata.name,
+                    hidden,
+                    rows,
+                    date_1904,
+                    scans.hidden_rows(targets.get(metadata.name)) if not hidden else frozenset(),
+                )
+            )
     finally:
         workbook.close()
     return sheets
@@ -395,7 +416,9 @@ def _range_of_excel_cells(xml: bytes) -> tuple[int, int] | None:
     ends = _EXCEL_CELL.findall(xml, table_start, table_start + 65536) + _EXCEL_CELL.findall(xml, len(xml) - 65536)
     candidates = [(int(declared.group(2)), _column_index(declared.group(1)) + 1)] if declared else []
     if ends:
-        candidates.append((max(int(digits) for _, digits in ends), max(_column_index(letters) for letters, _ in ends) + 1))
+        candidates.append(
+            (max(int(digits) for _, digits in ends), max(_column_index(letters) for letters, _ in ends) + 1)
+        )
     for rows, columns in candidates:  # a dimension counts styled empty cells: over the limit, measure
         if rows * columns <= MAX_SHEET_CELLS and _all_cells_within(xml, rows, columns):
             return rows, columns
@@ -405,8 +428,11 @@ def _range_of_excel_cells(xml: bytes) -> tuple[int, int] | None:
 def _all_cells_within(xml: bytes, rows: int, columns: int) -> bool:
     """Whether every ``<c`` tag is in Excel's form with ``r`` inside A1 to (rows, columns)."""
     other_cell = re.compile(  # a cell tag not in Excel's form, or beyond the range
-        rb'<c(?! r="' + _at_most(_column_letters(columns).encode(), _LETTERS, b"[A-Z]")
-        + _at_most(b"%d" % rows, _DIGITS, rb"\d") + rb'"(?: (?!r=)[\w:.-]++="[^"]*+")*+/?>)[\s>/]')
+        rb'<c(?! r="'
+        + _at_most(_column_letters(columns).encode(), _LETTERS, b"[A-Z]")
+        + _at_most(b"%d" % rows, _DIGITS, rb"\d")
+        + rb'"(?: (?!r=)[\w:.-]++="[^"]*+")*+/?>)[\s>/]'
+    )
     return other_cell.search(xml) is None
 
 
@@ -425,8 +451,11 @@ def _at_most(text: bytes, alphabet: bytes, any_character: bytes) -> bytes:
 # Row and cell tags (any prefix) as a conforming parser reads well-formed XML, a quoted value
 # holding ">" included: closing "/", name, attributes. Comments, CDATA and processing
 # instructions are matched only to be skipped.
-_MARKUP = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>"
-                     rb"""|<(/?)(?:[^\s>:<]*+:)*+(row|c)(?=[\s/>])((?:[^>"']++|"[^"]*+"|'[^']*+')*+)>""", re.DOTALL)
+_MARKUP = re.compile(
+    rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>"
+    rb"""|<(/?)(?:[^\s>:<]*+:)*+(row|c)(?=[\s/>])((?:[^>"']++|"[^"]*+"|'[^']*+')*+)>""",
+    re.DOTALL,
+)
 _ATTRIBUTES = re.compile(rb"""([^\s=]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _ROW_OR_CELL = re.compile(rb"<(?:[^\s>:<]*+:)*+(?:row|c)[\s/>]")
 _CELL_ADDRESS = re.compile(rb"([A-Za-z]+)(\d+)")
@@ -499,8 +528,10 @@ def _check_well_formed(part_name: str, xml: bytes) -> None:
     try:
         parser.Parse(xml, True)
     except expat.ExpatError as error:
-        raise FileRefused(f"the workbook part {part_name} cannot be read: it is damaged or not a worksheet "
-                          f"(not well-formed XML: {error})") from None
+        raise FileRefused(
+            f"the workbook part {part_name} cannot be read: it is damaged or not a worksheet "
+            f"(not well-formed XML: {error})"
+        ) from None
 
 
 def _column_letters(number: int) -> str:
@@ -529,7 +560,13 @@ def _column_index(letters: bytes) -> int:
 
 
 def _xml_unescape(text: str) -> str:
-    return text.replace("&quot;", '"').replace("&apos;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return (
+        text.replace("&quot;", '"')
+        .replace("&apos;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+    )
 
 
 _HIDDEN_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\bhidden="(?:1|true)"[^>]*>')
@@ -540,8 +577,9 @@ def _hidden_rows(xml: bytes) -> frozenset[int]:
     """Excel row numbers of the rows hidden in one worksheet (``<row r="5" hidden="1">``)."""
     if b"hidden=" not in xml:
         return frozenset()
-    return frozenset(int(number.group(1)) for row in _HIDDEN_ROW.finditer(xml)
-                     if (number := _ROW_NUMBER.search(row.group(0))))
+    return frozenset(
+        int(number.group(1)) for row in _HIDDEN_ROW.finditer(xml) if (number := _ROW_NUMBER.search(row.group(0)))
+    )
 
 
 def _problem_cells(xml: bytes) -> dict[tuple[int, int], Any]:

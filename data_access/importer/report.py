@@ -100,8 +100,10 @@ class ImportPlan:
 
     def no_data_note(self) -> str:
         """What to tell a user whose file ``has_no_data``."""
-        return (f"No data rows under the headers of {listed([sheet.sheet for sheet in self.sheets])}: importing this "
-                "file changes nothing. Was the blank template chosen instead of the filled-in one?")
+        return (
+            f"No data rows under the headers of {listed([sheet.sheet for sheet in self.sheets])}: importing this "
+            "file changes nothing. Was the blank template chosen instead of the filled-in one?"
+        )
 
     def totals(self) -> dict[str, int]:
         return {
@@ -117,10 +119,17 @@ def summary_of(plan: ImportPlan) -> dict[str, Any]:
     """What the import did, per sheet, in plain data (stored with the import record)."""
     return {
         "sheets": [
-            {"sheet": sheet.sheet, "kind": sheet.kind, "inserted": sheet.count(RowAction.INSERT),
-             "updated": sheet.count(RowAction.UPDATE), "unchanged": sheet.count(RowAction.UNCHANGED),
-             "skipped": sheet.skipped, "flags": len(sheet.flags), "vanished": len(sheet.vanished),
-             "removed": len(sheet.removed)}
+            {
+                "sheet": sheet.sheet,
+                "kind": sheet.kind,
+                "inserted": sheet.count(RowAction.INSERT),
+                "updated": sheet.count(RowAction.UPDATE),
+                "unchanged": sheet.count(RowAction.UNCHANGED),
+                "skipped": sheet.skipped,
+                "flags": len(sheet.flags),
+                "vanished": len(sheet.vanished),
+                "removed": len(sheet.removed),
+            }
             for sheet in plan.sheets
         ],
         "ignored_sheets": plan.ignored_sheets,

@@ -51,7 +51,7 @@ ColumnParser = tuple[str, int, Callable[[Any], Any], str, Column]
 
 
 def is_skipped_row(row: list[Any], totals_memo: dict[str, bool | None], read: frozenset[int]) -> bool:
-    """"Blank rows and totals rows are skipped": no filled cell in the columns the sheet reads
+    """ "Blank rows and totals rows are skipped": no filled cell in the columns the sheet reads
     (``read``: "extra columns are ignored", so a note or a formula filled down beside the table
     does not make a row), or the first filled cell reads Total, Totals or Grand total.
     ``totals_memo`` remembers each first text's answer."""
@@ -115,8 +115,9 @@ def _reporting_quarter_cells(sheet: Sheet, above_row: int) -> list[tuple[int, st
     return found
 
 
-def reporting_quarter(context: Context, places: list[tuple[Sheet, int]], option: str | None,
-                       plan: ImportPlan) -> date | None:
+def reporting_quarter(
+    context: Context, places: list[tuple[Sheet, int]], option: str | None, plan: ImportPlan
+) -> date | None:
     """The quarter a quarterly return reports on (its last day): from a labelled cell above the
     tables or on another sheet, else the importer's quarter option (the command line's
     ``--quarter``, the upload page's choice), else None: the return states no quarter.
@@ -139,9 +140,13 @@ def reporting_quarter(context: Context, places: list[tuple[Sheet, int]], option:
         first_end, first_sheet, *_ = stated[0]
         for end, sheet_name, excel_row, label in stated[1:]:
             if end != first_end:
-                context.problem(sheet_name, excel_row, label,
-                                f"this says {quarter_text(end)} but sheet {first_sheet} says "
-                                f"{quarter_text(first_end)}: a return reports on one quarter")
+                context.problem(
+                    sheet_name,
+                    excel_row,
+                    label,
+                    f"this says {quarter_text(end)} but sheet {first_sheet} says "
+                    f"{quarter_text(first_end)}: a return reports on one quarter",
+                )
         return None
     chosen = None
     if option:
@@ -153,8 +158,10 @@ def reporting_quarter(context: Context, places: list[tuple[Sheet, int]], option:
     if ends:
         (end,) = ends
         if chosen is not None and chosen != end and plan.sheets:
-            plan.sheets[0].flags.append(f"The reporting quarter chosen when importing, {quarter_text(chosen)}, was "
-                                        f"not used: the file says {quarter_text(end)}")
+            plan.sheets[0].flags.append(
+                f"The reporting quarter chosen when importing, {quarter_text(chosen)}, was "
+                f"not used: the file says {quarter_text(end)}"
+            )
         return end
     return chosen
 
@@ -170,8 +177,13 @@ def quarter_text(end: date) -> str:
 class Context:
     """What validation needs from the database and from the file itself."""
 
-    def __init__(self, session: Session, file_name: str, contract_option: str | None,
-                 refused_registers: Mapping[str, str] | None = None):
+    def __init__(
+        self,
+        session: Session,
+        file_name: str,
+        contract_option: str | None,
+        refused_registers: Mapping[str, str] | None = None,
+    ):
         self.session = session
         self.file_name = file_name
         self.contract_option = contract_option
@@ -230,7 +242,9 @@ class Context:
     def contract_suggestions(self, reference: str) -> str:
         if (register := self.refused_registers.get(reference.lower())) is not None:
             return f": it is in {register}, which cannot be imported until its errors are fixed"
-        names = sorted({c.reference for c in self.contracts.values()} | {v["reference"] for v in self.file_contracts.values()})
+        names = sorted(
+            {c.reference for c in self.contracts.values()} | {v["reference"] for v in self.file_contracts.values()}
+        )
         by_key = {name.lower(): name for name in names}  # references match case-insensitively
         close = [by_key[key] for key in difflib.get_close_matches(reference.lower(), list(by_key), n=3, cutoff=0.5)]
         if close:
@@ -260,9 +274,17 @@ def parse_rows(context: Context, located: Located, plan: SheetPlan) -> list[tupl
     kind = located.kind
     schema = kind.schema
     keys = {*kind.key, "contract_reference"}  # a key's invisible characters never make a second row
-    columns = [(column.field, position, _plain_keyed(column.parser(date_1904)) if column.field in keys
-                else column.parser(date_1904), located.headers[column.field], column)
-               for column in schema.columns if (position := located.columns.get(column.field)) is not None]
+    columns = [
+        (
+            column.field,
+            position,
+            _plain_keyed(column.parser(date_1904)) if column.field in keys else column.parser(date_1904),
+            located.headers[column.field],
+            column,
+        )
+        for column in schema.columns
+        if (position := located.columns.get(column.field)) is not None
+    ]
     memo: dict[tuple[str, type, object], tuple[bool, Any]] = {}  # (field, type, cell value) -> parsed
     totals_memo: dict[str, bool | None] = {}
     limits = _column_limits(kind.model)
@@ -299,14 +321,27 @@ def parse_rows(context: Context, located: Located, plan: SheetPlan) -> list[tupl
     return parsed
 
 
-def _parse_columns(context: Context, located: Located, rows: fast_read.ColumnarRows, columns: list[ColumnParser],
-                   limits: dict[str, Any],
-                   plan: SheetPlan) -> list[tuple[int, dict[str, Any]]]:
+def _parse_columns(
+    context: Context,
+    located: Located,
+    rows: fast_read.ColumnarRows,
+    columns: list[ColumnParser],
+    limits: dict[str, Any],
+    plan: SheetPlan,
+) -> list[tuple[int, dict[str, Any]]]:
     """``parse_rows`` of a table read into Arrow columns: the same rows, values and errors, each
     distinct value of a column parsed once (``columnar.parse_table``)."""
-    to_read = [columnar.ColumnToRead(field_name, position, partial(_parse_cell, parse, limit=limits.get(field_name)),
-                                     header, column.header if column.required else None, _text_up_to(column, limits))
-               for field_name, position, parse, header, column in columns]
+    to_read = [
+        columnar.ColumnToRead(
+            field_name,
+            position,
+            partial(_parse_cell, parse, limit=limits.get(field_name)),
+            header,
+            column.header if column.required else None,
+            _text_up_to(column, limits),
+        )
+        for field_name, position, parse, header, column in columns
+    ]
     found = columnar.parse_table(rows, to_read, _is_total)
     plan.skipped += found.skipped
     for excel_row, header, message, field_name in found.problems:
@@ -331,6 +366,7 @@ def _is_total(text: str) -> bool:
 def _plain_keyed(parse: Callable[[Any], Any]) -> Callable[[Any], Any]:
     def parse_key(raw: Any) -> Any:
         return parse(cells.plain_key(raw) if isinstance(raw, str) else raw)
+
     return parse_key
 
 
@@ -349,23 +385,34 @@ def _parse_cell(parse: Callable[[Any], Any], raw: Any, limit: Any = None) -> tup
     return (False, too_big) if too_big else (True, value)
 
 
-def _row_contract(context: Context, located: Located, label: str | None, excel_row: int,
-                  values: dict[str, Any]) -> models.Contract | None:
+def _row_contract(
+    context: Context, located: Located, label: str | None, excel_row: int, values: dict[str, Any]
+) -> models.Contract | None:
     reference = values.pop("contract_reference", None) or label or context.contract_option
     header = located.headers.get("contract_reference", "Contract reference")
     if not reference:
-        context.problem(located.sheet.name, excel_row, header,
-                        "no contract reference: add a 'Contract reference' column or labelled cell, "
-                        "or choose the contract when importing")
+        context.problem(
+            located.sheet.name,
+            excel_row,
+            header,
+            "no contract reference: add a 'Contract reference' column or labelled cell, "
+            "or choose the contract when importing",
+        )
         return None
     contract = context.contract(reference)
     if contract is None:
-        context.problem(located.sheet.name, excel_row, header,
-                        f"unknown contract '{reference}'{context.contract_suggestions(reference)}")
+        context.problem(
+            located.sheet.name,
+            excel_row,
+            header,
+            f"unknown contract '{reference}'{context.contract_suggestions(reference)}",
+        )
     return contract
 
 
-def _match_la(context: Context, located: Located, excel_row: int, values: dict[str, Any], on: date | None) -> str | None:
+def _match_la(
+    context: Context, located: Located, excel_row: int, values: dict[str, Any], on: date | None
+) -> str | None:
     try:
         return context.la_code(values.pop("la"), on)
     except cells.CellError as error:
@@ -381,7 +428,9 @@ def validate_contracts(context: Context, located: Located, plan: SheetPlan, _lab
             context.problem(name, excel_row, located.headers["end_date"], "the end date is before the start date")
         extension = values.get("extension_up_to")
         if extension and end and extension < end:
-            context.problem(name, excel_row, located.headers["extension_up_to"], "the extension date is before the end date")
+            context.problem(
+                name, excel_row, located.headers["extension_up_to"], "the extension date is before the end date"
+            )
         if "reference" in values:
             context.file_contracts[values["reference"].lower()] = values
         plan.rows.append(RowPlan(excel_row, values))
@@ -393,8 +442,12 @@ def validate_milestones(context: Context, located: Located, plan: SheetPlan, _la
         if reference is None:
             continue
         if not context.known_contract(reference):
-            context.problem(located.sheet.name, excel_row, located.headers["contract_reference"],
-                            f"unknown contract '{reference}'{context.contract_suggestions(reference)}")
+            context.problem(
+                located.sheet.name,
+                excel_row,
+                located.headers["contract_reference"],
+                f"unknown contract '{reference}'{context.contract_suggestions(reference)}",
+            )
             continue
         stored = context.contract(reference)
         # A contract new in this file gets its id when the Contracts sheet is written.
@@ -421,8 +474,12 @@ def validate_day_rates(context: Context, located: Located, plan: SheetPlan, labe
             continue
         cap = cap_for_level(values.get("level"), contract.day_rate_cap, contract.executive_day_rate_cap)
         if cap is not None and values["day_rate"] > cap:
-            context.problem(located.sheet.name, excel_row, located.headers["day_rate"],
-                            f"day rate {values['day_rate']:,.2f} GBP is above the contract's cap of {cap:,.2f} GBP")
+            context.problem(
+                located.sheet.name,
+                excel_row,
+                located.headers["day_rate"],
+                f"day rate {values['day_rate']:,.2f} GBP is above the contract's cap of {cap:,.2f} GBP",
+            )
             continue
         values["contract_id"] = contract.id
         plan.rows.append(RowPlan(excel_row, values))
@@ -431,7 +488,9 @@ def validate_day_rates(context: Context, located: Located, plan: SheetPlan, labe
 def validate_engagements(context: Context, located: Located, plan: SheetPlan, label: str | None) -> None:
     for excel_row, values in parse_rows(context, located, plan):
         contract = _row_contract(context, located, label, excel_row, values)
-        unit = None if contract is None else _unit_key(contract.id, values.get("package_id"), values.get("participant_id"))
+        unit = (
+            None if contract is None else _unit_key(contract.id, values.get("package_id"), values.get("participant_id"))
+        )
         if unit is not None:  # so a survey response of a row with errors is told so (see validate_survey)
             context.engagement_rows[unit] = excel_row
         if "la" not in values or "start_date" not in values:
@@ -441,9 +500,13 @@ def validate_engagements(context: Context, located: Located, plan: SheetPlan, la
         la_code = _match_la(context, located, excel_row, values, values["start_date"])
         end = values.get("end_date")
         if end is not None and end < values["start_date"]:
-            context.problem(located.sheet.name, excel_row, located.headers["end_date"],
-                            f"the end date {cells.format_date(end)} is before the start date "
-                            f"{cells.format_date(values['start_date'])}")
+            context.problem(
+                located.sheet.name,
+                excel_row,
+                located.headers["end_date"],
+                f"the end date {cells.format_date(end)} is before the start date "
+                f"{cells.format_date(values['start_date'])}",
+            )
             continue
         if contract is None or la_code is None or unit is None:  # unit is None when contract is
             continue
@@ -490,11 +553,17 @@ def validate_survey(context: Context, located: Located, plan: SheetPlan, label: 
     for excel_row, values in parse_rows(context, located, plan):
         contract = _row_contract(context, located, label, excel_row, values)
         ok = contract is not None
-        if (values.get("stage") == FOLLOW_UP and values.get("impact_demonstrated") is None
-                and (located.sheet.name, excel_row, "impact_demonstrated") not in context.unreadable):
-            context.problem(located.sheet.name, excel_row,
-                            located.headers.get("impact_demonstrated", "Impact demonstrated"),
-                            "'Impact demonstrated' (yes or no) is required for a follow-up response")
+        if (
+            values.get("stage") == FOLLOW_UP
+            and values.get("impact_demonstrated") is None
+            and (located.sheet.name, excel_row, "impact_demonstrated") not in context.unreadable
+        ):
+            context.problem(
+                located.sheet.name,
+                excel_row,
+                located.headers.get("impact_demonstrated", "Impact demonstrated"),
+                "'Impact demonstrated' (yes or no) is required for a follow-up response",
+            )
             ok = False
         package_id, participant_id = values.get("package_id"), values.get("participant_id")
         if contract is None or package_id is None or participant_id is None:
@@ -502,13 +571,21 @@ def validate_survey(context: Context, located: Located, plan: SheetPlan, label: 
         key = _unit_key(contract.id, package_id, participant_id)
         spelling = stored.get(key) or context.file_engagements.get(key)
         if spelling is None and key in context.engagement_rows:
-            context.problem(located.sheet.name, excel_row, located.headers["participant_id"],
-                            f"participant '{participant_id}' of package '{package_id}' is on Engagements row "
-                            f"{context.engagement_rows[key]}, which has errors: correct that row first")
+            context.problem(
+                located.sheet.name,
+                excel_row,
+                located.headers["participant_id"],
+                f"participant '{participant_id}' of package '{package_id}' is on Engagements row "
+                f"{context.engagement_rows[key]}, which has errors: correct that row first",
+            )
         elif spelling is None:
-            context.problem(located.sheet.name, excel_row, located.headers["participant_id"],
-                            f"participant '{participant_id}' of package '{package_id}' is not in Engagements "
-                            f"(in this file or already stored) for contract {contract.reference}")
+            context.problem(
+                located.sheet.name,
+                excel_row,
+                located.headers["participant_id"],
+                f"participant '{participant_id}' of package '{package_id}' is not in Engagements "
+                f"(in this file or already stored) for contract {contract.reference}",
+            )
         elif ok:
             # IDs match ignoring case; the response is stored as Engagements spells them (as first
             # stored: a later return that spells a stored key differently does not respell it).
@@ -526,8 +603,9 @@ def _stored_units(session: Session, contract_ids: set[int]) -> dict[UnitKey, tup
     if not contract_ids:
         return {}
     rows = session.execute(
-        select(models.Engagement.contract_id, models.Engagement.package_id, models.Engagement.participant_id)
-        .where(models.Engagement.contract_id.in_(contract_ids))
+        select(models.Engagement.contract_id, models.Engagement.package_id, models.Engagement.participant_id).where(
+            models.Engagement.contract_id.in_(contract_ids)
+        )
     )
     return {_unit_key(*row): (row[1], row[2]) for row in rows}
 
@@ -549,13 +627,21 @@ def validate_finance(context: Context, located: Located, plan: SheetPlan, label:
         if quarter is None:
             ok = False
         elif year and quarter.financial_year and year != quarter.financial_year:
-            context.problem(name, excel_row, located.headers["quarter"],
-                            f"the quarter is in {quarter.financial_year} but the financial year says {year}")
+            context.problem(
+                name,
+                excel_row,
+                located.headers["quarter"],
+                f"the quarter is in {quarter.financial_year} but the financial year says {year}",
+            )
             ok = False
         elif not (year or quarter.financial_year):
             if (name, excel_row, "financial_year") not in context.unreadable:  # else its error is said already
-                context.problem(name, excel_row, located.headers.get("financial_year", "Financial year"),
-                                "'Financial year' is required unless 'Quarter' is the quarter's end date")
+                context.problem(
+                    name,
+                    excel_row,
+                    located.headers.get("financial_year", "Financial year"),
+                    "'Financial year' is required unless 'Quarter' is the quarter's end date",
+                )
             ok = False
         heading = values.get("heading")
         if contract is not None and heading is not None:
@@ -563,17 +649,32 @@ def validate_finance(context: Context, located: Located, plan: SheetPlan, label:
             canonical = known.get(heading_key(heading))
             if canonical is None:
                 close = difflib.get_close_matches(heading, sorted(known.values()), n=3, cutoff=0.4)
-                hint = f": did you mean {' or '.join(close)}?" if close else (
-                    f": the pricing schedule's headings are {', '.join(sorted(known.values()))}" if known
-                    else ": import the contract's pricing schedule first")
-                context.problem(name, excel_row, located.headers["heading"],
-                                f"'{heading}' is not an expenditure heading of {contract.reference}'s pricing schedule{hint}")
+                hint = (
+                    f": did you mean {' or '.join(close)}?"
+                    if close
+                    else (
+                        f": the pricing schedule's headings are {', '.join(sorted(known.values()))}"
+                        if known
+                        else ": import the contract's pricing schedule first"
+                    )
+                )
+                context.problem(
+                    name,
+                    excel_row,
+                    located.headers["heading"],
+                    f"'{heading}' is not an expenditure heading of {contract.reference}'s pricing schedule{hint}",
+                )
                 ok = False
             else:
                 values["heading"] = canonical
         if ok and contract is not None and quarter is not None:
-            values.update(financial_year=year or quarter.financial_year, quarter=quarter.quarter,
-                          contract_id=contract.id, source_file=context.file_name[:260], source_row=excel_row)
+            values.update(
+                financial_year=year or quarter.financial_year,
+                quarter=quarter.quarter,
+                contract_id=contract.id,
+                source_file=context.file_name[:260],
+                source_row=excel_row,
+            )
             plan.rows.append(RowPlan(excel_row, values))
 
 
@@ -588,14 +689,22 @@ def validate_part_a(context: Context, located: Located, plan: SheetPlan, label: 
     label_cell = _contract_label_cell(sheet, header_row, context.known_contract)
     row_of_reference = label_cell[0] if label_cell else header_row + 1  # the label's row, else the table's
     if not reference:
-        context.problem(name, row_of_reference, "Contract reference",
-                        "no contract reference: add a cell labelled 'Contract reference' above the table "
-                        "or choose the contract when importing")
+        context.problem(
+            name,
+            row_of_reference,
+            "Contract reference",
+            "no contract reference: add a cell labelled 'Contract reference' above the table "
+            "or choose the contract when importing",
+        )
         return
     contract = context.contract(reference)
     if contract is None:
-        context.problem(name, row_of_reference, "Contract reference",
-                        f"unknown contract '{reference}'{context.contract_suggestions(reference)}")
+        context.problem(
+            name,
+            row_of_reference,
+            "Contract reference",
+            f"unknown contract '{reference}'{context.contract_suggestions(reference)}",
+        )
         return
     header_cells = sheet.rows[header_row]
     seen: dict[str, int] = {}
@@ -609,7 +718,9 @@ def validate_part_a(context: Context, located: Located, plan: SheetPlan, label: 
             continue
         raw_heading = cell(row, heading_column)
         try:
-            heading = cells.parse_text(raw_heading) if not isinstance(raw_heading, (ExcelError, UncachedFormula)) else None
+            heading = (
+                cells.parse_text(raw_heading) if not isinstance(raw_heading, (ExcelError, UncachedFormula)) else None
+            )
         except cells.CellError as error:
             context.problem(name, excel_row, "Expenditure heading", str(error))
             continue
@@ -620,8 +731,12 @@ def validate_part_a(context: Context, located: Located, plan: SheetPlan, label: 
             context.problem(name, excel_row, "Expenditure heading", "the expenditure heading is blank")
             continue
         if heading_key(heading) in seen:
-            context.problem(name, excel_row, "Expenditure heading",
-                            f"'{heading}' is already listed on row {seen[heading_key(heading)]}")
+            context.problem(
+                name,
+                excel_row,
+                "Expenditure heading",
+                f"'{heading}' is already listed on row {seen[heading_key(heading)]}",
+            )
             continue
         seen[heading_key(heading)] = excel_row
         for column, year in years.items():
@@ -631,22 +746,33 @@ def validate_part_a(context: Context, located: Located, plan: SheetPlan, label: 
                 context.problem(name, excel_row, header, f"the cell holds the Excel error {raw.code}")
                 continue
             if isinstance(raw, UncachedFormula):
-                context.problem(name, excel_row, header, f"the formula {raw} has no saved value: recalculate and save in Excel")
+                context.problem(
+                    name, excel_row, header, f"the formula {raw} has no saved value: recalculate and save in Excel"
+                )
                 continue
             try:
                 amount = cells.parse_money(raw)
             except cells.CellError as error:
                 context.problem(name, excel_row, header, str(error))
                 continue
-            plan.rows.append(RowPlan(excel_row, {
-                "contract_id": contract.id, "heading": heading, "financial_year": year,
-                "amount": amount if amount is not None else Decimal("0.00"),
-            }))
+            plan.rows.append(
+                RowPlan(
+                    excel_row,
+                    {
+                        "contract_id": contract.id,
+                        "heading": heading,
+                        "financial_year": year,
+                        "amount": amount if amount is not None else Decimal("0.00"),
+                    },
+                )
+            )
         context.file_headings[contract.reference.lower()].add(heading)
     context._headings.pop(contract.id, None)
     if plan.rows and all(row.values["amount"] == 0 for row in plan.rows):
-        plan.flags.append(f"{plan.title}: every allocation of {contract.reference} is empty or 0, so importing it "
-                          "sets them all to 0: is this the blank template?")
+        plan.flags.append(
+            f"{plan.title}: every allocation of {contract.reference} is empty or 0, so importing it "
+            "sets them all to 0: is this the blank template?"
+        )
     _check_column_limits(context, located, plan)
 
 
@@ -657,8 +783,11 @@ def _column_limits(model: type[models.Base]) -> dict[str, Any]:
     limits = {}
     for column in model.__table__.columns:
         kind = column.type
-        if isinstance(kind, Integer) or (isinstance(kind, String) and kind.length) or (
-                isinstance(kind, Numeric) and kind.precision):
+        if (
+            isinstance(kind, Integer)
+            or (isinstance(kind, String) and kind.length)
+            or (isinstance(kind, Numeric) and kind.precision)
+        ):
             limits[column.name] = kind
     return limits
 
@@ -668,15 +797,23 @@ def _check_column_limits(context: Context, located: Located, plan: SheetPlan) ->
     limits = _column_limits(located.kind.model)
     for row in plan.rows:
         for name, value in row.values.items():
-            message = None if name not in limits or value is None or isinstance(value, bool) else \
-                _limit_problem(limits[name], value)
+            message = (
+                None
+                if name not in limits or value is None or isinstance(value, bool)
+                else _limit_problem(limits[name], value)
+            )
             if message:
                 header = located.headers.get(name) or name.replace("_", " ").capitalize()
                 context.problem(plan.sheet, row.row, header, message)
 
 
 def _limit_problem(column_type: Any, value: Any) -> str | None:
-    if isinstance(column_type, String) and column_type.length and isinstance(value, str) and len(value) > column_type.length:
+    if (
+        isinstance(column_type, String)
+        and column_type.length
+        and isinstance(value, str)
+        and len(value) > column_type.length
+    ):
         return f"the text is {len(value):,} characters long; at most {column_type.length:,} fit"
     if isinstance(column_type, Numeric) and column_type.precision and isinstance(value, (int, float, Decimal)):
         limit = Decimal(10) ** (column_type.precision - (column_type.scale or 0))
@@ -686,4 +823,3 @@ def _limit_problem(column_type: Any, value: Any) -> str | None:
     if isinstance(column_type, Integer) and isinstance(value, int) and abs(value) > 2**31 - 1:
         return f"the number {value:,} is too large: it must be less than {2**31:,}"
     return None
-

@@ -30,8 +30,14 @@ def apply_plan(session: Session, plan: ImportPlan, imported_by: str) -> models.I
     """Write a valid plan and its import record. The caller owns the transaction."""
     if not plan.ok:
         raise ValueError("a plan with errors cannot be applied")
-    record = _import_record(plan, imported_by, "imported", reporting_quarter_end=plan.reporting_quarter_end,
-                            summary=summary_of(plan), **plan.totals())
+    record = _import_record(
+        plan,
+        imported_by,
+        "imported",
+        reporting_quarter_end=plan.reporting_quarter_end,
+        summary=summary_of(plan),
+        **plan.totals(),
+    )
     session.add(record)
     session.flush()
     undo_records: list[dict[str, Any]] = []
@@ -46,8 +52,9 @@ def apply_plan(session: Session, plan: ImportPlan, imported_by: str) -> models.I
     return record
 
 
-def _undo_record(import_id: int, table: str, row_id: int, before: dict[str, Any] | None,
-                 after: dict[str, Any] | None) -> dict[str, Any]:
+def _undo_record(
+    import_id: int, table: str, row_id: int, before: dict[str, Any] | None, after: dict[str, Any] | None
+) -> dict[str, Any]:
     """One ``RowChange``: the row as it was before the import (None: new) and after (None: removed)."""
     return {"import_id": import_id, "table_name": table, "row_id": row_id, "before": before, "after": after}
 
@@ -87,10 +94,16 @@ def write_updates(session: Session, sheet: SheetPlan, import_id: int) -> list[di
     before = writers(session, model, [row_id for row_id, _ in stored])  # the import that wrote each row
     session.flush()
     for rows in _by_fields(updates).values():  # one statement per set of fields the rows give
-        bulk.update_rows(session.connection(), model.__table__, [{"id": row.existing_id, **row.values} for row in rows],
-                         same={"import_id": import_id})
-    return [_undo_record(import_id, model.__tablename__, row_id, {**values, **before[row_id]}, dict(row.values))
-            for row, (row_id, values) in zip(updates, stored)]
+        bulk.update_rows(
+            session.connection(),
+            model.__table__,
+            [{"id": row.existing_id, **row.values} for row in rows],
+            same={"import_id": import_id},
+        )
+    return [
+        _undo_record(import_id, model.__tablename__, row_id, {**values, **before[row_id]}, dict(row.values))
+        for row, (row_id, values) in zip(updates, stored)
+    ]
 
 
 def _stored(row: RowPlan) -> tuple[int, dict[str, Any]]:
@@ -115,9 +128,16 @@ def write_removals(session: Session, sheet: SheetPlan, import_id: int) -> list[d
         return []
     model = sheet.sheet_kind.model
     session.execute(delete(model).where(model.__table__.c.id.in_([item["id"] for item in sheet.removed])))
-    return [_undo_record(import_id, model.__tablename__, item["id"],
-                         {name: value for name, value in item.items() if name != "id"}, None)
-            for item in sheet.removed]
+    return [
+        _undo_record(
+            import_id,
+            model.__tablename__,
+            item["id"],
+            {name: value for name, value in item.items() if name != "id"},
+            None,
+        )
+        for item in sheet.removed
+    ]
 
 
 def flag_missing_rows(session: Session, sheet: SheetPlan, import_id: int) -> list[dict[str, Any]]:
@@ -128,12 +148,24 @@ def flag_missing_rows(session: Session, sheet: SheetPlan, import_id: int) -> lis
     model = sheet.sheet_kind.model
     ids = [item["id"] for item in sheet.vanished]
     table = model.__table__
-    stale = session.execute(select(table.c.id).where(table.c.id.in_(ids), table.c.missing_from_latest_return.is_(False))).scalars().all()
+    stale = (
+        session.execute(select(table.c.id).where(table.c.id.in_(ids), table.c.missing_from_latest_return.is_(False)))
+        .scalars()
+        .all()
+    )
     if not stale:
         return []
     session.execute(update(model), [{"id": row_id, "missing_from_latest_return": True} for row_id in stale])
-    return [_undo_record(import_id, model.__tablename__, row_id, {"missing_from_latest_return": False},
-                         {"missing_from_latest_return": True}) for row_id in stale]
+    return [
+        _undo_record(
+            import_id,
+            model.__tablename__,
+            row_id,
+            {"missing_from_latest_return": False},
+            {"missing_from_latest_return": True},
+        )
+        for row_id in stale
+    ]
 
 
 def insert_rows(session: Session, model: type[models.Base], import_id: int, rows: list[dict[str, Any]]) -> list[int]:
@@ -148,8 +180,9 @@ def insert_rows(session: Session, model: type[models.Base], import_id: int, rows
     largest_before = session.scalar(select(func.max(table.c.id))) or 0
     bulk.insert_rows(session.connection(), table, rows, same={"import_id": import_id})
     new_rows = (table.c.import_id == import_id) & (table.c.id > largest_before)
-    count, first, last = session.execute(select(func.count(), func.min(table.c.id), func.max(table.c.id))
-                                         .where(new_rows)).one()
+    count, first, last = session.execute(
+        select(func.count(), func.min(table.c.id), func.max(table.c.id)).where(new_rows)
+    ).one()
     if count == len(rows) and count and last - first + 1 == count:  # one unbroken run of ids: no need to read them
         return list(range(first, last + 1))
     new_ids = list(session.scalars(select(table.c.id).where(new_rows).order_by(table.c.id)))
@@ -175,8 +208,12 @@ def _resolve_new_contract_ids(session: Session, plan: ImportPlan) -> None:
 
 def record_rejection(session: Session, plan: ImportPlan, imported_by: str) -> models.ImportRecord:
     """Log a rejected import (its data is not written)."""
-    record = _import_record(plan, imported_by, "rejected", summary={
-        "errors": [str(problem) for problem in plan.errors[:200]], "error_count": len(plan.errors)})
+    record = _import_record(
+        plan,
+        imported_by,
+        "rejected",
+        summary={"errors": [str(problem) for problem in plan.errors[:200]], "error_count": len(plan.errors)},
+    )
     session.add(record)
     return record
 
@@ -184,8 +221,13 @@ def record_rejection(session: Session, plan: ImportPlan, imported_by: str) -> mo
 def _import_record(plan: ImportPlan, imported_by: str, outcome: str, **details: Any) -> models.ImportRecord:
     """The import history's record of a file, imported or rejected."""
     return models.ImportRecord(
-        file_name=plan.file_name[:260], sha256=plan.sha256, size_bytes=plan.size_bytes, imported_by=imported_by,
-        imported_at=datetime.now(UTC).replace(tzinfo=None), kind=plan.kind,
-        contract_reference=(plan.contract_reference or None) and plan.contract_reference[:60], outcome=outcome,
+        file_name=plan.file_name[:260],
+        sha256=plan.sha256,
+        size_bytes=plan.size_bytes,
+        imported_by=imported_by,
+        imported_at=datetime.now(UTC).replace(tzinfo=None),
+        kind=plan.kind,
+        contract_reference=(plan.contract_reference or None) and plan.contract_reference[:60],
+        outcome=outcome,
         **details,
     )

@@ -128,14 +128,25 @@ def start_server(database_url: str, folder: Path) -> AppServer:
         log_file = log_path.open("w")
         process = subprocess.Popen(
             [
-                sys.executable, "-m", "streamlit", "run", "app.py",
-                "--server.port", str(port),
-                "--server.address", "127.0.0.1",
-                "--server.headless", "true",
-                "--server.fileWatcherType", "none",
-                "--server.runOnSave", "false",
-                "--browser.gatherUsageStats", "false",
-                "--secrets.files", str(no_secrets),
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--server.fileWatcherType",
+                "none",
+                "--server.runOnSave",
+                "false",
+                "--browser.gatherUsageStats",
+                "false",
+                "--secrets.files",
+                str(no_secrets),
             ],
             cwd=PROJECT_ROOT,
             env=env,
@@ -179,7 +190,8 @@ def warm_up(browser, server: AppServer) -> None:
         page.goto(server.url)
         # The app's own menu (st.navigation in app.py; the v1 menu names pages by file) is enough.
         page.get_by_test_id("stSidebarNav").get_by_role("link", name="Accessibility statement").wait_for(
-            state="attached", timeout=APP_TIMEOUT_MS)
+            state="attached", timeout=APP_TIMEOUT_MS
+        )
     finally:
         context.close()
 
@@ -237,8 +249,9 @@ def browser(playwright_instance):
 
 def new_context(browser):
     """A browser context (its own cookies, hence its own Streamlit sessions) set up for the app."""
-    context = browser.new_context(viewport=VIEWPORT, locale="en-GB", timezone_id="Europe/London",
-                                  accept_downloads=False)
+    context = browser.new_context(
+        viewport=VIEWPORT, locale="en-GB", timezone_id="Europe/London", accept_downloads=False
+    )
     context.set_default_timeout(APP_TIMEOUT_MS)
     context.add_init_script(COUNT_RUNS)
     expect.set_options(timeout=APP_TIMEOUT_MS)
@@ -313,7 +326,10 @@ class AppDriver:
         yield
         with contextlib.suppress(PlaywrightTimeoutError):
             self.page.wait_for_function(
-                "n => (window.__streamlitRunsStarted || 0) > n", arg=before, timeout=timeout_ms, polling=50,
+                "n => (window.__streamlitRunsStarted || 0) > n",
+                arg=before,
+                timeout=timeout_ms,
+                polling=50,
             )
         self.wait()
 

@@ -150,8 +150,13 @@ def test_statement_names_every_tolerated_streamlit_problem(app):
     assert "Accessibility statement for Improvement Oversight" in text
     for known in STREAMLIT_CHROME:
         assert known["statement"] in text, f"the statement does not mention {known['rule']}: {known['why']}"
-    for required in ("Enforcement procedure", "Equality and Human Rights Commission", "axe-core",
-                     "Preparation of this accessibility statement", "Non-accessible content"):
+    for required in (
+        "Enforcement procedure",
+        "Equality and Human Rights Commission",
+        "axe-core",
+        "Preparation of this accessibility statement",
+        "Non-accessible content",
+    ):
         assert required in text
     assert re.search(r"prepared on \d{1,2} \w+ \d{4}", text)
 
@@ -250,8 +255,13 @@ def test_the_focus_on_a_checkbox_and_a_select_box_is_on_the_box_the_user_sees(ap
     app.open("import_history")
     app.wait_rendered()
     page.locator("body").focus()
-    tab_to(page, lambda f: f["tag"] == "input" and "Import to undo" in (page.evaluate(
-        "() => document.activeElement.getAttribute('aria-label') || ''")))
+    tab_to(
+        page,
+        lambda f: (
+            f["tag"] == "input"
+            and "Import to undo" in (page.evaluate("() => document.activeElement.getAttribute('aria-label') || ''"))
+        ),
+    )
     select = page.evaluate(_FOCUS_STYLE_OF, '[data-testid="stSelectbox"] div:has(> input)')
     assert (select["width"], select["style"], select["colour"]) == ("3px", "solid", "rgb(11, 12, 12)"), select
     tab_to(page, lambda f: f["tag"] == "input" and page.evaluate("() => document.activeElement.type") == "checkbox")

@@ -15,10 +15,10 @@ each visit is given a longer wait for its run to finish before the usual checks.
 
 from __future__ import annotations
 
+import contextlib
 from urllib.parse import urlsplit
 
 import pytest
-
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
@@ -27,12 +27,30 @@ from tests.browser.conftest import _APP_IDLE, RERUN_START_TIMEOUT_MS, AppDriver,
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 ADMIN, BOARD = "Administrator", "Board member"
-PAGES = [("Overview", ""), ("KPIs", "kpis"), ("Coverage", "coverage"), ("Finance", "finance"),
-         ("Timelines", "timelines"), ("Outcomes and value for money", "outcomes"), ("LA profile", "la_profile"),
-         ("Upload data", "upload"), ("Import history", "import_history"), ("Users and audit", "admin"),
-         ("Methodology", "methodology"), ("Accessibility statement", "accessibility")]
-BOARD_PAGES = {"Overview", "KPIs", "Coverage", "Finance", "Timelines", "Outcomes and value for money",
-               "Methodology", "Accessibility statement"}
+PAGES = [
+    ("Overview", ""),
+    ("KPIs", "kpis"),
+    ("Coverage", "coverage"),
+    ("Finance", "finance"),
+    ("Timelines", "timelines"),
+    ("Outcomes and value for money", "outcomes"),
+    ("LA profile", "la_profile"),
+    ("Upload data", "upload"),
+    ("Import history", "import_history"),
+    ("Users and audit", "admin"),
+    ("Methodology", "methodology"),
+    ("Accessibility statement", "accessibility"),
+]
+BOARD_PAGES = {
+    "Overview",
+    "KPIs",
+    "Coverage",
+    "Finance",
+    "Timelines",
+    "Outcomes and value for money",
+    "Methodology",
+    "Accessibility statement",
+}
 WIDTHS = [1280, 1440]
 FIRST_VISIT_MS = 180_000  # a page's run: the first on a new server loads reference data and fills caches
 
@@ -55,11 +73,10 @@ def _go_to_patiently(driver: AppDriver, title: str) -> None:
     """Follow the menu link to ``title``, waiting up to FIRST_VISIT_MS for the page's run to finish."""
     page, before = driver.page, driver.runs_started()
     driver.nav_link(title).click()
-    try:
-        page.wait_for_function("n => (window.__streamlitRunsStarted || 0) > n", arg=before,
-                               timeout=RERUN_START_TIMEOUT_MS, polling=50)
-    except PlaywrightTimeoutError:
-        pass
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_function(
+            "n => (window.__streamlitRunsStarted || 0) > n", arg=before, timeout=RERUN_START_TIMEOUT_MS, polling=50
+        )
     expect(driver.nav_link(title)).to_have_attribute("aria-current", "page", timeout=FIRST_VISIT_MS)
     page.wait_for_function(_APP_IDLE, timeout=FIRST_VISIT_MS, polling=250)
 
@@ -125,4 +142,4 @@ def test_nothing_is_fetched_from_outside_the_server(visits, app_server):
 
 def test_the_server_log_has_no_traceback(visits, app_server):
     log = app_server.log()
-    assert "Traceback" not in log, log[log.index("Traceback") - 300:][:3000]
+    assert "Traceback" not in log, log[log.index("Traceback") - 300 :][:3000]

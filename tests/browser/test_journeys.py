@@ -42,8 +42,7 @@ def kpis_of(result: dict, contract: str) -> dict[str, dict]:
 
 def coverage_of(result: dict, contract: str, financial_year: str, support_type: str) -> int:
     for item in result["coverage"]:
-        if (item["contract"], item["financial_year"], item["support_type"]) == (contract, financial_year,
-                                                                                 support_type):
+        if (item["contract"], item["financial_year"], item["support_type"]) == (contract, financial_year, support_type):
             return item["las_supported"]
     return 0
 
@@ -120,7 +119,8 @@ def _return_with_a_new_engagement(folder: Path) -> tuple[str, bytes]:
         return next(index for index, text in enumerate(headers) if text.startswith(prefix))
 
     template = next(
-        [cell.value for cell in row] for row in sheet.iter_rows(min_row=header_row + 1)
+        [cell.value for cell in row]
+        for row in sheet.iter_rows(min_row=header_row + 1)
         if str(row[column("SUPPORT TYPE")].value or "").lower() in ("one-to-one", "1:1", "one to one")
     )
     new = list(template)
@@ -164,14 +164,21 @@ def test_contract_manager_uploads_a_return_and_sees_the_figures_change(writable_
     app.go_to("Upload data")
     with app.rerun():
         app.main().get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
-            files=[{"name": name, "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    "buffer": data}])
+            files=[
+                {
+                    "name": name,
+                    "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    "buffer": data,
+                }
+            ]
+        )
     expect(app.main().get_by_text("1 file checked: no errors")).to_be_visible()
     preview = app.main_text()
     assert re.search(r"ENGAGEMENTS: new rows 1, updated rows 0, unchanged \d+", preview, re.IGNORECASE), preview[:3000]
     app.expand("New rows (1)")
-    new_rows = app.grid_rows(app.main().get_by_test_id("stExpander").filter(has_text="New rows (1)")
-                             .get_by_test_id("stDataFrame"))
+    new_rows = app.grid_rows(
+        app.main().get_by_test_id("stExpander").filter(has_text="New rows (1)").get_by_test_id("stDataFrame")
+    )
     assert len(new_rows) == 1, new_rows
     assert {"LD-2324-O999", "P-9999"} <= set(new_rows[0].values()), new_rows
     assert coverage_of(cli_summary(database_url), CONTRACT, "2023-24", "one_to_one") == before
@@ -191,15 +198,22 @@ def test_a_bad_file_s_highlighted_copy_is_made_when_its_button_is_pressed(writab
     from tests import workbooks as wb
 
     app = writable_app
-    data = wb.xlsx(wb.quarterly_return(engagements=[wb.engagement_row(**{"Contract reference": CONTRACT,
-                                                                          "LA": "Atlantis"})]))
+    data = wb.xlsx(
+        wb.quarterly_return(engagements=[wb.engagement_row(**{"Contract reference": CONTRACT, "LA": "Atlantis"})])
+    )
     app.open(f"?as_of={AS_OF.isoformat()}")
     app.choose_role("Contract manager")
     app.go_to("Upload data")
     with app.rerun():
         app.main().get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
-            files=[{"name": "bad.xlsx", "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    "buffer": data}])
+            files=[
+                {
+                    "name": "bad.xlsx",
+                    "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    "buffer": data,
+                }
+            ]
+        )
     button = app.main().get_by_role("button", name="Download bad.xlsx with the bad cells highlighted")
     expect(button).to_be_visible()
     with app.page.expect_download(timeout=60000) as download:

@@ -14,16 +14,25 @@ off, and checks every reference before it commits). Each table's counter then
 starts above every id an undo record has ever named, so no id already used is
 handed out again. PostgreSQL's sequences never reuse a value: nothing to do.
 """
+
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0003'
-down_revision = '0002'
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
-TABLES = ("contracts", "milestones", "allocations", "day_rates", "engagements", "survey_responses",
-          "invoice_lines", "la_status")
+TABLES = (
+    "contracts",
+    "milestones",
+    "allocations",
+    "day_rates",
+    "engagements",
+    "survey_responses",
+    "invoice_lines",
+    "la_status",
+)
 
 
 def _rebuild(autoincrement: bool) -> None:
@@ -38,12 +47,14 @@ def upgrade() -> None:
         return
     _rebuild(True)
     for table in TABLES:
-        largest = max(connection.scalar(sa.text(f'SELECT max(id) FROM "{table}"')) or 0,
-                      connection.scalar(sa.text("SELECT max(row_id) FROM row_changes WHERE table_name = :t"),
-                                        {"t": table}) or 0)
+        largest = max(
+            connection.scalar(sa.text(f'SELECT max(id) FROM "{table}"')) or 0,
+            connection.scalar(sa.text("SELECT max(row_id) FROM row_changes WHERE table_name = :t"), {"t": table}) or 0,
+        )
         connection.execute(sa.text("DELETE FROM sqlite_sequence WHERE name = :t"), {"t": table})
-        connection.execute(sa.text("INSERT INTO sqlite_sequence (name, seq) VALUES (:t, :seq)"),
-                           {"t": table, "seq": largest})
+        connection.execute(
+            sa.text("INSERT INTO sqlite_sequence (name, seq) VALUES (:t, :seq)"), {"t": table, "seq": largest}
+        )
 
 
 def downgrade() -> None:
