@@ -102,6 +102,11 @@ def main() -> None:
     sections["About"] = [PAGES[key] for key in ABOUT]
     st.session_state["viewer"] = viewer
     current = st.navigation(sections)
+    if not st.session_state.get("navigation_ready"):
+        # A session's first run may have started in Streamlit's pages/-folder mode (first visit
+        # after a restart); rerunning once under the navigation gives widgets stable identities.
+        st.session_state["navigation_ready"] = True
+        st.rerun()
     _open_deep_link(sections)
     current.run()
 
