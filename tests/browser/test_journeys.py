@@ -247,7 +247,7 @@ def test_case_lead_bookmarks_an_la_profile_and_opens_it_in_a_new_page(app):
         bookmarked.open(address.removeprefix(app.base_url))
         expect(other.get_by_role("combobox", name="Local authority", exact=True)).to_have_value(re.compile("^Wirral"))
         expect(bookmarked.main().get_by_role("heading", name="Wirral")).to_be_visible()
-        assert f"As of {AS_OF:%d %B %Y}" in bookmarked.main_text()
+        assert f"Figures as of {AS_OF:%d %B %Y}" in bookmarked.main_text()
         assert bookmarked.query().get("la") == "E08000015"
     finally:
         other.close()
@@ -264,7 +264,7 @@ def test_a_bookmarked_la_profile_opens_as_the_servers_first_visit(cold_app):
     expect(app.page.get_by_role("combobox", name="Local authority", exact=True)).to_have_value(re.compile("^Sefton"))
     assert app.path() == "/la_profile"
     assert app.query().get("la") == SEFTON
-    assert f"As of {AS_OF:%d %B %Y}" in app.main_text()
+    assert f"Figures as of {AS_OF:%d %B %Y}" in app.main_text()
     expect(app.nav_link("LA profile")).to_have_attribute("aria-current", "page")  # the app's own menu
 
 
@@ -299,7 +299,7 @@ def test_a_board_member_sees_which_contracts_are_off_track_in_the_first_screen(a
         engine.dispose()
     assert [row.split("\n")[0] for row in rows.locator("th").all_inner_texts()] == contracts
     for index in range(rows.count()):
-        tags = rows.nth(index).locator("strong.io-tag").all_inner_texts()
+        tags = rows.nth(index).locator("td strong.io-tag").all_inner_texts()
         assert len(tags) == 6 and all(tag.strip() for tag in tags), tags
     # each tag is a link to its page for that contract, keeping the as-of date
     first = grid.locator("tbody tr").first.locator("a").first
