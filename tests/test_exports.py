@@ -153,10 +153,11 @@ def test_milestone_days_to_due_date_are_whole_numbers_in_csv_and_excel():
         as_of,
     )
     rows = list(csv.DictReader(io.StringIO(csv_bytes(table).decode("utf-8-sig"))))
-    assert [row["Days to due date"] for row in rows] == ["", "30", "121"]
+    # overdue first, then due soon, then the rest (the Timelines page's order)
+    assert [row["Days to due date"] for row in rows] == ["30", "", "121"]
     sheet = openpyxl.load_workbook(io.BytesIO(excel_bytes({"Milestones": table}))).worksheets[0]
     days = [cell.value for cell in sheet["F"][1:]]
-    assert days == [None, 30, 121] and all(type(value) is int for value in days[1:])
+    assert days == [30, None, 121] and all(type(value) is int for value in (days[0], days[2]))
 
 
 def test_finance_flags_line_and_excel_row_are_numbers_in_excel():

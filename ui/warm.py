@@ -13,6 +13,7 @@ out from the records (``ui.cache.built``) depends on its filters and is still wo
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 
@@ -65,5 +66,5 @@ def _watcher(url: str) -> threading.Thread:
 def keep_warm(url: str) -> None:
     """Start watching ``url``'s data version, when served by a Streamlit server (not in a test's
     ``AppTest``, which runs one script and stops)."""
-    if runtime.exists():
+    if runtime.exists() and "streamlit.testing.v1" not in sys.modules:  # AppTest has a runtime too
         _watcher(url)
