@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 from datetime import date
 from pathlib import Path
@@ -646,7 +647,9 @@ def test_a_rerun_with_a_bad_file_never_builds_the_highlighted_copy(app_db, monke
 def test_a_file_too_large_to_copy_gets_its_errors_alone(app_db, monkeypatch):
     """Bounded in time and memory: beyond the limit the file is not opened at all, and the
     button says that the workbook holds the errors alone."""
-    monkeypatch.setattr(upload_flow, "HIGHLIGHT_LIMIT_BYTES", len(bad_return()) - 1)
+    # by name: the page reads the module in sys.modules, which an earlier test may have imported afresh
+    monkeypatch.setattr("ui.upload_flow.HIGHLIGHT_LIMIT_BYTES", len(bad_return()) - 1)
+    upload_flow = importlib.import_module("ui.upload_flow")
     errors = import_file(app_db, "bad.xlsx", bad_return(), "x", dry_run=True).plan.errors
     book = openpyxl.load_workbook(io.BytesIO(upload_flow.error_workbook("bad.xlsx", bad_return(), errors)))
     assert book.sheetnames == ["Errors"] and book["Errors"].max_row == len(errors) + 1
