@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Engine, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from dashboard.access import (
@@ -61,28 +61,38 @@ ASSIGNMENT_SCOPES = ("contract", "la", "region")
 # --- Personal data ------------------------------------------------------------------
 
 
-def participants(session: Session, viewer: Viewer, scope: Scope = EVERYTHING) -> list[dict[str, Any]]:
-    """Participants (one row per participant per package) with name and survey evidence,
-    only those the viewer may see. Board members: ``PermissionError``."""
+def _who_may_be_seen(query: Select[Any], viewer: Viewer) -> Select[Any] | None:
+    """``query`` narrowed to the engagements ``viewer``'s role may see (``may_see_personal_data``, also
+    applied to each row after). None when the role may see none; Board members: ``PermissionError``."""
     if viewer.role not in ROLES:
         raise PermissionError("this user has no role in the service")
     if viewer.role == BOARD:
         raise PermissionError("Board members see aggregate figures only, never participants' names or evidence")
     E, C, L = models.Engagement, models.Contract, models.LocalAuthority
-    query = (
+    if viewer.role == CONTRACT_MANAGER:
+        if not viewer.contracts:
+            return None
+        return query.where(matches_ignoring_case(C.reference, viewer.contracts))
+    if viewer.role == CASE_LEAD:
+        if not viewer.la_codes and not viewer.region_codes:
+            return None
+        return query.where(or_(E.la_code.in_(viewer.la_codes), L.region_code.in_(viewer.region_codes)))
+    return query
+
+
+def participants(session: Session, viewer: Viewer, scope: Scope = EVERYTHING) -> list[dict[str, Any]]:
+    """Participants (one row per participant per package) with name and survey evidence,
+    only those the viewer may see. Board members: ``PermissionError``."""
+    E, C, L = models.Engagement, models.Contract, models.LocalAuthority
+    query = _who_may_be_seen(
         select(E, C.reference, L.region_code)
         .join(C, E.contract_id == C.id)
         .join(L, E.la_code == L.code)
-        .order_by(C.reference, E.package_id, E.participant_id)
+        .order_by(C.reference, E.package_id, E.participant_id),
+        viewer,
     )
-    if viewer.role == CONTRACT_MANAGER:
-        if not viewer.contracts:
-            return []
-        query = query.where(matches_ignoring_case(C.reference, viewer.contracts))
-    elif viewer.role == CASE_LEAD:
-        if not viewer.la_codes and not viewer.region_codes:
-            return []
-        query = query.where(or_(E.la_code.in_(viewer.la_codes), L.region_code.in_(viewer.region_codes)))
+    if query is None:
+        return []
     if scope.contracts is not None:
         query = query.where(matches_ignoring_case(C.reference, scope.contracts))
     if scope.la_codes is not None:
@@ -111,6 +121,41 @@ def participants(session: Session, viewer: Viewer, scope: Scope = EVERYTHING) ->
         }
         for e, reference, region in rows
     ]
+
+
+PACKAGES_PER_QUERY = 500  # package IDs bound in one query (well under every driver's limit)
+
+
+def participant_names(
+    session: Session, viewer: Viewer, wanted: set[tuple[str, str, str]]
+) -> dict[tuple[str, str, str], str]:
+    """Names of the participants in ``wanted`` (contract, package, participant) that ``viewer`` may
+    see, by the contract as registered: only those rows are read, never a whole contract's, and
+    ``may_see_personal_data`` is applied to each (Board members: ``PermissionError``)."""
+    E, C, L = models.Engagement, models.Contract, models.LocalAuthority
+    query = _who_may_be_seen(
+        select(C.reference, E.package_id, E.participant_id, E.la_code, L.region_code, E.participant_name)
+        .join(C, E.contract_id == C.id)
+        .join(L, E.la_code == L.code)
+        .where(E.participant_name.is_not(None)),
+        viewer,
+    )
+    if query is None or not wanted:
+        return {}
+    wanted_folded = {(contract.lower(), package, participant) for contract, package, participant in wanted}
+    packages = sorted({package for _, package, _ in wanted_folded})
+    query = query.where(matches_ignoring_case(C.reference, {contract for contract, _, _ in wanted_folded}))
+    names: dict[tuple[str, str, str], str] = {}
+    for start in range(0, len(packages), PACKAGES_PER_QUERY):
+        chunk = query.where(E.package_id.in_(packages[start : start + PACKAGES_PER_QUERY]))
+        for reference, package, participant, la_code, region, name in session.execute(chunk):
+            if (
+                name
+                and (reference.lower(), package, participant) in wanted_folded
+                and may_see_personal_data(viewer, reference, la_code, region)
+            ):
+                names[(reference, package, participant)] = name
+    return names
 
 
 def _evidence(session: Session, contract_ids: set[int]) -> dict[tuple[int, str, str], list[dict[str, Any]]]:

@@ -85,22 +85,14 @@ def hex_layout(engine: Engine) -> dict[str, tuple[int, int]]:
 def participant_names(engine: Engine, viewer: Viewer, units: list[records.Unit]) -> dict[tuple[str, str, str], str]:
     """Names of the given units' participants that ``viewer`` may see, by (contract, package, participant).
 
-    Read through ``data_access.access.participants``, which enforces ``may_see_personal_data``
-    (Board members: ``PermissionError``).
+    Read through ``data_access.access.participant_names``, which enforces ``may_see_personal_data``
+    (Board members: ``PermissionError``) and reads only these participants' rows.
     """
-    from data_access.access import participants
+    from data_access.access import participant_names as names_of
 
-    wanted = {(unit.contract.lower(), unit.package_id, unit.participant_id) for unit in units}
-    if not wanted:
-        return {}
-    scope = Scope(contracts=tuple(sorted({unit.contract for unit in units})))
+    wanted = {(unit.contract, unit.package_id, unit.participant_id) for unit in units}
     with Session(engine) as session:
-        rows = participants(session, viewer, scope)
-    return {
-        (row["contract"], row["package_id"], row["participant_id"]): row["participant_name"]
-        for row in rows
-        if row["participant_name"] and (row["contract"].lower(), row["package_id"], row["participant_id"]) in wanted
-    }
+        return names_of(session, viewer, wanted)
 
 
 @dataclass(frozen=True)

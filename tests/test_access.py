@@ -121,6 +121,42 @@ def test_a_scope_narrows_but_never_widens_what_a_role_sees(two_contracts):
     assert participants_of(two_contracts, LEAD_SEFTON, Scope(la_codes=(CAMDEN,))) == []
 
 
+EVERY_PARTICIPANT = {
+    (contract, f"{contract}-{prefix}-PKG", f"{contract}-{prefix}-P")
+    for contract in ("CON-1", "CON-2")
+    for prefix in "SC"
+}
+
+
+def names_of(engine, viewer, wanted):
+    with Session(engine) as session:
+        return access.participant_names(session, viewer, wanted)
+
+
+@pytest.mark.parametrize(
+    "viewer, expected",
+    [
+        (ADMIN_VIEWER, {"CON-1-S-P", "CON-1-C-P", "CON-2-S-P", "CON-2-C-P"}),
+        (CM_ONE, {"CON-1-S-P", "CON-1-C-P"}),
+        (Viewer("cm@x", CONTRACT_MANAGER, contracts=()), set()),
+        (LEAD_SEFTON, {"CON-1-S-P", "CON-2-S-P"}),
+        (LEAD_LONDON, {"CON-1-C-P", "CON-2-C-P"}),
+    ],
+)
+def test_names_asked_for_are_given_only_where_the_role_may_see_them(two_contracts, viewer, expected):
+    names = names_of(two_contracts, viewer, EVERY_PARTICIPANT)
+    assert {participant for _, _, participant in names} == expected
+    assert all(name == f"Name {participant[:-2]}" for (_, _, participant), name in names.items())
+
+
+def test_only_the_names_asked_for_are_given_whatever_the_case_of_the_contract(two_contracts):
+    asked = {("con-2", "CON-2-C-PKG", "CON-2-C-P"), ("CON-1", "CON-1-S-PKG", "CON-2-S-P")}  # the second matches nobody
+    assert names_of(two_contracts, ADMIN_VIEWER, asked) == {("CON-2", "CON-2-C-PKG", "CON-2-C-P"): "Name CON-2-C"}
+    assert names_of(two_contracts, ADMIN_VIEWER, set()) == {}
+    with pytest.raises(PermissionError):
+        names_of(two_contracts, BOARD_VIEWER, EVERY_PARTICIPANT)
+
+
 # --- Users, roles and the audit log ---------------------------------------------------------
 
 NON_ADMINS = [BOARD_VIEWER, CM_ONE, LEAD_SEFTON, NOBODY]
