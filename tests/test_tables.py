@@ -81,3 +81,33 @@ def test_every_header_is_whole_and_the_columns_fit_the_page(columns):
     assert layout.hidden == ()
     assert sum(layout.widths.values()) <= TABLE_WIDTH_PX
     assert all(width >= len(name) * CHAR_PX + HEADER_PAD_PX for name, width in layout.widths.items())
+
+
+def test_the_printed_copy_writes_every_cell_as_the_grid_does():
+    """Each distinct value is written once (``shown_texts``); every cell still reads as ``_shown_text``
+    says, even where values are equal as keys but written differently (True and 1, 1 and 1.0)."""
+    from datetime import date
+
+    import pandas as pd
+
+    from ui.components import _print_copy, _shown_text, real_types, shown_texts
+
+    table = real_types(
+        pd.DataFrame(
+            {
+                "Flag": [True, 1, False, 0, None],
+                "Count": [1, 1.0, 2, None, 1_000],
+                "Cost (£)": [1.5, 1.5, None, 2_000.25, 0.0],
+                "Share %": [75.0, 75.0, float("nan"), 12.25, 100.0],
+                "Date": [date(2024, 3, 15), date(2024, 3, 15), None, date(2023, 4, 1), date(2024, 3, 15)],
+                "Name": ["A & B <x>", "A & B <x>", "", "  ", "Ö"],
+                "Import number": [1_234, 1_234, 5, 6, 7],
+            }
+        )
+    )
+    texts = shown_texts(table)
+    assert texts == {str(c): [_shown_text(v, str(c)) for v in table[c]] for c in table.columns}
+    assert texts["Cost (£)"][3] == "£2,000.25" and texts["Import number"][0] == "1234"
+    printed = _print_copy(table, "Caption", texts)
+    assert printed.count("<tr><td>") == len(table)
+    assert "<td>A &amp; B &lt;x&gt;</td>" in printed

@@ -250,6 +250,27 @@ def _shown_text(value: Any, column: str) -> str:
     return str(value)
 
 
+def shown_texts(table: pd.DataFrame) -> dict[str, list[str]]:
+    """The first ``PRINT_ROWS`` rows of each column as the grid writes them (``_shown_text``), each
+    distinct value written once: the layout and the printed copy both read these."""
+    texts: dict[str, list[str]] = {}
+    for column in table.columns:
+        name = str(column)
+        written: dict[tuple[type, Any], str] = {}
+        column_texts = []
+        for value in table[column].head(PRINT_ROWS).tolist():
+            try:
+                key = (type(value), value)  # True and 1 are equal keys; their texts differ
+                text = written.get(key)
+                if text is None:
+                    text = written[key] = _shown_text(value, name)
+            except TypeError:  # a value that cannot be a key
+                text = _shown_text(value, name)
+            column_texts.append(text)
+        texts[name] = column_texts
+    return texts
+
+
 def _px(characters: int) -> int:
     return int(characters * CHAR_PX + 0.999)
 
@@ -265,20 +286,20 @@ class Layout:
     hidden: tuple[str, ...] = ()
 
 
-def table_layout(table: pd.DataFrame, width: int = TABLE_WIDTH_PX) -> Layout:
+def table_layout(table: pd.DataFrame, width: int = TABLE_WIDTH_PX, texts: dict[str, list[str]] | None = None) -> Layout:
     """Widths that show every header whole and fit ``width``: each column as wide as its longest
     value when they all fit; otherwise long values wrap (a long file name or hash breaks too), over
     at most ``MAX_LINES`` lines. Columns that still do not fit are left out, the
-    last first."""
-    sample = table.head(PRINT_ROWS)
+    last first. ``texts``: ``shown_texts(table)``, if already worked out."""
+    texts = shown_texts(table) if texts is None else texts
     natural, narrowest = {}, {}
     for column in table.columns:
         name = str(column)
-        texts = [_shown_text(v, name) for v in sample[column]]
+        column_texts = texts[name]
         header = _px(len(name)) + HEADER_PAD_PX
-        longest = max((len(t) for t in texts), default=0)
+        longest = max(map(len, column_texts), default=0)
         natural[name] = max(header, _px(longest) + CELL_PAD_PX)
-        words = pd.api.types.is_string_dtype(table[column]) and any(" " in t or len(t) > 14 for t in texts)
+        words = pd.api.types.is_string_dtype(table[column]) and any(" " in t or len(t) > 14 for t in set(column_texts))
         # text wraps (a long word, a file name or a hash too); numbers, dates and codes never do
         narrowest[name] = max(header, min(natural[name], 80)) if words else natural[name]
     columns = list(natural)
@@ -342,16 +363,13 @@ GRID_KEYS = """<script>
 </script>"""
 
 
-def _print_copy(table: pd.DataFrame, caption: str) -> str:
-    """The whole table as HTML, shown only when the page is printed (the grid prints one screen)."""
-    rows = table.head(PRINT_ROWS)
-    head = "".join(f"<th scope='col'>{html.escape(str(c))}</th>" for c in rows.columns)
-    body = "".join(
-        "<tr>"
-        + "".join(f"<td>{html.escape(_shown_text(v, str(c)))}</td>" for c, v in zip(rows.columns, values))
-        + "</tr>"
-        for values in rows.itertuples(index=False, name=None)
-    )
+def _print_copy(table: pd.DataFrame, caption: str, texts: dict[str, list[str]]) -> str:
+    """The whole table as HTML, shown only when the page is printed (the grid prints one screen).
+    ``texts``: ``shown_texts(table)``."""
+    head = "".join(f"<th scope='col'>{html.escape(str(c))}</th>" for c in table.columns)
+    escaped: dict[str, str] = {}
+    cells = [[escaped.get(t) or escaped.setdefault(t, html.escape(t)) for t in column] for column in texts.values()]
+    body = "".join("<tr><td>" + "</td><td>".join(row) + "</td></tr>" for row in zip(*cells))
     more = (
         f"<p>First {PRINT_ROWS:,} of {len(table):,} rows: the rest are in the downloads.</p>"
         if len(table) > PRINT_ROWS
@@ -381,7 +399,8 @@ def data_table(
     (``PAGE_TABLE_WIDTH_PX`` for a table straight on the page)."""
     caption = plain_text(alt)
     table = real_types(table)
-    layout = table_layout(table, width)
+    texts = shown_texts(table)
+    layout = table_layout(table, width, texts)
     shown = len(table) <= ROWS_SHOWN
     rows_note = counted(len(table), "row")
     st.markdown(f"**{escape_markdown(caption)}** ({rows_note}; select a column heading to sort)")
@@ -415,7 +434,7 @@ def data_table(
         row_height=row_height,
         column_order=[c for c in table.columns if str(c) not in layout.hidden],
     )
-    st.html(_print_copy(table, caption) + GRID_KEYS, unsafe_allow_javascript=True)
+    st.html(_print_copy(table, caption, texts) + GRID_KEYS, unsafe_allow_javascript=True)
 
 
 def chart_with_table(
