@@ -892,7 +892,12 @@ def main(argv: list[str] | None = None) -> int:
     if "browser" not in skip:
         report.section = "browser"
         for backend, url in figure_urls.items():
-            bench_browser(report, backend, url)
+            bench_browser(report, f"{backend} at scale {args.scale:g}", url)
+        from bench.load import prepare_database
+
+        demo_url = fresh_sqlite("demo.db")
+        prepare_database(demo_url)
+        bench_browser(report, "SQLite, demo data", demo_url)
     if "memory" not in skip:
         report.section = "memory"
         bench_memory(report, figure_urls["SQLite"])
