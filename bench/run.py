@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import cProfile
 import io
 import json
 import os
@@ -54,6 +53,8 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+from bench import phases
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -195,7 +196,7 @@ def bench_import(report: Report, scale: float, backends: dict[str, str | None], 
         ensure_database(engine)
         register_contract(engine)
         log(f"importing on {backend}")
-        seconds, outcome = timed(lambda engine=engine: import_file(engine, path.name, data, "benchmark"))
+        new_rows_s, outcome = timed(lambda engine=engine: import_file(engine, path.name, data, "benchmark"))
         ok = outcome.plan.ok
         totals = outcome.plan.totals()
         note = (
@@ -207,7 +208,7 @@ def bench_import(report: Report, scale: float, backends: dict[str, str | None], 
         report.add(
             Row(
                 f"Import the return, import_file, {backend}",
-                seconds,
+                new_rows_s,
                 "calamine read",
                 calamine_s,
                 f"<= {goal:g}x calamine",
@@ -246,15 +247,22 @@ def bench_import(report: Report, scale: float, backends: dict[str, str | None], 
             )
         )
         engine.dispose()
-        if profile and backend == "SQLite":  # an extra, untimed run into a fresh database
-            log("profiling the import on SQLite")
-            engine = make_engine(fresh_sqlite("bench_import_profile.db"))
-            ensure_database(engine)
-            register_contract(engine)
-            profiler = cProfile.Profile()
-            profiler.runcall(import_file, engine, path.name, data, "benchmark")
-            _write_profile(profiler, "import_sqlite")
-            engine.dispose()
+        # where the time goes: an extra, untimed import of the new rows into a fresh database
+        log(f"profiling the import on {backend}")
+        base = postgres_base_url()
+        fresh = (
+            fresh_sqlite("bench_import_profile.db")
+            if backend == "SQLite" or base is None
+            else fresh_postgres_database(base, f"{PG_IMPORT_DB}_profile")
+        )
+        engine = make_engine(fresh)
+        ensure_database(engine)
+        register_contract(engine)
+        _, stats = phases.profiled(lambda engine=engine: import_file(engine, path.name, data, "benchmark"))
+        engine.dispose()
+        add_phases(report, f"Import the return, {backend}", stats, phases.IMPORT_PHASES, new_rows_s, calamine_s)
+        if profile:
+            _write_profile(stats, f"import_{backend.lower()}")
 
 
 # --------------------------------------------------------------------------- figures
@@ -306,13 +314,10 @@ def bench_figures(report: Report, backend: str, url: str, profile: bool = False)
     set_aside_from_collector()  # as the app does with what it loads (ui.context)
     log(f"figures on {backend}: compute")
     compute_s, figures = timed(lambda: dashboard_figures(data, AS_OF), repeat=3)  # best of 3, as DuckDB below
-    if profile:  # extra, untimed runs
-        profiler = cProfile.Profile()
-        profiler.runcall(load, engine)
-        _write_profile(profiler, f"load_{backend.lower()}")
-        profiler = cProfile.Profile()
-        profiler.runcall(dashboard_figures, data, AS_OF)
-        _write_profile(profiler, f"figures_{backend.lower()}")
+    # where a cold page's time goes: an extra, untimed load and compute
+    _, cold_stats = phases.profiled(lambda: dashboard_figures(load(engine), AS_OF))
+    if profile:
+        _write_profile(cold_stats, f"load_and_figures_{backend.lower()}")
     log(f"figures on {backend}: DuckDB")
     export_s, con = timed(lambda: duckdb_reference.export(engine))
     duck_s, duck = timed(lambda: duckdb_reference.all_figures(con, AS_OF), repeat=3)
@@ -355,6 +360,9 @@ def bench_figures(report: Report, backend: str, url: str, profile: bool = False)
     )
     report.add(
         Row(f"DuckDB: export the raw tables from {backend}", export_s, note="not part of the DuckDB compute time")
+    )
+    add_phases(
+        report, f"Figures, {backend}: load + compute", cold_stats, phases.FIGURE_PHASES, load_s + compute_s, duck_s
     )
     report.info[f"duckdb_{backend}"] = duck_s
     engine.dispose()
@@ -714,10 +722,35 @@ def bench_load(report: Report, pg_base: str | None, sessions: int) -> None:
 # ------------------------------------------------------------------------- profiles
 
 
-def _write_profile(profiler: cProfile.Profile, name: str) -> None:
+def add_phases(
+    report: Report,
+    step: str,
+    stats: pstats.Stats,
+    phase_marks: list[tuple[str, tuple[str, ...]]],
+    measured_s: float,
+    against_s: float,
+) -> None:
+    """One row per phase of a profiled run: its share of the profile applied to the measured time,
+    so the phases add up to the measured ratio (``bench.phases``)."""
+    found = phases.by_phase(stats, phase_marks)
+    total = sum(seconds for _, seconds in found) or 1.0
+    for phase, seconds in found:
+        report.add(
+            Row(
+                f"{step}, where the time goes: {phase}",
+                measured_s * seconds / total,
+                "",
+                against_s,
+                note=f"{seconds / total:.0%} of the profiled run",
+            )
+        )
+
+
+def _write_profile(stats: pstats.Stats, name: str) -> None:
     for order in ("cumulative", "tottime"):
         stream = io.StringIO()
-        pstats.Stats(profiler, stream=stream).strip_dirs().sort_stats(order).print_stats(30)
+        stats.stream = stream  # type: ignore[attr-defined]
+        stats.strip_dirs().sort_stats(order).print_stats(30)
         (OUT / f"profile_{name}_{order}.txt").write_text(stream.getvalue())
     log(f"profile written to bench/out/profile_{name}_*.txt")
 
