@@ -242,8 +242,7 @@ def _shown_groups(units: Sequence[Unit]) -> frozenset[Group]:
         if not leaks:
             break
         dropped: set[int] = set()
-        for leak in leaks:
-            taking_part = solver.rows_combined(leak)
+        for taking_part in solver.rows_combined(leaks):
             if taking_part and not dropped.intersection(taking_part):  # else: looked at again next round
                 dropped.add(max(taking_part))  # the least important, then the smallest (``order``)
         if not dropped:  # cannot happen (a leak is made of groups shown); fail closed all the same
@@ -296,7 +295,7 @@ def _times(factors: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     halves is below 2**32 and a sum of up to 2**20 of them below 2**52, so floating point (fast)
     holds it exactly."""
     assert factors.shape[-1] < 2**20
-    if factors.size * matrix.shape[-1] < 20_000_000:  # small: whole numbers (no threads to start)
+    if factors.size * matrix.shape[-1] < 200_000:  # small: whole numbers (no threads to start)
         high = (factors >> 16) @ matrix % PRIME
         low = (factors & 0xFFFF) @ matrix % PRIME
         exact: np.ndarray = (high * 65536 + low) % PRIME
@@ -371,12 +370,14 @@ class _Span:
         found[columns] = weights
         return found
 
-    def rows_combined(self, vector: np.ndarray) -> list[int]:
-        """The rows one combination equal to ``vector`` (which the rows span) uses."""
-        if not self.pivots:
-            return []
-        weights = _times(vector[self.pivots].astype(np.int64) % PRIME, self.transform[: len(self.pivots)])
-        return [int(i) for i in np.flatnonzero(weights)]
+    def rows_combined(self, vectors: list[np.ndarray]) -> list[list[int]]:
+        """For each of ``vectors`` (which the rows span), the rows one combination equal to it uses
+        (all worked out in one product)."""
+        if not self.pivots or not vectors:
+            return [[] for _ in vectors]
+        wanted = np.array([vector[self.pivots] for vector in vectors], dtype=np.int64) % PRIME
+        weights = _times(wanted, self.transform[: len(self.pivots)])
+        return [np.flatnonzero(row).tolist() for row in weights]
 
 
 def group_members(

@@ -387,3 +387,18 @@ def test_the_apps_span_finds_exactly_the_groups_given_away(rows, vectors, sums):
     found = _Span(np.array([dense(r) for r in rows]).reshape(len(rows), 8)).spanned([dense(v) for v in vectors])
     expected = given_away(rows, vectors)
     assert [frozenset(np.flatnonzero(v).tolist()) for v in found] == expected
+
+
+def test_products_modulo_the_prime_are_exact_whichever_way_they_are_worked_out():
+    """``_times`` multiplies small matrices in whole numbers and larger ones in floating point
+    (fast): both give the exact product modulo the prime, as Python's own integers do."""
+    import numpy as np
+
+    from dashboard.disclosure import PRIME, _times
+
+    rng = np.random.default_rng(7)
+    for rows, inner, columns in ((3, 4, 5), (300, 170, 290)):  # the first whole numbers, the second floating point
+        left = rng.integers(0, PRIME, size=(rows, inner), dtype=np.int64)
+        right = rng.integers(0, PRIME, size=(inner, columns), dtype=np.int64)
+        exact = (left.astype(object) @ right.astype(object)) % PRIME
+        assert (_times(left, right).astype(object) == exact).all()
