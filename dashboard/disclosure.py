@@ -171,6 +171,12 @@ def board_groups(units: Sequence[Unit]) -> dict[Group, tuple[int, GroupName]]:
     return groups
 
 
+def counted_until(units: Iterable[Unit], as_of: date) -> date:
+    """The latest start on or before ``as_of`` (``as_of`` when none): the Board's plan counts the
+    same units, so it is the same plan, as of any date from this one to the next start."""
+    return max((unit.start_date for unit in units if is_unit_as_of(unit, as_of)), default=as_of)
+
+
 def board_plan(units: Iterable[Unit], as_of: date) -> BoardPlan:
     """The Board's plan over ``units`` (every participant the Board can reach), as of ``as_of``:
     units started by then, each counted once (``kpi.unit_outcomes``)."""

@@ -402,3 +402,21 @@ def test_products_modulo_the_prime_are_exact_whichever_way_they_are_worked_out()
         right = rng.integers(0, PRIME, size=(inner, columns), dtype=np.int64)
         exact = (left.astype(object) @ right.astype(object)) % PRIME
         assert (_times(left, right).astype(object) == exact).all()
+
+
+def test_the_plan_is_the_same_as_of_any_date_that_counts_the_same_units(demo_records):
+    """``counted_until``: the latest start on or before the date; the app works the plan out once
+    for all the dates from it to the next start (``ui.context.board_plan_as_of``)."""
+    from dashboard.disclosure import counted_until
+
+    units = demo_records.units
+    starts = sorted({unit.start_date for unit in units})
+    assert counted_until(units, date(2099, 1, 1)) == starts[-1]
+    assert counted_until(units, starts[0].replace(year=starts[0].year - 1)) == starts[0].replace(
+        year=starts[0].year - 1
+    )
+    for as_of in (date(2023, 3, 31), date(2024, 3, 15)):
+        until = counted_until(units, as_of)
+        assert until <= as_of and not any(until < unit.start_date <= as_of for unit in units)
+        same, own = board_plan(units, until), board_plan(units, as_of)
+        assert (same.shown, same.whole) == (own.shown, own.whole)

@@ -13,7 +13,7 @@ from typing import NamedTuple
 import streamlit as st
 
 from dashboard.access import ADMIN, ROLE_NAMES, ROLES, Viewer, aggregate_only
-from dashboard.disclosure import BoardPlan, board_plan
+from dashboard.disclosure import BoardPlan, board_plan, counted_until
 from dashboard.records import Portfolio
 from dashboard.views.common import FilterOptions, by_contract, filter_options, narrowed
 from dashboard.wording import as_text
@@ -309,8 +309,21 @@ def filtered_page() -> FilteredPage:
 
 
 @st.cache_resource(show_spinner="Working out which figures the Board may see…", max_entries=16, ttl=600)
-def _board_plan(url: str, everything: Scope, version: int, as_of: date) -> BoardPlan:  # noqa: ARG001 - the cache's key
-    return board_plan(oversight_data(everything).units, as_of)
+def _board_plan(url: str, everything: Scope, version: int, until: date) -> BoardPlan:  # noqa: ARG001 - the cache's key
+    return board_plan(oversight_data(everything).units, until)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64, ttl=600)
+def _counted_until(url: str, everything: Scope, version: int, as_of: date) -> date:  # noqa: ARG001 - the cache's key
+    return counted_until(oversight_data(everything).units, as_of)
+
+
+def board_plan_as_of(url: str, everything: Scope, version: int, as_of: date) -> BoardPlan:
+    """The Board's plan over ``everything`` as of ``as_of``, worked out once for every date that
+    counts the same units (``disclosure.counted_until``): the plan warmed for today serves any
+    date after the latest start."""
+    plan = _board_plan(url, everything, version, _counted_until(url, everything, version, as_of))
+    return plan if plan.as_of == as_of else replace(plan, as_of=as_of)
 
 
 def board_plan_for(viewer: Viewer, as_of: date) -> BoardPlan | None:
@@ -319,7 +332,7 @@ def board_plan_for(viewer: Viewer, as_of: date) -> BoardPlan | None:
     the Board does not see"). None for other roles, whose figures are not withheld."""
     if not aggregate_only(viewer):
         return None
-    return _board_plan(database_url(), Filters().scope(viewer), data_version(), as_of)
+    return board_plan_as_of(database_url(), Filters().scope(viewer), data_version(), as_of)
 
 
 NAMES_KEPT = 8  # participant lists whose names a session keeps

@@ -37,7 +37,7 @@ def warm(url: str, version: int) -> None:
     data = context._load(url, everything, version)
     context._by_contract(url, everything, version)
     context._filter_options(data, url, everything, version)
-    context._board_plan(url, everything, version, Filters().as_of_date)
+    context.board_plan_as_of(url, everything, version, Filters().as_of_date)
 
 
 def _watch(url: str) -> None:
