@@ -47,3 +47,33 @@ def test_a_new_version_is_read_again(demo_sqlite_url, monkeypatch):
     context._load(demo_sqlite_url, everything, version + 1)
     assert read == [1]
     st.cache_resource.clear()
+
+
+def test_the_boards_plan_is_warmed_for_the_dates_the_board_asked_for(demo_sqlite_url, monkeypatch):
+    """After an import, the plan is worked out again in the background as of today and as of the
+    dates Board members were looking at, so they do not wait for it."""
+    from datetime import date
+
+    from dashboard import disclosure
+
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", demo_sqlite_url)
+    st.cache_resource.clear()
+    board = Viewer(email="board@example.org", role=BOARD)
+    asked = date(2023, 3, 31)
+    context.board_plan_for(board, asked)
+    assert asked in context.recent_board_dates()
+    engine = make_engine(demo_sqlite_url)
+    version = queries.current_data_version(engine)
+    engine.dispose()
+    st.cache_resource.clear()  # as a new data version would leave it
+    warm.warm(demo_sqlite_url, version)
+
+    def no_working_out(*args, **kwargs):
+        raise AssertionError("the plan was worked out again")
+
+    monkeypatch.setattr(context, "board_plan", no_working_out)
+    plan = context.board_plan_for(board, asked)
+    assert plan is not None and plan.as_of == asked
+    expected = disclosure.board_plan(context.oversight_data(Filters().scope(board)).units, asked)
+    assert (plan.shown, plan.whole) == (expected.shown, expected.whole)
+    st.cache_resource.clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import logging
 import os
+from collections import deque
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -326,12 +327,24 @@ def board_plan_as_of(url: str, everything: Scope, version: int, as_of: date) -> 
     return plan if plan.as_of == as_of else replace(plan, as_of=as_of)
 
 
+RECENT_DATES_KEPT = 4
+_recent_dates: deque[date] = deque(maxlen=RECENT_DATES_KEPT)  # as-of dates the Board asked for lately
+
+
+def recent_board_dates() -> list[date]:
+    """The as-of dates the Board's plan was last asked for on this server, most recent last (the
+    caches are warmed for them again after an import: ``ui.warm``)."""
+    return list(_recent_dates)
+
+
 def board_plan_for(viewer: Viewer, as_of: date) -> BoardPlan | None:
     """The Board's plan (``dashboard.disclosure.board_plan``) over every participant the viewer may
     see, unfiltered, as of ``as_of``: the same groups are withheld whatever the filters (docs: "Figures
     the Board does not see"). None for other roles, whose figures are not withheld."""
     if not aggregate_only(viewer):
         return None
+    if as_of not in _recent_dates:
+        _recent_dates.append(as_of)
     return board_plan_as_of(database_url(), Filters().scope(viewer), data_version(), as_of)
 
 

@@ -32,12 +32,14 @@ WATCH_SECONDS = 5
 def warm(url: str, version: int) -> None:
     """Fill the caches the pages start from for data ``version``: the records of everyone who may
     see the whole portfolio (administrators, the Board, case leads), split by contract, the filter
-    choices, and the Board's plan as of today."""
+    choices, and the Board's plan as of today and as of the dates Board members asked for lately
+    (``context.recent_board_dates``)."""
     everything = Filters().scope(Viewer(email="", role=BOARD))
     data = context._load(url, everything, version)
     context._by_contract(url, everything, version)
     context._filter_options(data, url, everything, version)
-    context.board_plan_as_of(url, everything, version, Filters().as_of_date)
+    for as_of in dict.fromkeys([Filters().as_of_date, *reversed(context.recent_board_dates())]):
+        context.board_plan_as_of(url, everything, version, as_of)
 
 
 def _watch(url: str) -> None:
