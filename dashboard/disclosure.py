@@ -177,9 +177,8 @@ def counted_until(units: Iterable[Unit], as_of: date) -> date:
     return max((unit.start_date for unit in units if is_unit_as_of(unit, as_of)), default=as_of)
 
 
-def board_plan(units: Iterable[Unit], as_of: date) -> BoardPlan:
-    """The Board's plan over ``units`` (every participant the Board can reach), as of ``as_of``:
-    units started by then, each counted once (``kpi.unit_outcomes``)."""
+def _counted_by_kpi(units: Iterable[Unit], as_of: date) -> dict[tuple[str, str], list[Unit]]:
+    """Units started by ``as_of``, each counted once (``kpi.unit_outcomes``), by (contract, KPI)."""
     counted: dict[UnitKey, Unit] = {}
     for unit in units:
         if is_unit_as_of(unit, as_of):
@@ -187,6 +186,13 @@ def board_plan(units: Iterable[Unit], as_of: date) -> BoardPlan:
     by_kpi: dict[tuple[str, str], list[Unit]] = defaultdict(list)
     for unit in counted.values():
         by_kpi[(unit.contract, unit.support_type)].append(unit)
+    return by_kpi
+
+
+def board_plan(units: Iterable[Unit], as_of: date) -> BoardPlan:
+    """The Board's plan over ``units`` (every participant the Board can reach), as of ``as_of``:
+    units started by then, each counted once (``kpi.unit_outcomes``)."""
+    by_kpi = _counted_by_kpi(units, as_of)
     return BoardPlan(
         as_of,
         {key: _shown_groups(members) for key, members in by_kpi.items()},
@@ -194,10 +200,33 @@ def board_plan(units: Iterable[Unit], as_of: date) -> BoardPlan:
     )
 
 
+def shown_group_names(units: Iterable[Unit], as_of: date) -> dict[tuple[str, str], list[GroupName]]:
+    """``board_plan`` as the names of the groups it shows (``board_groups``): small, to be worked
+    out in another process and sent back (``plan_from_names``)."""
+    names: dict[tuple[str, str], list[GroupName]] = {}
+    for key, members in _counted_by_kpi(units, as_of).items():
+        groups = board_groups(members)
+        names[key] = [groups[group][1] for group in _shown_groups(members, groups)]
+    return names
+
+
+def plan_from_names(
+    units: Iterable[Unit], as_of: date, names: Mapping[tuple[str, str], Sequence[GroupName]]
+) -> BoardPlan:
+    """The plan ``shown_group_names`` named, over the same units (``KeyError`` if a name is unknown:
+    the units are not those the names were worked out from)."""
+    by_kpi = _counted_by_kpi(units, as_of)
+    shown: dict[tuple[str, str], frozenset[Group]] = {}
+    for key, members in by_kpi.items():
+        by_name = {name: group for group, (_, name) in board_groups(members).items()}
+        shown[key] = frozenset(by_name[name] for name in names[key])
+    return BoardPlan(as_of, shown, {key: Group(unit_key(unit) for unit in members) for key, members in by_kpi.items()})
+
+
 WORK_LIMIT = 60_000_000  # rows x rows x columns of one reduction: about a second; beyond, narrower rows go
 
 
-def _shown_groups(units: Sequence[Unit]) -> frozenset[Group]:
+def _shown_groups(units: Sequence[Unit], groups: dict[Group, tuple[int, GroupName]] | None = None) -> frozenset[Group]:
     """The groups of one contract's KPI shown to the Board.
 
     1. Primary: a group whose participants all lie in one LA is withheld, whatever its size.
@@ -212,8 +241,9 @@ def _shown_groups(units: Sequence[Unit]) -> frozenset[Group]:
     column: no view tells them apart. A combination about one LA can only be nonzero on columns
     whose participants are all in that LA. With very many groups and columns, the rows within a
     chosen year and region (then the rows within one of them) are withheld first, so that the
-    work stays bounded; withheld is the safe side."""
-    groups = board_groups(units)
+    work stays bounded; withheld is the safe side. ``groups``: ``board_groups(units)``, if already
+    worked out."""
+    groups = board_groups(units) if groups is None else groups
     columns: dict[tuple[str, str | None, str, str | None], int] = {}  # region, quarter, role, focus
     column_of: dict[UnitKey, int] = {}
     las_of_column: dict[int, set[str]] = defaultdict(set)

@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard.access import ADMIN, BOARD, Viewer
 from data_access import queries
 from data_access.db import make_engine
-from ui import context, warm
+from ui import context, plan_worker, warm
 from ui.filters import Filters
 
 
@@ -71,7 +71,7 @@ def test_the_boards_plan_is_warmed_for_the_dates_the_board_asked_for(demo_sqlite
     def no_working_out(*args, **kwargs):
         raise AssertionError("the plan was worked out again")
 
-    monkeypatch.setattr(context, "board_plan", no_working_out)
+    monkeypatch.setattr(plan_worker, "board_plan", no_working_out)
     plan = context.board_plan_for(board, asked)
     assert plan is not None and plan.as_of == asked
     expected = disclosure.board_plan(context.oversight_data(Filters().scope(board)).units, asked)

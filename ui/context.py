@@ -14,7 +14,7 @@ from typing import NamedTuple
 import streamlit as st
 
 from dashboard.access import ADMIN, ROLE_NAMES, ROLES, Viewer, aggregate_only
-from dashboard.disclosure import BoardPlan, board_plan, counted_until
+from dashboard.disclosure import BoardPlan, counted_until
 from dashboard.records import Portfolio
 from dashboard.views.common import FilterOptions, by_contract, filter_options, narrowed
 from dashboard.wording import as_text
@@ -22,6 +22,7 @@ from data_access import collector, queries
 from data_access.db import DatabaseUnavailable, ready_engine
 from data_access.repositories import Scope
 from data_access.settings import load_settings
+from ui import plan_worker
 from ui.filters import PARAMS, Filters, filter_sidebar
 
 log = logging.getLogger(__name__)
@@ -311,7 +312,7 @@ def filtered_page() -> FilteredPage:
 
 @st.cache_resource(show_spinner="Working out which figures the Board may see…", max_entries=16, ttl=600)
 def _board_plan(url: str, everything: Scope, version: int, until: date) -> BoardPlan:  # noqa: ARG001 - the cache's key
-    return board_plan(oversight_data(everything).units, until)
+    return plan_worker.worked_out(oversight_data(everything).units, until)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64, ttl=600)

@@ -13,17 +13,16 @@ out from the records (``ui.cache.built``) depends on its filters and is still wo
 from __future__ import annotations
 
 import logging
-import sys
 import threading
 import time
 
 import streamlit as st
-from streamlit import runtime
 
 from dashboard.access import BOARD, Viewer
 from data_access import queries
 from ui import context
 from ui.filters import Filters
+from ui.plan_worker import serving
 
 log = logging.getLogger(__name__)
 WATCH_SECONDS = 5
@@ -68,5 +67,5 @@ def _watcher(url: str) -> threading.Thread:
 def keep_warm(url: str) -> None:
     """Start watching ``url``'s data version, when served by a Streamlit server (not in a test's
     ``AppTest``, which runs one script and stops)."""
-    if runtime.exists() and "streamlit.testing.v1" not in sys.modules:  # AppTest has a runtime too
+    if serving():
         _watcher(url)

@@ -1,0 +1,50 @@
+"""The Board's plan worked out in a process of its own (``ui.plan_worker``) is the plan worked out
+here (``disclosure.board_plan``), group for group; if the worker fails, it is worked out here."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from dashboard.disclosure import board_plan, plan_from_names, shown_group_names
+from ui import plan_worker
+
+DATES = (date(2023, 3, 31), date(2024, 3, 15))
+
+
+@pytest.mark.parametrize("as_of", DATES)
+def test_the_plan_sent_back_by_name_is_the_same_plan(demo_records, as_of):
+    units = demo_records.units
+    names = shown_group_names(units, as_of)
+    assert any(names.values()) and not all(names.values())  # some groups shown, and some KPIs' withheld
+    rebuilt, own = plan_from_names(units, as_of, names), board_plan(units, as_of)
+    assert (rebuilt.as_of, rebuilt.shown, rebuilt.whole) == (own.as_of, own.shown, own.whole)
+
+
+def test_names_of_other_units_are_refused(demo_records):
+    units = demo_records.units
+    names = shown_group_names(units, DATES[1])
+    key = next(key for key, shown in names.items() if shown)
+    with pytest.raises(KeyError):  # a KPI the names do not cover
+        plan_from_names(units, DATES[1], {other: shown for other, shown in names.items() if other != key})
+    with pytest.raises(KeyError):  # a group these units do not have
+        plan_from_names(units, DATES[1], {**names, key: [("all", "1999-00", None)]})
+
+
+def test_the_worker_process_works_out_the_same_plan_and_a_failed_worker_falls_back(demo_records, caplog):
+    units = demo_records.units
+    own = board_plan(units, DATES[1])
+    try:
+        in_worker = plan_worker.worked_out(units, DATES[1], in_worker=True)
+        assert (in_worker.shown, in_worker.whole) == (own.shown, own.whole)
+        assert not caplog.records  # worked out in the worker, not here
+        plan_worker._worker().shutdown()  # a worker that stopped: the plan is worked out here
+        fallen_back = plan_worker.worked_out(units, DATES[1], in_worker=True)
+        assert (fallen_back.shown, fallen_back.whole) == (own.shown, own.whole)
+        assert [record.message for record in caplog.records] == [
+            "The Board's plan could not be worked out in its own process; working it out here"
+        ]
+    finally:
+        plan_worker._worker().shutdown()
+        plan_worker._worker.clear()

@@ -1,0 +1,58 @@
+"""The Board's plan worked out in a process of its own, off the app server's lock on Python.
+
+``disclosure.board_plan`` makes many small NumPy calls; each waits for Python's global lock, which
+the server's other threads (every session's page run) hold in turns. Measured with the load test's
+data (1,459 units): 6.5 s alone, 25 s beside one busy thread, 160 s beside four. In a process of
+its own it runs on the machine's other core, whatever the sessions do: the plan is sent back as
+the names of the groups shown (``disclosure.shown_group_names``) and rebuilt here.
+
+Only a Streamlit server uses the worker (a test's ``AppTest`` works the plan out in its own
+process). If the worker cannot start or fails, the plan is worked out here as before: the same
+plan, only slower.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import sys
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date
+
+import streamlit as st
+from streamlit import runtime
+
+from dashboard.disclosure import BoardPlan, board_plan, plan_from_names, shown_group_names
+from dashboard.records import Unit
+
+log = logging.getLogger(__name__)
+WAIT_S = 900  # a plan taking longer than this is worked out here instead
+
+
+def serving() -> bool:
+    """Whether this runs in a Streamlit server (not in a test's ``AppTest``, which has a runtime too)."""
+    return runtime.exists() and "streamlit.testing.v1" not in sys.modules
+
+
+@st.cache_resource(show_spinner=False)
+def _worker() -> ProcessPoolExecutor:
+    """One worker process per server, started the first time a plan is asked for ("spawn": a fresh
+    interpreter, never a copy of the server's threads)."""
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+
+
+def worked_out(units: Sequence[Unit], as_of: date, in_worker: bool | None = None) -> BoardPlan:
+    """``disclosure.board_plan(units, as_of)``, in the worker process when served (``in_worker``
+    decides, for tests)."""
+    if not (serving() if in_worker is None else in_worker):
+        return board_plan(units, as_of)
+    worker = _worker()
+    try:
+        names = worker.submit(shown_group_names, list(units), as_of).result(timeout=WAIT_S)
+        return plan_from_names(units, as_of, names)
+    except Exception:  # a broken or stopped worker, a timeout: the same plan, worked out here
+        log.exception("The Board's plan could not be worked out in its own process; working it out here")
+        worker.shutdown(wait=False, cancel_futures=True)
+        _worker.clear()  # a new worker next time
+        return board_plan(units, as_of)
