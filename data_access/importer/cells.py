@@ -23,7 +23,7 @@ import calendar
 import math
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from functools import lru_cache
@@ -674,6 +674,20 @@ def key_part(value: Any) -> Any:
     """Keys match ignoring case and runs of spaces (a pasted non-breaking space too), as headings
     do in the figures: ``Peer  mentors`` in a revised schedule is the stored ``Peer mentors``."""
     return _key_of_text(value) if isinstance(value, str) else value
+
+
+def keys_of(columns: Iterable[Iterable[object]], count: int) -> list[tuple[Any, ...]]:
+    """Each of ``count`` rows' key from its key columns (``key_part``), worked out column by column:
+    each distinct text of a column once."""
+    return list(zip(*map(_key_column, columns))) if count else []
+
+
+def _key_column(values: Iterable[object]) -> list[object]:
+    column = list(values)
+    texts: dict[object, object] = {
+        text: key_part(text) for text in {value for value in column if isinstance(value, str)}
+    }
+    return [texts.get(value, value) for value in column] if texts else column
 
 
 # heading_key with room for a return's keys (100,000 participants), each worked out once per import

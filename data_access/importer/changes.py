@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 from dashboard.finance import heading_key
 from data_access import models
 from data_access.importer import kinds
-from data_access.importer.cells import key_part
+from data_access.importer.cells import keys_of
 from data_access.importer.kinds import KEY_COLUMNS, MissingRows, SheetKind
 from data_access.importer.report import ImportPlan, RowAction, RowPlan, SheetPlan
 from data_access.importer.validate import IMPORT_SOURCE, Context
@@ -36,6 +37,11 @@ def _compared(row: RowPlan) -> dict[str, Any]:
     return {name: value for name, value in row.values.items() if name not in NOT_COMPARED}
 
 
+def file_keys(rows: list[RowPlan], key_fields: Iterable[str]) -> list[RowKey]:
+    """The key of each row of a sheet (``keys_of``), in row order."""
+    return keys_of(([row.values.get(name) for row in rows] for name in key_fields), len(rows))
+
+
 def drop_duplicates(
     context: Context, plan: SheetPlan, headers: dict[str, str], earlier: dict[RowKey, tuple[str, RowPlan]]
 ) -> None:
@@ -43,11 +49,16 @@ def drop_duplicates(
     key's columns as the sheet heads them). ``earlier``: the keys of the sheets of this kind
     read before this one (one kind may be split over tabs, e.g. One-to-one and Group)."""
     key_fields = plan.sheet_kind.key
+    keys = file_keys(plan.rows, key_fields)
+    first: dict[RowKey, RowPlan] = dict(zip(keys, plan.rows))
+    if len(first) == len(keys) and earlier.keys().isdisjoint(first):  # no key twice: every row is kept
+        if plan.sheet_kind is not kinds.LA_STATUS:
+            earlier.update(zip(first, zip(repeat(plan.sheet), first.values())))
+        return
     key_columns = ", ".join(header for name in key_fields if (header := headers.get(KEY_COLUMNS.get(name, name))))
-    first: dict[RowKey, RowPlan] = {}
+    first = {}
     kept: list[RowPlan] = []
-    for row in plan.rows:
-        key = tuple(key_part(row.values.get(name)) for name in key_fields)
+    for row, key in zip(plan.rows, keys):
         if key in first and plan.sheet_kind is kinds.LA_STATUS:  # later rows replace earlier ones
             kept[kept.index(first[key])] = row
             first[key] = row
@@ -147,11 +158,11 @@ def work_out_changes(session: Session, plan: ImportPlan) -> None:
         columns = list(table.columns.keys())  # stored rows are read by position (see _getters)
         key_at, id_at = [columns.index(name) for name in key_fields], columns.index("id")
         missing_at = columns.index("missing_from_latest_return") if kind.missing is MissingRows.CUMULATIVE else None
-        index = {tuple(key_part(row[at]) for at in key_at): row for row in existing}
+        index = dict(zip(keys_of(([row[at] for row in existing] for at in key_at), len(existing)), existing))
         if kind.missing is not MissingRows.LEFT_AS_THEY_ARE:
             stored_of_kind[kind].update((row[id_at], row) for row in existing)
-        for row in sheet.rows:
-            stored = index.get(tuple(key_part(row.values.get(name)) for name in key_fields)) if index else None
+        matches = map(index.get, file_keys(sheet.rows, key_fields)) if index else repeat(None)
+        for row, stored in zip(sheet.rows, matches):
             if stored is None:
                 row.action = RowAction.INSERT
                 continue

@@ -25,7 +25,7 @@ from dashboard.finance import cap_for_level, heading_key
 from dashboard.records import FOLLOW_UP, ONE_TO_ONE
 from data_access import models
 from data_access.importer import cells, columnar, fast_read
-from data_access.importer.cells import key_part
+from data_access.importer.cells import key_part, keys_of
 from data_access.importer.la_matching import LAMatcher
 from data_access.importer.reader import ExcelError, Sheet, UncachedFormula
 from data_access.importer.report import ImportPlan, Problem, RowPlan, SheetPlan
@@ -607,7 +607,8 @@ def _stored_units(session: Session, contract_ids: set[int]) -> dict[UnitKey, tup
             models.Engagement.contract_id.in_(contract_ids)
         )
     )
-    return {_unit_key(*row): (row[1], row[2]) for row in rows}
+    stored = rows.all()
+    return dict(zip(keys_of(zip(*stored), len(stored)), ((package, participant) for _, package, participant in stored)))
 
 
 def validate_finance(context: Context, located: Located, plan: SheetPlan, label: str | None) -> None:
