@@ -677,17 +677,16 @@ def key_part(value: Any) -> Any:
 
 
 def keys_of(columns: Iterable[Iterable[object]], count: int) -> list[tuple[Any, ...]]:
-    """Each of ``count`` rows' key from its key columns (``key_part``), worked out column by column:
-    each distinct text of a column once."""
+    """Each of ``count`` rows' key from its key columns (``key_part``), worked out column by column."""
     return list(zip(*map(_key_column, columns))) if count else []
 
 
 def _key_column(values: Iterable[object]) -> list[object]:
     column = list(values)
-    texts: dict[object, object] = {
-        text: key_part(text) for text in {value for value in column if isinstance(value, str)}
-    }
-    return [texts.get(value, value) for value in column] if texts else column
+    kinds = set(map(type, column))
+    if kinds == {str}:  # text only (a key's usual column): its keys straight from the cache
+        return list(map(_key_of_text, column))
+    return list(map(key_part, column)) if any(issubclass(kind, str) for kind in kinds) else column
 
 
 # heading_key with room for a return's keys (100,000 participants), each worked out once per import
