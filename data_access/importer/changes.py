@@ -111,11 +111,15 @@ def _compare(table: Table, key_fields: tuple[str, ...], matched: list[tuple[RowP
     its before image). Worked out field set by field set (a sheet's rows usually all give the
     same fields): the rows' values and the stored rows' are read in one call each and compared
     as tuples; only a row that differs is compared field by field (``_same``). ``flags``: the
-    kind flags stored rows no longer in a return, and a flagged row is updated to unflag it."""
+    kind flags stored rows no longer in a return, and a flagged row is updated to unflag it. Stored
+    rows are plain tuples, read by position (``_existing_rows``)."""
+    at = {name: index for index, name in enumerate(table.columns.keys())}
     for name in key_fields:  # keys match ignoring case; the stored spelling stays
+        key_at = at[name]
         for row, stored in matched:
             if isinstance(row.values.get(name), str):
-                row.values[name] = getattr(stored, name)
+                row.values[name] = stored[key_at]
+    id_at, missing_at = at["id"], at.get("missing_from_latest_return", -1)
     groups: dict[tuple[str, ...], list[tuple[RowPlan, Any]]] = {}
     for pair in matched:
         groups.setdefault(tuple(pair[0].values), []).append(pair)
@@ -124,12 +128,12 @@ def _compare(table: Table, key_fields: tuple[str, ...], matched: list[tuple[RowP
         stored_values, file_values = _getters(table, compared)
         differs = map(ne, (stored_values(stored) for _, stored in group), (file_values(row.values) for row, _ in group))
         for (row, stored), differ in zip(group, differs):
-            row.existing_id = stored.id
-            flagged = flags and stored.missing_from_latest_return
+            row.existing_id = stored[id_at]
+            flagged = flags and stored[missing_at]
             if flagged:
                 row.values["missing_from_latest_return"] = False
-            if flagged or (differ and any(not _same(getattr(stored, name), row.values[name]) for name in compared)):
-                row.action, row.before = RowAction.UPDATE, _row_values(stored, compared)
+            if flagged or (differ and any(not _same(stored[at[name]], row.values[name]) for name in compared)):
+                row.action, row.before = RowAction.UPDATE, {name: stored[at[name]] for name in compared}
                 if flagged:
                     row.before["missing_from_latest_return"] = True
             else:
@@ -176,7 +180,8 @@ def work_out_changes(session: Session, plan: ImportPlan) -> None:
     status_sheets = [sheet for sheet in plan.sheets if sheet.sheet_kind is kinds.LA_STATUS]
     if status_sheets:  # one history: an LA on two LA status tabs is one LA
         together = SheetPlan("", kinds.LA_STATUS, rows=[row for sheet in status_sheets for row in sheet.rows])
-        _la_status_changes(status_sheets, _existing_rows(session, together))
+        stored_row = _stored_row(kinds.LA_STATUS.model.__table__)
+        _la_status_changes(status_sheets, list(starmap(stored_row, _existing_rows(session, together))))
     for sheet in plan.sheets:
         kind = sheet.sheet_kind
         if kind is kinds.LA_STATUS:
@@ -184,11 +189,10 @@ def work_out_changes(session: Session, plan: ImportPlan) -> None:
         key_fields = kind.key
         existing = _existing_rows(session, sheet)
         table = kind.model.__table__
-        index = dict(
-            zip(keys_of(([getattr(row, name) for row in existing] for name in key_fields), len(existing)), existing)
-        )
+        id_at, *key_at = [list(table.columns.keys()).index(name) for name in ("id", *key_fields)]
+        index = dict(zip(keys_of(([row[at] for row in existing] for at in key_at), len(existing)), existing))
         if kind.missing is not MissingRows.LEFT_AS_THEY_ARE:
-            stored_of_kind[kind].update((row.id, row) for row in existing)
+            stored_of_kind[kind].update((row[id_at], row) for row in existing)
         matches = map(index.get, file_keys(sheet.rows, key_fields)) if index else repeat(None)
         matched: list[tuple[RowPlan, Any]] = []
         for row, stored in zip(sheet.rows, matches):
@@ -197,13 +201,14 @@ def work_out_changes(session: Session, plan: ImportPlan) -> None:
             else:
                 matched.append((row, stored))
         _compare(table, key_fields, matched, kind.missing is MissingRows.CUMULATIVE)
-        seen[kind].update(stored.id for _, stored in matched)
+        seen[kind].update(stored[id_at] for _, stored in matched)
         if kind is kinds.FINANCE:
             sheet.flags.extend(_finance_flags(session, sheet, plan))
     last_of_kind = {sheet.sheet_kind: sheet for sheet in plan.sheets}
     for kind, stored_rows in stored_of_kind.items():
         sheet, key_fields = last_of_kind[kind], kind.key  # said once, on the kind's last sheet
-        gone = [stored for stored in stored_rows.values() if stored.id not in seen[kind]]
+        stored_row = _stored_row(kind.model.__table__)  # the rows no longer in the file, by name
+        gone = [stored_row(*stored) for row_id, stored in stored_rows.items() if row_id not in seen[kind]]
         invoiced = _invoiced(session, gone) if kind is kinds.ALLOCATIONS else {}
         for stored in gone:
             if kind.missing is MissingRows.REPLACED:
@@ -304,9 +309,9 @@ def _la_status_changes(sheets: list[SheetPlan], existing: list[models.LAStatus])
         sheet.rows = [row for row in sheet.rows if row.action is not RowAction.SUPERSEDED]
 
 
-def _existing_rows(session: Session, sheet: SheetPlan) -> list[Any]:
-    """The stored rows this sheet may match, as named tuples of the table's columns in table order
-    (read by name or by position), fetched with the driver's cursor (``repositories.driver_rows``)."""
+def _existing_rows(session: Session, sheet: SheetPlan) -> list[tuple[Any, ...]]:
+    """The stored rows this sheet may match, as tuples of the table's columns in table order,
+    fetched with the driver's cursor (``repositories.driver_rows``)."""
     table = sheet.sheet_kind.model.__table__
     if sheet.sheet_kind is kinds.CONTRACTS:
         query = select(table)
@@ -320,7 +325,7 @@ def _existing_rows(session: Session, sheet: SheetPlan) -> list[Any]:
         if not contract_ids:
             return []
         query = select(table).where(table.c.contract_id.in_(contract_ids))
-    return list(starmap(_stored_row(table), driver_rows(session, query)))
+    return list(driver_rows(session, query))
 
 
 @lru_cache(maxsize=16)
