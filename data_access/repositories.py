@@ -45,7 +45,7 @@ def matches_ignoring_case(column: InstrumentedAttribute[str], values: Iterable[s
     return column.in_(matching.correlate(None))
 
 
-def _rows(session: Session, query: Select[Any]) -> Iterable[tuple[Any, ...]]:
+def driver_rows(session: Session, query: Select[Any]) -> Iterable[tuple[Any, ...]]:
     """The rows of a select of plain columns as the driver's own tuples: run through SQLAlchemy
     (compiled, cached, parameters bound) and fetched in one go with the DBAPI cursor's
     ``fetchall``, with no ``Row`` per row and no per-row type processing.
@@ -86,7 +86,7 @@ def _records(session: Session, record: type[Record], query: Select[Any]) -> list
     fields = tuple(field.name for field in dataclasses.fields(record))
     if columns != fields:
         raise TypeError(f"{record.__name__} is read from the columns {columns}, not its fields {fields}")
-    return list(starmap(record, _rows(session, query)))
+    return list(starmap(record, driver_rows(session, query)))
 
 
 class _Float(TypeDecorator[float]):

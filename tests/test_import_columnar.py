@@ -14,11 +14,14 @@ from datetime import date, datetime, time, timedelta
 from unittest.mock import patch
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from data_access import importer
-from data_access.importer import fast_read, reader
+from data_access.importer import cells, changes, fast_read, planner, reader, validate
+from data_access.importer.kinds import MissingRows
 from data_access.importer.locate import table_header_row
+from data_access.importer.report import RowAction
 from data_access.undo import undo_import
 from tests import workbooks as wb
 from tests.test_undo import ADMIN_VIEWER, snapshot
@@ -270,3 +273,154 @@ def test_a_thousand_random_rows_plan_the_same(seeded, small_thresholds):
         rows.append(row)
     _assert_same(seeded, "random.xlsx", wb.xlsx(wb.quarterly_return(engagements=rows)))
     assert small_thresholds == ["Engagements"]
+
+
+# --- The column-wise stages against the row loops -------------------------------------------
+
+
+def test_keys_worked_out_by_column_are_each_rows_key():
+    rng = random.Random(4)
+    texts = ["P-1", "p-1", " P-1 ", "P\u00a0-1", "P-\u200b1", "Stra\u00dfe", "STRASSE", "a  b", "A B", "", "\t"]
+    others = [None, 0, 1, True, False, 1.0, 2.5, date(2021, 6, 1), datetime(2021, 6, 1, 9, 0)]
+    rows = [tuple(rng.choice(texts + others) for _ in range(3)) for _ in range(500)]
+    assert cells.keys_of(zip(*rows), len(rows)) == [tuple(map(cells.key_part, row)) for row in rows]
+    assert [type(part) for key in cells.keys_of(zip(*rows), len(rows)) for part in key] == [
+        type(cells.key_part(value)) for row in rows for value in row
+    ]
+    assert cells.keys_of([[], []], 0) == []
+
+
+def _by_rows_only(monkeypatch) -> list[bool]:
+    """Engagements validated column-wise record whether they could be (the row loop took the rest)."""
+    taken: list[bool] = []
+    original = validate._engagements_by_column
+
+    def recording(*args):
+        taken.append(original(*args))
+        return taken[-1]
+
+    monkeypatch.setattr(validate, "_engagements_by_column", recording)
+    return taken
+
+
+def _assert_same_by_row(engine, monkeypatch, name: str, data: bytes) -> list[bool]:
+    """The plan with engagements validated column-wise is the row loop's; whether it was taken."""
+    taken = _by_rows_only(monkeypatch)
+    with Session(engine) as session:
+        by_column = _signature(importer.plan_import(session, name, data))
+        session.rollback()
+    with patch.object(validate, "_engagements_by_column", lambda *args: False), Session(engine) as session:
+        by_row = _signature(importer.plan_import(session, name, data))
+        session.rollback()
+    assert by_column == by_row
+    return taken
+
+
+def _clean_random(count: int, seed: int) -> list[dict]:
+    rng = random.Random(seed)
+    return [
+        wb.engagement_row(
+            {
+                "Package ID": f"PKG-{index // 4}",
+                "Participant ID": rng.choice(["P-", "p-", " P-"]) + str(index),
+                "LA": rng.choice(["Sefton", "E08000014", "sefton ", "Knowsley", "Wirral", "Liverpool"]),
+                "Support type": rng.choice(["One-to-one", "Group", "one to one"]),
+                "Start date": date(2021, 6, 1) + timedelta(days=rng.randint(0, 300)),
+                "End date": rng.choice([None, date(2022, 6, 1) + timedelta(days=rng.randint(0, 300))]),
+                "Days delivered": rng.choice([None, 1, 3.5, 10]),
+                "Contract reference": rng.choice(["CON-1", "con-1 ", "CON-2", None]),
+            }
+        )
+        for index in range(count)
+    ]
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["clean", "clean random", "unknown LA", "end before start", "unknown contract", "cell errors", "a thousand random"],
+)
+def test_engagements_validated_by_column_plan_as_the_row_loop(seeded, small_thresholds, monkeypatch, case):
+    rows = _clean_random(120, 7) if case != "clean" else _people(60)
+    if case == "unknown LA":
+        rows[30]["LA"] = "Nowhere Borough"
+    elif case == "end before start":
+        rows[31]["End date"] = date(2020, 1, 1)
+    elif case == "unknown contract":
+        rows[32]["Contract reference"] = "CON-9"
+    elif case == "cell errors":
+        rows = _varied_engagements()
+    elif case == "a thousand random":
+        rows = _clean_random(1000, 11)
+        for row in rows[::97]:
+            row["LA"] = "Nowhere"
+    data = wb.xlsx(wb.quarterly_return(engagements=rows, contract_label="CON-1"))
+    taken = _assert_same_by_row(seeded, monkeypatch, f"{case}.xlsx", data)
+    assert small_thresholds[:1] == ["Engagements"]
+    assert taken == ([True] if case in ("clean", "clean random") else [False] if case != "cell errors" else [])
+
+
+def _changes_row_by_row(session: Session, sheet) -> list[tuple]:
+    """What each row of a sheet changes, worked out row by row as ``work_out_changes`` did before it
+    read stored rows from the cursor and compared them field set by field set: (action, stored id,
+    before, values)."""
+    kind = sheet.sheet_kind
+    table = kind.model.__table__
+    ids = {row.values["contract_id"] for row in sheet.rows if isinstance(row.values.get("contract_id"), int)}
+    existing = list(session.execute(select(table).where(table.c.contract_id.in_(ids)))) if ids else []
+    index = {tuple(cells.key_part(getattr(row, name)) for name in kind.key): row for row in existing}
+    found = []
+    for row in sheet.rows:
+        values = dict(row.values)
+        stored = index.get(tuple(cells.key_part(values.get(name)) for name in kind.key))
+        if stored is None:
+            found.append((RowAction.INSERT, None, None, values))
+            continue
+        for name in kind.key:
+            if isinstance(values.get(name), str):
+                values[name] = getattr(stored, name)
+        compared = [name for name in values if name not in changes.NOT_COMPARED]
+        flagged = kind.missing is MissingRows.CUMULATIVE and stored.missing_from_latest_return
+        if flagged:
+            values["missing_from_latest_return"] = False
+        if flagged or any(not changes._same(getattr(stored, name), values[name]) for name in compared):
+            before = {name: getattr(stored, name) for name in compared}
+            if flagged:
+                before["missing_from_latest_return"] = True
+            found.append((RowAction.UPDATE, stored.id, before, values))
+        else:
+            found.append((RowAction.UNCHANGED, stored.id, None, values))
+    return found
+
+
+def test_changes_worked_out_by_column_are_the_row_loops(seeded, small_thresholds, monkeypatch):
+    compared: list[int] = []
+    original = planner.work_out_changes
+
+    def checked(session, plan):
+        expected = [_changes_row_by_row(session, sheet) for sheet in plan.sheets]
+        original(session, plan)
+        for sheet, rows in zip(plan.sheets, expected):
+            assert [(row.action, row.existing_id, row.before, row.values) for row in sheet.rows] == rows
+            compared.append(len(rows))
+
+    monkeypatch.setattr(planner, "work_out_changes", checked)
+    people = _clean_random(200, 3)
+    survey = [wb.stored_survey_row({"Response date": date(2021, 7, 1) + timedelta(days=i)}) for i in range(12)]
+    finance = [wb.finance_row({"Invoice ref": f"INV-{i}", "Amount": 100 + i}) for i in range(12)]
+    first = wb.run_import(seeded, "first.xlsx", wb.xlsx(wb.quarterly_return(people, survey, finance, "CON-1")))
+    assert first.plan.ok, first.plan.errors[:3]
+    revised = [dict(row) for row in people[:-20]]  # twenty rows no longer in the return: flagged
+    for row in revised[::10]:
+        row["Delivered by"] = "Another mentor"
+    for row in revised[1::15]:  # the same keys spelt otherwise
+        row["Participant ID"] = row["Participant ID"].strip().lower() + "  "
+        row["Package ID"] = row["Package ID"].upper()
+    for row in revised[2::25]:
+        row["Days delivered"] = 4.001  # to the penny as stored: unchanged
+    survey[3]["Confidence"] = 2
+    finance[4]["Amount"] = 999
+    second = wb.run_import(seeded, "second.xlsx", wb.xlsx(wb.quarterly_return(revised, survey, finance, "CON-1")))
+    assert second.plan.ok and second.plan.totals()["updated"] >= 20, second.plan.errors[:3]
+    third = wb.run_import(seeded, "third.xlsx", wb.xlsx(wb.quarterly_return(people, survey, finance, "CON-1")))
+    assert third.plan.ok and third.plan.totals()["updated"] >= 20  # the flagged rows are back
+    assert len(compared) == 9 and sum(compared) > 600

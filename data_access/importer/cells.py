@@ -23,7 +23,7 @@ import calendar
 import math
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from functools import lru_cache
@@ -674,6 +674,19 @@ def key_part(value: Any) -> Any:
     """Keys match ignoring case and runs of spaces (a pasted non-breaking space too), as headings
     do in the figures: ``Peer  mentors`` in a revised schedule is the stored ``Peer mentors``."""
     return _key_of_text(value) if isinstance(value, str) else value
+
+
+def keys_of(columns: Iterable[Iterable[object]], count: int) -> list[tuple[Any, ...]]:
+    """Each of ``count`` rows' key from its key columns (``key_part``), worked out column by column."""
+    return list(zip(*map(_key_column, columns))) if count else []
+
+
+def _key_column(values: Iterable[object]) -> list[object]:
+    column = list(values)
+    kinds = set(map(type, column))
+    if kinds == {str}:  # text only (a key's usual column): its keys straight from the cache
+        return list(map(_key_of_text, column))
+    return list(map(key_part, column)) if any(issubclass(kind, str) for kind in kinds) else column
 
 
 # heading_key with room for a return's keys (100,000 participants), each worked out once per import

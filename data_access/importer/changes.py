@@ -9,12 +9,13 @@ says (``MissingRows``). Nothing is written here.
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from operator import itemgetter
+from itertools import repeat, starmap
+from operator import itemgetter, ne
 from typing import Any
 
 from sqlalchemy import Table, func, select, text
@@ -23,10 +24,11 @@ from sqlalchemy.orm import Session
 from dashboard.finance import heading_key
 from data_access import models
 from data_access.importer import kinds
-from data_access.importer.cells import key_part
+from data_access.importer.cells import keys_of
 from data_access.importer.kinds import KEY_COLUMNS, MissingRows, SheetKind
 from data_access.importer.report import ImportPlan, RowAction, RowPlan, SheetPlan
 from data_access.importer.validate import IMPORT_SOURCE, Context
+from data_access.repositories import driver_rows
 
 NOT_COMPARED = ("source_file", "source_row")
 RowKey = tuple[object, ...]  # a row's key columns, as ``key_part`` matches them
@@ -36,6 +38,11 @@ def _compared(row: RowPlan) -> dict[str, Any]:
     return {name: value for name, value in row.values.items() if name not in NOT_COMPARED}
 
 
+def file_keys(rows: list[RowPlan], key_fields: Iterable[str]) -> list[RowKey]:
+    """The key of each row of a sheet (``keys_of``), in row order."""
+    return keys_of(([row.values.get(name) for row in rows] for name in key_fields), len(rows))
+
+
 def drop_duplicates(
     context: Context, plan: SheetPlan, headers: dict[str, str], earlier: dict[RowKey, tuple[str, RowPlan]]
 ) -> None:
@@ -43,11 +50,16 @@ def drop_duplicates(
     key's columns as the sheet heads them). ``earlier``: the keys of the sheets of this kind
     read before this one (one kind may be split over tabs, e.g. One-to-one and Group)."""
     key_fields = plan.sheet_kind.key
+    keys = file_keys(plan.rows, key_fields)
+    first: dict[RowKey, RowPlan] = dict(zip(keys, plan.rows))
+    if len(first) == len(keys) and earlier.keys().isdisjoint(first):  # no key twice: every row is kept
+        if plan.sheet_kind is not kinds.LA_STATUS:
+            earlier.update(zip(first, zip(repeat(plan.sheet), first.values())))
+        return
     key_columns = ", ".join(header for name in key_fields if (header := headers.get(KEY_COLUMNS.get(name, name))))
-    first: dict[RowKey, RowPlan] = {}
+    first = {}
     kept: list[RowPlan] = []
-    for row in plan.rows:
-        key = tuple(key_part(row.values.get(name)) for name in key_fields)
+    for row, key in zip(plan.rows, keys):
         if key in first and plan.sheet_kind is kinds.LA_STATUS:  # later rows replace earlier ones
             kept[kept.index(first[key])] = row
             first[key] = row
@@ -94,6 +106,40 @@ def _same(stored: object, value: object) -> bool:
     return stored == value or _comparable(stored) == _comparable(value)
 
 
+def _compare(table: Table, key_fields: tuple[str, ...], matched: list[tuple[RowPlan, Any]], flags: bool) -> None:
+    """Each file row matched to a stored row: unchanged, or an update (with the stored values as
+    its before image). Worked out field set by field set (a sheet's rows usually all give the
+    same fields): the rows' values and the stored rows' are read in one call each and compared
+    as tuples; only a row that differs is compared field by field (``_same``). ``flags``: the
+    kind flags stored rows no longer in a return, and a flagged row is updated to unflag it. Stored
+    rows are plain tuples, read by position (``_existing_rows``)."""
+    at = {name: index for index, name in enumerate(table.columns.keys())}
+    for name in key_fields:  # keys match ignoring case; the stored spelling stays
+        key_at = at[name]
+        for row, stored in matched:
+            if isinstance(row.values.get(name), str):
+                row.values[name] = stored[key_at]
+    id_at, missing_at = at["id"], at.get("missing_from_latest_return", -1)
+    groups: dict[tuple[str, ...], list[tuple[RowPlan, Any]]] = {}
+    for pair in matched:
+        groups.setdefault(tuple(pair[0].values), []).append(pair)
+    for fields, group in groups.items():
+        compared = tuple(name for name in fields if name not in NOT_COMPARED)
+        stored_values, file_values = _getters(table, compared)
+        differs = map(ne, (stored_values(stored) for _, stored in group), (file_values(row.values) for row, _ in group))
+        for (row, stored), differ in zip(group, differs):
+            row.existing_id = stored[id_at]
+            flagged = flags and stored[missing_at]
+            if flagged:
+                row.values["missing_from_latest_return"] = False
+            if flagged or (differ and any(not _same(stored[at[name]], row.values[name]) for name in compared)):
+                row.action, row.before = RowAction.UPDATE, {name: stored[at[name]] for name in compared}
+                if flagged:
+                    row.before["missing_from_latest_return"] = True
+            else:
+                row.action = RowAction.UNCHANGED
+
+
 def _row_values(row: Any, fields: Iterable[str]) -> dict[str, Any]:
     return {name: getattr(row, name) for name in fields}
 
@@ -104,10 +150,8 @@ def _import_lock_keys(plan: ImportPlan, references: Mapping[int, str]) -> list[i
     for sheet in plan.sheets:
         if sheet.sheet_kind is kinds.LA_STATUS:
             names.add("la_status")
-        for row in sheet.rows:
-            contract = (
-                row.values.get("reference") if sheet.sheet_kind is kinds.CONTRACTS else row.values.get("contract_id")
-            )
+        field = "reference" if sheet.sheet_kind is kinds.CONTRACTS else "contract_id"
+        for contract in {row.values.get(field) for row in sheet.rows}:  # each distinct contract once
             contract = references.get(contract, "") if isinstance(contract, int) else contract
             if isinstance(contract, str) and contract:
                 names.add(f"contract:{contract.lower()}")
@@ -136,7 +180,8 @@ def work_out_changes(session: Session, plan: ImportPlan) -> None:
     status_sheets = [sheet for sheet in plan.sheets if sheet.sheet_kind is kinds.LA_STATUS]
     if status_sheets:  # one history: an LA on two LA status tabs is one LA
         together = SheetPlan("", kinds.LA_STATUS, rows=[row for sheet in status_sheets for row in sheet.rows])
-        _la_status_changes(status_sheets, _existing_rows(session, together))
+        stored_row = _stored_row(kinds.LA_STATUS.model.__table__)
+        _la_status_changes(status_sheets, list(starmap(stored_row, _existing_rows(session, together))))
     for sheet in plan.sheets:
         kind = sheet.sheet_kind
         if kind is kinds.LA_STATUS:
@@ -144,42 +189,26 @@ def work_out_changes(session: Session, plan: ImportPlan) -> None:
         key_fields = kind.key
         existing = _existing_rows(session, sheet)
         table = kind.model.__table__
-        columns = list(table.columns.keys())  # stored rows are read by position (see _getters)
-        key_at, id_at = [columns.index(name) for name in key_fields], columns.index("id")
-        missing_at = columns.index("missing_from_latest_return") if kind.missing is MissingRows.CUMULATIVE else None
-        index = {tuple(key_part(row[at]) for at in key_at): row for row in existing}
+        id_at, *key_at = [list(table.columns.keys()).index(name) for name in ("id", *key_fields)]
+        index = dict(zip(keys_of(([row[at] for row in existing] for at in key_at), len(existing)), existing))
         if kind.missing is not MissingRows.LEFT_AS_THEY_ARE:
             stored_of_kind[kind].update((row[id_at], row) for row in existing)
-        for row in sheet.rows:
-            stored = index.get(tuple(key_part(row.values.get(name)) for name in key_fields)) if index else None
+        matches = map(index.get, file_keys(sheet.rows, key_fields)) if index else repeat(None)
+        matched: list[tuple[RowPlan, Any]] = []
+        for row, stored in zip(sheet.rows, matches):
             if stored is None:
                 row.action = RowAction.INSERT
-                continue
-            seen[kind].add(stored[id_at])
-            row.existing_id = stored[id_at]
-            for name, at in zip(key_fields, key_at):  # keys match ignoring case; the stored spelling stays
-                if isinstance(row.values.get(name), str):
-                    row.values[name] = stored[at]
-            compared = tuple(name for name in row.values if name not in NOT_COMPARED)
-            flagged = missing_at is not None and stored[missing_at]
-            if flagged:
-                row.values["missing_from_latest_return"] = False
-            stored_values, file_values = _getters(table, compared)
-            if flagged or (
-                stored_values(stored) != file_values(row.values)  # equal as stored: no field to check
-                and any(not _same(getattr(stored, name), row.values[name]) for name in compared)
-            ):
-                row.action, row.before = RowAction.UPDATE, _row_values(stored, compared)
-                if flagged:
-                    row.before["missing_from_latest_return"] = True
             else:
-                row.action = RowAction.UNCHANGED
+                matched.append((row, stored))
+        _compare(table, key_fields, matched, kind.missing is MissingRows.CUMULATIVE)
+        seen[kind].update(stored[id_at] for _, stored in matched)
         if kind is kinds.FINANCE:
             sheet.flags.extend(_finance_flags(session, sheet, plan))
     last_of_kind = {sheet.sheet_kind: sheet for sheet in plan.sheets}
     for kind, stored_rows in stored_of_kind.items():
         sheet, key_fields = last_of_kind[kind], kind.key  # said once, on the kind's last sheet
-        gone = [stored for stored in stored_rows.values() if stored.id not in seen[kind]]
+        stored_row = _stored_row(kind.model.__table__)  # the rows no longer in the file, by name
+        gone = [stored_row(*stored) for row_id, stored in stored_rows.items() if row_id not in seen[kind]]
         invoiced = _invoiced(session, gone) if kind is kinds.ALLOCATIONS else {}
         for stored in gone:
             if kind.missing is MissingRows.REPLACED:
@@ -280,22 +309,29 @@ def _la_status_changes(sheets: list[SheetPlan], existing: list[models.LAStatus])
         sheet.rows = [row for row in sheet.rows if row.action is not RowAction.SUPERSEDED]
 
 
-def _existing_rows(session: Session, sheet: SheetPlan) -> list[Any]:
-    """The stored rows this sheet may match, as plain rows (columns by name), not entities."""
+def _existing_rows(session: Session, sheet: SheetPlan) -> list[tuple[Any, ...]]:
+    """The stored rows this sheet may match, as tuples of the table's columns in table order,
+    fetched with the driver's cursor (``repositories.driver_rows``)."""
     table = sheet.sheet_kind.model.__table__
     if sheet.sheet_kind is kinds.CONTRACTS:
-        return list(session.execute(select(table)))
-    if sheet.sheet_kind is kinds.LA_STATUS:
+        query = select(table)
+    elif sheet.sheet_kind is kinds.LA_STATUS:
         codes = {row.values["la_code"] for row in sheet.rows}
-        return (
-            list(session.execute(select(table).where(table.c.la_code.in_(codes), table.c.source == IMPORT_SOURCE)))
-            if codes
-            else []
-        )
-    contract_ids = {row.values["contract_id"] for row in sheet.rows if isinstance(row.values.get("contract_id"), int)}
-    if not contract_ids:
-        return []
-    return list(session.execute(select(table).where(table.c.contract_id.in_(contract_ids))))
+        if not codes:
+            return []
+        query = select(table).where(table.c.la_code.in_(codes), table.c.source == IMPORT_SOURCE)
+    else:
+        contract_ids = {value for row in sheet.rows if isinstance(value := row.values.get("contract_id"), int)}
+        if not contract_ids:
+            return []
+        query = select(table).where(table.c.contract_id.in_(contract_ids))
+    return list(driver_rows(session, query))
+
+
+@lru_cache(maxsize=16)
+def _stored_row(table: Table) -> Callable[..., Any]:
+    """A named tuple of ``table``'s columns, in table order."""
+    return namedtuple(f"Stored{table.name.title().replace('_', '')}", table.columns.keys())
 
 
 def _finance_flags(session: Session, sheet: SheetPlan, plan: ImportPlan) -> list[str]:

@@ -25,7 +25,7 @@ from dashboard.finance import cap_for_level, heading_key
 from dashboard.records import FOLLOW_UP, ONE_TO_ONE
 from data_access import models
 from data_access.importer import cells, columnar, fast_read
-from data_access.importer.cells import key_part
+from data_access.importer.cells import key_part, keys_of
 from data_access.importer.la_matching import LAMatcher
 from data_access.importer.reader import ExcelError, Sheet, UncachedFormula
 from data_access.importer.report import ImportPlan, Problem, RowPlan, SheetPlan
@@ -486,7 +486,64 @@ def validate_day_rates(context: Context, located: Located, plan: SheetPlan, labe
 
 
 def validate_engagements(context: Context, located: Located, plan: SheetPlan, label: str | None) -> None:
-    for excel_row, values in parse_rows(context, located, plan):
+    errors_before = len(context.errors)
+    parsed = parse_rows(context, located, plan)
+    if len(context.errors) > errors_before or not _engagements_by_column(context, parsed, plan, label):
+        _engagements_by_row(context, located, plan, label, parsed)
+    _flag_short_packages(context, plan)
+
+
+def _engagements_by_column(
+    context: Context, parsed: list[tuple[int, dict[str, Any]]], plan: SheetPlan, label: str | None
+) -> bool:
+    """``_engagements_by_row`` for a sheet whose cells all read, worked out column by column: each
+    distinct contract reference looked up once, each distinct (LA, start date) matched once, the
+    unit keys worked out once (``keys_of``). Only when no row has an error: then it plans exactly
+    what the row loop would and returns True; it changes nothing and returns False when a row has
+    one, and the row loop says it (so every message is the row loop's)."""
+    if not parsed:
+        return False
+    default = label or context.contract_option
+    references = [values.get("contract_reference") or default for _, values in parsed]
+    contracts = {reference: context.contract(reference) if reference else None for reference in set(references)}
+    if any(contract is None for contract in contracts.values()):
+        return False
+    las = [values.get("la") for _, values in parsed]
+    starts = [values.get("start_date") for _, values in parsed]
+    if any(start is None for start in starts) or not all("la" in values for _, values in parsed):
+        return False
+    codes: dict[tuple[Any, ...], str] = {}
+    try:
+        for key in {(la.__class__, la, start) for la, start in zip(las, starts)}:
+            codes[key] = context.la_code(key[1], key[2])
+    except (cells.CellError, TypeError):  # an LA not matched (or a cell value that cannot be a key)
+        return False
+    if any(end is not None and end < start for end, start in zip((v.get("end_date") for _, v in parsed), starts)):
+        return False
+    ids = [contracts[reference].id for reference in references]  # type: ignore[union-attr]
+    packages = [values.get("package_id") for _, values in parsed]
+    participants = [values.get("participant_id") for _, values in parsed]
+    units = keys_of((ids, packages, participants), len(parsed))
+    for (_, values), contract_id, la, start in zip(parsed, ids, las, starts):
+        values.pop("contract_reference", None)
+        del values["la"]
+        values["contract_id"] = contract_id
+        values["la_code"] = codes[(la.__class__, la, start)]
+    context.engagement_rows.update(zip(units, (excel_row for excel_row, _ in parsed)))
+    context.file_engagements.update(zip(units, zip(packages, participants)))
+    plan.rows.extend(RowPlan(excel_row, values) for excel_row, values in parsed)
+    return True
+
+
+def _engagements_by_row(
+    context: Context,
+    located: Located,
+    plan: SheetPlan,
+    label: str | None,
+    parsed: list[tuple[int, dict[str, Any]]],
+) -> None:
+    """Each row checked on its own, every error said in the row's order."""
+    for excel_row, values in parsed:
         contract = _row_contract(context, located, label, excel_row, values)
         unit = (
             None if contract is None else _unit_key(contract.id, values.get("package_id"), values.get("participant_id"))
@@ -513,7 +570,6 @@ def validate_engagements(context: Context, located: Located, plan: SheetPlan, la
         values.update(contract_id=contract.id, la_code=la_code)
         context.file_engagements[unit] = (values.get("package_id"), values.get("participant_id"))
         plan.rows.append(RowPlan(excel_row, values))
-    _flag_short_packages(context, plan)
 
 
 def _flag_short_packages(context: Context, plan: SheetPlan) -> None:
@@ -607,7 +663,8 @@ def _stored_units(session: Session, contract_ids: set[int]) -> dict[UnitKey, tup
             models.Engagement.contract_id.in_(contract_ids)
         )
     )
-    return {_unit_key(*row): (row[1], row[2]) for row in rows}
+    stored = rows.all()
+    return dict(zip(keys_of(zip(*stored), len(stored)), ((package, participant) for _, package, participant in stored)))
 
 
 def validate_finance(context: Context, located: Located, plan: SheetPlan, label: str | None) -> None:
