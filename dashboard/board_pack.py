@@ -42,6 +42,7 @@ from dashboard.currency import currencies
 from dashboard.disclosure import (
     LOW_RELIABILITY,
     SUPPRESSED,
+    BoardPlan,
     board_plan,
     count_text,
     one_la_kpis,
@@ -651,12 +652,21 @@ def summary_at(data: Portfolio, as_of: date) -> dict[str, Any]:
     )
 
 
-def withheld_kpis(data: Portfolio, *dates: date) -> frozenset[tuple[str, str]]:
+def withheld_kpis(
+    data: Portfolio, *dates: date, plans: Mapping[date, BoardPlan] | None = None
+) -> frozenset[tuple[str, str]]:
     """(contract, KPI) pairs whose figures the Board's plan withholds (about the people of one LA,
     or giving such figures away beside other views) on any of ``dates``: withheld on every date
-    compared, so no difference between dates gives one away."""
+    compared, so no difference between dates gives one away. ``plans``: the plans over
+    ``data.units`` as of some of the dates, if already worked out."""
+    known = plans or {}
+
+    def plan_on(on: date) -> BoardPlan:
+        found = known.get(on)
+        return found if found is not None and found.as_of == on else board_plan(data.units, on)
+
     return frozenset().union(
-        *(board_plan(data.units, on).withheld_kpis() | one_la_kpis(counted_units(data.units, on, None)) for on in dates)
+        *(plan_on(on).withheld_kpis() | one_la_kpis(counted_units(data.units, on, None)) for on in dates)
     )
 
 
@@ -667,12 +677,14 @@ class ChangesInputs:
     then: date
     now: date
     board: bool = False  # aggregate figures only: the KPIs its plan withholds are [c]
+    # the Board's plans over the same records as of the dates, if already worked out (they follow from the key)
+    plans: Mapping[date, BoardPlan] = field(default_factory=dict, compare=False)
 
 
 def changes(data: Portfolio, inputs: ChangesInputs) -> pd.DataFrame:
     """Each contract's headline figures on two dates, as the two dates' JSON gives them (the
     Overview's "What changed since the last Board")."""
-    withheld = withheld_kpis(data, inputs.then, inputs.now) if inputs.board else frozenset()
+    withheld = withheld_kpis(data, inputs.then, inputs.now, plans=inputs.plans) if inputs.board else frozenset()
     return changes_frame(summary_at(data, inputs.then), summary_at(data, inputs.now), withheld)
 
 

@@ -106,7 +106,10 @@ else:
         key="compare_with",
         help="The date of the last Board pack produced, or else 3 months earlier.",
     )
-    changed = cache.built(changes, data, ChangesInputs(compare, as_of, board), data_key, "Comparing the figures…")
+    plans = context.board_plans_for(viewer, scope, (compare, as_of))
+    changed = cache.built(
+        changes, data, ChangesInputs(compare, as_of, board, plans), data_key, "Comparing the figures…"
+    )
     st.markdown(as_text(changes_summary(changed, compare, as_of)))
     data_table(changed, "Each contract's headline figures then and now, and how they changed")
     download_buttons({"Changes": changed}, "changes", key="overview_changes")

@@ -48,3 +48,18 @@ def test_the_worker_process_works_out_the_same_plan_and_a_failed_worker_falls_ba
     finally:
         plan_worker._worker().shutdown()
         plan_worker._worker.clear()
+
+
+def test_the_changes_read_the_plans_already_worked_out_and_say_the_same(demo_records):
+    """The Overview's "What changed" for the Board takes the plans worked out for the page (in the
+    worker, warmed after an import) instead of working them out again: the same table. A plan as
+    of another date is not used."""
+    from dashboard.board_pack import ChangesInputs, changes
+
+    then, now = DATES
+    own = changes(demo_records, ChangesInputs(then, now, board=True))
+    plans = {on: board_plan(demo_records.units, on) for on in DATES}
+    assert changes(demo_records, ChangesInputs(then, now, True, plans)).equals(own)
+    wrong_date = {then: plans[now], now: plans[now]}
+    assert changes(demo_records, ChangesInputs(then, now, True, wrong_date)).equals(own)
+    assert "[c]" in own.to_string()  # the Board's view withholds some figures here

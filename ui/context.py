@@ -349,6 +349,17 @@ def board_plan_for(viewer: Viewer, as_of: date) -> BoardPlan | None:
     return board_plan_as_of(database_url(), Filters().scope(viewer), data_version(), as_of)
 
 
+def board_plans_for(viewer: Viewer, scope: Scope, dates: tuple[date, ...]) -> dict[date, BoardPlan]:
+    """The Board's plans as of ``dates`` (``board_plan_for``) when a page's records (``scope``) are
+    all those the Board reaches, no filter narrowing them: then they are the plans over the page's
+    records, already worked out (in the background after an import). Otherwise none: the page works
+    them out from its records."""
+    if not aggregate_only(viewer) or scope != Filters().scope(viewer):
+        return {}
+    plans = {on: board_plan_for(viewer, on) for on in dates}
+    return {on: plan for on, plan in plans.items() if plan is not None}
+
+
 NAMES_KEPT = 8  # participant lists whose names a session keeps
 
 
