@@ -9,14 +9,14 @@ comes before "overheads", as a plain sort of the text would put them).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from dashboard.coverage import coverage_by_year
 from dashboard.currency import DataCurrency, currencies, data_to_of_contracts
-from dashboard.finance import finance_flags, flag_counts, spend_against_allocations, spent_to_date
+from dashboard.finance import finance_flags, flag_counts, spend_against_allocations, spent_to_date_by_contract
 from dashboard.kpi import UnitOutcome, kpis_from_outcomes, targets_from_contracts, unit_outcomes
 from dashboard.outcomes import DECLINED, IMPROVED, SAME, ofsted_outcomes
 from dashboard.records import (
@@ -145,15 +145,19 @@ def contract_terms_summary(
     invoice_lines: Iterable[InvoiceLine],
     milestones: Iterable[Milestone] = (),
     returns: Iterable[ReturnImport] = (),
+    spent: Mapping[str, Decimal] | None = None,
 ) -> dict[str, Any]:
     """The keys of one cli.md ``contracts`` entry that come from the contract's terms:
     ``value`` (the register's Value, null when none), ``spent_to_date`` (all years, lines dated
     on or before as-of) and ``decisions`` (``[{"kind": "extension" | "break", "date"}]``,
-    ``timelines.decisions``, soonest first)."""
+    ``timelines.decisions``, soonest first). ``spent``: every contract's spend to date
+    (``finance.spent_to_date_by_contract`` of the same lines) when the caller has it."""
     invoice_lines = list(invoice_lines)
+    if spent is None:
+        spent = spent_to_date_by_contract(invoice_lines, as_of)
     return {
         "value": None if contract.value is None else money(contract.value),
-        "spent_to_date": money(spent_to_date(contract.reference, invoice_lines, as_of)),
+        "spent_to_date": money(spent.get(contract.reference.lower(), Decimal(0))),
         "decisions": [
             {"kind": d.kind, "date": d.due_date.isoformat()}
             for d in decisions(contract, as_of, milestones, invoice_lines, returns)
@@ -223,6 +227,7 @@ def contract_entries(
     ("data_to", "latest_return_imported", "next_return_due", "return_overdue"; dates as
     YYYY-MM-DD, null when unknown) and its terms' figures."""
     by_contract = {c.contract: c for c in currency}
+    spent = spent_to_date_by_contract(invoice_lines, as_of)  # one pass over the lines for every contract
     entries = []
     for contract in sorted(contracts, key=lambda c: c.reference):
         known = by_contract[contract.reference]
@@ -233,7 +238,7 @@ def contract_entries(
                 "latest_return_imported": _iso(known.latest_return_imported),
                 "next_return_due": _iso(known.next_return_due),
                 "return_overdue": known.return_overdue,
-                **contract_terms_summary(contract, as_of, invoice_lines, milestones, returns),
+                **contract_terms_summary(contract, as_of, invoice_lines, milestones, returns, spent),
             }
         )
     return entries
