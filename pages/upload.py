@@ -35,6 +35,7 @@ ERROR_CONFIG = {
     "File": st.column_config.TextColumn(width="small"),
 }
 ROUND = "upload_round"  # a new uploader (emptied) after each Confirm
+PRINTED_ROWS = 100  # a preview's table of rows is in the printed page up to this long (1,000 rows took seconds to draw)
 
 
 def _failure(message: str, error: Exception | None = None) -> str:
@@ -266,13 +267,21 @@ for check, previews in zip(checks, state["previews"]):
                 data_table(sheet.flag_table, f"Flags on {sheet.sheet}", wrap=True)
         if not sheet.inserted.empty:
             with st.expander(f"New rows ({len(sheet.inserted)})"):
-                data_table(sheet.inserted, f"New rows on {sheet.sheet}")
+                data_table(sheet.inserted, f"New rows on {sheet.sheet}", printed=len(sheet.inserted) <= PRINTED_ROWS)
         if not sheet.updated.empty:
             with st.expander(f"Updated rows ({counts['Updated rows']}): before and after", expanded=True):
-                data_table(sheet.updated, f"Updated rows on {sheet.sheet}, before and after")
+                data_table(
+                    sheet.updated,
+                    f"Updated rows on {sheet.sheet}, before and after",
+                    printed=len(sheet.updated) <= PRINTED_ROWS,
+                )
         if not sheet.vanished.empty:
             with st.expander(f"No longer in this return ({len(sheet.vanished)}): kept and flagged"):
-                data_table(sheet.vanished, f"Rows no longer in this return on {sheet.sheet}")
+                data_table(
+                    sheet.vanished,
+                    f"Rows no longer in this return on {sheet.sheet}",
+                    printed=len(sheet.vanished) <= PRINTED_ROWS,
+                )
         if not sheet.removed.empty:
             with st.expander(f"No longer in the pricing schedule ({len(sheet.removed)}): removed", expanded=True):
                 data_table(sheet.removed, f"Rows no longer in the pricing schedule on {sheet.sheet}")
