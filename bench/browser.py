@@ -17,6 +17,16 @@ server and times, for each figures page:
 - **filter change**: the sidebar's contract filter set to a value not chosen before, to fully
   drawn.
 
+With ``--upload --db URL`` it times the Upload page instead (issue 20), on a fresh 1,000-row
+quarterly return each run (``bench.load.RETURN_ROWS_SCALE``; each for a benchmark contract of
+its own, registered in the server's database ``URL`` first, so every run imports 1,000 new rows):
+
+- **check**: the file handed to the uploader, to "checked: no errors" fully drawn;
+- **confirm**: *Confirm and import* pressed, to "Imported" fully drawn;
+
+each with the script runs it took, the websocket bytes the browser received and the seconds the
+page's main thread was busy (Chromium's TaskDuration).
+
 Each is repeated ``--runs`` times and reported as p50 and p95 (nearest rank). Prints one JSON
 object. Timed numbers are never asserted in tests.
 """
@@ -27,8 +37,10 @@ import argparse
 import json
 import math
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 PAGES = {"Overview": "", "KPIs": "kpis", "Coverage": "coverage", "Finance": "finance", "Timelines": "timelines"}
@@ -218,6 +230,141 @@ def measure(base: str, runs: int, query: str = "", pages: list[str] | None = Non
     return results
 
 
+UPLOAD_PATH = "upload"
+UPLOAD_RUNS_MAX = 9  # bench.generate's contracts bench_c02 ... bench_c10 (bench_c01 is the import benchmark's)
+
+
+def upload_returns(url: str, runs: int, folder: Path) -> list[tuple[str, bytes]]:
+    """One 1,000-row return a run, each for a benchmark contract with no engagements yet in ``url``'s
+    database (registered here when missing): at most ``UPLOAD_RUNS_MAX`` a database."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from bench.generate import register_contract, write_return_workbook
+    from bench.load import RETURN_ROWS_SCALE
+    from data_access import models
+    from data_access.db import make_engine
+
+    engine = make_engine(url)
+    returns: list[tuple[str, bytes]] = []
+    try:
+        for number in range(2, UPLOAD_RUNS_MAX + 2):
+            if len(returns) == runs:
+                break
+            reference = f"bench_c{number:02d}"
+            with Session(engine) as session:
+                known = session.scalars(select(models.Contract).where(models.Contract.reference == reference)).first()
+                if (
+                    known is not None
+                    and session.scalars(
+                        select(models.Engagement.id).where(models.Engagement.contract_id == known.id)
+                    ).first()
+                ):
+                    continue  # imported by an earlier run
+            if known is None:
+                register_contract(engine, reference)
+            path = folder / f"return_{reference}.xlsx"
+            write_return_workbook(path, RETURN_ROWS_SCALE, contract=reference)
+            returns.append((path.name, path.read_bytes()))
+    finally:
+        engine.dispose()
+    if len(returns) < runs:
+        raise ValueError(f"only {len(returns)} benchmark contracts left without engagements in {url}: use a fresh one")
+    return returns
+
+
+class _Socket:
+    """The script runs finished and the bytes received over the app's websocket."""
+
+    def __init__(self, page) -> None:
+        self.runs = 0
+        self.bytes = 0
+        page.on("websocket", lambda socket: socket.on("framereceived", self._frame))
+
+    def _frame(self, payload) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        if isinstance(payload, str):
+            return
+        self.bytes += len(payload)
+        message = ForwardMsg()
+        message.ParseFromString(payload)
+        if message.WhichOneof("type") == "script_finished":
+            self.runs += 1
+
+    def mark(self) -> tuple[int, int]:
+        return self.runs, self.bytes
+
+
+def _busy(cdp) -> float:
+    """Seconds the page's main thread has spent on tasks (scripts, layout, drawing): Chromium's
+    own count, steadier than wall time on a shared machine."""
+    metrics = cdp.send("Performance.getMetrics")["metrics"]
+    return next(metric["value"] for metric in metrics if metric["name"] == "TaskDuration")
+
+
+def _upload_until(page, cdp, socket: _Socket, action: Callable[[], Any], text: str) -> dict[str, float]:
+    runs, received = socket.mark()
+    busy = _busy(cdp)
+    started = time.perf_counter()
+    action()
+    page.get_by_test_id("stMain").get_by_text(text).first.wait_for(timeout=TIMEOUT_MS)
+    _settle(page)
+    return {
+        "seconds": time.perf_counter() - started - 0.25,
+        "runs": socket.runs - runs,
+        "kb": (socket.bytes - received) / 1024,
+        "browser_busy": _busy(cdp) - busy,
+    }
+
+
+def measure_upload(base: str, returns: list[tuple[str, bytes]]) -> dict[str, Any]:
+    """Check then confirm each return on the Upload page, each in a new session (local mode's
+    administrator): p50 and p95 of each, with the script runs and kilobytes they took."""
+    from playwright.sync_api import sync_playwright
+
+    from ui.upload_flow import XLSX_MIME
+
+    checks, confirms = [], []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        new_session(browser, base, UPLOAD_PATH, "")  # warm the server once
+        for name, data in returns:
+            context = browser.new_context(viewport={"width": 1440, "height": 900})
+            try:
+                page = context.new_page()
+                socket = _Socket(page)
+                cdp = context.new_cdp_session(page)
+                cdp.send("Performance.enable")
+                _open(page, base, UPLOAD_PATH, "")
+                uploader = page.get_by_test_id("stMain").get_by_test_id("stFileUploaderDropzoneInput")
+                checks.append(
+                    _upload_until(
+                        page,
+                        cdp,
+                        socket,
+                        lambda uploader=uploader, name=name, data=data: uploader.set_input_files(
+                            files=[{"name": name, "mimeType": XLSX_MIME, "buffer": data}]
+                        ),
+                        "checked: no errors",
+                    )
+                )
+                button = page.get_by_test_id("stMain").get_by_role("button", name="Confirm and import")
+                confirms.append(_upload_until(page, cdp, socket, button.click, "Imported (import"))
+            finally:
+                context.close()
+        browser.close()
+    return {
+        step: {
+            **_stats([run["seconds"] for run in runs]),
+            "script_runs": max(run["runs"] for run in runs),
+            "kb_received_p50": percentile([run["kb"] for run in runs], 0.5),
+            "browser_busy_s_p50": percentile([run["browser_busy"] for run in runs], 0.5),
+        }
+        for step, runs in (("check_1000_row_return", checks), ("confirm_it", confirms))
+    }
+
+
 def _stats(values: list[float]) -> dict[str, Any]:
     return {
         "p50": percentile(values, 0.5),
@@ -233,7 +380,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--as-of", default="", help="an as-of date for every page (YYYY-MM-DD)")
     parser.add_argument("--pages", default="", help=f"comma list of pages (default every one: {', '.join(PAGES)})")
+    parser.add_argument("--upload", action="store_true", help="time the Upload page's check and confirm instead")
+    parser.add_argument("--db", default="", help="with --upload: the running server's database URL")
     args = parser.parse_args(argv)
+    if args.upload:
+        if not args.db:
+            parser.error("--upload needs --db, the running server's database (benchmark contracts are registered)")
+        with tempfile.TemporaryDirectory(prefix="oversight-upload-") as folder:
+            returns = upload_returns(args.db, args.runs, Path(folder))
+            print(json.dumps(measure_upload(args.url.rstrip("/"), returns), indent=2))
+        return 0
     query = f"?as_of={args.as_of}" if args.as_of else ""
     pages = [name.strip() for name in args.pages.split(",") if name.strip()] or None
     print(json.dumps(measure(args.url.rstrip("/"), args.runs, query, pages), indent=2))

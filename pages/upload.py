@@ -3,6 +3,11 @@
 Nothing is written before Confirm: the uploaded bytes wait in ``st.session_state``;
 Confirm imports the files through ``data_access.services.import_together``, which
 validates them again, in order, and writes every file or none, in one transaction.
+
+What a click costs (issue 20): a choice of files is checked and its preview worked out once,
+then kept in ``st.session_state`` for the page's later runs; Confirm imports in its button's
+callback, so the click costs one run (the outcome), not two; the blank template is built only
+when its button is pressed.
 """
 
 from __future__ import annotations
@@ -22,25 +27,48 @@ from ui.components import data_table, download_buttons
 from ui.upload_flow import XLSX_MIME, Upload
 
 log = logging.getLogger(__name__)
-STATE = "upload_state"  # {"signature", "checks", "uploads", "contract"} of the files being checked
+STATE = "upload_state"  # {"signature", "checks", "uploads", "contract"; "previews" or "errors"} of the files chosen
 RESULTS = "upload_results"
+FAILED = "upload_failed"  # why the last Confirm imported nothing (said beside the button)
 ERROR_CONFIG = {
     "Message": st.column_config.TextColumn(width="large"),
     "File": st.column_config.TextColumn(width="small"),
 }
 ROUND = "upload_round"  # a new uploader (emptied) after each Confirm
+PRINTED_ROWS = 100  # a preview's table of rows is in the printed page up to this long (1,000 rows took seconds to draw)
 
 
-def _fail(message: str, error: Exception | None = None) -> None:
+def _failure(message: str, error: Exception | None = None) -> str:
+    """What to tell the user when ``error`` stopped ``message``'s step (logged, never a stack trace)."""
     if isinstance(error, DatabaseUnavailable):  # read-only, disk full, connection lost: say which
         log.warning("%s %s", message, error)
-        st.error(
+        return (
             f"{message} The database could not be written to: {error.reason or 'it could not be opened'}. "
             "Tell an administrator."
         )
+    log.exception(message)  # noqa: LOG004 - _failure is only called in except blocks
+    return f"{as_text(message)} Nothing was saved. Try again. If it happens again, tell an administrator."
+
+
+def _fail(message: str, error: Exception | None = None) -> None:
+    st.error(_failure(message, error))
+
+
+def _confirm(engine, viewer, quarter_key: str, without: bool) -> None:
+    """Confirm's callback: the files are imported before the page runs again, so the click costs
+    one run, which shows the outcome. All or nothing, as ``upload_flow.confirm_files`` says."""
+    state = st.session_state.get(STATE)
+    if not state:
         return
-    log.exception(message)  # noqa: LOG004 - _fail is only called in except blocks
-    st.error(f"{as_text(message)} Nothing was saved. Try again. If it happens again, tell an administrator.")
+    quarter = (st.session_state.get(quarter_key) or None) if without else None
+    try:
+        results = upload_flow.confirm_files(engine, viewer, state["uploads"], state["contract"], quarter)
+    except Exception as error:  # noqa: BLE001
+        st.session_state[FAILED] = _failure("The import failed.", error)
+        return
+    st.session_state[RESULTS] = results
+    st.session_state.pop(STATE, None)
+    st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
 
 
 viewer = context.page_viewer()
@@ -62,18 +90,14 @@ with st.expander("Download a blank template", expanded=False):
     chosen = middle.selectbox(
         "For contract", ["", *contracts], format_func=lambda ref: ref or "Any contract", key="template_contract"
     )
-    try:
-        data = access.template_for(engine, viewer, kind, chosen or None)
-        right.download_button(
-            "Download template",
-            data,
-            file_name=templates.template_file_name(kind, chosen or None),
-            mime=XLSX_MIME,
-            key="template_download",
-            type="secondary",
-        )
-    except Exception:  # noqa: BLE001 - never a stack trace on screen
-        _fail("The template could not be made.")
+    right.download_button(  # built when pressed, never on the page's runs
+        "Download template",
+        lambda kind=kind, contract=chosen or None: access.template_for(engine, viewer, kind, contract),
+        file_name=templates.template_file_name(kind, chosen or None),
+        mime=XLSX_MIME,
+        key="template_download",
+        type="secondary",
+    )
 
 results = st.session_state.get(RESULTS)
 if results:
@@ -163,7 +187,9 @@ if len(uploads) < len(chosen):
     )
 bad = [check for check in checks if not check.ok]
 if bad:
-    table = upload_flow.error_table(bad)
+    if "errors" not in state:  # worked out once per choice of files, as the checks are
+        state["errors"] = upload_flow.error_table(bad)
+    table = state["errors"]
     st.error(
         f"{counted(len(table), 'error')} in {len(bad)} of {counted(len(checks), 'file')}. Nothing was saved. "
         "Correct every error, then upload the files again."
@@ -181,14 +207,16 @@ if bad:
         )
     st.stop()
 
-names, la_names = access.contract_names(engine), access.la_names(engine)
+if "previews" not in state:  # worked out once per choice of files, as the checks are
+    names, la_names = access.contract_names(engine), access.la_names(engine)
+    state["previews"] = [upload_flow.preview(check.plan, names, la_names) for check in checks]
 st.success(
     f"{counted(len(checks), 'file')} checked: no errors. Check the changes below, then confirm."
     + (" They will be imported in the order shown." if len(checks) > 1 else "")
 )
 # A return's reporting quarter (data currency): its own labelled cell, else the quarter chosen here
 stated, without = upload_flow.stated_quarters(checks), upload_flow.returns_without_quarter(checks)
-quarter_option = None
+quarter_key = f"upload_quarter_{st.session_state.get(ROUND, 0)}_{hash(state['signature'])}"
 if stated or without:
     st.subheader("Reporting quarter")
     for name, quarter in stated.items():
@@ -198,25 +226,23 @@ if stated or without:
         [check.plan.reporting_quarter_end for check in checks if check.plan.reporting_quarter_end is not None],
     )
     prefill = next(iter(stated.values()), "")  # pre-filled from the file's labelled cell when it has one
-    chosen_quarter = st.selectbox(
+    st.selectbox(
         f"Reporting quarter of {as_text(listed(without))}" if without else "Reporting quarter",
         ["", *choices],
         index=(["", *choices]).index(prefill),
         format_func=lambda quarter: quarter or "Not stated: its data currency stays unknown",
         disabled=not without,
-        key=f"upload_quarter_{st.session_state.get(ROUND, 0)}_{hash(state['signature'])}",
+        key=quarter_key,
         help="The quarter the return reports on. Its contracts' figures run to the end of that quarter. A file "
         "with a Reporting quarter (or Quarter ending, or Period) cell above its tables keeps its own.",
     )
-    if without:
-        quarter_option = chosen_quarter or None
-        if not quarter_option:
-            st.caption(
-                f"{as_text(listed(without))} will be imported with no reporting quarter. Pages will say "
-                "its contracts' data currency is not known."
-            )
+    if without and not st.session_state.get(quarter_key):
+        st.caption(
+            f"{as_text(listed(without))} will be imported with no reporting quarter. Pages will say "
+            "its contracts' data currency is not known."
+        )
 
-for check in checks:
+for check, previews in zip(checks, state["previews"]):
     st.subheader(as_text(check.upload.name))
     st.caption(
         f"{templates.kind_title(check.plan.kind)} · file fingerprint (SHA-256, to tell copies apart in the import "
@@ -226,7 +252,7 @@ for check in checks:
         st.caption("Ignored sheets: " + as_text("; ".join(check.plan.ignored_sheets)))
     if check.plan.has_no_data:
         st.warning(as_text(check.plan.no_data_note()), icon=":material/warning:")
-    for sheet in upload_flow.preview(check.plan, names, la_names):
+    for sheet in previews:
         counts = sheet.counts
         st.markdown(
             f"**{as_text(sheet.sheet)}**: " + ", ".join(f"{label.lower()} {number}" for label, number in counts.items())
@@ -238,16 +264,24 @@ for check in checks:
                 icon=":material/flag:",
             )
             with st.expander(f"Flags ({len(sheet.flags)})", expanded=len(sheet.flags) <= 5):
-                data_table(upload_flow.flag_table(sheet.flags), f"Flags on {sheet.sheet}", wrap=True)
+                data_table(sheet.flag_table, f"Flags on {sheet.sheet}", wrap=True)
         if not sheet.inserted.empty:
             with st.expander(f"New rows ({len(sheet.inserted)})"):
-                data_table(sheet.inserted, f"New rows on {sheet.sheet}")
+                data_table(sheet.inserted, f"New rows on {sheet.sheet}", printed=len(sheet.inserted) <= PRINTED_ROWS)
         if not sheet.updated.empty:
             with st.expander(f"Updated rows ({counts['Updated rows']}): before and after", expanded=True):
-                data_table(sheet.updated, f"Updated rows on {sheet.sheet}, before and after")
+                data_table(
+                    sheet.updated,
+                    f"Updated rows on {sheet.sheet}, before and after",
+                    printed=len(sheet.updated) <= PRINTED_ROWS,
+                )
         if not sheet.vanished.empty:
             with st.expander(f"No longer in this return ({len(sheet.vanished)}): kept and flagged"):
-                data_table(sheet.vanished, f"Rows no longer in this return on {sheet.sheet}")
+                data_table(
+                    sheet.vanished,
+                    f"Rows no longer in this return on {sheet.sheet}",
+                    printed=len(sheet.vanished) <= PRINTED_ROWS,
+                )
         if not sheet.removed.empty:
             with st.expander(f"No longer in the pricing schedule ({len(sheet.removed)}): removed", expanded=True):
                 data_table(sheet.removed, f"Rows no longer in the pricing schedule on {sheet.sheet}")
@@ -255,14 +289,12 @@ for check in checks:
 for check in checks:  # just above Confirm: a partial return is most likely the wrong file
     if warning := upload_flow.left_out_warning(check.plan):
         st.warning(as_text(warning), icon=":material/warning:")
-if st.button("Confirm and import", type="primary", key="upload_confirm"):
-    try:
-        with st.spinner("Importing…"):
-            results = upload_flow.confirm_files(engine, viewer, state["uploads"], state["contract"], quarter_option)
-    except Exception as error:  # noqa: BLE001
-        _fail("The import failed.", error)
-        st.stop()
-    st.session_state[RESULTS] = results
-    st.session_state.pop(STATE, None)
-    st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
-    st.rerun()
+st.button(
+    "Confirm and import",
+    type="primary",
+    key="upload_confirm",
+    on_click=_confirm,
+    args=(engine, viewer, quarter_key, bool(without)),
+)
+if failed := st.session_state.pop(FAILED, None):
+    st.error(failed)

@@ -381,6 +381,35 @@ def _print_copy(table: pd.DataFrame, caption: str, texts: dict[str, list[str]]) 
     )
 
 
+_PREPARED: dict[int, tuple[weakref.ref, tuple[str, int, bool], tuple[pd.DataFrame | None, Layout, str]]] = {}
+
+
+def _prepared(table: pd.DataFrame, caption: str, width: int, printed: bool) -> tuple[pd.DataFrame, Layout, str]:
+    """A table as ``data_table`` draws it: in real types, its layout and its printed copy. Worked
+    out once while the table lives (a preview kept between runs is not typed, measured and written
+    out as HTML again on every run); a table is never changed once drawn."""
+    known = _PREPARED.get(id(table))
+    if known is not None and known[0]() is table and known[1] == (caption, width, printed):
+        typed, layout, print_copy = known[2]
+        return (table if typed is None else typed), layout, print_copy
+    typed = real_types(table)
+    texts = shown_texts(typed)
+    layout, print_copy = table_layout(typed, width, texts), _print_copy(typed, caption, texts) if printed else ""
+    key = id(table)
+
+    def forget(dead: weakref.ref, key: int = key) -> None:
+        if (entry := _PREPARED.get(key)) is not None and entry[0] is dead:
+            del _PREPARED[key]
+
+    # never the table itself in the entry (it would then live for ever)
+    _PREPARED[key] = (
+        weakref.ref(table, forget),
+        (caption, width, printed),
+        (None if typed is table else typed, layout, print_copy),
+    )
+    return typed, layout, print_copy
+
+
 def data_table(
     table: pd.DataFrame,
     alt: str,
@@ -389,6 +418,7 @@ def data_table(
     column_config: Mapping | None = None,
     wrap: bool = False,
     width: int = TABLE_WIDTH_PX,
+    printed: bool = True,
 ) -> None:
     """Every table drawn one way: a caption (``alt``, short: also the grid's name for screen
     readers and its toolbar buttons'), no index, every column whole at 1280 px wide
@@ -396,11 +426,11 @@ def data_table(
     (``real_types``), dates, money and numbers formatted (``column_formats``, ``number_formats``),
     a blank for a missing value, up to ``ROWS_SHOWN`` rows with the rest behind "Show all", and
     the whole table when the page is printed. ``width``: the narrowest the table is drawn at
-    (``PAGE_TABLE_WIDTH_PX`` for a table straight on the page)."""
+    (``PAGE_TABLE_WIDTH_PX`` for a table straight on the page). ``printed=False``: left out of the
+    printed page (a long preview: its printed copy, tens of thousands of cells, took the browser
+    seconds to draw)."""
     caption = plain_text(alt)
-    table = real_types(table)
-    texts = shown_texts(table)
-    layout = table_layout(table, width, texts)
+    table, layout, print_copy = _prepared(table, caption, width, printed)
     shown = len(table) <= ROWS_SHOWN
     rows_note = counted(len(table), "row")
     st.markdown(f"**{escape_markdown(caption)}** ({rows_note}; select a column heading to sort)")
@@ -434,7 +464,7 @@ def data_table(
         row_height=row_height,
         column_order=[c for c in table.columns if str(c) not in layout.hidden],
     )
-    st.html(_print_copy(table, caption, texts) + GRID_KEYS, unsafe_allow_javascript=True)
+    st.html(print_copy + GRID_KEYS, unsafe_allow_javascript=True)
 
 
 def chart_with_table(

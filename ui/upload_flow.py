@@ -397,6 +397,11 @@ class SheetPreview:
     flags: list[str]
     kind: SheetKind
 
+    @cached_property
+    def flag_table(self) -> pd.DataFrame:
+        """The sheet's flags as ``flag_table`` lists them (made once: a preview is kept between runs)."""
+        return flag_table(self.flags)
+
     @property
     def counts(self) -> dict[str, int]:
         """What the sheet does, in numbers: rows missing from a return are kept, rows missing from a
