@@ -53,7 +53,8 @@ that means you should be able to:
   the map as a table"), with their region and support
 - tell every control apart by its name: no two boxes or buttons on a page share one
 - print a page: the sidebar, boxes and buttons are left out, every table is printed
-  whole with its headings, and each section starts on a new page
+  with its headings (its first 200 rows: every row is in its downloads), and each
+  section starts on a new page
 - see what narrows a page in a "Showing" line at its top, and take each filter off
   with its own button
 - choose the pages and filters you need from the sidebar, and bookmark or share
