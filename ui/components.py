@@ -162,7 +162,9 @@ HEADER_PAD_PX = 18  # a header's padding
 LINE_PX, ROW_PAD_PX, ROW_PX, HEADER_PX = 21, 10, 35, 36
 MAX_LINES = 5
 ROWS_SHOWN = 25  # rows drawn before "Show all" (the grid scrolls within this height)
-PRINT_ROWS = 200  # rows of the printed copy of a table (each printed cell is a page element the browser draws on every run)
+PRINT_ROWS = (
+    200  # rows of the printed copy of a table (each printed cell is a page element the browser draws on every run)
+)
 GRID_NAME_CHARS = 60  # a grid's name for screen readers at most (its toolbar buttons repeat it)
 
 

@@ -37,7 +37,8 @@ def warm(url: str, version: int) -> None:
     data = context._load(url, everything, version)
     context._by_contract(url, everything, version)
     context._filter_options(data, url, everything, version)
-    for as_of in dict.fromkeys([Filters().as_of_date, *reversed(context.recent_board_dates())]):
+    # the dates Board members were just looking at first (they are waiting), the latest first
+    for as_of in dict.fromkeys([*reversed(context.recent_board_dates()), Filters().as_of_date]):
         context.board_plan_as_of(url, everything, version, as_of)
 
 
