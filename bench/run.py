@@ -924,6 +924,13 @@ def main(argv: list[str] | None = None) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     os.chdir(ROOT)
     report = Report(args.scale)
+    report.info["started"] = f"{datetime.now():%Y-%m-%d %H:%M}, load average (1 / 5 / 15 min) " + " / ".join(
+        f"{value:.1f}" for value in os.getloadavg()
+    )
+    chromium = shutil.which("chromium")
+    if chromium:
+        found = subprocess.run([chromium, "--version"], capture_output=True, text=True, check=False)
+        report.info["browser"] = found.stdout.strip() or "chromium (version not given)"
 
     from bench.generate import generate_database
 
