@@ -55,7 +55,7 @@ from dashboard.kpi import verdict as kpi_verdict
 from dashboard.records import Portfolio, Unit
 from dashboard.registry import entry, verdict_id
 from dashboard.status_grid import GridRow, grid_frame, grid_summary
-from dashboard.summary import build_summary
+from dashboard.summary import build_summary, headline_figures
 from dashboard.terms import NOT_SET
 from dashboard.views import finance as fv
 from dashboard.views import timelines as tv
@@ -520,7 +520,7 @@ def board_pack_sections(
     writer.table(sheet, 3, "Status of each contract", grid_frame(grid))
 
     then = default_comparison_date(as_of, compared_with)
-    before, hidden = summary_at(data, then), withheld_kpis(data, then, as_of)
+    before, hidden = headline_at(data, then), withheld_kpis(data, then, as_of)
     changes = changes_frame(before, summary, hidden)
     sheet = writer.sheet(
         "Changes", f"What changed between {then:%d %B %Y} and {as_of:%d %B %Y}", changes_summary(changes, then, as_of)
@@ -636,6 +636,22 @@ def board_pack_sections(
     return buffer.getvalue(), writer.sections
 
 
+def headline_at(data: Portfolio, as_of: date) -> dict[str, Any]:
+    """The summary's headline figures (KPIs, coverage, spend: ``summary.headline_figures``) of the
+    records as of a date: what "What changed" compares, without the rest of the summary."""
+    return headline_figures(
+        as_of,
+        data.contracts,
+        data.units,
+        data.responses,
+        data.allocations,
+        data.invoice_lines,
+        data.las,
+        returns=data.returns,
+        milestones=data.milestones,
+    )
+
+
 def summary_at(data: Portfolio, as_of: date) -> dict[str, Any]:
     """The JSON summary of the records as of a date (``python -m dashboard kpis --json``)."""
     return build_summary(
@@ -685,7 +701,7 @@ def changes(data: Portfolio, inputs: ChangesInputs) -> pd.DataFrame:
     """Each contract's headline figures on two dates, as the two dates' JSON gives them (the
     Overview's "What changed since the last Board")."""
     withheld = withheld_kpis(data, inputs.then, inputs.now, plans=inputs.plans) if inputs.board else frozenset()
-    return changes_frame(summary_at(data, inputs.then), summary_at(data, inputs.now), withheld)
+    return changes_frame(headline_at(data, inputs.then), headline_at(data, inputs.now), withheld)
 
 
 def status_grid_of(data: Portfolio, as_of: date) -> list[GridRow]:

@@ -70,6 +70,36 @@ def build_summary(
     currency = currencies(contracts, returns, as_of, milestones, invoice_lines)
     if outcomes is None:
         outcomes = unit_outcomes(units, responses, as_of, data_to_of_contracts(currency))
+    return {
+        **headline_figures(as_of, contracts, units, responses, allocations, invoice_lines, las, outcomes=outcomes),
+        "flags": flags_summary(contracts, allocations, invoice_lines, as_of),
+        "value_for_money": value_for_money_entries(as_of, contracts, units, outcomes, invoice_lines, las),
+        "outcomes": outcome_entries(as_of, units, judgements, las),
+        "contracts": contract_entries(contracts, currency, invoice_lines, as_of, milestones, returns),
+    }
+
+
+def headline_figures(
+    as_of: date,
+    contracts: Sequence[ContractTerms],
+    units: Iterable[Unit],
+    responses: Iterable[SurveyResponse],
+    allocations: Iterable[Allocation],
+    invoice_lines: Iterable[InvoiceLine],
+    las: Sequence[LocalAuthority],
+    *,
+    outcomes: Sequence[UnitOutcome] | None = None,
+    returns: Sequence[ReturnImport] = (),
+    milestones: Sequence[Milestone] = (),
+) -> dict[str, Any]:
+    """The summary's ``as_of``, ``kpis``, ``coverage`` and ``finance`` (``build_summary``), and
+    nothing else: the headline figures "What changed since the last Board" compares. ``outcomes``
+    as for ``build_summary``; when not given, worked out with the data currency of ``returns``."""
+    units = list(units)
+    invoice_lines = list(invoice_lines)
+    if outcomes is None:
+        currency = currencies(contracts, returns, as_of, milestones, invoice_lines)
+        outcomes = unit_outcomes(units, responses, as_of, data_to_of_contracts(currency))
     minimum_las = {contract.reference: contract.min_las_per_year for contract in contracts}
     kpis = [
         {
@@ -115,16 +145,7 @@ def build_summary(
     kpis.sort(key=lambda item: (item["contract"], item["kpi"]))
     coverage.sort(key=lambda item: (item["contract"], item["financial_year"], item["support_type"]))
     finance.sort(key=lambda item: (item["contract"], item["financial_year"], item["heading"]))
-    return {
-        "as_of": as_of.isoformat(),
-        "kpis": kpis,
-        "coverage": coverage,
-        "finance": finance,
-        "flags": flags_summary(contracts, allocations, invoice_lines, as_of),
-        "value_for_money": value_for_money_entries(as_of, contracts, units, outcomes, invoice_lines, las),
-        "outcomes": outcome_entries(as_of, units, judgements, las),
-        "contracts": contract_entries(contracts, currency, invoice_lines, as_of, milestones, returns),
-    }
+    return {"as_of": as_of.isoformat(), "kpis": kpis, "coverage": coverage, "finance": finance}
 
 
 def flags_summary(

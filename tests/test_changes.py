@@ -161,3 +161,15 @@ def test_the_overview_compares_with_the_last_board_pack(demo_sqlite_url, tmp_pat
     # the Board: Con_10575's people are all in Sefton, so its KPI figures are withheld then and now
     sefton = table[(table["Contract"] == "Con_10575") & table["Figure"].str.startswith("KPI")]
     assert not sefton.empty and set(sefton[["Then", "Now", "Change"]].to_numpy().ravel()) == {"[c]"}
+
+
+@pytest.mark.parametrize("as_of", [date(2023, 3, 31), date(2023, 12, 15), date(2024, 3, 15)])
+def test_the_headline_figures_are_the_summarys_own(demo_records, as_of):
+    """ "What changed" compares the headline figures alone (``headline_at``): the same KPIs,
+    coverage and spend as the whole summary gives, worked out without the rest of it."""
+    from dashboard.board_pack import headline_at, summary_at
+
+    whole = summary_at(demo_records, as_of)
+    headline = headline_at(demo_records, as_of)
+    assert headline == {key: whole[key] for key in ("as_of", "kpis", "coverage", "finance")}
+    assert headline["kpis"] and headline["coverage"] and headline["finance"]
