@@ -636,32 +636,22 @@ def board_pack_sections(
     return buffer.getvalue(), writer.sections
 
 
+def _records_of(data: Portfolio) -> tuple[Any, ...]:
+    """The records the summary reads, in ``summary.build_summary``'s order after the date."""
+    return (data.contracts, data.units, data.responses, data.allocations, data.invoice_lines, data.las)
+
+
 def headline_at(data: Portfolio, as_of: date) -> dict[str, Any]:
     """The summary's headline figures (KPIs, coverage, spend: ``summary.headline_figures``) of the
     records as of a date: what "What changed" compares, without the rest of the summary."""
-    return headline_figures(
-        as_of,
-        data.contracts,
-        data.units,
-        data.responses,
-        data.allocations,
-        data.invoice_lines,
-        data.las,
-        returns=data.returns,
-        milestones=data.milestones,
-    )
+    return headline_figures(as_of, *_records_of(data), returns=data.returns, milestones=data.milestones)
 
 
 def summary_at(data: Portfolio, as_of: date) -> dict[str, Any]:
     """The JSON summary of the records as of a date (``python -m dashboard kpis --json``)."""
     return build_summary(
         as_of,
-        data.contracts,
-        data.units,
-        data.responses,
-        data.allocations,
-        data.invoice_lines,
-        data.las,
+        *_records_of(data),
         judgements=getattr(data, "judgements", ()),
         returns=data.returns,
         milestones=data.milestones,
