@@ -24,6 +24,7 @@ IMPORT_PHASES: list[tuple[str, tuple[str, ...]]] = [
     ("parsing cells", ("cells.py", "columnar.py", "kinds.py", "locate.py")),
     ("validating rows (contracts, LAs, keys, flags)", ("validate.py", "la_matching.py")),
     ("duplicates and changes", ("changes.py",)),
+    ("planning each row (the importer's plan objects)", ("planner.py", "report.py")),
     ("writing rows and undo records (Python side)", ("write.py", "bulk.py", "undo_records.py", "undo.py", "json")),
     ("SQLAlchemy", ("sqlalchemy",)),
     ("NumPy, pandas, Arrow", ("numpy", "pandas", "pyarrow")),
