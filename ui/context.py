@@ -168,7 +168,8 @@ def local_viewer(role: str) -> Viewer:
 def role_switcher() -> None:
     """Local mode only: a banner and a switch to see each role's view."""
     st.session_state.setdefault("local_role", ADMIN)
-    seen_as = ROLE_NAMES.get(st.session_state["local_role"], "an administrator").lower()
+    name = ROLE_NAMES.get(st.session_state["local_role"], "Administrator")
+    seen_as = name if name.startswith("Board") else name.lower()  # the Board is a name: its capital stays
     st.sidebar.warning(
         f"Local mode: no sign-in, on this machine only. You see the dashboard as "
         f"{'an' if seen_as[0] in 'aeiou' else 'a'} {seen_as} would."
