@@ -84,6 +84,7 @@ def test_board_member_follows_a_kpi_from_the_overview_to_its_breakdown(app):
     assert app.query().get("contract") == CONTRACT
     assert app.query().get("as_of") == AS_OF.isoformat()
     expect(page.get_by_role("combobox", name="View the dashboard as")).to_have_value("Board member")
+    expect(page.get_by_test_id("stSidebar")).to_contain_text("You see the dashboard as a Board member would.")
     expect(page.get_by_role("combobox", name="Contract", exact=True)).to_have_value(CONTRACT)
 
     # The breakdown: the same met / eligible as the summary command, in words and in the table.
