@@ -77,3 +77,20 @@ def test_the_boards_plan_is_warmed_for_the_dates_the_board_asked_for(demo_sqlite
     expected = disclosure.board_plan(context.oversight_data(Filters().scope(board)).units, asked)
     assert (plan.shown, plan.whole) == (expected.shown, expected.whole)
     st.cache_resource.clear()
+
+
+def test_the_dates_the_board_asked_for_are_kept_latest_last(demo_sqlite_url, monkeypatch):
+    """A date asked for again moves to the end, so the dates in use are the ones kept."""
+    from datetime import date, timedelta
+
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", demo_sqlite_url)
+    monkeypatch.setattr(context, "_recent_dates", type(context._recent_dates)(maxlen=context.RECENT_DATES_KEPT))
+    monkeypatch.setattr(context, "board_plan_as_of", lambda *args: None)  # the plans themselves: tested above
+    board = Viewer(email="board@example.org", role=BOARD)
+    first = date(2024, 3, 15)
+    others = [first - timedelta(days=days) for days in (1, 2, 3)]
+    for as_of in [first, *others, first]:
+        context.board_plan_for(board, as_of)
+    assert context.recent_board_dates() == [*others, first]
+    context.board_plan_for(board, date(2020, 1, 1))  # a fifth date: the longest unused goes
+    assert context.recent_board_dates() == [*others[1:], first, date(2020, 1, 1)]

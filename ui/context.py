@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import logging
 import os
@@ -345,7 +346,9 @@ def board_plan_for(viewer: Viewer, as_of: date) -> BoardPlan | None:
     the Board does not see"). None for other roles, whose figures are not withheld."""
     if not aggregate_only(viewer):
         return None
-    if as_of not in _recent_dates:
+    if not _recent_dates or _recent_dates[-1] != as_of:  # the latest asked for last, each date once
+        with contextlib.suppress(ValueError):  # not among them (or another session's run moved it first)
+            _recent_dates.remove(as_of)
         _recent_dates.append(as_of)
     return board_plan_as_of(database_url(), Filters().scope(viewer), data_version(), as_of)
 
