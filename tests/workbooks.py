@@ -21,7 +21,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import openpyxl
@@ -317,6 +317,7 @@ def la_status(rows: list[dict[str, Any]]) -> list[SheetSpec]:
 # --- Writing -------------------------------------------------------------------------------
 
 _ERROR_CODES = {"#REF!", "#N/A", "#DIV/0!", "#VALUE!", "#NAME?", "#NUM!", "#NULL!"}
+_SAVED_AT = datetime(2024, 4, 1, 9, 0, 0)  # every test workbook says it was saved then (see _same_bytes_each_time)
 
 
 def xlsx(
@@ -352,8 +353,9 @@ def xlsx(
                 else:
                     cell.value = value
     buffer = io.BytesIO()
+    book.properties.created = _SAVED_AT
     book.save(buffer)
-    data = buffer.getvalue()
+    data = _same_bytes_each_time(buffer.getvalue())
     if cached:
         data = _with_cached_values(data, cached)
     if extra_parts:
@@ -408,11 +410,28 @@ def part(data: bytes, name: str) -> bytes:
         return package.read(name)
 
 
+def _same_bytes_each_time(data: bytes) -> bytes:
+    """The workbook with openpyxl's save time replaced by a fixed one and every zip entry dated the same,
+    so building one workbook twice gives the same bytes (the same file, by its SHA-256, to the importer)."""
+    parts = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        for info in package.infolist():
+            parts[info.filename] = package.read(info)
+    saved_at = _SAVED_AT.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    parts["docProps/core.xml"] = re.sub(
+        rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+        rb"\g<1>" + saved_at + rb"\g<2>",
+        parts["docProps/core.xml"],
+    )
+    return _zip(parts)
+
+
 def _zip(parts: dict[str, bytes]) -> bytes:
+    """A zip package of ``parts``, every entry dated ``_SAVED_AT`` (not the time it was built)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
         for name, content in parts.items():
-            package.writestr(name, content)
+            package.writestr(zipfile.ZipInfo(name, date_time=_SAVED_AT.timetuple()[:6]), content, zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
 
 
