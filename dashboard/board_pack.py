@@ -62,6 +62,7 @@ from dashboard.views import timelines as tv
 from dashboard.views.common import Disclosure, counted_units
 from dashboard.views.overview import overview_page
 from dashboard.vocabulary import KPI_SHEET_NAMES, RELIABLE_FROM, SUPPORT_TYPE_NAMES
+from dashboard.wording import long_date
 
 if TYPE_CHECKING:  # XlsxWriter is imported when a pack is written
     from xlsxwriter.worksheet import Worksheet
@@ -516,14 +517,16 @@ def board_pack_sections(
     _cover(writer, as_of, imports, currency_frame(data, as_of))
 
     grid = status_grid_of(data, as_of)
-    sheet = writer.sheet("Status", f"Where each contract stands on {as_of:%d %B %Y}", grid_summary(grid))
+    sheet = writer.sheet("Status", f"Where each contract stands on {long_date(as_of)}", grid_summary(grid))
     writer.table(sheet, 3, "Status of each contract", grid_frame(grid))
 
     then = default_comparison_date(as_of, compared_with)
     before, hidden = headline_at(data, then), withheld_kpis(data, then, as_of)
     changes = changes_frame(before, summary, hidden)
     sheet = writer.sheet(
-        "Changes", f"What changed between {then:%d %B %Y} and {as_of:%d %B %Y}", changes_summary(changes, then, as_of)
+        "Changes",
+        f"What changed between {long_date(then)} and {long_date(as_of)}",
+        changes_summary(changes, then, as_of),
     )
     writer.table(sheet, 3, "Headline figures on both dates", changes)  # the PDF keeps the text
     writer.numbers(sheet, 5, changes_frame(before, summary, hidden, numbers=True), ("Then", "Now"))
@@ -532,7 +535,7 @@ def board_pack_sections(
     kpis = kpi_frame(summary, withheld)
     sheet = writer.sheet(
         "KPIs",
-        f"KPIs as at {as_of:%d %B %Y}",
+        f"KPIs as at {long_date(as_of)}",
         "KPI 1 (one-to-one) and KPI 2 (group): the share of participants who feel more confident "
         "and can show impact within 3 months of their support ending. " + " ".join(SYMBOLS),
     )  # the sheet read on its own
@@ -548,7 +551,7 @@ def board_pack_sections(
     coverage = coverage_frame(summary)
     sheet = writer.sheet(
         "Coverage",
-        f"Coverage as at {as_of:%d %B %Y}",
+        f"Coverage as at {long_date(as_of)}",
         "LAs supported in each financial year, by support type, against each contract's minimum.",
     )
     row = writer.table(sheet, 3, "LAs supported", coverage)
@@ -563,7 +566,7 @@ def board_pack_sections(
     finance = finance_frame(summary)
     sheet = writer.sheet(
         "Finance",
-        f"Finance as at {as_of:%d %B %Y}",
+        f"Finance as at {long_date(as_of)}",
         "Spend against allocation, by contract, expenditure heading and financial year (pounds, excluding VAT).",
     )
     money = {"Allocated (£)": "money", "Spent (£)": "money", "Remaining (£)": "money", "Spent (%)": "rate"}
@@ -592,7 +595,7 @@ def board_pack_sections(
 
     sheet = writer.sheet(
         "Timelines",
-        f"Contract timelines as at {as_of:%d %B %Y}",
+        f"Contract timelines as at {long_date(as_of)}",
         f"Contracts, milestones, deadlines in the next {tv.DEADLINE_DAYS} days (with extension and break decisions) "
         f"and contracts ending within {tv.ENDING_MONTHS} months.",
     )
@@ -725,7 +728,7 @@ def _value_for_money_and_outcome_sheets(writer: _Writer, data: Portfolio, as_of:
     costs = {ov.SPEND: "money", **dict.fromkeys(ov.COSTS, "count")}  # costs in whole pounds
     sheet = writer.sheet(
         "Value for money",
-        f"Value for money as at {as_of:%d %B %Y}",
+        f"Value for money as at {long_date(as_of)}",
         f"These figures describe costs only. Programmes have different aims, so they are not ranked. {SYMBOLS[1]}",
     )
     row = 3
@@ -746,7 +749,7 @@ def _value_for_money_and_outcome_sheets(writer: _Writer, data: Portfolio, as_of:
 
     sheet = writer.sheet(
         "Outcomes",
-        f"Ofsted judgements before and after support, as at {as_of:%d %B %Y}",
+        f"Ofsted judgements before and after support, as at {long_date(as_of)}",
         "This describes what happened. It is not the effect of the support.",
     )
     row = 3
@@ -810,7 +813,7 @@ def _cover(
     writer.sections[-1].blocks.append(
         PackText(
             (
-                f"Figures as at {as_of:%d/%m/%Y}",
+                f"Figures as at {long_date(as_of)}",
                 f"Produced {datetime.now():%d/%m/%Y %H:%M}",
                 "Sheets: Status, Changes, KPIs, Coverage, Finance, Timelines, Value for money, Outcomes",
             )

@@ -25,7 +25,7 @@ from dashboard.calendar import EARLIEST, add_months, financial_year_of
 from dashboard.disclosure import SUPPRESSED
 from dashboard.kpi import percent
 from dashboard.vocabulary import KPI_SHORT_NAMES, SUPPORT_TYPE_NAMES
-from dashboard.wording import counted
+from dashboard.wording import counted, long_date
 
 COLUMNS = ["Contract", "Figure", "Then", "Now", "Change"]
 MONTHS_BACK = 3  # with no Board pack produced yet, compare with 3 months earlier
@@ -146,10 +146,10 @@ def _order(name: str) -> tuple[int, bool, str]:
 def changes_summary(frame: pd.DataFrame, then: date, now: date) -> str:
     """The answer first: how many figures changed; then which KPI rates went down."""
     if frame.empty:
-        return f"No figures to compare between {then:%d/%m/%Y} and {now:%d/%m/%Y}."
+        return f"No figures to compare between {long_date(then)} and {long_date(now)}."
     moved = frame[~frame["Change"].isin(["no change", SUPPRESSED])]
     falling = frame[frame["Figure"].str.endswith("rate") & frame["Change"].str.startswith("down")]
-    text = f"{len(moved)} of {counted(len(frame), 'figure')} changed between {then:%d/%m/%Y} and {now:%d/%m/%Y}."
+    text = f"{len(moved)} of {counted(len(frame), 'figure')} changed between {long_date(then)} and {long_date(now)}."
     if not falling.empty:
         text += (
             " KPI rates that went down: "

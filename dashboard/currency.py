@@ -25,6 +25,7 @@ from datetime import date, timedelta
 from dashboard.calendar import add_months, quarter_end, quarter_label, quarter_of
 from dashboard.records import ContractTerms, InvoiceLine, Milestone, ReturnImport
 from dashboard.timelines import extension_in_use
+from dashboard.wording import long_date
 
 DAYS_AFTER_QUARTER_END = 30  # "due 30 days after the end of the quarter"
 MONTHS_AFTER_END = 3  # "and for one quarter after it ends"
@@ -69,20 +70,18 @@ class DataCurrency:
         """One short sentence for the notice above a page's figures."""
         if self.data_to is None:
             if self.any_return_stated:
-                return f"Not known: no return covers a quarter ending by {self.as_of:%d/%m/%Y}"
+                return f"Not known: no return covers a quarter ending by {long_date(self.as_of)}"
             return "Not known: no return says which quarter it covers"
-        data_to = f"Data to {self.data_to:%d/%m/%Y}"
+        data_to = f"Data to {long_date(self.data_to)}"
         if self.latest_return_imported is not None:
-            data_to += f" (imported {self.latest_return_imported:%d/%m/%Y})"
+            data_to += f" (imported {long_date(self.latest_return_imported)})"
         if self.return_overdue and self.next_return_due and self.next_return_quarter:
             return (
                 f"{quarter_name(self.next_return_quarter)} return overdue since "
-                f"{self.next_return_due:%d/%m/%Y}. {data_to}"
+                f"{long_date(self.next_return_due)}. {data_to}"
             )
         if self.next_return_due and self.next_return_quarter:
-            return (
-                f"{data_to}. Next return: {quarter_name(self.next_return_quarter)}, due {self.next_return_due:%d/%m/%Y}"
-            )
+            return f"{data_to}. Next return: {quarter_name(self.next_return_quarter)}, due {long_date(self.next_return_due)}"
         return f"{data_to}. No more returns due"
 
 

@@ -38,7 +38,7 @@ from dashboard.kpi import VERDICT_MET, VERDICT_NOT_MET, VERDICT_UNDETERMINED, Kp
 from dashboard.records import ContractTerms
 from dashboard.timelines import DUE_SOON_DAYS as SOON_DAYS  # "due soon" (docs: how figures are worked out, "Timelines")
 from dashboard.vocabulary import KPI_SHORT_NAMES
-from dashboard.wording import counted, listed
+from dashboard.wording import counted, listed, long_date, short_date
 
 # GOV.UK tag colours; the words always say the status, the colour only repeats it
 GREEN, RED, YELLOW, GREY, BLUE = "green", "red", "yellow", "grey", "blue"
@@ -201,12 +201,13 @@ def deadline_cell(milestones: pd.DataFrame, deadlines: pd.DataFrame, contract: s
     if not overdue.empty:
         first = overdue.sort_values("Due").iloc[0]
         more = f" and {len(overdue) - 1} more" if len(overdue) > 1 else ""
-        return Cell(OVERDUE, RED, f"{first['Milestone']} was due {first['Due']:%d/%m/%Y}{more}")
+        return Cell(OVERDUE, RED, f"{first['Milestone']} was due {short_date(first['Due'])}{more}")
     mine = deadlines[deadlines["Contract"] == contract] if not deadlines.empty else deadlines
     if mine.empty:
         return Cell(NOTHING_DUE, GREY, "nothing due in the next 60 days")
     first = mine.sort_values("Due").iloc[0]
-    when = f"{first['Details']} on {first['Due']:%d/%m/%Y}"
+    details, due = str(first["Details"]), first["Due"]
+    when = details if long_date(due) in details else f"{details} on {short_date(due)}"  # a decision names its date
     if int(first["Days left"]) < 0:  # a decision not taken by its date
         return Cell(OVERDUE, RED, when)
     if int(first["Days left"]) <= SOON_DAYS:
@@ -224,15 +225,15 @@ def currency_cell(currency: DataCurrency | None, ended: date | None = None) -> C
             return Cell(
                 RETURN_OVERDUE,
                 RED,
-                f"Final return missing since {currency.next_return_due:%d/%m/%Y}; data to {currency.data_to:%d/%m/%Y}",
+                f"Final return missing since {short_date(currency.next_return_due)}; data to {short_date(currency.data_to)}",
             )
         return Cell(
             RETURN_OVERDUE,
             RED,
             f"{quarter_name(currency.next_return_quarter)} return was due "
-            f"{currency.next_return_due:%d/%m/%Y}; data to {currency.data_to:%d/%m/%Y}",
+            f"{short_date(currency.next_return_due)}; data to {short_date(currency.data_to)}",
         )
-    return Cell(UP_TO_DATE, GREEN, f"data to {currency.data_to:%d/%m/%Y}")
+    return Cell(UP_TO_DATE, GREEN, f"data to {short_date(currency.data_to)}")
 
 
 def status_grid(
@@ -271,7 +272,7 @@ RUNNING = "Running or ended"
 
 def ended_text(row: GridRow) -> str:
     """Whether the contract runs on the as-of date, in words: "Ended 29/06/2022" or "Running"."""
-    return f"{ENDED} {row.ended:%d/%m/%Y}" if row.ended else "Running"
+    return f"{ENDED} {short_date(row.ended)}" if row.ended else "Running"
 
 
 def grid_frame(grid: Sequence[GridRow]) -> pd.DataFrame:

@@ -37,6 +37,7 @@ from dashboard.calendar import (
 )
 from dashboard.finance import counts_as_of
 from dashboard.records import ONE_TO_ONE, ContractTerms, InvoiceLine, LAStatus, Milestone, ReturnImport, Unit
+from dashboard.wording import long_date
 
 DONE = "done"
 DONE_LATE = "done_late"
@@ -268,14 +269,16 @@ def decisions(
                 EXTENSION,
                 due,
                 (
-                    f"Decide whether to extend beyond {contract.end_date:%d/%m/%Y} "
-                    f"(up to {contract.extension_up_to:%d/%m/%Y}; "
+                    f"Decide whether to extend beyond {long_date(contract.end_date)} "
+                    f"(up to {long_date(contract.extension_up_to)}; "
                     f"{contract.extension_notice_months} months' notice)"
                 ),
             )
         )
     if contract.break_date is not None:
-        found.append((BREAK, contract.break_date, f"Decide whether to use the break on {contract.break_date:%d/%m/%Y}"))
+        found.append(
+            (BREAK, contract.break_date, f"Decide whether to use the break on {long_date(contract.break_date)}")
+        )
     if not found:
         return []
     in_use: bool | None = None

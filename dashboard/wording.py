@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 
 # What Markdown (CommonMark with GitHub's extensions, as Streamlit draws it) would read as markup in
@@ -39,3 +40,13 @@ def as_text(value: object) -> str:
     text = _MARKUP.sub(lambda found: "\\" + found.group(0), " ".join(str(value).split()))
     text = _AUTOLINK.sub(lambda found: WORD_JOINER + "." if found.group(2) else found.group(0) + WORD_JOINER, text)
     return _LIST_START.sub(lambda found: found.group(0)[:-1] + "\\" + found.group(0)[-1], text)
+
+
+def long_date(day: date) -> str:
+    """A date in a sentence, as GOV.UK writes it: "1 June 2022" (no leading zero, the month in full)."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def short_date(day: date) -> str:
+    """A date where space is short (a table cell, a label): "1 Jun 2022"."""
+    return f"{day.day} {day:%b %Y}"

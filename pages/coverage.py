@@ -9,7 +9,7 @@ import streamlit as st
 from dashboard.access import aggregate_only
 from dashboard.charts import coverage as charts
 from dashboard.views import coverage as views
-from dashboard.wording import as_text
+from dashboard.wording import as_text, long_date
 from data_access.queries import hex_layout
 from ui import cache, context
 from ui.components import chart, chart_with_table, data_table, profile_column, with_profile_links
@@ -41,7 +41,7 @@ if data.contracts:
     if not page.by_year.empty:  # the answer first
         st.markdown(as_text(page.by_year.summary))
 st.caption(
-    f"Figures as of {as_of:%d %B %Y}. An LA is supported in a financial year when a package of that "
+    f"Figures as of {long_date(as_of)}. An LA is supported in a financial year when a package of that "
     "type was active in it. The Methodology page gives the rules."
 )
 if page is None:

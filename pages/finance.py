@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard.calendar import financial_year_of
 from dashboard.charts.finance import burn_up_chart, day_rate_chart
 from dashboard.views import finance as fv
-from dashboard.wording import as_text
+from dashboard.wording import as_text, long_date
 from data_access.finance_sources import invoice_sources
 from ui import cache, context
 from ui.components import chart, chart_with_table, data_table, download_buttons, empty_state
@@ -51,7 +51,7 @@ if data.contracts:  # the answer first
     )
     st.markdown(as_text(page.spend_sentence))
 st.caption(
-    f"Figures as of {as_of:%d %B %Y}. Invoice lines dated after it do not count. Amounts are in pounds, excluding "
+    f"Figures as of {long_date(as_of)}. Invoice lines dated after it do not count. Amounts are in pounds, excluding "
     "VAT. Money cannot move between expenditure headings or years, so each heading is compared with its own "
     "allocation for each financial year."
 )

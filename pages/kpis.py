@@ -9,7 +9,7 @@ from dashboard.access import aggregate_only, may_list_participant, unlisted_sent
 from dashboard.charts import kpis as charts
 from dashboard.disclosure import LOW_RELIABILITY, SUPPRESSED
 from dashboard.views import kpis as views
-from dashboard.wording import as_text, counted
+from dashboard.wording import as_text, counted, long_date
 from ui import cache, context
 from ui.components import chart, chart_with_table
 from ui.data_currency import data_currency_notice
@@ -44,7 +44,7 @@ if data.units:
     if page.headline:  # the answer first
         st.markdown(as_text(views.kpi_answer(page.headline)))
 st.caption(
-    f"Figures as of {as_of:%d %B %Y}, for packages ending in {views.fy_name(filters.financial_year)}. "
+    f"Figures as of {long_date(as_of)}, for packages ending in {views.fy_name(filters.financial_year)}. "
     "KPI 1 is for one-to-one support and KPI 2 for group support. The Methodology page gives the rules."
 )
 data_currency_notice(data, as_of)

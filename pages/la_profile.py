@@ -13,7 +13,7 @@ from dashboard.charts.outcomes import indicator_chart, indicator_long, timeline_
 from dashboard.charts.timelines import adviser_days_chart
 from dashboard.views import la_profile as lp
 from dashboard.vocabulary import RELIABLE_FROM
-from dashboard.wording import as_text, counted
+from dashboard.wording import as_text, counted, long_date
 from ui import cache, context
 from ui.components import chart, chart_with_table, data_table, download_buttons, empty_state
 from ui.data_currency import data_currency_notice
@@ -94,7 +94,7 @@ left, middle, right = st.columns(3)
 left.metric("Region", facts.region)
 middle.metric("ILACS judgement", facts.status["ILACS judgement"].split(" (")[0])
 right.metric("In intervention", facts.status["In intervention"].split(" (")[0])
-st.caption(f"Figures as of {as_of:%d %B %Y}. An Ofsted judgement counts from the date Ofsted published it.")
+st.caption(f"Figures as of {long_date(as_of)}. An Ofsted judgement counts from the date Ofsted published it.")
 in_view = sorted({unit.contract for unit in units if unit.la_code == la_code})
 if in_view:  # the contracts that supported this LA
     data_currency_notice(data, as_of, in_view)

@@ -11,7 +11,7 @@ from dashboard import value_for_money as vfm_rules
 from dashboard.access import aggregate_only
 from dashboard.charts.value_for_money import vfm_chart
 from dashboard.views import outcomes as ov
-from dashboard.wording import as_text
+from dashboard.wording import as_text, long_date
 from data_access.repositories import Scope
 from ui import cache, context
 from ui.components import chart, chart_with_table
@@ -37,7 +37,7 @@ if data.contracts:  # the answer first
     )
     st.markdown(as_text(ov.spend_answer(page.value_for_money, as_of)))
 st.caption(
-    f"Figures as of {as_of:%d %B %Y}. They describe what was spent, delivered and seen afterwards. They do "
+    f"Figures as of {long_date(as_of)}. They describe what was spent, delivered and seen afterwards. They do "
     "not show what the support caused. The Methodology page gives the rules."
 )
 if filters.region or filters.la:

@@ -21,7 +21,7 @@ from dashboard.views import overview as views
 from dashboard.views.common import FilteredInputs, rate_chart_frame
 from dashboard.views.coverage import coverage_summary
 from dashboard.views.timelines import deadline_sentence
-from dashboard.wording import as_text
+from dashboard.wording import as_text, long_date
 from data_access.access import last_board_pack_date, latest_imports
 from data_access.queries import home_tables
 from ui import cache, context
@@ -73,7 +73,7 @@ if data.contracts:  # the answer first: which contracts are off track
     )
     st.markdown(as_text(status_grid.grid_summary(page.grid)))
 st.caption(
-    f"Figures as of {as_of:%d %B %Y}. This page shows totals only, with no personal data. "
+    f"Figures as of {long_date(as_of)}. This page shows totals only, with no personal data. "
     "The Methodology page says how each figure is worked out."
 )
 
@@ -88,7 +88,7 @@ else:
 
     grid_table(
         page.grid,
-        f"Where each contract stands on {as_of:%d %B %Y}. Select a status to see its page.",
+        f"Where each contract stands on {long_date(as_of)}. Select a status to see its page.",
         {key: value for key, value in _link_params(filters, "").items() if key != "contract"},
     )
     download_buttons({"Status": status_grid.grid_frame(page.grid)}, "status_grid", key="overview_grid")
@@ -180,7 +180,7 @@ else:
         st.caption(
             "The year, LA and region filters do not narrow deadlines. They are whole contracts' "
             "milestones, reports and invoices, and the reviews of every LA in intervention, from "
-            f"{as_of:%d %B %Y}, as on the Timelines page."
+            f"{long_date(as_of)}, as on the Timelines page."
         )
     if page.overdue:
         st.warning(as_text(page.overdue), icon=":material/schedule:")

@@ -13,7 +13,7 @@ from dashboard.timelines import (
     PROJECTED_MONTHS,
 )
 from dashboard.views import timelines as tv
-from dashboard.wording import as_text
+from dashboard.wording import as_text, long_date
 from ui import cache, context
 from ui.components import chart, chart_with_table, data_table, download_buttons, empty_state
 from ui.data_currency import data_currency_notice
@@ -45,7 +45,7 @@ if data.contracts:  # the answer first
     )
     st.markdown(as_text(tv.overdue_answer(page.milestones, page.decisions)))
 st.caption(
-    f"Figures as of {as_of:%d %B %Y}. Each milestone's status is in words and shown by a shape: "
+    f"Figures as of {long_date(as_of)}. Each milestone's status is in words and shown by a shape: "
     f"done (circle), done late (square, with the days late), due soon (triangle, within {DUE_SOON_DAYS} days), "
     "overdue (cross) and upcoming (diamond)."
 )

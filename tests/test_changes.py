@@ -49,7 +49,7 @@ def test_each_figure_then_and_now_with_the_change_in_words():
         {"Contract": "C", "Figure": "Headings overspent", "Then": "0", "Now": "1", "Change": "up 1"},
     ]
     assert changes_summary(frame, date(2023, 12, 15), date(2024, 3, 15)) == (
-        "5 of 5 figures changed between 15/12/2023 and 15/03/2024. KPI rates that went down: C KPI 1 (down 3 points)."
+        "5 of 5 figures changed between 15 December 2023 and 15 March 2024. KPI rates that went down: C KPI 1 (down 3 points)."
     )
 
 

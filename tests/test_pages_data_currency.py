@@ -44,7 +44,7 @@ def test_the_notice_names_only_the_contract_chosen(open_page):
     at = open_page("pages/overview.py", "admin", as_of=DEMO_AS_OF.isoformat(), contract="con_9887")
     shown = "\n".join(_notice(at))
     assert "**con_9887**" in shown and "**2018/028**" not in shown
-    assert "2023-24 Q1 return overdue since 30/07/2023. Data to 31/03/2023" in shown
+    assert "2023-24 Q1 return overdue since 30 July 2023. Data to 31 March 2023" in shown
 
 
 def test_the_la_profile_says_the_data_currency_of_the_contracts_that_supported_the_la(open_page, demo_records):

@@ -98,7 +98,7 @@ def test_a_count_of_one_is_said_in_the_singular():
             "1 milestone:",
             "1 deadline in",
             "1 contract ends in",
-            "On 01 June 2022, 1 running within its term. The contract runs from",
+            "On 1 June 2022, 1 running within its term. The contract runs from",
             "1 finance flag:",
             "1 invoice line gives",
             "Improvement adviser days in 1 month,",

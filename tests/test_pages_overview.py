@@ -72,7 +72,7 @@ HAND_CHANGES = [  # 30/03/2022 (3 months before) against 30/06/2022
     ("CON-SLI", "Headings overspent", "0", "0", "no change"),
 ]
 HAND_DEADLINES = [  # Due, Contract, Details: the next 60 days from 30/06/2022, and the overdue break decision
-    ("2022-03-31", "CON-IA", "Decide whether to use the break on 31/03/2022 (overdue)"),  # register's break date
+    ("2022-03-31", "CON-IA", "Decide whether to use the break on 31 March 2022 (overdue)"),  # register's break date
     ("2022-07-13", "CON-IA", "Case report 9"),  # call-off from 30/06/2021: 9 x 6 weeks = 378 days
     ("2022-07-15", "CON-IA", "Diagnostic report"),  # register milestone
     ("2022-07-30", "CON-IA", "Invoice for 2022-23 Q1"),  # 30 days after Q1 ends on 30/06/2022
@@ -114,14 +114,14 @@ def test_worked_by_hand_on_the_small_database(monkeypatch, small_db_each, role):
     # LD-1 and LD-2's baselines are dated 1 day after their packages started (the KPIs page lists them)
     assert grid["CON-LD"][0][1] == "50 % [u] of 2 (target 75 %); 2 late baselines"
     assert grid["CON-LD"][2][1] == "1 of 15 in 2022-23 (group), year not over"
-    assert grid["CON-LD"][4][1] == "Interim evaluation report was due 01/06/2022"
+    assert grid["CON-LD"][4][1] == "Interim evaluation report was due 1 Jun 2022"
     # nothing spent in 2022-23 (said in words, not "0 %"); the 2021-22 overspends stay in view
     assert [cells[3][1] for cells in grid.values()] == [
         "nothing spent in 2022-23; still overspent in 2021-22: Expenses by £120",
         "nothing spent in 2022-23; still overspent in 2021-22: Overheads by £100",
         "nothing spent in 2022-23",
     ]
-    assert grid["CON-IA"][4][1] == "Decide whether to use the break on 31/03/2022 (overdue) on 31/03/2022"
+    assert grid["CON-IA"][4][1] == "Decide whether to use the break on 31 March 2022 (overdue)"
     # none has ended on 30/06/2022; CON-IA's overdue break decision now counts as off track too
     assert at.markdown[1].value == (
         "2 of 3 contracts are off track. CON-IA: a deadline overdue. "
@@ -305,7 +305,7 @@ def test_allocations_before_any_spend_are_shown_as_the_finance_page_shows_them(o
     assert Decimal(str(table["Allocated in all (£)"].sum())).quantize(Decimal("0.01")) == sum(r.allocated for r in mine)
     assert table["Spent in all (£)"].sum() == 0 and table["Headings"].sum() == len(mine)
     assert any(
-        m.value.startswith(f"Nothing is spent as of {as_of:%d %B %Y}: the first allocations are for {first}")
+        m.value.startswith(f"Nothing is spent as of {as_of.day} {as_of:%B %Y}: the first allocations are for {first}")
         for m in at.markdown
     )
 

@@ -203,25 +203,25 @@ def _deadlines(*rows) -> pd.DataFrame:
             _milestones(("Final report", date(2024, 1, 31), "Overdue"), ("Plan", date(2024, 2, 1), "Overdue")),
             _deadlines(),
             "Overdue",
-            "Final report was due 31/01/2024 and 1 more",
+            "Final report was due 31 Jan 2024 and 1 more",
         ),
         (
             _milestones(("Final report", date(2024, 1, 31), "Done")),
             _deadlines(("Q4 report", date(2024, 4, 10))),
             "Due soon",
-            "Q4 report on 10/04/2024",
+            "Q4 report on 10 Apr 2024",
         ),
-        (_milestones(), _deadlines(("Q4 report", date(2024, 4, 30))), "On track", "Q4 report on 30/04/2024"),
+        (_milestones(), _deadlines(("Q4 report", date(2024, 4, 30))), "On track", "Q4 report on 30 Apr 2024"),
         (_milestones(), _deadlines(), "Nothing due", "nothing due in the next 60 days"),
         # a break decision not taken by its date is overdue, not "due soon" (CON-IA in the small database)
         (
             _milestones(),
             _deadlines(
-                ("Decide whether to use the break on 31/01/2024 (overdue)", date(2024, 1, 31)),
+                ("Decide whether to use the break on 31 January 2024 (overdue)", date(2024, 1, 31)),
                 ("Q4 report", date(2024, 4, 10)),
             ),
             "Overdue",
-            "Decide whether to use the break on 31/01/2024 (overdue) on 31/01/2024",
+            "Decide whether to use the break on 31 January 2024 (overdue)",
         ),
     ],
 )
@@ -259,7 +259,7 @@ def test_an_ended_contract_is_said_to_have_ended_never_off_track():
         "1 of 2 running contracts is off track. 1 has ended. B: KPI 2 below target."
     )
     assert grid.grid_summary([on_track, ended]).startswith("The running contract is on track. 1 has ended.")
-    assert grid.grid_frame([ended, on_track])["Running or ended"].tolist() == ["Ended 29/06/2022", "Running"]
+    assert grid.grid_frame([ended, on_track])["Running or ended"].tolist() == ["Ended 29 Jun 2022", "Running"]
 
 
 def test_the_grid_row_of_an_ended_contract():
@@ -276,7 +276,7 @@ def test_the_grid_row_of_an_ended_contract():
     assert row.ended == date(2025, 3, 31)
     assert (row.cells[grid.CURRENCY].tag, row.cells[grid.CURRENCY].detail) == (
         "Return overdue",
-        "Final return missing since 30/04/2025; data to 31/12/2024",
+        "Final return missing since 30 Apr 2025; data to 31 Dec 2024",
     )
     (extended,) = grid.status_grid(*args, as_of=as_of, extended={"CON-1"})
     assert extended.ended is None and extended.cells[grid.CURRENCY].detail.startswith("2024-25 Q4 return was due")
@@ -305,6 +305,6 @@ def test_the_html_escapes_file_texts_and_links_each_tag_to_its_page():
     ended = grid_html([grid.GridRow("C", "c", row.cells, date(2022, 6, 29))], "Caption", {})
     assert re.search(
         r'<th scope="row">C<span class="io-title">c</span><span class="io-detail"><strong '
-        r'class="io-tag io-tag--grey">Ended</strong> 29/06/2022</span></th>',
+        r'class="io-tag io-tag--grey">Ended</strong> 29 Jun 2022</span></th>',
         ended,
     )

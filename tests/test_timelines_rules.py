@@ -341,7 +341,7 @@ def test_an_as_of_date_far_outside_the_contracts_does_not_stretch_the_axis(as_of
         value for values in spec["datasets"].values() for value in values if "as of" in str(value.get("Label", ""))
     ]
     assert len(texts) == 1
-    assert (words in texts[0]["Label"]) if words else texts[0]["Label"] == f"as of {as_of:%d %b %Y}"
+    assert (words in texts[0]["Label"]) if words else texts[0]["Label"] == f"as of {as_of.day} {as_of:%b %Y}"
 
 
 def test_obligations_say_when_in_words_and_do_not_judge_past_ones():
@@ -389,7 +389,7 @@ def test_the_contracts_sentence_accounts_for_every_contract():
         "extension option and 2 ended. The 4 contracts run from "
     )
     ended = gantt_sentence(gantt_table(contracts, date(2026, 1, 1)), date(2026, 1, 1))
-    assert ended.startswith("On 01 January 2026, 4 ended. ")
+    assert ended.startswith("On 1 January 2026, 4 ended. ")
 
 
 def invoice(contract, fy, quarter, invoice_date, ref="INV"):
@@ -416,8 +416,8 @@ def test_an_invoice_obligation_is_met_by_an_invoice_billing_its_quarter_by_as_of
     ]
     table = obligation_table([c], [], {}, date(2023, 3, 31), past_days=250, invoice_lines=lines)
     when = dict(zip(table["Details"], table["When"]))
-    assert when["Invoice for 2022-23 Q3"] == "received on 13/01/2023"
-    assert when["Invoice for 2022-23 Q2"] == "received on 14/11/2022 (late: 45 days after the quarter ended)"
+    assert when["Invoice for 2022-23 Q3"] == "received on 13 January 2023"
+    assert when["Invoice for 2022-23 Q2"] == "received on 14 November 2022 (late: 45 days after the quarter ended)"
     assert when["Invoice for 2022-23 Q1"] == "was due 244 days ago (not received by as-of)"
     # an invoice is no record of a report
     assert when["Progress report for 2022-23 Q3"] == "was due 60 days ago (receipt not recorded here)"

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from dashboard.status_grid import COLUMNS, ENDED, PAGES, GridRow
+from dashboard.wording import short_date
 
 # GOV.UK Frontend's tag colours (text and background pass WCAG AA contrast); the words carry
 # the status, the colour only repeats it.
@@ -54,7 +55,7 @@ def grid_html(grid: Sequence[GridRow], caption: str, link_params: Mapping[str, s
                 f'<strong class="io-tag io-tag--{cell.colour}">{escape(cell.tag)}</strong></a>{detail}</td>'
             )
         ended = (
-            f'<span class="io-detail"><strong class="io-tag io-tag--grey">{ENDED}</strong> {row.ended:%d/%m/%Y}</span>'
+            f'<span class="io-detail"><strong class="io-tag io-tag--grey">{ENDED}</strong> {short_date(row.ended)}</span>'
             if row.ended
             else ""
         )

@@ -16,6 +16,7 @@ import altair as alt
 import pandas as pd
 
 from dashboard.charts import FONT, OKABE_ITO, READABLE_TEXT
+from dashboard.wording import short_date
 
 STATUS_ORDER = ["Done", "Done late", "Due soon", "Overdue", "Upcoming"]
 STATUS_SHAPES = ["circle", "square", "triangle-up", "cross", "diamond"]
@@ -190,20 +191,20 @@ def _as_of_marker(as_of: date, shown_from: pd.Timestamp, shown_to: pd.Timestamp)
     when = pd.Timestamp(as_of)
     grey = OKABE_ITO["grey"]
     if when > shown_to:
-        note = pd.DataFrame({"Date": [shown_to], "Label": [f"as of {as_of:%d %b %Y}, after every date shown →"]})
+        note = pd.DataFrame({"Date": [shown_to], "Label": [f"as of {short_date(as_of)}, after every date shown →"]})
         return [
             alt.Chart(note)
             .mark_text(align="right", dx=-2, y=4, baseline="top", color=grey)
             .encode(x="Date:T", text="Label:N")
         ]
     if when < shown_from:
-        note = pd.DataFrame({"Date": [shown_from], "Label": [f"← as of {as_of:%d %b %Y}, before every date shown"]})
+        note = pd.DataFrame({"Date": [shown_from], "Label": [f"← as of {short_date(as_of)}, before every date shown"]})
         return [
             alt.Chart(note)
             .mark_text(align="left", dx=2, y=4, baseline="top", color=grey)
             .encode(x="Date:T", text="Label:N")
         ]
-    today = pd.DataFrame({"Date": [when], "Label": [f"as of {as_of:%d %b %Y}"]})
+    today = pd.DataFrame({"Date": [when], "Label": [f"as of {short_date(as_of)}"]})
     return [
         alt.Chart(today).mark_rule(strokeDash=[4, 4], color=grey).encode(x="Date:T"),
         alt.Chart(today)

@@ -36,7 +36,7 @@ from dashboard.records import GROUP, ONE_TO_ONE, ContractTerms, LAStatus, LocalA
 from dashboard.terms import NOT_SET
 from dashboard.views.common import FilteredInputs, FrameRow, Section, filter_options
 from dashboard.vocabulary import SUPPORT_TYPE_NAMES
-from dashboard.wording import counted, listed
+from dashboard.wording import counted, listed, long_date
 
 NO_MINIMUM = f"No minimum ({NOT_SET})"
 HEX_MAP_YEAR = "2023-24"  # the hex map's LA geography (2023)
@@ -143,7 +143,7 @@ def coverage_sentence(row: FrameRow) -> str:
     if row["Against minimum"] == SO_FAR:
         return text + (
             f" so far, against a minimum of {int(minimum)} for the year, which ends on "
-            f"{fy_end(row['Financial year']):%d %B %Y}"
+            f"{long_date(fy_end(row['Financial year']))}"
         )
     verdict = "meets the minimum" if row["LAs supported"] >= minimum else "below the minimum"
     return text + f" against a minimum of {int(minimum)}: {verdict}"
@@ -486,7 +486,7 @@ def unsupported_summary(
     if not priority_las:
         return (
             f"No LA{' in the region or LA chosen' if area_only else ''} was judged Inadequate or had a SEND "
-            f"Written Statement of Action as known on {as_of:%d %B %Y}, so there is no priority LA to check in "
+            f"Written Statement of Action as known on {long_date(as_of)}, so there is no priority LA to check in "
             f"{financial_year}."
         )
     return (

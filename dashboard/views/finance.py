@@ -53,7 +53,7 @@ from dashboard.terms import (
     VALUE,
     term_text,
 )
-from dashboard.wording import counted, listed
+from dashboard.wording import counted, listed, long_date
 
 FLAG_LABELS = {
     DAY_RATE_ABOVE_CAP: "Day rate above cap",
@@ -396,7 +396,7 @@ def burn_up_sentence(data: BurnUp, contract: str, financial_year: str, as_of: da
     )
     basis = (
         f"the {counted(len(billed), 'quarter')} invoiced so far ({_quarters(billed)}, to "
-        f"{quarter_end(financial_year, billed[-1]):%d %B %Y}; dashed, a forecast, not spend)"
+        f"{long_date(quarter_end(financial_year, billed[-1]))}; dashed, a forecast, not spend)"
     )
     if as_of > fy_end(financial_year):
         to_come = range(billed[-1] + 1, 5)

@@ -34,7 +34,7 @@ from dashboard.records import (
 )
 from dashboard.timelines import CASE_REPORT, INTERVENTION_REVIEW, is_improvement_adviser
 from dashboard.vocabulary import KPI_NUMBER, SUPPORT_TYPE_NAMES
-from dashboard.wording import counted
+from dashboard.wording import counted, long_date, short_date
 
 ADVISER_DAYS_PER_MONTH = 4  # improvement adviser call-off: up to 4 days a month
 MONTHS = (
@@ -72,7 +72,7 @@ def la_label(la: LocalAuthority, as_of: date | None = None) -> str:
     """ "Sefton (E08000014, DfE 343)": searchable by name, GSS code or DfE code."""
     label = f"{la.name} ({la.code}, DfE {la.dfe_code})"
     if as_of is not None and la.valid_to is not None and la.valid_to < as_of:
-        label += f", until {la.valid_to:%d %b %Y}"
+        label += f", until {short_date(la.valid_to)}"
     return label
 
 
@@ -134,14 +134,14 @@ def latest_known(statuses: Iterable[LAStatus], la_code: str, as_of: date) -> dic
         if s.la_code != la_code or s.effective_date > as_of:
             continue
         if s.ilacs_judgement:
-            known["ILACS judgement"] = f"{s.ilacs_judgement} (from {s.effective_date:%d %b %Y})"
+            known["ILACS judgement"] = f"{s.ilacs_judgement} (from {short_date(s.effective_date)})"
         for field, value in (
             ("SEND WSoA", s.send_wsoa),
             ("Declining", s.declining),
             ("In intervention", s.in_intervention),
         ):
             if value is not None:
-                known[field] = f"{_yes_no(value)} (from {s.effective_date:%d %b %Y})"
+                known[field] = f"{_yes_no(value)} (from {short_date(s.effective_date)})"
     return known
 
 
@@ -515,7 +515,7 @@ def support_timeline(
                 "Days delivered": None,
                 "Delivered by": "",
                 "People": None,
-                "KPI outcome": f"in intervention from {review.intervention_from:%d/%m/%Y}",
+                "KPI outcome": f"in intervention from {long_date(review.intervention_from)}",
             }
         )
     columns = [
@@ -596,7 +596,7 @@ def coming_sentence(table: pd.DataFrame, name: str) -> str:
         if not rows.empty:
             first = rows.iloc[0]
             parts.append(
-                f"next {words} due {first['Due']:%d %B %Y} ({first['When']})"
+                f"next {words} due {long_date(first['Due'])} ({first['When']})"
                 + (f", {first['Contract']}" if first["Contract"] else "")
             )
     return f"For {name}: " + "; ".join(parts) + "."
@@ -635,8 +635,8 @@ def ilacs_headline(table: pd.DataFrame) -> str:
         return "not recorded"
     row = table.iloc[-1]
     dates = [
-        f"inspected {row['Inspected']:%d %b %Y}" if pd.notna(row["Inspected"]) else "",
-        f"published {row['Published']:%d %b %Y}" if pd.notna(row["Published"]) else "",
+        f"inspected {short_date(row['Inspected'])}" if pd.notna(row["Inspected"]) else "",
+        f"published {short_date(row['Published'])}" if pd.notna(row["Published"]) else "",
     ]
     return f"{row['Judgement']} ({', '.join(d for d in dates if d)})"
 

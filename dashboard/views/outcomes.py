@@ -22,7 +22,7 @@ from dashboard.disclosure import SUPPRESSED
 from dashboard.outcomes import DECLINED, IMPROVED, SAME, OfstedOutcome
 from dashboard.records import ContractTerms, Portfolio
 from dashboard.value_for_money import ValueForMoney
-from dashboard.wording import counted
+from dashboard.wording import counted, long_date, short_date
 
 WHOLE = "All years to date"
 SPEND = "Spend (£)"
@@ -141,7 +141,7 @@ def spend_answer(table: pd.DataFrame, as_of: date) -> str:
     whole = table[table["Financial year"] == WHOLE]
     if whole.empty:
         return "No contract is registered yet."
-    return f"{counted(len(whole), 'contract')} spent £{whole[SPEND].sum():,.0f} in all up to {as_of:%d %B %Y}."
+    return f"{counted(len(whole), 'contract')} spent £{whole[SPEND].sum():,.0f} in all up to {long_date(as_of)}."
 
 
 def vfm_summary(table: pd.DataFrame, as_of: date) -> str:
@@ -176,7 +176,7 @@ OUTCOME_COLUMNS = [
 
 def _period_text(period: tuple[date, date | None]) -> str:
     start, end = period
-    return f"{start:%d %b %Y} to " + (f"{end:%d %b %Y}" if end else "not ended")
+    return f"{short_date(start)} to " + (f"{short_date(end)}" if end else "not ended")
 
 
 def outcomes_table(found: Iterable[OfstedOutcome]) -> pd.DataFrame:

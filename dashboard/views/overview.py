@@ -46,7 +46,7 @@ from dashboard.views.common import (
 )
 from dashboard.views.coverage import coverage_frame, coverage_sentence, coverage_year
 from dashboard.vocabulary import IMPORT_OUTCOMES
-from dashboard.wording import counted
+from dashboard.wording import counted, long_date
 
 DEADLINE_DAYS = timeline_views.DEADLINE_DAYS
 
@@ -153,7 +153,10 @@ def overdue_sentence(milestones: Sequence[Milestone], as_of: date) -> str | None
     overdue = table[table["Status"] == "Overdue"]
     if overdue.empty:
         return None
-    items = "; ".join(f"{row.Contract} {row.Milestone} (due {row.Due:%d/%m/%Y})" for row in overdue.itertuples())
+    items = "; ".join(
+        f"{contract} {milestone} (due {long_date(due)})"
+        for contract, milestone, due in zip(overdue["Contract"], overdue["Milestone"], overdue["Due"], strict=True)
+    )
     return f"{counted(len(overdue), 'milestone')} overdue: {items}."
 
 
@@ -199,7 +202,7 @@ def overview_page(
     ):
         headings = int(spend["Headings"].sum())
         spend_text = (
-            f"Nothing is spent as of {as_of:%d %B %Y}: the first allocations are for {spend_year}, which "
+            f"Nothing is spent as of {long_date(as_of)}: the first allocations are for {spend_year}, which "
             f"has not started ({counted(headings, 'expenditure heading')} across "
             f"{counted(len(spend), 'contract')})."
         )

@@ -50,7 +50,7 @@ from dashboard.timelines import (
     projection_end,
     stale_interventions,
 )
-from dashboard.wording import counted, listed
+from dashboard.wording import counted, listed, long_date, short_date
 
 STATUS_LABELS = {DONE: "Done", DONE_LATE: "Done late", DUE_SOON: "Due soon", OVERDUE: "Overdue", UPCOMING: "Upcoming"}
 DECISION_STATUS_LABELS = {
@@ -138,7 +138,7 @@ def gantt_sentence(table: pd.DataFrame, as_of: date) -> str:
         "vertical tick)."
     )
     return (
-        f"On {as_of:%d %B %Y}, {listed(parts)}. {runs} from {table['Start'].min():%B %Y} to "
+        f"On {long_date(as_of)}, {listed(parts)}. {runs} from {table['Start'].min():%B %Y} to "
         f"{table['Latest end (with extensions)'].max():%B %Y} (with extensions). {with_break}"
     )
 
@@ -275,7 +275,7 @@ def obligation_table(
                         "Obligation": KIND_LABELS[INTERVENTION_REVIEW],
                         "Contract": "",
                         "LA": la_names.get(review.la_code, review.la_code),
-                        "Details": f"{review.name} (in intervention from {review.intervention_from:%d %b %Y})",
+                        "Details": f"{review.name} (in intervention from {short_date(review.intervention_from)})",
                         "Due in (days)": days,
                         "When": _when(days),
                         "Only if extended": "",
@@ -299,7 +299,7 @@ def _when(days: int, kind: str = "", invoice: InvoiceLine | None = None) -> str:
     if invoice is not None:
         late = late_invoice_flag(invoice) is not None
         after = f" (late: {counted(days_after_quarter_end(invoice), 'day')} after the quarter ended)" if late else ""
-        return f"received on {invoice.invoice_date:%d/%m/%Y}{after}"
+        return f"received on {long_date(invoice.invoice_date)}{after}"
     count = counted(abs(days), "day")
     if days == 0:
         return "due today"
@@ -413,7 +413,7 @@ def decision_table(
                     "Due": pd.NaT,
                     "Days left": None,
                     "Status": "No date",
-                    "Details": f"May be extended to {c.extension_up_to:%d/%m/%Y}; the "
+                    "Details": f"May be extended to {long_date(c.extension_up_to)}; the "
                     f"{EXTENSION_NOTICE.column.lower()} is {NOT_SET}, so no decision date is set",
                 }
             )
@@ -435,7 +435,7 @@ def decision_sentence(table: pd.DataFrame) -> str:
         sentence += (
             f" {len(overdue)} {'is' if len(overdue) == 1 else 'are'} overdue: "
             + "; ".join(
-                f"{contract} {decision.lower()} (due {due:%d/%m/%Y})"
+                f"{contract} {decision.lower()} (due {long_date(due)})"
                 for contract, decision, due in zip(overdue["Contract"], overdue["Decision"], overdue["Due"])
             )
             + "."
@@ -447,8 +447,8 @@ def stale_intervention_sentences(statuses: Iterable[LAStatus], la_names: Mapping
     """ "after that the LA's status is shown as 'not updated since' that record's date, with no
     reviews invented": one sentence per LA in intervention whose latest record is over 12 months old."""
     return [
-        f"{la_names.get(s.la_code, s.la_code)}: in intervention (from {s.intervention_from:%d/%m/%Y}), status not "
-        f"updated since {s.latest_record:%d/%m/%Y}. No reviews are shown after {projection_end(s.latest_record):%d/%m/%Y}."
+        f"{la_names.get(s.la_code, s.la_code)}: in intervention (from {long_date(s.intervention_from)}), status not "
+        f"updated since {long_date(s.latest_record)}. No reviews are shown after {long_date(projection_end(s.latest_record))}."
         for s in stale_interventions(statuses, as_of)
     ]
 
@@ -465,11 +465,11 @@ def _deadlines_with_items(items: list[Due], as_of: date, days: int) -> list[tupl
 
 def deadline_sentence(table: pd.DataFrame, as_of: date, days: int = DEADLINE_DAYS) -> str:
     if table.empty:
-        return f"Nothing falls due in the {days} days from {as_of:%d %B %Y}."
+        return f"Nothing falls due in the {days} days from {long_date(as_of)}."
     first = table.iloc[0]
     return (
-        f"{counted(len(table), 'deadline')} in the {days} days from {as_of:%d %B %Y}. The first is "
-        f"{first['Details']} ({first['Contract'] or first['LA']}) on {first['Due']:%d %B %Y}."
+        f"{counted(len(table), 'deadline')} in the {days} days from {long_date(as_of)}. The first is "
+        f"{first['Details']} ({first['Contract'] or first['LA']}) on {long_date(first['Due'])}."
     )
 
 
@@ -501,7 +501,7 @@ def ending_table(
             "Ends": _timestamp(e.end_date),
             "Days left": e.days_left,
             "Options": (
-                f"May be extended to {e.extension_up_to:%d %B %Y}"
+                f"May be extended to {long_date(e.extension_up_to)}"
                 if e.extension_up_to
                 else "Past its end date, running on its extension option, which ends then"
                 if e.contract in extended
@@ -527,10 +527,10 @@ def ending_table(
 
 def ending_sentence(table: pd.DataFrame, as_of: date, months: int = ENDING_MONTHS) -> str:
     if table.empty:
-        return f"No contract ends in the {months} months from {as_of:%d %B %Y}."
+        return f"No contract ends in the {months} months from {long_date(as_of)}."
     extendable = int(table["Options"].str.startswith("May be extended").sum())
     return (
-        f"{len(table)} contract{' ends' if len(table) == 1 else 's end'} in the {months} months from {as_of:%d %B %Y}. "
+        f"{len(table)} contract{' ends' if len(table) == 1 else 's end'} in the {months} months from {long_date(as_of)}. "
         + (
             f"It {'can still' if extendable else 'cannot'} be extended."
             if len(table) == 1

@@ -60,7 +60,7 @@ def test_board_member_follows_a_kpi_from_the_overview_to_its_breakdown(app):
 
     # The Overview states each KPI of the contract in words, with its counts.
     overview = app.main_text()
-    assert f"Figures as of {AS_OF:%d %B %Y}" in overview
+    assert f"Figures as of {AS_OF.day} {AS_OF:%B %Y}" in overview
     for kpi, figures in expected.items():
         assert re.search(rf"KPI {KPI_NUMBER[kpi]}\b[^\n]*: {figures['met']} of {figures['eligible']} ", overview), kpi
 
@@ -71,9 +71,9 @@ def test_board_member_follows_a_kpi_from_the_overview_to_its_breakdown(app):
         data_to = date.fromisoformat(entry["data_to"])
         if entry["return_overdue"]:
             due = date.fromisoformat(entry["next_return_due"])
-            assert f"overdue since {due:%d/%m/%Y}. Data to {data_to:%d/%m/%Y}" in overview, entry
+            assert f"overdue since {due.day} {due:%B %Y}. Data to {data_to.day} {data_to:%B %Y}" in overview, entry
         else:
-            assert f"Data to {data_to:%d/%m/%Y}" in overview, entry
+            assert f"Data to {data_to.day} {data_to:%B %Y}" in overview, entry
     assert "Return overdue" in overview and "Up to date" in overview
 
     # ... and links to the KPI details of that contract, keeping the as-of date.
@@ -89,7 +89,7 @@ def test_board_member_follows_a_kpi_from_the_overview_to_its_breakdown(app):
 
     # The breakdown: the same met / eligible as the summary command, in words and in the table.
     breakdown = app.main_text()
-    assert f"Figures as of {AS_OF:%d %B %Y}" in breakdown
+    assert f"Figures as of {AS_OF.day} {AS_OF:%B %Y}" in breakdown
     for kpi, figures in expected.items():
         assert re.search(rf"KPI {KPI_NUMBER[kpi]}\b[^\n]*: {figures['met']} of {figures['eligible']} ", breakdown), kpi
     app.expand("Data table")  # the first: the figures under "Against the target"
@@ -248,7 +248,7 @@ def test_case_lead_bookmarks_an_la_profile_and_opens_it_in_a_new_page(app):
         bookmarked.open(address.removeprefix(app.base_url))
         expect(other.get_by_role("combobox", name="Local authority", exact=True)).to_have_value(re.compile("^Wirral"))
         expect(bookmarked.main().get_by_role("heading", name="Wirral")).to_be_visible()
-        assert f"Figures as of {AS_OF:%d %B %Y}" in bookmarked.main_text()
+        assert f"Figures as of {AS_OF.day} {AS_OF:%B %Y}" in bookmarked.main_text()
         assert bookmarked.query().get("la") == "E08000015"
     finally:
         other.close()
@@ -265,7 +265,7 @@ def test_a_bookmarked_la_profile_opens_as_the_servers_first_visit(cold_app):
     expect(app.page.get_by_role("combobox", name="Local authority", exact=True)).to_have_value(re.compile("^Sefton"))
     assert app.path() == "/la_profile"
     assert app.query().get("la") == SEFTON
-    assert f"Figures as of {AS_OF:%d %B %Y}" in app.main_text()
+    assert f"Figures as of {AS_OF.day} {AS_OF:%B %Y}" in app.main_text()
     expect(app.nav_link("LA profile")).to_have_attribute("aria-current", "page")  # the app's own menu
 
 
