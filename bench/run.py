@@ -270,7 +270,8 @@ def bench_import(report: Report, scale: float, backends: dict[str, str | None], 
 
 def dashboard_figures(data, as_of: date) -> dict[str, Any]:
     """Every figure, as the pages work them out: each unit's KPI status once (as the KPIs page
-    does), shared by the summary and the region, role and focus slices."""
+    does), shared by the summary and the region, role and focus slices, and the finance flags
+    once (the Finance page's list), shared by the summary's counts."""
     from dashboard.coverage import coverage_by_region
     from dashboard.currency import data_to_dates
     from dashboard.finance import finance_flags
@@ -279,6 +280,7 @@ def dashboard_figures(data, as_of: date) -> dict[str, Any]:
 
     targets = targets_from_contracts(data.contracts)
     outcomes = unit_outcomes(data.units, data.responses, as_of, data_to_dates(data.contracts, data.returns, as_of))
+    flags = finance_flags(data.contracts, data.allocations, data.invoice_lines, as_of)
     return {
         "summary": build_summary(
             as_of,
@@ -292,12 +294,13 @@ def dashboard_figures(data, as_of: date) -> dict[str, Any]:
             outcomes=outcomes,
             returns=data.returns,
             milestones=data.milestones,
+            flags=flags,
         ),
         "kpi_by_region": kpis_from_outcomes(outcomes, targets, "region"),
         "kpi_by_role": kpis_from_outcomes(outcomes, targets, "role"),
         "kpi_by_focus": kpis_from_outcomes(outcomes, targets, "focus"),
         "coverage_by_region": coverage_by_region(data.units, as_of, data.las),
-        "finance_flags": finance_flags(data.contracts, data.allocations, data.invoice_lines, as_of),
+        "finance_flags": flags,
     }
 
 

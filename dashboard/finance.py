@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from operator import attrgetter
 from typing import NamedTuple
 
 from dashboard.calendar import (
@@ -110,6 +111,14 @@ def spend_against_allocations(
     (cli.md), sorted by contract, FY, heading. An allocation of 0 is an allocation: the
     pricing schedule's empty cells are 0 (spreadsheets.md), so a heading with nothing
     allocated in a year of the schedule is still listed, with 0."""
+    return _against_allocations(allocations, _spent_as_written(invoice_lines, as_of))
+
+
+def _against_allocations(
+    allocations: Iterable[Allocation], spent_as_written: Mapping[tuple[str, str, str], Decimal]
+) -> list[FinanceRow]:
+    """``spend_against_allocations`` from the spend of the counted lines as they write their FY and
+    heading (``_spent_as_written``)."""
     allocated: dict[_Key, Decimal] = defaultdict(Decimal)
     spent: dict[_Key, Decimal] = defaultdict(Decimal)
     spelling: dict[_Key, str] = {}
@@ -117,7 +126,7 @@ def spend_against_allocations(
         key = (allocation.contract, parse_financial_year(allocation.financial_year), heading_key(allocation.heading))
         allocated[key] += as_decimal(allocation.amount)
         spelling.setdefault(key, allocation.heading.strip())
-    for (contract, financial_year, heading), amount in _spent_as_written(invoice_lines, as_of).items():
+    for (contract, financial_year, heading), amount in spent_as_written.items():
         key = (contract, parse_financial_year(financial_year), heading_key(heading))
         spent[key] += amount
         if key not in spelling:
@@ -204,6 +213,11 @@ def day_rate_above_cap_flag(line: InvoiceLine, contract: ContractTerms | None) -
     day_rate, cap = as_decimal(line.day_rate), as_decimal(cap)
     if day_rate <= cap:
         return None
+    return _day_rate_above(line, day_rate, cap)
+
+
+def _day_rate_above(line: InvoiceLine, day_rate: Decimal, cap: Decimal) -> FinanceFlag:
+    """The day_rate_above_cap flag of a line whose ``day_rate`` is above ``cap``."""
     level = f" ({line.level.strip()} level)" if line.level else ""
     return _line_flag(
         DAY_RATE_ABOVE_CAP,
@@ -222,6 +236,13 @@ def amount_mismatch_flag(line: InvoiceLine) -> FinanceFlag | None:
     expected = days * day_rate
     if abs(amount - expected) <= AMOUNT_TOLERANCE:
         return None
+    return _amount_mismatch(line, amount, days, day_rate, expected)
+
+
+def _amount_mismatch(
+    line: InvoiceLine, amount: Decimal, days: Decimal, day_rate: Decimal, expected: Decimal
+) -> FinanceFlag:
+    """The amount_mismatch flag of a line whose ``amount`` is more than £1 off ``expected``."""
     return _line_flag(
         AMOUNT_MISMATCH,
         line,
@@ -264,7 +285,11 @@ def expenses_flag(line: InvoiceLine, contract: ContractTerms | None) -> FinanceF
     or 'subsistence'". A register that does not say yes: no flag."""
     if contract is None or contract.rates_include_expenses is not True or not is_expenses(line):
         return None
-    amount = as_decimal(line.amount)
+    return _expenses_billed(line, as_decimal(line.amount))
+
+
+def _expenses_billed(line: InvoiceLine, amount: Decimal) -> FinanceFlag:
+    """The expenses_on_inclusive_rate flag of an expenses line of a contract whose rates include them."""
     role = f" ({line.role.strip()})" if line.role and line.role.strip() else ""
     return _line_flag(
         EXPENSES_ON_INCLUSIVE_RATE,
@@ -334,10 +359,10 @@ def spend_above_value_flag(
         return None
     value = as_decimal(contract.value)
     wanted = contract.reference.lower()
-    lines = sorted(
-        (line for line in invoice_lines if line.contract.lower() == wanted and counts_as_of(line, as_of)),
-        key=lambda line: (line.invoice_date, line.invoice_ref, line.line),
-    )
+    lines = [line for line in invoice_lines if line.contract.lower() == wanted and counts_as_of(line, as_of)]
+    if not lines or sum((as_decimal(line.amount) for line in lines), spent_elsewhere) <= value:
+        return None  # the total decides (sums of Decimals are exact); the order only dates the flag
+    lines.sort(key=_dated_order)
     running, passed_in = spent_elsewhere, None
     for line in lines:
         running += as_decimal(line.amount)
@@ -360,6 +385,9 @@ def spend_above_value_flag(
         amount=running,
         limit=value,
     )
+
+
+_dated_order = attrgetter("invoice_date", "invoice_ref", "line")
 
 
 def spent_to_date(contract: str, invoice_lines: Iterable[InvoiceLine], as_of: date) -> Decimal:
@@ -443,24 +471,48 @@ def finance_flags(
     that is not among ``invoice_lines``). Sorted by contract, FY, invoice, line, kind.
     """
     terms = {contract.reference: contract for contract in contracts}
-    lines = [line for line in invoice_lines if counts_as_of(line, as_of)]
     flags: list[FinanceFlag] = []
     invoices = _InvoiceTotals()
     by_contract: dict[str, list[InvoiceLine]] = defaultdict(list)
-    for line in lines:
-        invoices.add(line)
-        by_contract[line.contract].append(line)
-        contract = terms.get(line.contract)
-        for flag in (
-            day_rate_above_cap_flag(line, contract),
-            amount_mismatch_flag(line),
-            expenses_flag(line, contract),
-        ):
-            if flag is not None:
-                flags.append(flag)
+    spent: dict[tuple[str, str, str], Decimal] = {}  # as ``_spent_as_written``, in the same pass
+    # what depends only on the contract and the level, or on the contract, heading and role, is
+    # worked out once for each (as ``day_rate_cap`` and ``expenses_flag`` would for every line)
+    caps: dict[tuple[str, str | None], Decimal | None] = {}
+    billing_expenses: dict[tuple[str, str, str | None], bool] = {}
+    for line in invoice_lines:
+        if not counts_as_of(line, as_of):
+            continue
+        reference, amount = line.contract, as_decimal(line.amount)
+        invoices.add(line, amount)
+        by_contract[reference].append(line)
+        spent_key = (reference, line.financial_year, line.heading)
+        spent[spent_key] = spent.get(spent_key, ZERO) + amount
+        if line.day_rate is not None:  # day_rate_above_cap_flag, then amount_mismatch_flag
+            day_rate = as_decimal(line.day_rate)
+            cap_key = (reference, line.level)
+            if cap_key in caps:
+                cap = caps[cap_key]
+            else:
+                cap = caps[cap_key] = _as_decimal_or_none(day_rate_cap(line, terms.get(reference)))
+            if cap is not None and day_rate > cap:
+                flags.append(_day_rate_above(line, day_rate, cap))
+            if line.days is not None:
+                days = as_decimal(line.days)
+                expected = days * day_rate
+                if abs(amount - expected) > AMOUNT_TOLERANCE:
+                    flags.append(_amount_mismatch(line, amount, days, day_rate, expected))
+        expenses_key = (reference, line.heading, line.role)  # expenses_flag
+        billed = billing_expenses.get(expenses_key)
+        if billed is None:
+            contract = terms.get(reference)
+            billed = billing_expenses[expenses_key] = (
+                contract is not None and contract.rates_include_expenses is True and is_expenses(line)
+            )
+        if billed:
+            flags.append(_expenses_billed(line, amount))
     flags.extend(invoices.overheads_flags(terms))
     flags.extend(invoices.late_flags())
-    for row in spend_against_allocations(allocations, lines, as_of):
+    for row in _against_allocations(allocations, spent):
         flag = overspend_flag(row)
         if flag is not None:
             flags.append(flag)
@@ -473,6 +525,10 @@ def finance_flags(
             flags.append(flag)
     flags.sort(key=lambda f: (f.contract, f.financial_year, f.invoice_ref or "", f.line or 0, _FLAG_ORDER[f.kind]))
     return flags
+
+
+def _as_decimal_or_none(value: Decimal | None) -> Decimal | None:
+    return None if value is None else as_decimal(value)
 
 
 def flag_counts(flags: Iterable[FinanceFlag]) -> dict[tuple[str, str], int]:
@@ -504,11 +560,17 @@ class _InvoiceTotals:
         self.others: dict[tuple[str, str], Decimal] = {}
         self.first_overheads: dict[tuple[str, str], InvoiceLine] = {}
         self.billed: dict[tuple[str, str, str, int], InvoiceLine] = {}
+        self._overheads_heading: dict[str, bool] = {}  # is_overheads, once per heading
 
-    def add(self, line: InvoiceLine) -> None:
+    def add(self, line: InvoiceLine, amount: Decimal | None = None) -> None:
+        """Add ``line``; ``amount``: its amount as a Decimal, when the caller has it."""
         invoice = (line.contract, line.invoice_ref)
-        amount = as_decimal(line.amount)
-        if is_overheads(line):
+        if amount is None:
+            amount = as_decimal(line.amount)
+        overheads = self._overheads_heading.get(line.heading)
+        if overheads is None:
+            overheads = self._overheads_heading[line.heading] = is_overheads(line)
+        if overheads:
             self.overheads[invoice] = self.overheads.get(invoice, ZERO) + amount
             self.first_overheads.setdefault(invoice, line)
         else:
