@@ -20,13 +20,13 @@ not the days elapsed: invoices for the quarter under way have not arrived yet.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from operator import attrgetter
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from dashboard.calendar import (
     days_in_financial_year,
@@ -169,7 +169,10 @@ def _finance_row(key: _Key, heading: str, allocated: Decimal, spent: Decimal) ->
 class FinanceFlag(NamedTuple):
     """One finance flag. ``amount`` is the figure found, ``limit`` what it broke.
 
-    A named tuple (immutable, like the other records): an invoice run raises tens of thousands."""
+    A named tuple (immutable, like the other records): an invoice run raises tens of thousands,
+    most of them only counted, so its ``message`` is written when read, from ``about``: what the
+    flag was raised on (the invoice line; the first overheads line of the invoice, its other
+    costs and the cap; the heading's ``FinanceRow``; nothing for the contract's value)."""
 
     kind: str  # one of FLAG_KINDS
     contract: str
@@ -177,9 +180,14 @@ class FinanceFlag(NamedTuple):
     line: int | None  # None for invoice-level and heading-level flags
     financial_year: str
     heading: str | None
-    message: str
     amount: Decimal | None = None
     limit: Decimal | None = None
+    about: InvoiceLine | FinanceRow | tuple[InvoiceLine, Decimal, Decimal] | None = None
+
+    @property
+    def message(self) -> str:
+        """The flag in words, as the Finance page, the exports and the importer show it."""
+        return _MESSAGES[self.kind](self)
 
 
 def _gbp(value: Decimal) -> str:
@@ -218,14 +226,13 @@ def day_rate_above_cap_flag(line: InvoiceLine, contract: ContractTerms | None) -
 
 def _day_rate_above(line: InvoiceLine, day_rate: Decimal, cap: Decimal) -> FinanceFlag:
     """The day_rate_above_cap flag of a line whose ``day_rate`` is above ``cap``."""
+    return _line_flag(DAY_RATE_ABOVE_CAP, line, amount=day_rate, limit=cap)
+
+
+def _day_rate_message(flag: FinanceFlag) -> str:
+    line = cast(InvoiceLine, flag.about)
     level = f" ({line.level.strip()} level)" if line.level else ""
-    return _line_flag(
-        DAY_RATE_ABOVE_CAP,
-        line,
-        f"Day rate {_gbp(day_rate)}{level} is above the {_gbp(cap)} cap",
-        amount=day_rate,
-        limit=cap,
-    )
+    return _on_line(line, f"Day rate {_gbp(_money(flag.amount))}{level} is above the {_gbp(_money(flag.limit))} cap")
 
 
 def amount_mismatch_flag(line: InvoiceLine) -> FinanceFlag | None:
@@ -236,35 +243,46 @@ def amount_mismatch_flag(line: InvoiceLine) -> FinanceFlag | None:
     expected = days * day_rate
     if abs(amount - expected) <= AMOUNT_TOLERANCE:
         return None
-    return _amount_mismatch(line, amount, days, day_rate, expected)
+    return _amount_mismatch(line, amount, expected)
 
 
-def _amount_mismatch(
-    line: InvoiceLine, amount: Decimal, days: Decimal, day_rate: Decimal, expected: Decimal
-) -> FinanceFlag:
-    """The amount_mismatch flag of a line whose ``amount`` is more than £1 off ``expected``."""
-    return _line_flag(
-        AMOUNT_MISMATCH,
+def _amount_mismatch(line: InvoiceLine, amount: Decimal, expected: Decimal) -> FinanceFlag:
+    """The amount_mismatch flag of a line whose ``amount`` is more than £1 off ``expected``
+    (``days`` x ``day_rate``, the line's own)."""
+    return _line_flag(AMOUNT_MISMATCH, line, amount=amount, limit=expected)
+
+
+def _amount_mismatch_message(flag: FinanceFlag) -> str:
+    line = cast(InvoiceLine, flag.about)
+    days, day_rate = as_decimal(cast(Decimal, line.days)), as_decimal(cast(Decimal, line.day_rate))
+    return _on_line(
         line,
-        f"Amount {_gbp(amount)} differs from {counted(days, 'day')} x {_gbp(day_rate)} = "
-        f"{_gbp(expected)} by more than £1",
-        amount=amount,
-        limit=expected,
+        f"Amount {_gbp(_money(flag.amount))} differs from {counted(days, 'day')} x {_gbp(day_rate)} = "
+        f"{_gbp(_money(flag.limit))} by more than £1",
     )
 
 
-def _line_flag(kind: str, line: InvoiceLine, message: str, amount: Decimal, limit: Decimal) -> FinanceFlag:
+def _line_flag(kind: str, line: InvoiceLine, amount: Decimal, limit: Decimal) -> FinanceFlag:
     return FinanceFlag(
-        kind=kind,
-        contract=line.contract,
-        invoice_ref=line.invoice_ref,
-        line=line.line,
-        financial_year=parse_financial_year(line.financial_year),
-        heading=line.heading,
-        message=f"Invoice {line.invoice_ref} line {line.line}: {message}",
-        amount=amount,
-        limit=limit,
+        kind,
+        line.contract,
+        line.invoice_ref,
+        line.line,
+        parse_financial_year(line.financial_year),
+        line.heading,
+        amount,
+        limit,
+        line,
     )
+
+
+def _on_line(line: InvoiceLine, message: str) -> str:
+    return f"Invoice {line.invoice_ref} line {line.line}: {message}"
+
+
+def _money(value: Decimal | None) -> Decimal:
+    """A flag's amount or limit where its kind always sets it."""
+    return cast(Decimal, value)
 
 
 def is_overheads(line: InvoiceLine) -> bool:
@@ -290,13 +308,15 @@ def expenses_flag(line: InvoiceLine, contract: ContractTerms | None) -> FinanceF
 
 def _expenses_billed(line: InvoiceLine, amount: Decimal) -> FinanceFlag:
     """The expenses_on_inclusive_rate flag of an expenses line of a contract whose rates include them."""
+    return _line_flag(EXPENSES_ON_INCLUSIVE_RATE, line, amount=amount, limit=ZERO)
+
+
+def _expenses_message(flag: FinanceFlag) -> str:
+    line = cast(InvoiceLine, flag.about)
     role = f" ({line.role.strip()})" if line.role and line.role.strip() else ""
-    return _line_flag(
-        EXPENSES_ON_INCLUSIVE_RATE,
+    return _on_line(
         line,
-        f"{_gbp(amount)} billed as {line.heading.strip()}{role}, but the contract's rates include expenses",
-        amount=amount,
-        limit=ZERO,
+        f"{_gbp(_money(flag.amount))} billed as {line.heading.strip()}{role}, but the contract's rates include expenses",
     )
 
 
@@ -321,7 +341,6 @@ def _overheads_above(first: InvoiceLine, overheads: Decimal, others: Decimal, ca
     limit = others * cap
     if overheads <= limit:
         return None
-    share = percent_of(cap)
     return FinanceFlag(
         kind=OVERHEADS_ABOVE_CAP,
         contract=first.contract,
@@ -329,12 +348,18 @@ def _overheads_above(first: InvoiceLine, overheads: Decimal, others: Decimal, ca
         line=None,
         financial_year=parse_financial_year(first.financial_year),
         heading=first.heading,
-        message=(
-            f"Invoice {first.invoice_ref}: overheads {_gbp(overheads)} are above the {share} cap "
-            f"of the other costs ({_gbp(others)}; {share} = {_gbp(limit)})"
-        ),
         amount=overheads,
         limit=limit,
+        about=(first, others, cap),
+    )
+
+
+def _overheads_message(flag: FinanceFlag) -> str:
+    first, others, cap = cast(tuple[InvoiceLine, Decimal, Decimal], flag.about)
+    share = percent_of(cap)
+    return (
+        f"Invoice {first.invoice_ref}: overheads {_gbp(_money(flag.amount))} are above the {share} cap "
+        f"of the other costs ({_gbp(others)}; {share} = {_gbp(_money(flag.limit))})"
     )
 
 
@@ -378,12 +403,16 @@ def spend_above_value_flag(
         line=None,
         financial_year=financial_year,
         heading=None,
-        message=(
-            f"Spend to date {_gbp(running)} (all years) is above the contract value {_gbp(value)} "
-            f"(over by {_gbp(running - value)})"
-        ),
         amount=running,
         limit=value,
+    )
+
+
+def _spend_above_value_message(flag: FinanceFlag) -> str:
+    running, value = _money(flag.amount), _money(flag.limit)
+    return (
+        f"Spend to date {_gbp(running)} (all years) is above the contract value {_gbp(value)} "
+        f"(over by {_gbp(running - value)})"
     )
 
 
@@ -418,7 +447,6 @@ def late_invoice_flag(line: InvoiceLine) -> FinanceFlag | None:
     days = days_after_quarter_end(line)
     if days <= INVOICE_DAYS_ALLOWED:
         return None
-    label = quarter_label(line.financial_year, line.quarter)
     return FinanceFlag(
         kind=LATE_INVOICE,
         contract=line.contract,
@@ -426,12 +454,18 @@ def late_invoice_flag(line: InvoiceLine) -> FinanceFlag | None:
         line=None,
         financial_year=parse_financial_year(line.financial_year),
         heading=None,
-        message=(
-            f"Invoice {line.invoice_ref} for {label} is dated {line.invoice_date:%d %b %Y}, "
-            f"{days} days after the quarter ended (allowed: {INVOICE_DAYS_ALLOWED})"
-        ),
         amount=Decimal(days),
         limit=Decimal(INVOICE_DAYS_ALLOWED),
+        about=line,
+    )
+
+
+def _late_invoice_message(flag: FinanceFlag) -> str:
+    line = cast(InvoiceLine, flag.about)
+    label = quarter_label(line.financial_year, line.quarter)
+    return (
+        f"Invoice {line.invoice_ref} for {label} is dated {line.invoice_date:%d %b %Y}, "
+        f"{days_after_quarter_end(line)} days after the quarter ended (allowed: {INVOICE_DAYS_ALLOWED})"
     )
 
 
@@ -446,13 +480,29 @@ def overspend_flag(row: FinanceRow) -> FinanceFlag | None:
         line=None,
         financial_year=row.financial_year,
         heading=row.heading,
-        message=(
-            f"{row.heading} {row.financial_year}: spent {_gbp(row.spent)} against "
-            f"{_gbp(row.allocated)} allocated (over by {_gbp(-row.remaining)})"
-        ),
         amount=row.spent,
         limit=row.allocated,
+        about=row,
     )
+
+
+def _overspend_message(flag: FinanceFlag) -> str:
+    row = cast(FinanceRow, flag.about)
+    return (
+        f"{row.heading} {row.financial_year}: spent {_gbp(row.spent)} against "
+        f"{_gbp(row.allocated)} allocated (over by {_gbp(-row.remaining)})"
+    )
+
+
+_MESSAGES: dict[str, Callable[[FinanceFlag], str]] = {
+    DAY_RATE_ABOVE_CAP: _day_rate_message,
+    AMOUNT_MISMATCH: _amount_mismatch_message,
+    OVERHEADS_ABOVE_CAP: _overheads_message,
+    LATE_INVOICE: _late_invoice_message,
+    OVERSPEND: _overspend_message,
+    EXPENSES_ON_INCLUSIVE_RATE: _expenses_message,
+    SPEND_ABOVE_VALUE: _spend_above_value_message,
+}
 
 
 def finance_flags(
@@ -500,7 +550,7 @@ def finance_flags(
                 days = as_decimal(line.days)
                 expected = days * day_rate
                 if abs(amount - expected) > AMOUNT_TOLERANCE:
-                    flags.append(_amount_mismatch(line, amount, days, day_rate, expected))
+                    flags.append(_amount_mismatch(line, amount, expected))
         expenses_key = (reference, line.heading, line.role)  # expenses_flag
         billed = billing_expenses.get(expenses_key)
         if billed is None:
