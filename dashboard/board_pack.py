@@ -48,8 +48,6 @@ from dashboard.disclosure import (
     one_la_kpis,
     row_texts,
 )
-from dashboard.finance import finance_flags
-from dashboard.finance import flag_counts as count_flags
 from dashboard.kpi import VERDICT_NO_DATA, wilson_interval
 from dashboard.kpi import verdict as kpi_verdict
 from dashboard.records import Portfolio, Unit
@@ -259,12 +257,11 @@ def finance_frame(summary: dict[str, Any]) -> pd.DataFrame:
     )
 
 
-def flag_counts(data: Portfolio, as_of: date) -> pd.DataFrame:
-    """Finance flags per contract and kind, counted as the JSON ``flags`` counts them (rules.md "Finance")."""
-    counts = count_flags(finance_flags(data.contracts, data.allocations, data.invoice_lines, as_of))
+def flag_counts_frame(flags: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """Finance flags per contract and kind, counted as the JSON ``flags`` counts them (rules.md
+    "Finance"): the summary's ``flags`` (``summary.flags_summary``) as a table."""
     rows = [
-        {"Contract": contract, "Flag": fv.FLAG_LABELS[kind], "Number": number}
-        for (contract, kind), number in sorted(counts.items())
+        {"Contract": item["contract"], "Flag": fv.FLAG_LABELS[item["kind"]], "Number": item["count"]} for item in flags
     ]
     return pd.DataFrame(rows, columns=["Contract", "Flag", "Number"])
 
@@ -579,7 +576,7 @@ def board_pack_sections(
         fv.allocation_totals(rows),
         {"Allocated (£)": "money", "Spent (£)": "money"},
     )
-    row = writer.table(sheet, row, "Finance flags", flag_counts(data, as_of))
+    row = writer.table(sheet, row, "Finance flags", flag_counts_frame(summary["flags"]))  # counted once, in the summary
     current = financial_year_of(as_of)
     for contract in sorted({r.contract for r in rows if r.financial_year == current}):
         burn = fv.burn_up(data.allocations, data.invoice_lines, as_of, contract, current)

@@ -20,12 +20,13 @@ not the days elapsed: invoices for the quarter under way have not arrived yet.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from typing import NamedTuple
+from operator import attrgetter
+from typing import NamedTuple, cast
 
 from dashboard.calendar import (
     days_in_financial_year,
@@ -110,6 +111,14 @@ def spend_against_allocations(
     (cli.md), sorted by contract, FY, heading. An allocation of 0 is an allocation: the
     pricing schedule's empty cells are 0 (spreadsheets.md), so a heading with nothing
     allocated in a year of the schedule is still listed, with 0."""
+    return _against_allocations(allocations, _spent_as_written(invoice_lines, as_of))
+
+
+def _against_allocations(
+    allocations: Iterable[Allocation], spent_as_written: Mapping[tuple[str, str, str], Decimal]
+) -> list[FinanceRow]:
+    """``spend_against_allocations`` from the spend of the counted lines as they write their FY and
+    heading (``_spent_as_written``)."""
     allocated: dict[_Key, Decimal] = defaultdict(Decimal)
     spent: dict[_Key, Decimal] = defaultdict(Decimal)
     spelling: dict[_Key, str] = {}
@@ -117,7 +126,7 @@ def spend_against_allocations(
         key = (allocation.contract, parse_financial_year(allocation.financial_year), heading_key(allocation.heading))
         allocated[key] += as_decimal(allocation.amount)
         spelling.setdefault(key, allocation.heading.strip())
-    for (contract, financial_year, heading), amount in _spent_as_written(invoice_lines, as_of).items():
+    for (contract, financial_year, heading), amount in spent_as_written.items():
         key = (contract, parse_financial_year(financial_year), heading_key(heading))
         spent[key] += amount
         if key not in spelling:
@@ -160,7 +169,10 @@ def _finance_row(key: _Key, heading: str, allocated: Decimal, spent: Decimal) ->
 class FinanceFlag(NamedTuple):
     """One finance flag. ``amount`` is the figure found, ``limit`` what it broke.
 
-    A named tuple (immutable, like the other records): an invoice run raises tens of thousands."""
+    A named tuple (immutable, like the other records): an invoice run raises tens of thousands,
+    most of them only counted, so its ``message`` is written when read, from ``about``: what the
+    flag was raised on (the invoice line; the first overheads line of the invoice, its other
+    costs and the cap; the heading's ``FinanceRow``; nothing for the contract's value)."""
 
     kind: str  # one of FLAG_KINDS
     contract: str
@@ -168,9 +180,14 @@ class FinanceFlag(NamedTuple):
     line: int | None  # None for invoice-level and heading-level flags
     financial_year: str
     heading: str | None
-    message: str
     amount: Decimal | None = None
     limit: Decimal | None = None
+    about: InvoiceLine | FinanceRow | tuple[InvoiceLine, Decimal, Decimal] | None = None
+
+    @property
+    def message(self) -> str:
+        """The flag in words, as the Finance page, the exports and the importer show it."""
+        return _MESSAGES[self.kind](self)
 
 
 def _gbp(value: Decimal) -> str:
@@ -204,14 +221,18 @@ def day_rate_above_cap_flag(line: InvoiceLine, contract: ContractTerms | None) -
     day_rate, cap = as_decimal(line.day_rate), as_decimal(cap)
     if day_rate <= cap:
         return None
+    return _day_rate_above(line, day_rate, cap)
+
+
+def _day_rate_above(line: InvoiceLine, day_rate: Decimal, cap: Decimal) -> FinanceFlag:
+    """The day_rate_above_cap flag of a line whose ``day_rate`` is above ``cap``."""
+    return _line_flag(DAY_RATE_ABOVE_CAP, line, amount=day_rate, limit=cap)
+
+
+def _day_rate_message(flag: FinanceFlag) -> str:
+    line = cast(InvoiceLine, flag.about)
     level = f" ({line.level.strip()} level)" if line.level else ""
-    return _line_flag(
-        DAY_RATE_ABOVE_CAP,
-        line,
-        f"Day rate {_gbp(day_rate)}{level} is above the {_gbp(cap)} cap",
-        amount=day_rate,
-        limit=cap,
-    )
+    return _on_line(line, f"Day rate {_gbp(_money(flag.amount))}{level} is above the {_gbp(_money(flag.limit))} cap")
 
 
 def amount_mismatch_flag(line: InvoiceLine) -> FinanceFlag | None:
@@ -222,28 +243,46 @@ def amount_mismatch_flag(line: InvoiceLine) -> FinanceFlag | None:
     expected = days * day_rate
     if abs(amount - expected) <= AMOUNT_TOLERANCE:
         return None
-    return _line_flag(
-        AMOUNT_MISMATCH,
+    return _amount_mismatch(line, amount, expected)
+
+
+def _amount_mismatch(line: InvoiceLine, amount: Decimal, expected: Decimal) -> FinanceFlag:
+    """The amount_mismatch flag of a line whose ``amount`` is more than £1 off ``expected``
+    (``days`` x ``day_rate``, the line's own)."""
+    return _line_flag(AMOUNT_MISMATCH, line, amount=amount, limit=expected)
+
+
+def _amount_mismatch_message(flag: FinanceFlag) -> str:
+    line = cast(InvoiceLine, flag.about)
+    days, day_rate = as_decimal(cast(Decimal, line.days)), as_decimal(cast(Decimal, line.day_rate))
+    return _on_line(
         line,
-        f"Amount {_gbp(amount)} differs from {counted(days, 'day')} x {_gbp(day_rate)} = "
-        f"{_gbp(expected)} by more than £1",
-        amount=amount,
-        limit=expected,
+        f"Amount {_gbp(_money(flag.amount))} differs from {counted(days, 'day')} x {_gbp(day_rate)} = "
+        f"{_gbp(_money(flag.limit))} by more than £1",
     )
 
 
-def _line_flag(kind: str, line: InvoiceLine, message: str, amount: Decimal, limit: Decimal) -> FinanceFlag:
+def _line_flag(kind: str, line: InvoiceLine, amount: Decimal, limit: Decimal) -> FinanceFlag:
     return FinanceFlag(
-        kind=kind,
-        contract=line.contract,
-        invoice_ref=line.invoice_ref,
-        line=line.line,
-        financial_year=parse_financial_year(line.financial_year),
-        heading=line.heading,
-        message=f"Invoice {line.invoice_ref} line {line.line}: {message}",
-        amount=amount,
-        limit=limit,
+        kind,
+        line.contract,
+        line.invoice_ref,
+        line.line,
+        parse_financial_year(line.financial_year),
+        line.heading,
+        amount,
+        limit,
+        line,
     )
+
+
+def _on_line(line: InvoiceLine, message: str) -> str:
+    return f"Invoice {line.invoice_ref} line {line.line}: {message}"
+
+
+def _money(value: Decimal | None) -> Decimal:
+    """A flag's amount or limit where its kind always sets it."""
+    return cast(Decimal, value)
 
 
 def is_overheads(line: InvoiceLine) -> bool:
@@ -264,14 +303,20 @@ def expenses_flag(line: InvoiceLine, contract: ContractTerms | None) -> FinanceF
     or 'subsistence'". A register that does not say yes: no flag."""
     if contract is None or contract.rates_include_expenses is not True or not is_expenses(line):
         return None
-    amount = as_decimal(line.amount)
+    return _expenses_billed(line, as_decimal(line.amount))
+
+
+def _expenses_billed(line: InvoiceLine, amount: Decimal) -> FinanceFlag:
+    """The expenses_on_inclusive_rate flag of an expenses line of a contract whose rates include them."""
+    return _line_flag(EXPENSES_ON_INCLUSIVE_RATE, line, amount=amount, limit=ZERO)
+
+
+def _expenses_message(flag: FinanceFlag) -> str:
+    line = cast(InvoiceLine, flag.about)
     role = f" ({line.role.strip()})" if line.role and line.role.strip() else ""
-    return _line_flag(
-        EXPENSES_ON_INCLUSIVE_RATE,
+    return _on_line(
         line,
-        f"{_gbp(amount)} billed as {line.heading.strip()}{role}, but the contract's rates include expenses",
-        amount=amount,
-        limit=ZERO,
+        f"{_gbp(_money(flag.amount))} billed as {line.heading.strip()}{role}, but the contract's rates include expenses",
     )
 
 
@@ -296,7 +341,6 @@ def _overheads_above(first: InvoiceLine, overheads: Decimal, others: Decimal, ca
     limit = others * cap
     if overheads <= limit:
         return None
-    share = percent_of(cap)
     return FinanceFlag(
         kind=OVERHEADS_ABOVE_CAP,
         contract=first.contract,
@@ -304,12 +348,18 @@ def _overheads_above(first: InvoiceLine, overheads: Decimal, others: Decimal, ca
         line=None,
         financial_year=parse_financial_year(first.financial_year),
         heading=first.heading,
-        message=(
-            f"Invoice {first.invoice_ref}: overheads {_gbp(overheads)} are above the {share} cap "
-            f"of the other costs ({_gbp(others)}; {share} = {_gbp(limit)})"
-        ),
         amount=overheads,
         limit=limit,
+        about=(first, others, cap),
+    )
+
+
+def _overheads_message(flag: FinanceFlag) -> str:
+    first, others, cap = cast(tuple[InvoiceLine, Decimal, Decimal], flag.about)
+    share = percent_of(cap)
+    return (
+        f"Invoice {first.invoice_ref}: overheads {_gbp(_money(flag.amount))} are above the {share} cap "
+        f"of the other costs ({_gbp(others)}; {share} = {_gbp(_money(flag.limit))})"
     )
 
 
@@ -334,10 +384,10 @@ def spend_above_value_flag(
         return None
     value = as_decimal(contract.value)
     wanted = contract.reference.lower()
-    lines = sorted(
-        (line for line in invoice_lines if line.contract.lower() == wanted and counts_as_of(line, as_of)),
-        key=lambda line: (line.invoice_date, line.invoice_ref, line.line),
-    )
+    lines = [line for line in invoice_lines if line.contract.lower() == wanted and counts_as_of(line, as_of)]
+    if not lines or sum((as_decimal(line.amount) for line in lines), spent_elsewhere) <= value:
+        return None  # the total decides (sums of Decimals are exact); the order only dates the flag
+    lines.sort(key=_dated_order)
     running, passed_in = spent_elsewhere, None
     for line in lines:
         running += as_decimal(line.amount)
@@ -353,13 +403,20 @@ def spend_above_value_flag(
         line=None,
         financial_year=financial_year,
         heading=None,
-        message=(
-            f"Spend to date {_gbp(running)} (all years) is above the contract value {_gbp(value)} "
-            f"(over by {_gbp(running - value)})"
-        ),
         amount=running,
         limit=value,
     )
+
+
+def _spend_above_value_message(flag: FinanceFlag) -> str:
+    running, value = _money(flag.amount), _money(flag.limit)
+    return (
+        f"Spend to date {_gbp(running)} (all years) is above the contract value {_gbp(value)} "
+        f"(over by {_gbp(running - value)})"
+    )
+
+
+_dated_order = attrgetter("invoice_date", "invoice_ref", "line")
 
 
 def spent_to_date(contract: str, invoice_lines: Iterable[InvoiceLine], as_of: date) -> Decimal:
@@ -390,7 +447,6 @@ def late_invoice_flag(line: InvoiceLine) -> FinanceFlag | None:
     days = days_after_quarter_end(line)
     if days <= INVOICE_DAYS_ALLOWED:
         return None
-    label = quarter_label(line.financial_year, line.quarter)
     return FinanceFlag(
         kind=LATE_INVOICE,
         contract=line.contract,
@@ -398,12 +454,18 @@ def late_invoice_flag(line: InvoiceLine) -> FinanceFlag | None:
         line=None,
         financial_year=parse_financial_year(line.financial_year),
         heading=None,
-        message=(
-            f"Invoice {line.invoice_ref} for {label} is dated {line.invoice_date:%d %b %Y}, "
-            f"{days} days after the quarter ended (allowed: {INVOICE_DAYS_ALLOWED})"
-        ),
         amount=Decimal(days),
         limit=Decimal(INVOICE_DAYS_ALLOWED),
+        about=line,
+    )
+
+
+def _late_invoice_message(flag: FinanceFlag) -> str:
+    line = cast(InvoiceLine, flag.about)
+    label = quarter_label(line.financial_year, line.quarter)
+    return (
+        f"Invoice {line.invoice_ref} for {label} is dated {line.invoice_date:%d %b %Y}, "
+        f"{days_after_quarter_end(line)} days after the quarter ended (allowed: {INVOICE_DAYS_ALLOWED})"
     )
 
 
@@ -418,13 +480,29 @@ def overspend_flag(row: FinanceRow) -> FinanceFlag | None:
         line=None,
         financial_year=row.financial_year,
         heading=row.heading,
-        message=(
-            f"{row.heading} {row.financial_year}: spent {_gbp(row.spent)} against "
-            f"{_gbp(row.allocated)} allocated (over by {_gbp(-row.remaining)})"
-        ),
         amount=row.spent,
         limit=row.allocated,
+        about=row,
     )
+
+
+def _overspend_message(flag: FinanceFlag) -> str:
+    row = cast(FinanceRow, flag.about)
+    return (
+        f"{row.heading} {row.financial_year}: spent {_gbp(row.spent)} against "
+        f"{_gbp(row.allocated)} allocated (over by {_gbp(-row.remaining)})"
+    )
+
+
+_MESSAGES: dict[str, Callable[[FinanceFlag], str]] = {
+    DAY_RATE_ABOVE_CAP: _day_rate_message,
+    AMOUNT_MISMATCH: _amount_mismatch_message,
+    OVERHEADS_ABOVE_CAP: _overheads_message,
+    LATE_INVOICE: _late_invoice_message,
+    OVERSPEND: _overspend_message,
+    EXPENSES_ON_INCLUSIVE_RATE: _expenses_message,
+    SPEND_ABOVE_VALUE: _spend_above_value_message,
+}
 
 
 def finance_flags(
@@ -443,24 +521,48 @@ def finance_flags(
     that is not among ``invoice_lines``). Sorted by contract, FY, invoice, line, kind.
     """
     terms = {contract.reference: contract for contract in contracts}
-    lines = [line for line in invoice_lines if counts_as_of(line, as_of)]
     flags: list[FinanceFlag] = []
     invoices = _InvoiceTotals()
     by_contract: dict[str, list[InvoiceLine]] = defaultdict(list)
-    for line in lines:
-        invoices.add(line)
-        by_contract[line.contract].append(line)
-        contract = terms.get(line.contract)
-        for flag in (
-            day_rate_above_cap_flag(line, contract),
-            amount_mismatch_flag(line),
-            expenses_flag(line, contract),
-        ):
-            if flag is not None:
-                flags.append(flag)
+    spent: dict[tuple[str, str, str], Decimal] = {}  # as ``_spent_as_written``, in the same pass
+    # what depends only on the contract and the level, or on the contract, heading and role, is
+    # worked out once for each (as ``day_rate_cap`` and ``expenses_flag`` would for every line)
+    caps: dict[tuple[str, str | None], Decimal | None] = {}
+    billing_expenses: dict[tuple[str, str, str | None], bool] = {}
+    for line in invoice_lines:
+        if not counts_as_of(line, as_of):
+            continue
+        reference, amount = line.contract, as_decimal(line.amount)
+        invoices.add(line, amount)
+        by_contract[reference].append(line)
+        spent_key = (reference, line.financial_year, line.heading)
+        spent[spent_key] = spent.get(spent_key, ZERO) + amount
+        if line.day_rate is not None:  # day_rate_above_cap_flag, then amount_mismatch_flag
+            day_rate = as_decimal(line.day_rate)
+            cap_key = (reference, line.level)
+            if cap_key in caps:
+                cap = caps[cap_key]
+            else:
+                cap = caps[cap_key] = _as_decimal_or_none(day_rate_cap(line, terms.get(reference)))
+            if cap is not None and day_rate > cap:
+                flags.append(_day_rate_above(line, day_rate, cap))
+            if line.days is not None:
+                days = as_decimal(line.days)
+                expected = days * day_rate
+                if abs(amount - expected) > AMOUNT_TOLERANCE:
+                    flags.append(_amount_mismatch(line, amount, expected))
+        expenses_key = (reference, line.heading, line.role)  # expenses_flag
+        billed = billing_expenses.get(expenses_key)
+        if billed is None:
+            contract = terms.get(reference)
+            billed = billing_expenses[expenses_key] = (
+                contract is not None and contract.rates_include_expenses is True and is_expenses(line)
+            )
+        if billed:
+            flags.append(_expenses_billed(line, amount))
     flags.extend(invoices.overheads_flags(terms))
     flags.extend(invoices.late_flags())
-    for row in spend_against_allocations(allocations, lines, as_of):
+    for row in _against_allocations(allocations, spent):
         flag = overspend_flag(row)
         if flag is not None:
             flags.append(flag)
@@ -473,6 +575,10 @@ def finance_flags(
             flags.append(flag)
     flags.sort(key=lambda f: (f.contract, f.financial_year, f.invoice_ref or "", f.line or 0, _FLAG_ORDER[f.kind]))
     return flags
+
+
+def _as_decimal_or_none(value: Decimal | None) -> Decimal | None:
+    return None if value is None else as_decimal(value)
 
 
 def flag_counts(flags: Iterable[FinanceFlag]) -> dict[tuple[str, str], int]:
@@ -504,11 +610,17 @@ class _InvoiceTotals:
         self.others: dict[tuple[str, str], Decimal] = {}
         self.first_overheads: dict[tuple[str, str], InvoiceLine] = {}
         self.billed: dict[tuple[str, str, str, int], InvoiceLine] = {}
+        self._overheads_heading: dict[str, bool] = {}  # is_overheads, once per heading
 
-    def add(self, line: InvoiceLine) -> None:
+    def add(self, line: InvoiceLine, amount: Decimal | None = None) -> None:
+        """Add ``line``; ``amount``: its amount as a Decimal, when the caller has it."""
         invoice = (line.contract, line.invoice_ref)
-        amount = as_decimal(line.amount)
-        if is_overheads(line):
+        if amount is None:
+            amount = as_decimal(line.amount)
+        overheads = self._overheads_heading.get(line.heading)
+        if overheads is None:
+            overheads = self._overheads_heading[line.heading] = is_overheads(line)
+        if overheads:
             self.overheads[invoice] = self.overheads.get(invoice, ZERO) + amount
             self.first_overheads.setdefault(invoice, line)
         else:

@@ -16,7 +16,13 @@ from typing import Any
 
 from dashboard.coverage import coverage_by_year
 from dashboard.currency import DataCurrency, currencies, data_to_of_contracts
-from dashboard.finance import finance_flags, flag_counts, spend_against_allocations, spent_to_date_by_contract
+from dashboard.finance import (
+    FinanceFlag,
+    finance_flags,
+    flag_counts,
+    spend_against_allocations,
+    spent_to_date_by_contract,
+)
 from dashboard.kpi import UnitOutcome, kpis_from_outcomes, targets_from_contracts, unit_outcomes
 from dashboard.outcomes import DECLINED, IMPROVED, SAME, ofsted_outcomes
 from dashboard.records import (
@@ -55,6 +61,7 @@ def build_summary(
     outcomes: Sequence[UnitOutcome] | None = None,
     returns: Sequence[ReturnImport] = (),
     milestones: Sequence[Milestone] = (),
+    flags: Sequence[FinanceFlag] | None = None,
 ) -> dict[str, Any]:
     """Every KPI, coverage, finance and contract figure of the summary, as of ``as_of``.
 
@@ -63,7 +70,9 @@ def build_summary(
     KPI statuses as of ``as_of`` when the caller has already worked them out
     (``kpi.unit_outcomes(units, responses, as_of, data_to)``), so they are not worked out twice.
     ``judgements``: the Ofsted ILACS history (for ``outcomes``); no default, as without it every
-    contract's outcomes would read "0 reinspected" with no error.
+    contract's outcomes would read "0 reinspected" with no error. ``flags``: the finance flags of
+    these records as of ``as_of`` (``finance.finance_flags(contracts, allocations, invoice_lines,
+    as_of)``) when the caller has already worked them out, so they are not worked out twice.
     """
     units = list(units)
     invoice_lines = list(invoice_lines)
@@ -72,7 +81,7 @@ def build_summary(
         outcomes = unit_outcomes(units, responses, as_of, data_to_of_contracts(currency))
     return {
         **headline_figures(as_of, contracts, units, responses, allocations, invoice_lines, las, outcomes=outcomes),
-        "flags": flags_summary(contracts, allocations, invoice_lines, as_of),
+        "flags": flags_summary(contracts, allocations, invoice_lines, as_of, flags),
         "value_for_money": value_for_money_entries(as_of, contracts, units, outcomes, invoice_lines, las),
         "outcomes": outcome_entries(as_of, units, judgements, las),
         "contracts": contract_entries(contracts, currency, invoice_lines, as_of, milestones, returns),
@@ -153,10 +162,14 @@ def flags_summary(
     allocations: Iterable[Allocation],
     invoice_lines: Iterable[InvoiceLine],
     as_of: date,
+    flags: Sequence[FinanceFlag] | None = None,
 ) -> list[dict[str, Any]]:
     """cli.md ``flags``: "one entry per contract and kind with at least one flag", counted as
-    rules.md "Finance" says (``finance.flag_counts``), sorted by contract then kind."""
-    counts = flag_counts(finance_flags(contracts, allocations, invoice_lines, as_of))
+    rules.md "Finance" says (``finance.flag_counts``), sorted by contract then kind. ``flags``:
+    ``finance.finance_flags`` of the same records and date, when the caller has them."""
+    if flags is None:
+        flags = finance_flags(contracts, allocations, invoice_lines, as_of)
+    counts = flag_counts(flags)
     return [{"contract": contract, "kind": kind, "count": count} for (contract, kind), count in sorted(counts.items())]
 
 

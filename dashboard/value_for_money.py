@@ -26,7 +26,7 @@ Choices the rule leaves open (stated in the docs):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -161,9 +161,13 @@ def _days(value: float | None) -> Decimal | None:
 def package_days(units: Iterable[Unit]) -> dict[PackageKey, Decimal]:
     """Each package's days: "the largest value given on its rows" (a package with no days given: 0)."""
     found: dict[PackageKey, Decimal] = {}
+    written: dict[float, Decimal] = {}  # each value of days as written, once (most repeat)
     for unit in units:
         key = (unit.contract, unit.package_id)
-        days = _days(unit.days_delivered)
+        value = unit.days_delivered
+        days = None if value is None else written.get(value)
+        if days is None and value is not None:
+            days = written[value] = Decimal(str(value))  # as _days
         current = found.setdefault(key, Decimal(0))
         if days is not None and days > current:
             found[key] = days
@@ -200,11 +204,21 @@ def value_for_money(
     for outcome in outcomes:
         if outcome.status == MET and is_unit_as_of(outcome.unit, as_of):
             met[outcome.unit.contract] += 1
+    by_contract = _by_contract(started)
     rows = []
     for terms in sorted(contracts, key=lambda c: c.reference):
-        mine = [unit for unit in started if unit.contract == terms.reference]
+        mine = by_contract.get(terms.reference, [])
         rows.append(_row(terms, None, spend[terms.reference], mine, mine, met[terms.reference], mine, index))
     return rows
+
+
+def _by_contract(units: Iterable[Unit]) -> dict[str, list[Unit]]:
+    """The units of each contract (by its reference as the units write it), in their order: one
+    pass over the units rather than one per contract."""
+    found: dict[str, list[Unit]] = defaultdict(list)
+    for unit in units:
+        found[unit.contract].append(unit)
+    return found
 
 
 def value_for_money_by_year(
@@ -229,9 +243,10 @@ def value_for_money_by_year(
         if outcome.status == MET and is_unit_as_of(unit, as_of) and unit.end_date is not None:
             met[(unit.contract, financial_year_of(unit.end_date))].append(unit)
     starts = _package_starts(started)
+    by_contract = _by_contract(started)
     rows = []
     for terms in sorted(contracts, key=lambda c: c.reference):
-        mine = [unit for unit in started if unit.contract == terms.reference]
+        mine = by_contract.get(terms.reference, [])
         years = {year for contract, year in spend if contract == terms.reference}
         years |= {year for unit in mine for year in active_years(unit, as_of)}
         years |= {year for contract, year in met if contract == terms.reference}
@@ -269,14 +284,20 @@ def _row(
 ) -> ValueForMoney:
     area = index.area if index is not None else (lambda code: code)
     people = joined if people is None else people
+    supported = _areas(active, area)
     return ValueForMoney(
         contract=terms.reference,
         financial_year=year,
         spend=spend,
-        las_supported=len({area(unit.la_code) for unit in active}),
+        las_supported=len(supported),
         participants=len({(unit.contract, unit.package_id, unit.participant_id) for unit in joined}),
         met=met,
         days=sum(package_days(packages).values(), Decimal(0)),
         has_kpi_target=has_kpi_target(terms),
-        one_la=len({area(unit.la_code) for unit in people}) == 1,
+        one_la=len(supported if people is active else _areas(people, area)) == 1,
     )
+
+
+def _areas(units: Iterable[Unit], area: Callable[[str], str]) -> set[str]:
+    """The areas (``LAIndex.area``) of the units' LAs, each LA code looked up once."""
+    return {area(code) for code in {unit.la_code for unit in units}}
