@@ -37,7 +37,7 @@ from dashboard.calendar import (
     quarter_start,
 )
 from dashboard.records import Allocation, ContractTerms, InvoiceLine
-from dashboard.wording import counted
+from dashboard.wording import counted, long_date
 
 DAY_RATE_ABOVE_CAP = "day_rate_above_cap"
 AMOUNT_MISMATCH = "amount_mismatch"
@@ -464,7 +464,7 @@ def _late_invoice_message(flag: FinanceFlag) -> str:
     line = cast(InvoiceLine, flag.about)
     label = quarter_label(line.financial_year, line.quarter)
     return (
-        f"Invoice {line.invoice_ref} for {label} is dated {line.invoice_date:%d %b %Y}, "
+        f"Invoice {line.invoice_ref} for {label} is dated {long_date(line.invoice_date)}, "
         f"{days_after_quarter_end(line)} days after the quarter ended (allowed: {INVOICE_DAYS_ALLOWED})"
     )
 
