@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from dashboard.access import ADMIN, BOARD, CASE_LEAD, CONTRACT_MANAGER
 from dashboard.wording import as_text
@@ -66,6 +67,9 @@ label:has(input[type="checkbox"]:focus-visible), label:has(input[type="radio"]:f
 
 
 def main() -> None:
+    # Streamlit runs a server's first script run in its pages/-folder mode (this project has a pages/
+    # folder), until the first ``st.navigation`` turns that mode off for the whole server: read before it.
+    folder_mode = bool(PagesManager.uses_pages_directory)
     st.html(FOCUS_STYLE + PRINT_STYLE)
     if _signed_in_mode():
         if not getattr(st.user, "is_logged_in", False):
@@ -102,9 +106,10 @@ def main() -> None:
     sections["About"] = [PAGES[key] for key in ABOUT]
     st.session_state["viewer"] = viewer
     current = st.navigation(sections)
-    if not st.session_state.get("navigation_ready"):
-        # A session's first run may have started in Streamlit's pages/-folder mode (first visit
-        # after a restart); rerunning once under the navigation gives widgets stable identities.
+    if folder_mode and not st.session_state.get("navigation_ready"):
+        # A run in the pages/-folder mode (a first visit after a restart) gives widgets other
+        # identities than every later run: rerunning once under the navigation keeps them stable.
+        # Every other new session runs its page once (a rerun here cost a new tab a second run).
         st.session_state["navigation_ready"] = True
         st.rerun()
     _open_deep_link(sections)

@@ -54,7 +54,8 @@ that means you should be able to:
 - tell every control apart by its name: no two boxes or buttons on a page share one
 - print a page: the sidebar, boxes and buttons are left out, every table is printed
   with its headings (its first 200 rows: every row is in its downloads), and each
-  section starts on a new page
+  section starts on a new page. A chart's data table is built when you open it, so
+  open the ones you want on paper before printing
 - see what narrows a page in a "Showing" line at its top, and take each filter off
   with its own button
 - choose the pages and filters you need from the sidebar, and bookmark or share

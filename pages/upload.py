@@ -38,6 +38,12 @@ ROUND = "upload_round"  # a new uploader (emptied) after each Confirm
 PRINTED_ROWS = 100  # a preview's table of rows is in the printed page up to this long (1,000 rows took seconds to draw)
 
 
+def _rows(label: str, key: str, expanded: bool = False):
+    """An expander of a preview's rows whose table is built only while it is open (``.open``): a
+    1,000-row preview's grid was sent on every run with its expander closed."""
+    return st.expander(label, expanded=expanded, key=f"upload_rows_{key}", on_change="rerun")
+
+
 def _failure(message: str, error: Exception | None = None) -> str:
     """What to tell the user when ``error`` stopped ``message``'s step (logged, never a stack trace)."""
     if isinstance(error, DatabaseUnavailable):  # read-only, disk full, connection lost: say which
@@ -242,7 +248,7 @@ if stated or without:
             "its contracts' data currency is not known."
         )
 
-for check, previews in zip(checks, state["previews"]):
+for number, (check, previews) in enumerate(zip(checks, state["previews"])):
     st.subheader(as_text(check.upload.name))
     st.caption(
         f"{templates.kind_title(check.plan.kind)} · file fingerprint (SHA-256, to tell copies apart in the import "
@@ -254,6 +260,7 @@ for check, previews in zip(checks, state["previews"]):
         st.warning(as_text(check.plan.no_data_note()), icon=":material/warning:")
     for sheet in previews:
         counts = sheet.counts
+        where = f"{number}_{sheet.sheet}"
         st.markdown(
             f"**{as_text(sheet.sheet)}**: " + ", ".join(f"{label.lower()} {number}" for label, number in counts.items())
         )
@@ -263,11 +270,15 @@ for check, previews in zip(checks, state["previews"]):
                 "the rows can still be imported.",
                 icon=":material/flag:",
             )
-            with st.expander(f"Flags ({len(sheet.flags)})", expanded=len(sheet.flags) <= 5):
-                data_table(sheet.flag_table, f"Flags on {sheet.sheet}", wrap=True)
+            with _rows(f"Flags ({len(sheet.flags)})", f"flags_{where}", expanded=len(sheet.flags) <= 5) as box:
+                if box.open:
+                    data_table(sheet.flag_table, f"Flags on {sheet.sheet}", wrap=True)
         if not sheet.inserted.empty:
-            with st.expander(f"New rows ({len(sheet.inserted)})"):
-                data_table(sheet.inserted, f"New rows on {sheet.sheet}", printed=len(sheet.inserted) <= PRINTED_ROWS)
+            with _rows(f"New rows ({len(sheet.inserted)})", f"new_{where}") as box:
+                if box.open:
+                    data_table(
+                        sheet.inserted, f"New rows on {sheet.sheet}", printed=len(sheet.inserted) <= PRINTED_ROWS
+                    )
         if not sheet.updated.empty:
             with st.expander(f"Updated rows ({counts['Updated rows']}): before and after", expanded=True):
                 data_table(
@@ -276,12 +287,13 @@ for check, previews in zip(checks, state["previews"]):
                     printed=len(sheet.updated) <= PRINTED_ROWS,
                 )
         if not sheet.vanished.empty:
-            with st.expander(f"No longer in this return ({len(sheet.vanished)}): kept and flagged"):
-                data_table(
-                    sheet.vanished,
-                    f"Rows no longer in this return on {sheet.sheet}",
-                    printed=len(sheet.vanished) <= PRINTED_ROWS,
-                )
+            with _rows(f"No longer in this return ({len(sheet.vanished)}): kept and flagged", f"gone_{where}") as box:
+                if box.open:
+                    data_table(
+                        sheet.vanished,
+                        f"Rows no longer in this return on {sheet.sheet}",
+                        printed=len(sheet.vanished) <= PRINTED_ROWS,
+                    )
         if not sheet.removed.empty:
             with st.expander(f"No longer in the pricing schedule ({len(sheet.removed)}): removed", expanded=True):
                 data_table(sheet.removed, f"Rows no longer in the pricing schedule on {sheet.sheet}")

@@ -15,6 +15,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from data_access.db import ensure_database, make_engine
+from tests import small_db
 
 POSTGRES_URL = os.environ.get("DASHBOARD_TEST_POSTGRES_URL")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -183,7 +184,7 @@ def open_page(demo_sqlite_url, monkeypatch):
 
     monkeypatch.setenv("DASHBOARD_DATABASE_URL", demo_sqlite_url)
 
-    def open_(page: str | None = None, role: str = "admin", **params: str) -> AppTest:
+    def open_(page: str | None = None, role: str = "admin", tables: bool = True, **params: str) -> AppTest:
         at = AppTest.from_file(str(APP), default_timeout=60)
         at.session_state["local_role"] = role
         for key, value in params.items():
@@ -192,6 +193,6 @@ def open_page(demo_sqlite_url, monkeypatch):
         if page:
             at.switch_page(page).run()
         assert not at.exception
-        return at
+        return small_db.open_tables(at) if tables else at
 
     return open_

@@ -537,8 +537,9 @@ except ImportError:  # pragma: no cover - used outside pytest
     pass
 
 
-def open_page(monkeypatch, url: str, page: str | None, role: str = "admin", **params: str):
-    """An AppTest of app.py on ``page`` (None: the Overview) as ``role`` (local mode), with URL query parameters."""
+def open_page(monkeypatch, url: str, page: str | None, role: str = "admin", tables: bool = True, **params: str):
+    """An AppTest of app.py on ``page`` (None: the Overview) as ``role`` (local mode), with URL query
+    parameters; ``tables``: with every chart's data table opened (``open_tables``)."""
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("DASHBOARD_DATABASE_URL", url)
@@ -550,7 +551,25 @@ def open_page(monkeypatch, url: str, page: str | None, role: str = "admin", **pa
     assert not at.exception, at.exception
     if page:
         at.switch_page(page).run()
-    return at
+    return open_tables(at) if tables else at
+
+
+def open_tables(at):
+    """``at`` with every chart's data table opened, as a user who opens each one: a closed table
+    is not built (``ui.components.chart_with_table``). Opening one may show more (a table's own
+    charts), so until none is left closed."""
+    from ui.components import TABLE_OPEN
+
+    for _ in range(5):
+        shown = at.session_state.to_dict()
+        closed = [key for key, value in shown.items() if key.endswith(TABLE_OPEN) and value is False]
+        if not closed:
+            return at
+        for key in closed:
+            at.session_state[key] = True
+        at.run()
+        assert not at.exception, at.exception
+    raise AssertionError("data tables kept closing")
 
 
 def frame_with(at, column: str):

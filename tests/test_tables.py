@@ -111,3 +111,23 @@ def test_the_printed_copy_writes_every_cell_as_the_grid_does():
     printed = _print_copy(table, "Caption", texts)
     assert printed.count("<tr><td>") == len(table)
     assert "<td>A &amp; B &lt;x&gt;</td>" in printed
+
+
+def test_a_charts_data_table_is_built_only_once_opened(open_page):
+    """A chart's data table waits behind its closed expander, unbuilt (nothing of it is sent to the
+    browser on each run); the chart's summary is on the page, and opening the expander shows the
+    table with its downloads."""
+    from ui.components import TABLE_OPEN
+
+    at = open_page("pages/kpis.py", tables=False, as_of="2024-03-15")
+    assert "Data table" in [e.label for e in at.expander]
+    assert not [f for f in at.dataframe if "Against target" in f.value.columns]
+    assert at.session_state[f"kpi_rates{TABLE_OPEN}"] is False
+    assert at.get("vega_lite_chart"), "the charts are drawn"
+    at.session_state[f"kpi_rates{TABLE_OPEN}"] = True
+    at.run()
+    assert not at.exception
+    [table] = [f for f in at.dataframe if "Against target" in f.value.columns]
+    assert len(table.value) > 0
+    labels = [button.proto.label for button in at.get("download_button")]
+    assert any(label.startswith("Download CSV (Data table: ") for label in labels), labels

@@ -150,7 +150,13 @@ def test_an_update_is_previewed_with_before_and_after(app_db):
     assert ("Days delivered", 5.0, 9.0) in rows and ("Amount", 1000.0, 1500.0) in rows
     shown = {(row.Column, str(row.Before), str(row.After)) for table in changes for row in table.itertuples()}
     assert ("Days delivered", "5", "9") in shown  # a whole number of days is not written "5.0"
-    new_rows = next(table for table in tables if "Package ID" in table.columns)
+    # the new rows' table is built once its expander is opened (a 1,000-row grid was sent closed)
+    assert not [table for table in tables if "Package ID" in table.columns]
+    assert "New rows (1)" in [expander.label for expander in at.expander]
+    at.session_state["upload_rows_new_0_Engagements"] = True
+    at.run()
+    assert not at.exception, at.exception
+    new_rows = next(frame.value for frame in at.dataframe if "Package ID" in frame.value.columns)
     assert (new_rows == "Knowsley (E08000011)").any(axis=None)  # the LA by its name, not a bare code
     assert any("**Engagements**: new rows 1, updated rows 1, unchanged 1" in text for text in texts(at.markdown))
 

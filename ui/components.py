@@ -469,6 +469,9 @@ def data_table(
     st.html(print_copy + GRID_KEYS, unsafe_allow_javascript=True)
 
 
+TABLE_OPEN = "_table_open"  # a chart's data table expander's key: the chart's key and this
+
+
 def chart_with_table(
     spec: Spec | None,
     table: pd.DataFrame,
@@ -491,7 +494,13 @@ def chart_with_table(
         drawn = copy.deepcopy(spec)  # drawing changes the spec it is given
         drawn["description"] = plain_text(summary)  # read out by screen readers as the chart's label
         st.vega_lite_chart(spec=drawn, width="stretch")
-    with st.expander(expander, expanded=table_expanded or spec is None):
+    if table_expanded or spec is None:  # the table is the content: always drawn
+        box = st.expander(expander, expanded=True)
+    else:  # behind the chart: built only when opened
+        box = st.expander(expander, key=f"{key}{TABLE_OPEN}", on_change="rerun")
+    with box:
+        if box.open is False:
+            return
         caption = caption or f"Data table: {short_name(summary, 40)}"
         data_table(table, caption, key=f"{key}_table", column_config=column_config)
         if not table.empty:

@@ -14,7 +14,8 @@ PAGE_ICON = str(Path(__file__).resolve().parent / "static" / "icon.png")
 # Narrower side margins up to 1500 px wide (tables fit whole beside the sidebar).
 # Printing a page (a Board paper): no sidebar, no widgets or toolbar buttons, every table whole
 # (the grid prints only the rows in its scroll box, so each table's HTML copy is printed in its
-# place: ``ui.components.data_table``), expanders open, each section (h2) on a new page.
+# place: ``ui.components.data_table``), expanders open, each section (h2) on a new page. A chart's
+# data table is printed only if opened: it is built when opened (``ui.components.chart_with_table``).
 PRINT_STYLE = """<style>
 [data-testid="stElementContainer"]:has(.print-table) { display: none; }
 /* Up to 1500 px wide the page's side margins are narrower, so tables fit whole beside the sidebar
