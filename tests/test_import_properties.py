@@ -328,7 +328,9 @@ def survey_rows(draw, engagements):
     for engagement in engagements:
         for stage in draw(
             st.lists(
-                st.sampled_from(["Baseline", "Pre", "Follow-up", "Post", "3 month follow-up"]), unique=True, max_size=2
+                st.sampled_from(["Baseline", "Pre", "Follow-up", "Post", "3 month follow-up"]),
+                unique_by=lambda stage: stage in ("Baseline", "Pre"),  # one response a stage: Pre is Baseline
+                max_size=2,
             )
         ):
             follow_up = stage not in ("Baseline", "Pre")
