@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from itertools import compress, repeat, starmap
-from operator import itemgetter, methodcaller, ne
+from operator import attrgetter, itemgetter, methodcaller, ne
 from typing import Any
 
 from sqlalchemy import Table, func, select, text
@@ -206,10 +206,9 @@ def work_out_changes(session: Session, plan: ImportPlan) -> None:
         existing = _existing_rows(session, sheet)
         table = kind.model.__table__
         id_at, *key_at = [list(table.columns.keys()).index(name) for name in ("id", *key_fields)]
-        index = dict(zip(keys_of((map(itemgetter(at), existing) for at in key_at), len(existing)), existing))
         if kind.missing is not MissingRows.LEFT_AS_THEY_ARE:
             stored_of_kind[kind].update(zip(map(itemgetter(id_at), existing), existing))
-        matches = map(index.get, sheet_keys(sheet)) if index else repeat(None)
+        matches = _stored_matches(sheet, existing, key_at) if existing else repeat(None)
         matched: list[tuple[RowPlan, Any]] = []
         for row, stored in zip(sheet.rows, matches):
             if stored is None:
@@ -242,6 +241,26 @@ def work_out_changes(session: Session, plan: ImportPlan) -> None:
                 f"{sheet.title}: row {key_text} of {references.get(item['contract_id'], '')} "
                 "is no longer in this return; it is kept and flagged"
             )
+
+
+def _stored_matches(sheet: SheetPlan, existing: list[Any], key_at: list[int]) -> list[Any]:
+    """The stored row of each row's key (None: a new row), keys matched as ``key_part`` matches
+    them. A row whose key is spelt exactly as a stored row's (a return imported again: almost
+    every row) is that row's, found by its values as they are; only when a row is not, are the
+    stored rows' keys worked out (``keys_of``) to match the rest ignoring case and spaces. (Keys
+    spelt the same are the same key. Were two stored rows one key ignoring case, which imports
+    never write, a row spelt as one of them is matched to that one.)"""
+    stored_spelt = dict(zip(zip(*(map(itemgetter(at), existing) for at in key_at)), existing))
+    rows = list(map(_values_of, sheet.rows))
+    spelt = zip(*(map(methodcaller("get", name), rows) for name in sheet.sheet_kind.key))
+    matches = list(map(stored_spelt.get, spelt))
+    if None not in matches:
+        return matches
+    index = dict(zip(keys_of((map(itemgetter(at), existing) for at in key_at), len(existing)), existing))
+    return [stored if stored is not None else index.get(key) for stored, key in zip(matches, sheet_keys(sheet))]
+
+
+_values_of = attrgetter("values")
 
 
 def _invoiced(session: Session, allocations: list[Any]) -> dict[tuple[int, str, str], Decimal]:
