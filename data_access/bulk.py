@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date
 from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, ColumnDefault, Connection, Table
@@ -113,10 +114,14 @@ def _tuples(
     conversion a list comprehension, then one ``zip``."""
     columns: list[Any] = []
     for name in names:
-        column = [row[name] for row in rows]
+        column = list(map(itemgetter(name), rows))
         if name in converters:
             convert = converters[name]
-            column = [None if value is None else convert(value) for value in column]
+            if convert is date.isoformat:  # a column of dates repeats few: each distinct date converted once
+                texts = {value: None if value is None else convert(value) for value in set(column)}
+                column = list(map(texts.__getitem__, column))
+            else:
+                column = [None if value is None else convert(value) for value in column]
         columns.append(column)
     return list(zip(*columns, *(repeat(constant) for constant in constants)))
 

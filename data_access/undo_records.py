@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import select
@@ -33,15 +34,20 @@ def inserted_runs(
 ) -> list[dict[str, Any]]:
     """The undo records of rows inserted with ``new_ids`` (in the order of ``rows``): one per run
     of ids following on with one contract, keeping the ``kept`` fields of the run's first row."""
+    if not new_ids:
+        return []
     records: list[dict[str, Any]] = []
+    contracts = [row.get("contract_id") for row in rows]
+    # where a run ends: the next id does not follow on, or the next row is of another contract
+    ends = [
+        position
+        for position, (row_id, next_id, contract, next_contract) in enumerate(
+            zip(new_ids, islice(new_ids, 1, None), contracts, islice(contracts, 1, None)), 1
+        )
+        if next_id != row_id + 1 or next_contract != contract
+    ]
     start = 0
-    for position in range(1, len(new_ids) + 1):
-        if (
-            position < len(new_ids)
-            and new_ids[position] == new_ids[position - 1] + 1
-            and rows[position].get("contract_id") == rows[start].get("contract_id")
-        ):
-            continue
+    for position in [*ends, len(new_ids)]:
         after = {name: rows[start][name] for name in kept}
         if position - 1 > start:
             after[LAST_ROW] = new_ids[position - 1]

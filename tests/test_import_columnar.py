@@ -424,3 +424,27 @@ def test_changes_worked_out_by_column_are_the_row_loops(seeded, small_thresholds
     third = wb.run_import(seeded, "third.xlsx", wb.xlsx(wb.quarterly_return(people, survey, finance, "CON-1")))
     assert third.plan.ok and third.plan.totals()["updated"] >= 20  # the flagged rows are back
     assert len(compared) == 9 and sum(compared) > 600
+
+
+@pytest.mark.parametrize("case", ["a row twice", "clean random"])
+def test_keys_kept_with_a_sheets_plan_are_its_rows_keys(seeded, small_thresholds, monkeypatch, case):
+    """Each sheet's row keys are worked out once (validation, then duplicates) and used again when
+    its changes are worked out: they must be the keys of the rows as they are then."""
+    checked: list[int] = []
+    original = planner.work_out_changes
+
+    def checking(session, plan):
+        for sheet in plan.sheets:
+            assert changes.sheet_keys(sheet) == changes.file_keys(sheet.rows, sheet.sheet_kind.key)
+            checked.append(len(sheet.rows))
+        original(session, plan)
+
+    monkeypatch.setattr(planner, "work_out_changes", checking)
+    # valid rows only; an identical row twice is counted once (the rows kept, then their keys)
+    rows = _clean_random(200, 5) if case == "clean random" else _people(40) + [dict(_people(40)[7])]
+    survey = [wb.stored_survey_row({"Response date": date(2021, 7, 1) + timedelta(days=i)}) for i in range(12)]
+    data = wb.xlsx(wb.quarterly_return(rows, survey, None, "CON-1"))
+    for name in ("first.xlsx", "again.xlsx"):  # new rows, then the same rows stored
+        outcome = wb.run_import(seeded, name, data)
+        assert outcome.plan.ok, outcome.plan.errors[:3]
+    assert len(checked) == 4 and all(checked)

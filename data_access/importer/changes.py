@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from itertools import repeat, starmap
-from operator import itemgetter, ne
+from itertools import compress, repeat, starmap
+from operator import attrgetter, itemgetter, methodcaller, ne
 from typing import Any
 
 from sqlalchemy import Table, func, select, text
@@ -43,6 +43,18 @@ def file_keys(rows: list[RowPlan], key_fields: Iterable[str]) -> list[RowKey]:
     return keys_of(([row.values.get(name) for row in rows] for name in key_fields), len(rows))
 
 
+def sheet_keys(plan: SheetPlan) -> list[RowKey]:
+    """The key of each row of a sheet (``file_keys``), worked out once for its list of rows: kept
+    with the plan (``row_keys``) while that list is the sheet's rows and as long. Only what sets
+    the rows' key values (validation) or picks the rows (``drop_duplicates``) keeps keys there."""
+    cached = plan.row_keys
+    if cached is not None and cached[0] is plan.rows and len(cached[1]) == len(plan.rows):
+        return cached[1]
+    keys = file_keys(plan.rows, plan.sheet_kind.key)
+    plan.row_keys = (plan.rows, keys)
+    return keys
+
+
 def drop_duplicates(
     context: Context, plan: SheetPlan, headers: dict[str, str], earlier: dict[RowKey, tuple[str, RowPlan]]
 ) -> None:
@@ -50,7 +62,7 @@ def drop_duplicates(
     key's columns as the sheet heads them). ``earlier``: the keys of the sheets of this kind
     read before this one (one kind may be split over tabs, e.g. One-to-one and Group)."""
     key_fields = plan.sheet_kind.key
-    keys = file_keys(plan.rows, key_fields)
+    keys = sheet_keys(plan)
     first: dict[RowKey, RowPlan] = dict(zip(keys, plan.rows))
     if len(first) == len(keys) and earlier.keys().isdisjoint(first):  # no key twice: every row is kept
         if plan.sheet_kind is not kinds.LA_STATUS:
@@ -81,6 +93,7 @@ def drop_duplicates(
         first[key] = row
         kept.append(row)
     plan.rows = kept
+    plan.row_keys = (kept, list(first))  # ``first`` holds the kept rows' keys in the kept rows' order
     if plan.sheet_kind is not kinds.LA_STATUS:
         earlier.update((key, (plan.sheet, row)) for key, row in first.items())
 
@@ -114,11 +127,14 @@ def _compare(table: Table, key_fields: tuple[str, ...], matched: list[tuple[RowP
     kind flags stored rows no longer in a return, and a flagged row is updated to unflag it. Stored
     rows are plain tuples, read by position (``_existing_rows``)."""
     at = {name: index for index, name in enumerate(table.columns.keys())}
+    file_rows = [row.values for row, _ in matched]
+    stored_rows = [stored for _, stored in matched]
     for name in key_fields:  # keys match ignoring case; the stored spelling stays
-        key_at = at[name]
-        for row, stored in matched:
-            if isinstance(row.values.get(name), str):
-                row.values[name] = stored[key_at]
+        spelt = list(map(methodcaller("get", name), file_rows))
+        stored_spelling = list(map(itemgetter(at[name]), stored_rows))
+        for position in compress(range(len(spelt)), map(ne, spelt, stored_spelling)):  # spelt otherwise
+            if isinstance(spelt[position], str):
+                file_rows[position][name] = stored_spelling[position]
     id_at, missing_at = at["id"], at.get("missing_from_latest_return", -1)
     groups: dict[tuple[str, ...], list[tuple[RowPlan, Any]]] = {}
     for pair in matched:
@@ -190,10 +206,9 @@ def work_out_changes(session: Session, plan: ImportPlan) -> None:
         existing = _existing_rows(session, sheet)
         table = kind.model.__table__
         id_at, *key_at = [list(table.columns.keys()).index(name) for name in ("id", *key_fields)]
-        index = dict(zip(keys_of(([row[at] for row in existing] for at in key_at), len(existing)), existing))
         if kind.missing is not MissingRows.LEFT_AS_THEY_ARE:
-            stored_of_kind[kind].update((row[id_at], row) for row in existing)
-        matches = map(index.get, file_keys(sheet.rows, key_fields)) if index else repeat(None)
+            stored_of_kind[kind].update(zip(map(itemgetter(id_at), existing), existing))
+        matches = _stored_matches(sheet, existing, key_at) if existing else repeat(None)
         matched: list[tuple[RowPlan, Any]] = []
         for row, stored in zip(sheet.rows, matches):
             if stored is None:
@@ -201,14 +216,18 @@ def work_out_changes(session: Session, plan: ImportPlan) -> None:
             else:
                 matched.append((row, stored))
         _compare(table, key_fields, matched, kind.missing is MissingRows.CUMULATIVE)
-        seen[kind].update(stored[id_at] for _, stored in matched)
+        seen[kind].update(map(itemgetter(id_at), map(itemgetter(1), matched)))
         if kind is kinds.FINANCE:
             sheet.flags.extend(_finance_flags(session, sheet, plan))
     last_of_kind = {sheet.sheet_kind: sheet for sheet in plan.sheets}
     for kind, stored_rows in stored_of_kind.items():
         sheet, key_fields = last_of_kind[kind], kind.key  # said once, on the kind's last sheet
         stored_row = _stored_row(kind.model.__table__)  # the rows no longer in the file, by name
-        gone = [stored_row(*stored) for row_id, stored in stored_rows.items() if row_id not in seen[kind]]
+        gone = (
+            [stored_row(*stored) for row_id, stored in stored_rows.items() if row_id not in seen[kind]]
+            if stored_rows.keys() - seen[kind]  # most returns have every stored row: none to look for
+            else []
+        )
         invoiced = _invoiced(session, gone) if kind is kinds.ALLOCATIONS else {}
         for stored in gone:
             if kind.missing is MissingRows.REPLACED:
@@ -222,6 +241,26 @@ def work_out_changes(session: Session, plan: ImportPlan) -> None:
                 f"{sheet.title}: row {key_text} of {references.get(item['contract_id'], '')} "
                 "is no longer in this return; it is kept and flagged"
             )
+
+
+def _stored_matches(sheet: SheetPlan, existing: list[Any], key_at: list[int]) -> list[Any]:
+    """The stored row of each row's key (None: a new row), keys matched as ``key_part`` matches
+    them. A row whose key is spelt exactly as a stored row's (a return imported again: almost
+    every row) is that row's, found by its values as they are; only when a row is not, are the
+    stored rows' keys worked out (``keys_of``) to match the rest ignoring case and spaces. (Keys
+    spelt the same are the same key. Were two stored rows one key ignoring case, which imports
+    never write, a row spelt as one of them is matched to that one.)"""
+    stored_spelt = dict(zip(zip(*(map(itemgetter(at), existing) for at in key_at)), existing))
+    rows = list(map(_values_of, sheet.rows))
+    spelt = zip(*(map(methodcaller("get", name), rows) for name in sheet.sheet_kind.key))
+    matches = list(map(stored_spelt.get, spelt))
+    if None not in matches:
+        return matches
+    index = dict(zip(keys_of((map(itemgetter(at), existing) for at in key_at), len(existing)), existing))
+    return [stored if stored is not None else index.get(key) for stored, key in zip(matches, sheet_keys(sheet))]
+
+
+_values_of = attrgetter("values")
 
 
 def _invoiced(session: Session, allocations: list[Any]) -> dict[tuple[int, str, str], Decimal]:

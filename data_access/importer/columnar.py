@@ -34,9 +34,21 @@ _ASCII_SPACE = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
 
 
 class Parsed(NamedTuple):
-    rows: list[tuple[int, dict[str, Any]]]  # (Excel row, values) of each row read
+    fields: list[str]  # the fields read, in the columns' order
+    excel_rows: list[int]  # the Excel row of each row read
+    columns: list[list[Any]]  # each field's value on each row read (None where the cell has an error)
+    failed: list[tuple[int, str]]  # (index into the rows read, field) of each cell that could not be taken
     skipped: int
     problems: list[tuple[int, str, str, str | None]]  # (Excel row, header, message, field that could not be read)
+
+    def rows(self) -> list[tuple[int, dict[str, Any]]]:
+        """(Excel row, values) of each row read, as the row loop gives them: a cell in error is left out."""
+        parsed = [
+            (excel_row, dict(zip(self.fields, row))) for excel_row, row in zip(self.excel_rows, zip(*self.columns))
+        ]
+        for at, field in self.failed:
+            del parsed[at][1][field]
+        return parsed
 
 
 def _distinct(column: Any) -> tuple[list[Any], np.ndarray, Any]:
@@ -127,14 +139,15 @@ def parse_table(rows: ColumnarRows, columns: list[ColumnToRead], is_total: Calla
         column_codes.append(codes)
     fields = [column.field for column in columns]
     first_row = rows.start + 1  # Excel's number of the table's first row
-    parsed = [(first_row + int(index), dict(zip(fields, row))) for index, row in zip(kept.tolist(), zip(*values))]
+    excel_rows = (kept + first_row).tolist() if columns else []  # no column read: every row is skipped
     problems: list[tuple[int, str, str, str | None]] = []
+    failed_cells: list[tuple[int, str]] = []
     for at in np.flatnonzero(bad).tolist():
-        excel_row, row_values = parsed[at]
+        excel_row = excel_rows[at]
         for column, failed, results, codes in zip(columns, column_bad, column_results, column_codes):
             if not failed[at]:
                 continue
-            del row_values[column.field]
+            failed_cells.append((at, column.field))
             ok, value = results[codes[at]]
             if not ok:
                 problems.append((excel_row, column.header, value, column.field))
@@ -142,9 +155,7 @@ def parse_table(rows: ColumnarRows, columns: list[ColumnToRead], is_total: Calla
                 problems.append(
                     (excel_row, column.header, f"'{column.required_header}' is required and this cell is blank", None)
                 )
-    if not columns:  # no column read: every row is skipped (as the row loop finds them)
-        parsed = []
-    return Parsed(parsed, count - len(parsed), problems)
+    return Parsed(fields, excel_rows, values, failed_cells, count - len(excel_rows), problems)
 
 
 def _blank(value: Any) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from operator import attrgetter
 from typing import overload
 
 from sqlalchemy.orm import Session
@@ -112,22 +113,24 @@ def plan_import(
             sheet_plan.flags.append(flag)
         plan.sheets.append(sheet_plan)
 
+    contracts = [_contract_ids(sheet) for sheet in plan.sheets]  # each sheet's contract_id values, one pass each
     workbook_kinds = {item.kind.workbook_kind for item in located}
     plan.kind = workbook_kinds.pop() if len(workbook_kinds) == 1 else "mixed"
     returns = [(item.sheet, item.header_row) for item in located if item.kind.workbook_kind == schemas.QUARTERLY_RETURN]
     if returns:
         places = returns + [(sheet, HEADER_SEARCH_ROWS) for sheet in other_sheets]
         plan.reporting_quarter_end = reporting_quarter(context, places, quarter_option, plan)
-        ids = {
-            row.values.get("contract_id")
-            for sheet in plan.sheets
-            if sheet.sheet_kind.missing is MissingRows.CUMULATIVE
-            for row in sheet.rows
-        }
+        ids = set().union(
+            *(
+                contracts[index]
+                for index, sheet in enumerate(plan.sheets)
+                if sheet.sheet_kind.missing is MissingRows.CUMULATIVE
+            )
+        )
         plan.return_contracts = sorted(c.reference for c in context.contracts.values() if c.id in ids)
     # the import history names the file's contract: a chosen contract the rows did not take is not it
-    plan.contract_reference = label or _only_contract(context, plan) or contract_option
-    _flag_contract_option_not_used(context, plan)
+    plan.contract_reference = label or _only_contract(context, contracts) or contract_option
+    _flag_contract_option_not_used(context, plan, contracts)
     # Errors in the order a person reads the workbook: sheet by sheet, row by row.
     sheet_order = {sheet.name: position for position, sheet in enumerate(workbook.sheets)}
     plan.errors.extend(
@@ -163,17 +166,22 @@ def _hidden_rows_flag(item: Located, title: str) -> str | None:
     )
 
 
-def _flag_contract_option_not_used(context: Context, plan: ImportPlan) -> None:
+def _contract_ids(sheet: SheetPlan) -> set[object]:
+    """The ``contract_id`` values of a sheet's rows (None for a row with none)."""
+    return {values.get("contract_id") for values in map(_values_of, sheet.rows)}
+
+
+_values_of = attrgetter("values")
+
+
+def _flag_contract_option_not_used(context: Context, plan: ImportPlan, contracts: list[set[object]]) -> None:
     """The contract chosen when importing is only a default: a file that names its own contract (a
     labelled cell or a Contract reference column) is read as it says. When no row took the chosen
     contract, say so, so that a wrong file or a wrong choice (a mistyped reference too) does not
     pass unnoticed."""
     option = context.contract_option
     used = {
-        row.values.get("contract_id")
-        for sheet in plan.sheets
-        for row in sheet.rows
-        if isinstance(row.values.get("contract_id"), int)
+        contract for ids in contracts for contract in ids if isinstance(contract, int)
     }  # a contract new in this file has no id yet
     if not option or not used:
         return
@@ -202,10 +210,11 @@ def _storable(text: str | None) -> str | None:
     return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
 
 
-def _only_contract(context: Context, plan: ImportPlan) -> str | None:
+def _only_contract(context: Context, contracts: list[set[object]]) -> str | None:
     """The contract every row of the file is for, when they are all for one (rows that carry their
-    own Contract reference): the import history names it as it names a labelled one."""
-    ids = {row.values.get("contract_id") for sheet in plan.sheets for row in sheet.rows}
+    own Contract reference): the import history names it as it names a labelled one. ``contracts``:
+    each sheet's ``contract_id`` values."""
+    ids = set().union(*contracts)
     if len(ids) != 1:
         return None
     (only,) = ids

@@ -269,6 +269,12 @@ def parse_rows(context: Context, located: Located, plan: SheetPlan) -> list[tupl
 
     Each distinct value of a column is parsed once per sheet (roles, support types,
     dates and LA names repeat thousands of times in a quarterly return)."""
+    found = _parse(context, located, plan)
+    return found.rows() if isinstance(found, columnar.Parsed) else found
+
+
+def _parse(context: Context, located: Located, plan: SheetPlan) -> list[tuple[int, dict[str, Any]]] | columnar.Parsed:
+    """``parse_rows``, a table read into Arrow columns left as columns (``columnar.Parsed``)."""
     parsed: list[tuple[int, dict[str, Any]]] = []
     date_1904 = located.sheet.date_1904
     kind = located.kind
@@ -328,7 +334,7 @@ def _parse_columns(
     columns: list[ColumnParser],
     limits: dict[str, Any],
     plan: SheetPlan,
-) -> list[tuple[int, dict[str, Any]]]:
+) -> columnar.Parsed:
     """``parse_rows`` of a table read into Arrow columns: the same rows, values and errors, each
     distinct value of a column parsed once (``columnar.parse_table``)."""
     to_read = [
@@ -348,7 +354,7 @@ def _parse_columns(
         context.problem(located.sheet.name, excel_row, header, message)
         if field_name is not None:
             context.unreadable.add((located.sheet.name, excel_row, field_name))
-    return found.rows
+    return found
 
 
 def _text_up_to(column: Any, limits: dict[str, Any]) -> int | None:
@@ -487,52 +493,85 @@ def validate_day_rates(context: Context, located: Located, plan: SheetPlan, labe
 
 def validate_engagements(context: Context, located: Located, plan: SheetPlan, label: str | None) -> None:
     errors_before = len(context.errors)
-    parsed = parse_rows(context, located, plan)
-    if len(context.errors) > errors_before or not _engagements_by_column(context, parsed, plan, label):
-        _engagements_by_row(context, located, plan, label, parsed)
+    found = _parse(context, located, plan)
+    if len(context.errors) > errors_before or not _engagements_by_column(context, found, plan, label):
+        _engagements_by_row(
+            context, located, plan, label, found.rows() if isinstance(found, columnar.Parsed) else found
+        )
     _flag_short_packages(context, plan)
 
 
 def _engagements_by_column(
-    context: Context, parsed: list[tuple[int, dict[str, Any]]], plan: SheetPlan, label: str | None
+    context: Context,
+    found: list[tuple[int, dict[str, Any]]] | columnar.Parsed,
+    plan: SheetPlan,
+    label: str | None,
 ) -> bool:
     """``_engagements_by_row`` for a sheet whose cells all read, worked out column by column: each
     distinct contract reference looked up once, each distinct (LA, start date) matched once, the
-    unit keys worked out once (``keys_of``). Only when no row has an error: then it plans exactly
-    what the row loop would and returns True; it changes nothing and returns False when a row has
-    one, and the row loop says it (so every message is the row loop's)."""
-    if not parsed:
+    unit keys worked out once (``keys_of``), each row's values made once from the columns. Only
+    when no row has an error (every row then has every field read): then it plans exactly what the
+    row loop would and returns True; it changes nothing and returns False when a row has one, and
+    the row loop says it (so every message is the row loop's)."""
+    if isinstance(found, columnar.Parsed):
+        fields, excel_rows, column_list = found.fields, found.excel_rows, found.columns
+    elif found:  # rows read one by one: with no error, each row has the same fields
+        fields = list(found[0][1])
+        excel_rows = [excel_row for excel_row, _ in found]
+        column_list = [[values[name] for _, values in found] for name in fields]
+    else:
         return False
+    count = len(excel_rows)
+    if not count:
+        return False
+    columns = dict(zip(fields, column_list))
+    nothing = [None] * count
     default = label or context.contract_option
-    references = [values.get("contract_reference") or default for _, values in parsed]
+    references = [reference or default for reference in columns.get("contract_reference", nothing)]
     contracts = {reference: context.contract(reference) if reference else None for reference in set(references)}
     if any(contract is None for contract in contracts.values()):
         return False
-    las = [values.get("la") for _, values in parsed]
-    starts = [values.get("start_date") for _, values in parsed]
-    if any(start is None for start in starts) or not all("la" in values for _, values in parsed):
+    las, starts = columns.get("la"), columns.get("start_date", nothing)
+    if las is None or any(start is None for start in starts):
         return False
-    codes: dict[tuple[Any, ...], str] = {}
-    try:
-        for key in {(la.__class__, la, start) for la, start in zip(las, starts)}:
-            codes[key] = context.la_code(key[1], key[2])
-    except (cells.CellError, TypeError):  # an LA not matched (or a cell value that cannot be a key)
+    la_codes = _la_codes(context, las, starts)
+    if la_codes is None:
         return False
-    if any(end is not None and end < start for end, start in zip((v.get("end_date") for _, v in parsed), starts)):
+    if any(end is not None and end < start for end, start in zip(columns.get("end_date", nothing), starts)):
         return False
     ids = [contracts[reference].id for reference in references]  # type: ignore[union-attr]
-    packages = [values.get("package_id") for _, values in parsed]
-    participants = [values.get("participant_id") for _, values in parsed]
-    units = keys_of((ids, packages, participants), len(parsed))
-    for (_, values), contract_id, la, start in zip(parsed, ids, las, starts):
-        values.pop("contract_reference", None)
-        del values["la"]
-        values["contract_id"] = contract_id
-        values["la_code"] = codes[(la.__class__, la, start)]
-    context.engagement_rows.update(zip(units, (excel_row for excel_row, _ in parsed)))
+    packages, participants = columns.get("package_id", nothing), columns.get("participant_id", nothing)
+    units = keys_of((ids, packages, participants), count)
+    # each row's values as the row loop leaves them: the fields read, but the contract reference
+    # and the LA as written, then the contract's id and the LA's code
+    names = [name for name in fields if name not in ("contract_reference", "la", "contract_id", "la_code")]
+    values = [columns[name] for name in names]
+    names += ["contract_id", "la_code"]
+    context.engagement_rows.update(zip(units, excel_rows))
     context.file_engagements.update(zip(units, zip(packages, participants)))
-    plan.rows.extend(RowPlan(excel_row, values) for excel_row, values in parsed)
+    first_rows = not plan.rows
+    plan.rows.extend(map(RowPlan, excel_rows, map(dict, map(partial(zip, names), zip(*values, ids, la_codes)))))
+    if first_rows and plan.sheet_kind.key == ("contract_id", "package_id", "participant_id"):
+        plan.row_keys = (plan.rows, units)  # the rows' keys (``changes.sheet_keys``): the units
     return True
+
+
+def _la_codes(context: Context, las: list[Any], starts: list[Any]) -> list[str] | None:
+    """Each row's LA code: its LA as it means on its start date (``Context.la_code``), each distinct
+    (LA, start date) matched once; None when one is not matched (or a cell value cannot be a key).
+    LAs all written as text (the usual) are told apart by their text; others by their type too
+    (1, 1.0 and True are equal keys)."""
+    try:
+        if set(map(type, las)) == {str}:
+            text_codes = {pair: context.la_code(*pair) for pair in set(zip(las, starts))}
+            return list(map(text_codes.__getitem__, zip(las, starts)))
+        codes = {
+            key: context.la_code(key[1], key[2])
+            for key in {(la.__class__, la, start) for la, start in zip(las, starts)}
+        }
+        return [codes[(la.__class__, la, start)] for la, start in zip(las, starts)]
+    except (cells.CellError, TypeError):  # an LA not matched (or a cell value that cannot be a key)
+        return None
 
 
 def _engagements_by_row(
