@@ -360,36 +360,38 @@ PRIME = 2_147_483_647  # 2**31 - 1: products of two residues fit in 64 bits
 def _reduce(matrix: np.ndarray, with_transform: bool = True) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """Row reduction modulo PRIME: (R, T, pivots) with R = T @ matrix (mod PRIME) in reduced row
     echelon form, its first ``len(pivots)`` rows nonzero with a 1 in column ``pivots[i]`` and the
-    rest zero. The first row (in the given order) with a nonzero entry becomes each column's pivot row."""
-    reduced = matrix.astype(np.int64) % PRIME
-    height = reduced.shape[0]
-    transform = np.eye(height if with_transform else 0, dtype=np.int64)
+    rest zero. The first row (in the given order) with a nonzero entry becomes each column's pivot row.
+
+    R and T side by side, so that one row operation does both; a pivot row is zero left of its
+    pivot, so each step changes only the entries under its nonzero ones."""
+    height, width = matrix.shape
+    both = np.zeros((height, width + (height if with_transform else 0)), dtype=np.int64)
+    both[:, :width] = matrix.astype(np.int64) % PRIME
+    if with_transform:
+        both[:, width:] = np.eye(height, dtype=np.int64)
     pivots: list[int] = []
-    for column in range(reduced.shape[1]):
+    for column in range(width):
         rank = len(pivots)
-        nonzero = np.flatnonzero(reduced[rank:, column])
+        nonzero = np.flatnonzero(both[rank:, column])
         if nonzero.size == 0:
             continue
         pick = rank + int(nonzero[0])
         if pick != rank:
-            reduced[[rank, pick]] = reduced[[pick, rank]]
-            if with_transform:
-                transform[[rank, pick]] = transform[[pick, rank]]
-        inverse = pow(int(reduced[rank, column]), PRIME - 2, PRIME)
-        reduced[rank] = reduced[rank] * inverse % PRIME
-        if with_transform:
-            transform[rank] = transform[rank] * inverse % PRIME
-        factors = reduced[:, column].copy()
+            both[[rank, pick]] = both[[pick, rank]]
+        row = both[rank, column:]  # a view: scaled in place
+        row *= pow(int(row[0]), PRIME - 2, PRIME)
+        row %= PRIME
+        factors = both[:, column].copy()
         factors[rank] = 0
         others = np.flatnonzero(factors)
         if others.size:
-            reduced[others] = (reduced[others] - factors[others, None] * reduced[rank]) % PRIME
-            if with_transform:
-                transform[others] = (transform[others] - factors[others, None] * transform[rank]) % PRIME
+            support = column + np.flatnonzero(row)
+            block = np.ix_(others, support)
+            both[block] = (both[block] - factors[others, None] * both[rank, support]) % PRIME
         pivots.append(column)
         if len(pivots) == height:
             break
-    return reduced, transform, pivots
+    return both[:, :width], both[:, width:], pivots
 
 
 def _times(factors: np.ndarray, matrix: np.ndarray) -> np.ndarray:
