@@ -391,7 +391,8 @@ def _reduce(matrix: np.ndarray, with_transform: bool = True) -> tuple[np.ndarray
         pivots.append(column)
         if len(pivots) == height:
             break
-    return both[:, :width], both[:, width:], pivots
+    transform = both[:, width:] if with_transform else np.eye(0, dtype=np.int64)
+    return both[:, :width], transform, pivots
 
 
 def _times(factors: np.ndarray, matrix: np.ndarray) -> np.ndarray:
