@@ -372,7 +372,7 @@ def _reduce(matrix: np.ndarray, with_transform: bool = True) -> tuple[np.ndarray
     pivots: list[int] = []
     for column in range(width):
         rank = len(pivots)
-        nonzero = np.flatnonzero(both[rank:, column])
+        nonzero = both[rank:, column].nonzero()[0]
         if nonzero.size == 0:
             continue
         pick = rank + int(nonzero[0])
@@ -381,13 +381,16 @@ def _reduce(matrix: np.ndarray, with_transform: bool = True) -> tuple[np.ndarray
         row = both[rank, column:]  # a view: scaled in place
         row *= pow(int(row[0]), PRIME - 2, PRIME)
         row %= PRIME
-        factors = both[:, column].copy()
-        factors[rank] = 0
-        others = np.flatnonzero(factors)
-        if others.size:
-            support = column + np.flatnonzero(row)
+        factors = both[:, column]
+        others = factors.nonzero()[0]
+        if others.size > 1:  # rows other than the pivot row with a nonzero entry in this column
+            others = others[others != rank]
+            support = column + row.nonzero()[0]
             block = np.ix_(others, support)
-            both[block] = (both[block] - factors[others, None] * both[rank, support]) % PRIME
+            values = both[block]
+            values -= np.multiply.outer(factors[others], row[support - column])
+            values %= PRIME
+            both[block] = values
         pivots.append(column)
         if len(pivots) == height:
             break
