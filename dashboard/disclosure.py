@@ -486,6 +486,16 @@ class _Span:
             return None
         own = np.array([self.position[column] for column in columns if column not in self.row_of_pivot], dtype=np.int64)
         on_free = self.basis[pivot_rows][:, self.free]
+        # the free columns of the LA's columns follow from its pivot ones, which must then make zero
+        # on every other free column: none can when those rows of R there (A) are independent, as
+        # they surely are when A times some matrix is (a quick check first; the answer is the same)
+        elsewhere = np.ones(len(self.free), dtype=bool)
+        elsewhere[own] = False
+        rows_elsewhere = on_free[:, elsewhere]
+        if rows_elsewhere.shape[1] >= len(pivot_rows):
+            mixed = np.random.default_rng(0).integers(0, PRIME, size=(rows_elsewhere.shape[1], len(pivot_rows)))
+            if len(_reduce(_times(rows_elsewhere, mixed), with_transform=False)[2]) == len(pivot_rows):
+                return None
         used = np.asarray(on_free.any(axis=0))
         used[own] = True
         used_positions = np.flatnonzero(used)
