@@ -123,52 +123,115 @@ BREAKDOWNS: dict[str, Callable[[Unit], str | None]] = {
 }
 
 
+@dataclass(frozen=True, eq=False)
+class _Columns:
+    """One contract's KPI read once: its participants in columns (alike in every way a view can split
+    them: region, quarter, role, focus; numbered in the order of ``units``), and every group a Board
+    view can show as the columns it covers (a view's filters and rows are all read from a unit's
+    column, the year from its quarter), with how much it matters and a name (``board_groups``)."""
+
+    units: Sequence[Unit]
+    of_unit: np.ndarray  # each unit's column
+    las: list[frozenset[str]]  # the LAs of each column's participants
+    members: list[np.ndarray]  # each group's columns, ascending
+    levels: list[int]
+    names: list[GroupName]
+    sizes: list[int]  # participants in each group
+
+    @classmethod
+    def read(cls, units: Sequence[Unit]) -> _Columns:
+        quarters: dict[date | None, str | None] = {}  # a quarter worked out once per end date
+        columns: dict[tuple[str, str | None, str, str | None], int] = {}  # region, quarter, role, focus
+        of_unit = np.empty(len(units), dtype=np.int64)
+        las: list[set[str]] = []
+        for position, unit in enumerate(units):
+            end = unit.end_date
+            quarter = quarters[end] if end in quarters else quarters.setdefault(end, _end_quarter(unit))
+            column = columns.setdefault((unit.region_code, quarter, unit.role, unit.focus), len(columns))
+            if column == len(las):
+                las.append(set())
+            las[column].add(unit.la_code)
+            of_unit[position] = column
+        keys = list(columns)
+        size = np.bincount(of_unit, minlength=len(keys))
+        # the year of a quarter: "2023-24 Q1" is in 2023-24 (``_end_year`` of its units)
+        year_of = [None if quarter is None else quarter.rsplit(" ", 1)[0] for _, quarter, _, _ in keys]
+        years = [_NO_FILTER, *sorted({year for year in year_of if year})]
+        regions = [_NO_FILTER, *sorted({region for region, _, _, _ in keys})]
+        year_code = np.array([years.index(year) if year else -1 for year in year_of], dtype=np.int64)
+        region_code = np.array([regions.index(region) for region, _, _, _ in keys], dtype=np.int64)
+        values = [[key[i] for key in keys] for i in (1, 0, 2, 3)]  # each column's value in each of BREAKDOWNS
+        found: dict[bytes, int] = {}
+        members: list[np.ndarray] = []
+        levels: list[int] = []
+        names: list[GroupName] = []
+
+        def add(level: int, name: GroupName, group: np.ndarray) -> None:
+            if not group.size:
+                return
+            identity = group.tobytes()
+            index = found.get(identity)
+            if index is None:
+                found[identity] = len(members)
+                members.append(group)
+                levels.append(level)
+                names.append(name)
+            elif levels[index] > level:
+                levels[index], names[index] = level, name
+
+        for y, year in enumerate(years):
+            for r, region in enumerate(regions):
+                in_view = np.ones(len(keys), dtype=bool)
+                if year is not None:
+                    in_view &= year_code == y
+                if region is not None:
+                    in_view &= region_code == r
+                chosen = np.flatnonzero(in_view)
+                filters = (year is not None) + (region is not None)
+                add(filters, ("all", year, region), chosen)
+                for position, breakdown in enumerate(BREAKDOWNS):
+                    if breakdown == "quarter" and year is not None:
+                        continue  # a year's quarters are the same groups as with no year chosen
+                    rows: dict[str | None, list[int]] = defaultdict(list)
+                    for column in chosen.tolist():
+                        rows[values[position][column]].append(column)
+                    for value, row in rows.items():
+                        if breakdown != "quarter" or value is not None:
+                            add(2 + filters, (breakdown, year, region, value), np.array(row, dtype=np.int64))
+        return cls(
+            units,
+            of_unit,
+            [frozenset(codes) for codes in las],
+            members,
+            levels,
+            names,
+            [int(size[group].sum()) for group in members],
+        )
+
+    def group(self, index: int) -> Group:
+        """A group's unit keys."""
+        inside = np.zeros(len(self.las), dtype=bool)
+        inside[self.members[index]] = True
+        return Group(unit_key(unit) for unit, column in zip(self.units, self.of_unit.tolist()) if inside[column])
+
+    def groups(self, indices: Iterable[int]) -> list[Group]:
+        """Groups' unit keys, each unit's key made once."""
+        keys_of: list[list[UnitKey]] = [[] for _ in self.las]
+        for unit, column in zip(self.units, self.of_unit.tolist()):
+            keys_of[column].append(unit_key(unit))
+        return [Group(key for column in self.members[i].tolist() for key in keys_of[column]) for i in indices]
+
+
 def board_groups(units: Sequence[Unit]) -> dict[Group, tuple[int, GroupName]]:
     """Every group of one contract's KPI a Board view can show, with how much it matters (0 the
     KPI over everyone; 1 one financial year or region; 2 both, or a row by quarter, region, role
     or focus; 3-4 such a row within a year or region) and a name. A view shows: the KPI for the
     financial year (of the package end) and region chosen, or all; its rows by quarter (packages
-    with no end date in none), region, role and focus, within the year and region chosen."""
-    # each unit read once: its key, the year and region a view filters on, its value in each breakdown
-    read = [
-        (unit_key(unit), _end_year(unit), unit.region_code, [key_of(unit) for key_of in BREAKDOWNS.values()])
-        for unit in units
-    ]
-    years = [_NO_FILTER, *sorted({year for _, year, _, _ in read if year})]
-    regions = [_NO_FILTER, *sorted({region for _, _, region, _ in read})]
-    in_year: dict[str | None, list[int]] = defaultdict(list)  # positions in ``units``, in order
-    in_region: dict[str | None, list[int]] = defaultdict(list)
-    for position, (_, unit_year, unit_region, _) in enumerate(read):
-        in_year[unit_year].append(position)
-        in_region[unit_region].append(position)
-    groups: dict[Group, tuple[int, GroupName]] = {}
-
-    def add(level: int, name: GroupName, members: list[UnitKey]) -> None:
-        group = Group(members)
-        if group and (group not in groups or groups[group][0] > level):
-            groups[group] = (level, name)
-
-    for year in years:
-        for region in regions:
-            if region is not None:
-                chosen = [(read[i][0], read[i][3]) for i in in_region[region] if year is None or read[i][1] == year]
-            else:
-                chosen = [
-                    (key, values)
-                    for key, unit_year, _, values in (read if year is None else [read[i] for i in in_year[year]])
-                ]
-            filters = (year is not None) + (region is not None)
-            add(filters, ("all", year, region), [key for key, _ in chosen])
-            for position, breakdown in enumerate(BREAKDOWNS):
-                if breakdown == "quarter" and year is not None:
-                    continue  # a year's quarters are the same groups as with no year chosen
-                rows: dict[str | None, list[UnitKey]] = defaultdict(list)
-                for key, values in chosen:
-                    rows[values[position]].append(key)
-                for value, members in rows.items():
-                    if breakdown != "quarter" or value is not None:
-                        add(2 + filters, (breakdown, year, region, value), members)
-    return groups
+    with no end date in none), region, role and focus, within the year and region chosen. A group
+    several views show is named after the first that matters least (``_Columns``)."""
+    read = _Columns.read(units)
+    indices = range(len(read.members))
+    return dict(zip(read.groups(indices), zip(read.levels, read.names), strict=True))
 
 
 def counted_until(units: Iterable[Unit], as_of: date) -> date:
@@ -193,11 +256,11 @@ def board_plan(units: Iterable[Unit], as_of: date) -> BoardPlan:
     """The Board's plan over ``units`` (every participant the Board can reach), as of ``as_of``:
     units started by then, each counted once (``kpi.unit_outcomes``)."""
     by_kpi = _counted_by_kpi(units, as_of)
-    return BoardPlan(
-        as_of,
-        {key: _shown_groups(members) for key, members in by_kpi.items()},
-        {key: Group(unit_key(unit) for unit in members) for key, members in by_kpi.items()},
-    )
+    shown: dict[tuple[str, str], frozenset[Group]] = {}
+    for key, members in by_kpi.items():
+        read = _Columns.read(members)
+        shown[key] = frozenset(read.groups(_shown_groups(read)))
+    return BoardPlan(as_of, shown, {key: Group(unit_key(unit) for unit in members) for key, members in by_kpi.items()})
 
 
 def shown_group_names(units: Iterable[Unit], as_of: date) -> dict[tuple[str, str], list[GroupName]]:
@@ -205,8 +268,8 @@ def shown_group_names(units: Iterable[Unit], as_of: date) -> dict[tuple[str, str
     out in another process and sent back (``plan_from_names``)."""
     names: dict[tuple[str, str], list[GroupName]] = {}
     for key, members in _counted_by_kpi(units, as_of).items():
-        groups = board_groups(members)
-        names[key] = [groups[group][1] for group in _shown_groups(members, groups)]
+        read = _Columns.read(members)
+        names[key] = [read.names[index] for index in _shown_groups(read)]
     return names
 
 
@@ -218,16 +281,18 @@ def plan_from_names(
     by_kpi = _counted_by_kpi(units, as_of)
     shown: dict[tuple[str, str], frozenset[Group]] = {}
     for key, members in by_kpi.items():
-        by_name = {name: group for group, (_, name) in board_groups(members).items()}
-        shown[key] = frozenset(by_name[name] for name in names[key])
+        read = _Columns.read(members)
+        by_name = {name: index for index, name in enumerate(read.names)}
+        shown[key] = frozenset(read.groups([by_name[name] for name in names[key]]))
     return BoardPlan(as_of, shown, {key: Group(unit_key(unit) for unit in members) for key, members in by_kpi.items()})
 
 
 WORK_LIMIT = 60_000_000  # rows x rows x columns of one reduction: about a second; beyond, narrower rows go
 
 
-def _shown_groups(units: Sequence[Unit], groups: dict[Group, tuple[int, GroupName]] | None = None) -> frozenset[Group]:
-    """The groups of one contract's KPI shown to the Board.
+def _shown_groups(read: _Columns) -> list[int]:
+    """The groups of one contract's KPI shown to the Board (indices in ``read.members``, those that
+    matter most first).
 
     1. Primary: a group whose participants all lie in one LA is withheld, whatever its size.
     2. Complementary: the groups shown are read as equations (a status count of a group = the sum
@@ -241,40 +306,41 @@ def _shown_groups(units: Sequence[Unit], groups: dict[Group, tuple[int, GroupNam
     column: no view tells them apart. A combination about one LA can only be nonzero on columns
     whose participants are all in that LA. With very many groups and columns, the rows within a
     chosen year and region (then the rows within one of them) are withheld first, so that the
-    work stays bounded; withheld is the safe side. ``groups``: ``board_groups(units)``, if already
-    worked out."""
-    groups = board_groups(units) if groups is None else groups
-    columns: dict[tuple[str, str | None, str, str | None], int] = {}  # region, quarter, role, focus
-    column_of: dict[UnitKey, int] = {}
-    las_of_column: dict[int, set[str]] = defaultdict(set)
-    for unit in units:
-        column = columns.setdefault((unit.region_code, _end_quarter(unit), unit.role, unit.focus), len(columns))
-        column_of[unit_key(unit)] = column
-        las_of_column[column].add(unit.la_code)
+    work stays bounded; withheld is the safe side."""
+    width = len(read.las)
     pure_columns: dict[str, list[int]] = defaultdict(list)  # an LA's columns with no one else in them
-    for column in range(len(columns)):
-        if len(las_of_column[column]) == 1:
-            pure_columns[next(iter(las_of_column[column]))].append(column)
-    la_of_key = {unit_key(unit): unit.la_code for unit in units}
+    for column, codes in enumerate(read.las):
+        if len(codes) == 1:
+            pure_columns[next(iter(codes))].append(column)
+    la_of_column = np.full(width, -1, dtype=np.int64)  # an LA's number, -1 for a column of several LAs
+    numbers = {la: number for number, la in enumerate(sorted(pure_columns))}
+    for la, columns in pure_columns.items():
+        la_of_column[columns] = numbers[la]
 
-    def vector(group: Group) -> np.ndarray:
-        row = np.zeros(len(columns), dtype=np.int64)
-        row[list(map(column_of.__getitem__, group))] = 1
-        return row
+    def one_la(index: int) -> bool:
+        las = la_of_column[read.members[index]]
+        return bool(las[0] >= 0 and (las == las[0]).all())
 
-    order = sorted(groups, key=lambda g: (groups[g][0], -len(g), repr(groups[g][1])))
-    shown = [g for g in order if len(set(map(la_of_key.__getitem__, g))) > 1]
-    top = max((groups[g][0] for g in shown), default=0)
-    while top > 0 and len(shown) ** 2 * len(columns) > WORK_LIMIT:
-        shown = [g for g in shown if groups[g][0] < top]
+    def dense(indices: Sequence[int]) -> np.ndarray:
+        rows = np.zeros((len(indices), width), dtype=np.int64)
+        for i, index in enumerate(indices):
+            rows[i, read.members[index]] = 1
+        return rows
+
+    levels, names, sizes = read.levels, read.names, read.sizes
+    order = sorted(range(len(read.members)), key=lambda g: (levels[g], -sizes[g], repr(names[g])))
+    shown = [g for g in order if not one_la(g)]
+    top = max((levels[g] for g in shown), default=0)
+    while top > 0 and len(shown) ** 2 * width > WORK_LIMIT:
+        shown = [g for g in shown if levels[g] < top]
         top -= 1
     kept = set(shown)
-    withheld = [vector(g) for g in order if g not in kept]
+    withheld = [g for g in order if g not in kept]
     while shown:
-        rows = np.array([vector(g) for g in shown])
-        solver = _Span(rows)
-        one_la = [solver.one_la_combination(pure_columns[la]) for la in sorted(pure_columns)]
-        leaks = [leak for leak in one_la if leak is not None] + solver.spanned(withheld)
+        solver = _Span(dense(shown))
+        found = [solver.one_la_combination(pure_columns[la]) for la in sorted(pure_columns)]
+        given_away = solver.spanned_groups([read.members[g] for g in withheld])
+        leaks = [leak for leak in found if leak is not None] + list(dense([withheld[i] for i in given_away]))
         if not leaks:
             break
         dropped: set[int] = set()
@@ -283,9 +349,9 @@ def _shown_groups(units: Sequence[Unit], groups: dict[Group, tuple[int, GroupNam
                 dropped.add(max(taking_part))  # the least important, then the smallest (``order``)
         if not dropped:  # cannot happen (a leak is made of groups shown); fail closed all the same
             dropped = set(range(len(shown)))
-        withheld += [rows[i] for i in sorted(dropped)]
+        withheld += [shown[i] for i in sorted(dropped)]
         shown = [g for i, g in enumerate(shown) if i not in dropped]
-    return frozenset(shown)
+    return shown
 
 
 PRIME = 2_147_483_647  # 2**31 - 1: products of two residues fit in 64 bits
@@ -294,36 +360,42 @@ PRIME = 2_147_483_647  # 2**31 - 1: products of two residues fit in 64 bits
 def _reduce(matrix: np.ndarray, with_transform: bool = True) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """Row reduction modulo PRIME: (R, T, pivots) with R = T @ matrix (mod PRIME) in reduced row
     echelon form, its first ``len(pivots)`` rows nonzero with a 1 in column ``pivots[i]`` and the
-    rest zero. The first row (in the given order) with a nonzero entry becomes each column's pivot row."""
-    reduced = matrix.astype(np.int64) % PRIME
-    height = reduced.shape[0]
-    transform = np.eye(height if with_transform else 0, dtype=np.int64)
+    rest zero. The first row (in the given order) with a nonzero entry becomes each column's pivot row.
+
+    R and T side by side, so that one row operation does both; a pivot row is zero left of its
+    pivot, so each step changes only the entries under its nonzero ones."""
+    height, width = matrix.shape
+    both = np.zeros((height, width + (height if with_transform else 0)), dtype=np.int64)
+    both[:, :width] = matrix.astype(np.int64) % PRIME
+    if with_transform:
+        both[:, width:] = np.eye(height, dtype=np.int64)
     pivots: list[int] = []
-    for column in range(reduced.shape[1]):
+    for column in range(width):
         rank = len(pivots)
-        nonzero = np.flatnonzero(reduced[rank:, column])
+        nonzero = both[rank:, column].nonzero()[0]
         if nonzero.size == 0:
             continue
         pick = rank + int(nonzero[0])
         if pick != rank:
-            reduced[[rank, pick]] = reduced[[pick, rank]]
-            if with_transform:
-                transform[[rank, pick]] = transform[[pick, rank]]
-        inverse = pow(int(reduced[rank, column]), PRIME - 2, PRIME)
-        reduced[rank] = reduced[rank] * inverse % PRIME
-        if with_transform:
-            transform[rank] = transform[rank] * inverse % PRIME
-        factors = reduced[:, column].copy()
-        factors[rank] = 0
-        others = np.flatnonzero(factors)
-        if others.size:
-            reduced[others] = (reduced[others] - factors[others, None] * reduced[rank]) % PRIME
-            if with_transform:
-                transform[others] = (transform[others] - factors[others, None] * transform[rank]) % PRIME
+            both[[rank, pick]] = both[[pick, rank]]
+        row = both[rank, column:]  # a view: scaled in place
+        row *= pow(int(row[0]), PRIME - 2, PRIME)
+        row %= PRIME
+        factors = both[:, column]
+        others = factors.nonzero()[0]
+        if others.size > 1:  # rows other than the pivot row with a nonzero entry in this column
+            others = others[others != rank]
+            support = column + row.nonzero()[0]
+            block = np.ix_(others, support)
+            values = both[block]
+            values -= np.multiply.outer(factors[others], row[support - column])
+            values %= PRIME
+            both[block] = values
         pivots.append(column)
         if len(pivots) == height:
             break
-    return reduced, transform, pivots
+    transform = both[:, width:] if with_transform else np.eye(0, dtype=np.int64)
+    return both[:, :width], transform, pivots
 
 
 def _times(factors: np.ndarray, matrix: np.ndarray) -> np.ndarray:
@@ -378,21 +450,63 @@ class _Span:
             return [vectors[i] for i in candidates[~checked.any(axis=1)]]
         return [vectors[i] for i in np.flatnonzero(~stacked.any(axis=1))]
 
+    def spanned_groups(self, groups: Sequence[np.ndarray]) -> list[int]:
+        """Which of ``groups`` (0/1 vectors, given as their columns) are combinations of the rows:
+        ``spanned`` (the same check and answer), each vector's product read as a sum of its entries."""
+        if not groups:
+            return []
+        width = self.rows.shape[1]
+        z = np.random.default_rng(0).integers(1, PRIME, size=(width, 1), dtype=np.int64)[:, 0]
+        if self.pivots:  # x z - x[pivots] (basis z) = the sum of y over x's columns
+            z[self.pivots] = (z[self.pivots] - _times(self.basis, z[:, None])[:, 0]) % PRIME
+        starts = np.cumsum([0, *map(len, groups)])[:-1]
+        residue = np.add.reduceat(z[np.concatenate(groups)], starts) % PRIME  # below 2**31 x width: exact
+        candidates = np.flatnonzero(residue == 0).tolist()
+        if not candidates:
+            return []
+        checked = np.zeros((len(candidates), width), dtype=np.int64)
+        for i, candidate in enumerate(candidates):
+            checked[i, groups[candidate]] = 1
+        if self.pivots:
+            checked = (checked - _times(checked[:, self.pivots], self.basis)) % PRIME
+        left: list[bool] = np.asarray(checked.any(axis=1)).tolist()
+        return [candidate for candidate, nonzero in zip(candidates, left, strict=True) if not nonzero]
+
     def one_la_combination(self, columns: list[int]) -> np.ndarray | None:
         """A nonzero combination of the rows that is zero outside ``columns``, if there is one.
 
         x on ``columns`` is a combination when it is its own reduction: on each free column f,
         x_f = sum over pivot columns p in ``columns`` of x_p * R[row of p, f]. So the vectors of
         the columns (a free one: its own unit vector over the free columns; a pivot one: minus its
-        row of R there) must have a dependency; its weights are x."""
-        if not columns:
+        row of R there) must have a dependency; its weights are x. With no pivot column there is
+        none (unit vectors of distinct columns); only the free columns some vector is nonzero on
+        make equations."""
+        pivot_rows = [self.row_of_pivot[column] for column in columns if column in self.row_of_pivot]
+        if not pivot_rows:
             return None
-        equations = np.zeros((len(self.free), len(columns)), dtype=np.int64)  # one column per LA column
+        own = np.array([self.position[column] for column in columns if column not in self.row_of_pivot], dtype=np.int64)
+        on_free = self.basis[pivot_rows][:, self.free]
+        # the free columns of the LA's columns follow from its pivot ones, which must then make zero
+        # on every other free column: none can when those rows of R there (A) are independent, as
+        # they surely are when A times some matrix is (a quick check first; the answer is the same)
+        elsewhere = np.ones(len(self.free), dtype=bool)
+        elsewhere[own] = False
+        rows_elsewhere = on_free[:, elsewhere]
+        if rows_elsewhere.shape[1] >= len(pivot_rows):
+            mixed = np.random.default_rng(0).integers(0, PRIME, size=(rows_elsewhere.shape[1], len(pivot_rows)))
+            if len(_reduce(_times(rows_elsewhere, mixed), with_transform=False)[2]) == len(pivot_rows):
+                return None
+        used = np.asarray(on_free.any(axis=0))
+        used[own] = True
+        used_positions = np.flatnonzero(used)
+        row_of_position = np.full(len(self.free), -1, dtype=np.int64)
+        row_of_position[used_positions] = np.arange(len(used_positions))
+        equations = np.zeros((len(used_positions), len(columns)), dtype=np.int64)  # one column per LA column
         for k, column in enumerate(columns):
             if column in self.row_of_pivot:
-                equations[:, k] = -self.basis[self.row_of_pivot[column], self.free] % PRIME
+                equations[:, k] = -self.basis[self.row_of_pivot[column], self.free[used_positions]] % PRIME
             else:
-                equations[self.position[column], k] = 1
+                equations[row_of_position[self.position[column]], k] = 1
         equations = equations[equations.any(axis=1)]  # rows of zeros change no reduction
         reduced, _, pivots = _reduce(equations, with_transform=False)
         free = [k for k in range(len(columns)) if k not in set(pivots)]

@@ -63,3 +63,20 @@ def test_the_changes_read_the_plans_already_worked_out_and_say_the_same(demo_rec
     wrong_date = {then: plans[now], now: plans[now]}
     assert changes(demo_records, ChangesInputs(then, now, True, wrong_date)).equals(own)
     assert "[c]" in own.to_string()  # the Board's view withholds some figures here
+
+
+def test_the_worker_runs_its_matrix_products_on_one_thread_and_leaves_the_servers_environment_alone():
+    """OpenBLAS reads its thread count when a process loads it: the worker is started with one
+    thread (unless the server's environment names another count), and the server's environment
+    is as it was."""
+    import os
+
+    before = dict(os.environ)
+    try:
+        worker = plan_worker._worker()
+        seen = {name: worker.submit(os.getenv, name).result() for name in plan_worker.ONE_BLAS_THREAD}
+        assert seen == {name: before.get(name, "1") for name in plan_worker.ONE_BLAS_THREAD}
+        assert dict(os.environ) == before
+    finally:
+        plan_worker._worker().shutdown()
+        plan_worker._worker.clear()

@@ -6,6 +6,10 @@ data (1,459 units): 6.5 s alone, 25 s beside one busy thread, 160 s beside four.
 its own it runs on the machine's other core, whatever the sessions do: the plan is sent back as
 the names of the groups shown (``disclosure.shown_group_names``) and rebuilt here.
 
+The worker's NumPy runs its matrix products on one thread (``OPENBLAS_NUM_THREADS``, read when a
+process loads OpenBLAS): the products are small, and OpenBLAS's threads waiting for each other on a
+busy machine made each of them 10-20 times slower, and took the CPU the server's sessions need.
+
 Only a Streamlit server uses the worker (a test's ``AppTest`` works the plan out in its own
 process). If the worker cannot start or fails, the plan is worked out here as before: the same
 plan, only slower.
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import sys
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -28,6 +33,7 @@ from dashboard.records import Unit
 
 log = logging.getLogger(__name__)
 WAIT_S = 900  # a plan taking longer than this is worked out here instead
+ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
 
 
 def serving() -> bool:
@@ -38,8 +44,18 @@ def serving() -> bool:
 @st.cache_resource(show_spinner=False)
 def _worker() -> ProcessPoolExecutor:
     """One worker process per server, started the first time a plan is asked for ("spawn": a fresh
-    interpreter, never a copy of the server's threads)."""
-    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    interpreter, never a copy of the server's threads), with one BLAS thread unless the server's
+    environment says otherwise: the process is started here, with that setting in the environment it
+    copies, which is then put back (the server's own NumPy, already loaded, is unchanged)."""
+    worker = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    added = [name for name in ONE_BLAS_THREAD if name not in os.environ]
+    os.environ.update({name: ONE_BLAS_THREAD[name] for name in added})
+    try:
+        worker.submit(os.getpid).result(timeout=WAIT_S)  # the process starts now
+    finally:
+        for name in added:
+            os.environ.pop(name, None)
+    return worker
 
 
 def worked_out(units: Sequence[Unit], as_of: date, in_worker: bool | None = None) -> BoardPlan:
@@ -47,12 +63,14 @@ def worked_out(units: Sequence[Unit], as_of: date, in_worker: bool | None = None
     decides, for tests)."""
     if not (serving() if in_worker is None else in_worker):
         return board_plan(units, as_of)
-    worker = _worker()
+    worker = None
     try:
+        worker = _worker()
         names = worker.submit(shown_group_names, list(units), as_of).result(timeout=WAIT_S)
         return plan_from_names(units, as_of, names)
     except Exception:  # a broken or stopped worker, a timeout: the same plan, worked out here
         log.exception("The Board's plan could not be worked out in its own process; working it out here")
-        worker.shutdown(wait=False, cancel_futures=True)
+        if worker is not None:
+            worker.shutdown(wait=False, cancel_futures=True)
         _worker.clear()  # a new worker next time
         return board_plan(units, as_of)
