@@ -2,8 +2,8 @@
 
 ``disclosure.board_plan`` makes many small NumPy calls; each waits for Python's global lock, which
 the server's other threads (every session's page run) hold in turns. Measured with the load test's
-data (1,459 units): 6.5 s alone, 25 s beside one busy thread, 160 s beside four. In a process of
-its own it runs on the machine's other core, whatever the sessions do: the plan is sent back as
+data (1,459 units), before the plan was made cheaper: 6.5 s alone, 25 s beside one busy thread,
+160 s beside four. In a process of its own it runs on the machine's other core, whatever the sessions do: the plan is sent back as
 the names of the groups shown (``disclosure.shown_group_names``) and rebuilt here.
 
 The worker's NumPy runs its matrix products on one thread (``OPENBLAS_NUM_THREADS``, read when a
