@@ -80,3 +80,28 @@ def test_the_worker_runs_its_matrix_products_on_one_thread_and_leaves_the_server
     finally:
         plan_worker._worker().shutdown()
         plan_worker._worker.clear()
+
+
+def test_the_worker_does_not_run_the_script_streamlit_installed_as_main(tmp_path, monkeypatch):
+    """Streamlit runs each page script as ``__main__``; a "spawn" process runs its parent's
+    ``__main__`` file first. The worker must start without running it (in a server it would run the
+    whole app; a script file since deleted would kill the process), and the script stays ``__main__``."""
+    import os
+    import sys
+    import types
+
+    ran = tmp_path / "ran"
+    script = tmp_path / "page.py"
+    script.write_text(f"open({str(ran)!r}, 'w').close()\n")
+    page = types.ModuleType("__main__")
+    page.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", page)
+    plan_worker._worker.clear()
+    try:
+        worker = plan_worker._worker()
+        assert worker.submit(os.getpid).result() != os.getpid()
+        assert not ran.exists()
+        assert sys.modules["__main__"] is page
+    finally:
+        plan_worker._worker().shutdown()
+        plan_worker._worker.clear()

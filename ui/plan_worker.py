@@ -21,8 +21,10 @@ import logging
 import multiprocessing
 import os
 import sys
-from collections.abc import Sequence
+import types
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from datetime import date
 
 import streamlit as st
@@ -51,11 +53,30 @@ def _worker() -> ProcessPoolExecutor:
     added = [name for name in ONE_BLAS_THREAD if name not in os.environ]
     os.environ.update({name: ONE_BLAS_THREAD[name] for name in added})
     try:
-        worker.submit(os.getpid).result(timeout=WAIT_S)  # the process starts now
+        with _no_script_as_main():
+            started = worker.submit(os.getpid)  # the process starts now
+        started.result(timeout=WAIT_S)
     finally:
         for name in added:
             os.environ.pop(name, None)
     return worker
+
+
+@contextmanager
+def _no_script_as_main() -> Iterator[None]:
+    """Streamlit runs each page script as the ``__main__`` module, with the script's ``__file__``; a
+    "spawn" process runs its parent's ``__main__`` file again before anything else, so the worker
+    would run the whole app (or, in a test, a script file since deleted, and die). While the process
+    starts, ``__main__`` is an empty module; the script's is put back unless a session's run has
+    since installed its own."""
+    script = sys.modules["__main__"]
+    empty = types.ModuleType("__main__")
+    sys.modules["__main__"] = empty
+    try:
+        yield
+    finally:
+        if sys.modules["__main__"] is empty:
+            sys.modules["__main__"] = script
 
 
 def worked_out(units: Sequence[Unit], as_of: date, in_worker: bool | None = None) -> BoardPlan:
