@@ -329,8 +329,7 @@ def _withheld(result: KpiResult) -> KpiDisplay:
     people = KPI_PEOPLE.get(result.kpi, "participants")
     sentence = (
         f"KPI {KPI_NUMBER.get(result.kpi, result.kpi)}: figures not shown {SUPPRESSED}. They are about the "
-        f"{people} of 1 local authority, or would give such figures away beside other Board views. Board views "
-        "do not show either"
+        f"{people} of 1 local authority, or would reveal such figures beside other Board views."
     )
     return KpiDisplay(
         result, SUPPRESSED, SUPPRESSED, SUPPRESSED, SUPPRESSED, SUPPRESSED, sentence, True, not result.low_reliability

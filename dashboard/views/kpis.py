@@ -530,7 +530,7 @@ def confidence_section(outcomes: Sequence[UnitOutcome], disclosure: Disclosure) 
     if withheld_kpis or disclosure.suppressed(len(both), higher):
         summary = (
             f"Confidence scores not shown {SUPPRESSED}. They are about the people of 1 local authority, or "
-            "would give such figures away beside other Board views. Board views do not show either."
+            "would reveal such figures beside other Board views."
         )
     return Section(frame, frame.drop(columns="Count"), summary)
 
