@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from data_access import importer
+from data_access import importer, models
 from data_access.importer import cells, changes, fast_read, planner, reader, validate
 from data_access.importer.kinds import MissingRows
 from data_access.importer.locate import table_header_row
@@ -448,3 +448,33 @@ def test_keys_kept_with_a_sheets_plan_are_its_rows_keys(seeded, small_thresholds
         outcome = wb.run_import(seeded, name, data)
         assert outcome.plan.ok, outcome.plan.errors[:3]
     assert len(checked) == 4 and all(checked)
+
+
+def test_stored_rows_fetched_while_reading_are_taken_only_when_they_are_the_rows_needed(
+    seeded, small_thresholds, monkeypatch
+):
+    """On SQLite the stored rows of the contracts a long table's first rows are for are fetched while
+    fastexcel reads it (``planner._fetch_ahead``). A return whose later rows are for another contract
+    needs rows not fetched: they are asked for then, and the plan is the row-by-row read's either way."""
+    fetched: list[frozenset[int]] = []
+    original = changes.fetch_stored_ahead
+
+    def recording(session, plan, kind, contract_ids):
+        fetched.append(contract_ids)
+        original(session, plan, kind, contract_ids)
+
+    monkeypatch.setattr(planner, "fetch_stored_ahead", recording)
+    first = _people(30) + _people(30, package="OTHER", **{"Contract reference": "CON-2"})
+    assert wb.run_import(seeded, "first.xlsx", wb.xlsx(wb.quarterly_return(engagements=first))).plan.ok
+    with Session(seeded) as session:
+        ids = dict(session.execute(select(models.Contract.reference, models.Contract.id)).tuples().all())
+    one_contract = [dict(row) for row in first[:30]]
+    one_contract[4]["Days delivered"] = 11
+    both = [dict(row) for row in first]
+    both[40]["Days delivered"] = 11  # a row of CON-2, below the rows read first
+    fetched.clear()
+    for name, rows in (("one.xlsx", one_contract), ("both.xlsx", both)):
+        plan = _assert_same(seeded, name, wb.xlsx(wb.quarterly_return(engagements=rows)))
+        assert [row[2] for row in plan["sheets"][0][7]].count(RowAction.UPDATE) == 1
+    postgres = seeded.dialect.name == "postgresql"  # there the import locks come before any stored row is read
+    assert fetched == ([] if postgres else [frozenset({ids["CON-1"]}), frozenset({ids["CON-1"]})])

@@ -203,7 +203,7 @@ def work_out_changes(session: Session, plan: ImportPlan) -> None:
         if kind is kinds.LA_STATUS:
             continue
         key_fields = kind.key
-        existing = _existing_rows(session, sheet)
+        existing = _existing_rows(session, sheet, plan.stored_ahead)
         table = kind.model.__table__
         id_at, *key_at = [list(table.columns.keys()).index(name) for name in ("id", *key_fields)]
         if kind.missing is not MissingRows.LEFT_AS_THEY_ARE:
@@ -348,9 +348,14 @@ def _la_status_changes(sheets: list[SheetPlan], existing: list[models.LAStatus])
         sheet.rows = [row for row in sheet.rows if row.action is not RowAction.SUPERSEDED]
 
 
-def _existing_rows(session: Session, sheet: SheetPlan) -> list[tuple[Any, ...]]:
+def _existing_rows(
+    session: Session,
+    sheet: SheetPlan,
+    stored_ahead: Mapping[SheetKind, tuple[frozenset[int], list[Any]]] | None = None,
+) -> list[tuple[Any, ...]]:
     """The stored rows this sheet may match, as tuples of the table's columns in table order,
-    fetched with the driver's cursor (``repositories.driver_rows``)."""
+    fetched with the driver's cursor (``repositories.driver_rows``), or before, while the file was
+    read (``stored_ahead``: ``fetch_stored_ahead``)."""
     table = sheet.sheet_kind.model.__table__
     if sheet.sheet_kind is kinds.CONTRACTS:
         query = select(table)
@@ -363,8 +368,29 @@ def _existing_rows(session: Session, sheet: SheetPlan) -> list[tuple[Any, ...]]:
         contract_ids = {value for row in sheet.rows if isinstance(value := row.values.get("contract_id"), int)}
         if not contract_ids:
             return []
-        query = select(table).where(table.c.contract_id.in_(contract_ids))
+        ahead = (stored_ahead or {}).get(sheet.sheet_kind)
+        if ahead is not None and contract_ids <= ahead[0]:  # fetched while the file was read
+            if contract_ids == ahead[0]:
+                return ahead[1]
+            at = list(table.columns.keys()).index("contract_id")
+            return [stored for stored in ahead[1] if stored[at] in contract_ids]
+        query = _of_contracts(table, contract_ids)
     return list(driver_rows(session, query))
+
+
+def _of_contracts(table: Table, contract_ids: Iterable[int]) -> Any:
+    return select(table).where(table.c.contract_id.in_(contract_ids))
+
+
+def fetch_stored_ahead(session: Session, plan: ImportPlan, kind: SheetKind, contract_ids: frozenset[int]) -> None:
+    """Fetch the stored rows of ``kind`` of these contracts while the file is still being read
+    (``planner``): ``_existing_rows`` takes them when its sheet's rows are all of these contracts,
+    and asks the database itself otherwise. Read in the import's own transaction, as
+    ``_existing_rows`` reads them, so they are the same rows."""
+    plan.stored_ahead[kind] = (
+        contract_ids,
+        list(driver_rows(session, _of_contracts(kind.model.__table__, contract_ids))),
+    )
 
 
 @lru_cache(maxsize=16)

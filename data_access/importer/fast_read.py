@@ -41,6 +41,7 @@ _ROW_TAG = re.compile(rb"<row[\s>/]")
 _ALLOWED_TYPES = ("string", "large_string", "double", "bool", "timestamp[ms]", "null")
 
 HeaderRow = Callable[[str, list[list[Any]]], "int | None"]
+WhileReading = Callable[[list[tuple[str, list[list[Any]]]]], None]  # [(sheet name, its first rows)]
 
 
 class _Unusual(Exception):
@@ -107,11 +108,16 @@ def plain(value: Any) -> Any:
     return value
 
 
-def read_columnar(file_name: str, data: bytes, header_row: HeaderRow) -> Workbook | None:
+def read_columnar(
+    file_name: str, data: bytes, header_row: HeaderRow, while_reading: WhileReading | None = None
+) -> Workbook | None:
     """The workbook, its large tables as ``ColumnarRows``; None to read it with ``read_file``.
 
     ``header_row(sheet name, first rows)`` says which 0-based row heads the sheet's table (None:
-    the sheet has no table the importer reads). Raises ``FileRefused`` as ``read_file`` does."""
+    the sheet has no table the importer reads). ``while_reading(sheets)``, given the name and the
+    first rows of each sheet whose table fastexcel reads, is called while it reads them (fastexcel
+    does not hold the GIL): work that needs only those rows is done meanwhile. Raises
+    ``FileRefused`` as ``read_file`` does."""
     if reader.extension_of(file_name) == ".csv" or not _has_long_sheet(data):
         return None
     parts: dict[str, bytes] = {}
@@ -123,7 +129,7 @@ def read_columnar(file_name: str, data: bytes, header_row: HeaderRow) -> Workboo
 
     try:
         reader._check_file(file_name, data, on_sheet=keep)
-        workbook = _read(data, parts, scans, header_row)
+        workbook = _read(data, parts, scans, header_row, while_reading)
         return workbook and Workbook(file_name, workbook.sheets)
     except _Unusual:
         return None
@@ -144,7 +150,9 @@ def _has_long_sheet(data: bytes) -> bool:
         return False
 
 
-def _read(data: bytes, parts: dict[str, bytes], scans: Any, header_row: HeaderRow) -> Workbook | None:
+def _read(
+    data: bytes, parts: dict[str, bytes], scans: Any, header_row: HeaderRow, while_reading: WhileReading | None
+) -> Workbook | None:
     with zipfile.ZipFile(io.BytesIO(data)) as package:
         if reader._uses_1904_dates(package):
             raise _Unusual("1904 dates")
@@ -188,6 +196,8 @@ def _read(data: bytes, parts: dict[str, bytes], scans: Any, header_row: HeaderRo
                         raise _Unusual("a long sheet with no table the importer reads")
                     table = loader.submit(_load_table, data, metadata.name, top)
                 heads.append((metadata.name, False, target, rows, table))
+            if while_reading is not None:
+                while_reading([(name, rows) for name, _, _, rows, table in heads if table is not None])
             if any(scans.problems(target) for _, hidden, target, _, _ in heads if not hidden):
                 raise _Unusual("an Excel error or a formula with no saved value")
             sheets = []

@@ -10,13 +10,13 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from operator import attrgetter
-from typing import overload
+from typing import Any, overload
 
 from sqlalchemy.orm import Session
 
 from dashboard.wording import listed
 from data_access.importer import cells, fast_read, kinds, schemas
-from data_access.importer.changes import RowKey, drop_duplicates, work_out_changes
+from data_access.importer.changes import RowKey, drop_duplicates, fetch_stored_ahead, work_out_changes
 from data_access.importer.kinds import MissingRows, SheetKind, kind_named
 from data_access.importer.locate import HEADER_SEARCH_ROWS, Located, locate, table_header_row
 from data_access.importer.reader import FileRefused, Sheet, read_file, sheet_names
@@ -64,7 +64,9 @@ def plan_import(
     plan = ImportPlan(file_name, hashlib.sha256(data).hexdigest(), len(data))
     context = Context(session, file_name, contract_option, refused_registers)
     try:
-        workbook = fast_read.read_columnar(file_name, data, table_header_row) or read_file(file_name, data)
+        workbook = fast_read.read_columnar(file_name, data, table_header_row, _fetch_ahead(context, plan)) or read_file(
+            file_name, data
+        )
     except FileRefused as error:
         plan.errors.append(Problem(file_name, "", None, "", str(error)))
         return plan
@@ -139,6 +141,37 @@ def plan_import(
     if plan.ok:
         work_out_changes(session, plan)
     return plan
+
+
+def _fetch_ahead(context: Context, plan: ImportPlan) -> fast_read.WhileReading | None:
+    """While fastexcel reads the long tables: fetch the stored rows their changes are worked out
+    against (``changes.fetch_stored_ahead``), of the contracts their first rows are for (a return's
+    rows are almost always all of one contract). Were a later row of another contract, the
+    stored rows are asked for again when the changes are worked out. Not on PostgreSQL: there
+    the contracts' import locks are taken before any stored row is read
+    (``changes.lock_contracts``), and which contracts they are is known only once every row is."""
+    if context.session.get_bind().dialect.name == "postgresql":
+        return None
+
+    def fetch(heads: list[tuple[str, list[list[Any]]]]) -> None:
+        wanted: dict[SheetKind, set[int]] = defaultdict(set)
+        for name, head in heads:
+            found = locate(Sheet(name, False, head), context.file_name, [])
+            if found is None or found.kind in (kinds.CONTRACTS, kinds.LA_STATUS):
+                continue
+            rows = head[found.header_row + 1 :]
+            at = found.columns.get("contract_reference")
+            named = [row[at] if at is not None and at < len(row) else None for row in rows]
+            references = {reference for reference in named if isinstance(reference, str)}
+            if len(references) < len(named):  # a row with no reference of its own: the file's contract
+                label = labelled_contract(found.sheet, found.header_row, context.known_contract)
+                references.add(label or context.contract_option or "")
+            wanted[found.kind].update(c.id for reference in references if (c := context.contract(reference)))
+        for kind, ids in wanted.items():
+            if ids:
+                fetch_stored_ahead(context.session, plan, kind, frozenset(ids))
+
+    return fetch
 
 
 def _hidden_rows_flag(item: Located, title: str) -> str | None:

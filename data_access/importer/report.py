@@ -95,6 +95,11 @@ class ImportPlan:
     sheets: list[SheetPlan] = field(default_factory=list)
     ignored_sheets: list[str] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
+    # stored rows fetched while the file was read (``changes.fetch_stored_ahead``): kind -> (the
+    # contract ids they are of, the rows as ``changes`` reads them)
+    stored_ahead: dict[SheetKind, tuple[frozenset[int], list[Any]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @property
     def ok(self) -> bool:
