@@ -170,6 +170,7 @@ def fresh_sqlite(name: str) -> str:
 
 
 def bench_import(report: Report, scale: float, backends: dict[str, str | None], profile: bool = False) -> None:
+    import pandas  # noqa: F401 - loaded as in the app's server (pyarrow's to_numpy loads it on first use: 0.2 s)
     import python_calamine
 
     from bench.generate import register_contract, sizes, write_return_workbook
