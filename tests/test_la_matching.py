@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -157,6 +157,30 @@ def test_match_returns_reference_record(matcher, reference):
 )
 def test_match_on_date(matcher, value, on_date, code):
     assert matcher.match(value, on_date).code == code
+
+
+@pytest.mark.parametrize(
+    "value, first, last, expected",
+    [
+        ("Sefton", date(2019, 1, 1), date(2024, 1, 1), "E08000014"),
+        ("E08000014", D2022, D2022, "E08000014"),
+        ("Northamptonshire", date(2020, 1, 1), date(2021, 3, 31), "E10000021"),  # to its last day
+        ("Northamptonshire", date(2021, 3, 1), date(2021, 6, 1), None),  # abolished between the two dates
+        ("Buckinghamshire", date(2020, 4, 1), date(2023, 1, 1), None),  # a name of two records: date by date
+        ("Nowhere Borough", D2022, D2022, None),
+        (" ", D2022, D2022, None),
+        ("Sefton", datetime(2022, 1, 1, 9, 0), datetime(2022, 2, 1), None),
+    ],
+)
+def test_an_la_matched_throughout_a_span_is_what_each_date_matches(matcher, value, first, last, expected):
+    """``match_throughout`` gives a record only when ``match`` gives that one record on every date
+    of the span (checked week by week and on the last day); otherwise None, and ``match`` decides
+    date by date."""
+    throughout = matcher.match_throughout(value, first, last)
+    assert (throughout.code if throughout else None) == expected
+    if throughout is not None:
+        days = [first + timedelta(days=offset) for offset in range(0, (last - first).days + 1, 7)] + [last]
+        assert {matcher.match(value, day).code for day in days} == {expected}
 
 
 def test_no_date_takes_the_latest_record(matcher):

@@ -153,6 +153,19 @@ class LAMatcher:
             )
         raise CellError(self._not_live_message(candidates, on_date))
 
+    def match_throughout(self, value: Any, first: date, last: date) -> LocalAuthority | None:
+        """The record ``value`` means on every date from ``first`` to ``last``, when it is the one
+        record it can mean and is live on both (so on every day between): what ``match`` gives on
+        each of those dates. None otherwise: ``match``, date by date, then says which record it
+        means or what is wrong."""
+        if isinstance(first, datetime) or isinstance(last, datetime):
+            return None
+        resolved = self._resolve(value)
+        if isinstance(resolved, str) or len(resolved[0]) != 1:
+            return None
+        (la,) = resolved[0]
+        return la if _live(la, first) and _live(la, last) else None
+
     def _resolve(self, value: Any) -> tuple[tuple[LocalAuthority, ...], bool] | str:
         """The records a cell value can mean and whether it was a GSS code, or an error message."""
         cache_key = (type(value), value.strip() if isinstance(value, str) else value)

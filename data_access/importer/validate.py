@@ -558,12 +558,24 @@ def _engagements_by_column(
 
 def _la_codes(context: Context, las: list[Any], starts: list[Any]) -> list[str] | None:
     """Each row's LA code: its LA as it means on its start date (``Context.la_code``), each distinct
-    (LA, start date) matched once; None when one is not matched (or a cell value cannot be a key).
+    (LA, start date) matched once, or each LA once when it is one record on all its rows' dates
+    (``LAMatcher.match_throughout``); None when one is not matched (or a cell value cannot be a key).
     LAs all written as text (the usual) are told apart by their text; others by their type too
     (1, 1.0 and True are equal keys)."""
     try:
         if set(map(type, las)) == {str}:
-            text_codes = {pair: context.la_code(*pair) for pair in set(zip(las, starts))}
+            pairs = set(zip(las, starts))
+            spans: dict[str, tuple[date, date]] = {}  # each LA's first and last start date
+            for la, start in pairs:
+                first, last = spans.get(la, (start, start))
+                spans[la] = (min(first, start), max(last, start))
+            matcher = context.matcher
+            throughout = {
+                la: found.code for la, span in spans.items() if (found := matcher.match_throughout(la, *span))
+            }
+            if len(throughout) == len(spans):  # each LA one record on all its rows' dates: matched once
+                return list(map(throughout.__getitem__, las))
+            text_codes = {pair: throughout.get(pair[0]) or context.la_code(*pair) for pair in pairs}
             return list(map(text_codes.__getitem__, zip(las, starts)))
         codes = {
             key: context.la_code(key[1], key[2])
