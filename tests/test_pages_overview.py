@@ -353,3 +353,38 @@ def test_the_status_grid_comes_first_with_a_tag_in_words_for_every_question(open
     if role == "board":  # Con_10575 is one LA's (Sefton): its KPI figures are withheld from the Board
         one_la = next(row for row in rows if row.startswith("Con_10575"))
         assert "about people in 1 LA [c]" in one_la and "%" not in one_la
+
+
+def _notice_shown(at: AppTest) -> bool:
+    return any("New data is being added" in block.value for block in at.markdown)
+
+
+def test_a_board_member_sees_the_figures_before_an_import_until_the_new_ones_are_ready(tmp_path, monkeypatch):
+    """While a server warms its caches for a new data version (``ui.warm``), a Board member is shown
+    the figures of the version before, ready at once, with a notice and a button for the latest; once
+    a session has shown the latest it never goes back; no other role is shown an earlier version."""
+    from data_access import queries
+    from data_access.db import make_engine
+    from tests import workbooks as wb
+    from tests.small_db import build_sqlite, open_page, quarterly_returns
+    from ui import warm
+
+    url = build_sqlite(tmp_path)
+    at = open_page(monkeypatch, url, None, role="board", tables=False, as_of=AS_OF.isoformat())
+    before = _table(at, "Outcome")
+    assert not _notice_shown(at)
+    engine = make_engine(url)
+    earlier = queries.current_data_version(engine)
+    name, data = next(iter(quarterly_returns().items()))
+    assert wb.run_import(engine, f"again {name}", data).plan.ok  # a new import: a new data version
+    engine.dispose()
+    monkeypatch.setattr(warm, "board_version", lambda _url, _current: earlier)  # still warming the new one
+    at.run()
+    assert _notice_shown(at) and _table(at, "Outcome").equals(before)
+    at.button(key="show_latest_figures").click().run()
+    latest = _table(at, "Outcome")
+    assert not _notice_shown(at) and len(latest) >= len(before) and not latest.equals(before)
+    at.run()  # the server is still warming: this session, having shown the latest, stays on it
+    assert not _notice_shown(at) and _table(at, "Outcome").equals(latest)
+    admin = open_page(monkeypatch, url, None, role="admin", tables=False, as_of=AS_OF.isoformat())
+    assert not _notice_shown(admin) and len(_table(admin, "Outcome")) >= len(latest)

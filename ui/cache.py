@@ -30,7 +30,7 @@ Found = TypeVar("Found")
 
 FIGURES = "Working out the figures…"
 ENTRIES = 128  # pages, scopes and inputs kept at once (each page kept 16 to 64 before)
-TTL = 600  # seconds
+TTL = context.KEPT_SECONDS  # from when an entry is worked out; then refreshed in the background
 
 
 @dataclass(frozen=True)
@@ -74,9 +74,9 @@ def _cached(function: Callable[..., Any], spinner: str | bool) -> Callable[..., 
     cache by the function, so every spinner's wrapper shares the same entries)."""
     found = _CACHED.get((function, spinner))
     if found is None:
-        found = _CACHED[(function, spinner)] = st.cache_resource(show_spinner=spinner, max_entries=ENTRIES, ttl=TTL)(
-            function
-        )
+        found = _CACHED[(function, spinner)] = st.cache_resource(
+            show_spinner=spinner, max_entries=ENTRIES, ttl=TTL, refresh_mode=context.REFRESHED
+        )(function)
     return found
 
 

@@ -10,7 +10,7 @@ from collections import deque
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 import streamlit as st
 
@@ -184,7 +184,15 @@ def role_switcher() -> None:
     )
 
 
-@st.cache_resource(show_spinner="Loading figures…", max_entries=16, ttl=600)
+# A cached entry lasts ``KEPT_SECONDS`` from when it was worked out, however often it is used;
+# then the next run still gets it while it is worked out again in the background (Streamlit's
+# refresh_mode="background"), so nobody meets a cold page every ten minutes. Entries of an older
+# data version, which no run asks for, are dropped when they expire.
+KEPT_SECONDS = 600
+REFRESHED: Final = "background"
+
+
+@st.cache_resource(show_spinner="Loading figures…", max_entries=16, ttl=KEPT_SECONDS, refresh_mode=REFRESHED)
 def _load(url: str, scope: Scope, version: int) -> Portfolio:  # noqa: ARG001 - the cache's key
     """Cached by database, scope and data version: a new import or undo changes the key.
 
@@ -196,12 +204,12 @@ def _load(url: str, scope: Scope, version: int) -> Portfolio:  # noqa: ARG001 - 
     return data
 
 
-@st.cache_resource(show_spinner=False, max_entries=16, ttl=600)
+@st.cache_resource(show_spinner=False, max_entries=16, ttl=KEPT_SECONDS, refresh_mode=REFRESHED)
 def _by_contract(url: str, within: Scope, version: int) -> dict[str, Portfolio]:
     return by_contract(_load(url, within, version))
 
 
-@st.cache_resource(show_spinner=False, max_entries=32, ttl=600)
+@st.cache_resource(show_spinner=False, max_entries=32, ttl=KEPT_SECONDS, refresh_mode=REFRESHED)
 def _narrowed(url: str, within: Scope, scope: Scope, version: int) -> Portfolio:
     """``scope``'s records picked from the records of ``within`` (loaded once from the database).
 
@@ -237,14 +245,49 @@ def oversight_data(scope: Scope, within: Scope | None = None) -> Portfolio:
     return _narrowed(url, within, scope, version)
 
 
-def data_version() -> int:
-    from data_access.queries import current_data_version
+VERSION_SHOWN = "_data_version_shown"  # session state: the data version of this run's figures
+VERSION_SEEN = "_data_version_seen"  # session state: the latest data version this session has shown
+LATEST_ASKED = "_latest_figures_asked"  # session state: the Board member asked for the latest figures
 
-    return current_data_version(engine())
+
+def data_version() -> int:
+    """The data version this run's figures are of: chosen once per run as the page starts
+    (``page_viewer``, ``choose_data_version``), so that every figure of a page is of one version;
+    the database's when none was chosen."""
+    chosen = st.session_state.get(VERSION_SHOWN)
+    return chosen if isinstance(chosen, int) else queries.current_data_version(engine())
+
+
+def choose_data_version(viewer: Viewer) -> tuple[int, int]:
+    """(the data version this run shows, the database's). The database's, except for a Board member
+    while this server warms the caches for a new version (``warm.board_version``: the figures of the
+    version before, ready at once, for a few seconds), unless they asked for the latest figures. A
+    session never goes back to an earlier version than one it has shown."""
+    from ui import warm
+
+    current = queries.current_data_version(engine())
+    seen = min(st.session_state.get(VERSION_SEEN, 0), current)
+    asked = st.session_state.pop(LATEST_ASKED, False)
+    shown = current
+    if aggregate_only(viewer) and not asked:
+        shown = max(warm.board_version(database_url(), current), seen)
+    st.session_state[VERSION_SHOWN] = shown
+    st.session_state[VERSION_SEEN] = max(seen, shown)
+    return shown, current
+
+
+def ask_for_latest() -> None:
+    """The Board member chose to see the latest figures: the next run waits for them."""
+    st.session_state[LATEST_ASKED] = True
+
+
+PAGES_WITHOUT_FIGURES = ("accessibility", "methodology")  # no notice of earlier figures there
 
 
 def page_viewer() -> Viewer:
-    """The viewer app.py chose for this run; every page starts with this.
+    """The viewer app.py chose for this run; every page starts with this, once a run. It chooses
+    the data version of the run's figures (``choose_data_version``) and, when they are of an
+    earlier version than the database's, says so above them.
 
     Streamlit serves files in ``pages/`` on its own on the very first request after
     a server start when that request is a deep link (before ``st.navigation`` has
@@ -254,6 +297,11 @@ def page_viewer() -> Viewer:
     viewer = st.session_state.get("viewer")
     if viewer is None:
         st.switch_page("app.py", query_params={**st.query_params.to_dict(), NEXT_PAGE: _page_script()})
+    shown, latest = choose_data_version(viewer)  # once per run: every page starts here
+    if shown < latest and _page_script() not in PAGES_WITHOUT_FIGURES:
+        from ui.data_currency import earlier_figures_notice
+
+        earlier_figures_notice(ask_for_latest)
     return viewer
 
 
@@ -278,7 +326,7 @@ class FilteredPage(NamedTuple):
     options: FilterOptions  # contracts, years, regions and LAs to choose from
 
 
-@st.cache_data(show_spinner=False, max_entries=64, ttl=600)
+@st.cache_data(show_spinner=False, max_entries=64, ttl=KEPT_SECONDS)
 def _filter_options(_data, url: str, scope: Scope, version: int) -> FilterOptions:  # noqa: ARG001 - the cache's key
     return filter_options(_data.contracts, _data.las, _data.regions)
 
@@ -312,14 +360,21 @@ def filtered_page() -> FilteredPage:
     return FilteredPage(viewer, url, version, filters, scope, oversight_data(scope, within=everything), options)
 
 
-@st.cache_resource(show_spinner="Working out which figures the Board may see…", max_entries=16, ttl=600)
-def _board_plan(url: str, everything: Scope, version: int, until: date) -> BoardPlan:  # noqa: ARG001 - the cache's key
-    return plan_worker.worked_out(oversight_data(everything).units, until)
+@st.cache_resource(
+    show_spinner="Working out which figures the Board may see…",
+    max_entries=16,
+    ttl=KEPT_SECONDS,
+    refresh_mode=REFRESHED,
+)
+def _board_plan(url: str, everything: Scope, version: int, until: date) -> BoardPlan:
+    """The plan over the records of data ``version`` itself (not the version current when it is
+    worked out, which an import may have moved on: the plan must be of the records it is used with)."""
+    return plan_worker.worked_out(_load(url, everything, version).units, until)
 
 
-@st.cache_resource(show_spinner=False, max_entries=64, ttl=600)
-def _counted_until(url: str, everything: Scope, version: int, as_of: date) -> date:  # noqa: ARG001 - the cache's key
-    return counted_until(oversight_data(everything).units, as_of)
+@st.cache_resource(show_spinner=False, max_entries=64, ttl=KEPT_SECONDS, refresh_mode=REFRESHED)
+def _counted_until(url: str, everything: Scope, version: int, as_of: date) -> date:
+    return counted_until(_load(url, everything, version).units, as_of)
 
 
 def board_plan_as_of(url: str, everything: Scope, version: int, as_of: date) -> BoardPlan:

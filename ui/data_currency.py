@@ -4,7 +4,7 @@ banner: a titled box, one line per contract in view, its state in words (a tag),
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 
 import streamlit as st
@@ -44,3 +44,17 @@ def data_currency_notice(data: Portfolio, as_of: date, contracts: Iterable[str] 
                 "return, not as no response."
             )
     return found
+
+
+EARLIER_FIGURES_TITLE = "New data is being added"
+
+
+def earlier_figures_notice(ask_for_latest: Callable[[], None]) -> None:
+    """Above a Board member's figures while they are of the data version before the latest import
+    or undo (``ui.warm``: the new figures are being prepared): say so, and offer the latest."""
+    with st.container(border=True, key="earlier_figures_notice"):
+        st.markdown(f":material/update: **{EARLIER_FIGURES_TITLE}**")
+        st.markdown(
+            "These figures do not include the latest import yet. The new figures will be ready in a few seconds."
+        )
+        st.button("Show the latest figures", key="show_latest_figures", on_click=ask_for_latest)

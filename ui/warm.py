@@ -8,6 +8,11 @@ made by another server or by the command line counts too) and, from the server's
 filter choices and the Board's plan, into the same caches the pages read (``ui.context``). A page
 opened while this runs waits for the same entry rather than reading it twice. What each page works
 out from the records (``ui.cache.built``) depends on its filters and is still worked out on first use.
+
+A Board member who opens a page while the caches are warmed for a new version is shown the last
+version warmed, with a notice and a button for the latest figures (``version_for_board``): the
+Board's plan takes seconds to work out, and fifty Board members arriving after an import waited
+for it. A page that finds a version not warmed yet tells the watcher to look at once.
 """
 
 from __future__ import annotations
@@ -26,6 +31,14 @@ from ui.plan_worker import serving
 
 log = logging.getLogger(__name__)
 WATCH_SECONDS = 5
+EARLIER_AT_MOST_SECONDS = 60  # the Board is shown an earlier version for no longer than this
+
+# What this server's watcher has done, per database: the latest data version it warmed the caches
+# for, and the latest it finished with (warmed, or failed: then the pages work it out themselves).
+_warmed: dict[str, int] = {}
+_finished: dict[str, int] = {}
+_first_asked: dict[tuple[str, int], float] = {}  # (database, version) -> when a Board page first asked for it
+_look_now: dict[str, threading.Event] = {}  # set: the watcher looks at the data version at once
 
 
 def warm(url: str, version: int) -> None:
@@ -42,19 +55,60 @@ def warm(url: str, version: int) -> None:
         context.board_plan_as_of(url, everything, version, as_of)
 
 
+def version_for_board(current: int, warmed: int | None, finished: int | None, waited_seconds: float) -> int:
+    """The data version a Board member's page shows: the database's (``current``), except while this
+    server is still warming the caches for it (the Board's plan takes seconds to work out after an
+    import): then the last version it warmed, whose figures and plan are ready, for at most
+    ``EARLIER_AT_MOST_SECONDS`` since a Board page first asked for the current one. The page says
+    so and offers the latest figures (``app.py``). Once warming has finished with the current
+    version, warmed or failed, it is the one shown."""
+    if (
+        warmed is None
+        or warmed >= current
+        or (finished is not None and finished >= current)
+        or waited_seconds > EARLIER_AT_MOST_SECONDS
+    ):
+        return current
+    return warmed
+
+
+def board_version(url: str, current: int) -> int:
+    """``version_for_board`` on this server (in a test's ``AppTest``, with no watcher: ``current``);
+    the watcher is told to look at once when the current version is not warmed yet."""
+    if not serving():
+        return current
+    for earlier in [key for key in _first_asked if key[0] == url and key[1] < current]:
+        del _first_asked[earlier]
+    first_asked = _first_asked.setdefault((url, current), time.monotonic())
+    shown = version_for_board(current, _warmed.get(url), _finished.get(url), time.monotonic() - first_asked)
+    if shown != current:
+        _look_now_event(url).set()
+    return shown
+
+
+def _look_now_event(url: str) -> threading.Event:
+    return _look_now.setdefault(url, threading.Event())
+
+
 def _watch(url: str) -> None:
-    warmed = None
+    looked_at = None
     while True:
         try:
             version = queries.current_data_version(context._engine(url))
-            if version != warmed:
-                warmed = version  # once per version, even if it fails
+            if version != looked_at:
+                looked_at = version  # once per version, even if it fails
                 started = time.perf_counter()
-                warm(url, version)
-                log.info("Caches warmed for data version %s in %.1f s", version, time.perf_counter() - started)
+                try:
+                    warm(url, version)
+                    _warmed[url] = version
+                    log.info("Caches warmed for data version %s in %.1f s", version, time.perf_counter() - started)
+                finally:
+                    _finished[url] = version
         except Exception:  # the pages read what they need themselves; try again at the next look
             log.exception("Warming the caches failed")
-        time.sleep(WATCH_SECONDS)
+        look_now = _look_now_event(url)
+        look_now.wait(WATCH_SECONDS)
+        look_now.clear()
 
 
 @st.cache_resource(show_spinner=False)
