@@ -96,17 +96,23 @@ def test_the_dates_the_board_asked_for_are_kept_latest_last(demo_sqlite_url, mon
     assert context.recent_board_dates() == [*others[1:], first, date(2020, 1, 1)]
 
 
+def _emptied_caches(url: str, monkeypatch) -> int:
+    """The app pointed at ``url`` with its caches emptied; the database's data version."""
+    monkeypatch.setenv("DASHBOARD_DATABASE_URL", url)
+    st.cache_resource.clear()
+    engine = make_engine(url)
+    version = queries.current_data_version(engine)
+    engine.dispose()
+    return version
+
+
 def test_the_boards_plan_of_a_version_is_over_that_versions_records(demo_sqlite_url, monkeypatch):
     """The plan of data version N is worked out over the records of N, even when the database has
     moved on (an import while it is warmed, or a page still showing N): a plan over other records
     than those it is used with could leave a small group unwithheld."""
     from datetime import date
 
-    monkeypatch.setenv("DASHBOARD_DATABASE_URL", demo_sqlite_url)
-    st.cache_resource.clear()
-    engine = make_engine(demo_sqlite_url)
-    version = queries.current_data_version(engine)
-    engine.dispose()
+    version = _emptied_caches(demo_sqlite_url, monkeypatch)
     everything = Filters().scope(Viewer(email="board@example.org", role=BOARD))
     records = context._load(demo_sqlite_url, everything, version)
     monkeypatch.setattr(context, "data_version", lambda: version + 1)  # the database has moved on
@@ -125,13 +131,9 @@ def test_an_expired_entry_is_given_at_once_while_it_is_worked_out_again(demo_sql
 
     from streamlit.runtime.caching import cache_utils
 
-    monkeypatch.setenv("DASHBOARD_DATABASE_URL", demo_sqlite_url)
     now = [1000.0]
     monkeypatch.setattr(cache_utils, "TTLCACHE_TIMER", lambda: now[0])  # the clock of caches made from here on
-    st.cache_resource.clear()
-    engine = make_engine(demo_sqlite_url)
-    version = queries.current_data_version(engine)
-    engine.dispose()
+    version = _emptied_caches(demo_sqlite_url, monkeypatch)
     everything = Filters().scope(Viewer(email="someone@example.org", role=ADMIN))
     first = context._load(demo_sqlite_url, everything, version)
     read: list[float] = []
