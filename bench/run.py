@@ -234,7 +234,7 @@ def bench_import(report: Report, scale: float, backends: dict[str, str | None], 
             insert_s = _bare_sqlite_insert(url)
             report.add(
                 Row(
-                    "Insert the return's 100,000 rows, SQLite alone (executemany of ready tuples)",
+                    f"Insert the return's {rows:,} rows, SQLite alone (executemany of ready tuples)",
                     insert_s,
                     "calamine read",
                     calamine_s,
