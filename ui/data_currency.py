@@ -55,6 +55,6 @@ def earlier_figures_notice(ask_for_latest: Callable[[], None]) -> None:
     with st.container(border=True, key="earlier_figures_notice"):
         st.markdown(f":material/update: **{EARLIER_FIGURES_TITLE}**")
         st.markdown(
-            "These figures do not include the latest import yet. The new figures will be ready in a few seconds."
+            "These figures do not yet include the latest import or undo. The new figures will be ready in a few seconds."
         )
         st.button("Show the latest figures", key="show_latest_figures", on_click=ask_for_latest)
