@@ -17,9 +17,10 @@ from data_access.repositories import Scope
 
 
 def load(engine: Engine, scope: Scope = repositories.EVERYTHING) -> records.Portfolio:
-    """Every record of the scope, built with the cycle collector paused (``collector.paused``)."""
+    """Every record of the scope, built with the cycle collector paused (``collector.paused``) and
+    set aside from it as built (``collector.set_aside_as_built``)."""
     with collector.paused(), Session(engine) as session:
-        return records.Portfolio(
+        portfolio = records.Portfolio(
             contracts=repositories.contracts(session, scope),
             units=repositories.units(session, scope),
             responses=repositories.survey_responses(session, scope),
@@ -32,6 +33,8 @@ def load(engine: Engine, scope: Scope = repositories.EVERYTHING) -> records.Port
             returns=repositories.return_imports(session, scope),
             judgements=repositories.ilacs_judgements(session),
         )
+        collector.set_aside_as_built()
+        return portfolio
 
 
 class UnknownContract(LookupError):
