@@ -186,10 +186,13 @@ def test_records_equal_those_of_a_plain_reading(generated, name):
         assert any(line.days is None for line in ours["invoice_lines"])
 
 
-def test_load_reads_the_records_of_a_plain_reading(generated):
-    data = queries.load(generated)
+@pytest.mark.parametrize("name", ["everything", "two contracts in one region"])
+def test_load_reads_the_records_of_a_plain_reading(generated, name):
+    """On PostgreSQL the responses and invoice lines are read on a second connection (``queries._Meanwhile``)."""
     with Session(generated) as session:
-        theirs = _plain(session, repositories.EVERYTHING)
+        scope = _scope(session, name)
+        theirs = _plain(session, scope)
+    data = queries.load(generated, scope)
     ours = {
         "units": data.units,
         "survey_responses": data.responses,
