@@ -382,12 +382,22 @@ def spend_above_value_flag(
     among ``invoice_lines`` (the importer's stored lines)."""
     if contract is None or contract.value is None:
         return None
-    value = as_decimal(contract.value)
     wanted = contract.reference.lower()
     lines = [line for line in invoice_lines if line.contract.lower() == wanted and counts_as_of(line, as_of)]
+    return _spend_above_value(contract, lines, spent_elsewhere)
+
+
+def _spend_above_value(
+    contract: ContractTerms | None, lines: list[InvoiceLine], spent_elsewhere: Decimal
+) -> FinanceFlag | None:
+    """``spend_above_value_flag`` for ``lines``, the contract's lines that count as of the as-of
+    date (``finance_flags`` has them already: they are not picked out again)."""
+    if contract is None or contract.value is None:
+        return None
+    value = as_decimal(contract.value)
     if not lines or sum((as_decimal(line.amount) for line in lines), spent_elsewhere) <= value:
         return None  # the total decides (sums of Decimals are exact); the order only dates the flag
-    lines.sort(key=_dated_order)
+    lines = sorted(lines, key=_dated_order)
     running, passed_in = spent_elsewhere, None
     for line in lines:
         running += as_decimal(line.amount)
@@ -568,9 +578,8 @@ def finance_flags(
             flags.append(flag)
     elsewhere = {reference.lower(): amount for reference, amount in (spent_elsewhere or {}).items()}
     for reference, contract_lines in by_contract.items():
-        flag = spend_above_value_flag(
-            terms.get(reference), contract_lines, as_of, elsewhere.get(reference.lower(), ZERO)
-        )
+        # the contract's lines that count (as of, this reference): spend_above_value_flag's own pick
+        flag = _spend_above_value(terms.get(reference), contract_lines, elsewhere.get(reference.lower(), ZERO))
         if flag is not None:
             flags.append(flag)
     flags.sort(key=lambda f: (f.contract, f.financial_year, f.invoice_ref or "", f.line or 0, _FLAG_ORDER[f.kind]))

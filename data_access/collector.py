@@ -39,6 +39,17 @@ def paused() -> Iterator[None]:
                 gc.enable()
 
 
+def set_aside_as_built() -> None:
+    """Set every object alive now aside from the cycle collector in one step (``gc.freeze``, no
+    collection first): the end of a load, inside its pause. Otherwise the first collection after
+    the pause walks every record just built (0.12 s at full scale), only for
+    ``set_aside_from_collector``, which the app runs after each load, to walk them all again.
+
+    That call takes the set back and collects, so cyclic garbage set aside here is kept at most
+    until the next load's; records hold no cycles and are freed by reference counting as usual."""
+    gc.freeze()
+
+
 def set_aside_from_collector() -> None:
     """Set every object alive now, loaded records included, aside from the cycle collector
     (``gc.freeze``), so a full collection no longer walks half a million records in the middle of

@@ -102,33 +102,58 @@ Record = TypeVar("Record", bound="DataclassInstance")
 _CHUNK = 1024  # records filled at a time: they stay in the processor's cache while each field is set
 
 
-def _records(session: Session, record: type[Record], query: Select[Any]) -> list[Record]:
+def _records(
+    session: Session,
+    record: type[Record],
+    query: Select[Any],
+    looked_up: Mapping[str, tuple[str, Mapping[Any, Any]]] | None = None,
+) -> list[Record]:
     """One ``record`` per row of ``query``, whose columns are named as the record's fields (a
     column of another name is labelled), all of them and in the record's order: checked here, so
     a column can only fill the field of its name.
+
+    ``looked_up``: field -> (column, mapping) for fields read through a mapping by a column's
+    value (a contract's reference by the row's contract id, an LA's region by its code): the
+    database sends a small number or a value it sends anyway, not a joined text per row, and
+    records share the mapping's values. A field looked up by another column is not selected; a
+    value the mapping does not hold is a ``KeyError`` (the foreign keys make it impossible).
 
     The records are built without their ``__init__``, 1,024 rows at a time and column by column:
     each is made empty (``object.__new__``), then each field set through its slot's own descriptor
     (what a frozen record's ``__init__`` does one field at a time through ``object.__setattr__``),
     at about 60 % of the cost. So every field must be a slot that ``__init__`` sets, and the record
     have no ``__post_init__``: checked here too."""
+    looked_up = looked_up or {}
     columns = tuple(query.selected_columns.keys())
     fields = dataclasses.fields(record)
     names = tuple(field.name for field in fields)
-    if columns != names:
-        raise TypeError(f"{record.__name__} is read from the columns {columns}, not its fields {names}")
+    selected = tuple(name for name in names if looked_up.get(name, (name,))[0] == name)
+    if columns != selected or not set(looked_up) <= set(names):
+        raise TypeError(f"{record.__name__} is read from the columns {columns}, not its fields {selected}")
     slots = [vars(record).get(name) for name in names]
     setters = [slot.__set__ for slot in slots if isinstance(slot, MemberDescriptorType)]
     if len(setters) != len(names) or not all(field.init for field in fields) or hasattr(record, "__post_init__"):
         raise TypeError(f"{record.__name__} is not a dataclass with slots whose __init__ only sets its fields")
     rows, processors = _rows(session, query)
     lookups = [None if process is None else _Converted(process).__getitem__ for process in processors]
+    # each field: its setter, the place of the column it is read from, and the mapping it is read through
+    place = {name: index for index, name in enumerate(columns)}
+    filled = [
+        (set_field, place[looked_up[name][0]], looked_up[name][1].__getitem__)
+        if name in looked_up
+        else (set_field, place[name], None)
+        for set_field, name in zip(setters, names)
+    ]
     made: list[Record] = []
     for start in range(0, len(rows), _CHUNK):
         part = rows[start : start + _CHUNK]
         chunk: list[Record] = list(map(object.__new__, repeat(record, len(part))))
-        for set_field, lookup, column in zip(setters, lookups, zip(*part)):
-            deque(map(set_field, chunk, column if lookup is None else map(lookup, column)), maxlen=0)
+        values = [
+            column if lookup is None else list(map(lookup, column)) for lookup, column in zip(lookups, zip(*part))
+        ]
+        for set_field, index, through in filled:
+            column = values[index]
+            deque(map(set_field, chunk, column if through is None else map(through, column)), maxlen=0)
         made += chunk
     return made
 
@@ -306,10 +331,30 @@ def _contract_filter(query: Select[Any], model: type[models.Base], scope: Scope)
     return query
 
 
+def _in_scope_contracts(query: Select[Any], model: type[models.Base], scope: Scope) -> Select[Any]:
+    """The rows of ``model`` of the scope's contracts: joined to the contracts only where the scope
+    names some (records read their contract's reference by id, ``_references``)."""
+    if scope.contracts is None:
+        return query
+    return _contract_filter(query, model, scope)
+
+
+def _references(session: Session) -> dict[int, str]:
+    """Contract id -> reference: the ``contract`` of every record read by the row's contract id
+    (``_records``'s ``looked_up``; ``contract_id`` is a foreign key, so every row's is here)."""
+    return dict(session.execute(select(models.Contract.id, models.Contract.reference)).tuples().all())
+
+
+def _by_contract_id(session: Session) -> dict[str, tuple[str, Mapping[Any, Any]]]:
+    """The ``contract`` field read through ``_references`` from a ``contract_id`` column labelled ``contract``."""
+    return {"contract": ("contract", _references(session))}
+
+
 def milestones(session: Session, scope: Scope = EVERYTHING) -> list[records.Milestone]:
-    query = _contract_filter(
+    """Every milestone, by due date and name (then as entered: two contracts' milestones may share both)."""
+    query = _in_scope_contracts(
         select(
-            models.Contract.reference.label("contract"),
+            models.Milestone.contract_id.label("contract"),
             models.Milestone.name,
             models.Milestone.due_date,
             models.Milestone.completed_date,
@@ -317,13 +362,14 @@ def milestones(session: Session, scope: Scope = EVERYTHING) -> list[records.Mile
         models.Milestone,
         scope,
     )
-    return _records(session, records.Milestone, query.order_by(models.Milestone.due_date, models.Milestone.name))
+    query = query.order_by(models.Milestone.due_date, models.Milestone.name, models.Milestone.id)
+    return _records(session, records.Milestone, query, _by_contract_id(session))
 
 
 def allocations(session: Session, scope: Scope = EVERYTHING) -> list[records.Allocation]:
-    query = _contract_filter(
+    query = _in_scope_contracts(
         select(
-            models.Contract.reference.label("contract"),
+            models.Allocation.contract_id.label("contract"),
             models.Allocation.heading,
             models.Allocation.financial_year,
             models.Allocation.amount,
@@ -331,7 +377,7 @@ def allocations(session: Session, scope: Scope = EVERYTHING) -> list[records.All
         models.Allocation,
         scope,
     )
-    return _records(session, records.Allocation, query.order_by(models.Allocation.id))
+    return _records(session, records.Allocation, query.order_by(models.Allocation.id), _by_contract_id(session))
 
 
 def day_rates(session: Session, scope: Scope = EVERYTHING) -> list[dict[str, Any]]:
@@ -352,9 +398,9 @@ def day_rates(session: Session, scope: Scope = EVERYTHING) -> list[dict[str, Any
 def invoice_lines(session: Session, scope: Scope = EVERYTHING) -> list[records.InvoiceLine]:
     """Every invoice line."""
     line = models.InvoiceLine
-    query = _contract_filter(
+    query = _in_scope_contracts(
         select(
-            models.Contract.reference.label("contract"),
+            line.contract_id.label("contract"),
             line.invoice_ref,
             line.line,
             line.financial_year,
@@ -371,7 +417,7 @@ def invoice_lines(session: Session, scope: Scope = EVERYTHING) -> list[records.I
         line,
         scope,
     )
-    return _records(session, records.InvoiceLine, query.order_by(line.id))
+    return _records(session, records.InvoiceLine, query.order_by(line.id), _by_contract_id(session))
 
 
 def invoice_sources(
@@ -396,51 +442,52 @@ def invoice_sources(
 
 
 def units(session: Session, scope: Scope = EVERYTHING) -> list[records.Unit]:
-    """Every participant in every support package, with the LA's region."""
-    query = (
-        select(
-            models.Contract.reference.label("contract"),
-            models.Engagement.package_id,
-            models.Engagement.participant_id,
-            models.Engagement.support_type,
-            models.Engagement.la_code,
-            models.LocalAuthority.region_code,
-            models.Engagement.role,
-            models.Engagement.focus,
-            models.Engagement.start_date,
-            models.Engagement.end_date,
-            type_coerce(models.Engagement.days_delivered, _Float(8, 2)).label("days_delivered"),
-            models.Engagement.group_type,
-            models.Engagement.delivered_by,
-        )
-        .join(models.Contract, models.Engagement.contract_id == models.Contract.id)
-        .join(models.LocalAuthority, models.Engagement.la_code == models.LocalAuthority.code)
+    """Every participant in every support package, with the LA's region (read by the LA's code:
+    ``la_code`` is a foreign key, so every unit's LA is in the reference list)."""
+    query = select(
+        models.Engagement.contract_id.label("contract"),
+        models.Engagement.package_id,
+        models.Engagement.participant_id,
+        models.Engagement.support_type,
+        models.Engagement.la_code,
+        models.Engagement.role,
+        models.Engagement.focus,
+        models.Engagement.start_date,
+        models.Engagement.end_date,
+        type_coerce(models.Engagement.days_delivered, _Float(8, 2)).label("days_delivered"),
+        models.Engagement.group_type,
+        models.Engagement.delivered_by,
     )
-    return _records(session, records.Unit, _scope_filter(query, scope).order_by(models.Engagement.id))
+    regions_of_las = dict(
+        session.execute(select(models.LocalAuthority.code, models.LocalAuthority.region_code)).tuples().all()
+    )
+    looked_up = {**_by_contract_id(session), "region_code": ("la_code", regions_of_las)}
+    return _records(session, records.Unit, _scope_filter(query, scope).order_by(models.Engagement.id), looked_up)
 
 
 def _scope_filter(query: Select[Any], scope: Scope) -> Select[Any]:
-    if scope.contracts is not None:
-        query = query.where(matches_ignoring_case(models.Contract.reference, scope.contracts))
+    """The scope's engagements (joined to contracts or LAs only where the scope filters on them)."""
+    query = _in_scope_contracts(query, models.Engagement, scope)
     if scope.la_codes is not None:
         query = query.where(models.Engagement.la_code.in_(scope.la_codes))
     if scope.region_codes is not None:
-        query = query.where(models.LocalAuthority.region_code.in_(scope.region_codes))
+        query = query.join(models.LocalAuthority, models.Engagement.la_code == models.LocalAuthority.code).where(
+            models.LocalAuthority.region_code.in_(scope.region_codes)
+        )
     return query
 
 
 def survey_responses(session: Session, scope: Scope = EVERYTHING) -> list[records.SurveyResponse]:
     query = select(
-        models.Contract.reference.label("contract"),
+        models.SurveyResponse.contract_id.label("contract"),
         models.SurveyResponse.package_id,
         models.SurveyResponse.participant_id,
         models.SurveyResponse.stage,
         models.SurveyResponse.response_date,
         models.SurveyResponse.confidence,
         models.SurveyResponse.impact_demonstrated,
-    ).join(models.Contract, models.SurveyResponse.contract_id == models.Contract.id)
-    if scope.contracts is not None:
-        query = query.where(matches_ignoring_case(models.Contract.reference, scope.contracts))
+    )
+    query = _in_scope_contracts(query, models.SurveyResponse, scope)
     if scope.la_codes is not None or scope.region_codes is not None:
         query = query.join(
             models.Engagement,
@@ -452,7 +499,7 @@ def survey_responses(session: Session, scope: Scope = EVERYTHING) -> list[record
             query = query.where(models.Engagement.la_code.in_(scope.la_codes))
         if scope.region_codes is not None:
             query = query.where(models.LocalAuthority.region_code.in_(scope.region_codes))
-    return _records(session, records.SurveyResponse, query.order_by(models.SurveyResponse.id))
+    return _records(session, records.SurveyResponse, query.order_by(models.SurveyResponse.id), _by_contract_id(session))
 
 
 # --- Imports ---------------------------------------------------------------------
