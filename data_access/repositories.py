@@ -339,10 +339,26 @@ def _in_scope_contracts(query: Select[Any], model: type[models.Base], scope: Sco
     return _contract_filter(query, model, scope)
 
 
-def _references(session: Session) -> dict[int, str]:
+class _ReadWhenMissing(dict[Any, Any]):
+    """A mapping read in one query before the rows that look values up in it; a key it does not
+    hold is read on its own when a row asks for it. On PostgreSQL each statement sees what was
+    committed when it started, so an import that registers a contract and commits between the two
+    queries leaves rows whose contract the mapping has not read (the foreign keys make sure it
+    exists)."""
+
+    def __init__(self, session: Session, key: Any, value: Any) -> None:
+        super().__init__(session.execute(select(key, value)).tuples().all())
+        self._session, self._key, self._value = session, key, value
+
+    def __missing__(self, missing: Any) -> Any:
+        found = self[missing] = self._session.execute(select(self._value).where(self._key == missing)).scalar_one()
+        return found
+
+
+def _references(session: Session) -> Mapping[int, str]:
     """Contract id -> reference: the ``contract`` of every record read by the row's contract id
-    (``_records``'s ``looked_up``; ``contract_id`` is a foreign key, so every row's is here)."""
-    return dict(session.execute(select(models.Contract.id, models.Contract.reference)).tuples().all())
+    (``_records``'s ``looked_up``; ``contract_id`` is a foreign key, so every row's is there)."""
+    return _ReadWhenMissing(session, models.Contract.id, models.Contract.reference)
 
 
 def _by_contract_id(session: Session) -> dict[str, tuple[str, Mapping[Any, Any]]]:
@@ -458,9 +474,7 @@ def units(session: Session, scope: Scope = EVERYTHING) -> list[records.Unit]:
         models.Engagement.group_type,
         models.Engagement.delivered_by,
     )
-    regions_of_las = dict(
-        session.execute(select(models.LocalAuthority.code, models.LocalAuthority.region_code)).tuples().all()
-    )
+    regions_of_las = _ReadWhenMissing(session, models.LocalAuthority.code, models.LocalAuthority.region_code)
     looked_up = {**_by_contract_id(session), "region_code": ("la_code", regions_of_las)}
     return _records(session, records.Unit, _scope_filter(query, scope).order_by(models.Engagement.id), looked_up)
 
