@@ -30,18 +30,12 @@ from ui import cache
 from ui.filters import Filters
 
 
-def _filtered(
-    filters: Filters, board: bool, plan: BoardPlan | None
-) -> tuple[date, str | None, str | None, str | None, bool, BoardPlan | None]:
-    """The fields every filtered page's inputs start with (``FilteredInputs``)."""
-    return filters.as_of_date, filters.financial_year, filters.region, filters.la, board, plan
-
-
 def overview(
     data: Portfolio, filters: Filters, board: bool, plan: BoardPlan | None, key: cache.DataKey
 ) -> overview_views.OverviewPage:
     """The Overview's status grid, headline KPIs, coverage, spend and deadlines."""
-    return cache.built(overview_views.build, data, FilteredInputs(*_filtered(filters, board, plan)), key)
+    inputs = FilteredInputs(filters.as_of_date, filters.financial_year, filters.region, filters.la, board, plan)
+    return cache.built(overview_views.build, data, inputs, key)
 
 
 def overview_changes(
@@ -60,7 +54,15 @@ def kpis(
     key: cache.DataKey,
 ) -> kpi_views.KpiPage:
     """The KPIs page: every contract's KPIs, trend, slices, confidence and one contract's detail."""
-    inputs = kpi_views.KpiInputs(*_filtered(filters, board, plan), detail_contract=detail_contract)
+    inputs = kpi_views.KpiInputs(
+        filters.as_of_date,
+        filters.financial_year,
+        filters.region,
+        filters.la,
+        board,
+        plan,
+        detail_contract=detail_contract,
+    )
     return cache.built(kpi_views.build, data, inputs, key, "Working out the KPIs…")
 
 
@@ -69,7 +71,13 @@ def coverage(
 ) -> coverage_views.CoveragePage:
     """The Coverage page: LAs supported per year, region and support type, against the minimums."""
     inputs = coverage_views.CoverageInputs(
-        *_filtered(filters, board, plan), hex_positions=cache.read(hex_layout, version=None)
+        filters.as_of_date,
+        filters.financial_year,
+        filters.region,
+        filters.la,
+        board,
+        plan,
+        hex_positions=cache.read(hex_layout, version=None),
     )
     return cache.built(coverage_views.build, data, inputs, key, "Working out coverage…")
 
