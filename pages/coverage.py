@@ -10,7 +10,8 @@ from dashboard.access import aggregate_only
 from dashboard.charts import coverage as charts
 from dashboard.views import coverage as views
 from dashboard.wording import as_text, long_date
-from ui import cache, context, opening_figures
+from data_access.queries import hex_layout
+from ui import cache, context
 from ui.components import chart, chart_with_table, data_table, profile_column, with_profile_links
 from ui.data_currency import data_currency_notice
 from ui.filters import current_filters, showing
@@ -22,8 +23,20 @@ st.title("Coverage: local authorities supported")
 showing(filters, options.regions, options.las)
 page = None
 if data.contracts:
-    page = opening_figures.coverage(
-        data, filters, aggregate_only(viewer), context.board_plan_for(viewer, as_of), cache.DataKey(url, scope, version)
+    page = cache.built(
+        views.build,
+        data,
+        views.CoverageInputs(
+            as_of,
+            filters.financial_year,
+            filters.region,
+            filters.la,
+            aggregate_only(viewer),
+            context.board_plan_for(viewer, as_of),
+            hex_positions=cache.read(hex_layout, version=None),
+        ),
+        cache.DataKey(url, scope, version),
+        "Working out coverage…",
     )
     if not page.by_year.empty:  # the answer first
         st.markdown(as_text(page.by_year.summary))

@@ -8,7 +8,8 @@ from dashboard.calendar import financial_year_of
 from dashboard.charts.finance import burn_up_chart, day_rate_chart
 from dashboard.views import finance as fv
 from dashboard.wording import as_text, long_date
-from ui import cache, context, opening_figures
+from data_access.finance_sources import invoice_sources
+from ui import cache, context
 from ui.components import chart, chart_with_table, data_table, download_buttons, empty_state
 from ui.data_currency import data_currency_notice
 from ui.filters import Filters, filter_sidebar, showing
@@ -38,8 +39,16 @@ st.title("Finance")
 showing(filters, data.regions, {}, narrowing=("contract", "fy", "as_of"))
 if data.contracts:  # the answer first
     chosen = context.oversight_data(Filters(contract=filters.contract).scope(viewer), within=scope)  # its records
-    tables = opening_figures.finance_tables(data, scope, as_of, data_key)  # a contract or year picks its rows
-    page = opening_figures.finance(chosen, tables, filters, data_key)
+    tables = cache.built(
+        fv.build_scope_tables,
+        data,
+        fv.ScopeInputs(as_of, cache.read(invoice_sources, scope, version=version)),
+        data_key,
+        FIGURES,
+    )  # worked out once for the scope; a contract or year picks its rows
+    page = cache.built(
+        fv.build, chosen, fv.FinanceInputs(as_of, tables, filters.contract, filters.financial_year), data_key, FIGURES
+    )
     st.markdown(as_text(page.spend_sentence))
 st.caption(
     f"Figures as of {long_date(as_of)}. Invoice lines dated after it do not count. Amounts are in pounds, excluding "

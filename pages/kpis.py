@@ -10,7 +10,7 @@ from dashboard.charts import kpis as charts
 from dashboard.disclosure import LOW_RELIABILITY, SUPPRESSED
 from dashboard.views import kpis as views
 from dashboard.wording import as_text, counted, long_date
-from ui import cache, context, opening_figures
+from ui import cache, context
 from ui.components import chart, chart_with_table
 from ui.data_currency import data_currency_notice
 from ui.filters import showing
@@ -26,8 +26,20 @@ if data.units:
     with_units = sorted({unit.contract for unit in data.units})
     detail = filters.contract or st.session_state.get("kpi_detail_contract")
     detail = detail if detail in with_units else None
-    page = opening_figures.kpis(
-        data, filters, board, context.board_plan_for(viewer, as_of), detail, cache.DataKey(url, scope, version)
+    page = cache.built(
+        views.build,
+        data,
+        views.KpiInputs(
+            as_of,
+            filters.financial_year,
+            filters.region,
+            filters.la,
+            board,
+            context.board_plan_for(viewer, as_of),
+            detail_contract=detail,
+        ),
+        cache.DataKey(url, scope, version),
+        "Working out the KPIs…",
     )
     if page.headline:  # the answer first
         st.markdown(as_text(views.kpi_answer(page.headline)))

@@ -13,7 +13,7 @@ from dashboard.charts.value_for_money import vfm_chart
 from dashboard.views import outcomes as ov
 from dashboard.wording import as_text, long_date
 from data_access.repositories import Scope
-from ui import cache, context, opening_figures
+from ui import cache, context
 from ui.components import chart, chart_with_table
 from ui.filters import Filters
 from ui.outcomes_section import neighbour_change_section
@@ -28,7 +28,13 @@ data = context.oversight_data(scope, within=everything)
 st.title("Outcomes and value for money")
 page = None
 if data.contracts:  # the answer first
-    page = opening_figures.outcomes(data, filters, board, cache.DataKey(url, scope, version))
+    page = cache.built(
+        ov.build,
+        data,
+        ov.OutcomesInputs(as_of, filters.financial_year, board),
+        cache.DataKey(url, scope, version),
+        "Working out value for money and outcomes…",
+    )
     st.markdown(as_text(ov.spend_answer(page.value_for_money, as_of)))
 st.caption(
     f"Figures as of {long_date(as_of)}. They describe what was spent, delivered and seen afterwards. They do "

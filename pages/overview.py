@@ -14,16 +14,17 @@ import streamlit as st
 
 from dashboard import calendar, status_grid
 from dashboard.access import aggregate_only, may_upload
+from dashboard.board_pack import ChangesInputs, changes
 from dashboard.changes import changes_summary, default_comparison_date
 from dashboard.charts import kpis as kpi_charts
 from dashboard.views import overview as views
-from dashboard.views.common import rate_chart_frame
+from dashboard.views.common import FilteredInputs, rate_chart_frame
 from dashboard.views.coverage import coverage_summary
 from dashboard.views.timelines import deadline_sentence
 from dashboard.wording import as_text, long_date
 from data_access.access import last_board_pack_date, latest_imports
 from data_access.queries import home_tables
-from ui import cache, context, opening_figures
+from ui import cache, context
 from ui.board_pack_button import board_pack_button
 from ui.components import chart, chart_with_table, data_table, download_buttons
 from ui.data_currency import data_currency_notice
@@ -62,7 +63,14 @@ st.title("Improvement Oversight")
 showing(filters, options.regions, options.las)
 page = None
 if data.contracts:  # the answer first: which contracts are off track
-    page = opening_figures.overview(data, filters, board, context.board_plan_for(viewer, as_of), data_key)
+    page = cache.built(
+        views.build,
+        data,
+        FilteredInputs(
+            as_of, filters.financial_year, filters.region, filters.la, board, context.board_plan_for(viewer, as_of)
+        ),
+        data_key,
+    )
     st.markdown(as_text(status_grid.grid_summary(page.grid)))
 st.caption(
     f"Figures as of {long_date(as_of)}. This page shows totals only, with no personal data. "
@@ -99,7 +107,9 @@ else:
         help="The date of the last Board pack produced, or else 3 months earlier.",
     )
     plans = context.board_plans_for(viewer, scope, (compare, as_of))
-    changed = opening_figures.overview_changes(data, compare, as_of, board, plans, data_key)
+    changed = cache.built(
+        changes, data, ChangesInputs(compare, as_of, board, plans), data_key, "Comparing the figures…"
+    )
     st.markdown(as_text(changes_summary(changed, compare, as_of)))
     data_table(changed, "Each contract's headline figures then and now, and how they changed")
     download_buttons({"Changes": changed}, "changes", key="overview_changes")

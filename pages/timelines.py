@@ -14,7 +14,7 @@ from dashboard.timelines import (
 )
 from dashboard.views import timelines as tv
 from dashboard.wording import as_text, long_date
-from ui import cache, context, opening_figures
+from ui import cache, context
 from ui.components import chart, chart_with_table, data_table, download_buttons, empty_state
 from ui.data_currency import data_currency_notice
 from ui.filters import Filters, filter_sidebar, showing
@@ -37,8 +37,11 @@ st.title("Timelines")
 showing(filters, data.regions, {}, narrowing=("contract", "as_of"))
 page = None
 if data.contracts:  # the answer first
-    page = opening_figures.timelines(
-        data, filters, cache.DataKey(context.database_url(), scope, context.data_version())
+    page = cache.built(
+        tv.build,
+        data,
+        tv.TimelinesInputs(as_of, filters.contract),
+        cache.DataKey(context.database_url(), scope, context.data_version()),
     )
     st.markdown(as_text(tv.overdue_answer(page.milestones, page.decisions)))
 st.caption(

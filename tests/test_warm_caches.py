@@ -3,7 +3,6 @@ from are already loaded when someone opens it."""
 
 from __future__ import annotations
 
-import pytest
 import streamlit as st
 
 from dashboard.access import ADMIN, BOARD, Viewer
@@ -173,43 +172,3 @@ def test_the_board_is_shown_the_version_before_only_while_the_new_one_is_warmed(
     assert warm.version_for_board(9, 8, 8, at_most + 1) == 9  # warming takes too long: wait for it
     assert warm.version_for_board(9, 7, 8, 1.0) == 7  # 8 failed, 9 not finished: 7 is the last ready
     assert warm.version_for_board(9, 10, 10, 1.0) == 9  # warmed past it (a page that read 9 just before)
-
-
-@pytest.mark.parametrize("role", [BOARD, ADMIN])
-def test_after_warming_each_page_opens_on_figures_already_worked_out(demo_sqlite_url, monkeypatch, role):
-    """After an import the watcher works out the figures each page opens with (no filter, as of
-    today), for the Board and for the roles that see the whole portfolio: the first person to open
-    each page does not wait for them."""
-    import functools
-
-    from dashboard.views import coverage, finance, kpis, outcomes, overview, timelines
-    from tests.small_db import open_page
-    from ui import opening_figures
-
-    version = _emptied_caches(demo_sqlite_url, monkeypatch)
-    warm.warm(demo_sqlite_url, version)
-    worked_out: list[str] = []
-    for module, name in [
-        (overview, "build"),
-        (opening_figures, "changes"),
-        (kpis, "build"),
-        (coverage, "build"),
-        (finance, "build_scope_tables"),
-        (finance, "build"),
-        (outcomes, "build"),
-        (timelines, "build"),
-    ]:
-        original = getattr(module, name)
-
-        @functools.wraps(original)  # the same name: the same cache entries
-        def counted(*args, _original=original, **kwargs):
-            worked_out.append(f"{_original.__module__}.{_original.__qualname__}")
-            return _original(*args, **kwargs)
-
-        monkeypatch.setattr(module, name, counted)
-    pages = [None, "pages/kpis.py", "pages/coverage.py", "pages/finance.py", "pages/outcomes.py", "pages/timelines.py"]
-    for page in pages:
-        at = open_page(monkeypatch, demo_sqlite_url, page, role=role, tables=False)
-        assert not at.exception, (page, at.exception)
-    assert worked_out == []
-    st.cache_resource.clear()

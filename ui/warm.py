@@ -20,17 +20,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
-from datetime import date
-from functools import partial
 
 import streamlit as st
 
-from dashboard.access import ADMIN, BOARD, Viewer, aggregate_only
-from dashboard.changes import default_comparison_date
+from dashboard.access import BOARD, Viewer
 from data_access import queries
-from data_access.access import last_board_pack_date
-from ui import cache, context, opening_figures
+from ui import context
 from ui.filters import Filters
 from ui.plan_worker import serving
 
@@ -46,46 +41,18 @@ _first_asked: dict[tuple[str, int], float] = {}  # (database, version) -> when a
 _look_now: dict[str, threading.Event] = {}  # set: the watcher looks at the data version at once
 
 
-def warm(url: str, version: int, board_ready: Callable[[], None] = lambda: None) -> None:
+def warm(url: str, version: int) -> None:
     """Fill the caches the pages start from for data ``version``: the records of everyone who may
     see the whole portfolio (administrators, the Board, case leads), split by contract, the filter
-    choices, the Board's plan as of today and as of the dates Board members asked for lately
-    (``context.recent_board_dates``), and the figures each page opens with (``opening_figures``):
-    the Board's as of today and the date a Board member asked for last, then (after
-    ``board_ready()``) those of the roles that see the whole portfolio, as of today."""
-    board = Viewer(email="", role=BOARD)
-    everything = Filters().scope(board)
+    choices, and the Board's plan as of today and as of the dates Board members asked for lately
+    (``context.recent_board_dates``)."""
+    everything = Filters().scope(Viewer(email="", role=BOARD))
     data = context._load(url, everything, version)
     context._by_contract(url, everything, version)
     context._filter_options(data, url, everything, version)
     # the dates Board members were just looking at first (they are waiting), the latest first
-    asked = list(reversed(context.recent_board_dates()))
-    for as_of in dict.fromkeys([*asked, Filters().as_of_date]):
+    for as_of in dict.fromkeys([*reversed(context.recent_board_dates()), Filters().as_of_date]):
         context.board_plan_as_of(url, everything, version, as_of)
-    for as_of in dict.fromkeys([*asked[:1], Filters().as_of_date]):
-        _opening_figures(url, version, board, as_of)
-    board_ready()
-    _opening_figures(url, version, Viewer(email="", role=ADMIN), Filters().as_of_date)
-
-
-def _opening_figures(url: str, version: int, viewer: Viewer, as_of: date) -> None:
-    """The figures each page opens with (no filter, as of ``as_of``) for ``viewer``, into the caches
-    the pages read, with the records, plans and keys the pages themselves use."""
-    scope = Filters().scope(viewer)
-    data = context._load(url, scope, version)
-    key = cache.DataKey(url, scope, version)
-    filters = Filters(as_of=as_of)
-    board = aggregate_only(viewer)
-    plan = context.board_plan_as_of(url, scope, version, as_of) if board else None
-    opening_figures.overview(data, filters, board, plan, key)
-    compare = default_comparison_date(as_of, last_board_pack_date(context._engine(url)))
-    plans = {on: context.board_plan_as_of(url, scope, version, on) for on in (compare, as_of)} if board else {}
-    opening_figures.overview_changes(data, compare, as_of, board, plans, key)
-    opening_figures.kpis(data, filters, board, plan, None, key)
-    opening_figures.coverage(data, filters, board, plan, key)
-    opening_figures.finance(data, opening_figures.finance_tables(data, scope, as_of, key), filters, key)
-    opening_figures.outcomes(data, filters, board, key)
-    opening_figures.timelines(data, filters, key)
 
 
 def version_for_board(current: int, warmed: int | None, finished: int | None, waited_seconds: float) -> int:
@@ -93,7 +60,7 @@ def version_for_board(current: int, warmed: int | None, finished: int | None, wa
     server is still warming the caches for it (the Board's plan takes seconds to work out after an
     import): then the last version it warmed, whose figures and plan are ready, for at most
     ``EARLIER_AT_MOST_SECONDS`` since a Board page first asked for the current one. The page says
-    so and offers the latest figures (``ui.data_currency.earlier_figures_notice``). Once warming has finished with the current
+    so and offers the latest figures (``app.py``). Once warming has finished with the current
     version, warmed or failed, it is the one shown."""
     if (
         warmed is None
@@ -132,7 +99,8 @@ def _watch(url: str) -> None:
                 looked_at = version  # once per version, even if it fails
                 started = time.perf_counter()
                 try:
-                    warm(url, version, board_ready=partial(_warmed.__setitem__, url, version))  # the Board's is ready
+                    warm(url, version)
+                    _warmed[url] = version
                     log.info("Caches warmed for data version %s in %.1f s", version, time.perf_counter() - started)
                 finally:
                     _finished[url] = version
