@@ -60,7 +60,7 @@ def version_for_board(current: int, warmed: int | None, finished: int | None, wa
     server is still warming the caches for it (the Board's plan takes seconds to work out after an
     import): then the last version it warmed, whose figures and plan are ready, for at most
     ``EARLIER_AT_MOST_SECONDS`` since a Board page first asked for the current one. The page says
-    so and offers the latest figures (``app.py``). Once warming has finished with the current
+    so and offers the latest figures (``ui.data_currency.earlier_figures_notice``). Once warming has finished with the current
     version, warmed or failed, it is the one shown."""
     if (
         warmed is None
