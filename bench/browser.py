@@ -9,13 +9,22 @@ server and times, for each figures page:
   address; *first content* is the page's title (its ``h1``) on screen, *fully drawn* is the
   moment Streamlit says the run is over (no "running" status, no skeleton placeholders left);
 - **new tab**: the same in a new tab of a browser that has opened the app before (its
-  scripts cached, as for someone who uses the dashboard), with where the time went, read from
-  the websocket's messages: the server's *title sent* (first message to the title's element)
-  and *run over* (to the run's end), the script runs a new session makes and the elements it
-  sends; the rest of the time is the browser loading and drawing;
+  scripts cached, as for someone who uses the dashboard), with where the time went: from the
+  address entered, the *page ready* (the browser's DOMContentLoaded: Streamlit's page and
+  scripts loaded), the server's *first message* and the *title received*; then, read from the
+  websocket's messages, the server's *title sent* (first message to the title's element) and
+  *run over* (to the run's end), the script runs a new session makes and the elements it sends.
+  First content less title received is the browser drawing the first messages;
 - **page switch**: a click on the page's link in the sidebar menu, to fully drawn;
-- **filter change**: the sidebar's contract filter set to a value not chosen before, from the
-  click on the value in the opened list to fully drawn.
+- **filter change**: the sidebar's contract filter set to a value not chosen before, to fully
+  drawn.
+
+A page switch and a filter change are timed from the moment the browser sends the click to the
+server (the rerun message on the websocket: what Playwright does before, waiting for the element
+to be still, is not the user's wait) until the server's "script finished" message has come and
+the page has drawn it (no running status, no placeholder, two animation frames later). Their
+*server share* is the first part: the rerun sent to "script finished" received. Timing only until
+the page looked idle, as before, could stop before the rerun had even started.
 
 With ``--upload --db URL`` it times the Upload page instead (issue 20), on a fresh 1,000-row
 quarterly return each run (``bench.load.RETURN_ROWS_SCALE``; each for a benchmark contract of
@@ -79,11 +88,58 @@ def _settle(page) -> None:
     page.wait_for_function(IDLE, timeout=TIMEOUT_MS)
 
 
-def _timed(action: Callable[[], Any], page) -> float:
-    started = time.perf_counter()
+class _Wire:
+    """When the page sent each rerun and received each "script finished" over the app's websocket."""
+
+    def __init__(self, page) -> None:
+        self.reruns: list[float] = []
+        self.finished: list[float] = []
+        page.on("websocket", lambda socket: (socket.on("framesent", self._sent), socket.on("framereceived", self._got)))
+
+    def _sent(self, payload) -> None:
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+
+        if isinstance(payload, str):
+            return
+        message = BackMsg()
+        message.ParseFromString(payload)
+        if message.WhichOneof("type") == "rerun_script":
+            self.reruns.append(time.perf_counter())
+
+    def _got(self, payload) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        if isinstance(payload, str):
+            return
+        message = ForwardMsg()
+        message.ParseFromString(payload)
+        if message.WhichOneof("type") == "script_finished":
+            self.finished.append(time.perf_counter())
+
+
+DRAWN = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
+
+
+def _timed(action: Callable[[], Any], page, wire: _Wire) -> tuple[float, float]:
+    """(felt, server share) of ``action``: from the rerun sent to the last run's end drawn."""
+    reruns, waited = len(wire.reruns), len(wire.finished)
     action()
-    _settle(page)
-    return time.perf_counter() - started - 0.25  # less the settling pause
+    while True:
+        deadline = time.perf_counter() + TIMEOUT_MS / 1000
+        while len(wire.finished) <= waited:
+            if time.perf_counter() > deadline:
+                raise TimeoutError("no run finished")
+            page.wait_for_timeout(5)
+        page.wait_for_function(IDLE, polling="raf", timeout=TIMEOUT_MS)
+        page.evaluate(DRAWN)
+        drawn, waited = time.perf_counter(), len(wire.finished)
+        page.wait_for_timeout(250)  # a run may rerun once more: then time to its end
+        if len(wire.finished) == waited and page.evaluate(IDLE):
+            break
+    if len(wire.reruns) == reruns:
+        raise RuntimeError("the action sent no rerun")
+    sent = wire.reruns[reruns]
+    return drawn - sent, wire.finished[-1] - sent
 
 
 def _open(page, base: str, path: str, query: str) -> tuple[float, float, float]:
@@ -129,6 +185,7 @@ def new_tab(context, base: str, path: str, query: str) -> dict[str, Any]:
     page.on("websocket", lambda socket: socket.on("framereceived", on_frame))
     try:
         started, first, full = _open(page, base, path, query)
+        page_ready = page.evaluate("() => performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd")
     finally:
         page.close()
     sessions = [at for at, kind, _ in frames if kind == "new_session"]
@@ -140,6 +197,9 @@ def new_tab(context, base: str, path: str, query: str) -> dict[str, Any]:
         "full": full,
         "runs": len(sessions),
         "elements": sum(1 for _, kind, element in frames if kind == "delta" and element),
+        "page_ready": page_ready / 1000,
+        "first_message": opened - started if sessions else None,
+        "title_received": title - started if title else None,
         "server_title": title - opened if title else None,
         "server_done": ends[-1] - opened if ends else None,
     }
@@ -186,12 +246,13 @@ def measure(base: str, runs: int, query: str = "", pages: list[str] | None = Non
             tabs = [new_tab(returning, base, path, query) for _ in range(runs)]
             context = browser.new_context(viewport={"width": 1440, "height": 900})
             page = context.new_page()
+            wire = _Wire(page)
             page.goto(f"{base}/{query}")
             _settle(page)
             switches, changes, errors = [], [], []
             for _ in range(runs):
                 link = page.locator('[data-testid="stSidebarNav"] a', has_text=name).first
-                switches.append(_timed(link.click, page))
+                switches.append(_timed(link.click, page, wire))
                 back = "KPIs" if name == "Overview" else "Overview"
                 page.locator('[data-testid="stSidebarNav"] a', has_text=back).first.click()
                 _settle(page)
@@ -201,7 +262,7 @@ def measure(base: str, runs: int, query: str = "", pages: list[str] | None = Non
                 options = _contract_options(page)
                 for option in options[:runs]:  # timed from the choice (opening the list is not the redraw)
                     choice = _open_contract_list(page).filter(has_text=option).first
-                    changes.append(_timed(choice.click, page))
+                    changes.append(_timed(choice.click, page, wire))
             except Exception as error:  # noqa: BLE001 - a page without the filter is reported, not fatal
                 errors.append(f"{type(error).__name__}: {str(error).splitlines()[0][:200]}")
             context.close()
@@ -210,6 +271,13 @@ def measure(base: str, runs: int, query: str = "", pages: list[str] | None = Non
                 "new_session_fully_drawn": _stats(fulls),
                 "new_tab_first_content": _stats([tab["first"] for tab in tabs]),
                 "new_tab_fully_drawn": _stats([tab["full"] for tab in tabs]),
+                "new_tab_page_ready": _stats([tab["page_ready"] for tab in tabs]),
+                "new_tab_first_message": _stats(
+                    [tab["first_message"] for tab in tabs if tab["first_message"] is not None]
+                ),
+                "new_tab_title_received": _stats(
+                    [tab["title_received"] for tab in tabs if tab["title_received"] is not None]
+                ),
                 "new_tab_server_title_sent": _stats(
                     [tab["server_title"] for tab in tabs if tab["server_title"] is not None]
                 ),
@@ -218,8 +286,10 @@ def measure(base: str, runs: int, query: str = "", pages: list[str] | None = Non
                 ),
                 "new_tab_script_runs": max(tab["runs"] for tab in tabs),
                 "elements_sent": max(tab["elements"] for tab in tabs),
-                "page_switch": _stats(switches),
-                "filter_change": _stats(changes),
+                "page_switch": _stats([felt for felt, _ in switches]),
+                "page_switch_server": _stats([server for _, server in switches]),
+                "filter_change": _stats([felt for felt, _ in changes]),
+                "filter_change_server": _stats([server for _, server in changes]),
                 "errors": errors,
             }
         returning.close()

@@ -652,10 +652,15 @@ def bench_browser(report: Report, backend: str, url: str) -> None:
         "new_session_fully_drawn": ("new session, first visit, fully drawn", None),
         "new_tab_first_content": ("new session in a new tab (scripts cached), first content", 1.5),
         "new_tab_fully_drawn": ("new session in a new tab, fully drawn", None),
+        "new_tab_page_ready": ("new tab: Streamlit's page and scripts loaded (DOMContentLoaded)", None),
+        "new_tab_first_message": ("new tab: the server's first message received", None),
+        "new_tab_title_received": ("new tab: the title's message received", None),
         "new_tab_server_title_sent": ("new tab: server's first message to the title sent", None),
         "new_tab_server_run_over": ("new tab: server's first message to the run's end", None),
-        "page_switch": ("page switch from the menu, fully drawn", None),
-        "filter_change": ("filter change to a new contract, fully drawn", 0.3),
+        "page_switch": ("page switch from the menu (rerun sent) to fully drawn", None),
+        "page_switch_server": ("page switch: rerun sent to the run's end received (server share)", None),
+        "filter_change": ("filter change to a new contract (rerun sent) to fully drawn", 0.3),
+        "filter_change_server": ("filter change: rerun sent to the run's end received (server share)", None),
     }
     for page, measured in results.items():
         for key, (label, goal) in goals.items():
