@@ -51,14 +51,30 @@ def _configured(chart: AnyChart) -> AnyChart:
     return configured
 
 
-def coverage_year_chart(frame: pd.DataFrame | None) -> alt.LayerChart | alt.FacetChart | None:
+YEARS, MINIMUM = "years", "minimum"  # the names the year chart's data go by
+
+
+def coverage_year_chart(frame: pd.DataFrame | None) -> Spec | None:
     """LAs supported per FY and support type (bars with counts) against the contract's minimum (black line).
 
-    ``frame``: Financial year, Support type, LAs supported, Minimum (one contract).
+    ``frame``: Financial year, Support type, LAs supported, Minimum (one contract). Returns the
+    Vega-Lite spec (the layout is built once, see ``with_data``): the Coverage page draws one a
+    contract.
     """
     if frame is None or frame.empty:
         return None
-    base = alt.Chart(frame).encode(
+    minimum = frame["Minimum"].dropna()
+    with_minimum = not minimum.empty and bool(frame["Against minimum"].isin(["Meets", "Below", SO_FAR]).any())
+    spec = with_data(_year_layout(with_minimum), YEARS, frame)
+    if with_minimum:  # not an area's counts
+        top = float(minimum.max())
+        spec["datasets"][MINIMUM] = pd.DataFrame({"Minimum": [top], "Text": [f"minimum {int(top)}"]})
+    return spec
+
+
+@lru_cache(maxsize=2)
+def _year_layout(with_minimum: bool) -> Spec:
+    base = alt.Chart(alt.NamedData(YEARS)).encode(
         x=alt.X("Financial year:O", title="Financial year", axis=alt.Axis(labelAngle=0)),
         xOffset=alt.XOffset("Support type:N", sort=SUPPORT_TYPE_DOMAIN),
     )
@@ -83,20 +99,20 @@ def coverage_year_chart(frame: pd.DataFrame | None) -> alt.LayerChart | alt.Face
         .transform_calculate(Label="(datum['Support type'] == 'Group' ? 'G ' : '1:1 ') + datum['LAs supported']")
     )
     layers = [bars, labels]
-    minimum = frame["Minimum"].dropna()
-    if not minimum.empty and frame["Against minimum"].isin(["Meets", "Below", SO_FAR]).any():  # not an area's counts
+    if with_minimum:
         rule = (
-            alt.Chart(pd.DataFrame({"Minimum": [float(minimum.max())]}))
+            alt.Chart(alt.NamedData(MINIMUM))
             .mark_rule(color=TARGET_COLOUR, strokeDash=[6, 3], strokeWidth=2)
             .encode(y="Minimum:Q", tooltip=[alt.Tooltip("Minimum:Q", title="Minimum LAs per year")])
         )
         note = (
-            alt.Chart(pd.DataFrame({"Minimum": [float(minimum.max())], "Text": [f"minimum {int(minimum.max())}"]}))
+            alt.Chart(alt.NamedData(MINIMUM))
             .mark_text(align="left", dy=-7, x=4, fontSize=11, color=TARGET_COLOUR)
             .encode(y="Minimum:Q", text="Text:N")
         )
         layers += [rule, note]
-    return _configured(alt.layer(*layers).properties(height=320))
+    layout: Spec = _configured(alt.layer(*layers).properties(height=320)).to_dict()
+    return layout
 
 
 REGIONS, HEXES = "regions", "hexes"  # the names the region and hex charts' data go by
@@ -139,11 +155,15 @@ TARGETING_GROUPS = {
 }
 
 
-def targeting_chart(frame: pd.DataFrame | None) -> alt.LayerChart | alt.FacetChart | None:
+TARGETING, TARGETING_TOTALS = "targeting", "targeting_totals"  # the names the targeting chart's data go by
+
+
+def targeting_chart(frame: pd.DataFrame | None) -> Spec | None:
     """Per contract: supported LAs in greatest need at start, not in it, and with no status known
     (stacked, each labelled in words, so no group is told by its colour alone).
 
-    ``frame``: Contract and the three groups' counts.
+    ``frame``: Contract and the three groups' counts. Returns the Vega-Lite spec (the layout is
+    built once, see ``with_data``; the x axis runs to 1.6 times the longest bar, room for the labels).
     """
     if frame is None or frame.empty:
         return None
@@ -162,13 +182,22 @@ def targeting_chart(frame: pd.DataFrame | None) -> alt.LayerChart | alt.FacetCha
         ]
     )
     longest = max(float(totals["Total"].max()), 1.0)
-    x_scale = alt.Scale(domain=[0, longest * 1.6])  # room for the labels after the longest bar
+    spec = with_data(_targeting_layout(), TARGETING, data, height=120 + 40 * data["Contract"].nunique())
+    spec["datasets"][TARGETING_TOTALS] = totals
+    for layer in spec["layer"]:  # room for the labels after the longest bar
+        layer["encoding"]["x"]["scale"] = {"domain": [0, longest * 1.6]}
+    return spec
+
+
+@lru_cache(maxsize=1)
+def _targeting_layout() -> Spec:
+    domain = list(TARGETING_GROUPS)
     bars = (
-        alt.Chart(data)
+        alt.Chart(alt.NamedData(TARGETING))
         .mark_bar(stroke="white")
         .encode(
             y=alt.Y("Contract:N", title=None),
-            x=alt.X("LAs:Q", stack="zero", title="Supported LAs", scale=x_scale, axis=count_axis()),
+            x=alt.X("LAs:Q", stack="zero", title="Supported LAs", axis=count_axis()),
             order=alt.Order("Rank:Q"),
             color=alt.Color(
                 "Group:N",
@@ -179,11 +208,12 @@ def targeting_chart(frame: pd.DataFrame | None) -> alt.LayerChart | alt.FacetCha
         )
     )
     labels = (
-        alt.Chart(totals)
+        alt.Chart(alt.NamedData(TARGETING_TOTALS))
         .mark_text(align="left", dx=4, fontSize=11)
-        .encode(y=alt.Y("Contract:N", title=None), x=alt.X("Total:Q", scale=x_scale), text=alt.Text("Label:N"))
+        .encode(y=alt.Y("Contract:N", title=None), x=alt.X("Total:Q"), text=alt.Text("Label:N"))
     )
-    return _configured(alt.layer(bars, labels).properties(height=120 + 40 * data["Contract"].nunique()))
+    layout: Spec = _configured(alt.layer(bars, labels)).to_dict()
+    return layout
 
 
 def hex_map_chart(frame: pd.DataFrame | None) -> Spec | None:
