@@ -598,8 +598,8 @@ def _wait_healthy(port: int) -> None:
 
 
 @contextlib.contextmanager
-def _app_server(url: str):
-    """A fresh ``streamlit run app.py`` on ``url``'s database: yields (port, pid) once healthy."""
+def _app_server(url: str, script: str = "app.py"):
+    """A fresh ``streamlit run app.py`` (or ``script``) on ``url``'s database: yields (port, pid) once healthy."""
     port = _free_port()
     log(f"memory: streamlit run on port {port}")
     server = subprocess.Popen(
@@ -608,7 +608,7 @@ def _app_server(url: str):
             "-m",
             "streamlit",
             "run",
-            "app.py",
+            script,
             "--server.headless",
             "true",
             "--server.port",
@@ -679,6 +679,44 @@ def bench_browser(report: Report, backend: str, url: str) -> None:
                     note=note,
                 )
             )
+
+
+def bench_browser_floor(report: Report) -> None:
+    """Streamlit's own share of first content: ``bench/floor_app.py`` (a title and a line) timed as
+    the pages are, so each page's first content reads against it."""
+    if shutil.which("chromium") is None:
+        return
+    from playwright.sync_api import sync_playwright
+
+    from bench.browser import ARGS, CHROMIUM, _stats, new_session, new_tab
+
+    with _app_server(fresh_sqlite("floor.db"), "bench/floor_app.py") as (port, _pid):
+        log("browser-felt floor: a two-line Streamlit app")
+        base = f"http://127.0.0.1:{port}"
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            new_session(browser, base, "", "")
+            firsts = [new_session(browser, base, "", "")[0] for _ in range(BROWSER_RUNS)]
+            returning = browser.new_context(viewport={"width": 1440, "height": 900})
+            new_tab(returning, base, "", "")
+            tabs = [new_tab(returning, base, "", "") for _ in range(BROWSER_RUNS)]
+            browser.close()
+    measured = {
+        "new session, first visit, first content": _stats(firsts),
+        "new tab, first content": _stats([tab["first"] for tab in tabs]),
+        "new tab, page ready (DOMContentLoaded)": _stats([tab["page_ready"] for tab in tabs]),
+        "new tab, the title's message received": _stats(
+            [tab["title_received"] for tab in tabs if tab["title_received"] is not None]
+        ),
+    }
+    for label, stats in measured.items():
+        report.add(
+            Row(
+                f"Browser floor, a two-line Streamlit app: {label} (p95)",
+                stats["p95"],
+                note=f"p50 {stats['p50']:.2f} s over {stats['runs']} runs; Streamlit's own share, no dashboard work",
+            )
+        )
 
 
 UPLOAD_RUNS = 5
@@ -1046,6 +1084,7 @@ def main(argv: list[str] | None = None) -> int:
         bench_pages(report, figure_urls["SQLite"])
     if "browser" not in skip:
         report.section = "browser"
+        bench_browser_floor(report)
         for backend, url in figure_urls.items():
             bench_browser(report, f"{backend} at scale {args.scale:g}", url)
         from bench.load import prepare_database
