@@ -331,10 +331,13 @@ def test_milestones_too_close_to_label_apart_share_one_label():
     ],
 )
 def test_an_as_of_date_far_outside_the_contracts_does_not_stretch_the_axis(as_of, words):
+    import json
+
+    from dashboard.charts import spec_json
     from dashboard.charts.timelines import gantt_chart
 
     _, contracts, milestones, _ = _gantt_inputs()
-    spec = gantt_chart(contracts, milestones, as_of).to_dict()
+    spec = json.loads(spec_json(gantt_chart(contracts, milestones, as_of)))
     domain = spec["layer"][0]["encoding"]["x"]["scale"]["domain"]
     assert domain[0] < "2020-01-01" and "2024-01-01" < domain[1] < "2024-04-01"
     texts = [

@@ -10,12 +10,13 @@ diamond). A dashed rule marks the as-of date.
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import altair as alt
 import pandas as pd
 
-from dashboard.charts import FONT, OKABE_ITO, READABLE_TEXT
+from dashboard.charts import FONT, OKABE_ITO, READABLE_TEXT, Spec, with_data
 from dashboard.wording import short_date
 
 STATUS_ORDER = ["Done", "Done late", "Due soon", "Overdue", "Upcoming"]
@@ -69,15 +70,26 @@ def milestone_labels(milestones: pd.DataFrame, first: pd.Timestamp, last: pd.Tim
     return pd.DataFrame(rows, columns=["Contract", "Due", "Label", "Position"])
 
 
-def gantt_chart(contracts: pd.DataFrame, milestones: pd.DataFrame, as_of: date) -> alt.LayerChart | None:
+PERIODS, BREAKS, POINTS, ABOVE_LABELS, BELOW_LABELS, AS_OF = (
+    "periods",
+    "breaks",
+    "milestones",
+    "labels_above",
+    "labels_below",
+    "as_of",
+)  # the names the Gantt's data go by
+
+
+def gantt_chart(contracts: pd.DataFrame, milestones: pd.DataFrame, as_of: date) -> Spec | None:
     """Contracts as bars (term, then extension option), break dates as ticks, milestones as shapes.
 
     The time axis runs over the contracts' and milestones' dates; an as-of date outside them is
-    written at the edge it lies beyond instead of stretching the axis."""
+    written at the edge it lies beyond instead of stretching the axis. Returns the Vega-Lite spec:
+    its layout is built once for each set of layers (``charts.with_data``), then given the data,
+    the contracts' order, the time axis and the height."""
     if contracts.empty:
         return None
     order = list(contracts["Contract"])
-    y = alt.Y("Contract:N", sort=order, title=None, axis=alt.Axis(labelLimit=220))
     first, last = time_span(contracts, milestones)
     margin = (last - first) * 0.02
     shown_from, shown_to = min(first - margin, pd.Timestamp(as_of)), max(last + margin, pd.Timestamp(as_of))
@@ -85,7 +97,6 @@ def gantt_chart(contracts: pd.DataFrame, milestones: pd.DataFrame, as_of: date) 
         shown_to = last + margin
     if pd.Timestamp(as_of) < first - (last - first) * 0.1:
         shown_from = first - margin
-    x_scale = alt.Scale(domain=[shown_from.isoformat(), shown_to.isoformat()])
     periods = pd.concat(
         [
             contracts.assign(From=contracts["Start"], To=contracts["End"], Period="Contract term"),
@@ -95,11 +106,39 @@ def gantt_chart(contracts: pd.DataFrame, milestones: pd.DataFrame, as_of: date) 
         ],
         ignore_index=True,
     )
+    breaks = contracts.dropna(subset=["Break date"])
+    placed, marker = _as_of_marker(as_of, shown_from, shown_to)
+    spec = with_data(
+        _gantt_layout(not breaks.empty, not milestones.empty, placed),
+        PERIODS,
+        periods,
+        height=max(140, 80 * len(order)),
+    )
+    spec["datasets"][AS_OF] = marker
+    if not breaks.empty:
+        spec["datasets"][BREAKS] = breaks
+    if not milestones.empty:
+        labels = milestone_labels(milestones, first, last)
+        spec["datasets"][POINTS] = milestones
+        spec["datasets"][ABOVE_LABELS] = labels[labels["Position"] == ABOVE]
+        spec["datasets"][BELOW_LABELS] = labels[labels["Position"] == BELOW]
+    for layer in spec["layer"]:
+        if "y" in layer["encoding"]:
+            layer["encoding"]["y"]["sort"] = order
+    spec["layer"][0]["encoding"]["x"]["scale"] = {"domain": [shown_from.isoformat(), shown_to.isoformat()]}
+    return spec
+
+
+@lru_cache(maxsize=12)
+def _gantt_layout(with_breaks: bool, with_milestones: bool, as_of_placed: str) -> Spec:
+    """The Gantt's layers over named datasets (see ``gantt_chart``); ``as_of_placed``: where the
+    as-of date is marked (``_as_of_marker``)."""
+    y = alt.Y("Contract:N", title=None, axis=alt.Axis(labelLimit=220))
     bars = (
-        alt.Chart(periods)
+        alt.Chart(alt.NamedData(PERIODS))
         .mark_bar(height=18, cornerRadius=2)
         .encode(
-            x=alt.X("From:T", title=None, scale=x_scale, axis=alt.Axis(format="%b %Y", labelAngle=0, grid=True)),
+            x=alt.X("From:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, grid=True)),
             x2="To:T",
             y=y,
             color=alt.Color(
@@ -108,26 +147,25 @@ def gantt_chart(contracts: pd.DataFrame, milestones: pd.DataFrame, as_of: date) 
                 legend=alt.Legend(title=None, orient="top"),
             ),
             tooltip=[
-                "Contract",
-                "Title",
-                "Period",
+                "Contract:N",
+                "Title:N",
+                "Period:N",
                 alt.Tooltip("From:T", format="%d %b %Y"),
                 alt.Tooltip("To:T", format="%d %b %Y"),
             ],
         )
     )
-    breaks = contracts.dropna(subset=["Break date"])
     layers = [bars]
-    if not breaks.empty:
+    if with_breaks:
         layers += [
-            alt.Chart(breaks)
+            alt.Chart(alt.NamedData(BREAKS))
             .mark_tick(thickness=3, size=30, color=OKABE_ITO["black"])
             .encode(
                 x="Break date:T",
                 y=y,
-                tooltip=["Contract", alt.Tooltip("Break date:T", format="%d %b %Y")],
+                tooltip=["Contract:N", alt.Tooltip("Break date:T", format="%d %b %Y")],
             ),
-            alt.Chart(breaks)
+            alt.Chart(alt.NamedData(BREAKS))
             .mark_text(dy=-19, fontSize=11, color=OKABE_ITO["black"])
             .encode(
                 x="Break date:T",
@@ -135,8 +173,7 @@ def gantt_chart(contracts: pd.DataFrame, milestones: pd.DataFrame, as_of: date) 
                 text=alt.value("break"),
             ),
         ]
-    if not milestones.empty:
-        points = milestones
+    if with_milestones:
         shape = alt.Shape(
             "Status:N",
             scale=alt.Scale(domain=STATUS_ORDER, range=STATUS_SHAPES),
@@ -147,70 +184,59 @@ def gantt_chart(contracts: pd.DataFrame, milestones: pd.DataFrame, as_of: date) 
             scale=alt.Scale(domain=STATUS_ORDER, range=STATUS_COLOURS),
             legend=alt.Legend(title="Milestone", orient="top"),
         )
-        labels = milestone_labels(milestones, first, last)
         layers += [
-            alt.Chart(points)
+            alt.Chart(alt.NamedData(POINTS))
             .mark_point(size=140, filled=True, stroke="black", strokeWidth=1, yOffset=0)
             .encode(
                 x="Due:T",
                 y=y,
                 shape=shape,
                 color=colour,
-                tooltip=["Contract", "Milestone", "Status", alt.Tooltip("Due:T", format="%d %b %Y")],
+                tooltip=["Contract:N", "Milestone:N", "Status:N", alt.Tooltip("Due:T", format="%d %b %Y")],
             ),
-            alt.Chart(labels[labels["Position"] == ABOVE])
+            alt.Chart(alt.NamedData(ABOVE_LABELS))
             .mark_text(dy=-17, fontSize=11)
-            .encode(
-                x="Due:T",
-                y=y,
-                text="Label:N",
-            ),
-            alt.Chart(labels[labels["Position"] == BELOW])
-            .mark_text(dy=19, fontSize=11)
-            .encode(
-                x="Due:T",
-                y=y,
-                text="Label:N",
-            ),
+            .encode(x="Due:T", y=y, text="Label:N"),
+            alt.Chart(alt.NamedData(BELOW_LABELS)).mark_text(dy=19, fontSize=11).encode(x="Due:T", y=y, text="Label:N"),
         ]
-    layers += _as_of_marker(as_of, shown_from, shown_to)
-    height = max(140, 80 * len(order))
-    chart: alt.LayerChart = (
+    grey = OKABE_ITO["grey"]
+    marker = alt.Chart(alt.NamedData(AS_OF)).encode(x="Date:T", text="Label:N")
+    if as_of_placed == AFTER:
+        layers.append(marker.mark_text(align="right", dx=-2, y=4, baseline="top", color=grey))
+    elif as_of_placed == BEFORE:
+        layers.append(marker.mark_text(align="left", dx=2, y=4, baseline="top", color=grey))
+    else:
+        layers += [
+            alt.Chart(alt.NamedData(AS_OF)).mark_rule(strokeDash=[4, 4], color=grey).encode(x="Date:T"),
+            marker.mark_text(align="left", dx=4, y=4, baseline="top", color=grey),
+        ]
+    layout: Spec = (
         alt.layer(*layers)
-        .properties(height=height)
         .resolve_scale(color="independent", shape="independent")
         .configure(font=FONT)
         .configure_axis(labelFontSize=12, **READABLE_TEXT)
         .configure_legend(labelFontSize=12, **READABLE_TEXT)
+        .to_dict()
     )
-    return chart
+    return layout
 
 
-def _as_of_marker(as_of: date, shown_from: pd.Timestamp, shown_to: pd.Timestamp) -> list[alt.Chart]:
-    """A dashed rule at the as-of date, or, when it lies beyond the dates shown, a note at that edge."""
+AFTER, BEFORE, WITHIN = "after", "before", "within"  # where the as-of date lies against the dates shown
+
+
+def _as_of_marker(as_of: date, shown_from: pd.Timestamp, shown_to: pd.Timestamp) -> tuple[str, pd.DataFrame]:
+    """Where the as-of date is marked and its label: a dashed rule at the date, or, when it lies
+    beyond the dates shown, a note at that edge."""
     when = pd.Timestamp(as_of)
-    grey = OKABE_ITO["grey"]
     if when > shown_to:
-        note = pd.DataFrame({"Date": [shown_to], "Label": [f"as of {short_date(as_of)}, after every date shown →"]})
-        return [
-            alt.Chart(note)
-            .mark_text(align="right", dx=-2, y=4, baseline="top", color=grey)
-            .encode(x="Date:T", text="Label:N")
-        ]
+        return AFTER, pd.DataFrame(
+            {"Date": [shown_to], "Label": [f"as of {short_date(as_of)}, after every date shown →"]}
+        )
     if when < shown_from:
-        note = pd.DataFrame({"Date": [shown_from], "Label": [f"← as of {short_date(as_of)}, before every date shown"]})
-        return [
-            alt.Chart(note)
-            .mark_text(align="left", dx=2, y=4, baseline="top", color=grey)
-            .encode(x="Date:T", text="Label:N")
-        ]
-    today = pd.DataFrame({"Date": [when], "Label": [f"as of {short_date(as_of)}"]})
-    return [
-        alt.Chart(today).mark_rule(strokeDash=[4, 4], color=grey).encode(x="Date:T"),
-        alt.Chart(today)
-        .mark_text(align="left", dx=4, y=4, baseline="top", color=grey)
-        .encode(x="Date:T", text="Label:N"),
-    ]
+        return BEFORE, pd.DataFrame(
+            {"Date": [shown_from], "Label": [f"← as of {short_date(as_of)}, before every date shown"]}
+        )
+    return WITHIN, pd.DataFrame({"Date": [when], "Label": [f"as of {short_date(as_of)}"]})
 
 
 def adviser_days_chart(table: pd.DataFrame) -> alt.LayerChart | None:
