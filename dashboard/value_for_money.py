@@ -290,12 +290,24 @@ def _row(
         financial_year=year,
         spend=spend,
         las_supported=len(supported),
-        participants=len({(unit.contract, unit.package_id, unit.participant_id) for unit in joined}),
+        participants=_participants(joined),
         met=met,
         days=sum(package_days(packages).values(), Decimal(0)),
         has_kpi_target=has_kpi_target(terms),
         one_la=len(supported if people is active else _areas(people, area)) == 1,
     )
+
+
+def _participants(units: Iterable[Unit]) -> int:
+    """ "participants = units whose package started": the distinct (package, participant) of one
+    contract's ``units``, counted without a key per unit (a participant ID is mostly in one package)."""
+    first_package: dict[str, str] = {}  # participant ID -> the package of its first unit
+    in_other_packages: set[tuple[str, str]] = set()
+    for unit in units:
+        package = first_package.setdefault(unit.participant_id, unit.package_id)
+        if package != unit.package_id:
+            in_other_packages.add((unit.package_id, unit.participant_id))
+    return len(first_package) + len(in_other_packages)
 
 
 def _areas(units: Iterable[Unit], area: Callable[[str], str]) -> set[str]:
