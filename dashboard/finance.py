@@ -143,7 +143,7 @@ def _spent_as_written(invoice_lines: Iterable[InvoiceLine], as_of: date) -> dict
     not once per line. Sums of Decimals are exact, so adding up in two steps changes nothing."""
     spent: dict[tuple[str, str, str], Decimal] = {}
     for line in invoice_lines:
-        if counts_as_of(line, as_of):
+        if line.invoice_date <= as_of:  # counts_as_of
             key = (line.contract, line.financial_year, line.heading)
             spent[key] = spent.get(key, ZERO) + as_decimal(line.amount)
     return spent
@@ -468,12 +468,17 @@ def spent_to_date(contract: str, invoice_lines: Iterable[InvoiceLine], as_of: da
 
 def spent_to_date_by_contract(invoice_lines: Iterable[InvoiceLine], as_of: date) -> dict[str, Decimal]:
     """``spent_to_date`` of every contract with counted lines, by its reference in lower case, in
-    one pass over the lines (the lines are added in the same order, so the sums are the same)."""
-    spent: dict[str, Decimal] = {}
+    one pass over the lines, added up per reference as the lines write it and then in lower case
+    (sums of Decimals are exact, so adding up in two steps changes nothing)."""
+    as_written: dict[str, Decimal] = {}
     for line in invoice_lines:
-        if counts_as_of(line, as_of):
-            contract = line.contract.lower()
-            spent[contract] = spent.get(contract, ZERO) + as_decimal(line.amount)
+        if line.invoice_date <= as_of:  # counts_as_of
+            contract = line.contract
+            as_written[contract] = as_written.get(contract, ZERO) + as_decimal(line.amount)
+    spent: dict[str, Decimal] = {}
+    for contract, amount in as_written.items():
+        key = contract.lower()
+        spent[key] = spent.get(key, ZERO) + amount
     return spent
 
 
