@@ -160,18 +160,25 @@ def _days(value: float | None) -> Decimal | None:
 
 def package_days(units: Iterable[Unit]) -> dict[PackageKey, Decimal]:
     """Each package's days: "the largest value given on its rows" (a package with no days given: 0)."""
-    found: dict[PackageKey, Decimal] = {}
+    by_contract: dict[str, dict[str, Decimal]] = {}  # contract -> package ID -> days (no key of two per unit)
     written: dict[float, Decimal] = {}  # each value of days as written, once (most repeat)
     for unit in units:
-        key = (unit.contract, unit.package_id)
+        found = by_contract.get(unit.contract)
+        if found is None:
+            found = by_contract[unit.contract] = {}
+        current = found.setdefault(unit.package_id, _NO_DAYS)
         value = unit.days_delivered
-        days = None if value is None else written.get(value)
-        if days is None and value is not None:
+        if value is None:
+            continue
+        days = written.get(value)
+        if days is None:
             days = written[value] = Decimal(str(value))  # as _days
-        current = found.setdefault(key, Decimal(0))
-        if days is not None and days > current:
-            found[key] = days
-    return found
+        if days > current:
+            found[unit.package_id] = days
+    return {(contract, package): days for contract, found in by_contract.items() for package, days in found.items()}
+
+
+_NO_DAYS = Decimal(0)
 
 
 def _package_starts(units: Iterable[Unit]) -> dict[PackageKey, date]:
