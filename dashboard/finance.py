@@ -660,18 +660,27 @@ def flag_counts(flags: Iterable[FinanceFlag]) -> dict[tuple[str, str], int]:
 class _InvoiceTotals:
     """What the invoice-level flags need, added up line by line (no list of lines per invoice):
     overheads and other costs per invoice with its first overheads line, and the first line
-    of each quarter an invoice bills."""
+    of each quarter an invoice bills. A line of the same invoice, FY and quarter as the line added
+    before it is not the first of its quarter: it is not looked up again."""
 
     def __init__(self) -> None:
         self.overheads: dict[tuple[str, str], Decimal] = {}
         self.others: dict[tuple[str, str], Decimal] = {}
         self.first_overheads: dict[tuple[str, str], InvoiceLine] = {}
         self.billed: dict[tuple[str, str, str, int], InvoiceLine] = {}
+        self._last: InvoiceLine | None = None  # the line added last (an invoice's lines mostly come together)
+        self._invoice = ("", "")  # and its invoice
 
     def add(self, line: InvoiceLine, amount: Decimal | None = None, overheads: bool | None = None) -> None:
         """Add ``line``; ``amount``: its amount as a Decimal and ``overheads``: whether it is an
         overheads line (``is_overheads``), when the caller has them."""
-        invoice = (line.contract, line.invoice_ref)
+        last = self._last
+        same_invoice = last is not None and line.invoice_ref == last.invoice_ref and line.contract == last.contract
+        if same_invoice:
+            invoice = self._invoice
+        else:
+            invoice = self._invoice = (line.contract, line.invoice_ref)
+        self._last = line
         if amount is None:
             amount = as_decimal(line.amount)
         if overheads is None:
@@ -681,7 +690,13 @@ class _InvoiceTotals:
             self.first_overheads.setdefault(invoice, line)
         else:
             self.others[invoice] = self.others.get(invoice, ZERO) + amount
-        self.billed.setdefault((*invoice, parse_financial_year(line.financial_year), line.quarter), line)
+        if not (
+            same_invoice
+            and last is not None
+            and line.quarter == last.quarter
+            and line.financial_year == last.financial_year
+        ):  # otherwise the line before, of the same invoice, FY and quarter, was there first
+            self.billed.setdefault((*invoice, parse_financial_year(line.financial_year), line.quarter), line)
 
     def overheads_flags(self, terms: Mapping[str, ContractTerms]) -> list[FinanceFlag]:
         """overheads_above_cap, once per invoice with an overheads line, where the contract's

@@ -548,6 +548,21 @@ def test_late_invoice_flagged_once_per_invoice_and_quarter():
     assert "2021-22 Q1" in flags[0].message
 
 
+def test_late_invoice_once_per_quarter_however_the_lines_come():
+    """Lines of two invoices interleaved, an FY written two ways: one flag per invoice and quarter,
+    on the first line given of it."""
+    late = date(2021, 10, 15)
+    lines = [
+        line("10", number=1, quarter=1, invoice_date=late),
+        line("10", invoice_ref="INV-2", number=1, quarter=1, invoice_date=late),
+        line("10", number=2, quarter=1, fy="2021/22", invoice_date=late),
+        line("10", invoice_ref="INV-2", number=2, quarter=1, invoice_date=late),
+        line("10", number=3, quarter=1, invoice_date=late),
+    ]
+    flags = [f for f in finance_flags([LEADERSHIP], [], lines, AS_OF) if f.kind == LATE_INVOICE]
+    assert [(f.invoice_ref, f.about.line) for f in flags] == [("INV-1", 1), ("INV-2", 1)]
+
+
 # ---------------------------------------------------------------- all flags
 
 
