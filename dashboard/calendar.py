@@ -55,10 +55,10 @@ _FY_PATTERN = re.compile(
 @lru_cache(maxsize=65536)
 def financial_year_of(d: date) -> str:
     """The FY containing ``d``: "Financial year (FY) runs 1 April to 31 March"."""
-    return _fy_text(_first_year_of_date(d))
+    return _fy_text(first_year_of_date(d))
 
 
-def _first_year_of_date(d: date) -> int:
+def first_year_of_date(d: date) -> int:
     """The calendar year in which the FY containing ``d`` starts."""
     return d.year if d.month >= FY_START_MONTH else d.year - 1
 
@@ -156,7 +156,7 @@ def parse_financial_year(text: str) -> str:
     expected_second = first_year + 1 if len(second_text) == 4 else (first_year + 1) % 100
     if second != expected_second:
         raise ValueError(f"not a financial year: {text!r} (the second year must follow the first)")
-    if not _first_year_of_date(EARLIEST) <= first_year <= _first_year_of_date(LATEST):
+    if not first_year_of_date(EARLIEST) <= first_year <= first_year_of_date(LATEST):
         raise ValueError(
             f"not a financial year: {text!r} (financial years "
             f"{financial_year_of(EARLIEST)} to {financial_year_of(LATEST)})"
@@ -176,5 +176,5 @@ def financial_years_between(start: date | str, end: date | str) -> list[str]:
 
 def _as_first_year(value: date | str) -> int:
     if isinstance(value, date):
-        return _first_year_of_date(value)
+        return first_year_of_date(value)
     return _first_year(value)

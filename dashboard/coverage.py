@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import NamedTuple
 
-from dashboard.calendar import financial_years_between, fy_end, fy_start
+from dashboard.calendar import financial_years_between, first_year_of_date, fy_end, fy_start
 from dashboard.records import LAStatus, LocalAuthority, Unit
 
 INADEQUATE = "inadequate"
@@ -224,16 +224,25 @@ def _supported_identities(
 ) -> dict[tuple[str, str, str], set[str]]:
     """(contract, FY, support type) -> distinct LA identities supported.
 
-    Participants of one package share its contract, type, LA and dates: each such
-    package is worked out once (100,000 units are about 20,000 packages)."""
-    packages: dict[tuple[str, str, str, date, date | None], Unit] = {}
+    Participants of one package share its contract, type, LA and dates: each such package is
+    worked out once (100,000 units are about 20,000 packages). A package started by ``as_of`` is
+    active from its start to its end or ``as_of``, whichever is earlier (``active_years``): those
+    years are listed once per first and last year."""
+    packages: set[tuple[str, str, str, date, date]] = set()
     for unit in units:
-        packages.setdefault((unit.contract, unit.support_type, unit.la_code, unit.start_date, unit.end_date), unit)
+        if unit.start_date <= as_of:
+            end = unit.end_date
+            last_day = as_of if end is None or end > as_of else end
+            packages.add((unit.contract, unit.support_type, unit.la_code, unit.start_date, last_day))
+    spans: dict[tuple[int, int], list[str]] = {}
     supported: dict[tuple[str, str, str], set[str]] = defaultdict(set)
-    for unit in packages.values():
-        for year in active_years(unit, as_of):
-            identity = index.identity(unit.la_code, year) if index else unit.la_code
-            supported[(unit.contract, year, unit.support_type)].add(identity)
+    for contract, support_type, la_code, start_date, last_day in packages:
+        span = (first_year_of_date(start_date), first_year_of_date(last_day))
+        years = spans.get(span)
+        if years is None:
+            years = spans[span] = financial_years_between(start_date, last_day)
+        for year in years:
+            supported[(contract, year, support_type)].add(index.identity(la_code, year) if index else la_code)
     return supported
 
 

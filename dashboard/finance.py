@@ -143,7 +143,7 @@ def _spent_as_written(invoice_lines: Iterable[InvoiceLine], as_of: date) -> dict
     not once per line. Sums of Decimals are exact, so adding up in two steps changes nothing."""
     spent: dict[tuple[str, str, str], Decimal] = {}
     for line in invoice_lines:
-        if counts_as_of(line, as_of):
+        if line.invoice_date <= as_of:  # counts_as_of
             key = (line.contract, line.financial_year, line.heading)
             spent[key] = spent.get(key, ZERO) + as_decimal(line.amount)
     return spent
@@ -383,39 +383,70 @@ def spend_above_value_flag(
     if contract is None or contract.value is None:
         return None
     wanted = contract.reference.lower()
-    lines = [line for line in invoice_lines if line.contract.lower() == wanted and counts_as_of(line, as_of)]
-    return _spend_above_value(contract, lines, spent_elsewhere)
+    spend = _ContractSpend()
+    for line in invoice_lines:
+        if line.contract.lower() == wanted and counts_as_of(line, as_of):
+            spend.add(line, as_decimal(line.amount))
+    return spend.above_value(contract, spent_elsewhere)
 
 
-def _spend_above_value(
-    contract: ContractTerms | None, lines: list[InvoiceLine], spent_elsewhere: Decimal
-) -> FinanceFlag | None:
-    """``spend_above_value_flag`` for ``lines``, the contract's lines that count as of the as-of
-    date (``finance_flags`` has them already: they are not picked out again)."""
-    if contract is None or contract.value is None:
-        return None
-    value = as_decimal(contract.value)
-    if not lines or sum((as_decimal(line.amount) for line in lines), spent_elsewhere) <= value:
-        return None  # the total decides (sums of Decimals are exact); the order only dates the flag
-    lines = sorted(lines, key=_dated_order)
-    running, passed_in = spent_elsewhere, None
-    for line in lines:
-        running += as_decimal(line.amount)
-        if passed_in is None and running > value:
-            passed_in = line
-    if running <= value or not lines:
-        return None
-    financial_year = parse_financial_year((passed_in or lines[-1]).financial_year)
-    return FinanceFlag(
-        kind=SPEND_ABOVE_VALUE,
-        contract=contract.reference,
-        invoice_ref=None,
-        line=None,
-        financial_year=financial_year,
-        heading=None,
-        amount=running,
-        limit=value,
-    )
+class _ContractSpend:
+    """One contract's lines that count as of the as-of date, by invoice date, with each day's spend
+    and the days with a credit (a negative line): ``spend_above_value_flag`` from them without
+    putting every line of the contract in date order."""
+
+    def __init__(self) -> None:
+        self.lines: dict[date, list[InvoiceLine]] = {}
+        self.spent: dict[date, Decimal] = {}
+        self.credited: set[date] = set()
+
+    def add(self, line: InvoiceLine, amount: Decimal) -> None:
+        """Add ``line``; ``amount``: its amount as a Decimal."""
+        day = line.invoice_date
+        lines = self.lines.get(day)
+        if lines is None:
+            self.lines[day] = [line]
+            self.spent[day] = amount
+        else:
+            lines.append(line)
+            self.spent[day] += amount
+        if amount < ZERO:
+            self.credited.add(day)
+
+    def above_value(self, contract: ContractTerms | None, spent_elsewhere: Decimal) -> FinanceFlag | None:
+        """``spend_above_value_flag`` of these lines. The total decides (sums of Decimals are
+        exact, in any order); the lines in date, invoice and line order only date the flag, and
+        only a day on which the running total can pass the value is put in that order (a day
+        without a credit only adds spend: it passes the value only if its whole spend does)."""
+        if contract is None or contract.value is None or not self.lines:
+            return None
+        value = as_decimal(contract.value)
+        total = sum(self.spent.values(), spent_elsewhere)
+        if total <= value:
+            return None
+        running, passed_in = spent_elsewhere, None
+        for day in sorted(self.lines):
+            if day not in self.credited and running + self.spent[day] <= value:
+                running += self.spent[day]
+                continue
+            for line in sorted(self.lines[day], key=_invoice_order):
+                running += as_decimal(line.amount)
+                if running > value:
+                    passed_in = line
+                    break
+            if passed_in is not None:
+                break
+        assert passed_in is not None  # the total is above the value: some line took it past
+        return FinanceFlag(
+            kind=SPEND_ABOVE_VALUE,
+            contract=contract.reference,
+            invoice_ref=None,
+            line=None,
+            financial_year=parse_financial_year(passed_in.financial_year),
+            heading=None,
+            amount=total,
+            limit=value,
+        )
 
 
 def _spend_above_value_message(flag: FinanceFlag) -> str:
@@ -426,7 +457,7 @@ def _spend_above_value_message(flag: FinanceFlag) -> str:
     )
 
 
-_dated_order = attrgetter("invoice_date", "invoice_ref", "line")
+_invoice_order = attrgetter("invoice_ref", "line")  # the order of the lines of one day
 
 
 def spent_to_date(contract: str, invoice_lines: Iterable[InvoiceLine], as_of: date) -> Decimal:
@@ -437,12 +468,17 @@ def spent_to_date(contract: str, invoice_lines: Iterable[InvoiceLine], as_of: da
 
 def spent_to_date_by_contract(invoice_lines: Iterable[InvoiceLine], as_of: date) -> dict[str, Decimal]:
     """``spent_to_date`` of every contract with counted lines, by its reference in lower case, in
-    one pass over the lines (the lines are added in the same order, so the sums are the same)."""
-    spent: dict[str, Decimal] = {}
+    one pass over the lines, added up per reference as the lines write it and then in lower case
+    (sums of Decimals are exact, so adding up in two steps changes nothing)."""
+    as_written: dict[str, Decimal] = {}
     for line in invoice_lines:
-        if counts_as_of(line, as_of):
-            contract = line.contract.lower()
-            spent[contract] = spent.get(contract, ZERO) + as_decimal(line.amount)
+        if line.invoice_date <= as_of:  # counts_as_of
+            contract = line.contract
+            as_written[contract] = as_written.get(contract, ZERO) + as_decimal(line.amount)
+    spent: dict[str, Decimal] = {}
+    for contract, amount in as_written.items():
+        key = contract.lower()
+        spent[key] = spent.get(key, ZERO) + amount
     return spent
 
 
@@ -533,42 +569,38 @@ def finance_flags(
     terms = {contract.reference: contract for contract in contracts}
     flags: list[FinanceFlag] = []
     invoices = _InvoiceTotals()
-    by_contract: dict[str, list[InvoiceLine]] = defaultdict(list)
+    by_contract: dict[str, _ContractSpend] = {}
     spent: dict[tuple[str, str, str], Decimal] = {}  # as ``_spent_as_written``, in the same pass
-    # what depends only on the contract and the level, or on the contract, heading and role, is
-    # worked out once for each (as ``day_rate_cap`` and ``expenses_flag`` would for every line)
-    caps: dict[tuple[str, str | None], Decimal | None] = {}
-    billing_expenses: dict[tuple[str, str, str | None], bool] = {}
+    # what depends only on the contract, heading, role and level is worked out once for each (as
+    # ``day_rate_cap``, ``expenses_flag`` and ``is_overheads`` would for every line)
+    kinds: dict[tuple[str, str, str | None, str | None], _LineTerms] = {}
     for line in invoice_lines:
-        if not counts_as_of(line, as_of):
+        if line.invoice_date > as_of:  # counts_as_of
             continue
-        reference, amount = line.contract, as_decimal(line.amount)
-        invoices.add(line, amount)
-        by_contract[reference].append(line)
+        reference, amount = line.contract, line.amount
+        if type(amount) is not Decimal:
+            amount = as_decimal(amount)
+        kind_key = (reference, line.heading, line.role, line.level)
+        kind = kinds.get(kind_key)
+        if kind is None:
+            kind = kinds[kind_key] = _line_terms(line, terms.get(reference))
+        invoices.add(line, amount, kind.overheads)
+        contract_spend = by_contract.get(reference)
+        if contract_spend is None:
+            contract_spend = by_contract[reference] = _ContractSpend()
+        contract_spend.add(line, amount)
         spent_key = (reference, line.financial_year, line.heading)
         spent[spent_key] = spent.get(spent_key, ZERO) + amount
         if line.day_rate is not None:  # day_rate_above_cap_flag, then amount_mismatch_flag
             day_rate = as_decimal(line.day_rate)
-            cap_key = (reference, line.level)
-            if cap_key in caps:
-                cap = caps[cap_key]
-            else:
-                cap = caps[cap_key] = _as_decimal_or_none(day_rate_cap(line, terms.get(reference)))
+            cap = kind.cap
             if cap is not None and day_rate > cap:
                 flags.append(_day_rate_above(line, day_rate, cap))
             if line.days is not None:
-                days = as_decimal(line.days)
-                expected = days * day_rate
+                expected = as_decimal(line.days) * day_rate
                 if abs(amount - expected) > AMOUNT_TOLERANCE:
                     flags.append(_amount_mismatch(line, amount, expected))
-        expenses_key = (reference, line.heading, line.role)  # expenses_flag
-        billed = billing_expenses.get(expenses_key)
-        if billed is None:
-            contract = terms.get(reference)
-            billed = billing_expenses[expenses_key] = (
-                contract is not None and contract.rates_include_expenses is True and is_expenses(line)
-            )
-        if billed:
+        if kind.billing_expenses:  # expenses_flag
             flags.append(_expenses_billed(line, amount))
     flags.extend(invoices.overheads_flags(terms))
     flags.extend(invoices.late_flags())
@@ -577,13 +609,29 @@ def finance_flags(
         if flag is not None:
             flags.append(flag)
     elsewhere = {reference.lower(): amount for reference, amount in (spent_elsewhere or {}).items()}
-    for reference, contract_lines in by_contract.items():
+    for reference, contract_spend in by_contract.items():
         # the contract's lines that count (as of, this reference): spend_above_value_flag's own pick
-        flag = _spend_above_value(terms.get(reference), contract_lines, elsewhere.get(reference.lower(), ZERO))
+        flag = contract_spend.above_value(terms.get(reference), elsewhere.get(reference.lower(), ZERO))
         if flag is not None:
             flags.append(flag)
     flags.sort(key=lambda f: (f.contract, f.financial_year, f.invoice_ref or "", f.line or 0, _FLAG_ORDER[f.kind]))
     return flags
+
+
+class _LineTerms(NamedTuple):
+    """What the flags of a line take from its contract, heading, role and level alone."""
+
+    cap: Decimal | None  # ``day_rate_cap``
+    billing_expenses: bool  # ``expenses_flag`` raises a flag
+    overheads: bool  # ``is_overheads``
+
+
+def _line_terms(line: InvoiceLine, contract: ContractTerms | None) -> _LineTerms:
+    return _LineTerms(
+        cap=_as_decimal_or_none(day_rate_cap(line, contract)),
+        billing_expenses=contract is not None and contract.rates_include_expenses is True and is_expenses(line),
+        overheads=is_overheads(line),
+    )
 
 
 def _as_decimal_or_none(value: Decimal | None) -> Decimal | None:
@@ -612,29 +660,43 @@ def flag_counts(flags: Iterable[FinanceFlag]) -> dict[tuple[str, str], int]:
 class _InvoiceTotals:
     """What the invoice-level flags need, added up line by line (no list of lines per invoice):
     overheads and other costs per invoice with its first overheads line, and the first line
-    of each quarter an invoice bills."""
+    of each quarter an invoice bills. A line of the same invoice, FY and quarter as the line added
+    before it is not the first of its quarter: it is not looked up again."""
 
     def __init__(self) -> None:
         self.overheads: dict[tuple[str, str], Decimal] = {}
         self.others: dict[tuple[str, str], Decimal] = {}
         self.first_overheads: dict[tuple[str, str], InvoiceLine] = {}
         self.billed: dict[tuple[str, str, str, int], InvoiceLine] = {}
-        self._overheads_heading: dict[str, bool] = {}  # is_overheads, once per heading
+        self._last: InvoiceLine | None = None  # the line added last (an invoice's lines mostly come together)
+        self._invoice = ("", "")  # and its invoice
 
-    def add(self, line: InvoiceLine, amount: Decimal | None = None) -> None:
-        """Add ``line``; ``amount``: its amount as a Decimal, when the caller has it."""
-        invoice = (line.contract, line.invoice_ref)
+    def add(self, line: InvoiceLine, amount: Decimal | None = None, overheads: bool | None = None) -> None:
+        """Add ``line``; ``amount``: its amount as a Decimal and ``overheads``: whether it is an
+        overheads line (``is_overheads``), when the caller has them."""
+        last = self._last
+        same_invoice = last is not None and line.invoice_ref == last.invoice_ref and line.contract == last.contract
+        if same_invoice:
+            invoice = self._invoice
+        else:
+            invoice = self._invoice = (line.contract, line.invoice_ref)
+        self._last = line
         if amount is None:
             amount = as_decimal(line.amount)
-        overheads = self._overheads_heading.get(line.heading)
         if overheads is None:
-            overheads = self._overheads_heading[line.heading] = is_overheads(line)
+            overheads = is_overheads(line)
         if overheads:
             self.overheads[invoice] = self.overheads.get(invoice, ZERO) + amount
             self.first_overheads.setdefault(invoice, line)
         else:
             self.others[invoice] = self.others.get(invoice, ZERO) + amount
-        self.billed.setdefault((*invoice, parse_financial_year(line.financial_year), line.quarter), line)
+        if not (
+            same_invoice
+            and last is not None
+            and line.quarter == last.quarter
+            and line.financial_year == last.financial_year
+        ):  # otherwise the line before, of the same invoice, FY and quarter, was there first
+            self.billed.setdefault((*invoice, parse_financial_year(line.financial_year), line.quarter), line)
 
     def overheads_flags(self, terms: Mapping[str, ContractTerms]) -> list[FinanceFlag]:
         """overheads_above_cap, once per invoice with an overheads line, where the contract's

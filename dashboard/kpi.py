@@ -160,16 +160,30 @@ def unit_outcomes(
     responses those lists cost more than the rules; one dict lookup per response),
     and each spelling of a stage is read once.
     "End date + 3 months" and the follow-up window are worked out once per distinct end date.
-    What is known of each unit is kept in lists by the unit's place (no object per unit).
+    What is known of each unit is kept in lists by the unit's place (no object per unit), found
+    by its participant ID when no other unit has that ID (no key of three per unit or response).
     """
-    place: dict[UnitKey, int] = {}  # each unit's place in the lists below
     kept: list[Unit] = []
+    # participant ID -> the place of its only unit in the lists below; -1: the ID of several units,
+    # whose places are found by their whole key in ``shared``
+    place: dict[str, int] = {}
+    shared: dict[UnitKey, int] = {}
     for unit in units:
-        if is_unit_as_of(unit, as_of):
-            key = unit_key(unit)
-            if key not in place:
-                place[key] = len(kept)
-                kept.append(unit)
+        if not is_unit_as_of(unit, as_of):
+            continue
+        participant = unit.participant_id
+        at = place.get(participant)
+        if at is None:
+            place[participant] = len(kept)
+            kept.append(unit)
+            continue
+        if at >= 0:  # a second record with this participant ID: from now on found by the whole key
+            shared[unit_key(kept[at])] = at
+            place[participant] = -1
+        key = unit_key(unit)
+        if key not in shared:
+            shared[key] = len(kept)
+            kept.append(unit)
     window_ends = _window_ends(kept)
     # [end date, min(end date + 3 months, as-of)]: the days a follow-up counts on, once per end date
     follow_up_days: dict[date | None, tuple[date, date]] = {
@@ -180,9 +194,17 @@ def unit_outcomes(
     follow_ups: list[SurveyResponse | None] = [None] * len(kept)
     stages: dict[str, str] = {}  # each spelling of a stage read once
     for response in responses:
-        unit_place = place.get(unit_key(response))
+        unit_place = place.get(response.participant_id)
         if unit_place is None:
             continue  # not a unit
+        if unit_place >= 0:
+            unit = kept[unit_place]
+            if unit.package_id != response.package_id or unit.contract != response.contract:
+                continue  # not a unit: another package of the same participant ID
+        else:
+            unit_place = shared.get(unit_key(response))
+            if unit_place is None:
+                continue  # not a unit
         window = windows[unit_place]
         if window is None:
             continue  # still in support: its responses do not count yet

@@ -147,14 +147,22 @@ def change_over(
 def support_periods(units: Iterable[Unit], as_of: date, index: LAIndex | None = None) -> list[SupportPeriod]:
     """Per contract and supported LA (a package started by ``as_of``), its first start and last end;
     the end is None when a package has no end date or ends after ``as_of``."""
+    # participants of one package share its contract, LA and dates: each package is read once
+    packages = {
+        (
+            unit.contract,
+            unit.la_code,
+            unit.start_date,
+            unit.end_date if unit.end_date is None or unit.end_date <= as_of else None,
+        )
+        for unit in units
+        if unit.start_date <= as_of
+    }
     starts: dict[tuple[str, str], date] = {}
     ends: dict[tuple[str, str], date | None] = {}
-    for unit in units:
-        if unit.start_date > as_of:
-            continue
-        key = (unit.contract, index.area(unit.la_code) if index else unit.la_code)
-        starts[key] = min(starts.get(key, unit.start_date), unit.start_date)
-        end = unit.end_date if unit.end_date is not None and unit.end_date <= as_of else None
+    for contract, la_code, start, end in packages:
+        key = (contract, index.area(la_code) if index else la_code)
+        starts[key] = min(starts.get(key, start), start)
         if key not in ends:
             ends[key] = end
         elif (latest := ends[key]) is not None:

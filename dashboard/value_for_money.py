@@ -160,18 +160,25 @@ def _days(value: float | None) -> Decimal | None:
 
 def package_days(units: Iterable[Unit]) -> dict[PackageKey, Decimal]:
     """Each package's days: "the largest value given on its rows" (a package with no days given: 0)."""
-    found: dict[PackageKey, Decimal] = {}
+    by_contract: dict[str, dict[str, Decimal]] = {}  # contract -> package ID -> days (no key of two per unit)
     written: dict[float, Decimal] = {}  # each value of days as written, once (most repeat)
     for unit in units:
-        key = (unit.contract, unit.package_id)
+        found = by_contract.get(unit.contract)
+        if found is None:
+            found = by_contract[unit.contract] = {}
+        current = found.setdefault(unit.package_id, _NO_DAYS)
         value = unit.days_delivered
-        days = None if value is None else written.get(value)
-        if days is None and value is not None:
+        if value is None:
+            continue
+        days = written.get(value)
+        if days is None:
             days = written[value] = Decimal(str(value))  # as _days
-        current = found.setdefault(key, Decimal(0))
-        if days is not None and days > current:
-            found[key] = days
-    return found
+        if days > current:
+            found[unit.package_id] = days
+    return {(contract, package): days for contract, found in by_contract.items() for package, days in found.items()}
+
+
+_NO_DAYS = Decimal(0)
 
 
 def _package_starts(units: Iterable[Unit]) -> dict[PackageKey, date]:
@@ -195,10 +202,10 @@ def value_for_money(
 
     ``outcomes``: the units' KPI statuses as of ``as_of`` (``kpi.unit_outcomes``)."""
     index = las if isinstance(las, LAIndex) or las is None else LAIndex(las)
-    started = [unit for unit in units if is_unit_as_of(unit, as_of)]
+    started = [unit for unit in units if unit.start_date <= as_of]  # is_unit_as_of
     spend: dict[str, Decimal] = defaultdict(Decimal)
     for line in invoice_lines:
-        if counts_as_of(line, as_of):
+        if line.invoice_date <= as_of:  # counts_as_of
             spend[line.contract] += Decimal(line.amount)
     met: dict[str, int] = defaultdict(int)
     for outcome in outcomes:
@@ -290,12 +297,24 @@ def _row(
         financial_year=year,
         spend=spend,
         las_supported=len(supported),
-        participants=len({(unit.contract, unit.package_id, unit.participant_id) for unit in joined}),
+        participants=_participants(joined),
         met=met,
         days=sum(package_days(packages).values(), Decimal(0)),
         has_kpi_target=has_kpi_target(terms),
         one_la=len(supported if people is active else _areas(people, area)) == 1,
     )
+
+
+def _participants(units: Iterable[Unit]) -> int:
+    """ "participants = units whose package started": the distinct (package, participant) of one
+    contract's ``units``, counted without a key per unit (a participant ID is mostly in one package)."""
+    first_package: dict[str, str] = {}  # participant ID -> the package of its first unit
+    in_other_packages: set[tuple[str, str]] = set()
+    for unit in units:
+        package = first_package.setdefault(unit.participant_id, unit.package_id)
+        if package != unit.package_id:
+            in_other_packages.add((unit.package_id, unit.participant_id))
+    return len(first_package) + len(in_other_packages)
 
 
 def _areas(units: Iterable[Unit], area: Callable[[str], str]) -> set[str]:

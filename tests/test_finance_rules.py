@@ -442,6 +442,28 @@ def valued(value):
             id="a line after the as-of date does not count",
         ),
         pytest.param(None, [line("9999999")], None, id="no Value in the register: no flag"),
+        pytest.param(
+            "2000",
+            [
+                line("1500"),
+                line("-500", fy="2021-22", invoice_ref="INV-2", invoice_date=date(2022, 5, 1), number=2),
+                line("600", fy="2022-23", invoice_ref="INV-2", invoice_date=date(2022, 5, 1), number=1),
+                line("600", fy="2023-24", invoice_ref="INV-3", invoice_date=date(2022, 6, 1)),
+            ],
+            "2022-23",
+            id="a credit later the same day: dated by the line that passed the value, in invoice and line order",
+        ),
+        pytest.param(
+            "2000",
+            [
+                line("600", fy="2023-24", invoice_ref="INV-3", invoice_date=date(2022, 6, 1)),
+                line("700", fy="2022-23", invoice_ref="INV-2", invoice_date=date(2022, 5, 1), number=2),
+                line("1500"),
+                line("100", fy="2021-22", invoice_ref="INV-2", invoice_date=date(2022, 5, 1), number=1),
+            ],
+            "2022-23",
+            id="lines given out of date order are added up in date, invoice and line order",
+        ),
     ],
 )
 def test_spend_above_value(value, lines, flagged_in):
@@ -524,6 +546,21 @@ def test_late_invoice_flagged_once_per_invoice_and_quarter():
     flags = [f for f in finance_flags([LEADERSHIP], [], lines, AS_OF) if f.kind == LATE_INVOICE]
     assert len(flags) == 1
     assert "2021-22 Q1" in flags[0].message
+
+
+def test_late_invoice_once_per_quarter_however_the_lines_come():
+    """Lines of two invoices interleaved, an FY written two ways: one flag per invoice and quarter,
+    on the first line given of it."""
+    late = date(2021, 10, 15)
+    lines = [
+        line("10", number=1, quarter=1, invoice_date=late),
+        line("10", invoice_ref="INV-2", number=1, quarter=1, invoice_date=late),
+        line("10", number=2, quarter=1, fy="2021/22", invoice_date=late),
+        line("10", invoice_ref="INV-2", number=2, quarter=1, invoice_date=late),
+        line("10", number=3, quarter=1, invoice_date=late),
+    ]
+    flags = [f for f in finance_flags([LEADERSHIP], [], lines, AS_OF) if f.kind == LATE_INVOICE]
+    assert [(f.invoice_ref, f.about.line) for f in flags] == [("INV-1", 1), ("INV-2", 1)]
 
 
 # ---------------------------------------------------------------- all flags

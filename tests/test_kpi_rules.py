@@ -362,6 +362,25 @@ def test_responses_of_other_units_are_not_used():
     assert statuses == [MET, NO_BASELINE, NO_RESPONSE]
 
 
+def test_responses_of_a_participant_id_in_a_package_that_is_no_unit_are_not_used():
+    """A participant ID with one unit: its responses in another package or contract are not that unit's."""
+    units = [make_unit(participant="A"), make_unit(package="P2", participant="B"), make_unit(participant="B")]
+    responses = [
+        make_response(BASELINE, date(2021, 9, 1), 1, participant="A"),
+        make_response(FOLLOW_UP, date(2022, 2, 10), 4, True, package="P3", participant="A"),
+        make_response(FOLLOW_UP, date(2022, 2, 10), 4, True, contract="other", participant="A"),
+        make_response(BASELINE, date(2021, 9, 1), 1, package="P2", participant="B"),
+        make_response(FOLLOW_UP, date(2022, 2, 10), 4, True, package="P2", participant="B"),
+        make_response(FOLLOW_UP, date(2022, 2, 10), 4, True, package="P3", participant="B"),
+    ]
+    outcomes = unit_outcomes([*units, units[2], units[1]], responses, AS_OF)
+    assert [(o.unit.package_id, o.unit.participant_id, o.status) for o in outcomes] == [
+        ("P1", "A", NO_RESPONSE),
+        ("P2", "B", MET),
+        ("P1", "B", NO_RESPONSE),
+    ]
+
+
 def test_same_unit_listed_twice_counts_once():
     unit = make_unit()
     [result] = compute_kpis([unit, unit], [], {}, AS_OF)

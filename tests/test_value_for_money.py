@@ -11,7 +11,7 @@ import pytest
 from dashboard.kpi import MET, NOT_MET, UnitOutcome
 from dashboard.outcomes import DECLINED, IMPROVED, SAME, change, ofsted_outcomes, support_periods
 from dashboard.records import ContractTerms, IlacsJudgement, InvoiceLine, LocalAuthority, Unit
-from dashboard.value_for_money import cost_per, value_for_money, value_for_money_by_year, whole_pounds
+from dashboard.value_for_money import cost_per, package_days, value_for_money, value_for_money_by_year, whole_pounds
 
 AS_OF = date(2023, 6, 30)
 A, B, C = "E08000014", "E08000011", "E08000035"  # Sefton, Knowsley, Leeds
@@ -423,3 +423,28 @@ def test_the_costs_charted_lead_their_table_so_they_are_never_left_out_to_fit_th
 
     table = pd.DataFrame(columns=["Contract", "Programme", "Financial year", "Spend (£)", *COSTS, "Days"])
     assert list(costs_first(table).columns) == ["Contract", *COSTS, "Programme", "Financial year", "Spend (£)", "Days"]
+
+
+def test_package_days_are_the_largest_given_per_contract_and_package():
+    """ "the largest value given on its rows" (a package with no days given: 0); the same package ID
+    in two contracts is two packages, and participants count once per package."""
+    units = [
+        unit("P1", "a", days=None),
+        unit("P1", "a", days=2.5, contract="CON-2"),
+        unit("P1", "b", days=3.5),
+        unit("P2", "a", days=None),
+        unit("P1", "c", days=1, contract="CON-2"),
+        unit("P1", "b", days=3.5),
+        unit("P2", "c", days=0.5, contract="CON-2"),
+    ]
+    assert package_days(units) == {
+        ("CON-1", "P1"): Decimal("3.5"),
+        ("CON-2", "P1"): Decimal("2.5"),
+        ("CON-1", "P2"): Decimal(0),
+        ("CON-2", "P2"): Decimal("0.5"),
+    }
+    rows = value_for_money([terms("CON-1"), terms("CON-2")], units, [], [], date(2022, 3, 31))
+    assert [(row.contract, row.days, row.participants) for row in rows] == [
+        ("CON-1", Decimal("3.5"), 3),
+        ("CON-2", Decimal("3.0"), 3),
+    ]
