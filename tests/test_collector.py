@@ -70,3 +70,22 @@ def test_a_load_sets_what_it_built_aside(engine):
     collector.set_aside_from_collector()
     assert data.las and gc.get_freeze_count() > 0
     gc.unfreeze()
+
+
+def test_a_page_works_its_figures_out_with_the_collector_paused_and_gives_it_back():
+    """``ui.cache.built``: no cycle collection while a page's figures are worked out; the
+    collector is back afterwards, and after a build that fails."""
+    from ui.cache import _build
+
+    seen = []
+
+    def build(portfolio, inputs):
+        seen.append(gc.isenabled())
+        if inputs == "fail":
+            raise ValueError(inputs)
+        return inputs
+
+    assert _build(build, None, "ok", "build", None, ()) == "ok"
+    with pytest.raises(ValueError):
+        _build(build, None, "fail", "build", None, ())
+    assert seen and not any(seen) and gc.isenabled()
