@@ -99,22 +99,23 @@ class _Wire:
     def _sent(self, payload) -> None:
         from streamlit.proto.BackMsg_pb2 import BackMsg
 
-        if isinstance(payload, str):
-            return
-        message = BackMsg()
-        message.ParseFromString(payload)
-        if message.WhichOneof("type") == "rerun_script":
+        if _message_type(payload, BackMsg) == "rerun_script":
             self.reruns.append(time.perf_counter())
 
     def _got(self, payload) -> None:
         from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-        if isinstance(payload, str):
-            return
-        message = ForwardMsg()
-        message.ParseFromString(payload)
-        if message.WhichOneof("type") == "script_finished":
+        if _message_type(payload, ForwardMsg) == "script_finished":
             self.finished.append(time.perf_counter())
+
+
+def _message_type(payload, kind) -> str | None:
+    """The type of a websocket frame's Streamlit message (``kind``: BackMsg or ForwardMsg); None for text."""
+    if isinstance(payload, str):
+        return None
+    message = kind()
+    message.ParseFromString(payload)
+    return message.WhichOneof("type")
 
 
 DRAWN = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
