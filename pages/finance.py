@@ -171,5 +171,5 @@ if not page.flags.empty:
         "Each flag names the invoice and line, and the file and Excel row it came from. Flags are never "
         "dropped. Check them with the supplier."
     )
-    data_table(page.flags, "Finance flags", key="finance_flags_table", wrap=True)
+    data_table(page.flags, "Finance flags", key="finance_flags_table", wrap=True, lazy=True)
     download_buttons({"Finance flags": page.flags}, "finance_flags", key="finance_flags")

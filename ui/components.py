@@ -421,15 +421,17 @@ def data_table(
     wrap: bool = False,
     width: int = TABLE_WIDTH_PX,
     printed: bool = True,
+    lazy: bool = False,
 ) -> None:
     """Every table drawn one way: a caption (``alt``, short: also the grid's name for screen
     readers and its toolbar buttons'), no index, every column whole at 1280 px wide
     (``table_layout``; long text wraps), each column in one type so it sorts as what it is
     (``real_types``), dates, money and numbers formatted (``column_formats``, ``number_formats``),
     a blank for a missing value, up to ``ROWS_SHOWN`` rows with the rest behind "Show all", and
-    the whole table when the page is printed. A table of more than 1,000 rows is sent to the
-    browser a screenful at a time (Streamlit's lazy loading; sorting is done on the server): the
-    Finance page's flags for one contract were 1.6 MB on every filter change. ``width``: the narrowest the table is drawn at
+    the whole table when the page is printed. ``lazy``: a table of more than 1,000 rows is sent to
+    the browser a screenful at a time (Streamlit's lazy loading; sorting is done on the server),
+    for a table the page also offers as a download: the grid's own search and CSV button are not
+    offered then. The Finance page's flags for one contract were 1.6 MB on every filter change. ``width``: the narrowest the table is drawn at
     (``PAGE_TABLE_WIDTH_PX`` for a table straight on the page). ``printed=False``: left out of the
     printed page (a long preview: its printed copy, tens of thousands of cells, took the browser
     seconds to draw)."""
@@ -467,7 +469,7 @@ def data_table(
         column_config=config,
         row_height=row_height,
         column_order=[c for c in table.columns if str(c) not in layout.hidden],
-        lazy=True,  # over 1,000 rows, only the rows on screen are sent (more as the user scrolls or sorts)
+        lazy=lazy or None,  # over 1,000 rows, only the rows on screen are sent (more as the user scrolls or sorts)
     )
     st.html(print_copy + GRID_KEYS, unsafe_allow_javascript=True)
 
@@ -505,7 +507,7 @@ def chart_with_table(
         if box.open is False:
             return
         caption = caption or f"Data table: {short_name(summary, 40)}"
-        data_table(table, caption, key=f"{key}_table", column_config=column_config)
+        data_table(table, caption, key=f"{key}_table", column_config=column_config, lazy=True)
         if not table.empty:
             download_buttons({file_stem[:31]: table}, file_stem, key, name=caption)
 
