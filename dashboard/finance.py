@@ -143,7 +143,7 @@ def _spent_as_written(invoice_lines: Iterable[InvoiceLine], as_of: date) -> dict
     not once per line. Sums of Decimals are exact, so adding up in two steps changes nothing."""
     spent: dict[tuple[str, str, str], Decimal] = {}
     for line in invoice_lines:
-        if line.invoice_date <= as_of:  # counts_as_of
+        if counts_as_of(line, as_of):
             key = (line.contract, line.financial_year, line.heading)
             spent[key] = spent.get(key, ZERO) + as_decimal(line.amount)
     return spent
@@ -472,7 +472,7 @@ def spent_to_date_by_contract(invoice_lines: Iterable[InvoiceLine], as_of: date)
     (sums of Decimals are exact, so adding up in two steps changes nothing)."""
     as_written: dict[str, Decimal] = {}
     for line in invoice_lines:
-        if line.invoice_date <= as_of:  # counts_as_of
+        if counts_as_of(line, as_of):
             contract = line.contract
             as_written[contract] = as_written.get(contract, ZERO) + as_decimal(line.amount)
     spent: dict[str, Decimal] = {}
@@ -575,7 +575,7 @@ def finance_flags(
     # ``day_rate_cap``, ``expenses_flag`` and ``is_overheads`` would for every line)
     kinds: dict[tuple[str, str, str | None, str | None], _LineTerms] = {}
     for line in invoice_lines:
-        if line.invoice_date > as_of:  # counts_as_of
+        if not counts_as_of(line, as_of):
             continue
         reference, amount = line.contract, line.amount
         if type(amount) is not Decimal:

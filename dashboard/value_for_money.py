@@ -202,10 +202,10 @@ def value_for_money(
 
     ``outcomes``: the units' KPI statuses as of ``as_of`` (``kpi.unit_outcomes``)."""
     index = las if isinstance(las, LAIndex) or las is None else LAIndex(las)
-    started = [unit for unit in units if unit.start_date <= as_of]  # is_unit_as_of
+    started = [unit for unit in units if is_unit_as_of(unit, as_of)]
     spend: dict[str, Decimal] = defaultdict(Decimal)
     for line in invoice_lines:
-        if line.invoice_date <= as_of:  # counts_as_of
+        if counts_as_of(line, as_of):
             spend[line.contract] += Decimal(line.amount)
     met: dict[str, int] = defaultdict(int)
     for outcome in outcomes:

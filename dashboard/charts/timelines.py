@@ -70,6 +70,9 @@ def milestone_labels(milestones: pd.DataFrame, first: pd.Timestamp, last: pd.Tim
     return pd.DataFrame(rows, columns=["Contract", "Due", "Label", "Position"])
 
 
+AFTER, BEFORE, WITHIN = "after", "before", "within"  # where the as-of date lies against the dates shown
+
+
 PERIODS, BREAKS, POINTS, ABOVE_LABELS, BELOW_LABELS, AS_OF = (
     "periods",
     "breaks",
@@ -219,9 +222,6 @@ def _gantt_layout(with_breaks: bool, with_milestones: bool, as_of_placed: str) -
         .to_dict()
     )
     return layout
-
-
-AFTER, BEFORE, WITHIN = "after", "before", "within"  # where the as-of date lies against the dates shown
 
 
 def _as_of_marker(as_of: date, shown_from: pd.Timestamp, shown_to: pd.Timestamp) -> tuple[str, pd.DataFrame]:
