@@ -368,3 +368,33 @@ def test_each_contract_s_bar_ends_at_its_own_end_date_on_the_timelines_page(open
         == len({c.end_date for c in demo_records.contracts})
         > 1
     )
+
+
+def _altair_bars(table: pd.DataFrame):
+    import altair as alt
+
+    return alt.Chart(table).mark_bar().encode(x="Quarter", y="Rate (%)")
+
+
+def _layout_bars(table: pd.DataFrame) -> dict:
+    from dashboard.charts import with_data
+
+    return with_data({"mark": "bar", "data": {"name": "rates"}}, "rates", table)
+
+
+@pytest.mark.parametrize("draw", [_altair_bars, _layout_bars], ids=["altair", "layout"])
+def test_a_chart_s_data_is_made_ready_to_send_once_with_its_spec(draw):
+    """``st.vega_lite_chart`` turns a spec's datasets into Arrow on every run unless they are
+    Arrow bytes already: the spec kept per data holds them as the very bytes Streamlit makes."""
+    from streamlit import dataframe_util
+
+    from ui.components import chart
+
+    frame = pd.DataFrame({"Quarter": ["2023-24 Q1", "2023-24 Q2"], "Rate (%)": [70.0, 80.5]})
+    built = draw(frame)
+    datasets = (built if isinstance(built, dict) else built.to_dict(validate=False))["datasets"]
+    spec = chart(draw, frame)
+    assert spec["datasets"] == {
+        name: dataframe_util.convert_anything_to_arrow_bytes(values) for name, values in datasets.items()
+    }
+    assert chart(draw, frame.copy()) is spec  # the same data: the spec kept, not made again
