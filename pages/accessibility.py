@@ -70,8 +70,9 @@ st.markdown(
     """
 We know some parts of this service are not fully accessible:
 
-- charts are drawn as pictures: a screen reader reads out each chart's one-sentence
-  summary as its label, and the figures themselves are in the data table under it
+- charts are drawn as pictures: a screen reader reads out each chart's name, which
+  points to the chart's one-sentence summary just above it and to the data table under
+  it, where the figures themselves are
 - the page menu is built by the framework the service uses (Streamlit) and groups
   its links in a way screen readers may announce incorrectly
 - the "Figures as of" date box, drawn by Streamlit, has small day, month and year

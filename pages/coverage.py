@@ -74,6 +74,7 @@ else:
             frame.reset_index(drop=True),
             sentences,
             key=f"coverage_year_{contract}",
+            chart_label=f"LAs supported per year against the minimum, {contract}",
             file_stem=f"coverage_{contract}",
         )
 
@@ -84,6 +85,7 @@ chart_with_table(
     page.regions.table,
     page.regions.summary,
     key="coverage_regions",
+    chart_label="LAs supported in each region",
     file_stem="coverage_by_region",
 )
 if page.off_year_list:
@@ -101,6 +103,7 @@ else:
         linked(page.hexes.table),
         page.hexes.summary,
         key="coverage_hexmap",
+        chart_label="map of the LAs supported",
         file_stem="coverage_map",
         column_config=profile_column() if links else None,
         caption="LAs on the map",
@@ -122,6 +125,7 @@ else:
         page.targeting.table,
         page.targeting.summary,
         key="coverage_targeting",
+        chart_label="LAs supported by each contract, in greatest need or not",
         file_stem="targeting",
     )
     if not page.targeting_reasons.empty:

@@ -142,6 +142,7 @@ else:
         burn.table,
         fv.burn_up_sentence(burn, burn_contract, burn_year, as_of),
         key="finance_burn",
+        chart_label="cumulative spend by quarter against the allocation",
         file_stem=f"burn_up_{burn_contract}_{burn_year}",
     )
     if not burn.forecast_table.empty:
@@ -160,7 +161,12 @@ st.caption(
     "of a contract with no cap are shown in a panel of their own and never flagged."
 )
 chart_with_table(
-    chart(day_rate_chart, page.rates), page.rates, page.rates_sentence, key="finance_rates", file_stem="day_rates"
+    chart(day_rate_chart, page.rates),
+    page.rates,
+    page.rates_sentence,
+    key="finance_rates",
+    file_stem="day_rates",
+    chart_label="day rates charged against the caps",
 )
 
 # --- Flags ----------------------------------------------------------------------------------

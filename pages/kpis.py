@@ -74,6 +74,7 @@ chart_with_table(
     page.rates.table,
     page.rates.summary,
     key="kpi_rates",
+    chart_label="KPI rates against the target",
     file_stem="kpi_rates",
 )
 
@@ -83,6 +84,7 @@ chart_with_table(
     page.statuses.table,
     page.statuses.summary,
     key="kpi_statuses",
+    chart_label="status of every participant",
     file_stem="kpi_statuses",
 )
 
@@ -124,6 +126,7 @@ chart_with_table(
     page.trend.table,
     page.trend.summary,
     key="kpi_trend",
+    chart_label="KPI rates by quarter the package ended",
     file_stem="kpi_trend",
 )
 
@@ -135,6 +138,7 @@ for tab, (name, section) in zip(st.tabs([as_text(name) for name in page.slices])
             section.table,
             section.summary,
             key=f"kpi_slice_{name.lower()}",
+            chart_label=f"KPI rates by {name.lower()}",
             file_stem=f"kpi_by_{name.lower()}",
         )
 
@@ -144,6 +148,7 @@ chart_with_table(
     page.confidence.table,
     page.confidence.summary,
     key="kpi_confidence",
+    chart_label="confidence scores before and after support",
     file_stem="kpi_confidence",
 )
 

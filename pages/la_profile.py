@@ -113,6 +113,7 @@ chart_with_table(
     timeline,
     page.timeline_sentence,
     key="la_timeline",
+    chart_label="support the LA received over time",
     file_stem=f"support_{la_code}",
     table_expanded=True,
 )
@@ -178,6 +179,7 @@ else:
         adviser,
         page.adviser_sentence,
         key="la_adviser",
+        chart_label="improvement adviser days per month",
         file_stem=f"adviser_days_{la_code}",
     )
 
@@ -266,6 +268,7 @@ for topic, views in _outcomes(
             frame,
             sentence,
             key=f"la_measure_{measure.code}",
+            chart_label=f"{measure.name}: the LA beside its statistical neighbours, region and England",
             file_stem=f"{measure.code}_{la_code}",
             caption=f"{measure.name}: {facts.name} beside its neighbours, region and England",
         )

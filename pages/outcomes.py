@@ -64,6 +64,7 @@ chart_with_table(
     whole,
     page.vfm_summary,
     key="vfm_contracts",
+    chart_label="value for money of each contract",
     file_stem="value_for_money",
     table_expanded=True,
 )

@@ -137,6 +137,7 @@ else:
             page.kpi_table,
             "Each KPI's rate and 95 % interval against its target. The table lists every figure.",
             key="overview_kpis",
+            chart_label="KPI rates against the target",
             file_stem="headline_kpis",
         )
 

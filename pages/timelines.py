@@ -67,6 +67,7 @@ chart_with_table(
     page.contracts,
     page.contracts_sentence,
     key="timelines_gantt",
+    chart_label="each contract's term, extension option and milestones",
     file_stem="contracts_timeline",
 )
 

@@ -174,7 +174,7 @@ def test_after_the_year_ends_the_forecast_runs_through_the_quarters_invoiced_unt
     burn_up = next(
         spec
         for spec in map(json.loads, (c.proto.spec for c in at.get("vega_lite_chart")))
-        if spec["description"] == sentence
+        if "cumulative spend by quarter" in spec["description"]
     )
     encoding = burn_up["spec"]["layer"][0]["encoding"]
     assert (
