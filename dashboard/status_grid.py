@@ -160,12 +160,15 @@ def minimum_cell(coverage: pd.DataFrame, contract: ContractTerms) -> Cell:
 def spend_cell(rows: Iterable[FinanceRow], contract: str, financial_year: str | None) -> Cell:
     """Overspent when any heading of the year is over its allocation (funds cannot move between
     headings), else the heading with the largest share of its allocation spent; a heading of an
-    earlier year still overspent is named too (flags are shown, never dropped)."""
+    earlier year still overspent is named too, each year once (flags are shown, never dropped)."""
     rows = [row for row in rows if row.contract == contract]
-    earlier = [row for row in rows if row.overspent and financial_year and row.financial_year < financial_year]
+    earlier: dict[str, list[FinanceRow]] = {}
+    for row in sorted(rows, key=lambda row: (row.financial_year, row.heading)):
+        if row.overspent and financial_year and row.financial_year < financial_year:
+            earlier.setdefault(row.financial_year, []).append(row)
     still = "".join(
-        f"; still overspent in {row.financial_year}: {row.heading} by £{-row.remaining:,.0f}"
-        for row in sorted(earlier, key=lambda row: (row.financial_year, row.heading))
+        f"; still overspent in {year}: " + listed([f"{row.heading} by £{-row.remaining:,.0f}" for row in over])
+        for year, over in earlier.items()
     )
     cell = _spend_in_year([row for row in rows if row.financial_year == financial_year], financial_year)
     return Cell(cell.tag, cell.colour, cell.detail + still)

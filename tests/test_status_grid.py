@@ -169,6 +169,21 @@ def _row(heading: str, allocated: int, spent: int, year: str = "2023-24") -> Fin
             "Within allocation",
             "most spent: Mentors, 50 % in 2023-24; still overspent in 2022-23: Programme management by £3,100",
         ),
+        # each earlier year named once, its headings listed (a Board member reads the cell at a glance)
+        (
+            [
+                _row("Mentors", 100, 50),
+                _row("Overheads", 100, 130, "2021-22"),
+                _row("Programme management", 10_000, 13_100, "2022-23"),
+                _row("Evaluation", 1_000, 1_200, "2022-23"),
+                _row("Expenses", 100, 90, "2022-23"),
+            ],
+            "Within allocation",
+            (
+                "most spent: Mentors, 50 % in 2023-24; still overspent in 2021-22: Overheads by £30; "
+                "still overspent in 2022-23: Evaluation by £200 and Programme management by £3,100"
+            ),
+        ),
     ],
 )
 def test_spend_cells(rows, tag, detail):
