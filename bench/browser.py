@@ -6,7 +6,8 @@ Drives Debian's headless Chromium (Playwright, as the browser tests do) against 
 server and times, for each figures page:
 
 - **new session**: a fresh browser context (nothing cached: a first visit) opens the page's
-  address; *first content* is the page's title (its ``h1``) on screen, *fully drawn* is the
+  address; *first content* is the page's title (its ``h1``) drawn on screen, timed in the page
+  from the navigation's start (Playwright's own wait polls up to 500 ms apart); *fully drawn* is the
   moment Streamlit says the run is over (no "running" status, no skeleton placeholders left);
 - **new tab**: the same in a new tab of a browser that has opened the app before (its
   scripts cached, as for someone who uses the dashboard), with where the time went: from the
@@ -71,6 +72,32 @@ IDLE = """() => {
   return !running && !status && !skeleton && !!title;
 }"""
 TIMEOUT_MS = 180_000
+
+
+def cpu_ticks(pid: int) -> int | None:
+    """The CPU time (user and system, in ticks of 10 ms) process ``pid`` has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def idle_between(before: int | None, after: int | None) -> bool:
+    """No work between two CPU samples: at most 2 ticks (20 ms), what an idle server's websocket
+    keep-alives use (measured: 0-1 tick a second for minutes after the page had rendered)."""
+    return before is not None and after is not None and after - before <= 2
+
+
+def wait_until_idle(pid: int, quiet_seconds: int, at_most: float) -> None:
+    """Until the server ``pid`` has done no work for ``quiet_seconds`` in a row (sampled each
+    second), or ``at_most`` seconds have passed."""
+    quiet, last, deadline = 0, cpu_ticks(pid), time.time() + at_most
+    while quiet < quiet_seconds and time.time() < deadline:
+        time.sleep(1)
+        ticks = cpu_ticks(pid)
+        quiet = quiet + 1 if idle_between(last, ticks) else 0
+        last = ticks
 
 
 def percentile(values: list[float], share: float) -> float | None:
@@ -143,12 +170,28 @@ def _timed(action: Callable[[], Any], page, wire: _Wire) -> tuple[float, float]:
     return drawn - sent, wire.finished[-1] - sent
 
 
+# First content is timed in the page: Playwright's wait for a selector polls at growing intervals
+# (up to 500 ms apart), and was seen to report a title 0.4 s after the page had drawn it.
+FIRST_CONTENT = """
+new MutationObserver((_, watching) => {
+  if (document.querySelector('[data-testid="stMain"] h1')) {
+    watching.disconnect();
+    requestAnimationFrame(() => requestAnimationFrame(() => { window.__firstContent = performance.now(); }));
+  }
+}).observe(document, {subtree: true, childList: true});
+"""
+FIRST_CONTENT_DRAWN = "() => window.__firstContent"
+
+
 def _open(page, base: str, path: str, query: str) -> tuple[float, float, float]:
-    """(started, first content, fully drawn) of ``page`` opening ``path``: a new session."""
+    """(started, first content, fully drawn) of ``page`` opening ``path``: a new session. First
+    content is read in the page (``FIRST_CONTENT``): from the navigation's start to the title drawn
+    (two animation frames after it is in the page), as ``DRAWN`` times the end of a run."""
+    page.add_init_script(FIRST_CONTENT)
     started = time.perf_counter()
     page.goto(f"{base}/{path}{query}", wait_until="commit")
-    page.wait_for_selector('[data-testid="stMain"] h1', timeout=TIMEOUT_MS)
-    first = time.perf_counter() - started
+    page.wait_for_function(FIRST_CONTENT_DRAWN, polling="raf", timeout=TIMEOUT_MS)
+    first = page.evaluate(FIRST_CONTENT_DRAWN) / 1000
     _settle(page)
     return started, first, time.perf_counter() - started - 0.25
 
@@ -226,7 +269,12 @@ def _contract_options(page) -> list[str]:
     return [option for option in options if option and option != "All contracts"]
 
 
-def measure(base: str, runs: int, query: str = "", pages: list[str] | None = None) -> dict[str, Any]:
+def measure(
+    base: str, runs: int, query: str = "", pages: list[str] | None = None, server_pid: int | None = None
+) -> dict[str, Any]:
+    """``server_pid``: the server's process, waited for after the first session until it is idle:
+    its background warming of the caches (``ui.warm``, seconds at scale) is over before anything
+    is timed, as a user arriving after another user would find it."""
     from playwright.sync_api import sync_playwright
 
     results: dict[str, Any] = {}
@@ -234,6 +282,8 @@ def measure(base: str, runs: int, query: str = "", pages: list[str] | None = Non
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         # warm the server's caches once, as a user after another user would find it
         new_session(browser, base, "", query)
+        if server_pid is not None:
+            wait_until_idle(server_pid, quiet_seconds=2, at_most=120)
         returning = browser.new_context(viewport={"width": 1440, "height": 900})
         for name, path in PAGES.items():
             if pages and name not in pages:

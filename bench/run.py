@@ -55,6 +55,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench import phases
+from bench.browser import cpu_ticks, idle_between, wait_until_idle
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -536,20 +537,6 @@ def _status_kb(pid: int, field_name: str) -> int | None:
     return None
 
 
-def _cpu_ticks(pid: int) -> int | None:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])
-    except (OSError, IndexError, ValueError):
-        return None
-
-
-def _idle(before: int | None, after: int | None) -> bool:
-    """No work between two CPU samples: at most 2 ticks (20 ms), what an idle server's websocket
-    keep-alives use (measured: 0-1 tick a second for minutes after the page had rendered)."""
-    return before is not None and after is not None and after - before <= 2
-
-
 def _held_session(report: Report, chromium: str, port: int, pid: int) -> None:
     """The Overview in a browser session that stays open until the script run has finished."""
     try:
@@ -565,11 +552,11 @@ def _held_session(report: Report, chromium: str, port: int, pid: int) -> None:
             page.goto(f"http://localhost:{port}/", timeout=60_000)
             # The first run hands over to app.py and reruns (ui.context.page_viewer), so "notRunning" shows
             # briefly between runs: wait until it has held for 3 s with the server idle.
-            deadline, steady, last = time.time() + 900, 0, _cpu_ticks(pid)
+            deadline, steady, last = time.time() + 900, 0, cpu_ticks(pid)
             while steady < 6 and time.time() < deadline:
                 time.sleep(0.5)
-                ticks = _cpu_ticks(pid)
-                idle = page.locator('[data-test-script-state="notRunning"]').count() > 0 and _idle(last, ticks)
+                ticks = cpu_ticks(pid)
+                idle = page.locator('[data-test-script-state="notRunning"]').count() > 0 and idle_between(last, ticks)
                 steady, last = (steady + 1 if idle else 0), ticks
             shown = (
                 page.get_by_text("Figures as of", exact=False).count() > 0
@@ -653,9 +640,9 @@ def bench_browser(report: Report, backend: str, url: str) -> None:
         return
     from bench.browser import measure
 
-    with _app_server(url) as (port, _pid):
+    with _app_server(url) as (port, pid):
         log(f"browser-felt times on {backend}")
-        results = measure(f"http://127.0.0.1:{port}", BROWSER_RUNS, f"?as_of={AS_OF.isoformat()}")
+        results = measure(f"http://127.0.0.1:{port}", BROWSER_RUNS, f"?as_of={AS_OF.isoformat()}", server_pid=pid)
     goals = {
         "new_session_first_content": ("new session, first visit, first content (title on screen)", 1.5),
         "new_session_fully_drawn": ("new session, first visit, fully drawn", None),
@@ -785,12 +772,7 @@ def bench_memory(report: Report, url: str) -> None:
         served_s = time.perf_counter() - started
         # Virtual time does not wait for the server: the script run goes on after the dump.
         # Sample until the server has been idle for 3 s (at most 10 minutes).
-        quiet, last, deadline = 0, _cpu_ticks(pid), time.time() + 600
-        while quiet < 3 and time.time() < deadline:
-            time.sleep(1)
-            ticks = _cpu_ticks(pid)
-            quiet = quiet + 1 if _idle(last, ticks) else 0
-            last = ticks
+        wait_until_idle(pid, quiet_seconds=3, at_most=600)
         busy_s = time.perf_counter() - started - 3
         peak = _status_kb(pid, "VmHWM")
         state = re.search(r'data-test-script-state="(\w+)"', page.stdout)
