@@ -105,3 +105,45 @@ def test_the_worker_does_not_run_the_script_streamlit_installed_as_main(tmp_path
     finally:
         plan_worker._worker().shutdown()
         plan_worker._worker.clear()
+
+
+SERVER_WITH_A_WORKER = """
+import multiprocessing, os, sys, time
+from concurrent.futures import ProcessPoolExecutor
+from ui.worker_exit import leave_with_parent
+
+if __name__ == "__main__":
+    pool = ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+        initializer=leave_with_parent, initargs=(os.getpid(),),
+    )
+    print(pool.submit(os.getpid).result(timeout=120), flush=True)
+    time.sleep(120)
+"""
+
+
+def test_a_worker_leaves_when_its_server_is_killed(tmp_path):
+    """A server killed without shutting its pool down (SIGKILL, a crash) leaves no worker behind."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    script = tmp_path / "server.py"
+    script.write_text(SERVER_WITH_A_WORKER)
+    root = Path(__file__).resolve().parents[1]
+    server = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=root, env={"PYTHONPATH": str(root)}
+    )
+    try:
+        worker = int(server.stdout.readline())
+        assert Path(f"/proc/{worker}").exists()
+        server.send_signal(signal.SIGKILL)
+        server.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{worker}").exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not Path(f"/proc/{worker}").exists(), "the worker was left running"
+    finally:
+        server.kill()

@@ -32,6 +32,7 @@ from streamlit import runtime
 
 from dashboard.disclosure import BoardPlan, board_plan, plan_from_names, shown_group_names
 from dashboard.records import Unit
+from ui.worker_exit import leave_with_parent
 
 log = logging.getLogger(__name__)
 WAIT_S = 900  # a plan taking longer than this is worked out here instead
@@ -49,7 +50,12 @@ def _worker() -> ProcessPoolExecutor:
     interpreter, never a copy of the server's threads), with one BLAS thread unless the server's
     environment says otherwise: the process is started here, with that setting in the environment it
     copies, which is then put back (the server's own NumPy, already loaded, is unchanged)."""
-    worker = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    worker = ProcessPoolExecutor(
+        max_workers=1,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=leave_with_parent,  # never left running once the server has gone
+        initargs=(os.getpid(),),
+    )
     added = [name for name in ONE_BLAS_THREAD if name not in os.environ]
     os.environ.update({name: ONE_BLAS_THREAD[name] for name in added})
     try:
