@@ -23,7 +23,7 @@ from data_access import access, templates
 from data_access.db import DatabaseUnavailable
 from data_access.settings import MB, load_settings
 from ui import context, upload_flow
-from ui.components import data_table, download_buttons
+from ui.components import data_table, download_buttons, download_on_press
 from ui.upload_flow import XLSX_MIME, Upload
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,8 @@ with st.expander("Download a blank template", expanded=False):
     chosen = middle.selectbox(
         "For contract", ["", *contracts], format_func=lambda ref: ref or "Any contract", key="template_contract"
     )
-    right.download_button(  # built when pressed, never on the page's runs
+    download_on_press(
+        right,
         "Download template",
         lambda kind=kind, contract=chosen or None: access.template_for(engine, viewer, kind, contract),
         file_name=templates.template_file_name(kind, chosen or None),
@@ -202,9 +203,10 @@ if bad:
     )
     data_table(table, "Errors in the uploaded files", column_config=ERROR_CONFIG, wrap=True)
     download_buttons({"Errors": table}, "upload-errors", key="errors")
-    for index, check in enumerate(bad):  # built only when its button is pressed, never on a rerun
+    for index, check in enumerate(bad):
         upload, errors = check.upload, check.plan.errors
-        st.download_button(
+        download_on_press(
+            st,
             as_text(upload_flow.error_workbook_label(upload.name, upload.data, errors)),
             lambda upload=upload, errors=errors: upload_flow.error_workbook(upload.name, upload.data, errors),
             file_name=upload_flow.errors_file_name(upload.name),

@@ -19,8 +19,7 @@ from dashboard.board_pack_pdf import board_pack_pdf
 from data_access import queries
 from data_access.access import last_board_pack_date, latest_imports, record_board_pack
 from data_access.repositories import EVERYTHING, Scope
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from ui.components import XLSX, download_on_press
 
 
 def board_pack_bytes(engine, as_of: date, viewer: Viewer | None = None, pdf: bool = False) -> bytes:
@@ -38,18 +37,20 @@ def board_pack_button(engine, as_of: date, viewer: Viewer | None = None, key: st
     """A download button for the Board pack (.xlsx) as at ``as_of``."""
     viewer = viewer if viewer is not None else st.session_state.get("viewer")
     left, right = st.columns(2)
-    left.download_button(
+    download_on_press(
+        left,
         "Download the Board pack (Excel)",
-        data=lambda: board_pack_bytes(engine, as_of, viewer),
+        lambda: board_pack_bytes(engine, as_of, viewer),
         file_name=f"board_pack_{as_of:%Y-%m-%d}.xlsx",
         mime=XLSX,
         key=key,
         icon=":material/download:",
         help="Status, changes, KPIs, coverage, finance and timelines as at this date, with charts; no personal data.",
     )
-    right.download_button(
+    download_on_press(
+        right,
         "Download the Board pack (PDF)",
-        data=lambda: board_pack_bytes(engine, as_of, viewer, pdf=True),
+        lambda: board_pack_bytes(engine, as_of, viewer, pdf=True),
         file_name=f"board_pack_{as_of:%Y-%m-%d}.pdf",
         mime="application/pdf",
         key=f"{key}_pdf",

@@ -27,6 +27,18 @@ from dashboard.wording import as_text, counted, listed
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def download_on_press(
+    where: Any, label: str, build: Callable[[], bytes], *, file_name: str, mime: str, key: str, **options: Any
+) -> None:
+    """A download button (in ``where``: ``st``, a column or a container) whose file ``build`` makes
+    only when the button is pressed, never on the page's runs, and whose press does not rerun the page.
+
+    A press that reran the page raced its own file: the rerun drops the button's builder, and
+    Streamlit forgets it once the run ends, so on a busy server the download could fail with
+    "Failed to generate file for download". No page depends on a press, so none reruns for one."""
+    where.download_button(label, build, file_name=file_name, mime=mime, key=key, on_click="ignore", **options)
+
+
 def download_buttons(frames: Mapping[str, pd.DataFrame], file_stem: str, key: str, name: str | None = None) -> None:
     """CSV (first table) and Excel (every table) downloads, safe to open in Excel, each named
     with its table (``name``, else the first table's sheet name): a screen reader lists buttons by
@@ -38,14 +50,16 @@ def download_buttons(frames: Mapping[str, pd.DataFrame], file_stem: str, key: st
     first = next(iter(frames.values()))
     name = name or next(iter(frames))
     left, right = st.columns(2)
-    left.download_button(
+    download_on_press(
+        left,
         f"Download CSV ({name})",
         lambda: csv_bytes(first),
         file_name=f"{file_stem}.csv",
         mime="text/csv",
         key=f"{key}_csv",
     )
-    right.download_button(
+    download_on_press(
+        right,
         f"Download Excel ({name})",
         lambda: excel_bytes(frames),
         file_name=f"{file_stem}.xlsx",

@@ -195,7 +195,8 @@ def test_contract_manager_uploads_a_return_and_sees_the_figures_change(writable_
 
 def test_a_bad_file_s_highlighted_copy_is_made_when_its_button_is_pressed(writable_app):
     """The copy is built off the page's runs (a deferred download): pressing the button hands over
-    the workbook with the Errors sheet first and the bad cell filled."""
+    the workbook with the Errors sheet first and the bad cell filled, and does not rerun the page
+    (a rerun raced the file and, under load, the download failed)."""
     from tests import workbooks as wb
 
     app = writable_app
@@ -217,10 +218,13 @@ def test_a_bad_file_s_highlighted_copy_is_made_when_its_button_is_pressed(writab
         )
     button = app.main().get_by_role("button", name="Download bad.xlsx with the bad cells highlighted")
     expect(button).to_be_visible()
+    runs = app.runs_started()
     with app.page.expect_download(timeout=60000) as download:
         button.click()
     fetched = app.page.request.get(download.value.url)  # the browser contexts here save no downloads
     assert fetched.ok, fetched.status
+    app.wait()
+    assert app.runs_started() == runs
     book = openpyxl.load_workbook(io.BytesIO(fetched.body()))
     assert book.sheetnames == ["Errors", "Engagements"]
     filled = [cell.coordinate for row in book["Engagements"].iter_rows() for cell in row if cell.comment]
