@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dashboard.access import may_see_import
 from dashboard.calendar import financial_year_of
 from dashboard.charts.finance import burn_up_chart, day_rate_chart
 from dashboard.views import finance as fv
@@ -173,9 +174,11 @@ chart_with_table(
 st.header("Finance flags")
 st.markdown(as_text(page.flags_sentence))
 if not page.flags.empty:
+    flags = fv.flags_as_seen(page.flags, lambda contract: may_see_import(viewer, {contract}))
     st.caption(
-        "Each flag names the invoice and line, and the file and Excel row it came from. Flags are never "
-        "dropped. Check them with the supplier."
+        "Each flag names the invoice and line"
+        + (", and the file and Excel row it came from" if "File" in flags else "")
+        + ". Flags are never dropped. Check them with the supplier."
     )
-    data_table(page.flags, "Finance flags", key="finance_flags_table", wrap=True, lazy=True)
-    download_buttons({"Finance flags": page.flags}, "finance_flags", key="finance_flags")
+    data_table(flags, "Finance flags", key="finance_flags_table", wrap=True, lazy=True)
+    download_buttons({"Finance flags": flags}, "finance_flags", key="finance_flags")

@@ -458,3 +458,21 @@ def test_spend_against_contract_value(value, shown, share, above, sentence):
     )
     assert row["Overheads cap"] == "15 %" and row["Rates include expenses"] == "not set in the contract register"
     assert sentence in fv.value_sentence(table)
+
+
+def test_a_flag_names_its_file_only_for_contracts_whose_imports_the_viewer_sees():
+    flags = pd.DataFrame(
+        {
+            "Flag": ["Day rate above cap", "Day rate above cap"],
+            "Contract": ["CON-A", "CON-B"],
+            "File": ["a.xlsx", "b.xlsx"],
+            "Excel row": pd.array([5, 7], dtype="Int64"),
+            "Other Excel rows": ["6", ""],
+        }
+    )
+    assert fv.flags_as_seen(flags, lambda contract: True).equals(flags)
+    assert list(fv.flags_as_seen(flags, lambda contract: False).columns) == ["Flag", "Contract"]
+    mixed = fv.flags_as_seen(flags, lambda contract: contract == "CON-B")
+    assert list(mixed["File"]) == ["", "b.xlsx"] and list(mixed["Other Excel rows"]) == ["", ""]
+    assert mixed["Excel row"].isna().tolist() == [True, False] and str(mixed["Excel row"].dtype) == "Int64"
+    assert list(flags["File"]) == ["a.xlsx", "b.xlsx"]  # the table given is left as it was

@@ -231,3 +231,15 @@ def test_spend_against_the_contract_value_and_its_terms(page):
     assert (row["Value"], row["Overheads cap"], row["Day rate cap"]) == ("£1,000,000", "15 %", "£600")
     assert row["Executive day rate cap"] == row["Rates include expenses"] == "not set in the contract register"
     assert any(f"{LD} has spent" in m.value and "of its £1,000,000 value" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("role", ["board", "case_lead"])
+def test_only_those_who_upload_see_the_file_a_flag_came_from(monkeypatch, small_db_url, role):  # noqa: F811
+    """File names may hold personal data: the Board and case leads never see them (README, roles)."""
+    at = open_page(monkeypatch, small_db_url, PAGE, role=role, as_of=AS_OF, contract=LD)
+    assert not at.exception
+    flags = frame_with(at, "Flag")
+    assert "Day rate above cap" in set(flags["Flag"])
+    assert not {"File", "Excel row", "Other Excel rows"} & set(flags.columns)
+    shown = [element.value.to_csv() for element in at.dataframe] + [element.value for element in at.caption]
+    assert not [text for text in shown if ".xlsx" in text or "Excel row" in text]

@@ -11,7 +11,7 @@ another's overspend. The straight-line forecast is kept in its own frame.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -643,6 +643,24 @@ def flag_table(
     # numbers, so they sort as numbers: blank for a flag on no one line (a whole invoice or heading) or no row
     frame[["Line", "Excel row"]] = frame[["Line", "Excel row"]].astype("Int64")
     return frame
+
+
+SOURCE_COLUMNS = ("File", "Excel row", "Other Excel rows")
+
+
+def flags_as_seen(table: pd.DataFrame, sees_files_of: Callable[[str], bool]) -> pd.DataFrame:
+    """The flags table as a viewer may see it: the file and Excel rows a flag came from only for the
+    contracts whose imports the viewer may see (``sees_files_of(contract)``: ``access.may_see_import``,
+    as file names may hold personal data), and no such columns at all when there are none (the Board)."""
+    shown = table["Contract"].map(sees_files_of).astype(bool)
+    if not shown.any():
+        return table.drop(columns=list(SOURCE_COLUMNS))
+    if shown.all():
+        return table
+    seen = table.copy()
+    seen.loc[~shown, ["File", "Other Excel rows"]] = ""
+    seen.loc[~shown, "Excel row"] = pd.NA
+    return seen
 
 
 def flag_sentence(table: pd.DataFrame) -> str:
