@@ -85,7 +85,7 @@ CAVEATS = (
         "follow-up window is still open, are not eligible. Each rate has a 95 % interval (Wilson score)."
     ),
     (
-        "Each contract's figures run to its 'data to' date: the end of the latest quarter its returns cover. A "
+        "Each contract's 'data to' date is the end of the latest quarter its returns cover, by the as-at date. A "
         "follow-up window that closed after that date is 'awaiting return'. It is not counted as a failure."
     ),
     *SYMBOLS,

@@ -53,6 +53,9 @@ class DataCurrency:
     next_return_quarter: date | None  # the last day of the quarter the next return reports on
     return_overdue: bool
     any_return_stated: bool = False  # some return states a quarter, though none ends by as-of
+    # the last day of the latest quarter a return covers that ends after as-of (a look back in time):
+    # what that return holds dated up to as-of counts, though data-to is earlier
+    later_quarter: date | None = None
 
     @property
     def state(self) -> str:
@@ -67,7 +70,17 @@ class DataCurrency:
 
     @property
     def notice(self) -> str:
-        """One short sentence for the notice above a page's figures."""
+        """One short sentence for the notice above a page's figures, and one more when a return for a
+        later quarter is in: its rows dated up to as-of count, so the figures run past data-to."""
+        if self.later_quarter is None:
+            return self._currency
+        return (
+            f"{self._currency}. The figures include what its {quarter_name(self.later_quarter)} return holds "
+            f"up to {long_date(self.as_of)}"
+        )
+
+    @property
+    def _currency(self) -> str:
         if self.data_to is None:
             if self.any_return_stated:
                 return f"Not known: no return covers a quarter ending by {long_date(self.as_of)}"
@@ -137,13 +150,14 @@ def contract_currency(
     """One contract's data currency on ``as_of`` (``returns``: any contracts', matched case-blind)."""
     own = _returns_of(contract.reference, returns)
     data_to = data_to_of(own, as_of)
+    later = max((r.quarter_end for r in own if r.quarter_end > as_of), default=None)
     if data_to is None:
-        return DataCurrency(contract.reference, as_of, None, None, None, None, False, bool(own))
+        return DataCurrency(contract.reference, as_of, None, None, None, None, False, bool(own), later)
     imported = max(r.imported_at for r in own if r.quarter_end == data_to)
     following = next_return(data_to, contract, extension_used)
     quarter, due = following if following else (None, None)
     return DataCurrency(
-        contract.reference, as_of, data_to, imported.date(), due, quarter, due is not None and as_of > due, True
+        contract.reference, as_of, data_to, imported.date(), due, quarter, due is not None and as_of > due, True, later
     )
 
 

@@ -241,7 +241,7 @@ if stated or without:
         format_func=lambda quarter: quarter or "Not stated: its data currency stays unknown",
         disabled=not without,
         key=quarter_key,
-        help="The quarter the return reports on. Its contracts' figures run to the end of that quarter. A file "
+        help="The quarter the return reports on. Once it has ended, it is its contracts' 'data to' date. A file "
         "with a Reporting quarter (or Quarter ending, or Period) cell above its tables keeps its own.",
     )
     if without and not st.session_state.get(quarter_key):

@@ -190,8 +190,17 @@ def test_next_return_due(data_to, end, extension_up_to, extension_used, as_of, d
             [ret(Q3, "2024-01-20T10:00")],
             date(2023, 11, 1),
             UNKNOWN,
-            "Not known: no return covers a quarter ending by 1 November 2023",
+            "Not known: no return covers a quarter ending by 1 November 2023. The figures include what its "
+            "2023-24 Q3 return holds up to 1 November 2023",
             id="returns only for later quarters",
+        ),
+        pytest.param(
+            [ret(date(2023, 6, 30), "2023-07-20T10:00"), ret(Q4, "2024-04-20T10:00")],
+            date(2024, 3, 15),
+            OVERDUE,
+            "2023-24 Q2 return overdue since 30 October 2023. Data to 30 June 2023 (imported 20 July 2023). The "
+            "figures include what its 2023-24 Q4 return holds up to 15 March 2024",
+            id="a later quarter's return in, looking back",
         ),
     ],
 )

@@ -45,6 +45,8 @@ def test_the_notice_names_only_the_contract_chosen(open_page):
     shown = "\n".join(_notice(at))
     assert "**con_9887**" in shown and "**2018/028**" not in shown
     assert "2023-24 Q1 return overdue since 30 July 2023. Data to 31 March 2023" in shown
+    # looking back: its 2023-24 Q4 return is in, and what it holds up to the as-of date counts
+    assert "The figures include what its 2023-24 Q4 return holds up to 15 March 2024" in shown
 
 
 def test_the_la_profile_says_the_data_currency_of_the_contracts_that_supported_the_la(open_page, demo_records):
