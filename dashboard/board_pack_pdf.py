@@ -3,8 +3,9 @@
 ``board_pack_pdf(sections)`` takes the sections the Excel pack wrote
 (``board_pack.board_pack_sections``): one part per sheet (cover, status grid, changes, KPIs,
 coverage, finance, timelines), each table with its header row repeated on every page it runs
-onto, each chart as its image. Because both come from the same sections, the PDF's figures are
-the Excel pack's.
+onto, each chart as its image under a line saying what it shows; every page a section runs onto
+starts with its title, "(continued)". Because both come from the same sections, the PDF's
+figures are the Excel pack's.
 
 fpdf2 draws it: a pure-Python, well-kept PDF library with tables that repeat their headers and
 PNG images, and nothing to install outside Python. Text is set in DejaVu Sans where the system
@@ -65,7 +66,13 @@ class _Pdf:
     def __init__(self) -> None:
         from fpdf import FPDF
 
-        self.pdf = FPDF(orientation="L", unit="mm", format="A4")
+        owner = self
+
+        class _Pages(FPDF):
+            def header(self) -> None:  # fpdf2 calls it on every new page, a table's page breaks too
+                owner.continued_heading()
+
+        self.pdf = _Pages(orientation="L", unit="mm", format="A4")
         self.pdf.set_margins(10, 10, 10)
         self.pdf.set_auto_page_break(True, margin=12)
         self.pdf.set_title("Improvement Oversight: Board pack")
@@ -82,6 +89,13 @@ class _Pdf:
         else:
             self.family, self.unicode = "Helvetica", False
         self.title = ""  # the section being drawn
+        self.continuing = False  # a new page now continues the section (not its first page)
+
+    def continued_heading(self) -> None:
+        """A section's every later page starts with its title, "(continued)": a table or chart
+        that runs onto a page of its own still says whose it is."""
+        if self.continuing:
+            self.heading(f"{self.title} (continued)", 16)
 
     def text(self, value: str) -> str:
         return value if self.unicode else value.encode("latin-1", "replace").decode("latin-1")
@@ -130,22 +144,25 @@ class _Pdf:
             width_px, height_px = picture.size
         width = min(PAGE_WIDTH, width_px * 0.2)
         height = width * height_px / width_px
-        if self.pdf.get_y() + height > self.pdf.h - 12:  # a page of its own: say what it is
+        caption = 6 if block.caption else 0  # a line saying what the chart is, just above it (mm)
+        own_page = self.pdf.get_y() + caption + height > self.pdf.h - 12
+        if own_page:  # a page of its own, headed "continued"
             self.pdf.add_page()
-            self.heading(f"{self.title} (continued)", 16)
-            if block.caption:
-                self.paragraph(f"Chart: {block.caption}")
-            room = self.pdf.h - 13 - self.pdf.get_y()
-            if height > room:  # on the page with its heading, smaller
-                width, height = width * room / height, room
+        if block.caption:
+            self.paragraph(f"Chart: {block.caption}")
+        room = self.pdf.h - 13 - self.pdf.get_y()
+        if own_page and height > room:  # on the page with its heading, smaller
+            width, height = width * room / height, room
         self.pdf.image(io.BytesIO(block.png), w=width, h=height, alt_text=f"Chart: {block.name.replace('_', ' ')}")
         self.pdf.ln(3)
 
     def section(self, section: PackSection) -> None:
+        self.continuing = False
         self.pdf.add_page()
         self.pdf.start_section(self.text(section.name))
         self.title = section.title
         self.heading(section.title, 16)
+        self.continuing = True
         if section.note:
             self.paragraph(section.note)
         for block in section.blocks:

@@ -99,9 +99,13 @@ def test_figures_in_the_pdf_are_written_for_reading(packs):
         if isinstance(value, (int, float)) and value >= 1000
     ]
     assert costs and all(_flat(cell_text(value, "money")) in _flat(text) or f"{value:,}" in text for value in costs)
-    for page, text in zip(pdf.pages, pages):  # a chart on a page of its own says whose it is and what it shows
+    firsts = {pdf.get_destination_page_number(item) for item in pdf.outline}  # each section's first page
+    for at, (page, text) in enumerate(zip(pdf.pages, pages)):
         lines = text.strip().splitlines()
         assert lines, "a page with nothing to read"
-        if page.images and len(lines) <= 3:
-            assert lines[0].endswith("(continued)") and lines[1].startswith("Chart: "), lines
+        assert sum(line.startswith("Chart: ") for line in lines) == len(page.images), lines  # every chart, in words
+        if at not in firsts:  # a page a section (a table, a chart) runs onto says whose it is
+            assert lines[0].endswith("(continued)"), lines
+        if page.images and len(lines) <= 3:  # a chart on a page of its own says what it shows
+            assert lines[1].startswith("Chart: "), lines
     assert sum(bool(page.images) and "(continued)" in text for page, text in zip(pdf.pages, pages)) >= 2
