@@ -71,7 +71,7 @@ MET, BELOW, CANNOT_TELL, NO_TARGET, NO_DATA, WITHHELD, NOT_SET = (
 )
 BELOW_SO_FAR, NONE_DELIVERED, NO_PACKAGES = "Below so far", "None delivered", "No packages"
 OVERSPENT, WITHIN, NO_ALLOCATION = "Overspent", "Within allocation", "No allocation"
-OVERDUE, DUE_SOON, ON_TRACK, NOTHING_DUE = "Overdue", "Due soon", "On track", "Nothing due"
+OVERDUE, DUE_SOON, NOT_YET_DUE, NOTHING_DUE = "Overdue", "Due soon", "Not yet due", "Nothing due"
 UNKNOWN, UP_TO_DATE = "Unknown", "Up to date"
 ENDED = "Ended"
 RETURN_OVERDUE = STATE_NAMES[RETURN_IS_OVERDUE]  # "Return overdue", as the data currency notices say
@@ -215,7 +215,7 @@ def deadline_cell(milestones: pd.DataFrame, deadlines: pd.DataFrame, contract: s
         return Cell(OVERDUE, RED, when)
     if int(first["Days left"]) <= SOON_DAYS:
         return Cell(DUE_SOON, YELLOW, when)
-    return Cell(ON_TRACK, BLUE, when)
+    return Cell(NOT_YET_DUE, BLUE, when)
 
 
 def currency_cell(currency: DataCurrency | None, ended: date | None = None) -> Cell:

@@ -462,3 +462,20 @@ def test_the_milestones_table_puts_the_overdue_first_then_due_soon(demo_records)
     assert sorted(map(tuple, table[["Contract", "Milestone"]].values.tolist())) == sorted(
         (m.contract, m.name) for m in demo_records.milestones
     )  # every milestone, once
+
+
+def test_a_decision_past_its_date_is_no_longer_overdue_once_the_contract_has_ended(demo_records):
+    """The demo's adviser call-off (Con_10575) had a break date of 31 March 2022 and could run to
+    29 June 2023 at the latest: as at 15 March 2024 nothing is left to decide, so the Timelines page
+    does not count its break decision as overdue (the Overview's deadlines did not either)."""
+    from dashboard.views import timelines as tv
+
+    as_of = date(2024, 3, 15)
+    table = tv.decision_table(demo_records.contracts, as_of, milestones=demo_records.milestones)
+    ended = table[table["Contract"] == "Con_10575"]  # its break decision, and its extension (no notice set)
+    assert list(ended["Status"]) == [tv.ENDED_UNDECIDED] * 2 and ended["Days left"].isna().all()
+    running = table[(table["Contract"] == "con_9887") & (table["Status"] == "Overdue")]
+    assert len(running) == 1  # the extension decision of a contract that may still be extended
+    deadlines = tv.deadline_table(demo_records.contracts, demo_records.milestones, [], {}, as_of)
+    assert "Con_10575" not in set(deadlines["Contract"])
+    assert "1 decision" in tv.overdue_answer(tv.milestone_table(demo_records.milestones, as_of), table)

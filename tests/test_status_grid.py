@@ -226,7 +226,7 @@ def _deadlines(*rows) -> pd.DataFrame:
             "Due soon",
             "Q4 report on 10 Apr 2024",
         ),
-        (_milestones(), _deadlines(("Q4 report", date(2024, 4, 30))), "On track", "Q4 report on 30 Apr 2024"),
+        (_milestones(), _deadlines(("Q4 report", date(2024, 4, 30))), "Not yet due", "Q4 report on 30 Apr 2024"),
         (_milestones(), _deadlines(), "Nothing due", "nothing due in the next 60 days"),
         # a break decision not taken by its date is overdue, not "due soon" (CON-IA in the small database)
         (

@@ -59,6 +59,16 @@ DECISION_STATUS_LABELS = {
     UPCOMING: "Upcoming",
     IN_USE: "Passed: extension in use",
 }
+# an overdue decision of a contract past its latest end with every extension: nothing is left to decide
+ENDED_UNDECIDED = "Passed: the contract has ended"
+
+
+def past_deciding(contract: ContractTerms, as_of: date) -> bool:
+    """Whether the contract can no longer run (its latest end, with every extension, is before
+    as-of): a decision past its date is then no longer overdue on the pages, as nothing can be done."""
+    return as_of > latest_end(contract, include_extension=True)
+
+
 KIND_LABELS = {
     EXTENSION: "Extension decision",
     BREAK: "Break decision",
@@ -349,7 +359,7 @@ def deadline_table(
     for c in chosen:
         for decision in decisions(c, as_of, milestones, invoice_lines, returns):
             if decision.status == OVERDUE:
-                if as_of <= latest_end(c, include_extension=True):
+                if not past_deciding(c, as_of):
                     overdue.append(decision)
             else:
                 items.append(decision)
@@ -395,13 +405,14 @@ def decision_table(
     rows: list[dict[str, str | int | pd.Timestamp | NaTType | None]] = []
     for c in sorted(_select(contracts, contract), key=lambda c: c.reference.lower()):
         for d in decisions(c, as_of, milestones, invoice_lines, returns):
+            passed = d.status == OVERDUE and past_deciding(c, as_of)  # not "715 days overdue": nothing to decide
             rows.append(
                 {
                     "Contract": d.contract,
                     "Decision": KIND_LABELS[d.kind],
                     "Due": _timestamp(d.due_date),
-                    "Days left": (d.due_date - as_of).days,
-                    "Status": DECISION_STATUS_LABELS[d.status],
+                    "Days left": None if passed else (d.due_date - as_of).days,
+                    "Status": ENDED_UNDECIDED if passed else DECISION_STATUS_LABELS[d.status],
                     "Details": d.name,
                 }
             )
@@ -412,7 +423,7 @@ def decision_table(
                     "Decision": KIND_LABELS[EXTENSION],
                     "Due": pd.NaT,
                     "Days left": None,
-                    "Status": "No date",
+                    "Status": ENDED_UNDECIDED if past_deciding(c, as_of) else "No date",
                     "Details": f"May be extended to {long_date(c.extension_up_to)}; the "
                     f"{EXTENSION_NOTICE.column.lower()} is {NOT_SET}, so no decision date is set",
                 }
