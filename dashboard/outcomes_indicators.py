@@ -362,15 +362,24 @@ def group_change(
     )
 
 
+def out_by(period: str, as_of: date) -> bool:
+    """Whether a LAIT period's figures count on ``as_of``: from the January after the period ends
+    ("2023" from 2024, "2023-24" from 2025), as DfE publishes a year's figures months after it ends.
+    Nothing published after the as-of date counts."""
+    last_year = year_of(period) + (1 if "-" in period else 0)
+    return last_year < as_of.year
+
+
 def periods_around(
-    indicators: Indicators, measure: str, first_start: date, last_end: date | None
+    indicators: Indicators, measure: str, first_start: date, last_end: date | None, as_of: date | None = None
 ) -> tuple[str, str] | None:
     """The periods a support period is compared over: the latest period whose year is before the
-    year support started, and the latest period whose year is after it ended (or the latest of all
-    when support has not ended). None when either is missing."""
-    periods = indicators.periods(measure)
+    year support started, and the latest period whose year is after it ended (or, while support runs,
+    the latest from the year it started), among those out by ``as_of`` (``out_by``). None when either
+    is missing."""
+    periods = [p for p in indicators.periods(measure) if as_of is None or out_by(p, as_of)]
     before = [p for p in periods if year_of(p) < first_start.year]
-    after = [p for p in periods if last_end is None or year_of(p) > last_end.year]
+    after = [p for p in periods if year_of(p) > (first_start.year - 1 if last_end is None else last_end.year)]
     if not before or not after:
         return None
     return before[-1], after[-1]
@@ -396,8 +405,8 @@ def contract_changes(
     """For the Board (aggregate, no people): per contract and chosen measure, the median change of the
     LAs it supported beside that of their statistical neighbours (``group_change``), over the latest
     period before its first package started and the latest after its last package ended
-    (``periods_around``; the latest period of all while a package runs). Packages that start after
-    as-of do not count."""
+    (``periods_around``; the latest period of all while a package runs), of the figures out by as-of.
+    Packages that start after as-of do not count."""
     units = [u for u in units if u.start_date <= as_of]
     las = list(las)
     rows = []
@@ -412,7 +421,7 @@ def contract_changes(
         for code in measures:
             if code not in indicators.measures:
                 continue
-            around = periods_around(indicators, code, first, last)
+            around = periods_around(indicators, code, first, last, as_of)
             if around is None:
                 name = indicators.measures[code].name
                 rows.append(
@@ -445,15 +454,15 @@ def contract_changes(
             )
     return pd.DataFrame(
         rows,
-        columns=[
+        columns=[  # the two changes side by side, so a narrow page never hides one of them
             "Contract",
             "Measure",
             "From",
             "To",
-            "Supported LAs with figures",
             "Median change (supported LAs)",
-            "Neighbours with figures",
             "Median change (neighbours)",
+            "Supported LAs with figures",
+            "Neighbours with figures",
             "In words",
         ],
     )

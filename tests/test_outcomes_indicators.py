@@ -248,6 +248,22 @@ def test_the_years_a_support_period_is_compared_over(start, end, expected):
     assert oi.periods_around(small_indicators(), "M_LOW", start, end) == expected
 
 
+@pytest.mark.parametrize(
+    "as_of, expected",
+    [
+        (date(2024, 3, 15), ("2019", "2023")),  # 2023's figures are out from January 2024
+        (date(2023, 12, 31), None),  # not yet: nothing out since support started in 2021
+    ],
+)
+def test_only_figures_out_by_the_as_of_date_are_compared(as_of, expected):
+    assert oi.periods_around(small_indicators(), "M_LOW", date(2021, 6, 1), None, as_of) == expected
+
+
+def test_a_years_figures_are_out_from_the_january_after_it_ends():
+    assert oi.out_by("2023", date(2024, 1, 1)) and not oi.out_by("2023", date(2023, 12, 31))
+    assert oi.out_by("2022-23", date(2024, 1, 1)) and not oi.out_by("2023-24", date(2024, 12, 31))
+
+
 def test_per_contract_for_the_board():
     from dashboard.records import ContractTerms, LocalAuthority, Unit
 
@@ -268,8 +284,8 @@ def test_per_contract_for_the_board():
         unit("E08000035", date(2031, 1, 1), None, contract="CON-2"),
     ]  # starts after as-of: not counted
     table = oi.contract_changes(
-        [other, contract], units, las, small_indicators(), ["M_LOW", "M_HIGH", "UNKNOWN"], date(2023, 6, 30)
-    )
+        [other, contract], units, las, small_indicators(), ["M_LOW", "M_HIGH", "UNKNOWN"], date(2024, 6, 30)
+    )  # as of mid-2024: 2023's figures are out
     # CON-1: support from June 2020 to February 2022, so 2019 (before) to 2023 (after); 101 and 105 supported
     # (-2 and -16: median -9); their neighbours not supported: 102 (+1), 103 (+3), 104 (no 2019): median +2
     assert table.to_dict("records")[0] == {

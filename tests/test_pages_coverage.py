@@ -421,4 +421,4 @@ def test_supported_las_beside_their_neighbours_for_every_role(open_page, records
         engine.dispose()
         indicators = oi.Indicators(found.measures, found.values, found.neighbours)
         expected = oi.contract_changes(data.contracts, data.units, data.las, indicators, oi.BOARD_MEASURES, AS_OF)
-        assert table.to_dict("records") == expected.to_dict("records")
+        pd.testing.assert_frame_equal(table.reset_index(drop=True), expected, check_dtype=False)

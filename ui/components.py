@@ -12,7 +12,7 @@ import hashlib
 import html
 import re
 import weakref
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -518,7 +518,7 @@ def chart_description(chart_label: str) -> str:
 def chart_with_table(
     spec: Spec | None,
     table: pd.DataFrame,
-    summary: str,
+    summary: str | Sequence[str],
     key: str,
     file_stem: str,
     table_expanded: bool = False,
@@ -534,8 +534,13 @@ def chart_with_table(
     ``data_table`` takes it (e.g. a link column). ``caption``: the table's short name (default:
     the summary's first sentence, cut short), never the whole summary: screen readers read it out
     with each of the table's toolbar buttons. ``expander``: the label of the table's expander (say
-    what is in it, e.g. the LAs on a map)."""
-    st.markdown(as_text(summary))
+    what is in it, e.g. the LAs on a map). ``summary``: a sentence or two, or several sentences,
+    drawn as a list."""
+    if isinstance(summary, str):
+        st.markdown(as_text(summary))
+    else:
+        st.markdown("\n".join(f"- {as_text(sentence)}" for sentence in summary))
+        summary = summary[0] if summary else ""
     if spec is not None and not table.empty:
         if not chart_label:
             raise ValueError(f"chart {key!r} has no chart_label: screen readers read it out as the chart's name")

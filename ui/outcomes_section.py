@@ -41,11 +41,11 @@ def neighbour_change_section(data: Portfolio, as_of: date, key: str = "outcomes_
     if table.empty:
         st.info("No contract has supported an LA by this date, or no measure is chosen.")
         return
-    summary = " ".join(dict.fromkeys(table["In words"]))
-    chart_with_table(
+    chart_with_table(  # the answer first: each contract and measure in words, then the figures
         None,
         table,
-        summary if len(table) <= 4 else f"{len(table)} rows: each contract and measure, in words in the last column.",
+        list(dict.fromkeys(table["In words"])),
+        caption="Supported LAs and their neighbours: median changes by contract and measure",
         key=key,
         file_stem="supported_las_beside_neighbours",
         table_expanded=True,
