@@ -44,7 +44,7 @@ def neighbour_change_section(data: Portfolio, as_of: date, key: str = "outcomes_
     chart_with_table(  # the answer first: each contract and measure in words, then the figures
         None,
         table,
-        list(dict.fromkeys(table["In words"])),
+        [f"{contract}: {words}" for contract, words in zip(table["Contract"], table["In words"])],
         caption="Supported LAs and their neighbours: median changes by contract and measure",
         key=key,
         file_stem="supported_las_beside_neighbours",
