@@ -15,7 +15,7 @@ from dashboard.views import la_profile as lp
 from dashboard.vocabulary import RELIABLE_FROM
 from dashboard.wording import as_text, counted, long_date
 from ui import cache, context
-from ui.components import chart, chart_with_table, data_table, download_buttons, empty_state
+from ui.components import chart, chart_with_table, data_table, empty_state, table_with_downloads
 from ui.data_currency import data_currency_notice
 from ui.filters import Filters, choose, current_filters, filter_sidebar
 
@@ -100,12 +100,6 @@ if in_view:  # the contracts that supported this LA
     data_currency_notice(data, as_of, in_view)
 
 
-def table(frame, alt: str, key: str, file_stem: str) -> None:
-    data_table(frame, alt, key=f"{key}_table")
-    if not frame.empty:
-        download_buttons({file_stem[:31]: frame}, file_stem, key=key)
-
-
 st.subheader("Support received")
 timeline = page.timeline
 chart_with_table(
@@ -126,7 +120,7 @@ st.caption(
 st.subheader("What is coming")
 st.markdown(page.coming_sentence)
 if not page.coming.empty:
-    table(page.coming, f"What is coming for {facts.name}", "la_coming", f"coming_{la_code}")
+    table_with_downloads(page.coming, f"What is coming for {facts.name}", "la_coming", f"coming_{la_code}")
 st.caption(
     "Worked out as on the Timelines page: a review every 6 months for an LA in intervention, and a case "
     "report every 6 weeks from the improvement adviser call-offs that supported it, in the next 12 months."
@@ -138,7 +132,7 @@ if judgements.empty:
     empty_state("No ILACS judgement is recorded. ILACS began in January 2018.")
 else:
     st.markdown(f"Latest: {lp.ilacs_headline(judgements)}. {counted(len(judgements), 'judgement')}, oldest first.")
-    table(judgements, f"Ofsted ILACS judgements of {facts.name}", "la_ilacs", f"ilacs_{la_code}")
+    table_with_downloads(judgements, f"Ofsted ILACS judgements of {facts.name}", "la_ilacs", f"ilacs_{la_code}")
 
 st.subheader("Status history")
 st.caption(
@@ -155,7 +149,7 @@ else:
         f'{counted(len(history), "status record")}, oldest first. "Not recorded" means the record says '
         "nothing about that item (for example, a record of an Ofsted judgement alone)."
     )
-    table(history, f"Ofsted ILACS and status history of {facts.name}", "la_history", f"status_{la_code}")
+    table_with_downloads(history, f"Ofsted ILACS and status history of {facts.name}", "la_history", f"status_{la_code}")
 
 st.subheader("Participants' KPI status")
 everyone = page.participants
@@ -166,7 +160,9 @@ if len(participants) < len(everyone):
     st.caption(unlisted_sentence(len(everyone) - len(participants)))
 if not participants.empty:
     st.caption("Participants are shown by their pseudonymous ID.")
-    table(participants, f"Participants' KPI status in {facts.name}", "la_participants", f"participants_{la_code}")
+    table_with_downloads(
+        participants, f"Participants' KPI status in {facts.name}", "la_participants", f"participants_{la_code}"
+    )
 
 st.subheader("Improvement adviser days per month")
 adviser = page.adviser
@@ -191,7 +187,9 @@ st.caption(
     f"fewer than {RELIABLE_FROM} eligible participants. Packages per LA divides by the LAs that existed on "
     "the as-of date."
 )
-table(comparison, f"{facts.name} compared with the region and England", "la_comparison", f"comparison_{la_code}")
+table_with_downloads(
+    comparison, f"{facts.name} compared with the region and England", "la_comparison", f"comparison_{la_code}"
+)
 
 # ------------------------------------------------------------------ outcomes
 indicators = context.indicators()

@@ -15,7 +15,7 @@ from dashboard.timelines import (
 from dashboard.views import timelines as tv
 from dashboard.wording import as_text, long_date
 from ui import cache, context
-from ui.components import chart, chart_with_table, data_table, download_buttons, empty_state
+from ui.components import chart, chart_with_table, empty_state, table_with_downloads
 from ui.data_currency import data_currency_notice
 from ui.filters import Filters, filter_sidebar, showing
 
@@ -55,12 +55,6 @@ if page is None:
 data_currency_notice(data, as_of, [filters.contract] if filters.contract else None)
 
 
-def table(frame, alt: str, key: str, file_stem: str) -> None:
-    data_table(frame, alt, key=f"{key}_table")
-    if not frame.empty:
-        download_buttons({file_stem[:31]: frame}, file_stem, key=key)
-
-
 st.header("Contracts")
 chart_with_table(
     chart(gantt_chart, page.contracts, page.milestones, as_of),
@@ -73,11 +67,13 @@ chart_with_table(
 
 st.header("Milestones")
 st.markdown(as_text(page.milestones_sentence))
-table(page.milestones, "Milestones", "timelines_milestones", "milestones")
+table_with_downloads(page.milestones, "Milestones", "timelines_milestones", "milestones")
 
 st.header(f"Deadlines in the next {tv.DEADLINE_DAYS} days")
 st.markdown(as_text(page.deadlines_sentence))
-table(page.deadlines, f"Deadlines in the next {tv.DEADLINE_DAYS} days", "timelines_deadlines", "deadlines")
+table_with_downloads(
+    page.deadlines, f"Deadlines in the next {tv.DEADLINE_DAYS} days", "timelines_deadlines", "deadlines"
+)
 
 st.header("Extension and break decisions")
 st.caption(
@@ -87,12 +83,14 @@ st.caption(
 )
 st.markdown(as_text(page.decisions_sentence))
 if not page.decisions.empty:
-    table(page.decisions, "Extension and break decisions", "timelines_decisions", "decisions")
+    table_with_downloads(page.decisions, "Extension and break decisions", "timelines_decisions", "decisions")
 
 st.header(f"Contracts ending within {tv.ENDING_MONTHS} months")
 st.markdown(as_text(page.ending_sentence))
 if not page.ending.empty:
-    table(page.ending, f"Contracts ending within {tv.ENDING_MONTHS} months", "timelines_ending", "contracts_ending")
+    table_with_downloads(
+        page.ending, f"Contracts ending within {tv.ENDING_MONTHS} months", "timelines_ending", "contracts_ending"
+    )
 
 st.header("Recurring obligations")
 st.caption(
@@ -110,4 +108,4 @@ for sentence in page.stale_interventions:
 if page.obligations.empty:
     empty_state("No obligations fall due in this period.")
 else:
-    table(page.obligations, "Recurring obligations", "timelines_obligations", "obligations")
+    table_with_downloads(page.obligations, "Recurring obligations", "timelines_obligations", "obligations")

@@ -26,6 +26,8 @@ def test_no_page_s_download_button_reruns_the_page(open_page):
         buttons |= _buttons(open_page(page, role="admin", as_of="2024-03-15"))
     assert {"Download the Board pack (Excel)", "Download the Board pack (PDF)", "Download template"} <= set(buttons)
     assert any(label.startswith("Download Excel (") for label in buttons), sorted(buttons)
+    # each named after its table, as a screen reader lists buttons by name
+    assert {"Download CSV (Milestones)", "Download Excel (Extension and break decisions)"} <= set(buttons)
     assert _built_on_press_without_a_rerun(buttons) == []
 
 

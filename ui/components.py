@@ -515,6 +515,14 @@ def chart_description(chart_label: str) -> str:
     return f"Chart: {chart_label}. Its summary is just above it, and its figures are in the data table under it."
 
 
+def table_with_downloads(frame: pd.DataFrame, alt: str, key: str, file_stem: str) -> None:
+    """A table (``data_table``, named ``alt``) and, when it has rows, its CSV and Excel downloads,
+    named after it too."""
+    data_table(frame, alt, key=f"{key}_table")
+    if not frame.empty:
+        download_buttons({file_stem[:31]: frame}, file_stem, key=key, name=alt)
+
+
 def chart_with_table(
     spec: Spec | None,
     table: pd.DataFrame,
@@ -554,7 +562,7 @@ def chart_with_table(
     with box:
         if box.open is False:
             return
-        caption = caption or f"Data table: {short_name(summary, 40)}"
+        caption = caption or f"Data table: {chart_label or short_name(summary, 40)}"
         data_table(table, caption, key=f"{key}_table", column_config=column_config, lazy=True)
         if not table.empty:
             download_buttons({file_stem[:31]: table}, file_stem, key, name=caption)
