@@ -476,3 +476,17 @@ def test_a_flag_names_its_file_only_for_contracts_whose_imports_the_viewer_sees(
     assert list(mixed["File"]) == ["", "b.xlsx"] and list(mixed["Other Excel rows"]) == ["", ""]
     assert mixed["Excel row"].isna().tolist() == [True, False] and str(mixed["Excel row"].dtype) == "Int64"
     assert list(flags["File"]) == ["a.xlsx", "b.xlsx"]  # the table given is left as it was
+
+
+def test_the_day_rate_sentence_names_the_line_furthest_above_its_own_cap():
+    """Not the highest rate: an executive's £800.01 is a penny above its £800 cap, a manager's £650 is
+    £50 above the £600 cap of other levels."""
+    lines = [
+        line(contract="con_send", level="Executive", rate="800.01", days="1", amount="800.01"),
+        line(contract="con_send", level="Management", rate="650", days="1", amount="650", number=2),
+    ]
+    sentence = fv.day_rate_sentence(fv.day_rate_table([SEND], lines, AS_OF))
+    assert sentence.endswith(
+        "2 are above the cap for their level. The furthest above is £650.00 against a cap of £600.00 "
+        "(invoice INV-1 line 2)."
+    ), sentence

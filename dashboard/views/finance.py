@@ -494,12 +494,14 @@ def day_rate_sentence(table: pd.DataFrame) -> str:
         f"{gbp(min(table['Day rate (£)']))} to {gbp(max(table['Day rate (£)']))}. "
     )
     if above.empty:
-        return sentence + "None is above its cap."
-    worst = above.sort_values("Day rate (£)").iloc[-1]
+        return sentence + "None is above the cap for its level."
+    # the furthest above its own cap: the highest rate may be within a higher (executive) cap
+    beyond = (above["Day rate (£)"] - above["Cap (£)"]).astype(float).to_numpy()
+    worst = above.iloc[int(beyond.argmax())]
     return sentence + (
-        f"{len(above)} {'is' if len(above) == 1 else 'are'} above the cap. The highest is "
-        f"{gbp(worst['Day rate (£)'])} against a cap of {gbp(worst['Cap (£)'])} (invoice {worst['Invoice']} "
-        f"line {worst['Line']})."
+        f"{len(above)} {'is' if len(above) == 1 else 'are'} above the cap for {'its' if len(above) == 1 else 'their'} "
+        f"level. The furthest above is {gbp(worst['Day rate (£)'])} against a cap of {gbp(worst['Cap (£)'])} "
+        f"(invoice {worst['Invoice']} line {worst['Line']})."
     )
 
 
