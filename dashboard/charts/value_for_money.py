@@ -3,7 +3,8 @@
 Pure builder: the long table of ``views.outcomes.vfm_chart_data`` in, a Vega-Lite spec out.
 Contracts are in the same (alphabetical) order in every panel, never sorted by cost, and
 each panel has its own scale: programmes with different aims are set side by side, not ranked.
-Bars carry their value as a label, so nothing is read from colour or length alone.
+Bars carry their value as a label, so nothing is read from colour or length alone; a cost given
+in words (``[c]``, "no KPI target") is written where its bar would start.
 """
 
 from __future__ import annotations
@@ -34,10 +35,10 @@ def _layout() -> Spec:
         .mark_bar(color=ACTUAL_COLOUR)
         .encode(x=x, y=y, tooltip=["Contract:N", "Programme:N", "Measure:N", alt.Tooltip("Cost (£):Q", format=",.0f")])
     )
-    labels = (
+    labels = (  # a cost's value beside its bar, or its words ("[c]", "no KPI target") where there is none
         alt.Chart()
         .mark_text(align="left", dx=3, color="#0b0c0c")
-        .encode(x=x, y=y, text=alt.Text("Cost (£):Q", format=",.0f"))
+        .encode(x=alt.X("Label at:Q"), y=y, text=alt.Text("Label:N"))
     )
     chart: alt.FacetChart = (
         alt.layer(bars, labels, data=alt.NamedData(VFM))

@@ -120,20 +120,25 @@ def costs_first(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def vfm_chart_data(table: pd.DataFrame) -> pd.DataFrame:
-    """Long form of the whole-contract costs (numbers only: words and ``[c]`` are not drawn)."""
+    """Long form of the whole-contract costs: a bar for each number, labelled with it; a cost given in
+    words (``[c]``, "no KPI target") has no bar, only its words, so an empty row never reads as zero."""
     whole = table[table["Financial year"] == WHOLE]
-    rows = [
-        {
-            "Contract": item["Contract"],
-            "Programme": item["Programme"],
-            "Measure": column.removesuffix(" (£)"),
-            "Cost (£)": item[column],
-        }
-        for _, item in whole.iterrows()
-        for column in COSTS
-        if not isinstance(item[column], str)
-    ]
-    return pd.DataFrame(rows, columns=["Contract", "Programme", "Measure", "Cost (£)"])
+    rows = []
+    for _, item in whole.iterrows():
+        for column in COSTS:
+            value = item[column]
+            words = isinstance(value, str)
+            rows.append(
+                {
+                    "Contract": item["Contract"],
+                    "Programme": item["Programme"],
+                    "Measure": column.removesuffix(" (£)"),
+                    "Cost (£)": None if words else value,
+                    "Label": value if words else f"{value:,.0f}",
+                    "Label at": 0 if words else value,
+                }
+            )
+    return pd.DataFrame(rows, columns=["Contract", "Programme", "Measure", "Cost (£)", "Label", "Label at"])
 
 
 def spend_answer(table: pd.DataFrame, as_of: date) -> str:
