@@ -111,9 +111,7 @@ if len(with_units) > 1 and filters.contract is None:
     st.selectbox(
         "Contract for the details", with_units, index=with_units.index(page.detail_contract), key="kpi_detail_contract"
     )
-st.caption(
-    f"The trend, the breakdowns and the confidence scores below are for {as_text(page.detail_contract)} only."
-)
+st.caption(f"The trend, the breakdowns and the confidence scores below are for {as_text(page.detail_contract)} only.")
 if page.detail_withheld:
     st.info(
         f"{as_text(page.detail_contract)}'s details are not part of the Board's view. All its participants "
