@@ -416,3 +416,21 @@ def test_a_chart_s_data_is_made_ready_to_send_once_with_its_spec(draw):
         name: dataframe_util.convert_anything_to_arrow_bytes(values) for name, values in datasets.items()
     }
     assert chart(draw, frame.copy()) is spec  # the same data: the spec kept, not made again
+
+
+def test_a_quarter_too_few_to_draw_is_marked_on_the_trend(demo_records):
+    """A quarter whose rate is [u] (fewer than 5 eligible) keeps its place, marked '[u] fewer than 5':
+    the demo's con_9887 KPI 1 trend stopped after 2022-23 Q4 with no word (its 2023-24 rates are [u])."""
+    from datetime import date
+
+    from dashboard.views.kpis import TOO_FEW_MARK, KpiInputs, build
+
+    page = build(demo_records, KpiInputs(date(2024, 3, 15), detail_contract="con_9887"))
+    chart, table = page.trend.chart_data, page.trend.table
+    marked = chart[chart["Rate"] == TOO_FEW_MARK]
+    assert marked["Rate (%)"].isna().all()
+    too_few = table[table["Rate"].str.endswith("[u]")]
+    assert len(too_few) >= 3  # the table gives their rates
+    assert sorted(zip(marked["Label"], marked["KPI"])) == sorted(
+        zip(too_few["Quarter the package ended"], too_few["KPI"])
+    )

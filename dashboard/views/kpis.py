@@ -49,16 +49,23 @@ def end_quarter(unit: Unit) -> str | None:
 
 
 WITHHELD_MARK = f"{SUPPRESSED} withheld"
+TOO_FEW_MARK = f"{LOW_RELIABILITY} fewer than 5"
 SliceKey = str | Callable[[Unit], str | None]  # a breakdown: a name in ``kpi.GROUP_KEYS`` or a function of the unit
 
 
 def withheld_frame(displays: Sequence[KpiDisplay], y_of: Callable[[KpiResult], str | None]) -> pd.DataFrame:
-    """The rows a trend marks '[c] withheld' in place of a rate (figures about one LA's people,
-    not shown to the Board): the quarter keeps its place, with no number."""
+    """The rows a trend marks in place of a rate, so the quarter keeps its place with no number:
+    '[c] withheld' (figures about one LA's people, not shown to the Board) and '[u] fewer than 5'
+    (a rate too unreliable to draw; the table gives it). A line that stopped with no word read as
+    if nothing had happened since."""
     rows = [
-        {"Label": y_of(d.result), "KPI": KPI_NAMES.get(d.result.kpi, d.result.kpi), "Rate": WITHHELD_MARK}
+        {
+            "Label": y_of(d.result),
+            "KPI": KPI_NAMES.get(d.result.kpi, d.result.kpi),
+            "Rate": WITHHELD_MARK if d.suppressed else TOO_FEW_MARK,
+        }
         for d in displays
-        if d.suppressed
+        if d.suppressed or (not d.reliable and d.result.rate is not None)
     ]
     return pd.DataFrame(rows, columns=rate_chart_frame([], y_of).columns)
 
@@ -365,7 +372,9 @@ def trend_summary(chart: pd.DataFrame, quarters: int, as_of: date) -> str:
     """The trend in words: the latest quarter with a reliable rate among the quarters that have
     ended by ``as_of`` (a quarter still under way is said to be so: its rate may change)."""
     shown = (
-        chart[chart["Rate"] != WITHHELD_MARK].sort_values("Label") if "Rate" in chart else chart.sort_values("Label")
+        chart[~chart["Rate"].isin([WITHHELD_MARK, TOO_FEW_MARK])].sort_values("Label")
+        if "Rate" in chart
+        else chart.sort_values("Label")
     )
     ended = shown[[quarter_end(*_quarter_parts(label)) <= as_of for label in shown["Label"]]]
     said = f"{counted(quarters, 'quarter')} of package ends; "
