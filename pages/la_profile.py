@@ -90,7 +90,7 @@ page = cache.built(
 units, facts = page.units, page.facts  # a recoded council's whole history (``as_one_council``)
 st.header(as_text(facts.name))
 st.markdown(as_text(facts.sentence()))
-left, middle, right = st.columns(3)
+left, middle, right = st.columns([2, 3, 2])  # "Requires improvement" whole, not cut short
 left.metric("Region", facts.region)
 middle.metric("ILACS judgement", facts.status["ILACS judgement"].split(" (")[0])
 right.metric("In intervention", facts.status["In intervention"].split(" (")[0])

@@ -173,11 +173,15 @@ def timeline_chart(table: pd.DataFrame, as_of: date) -> alt.LayerChart | None:
         return None
     frame = table.copy()
     frame["End"] = frame["End"].fillna(pd.Timestamp(as_of))  # still running: drawn to as-of
+    # dates as people write them, with the year: a few months' span is labelled by day ("13 Apr 2022"),
+    # a longer one by month (Vega's default for a short span was "Wed 13", with no month or year)
+    span = (frame["End"].max() - frame["Start"].min()).days
+    axis = alt.Axis(format="%-d %b %Y" if span < 180 else "%b %Y", tickCount=6, labelOverlap=True)
     bars = (
         alt.Chart(frame[frame["Status"] != "Due (past)"])
         .mark_bar(height=12)
         .encode(
-            x=alt.X("Start:T", title=None),
+            x=alt.X("Start:T", title=None, axis=axis),
             x2="End:T",
             y=alt.Y("What:N", title=None, axis=alt.Axis(labelLimit=260)),
             color=alt.Color(
