@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard.access import may_see_every_import, may_upload
 from dashboard.vocabulary import IMPORT_OUTCOMES
-from dashboard.wording import as_text
+from dashboard.wording import as_text, counted
 from data_access import access
 from data_access.undo import UndoRefused
 from ui import context
@@ -87,8 +87,8 @@ table = pd.DataFrame(
 shown = "every import" if may_see_every_import(viewer) else "imports of your contracts and your own"
 hidden = len(history) - len(listed_rows)
 st.write(
-    f"{len(table)} import(s), newest first ({shown}). Undone imports were reversed exactly. "
-    + (f"{hidden} rejected file(s) not shown: they wrote nothing. " if hidden else "")
+    f"{counted(len(table), 'import')}, newest first ({shown}). Undone imports were reversed exactly. "
+    + (f"{counted(hidden, 'rejected file')} not shown: they wrote nothing. " if hidden else "")
     + "Checking a file on the Upload page is not an import and is not listed. The table gives the first "
     "8 characters of each file's SHA-256; the downloads give it whole."
 )
@@ -169,6 +169,7 @@ if st.button(
         st.error("The import could not be undone; nothing was changed. Please try again.")
     else:
         st.session_state["undo_message"] = (
-            f"Import {result.import_id} was undone: {result.deleted} row(s) removed, {result.restored} row(s) restored."
+            f"Import {result.import_id} was undone: {counted(result.deleted, 'row')} removed, "
+            f"{counted(result.restored, 'row')} restored."
         )
         st.rerun()

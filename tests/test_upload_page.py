@@ -272,7 +272,7 @@ def test_the_history_page_hides_rejected_imports_until_asked_and_lists_a_file_re
     at = upload_page()
     at.switch_page("pages/import_history.py").run()
     assert "Rejected" not in set(at.dataframe[0].value["Outcome"])
-    assert any("1 rejected file(s) not shown" in text for text in texts(at.markdown))
+    assert any("1 rejected file not shown" in text for text in texts(at.markdown))
     at.checkbox(key="history_rejected").check().run()
     assert not at.exception, at.exception
     history = at.dataframe[0].value
