@@ -487,11 +487,11 @@ def test_a_breakdown_summary_names_every_row_sharing_the_highest_rate_and_says_w
         )
 
     assert breakdown_summary(chart(("North West", 20, 20), ("East of England", 9, 9), ("London", 5, 10)), "Region") == (
-        "By region: highest rate 100 % (East of England, KPI 2 (group) and North West, KPI 2 (group)), "
-        "lowest 50 % (London, KPI 2 (group))."
+        "By region: highest rate 100 % (East of England, KPI 2 (group): 9 of 9 and North West, KPI 2 (group): "
+        "20 of 20), lowest 50 % (London, KPI 2 (group): 5 of 10)."
     )
     assert breakdown_summary(chart(("Cabinet Member", 3, 11)), "Role") == (
-        "By role: only Cabinet Member, KPI 2 (group) has 5 or more eligible participants: 27 %."
+        "By role: only Cabinet Member, KPI 2 (group) has 5 or more eligible participants: 27 %, 3 of 11."
     )
 
 

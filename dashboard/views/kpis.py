@@ -465,27 +465,33 @@ def breakdown_summary(chart: pd.DataFrame, title: str, withheld: bool = False) -
     rates = {index: _chart_percent(row) for index, row in chart.iterrows()}
     shares = {index: float(row["Met"]) / float(row["Eligible"]) for index, row in chart.iterrows()}
     names = {index: f"{row['Label']}, {row['KPI']}" for index, row in chart.iterrows()}
+    bases = {index: f"{int(row['Met'])} of {int(row['Eligible'])}" for index, row in chart.iterrows()}
 
     def named(indexes: list[Hashable]) -> str:
         return " and ".join(names[index] for index in indexes)
+
+    def named_with_base(indexes: list[Hashable]) -> str:  # a rate with its base: 100 % of 5 is not of 500
+        return " and ".join(f"{names[index]}: {bases[index]}" for index in indexes)
 
     if len(chart) == 1:
         only = chart.index[0]
         if withheld:
             return (
-                f"By {title.lower()}: only {named([only])} has a rate shown: {rates[only]} % (the others have "
+                f"By {title.lower()}: only {named([only])} has a rate shown: {rates[only]} %, {bases[only]} (the "
+                "others have "
                 f"fewer than {RELIABLE_FROM} eligible participants or are about 1 local authority, not "
                 f"shown {SUPPRESSED}, as is a row that would give one away)."
             )
         return (
             f"By {title.lower()}: only {named([only])} has {RELIABLE_FROM} or more eligible participants: "
-            f"{rates[only]} %."
+            f"{rates[only]} %, {bases[only]}."
         )
     ordered = sorted(rates, key=lambda index: shares[index])
     lowest, highest = rates[ordered[0]], rates[ordered[-1]]
     return (
-        f"By {title.lower()}: highest rate {highest} % ({named([i for i in ordered[::-1] if rates[i] == highest])}), "
-        f"lowest {lowest} % ({named([i for i in ordered if rates[i] == lowest])})."
+        f"By {title.lower()}: highest rate {highest} % "
+        f"({named_with_base([i for i in ordered[::-1] if rates[i] == highest])}), "
+        f"lowest {lowest} % ({named_with_base([i for i in ordered if rates[i] == lowest])})."
     )
 
 
