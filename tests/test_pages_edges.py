@@ -81,7 +81,8 @@ def test_a_count_of_one_is_said_in_the_singular():
     said = [
         timeline_views.milestone_sentence(pd.DataFrame([{"Contract": "C", "Milestone": "M", "Status": "Upcoming"}])),
         timeline_views.deadline_sentence(
-            pd.DataFrame([{"Details": "Report", "Contract": "C", "LA": "", "Due": day}]), date(2022, 6, 1)
+            pd.DataFrame([{"Details": "Report", "Contract": "C", "LA": "", "Due": day, "Days left": 29}]),
+            date(2022, 6, 1),
         ),
         timeline_views.ending_sentence(pd.DataFrame([{"Options": "None"}]), date(2022, 6, 1)),
         timeline_views.gantt_sentence(

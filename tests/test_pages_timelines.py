@@ -479,3 +479,20 @@ def test_a_decision_past_its_date_is_no_longer_overdue_once_the_contract_has_end
     deadlines = tv.deadline_table(demo_records.contracts, demo_records.milestones, [], {}, as_of)
     assert "Con_10575" not in set(deadlines["Contract"])
     assert "1 decision" in tv.overdue_answer(tv.milestone_table(demo_records.milestones, as_of), table)
+
+
+def test_the_deadline_sentence_says_an_overdue_decision_apart_from_what_is_coming(demo_records):
+    """The deadlines table lists an overdue decision first so that it is not missed; the sentence said
+    it was "in the 60 days from" the as-of date, 75 days after its date."""
+    from dashboard.views import timelines as tv
+
+    as_of = date(2024, 3, 15)
+    table = tv.deadline_table(demo_records.contracts, demo_records.milestones, [], {}, as_of)
+    sentence = tv.deadline_sentence(table, as_of)
+    assert sentence.startswith(
+        "1 decision is overdue, listed first: Decide whether to extend beyond 31 March 2024 (up to 31 March 2025; "
+        "3 months' notice) (con_9887) was due on 31 December 2023. "
+    ), sentence
+    coming = int((table["Days left"] >= 0).sum())
+    assert f"{coming} deadlines in the 60 days from 15 March 2024. The first is " in sentence
+    assert "(overdue)" not in sentence

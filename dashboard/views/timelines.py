@@ -475,13 +475,28 @@ def _deadlines_with_items(items: list[Due], as_of: date, days: int) -> list[tupl
 
 
 def deadline_sentence(table: pd.DataFrame, as_of: date, days: int = DEADLINE_DAYS) -> str:
+    """The deadlines table in words: the decisions already overdue (``deadline_table`` lists them
+    first, so they are not missed) apart from what falls due in the coming ``days``."""
     if table.empty:
         return f"Nothing falls due in the {days} days from {long_date(as_of)}."
-    first = table.iloc[0]
-    return (
-        f"{counted(len(table), 'deadline')} in the {days} days from {long_date(as_of)}. The first is "
-        f"{first['Details']} ({first['Contract'] or first['LA']}) on {long_date(first['Due'])}."
-    )
+    overdue, coming = table[table["Days left"] < 0], table[table["Days left"] >= 0]
+    said = []
+    if not overdue.empty:
+        first = overdue.iloc[0]
+        said.append(
+            f"{counted(len(overdue), 'decision')} {'is' if len(overdue) == 1 else 'are'} overdue, listed first: "
+            f"{str(first['Details']).removesuffix(' (overdue)')} ({first['Contract']}) was due on "
+            f"{long_date(first['Due'])}."
+        )
+    if coming.empty:
+        said.append(f"Nothing else falls due in the {days} days from {long_date(as_of)}.")
+    else:
+        first = coming.iloc[0]
+        said.append(
+            f"{counted(len(coming), 'deadline')} in the {days} days from {long_date(as_of)}. The first is "
+            f"{first['Details']} ({first['Contract'] or first['LA']}) on {long_date(first['Due'])}."
+        )
+    return " ".join(said)
 
 
 def ending_table(
