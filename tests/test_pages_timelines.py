@@ -471,7 +471,15 @@ def test_a_decision_past_its_date_is_no_longer_overdue_once_the_contract_has_end
     from dashboard.views import timelines as tv
 
     as_of = date(2024, 3, 15)
-    table = tv.decision_table(demo_records.contracts, as_of, milestones=demo_records.milestones)
+    table = tv.decision_table(
+        demo_records.contracts,
+        as_of,
+        milestones=demo_records.milestones,
+        invoice_lines=demo_records.invoice_lines,
+        returns=demo_records.returns,
+    )
+    # project_5369 runs on its extension (no notice set, so no date): it is in use, not still to decide
+    assert list(table[table["Contract"] == "project_5369"]["Status"]) == ["Passed: extension in use"]
     ended = table[table["Contract"] == "Con_10575"]  # its break decision, and its extension (no notice set)
     assert list(ended["Status"]) == [tv.ENDED_UNDECIDED] * 2 and ended["Days left"].isna().all()
     running = table[(table["Contract"] == "con_9887") & (table["Status"] == "Overdue")]

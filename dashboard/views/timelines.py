@@ -423,7 +423,11 @@ def decision_table(
                     "Decision": KIND_LABELS[EXTENSION],
                     "Due": pd.NaT,
                     "Days left": None,
-                    "Status": ENDED_UNDECIDED if past_deciding(c, as_of) else "No date",
+                    "Status": ENDED_UNDECIDED
+                    if past_deciding(c, as_of)
+                    else DECISION_STATUS_LABELS[IN_USE]
+                    if extension_in_use(c, milestones, invoice_lines, as_of, returns)
+                    else "No date",
                     "Details": f"May be extended to {long_date(c.extension_up_to)}; the "
                     f"{EXTENSION_NOTICE.column.lower()} is {NOT_SET}, so no decision date is set",
                 }
