@@ -15,6 +15,7 @@ from dashboard.wording import as_text, long_date
 from data_access.repositories import Scope
 from ui import cache, context
 from ui.components import chart, chart_with_table
+from ui.data_currency import data_currency_notice
 from ui.filters import Filters
 from ui.outcomes_section import neighbour_change_section
 
@@ -51,6 +52,7 @@ if page is None:
         "the Upload data page."
     )
     st.stop()
+data_currency_notice(data, as_of)  # how far each contract's data runs, as on every page with figures
 
 with st.expander("Read this first: what these figures can and cannot tell you", expanded=True):
     st.markdown("\n".join(f"- {caveat}" for caveat in ov.CAVEATS))

@@ -16,7 +16,14 @@ from tests.small_db import small_db_url  # noqa: F401 - fixture
 from ui.data_currency import TITLE, notice_lines
 
 DEMO_AS_OF = date(2024, 3, 15)
-FIGURES_PAGES = ["pages/overview.py", "pages/kpis.py", "pages/coverage.py", "pages/finance.py", "pages/timelines.py"]
+FIGURES_PAGES = [
+    "pages/overview.py",
+    "pages/kpis.py",
+    "pages/coverage.py",
+    "pages/finance.py",
+    "pages/timelines.py",
+    "pages/outcomes.py",
+]
 
 
 def _notice(at) -> list[str]:
