@@ -321,11 +321,15 @@ class GroupChange:
             return f"{'up' if change > 0 else 'down'} {abs(change):g}"
 
         direction = {HIGH: " (higher is better)", LOW: " (lower is better)"}.get(self.polarity, "")
+
+        def group(count: int, noun: str, whose: str) -> str:  # no "median" of one LA
+            return f"{whose} {noun}" if count == 1 else f"the median of {whose} {counted(count, noun)}"
+
         return (
-            f"{self.name}{direction}, {self.from_period} to {self.to_period}: the median of the "
-            f"{counted(self.supported, 'supported LA')} moved {moved(self.supported_change)}; the median of their "
-            f"{counted(self.neighbours, 'statistical neighbour')} moved {moved(self.neighbours_change)}. This "
-            "describes both groups over the same years; it does not show what the support caused."
+            f"{self.name}{direction}, {self.from_period} to {self.to_period}: "
+            f"{group(self.supported, 'supported LA', 'the')} moved {moved(self.supported_change)}; "
+            f"{group(self.neighbours, 'statistical neighbour', 'their')} moved {moved(self.neighbours_change)}. "
+            "This describes both groups over the same years; it does not show what the support caused."
         )
 
 

@@ -223,10 +223,10 @@ def test_board_change_in_supported_las_beside_their_neighbours():
     # supported: 101 from 10 to 8 = -2; neighbours 102 (+1) and 103 (+3), 104 has no 2019 figure: median +2
     assert change == oi.GroupChange("M_LOW", "Re-referrals", "Low", "2019", "2023", 1, -2, 2, 2)
     assert change.sentence() == (
-        "Re-referrals (lower is better), 2019 to 2023: the median of the 1 supported LA moved down 2; the median of "
+        "Re-referrals (lower is better), 2019 to 2023: the supported LA moved down 2; the median of "
         "their 2 statistical neighbours moved up 2. This describes both groups over the same years; it does not "
         "show what the support caused."
-    )
+    )  # no "median of the 1 supported LA"
     # a supported LA that is also another's neighbour counts only as supported
     both = oi.group_change(small_indicators(), "M_LOW", ["101", "105"], "2019", "2023")
     # supported: -2 and -16 (20 to 4): median -9; neighbours of 101 and 105 less the supported: 102, 103

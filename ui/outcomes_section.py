@@ -23,7 +23,8 @@ def neighbour_change_section(data: Portfolio, as_of: date, key: str = "outcomes_
     st.header("Supported LAs beside their statistical neighbours")
     st.caption(
         "DfE's published figures (LAIT). For each contract: the median change of the LAs it supported, from "
-        "the latest year before its support started to the latest year after it ended, beside the median "
+        "the latest year before its support started to the latest year after it ended (while support runs, "
+        "the latest year published since it started), beside the median "
         "change of their DfE statistical neighbours that it did not support. This describes the two groups "
         "over the same years. It does not show what the support caused: LAs' figures move for many "
         "reasons, and the neighbours are a comparison, not a control group (see the Methodology page)."
