@@ -84,10 +84,10 @@ table = pd.DataFrame(
         "Unchanged",
     ],
 )
-shown = "every import" if may_see_every_import(viewer) else "imports of your contracts and your own"
+shown = "every import" if may_see_every_import(viewer) else "the imports of your contracts, and your own"
 hidden = len(history) - len(listed_rows)
 st.write(
-    f"{counted(len(table), 'import')}, newest first ({shown}). Undone imports were reversed exactly. "
+    f"{counted(len(table), 'import')}, newest first. You see {shown}. "
     + (f"{counted(hidden, 'rejected file')} not shown: they wrote nothing. " if hidden else "")
     + "Checking a file on the Upload page is not an import and is not listed. The table gives the first "
     "8 characters of each file's SHA-256; the downloads give it whole."
