@@ -20,7 +20,7 @@ from dashboard.charts import kpis as kpi_charts
 from dashboard.views import overview as views
 from dashboard.views.common import FilteredInputs, rate_chart_frame
 from dashboard.views.coverage import coverage_summary
-from dashboard.views.timelines import deadline_sentence
+from dashboard.views.timelines import DEADLINE_DAYS, deadline_sentence
 from dashboard.wording import as_text, long_date
 from data_access.access import last_board_pack_date, latest_imports
 from data_access.queries import home_tables
@@ -194,6 +194,7 @@ else:
             deadline_sentence(page.deadlines, as_of),
             key="overview_deadlines",
             file_stem="deadlines",
+            caption=f"Overdue decisions and deadlines in the next {DEADLINE_DAYS} days",
         )
 
 contracts, _ = cache.read(home_tables, version=version)
