@@ -127,8 +127,7 @@ def kpi_cell(display: ShownKpi | None) -> Cell:
     if result.eligible == 0 or result.rate is None:
         return Cell(NO_DATA, GREY, "nobody eligible yet")
     detail = f"{display.rate} of {result.eligible}"
-    # a late baseline, in plain words (the KPIs page lists them under "Late baselines")
-    late = f"; {counted(result.late_baseline, 'baseline')} taken after support started" if result.late_baseline else ""
+    late = f"; {counted(result.late_baseline, 'late baseline')}" if result.late_baseline else ""
     if result.target is None:
         return Cell(NO_TARGET, GREY, f"{detail}; no KPI target in the contract register{late}")
     tag, colour = _VERDICT_TAGS.get(result.verdict, (NO_DATA, GREY))

@@ -112,7 +112,7 @@ def test_worked_by_hand_on_the_small_database(monkeypatch, small_db_each, role):
         expected["CON-IA"][0] = expected["CON-SLI"][0] = expected["CON-LD"][1] = "Withheld"
     assert {contract: [tag for tag, _ in cells] for contract, cells in grid.items()} == expected
     # LD-1 and LD-2's baselines are dated 1 day after their packages started (the KPIs page lists them)
-    assert grid["CON-LD"][0][1] == "50 % [u] of 2 (target 75 %); 2 baselines taken after support started"
+    assert grid["CON-LD"][0][1] == "50 % [u] of 2 (target 75 %); 2 late baselines"
     assert grid["CON-LD"][2][1] == "1 of 15 in 2022-23 (group), year not over"
     assert grid["CON-LD"][4][1] == "Interim evaluation report was due 1 Jun 2022"
     # nothing spent in 2022-23 (said in words, not "0 %"); the 2021-22 overspends stay in view

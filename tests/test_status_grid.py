@@ -87,9 +87,9 @@ def test_a_kpi_cell_counts_late_baselines():
 
     result = replace(_result(45, 50), late_baseline=46)
     cell = grid.kpi_cell(display_kpi(result, Disclosure()))
-    assert (cell.tag, cell.detail) == ("Met", "90 % of 50 (target 75 %); 46 baselines taken after support started")
+    assert (cell.tag, cell.detail) == ("Met", "90 % of 50 (target 75 %); 46 late baselines")
     assert grid.kpi_cell(display_kpi(replace(_result(45, 50), late_baseline=1), Disclosure())).detail.endswith(
-        "; 1 baseline taken after support started"
+        "; 1 late baseline"
     )
 
 
