@@ -228,8 +228,7 @@ def currency_cell(currency: DataCurrency | None, ended: date | None = None) -> C
             return Cell(
                 RETURN_OVERDUE,
                 RED,
-                f"Final return ({quarter_name(currency.next_return_quarter)}) missing since "
-                f"{short_date(currency.next_return_due)}; data to {short_date(currency.data_to)}",
+                f"Final return missing since {short_date(currency.next_return_due)}; data to {short_date(currency.data_to)}",
             )
         return Cell(
             RETURN_OVERDUE,

@@ -291,7 +291,7 @@ def test_the_grid_row_of_an_ended_contract():
     assert row.ended == date(2025, 3, 31)
     assert (row.cells[grid.CURRENCY].tag, row.cells[grid.CURRENCY].detail) == (
         "Return overdue",
-        "Final return (2024-25 Q4) missing since 30 Apr 2025; data to 31 Dec 2024",  # as the notice names it
+        "Final return missing since 30 Apr 2025; data to 31 Dec 2024",
     )
     (extended,) = grid.status_grid(*args, as_of=as_of, extended={"CON-1"})
     assert extended.ended is None and extended.cells[grid.CURRENCY].detail.startswith("2024-25 Q4 return was due")
