@@ -155,9 +155,19 @@ if blocking:
         "Imports to undo first",
     )
 confirm = st.checkbox("I understand this removes the import's changes", key="undo_confirm_box")
-if st.button(
-    "Undo import", type="primary", disabled=chosen is None or bool(blocking) or not confirm, key="undo_button"
-):
+# what the button waits for, said beside it (a greyed-out button alone does not say why)
+waiting_for = (
+    "Choose the import to undo."
+    if chosen is None
+    else "Undo the later imports listed above first."
+    if blocking
+    else "Tick the box to confirm."
+    if not confirm
+    else ""
+)
+if waiting_for:
+    st.caption(waiting_for)
+if st.button("Undo import", type="primary", disabled=bool(waiting_for), key="undo_button"):
     try:
         result = access.undo_as(engine, viewer, chosen)
     except UndoRefused as refusal:

@@ -230,9 +230,12 @@ def test_undo_from_the_history_page_restores_the_figures_exactly(app_db):
         latest = session.scalar(select(func.max(models.ImportRecord.id)))
     at.switch_page("pages/import_history.py").run()
     assert not at.exception, at.exception
+    assert at.button(key="undo_button").disabled and "Choose the import to undo." in texts(at.caption)
     at.selectbox(key="undo_choice").set_value(latest).run()
-    assert at.button(key="undo_button").disabled  # not before ticking the box
+    assert at.button(key="undo_button").disabled  # not before ticking the box, and it says so
+    assert "Tick the box to confirm." in texts(at.caption)
     at.checkbox(key="undo_confirm_box").check().run()
+    assert not {"Choose the import to undo.", "Tick the box to confirm."} & set(texts(at.caption))
     at.button(key="undo_button").click().run()
     assert not at.exception, at.exception
     assert any(f"Import {latest} was undone" in text for text in texts(at.success))
@@ -258,7 +261,7 @@ def test_the_history_page_lists_what_blocks_an_undo(app_db):
     at.selectbox(key="undo_choice").set_value(first).run()
     assert texts(at.warning)[0].startswith("This import cannot be undone yet")
     assert list(at.dataframe[-1].value["Import"]) == [second]
-    assert at.button(key="undo_button").disabled
+    assert at.button(key="undo_button").disabled and "Undo the later imports listed above first." in texts(at.caption)
 
 
 def test_the_history_page_hides_rejected_imports_until_asked_and_lists_a_file_rejected_again_once(app_db):
