@@ -49,7 +49,7 @@ def end_quarter(unit: Unit) -> str | None:
 
 
 WITHHELD_MARK = f"{SUPPRESSED} withheld"
-TOO_FEW_MARK = f"{LOW_RELIABILITY} fewer than 5"
+TOO_FEW_MARK = f"{LOW_RELIABILITY} fewer than {RELIABLE_FROM}"
 SliceKey = str | Callable[[Unit], str | None]  # a breakdown: a name in ``kpi.GROUP_KEYS`` or a function of the unit
 
 
